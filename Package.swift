@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// TenantConsent: an offline consent manager for a landlord's tenants.
+/// Module layering follows docs/ARCHITECTURE.md: each target depends only on those above it.
+let package = Package(
+    name: "TenantConsent",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "consent", targets: ["consent"]),
+        .library(name: "ConsentCore", targets: ["ConsentCore"]),
+        .library(name: "ConsentForms", targets: ["ConsentForms"]),
+        .library(name: "ConsentStore", targets: ["ConsentStore"]),
+        .library(name: "ConsentRegister", targets: ["ConsentRegister"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .target(name: "ConsentCore"),
+        .target(
+            name: "ConsentForms",
+            dependencies: ["ConsentCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "ConsentStore",
+            dependencies: [
+                "ConsentCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ConsentRegister",
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]
+        ),
+        .executableTarget(
+            name: "consent",
+            dependencies: [
+                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ConsentCoreTests",
+            dependencies: ["ConsentCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms"]),
+        .testTarget(
+            name: "ConsentStoreTests",
+            dependencies: ["ConsentStore", "ConsentForms", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
+        .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

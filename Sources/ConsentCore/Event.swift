@@ -1,0 +1,99 @@
+import Foundation
+
+/// Identifies an event everywhere: the device that wrote it and its sequence on that device.
+public struct EventID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public var device: DeviceID
+    public var sequence: Int64
+    public init(device: DeviceID, sequence: Int64) {
+        self.device = device
+        self.sequence = sequence
+    }
+    public var description: String { "\(device.rawValue)#\(sequence)" }
+    public static func < (a: Self, b: Self) -> Bool { (a.device, a.sequence) < (b.device, b.sequence) }
+}
+
+/// How a decision or correction reached us.
+public enum Channel: String, CaseIterable, Codable, Sendable {
+    case kiosk, phone, paper
+    case importFile = "import"
+    case system
+}
+
+/// Who made a change: the tenant, or a member of staff on the tenant's behalf.
+public enum Actor: Hashable, Codable, Sendable {
+    case tenant
+    /// `verification` records how the caller's identity was checked; `reason` is a reason code.
+    case staff(StaffID, verification: String?, reason: String?)
+    /// The system itself (an import, a demo register, a migration).
+    case system(String)
+}
+
+/// The notice that was shown when a decision was made.
+public struct NoticeShown: Hashable, Codable, Sendable {
+    public var version: Int
+    public var language: String
+    public init(version: Int, language: String) {
+        self.version = version
+        self.language = language
+    }
+}
+
+/// What happened, without the envelope.
+public enum EventPayload: Hashable, Sendable {
+    /// A tenant enters the register with their first values (demo, import, a new tenancy).
+    case registration(values: [AttributeID: AttributeValue])
+    /// A decision for one attribute and purpose.
+    case decision(DecisionKey, DecisionState, notice: NoticeShown?, validUntil: Date?)
+    /// A corrected value. `pending` corrections wait for staff to verify them before they apply.
+    case correction(AttributeID, AttributeValue, pending: Bool)
+    /// Staff confirmed (or rejected) a pending correction.
+    case verification(of: EventID, attribute: AttributeID, approved: Bool)
+    /// The tenant asked for a value to be erased.
+    case erasure(AttributeID)
+    /// A sign-in credential was set, reset or issued (the ledger records that, never the secret).
+    case credentialChange(String)
+
+    /// A short stable name for storage and display.
+    public var kind: String {
+        switch self {
+        case .registration: "registration"
+        case .decision: "decision"
+        case .correction: "correction"
+        case .verification: "verification"
+        case .erasure: "erasure"
+        case .credentialChange: "credential"
+        }
+    }
+}
+
+/// An immutable entry of the append-only ledger. Current state is a fold of these.
+public struct Event: Hashable, Sendable {
+    public var id: EventID
+    public var tenant: TenantRef
+    /// Hybrid logical clock time at the writing device; orders corrections and the audit trail.
+    public var hlc: HLCTimestamp
+    /// When the tenant expressed the choice (the kiosk action, the call, the signed date of a paper form).
+    public var effectiveAt: Date
+    public var actor: Actor
+    public var channel: Channel
+    /// The highest central sequence the writing device had seen for this decision (sync's causal context).
+    public var causalContext: Int64?
+    /// Set once the centre has sequenced the event.
+    public var centralSequence: Int64?
+    public var payload: EventPayload
+
+    public init(
+        id: EventID, tenant: TenantRef, hlc: HLCTimestamp, effectiveAt: Date, actor: Actor, channel: Channel,
+        causalContext: Int64? = nil, centralSequence: Int64? = nil, payload: EventPayload
+    ) {
+        self.id = id
+        self.tenant = tenant
+        self.hlc = hlc
+        self.effectiveAt = effectiveAt
+        self.actor = actor
+        self.channel = channel
+        self.causalContext = causalContext
+        self.centralSequence = centralSequence
+        self.payload = payload
+    }
+}

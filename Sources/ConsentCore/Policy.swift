@@ -1,0 +1,105 @@
+import Foundation
+
+/// Why the policy refused a use.
+public enum DenialReason: String, CaseIterable, Codable, Sendable {
+    case unknownAttribute = "unknown-attribute"
+    case unknownPurpose = "unknown-purpose"
+    case unknownTenant = "unknown-tenant"
+    /// The purpose does not list the attribute.
+    case notDeclared = "not-declared-for-purpose"
+    /// A special category on a purpose with neither consent nor an Art. 9 condition.
+    case noSpecialCondition = "no-special-condition"
+    case notHeld = "not-held"
+    case preferNotToSay = "prefer-not-to-say"
+    case erased
+    /// A consent purpose with no grant recorded.
+    case noConsent = "no-consent"
+    case withdrawn
+    case expired
+    case objected
+}
+
+/// The policy's answer.
+public enum PolicyDecision: Hashable, Sendable {
+    case allowed
+    case denied(DenialReason)
+
+    public var isAllowed: Bool { self == .allowed }
+}
+
+/// What a tenant is told about a decision (the "current decision" of the Art. 15 view).
+public enum EffectiveDecision: String, Sendable, CaseIterable {
+    /// Consent given and in force.
+    case granted
+    case withdrawn
+    case objected
+    /// A consent purpose never asked: off.
+    case notAsked = "not-asked"
+    /// A consent that lapsed.
+    case expired
+    /// An objection purpose the tenant has not objected to: on.
+    case inUse = "in-use"
+    /// A contract or legal-obligation purpose: always on.
+    case always
+}
+
+/// The one function that decides whether an attribute of a tenant may be used for a purpose.
+/// It fails closed: anything unknown, missing or unclear is denied.
+public enum Policy {
+    /// What the tenant's decision for `key` amounts to at `date`, ignoring whether a value is held.
+    public static func effectiveDecision(
+        _ key: DecisionKey, of tenant: TenantState, at date: Date, in catalogue: Catalogue
+    ) -> EffectiveDecision? {
+        guard let purpose = catalogue.purpose(key.purpose), catalogue.attribute(key.attribute) != nil,
+              purpose.attributes.contains(key.attribute)
+        else { return nil }
+        let record = tenant.decisions[key]
+        switch purpose.legalBasis.control {
+        case .fixed:
+            return .always
+        case .optIn:
+            guard let record else { return .notAsked }
+            switch record.state {
+            case .granted:
+                if let until = record.validUntil, until <= date { return .expired }
+                return record.effectiveAt <= date ? .granted : .notAsked
+            case .withdrawn: return .withdrawn
+            case .objected: return .objected
+            case .notAsked: return .notAsked
+            }
+        case .optOut:
+            switch record?.state {
+            case .objected?: return .objected
+            case .withdrawn?: return .withdrawn
+            case .granted?, .notAsked?, nil: return .inUse
+            }
+        }
+    }
+
+    /// May `attribute` of `tenant` be used for `purpose` at `date`?
+    public static func evaluate(
+        _ attribute: AttributeID, for purpose: PurposeID, of tenant: TenantState?, at date: Date,
+        in catalogue: Catalogue
+    ) -> PolicyDecision {
+        guard let definition = catalogue.attribute(attribute) else { return .denied(.unknownAttribute) }
+        guard let purposeDefinition = catalogue.purpose(purpose) else { return .denied(.unknownPurpose) }
+        guard let tenant else { return .denied(.unknownTenant) }
+        guard purposeDefinition.attributes.contains(attribute) else { return .denied(.notDeclared) }
+        if definition.isSpecial && purposeDefinition.legalBasis != .consent && purposeDefinition.specialCondition == nil {
+            return .denied(.noSpecialCondition)
+        }
+        switch tenant.value(attribute) {
+        case .notHeld: return .denied(.notHeld)
+        case .erased: return .denied(.erased)
+        case .held(.preferNotToSay, _): return .denied(.preferNotToSay)
+        case .held(.value, _): break
+        }
+        switch effectiveDecision(DecisionKey(attribute, purpose), of: tenant, at: date, in: catalogue) {
+        case .granted?, .inUse?, .always?: return .allowed
+        case .withdrawn?: return .denied(.withdrawn)
+        case .objected?: return .denied(.objected)
+        case .expired?: return .denied(.expired)
+        case .notAsked?, nil: return .denied(.noConsent)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// The value held for one attribute, with the write that set it (for last-writer-wins).
+public struct ValueRecord: Hashable, Sendable {
+    public var state: ValueState
+    public var hlc: HLCTimestamp
+    public var device: DeviceID
+    public init(state: ValueState, hlc: HLCTimestamp, device: DeviceID) {
+        self.state = state
+        self.hlc = hlc
+        self.device = device
+    }
+}
+
+/// A correction waiting for staff to verify evidence.
+public struct PendingCorrection: Hashable, Sendable {
+    public var event: EventID
+    public var value: AttributeValue
+    public var hlc: HLCTimestamp
+    public init(event: EventID, value: AttributeValue, hlc: HLCTimestamp) {
+        self.event = event
+        self.value = value
+        self.hlc = hlc
+    }
+}
+
+/// Everything currently true of one tenant: a pure fold of that tenant's events.
+public struct TenantState: Hashable, Sendable {
+    public var ref: TenantRef
+    public var values: [AttributeID: ValueRecord] = [:]
+    public var pending: [AttributeID: [PendingCorrection]] = [:]
+    public var decisions: [DecisionKey: DecisionRecord] = [:]
+
+    public init(ref: TenantRef) { self.ref = ref }
+
+    /// The state after folding `events` in order.
+    public static func fold(_ ref: TenantRef, _ events: some Sequence<Event>) -> TenantState {
+        var state = TenantState(ref: ref)
+        for event in events { state.apply(event) }
+        return state
+    }
+
+    /// The value state of an attribute (not held when never recorded).
+    public func value(_ attribute: AttributeID) -> ValueState {
+        values[attribute]?.state ?? .notHeld
+    }
+
+    /// Applies one event; decisions merge by ``DecisionMerge``, values by last writer (HLC, device).
+    @discardableResult
+    public mutating func apply(_ event: Event) -> MergeOutcome {
+        switch event.payload {
+        case .registration(let initial):
+            for (attribute, value) in initial {
+                write(attribute, .held(value, source: event.id), hlc: event.hlc, device: event.id.device)
+            }
+        case let .decision(key, _, _, _):
+            guard let incoming = DecisionRecord(event: event) else { return .superseded }
+            let (record, outcome) = DecisionMerge.merge(
+                current: decisions[key], incoming: incoming, causalContext: event.causalContext)
+            decisions[key] = record
+            return outcome
+        case let .correction(attribute, value, isPending):
+            if isPending {
+                pending[attribute, default: []].append(PendingCorrection(event: event.id, value: value, hlc: event.hlc))
+            } else {
+                return write(attribute, .held(value, source: event.id), hlc: event.hlc, device: event.id.device)
+            }
+        case let .verification(target, attribute, approved):
+            guard let index = pending[attribute]?.firstIndex(where: { $0.event == target }),
+                  let correction = pending[attribute]?.remove(at: index)
+            else { return .superseded }
+            if pending[attribute]?.isEmpty == true { pending[attribute] = nil }
+            if approved {
+                return write(attribute, .held(correction.value, source: target), hlc: event.hlc, device: event.id.device)
+            }
+        case .erasure(let attribute):
+            pending[attribute] = nil
+            return write(attribute, .erased(by: event.id), hlc: event.hlc, device: event.id.device)
+        case .credentialChange:
+            break
+        }
+        return .applied
+    }
+
+    @discardableResult
+    private mutating func write(_ attribute: AttributeID, _ state: ValueState, hlc: HLCTimestamp, device: DeviceID) -> MergeOutcome {
+        if let current = values[attribute], (current.hlc, current.device) > (hlc, device) { return .superseded }
+        values[attribute] = ValueRecord(state: state, hlc: hlc, device: device)
+        return .applied
+    }
+}

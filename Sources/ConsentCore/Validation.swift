@@ -1,0 +1,229 @@
+import Foundation
+
+/// Why a value was refused. Each case has a translation key (`validation.<key>`) for tenants and
+/// an English description for staff tools.
+public enum ValidationError: Error, Hashable, Sendable, CustomStringConvertible {
+    case required
+    case tooLong(max: Int)
+    case phone, email, postcode, date, dateFuture, choice
+    case pattern
+    /// Control characters, bidi overrides or a byte-order mark.
+    case control
+    case unknownAttribute(AttributeID)
+    case preferNotToSayNotOffered
+
+    /// The key under `validation.` in Localization/.
+    public var messageKey: String {
+        switch self {
+        case .required: "validation.required"
+        case .tooLong: "validation.too-long"
+        case .phone: "validation.phone"
+        case .email: "validation.email"
+        case .postcode: "validation.postcode"
+        case .date: "validation.date"
+        case .dateFuture: "validation.date-future"
+        case .choice, .preferNotToSayNotOffered: "validation.choice"
+        case .pattern: "validation.pattern"
+        case .control, .unknownAttribute: "validation.control"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .required: "a value is required"
+        case .tooLong(let max): "too long (at most \(max) characters)"
+        case .phone: "not a UK phone number (digits, starting 0 or +44)"
+        case .email: "not an email address (name@example.org)"
+        case .postcode: "not a UK postcode (like SW1A 1AA)"
+        case .date: "not a date that exists (use YYYY-MM-DD or DD/MM/YYYY)"
+        case .dateFuture: "a date in the future"
+        case .choice: "not one of the allowed choices"
+        case .pattern: "does not have the form this field requires"
+        case .control: "contains control characters, bidi overrides or a byte-order mark"
+        case .unknownAttribute(let id): "no attribute '\(id)' in Forms/"
+        case .preferNotToSayNotOffered: "'prefer not to say' is not offered for this attribute"
+        }
+    }
+}
+
+/// Checks and normalises values by the rules of `Forms/`. Build one per catalogue: it compiles
+/// each attribute's pattern once.
+public struct Validator: Sendable {
+    public let catalogue: Catalogue
+    private let patterns: [AttributeID: Pattern]
+    private let referencePattern: Pattern
+
+    /// Compiles the catalogue's patterns; throws the first that is not a valid regular expression.
+    public init(catalogue: Catalogue) throws {
+        self.catalogue = catalogue
+        var patterns: [AttributeID: Pattern] = [:]
+        for attribute in catalogue.attributes {
+            if let source = attribute.pattern { patterns[attribute.id] = try Pattern(source) }
+        }
+        self.patterns = patterns
+        referencePattern = try Pattern(catalogue.tenancyReferencePattern)
+    }
+
+    /// The normal form of a tenancy reference, or nil when it is not one.
+    public func tenancyReference(_ raw: String) -> TenantRef? {
+        let text = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        guard !TextSafety.hasForbiddenCharacter(text), referencePattern.matches(text) else { return nil }
+        return TenantRef(text)
+    }
+
+    /// The normal form of `raw` for `attribute`, or why it is refused.
+    /// `today` bounds dates (a date of birth cannot be in the future).
+    public func normalise(_ raw: String, for attribute: AttributeID, today: Date = Date()) -> Result<String, ValidationError> {
+        guard let definition = catalogue.attribute(attribute) else { return .failure(.unknownAttribute(attribute)) }
+        if TextSafety.hasForbiddenCharacter(raw.replacingOccurrences(of: "\r\n", with: " ")
+            .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ")) {
+            return .failure(.control)
+        }
+        let text = Self.collapseWhitespace(raw).precomposedStringWithCanonicalMapping
+        guard !text.isEmpty else { return .failure(.required) }
+        if text.count > definition.maxLength || text.unicodeScalars.count > definition.maxLength * 4 {
+            return .failure(.tooLong(max: definition.maxLength))
+        }
+        let normal: String
+        switch definition.type {
+        case .text: normal = text
+        case .phone:
+            guard let phone = Self.ukPhone(text) else { return .failure(.phone) }
+            normal = phone
+        case .email:
+            guard let email = Self.email(text) else { return .failure(.email) }
+            normal = email
+        case .ukPostcode:
+            guard let postcode = Self.ukPostcode(text) else { return .failure(.postcode) }
+            normal = postcode
+        case .date:
+            guard let date = Self.date(text) else { return .failure(.date) }
+            if let today = Self.isoDay(today), date > today { return .failure(.dateFuture) }
+            normal = date
+        case .choice:
+            guard let choice = definition.choices.first(where: { $0.id.caseInsensitiveCompare(text) == .orderedSame })
+            else { return .failure(.choice) }
+            normal = choice.id
+        }
+        if let pattern = patterns[attribute], !pattern.matches(normal) { return .failure(.pattern) }
+        return .success(normal)
+    }
+
+    /// Checks an answer: a value is normalised, "prefer not to say" must be offered.
+    public func check(_ value: AttributeValue, for attribute: AttributeID, today: Date = Date()) -> Result<AttributeValue, ValidationError> {
+        switch value {
+        case .value(let raw):
+            return normalise(raw, for: attribute, today: today).map { .value($0) }
+        case .preferNotToSay:
+            guard let definition = catalogue.attribute(attribute) else { return .failure(.unknownAttribute(attribute)) }
+            return definition.offersPreferNotToSay ? .success(.preferNotToSay) : .failure(.preferNotToSayNotOffered)
+        }
+    }
+
+    // MARK: - Normal forms (pure functions)
+
+    /// Trims, and folds runs of white space (tabs and line breaks included) into one space.
+    public static func collapseWhitespace(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// A UK phone number in national form (`07700900123`), from spaces, dashes, brackets, `+44` or `0044`.
+    public static func ukPhone(_ text: String) -> String? {
+        var s = text.replacingOccurrences(of: "(0)", with: "")
+        s.removeAll { " -().".contains($0) }
+        if s.hasPrefix("+44") { s = "0" + s.dropFirst(3) } else if s.hasPrefix("0044") { s = "0" + s.dropFirst(4) }
+        guard s.hasPrefix("0"), (10...11).contains(s.count), s.allSatisfy({ $0.isASCII && $0.isNumber }),
+              s.dropFirst().first != "0"
+        else { return nil }
+        return s
+    }
+
+    /// An email address with a lower-cased domain, or nil.
+    public static func email(_ text: String) -> String? {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let local = parts[0], domain = parts[1].lowercased()
+        guard !local.isEmpty, local.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."),
+              !local.contains(".."), !local.contains(where: { $0.isWhitespace || "<>()[],;:\\\"".contains($0) })
+        else { return nil }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+        }), let tld = labels.last, tld.count >= 2, !tld.allSatisfy(\.isNumber)
+        else { return nil }
+        return "\(local)@\(domain)"
+    }
+
+    /// A UK postcode in its standard form (`SW1A 1AA`), or nil.
+    public static func ukPostcode(_ text: String) -> String? {
+        let compact = text.uppercased().filter { $0 != " " }
+        guard (5...7).contains(compact.count) else { return nil }
+        let formatted = "\(compact.dropLast(3)) \(compact.suffix(3))"
+        return postcodePattern.matches(formatted) ? formatted : nil
+    }
+
+    private static let postcodePattern: Pattern = {
+        // Outward code: area (1–2 letters) and district; inward code: sector digit and unit letters
+        // (the unit never uses C, I, K, M, O or V). GIR 0AA is the one historic exception.
+        // The pattern is a constant, so compiling it cannot fail.
+        try! Pattern("^(GIR 0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-Z]? [0-9][ABD-HJLNP-UW-Z]{2})$")
+    }()
+
+    /// A date that exists, as `YYYY-MM-DD`, from `YYYY-MM-DD`, `DD/MM/YYYY`, `DD-MM-YYYY` or `DD.MM.YYYY`.
+    public static func date(_ text: String) -> String? {
+        let parts = text.split(whereSeparator: { "-/.".contains($0) }).map(String.init)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
+        else { return nil }
+        let (y, m, d): (Int?, Int?, Int?)
+        if parts[0].count == 4 {
+            (y, m, d) = (Int(parts[0]), Int(parts[1]), Int(parts[2]))
+        } else if parts[2].count == 4 {
+            (y, m, d) = (Int(parts[2]), Int(parts[1]), Int(parts[0]))
+        } else {
+            return nil
+        }
+        guard let year = y, let month = m, let day = d, (1900...2200).contains(year), (1...12).contains(month),
+              (1...daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    /// Days in a month of the Gregorian calendar.
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// The UTC day of `date` as `YYYY-MM-DD`.
+    public static func isoDay(_ date: Date) -> String? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        guard let y = c.year, let m = c.month, let d = c.day else { return nil }
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+}
+
+/// A compiled regular expression matched against a whole string.
+public struct Pattern: @unchecked Sendable {
+    // NSRegularExpression is immutable and documented as safe to share between threads.
+    private let regex: NSRegularExpression
+    public let source: String
+
+    /// Compiles `source`; throws when it is not a valid regular expression.
+    public init(_ source: String) throws {
+        self.source = source
+        regex = try NSRegularExpression(pattern: source)
+    }
+
+    /// Whether the whole of `text` matches.
+    public func matches(_ text: String) -> Bool {
+        let range = NSRange(text.startIndex..., in: text)
+        guard let match = regex.firstMatch(in: text, options: [.anchored], range: range) else { return false }
+        return match.range == range
+    }
+}

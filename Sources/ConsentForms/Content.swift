@@ -1,0 +1,59 @@
+import ConsentCore
+import Foundation
+
+/// Everything the program reads from `Forms/` and `Localization/`, checked together.
+public struct Content: Sendable {
+    public let catalogue: Catalogue
+    public let localizer: Localizer
+    public let validator: Validator
+
+    /// Loads and checks both folders. Every error names the file and the entry at fault.
+    public static func load(forms: URL, localization: URL) throws(FormsError) -> Content {
+        let catalogue = try FormsLoader.load(forms)
+        let localizer = try LocalizationLoader.load(localization)
+        try checkTexts(catalogue, localizer)
+        let validator: Validator
+        do { validator = try Validator(catalogue: catalogue) } catch {
+            throw FormsError(file: "attributes.yaml", "a pattern does not compile: \(error)")
+        }
+        return Content(catalogue: catalogue, localizer: localizer, validator: validator)
+    }
+
+    /// The translation keys `Forms/` needs, with the file and entry that needs each.
+    public static func requiredKeys(_ catalogue: Catalogue) -> [(key: String, file: String, entry: String)] {
+        var keys: [(String, String, String)] = []
+        for a in catalogue.attributes {
+            let entry = "attribute '\(a.id)'"
+            keys.append(("attribute.\(a.id).label", "attributes.yaml", entry))
+            keys.append(("attribute.\(a.id).help", "attributes.yaml", entry))
+            for choice in a.choices where choice.fixedLabel == nil {
+                keys.append(("choice.\(a.id).\(choice.id)", "attributes.yaml", entry))
+            }
+            for group in Set(a.choices.compactMap(\.group)).sorted() {
+                keys.append(("choice-group.\(a.id).\(group)", "attributes.yaml", entry))
+            }
+        }
+        var recipients: Set<String> = []
+        for p in catalogue.purposes {
+            let entry = "purpose '\(p.id)'"
+            keys.append(("purpose.\(p.id).name", "purposes.yaml", entry))
+            keys.append(("purpose.\(p.id).description", "purposes.yaml", entry))
+            keys.append(("basis.\(p.legalBasis.rawValue)", "purposes.yaml", entry))
+            if let condition = p.specialCondition { keys.append(("special-condition.\(condition)", "purposes.yaml", entry)) }
+            for recipient in p.recipients where recipients.insert(recipient).inserted {
+                keys.append(("recipient.\(recipient)", "purposes.yaml", entry))
+            }
+            for notice in p.notices {
+                keys.append(("notice.\(p.id).v\(notice.version)", "notices.yaml", "notice for '\(p.id)' version \(notice.version)"))
+            }
+        }
+        return keys
+    }
+
+    private static func checkTexts(_ catalogue: Catalogue, _ localizer: Localizer) throws(FormsError) {
+        guard let english = localizer.languages.first else { throw FormsError(file: LocalizationLoader.templateName, "has no texts") }
+        for (key, file, entry) in requiredKeys(catalogue) where english.messages[key] == nil {
+            throw FormsError(file: file, entry: entry, "missing translation key '\(key)' in Localization/\(LocalizationLoader.templateName)")
+        }
+    }
+}
