@@ -1,5 +1,17 @@
 import Foundation
 
+/// A withdrawal or objection that currently stops use, as the merge rule needs to remember it.
+public struct StopRef: Hashable, Sendable {
+    public var event: EventID
+    public var centralSequence: Int64?
+    public var effectiveAt: Date
+    public init(event: EventID, centralSequence: Int64?, effectiveAt: Date) {
+        self.event = event
+        self.centralSequence = centralSequence
+        self.effectiveAt = effectiveAt
+    }
+}
+
 /// The current decision for one (tenant, attribute, purpose), as the projection holds it.
 public struct DecisionRecord: Hashable, Sendable {
     public var state: DecisionState
@@ -17,11 +29,14 @@ public struct DecisionRecord: Hashable, Sendable {
     /// A grant that lost to a withdrawal or objection, or a withdrawal entered after a later grant:
     /// either way staff must re-confirm with the tenant.
     public var needsReconfirmation: EventID?
+    /// Every withdrawal or objection merged since use last resumed. A grant must have seen all of
+    /// them (and be expressed no earlier than each) to resume use.
+    public var blocking: [StopRef]
 
     public init(
         state: DecisionState, event: EventID, centralSequence: Int64? = nil, effectiveAt: Date,
         notice: NoticeShown? = nil, validUntil: Date? = nil, actor: Actor, channel: Channel,
-        needsReconfirmation: EventID? = nil
+        needsReconfirmation: EventID? = nil, blocking: [StopRef]? = nil
     ) {
         self.state = state
         self.event = event
@@ -32,11 +47,13 @@ public struct DecisionRecord: Hashable, Sendable {
         self.actor = actor
         self.channel = channel
         self.needsReconfirmation = needsReconfirmation
+        self.blocking = blocking ?? (state.stopsUse
+            ? [StopRef(event: event, centralSequence: centralSequence, effectiveAt: effectiveAt)] : [])
     }
 
     /// The record a decision event would set, before merging.
     public init?(event: Event) {
-        guard case let .decision(_, state, notice, validUntil) = event.payload else { return nil }
+        guard case let .decision(_, _, state, notice, validUntil) = event.payload else { return nil }
         self.init(
             state: state, event: event.id, centralSequence: event.centralSequence,
             effectiveAt: event.effectiveAt, notice: notice, validUntil: validUntil,
@@ -64,12 +81,18 @@ public enum MergeOutcome: String, Sendable, Equatable {
 /// stands, whatever the clocks say, and the grant is kept for staff to re-confirm. The same
 /// function runs on devices and at the centre.
 public enum DecisionMerge {
-    /// Whether `current` was in the causal past of `incoming`, whose device had seen central
-    /// sequences up to `causalContext` for this decision.
-    public static func isInCausalPast(_ current: DecisionRecord, of incoming: EventID, causalContext: Int64?) -> Bool {
-        if current.event.device == incoming.device && current.event.sequence < incoming.sequence { return true }
-        if let seen = causalContext, let seq = current.centralSequence, seq <= seen { return true }
+    /// Whether `earlier` was in the causal past of `incoming`, whose device had seen central
+    /// sequences up to `causalContext`: it is that device's own earlier event, or the device had
+    /// pulled it.
+    public static func isInCausalPast(_ earlier: EventID, central: Int64?, of incoming: EventID, causalContext: Int64?) -> Bool {
+        if earlier.device == incoming.device && earlier.sequence < incoming.sequence { return true }
+        if let seen = causalContext, let seq = central, seq <= seen { return true }
         return false
+    }
+
+    /// Whether `current`'s event was in the causal past of `incoming`.
+    public static func isInCausalPast(_ current: DecisionRecord, of incoming: EventID, causalContext: Int64?) -> Bool {
+        isInCausalPast(current.event, central: current.centralSequence, of: incoming, causalContext: causalContext)
     }
 
     /// Merges an incoming decision into the current one.
@@ -78,10 +101,13 @@ public enum DecisionMerge {
     ) -> (record: DecisionRecord, outcome: MergeOutcome) {
         guard let current else { return (incoming, .applied) }
         if incoming.state.stopsUse {
-            if current.state.stopsUse && incoming.effectiveAt < current.effectiveAt {
-                return (current, .superseded)
+            if current.state.stopsUse {
+                // Both stop use: remember both, show the later-expressed one.
+                var record = incoming.effectiveAt >= current.effectiveAt ? incoming : current
+                record.blocking = current.blocking + incoming.blocking
+                return (record, record.event == incoming.event ? .applied : .superseded)
             }
-            if !current.state.stopsUse && incoming.effectiveAt < current.effectiveAt {
+            if incoming.effectiveAt < current.effectiveAt {
                 var record = incoming
                 record.needsReconfirmation = current.event
                 return (record, .appliedNeedsReconfirmation)
@@ -89,8 +115,11 @@ public enum DecisionMerge {
             return (incoming, .applied)
         }
         if current.state.stopsUse {
-            let seen = isInCausalPast(current, of: incoming.event, causalContext: causalContext)
-            if seen && incoming.effectiveAt >= current.effectiveAt { return (incoming, .applied) }
+            let redeems = current.blocking.allSatisfy { stop in
+                incoming.effectiveAt >= stop.effectiveAt
+                    && isInCausalPast(stop.event, central: stop.centralSequence, of: incoming.event, causalContext: causalContext)
+            }
+            if redeems { return (incoming, .applied) }
             var record = current
             record.needsReconfirmation = incoming.event
             return (record, .overriddenByWithdrawal)

@@ -42,8 +42,9 @@ public struct NoticeShown: Hashable, Codable, Sendable {
 public enum EventPayload: Hashable, Sendable {
     /// A tenant enters the register with their first values (demo, import, a new tenancy).
     case registration(values: [AttributeID: AttributeValue])
-    /// A decision for one attribute and purpose.
-    case decision(DecisionKey, DecisionState, notice: NoticeShown?, validUntil: Date?)
+    /// A decision for a purpose, covering one or more of its attributes (a tenant who agrees to
+    /// email updates agrees for each attribute that purpose uses). Merged per attribute.
+    case decision(PurposeID, [AttributeID], DecisionState, notice: NoticeShown?, validUntil: Date?)
     /// A corrected value. `pending` corrections wait for staff to verify them before they apply.
     case correction(AttributeID, AttributeValue, pending: Bool)
     /// Staff confirmed (or rejected) a pending correction.

@@ -53,12 +53,20 @@ public struct TenantState: Hashable, Sendable {
             for (attribute, value) in initial {
                 write(attribute, .held(value, source: event.id), hlc: event.hlc, device: event.id.device)
             }
-        case let .decision(key, _, _, _):
+        case let .decision(purpose, attributes, _, _, _):
             guard let incoming = DecisionRecord(event: event) else { return .superseded }
-            let (record, outcome) = DecisionMerge.merge(
-                current: decisions[key], incoming: incoming, causalContext: event.causalContext)
-            decisions[key] = record
-            return outcome
+            var outcomes: [MergeOutcome] = []
+            for attribute in attributes {
+                let key = DecisionKey(attribute, purpose)
+                let (record, outcome) = DecisionMerge.merge(
+                    current: decisions[key], incoming: incoming, causalContext: event.causalContext)
+                decisions[key] = record
+                outcomes.append(outcome)
+            }
+            for worst in [MergeOutcome.overriddenByWithdrawal, .appliedNeedsReconfirmation, .applied] where outcomes.contains(worst) {
+                return worst
+            }
+            return .superseded
         case let .correction(attribute, value, isPending):
             if isPending {
                 pending[attribute, default: []].append(PendingCorrection(event: event.id, value: value, hlc: event.hlc))

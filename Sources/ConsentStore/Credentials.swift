@@ -1,0 +1,71 @@
+import ConsentCore
+import CryptoExtras
+import Foundation
+import GRDB
+
+/// PIN and password hashing with a slow, memory-hard KDF (scrypt), salted per secret.
+public enum SecretHasher {
+    /// The parameters stored with each hash, so they can be raised later without losing old ones.
+    public static let current = "scrypt:16384:8:1"
+
+    /// A fresh salt and the hash of `secret` under the current parameters.
+    public static func hash(_ secret: String) throws -> (kdf: String, salt: Data, hash: Data) {
+        let salt = ValueDigest.salt()
+        return (current, salt, try derive(secret, salt: salt, kdf: current))
+    }
+
+    /// Whether `secret` matches a stored hash.
+    public static func matches(_ secret: String, kdf: String, salt: Data, hash: Data) throws -> Bool {
+        let derived = try derive(secret, salt: salt, kdf: kdf)
+        guard derived.count == hash.count else { return false }
+        return zip(derived, hash).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    private static func derive(_ secret: String, salt: Data, kdf: String) throws -> Data {
+        let parts = kdf.split(separator: ":")
+        guard parts.count == 4, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]) else {
+            throw StoreError.sqlite("unknown key-derivation parameters '\(kdf)'")
+        }
+        let key = try KDF.Scrypt.deriveKey(
+            from: Data(secret.utf8), salt: salt, outputByteCount: 32, rounds: n, blockSize: r, parallelism: p)
+        return key.withUnsafeBytes { Data($0) }
+    }
+}
+
+extension ConsentDatabase {
+    /// Sets a tenant's sign-in PIN: the hash goes to the credential table, and the ledger records
+    /// (in the same transaction) that it changed, by whom and how.
+    public func setPIN(_ pin: String, for ref: TenantRef, actor: Actor, channel: Channel) throws(StoreError) {
+        let secret: (kdf: String, salt: Data, hash: Data)
+        do { secret = try SecretHasher.hash(pin) } catch { throw Self.map(error) }
+        let now = clock()
+        let request = ChangeRequest(tenant: ref, payload: .credentialChange("pin-set"), actor: actor, channel: channel)
+        try write { db in
+            var appender = try LedgerAppender(db, device: device, catalogue: catalogue)
+            _ = try appender.append(request, now: now)
+            try appender.finish()
+            let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue])
+            try db.execute(sql: "INSERT OR REPLACE INTO credential (tenant_id, kdf, salt, hash, set_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, secret.kdf, secret.salt, secret.hash, Millis.from(now)])
+        }
+    }
+
+    /// Whether `pin` is the tenant's PIN. False for an unknown tenant or one without a PIN, after
+    /// the same work, so timing does not tell which.
+    public func checkPIN(_ pin: String, for ref: TenantRef) throws(StoreError) -> Bool {
+        let row = try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT c.kdf, c.salt, c.hash FROM credential c JOIN tenant t ON t.id = c.tenant_id WHERE t.ref = ?
+                """, arguments: [ref.rawValue])
+        }
+        do {
+            guard let row else {
+                _ = try SecretHasher.hash(pin)
+                return false
+            }
+            return try SecretHasher.matches(pin, kdf: row["kdf"], salt: row["salt"], hash: row["hash"])
+        } catch {
+            throw Self.map(error)
+        }
+    }
+}

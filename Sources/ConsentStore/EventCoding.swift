@@ -1,0 +1,148 @@
+import ConsentCore
+import Crypto
+import Foundation
+
+/// The flat, storable form of an event: one ledger row's fields, without the local numbering.
+/// Its canonical bytes are what the hash chain covers; they name devices and tenants by their
+/// global ids, so a chain verifies the same on every device and at the centre.
+struct LedgerFields: Equatable {
+    var device: String
+    var sequence: Int64
+    var tenant: String
+    var kind: String
+    var attribute: String?
+    var purpose: String?
+    var state: String?
+    var pending: Bool?
+    var noticeVersion: Int64?
+    var language: String?
+    var validUntil: Int64?
+    var targetDevice: String?
+    var targetSequence: Int64?
+    var valuesDigest: Data?
+    var hlc: Int64
+    var effectiveAt: Int64
+    var actor: String
+    var actorID: String?
+    var verification: String?
+    var reason: String?
+    var channel: String
+    var causal: Int64?
+}
+
+extension LedgerFields {
+    /// Flattens an event; `valuesDigest` covers the values the event recorded.
+    init(_ event: Event, valuesDigest: Data?) {
+        device = event.id.device.rawValue
+        sequence = event.id.sequence
+        tenant = event.tenant.rawValue
+        kind = event.payload.kind
+        hlc = event.hlc.packed
+        effectiveAt = Millis.from(event.effectiveAt)
+        channel = event.channel.rawValue
+        causal = event.causalContext
+        self.valuesDigest = valuesDigest
+        switch event.actor {
+        case .tenant: actor = "tenant"
+        case let .staff(id, verification, reason):
+            actor = "staff"
+            actorID = id.rawValue
+            self.verification = verification
+            self.reason = reason
+        case .system(let name):
+            actor = "system"
+            actorID = name
+        }
+        switch event.payload {
+        case .registration: break
+        case let .decision(purposeID, attributes, decision, notice, until):
+            attribute = attributes.map(\.rawValue).joined(separator: ",")
+            purpose = purposeID.rawValue
+            state = decision.rawValue
+            noticeVersion = notice.map { Int64($0.version) }
+            language = notice?.language
+            validUntil = until.map(Millis.from)
+        case let .correction(id, value, isPending):
+            attribute = id.rawValue
+            state = value == .preferNotToSay ? "prefer-not-to-say" : "value"
+            pending = isPending
+        case let .verification(target, id, approved):
+            attribute = id.rawValue
+            targetDevice = target.device.rawValue
+            targetSequence = target.sequence
+            state = approved ? "approved" : "rejected"
+        case .erasure(let id):
+            attribute = id.rawValue
+        case .credentialChange(let what):
+            state = what
+        }
+    }
+
+    /// The bytes the hash chain covers: a version tag, then each field tagged and length-prefixed.
+    var canonicalBytes: Data {
+        var out = Data("tc-event-v1".utf8)
+        func put(_ tag: UInt8, _ bytes: Data?) {
+            guard let bytes else { return }
+            out.append(tag)
+            var length = UInt32(bytes.count).bigEndian
+            withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
+            out.append(bytes)
+        }
+        func put(_ tag: UInt8, _ text: String?) { put(tag, text.map { Data($0.utf8) }) }
+        func put(_ tag: UInt8, _ number: Int64?) { put(tag, number.map { String($0) }) }
+        put(1, device); put(2, sequence); put(3, tenant); put(4, kind); put(5, attribute); put(6, purpose)
+        put(7, state); put(8, pending.map { $0 ? "1" : "0" }); put(9, noticeVersion); put(10, language)
+        put(11, validUntil); put(12, targetDevice); put(13, targetSequence); put(14, valuesDigest)
+        put(15, hlc); put(16, effectiveAt); put(17, actor); put(18, actorID); put(19, verification)
+        put(20, reason); put(21, channel); put(22, causal)
+        return out
+    }
+
+    /// The chain hash of this event after `previous`.
+    func hash(after previous: Data) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: canonicalBytes)
+        return Data(hasher.finalize())
+    }
+}
+
+/// Milliseconds since 1970, the unit of every stored time.
+enum Millis {
+    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+}
+
+/// Salted digests of stored values. The salt lives beside the value and is erased with it, so a
+/// digest left in the ledger reveals nothing, yet proves an unerased value unchanged.
+enum ValueDigest {
+    static let empty = Data(count: 32)
+
+    static func salt() -> Data {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
+    static func of(_ value: AttributeValue, attribute: AttributeID, salt: Data) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: salt)
+        hasher.update(data: Data(attribute.rawValue.utf8))
+        hasher.update(data: [0])
+        switch value {
+        case .value(let text): hasher.update(data: Data(("v:" + text).utf8))
+        case .preferNotToSay: hasher.update(data: Data("p".utf8))
+        }
+        return Data(hasher.finalize())
+    }
+
+    /// The digest over an event's value digests, in attribute order.
+    static func combine(_ digests: [(AttributeID, Data)]) -> Data {
+        var hasher = SHA256()
+        for (attribute, digest) in digests.sorted(by: { $0.0 < $1.0 }) {
+            hasher.update(data: Data(attribute.rawValue.utf8))
+            hasher.update(data: [0])
+            hasher.update(data: digest)
+        }
+        return Data(hasher.finalize())
+    }
+}

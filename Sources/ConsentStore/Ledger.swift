@@ -1,0 +1,190 @@
+import ConsentCore
+import Foundation
+import GRDB
+
+/// One event as stored: the event, its place in the local ledger, and which of its values were erased.
+public struct StoredEvent: Hashable, Sendable {
+    public var position: Int64
+    public var event: Event
+    /// Attributes whose value this event recorded but an erasure has since removed.
+    public var erasedValues: Set<AttributeID>
+}
+
+extension ConsentDatabase {
+    /// Records one change as a ledger event, with its projection update, in one transaction.
+    @discardableResult
+    public func record(_ request: ChangeRequest) throws(StoreError) -> StoredEvent {
+        try record([request])[0]
+    }
+
+    /// Records changes in one transaction: all of them, or (on any refusal) none.
+    @discardableResult
+    public func record(_ requests: [ChangeRequest]) throws(StoreError) -> [StoredEvent] {
+        let now = clock()
+        var checked: [ChangeRequest] = []
+        for request in requests {
+            do { checked.append(try ChangeRules.check(request, validator: validator, now: now)) } catch { throw .refused(error) }
+        }
+        return try write { db in
+            var appender = try LedgerAppender(db, device: device, catalogue: catalogue)
+            let stored = try checked.map { try appender.append($0, now: now) }
+            try appender.finish()
+            return stored
+        }
+    }
+}
+
+/// Appends events for this device inside one write transaction: numbers them, stamps the clock,
+/// stores their values (special categories in the vault), extends the hash chain and updates the
+/// projection with the same `TenantState.apply` the verifier folds with.
+struct LedgerAppender {
+    let db: Database
+    let device: DeviceID
+    let catalogue: Catalogue
+    private var devices: DeviceNumbers
+    private let deviceNo: Int64
+    private var clock: HybridLogicalClock
+    private var sequence: Int64
+    private var head: Data
+    private var tenantIDs: [TenantRef: Int64] = [:]
+
+    init(_ db: Database, device: DeviceID, catalogue: Catalogue) throws {
+        self.db = db
+        self.device = device
+        self.catalogue = catalogue
+        devices = try DeviceNumbers(db)
+        deviceNo = try devices.number(device, in: db)
+        let packed = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'hlc'") ?? "0") ?? 0
+        clock = HybridLogicalClock(last: HLCTimestamp(packed: packed))
+        let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head WHERE device_no = ?", arguments: [deviceNo])
+        sequence = row?["seq"] ?? 0
+        head = row?["hash"] ?? ValueDigest.empty
+    }
+
+    /// Saves the clock and chain head; call once after the last append of the transaction.
+    func finish() throws {
+        try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.packed)])
+        try db.execute(sql: "INSERT OR REPLACE INTO chain_head (device_no, seq, hash) VALUES (?, ?, ?)",
+                       arguments: [deviceNo, sequence, head])
+    }
+
+    private mutating func tenantID(_ ref: TenantRef, registering: Bool) throws -> Int64 {
+        if let id = tenantIDs[ref] {
+            if registering { throw StoreError.tenantExists(ref) }
+            return id
+        }
+        let statement = try db.cachedStatement(sql: "SELECT id FROM tenant WHERE ref = ?")
+        if let id = try Int64.fetchOne(statement, arguments: [ref.rawValue]) {
+            if registering { throw StoreError.tenantExists(ref) }
+            tenantIDs[ref] = id
+            return id
+        }
+        guard registering else { throw StoreError.unknownTenant(ref) }
+        try db.cachedStatement(sql: "INSERT INTO tenant (ref) VALUES (?)").execute(arguments: [ref.rawValue])
+        let id = db.lastInsertedRowID
+        tenantIDs[ref] = id
+        return id
+    }
+
+    /// Appends one checked change.
+    mutating func append(_ request: ChangeRequest, now: Date) throws -> StoredEvent {
+        var isRegistration = false
+        if case .registration = request.payload { isRegistration = true }
+        let tenantID = try tenantID(request.tenant, registering: isRegistration)
+        let hlc = try clock.tick(wallMillis: Millis.from(now))
+        sequence += 1
+        var rows = ProjectionRows(db: db, devices: devices)
+        let before = try rows.load(tenantID, request.tenant, touching: request.payload)
+        var causal: Int64?
+        if case let .decision(purpose, attributes, _, _, _) = request.payload {
+            causal = attributes.compactMap { before.decisions[DecisionKey($0, purpose)]?.centralSequence }.max()
+        }
+        if case let .verification(target, attribute, _) = request.payload,
+           before.pending[attribute]?.contains(where: { $0.event == target }) != true {
+            throw StoreError.noPendingCorrection(request.tenant, attribute.rawValue)
+        }
+        let event = Event(
+            id: EventID(device: device, sequence: sequence), tenant: request.tenant, hlc: hlc,
+            effectiveAt: Millis.date(request.effectiveAt.map(Millis.from) ?? hlc.millis), actor: request.actor,
+            channel: request.channel, causalContext: causal, payload: Self.roundingTimes(request.payload))
+
+        let digest = try storeValues(event, tenantID: tenantID)
+        let fields = LedgerFields(event, valuesDigest: digest)
+        let hash = fields.hash(after: head)
+        try insert(fields, tenantID: tenantID, previous: head, hash: hash)
+        head = hash
+
+        var after = before
+        let outcome = after.apply(event)
+        try rows.save(tenantID, before: before, after: after, touching: event.payload)
+        devices = rows.devices
+        if case .erasure(let attribute) = event.payload, outcome == .applied {
+            try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))
+        }
+        return StoredEvent(position: db.lastInsertedRowID, event: event, erasedValues: [])
+    }
+
+    /// Times are stored in milliseconds; round them before use so the projection written now equals
+    /// the fold of the stored ledger later.
+    private static func roundingTimes(_ payload: EventPayload) -> EventPayload {
+        guard case let .decision(purpose, attributes, state, notice, until?) = payload else { return payload }
+        return .decision(purpose, attributes, state, notice: notice, validUntil: Millis.date(Millis.from(until)))
+    }
+
+    private func isSpecial(_ attribute: AttributeID) -> Bool { catalogue.attribute(attribute)?.isSpecial ?? true }
+
+    /// Stores the values an event records and returns the digest the chain covers.
+    private func storeValues(_ event: Event, tenantID: Int64) throws -> Data? {
+        let values: [(AttributeID, AttributeValue)]
+        switch event.payload {
+        case .registration(let initial): values = initial.map { ($0.key, $0.value) }
+        case let .correction(attribute, value, _): values = [(attribute, value)]
+        default: return nil
+        }
+        var digests: [(AttributeID, Data)] = []
+        for (attribute, value) in values {
+            let salt = ValueDigest.salt()
+            let digest = ValueDigest.of(value, attribute: attribute, salt: salt)
+            let table = isSpecial(attribute) ? "vault.value" : "value"
+            try db.cachedStatement(sql: """
+                INSERT INTO \(table) (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    deviceNo, event.id.sequence, attribute.rawValue, tenantID, value.text,
+                    value == .preferNotToSay ? 1 : 0, salt, digest,
+                ])
+            digests.append((attribute, digest))
+        }
+        return ValueDigest.combine(digests)
+    }
+
+    private func insert(_ f: LedgerFields, tenantID: Int64, previous: Data, hash: Data) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
+                notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
+                actor, actor_id, verification, reason, channel, causal_seq, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var arguments: StatementArguments = [
+            deviceNo, f.sequence, tenantID, f.kind, f.attribute, f.purpose, f.state, f.pending, f.noticeVersion,
+            f.language, f.validUntil, f.targetDevice,
+        ]
+        arguments += [
+            f.targetSequence, f.valuesDigest, f.hlc, f.effectiveAt, f.actor, f.actorID, f.verification, f.reason,
+            f.channel, f.causal, previous, hash,
+        ]
+        try statement.execute(arguments: arguments)
+    }
+}
+
+/// Removal of erased values: the value and its salt go, the digest stays so the chain still verifies.
+enum Vault {
+    static func erase(_ db: Database, tenantID: Int64, attribute: AttributeID, upTo hlc: HLCTimestamp, special: Bool) throws {
+        let table = special ? "vault.value" : "value"
+        try db.execute(sql: """
+            UPDATE \(table) SET value = NULL, salt = NULL
+            WHERE attribute_id = ? AND (device_no, device_seq) IN
+                (SELECT device_no, device_seq FROM ledger WHERE tenant_id = ? AND hlc <= ?)
+            """, arguments: [attribute.rawValue, tenantID, hlc.packed])
+    }
+}

@@ -1,0 +1,78 @@
+import ConsentCore
+import Foundation
+import GRDB
+
+/// A line of the register: a tenancy reference and the tenant's name.
+public struct TenantSummary: Hashable, Sendable, Codable {
+    public var reference: String
+    public var name: String?
+}
+
+/// Everything held about one tenant, resolved for display: the Art. 15 view's data.
+public struct TenantRecord: Sendable {
+    public var state: TenantState
+    public var history: [StoredEvent]
+    public var disclosures: [Disclosure]
+}
+
+/// One recorded disclosure: what left the system about a tenant, for which purpose, to whom.
+public struct Disclosure: Hashable, Sendable, Codable {
+    public var exportID: String
+    public var purpose: String
+    public var recipient: String
+    public var attributes: [String]
+    public var at: Date
+}
+
+extension ConsentDatabase {
+    /// How many tenants the register holds.
+    public func tenantCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tenant") ?? 0 }
+    }
+
+    /// Tenancy references and names, in reference order.
+    public func tenants(limit: Int? = nil, after: String? = nil) throws(StoreError) -> [TenantSummary] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT t.ref, v.value AS name FROM tenant t
+                LEFT JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = 'full-name' AND c.status = 'value'
+                LEFT JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = 'full-name'
+                WHERE t.ref > ? ORDER BY t.ref LIMIT ?
+                """, arguments: [after ?? "", limit ?? -1])
+            return rows.map { TenantSummary(reference: $0["ref"], name: $0["name"]) }
+        }
+    }
+
+    /// The projected state of one tenant, or nil when the reference is unknown.
+    public func tenantState(_ ref: TenantRef) throws(StoreError) -> TenantState? {
+        try read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else { return nil }
+            return try ProjectionRows(db: db, devices: DeviceNumbers(db)).loadAll(id, ref)
+        }
+    }
+
+    /// State, ledger history and disclosures of one tenant.
+    public func tenantRecord(_ ref: TenantRef) throws(StoreError) -> TenantRecord {
+        try read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else {
+                throw StoreError.unknownTenant(ref)
+            }
+            let devices = try DeviceNumbers(db)
+            let state = try ProjectionRows(db: db, devices: devices).loadAll(id, ref)
+            let history = try LedgerRows(devices: devices).events(db, tenantID: id)
+            let disclosures = try Row.fetchAll(db, sql: """
+                SELECT * FROM disclosure WHERE tenant_id = ? ORDER BY at
+                """, arguments: [id]).map { row in
+                Disclosure(
+                    exportID: row["export_id"], purpose: row["purpose_id"], recipient: row["recipient"],
+                    attributes: (row["attributes"] as String).split(separator: ",").map(String.init), at: Millis.date(row["at"]))
+            }
+            return TenantRecord(state: state, history: history, disclosures: disclosures)
+        }
+    }
+
+    /// Number of events in the local ledger.
+    public func eventCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger") ?? 0 }
+    }
+}

@@ -1,0 +1,128 @@
+import GRDB
+
+/// The database schema, as GRDB migrations. Projection tables can always be rebuilt from the
+/// ledger; the ledger and value tables are the record.
+enum Schema {
+    /// Written into the file header (`PRAGMA application_id`) so a foreign SQLite file is recognised: "TCns".
+    static let applicationID: Int32 = 0x5443_6E73
+    /// The newest schema this binary knows (`PRAGMA user_version`).
+    static let version = 1
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: "PRAGMA vault.application_id = \(applicationID)")
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        return migrator
+    }
+
+    private static let v1 = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE vault.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+        -- Devices known here, numbered locally so ledger rows stay small.
+        CREATE TABLE device (no INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+        CREATE TABLE chain_head (device_no INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL);
+
+        -- The register: one row per tenant; everything else about them is in the ledger.
+        CREATE TABLE tenant (id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE);
+
+        -- The append-only ledger. Only central_seq and pushed (the sync outbox marker) may change.
+        CREATE TABLE ledger (
+            position INTEGER PRIMARY KEY,
+            device_no INTEGER NOT NULL,
+            device_seq INTEGER NOT NULL,
+            central_seq INTEGER,
+            tenant_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            attribute_id TEXT,
+            purpose_id TEXT,
+            state TEXT,
+            pending INTEGER,
+            notice_version INTEGER,
+            language TEXT,
+            valid_until INTEGER,
+            target_device TEXT,
+            target_seq INTEGER,
+            values_digest BLOB,
+            hlc INTEGER NOT NULL,
+            effective_at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            actor_id TEXT,
+            verification TEXT,
+            reason TEXT,
+            channel TEXT NOT NULL,
+            causal_seq INTEGER,
+            prev_hash BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            pushed INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (device_no, device_seq)
+        );
+        CREATE INDEX ledger_by_tenant ON ledger (tenant_id, position);
+        CREATE INDEX ledger_outbox ON ledger (position) WHERE pushed = 0;
+        CREATE TRIGGER ledger_append_only_update BEFORE UPDATE OF
+            position, device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
+            notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
+            actor, actor_id, verification, reason, channel, causal_seq, prev_hash, hash ON ledger
+        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+
+        -- Values recorded by events, kept out of the ledger so an erasure can remove them while the
+        -- hash chain (which covers only their salted digests) still verifies. Ordinary values here,
+        -- special categories in the vault file.
+        CREATE TABLE value (
+            device_no INTEGER NOT NULL, device_seq INTEGER NOT NULL, attribute_id TEXT NOT NULL,
+            tenant_id INTEGER NOT NULL, value TEXT, prefer_not INTEGER NOT NULL, salt BLOB, digest BLOB NOT NULL,
+            PRIMARY KEY (device_no, device_seq, attribute_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE vault.value (
+            device_no INTEGER NOT NULL, device_seq INTEGER NOT NULL, attribute_id TEXT NOT NULL,
+            tenant_id INTEGER NOT NULL, value TEXT, prefer_not INTEGER NOT NULL, salt BLOB, digest BLOB NOT NULL,
+            PRIMARY KEY (device_no, device_seq, attribute_id)
+        ) WITHOUT ROWID;
+
+        -- Projection: the current value of each attribute (source = the event that recorded it).
+        CREATE TABLE current_value (
+            tenant_id INTEGER NOT NULL, attribute_id TEXT NOT NULL, status TEXT NOT NULL,
+            source_device INTEGER NOT NULL, source_seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL, writer TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, attribute_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE pending_value (
+            tenant_id INTEGER NOT NULL, attribute_id TEXT NOT NULL,
+            source_device INTEGER NOT NULL, source_seq INTEGER NOT NULL, hlc INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, attribute_id, source_device, source_seq)
+        ) WITHOUT ROWID;
+
+        -- Projection: the current decision per (tenant, attribute, purpose).
+        CREATE TABLE decision (
+            tenant_id INTEGER NOT NULL, attribute_id TEXT NOT NULL, purpose_id TEXT NOT NULL,
+            state TEXT NOT NULL, event_device INTEGER NOT NULL, event_seq INTEGER NOT NULL, central_seq INTEGER,
+            effective_at INTEGER NOT NULL, notice_version INTEGER, language TEXT, valid_until INTEGER,
+            actor TEXT NOT NULL, actor_id TEXT, verification TEXT, reason TEXT, channel TEXT NOT NULL,
+            reconfirm_device INTEGER, reconfirm_seq INTEGER,
+            -- The withdrawals and objections a grant must have seen to resume use (merge rule state).
+            blocking TEXT,
+            PRIMARY KEY (tenant_id, attribute_id, purpose_id)
+        ) WITHOUT ROWID;
+
+        -- Sign-in secrets (never in the ledger, which records only that they changed).
+        CREATE TABLE credential (
+            tenant_id INTEGER PRIMARY KEY, kdf TEXT NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL, set_at INTEGER NOT NULL
+        );
+        CREATE TABLE sign_in_failure (
+            tenant_id INTEGER PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked INTEGER NOT NULL
+        );
+
+        -- What left the system about a tenant (written by the export layer, shown at the kiosk).
+        CREATE TABLE disclosure (
+            id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, export_id TEXT NOT NULL, purpose_id TEXT NOT NULL,
+            recipient TEXT NOT NULL, attributes TEXT NOT NULL, at INTEGER NOT NULL
+        );
+        CREATE INDEX disclosure_by_tenant ON disclosure (tenant_id, at);
+        """
+}

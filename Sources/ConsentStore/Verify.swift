@@ -1,0 +1,159 @@
+import ConsentCore
+import Foundation
+import GRDB
+
+/// What `consent ledger verify` found.
+public struct VerificationReport: Sendable, Codable, Equatable {
+    public var events = 0
+    public var tenants = 0
+    public var devices = 0
+    /// What is wrong, first found first (at most ``VerificationReport/limit``).
+    public var problems: [String] = []
+    public var ok: Bool { problems.isEmpty }
+
+    static let limit = 20
+
+    mutating func problem(_ text: String) {
+        if problems.count < Self.limit { problems.append(text) }
+    }
+}
+
+extension ConsentDatabase {
+    /// Checks the whole database: every device's hash chain (sequence, order, content, values,
+    /// head), and that the projection equals the fold of the ledger for every tenant.
+    /// `progress` is called with (tenants checked, tenants in all).
+    public func verify(progress: (Int, Int) -> Void = { _, _ in }) throws(StoreError) -> VerificationReport {
+        try read { db in
+            var report = VerificationReport()
+            let devices = try DeviceNumbers(db)
+            try verifyChains(db, devices, &report)
+            try verifyProjection(db, devices, &report, progress)
+            return report
+        }
+    }
+
+    private func verifyChains(_ db: Database, _ devices: DeviceNumbers, _ report: inout VerificationReport) throws {
+        let rows = LedgerRows(devices: devices)
+        for deviceNo in try Int64.fetchAll(db, sql: "SELECT DISTINCT device_no FROM ledger ORDER BY device_no") {
+            report.devices += 1
+            let name = devices.id(deviceNo).rawValue
+            var head = ValueDigest.empty
+            var expected: Int64 = 1
+            var values = ValueRowStream(db: db, deviceNo: deviceNo)
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT \(LedgerRows.columns) FROM ledger l LEFT JOIN tenant t ON t.id = l.tenant_id
+                WHERE l.device_no = ? ORDER BY l.device_seq
+                """, arguments: [deviceNo])
+            var broken = false
+            while let row = try cursor.next() {
+                report.events += 1
+                let f = rows.fields(row)
+                let at = "event \(name)#\(f.sequence) (ledger position \(row["position"] as Int64))"
+                if f.sequence != expected {
+                    report.problem("\(at): expected sequence \(expected) of \(name); an event was removed, inserted or reordered")
+                    broken = true
+                }
+                expected = f.sequence + 1
+                if (row["prev_hash"] as Data) != head && !broken {
+                    report.problem("\(at): does not follow the previous event of \(name) in the hash chain")
+                    broken = true
+                }
+                if f.hash(after: row["prev_hash"]) != (row["hash"] as Data) {
+                    report.problem("\(at): its content was changed after it was written (hash mismatch)")
+                    broken = true
+                }
+                head = row["hash"]
+                let stored = try values.rows(for: f.sequence)
+                if let digest = f.valuesDigest {
+                    var parts: [(AttributeID, Data)] = []
+                    for value in stored {
+                        let attribute = AttributeID(value["attribute_id"] as String)
+                        let recorded: Data = value["digest"]
+                        if let salt = value["salt"] as Data? {
+                            let answer: AttributeValue = (value["prefer_not"] as Int64) != 0 ? .preferNotToSay : .value(value["value"] ?? "")
+                            if ValueDigest.of(answer, attribute: attribute, salt: salt) != recorded {
+                                report.problem("\(at): the stored value of \(attribute) was changed")
+                            }
+                        }
+                        parts.append((attribute, recorded))
+                    }
+                    if ValueDigest.combine(parts) != digest {
+                        report.problem("\(at): its values were removed or replaced")
+                    }
+                } else if !stored.isEmpty {
+                    report.problem("\(at): has values but its ledger entry records none")
+                }
+            }
+            let chainHead = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head WHERE device_no = ?", arguments: [deviceNo])
+            if let chainHead, (chainHead["seq"] as Int64) != expected - 1 || (chainHead["hash"] as Data) != head {
+                report.problem("device \(name): the last events of its chain were removed (head is at \(chainHead["seq"] as Int64), ledger ends at \(expected - 1))")
+            }
+        }
+    }
+
+    private func verifyProjection(
+        _ db: Database, _ devices: DeviceNumbers, _ report: inout VerificationReport, _ progress: (Int, Int) -> Void
+    ) throws {
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM tenant") ?? 0
+        let ledgerRows = LedgerRows(devices: devices)
+        let projection = ProjectionRows(db: db, devices: devices)
+        let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")
+        while let tenant = try tenants.next() {
+            report.tenants += 1
+            let ref = TenantRef(tenant["ref"] as String)
+            let id: Int64 = tenant["id"]
+            let folded = TenantState.fold(ref, try ledgerRows.events(db, tenantID: id).map(\.event))
+            let stored = try projection.loadAll(id, ref)
+            if folded != stored { report.problem("tenant \(ref): \(Self.difference(folded, stored))") }
+            if report.tenants % 1000 == 0 { progress(report.tenants, total) }
+        }
+        progress(report.tenants, total)
+    }
+
+    /// A one-line account of where a projection differs from the fold.
+    static func difference(_ folded: TenantState, _ stored: TenantState) -> String {
+        for key in Set(folded.values.keys).union(stored.values.keys).sorted() where folded.values[key] != stored.values[key] {
+            return "the projected value of \(key) differs from the ledger"
+        }
+        for key in Set(folded.pending.keys).union(stored.pending.keys).sorted() where folded.pending[key] != stored.pending[key] {
+            return "the pending corrections of \(key) differ from the ledger"
+        }
+        for key in Set(folded.decisions.keys).union(stored.decisions.keys).sorted() where folded.decisions[key] != stored.decisions[key] {
+            return "the projected decision for \(key.attribute)/\(key.purpose) differs from the ledger"
+        }
+        return "the projection differs from the ledger"
+    }
+}
+
+/// The value rows of one device in sequence order, from the main file and the vault together,
+/// read alongside that device's ledger rows (a merge join, so memory stays flat).
+private struct ValueRowStream {
+    private var cursors: [RowCursor]
+    private var peeked: [Row?]
+
+    init(db: Database, deviceNo: Int64) {
+        cursors = []
+        peeked = []
+        for table in ["value", "vault.value"] {
+            if let cursor = try? Row.fetchCursor(db, sql: """
+                SELECT * FROM \(table) WHERE device_no = ? ORDER BY device_seq, attribute_id
+                """, arguments: [deviceNo]) {
+                cursors.append(cursor)
+                peeked.append(nil)
+            }
+        }
+        for i in cursors.indices { peeked[i] = try? cursors[i].next() }
+    }
+
+    /// The value rows of `sequence`, skipping any left over from earlier sequences.
+    mutating func rows(for sequence: Int64) throws -> [Row] {
+        var out: [Row] = []
+        for i in cursors.indices {
+            while let row = peeked[i], (row["device_seq"] as Int64) <= sequence {
+                if (row["device_seq"] as Int64) == sequence { out.append(row) }
+                peeked[i] = try cursors[i].next()
+            }
+        }
+        return out
+    }
+}
