@@ -142,7 +142,7 @@ private struct ValueRowStream {
                 peeked.append(nil)
             }
         }
-        for i in cursors.indices { peeked[i] = try? cursors[i].next() }
+        for i in cursors.indices { peeked[i] = (try? cursors[i].next())??.copy() }
     }
 
     /// The value rows of `sequence`, skipping any left over from earlier sequences.
@@ -151,7 +151,7 @@ private struct ValueRowStream {
         for i in cursors.indices {
             while let row = peeked[i], (row["device_seq"] as Int64) <= sequence {
                 if (row["device_seq"] as Int64) == sequence { out.append(row) }
-                peeked[i] = try cursors[i].next()
+                peeked[i] = try cursors[i].next()?.copy()
             }
         }
         return out
