@@ -1,0 +1,43 @@
+import ConsentCore
+import Foundation
+import GRDB
+
+/// Changes recorded inside one transaction, one at a time, so a million-row import or demo
+/// needs no million-element array. Obtained from ``ConsentDatabase/batch(_:)``.
+public struct RecordBatch {
+    private var appender: LedgerAppender
+    private let validator: Validator
+    private let now: Date
+
+    init(appender: LedgerAppender, validator: Validator, now: Date) {
+        self.appender = appender
+        self.validator = validator
+        self.now = now
+    }
+
+    /// Checks and appends one change. A thrown error rolls back the whole batch.
+    @discardableResult
+    public mutating func record(_ request: ChangeRequest) throws -> StoredEvent {
+        let checked: ChangeRequest
+        do { checked = try ChangeRules.check(request, validator: validator, now: now) } catch { throw StoreError.refused(error) }
+        return try appender.append(checked, now: now)
+    }
+}
+
+extension ConsentDatabase {
+    /// Runs `body` in one write transaction: everything it records commits together, or — when it
+    /// throws — nothing does. The error `body` throws is rethrown as it was.
+    public func batch<T>(_ body: (inout RecordBatch) throws -> T) throws -> T {
+        let now = clock()
+        return try queue.write { db in
+            var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue), validator: validator, now: now)
+            let result = try body(&batch)
+            try batch.finish()
+            return result
+        }
+    }
+}
+
+extension RecordBatch {
+    fileprivate func finish() throws { try appender.finish() }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import ConsentStore
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure performance against a baseline doing the same work in the same run.",
+        subcommands: [Ledger.self])
+
+    struct Ledger: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append decisions through the ledger vs a plain SQLite upsert of the same rows (goal: ratio ≤ 1.5).",
+            discussion: "Both use WAL, synchronous=FULL and the same batch size, in a temporary folder removed afterwards.")
+
+        @OptionGroup var content: ContentOptions
+
+        @Option(help: "Decisions to append.")
+        var events = 100_000
+
+        @Option(help: "Decisions per committed transaction.")
+        var batch = 100
+
+        @Option(help: "Tenants the decisions are spread over.")
+        var tenants = 10_000
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let validator = try content.load().validator
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let r = try LedgerBenchmark.run(events: events, batch: batch, tenants: tenants, directory: dir, validator: validator)
+            if json {
+                try printJSON(BenchJSON(result: r, ledgerPerSecond: r.ledgerPerSecond, plainPerSecond: r.plainPerSecond, ratio: r.ratio))
+                return
+            }
+            print(String(format: "ledger append: %d decisions in %.2f s (%.0f/s), batches of %d", r.events, r.ledgerSeconds, r.ledgerPerSecond, r.batch))
+            print(String(format: "plain upsert:  %d rows in %.2f s (%.0f/s)", r.events, r.plainSeconds, r.plainPerSecond))
+            print(String(format: "ratio ledger/plain: %.2fx (goal <= 1.5x)", r.ratio))
+        }
+
+        struct BenchJSON: Encodable {
+            var result: LedgerBenchmark.Result
+            var ledgerPerSecond: Double
+            var plainPerSecond: Double
+            var ratio: Double
+        }
+    }
+}

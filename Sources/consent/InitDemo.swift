@@ -1,0 +1,77 @@
+import ArgumentParser
+import ConsentCore
+import ConsentRegister
+import ConsentStore
+import Foundation
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a new, empty database (and its special-category vault beside it).",
+        discussion: "Refuses a path that already exists, so an existing register is never overwritten.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("This device's id in the ledger (default: a random dev-xxxxxxxx).", valueName: "id"))
+    var device: String?
+
+    func run() throws {
+        let db = try ConsentDatabase.create(at: store.path, validator: store.content.load().validator, device: device.map { DeviceID($0) })
+        print("Created \(db.path) (special categories in \(db.vaultPath)); device \(db.device).")
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill a new database with a synthetic register for trying things out.",
+        discussion: """
+            Deterministic: the same --seed gives the same tenants (T0000001, T0000002, ...), with realistic UK
+            names, addresses, postcodes, phones, emails on example.* domains, special categories shaped like the
+            2021 census, and decisions made at the kiosk, by phone and on paper. Creates the database when it
+            does not exist; refuses one that already holds tenants.
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "How many tenants (the 2020 incident's register had 3,545).")
+    var tenants = 3545
+
+    @Option(help: "Seed of the synthetic data.")
+    var seed: UInt64 = 2020
+
+    @Flag(help: "Print a JSON summary instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard (1...10_000_000).contains(tenants) else { throw ValidationError("--tenants must be from 1 to 10,000,000") }
+    }
+
+    func run() throws {
+        let content = try store.content.load()
+        let db = FileManager.default.fileExists(atPath: store.path)
+            ? try ConsentDatabase.open(at: store.path, validator: content.validator)
+            : try ConsentDatabase.create(at: store.path, validator: content.validator)
+        let existing = try db.tenantCount()
+        guard existing == 0 else {
+            throw CLIError("\(store.path) already holds \(existing) tenants; give the demo a new --db path")
+        }
+        let started = Date()
+        var progress = Progress("demo", quiet: json)
+        let demo = DemoRegister(seed: seed, now: Date(), shippedLanguages: Set(content.localizer.languages.map(\.code)))
+        let result = try DemoRun.run(demo, count: tenants, into: db) { done, total in progress.update(done, of: total) }
+        progress.finish()
+        let seconds = Date().timeIntervalSince(started)
+        if json {
+            try printJSON(DemoSummary(database: db.path, tenants: result.tenants, events: result.events, seconds: seconds))
+        } else {
+            print(String(format: "Created %d tenants (%d ledger events) in %@ in %.1f s.", result.tenants, result.events, db.path, seconds))
+            print("Try: consent tenant list --db \(db.path) --limit 5")
+        }
+    }
+
+    struct DemoSummary: Encodable {
+        var database: String
+        var tenants: Int
+        var events: Int
+        var seconds: Double
+    }
+}

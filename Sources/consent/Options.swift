@@ -1,0 +1,67 @@
+import ArgumentParser
+import ConsentForms
+import ConsentStore
+import Foundation
+
+/// Where the data and the content live; shared by every command that touches them.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The main database file. Default: $CONSENT_DB, else ./consent.sqlite.", valueName: "path"))
+    var db: String?
+
+    @OptionGroup var content: ContentOptions
+
+    var path: String { db ?? ProcessInfo.processInfo.environment["CONSENT_DB"] ?? "consent.sqlite" }
+
+    /// Opens the existing database.
+    func open() throws -> ConsentDatabase {
+        try ConsentDatabase.open(at: path, validator: content.load().validator)
+    }
+}
+
+/// Where `Forms/` and `Localization/` are read from.
+struct ContentOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The Forms folder (attributes, purposes, notices). Default: $CONSENT_FORMS, ./Forms, or beside the program.", valueName: "dir"))
+    var forms: String?
+
+    @Option(help: ArgumentHelp("The Localization folder (messages.pot and one .po per language). Default: $CONSENT_LOCALIZATION, ./Localization, or beside the program.", valueName: "dir"))
+    var localization: String?
+
+    func load() throws -> Content {
+        let env = ProcessInfo.processInfo.environment
+        let forms = try locate(forms ?? env["CONSENT_FORMS"], folder: "Forms", marker: "attributes.yaml")
+        let localization = try locate(localization ?? env["CONSENT_LOCALIZATION"], folder: "Localization", marker: "messages.pot")
+        return try Content.load(forms: forms, localization: localization)
+    }
+
+    /// An explicit folder, else `./NAME`, else `NAME` in the program's folder or one above it.
+    private func locate(_ explicit: String?, folder: String, marker: String) throws -> URL {
+        if let explicit { return URL(fileURLWithPath: explicit) }
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(folder)]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.appendingPathComponent(folder))
+            candidates.append(dir.appendingPathComponent("share/tenantconsent").appendingPathComponent(folder))
+            dir.deleteLastPathComponent()
+        }
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent(marker).path) }) {
+            return found
+        }
+        throw CLIError("cannot find the \(folder) folder; run from the project folder or pass --\(folder.lowercased()) DIR")
+    }
+}
+
+/// An error for the user: one or two lines that say what went wrong and what to do.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Writes JSON to standard output.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    let data = try encoder.encode(value)
+    FileHandle.standardOutput.write(data)
+    FileHandle.standardOutput.write(Data("\n".utf8))
+}

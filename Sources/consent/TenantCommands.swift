@@ -1,0 +1,79 @@
+import ArgumentParser
+import ConsentCore
+import ConsentForms
+import ConsentStore
+import Foundation
+
+struct TenantCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant",
+        abstract: "Look up tenants in the register.",
+        subcommands: [List.self, Show.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tenancy references and names, in reference order.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "Show at most this many.")
+        var limit: Int?
+
+        @Option(help: ArgumentHelp("Start after this tenancy reference (for paging).", valueName: "ref"))
+        var after: String?
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let tenants = try store.open().tenants(limit: limit, after: after)
+            if json { return try printJSON(tenants) }
+            for tenant in tenants {
+                print("\(tenant.reference)\t\(TextSafety.displaySafe(tenant.name ?? "-"))")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Everything held about one tenant and every decision, as the tenant would be shown it (UK GDPR Art. 15).",
+            discussion: "Special-category values are masked unless --reveal-special is given.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The tenancy reference, e.g. T0000001.")
+        var reference: String
+
+        @Option(help: ArgumentHelp("Language of the report (en, pl, ro, ur). Default: the tenant's preferred language if shipped, else English.", valueName: "code"))
+        var language: String?
+
+        @Flag(help: "Show special-category values (ethnic origin, religion, sexual orientation, health).")
+        var revealSpecial = false
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let content = try store.content.load()
+            let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+            let ref = content.validator.tenancyReference(reference) ?? TenantRef(reference)
+            let record = try db.tenantRecord(ref)
+            let preferred = record.state.value(AttributeID("preferred-language")).answer?.text
+            let lang = language ?? preferred.flatMap { content.localizer.has($0) ? $0 : nil } ?? "en"
+            if let language, !content.localizer.has(language) {
+                throw CLIError("no translation for '\(language)'; shipped: \(content.localizer.languages.map(\.code).joined(separator: ", "))")
+            }
+            let report = AccessReport.build(record.state, content: content, language: lang, at: Date(), revealSpecial: revealSpecial)
+            if json { return try printJSON(ShowJSON(report: report, disclosures: record.disclosures)) }
+            for line in report.lines(content) { print(line) }
+            print("")
+            print(content.localizer.text("show.disclosures-title", lang))
+            if record.disclosures.isEmpty { print(content.localizer.text("show.no-disclosures", lang)) }
+            for d in record.disclosures { print("  \(d.at) \(d.purpose) → \(d.recipient): \(d.attributes.joined(separator: ", "))") }
+        }
+
+        struct ShowJSON: Encodable {
+            var report: AccessReport
+            var disclosures: [Disclosure]
+        }
+    }
+}
