@@ -56,6 +56,13 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
 /// The rules every change must pass, whatever the channel: pure, so the kiosk, staff mode, paper
 /// forms and imports refuse exactly the same things.
 public enum ChangeRules {
+    /// Made once: creating a calendar on every grant cost more than storing the grant.
+    private static let gregorian: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        return calendar
+    }()
+
     /// The request with its values normalised, or why it is refused.
     public static func check(_ request: ChangeRequest, validator: Validator, now: Date) throws(ChangeError) -> ChangeRequest {
         let catalogue = validator.catalogue
@@ -87,7 +94,7 @@ public enum ChangeRules {
             var until = validUntil
             if until == nil, state == .granted, purpose.legalBasis.control == .optIn, catalogue.consentValidityMonths > 0 {
                 let from = request.effectiveAt ?? now
-                until = Calendar(identifier: .gregorian).date(byAdding: .month, value: catalogue.consentValidityMonths, to: from)
+                until = gregorian.date(byAdding: .month, value: catalogue.consentValidityMonths, to: from)
             }
             request.payload = .decision(purposeID, attributes.sorted(), state, notice: notice, validUntil: until)
         case let .correction(attribute, value, pending):

@@ -10,9 +10,14 @@ public enum TextSafety {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
+    /// A character that must never be stored in a value: controls, bidi controls, a byte-order mark.
+    public static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        isControl(scalar) || isBidiControl(scalar) || scalar.value == 0xFEFF
+    }
+
     /// Whether a string holds a character that must never be stored in a value.
     public static func hasForbiddenCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { isControl($0) || isBidiControl($0) || $0.value == 0xFEFF }
+        text.unicodeScalars.contains(where: isForbidden)
     }
 
     /// Text made safe to write to a terminal: controls become visible symbols (␛, ␀, …),

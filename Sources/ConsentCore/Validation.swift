@@ -75,11 +75,12 @@ public struct Validator: Sendable {
     /// `today` bounds dates (a date of birth cannot be in the future).
     public func normalise(_ raw: String, for attribute: AttributeID, today: Date = Date()) -> Result<String, ValidationError> {
         guard let definition = catalogue.attribute(attribute) else { return .failure(.unknownAttribute(attribute)) }
-        if TextSafety.hasForbiddenCharacter(raw.replacingOccurrences(of: "\r\n", with: " ")
-            .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ")) {
+        // Tabs and line breaks fold into spaces below; every other control character is refused.
+        if raw.unicodeScalars.contains(where: { !"\t\n\r".unicodeScalars.contains($0) && TextSafety.isForbidden($0) }) {
             return .failure(.control)
         }
-        let text = Self.collapseWhitespace(raw).precomposedStringWithCanonicalMapping
+        let collapsed = Self.collapseWhitespace(raw)
+        let text = collapsed.utf8.allSatisfy { $0 < 0x80 } ? collapsed : collapsed.precomposedStringWithCanonicalMapping
         guard !text.isEmpty else { return .failure(.required) }
         if text.count > definition.maxLength || text.unicodeScalars.count > definition.maxLength * 4 {
             return .failure(.tooLong(max: definition.maxLength))
@@ -98,7 +99,7 @@ public struct Validator: Sendable {
             normal = postcode
         case .date:
             guard let date = Self.date(text) else { return .failure(.date) }
-            if let today = Self.isoDay(today), date > today { return .failure(.dateFuture) }
+            if date > Self.isoDay(today) { return .failure(.dateFuture) }
             normal = date
         case .choice:
             guard let choice = definition.choices.first(where: { $0.id.caseInsensitiveCompare(text) == .orderedSame })
@@ -124,7 +125,22 @@ public struct Validator: Sendable {
 
     /// Trims, and folds runs of white space (tabs and line breaks included) into one space.
     public static func collapseWhitespace(_ text: String) -> String {
-        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        // Fast path: plain text with single inner spaces is already in normal form.
+        var previousSpace = true
+        var clean = true
+        for byte in text.utf8 {
+            if byte == 0x20 {
+                if previousSpace { clean = false; break }
+                previousSpace = true
+            } else if byte < 0x20 || byte >= 0x80 {
+                clean = false
+                break
+            } else {
+                previousSpace = false
+            }
+        }
+        if clean && !previousSpace { return text }
+        return text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     /// A UK phone number in national form (`07700900123`), from spaces, dashes, brackets, `+44` or `0044`.
@@ -198,12 +214,18 @@ public struct Validator: Sendable {
         }
     }
 
-    /// The UTC day of `date` as `YYYY-MM-DD`.
-    public static func isoDay(_ date: Date) -> String? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        guard let y = c.year, let m = c.month, let d = c.day else { return nil }
+    /// The UTC day of `date` as `YYYY-MM-DD` (civil-from-days; no calendar object needed).
+    public static func isoDay(_ date: Date) -> String {
+        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
 }

@@ -57,6 +57,7 @@ public struct RegisterImport {
                         throw CSVError(row: row, "has \(fields.count) fields but the header has \(targets.count); check for a stray comma or an unquoted comma")
                     }
                     let (ref, values) = try parse(fields, targets: targets, row: row)
+                    guard !values.isEmpty else { throw CSVError(row: row, "has no values: every attribute column is empty") }
                     guard seen.insert(ref).inserted else { throw CSVError(row: row, "tenancy reference \(ref) appears twice in the file") }
                     do {
                         try batch.record(ChangeRequest(tenant: ref, payload: .registration(values: values), actor: .system(source), channel: .importFile))
@@ -65,6 +66,8 @@ public struct RegisterImport {
                         throw CSVError(row: row, column: column, "\(headers[column - 1]): \(error.description)")
                     } catch StoreError.tenantExists(let existing) {
                         throw CSVError(row: row, "tenancy reference \(existing) is already in the register")
+                    } catch StoreError.refused(let error) {
+                        throw CSVError(row: row, error.description)
                     }
                     summary.tenants += 1
                     summary.values += values.count

@@ -47,7 +47,7 @@ public final class ConsentDatabase: Sendable {
             try Schema.migrator.migrate(queue)
             try queue.write { db in
                 let databaseID = UUID().uuidString
-                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('device_id', ?), ('database_id', ?), ('hlc', '0')",
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('device_id', ?), ('database_id', ?)",
                                arguments: [id.rawValue, databaseID])
                 try db.execute(sql: "INSERT INTO vault.meta (key, value) VALUES ('database_id', ?)", arguments: [databaseID])
                 try db.execute(sql: "INSERT INTO device (no, id) VALUES (1, ?)", arguments: [id.rawValue])

@@ -42,6 +42,7 @@ struct LedgerAppender {
     let device: DeviceID
     let catalogue: Catalogue
     private var devices: DeviceNumbers
+    private let statements: StatementCache
     private let deviceNo: Int64
     private var clock: HybridLogicalClock
     private var sequence: Int64
@@ -53,19 +54,22 @@ struct LedgerAppender {
         self.device = device
         self.catalogue = catalogue
         devices = try DeviceNumbers(db)
+        statements = StatementCache(db)
         deviceNo = try devices.number(device, in: db)
-        let packed = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'hlc'") ?? "0") ?? 0
-        clock = HybridLogicalClock(last: HLCTimestamp(packed: packed))
-        let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head WHERE device_no = ?", arguments: [deviceNo])
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, hlc FROM chain_head WHERE device_no = ?"), arguments: [deviceNo])
         sequence = row?["seq"] ?? 0
         head = row?["hash"] ?? ValueDigest.empty
+        clock = HybridLogicalClock(last: HLCTimestamp(packed: row?["hlc"] ?? 0))
     }
 
-    /// Saves the clock and chain head; call once after the last append of the transaction.
+    /// Saves the chain head and the clock; call once after the last append of the transaction.
     func finish() throws {
-        try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.packed)])
-        try db.execute(sql: "INSERT OR REPLACE INTO chain_head (device_no, seq, hash) VALUES (?, ?, ?)",
-                       arguments: [deviceNo, sequence, head])
+        var raw = try statements.raw(5, "INSERT OR REPLACE INTO chain_head (device_no, seq, hash, hlc) VALUES (?, ?, ?, ?)")
+        raw.bind(deviceNo)
+        raw.bind(sequence)
+        raw.bind(head)
+        raw.bind(clock.last.packed)
+        try raw.execute()
     }
 
     private mutating func tenantID(_ ref: TenantRef, registering: Bool) throws -> Int64 {
@@ -73,8 +77,10 @@ struct LedgerAppender {
             if registering { throw StoreError.tenantExists(ref) }
             return id
         }
-        let statement = try db.cachedStatement(sql: "SELECT id FROM tenant WHERE ref = ?")
-        if let id = try Int64.fetchOne(statement, arguments: [ref.rawValue]) {
+        var lookup = try statements.raw(1, "SELECT id FROM tenant WHERE ref = ?")
+        lookup.bind(ref.rawValue)
+        if try lookup.step(), let id = lookup.int64(0) {
+            lookup.done()
             if registering { throw StoreError.tenantExists(ref) }
             tenantIDs[ref] = id
             return id
@@ -93,7 +99,7 @@ struct LedgerAppender {
         let tenantID = try tenantID(request.tenant, registering: isRegistration)
         let hlc = try clock.tick(wallMillis: Millis.from(now))
         sequence += 1
-        var rows = ProjectionRows(db: db, devices: devices)
+        var rows = ProjectionRows(db: db, devices: devices, statements: statements)
         let before = try rows.load(tenantID, request.tenant, touching: request.payload)
         var causal: Int64?
         if case let .decision(purpose, attributes, _, _, _) = request.payload {
@@ -111,7 +117,7 @@ struct LedgerAppender {
         let digest = try storeValues(event, tenantID: tenantID)
         let fields = LedgerFields(event, valuesDigest: digest)
         let hash = fields.hash(after: head)
-        try insert(fields, tenantID: tenantID, previous: head, hash: hash)
+        try insert(fields, tenantID: tenantID, hash: hash)
         head = hash
 
         var after = before
@@ -146,34 +152,55 @@ struct LedgerAppender {
             let salt = ValueDigest.salt()
             let digest = ValueDigest.of(value, attribute: attribute, salt: salt)
             let table = isSpecial(attribute) ? "vault.value" : "value"
-            try db.cachedStatement(sql: """
+            var raw = try statements.raw(table == "value" ? 2 : 3, """
                 INSERT INTO \(table) (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    deviceNo, event.id.sequence, attribute.rawValue, tenantID, value.text,
-                    value == .preferNotToSay ? 1 : 0, salt, digest,
-                ])
+                """)
+            raw.bind(deviceNo)
+            raw.bind(event.id.sequence)
+            raw.bind(attribute.rawValue)
+            raw.bind(tenantID)
+            raw.bind(value.text)
+            raw.bind(value == .preferNotToSay)
+            raw.bind(salt)
+            raw.bind(digest)
+            try raw.execute()
             digests.append((attribute, digest))
         }
         return ValueDigest.combine(digests)
     }
 
-    private func insert(_ f: LedgerFields, tenantID: Int64, previous: Data, hash: Data) throws {
-        let statement = try db.cachedStatement(sql: """
+    private func insert(_ f: LedgerFields, tenantID: Int64, hash: Data) throws {
+        var raw = try statements.raw(4, """
             INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
                 notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
-                actor, actor_id, verification, reason, channel, causal_seq, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                actor, actor_id, verification, reason, channel, causal_seq, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        var arguments: StatementArguments = [
-            deviceNo, f.sequence, tenantID, f.kind, f.attribute, f.purpose, f.state, f.pending, f.noticeVersion,
-            f.language, f.validUntil, f.targetDevice,
-        ]
-        arguments += [
-            f.targetSequence, f.valuesDigest, f.hlc, f.effectiveAt, f.actor, f.actorID, f.verification, f.reason,
-            f.channel, f.causal, previous, hash,
-        ]
-        try statement.execute(arguments: arguments)
+        raw.bind(deviceNo)
+        raw.bind(f.sequence)
+        raw.bind(tenantID)
+        raw.bind(f.kind)
+        raw.bind(f.attribute)
+        raw.bind(f.purpose)
+        raw.bind(f.state)
+        raw.bind(f.pending)
+        raw.bind(f.noticeVersion)
+        raw.bind(f.language)
+        raw.bind(f.validUntil)
+        raw.bind(f.targetDevice)
+        raw.bind(f.targetSequence)
+        raw.bind(f.valuesDigest)
+        raw.bind(f.hlc)
+        raw.bind(f.effectiveAt)
+        raw.bind(f.actor)
+        raw.bind(f.actorID)
+        raw.bind(f.verification)
+        raw.bind(f.reason)
+        raw.bind(f.channel)
+        raw.bind(f.causal)
+        raw.bind(hash)
+        try raw.execute()
     }
 }
 

@@ -7,6 +7,13 @@ import GRDB
 struct ProjectionRows {
     let db: Database
     var devices: DeviceNumbers
+    let statements: StatementCache
+
+    init(db: Database, devices: DeviceNumbers, statements: StatementCache? = nil) {
+        self.db = db
+        self.devices = devices
+        self.statements = statements ?? StatementCache(db)
+    }
 
     private static let valueJoin = """
         LEFT JOIN value v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
@@ -34,10 +41,11 @@ struct ProjectionRows {
     func loadAll(_ tenantID: Int64, _ ref: TenantRef) throws -> TenantState {
         var state = TenantState(ref: ref)
         try loadValues(tenantID, into: &state, attribute: nil)
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM decision WHERE tenant_id = ?", arguments: [tenantID])
-        while let row = try rows.next() {
-            let key = DecisionKey(AttributeID(row["attribute_id"] as String), PurposeID(row["purpose_id"] as String))
-            state.decisions[key] = decisionRecord(row)
+        var raw = try statements.raw(11, "SELECT \(Self.decisionColumns), attribute_id, purpose_id FROM decision WHERE tenant_id = ?")
+        raw.bind(tenantID)
+        while try raw.step() {
+            let key = DecisionKey(AttributeID(raw.string(16) ?? ""), PurposeID(raw.string(17) ?? ""))
+            state.decisions[key] = decisionRecord(raw)
         }
         return state
     }
@@ -77,31 +85,38 @@ struct ProjectionRows {
         }
     }
 
+    /// The decision columns, in the order ``decisionRecord(_:)`` reads them.
+    static let decisionColumns = """
+        state, event_device, event_seq, central_seq, effective_at, notice_version, language, valid_until, actor, actor_id,
+        verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
+        """
+
     private func decision(_ tenantID: Int64, _ key: DecisionKey) throws -> DecisionRecord? {
-        let statement = try db.cachedStatement(sql: """
-            SELECT * FROM decision WHERE tenant_id = ? AND attribute_id = ? AND purpose_id = ?
-            """)
-        return try Row.fetchOne(statement, arguments: [tenantID, key.attribute.rawValue, key.purpose.rawValue]).map(decisionRecord)
+        var raw = try statements.raw(12, "SELECT \(Self.decisionColumns) FROM decision WHERE tenant_id = ? AND attribute_id = ? AND purpose_id = ?")
+        raw.bind(tenantID)
+        raw.bind(key.attribute.rawValue)
+        raw.bind(key.purpose.rawValue)
+        guard try raw.step() else { return nil }
+        defer { raw.done() }
+        return decisionRecord(raw)
     }
 
-    private func decisionRecord(_ row: Row) -> DecisionRecord {
+    private func decisionRecord(_ raw: RawStatement) -> DecisionRecord {
         let actor: Actor
-        switch row["actor"] as String {
+        switch raw.string(8) {
         case "tenant": actor = .tenant
-        case "staff": actor = .staff(StaffID(row["actor_id"] ?? ""), verification: row["verification"], reason: row["reason"])
-        default: actor = .system(row["actor_id"] ?? "")
+        case "staff": actor = .staff(StaffID(raw.string(9) ?? ""), verification: raw.string(10), reason: raw.string(11))
+        default: actor = .system(raw.string(9) ?? "")
         }
-        let notice = (row["notice_version"] as Int?).map { NoticeShown(version: $0, language: row["language"] ?? "") }
-        let reconfirm = (row["reconfirm_seq"] as Int64?).map {
-            EventID(device: devices.id(row["reconfirm_device"]), sequence: $0)
-        }
+        let notice = raw.int64(5).map { NoticeShown(version: Int($0), language: raw.string(6) ?? "") }
+        let reconfirm = raw.int64(14).map { EventID(device: devices.id(raw.int64(13) ?? 0), sequence: $0) }
         return DecisionRecord(
-            state: DecisionState(rawValue: row["state"]) ?? .notAsked,
-            event: EventID(device: devices.id(row["event_device"]), sequence: row["event_seq"]),
-            centralSequence: row["central_seq"], effectiveAt: Millis.date(row["effective_at"]), notice: notice,
-            validUntil: (row["valid_until"] as Int64?).map(Millis.date), actor: actor,
-            channel: Channel(rawValue: row["channel"]) ?? .system, needsReconfirmation: reconfirm,
-            blocking: Self.decodeBlocking(row["blocking"]))
+            state: DecisionState(rawValue: raw.string(0) ?? "") ?? .notAsked,
+            event: EventID(device: devices.id(raw.int64(1) ?? 0), sequence: raw.int64(2) ?? 0),
+            centralSequence: raw.int64(3), effectiveAt: Millis.date(raw.int64(4) ?? 0), notice: notice,
+            validUntil: raw.int64(7).map(Millis.date), actor: actor,
+            channel: Channel(rawValue: raw.string(12) ?? "") ?? .system, needsReconfirmation: reconfirm,
+            blocking: Self.decodeBlocking(raw.string(15)))
     }
 
     /// `blocking` as stored: one stop per line, `device<TAB>sequence<TAB>central<TAB>effective-millis`.
@@ -169,14 +184,18 @@ struct ProjectionRows {
         case let .held(.preferNotToSay, source: s): (status, source) = ("prefer-not-to-say", s)
         case let .erased(by: s): (status, source) = ("erased", s)
         }
-        let statement = try db.cachedStatement(sql: """
+        var raw = try statements.raw(13, """
             INSERT OR REPLACE INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
-        try statement.execute(arguments: [
-            tenantID, attribute.rawValue, status, try devices.number(source.device, in: db), source.sequence,
-            record.hlc.packed, record.device.rawValue,
-        ])
+        raw.bind(tenantID)
+        raw.bind(attribute.rawValue)
+        raw.bind(status)
+        raw.bind(try devices.number(source.device, in: db))
+        raw.bind(source.sequence)
+        raw.bind(record.hlc.packed)
+        raw.bind(record.device.rawValue)
+        try raw.execute()
     }
 
     private func saveDecision(_ tenantID: Int64, _ key: DecisionKey, _ r: DecisionRecord, _ devices: inout DeviceNumbers) throws {
@@ -186,21 +205,29 @@ struct ProjectionRows {
         case let .staff(id, v, why): (actor, actorID, verification, reason) = ("staff", id.rawValue, v, why)
         case .system(let name): (actor, actorID) = ("system", name)
         }
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO decision (tenant_id, attribute_id, purpose_id, state, event_device, event_seq, central_seq,
-                effective_at, notice_version, language, valid_until, actor, actor_id, verification, reason, channel,
-                reconfirm_device, reconfirm_seq, blocking)
+        var raw = try statements.raw(14, """
+            INSERT OR REPLACE INTO decision (tenant_id, attribute_id, purpose_id, \(Self.decisionColumns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let reconfirmDevice = try r.needsReconfirmation.map { try devices.number($0.device, in: db) }
-        var arguments: StatementArguments = [
-            tenantID, key.attribute.rawValue, key.purpose.rawValue, r.state.rawValue,
-            try devices.number(r.event.device, in: db), r.event.sequence, r.centralSequence, Millis.from(r.effectiveAt),
-        ]
-        arguments += [
-            r.notice?.version, r.notice?.language, r.validUntil.map(Millis.from), actor, actorID, verification, reason,
-            r.channel.rawValue, reconfirmDevice, r.needsReconfirmation?.sequence, Self.encodeBlocking(r.blocking),
-        ]
-        try statement.execute(arguments: arguments)
+        raw.bind(tenantID)
+        raw.bind(key.attribute.rawValue)
+        raw.bind(key.purpose.rawValue)
+        raw.bind(r.state.rawValue)
+        raw.bind(try devices.number(r.event.device, in: db))
+        raw.bind(r.event.sequence)
+        raw.bind(r.centralSequence)
+        raw.bind(Millis.from(r.effectiveAt))
+        raw.bind(r.notice?.version)
+        raw.bind(r.notice?.language)
+        raw.bind(r.validUntil.map(Millis.from))
+        raw.bind(actor)
+        raw.bind(actorID)
+        raw.bind(verification)
+        raw.bind(reason)
+        raw.bind(r.channel.rawValue)
+        raw.bind(try r.needsReconfirmation.map { try devices.number($0.device, in: db) })
+        raw.bind(r.needsReconfirmation?.sequence)
+        raw.bind(Self.encodeBlocking(r.blocking))
+        try raw.execute()
     }
 }

@@ -76,3 +76,21 @@ extension ConsentDatabase {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger") ?? 0 }
     }
 }
+
+extension ConsentDatabase {
+    /// A value from the database's own metadata (e.g. `origin` = `demo`).
+    public func metadata(_ key: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Sets a metadata value.
+    public func setMetadata(_ key: String, _ value: String) throws(StoreError) {
+        try write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value]) }
+    }
+
+    /// The files that make up a database at `path`: main, vault, and their WAL and shared-memory files.
+    public static func files(at path: String) -> [String] {
+        let vault = vaultPath(for: path)
+        return [path, path + "-wal", path + "-shm", vault, vault + "-wal", vault + "-shm"]
+    }
+}

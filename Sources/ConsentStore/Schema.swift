@@ -25,7 +25,8 @@ enum Schema {
 
         -- Devices known here, numbered locally so ledger rows stay small.
         CREATE TABLE device (no INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
-        CREATE TABLE chain_head (device_no INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL);
+        -- The last event of each device's chain; for this device also the hybrid logical clock's last time.
+        CREATE TABLE chain_head (device_no INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL, hlc INTEGER NOT NULL DEFAULT 0);
 
         -- The register: one row per tenant; everything else about them is in the ledger.
         CREATE TABLE tenant (id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE);
@@ -56,17 +57,15 @@ enum Schema {
             reason TEXT,
             channel TEXT NOT NULL,
             causal_seq INTEGER,
-            prev_hash BLOB NOT NULL,
             hash BLOB NOT NULL,
             pushed INTEGER NOT NULL DEFAULT 0,
             UNIQUE (device_no, device_seq)
         );
         CREATE INDEX ledger_by_tenant ON ledger (tenant_id, position);
-        CREATE INDEX ledger_outbox ON ledger (position) WHERE pushed = 0;
         CREATE TRIGGER ledger_append_only_update BEFORE UPDATE OF
             position, device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
             notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
-            actor, actor_id, verification, reason, channel, causal_seq, prev_hash, hash ON ledger
+            actor, actor_id, verification, reason, channel, causal_seq, hash ON ledger
         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;

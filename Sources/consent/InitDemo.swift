@@ -38,6 +38,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Seed of the synthetic data.")
     var seed: UInt64 = 2020
 
+    @Flag(help: "Replace the database at --db if it is an earlier demo (a real register is never replaced).")
+    var replace = false
+
     @Flag(help: "Print a JSON summary instead of text.")
     var json = false
 
@@ -47,6 +50,16 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let content = try store.content.load()
+        if replace && FileManager.default.fileExists(atPath: store.path) {
+            let old = try ConsentDatabase.open(at: store.path, validator: content.validator)
+            guard try old.metadata("origin") == "demo" else {
+                throw CLIError("\(store.path) is not a demo database, so --replace will not remove it; give the demo a new --db path")
+            }
+            try old.close()
+            for file in ConsentDatabase.files(at: store.path) where FileManager.default.fileExists(atPath: file) {
+                try FileManager.default.removeItem(atPath: file)
+            }
+        }
         let db = FileManager.default.fileExists(atPath: store.path)
             ? try ConsentDatabase.open(at: store.path, validator: content.validator)
             : try ConsentDatabase.create(at: store.path, validator: content.validator)
@@ -54,6 +67,7 @@ struct Demo: ParsableCommand {
         guard existing == 0 else {
             throw CLIError("\(store.path) already holds \(existing) tenants; give the demo a new --db path")
         }
+        try db.setMetadata("origin", "demo")
         let started = Date()
         var progress = Progress("demo", quiet: json)
         let demo = DemoRegister(seed: seed, now: Date(), shippedLanguages: Set(content.localizer.languages.map(\.code)))

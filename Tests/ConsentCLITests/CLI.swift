@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// Runs the built `consent` binary, as a user or a script would.
+struct CLI {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `consent` built beside this test bundle.
+    static let binary: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent("consent")
+
+    /// A scratch folder the commands run in, removed at the end.
+    let dir: URL
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            throw CLIMissing(path: Self.binary.path)
+        }
+    }
+
+    struct CLIMissing: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "the consent binary is not built at \(path); run `swift build` first" }
+    }
+
+    var db: String { dir.appendingPathComponent("consent.sqlite").path }
+
+    /// Runs `consent ARGS` in the scratch folder with the repository's Forms/ and Localization/.
+    @discardableResult
+    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String?] = [:]) throws -> Output {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["CONSENT_FORMS"] = Self.repo.appendingPathComponent("Forms").path
+        env["CONSENT_LOCALIZATION"] = Self.repo.appendingPathComponent("Localization").path
+        env["CONSENT_DB"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes fully before waiting, so a large output cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Writes a file in the scratch folder and returns its path.
+    func write(_ name: String, _ data: Data) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try data.write(to: url)
+        return url.path
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: dir) }
+}
+
+extension CLI.Output {
+    /// Standard output decoded as JSON.
+    func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+}

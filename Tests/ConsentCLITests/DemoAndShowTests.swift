@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+@Suite struct DemoAndShowTests {
+    @Test func demoThenListShowAndVerify() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let demo = try cli.run(["demo", "--tenants", "60", "--db", cli.db, "--json"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let summary = try #require(try demo.json() as? [String: Any])
+        #expect(summary["tenants"] as? Int == 60)
+        #expect(demo.stderr.isEmpty, "progress must stay quiet in a pipe: \(demo.stderr)")
+
+        let list = try cli.run(["tenant", "list", "--db", cli.db, "--limit", "3", "--json"])
+        let tenants = try #require(try list.json() as? [[String: Any]])
+        #expect(tenants.map { $0["reference"] as? String } == ["T0000001", "T0000002", "T0000003"])
+        #expect(tenants.allSatisfy { ($0["name"] as? String)?.contains(" ") == true })
+
+        let show = try cli.run(["tenant", "show", "T0000001", "--db", cli.db, "--json"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let report = try #require((try show.json() as? [String: Any])?["report"] as? [String: Any])
+        let items = try #require(report["items"] as? [[String: Any]])
+        #expect(items.count == 16)
+        for item in items where item["special"] as? Bool == true {
+            #expect(item["value"] == nil, "special-category value shown without --reveal-special")
+        }
+        let purposes = try #require(report["purposes"] as? [[String: Any]])
+        #expect(purposes.count == 8)
+
+        let text = try cli.run(["tenant", "show", "t0000001", "--db", cli.db, "--language", "ur"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("T0000001"))
+        #expect(!text.stdout.contains("What we hold about you"))
+
+        let verify = try cli.run(["ledger", "verify", "--db", cli.db])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.hasPrefix("OK:"))
+    }
+
+    @Test func demoIsDeterministicForASeed() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let a = cli.dir.appendingPathComponent("a.sqlite").path, b = cli.dir.appendingPathComponent("b.sqlite").path
+        try cli.run(["demo", "--tenants", "25", "--seed", "7", "--db", a])
+        try cli.run(["demo", "--tenants", "25", "--seed", "7", "--db", b])
+        let listA = try cli.run(["tenant", "list", "--db", a]).stdout
+        #expect(listA.split(separator: "\n").count == 25)
+        #expect(listA == (try cli.run(["tenant", "list", "--db", b]).stdout))
+        let showA = try cli.run(["tenant", "show", "T0000009", "--db", a, "--reveal-special", "--json"]).stdout
+        let showB = try cli.run(["tenant", "show", "T0000009", "--db", b, "--reveal-special", "--json"]).stdout
+        #expect(showA == showB)
+    }
+
+    @Test func demoRefusesADatabaseThatHoldsTenantsButReplacesItsOwnDemo() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        try cli.run(["demo", "--tenants", "5", "--db", cli.db])
+        let again = try cli.run(["demo", "--tenants", "5", "--db", cli.db])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("already holds 5 tenants"))
+        let replaced = try cli.run(["demo", "--tenants", "7", "--db", cli.db, "--replace"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try cli.run(["tenant", "list", "--db", cli.db]).stdout.split(separator: "\n").count == 7)
+    }
+
+    @Test func unknownTenantAndBadDatabaseGiveClearErrors() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        try cli.run(["init", "--db", cli.db])
+        let unknown = try cli.run(["tenant", "show", "T9999999", "--db", cli.db])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("no tenant with reference T9999999"))
+        let missing = try cli.run(["tenant", "list", "--db", cli.dir.appendingPathComponent("nope.sqlite").path])
+        #expect(missing.stderr.contains("consent init"))
+        let text = try cli.write("notes.sqlite", Data(String(repeating: "not a database\n", count: 20).utf8))
+        let notSQLite = try cli.run(["tenant", "list", "--db", text])
+        #expect(notSQLite.status != 0)
+        #expect(notSQLite.stderr.contains("not a SQLite database"))
+        let twice = try cli.run(["init", "--db", cli.db])
+        #expect(twice.status != 0)
+        #expect(twice.stderr.contains("already exists"))
+    }
+
+    @Test func contentIsFoundBesideTheProgramWithoutConfiguration() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let check = try cli.run(["forms", "check"], environment: ["CONSENT_FORMS": nil, "CONSENT_LOCALIZATION": nil])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("languages en"))
+    }
+}
