@@ -40,10 +40,17 @@ let package = Package(
             name: "ConsentRegister",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]
         ),
+        .target(name: "TerminalCore"),
+        .target(name: "CTerminalShims"),
+        .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),
+        .target(
+            name: "KioskUI",
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "TerminalCore"]
+        ),
         .executableTarget(
             name: "consent",
             dependencies: [
-                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister",
+                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "KioskUI", "TerminalPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +64,8 @@ let package = Package(
             dependencies: ["ConsentStore", "ConsentForms", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
+        .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
+        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore"], exclude: ["Snapshots"]),
         .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -116,7 +116,7 @@ public struct AccessReport: Codable, Sendable, Equatable {
     }
 
     /// A stored value as a person reads it: a choice's label in their language, text as it is.
-    static func display(_ text: String, _ attribute: AttributeDefinition, _ content: Content, _ language: String) -> String {
+    public static func display(_ text: String, _ attribute: AttributeDefinition, _ content: Content, _ language: String) -> String {
         guard attribute.type == .choice, let choice = attribute.choices.first(where: { $0.id == text }) else { return text }
         return choice.fixedLabel ?? content.localizer.text("choice.\(attribute.id).\(choice.id)", language)
     }

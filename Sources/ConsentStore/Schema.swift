@@ -113,6 +113,9 @@ enum Schema {
         CREATE TABLE credential (
             tenant_id INTEGER PRIMARY KEY, kdf TEXT NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL, set_at INTEGER NOT NULL
         );
+        CREATE TABLE sign_in_code (
+            tenant_id INTEGER PRIMARY KEY, kdf TEXT NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL, expires_at INTEGER NOT NULL
+        );
         CREATE TABLE sign_in_failure (
             tenant_id INTEGER PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked INTEGER NOT NULL
         );

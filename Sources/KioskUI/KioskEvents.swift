@@ -1,0 +1,30 @@
+import ConsentCore
+import Foundation
+import TerminalCore
+
+/// What the kiosk reacts to: the tenant's input, time passing, and the results of its effects.
+public enum KioskEvent: Sendable {
+    case input(InputEvent)
+    case tick
+    case signedIn(TenantSession)
+    case signInRefused(Message)
+    case codeAccepted(TenantRef)
+    case pinRefused(Message)
+    case recorded(TenantState, Message)
+    case refused(String)
+    case disclosures([DisclosureLine])
+}
+
+/// What the kiosk asks the outside world to do; results come back as events.
+public enum KioskEffect: Equatable, Sendable {
+    case signIn(reference: String, dateOfBirth: String, pin: String)
+    case redeemCode(reference: String, dateOfBirth: String, code: String)
+    case setPIN(TenantRef, String)
+    /// Record a change through the ledger; `receipt` is its line on the receipt.
+    case record(ChangeRequest, receipt: Message)
+    case loadDisclosures(TenantRef)
+    /// Print (or save) the receipt of a finished session.
+    case printReceipt(lines: [String], id: String)
+    /// Clear the screen and the scrollback: nothing of the tenant may remain.
+    case wipe
+}

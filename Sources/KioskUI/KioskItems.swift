@@ -1,0 +1,182 @@
+import ConsentCore
+import ConsentForms
+import Foundation
+
+/// One line of a screen: text to read, a button to press, or a field to type in.
+public struct Item: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case text
+        case heading
+        case button(String)
+        case field(String)
+    }
+
+    public var kind: Kind
+    public var label: String
+
+    public init(_ kind: Kind, _ label: String) {
+        self.kind = kind
+        self.label = label
+    }
+
+    public var isSelectable: Bool {
+        switch kind {
+        case .button, .field: true
+        case .text, .heading: false
+        }
+    }
+}
+
+/// Builds each screen's items from the state: what the tenant sees and can choose.
+struct KioskItems {
+    let content: Content
+    let state: KioskState
+    let now: Date
+
+    var language: String { state.language }
+
+    func t(_ key: String, _ args: [String: String] = [:]) -> String { content.localizer.text(key, language, args) }
+
+    func title() -> String {
+        switch state.screen {
+        case .welcome, .language: "TenantConsent"
+        case .signIn: t("kiosk.sign-in.title")
+        case .code: t("kiosk.code.title")
+        case .setPIN: t("kiosk.pin.title")
+        case .overview: t("show.title")
+        case .attribute(let a), .confirmErase(let a): t("attribute.\(a).label")
+        case .notice(_, let p): t("purpose.\(p).name")
+        case .edit(let a): t("kiosk.edit.title", ["attribute": t("attribute.\(a).label")])
+        case .disclosures: t("kiosk.disclosures")
+        case .receipt: t("kiosk.receipt.title")
+        }
+    }
+
+    func items() -> [Item] {
+        switch state.screen {
+        case .welcome, .language:
+            var items = [Item(.text, t("kiosk.welcome"))]
+            for language in content.localizer.languages {
+                items.append(Item(.button("lang:\(language.code)"), language.name))
+            }
+            return items
+        case .signIn:
+            return [
+                Item(.field("ref"), t("kiosk.sign-in.reference")), Item(.field("dob"), t("kiosk.sign-in.dob")),
+                Item(.field("pin"), t("kiosk.sign-in.pin")), Item(.button("sign-in"), t("kiosk.sign-in.submit")),
+                Item(.button("use-code"), t("kiosk.sign-in.first-time")), Item(.button("language"), t("kiosk.language")),
+            ]
+        case .code:
+            return [
+                Item(.field("ref"), t("kiosk.sign-in.reference")), Item(.field("dob"), t("kiosk.sign-in.dob")),
+                Item(.field("code"), t("kiosk.code.code")), Item(.button("redeem"), t("kiosk.code.submit")),
+                Item(.button("back"), t("kiosk.back")), Item(.button("language"), t("kiosk.language")),
+            ]
+        case .setPIN:
+            return [
+                Item(.field("pin1"), t("kiosk.pin.new")), Item(.field("pin2"), t("kiosk.pin.confirm")),
+                Item(.button("save-pin"), t("kiosk.pin.submit")), Item(.button("language"), t("kiosk.language")),
+            ]
+        case .overview:
+            var items = [Item(.text, t("kiosk.overview.hint"))]
+            for attribute in content.catalogue.attributes {
+                items.append(Item(.button("attr:\(attribute.id)"), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))"))
+            }
+            items += [Item(.button("disclosures"), t("kiosk.disclosures")), Item(.button("language"), t("kiosk.language")),
+                      Item(.button("sign-out"), t("kiosk.sign-out"))]
+            return items
+        case .attribute(let id):
+            return attributeItems(id)
+        case let .notice(attribute, purpose):
+            let version = content.catalogue.purpose(purpose)?.currentNotice(at: now)?.version ?? 1
+            return [
+                Item(.text, t("notice.\(purpose).v\(version)")), Item(.text, t("kiosk.notice.version", ["version": String(version)])),
+                Item(.text, t("attribute.\(attribute).label")),
+                Item(.button("agree"), t("kiosk.notice.agree")), Item(.button("back"), t("kiosk.back")),
+            ]
+        case .edit(let id):
+            guard let attribute = content.catalogue.attribute(id) else { return [Item(.button("back"), t("kiosk.back"))] }
+            var items = [Item(.text, t("attribute.\(id).help"))]
+            if attribute.type == .choice {
+                for choice in attribute.choices {
+                    items.append(Item(.button("choice:\(choice.id)"), choice.fixedLabel ?? t("choice.\(id).\(choice.id)")))
+                }
+            } else {
+                items += [Item(.field("value"), t("attribute.\(id).label")), Item(.button("save"), t("kiosk.edit.save"))]
+            }
+            items.append(Item(.button("back"), t("kiosk.back")))
+            return items
+        case .confirmErase(let id):
+            return [Item(.text, t("kiosk.erase.confirm", ["attribute": t("attribute.\(id).label")])),
+                    Item(.button("erase-yes"), t("kiosk.erase.yes")), Item(.button("back"), t("kiosk.back"))]
+        case .disclosures:
+            var items: [Item] = []
+            let lines = state.session?.disclosures ?? []
+            if lines.isEmpty { items.append(Item(.text, t("show.no-disclosures"))) }
+            for d in lines {
+                let attributes = d.attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")
+                items.append(Item(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) → \(t("recipient.\(d.recipient)")): \(attributes)"))
+            }
+            items.append(Item(.button("back"), t("kiosk.back")))
+            return items
+        case .receipt:
+            var items = state.receiptLines.isEmpty ? [Item(.text, t("kiosk.receipt.none"))] : state.receiptLines.map { Item(.text, "• " + $0) }
+            if let id = state.receiptID { items.append(Item(.heading, t("kiosk.receipt.id", ["id": id]))) }
+            items.append(Item(.button("finish"), t("kiosk.receipt.finish")))
+            return items
+        }
+    }
+
+    /// The value of an attribute as shown in the list: special categories hidden until shown.
+    func valueText(_ attribute: AttributeDefinition) -> String {
+        guard let session = state.session else { return "" }
+        switch session.state.value(attribute.id) {
+        case .notHeld: return t("value.not-held")
+        case .erased: return t("value.erased")
+        case .held(.preferNotToSay, _): return t("value.prefer-not-to-say")
+        case .held(.value(let text), _):
+            if attribute.isSpecial && !session.revealed.contains(attribute.id) { return t("value.hidden") }
+            return AccessReport.display(text, attribute, content, language)
+        }
+    }
+
+    private func attributeItems(_ id: AttributeID) -> [Item] {
+        guard let attribute = content.catalogue.attribute(id), let session = state.session else {
+            return [Item(.button("back"), t("kiosk.back"))]
+        }
+        var items = [Item(.heading, valueText(attribute))]
+        for pending in session.state.pending[id] ?? [] {
+            let shown = attribute.isSpecial && !session.revealed.contains(id) ? t("value.hidden")
+                : pending.value.text.map { AccessReport.display($0, attribute, content, language) } ?? t("value.prefer-not-to-say")
+            items.append(Item(.text, t("value.pending", ["value": shown])))
+        }
+        if attribute.isSpecial, session.state.value(id).answer?.text != nil {
+            items.append(Item(.button("toggle-show"), session.revealed.contains(id) ? t("kiosk.hide") : t("kiosk.show")))
+        }
+        for purpose in content.catalogue.purposes(using: id) {
+            let key = DecisionKey(id, purpose.id)
+            let effective = Policy.effectiveDecision(key, of: session.state, at: now, in: content.catalogue) ?? .notAsked
+            let line = "\(t("purpose.\(purpose.id).name")): \(t("decision.\(effective.rawValue)"))"
+            switch action(for: effective, purpose.legalBasis) {
+            case nil: items.append(Item(.text, "\(line) (\(t("kiosk.action.fixed")))"))
+            case let (state, label)?: items.append(Item(.button("decide:\(purpose.id):\(state.rawValue)"), "\(line) → \(t(label))"))
+            }
+        }
+        items.append(Item(.button("correct"), t("kiosk.correct")))
+        if attribute.offersPreferNotToSay { items.append(Item(.button("prefer-not"), t("kiosk.prefer-not"))) }
+        if session.state.value(id).answer != nil { items.append(Item(.button("erase"), t("kiosk.erase"))) }
+        items.append(Item(.button("back"), t("kiosk.back")))
+        return items
+    }
+
+    /// The one action offered for a purpose: withdrawing or objecting is as easy as agreeing.
+    func action(for effective: EffectiveDecision, _ basis: LegalBasis) -> (DecisionState, String)? {
+        switch (basis.control, effective) {
+        case (.fixed, _): nil
+        case (.optIn, .granted): (.withdrawn, "kiosk.action.withdraw")
+        case (.optIn, _): (.granted, "kiosk.action.grant")
+        case (.optOut, .objected), (.optOut, .withdrawn): (.granted, "kiosk.action.unobject")
+        case (.optOut, _): (.objected, "kiosk.action.object")
+        }
+    }
+}

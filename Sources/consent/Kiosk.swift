@@ -1,0 +1,105 @@
+import ArgumentParser
+import ConsentCore
+import ConsentStore
+import Foundation
+import KioskUI
+import TerminalPOSIX
+
+extension Terminal: KioskTerminal {}
+
+struct Kiosk: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the full-screen tenant kiosk on this terminal.",
+        discussion: """
+            Tenants choose a language, sign in with tenancy reference, date of birth and PIN (first time: a code from
+            `consent staff issue-code`), see everything held about them, correct it, and grant, withdraw or object per
+            attribute and purpose. Works with no network. Ctrl-C, Ctrl-Z and Ctrl-\\ do nothing; SIGTERM or SIGHUP
+            signs out, wipes the screen and exits.
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("Seconds without input before the sign-out countdown shows.", valueName: "seconds"))
+    var idleWarning: Double = 60
+
+    @Option(help: ArgumentHelp("Seconds without input before signing out.", valueName: "seconds"))
+    var idleTimeout: Double = 90
+
+    @Option(help: ArgumentHelp("Longest session, in seconds.", valueName: "seconds"))
+    var sessionLimit: Double = 900
+
+    @Option(help: ArgumentHelp("Append each receipt to this file (mode 0600).", valueName: "path"))
+    var receiptFile: String?
+
+    @Option(help: ArgumentHelp("Pipe each receipt to this shell command (e.g. 'lp -d kiosk').", valueName: "command"))
+    var printerCommand: String?
+
+    func validate() throws {
+        guard idleWarning > 0, idleTimeout > idleWarning, sessionLimit > 0 else {
+            throw ValidationError("need 0 < --idle-warning < --idle-timeout, and --session-limit > 0")
+        }
+    }
+
+    func run() throws {
+        let content = try store.content.load()
+        let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+        let printer: ReceiptPrinter = printerCommand.map { .command($0) } ?? receiptFile.map { .file($0) } ?? .none
+        let terminal = Terminal()
+        try terminal.start()
+        defer { terminal.stop() }
+        let runner = KioskRunner(
+            content: content, timing: KioskTiming(idleWarning: idleWarning, idleTimeout: idleTimeout, sessionLimit: sessionLimit),
+            database: db, terminal: terminal, printer: printer)
+        runner.run()
+    }
+}
+
+struct Staff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Desk tasks for staff.",
+        subcommands: [IssueCode.self, Unlock.self])
+
+    struct IssueCode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "issue-code",
+            abstract: "Issue a one-time kiosk sign-in code (8 digits, valid 7 days) for a first sign-in or a forgotten PIN.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The tenancy reference.")
+        var reference: String
+
+        @Option(help: "Your staff id, recorded in the ledger.")
+        var staff = "desk"
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let db = try store.open()
+            let ref = db.validator.tenancyReference(reference) ?? TenantRef(reference)
+            let code = try db.issueSignInCode(ref, by: .staff(StaffID(staff), verification: "in-person", reason: "kiosk-code"), channel: .system)
+            if json { return try printJSON(["reference": ref.rawValue, "code": code]) }
+            print("Sign-in code for \(ref): \(code) (valid 7 days, once)")
+        }
+    }
+
+    struct Unlock: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unlock a tenant's kiosk sign-in after too many failed attempts.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The tenancy reference.")
+        var reference: String
+
+        @Option(help: "Your staff id, recorded in the ledger.")
+        var staff = "desk"
+
+        func run() throws {
+            let db = try store.open()
+            let ref = db.validator.tenancyReference(reference) ?? TenantRef(reference)
+            try db.unlockSignIn(ref, by: .staff(StaffID(staff), verification: "in-person", reason: "unlock"), channel: .system)
+            print("Unlocked \(ref).")
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import ConsentCore
+import Foundation
+import KioskUI
+import Testing
+import TerminalCore
+
+@Suite struct KioskModelTests {
+    @Test func languageChoiceThenSignInEffect() {
+        var d = Drive()
+        d.keys(.down, .enter) // Polski
+        #expect(d.model.state.language == "pl")
+        #expect(d.model.state.screen == .signIn)
+        #expect(d.text.contains("Polski"))
+        d.type("t0000001")
+        d.keys(.tab)
+        d.type("01/05/1970")
+        d.keys(.tab)
+        d.type("48a2916") // letters are not PIN digits
+        d.keys(.enter)
+        #expect(d.effects == [.signIn(reference: "t0000001", dateOfBirth: "01/05/1970", pin: "482916")])
+        #expect(!d.text.contains("482916"), "the PIN is masked")
+    }
+
+    @Test func refusedSignInClearsThePINAndSaysTheSameForEveryFailure() {
+        var d = Drive()
+        d.keys(.enter)
+        d.type("T1")
+        d.keys(.tab)
+        d.type("01/01/1980")
+        d.keys(.tab)
+        d.type("111111")
+        d.send(.signInRefused(Message("kiosk.sign-in.failed")))
+        #expect(d.text.contains("Those details do not match our records"))
+        #expect(d.model.state.fields["pin"]?.text == "")
+        d.type("2")
+        #expect(d.model.state.fields["pin"]?.text == "2", "focus returns to the PIN field")
+    }
+
+    @Test func specialCategoriesAreHiddenUntilShown() {
+        var d = Drive()
+        d.signIn()
+        #expect(d.text.contains("Ann Smith"))
+        #expect(!d.text.contains("Christian"))
+        #expect(!d.text.contains("wheelchair"))
+        d.send(.input(.character("x")))
+        // Open Religion and show it.
+        let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "religion" } ?? 0
+        for _ in 0..<index { d.keys(.down) }
+        d.keys(.enter)
+        #expect(d.model.state.screen == .attribute(AttributeID("religion")))
+        #expect(!d.text.contains("Christian"))
+        d.keys(.home, .enter)
+        #expect(d.text.contains("Christian"))
+    }
+
+    @Test func withdrawingIsOneActionAndGrantingShowsTheNotice() throws {
+        var d = Drive()
+        d.signIn()
+        d.keys(.enter) // full name → first attribute is full-name; go to email instead
+        d.keys(.escape)
+        let email = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "email" } ?? 0
+        for _ in 0..<email { d.keys(.down) }
+        d.keys(.enter)
+        #expect(d.text.contains("Service updates by email: You agreed → Withdraw consent"))
+        // Focus the withdraw button and press Enter: one action, recorded at once.
+        let line = try #require(d.screen.firstIndex { $0.contains("Withdraw consent") })
+        d.keys(.click(row: line, column: 5))
+        guard case let .record(request, receipt)? = d.effects.last else {
+            Issue.record("no record effect: \(d.effects)")
+            return
+        }
+        #expect(request.payload == .decision(PurposeID("service-updates-email"), [AttributeID("email")], .withdrawn, notice: nil, validUntil: nil))
+        #expect(request.channel == .kiosk && request.actor == .tenant)
+        #expect(receipt.key == "kiosk.receipt.decision")
+        // Granting another purpose shows its notice first, and records the version and language shown.
+        let grant = try #require(d.screen.firstIndex { $0.contains("Resident involvement") && $0.contains("Agree") })
+        d.keys(.click(row: grant, column: 5))
+        #expect(d.model.state.screen == .notice(AttributeID("email"), PurposeID("resident-involvement")))
+        #expect(d.text.contains("Notice version 1"))
+        d.keys(.enter)
+        guard case let .record(granted, _)? = d.effects.last else {
+            Issue.record("no grant recorded")
+            return
+        }
+        #expect(granted.payload == .decision(PurposeID("resident-involvement"), [AttributeID("email")], .granted,
+                                             notice: NoticeShown(version: 1, language: "en"), validUntil: nil))
+    }
+
+    @Test func contractPurposesAreShownButNotSwitchable() {
+        var d = Drive()
+        d.signIn()
+        d.keys(.enter) // full name
+        #expect(d.text.contains("Managing your tenancy: Always used for your tenancy (Cannot be switched"))
+        #expect(!d.screen.contains { $0.contains("Managing your tenancy") && $0.contains("→") })
+    }
+
+    @Test func correctionsAreValidatedAndEvidenceAttributesGoPending() {
+        var d = Drive()
+        d.signIn()
+        let postcode = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "postcode" } ?? 0
+        for _ in 0..<postcode { d.keys(.down) }
+        d.keys(.enter)
+        let correct = d.screen.firstIndex { $0.contains("Correct this value") } ?? 0
+        d.keys(.click(row: correct, column: 4))
+        d.type("NOT A POSTCODE")
+        d.keys(.enter)
+        #expect(d.text.contains("This is not a UK postcode"))
+        #expect(d.effects.isEmpty)
+        for _ in 0..<14 { d.keys(.backspace) }
+        d.type("ls2 9jt")
+        d.keys(.enter)
+        guard case let .record(request, receipt)? = d.effects.last else {
+            Issue.record("no record effect")
+            return
+        }
+        #expect(request.payload == .correction(AttributeID("postcode"), .value("LS2 9JT"), pending: true))
+        #expect(receipt.key == "kiosk.receipt.pending")
+    }
+
+    @Test func idleCountdownThenSignOutWipesAndPrintsTheReceipt() {
+        var d = Drive(timing: KioskTiming(idleWarning: 5, idleTimeout: 8, sessionLimit: 100))
+        d.signIn()
+        d.send(.recorded(Sample.state, Message("kiosk.receipt.correction", ["attribute": "Mobile phone"])))
+        d.wait(4)
+        #expect(!d.text.contains("Signing out in"))
+        d.wait(2)
+        #expect(d.text.contains("Signing out in 2 seconds"))
+        d.wait(2)
+        #expect(d.model.state.session == nil)
+        #expect(d.model.state.screen == .welcome)
+        #expect(d.effects.contains(.printReceipt(lines: ["Mobile phone: corrected"], id: d.receiptID)))
+        #expect(d.effects.last == .wipe)
+        #expect(!d.text.contains("Ann"))
+    }
+
+    @Test func anyKeyKeepsTheSessionAndTheLimitEndsIt() {
+        var d = Drive(timing: KioskTiming(idleWarning: 5, idleTimeout: 8, sessionLimit: 20))
+        d.signIn()
+        for _ in 0..<3 {
+            d.wait(6)
+            d.keys(.down)
+        }
+        #expect(d.model.state.session != nil)
+        d.wait(3)
+        #expect(d.model.state.session == nil, "absolute session limit")
+    }
+
+    @Test func controlKeysDoNothing() {
+        var d = Drive()
+        d.signIn()
+        let before = d.model.state
+        d.keys(.control("c"), .control("z"), .control("\\"), .control("d"))
+        #expect(d.model.state.screen == before.screen)
+        #expect(d.model.state.session == before.session)
+        #expect(d.effects.isEmpty)
+    }
+
+    @Test func languageCanBeChangedFromAnyScreen() {
+        var d = Drive()
+        d.signIn()
+        d.keys(.end, .up, .enter) // "Language", second from the end
+        let urdu = d.screen.firstIndex { $0.contains("اردو") } ?? 0
+        d.keys(.click(row: urdu, column: 40))
+        #expect(d.model.state.language == "ur")
+        #expect(d.model.state.screen == .overview)
+        #expect(d.model.state.session != nil)
+    }
+}
+
+extension Drive {
+    /// The id of the receipt last printed.
+    var receiptID: String {
+        for effect in effects.reversed() { if case let .printReceipt(_, id) = effect { return id } }
+        return ""
+    }
+}

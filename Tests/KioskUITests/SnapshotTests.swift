@@ -1,0 +1,92 @@
+import ConsentCore
+import Foundation
+import KioskUI
+import Testing
+import TerminalCore
+
+/// Frames of each screen at 80×24, in English and in Urdu (right to left), compared with the
+/// files in Snapshots/. Set KIOSK_RECORD_SNAPSHOTS=1 to rewrite them after a deliberate change.
+@Suite struct SnapshotTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+
+    static func screens(_ language: String) -> [(String, Drive)] {
+        var out: [(String, Drive)] = []
+        var d = Drive()
+        let code = Shipped.content.localizer.languages.firstIndex { $0.code == language } ?? 0
+        for _ in 0..<code { d.keys(.down) }
+        d.keys(.enter)
+        out.append(("sign-in", d))
+        var c = d
+        c.keys(.end, .up, .up, .enter)
+        out.append(("code", c))
+        var welcome = Drive()
+        welcome.keys(.home)
+        out.append(("welcome", welcome))
+        d.send(.signedIn(TenantSession(ref: Sample.ref, state: Sample.state, started: d.now)))
+        out.append(("overview", d))
+        var a = d
+        let email = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "email" } ?? 0
+        for _ in 0..<email { a.keys(.down) }
+        a.keys(.enter)
+        out.append(("attribute", a))
+        var n = a
+        let grant = n.screen.firstIndex { $0.contains("→") && !$0.contains("Withdraw") } ?? 0
+        n.keys(.click(row: grant, column: 40))
+        out.append(("notice", n))
+        var e = a
+        e.keys(.end, .up, .up, .enter)
+        out.append(("edit", e))
+        var idle = d
+        idle.wait(70)
+        out.append(("idle", idle))
+        var receipt = d
+        receipt.keys(.end, .enter)
+        out.append(("receipt", receipt))
+        return out
+    }
+
+    @Test(arguments: ["en", "ur"])
+    func screensMatchTheirSnapshots(_ language: String) throws {
+        let record = ProcessInfo.processInfo.environment["KIOSK_RECORD_SNAPSHOTS"] == "1"
+        for (name, drive) in Self.screens(language) {
+            var text = drive.text
+            // The receipt number is random; blank it for comparison.
+            if let range = text.range(of: #"[A-Z2-9]{8}$"#, options: .regularExpression) { text.replaceSubrange(range, with: "XXXXXXXX") }
+            text = text.replacingOccurrences(of: #"(: |: )[A-Z2-9]{8}"#, with: "$1XXXXXXXX", options: .regularExpression)
+            let file = Self.directory.appendingPathComponent("\(name).\(language).txt")
+            if record {
+                try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
+                try text.write(to: file, atomically: true, encoding: .utf8)
+                continue
+            }
+            let expected = try String(contentsOf: file, encoding: .utf8)
+            #expect(text == expected, "screen \(name) in \(language) differs from Snapshots/\(file.lastPathComponent)")
+        }
+    }
+
+    @Test func everyScreenFitsEightyByTwentyFourAndLargerSizes() {
+        for language in ["en", "pl", "ro", "ur"] {
+            var d = Drive()
+            let index = Shipped.content.localizer.languages.firstIndex { $0.code == language } ?? 0
+            for _ in 0..<index { d.keys(.down) }
+            d.keys(.enter)
+            d.send(.signedIn(TenantSession(ref: Sample.ref, state: Sample.state, started: d.now)))
+            for (width, height) in [(80, 24), (132, 43), (200, 60)] {
+                let frame = KioskRenderer.render(d.model, width: width, height: height, now: d.now)
+                #expect(frame.lines.allSatisfy { DisplayWidth.of($0) <= width })
+                #expect(frame.lines.contains { $0.contains("Ann Smith") })
+            }
+        }
+    }
+
+    @Test func rightToLeftIsRightAligned() {
+        var d = Drive()
+        let urdu = Shipped.content.localizer.languages.firstIndex { $0.code == "ur" } ?? 0
+        for _ in 0..<urdu { d.keys(.down) }
+        d.keys(.enter)
+        let lines = d.screen
+        let content = lines[2..<12].filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(!content.isEmpty)
+        #expect(content.allSatisfy { $0.hasPrefix("    ") }, "Urdu lines should start at the right")
+    }
+}

@@ -1,0 +1,76 @@
+import ConsentCore
+import ConsentForms
+import Foundation
+import KioskUI
+import TerminalCore
+
+enum Shipped {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let content: Content = {
+        do {
+            return try Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization"))
+        } catch {
+            fatalError("the shipped Forms/ do not load: \(error)")
+        }
+    }()
+}
+
+/// A kiosk driven by hand: a fixed clock, and a tenant known without a database.
+struct Drive {
+    var model: KioskModel
+    var now = Date(timeIntervalSince1970: 1_790_000_000)
+    var effects: [KioskEffect] = []
+
+    init(timing: KioskTiming = KioskTiming()) {
+        model = KioskModel(content: Shipped.content, timing: timing, now: now)
+        model.lastSize = (80, 24)
+    }
+
+    mutating func send(_ events: KioskEvent...) {
+        for event in events { effects += model.handle(event, now: now) }
+    }
+
+    mutating func keys(_ inputs: InputEvent...) {
+        for input in inputs { effects += model.handle(.input(input), now: now) }
+    }
+
+    mutating func type(_ text: String) {
+        for c in text { effects += model.handle(.input(.character(c)), now: now) }
+    }
+
+    mutating func wait(_ seconds: TimeInterval) {
+        now += seconds
+        effects += model.handle(.tick, now: now)
+    }
+
+    var screen: [String] { KioskRenderer.render(model, width: 80, height: 24, now: now).lines }
+    var text: String { screen.joined(separator: "\n") }
+
+    /// Signs in the sample tenant as the runner would after a correct PIN.
+    mutating func signIn(language: Int = 0) {
+        keys(.enter)
+        send(.signedIn(TenantSession(ref: Sample.ref, state: Sample.state, started: now)))
+        effects = []
+    }
+}
+
+enum Sample {
+    static let ref = TenantRef("T0000001")
+    static let state: TenantState = {
+        let values: [String: AttributeValue] = [
+            "full-name": .value("Ann Smith"), "date-of-birth": .value("1970-05-01"), "address": .value("1 High Street, Leeds"),
+            "postcode": .value("LS1 1AA"), "mobile": .value("07700900123"), "email": .value("ann@example.org"),
+            "religion": .value("christian"), "ethnic-origin": .preferNotToSay, "health-needs": .value("Uses a wheelchair"),
+        ]
+        let registration = Event(
+            id: EventID(device: DeviceID("kiosk"), sequence: 1), tenant: ref, hlc: HLCTimestamp(millis: 1_700_000_000_000),
+            effectiveAt: Date(timeIntervalSince1970: 1_700_000_000), actor: .system("test"), channel: .importFile,
+            payload: .registration(values: Dictionary(uniqueKeysWithValues: values.map { (AttributeID($0.key), $0.value) })))
+        let grant = Event(
+            id: EventID(device: DeviceID("kiosk"), sequence: 2), tenant: ref, hlc: HLCTimestamp(millis: 1_700_000_100_000),
+            effectiveAt: Date(timeIntervalSince1970: 1_700_000_100), actor: .tenant, channel: .kiosk,
+            payload: .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
+                               notice: NoticeShown(version: 1, language: "en"), validUntil: nil))
+        return TenantState.fold(ref, [registration, grant])
+    }()
+}
