@@ -73,13 +73,26 @@ struct Demo: ParsableCommand {
         let demo = DemoRegister(seed: seed, now: Date(), shippedLanguages: Set(content.localizer.languages.map(\.code)))
         let result = try DemoRun.run(demo, count: tenants, into: db) { done, total in progress.update(done, of: total) }
         progress.finish()
+        // The first tenant gets a known PIN, so the kiosk can be tried at once (a demo database only).
+        let first = DemoRegister.reference(0)
+        try db.setPIN(Self.pin, for: first, actor: .system("demo"), channel: .system)
+        let dob = try db.tenantState(first)?.value(AttributeID("date-of-birth")).answer?.text ?? ""
         let seconds = Date().timeIntervalSince(started)
         if json {
-            try printJSON(DemoSummary(database: db.path, tenants: result.tenants, events: result.events, seconds: seconds))
+            try printJSON(DemoSummary(database: db.path, tenants: result.tenants, events: result.events, seconds: seconds,
+                                      kioskReference: first.rawValue, kioskDateOfBirth: Self.dayMonthYear(dob), kioskPIN: Self.pin))
         } else {
             print(String(format: "Created %d tenants (%d ledger events) in %@ in %.1f s.", result.tenants, result.events, db.path, seconds))
-            print("Try: consent tenant list --db \(db.path) --limit 5")
+            print("Kiosk: sign in as \(first), date of birth \(Self.dayMonthYear(dob)), PIN \(Self.pin)  (consent kiosk --db \(db.path))")
         }
+    }
+
+    /// The PIN the demo gives its first tenant.
+    static let pin = "482916"
+
+    static func dayMonthYear(_ iso: String) -> String {
+        let parts = iso.split(separator: "-")
+        return parts.count == 3 ? "\(parts[2])/\(parts[1])/\(parts[0])" : iso
     }
 
     struct DemoSummary: Encodable {
@@ -87,5 +100,8 @@ struct Demo: ParsableCommand {
         var tenants: Int
         var events: Int
         var seconds: Double
+        var kioskReference: String
+        var kioskDateOfBirth: String
+        var kioskPIN: String
     }
 }

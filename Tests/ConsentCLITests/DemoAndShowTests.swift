@@ -89,3 +89,18 @@ import Testing
         #expect(check.stdout.contains("languages en"))
     }
 }
+
+/// The README tells people how to sign in to the demo kiosk; keep that true.
+@Suite struct ReadmeDemoTests {
+    @Test func readmeSignInDetailsMatchTheDefaultDemo() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let out = try cli.run(["demo", "--tenants", "3", "--db", cli.db, "--json"])
+        let summary = try #require(try out.json() as? [String: Any])
+        let readme = try String(contentsOf: CLI.repo.appendingPathComponent("README.md"), encoding: .utf8)
+        for key in ["kioskReference", "kioskDateOfBirth", "kioskPIN"] {
+            let value = try #require(summary[key] as? String)
+            #expect(readme.contains("**\(value)**"), "README does not show \(key) \(value)")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the TenantConsent kiosk on this machine (run as root from the project folder).
+# Creates the unprivileged user `tenantkiosk` with no login shell, builds and installs `consent`,
+# Forms/ and Localization/, and enables the kiosk on tty1. See docs/kiosk.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+id tenantkiosk >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /var/lib/tenantconsent --shell /usr/sbin/nologin tenantkiosk
+swift build -c release --product consent
+install -m 0755 .build/release/consent /usr/local/bin/consent
+install -d -m 0755 /usr/local/share/tenantconsent /usr/local/share/tenantconsent/docs
+cp -r Forms Localization /usr/local/share/tenantconsent/
+install -m 0644 docs/kiosk.md /usr/local/share/tenantconsent/docs/kiosk.md
+install -d -m 0700 -o tenantkiosk -g tenantkiosk /var/lib/tenantconsent
+if [ ! -f /var/lib/tenantconsent/consent.sqlite ]; then
+  runuser -u tenantkiosk -- env CONSENT_FORMS=/usr/local/share/tenantconsent/Forms \
+    CONSENT_LOCALIZATION=/usr/local/share/tenantconsent/Localization \
+    /usr/local/bin/consent init --db /var/lib/tenantconsent/consent.sqlite
+fi
+install -m 0644 deploy/tenantconsent-kiosk.service /etc/systemd/system/tenantconsent-kiosk.service
+systemd-analyze verify /etc/systemd/system/tenantconsent-kiosk.service
+systemctl daemon-reload
+systemctl disable getty@tty1.service || true
+systemctl enable --now tenantconsent-kiosk.service
+echo "Kiosk enabled on tty1. Import the register with: runuser -u tenantkiosk -- consent import FILE.csv --db /var/lib/tenantconsent/consent.sqlite"
