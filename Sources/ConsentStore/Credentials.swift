@@ -36,17 +36,36 @@ extension ConsentDatabase {
     /// Sets a tenant's sign-in PIN: the hash goes to the credential table, and the ledger records
     /// (in the same transaction) that it changed, by whom and how.
     public func setPIN(_ pin: String, for ref: TenantRef, actor: Actor, channel: Channel) throws(StoreError) {
+        try storePIN(pin, for: ref, actor: actor, channel: channel, spendingCode: false)
+    }
+
+    /// Stores a PIN's hash (and, after a first sign-in with a code, spends the code) with its ledger entry.
+    func storePIN(_ pin: String, for ref: TenantRef, actor: Actor, channel: Channel, spendingCode: Bool) throws(StoreError) {
         let secret: (kdf: String, salt: Data, hash: Data)
         do { secret = try SecretHasher.hash(pin) } catch { throw Self.map(error) }
+        try credentialChange("pin-set", for: ref, actor: actor, channel: channel) { db, tenantID, now in
+            try db.execute(sql: "INSERT OR REPLACE INTO credential (tenant_id, kdf, salt, hash, set_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [tenantID, secret.kdf, secret.salt, secret.hash, Millis.from(now)])
+            if spendingCode { try db.execute(sql: "DELETE FROM sign_in_code WHERE tenant_id = ?", arguments: [tenantID]) }
+        }
+    }
+
+    /// Records a credential change in the ledger and applies `change` to the credential tables, in
+    /// one transaction: the record of who changed a sign-in secret never goes missing.
+    func credentialChange(
+        _ what: String, for ref: TenantRef, actor: Actor, channel: Channel,
+        _ change: (Database, Int64, Date) throws -> Void
+    ) throws(StoreError) {
         let now = clock()
-        let request = ChangeRequest(tenant: ref, payload: .credentialChange("pin-set"), actor: actor, channel: channel)
+        let request = ChangeRequest(tenant: ref, payload: .credentialChange(what), actor: actor, channel: channel)
         try write { db in
             var appender = try LedgerAppender(db, device: device, catalogue: catalogue)
             _ = try appender.append(request, now: now)
             try appender.finish()
-            let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue])
-            try db.execute(sql: "INSERT OR REPLACE INTO credential (tenant_id, kdf, salt, hash, set_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, secret.kdf, secret.salt, secret.hash, Millis.from(now)])
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else {
+                throw StoreError.unknownTenant(ref)
+            }
+            try change(db, id, now)
         }
     }
 

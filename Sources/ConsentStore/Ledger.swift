@@ -64,7 +64,7 @@ struct LedgerAppender {
 
     /// Saves the chain head and the clock; call once after the last append of the transaction.
     func finish() throws {
-        var raw = try statements.raw(5, "INSERT OR REPLACE INTO chain_head (device_no, seq, hash, hlc) VALUES (?, ?, ?, ?)")
+        var raw = try statements.raw(.chainHead, "INSERT OR REPLACE INTO chain_head (device_no, seq, hash, hlc) VALUES (?, ?, ?, ?)")
         raw.bind(deviceNo)
         raw.bind(sequence)
         raw.bind(head)
@@ -77,7 +77,7 @@ struct LedgerAppender {
             if registering { throw StoreError.tenantExists(ref) }
             return id
         }
-        var lookup = try statements.raw(1, "SELECT id FROM tenant WHERE ref = ?")
+        var lookup = try statements.raw(.tenantID, "SELECT id FROM tenant WHERE ref = ?")
         lookup.bind(ref.rawValue)
         if try lookup.step(), let id = lookup.int64(0) {
             lookup.done()
@@ -152,7 +152,7 @@ struct LedgerAppender {
             let salt = ValueDigest.salt()
             let digest = ValueDigest.of(value, attribute: attribute, salt: salt)
             let table = isSpecial(attribute) ? "vault.value" : "value"
-            var raw = try statements.raw(table == "value" ? 2 : 3, """
+            var raw = try statements.raw(table == "value" ? .insertValue : .insertVaultValue, """
                 INSERT INTO \(table) (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
@@ -171,7 +171,7 @@ struct LedgerAppender {
     }
 
     private func insert(_ f: LedgerFields, tenantID: Int64, hash: Data) throws {
-        var raw = try statements.raw(4, """
+        var raw = try statements.raw(.insertLedger, """
             INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
                 notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
                 actor, actor_id, verification, reason, channel, causal_seq, hash)

@@ -41,7 +41,7 @@ struct ProjectionRows {
     func loadAll(_ tenantID: Int64, _ ref: TenantRef) throws -> TenantState {
         var state = TenantState(ref: ref)
         try loadValues(tenantID, into: &state, attribute: nil)
-        var raw = try statements.raw(11, "SELECT \(Self.decisionColumns), attribute_id, purpose_id FROM decision WHERE tenant_id = ?")
+        var raw = try statements.raw(.decisionsOfTenant, "SELECT \(Self.decisionColumns), attribute_id, purpose_id FROM decision WHERE tenant_id = ?")
         raw.bind(tenantID)
         while try raw.step() {
             let key = DecisionKey(AttributeID(raw.string(16) ?? ""), PurposeID(raw.string(17) ?? ""))
@@ -92,7 +92,7 @@ struct ProjectionRows {
         """
 
     private func decision(_ tenantID: Int64, _ key: DecisionKey) throws -> DecisionRecord? {
-        var raw = try statements.raw(12, "SELECT \(Self.decisionColumns) FROM decision WHERE tenant_id = ? AND attribute_id = ? AND purpose_id = ?")
+        var raw = try statements.raw(.decision, "SELECT \(Self.decisionColumns) FROM decision WHERE tenant_id = ? AND attribute_id = ? AND purpose_id = ?")
         raw.bind(tenantID)
         raw.bind(key.attribute.rawValue)
         raw.bind(key.purpose.rawValue)
@@ -184,7 +184,7 @@ struct ProjectionRows {
         case let .held(.preferNotToSay, source: s): (status, source) = ("prefer-not-to-say", s)
         case let .erased(by: s): (status, source) = ("erased", s)
         }
-        var raw = try statements.raw(13, """
+        var raw = try statements.raw(.upsertCurrentValue, """
             INSERT OR REPLACE INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
@@ -205,7 +205,7 @@ struct ProjectionRows {
         case let .staff(id, v, why): (actor, actorID, verification, reason) = ("staff", id.rawValue, v, why)
         case .system(let name): (actor, actorID) = ("system", name)
         }
-        var raw = try statements.raw(14, """
+        var raw = try statements.raw(.upsertDecision, """
             INSERT OR REPLACE INTO decision (tenant_id, attribute_id, purpose_id, \(Self.decisionColumns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)

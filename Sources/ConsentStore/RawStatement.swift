@@ -91,12 +91,18 @@ struct RawStatement {
 /// path does not hash its SQL text on every row.
 final class StatementCache {
     private let db: Database
-    private var statements: [Int: Statement] = [:]
+    private var statements: [Slot: Statement] = [:]
+
+    /// One per hot statement: the cache is looked up by slot, never by hashing SQL text.
+    enum Slot: Hashable {
+        case tenantID, insertValue, insertVaultValue, insertLedger, chainHead
+        case decisionsOfTenant, decision, upsertCurrentValue, upsertDecision
+    }
 
     init(_ db: Database) { self.db = db }
 
-    /// The statement for `sql`, identified by a caller-chosen `slot` (one per call site).
-    func raw(_ slot: Int, _ sql: @autoclosure () -> String) throws -> RawStatement {
+    /// The statement for `sql` in `slot`, prepared on first use.
+    func raw(_ slot: Slot, _ sql: @autoclosure () -> String) throws -> RawStatement {
         if let statement = statements[slot] { return try RawStatement(db, statement) }
         let statement = try db.cachedStatement(sql: sql())
         statements[slot] = statement

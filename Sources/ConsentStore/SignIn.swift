@@ -73,16 +73,10 @@ extension ConsentDatabase {
         let code = String(format: "%08d", Int.random(in: 0..<100_000_000, using: &generator))
         let secret: (kdf: String, salt: Data, hash: Data)
         do { secret = try SecretHasher.hash(code) } catch { throw Self.map(error) }
-        let now = clock()
-        let request = ChangeRequest(tenant: ref, payload: .credentialChange("code-issued"), actor: staff, channel: channel)
-        try write { db in
-            var appender = try LedgerAppender(db, device: device, catalogue: catalogue)
-            _ = try appender.append(request, now: now)
-            try appender.finish()
-            let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue])
+        try credentialChange("code-issued", for: ref, actor: staff, channel: channel) { db, tenantID, now in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO sign_in_code (tenant_id, kdf, salt, hash, expires_at) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [id, secret.kdf, secret.salt, secret.hash, Millis.from(now) + 7 * 86_400_000])
+                """, arguments: [tenantID, secret.kdf, secret.salt, secret.hash, Millis.from(now) + 7 * 86_400_000])
         }
         return code
     }
@@ -91,22 +85,14 @@ extension ConsentDatabase {
     public func setFirstPIN(_ pin: String, for ref: TenantRef) throws(StoreError) -> PINPolicy.Problem? {
         let dob = try tenantState(ref)?.value(AttributeID("date-of-birth")).answer?.text
         if let problem = PINPolicy.problem(pin, dateOfBirth: dob) { return problem }
-        try setPIN(pin, for: ref, actor: .tenant, channel: .kiosk)
-        try write { db in
-            try db.execute(sql: "DELETE FROM sign_in_code WHERE tenant_id = (SELECT id FROM tenant WHERE ref = ?)", arguments: [ref.rawValue])
-        }
+        try storePIN(pin, for: ref, actor: .tenant, channel: .kiosk, spendingCode: true)
         return nil
     }
 
     /// Clears a locked tenant's failures (staff only); the ledger records who unlocked.
     public func unlockSignIn(_ ref: TenantRef, by staff: Actor, channel: Channel) throws(StoreError) {
-        let now = clock()
-        let request = ChangeRequest(tenant: ref, payload: .credentialChange("unlocked"), actor: staff, channel: channel)
-        try write { db in
-            var appender = try LedgerAppender(db, device: device, catalogue: catalogue)
-            _ = try appender.append(request, now: now)
-            try appender.finish()
-            try db.execute(sql: "DELETE FROM sign_in_failure WHERE tenant_id = (SELECT id FROM tenant WHERE ref = ?)", arguments: [ref.rawValue])
+        try credentialChange("unlocked", for: ref, actor: staff, channel: channel) { db, tenantID, _ in
+            try db.execute(sql: "DELETE FROM sign_in_failure WHERE tenant_id = ?", arguments: [tenantID])
         }
     }
 
