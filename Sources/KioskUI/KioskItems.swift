@@ -52,7 +52,18 @@ struct KioskItems {
         }
     }
 
+    /// The screen's items; every screen but the language choice itself offers "Language".
     func items() -> [Item] {
+        var items = screenItems()
+        switch state.screen {
+        case .welcome, .language: break
+        default:
+            if !items.contains(where: { $0.kind == .button("language") }) { items.append(Item(.button("language"), t("kiosk.language"))) }
+        }
+        return items
+    }
+
+    private func screenItems() -> [Item] {
         switch state.screen {
         case .welcome, .language:
             var items = [Item(.text, t("kiosk.welcome"))]
@@ -158,15 +169,24 @@ struct KioskItems {
             let effective = Policy.effectiveDecision(key, of: session.state, at: now, in: content.catalogue) ?? .notAsked
             let line = "\(t("purpose.\(purpose.id).name")): \(t("decision.\(effective.rawValue)"))"
             switch action(for: effective, purpose.legalBasis) {
-            case nil: items.append(Item(.text, "\(line) (\(t("kiosk.action.fixed")))"))
+            case nil: items.append(Item(.heading, "\(line) (\(t("kiosk.action.fixed")))"))
             case let (state, label)?: items.append(Item(.button("decide:\(purpose.id):\(state.rawValue)"), "\(line) → \(t(label))"))
             }
+            // Why, and who receives it, in plain words under each purpose.
+            let recipients = purpose.recipients.map { t("recipient.\($0)") }.joined(separator: "; ")
+            items.append(Item(.text, t("show.basis", ["basis": basisText(purpose)]) + " " + t("show.recipients", ["recipients": recipients])))
         }
         items.append(Item(.button("correct"), t("kiosk.correct")))
         if attribute.offersPreferNotToSay { items.append(Item(.button("prefer-not"), t("kiosk.prefer-not"))) }
         if session.state.value(id).answer != nil { items.append(Item(.button("erase"), t("kiosk.erase"))) }
         items.append(Item(.button("back"), t("kiosk.back")))
         return items
+    }
+
+    /// The legal basis in plain words (explicit consent where the purpose uses special categories).
+    func basisText(_ purpose: PurposeDefinition) -> String {
+        let special = purpose.attributes.contains { content.catalogue.attribute($0)?.isSpecial == true }
+        return t(purpose.legalBasis == .consent && special ? "basis.explicit-consent" : "basis.\(purpose.legalBasis.rawValue)")
     }
 
     /// The one action offered for a purpose: withdrawing or objecting is as easy as agreeing.

@@ -1,6 +1,6 @@
 import ConsentCore
 import Foundation
-import KioskUI
+@testable import KioskUI
 import Testing
 import TerminalCore
 
@@ -100,8 +100,7 @@ import TerminalCore
         let postcode = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "postcode" } ?? 0
         for _ in 0..<postcode { d.keys(.down) }
         d.keys(.enter)
-        let correct = d.screen.firstIndex { $0.contains("Correct this value") } ?? 0
-        d.keys(.click(row: correct, column: 4))
+        d.press("correct")
         d.type("NOT A POSTCODE")
         d.keys(.enter)
         #expect(d.text.contains("This is not a UK postcode"))

@@ -1,6 +1,6 @@
 import ConsentCore
 import Foundation
-import KioskUI
+@testable import KioskUI
 import Testing
 import TerminalCore
 
@@ -17,7 +17,7 @@ import TerminalCore
         d.keys(.enter)
         out.append(("sign-in", d))
         var c = d
-        c.keys(.end, .up, .up, .enter)
+        c.press("use-code")
         out.append(("code", c))
         var welcome = Drive()
         welcome.keys(.home)
@@ -34,13 +34,13 @@ import TerminalCore
         n.keys(.click(row: grant, column: 40))
         out.append(("notice", n))
         var e = a
-        e.keys(.end, .up, .up, .enter)
+        e.press("correct")
         out.append(("edit", e))
         var idle = d
         idle.wait(70)
         out.append(("idle", idle))
         var receipt = d
-        receipt.keys(.end, .enter)
+        receipt.press("sign-out")
         out.append(("receipt", receipt))
         return out
     }

@@ -1,7 +1,7 @@
 import ConsentCore
 import ConsentForms
 import Foundation
-import KioskUI
+@testable import KioskUI
 import TerminalCore
 
 enum Shipped {
@@ -44,6 +44,16 @@ struct Drive {
     }
 
     var screen: [String] { KioskRenderer.render(model, width: 80, height: 24, now: now).lines }
+
+    /// Moves the focus down to the button for `action` and presses Enter, as a keyboard user
+    /// would, whatever the language (the list scrolls as the focus moves).
+    mutating func press(_ action: String) {
+        let target = model.selectable(now: now).firstIndex { $0.kind == .button(action) }
+        guard let target else { return }
+        keys(.home)
+        for _ in 0..<target { keys(.down) }
+        keys(.enter)
+    }
     var text: String { screen.joined(separator: "\n") }
 
     /// Signs in the sample tenant as the runner would after a correct PIN.
