@@ -62,8 +62,10 @@ public final class ConsentDatabase: Sendable {
 
     /// Opens an existing database, after checking that it is ours, not newer than this binary, and
     /// that its vault is the right one. Applies pending migrations.
+    /// `cacheMegabytes` bounds SQLite's page cache: large for bulk work, small for a kiosk that
+    /// reads one tenant at a time.
     public static func open(
-        at path: String, validator: Validator, clock: @escaping @Sendable () -> Date = Date.init
+        at path: String, validator: Validator, clock: @escaping @Sendable () -> Date = Date.init, cacheMegabytes: Int = 32
     ) throws(StoreError) -> ConsentDatabase {
         guard FileManager.default.fileExists(atPath: path) else { throw .noDatabase(path: path) }
         try inspect(path)
@@ -71,7 +73,7 @@ public final class ConsentDatabase: Sendable {
         guard FileManager.default.fileExists(atPath: vault) else { throw .vaultMissing(path: vault) }
         try inspect(vault, isVault: true)
         do {
-            let queue = try openQueue(path, vault: vault)
+            let queue = try openQueue(path, vault: vault, cacheMegabytes: cacheMegabytes)
             let (device, mainID, vaultID) = try queue.read { db in
                 (try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'device_id'"),
                  try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'database_id'"),
@@ -97,7 +99,7 @@ public final class ConsentDatabase: Sendable {
         self.clock = clock
     }
 
-    private static func openQueue(_ path: String, vault: String) throws -> DatabaseQueue {
+    private static func openQueue(_ path: String, vault: String, cacheMegabytes: Int = 32) throws -> DatabaseQueue {
         var config = Configuration()
         config.journalMode = .wal
         config.prepareDatabase { db in
@@ -105,7 +107,7 @@ public final class ConsentDatabase: Sendable {
             try db.execute(sql: "PRAGMA vault.journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA vault.synchronous = FULL")
-            try db.execute(sql: "PRAGMA cache_size = -32000")
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheMegabytes * 1000)")
         }
         return try DatabaseQueue(path: path, configuration: config)
     }

@@ -18,7 +18,7 @@ extension Bench {
 
         @OptionGroup var store: StoreOptions
 
-        @Option(help: "Tenancy reference to sign in as (default: the middle of the register).")
+        @Option(help: "Tenancy reference to sign in as (default: T0500000, the middle of a million-tenant demo).")
         var reference: String?
 
         @Flag(help: "Print JSON for scripts.")
@@ -26,14 +26,15 @@ extension Bench {
 
         func run() throws {
             let content = try store.content.load()
-            let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+            let db = try ConsentDatabase.open(at: store.path, validator: content.validator, cacheMegabytes: 8)
             var model = KioskModel(content: content, timing: KioskTiming(), now: Date())
             var renderer = Renderer()
             _ = renderer.render(KioskRenderer.render(model, width: 100, height: 30, now: Date()))
             let startup = Date().timeIntervalSince1970 - Self.processStart()
 
-            let count = try db.tenantCount()
-            let ref = TenantRef(reference ?? String(format: "T%07d", max(count / 2, 1)))
+            // The middle of a demo register by default (counting a million rows would itself fill the cache).
+            let ref = try reference.map { TenantRef($0) } ?? db.tenants(limit: 1, after: "T0500000").first.map { TenantRef($0.reference) }
+                ?? db.tenants(limit: 1).first.map { TenantRef($0.reference) } ?? TenantRef("T0000001")
             var lookups: [Double] = []
             for _ in 0..<200 {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -58,10 +59,10 @@ extension Bench {
                 presses.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             let result = Result(
-                tenants: count, startupMilliseconds: startup * 1000, lookupP99Milliseconds: Self.p99(lookups),
+                reference: ref.rawValue, startupMilliseconds: startup * 1000, lookupP99Milliseconds: Self.p99(lookups),
                 pinDerivationMilliseconds: kdf, keypressP99Milliseconds: Self.p99(presses), residentMegabytes: Self.residentMegabytes())
             if json { return try printJSON(result) }
-            print(String(format: "tenants: %d", result.tenants))
+            print("signed in as: \(result.reference)")
             print(String(format: "start to first frame: %.0f ms (goal <= 200)", result.startupMilliseconds))
             print(String(format: "sign-in lookup p99: %.2f ms (goal <= 10); PIN key derivation (scrypt): %.0f ms", result.lookupP99Milliseconds, result.pinDerivationMilliseconds))
             print(String(format: "keypress to frame p99: %.2f ms (goal <= 10)", result.keypressP99Milliseconds))
@@ -69,7 +70,7 @@ extension Bench {
         }
 
         struct Result: Encodable {
-            var tenants: Int
+            var reference: String
             var startupMilliseconds: Double
             var lookupP99Milliseconds: Double
             var pinDerivationMilliseconds: Double
