@@ -56,12 +56,40 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
 /// The rules every change must pass, whatever the channel: pure, so the kiosk, staff mode, paper
 /// forms and imports refuse exactly the same things.
 public enum ChangeRules {
-    /// Made once: creating a calendar on every grant cost more than storing the grant.
-    private static let gregorian: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        return calendar
-    }()
+    /// `date` plus whole months in UTC, the day clamped to the month's length (31 Jan + 1 month =
+    /// 28 or 29 Feb). Plain civil-date arithmetic: Foundation's calendar cost more than storing a grant.
+    public static func adding(months: Int, to date: Date) -> Date {
+        let seconds = date.timeIntervalSince1970
+        let days = Int((seconds / 86_400).rounded(.down))
+        let timeOfDay = seconds - Double(days) * 86_400
+        let (y, m, d) = civil(fromDays: days)
+        let total = y * 12 + (m - 1) + months
+        let year = total >= 0 ? total / 12 : (total - 11) / 12
+        let month = total - year * 12 + 1
+        let day = min(d, Validator.daysIn(month: month, year: year))
+        return Date(timeIntervalSince1970: Double(daysFromCivil(year, month, day)) * 86_400 + timeOfDay)
+    }
+
+    static func civil(fromDays days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
 
     /// The request with its values normalised, or why it is refused.
     public static func check(_ request: ChangeRequest, validator: Validator, now: Date) throws(ChangeError) -> ChangeRequest {
@@ -94,7 +122,7 @@ public enum ChangeRules {
             var until = validUntil
             if until == nil, state == .granted, purpose.legalBasis.control == .optIn, catalogue.consentValidityMonths > 0 {
                 let from = request.effectiveAt ?? now
-                until = gregorian.date(byAdding: .month, value: catalogue.consentValidityMonths, to: from)
+                until = Self.adding(months: catalogue.consentValidityMonths, to: from)
             }
             request.payload = .decision(purposeID, attributes.sorted(), state, notice: notice, validUntil: until)
         case let .correction(attribute, value, pending):

@@ -216,16 +216,7 @@ public struct Validator: Sendable {
 
     /// The UTC day of `date` as `YYYY-MM-DD` (civil-from-days; no calendar object needed).
     public static func isoDay(_ date: Date) -> String {
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = ChangeRules.civil(fromDays: Int((date.timeIntervalSince1970 / 86_400).rounded(.down)))
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
 }

@@ -78,10 +78,12 @@ extension LedgerFields {
         }
     }
 
-    /// The bytes the hash chain covers: a version tag, then each field tagged and length-prefixed.
-    var canonicalBytes: [UInt8] {
+    /// The bytes the hash chain covers: a version tag, then each field tagged and length-prefixed
+    /// (numbers as 8 bytes, big-endian), after the previous event's hash.
+    func canonicalBytes(after previous: Data = Data()) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(320)
+        out.append(contentsOf: previous)
         out.append(contentsOf: "tc-event-v1".utf8)
         func header(_ tag: UInt8, _ count: Int) {
             out.append(tag)
@@ -98,7 +100,12 @@ extension LedgerFields {
             header(tag, text.utf8.count)
             out.append(contentsOf: text.utf8)
         }
-        func put(_ tag: UInt8, _ number: Int64?) { put(tag, number.map { String($0) }) }
+        func put(_ tag: UInt8, _ number: Int64?) {
+            guard let number else { return }
+            header(tag, 8)
+            let n = UInt64(bitPattern: number)
+            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8((n >> UInt64(shift)) & 0xFF)) }
+        }
         put(1, device); put(2, sequence); put(3, tenant); put(4, kind); put(5, attribute); put(6, purpose)
         put(7, state); put(8, pending.map { $0 ? "1" : "0" }); put(9, noticeVersion); put(10, language)
         put(11, validUntil); put(12, targetDevice); put(13, targetSequence); put(14, valuesDigest)
@@ -109,10 +116,7 @@ extension LedgerFields {
 
     /// The chain hash of this event after `previous`.
     func hash(after previous: Data) -> Data {
-        var hasher = SHA256()
-        hasher.update(data: previous)
-        canonicalBytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Data(hasher.finalize())
+        Data(SHA256.hash(data: canonicalBytes(after: previous)))
     }
 }
 

@@ -11,8 +11,8 @@ struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append decisions through the ledger vs plain SQL writing the same rows (goal: ratio ≤ 1.5).",
             discussion: """
-                Three runs over the same decisions, each with WAL, synchronous=FULL and the same batch size, in a temporary
-                folder removed afterwards: (1) through the ledger: change rules, clock, hash chain, merge and projection;
+                Three variants over the same decisions, each with WAL, synchronous=FULL and the same batch size, in a
+                temporary folder removed afterwards, run --repeat times interleaved; the medians are reported: (1) through the ledger: change rules, clock, hash chain, merge and projection;
                 (2) plain SQL inserting the same ledger rows and upserting the same projection rows into the same schema;
                 (3) a bare upsert of one row per decision into a one-table database, for scale.
                 """)
@@ -28,6 +28,9 @@ struct Bench: ParsableCommand {
         @Option(help: "Tenants the decisions are spread over.")
         var tenants = 10_000
 
+        @Option(help: "Runs of each variant, interleaved; medians are reported.")
+        var `repeat` = 3
+
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
@@ -36,7 +39,7 @@ struct Bench: ParsableCommand {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
-            let r = try LedgerBenchmark.run(events: events, batch: batch, tenants: tenants, directory: dir, validator: validator)
+            let r = try LedgerBenchmark.run(events: events, batch: batch, tenants: tenants, repeat: `repeat`, directory: dir, validator: validator)
             if json {
                 try printJSON(BenchJSON(result: r, ledgerPerSecond: r.ledgerPerSecond, sameRowsPerSecond: r.sameRowsPerSecond,
                                         plainPerSecond: r.plainPerSecond, ratio: r.ratio, bareRatio: r.bareRatio))

@@ -202,3 +202,22 @@ enum CLIProcess {
         }
     }
 }
+
+@Suite struct KioskResizeTests {
+    @Test func redrawsAtTheNewSizeAfterAResize() throws {
+        let setup = try KioskE2ETests.Setup()
+        defer { setup.cli.remove() }
+        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
+        try tmux.waitFor("Choose your language")
+        try tmux.run(["resize-window", "-t", tmux.session, "-x", "132", "-y", "40"])
+        let deadline = Date().addingTimeInterval(5)
+        var lines: [Substring] = []
+        repeat {
+            Thread.sleep(forTimeInterval: 0.1)
+            lines = try tmux.screen().split(separator: "\n", omittingEmptySubsequences: false)
+        } while Date() < deadline && (lines.first?.count ?? 0) <= 100
+        // The title bar now spans 132 columns, the language name at its right end; the hints are on the last row.
+        #expect((lines.first?.count ?? 0) > 100, "title bar not redrawn at the new width")
+        #expect(lines.prefix(40).last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }?.contains("Enter") == true)
+    }
+}

@@ -87,3 +87,15 @@ import Testing
         #expect(check(Fixture.decide(Fixture.equality, [Fixture.religion], .objected)) == nil)
     }
 }
+
+@Suite struct CalendarArithmeticTests {
+    @Test func addingMonthsClampsTheDay() {
+        func day(_ text: String) -> Date { ISO8601DateFormatter().date(from: text + "T10:30:00Z") ?? Date() }
+        #expect(ChangeRules.adding(months: 1, to: day("2024-01-31")) == day("2024-02-29"))
+        #expect(ChangeRules.adding(months: 24, to: day("2026-11-25")) == day("2028-11-25"))
+        #expect(ChangeRules.adding(months: 13, to: day("2025-12-15")) == day("2027-01-15"))
+        #expect(ChangeRules.adding(months: -2, to: day("2026-03-31")) == day("2026-01-31"))
+        #expect(Validator.isoDay(day("1969-12-31")) == "1969-12-31")
+        #expect(Validator.isoDay(day("2000-02-29")) == "2000-02-29")
+    }
+}

@@ -173,3 +173,23 @@ extension Drive {
         return ""
     }
 }
+
+@Suite struct KioskSafetyTests {
+    /// A value stored with escape sequences or bidi overrides (say, from an old import) is shown
+    /// harmlessly: nothing but printable text ever reaches the terminal.
+    @Test func hostileStoredTextCannotControlTheTerminal() {
+        var d = Drive()
+        var state = Sample.state
+        let hostile = "Ann\u{1B}[2J\u{1B}]0;owned\u{07}\u{202E}evil\u{9B}31m"
+        state.values[AttributeID("full-name")] = ValueRecord(
+            state: .held(.value(hostile), source: EventID(device: DeviceID("x"), sequence: 9)), hlc: HLCTimestamp(millis: 1), device: DeviceID("x"))
+        d.keys(.enter)
+        d.send(.signedIn(TenantSession(ref: Sample.ref, state: state, started: d.now)))
+        var renderer = Renderer()
+        let output = renderer.render(KioskRenderer.render(d.model, width: 80, height: 24, now: d.now))
+        // Strip the renderer's own sequences (CSI with digits/;/? and a final letter), then nothing else may remain.
+        let own = output.replacingOccurrences(of: #"\u{1B}\[[0-9;?]*[A-Za-z]"#, with: "", options: .regularExpression)
+        #expect(!own.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E })
+        #expect(d.text.contains("Ann␛[2J␛]0;owned␇"))
+    }
+}
