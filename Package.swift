@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
-        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore"], exclude: ["Snapshots"]),
+        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
         .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,13 +9,16 @@ public struct ChangeRequest: Hashable, Sendable {
     public var channel: Channel
     /// When the tenant expressed the choice; nil means now (kiosk and phone). Paper forms give the signed date.
     public var effectiveAt: Date?
+    /// What staff saw or were given, recorded with the change.
+    public var evidence: String?
 
-    public init(tenant: TenantRef, payload: EventPayload, actor: Actor, channel: Channel, effectiveAt: Date? = nil) {
+    public init(tenant: TenantRef, payload: EventPayload, actor: Actor, channel: Channel, effectiveAt: Date? = nil, evidence: String? = nil) {
         self.tenant = tenant
         self.payload = payload
         self.actor = actor
         self.channel = channel
         self.effectiveAt = effectiveAt
+        self.evidence = evidence
     }
 }
 
@@ -35,6 +38,8 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidValue(AttributeID, ValidationError)
     case emptyRegistration
     case effectiveInFuture
+    /// Evidence, a reason or a staff id with control characters, or too long.
+    case badNote(String)
 
     public var description: String {
         switch self {
@@ -49,6 +54,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .invalidValue(a, e): "\(a): \(e.description)"
         case .emptyRegistration: "a new tenant needs at least one value"
         case .effectiveInFuture: "the effective date is in the future"
+        case .badNote(let field): "\(field) must be at most 500 characters of plain text (no control characters)"
         }
     }
 }
@@ -96,6 +102,15 @@ public enum ChangeRules {
         let catalogue = validator.catalogue
         var request = request
         if let effective = request.effectiveAt, effective > now.addingTimeInterval(300) { throw .effectiveInFuture }
+        var notes: [(String, String?)] = [("evidence", request.evidence)]
+        if case let .staff(id, verification, reason) = request.actor {
+            notes += [("the staff id", id.rawValue), ("the verification method", verification), ("the reason", reason)]
+        }
+        for (field, text) in notes {
+            if let text, text.count > 500 || TextSafety.hasForbiddenCharacter(text) || text.contains(where: \.isNewline) {
+                throw .badNote(field)
+            }
+        }
         switch request.payload {
         case .registration(let values):
             guard !values.isEmpty else { throw .emptyRegistration }

@@ -82,10 +82,12 @@ public struct Event: Hashable, Sendable {
     /// Set once the centre has sequenced the event.
     public var centralSequence: Int64?
     public var payload: EventPayload
+    /// What staff saw or were given (a paper form's number, "passport checked"), when they say.
+    public var evidence: String?
 
     public init(
         id: EventID, tenant: TenantRef, hlc: HLCTimestamp, effectiveAt: Date, actor: Actor, channel: Channel,
-        causalContext: Int64? = nil, centralSequence: Int64? = nil, payload: EventPayload
+        causalContext: Int64? = nil, centralSequence: Int64? = nil, payload: EventPayload, evidence: String? = nil
     ) {
         self.id = id
         self.tenant = tenant
@@ -96,5 +98,6 @@ public struct Event: Hashable, Sendable {
         self.causalContext = causalContext
         self.centralSequence = centralSequence
         self.payload = payload
+        self.evidence = evidence
     }
 }

@@ -15,6 +15,11 @@ public struct RecordBatch {
         self.now = now
     }
 
+    /// The member of staff with this id, read inside the batch's transaction.
+    public func staffMember(_ id: String) throws -> StaffMember? {
+        try appender.staffMember(id)
+    }
+
     /// Checks and appends one change. A thrown error rolls back the whole batch.
     @discardableResult
     public mutating func record(_ request: ChangeRequest) throws -> StoredEvent {

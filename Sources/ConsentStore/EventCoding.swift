@@ -28,6 +28,7 @@ struct LedgerFields: Equatable {
     var reason: String?
     var channel: String
     var causal: Int64?
+    var evidence: String?
 }
 
 extension LedgerFields {
@@ -41,6 +42,7 @@ extension LedgerFields {
         effectiveAt = Millis.from(event.effectiveAt)
         channel = event.channel.rawValue
         causal = event.causalContext
+        evidence = event.evidence
         self.valuesDigest = valuesDigest
         switch event.actor {
         case .tenant: actor = "tenant"
@@ -110,7 +112,7 @@ extension LedgerFields {
         put(7, state); put(8, pending.map { $0 ? "1" : "0" }); put(9, noticeVersion); put(10, language)
         put(11, validUntil); put(12, targetDevice); put(13, targetSequence); put(14, valuesDigest)
         put(15, hlc); put(16, effectiveAt); put(17, actor); put(18, actorID); put(19, verification)
-        put(20, reason); put(21, channel); put(22, causal)
+        put(20, reason); put(21, channel); put(22, causal); put(23, evidence)
         return out
     }
 

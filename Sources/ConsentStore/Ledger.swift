@@ -112,7 +112,7 @@ struct LedgerAppender {
         let event = Event(
             id: EventID(device: device, sequence: sequence), tenant: request.tenant, hlc: hlc,
             effectiveAt: Millis.date(request.effectiveAt.map(Millis.from) ?? hlc.millis), actor: request.actor,
-            channel: request.channel, causalContext: causal, payload: Self.roundingTimes(request.payload))
+            channel: request.channel, causalContext: causal, payload: Self.roundingTimes(request.payload), evidence: request.evidence)
 
         let digest = try storeValues(event, tenantID: tenantID)
         let fields = LedgerFields(event, valuesDigest: digest)
@@ -174,8 +174,8 @@ struct LedgerAppender {
         var raw = try statements.raw(.insertLedger, """
             INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
                 notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
-                actor, actor_id, verification, reason, channel, causal_seq, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                actor, actor_id, verification, reason, channel, causal_seq, evidence, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         raw.bind(deviceNo)
         raw.bind(f.sequence)
@@ -199,6 +199,7 @@ struct LedgerAppender {
         raw.bind(f.reason)
         raw.bind(f.channel)
         raw.bind(f.causal)
+        raw.bind(f.evidence)
         raw.bind(hash)
         try raw.execute()
     }

@@ -18,7 +18,8 @@ struct LedgerRows {
             language: row["language"], validUntil: row["valid_until"], targetDevice: row["target_device"],
             targetSequence: row["target_seq"], valuesDigest: row["values_digest"], hlc: row["hlc"],
             effectiveAt: row["effective_at"], actor: row["actor"], actorID: row["actor_id"],
-            verification: row["verification"], reason: row["reason"], channel: row["channel"], causal: row["causal_seq"])
+            verification: row["verification"], reason: row["reason"], channel: row["channel"], causal: row["causal_seq"],
+            evidence: row["evidence"])
     }
 
     /// The event of a ledger row; `values` are the value rows of that event.
@@ -67,7 +68,7 @@ struct LedgerRows {
             id: EventID(device: DeviceID(f.device), sequence: f.sequence), tenant: TenantRef(f.tenant),
             hlc: HLCTimestamp(packed: f.hlc), effectiveAt: Millis.date(f.effectiveAt), actor: actor,
             channel: Channel(rawValue: f.channel) ?? .system, causalContext: f.causal,
-            centralSequence: row["central_seq"], payload: payload)
+            centralSequence: row["central_seq"], payload: payload, evidence: f.evidence)
         return StoredEvent(position: row["position"], event: event, erasedValues: erased)
     }
 

@@ -57,6 +57,7 @@ enum Schema {
             reason TEXT,
             channel TEXT NOT NULL,
             causal_seq INTEGER,
+            evidence TEXT,
             hash BLOB NOT NULL,
             pushed INTEGER NOT NULL DEFAULT 0,
             UNIQUE (device_no, device_seq)
@@ -65,7 +66,7 @@ enum Schema {
         CREATE TRIGGER ledger_append_only_update BEFORE UPDATE OF
             position, device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
             notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
-            actor, actor_id, verification, reason, channel, causal_seq, hash ON ledger
+            actor, actor_id, verification, reason, channel, causal_seq, evidence, hash ON ledger
         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
@@ -119,6 +120,12 @@ enum Schema {
         CREATE TABLE sign_in_failure (
             tenant_id INTEGER PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked INTEGER NOT NULL
         );
+
+        -- Staff who act on tenants' behalf (phone support, desk, paper campaigns), with a slow password hash.
+        CREATE TABLE staff (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, kdf TEXT NOT NULL, salt BLOB NOT NULL,
+            hash BLOB NOT NULL, created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
 
         -- What left the system about a tenant (written by the export layer, shown at the kiosk).
         CREATE TABLE disclosure (

@@ -13,6 +13,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case tenantExists(TenantRef)
     case refused(ChangeError)
     case noPendingCorrection(TenantRef, String)
+    case unknownStaff(String)
+    case staffExists(String)
+    case badStaff(String)
     case clock(HLCError)
     case sqlite(String)
 
@@ -38,6 +41,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "tenant \(ref) is already in the register"
         case .refused(let error):
             "refused: \(error.description)"
+        case .unknownStaff(let id):
+            "no staff member '\(id)'; add them with `consent staff add \(id) --role support --name NAME --password-stdin`"
+        case .staffExists(let id):
+            "staff member '\(id)' already exists"
+        case .badStaff(let reason):
+            reason
         case let .noPendingCorrection(ref, attribute):
             "tenant \(ref) has no pending correction of \(attribute) to verify"
         case .clock(let error):

@@ -57,7 +57,38 @@ struct Kiosk: ParsableCommand {
 struct Staff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Desk tasks for staff.",
-        subcommands: [IssueCode.self, Unlock.self])
+        subcommands: [Add.self, IssueCode.self, Unlock.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a member of staff who may act on tenants' behalf.",
+            discussion: "The password (at least 10 characters) is read from standard input, one line, and stored as a slow hash.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The staff id (2–32 letters, digits, '.', '_' or '-').")
+        var id: String
+
+        @Option(help: "support, supervisor or dp-lead.")
+        var role: String
+
+        @Option(help: "Their name.")
+        var name: String
+
+        @Flag(help: "Read the password from standard input (for scripts and tests).")
+        var passwordStdin = false
+
+        func run() throws {
+            guard let staffRole = StaffRole(rawValue: role) else {
+                throw ValidationError("--role must be support, supervisor or dp-lead")
+            }
+            guard passwordStdin, let password = readLine(strippingNewline: true) else {
+                throw CLIError("give the password on standard input with --password-stdin (it is never taken as an argument)")
+            }
+            try store.open().addStaff(id, name: name, role: staffRole, password: password)
+            print("Added \(id) (\(staffRole.rawValue)).")
+        }
+    }
 
     struct IssueCode: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,86 @@
+import ArgumentParser
+import ConsentCore
+import ConsentForms
+import ConsentStore
+import Foundation
+
+extension TenantCommand {
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The whole ledger of one tenant in plain words: who did what, when, how, on whose behalf, and why.",
+            discussion: "Values are not printed: special categories stay private, and erased values are gone.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The tenancy reference.")
+        var reference: String
+
+        @Option(help: ArgumentHelp("Language of the names of attributes, purposes and decisions.", valueName: "code"))
+        var language = "en"
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let content = try store.content.load()
+            let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+            let ref = content.validator.tenancyReference(reference) ?? TenantRef(reference)
+            let lines = try db.tenantRecord(ref).history.map { Self.line($0, content, language) }
+            if json { return try printJSON(lines) }
+            for line in lines {
+                let effective = line.effective == line.when ? "" : " (expressed \(line.effective))"
+                print("\(line.when)  \(TextSafety.displaySafe(line.what))\(effective)")
+                print("    \(TextSafety.displaySafe(line.how))")
+            }
+        }
+
+        struct Line: Encodable {
+            var event: String
+            var when: String
+            var effective: String
+            var what: String
+            var how: String
+        }
+
+        static func line(_ stored: StoredEvent, _ content: Content, _ language: String) -> Line {
+            let l = content.localizer
+            func t(_ key: String) -> String { l.text(key, language) }
+            let format = DateFormatter()
+            format.dateFormat = "yyyy-MM-dd HH:mm"
+            format.timeZone = TimeZone(identifier: "Europe/London")
+            let event = stored.event
+            let what: String
+            switch event.payload {
+            case .registration(let values):
+                what = "Registered with \(values.count) values (\(values.keys.sorted().map { t("attribute.\($0).label") }.joined(separator: ", ")))"
+            case let .decision(purpose, attributes, state, notice, until):
+                let decision: EffectiveDecision = state == .granted ? .granted : state == .withdrawn ? .withdrawn : state == .objected ? .objected : .notAsked
+                var text = "\(t("purpose.\(purpose).name")): \(t("decision.\(decision.rawValue)")) — \(attributes.map { t("attribute.\($0).label") }.joined(separator: ", "))"
+                if let notice { text += " (notice v\(notice.version), \(notice.language))" }
+                if let until { text += ", valid until \(format.string(from: until))" }
+                what = text
+            case let .correction(attribute, value, pending):
+                what = "\(t("attribute.\(attribute).label")) corrected\(value == .preferNotToSay ? " to 'prefer not to say'" : "")\(pending ? ", waiting for staff to verify" : "")"
+            case let .verification(target, attribute, approved):
+                what = "\(t("attribute.\(attribute).label")): correction \(target) \(approved ? "verified" : "rejected")"
+            case .erasure(let attribute):
+                what = "\(t("attribute.\(attribute).label")) erased at the tenant's request"
+            case .credentialChange(let change):
+                what = ["pin-set": "Sign-in PIN set", "code-issued": "One-time sign-in code issued", "unlocked": "Sign-in unlocked"][change] ?? "Sign-in credential: \(change)"
+            }
+            var how = "\(t("channel.\(event.channel.rawValue)"))"
+            switch event.actor {
+            case .tenant: how += ", by the tenant"
+            case let .staff(id, verification, reason):
+                how += ", by staff member \(id) on the tenant's behalf"
+                if let verification { how += ", identity checked by \(verification)" }
+                if let reason { how += ", reason: \(reason)" }
+            case .system(let name): how += ", by \(name)"
+            }
+            if let evidence = event.evidence { how += ", evidence: \(evidence)" }
+            how += "; recorded on \(event.id.device)"
+            return Line(event: event.id.description, when: format.string(from: Date(timeIntervalSince1970: Double(event.hlc.millis) / 1000)),
+                        effective: format.string(from: event.effectiveAt), what: what, how: how)
+        }
+    }
+}
