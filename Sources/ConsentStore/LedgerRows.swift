@@ -12,14 +12,14 @@ struct LedgerRows {
     /// The chain fields of a ledger row, exactly as they were hashed.
     func fields(_ row: Row) -> LedgerFields {
         LedgerFields(
-            device: devices.id(row["device_no"]).rawValue, sequence: row["device_seq"], tenant: row["tenant_ref"] ?? "",
-            kind: row["kind"], attribute: row["attribute_id"], purpose: row["purpose_id"], state: row["state"],
-            pending: (row["pending"] as Int64?).map { $0 != 0 }, noticeVersion: row["notice_version"],
-            language: row["language"], validUntil: row["valid_until"], targetDevice: row["target_device"],
-            targetSequence: row["target_seq"], valuesDigest: row["values_digest"], hlc: row["hlc"],
-            effectiveAt: row["effective_at"], actor: row["actor"], actorID: row["actor_id"],
-            verification: row["verification"], reason: row["reason"], channel: row["channel"], causal: row["causal_seq"],
-            evidence: row["evidence"])
+            device: devices.id(row.integer("device_no") ?? 0).rawValue, sequence: row.integer("device_seq") ?? 0,
+            tenant: row.text("tenant_ref") ?? "", kind: row.text("kind") ?? "", attribute: row.text("attribute_id"),
+            purpose: row.text("purpose_id"), state: row.text("state"), pending: row.integer("pending").map { $0 != 0 },
+            noticeVersion: row.integer("notice_version"), language: row.text("language"), validUntil: row.integer("valid_until"),
+            targetDevice: row.text("target_device"), targetSequence: row.integer("target_seq"), valuesDigest: row.blob("values_digest"),
+            hlc: row.integer("hlc") ?? 0, effectiveAt: row.integer("effective_at") ?? 0, actor: row.text("actor") ?? "",
+            actorID: row.text("actor_id"), verification: row.text("verification"), reason: row.text("reason"),
+            channel: row.text("channel") ?? "", causal: row.integer("causal_seq"), evidence: row.text("evidence"))
     }
 
     /// The event of a ledger row; `values` are the value rows of that event.
@@ -34,13 +34,13 @@ struct LedgerRows {
         var erased: Set<AttributeID> = []
         var answers: [AttributeID: AttributeValue] = [:]
         for value in values {
-            let id = AttributeID(value["attribute_id"] as String)
-            if (value["prefer_not"] as Int64) != 0 {
+            let id = AttributeID(value.text("attribute_id") ?? "")
+            if (value.integer("prefer_not") ?? 0) != 0 {
                 answers[id] = .preferNotToSay
             } else {
-                answers[id] = .value(value["value"] ?? "")
+                answers[id] = .value(value.text("value") ?? "")
             }
-            if (value["salt"] as Data?) == nil { erased.insert(id) }
+            if value.blob("salt") == nil { erased.insert(id) }
         }
         let attribute = AttributeID(f.attribute ?? "")
         let payload: EventPayload
@@ -68,8 +68,8 @@ struct LedgerRows {
             id: EventID(device: DeviceID(f.device), sequence: f.sequence), tenant: TenantRef(f.tenant),
             hlc: HLCTimestamp(packed: f.hlc), effectiveAt: Millis.date(f.effectiveAt), actor: actor,
             channel: Channel(rawValue: f.channel) ?? .system, causalContext: f.causal,
-            centralSequence: row["central_seq"], payload: payload, evidence: f.evidence)
-        return StoredEvent(position: row["position"], event: event, erasedValues: erased)
+            centralSequence: row.integer("central_seq"), payload: payload, evidence: f.evidence)
+        return StoredEvent(position: row.integer("position") ?? 0, event: event, erasedValues: erased)
     }
 
     /// Every event of one tenant, in ledger order.
@@ -81,11 +81,11 @@ struct LedgerRows {
                 JOIN \(table) v ON v.device_no = l.device_no AND v.device_seq = l.device_seq
                 WHERE l.tenant_id = ?
                 """)
-            for row in try Row.fetchAll(statement, arguments: [tenantID]) { values[row["position"], default: []].append(row) }
+            for row in try Row.fetchAll(statement, arguments: [tenantID]) { values[row.integer("position") ?? 0, default: []].append(row) }
         }
         let statement = try db.cachedStatement(sql: """
             SELECT \(Self.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE l.tenant_id = ? ORDER BY l.position
             """)
-        return try Row.fetchAll(statement, arguments: [tenantID]).map { event($0, values: values[$0["position"]] ?? []) }
+        return try Row.fetchAll(statement, arguments: [tenantID]).map { event($0, values: values[$0.integer("position") ?? 0] ?? []) }
     }
 }

@@ -47,25 +47,27 @@ extension ConsentDatabase {
             while let row = try cursor.next() {
                 report.events += 1
                 let f = rows.fields(row)
-                let at = "event \(name)#\(f.sequence) (ledger position \(row["position"] as Int64))"
+                let at = "event \(name)#\(f.sequence) (ledger position \(row.integer("position") ?? 0))"
                 if f.sequence != expected {
                     report.problem("\(at): expected sequence \(expected) of \(name); an event was removed, inserted or reordered")
-                } else if f.hash(after: head) != (row["hash"] as Data) {
+                } else if f.hash(after: head) != row.blob("hash") {
                     report.problem("\(at): its content was changed after it was written (hash mismatch)")
                 }
                 expected = f.sequence + 1
-                head = row["hash"]
+                head = row.blob("hash") ?? ValueDigest.empty
                 let stored = try values.rows(for: f.sequence)
                 if let digest = f.valuesDigest {
                     var parts: [(AttributeID, Data)] = []
                     for value in stored {
-                        let attribute = AttributeID(value["attribute_id"] as String)
-                        let recorded: Data = value["digest"]
-                        if let salt = value["salt"] as Data? {
-                            let answer: AttributeValue = (value["prefer_not"] as Int64) != 0 ? .preferNotToSay : .value(value["value"] ?? "")
+                        let attribute = AttributeID(value.text("attribute_id") ?? "")
+                        let recorded = value.blob("digest") ?? Data()
+                        if let salt = value.blob("salt") {
+                            let answer: AttributeValue = (value.integer("prefer_not") ?? 0) != 0 ? .preferNotToSay : .value(value.text("value") ?? "")
                             if ValueDigest.of(answer, attribute: attribute, salt: salt) != recorded {
                                 report.problem("\(at): the stored value of \(attribute) was changed")
                             }
+                        } else if try !Self.erasureRecorded(db, tenantID: row.integer("tenant_id") ?? 0, attribute: attribute, after: f.hlc) {
+                            report.problem("\(at): the value of \(attribute) is gone but no erasure was recorded")
                         }
                         parts.append((attribute, recorded))
                     }
@@ -77,10 +79,17 @@ extension ConsentDatabase {
                 }
             }
             let chainHead = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head WHERE device_no = ?", arguments: [deviceNo])
-            if let chainHead, (chainHead["seq"] as Int64) != expected - 1 || (chainHead["hash"] as Data) != head {
-                report.problem("device \(name): the last events of its chain were removed (head is at \(chainHead["seq"] as Int64), ledger ends at \(expected - 1))")
+            if let chainHead, chainHead.integer("seq") != expected - 1 || chainHead.blob("hash") != head {
+                report.problem("device \(name): the last events of its chain were removed (head is at \(chainHead.integer("seq") ?? 0), ledger ends at \(expected - 1))")
             }
         }
+    }
+
+    /// Whether the ledger holds an erasure of `attribute` for the tenant at or after `hlc`.
+    static func erasureRecorded(_ db: Database, tenantID: Int64, attribute: AttributeID, after hlc: Int64) throws -> Bool {
+        try Int.fetchOne(db, sql: """
+            SELECT 1 FROM ledger WHERE tenant_id = ? AND kind = 'erasure' AND attribute_id = ? AND hlc >= ? LIMIT 1
+            """, arguments: [tenantID, attribute.rawValue, hlc]) != nil
     }
 
     private func verifyProjection(
@@ -92,8 +101,8 @@ extension ConsentDatabase {
         let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")
         while let tenant = try tenants.next() {
             report.tenants += 1
-            let ref = TenantRef(tenant["ref"] as String)
-            let id: Int64 = tenant["id"]
+            let ref = TenantRef(tenant.text("ref") ?? "")
+            let id = tenant.integer("id") ?? 0
             let folded = TenantState.fold(ref, try ledgerRows.events(db, tenantID: id).map(\.event))
             let stored = try projection.loadAll(id, ref)
             if folded != stored { report.problem("tenant \(ref): \(Self.difference(folded, stored))") }
@@ -141,8 +150,8 @@ private struct ValueRowStream {
     mutating func rows(for sequence: Int64) throws -> [Row] {
         var out: [Row] = []
         for i in cursors.indices {
-            while let row = peeked[i], (row["device_seq"] as Int64) <= sequence {
-                if (row["device_seq"] as Int64) == sequence { out.append(row) }
+            while let row = peeked[i], (row.integer("device_seq") ?? 0) <= sequence {
+                if row.integer("device_seq") == sequence { out.append(row) }
                 peeked[i] = try cursors[i].next()?.copy()
             }
         }
