@@ -52,13 +52,15 @@ public struct HybridLogicalClock: Sendable {
         self.maxDriftMillis = maxDriftMillis
     }
 
-    /// The time for a new local event, given the wall clock now.
+    /// The time for a new local event, given the wall clock now. More than 65,535 events in one
+    /// millisecond (a bulk import) move the clock a millisecond ahead instead of failing.
     public mutating func tick(wallMillis: Int64) throws(HLCError) -> HLCTimestamp {
         if wallMillis > last.millis {
             last = HLCTimestamp(millis: wallMillis)
-        } else {
-            guard last.counter < .max else { throw .counterOverflow }
+        } else if last.counter < .max {
             last.counter += 1
+        } else {
+            last = HLCTimestamp(millis: last.millis + 1)
         }
         return last
     }

@@ -35,7 +35,7 @@ extension ConsentDatabase {
     public func batch<T>(_ body: (inout RecordBatch) throws -> T) throws -> T {
         let now = clock()
         return try queue.write { db in
-            var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue), validator: validator, now: now)
+            var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue, wallClock: clock), validator: validator, now: now)
             let result = try body(&batch)
             try batch.finish()
             return result

@@ -26,7 +26,7 @@ extension ConsentDatabase {
             do { checked.append(try ChangeRules.check(request, validator: validator, now: now)) } catch { throw .refused(error) }
         }
         return try write { db in
-            var appender = try LedgerAppender(db, device: device, catalogue: catalogue)
+            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, wallClock: clock)
             let stored = try checked.map { try appender.append($0, now: now) }
             try appender.finish()
             return stored
@@ -48,9 +48,12 @@ struct LedgerAppender {
     private var sequence: Int64
     private var head: Data
     private var tenantIDs: [TenantRef: Int64] = [:]
+    /// The wall clock read at each append (a batch may run for minutes).
+    private let wallClock: () -> Date
 
-    init(_ db: Database, device: DeviceID, catalogue: Catalogue) throws {
+    init(_ db: Database, device: DeviceID, catalogue: Catalogue, wallClock: @escaping () -> Date = Date.init) throws {
         self.db = db
+        self.wallClock = wallClock
         self.device = device
         self.catalogue = catalogue
         devices = try DeviceNumbers(db)
@@ -97,7 +100,7 @@ struct LedgerAppender {
         var isRegistration = false
         if case .registration = request.payload { isRegistration = true }
         let tenantID = try tenantID(request.tenant, registering: isRegistration)
-        let hlc = try clock.tick(wallMillis: Millis.from(now))
+        let hlc = try clock.tick(wallMillis: Millis.from(wallClock()))
         sequence += 1
         var rows = ProjectionRows(db: db, devices: devices, statements: statements)
         let before = try rows.load(tenantID, request.tenant, touching: request.payload)

@@ -69,3 +69,17 @@ import Testing
         #expect(state.pending[Fixture.name] == nil)
     }
 }
+
+@Suite struct HLCOverflowTests {
+    /// A bulk import records far more than 65,535 events within one wall-clock millisecond.
+    @Test func counterOverflowMovesToTheNextMillisecond() throws {
+        var clock = HybridLogicalClock()
+        var last = HLCTimestamp(millis: 0)
+        for _ in 0..<70_000 {
+            let t = try clock.tick(wallMillis: 5)
+            #expect(t > last)
+            last = t
+        }
+        #expect(last.millis == 6)
+    }
+}
