@@ -12,7 +12,6 @@ enum FormsLoader {
         let idCheck: Pattern
         do { idCheck = try Pattern(idPattern) } catch { throw FormsError(file: "(built-in)", "bad id pattern") }
         let attributes = try loadAttributes(folder, idCheck: idCheck)
-        let attributeIDs = Set(attributes.map(\.id))
         let notices = try loadNotices(folder)
         let purposes = try loadPurposes(folder, attributes: attributes, notices: notices, idCheck: idCheck)
         for purpose in notices.keys where !purposes.contains(where: { $0.id == purpose }) {
@@ -27,7 +26,6 @@ enum FormsLoader {
             throw FormsError(file: "register.yaml", entry: "tenancy-reference-pattern", "not a valid regular expression: \(referencePattern)")
         }
         guard validity >= 0 else { throw register.error("'consent-validity-months' cannot be negative") }
-        _ = attributeIDs
         return Catalogue(
             attributes: attributes, purposes: purposes, tenancyReferencePattern: referencePattern,
             consentValidityMonths: validity)

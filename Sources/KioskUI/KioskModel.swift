@@ -92,7 +92,7 @@ public struct KioskModel {
     private mutating func signOut(now: Date) -> [KioskEffect] {
         guard let session = state.session else { return reset() }
         let lines = session.changes.map { m in content.localizer.text(m.key, state.language, m.arguments) }
-        let id = Self.receiptID(session.ref, now)
+        let id = Self.receiptID()
         let idle = now.timeIntervalSince(state.lastInput) >= timing.idleTimeout
         state.session = nil
         state.fields = [:]
@@ -121,7 +121,8 @@ public struct KioskModel {
         return [.wipe]
     }
 
-    static func receiptID(_ ref: TenantRef, _ now: Date) -> String {
+    /// A receipt number: 8 characters that cannot be confused (no 0/O, 1/I).
+    static func receiptID() -> String {
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         return String((0..<8).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
@@ -152,8 +153,6 @@ public struct KioskModel {
     private mutating func go(_ screen: Screen) {
         state.screen = screen
         state.focus = 0
-        if case .receipt = screen { return }
-        if case .welcome = screen { return }
     }
 
     // MARK: - Input
