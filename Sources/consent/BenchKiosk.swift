@@ -25,8 +25,7 @@ extension Bench {
         var json = false
 
         func run() throws {
-            let content = try store.content.load()
-            let db = try ConsentDatabase.open(at: store.path, validator: content.validator, cacheMegabytes: 8)
+            let (content, db) = try store.openWithContent(cacheMegabytes: 8)
             var model = KioskModel(content: content, timing: KioskTiming(), now: Date())
             var renderer = Renderer()
             _ = renderer.render(KioskRenderer.render(model, width: 100, height: 30, now: Date()))

@@ -22,8 +22,7 @@ extension TenantCommand {
         var json = false
 
         func run() throws {
-            let content = try store.content.load()
-            let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+            let (content, db) = try store.openWithContent()
             let ref = content.validator.tenancyReference(reference) ?? TenantRef(reference)
             let lines = try db.tenantRecord(ref).history.map { Self.line($0, content, language) }
             if json { return try printJSON(lines) }

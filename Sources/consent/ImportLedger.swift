@@ -27,8 +27,7 @@ struct Import: ParsableCommand {
     var json = false
 
     func run() throws {
-        let content = try store.content.load()
-        let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+        let (content, db) = try store.openWithContent()
         let mapping = try map.map { try ImportMapping.load(URL(fileURLWithPath: $0), catalogue: content.catalogue) }
             ?? ImportMapping.standard(content.catalogue)
         var progress = Progress("import", quiet: json)

@@ -41,8 +41,7 @@ struct Kiosk: ParsableCommand {
     }
 
     func run() throws {
-        let content = try store.content.load()
-        let db = try ConsentDatabase.open(at: store.path, validator: content.validator, cacheMegabytes: 8)
+        let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let printer: ReceiptPrinter = printerCommand.map { .command($0) } ?? receiptFile.map { .file($0) } ?? .none
         let terminal = Terminal()
         try terminal.start()

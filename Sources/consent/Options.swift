@@ -14,7 +14,14 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the existing database.
     func open() throws -> ConsentDatabase {
-        try ConsentDatabase.open(at: path, validator: content.load().validator)
+        try openWithContent().database
+    }
+
+    /// Loads Forms/ and Localization/ and opens the existing database with them. A small
+    /// `cacheMegabytes` suits a long-running kiosk that reads one tenant at a time.
+    func openWithContent(cacheMegabytes: Int = 32) throws -> (content: Content, database: ConsentDatabase) {
+        let loaded = try content.load()
+        return (loaded, try ConsentDatabase.open(at: path, validator: loaded.validator, cacheMegabytes: cacheMegabytes))
     }
 }
 

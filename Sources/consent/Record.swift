@@ -82,8 +82,7 @@ struct Record: ParsableCommand {
     }
 
     func run() throws {
-        let content = try store.content.load()
-        let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+        let (content, db) = try store.openWithContent()
         let records = PaperRecords(content: content, database: db)
         if let batch {
             do {
@@ -131,8 +130,7 @@ struct Correct: ParsableCommand {
     }
 
     func run() throws {
-        let content = try store.content.load()
-        let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+        let (content, db) = try store.openWithContent()
         let request = try PaperRecords(content: content, database: db).correction(
             reference: reference, attribute: attribute, value: value.map { .value($0) } ?? .preferNotToSay, channel: change.channel,
             staff: change.staff ?? "", evidence: change.evidence, reason: change.reason, verification: change.verification)

@@ -53,8 +53,7 @@ struct TenantCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let content = try store.content.load()
-            let db = try ConsentDatabase.open(at: store.path, validator: content.validator)
+            let (content, db) = try store.openWithContent()
             let ref = content.validator.tenancyReference(reference) ?? TenantRef(reference)
             let record = try db.tenantRecord(ref)
             let preferred = record.state.value(AttributeID("preferred-language")).answer?.text
