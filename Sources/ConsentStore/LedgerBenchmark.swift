@@ -127,8 +127,8 @@ public enum LedgerBenchmark {
 
 extension ConsentDatabase {
     /// The benchmark's baseline: for each decision, insert its ledger row and upsert its projection
-    /// row with plain SQL — the same columns filled as the ledger fills them (validity of a grant, the
-    /// stop a withdrawal records), a fixed hash — in batches. Returns the seconds taken.
+    /// row with plain SQL — the same columns filled as the ledger fills them (validity of a grant, …),
+    /// a fixed hash — in batches. Returns the seconds taken.
     func plainWrite(events: Int, batch: Int, tenants: Int, request: (Int) -> ChangeRequest) throws -> Double {
         let tenantIDs = try read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, ref FROM tenant").map { ($0["ref"] as String, $0["id"] as Int64) })
@@ -157,7 +157,7 @@ extension ConsentDatabase {
                     let now = Int64(Date().timeIntervalSince1970 * 1000)
                     let tenant = tenantIDs[r.tenant.rawValue] ?? 0
                     let until = state == .granted ? now + 730 * 86_400_000 : nil
-                    let blocking = state.stopsUse ? "\(device.rawValue)\t\(sequence)\t\t\(now)" : nil
+                    let blocking: String? = nil // as the ledger stores it when the stop is the row's own event
                     try ledger.execute(arguments: [sequence, tenant, attributes[0].rawValue, purpose.rawValue, state.rawValue,
                                                    notice?.version, notice?.language, until, now << 16, now, r.channel.rawValue, hash])
                     try decision.execute(arguments: [tenant, attributes[0].rawValue, purpose.rawValue, state.rawValue, sequence,

@@ -116,21 +116,25 @@ struct ProjectionRows {
             centralSequence: raw.int64(3), effectiveAt: Millis.date(raw.int64(4) ?? 0), notice: notice,
             validUntil: raw.int64(7).map(Millis.date), actor: actor,
             channel: Channel(rawValue: raw.string(12) ?? "") ?? .system, needsReconfirmation: reconfirm,
-            blocking: Self.decodeBlocking(raw.string(15)))
+            blocking: raw.string(15).map(Self.decodeBlocking))
     }
 
-    /// `blocking` as stored: one stop per line, `device<TAB>sequence<TAB>central<TAB>effective-millis`.
-    static func encodeBlocking(_ stops: [StopRef]) -> String? {
-        guard !stops.isEmpty else { return nil }
+    /// `blocking` as stored: one stop per line, `device<TAB>sequence<TAB>central<TAB>effective-millis`;
+    /// NULL in the common case where the record's own event is its only stop (or it has none), which
+    /// `DecisionRecord` restores by itself, so most rows need no text written or parsed.
+    static func encodeBlocking(_ record: DecisionRecord) -> String? {
+        let stops = record.blocking
+        let own = record.state.stopsUse
+            ? [StopRef(event: record.event, centralSequence: record.centralSequence, effectiveAt: record.effectiveAt)] : []
+        guard stops != own else { return nil }
         return stops.map { s in
             [s.event.device.rawValue, String(s.event.sequence), s.centralSequence.map(String.init) ?? "",
              String(Millis.from(s.effectiveAt))].joined(separator: "\t")
         }.joined(separator: "\n")
     }
 
-    static func decodeBlocking(_ text: String?) -> [StopRef] {
-        guard let text else { return [] }
-        return text.split(separator: "\n").compactMap { line in
+    static func decodeBlocking(_ text: String) -> [StopRef] {
+        text.split(separator: "\n").compactMap { line in
             let f = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard f.count == 4, let seq = Int64(f[1]), let effective = Int64(f[3]) else { return nil }
             return StopRef(event: EventID(device: DeviceID(String(f[0])), sequence: seq), centralSequence: Int64(f[2]),
@@ -227,7 +231,7 @@ struct ProjectionRows {
         raw.bind(r.channel.rawValue)
         raw.bind(try r.needsReconfirmation.map { try devices.number($0.device, in: db) })
         raw.bind(r.needsReconfirmation?.sequence)
-        raw.bind(Self.encodeBlocking(r.blocking))
+        raw.bind(Self.encodeBlocking(r))
         try raw.execute()
     }
 }
