@@ -42,6 +42,20 @@ import TerminalCore
         var receipt = d
         receipt.press("sign-out")
         out.append(("receipt", receipt))
+        var pin = c
+        pin.send(.codeAccepted(Sample.ref))
+        out.append(("set-pin", pin))
+        var erase = a
+        erase.press("erase")
+        out.append(("confirm-erase", erase))
+        var disclosures = d
+        disclosures.send(.disclosures([DisclosureLine(date: "2026-10-01", purpose: PurposeID("regulator-returns"),
+                                                      recipient: "regulator-anonymised", attributes: [AttributeID("postcode")])]))
+        disclosures.press("disclosures")
+        out.append(("disclosures", disclosures))
+        var language = d
+        language.press("language")
+        out.append(("language", language))
         return out
     }
 
