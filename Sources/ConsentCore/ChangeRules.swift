@@ -102,14 +102,16 @@ public enum ChangeRules {
         let catalogue = validator.catalogue
         var request = request
         if let effective = request.effectiveAt, effective > now.addingTimeInterval(300) { throw .effectiveInFuture }
-        var notes: [(String, String?)] = [("evidence", request.evidence)]
-        if case let .staff(id, verification, reason) = request.actor {
-            notes += [("the staff id", id.rawValue), ("the verification method", verification), ("the reason", reason)]
-        }
-        for (field, text) in notes {
+        func checkNote(_ text: String?, _ field: String) throws(ChangeError) {
             if let text, text.count > 500 || TextSafety.hasForbiddenCharacter(text) || text.contains(where: \.isNewline) {
                 throw .badNote(field)
             }
+        }
+        try checkNote(request.evidence, "evidence")
+        if case let .staff(id, verification, reason) = request.actor {
+            try checkNote(id.rawValue, "the staff id")
+            try checkNote(verification, "the verification method")
+            try checkNote(reason, "the reason")
         }
         switch request.payload {
         case .registration(let values):
@@ -121,7 +123,9 @@ public enum ChangeRules {
             request.payload = .registration(values: checked)
         case let .decision(purposeID, attributes, state, notice, validUntil):
             guard let purpose = catalogue.purpose(purposeID) else { throw .unknownPurpose(purposeID) }
-            guard !attributes.isEmpty, Set(attributes).count == attributes.count else { throw .attributesRequired(purposeID) }
+            guard !attributes.isEmpty, attributes.count == 1 || Set(attributes).count == attributes.count else {
+                throw .attributesRequired(purposeID)
+            }
             for attribute in attributes {
                 guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
                 guard purpose.attributes.contains(attribute) else { throw .attributeNotInPurpose(attribute, purposeID) }
@@ -139,7 +143,7 @@ public enum ChangeRules {
                 let from = request.effectiveAt ?? now
                 until = Self.adding(months: catalogue.consentValidityMonths, to: from)
             }
-            request.payload = .decision(purposeID, attributes.sorted(), state, notice: notice, validUntil: until)
+            request.payload = .decision(purposeID, attributes.count == 1 ? attributes : attributes.sorted(), state, notice: notice, validUntil: until)
         case let .correction(attribute, value, pending):
             let checked = try checkValue(value, attribute, validator, now)
             request.payload = .correction(attribute, checked, pending: pending)

@@ -58,7 +58,7 @@ extension LedgerFields {
         switch event.payload {
         case .registration: break
         case let .decision(purposeID, attributes, decision, notice, until):
-            attribute = attributes.map(\.rawValue).joined(separator: ",")
+            attribute = attributes.count == 1 ? attributes[0].rawValue : attributes.map(\.rawValue).joined(separator: ",")
             purpose = purposeID.rawValue
             state = decision.rawValue
             noticeVersion = notice.map { Int64($0.version) }
