@@ -40,6 +40,10 @@ let package = Package(
             name: "ConsentRegister",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]
         ),
+        .target(
+            name: "ConsentExport",
+            dependencies: ["ConsentCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "TerminalCore"),
         .target(name: "CTerminalShims"),
         .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),
@@ -50,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "consent",
             dependencies: [
-                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "KioskUI", "TerminalPOSIX",
+                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "KioskUI", "TerminalPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +68,7 @@ let package = Package(
             dependencies: ["ConsentStore", "ConsentForms", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
+        .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
         .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore"]),
