@@ -101,6 +101,13 @@ public struct PurposeDefinition: Hashable, Sendable {
         self.notices = notices
     }
 
+    /// The translation key of the legal basis in plain words: consent to a purpose that uses a special
+    /// category is explicit consent (UK GDPR Art. 9(2)(a)).
+    public func basisKey(in catalogue: Catalogue) -> String {
+        let special = attributes.contains { catalogue.attribute($0)?.isSpecial == true }
+        return legalBasis == .consent && special ? "basis.explicit-consent" : "basis.\(legalBasis.rawValue)"
+    }
+
     /// The notice version shown at `date`: the highest whose effective day has come.
     public func currentNotice(at date: Date) -> NoticeVersion? {
         notices.filter { $0.effective <= date }.max { $0.version < $1.version }

@@ -43,6 +43,19 @@ public enum EffectiveDecision: String, Sendable, CaseIterable {
     case always
 }
 
+extension EffectiveDecision {
+    /// How a recorded decision reads on its own (in a history or on a receipt), without the basis
+    /// and validity that `Policy.effectiveDecision` also weighs.
+    public init(recorded state: DecisionState) {
+        switch state {
+        case .granted: self = .granted
+        case .withdrawn: self = .withdrawn
+        case .objected: self = .objected
+        case .notAsked: self = .notAsked
+        }
+    }
+}
+
 /// The one function that decides whether an attribute of a tenant may be used for a purpose.
 /// It fails closed: anything unknown, missing or unclear is denied.
 public enum Policy {

@@ -101,9 +101,7 @@ public struct AccessReport: Codable, Sendable, Equatable {
                 status: status, value: value, pending: pending, uses: uses))
         }
         let purposes = c.purposes.map { p in
-            let basisKey = p.legalBasis == .consent && p.attributes.contains { c.attribute($0)?.isSpecial == true }
-                ? "basis.explicit-consent" : "basis.\(p.legalBasis.rawValue)"
-            var basis = t(basisKey)
+            var basis = t(p.basisKey(in: c))
             if let condition = p.specialCondition { basis += " " + t("special-condition.\(condition)") }
             return PurposeInfo(
                 purpose: p.id.rawValue, name: t("purpose.\(p.id).name"), description: t("purpose.\(p.id).description"),

@@ -12,11 +12,14 @@ public struct DemoRegister: Sendable {
     public let now: Date
     /// Languages with translations; a decision records the notice language actually shown.
     public let shippedLanguages: Set<String>
+    /// The purposes' attributes come from Forms/, so a decision covers what the purpose uses.
+    public let catalogue: Catalogue
 
-    public init(seed: UInt64, now: Date, shippedLanguages: Set<String>) {
+    public init(seed: UInt64, now: Date, shippedLanguages: Set<String>, catalogue: Catalogue) {
         self.seed = seed
         self.now = now
         self.shippedLanguages = shippedLanguages
+        self.catalogue = catalogue
     }
 
     /// The tenancy reference of tenant `index` (0-based).
@@ -75,46 +78,35 @@ public struct DemoRegister: Sendable {
             tenant: ref, payload: .registration(values: Dictionary(uniqueKeysWithValues: v.map { (AttributeID($0.key), $0.value) })),
             actor: .system("demo"), channel: .importFile, effectiveAt: now.addingTimeInterval(-86_400 * 1000))]
         let shown = shippedLanguages.contains(language) ? language : "en"
-        func decide(_ purpose: String, _ attributes: [String], _ state: DecisionState, daysAgo: Int) {
+        func decide(_ purpose: String, _ state: DecisionState, daysAgo: Int) {
+            guard let attributes = catalogue.purpose(PurposeID(purpose))?.attributes else { return }
             let channel = r.weighted([(Channel.kiosk, 4.0), (.phone, 3.0), (.paper, 3.0)])
             let actor: Actor = channel == .kiosk ? .tenant
                 : .staff(StaffID(String(format: "S%03d", r.int(1...40))), verification: channel == .phone ? "dob+postcode" : "signed-form",
                          reason: channel == .phone ? "tenant-request" : "paper-campaign")
             requests.append(ChangeRequest(
                 tenant: ref,
-                payload: .decision(PurposeID(purpose), attributes.map { AttributeID($0) }, state,
+                payload: .decision(PurposeID(purpose), attributes, state,
                                    notice: state == .granted ? NoticeShown(version: 1, language: shown) : nil, validUntil: nil),
                 actor: actor, channel: channel, effectiveAt: now.addingTimeInterval(-86_400 * Double(daysAgo))))
         }
-        func consent(_ purpose: String, _ attributes: [String], grant: Double, withdraw: Double) {
+        func consent(_ purpose: String, grant: Double, withdraw: Double) {
             let roll = Double(r.int(0...9_999)) / 10_000
             let first = r.int(40...900)
             if roll < grant {
-                decide(purpose, attributes, .granted, daysAgo: first)
+                decide(purpose, .granted, daysAgo: first)
             } else if roll < grant + withdraw {
-                decide(purpose, attributes, .granted, daysAgo: first)
-                decide(purpose, attributes, .withdrawn, daysAgo: r.int(1...(first - 1)))
+                decide(purpose, .granted, daysAgo: first)
+                decide(purpose, .withdrawn, daysAgo: r.int(1...(first - 1)))
             }
         }
-        if v["emergency-contact"] != nil {
-            consent("emergency-contact", ["full-name", "address", "postcode", "emergency-contact", "mobile", "landline"], grant: 0.7, withdraw: 0.05)
-        }
-        if email != nil { consent("service-updates-email", ["full-name", "preferred-name", "email", "preferred-language"], grant: 0.45, withdraw: 0.08) }
-        if mobile != nil { consent("service-updates-sms", ["preferred-name", "mobile", "preferred-language"], grant: 0.35, withdraw: 0.06) }
-        if case .value? = v["health-needs"] {
-            consent("tailoring-services", ["full-name", "date-of-birth", "address", "postcode", "mobile", "preferred-contact",
-                                           "preferred-language", "health-needs"], grant: 0.6, withdraw: 0.05)
-        }
-        consent("resident-involvement", ["full-name", "preferred-name", "address", "postcode", "email", "mobile", "preferred-contact"],
-                grant: 0.12, withdraw: 0.02)
-        if r.chance(0.04) {
-            decide("equality-monitoring", ["date-of-birth", "gender", "preferred-language", "health-needs", "ethnic-origin", "religion",
-                                           "sexual-orientation"], .objected, daysAgo: r.int(1...700))
-        }
-        if r.chance(0.02) {
-            decide("regulator-returns", ["date-of-birth", "gender", "postcode", "preferred-language", "health-needs", "ethnic-origin"],
-                   .objected, daysAgo: r.int(1...700))
-        }
+        if v["emergency-contact"] != nil { consent("emergency-contact", grant: 0.7, withdraw: 0.05) }
+        if email != nil { consent("service-updates-email", grant: 0.45, withdraw: 0.08) }
+        if mobile != nil { consent("service-updates-sms", grant: 0.35, withdraw: 0.06) }
+        if case .value? = v["health-needs"] { consent("tailoring-services", grant: 0.6, withdraw: 0.05) }
+        consent("resident-involvement", grant: 0.12, withdraw: 0.02)
+        if r.chance(0.04) { decide("equality-monitoring", .objected, daysAgo: r.int(1...700)) }
+        if r.chance(0.02) { decide("regulator-returns", .objected, daysAgo: r.int(1...700)) }
         return requests
     }
 

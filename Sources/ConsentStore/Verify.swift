@@ -39,7 +39,7 @@ extension ConsentDatabase {
             let name = devices.id(deviceNo).rawValue
             var head = ValueDigest.empty
             var expected: Int64 = 1
-            var values = ValueRowStream(db: db, deviceNo: deviceNo)
+            var values = try ValueRowStream(db: db, deviceNo: deviceNo)
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT \(LedgerRows.columns) FROM ledger l LEFT JOIN tenant t ON t.id = l.tenant_id
                 WHERE l.device_no = ? ORDER BY l.device_seq
@@ -132,18 +132,12 @@ private struct ValueRowStream {
     private var cursors: [RowCursor]
     private var peeked: [Row?]
 
-    init(db: Database, deviceNo: Int64) {
-        cursors = []
-        peeked = []
-        for table in ["value", "vault.value"] {
-            if let cursor = try? Row.fetchCursor(db, sql: """
-                SELECT * FROM \(table) WHERE device_no = ? ORDER BY device_seq, attribute_id
-                """, arguments: [deviceNo]) {
-                cursors.append(cursor)
-                peeked.append(nil)
-            }
+    init(db: Database, deviceNo: Int64) throws {
+        cursors = try ["value", "vault.value"].map { table in
+            try Row.fetchCursor(db, sql: "SELECT * FROM \(table) WHERE device_no = ? ORDER BY device_seq, attribute_id", arguments: [deviceNo])
         }
-        for i in cursors.indices { peeked[i] = (try? cursors[i].next())??.copy() }
+        peeked = []
+        for i in cursors.indices { peeked.append(try cursors[i].next()?.copy()) }
     }
 
     /// The value rows of `sequence`, skipping any left over from earlier sequences.

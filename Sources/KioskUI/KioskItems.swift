@@ -185,8 +185,7 @@ struct KioskItems {
 
     /// The legal basis in plain words (explicit consent where the purpose uses special categories).
     func basisText(_ purpose: PurposeDefinition) -> String {
-        let special = purpose.attributes.contains { content.catalogue.attribute($0)?.isSpecial == true }
-        return t(purpose.legalBasis == .consent && special ? "basis.explicit-consent" : "basis.\(purpose.legalBasis.rawValue)")
+        t(purpose.basisKey(in: content.catalogue))
     }
 
     /// The one action offered for a purpose: withdrawing or objecting is as easy as agreeing.

@@ -342,12 +342,7 @@ public struct KioskModel {
     private func label(_ a: AttributeID) -> String { content.localizer.text("attribute.\(a).label", state.language) }
 
     private func decisionReceipt(_ a: AttributeID, _ p: PurposeID, _ d: DecisionState) -> Message {
-        let effective: EffectiveDecision = switch d {
-        case .granted: .granted
-        case .withdrawn: .withdrawn
-        case .objected: .objected
-        case .notAsked: .notAsked
-        }
+        let effective = EffectiveDecision(recorded: d)
         return Message("kiosk.receipt.decision", [
             "attribute": label(a), "purpose": content.localizer.text("purpose.\(p).name", state.language),
             "decision": content.localizer.text("decision.\(effective.rawValue)", state.language),

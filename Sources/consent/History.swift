@@ -53,7 +53,7 @@ extension TenantCommand {
             case .registration(let values):
                 what = "Registered with \(values.count) values (\(values.keys.sorted().map { t("attribute.\($0).label") }.joined(separator: ", ")))"
             case let .decision(purpose, attributes, state, notice, until):
-                let decision: EffectiveDecision = state == .granted ? .granted : state == .withdrawn ? .withdrawn : state == .objected ? .objected : .notAsked
+                let decision = EffectiveDecision(recorded: state)
                 var text = "\(t("purpose.\(purpose).name")): \(t("decision.\(decision.rawValue)")) — \(attributes.map { t("attribute.\($0).label") }.joined(separator: ", "))"
                 if let notice { text += " (notice v\(notice.version), \(notice.language))" }
                 if let until { text += ", valid until \(format.string(from: until))" }

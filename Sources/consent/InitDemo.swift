@@ -70,7 +70,8 @@ struct Demo: ParsableCommand {
         try db.setMetadata("origin", "demo")
         let started = Date()
         var progress = Progress("demo", quiet: json)
-        let demo = DemoRegister(seed: seed, now: Date(), shippedLanguages: Set(content.localizer.languages.map(\.code)))
+        let demo = DemoRegister(seed: seed, now: Date(), shippedLanguages: Set(content.localizer.languages.map(\.code)),
+                                    catalogue: content.catalogue)
         let result = try DemoRun.run(demo, count: tenants, into: db) { done, total in progress.update(done, of: total) }
         progress.finish()
         // The first tenant gets a known PIN, so the kiosk can be tried at once (a demo database only).

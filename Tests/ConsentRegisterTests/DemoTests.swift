@@ -11,11 +11,12 @@ import Testing
         return try! Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization"))
     }()
 
-    let demo = DemoRegister(seed: 2020, now: Date(timeIntervalSince1970: 1_790_000_000), shippedLanguages: ["en", "pl", "ro", "ur"])
+    let demo = DemoRegister(seed: 2020, now: Date(timeIntervalSince1970: 1_790_000_000), shippedLanguages: ["en", "pl", "ro", "ur"],
+                            catalogue: DemoTests.content.catalogue)
 
     @Test func sameSeedSameTenantDifferentSeedDifferentRegister() {
         #expect(demo.tenant(42) == demo.tenant(42))
-        let other = DemoRegister(seed: 2021, now: demo.now, shippedLanguages: demo.shippedLanguages)
+        let other = DemoRegister(seed: 2021, now: demo.now, shippedLanguages: demo.shippedLanguages, catalogue: demo.catalogue)
         #expect((0..<20).contains { other.tenant($0) != demo.tenant($0) })
     }
 
