@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(name: "ConsentCore"),
@@ -42,7 +43,11 @@ let package = Package(
         ),
         .target(
             name: "ConsentExport",
-            dependencies: ["ConsentCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "ConsentCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .target(name: "TerminalCore"),
         .target(name: "CTerminalShims"),

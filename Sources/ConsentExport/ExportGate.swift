@@ -8,71 +8,86 @@ public struct ExportGate: Sendable {
     public let purpose: PurposeDefinition
     public let at: Date
 
+    /// The columns chosen (the purpose's own, in its order, unless a subset was asked for).
+    public let columns: [AttributeID]
+    /// What is evaluated for each tenant: the columns and the attributes the purpose requires.
+    public let evaluated: [AttributeID]
+    /// Whether the output is pseudonymised (a regulator return): special categories then follow the
+    /// purpose's Art. 9 condition instead of needing an explicit grant.
+    public let pseudonymised: Bool
+
     /// Why the gate refused to open for a purpose.
     public enum GateError: Error, Equatable, CustomStringConvertible {
         case unknownPurpose(String)
+        case columnNotAllowed(String, purpose: String, allowed: [String])
         public var description: String {
             switch self {
             case .unknownPurpose(let id): "no purpose '\(id)' in Forms/purposes.yaml; nothing was exported"
+            case let .columnNotAllowed(column, purpose, allowed):
+                "'\(column)' is not a column of purpose '\(purpose)'; choose from: \(allowed.joined(separator: ", "))"
             }
         }
     }
 
-    public init(purpose id: String, catalogue: Catalogue, at date: Date) throws(GateError) {
+    /// Opens the gate for a purpose, optionally for a subset of its declared attributes.
+    public init(purpose id: String, catalogue: Catalogue, at date: Date, columns chosen: [String]? = nil,
+                pseudonymised: Bool = false) throws(GateError) {
         guard let purpose = catalogue.purpose(PurposeID(id)) else { throw .unknownPurpose(id) }
+        var columns = purpose.attributes
+        if let chosen {
+            columns = []
+            for name in chosen {
+                guard purpose.attributes.contains(AttributeID(name)) else {
+                    throw .columnNotAllowed(name, purpose: id, allowed: purpose.attributes.map(\.rawValue))
+                }
+                if !columns.contains(AttributeID(name)) { columns.append(AttributeID(name)) }
+            }
+        }
         self.catalogue = catalogue
         self.purpose = purpose
         self.at = date
+        self.columns = columns
+        self.evaluated = columns + purpose.requires.filter { !columns.contains($0) }
+        self.pseudonymised = pseudonymised
     }
-
-    /// The purpose's declared columns, in its order.
-    public var columns: [AttributeID] { purpose.attributes }
 
     /// One tenant's row: a cell per column (nil where withheld), or nil when the tenant is left out
     /// because an attribute the purpose requires is withheld. `withheld` counts each reason.
     public func row(_ tenant: TenantState, withheld: inout [String: Int]) -> [String?]? {
         var cells: [String?] = []
+        return row(tenant, into: &cells, withheld: &withheld) ? cells : nil
+    }
+
+    /// The same, reusing `cells`' storage; false when the tenant is left out.
+    public func row(_ tenant: TenantState, into cells: inout [String?], withheld: inout [String: Int]) -> Bool {
+        cells.removeAll(keepingCapacity: true)
+        for attribute in purpose.requires where !columns.contains(attribute) {
+            if case .denied = decide(attribute, tenant) { return false }
+        }
+        var reasons: [DenialReason] = []
         for attribute in columns {
-            var decision = Policy.evaluate(attribute, for: purpose.id, of: tenant, at: at, in: catalogue)
-            // Special categories leave the system only where the tenant explicitly granted them for
-            // this purpose: a purpose on another basis (equality monitoring) gets statistics, not rows.
-            if decision == .allowed, catalogue.attribute(attribute)?.isSpecial != false,
-               tenant.decisions[DecisionKey(attribute, purpose.id)]?.state != .granted {
-                decision = .denied(.noConsent)
-            }
-            switch decision {
+            switch decide(attribute, tenant) {
             case .allowed:
                 cells.append(tenant.value(attribute).answer?.text)
             case .denied(let reason):
-                withheld[reason.rawValue, default: 0] += 1
-                if purpose.requires.contains(attribute) { return nil }
+                if purpose.requires.contains(attribute) { return false }
+                reasons.append(reason)
                 cells.append(nil)
             }
         }
-        return cells
+        for reason in reasons { withheld[reason.rawValue, default: 0] += 1 }
+        return true
     }
-}
 
-/// Spreadsheet-safe text: a cell that a spreadsheet would run as a formula (starting with = + - @,
-/// a tab or a line break, their full-width forms, or such a character after leading spaces) is
-/// prefixed with an apostrophe, so it shows as text.
-public enum FormulaGuard {
-    static let triggers: Set<Character> = ["=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠"]
-
-    public static func neutralise(_ text: String) -> String {
-        guard let first = text.first(where: { $0 != " " }), triggers.contains(first) else { return text }
-        return "'" + text
-    }
-}
-
-/// RFC 4180 CSV: fields with a comma, quote or line break in double quotes, quotes doubled, CRLF
-/// line ends; every cell formula-guarded.
-public enum CSVWriter {
-    public static func line(_ cells: [String?]) -> String {
-        cells.map { cell -> String in
-            let text = FormulaGuard.neutralise(cell ?? "")
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }.joined(separator: ",") + "\r\n"
+    private func decide(_ attribute: AttributeID, _ tenant: TenantState) -> PolicyDecision {
+        let decision = Policy.evaluate(attribute, for: purpose.id, of: tenant, at: at, in: catalogue)
+        // Special categories leave the system as rows only where the tenant explicitly granted them
+        // for this purpose (or pseudonymised, under the purpose's Art. 9 condition): equality
+        // monitoring on another basis gets statistics, not rows.
+        if decision == .allowed, !pseudonymised, catalogue.attribute(attribute)?.isSpecial != false,
+           tenant.decisions[DecisionKey(attribute, purpose.id)]?.state != .granted {
+            return .denied(.noConsent)
+        }
+        return decision
     }
 }

@@ -1,23 +1,14 @@
 import ConsentCore
-import Crypto
 import Foundation
 
-/// Where an export reads tenants from (the store, through a read-only view).
+/// Where an export reads tenants from (the store, through a read-only snapshot).
 public protocol ExportSource {
-    /// Calls `body` for every tenant of one consistent snapshot, in register order; returns the
-    /// ledger position the snapshot reflects.
-    func eachTenant(_ body: (TenantRef, TenantState) throws -> Void) throws -> Int64
+    /// Calls `body` for every tenant of one consistent snapshot, in register order, with at least
+    /// the values of `attributes` and the decisions of `purpose`; returns the ledger position the
+    /// snapshot reflects.
+    func eachTenant(purpose: PurposeID, attributes: [AttributeID], _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64
     /// Records what left the system about whom (shown to tenants as "where my data went").
-    func recordDisclosures(_ entries: [DisclosureEntry]) throws
-}
-
-/// One tenant's data leaving the system in an export.
-public struct DisclosureEntry: Sendable {
-    public var tenant: TenantRef
-    public var exportID: String
-    public var purpose: PurposeID
-    public var recipient: String
-    public var attributes: [AttributeID]
+    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) throws
 }
 
 /// What an export wrote, saved beside it as `FILE.manifest.json`.
@@ -41,19 +32,23 @@ public struct ExportError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Streams a purpose's rows through the gate into a file, atomically (temporary file, then
-/// rename), readable by its owner only, with a manifest and a disclosure entry per included tenant.
+/// Streams a purpose's rows through the gate into a file, atomically (scratch file, then a move
+/// that never replaces anything), readable by its owner only, with a manifest and a disclosure
+/// entry per included tenant. Memory does not grow with the number of tenants.
 public struct Exporter {
     public enum Format: String, CaseIterable, Sendable {
-        case csv, jsonl
+        case csv, xlsx, jsonl
     }
 
     public let gate: ExportGate
     public let format: Format
+    /// Turns the gate's cells into the file's cells (the regulator return derives and pseudonymises).
+    public var transform: RowTransform?
 
-    public init(gate: ExportGate, format: Format) {
+    public init(gate: ExportGate, format: Format, transform: RowTransform? = nil) {
         self.gate = gate
         self.format = format
+        self.transform = transform
     }
 
     public func run(to output: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) throws -> ExportManifest {
@@ -61,79 +56,94 @@ public struct Exporter {
         for url in [output, manifestURL] where FileManager.default.fileExists(atPath: url.path) {
             throw ExportError("\(url.path) already exists; choose a new --out path (exports never overwrite)")
         }
-        let directory = output.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".consent-export-\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: temporary.path) else {
-            throw ExportError("cannot write in \(directory.path); check the folder exists and is writable")
-        }
-        var removeTemporary = true
-        defer {
-            try? handle.close()
-            if removeTemporary { try? FileManager.default.removeItem(at: temporary) }
+        let scratch = output.deletingLastPathComponent().appendingPathComponent(".consent-export-\(UUID().uuidString)")
+        let body = try OutputFile(creating: scratch)
+        let log = try DisclosureLog(creating: scratch.appendingPathExtension("disclosures"), columns: gate.columns)
+        var table: any TableFormat = switch format {
+        case .csv: CSVFormat()
+        case .jsonl: JSONLFormat()
+        case .xlsx: XLSXFormat()
         }
         let exportID = "exp-" + UUID().uuidString.prefix(8).lowercased()
-        var hasher = SHA256()
-        var buffer = Data()
-        func emit(_ text: String) throws {
-            buffer.append(contentsOf: text.utf8)
-            if buffer.count >= 1 << 20 { try flush() }
-        }
-        func flush() throws {
-            hasher.update(data: buffer)
-            try handle.write(contentsOf: buffer)
-            buffer.removeAll(keepingCapacity: true)
-        }
-        let columns = gate.columns
-        if format == .csv { try emit(CSVWriter.line(["tenancy_reference"] + columns.map(\.rawValue))) }
+        let columns = ["tenancy_reference"] + (transform?.columns ?? gate.columns.map(\.rawValue))
+        try table.begin(columns: columns, into: body)
         var rows = 0, leftOut = 0
         var withheld: [String: Int] = [:]
-        var disclosures: [DisclosureEntry] = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let recipient = gate.purpose.recipients.joined(separator: ";")
-        let position = try source.eachTenant { ref, state in
-            guard let cells = gate.row(state, withheld: &withheld) else {
+        var cells: [String?] = []
+        let position = try source.eachTenant(purpose: gate.purpose.id, attributes: gate.evaluated) { ref, state in
+            guard gate.row(state, into: &cells, withheld: &withheld) else {
                 leftOut += 1
                 return
             }
-            switch format {
-            case .csv:
-                try emit(CSVWriter.line([ref.rawValue] + cells))
-            case .jsonl:
-                var object: [String: String] = ["tenancy_reference": ref.rawValue]
-                for (attribute, cell) in zip(columns, cells) { if let cell { object[attribute.rawValue] = cell } }
-                try emit(String(decoding: try encoder.encode(object), as: UTF8.self) + "\n")
-            }
+            try log.append(ref, cells: cells)
+            if let transform { cells = transform.cells(ref, cells) }
+            try table.row([transform?.reference(ref) ?? ref.rawValue] + cells, into: body)
             rows += 1
-            let included = zip(columns, cells).compactMap { $0.1 == nil ? nil : $0.0 }
-            if !included.isEmpty {
-                disclosures.append(DisclosureEntry(tenant: ref, exportID: exportID, purpose: gate.purpose.id, recipient: recipient,
-                                                   attributes: included))
-            }
             if rows % 10_000 == 0 { progress(rows) }
         }
-        try flush()
-        try handle.synchronize()
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let file = try table.finish(body, scratch: scratch)
+        try log.finish()
         let manifest = ExportManifest(
-            exportID: exportID, purpose: gate.purpose.id.rawValue, format: format.rawValue,
-            columns: ["tenancy_reference"] + columns.map(\.rawValue), ledgerPosition: position, rows: rows,
-            tenantsLeftOut: leftOut, withheld: withheld, sha256: digest, createdAt: gate.at)
-        let manifestEncoder = JSONEncoder()
-        manifestEncoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        manifestEncoder.dateEncodingStrategy = .iso8601
-        let manifestData = try manifestEncoder.encode(manifest)
-        guard FileManager.default.createFile(atPath: manifestURL.path, contents: manifestData, attributes: [.posixPermissions: 0o600]) else {
-            throw ExportError("cannot write the manifest \(manifestURL.path)")
+            exportID: exportID, purpose: gate.purpose.id.rawValue, format: format.rawValue, columns: columns,
+            ledgerPosition: position, rows: rows, tenantsLeftOut: leftOut, withheld: withheld,
+            sha256: try sha256Hex(of: file.url), createdAt: gate.at)
+        let manifestFile = try OutputFile(creating: scratch.appendingPathExtension("manifest"))
+        try manifestFile.append(Self.encode(manifest))
+        try manifestFile.finish()
+        try moveIntoPlace(manifestFile.url, manifestURL)
+        do {
+            try moveIntoPlace(file.url, output)
+        } catch {
+            unlink(manifestURL.path)
+            throw error
         }
-        try source.recordDisclosures(disclosures)
-        guard rename(temporary.path, output.path) == 0 else {
-            try? FileManager.default.removeItem(at: manifestURL)
-            throw ExportError("cannot move the export into place at \(output.path)")
+        file.keep()
+        manifestFile.keep()
+        do {
+            try source.recordDisclosures(exportID: exportID, purpose: gate.purpose.id,
+                                         recipient: gate.purpose.recipients.joined(separator: ";"), log)
+        } catch {
+            // Nothing may leave unrecorded: without its disclosures the export is withdrawn.
+            unlink(output.path)
+            unlink(manifestURL.path)
+            throw ExportError("could not record the disclosures (\(error)); the export was removed, nothing left the system")
         }
-        removeTemporary = false
         progress(rows)
         return manifest
+    }
+
+    /// The manifest as pretty JSON with ISO 8601 dates.
+    public static func encode(_ manifest: ExportManifest) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(manifest)
+    }
+
+    /// Reads a manifest written by ``run(to:from:progress:)``.
+    public static func readManifest(_ url: URL) throws -> ExportManifest {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ExportError("cannot read \(url.path); give the FILE.manifest.json written beside an export")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do { return try decoder.decode(ExportManifest.self, from: data) } catch {
+            throw ExportError("\(url.path) is not an export manifest (\(error.localizedDescription))")
+        }
+    }
+}
+
+/// Derives a file's cells from the gate's (for returns that pseudonymise or band values); it sees
+/// only what the gate allowed.
+public struct RowTransform: Sendable {
+    public var columns: [String]
+    public var reference: @Sendable (TenantRef) -> String
+    public var cells: @Sendable (TenantRef, [String?]) -> [String?]
+
+    public init(columns: [String], reference: @escaping @Sendable (TenantRef) -> String,
+                cells: @escaping @Sendable (TenantRef, [String?]) -> [String?]) {
+        self.columns = columns
+        self.reference = reference
+        self.cells = cells
     }
 }

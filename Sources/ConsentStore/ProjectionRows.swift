@@ -101,7 +101,7 @@ struct ProjectionRows {
         return decisionRecord(raw)
     }
 
-    private func decisionRecord(_ raw: RawStatement) -> DecisionRecord {
+    func decisionRecord(_ raw: RawStatement) -> DecisionRecord {
         let actor: Actor
         switch raw.string(8) {
         case "tenant": actor = .tenant

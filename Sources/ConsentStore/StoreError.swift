@@ -18,6 +18,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case badStaff(String)
     case clock(HLCError)
     case sqlite(String)
+    case unknownExport(String)
 
     public var description: String {
         switch self {
@@ -53,6 +54,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "clock: \(error.description)"
         case .sqlite(let message):
             "database error: \(message)"
+        case .unknownExport(let id):
+            "no disclosures of export \(id) in this database; give the --db the export was made from"
         }
     }
 }

@@ -10,27 +10,35 @@ extension Exporter.Format: ExpressibleByArgument {}
 struct DatabaseExportSource: ExportSource {
     let database: ConsentDatabase
 
-    func eachTenant(_ body: (TenantRef, TenantState) throws -> Void) throws -> Int64 {
-        try database.eachTenant(body)
+    func eachTenant(purpose: PurposeID, attributes: [AttributeID], _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64 {
+        try database.eachTenant(TenantSlice(purpose: purpose, attributes: attributes), body)
     }
 
-    func recordDisclosures(_ entries: [DisclosureEntry]) throws {
-        try database.recordDisclosures(entries.map {
-            ($0.tenant, $0.exportID, $0.purpose.rawValue, $0.recipient, $0.attributes.map(\.rawValue))
-        })
+    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) throws {
+        try database.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient, entries)
     }
 }
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a purpose's data, only where consent and the law allow it, for each tenant and attribute.",
+        subcommands: [ExportFile.self, ExportRecalls.self],
+        defaultSubcommand: ExportFile.self)
+}
+
+struct ExportFile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "file",
+        abstract: "Write a purpose's rows to a CSV, XLSX or JSONL file (the default: `consent export --purpose P --out F`).",
         discussion: """
-            Columns are the purpose's declared attributes; a cell is filled only where the policy allows that attribute
-            of that tenant for the purpose now; a tenant is left out when an attribute the purpose requires is withheld.
-            Special categories only where the tenant explicitly granted them for this purpose. Cells a spreadsheet
-            would run as formulas are prefixed with an apostrophe. The file is written atomically, readable by its
-            owner only, never over an existing file; FILE.manifest.json records the purpose, columns, ledger position,
-            rows, what was withheld and why, and the file's SHA-256; each included tenant sees the disclosure at the kiosk.
+            Columns are the purpose's declared attributes (or the --columns chosen among them); a cell is filled only
+            where the policy allows that attribute of that tenant for the purpose now; a tenant is left out when an
+            attribute the purpose requires is withheld. Special categories only where the tenant explicitly granted
+            them for this purpose. Cells a spreadsheet would run as formulas are prefixed with an apostrophe. XLSX has
+            one visible sheet of text cells and no document properties. The file is written atomically, readable by
+            its owner only, never over an existing file; FILE.manifest.json records the purpose, columns, ledger
+            position, rows, what was withheld and why, and the file's SHA-256; each included tenant sees the
+            disclosure at the kiosk. `consent export recalls FILE.manifest.json` later lists who withdrew since.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -38,8 +46,11 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("The purpose (an id from Forms/purposes.yaml).", valueName: "id"))
     var purpose: String
 
-    @Option(help: "csv or jsonl.")
+    @Option(help: "csv, xlsx or jsonl.")
     var format: Exporter.Format = .csv
+
+    @Option(help: ArgumentHelp("Only these of the purpose's columns, comma-separated, in this order.", valueName: "ids"))
+    var columns: String?
 
     @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"))
     var out: String
@@ -49,7 +60,8 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let (content, db) = try store.openWithContent()
-        let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date())
+        let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
         var progress = Progress("export", quiet: json)
         let manifest = try Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in
             progress.update(rows, of: max(rows, 1))
@@ -58,5 +70,34 @@ struct Export: ParsableCommand {
         if json { return try printJSON(manifest) }
         let withheld = manifest.withheld.values.reduce(0, +)
         print("Exported \(manifest.rows) tenants for \(manifest.purpose) to \(out) (\(manifest.tenantsLeftOut) left out, \(withheld) cells withheld); manifest: \(out).manifest.json")
+    }
+}
+
+struct ExportRecalls: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recalls",
+        abstract: "List the tenants who withdrew, objected or had a value erased since an export was made.",
+        discussion: "Give the export's FILE.manifest.json. Tell the recipient to stop using (and delete) what each line names.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("The export's manifest.", valueName: "manifest"))
+    var manifest: String
+
+    @Flag(help: "Print the recalls as JSON.")
+    var json = false
+
+    func run() throws {
+        let manifest = try Exporter.readManifest(URL(fileURLWithPath: manifest))
+        let recalls = try store.open().recalls(exportID: manifest.exportID, purpose: manifest.purpose, after: manifest.ledgerPosition)
+        if json { return try printJSON(recalls) }
+        guard !recalls.isEmpty else {
+            return print("No recalls: nobody in export \(manifest.exportID) (\(manifest.purpose)) has withdrawn, objected or been erased since.")
+        }
+        let formatter = ISO8601DateFormatter()
+        for recall in recalls {
+            print("\(recall.tenant)\t\(recall.change)\t\(recall.attributes.joined(separator: ","))\t\(formatter.string(from: recall.effectiveAt))")
+        }
+        print("\(Set(recalls.map(\.tenant)).count) tenants of export \(manifest.exportID) must be recalled from \(manifest.purpose).")
     }
 }

@@ -1,0 +1,51 @@
+import ConsentCore
+import Foundation
+
+/// The tenants an export included and which of its columns each got, spilled to a scratch file
+/// (0600, removed afterwards) as `REF<TAB>MASK` lines so memory stays flat however many tenants
+/// leave; read back as a sequence when the disclosures are recorded.
+public final class DisclosureLog: Sequence {
+    private let file: OutputFile
+    private let columns: [AttributeID]
+
+    init(creating url: URL, columns: [AttributeID]) throws(ExportError) {
+        guard columns.count <= 64 else { throw ExportError("an export may have at most 64 columns") }
+        file = try OutputFile(creating: url)
+        self.columns = columns
+    }
+
+    func append(_ tenant: TenantRef, cells: [String?]) throws(ExportError) {
+        var mask: UInt64 = 0
+        for (index, cell) in cells.enumerated() where cell != nil { mask |= 1 << UInt64(index) }
+        guard mask != 0 else { return }
+        try file.append(tenant.rawValue)
+        try file.append("\t\(mask)\n")
+    }
+
+    func finish() throws(ExportError) { try file.finish() }
+
+    public func makeIterator() -> AnyIterator<(tenant: TenantRef, attributes: [String])> {
+        guard let handle = FileHandle(forReadingAtPath: file.url.path) else { return AnyIterator { nil } }
+        let columns = columns.map(\.rawValue)
+        var pending: [UInt8] = [], start = 0
+        return AnyIterator {
+            while true {
+                if let newline = pending[start...].firstIndex(of: 0x0A) {
+                    let line = pending[start..<newline]
+                    start = newline + 1
+                    guard let tab = line.firstIndex(of: 0x09),
+                          let mask = UInt64(String(decoding: line[(tab + 1)...], as: UTF8.self)) else { continue }
+                    let attributes = columns.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { columns[$0] }
+                    return (TenantRef(String(decoding: line[..<tab], as: UTF8.self)), attributes)
+                }
+                pending.removeFirst(start)
+                start = 0
+                guard let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty else {
+                    try? handle.close()
+                    return nil
+                }
+                pending.append(contentsOf: chunk)
+            }
+        }
+    }
+}
