@@ -134,8 +134,10 @@ struct XLSXFormat: TableFormat {
             ("xl/styles.xml", Self.styles),
         ]
         do {
-            // Created 0600 first, so the archive is never readable by others, even for a moment.
+            // Created 0600 first (as an empty archive: just its end record), so the package is never
+            // readable by others, even for a moment.
             let file = try OutputFile(creating: package)
+            try file.append([0x50, 0x4B, 0x05, 0x06] + [UInt8](repeating: 0, count: 18))
             try file.finish()
             let archive = try Archive(url: package, accessMode: .update)
             for (path, text) in parts {

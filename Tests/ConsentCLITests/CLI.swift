@@ -36,29 +36,12 @@ struct CLI {
     /// Runs `consent ARGS` in the scratch folder with the repository's Forms/ and Localization/.
     @discardableResult
     func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String?] = [:]) throws -> Output {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["CONSENT_FORMS"] = Self.repo.appendingPathComponent("Forms").path
         env["CONSENT_LOCALIZATION"] = Self.repo.appendingPathComponent("Localization").path
         env["CONSENT_DB"] = nil
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes fully before waiting, so a large output cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return try Subprocess.run(Self.binary.path, arguments, in: dir, stdin: stdin, fullEnvironment: env)
     }
 
     /// Writes a file in the scratch folder and returns its path.
@@ -74,4 +57,43 @@ struct CLI {
 extension CLI.Output {
     /// Standard output decoded as JSON.
     func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+}
+
+/// Runs another program (python3, sqlite3, the consent binary) and collects what it printed.
+enum Subprocess {
+    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil,
+                    environment: [String: String] = [:], fullEnvironment: [String: String]? = nil) throws -> CLI.Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var env = fullEnvironment ?? ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        // Drain standard error on another thread so neither pipe can fill and block the child.
+        nonisolated(unsafe) var errData = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        process.waitUntilExit()
+        return CLI.Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A test's precondition that could not be met, with what to do about it.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
