@@ -65,7 +65,7 @@ public struct Exporter {
         case .xlsx: XLSXFormat()
         }
         let exportID = "exp-" + UUID().uuidString.prefix(8).lowercased()
-        let columns = ["tenancy_reference"] + (transform?.columns ?? gate.columns.map(\.rawValue))
+        let columns = [transform?.referenceColumn ?? "tenancy_reference"] + (transform?.columns ?? gate.columns.map(\.rawValue))
         try table.begin(columns: columns, into: body)
         var rows = 0, leftOut = 0
         var withheld: [String: Int] = [:]
@@ -136,12 +136,14 @@ public struct Exporter {
 /// Derives a file's cells from the gate's (for returns that pseudonymise or band values); it sees
 /// only what the gate allowed.
 public struct RowTransform: Sendable {
+    public var referenceColumn: String
     public var columns: [String]
     public var reference: @Sendable (TenantRef) -> String
     public var cells: @Sendable (TenantRef, [String?]) -> [String?]
 
-    public init(columns: [String], reference: @escaping @Sendable (TenantRef) -> String,
+    public init(referenceColumn: String, columns: [String], reference: @escaping @Sendable (TenantRef) -> String,
                 cells: @escaping @Sendable (TenantRef, [String?]) -> [String?]) {
+        self.referenceColumn = referenceColumn
         self.columns = columns
         self.reference = reference
         self.cells = cells

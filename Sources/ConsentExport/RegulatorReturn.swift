@@ -1,0 +1,69 @@
+import ConsentCore
+import Crypto
+import Foundation
+
+/// A CORE-style lettings return for the regulator: only the fields that return asks for, each
+/// derived so no identifying value leaves. The tenancy reference becomes a keyed pseudonym (the
+/// same tenant keeps the same pseudonym year to year; only the holder of the key can link it back),
+/// the date of birth an age, the postcode its district, health needs a yes/no.
+public enum RegulatorReturn {
+    /// The purpose in Forms/ the return is made under.
+    public static let purpose = "regulator-returns"
+
+    /// The return's columns, derived from the purpose's attributes.
+    public static let columns = ["age", "gender", "postcode_district", "preferred_language", "disability_or_health_need", "ethnic_group"]
+
+    /// The transform from the gate's cells (the purpose's attributes, in Forms/ order) to the return's.
+    public static func transform(gate: ExportGate, key: SymmetricKey) throws -> RowTransform {
+        let source = gate.columns.map(\.rawValue)
+        let needed = ["date-of-birth", "gender", "postcode", "preferred-language", "health-needs", "ethnic-origin"]
+        let positions = try needed.map { name -> Int in
+            guard let index = source.firstIndex(of: name) else {
+                throw ExportError("the \(purpose) purpose in Forms/purposes.yaml no longer lists \(name), which the return needs")
+            }
+            return index
+        }
+        let at = gate.at
+        return RowTransform(
+            referenceColumn: "tenant_pseudonym", columns: columns,
+            reference: { pseudonym(of: $0, key: key) },
+            cells: { _, cells in
+                let value = { (i: Int) in cells[positions[i]] }
+                return [
+                    value(0).flatMap { AgeBand.age(birth: $0, on: at) }.map(String.init),
+                    value(1),
+                    value(2).map { String($0.split(separator: " ").first ?? "") },
+                    value(3),
+                    value(4).map { $0.isEmpty ? "no" : "yes" },
+                    value(5),
+                ]
+            })
+    }
+
+    /// A stable keyed pseudonym: HMAC-SHA-256 of the reference, 16 bytes in hex.
+    public static func pseudonym(of ref: TenantRef, key: SymmetricKey) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(ref.rawValue.utf8), using: key)
+        return "P" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The pseudonym key kept in a 0600 file (created on first use); refuses a file others can read.
+    public static func loadKey(at url: URL) throws -> SymmetricKey {
+        if !FileManager.default.fileExists(atPath: url.path) {
+            let key = SymmetricKey(size: .bits256)
+            let file = try OutputFile(creating: url)
+            try file.append(key.withUnsafeBytes { Data($0) }.base64EncodedString() + "\n")
+            try file.finish()
+            file.keep()
+            return key
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            throw ExportError("\(url.path) can be read by others (mode \(String(mode, radix: 8))); run `chmod 600 \(url.path)` and try again")
+        }
+        guard let text = try? String(contentsOf: url, encoding: .utf8),
+              let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
+            throw ExportError("\(url.path) is not a pseudonym key; restore it from backup (a new key would change every pseudonym)")
+        }
+        return SymmetricKey(data: data)
+    }
+}

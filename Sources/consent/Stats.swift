@@ -1,0 +1,94 @@
+import ArgumentParser
+import ConsentCore
+import ConsentExport
+import Crypto
+import Foundation
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Count tenants by one or two attributes for a statistics purpose, with small numbers suppressed.",
+        discussion: """
+            Counts only: a count from 1 to 9 is suppressed, and further cells where a published total would let a
+            suppressed one be worked out; every published count is rounded to the nearest 5. Tenants who objected to
+            (or withdrew) the purpose for a counted attribute are left out. Dates of birth are counted as age bands.
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("The purpose (e.g. equality-monitoring).", valueName: "id"))
+    var purpose: String
+
+    @Option(help: ArgumentHelp("One or two attributes, comma-separated.", valueName: "ids"))
+    var by: String
+
+    @Flag(help: "Print the table as JSON.")
+    var json = false
+
+    struct Output: Encodable {
+        var purpose: String
+        var by: [String]
+        var ledgerPosition: Int64
+        var table: StatisticsTable.Published
+    }
+
+    func run() throws {
+        let (content, db) = try store.openWithContent()
+        var builder = try StatisticsBuilder(purpose: purpose, by: by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                            catalogue: content.catalogue, at: Date())
+        let position = try DatabaseExportSource(database: db).eachTenant(purpose: builder.purpose.id, attributes: builder.attributes) { _, state in
+            builder.add(state)
+        }
+        let published = builder.table().publish()
+        if json { return try printJSON(Output(purpose: purpose, by: builder.attributes.map(\.rawValue), ledgerPosition: position, table: published)) }
+        let show = { (n: Int?) in n.map(String.init) ?? "*" }
+        let header = builder.attributes.map(\.rawValue).joined(separator: " × ")
+        print("\(purpose): tenants by \(header) (rounded to 5; * = suppressed)")
+        for cell in published.cells { print("  \(cell.categories.joined(separator: " / "))\t\(show(cell.count))") }
+        for (index, margin) in published.margins.enumerated() {
+            print("  totals by \(builder.attributes[index].rawValue):")
+            for cell in margin { print("    \(cell.categories.filter { $0 != "*" }.joined())\t\(show(cell.count))") }
+        }
+        print("  total\t\(show(published.total))")
+    }
+}
+
+struct Return: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "return",
+        abstract: "Write the regulator's CORE-style lettings return: only its fields, pseudonymised.",
+        discussion: """
+            One row per tenant the regulator-returns purpose allows: a keyed pseudonym instead of the tenancy reference
+            (the key stays here, in a 0600 file, so pseudonyms are stable year to year and cannot be reversed without
+            it), age instead of date of birth, postcode district, preferred language, a yes/no for a disability or
+            health need (never its text) and the ethnic group where the tenant has not objected. Written like every
+            export: atomically, 0600, with a manifest and a disclosure per tenant.
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "csv, xlsx or jsonl.")
+    var format: Exporter.Format = .csv
+
+    @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"))
+    var out: String
+
+    @Option(help: ArgumentHelp("The pseudonym key (created 0600 if missing). Default: DB.pseudonym-key beside the database.", valueName: "file"))
+    var keyFile: String?
+
+    @Flag(help: "Print the manifest as JSON.")
+    var json = false
+
+    func run() throws {
+        let (content, db) = try store.openWithContent()
+        let gate = try ExportGate(purpose: RegulatorReturn.purpose, catalogue: content.catalogue, at: Date(), pseudonymised: true)
+        let key = try RegulatorReturn.loadKey(at: URL(fileURLWithPath: keyFile ?? store.path + ".pseudonym-key"))
+        let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))
+        var progress = Progress("return", quiet: json)
+        let manifest = try exporter.run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in
+            progress.update(rows, of: max(rows, 1))
+        }
+        progress.finish()
+        if json { return try printJSON(manifest) }
+        print("Wrote the lettings return: \(manifest.rows) tenants, pseudonymised, to \(out); manifest: \(out).manifest.json")
+    }
+}
