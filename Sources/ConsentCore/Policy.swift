@@ -66,8 +66,48 @@ public enum Policy {
         guard let purpose = catalogue.purpose(key.purpose), catalogue.attribute(key.attribute) != nil,
               purpose.attributes.contains(key.attribute)
         else { return nil }
-        let record = tenant.decisions[key]
-        switch purpose.legalBasis.control {
+        return effective(purpose.legalBasis.control, tenant.decisions[key], at: date)
+    }
+
+    /// May `attribute` of `tenant` be used for `purpose` at `date`?
+    public static func evaluate(
+        _ attribute: AttributeID, for purpose: PurposeID, of tenant: TenantState?, at date: Date,
+        in catalogue: Catalogue
+    ) -> PolicyDecision {
+        guard let definition = catalogue.attribute(attribute) else { return .denied(.unknownAttribute) }
+        guard let purposeDefinition = catalogue.purpose(purpose) else { return .denied(.unknownPurpose) }
+        guard let tenant else { return .denied(.unknownTenant) }
+        if let reason = standingDenial(definition, purposeDefinition) { return .denied(reason) }
+        return decide(tenant.value(attribute), purposeDefinition.legalBasis.control, tenant.decisions[DecisionKey(attribute, purpose)], at: date)
+    }
+
+    /// A denial that holds for every tenant: the purpose does not list the attribute, or it is a
+    /// special category with neither consent nor an Art. 9 condition.
+    static func standingDenial(_ attribute: AttributeDefinition, _ purpose: PurposeDefinition) -> DenialReason? {
+        guard purpose.attributes.contains(attribute.id) else { return .notDeclared }
+        if attribute.isSpecial && purpose.legalBasis != .consent && purpose.specialCondition == nil { return .noSpecialCondition }
+        return nil
+    }
+
+    /// The tenant's part of the answer: a value must be held, and their decision must allow use.
+    static func decide(_ value: ValueState, _ control: LegalBasis.Control, _ record: DecisionRecord?, at date: Date) -> PolicyDecision {
+        switch value {
+        case .notHeld: return .denied(.notHeld)
+        case .erased: return .denied(.erased)
+        case .held(.preferNotToSay, _): return .denied(.preferNotToSay)
+        case .held(.value, _): break
+        }
+        switch effective(control, record, at: date) {
+        case .granted, .inUse, .always: return .allowed
+        case .withdrawn: return .denied(.withdrawn)
+        case .objected: return .denied(.objected)
+        case .expired: return .denied(.expired)
+        case .notAsked: return .denied(.noConsent)
+        }
+    }
+
+    static func effective(_ control: LegalBasis.Control, _ record: DecisionRecord?, at date: Date) -> EffectiveDecision {
+        switch control {
         case .fixed:
             return .always
         case .optIn:
@@ -88,31 +128,43 @@ public enum Policy {
             }
         }
     }
+}
 
-    /// May `attribute` of `tenant` be used for `purpose` at `date`?
-    public static func evaluate(
-        _ attribute: AttributeID, for purpose: PurposeID, of tenant: TenantState?, at date: Date,
-        in catalogue: Catalogue
-    ) -> PolicyDecision {
-        guard let definition = catalogue.attribute(attribute) else { return .denied(.unknownAttribute) }
-        guard let purposeDefinition = catalogue.purpose(purpose) else { return .denied(.unknownPurpose) }
-        guard let tenant else { return .denied(.unknownTenant) }
-        guard purposeDefinition.attributes.contains(attribute) else { return .denied(.notDeclared) }
-        if definition.isSpecial && purposeDefinition.legalBasis != .consent && purposeDefinition.specialCondition == nil {
-            return .denied(.noSpecialCondition)
+/// The policy for one purpose and a fixed list of attributes, with everything that does not depend
+/// on the tenant worked out once: the same rules as ``Policy/evaluate(_:for:of:at:in:)``, for
+/// callers that ask about every tenant of the register (exports, statistics).
+public struct PurposePolicy: Sendable {
+    public let purpose: PurposeDefinition
+    public let attributes: [AttributeID]
+    /// Whether each attribute is a special category.
+    public let isSpecial: [Bool]
+    /// Whether an answer depends on the tenant's recorded decisions (false for contract and legal obligation).
+    public let readsDecisions: Bool
+    private let standing: [DenialReason?]
+    private let keys: [DecisionKey]
+    private let control: LegalBasis.Control
+
+    public init(purpose: PurposeDefinition, attributes: [AttributeID], catalogue: Catalogue) {
+        self.purpose = purpose
+        self.attributes = attributes
+        control = purpose.legalBasis.control
+        readsDecisions = control != .fixed
+        keys = attributes.map { DecisionKey($0, purpose.id) }
+        isSpecial = attributes.map { catalogue.attribute($0)?.isSpecial != false }
+        standing = attributes.map { attribute in
+            guard let definition = catalogue.attribute(attribute) else { return .unknownAttribute }
+            return Policy.standingDenial(definition, purpose)
         }
-        switch tenant.value(attribute) {
-        case .notHeld: return .denied(.notHeld)
-        case .erased: return .denied(.erased)
-        case .held(.preferNotToSay, _): return .denied(.preferNotToSay)
-        case .held(.value, _): break
-        }
-        switch effectiveDecision(DecisionKey(attribute, purpose), of: tenant, at: date, in: catalogue) {
-        case .granted?, .inUse?, .always?: return .allowed
-        case .withdrawn?: return .denied(.withdrawn)
-        case .objected?: return .denied(.objected)
-        case .expired?: return .denied(.expired)
-        case .notAsked?, nil: return .denied(.noConsent)
-        }
+    }
+
+    /// May the attribute at `index` (of ``attributes``) of `tenant` be used at `date`?
+    public func evaluate(_ index: Int, of tenant: TenantState, at date: Date) -> PolicyDecision {
+        if let reason = standing[index] { return .denied(reason) }
+        return Policy.decide(tenant.value(attributes[index]), control, readsDecisions ? tenant.decisions[keys[index]] : nil, at: date)
+    }
+
+    /// The tenant's recorded decision for the attribute at `index`.
+    public func recorded(_ index: Int, of tenant: TenantState) -> DecisionRecord? {
+        tenant.decisions[keys[index]]
     }
 }

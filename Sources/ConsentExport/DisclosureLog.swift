@@ -24,9 +24,11 @@ public final class DisclosureLog: Sequence {
 
     func finish() throws(ExportError) { try file.finish() }
 
-    public func makeIterator() -> AnyIterator<(tenant: TenantRef, attributes: [String])> {
+    /// The export's columns, which each entry's mask selects from.
+    public var columnNames: [String] { columns.map(\.rawValue) }
+
+    public func makeIterator() -> AnyIterator<(tenant: TenantRef, mask: UInt64)> {
         guard let handle = FileHandle(forReadingAtPath: file.url.path) else { return AnyIterator { nil } }
-        let columns = columns.map(\.rawValue)
         var pending: [UInt8] = [], start = 0
         return AnyIterator {
             while true {
@@ -35,8 +37,7 @@ public final class DisclosureLog: Sequence {
                     start = newline + 1
                     guard let tab = line.firstIndex(of: 0x09),
                           let mask = UInt64(String(decoding: line[(tab + 1)...], as: UTF8.self)) else { continue }
-                    let attributes = columns.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { columns[$0] }
-                    return (TenantRef(String(decoding: line[..<tab], as: UTF8.self)), attributes)
+                    return (TenantRef(String(decoding: line[..<tab], as: UTF8.self)), mask)
                 }
                 pending.removeFirst(start)
                 start = 0

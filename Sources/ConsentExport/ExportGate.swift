@@ -12,9 +12,14 @@ public struct ExportGate: Sendable {
     public let columns: [AttributeID]
     /// What is evaluated for each tenant: the columns and the attributes the purpose requires.
     public let evaluated: [AttributeID]
+    private let required: [Bool]
     /// Whether the output is pseudonymised (a regulator return): special categories then follow the
     /// purpose's Art. 9 condition instead of needing an explicit grant.
     public let pseudonymised: Bool
+    /// The policy for `evaluated`, worked out once.
+    public let policy: PurposePolicy
+    /// Whether a tenant's recorded decisions matter here (not for a contract purpose without special categories).
+    public var needsDecisions: Bool { policy.readsDecisions || (!pseudonymised && policy.isSpecial.contains(true)) }
 
     /// Why the gate refused to open for a purpose.
     public enum GateError: Error, Equatable, CustomStringConvertible {
@@ -48,7 +53,9 @@ public struct ExportGate: Sendable {
         self.at = date
         self.columns = columns
         self.evaluated = columns + purpose.requires.filter { !columns.contains($0) }
+        self.required = columns.map { purpose.requires.contains($0) }
         self.pseudonymised = pseudonymised
+        self.policy = PurposePolicy(purpose: purpose, attributes: evaluated, catalogue: catalogue)
     }
 
     /// One tenant's row: a cell per column (nil where withheld), or nil when the tenant is left out
@@ -61,16 +68,16 @@ public struct ExportGate: Sendable {
     /// The same, reusing `cells`' storage; false when the tenant is left out.
     public func row(_ tenant: TenantState, into cells: inout [String?], withheld: inout [String: Int]) -> Bool {
         cells.removeAll(keepingCapacity: true)
-        for attribute in purpose.requires where !columns.contains(attribute) {
-            if case .denied = decide(attribute, tenant) { return false }
+        for index in columns.count..<evaluated.count {
+            if case .denied = decide(index, tenant) { return false }
         }
         var reasons: [DenialReason] = []
-        for attribute in columns {
-            switch decide(attribute, tenant) {
+        for (index, attribute) in columns.enumerated() {
+            switch decide(index, tenant) {
             case .allowed:
                 cells.append(tenant.value(attribute).answer?.text)
             case .denied(let reason):
-                if purpose.requires.contains(attribute) { return false }
+                if required[index] { return false }
                 reasons.append(reason)
                 cells.append(nil)
             }
@@ -79,13 +86,12 @@ public struct ExportGate: Sendable {
         return true
     }
 
-    private func decide(_ attribute: AttributeID, _ tenant: TenantState) -> PolicyDecision {
-        let decision = Policy.evaluate(attribute, for: purpose.id, of: tenant, at: at, in: catalogue)
+    private func decide(_ index: Int, _ tenant: TenantState) -> PolicyDecision {
+        let decision = policy.evaluate(index, of: tenant, at: at)
         // Special categories leave the system as rows only where the tenant explicitly granted them
         // for this purpose (or pseudonymised, under the purpose's Art. 9 condition): equality
         // monitoring on another basis gets statistics, not rows.
-        if decision == .allowed, !pseudonymised, catalogue.attribute(attribute)?.isSpecial != false,
-           tenant.decisions[DecisionKey(attribute, purpose.id)]?.state != .granted {
+        if decision == .allowed, !pseudonymised, policy.isSpecial[index], policy.recorded(index, of: tenant)?.state != .granted {
             return .denied(.noConsent)
         }
         return decision

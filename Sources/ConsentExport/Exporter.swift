@@ -4,9 +4,9 @@ import Foundation
 /// Where an export reads tenants from (the store, through a read-only snapshot).
 public protocol ExportSource {
     /// Calls `body` for every tenant of one consistent snapshot, in register order, with at least
-    /// the values of `attributes` and the decisions of `purpose`; returns the ledger position the
-    /// snapshot reflects.
-    func eachTenant(purpose: PurposeID, attributes: [AttributeID], _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64
+    /// the values of the policy's attributes and (where it reads them) the decisions of its purpose;
+    /// returns the ledger position the snapshot reflects.
+    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64
     /// Records what left the system about whom (shown to tenants as "where my data went").
     func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) throws
 }
@@ -70,7 +70,7 @@ public struct Exporter {
         var rows = 0, leftOut = 0
         var withheld: [String: Int] = [:]
         var cells: [String?] = []
-        let position = try source.eachTenant(purpose: gate.purpose.id, attributes: gate.evaluated) { ref, state in
+        let position = try source.eachTenant(gate.policy, readingDecisions: gate.needsDecisions) { ref, state in
             guard gate.row(state, into: &cells, withheld: &withheld) else {
                 leftOut += 1
                 return

@@ -95,6 +95,8 @@ public struct StatisticsBuilder {
     public let purpose: PurposeDefinition
     public let attributes: [AttributeID]
     public let at: Date
+    /// The policy for the counted attributes.
+    public let policy: PurposePolicy
     public private(set) var excluded = 0
     private var counts: [[String]: Int] = [:]
 
@@ -124,12 +126,13 @@ public struct StatisticsBuilder {
         self.purpose = purpose
         self.attributes = attributes.map { AttributeID($0) }
         self.at = date
+        self.policy = PurposePolicy(purpose: purpose, attributes: self.attributes, catalogue: catalogue)
     }
 
     public mutating func add(_ tenant: TenantState) {
         var key: [String] = []
-        for attribute in attributes {
-            switch Policy.evaluate(attribute, for: purpose.id, of: tenant, at: at, in: catalogue) {
+        for (index, attribute) in attributes.enumerated() {
+            switch policy.evaluate(index, of: tenant, at: at) {
             case .allowed:
                 let text = tenant.value(attribute).answer?.text ?? ""
                 key.append(catalogue.attribute(attribute)?.type == .date ? AgeBand.of(birth: text, on: at) ?? "not-known" : text)

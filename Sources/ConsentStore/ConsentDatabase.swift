@@ -102,6 +102,8 @@ public final class ConsentDatabase: Sendable {
     private static func openQueue(_ path: String, vault: String, cacheMegabytes: Int = 32) throws -> DatabaseQueue {
         var config = Configuration()
         config.journalMode = .wal
+        // A kiosk, the desk's commands and a sync may open the same files at once: wait for each other.
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [vault])
             try db.execute(sql: "PRAGMA vault.journal_mode = WAL")
@@ -117,6 +119,7 @@ public final class ConsentDatabase: Sendable {
         do {
             var config = Configuration()
             config.readonly = true
+            config.busyMode = .timeout(10)
             let probe = try DatabaseQueue(path: path, configuration: config)
             defer { try? probe.close() }
             let (appID, version, tables) = try probe.read { db in

@@ -22,6 +22,11 @@ public struct Disclosure: Hashable, Sendable, Codable {
     public var recipient: String
     public var attributes: [String]
     public var at: Date
+
+    /// The columns of an export (comma-separated) that a tenant's bit mask selects.
+    static func columns(_ list: String, mask: Int64) -> [String] {
+        list.split(separator: ",").enumerated().filter { mask & (1 << Int64($0.offset)) != 0 }.map { String($0.element) }
+    }
 }
 
 extension ConsentDatabase {
@@ -61,11 +66,12 @@ extension ConsentDatabase {
             let state = try ProjectionRows(db: db, devices: devices).loadAll(id, ref)
             let history = try LedgerRows(devices: devices).events(db, tenantID: id)
             let disclosures = try Row.fetchAll(db, sql: """
-                SELECT * FROM disclosure WHERE tenant_id = ? ORDER BY at
+                SELECT e.id, e.purpose_id, e.recipient, e.columns, e.at, d.columns AS mask
+                FROM disclosure d JOIN export e ON e.no = d.export_no WHERE d.tenant_id = ? ORDER BY e.at, e.no
                 """, arguments: [id]).map { row in
                 Disclosure(
-                    exportID: row["export_id"], purpose: row["purpose_id"], recipient: row["recipient"],
-                    attributes: (row["attributes"] as String).split(separator: ",").map(String.init), at: Millis.date(row["at"]))
+                    exportID: row["id"], purpose: row["purpose_id"], recipient: row["recipient"],
+                    attributes: Disclosure.columns(row["columns"], mask: row["mask"]), at: Millis.date(row["at"]))
             }
             return TenantRecord(state: state, history: history, disclosures: disclosures)
         }

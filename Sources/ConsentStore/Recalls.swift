@@ -19,20 +19,23 @@ extension ConsentDatabase {
     /// export read at) that stop use of what it disclosed, oldest first per tenant.
     public func recalls(exportID: String, purpose: String, after position: Int64) throws -> [Recall] {
         try queue.read { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM disclosure WHERE export_id = ?)", arguments: [exportID]) == true else {
+            guard let export = try Row.fetchOne(db, sql: "SELECT no, columns FROM export WHERE id = ?", arguments: [exportID]),
+                  let number = export.integer("no") else {
                 throw StoreError.unknownExport(exportID)
             }
+            // Changes after the export (the ledger by position), kept where the tenant was in it.
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT t.ref, d.attributes AS disclosed, l.kind, l.state, l.attribute_id, l.effective_at, l.position
-                FROM disclosure d JOIN tenant t ON t.id = d.tenant_id
-                JOIN ledger l ON l.tenant_id = d.tenant_id AND l.position > ?
-                WHERE d.export_id = ?
+                SELECT t.ref, d.columns AS mask, l.kind, l.state, l.attribute_id, l.effective_at, l.position
+                FROM ledger l JOIN disclosure d ON d.tenant_id = l.tenant_id AND d.export_no = ?
+                JOIN tenant t ON t.id = l.tenant_id
+                WHERE l.position > ?
                   AND ((l.kind = 'decision' AND l.purpose_id = ? AND l.state IN ('withdrawn', 'objected')) OR l.kind = 'erasure')
-                ORDER BY t.id, l.position
-                """, arguments: [position, exportID, purpose])
+                ORDER BY l.tenant_id, l.position
+                """, arguments: [number, position, purpose])
+            let columns = export.text("columns") ?? ""
             var recalls: [Recall] = []
             while let row = try rows.next() {
-                let disclosed = Set((row.text("disclosed") ?? "").split(separator: ",").map(String.init))
+                let disclosed = Set(Disclosure.columns(columns, mask: row.integer("mask") ?? 0))
                 let touched = (row.text("attribute_id") ?? "").split(separator: ",").map(String.init).filter(disclosed.contains)
                 guard !touched.isEmpty else { continue }
                 recalls.append(Recall(

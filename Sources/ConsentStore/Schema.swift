@@ -127,11 +127,16 @@ enum Schema {
             hash BLOB NOT NULL, created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0
         ) WITHOUT ROWID;
 
-        -- What left the system about a tenant (written by the export layer, shown at the kiosk).
-        CREATE TABLE disclosure (
-            id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, export_id TEXT NOT NULL, purpose_id TEXT NOT NULL,
-            recipient TEXT NOT NULL, attributes TEXT NOT NULL, at INTEGER NOT NULL
+        -- What left the system (written by the export layer, shown at the kiosk): one row per export
+        -- or mailing, and per included tenant a bit mask of the export's columns they got, so a
+        -- whole-register export adds a few bytes per tenant.
+        CREATE TABLE export (
+            no INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, purpose_id TEXT NOT NULL, recipient TEXT NOT NULL,
+            columns TEXT NOT NULL, at INTEGER NOT NULL
         );
-        CREATE INDEX disclosure_by_tenant ON disclosure (tenant_id, at);
+        CREATE TABLE disclosure (
+            tenant_id INTEGER NOT NULL, export_no INTEGER NOT NULL, columns INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, export_no)
+        ) WITHOUT ROWID;
         """
 }

@@ -10,12 +10,15 @@ extension Exporter.Format: ExpressibleByArgument {}
 struct DatabaseExportSource: ExportSource {
     let database: ConsentDatabase
 
-    func eachTenant(purpose: PurposeID, attributes: [AttributeID], _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64 {
-        try database.eachTenant(TenantSlice(purpose: purpose, attributes: attributes), body)
+    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64 {
+        let special = Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0))
+        let slice = TenantSlice(purpose: policy.purpose.id, attributes: policy.attributes, special: special, readsDecisions: readingDecisions)
+        return try database.eachTenant(slice, body)
     }
 
     func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) throws {
-        try database.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient, entries)
+        try database.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
+                                       columns: entries.columnNames, entries)
     }
 }
 
@@ -59,7 +62,7 @@ struct ExportFile: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (content, db) = try store.openWithContent()
+        let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
         var progress = Progress("export", quiet: json)

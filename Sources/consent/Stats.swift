@@ -32,10 +32,10 @@ struct Stats: ParsableCommand {
     }
 
     func run() throws {
-        let (content, db) = try store.openWithContent()
+        let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         var builder = try StatisticsBuilder(purpose: purpose, by: by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                             catalogue: content.catalogue, at: Date())
-        let position = try DatabaseExportSource(database: db).eachTenant(purpose: builder.purpose.id, attributes: builder.attributes) { _, state in
+        let position = try DatabaseExportSource(database: db).eachTenant(builder.policy, readingDecisions: builder.policy.readsDecisions) { _, state in
             builder.add(state)
         }
         let published = builder.table().publish()
@@ -79,7 +79,7 @@ struct Return: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (content, db) = try store.openWithContent()
+        let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let gate = try ExportGate(purpose: RegulatorReturn.purpose, catalogue: content.catalogue, at: Date(), pseudonymised: true)
         let key = try RegulatorReturn.loadKey(at: URL(fileURLWithPath: keyFile ?? store.path + ".pseudonym-key"))
         let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))

@@ -14,9 +14,18 @@ final class Tmux {
         // The first command starts the tmux server, which keeps whatever output it was given: give
         // it none, or reading our pipe would never end.
         try run(["new-session", "-d", "-s", session, "-x", String(width), "-y", String(height), command + "; sleep 600"], capture: false)
+        _ = serverPID
     }
 
-    deinit { _ = try? run(["kill-server"], capture: false) }
+    /// The tmux server's process id, read once it runs, so it can be stopped for certain.
+    private lazy var serverPID: Int32 = Int32((try? run(["display-message", "-p", "#{pid}"]))?
+        .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+
+    deinit {
+        let server = serverPID
+        _ = try? run(["kill-server"], capture: false)
+        if server > 0 { kill(server, SIGKILL) }
+    }
 
     @discardableResult
     func run(_ arguments: [String], capture: Bool = true) throws -> String {
@@ -77,13 +86,16 @@ final class Tmux {
 extension Tmux {
     static func spawnAndWait(_ arguments: [String]) throws {
         var pid: pid_t = 0
-        var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        // The tmux server outlives the test, so it must hold none of the test's other descriptors:
+        // another test's output pipe (whose reader would then never see its end) or a build lock.
+        let closeOthers = #"for f in /proc/self/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec "$@""#
+        var cArguments: [UnsafeMutablePointer<CChar>?] = (["bash", "-c", closeOthers, "bash"] + arguments).map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-        guard posix_spawnp(&pid, arguments[0], &actions, nil, &cArguments, environ) == 0 else { throw SpawnFailed() }
+        guard posix_spawnp(&pid, "bash", &actions, nil, &cArguments, environ) == 0 else { throw SpawnFailed() }
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }
