@@ -47,7 +47,7 @@ extension ConsentDatabase {
     public func tenantState(_ ref: TenantRef) throws(StoreError) -> TenantState? {
         try read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else { return nil }
-            return try ProjectionRows(db: db, devices: DeviceNumbers(db)).loadAll(id, ref)
+            return try ProjectionRows(db: db, devices: DeviceNumbers(db), keys: keys).loadAll(id, ref)
         }
     }
 
@@ -58,8 +58,8 @@ extension ConsentDatabase {
                 throw StoreError.unknownTenant(ref)
             }
             let devices = try DeviceNumbers(db)
-            let state = try ProjectionRows(db: db, devices: devices).loadAll(id, ref)
-            let history = try LedgerRows(devices: devices).events(db, tenantID: id)
+            let state = try ProjectionRows(db: db, devices: devices, keys: keys).loadAll(id, ref)
+            let history = try LedgerRows(devices: devices, keys: keys).events(db, tenantID: id)
             let disclosures = try Row.fetchAll(db, sql: """
                 SELECT * FROM disclosure WHERE tenant_id = ? ORDER BY at
                 """, arguments: [id]).map { row in

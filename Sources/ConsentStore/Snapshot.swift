@@ -8,7 +8,7 @@ extension ConsentDatabase {
     public func eachTenant(_ body: (TenantRef, TenantState) throws -> Void) throws -> Int64 {
         try queue.read { db in
             let position = try Int64.fetchOne(db, sql: "SELECT max(position) FROM ledger") ?? 0
-            let rows = ProjectionRows(db: db, devices: try DeviceNumbers(db))
+            let rows = ProjectionRows(db: db, devices: try DeviceNumbers(db), keys: keys)
             let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")
             while let tenant = try tenants.next() {
                 let ref = TenantRef(tenant.text("ref") ?? "")

@@ -144,6 +144,7 @@ struct KioskItems {
         switch session.state.value(attribute.id) {
         case .notHeld: return t("value.not-held")
         case .erased: return t("value.erased")
+        case .unavailable: return t("value.unavailable")
         case .held(.preferNotToSay, _): return t("value.prefer-not-to-say")
         case .held(.value(let text), _):
             if attribute.isSpecial && !session.revealed.contains(attribute.id) { return t("value.hidden") }
