@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
-        .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore"]),
+        .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]),
     ],
     swiftLanguageModes: [.v6]
 )
