@@ -69,10 +69,23 @@ import Testing
                                                 actor: .tenant, channel: .kiosk))
         }
         #expect(throws: StoreError.self) { try withoutKey.verify() }
+        // An erasure needs no key: the sealed value is forgotten all the same.
+        try withoutKey.record(ChangeRequest(tenant: "T0000001", payload: .erasure(AttributeID("ethnic-origin")), actor: .tenant, channel: .kiosk))
+        guard case .erased = try withoutKey.tenantState("T0000001")?.value(AttributeID("ethnic-origin")) else {
+            Issue.record("ethnic-origin was not erased without the key")
+            return
+        }
         try withoutKey.close()
         let again = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
         let restored = try #require(try again.tenantState("T0000001"))
         #expect(restored.value(AttributeID("health-needs")).answer == .value("Uses a wheelchair QZXW"))
+        guard case .erased = restored.value(AttributeID("ethnic-origin")) else {
+            Issue.record("the erasure made without the key did not hold: \(restored.value(AttributeID("ethnic-origin")))")
+            return
+        }
+        let vault = try DatabaseQueue(path: ConsentDatabase.vaultPath(for: t.path))
+        #expect(try vault.read { try Int.fetchOne($0, sql: "SELECT count(sealed) FROM value WHERE attribute_id = 'ethnic-origin'") } == 0)
+        try vault.close()
         #expect(try again.verify().ok)
         t.db = again
     }
