@@ -29,6 +29,12 @@ public enum ValueState: Hashable, Sendable {
         if case .held(let value, _) = self { return value }
         return nil
     }
+
+    /// Whether a value is held but sealed where this process cannot open it.
+    public var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
+    }
 }
 
 /// The state of one (tenant, attribute, purpose) decision.

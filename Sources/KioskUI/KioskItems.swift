@@ -179,7 +179,10 @@ struct KioskItems {
         }
         items.append(Item(.button("correct"), t("kiosk.correct")))
         if attribute.offersPreferNotToSay { items.append(Item(.button("prefer-not"), t("kiosk.prefer-not"))) }
-        if session.state.value(id).answer != nil { items.append(Item(.button("erase"), t("kiosk.erase"))) }
+        // A sealed value this kiosk cannot open (no key) can still be erased: erasure needs no key.
+        if session.state.value(id).answer != nil || session.state.value(id).isUnavailable {
+            items.append(Item(.button("erase"), t("kiosk.erase")))
+        }
         items.append(Item(.button("back"), t("kiosk.back")))
         return items
     }
