@@ -95,7 +95,7 @@ final class StatementCache {
 
     /// One per hot statement: the cache is looked up by slot, never by hashing SQL text.
     enum Slot: Hashable {
-        case tenantID, insertValue, insertVaultValue, insertLedger, chainHead
+        case tenantID, insertValue, insertLedger, chainHead
         case decisionsOfTenant, decision, upsertCurrentValue, upsertDecision
     }
 

@@ -107,6 +107,31 @@ import Testing
         #expect(wrong.stderr.contains("other.key does not open"), "\(wrong.stderr)")
     }
 
+    @Test func initWritesAPrivateKeyFileAndTheKeyIsFoundByOptionEnvironmentOrSystemdCredential() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let first = try cli.run(["init", "--db", "a.sqlite"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let key = cli.dir.appendingPathComponent("a.key").path
+        #expect(first.stdout.contains("a.key (new, mode 0600)"))
+        #expect(try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int == 0o600)
+        // A second database sealed under the same key, given by option: no new key file.
+        let second = try cli.run(["init", "--db", "b.sqlite", "--key-file", key])
+        #expect(second.status == 0 && !second.stdout.contains("(new"), "\(second.stdout)\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.dir.appendingPathComponent("b.key").path))
+        let credentials = cli.dir.appendingPathComponent("credentials")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: key, toPath: credentials.appendingPathComponent("consent-kek").path)
+        for environment in [["CONSENT_KEY_FILE": key], ["CREDENTIALS_DIRECTORY": credentials.path]] {
+            let status = try cli.run(["keys", "status", "--json", "--db", "b.sqlite"], environment: environment)
+            #expect(status.status == 0, "\(environment): \(status.stderr)")
+            let json = try #require(try status.json() as? [String: Any])
+            #expect(json["problem"] == nil, "\(environment): \(json)")
+        }
+        let without = try cli.run(["keys", "status", "--json", "--db", "b.sqlite"])
+        #expect(without.stderr.contains("no key file at") && without.stderr.contains("b.key"), "\(without.stderr)")
+    }
+
     /// The special-category items of a `tenant show --json` report (status and value).
     static func specialItems(_ output: CLI.Output) -> [String] {
         guard let json = try? output.json() as? [String: Any],
