@@ -102,6 +102,9 @@ public final class ConsentDatabase: Sendable {
             guard let device, let mainID else { throw StoreError.notOurs(path: path) }
             guard mainID == vaultID else { throw StoreError.vaultMismatch(path: vault) }
             try Schema.migrator.migrate(queue)
+            guard try queue.read({ db in try Int.fetchOne(db, sql: "SELECT 1 FROM vault.sqlite_master WHERE name = 'data_key'") }) != nil else {
+                throw StoreError.unsealedVault(path: path)
+            }
             let keys = VaultKeyring(kek: key, missingReason: keyProblem)
             if try !queue.read({ db in try keys.load(db) }) {
                 try queue.write { db in try keys.createDataKey(db, now: clock()) }
@@ -142,6 +145,22 @@ public final class ConsentDatabase: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -\(cacheMegabytes * 1000)")
         }
         return try DatabaseQueue(path: path, configuration: config)
+    }
+
+    /// Reads one value of a database's metadata without opening it for use (no migration, no key):
+    /// enough to tell whether a file is a demo that may be replaced.
+    public static func metadata(_ key: String, at path: String) throws(StoreError) -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { throw .noDatabase(path: path) }
+        try inspect(path)
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let probe = try DatabaseQueue(path: path, configuration: config)
+            defer { try? probe.close() }
+            return try probe.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+        } catch {
+            throw Self.map(error)
+        }
     }
 
     /// Reads a file's header without changing it: refuses foreign and newer files.

@@ -23,6 +23,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notAKeyFile(path: String)
     case wrongKey(source: String)
     case keyFileWrite(path: String, reason: String)
+    case unsealedVault(path: String)
     case sqlite(String)
 
     public var description: String {
@@ -69,6 +70,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "the key in \(source) does not open this database's special-category vault; give the key file that belongs to it (nothing was changed)"
         case let .keyFileWrite(path, reason):
             "cannot write the key file \(path): \(reason); check the folder's permissions and free space"
+        case .unsealedVault(let path):
+            "\(path) was made by an earlier development build whose vault holds values unsealed; make it again (`consent demo --replace`, or `consent init` and an import)"
         case .sqlite(let message):
             "database error: \(message)"
         }

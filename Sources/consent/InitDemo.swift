@@ -54,11 +54,9 @@ struct Demo: ParsableCommand {
     func run() throws {
         let content = try store.content.load()
         if replace && FileManager.default.fileExists(atPath: store.path) {
-            let old = try ConsentDatabase.open(at: store.path, validator: content.validator, keyProblem: "not needed to replace a demo")
-            guard try old.metadata("origin") == "demo" else {
+            guard try ConsentDatabase.metadata("origin", at: store.path) == "demo" else {
                 throw CLIError("\(store.path) is not a demo database, so --replace will not remove it; give the demo a new --db path")
             }
-            try old.close()
             for file in ConsentDatabase.files(at: store.path) where FileManager.default.fileExists(atPath: file) {
                 try FileManager.default.removeItem(atPath: file)
             }

@@ -151,6 +151,19 @@ import Testing
         #expect(try t.db.verify().ok)
     }
 
+    @Test func aDatabaseFromBeforeSealingIsRefusedWithWhatToDo() throws {
+        let t = try TempDatabase()
+        try t.db.close()
+        let queue = try DatabaseQueue(path: ConsentDatabase.vaultPath(for: t.path))
+        try queue.write { try $0.execute(sql: "DROP TABLE data_key") }
+        try queue.close()
+        #expect(throws: StoreError.unsealedVault(path: t.path)) {
+            try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        }
+        #expect(try ConsentDatabase.metadata("device_id", at: t.path) == "kiosk-test")
+        t.db = try ConsentDatabase.create(at: t.path + ".new.sqlite", validator: Shipped.content.validator, key: t.key)
+    }
+
     @Test func keyFilesAreWrittenPrivatelyAndRefusedWhenOthersCanReadThem() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
