@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "ConsentExport",
             dependencies: [
-                "ConsentCore",
+                "ConsentCore", "ConsentForms",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
-        .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore"]),
+        .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,8 @@ public enum DenialReason: String, CaseIterable, Codable, Sendable {
     case notHeld = "not-held"
     case preferNotToSay = "prefer-not-to-say"
     case erased
+    /// A sealed special-category value this process has no key to open.
+    case unavailable = "value-unavailable"
     /// A consent purpose with no grant recorded.
     case noConsent = "no-consent"
     case withdrawn
@@ -94,6 +96,7 @@ public enum Policy {
         switch value {
         case .notHeld: return .denied(.notHeld)
         case .erased: return .denied(.erased)
+        case .unavailable: return .denied(.unavailable)
         case .held(.preferNotToSay, _): return .denied(.preferNotToSay)
         case .held(.value, _): break
         }

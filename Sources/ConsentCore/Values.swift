@@ -20,11 +20,20 @@ public enum ValueState: Hashable, Sendable {
     case held(AttributeValue, source: EventID)
     /// The tenant asked for the value to be erased, and it was.
     case erased(by: EventID)
+    /// A special-category value is held (recorded by `source`) but sealed, and this process has no key
+    /// to open it. Nothing is lost: it opens again once the key is supplied.
+    case unavailable(source: EventID)
 
     /// The answer held, if any.
     public var answer: AttributeValue? {
         if case .held(let value, _) = self { return value }
         return nil
+    }
+
+    /// Whether a value is held but sealed where this process cannot open it.
+    public var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
     }
 }
 

@@ -6,6 +6,7 @@ import Foundation
 /// leave; read back as a sequence when the disclosures are recorded.
 public final class DisclosureLog: Sequence {
     private let file: OutputFile
+    var url: URL { file.url }
     private let columns: [AttributeID]
 
     init(creating url: URL, columns: [AttributeID]) throws(ExportError) {

@@ -58,6 +58,7 @@ public struct AccessReport: Codable, Sendable, Equatable {
             switch state.value(attribute.id) {
             case .notHeld: break
             case .erased: status = "erased"
+            case .unavailable: status = "unavailable"
             case .held(.preferNotToSay, _): status = "prefer-not-to-say"
             case .held(.value(let text), _):
                 if attribute.isSpecial && !revealSpecial {

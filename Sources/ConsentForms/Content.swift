@@ -6,17 +6,28 @@ public struct Content: Sendable {
     public let catalogue: Catalogue
     public let localizer: Localizer
     public let validator: Validator
+    /// Messages sent to tenants one at a time (`Forms/templates.yaml`).
+    public var templates: [MailTemplate] = []
 
     /// Loads and checks both folders. Every error names the file and the entry at fault.
     public static func load(forms: URL, localization: URL) throws(FormsError) -> Content {
         let catalogue = try FormsLoader.load(forms)
         let localizer = try LocalizationLoader.load(localization)
         try checkTexts(catalogue, localizer)
+        let templates = try TemplatesLoader.load(forms, attributes: catalogue.attributes)
+        if let english = localizer.languages.first {
+            for template in templates {
+                for key in template.textKeys + (template.listsHeld ? MailTemplate.listKeys : []) where english.messages[key] == nil {
+                    throw FormsError(file: TemplatesLoader.file, entry: "template '\(template.id)'",
+                                     "missing translation key '\(key)' in Localization/\(LocalizationLoader.templateName)")
+                }
+            }
+        }
         let validator: Validator
         do { validator = try Validator(catalogue: catalogue) } catch {
             throw FormsError(file: "attributes.yaml", "a pattern does not compile: \(error)")
         }
-        return Content(catalogue: catalogue, localizer: localizer, validator: validator)
+        return Content(catalogue: catalogue, localizer: localizer, validator: validator, templates: templates)
     }
 
     /// The translation keys `Forms/` needs, with the file and entry that needs each.

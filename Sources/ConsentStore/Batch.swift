@@ -34,15 +34,29 @@ extension ConsentDatabase {
     /// throws — nothing does. The error `body` throws is rethrown as it was.
     public func batch<T>(_ body: (inout RecordBatch) throws -> T) throws -> T {
         let now = clock()
-        return try queue.write { db in
-            var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue, wallClock: clock), validator: validator, now: now)
-            let result = try body(&batch)
-            try batch.finish()
-            return result
+        var failure: (any Error)?
+        let result: T
+        do {
+            result = try writeLedger { db in
+                var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, wallClock: clock),
+                                        validator: validator, now: now)
+                do {
+                    let result = try body(&batch)
+                    try batch.finish()
+                    return result
+                } catch {
+                    failure = error
+                    throw error
+                }
+            }
+        } catch {
+            throw failure ?? error
         }
+        try applyDueErasures()
+        return result
     }
 }
 
 extension RecordBatch {
-    fileprivate func finish() throws { try appender.finish() }
+    fileprivate mutating func finish() throws { try appender.finish() }
 }

@@ -20,6 +20,18 @@ public final class ConsentDatabase: Sendable {
     public let validator: Validator
     let queue: DatabaseQueue
     let clock: @Sendable () -> Date
+    /// The data keys this process holds (none without a key-encryption key).
+    let keys: VaultKeyring
+    /// The vault-only connection through which vault rows commit before the main file (see ``VaultWriter``).
+    let vaultWriter: VaultWriter
+
+    /// Whether special-category values can be read and recorded (a key-encryption key was given).
+    public var specialValuesAvailable: Bool { keys.kek != nil }
+
+    /// Why special-category values are unavailable, as one line for the user; nil when they are available.
+    public var specialValuesProblem: String? {
+        keys.missingReason.map { "special-category values are unavailable: \($0); nothing stored is lost, and they open again with the key" }
+    }
 
     public var catalogue: Catalogue { validator.catalogue }
 
@@ -31,9 +43,11 @@ public final class ConsentDatabase: Sendable {
         return url.deletingPathExtension().path + ".special." + ext
     }
 
-    /// Creates a new, empty database (and its vault). Refuses a path that exists.
+    /// Creates a new, empty database (and its vault). Refuses a path that exists. With `key`, the vault
+    /// gets its first data key, wrapped by it; without, special-category values cannot be recorded.
     public static func create(
-        at path: String, validator: Validator, device: DeviceID? = nil, clock: @escaping @Sendable () -> Date = Date.init
+        at path: String, validator: Validator, device: DeviceID? = nil, clock: @escaping @Sendable () -> Date = Date.init,
+        key: KeyEncryptionKey? = nil, keyProblem: String? = nil
     ) throws(StoreError) -> ConsentDatabase {
         let vault = vaultPath(for: path)
         for file in [path, vault] where FileManager.default.fileExists(atPath: file) {
@@ -45,14 +59,17 @@ public final class ConsentDatabase: Sendable {
         do {
             let queue = try openQueue(path, vault: vault)
             try Schema.migrator.migrate(queue)
+            let keys = VaultKeyring(kek: key, missingReason: keyProblem)
             try queue.write { db in
+                try keys.createDataKey(db, now: clock())
                 let databaseID = UUID().uuidString
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('device_id', ?), ('database_id', ?)",
                                arguments: [id.rawValue, databaseID])
                 try db.execute(sql: "INSERT INTO vault.meta (key, value) VALUES ('database_id', ?)", arguments: [databaseID])
                 try db.execute(sql: "INSERT INTO device (no, id) VALUES (1, ?)", arguments: [id.rawValue])
             }
-            return ConsentDatabase(path: path, vaultPath: vault, device: id, validator: validator, queue: queue, clock: clock)
+            return ConsentDatabase(path: path, vaultPath: vault, device: id, validator: validator, queue: queue, clock: clock,
+                                   keys: keys, vaultWriter: try VaultWriter(path: vault))
         } catch let error as StoreError {
             throw error
         } catch {
@@ -63,9 +80,12 @@ public final class ConsentDatabase: Sendable {
     /// Opens an existing database, after checking that it is ours, not newer than this binary, and
     /// that its vault is the right one. Applies pending migrations.
     /// `cacheMegabytes` bounds SQLite's page cache: large for bulk work, small for a kiosk that
-    /// reads one tenant at a time.
+    /// reads one tenant at a time. `key` opens the special-category vault; without it (`keyProblem` says
+    /// why, for messages) the database opens, special-category values read as unavailable and new ones
+    /// are refused. A key that does not belong to the vault is refused (``StoreError/wrongKey(source:)``).
     public static func open(
-        at path: String, validator: Validator, clock: @escaping @Sendable () -> Date = Date.init, cacheMegabytes: Int = 32
+        at path: String, validator: Validator, clock: @escaping @Sendable () -> Date = Date.init, cacheMegabytes: Int = 32,
+        key: KeyEncryptionKey? = nil, keyProblem: String? = nil
     ) throws(StoreError) -> ConsentDatabase {
         guard FileManager.default.fileExists(atPath: path) else { throw .noDatabase(path: path) }
         try inspect(path)
@@ -82,7 +102,17 @@ public final class ConsentDatabase: Sendable {
             guard let device, let mainID else { throw StoreError.notOurs(path: path) }
             guard mainID == vaultID else { throw StoreError.vaultMismatch(path: vault) }
             try Schema.migrator.migrate(queue)
-            return ConsentDatabase(path: path, vaultPath: vault, device: DeviceID(device), validator: validator, queue: queue, clock: clock)
+            guard try queue.read({ db in try Int.fetchOne(db, sql: "SELECT 1 FROM vault.sqlite_master WHERE name = 'data_key'") }) != nil else {
+                throw StoreError.unsealedVault(path: path)
+            }
+            let keys = VaultKeyring(kek: key, missingReason: keyProblem)
+            if try !queue.read({ db in try keys.load(db) }) {
+                try queue.write { db in try keys.createDataKey(db, now: clock()) }
+            }
+            let database = ConsentDatabase(path: path, vaultPath: vault, device: DeviceID(device), validator: validator, queue: queue,
+                                           clock: clock, keys: keys, vaultWriter: try VaultWriter(path: vault))
+            try database.applyDueErasures()
+            return database
         } catch let error as StoreError {
             throw error
         } catch {
@@ -90,7 +120,12 @@ public final class ConsentDatabase: Sendable {
         }
     }
 
-    private init(path: String, vaultPath: String, device: DeviceID, validator: Validator, queue: DatabaseQueue, clock: @escaping @Sendable () -> Date) {
+    private init(
+        path: String, vaultPath: String, device: DeviceID, validator: Validator, queue: DatabaseQueue,
+        clock: @escaping @Sendable () -> Date, keys: VaultKeyring, vaultWriter: VaultWriter
+    ) {
+        self.keys = keys
+        self.vaultWriter = vaultWriter
         self.path = path
         self.vaultPath = vaultPath
         self.device = device
@@ -112,6 +147,22 @@ public final class ConsentDatabase: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -\(cacheMegabytes * 1000)")
         }
         return try DatabaseQueue(path: path, configuration: config)
+    }
+
+    /// Reads one value of a database's metadata without opening it for use (no migration, no key):
+    /// enough to tell whether a file is a demo that may be replaced.
+    public static func metadata(_ key: String, at path: String) throws(StoreError) -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { throw .noDatabase(path: path) }
+        try inspect(path)
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let probe = try DatabaseQueue(path: path, configuration: config)
+            defer { try? probe.close() }
+            return try probe.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+        } catch {
+            throw Self.map(error)
+        }
     }
 
     /// Reads a file's header without changing it: refuses foreign and newer files.
@@ -151,6 +202,40 @@ public final class ConsentDatabase: Sendable {
         do { return try queue.write(body) } catch { throw Self.map(error) }
     }
 
+    /// Runs a write transaction that appends to the ledger: deferred, with the main file's write lock
+    /// taken first, so the vault stays free for ``VaultWriter`` to commit vault rows before this commits.
+    func writeLedger<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.deferred) {
+                    try db.execute(sql: "UPDATE chain_head SET seq = seq WHERE 0") // takes the main file's write lock now
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw StoreError.sqlite("a ledger transaction ended without a result") }
+                return result
+            }
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// Makes the vault forget special-category values whose erasure the main file has committed.
+    /// Run after every commit that recorded an erasure, and at opening (after a crash in between).
+    func applyDueErasures() throws(StoreError) {
+        let due = try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, device_no, device_seq, attribute_id FROM vault_erasure_due ORDER BY id")
+        }
+        guard let last = due.last?["id"] as Int64? else { return }
+        do {
+            try vaultWriter.erase(due.map { (deviceNo: $0["device_no"], sequence: $0["device_seq"], attribute: $0["attribute_id"]) })
+        } catch {
+            throw Self.map(error)
+        }
+        try write { db in try db.execute(sql: "DELETE FROM vault_erasure_due WHERE id <= ?", arguments: [last]) }
+    }
+
     static func map(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? ChangeError { return .refused(error) }
@@ -160,6 +245,9 @@ public final class ConsentDatabase: Sendable {
 
     /// Closes the connection; further use fails.
     public func close() throws(StoreError) {
-        do { try queue.close() } catch { throw Self.map(error) }
+        do {
+            try vaultWriter.close()
+            try queue.close()
+        } catch { throw Self.map(error) }
     }
 }

@@ -58,8 +58,8 @@ extension ConsentDatabase {
     ) throws(StoreError) {
         let now = clock()
         let request = ChangeRequest(tenant: ref, payload: .credentialChange(what), actor: actor, channel: channel)
-        try write { db in
-            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, wallClock: clock)
+        try writeLedger { db in
+            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, wallClock: clock)
             _ = try appender.append(request, now: now)
             try appender.finish()
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else {

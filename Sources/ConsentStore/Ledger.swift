@@ -8,6 +8,9 @@ public struct StoredEvent: Hashable, Sendable {
     public var event: Event
     /// Attributes whose value this event recorded but an erasure has since removed.
     public var erasedValues: Set<AttributeID>
+    /// Special-category values of this event that are sealed and this process has no key to open;
+    /// the payload holds a placeholder for them.
+    public var unavailableValues: Set<AttributeID> = []
 }
 
 extension ConsentDatabase {
@@ -25,20 +28,33 @@ extension ConsentDatabase {
         for request in requests {
             do { checked.append(try ChangeRules.check(request, validator: validator, now: now)) } catch { throw .refused(error) }
         }
-        return try write { db in
-            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, wallClock: clock)
+        let stored = try writeLedger { db in
+            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, wallClock: clock)
             let stored = try checked.map { try appender.append($0, now: now) }
             try appender.finish()
             return stored
         }
+        try applyDueErasures()
+        return stored
     }
+
+    var vaultContext: LedgerAppender.VaultContext { .init(keys: keys, writer: vaultWriter) }
 }
 
 /// Appends events for this device inside one write transaction: numbers them, stamps the clock,
 /// stores their values (special categories in the vault), extends the hash chain and updates the
 /// projection with the same `TenantState.apply` the verifier folds with.
 struct LedgerAppender {
+    /// Where special-category values go: sealed with the ring's data key, committed by the writer.
+    struct VaultContext {
+        var keys: VaultKeyring
+        var writer: VaultWriter
+    }
+
     let db: Database
+    let vault: VaultContext
+    /// Sealed rows not yet committed to the vault (flushed in chunks, and before the main commit).
+    private var sealedRows: [SealedRow] = []
     let device: DeviceID
     let catalogue: Catalogue
     private var devices: DeviceNumbers
@@ -51,8 +67,9 @@ struct LedgerAppender {
     /// The wall clock read at each append (a batch may run for minutes).
     private let wallClock: () -> Date
 
-    init(_ db: Database, device: DeviceID, catalogue: Catalogue, wallClock: @escaping () -> Date = Date.init) throws {
+    init(_ db: Database, device: DeviceID, catalogue: Catalogue, vault: VaultContext, wallClock: @escaping () -> Date = Date.init) throws {
         self.db = db
+        self.vault = vault
         self.wallClock = wallClock
         self.device = device
         self.catalogue = catalogue
@@ -63,10 +80,23 @@ struct LedgerAppender {
         sequence = row?["seq"] ?? 0
         head = row?["hash"] ?? ValueDigest.empty
         clock = HybridLogicalClock(last: HLCTimestamp(packed: row?["hlc"] ?? 0))
+        // Vault rows of a transaction that crashed or rolled back after committing them; this
+        // transaction holds the main file's write lock, so no other writer is mid-way.
+        if try Int.fetchOne(db, sql: "SELECT 1 FROM vault.value WHERE device_no = ? AND device_seq > ? LIMIT 1", arguments: [deviceNo, sequence]) != nil {
+            try vault.writer.removeUncommitted(deviceNo: deviceNo, after: sequence)
+        }
     }
 
-    /// Saves the chain head and the clock; call once after the last append of the transaction.
-    func finish() throws {
+    /// Commits the sealed rows gathered so far to the vault (before the main transaction commits).
+    private mutating func flushVault() throws {
+        try vault.writer.commit(sealedRows)
+        sealedRows.removeAll(keepingCapacity: true)
+    }
+
+    /// Commits the vault rows, then saves the chain head and the clock; call once after the last
+    /// append of the transaction.
+    mutating func finish() throws {
+        try flushVault()
         var raw = try statements.raw(.chainHead, "INSERT OR REPLACE INTO chain_head (device_no, seq, hash, hlc) VALUES (?, ?, ?, ?)")
         raw.bind(deviceNo)
         raw.bind(sequence)
@@ -102,7 +132,7 @@ struct LedgerAppender {
         let tenantID = try tenantID(request.tenant, registering: isRegistration)
         let hlc = try clock.tick(wallMillis: Millis.from(wallClock()))
         sequence += 1
-        var rows = ProjectionRows(db: db, devices: devices, statements: statements)
+        var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: vault.keys)
         let before = try rows.load(tenantID, request.tenant, touching: request.payload)
         var causal: Int64?
         if case let .decision(purpose, attributes, _, _, _) = request.payload {
@@ -130,6 +160,7 @@ struct LedgerAppender {
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))
         }
+        if sealedRows.count >= 20_000 { try flushVault() }
         return StoredEvent(position: db.lastInsertedRowID, event: event, erasedValues: [])
     }
 
@@ -142,8 +173,9 @@ struct LedgerAppender {
 
     private func isSpecial(_ attribute: AttributeID) -> Bool { catalogue.attribute(attribute)?.isSpecial ?? true }
 
-    /// Stores the values an event records and returns the digest the chain covers.
-    private func storeValues(_ event: Event, tenantID: Int64) throws -> Data? {
+    /// Stores the values an event records and returns the digest the chain covers. Special-category
+    /// values are sealed and gathered for the vault; without a key they are refused.
+    private mutating func storeValues(_ event: Event, tenantID: Int64) throws -> Data? {
         let values: [(AttributeID, AttributeValue)]
         switch event.payload {
         case .registration(let initial): values = initial.map { ($0.key, $0.value) }
@@ -154,9 +186,17 @@ struct LedgerAppender {
         for (attribute, value) in values {
             let salt = ValueDigest.salt()
             let digest = ValueDigest.of(value, attribute: attribute, salt: salt)
-            let table = isSpecial(attribute) ? "vault.value" : "value"
-            var raw = try statements.raw(table == "value" ? .insertValue : .insertVaultValue, """
-                INSERT INTO \(table) (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
+            digests.append((attribute, digest))
+            if isSpecial(attribute) {
+                let (keyID, key) = try vault.keys.sealingKey()
+                let sealed = try Sealing.seal(value, salt: salt, key: key, associatedData:
+                    Sealing.associatedData(tenant: event.tenant, attribute: attribute, event: event.id))
+                sealedRows.append(SealedRow(deviceNo: deviceNo, sequence: event.id.sequence, attribute: attribute.rawValue, tenantID: tenantID,
+                                            keyID: keyID, sealed: sealed, preferNot: value == .preferNotToSay, digest: digest))
+                continue
+            }
+            var raw = try statements.raw(.insertValue, """
+                INSERT INTO value (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             raw.bind(deviceNo)
@@ -168,7 +208,6 @@ struct LedgerAppender {
             raw.bind(salt)
             raw.bind(digest)
             try raw.execute()
-            digests.append((attribute, digest))
         }
         return ValueDigest.combine(digests)
     }
@@ -209,11 +248,18 @@ struct LedgerAppender {
 }
 
 /// Removal of erased values: the value and its salt go, the digest stays so the chain still verifies.
+/// Special-category values are listed as due and forgotten by the vault after the main file commits.
 enum Vault {
     static func erase(_ db: Database, tenantID: Int64, attribute: AttributeID, upTo hlc: HLCTimestamp, special: Bool) throws {
-        let table = special ? "vault.value" : "value"
+        if special {
+            try db.execute(sql: """
+                INSERT INTO vault_erasure_due (device_no, device_seq, attribute_id)
+                SELECT device_no, device_seq, ? FROM ledger WHERE tenant_id = ? AND hlc <= ? AND values_digest IS NOT NULL
+                """, arguments: [attribute.rawValue, tenantID, hlc.packed])
+            return
+        }
         try db.execute(sql: """
-            UPDATE \(table) SET value = NULL, salt = NULL
+            UPDATE value SET value = NULL, salt = NULL
             WHERE attribute_id = ? AND (device_no, device_seq) IN
                 (SELECT device_no, device_seq FROM ledger WHERE tenant_id = ? AND hlc <= ?)
             """, arguments: [attribute.rawValue, tenantID, hlc.packed])

@@ -5,6 +5,16 @@ import GRDB
 /// Turns ledger rows back into events (and their chain fields).
 struct LedgerRows {
     let devices: DeviceNumbers
+    /// Opens sealed special-category values.
+    let keys: VaultKeyring?
+
+    /// A value an event recorded, as stored now: its answer, or nil once erased; `unavailable` when
+    /// it is a sealed value this process cannot open (its answer is then a placeholder).
+    struct StoredValue {
+        var attribute: AttributeID
+        var answer: AttributeValue?
+        var unavailable = false
+    }
 
     /// The columns `event(_:values:)` and `fields(_:)` need, selected from `ledger l JOIN tenant t`.
     static let columns = "l.*, t.ref AS tenant_ref"
@@ -22,8 +32,8 @@ struct LedgerRows {
             channel: row.text("channel") ?? "", causal: row.integer("causal_seq"), evidence: row.text("evidence"))
     }
 
-    /// The event of a ledger row; `values` are the value rows of that event.
-    func event(_ row: Row, values: [Row]) -> StoredEvent {
+    /// The event of a ledger row; `values` are the values of that event.
+    func event(_ row: Row, values: [StoredValue]) -> StoredEvent {
         let f = fields(row)
         let actor: Actor
         switch f.actor {
@@ -31,16 +41,12 @@ struct LedgerRows {
         case "staff": actor = .staff(StaffID(f.actorID ?? ""), verification: f.verification, reason: f.reason)
         default: actor = .system(f.actorID ?? "")
         }
-        var erased: Set<AttributeID> = []
+        var erased: Set<AttributeID> = [], unavailable: Set<AttributeID> = []
         var answers: [AttributeID: AttributeValue] = [:]
         for value in values {
-            let id = AttributeID(value.text("attribute_id") ?? "")
-            if (value.integer("prefer_not") ?? 0) != 0 {
-                answers[id] = .preferNotToSay
-            } else {
-                answers[id] = .value(value.text("value") ?? "")
-            }
-            if value.blob("salt") == nil { erased.insert(id) }
+            answers[value.attribute] = value.answer ?? .value("")
+            if value.answer == nil { erased.insert(value.attribute) }
+            if value.unavailable { unavailable.insert(value.attribute) }
         }
         let attribute = AttributeID(f.attribute ?? "")
         let payload: EventPayload
@@ -69,23 +75,46 @@ struct LedgerRows {
             hlc: HLCTimestamp(packed: f.hlc), effectiveAt: Millis.date(f.effectiveAt), actor: actor,
             channel: Channel(rawValue: f.channel) ?? .system, causalContext: f.causal,
             centralSequence: row.integer("central_seq"), payload: payload, evidence: f.evidence)
-        return StoredEvent(position: row.integer("position") ?? 0, event: event, erasedValues: erased)
+        return StoredEvent(position: row.integer("position") ?? 0, event: event, erasedValues: erased, unavailableValues: unavailable)
     }
 
     /// Every event of one tenant, in ledger order.
     func events(_ db: Database, tenantID: Int64) throws -> [StoredEvent] {
-        var values: [Int64: [Row]] = [:]
-        for table in ["value", "vault.value"] {
-            let statement = try db.cachedStatement(sql: """
-                SELECT l.position, v.attribute_id, v.value, v.prefer_not, v.salt FROM ledger l
-                JOIN \(table) v ON v.device_no = l.device_no AND v.device_seq = l.device_seq
-                WHERE l.tenant_id = ?
-                """)
-            for row in try Row.fetchAll(statement, arguments: [tenantID]) { values[row.integer("position") ?? 0, default: []].append(row) }
+        var values: [Int64: [StoredValue]] = [:]
+        let plain = try db.cachedStatement(sql: """
+            SELECT l.position, v.attribute_id, v.value, v.prefer_not, v.salt FROM ledger l
+            JOIN value v ON v.device_no = l.device_no AND v.device_seq = l.device_seq
+            WHERE l.tenant_id = ?
+            """)
+        for row in try Row.fetchAll(plain, arguments: [tenantID]) {
+            let answer: AttributeValue = (row.integer("prefer_not") ?? 0) != 0 ? .preferNotToSay : .value(row.text("value") ?? "")
+            values[row.integer("position") ?? 0, default: []].append(
+                StoredValue(attribute: AttributeID(row.text("attribute_id") ?? ""), answer: row.blob("salt") == nil ? nil : answer))
+        }
+        let sealed = try db.cachedStatement(sql: """
+            SELECT l.position, l.device_no, l.device_seq, t.ref, v.attribute_id, v.prefer_not, v.key_id, v.sealed FROM ledger l
+            JOIN tenant t ON t.id = l.tenant_id
+            JOIN vault.value v ON v.device_no = l.device_no AND v.device_seq = l.device_seq
+            WHERE l.tenant_id = ?
+            """)
+        for row in try Row.fetchAll(sealed, arguments: [tenantID]) {
+            values[row.integer("position") ?? 0, default: []].append(open(row))
         }
         let statement = try db.cachedStatement(sql: """
             SELECT \(Self.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE l.tenant_id = ? ORDER BY l.position
             """)
         return try Row.fetchAll(statement, arguments: [tenantID]).map { event($0, values: values[$0.integer("position") ?? 0] ?? []) }
+    }
+
+    /// A vault row (with the ledger's `device_no`, `device_seq` and the tenant's `ref`) as a stored value.
+    func open(_ row: Row) -> StoredValue {
+        let attribute = AttributeID(row.text("attribute_id") ?? "")
+        guard let sealed = row.blob("sealed") else { return StoredValue(attribute: attribute, answer: nil) }
+        let event = EventID(device: devices.id(row.integer("device_no") ?? 0), sequence: row.integer("device_seq") ?? 0)
+        if let opened = keys?.open(sealed, keyID: row.text("key_id") ?? "", tenant: TenantRef(row.text("ref") ?? ""), attribute: attribute, event: event) {
+            return StoredValue(attribute: attribute, answer: opened.value)
+        }
+        let placeholder: AttributeValue = (row.integer("prefer_not") ?? 0) != 0 ? .preferNotToSay : .value("")
+        return StoredValue(attribute: attribute, answer: placeholder, unavailable: true)
     }
 }

@@ -8,11 +8,14 @@ struct ProjectionRows {
     let db: Database
     var devices: DeviceNumbers
     let statements: StatementCache
+    /// Opens sealed special-category values; those it cannot open read as `.unavailable`.
+    let keys: VaultKeyring?
 
-    init(db: Database, devices: DeviceNumbers, statements: StatementCache? = nil) {
+    init(db: Database, devices: DeviceNumbers, statements: StatementCache? = nil, keys: VaultKeyring?) {
         self.db = db
         self.devices = devices
         self.statements = statements ?? StatementCache(db)
+        self.keys = keys
     }
 
     private static let valueJoin = """
@@ -56,7 +59,7 @@ struct ProjectionRows {
         if let attribute { arguments += [attribute.rawValue] }
         let current = try db.cachedStatement(sql: """
             SELECT x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer,
-                   COALESCE(v.value, s.value) AS value FROM current_value x \(Self.valueJoin)
+                   v.value, s.key_id, s.sealed FROM current_value x \(Self.valueJoin)
             WHERE x.tenant_id = ?\(filter)
             """)
         for row in try Row.fetchAll(current, arguments: arguments) {
@@ -66,22 +69,32 @@ struct ProjectionRows {
             switch row["status"] as String {
             case "erased": valueState = .erased(by: source)
             case "prefer-not-to-say": valueState = .held(.preferNotToSay, source: source)
-            default: valueState = .held(.value(row["value"] ?? ""), source: source)
+            default:
+                if let sealed = row["sealed"] as Data? {
+                    let opened = keys?.open(sealed, keyID: row["key_id"] ?? "", tenant: state.ref, attribute: id, event: source)
+                    valueState = opened.map { .held($0.value, source: source) } ?? .unavailable(source: source)
+                } else {
+                    valueState = .held(.value(row["value"] ?? ""), source: source)
+                }
             }
             state.values[id] = ValueRecord(state: valueState, hlc: HLCTimestamp(packed: row["hlc"]), device: DeviceID(row["writer"] as String))
         }
         let pending = try db.cachedStatement(sql: """
             SELECT x.attribute_id, x.source_device, x.source_seq, x.hlc,
-                   COALESCE(v.value, s.value) AS value, COALESCE(v.prefer_not, s.prefer_not) AS prefer_not
+                   v.value, COALESCE(v.prefer_not, s.prefer_not) AS prefer_not, s.key_id, s.sealed
             FROM pending_value x \(Self.valueJoin)
             WHERE x.tenant_id = ?\(filter) ORDER BY x.hlc, x.source_device, x.source_seq
             """)
         for row in try Row.fetchAll(pending, arguments: arguments) {
             let id = AttributeID(row["attribute_id"] as String)
-            let value: AttributeValue = (row["prefer_not"] as Int? ?? 0) != 0 ? .preferNotToSay : .value(row["value"] ?? "")
-            state.pending[id, default: []].append(PendingCorrection(
-                event: EventID(device: devices.id(row["source_device"]), sequence: row["source_seq"]),
-                value: value, hlc: HLCTimestamp(packed: row["hlc"])))
+            let event = EventID(device: devices.id(row["source_device"]), sequence: row["source_seq"])
+            var value: AttributeValue = (row["prefer_not"] as Int? ?? 0) != 0 ? .preferNotToSay : .value(row["value"] ?? "")
+            if let sealed = row["sealed"] as Data? {
+                // A pending special value this process cannot open keeps only whether it was "prefer not to say"
+                // (what the projection stores); the kiosk and the Art. 15 view mask special values anyway.
+                value = keys?.open(sealed, keyID: row["key_id"] ?? "", tenant: state.ref, attribute: id, event: event)?.value ?? value
+            }
+            state.pending[id, default: []].append(PendingCorrection(event: event, value: value, hlc: HLCTimestamp(packed: row["hlc"])))
         }
     }
 
@@ -186,6 +199,7 @@ struct ProjectionRows {
             return
         case let .held(.value, source: s): (status, source) = ("value", s)
         case let .held(.preferNotToSay, source: s): (status, source) = ("prefer-not-to-say", s)
+        case let .unavailable(source: s): (status, source) = ("value", s)
         case let .erased(by: s): (status, source) = ("erased", s)
         }
         var raw = try statements.raw(.upsertCurrentValue, """

@@ -83,6 +83,14 @@ struct RawStatement {
         return body(UnsafeRawBufferPointer(start: text.map { UnsafeRawPointer($0) }, count: text == nil ? 0 : count))
     }
 
+    /// The column's bytes as Data (nil for NULL).
+    func data(_ column: Int32) -> Data? {
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return Data() }
+        return Data(bytes: bytes, count: count)
+    }
+
     func string(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(statement, column) else { return nil }
         return String(cString: text)
@@ -102,7 +110,7 @@ final class StatementCache {
 
     /// One per hot statement: the cache is looked up by slot, never by hashing SQL text.
     enum Slot: Hashable {
-        case tenantID, insertValue, insertVaultValue, insertLedger, chainHead
+        case tenantID, insertValue, insertLedger, chainHead
         case decisionsOfTenant, decision, upsertCurrentValue, upsertDecision
     }
 

@@ -52,7 +52,7 @@ extension ConsentDatabase {
     public func tenantState(_ ref: TenantRef) throws(StoreError) -> TenantState? {
         try read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else { return nil }
-            return try ProjectionRows(db: db, devices: DeviceNumbers(db)).loadAll(id, ref)
+            return try ProjectionRows(db: db, devices: DeviceNumbers(db), keys: keys).loadAll(id, ref)
         }
     }
 
@@ -63,8 +63,8 @@ extension ConsentDatabase {
                 throw StoreError.unknownTenant(ref)
             }
             let devices = try DeviceNumbers(db)
-            let state = try ProjectionRows(db: db, devices: devices).loadAll(id, ref)
-            let history = try LedgerRows(devices: devices).events(db, tenantID: id)
+            let state = try ProjectionRows(db: db, devices: devices, keys: keys).loadAll(id, ref)
+            let history = try LedgerRows(devices: devices, keys: keys).events(db, tenantID: id)
             let disclosures = try Row.fetchAll(db, sql: """
                 SELECT e.id, e.purpose_id, e.recipient, e.columns, e.at, d.columns AS mask
                 FROM disclosure d JOIN export e ON e.no = d.export_no WHERE d.tenant_id = ? ORDER BY e.at, e.no

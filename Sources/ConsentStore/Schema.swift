@@ -79,11 +79,22 @@ enum Schema {
             tenant_id INTEGER NOT NULL, value TEXT, prefer_not INTEGER NOT NULL, salt BLOB, digest BLOB NOT NULL,
             PRIMARY KEY (device_no, device_seq, attribute_id)
         ) WITHOUT ROWID;
+        -- Special-category values, each sealed (AES-GCM, salt inside) under the data key key_id;
+        -- sealed and key_id are NULL once erased.
         CREATE TABLE vault.value (
             device_no INTEGER NOT NULL, device_seq INTEGER NOT NULL, attribute_id TEXT NOT NULL,
-            tenant_id INTEGER NOT NULL, value TEXT, prefer_not INTEGER NOT NULL, salt BLOB, digest BLOB NOT NULL,
+            tenant_id INTEGER NOT NULL, key_id TEXT, sealed BLOB, prefer_not INTEGER NOT NULL, digest BLOB NOT NULL,
             PRIMARY KEY (device_no, device_seq, attribute_id)
         ) WITHOUT ROWID;
+        -- Data keys, each wrapped by a key-encryption key (kek_id is its fingerprint) kept outside both
+        -- files. During a key rotation a data key has two rows, one per key-encryption key.
+        CREATE TABLE vault.data_key (
+            key_id TEXT NOT NULL, kek_id TEXT NOT NULL, wrapped BLOB NOT NULL, created_at INTEGER NOT NULL,
+            PRIMARY KEY (key_id, kek_id)
+        ) WITHOUT ROWID;
+        -- Special-category values an erasure has recorded but the vault may not have forgotten yet
+        -- (the main file commits first); applied and removed after each commit and at opening.
+        CREATE TABLE vault_erasure_due (id INTEGER PRIMARY KEY, device_no INTEGER NOT NULL, device_seq INTEGER NOT NULL, attribute_id TEXT NOT NULL);
 
         -- Projection: the current value of each attribute (source = the event that recorded it).
         CREATE TABLE current_value (

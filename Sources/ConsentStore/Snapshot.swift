@@ -25,7 +25,7 @@ extension ConsentDatabase {
     public func eachTenant(_ body: (TenantRef, TenantState) throws -> Void) throws -> Int64 {
         try queue.read { db in
             let position = try Int64.fetchOne(db, sql: "SELECT max(position) FROM ledger") ?? 0
-            let rows = ProjectionRows(db: db, devices: try DeviceNumbers(db))
+            let rows = ProjectionRows(db: db, devices: try DeviceNumbers(db), keys: keys)
             let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")
             while let tenant = try tenants.next() {
                 let ref = TenantRef(tenant.text("ref") ?? "")
@@ -42,7 +42,7 @@ extension ConsentDatabase {
         try queue.read { db in
             let position = try Int64.fetchOne(db, sql: "SELECT max(position) FROM ledger") ?? 0
             let devices = try DeviceNumbers(db)
-            let projection = ProjectionRows(db: db, devices: devices)
+            let projection = ProjectionRows(db: db, devices: devices, keys: keys)
             let list = slice.attributes.map { _ in "?" }.joined(separator: ",")
             let tenants = try RawStatement(db, "SELECT id, ref FROM tenant ORDER BY id")
             // Ordinary values and special categories are read by two scans, each joined only to the
@@ -50,9 +50,10 @@ extension ConsentDatabase {
             let groups = [slice.attributes.filter { !slice.special.contains($0) }, slice.attributes.filter(slice.special.contains)]
             var streams: [(statement: RawStatement, hasRow: Bool)] = []
             for (index, attributes) in groups.enumerated() where !attributes.isEmpty {
-                let table = index == 0 ? "value" : "vault.value"
+                // Ordinary values are text; special categories are sealed (key id, sealed bytes).
+                let (table, value) = index == 0 ? ("value", "v.value, NULL") : ("vault.value", "v.key_id, v.sealed")
                 var statement = try RawStatement(db, """
-                    SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, v.value
+                    SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, \(value)
                     FROM current_value x
                     LEFT JOIN \(table) v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
                     WHERE x.attribute_id IN (\(attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY x.tenant_id
@@ -92,7 +93,13 @@ extension ConsentDatabase {
                             let valueState: ValueState = switch status {
                             case UInt8(ascii: "e"): .erased(by: source)
                             case UInt8(ascii: "p"): .held(.preferNotToSay, source: source)
-                            default: .held(.value(values.string(7) ?? ""), source: source)
+                            default:
+                                if let sealed = values.data(8) {
+                                    keys.open(sealed, keyID: values.string(7) ?? "", tenant: state.ref, attribute: key, event: source)
+                                        .map { .held($0.value, source: source) } ?? .unavailable(source: source)
+                                } else {
+                                    .held(.value(values.string(7) ?? ""), source: source)
+                                }
                             }
                             if !values.withBytes(6, { writerBytes.elementsEqual($0) }) {
                                 writer = DeviceID(values.string(6) ?? "")

@@ -17,6 +17,13 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case staffExists(String)
     case badStaff(String)
     case clock(HLCError)
+    case keyUnavailable(reason: String)
+    case keyFileMissing(path: String)
+    case keyFileUnsafe(path: String, mode: String)
+    case notAKeyFile(path: String)
+    case wrongKey(source: String)
+    case keyFileWrite(path: String, reason: String)
+    case unsealedVault(path: String)
     case sqlite(String)
     case unknownExport(String)
 
@@ -52,6 +59,20 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "tenant \(ref) has no pending correction of \(attribute) to verify"
         case .clock(let error):
             "clock: \(error.description)"
+        case .keyUnavailable(let reason):
+            "special-category values are unavailable (\(reason)); supply the key with --key-file or $CONSENT_KEY_FILE (see `consent keys status`)"
+        case .keyFileMissing(let path):
+            "no key file at \(path); give the right one with --key-file or $CONSENT_KEY_FILE"
+        case let .keyFileUnsafe(path, mode):
+            "the key file \(path) is readable or writable by others (mode \(mode)); run `chmod 600 \(path)` and make sure nobody else copied it"
+        case .notAKeyFile(let path):
+            "\(path) is not a TenantConsent key file (expected one base64 line of 32 bytes); check --key-file"
+        case .wrongKey(let source):
+            "the key in \(source) does not open this database's special-category vault; give the key file that belongs to it (nothing was changed)"
+        case let .keyFileWrite(path, reason):
+            "cannot write the key file \(path): \(reason); check the folder's permissions and free space"
+        case .unsealedVault(let path):
+            "\(path) was made by an earlier development build whose vault holds values unsealed; make it again (`consent demo --replace`, or `consent init` and an import)"
         case .sqlite(let message):
             "database error: \(message)"
         case .unknownExport(let id):

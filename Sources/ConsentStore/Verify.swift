@@ -24,6 +24,9 @@ extension ConsentDatabase {
     /// `progress` is called with (tenants checked, tenants in all).
     public func verify(progress: (Int, Int) -> Void = { _, _ in }) throws(StoreError) -> VerificationReport {
         try read { db in
+            if keys.kek == nil, try Int.fetchOne(db, sql: "SELECT 1 FROM vault.value WHERE sealed IS NOT NULL LIMIT 1") != nil {
+                throw StoreError.keyUnavailable(reason: (keys.missingReason ?? "no key") + "; verify opens every special-category value to check it")
+            }
             var report = VerificationReport()
             let devices = try DeviceNumbers(db)
             try verifyChains(db, devices, &report)
@@ -33,7 +36,7 @@ extension ConsentDatabase {
     }
 
     private func verifyChains(_ db: Database, _ devices: DeviceNumbers, _ report: inout VerificationReport) throws {
-        let rows = LedgerRows(devices: devices)
+        let rows = LedgerRows(devices: devices, keys: keys)
         for deviceNo in try Int64.fetchAll(db, sql: "SELECT DISTINCT device_no FROM ledger ORDER BY device_no") {
             report.devices += 1
             let name = devices.id(deviceNo).rawValue
@@ -61,7 +64,17 @@ extension ConsentDatabase {
                     for value in stored {
                         let attribute = AttributeID(value.text("attribute_id") ?? "")
                         let recorded = value.blob("digest") ?? Data()
-                        if let salt = value.blob("salt") {
+                        if value.hasColumn("sealed"), let sealed = value.blob("sealed") {
+                            let event = EventID(device: DeviceID(name), sequence: f.sequence)
+                            if let opened = keys.open(sealed, keyID: value.text("key_id") ?? "", tenant: TenantRef(f.tenant), attribute: attribute, event: event) {
+                                if ValueDigest.of(opened.value, attribute: attribute, salt: opened.salt) != recorded
+                                    || (opened.value == .preferNotToSay) != ((value.integer("prefer_not") ?? 0) != 0) {
+                                    report.problem("\(at): the stored value of \(attribute) was changed")
+                                }
+                            } else {
+                                report.problem("\(at): the sealed value of \(attribute) does not open (changed, moved from another row, or its data key is missing)")
+                            }
+                        } else if !value.hasColumn("sealed"), let salt = value.blob("salt") {
                             let answer: AttributeValue = (value.integer("prefer_not") ?? 0) != 0 ? .preferNotToSay : .value(value.text("value") ?? "")
                             if ValueDigest.of(answer, attribute: attribute, salt: salt) != recorded {
                                 report.problem("\(at): the stored value of \(attribute) was changed")
@@ -96,8 +109,8 @@ extension ConsentDatabase {
         _ db: Database, _ devices: DeviceNumbers, _ report: inout VerificationReport, _ progress: (Int, Int) -> Void
     ) throws {
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM tenant") ?? 0
-        let ledgerRows = LedgerRows(devices: devices)
-        let projection = ProjectionRows(db: db, devices: devices)
+        let ledgerRows = LedgerRows(devices: devices, keys: keys)
+        let projection = ProjectionRows(db: db, devices: devices, keys: keys)
         let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")
         while let tenant = try tenants.next() {
             report.tenants += 1

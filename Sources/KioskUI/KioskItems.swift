@@ -144,6 +144,7 @@ struct KioskItems {
         switch session.state.value(attribute.id) {
         case .notHeld: return t("value.not-held")
         case .erased: return t("value.erased")
+        case .unavailable: return t("value.unavailable")
         case .held(.preferNotToSay, _): return t("value.prefer-not-to-say")
         case .held(.value(let text), _):
             if attribute.isSpecial && !session.revealed.contains(attribute.id) { return t("value.hidden") }
@@ -178,7 +179,10 @@ struct KioskItems {
         }
         items.append(Item(.button("correct"), t("kiosk.correct")))
         if attribute.offersPreferNotToSay { items.append(Item(.button("prefer-not"), t("kiosk.prefer-not"))) }
-        if session.state.value(id).answer != nil { items.append(Item(.button("erase"), t("kiosk.erase"))) }
+        // A sealed value this kiosk cannot open (no key) can still be erased: erasure needs no key.
+        if session.state.value(id).answer != nil || session.state.value(id).isUnavailable {
+            items.append(Item(.button("erase"), t("kiosk.erase")))
+        }
         items.append(Item(.button("back"), t("kiosk.back")))
         return items
     }

@@ -9,6 +9,8 @@ struct Consent: ParsableCommand {
         discussion: """
             Every command that touches data takes --db PATH (default: $CONSENT_DB, else ./consent.sqlite).
             Special-category values live in a second file beside it (consent.special.sqlite): copy both together.
+            They are sealed with keys that a key-encryption key opens: --key-file, $CONSENT_KEY_FILE, a systemd
+            credential, or consent.key beside the database (made by init and demo). Back it up apart.
             Forms/ and Localization/ are read from --forms/--localization, $CONSENT_FORMS/$CONSENT_LOCALIZATION,
             ./Forms and ./Localization, or the folders beside the installed program.
 
@@ -16,6 +18,6 @@ struct Consent: ParsableCommand {
                          consent tenant list --limit 5
                          consent tenant show T0000001
             """,
-        subcommands: [Init.self, Demo.self, Kiosk.self, Staff.self, TenantCommand.self, Record.self, Correct.self, Export.self, Stats.self, Return.self, Import.self, LedgerCommand.self, FormsCommand.self, Bench.self]
+        subcommands: [Init.self, Demo.self, Kiosk.self, Staff.self, TenantCommand.self, Record.self, Correct.self, Export.self, Notify.self, Stats.self, Return.self, Import.self, LedgerCommand.self, Keys.self, FormsCommand.self, Bench.self]
     )
 }

@@ -15,8 +15,11 @@ struct Init: ParsableCommand {
     var device: String?
 
     func run() throws {
-        let db = try ConsentDatabase.create(at: store.path, validator: store.content.load().validator, device: device.map { DeviceID($0) })
+        let validator = try store.content.load().validator
+        let (key, created) = try store.keyForNewDatabase()
+        let db = try ConsentDatabase.create(at: store.path, validator: validator, device: device.map { DeviceID($0) }, key: key)
         print("Created \(db.path) (special categories in \(db.vaultPath)); device \(db.device).")
+        print("Key-encryption key: \(key.source)\(created ? " (new, mode 0600)" : ""); keep it apart from the database backups.")
     }
 }
 
@@ -51,18 +54,19 @@ struct Demo: ParsableCommand {
     func run() throws {
         let content = try store.content.load()
         if replace && FileManager.default.fileExists(atPath: store.path) {
-            let old = try ConsentDatabase.open(at: store.path, validator: content.validator)
-            guard try old.metadata("origin") == "demo" else {
+            guard try ConsentDatabase.metadata("origin", at: store.path) == "demo" else {
                 throw CLIError("\(store.path) is not a demo database, so --replace will not remove it; give the demo a new --db path")
             }
-            try old.close()
             for file in ConsentDatabase.files(at: store.path) where FileManager.default.fileExists(atPath: file) {
                 try FileManager.default.removeItem(atPath: file)
             }
         }
-        let db = FileManager.default.fileExists(atPath: store.path)
-            ? try ConsentDatabase.open(at: store.path, validator: content.validator)
-            : try ConsentDatabase.create(at: store.path, validator: content.validator)
+        let db: ConsentDatabase
+        if FileManager.default.fileExists(atPath: store.path) {
+            db = try store.openWithContent().database
+        } else {
+            db = try ConsentDatabase.create(at: store.path, validator: content.validator, key: try store.keyForNewDatabase().key)
+        }
         let existing = try db.tenantCount()
         guard existing == 0 else {
             throw CLIError("\(store.path) already holds \(existing) tenants; give the demo a new --db path")

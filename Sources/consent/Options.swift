@@ -8,9 +8,30 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The main database file. Default: $CONSENT_DB, else ./consent.sqlite.", valueName: "path"))
     var db: String?
 
+    @Option(name: .customLong("key-file"), help: ArgumentHelp(
+        "The key-encryption key that opens special-category values. Default: $CONSENT_KEY_FILE, else $CREDENTIALS_DIRECTORY/consent-kek (systemd), else the .key file beside --db.",
+        valueName: "path"))
+    var keyFile: String?
+
     @OptionGroup var content: ContentOptions
 
     var path: String { db ?? ProcessInfo.processInfo.environment["CONSENT_DB"] ?? "consent.sqlite" }
+
+    /// Where the key-encryption key is looked for.
+    var keyLocation: KeyLocation {
+        KeyLocation.resolve(option: keyFile, environment: ProcessInfo.processInfo.environment, databasePath: path)
+    }
+
+    /// The key-encryption key, or nil and why not. A key file given with --key-file must exist; one
+    /// found elsewhere may be missing (special-category values are then unavailable). A key file that
+    /// others can read, or that is not a key file, is refused.
+    func loadKey() throws -> (key: KeyEncryptionKey?, problem: String?) {
+        let location = keyLocation
+        if location.origin != .option && !FileManager.default.fileExists(atPath: location.path) {
+            return (nil, "no key file at \(location.path) (\(location.origin.rawValue))")
+        }
+        return (try KeyFile.read(location.path), nil)
+    }
 
     /// Opens the existing database.
     func open() throws -> ConsentDatabase {
@@ -18,11 +39,32 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Loads Forms/ and Localization/ and opens the existing database with them. A small
-    /// `cacheMegabytes` suits a long-running kiosk that reads one tenant at a time.
+    /// `cacheMegabytes` suits a long-running kiosk that reads one tenant at a time. Without a key,
+    /// says once on standard error that special-category values are unavailable.
     func openWithContent(cacheMegabytes: Int = 32) throws -> (content: Content, database: ConsentDatabase) {
         let loaded = try content.load()
-        return (loaded, try ConsentDatabase.open(at: path, validator: loaded.validator, cacheMegabytes: cacheMegabytes))
+        let (key, problem) = try loadKey()
+        let db = try ConsentDatabase.open(at: path, validator: loaded.validator, cacheMegabytes: cacheMegabytes, key: key, keyProblem: problem)
+        if let warning = db.specialValuesProblem { warn(warning) }
+        return (loaded, db)
     }
+
+    /// The key for a new database: the existing key file, else a new one written there (mode 0600).
+    func keyForNewDatabase() throws -> (key: KeyEncryptionKey, created: Bool) {
+        let location = keyLocation
+        if FileManager.default.fileExists(atPath: location.path) { return (try KeyFile.read(location.path), false) }
+        guard location.origin != .credential else {
+            throw CLIError("no systemd credential at \(location.path); create the database with --key-file PATH and load that file as the credential")
+        }
+        let key = KeyEncryptionKey.generate(source: location.path)
+        try KeyFile.create(key, at: location.path)
+        return (key, true)
+    }
+}
+
+/// Writes one line to standard error.
+func warn(_ line: String) {
+    FileHandle.standardError.write(Data(("warning: " + line + "\n").utf8))
 }
 
 /// Where `Forms/` and `Localization/` are read from.

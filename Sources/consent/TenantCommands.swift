@@ -62,7 +62,9 @@ struct TenantCommand: ParsableCommand {
                 throw CLIError("no translation for '\(language)'; shipped: \(content.localizer.languages.map(\.code).joined(separator: ", "))")
             }
             let report = AccessReport.build(record.state, content: content, language: lang, at: Date(), revealSpecial: revealSpecial)
-            if json { return try printJSON(ShowJSON(report: report, disclosures: record.disclosures)) }
+            if json {
+                return try printJSON(ShowJSON(report: report, disclosures: record.disclosures, specialValuesUnavailable: db.specialValuesProblem))
+            }
             for line in report.lines(content) { print(line) }
             print("")
             print(content.localizer.text("show.disclosures-title", lang))
@@ -73,6 +75,8 @@ struct TenantCommand: ParsableCommand {
         struct ShowJSON: Encodable {
             var report: AccessReport
             var disclosures: [Disclosure]
+            /// Why special-category values show as unavailable (no key); absent when they open.
+            var specialValuesUnavailable: String?
         }
     }
 }

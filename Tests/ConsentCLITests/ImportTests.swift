@@ -70,7 +70,7 @@ import Testing
         ("windows-1252", Data("Tenancy Ref,Name\r\nAB-1,Zo".utf8) + Data([0xEB]) + Data("\r\n".utf8), "looks like Windows-1252"),
         ("utf-16", Data([0xFF, 0xFE]) + "Tenancy Ref,Name".data(using: .utf16LittleEndian)!, "UTF-16"),
         ("header only", Data("Tenancy Ref,Name\r\n".utf8), "no tenants"),
-    ])
+    ] as [(String, Data, String)])
     func malformedFilesAreRefused(_ name: String, _ data: Data, _ expected: String) throws {
         let (cli, out, events) = try importing(data)
         defer { cli.remove() }

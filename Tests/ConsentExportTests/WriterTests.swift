@@ -40,3 +40,23 @@ import Testing
         #expect(withheld == ["no-consent": 1], "cells of a left-out row are not counted as withheld cells")
     }
 }
+
+@Suite struct MailFormatTests {
+    @Test(arguments: ["a@example.org\r\nBcc: all@example.org", "a@example.org, b@example.org", "A <a@example.org>",
+                      "a@b@example.org", "\"x\"@example.org", "a@example.org;b@example.org", "@example.org", "a b@example.org"])
+    func addressesThatCouldSmuggleHeadersOrRecipientsAreRefused(_ text: String) {
+        #expect(MailFormat.address(text) == nil)
+    }
+
+    @Test func plainAddressesAreBracketed() {
+        #expect(MailFormat.address("ann.o-neil+1@example.co.uk") == "<ann.o-neil+1@example.co.uk>")
+    }
+
+    @Test func headersAreOneLineAndNonASCIIIsEncoded() {
+        #expect(MailFormat.header("What we hold about you") == "What we hold about you")
+        #expect(MailFormat.header("x\r\nBcc: y") == "x  Bcc: y", "a line break can never start a new header")
+        let encoded = MailFormat.header("ہمارے پاس آپ کے بارے میں کیا معلومات ہیں")
+        #expect(encoded.hasPrefix("=?UTF-8?B?") && encoded.unicodeScalars.allSatisfy { $0.isASCII })
+        #expect(encoded.split(separator: "\r\n").allSatisfy { $0.count <= 76 })
+    }
+}

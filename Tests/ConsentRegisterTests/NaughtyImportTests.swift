@@ -27,7 +27,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("naughty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let db = try ConsentDatabase.create(at: dir.appendingPathComponent("n.sqlite").path, validator: content.validator)
+        let db = try ConsentDatabase.create(at: dir.appendingPathComponent("n.sqlite").path, validator: content.validator, key: .generate())
         let importer = RegisterImport(content: content, mapping: .standard(content.catalogue))
         var stored = 0, refused = 0
         for (i, s) in Self.strings.enumerated() {

@@ -12,7 +12,7 @@ import Testing
         try t.db.record(decide("T0000001", "service-updates-email", ["email", "full-name"], .granted))
         try t.db.record(ChangeRequest(tenant: "T0000001", payload: .correction(AttributeID("mobile"), .value("+44 7700 900999"), pending: false),
                                       actor: .tenant, channel: .kiosk))
-        let reopened = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator)
+        let reopened = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
         let state = try #require(try reopened.tenantState("T0000001"))
         #expect(state.value(AttributeID("mobile")).answer == .value("07700900999"))
         #expect(state.value(AttributeID("religion")).answer == .preferNotToSay)
@@ -51,7 +51,8 @@ import Testing
         for data in mainFiles { #expect(data.range(of: secret) == nil, "special value found in the main database") }
         let vault = ConsentDatabase.vaultPath(for: t.path)
         let vaultData = [vault, vault + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }
-        #expect(vaultData.contains { $0.range(of: secret) != nil })
+        #expect(!vaultData.isEmpty)
+        for data in vaultData { #expect(data.range(of: secret) == nil, "special value in plaintext in the vault file") }
         #expect(mainFiles.contains { $0.range(of: Data("Ann Smith".utf8)) != nil })
     }
 
@@ -70,7 +71,11 @@ import Testing
         ("DELETE FROM ledger WHERE device_seq = 2", "removed, inserted or reordered"),
         ("DELETE FROM ledger WHERE device_seq = 3", "last events of its chain were removed"),
         ("UPDATE value SET value = 'Eve Smith' WHERE attribute_id = 'full-name'", "stored value of full-name was changed"),
-        ("UPDATE vault.value SET value = 'white-british' WHERE attribute_id = 'ethnic-origin'", "stored value of ethnic-origin was changed"),
+        ("UPDATE vault.value SET sealed = randomblob(length(sealed)) WHERE attribute_id = 'ethnic-origin'", "sealed value of ethnic-origin does not open"),
+        ("UPDATE vault.value SET sealed = (SELECT sealed FROM vault.value WHERE attribute_id = 'religion') WHERE attribute_id = 'health-needs'",
+         "sealed value of health-needs does not open"),
+        ("UPDATE vault.value SET prefer_not = 1 - prefer_not WHERE attribute_id = 'religion'", "stored value of religion was changed"),
+        ("UPDATE vault.value SET sealed = NULL, key_id = NULL WHERE attribute_id = 'ethnic-origin'", "gone but no erasure was recorded"),
         ("DELETE FROM vault.value WHERE attribute_id = 'health-needs'", "values were removed or replaced"),
         ("UPDATE decision SET state = 'granted'", "projected decision"),
         ("UPDATE ledger SET device_seq = device_seq + 10 WHERE device_seq = 2", "removed, inserted or reordered"),
@@ -99,8 +104,10 @@ import Testing
         #expect(try t.db.verify().ok)
         try t.db.close()
         let queue = try DatabaseQueue(path: ConsentDatabase.vaultPath(for: t.path))
-        let left = try queue.read { try String.fetchAll($0, sql: "SELECT value FROM value WHERE attribute_id = 'health-needs' AND value IS NOT NULL") }
+        let left = try queue.read { try Data.fetchAll($0, sql: "SELECT sealed FROM value WHERE attribute_id = 'health-needs' AND sealed IS NOT NULL") }
         #expect(left.isEmpty)
+        let digests = try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM value WHERE attribute_id = 'health-needs' AND digest IS NOT NULL") }
+        #expect(digests == 1)
     }
 
     @Test func pinIsHashedSlowlyAndChecked() throws {

@@ -45,7 +45,7 @@ final class TestClock: @unchecked Sendable {
         clock.advance(1)
         #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "482916") == .wait(seconds: 3))
         // Failures are in the database: a new process sees them.
-        let reopened = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, clock: { clock.now })
+        let reopened = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, clock: { clock.now }, key: t.key)
         #expect(try reopened.signInFailures("T0000001") == 4)
         clock.advance(4)
         #expect(try reopened.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "000005") == .locked)

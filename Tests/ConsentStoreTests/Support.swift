@@ -20,13 +20,15 @@ enum Shipped {
 final class TempDatabase {
     let dir: URL
     let path: String
+    /// The key-encryption key the database was created with (kept in memory, as a test may want it).
+    let key = KeyEncryptionKey.generate()
     var db: ConsentDatabase
 
     init(clock: @escaping @Sendable () -> Date = Date.init) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         path = dir.appendingPathComponent("consent.sqlite").path
-        db = try ConsentDatabase.create(at: path, validator: Shipped.content.validator, device: DeviceID("kiosk-test"), clock: clock)
+        db = try ConsentDatabase.create(at: path, validator: Shipped.content.validator, device: DeviceID("kiosk-test"), clock: clock, key: key)
     }
 
     /// Runs raw SQL on the files, as an attacker with file access would (triggers dropped first).
@@ -39,7 +41,13 @@ final class TempDatabase {
             try d.execute(sql: sql)
         }
         try queue.close()
-        db = try ConsentDatabase.open(at: path, validator: Shipped.content.validator)
+        db = try ConsentDatabase.open(at: path, validator: Shipped.content.validator, key: key)
+    }
+
+    /// Opens the database again (closing the current connection first), with `key`.
+    func reopen(key: KeyEncryptionKey?) throws -> ConsentDatabase {
+        try db.close()
+        return try ConsentDatabase.open(at: path, validator: Shipped.content.validator, key: key, keyProblem: key == nil ? "test without key" : nil)
     }
 
     deinit { try? FileManager.default.removeItem(at: dir) }

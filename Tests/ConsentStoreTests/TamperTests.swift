@@ -47,7 +47,7 @@ import Testing
             try queue.close()
             guard changed > 0 else { continue } // the edit changed nothing
             applied += 1
-            let db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator)
+            let db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
             if try db.verify().ok { undetected.append("round \(round): \(sql)") }
             try db.close()
         }
@@ -73,15 +73,22 @@ import Testing
             return "INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, hlc, effective_at, actor, channel, hash) "
                 + "SELECT device_no, device_seq + 100, tenant_id, kind, attribute_id, purpose_id, 'granted', hlc + 1, effective_at, actor, channel, hash FROM ledger WHERE device_seq = \(seq)"
         case 5:
-            let table = Bool.random(using: &g) ? "value" : "vault.value"
-            return "UPDATE \(table) SET value = value || 'x' WHERE rowid IN (SELECT rowid FROM \(table) LIMIT 1 OFFSET \(seq % 5))"
-                .replacingOccurrences(of: "rowid IN (SELECT rowid FROM \(table) LIMIT 1 OFFSET \(seq % 5))", with: "device_seq = (SELECT device_seq FROM \(table) WHERE value IS NOT NULL LIMIT 1 OFFSET \(seq % 5)) AND value IS NOT NULL")
+            if Bool.random(using: &g) {
+                return "UPDATE value SET value = value || 'x' WHERE device_seq = (SELECT device_seq FROM value WHERE value IS NOT NULL LIMIT 1 OFFSET \(seq % 5)) AND value IS NOT NULL"
+            }
+            // A sealed value: replaced by random bytes, or another row's sealed value moved here.
+            let target = "device_seq = (SELECT device_seq FROM vault.value LIMIT 1 OFFSET \(seq % 5)) AND attribute_id = (SELECT attribute_id FROM vault.value LIMIT 1 OFFSET \(seq % 5))"
+            return Bool.random(using: &g)
+                ? "UPDATE vault.value SET sealed = randomblob(length(sealed)) WHERE \(target)"
+                : "UPDATE vault.value SET sealed = (SELECT sealed FROM vault.value LIMIT 1 OFFSET \((seq + 1) % 5)) WHERE \(target)"
         case 6:
             let table = Bool.random(using: &g) ? "value" : "vault.value"
             return "DELETE FROM \(table) WHERE device_seq = (SELECT device_seq FROM \(table) LIMIT 1 OFFSET \(seq % 5)) AND attribute_id = (SELECT attribute_id FROM \(table) LIMIT 1 OFFSET \(seq % 5))"
         default:
-            let table = Bool.random(using: &g) ? "value" : "vault.value"
-            return "UPDATE \(table) SET value = NULL, salt = NULL WHERE salt IS NOT NULL AND device_seq = (SELECT device_seq FROM \(table) WHERE salt IS NOT NULL LIMIT 1 OFFSET \(seq % 4))"
+            if Bool.random(using: &g) {
+                return "UPDATE value SET value = NULL, salt = NULL WHERE salt IS NOT NULL AND device_seq = (SELECT device_seq FROM value WHERE salt IS NOT NULL LIMIT 1 OFFSET \(seq % 4))"
+            }
+            return "UPDATE vault.value SET sealed = NULL, key_id = NULL WHERE sealed IS NOT NULL AND device_seq = (SELECT device_seq FROM vault.value WHERE sealed IS NOT NULL LIMIT 1 OFFSET \(seq % 4))"
         }
     }
 }

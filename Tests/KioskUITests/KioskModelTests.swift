@@ -53,6 +53,30 @@ import TerminalCore
         #expect(d.text.contains("Christian"))
     }
 
+    @Test func aSealedValueThisKioskCannotOpenIsSaidSoAndCanStillBeErased() {
+        var d = Drive()
+        var state = Sample.state
+        let source = EventID(device: DeviceID("kiosk"), sequence: 1)
+        state.values[AttributeID("religion")] = ValueRecord(state: .unavailable(source: source), hlc: HLCTimestamp(millis: 1_700_000_000_000),
+                                                            device: DeviceID("kiosk"))
+        d.keys(.enter)
+        d.send(.signedIn(TenantSession(ref: Sample.ref, state: state, started: d.now)))
+        d.send(.input(.character("x")))
+        let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "religion" } ?? 0
+        for _ in 0..<index { d.keys(.down) }
+        d.keys(.enter)
+        #expect(d.model.state.screen == .attribute(AttributeID("religion")))
+        #expect(d.text.contains("cannot be shown on this device"))
+        #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button("toggle-show") })
+        d.press("erase")
+        #expect(d.model.state.screen == .confirmErase(AttributeID("religion")))
+        d.press("erase-yes")
+        guard case let .record(request, _)? = d.effects.last, case .erasure(AttributeID("religion")) = request.payload else {
+            Issue.record("no erasure recorded: \(d.effects)")
+            return
+        }
+    }
+
     @Test func withdrawingIsOneActionAndGrantingShowsTheNotice() throws {
         var d = Drive()
         d.signIn()

@@ -1,0 +1,191 @@
+import ConsentCore
+import ConsentForms
+import Foundation
+
+/// Writes one RFC 5322 message per tenant who may be contacted for a purpose through the
+/// template's channel: each message goes to that tenant alone and holds only their own details,
+/// never a special-category value and never an attachment. Messages are written into a new folder
+/// (files `000001.eml`… named by number, never by person), which appears whole or not at all.
+public struct Mailing {
+    public let content: Content
+    public let template: MailTemplate
+    public let purpose: PurposeDefinition
+    public let at: Date
+    /// Everything the messages read: the channel first, then every attribute (to list what is held).
+    public let policy: PurposePolicy
+
+    /// What a mailing wrote, saved as `manifest.json` in its folder.
+    public struct Manifest: Codable, Sendable {
+        public var mailingID: String
+        public var purpose: String
+        public var template: String
+        public var ledgerPosition: Int64
+        public var messages: Int
+        /// Tenants not written to, by reason (the policy's, or `unsafe-address`).
+        public var leftOut: [String: Int]
+        public var createdAt: Date
+    }
+
+    public init(content: Content, template id: String, purpose: String, at date: Date) throws(ExportError) {
+        guard let template = content.templates.first(where: { $0.id == id }) else {
+            throw ExportError("no template '\(id)' in Forms/templates.yaml; choose from: \(content.templates.map(\.id).joined(separator: ", "))")
+        }
+        guard let purpose = content.catalogue.purpose(PurposeID(purpose)) else {
+            throw ExportError("no purpose '\(purpose)' in Forms/purposes.yaml; nothing was written")
+        }
+        guard purpose.attributes.contains(template.channel) else {
+            throw ExportError("purpose '\(purpose.id)' does not use \(template.channel), so no one may be written to by it for that purpose")
+        }
+        self.content = content
+        self.template = template
+        self.purpose = purpose
+        self.at = date
+        let others = content.catalogue.attributes.map(\.id).filter { $0 != template.channel }
+        policy = PurposePolicy(purpose: purpose, attributes: [template.channel] + others, catalogue: content.catalogue)
+    }
+
+    public func run(into folder: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) throws -> Manifest {
+        guard !FileManager.default.fileExists(atPath: folder.path) else {
+            throw ExportError("\(folder.path) already exists; choose a new --out folder (mailings never overwrite)")
+        }
+        let parent = folder.deletingLastPathComponent()
+        let scratch = parent.appendingPathComponent(".consent-mail-\(UUID().uuidString)")
+        guard mkdir(scratch.path, 0o700) == 0 else {
+            throw ExportError("cannot create a folder in \(parent.path): \(String(cString: strerror(errno))); check it exists and is writable")
+        }
+        var keep = false
+        defer { if !keep { try? FileManager.default.removeItem(at: scratch) } }
+        let mailingID = "mail-" + UUID().uuidString.prefix(8).lowercased()
+        let listed = content.catalogue.attributes.map(\.id)
+        let log = try DisclosureLog(creating: scratch.appendingPathExtension("disclosures"), columns: policy.attributes)
+        var messages = 0
+        var leftOut: [String: Int] = [:]
+        let position = try source.eachTenant(policy, readingDecisions: policy.readsDecisions) { ref, tenant in
+            if case .denied(let reason) = policy.evaluate(0, of: tenant, at: at) {
+                leftOut[reason.rawValue, default: 0] += 1
+                return
+            }
+            guard let address = tenant.value(template.channel).answer?.text, let to = MailFormat.address(address) else {
+                leftOut["unsafe-address", default: 0] += 1
+                return
+            }
+            messages += 1
+            let (text, shown) = body(tenant, listed: listed)
+            let message = MailFormat.message(
+                from: template.from, to: to, subject: content.localizer.text("template.\(template.id).subject", language(tenant)),
+                body: text, language: language(tenant), id: "\(mailingID).\(messages)", date: at)
+            let file = try OutputFile(creating: scratch.appendingPathComponent(String(format: "%06d.eml", messages)))
+            try file.append(message)
+            try file.finish()
+            file.keep()
+            try log.append(ref, cells: policy.attributes.map { shown.contains($0) ? "" : nil })
+            if messages % 1000 == 0 { progress(messages) }
+        }
+        try log.finish()
+        let manifest = Manifest(mailingID: mailingID, purpose: purpose.id.rawValue, template: template.id, ledgerPosition: position,
+                                messages: messages, leftOut: leftOut, createdAt: at)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let manifestFile = try OutputFile(creating: scratch.appendingPathComponent("manifest.json"))
+        try manifestFile.append(try encoder.encode(manifest))
+        try manifestFile.finish()
+        manifestFile.keep()
+        // rename(2) of a directory fails if the target exists (non-empty) — checked again here.
+        guard !FileManager.default.fileExists(atPath: folder.path), rename(scratch.path, folder.path) == 0 else {
+            throw ExportError("cannot move the mailing into place at \(folder.path)")
+        }
+        keep = true
+        do {
+            try source.recordDisclosures(exportID: mailingID, purpose: purpose.id, recipient: "tenant-by-email", log)
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw ExportError("could not record the disclosures (\(error)); the mailing was removed, nothing was sent")
+        }
+        progress(messages)
+        return manifest
+    }
+
+    private func language(_ tenant: TenantState) -> String {
+        let preferred = tenant.value(AttributeID("preferred-language")).answer?.text ?? "en"
+        return content.localizer.has(preferred) ? preferred : "en"
+    }
+
+    /// The message text, and which attributes' values it shows.
+    func body(_ tenant: TenantState, listed: [AttributeID]) -> (String, Set<AttributeID>) {
+        let language = language(tenant)
+        let t = { (key: String) in content.localizer.text(key, language) }
+        let name = tenant.value(AttributeID("preferred-name")).answer?.text ?? tenant.value(AttributeID("full-name")).answer?.text ?? ""
+        var lines = [content.localizer.text("template.\(template.id).greeting", language, ["name": name]), "", t("template.\(template.id).intro"), ""]
+        var shown: Set<AttributeID> = []
+        if template.listsHeld {
+            for attribute in listed {
+                guard let definition = content.catalogue.attribute(attribute) else { continue }
+                let shownValue: String
+                switch tenant.value(attribute) {
+                case .notHeld, .erased: shownValue = t("mail.not-held")
+                case .held(.preferNotToSay, _): shownValue = t("mail.prefer-not-to-say")
+                case .held(.value(let text), _):
+                    if definition.isSpecial {
+                        shownValue = t("mail.special-held")
+                    } else {
+                        shownValue = label(definition, text, language)
+                        shown.insert(attribute)
+                    }
+                case .unavailable: shownValue = t("mail.special-held")
+                }
+                lines.append("- \(t("attribute.\(attribute).label")): \(shownValue)")
+            }
+            lines.append("")
+        }
+        lines.append(t("template.\(template.id).closing"))
+        return (lines.joined(separator: "\n") + "\n", shown)
+    }
+
+    private func label(_ attribute: AttributeDefinition, _ value: String, _ language: String) -> String {
+        guard attribute.type == .choice, let choice = attribute.choices.first(where: { $0.id == value }) else { return value }
+        return choice.fixedLabel ?? content.localizer.text("choice.\(attribute.id).\(choice.id)", language)
+    }
+}
+
+/// RFC 5322 / MIME building blocks: safe addresses, encoded headers, base64 bodies.
+public enum MailFormat {
+    /// The address as an angle-bracketed mailbox, or nil when it could smuggle a header or a second
+    /// recipient (white space, brackets, commas, quotes, semicolons, control characters, not one @).
+    public static func address(_ text: String) -> String? {
+        let forbidden = Set("<>()[],;:\\\"' \t\r\n")
+        guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }),
+              !text.contains(where: forbidden.contains), text.filter({ $0 == "@" }).count == 1,
+              !text.hasPrefix("@"), !text.hasSuffix("@") else { return nil }
+        return "<\(text)>"
+    }
+
+    /// A header value: as is when plain ASCII on one line, else RFC 2047 encoded words.
+    public static func header(_ text: String) -> String {
+        let oneLine = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+        if oneLine.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && !oneLine.contains("=?") { return oneLine }
+        var words: [String] = [], chunk = ""
+        for character in oneLine {
+            if chunk.utf8.count + character.utf8.count > 45 {
+                words.append(chunk)
+                chunk = ""
+            }
+            chunk.append(character)
+        }
+        if !chunk.isEmpty { words.append(chunk) }
+        return words.map { "=?UTF-8?B?" + Data($0.utf8).base64EncodedString() + "?=" }.joined(separator: "\r\n ")
+    }
+
+    public static func message(from: String, to: String, subject: String, body: String, language: String, id: String, date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        let encoded = Data(body.replacingOccurrences(of: "\n", with: "\r\n").utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        return [
+            "From: \(header(from))", "To: \(to)", "Subject: \(header(subject))", "Date: \(formatter.string(from: date))",
+            "Message-ID: <\(id)@tenantconsent.invalid>", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: base64", "Content-Language: \(language)", "", encoded, "",
+        ].joined(separator: "\r\n")
+    }
+}

@@ -1,0 +1,119 @@
+import Crypto
+import Foundation
+
+/// The key-encryption key (KEK): wraps the vault's data keys and is kept outside both database files
+/// (a key file, or a systemd credential). Whoever holds a copy of the databases but not this key
+/// learns no special-category value.
+public struct KeyEncryptionKey: Sendable {
+    let key: SymmetricKey
+    /// A fingerprint of the key (not the key): recorded beside each data key it wraps, so the vault can
+    /// tell which key it needs and a wrong key is named as such.
+    public let id: String
+    /// Where the key came from, for messages (a path).
+    public let source: String
+
+    init(key: SymmetricKey, source: String) {
+        self.key = key
+        self.source = source
+        var hasher = SHA256()
+        hasher.update(data: Data("tenantconsent-kek-id\u{0}".utf8))
+        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        id = hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A new random 256-bit key (not yet saved anywhere).
+    public static func generate(source: String = "memory") -> KeyEncryptionKey {
+        KeyEncryptionKey(key: SymmetricKey(size: .bits256), source: source)
+    }
+}
+
+/// Where the key-encryption key is looked for, in order: `--key-file`, `$CONSENT_KEY_FILE`,
+/// `$CREDENTIALS_DIRECTORY/consent-kek` (systemd `LoadCredential=`), then `X.key` beside the database `X.sqlite`.
+public struct KeyLocation: Sendable, Equatable {
+    public enum Origin: String, Sendable, Codable {
+        case option = "--key-file"
+        case environment = "CONSENT_KEY_FILE"
+        case credential = "systemd credential"
+        case besideDatabase = "beside the database"
+    }
+    public var path: String
+    public var origin: Origin
+
+    /// The key file that goes with a database file: `consent.sqlite` → `consent.key`.
+    public static func defaultPath(for databasePath: String) -> String {
+        let url = URL(fileURLWithPath: databasePath)
+        return url.pathExtension.isEmpty ? databasePath + ".key" : url.deletingPathExtension().path + ".key"
+    }
+
+    /// Resolves the location from an explicit option and the environment (pure: no file is read).
+    public static func resolve(option: String?, environment: [String: String], databasePath: String) -> KeyLocation {
+        if let option, !option.isEmpty { return KeyLocation(path: option, origin: .option) }
+        if let file = environment["CONSENT_KEY_FILE"], !file.isEmpty { return KeyLocation(path: file, origin: .environment) }
+        if let dir = environment["CREDENTIALS_DIRECTORY"], !dir.isEmpty {
+            return KeyLocation(path: URL(fileURLWithPath: dir).appendingPathComponent("consent-kek").path, origin: .credential)
+        }
+        return KeyLocation(path: defaultPath(for: databasePath), origin: .besideDatabase)
+    }
+}
+
+/// Reading and writing key files: one base64 line of 32 random bytes after comment lines, mode 0600.
+public enum KeyFile {
+    static let header = """
+        # TenantConsent key-encryption key. It opens the special-category values of the database it
+        # belongs to: keep it secret, readable by the consent service only (mode 0600), and back it up
+        # apart from the database backups. `consent keys rotate` replaces it.
+
+        """
+
+    /// Reads a key file. Refuses one readable or writable by group or others, and one that is not a key file.
+    public static func read(_ path: String) throws(StoreError) -> KeyEncryptionKey {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .keyFileMissing(path: path) }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else { throw .keyFileUnsafe(path: path, mode: String(mode, radix: 8)) }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .notAKeyFile(path: path)
+        }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard lines.count == 1, let raw = Data(base64Encoded: lines[0]), raw.count == 32 else { throw .notAKeyFile(path: path) }
+        return KeyEncryptionKey(key: SymmetricKey(data: raw), source: path)
+    }
+
+    /// Writes a new key to `path` (which must not exist) durably with mode 0600, via a temporary file
+    /// and a rename, so a crash leaves either no file or a whole one.
+    public static func create(_ key: KeyEncryptionKey, at path: String) throws(StoreError) {
+        guard !FileManager.default.fileExists(atPath: path) else { throw .alreadyExists(path: path) }
+        try replace(path, with: key)
+    }
+
+    /// Writes `key` to `path` atomically (temporary file, fsync, rename, fsync of the folder), mode 0600.
+    static func replace(_ path: String, with key: KeyEncryptionKey) throws(StoreError) {
+        let body = key.key.withUnsafeBytes { Data($0).base64EncodedString() }
+        let temporary = path + ".tmp"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw .keyFileWrite(path: path, reason: String(cString: strerror(errno))) }
+        let bytes = Array((header + body + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .keyFileWrite(path: path, reason: reason)
+        }
+        syncDirectory(of: path)
+    }
+
+    /// Moves `from` over `to` atomically and makes the rename durable.
+    static func move(_ from: String, over to: String) throws(StoreError) {
+        guard rename(from, to) == 0 else { throw .keyFileWrite(path: to, reason: String(cString: strerror(errno))) }
+        syncDirectory(of: to)
+    }
+
+    private static func syncDirectory(of path: String) {
+        let dir = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY)
+        if dir >= 0 { fsync(dir); close(dir) }
+    }
+}

@@ -1,0 +1,73 @@
+import ConsentCore
+import Crypto
+import Foundation
+
+/// AES-GCM sealing of special-category values and wrapping of data keys.
+///
+/// A sealed value is `nonce ‖ ciphertext ‖ tag` (AES-256-GCM) of `salt ‖ kind ‖ text`, where the salt
+/// is the one its ledger digest was made with (so the digest cannot be brute-forced without the key)
+/// and `kind` is `v` (a value) or `p` ("prefer not to say"). The associated data names the tenant by
+/// their stable reference, the attribute and the recording event (device id and sequence): a sealed
+/// value copied to another tenant, attribute or event fails to open, and the same blob opens in any
+/// database that holds its data key (sync will carry sealed values as they are).
+enum Sealing {
+    /// Bytes of the salt at the start of a sealed plaintext.
+    static let saltBytes = 16
+
+    static func associatedData(tenant: TenantRef, attribute: AttributeID, event: EventID) -> Data {
+        var out = Data("tenantconsent-value-v1".utf8)
+        for part in [tenant.rawValue, attribute.rawValue, event.device.rawValue, String(event.sequence)] {
+            let bytes = Data(part.utf8)
+            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { out.append(contentsOf: $0) }
+            out.append(bytes)
+        }
+        return out
+    }
+
+    static func seal(_ value: AttributeValue, salt: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
+        var plain = salt
+        switch value {
+        case .value(let text): plain.append(UInt8(ascii: "v")); plain.append(Data(text.utf8))
+        case .preferNotToSay: plain.append(UInt8(ascii: "p"))
+        }
+        guard let combined = try AES.GCM.seal(plain, using: key, authenticating: associatedData).combined else {
+            throw StoreError.sqlite("AES-GCM produced no combined box") // only with a non-standard nonce size
+        }
+        return combined
+    }
+
+    /// Opens a sealed value; nil when it does not open (wrong key, changed, or moved to another row).
+    static func open(_ sealed: Data, key: SymmetricKey, associatedData: Data) -> (salt: Data, value: AttributeValue)? {
+        guard let box = try? AES.GCM.SealedBox(combined: sealed),
+              let plain = try? AES.GCM.open(box, using: key, authenticating: associatedData),
+              plain.count > saltBytes
+        else { return nil }
+        let salt = plain.prefix(saltBytes)
+        let kind = plain[plain.startIndex + saltBytes]
+        let body = plain.dropFirst(saltBytes + 1)
+        switch kind {
+        case UInt8(ascii: "p") where body.isEmpty: return (Data(salt), .preferNotToSay)
+        case UInt8(ascii: "v"):
+            guard let text = String(data: Data(body), encoding: .utf8) else { return nil }
+            return (Data(salt), .value(text))
+        default: return nil
+        }
+    }
+
+    /// A data key sealed under the key-encryption key, bound to its id.
+    static func wrap(_ dataKey: SymmetricKey, id: String, with kek: KeyEncryptionKey) throws -> Data {
+        let raw = dataKey.withUnsafeBytes { Data($0) }
+        guard let combined = try AES.GCM.seal(raw, using: kek.key, authenticating: Data(("tenantconsent-data-key-v1:" + id).utf8)).combined else {
+            throw StoreError.sqlite("AES-GCM produced no combined box")
+        }
+        return combined
+    }
+
+    static func unwrap(_ wrapped: Data, id: String, with kek: KeyEncryptionKey) -> SymmetricKey? {
+        guard let box = try? AES.GCM.SealedBox(combined: wrapped),
+              let raw = try? AES.GCM.open(box, using: kek.key, authenticating: Data(("tenantconsent-data-key-v1:" + id).utf8)),
+              raw.count == 32
+        else { return nil }
+        return SymmetricKey(data: raw)
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import ConsentStore
+import Foundation
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The key-encryption key that opens special-category values: status and rotation.",
+        subcommands: [Status.self, Rotate.self])
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Where the key is, whether it opens the vault, and how many values it seals.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let location = store.keyLocation
+            let status = try store.open().keyStatus(keyFile: location.path, origin: location.origin.rawValue)
+            if json { return try printJSON(status) }
+            print("Key file: \(status.keyFile) (\(status.origin))")
+            if let problem = status.problem {
+                print("Special-category values: UNAVAILABLE (\(problem))")
+            } else {
+                print("Special-category values: available (key \(status.keyID ?? "?"))")
+            }
+            print("Data keys: \(status.dataKeys); sealed values: \(status.sealedValues); erased: \(status.erasedValues)")
+            for (kek, count) in status.wrapsByKey.sorted(by: { $0.key < $1.key }) {
+                print("  wrapped by key \(kek)\(kek == status.keyID ? " (this key)" : ""): \(count)")
+            }
+            if status.rotationUnfinished { print("A key rotation was interrupted: run `consent keys rotate` again to finish it.") }
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the key-encryption key with a new one and re-wrap every data key.",
+            discussion: """
+                Writes the new key to KEY.new, wraps every data key under it as well, renames KEY.new over the key
+                file, then drops the old wraps. Interrupted at any point (even by a power cut), every value still
+                opens with the key file as it is; run the command again to finish. Values themselves are not
+                re-encrypted. Back up the new key file afterwards; the old one no longer opens the vault.
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let location = store.keyLocation
+            guard location.origin != .credential else {
+                throw CLIError("the key comes from a systemd credential (\(location.path)), which this program cannot replace; rotate the key file it was made from with --key-file PATH, then re-create the credential")
+            }
+            let content = try store.content.load()
+            let crashAt = ProcessInfo.processInfo.environment["CONSENT_TEST_KILL_AT_ROTATION_STEP"].flatMap(Int.init)
+            let report = try ConsentDatabase.rotateKey(at: store.path, validator: content.validator, keyFile: location.path) { step in
+                if step == crashAt { kill(getpid(), SIGKILL) } // tests only: a crash at this step
+            }
+            if json { return try printJSON(report) }
+            if report.resumed { print("Finished an interrupted rotation.") }
+            print("Key \(report.newKeyID) in \(report.keyFile) now wraps \(report.dataKeys) data key(s); back this file up, apart from the database.")
+        }
+    }
+}
