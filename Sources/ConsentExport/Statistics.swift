@@ -45,7 +45,7 @@ public struct StatisticsTable: Sendable, Equatable {
         } else {
             groups.append(cells)
         }
-        var marginKeys: [[[String]]] = dimensions.count == 2 ? [dimensions[0].map { [$0, "*"] }, dimensions[1].map { ["*", $0] }] : []
+        let marginKeys: [[[String]]] = dimensions.count == 2 ? [dimensions[0].map { [$0, "*"] }, dimensions[1].map { ["*", $0] }] : []
         var marginCounts: [[String]: Int] = [:]
         if dimensions.count == 2 {
             for (key, n) in counts {
@@ -54,27 +54,38 @@ public struct StatisticsTable: Sendable, Equatable {
             }
         }
         var suppressedMargins = Set(marginKeys.flatMap { $0 }.filter { isSmall(marginCounts[$0] ?? 0) })
-        // Secondary suppression until no published total lets a lone suppressed entry be derived.
+        // Secondary suppression until no published total lets a lone suppressed entry be derived:
+        // hide the next smallest entry beside it, or, when every other entry is zero, the total itself.
+        let total = counts.values.reduce(0, +)
+        var totalSuppressed = isSmall(total)
         var changed = true
         while changed {
             changed = false
-            for group in groups + marginKeys {
-                let isMargin = group.first?.contains("*") == true
+            for (index, group) in (groups + marginKeys).enumerated() {
+                let isMargin = index >= groups.count
                 let hidden = isMargin ? suppressedMargins : suppressed
                 let value: ([String]) -> Int = { isMargin ? marginCounts[$0] ?? 0 : counts[$0] ?? 0 }
                 guard group.filter(hidden.contains).count == 1 else { continue }
+                // The total this group adds up to: a margin (two dimensions) or the grand total.
+                let groupTotal: [String]? = dimensions.count == 2 && !isMargin
+                    ? (index < dimensions[0].count ? [dimensions[0][index], "*"] : ["*", dimensions[1][index - dimensions[0].count]]) : nil
+                if let groupTotal, suppressedMargins.contains(groupTotal) { continue }
+                if groupTotal == nil, totalSuppressed { continue }
                 let candidates = group.filter { !hidden.contains($0) && value($0) > 0 }
-                guard let next = candidates.min(by: { (value($0), $0.joined()) < (value($1), $1.joined()) }) else { continue }
-                if isMargin { suppressedMargins.insert(next) } else { suppressed.insert(next) }
+                if let next = candidates.min(by: { (value($0), $0.joined()) < (value($1), $1.joined()) }) {
+                    if isMargin { suppressedMargins.insert(next) } else { suppressed.insert(next) }
+                } else if let groupTotal {
+                    suppressedMargins.insert(groupTotal)
+                } else {
+                    totalSuppressed = true
+                }
                 changed = true
             }
         }
-        marginKeys = marginKeys.map { $0.sorted { $0.joined() < $1.joined() } }
-        let total = counts.values.reduce(0, +)
         return Published(
             cells: cells.map { Cell(categories: $0, count: suppressed.contains($0) ? nil : Self.round(counts[$0] ?? 0)) },
             margins: marginKeys.map { $0.map { Cell(categories: $0, count: suppressedMargins.contains($0) ? nil : Self.round(marginCounts[$0] ?? 0)) } },
-            total: isSmall(total) ? nil : Self.round(total))
+            total: totalSuppressed ? nil : Self.round(total))
     }
 
     private func keys() -> [[String]] {
