@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(name: "ConsentCore"),
@@ -44,6 +45,10 @@ let package = Package(
             name: "ConsentExport",
             dependencies: ["ConsentCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(
+            name: "ConsentScan",
+            dependencies: ["ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .target(name: "TerminalCore"),
         .target(name: "CTerminalShims"),
         .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),
@@ -54,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "consent",
             dependencies: [
-                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "KioskUI", "TerminalPOSIX",
+                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +74,10 @@ let package = Package(
         ),
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
+        .testTarget(
+            name: "ConsentScanTests",
+            dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
         .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore"]),

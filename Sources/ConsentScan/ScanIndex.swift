@@ -1,0 +1,208 @@
+import ConsentCore
+import Foundation
+
+/// The register as keyed tags: SipHash-2-4 of each normalised email, phone number, tenancy reference and
+/// (name word, postcode) pair, mapping to an opaque tenant number (the tenant's position in the register
+/// when the index was built). The key is kept apart (see ``ScanKeyFile``): the index alone exposes no value.
+public struct ScanIndex: Sendable {
+    /// The key the tags were made with.
+    public let key: SipHashKey
+    /// Tenants in the register the index was built from.
+    public let tenantCount: Int
+    /// Tags held (one tenant may have several).
+    public let entryCount: Int
+    /// Open-addressing table: `tags[i] == 0` is an empty slot.
+    let tags: [UInt64]
+    /// Tenant number (from 1) of each slot, or ``ambiguous`` when the tag belongs to several tenants.
+    let owners: [UInt32]
+    let mask: Int
+
+    static let ambiguous = UInt32.max
+
+    /// The tag of `value` of a kind, never 0.
+    @inline(__always)
+    static func tag(_ key: SipHashKey, _ kind: IndexKind, _ value: UnsafeRawBufferPointer, scratch: inout [UInt8]) -> UInt64 {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(kind.rawValue)
+        scratch.append(contentsOf: value)
+        let h = scratch.withUnsafeBytes { key.hash($0) }
+        return h == 0 ? 1 : h
+    }
+
+    /// The tenant number a tag belongs to: nil when none, ``ambiguous`` when several.
+    @inline(__always)
+    func owner(of tag: UInt64) -> UInt32? {
+        var slot = Int(truncatingIfNeeded: tag) & mask
+        return tags.withUnsafeBufferPointer { t in
+            while true {
+                let found = t[slot]
+                if found == tag { return owners[slot] }
+                if found == 0 { return nil }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    init(key: SipHashKey, tenantCount: Int, entries: [(tag: UInt64, owner: UInt32)]) {
+        var capacity = 16
+        while capacity < entries.count * 10 / 7 + 1 { capacity <<= 1 }
+        var tags = [UInt64](repeating: 0, count: capacity)
+        var owners = [UInt32](repeating: 0, count: capacity)
+        let mask = capacity - 1
+        var distinct = 0
+        for (tag, owner) in entries {
+            var slot = Int(truncatingIfNeeded: tag) & mask
+            while tags[slot] != 0 && tags[slot] != tag { slot = (slot + 1) & mask }
+            if tags[slot] == tag {
+                if owners[slot] != owner { owners[slot] = Self.ambiguous }
+            } else {
+                tags[slot] = tag
+                owners[slot] = owner
+                distinct += 1
+            }
+        }
+        self.init(key: key, tenantCount: tenantCount, entryCount: distinct, tags: tags, owners: owners)
+    }
+
+    private init(key: SipHashKey, tenantCount: Int, entryCount: Int, tags: [UInt64], owners: [UInt32]) {
+        self.key = key
+        self.tenantCount = tenantCount
+        self.entryCount = entryCount
+        self.tags = tags
+        self.owners = owners
+        mask = tags.count - 1
+    }
+
+    /// Collects a register's values into an index. Feed every tenant with ``add(_:)``, then call ``finish()``.
+    public struct Builder {
+        let key: SipHashKey
+        let emailAttributes: [AttributeID]
+        let phoneAttributes: [AttributeID]
+        let nameAttributes: [AttributeID]
+        let postcodeAttributes: [AttributeID]
+        var entries: [(tag: UInt64, owner: UInt32)] = []
+        var tenants: UInt32 = 0
+        var scratch: [UInt8] = []
+
+        /// Which attributes to index is read from the catalogue by type (email, phone, UK postcode);
+        /// `nameAttributes` are paired word by word with the postcode.
+        public init(key: SipHashKey, catalogue: Catalogue, nameAttributes: [AttributeID] = [AttributeID("full-name")]) {
+            self.key = key
+            emailAttributes = catalogue.attributes.filter { $0.type == .email }.map(\.id)
+            phoneAttributes = catalogue.attributes.filter { $0.type == .phone }.map(\.id)
+            postcodeAttributes = catalogue.attributes.filter { $0.type == .ukPostcode }.map(\.id)
+            self.nameAttributes = nameAttributes.filter { catalogue.attribute($0) != nil }
+        }
+
+        /// Adds one tenant's current values; erased and "prefer not to say" answers add nothing.
+        public mutating func add(_ state: TenantState) {
+            tenants += 1
+            let owner = tenants
+            func text(_ id: AttributeID) -> String? { state.value(id).answer?.text }
+            func put(_ kind: IndexKind, _ value: [UInt8]) {
+                let tag = value.withUnsafeBytes { ScanIndex.tag(key, kind, $0, scratch: &scratch) }
+                entries.append((tag, owner))
+            }
+            if let ref = ScanNormal.tenancyRef(Array(state.ref.rawValue.utf8)) { put(.tenancyRef, ref) }
+            for id in emailAttributes {
+                if let value = text(id), let email = ScanNormal.email(Array(value.utf8)) { put(.email, email) }
+            }
+            for id in phoneAttributes {
+                if let value = text(id), let phone = ScanNormal.ukPhone(value) { put(.phone, phone) }
+            }
+            for id in postcodeAttributes {
+                guard let value = text(id), let postcode = ScanNormal.postcode(value) else { continue }
+                for name in nameAttributes {
+                    guard let value = text(name) else { continue }
+                    for word in ScanNormal.words(value) where word.count >= 2 {
+                        put(.namePostcode, word + [0] + postcode)
+                    }
+                }
+            }
+        }
+
+        /// The finished index.
+        public func finish() -> ScanIndex {
+            ScanIndex(key: key, tenantCount: Int(tenants), entries: entries)
+        }
+    }
+
+    // MARK: - File form
+
+    private static let magic = Array("TCSCANIX".utf8)
+    private static let version: UInt32 = 1
+
+    /// A short check value of the key, stored in the index so a wrong key file is refused; it reveals nothing of the key.
+    static func keyCheck(_ key: SipHashKey) -> UInt64 {
+        key.hash(Array("TenantConsent scan key check".utf8))
+    }
+
+    /// The file form: a header (magic, version, key check, counts) and the table. No key, no value.
+    public func serialized() -> Data {
+        var data = Data()
+        data.reserveCapacity(40 + tags.count * 12)
+        data.append(contentsOf: Self.magic)
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        put(Self.version)
+        put(UInt32(tags.count))
+        put(Self.keyCheck(key))
+        put(UInt64(tenantCount))
+        put(UInt64(entryCount))
+        tags.withUnsafeBytes { data.append(contentsOf: $0) }
+        owners.withUnsafeBytes { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// Reads an index written by ``serialized()``, checking that `key` is the one it was built with.
+    public init(data: Data, key: SipHashKey) throws(ScanError) {
+        let header = 8 + 4 + 4 + 8 + 8 + 8
+        guard data.count >= header, Array(data.prefix(8)) == Self.magic else {
+            throw .badIndex("it is not a scan index (build one with `consent scan index`)")
+        }
+        let parsed: (UInt32, Int, UInt64, UInt64, UInt64)? = data.withUnsafeBytes { raw in
+            let version = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+            let capacity = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+            let check = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+            let tenants = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            let entries = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
+            return (version, capacity, check, tenants, entries)
+        }
+        guard let (version, capacity, check, tenants, entries) = parsed, version == Self.version else {
+            throw .badIndex("it was written by another version; rebuild it with `consent scan index`")
+        }
+        guard capacity >= 16, capacity & (capacity - 1) == 0, data.count == header + capacity * 12 else {
+            throw .badIndex("it is truncated or damaged; rebuild it with `consent scan index`")
+        }
+        guard check == Self.keyCheck(key) else {
+            throw .badIndex("the key file is not the one this index was built with")
+        }
+        var tags = [UInt64](repeating: 0, count: capacity)
+        var owners = [UInt32](repeating: 0, count: capacity)
+        tags.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: header..<(header + capacity * 8)) }
+        owners.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: (header + capacity * 8)..<data.count) }
+        #if _endian(big)
+        tags = tags.map { UInt64(littleEndian: $0) }
+        owners = owners.map { UInt32(littleEndian: $0) }
+        #endif
+        // A table with no empty slot would make a lookup loop for ever.
+        guard tags.contains(0) else { throw .badIndex("it is damaged (no free slot); rebuild it with `consent scan index`") }
+        self.init(key: key, tenantCount: Int(tenants), entryCount: Int(entries), tags: tags, owners: owners)
+    }
+}
+
+/// The index key as a file of its own: 32 hex digits, readable by its owner only.
+public enum ScanKeyFile {
+    /// The file's text for `key`.
+    public static func text(_ key: SipHashKey) -> String {
+        String(format: "%016llx%016llx\n", key.k0, key.k1)
+    }
+
+    /// Reads a key file's text.
+    public static func parse(_ text: String) throws(ScanError) -> SipHashKey {
+        let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard hex.count == 32, let k0 = UInt64(hex.prefix(16), radix: 16), let k1 = UInt64(hex.suffix(16), radix: 16) else {
+            throw .badKey("it should hold 32 hexadecimal digits, as written by `consent scan index`")
+        }
+        return SipHashKey(k0: k0, k1: k1)
+    }
+}
