@@ -9,13 +9,8 @@ struct Matcher {
     let terms: SpecialTerms
     var findings = Findings()
 
-    /// Name-candidate words of the current record, lower-cased, back to back.
-    private var wordBytes: [UInt8] = []
-    private var wordEnds: [Int] = []
-    /// Postcodes of the current record (compact, upper case) and the word position they were found at.
-    private var postcodes: [(bytes: [UInt8], position: Int)] = []
-    private var scratch: [UInt8] = []
-    private var word: [UInt8] = []
+    /// Buffers reused for every cell and record, so the hot path neither allocates nor counts references.
+    private let work = Workspace()
     /// The last word hashes of the current cell, for phrases.
     private var ring = [UInt64](repeating: 0, count: 16)
     private var ringCount = 0
@@ -33,8 +28,6 @@ struct Matcher {
     init(index: ScanIndex, terms: SpecialTerms) {
         self.index = index
         self.terms = terms
-        scratch.reserveCapacity(64)
-        word.reserveCapacity(64)
     }
 
     // MARK: - Structure
@@ -69,22 +62,25 @@ struct Matcher {
 
     /// Ends a row or paragraph: pairs its name words with its postcodes.
     mutating func endRecord() {
-        for (postcode, position) in postcodes {
-            let lo = max(0, position - Self.wordsBefore), hi = min(wordEnds.count, position + Self.wordsAfter)
+        let w = work
+        for p in 0..<w.postcodeCount {
+            let position = w.postcodePositions[p]
+            let lo = max(0, position - Self.wordsBefore), hi = min(w.wordCount, position + Self.wordsAfter)
             guard lo < hi else { continue }
-            for w in lo..<hi {
-                let start = w == 0 ? 0 : wordEnds[w - 1]
-                scratch.removeAll(keepingCapacity: true)
-                scratch.append(IndexKind.namePostcode.rawValue)
-                scratch.append(contentsOf: wordBytes[start..<wordEnds[w]])
-                scratch.append(0)
-                scratch.append(contentsOf: postcode)
-                lookup(.namePostcode)
+            let postcode = w.postcodes + p * 8
+            let postcodeLength = Int(postcode[7])
+            for i in lo..<hi {
+                let start = i == 0 ? 0 : Int(w.wordEnds[i - 1])
+                let length = Int(w.wordEnds[i]) - start
+                w.scratch[0] = IndexKind.namePostcode.rawValue
+                (w.scratch + 1).update(from: w.wordBytes + start, count: length)
+                w.scratch[1 + length] = 0
+                (w.scratch + 2 + length).update(from: postcode, count: postcodeLength)
+                lookup(.namePostcode, count: 2 + length + postcodeLength)
             }
         }
-        wordBytes.removeAll(keepingCapacity: true)
-        wordEnds.removeAll(keepingCapacity: true)
-        postcodes.removeAll(keepingCapacity: true)
+        w.wordCount = 0
+        w.postcodeCount = 0
     }
 
     // MARK: - One cell
@@ -97,7 +93,7 @@ struct Matcher {
                 specialColumns[column] = nil
             }
         }
-        if wordEnds.count >= Self.maxRecordWords { endRecord() }
+        if work.wordCount >= Workspace.maxWords - 64 || work.postcodeCount >= Workspace.maxPostcodes { endRecord() }
         ringCount = 0
         let n = p.count
         var i = 0
@@ -132,25 +128,23 @@ struct Matcher {
             if hasAt {
                 flushPhone()
                 ringCount = 0
-                if let email = ScanNormal.email(chunk) { lookup(.email, email) }
+                email(chunk)
             } else if hasDigit && !hasLetter {
                 ringCount = 0
                 addPhoneGroup(chunk, plus: p[start] == 0x2B)
-                if chunk.count >= 3, chunk.count <= 20, !chunk.contains(0x2E), let ref = ScanNormal.tenancyRef(chunk) {
-                    lookup(.tenancyRef, ref)
-                }
+                if index.pureDigitReferences, !chunk.contains(0x2E) { reference(chunk) }
             } else if hasDigit {
                 flushPhone()
                 ringCount = 0
-                if let ref = ScanNormal.tenancyRef(chunk) { lookup(.tenancyRef, ref) }
+                reference(chunk)
                 let c = chunk.count
                 if c >= 5 && c <= 7 && ScanNormal.isOutward(UnsafeRawBufferPointer(rebasing: chunk[..<(c - 3)]))
                     && ScanNormal.isInward(UnsafeRawBufferPointer(rebasing: chunk[(c - 3)...])) {
-                    postcodes.append((chunk.map(upperASCII), wordEnds.count))
+                    work.addPostcode(chunk, nil)
                 } else if ScanNormal.isOutward(chunk) {
                     outward = (s, e, chunkNumber)
                 } else if ScanNormal.isInward(chunk), let o = outward, o.chunk == chunkNumber - 1 {
-                    postcodes.append((p[o.start..<o.end].map(upperASCII) + chunk.map(upperASCII), wordEnds.count))
+                    work.addPostcode(UnsafeRawBufferPointer(rebasing: p[o.start..<o.end]), chunk)
                 }
             } else {
                 flushPhone()
@@ -160,43 +154,49 @@ struct Matcher {
         flushPhone()
     }
 
-    /// Splits a chunk of letters and joiners into words: phrases are checked, and words of two letters
-    /// or more are kept as name candidates.
+    /// Splits a chunk of letters and joiners into words: phrases are checked, and capitalised words of
+    /// 2 to 48 letters are kept as name candidates.
     private mutating func words(_ chunk: UnsafeRawBufferPointer) {
         let n = chunk.count
         var i = 0
-        word.removeAll(keepingCapacity: true)
+        var hash: UInt64 = ScanNormal.fnvBasis
+        var length = 0
+        var capitalised = false
+        let w = work
         while i <= n {
             let b: UInt8 = i < n ? chunk[i] : 0x20
             if b == 0x27 { i += 1; continue }
             if b == 0xE2 && i + 2 < n && chunk[i + 1] == 0x80 && chunk[i + 2] == 0x99 { i += 3; continue }
             if b >= 0x80 || isUpperOrLowerLetter(b) {
-                word.append(lowerASCII(b))
-            } else if !word.isEmpty {
-                endWord()
-                word.removeAll(keepingCapacity: true)
+                if length == 0 { capitalised = (b >= 0x80 || b < 0x61) && w.wordCount < Workspace.maxWords }
+                let lower = lowerASCII(b)
+                hash = (hash ^ UInt64(lower)) &* ScanNormal.fnvPrime
+                if length < Workspace.maxWordLength && capitalised {
+                    w.wordBytes[w.wordStart + length] = lower
+                }
+                length += 1
+            } else if length > 0 {
+                endWord(hash)
+                if capitalised && length >= 2 && length <= Workspace.maxWordLength { w.keepWord(length) }
+                hash = ScanNormal.fnvBasis
+                length = 0
             }
             i += 1
         }
     }
 
-    private mutating func endWord() {
-        let hash = ScanNormal.wordHash(word)
+    private mutating func endWord(_ hash: UInt64) {
         ring[ringCount & 15] = hash
         ringCount += 1
         if terms.mayEndPhrase(hash) {
             for length in terms.lengths where length <= min(ringCount, 16) {
-                var h: UInt64 = 0x5175
+                var h: UInt64 = ScanNormal.phraseSeed
                 for k in stride(from: length - 1, through: 0, by: -1) { h = ScanNormal.phraseStep(h, ring[(ringCount - 1 - k) & 15]) }
                 if let attribute = terms.phrases[h] {
                     findings.special.insert(attribute)
                     break
                 }
             }
-        }
-        if word.count >= 2 {
-            wordBytes.append(contentsOf: word)
-            wordEnds.append(wordBytes.count)
         }
     }
 
@@ -224,7 +224,9 @@ struct Matcher {
                 let count = phoneGroups[b].end - from
                 if count > 14 { break }
                 if count >= 10, let phone = ScanNormal.ukPhone(digits: phoneDigits[from..<phoneGroups[b].end], international: phoneGroups[a].plus) {
-                    lookup(.phone, phone)
+                    work.scratch[0] = IndexKind.phone.rawValue
+                    for (k, digit) in phone.enumerated() { work.scratch[1 + k] = digit }
+                    lookup(.phone, count: 1 + phone.count)
                     next = b + 1
                     break
                 }
@@ -235,24 +237,92 @@ struct Matcher {
 
     // MARK: - Register lookups
 
-    private mutating func lookup(_ kind: IndexKind, _ value: [UInt8]) {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(kind.rawValue)
-        scratch.append(contentsOf: value)
-        lookup(kind)
+    /// Looks up an email: lower-cased into the scratch buffer, trailing dots dropped, one `@` and a dotted domain.
+    private mutating func email(_ chunk: UnsafeRawBufferPointer) {
+        var n = min(chunk.count, Workspace.scratchSize - 1)
+        while n > 0, chunk[n - 1] == 0x2E || chunk[n - 1] == 0x2D { n -= 1 }
+        var at = -1, dotAfterAt = false
+        let s = work.scratch
+        s[0] = IndexKind.email.rawValue
+        for i in 0..<n {
+            let b = chunk[i]
+            if b == 0x40 { if at >= 0 { return }; at = i } else if b == 0x2E && at >= 0 && i > at + 1 { dotAfterAt = true }
+            s[1 + i] = lowerASCII(b)
+        }
+        guard at > 0, dotAfterAt, n > at + 3 else { return }
+        lookup(.email, count: 1 + n)
     }
 
-    /// Looks up the tag of `scratch` (kind byte and value).
-    private mutating func lookup(_ kind: IndexKind) {
-        var tag = scratch.withUnsafeBytes { index.key.hash($0) }
-        if tag == 0 { tag = 1 }
+    /// Looks up a possible tenancy reference of a length the register uses.
+    private mutating func reference(_ chunk: UnsafeRawBufferPointer) {
+        let n = chunk.count
+        guard n >= 3, n <= 20, index.referenceLengths & (1 << UInt32(n)) != 0 else { return }
+        let s = work.scratch
+        s[0] = IndexKind.tenancyRef.rawValue
+        for i in 0..<n {
+            let b = chunk[i]
+            guard isDigit(b) || isUpperOrLowerLetter(b) || b == 0x2F || b == 0x2D else { return }
+            s[1 + i] = upperASCII(b)
+        }
+        lookup(.tenancyRef, count: 1 + n)
+    }
+
+    /// Looks up the tag of the first `count` bytes of the scratch buffer (kind byte and value).
+    @inline(__always)
+    private mutating func lookup(_ kind: IndexKind, count: Int) {
+        let tag = index.key.hash(UnsafeRawBufferPointer(start: work.scratch, count: count))
         guard let owner = index.owner(of: tag) else { return }
-        findings.personal.insert(kind.category)
+        findings.personal |= kind.category.bit
         if owner == ScanIndex.ambiguous { findings.ambiguousMatch = true } else { findings.matched(owner) }
     }
 }
 
+/// The matcher's reusable buffers.
+final class Workspace {
+    static let maxWords = 4096, maxWordLength = 48, maxPostcodes = 64, scratchSize = 1024
+    /// Name-candidate words of the current record, lower-cased, back to back, and where each ends.
+    let wordBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: maxWords * maxWordLength)
+    let wordEnds = UnsafeMutablePointer<Int32>.allocate(capacity: maxWords)
+    var wordCount = 0
+    /// Where the next word is written.
+    var wordStart: Int { wordCount == 0 ? 0 : Int(wordEnds[wordCount - 1]) }
+    /// Postcodes of the record: 7 bytes each and their length in the 8th; the word position each was found at.
+    let postcodes = UnsafeMutablePointer<UInt8>.allocate(capacity: maxPostcodes * 8)
+    let postcodePositions = UnsafeMutablePointer<Int>.allocate(capacity: maxPostcodes)
+    var postcodeCount = 0
+    /// A tag's input: the kind byte and the value.
+    let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchSize)
+
+    /// Keeps the word just written at ``wordStart``.
+    @inline(__always)
+    func keepWord(_ length: Int) {
+        wordEnds[wordCount] = Int32(wordStart + length)
+        wordCount += 1
+    }
+
+    /// Keeps a postcode (outward and inward parts, or the whole in `first`), upper-cased.
+    func addPostcode(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer?) {
+        guard postcodeCount < Self.maxPostcodes else { return }
+        let out = postcodes + postcodeCount * 8
+        var n = 0
+        for b in first where n < 7 { out[n] = upperASCII(b); n += 1 }
+        if let second { for b in second where n < 7 { out[n] = upperASCII(b); n += 1 } }
+        out[7] = UInt8(n)
+        postcodePositions[postcodeCount] = wordCount
+        postcodeCount += 1
+    }
+
+    deinit {
+        wordBytes.deallocate()
+        wordEnds.deallocate()
+        postcodes.deallocate()
+        postcodePositions.deallocate()
+        scratch.deallocate()
+    }
+}
+
 extension IndexKind {
+    @inline(__always)
     var category: PersonalCategory {
         switch self {
         case .email: .email

@@ -11,12 +11,17 @@ public struct ScanIndex: Sendable {
     public let tenantCount: Int
     /// Tags held (one tenant may have several).
     public let entryCount: Int
-    /// Open-addressing table: `tags[i] == 0` is an empty slot.
-    let tags: [UInt64]
-    /// Tenant number (from 1) of each slot, or ``ambiguous`` when the tag belongs to several tenants.
-    let owners: [UInt32]
+    /// A bit per length (3 to 20) of the register's tenancy references: other lengths are not looked up.
+    let referenceLengths: UInt32
+    /// Whether some reference is digits only (otherwise plain numbers are not looked up as references).
+    let pureDigitReferences: Bool
+    /// Open-addressing table, one word per slot so a lookup touches one cache line: the tag's high 32 bits
+    /// (never 0) above the tenant number. The slot comes from the tag's low bits, so a match agrees on
+    /// about 55 bits of the tag. 0 is an empty slot.
+    let slots: [UInt64]
     let mask: Int
 
+    /// The tenant number of a tag that belongs to several tenants.
     static let ambiguous = UInt32.max
 
     /// The tag of `value` of a kind, never 0.
@@ -25,52 +30,59 @@ public struct ScanIndex: Sendable {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(kind.rawValue)
         scratch.append(contentsOf: value)
-        let h = scratch.withUnsafeBytes { key.hash($0) }
-        return h == 0 ? 1 : h
+        return scratch.withUnsafeBytes { key.hash($0) }
+    }
+
+    @inline(__always)
+    static func fingerprint(_ tag: UInt64) -> UInt64 {
+        let high = tag >> 32
+        return high == 0 ? 1 : high
     }
 
     /// The tenant number a tag belongs to: nil when none, ``ambiguous`` when several.
     @inline(__always)
     func owner(of tag: UInt64) -> UInt32? {
         var slot = Int(truncatingIfNeeded: tag) & mask
-        return tags.withUnsafeBufferPointer { t in
+        let fingerprint = Self.fingerprint(tag)
+        return slots.withUnsafeBufferPointer { t in
             while true {
                 let found = t[slot]
-                if found == tag { return owners[slot] }
+                if found >> 32 == fingerprint { return UInt32(truncatingIfNeeded: found) }
                 if found == 0 { return nil }
                 slot = (slot + 1) & mask
             }
         }
     }
 
-    init(key: SipHashKey, tenantCount: Int, entries: [(tag: UInt64, owner: UInt32)]) {
+    init(key: SipHashKey, tenantCount: Int, entries: [(tag: UInt64, owner: UInt32)], referenceLengths: UInt32, pureDigitReferences: Bool) {
         var capacity = 16
         while capacity < entries.count * 10 / 7 + 1 { capacity <<= 1 }
-        var tags = [UInt64](repeating: 0, count: capacity)
-        var owners = [UInt32](repeating: 0, count: capacity)
+        var slots = [UInt64](repeating: 0, count: capacity)
         let mask = capacity - 1
         var distinct = 0
         for (tag, owner) in entries {
+            let fingerprint = Self.fingerprint(tag)
             var slot = Int(truncatingIfNeeded: tag) & mask
-            while tags[slot] != 0 && tags[slot] != tag { slot = (slot + 1) & mask }
-            if tags[slot] == tag {
-                if owners[slot] != owner { owners[slot] = Self.ambiguous }
+            while slots[slot] != 0 && slots[slot] >> 32 != fingerprint { slot = (slot + 1) & mask }
+            if slots[slot] != 0 {
+                if UInt32(truncatingIfNeeded: slots[slot]) != owner { slots[slot] = fingerprint << 32 | UInt64(Self.ambiguous) }
             } else {
-                tags[slot] = tag
-                owners[slot] = owner
+                slots[slot] = fingerprint << 32 | UInt64(owner)
                 distinct += 1
             }
         }
-        self.init(key: key, tenantCount: tenantCount, entryCount: distinct, tags: tags, owners: owners)
+        self.init(key: key, tenantCount: tenantCount, entryCount: distinct, slots: slots,
+                  referenceLengths: referenceLengths, pureDigitReferences: pureDigitReferences)
     }
 
-    private init(key: SipHashKey, tenantCount: Int, entryCount: Int, tags: [UInt64], owners: [UInt32]) {
+    private init(key: SipHashKey, tenantCount: Int, entryCount: Int, slots: [UInt64], referenceLengths: UInt32, pureDigitReferences: Bool) {
         self.key = key
         self.tenantCount = tenantCount
         self.entryCount = entryCount
-        self.tags = tags
-        self.owners = owners
-        mask = tags.count - 1
+        self.referenceLengths = referenceLengths
+        self.pureDigitReferences = pureDigitReferences
+        self.slots = slots
+        mask = slots.count - 1
     }
 
     /// Collects a register's values into an index. Feed every tenant with ``add(_:)``, then call ``finish()``.
@@ -83,6 +95,8 @@ public struct ScanIndex: Sendable {
         var entries: [(tag: UInt64, owner: UInt32)] = []
         var tenants: UInt32 = 0
         var scratch: [UInt8] = []
+        var referenceLengths: UInt32 = 0
+        var pureDigitReferences = false
 
         /// Which attributes to index is read from the catalogue by type (email, phone, UK postcode);
         /// `nameAttributes` are paired word by word with the postcode.
@@ -103,7 +117,11 @@ public struct ScanIndex: Sendable {
                 let tag = value.withUnsafeBytes { ScanIndex.tag(key, kind, $0, scratch: &scratch) }
                 entries.append((tag, owner))
             }
-            if let ref = ScanNormal.tenancyRef(Array(state.ref.rawValue.utf8)) { put(.tenancyRef, ref) }
+            if let ref = ScanNormal.tenancyRef(Array(state.ref.rawValue.utf8)) {
+                put(.tenancyRef, ref)
+                referenceLengths |= 1 << UInt32(ref.count)
+                if ref.allSatisfy(isDigit) { pureDigitReferences = true }
+            }
             for id in emailAttributes {
                 if let value = text(id), let email = ScanNormal.email(Array(value.utf8)) { put(.email, email) }
             }
@@ -123,7 +141,8 @@ public struct ScanIndex: Sendable {
 
         /// The finished index.
         public func finish() -> ScanIndex {
-            ScanIndex(key: key, tenantCount: Int(tenants), entries: entries)
+            ScanIndex(key: key, tenantCount: Int(tenants), entries: entries, referenceLengths: referenceLengths,
+                      pureDigitReferences: pureDigitReferences)
         }
     }
 
@@ -140,53 +159,54 @@ public struct ScanIndex: Sendable {
     /// The file form: a header (magic, version, key check, counts) and the table. No key, no value.
     public func serialized() -> Data {
         var data = Data()
-        data.reserveCapacity(40 + tags.count * 12)
+        data.reserveCapacity(40 + slots.count * 8)
         data.append(contentsOf: Self.magic)
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
         put(Self.version)
-        put(UInt32(tags.count))
+        put(UInt32(slots.count))
         put(Self.keyCheck(key))
         put(UInt64(tenantCount))
         put(UInt64(entryCount))
-        tags.withUnsafeBytes { data.append(contentsOf: $0) }
-        owners.withUnsafeBytes { data.append(contentsOf: $0) }
+        put(referenceLengths)
+        put(UInt32(pureDigitReferences ? 1 : 0))
+        slots.withUnsafeBytes { data.append(contentsOf: $0) }
         return data
     }
 
     /// Reads an index written by ``serialized()``, checking that `key` is the one it was built with.
     public init(data: Data, key: SipHashKey) throws(ScanError) {
-        let header = 8 + 4 + 4 + 8 + 8 + 8
+        let header = 8 + 4 + 4 + 8 + 8 + 8 + 4 + 4
         guard data.count >= header, Array(data.prefix(8)) == Self.magic else {
             throw .badIndex("it is not a scan index (build one with `consent scan index`)")
         }
-        let parsed: (UInt32, Int, UInt64, UInt64, UInt64)? = data.withUnsafeBytes { raw in
+        let parsed: (UInt32, Int, UInt64, UInt64, UInt64, UInt32, UInt32)? = data.withUnsafeBytes { raw in
             let version = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
             let capacity = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
             let check = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
             let tenants = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
             let entries = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
-            return (version, capacity, check, tenants, entries)
+            let lengths = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 40, as: UInt32.self))
+            let flags = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 44, as: UInt32.self))
+            return (version, capacity, check, tenants, entries, lengths, flags)
         }
-        guard let (version, capacity, check, tenants, entries) = parsed, version == Self.version else {
+        guard let (version, capacity, check, tenants, entries, lengths, flags) = parsed, version == Self.version else {
             throw .badIndex("it was written by another version; rebuild it with `consent scan index`")
         }
-        guard capacity >= 16, capacity & (capacity - 1) == 0, data.count == header + capacity * 12 else {
+        guard capacity >= 16, capacity & (capacity - 1) == 0, data.count == header + capacity * 8 else {
             throw .badIndex("it is truncated or damaged; rebuild it with `consent scan index`")
         }
         guard check == Self.keyCheck(key) else {
             throw .badIndex("the key file is not the one this index was built with")
         }
-        var tags = [UInt64](repeating: 0, count: capacity)
-        var owners = [UInt32](repeating: 0, count: capacity)
-        tags.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: header..<(header + capacity * 8)) }
-        owners.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: (header + capacity * 8)..<data.count) }
+        var slots = [UInt64](repeating: 0, count: capacity)
+        slots.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: header..<data.count) }
         #if _endian(big)
-        tags = tags.map { UInt64(littleEndian: $0) }
-        owners = owners.map { UInt32(littleEndian: $0) }
+        slots = slots.map { UInt64(littleEndian: $0) }
         #endif
         // A table with no empty slot would make a lookup loop for ever.
-        guard tags.contains(0) else { throw .badIndex("it is damaged (no free slot); rebuild it with `consent scan index`") }
-        self.init(key: key, tenantCount: Int(tenants), entryCount: Int(entries), tags: tags, owners: owners)
+        guard slots.contains(0) else { throw .badIndex("it is damaged (no free slot); rebuild it with `consent scan index`") }
+        self.init(key: key, tenantCount: Int(tenants), entryCount: Int(entries), slots: slots, referenceLengths: lengths,
+                  pureDigitReferences: flags & 1 != 0)
     }
 }
 

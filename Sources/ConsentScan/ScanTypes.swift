@@ -31,6 +31,15 @@ public enum PersonalCategory: String, Codable, CaseIterable, Comparable, Sendabl
     case tenancyRef = "tenancy-ref"
     case namePostcode = "name+postcode"
 
+    var bit: UInt8 {
+        switch self {
+        case .email: 1
+        case .phone: 2
+        case .tenancyRef: 4
+        case .namePostcode: 8
+        }
+    }
+
     public static func < (a: Self, b: Self) -> Bool { a.sortKey < b.sortKey }
     private var sortKey: Int { Self.allCases.firstIndex(of: self) ?? 0 }
 }
@@ -68,7 +77,8 @@ struct Findings {
     var tenantBits: [UInt64] = []
     var tenantsMatched = 0
     var ambiguousMatch = false
-    var personal = Set<PersonalCategory>()
+    /// A bit per ``PersonalCategory`` matched.
+    var personal: UInt8 = 0
     var special = Set<String>()
     var unscanned: [String] = []
 
@@ -88,7 +98,7 @@ struct Findings {
     func report(file: String, format: String) -> ScanReport {
         let count = tenantCount
         let verdict: Verdict = count > 1 || !special.isEmpty ? .blocked : count == 1 ? .oneTenant : .clean
-        return ScanReport(file: file, format: format, tenants: count, personal: personal.sorted(), special: special.sorted(),
+        return ScanReport(file: file, format: format, tenants: count, personal: PersonalCategory.allCases.filter { personal & $0.bit != 0 }, special: special.sorted(),
                           unscanned: unscanned, verdict: verdict)
     }
 }

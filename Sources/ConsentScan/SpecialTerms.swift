@@ -45,7 +45,7 @@ public struct SpecialTerms: Sendable {
         func addPhrase(_ text: String, _ attribute: String, allowSingleWord: Bool) {
             let words = ScanNormal.words(text)
             guard !words.isEmpty, words.count <= 12, allowSingleWord || words.count > 1 else { return }
-            let hash = words.reduce(0x5175) { ScanNormal.phraseStep($0, ScanNormal.wordHash($1)) }
+            let hash = words.reduce(ScanNormal.phraseSeed) { ScanNormal.phraseStep($0, ScanNormal.wordHash($1)) }
             phrases[hash] = attribute
             lengths.insert(words.count)
             let last = Int(truncatingIfNeeded: ScanNormal.wordHash(words[words.count - 1])) & 0xFFFF

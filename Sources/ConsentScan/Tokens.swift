@@ -139,11 +139,15 @@ public enum ScanNormal {
         bytes[i] == 0x27 || (bytes[i] == 0xE2 && i + 2 < bytes.count && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x99)
     }
 
+    static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let fnvPrime: UInt64 = 0x100_0000_01b3
+    static let phraseSeed: UInt64 = 0x5175
+
     /// FNV-1a of one word's bytes: the scanner's (unkeyed) hash for matching phrases of public terms.
     @inline(__always)
     static func wordHash(_ word: some Sequence<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in word { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var h = fnvBasis
+        for b in word { h = (h ^ UInt64(b)) &* fnvPrime }
         return h
     }
 
@@ -159,6 +163,6 @@ public enum ScanNormal {
     public static func phraseHash(_ text: String) -> UInt64 {
         let w = words(text)
         guard !w.isEmpty else { return 0 }
-        return w.reduce(0x5175) { phraseStep($0, wordHash($1)) }
+        return w.reduce(phraseSeed) { phraseStep($0, wordHash($1)) }
     }
 }
