@@ -51,8 +51,10 @@ public struct LeakScanner: Sendable {
             // Content that merely started with a bracket: read it as text.
             m = Matcher(index: index, terms: terms)
             try scanContent(data, format: .text, name: name, depth: 0, budget: budget, into: &m)
+            m.endRecord()
             return m.findings.report(file: name, format: ScanFormat.text.rawValue)
         }
+        m.endRecord()
         return m.findings.report(file: name, format: chosen.rawValue)
     }
 

@@ -9,10 +9,25 @@ struct Matcher {
     let terms: SpecialTerms
     var findings = Findings()
 
-    /// Buffers reused for every cell and record, so the hot path neither allocates nor counts references.
+    /// Buffers reused for every cell and record, so the hot path neither allocates nor counts references:
+    /// the workspace owns them, the matcher reads and writes them through plain pointers.
     private let work = Workspace()
+    private let wordBytes: UnsafeMutablePointer<UInt8>
+    private let wordEnds: UnsafeMutablePointer<Int32>
+    private var wordCount = 0
+    private let postcodes: UnsafeMutablePointer<UInt8>
+    private let postcodePositions: UnsafeMutablePointer<Int>
+    private var postcodeCount = 0
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private let pendingTags: UnsafeMutablePointer<UInt64>
+    private let pendingKinds: UnsafeMutablePointer<UInt8>
+    private var pendingCount = 0
+    private let classes: UnsafeMutablePointer<ByteClass>
+    private let phraseFilter: UnsafeMutablePointer<UInt64>
+    private let slots: UnsafeMutablePointer<UInt64>
+    private let mask: Int
     /// The last word hashes of the current cell, for phrases.
-    private var ring = [UInt64](repeating: 0, count: 16)
+    private let ring: UnsafeMutablePointer<UInt64>
     private var ringCount = 0
     /// The special attribute of each column whose header names one (until a value is found in it).
     private var specialColumns: [String?] = []
@@ -28,6 +43,21 @@ struct Matcher {
     init(index: ScanIndex, terms: SpecialTerms) {
         self.index = index
         self.terms = terms
+        let w = work
+        (wordBytes, wordEnds, postcodes, postcodePositions, scratch) = (w.wordBytes, w.wordEnds, w.postcodes, w.postcodePositions, w.scratch)
+        (pendingTags, pendingKinds, classes, phraseFilter, ring) = (w.pendingTags, w.pendingKinds, w.classes, w.phraseFilter, w.ring)
+        phraseFilter.update(from: terms.lastWordFilter, count: min(terms.lastWordFilter.count, Workspace.filterWords))
+        slots = index.table.base
+        mask = index.mask
+    }
+
+    /// Where the next name word is written.
+    private var wordStart: Int { wordCount == 0 ? 0 : Int(wordEnds[wordCount - 1]) }
+
+    @inline(__always)
+    private func mayEndPhrase(_ wordHash: UInt64) -> Bool {
+        let bit = Int(truncatingIfNeeded: wordHash) & 0xFFFF
+        return phraseFilter[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
     // MARK: - Structure
@@ -62,25 +92,25 @@ struct Matcher {
 
     /// Ends a row or paragraph: pairs its name words with its postcodes.
     mutating func endRecord() {
-        let w = work
-        for p in 0..<w.postcodeCount {
-            let position = w.postcodePositions[p]
-            let lo = max(0, position - Self.wordsBefore), hi = min(w.wordCount, position + Self.wordsAfter)
+        for p in 0..<postcodeCount {
+            let position = postcodePositions[p]
+            let lo = max(0, position - Self.wordsBefore), hi = min(wordCount, position + Self.wordsAfter)
             guard lo < hi else { continue }
-            let postcode = w.postcodes + p * 8
+            let postcode = postcodes + p * 8
             let postcodeLength = Int(postcode[7])
             for i in lo..<hi {
-                let start = i == 0 ? 0 : Int(w.wordEnds[i - 1])
-                let length = Int(w.wordEnds[i]) - start
-                w.scratch[0] = IndexKind.namePostcode.rawValue
-                (w.scratch + 1).update(from: w.wordBytes + start, count: length)
-                w.scratch[1 + length] = 0
-                (w.scratch + 2 + length).update(from: postcode, count: postcodeLength)
+                let start = i == 0 ? 0 : Int(wordEnds[i - 1])
+                let length = Int(wordEnds[i]) - start
+                scratch[0] = IndexKind.namePostcode.rawValue
+                (scratch + 1).update(from: wordBytes + start, count: length)
+                scratch[1 + length] = 0
+                (scratch + 2 + length).update(from: postcode, count: postcodeLength)
                 lookup(.namePostcode, count: 2 + length + postcodeLength)
             }
         }
-        w.wordCount = 0
-        w.postcodeCount = 0
+        wordCount = 0
+        postcodeCount = 0
+        resolve()
     }
 
     // MARK: - One cell
@@ -93,13 +123,13 @@ struct Matcher {
                 specialColumns[column] = nil
             }
         }
-        if work.wordCount >= Workspace.maxWords - 64 || work.postcodeCount >= Workspace.maxPostcodes { endRecord() }
+        if wordCount >= Workspace.maxWords - 64 || postcodeCount >= Workspace.maxPostcodes { endRecord() }
         ringCount = 0
         let n = p.count
         var i = 0
         var chunkNumber = 0
         var outward: (start: Int, end: Int, chunk: Int)? = nil
-        let classes = ByteClass.table
+        let classes = self.classes
         while i < n {
             let b = p[i]
             if classes[Int(b)] == .separator {
@@ -140,11 +170,11 @@ struct Matcher {
                 let c = chunk.count
                 if c >= 5 && c <= 7 && ScanNormal.isOutward(UnsafeRawBufferPointer(rebasing: chunk[..<(c - 3)]))
                     && ScanNormal.isInward(UnsafeRawBufferPointer(rebasing: chunk[(c - 3)...])) {
-                    work.addPostcode(chunk, nil)
+                    addPostcode(chunk, nil)
                 } else if ScanNormal.isOutward(chunk) {
                     outward = (s, e, chunkNumber)
                 } else if ScanNormal.isInward(chunk), let o = outward, o.chunk == chunkNumber - 1 {
-                    work.addPostcode(UnsafeRawBufferPointer(rebasing: p[o.start..<o.end]), chunk)
+                    addPostcode(UnsafeRawBufferPointer(rebasing: p[o.start..<o.end]), chunk)
                 }
             } else {
                 flushPhone()
@@ -162,22 +192,28 @@ struct Matcher {
         var hash: UInt64 = ScanNormal.fnvBasis
         var length = 0
         var capitalised = false
-        let w = work
+        var start = wordStart
         while i <= n {
             let b: UInt8 = i < n ? chunk[i] : 0x20
             if b == 0x27 { i += 1; continue }
             if b == 0xE2 && i + 2 < n && chunk[i + 1] == 0x80 && chunk[i + 2] == 0x99 { i += 3; continue }
             if b >= 0x80 || isUpperOrLowerLetter(b) {
-                if length == 0 { capitalised = (b >= 0x80 || b < 0x61) && w.wordCount < Workspace.maxWords }
+                if length == 0 {
+                    capitalised = (b >= 0x80 || b < 0x61) && wordCount < Workspace.maxWords
+                    start = wordStart
+                }
                 let lower = lowerASCII(b)
                 hash = (hash ^ UInt64(lower)) &* ScanNormal.fnvPrime
                 if length < Workspace.maxWordLength && capitalised {
-                    w.wordBytes[w.wordStart + length] = lower
+                    wordBytes[start + length] = lower
                 }
                 length += 1
             } else if length > 0 {
                 endWord(hash)
-                if capitalised && length >= 2 && length <= Workspace.maxWordLength { w.keepWord(length) }
+                if capitalised && length >= 2 && length <= Workspace.maxWordLength {
+                    wordEnds[wordCount] = Int32(start + length)
+                    wordCount += 1
+                }
                 hash = ScanNormal.fnvBasis
                 length = 0
             }
@@ -188,7 +224,7 @@ struct Matcher {
     private mutating func endWord(_ hash: UInt64) {
         ring[ringCount & 15] = hash
         ringCount += 1
-        if terms.mayEndPhrase(hash) {
+        if mayEndPhrase(hash) {
             for length in terms.lengths where length <= min(ringCount, 16) {
                 var h: UInt64 = ScanNormal.phraseSeed
                 for k in stride(from: length - 1, through: 0, by: -1) { h = ScanNormal.phraseStep(h, ring[(ringCount - 1 - k) & 15]) }
@@ -198,6 +234,18 @@ struct Matcher {
                 }
             }
         }
+    }
+
+    /// Keeps a postcode (outward and inward parts, or the whole in `first`), upper-cased.
+    private mutating func addPostcode(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer?) {
+        guard postcodeCount < Workspace.maxPostcodes else { return }
+        let out = postcodes + postcodeCount * 8
+        var n = 0
+        for b in first where n < 7 { out[n] = upperASCII(b); n += 1 }
+        if let second { for b in second where n < 7 { out[n] = upperASCII(b); n += 1 } }
+        out[7] = UInt8(n)
+        postcodePositions[postcodeCount] = wordCount
+        postcodeCount += 1
     }
 
     // MARK: - Phones
@@ -224,8 +272,8 @@ struct Matcher {
                 let count = phoneGroups[b].end - from
                 if count > 14 { break }
                 if count >= 10, let phone = ScanNormal.ukPhone(digits: phoneDigits[from..<phoneGroups[b].end], international: phoneGroups[a].plus) {
-                    work.scratch[0] = IndexKind.phone.rawValue
-                    for (k, digit) in phone.enumerated() { work.scratch[1 + k] = digit }
+                    scratch[0] = IndexKind.phone.rawValue
+                    for (k, digit) in phone.enumerated() { scratch[1 + k] = digit }
                     lookup(.phone, count: 1 + phone.count)
                     next = b + 1
                     break
@@ -242,7 +290,7 @@ struct Matcher {
         var n = min(chunk.count, Workspace.scratchSize - 1)
         while n > 0, chunk[n - 1] == 0x2E || chunk[n - 1] == 0x2D { n -= 1 }
         var at = -1, dotAfterAt = false
-        let s = work.scratch
+        let s = scratch
         s[0] = IndexKind.email.rawValue
         for i in 0..<n {
             let b = chunk[i]
@@ -257,7 +305,7 @@ struct Matcher {
     private mutating func reference(_ chunk: UnsafeRawBufferPointer) {
         let n = chunk.count
         guard n >= 3, n <= 20, index.referenceLengths & (1 << UInt32(n)) != 0 else { return }
-        let s = work.scratch
+        let s = scratch
         s[0] = IndexKind.tenancyRef.rawValue
         for i in 0..<n {
             let b = chunk[i]
@@ -267,57 +315,68 @@ struct Matcher {
         lookup(.tenancyRef, count: 1 + n)
     }
 
-    /// Looks up the tag of the first `count` bytes of the scratch buffer (kind byte and value).
+    /// Queues the tag of the first `count` bytes of the scratch buffer (kind byte and value) for lookup.
     @inline(__always)
     private mutating func lookup(_ kind: IndexKind, count: Int) {
-        let tag = index.key.hash(UnsafeRawBufferPointer(start: work.scratch, count: count))
-        guard let owner = index.owner(of: tag) else { return }
-        findings.personal |= kind.category.bit
-        if owner == ScanIndex.ambiguous { findings.ambiguousMatch = true } else { findings.matched(owner) }
+        pendingTags[pendingCount] = index.key.hash(UnsafeRawBufferPointer(start: scratch, count: count))
+        pendingKinds[pendingCount] = kind.category.bit
+        pendingCount += 1
+        if pendingCount == Workspace.maxPending { resolve() }
+    }
+
+    /// Looks up the queued tags. A large index does not fit in any cache, so each lookup is a trip to memory:
+    /// touching every slot first lets the processor fetch them in parallel instead of one after another.
+    private mutating func resolve() {
+        let n = pendingCount
+        guard n > 0 else { return }
+        var touched: UInt64 = 0
+        for i in 0..<n { touched ^= slots[Int(truncatingIfNeeded: pendingTags[i]) & mask] }
+        work.touched = touched
+        for i in 0..<n {
+            guard let owner = index.owner(of: pendingTags[i]) else { continue }
+            findings.personal |= pendingKinds[i]
+            if owner == ScanIndex.ambiguous { findings.ambiguousMatch = true } else { findings.matched(owner) }
+        }
+        pendingCount = 0
     }
 }
 
-/// The matcher's reusable buffers.
+/// The matcher's reusable buffers; it owns them and frees them when the matcher is done.
 final class Workspace {
-    static let maxWords = 4096, maxWordLength = 48, maxPostcodes = 64, scratchSize = 1024
+    static let maxWords = 4096, maxWordLength = 48, maxPostcodes = 64, scratchSize = 1024, maxPending = 1024, filterWords = 1024
     /// Name-candidate words of the current record, lower-cased, back to back, and where each ends.
     let wordBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: maxWords * maxWordLength)
     let wordEnds = UnsafeMutablePointer<Int32>.allocate(capacity: maxWords)
-    var wordCount = 0
-    /// Where the next word is written.
-    var wordStart: Int { wordCount == 0 ? 0 : Int(wordEnds[wordCount - 1]) }
     /// Postcodes of the record: 7 bytes each and their length in the 8th; the word position each was found at.
     let postcodes = UnsafeMutablePointer<UInt8>.allocate(capacity: maxPostcodes * 8)
     let postcodePositions = UnsafeMutablePointer<Int>.allocate(capacity: maxPostcodes)
-    var postcodeCount = 0
     /// A tag's input: the kind byte and the value.
     let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchSize)
+    /// Tags waiting for lookup, with their category bits.
+    let pendingTags = UnsafeMutablePointer<UInt64>.allocate(capacity: maxPending)
+    let pendingKinds = UnsafeMutablePointer<UInt8>.allocate(capacity: maxPending)
+    /// The class of each byte value.
+    let classes = UnsafeMutablePointer<ByteClass>.allocate(capacity: 256)
+    /// A copy of ``SpecialTerms/lastWordFilter``.
+    let phraseFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: filterWords)
+    /// The last 16 word hashes of a cell.
+    let ring = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
+    /// Where the prefetching loads go, so they are not optimised away.
+    var touched: UInt64 = 0
 
-    /// Keeps the word just written at ``wordStart``.
-    @inline(__always)
-    func keepWord(_ length: Int) {
-        wordEnds[wordCount] = Int32(wordStart + length)
-        wordCount += 1
-    }
-
-    /// Keeps a postcode (outward and inward parts, or the whole in `first`), upper-cased.
-    func addPostcode(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer?) {
-        guard postcodeCount < Self.maxPostcodes else { return }
-        let out = postcodes + postcodeCount * 8
-        var n = 0
-        for b in first where n < 7 { out[n] = upperASCII(b); n += 1 }
-        if let second { for b in second where n < 7 { out[n] = upperASCII(b); n += 1 } }
-        out[7] = UInt8(n)
-        postcodePositions[postcodeCount] = wordCount
-        postcodeCount += 1
+    init() {
+        classes.initialize(from: ByteClass.table, count: 256)
+        phraseFilter.initialize(repeating: 0, count: Self.filterWords)
+        ring.initialize(repeating: 0, count: 16)
     }
 
     deinit {
-        wordBytes.deallocate()
-        wordEnds.deallocate()
-        postcodes.deallocate()
-        postcodePositions.deallocate()
-        scratch.deallocate()
+        for pointer in [UnsafeMutableRawPointer(wordBytes), UnsafeMutableRawPointer(wordEnds), UnsafeMutableRawPointer(postcodes),
+                        UnsafeMutableRawPointer(postcodePositions), UnsafeMutableRawPointer(scratch), UnsafeMutableRawPointer(pendingTags),
+                        UnsafeMutableRawPointer(pendingKinds), UnsafeMutableRawPointer(classes), UnsafeMutableRawPointer(phraseFilter),
+                        UnsafeMutableRawPointer(ring)] {
+            pointer.deallocate()
+        }
     }
 }
 

@@ -18,7 +18,7 @@ public struct ScanIndex: Sendable {
     /// Open-addressing table, one word per slot so a lookup touches one cache line: the tag's high 32 bits
     /// (never 0) above the tenant number. The slot comes from the tag's low bits, so a match agrees on
     /// about 55 bits of the tag. 0 is an empty slot.
-    let slots: [UInt64]
+    let table: SlotTable
     let mask: Int
 
     /// The tenant number of a tag that belongs to several tenants.
@@ -44,13 +44,12 @@ public struct ScanIndex: Sendable {
     func owner(of tag: UInt64) -> UInt32? {
         var slot = Int(truncatingIfNeeded: tag) & mask
         let fingerprint = Self.fingerprint(tag)
-        return slots.withUnsafeBufferPointer { t in
-            while true {
-                let found = t[slot]
-                if found >> 32 == fingerprint { return UInt32(truncatingIfNeeded: found) }
-                if found == 0 { return nil }
-                slot = (slot + 1) & mask
-            }
+        let t = table.base
+        while true {
+            let found = t[slot]
+            if found >> 32 == fingerprint { return UInt32(truncatingIfNeeded: found) }
+            if found == 0 { return nil }
+            slot = (slot + 1) & mask
         }
     }
 
@@ -81,7 +80,7 @@ public struct ScanIndex: Sendable {
         self.entryCount = entryCount
         self.referenceLengths = referenceLengths
         self.pureDigitReferences = pureDigitReferences
-        self.slots = slots
+        table = SlotTable(slots)
         mask = slots.count - 1
     }
 
@@ -99,7 +98,7 @@ public struct ScanIndex: Sendable {
         var pureDigitReferences = false
 
         /// Which attributes to index is read from the catalogue by type (email, phone, UK postcode);
-        /// `nameAttributes` are paired word by word with the postcode.
+        /// the last word (the surname) of each of `nameAttributes` is paired with the postcode.
         public init(key: SipHashKey, catalogue: Catalogue, nameAttributes: [AttributeID] = [AttributeID("full-name")]) {
             self.key = key
             emailAttributes = catalogue.attributes.filter { $0.type == .email }.map(\.id)
@@ -132,8 +131,9 @@ public struct ScanIndex: Sendable {
                 guard let value = text(id), let postcode = ScanNormal.postcode(value) else { continue }
                 for name in nameAttributes {
                     guard let value = text(name) else { continue }
-                    for word in ScanNormal.words(value) where word.count >= 2 {
-                        put(.namePostcode, word + [0] + postcode)
+                    // The surname: given names and street words at one postcode would match other tenants.
+                    if let surname = ScanNormal.words(value).last(where: { $0.count >= 2 }) {
+                        put(.namePostcode, surname + [0] + postcode)
                     }
                 }
             }
@@ -159,17 +159,21 @@ public struct ScanIndex: Sendable {
     /// The file form: a header (magic, version, key check, counts) and the table. No key, no value.
     public func serialized() -> Data {
         var data = Data()
-        data.reserveCapacity(40 + slots.count * 8)
+        data.reserveCapacity(48 + table.count * 8)
         data.append(contentsOf: Self.magic)
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
         put(Self.version)
-        put(UInt32(slots.count))
+        put(UInt32(table.count))
         put(Self.keyCheck(key))
         put(UInt64(tenantCount))
         put(UInt64(entryCount))
         put(referenceLengths)
         put(UInt32(pureDigitReferences ? 1 : 0))
-        slots.withUnsafeBytes { data.append(contentsOf: $0) }
+        #if _endian(big)
+        for i in 0..<table.count { put(table.base[i]) }
+        #else
+        data.append(UnsafeBufferPointer(start: table.base, count: table.count))
+        #endif
         return data
     }
 
@@ -208,6 +212,21 @@ public struct ScanIndex: Sendable {
         self.init(key: key, tenantCount: Int(tenants), entryCount: Int(entries), slots: slots, referenceLengths: lengths,
                   pureDigitReferences: flags & 1 != 0)
     }
+}
+
+/// The index's table in memory of its own: the matcher reads it through a plain pointer, with no
+/// reference counting or bounds checks on the hot path (every slot index is masked to the table's size).
+final class SlotTable: @unchecked Sendable {
+    let base: UnsafeMutablePointer<UInt64>
+    let count: Int
+
+    init(_ slots: [UInt64]) {
+        count = slots.count
+        base = UnsafeMutablePointer<UInt64>.allocate(capacity: slots.count)
+        base.initialize(from: slots, count: slots.count)
+    }
+
+    deinit { base.deallocate() }
 }
 
 /// The index key as a file of its own: 32 hex digits, readable by its owner only.
