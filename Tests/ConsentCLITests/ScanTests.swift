@@ -32,13 +32,16 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? NSNumber
         #expect(mode?.intValue == 0o600)
         let indexBytes = try Data(contentsOf: URL(fileURLWithPath: index))
-        let rows = try String(contentsOfFile: export, encoding: .utf8).split(whereSeparator: \.isNewline).dropFirst()
-        #expect(rows.count == 60)
-        for row in rows.prefix(30) {
-            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
-            for value in [fields[0], fields[6], fields[8]] where !value.isEmpty {
-                #expect(indexBytes.range(of: Data(value.utf8)) == nil, "\(value) is in the index")
-            }
+        // Every reference, mobile and email of the register export, found by their shapes.
+        let text = try String(contentsOfFile: export, encoding: .utf8)
+        let tokens = text.split(whereSeparator: { ",\"\r\n".contains($0) }).map(String.init)
+        let refs = tokens.filter { $0.hasPrefix("T") && $0.count == 8 && $0.dropFirst().allSatisfy(\.isNumber) }
+        let mobiles = tokens.filter { $0.hasPrefix("07") && $0.count == 11 && $0.allSatisfy(\.isNumber) }
+        let emails = tokens.filter { $0.contains("@") }
+        #expect(refs.count == 60 && mobiles.count > 20 && emails.count > 20)
+        for value in refs + mobiles + emails {
+            #expect(indexBytes.range(of: Data(value.utf8)) == nil, "\(value) is in the index")
+            #expect(indexBytes.range(of: Data(value.uppercased().utf8)) == nil, "\(value) is in the index")
         }
         // A rebuilt index keeps the key; a key others can read is refused.
         let keyText = try String(contentsOfFile: key, encoding: .utf8)
