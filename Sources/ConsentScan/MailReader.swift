@@ -1,3 +1,4 @@
+import ConsentCore
 import Foundation
 
 /// A MIME entity: its headers (names lower-cased, folded lines joined) and its raw body.
@@ -12,10 +13,10 @@ struct MIMEEntity {
         MIMEEntity.split(header("content-type") ?? "text/plain")
     }
 
-    /// The attachment's file name, if it has one.
+    /// The attachment's file name, if it has one, safe to print (it comes from the sender).
     var fileName: String? {
         let disposition = header("content-disposition").map(MIMEEntity.split)?.parameters
-        return disposition?["filename"] ?? contentType.parameters["name"]
+        return (disposition?["filename"] ?? contentType.parameters["name"]).map(TextSafety.displaySafe)
     }
 
     /// Splits `value; a=b; c="d"` into the lower-cased value and its parameters.
@@ -29,7 +30,7 @@ struct MIMEEntity {
             current.append(ch)
         }
         parts.append(current)
-        let value = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
+        let value = TextSafety.displaySafe(parts[0].trimmingCharacters(in: .whitespaces).lowercased())
         var parameters: [String: String] = [:]
         for part in parts.dropFirst() {
             guard let eq = part.firstIndex(of: "=") else { continue }
@@ -67,7 +68,7 @@ struct MIMEEntity {
                   line[..<colon].unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
             else {
                 if requireHeaders || !headers.isEmpty || lines.count > 1 {
-                    throw .corrupt(format: "mail", reason: "a header line is malformed: \(String(line.prefix(40)).debugDescription)")
+                    throw .corrupt(format: "mail", reason: "a header line is malformed: \(TextSafety.displaySafe(String(line.prefix(40))).debugDescription)")
                 }
                 // A part with no headers and no blank line: all body.
                 return MIMEEntity(headers: [], body: data)

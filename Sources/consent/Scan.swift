@@ -72,7 +72,7 @@ struct Scan: ParsableCommand {
                     if !json { print(Self.line(report)) }
                 } catch {
                     failures.append(Failure(file: file, error: "\(error)"))
-                    FileHandle.standardError.write(Data("consent scan: \(file): \(error)\n".utf8))
+                    FileHandle.standardError.write(Data("consent scan: \(TextSafety.displaySafe(file)): \(TextSafety.displaySafe("\(error)"))\n".utf8))
                 }
             }
             if json { try printJSON(Output(reports: reports, errors: failures)) }
@@ -81,6 +81,8 @@ struct Scan: ParsableCommand {
         }
 
         static func line(_ r: ScanReport) -> String {
+            var r = r
+            r.file = TextSafety.displaySafe(r.file)
             let personal = r.personal.isEmpty ? "" : " (\(r.personal.map(\.rawValue).joined(separator: ", ")))"
             var text: String
             switch r.verdict {

@@ -67,6 +67,19 @@ struct BadInputTests {
         guard case .unsupported = error(Data("%PDF-1.4 ...".utf8), "x.bin") else { Issue.record("PDF accepted"); return }
     }
 
+    @Test("Names from a mail's sender are made safe to print")
+    func hostileNames() throws {
+        let mail = Mail.message(to: "x@landlord.example", body: "see", attachments: [("evil\u{1B}]0;owned\u{7}\u{202E}fdp.exe", "application/x-\u{1B}[2J", Data([0, 1, 2]))])
+        let report = try Register.scan(mail, name: "m.eml")
+        #expect(report.unscanned.count == 1)
+        for item in report.unscanned {
+            #expect(!item.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x202E }, "\(item.debugDescription)")
+        }
+        let broken = "From: a@b.example\r\nbad\u{1B}[31m header\r\n\r\nbody"
+        guard case .corrupt(_, let why) = error(Data(broken.utf8), "m.eml") else { Issue.record("bad header accepted"); return }
+        #expect(!why.unicodeScalars.contains { $0.value == 0x1B })
+    }
+
     @Test("Hostile text does not crash the scanner and finds nothing")
     func hostileText() throws {
         let cases = ["", "\"", "\"\"\"", ",,,,\n\n\n", "@@@@", "+44", String(repeating: "0", count: 10_000), "\u{202E}evil", "\u{0}\u{1}\u{1B}[2J",
