@@ -16,7 +16,7 @@ struct MIMEEntity {
     /// The attachment's file name, if it has one, safe to print (it comes from the sender).
     var fileName: String? {
         let disposition = header("content-disposition").map(MIMEEntity.split)?.parameters
-        return (disposition?["filename"] ?? contentType.parameters["name"]).map(TextSafety.displaySafe)
+        return (disposition?["filename"] ?? contentType.parameters["name"]).map { TextSafety.displaySafe(MIMEEntity.decodeEncodedWords($0)) }
     }
 
     /// Splits `value; a=b; c="d"` into the lower-cased value and its parameters.
@@ -131,6 +131,47 @@ struct MIMEEntity {
         }
     }
 
+    /// Header text with RFC 2047 encoded words (`=?UTF-8?B?...?=`, `=?iso-8859-1?Q?...?=`) decoded, so an
+    /// encoded subject or display name is scanned like plain text. Anything malformed is left as it is.
+    static func decodeEncodedWords(_ value: String) -> String {
+        guard value.contains("=?") else { return value }
+        var out = ""
+        var rest = Substring(value)
+        while let start = rest.range(of: "=?") {
+            out += rest[..<start.lowerBound]
+            let after = rest[start.upperBound...]
+            let pieces = after.split(separator: "?", maxSplits: 3, omittingEmptySubsequences: false)
+            guard pieces.count == 4, pieces[3].hasPrefix("="), let decoded = decodeWord(charset: pieces[0], encoding: pieces[1], text: pieces[2]) else {
+                out += "=?"
+                rest = after
+                continue
+            }
+            out += decoded
+            rest = pieces[3].dropFirst()
+            // White space between two encoded words is not part of the text.
+            if rest.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("=?") { rest = rest.drop(while: { $0 == " " || $0 == "\t" }) }
+        }
+        return out + rest
+    }
+
+    private static func decodeWord(charset: Substring, encoding: Substring, text: Substring) -> String? {
+        let bytes: Data
+        switch encoding.lowercased() {
+        case "b":
+            guard let data = Data(base64Encoded: String(text)) else { return nil }
+            bytes = data
+        case "q":
+            bytes = quotedPrintable(Data(text.replacingOccurrences(of: "_", with: " ").utf8))
+        default:
+            return nil
+        }
+        switch charset.lowercased() {
+        case "utf-8", "us-ascii": return String(decoding: bytes, as: UTF8.self)
+        case "iso-8859-1", "latin1", "windows-1252", "iso-8859-15": return String(bytes.map { Character(Unicode.Scalar($0)) })
+        default: return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
     /// Decodes quoted-printable leniently: `=XX` and soft line breaks; anything else is kept.
     static func quotedPrintable(_ body: Data) -> Data {
         let b = [UInt8](body)
@@ -170,7 +211,7 @@ extension LeakScanner {
     func scanMail(_ data: Data, name: String, depth: Int, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) {
         let message = try MIMEEntity.parse(data, requireHeaders: true)
         for (field, value) in message.headers where Self.scannedHeaders.contains(field) {
-            var line = value
+            var line = MIMEEntity.decodeEncodedWords(value)
             line.withUTF8 { m.textLine(UnsafeRawBufferPointer($0)) }
         }
         m.endRecord()

@@ -123,6 +123,14 @@ struct FormatTests {
         let htmlReport = try Register.scan(htmlMail, name: "m.eml")
         #expect(htmlReport.tenants == 2 && htmlReport.special == ["sexual-orientation"])
 
+        // Encoded words in the subject and names are decoded before scanning.
+        let encoded = Mail.message(to: t.email, body: "Hello").replacingOccurrences(
+            of: "Subject: Your tenancy", with: "Subject: =?UTF-8?B?\(Data("Religion: Muslim".utf8).base64EncodedString())?=")
+        #expect(try Register.scan(encoded, name: "m.eml").special == ["religion"])
+        let qEncoded = Mail.message(to: t.email, body: "Hello").replacingOccurrences(
+            of: "Subject: Your tenancy", with: "Subject: =?iso-8859-1?Q?Gay_or_lesbian?= =?utf-8?q?_group?=")
+        #expect(try Register.scan(qEncoded, name: "m.eml").special == ["sexual-orientation"])
+
         let pdf = Mail.message(to: t.email, body: "Your statement", attachments: [("statement.pdf", "application/pdf", Data("%PDF-1.7\n\0binary".utf8))])
         let unscanned = try Register.scan(pdf, name: "m.eml")
         #expect(unscanned.verdict == .oneTenant && unscanned.unscanned == ["statement.pdf (application/pdf)"])
