@@ -62,9 +62,17 @@ struct Matcher {
 
     // MARK: - Structure
 
-    /// A first row: columns whose header names a special attribute are watched for any answer.
+    /// Rows that may hold the column headers (a title or a blank line can come first).
+    static let headerRows = 10
+
+    /// One of the first rows: columns whose header names a special attribute are watched for any answer
+    /// in the rows below. A column found once stays watched.
     mutating func header(_ cells: [String]) {
-        specialColumns = cells.map { terms.attribute(named: $0) }
+        for (column, cell) in cells.enumerated() where cell.utf8.count <= 64 {
+            guard let attribute = terms.attribute(named: cell) else { continue }
+            if column >= specialColumns.count { specialColumns += Array(repeating: nil, count: column + 1 - specialColumns.count) }
+            specialColumns[column] = attribute
+        }
     }
 
     /// A key and its value (JSON): a key naming a special attribute with an answer is a special value.

@@ -1,13 +1,23 @@
 /// Readers of delimited text (CSV, TSV) and of plain text and HTML, feeding a ``Matcher``.
 enum DelimitedReader {
-    /// The delimiter of the first line (outside quotes): the most frequent of comma, tab, semicolon and bar.
+    /// The delimiter of the first lines (outside quotes; a title line may come first): the most frequent of
+    /// comma, tab, semicolon and bar, comma when none or tied.
     static func delimiter(_ p: UnsafeRawBufferPointer) -> UInt8 {
-        var counts: [UInt8: Int] = [0x2C: 0, 0x09: 0, 0x3B: 0, 0x7C: 0]
+        let candidates: [UInt8] = [0x2C, 0x09, 0x3B, 0x7C]
+        var counts = [Int](repeating: 0, count: candidates.count)
         var quoted = false
+        var lines = 0
         for b in p.prefix(65_536) {
-            if b == 0x22 { quoted.toggle() } else if b == 0x0A && !quoted { break } else if !quoted, counts[b] != nil { counts[b, default: 0] += 1 }
+            if b == 0x22 {
+                quoted.toggle()
+            } else if !quoted {
+                if b == 0x0A { lines += 1; if lines == 10 { break } }
+                if let i = candidates.firstIndex(of: b) { counts[i] += 1 }
+            }
         }
-        return counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0x2C
+        var best = 0
+        for i in 1..<candidates.count where counts[i] > counts[best] { best = i }
+        return candidates[best]
     }
 
     /// Scans RFC 4180 records. A quoted field is passed with its quotes (they are separators to the
@@ -34,12 +44,15 @@ enum DelimitedReader {
             var end = i
             if end > start && p[end - 1] == 0x0D { end -= 1 }
             let field = UnsafeRawBufferPointer(rebasing: p[start..<end])
-            if row == 0 { headerCells.append(String(decoding: field, as: UTF8.self)) }
+            if row < Matcher.headerRows { headerCells.append(String(decoding: field, as: UTF8.self)) }
             m.cell(field, column: column)
             if i < n && p[i] == delimiter {
                 column += 1
             } else {
-                if row == 0 { m.header(headerCells) }
+                if row < Matcher.headerRows {
+                    m.header(headerCells)
+                    headerCells.removeAll()
+                }
                 m.endRecord()
                 row += 1
                 column = 0

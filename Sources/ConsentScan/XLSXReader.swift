@@ -169,7 +169,7 @@ final class SheetParser: NSObject, XMLParserDelegate {
 
     private func endRow() {
         guard var m = matcher else { return }
-        if rowsSeen == 0, let last = row.map(\.column).max(), last < 16_384 {
+        if rowsSeen < Matcher.headerRows, let last = row.map(\.column).max(), last < 16_384 {
             var header = [String](repeating: "", count: last + 1)
             for cell in row { header[cell.column] = cell.value }
             m.header(header)

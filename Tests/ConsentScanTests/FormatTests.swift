@@ -72,6 +72,8 @@ struct FormatTests {
         // "Prefer not to say" and empty cells are no answer.
         #expect(try Register.scan("Name,Religion,Ethnicity\nA,Prefer not to say,\n", name: "a.csv").special.isEmpty)
         #expect(try Register.scan("Religion: Christian\n", name: "n.txt").special == ["religion"])
+        // Headers under a title row count too.
+        #expect(try Register.scan("Tenant list March 2020\n\nName,Sexual orientation\nA,Straight\n", name: "a.csv").special == ["sexual-orientation"])
         #expect(try Register.scan("Their son is gay or lesbian, we think.\n", name: "n.txt").special == ["sexual-orientation"])
         #expect(try Register.scan("Tenant is a practising Sikh\n", name: "n.txt").special == ["religion"])
         #expect(try Register.scan("white-british\n", name: "n.txt").special == ["ethnic-origin"])
