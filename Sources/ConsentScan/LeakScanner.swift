@@ -2,13 +2,14 @@ import Foundation
 
 /// The formats the scanner reads.
 public enum ScanFormat: String, Codable, Sendable {
-    case csv, xlsx, json, text, html, mail
+    case csv, xlsx, docx, json, text, html, mail
 
     /// The format a file name's extension names, if any.
     public init?(fileName: String) {
         switch (fileName as NSString).pathExtension.lowercased() {
         case "csv", "tsv", "tab": self = .csv
         case "xlsx", "xlsm": self = .xlsx
+        case "docx", "docm": self = .docx
         case "json", "jsonl", "ndjson": self = .json
         case "txt", "text", "md", "log": self = .text
         case "htm", "html": self = .html
@@ -67,6 +68,9 @@ public struct LeakScanner: Sendable {
             text.withUnsafeBytes { TextReader.scan($0, into: &m) }
         case .json: try JSONReader.scan(data, name: name, into: &m)
         case .xlsx: try XLSXReader.scan(data, name: name, budget: budget, into: &m)
+        case .docx:
+            let text = try DOCXReader.text(data, name: name, budget: budget)
+            text.withUnsafeBytes { TextReader.scan($0, into: &m) }
         case .mail: try scanMail(data, name: name, depth: depth, budget: budget, into: &m)
         }
     }
@@ -76,8 +80,9 @@ public struct LeakScanner: Sendable {
         if let byName = ScanFormat(fileName: name) { return byName }
         let head = [UInt8](data.prefix(8192))
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            // Only a workbook: other ZIP files (Word documents, archives) cannot be read.
-            return data.range(of: Data("xl/workbook.xml".utf8)) != nil ? .xlsx : nil
+            // Only a workbook or a Word document: other ZIP files (archives) cannot be read.
+            if data.range(of: Data("xl/workbook.xml".utf8)) != nil { return .xlsx }
+            return data.range(of: Data("word/document.xml".utf8)) != nil ? .docx : nil
         }
         if head.contains(0) || head.starts(with: Array("%PDF".utf8)) { return nil }
         let text = String(decoding: head, as: UTF8.self)

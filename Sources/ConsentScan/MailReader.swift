@@ -251,6 +251,7 @@ extension LeakScanner {
         switch type {
         case "text/csv", "application/csv", "text/tab-separated-values": return .csv
         case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": return .xlsx
+        case "application/vnd.openxmlformats-officedocument.wordprocessingml.document": return .docx
         case "application/json", "application/x-ndjson": return .json
         case "text/html": return .html
         case "message/rfc822": return .mail

@@ -10,10 +10,11 @@ struct Scan: ParsableCommand {
         abstract: "Check files before they leave: refuse any that hold more than one tenant's data or a special-category value.",
         discussion: """
             consent scan [--index INDEX --key KEY | --db PATH] FILE... (or - for standard input, e.g. a mail filter)
-            reads CSV, XLSX, JSON, plain text, HTML and mail (.eml, with its attachments), matches emails, phone
+            reads CSV, XLSX, Word (.docx), JSON, plain text, HTML and mail (.eml, with its attachments), matches emails, phone
             numbers, tenancy references and name + postcode pairs against the register, and looks for the values
             of special-category attributes (ethnic origin, religion, sexual orientation, health). Exit status:
             0 when every file is clean or holds one tenant's data, 1 when any is blocked, 2 when any cannot be read.
+            Parts of a mail that cannot be read (PDF, images, archives) are listed as not scanned; --refuse-unscanned blocks them.
             consent scan index builds the keyed index, so the scan needs no copy of the register.
             """,
         subcommands: [Files.self, BuildIndex.self],
@@ -35,6 +36,9 @@ struct Scan: ParsableCommand {
 
         @Flag(help: "Print JSON for scripts.")
         var json = false
+
+        @Flag(help: "Block a file with parts that could not be read (PDF, images, archives): their content is unknown.")
+        var refuseUnscanned = false
 
         @Argument(help: ArgumentHelp("Files to scan; - reads standard input.", valueName: "file"))
         var files: [String]
@@ -69,7 +73,12 @@ struct Scan: ParsableCommand {
                     let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ScanSetup.read(file)
                     let report = try scanner.scan(data, name: file)
                     reports.append(report)
-                    if !json { print(Self.line(report)) }
+                    if !json {
+                        print(Self.line(report))
+                        if refuseUnscanned && !report.unscanned.isEmpty && report.verdict != .blocked {
+                            print("  refused: parts not scanned (--refuse-unscanned)")
+                        }
+                    }
                 } catch {
                     failures.append(Failure(file: file, error: "\(error)"))
                     FileHandle.standardError.write(Data("consent scan: \(TextSafety.displaySafe(file)): \(TextSafety.displaySafe("\(error)"))\n".utf8))
@@ -77,7 +86,7 @@ struct Scan: ParsableCommand {
             }
             if json { try printJSON(Output(reports: reports, errors: failures)) }
             if !failures.isEmpty { throw ExitCode(2) }
-            if reports.contains(where: { $0.verdict == .blocked }) { throw ExitCode(1) }
+            if reports.contains(where: { $0.verdict == .blocked || (refuseUnscanned && !$0.unscanned.isEmpty) }) { throw ExitCode(1) }
         }
 
         static func line(_ r: ScanReport) -> String {

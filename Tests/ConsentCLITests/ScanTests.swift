@@ -93,6 +93,14 @@ import Testing
         #expect(specialRun.status == 1)
         #expect(specialRun.stdout.contains("special categories: ethnic-origin, religion"))
 
+        // A part that cannot be read is listed; --refuse-unscanned blocks it.
+        let withPDF = String(decoding: letter, as: UTF8.self).replacingOccurrences(of: "--zz--",
+            with: "--zz\r\nContent-Type: application/pdf; name=\"rent.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjcK\r\n--zz--")
+        let listed = try cli.run(["scan", "--index", index, "-"], stdin: Data(withPDF.utf8))
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains("not scanned: rent.pdf (application/pdf)"))
+        #expect(try cli.run(["scan", "--index", index, "--refuse-unscanned", "-"], stdin: Data(withPDF.utf8)).status == 1)
+
         var cut = leak
         cut.removeLast(40)
         let corrupt = try cli.run(["scan", "--index", index, "-"], stdin: cut)

@@ -97,6 +97,26 @@ struct FormatTests {
         #expect(report.tenants == 2 && report.personal == [.email, .phone])
     }
 
+    @Test("Word documents: a letter to one tenant is allowed, a table of tenants is blocked, damage is refused")
+    func docx() throws {
+        func document(_ body: String) throws -> Data {
+            let xml = "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>\(body)</w:body></w:document>"
+            return try Workbook.zip([("[Content_Types].xml", Data("<Types/>".utf8)), ("word/document.xml", Data(xml.utf8))])
+        }
+        func paragraph(_ text: String) -> String { "<w:p><w:r><w:t>\(Workbook.escape(text))</w:t></w:r></w:p>" }
+        let t = Register.tenants[12]
+        let letter = try document([t.name, t.address, t.postcode, "", "Dear \(t.given),", "Your rent changes in April."].map(paragraph).joined())
+        let own = try Register.scanner.scan(letter, name: "letter.docx")
+        #expect(own.format == "docx" && own.verdict == .oneTenant)
+        let rows = Register.tenants.prefix(8).map { "<w:tr><w:tc>\(paragraph($0.name))</w:tc><w:tc>\(paragraph($0.postcode))</w:tc><w:tc>\(paragraph("Muslim"))</w:tc></w:tr>" }
+        let table = try document("<w:tbl>\(rows.joined())</w:tbl>")
+        let blocked = try Register.scanner.scan(table, name: "list.docx")
+        #expect(blocked.verdict == .blocked && blocked.tenants == 8 && blocked.special == ["religion"])
+        // Found by content too (an attachment without a telling name).
+        #expect(try Register.scanner.scan(table, name: "-").format == "docx")
+        #expect(throws: ScanError.self) { try Register.scanner.scan(table.prefix(table.count - 30), name: "list.docx") }
+    }
+
     @Test("Mail: base64 CSV and XLSX attachments, a forwarded message, HTML and the recipients are read")
     func mailParts() throws {
         let t = Register.tenants[20]
