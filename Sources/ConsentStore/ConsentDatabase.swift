@@ -102,6 +102,8 @@ public final class ConsentDatabase: Sendable {
     private static func openQueue(_ path: String, vault: String, cacheMegabytes: Int = 32) throws -> DatabaseQueue {
         var config = Configuration()
         config.journalMode = .wal
+        // Another process (staff issuing a code while the kiosk starts) may hold the write lock for a moment.
+        config.busyMode = .timeout(5)
         config.prepareDatabase { db in
             try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [vault])
             try db.execute(sql: "PRAGMA vault.journal_mode = WAL")
