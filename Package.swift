@@ -49,6 +49,10 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        .target(
+            name: "ConsentScan",
+            dependencies: ["ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .target(name: "TerminalCore"),
         .target(name: "CTerminalShims"),
         .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),
@@ -59,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "consent",
             dependencies: [
-                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "KioskUI", "TerminalPOSIX",
+                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,6 +78,10 @@ let package = Package(
         ),
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
+        .testTarget(
+            name: "ConsentScanTests",
+            dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
         .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]),

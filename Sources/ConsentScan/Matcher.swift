@@ -1,0 +1,362 @@
+/// Matches the content of one file, cell by cell and record by record, against the index and the special terms.
+///
+/// Readers feed it: ``header(_:)`` for a first row, ``cell(_:column:)`` for each value (or line of text),
+/// ``endRecord()`` after each row or paragraph. One pass over the bytes; a chunk (the bytes between
+/// separators) is classified once and hashed only when it could be an email, a phone number, a tenancy
+/// reference or a postcode. Names are paired with each postcode of the same record, within a window.
+struct Matcher {
+    let index: ScanIndex
+    let terms: SpecialTerms
+    var findings = Findings()
+
+    /// Buffers reused for every cell and record, so the hot path neither allocates nor counts references:
+    /// the workspace owns them, the matcher reads and writes them through plain pointers.
+    private let work = Workspace()
+    private let wordBytes: UnsafeMutablePointer<UInt8>
+    private let wordEnds: UnsafeMutablePointer<Int32>
+    private var wordCount = 0
+    private let postcodes: UnsafeMutablePointer<UInt8>
+    private let postcodePositions: UnsafeMutablePointer<Int>
+    private var postcodeCount = 0
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private let pendingTags: UnsafeMutablePointer<UInt64>
+    private let pendingKinds: UnsafeMutablePointer<UInt8>
+    private var pendingCount = 0
+    private let classes: UnsafeMutablePointer<ByteClass>
+    private let phraseFilter: UnsafeMutablePointer<UInt64>
+    private let slots: UnsafeMutablePointer<UInt64>
+    private let mask: Int
+    /// The last word hashes of the current cell, for phrases.
+    private let ring: UnsafeMutablePointer<UInt64>
+    private var ringCount = 0
+    /// The special attribute of each column whose header names one (until a value is found in it).
+    private var specialColumns: [String?] = []
+    /// Phone digits gathered over neighbouring numeric chunks (`+44 7700 900123`).
+    private var phoneDigits: [UInt8] = []
+    private var phoneGroups: [(end: Int, plus: Bool)] = []
+
+    /// Words of a record beyond which it is cut (a long paragraph of text).
+    static let maxRecordWords = 4096
+    /// Words before and after a postcode that are paired with it.
+    static let wordsBefore = 40, wordsAfter = 10
+
+    init(index: ScanIndex, terms: SpecialTerms) {
+        self.index = index
+        self.terms = terms
+        let w = work
+        (wordBytes, wordEnds, postcodes, postcodePositions, scratch) = (w.wordBytes, w.wordEnds, w.postcodes, w.postcodePositions, w.scratch)
+        (pendingTags, pendingKinds, classes, phraseFilter, ring) = (w.pendingTags, w.pendingKinds, w.classes, w.phraseFilter, w.ring)
+        phraseFilter.update(from: terms.lastWordFilter, count: min(terms.lastWordFilter.count, Workspace.filterWords))
+        slots = index.table.base
+        mask = index.mask
+    }
+
+    /// Where the next name word is written.
+    private var wordStart: Int { wordCount == 0 ? 0 : Int(wordEnds[wordCount - 1]) }
+
+    @inline(__always)
+    private func mayEndPhrase(_ wordHash: UInt64) -> Bool {
+        let bit = Int(truncatingIfNeeded: wordHash) & 0xFFFF
+        return phraseFilter[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+    }
+
+    // MARK: - Structure
+
+    /// Rows that may hold the column headers (a title or a blank line can come first).
+    static let headerRows = 10
+
+    /// One of the first rows: columns whose header names a special attribute are watched for any answer
+    /// in the rows below. A column found once stays watched.
+    mutating func header(_ cells: [String]) {
+        for (column, cell) in cells.enumerated() where cell.utf8.count <= 64 {
+            guard let attribute = terms.attribute(named: cell) else { continue }
+            if column >= specialColumns.count { specialColumns += Array(repeating: nil, count: column + 1 - specialColumns.count) }
+            specialColumns[column] = attribute
+        }
+    }
+
+    /// A key and its value (JSON): a key naming a special attribute with an answer is a special value.
+    mutating func keyed(_ key: String, value: String) {
+        if let attribute = terms.attribute(named: key), terms.isAnswer(value) { findings.special.insert(attribute) }
+        cell(value, column: -1)
+    }
+
+    /// A line of text: `Religion: Christian` is a special value; then the line is scanned as a cell.
+    mutating func textLine(_ p: UnsafeRawBufferPointer) {
+        if let colon = p.prefix(48).firstIndex(of: 0x3A), colon > 0 {
+            let label = String(decoding: UnsafeRawBufferPointer(rebasing: p[..<colon]), as: UTF8.self)
+            if let attribute = terms.attribute(named: label),
+               terms.isAnswer(String(decoding: UnsafeRawBufferPointer(rebasing: p[(colon + 1)...]), as: UTF8.self)) {
+                findings.special.insert(attribute)
+            }
+        }
+        cell(p, column: -1)
+    }
+
+    mutating func cell(_ text: String, column: Int) {
+        var text = text
+        text.withUTF8 { cell(UnsafeRawBufferPointer($0), column: column) }
+    }
+
+    /// Ends a row or paragraph: pairs its name words with its postcodes.
+    mutating func endRecord() {
+        for p in 0..<postcodeCount {
+            let position = postcodePositions[p]
+            let lo = max(0, position - Self.wordsBefore), hi = min(wordCount, position + Self.wordsAfter)
+            guard lo < hi else { continue }
+            let postcode = postcodes + p * 8
+            let postcodeLength = Int(postcode[7])
+            for i in lo..<hi {
+                let start = i == 0 ? 0 : Int(wordEnds[i - 1])
+                let length = Int(wordEnds[i]) - start
+                scratch[0] = IndexKind.namePostcode.rawValue
+                (scratch + 1).update(from: wordBytes + start, count: length)
+                scratch[1 + length] = 0
+                (scratch + 2 + length).update(from: postcode, count: postcodeLength)
+                lookup(.namePostcode, count: 2 + length + postcodeLength)
+            }
+        }
+        wordCount = 0
+        postcodeCount = 0
+        resolve()
+    }
+
+    // MARK: - One cell
+
+    /// Scans one value (a CSV field with its quotes, an XLSX cell, a line of text).
+    mutating func cell(_ p: UnsafeRawBufferPointer, column: Int) {
+        if column >= 0, column < specialColumns.count, let attribute = specialColumns[column] {
+            if terms.isAnswer(String(decoding: p, as: UTF8.self)) {
+                findings.special.insert(attribute)
+                specialColumns[column] = nil
+            }
+        }
+        if wordCount >= Workspace.maxWords - 64 || postcodeCount >= Workspace.maxPostcodes { endRecord() }
+        ringCount = 0
+        let n = p.count
+        var i = 0
+        var chunkNumber = 0
+        var outward: (start: Int, end: Int, chunk: Int)? = nil
+        let classes = self.classes
+        while i < n {
+            let b = p[i]
+            if classes[Int(b)] == .separator {
+                if b != 0x20 && b != 0x28 && b != 0x29 { flushPhone() }
+                i += 1
+                continue
+            }
+            let start = i
+            var hasAt = false, hasDigit = false, hasLetter = false
+            while i < n {
+                switch classes[Int(p[i])] {
+                case .separator: break
+                case .letter: hasLetter = true; i += 1; continue
+                case .digit: hasDigit = true; i += 1; continue
+                case .at: hasAt = true; i += 1; continue
+                case .joiner: i += 1; continue
+                }
+                break
+            }
+            var s = start, e = i
+            while s < e, classes[Int(p[s])] == .joiner { s += 1 }
+            while e > s, classes[Int(p[e - 1])] == .joiner { e -= 1 }
+            chunkNumber += 1
+            guard s < e else { continue }
+            let chunk = UnsafeRawBufferPointer(rebasing: p[s..<e])
+            if hasAt {
+                flushPhone()
+                ringCount = 0
+                email(chunk)
+            } else if hasDigit && !hasLetter {
+                ringCount = 0
+                addPhoneGroup(chunk, plus: p[start] == 0x2B)
+                if index.pureDigitReferences, !chunk.contains(0x2E) { reference(chunk) }
+            } else if hasDigit {
+                flushPhone()
+                ringCount = 0
+                reference(chunk)
+                let c = chunk.count
+                if c >= 5 && c <= 7 && ScanNormal.isOutward(UnsafeRawBufferPointer(rebasing: chunk[..<(c - 3)]))
+                    && ScanNormal.isInward(UnsafeRawBufferPointer(rebasing: chunk[(c - 3)...])) {
+                    addPostcode(chunk, nil)
+                } else if ScanNormal.isOutward(chunk) {
+                    outward = (s, e, chunkNumber)
+                } else if ScanNormal.isInward(chunk), let o = outward, o.chunk == chunkNumber - 1 {
+                    addPostcode(UnsafeRawBufferPointer(rebasing: p[o.start..<o.end]), chunk)
+                }
+            } else {
+                flushPhone()
+                words(chunk)
+            }
+        }
+        flushPhone()
+    }
+
+    /// Splits a chunk of letters and joiners into words: phrases are checked, and capitalised words of
+    /// 2 to 48 letters are kept as name candidates.
+    private mutating func words(_ chunk: UnsafeRawBufferPointer) {
+        let n = chunk.count
+        var i = 0
+        var hash: UInt64 = ScanNormal.fnvBasis
+        var length = 0
+        var capitalised = false
+        var start = wordStart
+        while i <= n {
+            let b: UInt8 = i < n ? chunk[i] : 0x20
+            if b == 0x27 { i += 1; continue }
+            if b == 0xE2 && i + 2 < n && chunk[i + 1] == 0x80 && chunk[i + 2] == 0x99 { i += 3; continue }
+            if b >= 0x80 || isUpperOrLowerLetter(b) {
+                if length == 0 {
+                    capitalised = (b >= 0x80 || b < 0x61) && wordCount < Workspace.maxWords
+                    start = wordStart
+                }
+                let lower = lowerASCII(b)
+                hash = (hash ^ UInt64(lower)) &* ScanNormal.fnvPrime
+                if length < Workspace.maxWordLength && capitalised {
+                    wordBytes[start + length] = lower
+                }
+                length += 1
+            } else if length > 0 {
+                endWord(hash)
+                if capitalised && length >= 2 && length <= Workspace.maxWordLength {
+                    wordEnds[wordCount] = Int32(start + length)
+                    wordCount += 1
+                }
+                hash = ScanNormal.fnvBasis
+                length = 0
+            }
+            i += 1
+        }
+    }
+
+    private mutating func endWord(_ hash: UInt64) {
+        ring[ringCount & 15] = hash
+        ringCount += 1
+        if mayEndPhrase(hash) {
+            for length in terms.lengths where length <= min(ringCount, 16) {
+                var h: UInt64 = ScanNormal.phraseSeed
+                for k in stride(from: length - 1, through: 0, by: -1) { h = ScanNormal.phraseStep(h, ring[(ringCount - 1 - k) & 15]) }
+                if let attribute = terms.phrases[h] {
+                    findings.special.insert(attribute)
+                    break
+                }
+            }
+        }
+    }
+
+    /// Keeps a postcode (outward and inward parts, or the whole in `first`), upper-cased.
+    private mutating func addPostcode(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer?) {
+        guard postcodeCount < Workspace.maxPostcodes else { return }
+        let out = postcodes + postcodeCount * 8
+        var n = 0
+        for b in first where n < 7 { out[n] = upperASCII(b); n += 1 }
+        if let second { for b in second where n < 7 { out[n] = upperASCII(b); n += 1 } }
+        out[7] = UInt8(n)
+        postcodePositions[postcodeCount] = wordCount
+        postcodeCount += 1
+    }
+
+    // MARK: - Phones
+
+    private mutating func addPhoneGroup(_ chunk: UnsafeRawBufferPointer, plus: Bool) {
+        guard phoneGroups.count < 8 else { flushPhone(); return addPhoneGroup(chunk, plus: plus) }
+        for b in chunk where isDigit(b) { phoneDigits.append(b) }
+        phoneGroups.append((phoneDigits.count, plus))
+    }
+
+    /// Finds UK numbers in the gathered groups: the shortest run of whole groups from each start that forms one.
+    private mutating func flushPhone() {
+        guard !phoneGroups.isEmpty else { return }
+        defer {
+            phoneDigits.removeAll(keepingCapacity: true)
+            phoneGroups.removeAll(keepingCapacity: true)
+        }
+        if phoneDigits.count < 10 { return }
+        var a = 0
+        while a < phoneGroups.count {
+            let from = a == 0 ? 0 : phoneGroups[a - 1].end
+            var next = a + 1
+            for b in a..<phoneGroups.count {
+                let count = phoneGroups[b].end - from
+                if count > 14 { break }
+                if count >= 10, let phone = ScanNormal.ukPhone(digits: phoneDigits[from..<phoneGroups[b].end], international: phoneGroups[a].plus) {
+                    scratch[0] = IndexKind.phone.rawValue
+                    for (k, digit) in phone.enumerated() { scratch[1 + k] = digit }
+                    lookup(.phone, count: 1 + phone.count)
+                    next = b + 1
+                    break
+                }
+            }
+            a = next
+        }
+    }
+
+    // MARK: - Register lookups
+
+    /// Looks up an email: lower-cased into the scratch buffer, trailing dots dropped, one `@` and a dotted domain.
+    private mutating func email(_ chunk: UnsafeRawBufferPointer) {
+        var n = min(chunk.count, Workspace.scratchSize - 1)
+        while n > 0, chunk[n - 1] == 0x2E || chunk[n - 1] == 0x2D { n -= 1 }
+        var at = -1, dotAfterAt = false
+        let s = scratch
+        s[0] = IndexKind.email.rawValue
+        for i in 0..<n {
+            let b = chunk[i]
+            if b == 0x40 { if at >= 0 { return }; at = i } else if b == 0x2E && at >= 0 && i > at + 1 { dotAfterAt = true }
+            s[1 + i] = lowerASCII(b)
+        }
+        guard at > 0, dotAfterAt, n > at + 3 else { return }
+        lookup(.email, count: 1 + n)
+    }
+
+    /// Looks up a possible tenancy reference of a length the register uses.
+    private mutating func reference(_ chunk: UnsafeRawBufferPointer) {
+        let n = chunk.count
+        guard n >= 3, n <= 20, index.referenceLengths & (1 << UInt32(n)) != 0 else { return }
+        let s = scratch
+        s[0] = IndexKind.tenancyRef.rawValue
+        for i in 0..<n {
+            let b = chunk[i]
+            guard isDigit(b) || isUpperOrLowerLetter(b) || b == 0x2F || b == 0x2D else { return }
+            s[1 + i] = upperASCII(b)
+        }
+        lookup(.tenancyRef, count: 1 + n)
+    }
+
+    /// Queues the tag of the first `count` bytes of the scratch buffer (kind byte and value) for lookup.
+    @inline(__always)
+    private mutating func lookup(_ kind: IndexKind, count: Int) {
+        pendingTags[pendingCount] = index.key.hash(UnsafeRawBufferPointer(start: scratch, count: count))
+        pendingKinds[pendingCount] = kind.category.bit
+        pendingCount += 1
+        if pendingCount == Workspace.maxPending { resolve() }
+    }
+
+    /// Looks up the queued tags. A large index does not fit in any cache, so each lookup is a trip to memory:
+    /// touching every slot first lets the processor fetch them in parallel instead of one after another.
+    private mutating func resolve() {
+        let n = pendingCount
+        guard n > 0 else { return }
+        var touched: UInt64 = 0
+        for i in 0..<n { touched ^= slots[Int(truncatingIfNeeded: pendingTags[i]) & mask] }
+        work.touched = touched
+        for i in 0..<n {
+            guard let owner = index.owner(of: pendingTags[i]) else { continue }
+            findings.personal |= pendingKinds[i]
+            if owner == ScanIndex.ambiguous { findings.ambiguousMatch = true } else { findings.matched(owner) }
+        }
+        pendingCount = 0
+    }
+}
+
+extension IndexKind {
+    @inline(__always)
+    var category: PersonalCategory {
+        switch self {
+        case .email: .email
+        case .phone: .phone
+        case .tenancyRef: .tenancyRef
+        case .namePostcode: .namePostcode
+        }
+    }
+}

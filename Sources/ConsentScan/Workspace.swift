@@ -1,0 +1,38 @@
+/// The matcher's reusable buffers; it owns them and frees them when the matcher is done.
+final class Workspace {
+    static let maxWords = 4096, maxWordLength = 48, maxPostcodes = 64, scratchSize = 1024, maxPending = 1024, filterWords = 1024
+    /// Name-candidate words of the current record, lower-cased, back to back, and where each ends.
+    let wordBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: maxWords * maxWordLength)
+    let wordEnds = UnsafeMutablePointer<Int32>.allocate(capacity: maxWords)
+    /// Postcodes of the record: 7 bytes each and their length in the 8th; the word position each was found at.
+    let postcodes = UnsafeMutablePointer<UInt8>.allocate(capacity: maxPostcodes * 8)
+    let postcodePositions = UnsafeMutablePointer<Int>.allocate(capacity: maxPostcodes)
+    /// A tag's input: the kind byte and the value.
+    let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchSize)
+    /// Tags waiting for lookup, with their category bits.
+    let pendingTags = UnsafeMutablePointer<UInt64>.allocate(capacity: maxPending)
+    let pendingKinds = UnsafeMutablePointer<UInt8>.allocate(capacity: maxPending)
+    /// The class of each byte value.
+    let classes = UnsafeMutablePointer<ByteClass>.allocate(capacity: 256)
+    /// A copy of ``SpecialTerms/lastWordFilter``.
+    let phraseFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: filterWords)
+    /// The last 16 word hashes of a cell.
+    let ring = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
+    /// Where the prefetching loads go, so they are not optimised away.
+    var touched: UInt64 = 0
+
+    init() {
+        classes.initialize(from: ByteClass.table, count: 256)
+        phraseFilter.initialize(repeating: 0, count: Self.filterWords)
+        ring.initialize(repeating: 0, count: 16)
+    }
+
+    deinit {
+        for pointer in [UnsafeMutableRawPointer(wordBytes), UnsafeMutableRawPointer(wordEnds), UnsafeMutableRawPointer(postcodes),
+                        UnsafeMutableRawPointer(postcodePositions), UnsafeMutableRawPointer(scratch), UnsafeMutableRawPointer(pendingTags),
+                        UnsafeMutableRawPointer(pendingKinds), UnsafeMutableRawPointer(classes), UnsafeMutableRawPointer(phraseFilter),
+                        UnsafeMutableRawPointer(ring)] {
+            pointer.deallocate()
+        }
+    }
+}

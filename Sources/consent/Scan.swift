@@ -1,0 +1,237 @@
+import ArgumentParser
+import ConsentCore
+import ConsentForms
+import ConsentScan
+import ConsentStore
+import Foundation
+
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check files before they leave: refuse any that hold more than one tenant's data or a special-category value.",
+        discussion: """
+            consent scan [--index INDEX --key KEY | --db PATH] FILE... (or - for standard input, e.g. a mail filter)
+            reads CSV, XLSX, Word (.docx), JSON, plain text, HTML and mail (.eml, with its attachments), matches emails, phone
+            numbers, tenancy references and name + postcode pairs against the register, and looks for the values
+            of special-category attributes (ethnic origin, religion, sexual orientation, health). Exit status:
+            0 when every file is clean or holds one tenant's data, 1 when any is blocked, 2 when any cannot be read.
+            Parts of a mail that cannot be read (PDF, images, archives) are listed as not scanned; --refuse-unscanned blocks them.
+            consent scan index builds the keyed index, so the scan needs no copy of the register.
+            """,
+        subcommands: [Files.self, BuildIndex.self],
+        defaultSubcommand: Files.self)
+
+    struct Files: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "files", abstract: "Scan files (the default: `consent scan FILE...`).")
+
+        @Option(help: ArgumentHelp("An index from `consent scan index`.", valueName: "file"))
+        var index: String?
+
+        @Option(help: ArgumentHelp("The index's key file (default: INDEX.key).", valueName: "file"))
+        var key: String?
+
+        @Option(help: ArgumentHelp("Match against this database directly instead of an index.", valueName: "path"))
+        var db: String?
+
+        @OptionGroup var content: ContentOptions
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        @Flag(help: "Block a file with parts that could not be read (PDF, images, archives): their content is unknown.")
+        var refuseUnscanned = false
+
+        @Argument(help: ArgumentHelp("Files to scan; - reads standard input.", valueName: "file"))
+        var files: [String]
+
+        func validate() throws {
+            guard !files.isEmpty else { throw ValidationError("give at least one file, or - for standard input") }
+            guard (index == nil) != (db == nil) else { throw ValidationError("give --index INDEX (with --key KEY), or --db PATH") }
+        }
+
+        func run() throws {
+            let scanner: LeakScanner
+            do {
+                let loaded = try content.load()
+                let terms = ScanSetup.terms(loaded)
+                if let index {
+                    scanner = LeakScanner(index: try ScanSetup.loadIndex(index, key: key ?? index + ".key"), terms: terms)
+                } else if let db {
+                    guard FileManager.default.fileExists(atPath: db) else { throw CLIError("no database at \(db); give --db PATH of the register") }
+                    let database = try ConsentDatabase.open(at: db, validator: loaded.validator)
+                    scanner = LeakScanner(index: try ScanSetup.buildIndex(database, catalogue: loaded.catalogue, key: .random(), quiet: true), terms: terms)
+                } else {
+                    throw CLIError("give --index INDEX or --db PATH")
+                }
+            } catch {
+                FileHandle.standardError.write(Data("consent scan: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            var reports: [ScanReport] = []
+            var failures: [Failure] = []
+            for file in files {
+                do {
+                    let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ScanSetup.read(file)
+                    let report = try scanner.scan(data, name: file)
+                    reports.append(report)
+                    if !json {
+                        print(Self.line(report))
+                        if refuseUnscanned && !report.unscanned.isEmpty && report.verdict != .blocked {
+                            print("  refused: parts not scanned (--refuse-unscanned)")
+                        }
+                    }
+                } catch {
+                    failures.append(Failure(file: file, error: "\(error)"))
+                    FileHandle.standardError.write(Data("consent scan: \(TextSafety.displaySafe(file)): \(TextSafety.displaySafe("\(error)"))\n".utf8))
+                }
+            }
+            if json { try printJSON(Output(reports: reports, errors: failures)) }
+            if !failures.isEmpty { throw ExitCode(2) }
+            if reports.contains(where: { $0.verdict == .blocked || (refuseUnscanned && !$0.unscanned.isEmpty) }) { throw ExitCode(1) }
+        }
+
+        static func line(_ r: ScanReport) -> String {
+            var r = r
+            r.file = TextSafety.displaySafe(r.file)
+            let personal = r.personal.isEmpty ? "" : " (\(r.personal.map(\.rawValue).joined(separator: ", ")))"
+            var text: String
+            switch r.verdict {
+            case .clean: text = "\(r.file): clean — no tenant's data, no special category"
+            case .oneTenant: text = "\(r.file): one tenant\(personal) — may go to that tenant only"
+            case .blocked:
+                text = "\(r.file): BLOCKED — \(r.tenants == 1 ? "1 tenant" : "\(r.tenants) tenants")\(personal)"
+                if !r.special.isEmpty { text += "; special categories: \(r.special.joined(separator: ", "))" }
+            }
+            for item in r.unscanned { text += "\n  not scanned: \(item)" }
+            return text
+        }
+
+        struct Failure: Encodable {
+            var file: String
+            var error: String
+        }
+
+        struct Output: Encodable {
+            var reports: [ScanReport]
+            var errors: [Failure]
+        }
+    }
+
+    struct BuildIndex: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "index",
+            abstract: "Build the scan index: keyed tags of the register's emails, phones, references and name + postcode pairs.",
+            discussion: """
+                The index holds SipHash-2-4 tags only, never a value; the 128-bit key goes to --key (default OUT.key),
+                readable by its owner only, and an existing key file is reused so rebuilt indexes keep their key.
+                Keep the key file where only the scanning account can read it; the index alone reveals nothing.
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: ArgumentHelp("The index file to write (replaced atomically).", valueName: "file"))
+        var out: String
+
+        @Option(help: ArgumentHelp("The key file (default: OUT.key; created when missing).", valueName: "file"))
+        var key: String?
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let keyPath = key ?? out + ".key"
+            guard URL(fileURLWithPath: keyPath).standardized != URL(fileURLWithPath: out).standardized else {
+                throw CLIError("--key and --out must be different files")
+            }
+            let (content, db) = try store.openWithContent()
+            let (scanKey, created) = try ScanSetup.loadOrCreateKey(keyPath)
+            let start = Date()
+            let index = try ScanSetup.buildIndex(db, catalogue: content.catalogue, key: scanKey, quiet: json)
+            do {
+                try index.serialized().write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw CLIError("cannot write \(out): \(error.localizedDescription)")
+            }
+            let summary = Summary(index: out, key: keyPath, keyCreated: created, tenants: index.tenantCount, entries: index.entryCount,
+                                  seconds: Date().timeIntervalSince(start))
+            if json { return try printJSON(summary) }
+            print("Indexed \(summary.tenants) tenants (\(summary.entries) tags) in \(String(format: "%.1f", summary.seconds)) s to \(out); key: \(keyPath)\(created ? " (new)" : "")")
+        }
+
+        struct Summary: Encodable {
+            var index: String
+            var key: String
+            var keyCreated: Bool
+            var tenants: Int
+            var entries: Int
+            var seconds: Double
+        }
+    }
+}
+
+/// Loading and building what `consent scan` needs; shared with `consent bench scan`.
+enum ScanSetup {
+    /// The special-category terms in every shipped language.
+    static func terms(_ content: Content) -> SpecialTerms {
+        SpecialTerms(catalogue: content.catalogue) { key in
+            Array(Set(content.localizer.languages.map { content.localizer.text(key, $0.code) }.filter { $0 != key }))
+        }
+    }
+
+    /// An index built from the database's current values.
+    static func buildIndex(_ db: ConsentDatabase, catalogue: Catalogue, key: SipHashKey, quiet: Bool,
+                           each: (TenantState) -> Void = { _ in }) throws -> ScanIndex {
+        var builder = ScanIndex.Builder(key: key, catalogue: catalogue)
+        var progress = Progress("index", quiet: quiet)
+        let total = max(try db.tenantCount(), 1)
+        var done = 0
+        _ = try db.eachTenant { _, state in
+            builder.add(state)
+            each(state)
+            done += 1
+            if done % 1000 == 0 { progress.update(done, of: total) }
+        }
+        progress.finish()
+        return builder.finish()
+    }
+
+    /// Reads an index and its key file.
+    static func loadIndex(_ path: String, key keyPath: String) throws -> ScanIndex {
+        let key = try readKey(keyPath)
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw CLIError("cannot read the index \(path): \(error.localizedDescription); build it with `consent scan index`")
+        }
+        return try ScanIndex(data: data, key: key)
+    }
+
+    /// Reads a key file, refusing one that others can read.
+    static func readKey(_ path: String) throws -> SipHashKey {
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
+            throw CLIError("cannot read the key file \(path); give --key, or build the index with `consent scan index`")
+        }
+        if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            throw CLIError("the key file \(path) is readable by others; run chmod 600 \(path)")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError("cannot read the key file \(path)") }
+        return try ScanKeyFile.parse(text)
+    }
+
+    /// The key at `path`, or a new one written there with mode 0600.
+    static func loadOrCreateKey(_ path: String) throws -> (SipHashKey, created: Bool) {
+        if FileManager.default.fileExists(atPath: path) { return (try readKey(path), false) }
+        let key = SipHashKey.random()
+        guard FileManager.default.createFile(atPath: path, contents: Data(ScanKeyFile.text(key).utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CLIError("cannot create the key file \(path)")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        return (key, true)
+    }
+
+    /// A file's bytes, mapped when large.
+    static func read(_ path: String) throws -> Data {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw CLIError("cannot read it: \(FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file")")
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// `consent scan`: files are checked against the register before they leave.
+@Suite struct ScanTests {
+    /// A demo register, its tenancy-management export, and a scan index with its key.
+    func setUp() throws -> (cli: CLI, export: String, index: String) {
+        let cli = try CLI()
+        try cli.run(["demo", "--tenants", "60", "--db", cli.db])
+        let export = cli.dir.appendingPathComponent("tenancy.csv").path
+        let exported = try cli.run(["export", "--purpose", "tenancy-management", "--out", export, "--db", cli.db])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let index = cli.dir.appendingPathComponent("register.idx").path
+        let built = try cli.run(["scan", "index", "--db", cli.db, "--out", index])
+        #expect(built.status == 0, "\(built.stderr)")
+        return (cli, export, index)
+    }
+
+    func mail(to: String, body: String, csv: String? = nil) -> Data {
+        var text = "From: Rent Team <rents@landlord.example>\r\nTo: \(to)\r\nSubject: Your rent\r\nMIME-Version: 1.0\r\n"
+        text += "Content-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\n\(body)\r\n"
+        if let csv {
+            text += "--zz\r\nContent-Type: text/csv; name=\"list.csv\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\(Data(csv.utf8).base64EncodedString())\r\n"
+        }
+        return Data((text + "--zz--\r\n").utf8)
+    }
+
+    @Test func theIndexIsKeyedAndItsKeyIsPrivate() throws {
+        let (cli, export, index) = try setUp()
+        defer { cli.remove() }
+        let key = index + ".key"
+        let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        let indexBytes = try Data(contentsOf: URL(fileURLWithPath: index))
+        // Every reference, mobile and email of the register export, found by their shapes.
+        let text = try String(contentsOfFile: export, encoding: .utf8)
+        let tokens = text.split(whereSeparator: { ",\"\r\n".contains($0) }).map(String.init)
+        let refs = tokens.filter { $0.hasPrefix("T") && $0.count == 8 && $0.dropFirst().allSatisfy(\.isNumber) }
+        let mobiles = tokens.filter { $0.hasPrefix("07") && $0.count == 11 && $0.allSatisfy(\.isNumber) }
+        let emails = tokens.filter { $0.contains("@") }
+        #expect(refs.count == 60 && mobiles.count > 20 && emails.count > 20)
+        for value in refs + mobiles + emails {
+            #expect(indexBytes.range(of: Data(value.utf8)) == nil, "\(value) is in the index")
+            #expect(indexBytes.range(of: Data(value.uppercased().utf8)) == nil, "\(value) is in the index")
+        }
+        // A rebuilt index keeps the key; a key others can read is refused.
+        let keyText = try String(contentsOfFile: key, encoding: .utf8)
+        #expect(try cli.run(["scan", "index", "--db", cli.db, "--out", index]).status == 0)
+        #expect(try String(contentsOfFile: key, encoding: .utf8) == keyText)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)
+        let open = try cli.run(["scan", "--index", index, export])
+        #expect(open.status == 2)
+        #expect(open.stderr.contains("chmod 600"))
+    }
+
+    @Test func theRegisterExportIsBlockedAndOneTenantsRowIsNot() throws {
+        let (cli, export, index) = try setUp()
+        defer { cli.remove() }
+        let all = try cli.run(["scan", "--index", index, export, "--json"])
+        #expect(all.status == 1)
+        let json = try #require(try all.json() as? [String: Any])
+        let report = try #require((json["reports"] as? [[String: Any]])?.first)
+        #expect(report["verdict"] as? String == "blocked")
+        #expect(report["tenants"] as? Int == 60)
+        let lines = try String(contentsOfFile: export, encoding: .utf8).split(whereSeparator: \.isNewline)
+        let one = try cli.write("one.csv", Data((lines[0] + "\n" + lines[5] + "\n").utf8))
+        let single = try cli.run(["scan", "--index", index, one])
+        #expect(single.status == 0, "\(single.stdout)\(single.stderr)")
+        #expect(single.stdout.contains("one tenant"))
+        // Matching straight against the database gives the same verdicts.
+        #expect(try cli.run(["scan", "--db", cli.db, one]).status == 0)
+        #expect(try cli.run(["scan", "--db", cli.db, export]).status == 1)
+    }
+
+    @Test func asAMailFilterItReadsStandardInput() throws {
+        let (cli, export, index) = try setUp()
+        defer { cli.remove() }
+        let lines = try String(contentsOfFile: export, encoding: .utf8).split(whereSeparator: \.isNewline)
+        let fields = lines[3].split(separator: ",", omittingEmptySubsequences: false)
+        let ref = String(fields[0]), name = String(fields[1])
+        let letter = mail(to: "tenant@example.invalid", body: "Dear \(name),\r\nYour tenancy \(ref): the rent changes in April.")
+        let allowed = try cli.run(["scan", "--index", index, "-"], stdin: letter)
+        #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
+        #expect(allowed.stdout.hasPrefix("-: one tenant"))
+
+        let leak = mail(to: "tenant@example.invalid", body: "Attached.", csv: lines.joined(separator: "\n") + "\n")
+        let blocked = try cli.run(["scan", "--index", index, "-"], stdin: leak)
+        #expect(blocked.status == 1)
+        #expect(blocked.stdout.contains("BLOCKED — 60 tenants"))
+
+        let special = mail(to: "tenant@example.invalid", body: "Dear \(name),\r\nEthnic origin: Irish\r\nReligion: Muslim")
+        let specialRun = try cli.run(["scan", "--index", index, "-"], stdin: special)
+        #expect(specialRun.status == 1)
+        #expect(specialRun.stdout.contains("special categories: ethnic-origin, religion"))
+
+        // A part that cannot be read is listed; --refuse-unscanned blocks it.
+        let withPDF = String(decoding: letter, as: UTF8.self).replacingOccurrences(of: "--zz--",
+            with: "--zz\r\nContent-Type: application/pdf; name=\"rent.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjcK\r\n--zz--")
+        let listed = try cli.run(["scan", "--index", index, "-"], stdin: Data(withPDF.utf8))
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains("not scanned: rent.pdf (application/pdf)"))
+        #expect(try cli.run(["scan", "--index", index, "--refuse-unscanned", "-"], stdin: Data(withPDF.utf8)).status == 1)
+
+        var cut = leak
+        cut.removeLast(40)
+        let corrupt = try cli.run(["scan", "--index", index, "-"], stdin: cut)
+        #expect(corrupt.status == 2)
+        #expect(corrupt.stdout.isEmpty)
+        #expect(corrupt.stderr.contains("not a readable mail file"))
+    }
+
+    @Test func unreadableFilesExitTwoWithAReason() throws {
+        let (cli, _, index) = try setUp()
+        defer { cli.remove() }
+        let broken = try cli.write("broken.xlsx", Data("PK\u{3}\u{4}garbage".utf8))
+        let run = try cli.run(["scan", "--index", index, broken, cli.dir.appendingPathComponent("missing.csv").path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("broken.xlsx: not a readable XLSX file"))
+        #expect(run.stderr.contains("missing.csv: cannot read it: no such file"))
+        #expect(try cli.run(["scan", "--index", index + ".nope", broken]).status == 2)
+        #expect(try cli.run(["scan", broken]).status != 0)
+    }
+}
