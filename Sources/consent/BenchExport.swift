@@ -11,7 +11,8 @@ extension Bench {
             abstract: "Export every attribute of every tenant to CSV vs `sqlite3 -csv` dumping the same columns unfiltered (goal: ratio ≤ 1.0, RSS ≤ 64 MB).",
             discussion: """
                 Runs, in one go on the same database: (1) the baseline, the sqlite3 shell writing one CSV row per tenant with
-                all 16 attributes' current values (a pivot of current_value joined to the value tables), no policy; (2) the
+                all 16 attributes' current values (a pivot of current_value joined to the value tables; special categories
+                as their sealed bytes in hex, since the shell cannot open them), no policy; (2) the
                 export through the gate for a purpose listing all 16 attributes (legitimate interests with an Art. 9
                 condition, pseudonymised, so special categories leave where the tenant has not objected) — every cell
                 decided by the policy, disclosures recorded; (3) the same without the 4 special categories, to show what
@@ -46,7 +47,7 @@ extension Bench {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
 
-            let pivot = all.map { "max(CASE WHEN x.attribute_id = '\($0.rawValue)' THEN COALESCE(v.value, s.value) END)" }.joined(separator: ", ")
+            let pivot = all.map { "max(CASE WHEN x.attribute_id = '\($0.rawValue)' THEN COALESCE(v.value, hex(s.sealed)) END)" }.joined(separator: ", ")
             let query = """
                 ATTACH '\(store.path.replacingOccurrences(of: ".sqlite", with: ".special.sqlite"))' AS vault;
                 SELECT t.ref, \(pivot) FROM tenant t
@@ -60,7 +61,7 @@ extension Bench {
             if !json { print("baseline: sqlite3 -csv, \(all.count) columns …") }
             let baseline = try ChildProcess.run("/usr/bin/env", ["sqlite3", "-csv", "-readonly", store.path],
                                                 stdin: queryFile.path, stdout: dir.appendingPathComponent("baseline.csv").path)
-            guard baseline.status == 0 else { throw CLIError("sqlite3 failed (exit \(baseline.status)); install the sqlite3 command (apt-get install sqlite3)") }
+            guard baseline.status == 0 else { throw CLIError("the sqlite3 baseline failed (exit \(baseline.status)); see its message above (is the sqlite3 command installed?)") }
 
             func export(_ attributes: [AttributeID], _ name: String) throws -> (Double, ExportManifest) {
                 let gate = try ExportGate(purpose: purpose.id.rawValue, catalogue: catalogue, at: Date(), columns: attributes.map(\.rawValue), pseudonymised: true)
