@@ -22,6 +22,17 @@ struct DatabaseExportSource: ExportSource {
     }
 }
 
+/// Refuses an output that needs special-category values this process cannot open (no key): it would
+/// otherwise come out silently without them, or count them as not known.
+func requireSpecialValues(_ db: ConsentDatabase, for attributes: [AttributeID], in catalogue: Catalogue) throws {
+    let special = attributes.filter { catalogue.attribute($0)?.isSpecial == true }
+    guard !special.isEmpty, !db.specialValuesAvailable else { return }
+    throw CLIError("""
+        \(db.specialValuesProblem ?? "special-category values are unavailable"). This needs \(special.map(\.rawValue).joined(separator: ", ")): \
+        give the key (--key-file) or leave those out (--columns, --by); nothing was written
+        """)
+}
+
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a purpose's data, only where consent and the law allow it, for each tenant and attribute.",
@@ -65,6 +76,7 @@ struct ExportFile: ParsableCommand {
         let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
+        try requireSpecialValues(db, for: gate.columns, in: content.catalogue)
         var progress = Progress("export", quiet: json)
         let manifest = try Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in
             progress.update(rows, of: max(rows, 1))

@@ -31,6 +31,7 @@ struct Return: ParsableCommand {
     func run() throws {
         let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let gate = try ExportGate(purpose: RegulatorReturn.purpose, catalogue: content.catalogue, at: Date(), pseudonymised: true)
+        try requireSpecialValues(db, for: gate.columns, in: content.catalogue)
         let key = try RegulatorReturn.loadKey(at: URL(fileURLWithPath: pseudonymKey ?? store.path + ".pseudonym-key"))
         let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))
         var progress = Progress("return", quiet: json)

@@ -35,6 +35,7 @@ struct Stats: ParsableCommand {
         let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         var builder = try StatisticsBuilder(purpose: purpose, by: by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                             catalogue: content.catalogue, at: Date())
+        try requireSpecialValues(db, for: builder.attributes, in: content.catalogue)
         let position = try DatabaseExportSource(database: db).eachTenant(builder.policy, readingDecisions: builder.policy.readsDecisions) { _, state in
             builder.add(state)
         }

@@ -134,3 +134,21 @@ import Testing
         #expect(missing.status != 0 && missing.stderr.contains("cannot read"))
     }
 }
+
+extension ExportFormatsTests {
+    @Test func withoutTheKeyOutputsNeedingSpecialCategoriesAreRefusedNotQuietlyEmptied() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["demo", "--tenants", "30", "--db", cli.db]).status == 0)
+        let key = cli.dir.appendingPathComponent("consent.key").path
+        try FileManager.default.moveItem(atPath: key, toPath: key + ".away")
+        let out = cli.dir.appendingPathComponent("q.csv").path
+        let equality = try cli.run(["export", "--purpose", "equality-monitoring", "--out", out, "--db", cli.db])
+        #expect(equality.status != 0 && equality.stderr.contains("give the key"), "\(equality.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let stats = try cli.run(["stats", "--purpose", "equality-monitoring", "--by", "religion", "--db", cli.db])
+        #expect(stats.status != 0 && stats.stderr.contains("religion"))
+        let ordinary = try cli.run(["export", "--purpose", "equality-monitoring", "--columns", "gender,date-of-birth", "--out", out, "--db", cli.db])
+        #expect(ordinary.status == 0, "\(ordinary.stderr)")
+    }
+}
