@@ -43,80 +43,24 @@ extension ConsentDatabase {
             let position = try Int64.fetchOne(db, sql: "SELECT max(position) FROM ledger") ?? 0
             let devices = try DeviceNumbers(db)
             let projection = ProjectionRows(db: db, devices: devices, keys: keys)
-            let list = slice.attributes.map { _ in "?" }.joined(separator: ",")
             let tenants = try RawStatement(db, "SELECT id, ref FROM tenant ORDER BY id")
+            defer { tenants.done() }
             // Ordinary values and special categories are read by two scans, each joined only to the
-            // table its values are in, and merged with the tenants in step.
-            let groups = [slice.attributes.filter { !slice.special.contains($0) }, slice.attributes.filter(slice.special.contains)]
-            var streams: [(statement: RawStatement, hasRow: Bool)] = []
-            for (index, attributes) in groups.enumerated() where !attributes.isEmpty {
-                // Ordinary values are text; special categories are sealed (key id, sealed bytes).
-                let (table, value) = index == 0 ? ("value", "v.value, NULL") : ("vault.value", "v.key_id, v.sealed")
-                var statement = try RawStatement(db, """
-                    SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, \(value)
-                    FROM current_value x
-                    LEFT JOIN \(table) v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
-                    WHERE x.attribute_id IN (\(attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY x.tenant_id
-                    """)
-                for attribute in attributes { statement.bind(attribute.rawValue) }
-                streams.append((statement, try statement.step()))
-            }
-            var decisions = try RawStatement(db, """
-                SELECT \(ProjectionRows.decisionColumns), tenant_id, attribute_id FROM decision
-                WHERE purpose_id = ? AND attribute_id IN (\(list)) ORDER BY tenant_id
-                """)
-            decisions.bind(slice.purpose.rawValue)
-            for attribute in slice.attributes { decisions.bind(attribute.rawValue) }
+            // table its values are in; decisions by a third (not for a contract purpose).
+            var values = try [
+                ValueScan(db, slice.attributes.filter { !slice.special.contains($0) }, sealed: false, devices: devices, keys: keys),
+                ValueScan(db, slice.attributes.filter(slice.special.contains), sealed: true, devices: devices, keys: keys),
+            ].compactMap { $0 }
+            var decisions = try DecisionScan(db, slice, projection: projection)
             defer {
-                tenants.done()
-                decisions.done()
-                for stream in streams { stream.statement.done() }
+                for scan in values { scan.finish() }
+                decisions?.finish()
             }
-
-            // Attribute ids and writers repeat on every row: match their bytes instead of making strings.
-            let names = slice.attributes.map { Array($0.rawValue.utf8) }
-            func attribute(_ raw: RawStatement, _ column: Int32) -> AttributeID? {
-                raw.withBytes(column) { bytes in names.firstIndex { $0.elementsEqual(bytes) } }.map { slice.attributes[$0] }
-            }
-            var writerBytes: [UInt8] = [], writer = DeviceID("")
-            var hasDecision = slice.readsDecisions ? try decisions.step() : false
             while try tenants.step() {
                 let id = tenants.int64(0) ?? 0
                 var state = TenantState(ref: TenantRef(tenants.string(1) ?? ""))
-                for index in streams.indices {
-                    let values = streams[index].statement
-                    var hasValue = streams[index].hasRow
-                    while hasValue, let owner = values.int64(0), owner <= id {
-                        if owner == id, let key = attribute(values, 1) {
-                            let source = EventID(device: devices.id(values.int64(3) ?? 0), sequence: values.int64(4) ?? 0)
-                            let status = values.withBytes(2) { $0.first }
-                            let valueState: ValueState = switch status {
-                            case UInt8(ascii: "e"): .erased(by: source)
-                            case UInt8(ascii: "p"): .held(.preferNotToSay, source: source)
-                            default:
-                                if let sealed = values.data(8) {
-                                    keys.open(sealed, keyID: values.string(7) ?? "", tenant: state.ref, attribute: key, event: source)
-                                        .map { .held($0.value, source: source) } ?? .unavailable(source: source)
-                                } else {
-                                    .held(.value(values.string(7) ?? ""), source: source)
-                                }
-                            }
-                            if !values.withBytes(6, { writerBytes.elementsEqual($0) }) {
-                                writer = DeviceID(values.string(6) ?? "")
-                                writerBytes = Array(writer.rawValue.utf8)
-                            }
-                            state.values[key] = ValueRecord(state: valueState, hlc: HLCTimestamp(packed: values.int64(5) ?? 0), device: writer)
-                        }
-                        hasValue = try values.step()
-                    }
-                    streams[index].hasRow = hasValue
-                }
-                while hasDecision, let owner = decisions.int64(16), owner <= id {
-                    if owner == id, let key = attribute(decisions, 17) {
-                        state.decisions[DecisionKey(key, slice.purpose)] = projection.decisionRecord(decisions)
-                    }
-                    hasDecision = try decisions.step()
-                }
+                for index in values.indices { try values[index].read(id, into: &state) }
+                try decisions?.read(id, into: &state)
                 try body(state.ref, state)
             }
             return position
@@ -147,4 +91,124 @@ extension ConsentDatabase {
             }
         }
     }
+}
+
+/// Matches attribute ids by their bytes: they repeat on every row, so no string is made for them.
+private struct AttributeNames {
+    let ids: [AttributeID]
+    private let bytes: [[UInt8]]
+
+    init(_ ids: [AttributeID]) {
+        self.ids = ids
+        bytes = ids.map { Array($0.rawValue.utf8) }
+    }
+
+    func id(_ raw: RawStatement, _ column: Int32) -> AttributeID? {
+        raw.withBytes(column) { text in bytes.firstIndex { $0.elementsEqual(text) } }.map { ids[$0] }
+    }
+}
+
+/// One ordered scan of current values (ordinary, or sealed special categories opened in memory),
+/// read up to each tenant in turn.
+private struct ValueScan {
+    private let statement: RawStatement
+    private let names: AttributeNames
+    private let sealed: Bool
+    private let devices: DeviceNumbers
+    private let keys: VaultKeyring
+    private var hasRow: Bool
+    private var writerBytes: [UInt8] = []
+    private var writer = DeviceID("")
+
+    /// Nil when there are no such attributes to read.
+    init?(_ db: Database, _ attributes: [AttributeID], sealed: Bool, devices: DeviceNumbers, keys: VaultKeyring) throws {
+        guard !attributes.isEmpty else { return nil }
+        let (table, value) = sealed ? ("vault.value", "v.key_id, v.sealed") : ("value", "v.value, NULL")
+        var statement = try RawStatement(db, """
+            SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, \(value)
+            FROM current_value x
+            LEFT JOIN \(table) v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
+            WHERE x.attribute_id IN (\(attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY x.tenant_id
+            """)
+        for attribute in attributes { statement.bind(attribute.rawValue) }
+        self.statement = statement
+        names = AttributeNames(attributes)
+        self.sealed = sealed
+        self.devices = devices
+        self.keys = keys
+        hasRow = try statement.step()
+    }
+
+    /// Adds the rows of tenant `id` to `state` (skipping any of tenants without a register row).
+    mutating func read(_ id: Int64, into state: inout TenantState) throws {
+        while hasRow, let owner = statement.int64(0), owner <= id {
+            if owner == id, let attribute = names.id(statement, 1) {
+                state.values[attribute] = record(attribute, of: state.ref)
+            }
+            hasRow = try statement.step()
+        }
+    }
+
+    /// Ends reading (also when an export stops early).
+    func finish() { statement.done() }
+
+    private mutating func record(_ attribute: AttributeID, of tenant: TenantRef) -> ValueRecord {
+        let source = EventID(device: devices.id(statement.int64(3) ?? 0), sequence: statement.int64(4) ?? 0)
+        let state: ValueState
+        switch statement.withBytes(2, { $0.first }) {
+        case UInt8(ascii: "e"): state = .erased(by: source)
+        case UInt8(ascii: "p"): state = .held(.preferNotToSay, source: source)
+        default:
+            if !sealed {
+                state = .held(.value(statement.string(7) ?? ""), source: source)
+            } else if let box = statement.data(8),
+                      let opened = keys.open(box, keyID: statement.string(7) ?? "", tenant: tenant, attribute: attribute, event: source) {
+                state = .held(opened.value, source: source)
+            } else {
+                state = .unavailable(source: source)
+            }
+        }
+        if !statement.withBytes(6, { writerBytes.elementsEqual($0) }) {
+            writer = DeviceID(statement.string(6) ?? "")
+            writerBytes = Array(writer.rawValue.utf8)
+        }
+        return ValueRecord(state: state, hlc: HLCTimestamp(packed: statement.int64(5) ?? 0), device: writer)
+    }
+}
+
+/// The ordered scan of one purpose's decisions, read up to each tenant in turn.
+private struct DecisionScan {
+    private let statement: RawStatement
+    private let names: AttributeNames
+    private let purpose: PurposeID
+    private let projection: ProjectionRows
+    private var hasRow: Bool
+
+    /// Nil when the slice does not read decisions.
+    init?(_ db: Database, _ slice: TenantSlice, projection: ProjectionRows) throws {
+        guard slice.readsDecisions, !slice.attributes.isEmpty else { return nil }
+        var statement = try RawStatement(db, """
+            SELECT \(ProjectionRows.decisionColumns), tenant_id, attribute_id FROM decision
+            WHERE purpose_id = ? AND attribute_id IN (\(slice.attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY tenant_id
+            """)
+        statement.bind(slice.purpose.rawValue)
+        for attribute in slice.attributes { statement.bind(attribute.rawValue) }
+        self.statement = statement
+        names = AttributeNames(slice.attributes)
+        purpose = slice.purpose
+        self.projection = projection
+        hasRow = try statement.step()
+    }
+
+    mutating func read(_ id: Int64, into state: inout TenantState) throws {
+        while hasRow, let owner = statement.int64(16), owner <= id {
+            if owner == id, let attribute = names.id(statement, 17) {
+                state.decisions[DecisionKey(attribute, purpose)] = projection.decisionRecord(statement)
+            }
+            hasRow = try statement.step()
+        }
+    }
+
+    /// Ends reading (also when an export stops early).
+    func finish() { statement.done() }
 }
