@@ -76,19 +76,15 @@ struct RawStatement {
         sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column)
     }
 
-    /// The column's text bytes (empty for NULL), valid only inside `body`.
+    /// The column's bytes, text or blob (empty for NULL), valid only inside `body`.
     func withBytes<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        if sqlite3_column_type(statement, column) == SQLITE_BLOB {
+            let count = Int(sqlite3_column_bytes(statement, column))
+            return body(UnsafeRawBufferPointer(start: sqlite3_column_blob(statement, column), count: count))
+        }
         let text = sqlite3_column_text(statement, column)
         let count = Int(sqlite3_column_bytes(statement, column))
         return body(UnsafeRawBufferPointer(start: text.map { UnsafeRawPointer($0) }, count: text == nil ? 0 : count))
-    }
-
-    /// The column's bytes as Data (nil for NULL).
-    func data(_ column: Int32) -> Data? {
-        guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
-        let count = Int(sqlite3_column_bytes(statement, column))
-        guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return Data() }
-        return Data(bytes: bytes, count: count)
     }
 
     func string(_ column: Int32) -> String? {

@@ -15,14 +15,19 @@ enum Sealing {
     static let saltBytes = 16
 
     static func associatedData(tenant: TenantRef, attribute: AttributeID, event: EventID) -> Data {
-        var out = Data("tenantconsent-value-v1".utf8)
+        // Built in one byte buffer (this runs for every special value an export opens).
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        out.append(contentsOf: prefix)
         for part in [tenant.rawValue, attribute.rawValue, event.device.rawValue, String(event.sequence)] {
-            let bytes = Data(part.utf8)
-            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { out.append(contentsOf: $0) }
-            out.append(bytes)
+            let count = UInt32(part.utf8.count)
+            out.append(contentsOf: [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)])
+            out.append(contentsOf: part.utf8)
         }
-        return out
+        return Data(out)
     }
+
+    private static let prefix = Array("tenantconsent-value-v1".utf8)
 
     static func seal(_ value: AttributeValue, salt: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
         var plain = salt
@@ -37,19 +42,30 @@ enum Sealing {
     }
 
     /// Opens a sealed value; nil when it does not open (wrong key, changed, or moved to another row).
-    static func open(_ sealed: Data, key: SymmetricKey, associatedData: Data) -> (salt: Data, value: AttributeValue)? {
+    static func open(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> (salt: Data, value: AttributeValue)? {
+        guard let plain = openPlain(sealed, key: key, associatedData: associatedData), let value = value(of: plain) else { return nil }
+        return (Data(plain.prefix(saltBytes)), value)
+    }
+
+    /// Opens only the value (an export has no use for the salt), without copying the sealed bytes.
+    static func openValue(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> AttributeValue? {
+        openPlain(sealed, key: key, associatedData: associatedData).flatMap(value(of:))
+    }
+
+    private static func openPlain(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> Data? {
         guard let box = try? AES.GCM.SealedBox(combined: sealed),
               let plain = try? AES.GCM.open(box, using: key, authenticating: associatedData),
               plain.count > saltBytes
         else { return nil }
-        let salt = plain.prefix(saltBytes)
+        return plain
+    }
+
+    private static func value(of plain: Data) -> AttributeValue? {
         let kind = plain[plain.startIndex + saltBytes]
         let body = plain.dropFirst(saltBytes + 1)
         switch kind {
-        case UInt8(ascii: "p") where body.isEmpty: return (Data(salt), .preferNotToSay)
-        case UInt8(ascii: "v"):
-            guard let text = String(data: Data(body), encoding: .utf8) else { return nil }
-            return (Data(salt), .value(text))
+        case UInt8(ascii: "p") where body.isEmpty: return .preferNotToSay
+        case UInt8(ascii: "v"): return String(bytes: body, encoding: .utf8).map { .value($0) }
         default: return nil
         }
     }

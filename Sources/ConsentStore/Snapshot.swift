@@ -1,4 +1,5 @@
 import ConsentCore
+import Crypto
 import Foundation
 import GRDB
 
@@ -119,6 +120,9 @@ private struct ValueScan {
     private var hasRow: Bool
     private var writerBytes: [UInt8] = []
     private var writer = DeviceID("")
+    /// The data key of the previous sealed row (rows share a handful of keys).
+    private var keyIDBytes: [UInt8] = []
+    private var key: SymmetricKey?
 
     /// Nil when there are no such attributes to read.
     init?(_ db: Database, _ attributes: [AttributeID], sealed: Bool, devices: DeviceNumbers, keys: VaultKeyring) throws {
@@ -152,6 +156,16 @@ private struct ValueScan {
     /// Ends reading (also when an export stops early).
     func finish() { statement.done() }
 
+    /// The data key named by this row, looked up only when it differs from the previous row's.
+    private mutating func dataKey() -> SymmetricKey? {
+        if !statement.withBytes(7, { keyIDBytes.elementsEqual($0) }) {
+            let id = statement.string(7) ?? ""
+            key = keys.key(id)
+            keyIDBytes = Array(id.utf8)
+        }
+        return key
+    }
+
     private mutating func record(_ attribute: AttributeID, of tenant: TenantRef) -> ValueRecord {
         let source = EventID(device: devices.id(statement.int64(3) ?? 0), sequence: statement.int64(4) ?? 0)
         let state: ValueState
@@ -161,9 +175,10 @@ private struct ValueScan {
         default:
             if !sealed {
                 state = .held(.value(statement.string(7) ?? ""), source: source)
-            } else if let box = statement.data(8),
-                      let opened = keys.open(box, keyID: statement.string(7) ?? "", tenant: tenant, attribute: attribute, event: source) {
-                state = .held(opened.value, source: source)
+            } else if let key = dataKey(), let value = statement.withBytes(8, { box in
+                box.isEmpty ? nil : Sealing.openValue(box, key: key, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: source))
+            }) {
+                state = .held(value, source: source)
             } else {
                 state = .unavailable(source: source)
             }
