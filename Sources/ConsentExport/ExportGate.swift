@@ -11,7 +11,7 @@ public struct ExportGate: Sendable {
     /// The columns chosen (the purpose's own, in its order, unless a subset was asked for).
     public let columns: [AttributeID]
     /// What is evaluated for each tenant: the columns and the attributes the purpose requires.
-    public let evaluated: [AttributeID]
+    public var evaluated: [AttributeID] { policy.attributes }
     private let required: [Bool]
     /// Whether the output is pseudonymised (a regulator return): special categories then follow the
     /// purpose's Art. 9 condition instead of needing an explicit grant.
@@ -52,10 +52,10 @@ public struct ExportGate: Sendable {
         self.purpose = purpose
         self.at = date
         self.columns = columns
-        self.evaluated = columns + purpose.requires.filter { !columns.contains($0) }
         self.required = columns.map { purpose.requires.contains($0) }
         self.pseudonymised = pseudonymised
-        self.policy = PurposePolicy(purpose: purpose, attributes: evaluated, catalogue: catalogue)
+        self.policy = PurposePolicy(purpose: purpose, attributes: columns + purpose.requires.filter { !columns.contains($0) },
+                                    catalogue: catalogue)
     }
 
     /// One tenant's row: a cell per column (nil where withheld), or nil when the tenant is left out

@@ -86,7 +86,7 @@ public struct Exporter {
         let manifest = ExportManifest(
             exportID: exportID, purpose: gate.purpose.id.rawValue, format: format.rawValue, columns: columns,
             ledgerPosition: position, rows: rows, tenantsLeftOut: leftOut, withheld: withheld,
-            sha256: try sha256Hex(of: file.url), createdAt: gate.at)
+            sha256: try file.sha256Hex(), createdAt: gate.at)
         let manifestFile = try OutputFile(creating: scratch.appendingPathExtension("manifest"))
         try manifestFile.append(Self.encode(manifest))
         try manifestFile.finish()
@@ -112,8 +112,8 @@ public struct Exporter {
         return manifest
     }
 
-    /// The manifest as pretty JSON with ISO 8601 dates.
-    public static func encode(_ manifest: ExportManifest) throws -> Data {
+    /// A manifest as pretty JSON with ISO 8601 dates.
+    public static func encode(_ manifest: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

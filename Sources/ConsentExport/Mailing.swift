@@ -84,11 +84,8 @@ public struct Mailing {
         try log.finish()
         let manifest = Manifest(mailingID: mailingID, purpose: purpose.id.rawValue, template: template.id, ledgerPosition: position,
                                 messages: messages, leftOut: leftOut, createdAt: at)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
         let manifestFile = try OutputFile(creating: scratch.appendingPathComponent("manifest.json"))
-        try manifestFile.append(try encoder.encode(manifest))
+        try manifestFile.append(try Exporter.encode(manifest))
         try manifestFile.finish()
         manifestFile.keep()
         // rename(2) of a directory fails if the target exists (non-empty) — checked again here.

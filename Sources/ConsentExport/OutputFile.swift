@@ -9,6 +9,10 @@ final class OutputFile {
     private(set) var buffer: [UInt8] = []
     private var kept = false
     private var closed = false
+    /// The SHA-256 of every byte written through this object, kept as they go out.
+    private var hasher = SHA256()
+    /// Set when another writer (a zip library) wrote the file, so its digest must be read back.
+    var writtenElsewhere = false
 
     /// Creates `url`, which must not exist.
     init(creating url: URL) throws(ExportError) {
@@ -56,6 +60,7 @@ final class OutputFile {
             return nil
         }
         if let failure { throw ExportError("cannot write \(url.path): \(String(cString: strerror(failure)))") }
+        hasher.update(data: buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -69,6 +74,15 @@ final class OutputFile {
 
     /// Keeps the file when this object goes away (it has been renamed or handed on).
     func keep() { kept = true }
+}
+
+extension OutputFile {
+    /// The SHA-256 of the finished file as lowercase hex: from the bytes as they were written, or
+    /// read back when another writer made the file.
+    func sha256Hex() throws(ExportError) -> String {
+        guard writtenElsewhere else { return hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+        return try ConsentExport.sha256Hex(of: url)
+    }
 }
 
 /// The SHA-256 of a file's bytes, as lowercase hex, read in one-megabyte chunks.

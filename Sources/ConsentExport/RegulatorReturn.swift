@@ -45,25 +45,4 @@ public enum RegulatorReturn {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(ref.rawValue.utf8), using: key)
         return "P" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
-
-    /// The pseudonym key kept in a 0600 file (created on first use); refuses a file others can read.
-    public static func loadKey(at url: URL) throws -> SymmetricKey {
-        if !FileManager.default.fileExists(atPath: url.path) {
-            let key = SymmetricKey(size: .bits256)
-            let file = try OutputFile(creating: url)
-            try file.append(key.withUnsafeBytes { Data($0) }.base64EncodedString() + "\n")
-            try file.finish()
-            file.keep()
-            return key
-        }
-        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
-        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-            throw ExportError("\(url.path) can be read by others (mode \(String(mode, radix: 8))); run `chmod 600 \(url.path)` and try again")
-        }
-        guard let text = try? String(contentsOf: url, encoding: .utf8),
-              let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
-            throw ExportError("\(url.path) is not a pseudonym key; restore it from backup (a new key would change every pseudonym)")
-        }
-        return SymmetricKey(data: data)
-    }
 }

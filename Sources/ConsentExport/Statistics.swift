@@ -103,11 +103,11 @@ public struct StatisticsTable: Sendable, Equatable {
 /// reason counts as "not known" or "prefer not to say"; dates of birth count as age bands.
 public struct StatisticsBuilder {
     public let catalogue: Catalogue
-    public let purpose: PurposeDefinition
-    public let attributes: [AttributeID]
     public let at: Date
     /// The policy for the counted attributes.
     public let policy: PurposePolicy
+    public var purpose: PurposeDefinition { policy.purpose }
+    public var attributes: [AttributeID] { policy.attributes }
     public private(set) var excluded = 0
     private var counts: [[String]: Int] = [:]
 
@@ -134,10 +134,8 @@ public struct StatisticsBuilder {
             guard let type = catalogue.attribute(AttributeID(name))?.type, type == .choice || type == .date else { throw .notCountable(name) }
         }
         self.catalogue = catalogue
-        self.purpose = purpose
-        self.attributes = attributes.map { AttributeID($0) }
         self.at = date
-        self.policy = PurposePolicy(purpose: purpose, attributes: self.attributes, catalogue: catalogue)
+        self.policy = PurposePolicy(purpose: purpose, attributes: attributes.map { AttributeID($0) }, catalogue: catalogue)
     }
 
     public mutating func add(_ tenant: TenantState) {

@@ -147,6 +147,7 @@ struct XLSXFormat: TableFormat {
                 }
             }
             try archive.addEntry(with: "xl/worksheets/sheet1.xml", fileURL: out.url, compressionMethod: .deflate)
+            file.writtenElsewhere = true
             return file
         } catch let error as ExportError {
             throw error

@@ -67,17 +67,7 @@ public enum KeyFile {
 
     /// Reads a key file. Refuses one readable or writable by group or others, and one that is not a key file.
     public static func read(_ path: String) throws(StoreError) -> KeyEncryptionKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw .keyFileMissing(path: path) }
-        let mode = info.st_mode & 0o777
-        guard mode & 0o077 == 0 else { throw .keyFileUnsafe(path: path, mode: String(mode, radix: 8)) }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .notAKeyFile(path: path)
-        }
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-        guard lines.count == 1, let raw = Data(base64Encoded: lines[0]), raw.count == 32 else { throw .notAKeyFile(path: path) }
-        return KeyEncryptionKey(key: SymmetricKey(data: raw), source: path)
+        KeyEncryptionKey(key: SymmetricKey(data: try readSecret(path, bytes: 32)), source: path)
     }
 
     /// Writes a new key to `path` (which must not exist) durably with mode 0600, via a temporary file
@@ -89,12 +79,46 @@ public enum KeyFile {
 
     /// Writes `key` to `path` atomically (temporary file, fsync, rename, fsync of the folder), mode 0600.
     static func replace(_ path: String, with key: KeyEncryptionKey) throws(StoreError) {
-        let body = key.key.withUnsafeBytes { Data($0).base64EncodedString() }
+        try writePrivate(path, header + key.key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n")
+    }
+
+    /// The secret of `bytes` bytes in a private key file (one base64 line after `#` comment lines):
+    /// refuses a file group or others may read or write, and one that does not hold such a secret.
+    /// Other secrets kept beside the database (the return's pseudonym key) use the same format.
+    public static func readSecret(_ path: String, bytes: Int) throws(StoreError) -> Data {
+        try requirePrivate(path)
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .notAKeyFile(path: path)
+        }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard lines.count == 1, let raw = Data(base64Encoded: lines[0]), raw.count == bytes else { throw .notAKeyFile(path: path) }
+        return raw
+    }
+
+    /// The secret at `path`, or a new random one written there (0600) with `header` comment lines.
+    public static func loadOrCreateSecret(_ path: String, bytes: Int, header: String) throws(StoreError) -> Data {
+        if FileManager.default.fileExists(atPath: path) { return try readSecret(path, bytes: bytes) }
+        let secret = SymmetricKey(size: SymmetricKeySize(bitCount: bytes * 8)).withUnsafeBytes { Data($0) }
+        try writePrivate(path, header + secret.base64EncodedString() + "\n")
+        return secret
+    }
+
+    /// Refuses a file that is missing, or that group or others may read or write.
+    public static func requirePrivate(_ path: String) throws(StoreError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .keyFileMissing(path: path) }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else { throw .keyFileUnsafe(path: path, mode: String(mode, radix: 8)) }
+    }
+
+    /// Writes `text` to `path` atomically (temporary file created 0600, fsync, rename, fsync of the folder).
+    public static func writePrivate(_ path: String, _ text: String) throws(StoreError) {
         let temporary = path + ".tmp"
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else { throw .keyFileWrite(path: path, reason: String(cString: strerror(errno))) }
-        let bytes = Array((header + body + "\n").utf8)
+        let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)

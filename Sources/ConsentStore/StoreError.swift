@@ -66,7 +66,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .keyFileUnsafe(path, mode):
             "the key file \(path) is readable or writable by others (mode \(mode)); run `chmod 600 \(path)` and make sure nobody else copied it"
         case .notAKeyFile(let path):
-            "\(path) is not a TenantConsent key file (expected one base64 line of 32 bytes); check --key-file"
+            "\(path) is not a TenantConsent key file (expected one base64 line of key bytes); check the path, or restore the file from backup"
         case .wrongKey(let source):
             "the key in \(source) does not open this database's special-category vault; give the key file that belongs to it (nothing was changed)"
         case let .keyFileWrite(path, reason):

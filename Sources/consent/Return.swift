@@ -1,5 +1,7 @@
 import ArgumentParser
 import ConsentExport
+import ConsentStore
+import Crypto
 import Foundation
 
 struct Return: ParsableCommand {
@@ -32,7 +34,11 @@ struct Return: ParsableCommand {
         let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let gate = try ExportGate(purpose: RegulatorReturn.purpose, catalogue: content.catalogue, at: Date(), pseudonymised: true)
         try requireSpecialValues(db, for: gate.columns, in: content.catalogue)
-        let key = try RegulatorReturn.loadKey(at: URL(fileURLWithPath: pseudonymKey ?? store.path + ".pseudonym-key"))
+        let key = SymmetricKey(data: try KeyFile.loadOrCreateSecret(pseudonymKey ?? store.path + ".pseudonym-key", bytes: 32, header: """
+            # TenantConsent pseudonym key for regulator returns: the same tenant keeps the same pseudonym
+            # while this file is kept. Keep it secret (mode 0600) and back it up: a new key changes every pseudonym.
+
+            """))
         let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))
         var progress = Progress("return", quiet: json)
         let manifest = try exporter.run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in

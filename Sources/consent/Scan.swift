@@ -206,12 +206,8 @@ enum ScanSetup {
 
     /// Reads a key file, refusing one that others can read.
     static func readKey(_ path: String) throws -> SipHashKey {
-        let attributes: [FileAttributeKey: Any]
-        do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
+        do { try KeyFile.requirePrivate(path) } catch .keyFileMissing {
             throw CLIError("cannot read the key file \(path); give --key, or build the index with `consent scan index`")
-        }
-        if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
-            throw CLIError("the key file \(path) is readable by others; run chmod 600 \(path)")
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError("cannot read the key file \(path)") }
         return try ScanKeyFile.parse(text)
@@ -221,10 +217,7 @@ enum ScanSetup {
     static func loadOrCreateKey(_ path: String) throws -> (SipHashKey, created: Bool) {
         if FileManager.default.fileExists(atPath: path) { return (try readKey(path), false) }
         let key = SipHashKey.random()
-        guard FileManager.default.createFile(atPath: path, contents: Data(ScanKeyFile.text(key).utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CLIError("cannot create the key file \(path)")
-        }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        try KeyFile.writePrivate(path, ScanKeyFile.text(key))
         return (key, true)
     }
 

@@ -41,6 +41,12 @@ import Testing
         let made = try cli.run(["export", "--purpose", "service-updates-email", "--format", "xlsx", "--out", xlsx, "--db", cli.db])
         #expect(made.status == 0, "\(made.stderr)")
         #expect(try cli.run(["export", "--purpose", "service-updates-email", "--out", csv, "--db", cli.db]).status == 0)
+        // The manifest's digest is the file's, for the streamed CSV and the packed XLSX alike.
+        for file in [csv, xlsx] {
+            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file + ".manifest.json"))) as? [String: Any]
+            let sum = try Subprocess.run("/usr/bin/env", ["sha256sum", file]).stdout.split(separator: " ").first.map(String.init)
+            #expect(manifest?["sha256"] as? String == sum, "\(file)")
+        }
         let script = """
             import json, sys, zipfile, openpyxl
             parts = sorted(zipfile.ZipFile(sys.argv[1]).namelist())
