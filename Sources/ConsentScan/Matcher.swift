@@ -35,8 +35,6 @@ struct Matcher {
     private var phoneDigits: [UInt8] = []
     private var phoneGroups: [(end: Int, plus: Bool)] = []
 
-    /// Words of a record beyond which it is cut (a long paragraph of text).
-    static let maxRecordWords = 4096
     /// Words before and after a postcode that are paired with it.
     static let wordsBefore = 40, wordsAfter = 10
 

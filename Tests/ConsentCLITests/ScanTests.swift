@@ -117,7 +117,9 @@ import Testing
         #expect(run.status == 2)
         #expect(run.stderr.contains("broken.xlsx: not a readable XLSX file"))
         #expect(run.stderr.contains("missing.csv: cannot read it: no such file"))
-        #expect(try cli.run(["scan", "--index", index + ".nope", broken]).status == 2)
-        #expect(try cli.run(["scan", broken]).status != 0)
+        let noIndex = try cli.run(["scan", "--index", index + ".nope", "--key", index + ".key", broken])
+        #expect(noIndex.status == 2 && noIndex.stderr.contains("cannot read the index"), "\(noIndex.stderr)")
+        let neither = try cli.run(["scan", broken])
+        #expect(neither.status != 0 && neither.stderr.contains("give --index"), "\(neither.stderr)")
     }
 }
