@@ -9,6 +9,9 @@ public struct RecordBatch {
     private let validator: Validator
     private let now: Date
 
+    /// Whether the batch listed vault values as due for erasure.
+    var queuedVaultErasures: Bool { appender.queuedVaultErasures }
+
     init(appender: LedgerAppender, validator: Validator, now: Date) {
         self.appender = appender
         self.validator = validator
@@ -35,15 +38,15 @@ extension ConsentDatabase {
     public func batch<T>(_ body: (inout RecordBatch) throws -> T) throws -> T {
         let now = clock()
         var failure: (any Error)?
-        let result: T
+        let result: T, erasures: Bool
         do {
-            result = try writeLedger { db in
+            (result, erasures) = try writeLedger { db in
                 var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, wallClock: clock),
                                         validator: validator, now: now)
                 do {
                     let result = try body(&batch)
                     try batch.finish()
-                    return result
+                    return (result, batch.queuedVaultErasures)
                 } catch {
                     failure = error
                     throw error
@@ -52,7 +55,7 @@ extension ConsentDatabase {
         } catch {
             throw failure ?? error
         }
-        try applyDueErasures()
+        if erasures { try applyDueErasures() }
         return result
     }
 }

@@ -28,13 +28,13 @@ extension ConsentDatabase {
         for request in requests {
             do { checked.append(try ChangeRules.check(request, validator: validator, now: now)) } catch { throw .refused(error) }
         }
-        let stored = try writeLedger { db in
+        let (stored, erasures) = try writeLedger { db in
             var appender = try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, wallClock: clock)
             let stored = try checked.map { try appender.append($0, now: now) }
             try appender.finish()
-            return stored
+            return (stored, appender.queuedVaultErasures)
         }
-        try applyDueErasures()
+        if erasures { try applyDueErasures() }
         return stored
     }
 
@@ -55,6 +55,8 @@ struct LedgerAppender {
     let vault: VaultContext
     /// Sealed rows not yet committed to the vault (flushed in chunks, and before the main commit).
     private var sealedRows: [SealedRow] = []
+    /// Whether this transaction listed vault values as due for erasure (applied after it commits).
+    private(set) var queuedVaultErasures = false
     let device: DeviceID
     let catalogue: Catalogue
     private var devices: DeviceNumbers
@@ -159,6 +161,7 @@ struct LedgerAppender {
         devices = rows.devices
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))
+            if isSpecial(attribute) { queuedVaultErasures = true }
         }
         if sealedRows.count >= 20_000 { try flushVault() }
         return StoredEvent(position: db.lastInsertedRowID, event: event, erasedValues: [])

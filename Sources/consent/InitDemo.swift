@@ -63,7 +63,7 @@ struct Demo: ParsableCommand {
         }
         let db: ConsentDatabase
         if FileManager.default.fileExists(atPath: store.path) {
-            db = try store.openWithContent().database
+            db = try store.open(with: content)
         } else {
             db = try ConsentDatabase.create(at: store.path, validator: content.validator, key: try store.keyForNewDatabase().key)
         }

@@ -43,10 +43,15 @@ struct StoreOptions: ParsableArguments {
     /// says once on standard error that special-category values are unavailable.
     func openWithContent(cacheMegabytes: Int = 32) throws -> (content: Content, database: ConsentDatabase) {
         let loaded = try content.load()
+        return (loaded, try open(with: loaded, cacheMegabytes: cacheMegabytes))
+    }
+
+    /// Opens the existing database with content already loaded.
+    func open(with content: Content, cacheMegabytes: Int = 32) throws -> ConsentDatabase {
         let (key, problem) = try loadKey()
-        let db = try ConsentDatabase.open(at: path, validator: loaded.validator, cacheMegabytes: cacheMegabytes, key: key, keyProblem: problem)
+        let db = try ConsentDatabase.open(at: path, validator: content.validator, cacheMegabytes: cacheMegabytes, key: key, keyProblem: problem)
         if let warning = db.specialValuesProblem { warn(warning) }
-        return (loaded, db)
+        return db
     }
 
     /// The key for a new database: the existing key file, else a new one written there (mode 0600).
