@@ -8,19 +8,11 @@ import ZIPFoundation
 /// tabs and rows by line breaks, so a letter reads like one and a table like delimited rows.
 enum DOCXReader {
     static func text(_ data: Data, name: String, budget: ExpansionBudget) throws(ScanError) -> [UInt8] {
-        let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
-            throw .corrupt(format: "DOCX", reason: "\(name) is not a ZIP archive (damaged, cut short or not a Word document)")
-        }
-        let entries = Array(archive)
-        let declared = entries.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
-        guard declared <= UInt64(budget.limits.maxExpandedBytes - budget.used) else {
-            throw .tooLarge("\(name) would unpack to \(declared / 1_048_576) MB, over the \(budget.limits.maxExpandedBytes / 1_048_576) MB limit (a zip bomb?)")
-        }
+        let (archive, entries) = try XLSXReader.openPackage(data, name: name, format: "DOCX", kind: "Word document", budget: budget)
         guard let document = entries.first(where: { $0.path == "word/document.xml" }) else {
             throw .corrupt(format: "DOCX", reason: "\(name) has no word/document.xml, so it is not a Word document")
         }
-        let xml = try XLSXReader.extract(document, archive, name, budget)
+        let xml = try XLSXReader.extract(document, archive, name, budget, format: "DOCX")
         let reader = DocumentParser()
         let parser = XMLParser(data: xml)
         parser.shouldResolveExternalEntities = false

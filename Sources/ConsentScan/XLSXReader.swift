@@ -33,16 +33,7 @@ final class ExpansionBudget {
 enum XLSXReader {
     /// Scans every worksheet: each row is a record, a first row names the columns.
     static func scan(_ data: Data, name: String, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) {
-        let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
-            throw .corrupt(format: "XLSX", reason: "\(name) is not a ZIP archive (damaged, cut short or not a spreadsheet)")
-        }
-        let entries = Array(archive)
-        guard entries.count <= 10_000 else { throw .tooLarge("\(name) holds \(entries.count) parts, more than a spreadsheet has") }
-        let declared = entries.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
-        guard declared <= UInt64(budget.limits.maxExpandedBytes - budget.used) else {
-            throw .tooLarge("\(name) would unpack to \(declared / 1_048_576) MB, over the \(budget.limits.maxExpandedBytes / 1_048_576) MB limit (a zip bomb?)")
-        }
+        let (archive, entries) = try openPackage(data, name: name, format: "XLSX", kind: "spreadsheet", budget: budget)
         guard entries.contains(where: { $0.path == "xl/workbook.xml" }) else {
             throw .corrupt(format: "XLSX", reason: "\(name) has no xl/workbook.xml, so it is not an Excel workbook")
         }
@@ -62,7 +53,25 @@ enum XLSXReader {
     }
 
     /// Unpacks one entry, refusing it as soon as the budget or the ratio is exceeded.
-    static func extract(_ entry: Entry, _ archive: Archive, _ name: String, _ budget: ExpansionBudget) throws(ScanError) -> Data {
+    /// Opens an Office package (a ZIP archive) and checks, before unpacking anything, that it has a
+    /// sane number of parts and declares no more bytes than the budget has left (a zip bomb).
+    static func openPackage(_ data: Data, name: String, format: String, kind: String,
+                            budget: ExpansionBudget) throws(ScanError) -> (Archive, [Entry]) {
+        let archive: Archive
+        do { archive = try Archive(data: data, accessMode: .read) } catch {
+            throw .corrupt(format: format, reason: "\(name) is not a ZIP archive (damaged, cut short or not a \(kind))")
+        }
+        let entries = Array(archive)
+        guard entries.count <= 10_000 else { throw .tooLarge("\(name) holds \(entries.count) parts, more than a \(kind) has") }
+        let declared = entries.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
+        guard declared <= UInt64(budget.limits.maxExpandedBytes - budget.used) else {
+            throw .tooLarge("\(name) would unpack to \(declared / 1_048_576) MB, over the \(budget.limits.maxExpandedBytes / 1_048_576) MB limit (a zip bomb?)")
+        }
+        return (archive, entries)
+    }
+
+    static func extract(_ entry: Entry, _ archive: Archive, _ name: String, _ budget: ExpansionBudget,
+                        format: String = "XLSX") throws(ScanError) -> Data {
         var out = Data()
         let packed = max(Int(clamping: entry.compressedSize), 1)
         do {
@@ -79,7 +88,7 @@ enum XLSXReader {
         } catch let error as ScanError {
             throw error
         } catch {
-            throw .corrupt(format: "XLSX", reason: "\(entry.path) in \(name) cannot be unpacked (damaged or cut short)")
+            throw .corrupt(format: format, reason: "\(entry.path) in \(name) cannot be unpacked (damaged or cut short)")
         }
         return out
     }
