@@ -24,18 +24,26 @@ let package = Package(
     targets: [
         .target(name: "ConsentCore"),
         .target(
+            name: "SyncProtocol",
+            dependencies: ["ConsentCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "ConsentForms",
             dependencies: ["ConsentCore", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "ConsentStore",
             dependencies: [
-                "ConsentCore",
+                "ConsentCore", "SyncProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
+        ),
+        .target(
+            name: "CentralStore",
+            dependencies: ["ConsentCore", "SyncProtocol", "ConsentStore"]
         ),
         .target(
             name: "ConsentRegister",

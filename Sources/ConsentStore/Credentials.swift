@@ -2,6 +2,7 @@ import ConsentCore
 import CryptoExtras
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// PIN and password hashing with a slow, memory-hard KDF (scrypt), salted per secret.
 public enum SecretHasher {

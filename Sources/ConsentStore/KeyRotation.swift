@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// What `consent keys rotate` did.
 public struct RotationReport: Sendable, Codable, Equatable {

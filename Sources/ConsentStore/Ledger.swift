@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// One event as stored: the event, its place in the local ledger, and which of its values were erased.
 public struct StoredEvent: Hashable, Sendable {
@@ -150,7 +151,7 @@ struct LedgerAppender {
             channel: request.channel, causalContext: causal, payload: Self.roundingTimes(request.payload), evidence: request.evidence)
 
         let digest = try storeValues(event, tenantID: tenantID)
-        let fields = LedgerFields(event, valuesDigest: digest)
+        let fields = EventRecord(event, valuesDigest: digest)
         let hash = fields.hash(after: head)
         try insert(fields, tenantID: tenantID, hash: hash)
         head = hash
@@ -215,7 +216,7 @@ struct LedgerAppender {
         return ValueDigest.combine(digests)
     }
 
-    private func insert(_ f: LedgerFields, tenantID: Int64, hash: Data) throws {
+    private func insert(_ f: EventRecord, tenantID: Int64, hash: Data) throws {
         var raw = try statements.raw(.insertLedger, """
             INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
                 notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,

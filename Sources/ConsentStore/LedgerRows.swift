@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// Turns ledger rows back into events (and their chain fields).
 struct LedgerRows {
@@ -20,8 +21,8 @@ struct LedgerRows {
     static let columns = "l.*, t.ref AS tenant_ref"
 
     /// The chain fields of a ledger row, exactly as they were hashed.
-    func fields(_ row: Row) -> LedgerFields {
-        LedgerFields(
+    func fields(_ row: Row) -> EventRecord {
+        EventRecord(
             device: devices.id(row.integer("device_no") ?? 0).rawValue, sequence: row.integer("device_seq") ?? 0,
             tenant: row.text("tenant_ref") ?? "", kind: row.text("kind") ?? "", attribute: row.text("attribute_id"),
             purpose: row.text("purpose_id"), state: row.text("state"), pending: row.integer("pending").map { $0 != 0 },
@@ -35,12 +36,6 @@ struct LedgerRows {
     /// The event of a ledger row; `values` are the values of that event.
     func event(_ row: Row, values: [StoredValue]) -> StoredEvent {
         let f = fields(row)
-        let actor: Actor
-        switch f.actor {
-        case "tenant": actor = .tenant
-        case "staff": actor = .staff(StaffID(f.actorID ?? ""), verification: f.verification, reason: f.reason)
-        default: actor = .system(f.actorID ?? "")
-        }
         var erased: Set<AttributeID> = [], unavailable: Set<AttributeID> = []
         var answers: [AttributeID: AttributeValue] = [:]
         for value in values {
@@ -48,33 +43,7 @@ struct LedgerRows {
             if value.answer == nil { erased.insert(value.attribute) }
             if value.unavailable { unavailable.insert(value.attribute) }
         }
-        let attribute = AttributeID(f.attribute ?? "")
-        let payload: EventPayload
-        switch f.kind {
-        case "registration":
-            payload = .registration(values: answers)
-        case "decision":
-            payload = .decision(
-                PurposeID(f.purpose ?? ""), (f.attribute ?? "").split(separator: ",").map { AttributeID(String($0)) },
-                DecisionState(rawValue: f.state ?? "") ?? .notAsked,
-                notice: f.noticeVersion.map { NoticeShown(version: Int($0), language: f.language ?? "") },
-                validUntil: f.validUntil.map(Millis.date))
-        case "correction":
-            payload = .correction(attribute, answers[attribute] ?? .value(""), pending: f.pending ?? false)
-        case "verification":
-            payload = .verification(
-                of: EventID(device: DeviceID(f.targetDevice ?? ""), sequence: f.targetSequence ?? 0),
-                attribute: attribute, approved: f.state == "approved")
-        case "erasure":
-            payload = .erasure(attribute)
-        default:
-            payload = .credentialChange(f.state ?? "")
-        }
-        let event = Event(
-            id: EventID(device: DeviceID(f.device), sequence: f.sequence), tenant: TenantRef(f.tenant),
-            hlc: HLCTimestamp(packed: f.hlc), effectiveAt: Millis.date(f.effectiveAt), actor: actor,
-            channel: Channel(rawValue: f.channel) ?? .system, causalContext: f.causal,
-            centralSequence: row.integer("central_seq"), payload: payload, evidence: f.evidence)
+        let event = f.event(centralSequence: row.integer("central_seq"), answers: answers)
         return StoredEvent(position: row.integer("position") ?? 0, event: event, erasedValues: erased, unavailableValues: unavailable)
     }
 

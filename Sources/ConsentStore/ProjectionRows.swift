@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// Reads and writes the projection rows of one tenant as a ``TenantState``, so the ledger's
 /// projection update runs the very same `TenantState.apply` as the fold that verifies it.

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// A line of the register: a tenancy reference and the tenant's name.
 public struct TenantSummary: Hashable, Sendable, Codable {

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// A change after an export that its recipient must act on: the tenant withdrew or objected for
 /// the export's purpose, or had a value erased, for an attribute the export disclosed.

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// What happened at a sign-in attempt. Unknown references and wrong details get the same
 /// ``failed`` answer, so the kiosk cannot be used to find out who is a tenant.

@@ -2,6 +2,7 @@ import ConsentCore
 import Crypto
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// What an export needs of each tenant: the values of some attributes and the decisions of one purpose.
 public struct TenantSlice: Sendable {

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// What a member of staff may do (staff mode will enforce the differences).
 public enum StaffRole: String, CaseIterable, Codable, Sendable {

@@ -2,6 +2,7 @@ import ConsentCore
 import Crypto
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// The vault's data keys that this process could unwrap with its key-encryption key. Without a
 /// key-encryption key the ring is empty: sealed values read as ``ValueState/unavailable(source:)``

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// What `consent ledger verify` found.
 public struct VerificationReport: Sendable, Codable, Equatable {

@@ -1,0 +1,176 @@
+import Foundation
+
+/// The sync protocol's version; a server refuses a request that names another.
+public enum SyncWire {
+    public static let version = 1
+    /// Most events one push may carry.
+    public static let maxPushEvents = 5_000
+    /// Most events one pull page may return.
+    public static let maxPullEvents = 10_000
+    /// Largest request body the server reads, in bytes.
+    public static let maxBodyBytes = 16 * 1024 * 1024
+}
+
+/// One value an event recorded, as stored: an ordinary value in clear with its salt, or a
+/// special-category value sealed (AES-GCM) under the data key `keyID`. An erased value has
+/// neither text nor salt nor seal; its digest stays so the chain still verifies.
+public struct WireValue: Codable, Hashable, Sendable {
+    public var attribute: String
+    public var text: String?
+    public var preferNot: Bool
+    public var salt: Data?
+    public var digest: Data
+    public var keyID: String?
+    public var sealed: Data?
+
+    public init(attribute: String, text: String? = nil, preferNot: Bool = false, salt: Data? = nil, digest: Data,
+                keyID: String? = nil, sealed: Data? = nil) {
+        self.attribute = attribute
+        self.text = text
+        self.preferNot = preferNot
+        self.salt = salt
+        self.digest = digest
+        self.keyID = keyID
+        self.sealed = sealed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case attribute = "a", text = "v", preferNot = "p", salt = "s", digest = "g", keyID = "k", sealed = "x"
+    }
+}
+
+/// One event on the wire: its record, the chain hash its device computed, its values and, once
+/// the centre has it, its central sequence.
+public struct WireEvent: Codable, Hashable, Sendable {
+    public var record: EventRecord
+    public var hash: Data
+    public var values: [WireValue]
+    public var central: Int64?
+
+    public init(record: EventRecord, hash: Data, values: [WireValue] = [], central: Int64? = nil) {
+        self.record = record
+        self.hash = hash
+        self.values = values
+        self.central = central
+    }
+
+    enum CodingKeys: String, CodingKey { case record = "r", hash = "h", values = "v", central = "c" }
+}
+
+/// A data key wrapped by a key-encryption key, sent with the sealed values that use it so the
+/// receiver can open them with the same key-encryption key (the centre stores it wrapped).
+public struct WireDataKey: Codable, Hashable, Sendable {
+    public var keyID: String
+    public var kekID: String
+    public var wrapped: Data
+    public init(keyID: String, kekID: String, wrapped: Data) {
+        self.keyID = keyID
+        self.kekID = kekID
+        self.wrapped = wrapped
+    }
+}
+
+/// `POST /v1/push`: a device's unsent events, in device-sequence order.
+public struct PushRequest: Codable, Sendable {
+    public var version: Int
+    public var device: String
+    public var events: [WireEvent]
+    public var dataKeys: [WireDataKey]
+
+    public init(device: String, events: [WireEvent], dataKeys: [WireDataKey] = [], version: Int = SyncWire.version) {
+        self.version = version
+        self.device = device
+        self.events = events
+        self.dataKeys = dataKeys
+    }
+}
+
+/// What the centre did with one pushed event.
+public enum PushOutcome: String, Codable, Sendable {
+    /// Stored and now part of the current state.
+    case applied
+    /// Stored; a withdrawal or objection stands over it (a grant the withdrawal was not in the
+    /// causal past of), and it is queued for staff to re-confirm.
+    case overridden
+    /// Stored; an older decision or correction that a newer one supersedes.
+    case superseded
+    /// Not stored; `reason` says why. The device must not resend it unchanged.
+    case rejected
+}
+
+/// The centre's answer for one pushed event. The same answer is given again for a resent event.
+public struct PushResult: Codable, Hashable, Sendable {
+    public var sequence: Int64
+    public var outcome: PushOutcome
+    public var central: Int64?
+    public var reason: String?
+
+    public init(sequence: Int64, outcome: PushOutcome, central: Int64?, reason: String? = nil) {
+        self.sequence = sequence
+        self.outcome = outcome
+        self.central = central
+        self.reason = reason
+    }
+}
+
+/// The reply to a push: one result per event, in order.
+public struct PushResponse: Codable, Sendable {
+    public var results: [PushResult]
+    public init(results: [PushResult]) { self.results = results }
+}
+
+/// `GET /v1/pull?cursor=&limit=`: events with central sequence above `cursor`, in central order.
+public struct PullResponse: Codable, Sendable {
+    public var events: [WireEvent]
+    /// The cursor to ask from next (the last event's central sequence, or the request's cursor).
+    public var cursor: Int64
+    /// Whether more events are waiting.
+    public var more: Bool
+    /// Data keys the sealed values of these events use.
+    public var dataKeys: [WireDataKey]
+
+    public init(events: [WireEvent], cursor: Int64, more: Bool, dataKeys: [WireDataKey] = []) {
+        self.events = events
+        self.cursor = cursor
+        self.more = more
+        self.dataKeys = dataKeys
+    }
+}
+
+/// `POST /v1/enrol`: a new device presents the one-time code issued at the centre.
+public struct EnrolRequest: Codable, Sendable {
+    public var version: Int
+    public var code: String
+    /// The device's own id (its database's device id), which becomes its identity at the centre.
+    public var device: String
+    public init(code: String, device: String, version: Int = SyncWire.version) {
+        self.version = version
+        self.code = code
+        self.device = device
+    }
+}
+
+/// The reply to an enrolment: the credential the device presents on every later request.
+public struct EnrolResponse: Codable, Sendable {
+    public var device: String
+    public var office: String
+    public var secret: String
+    public init(device: String, office: String, secret: String) {
+        self.device = device
+        self.office = office
+        self.secret = secret
+    }
+}
+
+/// The body of every error reply: a stable code and a message saying what to do.
+public struct ErrorBody: Codable, Sendable, Equatable {
+    public var error: String
+    public var message: String
+    /// For a `gap`: the device sequence the centre expects next.
+    public var expected: Int64?
+    public init(error: String, message: String, expected: Int64? = nil) {
+        self.error = error
+        self.message = message
+        self.expected = expected
+    }
+}
