@@ -46,6 +46,10 @@ let package = Package(
             dependencies: ["ConsentCore", "SyncProtocol", "ConsentStore"]
         ),
         .target(
+            name: "SyncEngine",
+            dependencies: ["ConsentCore", "ConsentStore", "SyncProtocol"]
+        ),
+        .target(
             name: "ConsentRegister",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]
         ),
@@ -85,6 +89,10 @@ let package = Package(
             dependencies: ["ConsentStore", "ConsentForms", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: ["SyncEngine", "CentralStore", "ConsentStore", "ConsentForms", "ConsentRegister"]
+        ),
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
         .testTarget(
             name: "ConsentScanTests",
