@@ -140,7 +140,7 @@ public enum DecisionMerge {
         }
         if current.state.stopsUse {
             let missed = current.blocking.filter { stop in
-                !(expressedBefore((stop.effectiveAt, stop.event), incomingAt)
+                !(stop.effectiveAt <= incoming.effectiveAt
                   && isInCausalPast(stop.event, central: stop.centralSequence, of: incoming.event, causalContext: causalContext))
             }
             if missed.isEmpty { return (incoming, .applied) }

@@ -19,6 +19,9 @@ struct LedgerRows {
 
     /// The columns `event(_:values:)` and `fields(_:)` need, selected from `ledger l JOIN tenant t`.
     static let columns = "l.*, t.ref AS tenant_ref"
+    /// The order every replica folds a ledger in: central order, then this device's unsent events.
+    /// At the centre it is the ledger's own order; on a device it is the order the centre applied.
+    static let canonicalOrder = "l.central_seq IS NULL, l.central_seq, l.position"
 
     /// The chain fields of a ledger row, exactly as they were hashed.
     func fields(_ row: Row) -> EventRecord {
@@ -70,7 +73,7 @@ struct LedgerRows {
             values[row.integer("position") ?? 0, default: []].append(open(row))
         }
         let statement = try db.cachedStatement(sql: """
-            SELECT \(Self.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE l.tenant_id = ? ORDER BY l.position
+            SELECT \(Self.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE l.tenant_id = ? ORDER BY \(Self.canonicalOrder)
             """)
         return try Row.fetchAll(statement, arguments: [tenantID]).map { event($0, values: values[$0.integer("position") ?? 0] ?? []) }
     }
