@@ -79,13 +79,14 @@ extension ConsentDatabase {
         }
     }
 
-    /// The next batch of this device's events the centre has not acknowledged, oldest first.
-    public func outbox(limit: Int = 1_000) throws(StoreError) -> PushRequest {
+    /// The next batch of this device's events the centre has not acknowledged, oldest first
+    /// (those after device sequence `after`).
+    public func outbox(limit: Int = 1_000, after: Int64 = 0) throws(StoreError) -> PushRequest {
         try read { db in
             let devices = try DeviceNumbers(db)
             guard let own = devices.byID[device] else { return PushRequest(device: device.rawValue, events: []) }
             let (events, keys) = try WireRows(db: db, devices: devices)
-                .events(where: "l.device_no = ? AND l.pushed = 0", [own], order: "l.device_seq", limit: limit)
+                .events(where: "l.device_no = ? AND l.pushed = 0 AND l.device_seq > ?", [own, after], order: "l.device_seq", limit: limit)
             return PushRequest(device: device.rawValue, events: events, dataKeys: keys)
         }
     }
