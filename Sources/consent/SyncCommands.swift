@@ -105,13 +105,16 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Keep syncing until stopped.") var watch = false
     @Option(help: "Seconds between rounds with --watch.") var interval = 10
     @Flag(help: "Print a JSON report.") var json = false
+    @Option(help: ArgumentHelp("Events per push request.", visibility: .hidden)) var pushBatch = 1_000
+    @Option(help: ArgumentHelp("Events per pulled page.", visibility: .hidden)) var pullPage = 5_000
 
     func run() async throws {
         let db = try store.open()
         guard let settings = try db.syncSettings(), let url = URL(string: settings.server) else {
             throw CLIError("\(db.path) is not enrolled with a centre; run `consent device enrol --server URL --code CODE` first")
         }
-        let client = SyncClient(database: db, transport: HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret))
+        let client = SyncClient(database: db, transport: HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret),
+                                pushBatch: pushBatch, pullPage: pullPage)
         guard watch else {
             let report = try await client.syncOnce()
             if json { return try printJSON(report) }

@@ -13,10 +13,13 @@ import Testing
         let port: Int
         var url: String { "http://127.0.0.1:\(port)" }
 
-        init(cli: CLI, db: String) throws {
+        /// The server process (nil after a kill).
+        var pid: Int32?
+
+        init(cli: CLI, db: String, port fixed: Int? = nil) throws {
             var chosen: Int?
-            for _ in 0..<5 {
-                let port = Int.random(in: 20_000...40_000)
+            for _ in 0..<(fixed == nil ? 5 : 1) {
+                let port = fixed ?? Int.random(in: 20_000...40_000)
                 let process = Process()
                 process.executableURL = CLI.binary
                 process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:\(port)"]
@@ -28,7 +31,11 @@ import Testing
                 process.standardError = FileHandle.nullDevice
                 try process.run()
                 for _ in 0..<100 where process.isRunning {
-                    if (try? Self.request("http://127.0.0.1:\(port)/healthz").status) == 200 { chosen = port; break }
+                    if (try? Self.request("http://127.0.0.1:\(port)/healthz").status) == 200 {
+                        chosen = port
+                        pid = process.processIdentifier
+                        break
+                    }
                     usleep(50_000)
                 }
                 if chosen != nil { break }
@@ -38,11 +45,7 @@ import Testing
             port = chosen
         }
 
-        deinit { Self.stopAll(port: port) }
-
-        static func stopAll(port: Int) {
-            _ = try? Subprocess.run("/usr/bin/pkill", ["-f", "serve .*127.0.0.1:\(port)"])
-        }
+        deinit { if let pid { kill(pid, SIGKILL) } }
 
         /// One HTTP request, synchronously.
         static func request(_ url: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) throws -> (status: Int, body: String) {
