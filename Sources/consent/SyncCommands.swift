@@ -18,6 +18,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port"))
     var listen = "127.0.0.1:8443"
 
+    @Option(help: ArgumentHelp("TLS certificate chain (PEM); with --tls-key, the server speaks HTTPS only.", valueName: "path"))
+    var tlsCertificate: String?
+
+    @Option(help: ArgumentHelp("The TLS certificate's private key (PEM).", valueName: "path"))
+    var tlsKey: String?
+
     func run() async throws {
         let db = try store.open()
         guard db.isCentre else {
@@ -26,9 +32,14 @@ struct Serve: AsyncParsableCommand {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
             throw CLIError("--listen takes host:port, such as 127.0.0.1:8443")
         }
+        if (tlsCertificate == nil) != (tlsKey == nil) { throw CLIError("give both --tls-certificate and --tls-key, or neither") }
+        for file in [tlsCertificate, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: file) {
+            throw CLIError("cannot read \(file); give a PEM file")
+        }
         var logger = Logger(label: "consent.serve")
         logger.logLevel = .info
-        try await SyncServer(store: SQLiteCentralStore(database: db), logger: logger).run(host: String(listen[..<colon]), port: port)
+        let tls = tlsCertificate.flatMap { cert in tlsKey.map { (certificate: cert, key: $0) } }
+        try await SyncServer(store: SQLiteCentralStore(database: db), logger: logger).run(host: String(listen[..<colon]), port: port, tls: tls)
     }
 }
 

@@ -157,4 +157,39 @@ import Testing
         let verify = try cli.run(["ledger", "verify", "--db", central, "--json"])
         #expect(verify.status == 0, "nothing bad was applied: \(verify.stdout)")
     }
+
+    @Test func theServerSpeaksTLSWhenGivenACertificate() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["init", "--centre", "--db", central]).status == 0)
+        let cert = cli.dir.appendingPathComponent("cert.pem").path, key = cli.dir.appendingPathComponent("key.pem").path
+        let made = try Subprocess.run("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                                                       "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                                                       "-keyout", key, "-out", cert])
+        #expect(made.status == 0, "\(made.stderr)")
+        let port = Int.random(in: 40_001...50_000)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--db", central, "--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key]
+        var env = ProcessInfo.processInfo.environment
+        env["CONSENT_FORMS"] = CLI.repo.appendingPathComponent("Forms").path
+        env["CONSENT_LOCALIZATION"] = CLI.repo.appendingPathComponent("Localization").path
+        process.environment = env
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { kill(process.processIdentifier, SIGKILL) }
+        var reply = ""
+        for _ in 0..<100 {
+            let curl = try Subprocess.run("/usr/bin/env", ["curl", "-s", "--cacert", cert, "https://127.0.0.1:\(port)/healthz"])
+            reply = curl.stdout
+            if curl.status == 0 { break }
+            usleep(50_000)
+        }
+        #expect(reply.contains("\"ok\""), "healthz over TLS, checked against the certificate: \(reply)")
+        let plain = try Subprocess.run("/usr/bin/env", ["curl", "-s", "-m", "5", "http://127.0.0.1:\(port)/healthz"])
+        #expect(!plain.stdout.contains("\"ok\""), "plain HTTP is not served on a TLS port")
+        let half = try cli.run(["serve", "--db", central, "--tls-certificate", cert])
+        #expect(half.status != 0 && half.stderr.contains("both --tls-certificate and --tls-key"))
+    }
 }
