@@ -133,23 +133,15 @@ struct SyncCommand: AsyncParsableCommand {
             for line in report.rejected { print("Refused by the centre: \(line)") }
             return
         }
-        var delay = interval
-        while !Task.isCancelled {
-            let round: Result<SyncReport, SyncFailure>
-            do { round = .success(try await client.syncOnce()) } catch { round = .failure(error) }
+        await SyncLoop(client: client, interval: Double(interval)).run { round, next in
             switch round {
             case .success(let report):
-                if json { try printJSON(report) } else if report.pushed + report.pulled > 0 {
+                if json { try? printJSON(report) } else if report.pushed + report.pulled > 0 {
                     print("Sent \(report.pushed), received \(report.pulled).")
                 }
-                delay = interval
-            case .failure(.unreachable(let why)):
-                FileHandle.standardError.write(Data("centre unreachable (\(why)); retrying in \(delay) s\n".utf8))
-                delay = min(delay * 2, 300)
             case .failure(let failure):
-                throw failure
+                FileHandle.standardError.write(Data("\(failure); next try in \(Int(next)) s\n".utf8))
             }
-            try await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000_000)
         }
     }
 }

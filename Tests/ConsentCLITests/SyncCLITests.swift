@@ -192,4 +192,38 @@ import Testing
         let half = try cli.run(["serve", "--db", central, "--tls-certificate", cert])
         #expect(half.status != 0 && half.stderr.contains("both --tls-certificate and --tls-key"))
     }
+
+    @Test func theKioskSyncsInTheBackgroundWithoutFreezingItsScreen() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["demo", "--centre", "--tenants", "10", "--db", central]).status == 0)
+        let server = try Server(cli: cli, db: central)
+        let a = try enrolKiosk(cli, "kiosk-a", server: server, central: central)
+        let forms = CLI.repo.appendingPathComponent("Forms").path, localization = CLI.repo.appendingPathComponent("Localization").path
+        let tmux = try Tmux("env CONSENT_FORMS='\(forms)' CONSENT_LOCALIZATION='\(localization)' '\(CLI.binary.path)' kiosk --db '\(a)' --sync-every 1")
+        try tmux.waitFor("Choose your language")
+        // The register arrives in the background, then a change made at the centre follows it.
+        var pulled = 0
+        for _ in 0..<100 where pulled < 20 {
+            pulled = try SyncCrashTests().events(cli, a)
+            usleep(100_000)
+        }
+        #expect(pulled >= 20, "the kiosk pulled the register by itself")
+        let add = try cli.run(["staff", "add", "S9", "--role", "support", "--name", "Centre", "--password-stdin", "--db", central],
+                              stdin: Data("correct horse battery\n".utf8))
+        #expect(add.status == 0)
+        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S9", "--db", central]).status == 0)
+        let target = try SyncCrashTests().events(cli, central)
+        var now = 0
+        for _ in 0..<100 where now < target {
+            now = try SyncCrashTests().events(cli, a)
+            usleep(100_000)
+        }
+        #expect(now == target, "the centre's withdrawal reached the kiosk within seconds")
+        #expect(try emailUse(cli, a).hasPrefix("withdrawn"))
+        try tmux.keys("Enter")
+        try tmux.waitFor("Tenancy reference", seconds: 5)
+    }
 }
