@@ -108,7 +108,8 @@ let package = Package(
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "ConsentStore", "ConsentForms", "ConsentRegister"]
+            dependencies: ["SyncEngine", "CentralStore", "ConsentStore", "ConsentForms", "ConsentRegister",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
         .testTarget(
