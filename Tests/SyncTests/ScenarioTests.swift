@@ -82,6 +82,21 @@ import Testing
         #expect(throws: StoreError.sync(.unauthenticated("kiosk-1"))) { try net.centre.authenticate(device: "kiosk-1", secret: "guess") }
     }
 
+    @Test func aClockDaysAheadIsFlaggedButDecidesNothing() async throws {
+        let net = try await Network.make(devices: 2, tenants: ["T1"])
+        // Kiosk 0's clock is three days fast: its grant looks newer than kiosk 1's withdrawal, yet the
+        // withdrawal (which the grant had not seen) stands, and the centre logs the clock.
+        net.clocks[0].advance(by: 3 * 86_400)
+        try net.devices[1].record(decide("T1", "service-updates-email", ["email"], .withdrawn))
+        try net.devices[0].record(decide("T1", "service-updates-email", ["email"], .granted))
+        try await net.heal()
+        for db in [net.centre] + net.devices {
+            #expect(try db.tenantState("T1")?.decisions[email]?.state == .withdrawn, "\(db.device)")
+        }
+        let audit = try net.centre.syncAudit().map(\.what)
+        #expect(audit.contains { $0.contains("clock more than a day ahead") }, "\(audit)")
+    }
+
     @Test func specialCategoryValuesTravelSealedAndOpenWithTheSharedKey() async throws {
         let net = try await Network.make(devices: 1, tenants: ["T1"])
         let page = try net.centre.pullPage(after: 0, limit: 100)

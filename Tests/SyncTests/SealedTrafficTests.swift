@@ -1,0 +1,51 @@
+import ConsentCore
+import ConsentRegister
+import ConsentStore
+import Foundation
+import SyncEngine
+import SyncProtocol
+import Testing
+
+/// Special categories cross the wire sealed: the centre stores them sealed as they came, and no
+/// push or pull carries one in clear; a device with the organisation's key opens them.
+@Suite struct SealedTrafficTests {
+    @Test func noSpecialCategoryValueOfTheDemoRegisterIsOnTheWire() async throws {
+        let net = try await Network.make(devices: 1, tenants: [])
+        let content = Shipped.content
+        let demo = DemoRegister(seed: 7, now: Date(timeIntervalSince1970: 1_790_000_000), shippedLanguages: Set(content.localizer.languages.map(\.code)),
+                                catalogue: content.catalogue)
+        _ = try DemoRun.run(demo, count: 300, into: net.centre)
+        // Everything that goes over the wire: the device's pushes and every page it pulls.
+        let transport = LocalTransport(centre: net.centre, device: net.devices[0].device.rawValue)
+        _ = try await SyncClient(database: net.devices[0], transport: transport, pullPage: 100).syncOnce()
+        let fresh = "Needs a hearing loop at the front desk QZXYW"
+        try net.devices[0].record(ChangeRequest(tenant: DemoRegister.reference(0), payload: .correction(AttributeID("health-needs"), .value(fresh), pending: false),
+                                                actor: .tenant, channel: .kiosk))
+        _ = try await SyncClient(database: net.devices[0], transport: transport, pullPage: 100).syncOnce()
+        #expect(transport.sent.count == 1, "the correction was pushed")
+        var traffic = try transport.sent.map { try JSONEncoder().encode($0) }
+        var cursor: Int64 = 0
+        while true {
+            let page = try net.centre.pullPage(after: cursor, limit: 100)
+            traffic.append(try JSONEncoder().encode(page))
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        var special: Set<String> = [], other: Set<String> = []
+        _ = try net.devices[0].eachTenant { _, state in
+            for (attribute, record) in state.values {
+                guard case .held(.value(let text), _) = record.state else { continue }
+                if net.devices[0].catalogue.attribute(attribute)?.isSpecial == true { special.insert(text) } else { other.insert(text) }
+            }
+        }
+        #expect(special.contains(fresh), "the device opened the sealed values it pulled, and its own")
+        let sought = special.subtracting(other)
+        #expect(sought.count >= 30, "too few distinct special values to make the search meaningful: \(sought.count)")
+        let names = other.filter { $0.contains(" ") && $0.count > 8 }
+        #expect(names.contains { name in traffic.contains { $0.range(of: Data(name.utf8)) != nil } }, "the search works: names are there")
+        for body in traffic {
+            let found = sought.filter { body.range(of: Data($0.utf8)) != nil }
+            #expect(found.isEmpty, "a sync message holds special-category values in clear: \(found.sorted().prefix(5))")
+        }
+    }
+}
