@@ -33,6 +33,11 @@ struct LedgerIngester {
     private(set) var queuedVaultErasures = false
     /// The latest clock reading among received events.
     private(set) var latestRemoteClock: Int64 = 0
+    /// On a device: the highest central sequence held, and whether any own event is unsent. An event
+    /// numbered above everything held, with nothing unsent, lands in central order already, so its
+    /// decision needs no re-fold (the common case: a pull after a push).
+    private var highestCentral: Int64 = 0
+    private var hasUnsent = false
 
     init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool) throws {
         self.db = db
@@ -43,6 +48,12 @@ struct LedgerIngester {
         numbersCentrally = centre
         devices = try DeviceNumbers(db)
         statements = StatementCache(db)
+        if !centre {
+            highestCentral = try Int64.fetchOne(db, sql: "SELECT max(central_seq) FROM ledger") ?? 0
+            hasUnsent = try Int.fetchOne(db, sql: """
+                SELECT 1 FROM ledger WHERE pushed = 0 AND device_no = (SELECT no FROM device WHERE id = ?) LIMIT 1
+                """, arguments: [ownDevice.rawValue]) != nil
+        }
     }
 
     /// The last stored event of a device's chain; the first time a device is met in this
@@ -89,9 +100,11 @@ struct LedgerIngester {
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload)
-        if !numbersCentrally, case let .decision(purpose, attributes, _, _, _) = event.payload {
+        if !numbersCentrally, hasUnsent || (central ?? 0) < highestCentral,
+           case let .decision(purpose, attributes, _, _, _) = event.payload {
             try rows.refold(tenantID, event.tenant, purpose: purpose, attributes: attributes)
         }
+        highestCentral = max(highestCentral, central ?? 0)
         devices = rows.devices
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             let special = catalogue.attribute(attribute)?.isSpecial ?? true
@@ -123,6 +136,7 @@ struct LedgerIngester {
     private mutating func ownEventReturned(_ wire: WireEvent) throws -> Step {
         let deviceNo = try devices.number(ownDevice, in: db)
         let step = try duplicate(wire, deviceNo: deviceNo)
+        highestCentral = max(highestCentral, wire.central ?? 0)
         if case .duplicate(nil) = step, let central = wire.central {
             try CentralNumbers.record(central, for: wire.record.sequence, deviceNo: deviceNo, in: db, devices: devices, keys: keys)
         }
