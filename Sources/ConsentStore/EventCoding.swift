@@ -77,6 +77,16 @@ extension LedgerFields {
             attribute = id.rawValue
         case .credentialChange(let what):
             state = what
+        case let .heldGrant(purposeID, attributes, notice, until):
+            attribute = attributes.map(\.rawValue).joined(separator: ",")
+            purpose = purposeID.rawValue
+            state = DecisionState.granted.rawValue
+            pending = true
+            noticeVersion = notice.map { Int64($0.version) }
+            language = notice?.language
+            validUntil = until.map(Millis.from)
+        case .access(let id):
+            attribute = id.rawValue
         }
     }
 

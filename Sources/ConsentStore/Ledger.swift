@@ -140,7 +140,7 @@ struct LedgerAppender {
         if case let .decision(purpose, attributes, _, _, _) = request.payload {
             causal = attributes.compactMap { before.decisions[DecisionKey($0, purpose)]?.centralSequence }.max()
         }
-        if case let .verification(target, attribute, _) = request.payload,
+        if case let .verification(target, attribute, _) = request.payload, before.heldGrants[target] == nil,
            before.pending[attribute]?.contains(where: { $0.event == target }) != true {
             throw StoreError.noPendingCorrection(request.tenant, attribute.rawValue)
         }
@@ -170,6 +170,9 @@ struct LedgerAppender {
     /// Times are stored in milliseconds; round them before use so the projection written now equals
     /// the fold of the stored ledger later.
     private static func roundingTimes(_ payload: EventPayload) -> EventPayload {
+        if case let .heldGrant(purpose, attributes, notice, until?) = payload {
+            return .heldGrant(purpose, attributes, notice: notice, validUntil: Millis.date(Millis.from(until)))
+        }
         guard case let .decision(purpose, attributes, state, notice, until?) = payload else { return payload }
         return .decision(purpose, attributes, state, notice: notice, validUntil: Millis.date(Millis.from(until)))
     }

@@ -67,6 +67,13 @@ struct LedgerRows {
                 attribute: attribute, approved: f.state == "approved")
         case "erasure":
             payload = .erasure(attribute)
+        case "held-grant":
+            payload = .heldGrant(
+                PurposeID(f.purpose ?? ""), (f.attribute ?? "").split(separator: ",").map { AttributeID(String($0)) },
+                notice: f.noticeVersion.map { NoticeShown(version: Int($0), language: f.language ?? "") },
+                validUntil: f.validUntil.map(Millis.date))
+        case "access":
+            payload = .access(attribute)
         default:
             payload = .credentialChange(f.state ?? "")
         }

@@ -2,13 +2,6 @@ import ConsentCore
 import Foundation
 import GRDB
 
-/// What a member of staff may do (staff mode will enforce the differences).
-public enum StaffRole: String, CaseIterable, Codable, Sendable {
-    case support
-    case supervisor
-    case dpLead = "dp-lead"
-}
-
 /// A member of staff, as the register knows them.
 public struct StaffMember: Codable, Sendable, Equatable {
     public var id: String

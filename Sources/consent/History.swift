@@ -64,6 +64,12 @@ extension TenantCommand {
                 what = "\(t("attribute.\(attribute).label")): correction \(target) \(approved ? "verified" : "rejected")"
             case .erasure(let attribute):
                 what = "\(t("attribute.\(attribute).label")) erased at the tenant's request"
+            case let .heldGrant(purpose, attributes, notice, _):
+                var text = "\(t("purpose.\(purpose).name")): granted — \(attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")), held until a second member of staff confirms it"
+                if let notice { text += " (notice v\(notice.version), \(notice.language))" }
+                what = text
+            case .access(let attribute):
+                what = "\(t("attribute.\(attribute).label")) shown to staff (a special category; the value is not repeated here)"
             case .credentialChange(let change):
                 what = ["pin-set": "Sign-in PIN set", "code-issued": "One-time sign-in code issued", "unlocked": "Sign-in unlocked"][change] ?? "Sign-in credential: \(change)"
             }
