@@ -158,6 +158,7 @@ struct LedgerAppender {
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload)
+        try SearchIndex.update(db, tenantID: tenantID, payload: event.payload, before: before, after: after)
         devices = rows.devices
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))
