@@ -150,6 +150,10 @@ public enum StaffRules {
         case .registration, .verification, .credentialChange, .heldGrant:
             throw .notOnBehalf(payload.kind)
         }
+        if case .access = payload, !context.caller.isVerified {
+            // Back-office work, not a call: no caller, no verification to record.
+            return ChangeRequest(tenant: tenant, payload: payload, actor: .staff(context.staff, verification: nil, reason: reason), channel: .system)
+        }
         return ChangeRequest(
             tenant: tenant, payload: payload,
             actor: .staff(context.staff, verification: context.caller.method, reason: reason), channel: .phone, evidence: evidence)

@@ -66,10 +66,13 @@ extension ConsentDatabase {
             sql += " AND EXISTS (SELECT 1 FROM tenant_search o WHERE o.tenant_id = s.tenant_id AND o.key >= ? AND o.key < ?)"
             arguments += [term, term + "\u{10FFFF}"]
         }
-        sql += " GROUP BY s.tenant_id LIMIT ?"
-        arguments += [limit]
+        // No GROUP BY: it would sort the whole range before the limit. A tenant matched by two of
+        // their words comes twice, so fetch a few more and drop repeats.
+        sql += " LIMIT ?"
+        arguments += [limit * 4]
         return try read { db in
-            let ids = try Int64.fetchAll(db, sql: sql, arguments: arguments)
+            var seen: Set<Int64> = []
+            let ids = try Int64.fetchAll(db, sql: sql, arguments: arguments).filter { seen.insert($0).inserted }.prefix(limit)
             return try ids.compactMap { try Self.match(db, tenantID: $0) }.sorted { ($0.name ?? "", $0.reference) < ($1.name ?? "", $1.reference) }
         }
     }

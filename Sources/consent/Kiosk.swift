@@ -55,8 +55,8 @@ struct Kiosk: ParsableCommand {
 
 struct Staff: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Desk tasks for staff.",
-        subcommands: [Add.self, IssueCode.self, Unlock.self])
+        abstract: "Staff mode: with no subcommand, the full-screen staff terminal; the subcommands are desk tasks.",
+        subcommands: [Add.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self, Conflicts.self, UnlockStaff.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -158,7 +158,8 @@ import Testing
         let none = CallerCheck.none(required: 2)
         #expect(throws: StaffRefusal.callerNotVerified) { try behalf(.access(Fixture.religion), context(.supervisor, none)) }
         let request = try behalf(.access(Fixture.religion), context(.dpLead, none, staff: "dpo"))
-        #expect(request.actor == .staff(StaffID("dpo"), verification: "unverified", reason: "caller-request"))
+        #expect(request.actor == .staff(StaffID("dpo"), verification: nil, reason: "caller-request"))
+        #expect(request.channel == .system)
         #expect(throws: StaffRefusal.callerNotVerified) { try behalf(.correction(Fixture.email, .value("a@b.org"), pending: false), context(.dpLead, none)) }
     }
 
