@@ -96,8 +96,13 @@ extension TenantCommand {
             switch event.actor {
             case .tenant: how += ", by the tenant"
             case let .staff(id, verification, reason):
-                if case .access = event.payload { how += ", by staff member \(id)" } else { how += ", by staff member \(id) on the tenant's behalf" }
-                if verification == "unverified" { how += ", caller not verified" } else if let verification { how += ", identity checked by \(verification)" }
+                switch event.payload {
+                case .access: how += ", by staff member \(id)"
+                case .verification: how += ", by staff member \(id)" + (verification.map { " (\($0))" } ?? "")
+                default:
+                    how += ", by staff member \(id) on the tenant's behalf"
+                    if verification == "unverified" { how += ", caller not verified" } else if let verification { how += ", identity checked by \(verification)" }
+                }
                 if let reason { how += ", reason: \(reason)" }
             case .system(let name): how += ", by \(name)"
             }
