@@ -32,6 +32,16 @@ public struct HeldItem: Hashable, Sendable {
     public var takenBy: Actor
     public var channel: Channel
     public var at: Date
+
+    public init(tenant: TenantRef, event: EventID, kind: Kind, takenBy: Actor, channel: Channel, at: Date) {
+        self.tenant = tenant
+        self.event = event
+        self.kind = kind
+        self.takenBy = takenBy
+        self.channel = channel
+        self.at = at
+    }
+
     /// The attribute a verification of this item names.
     public var attribute: AttributeID {
         switch kind {
