@@ -54,6 +54,7 @@ public struct StaffModel {
         case .signInRefused(let text):
             state.message = text
             state.fields["password"] = Field(masked: true, limit: 200)
+            state.focus = 1
         case .found(let matches):
             state.results = matches
             state.message = matches.isEmpty ? "No tenant found." : "\(matches.count) found: choose one."
