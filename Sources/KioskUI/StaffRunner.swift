@@ -104,10 +104,8 @@ public final class StaffRunner {
                 lastFrame = nil
                 return nil
             }
-        } catch let error as StoreError {
-            return .refused(error.description)
         } catch {
-            return .refused(String(describing: error))
+            return .refused(error.description)
         }
     }
 }

@@ -164,6 +164,17 @@ import Testing
         #expect(try setup.cli.run(["ledger", "verify", "--db", setup.cli.db]).status == 0)
     }
 
+    @Test func idleStaffAreSignedOutAndTheScreenWiped() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let tmux = try Tmux(setup.staff("--idle-warning 1 --idle-timeout 3"))
+        try signIn(tmux, "sam")
+        try tmux.waitFor("sam (support)")
+        try tmux.waitFor("Signing out in", seconds: 5)
+        try tmux.waitFor("Signed out after 3 s without input", seconds: 5)
+        #expect(!(try tmux.history()).contains("Changes waiting for a second person"))
+    }
+
     @Test func fiveWrongPasswordsLockTheStaffAccount() throws {
         let setup = try Setup()
         defer { setup.cli.remove() }

@@ -89,6 +89,21 @@ import Testing
         #expect(try t.db.findTenant(reference: "T0000003")?.markers == ["safe-address"])
     }
 
+    @Test func conflictsQueueListsDecisionsToReconfirm() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        #expect(try t.db.conflicts().isEmpty)
+        try t.db.record(decide("T0000001", "service-updates-email", ["email"], .withdrawn))
+        // A paper grant signed before that withdrawal arrives later: the withdrawal stands, the grant must be re-confirmed.
+        var late = decide("T0000001", "service-updates-email", ["email"], .granted, channel: .paper)
+        late.effectiveAt = Date().addingTimeInterval(-86_400)
+        let grant = try t.db.record(late)
+        let conflicts = try t.db.conflicts()
+        #expect(conflicts.map(\.reference) == ["T0000001"])
+        #expect(conflicts.first?.state == "withdrawn")
+        #expect(conflicts.first?.losingEvent == grant.event.id.description)
+    }
+
     @Test func staffSignInLocksAfterFiveFailures() throws {
         let clock = TestClock()
         let t = try TempDatabase(clock: { clock.now })
