@@ -9,10 +9,10 @@ extension Bench {
             commandName: "find",
             abstract: "Time staff mode's tenant search on an existing register, keystroke by keystroke (goal: each under 50 ms).",
             discussion: """
-                For --samples tenants of the register, types their first name and the start of their postcode one character
-                at a time, as staff would, and times every search (the index, no full scan); reports the median, the 99th
-                percentile and the worst, and checks the tenant is found once the whole first name and postcode district
-                are typed. The baseline is the same search as a scan of every name (LIKE), timed once per sample.
+                For --samples tenants of the register, types their first name and then their postcode one character at a
+                time, as staff would, and times every search (the index, no full scan; at most 20 results, as on the
+                staff screen); reports the median, the 99th percentile and the worst, and checks the tenant is among the
+                results once the first name and whole postcode are typed. The baseline is the same search as a scan of every name (LIKE), timed once per sample.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -42,7 +42,7 @@ extension Bench {
             for i in 0..<min(samples, total) {
                 let ref = TenantRef(String(format: "T%07d", i * step + 1))
                 guard let match = try db.findTenant(reference: ref), let name = match.name, let postcode = match.postcode else { continue }
-                let first = String(name.split(separator: " ").first ?? ""), district = String(postcode.split(separator: " ").first ?? "")
+                let first = String(name.split(separator: " ").first ?? "")
                 var typed = ""
                 var last: [TenantMatch] = []
                 for c in first {
@@ -52,10 +52,10 @@ extension Bench {
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                 }
                 var code = ""
-                for c in district {
+                for c in postcode {
                     code.append(c)
                     let start = DispatchTime.now().uptimeNanoseconds
-                    last = try db.findTenants(name: first, postcode: code, limit: 200)
+                    last = try db.findTenants(name: first, postcode: code)
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                 }
                 if last.contains(where: { $0.reference == ref.rawValue }) { found += 1 }
@@ -72,7 +72,7 @@ extension Bench {
             print(String(format: "register: %d tenants; %d searches as typed", r.tenants, r.searches))
             print(String(format: "index search: median %.2f ms, p99 %.2f ms, worst %.2f ms (goal < 50 ms)", r.medianMs, r.p99Ms, r.worstMs))
             print(String(format: "baseline, scan of every name: median %.1f ms", r.scanMedianMs))
-            print("found \(r.found) of \(min(samples, total)) sampled tenants by first name and postcode district")
+            print("found \(r.found) of \(min(samples, total)) sampled tenants by first name and postcode")
         }
     }
 }
