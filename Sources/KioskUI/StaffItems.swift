@@ -92,7 +92,9 @@ struct StaffItems {
             if StaffRules.may(role, .confirmHeld) {
                 items += [Item(.button("confirm:supervisor"), "Confirm as supervisor"), Item(.button("reject"), "Reject (never takes effect)")]
             }
-            items += [Item(.button("confirm:call-back"), "Call-back to the number on file: the tenant confirmed"),
+            let number = state.numbersOnFile[state.held[i].tenant] ?? "none held: a call-back is not possible"
+            items += [Item(.text, "Number on file to call back: \(number)"),
+                      Item(.button("confirm:call-back"), "Call-back to the number on file: the tenant confirmed"),
                       Item(.field("evidence"), "Evidence seen (e.g. 'council tax bill 2026-10')"),
                       Item(.button("confirm:evidence"), "Verified against this evidence"), Item(.button("held"), "Back")]
             return items

@@ -71,8 +71,9 @@ public struct StaffModel {
             state.call?.revealed[attribute] = text
             state.message = "Shown; the read is recorded with your reason."
             go(.tenant)
-        case .held(let items):
+        case let .held(items, numbers):
             state.held = items
+            state.numbersOnFile = numbers
             if case .heldItem = state.screen { go(.held) }
         case .conflicts(let items):
             state.conflicts = items

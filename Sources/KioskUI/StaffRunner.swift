@@ -95,7 +95,15 @@ public final class StaffRunner {
                 try database.unlockSignIn(ref, by: .staff(staff, verification: model.state.call?.caller.method, reason: "kiosk-support"), channel: .phone)
                 return .done("Kiosk sign-in unlocked for \(ref).")
             case .loadHeld:
-                return .held(try database.heldItems())
+                let items = try database.heldItems()
+                var numbers: [TenantRef: String] = [:]
+                for ref in Set(items.map(\.tenant)) {
+                    // The current values, not the pending ones: a call-back must reach the number held before the change.
+                    let state = try database.tenantState(ref)
+                    let phones = ["mobile", "landline"].compactMap { state?.value(AttributeID($0)).answer?.text }
+                    if !phones.isEmpty { numbers[ref] = phones.joined(separator: " or ") }
+                }
+                return .held(items, numbers: numbers)
             case .loadConflicts:
                 return .conflicts(try database.conflicts())
             case .wipe:

@@ -61,6 +61,8 @@ public struct StaffState: Equatable, Sendable {
     public var results: [TenantMatch] = []
     public var call: CallSession?
     public var held: [HeldItem] = []
+    /// For a call-back: the phone numbers already on file for each tenant in the queue (never the new one).
+    public var numbersOnFile: [TenantRef: String] = [:]
     public var conflicts: [ConflictItem] = []
     public var lastInput: Date
 
@@ -78,7 +80,8 @@ public enum StaffEvent: Sendable {
     /// A change was recorded; the tenant's state after it, and what to say.
     case recorded(TenantState, String)
     case revealed(AttributeID, String)
-    case held([HeldItem])
+    /// The queue, and the numbers on file to call back.
+    case held([HeldItem], numbers: [TenantRef: String])
     case conflicts([ConflictItem])
     /// A desk task finished (a code issued, a sign-in unlocked) with what to say.
     case done(String)

@@ -104,6 +104,18 @@ import Testing
         #expect(conflicts.first?.losingEvent == grant.event.id.description)
     }
 
+    @Test func hostileSearchTextIsJustText() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        let hostile = ["'; DROP TABLE tenant; --", "%", "_", "\u{0}", "\u{1B}[2J", "\u{202E}ssa", "😀", String(repeating: "a", count: 10_000), "n:", "p:ls"]
+        for text in hostile {
+            #expect(try t.db.findTenants(name: text, postcode: "").isEmpty, "\(text.prefix(20).debugDescription)")
+            #expect(try t.db.findTenants(name: "", postcode: text).isEmpty, "\(text.prefix(20).debugDescription)")
+        }
+        #expect(try t.db.findTenants(name: "ann", postcode: "").map(\.reference) == ["T0000001"])
+        #expect(try t.db.tenantCount() == 1)
+    }
+
     @Test func staffSignInLocksAfterFiveFailures() throws {
         let clock = TestClock()
         let t = try TempDatabase(clock: { clock.now })

@@ -162,8 +162,9 @@ extension StaffMember {
         #expect(d.effects.last == .loadHeld)
         let item = HeldItem(tenant: Sample.ref, event: EventID(device: DeviceID("phone"), sequence: 7), kind: .correction(AttributeID("mobile")),
                             takenBy: .staff(StaffID("sam"), verification: "date-of-birth+postcode", reason: "caller-corrects"), channel: .phone, at: d.now)
-        d.send(.held([item]))
+        d.send(.held([item], numbers: [Sample.ref: "07700900123"]))
         d.press("held-item:0")
+        #expect(d.allText.contains("Number on file to call back: 07700900123"))
         #expect(!d.actions.contains("confirm:supervisor"))
         d.press("confirm:evidence")
         #expect(d.model.state.message?.contains("four eyes") == true, "the taker cannot verify their own change")
