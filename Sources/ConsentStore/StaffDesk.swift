@@ -68,19 +68,31 @@ extension ConsentDatabase {
         var terms = SearchKeys.words(name).map { "n:" + $0 }
         let code = SearchKeys.postcode(postcode)
         if !code.isEmpty { terms.append("p:" + code) }
-        guard let driver = terms.max(by: { $0.count < $1.count }) else { return [] }
-        let others = terms.filter { $0 != driver }
-        var sql = "SELECT s.tenant_id FROM tenant_search s WHERE s.key >= ? AND s.key < ?"
-        var arguments: StatementArguments = [driver, driver + "\u{10FFFF}"]
-        for term in others {
-            sql += " AND EXISTS (SELECT 1 FROM tenant_search o WHERE o.tenant_id = s.tenant_id AND o.key >= ? AND o.key < ?)"
-            arguments += [term, term + "\u{10FFFF}"]
-        }
-        // No GROUP BY: it would sort the whole range before the limit. A tenant matched by two of
-        // their words comes twice, so fetch a few more and drop repeats.
-        sql += " LIMIT ?"
-        arguments += [limit * 4]
+        guard !terms.isEmpty else { return [] }
         return try read { db in
+            // Drive the search from the rarest term (counted up to a cap, through the index), so a common
+            // first name with a rare postcode does not walk every tenant with that name.
+            var driver = terms[0]
+            if terms.count > 1 {
+                var fewest = Int.max
+                for term in terms {
+                    let count = try Int.fetchOne(db, sql: """
+                        SELECT count(*) FROM (SELECT 1 FROM tenant_search WHERE key >= ? AND key < ? LIMIT 5000)
+                        """, arguments: [term, term + "\u{10FFFF}"]) ?? 0
+                    if count < fewest { (driver, fewest) = (term, count) }
+                }
+            }
+            let others = terms.filter { $0 != driver }
+            var sql = "SELECT s.tenant_id FROM tenant_search s WHERE s.key >= ? AND s.key < ?"
+            var arguments: StatementArguments = [driver, driver + "\u{10FFFF}"]
+            for term in others {
+                sql += " AND EXISTS (SELECT 1 FROM tenant_search o WHERE o.tenant_id = s.tenant_id AND o.key >= ? AND o.key < ?)"
+                arguments += [term, term + "\u{10FFFF}"]
+            }
+            // No GROUP BY: it would sort the whole range before the limit. A tenant matched by two of
+            // their words comes twice, so fetch a few more and drop repeats.
+            sql += " LIMIT ?"
+            arguments += [limit * 4]
             var seen: Set<Int64> = []
             let ids = try Int64.fetchAll(db, sql: sql, arguments: arguments).filter { seen.insert($0).inserted }.prefix(limit)
             return try ids.compactMap { try Self.match(db, tenantID: $0) }.sorted { ($0.name ?? "", $0.reference) < ($1.name ?? "", $1.reference) }
