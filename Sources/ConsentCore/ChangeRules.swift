@@ -40,6 +40,8 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     case effectiveInFuture
     /// Evidence, a reason or a staff id with control characters, or too long.
     case badNote(String)
+    /// An access event names an attribute that is not a special category (only those are masked).
+    case notSpecial(AttributeID)
 
     public var description: String {
         switch self {
@@ -55,6 +57,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .emptyRegistration: "a new tenant needs at least one value"
         case .effectiveInFuture: "the effective date is in the future"
         case .badNote(let field): "\(field) must be at most 500 characters of plain text (no control characters)"
+        case .notSpecial(let a): "'\(a)' is not a special category; only those are masked and their reveals recorded"
         }
     }
 }
@@ -122,28 +125,14 @@ public enum ChangeRules {
             }
             request.payload = .registration(values: checked)
         case let .decision(purposeID, attributes, state, notice, validUntil):
-            guard let purpose = catalogue.purpose(purposeID) else { throw .unknownPurpose(purposeID) }
-            guard !attributes.isEmpty, attributes.count == 1 || Set(attributes).count == attributes.count else {
-                throw .attributesRequired(purposeID)
-            }
-            for attribute in attributes {
-                guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
-                guard purpose.attributes.contains(attribute) else { throw .attributeNotInPurpose(attribute, purposeID) }
-            }
-            guard purpose.legalBasis.control != .fixed else { throw .notSwitchable(purposeID) }
-            guard purpose.legalBasis.allowedDecisions.contains(state) else { throw .decisionNotAllowed(state, purposeID) }
-            if state == .granted && purpose.legalBasis.control == .optIn {
-                guard let notice else { throw .noticeRequired(purposeID) }
-                guard purpose.notices.contains(where: { $0.version == notice.version }) else {
-                    throw .unknownNoticeVersion(purposeID, notice.version)
-                }
-            }
-            var until = validUntil
-            if until == nil, state == .granted, purpose.legalBasis.control == .optIn, catalogue.consentValidityMonths > 0 {
-                let from = request.effectiveAt ?? now
-                until = Self.adding(months: catalogue.consentValidityMonths, to: from)
-            }
-            request.payload = .decision(purposeID, attributes.count == 1 ? attributes : attributes.sorted(), state, notice: notice, validUntil: until)
+            let (sorted, until) = try checkDecision(purposeID, attributes, state, notice, validUntil, request.effectiveAt ?? now, catalogue)
+            request.payload = .decision(purposeID, sorted, state, notice: notice, validUntil: until)
+        case let .heldGrant(purposeID, attributes, notice, validUntil):
+            let (sorted, until) = try checkDecision(purposeID, attributes, .granted, notice, validUntil, request.effectiveAt ?? now, catalogue)
+            request.payload = .heldGrant(purposeID, sorted, notice: notice, validUntil: until)
+        case .access(let attribute):
+            guard let definition = catalogue.attribute(attribute) else { throw .unknownAttribute(attribute) }
+            guard definition.isSpecial else { throw .notSpecial(attribute) }
         case let .correction(attribute, value, pending):
             let checked = try checkValue(value, attribute, validator, now)
             request.payload = .correction(attribute, checked, pending: pending)
@@ -153,6 +142,35 @@ public enum ChangeRules {
             break
         }
         return request
+    }
+
+    /// The checks of a decision (or a held grant): its purpose and attributes, what its legal basis
+    /// allows, the notice shown for a consent grant, and the consent's validity from when it was expressed.
+    private static func checkDecision(
+        _ purposeID: PurposeID, _ attributes: [AttributeID], _ state: DecisionState, _ notice: NoticeShown?, _ validUntil: Date?,
+        _ from: Date, _ catalogue: Catalogue
+    ) throws(ChangeError) -> ([AttributeID], Date?) {
+        guard let purpose = catalogue.purpose(purposeID) else { throw .unknownPurpose(purposeID) }
+        guard !attributes.isEmpty, attributes.count == 1 || Set(attributes).count == attributes.count else {
+            throw .attributesRequired(purposeID)
+        }
+        for attribute in attributes {
+            guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+            guard purpose.attributes.contains(attribute) else { throw .attributeNotInPurpose(attribute, purposeID) }
+        }
+        guard purpose.legalBasis.control != .fixed else { throw .notSwitchable(purposeID) }
+        guard purpose.legalBasis.allowedDecisions.contains(state) else { throw .decisionNotAllowed(state, purposeID) }
+        if state == .granted && purpose.legalBasis.control == .optIn {
+            guard let notice else { throw .noticeRequired(purposeID) }
+            guard purpose.notices.contains(where: { $0.version == notice.version }) else {
+                throw .unknownNoticeVersion(purposeID, notice.version)
+            }
+        }
+        var until = validUntil
+        if until == nil, state == .granted, purpose.legalBasis.control == .optIn, catalogue.consentValidityMonths > 0 {
+            until = Self.adding(months: catalogue.consentValidityMonths, to: from)
+        }
+        return (attributes.count == 1 ? attributes : attributes.sorted(), until)
     }
 
     private static func checkValue(

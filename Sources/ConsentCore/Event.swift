@@ -53,6 +53,12 @@ public enum EventPayload: Hashable, Sendable {
     case erasure(AttributeID)
     /// A sign-in credential was set, reset or issued (the ledger records that, never the secret).
     case credentialChange(String)
+    /// A grant taken by phone that waits for a second person (a supervisor's confirmation or a
+    /// recorded call-back) before it takes effect: special-category consent. A ``verification(of:attribute:approved:)``
+    /// naming this event applies it (approved) or drops it.
+    case heldGrant(PurposeID, [AttributeID], notice: NoticeShown?, validUntil: Date?)
+    /// A member of staff was shown a special-category value; the actor's reason says why. Changes nothing.
+    case access(AttributeID)
 
     /// A short stable name for storage and display.
     public var kind: String {
@@ -63,6 +69,8 @@ public enum EventPayload: Hashable, Sendable {
         case .verification: "verification"
         case .erasure: "erasure"
         case .credentialChange: "credential"
+        case .heldGrant: "held-grant"
+        case .access: "access"
         }
     }
 }

@@ -24,12 +24,49 @@ public struct PendingCorrection: Hashable, Sendable {
     }
 }
 
+/// A grant held until a second person confirms it (see ``EventPayload/heldGrant(_:_:notice:validUntil:)``).
+public struct HeldGrant: Hashable, Sendable {
+    public var event: EventID
+    public var purpose: PurposeID
+    public var attributes: [AttributeID]
+    public var notice: NoticeShown?
+    public var validUntil: Date?
+    public var effectiveAt: Date
+    public var actor: Actor
+    public var channel: Channel
+    public var centralSequence: Int64?
+    public var causalContext: Int64?
+
+    /// The held grant an event records, or nil for any other event.
+    public init?(event: Event) {
+        guard case let .heldGrant(purpose, attributes, notice, validUntil) = event.payload else { return nil }
+        self.event = event.id
+        self.purpose = purpose
+        self.attributes = attributes
+        self.notice = notice
+        self.validUntil = validUntil
+        effectiveAt = event.effectiveAt
+        actor = event.actor
+        channel = event.channel
+        centralSequence = event.centralSequence
+        causalContext = event.causalContext
+    }
+
+    /// The decision the grant sets once confirmed: expressed when the tenant said it, by whoever took it.
+    public var record: DecisionRecord {
+        DecisionRecord(state: .granted, event: event, centralSequence: centralSequence, effectiveAt: effectiveAt,
+                       notice: notice, validUntil: validUntil, actor: actor, channel: channel)
+    }
+}
+
 /// Everything currently true of one tenant: a pure fold of that tenant's events.
 public struct TenantState: Hashable, Sendable {
     public var ref: TenantRef
     public var values: [AttributeID: ValueRecord] = [:]
     public var pending: [AttributeID: [PendingCorrection]] = [:]
     public var decisions: [DecisionKey: DecisionRecord] = [:]
+    /// Grants waiting for a second person, by the event that took them.
+    public var heldGrants: [EventID: HeldGrant] = [:]
 
     public init(ref: TenantRef) { self.ref = ref }
 
@@ -55,23 +92,19 @@ public struct TenantState: Hashable, Sendable {
             }
         case let .decision(purpose, attributes, _, _, _):
             guard let incoming = DecisionRecord(event: event) else { return .superseded }
-            var outcomes: [MergeOutcome] = []
-            for attribute in attributes {
-                let key = DecisionKey(attribute, purpose)
-                let (record, outcome) = DecisionMerge.merge(
-                    current: decisions[key], incoming: incoming, causalContext: event.causalContext)
-                decisions[key] = record
-                outcomes.append(outcome)
-            }
-            for worst in [MergeOutcome.overriddenByWithdrawal, .appliedNeedsReconfirmation, .applied] where outcomes.contains(worst) {
-                return worst
-            }
-            return .superseded
+            return merge(incoming, purpose: purpose, attributes: attributes, causalContext: event.causalContext)
+        case .heldGrant:
+            if let held = HeldGrant(event: event) { heldGrants[event.id] = held }
         case let .correction(attribute, value, isPending):
             if isPending {
                 pending[attribute, default: []].append(PendingCorrection(event: event.id, value: value, hlc: event.hlc))
             } else {
                 return write(attribute, .held(value, source: event.id), hlc: event.hlc, device: event.id.device)
+            }
+        case let .verification(target, _, approved) where heldGrants[target] != nil:
+            guard let held = heldGrants.removeValue(forKey: target) else { return .superseded }
+            if approved {
+                return merge(held.record, purpose: held.purpose, attributes: held.attributes, causalContext: held.causalContext)
             }
         case let .verification(target, attribute, approved):
             guard let index = pending[attribute]?.firstIndex(where: { $0.event == target }),
@@ -84,10 +117,25 @@ public struct TenantState: Hashable, Sendable {
         case .erasure(let attribute):
             pending[attribute] = nil
             return write(attribute, .erased(by: event.id), hlc: event.hlc, device: event.id.device)
-        case .credentialChange:
+        case .credentialChange, .access:
             break
         }
         return .applied
+    }
+
+    /// Merges a decision into each (attribute, purpose) it covers; returns the most telling outcome.
+    private mutating func merge(_ incoming: DecisionRecord, purpose: PurposeID, attributes: [AttributeID], causalContext: Int64?) -> MergeOutcome {
+        var outcomes: [MergeOutcome] = []
+        for attribute in attributes {
+            let key = DecisionKey(attribute, purpose)
+            let (record, outcome) = DecisionMerge.merge(current: decisions[key], incoming: incoming, causalContext: causalContext)
+            decisions[key] = record
+            outcomes.append(outcome)
+        }
+        for worst in [MergeOutcome.overriddenByWithdrawal, .appliedNeedsReconfirmation, .applied] where outcomes.contains(worst) {
+            return worst
+        }
+        return .superseded
     }
 
     @discardableResult

@@ -8,6 +8,8 @@ public struct Content: Sendable {
     public let validator: Validator
     /// Messages sent to tenants one at a time (`Forms/templates.yaml`).
     public var templates: [MailTemplate] = []
+    /// Staff mode's rules (`Forms/staff.yaml`); nil when the folder has none.
+    public var staff: StaffPolicy?
 
     /// Loads and checks both folders. Every error names the file and the entry at fault.
     public static func load(forms: URL, localization: URL) throws(FormsError) -> Content {
@@ -27,7 +29,8 @@ public struct Content: Sendable {
         do { validator = try Validator(catalogue: catalogue) } catch {
             throw FormsError(file: "attributes.yaml", "a pattern does not compile: \(error)")
         }
-        return Content(catalogue: catalogue, localizer: localizer, validator: validator, templates: templates)
+        let staff = try StaffPolicyLoader.load(forms, catalogue: catalogue)
+        return Content(catalogue: catalogue, localizer: localizer, validator: validator, templates: templates, staff: staff)
     }
 
     /// The translation keys `Forms/` needs, with the file and entry that needs each.

@@ -100,9 +100,8 @@ struct LedgerIngester {
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload)
-        if !numbersCentrally, hasUnsent || (central ?? 0) < highestCentral,
-           case let .decision(purpose, attributes, _, _, _) = event.payload {
-            try rows.refold(tenantID, event.tenant, purpose: purpose, attributes: attributes)
+        if !numbersCentrally, hasUnsent || (central ?? 0) < highestCentral, Self.setsDecisions(event.payload) {
+            try rows.refoldDecisions(tenantID, event.tenant)
         }
         highestCentral = max(highestCentral, central ?? 0)
         devices = rows.devices
@@ -115,6 +114,14 @@ struct LedgerIngester {
         latestRemoteClock = max(latestRemoteClock, r.hlc)
         if sealedRows.count >= 20_000 { try flushVault() }
         return .stored(outcome, central: central ?? 0)
+    }
+
+    /// Whether an event can change a decision (and so must land in central order).
+    private static func setsDecisions(_ payload: EventPayload) -> Bool {
+        switch payload {
+        case .decision, .heldGrant, .verification: true
+        default: false
+        }
     }
 
     /// A resent event: the same one as stored (same hash), or a refusal of the batch when a device

@@ -146,7 +146,7 @@ struct LedgerAppender {
         if case let .decision(purpose, attributes, _, _, _) = request.payload {
             causal = attributes.compactMap { before.decisions[DecisionKey($0, purpose)]?.centralSequence }.max()
         }
-        if case let .verification(target, attribute, _) = request.payload,
+        if case let .verification(target, attribute, _) = request.payload, before.heldGrants[target] == nil,
            before.pending[attribute]?.contains(where: { $0.event == target }) != true {
             throw StoreError.noPendingCorrection(request.tenant, attribute.rawValue)
         }
@@ -169,6 +169,7 @@ struct LedgerAppender {
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload)
+        try SearchIndex.update(db, tenantID: tenantID, payload: event.payload, before: before, after: after)
         devices = rows.devices
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))
@@ -181,6 +182,9 @@ struct LedgerAppender {
     /// Times are stored in milliseconds; round them before use so the projection written now equals
     /// the fold of the stored ledger later.
     private static func roundingTimes(_ payload: EventPayload) -> EventPayload {
+        if case let .heldGrant(purpose, attributes, notice, until?) = payload {
+            return .heldGrant(purpose, attributes, notice: notice, validUntil: Millis.date(Millis.from(until)))
+        }
         guard case let .decision(purpose, attributes, state, notice, until?) = payload else { return payload }
         return .decision(purpose, attributes, state, notice: notice, validUntil: Millis.date(Millis.from(until)))
     }

@@ -28,23 +28,51 @@ struct ProjectionRows {
     func load(_ tenantID: Int64, _ ref: TenantRef, touching payload: EventPayload) throws -> TenantState {
         var state = TenantState(ref: ref)
         switch payload {
-        case .registration, .credentialChange:
+        case .registration, .credentialChange, .access, .heldGrant:
             break
         case let .decision(purpose, attributes, _, _, _):
             for attribute in attributes {
                 let key = DecisionKey(attribute, purpose)
                 state.decisions[key] = try decision(tenantID, key)
             }
-        case let .correction(attribute, _, _), let .verification(_, attribute, _), let .erasure(attribute):
+        case let .verification(target, attribute, _):
+            try loadValues(tenantID, into: &state, attribute: attribute)
+            try loadHeldGrants(tenantID, into: &state, only: target)
+            for held in state.heldGrants.values {
+                for attribute in held.attributes {
+                    let key = DecisionKey(attribute, held.purpose)
+                    state.decisions[key] = try decision(tenantID, key)
+                }
+            }
+        case let .correction(attribute, _, _), let .erasure(attribute):
             try loadValues(tenantID, into: &state, attribute: attribute)
         }
         return state
+    }
+
+    /// Grants held for a second person and not yet confirmed or rejected. They are read from the
+    /// ledger itself (held-grant rows no verification names), so there is no table to keep in step.
+    private func loadHeldGrants(_ tenantID: Int64, into state: inout TenantState, only target: EventID? = nil) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT \(LedgerRows.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id JOIN device d ON d.no = l.device_no
+            WHERE l.tenant_id = ? AND l.kind = 'held-grant' AND NOT EXISTS (
+                SELECT 1 FROM ledger v WHERE v.tenant_id = l.tenant_id AND v.kind = 'verification'
+                AND v.target_device = d.id AND v.target_seq = l.device_seq)
+            ORDER BY l.position
+            """), arguments: [tenantID])
+        let decoder = LedgerRows(devices: devices, keys: nil)
+        for row in rows {
+            let event = decoder.event(row, values: []).event
+            if let target, event.id != target { continue }
+            if let held = HeldGrant(event: event) { state.heldGrants[held.event] = held }
+        }
     }
 
     /// The whole projected state of a tenant.
     func loadAll(_ tenantID: Int64, _ ref: TenantRef) throws -> TenantState {
         var state = TenantState(ref: ref)
         try loadValues(tenantID, into: &state, attribute: nil)
+        try loadHeldGrants(tenantID, into: &state)
         var raw = try statements.raw(.decisionsOfTenant, "SELECT \(Self.decisionColumns), attribute_id, purpose_id FROM decision WHERE tenant_id = ?")
         raw.bind(tenantID)
         while try raw.step() {
@@ -156,24 +184,22 @@ struct ProjectionRows {
         }
     }
 
-    /// Recomputes the decisions of `purpose` over `attributes` by folding every decision event of
-    /// the tenant for that purpose in central order (this device's unsent events last). A device
+    /// Recomputes a tenant's decisions by folding every event that can set one (decisions, held
+    /// grants and their confirmations) in central order (this device's unsent events last). A device
     /// that pulls an event the centre numbered before one it already applied uses this, so that it
     /// ends exactly where the centre (which applies in central order) ends.
-    mutating func refold(_ tenantID: Int64, _ ref: TenantRef, purpose: PurposeID, attributes: [AttributeID]) throws {
+    mutating func refoldDecisions(_ tenantID: Int64, _ ref: TenantRef) throws {
         let rows = LedgerRows(devices: devices, keys: nil)
         let ledger = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(LedgerRows.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id
-            WHERE l.tenant_id = ? AND l.kind = 'decision' AND l.purpose_id = ?
+            WHERE l.tenant_id = ? AND l.kind IN ('decision', 'held-grant', 'verification')
             ORDER BY \(LedgerRows.canonicalOrder)
-            """), arguments: [tenantID, purpose.rawValue])
+            """), arguments: [tenantID])
         var folded = TenantState(ref: ref)
         for row in ledger { _ = folded.apply(rows.event(row, values: []).event) }
         var devices = self.devices
         defer { self.devices = devices }
-        for attribute in attributes {
-            let key = DecisionKey(attribute, purpose)
-            guard let record = folded.decisions[key], try decision(tenantID, key) != record else { continue }
+        for (key, record) in folded.decisions where try decision(tenantID, key) != record {
             try saveDecision(tenantID, key, record, &devices)
         }
     }
@@ -200,7 +226,7 @@ struct ProjectionRows {
         var devices = self.devices
         defer { self.devices = devices }
         switch payload {
-        case .credentialChange:
+        case .credentialChange, .access, .heldGrant:
             break
         case .registration(let values):
             for attribute in values.keys { try saveValue(tenantID, attribute, after.values[attribute], &devices) }
@@ -212,6 +238,11 @@ struct ProjectionRows {
                 }
             }
         case let .correction(attribute, _, _), let .verification(_, attribute, _), let .erasure(attribute):
+            if case .verification = payload {
+                for key in after.decisions.keys.sorted() where after.decisions[key] != before.decisions[key] {
+                    if let record = after.decisions[key] { try saveDecision(tenantID, key, record, &devices) }
+                }
+            }
             if after.values[attribute] != before.values[attribute] {
                 try saveValue(tenantID, attribute, after.values[attribute], &devices)
             }

@@ -16,6 +16,7 @@ enum Schema {
             try db.execute(sql: "PRAGMA vault.application_id = \(applicationID)")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
+        migrator.registerMigration(StaffSchema.migration, migrate: StaffSchema.migrate)
         migrator.registerMigration("v2-sync") { db in
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")

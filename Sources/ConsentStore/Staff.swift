@@ -3,13 +3,6 @@ import Foundation
 import GRDB
 import SyncProtocol
 
-/// What a member of staff may do (staff mode will enforce the differences).
-public enum StaffRole: String, CaseIterable, Codable, Sendable {
-    case support
-    case supervisor
-    case dpLead = "dp-lead"
-}
-
 /// A member of staff, as the register knows them.
 public struct StaffMember: Codable, Sendable, Equatable {
     public var id: String

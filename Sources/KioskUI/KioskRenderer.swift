@@ -20,12 +20,16 @@ public enum KioskRenderer {
 
     /// The content lines of the current screen, before scrolling.
     static func lines(_ model: KioskModel, width: Int, now: Date) -> [Line] {
-        let builder = model.items(now: now)
+        lines(view(model, now: now), width: width)
+    }
+
+    /// The content lines of any item screen, before scrolling.
+    static func lines(_ view: ScreenView, width: Int) -> [Line] {
         var out: [Line] = []
         var index = 0
-        let hasFields = builder.items().contains { if case .field = $0.kind { true } else { false } }
+        let hasFields = view.items.contains { if case .field = $0.kind { true } else { false } }
         let inner = max(width - 6, 10)
-        for item in builder.items() {
+        for item in view.items {
             switch item.kind {
             case .text:
                 for line in DisplayWidth.wrap(item.label, columns: inner) { out.append(Line(text: line, style: .plain)) }
@@ -38,7 +42,7 @@ public enum KioskRenderer {
                 out.append(Line(text: fitted, style: .plain, selectable: index))
                 index += 1
             case .field(let name):
-                let field = model.state.fields[name] ?? KioskModel.field(name)
+                let field = view.fields[name] ?? Field()
                 let shown = field.masked ? String(repeating: "•", count: field.text.count) : field.text
                 out.append(Line(text: item.label, style: .plain))
                 let (value, _) = DisplayWidth.prefix(shown, fitting: inner - 4)
@@ -47,6 +51,20 @@ public enum KioskRenderer {
             }
         }
         return out
+    }
+
+    /// The kiosk's state as a screen to draw.
+    static func view(_ model: KioskModel, now: Date) -> ScreenView {
+        let builder = model.items(now: now)
+        let l = model.content.localizer, language = model.state.language
+        var status = ""
+        if let message = model.state.message {
+            status = message.count.map { l.plural(message.key, count: $0, language, message.arguments) } ?? l.text(message.key, language, message.arguments)
+        }
+        return ScreenView(
+            title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: model.state.focus,
+            fields: model.state.fields, rightToLeft: model.isRTL, status: status,
+            countdown: model.idleCountdown(now: now).map { l.plural("kiosk.idle", count: $0, language) }, hints: l.text("kiosk.hints", language))
     }
 
     /// The first content line shown, so the focused item is on screen.
@@ -62,9 +80,14 @@ public enum KioskRenderer {
     /// The selectable item drawn on screen row `row`, if any (for mouse and touch).
     static func itemIndex(atRow row: Int, model: KioskModel, now: Date) -> Int? {
         guard let size = model.lastSize else { return nil }
-        let all = lines(model, width: size.width, now: now)
+        return itemIndex(atRow: row, view: view(model, now: now), size: size)
+    }
+
+    /// The selectable item of any item screen drawn on `row` at `size`.
+    static func itemIndex(atRow row: Int, view: ScreenView, size: (width: Int, height: Int)) -> Int? {
+        let all = lines(view, width: size.width)
         let rows = contentRows(height: size.height)
-        let first = scroll(all, focus: model.state.focus, rows: rows)
+        let first = scroll(all, focus: view.focus, rows: rows)
         let index = first + row - top
         guard row >= top, row < top + rows, all.indices.contains(index) else { return nil }
         return all[index].selectable
@@ -72,25 +95,28 @@ public enum KioskRenderer {
 
     /// The frame for the current state.
     public static func render(_ model: KioskModel, width: Int, height: Int, now: Date) -> Frame {
+        render(view(model, now: now), width: width, height: height)
+    }
+
+    /// The frame for any item screen (the kiosk's, staff mode's): same layout, same safety.
+    public static func render(_ view: ScreenView, width: Int, height: Int) -> Frame {
         var frame = Frame(width: width, height: height)
-        let rtl = model.isRTL
-        let builder = model.items(now: now)
-        let languageName = model.content.localizer.language(model.state.language).name
+        let rtl = view.rightToLeft
         // Title bar, inverse across the whole row.
         for column in 0..<width { frame[0, column] = Cell(" ", .selected) }
         if rtl {
-            frame.putRight(builder.title(), row: 0, margin: 1, style: .selected)
-            frame.put(languageName, row: 0, column: 1, style: .selected)
+            frame.putRight(view.title, row: 0, margin: 1, style: .selected)
+            frame.put(view.corner, row: 0, column: 1, style: .selected)
         } else {
-            frame.put(builder.title(), row: 0, column: 1, style: .selected)
-            frame.putRight(languageName, row: 0, margin: 1, style: .selected)
+            frame.put(view.title, row: 0, column: 1, style: .selected)
+            frame.putRight(view.corner, row: 0, margin: 1, style: .selected)
         }
-        let all = lines(model, width: width, now: now)
+        let all = lines(view, width: width)
         let rows = contentRows(height: height)
-        let first = scroll(all, focus: model.state.focus, rows: rows)
+        let first = scroll(all, focus: view.focus, rows: rows)
         for (offset, line) in all.dropFirst(first).prefix(rows).enumerated() {
             let row = top + offset
-            let focused = line.selectable == model.state.focus
+            let focused = line.selectable == view.focus
             let style: Style = focused ? .selected : line.style
             let marker = focused ? (rtl ? " ◀" : "▶ ") : "  "
             if rtl {
@@ -102,22 +128,15 @@ public enum KioskRenderer {
         }
         if first > 0 { frame.put("▲", row: top - 1, column: width - 2) }
         if first + rows < all.count { frame.put("▼", row: top + rows, column: width - 2) }
-        var status = ""
-        if let message = model.state.message {
-            status = message.count.map { model.content.localizer.plural(message.key, count: $0, model.state.language, message.arguments) }
-                ?? model.content.localizer.text(message.key, model.state.language, message.arguments)
-        }
         let messageRow = height - 3
-        for (i, line) in DisplayWidth.wrap(status, columns: width - 2).prefix(1).enumerated() {
+        for (i, line) in DisplayWidth.wrap(view.status, columns: width - 2).prefix(1).enumerated() {
             if rtl { frame.putRight(line, row: messageRow + i, margin: 1, style: .heading) } else { frame.put(line, row: messageRow + i, column: 1, style: .heading) }
         }
-        if let seconds = model.idleCountdown(now: now) {
-            let text = model.content.localizer.plural("kiosk.idle", count: seconds, model.state.language)
+        if let text = view.countdown {
             for column in 0..<width { frame[height - 2, column] = Cell(" ", .selected) }
             if rtl { frame.putRight(text, row: height - 2, margin: 1, style: .selected) } else { frame.put(text, row: height - 2, column: 1, style: .selected) }
         }
-        let hints = model.content.localizer.text("kiosk.hints", model.state.language)
-        if rtl { frame.putRight(hints, row: height - 1, margin: 1) } else { frame.put(hints, row: height - 1, column: 1) }
+        if rtl { frame.putRight(view.hints, row: height - 1, margin: 1) } else { frame.put(view.hints, row: height - 1, column: 1) }
         return frame
     }
 }

@@ -95,6 +95,16 @@ extension EventRecord {
             attribute = id.rawValue
         case .credentialChange(let what):
             state = what
+        case let .heldGrant(purposeID, attributes, notice, until):
+            attribute = attributes.map(\.rawValue).joined(separator: ",")
+            purpose = purposeID.rawValue
+            state = DecisionState.granted.rawValue
+            pending = true
+            noticeVersion = notice.map { Int64($0.version) }
+            language = notice?.language
+            validUntil = until.map(Millis.from)
+        case .access(let id):
+            attribute = id.rawValue
         }
     }
 
@@ -126,6 +136,13 @@ extension EventRecord {
                 attribute: attributeID, approved: state == "approved")
         case "erasure":
             payload = .erasure(attributeID)
+        case "held-grant":
+            payload = .heldGrant(
+                PurposeID(purpose ?? ""), (attribute ?? "").split(separator: ",").map { AttributeID(String($0)) },
+                notice: noticeVersion.map { NoticeShown(version: Int($0), language: language ?? "") },
+                validUntil: validUntil.map(Millis.date))
+        case "access":
+            payload = .access(attributeID)
         default:
             payload = .credentialChange(state ?? "")
         }

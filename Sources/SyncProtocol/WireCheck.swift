@@ -7,7 +7,7 @@ import Foundation
 /// its Forms do not know) is refused on its own.
 public enum WireCheck {
     /// The kinds of event this version understands.
-    public static let kinds: Set<String> = ["registration", "decision", "correction", "verification", "erasure", "credential"]
+    public static let kinds: Set<String> = ["registration", "decision", "correction", "verification", "erasure", "credential", "held-grant", "access"]
     /// Longest text field accepted (ids, references, reasons, evidence notes).
     public static let maxTextBytes = 4_096
 
@@ -76,7 +76,7 @@ public enum WireCheck {
         for attribute in attributes where catalogue.attribute(attribute) == nil {
             return "\(name): attribute \(attribute) is not in this side's Forms; update Forms/ to the same version everywhere"
         }
-        if r.kind == "decision" {
+        if r.kind == "decision" || r.kind == "held-grant" {
             guard let purpose = r.purpose, catalogue.purpose(PurposeID(purpose)) != nil else {
                 return "\(name): purpose \(r.purpose ?? "(none)") is not in this side's Forms; update Forms/ to the same version everywhere"
             }

@@ -24,7 +24,9 @@ extension TenantCommand {
         func run() throws {
             let (content, db) = try store.openWithContent()
             let ref = content.validator.tenancyReference(reference) ?? TenantRef(reference)
-            let lines = try db.tenantRecord(ref).history.map { Self.line($0, content, language) }
+            let history = try db.tenantRecord(ref).history
+            let targets = Dictionary(history.map { ($0.event.id, $0.event.payload) }, uniquingKeysWith: { a, _ in a })
+            let lines = history.map { Self.line($0, content, language, targets: targets) }
             if json { return try printJSON(lines) }
             for line in lines {
                 let effective = line.effective == line.when ? "" : " (expressed \(line.effective))"
@@ -39,9 +41,22 @@ extension TenantCommand {
             var effective: String
             var what: String
             var how: String
+            /// The event kind (decision, held-grant, verification, access, ...) and its parts, for scripts.
+            var kind: String
+            var state: String?
+            var purpose: String?
+            var attributes: [String]
+            var pending: Bool
+            var target: String?
+            var actor: String
+            var staff: String?
+            var verification: String?
+            var reason: String?
+            var channel: String
+            var evidence: String?
         }
 
-        static func line(_ stored: StoredEvent, _ content: Content, _ language: String) -> Line {
+        static func line(_ stored: StoredEvent, _ content: Content, _ language: String, targets: [EventID: EventPayload] = [:]) -> Line {
             let l = content.localizer
             func t(_ key: String) -> String { l.text(key, language) }
             let format = DateFormatter()
@@ -61,9 +76,19 @@ extension TenantCommand {
             case let .correction(attribute, value, pending):
                 what = "\(t("attribute.\(attribute).label")) corrected\(value == .preferNotToSay ? " to 'prefer not to say'" : "")\(pending ? ", waiting for staff to verify" : "")"
             case let .verification(target, attribute, approved):
-                what = "\(t("attribute.\(attribute).label")): correction \(target) \(approved ? "verified" : "rejected")"
+                if case let .heldGrant(purpose, _, _, _)? = targets[target] {
+                    what = "\(t("purpose.\(purpose).name")): grant \(target) \(approved ? "confirmed, now in effect" : "rejected, never took effect")"
+                } else {
+                    what = "\(t("attribute.\(attribute).label")): correction \(target) \(approved ? "verified" : "rejected")"
+                }
             case .erasure(let attribute):
                 what = "\(t("attribute.\(attribute).label")) erased at the tenant's request"
+            case let .heldGrant(purpose, attributes, notice, _):
+                var text = "\(t("purpose.\(purpose).name")): granted — \(attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")), held until a second member of staff confirms it"
+                if let notice { text += " (notice v\(notice.version), \(notice.language))" }
+                what = text
+            case .access(let attribute):
+                what = "\(t("attribute.\(attribute).label")) shown to staff (a special category; the value is not repeated here)"
             case .credentialChange(let change):
                 what = ["pin-set": "Sign-in PIN set", "code-issued": "One-time sign-in code issued", "unlocked": "Sign-in unlocked"][change] ?? "Sign-in credential: \(change)"
             }
@@ -71,15 +96,43 @@ extension TenantCommand {
             switch event.actor {
             case .tenant: how += ", by the tenant"
             case let .staff(id, verification, reason):
-                how += ", by staff member \(id) on the tenant's behalf"
-                if let verification { how += ", identity checked by \(verification)" }
+                switch event.payload {
+                case .access: how += ", by staff member \(id)"
+                case .verification: how += ", by staff member \(id)" + (verification.map { " (\($0))" } ?? "")
+                default:
+                    how += ", by staff member \(id) on the tenant's behalf"
+                    if verification == "unverified" { how += ", caller not verified" } else if let verification { how += ", identity checked by \(verification)" }
+                }
                 if let reason { how += ", reason: \(reason)" }
             case .system(let name): how += ", by \(name)"
             }
             if let evidence = event.evidence { how += ", evidence: \(evidence)" }
             how += "; recorded on \(event.id.device)"
-            return Line(event: event.id.description, when: format.string(from: Date(timeIntervalSince1970: Double(event.hlc.millis) / 1000)),
-                        effective: format.string(from: event.effectiveAt), what: what, how: how)
+            var line = Line(event: event.id.description, when: format.string(from: Date(timeIntervalSince1970: Double(event.hlc.millis) / 1000)),
+                            effective: format.string(from: event.effectiveAt), what: what, how: how, kind: event.payload.kind,
+                            attributes: [], pending: false, actor: "tenant", channel: event.channel.rawValue, evidence: event.evidence)
+            switch event.payload {
+            case let .decision(purpose, attributes, state, _, _):
+                (line.purpose, line.attributes, line.state) = (purpose.rawValue, attributes.map(\.rawValue), state.rawValue)
+            case let .heldGrant(purpose, attributes, _, _):
+                (line.purpose, line.attributes, line.state, line.pending) = (purpose.rawValue, attributes.map(\.rawValue), "granted", true)
+            case let .correction(attribute, _, pending):
+                (line.attributes, line.pending) = ([attribute.rawValue], pending)
+            case let .verification(target, attribute, approved):
+                (line.attributes, line.target, line.state) = ([attribute.rawValue], target.description, approved ? "approved" : "rejected")
+            case .erasure(let attribute), .access(let attribute):
+                line.attributes = [attribute.rawValue]
+            case .registration(let values):
+                line.attributes = values.keys.map(\.rawValue).sorted()
+            case .credentialChange(let change):
+                line.state = change
+            }
+            switch event.actor {
+            case .tenant: break
+            case let .staff(id, verification, reason): (line.actor, line.staff, line.verification, line.reason) = ("staff", id.rawValue, verification, reason)
+            case .system: line.actor = "system"
+            }
+            return line
         }
     }
 }

@@ -61,8 +61,31 @@ struct Kiosk: ParsableCommand {
 
 struct Staff: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Desk tasks for staff.",
-        subcommands: [Add.self, IssueCode.self, Unlock.self])
+        abstract: "Staff mode: with no subcommand, the full-screen staff terminal; the subcommands are desk tasks.",
+        subcommands: [Add.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self, Conflicts.self, UnlockStaff.self])
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("Seconds without input before the sign-out countdown shows.", valueName: "seconds"))
+    var idleWarning: Double = 120
+
+    @Option(help: ArgumentHelp("Seconds without input before signing out.", valueName: "seconds"))
+    var idleTimeout: Double = 300
+
+    func validate() throws {
+        guard idleWarning > 0, idleTimeout > idleWarning else { throw ValidationError("need 0 < --idle-warning < --idle-timeout") }
+    }
+
+    /// The staff terminal: sign in, find a tenant, verify the caller, act on their behalf, desk tasks.
+    func run() throws {
+        let (content, db) = try store.openWithContent(cacheMegabytes: 16)
+        guard let policy = content.staff else { throw CLIError("Forms/staff.yaml is missing: staff mode needs its caller checks and reason codes") }
+        let terminal = Terminal()
+        try terminal.start()
+        defer { terminal.stop() }
+        StaffRunner(content: content, policy: policy, timing: KioskTiming(idleWarning: idleWarning, idleTimeout: idleTimeout, sessionLimit: .infinity),
+                    database: db, terminal: terminal).run()
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(

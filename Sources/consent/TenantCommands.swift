@@ -8,7 +8,7 @@ struct TenantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Look up tenants in the register.",
-        subcommands: [List.self, Show.self, History.self])
+        subcommands: [List.self, Show.self, History.self, Find.self, Reveal.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tenancy references and names, in reference order.")

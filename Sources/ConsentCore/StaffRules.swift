@@ -1,0 +1,191 @@
+import Foundation
+
+/// Why staff mode refused to do something. Each says what to do instead.
+public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
+    case notAllowed(StaffRole, StaffTask)
+    /// The caller is not verified, and only a withdrawal or objection may be recorded.
+    case callerNotVerified
+    case unknownReason(String)
+    /// A grant for a consent purpose needs the notice script read aloud first.
+    case scriptNotRead
+    /// Four eyes: the second person cannot be the one who took the change.
+    case sameStaff
+    /// Verifying against evidence needs a note of what was seen.
+    case evidenceRequired
+    /// Not something staff record on a tenant's behalf (registrations, sign-in secrets...).
+    case notOnBehalf(String)
+
+    public var description: String {
+        switch self {
+        case let .notAllowed(role, task): "the \(role.rawValue) role may not \(task.rawValue); ask a supervisor"
+        case .callerNotVerified: "verify the caller first; until then only a withdrawal or an objection can be recorded"
+        case .unknownReason(let id): "no reason code '\(id)' in Forms/staff.yaml; pick one from the list"
+        case .scriptNotRead: "read the notice script to the caller and mark it read before recording the grant"
+        case .sameStaff: "a second member of staff must confirm this (four eyes), or record a call-back to the number on file"
+        case .evidenceRequired: "say what evidence you saw (for example 'council tax bill dated 2026-10-01')"
+        case .notOnBehalf(let kind): "a \(kind) is not recorded on a caller's behalf"
+        }
+    }
+}
+
+/// Who is acting, for whom, and how the caller was checked.
+public struct StaffContext: Hashable, Sendable {
+    public var staff: StaffID
+    public var role: StaffRole
+    /// The check of the caller on this call.
+    public var caller: CallerCheck
+    public init(staff: StaffID, role: StaffRole, caller: CallerCheck) {
+        self.staff = staff
+        self.role = role
+        self.caller = caller
+    }
+}
+
+/// How a held change (a grant or a correction taken by phone) gets its second confirmation.
+public enum ConfirmationMethod: Hashable, Sendable {
+    /// A supervisor (not the one who took it) confirms.
+    case supervisor
+    /// Staff called the number already on file and the tenant confirmed.
+    case callBack
+    /// Staff saw evidence (a document at the desk), described in the note.
+    case evidence(String)
+}
+
+/// The rules of staff mode, pure: what each role may see and do, the unverified-call limits,
+/// and four eyes. The staff app and the command line both go through these, then through
+/// ``ChangeRules`` and the ledger like every other channel.
+public enum StaffRules {
+    /// Whether a role may do a task at all.
+    public static func may(_ role: StaffRole, _ task: StaffTask) -> Bool {
+        switch task {
+        case .find, .viewValues, .revealSpecial, .stopUse, .grant, .correct, .recordCallBack, .verifyEvidence, .issueCode, .unlock:
+            true
+        case .viewProtectedAddress, .confirmHeld, .reviewConflicts:
+            role != .support
+        }
+    }
+
+    /// How an attribute may appear to staff.
+    public enum Visibility: String, Hashable, Sendable {
+        /// Shown as held.
+        case shown
+        /// Held but masked: revealed one at a time with a reason, and recorded.
+        case masked
+        /// Not shown at all (caller not verified, or kept from this role by a marker).
+        case hidden
+    }
+
+    /// How an attribute appears to `role` for a tenant with `markers`, on a call checked by `caller`.
+    public static func visibility(
+        of attribute: AttributeDefinition, role: StaffRole, markers: Set<String>, caller: CallerCheck, policy: StaffPolicy
+    ) -> Visibility {
+        guard caller.isVerified else { return .hidden }
+        if !may(role, .viewProtectedAddress),
+           policy.markers.contains(where: { markers.contains($0.id) && $0.hides.contains(attribute.id) }) {
+            return .hidden
+        }
+        return attribute.isSpecial ? .masked : .shown
+    }
+
+    /// Compares what the caller said with what is held. Answers are normalised by the attribute's
+    /// rules first (`01/02/1980` matches `1980-02-01`); an answer that is not a valid value, or an
+    /// attribute with nothing held, does not match. Only the policy's checks count.
+    public static func checkCaller(
+        _ answers: [AttributeID: String], state: TenantState, policy: StaffPolicy, validator: Validator, today: Date
+    ) -> CallerCheck {
+        var asked: [AttributeID] = [], matched: [AttributeID] = []
+        for attribute in policy.checks {
+            guard let raw = answers[attribute], !raw.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            asked.append(attribute)
+            guard case .value(let held)? = state.value(attribute).answer else { continue }
+            if case .success(let given) = validator.normalise(raw, for: attribute, today: today),
+               given.compare(held, options: [.caseInsensitive]) == .orderedSame {
+                matched.append(attribute)
+            }
+        }
+        return CallerCheck(asked: asked, matched: matched, required: policy.required)
+    }
+
+    /// Turns what a caller asks for into the change to record on their behalf, or refuses it.
+    ///
+    /// Every change carries channel `phone`, the staff id, the verification method and a listed
+    /// reason. An unverified call may only withdraw or object. A grant for a consent purpose needs
+    /// the script read (recorded as evidence); if the purpose uses a special category the grant is
+    /// held for a second person. Corrections of held attributes (contact details) and of those that
+    /// need evidence are pending. Revealing a special category needs a verified caller, except for
+    /// the data-protection lead working without one.
+    public static func onBehalf(
+        _ payload: EventPayload, tenant: TenantRef, context: StaffContext, reason: String, scriptRead: Bool = false,
+        policy: StaffPolicy, catalogue: Catalogue
+    ) throws(StaffRefusal) -> ChangeRequest {
+        guard policy.reason(reason) != nil else { throw .unknownReason(reason) }
+        var evidence: String?
+        var payload = payload
+        func require(_ task: StaffTask, verified: Bool = true) throws(StaffRefusal) {
+            guard may(context.role, task) else { throw .notAllowed(context.role, task) }
+            if verified, !context.caller.isVerified { throw .callerNotVerified }
+        }
+        switch payload {
+        case let .decision(purpose, attributes, state, notice, until):
+            if state.stopsUse {
+                try require(.stopUse, verified: false)
+                break
+            }
+            try require(.grant)
+            let definition = catalogue.purpose(purpose)
+            if state == .granted, definition?.legalBasis.control == .optIn {
+                guard scriptRead else { throw .scriptNotRead }
+                evidence = "notice script read aloud to the caller"
+                if attributes.contains(where: { catalogue.attribute($0)?.isSpecial ?? true }) { payload = .heldGrant(purpose, attributes, notice: notice, validUntil: until) }
+            }
+        case let .correction(attribute, value, _):
+            try require(.correct)
+            let needsEvidence = catalogue.attribute(attribute)?.needsEvidence ?? true
+            payload = .correction(attribute, value, pending: needsEvidence || policy.heldAttributes.contains(attribute))
+        case .erasure:
+            try require(.correct)
+        case .access:
+            // The data-protection lead answers access requests in the back office, without a caller.
+            try require(.revealSpecial, verified: context.role != .dpLead)
+        case .registration, .verification, .credentialChange, .heldGrant:
+            throw .notOnBehalf(payload.kind)
+        }
+        if case .access = payload, !context.caller.isVerified {
+            // Back-office work, not a call: no caller, no verification to record.
+            return ChangeRequest(tenant: tenant, payload: payload, actor: .staff(context.staff, verification: nil, reason: reason), channel: .system)
+        }
+        return ChangeRequest(
+            tenant: tenant, payload: payload,
+            actor: .staff(context.staff, verification: context.caller.method, reason: reason), channel: .phone, evidence: evidence)
+    }
+
+    /// Confirms (or rejects) a held change: a pending correction or a held grant, taken by `takenBy`.
+    /// A supervisor's confirmation needs a supervisor who is not the one who took it; a call-back or
+    /// evidence may be recorded by anyone allowed, except that evidence needs a note.
+    public static func confirm(
+        _ target: EventID, attribute: AttributeID, approved: Bool, tenant: TenantRef, takenBy: Actor,
+        staff: StaffID, role: StaffRole, how: ConfirmationMethod, reason: String, policy: StaffPolicy
+    ) throws(StaffRefusal) -> ChangeRequest {
+        guard policy.reason(reason) != nil else { throw .unknownReason(reason) }
+        let method: String, channel: Channel
+        var evidence: String?
+        switch how {
+        case .supervisor:
+            guard may(role, .confirmHeld) else { throw .notAllowed(role, .confirmHeld) }
+            if case .staff(let taker, _, _) = takenBy, taker == staff { throw .sameStaff }
+            (method, channel) = ("supervisor", .system)
+        case .callBack:
+            guard may(role, .recordCallBack) else { throw .notAllowed(role, .recordCallBack) }
+            (method, channel) = ("call-back to the number on file", .phone)
+        case .evidence(let note):
+            guard may(role, .verifyEvidence) else { throw .notAllowed(role, .verifyEvidence) }
+            if case .staff(let taker, _, _) = takenBy, taker == staff { throw .sameStaff }
+            let trimmed = note.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { throw .evidenceRequired }
+            (method, channel, evidence) = ("evidence seen", .system, trimmed)
+        }
+        return ChangeRequest(
+            tenant: tenant, payload: .verification(of: target, attribute: attribute, approved: approved),
+            actor: .staff(staff, verification: method, reason: reason), channel: channel, evidence: evidence)
+    }
+}

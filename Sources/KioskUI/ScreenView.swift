@@ -1,0 +1,30 @@
+import Foundation
+
+/// One screen as the renderer draws it, whoever built it (the kiosk, staff mode): a title bar with
+/// a corner text, the items, the focus, the fields' contents, a message line, an idle countdown
+/// and the key hints. Texts are final (already translated).
+public struct ScreenView: Equatable, Sendable {
+    public var title: String
+    /// Right of the title (left in right-to-left): the language, or who is signed in.
+    public var corner: String
+    public var items: [Item]
+    public var focus: Int
+    public var fields: [String: Field]
+    public var rightToLeft: Bool
+    public var status: String
+    public var countdown: String?
+    public var hints: String
+
+    public init(title: String, corner: String, items: [Item], focus: Int, fields: [String: Field], rightToLeft: Bool = false,
+                status: String = "", countdown: String? = nil, hints: String) {
+        self.title = title
+        self.corner = corner
+        self.items = items
+        self.focus = focus
+        self.fields = fields
+        self.rightToLeft = rightToLeft
+        self.status = status
+        self.countdown = countdown
+        self.hints = hints
+    }
+}

@@ -1,0 +1,203 @@
+import ConsentCore
+import ConsentForms
+import ConsentStore
+import Foundation
+
+/// Builds staff mode's screens as item lists. Staff screens are English (kept out of the tenant
+/// catalogue); names of attributes and purposes come from Localization/ in English, and the notice
+/// script in the tenant's language.
+struct StaffItems {
+    let content: Content
+    let policy: StaffPolicy
+    let state: StaffState
+    let now: Date
+
+    func en(_ key: String) -> String { content.localizer.text(key, "en") }
+    func label(_ a: AttributeID) -> String { en("attribute.\(a).label") }
+
+    var role: StaffRole { state.staff?.role ?? .support }
+
+    /// The tenant's language for notices: their preferred language if shipped, else English.
+    var tenantLanguage: String {
+        let preferred = state.call?.state.value(AttributeID("preferred-language")).answer?.text
+        return preferred.flatMap { content.localizer.has($0) ? $0 : nil } ?? "en"
+    }
+
+    func title() -> String {
+        switch state.screen {
+        case .signIn: "Staff sign-in"
+        case .home: "Staff mode"
+        case .find: "Find a tenant"
+        case .alerts: "ALERT"
+        case .verify: "Verify the caller"
+        case .tenant: "\(state.call?.ref.rawValue ?? "") \(state.call?.name ?? "")"
+        case .script(let p): "Notice script: \(en("purpose.\(p).name"))"
+        case .reason: "Reason"
+        case .edit(let a): "Correct \(label(a))"
+        case .held, .heldItem: "Waiting for a second person"
+        case .conflicts: "Conflicts to re-confirm"
+        }
+    }
+
+    func items() -> [Item] {
+        switch state.screen {
+        case .signIn:
+            return [Item(.field("staff"), "Staff id"), Item(.field("password"), "Password"), Item(.button("sign-in"), "Sign in")]
+        case .home:
+            var items = [Item(.button("find"), "Find a tenant"), Item(.button("held"), "Changes waiting for a second person")]
+            if StaffRules.may(role, .reviewConflicts) { items.append(Item(.button("conflicts"), "Conflicts to re-confirm")) }
+            items.append(Item(.button("sign-out"), "Sign out"))
+            return items
+        case .find:
+            var items = [Item(.field("ref"), "Tenancy reference"), Item(.field("name"), "Name (any words, partial)"),
+                         Item(.field("postcode"), "Postcode (start)"), Item(.button("search"), "Search")]
+            for (i, m) in state.results.enumerated() { items.append(Item(.button("open:\(i)"), resultLine(m))) }
+            items.append(Item(.button("home"), "Back"))
+            return items
+        case .alerts:
+            var items = (state.call?.markers ?? []).map { Item(.heading, policy.marker($0)?.alert ?? $0) }
+            items.append(Item(.button("alerts-read"), "I have read the alert"))
+            return items
+        case .verify:
+            var items = [Item(.text, "Ask the caller for these details and type what they say. Never read out what we hold. \(policy.required) must match.")]
+            for a in policy.checks { items.append(Item(.field("check:\(a)"), label(a))) }
+            items += [Item(.button("check"), "Check the answers"),
+                      Item(.button("unverified"), "Continue unverified (withdraw or object only)"), Item(.button("home"), "End call")]
+            return items
+        case .tenant:
+            return tenantItems()
+        case .script(let p):
+            let version = content.catalogue.purpose(p)?.currentNotice(at: now)?.version ?? 1
+            var items = [Item(.heading, "Read this to the caller (\(content.localizer.language(tenantLanguage).name), notice v\(version)):"),
+                         Item(.text, content.localizer.text("notice.\(p).v\(version)", tenantLanguage))]
+            if tenantLanguage != "en" { items += [Item(.heading, "In English:"), Item(.text, en("notice.\(p).v\(version)"))] }
+            items += [Item(.button("script-read"), "I have read the script to the caller and they agree"), Item(.button("back"), "Back")]
+            return items
+        case .reason:
+            var items = [Item(.text, "Why? Choose the reason code:")]
+            for r in policy.reasons { items.append(Item(.button("reason:\(r.id)"), "\(r.label) (\(r.id))")) }
+            items.append(Item(.button("back"), "Back"))
+            return items
+        case .edit(let a):
+            return [Item(.text, "Type the new value the caller gives. Contact details wait for a supervisor or a call-back."),
+                    Item(.field("value"), label(a)), Item(.button("save"), "Save"), Item(.button("back"), "Back")]
+        case .held:
+            var items = state.held.isEmpty ? [Item(.text, "Nothing is waiting.")] : []
+            for (i, item) in state.held.enumerated() { items.append(Item(.button("held-item:\(i)"), heldLine(item))) }
+            items.append(Item(.button("home"), "Back"))
+            return items
+        case .heldItem(let i):
+            guard state.held.indices.contains(i) else { return [Item(.button("held"), "Back")] }
+            var items = [Item(.heading, heldLine(state.held[i]))]
+            if StaffRules.may(role, .confirmHeld) {
+                items += [Item(.button("confirm:supervisor"), "Confirm as supervisor"), Item(.button("reject"), "Reject (never takes effect)")]
+            }
+            let number = state.numbersOnFile[state.held[i].tenant] ?? "none held: a call-back is not possible"
+            items += [Item(.text, "Number on file to call back: \(number)"),
+                      Item(.button("confirm:call-back"), "Call-back to the number on file: the tenant confirmed"),
+                      Item(.field("evidence"), "Evidence seen (e.g. 'council tax bill 2026-10')"),
+                      Item(.button("confirm:evidence"), "Verified against this evidence"), Item(.button("held"), "Back")]
+            return items
+        case .conflicts:
+            var items = state.conflicts.isEmpty ? [Item(.text, "No conflicts to re-confirm.")] : []
+            for c in state.conflicts {
+                items.append(Item(.text, "\(c.reference) \(en("purpose.\(c.purpose).name")) / \(label(AttributeID(c.attribute))): \(c.state) stands; re-confirm \(c.losingEvent) with the tenant"))
+            }
+            items.append(Item(.button("home"), "Back"))
+            return items
+        }
+    }
+
+    /// Decisions in staff words (the catalogue's are addressed to the tenant: "You agreed").
+    static let staffWords: [EffectiveDecision: String] = [
+        .granted: "granted", .withdrawn: "withdrawn", .objected: "objected", .notAsked: "not asked", .expired: "expired",
+        .inUse: "in use (no objection)", .always: "always",
+    ]
+
+    func resultLine(_ m: TenantMatch) -> String {
+        let hides = m.markers.contains { id in policy.marker(id)?.hides.contains(AttributeID("postcode")) == true }
+        let postcode = hides && !StaffRules.may(role, .viewProtectedAddress) ? "(address protected)" : (m.postcode ?? "-")
+        let markers = m.markers.isEmpty ? "" : "  ! " + m.markers.joined(separator: ", ").uppercased()
+        return "\(m.reference)  \(m.name ?? "-")  \(postcode)\(markers)"
+    }
+
+    func heldLine(_ item: HeldItem) -> String {
+        let what: String
+        switch item.kind {
+        case .correction(let a): what = "correction of \(label(a))"
+        case let .grant(p, attributes): what = "grant: \(en("purpose.\(p).name")) (\(attributes.map(label).joined(separator: ", ")))"
+        }
+        var by = "the tenant"
+        if case .staff(let id, _, _) = item.takenBy { by = id.rawValue }
+        return "\(item.tenant) \(what), taken by \(by) (\(item.event))"
+    }
+
+    private func tenantItems() -> [Item] {
+        guard let call = state.call else { return [Item(.button("home"), "Back")] }
+        var items: [Item] = call.markers.map { Item(.heading, "! " + (policy.marker($0)?.alert ?? $0)) }
+        items.append(Item(.heading, call.caller.isVerified ? "Caller verified by \(call.caller.method)"
+                                                          : "Caller NOT verified: only a withdrawal or objection can be recorded"))
+        for purpose in content.catalogue.purposes where purpose.legalBasis.control != .fixed {
+            let current = summary(purpose, call.state)
+            let name = "\(en("purpose.\(purpose.id).name")): \(Self.staffWords[current] ?? current.rawValue)"
+            switch (purpose.legalBasis.control, current) {
+            case (.optIn, .granted): items.append(Item(.button("decide:\(purpose.id):withdrawn"), "\(name) → withdraw"))
+            case (.optIn, _) where call.caller.isVerified: items.append(Item(.button("decide:\(purpose.id):granted"), "\(name) → grant (read the script)"))
+            case (.optOut, .objected), (.optOut, .withdrawn):
+                if call.caller.isVerified { items.append(Item(.button("decide:\(purpose.id):granted"), "\(name) → lift the objection")) }
+                else { items.append(Item(.text, name)) }
+            case (.optOut, _): items.append(Item(.button("decide:\(purpose.id):objected"), "\(name) → object"))
+            default: items.append(Item(.text, name))
+            }
+        }
+        for held in call.state.heldGrants.values.sorted(by: { $0.event < $1.event }) {
+            items.append(Item(.text, "Waiting for a second person: grant of \(en("purpose.\(held.purpose).name"))"))
+        }
+        guard call.caller.isVerified else {
+            items.append(Item(.button("home"), "End call"))
+            return items
+        }
+        items.append(Item(.heading, "What we hold"))
+        for attribute in content.catalogue.attributes {
+            let value = call.state.value(attribute.id)
+            switch StaffRules.visibility(of: attribute, role: role, markers: Set(call.markers), caller: call.caller, policy: policy) {
+            case .hidden:
+                items.append(Item(.text, "\(label(attribute.id)): not shown to your role"))
+            case .masked:
+                if let shown = call.revealed[attribute.id] {
+                    items.append(Item(.text, "\(label(attribute.id)): \(shown) (read recorded)"))
+                } else if value.answer != nil || value.isUnavailable {
+                    items.append(Item(.button("reveal:\(attribute.id)"), "\(label(attribute.id)): ●●●● (reveal: give a reason, it is recorded)"))
+                } else {
+                    items.append(Item(.text, "\(label(attribute.id)): \(plain(value, attribute))"))
+                }
+            case .shown:
+                items.append(Item(.button("edit:\(attribute.id)"), "\(label(attribute.id)): \(plain(value, attribute))"))
+            }
+            if !(call.state.pending[attribute.id] ?? []).isEmpty {
+                items.append(Item(.text, "  a correction of \(label(attribute.id)) is waiting for a second person"))
+            }
+        }
+        items += [Item(.button("issue-code"), "Issue a one-time kiosk sign-in code"), Item(.button("unlock"), "Unlock kiosk sign-in"),
+                  Item(.button("home"), "End call")]
+        return items
+    }
+
+    func plain(_ value: ValueState, _ attribute: AttributeDefinition) -> String {
+        switch value {
+        case .notHeld: "not held"
+        case .erased: "erased"
+        case .unavailable: "cannot be opened on this machine"
+        case .held(.preferNotToSay, _): "prefer not to say"
+        case .held(.value(let text), _): AccessReport.display(text, attribute, content, "en")
+        }
+    }
+
+    /// One state for a whole purpose: stopped if any attribute is stopped, granted if all are.
+    func summary(_ purpose: PurposeDefinition, _ tenant: TenantState) -> EffectiveDecision {
+        let states = purpose.attributes.map { Policy.effectiveDecision(DecisionKey($0, purpose.id), of: tenant, at: now, in: content.catalogue) ?? .notAsked }
+        if let stop = states.first(where: { $0 == .withdrawn || $0 == .objected }) { return stop }
+        if !states.isEmpty, states.allSatisfy({ $0 == .granted }) { return .granted }
+        return states.contains(.granted) ? .granted : (states.first ?? .notAsked)
+    }
+}

@@ -1,0 +1,105 @@
+import ConsentCore
+import ConsentStore
+import Foundation
+import TerminalCore
+
+/// Where the member of staff is in staff mode.
+public enum StaffScreen: Equatable, Sendable {
+    case signIn
+    case home
+    case find
+    /// The opened tenant's markers, shown before anything else.
+    case alerts
+    /// The caller check: staff type what the caller says; nothing held is shown.
+    case verify
+    /// The tenant: decisions, values (masked or hidden as the rules say), desk tasks.
+    case tenant
+    /// The notice script to read aloud before a grant.
+    case script(PurposeID)
+    /// A reason code to choose before `action` is recorded.
+    case reason(StaffAction)
+    case edit(AttributeID)
+    case held
+    case heldItem(Int)
+    case conflicts
+}
+
+/// Something staff asked for that is recorded once a reason is chosen.
+public enum StaffAction: Equatable, Sendable {
+    case decide(PurposeID, DecisionState, scriptRead: Bool)
+    case correct(AttributeID, AttributeValue)
+    case reveal(AttributeID)
+}
+
+/// The call in progress: the tenant opened, how the caller was checked, what was revealed.
+public struct CallSession: Equatable, Sendable {
+    public var ref: TenantRef
+    public var name: String?
+    public var markers: [String]
+    public var state: TenantState
+    public var caller: CallerCheck
+    /// Special-category values revealed on this call (each read recorded in the ledger).
+    public var revealed: [AttributeID: String] = [:]
+
+    public init(ref: TenantRef, name: String?, markers: [String], state: TenantState, caller: CallerCheck) {
+        self.ref = ref
+        self.name = name
+        self.markers = markers
+        self.state = state
+        self.caller = caller
+    }
+}
+
+/// Staff mode: a value, changed only by ``StaffModel``.
+public struct StaffState: Equatable, Sendable {
+    public var screen: StaffScreen = .signIn
+    public var focus = 0
+    public var fields: [String: Field] = [:]
+    /// The message line (English: staff screens are not translated).
+    public var message: String?
+    public var staff: StaffMember?
+    public var results: [TenantMatch] = []
+    public var call: CallSession?
+    public var held: [HeldItem] = []
+    /// For a call-back: the phone numbers already on file for each tenant in the queue (never the new one).
+    public var numbersOnFile: [TenantRef: String] = [:]
+    public var conflicts: [ConflictItem] = []
+    public var lastInput: Date
+
+    public init(now: Date) { lastInput = now }
+}
+
+/// What staff mode reacts to: input, time, and the results of its effects.
+public enum StaffEvent: Sendable {
+    case input(InputEvent)
+    case tick
+    case signedIn(StaffMember)
+    case signInRefused(String)
+    case found([TenantMatch])
+    case opened(CallSession)
+    /// A change was recorded; the tenant's state after it, and what to say.
+    case recorded(TenantState, String)
+    case revealed(AttributeID, String)
+    /// The queue, and the numbers on file to call back.
+    case held([HeldItem], numbers: [TenantRef: String])
+    case conflicts([ConflictItem])
+    /// A desk task finished (a code issued, a sign-in unlocked) with what to say.
+    case done(String)
+    case refused(String)
+}
+
+/// What staff mode asks the outside world to do; results come back as ``StaffEvent``s.
+public enum StaffEffect: Equatable, Sendable {
+    case signIn(id: String, password: String)
+    case find(reference: String, name: String, postcode: String)
+    case open(TenantRef, caller: CallerCheck)
+    /// Record through the ledger (after ``StaffRules`` built it); `note` is said when it is saved.
+    case record(ChangeRequest, note: String)
+    /// Record the access event, then read the value.
+    case reveal(ChangeRequest, AttributeID)
+    case issueCode(TenantRef, by: StaffID)
+    case unlock(TenantRef, by: StaffID)
+    case loadHeld
+    case loadConflicts
+    case wipe
+}

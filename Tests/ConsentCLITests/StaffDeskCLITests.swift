@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// The staff desk commands, run as the built binary.
+@Suite struct StaffDeskCLITests {
+    func setup() throws -> CLI {
+        let cli = try CLI()
+        #expect(try cli.run(["demo", "--tenants", "30", "--db", cli.db]).status == 0)
+        for (id, role) in [("sam", "support"), ("pat", "supervisor"), ("dee", "dp-lead")] {
+            let added = try cli.run(["staff", "add", id, "--role", role, "--name", id, "--password-stdin", "--db", cli.db], stdin: Data("\(id)-password-1\n".utf8))
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        return cli
+    }
+
+    @Test func findRevealMarkAndHistory() throws {
+        let cli = try setup()
+        defer { cli.remove() }
+        let list = try cli.run(["tenant", "find", "--reference", "t0000003", "--db", cli.db, "--json"])
+        let match = try #require((try list.json() as? [[String: Any]])?.first)
+        let name = try #require(match["name"] as? String), postcode = try #require(match["postcode"] as? String)
+        let words = name.split(separator: " ")
+        let byName = try cli.run(["tenant", "find", "--name", "\(words.first!.uppercased()) \(words.last!.prefix(2))",
+                                  "--postcode", String(postcode.prefix(2)).lowercased(), "--db", cli.db, "--json"])
+        #expect((try byName.json() as? [[String: Any]])?.contains { $0["reference"] as? String == "T0000003" } == true)
+
+        let refused = try cli.run(["tenant", "reveal", "T0000003", "health-needs", "--staff", "sam", "--reason", "support-plan", "--db", cli.db])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("verify the caller first"))
+        let noReason = try cli.run(["tenant", "reveal", "T0000003", "health-needs", "--staff", "dee", "--reason", "curious", "--db", cli.db])
+        #expect(noReason.status != 0 && noReason.stderr.contains("no reason code 'curious'"))
+        let revealed = try cli.run(["tenant", "reveal", "T0000003", "health-needs", "--staff", "dee", "--reason", "tenant-access-request", "--db", cli.db])
+        #expect(revealed.status == 0, "\(revealed.stderr)")
+        let history = try cli.run(["tenant", "history", "T0000003", "--db", cli.db, "--json"])
+        let access = (try history.json() as? [[String: Any]])?.last
+        #expect(access?["kind"] as? String == "access")
+        #expect(access?["staff"] as? String == "dee" && access?["reason"] as? String == "tenant-access-request")
+        #expect(!history.stdout.contains(revealed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) || revealed.stdout.contains("not held"),
+                "history never repeats the value")
+
+        #expect(try cli.run(["staff", "mark", "T0000003", "safe-address", "--staff", "sam", "--db", cli.db]).status != 0, "support cannot set markers")
+        #expect(try cli.run(["staff", "mark", "T0000003", "safe-address", "--staff", "pat", "--db", cli.db]).status == 0)
+        #expect(try cli.run(["tenant", "find", "--reference", "T0000003", "--db", cli.db]).stdout.contains("[safe-address]"))
+        #expect(try cli.run(["ledger", "verify", "--db", cli.db]).status == 0)
+    }
+
+    @Test func heldQueueAndConfirmationFromTheCommandLine() throws {
+        let cli = try setup()
+        defer { cli.remove() }
+        #expect(try cli.run(["staff", "held", "--db", cli.db]).stdout.contains("Nothing is waiting."))
+        // A tenant's own kiosk-style correction of a name waits for evidence.
+        let corrected = try cli.run(["correct", "T0000004", "--attribute", "full-name", "--value", "Ann Other", "--staff", "sam", "--db", cli.db])
+        #expect(corrected.status == 0, "\(corrected.stderr)")
+        let held = try cli.run(["staff", "held", "--db", cli.db, "--json"])
+        let item = try #require((try held.json() as? [[String: Any]])?.first)
+        let event = try #require(item["event"] as? String)
+        #expect(item["kind"] as? String == "correction")
+        let own = try cli.run(["staff", "confirm", "T0000004", event, "--staff", "sam", "--how", "evidence", "--evidence", "passport", "--db", cli.db])
+        #expect(own.status != 0 && own.stderr.contains("four eyes"))
+        let support = try cli.run(["staff", "confirm", "T0000004", event, "--staff", "sam", "--how", "supervisor", "--db", cli.db])
+        #expect(support.status != 0 && support.stderr.contains("support role may not confirmHeld"))
+        let ok = try cli.run(["staff", "confirm", "T0000004", event, "--staff", "pat", "--how", "evidence", "--evidence", "passport seen", "--reason", "desk-evidence", "--db", cli.db])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(try cli.run(["tenant", "find", "--name", "ann other", "--db", cli.db]).stdout.contains("T0000004"))
+        #expect(try cli.run(["staff", "held", "--db", cli.db]).stdout.contains("Nothing is waiting."))
+        #expect(try cli.run(["ledger", "verify", "--db", cli.db]).status == 0)
+    }
+}

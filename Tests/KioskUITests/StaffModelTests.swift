@@ -1,0 +1,176 @@
+import ConsentCore
+import ConsentForms
+import ConsentStore
+import Foundation
+@testable import KioskUI
+import Testing
+import TerminalCore
+
+/// Staff mode driven by hand: a fixed clock, the sample tenant, no database.
+struct StaffDrive {
+    var model: StaffModel
+    var now = Date(timeIntervalSince1970: 1_790_000_000)
+    var effects: [StaffEffect] = []
+
+    init(timing: KioskTiming = KioskTiming(idleWarning: 60, idleTimeout: 120, sessionLimit: .infinity)) {
+        model = StaffModel(content: Shipped.content, policy: Shipped.content.staff!, timing: timing, now: now)
+        model.lastSize = (100, 40)
+    }
+
+    mutating func send(_ event: StaffEvent) { effects += model.handle(event, now: now) }
+    mutating func keys(_ inputs: InputEvent...) { for input in inputs { effects += model.handle(.input(input), now: now) } }
+    mutating func type(_ text: String) { for c in text { effects += model.handle(.input(.character(c)), now: now) } }
+
+    mutating func press(_ action: String) {
+        guard let target = model.selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) else {
+            Issue.record("no button \(action) on \(model.state.screen)")
+            return
+        }
+        keys(.home)
+        for _ in 0..<target { keys(.down) }
+        keys(.enter)
+    }
+
+    var actions: [String] {
+        model.selectable(now: now).compactMap { if case .button(let a) = $0.kind { a } else { nil } }
+    }
+
+    /// Everything the screen would show, scrolled through (items, not just the visible rows).
+    var allText: String { model.items(now: now).items().map(\.label).joined(separator: "\n") + "\n" + (model.state.message ?? "") }
+
+    /// Signs in as `role` and opens the sample tenant with `markers`.
+    mutating func open(role: StaffRole, markers: [String] = []) {
+        send(.signedIn(StaffMember(id: "sam", name: "Sam", role: role)))
+        send(.opened(CallSession(ref: Sample.ref, name: "Ann Smith", markers: markers, state: Sample.state, caller: .none(required: 2))))
+        effects = []
+    }
+
+    /// Answers the caller check on the verify screen.
+    mutating func verify(dob: String, postcode: String) {
+        keys(.home)
+        type(dob)
+        keys(.tab)
+        type(postcode)
+        press("check")
+    }
+}
+
+extension StaffMember {
+    init(id: String, name: String, role: StaffRole) {
+        self = try! JSONDecoder().decode(StaffMember.self, from: JSONEncoder().encode(["id": id, "name": name, "role": role.rawValue]))
+    }
+}
+
+@Suite struct StaffModelTests {
+    @Test func signInAsksTheStoreAndAWrongPasswordIsCleared() {
+        var d = StaffDrive()
+        d.type("sam")
+        d.keys(.tab)
+        d.type("pa55 word!")
+        #expect(d.model.view(now: d.now).items.contains { $0.kind == .field("password") })
+        d.keys(.enter)
+        #expect(d.effects == [.signIn(id: "sam", password: "pa55 word!")])
+        #expect(!KioskRenderer.render(d.model.view(now: d.now), width: 80, height: 24).lines.joined().contains("pa55"), "password masked")
+        d.send(.signInRefused("Wrong staff id or password."))
+        #expect(d.model.state.fields["password"]?.text == "")
+    }
+
+    @Test func nothingHeldIsShownBeforeTheCallerIsVerified() {
+        var d = StaffDrive()
+        d.open(role: .supervisor)
+        #expect(d.model.state.screen == .verify)
+        #expect(!d.allText.contains("1970") && !d.allText.contains("LS1"), "the check never reads out what is held")
+        d.verify(dob: "01/05/1970", postcode: "LS9 9ZZ")
+        #expect(d.model.state.screen == .verify)
+        #expect(d.allText.contains("Not verified: 1 of 2"))
+        d.press("unverified")
+        #expect(d.model.state.screen == .tenant)
+        #expect(!d.allText.contains("Ann Smith") || d.allText.contains("T0000001"), "values are not listed")
+        #expect(!d.allText.contains("ann@example.org") && !d.allText.contains("07700900123"))
+        let decisions = d.actions.filter { $0.hasPrefix("decide:") }
+        #expect(!decisions.isEmpty)
+        #expect(decisions.allSatisfy { $0.hasSuffix(":withdrawn") || $0.hasSuffix(":objected") }, "\(decisions)")
+        #expect(!d.actions.contains("issue-code"))
+    }
+
+    @Test func verifiedCallRecordsWithMethodReasonAndScript() throws {
+        var d = StaffDrive()
+        d.open(role: .support)
+        d.verify(dob: "1970-05-01", postcode: "ls11aa")
+        #expect(d.model.state.call?.caller.method == "date-of-birth+postcode")
+        #expect(d.allText.contains("ann@example.org"))
+        #expect(d.allText.contains("Religion: ●●●●"), "special categories masked")
+        #expect(!d.allText.contains("christian") && !d.allText.contains("Christian") && !d.allText.contains("wheelchair"))
+
+        d.press("decide:tailoring-services:granted")
+        guard case .script = d.model.state.screen else { Issue.record("no script screen"); return }
+        #expect(d.allText.contains("explicit consent"))
+        d.press("script-read")
+        d.press("reason:caller-request")
+        guard case let .record(request, _)? = d.effects.last else { Issue.record("nothing recorded: \(d.effects)"); return }
+        guard case let .heldGrant(purpose, _, notice, _) = request.payload else { Issue.record("not held: \(request.payload)"); return }
+        #expect(purpose == PurposeID("tailoring-services"))
+        #expect(notice?.language == "en")
+        #expect(request.actor == .staff(StaffID("sam"), verification: "date-of-birth+postcode", reason: "caller-request"))
+        #expect(request.channel == .phone)
+        #expect(request.evidence == "notice script read aloud to the caller")
+        d.send(.recorded(Sample.state, "Held"))
+        #expect(d.model.state.screen == .tenant)
+
+        d.press("reveal:religion")
+        d.press("reason:support-plan")
+        guard case let .reveal(access, attribute)? = d.effects.last else { Issue.record("no reveal"); return }
+        #expect(access.payload == .access(AttributeID("religion")) && attribute == AttributeID("religion"))
+        d.send(.revealed(AttributeID("religion"), "Christian"))
+        #expect(d.allText.contains("Religion: Christian (read recorded)"))
+    }
+
+    @Test func supportNeverSeesTheAddressOfAMarkedTenant() {
+        for role in [StaffRole.support, .supervisor] {
+            var d = StaffDrive()
+            d.open(role: role, markers: ["safe-address"])
+            #expect(d.model.state.screen == .alerts, "alerts come first")
+            #expect(d.allText.contains("SAFE ADDRESS"))
+            d.press("alerts-read")
+            d.verify(dob: "01/05/1970", postcode: "LS1 1AA")
+            let frame = KioskRenderer.render(d.model.view(now: d.now), width: 100, height: 60).lines.joined(separator: "\n")
+            #expect(d.allText.contains("High Street") == (role == .supervisor), "\(role)")
+            #expect(frame.contains("LS1 1AA") == (role == .supervisor), "\(role)")
+            #expect(d.allText.contains("! SAFE ADDRESS"), "the alert stays at the top")
+        }
+    }
+
+    @Test func idleSignOutWipesEverything() {
+        var d = StaffDrive()
+        d.open(role: .support)
+        d.verify(dob: "01/05/1970", postcode: "LS1 1AA")
+        d.now += 61
+        d.send(.tick)
+        #expect(d.model.view(now: d.now).countdown?.contains("Signing out in 59 s") == true)
+        d.now += 60
+        d.send(.tick)
+        #expect(d.effects.last == .wipe)
+        #expect(d.model.state.screen == .signIn)
+        #expect(d.model.state.staff == nil && d.model.state.call == nil)
+        #expect(!d.allText.contains("Ann"))
+    }
+
+    @Test func supportCannotConfirmButMayRecordACallBack() {
+        var d = StaffDrive()
+        d.send(.signedIn(StaffMember(id: "sam", name: "Sam", role: .support)))
+        d.press("held")
+        #expect(d.effects.last == .loadHeld)
+        let item = HeldItem(tenant: Sample.ref, event: EventID(device: DeviceID("phone"), sequence: 7), kind: .correction(AttributeID("mobile")),
+                            takenBy: .staff(StaffID("sam"), verification: "date-of-birth+postcode", reason: "caller-corrects"), channel: .phone, at: d.now)
+        d.send(.held([item], numbers: [Sample.ref: "07700900123"]))
+        d.press("held-item:0")
+        #expect(d.allText.contains("Number on file to call back: 07700900123"))
+        #expect(!d.actions.contains("confirm:supervisor"))
+        d.press("confirm:evidence")
+        #expect(d.model.state.message?.contains("four eyes") == true, "the taker cannot verify their own change")
+        d.press("confirm:call-back")
+        guard case let .record(request, _)? = d.effects.dropLast().last else { Issue.record("no confirmation: \(d.effects)"); return }
+        #expect(request.payload == .verification(of: item.event, attribute: AttributeID("mobile"), approved: true))
+        #expect(request.actor == .staff(StaffID("sam"), verification: "call-back to the number on file", reason: "call-back"))
+    }
+}
