@@ -99,6 +99,19 @@ extension ConsentDatabase {
         }
     }
 
+    /// What a "last synced" indicator shows, from two indexed reads: when a sync last completed
+    /// (nil if never, or if this device is not enrolled) and how many changes wait to be sent.
+    public func syncIndicator() throws(StoreError) -> (enrolled: Bool, lastSyncedAt: Date?, unsent: Int) {
+        try read { db in
+            let enrolled = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_server'") != nil
+            let last = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_last_at'").flatMap { Int64($0) }
+            let unsent = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM ledger WHERE pushed = 0 AND device_no = (SELECT no FROM device WHERE id = ?)
+                """, arguments: [device.rawValue]) ?? 0
+            return (enrolled, last.map(Millis.date), unsent)
+        }
+    }
+
     /// The next batch of this device's events the centre has not acknowledged, oldest first
     /// (those after device sequence `after`).
     public func outbox(limit: Int = 1_000, after: Int64 = 0) throws(StoreError) -> PushRequest {

@@ -24,6 +24,9 @@ public struct StaffModel {
 
     func items(now: Date) -> StaffItems { StaffItems(content: content, policy: policy, state: state, now: now) }
 
+    /// Shows how this terminal stands with its centre (read by the runner every few seconds).
+    public mutating func showSync(_ indicator: SyncIndicator?) { state.sync = indicator }
+
     /// The screen to draw.
     public func view(now: Date) -> ScreenView {
         let builder = items(now: now)
@@ -31,7 +34,8 @@ public struct StaffModel {
         if state.staff != nil, now.timeIntervalSince(state.lastInput) >= timing.idleWarning {
             countdown = "Signing out in \(max(0, Int((timing.idleTimeout - now.timeIntervalSince(state.lastInput)).rounded(.up)))) s: press any key to stay"
         }
-        let who = state.staff.map { "\($0.id) (\($0.role.rawValue))" } ?? "TenantConsent"
+        var who = state.staff.map { "\($0.id) (\($0.role.rawValue))" } ?? "TenantConsent"
+        if let sync = state.sync { who += " · " + sync.text(now: now) }
         return ScreenView(title: builder.title(), corner: who, items: builder.items(), focus: state.focus, fields: state.fields,
                           status: state.message ?? "", countdown: countdown, hints: "↑↓ move · Enter choose · Esc back · digits pick")
     }

@@ -14,6 +14,8 @@ public final class StaffRunner {
     private var decoder = InputDecoder()
     private var renderer = Renderer()
     private var lastFrame: Frame?
+    /// When the sync indicator was last read.
+    private var syncReadAt = Date.distantPast
 
     public init(content: Content, policy: StaffPolicy, timing: KioskTiming, database: ConsentDatabase, terminal: KioskTerminal,
                 clock: @escaping () -> Date = Date.init) {
@@ -32,10 +34,21 @@ public final class StaffRunner {
             if bytes.isEmpty { events += decoder.flush() }
             for event in events { perform(model.handle(.input(event), now: clock())) }
             perform(model.handle(.tick, now: clock()))
+            refreshSyncIndicator()
             if terminal.takeResize() { renderer.invalidate() }
             draw()
         }
         terminal.wipe()
+    }
+
+    /// Reads how this terminal stands with its centre every few seconds (two indexed reads); the
+    /// sync itself runs in the background and never blocks the screen.
+    private func refreshSyncIndicator() {
+        let now = clock()
+        guard now.timeIntervalSince(syncReadAt) >= 5 else { return }
+        syncReadAt = now
+        guard let status = try? database.syncIndicator(), status.enrolled else { return }
+        model.showSync(SyncIndicator(lastSyncedAt: status.lastSyncedAt, unsent: status.unsent))
     }
 
     private func perform(_ effects: [StaffEffect]) {

@@ -64,6 +64,8 @@ public struct StaffState: Equatable, Sendable {
     /// For a call-back: the phone numbers already on file for each tenant in the queue (never the new one).
     public var numbersOnFile: [TenantRef: String] = [:]
     public var conflicts: [ConflictItem] = []
+    /// The "last synced" indicator for a terminal enrolled with a centre (nil when it is not).
+    public var sync: SyncIndicator?
     public var lastInput: Date
 
     public init(now: Date) { lastInput = now }
@@ -102,4 +104,27 @@ public enum StaffEffect: Equatable, Sendable {
     case loadHeld
     case loadConflicts
     case wipe
+}
+
+/// How this terminal stands with its centre, for the header.
+public struct SyncIndicator: Equatable, Sendable {
+    public var lastSyncedAt: Date?
+    public var unsent: Int
+    public init(lastSyncedAt: Date?, unsent: Int) {
+        self.lastSyncedAt = lastSyncedAt
+        self.unsent = unsent
+    }
+
+    /// One short line: "synced 14:03" (or "not synced yet"), and the changes still to send.
+    public func text(now: Date) -> String {
+        var line: String
+        if let at = lastSyncedAt {
+            let minutes = Int(now.timeIntervalSince(at) / 60)
+            line = minutes < 1 ? "synced just now" : minutes < 120 ? "synced \(minutes) min ago" : "synced \(minutes / 60) h ago"
+        } else {
+            line = "not synced yet"
+        }
+        if unsent > 0 { line += " · \(unsent) to send" }
+        return line
+    }
 }

@@ -72,6 +72,9 @@ struct Staff: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds without input before signing out.", valueName: "seconds"))
     var idleTimeout: Double = 300
 
+    @Option(help: ArgumentHelp("When enrolled with a centre, sync in the background every this many seconds (0: never).", valueName: "seconds"))
+    var syncEvery: Double = 30
+
     func validate() throws {
         guard idleWarning > 0, idleTimeout > idleWarning else { throw ValidationError("need 0 < --idle-warning < --idle-timeout") }
     }
@@ -80,6 +83,8 @@ struct Staff: ParsableCommand {
     func run() throws {
         let (content, db) = try store.openWithContent(cacheMegabytes: 16)
         guard let policy = content.staff else { throw CLIError("Forms/staff.yaml is missing: staff mode needs its caller checks and reason codes") }
+        let sync = SyncLoop.background(db, every: syncEvery)
+        defer { sync?.cancel() }
         let terminal = Terminal()
         try terminal.start()
         defer { terminal.stop() }

@@ -174,3 +174,17 @@ extension StaffMember {
         #expect(request.actor == .staff(StaffID("sam"), verification: "call-back to the number on file", reason: "call-back"))
     }
 }
+
+/// The "last synced" indicator in staff mode's header.
+@Suite struct StaffSyncIndicatorTests {
+    @Test func theHeaderSaysWhenTheTerminalLastSyncedAndWhatWaits() {
+        var drive = StaffDrive()
+        #expect(!drive.model.view(now: drive.now).corner.contains("synced"), "a terminal not enrolled shows nothing")
+        drive.model.showSync(SyncIndicator(lastSyncedAt: drive.now.addingTimeInterval(-180), unsent: 2))
+        #expect(drive.model.view(now: drive.now).corner.hasSuffix("synced 3 min ago · 2 to send"))
+        drive.model.showSync(SyncIndicator(lastSyncedAt: nil, unsent: 0))
+        #expect(drive.model.view(now: drive.now).corner.hasSuffix("not synced yet"))
+        drive.model.showSync(SyncIndicator(lastSyncedAt: drive.now.addingTimeInterval(-3 * 3600), unsent: 0))
+        #expect(drive.model.view(now: drive.now).corner.hasSuffix("synced 3 h ago"))
+    }
+}
