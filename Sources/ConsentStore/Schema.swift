@@ -30,8 +30,6 @@ enum Schema {
         -- Events in central order (devices pull by it; at the centre it equals the position).
         CREATE INDEX ledger_by_central ON ledger (central_seq) WHERE central_seq IS NOT NULL;
         CREATE INDEX ledger_unpushed ON ledger (device_no, device_seq) WHERE pushed = 0;
-        -- Decisions waiting for staff to re-confirm (the conflicts queue, the sync status).
-        CREATE INDEX decision_reconfirm ON decision (tenant_id) WHERE reconfirm_seq IS NOT NULL;
 
         -- At the centre: enrolled devices (credential stored as a SHA-256 of a 256-bit random secret),
         -- one-time enrolment codes (hashed), the answer given for each pushed event (replayed on a
