@@ -72,39 +72,63 @@ public struct SyncClient: Sendable {
         do { return try body() } catch { throw .local(error) }
     }
 
-    /// Pushes unsent events batch by batch until none is left or the centre rejects one.
+    /// Pushes unsent events batch by batch until none is left or the centre rejects one. The next
+    /// batch is read while the centre works on the current one.
     public func push(into report: inout SyncReport) async throws(SyncFailure) {
         var gaps = 0
-        while true {
-            let request = try local { () throws(StoreError) in try database.outbox(limit: pushBatch) }
-            if request.events.isEmpty { return }
+        var request = try local { () throws(StoreError) in try database.outbox(limit: pushBatch) }
+        while let last = request.events.last {
+            let sent = request
+            let reply = Task { () -> Result<PushResponse, SyncFailure> in
+                do throws(SyncFailure) { return .success(try await transport.push(sent)) } catch { return .failure(error) }
+            }
+            let following = try local { () throws(StoreError) in try database.outbox(limit: pushBatch, after: last.record.sequence) }
             let response: PushResponse
-            do {
-                response = try await transport.push(request)
-            } catch .refused(.gap(let expected)) where gaps < 3 {
+            switch await reply.value {
+            case .success(let r):
+                response = r
+            case .failure(.refused(.gap(let expected))) where gaps < 3:
                 gaps += 1
                 report.resent += 1
                 try local { () throws(StoreError) in try database.resend(from: expected) }
+                request = try local { () throws(StoreError) in try database.outbox(limit: pushBatch) }
                 continue
+            case .failure(let failure):
+                throw failure
             }
             let ack = try local { () throws(StoreError) in try database.acknowledge(response) }
             report.pushed += ack.acknowledged
             report.overridden += ack.overridden
             report.rejected += ack.rejected
             if !ack.rejected.isEmpty || ack.acknowledged == 0 { return }
+            request = following
         }
     }
 
-    /// Pulls pages after this device's cursor until the centre has no more.
+    /// Pulls pages after this device's cursor until the centre has no more; the next page is
+    /// fetched while this one is applied.
     public func pull(into report: inout SyncReport) async throws(SyncFailure) {
+        let start = try local { () throws(StoreError) in try database.syncStatus().cursor }
+        var page = try await transport.pull(after: start, limit: pullPage)
+        var cursor = start
         while true {
-            let cursor = try local { () throws(StoreError) in try database.syncStatus().cursor }
-            let page = try await transport.pull(after: cursor, limit: pullPage)
             guard page.cursor >= cursor else { throw .refused(.invalid("the centre answered with a cursor behind ours")) }
-            let applied = try local { () throws(StoreError) in try database.applyPulled(page) }
+            let more = page.more && !page.events.isEmpty
+            let after = page.cursor
+            let next = Task { () -> Result<PullResponse, SyncFailure>? in
+                guard more else { return nil }
+                do throws(SyncFailure) { return .success(try await transport.pull(after: after, limit: pullPage)) } catch { return .failure(error) }
+            }
+            let current = page
+            let applied = try local { () throws(StoreError) in try database.applyPulled(current) }
             report.pulled += applied.stored
             report.conflicts += applied.overridden
-            if !page.more || page.events.isEmpty { return }
+            cursor = page.cursor
+            switch await next.value {
+            case nil: return
+            case .success(let following)?: page = following
+            case .failure(let failure)?: throw failure
+            }
         }
     }
 }
