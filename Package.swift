@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "ConsentCore"),
@@ -44,6 +45,13 @@ let package = Package(
         .target(
             name: "CentralStore",
             dependencies: ["ConsentCore", "SyncProtocol", "ConsentStore"]
+        ),
+        .target(
+            name: "CentralStorePostgres",
+            dependencies: [
+                "ConsentCore", "SyncProtocol", "CentralStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "ConsentRegister",
@@ -91,6 +99,12 @@ let package = Package(
             dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
+        // Starts a throwaway PostgreSQL server for the tests that need one.
+        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        .testTarget(
+            name: "CentralStorePostgresTests",
+            dependencies: ["CentralStorePostgres", "PostgresTestSupport", "ConsentForms", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
         .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]),
     ],
