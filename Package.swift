@@ -54,6 +54,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SyncEngine",
+            dependencies: ["ConsentCore", "ConsentStore", "SyncProtocol"]
+        ),
+        .target(
             name: "ConsentRegister",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]
         ),
@@ -93,6 +97,10 @@ let package = Package(
             dependencies: ["ConsentStore", "ConsentForms", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: ["SyncEngine", "CentralStore", "ConsentStore", "ConsentForms", "ConsentRegister"]
+        ),
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
         .testTarget(
             name: "ConsentScanTests",

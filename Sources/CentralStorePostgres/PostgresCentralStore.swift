@@ -89,56 +89,56 @@ public final class PostgresCentralStore: CentralStore {
 
     static func digest(_ secret: String) -> Data { Data(SHA256.hash(data: Data(secret.utf8))) }
 
-    static func randomToken(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let raw = Data((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        return raw.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
     // MARK: enrolment and devices
 
     public func issueEnrolmentCode(office: String, lifetime: TimeInterval) async throws(CentralStoreError) -> String {
         guard !office.isEmpty, !containsNUL(office) else { throw .invalid("the office name is empty or holds a NUL character") }
-        let code = Self.randomToken(bytes: 15)
-        let now = Self.now()
-        let expires = now + Int64(lifetime * 1000)
+        let code = Self.randomCode(12)
+        let expires = Millis.from(Date().addingTimeInterval(lifetime))
         try await transaction { connection in
             try await connection.query("""
-                INSERT INTO enrolment_code (code_hash, office, issued_at, expires_at) VALUES (\(Self.digest(code)), \(office), \(now), \(expires))
+                INSERT INTO enrolment_code (code_hash, office, issued_at, expires_at) VALUES (\(Self.digest(code)), \(office), \(Self.now()), \(expires))
                 """, logger: self.logger)
         }
-        return code
+        return "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(4))"
+    }
+
+    /// A code of `length` characters that cannot be mistaken for one another when read aloud or typed.
+    static func randomCode(_ length: Int) -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
 
     public func enrol(_ request: EnrolRequest) async throws(CentralStoreError) -> EnrolResponse {
-        guard request.version == SyncWire.version else { throw .invalid("this server speaks sync protocol version \(SyncWire.version), not \(request.version)") }
-        guard !request.device.isEmpty, request.device.utf8.count <= 200, !containsNUL(request.device) else {
-            throw .invalid("the device id is empty, too long or holds a NUL character")
+        guard request.version == SyncWire.version else {
+            throw .invalid("protocol version \(request.version) is not supported (this centre speaks \(SyncWire.version)); update the device")
         }
-        let secret = Self.randomToken(bytes: 32)
+        let device = request.device
+        guard !device.isEmpty, device.utf8.count <= 100, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw .invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'")
+        }
+        let code = request.code.uppercased().filter { $0 != "-" && $0 != " " }
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
         let now = Self.now()
         let office: String = try await transaction { connection in
             let rows = try await connection.query("""
-                UPDATE enrolment_code SET used_at = \(now), used_by = \(request.device)
-                WHERE code_hash = \(Self.digest(request.code)) AND used_at IS NULL AND expires_at > \(now) RETURNING office
+                UPDATE enrolment_code SET used_at = \(now), used_by = \(device)
+                WHERE code_hash = \(Self.digest(code)) AND used_at IS NULL AND expires_at > \(now) RETURNING office
                 """, logger: self.logger)
             var office: String?
             for try await value in rows.decode(String.self) { office = value }
             guard let office else { throw CentralStoreError.badEnrolmentCode }
-            var revoked = false
-            for try await at in try await connection.query("SELECT revoked_at FROM sync_device WHERE id = \(request.device)", logger: self.logger).decode(Int64?.self) {
-                revoked = at != nil
+            for try await _ in try await connection.query("SELECT 1 FROM sync_device WHERE id = \(device)", logger: self.logger).decode(Int.self) {
+                throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
             }
-            if revoked { throw CentralStoreError.revoked(request.device) }
             try await connection.query("""
-                INSERT INTO sync_device (id, office, secret_hash, enrolled_at) VALUES (\(request.device), \(office), \(Self.digest(secret)), \(now))
-                ON CONFLICT (id) DO UPDATE SET office = EXCLUDED.office, secret_hash = EXCLUDED.secret_hash
+                INSERT INTO sync_device (id, office, secret_hash, enrolled_at) VALUES (\(device), \(office), \(Self.digest(secret)), \(now))
                 """, logger: self.logger)
-            _ = try await Self.deviceNumber(request.device, on: connection, logger: self.logger)
+            _ = try await Self.deviceNumber(device, on: connection, logger: self.logger)
             return office
         }
-        return EnrolResponse(device: request.device, office: office, secret: secret)
+        return EnrolResponse(device: device, office: office, secret: secret)
     }
 
     /// The device's number here, adding it (and an empty chain head) when new.
@@ -179,13 +179,13 @@ public final class PostgresCentralStore: CentralStore {
         let count: Int = try await transaction { connection in
             var count = 0
             for try await _ in try await connection.query(
-                "UPDATE sync_device SET revoked_at = COALESCE(revoked_at, \(Self.now())) WHERE id = \(device) RETURNING id", logger: self.logger
+                "UPDATE sync_device SET revoked_at = \(Self.now()) WHERE id = \(device) AND revoked_at IS NULL RETURNING id", logger: self.logger
             ).decode(String.self) {
                 count += 1
             }
             return count
         }
-        if count == 0 { throw .invalid("no device \(device) is enrolled here") }
+        if count == 0 { throw .invalid("no enrolled, unrevoked device is called \(device); see `consent device list`") }
     }
 
     public func devices() async throws(CentralStoreError) -> [CentralDevice] {
@@ -203,11 +203,19 @@ public final class PostgresCentralStore: CentralStore {
     }
 
     public func audit(device: String?, what: String) async {
-        let clean = String(what.unicodeScalars.map { $0 == "\u{0}" ? "?" : Character($0) }.prefix(2000))
-        let device = device.map { String($0.unicodeScalars.map { $0 == "\u{0}" ? "?" : Character($0) }.prefix(200)) }
         _ = try? await transaction { connection in
-            try await connection.query("INSERT INTO sync_audit (at, device, what) VALUES (\(Self.now()), \(device), \(clean))", logger: self.logger)
+            try await Self.audit(device: device, what: what, at: Self.now(), on: connection, logger: self.logger)
         }
+    }
+
+    /// Adds an audit entry inside a transaction (NUL characters, which PostgreSQL refuses, become '?').
+    static func audit(device: String?, what: String, at: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        func clean(_ text: String, _ limit: Int) -> String {
+            String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{0}" ? "?" : $0 }).prefix(limit))
+        }
+        try await connection.query("""
+            INSERT INTO sync_audit (at, device, what) VALUES (\(at), \(device.map { clean($0, 200) }), \(clean(what, 1_000)))
+            """, logger: logger)
     }
 
     /// The audit entries, oldest first (for tests and `consent audit`).

@@ -9,9 +9,9 @@ extension PostgresCentralStore {
     /// each other: the device's chain head (`FOR UPDATE`), then the central counter. The counter's
     /// row lock is held from taking central numbers until commit, so pushes commit in central order.
     public func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse {
+        // What needs no database first: a wrong device is refused before anything is read.
+        if let problem = WireCheck.batchProblem(request, authenticated: device) { throw problem }
         let validation = PushValidation(catalogue: catalogue)
-        // Framing that needs no database first: a wrong device is refused before anything is read.
-        try validation.preflight(request, from: device)
         return try await transaction { connection in
             try await self.apply(request, from: device, validation: validation, on: connection)
         }
@@ -19,52 +19,74 @@ extension PostgresCentralStore {
 
     private func apply(_ request: PushRequest, from device: String, validation: PushValidation,
                        on connection: PostgresConnection) async throws -> PushResponse {
-        var head: (no: Int64, seq: Int64, hash: Data)?
-        for try await (no, seq, hash) in try await connection.query("""
-            SELECT h.device_no, h.seq, h.hash FROM chain_head h JOIN device d ON d.no = h.device_no WHERE d.id = \(device) FOR UPDATE OF h
-            """, logger: logger).decode((Int64, Int64, Data).self) {
-            head = (no, seq, hash)
+        var enrolled = false
+        for try await _ in try await connection.query(
+            "SELECT 1 FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
+        ).decode(Int.self) {
+            enrolled = true
         }
-        guard let head else { throw CentralStoreError.unauthenticated(device) }
-        let firstNew = try validation.frame(request, headSeq: head.seq)
-        var results = try await storedResults(request.events[..<firstNew], deviceNo: head.no, on: connection)
-        let fresh = request.events[firstNew...]
-        guard !fresh.isEmpty else { return PushResponse(results: results) }
-        let plan = try validation.check(fresh, head: (head.seq, head.hash))
+        guard enrolled else { throw CentralStoreError.revoked(device) }
+        let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
+        var head: (seq: Int64, hash: Data) = (0, ValueDigest.empty)
+        for try await (seq, hash) in try await connection.query(
+            "SELECT seq, hash FROM chain_head WHERE device_no = \(deviceNo) FOR UPDATE", logger: logger
+        ).decode((Int64, Data).self) {
+            head = (seq, hash)
+        }
+        let refs = Array(Set(request.events.map(\.record.tenant)))
+        var tenants: [String: Int64] = [:]
+        for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(refs))", logger: logger)
+            .decode((Int64, String).self) {
+            tenants[ref] = id
+        }
+        let plan = try validation.plan(request.events, head: head, knownTenants: Set(tenants.keys))
+        var results = try await storedResults(request.events[..<plan.resent], deviceNo: deviceNo, on: connection)
+        let now = Self.now()
 
-        let accepted = zip(fresh, plan.rejections).filter { $0.1 == nil }.map(\.0)
-        var centrals: [Int64] = []
-        if !accepted.isEmpty {
+        if !plan.accepted.isEmpty {
+            // The counter's row lock from here to commit: pushes commit in central order.
             var last: Int64 = 0
             for try await value in try await connection.query(
-                "UPDATE central_counter SET last = last + \(Int64(accepted.count)) RETURNING last", logger: logger
+                "UPDATE central_counter SET last = last + \(Int64(plan.accepted.count)) RETURNING last", logger: logger
             ).decode(Int64.self) {
                 last = value
             }
-            let first = last - Int64(accepted.count) + 1
-            centrals = Array(first...last)
-        }
-        let tenants = try await tenantIDs(Set(accepted.map(\.record.tenant)), on: connection)
-        let outcomes = try await store(accepted, centrals: centrals, deviceNo: head.no, tenants: tenants, dataKeys: request.dataKeys, on: connection)
-
-        var resultRows = CopyRows()
-        var acceptedIndex = 0
-        for (event, rejection) in zip(fresh, plan.rejections) {
-            let result: PushResult
-            if let rejection {
-                result = PushResult(sequence: event.record.sequence, outcome: .rejected, central: nil, reason: rejection)
-            } else {
-                result = PushResult(sequence: event.record.sequence, outcome: outcomes[acceptedIndex], central: centrals[acceptedIndex])
-                acceptedIndex += 1
+            let centrals = Array((last - Int64(plan.accepted.count) + 1)...last)
+            if !plan.newTenants.isEmpty {
+                let added = Array(plan.newTenants)
+                for try await (id, ref) in try await connection.query(
+                    "INSERT INTO tenant (ref) SELECT unnest(\(added)) ON CONFLICT (ref) DO NOTHING RETURNING id, ref", logger: logger
+                ).decode((Int64, String).self) {
+                    tenants[ref] = id
+                }
+                let raced = added.filter { tenants[$0] == nil } // registered meanwhile by another device's push
+                if !raced.isEmpty {
+                    for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(raced))", logger: logger)
+                        .decode((Int64, String).self) {
+                        tenants[ref] = id
+                    }
+                }
             }
-            results.append(result)
-            resultRows.int(head.no); resultRows.int(result.sequence); resultRows.text(result.outcome.rawValue)
-            resultRows.int(result.central); resultRows.text(result.reason); resultRows.bytes(event.hash)
-            resultRows.endRow()
+            let events = Array(plan.accepted)
+            let outcomes = try await store(events, centrals: centrals, deviceNo: deviceNo, tenants: tenants, dataKeys: request.dataKeys, on: connection)
+            var resultRows = CopyRows()
+            for (event, (outcome, central)) in zip(events, zip(outcomes, centrals)) {
+                results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: central))
+                resultRows.int(deviceNo); resultRows.int(event.record.sequence); resultRows.text(outcome.rawValue)
+                resultRows.int(central); resultRows.null(); resultRows.bytes(event.hash)
+                resultRows.endRow()
+            }
+            try await resultRows.copy(into: "push_result", columns: ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
+                                      on: connection, logger: logger)
+            try await connection.query("UPDATE chain_head SET seq = \(plan.head.seq), hash = \(plan.head.hash) WHERE device_no = \(deviceNo)", logger: logger)
+            if now + 86_400_000 < (events.map(\.record.hlc).max() ?? 0) >> 16 {
+                try await Self.audit(device: device, what: "clock more than a day ahead of the centre's; check the device's clock", at: now, on: connection, logger: logger)
+            }
         }
-        try await resultRows.copy(into: "push_result", columns: ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
-                                  on: connection, logger: logger)
-        try await connection.query("UPDATE chain_head SET seq = \(plan.head.seq), hash = \(plan.head.hash) WHERE device_no = \(head.no)", logger: logger)
+        if let (event, reason) = plan.rejected {
+            results.append(PushResult(sequence: event.record.sequence, outcome: .rejected, central: nil, reason: reason))
+            try await Self.audit(device: device, what: "rejected \(reason)", at: now, on: connection, logger: logger)
+        }
         return PushResponse(results: results)
     }
 
@@ -82,7 +104,10 @@ extension PostgresCentralStore {
                 throw CentralStoreError.storage("the centre has no result stored for event \(event.record.sequence) below its chain head")
             }
             guard hash == event.hash else {
-                throw CentralStoreError.invalid("event \(event.record.sequence) differs from the one the centre already stored; the device's ledger must be verified")
+                throw CentralStoreError.invalid("""
+                    event \(event.record.device)#\(event.record.sequence) differs from the one stored under that number; \
+                    a device database was replaced or copied: enrol it as a new device
+                    """)
             }
             return result
         }
@@ -110,7 +135,7 @@ extension PostgresCentralStore {
         var values = CopyRows(), sealed = CopyRows()
         var merged: [(tenant: Int64, event: Event)] = []
         var touched = PostgresProjection.Touched()
-        var erasures: [(tenant: Int64, attribute: String, central: Int64)] = []
+        var erasures: [(index: Int, tenant: Int64, attribute: String, hlc: Int64)] = []
         for (event, central) in zip(events, centrals) {
             let r = event.record
             guard let tenant = tenants[r.tenant] else { throw CentralStoreError.storage("tenant \(r.tenant) was not added") }
@@ -125,12 +150,12 @@ extension PostgresCentralStore {
                     sealed.endRow()
                 } else {
                     values.int(deviceNo); values.int(r.sequence); values.text(value.attribute); values.int(tenant)
-                    values.text(value.text); values.bool(value.preferNot); values.bytes(value.salt); values.bytes(value.digest)
+                    values.text(value.salt == nil ? nil : value.text); values.bool(value.preferNot); values.bytes(value.salt); values.bytes(value.digest)
                     values.endRow()
                 }
             }
             let domainEvent = r.event(centralSequence: central, answers: answers)
-            if case .erasure(let attribute) = domainEvent.payload { erasures.append((tenant, attribute.rawValue, central)) }
+            if case .erasure(let attribute) = domainEvent.payload { erasures.append((merged.count, tenant, attribute.rawValue, r.hlc)) }
             PostgresProjection.touched(by: domainEvent, tenant: tenant, into: &touched)
             merged.append((tenant, domainEvent))
         }
@@ -145,10 +170,6 @@ extension PostgresCentralStore {
                 ON CONFLICT (key_id, kek_id) DO NOTHING
                 """, logger: logger)
         }
-        for erasure in erasures {
-            try await eraseValues(erasure, on: connection)
-        }
-
         let projection = try await PostgresProjection(connection: connection, logger: logger)
         var states: [Int64: TenantState] = [:]
         for (tenant, event) in merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
@@ -165,21 +186,25 @@ extension PostgresCentralStore {
             }
         }
         try await projection.save(touched, before: before, after: states)
+        for erasure in erasures where outcomes[erasure.index] == .applied {
+            try await eraseValues((erasure.tenant, erasure.attribute, erasure.hlc), on: connection)
+        }
         return outcomes
     }
 
-    /// An erasure clears the text, salt and seal of every earlier value of that attribute of the
-    /// tenant; digests stay, so the chains still verify.
-    private func eraseValues(_ e: (tenant: Int64, attribute: String, central: Int64), on connection: PostgresConnection) async throws {
+    /// An applied erasure clears the text, salt and seal of every value of that attribute of the
+    /// tenant recorded no later (by clock) than it, as the SQLite store does; digests stay, so the
+    /// chains still verify.
+    private func eraseValues(_ e: (tenant: Int64, attribute: String, hlc: Int64), on connection: PostgresConnection) async throws {
         try await connection.query("""
             UPDATE value v SET value = NULL, salt = NULL FROM ledger l
             WHERE v.tenant_id = \(e.tenant) AND v.attribute_id = \(e.attribute) AND l.device_no = v.device_no AND l.device_seq = v.device_seq
-              AND l.central_seq < \(e.central) AND (v.value IS NOT NULL OR v.salt IS NOT NULL)
+              AND l.hlc <= \(e.hlc) AND (v.value IS NOT NULL OR v.salt IS NOT NULL)
             """, logger: logger)
         try await connection.query("""
             UPDATE sealed_value v SET sealed = NULL, key_id = NULL FROM ledger l
             WHERE v.tenant_id = \(e.tenant) AND v.attribute_id = \(e.attribute) AND l.device_no = v.device_no AND l.device_seq = v.device_seq
-              AND l.central_seq < \(e.central) AND v.sealed IS NOT NULL
+              AND l.hlc <= \(e.hlc) AND v.sealed IS NOT NULL
             """, logger: logger)
     }
 }

@@ -95,36 +95,64 @@ public enum DecisionMerge {
         isInCausalPast(current.event, central: current.centralSequence, of: incoming, causalContext: causalContext)
     }
 
+    /// Whether `a` was expressed before `b`: by effective time, ties broken by event id, so every
+    /// replica orders the same two events the same way.
+    static func expressedBefore(_ a: (Date, EventID), _ b: (Date, EventID)) -> Bool {
+        (a.0, a.1) < (b.0, b.1)
+    }
+
+    /// Both lists of stops, each stop once (with its central sequence where either side knows it),
+    /// in event order.
+    static func union(_ a: [StopRef], _ b: [StopRef]) -> [StopRef] {
+        var byEvent: [EventID: StopRef] = [:]
+        for stop in a + b {
+            var merged = byEvent[stop.event] ?? stop
+            merged.centralSequence = merged.centralSequence ?? stop.centralSequence
+            byEvent[stop.event] = merged
+        }
+        return byEvent.values.sorted { $0.event < $1.event }
+    }
+
     /// Merges an incoming decision into the current one.
     public static func merge(
         current: DecisionRecord?, incoming: DecisionRecord, causalContext: Int64?
     ) -> (record: DecisionRecord, outcome: MergeOutcome) {
         guard let current else { return (incoming, .applied) }
+        let incomingAt = (incoming.effectiveAt, incoming.event)
+        let currentAt = (current.effectiveAt, current.event)
+        // A re-confirmation marker, once set, stays (the greatest event id, so replicas agree) until use resumes.
+        let marker = [current.needsReconfirmation, incoming.needsReconfirmation].compactMap { $0 }.max()
         if incoming.state.stopsUse {
             if current.state.stopsUse {
                 // Both stop use: remember both, show the later-expressed one.
-                var record = incoming.effectiveAt >= current.effectiveAt ? incoming : current
-                record.blocking = current.blocking + incoming.blocking
+                var record = expressedBefore(currentAt, incomingAt) ? incoming : current
+                record.blocking = union(current.blocking, incoming.blocking)
+                record.needsReconfirmation = marker
                 return (record, record.event == incoming.event ? .applied : .superseded)
             }
-            if incoming.effectiveAt < current.effectiveAt {
-                var record = incoming
-                record.needsReconfirmation = current.event
+            var record = incoming
+            if expressedBefore(incomingAt, currentAt) {
+                record.needsReconfirmation = [marker, current.event].compactMap { $0 }.max()
                 return (record, .appliedNeedsReconfirmation)
             }
-            return (incoming, .applied)
+            record.needsReconfirmation = marker
+            return (record, .applied)
         }
         if current.state.stopsUse {
-            let redeems = current.blocking.allSatisfy { stop in
-                incoming.effectiveAt >= stop.effectiveAt
-                    && isInCausalPast(stop.event, central: stop.centralSequence, of: incoming.event, causalContext: causalContext)
+            let missed = current.blocking.filter { stop in
+                !(expressedBefore((stop.effectiveAt, stop.event), incomingAt)
+                  && isInCausalPast(stop.event, central: stop.centralSequence, of: incoming.event, causalContext: causalContext))
             }
-            if redeems { return (incoming, .applied) }
+            if missed.isEmpty { return (incoming, .applied) }
             var record = current
-            record.needsReconfirmation = incoming.event
-            return (record, .overriddenByWithdrawal)
+            if missed.contains(where: { expressedBefore(($0.effectiveAt, $0.event), incomingAt) }) {
+                record.needsReconfirmation = [marker, incoming.event].compactMap { $0 }.max()
+                return (record, .overriddenByWithdrawal)
+            }
+            // The grant was expressed before every withdrawal it had not seen: simply older.
+            return (record, .superseded)
         }
-        if incoming.effectiveAt < current.effectiveAt { return (current, .superseded) }
+        if expressedBefore(incomingAt, currentAt) { return (current, .superseded) }
         return (incoming, .applied)
     }
 }

@@ -41,7 +41,7 @@ extension ConsentDatabase {
         let result: T, erasures: Bool
         do {
             (result, erasures) = try writeLedger { db in
-                var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, wallClock: clock),
+                var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, centre: isCentre, wallClock: clock),
                                         validator: validator, now: now)
                 do {
                     let result = try body(&batch)

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// The store facade: owns the SQLite connection (main file plus the special-category vault file),
 /// migrates it, and offers only consistent writes — every change goes through ``ChangeRules`` and
@@ -17,6 +18,9 @@ public final class ConsentDatabase: Sendable {
     public let vaultPath: String
     /// This device's id; the ledger chains this device's events.
     public let device: DeviceID
+    /// Whether this is a central store (`consent serve`): its events are numbered centrally as they
+    /// are written, and devices push to it and pull from it. Otherwise it is a device's own database.
+    public let isCentre: Bool
     public let validator: Validator
     let queue: DatabaseQueue
     let clock: @Sendable () -> Date
@@ -47,7 +51,7 @@ public final class ConsentDatabase: Sendable {
     /// gets its first data key, wrapped by it; without, special-category values cannot be recorded.
     public static func create(
         at path: String, validator: Validator, device: DeviceID? = nil, clock: @escaping @Sendable () -> Date = Date.init,
-        key: KeyEncryptionKey? = nil, keyProblem: String? = nil
+        key: KeyEncryptionKey? = nil, keyProblem: String? = nil, centre: Bool = false
     ) throws(StoreError) -> ConsentDatabase {
         let vault = vaultPath(for: path)
         for file in [path, vault] where FileManager.default.fileExists(atPath: file) {
@@ -67,8 +71,9 @@ public final class ConsentDatabase: Sendable {
                                arguments: [id.rawValue, databaseID])
                 try db.execute(sql: "INSERT INTO vault.meta (key, value) VALUES ('database_id', ?)", arguments: [databaseID])
                 try db.execute(sql: "INSERT INTO device (no, id) VALUES (1, ?)", arguments: [id.rawValue])
+                if centre { try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('role', 'centre')") }
             }
-            return ConsentDatabase(path: path, vaultPath: vault, device: id, validator: validator, queue: queue, clock: clock,
+            return ConsentDatabase(path: path, vaultPath: vault, device: id, isCentre: centre, validator: validator, queue: queue, clock: clock,
                                    keys: keys, vaultWriter: try VaultWriter(path: vault))
         } catch let error as StoreError {
             throw error
@@ -94,10 +99,11 @@ public final class ConsentDatabase: Sendable {
         try inspect(vault, isVault: true)
         do {
             let queue = try openQueue(path, vault: vault, cacheMegabytes: cacheMegabytes)
-            let (device, mainID, vaultID) = try queue.read { db in
+            let (device, mainID, vaultID, role) = try queue.read { db in
                 (try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'device_id'"),
                  try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'database_id'"),
-                 try String.fetchOne(db, sql: "SELECT value FROM vault.meta WHERE key = 'database_id'"))
+                 try String.fetchOne(db, sql: "SELECT value FROM vault.meta WHERE key = 'database_id'"),
+                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'role'"))
             }
             guard let device, let mainID else { throw StoreError.notOurs(path: path) }
             guard mainID == vaultID else { throw StoreError.vaultMismatch(path: vault) }
@@ -109,7 +115,8 @@ public final class ConsentDatabase: Sendable {
             if try !queue.read({ db in try keys.load(db) }) {
                 try queue.write { db in try keys.createDataKey(db, now: clock()) }
             }
-            let database = ConsentDatabase(path: path, vaultPath: vault, device: DeviceID(device), validator: validator, queue: queue,
+            let database = ConsentDatabase(path: path, vaultPath: vault, device: DeviceID(device), isCentre: role == "centre",
+                                           validator: validator, queue: queue,
                                            clock: clock, keys: keys, vaultWriter: try VaultWriter(path: vault))
             try database.applyDueErasures()
             return database
@@ -121,7 +128,7 @@ public final class ConsentDatabase: Sendable {
     }
 
     private init(
-        path: String, vaultPath: String, device: DeviceID, validator: Validator, queue: DatabaseQueue,
+        path: String, vaultPath: String, device: DeviceID, isCentre: Bool, validator: Validator, queue: DatabaseQueue,
         clock: @escaping @Sendable () -> Date, keys: VaultKeyring, vaultWriter: VaultWriter
     ) {
         self.keys = keys
@@ -129,6 +136,7 @@ public final class ConsentDatabase: Sendable {
         self.path = path
         self.vaultPath = vaultPath
         self.device = device
+        self.isCentre = isCentre
         self.validator = validator
         self.queue = queue
         self.clock = clock
@@ -240,6 +248,7 @@ public final class ConsentDatabase: Sendable {
         if let error = error as? StoreError { return error }
         if let error = error as? ChangeError { return .refused(error) }
         if let error = error as? HLCError { return .clock(error) }
+        if let error = error as? CentralStoreError { return .sync(error) }
         return .sqlite(String(describing: error))
     }
 

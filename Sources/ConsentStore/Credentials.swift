@@ -60,7 +60,7 @@ extension ConsentDatabase {
         let now = clock()
         let request = ChangeRequest(tenant: ref, payload: .credentialChange(what), actor: actor, channel: channel)
         try writeLedger { db in
-            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, wallClock: clock)
+            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, centre: isCentre, wallClock: clock)
             _ = try appender.append(request, now: now)
             try appender.finish()
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else {

@@ -30,7 +30,7 @@ extension ConsentDatabase {
             do { checked.append(try ChangeRules.check(request, validator: validator, now: now)) } catch { throw .refused(error) }
         }
         let (stored, erasures) = try writeLedger { db in
-            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, wallClock: clock)
+            var appender = try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, centre: isCentre, wallClock: clock)
             let stored = try checked.map { try appender.append($0, now: now) }
             try appender.finish()
             return (stored, appender.queuedVaultErasures)
@@ -70,8 +70,13 @@ struct LedgerAppender {
     /// The wall clock read at each append (a batch may run for minutes).
     private let wallClock: () -> Date
 
-    init(_ db: Database, device: DeviceID, catalogue: Catalogue, vault: VaultContext, wallClock: @escaping () -> Date = Date.init) throws {
+    /// At a central store every event gets its central sequence (its ledger position) as it is written.
+    let numbersCentrally: Bool
+
+    init(_ db: Database, device: DeviceID, catalogue: Catalogue, vault: VaultContext, centre: Bool = false,
+         wallClock: @escaping () -> Date = Date.init) throws {
         self.db = db
+        numbersCentrally = centre
         self.vault = vault
         self.wallClock = wallClock
         self.device = device
@@ -145,7 +150,7 @@ struct LedgerAppender {
            before.pending[attribute]?.contains(where: { $0.event == target }) != true {
             throw StoreError.noPendingCorrection(request.tenant, attribute.rawValue)
         }
-        let event = Event(
+        var event = Event(
             id: EventID(device: device, sequence: sequence), tenant: request.tenant, hlc: hlc,
             effectiveAt: Millis.date(request.effectiveAt.map(Millis.from) ?? hlc.millis), actor: request.actor,
             channel: request.channel, causalContext: causal, payload: Self.roundingTimes(request.payload), evidence: request.evidence)
@@ -155,6 +160,11 @@ struct LedgerAppender {
         let hash = fields.hash(after: head)
         try insert(fields, tenantID: tenantID, hash: hash)
         head = hash
+        let position = db.lastInsertedRowID
+        if numbersCentrally {
+            try db.cachedStatement(sql: "UPDATE ledger SET central_seq = position WHERE position = ?").execute(arguments: [position])
+            event.centralSequence = position
+        }
 
         var after = before
         let outcome = after.apply(event)
@@ -165,7 +175,7 @@ struct LedgerAppender {
             if isSpecial(attribute) { queuedVaultErasures = true }
         }
         if sealedRows.count >= 20_000 { try flushVault() }
-        return StoredEvent(position: db.lastInsertedRowID, event: event, erasedValues: [])
+        return StoredEvent(position: position, event: event, erasedValues: [])
     }
 
     /// Times are stored in milliseconds; round them before use so the projection written now equals
@@ -217,37 +227,7 @@ struct LedgerAppender {
     }
 
     private func insert(_ f: EventRecord, tenantID: Int64, hash: Data) throws {
-        var raw = try statements.raw(.insertLedger, """
-            INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
-                notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
-                actor, actor_id, verification, reason, channel, causal_seq, evidence, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        raw.bind(deviceNo)
-        raw.bind(f.sequence)
-        raw.bind(tenantID)
-        raw.bind(f.kind)
-        raw.bind(f.attribute)
-        raw.bind(f.purpose)
-        raw.bind(f.state)
-        raw.bind(f.pending)
-        raw.bind(f.noticeVersion)
-        raw.bind(f.language)
-        raw.bind(f.validUntil)
-        raw.bind(f.targetDevice)
-        raw.bind(f.targetSequence)
-        raw.bind(f.valuesDigest)
-        raw.bind(f.hlc)
-        raw.bind(f.effectiveAt)
-        raw.bind(f.actor)
-        raw.bind(f.actorID)
-        raw.bind(f.verification)
-        raw.bind(f.reason)
-        raw.bind(f.channel)
-        raw.bind(f.causal)
-        raw.bind(f.evidence)
-        raw.bind(hash)
-        try raw.execute()
+        try LedgerRow.insert(f, deviceNo: deviceNo, tenantID: tenantID, hash: hash, statements: statements)
     }
 }
 

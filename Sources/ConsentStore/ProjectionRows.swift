@@ -156,6 +156,23 @@ struct ProjectionRows {
         }
     }
 
+    /// Puts the centre's number for `event` into the decisions of `purpose` over `attributes`,
+    /// where it is the deciding event or a withdrawal the decision must remember.
+    mutating func setCentral(_ central: Int64, of event: EventID, tenantID: Int64, purpose: PurposeID, attributes: [AttributeID]) throws {
+        var devices = self.devices
+        defer { self.devices = devices }
+        for attribute in attributes {
+            let key = DecisionKey(attribute, purpose)
+            guard let record = try decision(tenantID, key) else { continue }
+            var patched = record
+            if patched.event == event { patched.centralSequence = central }
+            for i in patched.blocking.indices where patched.blocking[i].event == event {
+                patched.blocking[i].centralSequence = central
+            }
+            if patched != record { try saveDecision(tenantID, key, patched, &devices) }
+        }
+    }
+
     /// Writes what changed between `before` and `after` for the rows an event touches.
     mutating func save(_ tenantID: Int64, before: TenantState, after: TenantState, touching payload: EventPayload) throws {
         var devices = self.devices

@@ -6,7 +6,7 @@ enum Schema {
     /// Written into the file header (`PRAGMA application_id`) so a foreign SQLite file is recognised: "TCns".
     static let applicationID: Int32 = 0x5443_6E73
     /// The newest schema this binary knows (`PRAGMA user_version`).
-    static let version = 1
+    static let version = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -16,8 +16,36 @@ enum Schema {
             try db.execute(sql: "PRAGMA vault.application_id = \(applicationID)")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
+        migrator.registerMigration("v2-sync") { db in
+            try db.execute(sql: v2)
+            try db.execute(sql: "PRAGMA user_version = 2")
+        }
         return migrator
     }
+
+    /// Sync: the outbox is the ledger's own unpushed rows; these add what the centre keeps about
+    /// devices and what each side remembers of the conversation.
+    private static let v2 = """
+        -- Events in central order (devices pull by it; at the centre it equals the position).
+        CREATE INDEX ledger_by_central ON ledger (central_seq) WHERE central_seq IS NOT NULL;
+        CREATE INDEX ledger_unpushed ON ledger (device_no, device_seq) WHERE pushed = 0;
+
+        -- At the centre: enrolled devices (credential stored as a SHA-256 of a 256-bit random secret),
+        -- one-time enrolment codes (hashed), the answer given for each pushed event (replayed on a
+        -- resend) and refused requests.
+        CREATE TABLE sync_device (
+            id TEXT PRIMARY KEY, office TEXT NOT NULL, secret_hash BLOB NOT NULL, enrolled_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_code (
+            code_hash BLOB PRIMARY KEY, office TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_result (
+            device_no INTEGER NOT NULL, device_seq INTEGER NOT NULL, outcome TEXT NOT NULL, central INTEGER, reason TEXT,
+            PRIMARY KEY (device_no, device_seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device TEXT, what TEXT NOT NULL);
+        """
 
     private static let v1 = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

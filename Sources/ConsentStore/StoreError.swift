@@ -1,4 +1,5 @@
 import ConsentCore
+import SyncProtocol
 
 /// Why the store refused or failed. Each says what went wrong and what to do.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
@@ -26,6 +27,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case unsealedVault(path: String)
     case sqlite(String)
     case unknownExport(String)
+    /// Sync refused a batch or a page (a gap, a broken chain, an event this side cannot apply).
+    case sync(CentralStoreError)
 
     public var description: String {
         switch self {
@@ -73,6 +76,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "cannot write the key file \(path): \(reason); check the folder's permissions and free space"
         case .unsealedVault(let path):
             "\(path) was made by an earlier development build whose vault holds values unsealed; make it again (`consent demo --replace`, or `consent init` and an import)"
+        case .sync(let refusal):
+            refusal.description
         case .sqlite(let message):
             "database error: \(message)"
         case .unknownExport(let id):

@@ -82,8 +82,9 @@ struct SealedRow {
     var sequence: Int64
     var attribute: String
     var tenantID: Int64
-    var keyID: String
-    var sealed: Data
+    /// Nil for a value erased before it reached this side.
+    var keyID: String?
+    var sealed: Data?
     var preferNot: Bool
     var digest: Data
 }
@@ -116,6 +117,17 @@ final class VaultWriter: Sendable {
             for r in rows {
                 try insert.execute(arguments: [r.deviceNo, r.sequence, r.attribute, r.tenantID, r.keyID, r.sealed, r.preferNot, r.digest])
             }
+        }
+    }
+
+    /// Stores data keys received from elsewhere, wrapped as they came (kept if already known).
+    func addDataKeys(_ keys: [WireDataKey], now: Date) throws {
+        guard !keys.isEmpty else { return }
+        try queue.write { db in
+            let insert = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)
+                """)
+            for k in keys { try insert.execute(arguments: [k.keyID, k.kekID, k.wrapped, Millis.from(now)]) }
         }
     }
 

@@ -174,3 +174,21 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         self.expected = expected
     }
 }
+
+/// A device as the centre knows it.
+public struct CentralDevice: Codable, Hashable, Sendable {
+    public var id: String
+    public var office: String
+    public var enrolledAt: Date
+    public var revokedAt: Date?
+    /// The highest device sequence the centre has stored from it.
+    public var lastSequence: Int64
+
+    public init(id: String, office: String, enrolledAt: Date, revokedAt: Date?, lastSequence: Int64) {
+        self.id = id
+        self.office = office
+        self.enrolledAt = enrolledAt
+        self.revokedAt = revokedAt
+        self.lastSequence = lastSequence
+    }
+}

@@ -24,6 +24,7 @@ import Testing
             try await centre.store.enrol(EnrolRequest(code: expired, device: "kiosk-3"))
         }
         try await centre.store.revoke(device: "kiosk-1")
+        await #expect(throws: CentralStoreError.self) { try await centre.store.revoke(device: "kiosk-1") }
         await #expect(throws: CentralStoreError.revoked("kiosk-1")) {
             try await centre.store.authenticate(device: "kiosk-1", secret: reply.secret)
         }
@@ -111,24 +112,39 @@ import Testing
             try await centre.store.push(PushRequest(device: "kiosk-2", events: [good]), from: "kiosk-2")
         }
         good.values[0].text = "B"
-        await #expect(throws: CentralStoreError.invalid("value full-name of event 1 does not match its digest")) {
+        await #expect(throws: CentralStoreError.invalid("event kiosk-1#1: value full-name does not match its digest")) {
             try await centre.store.push(device.push([good]), from: "kiosk-1")
         }
         #expect(try await centre.pullAll().isEmpty)
         #expect(try await centre.rows("SELECT count(*)::text FROM tenant") == [["0"]])
     }
 
-    @Test func anEventForAnUnknownPurposeIsRejectedAloneAndTheChainMovesOn() async throws {
+    @Test func anEventTheCentreCannotApplyIsRejectedAndStopsTheBatch() async throws {
         let centre = try await Centre.make()
         defer { centre.store.shutdown() }
         try await centre.enrol("kiosk-1")
         var device = TestDevice("kiosk-1")
-        let events = [device.decision("T1", "no-such-purpose", ["full-name"], .granted), device.event("T1", registration(["full-name": "A"]))]
+        let events = [
+            device.event("T1", registration(["full-name": "A"])),
+            device.decision("T1", "no-such-purpose", ["full-name"], .granted),
+            device.event("T2", registration(["full-name": "B"])),
+        ]
         let reply = try await centre.store.push(device.push(events), from: "kiosk-1")
-        #expect(reply.results.map(\.outcome) == [.rejected, .applied])
-        #expect(reply.results[0].reason == "unknown purpose no-such-purpose")
-        #expect(reply.results[1].central == 1)
-        #expect(try await centre.store.devices().first?.lastSequence == 2)
+        #expect(reply.results.map(\.outcome) == [.applied, .rejected])
+        #expect(reply.results[1].reason?.contains("purpose no-such-purpose is not in this side's Forms") == true)
+        #expect(try await centre.store.devices().first?.lastSequence == 1)
+        #expect(try await centre.pullAll().count == 1)
+        #expect(try await centre.store.auditEntries().map(\.what).contains { $0.hasPrefix("rejected") })
+
+        var other = TestDevice("kiosk-2")
+        try await centre.enrol("kiosk-2")
+        let unknownTenant = other.decision("T9", "emergency-contact", ["full-name"], .granted)
+        let refused = try await centre.store.push(other.push([unknownTenant]), from: "kiosk-2")
+        #expect(refused.results.map(\.reason) == ["event kiosk-2#1: tenant T9 is not registered here"])
+        await #expect(throws: CentralStoreError.revoked("kiosk-3")) {
+            var unknown = TestDevice("kiosk-3")
+            _ = try await centre.store.push(unknown.push([unknown.event("T1", registration(["full-name": "C"]))]), from: "kiosk-3")
+        }
     }
 
     @Test func aConcurrentWithdrawalStandsOverAGrantThatHadNotSeenIt() async throws {

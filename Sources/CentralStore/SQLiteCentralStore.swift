@@ -1,0 +1,51 @@
+import ConsentStore
+import Foundation
+
+/// The central store on SQLite (the default): a central `ConsentDatabase` file, so exports and
+/// `ledger verify` run on it directly.
+public struct SQLiteCentralStore: CentralStore {
+    public let database: ConsentDatabase
+
+    public init(database: ConsentDatabase) {
+        self.database = database
+    }
+
+    private func run<T>(_ body: () throws(StoreError) -> T) throws(CentralStoreError) -> T {
+        do { return try body() } catch {
+            if case .sync(let refusal) = error { throw refusal }
+            throw .storage(error.description)
+        }
+    }
+
+    public func issueEnrolmentCode(office: String, lifetime: TimeInterval) async throws(CentralStoreError) -> String {
+        try run { () throws(StoreError) in try database.issueEnrolmentCode(office: office, lifetime: lifetime) }
+    }
+
+    public func enrol(_ request: EnrolRequest) async throws(CentralStoreError) -> EnrolResponse {
+        try run { () throws(StoreError) in try database.enrol(request) }
+    }
+
+    public func authenticate(device: String, secret: String) async throws(CentralStoreError) {
+        try run { () throws(StoreError) in try database.authenticate(device: device, secret: secret) }
+    }
+
+    public func revoke(device: String) async throws(CentralStoreError) {
+        try run { () throws(StoreError) in try database.revoke(device: device) }
+    }
+
+    public func devices() async throws(CentralStoreError) -> [CentralDevice] {
+        try run { () throws(StoreError) in try database.enrolledDevices() }
+    }
+
+    public func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse {
+        try run { () throws(StoreError) in try database.acceptPush(request, from: device) }
+    }
+
+    public func pull(after cursor: Int64, limit: Int) async throws(CentralStoreError) -> PullResponse {
+        try run { () throws(StoreError) in try database.pullPage(after: cursor, limit: limit) }
+    }
+
+    public func audit(device: String?, what: String) async {
+        try? database.auditRefusal(device: device, what: what)
+    }
+}

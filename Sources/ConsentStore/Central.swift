@@ -1,0 +1,195 @@
+import ConsentCore
+import Crypto
+import Foundation
+import GRDB
+import SyncProtocol
+
+/// The central store on SQLite: a `ConsentDatabase` made with `centre: true`, so its own events
+/// and every pushed event get a central sequence (their ledger position; SQLite's single writer
+/// makes positions visible in order, so a pull by cursor never skips one), plus the devices it
+/// knows. Exports, `tenant show` and `ledger verify` work on it as on any database.
+extension ConsentDatabase {
+    private func requireCentre() throws(StoreError) {
+        guard isCentre else {
+            throw .sync(.invalid("\(path) is a device database, not a central store; create one with `consent init --centre`"))
+        }
+    }
+
+    private static func digest(_ text: String) -> Data { Data(SHA256.hash(data: Data(text.utf8))) }
+
+    /// A random code of `length` characters from an alphabet without look-alikes (no 0/O, 1/I/L).
+    private static func randomCode(_ length: Int) -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+    }
+
+    /// Issues a one-time enrolment code for a new device of `office`; only its hash is stored.
+    public func issueEnrolmentCode(office: String, lifetime: TimeInterval) throws(StoreError) -> String {
+        try requireCentre()
+        let code = Self.randomCode(12)
+        let pretty = "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(4))"
+        try write { db in
+            try db.execute(sql: "INSERT INTO sync_code (code_hash, office, expires_at) VALUES (?, ?, ?)",
+                           arguments: [Self.digest(code), office, Millis.from(clock().addingTimeInterval(lifetime))])
+        }
+        return pretty
+    }
+
+    /// Enrols a device with a one-time code and returns its credential (stored only as a hash).
+    public func enrol(_ request: EnrolRequest) throws(StoreError) -> EnrolResponse {
+        try requireCentre()
+        let code = request.code.uppercased().filter { $0 != "-" && $0 != " " }
+        let now = Millis.from(clock())
+        let secretBytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let secret = secretBytes.base64EncodedString()
+        let device = request.device
+        guard !device.isEmpty, device.utf8.count <= 100, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw .sync(.invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'"))
+        }
+        return try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT office, expires_at, used_at FROM sync_code WHERE code_hash = ?",
+                                             arguments: [Self.digest(code)]),
+                  (row["used_at"] as Int64?) == nil, (row["expires_at"] as Int64) > now
+            else { throw CentralStoreError.badEnrolmentCode }
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM sync_device WHERE id = ?", arguments: [device]) != nil
+                || device == self.device.rawValue {
+                throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
+            }
+            let office: String = row["office"]
+            try db.execute(sql: "UPDATE sync_code SET used_at = ? WHERE code_hash = ?", arguments: [now, Self.digest(code)])
+            try db.execute(sql: "INSERT INTO sync_device (id, office, secret_hash, enrolled_at) VALUES (?, ?, ?, ?)",
+                           arguments: [device, office, Self.digest(secret), now])
+            return EnrolResponse(device: device, office: office, secret: secret)
+        }
+    }
+
+    /// Checks a device's credential: unknown devices and wrong secrets look alike to the caller.
+    public func authenticate(device: String, secret: String) throws(StoreError) {
+        try requireCentre()
+        let row = try read { db in
+            try Row.fetchOne(db, sql: "SELECT secret_hash, revoked_at FROM sync_device WHERE id = ?", arguments: [device])
+        }
+        guard let row, let stored = row["secret_hash"] as Data?,
+              Self.constantTimeEqual(stored, Self.digest(secret)) else { throw .sync(.unauthenticated(device)) }
+        if (row["revoked_at"] as Int64?) != nil { throw .sync(.revoked(device)) }
+    }
+
+    private static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// Revokes a device; every later request of it is refused.
+    public func revoke(device: String) throws(StoreError) {
+        try requireCentre()
+        let changed = try write { db in
+            try db.execute(sql: "UPDATE sync_device SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                           arguments: [Millis.from(clock()), device])
+            return db.changesCount
+        }
+        if changed == 0 { throw .sync(.invalid("no enrolled, unrevoked device is called \(device); see `consent device list`")) }
+    }
+
+    /// The devices enrolled here, with the last sequence stored from each.
+    public func enrolledDevices() throws(StoreError) -> [CentralDevice] {
+        try requireCentre()
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.id, d.office, d.enrolled_at, d.revoked_at, COALESCE(h.seq, 0) AS seq FROM sync_device d
+                LEFT JOIN device n ON n.id = d.id LEFT JOIN chain_head h ON h.device_no = n.no ORDER BY d.id
+                """).map {
+                CentralDevice(id: $0["id"], office: $0["office"], enrolledAt: Millis.date($0["enrolled_at"]),
+                              revokedAt: ($0["revoked_at"] as Int64?).map(Millis.date), lastSequence: $0["seq"])
+            }
+        }
+    }
+
+    /// Applies a push from the authenticated `device` in one transaction. A resent event gets the
+    /// answer it got before; the first event this centre cannot apply is rejected and ends the
+    /// batch (the device keeps it and everything after it); a gap or a broken chain refuses all.
+    public func acceptPush(_ request: PushRequest, from device: String) throws(StoreError) -> PushResponse {
+        try requireCentre()
+        if let problem = WireCheck.batchProblem(request, authenticated: device) { throw .sync(problem) }
+        let now = clock()
+        let (response, erasures) = try writeLedger { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device]) == nil {
+                throw CentralStoreError.revoked(device)
+            }
+            var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: self.device, centre: true)
+            var results: [PushResult] = []
+            for event in request.events {
+                let sequence = event.record.sequence
+                let step = try ingester.ingest(event)
+                let deviceNo = ingester.devices.byID[DeviceID(device)] ?? 0
+                switch step {
+                case .duplicate:
+                    let row = try Row.fetchOne(db.cachedStatement(sql: """
+                        SELECT outcome, central, reason FROM sync_result WHERE device_no = ? AND device_seq = ?
+                        """), arguments: [deviceNo, sequence])
+                    results.append(PushResult(sequence: sequence, outcome: PushOutcome(rawValue: row?["outcome"] ?? "") ?? .applied,
+                                              central: row?["central"], reason: row?["reason"]))
+                case let .stored(outcome, central):
+                    let result = PushResult(sequence: sequence, outcome: Self.pushOutcome(outcome), central: central)
+                    try db.cachedStatement(sql: """
+                        INSERT INTO sync_result (device_no, device_seq, outcome, central, reason) VALUES (?, ?, ?, ?, NULL)
+                        """).execute(arguments: [deviceNo, sequence, result.outcome.rawValue, central])
+                    results.append(result)
+                case .rejected(let reason):
+                    results.append(PushResult(sequence: sequence, outcome: .rejected, central: nil, reason: reason))
+                    try Self.audit(db, at: now, device: device, what: "rejected \(reason)")
+                }
+                if case .rejected = step { break }
+            }
+            try ingester.finish(dataKeys: request.dataKeys, now: now)
+            if Millis.from(now) + 86_400_000 < ingester.latestRemoteClock >> 16 {
+                try Self.audit(db, at: now, device: device, what: "clock more than a day ahead of the centre's; check the device's clock")
+            }
+            return (PushResponse(results: results), ingester.queuedVaultErasures)
+        }
+        if erasures { try applyDueErasures() }
+        return response
+    }
+
+    private static func pushOutcome(_ outcome: MergeOutcome) -> PushOutcome {
+        switch outcome {
+        case .applied, .appliedNeedsReconfirmation: .applied
+        case .overriddenByWithdrawal: .overridden
+        case .superseded: .superseded
+        }
+    }
+
+    /// Events with central sequence above `cursor`, at most `limit`, in central order.
+    public func pullPage(after cursor: Int64, limit: Int) throws(StoreError) -> PullResponse {
+        try requireCentre()
+        let limit = max(1, min(limit, SyncWire.maxPullEvents))
+        return try read { db in
+            let (events, keys) = try WireRows(db: db, devices: try DeviceNumbers(db))
+                .events(where: "l.central_seq > ?", [cursor], order: "l.central_seq", limit: limit + 1)
+            let page = Array(events.prefix(limit))
+            let used = Set(page.flatMap { $0.values.compactMap(\.keyID) })
+            return PullResponse(events: page, cursor: page.last?.central ?? cursor, more: events.count > limit,
+                                dataKeys: keys.filter { used.contains($0.keyID) })
+        }
+    }
+
+    /// Records a refused request (bad credential, bad input, a replay that differs) in the audit log.
+    public func auditRefusal(device: String?, what: String) throws(StoreError) {
+        let now = clock()
+        try write { db in try Self.audit(db, at: now, device: device, what: what) }
+    }
+
+    /// The audit log's entries, newest last.
+    public func syncAudit() throws(StoreError) -> [(at: Date, device: String?, what: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT at, device, what FROM sync_audit ORDER BY id").map {
+                (Millis.date($0["at"]), $0["device"], $0["what"])
+            }
+        }
+    }
+
+    private static func audit(_ db: Database, at: Date, device: String?, what: String) throws {
+        try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, ?, ?)",
+                       arguments: [Millis.from(at), device.map { String($0.prefix(200)) }, String(what.prefix(1_000))])
+    }
+}

@@ -1,0 +1,201 @@
+import ConsentCore
+import Foundation
+import GRDB
+import SyncProtocol
+
+/// Stores events made on other devices, inside one write transaction: at the centre when a device
+/// pushes, on a device when it pulls. Each event is checked against its device's chain, stored
+/// exactly as it came (same fields, same hash, same salted digests, special categories still
+/// sealed), and merged into the projection with the same `TenantState.apply` as local changes.
+struct LedgerIngester {
+    /// What became of one received event.
+    enum Step: Equatable {
+        /// Stored; the merge's outcome and the event's central sequence.
+        case stored(MergeOutcome, central: Int64)
+        /// Already stored here (a resend); its central sequence, if known.
+        case duplicate(central: Int64?)
+        /// Not stored: this side cannot apply it (its Forms or register do not know it).
+        case rejected(String)
+    }
+
+    private let db: Database
+    private let catalogue: Catalogue
+    private let keys: VaultKeyring
+    private let vaultWriter: VaultWriter
+    private let ownDevice: DeviceID
+    /// At the centre, received events are numbered here (central sequence = ledger position);
+    /// on a device they bring the centre's number with them.
+    private let numbersCentrally: Bool
+    private(set) var devices: DeviceNumbers
+    private let statements: StatementCache
+    private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
+    private var sealedRows: [SealedRow] = []
+    private(set) var queuedVaultErasures = false
+    /// The latest clock reading among received events.
+    private(set) var latestRemoteClock: Int64 = 0
+
+    init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool) throws {
+        self.db = db
+        self.catalogue = catalogue
+        self.keys = keys
+        self.vaultWriter = vaultWriter
+        self.ownDevice = ownDevice
+        numbersCentrally = centre
+        devices = try DeviceNumbers(db)
+        statements = StatementCache(db)
+    }
+
+    /// The last stored event of a device's chain; the first time a device is met in this
+    /// transaction, vault rows left past it by a transaction that never committed are removed.
+    private mutating func head(_ deviceNo: Int64) throws -> (sequence: Int64, hash: Data) {
+        if let head = heads[deviceNo] { return head }
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM chain_head WHERE device_no = ?"), arguments: [deviceNo])
+        let sequence: Int64 = row?["seq"] ?? 0
+        let hash: Data = row?["hash"] ?? ValueDigest.empty
+        let head = (sequence: sequence, hash: hash)
+        try vaultWriter.removeUncommitted(deviceNo: deviceNo, after: head.sequence)
+        heads[deviceNo] = head
+        return head
+    }
+
+    /// Checks, stores and merges one received event. Throws (refusing the whole batch) on a gap in
+    /// its device's sequence or a broken chain.
+    mutating func ingest(_ wire: WireEvent) throws -> Step {
+        let r = wire.record
+        let deviceID = DeviceID(r.device)
+        if deviceID == ownDevice && !numbersCentrally { return try ownEventReturned(wire) }
+        let deviceNo = try devices.number(deviceID, in: db)
+        let head = try head(deviceNo)
+        if r.sequence <= head.sequence { return try duplicate(wire, deviceNo: deviceNo) }
+        guard r.sequence == head.sequence + 1 else { throw CentralStoreError.gap(expected: head.sequence + 1) }
+        if let problem = WireCheck.integrityProblem(wire, after: head.hash) { throw CentralStoreError.invalid(problem) }
+        if let problem = WireCheck.catalogueProblem(wire, catalogue: catalogue) { return .rejected(problem) }
+        guard let tenantID = try tenantID(r) else { return .rejected("event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here") }
+        var central = wire.central
+        if !numbersCentrally && central == nil {
+            throw CentralStoreError.invalid("event \(r.device)#\(r.sequence) came from the centre without a central sequence")
+        }
+        try LedgerRow.insert(r, deviceNo: deviceNo, tenantID: tenantID, hash: wire.hash, central: central, pushed: true, statements: statements)
+        if numbersCentrally {
+            let position = db.lastInsertedRowID
+            try db.cachedStatement(sql: "UPDATE ledger SET central_seq = position WHERE position = ?").execute(arguments: [position])
+            central = position
+        }
+        let answers = try storeValues(wire, deviceNo: deviceNo, tenantID: tenantID)
+        let event = r.event(centralSequence: central, answers: answers)
+
+        var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: keys)
+        let before = try rows.load(tenantID, event.tenant, touching: event.payload)
+        var after = before
+        let outcome = after.apply(event)
+        try rows.save(tenantID, before: before, after: after, touching: event.payload)
+        devices = rows.devices
+        if case .erasure(let attribute) = event.payload, outcome == .applied {
+            let special = catalogue.attribute(attribute)?.isSpecial ?? true
+            try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: event.hlc, special: special)
+            if special { queuedVaultErasures = true }
+        }
+        heads[deviceNo] = (r.sequence, wire.hash)
+        latestRemoteClock = max(latestRemoteClock, r.hlc)
+        if sealedRows.count >= 20_000 { try flushVault() }
+        return .stored(outcome, central: central ?? 0)
+    }
+
+    /// A resent event: the same one as stored (same hash), or a refusal of the batch when a device
+    /// sends a different event under a number it used before (a replaced or copied database).
+    private func duplicate(_ wire: WireEvent, deviceNo: Int64) throws -> Step {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT hash, central_seq FROM ledger WHERE device_no = ? AND device_seq = ?"),
+                                   arguments: [deviceNo, wire.record.sequence])
+        guard let row, (row["hash"] as Data?) == wire.hash else {
+            throw CentralStoreError.invalid("""
+                event \(wire.record.device)#\(wire.record.sequence) differs from the one stored under that number; \
+                a device database was replaced or copied: enrol it as a new device
+                """)
+        }
+        return .duplicate(central: row["central_seq"])
+    }
+
+    /// One of this device's own events, coming back from the centre: nothing to store, but its
+    /// central sequence is now known (if the push's reply was lost, this is its acknowledgement).
+    private mutating func ownEventReturned(_ wire: WireEvent) throws -> Step {
+        let deviceNo = try devices.number(ownDevice, in: db)
+        let step = try duplicate(wire, deviceNo: deviceNo)
+        if case .duplicate(nil) = step, let central = wire.central {
+            try CentralNumbers.record(central, for: wire.record.sequence, deviceNo: deviceNo, in: db, devices: devices, keys: keys)
+        }
+        return step
+    }
+
+    /// The local id of the event's tenant, registering a new one for a registration event.
+    private func tenantID(_ r: EventRecord) throws -> Int64? {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM tenant WHERE ref = ?"), arguments: [r.tenant]) { return id }
+        guard r.kind == "registration" else { return nil }
+        try db.cachedStatement(sql: "INSERT INTO tenant (ref) VALUES (?)").execute(arguments: [r.tenant])
+        return db.lastInsertedRowID
+    }
+
+    /// Stores the event's values as they came: ordinary ones in clear with their salt, special
+    /// categories sealed (gathered for the vault). Returns them as answers for the projection, a
+    /// placeholder standing for a sealed or erased one (the projection keeps only which event holds
+    /// the value).
+    private mutating func storeValues(_ wire: WireEvent, deviceNo: Int64, tenantID: Int64) throws -> [AttributeID: AttributeValue] {
+        var answers: [AttributeID: AttributeValue] = [:]
+        for v in wire.values {
+            let attribute = AttributeID(v.attribute)
+            answers[attribute] = v.preferNot ? .preferNotToSay : .value(v.text ?? "")
+            if catalogue.attribute(attribute)?.isSpecial ?? true {
+                guard v.text == nil else {
+                    throw CentralStoreError.invalid("event \(wire.record.device)#\(wire.record.sequence): special-category value \(v.attribute) was sent unsealed")
+                }
+                sealedRows.append(SealedRow(deviceNo: deviceNo, sequence: wire.record.sequence, attribute: v.attribute, tenantID: tenantID,
+                                            keyID: v.keyID, sealed: v.sealed, preferNot: v.preferNot, digest: v.digest))
+                continue
+            }
+            try db.cachedStatement(sql: """
+                INSERT INTO value (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [deviceNo, wire.record.sequence, v.attribute, tenantID,
+                                         v.salt == nil ? nil : v.text, v.preferNot, v.salt, v.digest])
+        }
+        return answers
+    }
+
+    private mutating func flushVault() throws {
+        try vaultWriter.commit(sealedRows)
+        sealedRows.removeAll(keepingCapacity: true)
+    }
+
+    /// Commits gathered vault rows and the received data keys, then saves each device's chain head;
+    /// call once after the last event, before the transaction commits.
+    mutating func finish(dataKeys: [WireDataKey], now: Date) throws {
+        try vaultWriter.addDataKeys(dataKeys, now: now)
+        try flushVault()
+        for (deviceNo, head) in heads {
+            try db.cachedStatement(sql: """
+                INSERT INTO chain_head (device_no, seq, hash) VALUES (?, ?, ?)
+                ON CONFLICT (device_no) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+                """).execute(arguments: [deviceNo, head.sequence, head.hash])
+        }
+    }
+}
+
+/// The centre's numbers for this device's own events, learnt from a push's reply or from a pull.
+enum CentralNumbers {
+    /// Marks one own event as held by the centre with sequence `central`, and puts that number
+    /// into the projection wherever the event stands (a decision it set, or a withdrawal a
+    /// decision remembers), so later merges see what the centre has numbered.
+    static func record(_ central: Int64, for sequence: Int64, deviceNo: Int64, in db: Database, devices: DeviceNumbers, keys: VaultKeyring) throws {
+        try db.cachedStatement(sql: "UPDATE ledger SET central_seq = ?, pushed = 1 WHERE device_no = ? AND device_seq = ? AND central_seq IS NULL")
+            .execute(arguments: [central, deviceNo, sequence])
+        guard db.changesCount > 0,
+              let row = try Row.fetchOne(db.cachedStatement(sql: """
+                  SELECT tenant_id, kind, attribute_id, purpose_id FROM ledger WHERE device_no = ? AND device_seq = ?
+                  """), arguments: [deviceNo, sequence]),
+              (row["kind"] as String?) == "decision", let purpose = row["purpose_id"] as String?
+        else { return }
+        let attributes = (row["attribute_id"] as String? ?? "").split(separator: ",").map { AttributeID(String($0)) }
+        let event = EventID(device: devices.id(deviceNo), sequence: sequence)
+        var rows = ProjectionRows(db: db, devices: devices, keys: keys)
+        try rows.setCentral(central, of: event, tenantID: row["tenant_id"], purpose: PurposeID(purpose), attributes: attributes)
+    }
+}

@@ -1,0 +1,171 @@
+import ConsentCore
+import Foundation
+import GRDB
+import SyncProtocol
+
+/// Where a device syncs to and what it has exchanged so far.
+public struct SyncSettings: Codable, Equatable, Sendable {
+    /// The centre's base URL, such as `https://consent.example.org:8443`.
+    public var server: String
+    /// The credential the centre issued at enrolment.
+    public var secret: String
+    public init(server: String, secret: String) {
+        self.server = server
+        self.secret = secret
+    }
+}
+
+/// How a device stands with its centre, for the "last synced" indicator and `consent sync --status`.
+public struct SyncStatus: Codable, Equatable, Sendable {
+    /// Events made here that the centre has not acknowledged.
+    public var unsent: Int
+    /// The central sequence this device has pulled up to.
+    public var cursor: Int64
+    /// When a sync last completed, if ever.
+    public var lastSyncedAt: Date?
+    /// Decisions where a grant lost to a withdrawal and staff must re-confirm.
+    public var conflicts: Int
+}
+
+/// What one pushed batch's acknowledgement did here.
+public struct Acknowledgement: Equatable, Sendable {
+    public var acknowledged = 0
+    public var overridden = 0
+    /// Events the centre refused, with its reasons; they stay unsent.
+    public var rejected: [String] = []
+}
+
+/// What applying one pulled page did here.
+public struct PulledPage: Equatable, Sendable {
+    public var stored = 0
+    /// Events already here (this device's own, or a page pulled again after a crash).
+    public var alreadyHere = 0
+    /// Decisions where a withdrawal stood over a grant.
+    public var overridden = 0
+}
+
+extension ConsentDatabase {
+    private func meta(_ key: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    private static func setMeta(_ db: Database, _ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+
+    /// The centre this device is enrolled with, if any.
+    public func syncSettings() throws(StoreError) -> SyncSettings? {
+        guard let server = try meta("sync_server"), let secret = try meta("sync_secret") else { return nil }
+        return SyncSettings(server: server, secret: secret)
+    }
+
+    /// Records the enrolment: the centre and the credential it issued.
+    public func saveSyncSettings(_ settings: SyncSettings) throws(StoreError) {
+        try write { db in
+            try Self.setMeta(db, "sync_server", settings.server)
+            try Self.setMeta(db, "sync_secret", settings.secret)
+        }
+    }
+
+    /// Unsent events, how far this device has pulled, when it last synced, and open conflicts.
+    public func syncStatus() throws(StoreError) -> SyncStatus {
+        try read { db in
+            let own = try Int64.fetchOne(db, sql: "SELECT no FROM device WHERE id = ?", arguments: [device.rawValue]) ?? 0
+            let unsent = try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE device_no = ? AND pushed = 0", arguments: [own]) ?? 0
+            let cursor = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_cursor'").flatMap { Int64($0) } ?? 0
+            let last = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_last_at'").flatMap { Int64($0) }
+            let conflicts = try Int.fetchOne(db, sql: "SELECT count(*) FROM decision WHERE reconfirm_seq IS NOT NULL") ?? 0
+            return SyncStatus(unsent: unsent, cursor: cursor, lastSyncedAt: last.map(Millis.date), conflicts: conflicts)
+        }
+    }
+
+    /// The next batch of this device's events the centre has not acknowledged, oldest first.
+    public func outbox(limit: Int = 1_000) throws(StoreError) -> PushRequest {
+        try read { db in
+            let devices = try DeviceNumbers(db)
+            guard let own = devices.byID[device] else { return PushRequest(device: device.rawValue, events: []) }
+            let (events, keys) = try WireRows(db: db, devices: devices)
+                .events(where: "l.device_no = ? AND l.pushed = 0", [own], order: "l.device_seq", limit: limit)
+            return PushRequest(device: device.rawValue, events: events, dataKeys: keys)
+        }
+    }
+
+    /// Applies the centre's reply to a push: each acknowledged event is marked sent and its central
+    /// sequence recorded (in the ledger and the projection); a rejected one stays unsent.
+    public func acknowledge(_ response: PushResponse) throws(StoreError) -> Acknowledgement {
+        try writeLedger { db in
+            let devices = try DeviceNumbers(db)
+            guard let own = devices.byID[device] else { return Acknowledgement() }
+            var summary = Acknowledgement()
+            for result in response.results {
+                guard result.outcome != .rejected, let central = result.central else {
+                    summary.rejected.append("event \(result.sequence): \(result.reason ?? "refused")")
+                    continue
+                }
+                try CentralNumbers.record(central, for: result.sequence, deviceNo: own, in: db, devices: devices, keys: keys)
+                summary.acknowledged += 1
+                if result.outcome == .overridden { summary.overridden += 1 }
+            }
+            return summary
+        }
+    }
+
+    /// After the centre reported a gap: marks this device's events from `sequence` on as unsent,
+    /// so they are pushed again (the centre lost them, e.g. restored from a backup).
+    public func resend(from sequence: Int64) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE ledger SET pushed = 0, central_seq = NULL
+                WHERE device_no = (SELECT no FROM device WHERE id = ?) AND device_seq >= ?
+                """, arguments: [device.rawValue, sequence])
+        }
+    }
+
+    /// Applies a pulled page and its cursor in one transaction: a crash leaves either both or
+    /// neither, so the page is pulled again and nothing is applied twice.
+    public func applyPulled(_ page: PullResponse) throws(StoreError) -> PulledPage {
+        let now = clock()
+        let (summary, erasures) = try writeLedger { db in
+            var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: device, centre: false)
+            var summary = PulledPage()
+            for event in page.events {
+                switch try ingester.ingest(event) {
+                case .stored(let outcome, _):
+                    summary.stored += 1
+                    if outcome == .overriddenByWithdrawal { summary.overridden += 1 }
+                case .duplicate: summary.alreadyHere += 1
+                case .rejected(let reason): throw CentralStoreError.invalid("cannot apply a pulled event: \(reason)")
+                }
+            }
+            try ingester.finish(dataKeys: page.dataKeys, now: now)
+            try Self.observeClock(db, deviceNo: ingester.devices.byID[device], remote: ingester.latestRemoteClock, now: now)
+            try Self.setMeta(db, "sync_cursor", String(page.cursor))
+            if !page.more { try Self.setMeta(db, "sync_last_at", String(Millis.from(now))) }
+            return (summary, ingester.queuedVaultErasures)
+        }
+        if erasures { try applyDueErasures() }
+        if !page.dataKeys.isEmpty { try reloadKeys() }
+        return summary
+    }
+
+    /// Moves this device's hybrid logical clock past the latest received time, so its next change
+    /// is ordered after everything it has seen (a time more than a day ahead is not followed).
+    static func observeClock(_ db: Database, deviceNo: Int64?, remote: Int64, now: Date) throws {
+        guard let deviceNo, remote > 0 else { return }
+        var clock = HybridLogicalClock(last: HLCTimestamp(packed: try Int64.fetchOne(db, sql: "SELECT hlc FROM chain_head WHERE device_no = ?", arguments: [deviceNo]) ?? 0))
+        guard let time = try? clock.receive(HLCTimestamp(packed: remote), wallMillis: Millis.from(now)) else {
+            try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, NULL, ?)", arguments: [
+                Millis.from(now), "a received clock reading is more than a day ahead of this clock; check the clocks (consent outcomes do not depend on them)"])
+            return
+        }
+        try db.execute(sql: """
+            INSERT INTO chain_head (device_no, seq, hash, hlc) VALUES (?, 0, ?, ?)
+            ON CONFLICT (device_no) DO UPDATE SET hlc = max(hlc, excluded.hlc)
+            """, arguments: [deviceNo, ValueDigest.empty, time.packed])
+    }
+
+    /// Unwraps data keys that arrived by sync with this process's key-encryption key.
+    func reloadKeys() throws(StoreError) {
+        do { _ = try queue.read { db in try keys.load(db) } } catch { throw Self.map(error) }
+    }
+}

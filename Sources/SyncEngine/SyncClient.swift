@@ -1,0 +1,110 @@
+import ConsentCore
+import ConsentStore
+import Foundation
+import SyncProtocol
+
+/// Why a sync round stopped.
+public enum SyncFailure: Error, Equatable, CustomStringConvertible {
+    /// The centre could not be reached or did not answer; nothing is lost, the next round retries.
+    case unreachable(String)
+    /// The centre refused the request (credential, revoked device, invalid batch).
+    case refused(CentralStoreError)
+    /// This device's database failed.
+    case local(StoreError)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let why): "the centre could not be reached (\(why)); changes stay here and are sent at the next sync"
+        case .refused(let error): "the centre refused: \(error)"
+        case .local(let error): error.description
+        }
+    }
+}
+
+/// How a device talks to the centre: HTTP in production, in-process in the simulation tests.
+public protocol SyncTransport: Sendable {
+    func push(_ request: PushRequest) async throws(SyncFailure) -> PushResponse
+    func pull(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse
+}
+
+/// What one sync round did.
+public struct SyncReport: Codable, Equatable, Sendable {
+    public var pushed = 0
+    /// Pushed grants a withdrawal stands over at the centre (queued for staff to re-confirm).
+    public var overridden = 0
+    /// Events the centre refused one by one, with its reasons; they stay here, unsent.
+    public var rejected: [String] = []
+    public var pulled = 0
+    /// Pulled decisions where a withdrawal stood over a grant made here.
+    public var conflicts = 0
+    /// Times the centre reported a gap and events were sent again.
+    public var resent = 0
+    public init() {}
+}
+
+/// The device side of sync: pushes this device's unsent events in order, then pulls what changed
+/// elsewhere, page by page. Every step is one local transaction, so a crash or a dropped reply at
+/// any point is repaired by the next round: unacknowledged events are pushed again (the centre
+/// answers a resend as before) and a page whose cursor was not saved is pulled again (events
+/// already here are recognised).
+public struct SyncClient: Sendable {
+    public let database: ConsentDatabase
+    public let transport: any SyncTransport
+    public var pushBatch: Int
+    public var pullPage: Int
+
+    public init(database: ConsentDatabase, transport: any SyncTransport, pushBatch: Int = 1_000, pullPage: Int = 5_000) {
+        self.database = database
+        self.transport = transport
+        self.pushBatch = min(pushBatch, SyncWire.maxPushEvents)
+        self.pullPage = min(pullPage, SyncWire.maxPullEvents)
+    }
+
+    /// Pushes, then pulls until nothing is waiting.
+    public func syncOnce() async throws(SyncFailure) -> SyncReport {
+        var report = SyncReport()
+        try await push(into: &report)
+        try await pull(into: &report)
+        return report
+    }
+
+    private func local<T>(_ body: () throws(StoreError) -> T) throws(SyncFailure) -> T {
+        do { return try body() } catch { throw .local(error) }
+    }
+
+    /// Pushes unsent events batch by batch until none is left or the centre rejects one.
+    public func push(into report: inout SyncReport) async throws(SyncFailure) {
+        var gaps = 0
+        while true {
+            let request = try local { () throws(StoreError) in try database.outbox(limit: pushBatch) }
+            if request.events.isEmpty { return }
+            let response: PushResponse
+            do {
+                response = try await transport.push(request)
+            } catch .refused(.gap(let expected)) where gaps < 3 {
+                gaps += 1
+                report.resent += 1
+                try local { () throws(StoreError) in try database.resend(from: expected) }
+                continue
+            }
+            let ack = try local { () throws(StoreError) in try database.acknowledge(response) }
+            report.pushed += ack.acknowledged
+            report.overridden += ack.overridden
+            report.rejected += ack.rejected
+            if !ack.rejected.isEmpty || ack.acknowledged == 0 { return }
+        }
+    }
+
+    /// Pulls pages after this device's cursor until the centre has no more.
+    public func pull(into report: inout SyncReport) async throws(SyncFailure) {
+        while true {
+            let cursor = try local { () throws(StoreError) in try database.syncStatus().cursor }
+            let page = try await transport.pull(after: cursor, limit: pullPage)
+            guard page.cursor >= cursor else { throw .refused(.invalid("the centre answered with a cursor behind ours")) }
+            let applied = try local { () throws(StoreError) in try database.applyPulled(page) }
+            report.pulled += applied.stored
+            report.conflicts += applied.overridden
+            if !page.more || page.events.isEmpty { return }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ConsentCore
+import Foundation
+
+/// The checks every receiver runs on events from the wire — the centre on a push, a device on a
+/// pull — whatever its storage. Integrity problems (a broken chain, a value that does not match
+/// its digest) refuse the whole batch; an event this side cannot apply (an attribute or purpose
+/// its Forms do not know) is refused on its own.
+public enum WireCheck {
+    /// The kinds of event this version understands.
+    public static let kinds: Set<String> = ["registration", "decision", "correction", "verification", "erasure", "credential"]
+    /// Longest text field accepted (ids, references, reasons, evidence notes).
+    public static let maxTextBytes = 4_096
+
+    /// Problems with a push as a whole: version, size, the device it claims, sequence order.
+    public static func batchProblem(_ request: PushRequest, authenticated device: String) -> CentralStoreError? {
+        if request.version != SyncWire.version {
+            return .invalid("protocol version \(request.version) is not supported (this centre speaks \(SyncWire.version)); update the device")
+        }
+        if request.device != device { return .wrongDevice(claimed: request.device, authenticated: device) }
+        if request.events.count > SyncWire.maxPushEvents {
+            return .invalid("a push may carry at most \(SyncWire.maxPushEvents) events; this one had \(request.events.count)")
+        }
+        var previous: Int64?
+        for event in request.events {
+            if event.record.device != device { return .wrongDevice(claimed: event.record.device, authenticated: device) }
+            if let p = previous, event.record.sequence != p + 1 {
+                return .invalid("events must be in device-sequence order without gaps (\(event.record.sequence) after \(p))")
+            }
+            previous = event.record.sequence
+        }
+        return nil
+    }
+
+    /// Whether an event is intact: its hash follows its device's previous hash, its values match
+    /// their digests and the record's digest covers exactly them, and no field is absurd.
+    public static func integrityProblem(_ event: WireEvent, after previousHash: Data) -> String? {
+        let r = event.record
+        let name = "event \(r.device)#\(r.sequence)"
+        if r.sequence < 1 { return "\(name): a device sequence starts at 1" }
+        for text in [r.device, r.tenant, r.kind, r.actor, r.channel] + [r.attribute, r.purpose, r.state, r.language,
+                     r.targetDevice, r.actorID, r.verification, r.reason, r.evidence].compactMap({ $0 })
+        where text.utf8.count > maxTextBytes {
+            return "\(name): a field is longer than \(maxTextBytes) bytes"
+        }
+        if r.device.isEmpty || r.tenant.isEmpty { return "\(name): no device or tenant" }
+        if event.hash.count != 32 || r.hash(after: previousHash) != event.hash {
+            return "\(name): its hash does not follow the device's chain (edited, reordered or forged)"
+        }
+        var digests: [(AttributeID, Data)] = []
+        for value in event.values {
+            let attribute = AttributeID(value.attribute)
+            if let salt = value.salt {
+                guard value.sealed == nil else { return "\(name): value \(value.attribute) is both clear and sealed" }
+                let answer: AttributeValue = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
+                if ValueDigest.of(answer, attribute: attribute, salt: salt) != value.digest {
+                    return "\(name): value \(value.attribute) does not match its digest"
+                }
+            } else if value.text != nil {
+                return "\(name): value \(value.attribute) has text but no salt"
+            }
+            if value.sealed != nil && value.keyID == nil { return "\(name): sealed value \(value.attribute) names no data key" }
+            digests.append((attribute, value.digest))
+        }
+        let expected = digests.isEmpty ? nil : ValueDigest.combine(digests)
+        if expected != r.valuesDigest { return "\(name): its values are not the ones its record covers" }
+        return nil
+    }
+
+    /// Why this side cannot apply an event (its Forms do not know it), or nil.
+    public static func catalogueProblem(_ event: WireEvent, catalogue: Catalogue) -> String? {
+        let r = event.record
+        let name = "event \(r.device)#\(r.sequence)"
+        guard kinds.contains(r.kind) else { return "\(name): unknown kind \(r.kind); update this program" }
+        let attributes = (r.attribute ?? "").split(separator: ",").map { AttributeID(String($0)) }
+            + event.values.map { AttributeID($0.attribute) }
+        for attribute in attributes where catalogue.attribute(attribute) == nil {
+            return "\(name): attribute \(attribute) is not in this side's Forms; update Forms/ to the same version everywhere"
+        }
+        if r.kind == "decision" {
+            guard let purpose = r.purpose, catalogue.purpose(PurposeID(purpose)) != nil else {
+                return "\(name): purpose \(r.purpose ?? "(none)") is not in this side's Forms; update Forms/ to the same version everywhere"
+            }
+            guard DecisionState(rawValue: r.state ?? "") != nil else { return "\(name): unknown decision state \(r.state ?? "")" }
+        }
+        if Channel(rawValue: r.channel) == nil { return "\(name): unknown channel \(r.channel)" }
+        return nil
+    }
+}

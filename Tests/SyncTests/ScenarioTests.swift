@@ -1,0 +1,96 @@
+import ConsentCore
+import ConsentStore
+import Foundation
+import SyncEngine
+import SyncProtocol
+import Testing
+
+/// Hand-written histories of the merge rule over real databases and the real push/pull code.
+@Suite struct ScenarioTests {
+    let email = DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))
+
+    @Test func aWithdrawalMadeOfflineStandsOverALaterStaleGrant() async throws {
+        let net = try await Network.make(devices: 2, tenants: ["T1"])
+        // Kiosk 0 withdraws; kiosk 1, whose clock is an hour ahead and which has not seen it, grants.
+        try net.devices[0].record(decide("T1", "service-updates-email", ["email"], .withdrawn))
+        net.clocks[1].advance(by: 3600)
+        try net.devices[1].record(decide("T1", "service-updates-email", ["email"], .granted))
+        _ = try await net.client(1).syncOnce()
+        let report = try await net.client(0).syncOnce()
+        try await net.heal()
+        #expect(report.pushed == 1)
+        for db in [net.centre] + net.devices {
+            let state = try #require(try db.tenantState("T1"))
+            #expect(state.decisions[email]?.state == .withdrawn, "\(db.device): the withdrawal must stand")
+            #expect(state.decisions[email]?.needsReconfirmation?.device == DeviceID("kiosk-1"), "\(db.device): the grant is queued")
+            #expect(try db.verify().ok)
+        }
+        #expect(try net.devices[1].syncStatus().conflicts == 1)
+    }
+
+    @Test func aGrantThatHadSeenTheWithdrawalResumesUse() async throws {
+        let net = try await Network.make(devices: 2, tenants: ["T1"])
+        try net.devices[0].record(decide("T1", "service-updates-email", ["email"], .withdrawn))
+        _ = try await net.client(0).syncOnce()
+        _ = try await net.client(1).syncOnce()
+        net.clocks[1].advance(by: 60)
+        try net.devices[1].record(decide("T1", "service-updates-email", ["email"], .granted))
+        try await net.heal()
+        for db in [net.centre] + net.devices {
+            let state = try #require(try db.tenantState("T1"))
+            #expect(state.decisions[email]?.state == .granted, "\(db.device)")
+            #expect(state.decisions[email]?.needsReconfirmation == nil)
+            #expect(try db.verify().ok)
+        }
+    }
+
+    @Test func lostRepliesAndResendsApplyNothingTwice() async throws {
+        let net = try await Network.make(devices: 1, tenants: ["T1", "T2"])
+        try net.devices[0].record(decide("T1", "service-updates-email", ["email"], .granted))
+        try net.devices[0].record(decide("T2", "service-updates-sms", ["mobile"], .granted))
+        let before = try net.centre.eventCount()
+        await #expect(throws: SyncFailure.self) { try await net.client(0, fault: .dropReply).syncOnce() }
+        #expect(try net.centre.eventCount() == before + 2, "the centre applied the batch")
+        #expect(try net.devices[0].syncStatus().unsent == 2, "but the device never heard")
+        let report = try await net.client(0, fault: .duplicate).syncOnce()
+        #expect(report.pushed == 2)
+        #expect(try net.centre.eventCount() == before + 2, "the resend applied nothing again")
+        #expect(try net.devices[0].syncStatus().unsent == 0)
+        #expect(try net.centre.verify().ok)
+        #expect(try net.devices[0].verify().ok)
+    }
+
+    @Test func theCentreRefusesAForgedOrForeignBatch() async throws {
+        let net = try await Network.make(devices: 2, tenants: ["T1"])
+        try net.devices[0].record(decide("T1", "service-updates-email", ["email"], .granted))
+        var request = try net.devices[0].outbox()
+        #expect(throws: StoreError.sync(.wrongDevice(claimed: "kiosk-0", authenticated: "kiosk-1"))) {
+            try net.centre.acceptPush(request, from: "kiosk-1")
+        }
+        request.events[0].record.state = "withdrawn"
+        #expect(throws: StoreError.self) { try net.centre.acceptPush(request, from: "kiosk-0") }
+        request = try net.devices[0].outbox()
+        request.events[0].record.sequence = 5
+        request.events[0].hash = request.events[0].record.hash(after: Data(count: 32))
+        #expect(throws: StoreError.sync(.gap(expected: 1))) { try net.centre.acceptPush(request, from: "kiosk-0") }
+        try net.centre.revoke(device: "kiosk-0")
+        #expect(throws: StoreError.sync(.revoked("kiosk-0"))) { try net.centre.acceptPush(try net.devices[0].outbox(), from: "kiosk-0") }
+        #expect(throws: StoreError.sync(.revoked("kiosk-0"))) {
+            try net.centre.authenticate(device: "kiosk-0", secret: try #require(try net.devices[0].syncSettings()).secret)
+        }
+        #expect(throws: StoreError.sync(.unauthenticated("kiosk-1"))) { try net.centre.authenticate(device: "kiosk-1", secret: "guess") }
+    }
+
+    @Test func specialCategoryValuesTravelSealedAndOpenWithTheSharedKey() async throws {
+        let net = try await Network.make(devices: 1, tenants: ["T1"])
+        let page = try net.centre.pullPage(after: 0, limit: 100)
+        let wire = try JSONEncoder().encode(page)
+        #expect(page.events.contains { $0.values.contains { $0.attribute == "ethnic-origin" && $0.sealed != nil && $0.text == nil } })
+        #expect(String(decoding: wire, as: UTF8.self).contains("white-irish") == false, "the wire holds no special-category value in clear")
+        let state = try #require(try net.devices[0].tenantState("T1"))
+        guard case .held(.value("white-irish"), _) = state.value(AttributeID("ethnic-origin")) else {
+            Issue.record("the device cannot open the value: \(state.value(AttributeID("ethnic-origin")))")
+            return
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import ConsentCore
+import ConsentForms
+import ConsentStore
+import Foundation
+import SyncEngine
+import SyncProtocol
+
+/// The shipped Forms/ and Localization/, loaded once.
+enum Shipped {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let content: Content = {
+        do {
+            return try Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization"))
+        } catch {
+            fatalError("the shipped Forms/ do not load: \(error)")
+        }
+    }()
+}
+
+/// A clock a test moves by hand, shared by a database and the test.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: Date
+    init(_ start: Date) { now = start }
+    func read() -> Date { lock.lock(); defer { lock.unlock() }; return now }
+    func advance(by seconds: TimeInterval) { lock.lock(); now += seconds; lock.unlock() }
+    func set(_ date: Date) { lock.lock(); now = date; lock.unlock() }
+}
+
+/// What a transport does wrong on one call.
+enum Fault: CaseIterable {
+    case none
+    /// The request never reaches the centre.
+    case dropRequest
+    /// The centre applies the request but its reply is lost.
+    case dropReply
+    /// The request reaches the centre twice; the device sees the second reply.
+    case duplicate
+}
+
+/// Calls a central database in-process, for one device, optionally with a fault on the first call.
+final class LocalTransport: SyncTransport, @unchecked Sendable {
+    let centre: ConsentDatabase
+    let device: String
+    private let lock = NSLock()
+    private var fault: Fault
+    /// Every push request sent, for replays.
+    private(set) var sent: [PushRequest] = []
+
+    init(centre: ConsentDatabase, device: String, fault: Fault = .none) {
+        self.centre = centre
+        self.device = device
+        self.fault = fault
+    }
+
+    private func record(_ request: PushRequest) {
+        lock.lock(); defer { lock.unlock() }
+        sent.append(request)
+    }
+
+    private func takeFault() -> Fault {
+        lock.lock(); defer { lock.unlock() }
+        let f = fault
+        fault = .none
+        return f
+    }
+
+    private func central<T>(_ body: () throws(StoreError) -> T) throws(SyncFailure) -> T {
+        do { return try body() } catch {
+            if case .sync(let refusal) = error { throw .refused(refusal) }
+            throw .unreachable(error.description)
+        }
+    }
+
+    func push(_ request: PushRequest) async throws(SyncFailure) -> PushResponse {
+        record(request)
+        switch takeFault() {
+        case .dropRequest: throw .unreachable("request lost")
+        case .dropReply:
+            _ = try central { () throws(StoreError) in try centre.acceptPush(request, from: device) }
+            throw .unreachable("reply lost")
+        case .duplicate:
+            _ = try central { () throws(StoreError) in try centre.acceptPush(request, from: device) }
+            return try central { () throws(StoreError) in try centre.acceptPush(request, from: device) }
+        case .none:
+            return try central { () throws(StoreError) in try centre.acceptPush(request, from: device) }
+        }
+    }
+
+    func pull(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
+        switch takeFault() {
+        case .dropRequest: throw .unreachable("request lost")
+        case .dropReply:
+            _ = try central { () throws(StoreError) in try centre.pullPage(after: cursor, limit: limit) }
+            throw .unreachable("reply lost")
+        case .duplicate, .none:
+            return try central { () throws(StoreError) in try centre.pullPage(after: cursor, limit: limit) }
+        }
+    }
+}
+
+/// A folder removed when the value goes away.
+final class TempFolder: @unchecked Sendable {
+    let url: URL
+    init(_ name: String = "sync") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ file: String) -> String { url.appendingPathComponent(file).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+extension TenantRef: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(value) }
+}
+
+func register(_ ref: TenantRef, _ values: [String: String]) -> ChangeRequest {
+    ChangeRequest(tenant: ref, payload: .registration(values: Dictionary(uniqueKeysWithValues: values.map {
+        (AttributeID($0.key), AttributeValue.value($0.value))
+    })), actor: .system("test"), channel: .importFile)
+}
+
+func decide(_ ref: TenantRef, _ purpose: String, _ attributes: [String], _ state: DecisionState, at: Date? = nil) -> ChangeRequest {
+    ChangeRequest(tenant: ref, payload: .decision(
+        PurposeID(purpose), attributes.map { AttributeID($0) }, state,
+        notice: state == .granted ? NoticeShown(version: 1, language: "en") : nil, validUntil: nil),
+        actor: .tenant, channel: .kiosk, effectiveAt: at)
+}
+
+/// The key every database of a test shares (one organisation, one key-encryption key).
+let sharedKey = KeyEncryptionKey.generate()
+
+/// A centre and enrolled devices in a temporary folder.
+struct Network {
+    let folder: TempFolder
+    var centre: ConsentDatabase
+    var devices: [ConsentDatabase]
+    let clocks: [ManualClock]
+
+    /// Creates a centre with `tenants` registered, and `count` devices enrolled and synced once.
+    static func make(devices count: Int, tenants: [TenantRef], start: Date = Date(timeIntervalSince1970: 1_790_000_000)) async throws -> Network {
+        let folder = try TempFolder()
+        let clocks = (0...count).map { _ in ManualClock(start) }
+        let centreClock = clocks[count]
+        let centre = try ConsentDatabase.create(at: folder.path("centre.sqlite"), validator: Shipped.content.validator, device: DeviceID("centre"),
+                                                clock: { centreClock.read() }, key: sharedKey, centre: true)
+        for (i, ref) in tenants.enumerated() {
+            try centre.record(register(ref, ["full-name": "Tenant \(i)", "email": "t\(i)@example.org", "mobile": "0770090012\(i % 10)",
+                                             "ethnic-origin": "white-irish"]))
+        }
+        var devices: [ConsentDatabase] = []
+        for i in 0..<count {
+            let clock = clocks[i]
+            let db = try ConsentDatabase.create(at: folder.path("device\(i).sqlite"), validator: Shipped.content.validator,
+                                                device: DeviceID("kiosk-\(i)"), clock: { clock.read() }, key: sharedKey)
+            let code = try centre.issueEnrolmentCode(office: "Leeds", lifetime: 3600)
+            let enrolment = try centre.enrol(EnrolRequest(code: code, device: db.device.rawValue))
+            try db.saveSyncSettings(SyncSettings(server: "local", secret: enrolment.secret))
+            _ = try await SyncClient(database: db, transport: LocalTransport(centre: centre, device: db.device.rawValue)).syncOnce()
+            devices.append(db)
+        }
+        return Network(folder: folder, centre: centre, devices: devices, clocks: clocks)
+    }
+
+    func client(_ i: Int, fault: Fault = .none) -> SyncClient {
+        SyncClient(database: devices[i], transport: LocalTransport(centre: centre, device: devices[i].device.rawValue, fault: fault))
+    }
+
+    /// Syncs every device until all have everything (two rounds: push all, then pull all).
+    func heal() async throws {
+        for _ in 0..<2 { for i in devices.indices { _ = try await client(i).syncOnce() } }
+    }
+}
