@@ -84,7 +84,9 @@ let package = Package(
             name: "consent",
             dependencies: [
                 "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
+                "CentralStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
@@ -111,7 +113,10 @@ let package = Package(
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         .testTarget(
             name: "CentralStorePostgresTests",
-            dependencies: ["CentralStorePostgres", "PostgresTestSupport", "ConsentForms", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentStore", "CentralStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
         .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]),

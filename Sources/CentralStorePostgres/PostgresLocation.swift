@@ -57,4 +57,15 @@ public struct PostgresLocation: Sendable, Equatable {
         let tls: PostgresClient.Configuration.TLS = requireTLS ? .require(.clientDefault) : .disable
         return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
+
+    /// A single connection's configuration for this place (for administration and tests).
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        if let socketFolder {
+            return PostgresConnection.Configuration(
+                unixSocketPath: socketFolder + "/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        }
+        let tls: PostgresConnection.Configuration.TLS = requireTLS
+            ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+        return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    }
 }

@@ -17,7 +17,7 @@ extension PostgresCentralStore {
         }
     }
 
-    private func page(after cursor: Int64, limit: Int, on connection: PostgresConnection) async throws -> PullResponse {
+    func page(after cursor: Int64, limit: Int, on connection: PostgresConnection) async throws -> PullResponse {
         var events: [WireEvent] = []
         events.reserveCapacity(limit)
         let rows = try await connection.query("""

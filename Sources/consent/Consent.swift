@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `consent`: the TenantConsent command line.
 @main
-struct Consent: ParsableCommand {
+struct Consent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consent",
         abstract: "TenantConsent: tenants see, correct and control what their landlord holds about them.",
@@ -18,6 +18,6 @@ struct Consent: ParsableCommand {
                          consent tenant list --limit 5
                          consent tenant show T0000001
             """,
-        subcommands: [Init.self, Demo.self, Kiosk.self, Staff.self, TenantCommand.self, Record.self, Correct.self, Export.self, Notify.self, Stats.self, Return.self, Scan.self, Import.self, LedgerCommand.self, Keys.self, FormsCommand.self, Bench.self]
+        subcommands: [Init.self, Demo.self, Kiosk.self, Staff.self, TenantCommand.self, Record.self, Correct.self, Export.self, Notify.self, Stats.self, Return.self, Scan.self, Import.self, LedgerCommand.self, Keys.self, FormsCommand.self, Migrate.self, Bench.self]
     )
 }

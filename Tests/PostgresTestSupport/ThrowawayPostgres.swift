@@ -144,6 +144,15 @@ public final class ThrowawayPostgres: Sendable {
         }
     }
 
+    /// Runs a program (the built `consent`, say) to its end with its output and errors in the file
+    /// `output`; returns its exit status (or 128 + the signal that ended it).
+    public static func runProgram(_ argv: [String], output: String) -> Int32 {
+        guard let pid = spawn(argv, output: output) else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
     /// Creates a fresh, empty database and returns its name (each test gets its own).
     public func createDatabase(prefix: String = "t") throws -> String {
         let name = "\(prefix)_\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000_000)"
