@@ -54,16 +54,24 @@ struct CopyRows {
         buffer.writeInteger(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     mutating func bytes(_ value: Data?) {
         guard let value else { return null() }
         separator()
         buffer.writeStaticString("\\\\x")
-        buffer.reserveCapacity(minimumWritableBytes: value.count * 2)
-        for byte in value {
-            buffer.writeInteger(Self.hex[Int(byte >> 4)])
-            buffer.writeInteger(Self.hex[Int(byte & 0x0F)])
+        // Hex digits written straight into the buffer's memory (a byte at a time costs a bounds and
+        // exclusivity check each).
+        let count = value.count * 2
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
+            value.withUnsafeBytes { input in
+                var i = 0
+                for byte in input {
+                    let high = byte >> 4, low = byte & 0x0F
+                    out[i] = high < 10 ? 0x30 + high : 0x57 + high
+                    out[i + 1] = low < 10 ? 0x30 + low : 0x57 + low
+                    i += 2
+                }
+            }
+            return count
         }
     }
 

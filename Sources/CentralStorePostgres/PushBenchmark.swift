@@ -15,6 +15,8 @@ public enum PostgresPushBenchmark {
         public var batch: Int
         public var pushSeconds: Double
         public var copySeconds: Double
+        /// The same pushes into another central store (the SQLite centre), when asked for.
+        public var otherSeconds: Double?
         public var pushPerSecond: Double { Double(events) / pushSeconds }
         public var copyPerSecond: Double { Double(events) / copySeconds }
         /// How many times longer the push took than the bare COPY.
@@ -70,7 +72,7 @@ public enum PostgresPushBenchmark {
 
     /// Runs the benchmark in a scratch database on the server of `location` (its user needs CREATEDB).
     public static func run(_ location: PostgresLocation, events total: Int, devices: Int, tenants: Int, catalogue: Catalogue,
-                           progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Result {
+                           alsoInto other: (any CentralStore)? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Result {
         let batch = SyncWire.maxPushEvents
         let streams = events(total: total, devices: max(1, devices), tenants: max(tenants, devices), catalogue: catalogue)
         let scratch = "consent_bench_\(UInt32.random(in: 0...UInt32.max))"
@@ -78,8 +80,12 @@ public enum PostgresPushBenchmark {
         var place = location
         place.database = scratch
         do {
-            let result = try await measure(place, streams: streams, batch: batch, catalogue: catalogue, progress: progress)
+            var result = try await measure(place, streams: streams, batch: batch, catalogue: catalogue, progress: progress)
             try await admin(location, "DROP DATABASE \(scratch)")
+            if let other {
+                try await enrol(streams.count, at: other)
+                result.otherSeconds = try await push(streams, into: Array(repeating: other, count: streams.count), batch: batch, progress: progress)
+            }
             return result
         } catch {
             try? await admin(location, "DROP DATABASE \(scratch)")
@@ -95,28 +101,8 @@ public enum PostgresPushBenchmark {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         defer { for store in stores { store.shutdown() } }
-        for (n, _) in streams.enumerated() {
-            let code = try await stores[0].issueEnrolmentCode(office: "bench", lifetime: 600)
-            _ = try await stores[0].enrol(EnrolRequest(code: code, device: "bench-\(n + 1)"))
-        }
-        let counter = Counter()
-        let started = Date()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (n, stream) in streams.enumerated() {
-                group.addTask {
-                    for start in stride(from: 0, to: stream.count, by: batch) {
-                        let slice = Array(stream[start..<min(start + batch, stream.count)])
-                        let reply = try await stores[n].push(PushRequest(device: "bench-\(n + 1)", events: slice), from: "bench-\(n + 1)")
-                        if let refused = reply.results.first(where: { $0.outcome == .rejected }) {
-                            throw CentralStoreError.invalid("the benchmark's event \(refused.sequence) was rejected: \(refused.reason ?? "")")
-                        }
-                        progress?(await counter.add(slice.count), total)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let pushSeconds = Date().timeIntervalSince(started)
+        try await enrol(streams.count, at: stores[0])
+        let pushSeconds = try await push(streams, into: stores, batch: batch, progress: progress)
 
         // The baseline: the same ledger rows, one COPY into a table with the ledger's columns and nothing else.
         var rows = CopyRows(capacity: total * 220)
@@ -134,6 +120,37 @@ public enum PostgresPushBenchmark {
             return Date().timeIntervalSince(copyStart)
         }
         return Result(events: total, devices: streams.count, batch: batch, pushSeconds: pushSeconds, copySeconds: copySeconds)
+    }
+
+    private static func enrol(_ devices: Int, at store: any CentralStore) async throws {
+        for n in 0..<devices {
+            let code = try await store.issueEnrolmentCode(office: "bench", lifetime: 600)
+            _ = try await store.enrol(EnrolRequest(code: code, device: "bench-\(n + 1)"))
+        }
+    }
+
+    /// Pushes every device's stream at once (device `n` through `stores[n]`); returns the seconds taken.
+    private static func push(_ streams: [[WireEvent]], into stores: [any CentralStore], batch: Int,
+                             progress: (@Sendable (Int, Int) -> Void)?) async throws -> Double {
+        let total = streams.reduce(0) { $0 + $1.count }
+        let counter = Counter()
+        let started = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (n, stream) in streams.enumerated() {
+                group.addTask {
+                    for start in stride(from: 0, to: stream.count, by: batch) {
+                        let slice = Array(stream[start..<min(start + batch, stream.count)])
+                        let reply = try await stores[n].push(PushRequest(device: "bench-\(n + 1)", events: slice), from: "bench-\(n + 1)")
+                        if let refused = reply.results.first(where: { $0.outcome == .rejected }) {
+                            throw CentralStoreError.invalid("the benchmark's event \(refused.sequence) was rejected: \(refused.reason ?? "")")
+                        }
+                        progress?(await counter.add(slice.count), total)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Date().timeIntervalSince(started)
     }
 
     private actor Counter {

@@ -1,5 +1,8 @@
 import ArgumentParser
+import CentralStore
 import CentralStorePostgres
+import ConsentCore
+import ConsentStore
 import Foundation
 
 extension Bench {
@@ -28,17 +31,28 @@ extension Bench {
         @Option(help: "Tenants the events are spread over (each registered by one event).")
         var tenants = 10_000
 
+        @Flag(help: "Also push the same events into a SQLite centre in a temporary folder, the same way, for comparison.")
+        var compareSqlite = false
+
         @OptionGroup var content: ContentOptions
 
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
         func run() async throws {
-            let catalogue = try content.load().catalogue
+            let loaded = try content.load()
             let location: PostgresLocation
             do { location = try PostgresLocation(url: database) } catch { throw ValidationError(error.description) }
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let sqlite: (any CentralStore)? = compareSqlite
+                ? SQLiteCentralStore(database: try ConsentDatabase.create(at: dir.appendingPathComponent("central.sqlite").path,
+                                                                          validator: loaded.validator, device: DeviceID("centre"), centre: true))
+                : nil
             let progress = ProgressLine("pushing")
-            let r = try await PostgresPushBenchmark.run(location, events: events, devices: devices, tenants: tenants, catalogue: catalogue) { done, total in
+            let r = try await PostgresPushBenchmark.run(location, events: events, devices: devices, tenants: tenants, catalogue: loaded.catalogue,
+                                                        alsoInto: sqlite) { done, total in
                 progress.update(done, of: total)
             }
             progress.finish()
@@ -50,6 +64,10 @@ extension Bench {
                          r.events, r.devices, r.pushSeconds, r.pushPerSecond, r.batch))
             print(String(format: "COPY of the same ledger rows into a plain table: %.2f s (%.0f/s)", r.copySeconds, r.copyPerSecond))
             print(String(format: "ratio push / COPY: %.2fx", r.ratio))
+            if let other = r.otherSeconds {
+                print(String(format: "the same pushes into the SQLite centre: %.2f s (%.0f/s); PostgreSQL / SQLite speed: %.2fx",
+                             other, Double(r.events) / other, other / r.pushSeconds))
+            }
         }
 
         struct Report: Encodable {
