@@ -140,17 +140,15 @@ public enum DecisionMerge {
         }
         if current.state.stopsUse {
             let missed = current.blocking.filter { stop in
-                !(expressedBefore((stop.effectiveAt, stop.event), incomingAt)
+                !(stop.effectiveAt <= incoming.effectiveAt
                   && isInCausalPast(stop.event, central: stop.centralSequence, of: incoming.event, causalContext: causalContext))
             }
             if missed.isEmpty { return (incoming, .applied) }
+            // The losing grant is kept and shown to staff, even one simply older than the withdrawal
+            // (a paper form signed before it): the tenant may not know which counts.
             var record = current
-            if missed.contains(where: { expressedBefore(($0.effectiveAt, $0.event), incomingAt) }) {
-                record.needsReconfirmation = [marker, incoming.event].compactMap { $0 }.max()
-                return (record, .overriddenByWithdrawal)
-            }
-            // The grant was expressed before every withdrawal it had not seen: simply older.
-            return (record, .superseded)
+            record.needsReconfirmation = [marker, incoming.event].compactMap { $0 }.max()
+            return (record, .overriddenByWithdrawal)
         }
         if expressedBefore(incomingAt, currentAt) { return (current, .superseded) }
         return (incoming, .applied)

@@ -89,6 +89,9 @@ struct LedgerIngester {
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload)
+        if !numbersCentrally, case let .decision(purpose, attributes, _, _, _) = event.payload {
+            try rows.refold(tenantID, event.tenant, purpose: purpose, attributes: attributes)
+        }
         devices = rows.devices
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             let special = catalogue.attribute(attribute)?.isSpecial ?? true

@@ -18,19 +18,36 @@ struct LedgerRows {
     }
 
     /// The columns `event(_:values:)` and `fields(_:)` need, selected from `ledger l JOIN tenant t`.
-    static let columns = "l.*, t.ref AS tenant_ref"
+    static let columns = """
+        l.position, l.device_no, l.device_seq, l.central_seq, l.tenant_id, l.kind, l.attribute_id, l.purpose_id, l.state,
+        l.pending, l.notice_version, l.language, l.valid_until, l.target_device, l.target_seq, l.values_digest, l.hlc,
+        l.effective_at, l.actor, l.actor_id, l.verification, l.reason, l.channel, l.causal_seq, l.evidence, l.hash, l.pushed,
+        t.ref AS tenant_ref
+        """
+
+    /// The index of each of `columns`, read by index on the hot paths (pull, push, verify).
+    enum Column: Int {
+        case position, deviceNo, deviceSeq, centralSeq, tenantID, kind, attribute, purpose, state, pending, noticeVersion
+        case language, validUntil, targetDevice, targetSeq, valuesDigest, hlc, effectiveAt, actor, actorID, verification
+        case reason, channel, causal, evidence, hash, pushed, tenantRef
+    }
+    /// The order every replica folds a ledger in: central order, then this device's unsent events.
+    /// At the centre it is the ledger's own order; on a device it is the order the centre applied.
+    static let canonicalOrder = "l.central_seq IS NULL, l.central_seq, l.position"
 
     /// The chain fields of a ledger row, exactly as they were hashed.
     func fields(_ row: Row) -> EventRecord {
-        EventRecord(
-            device: devices.id(row.integer("device_no") ?? 0).rawValue, sequence: row.integer("device_seq") ?? 0,
-            tenant: row.text("tenant_ref") ?? "", kind: row.text("kind") ?? "", attribute: row.text("attribute_id"),
-            purpose: row.text("purpose_id"), state: row.text("state"), pending: row.integer("pending").map { $0 != 0 },
-            noticeVersion: row.integer("notice_version"), language: row.text("language"), validUntil: row.integer("valid_until"),
-            targetDevice: row.text("target_device"), targetSequence: row.integer("target_seq"), valuesDigest: row.blob("values_digest"),
-            hlc: row.integer("hlc") ?? 0, effectiveAt: row.integer("effective_at") ?? 0, actor: row.text("actor") ?? "",
-            actorID: row.text("actor_id"), verification: row.text("verification"), reason: row.text("reason"),
-            channel: row.text("channel") ?? "", causal: row.integer("causal_seq"), evidence: row.text("evidence"))
+        func text(_ c: Column) -> String? { row.text(at: c.rawValue) }
+        func integer(_ c: Column) -> Int64? { row.integer(at: c.rawValue) }
+        return EventRecord(
+            device: devices.id(integer(.deviceNo) ?? 0).rawValue, sequence: integer(.deviceSeq) ?? 0,
+            tenant: text(.tenantRef) ?? "", kind: text(.kind) ?? "", attribute: text(.attribute),
+            purpose: text(.purpose), state: text(.state), pending: integer(.pending).map { $0 != 0 },
+            noticeVersion: integer(.noticeVersion), language: text(.language), validUntil: integer(.validUntil),
+            targetDevice: text(.targetDevice), targetSequence: integer(.targetSeq), valuesDigest: row.blob(at: Column.valuesDigest.rawValue),
+            hlc: integer(.hlc) ?? 0, effectiveAt: integer(.effectiveAt) ?? 0, actor: text(.actor) ?? "",
+            actorID: text(.actorID), verification: text(.verification), reason: text(.reason),
+            channel: text(.channel) ?? "", causal: integer(.causal), evidence: text(.evidence))
     }
 
     /// The event of a ledger row; `values` are the values of that event.
@@ -43,8 +60,8 @@ struct LedgerRows {
             if value.answer == nil { erased.insert(value.attribute) }
             if value.unavailable { unavailable.insert(value.attribute) }
         }
-        let event = f.event(centralSequence: row.integer("central_seq"), answers: answers)
-        return StoredEvent(position: row.integer("position") ?? 0, event: event, erasedValues: erased, unavailableValues: unavailable)
+        let event = f.event(centralSequence: row.integer(at: Column.centralSeq.rawValue), answers: answers)
+        return StoredEvent(position: row.integer(at: Column.position.rawValue) ?? 0, event: event, erasedValues: erased, unavailableValues: unavailable)
     }
 
     /// Every event of one tenant, in ledger order.
@@ -70,7 +87,7 @@ struct LedgerRows {
             values[row.integer("position") ?? 0, default: []].append(open(row))
         }
         let statement = try db.cachedStatement(sql: """
-            SELECT \(Self.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE l.tenant_id = ? ORDER BY l.position
+            SELECT \(Self.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE l.tenant_id = ? ORDER BY \(Self.canonicalOrder)
             """)
         return try Row.fetchAll(statement, arguments: [tenantID]).map { event($0, values: values[$0.integer("position") ?? 0] ?? []) }
     }

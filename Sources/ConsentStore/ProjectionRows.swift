@@ -156,6 +156,28 @@ struct ProjectionRows {
         }
     }
 
+    /// Recomputes the decisions of `purpose` over `attributes` by folding every decision event of
+    /// the tenant for that purpose in central order (this device's unsent events last). A device
+    /// that pulls an event the centre numbered before one it already applied uses this, so that it
+    /// ends exactly where the centre (which applies in central order) ends.
+    mutating func refold(_ tenantID: Int64, _ ref: TenantRef, purpose: PurposeID, attributes: [AttributeID]) throws {
+        let rows = LedgerRows(devices: devices, keys: nil)
+        let ledger = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT \(LedgerRows.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id
+            WHERE l.tenant_id = ? AND l.kind = 'decision' AND l.purpose_id = ?
+            ORDER BY \(LedgerRows.canonicalOrder)
+            """), arguments: [tenantID, purpose.rawValue])
+        var folded = TenantState(ref: ref)
+        for row in ledger { _ = folded.apply(rows.event(row, values: []).event) }
+        var devices = self.devices
+        defer { self.devices = devices }
+        for attribute in attributes {
+            let key = DecisionKey(attribute, purpose)
+            guard let record = folded.decisions[key], try decision(tenantID, key) != record else { continue }
+            try saveDecision(tenantID, key, record, &devices)
+        }
+    }
+
     /// Puts the centre's number for `event` into the decisions of `purpose` over `attributes`,
     /// where it is the deciding event or a withdrawal the decision must remember.
     mutating func setCentral(_ central: Int64, of event: EventID, tenantID: Int64, purpose: PurposeID, attributes: [AttributeID]) throws {

@@ -7,8 +7,11 @@ import GRDB
 /// hash chain reports the edit.
 extension Row {
     /// Text, or nil for NULL; a blob or number becomes a distinct marked text.
-    func text(_ column: String) -> String? {
-        let value: DatabaseValue = self[column]
+    func text(_ column: String) -> String? { Self.text(self[column]) }
+    /// Text at a column index (faster than by name: no case-folding of the name per read).
+    func text(at index: Int) -> String? { Self.text(self[index]) }
+
+    private static func text(_ value: DatabaseValue) -> String? {
         switch value.storage {
         case .null: return nil
         case .string(let text): return text
@@ -19,8 +22,11 @@ extension Row {
     }
 
     /// A whole number, or nil for NULL; anything else becomes a value no honest row holds.
-    func integer(_ column: String) -> Int64? {
-        let value: DatabaseValue = self[column]
+    func integer(_ column: String) -> Int64? { Self.integer(self[column]) }
+    /// A whole number at a column index.
+    func integer(at index: Int) -> Int64? { Self.integer(self[index]) }
+
+    private static func integer(_ value: DatabaseValue) -> Int64? {
         switch value.storage {
         case .null: return nil
         case .int64(let n): return n
@@ -31,8 +37,11 @@ extension Row {
     }
 
     /// Bytes, or nil for NULL; text or a number becomes its bytes with a marker.
-    func blob(_ column: String) -> Data? {
-        let value: DatabaseValue = self[column]
+    func blob(_ column: String) -> Data? { Self.blob(self[column]) }
+    /// Bytes at a column index.
+    func blob(at index: Int) -> Data? { Self.blob(self[index]) }
+
+    private static func blob(_ value: DatabaseValue) -> Data? {
         switch value.storage {
         case .null: return nil
         case .blob(let data): return data

@@ -79,13 +79,14 @@ extension ConsentDatabase {
         }
     }
 
-    /// The next batch of this device's events the centre has not acknowledged, oldest first.
-    public func outbox(limit: Int = 1_000) throws(StoreError) -> PushRequest {
+    /// The next batch of this device's events the centre has not acknowledged, oldest first
+    /// (those after device sequence `after`).
+    public func outbox(limit: Int = 1_000, after: Int64 = 0) throws(StoreError) -> PushRequest {
         try read { db in
             let devices = try DeviceNumbers(db)
             guard let own = devices.byID[device] else { return PushRequest(device: device.rawValue, events: []) }
             let (events, keys) = try WireRows(db: db, devices: devices)
-                .events(where: "l.device_no = ? AND l.pushed = 0", [own], order: "l.device_seq", limit: limit)
+                .events(where: "l.device_no = ? AND l.pushed = 0 AND l.device_seq > ?", [own, after], order: "l.device_seq", limit: limit)
             return PushRequest(device: device.rawValue, events: events, dataKeys: keys)
         }
     }
@@ -149,13 +150,15 @@ extension ConsentDatabase {
     }
 
     /// Moves this device's hybrid logical clock past the latest received time, so its next change
-    /// is ordered after everything it has seen (a time more than a day ahead is not followed).
+    /// is ordered after everything it has seen (a time more than two days ahead is not followed, and logged).
     static func observeClock(_ db: Database, deviceNo: Int64?, remote: Int64, now: Date) throws {
         guard let deviceNo, remote > 0 else { return }
-        var clock = HybridLogicalClock(last: HLCTimestamp(packed: try Int64.fetchOne(db, sql: "SELECT hlc FROM chain_head WHERE device_no = ?", arguments: [deviceNo]) ?? 0))
+        // Each clock may be a day off, so two may be two days apart.
+        var clock = HybridLogicalClock(last: HLCTimestamp(packed: try Int64.fetchOne(db, sql: "SELECT hlc FROM chain_head WHERE device_no = ?", arguments: [deviceNo]) ?? 0),
+                                       maxDriftMillis: 2 * 86_400_000)
         guard let time = try? clock.receive(HLCTimestamp(packed: remote), wallMillis: Millis.from(now)) else {
             try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, NULL, ?)", arguments: [
-                Millis.from(now), "a received clock reading is more than a day ahead of this clock; check the clocks (consent outcomes do not depend on them)"])
+                Millis.from(now), "a received clock reading is more than two days ahead of this clock; check the clocks (consent outcomes do not depend on them)"])
             return
         }
         try db.execute(sql: """

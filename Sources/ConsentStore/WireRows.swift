@@ -19,9 +19,10 @@ struct WireRows {
         var events: [WireEvent] = []
         events.reserveCapacity(ledger.count)
         for row in ledger {
-            var wire = WireEvent(record: rows.fields(row), hash: row["hash"], central: row["central_seq"])
+            var wire = WireEvent(record: rows.fields(row), hash: row.blob(at: LedgerRows.Column.hash.rawValue) ?? Data(),
+                                 central: row.integer(at: LedgerRows.Column.centralSeq.rawValue))
             if wire.record.valuesDigest != nil {
-                wire.values = try values(deviceNo: row["device_no"], sequence: row["device_seq"])
+                wire.values = try values(deviceNo: row.integer(at: LedgerRows.Column.deviceNo.rawValue) ?? 0, sequence: wire.record.sequence)
                 keyIDs.formUnion(wire.values.compactMap(\.keyID))
             }
             events.append(wire)

@@ -14,10 +14,13 @@ struct Init: ParsableCommand {
     @Option(help: ArgumentHelp("This device's id in the ledger (default: a random dev-xxxxxxxx).", valueName: "id"))
     var device: String?
 
+    @Flag(help: "Create a central store for `consent serve` instead of a device database.")
+    var centre = false
+
     func run() throws {
         let validator = try store.content.load().validator
         let (key, created) = try store.keyForNewDatabase()
-        let db = try ConsentDatabase.create(at: store.path, validator: validator, device: device.map { DeviceID($0) }, key: key)
+        let db = try ConsentDatabase.create(at: store.path, validator: validator, device: device.map { DeviceID($0) }, key: key, centre: centre)
         print("Created \(db.path) (special categories in \(db.vaultPath)); device \(db.device).")
         print("Key-encryption key: \(key.source)\(created ? " (new, mode 0600)" : ""); keep it apart from the database backups.")
     }
@@ -40,6 +43,9 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Seed of the synthetic data.")
     var seed: UInt64 = 2020
+
+    @Flag(help: "Create the demo as a central store for `consent serve` (devices then pull the register).")
+    var centre = false
 
     @Flag(help: "Replace the database at --db if it is an earlier demo (a real register is never replaced).")
     var replace = false
@@ -65,7 +71,8 @@ struct Demo: ParsableCommand {
         if FileManager.default.fileExists(atPath: store.path) {
             db = try store.open(with: content)
         } else {
-            db = try ConsentDatabase.create(at: store.path, validator: content.validator, key: try store.keyForNewDatabase().key)
+            db = try ConsentDatabase.create(at: store.path, validator: content.validator, device: centre ? DeviceID("centre") : nil,
+                                            key: try store.keyForNewDatabase().key, centre: centre)
         }
         let existing = try db.tenantCount()
         guard existing == 0 else {

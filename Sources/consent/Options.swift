@@ -80,6 +80,11 @@ struct ContentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The Localization folder (messages.pot and one .po per language). Default: $CONSENT_LOCALIZATION, ./Localization, or beside the program.", valueName: "dir"))
     var localization: String?
 
+    /// These options as command-line arguments, for a child `consent` process.
+    var arguments: [String] {
+        (forms.map { ["--forms", $0] } ?? []) + (localization.map { ["--localization", $0] } ?? [])
+    }
+
     func load() throws -> Content {
         let env = ProcessInfo.processInfo.environment
         let forms = try locate(forms ?? env["CONSENT_FORMS"], folder: "Forms", marker: "attributes.yaml")

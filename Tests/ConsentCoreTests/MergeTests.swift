@@ -32,12 +32,7 @@ import Testing
         let paper = record(.granted, Fixture.phone, 7, effective: 1000)
         let (result, outcome) = DecisionMerge.merge(current: withdrawal, incoming: paper, causalContext: 10)
         #expect(result.state == .withdrawn)
-        // The withdrawal is the tenant's latest word: nothing to re-confirm, as when the two arrive
-        // the other way round (so every replica ends the same).
-        #expect(outcome == .superseded)
-        #expect(result.needsReconfirmation == nil)
-        let reversed = DecisionMerge.merge(current: paper, incoming: withdrawal, causalContext: nil).record
-        #expect(reversed.state == .withdrawn && reversed.needsReconfirmation == nil)
+        #expect(outcome == .overriddenByWithdrawal)
     }
 
     @Test func olderWithdrawalEnteredAfterALaterGrantStopsUseAndAsksForReconfirmation() {

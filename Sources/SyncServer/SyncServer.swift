@@ -1,0 +1,137 @@
+import CentralStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`.
+/// Every request but the health check and enrolment names its device and credential
+/// (`Authorization: Bearer DEVICE:SECRET`); every refusal is a 4xx with an `ErrorBody` and an
+/// entry in the centre's audit log.
+public struct SyncServer: Sendable {
+    let store: any CentralStore
+    let logger: Logger
+
+    public init(store: any CentralStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// The routes, ready for an `Application`.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("healthz") { _, _ in try Self.json(["status": "ok"]) }
+        router.post("v1/enrol") { request, _ in
+            await respond(device: nil, what: "enrol") {
+                let body: EnrolRequest = try await Self.decode(request)
+                return try await store.enrol(body)
+            }
+        }
+        router.post("v1/push") { request, _ in
+            await respond(device: Self.claimedDevice(request), what: "push") {
+                let device = try await authenticate(request)
+                let body: PushRequest = try await Self.decode(request)
+                let response = try await store.push(body, from: device)
+                logger.info("push", metadata: ["device": "\(device)", "events": "\(body.events.count)"])
+                return response
+            }
+        }
+        router.get("v1/pull") { request, _ in
+            await respond(device: Self.claimedDevice(request), what: "pull") {
+                _ = try await authenticate(request)
+                let cursor = request.uri.queryParameters.get("cursor", as: Int64.self) ?? 0
+                let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 1_000
+                guard cursor >= 0, limit > 0 else { throw CentralStoreError.invalid("cursor must be ≥ 0 and limit > 0") }
+                return try await store.pull(after: cursor, limit: min(limit, SyncWire.maxPullEvents))
+            }
+        }
+        return router
+    }
+
+    /// Runs the server until it is stopped (SIGINT or SIGTERM).
+    public func run(host: String, port: Int) async throws {
+        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "consent"), logger: logger)
+        try await app.runService()
+    }
+
+    private static func claimedDevice(_ request: Request) -> String? {
+        request.headers[.authorization].flatMap { $0.split(separator: " ").last?.split(separator: ":").first.map(String.init) }
+    }
+
+    private func authenticate(_ request: Request) async throws(CentralStoreError) -> String {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+              let colon = header.dropFirst(7).firstIndex(of: ":") else {
+            throw .unauthenticated("(none)")
+        }
+        let device = String(header.dropFirst(7)[..<colon])
+        let secret = String(header[header.index(after: colon)...])
+        try await store.authenticate(device: device, secret: secret)
+        return device
+    }
+
+    private static func decode<T: Decodable>(_ request: Request) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: SyncWire.maxBodyBytes)
+        } catch {
+            throw TooLarge()
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw CentralStoreError.invalid("the body is not a valid \(T.self): \(Self.describe(error))")
+        } catch {
+            throw CentralStoreError.invalid("the body is not valid JSON")
+        }
+    }
+
+    private struct TooLarge: Error {}
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let c): "malformed JSON at \(path(c.codingPath))"
+        case .keyNotFound(let key, let c): "missing \(key.stringValue) at \(path(c.codingPath))"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): "wrong type at \(path(c.codingPath))"
+        @unknown default: "malformed JSON"
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.isEmpty ? "the top" : keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// Runs a handler and turns its result or refusal into a response (refusals are logged and audited).
+    private func respond<T: Encodable>(device: String?, what: String, _ body: () async throws -> T) async -> Response {
+        do {
+            return try Self.json(try await body())
+        } catch let error as CentralStoreError {
+            await store.audit(device: device, what: "\(what) refused: \(error.code): \(error)")
+            logger.notice("refused", metadata: ["what": "\(what)", "device": "\(device ?? "-")", "error": "\(error.code)"])
+            let body = ErrorBody(error: error.code, message: error.description, expected: { if case .gap(let e) = error { e } else { nil } }())
+            return (try? Self.json(body, status: Self.status(error))) ?? Response(status: .internalServerError)
+        } catch is TooLarge {
+            await store.audit(device: device, what: "\(what) refused: body over \(SyncWire.maxBodyBytes) bytes")
+            let body = ErrorBody(error: "too-large", message: "the request body is over \(SyncWire.maxBodyBytes) bytes; send smaller batches")
+            return (try? Self.json(body, status: .contentTooLarge)) ?? Response(status: .contentTooLarge)
+        } catch {
+            logger.error("failed", metadata: ["what": "\(what)", "error": "\(String(reflecting: error))"])
+            let body = ErrorBody(error: "internal", message: "the centre failed; nothing was applied, try again")
+            return (try? Self.json(body, status: .internalServerError)) ?? Response(status: .internalServerError)
+        }
+    }
+
+    private static func status(_ error: CentralStoreError) -> HTTPResponse.Status {
+        switch error {
+        case .gap: .conflict
+        case .invalid: .badRequest
+        case .unauthenticated: .unauthorized
+        case .revoked, .wrongDevice, .badEnrolmentCode: .forbidden
+        case .storage: .serviceUnavailable
+        }
+    }
+
+    private static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONEncoder().encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

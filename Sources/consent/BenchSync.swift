@@ -1,0 +1,176 @@
+import ArgumentParser
+import ConsentCore
+import ConsentStore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SyncEngine
+import SyncProtocol
+
+extension Bench {
+    struct SyncBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sync",
+            abstract: "Push and pull decisions through `consent serve` on loopback vs inserting the same rows into SQLite.",
+            discussion: """
+                In a temporary folder: a central store with --tenants registered, served by a child `consent serve` on
+                127.0.0.1; one device records --events decisions offline and pushes them (timed); a second, newly
+                enrolled device pulls them (timed). Baseline: the same rows inserted straight into a SQLite table in one
+                transaction. Also reports bytes per event on the wire against a tight binary encoding.
+                Goals: >= 50,000 events/s each way; wire <= 2x the minimal encoding.
+                """)
+
+        @OptionGroup var content: ContentOptions
+        @Option(help: "Decisions to push and pull.") var events = 100_000
+        @Option(help: "Tenants registered at the centre first.") var tenants = 10_000
+        @Option(help: "Events per push request.") var batch = 5_000
+        @Flag(help: "Print JSON for scripts.") var json = false
+
+        struct Result: Codable {
+            var events: Int
+            var pushSeconds: Double
+            var pullSeconds: Double
+            var baselineSeconds: Double
+            var pushPerSecond: Double
+            var pullPerSecond: Double
+            var baselinePerSecond: Double
+            var wireBytesPerEvent: Double
+            var minimalBytesPerEvent: Double
+        }
+
+        func run() async throws {
+            let loaded = try content.load()
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-sync-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let key = KeyEncryptionKey.generate()
+            let note: (String) -> Void = { if !json { print($0) } }
+
+            note("setting up: \(tenants) tenants at the centre, \(events) decisions on a device …")
+            let central = try ConsentDatabase.create(at: dir.appendingPathComponent("central.sqlite").path, validator: loaded.validator,
+                                                     device: DeviceID("centre"), key: key, centre: true)
+            try central.batch { b in
+                for i in 0..<tenants {
+                    _ = try b.record(ChangeRequest(tenant: TenantRef(String(format: "B%07d", i)), payload: .registration(values: [
+                        AttributeID("full-name"): .value("Tenant \(i)"), AttributeID("email"): .value("t\(i)@example.org")]),
+                        actor: .system("bench"), channel: .importFile))
+                }
+            }
+            let server = try ServerProcess(database: central.path, content: content)
+            defer { server.stop() }
+            func device(_ name: String) async throws -> ConsentDatabase {
+                let db = try ConsentDatabase.create(at: dir.appendingPathComponent("\(name).sqlite").path, validator: loaded.validator,
+                                                    device: DeviceID(name), key: key)
+                let reply = try central.enrol(EnrolRequest(code: try central.issueEnrolmentCode(office: "Bench", lifetime: 600), device: name))
+                try db.saveSyncSettings(SyncSettings(server: server.url.absoluteString, secret: reply.secret))
+                return db
+            }
+            func client(_ db: ConsentDatabase) throws -> SyncClient {
+                let settings = try db.syncSettings()
+                return SyncClient(database: db, transport: HTTPTransport(server: server.url, device: db.device.rawValue, secret: settings?.secret ?? ""),
+                                  pushBatch: batch, pullPage: SyncWire.maxPullEvents)
+            }
+            let pusher = try await device("bench-push")
+            var report = SyncReport()
+            try await client(pusher).pull(into: &report)
+            let purposes = [("service-updates-email", "email"), ("resident-involvement", "email"), ("emergency-contact", "full-name")]
+            try pusher.batch { b in
+                for i in 0..<events {
+                    let (purpose, attribute) = purposes[i % purposes.count]
+                    let state: DecisionState = i % 7 == 3 ? .withdrawn : .granted
+                    _ = try b.record(ChangeRequest(
+                        tenant: TenantRef(String(format: "B%07d", (i / purposes.count) % tenants)),
+                        payload: .decision(PurposeID(purpose), [AttributeID(attribute)], state,
+                                           notice: state == .granted ? NoticeShown(version: 1, language: "en") : nil, validUntil: nil),
+                        actor: .tenant, channel: .kiosk))
+                }
+            }
+            var wire = 0
+            var sample: [WireEvent] = []
+            var after: Int64 = 0
+            while true {
+                let page = try pusher.outbox(limit: batch, after: after)
+                guard let last = page.events.last else { break }
+                wire += try JSONEncoder().encode(page).count
+                sample += page.events
+                after = last.record.sequence
+            }
+            let puller = try await device("bench-pull")
+            try await client(puller).pull(into: &report)
+
+            note("pushing …")
+            var started = Date()
+            var pushed = SyncReport()
+            try await client(pusher).push(into: &pushed)
+            let pushSeconds = Date().timeIntervalSince(started)
+            guard pushed.pushed == events else { throw CLIError("only \(pushed.pushed) of \(events) events were acknowledged") }
+
+            note("pulling …")
+            started = Date()
+            var pulled = SyncReport()
+            try await client(puller).pull(into: &pulled)
+            let pullSeconds = Date().timeIntervalSince(started)
+            guard pulled.pulled >= events else { throw CLIError("only \(pulled.pulled) of \(events) events arrived") }
+
+            note("baseline: the same rows into SQLite in one transaction …")
+            let baseline = try SyncBaseline.insert(sample, at: dir.appendingPathComponent("baseline.sqlite").path)
+            let result = Result(
+                events: events, pushSeconds: pushSeconds, pullSeconds: pullSeconds, baselineSeconds: baseline,
+                pushPerSecond: Double(events) / pushSeconds, pullPerSecond: Double(events) / pullSeconds,
+                baselinePerSecond: Double(events) / baseline, wireBytesPerEvent: Double(wire) / Double(events),
+                minimalBytesPerEvent: Double(SyncBaseline.minimalBytes(sample)) / Double(events))
+            if json { return try printJSON(result) }
+            print(String(format: "push: %d events in %.2f s (%.0f/s); pull: %.2f s (%.0f/s)", events, pushSeconds, result.pushPerSecond,
+                         pullSeconds, result.pullPerSecond))
+            print(String(format: "baseline, same rows into SQLite in one transaction: %.2f s (%.0f/s); push %.1fx, pull %.1fx slower",
+                         baseline, result.baselinePerSecond, pushSeconds / baseline, pullSeconds / baseline))
+            print(String(format: "wire: %.0f bytes/event (JSON, uncompressed) vs %.0f minimal: %.2fx (goal <= 2x)",
+                         result.wireBytesPerEvent, result.minimalBytesPerEvent, result.wireBytesPerEvent / result.minimalBytesPerEvent))
+        }
+    }
+}
+
+/// A child `consent serve` on a free loopback port.
+struct ServerProcess {
+    let process: Process
+    let url: URL
+
+    init(database: String, content: ContentOptions) throws {
+        for _ in 0..<5 {
+            let port = Int.random(in: 20_000...40_000)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            process.arguments = ["serve", "--db", database, "--listen", "127.0.0.1:\(port)"] + content.arguments
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let url = URL(string: "http://127.0.0.1:\(port)")!
+            for _ in 0..<100 where process.isRunning {
+                if Self.healthy(url) {
+                    self.process = process
+                    self.url = url
+                    return
+                }
+                usleep(50_000)
+            }
+            process.terminate()
+        }
+        throw CLIError("could not start `consent serve` on a loopback port")
+    }
+
+    static func healthy(_ url: URL) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var ok = false
+        URLSession.shared.dataTask(with: url.appendingPathComponent("healthz")) { _, response, _ in
+            ok = (response as? HTTPURLResponse)?.statusCode == 200
+            done.signal()
+        }.resume()
+        done.wait()
+        return ok
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

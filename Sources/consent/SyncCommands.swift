@@ -1,0 +1,141 @@
+import ArgumentParser
+import CentralStore
+import ConsentCore
+import ConsentStore
+import Foundation
+import Logging
+import SyncEngine
+import SyncServer
+
+/// `consent serve`: the central sync server.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the central sync server on a central store (create one with `consent init --centre`).",
+        discussion: "Logs one line per request to standard error. Stop it with Ctrl-C or SIGTERM.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port"))
+    var listen = "127.0.0.1:8443"
+
+    func run() async throws {
+        let db = try store.open()
+        guard db.isCentre else {
+            throw CLIError("\(db.path) is a device database; serve a central store made with `consent init --centre --db central.sqlite`")
+        }
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw CLIError("--listen takes host:port, such as 127.0.0.1:8443")
+        }
+        var logger = Logger(label: "consent.serve")
+        logger.logLevel = .info
+        try await SyncServer(store: SQLiteCentralStore(database: db), logger: logger).run(host: String(listen[..<colon]), port: port)
+    }
+}
+
+/// `consent device ...`: enrolment and revocation of kiosks and staff terminals.
+struct DeviceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device", abstract: "Enrol devices with the centre, list and revoke them.",
+        subcommands: [IssueCode.self, Enrol.self, Revoke.self, List.self])
+
+    struct IssueCode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "issue-code", abstract: "At the centre: issue a one-time enrolment code for a new device of an office.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The office the device belongs to.") var office: String
+        @Option(help: "Minutes the code stays valid.") var minutes = 60
+
+        func run() throws {
+            let code = try store.open().issueEnrolmentCode(office: office, lifetime: TimeInterval(minutes * 60))
+            print(code)
+        }
+    }
+
+    struct Enrol: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "On a device: enrol this database with the centre using a one-time code, then sync.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: ArgumentHelp("The centre's address, such as http://127.0.0.1:8443.", valueName: "url")) var server: String
+        @Option(help: "The one-time code issued at the centre.") var code: String
+
+        func run() async throws {
+            let db = try store.open()
+            guard !db.isCentre else { throw CLIError("\(db.path) is a central store; enrol a device database") }
+            guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https" else {
+                throw CLIError("--server takes an http:// or https:// address")
+            }
+            let reply = try await HTTPTransport.enrol(server: url, request: EnrolRequest(code: code, device: db.device.rawValue))
+            try db.saveSyncSettings(SyncSettings(server: server, secret: reply.secret))
+            print("Enrolled \(reply.device) with \(server) for \(reply.office).")
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "At the centre: refuse every later request of a device.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The device id.") var id: String
+        func run() throws {
+            try store.open().revoke(device: id)
+            print("Revoked \(id).")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "At the centre: the enrolled devices.")
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print JSON.") var json = false
+        func run() throws {
+            let devices = try store.open().enrolledDevices()
+            if json { return try printJSON(devices) }
+            for d in devices {
+                print("\(d.id)\t\(d.office)\tlast event \(d.lastSequence)\(d.revokedAt == nil ? "" : "\trevoked")")
+            }
+        }
+    }
+}
+
+/// `consent sync`: send this device's changes to the centre and bring back what changed elsewhere.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync", abstract: "Sync this device with its centre, once or continuously.",
+        discussion: "With --watch, syncs every --interval seconds, backing off (up to 5 minutes) while the centre is unreachable.")
+
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Sync once and exit (the default).") var once = false
+    @Flag(help: "Keep syncing until stopped.") var watch = false
+    @Option(help: "Seconds between rounds with --watch.") var interval = 10
+    @Flag(help: "Print a JSON report.") var json = false
+
+    func run() async throws {
+        let db = try store.open()
+        guard let settings = try db.syncSettings(), let url = URL(string: settings.server) else {
+            throw CLIError("\(db.path) is not enrolled with a centre; run `consent device enrol --server URL --code CODE` first")
+        }
+        let client = SyncClient(database: db, transport: HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret))
+        guard watch else {
+            let report = try await client.syncOnce()
+            if json { return try printJSON(report) }
+            print("Sent \(report.pushed), received \(report.pulled)\(report.conflicts + report.overridden > 0 ? "; \(report.conflicts + report.overridden) grant(s) lost to a withdrawal, queued for re-confirmation" : "").")
+            for line in report.rejected { print("Refused by the centre: \(line)") }
+            return
+        }
+        var delay = interval
+        while !Task.isCancelled {
+            let round: Result<SyncReport, SyncFailure>
+            do { round = .success(try await client.syncOnce()) } catch { round = .failure(error) }
+            switch round {
+            case .success(let report):
+                if json { try printJSON(report) } else if report.pushed + report.pulled > 0 {
+                    print("Sent \(report.pushed), received \(report.pulled).")
+                }
+                delay = interval
+            case .failure(.unreachable(let why)):
+                FileHandle.standardError.write(Data("centre unreachable (\(why)); retrying in \(delay) s\n".utf8))
+                delay = min(delay * 2, 300)
+            case .failure(let failure):
+                throw failure
+            }
+            try await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000_000)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import ConsentStore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// The sync server and clients as real processes on 127.0.0.1: enrolment, offline conflict, bad
+/// input, revocation.
+@Suite(.serialized) struct SyncCLITests {
+    /// A running `consent serve` on a free port, stopped at the end.
+    final class Server {
+        let port: Int
+        var url: String { "http://127.0.0.1:\(port)" }
+
+        init(cli: CLI, db: String) throws {
+            var chosen: Int?
+            for _ in 0..<5 {
+                let port = Int.random(in: 20_000...40_000)
+                let process = Process()
+                process.executableURL = CLI.binary
+                process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:\(port)"]
+                var env = ProcessInfo.processInfo.environment
+                env["CONSENT_FORMS"] = CLI.repo.appendingPathComponent("Forms").path
+                env["CONSENT_LOCALIZATION"] = CLI.repo.appendingPathComponent("Localization").path
+                process.environment = env
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                for _ in 0..<100 where process.isRunning {
+                    if (try? Self.request("http://127.0.0.1:\(port)/healthz").status) == 200 { chosen = port; break }
+                    usleep(50_000)
+                }
+                if chosen != nil { break }
+                process.terminate()
+            }
+            guard let chosen else { throw TestFailure("consent serve did not start") }
+            port = chosen
+        }
+
+        deinit { Self.stopAll(port: port) }
+
+        static func stopAll(port: Int) {
+            _ = try? Subprocess.run("/usr/bin/pkill", ["-f", "serve .*127.0.0.1:\(port)"])
+        }
+
+        /// One HTTP request, synchronously.
+        static func request(_ url: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) throws -> (status: Int, body: String) {
+            var request = URLRequest(url: URL(string: url)!, timeoutInterval: 10)
+            request.httpMethod = method
+            request.httpBody = body
+            for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var result: (Int, String)?
+            nonisolated(unsafe) var failure: (any Error)?
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let error { failure = error } else {
+                    result = ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data ?? Data(), as: UTF8.self))
+                }
+                done.signal()
+            }.resume()
+            done.wait()
+            if let failure { throw failure }
+            guard let result else { throw TestFailure("no reply") }
+            return result
+        }
+    }
+
+    func enrolKiosk(_ cli: CLI, _ name: String, server: Server, central: String) throws -> String {
+        let db = cli.dir.appendingPathComponent("\(name).sqlite").path
+        // One organisation, one key-encryption key: the kiosk gets a copy of the centre's.
+        try FileManager.default.copyItem(atPath: KeyLocation.defaultPath(for: central), toPath: KeyLocation.defaultPath(for: db))
+        #expect(try cli.run(["init", "--db", db, "--device", name]).status == 0)
+        let add = try cli.run(["staff", "add", "S1", "--role", "support", "--name", "Sam", "--password-stdin", "--db", db],
+                              stdin: Data("correct horse battery\n".utf8))
+        #expect(add.status == 0, "\(add.stderr)")
+        let code = try cli.run(["device", "issue-code", "--db", central, "--office", "Leeds"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let enrol = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", code])
+        #expect(enrol.status == 0, "\(enrol.stderr)")
+        let again = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", code])
+        #expect(again.status != 0 && again.stderr.contains("already used"), "a code works once: \(again.stderr)")
+        return db
+    }
+
+    func emailUse(_ cli: CLI, _ db: String) throws -> String {
+        let show = try cli.run(["tenant", "show", "T0000002", "--db", db, "--json"])
+        let items = ((try show.json() as? [String: Any])?["report"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        let uses = items.first { $0["attribute"] as? String == "email" }?["uses"] as? [[String: Any]] ?? []
+        let use = uses.first { $0["purpose"] as? String == "service-updates-email" } ?? [:]
+        return "\(use["decision"] as? String ?? "?") usable=\(use["usableNow"] as? Bool ?? true) reconfirm=\(use["needsReconfirmation"] as? Bool ?? false)"
+    }
+
+    @Test func twoKiosksOfflineDisagreeAndTheWithdrawalStandsEverywhere() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["demo", "--centre", "--tenants", "20", "--db", central]).status == 0)
+        let server = try Server(cli: cli, db: central)
+        let a = try enrolKiosk(cli, "kiosk-a", server: server, central: central)
+        let b = try enrolKiosk(cli, "kiosk-b", server: server, central: central)
+        for db in [a, b] {
+            let sync = try cli.run(["sync", "--db", db, "--json"])
+            #expect(sync.status == 0, "\(sync.stderr)")
+            #expect((try sync.json() as? [String: Any])?["pulled"] as? Int ?? 0 > 40, "the register arrives")
+        }
+        // Offline: kiosk A records a withdrawal, then kiosk B (which has not seen it) a grant.
+        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S1", "--db", a]).status == 0)
+        let grant = try cli.run(["record", "T0000002", "grant", "--attribute", "email", "--purpose", "service-updates-email",
+                                 "--staff", "S1", "--notice-version", "1", "--db", b])
+        #expect(grant.status == 0, "\(grant.stderr)")
+        for db in [b, a, b] { #expect(try cli.run(["sync", "--db", db]).status == 0) }
+        for db in [central, a, b] {
+            #expect(try emailUse(cli, db) == "withdrawn usable=false reconfirm=true", "\(db): the withdrawal stands, B's grant awaits staff")
+            let verify = try cli.run(["ledger", "verify", "--db", db, "--json"])
+            #expect(verify.status == 0, "\(verify.stdout)")
+        }
+    }
+
+    @Test func badRequestsAreRefusedClearlyAndAudited() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["demo", "--centre", "--tenants", "5", "--db", central]).status == 0)
+        let server = try Server(cli: cli, db: central)
+        let a = try enrolKiosk(cli, "kiosk-a", server: server, central: central)
+        let secret = try #require(try ConsentDatabase.metadata("sync_secret", at: a))
+        let auth = ["Authorization": "Bearer kiosk-a:\(secret)"]
+        let before = try ConsentDatabase.metadata("origin", at: central)
+        let cases: [(String, Data, [String: String], Int, String)] = [
+            ("wrong credential", Data("{}".utf8), ["Authorization": "Bearer kiosk-a:wrong"], 401, "unauthenticated"),
+            ("no credential", Data("{}".utf8), [:], 401, "unauthenticated"),
+            ("truncated JSON", Data(#"{"version":1,"device":"kiosk-a","events":[{"r":"#.utf8), auth, 400, "invalid"),
+            ("wrong types", Data(#"{"version":"one","device":7,"events":{}}"#.utf8), auth, 400, "invalid"),
+            ("huge number", Data(#"{"version":1e400,"device":"kiosk-a","events":[],"dataKeys":[]}"#.utf8), auth, 400, "invalid"),
+            ("deep nesting", Data((String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000)).utf8), auth, 400, "invalid"),
+            ("another device's events", Data(#"{"version":1,"device":"kiosk-z","events":[],"dataKeys":[]}"#.utf8), auth, 403, "wrong-device"),
+            ("an event without fields", try JSONSerialization.data(withJSONObject: ["version": 1, "device": "kiosk-a", "dataKeys": [] as [Any],
+                "events": Array(repeating: ["r": [:] as [String: Any]], count: 1)] as [String: Any]), auth, 400, "invalid"),
+            ("huge body", Data(count: 17 * 1024 * 1024), auth, 413, "too-large"),
+        ]
+        for (name, body, headers, status, code) in cases {
+            let reply = try Server.request("\(server.url)/v1/push", method: "POST", body: body, headers: headers)
+            #expect(reply.status == status, "\(name): \(reply.status) \(reply.body)")
+            #expect(reply.body.contains("\"\(code)\""), "\(name): \(reply.body)")
+        }
+        #expect(try ConsentDatabase.metadata("origin", at: central) == before)
+        let content = try #require(VaultCLITests.content)
+        let audit = try ConsentDatabase.open(at: central, validator: content.validator).syncAudit()
+        #expect(audit.count >= cases.count, "every refusal is in the audit log: \(audit.map(\.what))")
+        #expect(try cli.run(["device", "revoke", "kiosk-a", "--db", central]).status == 0)
+        let refused = try cli.run(["sync", "--db", a])
+        #expect(refused.status != 0 && refused.stderr.contains("revoked"), "\(refused.stderr)")
+        let verify = try cli.run(["ledger", "verify", "--db", central, "--json"])
+        #expect(verify.status == 0, "nothing bad was applied: \(verify.stdout)")
+    }
+}
