@@ -132,7 +132,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
-        .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]),
+        .testTarget(
+            name: "ConsentCLITests",
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "CentralStorePostgres", "PostgresTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
