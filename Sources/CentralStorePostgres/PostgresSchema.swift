@@ -150,8 +150,6 @@ enum PostgresSchema {
 public enum CentralStoreSetupError: Error, CustomStringConvertible, Equatable {
     /// The database was made by a newer version of this program.
     case newerSchema(found: Int64, known: Int)
-    /// The URL is not a usable PostgreSQL address.
-    case badLocation(String)
     /// The server refused or failed.
     case database(String)
 
@@ -159,7 +157,6 @@ public enum CentralStoreSetupError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .newerSchema(found, known):
             "the central database has schema version \(found) but this program knows only up to \(known); upgrade the program"
-        case .badLocation(let why): why
         case .database(let why): "cannot set up the PostgreSQL central store: \(why)"
         }
     }

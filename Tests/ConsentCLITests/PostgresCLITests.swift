@@ -95,4 +95,25 @@ import Testing
         let summary = try await store.summary() // every chain walks and verifies on PostgreSQL
         #expect(summary.heads.keys.contains("kiosk-a") && summary.heads.keys.contains("kiosk-b"))
     }
+
+    @Test func viewsAreMadeForEveryPurposeAndRefreshedOnARerun() async throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let postgres = try ThrowawayPostgres.shared()
+        let url = postgres.url(database: try postgres.createDatabase())
+        let prefix = "cli\(UInt32.random(in: 0...UInt32.max))_"
+        for _ in 0..<2 {
+            let made = try cli.run(["views", "--database", url, "--role-prefix", prefix, "--json"])
+            #expect(made.status == 0, "\(made.stderr)")
+            let list = try made.json() as? [[String: Any]] ?? []
+            #expect(list.count == 8)
+            let email = list.first { $0["purpose"] as? String == "service-updates-email" }
+            #expect(email?["role"] as? String == prefix + "service_updates_email")
+            #expect(email?["columns"] as? [String] == ["tenant", "full_name", "preferred_name", "email", "preferred_language"])
+            let equality = list.first { $0["purpose"] as? String == "equality-monitoring" }
+            #expect((equality?["columns"] as? [String])?.contains("ethnic_origin") == false, "special categories are never view columns")
+        }
+        let bad = try cli.run(["views", "--database", url, "--role-prefix", "X; DROP"])
+        #expect(bad.status != 0 && bad.stderr.contains("--role-prefix"))
+    }
 }
