@@ -48,6 +48,21 @@ struct CopyRows {
         buffer.writeString(String(value))
     }
 
+    /// A number to be filled in later with ``fill(_:with:)``: 19 digits wide (leading zeros read fine).
+    mutating func slot() -> Int {
+        separator()
+        let at = buffer.writerIndex
+        buffer.writeStaticString("0000000000000000000")
+        return at
+    }
+
+    /// Fills a slot with a number of at most 19 digits (every non-negative Int64).
+    mutating func fill(_ slot: Int, with value: Int64) {
+        var digits = String(value).utf8.map { $0 }
+        digits.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, 19 - digits.count)), at: 0)
+        buffer.setBytes(digits, at: slot)
+    }
+
     mutating func bool(_ value: Bool?) {
         guard let value else { return null() }
         separator()

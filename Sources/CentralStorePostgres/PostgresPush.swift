@@ -44,31 +44,44 @@ extension PostgresCentralStore {
         let now = Self.now()
 
         if !plan.accepted.isEmpty {
-            // The counter's row lock from here to commit: pushes commit in central order.
-            var last: Int64 = 0
-            for try await value in try await connection.query(
-                "UPDATE central_counter SET last = last + \(Int64(plan.accepted.count)) RETURNING last", logger: logger
-            ).decode(Int64.self) {
-                last = value
-            }
-            let centrals = Array((last - Int64(plan.accepted.count) + 1)...last)
             if !plan.newTenants.isEmpty {
+                // New tenants are added in a transaction of their own, before any lock: a tenant row alone
+                // says nothing (views show only tenants with values), and two pushes registering the
+                // same tenant can then never wait on each other while one holds the counter.
                 let added = Array(plan.newTenants)
-                for try await (id, ref) in try await connection.query(
-                    "INSERT INTO tenant (ref) SELECT unnest(\(added)) ON CONFLICT (ref) DO NOTHING RETURNING id, ref", logger: logger
-                ).decode((Int64, String).self) {
-                    tenants[ref] = id
+                _ = try await client.withConnection { other in
+                    try await other.query("INSERT INTO tenant (ref) SELECT unnest(\(added)) ON CONFLICT (ref) DO NOTHING", logger: self.logger)
                 }
-                let raced = added.filter { tenants[$0] == nil } // registered meanwhile by another device's push
-                if !raced.isEmpty {
-                    for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(raced))", logger: logger)
-                        .decode((Int64, String).self) {
-                        tenants[ref] = id
-                    }
+                for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(added))", logger: logger)
+                    .decode((Int64, String).self) {
+                    tenants[ref] = id
                 }
             }
             let events = Array(plan.accepted)
-            let outcomes = try await store(events, centrals: centrals, deviceNo: deviceNo, tenants: tenants, dataKeys: request.dataKeys, on: connection)
+            // Everything that needs no central number is written before the counter is taken.
+            var batch = try prepare(events, deviceNo: deviceNo, tenants: tenants)
+            let valueColumns = ["device_no", "device_seq", "attribute_id", "tenant_id"]
+            try await batch.values.copy(into: "value", columns: valueColumns + ["value", "prefer_not", "salt", "digest"], on: connection, logger: logger)
+            try await batch.sealed.copy(into: "sealed_value", columns: valueColumns + ["key_id", "sealed", "prefer_not", "digest"],
+                                        on: connection, logger: logger)
+            if !request.dataKeys.isEmpty {
+                let keys = request.dataKeys
+                try await connection.query("""
+                    INSERT INTO data_key (key_id, kek_id, wrapped, created_at)
+                    SELECT k, e, w, \(now) FROM unnest(\(keys.map(\.keyID)), \(keys.map(\.kekID)), \(keys.map { ByteBuffer(bytes: $0.wrapped) })) AS x(k, e, w)
+                    ON CONFLICT (key_id, kek_id) DO NOTHING
+                    """, logger: logger)
+            }
+
+            // The counter's row lock from here to commit: pushes commit in central order.
+            var last: Int64 = 0
+            for try await value in try await connection.query(
+                "UPDATE central_counter SET last = last + \(Int64(events.count)) RETURNING last", logger: logger
+            ).decode(Int64.self) {
+                last = value
+            }
+            let centrals = Array((last - Int64(events.count) + 1)...last)
+            let outcomes = try await finish(&batch, centrals: centrals, on: connection)
             var resultRows = CopyRows()
             for (event, (outcome, central)) in zip(events, zip(outcomes, centrals)) {
                 results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: central))
@@ -113,80 +126,75 @@ extension PostgresCentralStore {
         }
     }
 
-    /// Tenant ids for references, adding new tenants.
-    private func tenantIDs(_ refs: Set<String>, on connection: PostgresConnection) async throws -> [String: Int64] {
-        guard !refs.isEmpty else { return [:] }
-        let list = Array(refs)
-        try await connection.query("INSERT INTO tenant (ref) SELECT unnest(\(list)) ON CONFLICT (ref) DO NOTHING", logger: logger)
-        var ids: [String: Int64] = [:]
-        for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(list))", logger: logger)
-            .decode((Int64, String).self) {
-            ids[ref] = id
-        }
-        return ids
-    }
-
-    /// Writes the ledger and value rows of accepted events, merges them into the projection and
-    /// returns each one's outcome.
-    private func store(_ events: [WireEvent], centrals: [Int64], deviceNo: Int64, tenants: [String: Int64],
-                       dataKeys: [WireDataKey], on connection: PostgresConnection) async throws -> [PushOutcome] {
-        guard !events.isEmpty else { return [] }
-        var ledger = CopyRows(capacity: events.count * 200)
-        var values = CopyRows(), sealed = CopyRows()
+    /// A batch's rows, built before the central numbers are known.
+    struct PreparedBatch {
+        /// Ledger rows with a placeholder for each central sequence.
+        var ledger: CopyRows
+        var centralSlots: [Int]
+        var values: CopyRows
+        var sealed: CopyRows
         var merged: [(tenant: Int64, event: Event)] = []
         var touched = PostgresProjection.Touched()
         var erasures: [(index: Int, tenant: Int64, attribute: String, hlc: Int64)] = []
-        for (event, central) in zip(events, centrals) {
+    }
+
+    /// Builds the ledger and value rows and the domain events of accepted events.
+    private func prepare(_ events: [WireEvent], deviceNo: Int64, tenants: [String: Int64]) throws -> PreparedBatch {
+        var batch = PreparedBatch(ledger: CopyRows(capacity: events.count * 220), centralSlots: [], values: CopyRows(), sealed: CopyRows())
+        batch.centralSlots.reserveCapacity(events.count)
+        for event in events {
             let r = event.record
             guard let tenant = tenants[r.tenant] else { throw CentralStoreError.storage("tenant \(r.tenant) was not added") }
-            LedgerRow.write(r, central: central, deviceNo: deviceNo, tenant: tenant, hash: event.hash, into: &ledger)
+            batch.centralSlots.append(LedgerRow.write(r, deviceNo: deviceNo, tenant: tenant, hash: event.hash, into: &batch.ledger))
             var answers: [AttributeID: AttributeValue] = [:]
             for value in event.values {
                 let attribute = AttributeID(value.attribute)
                 answers[attribute] = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
                 if catalogue.attribute(attribute)?.isSpecial ?? false || value.sealed != nil {
-                    sealed.int(deviceNo); sealed.int(r.sequence); sealed.text(value.attribute); sealed.int(tenant)
-                    sealed.text(value.keyID); sealed.bytes(value.sealed); sealed.bool(value.preferNot); sealed.bytes(value.digest)
-                    sealed.endRow()
+                    batch.sealed.int(deviceNo); batch.sealed.int(r.sequence); batch.sealed.text(value.attribute); batch.sealed.int(tenant)
+                    batch.sealed.text(value.keyID); batch.sealed.bytes(value.sealed); batch.sealed.bool(value.preferNot)
+                    batch.sealed.bytes(value.digest)
+                    batch.sealed.endRow()
                 } else {
-                    values.int(deviceNo); values.int(r.sequence); values.text(value.attribute); values.int(tenant)
-                    values.text(value.salt == nil ? nil : value.text); values.bool(value.preferNot); values.bytes(value.salt); values.bytes(value.digest)
-                    values.endRow()
+                    batch.values.int(deviceNo); batch.values.int(r.sequence); batch.values.text(value.attribute); batch.values.int(tenant)
+                    batch.values.text(value.salt == nil ? nil : value.text); batch.values.bool(value.preferNot)
+                    batch.values.bytes(value.salt); batch.values.bytes(value.digest)
+                    batch.values.endRow()
                 }
             }
-            let domainEvent = r.event(centralSequence: central, answers: answers)
-            if case .erasure(let attribute) = domainEvent.payload { erasures.append((merged.count, tenant, attribute.rawValue, r.hlc)) }
-            PostgresProjection.touched(by: domainEvent, tenant: tenant, into: &touched)
-            merged.append((tenant, domainEvent))
+            let domainEvent = r.event(centralSequence: nil, answers: answers)
+            if case .erasure(let attribute) = domainEvent.payload {
+                batch.erasures.append((batch.merged.count, tenant, attribute.rawValue, r.hlc))
+            }
+            PostgresProjection.touched(by: domainEvent, tenant: tenant, into: &batch.touched)
+            batch.merged.append((tenant, domainEvent))
         }
-        try await ledger.copy(into: "ledger", columns: LedgerRow.columns, on: connection, logger: logger)
-        let valueColumns = ["device_no", "device_seq", "attribute_id", "tenant_id"]
-        try await values.copy(into: "value", columns: valueColumns + ["value", "prefer_not", "salt", "digest"], on: connection, logger: logger)
-        try await sealed.copy(into: "sealed_value", columns: valueColumns + ["key_id", "sealed", "prefer_not", "digest"], on: connection, logger: logger)
-        if !dataKeys.isEmpty {
-            try await connection.query("""
-                INSERT INTO data_key (key_id, kek_id, wrapped, created_at)
-                SELECT k, e, w, \(Self.now()) FROM unnest(\(dataKeys.map(\.keyID)), \(dataKeys.map(\.kekID)), \(dataKeys.map { ByteBuffer(bytes: $0.wrapped) })) AS x(k, e, w)
-                ON CONFLICT (key_id, kek_id) DO NOTHING
-                """, logger: logger)
-        }
+        return batch
+    }
+
+    /// Under the counter's lock: writes the ledger rows with their central numbers, merges the events
+    /// into the projection in central order and returns each one's outcome.
+    private func finish(_ batch: inout PreparedBatch, centrals: [Int64], on connection: PostgresConnection) async throws -> [PushOutcome] {
+        for (slot, central) in zip(batch.centralSlots, centrals) { batch.ledger.fill(slot, with: central) }
+        try await batch.ledger.copy(into: "ledger", columns: LedgerRow.columns, on: connection, logger: logger)
         let projection = try await PostgresProjection(connection: connection, logger: logger)
         var states: [Int64: TenantState] = [:]
-        for (tenant, event) in merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
-        try await projection.load(touched, into: &states)
+        for (tenant, event) in batch.merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
+        try await projection.load(batch.touched, into: &states)
         let before = states
         var outcomes: [PushOutcome] = []
-        outcomes.reserveCapacity(merged.count)
-        for (tenant, event) in merged {
-            let outcome = states[tenant]?.apply(event) ?? .applied
-            switch outcome {
+        outcomes.reserveCapacity(batch.merged.count)
+        for ((tenant, unnumbered), central) in zip(batch.merged, centrals) {
+            var event = unnumbered
+            event.centralSequence = central
+            switch states[tenant]?.apply(event) ?? .applied {
             case .applied, .appliedNeedsReconfirmation: outcomes.append(.applied)
             case .overriddenByWithdrawal: outcomes.append(.overridden)
             case .superseded: outcomes.append(.superseded)
             }
         }
-        try await projection.save(touched, before: before, after: states)
-        for erasure in erasures where outcomes[erasure.index] == .applied {
+        try await projection.save(batch.touched, before: before, after: states)
+        for erasure in batch.erasures where outcomes[erasure.index] == .applied {
             try await eraseValues((erasure.tenant, erasure.attribute, erasure.hlc), on: connection)
         }
         return outcomes
@@ -217,8 +225,20 @@ enum LedgerRow {
         "actor", "actor_id", "verification", "reason", "channel", "causal_seq", "evidence", "hash",
     ]
 
+    /// Writes a row whose central sequence is filled in later; returns the slot to fill.
+    static func write(_ r: EventRecord, deviceNo: Int64, tenant: Int64, hash: Data, into rows: inout CopyRows) -> Int {
+        let slot = rows.slot()
+        rest(r, deviceNo: deviceNo, tenant: tenant, hash: hash, into: &rows)
+        return slot
+    }
+
     static func write(_ r: EventRecord, central: Int64, deviceNo: Int64, tenant: Int64, hash: Data, into rows: inout CopyRows) {
-        rows.int(central); rows.int(deviceNo); rows.int(r.sequence); rows.int(tenant); rows.text(r.kind); rows.text(r.attribute)
+        rows.int(central)
+        rest(r, deviceNo: deviceNo, tenant: tenant, hash: hash, into: &rows)
+    }
+
+    private static func rest(_ r: EventRecord, deviceNo: Int64, tenant: Int64, hash: Data, into rows: inout CopyRows) {
+        rows.int(deviceNo); rows.int(r.sequence); rows.int(tenant); rows.text(r.kind); rows.text(r.attribute)
         rows.text(r.purpose); rows.text(r.state); rows.bool(r.pending); rows.int(r.noticeVersion); rows.text(r.language)
         rows.int(r.validUntil); rows.text(r.targetDevice); rows.int(r.targetSequence); rows.bytes(r.valuesDigest); rows.int(r.hlc)
         rows.int(r.effectiveAt); rows.text(r.actor); rows.text(r.actorID); rows.text(r.verification); rows.text(r.reason)
