@@ -20,7 +20,7 @@ public struct VerificationReport: Sendable, Codable, Equatable {
 }
 
 extension ConsentDatabase {
-    /// Checks the whole database: every device's hash chain (sequence, order, content, values,
+    /// Checks the whole database: SQLite's own integrity check of both files, every device's hash chain (sequence, order, content, values,
     /// head), and that the projection equals the fold of the ledger for every tenant.
     /// `progress` is called with (tenants checked, tenants in all).
     public func verify(progress: (Int, Int) -> Void = { _, _ in }) throws(StoreError) -> VerificationReport {
@@ -29,6 +29,11 @@ extension ConsentDatabase {
                 throw StoreError.keyUnavailable(reason: (keys.missingReason ?? "no key") + "; verify opens every special-category value to check it")
             }
             var report = VerificationReport()
+            for schema in ["main", "vault"] {
+                for line in try String.fetchAll(db, sql: "PRAGMA \(schema).integrity_check") where line != "ok" {
+                    report.problem("SQLite integrity check of the \(schema == "main" ? "main file" : "vault"): \(line)")
+                }
+            }
             let devices = try DeviceNumbers(db)
             try verifyChains(db, devices, &report)
             try verifyProjection(db, devices, &report, progress)

@@ -1,8 +1,10 @@
 import CentralStore
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`.
 /// Every request but the health check and enrolment names its device and credential
@@ -48,10 +50,19 @@ public struct SyncServer: Sendable {
         return router
     }
 
-    /// Runs the server until it is stopped (SIGINT or SIGTERM).
-    public func run(host: String, port: Int) async throws {
-        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "consent"), logger: logger)
-        try await app.runService()
+    /// Runs the server until it is stopped (SIGINT or SIGTERM): over TLS when given a certificate
+    /// chain and its private key (PEM files), else plain HTTP (for loopback and tests).
+    public func run(host: String, port: Int, tls: (certificate: String, key: String)? = nil) async throws {
+        let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "consent")
+        guard let tls else {
+            try await Application(router: router(), configuration: configuration, logger: logger).runService()
+            return
+        }
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+        let settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        try await Application(router: router(), server: try .tls(.http1(), tlsConfiguration: settings), configuration: configuration,
+                              logger: logger).runService()
     }
 
     private static func claimedDevice(_ request: Request) -> String? {

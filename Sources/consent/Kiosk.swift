@@ -3,6 +3,7 @@ import ConsentCore
 import ConsentStore
 import Foundation
 import KioskUI
+import SyncEngine
 import TerminalPOSIX
 
 extension Terminal: KioskTerminal {}
@@ -34,6 +35,9 @@ struct Kiosk: ParsableCommand {
     @Option(help: ArgumentHelp("Pipe each receipt to this shell command (e.g. 'lp -d kiosk').", valueName: "command"))
     var printerCommand: String?
 
+    @Option(help: ArgumentHelp("When enrolled with a centre, sync in the background every this many seconds (0: never).", valueName: "seconds"))
+    var syncEvery: Double = 30
+
     func validate() throws {
         guard idleWarning > 0, idleTimeout > idleWarning, sessionLimit > 0 else {
             throw ValidationError("need 0 < --idle-warning < --idle-timeout, and --session-limit > 0")
@@ -43,6 +47,8 @@ struct Kiosk: ParsableCommand {
     func run() throws {
         let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let printer: ReceiptPrinter = printerCommand.map { .command($0) } ?? receiptFile.map { .file($0) } ?? .none
+        let sync = SyncLoop.background(db, every: syncEvery)
+        defer { sync?.cancel() }
         let terminal = Terminal()
         try terminal.start()
         defer { terminal.stop() }

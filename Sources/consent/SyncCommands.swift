@@ -19,6 +19,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port"))
     var listen = "127.0.0.1:8443"
 
+    @Option(help: ArgumentHelp("TLS certificate chain (PEM); with --tls-key, the server speaks HTTPS only.", valueName: "path"))
+    var tlsCertificate: String?
+
+    @Option(help: ArgumentHelp("The TLS certificate's private key (PEM).", valueName: "path"))
+    var tlsKey: String?
+
     @Option(help: ArgumentHelp("""
         Serve a PostgreSQL central store instead of --db: postgres://USER@HOST[:PORT]/DATABASE (?host=/socket/dir for a \
         unix socket). Its schema is created or migrated at start.
@@ -41,9 +47,14 @@ struct Serve: AsyncParsableCommand {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
             throw CLIError("--listen takes host:port, such as 127.0.0.1:8443")
         }
+        if (tlsCertificate == nil) != (tlsKey == nil) { throw CLIError("give both --tls-certificate and --tls-key, or neither") }
+        for file in [tlsCertificate, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: file) {
+            throw CLIError("cannot read \(file); give a PEM file")
+        }
         var logger = Logger(label: "consent.serve")
         logger.logLevel = .info
-        try await SyncServer(store: central, logger: logger).run(host: String(listen[..<colon]), port: port)
+        let tls = tlsCertificate.flatMap { cert in tlsKey.map { (certificate: cert, key: $0) } }
+        try await SyncServer(store: central, logger: logger).run(host: String(listen[..<colon]), port: port, tls: tls)
     }
 }
 
@@ -120,13 +131,16 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Keep syncing until stopped.") var watch = false
     @Option(help: "Seconds between rounds with --watch.") var interval = 10
     @Flag(help: "Print a JSON report.") var json = false
+    @Option(help: ArgumentHelp("Events per push request.", visibility: .hidden)) var pushBatch = 1_000
+    @Option(help: ArgumentHelp("Events per pulled page.", visibility: .hidden)) var pullPage = 5_000
 
     func run() async throws {
         let db = try store.open()
         guard let settings = try db.syncSettings(), let url = URL(string: settings.server) else {
             throw CLIError("\(db.path) is not enrolled with a centre; run `consent device enrol --server URL --code CODE` first")
         }
-        let client = SyncClient(database: db, transport: HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret))
+        let client = SyncClient(database: db, transport: HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret),
+                                pushBatch: pushBatch, pullPage: pullPage)
         guard watch else {
             let report = try await client.syncOnce()
             if json { return try printJSON(report) }
@@ -134,23 +148,15 @@ struct SyncCommand: AsyncParsableCommand {
             for line in report.rejected { print("Refused by the centre: \(line)") }
             return
         }
-        var delay = interval
-        while !Task.isCancelled {
-            let round: Result<SyncReport, SyncFailure>
-            do { round = .success(try await client.syncOnce()) } catch { round = .failure(error) }
+        await SyncLoop(client: client, interval: Double(interval)).run { round, next in
             switch round {
             case .success(let report):
-                if json { try printJSON(report) } else if report.pushed + report.pulled > 0 {
+                if json { try? printJSON(report) } else if report.pushed + report.pulled > 0 {
                     print("Sent \(report.pushed), received \(report.pulled).")
                 }
-                delay = interval
-            case .failure(.unreachable(let why)):
-                FileHandle.standardError.write(Data("centre unreachable (\(why)); retrying in \(delay) s\n".utf8))
-                delay = min(delay * 2, 300)
             case .failure(let failure):
-                throw failure
+                FileHandle.standardError.write(Data("\(failure); next try in \(Int(next)) s\n".utf8))
             }
-            try await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000_000)
         }
     }
 }

@@ -13,10 +13,13 @@ import Testing
         let port: Int
         var url: String { "http://127.0.0.1:\(port)" }
 
-        init(cli: CLI, db: String) throws {
+        /// The server process (nil after a kill).
+        var pid: Int32?
+
+        init(cli: CLI, db: String, port fixed: Int? = nil) throws {
             var chosen: Int?
-            for _ in 0..<5 {
-                let port = Int.random(in: 20_000...40_000)
+            for _ in 0..<(fixed == nil ? 5 : 1) {
+                let port = fixed ?? Int.random(in: 20_000...40_000)
                 let process = Process()
                 process.executableURL = CLI.binary
                 process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:\(port)"]
@@ -28,7 +31,11 @@ import Testing
                 process.standardError = FileHandle.nullDevice
                 try process.run()
                 for _ in 0..<100 where process.isRunning {
-                    if (try? Self.request("http://127.0.0.1:\(port)/healthz").status) == 200 { chosen = port; break }
+                    if (try? Self.request("http://127.0.0.1:\(port)/healthz").status) == 200 {
+                        chosen = port
+                        pid = process.processIdentifier
+                        break
+                    }
                     usleep(50_000)
                 }
                 if chosen != nil { break }
@@ -38,11 +45,7 @@ import Testing
             port = chosen
         }
 
-        deinit { Self.stopAll(port: port) }
-
-        static func stopAll(port: Int) {
-            _ = try? Subprocess.run("/usr/bin/pkill", ["-f", "serve .*127.0.0.1:\(port)"])
-        }
+        deinit { if let pid { kill(pid, SIGKILL) } }
 
         /// One HTTP request, synchronously.
         static func request(_ url: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) throws -> (status: Int, body: String) {
@@ -153,5 +156,74 @@ import Testing
         #expect(refused.status != 0 && refused.stderr.contains("revoked"), "\(refused.stderr)")
         let verify = try cli.run(["ledger", "verify", "--db", central, "--json"])
         #expect(verify.status == 0, "nothing bad was applied: \(verify.stdout)")
+    }
+
+    @Test func theServerSpeaksTLSWhenGivenACertificate() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["init", "--centre", "--db", central]).status == 0)
+        let cert = cli.dir.appendingPathComponent("cert.pem").path, key = cli.dir.appendingPathComponent("key.pem").path
+        let made = try Subprocess.run("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                                                       "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                                                       "-keyout", key, "-out", cert])
+        #expect(made.status == 0, "\(made.stderr)")
+        let port = Int.random(in: 40_001...50_000)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--db", central, "--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key]
+        var env = ProcessInfo.processInfo.environment
+        env["CONSENT_FORMS"] = CLI.repo.appendingPathComponent("Forms").path
+        env["CONSENT_LOCALIZATION"] = CLI.repo.appendingPathComponent("Localization").path
+        process.environment = env
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { kill(process.processIdentifier, SIGKILL) }
+        var reply = ""
+        for _ in 0..<100 {
+            let curl = try Subprocess.run("/usr/bin/env", ["curl", "-s", "--cacert", cert, "https://127.0.0.1:\(port)/healthz"])
+            reply = curl.stdout
+            if curl.status == 0 { break }
+            usleep(50_000)
+        }
+        #expect(reply.contains("\"ok\""), "healthz over TLS, checked against the certificate: \(reply)")
+        let plain = try Subprocess.run("/usr/bin/env", ["curl", "-s", "-m", "5", "http://127.0.0.1:\(port)/healthz"])
+        #expect(!plain.stdout.contains("\"ok\""), "plain HTTP is not served on a TLS port")
+        let half = try cli.run(["serve", "--db", central, "--tls-certificate", cert])
+        #expect(half.status != 0 && half.stderr.contains("both --tls-certificate and --tls-key"))
+    }
+
+    @Test func theKioskSyncsInTheBackgroundWithoutFreezingItsScreen() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["demo", "--centre", "--tenants", "10", "--db", central]).status == 0)
+        let server = try Server(cli: cli, db: central)
+        let a = try enrolKiosk(cli, "kiosk-a", server: server, central: central)
+        let forms = CLI.repo.appendingPathComponent("Forms").path, localization = CLI.repo.appendingPathComponent("Localization").path
+        let tmux = try Tmux("env CONSENT_FORMS='\(forms)' CONSENT_LOCALIZATION='\(localization)' '\(CLI.binary.path)' kiosk --db '\(a)' --sync-every 1")
+        try tmux.waitFor("Choose your language")
+        // The register arrives in the background, then a change made at the centre follows it.
+        var pulled = 0
+        for _ in 0..<100 where pulled < 20 {
+            pulled = try SyncCrashTests().events(cli, a)
+            usleep(100_000)
+        }
+        #expect(pulled >= 20, "the kiosk pulled the register by itself")
+        let add = try cli.run(["staff", "add", "S9", "--role", "support", "--name", "Centre", "--password-stdin", "--db", central],
+                              stdin: Data("correct horse battery\n".utf8))
+        #expect(add.status == 0)
+        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S9", "--db", central]).status == 0)
+        let target = try SyncCrashTests().events(cli, central)
+        var now = 0
+        for _ in 0..<100 where now < target {
+            now = try SyncCrashTests().events(cli, a)
+            usleep(100_000)
+        }
+        #expect(now == target, "the centre's withdrawal reached the kiosk within seconds")
+        #expect(try emailUse(cli, a).hasPrefix("withdrawn"))
+        try tmux.keys("Enter")
+        try tmux.waitFor("Tenancy reference", seconds: 5)
     }
 }

@@ -1,0 +1,37 @@
+import ConsentStore
+import Foundation
+
+/// Sync rounds until cancelled: one every `interval` seconds, the wait doubling (up to five
+/// minutes) while rounds fail, so an office without network costs nothing and recovers by itself.
+/// Used by `consent sync --watch` and in the background of the kiosk and staff apps, where it
+/// never touches the screen: each round's outcome goes to `onRound`, and the last success is in
+/// the database (`syncStatus().lastSyncedAt`) for a "last synced" indicator.
+public struct SyncLoop: Sendable {
+    public let client: SyncClient
+    public var interval: Double
+    public var maxInterval: Double = 300
+
+    public init(client: SyncClient, interval: Double) {
+        self.client = client
+        self.interval = interval
+    }
+
+    /// Runs until the task is cancelled.
+    public func run(onRound: @Sendable (Result<SyncReport, SyncFailure>, _ nextInSeconds: Double) -> Void = { _, _ in }) async {
+        var delay = interval
+        while !Task.isCancelled {
+            let round: Result<SyncReport, SyncFailure>
+            do { round = .success(try await client.syncOnce()) } catch { round = .failure(error) }
+            if case .success = round { delay = interval } else { delay = min(delay * 2, maxInterval) }
+            onRound(round, delay)
+            try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+        }
+    }
+
+    /// Starts background sync for a database enrolled with a centre; nil when it is not enrolled.
+    public static func background(_ database: ConsentDatabase, every interval: Double) -> Task<Void, Never>? {
+        guard interval > 0, let settings = try? database.syncSettings(), let url = URL(string: settings.server) else { return nil }
+        let client = SyncClient(database: database, transport: HTTPTransport(server: url, device: database.device.rawValue, secret: settings.secret))
+        return Task.detached(priority: .background) { await SyncLoop(client: client, interval: interval).run() }
+    }
+}

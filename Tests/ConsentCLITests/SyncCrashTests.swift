@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// `kill -9` of the server and of the client at many points of push and pull: nothing
+/// acknowledged is lost, nothing is applied twice, and every file passes SQLite's integrity check
+/// and `ledger verify` afterwards.
+@Suite(.serialized) struct SyncCrashTests {
+    /// Starts `consent ARGS` without waiting for it.
+    func start(_ cli: CLI, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["CONSENT_FORMS"] = CLI.repo.appendingPathComponent("Forms").path
+        env["CONSENT_LOCALIZATION"] = CLI.repo.appendingPathComponent("Localization").path
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    func events(_ cli: CLI, _ db: String) throws -> Int {
+        let verify = try cli.run(["ledger", "verify", "--db", db, "--json"])
+        #expect(verify.status == 0, "\(db): \(verify.stdout) \(verify.stderr)")
+        return (try verify.json() as? [String: Any])?["events"] as? Int ?? -1
+    }
+
+    /// A paper campaign of `count` decisions for tenants 1–20, alternating grant and withdraw.
+    func campaign(_ cli: CLI, _ name: String, count: Int, offset: Int) throws -> String {
+        let today = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        var csv = "reference,attribute,purpose,decision,date signed,staff,form version\n"
+        for i in 0..<count {
+            csv += String(format: "T%07d,email,service-updates-email,%@,%@,S1,1\n", (i + offset) % 20 + 1,
+                          (i + offset) % 2 == 0 ? "grant" : "withdraw", String(today))
+        }
+        return try cli.write(name, Data(csv.utf8))
+    }
+
+    @Test func killingServerAndClientMidSyncLosesAndDoublesNothing() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["demo", "--centre", "--tenants", "20", "--db", central]).status == 0)
+        var server = try SyncCLITests.Server(cli: cli, db: central)
+        let port = server.port
+        let a = try SyncCLITests().enrolKiosk(cli, "kiosk-a", server: server, central: central)
+        #expect(try cli.run(["sync", "--db", a]).status == 0)
+        let initial = try events(cli, central)
+        var recorded = 0
+        let delays: [useconds_t] = [2_000, 15_000, 40_000, 80_000, 150_000, 250_000, 400_000, 600_000]
+        for (round, delay) in delays.enumerated() {
+            let file = try campaign(cli, "c\(round).csv", count: 150, offset: round)
+            let record = try cli.run(["record", "--batch", file, "--channel", "paper", "--db", a])
+            #expect(record.status == 0, "\(record.stderr)")
+            recorded += 150
+            let client = try start(cli, ["sync", "--db", a, "--push-batch", "7", "--pull-page", "11"])
+            usleep(delay)
+            if round % 2 == 0 {
+                kill(client.processIdentifier, SIGKILL)
+            } else if let pid = server.pid {
+                kill(pid, SIGKILL)
+                usleep(100_000)
+                server = try SyncCLITests.Server(cli: cli, db: central, port: port)
+            }
+            client.waitUntilExit()
+        }
+        // A new device pulls everything while being killed at several points.
+        let b = try SyncCLITests().enrolKiosk(cli, "kiosk-b", server: server, central: central)
+        for delay in delays.prefix(5) {
+            let client = try start(cli, ["sync", "--db", b, "--pull-page", "9"])
+            usleep(delay)
+            kill(client.processIdentifier, SIGKILL)
+            client.waitUntilExit()
+        }
+        for db in [a, b, a, b] {
+            let sync = try cli.run(["sync", "--db", db])
+            #expect(sync.status == 0, "\(sync.stderr)")
+        }
+        let final = try events(cli, central)
+        #expect(final == initial + recorded, "every recorded event reached the centre exactly once")
+        #expect(try events(cli, a) == final)
+        #expect(try events(cli, b) == final)
+        let again = try cli.run(["sync", "--db", a, "--json"])
+        #expect((try again.json() as? [String: Any])?["pushed"] as? Int == 0, "nothing left unsent")
+    }
+}
