@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "ConsentStore", "ConsentForms", "ConsentRegister"]
+            dependencies: ["SyncEngine", "CentralStore", "ConsentStore", "ConsentForms", "ConsentRegister",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
         .testTarget(
@@ -131,7 +132,7 @@ let package = Package(
             name: "CentralStorePostgresTests",
             dependencies: [
                 "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentStore", "CentralStore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),

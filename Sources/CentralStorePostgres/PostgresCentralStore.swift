@@ -118,6 +118,9 @@ public final class PostgresCentralStore: CentralStore {
         guard !device.isEmpty, device.utf8.count <= 100, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw .invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'")
         }
+        if let key = request.signingKey, key.count != 32 {
+            throw .invalid("a signing key is 32 bytes (Ed25519, raw); this one had \(key.count)")
+        }
         let code = request.code.uppercased().filter { $0 != "-" && $0 != " " }
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
         let now = Self.now()
@@ -133,7 +136,8 @@ public final class PostgresCentralStore: CentralStore {
                 throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
             }
             try await connection.query("""
-                INSERT INTO sync_device (id, office, secret_hash, enrolled_at) VALUES (\(device), \(office), \(Self.digest(secret)), \(now))
+                INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key)
+                VALUES (\(device), \(office), \(Self.digest(secret)), \(now), \(request.signingKey))
                 """, logger: self.logger)
             _ = try await Self.deviceNumber(device, on: connection, logger: self.logger)
             return office

@@ -20,12 +20,21 @@ extension PostgresCentralStore {
     private func apply(_ request: PushRequest, from device: String, validation: PushValidation,
                        on connection: PostgresConnection) async throws -> PushResponse {
         var enrolled = false
-        for try await _ in try await connection.query(
-            "SELECT 1 FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
-        ).decode(Int.self) {
+        var publicKey: Data?
+        for try await key in try await connection.query(
+            "SELECT public_key FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
+        ).decode(Data?.self) {
             enrolled = true
+            publicKey = key
         }
         guard enrolled else { throw CentralStoreError.revoked(device) }
+        // A device enrolled with a signing key signs its chain head with every push, as at the SQLite centre.
+        if let publicKey, !request.events.isEmpty {
+            guard let head = request.head, head.device == device, head.sequence == request.events.last?.record.sequence,
+                  head.hash == request.events.last?.hash, head.isValid(publicKey: publicKey) else {
+                throw CentralStoreError.invalid("the push's chain head is missing or not signed with \(device)'s enrolled key; nothing was applied")
+            }
+        }
         let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
         var head: (seq: Int64, hash: Data) = (0, ValueDigest.empty)
         for try await (seq, hash) in try await connection.query(
@@ -95,6 +104,12 @@ extension PostgresCentralStore {
             if now + 86_400_000 < (events.map(\.record.hlc).max() ?? 0) >> 16 {
                 try await Self.audit(device: device, what: "clock more than a day ahead of the centre's; check the device's clock", at: now, on: connection, logger: logger)
             }
+        }
+        if let head = request.head, publicKey != nil, plan.rejected == nil {
+            try await connection.query("""
+                INSERT INTO sync_head (device, seq, hash, signature, at) VALUES (\(device), \(head.sequence), \(head.hash), \(head.signature), \(now))
+                ON CONFLICT (device) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, signature = EXCLUDED.signature, at = EXCLUDED.at
+                """, logger: logger)
         }
         if let (event, reason) = plan.rejected {
             results.append(PushResult(sequence: event.record.sequence, outcome: .rejected, central: nil, reason: reason))

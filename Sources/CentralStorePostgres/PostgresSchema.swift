@@ -8,10 +8,10 @@ import PostgresNIO
 /// projections, and the sync tables (devices, enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 1
+    static let version = 2
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1]
+    static let migrations: [String] = [v1, v2]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -50,6 +50,14 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// Signed chain heads: each device's public signing key (Ed25519, raw) and the latest head it signed.
+    private static let v2 = """
+        ALTER TABLE sync_device ADD COLUMN public_key bytea;
+        CREATE TABLE sync_head (
+            device text PRIMARY KEY, seq bigint NOT NULL, hash bytea NOT NULL, signature bytea NOT NULL, at bigint NOT NULL
+        );
+        """
 
     private static let v1 = """
         -- Devices known here, numbered so ledger rows stay small.

@@ -57,9 +57,12 @@ extension ConsentDatabase {
                 throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
             }
             let office: String = row["office"]
+            if let key = request.signingKey, key.count != 32 {
+                throw CentralStoreError.invalid("a signing key is 32 bytes (Ed25519, raw); this one had \(key.count)")
+            }
             try db.execute(sql: "UPDATE sync_code SET used_at = ? WHERE code_hash = ?", arguments: [now, Self.digest(code)])
-            try db.execute(sql: "INSERT INTO sync_device (id, office, secret_hash, enrolled_at) VALUES (?, ?, ?, ?)",
-                           arguments: [device, office, Self.digest(secret), now])
+            try db.execute(sql: "INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [device, office, Self.digest(secret), now, request.signingKey])
             return EnrolResponse(device: device, office: office, secret: secret)
         }
     }
@@ -113,8 +116,16 @@ extension ConsentDatabase {
         if let problem = WireCheck.batchProblem(request, authenticated: device) { throw .sync(problem) }
         let now = clock()
         let (response, erasures) = try writeLedger { db in
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device]) == nil {
+            guard let enrolled = try Row.fetchOne(db, sql: "SELECT public_key FROM sync_device WHERE id = ? AND revoked_at IS NULL",
+                                                  arguments: [device]) else {
                 throw CentralStoreError.revoked(device)
+            }
+            let publicKey: Data? = enrolled["public_key"]
+            if let publicKey, !request.events.isEmpty {
+                guard let head = request.head, head.device == device, head.sequence == request.events.last?.record.sequence,
+                      head.hash == request.events.last?.hash, head.isValid(publicKey: publicKey) else {
+                    throw CentralStoreError.invalid("the push's chain head is missing or not signed with \(device)'s enrolled key; nothing was applied")
+                }
             }
             var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: self.device, centre: true)
             var results: [PushResult] = []
@@ -142,6 +153,10 @@ extension ConsentDatabase {
                 if case .rejected = step { break }
             }
             try ingester.finish(dataKeys: request.dataKeys, now: now)
+            if let head = request.head, publicKey != nil, results.last?.outcome != .rejected {
+                try db.execute(sql: "INSERT OR REPLACE INTO sync_head (device, seq, hash, signature, at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [device, head.sequence, head.hash, head.signature, Millis.from(now)])
+            }
             if Millis.from(now) + 86_400_000 < ingester.latestRemoteClock >> 16 {
                 try Self.audit(db, at: now, device: device, what: "clock more than a day ahead of the centre's; check the device's clock")
             }
@@ -170,6 +185,39 @@ extension ConsentDatabase {
             let used = Set(page.flatMap { $0.values.compactMap(\.keyID) })
             return PullResponse(events: page, cursor: page.last?.central ?? cursor, more: events.count > limit,
                                 dataKeys: keys.filter { used.contains($0.keyID) })
+        }
+    }
+
+    /// Checks each device's latest signed chain head against the ledger: the signature must be the
+    /// device's (its enrolled key) and the event it names must still have that hash. A chain
+    /// rewritten here, even with every hash recomputed, fails. Returns what is wrong, first first.
+    public func verifySignedHeads() throws(StoreError) -> [String] {
+        try requireCentre()
+        return try read { db in
+            var problems: [String] = []
+            let devices = try Row.fetchAll(db, sql: """
+                SELECT d.id, d.public_key, h.seq, h.hash, h.signature FROM sync_device d LEFT JOIN sync_head h ON h.device = d.id ORDER BY d.id
+                """)
+            for row in devices {
+                let id: String = row["id"]
+                guard let key = row["public_key"] as Data? else {
+                    problems.append("device \(id) enrolled without a signing key: its chain cannot be checked against it")
+                    continue
+                }
+                guard let seq = row["seq"] as Int64?, let hash = row["hash"] as Data?, let signature = row["signature"] as Data? else { continue }
+                let head = SignedHead(device: id, sequence: seq, hash: hash, signature: signature)
+                if !head.isValid(publicKey: key) {
+                    problems.append("device \(id): the stored head for event #\(seq) is not signed by the device (the head was altered)")
+                    continue
+                }
+                let stored = try Data.fetchOne(db, sql: """
+                    SELECT l.hash FROM ledger l JOIN device n ON n.no = l.device_no WHERE n.id = ? AND l.device_seq = ?
+                    """, arguments: [id, seq])
+                if stored != hash {
+                    problems.append("device \(id): event #\(seq) no longer has the hash the device signed: its chain was rewritten at the centre")
+                }
+            }
+            return problems
         }
     }
 

@@ -98,6 +98,6 @@ extension ConsentDatabase {
     /// The files that make up a database at `path`: main, vault, and their WAL and shared-memory files.
     public static func files(at path: String) -> [String] {
         let vault = vaultPath(for: path)
-        return [path, path + "-wal", path + "-shm", vault, vault + "-wal", vault + "-shm"]
+        return [path, path + "-wal", path + "-shm", vault, vault + "-wal", vault + "-shm", signingKeyPath(for: path)]
     }
 }

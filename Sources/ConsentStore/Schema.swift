@@ -35,7 +35,11 @@ enum Schema {
         -- resend) and refused requests.
         CREATE TABLE sync_device (
             id TEXT PRIMARY KEY, office TEXT NOT NULL, secret_hash BLOB NOT NULL, enrolled_at INTEGER NOT NULL,
-            revoked_at INTEGER
+            revoked_at INTEGER, public_key BLOB
+        ) WITHOUT ROWID;
+        -- The latest chain head each device signed (Ed25519, with the key it enrolled with).
+        CREATE TABLE sync_head (
+            device TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL, at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE sync_code (
             code_hash BLOB PRIMARY KEY, office TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER

@@ -1,4 +1,5 @@
 import ConsentCore
+import Crypto
 import Foundation
 import GRDB
 import SyncProtocol
@@ -53,6 +54,25 @@ extension ConsentDatabase {
         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
     }
 
+    /// Where a device keeps the private key it signs its chain heads with (mode 0600, beside the
+    /// database; not in it, so a copy of the database cannot sign for the device).
+    public static func signingKeyPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return (url.pathExtension.isEmpty ? path : url.deletingPathExtension().path) + ".device-signing.key"
+    }
+
+    /// This device's signing key, made on first use.
+    public func signingKey() throws(StoreError) -> Curve25519.Signing.PrivateKey {
+        let raw = try KeyFile.loadOrCreateSecret(Self.signingKeyPath(for: path), bytes: 32, header: """
+            # TenantConsent device signing key (Ed25519) for \(device). Signs this device's chain heads for the centre.
+            # Keep it with this device only; a lost key means enrolling the device again.
+
+            """)
+        do { return try Curve25519.Signing.PrivateKey(rawRepresentation: raw) } catch {
+            throw .notAKeyFile(path: Self.signingKeyPath(for: path))
+        }
+    }
+
     /// The centre this device is enrolled with, if any.
     public func syncSettings() throws(StoreError) -> SyncSettings? {
         guard let server = try meta("sync_server"), let secret = try meta("sync_secret") else { return nil }
@@ -82,13 +102,22 @@ extension ConsentDatabase {
     /// The next batch of this device's events the centre has not acknowledged, oldest first
     /// (those after device sequence `after`).
     public func outbox(limit: Int = 1_000, after: Int64 = 0) throws(StoreError) -> PushRequest {
-        try read { db in
+        var request = try read { db in
             let devices = try DeviceNumbers(db)
             guard let own = devices.byID[device] else { return PushRequest(device: device.rawValue, events: []) }
             let (events, keys) = try WireRows(db: db, devices: devices)
                 .events(where: "l.device_no = ? AND l.pushed = 0 AND l.device_seq > ?", [own, after], order: "l.device_seq", limit: limit)
             return PushRequest(device: device.rawValue, events: events, dataKeys: keys)
         }
+        guard let last = request.events.last else { return request }
+        do {
+            request.head = try SignedHead(device: device.rawValue, sequence: last.record.sequence, hash: last.hash, key: try signingKey())
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .sqlite("could not sign the chain head: \(error)")
+        }
+        return request
     }
 
     /// Applies the centre's reply to a push: each acknowledged event is marked sent and its central

@@ -76,12 +76,15 @@ public struct PushRequest: Codable, Sendable {
     public var device: String
     public var events: [WireEvent]
     public var dataKeys: [WireDataKey]
+    /// The device's signed chain head after the last of these events.
+    public var head: SignedHead?
 
-    public init(device: String, events: [WireEvent], dataKeys: [WireDataKey] = [], version: Int = SyncWire.version) {
+    public init(device: String, events: [WireEvent], dataKeys: [WireDataKey] = [], head: SignedHead? = nil, version: Int = SyncWire.version) {
         self.version = version
         self.device = device
         self.events = events
         self.dataKeys = dataKeys
+        self.head = head
     }
 }
 
@@ -143,10 +146,13 @@ public struct EnrolRequest: Codable, Sendable {
     public var code: String
     /// The device's own id (its database's device id), which becomes its identity at the centre.
     public var device: String
-    public init(code: String, device: String, version: Int = SyncWire.version) {
+    /// The public half of the device's signing key (Ed25519, raw), which its chain heads must verify with.
+    public var signingKey: Data?
+    public init(code: String, device: String, signingKey: Data? = nil, version: Int = SyncWire.version) {
         self.version = version
         self.code = code
         self.device = device
+        self.signingKey = signingKey
     }
 }
 

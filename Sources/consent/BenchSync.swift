@@ -62,7 +62,8 @@ extension Bench {
             func device(_ name: String) async throws -> ConsentDatabase {
                 let db = try ConsentDatabase.create(at: dir.appendingPathComponent("\(name).sqlite").path, validator: loaded.validator,
                                                     device: DeviceID(name), key: key)
-                let reply = try central.enrol(EnrolRequest(code: try central.issueEnrolmentCode(office: "Bench", lifetime: 600), device: name))
+                let reply = try central.enrol(EnrolRequest(code: try central.issueEnrolmentCode(office: "Bench", lifetime: 600), device: name,
+                                                              signingKey: try db.signingKey().publicKey.rawRepresentation))
                 try db.saveSyncSettings(SyncSettings(server: server.url.absoluteString, secret: reply.secret))
                 return db
             }

@@ -12,7 +12,7 @@ struct Migrate: AsyncParsableCommand {
             Copies, from one snapshot of the SQLite centre (and its .special.sqlite vault file): devices and their chain
             heads, tenants, the ledger with its central sequences, values, sealed special-category values (still sealed:
             neither side opens them) and wrapped data keys, the projections, and the sync state (enrolled devices and
-            their credentials, enrolment codes, push results, the audit log). Everything goes into an empty PostgreSQL
+            their credentials and signing keys, signed chain heads, enrolment codes, push results, the audit log). Everything goes into an empty PostgreSQL
             database in one transaction. Then every device's chain is walked on PostgreSQL and its head compared with
             the SQLite centre's, with the row counts and a digest of the whole ledger in central order; any difference
             is an error (exit 1). Stop `consent serve` first: pushes after the snapshot would stay behind.
@@ -54,7 +54,8 @@ struct Migrate: AsyncParsableCommand {
                    valid_until, actor, actor_id, verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
             FROM decision ORDER BY tenant_id, attribute_id, purpose_id
             """, "decision"),
-        ("sync_device", "SELECT id, office, secret_hash, enrolled_at, revoked_at FROM sync_device ORDER BY id", "sync_device"),
+        ("sync_device", "SELECT id, office, secret_hash, enrolled_at, revoked_at, public_key FROM sync_device ORDER BY id", "sync_device"),
+        ("sync_head", "SELECT device, seq, hash, signature, at FROM sync_head ORDER BY device", "sync_head"),
         ("enrolment_code", "SELECT code_hash, office, 0, expires_at, used_at FROM sync_code ORDER BY code_hash", "sync_code"),
         ("push_result", """
             SELECT r.device_no, r.device_seq, r.outcome, r.central, r.reason, l.hash FROM sync_result r

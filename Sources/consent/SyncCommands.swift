@@ -90,7 +90,8 @@ struct DeviceCommand: AsyncParsableCommand {
             guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https" else {
                 throw CLIError("--server takes an http:// or https:// address")
             }
-            let reply = try await HTTPTransport.enrol(server: url, request: EnrolRequest(code: code, device: db.device.rawValue))
+            let reply = try await HTTPTransport.enrol(server: url, request: EnrolRequest(
+                code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation))
             try db.saveSyncSettings(SyncSettings(server: server, secret: reply.secret))
             print("Enrolled \(reply.device) with \(server) for \(reply.office).")
         }

@@ -31,11 +31,12 @@ import Testing
         defer { centre.store.shutdown() }
         let stores: [any CentralStore] = [sqlite, centre.store]
 
-        var devices = ["d1", "d2", "d3"].map { TestDevice($0) }
+        // Two devices sign their chain heads (as `consent sync` does); one is an older client that does not.
+        var devices = [TestDevice("d1", signing: true), TestDevice("d2", signing: true), TestDevice("d3")]
         for device in devices {
             for store in stores {
                 let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
-                _ = try await store.enrol(EnrolRequest(code: code, device: device.id))
+                _ = try await store.enrol(EnrolRequest(code: code, device: device.id, signingKey: device.signingKey?.publicKey.rawRepresentation))
             }
         }
         var unsent: [[WireEvent]] = [[], [], []]
@@ -44,7 +45,8 @@ import Testing
         unsent[0] = Self.tenants.map { devices[0].event($0, registration(["full-name": "N \($0)", "email": "\($0)@example.org", "mobile": "07700900123", "postcode": "LS1 4AB"])) }
         var log: [String] = []
 
-        func push(_ request: PushRequest, from device: String) async throws {
+        @discardableResult
+        func push(_ request: PushRequest, from device: String) async throws -> PushResponse? {
             var answers: [String] = []
             var reply: PushResponse?
             for store in stores {
@@ -59,7 +61,13 @@ import Testing
             log.append("\(device) pushes \(request.events.map(\.record.sequence)): \(answers[0])")
             #expect(answers[0] == answers[1], "seed \(seed), step \(log.count): SQLite \(answers[0]) / PostgreSQL \(answers[1])")
             if let reply { seen = max(seen, reply.results.compactMap(\.central).max() ?? 0) }
+            return reply
         }
+        // The register first, so later events name known tenants.
+        let registrations = devices[0].push(unsent[0])
+        try await push(registrations, from: "d1")
+        sent.append(registrations)
+        unsent[0] = []
 
         for _ in 0..<30 {
             let d = Int.random(in: 0..<3, using: &rng)
@@ -80,13 +88,19 @@ import Testing
                 let count = Int.random(in: 1...unsent[d].count, using: &rng)
                 let request = devices[d].push(Array(unsent[d].prefix(count)))
                 sent.append(request)
-                try await push(request, from: devices[d].id)
-                unsent[d].removeFirst(count)
+                // Like the sync client: events the centre answered are sent; the rest wait.
+                let answered = Set(try await push(request, from: devices[d].id)?.results.filter { $0.outcome != .rejected }.map(\.sequence) ?? [])
+                unsent[d].removeAll { answered.contains($0.record.sequence) }
             case 88..<94 where !sent.isEmpty:
                 let old = sent.randomElement(using: &rng)!
                 try await push(old, from: old.device)
-            case 94..<100 where unsent[d].count > 1:
+            case 94..<97 where unsent[d].count > 1:
                 try await push(devices[d].push(Array(unsent[d].dropFirst())), from: devices[d].id) // a gap
+            case 97..<100 where !unsent[d].isEmpty:
+                var forged = devices[d].push(unsent[d])
+                forged.head = forged.head.map { SignedHead(device: $0.device, sequence: $0.sequence, hash: $0.hash, signature: Data(count: 64)) }
+                forged.head = forged.head ?? (Bool.random(using: &rng) ? nil : SignedHead(device: devices[d].id, sequence: 1, hash: Data(count: 32), signature: Data(count: 64)))
+                try await push(forged, from: devices[d].id) // refused where a key was enrolled, ignored where not
             default:
                 break
             }
@@ -96,6 +110,7 @@ import Testing
         let reference = try await sqlite.pull(after: 0, limit: 10_000)
         let pulled = try await centre.store.pull(after: 0, limit: 10_000)
         #expect(pulled.events == reference.events, "seed \(seed): the pulled events differ")
+        #expect(Set(reference.events.map(\.record.device)).isSuperset(of: ["d1", "d2"]), "signed pushes are applied")
         for tenant in Self.tenants {
             let expected = (try database.tenantState(TenantRef(tenant))?.decisions ?? [:])
                 .map { "\($0.key.attribute)/\($0.key.purpose)=\($0.value.state.rawValue) by \($0.value.event) reconfirm \(String(describing: $0.value.needsReconfirmation))" }

@@ -2,6 +2,7 @@ import CentralStore
 @testable import CentralStorePostgres
 import ConsentCore
 import ConsentForms
+import Crypto
 import Foundation
 import PostgresNIO
 import PostgresTestSupport
@@ -77,8 +78,13 @@ struct TestDevice {
     var sequence: Int64 = 0
     var head = ValueDigest.empty
     var clock: Int64 = 1_790_000_000_000
+    /// When set, every push carries the chain head signed with it (as `consent sync` does).
+    var signingKey: Curve25519.Signing.PrivateKey?
 
-    init(_ id: String) { self.id = id }
+    init(_ id: String, signing: Bool = false) {
+        self.id = id
+        signingKey = signing ? Curve25519.Signing.PrivateKey() : nil
+    }
 
     /// The next event of this device, chained after the previous one.
     mutating func event(_ tenant: String, _ payload: EventPayload, causal: Int64? = nil, effective: Date? = nil,
@@ -118,7 +124,10 @@ struct TestDevice {
     }
 
     func push(_ events: [WireEvent], dataKeys: [WireDataKey] = []) -> PushRequest {
-        PushRequest(device: id, events: events, dataKeys: dataKeys)
+        let head = signingKey.flatMap { key in
+            events.last.flatMap { try? SignedHead(device: id, sequence: $0.record.sequence, hash: $0.hash, key: key) }
+        }
+        return PushRequest(device: id, events: events, dataKeys: dataKeys, head: head)
     }
 }
 

@@ -75,7 +75,7 @@ import Testing
             #expect(add.status == 0, "\(add.stderr)")
             let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
             let enrol = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", code])
-            #expect(enrol.status == 0, "\(enrol.stderr)")
+            #expect(enrol.status == 0, "\(enrol.stdout) \(enrol.stderr)")
             let sync = try cli.run(["sync", "--db", db, "--json"])
             #expect(sync.status == 0, "\(sync.stderr)")
             #expect((try sync.json() as? [String: Any])?["pulled"] as? Int ?? 0 > 40, "the migrated register arrives from PostgreSQL")

@@ -118,6 +118,9 @@ import Testing
             let verify = try cli.run(["ledger", "verify", "--db", db, "--json"])
             #expect(verify.status == 0, "\(verify.stdout)")
         }
+        let audit = try cli.run(["audit", "verify", "--db", central, "--json"])
+        #expect(audit.status == 0, "\(audit.stdout)")
+        #expect((try audit.json() as? [String: Any])?["signedHeadsChecked"] as? Bool == true)
     }
 
     @Test func badRequestsAreRefusedClearlyAndAudited() throws {

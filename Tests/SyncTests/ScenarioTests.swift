@@ -72,6 +72,7 @@ import Testing
         request = try net.devices[0].outbox()
         request.events[0].record.sequence = 5
         request.events[0].hash = request.events[0].record.hash(after: Data(count: 32))
+        request.head = try SignedHead(device: "kiosk-0", sequence: 5, hash: request.events[0].hash, key: try net.devices[0].signingKey())
         #expect(throws: StoreError.sync(.gap(expected: 1))) { try net.centre.acceptPush(request, from: "kiosk-0") }
         try net.centre.revoke(device: "kiosk-0")
         #expect(throws: StoreError.sync(.revoked("kiosk-0"))) { try net.centre.acceptPush(try net.devices[0].outbox(), from: "kiosk-0") }

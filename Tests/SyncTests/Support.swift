@@ -154,7 +154,7 @@ struct Network {
             let db = try ConsentDatabase.create(at: folder.path("device\(i).sqlite"), validator: Shipped.content.validator,
                                                 device: DeviceID("kiosk-\(i)"), clock: { clock.read() }, key: sharedKey)
             let code = try centre.issueEnrolmentCode(office: "Leeds", lifetime: 3600)
-            let enrolment = try centre.enrol(EnrolRequest(code: code, device: db.device.rawValue))
+            let enrolment = try centre.enrol(EnrolRequest(code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation))
             try db.saveSyncSettings(SyncSettings(server: "local", secret: enrolment.secret))
             _ = try await SyncClient(database: db, transport: LocalTransport(centre: centre, device: db.device.rawValue)).syncOnce()
             devices.append(db)

@@ -1,0 +1,45 @@
+import ArgumentParser
+import ConsentStore
+import Foundation
+
+/// `consent audit verify`: is the record of who did what intact?
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the audit trail.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every device's hash chain, the projection, SQLite's integrity and (at the centre) the devices' signed chain heads.",
+            discussion: """
+                Names the first bad entry: an edited, removed, inserted or reordered event breaks its device's chain; a chain
+                rewritten wholesale at the centre (every hash recomputed) no longer matches the head its device signed.
+                Exit status 0 when all is well, 1 when something is wrong.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        struct Report: Encodable {
+            var ok: Bool
+            var events: Int
+            var devices: Int
+            var signedHeadsChecked: Bool
+            var problems: [String]
+        }
+
+        func run() throws {
+            let db = try store.open()
+            let ledger = try db.verify()
+            let heads = db.isCentre ? try db.verifySignedHeads() : []
+            let report = Report(ok: ledger.ok && heads.isEmpty, events: ledger.events, devices: ledger.devices,
+                                signedHeadsChecked: db.isCentre, problems: ledger.problems + heads)
+            if json { try printJSON(report) } else if report.ok {
+                print("OK: \(report.events) events from \(report.devices) devices\(db.isCentre ? ", every device's signed head matches" : "").")
+            } else {
+                print("NOT OK: \(report.problems.first ?? "")")
+                for line in report.problems.dropFirst() { print("  also: \(line)") }
+            }
+            if !report.ok { throw ExitCode(1) }
+        }
+    }
+}
