@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -48,6 +49,13 @@ let package = Package(
         .target(
             name: "CentralStore",
             dependencies: ["ConsentCore", "SyncProtocol", "ConsentStore"]
+        ),
+        .target(
+            name: "CentralStorePostgres",
+            dependencies: [
+                "ConsentCore", "SyncProtocol", "CentralStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "SyncEngine",
@@ -91,9 +99,10 @@ let package = Package(
             name: "consent",
             dependencies: [
                 "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
-                "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer",
+                "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer", "CentralStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
@@ -117,8 +126,20 @@ let package = Package(
             dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
+        // Starts a throwaway PostgreSQL server for the tests that need one.
+        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        .testTarget(
+            name: "CentralStorePostgresTests",
+            dependencies: [
+                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentStore", "CentralStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
-        .testTarget(name: "ConsentCLITests", dependencies: ["ConsentCore", "ConsentForms", "ConsentStore"]),
+        .testTarget(
+            name: "ConsentCLITests",
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "CentralStorePostgres", "PostgresTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance against a baseline doing the same work in the same run.",
-        subcommands: [Ledger.self, Kiosk.self, ExportBench.self, ScanFiles.self, Find.self, SyncBench.self])
+        subcommands: [Ledger.self, Kiosk.self, ExportBench.self, ScanFiles.self, Find.self, SyncBench.self, PostgresPush.self])
 
     struct Ledger: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CentralStore
+import CentralStorePostgres
 import ConsentCore
 import ConsentStore
 import Foundation
@@ -24,10 +25,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The TLS certificate's private key (PEM).", valueName: "path"))
     var tlsKey: String?
 
+    @Option(help: ArgumentHelp("""
+        Serve a PostgreSQL central store instead of --db: postgres://USER@HOST[:PORT]/DATABASE (?host=/socket/dir for a \
+        unix socket). Its schema is created or migrated at start.
+        """, valueName: "url"))
+    var database: String?
+
     func run() async throws {
-        let db = try store.open()
-        guard db.isCentre else {
-            throw CLIError("\(db.path) is a device database; serve a central store made with `consent init --centre --db central.sqlite`")
+        let central: any CentralStore
+        if let database {
+            let location: PostgresLocation
+            do { location = try PostgresLocation(url: database) } catch { throw ValidationError(error.description) }
+            central = try await PostgresCentralStore.open(location, catalogue: try store.content.load().catalogue)
+        } else {
+            let db = try store.open()
+            guard db.isCentre else {
+                throw CLIError("\(db.path) is a device database; serve a central store made with `consent init --centre --db central.sqlite`")
+            }
+            central = SQLiteCentralStore(database: db)
         }
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
             throw CLIError("--listen takes host:port, such as 127.0.0.1:8443")
@@ -39,7 +54,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "consent.serve")
         logger.logLevel = .info
         let tls = tlsCertificate.flatMap { cert in tlsKey.map { (certificate: cert, key: $0) } }
-        try await SyncServer(store: SQLiteCentralStore(database: db), logger: logger).run(host: String(listen[..<colon]), port: port, tls: tls)
+        try await SyncServer(store: central, logger: logger).run(host: String(listen[..<colon]), port: port, tls: tls)
     }
 }
 

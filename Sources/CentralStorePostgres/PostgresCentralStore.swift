@@ -1,0 +1,236 @@
+import CentralStore
+import ConsentCore
+import Crypto
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+/// The central store on PostgreSQL: the same protocol and guarantees as the SQLite centre, for
+/// when one server is outgrown. Pushes apply in one transaction each and merge decisions with
+/// `TenantState.apply`, like every device; central sequences are taken under a row lock held to
+/// commit, so a pull never skips an event (see `central_counter` in the schema).
+///
+/// ```swift
+/// let store = try await PostgresCentralStore.open(PostgresLocation(url: "postgres://consent@db/central"), catalogue: catalogue)
+/// defer { store.shutdown() }
+/// let reply = try await store.push(request, from: deviceID)
+/// ```
+public final class PostgresCentralStore: CentralStore {
+    let client: PostgresClient
+    let logger: Logger
+    let catalogue: Catalogue
+    private let runner: Task<Void, Never>
+
+    private init(client: PostgresClient, catalogue: Catalogue, logger: Logger) {
+        self.client = client
+        self.catalogue = catalogue
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    /// Connects, then creates or upgrades the schema.
+    public static func open(_ location: PostgresLocation, catalogue: Catalogue) async throws(CentralStoreSetupError) -> PostgresCentralStore {
+        let configuration = location.configuration()
+        var logger = Logger(label: "consent.central.postgres")
+        // Not .warning: postgres-nio warns when a connection is asked for before `run()` has started, which is harmless.
+        logger.logLevel = .error
+        let store = PostgresCentralStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), catalogue: catalogue, logger: logger)
+        do {
+            try await store.client.withConnection { connection in
+                try await PostgresSchema.migrate(connection, logger: logger)
+            }
+        } catch let error as CentralStoreSetupError {
+            store.shutdown()
+            throw error
+        } catch {
+            store.shutdown()
+            throw .database(String(reflecting: error))
+        }
+        return store
+    }
+
+    /// Closes the connections.
+    public func shutdown() {
+        runner.cancel()
+    }
+
+    /// Runs `body` in one transaction; any failure rolls it back. A `CentralStoreError` thrown by
+    /// the body is passed on; anything else becomes `.storage`.
+    @discardableResult
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws(CentralStoreError) -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch let error as CentralStoreError {
+            throw error
+        } catch {
+            throw .storage(Self.describe(error))
+        }
+    }
+
+    /// A PostgreSQL error's message, without the query's bound values (they may hold personal data).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
+            return message
+        }
+        return String(describing: type(of: error))
+    }
+
+    static func now() -> Int64 { Millis.from(Date()) }
+
+    static func digest(_ secret: String) -> Data { Data(SHA256.hash(data: Data(secret.utf8))) }
+
+    // MARK: enrolment and devices
+
+    public func issueEnrolmentCode(office: String, lifetime: TimeInterval) async throws(CentralStoreError) -> String {
+        guard !office.isEmpty, !containsNUL(office) else { throw .invalid("the office name is empty or holds a NUL character") }
+        let code = Self.randomCode(12)
+        let expires = Millis.from(Date().addingTimeInterval(lifetime))
+        try await transaction { connection in
+            try await connection.query("""
+                INSERT INTO enrolment_code (code_hash, office, issued_at, expires_at) VALUES (\(Self.digest(code)), \(office), \(Self.now()), \(expires))
+                """, logger: self.logger)
+        }
+        return "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(4))"
+    }
+
+    /// A code of `length` characters that cannot be mistaken for one another when read aloud or typed.
+    static func randomCode(_ length: Int) -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+    }
+
+    public func enrol(_ request: EnrolRequest) async throws(CentralStoreError) -> EnrolResponse {
+        guard request.version == SyncWire.version else {
+            throw .invalid("protocol version \(request.version) is not supported (this centre speaks \(SyncWire.version)); update the device")
+        }
+        let device = request.device
+        guard !device.isEmpty, device.utf8.count <= 100, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw .invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'")
+        }
+        if let key = request.signingKey, key.count != 32 {
+            throw .invalid("a signing key is 32 bytes (Ed25519, raw); this one had \(key.count)")
+        }
+        let code = request.code.uppercased().filter { $0 != "-" && $0 != " " }
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+        let now = Self.now()
+        let office: String = try await transaction { connection in
+            let rows = try await connection.query("""
+                UPDATE enrolment_code SET used_at = \(now), used_by = \(device)
+                WHERE code_hash = \(Self.digest(code)) AND used_at IS NULL AND expires_at > \(now) RETURNING office
+                """, logger: self.logger)
+            var office: String?
+            for try await value in rows.decode(String.self) { office = value }
+            guard let office else { throw CentralStoreError.badEnrolmentCode }
+            for try await _ in try await connection.query("SELECT 1 FROM sync_device WHERE id = \(device)", logger: self.logger).decode(Int.self) {
+                throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
+            }
+            try await connection.query("""
+                INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key)
+                VALUES (\(device), \(office), \(Self.digest(secret)), \(now), \(request.signingKey))
+                """, logger: self.logger)
+            _ = try await Self.deviceNumber(device, on: connection, logger: self.logger)
+            return office
+        }
+        return EnrolResponse(device: device, office: office, secret: secret)
+    }
+
+    /// The device's number here, adding it (and an empty chain head) when new.
+    static func deviceNumber(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        try await connection.query("INSERT INTO device (id) VALUES (\(id)) ON CONFLICT (id) DO NOTHING", logger: logger)
+        var number: Int64 = 0
+        for try await value in try await connection.query("SELECT no FROM device WHERE id = \(id)", logger: logger).decode(Int64.self) {
+            number = value
+        }
+        try await connection.query("""
+            INSERT INTO chain_head (device_no, seq, hash) VALUES (\(number), 0, \(ValueDigest.empty)) ON CONFLICT (device_no) DO NOTHING
+            """, logger: logger)
+        return number
+    }
+
+    public func authenticate(device: String, secret: String) async throws(CentralStoreError) {
+        let row: (Data, Int64?)? = try await transaction { connection in
+            var found: (Data, Int64?)?
+            for try await (hash, revoked) in try await connection.query(
+                "SELECT secret_hash, revoked_at FROM sync_device WHERE id = \(device)", logger: self.logger
+            ).decode((Data, Int64?).self) {
+                found = (hash, revoked)
+            }
+            return found
+        }
+        guard let (hash, revoked) = row, Self.constantTimeEqual(hash, Self.digest(secret)) else { throw .unauthenticated(device) }
+        if revoked != nil { throw .revoked(device) }
+    }
+
+    static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+
+    public func revoke(device: String) async throws(CentralStoreError) {
+        let count: Int = try await transaction { connection in
+            var count = 0
+            for try await _ in try await connection.query(
+                "UPDATE sync_device SET revoked_at = \(Self.now()) WHERE id = \(device) AND revoked_at IS NULL RETURNING id", logger: self.logger
+            ).decode(String.self) {
+                count += 1
+            }
+            return count
+        }
+        if count == 0 { throw .invalid("no enrolled, unrevoked device is called \(device); see `consent device list`") }
+    }
+
+    public func devices() async throws(CentralStoreError) -> [CentralDevice] {
+        try await transaction { connection in
+            var devices: [CentralDevice] = []
+            for try await (id, office, enrolled, revoked, last) in try await connection.query("""
+                SELECT s.id, s.office, s.enrolled_at, s.revoked_at, COALESCE(h.seq, 0)
+                FROM sync_device s LEFT JOIN device d ON d.id = s.id LEFT JOIN chain_head h ON h.device_no = d.no ORDER BY s.id
+                """, logger: self.logger).decode((String, String, Int64, Int64?, Int64).self) {
+                devices.append(CentralDevice(id: id, office: office, enrolledAt: Millis.date(enrolled),
+                                             revokedAt: revoked.map(Millis.date), lastSequence: last))
+            }
+            return devices
+        }
+    }
+
+    public func audit(device: String?, what: String) async {
+        _ = try? await transaction { connection in
+            try await Self.audit(device: device, what: what, at: Self.now(), on: connection, logger: self.logger)
+        }
+    }
+
+    /// Adds an audit entry inside a transaction (NUL characters, which PostgreSQL refuses, become '?').
+    static func audit(device: String?, what: String, at: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        func clean(_ text: String, _ limit: Int) -> String {
+            String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{0}" ? "?" : $0 }).prefix(limit))
+        }
+        try await connection.query("""
+            INSERT INTO sync_audit (at, device, what) VALUES (\(at), \(device.map { clean($0, 200) }), \(clean(what, 1_000)))
+            """, logger: logger)
+    }
+
+    /// The audit entries, oldest first (for tests and `consent audit`).
+    public func auditEntries() async throws(CentralStoreError) -> [(device: String?, what: String)] {
+        try await transaction { connection in
+            var entries: [(device: String?, what: String)] = []
+            for try await (device, what) in try await connection.query("SELECT device, what FROM sync_audit ORDER BY id", logger: self.logger)
+                .decode((String?, String).self) {
+                entries.append((device, what))
+            }
+            return entries
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import CentralStore
+import Crypto
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+/// A field of a row copied into the centre by `consent migrate`.
+public enum CopyValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case text(String)
+    case bytes(Data)
+    case bool(Bool)
+}
+
+/// Moves a whole central store into an empty PostgreSQL centre in one transaction (`consent
+/// migrate`): rows go in with their own numbers (devices, tenants, central sequences), by COPY,
+/// then the counters are set past them. Nothing is visible to a server until it commits.
+public final class PostgresImporter {
+    /// The tables rows may be copied into, and their columns in the order rows give them.
+    public static let tables: [String: [String]] = [
+        "device": ["no", "id"],
+        "chain_head": ["device_no", "seq", "hash"],
+        "tenant": ["id", "ref"],
+        "ledger": LedgerRow.columns,
+        "value": ["device_no", "device_seq", "attribute_id", "tenant_id", "value", "prefer_not", "salt", "digest"],
+        "sealed_value": ["device_no", "device_seq", "attribute_id", "tenant_id", "key_id", "sealed", "prefer_not", "digest"],
+        "data_key": ["key_id", "kek_id", "wrapped", "created_at"],
+        "current_value": ["tenant_id", "attribute_id", "status", "source_device", "source_seq", "hlc", "writer"],
+        "pending_value": ["tenant_id", "attribute_id", "source_device", "source_seq", "hlc", "prefer_not"],
+        "decision": PostgresProjection.decisionTableColumns,
+        "sync_device": ["id", "office", "secret_hash", "enrolled_at", "revoked_at", "public_key"],
+        "sync_head": ["device", "seq", "hash", "signature", "at"],
+        "enrolment_code": ["code_hash", "office", "issued_at", "expires_at", "used_at"],
+        "push_result": ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
+        "sync_audit": ["at", "device", "what"],
+    ]
+
+    let connection: PostgresConnection
+    let logger = Logger(label: "consent.migrate")
+
+    private init(connection: PostgresConnection) { self.connection = connection }
+
+    /// Opens the target, creates the schema and checks that it holds no events yet, then starts the transaction.
+    public static func begin(_ location: PostgresLocation) async throws -> PostgresImporter {
+        let logger = Logger(label: "consent.migrate")
+        let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
+        let importer = PostgresImporter(connection: connection)
+        do {
+            try await PostgresSchema.migrate(connection, logger: logger)
+            try await connection.query("BEGIN", logger: logger)
+            var events: Int64 = 0
+            for try await n in try await connection.query("SELECT count(*) FROM ledger", logger: logger).decode(Int64.self) { events = n }
+            var devices: Int64 = 0
+            for try await n in try await connection.query("SELECT count(*) FROM sync_device", logger: logger).decode(Int64.self) { devices = n }
+            guard events == 0, devices == 0 else {
+                throw CentralStoreError.invalid("the PostgreSQL database already holds a centre (\(events) events, \(devices) devices); migrate into an empty database")
+            }
+            return importer
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Copies rows into one of ``tables`` (fields in its column order).
+    public func copy(_ table: String, _ rows: [[CopyValue]]) async throws {
+        guard let columns = Self.tables[table] else { throw CentralStoreError.invalid("no table \(table) to migrate into") }
+        var out = CopyRows()
+        for row in rows {
+            guard row.count == columns.count else { throw CentralStoreError.invalid("a row for \(table) has \(row.count) fields, not \(columns.count)") }
+            for field in row {
+                switch field {
+                case .null: out.null()
+                case .int(let n): out.int(n)
+                case .text(let t): out.text(t)
+                case .bytes(let b): out.bytes(b)
+                case .bool(let b): out.bool(b)
+                }
+            }
+            out.endRow()
+        }
+        try await out.copy(into: table, columns: columns, on: connection, logger: logger)
+    }
+
+    /// Sets the counters past the copied numbers and commits.
+    public func commit() async throws {
+        try await connection.query("UPDATE central_counter SET last = (SELECT COALESCE(max(central_seq), 0) FROM ledger)", logger: logger)
+        try await connection.query("SELECT setval(pg_get_serial_sequence('device', 'no'), (SELECT COALESCE(max(no), 0) + 1 FROM device), false)", logger: logger)
+        try await connection.query("SELECT setval(pg_get_serial_sequence('tenant', 'id'), (SELECT COALESCE(max(id), 0) + 1 FROM tenant), false)", logger: logger)
+        try await connection.query("COMMIT", logger: logger)
+        try await connection.close()
+    }
+
+    /// Rolls back and closes.
+    public func abandon() async {
+        _ = try? await connection.query("ROLLBACK", logger: logger)
+        try? await connection.close()
+    }
+}
+
+/// What the migration's check compares on both sides.
+public struct CentreSummary: Codable, Equatable, Sendable {
+    /// Row counts by table.
+    public var counts: [String: Int64]
+    /// Per device: its last sequence and the hash of its chain's last event.
+    public var heads: [String: ChainHead]
+    /// SHA-256 over every ledger hash in central order, with its central sequence.
+    public var ledgerDigest: String
+
+    public struct ChainHead: Codable, Equatable, Sendable {
+        public var sequence: Int64
+        public var hash: String
+        public init(sequence: Int64, hash: String) {
+            self.sequence = sequence
+            self.hash = hash
+        }
+    }
+
+    public init(counts: [String: Int64], heads: [String: ChainHead], ledgerDigest: String) {
+        self.counts = counts
+        self.heads = heads
+        self.ledgerDigest = ledgerDigest
+    }
+}
+
+extension PostgresCentralStore {
+    /// Counts, chain heads (recomputed from the stored events: every chain is walked and must verify)
+    /// and a digest of the ledger, for `consent migrate`'s check.
+    public func summary() async throws -> CentreSummary {
+        try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+            var counts: [String: Int64] = [:]
+            for table in ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result"] {
+                for try await n in try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: self.logger).decode(Int64.self) {
+                    counts[table] = n
+                }
+            }
+            var heads: [String: CentreSummary.ChainHead] = [:]
+            var ledger = LedgerDigest()
+            var cursor: Int64 = 0
+            var chains: [String: (Int64, Data)] = [:]
+            while true {
+                let page = try await self.page(after: cursor, limit: 10_000, on: connection)
+                for event in page.events {
+                    let r = event.record
+                    let (seq, previous) = chains[r.device] ?? (0, ValueDigest.empty)
+                    guard r.sequence == seq + 1, r.hash(after: previous) == event.hash else {
+                        throw CentralStoreError.invalid("the chain of device \(r.device) does not verify at event \(r.sequence)")
+                    }
+                    chains[r.device] = (r.sequence, event.hash)
+                    ledger.add(central: event.central ?? 0, hash: event.hash)
+                }
+                cursor = page.cursor
+                if !page.more { break }
+            }
+            for (device, head) in chains { heads[device] = .init(sequence: head.0, hash: head.1.hex) }
+            return CentreSummary(counts: counts, heads: heads, ledgerDigest: ledger.hex)
+        }
+    }
+}
+
+/// SHA-256 over (central sequence, hash) pairs in central order.
+public struct LedgerDigest {
+    private var hasher = SHA256()
+    public init() {}
+    public mutating func add(central: Int64, hash: Data) {
+        hasher.update(data: withUnsafeBytes(of: central.bigEndian) { Data($0) })
+        hasher.update(data: hash)
+    }
+    public var hex: String { Data(hasher.finalize()).hex }
+}
+
+extension Data {
+    /// Lower-case hexadecimal.
+    public var hex: String { map { String(format: "%02x", $0) }.joined() }
+}

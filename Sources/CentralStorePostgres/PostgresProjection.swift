@@ -1,0 +1,234 @@
+import ConsentCore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+/// The projection rows a batch of events touches, loaded as partial `TenantState`s so the centre
+/// merges with the very same `TenantState.apply` as every device, then written back (only what
+/// changed). One query per table each way, whatever the batch size.
+struct PostgresProjection {
+    let connection: PostgresConnection
+    let logger: Logger
+    /// Device numbers both ways (the device table is small: one row per enrolled device).
+    var numbers: [String: Int64] = [:]
+    var ids: [Int64: String] = [:]
+
+    init(connection: PostgresConnection, logger: Logger) async throws {
+        self.connection = connection
+        self.logger = logger
+        for try await (no, id) in try await connection.query("SELECT no, id FROM device", logger: logger).decode((Int64, String).self) {
+            numbers[id] = no
+            ids[no] = id
+        }
+    }
+
+    func number(_ device: DeviceID) throws -> Int64 {
+        guard let no = numbers[device.rawValue] else { throw ProjectionError.unknownDevice(device.rawValue) }
+        return no
+    }
+
+    func id(_ no: Int64) -> DeviceID { DeviceID(ids[no] ?? "?\(no)") }
+
+    enum ProjectionError: Error { case unknownDevice(String) }
+
+    /// The keys an event's projection update reads and writes.
+    struct Touched {
+        var decisions: Set<Key3> = []
+        var values: Set<Key2> = []
+    }
+    struct Key2: Hashable { var tenant: Int64; var attribute: String }
+    struct Key3: Hashable { var tenant: Int64; var attribute: String; var purpose: String }
+
+    static func touched(by event: Event, tenant: Int64, into touched: inout Touched) {
+        switch event.payload {
+        // A held grant changes no decision until confirmed; a read changes nothing. (A confirmation
+        // of a held grant is not yet applied at a PostgreSQL centre: see the issue notes.)
+        case .credentialChange, .heldGrant, .access: break
+        case .registration(let values):
+            for attribute in values.keys { touched.values.insert(Key2(tenant: tenant, attribute: attribute.rawValue)) }
+        case let .decision(purpose, attributes, _, _, _):
+            for attribute in attributes {
+                touched.decisions.insert(Key3(tenant: tenant, attribute: attribute.rawValue, purpose: purpose.rawValue))
+            }
+        case let .correction(attribute, _, _), let .verification(_, attribute, _), let .erasure(attribute):
+            touched.values.insert(Key2(tenant: tenant, attribute: attribute.rawValue))
+        }
+    }
+
+    /// Loads the touched rows into `states` (one partial state per tenant id).
+    func load(_ touched: Touched, into states: inout [Int64: TenantState]) async throws {
+        if !touched.decisions.isEmpty {
+            let keys = Array(touched.decisions)
+            let rows = try await connection.query("""
+                SELECT tenant_id, attribute_id, purpose_id, \(unescaped: Self.decisionColumns) FROM decision
+                WHERE (tenant_id, attribute_id, purpose_id) IN (SELECT * FROM unnest(\(keys.map(\.tenant)), \(keys.map(\.attribute)), \(keys.map(\.purpose))))
+                """, logger: logger)
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                let tenant = try r[0].decode(Int64.self)
+                let key = DecisionKey(AttributeID(try r[1].decode(String.self)), PurposeID(try r[2].decode(String.self)))
+                states[tenant]?.decisions[key] = try decisionRecord(r, from: 3)
+            }
+        }
+        if !touched.values.isEmpty {
+            let keys = Array(touched.values)
+            let filter: PostgresQuery = "(tenant_id, attribute_id) IN (SELECT * FROM unnest(\(keys.map(\.tenant)), \(keys.map(\.attribute))))"
+            var current = PostgresQuery(unsafeSQL: "SELECT tenant_id, attribute_id, status, source_device, source_seq, hlc, writer FROM current_value WHERE ")
+            current.sql += filter.sql
+            current.binds = filter.binds
+            for try await (tenant, attribute, status, device, seq, hlc, writer) in try await connection.query(current, logger: logger)
+                .decode((Int64, String, String, Int64, Int64, Int64, String).self) {
+                let source = EventID(device: id(device), sequence: seq)
+                let state: ValueState = switch status {
+                case "erased": .erased(by: source)
+                case "prefer-not-to-say": .held(.preferNotToSay, source: source)
+                default: .held(.value(""), source: source)
+                }
+                states[tenant]?.values[AttributeID(attribute)] = ValueRecord(state: state, hlc: HLCTimestamp(packed: hlc), device: DeviceID(writer))
+            }
+            var pending = PostgresQuery(unsafeSQL: "SELECT tenant_id, attribute_id, source_device, source_seq, hlc, prefer_not FROM pending_value WHERE ")
+            pending.sql += filter.sql + " ORDER BY hlc, source_device, source_seq"
+            pending.binds = filter.binds
+            for try await (tenant, attribute, device, seq, hlc, preferNot) in try await connection.query(pending, logger: logger)
+                .decode((Int64, String, Int64, Int64, Int64, Bool).self) {
+                let correction = PendingCorrection(event: EventID(device: id(device), sequence: seq),
+                                                   value: preferNot ? .preferNotToSay : .value(""), hlc: HLCTimestamp(packed: hlc))
+                states[tenant]?.pending[AttributeID(attribute), default: []].append(correction)
+            }
+        }
+    }
+
+    /// The decision columns after the key, in the order ``decisionRecord(_:from:)`` reads them.
+    static let decisionColumns = """
+        state, event_device, event_seq, central_seq, effective_at, notice_version, language, valid_until, actor, actor_id,
+        verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
+        """
+
+    private func decisionRecord(_ r: PostgresRandomAccessRow, from i: Int) throws -> DecisionRecord {
+        let actorID = try r[i + 9].decode(String?.self)
+        let actor: Actor = switch try r[i + 8].decode(String.self) {
+        case "tenant": .tenant
+        case "staff": .staff(StaffID(actorID ?? ""), verification: try r[i + 10].decode(String?.self), reason: try r[i + 11].decode(String?.self))
+        default: .system(actorID ?? "")
+        }
+        let notice = try r[i + 5].decode(Int64?.self).map { NoticeShown(version: Int($0), language: (try? r[i + 6].decode(String?.self)) ?? "") }
+        let reconfirmDevice = try r[i + 13].decode(Int64?.self)
+        let reconfirm = try r[i + 14].decode(Int64?.self).map { EventID(device: id(reconfirmDevice ?? 0), sequence: $0) }
+        return DecisionRecord(
+            state: DecisionState(rawValue: try r[i].decode(String.self)) ?? .notAsked,
+            event: EventID(device: id(try r[i + 1].decode(Int64.self)), sequence: try r[i + 2].decode(Int64.self)),
+            centralSequence: try r[i + 3].decode(Int64?.self), effectiveAt: Millis.date(try r[i + 4].decode(Int64.self)),
+            notice: notice, validUntil: try r[i + 7].decode(Int64?.self).map(Millis.date), actor: actor,
+            channel: Channel(rawValue: try r[i + 12].decode(String.self)) ?? .system, needsReconfirmation: reconfirm,
+            blocking: try r[i + 15].decode(String?.self).map(Blocking.decode))
+    }
+
+    /// Writes back what changed between `before` and `after` among the touched rows.
+    func save(_ touched: Touched, before: [Int64: TenantState], after: [Int64: TenantState]) async throws {
+        var decisionKeys: [Key3] = []
+        var decisionRows = CopyRows()
+        for key in touched.decisions {
+            let dk = DecisionKey(AttributeID(key.attribute), PurposeID(key.purpose))
+            let old = before[key.tenant]?.decisions[dk], new = after[key.tenant]?.decisions[dk]
+            guard old != new else { continue }
+            decisionKeys.append(key)
+            if let new { try writeDecision(key, new, into: &decisionRows) }
+        }
+        if !decisionKeys.isEmpty {
+            try await connection.query("""
+                DELETE FROM decision WHERE (tenant_id, attribute_id, purpose_id) IN
+                (SELECT * FROM unnest(\(decisionKeys.map(\.tenant)), \(decisionKeys.map(\.attribute)), \(decisionKeys.map(\.purpose))))
+                """, logger: logger)
+            try await decisionRows.copy(into: "decision", columns: Self.decisionTableColumns, on: connection, logger: logger)
+        }
+        var valueKeys: [Key2] = [], pendingKeys: [Key2] = []
+        var valueRows = CopyRows(), pendingRows = CopyRows()
+        for key in touched.values {
+            let attribute = AttributeID(key.attribute)
+            let oldState = before[key.tenant], newState = after[key.tenant]
+            if oldState?.values[attribute] != newState?.values[attribute] {
+                valueKeys.append(key)
+                if let record = newState?.values[attribute] { try writeValue(key, record, into: &valueRows) }
+            }
+            if oldState?.pending[attribute] != newState?.pending[attribute] {
+                pendingKeys.append(key)
+                for p in newState?.pending[attribute] ?? [] {
+                    pendingRows.int(key.tenant); pendingRows.text(key.attribute); pendingRows.int(try number(p.event.device))
+                    pendingRows.int(p.event.sequence); pendingRows.int(p.hlc.packed); pendingRows.bool(p.value == .preferNotToSay)
+                    pendingRows.endRow()
+                }
+            }
+        }
+        if !valueKeys.isEmpty {
+            try await connection.query("""
+                DELETE FROM current_value WHERE (tenant_id, attribute_id) IN (SELECT * FROM unnest(\(valueKeys.map(\.tenant)), \(valueKeys.map(\.attribute))))
+                """, logger: logger)
+            try await valueRows.copy(into: "current_value", columns: ["tenant_id", "attribute_id", "status", "source_device", "source_seq", "hlc", "writer"],
+                                     on: connection, logger: logger)
+        }
+        if !pendingKeys.isEmpty {
+            try await connection.query("""
+                DELETE FROM pending_value WHERE (tenant_id, attribute_id) IN (SELECT * FROM unnest(\(pendingKeys.map(\.tenant)), \(pendingKeys.map(\.attribute))))
+                """, logger: logger)
+            try await pendingRows.copy(into: "pending_value", columns: ["tenant_id", "attribute_id", "source_device", "source_seq", "hlc", "prefer_not"],
+                                       on: connection, logger: logger)
+        }
+    }
+
+    static let decisionTableColumns = ["tenant_id", "attribute_id", "purpose_id"]
+        + decisionColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    private func writeValue(_ key: Key2, _ record: ValueRecord, into rows: inout CopyRows) throws {
+        let status: String, source: EventID
+        switch record.state {
+        case .notHeld: return
+        case let .held(.value, source: s), let .unavailable(source: s): (status, source) = ("value", s)
+        case let .held(.preferNotToSay, source: s): (status, source) = ("prefer-not-to-say", s)
+        case let .erased(by: s): (status, source) = ("erased", s)
+        }
+        rows.int(key.tenant); rows.text(key.attribute); rows.text(status); rows.int(try number(source.device))
+        rows.int(source.sequence); rows.int(record.hlc.packed); rows.text(record.device.rawValue)
+        rows.endRow()
+    }
+
+    private func writeDecision(_ key: Key3, _ r: DecisionRecord, into rows: inout CopyRows) throws {
+        var actor = "tenant", actorID: String?, verification: String?, reason: String?
+        switch r.actor {
+        case .tenant: break
+        case let .staff(id, v, why): (actor, actorID, verification, reason) = ("staff", id.rawValue, v, why)
+        case .system(let name): (actor, actorID) = ("system", name)
+        }
+        rows.int(key.tenant); rows.text(key.attribute); rows.text(key.purpose)
+        rows.text(r.state.rawValue); rows.int(try number(r.event.device)); rows.int(r.event.sequence); rows.int(r.centralSequence)
+        rows.int(Millis.from(r.effectiveAt)); rows.int(r.notice.map { Int64($0.version) }); rows.text(r.notice?.language)
+        rows.int(r.validUntil.map(Millis.from)); rows.text(actor); rows.text(actorID); rows.text(verification); rows.text(reason)
+        rows.text(r.channel.rawValue)
+        rows.int(try r.needsReconfirmation.map { try number($0.device) }); rows.int(r.needsReconfirmation?.sequence)
+        rows.text(Blocking.encode(r))
+        rows.endRow()
+    }
+}
+
+/// The merge rule's memory of withdrawals and objections, stored as the SQLite store stores it:
+/// one stop per line, `device<TAB>sequence<TAB>central<TAB>effective-millis`; NULL when the
+/// record's own event is its only stop (or it has none).
+enum Blocking {
+    static func encode(_ record: DecisionRecord) -> String? {
+        let own = record.state.stopsUse
+            ? [StopRef(event: record.event, centralSequence: record.centralSequence, effectiveAt: record.effectiveAt)] : []
+        guard record.blocking != own else { return nil }
+        return record.blocking.map { s in
+            [s.event.device.rawValue, String(s.event.sequence), s.centralSequence.map(String.init) ?? "",
+             String(Millis.from(s.effectiveAt))].joined(separator: "\t")
+        }.joined(separator: "\n")
+    }
+
+    static func decode(_ text: String) -> [StopRef] {
+        text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == 4, let seq = Int64(f[1]), let effective = Int64(f[3]) else { return nil }
+            return StopRef(event: EventID(device: DeviceID(String(f[0])), sequence: seq), centralSequence: Int64(f[2]),
+                           effectiveAt: Millis.date(effective))
+        }
+    }
+}

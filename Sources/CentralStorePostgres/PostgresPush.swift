@@ -1,0 +1,263 @@
+import CentralStore
+import ConsentCore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+extension PostgresCentralStore {
+    /// Applies a push in one transaction. Lock order, the same in every push so two never wait on
+    /// each other: the device's chain head (`FOR UPDATE`), then the central counter. The counter's
+    /// row lock is held from taking central numbers until commit, so pushes commit in central order.
+    public func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse {
+        // What needs no database first: a wrong device is refused before anything is read.
+        if let problem = WireCheck.batchProblem(request, authenticated: device) { throw problem }
+        let validation = PushValidation(catalogue: catalogue)
+        return try await transaction { connection in
+            try await self.apply(request, from: device, validation: validation, on: connection)
+        }
+    }
+
+    private func apply(_ request: PushRequest, from device: String, validation: PushValidation,
+                       on connection: PostgresConnection) async throws -> PushResponse {
+        var enrolled = false
+        var publicKey: Data?
+        for try await key in try await connection.query(
+            "SELECT public_key FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
+        ).decode(Data?.self) {
+            enrolled = true
+            publicKey = key
+        }
+        guard enrolled else { throw CentralStoreError.revoked(device) }
+        // A device enrolled with a signing key signs its chain head with every push, as at the SQLite centre.
+        if let publicKey, !request.events.isEmpty {
+            guard let head = request.head, head.device == device, head.sequence == request.events.last?.record.sequence,
+                  head.hash == request.events.last?.hash, head.isValid(publicKey: publicKey) else {
+                throw CentralStoreError.invalid("the push's chain head is missing or not signed with \(device)'s enrolled key; nothing was applied")
+            }
+        }
+        let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
+        var head: (seq: Int64, hash: Data) = (0, ValueDigest.empty)
+        for try await (seq, hash) in try await connection.query(
+            "SELECT seq, hash FROM chain_head WHERE device_no = \(deviceNo) FOR UPDATE", logger: logger
+        ).decode((Int64, Data).self) {
+            head = (seq, hash)
+        }
+        let refs = Array(Set(request.events.map(\.record.tenant)))
+        var tenants: [String: Int64] = [:]
+        for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(refs))", logger: logger)
+            .decode((Int64, String).self) {
+            tenants[ref] = id
+        }
+        let plan = try validation.plan(request.events, head: head, knownTenants: Set(tenants.keys))
+        var results = try await storedResults(request.events[..<plan.resent], deviceNo: deviceNo, on: connection)
+        let now = Self.now()
+
+        if !plan.accepted.isEmpty {
+            if !plan.newTenants.isEmpty {
+                // New tenants are added in a transaction of their own, before any lock: a tenant row alone
+                // says nothing (views show only tenants with values), and two pushes registering the
+                // same tenant can then never wait on each other while one holds the counter.
+                let added = Array(plan.newTenants)
+                _ = try await client.withConnection { other in
+                    try await other.query("INSERT INTO tenant (ref) SELECT unnest(\(added)) ON CONFLICT (ref) DO NOTHING", logger: self.logger)
+                }
+                for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(added))", logger: logger)
+                    .decode((Int64, String).self) {
+                    tenants[ref] = id
+                }
+            }
+            let events = Array(plan.accepted)
+            // Everything that needs no central number is written before the counter is taken.
+            var batch = try prepare(events, deviceNo: deviceNo, tenants: tenants)
+            let valueColumns = ["device_no", "device_seq", "attribute_id", "tenant_id"]
+            try await batch.values.copy(into: "value", columns: valueColumns + ["value", "prefer_not", "salt", "digest"], on: connection, logger: logger)
+            try await batch.sealed.copy(into: "sealed_value", columns: valueColumns + ["key_id", "sealed", "prefer_not", "digest"],
+                                        on: connection, logger: logger)
+            if !request.dataKeys.isEmpty {
+                let keys = request.dataKeys
+                try await connection.query("""
+                    INSERT INTO data_key (key_id, kek_id, wrapped, created_at)
+                    SELECT k, e, w, \(now) FROM unnest(\(keys.map(\.keyID)), \(keys.map(\.kekID)), \(keys.map { ByteBuffer(bytes: $0.wrapped) })) AS x(k, e, w)
+                    ON CONFLICT (key_id, kek_id) DO NOTHING
+                    """, logger: logger)
+            }
+
+            // The counter's row lock from here to commit: pushes commit in central order.
+            var last: Int64 = 0
+            for try await value in try await connection.query(
+                "UPDATE central_counter SET last = last + \(Int64(events.count)) RETURNING last", logger: logger
+            ).decode(Int64.self) {
+                last = value
+            }
+            let centrals = Array((last - Int64(events.count) + 1)...last)
+            let outcomes = try await finish(&batch, centrals: centrals, on: connection)
+            var resultRows = CopyRows()
+            for (event, (outcome, central)) in zip(events, zip(outcomes, centrals)) {
+                results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: central))
+                resultRows.int(deviceNo); resultRows.int(event.record.sequence); resultRows.text(outcome.rawValue)
+                resultRows.int(central); resultRows.null(); resultRows.bytes(event.hash)
+                resultRows.endRow()
+            }
+            try await resultRows.copy(into: "push_result", columns: ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
+                                      on: connection, logger: logger)
+            try await connection.query("UPDATE chain_head SET seq = \(plan.head.seq), hash = \(plan.head.hash) WHERE device_no = \(deviceNo)", logger: logger)
+            if now + 86_400_000 < (events.map(\.record.hlc).max() ?? 0) >> 16 {
+                try await Self.audit(device: device, what: "clock more than a day ahead of the centre's; check the device's clock", at: now, on: connection, logger: logger)
+            }
+        }
+        if let head = request.head, publicKey != nil, plan.rejected == nil {
+            try await connection.query("""
+                INSERT INTO sync_head (device, seq, hash, signature, at) VALUES (\(device), \(head.sequence), \(head.hash), \(head.signature), \(now))
+                ON CONFLICT (device) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, signature = EXCLUDED.signature, at = EXCLUDED.at
+                """, logger: logger)
+        }
+        if let (event, reason) = plan.rejected {
+            results.append(PushResult(sequence: event.record.sequence, outcome: .rejected, central: nil, reason: reason))
+            try await Self.audit(device: device, what: "rejected \(reason)", at: now, on: connection, logger: logger)
+        }
+        return PushResponse(results: results)
+    }
+
+    /// The answers given before for resent events; a resent event that differs from the stored one is refused.
+    private func storedResults(_ events: ArraySlice<WireEvent>, deviceNo: Int64, on connection: PostgresConnection) async throws -> [PushResult] {
+        guard !events.isEmpty else { return [] }
+        var stored: [Int64: (PushResult, Data)] = [:]
+        for try await (seq, outcome, central, reason, hash) in try await connection.query("""
+            SELECT device_seq, outcome, central_seq, reason, hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = ANY(\(events.map(\.record.sequence)))
+            """, logger: logger).decode((Int64, String, Int64?, String?, Data).self) {
+            stored[seq] = (PushResult(sequence: seq, outcome: PushOutcome(rawValue: outcome) ?? .applied, central: central, reason: reason), hash)
+        }
+        return try events.map { event in
+            guard let (result, hash) = stored[event.record.sequence] else {
+                throw CentralStoreError.storage("the centre has no result stored for event \(event.record.sequence) below its chain head")
+            }
+            guard hash == event.hash else {
+                throw CentralStoreError.invalid("""
+                    event \(event.record.device)#\(event.record.sequence) differs from the one stored under that number; \
+                    a device database was replaced or copied: enrol it as a new device
+                    """)
+            }
+            return result
+        }
+    }
+
+    /// A batch's rows, built before the central numbers are known.
+    struct PreparedBatch {
+        /// Ledger rows with a placeholder for each central sequence.
+        var ledger: CopyRows
+        var centralSlots: [Int]
+        var values: CopyRows
+        var sealed: CopyRows
+        var merged: [(tenant: Int64, event: Event)] = []
+        var touched = PostgresProjection.Touched()
+        var erasures: [(index: Int, tenant: Int64, attribute: String, hlc: Int64)] = []
+    }
+
+    /// Builds the ledger and value rows and the domain events of accepted events.
+    private func prepare(_ events: [WireEvent], deviceNo: Int64, tenants: [String: Int64]) throws -> PreparedBatch {
+        var batch = PreparedBatch(ledger: CopyRows(capacity: events.count * 220), centralSlots: [], values: CopyRows(), sealed: CopyRows())
+        batch.centralSlots.reserveCapacity(events.count)
+        for event in events {
+            let r = event.record
+            guard let tenant = tenants[r.tenant] else { throw CentralStoreError.storage("tenant \(r.tenant) was not added") }
+            batch.centralSlots.append(LedgerRow.write(r, deviceNo: deviceNo, tenant: tenant, hash: event.hash, into: &batch.ledger))
+            var answers: [AttributeID: AttributeValue] = [:]
+            for value in event.values {
+                let attribute = AttributeID(value.attribute)
+                answers[attribute] = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
+                if catalogue.attribute(attribute)?.isSpecial ?? false || value.sealed != nil {
+                    batch.sealed.int(deviceNo); batch.sealed.int(r.sequence); batch.sealed.text(value.attribute); batch.sealed.int(tenant)
+                    batch.sealed.text(value.keyID); batch.sealed.bytes(value.sealed); batch.sealed.bool(value.preferNot)
+                    batch.sealed.bytes(value.digest)
+                    batch.sealed.endRow()
+                } else {
+                    batch.values.int(deviceNo); batch.values.int(r.sequence); batch.values.text(value.attribute); batch.values.int(tenant)
+                    batch.values.text(value.salt == nil ? nil : value.text); batch.values.bool(value.preferNot)
+                    batch.values.bytes(value.salt); batch.values.bytes(value.digest)
+                    batch.values.endRow()
+                }
+            }
+            let domainEvent = r.event(centralSequence: nil, answers: answers)
+            if case .erasure(let attribute) = domainEvent.payload {
+                batch.erasures.append((batch.merged.count, tenant, attribute.rawValue, r.hlc))
+            }
+            PostgresProjection.touched(by: domainEvent, tenant: tenant, into: &batch.touched)
+            batch.merged.append((tenant, domainEvent))
+        }
+        return batch
+    }
+
+    /// Under the counter's lock: writes the ledger rows with their central numbers, merges the events
+    /// into the projection in central order and returns each one's outcome.
+    private func finish(_ batch: inout PreparedBatch, centrals: [Int64], on connection: PostgresConnection) async throws -> [PushOutcome] {
+        for (slot, central) in zip(batch.centralSlots, centrals) { batch.ledger.fill(slot, with: central) }
+        try await batch.ledger.copy(into: "ledger", columns: LedgerRow.columns, on: connection, logger: logger)
+        let projection = try await PostgresProjection(connection: connection, logger: logger)
+        var states: [Int64: TenantState] = [:]
+        for (tenant, event) in batch.merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
+        try await projection.load(batch.touched, into: &states)
+        let before = states
+        var outcomes: [PushOutcome] = []
+        outcomes.reserveCapacity(batch.merged.count)
+        for ((tenant, unnumbered), central) in zip(batch.merged, centrals) {
+            var event = unnumbered
+            event.centralSequence = central
+            switch states[tenant]?.apply(event) ?? .applied {
+            case .applied, .appliedNeedsReconfirmation: outcomes.append(.applied)
+            case .overriddenByWithdrawal: outcomes.append(.overridden)
+            case .superseded: outcomes.append(.superseded)
+            }
+        }
+        try await projection.save(batch.touched, before: before, after: states)
+        for erasure in batch.erasures where outcomes[erasure.index] == .applied {
+            try await eraseValues((erasure.tenant, erasure.attribute, erasure.hlc), on: connection)
+        }
+        return outcomes
+    }
+
+    /// An applied erasure clears the text, salt and seal of every value of that attribute of the
+    /// tenant recorded no later (by clock) than it, as the SQLite store does; digests stay, so the
+    /// chains still verify.
+    private func eraseValues(_ e: (tenant: Int64, attribute: String, hlc: Int64), on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            UPDATE value v SET value = NULL, salt = NULL FROM ledger l
+            WHERE v.tenant_id = \(e.tenant) AND v.attribute_id = \(e.attribute) AND l.device_no = v.device_no AND l.device_seq = v.device_seq
+              AND l.hlc <= \(e.hlc) AND (v.value IS NOT NULL OR v.salt IS NOT NULL)
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE sealed_value v SET sealed = NULL, key_id = NULL FROM ledger l
+            WHERE v.tenant_id = \(e.tenant) AND v.attribute_id = \(e.attribute) AND l.device_no = v.device_no AND l.device_seq = v.device_seq
+              AND l.hlc <= \(e.hlc) AND v.sealed IS NOT NULL
+            """, logger: logger)
+    }
+}
+
+/// A ledger row in COPY form.
+enum LedgerRow {
+    static let columns = [
+        "central_seq", "device_no", "device_seq", "tenant_id", "kind", "attribute_id", "purpose_id", "state", "pending",
+        "notice_version", "language", "valid_until", "target_device", "target_seq", "values_digest", "hlc", "effective_at",
+        "actor", "actor_id", "verification", "reason", "channel", "causal_seq", "evidence", "hash",
+    ]
+
+    /// Writes a row whose central sequence is filled in later; returns the slot to fill.
+    static func write(_ r: EventRecord, deviceNo: Int64, tenant: Int64, hash: Data, into rows: inout CopyRows) -> Int {
+        let slot = rows.slot()
+        rest(r, deviceNo: deviceNo, tenant: tenant, hash: hash, into: &rows)
+        return slot
+    }
+
+    static func write(_ r: EventRecord, central: Int64, deviceNo: Int64, tenant: Int64, hash: Data, into rows: inout CopyRows) {
+        rows.int(central)
+        rest(r, deviceNo: deviceNo, tenant: tenant, hash: hash, into: &rows)
+    }
+
+    private static func rest(_ r: EventRecord, deviceNo: Int64, tenant: Int64, hash: Data, into rows: inout CopyRows) {
+        rows.int(deviceNo); rows.int(r.sequence); rows.int(tenant); rows.text(r.kind); rows.text(r.attribute)
+        rows.text(r.purpose); rows.text(r.state); rows.bool(r.pending); rows.int(r.noticeVersion); rows.text(r.language)
+        rows.int(r.validUntil); rows.text(r.targetDevice); rows.int(r.targetSequence); rows.bytes(r.valuesDigest); rows.int(r.hlc)
+        rows.int(r.effectiveAt); rows.text(r.actor); rows.text(r.actorID); rows.text(r.verification); rows.text(r.reason)
+        rows.text(r.channel); rows.int(r.causal); rows.text(r.evidence); rows.bytes(hash)
+        rows.endRow()
+    }
+}

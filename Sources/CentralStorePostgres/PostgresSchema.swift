@@ -1,0 +1,171 @@
+import Foundation
+import PostgresNIO
+
+/// The central store's tables on PostgreSQL, created and migrated by the store itself. They
+/// mirror the SQLite centre: the register, device numbering, the append-only ledger with its
+/// central sequence, values (ordinary in clear, special categories sealed as the devices sealed
+/// them: the centre holds no key and never opens them), wrapped data keys, the decision and value
+/// projections, and the sync tables (devices, enrolment codes, push results, audit).
+enum PostgresSchema {
+    /// The newest schema this binary knows.
+    static let version = 2
+
+    /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
+    static let migrations: [String] = [v1, v2]
+
+    /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
+    /// starting at once do not both migrate; refuses a database made by a newer binary.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws(CentralStoreSetupError) {
+        do {
+            try await connection.query("BEGIN", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(7453001)", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS schema_version (version bigint NOT NULL)", logger: logger)
+            var current: Int64 = 0
+            for try await value in try await connection.query("SELECT max(version) FROM schema_version", logger: logger).decode(Int64?.self) {
+                current = value ?? 0
+            }
+            if current > Int64(version) {
+                try await connection.query("ROLLBACK", logger: logger)
+                throw CentralStoreSetupError.newerSchema(found: current, known: version)
+            }
+            for index in Int(current)..<version {
+                for statement in statements(migrations[index]) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_version (version) VALUES (\(Int64(index + 1)))", logger: logger)
+            }
+            try await connection.query("COMMIT", logger: logger)
+        } catch let error as CentralStoreSetupError {
+            throw error
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw .database(String(reflecting: error))
+        }
+    }
+
+    /// A migration's statements: they end with `;` at the end of a line (the extended query protocol
+    /// takes one statement at a time).
+    static func statements(_ script: String) -> [String] {
+        script.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { chunk in
+            chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
+        }
+    }
+
+    /// Signed chain heads: each device's public signing key (Ed25519, raw) and the latest head it signed.
+    private static let v2 = """
+        ALTER TABLE sync_device ADD COLUMN public_key bytea;
+        CREATE TABLE sync_head (
+            device text PRIMARY KEY, seq bigint NOT NULL, hash bytea NOT NULL, signature bytea NOT NULL, at bigint NOT NULL
+        );
+        """
+
+    private static let v1 = """
+        -- Devices known here, numbered so ledger rows stay small.
+        CREATE TABLE device (no bigserial PRIMARY KEY, id text NOT NULL UNIQUE);
+        -- The last event of each device's chain stored here (sequence 0 and 32 zero bytes before the first).
+        CREATE TABLE chain_head (device_no bigint PRIMARY KEY, seq bigint NOT NULL, hash bytea NOT NULL);
+        -- The register: one row per tenant.
+        CREATE TABLE tenant (id bigserial PRIMARY KEY, ref text NOT NULL UNIQUE);
+        -- The last central sequence given. Its row is locked from the moment a push takes numbers
+        -- until that push commits, so pushes commit in central order and a pull never sees a number
+        -- become visible after a later one (a bigserial would not promise that).
+        CREATE TABLE central_counter (single boolean PRIMARY KEY DEFAULT true CHECK (single), last bigint NOT NULL);
+        INSERT INTO central_counter (single, last) VALUES (true, 0);
+
+        -- The append-only ledger, in central order. No foreign keys: each would cost a lookup per
+        -- inserted row, and rows are only ever written by a push, which has just read the device and tenant.
+        CREATE TABLE ledger (
+            central_seq bigint PRIMARY KEY,
+            device_no bigint NOT NULL,
+            device_seq bigint NOT NULL,
+            tenant_id bigint NOT NULL,
+            kind text NOT NULL, attribute_id text, purpose_id text, state text, pending boolean,
+            notice_version bigint, language text, valid_until bigint, target_device text, target_seq bigint,
+            values_digest bytea, hlc bigint NOT NULL, effective_at bigint NOT NULL, actor text NOT NULL,
+            actor_id text, verification text, reason text, channel text NOT NULL, causal_seq bigint,
+            evidence text, hash bytea NOT NULL,
+            UNIQUE (device_no, device_seq)
+        );
+        CREATE INDEX ledger_by_tenant ON ledger (tenant_id, central_seq);
+        CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$;
+        CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger
+            FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+        CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
+            FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+
+        -- Values recorded by events (the chain covers only their salted digests, so an erasure can
+        -- clear them). Ordinary values in clear with their salt.
+        CREATE TABLE value (
+            device_no bigint NOT NULL, device_seq bigint NOT NULL, attribute_id text NOT NULL,
+            tenant_id bigint NOT NULL, value text, prefer_not boolean NOT NULL, salt bytea, digest bytea NOT NULL,
+            PRIMARY KEY (device_no, device_seq, attribute_id)
+        );
+        -- Special-category values exactly as the device sealed them (AES-GCM under data key key_id);
+        -- the centre has no key-encryption key and never opens them. NULL once erased.
+        CREATE TABLE sealed_value (
+            device_no bigint NOT NULL, device_seq bigint NOT NULL, attribute_id text NOT NULL,
+            tenant_id bigint NOT NULL, key_id text, sealed bytea, prefer_not boolean NOT NULL, digest bytea NOT NULL,
+            PRIMARY KEY (device_no, device_seq, attribute_id)
+        );
+        -- Data keys, wrapped by key-encryption keys the centre does not hold.
+        CREATE TABLE data_key (
+            key_id text NOT NULL, kek_id text NOT NULL, wrapped bytea NOT NULL, created_at bigint NOT NULL,
+            PRIMARY KEY (key_id, kek_id)
+        );
+
+        -- Projection: the current value of each attribute (status value, prefer-not-to-say or erased).
+        CREATE TABLE current_value (
+            tenant_id bigint NOT NULL, attribute_id text NOT NULL, status text NOT NULL,
+            source_device bigint NOT NULL, source_seq bigint NOT NULL, hlc bigint NOT NULL, writer text NOT NULL,
+            PRIMARY KEY (tenant_id, attribute_id)
+        );
+        CREATE TABLE pending_value (
+            tenant_id bigint NOT NULL, attribute_id text NOT NULL, source_device bigint NOT NULL, source_seq bigint NOT NULL,
+            hlc bigint NOT NULL, prefer_not boolean NOT NULL,
+            PRIMARY KEY (tenant_id, attribute_id, source_device, source_seq)
+        );
+        -- Projection: the current decision per (tenant, attribute, purpose), as TenantState.apply merged it.
+        CREATE TABLE decision (
+            tenant_id bigint NOT NULL, attribute_id text NOT NULL, purpose_id text NOT NULL,
+            state text NOT NULL, event_device bigint NOT NULL, event_seq bigint NOT NULL, central_seq bigint,
+            effective_at bigint NOT NULL, notice_version bigint, language text, valid_until bigint,
+            actor text NOT NULL, actor_id text, verification text, reason text, channel text NOT NULL,
+            reconfirm_device bigint, reconfirm_seq bigint, blocking text,
+            PRIMARY KEY (tenant_id, attribute_id, purpose_id)
+        );
+
+        -- Sync: enrolled devices (credential stored as a SHA-256 of a 256-bit random secret).
+        CREATE TABLE sync_device (
+            id text PRIMARY KEY, office text NOT NULL, secret_hash bytea NOT NULL,
+            enrolled_at bigint NOT NULL, revoked_at bigint
+        );
+        CREATE TABLE enrolment_code (
+            code_hash bytea PRIMARY KEY, office text NOT NULL, issued_at bigint NOT NULL, expires_at bigint NOT NULL,
+            used_at bigint, used_by text
+        );
+        -- The answer given for each pushed event, returned again when it is resent.
+        CREATE TABLE push_result (
+            device_no bigint NOT NULL, device_seq bigint NOT NULL, outcome text NOT NULL, central_seq bigint,
+            reason text, hash bytea NOT NULL,
+            PRIMARY KEY (device_no, device_seq)
+        );
+        CREATE TABLE sync_audit (id bigserial PRIMARY KEY, at bigint NOT NULL, device text, what text NOT NULL);
+        """
+}
+
+/// Why a PostgreSQL central store could not be opened.
+public enum CentralStoreSetupError: Error, CustomStringConvertible, Equatable {
+    /// The database was made by a newer version of this program.
+    case newerSchema(found: Int64, known: Int)
+    /// The server refused or failed.
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case let .newerSchema(found, known):
+            "the central database has schema version \(found) but this program knows only up to \(known); upgrade the program"
+        case .database(let why): "cannot set up the PostgreSQL central store: \(why)"
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import CentralStore
+import ConsentCore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+/// `consent bench pg-push`: push ingest into the PostgreSQL centre vs `COPY` of the same ledger
+/// rows into a plain table (no keys, no indexes), in the same run, in a scratch database made for
+/// the run and dropped after it.
+public enum PostgresPushBenchmark {
+    /// The figures of one run.
+    public struct Result: Codable, Sendable {
+        public var events: Int
+        public var devices: Int
+        public var batch: Int
+        public var pushSeconds: Double
+        public var copySeconds: Double
+        /// The same pushes into another central store (the SQLite centre), when asked for.
+        public var otherSeconds: Double?
+        public var pushPerSecond: Double { Double(events) / pushSeconds }
+        public var copyPerSecond: Double { Double(events) / copySeconds }
+        /// How many times longer the push took than the bare COPY.
+        public var ratio: Double { pushSeconds / copySeconds }
+    }
+
+    /// Events from `devices` devices: each registers its share of `tenants` (three ordinary values),
+    /// then records decisions on them (grants and withdrawals on the consent purposes).
+    static func events(total: Int, devices: Int, tenants: Int, catalogue: Catalogue) -> [[WireEvent]] {
+        let consent = catalogue.purposes.filter { $0.legalBasis == .consent }
+        var generator = SystemRandomNumberGenerator()
+        var out: [[WireEvent]] = []
+        let start = Millis.from(Date()) - 86_400_000
+        for d in 0..<devices {
+            let device = "bench-\(d + 1)"
+            var head = ValueDigest.empty
+            var sequence: Int64 = 0
+            var list: [WireEvent] = []
+            let share = total / devices + (d < total % devices ? 1 : 0)
+            let mine = Array(stride(from: d, to: tenants, by: devices))
+            func append(_ tenant: Int, _ payload: EventPayload, _ values: [WireValue]) {
+                sequence += 1
+                let event = Event(id: EventID(device: DeviceID(device), sequence: sequence), tenant: TenantRef(String(format: "T%07d", tenant + 1)),
+                                  hlc: HLCTimestamp(millis: start + sequence), effectiveAt: Millis.date(start + sequence), actor: .tenant,
+                                  channel: .kiosk, causalContext: nil, payload: payload)
+                let digest = values.isEmpty ? nil : ValueDigest.combine(values.map { (AttributeID($0.attribute), $0.digest) })
+                let record = EventRecord(event, valuesDigest: digest)
+                head = record.hash(after: head)
+                list.append(WireEvent(record: record, hash: head, values: values))
+            }
+            for tenant in mine where list.count < share {
+                var values: [WireValue] = []
+                var initial: [AttributeID: AttributeValue] = [:]
+                for (attribute, text) in [("full-name", "Tenant \(tenant + 1)"), ("email", "t\(tenant + 1)@example.org"), ("postcode", "LS1 4AB")] {
+                    let salt = Data((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                    let id = AttributeID(attribute)
+                    initial[id] = .value(text)
+                    values.append(WireValue(attribute: attribute, text: text, salt: salt, digest: ValueDigest.of(.value(text), attribute: id, salt: salt)))
+                }
+                append(tenant, .registration(values: initial), values)
+            }
+            while list.count < share, !mine.isEmpty {
+                let purpose = consent[Int(generator.next(upperBound: UInt64(consent.count)))]
+                let attribute = purpose.attributes[Int(generator.next(upperBound: UInt64(purpose.attributes.count)))]
+                let state: DecisionState = generator.next(upperBound: UInt64(3)) == 0 ? .withdrawn : .granted
+                let tenant = mine[Int(generator.next(upperBound: UInt64(mine.count)))]
+                append(tenant, .decision(purpose.id, [attribute], state, notice: NoticeShown(version: 1, language: "en"), validUntil: nil), [])
+            }
+            out.append(list)
+        }
+        return out
+    }
+
+    /// Runs the benchmark in a scratch database on the server of `location` (its user needs CREATEDB).
+    public static func run(_ location: PostgresLocation, events total: Int, devices: Int, tenants: Int, catalogue: Catalogue,
+                           alsoInto other: (any CentralStore)? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Result {
+        let batch = SyncWire.maxPushEvents
+        let streams = events(total: total, devices: max(1, devices), tenants: max(tenants, devices), catalogue: catalogue)
+        let scratch = "consent_bench_\(UInt32.random(in: 0...UInt32.max))"
+        try await admin(location, "CREATE DATABASE \(scratch)")
+        var place = location
+        place.database = scratch
+        do {
+            var result = try await measure(place, streams: streams, batch: batch, catalogue: catalogue, progress: progress)
+            try await admin(location, "DROP DATABASE \(scratch)")
+            if let other {
+                try await enrol(streams.count, at: other)
+                result.otherSeconds = try await push(streams, into: Array(repeating: other, count: streams.count), batch: batch, progress: progress)
+            }
+            return result
+        } catch {
+            try? await admin(location, "DROP DATABASE \(scratch)")
+            throw error
+        }
+    }
+
+    private static func measure(_ place: PostgresLocation, streams: [[WireEvent]], batch: Int, catalogue: Catalogue,
+                                progress: (@Sendable (Int, Int) -> Void)?) async throws -> Result {
+        let total = streams.reduce(0) { $0 + $1.count }
+        let stores = try await withThrowingTaskGroup(of: PostgresCentralStore.self) { group in
+            for _ in streams { group.addTask { try await PostgresCentralStore.open(place, catalogue: catalogue) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        defer { for store in stores { store.shutdown() } }
+        try await enrol(streams.count, at: stores[0])
+        let pushSeconds = try await push(streams, into: stores, batch: batch, progress: progress)
+
+        // The baseline: the same ledger rows, one COPY into a table with the ledger's columns and nothing else.
+        var rows = CopyRows(capacity: total * 220)
+        var central: Int64 = 0
+        for (n, stream) in streams.enumerated() {
+            for event in stream {
+                central += 1
+                LedgerRow.write(event.record, central: central, deviceNo: Int64(n + 1), tenant: central, hash: event.hash, into: &rows)
+            }
+        }
+        let copySeconds: Double = try await stores[0].client.withConnection { connection in
+            try await connection.query("CREATE TABLE copy_baseline (LIKE ledger)", logger: stores[0].logger)
+            let copyStart = Date()
+            try await rows.copy(into: "copy_baseline", columns: LedgerRow.columns, on: connection, logger: stores[0].logger)
+            return Date().timeIntervalSince(copyStart)
+        }
+        return Result(events: total, devices: streams.count, batch: batch, pushSeconds: pushSeconds, copySeconds: copySeconds)
+    }
+
+    private static func enrol(_ devices: Int, at store: any CentralStore) async throws {
+        for n in 0..<devices {
+            let code = try await store.issueEnrolmentCode(office: "bench", lifetime: 600)
+            _ = try await store.enrol(EnrolRequest(code: code, device: "bench-\(n + 1)"))
+        }
+    }
+
+    /// Pushes every device's stream at once (device `n` through `stores[n]`); returns the seconds taken.
+    private static func push(_ streams: [[WireEvent]], into stores: [any CentralStore], batch: Int,
+                             progress: (@Sendable (Int, Int) -> Void)?) async throws -> Double {
+        let total = streams.reduce(0) { $0 + $1.count }
+        let counter = Counter()
+        let started = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (n, stream) in streams.enumerated() {
+                group.addTask {
+                    for start in stride(from: 0, to: stream.count, by: batch) {
+                        let slice = Array(stream[start..<min(start + batch, stream.count)])
+                        let reply = try await stores[n].push(PushRequest(device: "bench-\(n + 1)", events: slice), from: "bench-\(n + 1)")
+                        if let refused = reply.results.first(where: { $0.outcome == .rejected }) {
+                            throw CentralStoreError.invalid("the benchmark's event \(refused.sequence) was rejected: \(refused.reason ?? "")")
+                        }
+                        progress?(await counter.add(slice.count), total)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Date().timeIntervalSince(started)
+    }
+
+    private actor Counter {
+        var done = 0
+        func add(_ n: Int) -> Int {
+            done += n
+            return done
+        }
+    }
+
+    /// Runs one statement on the server's maintenance database (`postgres`).
+    static func admin(_ location: PostgresLocation, _ sql: String) async throws {
+        var maintenance = location
+        maintenance.database = "postgres"
+        let logger = Logger(label: "consent.bench")
+        let connection = try await PostgresConnection.connect(configuration: try maintenance.connectionConfiguration(), id: 0, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import CentralStore
+@testable import CentralStorePostgres
+import ConsentCore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+import Testing
+
+/// Issue 6 item 5: a view per purpose with only what the policy allows now, and a role per purpose
+/// that can read its view and nothing else.
+@Suite struct PurposeViewTests {
+    /// A centre with three tenants: T1 granted service updates by email, T2 never asked, T3 granted
+    /// then the grant lapsed. Everyone has an email, a name and an ethnic origin (sealed).
+    func centreWithTenants() async throws -> (Centre, TestDevice, String) {
+        let centre = try await Centre.make()
+        try await centre.enrol("kiosk-1")
+        var device = TestDevice("kiosk-1")
+        var events: [WireEvent] = []
+        for n in 1...3 {
+            events.append(device.event("T\(n)", .registration(values: [
+                AttributeID("full-name"): .value("Tenant \(n)"), AttributeID("email"): .value("t\(n)@example.org"),
+                AttributeID("postcode"): .value("LS\(n) 4AB"), AttributeID("ethnic-origin"): .value("white-british"),
+            ]), special: ["ethnic-origin"]))
+        }
+        let past = Date().addingTimeInterval(-86_400)
+        events.append(device.decision("T1", "service-updates-email", ["email", "full-name"], .granted, effective: past))
+        events.append(device.event("T3", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
+                                                   notice: NoticeShown(version: 1, language: "en"), validUntil: Date().addingTimeInterval(-60)),
+                                   effective: past))
+        _ = try await centre.store.push(device.push(events), from: "kiosk-1")
+        let prefix = "v\(UInt32.random(in: 0...UInt32.max))_"
+        try await centre.store.installPurposeViews(rolePrefix: prefix)
+        // A reporting tool's login, granted the email-updates role only.
+        let reporter = prefix + "reporter"
+        _ = try await centre.rows("CREATE ROLE \(reporter) LOGIN")
+        _ = try await centre.rows("GRANT \(prefix)service_updates_email TO \(reporter)")
+        return (centre, device, reporter)
+    }
+
+    @Test func theRoleSeesOnlyAllowedRowsAndColumnsOfItsOwnView() async throws {
+        let (centre, _, reporter) = try await centreWithTenants()
+        defer { centre.store.shutdown() }
+        let rows = try await centre.rows("SELECT tenant, full_name, email, preferred_name, preferred_language FROM consent_views.service_updates_email ORDER BY tenant", as: reporter)
+        #expect(rows == [["T1", "Tenant 1", "t1@example.org", nil, nil]])
+        let columns = try await centre.rows("""
+            SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns
+            WHERE table_schema = 'consent_views' AND table_name = 'equality_monitoring'
+            """)
+        // Special categories are sealed at the centre: never a view column.
+        #expect(columns == [["tenant,date_of_birth,gender,preferred_language"]])
+
+        for forbidden in ["SELECT * FROM tenant", "SELECT * FROM value", "SELECT * FROM decision", "SELECT * FROM sealed_value",
+                          "SELECT * FROM consent_views.tenancy_management", "SELECT * FROM consent_views.emergency_contact"] {
+            await #expect(throws: PSQLError.self, "\(forbidden) must be refused") {
+                _ = try await centre.rows(forbidden, as: reporter)
+            }
+        }
+        let error = await #expect(throws: PSQLError.self) {
+            _ = try await centre.rows("SELECT * FROM consent_views.tenancy_management", as: reporter)
+        }
+        #expect(error?.serverInfo?[.sqlState] == "42501") // insufficient_privilege
+    }
+
+    @Test func aWithdrawalOrObjectionTakesTheDataOutOfTheViewAtOnce() async throws {
+        var (centre, device, reporter) = try await centreWithTenants()
+        defer { centre.store.shutdown() }
+        let withdrawal = device.decision("T1", "service-updates-email", ["email"], .withdrawn)
+        _ = try await centre.store.push(device.push([withdrawal]), from: "kiosk-1")
+        // Email is required by the purpose: without it the row goes, though the name is still granted.
+        #expect(try await centre.rows("SELECT tenant FROM consent_views.service_updates_email", as: reporter).isEmpty)
+
+        // An objection purpose shows everyone's values until they object; then the cell is empty.
+        let before = try await centre.rows("SELECT tenant, postcode FROM consent_views.regulator_returns ORDER BY tenant")
+        #expect(before == [["T1", "LS1 4AB"], ["T2", "LS2 4AB"], ["T3", "LS3 4AB"]])
+        let objection = device.decision("T2", "regulator-returns", ["postcode"], .objected)
+        let erasure = device.event("T3", .erasure(AttributeID("postcode")))
+        _ = try await centre.store.push(device.push([objection, erasure]), from: "kiosk-1")
+        let after = try await centre.rows("SELECT tenant, postcode FROM consent_views.regulator_returns ORDER BY tenant")
+        #expect(after == [["T1", "LS1 4AB"]])
+    }
+}

@@ -1,0 +1,137 @@
+import CentralStore
+@testable import CentralStorePostgres
+import ConsentCore
+import ConsentForms
+import Crypto
+import Foundation
+import PostgresNIO
+import PostgresTestSupport
+import SyncProtocol
+import Testing
+
+/// Paths of the repository the tests run from.
+enum Repo {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let catalogue: Result<Catalogue, FormsError> = Result { () throws(FormsError) -> Catalogue in
+        try Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization")).catalogue
+    }
+}
+
+/// A fresh database on the test process's throwaway server, and a store opened on it.
+struct Centre {
+    let location: PostgresLocation
+    let store: PostgresCentralStore
+    let catalogue: Catalogue
+
+    static func make() async throws -> Centre {
+        let server = try ThrowawayPostgres.shared()
+        let location = try PostgresLocation(url: server.url(database: try server.createDatabase()))
+        let catalogue = try Repo.catalogue.get()
+        return Centre(location: location, store: try await PostgresCentralStore.open(location, catalogue: catalogue), catalogue: catalogue)
+    }
+
+    /// Enrols a device and returns its secret.
+    @discardableResult
+    func enrol(_ device: String, office: String = "Leeds") async throws -> String {
+        let code = try await store.issueEnrolmentCode(office: office, lifetime: 600)
+        return try await store.enrol(EnrolRequest(code: code, device: device)).secret
+    }
+
+    /// Every event, pulled in pages.
+    func pullAll(page: Int = 1000) async throws -> [WireEvent] {
+        var cursor: Int64 = 0, events: [WireEvent] = []
+        while true {
+            let reply = try await store.pull(after: cursor, limit: page)
+            events += reply.events
+            cursor = reply.cursor
+            if !reply.more { return events }
+        }
+    }
+
+    /// Runs a query as `user` (the store's own user when nil) and returns its rows as text.
+    func rows(_ sql: String, as user: String? = nil) async throws -> [[String?]] {
+        try await Self.rows(sql, at: user.map { location.with(user: $0) } ?? location)
+    }
+
+    static func rows(_ sql: String, at location: PostgresLocation) async throws -> [[String?]] {
+        let configuration = PostgresConnection.Configuration(
+            unixSocketPath: (location.socketFolder ?? "") + "/.s.PGSQL.\(location.port)", username: location.user,
+            password: location.password, database: location.database)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
+        do {
+            var out: [[String?]] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test")) {
+                out.append(try row.map { cell in try cell.decode(String?.self) })
+            }
+            try await connection.close()
+            return out
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
+
+/// A device as the centre sees it: it makes events with correct chain hashes and value digests.
+struct TestDevice {
+    let id: String
+    var sequence: Int64 = 0
+    var head = ValueDigest.empty
+    var clock: Int64 = 1_790_000_000_000
+    /// When set, every push carries the chain head signed with it (as `consent sync` does).
+    var signingKey: Curve25519.Signing.PrivateKey?
+
+    init(_ id: String, signing: Bool = false) {
+        self.id = id
+        signingKey = signing ? Curve25519.Signing.PrivateKey() : nil
+    }
+
+    /// The next event of this device, chained after the previous one.
+    mutating func event(_ tenant: String, _ payload: EventPayload, causal: Int64? = nil, effective: Date? = nil,
+                        special: Set<String> = []) -> WireEvent {
+        sequence += 1
+        clock += 1000
+        var values: [WireValue] = []
+        let recorded: [(AttributeID, AttributeValue)]
+        switch payload {
+        case .registration(let initial): recorded = initial.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        case let .correction(attribute, value, _): recorded = [(attribute, value)]
+        default: recorded = []
+        }
+        for (attribute, value) in recorded {
+            let salt = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
+            let digest = ValueDigest.of(value, attribute: attribute, salt: salt)
+            if special.contains(attribute.rawValue) {
+                values.append(WireValue(attribute: attribute.rawValue, preferNot: value == .preferNotToSay, digest: digest,
+                                        keyID: "key-1", sealed: Data((0..<40).map { _ in UInt8.random(in: 0...255) })))
+            } else {
+                values.append(WireValue(attribute: attribute.rawValue, text: value.text, preferNot: value == .preferNotToSay, salt: salt, digest: digest))
+            }
+        }
+        let event = Event(id: EventID(device: DeviceID(id), sequence: sequence), tenant: TenantRef(tenant),
+                          hlc: HLCTimestamp(millis: clock), effectiveAt: effective ?? Millis.date(clock), actor: .tenant,
+                          channel: .kiosk, causalContext: causal, payload: payload)
+        let record = EventRecord(event, valuesDigest: recorded.isEmpty ? nil : ValueDigest.combine(values.map { (AttributeID($0.attribute), $0.digest) }))
+        let hash = record.hash(after: head)
+        head = hash
+        return WireEvent(record: record, hash: hash, values: values)
+    }
+
+    mutating func decision(_ tenant: String, _ purpose: String, _ attributes: [String], _ state: DecisionState,
+                           causal: Int64? = nil, effective: Date? = nil) -> WireEvent {
+        event(tenant, .decision(PurposeID(purpose), attributes.map { AttributeID($0) }, state, notice: NoticeShown(version: 1, language: "en"),
+                                validUntil: nil), causal: causal, effective: effective)
+    }
+
+    func push(_ events: [WireEvent], dataKeys: [WireDataKey] = []) -> PushRequest {
+        let head = signingKey.flatMap { key in
+            events.last.flatMap { try? SignedHead(device: id, sequence: $0.record.sequence, hash: $0.hash, key: key) }
+        }
+        return PushRequest(device: id, events: events, dataKeys: dataKeys, head: head)
+    }
+}
+
+/// A tenant's registration with ordinary values.
+func registration(_ values: [String: String]) -> EventPayload {
+    .registration(values: Dictionary(uniqueKeysWithValues: values.map { (AttributeID($0.key), AttributeValue.value($0.value)) }))
+}

@@ -1,0 +1,169 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A PostgreSQL server of our own for the tests of one test process: `initdb` into a temporary
+/// folder (as a non-root user when we run as root, since `initdb` refuses root), listening only on a
+/// unix socket in that folder, with durability switched off (tests need speed, not crash safety).
+///
+/// It is started once, on first use, and stopped by a watchdog process as soon as the test process
+/// is gone, however it ended (normal exit, crash, `kill -9`). Clusters left by an earlier process
+/// whose watchdog was itself killed are stopped and removed on the next start.
+public final class ThrowawayPostgres: Sendable {
+    /// The folder holding the data directory, the socket and the log.
+    public let folder: String
+    /// The folder of the unix socket (postgres-nio wants the socket file: see ``socketPath``).
+    public var socketFolder: String { folder }
+    /// The socket file to connect to.
+    public var socketPath: String { folder + "/.s.PGSQL.5432" }
+    /// The superuser created by `initdb`.
+    public let superuser = "postgres"
+
+    /// Why the server could not be started.
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    private static let prefix = "tc-pg-"
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var started: Result<ThrowawayPostgres, StartError>?
+
+    /// The server of this test process, started on first call.
+    public static func shared() throws -> ThrowawayPostgres {
+        lock.lock()
+        defer { lock.unlock() }
+        if let started { return try started.get() }
+        let result = Result { () throws(StartError) -> ThrowawayPostgres in try ThrowawayPostgres() }
+        started = result
+        return try result.get()
+    }
+
+    /// Where the PostgreSQL programs are: `$PG_BINDIR`, else Debian's PostgreSQL 15 (or newer).
+    static func binDirectory() throws(StartError) -> String {
+        if let dir = ProcessInfo.processInfo.environment["PG_BINDIR"] { return dir }
+        for version in [15, 16, 17, 14] {
+            let dir = "/usr/lib/postgresql/\(version)/bin"
+            if FileManager.default.isExecutableFile(atPath: dir + "/initdb") { return dir }
+        }
+        throw StartError(description: "PostgreSQL is not installed (no /usr/lib/postgresql/15/bin/initdb); run: apt-get install -y postgresql-15")
+    }
+
+    private init() throws(StartError) {
+        let bin = try Self.binDirectory()
+        Self.removeStaleClusters(bin: bin)
+        let pid = getpid()
+        let folder = "/tmp/\(Self.prefix)\(pid)-\(UInt32.random(in: 0...UInt32.max))"
+        self.folder = folder
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StartError(description: "cannot create \(folder): \(error)")
+        }
+        let user = Self.serverUser()
+        if let user, chown(folder, user.uid, user.gid) != 0 {
+            throw StartError(description: "cannot give \(folder) to user \(user.name): errno \(errno)")
+        }
+        try Self.run(bin + "/initdb", ["-D", folder + "/data", "-U", superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"], as: user?.name, log: folder + "/initdb.log")
+        // The watchdog first, so a crash from here on still stops the server.
+        startWatchdog(pid: pid, bin: bin, user: user?.name)
+        let options = "-k \(folder) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+        try Self.run(bin + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "-o", options, "start"], as: user?.name, log: folder + "/pg_ctl.log")
+    }
+
+    /// A user that is not root, to run the server as (nil when we are not root).
+    static func serverUser() -> (name: String, uid: uid_t, gid: gid_t)? {
+        guard geteuid() == 0 else { return nil }
+        for name in ["cloudsdk", "postgres", "nobody"] {
+            if let entry = getpwnam(name) { return (name, entry.pointee.pw_uid, entry.pointee.pw_gid) }
+        }
+        return nil
+    }
+
+    /// Runs a PostgreSQL program (as `user` when given), its output into `log`; throws with the log on failure.
+    static func run(_ program: String, _ arguments: [String], as user: String?, log: String) throws(StartError) {
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        if let user = serverUser() { _ = chown(log, user.uid, user.gid) }
+        let argv = (user.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + [program] + arguments
+        guard let pid = spawn(argv, output: log) else {
+            throw StartError(description: "cannot run \(program): errno \(errno)")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw StartError(description: "\(program) failed (wait status \(status)): \(text.suffix(2000))")
+        }
+    }
+
+    /// Starts a process with standard input from /dev/null, output and errors into `output`, and
+    /// none of our other descriptors (a server holding the test runner's pipes would keep it waiting).
+    /// posix_spawn and waitpid rather than Foundation's Process, whose wait can miss the child's end
+    /// when several test threads are busy.
+    static func spawn(_ argv: [String], output: String) -> pid_t? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // (posix_spawn_file_actions_addclosefrom_np is not visible to Swift here: list the open ones.)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
+        for fd in open where fd > 2 && fcntl(fd, F_GETFD) >= 0 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        return result == 0 ? pid : nil
+    }
+
+    /// A shell that waits for the test process to end, then stops the server at once and removes the folder.
+    private func startWatchdog(pid: Int32, bin: String, user: String?) {
+        let stop = Self.stopCommand(bin: bin, folder: folder, user: user)
+        let script = "while kill -0 \(pid) 2>/dev/null; do sleep 0.3; done; \(stop)"
+        _ = Self.spawn(["/bin/sh", "-c", script], output: "/dev/null")
+    }
+
+    static func stopCommand(bin: String, folder: String, user: String?) -> String {
+        let runAs = user.map { "/usr/sbin/runuser -u \($0) -- " } ?? ""
+        return "\(runAs)\(bin)/pg_ctl -D \(folder)/data -m immediate -w stop >/dev/null 2>&1; rm -rf \(folder)"
+    }
+
+    /// Stops and removes clusters of test processes that no longer exist.
+    static func removeStaleClusters(bin: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/tmp") else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let pidText = name.dropFirst(prefix.count).prefix { $0 != "-" }
+            guard let pid = Int32(pidText), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            if let stop = spawn(["/bin/sh", "-c", stopCommand(bin: bin, folder: "/tmp/" + name, user: serverUser()?.name)], output: "/dev/null") {
+                var status: Int32 = 0
+                while waitpid(stop, &status, 0) < 0, errno == EINTR {}
+            }
+        }
+    }
+
+    /// Runs a program (the built `consent`, say) to its end with its output and errors in the file
+    /// `output`; returns its exit status (or 128 + the signal that ended it).
+    public static func runProgram(_ argv: [String], output: String) -> Int32 {
+        guard let pid = spawn(argv, output: output) else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    /// Creates a fresh, empty database and returns its name (each test gets its own).
+    public func createDatabase(prefix: String = "t") throws -> String {
+        let name = "\(prefix)_\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000_000)"
+        let bin = try Self.binDirectory()
+        try Self.run(bin + "/createdb", ["-h", folder, "-U", superuser, name], as: nil, log: folder + "/createdb-\(name).log")
+        return name
+    }
+
+    /// A `postgres://` URL for `database` on this server, as `user`.
+    public func url(database: String, user: String? = nil) -> String {
+        let socket = folder.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? folder
+        return "postgres://\(user ?? superuser)@localhost/\(database)?host=\(socket)"
+    }
+}
