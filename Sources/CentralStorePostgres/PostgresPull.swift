@@ -10,7 +10,7 @@ extension PostgresCentralStore {
     /// visible every lower number is visible too, and a cursor never passes an event that becomes
     /// visible later.
     public func pull(after cursor: Int64, limit: Int) async throws(CentralStoreError) -> PullResponse {
-        let limit = max(1, min(limit, SyncWire.maxPullEvents))
+        let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
         return try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
             return try await self.page(after: cursor, limit: limit, on: connection)

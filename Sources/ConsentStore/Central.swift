@@ -174,10 +174,10 @@ extension ConsentDatabase {
         }
     }
 
-    /// Events with central sequence above `cursor`, at most `limit`, in central order.
+    /// Events with central sequence above `cursor`, at most `limit` (up to a snapshot page), in central order.
     public func pullPage(after cursor: Int64, limit: Int) throws(StoreError) -> PullResponse {
         try requireCentre()
-        let limit = max(1, min(limit, SyncWire.maxPullEvents))
+        let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
         return try read { db in
             let (events, keys) = try WireRows(db: db, devices: try DeviceNumbers(db))
                 .events(where: "l.central_seq > ?", [cursor], order: "l.central_seq", limit: limit + 1)

@@ -34,6 +34,10 @@ public struct HTTPTransport: SyncTransport {
         try await send("v1/pull?cursor=\(cursor)&limit=\(limit)", method: "GET", body: Optional<Int>.none)
     }
 
+    public func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
+        try await send("v1/snapshot?cursor=\(cursor)&limit=\(limit)", method: "GET", body: Optional<Int>.none)
+    }
+
     private func send<Body: Encodable, Reply: Decodable>(_ path: String, method: String, body: Body?, authenticated: Bool = true) async throws(SyncFailure) -> Reply {
         guard let url = URL(string: path, relativeTo: server) else { throw .unreachable("bad server address \(server)") }
         var request = URLRequest(url: url)

@@ -25,6 +25,14 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
 public protocol SyncTransport: Sendable {
     func push(_ request: PushRequest) async throws(SyncFailure) -> PushResponse
     func pull(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse
+    /// A page of a new device's first sync: the same events as a pull, in larger pages.
+    func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse
+}
+
+extension SyncTransport {
+    public func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
+        try await pull(after: cursor, limit: limit)
+    }
 }
 
 /// What one sync round did.
@@ -52,12 +60,16 @@ public struct SyncClient: Sendable {
     public let transport: any SyncTransport
     public var pushBatch: Int
     public var pullPage: Int
+    /// Events per page of a first sync (a device that has pulled nothing yet).
+    public var snapshotPage: Int
 
-    public init(database: ConsentDatabase, transport: any SyncTransport, pushBatch: Int = 1_000, pullPage: Int = 5_000) {
+    public init(database: ConsentDatabase, transport: any SyncTransport, pushBatch: Int = 1_000, pullPage: Int = 5_000,
+                snapshotPage: Int = 20_000) {
         self.database = database
         self.transport = transport
         self.pushBatch = min(pushBatch, SyncWire.maxPushEvents)
         self.pullPage = min(pullPage, SyncWire.maxPullEvents)
+        self.snapshotPage = min(snapshotPage, SyncWire.maxSnapshotEvents)
     }
 
     /// Pushes, then pulls until nothing is waiting.
@@ -106,10 +118,16 @@ public struct SyncClient: Sendable {
     }
 
     /// Pulls pages after this device's cursor until the centre has no more; the next page is
-    /// fetched while this one is applied.
+    /// fetched while this one is applied. A device that has pulled nothing yet takes the snapshot
+    /// pages of a first sync.
     public func pull(into report: inout SyncReport) async throws(SyncFailure) {
         let start = try local { () throws(StoreError) in try database.syncStatus().cursor }
-        var page = try await transport.pull(after: start, limit: pullPage)
+        let first = start == 0
+        let (size, transport) = (first ? snapshotPage : pullPage, self.transport)
+        let fetch: @Sendable (Int64) async throws(SyncFailure) -> PullResponse = { cursor throws(SyncFailure) in
+            first ? try await transport.snapshot(after: cursor, limit: size) : try await transport.pull(after: cursor, limit: size)
+        }
+        var page = try await fetch(start)
         var cursor = start
         while true {
             guard page.cursor >= cursor else { throw .refused(.invalid("the centre answered with a cursor behind ours")) }
@@ -117,7 +135,7 @@ public struct SyncClient: Sendable {
             let after = page.cursor
             let next = Task { () -> Result<PullResponse, SyncFailure>? in
                 guard more else { return nil }
-                do throws(SyncFailure) { return .success(try await transport.pull(after: after, limit: pullPage)) } catch { return .failure(error) }
+                do throws(SyncFailure) { return .success(try await fetch(after)) } catch { return .failure(error) }
             }
             let current = page
             let applied = try local { () throws(StoreError) in try database.applyPulled(current) }

@@ -7,6 +7,8 @@ public enum SyncWire {
     public static let maxPushEvents = 5_000
     /// Most events one pull page may return.
     public static let maxPullEvents = 10_000
+    /// Most events one snapshot page may return (a new device's first sync: few, large pages).
+    public static let maxSnapshotEvents = 50_000
     /// Largest request body the server reads, in bytes.
     public static let maxBodyBytes = 16 * 1024 * 1024
 }

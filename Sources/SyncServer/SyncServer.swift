@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`.
+/// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`.
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`); every refusal is a 4xx with an `ErrorBody` and an
 /// entry in the centre's audit log.
@@ -38,13 +38,18 @@ public struct SyncServer: Sendable {
                 return response
             }
         }
-        router.get("v1/pull") { request, _ in
-            await respond(device: Self.claimedDevice(request), what: "pull") {
-                _ = try await authenticate(request)
-                let cursor = request.uri.queryParameters.get("cursor", as: Int64.self) ?? 0
-                let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 1_000
-                guard cursor >= 0, limit > 0 else { throw CentralStoreError.invalid("cursor must be ≥ 0 and limit > 0") }
-                return try await store.pull(after: cursor, limit: min(limit, SyncWire.maxPullEvents))
+        // A pull page, or a snapshot page for a new device's first sync: the same events, larger pages.
+        for (path, most) in [("v1/pull", SyncWire.maxPullEvents), ("v1/snapshot", SyncWire.maxSnapshotEvents)] {
+            router.get(RouterPath(path)) { request, _ in
+                await respond(device: Self.claimedDevice(request), what: path) {
+                    _ = try await authenticate(request)
+                    let query = request.uri.queryParameters
+                    guard let cursor = query.get("cursor").map({ Int64(String($0)) }) ?? 0,
+                          let limit = query.get("limit").map({ Int(String($0)) }) ?? 1_000, cursor >= 0, limit > 0 else {
+                        throw CentralStoreError.invalid("cursor must be a whole number ≥ 0 and limit one > 0")
+                    }
+                    return try await store.pull(after: cursor, limit: min(limit, most))
+                }
             }
         }
         return router

@@ -98,7 +98,6 @@ extension Bench {
                 after = last.record.sequence
             }
             let puller = try await device("bench-pull")
-            try await client(puller).pull(into: &report)
 
             note("pushing …")
             var started = Date()
@@ -107,7 +106,7 @@ extension Bench {
             let pushSeconds = Date().timeIntervalSince(started)
             guard pushed.pushed == events else { throw CLIError("only \(pushed.pushed) of \(events) events were acknowledged") }
 
-            note("pulling …")
+            note("a new device's first sync (snapshot pages) …")
             started = Date()
             var pulled = SyncReport()
             try await client(puller).pull(into: &pulled)
@@ -118,12 +117,13 @@ extension Bench {
             let baseline = try SyncBaseline.insert(sample, at: dir.appendingPathComponent("baseline.sqlite").path)
             let result = Result(
                 events: events, pushSeconds: pushSeconds, pullSeconds: pullSeconds, baselineSeconds: baseline,
-                pushPerSecond: Double(events) / pushSeconds, pullPerSecond: Double(events) / pullSeconds,
+                pushPerSecond: Double(events) / pushSeconds, pullPerSecond: Double(pulled.pulled) / pullSeconds,
                 baselinePerSecond: Double(events) / baseline, wireBytesPerEvent: Double(wire) / Double(events),
                 minimalBytesPerEvent: Double(SyncBaseline.minimalBytes(sample)) / Double(events))
             if json { return try printJSON(result) }
-            print(String(format: "push: %d events in %.2f s (%.0f/s); pull: %.2f s (%.0f/s)", events, pushSeconds, result.pushPerSecond,
-                         pullSeconds, result.pullPerSecond))
+            print(String(format: "push: %d events in %.2f s (%.0f/s)", events, pushSeconds, result.pushPerSecond))
+            print(String(format: "first sync of a new device: %d events (the decisions and %d registrations) in %.2f s (%.0f/s)",
+                         pulled.pulled, tenants, pullSeconds, Double(pulled.pulled) / pullSeconds))
             print(String(format: "baseline, same rows into SQLite in one transaction: %.2f s (%.0f/s); push %.1fx, pull %.1fx slower",
                          baseline, result.baselinePerSecond, pushSeconds / baseline, pullSeconds / baseline))
             print(String(format: "wire: %.0f bytes/event (JSON, uncompressed) vs %.0f minimal: %.2fx (goal <= 2x)",

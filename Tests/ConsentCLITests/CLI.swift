@@ -46,6 +46,22 @@ struct CLI {
         return try Subprocess.run(Self.binary.path, arguments, in: dir, stdin: stdin, fullEnvironment: env)
     }
 
+    /// Starts `consent ARGS` without waiting for it, its output discarded, with the repository's
+    /// Forms/ and Localization/ (a server, or a client a test will kill).
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["CONSENT_FORMS"] = repo.appendingPathComponent("Forms").path
+        env["CONSENT_LOCALIZATION"] = repo.appendingPathComponent("Localization").path
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Writes a file in the scratch folder and returns its path.
     func write(_ name: String, _ data: Data) throws -> String {
         let url = dir.appendingPathComponent(name)

@@ -8,45 +8,6 @@ import Testing
 /// The PostgreSQL centre end to end, as real processes: a SQLite centre is migrated to PostgreSQL,
 /// `consent serve --database` serves it, two kiosks disagree offline and the withdrawal stands.
 @Suite(.serialized) struct PostgresCLITests {
-    /// A running `consent serve --database URL` on a free port, stopped at the end.
-    final class Server {
-        let port: Int
-        let process: Process
-        var url: String { "http://127.0.0.1:\(port)" }
-
-        init(database: String) throws {
-            for _ in 0..<5 {
-                let port = Int.random(in: 40_001...60_000)
-                let process = Process()
-                process.executableURL = CLI.binary
-                process.arguments = ["serve", "--database", database, "--listen", "127.0.0.1:\(port)"]
-                var env = ProcessInfo.processInfo.environment
-                env["CONSENT_FORMS"] = CLI.repo.appendingPathComponent("Forms").path
-                env["CONSENT_LOCALIZATION"] = CLI.repo.appendingPathComponent("Localization").path
-                process.environment = env
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                for _ in 0..<100 where process.isRunning {
-                    if (try? SyncCLITests.Server.request("http://127.0.0.1:\(port)/healthz").status) == 200 {
-                        self.port = port
-                        self.process = process
-                        return
-                    }
-                    usleep(50_000)
-                }
-                process.terminate()
-                process.waitUntilExit()
-            }
-            throw TestFailure("consent serve --database did not start")
-        }
-
-        func stop() {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
-
     @Test func aMigratedCentreServesKiosksAndTheWithdrawalStands() async throws {
         let cli = try CLI()
         defer { cli.remove() }
@@ -58,7 +19,7 @@ import Testing
         #expect(migrate.status == 0, "\(migrate.stdout) \(migrate.stderr)")
         #expect((try migrate.json() as? [String: Any])?["matches"] as? Bool == true)
 
-        let server = try Server(database: url)
+        let server = try SyncCLITests.Server(store: ["--database", url])
         defer { server.stop() }
         let catalogue = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"),
                                          localization: CLI.repo.appendingPathComponent("Localization")).catalogue

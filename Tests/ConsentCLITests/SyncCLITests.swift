@@ -16,33 +16,34 @@ import Testing
         /// The server process (nil after a kill).
         var pid: Int32?
 
-        init(cli: CLI, db: String, port fixed: Int? = nil) throws {
-            var chosen: Int?
+        /// `consent serve` on `--db PATH`.
+        convenience init(cli: CLI, db: String, port fixed: Int? = nil) throws {
+            try self.init(store: ["--db", db], port: fixed)
+        }
+
+        /// `consent serve` with these store arguments (`--db PATH` or `--database URL`), on `port` or a free one.
+        init(store: [String], port fixed: Int? = nil) throws {
             for _ in 0..<(fixed == nil ? 5 : 1) {
                 let port = fixed ?? Int.random(in: 20_000...40_000)
-                let process = Process()
-                process.executableURL = CLI.binary
-                process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:\(port)"]
-                var env = ProcessInfo.processInfo.environment
-                env["CONSENT_FORMS"] = CLI.repo.appendingPathComponent("Forms").path
-                env["CONSENT_LOCALIZATION"] = CLI.repo.appendingPathComponent("Localization").path
-                process.environment = env
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
+                let process = try CLI.start(["serve"] + store + ["--listen", "127.0.0.1:\(port)"])
                 for _ in 0..<100 where process.isRunning {
                     if (try? Self.request("http://127.0.0.1:\(port)/healthz").status) == 200 {
-                        chosen = port
+                        self.port = port
                         pid = process.processIdentifier
-                        break
+                        return
                     }
                     usleep(50_000)
                 }
-                if chosen != nil { break }
                 process.terminate()
+                process.waitUntilExit()
             }
-            guard let chosen else { throw TestFailure("consent serve did not start") }
-            port = chosen
+            throw TestFailure("consent serve \(store.first ?? "") did not start")
+        }
+
+        /// Stops the server now.
+        func stop() {
+            if let pid { kill(pid, SIGKILL) }
+            pid = nil
         }
 
         deinit { if let pid { kill(pid, SIGKILL) } }
@@ -150,6 +151,10 @@ import Testing
             #expect(reply.status == status, "\(name): \(reply.status) \(reply.body)")
             #expect(reply.body.contains("\"\(code)\""), "\(name): \(reply.body)")
         }
+        for query in ["v1/pull?cursor=-1", "v1/snapshot?cursor=0&limit=0", "v1/snapshot?cursor=abc"] {
+            let reply = try Server.request("\(server.url)/\(query)", headers: auth)
+            #expect(reply.status == 400 && reply.body.contains("whole number"), "\(query): \(reply.status) \(reply.body)")
+        }
         #expect(try ConsentDatabase.metadata("origin", at: central) == before)
         let content = try #require(VaultCLITests.content)
         let audit = try ConsentDatabase.open(at: central, validator: content.validator).syncAudit()
@@ -172,15 +177,7 @@ import Testing
                                                        "-keyout", key, "-out", cert])
         #expect(made.status == 0, "\(made.stderr)")
         let port = Int.random(in: 40_001...50_000)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["serve", "--db", central, "--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key]
-        var env = ProcessInfo.processInfo.environment
-        env["CONSENT_FORMS"] = CLI.repo.appendingPathComponent("Forms").path
-        env["CONSENT_LOCALIZATION"] = CLI.repo.appendingPathComponent("Localization").path
-        process.environment = env
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try CLI.start(["serve", "--db", central, "--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key])
         defer { kill(process.processIdentifier, SIGKILL) }
         var reply = ""
         for _ in 0..<100 {

@@ -5,21 +5,6 @@ import Testing
 /// acknowledged is lost, nothing is applied twice, and every file passes SQLite's integrity check
 /// and `ledger verify` afterwards.
 @Suite(.serialized) struct SyncCrashTests {
-    /// Starts `consent ARGS` without waiting for it.
-    func start(_ cli: CLI, _ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["CONSENT_FORMS"] = CLI.repo.appendingPathComponent("Forms").path
-        env["CONSENT_LOCALIZATION"] = CLI.repo.appendingPathComponent("Localization").path
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     func events(_ cli: CLI, _ db: String) throws -> Int {
         let verify = try cli.run(["ledger", "verify", "--db", db, "--json"])
         #expect(verify.status == 0, "\(db): \(verify.stdout) \(verify.stderr)")
@@ -54,7 +39,7 @@ import Testing
             let record = try cli.run(["record", "--batch", file, "--channel", "paper", "--db", a])
             #expect(record.status == 0, "\(record.stderr)")
             recorded += 150
-            let client = try start(cli, ["sync", "--db", a, "--push-batch", "7", "--pull-page", "11"])
+            let client = try CLI.start(["sync", "--db", a, "--push-batch", "7", "--pull-page", "11"])
             usleep(delay)
             if round % 2 == 0 {
                 kill(client.processIdentifier, SIGKILL)
@@ -68,7 +53,7 @@ import Testing
         // A new device pulls everything while being killed at several points.
         let b = try SyncCLITests().enrolKiosk(cli, "kiosk-b", server: server, central: central)
         for delay in delays.prefix(5) {
-            let client = try start(cli, ["sync", "--db", b, "--pull-page", "9"])
+            let client = try CLI.start(["sync", "--db", b, "--pull-page", "9"])
             usleep(delay)
             kill(client.processIdentifier, SIGKILL)
             client.waitUntilExit()
