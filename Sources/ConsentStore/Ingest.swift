@@ -129,7 +129,11 @@ struct LedgerIngester {
     private func duplicate(_ wire: WireEvent, deviceNo: Int64) throws -> Step {
         let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT hash, central_seq FROM ledger WHERE device_no = ? AND device_seq = ?"),
                                    arguments: [deviceNo, wire.record.sequence])
-        guard let row, (row["hash"] as Data?) == wire.hash else {
+        let previous = wire.record.sequence == 1 ? ValueDigest.empty : try Data.fetchOne(db.cachedStatement(sql: """
+            SELECT hash FROM ledger WHERE device_no = ? AND device_seq = ?
+            """), arguments: [deviceNo, wire.record.sequence - 1])
+        // Same number, same hash, and the record as sent hashes to it: the very event stored.
+        guard let row, (row["hash"] as Data?) == wire.hash, let previous, wire.record.hash(after: previous) == wire.hash else {
             throw CentralStoreError.invalid("""
                 event \(wire.record.device)#\(wire.record.sequence) differs from the one stored under that number; \
                 a device database was replaced or copied: enrol it as a new device

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import SyncProtocol
 import Testing
 
 /// The sync server and clients as real processes on 127.0.0.1: enrolment, offline conflict, bad
@@ -134,6 +135,7 @@ import Testing
         let secret = try #require(try ConsentDatabase.metadata("sync_secret", at: a))
         let auth = ["Authorization": "Bearer kiosk-a:\(secret)"]
         let before = try ConsentDatabase.metadata("origin", at: central)
+        let content = try #require(VaultCLITests.content)
         let cases: [(String, Data, [String: String], Int, String)] = [
             ("wrong credential", Data("{}".utf8), ["Authorization": "Bearer kiosk-a:wrong"], 401, "unauthenticated"),
             ("no credential", Data("{}".utf8), [:], 401, "unauthenticated"),
@@ -156,9 +158,26 @@ import Testing
             #expect(reply.status == 400 && reply.body.contains("whole number"), "\(query): \(reply.status) \(reply.body)")
         }
         #expect(try ConsentDatabase.metadata("origin", at: central) == before)
-        let content = try #require(VaultCLITests.content)
         let audit = try ConsentDatabase.open(at: central, validator: content.validator).syncAudit()
         #expect(audit.count >= cases.count, "every refusal is in the audit log: \(audit.map(\.what))")
+        // A replayed batch gets the same answers and applies nothing; the same numbers with other content are refused.
+        #expect(try cli.run(["sync", "--db", a]).status == 0)
+        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S1", "--db", a]).status == 0)
+        let device = try ConsentDatabase.open(at: a, validator: content.validator, key: try KeyFile.read(KeyLocation.defaultPath(for: a)))
+        var batch = try device.outbox()
+        try device.close()
+        let body = try JSONEncoder().encode(batch)
+        let first = try Server.request("\(server.url)/v1/push", method: "POST", body: body, headers: auth)
+        let events = try SyncCrashTests().events(cli, central)
+        let replay = try Server.request("\(server.url)/v1/push", method: "POST", body: body, headers: auth)
+        let answers = try [first, replay].map { try JSONDecoder().decode(PushResponse.self, from: Data($0.body.utf8)).results }
+        #expect(first.status == 200 && replay.status == 200 && answers[0] == answers[1] && answers[0].first?.outcome == .applied,
+                "\(first.body) / \(replay.body)")
+        #expect(try SyncCrashTests().events(cli, central) == events, "the replay applied nothing")
+        batch.events[0].record.evidence = "changed after the fact"
+        let changed = try Server.request("\(server.url)/v1/push", method: "POST", body: try JSONEncoder().encode(batch), headers: auth)
+        #expect(changed.status == 400, "\(changed.body)")
         #expect(try cli.run(["device", "revoke", "kiosk-a", "--db", central]).status == 0)
         let refused = try cli.run(["sync", "--db", a])
         #expect(refused.status != 0 && refused.stderr.contains("revoked"), "\(refused.stderr)")
