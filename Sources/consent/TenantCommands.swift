@@ -36,7 +36,10 @@ struct TenantCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Everything held about one tenant and every decision, as the tenant would be shown it (UK GDPR Art. 15).",
-            discussion: "Special-category values are masked unless --reveal-special is given.")
+            discussion: """
+                Special-category values are masked unless --reveal-special is given with --reason: each value shown is then
+                recorded in the ledger as a read (an access event), with the reason, as a reveal in staff mode is.
+                """)
 
         @OptionGroup var store: StoreOptions
 
@@ -46,8 +49,17 @@ struct TenantCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Language of the report (en, pl, ro, ur). Default: the tenant's preferred language if shipped, else English.", valueName: "code"))
         var language: String?
 
-        @Flag(help: "Show special-category values (ethnic origin, religion, sexual orientation, health).")
+        @Flag(help: "Show special-category values (ethnic origin, religion, sexual orientation, health); needs --reason.")
         var revealSpecial = false
+
+        @Option(help: ArgumentHelp("Why the special-category values are shown (recorded with each read), e.g. 'Art. 15 request 2026-114'.", valueName: "text"))
+        var reason: String?
+
+        func validate() throws {
+            if revealSpecial && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--reveal-special needs --reason: each special-category value shown is recorded as a read, with why")
+            }
+        }
 
         @Flag(help: "Print JSON for scripts.")
         var json = false
@@ -56,6 +68,16 @@ struct TenantCommand: ParsableCommand {
             let (content, db) = try store.openWithContent()
             let ref = content.validator.tenancyReference(reference) ?? TenantRef(reference)
             let record = try db.tenantRecord(ref)
+            if revealSpecial, let reason {
+                // Every special-category value about to be shown is a read, recorded before it is shown.
+                let shown = content.catalogue.attributes.filter(\.isSpecial).map(\.id).filter { id in
+                    if case .held = record.state.value(id) { return true } else { return false }
+                }
+                try db.record(shown.map {
+                    ChangeRequest(tenant: ref, payload: .access($0), actor: .system("consent tenant show"), channel: .system,
+                                  evidence: TextSafety.displaySafe(reason))
+                })
+            }
             let preferred = record.state.value(AttributeID("preferred-language")).answer?.text
             let lang = language ?? preferred.flatMap { content.localizer.has($0) ? $0 : nil } ?? "en"
             if let language, !content.localizer.has(language) {

@@ -27,6 +27,17 @@ import Testing
         let purposes = try #require(report["purposes"] as? [[String: Any]])
         #expect(purposes.count == 8)
 
+        // Showing special-category values needs a reason, and each one shown is recorded as a read.
+        let refused = try cli.run(["tenant", "show", "T0000001", "--db", cli.db, "--reveal-special"])
+        #expect(refused.status != 0 && refused.stderr.contains("--reason"))
+        let revealed = try cli.run(["tenant", "show", "T0000001", "--db", cli.db, "--reveal-special", "--reason", "Art. 15 request 42", "--json"])
+        let shown = ((try revealed.json() as? [String: Any])?["report"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        let specialShown = shown.filter { $0["special"] as? Bool == true && $0["value"] != nil }.count
+        #expect(specialShown > 0)
+        let history = try cli.run(["tenant", "history", "T0000001", "--db", cli.db, "--json"])
+        let reads = (try history.json() as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "access" && $0["evidence"] as? String == "Art. 15 request 42" }
+        #expect(reads.count == specialShown, "one recorded read per special-category value shown: \(history.stdout.suffix(600))")
+
         let text = try cli.run(["tenant", "show", "t0000001", "--db", cli.db, "--language", "ur"])
         #expect(text.status == 0)
         #expect(text.stdout.contains("T0000001"))
@@ -46,8 +57,8 @@ import Testing
         let listA = try cli.run(["tenant", "list", "--db", a]).stdout
         #expect(listA.split(separator: "\n").count == 25)
         #expect(listA == (try cli.run(["tenant", "list", "--db", b]).stdout))
-        let showA = try cli.run(["tenant", "show", "T0000009", "--db", a, "--reveal-special", "--json"]).stdout
-        let showB = try cli.run(["tenant", "show", "T0000009", "--db", b, "--reveal-special", "--json"]).stdout
+        let showA = try cli.run(["tenant", "show", "T0000009", "--db", a, "--reveal-special", "--reason", "test of the vault", "--json"]).stdout
+        let showB = try cli.run(["tenant", "show", "T0000009", "--db", b, "--reveal-special", "--reason", "test of the vault", "--json"]).stdout
         #expect(showA == showB)
     }
 

@@ -26,7 +26,7 @@ import Testing
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("Imported 2 tenants"))
         #expect(events == 2)
-        let show = try cli.run(["tenant", "show", "AB-1001", "--db", cli.db, "--reveal-special", "--json"])
+        let show = try cli.run(["tenant", "show", "AB-1001", "--db", cli.db, "--reveal-special", "--reason", "test of the vault", "--json"])
         let items = try #require(((try show.json() as? [String: Any])?["report"] as? [String: Any])?["items"] as? [[String: Any]])
         func value(_ id: String) -> String? { items.first { $0["attribute"] as? String == id }?["value"] as? String }
         #expect(value("full-name") == "Ann Smith")
@@ -36,7 +36,7 @@ import Testing
         #expect(value("email") == "Ann@example.org")
         #expect(value("ethnic-origin") == "Irish")
         #expect(value("date-of-birth") == "1980-01-31")
-        let bob = try cli.run(["tenant", "show", "AB-1002", "--db", cli.db, "--reveal-special", "--json"])
+        let bob = try cli.run(["tenant", "show", "AB-1002", "--db", cli.db, "--reveal-special", "--reason", "test of the vault", "--json"])
         #expect(bob.stdout.contains("O'Neil \\\"Junior\\\""))
         #expect(bob.stdout.contains("prefer-not-to-say"))
     }

@@ -65,11 +65,11 @@ import Testing
         let add = try cli.run(["staff", "add", "S1", "--role", "support", "--name", "Sam Desk", "--password-stdin", "--db", cli.db],
                               stdin: Data("correct horse battery\n".utf8))
         #expect(add.status == 0, "\(add.stderr)")
-        let before = try cli.run(["tenant", "show", "T0000001", "--reveal-special", "--json", "--db", cli.db])
+        let before = try cli.run(["tenant", "show", "T0000001", "--reveal-special", "--reason", "test of the vault", "--json", "--db", cli.db])
         let away = Self.keyPath(cli) + ".away"
         try FileManager.default.moveItem(atPath: Self.keyPath(cli), toPath: away)
 
-        let show = try cli.run(["tenant", "show", "T0000001", "--reveal-special", "--json", "--db", cli.db])
+        let show = try cli.run(["tenant", "show", "T0000001", "--reveal-special", "--reason", "test of the vault", "--json", "--db", cli.db])
         #expect(show.status == 0, "\(show.stderr)")
         #expect(show.stderr.contains("special-category values are unavailable"))
         let json = try #require(try show.json() as? [String: Any])
@@ -90,7 +90,7 @@ import Testing
         #expect(status.stdout.contains("UNAVAILABLE"))
 
         try FileManager.default.moveItem(atPath: away, toPath: Self.keyPath(cli))
-        let after = try cli.run(["tenant", "show", "T0000001", "--reveal-special", "--json", "--db", cli.db])
+        let after = try cli.run(["tenant", "show", "T0000001", "--reveal-special", "--reason", "test of the vault", "--json", "--db", cli.db])
         #expect(after.stderr.isEmpty, "\(after.stderr)")
         #expect(Self.specialItems(after) == Self.specialItems(before))
         #expect(try cli.run(["ledger", "verify", "--db", cli.db]).status == 0)
@@ -145,7 +145,7 @@ import Testing
         defer { cli.remove() }
         #expect(try cli.run(["demo", "--tenants", "40", "--db", cli.db]).status == 0)
         let refs = ["T0000001", "T0000007", "T0000023"]
-        let baseline = try refs.map { Self.specialItems(try cli.run(["tenant", "show", $0, "--reveal-special", "--json", "--db", cli.db])) }
+        let baseline = try refs.map { Self.specialItems(try cli.run(["tenant", "show", $0, "--reveal-special", "--reason", "test of the vault", "--json", "--db", cli.db])) }
         #expect(baseline.allSatisfy { !$0.isEmpty && !$0.joined().contains("unavailable") })
         let old = cli.dir.appendingPathComponent("old.key").path
         try FileManager.default.copyItem(atPath: Self.keyPath(cli), toPath: old)
@@ -154,7 +154,7 @@ import Testing
         #expect(killed.killedBySignal && killed.status == 9, "rotation was not killed at step \(step): \(killed.status) \(killed.stderr)")
         func readable(_ keyFile: String?) throws -> Bool {
             let extra = keyFile.map { ["--key-file", $0] } ?? []
-            return try refs.map { Self.specialItems(try cli.run(["tenant", "show", $0, "--reveal-special", "--json", "--db", cli.db] + extra)) } == baseline
+            return try refs.map { Self.specialItems(try cli.run(["tenant", "show", $0, "--reveal-special", "--reason", "test of the vault", "--json", "--db", cli.db] + extra)) } == baseline
         }
         #expect(try readable(nil), "values unreadable with the key file after a kill at step \(step)")
         let pending = ConsentDatabase.pendingKeyPath(for: Self.keyPath(cli))
