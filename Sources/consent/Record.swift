@@ -86,6 +86,9 @@ struct Record: ParsableCommand {
         let records = PaperRecords(content: content, database: db)
         if let batch {
             do {
+                guard change.channel != .phone else {
+                    throw CLIError("calls are recorded one at a time (or in `consent staff`), so the four-eyes rule applies to each; use --channel paper for a campaign file")
+                }
                 let count = try records.batch(URL(fileURLWithPath: batch), channel: change.channel)
                 if change.json { return try printJSON(["recorded": count]) }
                 print("Recorded \(count) decisions from \(batch).")
@@ -98,9 +101,28 @@ struct Record: ParsableCommand {
             reference: reference ?? "", attributes: attribute, purpose: purpose ?? "", decision: decision ?? "", channel: change.channel,
             staff: change.staff ?? "", noticeVersion: noticeVersion, language: language, reason: change.reason, evidence: change.evidence,
             verification: change.verification, signed: signed)
-        let stored = try db.record(try records.request(entry))
+        let stored = try db.record(heldForASecondPerson(try records.request(entry), content: content))
         try report(stored, db: db, json: change.json)
     }
+}
+
+/// The four-eyes rule of staff mode, for changes keyed by phone outside it: a grant that covers a
+/// special category becomes a held grant, and a correction of contact details (or of anything that
+/// needs evidence) a pending one, each waiting for a supervisor or a call-back (`consent staff held`).
+func heldForASecondPerson(_ request: ChangeRequest, content: Content) -> ChangeRequest {
+    guard request.channel == .phone else { return request }
+    var request = request
+    switch request.payload {
+    case let .decision(purpose, attributes, .granted, notice, until)
+        where attributes.contains(where: { content.catalogue.attribute($0)?.isSpecial ?? true }):
+        request.payload = .heldGrant(purpose, attributes, notice: notice, validUntil: until)
+    case let .correction(attribute, value, false)
+        where content.staff?.heldAttributes.contains(attribute) ?? true || content.catalogue.attribute(attribute)?.needsEvidence ?? true:
+        request.payload = .correction(attribute, value, pending: true)
+    default:
+        break
+    }
+    return request
 }
 
 struct Correct: ParsableCommand {
@@ -134,7 +156,7 @@ struct Correct: ParsableCommand {
         let request = try PaperRecords(content: content, database: db).correction(
             reference: reference, attribute: attribute, value: value.map { .value($0) } ?? .preferNotToSay, channel: change.channel,
             staff: change.staff ?? "", evidence: change.evidence, reason: change.reason, verification: change.verification)
-        try report(try db.record(request), db: db, json: change.json)
+        try report(try db.record(heldForASecondPerson(request, content: content)), db: db, json: change.json)
     }
 }
 

@@ -82,6 +82,25 @@ import Testing
         #expect(show.stdout.contains("\"M1 1AE\""))
     }
 
+    /// Outside `consent staff` too, a phone grant covering a special category and a phone change of
+    /// contact details wait for a second person.
+    @Test func phoneChangesKeyedHereWaitForASecondPerson() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let grant = try setup.record(["T0000003", "grant", "--attribute", "health-needs", "--purpose", "tailoring-services", "--staff", "S100",
+                                      "--channel", "phone", "--verification", "dob+postcode", "--notice-version", "1", "--json"])
+        #expect(grant.status == 0, "\(grant.stderr)")
+        #expect(try setup.use("T0000003", "health-needs", "tailoring-services")["decision"] as? String != "granted", "held, not in use")
+        let held = try setup.cli.run(["staff", "held", "--db", setup.cli.db])
+        #expect(held.stdout.contains("T0000003"), "\(held.stdout)")
+        let mobile = try setup.cli.run(["correct", "T0000003", "--attribute", "mobile", "--value", "07700900999", "--staff", "S100",
+                                        "--channel", "phone", "--verification", "dob+postcode", "--db", setup.cli.db, "--json"])
+        #expect((try mobile.json() as? [String: Any])?["pending"] as? Bool == true, "\(mobile.stdout) \(mobile.stderr)")
+        let batch = try setup.record(["--batch", try setup.cli.write("b.csv", Data("reference,attribute,purpose,decision,date signed,staff,form version\n".utf8)),
+                                      "--channel", "phone"])
+        #expect(batch.status != 0 && batch.stderr.contains("one at a time"))
+    }
+
     @Test func batchIsAllOrNothingNamingRowAndColumn() throws {
         let setup = try Setup()
         defer { setup.cli.remove() }
