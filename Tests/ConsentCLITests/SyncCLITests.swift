@@ -120,6 +120,11 @@ import Testing
             let verify = try cli.run(["ledger", "verify", "--db", db, "--json"])
             #expect(verify.status == 0, "\(verify.stdout)")
         }
+        // The conflict reaches staff mode's queue at the centre and on the kiosk that made the grant.
+        for db in [central, b] {
+            let queue = try cli.run(["staff", "conflicts", "--db", db])
+            #expect(queue.status == 0 && queue.stdout.contains("T0000002"), "\(db): \(queue.stdout) \(queue.stderr)")
+        }
         let audit = try cli.run(["audit", "verify", "--db", central, "--json"])
         #expect(audit.status == 0, "\(audit.stdout)")
         #expect((try audit.json() as? [String: Any])?["signedHeadsChecked"] as? Bool == true)
