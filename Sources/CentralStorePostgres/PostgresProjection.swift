@@ -43,7 +43,7 @@ struct PostgresProjection {
         switch event.payload {
         // A held grant changes no decision until confirmed; a read changes nothing. (A confirmation
         // of a held grant is not yet applied at a PostgreSQL centre: see the issue notes.)
-        case .credentialChange, .heldGrant, .access: break
+        case .credentialChange, .heldGrant, .access, .marker: break
         case .registration(let values):
             for attribute in values.keys { touched.values.insert(Key2(tenant: tenant, attribute: attribute.rawValue)) }
         case let .decision(purpose, attributes, _, _, _):

@@ -140,6 +140,10 @@ public enum ChangeRules {
             guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
         case .credentialChange:
             break
+        case .marker(let id, _):
+            guard !id.isEmpty, id.utf8.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                throw .unknownAttribute(AttributeID(id))
+            }
         }
         return request
     }

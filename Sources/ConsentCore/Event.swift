@@ -59,6 +59,9 @@ public enum EventPayload: Hashable, Sendable {
     case heldGrant(PurposeID, [AttributeID], notice: NoticeShown?, validUntil: Date?)
     /// A member of staff was shown a special-category value; the actor's reason says why. Changes nothing.
     case access(AttributeID)
+    /// An alert staff must see before anything else (ids from Forms/staff.yaml, e.g. `safe-address`)
+    /// was set or cleared. Last writer by (HLC, device) wins, so every terminal ends the same.
+    case marker(String, set: Bool)
 
     /// A short stable name for storage and display.
     public var kind: String {
@@ -71,6 +74,7 @@ public enum EventPayload: Hashable, Sendable {
         case .credentialChange: "credential"
         case .heldGrant: "held-grant"
         case .access: "access"
+        case .marker: "marker"
         }
     }
 }

@@ -147,7 +147,7 @@ public enum StaffRules {
         case .access:
             // The data-protection lead answers access requests in the back office, without a caller.
             try require(.revealSpecial, verified: context.role != .dpLead)
-        case .registration, .verification, .credentialChange, .heldGrant:
+        case .registration, .verification, .credentialChange, .heldGrant, .marker:
             throw .notOnBehalf(payload.kind)
         }
         if case .access = payload, !context.caller.isVerified {

@@ -59,6 +59,18 @@ public struct HeldGrant: Hashable, Sendable {
     }
 }
 
+/// A marker's standing state: set or cleared, by the change with this clock reading and device.
+public struct MarkerRecord: Hashable, Sendable {
+    public var set: Bool
+    public var hlc: HLCTimestamp
+    public var device: DeviceID
+    public init(set: Bool, hlc: HLCTimestamp, device: DeviceID) {
+        self.set = set
+        self.hlc = hlc
+        self.device = device
+    }
+}
+
 /// Everything currently true of one tenant: a pure fold of that tenant's events.
 public struct TenantState: Hashable, Sendable {
     public var ref: TenantRef
@@ -67,6 +79,11 @@ public struct TenantState: Hashable, Sendable {
     public var decisions: [DecisionKey: DecisionRecord] = [:]
     /// Grants waiting for a second person, by the event that took them.
     public var heldGrants: [EventID: HeldGrant] = [:]
+    /// Each marker ever set or cleared, with the clock of the change that stands.
+    public var markers: [String: MarkerRecord] = [:]
+
+    /// The markers set now, in id order.
+    public var activeMarkers: [String] { markers.filter(\.value.set).map(\.key).sorted() }
 
     public init(ref: TenantRef) { self.ref = ref }
 
@@ -119,6 +136,10 @@ public struct TenantState: Hashable, Sendable {
             return write(attribute, .erased(by: event.id), hlc: event.hlc, device: event.id.device)
         case .credentialChange, .access:
             break
+        case let .marker(id, set):
+            let incoming = MarkerRecord(set: set, hlc: event.hlc, device: event.id.device)
+            if let current = markers[id], (current.hlc, current.device) > (incoming.hlc, incoming.device) { return .superseded }
+            markers[id] = incoming
         }
         return .applied
     }

@@ -30,6 +30,8 @@ struct ProjectionRows {
         switch payload {
         case .registration, .credentialChange, .access, .heldGrant:
             break
+        case .marker(let id, _):
+            try loadMarkers(tenantID, into: &state, only: id)
         case let .decision(purpose, attributes, _, _, _):
             for attribute in attributes {
                 let key = DecisionKey(attribute, purpose)
@@ -68,11 +70,23 @@ struct ProjectionRows {
         }
     }
 
+    /// The tenant's markers (set and cleared, with the clock of the standing change).
+    private func loadMarkers(_ tenantID: Int64, into state: inout TenantState, only id: String? = nil) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT marker, active, hlc, writer FROM tenant_marker WHERE tenant_id = ? AND (? IS NULL OR marker = ?)
+            """), arguments: [tenantID, id, id])
+        for row in rows {
+            state.markers[row["marker"]] = MarkerRecord(set: (row["active"] as Int64? ?? 0) != 0, hlc: HLCTimestamp(packed: row["hlc"] ?? 0),
+                                                        device: DeviceID(row["writer"] ?? ""))
+        }
+    }
+
     /// The whole projected state of a tenant.
     func loadAll(_ tenantID: Int64, _ ref: TenantRef) throws -> TenantState {
         var state = TenantState(ref: ref)
         try loadValues(tenantID, into: &state, attribute: nil)
         try loadHeldGrants(tenantID, into: &state)
+        try loadMarkers(tenantID, into: &state)
         var raw = try statements.raw(.decisionsOfTenant, "SELECT \(Self.decisionColumns), attribute_id, purpose_id FROM decision WHERE tenant_id = ?")
         raw.bind(tenantID)
         while try raw.step() {
@@ -228,6 +242,12 @@ struct ProjectionRows {
         switch payload {
         case .credentialChange, .access, .heldGrant:
             break
+        case .marker(let id, _):
+            if let record = after.markers[id], record != before.markers[id] {
+                try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO tenant_marker (tenant_id, marker, active, hlc, writer) VALUES (?, ?, ?, ?, ?)
+                    """).execute(arguments: [tenantID, id, record.set, record.hlc.packed, record.device.rawValue])
+            }
         case .registration(let values):
             for attribute in values.keys { try saveValue(tenantID, attribute, after.values[attribute], &devices) }
         case let .decision(purpose, attributes, _, _, _):

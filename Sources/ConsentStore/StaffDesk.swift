@@ -116,25 +116,16 @@ extension ConsentDatabase {
             WHERE c.tenant_id = ? AND c.attribute_id IN ('full-name', 'postcode') AND c.status = 'value'
             """), arguments: [tenantID])
         let byAttribute = Dictionary(values.map { ($0["attribute_id"] as String, $0["value"] as String? ?? "") }, uniquingKeysWith: { a, _ in a })
-        let markers = try String.fetchAll(db.cachedStatement(sql: "SELECT marker FROM tenant_marker WHERE tenant_id = ? ORDER BY marker"),
+        let markers = try String.fetchAll(db.cachedStatement(sql: "SELECT marker FROM tenant_marker WHERE tenant_id = ? AND active = 1 ORDER BY marker"),
                                           arguments: [tenantID])
         return TenantMatch(reference: ref, name: byAttribute["full-name"], postcode: byAttribute["postcode"], markers: markers)
     }
 
-    /// Sets or clears a marker (ids from Forms/staff.yaml; the caller checks them).
+    /// Sets or clears a marker (ids from Forms/staff.yaml; the caller checks them) as a ledger event:
+    /// audited, in the tenant's history, and carried by sync to every terminal.
     public func setMarker(_ marker: String, on: Bool, for ref: TenantRef, by staff: StaffID) throws(StoreError) {
-        let now = clock()
-        try write { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else {
-                throw StoreError.unknownTenant(ref)
-            }
-            if on {
-                try db.execute(sql: "INSERT OR REPLACE INTO tenant_marker (tenant_id, marker, set_by, set_at) VALUES (?, ?, ?, ?)",
-                               arguments: [id, marker, staff.rawValue, Millis.from(now)])
-            } else {
-                try db.execute(sql: "DELETE FROM tenant_marker WHERE tenant_id = ? AND marker = ?", arguments: [id, marker])
-            }
-        }
+        try record(ChangeRequest(tenant: ref, payload: .marker(marker, set: on), actor: .staff(staff, verification: nil, reason: nil),
+                                 channel: .system))
     }
 
     /// Checks a staff id and password, counting failures in the database (five lock the account).

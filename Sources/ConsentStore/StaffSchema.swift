@@ -16,9 +16,10 @@ enum StaffSchema {
             CREATE TABLE staff_sign_in_failure (
                 staff_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked INTEGER NOT NULL
             ) WITHOUT ROWID;
-            -- Alerts staff see first (ids from Forms/staff.yaml: vulnerable, safe-address).
+            -- Projection: alerts staff see first (ids from Forms/staff.yaml: vulnerable, safe-address), as the
+            -- ledger's marker events left them: set or cleared, by the change with this clock and device.
             CREATE TABLE tenant_marker (
-                tenant_id INTEGER NOT NULL, marker TEXT NOT NULL, set_by TEXT NOT NULL, set_at INTEGER NOT NULL,
+                tenant_id INTEGER NOT NULL, marker TEXT NOT NULL, active INTEGER NOT NULL, hlc INTEGER NOT NULL, writer TEXT NOT NULL,
                 PRIMARY KEY (tenant_id, marker)
             ) WITHOUT ROWID;
             -- The desk's queues without scanning the whole ledger or every decision.

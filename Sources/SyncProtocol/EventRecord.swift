@@ -105,6 +105,9 @@ extension EventRecord {
             validUntil = until.map(Millis.from)
         case .access(let id):
             attribute = id.rawValue
+        case let .marker(id, set):
+            attribute = id // a marker event keeps the marker's id where others keep an attribute's
+            state = set ? "set" : "cleared"
         }
     }
 
@@ -143,6 +146,8 @@ extension EventRecord {
                 validUntil: validUntil.map(Millis.date))
         case "access":
             payload = .access(attributeID)
+        case "marker":
+            payload = .marker(attribute ?? "", set: state == "set")
         default:
             payload = .credentialChange(state ?? "")
         }

@@ -7,7 +7,7 @@ import Foundation
 /// its Forms do not know) is refused on its own.
 public enum WireCheck {
     /// The kinds of event this version understands.
-    public static let kinds: Set<String> = ["registration", "decision", "correction", "verification", "erasure", "credential", "held-grant", "access"]
+    public static let kinds: Set<String> = ["registration", "decision", "correction", "verification", "erasure", "credential", "held-grant", "access", "marker"]
     /// Longest text field accepted (ids, references, reasons, evidence notes).
     public static let maxTextBytes = 4_096
 
@@ -71,7 +71,8 @@ public enum WireCheck {
         let r = event.record
         let name = "event \(r.device)#\(r.sequence)"
         guard kinds.contains(r.kind) else { return "\(name): unknown kind \(r.kind); update this program" }
-        let attributes = (r.attribute ?? "").split(separator: ",").map { AttributeID(String($0)) }
+        // A marker event keeps the marker's id (from Forms/staff.yaml) where others keep attributes.
+        let attributes = (r.kind == "marker" ? [] : (r.attribute ?? "").split(separator: ",").map { AttributeID(String($0)) })
             + event.values.map { AttributeID($0.attribute) }
         for attribute in attributes where catalogue.attribute(attribute) == nil {
             return "\(name): attribute \(attribute) is not in this side's Forms; update Forms/ to the same version everywhere"

@@ -91,13 +91,15 @@ extension TenantCommand {
                 what = "\(t("attribute.\(attribute).label")) shown to staff (a special category; the value is not repeated here)"
             case .credentialChange(let change):
                 what = ["pin-set": "Sign-in PIN set", "code-issued": "One-time sign-in code issued", "unlocked": "Sign-in unlocked"][change] ?? "Sign-in credential: \(change)"
+            case let .marker(id, set):
+                what = "Alert '\(id)' \(set ? "set: staff see it before anything else" : "cleared")"
             }
             var how = "\(t("channel.\(event.channel.rawValue)"))"
             switch event.actor {
             case .tenant: how += ", by the tenant"
             case let .staff(id, verification, reason):
                 switch event.payload {
-                case .access: how += ", by staff member \(id)"
+                case .access, .marker: how += ", by staff member \(id)"
                 case .verification: how += ", by staff member \(id)" + (verification.map { " (\($0))" } ?? "")
                 default:
                     how += ", by staff member \(id) on the tenant's behalf"
@@ -126,6 +128,8 @@ extension TenantCommand {
                 line.attributes = values.keys.map(\.rawValue).sorted()
             case .credentialChange(let change):
                 line.state = change
+            case let .marker(id, set):
+                (line.target, line.state) = (id, set ? "set" : "cleared")
             }
             switch event.actor {
             case .tenant: break

@@ -97,6 +97,24 @@ import Testing
         #expect(audit.contains { $0.contains("clock more than a day ahead") }, "\(audit)")
     }
 
+    @Test func aSafeAddressMarkerReachesEveryTerminalAndTheLastChangeStands() async throws {
+        let net = try await Network.make(devices: 2, tenants: ["T1"])
+        try net.centre.setMarker("safe-address", on: true, for: "T1", by: StaffID("S1"))
+        try await net.heal()
+        for db in net.devices {
+            #expect(try db.findTenant(reference: "T1")?.markers == ["safe-address"], "\(db.device) shows the alert")
+        }
+        // Two terminals offline: one clears it, the other (later by the clock) sets it again: the later stands everywhere.
+        try net.devices[0].setMarker("safe-address", on: false, for: "T1", by: StaffID("S2"))
+        net.clocks[1].advance(by: 60)
+        try net.devices[1].setMarker("safe-address", on: true, for: "T1", by: StaffID("S3"))
+        try await net.heal()
+        for db in [net.centre] + net.devices {
+            #expect(try db.findTenant(reference: "T1")?.markers == ["safe-address"], "\(db.device)")
+            #expect(try db.verify().ok)
+        }
+    }
+
     @Test func specialCategoryValuesTravelSealedAndOpenWithTheSharedKey() async throws {
         let net = try await Network.make(devices: 1, tenants: ["T1"])
         let page = try net.centre.pullPage(after: 0, limit: 100)
