@@ -115,6 +115,29 @@ import Testing
         }
     }
 
+    @Test func aSpecialCategoryValueSentInClearIsRefused() async throws {
+        let net = try await Network.make(devices: 1, tenants: ["T1"])
+        try net.devices[0].record(ChangeRequest(tenant: "T1", payload: .correction(AttributeID("religion"), .value("buddhist"), pending: false),
+                                                actor: .tenant, channel: .kiosk))
+        var request = try net.devices[0].outbox()
+        // A device that skipped the vault: the same event, its value in clear, every hash and the head made to match.
+        let salt = Data(repeating: 7, count: 16)
+        let digest = ValueDigest.of(.value("buddhist"), attribute: AttributeID("religion"), salt: salt)
+        request.events[0].values = [WireValue(attribute: "religion", text: "buddhist", salt: salt, digest: digest)]
+        request.events[0].record.valuesDigest = ValueDigest.combine([(AttributeID("religion"), digest)])
+        request.events[0].hash = request.events[0].record.hash(after: ValueDigest.empty)
+        request.dataKeys = []
+        request.head = try SignedHead(device: "kiosk-0", sequence: 1, hash: request.events[0].hash, key: try net.devices[0].signingKey())
+        do {
+            _ = try net.centre.acceptPush(request, from: "kiosk-0")
+            Issue.record("a special-category value in clear was accepted")
+        } catch {
+            #expect(error.description.contains("sent unsealed"), "\(error)")
+        }
+        let page = try net.centre.pullPage(after: 0, limit: 100)
+        #expect(!page.events.contains { $0.record.device == "kiosk-0" }, "nothing was stored")
+    }
+
     @Test func specialCategoryValuesTravelSealedAndOpenWithTheSharedKey() async throws {
         let net = try await Network.make(devices: 1, tenants: ["T1"])
         let page = try net.centre.pullPage(after: 0, limit: 100)
