@@ -41,8 +41,8 @@ struct PostgresProjection {
 
     static func touched(by event: Event, tenant: Int64, into touched: inout Touched) {
         switch event.payload {
-        // A held grant changes no decision until confirmed; a read changes nothing. (A confirmation
-        // of a held grant is not yet applied at a PostgreSQL centre: see the issue notes.)
+        // A held grant changes no decision until confirmed (the decisions a confirmation sets are
+        // added by `loadHeldGrants`); a read changes nothing.
         case .credentialChange, .heldGrant, .access: break
         case .registration(let values):
             for attribute in values.keys { touched.values.insert(Key2(tenant: tenant, attribute: attribute.rawValue)) }
