@@ -104,7 +104,7 @@ struct PostgresProjection {
         verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
         """
 
-    private func decisionRecord(_ r: PostgresRandomAccessRow, from i: Int) throws -> DecisionRecord {
+    func decisionRecord(_ r: PostgresRandomAccessRow, from i: Int) throws -> DecisionRecord {
         let actorID = try r[i + 9].decode(String?.self)
         let actor: Actor = switch try r[i + 8].decode(String.self) {
         case "tenant": .tenant

@@ -1,3 +1,5 @@
+import CentralStorePostgres
+import ConsentForms
 import Foundation
 import PostgresTestSupport
 import Testing
@@ -58,5 +60,54 @@ import Testing
         #expect(try cli.run(["sync", "--db", kiosk]).status != 0, "a revoked kiosk is refused")
         let again = try cli.run(["device", "revoke", "--database", url, device])
         #expect(again.status != 0 && again.stderr.contains("no enrolled, unrevoked device"), "\(again.stderr)")
+    }
+
+    @Test func anExportReadsPostgresAndAWithdrawalPushedThereRemovesTheCell() async throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let postgres = try ThrowawayPostgres.shared()
+        let url = postgres.url(database: try postgres.createDatabase())
+        let code = try cli.run(["device", "issue-code", "--database", url, "--office", "Leeds"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try PostgresCLITests.Server(database: url)
+        defer { server.stop() }
+        let kiosk = cli.dir.appendingPathComponent("kiosk.sqlite").path
+        #expect(try cli.run(["demo", "--tenants", "8", "--db", kiosk]).status == 0)
+        #expect(try cli.run(["device", "enrol", "--db", kiosk, "--server", server.url, "--code", code]).status == 0)
+        #expect(try cli.run(["sync", "--db", kiosk]).status == 0)
+        let add = try cli.run(["staff", "add", "S1", "--role", "support", "--name", "Sam", "--password-stdin", "--db", kiosk],
+                              stdin: Data("correct horse battery\n".utf8))
+        #expect(add.status == 0, "\(add.stderr)")
+
+        func export(_ name: String, _ source: [String]) throws -> (rows: [[String: String]], manifest: [String: Any]) {
+            let out = cli.dir.appendingPathComponent(name).path
+            let run = try cli.run(["export", "--purpose", "service-updates-email", "--format", "jsonl", "--out", out, "--json"] + source)
+            #expect(run.status == 0, "\(run.stderr)")
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            let rows = try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:] }
+            return (rows, try run.json() as? [String: Any] ?? [:])
+        }
+        let fromKiosk = try export("kiosk.jsonl", ["--db", kiosk])
+        let fromCentre = try export("centre.jsonl", ["--database", url])
+        #expect(!fromCentre.rows.isEmpty && fromCentre.rows == fromKiosk.rows, "PostgreSQL gives the rows the kiosk's own store gives")
+        let tenant = try #require(fromCentre.rows.first { $0["email"] != nil }?["tenancy_reference"])
+
+        let catalogue = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization")).catalogue
+        let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: catalogue)
+        defer { store.shutdown() }
+        let disclosed = try await store.disclosures(exportID: fromCentre.manifest["exportID"] as? String ?? "")
+        #expect(disclosed.map(\.tenant.rawValue) == fromCentre.rows.compactMap { $0["tenancy_reference"] }, "each tenant sent is recorded at the centre")
+
+        let withdraw = try cli.run(["record", tenant, "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                                    "--staff", "S1", "--db", kiosk])
+        #expect(withdraw.status == 0, "\(withdraw.stderr)")
+        #expect(try cli.run(["sync", "--db", kiosk]).status == 0)
+        let after = try export("after.jsonl", ["--database", url])
+        #expect(after.rows.first { $0["tenancy_reference"] == tenant }?["email"] == nil, "the withdrawn email is not exported")
+        #expect(after.rows.filter { $0["tenancy_reference"] != tenant } == fromCentre.rows.filter { $0["tenancy_reference"] != tenant })
+        #expect((after.manifest["ledgerPosition"] as? Int ?? 0) > (fromCentre.manifest["ledgerPosition"] as? Int ?? 0))
+
+        let sealed = try cli.run(["export", "--purpose", "equality-monitoring", "--out", cli.dir.appendingPathComponent("eq.csv").path, "--database", url])
+        #expect(sealed.status != 0 && sealed.stderr.contains("special categor"), "\(sealed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.dir.appendingPathComponent("eq.csv").path))
     }
 }
