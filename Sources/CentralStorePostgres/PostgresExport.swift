@@ -4,11 +4,11 @@ import Foundation
 import PostgresNIO
 import SyncProtocol
 
-/// One consistent read of a PostgreSQL centre's register for an export: every tenant in register
-/// order, with the current values of the policy's attributes and (when asked) its decisions for the
+/// One consistent read of a PostgreSQL centre's register for an export: every tenant in reference
+/// order (tenant numbers here follow the order pushes arrived in, not the register's), with the current values of the policy's attributes and (when asked) its decisions for the
 /// purpose, and the ledger position it reflects.
 public struct PostgresExportSnapshot: Sendable {
-    /// Tenants in register order.
+    /// Tenants in reference order.
     public var tenants: [(ref: TenantRef, state: TenantState)]
     /// The highest central sequence the snapshot includes.
     public var position: Int64
@@ -32,7 +32,7 @@ extension PostgresCentralStore {
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
             var order: [Int64] = []
             var states: [Int64: TenantState] = [:]
-            for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant ORDER BY id", logger: self.logger)
+            for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant ORDER BY ref", logger: self.logger)
                 .decode((Int64, String).self) {
                 order.append(id)
                 states[id] = TenantState(ref: TenantRef(ref))
@@ -95,7 +95,7 @@ extension PostgresCentralStore {
             var out: [(tenant: TenantRef, mask: UInt64)] = []
             for try await (ref, mask) in try await connection.query("""
                 SELECT t.ref, d.columns FROM disclosure d JOIN export e ON e.no = d.export_no JOIN tenant t ON t.id = d.tenant_id
-                WHERE e.id = \(exportID) ORDER BY t.id
+                WHERE e.id = \(exportID) ORDER BY t.ref
                 """, logger: self.logger).decode((String, Int64).self) {
                 out.append((TenantRef(ref), UInt64(bitPattern: mask)))
             }

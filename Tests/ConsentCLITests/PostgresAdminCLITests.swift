@@ -88,7 +88,7 @@ import Testing
         }
         let fromKiosk = try export("kiosk.jsonl", ["--db", kiosk])
         let fromCentre = try export("centre.jsonl", ["--database", url])
-        #expect(!fromCentre.rows.isEmpty && fromCentre.rows == fromKiosk.rows, "PostgreSQL gives the rows the kiosk's own store gives")
+        #expect(!fromCentre.rows.isEmpty && fromCentre.rows == fromKiosk.rows, "PostgreSQL gives the rows the kiosk's own store gives: \(fromCentre.rows) / \(fromKiosk.rows)")
         let tenant = try #require(fromCentre.rows.first { $0["email"] != nil }?["tenancy_reference"])
 
         let catalogue = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization")).catalogue
