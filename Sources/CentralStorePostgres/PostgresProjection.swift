@@ -41,8 +41,9 @@ struct PostgresProjection {
 
     static func touched(by event: Event, tenant: Int64, into touched: inout Touched) {
         switch event.payload {
-        // A held grant changes no decision until confirmed; a read changes nothing. (A confirmation
-        // of a held grant is not yet applied at a PostgreSQL centre: see the issue notes.)
+        // A held grant changes no decision until confirmed (the decisions a confirmation sets are
+        // added by `loadHeldGrants`); a read changes nothing. Markers are not projected at a
+        // PostgreSQL centre yet (they are kept in its ledger).
         case .credentialChange, .heldGrant, .access, .marker: break
         case .registration(let values):
             for attribute in values.keys { touched.values.insert(Key2(tenant: tenant, attribute: attribute.rawValue)) }
@@ -104,7 +105,7 @@ struct PostgresProjection {
         verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
         """
 
-    private func decisionRecord(_ r: PostgresRandomAccessRow, from i: Int) throws -> DecisionRecord {
+    func decisionRecord(_ r: PostgresRandomAccessRow, from i: Int) throws -> DecisionRecord {
         let actorID = try r[i + 9].decode(String?.self)
         let actor: Actor = switch try r[i + 8].decode(String.self) {
         case "tenant": .tenant

@@ -17,13 +17,32 @@ extension PostgresCentralStore {
         }
     }
 
+    /// A ledger row's columns as ``record(_:)`` reads them (the ledger as `l`, its device as `d`, its tenant as `t`).
+    static let ledgerColumns = """
+        l.central_seq, d.id, l.device_seq, t.ref, l.kind, l.attribute_id, l.purpose_id, l.state, l.pending,
+        l.notice_version, l.language, l.valid_until, l.target_device, l.target_seq, l.values_digest, l.hlc,
+        l.effective_at, l.actor, l.actor_id, l.verification, l.reason, l.channel, l.causal_seq, l.evidence, l.hash
+        """
+
+    /// The event record of a row selected with ``ledgerColumns``.
+    static func record(_ c: PostgresRandomAccessRow) throws -> EventRecord {
+        EventRecord(
+            device: try c[1].decode(String.self), sequence: try c[2].decode(Int64.self), tenant: try c[3].decode(String.self),
+            kind: try c[4].decode(String.self), attribute: try c[5].decode(String?.self), purpose: try c[6].decode(String?.self),
+            state: try c[7].decode(String?.self), pending: try c[8].decode(Bool?.self), noticeVersion: try c[9].decode(Int64?.self),
+            language: try c[10].decode(String?.self), validUntil: try c[11].decode(Int64?.self),
+            targetDevice: try c[12].decode(String?.self), targetSequence: try c[13].decode(Int64?.self),
+            valuesDigest: try c[14].decode(Data?.self), hlc: try c[15].decode(Int64.self), effectiveAt: try c[16].decode(Int64.self),
+            actor: try c[17].decode(String.self), actorID: try c[18].decode(String?.self), verification: try c[19].decode(String?.self),
+            reason: try c[20].decode(String?.self), channel: try c[21].decode(String.self), causal: try c[22].decode(Int64?.self),
+            evidence: try c[23].decode(String?.self))
+    }
+
     func page(after cursor: Int64, limit: Int, on connection: PostgresConnection) async throws -> PullResponse {
         var events: [WireEvent] = []
         events.reserveCapacity(limit)
         let rows = try await connection.query("""
-            SELECT l.central_seq, d.id, l.device_seq, t.ref, l.kind, l.attribute_id, l.purpose_id, l.state, l.pending,
-                   l.notice_version, l.language, l.valid_until, l.target_device, l.target_seq, l.values_digest, l.hlc,
-                   l.effective_at, l.actor, l.actor_id, l.verification, l.reason, l.channel, l.causal_seq, l.evidence, l.hash
+            SELECT \(unescaped: Self.ledgerColumns)
             FROM ledger l JOIN device d ON d.no = l.device_no JOIN tenant t ON t.id = l.tenant_id
             WHERE l.central_seq > \(cursor) ORDER BY l.central_seq LIMIT \(Int64(limit + 1))
             """, logger: logger)
@@ -34,16 +53,7 @@ extension PostgresCentralStore {
                 continue
             }
             let c = row.makeRandomAccess()
-            let record = EventRecord(
-                device: try c[1].decode(String.self), sequence: try c[2].decode(Int64.self), tenant: try c[3].decode(String.self),
-                kind: try c[4].decode(String.self), attribute: try c[5].decode(String?.self), purpose: try c[6].decode(String?.self),
-                state: try c[7].decode(String?.self), pending: try c[8].decode(Bool?.self), noticeVersion: try c[9].decode(Int64?.self),
-                language: try c[10].decode(String?.self), validUntil: try c[11].decode(Int64?.self),
-                targetDevice: try c[12].decode(String?.self), targetSequence: try c[13].decode(Int64?.self),
-                valuesDigest: try c[14].decode(Data?.self), hlc: try c[15].decode(Int64.self), effectiveAt: try c[16].decode(Int64.self),
-                actor: try c[17].decode(String.self), actorID: try c[18].decode(String?.self), verification: try c[19].decode(String?.self),
-                reason: try c[20].decode(String?.self), channel: try c[21].decode(String.self), causal: try c[22].decode(Int64?.self),
-                evidence: try c[23].decode(String?.self))
+            let record = try Self.record(c)
             events.append(WireEvent(record: record, hash: try c[24].decode(Data.self), central: try c[0].decode(Int64.self)))
         }
         guard let last = events.last?.central else { return PullResponse(events: [], cursor: cursor, more: false) }

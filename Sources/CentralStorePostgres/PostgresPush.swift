@@ -195,6 +195,7 @@ extension PostgresCentralStore {
         let projection = try await PostgresProjection(connection: connection, logger: logger)
         var states: [Int64: TenantState] = [:]
         for (tenant, event) in batch.merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
+        try await projection.loadHeldGrants(for: batch.merged, firstCentral: centrals.first ?? 0, touched: &batch.touched, into: &states)
         try await projection.load(batch.touched, into: &states)
         let before = states
         var outcomes: [PushOutcome] = []

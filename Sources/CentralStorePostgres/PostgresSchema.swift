@@ -8,10 +8,10 @@ import PostgresNIO
 /// projections, and the sync tables (devices, enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 2
+    static let version = 3
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2]
+    static let migrations: [String] = [v1, v2, v3]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -50,6 +50,17 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// Exports made from this centre and what each tenant was sent (a bit per column), as in the SQLite store.
+    private static let v3 = """
+        CREATE TABLE export (
+            no bigserial PRIMARY KEY, id text NOT NULL UNIQUE, purpose_id text NOT NULL, recipient text NOT NULL,
+            columns text NOT NULL, at bigint NOT NULL
+        );
+        CREATE TABLE disclosure (
+            tenant_id bigint NOT NULL, export_no bigint NOT NULL, columns bigint NOT NULL, PRIMARY KEY (tenant_id, export_no)
+        );
+        """
 
     /// Signed chain heads: each device's public signing key (Ed25519, raw) and the latest head it signed.
     private static let v2 = """

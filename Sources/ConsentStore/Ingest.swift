@@ -96,7 +96,7 @@ struct LedgerIngester {
         let event = r.event(centralSequence: central, answers: answers)
 
         var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: keys)
-        let before = try rows.load(tenantID, event.tenant, touching: event.payload)
+        let before = try rows.load(tenantID, event.tenant, touching: event.payload, stored: (deviceNo, r.sequence))
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload)

@@ -25,7 +25,10 @@ struct ProjectionRows {
         """
 
     /// The projection rows an event touches, as a partial state the event can be applied to.
-    func load(_ tenantID: Int64, _ ref: TenantRef, touching payload: EventPayload) throws -> TenantState {
+    /// `stored` is the event's own ledger row when it is already written (a received event), so a
+    /// verification does not count itself as having already settled the held grant it confirms.
+    func load(_ tenantID: Int64, _ ref: TenantRef, touching payload: EventPayload,
+              stored: (deviceNo: Int64, sequence: Int64)? = nil) throws -> TenantState {
         var state = TenantState(ref: ref)
         switch payload {
         case .registration, .credentialChange, .access, .heldGrant:
@@ -39,7 +42,7 @@ struct ProjectionRows {
             }
         case let .verification(target, attribute, _):
             try loadValues(tenantID, into: &state, attribute: attribute)
-            try loadHeldGrants(tenantID, into: &state, only: target)
+            try loadHeldGrants(tenantID, into: &state, only: target, ignoring: stored)
             for held in state.heldGrants.values {
                 for attribute in held.attributes {
                     let key = DecisionKey(attribute, held.purpose)
@@ -54,14 +57,16 @@ struct ProjectionRows {
 
     /// Grants held for a second person and not yet confirmed or rejected. They are read from the
     /// ledger itself (held-grant rows no verification names), so there is no table to keep in step.
-    private func loadHeldGrants(_ tenantID: Int64, into state: inout TenantState, only target: EventID? = nil) throws {
+    /// `ignoring` is a verification's own ledger row, which must not count as settling anything.
+    private func loadHeldGrants(_ tenantID: Int64, into state: inout TenantState, only target: EventID? = nil,
+                                ignoring: (deviceNo: Int64, sequence: Int64)? = nil) throws {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(LedgerRows.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id JOIN device d ON d.no = l.device_no
             WHERE l.tenant_id = ? AND l.kind = 'held-grant' AND NOT EXISTS (
                 SELECT 1 FROM ledger v WHERE v.tenant_id = l.tenant_id AND v.kind = 'verification'
-                AND v.target_device = d.id AND v.target_seq = l.device_seq)
+                AND v.target_device = d.id AND v.target_seq = l.device_seq AND NOT (v.device_no = ? AND v.device_seq = ?))
             ORDER BY l.position
-            """), arguments: [tenantID])
+            """), arguments: [tenantID, ignoring?.deviceNo ?? -1, ignoring?.sequence ?? -1])
         let decoder = LedgerRows(devices: devices, keys: nil)
         for row in rows {
             let event = decoder.event(row, values: []).event

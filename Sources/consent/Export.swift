@@ -40,7 +40,7 @@ struct Export: ParsableCommand {
         defaultSubcommand: ExportFile.self)
 }
 
-struct ExportFile: ParsableCommand {
+struct ExportFile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "file",
         abstract: "Write a purpose's rows to a CSV, XLSX or JSONL file (the default: `consent export --purpose P --out F`).",
@@ -69,17 +69,30 @@ struct ExportFile: ParsableCommand {
     @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"))
     var out: String
 
+    @Option(help: ArgumentHelp("""
+        Export from a PostgreSQL central store instead of --db (ordinary attributes only: special categories stay sealed there).
+        """, valueName: "url"))
+    var database: String?
+
     @Flag(help: "Print the manifest as JSON.")
     var json = false
 
-    func run() throws {
-        let (content, db) = try store.openWithContent(cacheMegabytes: 8)
+    func run() async throws {
         let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
-        try requireSpecialValues(db, for: gate.columns, in: content.catalogue)
         var progress = Progress("export", quiet: json)
-        let manifest = try Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in
-            progress.update(rows, of: max(rows, 1))
+        let manifest: ExportManifest
+        if let database {
+            let gate = try ExportGate(purpose: purpose, catalogue: try store.content.load().catalogue, at: Date(), columns: chosen)
+            manifest = try await PostgresExportSource.export(gate: gate, format: format, out: out, database: database, store: store) { rows in
+                progress.update(rows, of: max(rows, 1))
+            }
+        } else {
+            let (content, db) = try store.openWithContent(cacheMegabytes: 8)
+            let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
+            try requireSpecialValues(db, for: gate.columns, in: content.catalogue)
+            manifest = try Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in
+                progress.update(rows, of: max(rows, 1))
+            }
         }
         progress.finish()
         if json { return try printJSON(manifest) }

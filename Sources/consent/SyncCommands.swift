@@ -34,9 +34,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let central: any CentralStore
         if let database {
-            let location: PostgresLocation
-            do { location = try PostgresLocation(url: database) } catch { throw ValidationError(error.description) }
-            central = try await PostgresCentralStore.open(location, catalogue: try store.content.load().catalogue)
+            central = try await PostgresCentre.open(database, store: store)
         } else {
             let db = try store.open()
             guard db.isCentre else {
@@ -64,16 +62,20 @@ struct DeviceCommand: AsyncParsableCommand {
         commandName: "device", abstract: "Enrol devices with the centre, list and revoke them.",
         subcommands: [IssueCode.self, Enrol.self, Revoke.self, List.self])
 
-    struct IssueCode: ParsableCommand {
+    struct IssueCode: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "issue-code", abstract: "At the centre: issue a one-time enrolment code for a new device of an office.")
         @OptionGroup var store: StoreOptions
+        @Option(help: PostgresCentre.help) var database: String?
         @Option(help: "The office the device belongs to.") var office: String
         @Option(help: "Minutes the code stays valid.") var minutes = 60
 
-        func run() throws {
-            let code = try store.open().issueEnrolmentCode(office: office, lifetime: TimeInterval(minutes * 60))
-            print(code)
+        func run() async throws {
+            let lifetime = TimeInterval(minutes * 60)
+            guard let database else { return print(try store.open().issueEnrolmentCode(office: office, lifetime: lifetime)) }
+            let central = try await PostgresCentre.open(database, store: store)
+            defer { central.shutdown() }
+            print(try await central.issueEnrolmentCode(office: office, lifetime: lifetime))
         }
     }
 
@@ -97,22 +99,37 @@ struct DeviceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "At the centre: refuse every later request of a device.")
         @OptionGroup var store: StoreOptions
+        @Option(help: PostgresCentre.help) var database: String?
         @Argument(help: "The device id.") var id: String
-        func run() throws {
-            try store.open().revoke(device: id)
+        func run() async throws {
+            if let database {
+                let central = try await PostgresCentre.open(database, store: store)
+                defer { central.shutdown() }
+                try await central.revoke(device: id)
+            } else {
+                try store.open().revoke(device: id)
+            }
             print("Revoked \(id).")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "At the centre: the enrolled devices.")
         @OptionGroup var store: StoreOptions
+        @Option(help: PostgresCentre.help) var database: String?
         @Flag(help: "Print JSON.") var json = false
-        func run() throws {
-            let devices = try store.open().enrolledDevices()
+        func run() async throws {
+            let devices: [CentralDevice]
+            if let database {
+                let central = try await PostgresCentre.open(database, store: store)
+                defer { central.shutdown() }
+                devices = try await central.devices()
+            } else {
+                devices = try store.open().enrolledDevices()
+            }
             if json { return try printJSON(devices) }
             for d in devices {
                 print("\(d.id)\t\(d.office)\tlast event \(d.lastSequence)\(d.revokedAt == nil ? "" : "\trevoked")")
@@ -159,5 +176,19 @@ struct SyncCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(failure); next try in \(Int(next)) s\n".utf8))
             }
         }
+    }
+}
+
+/// Opening a PostgreSQL central store from a `--database` option.
+enum PostgresCentre {
+    static let help = ArgumentHelp("""
+        A PostgreSQL central store instead of --db: postgres://USER@HOST[:PORT]/DATABASE (?host=/socket/dir for a unix socket).
+        """, valueName: "url")
+
+    /// Connects (creating or migrating the schema), with the catalogue from the content options.
+    static func open(_ url: String, store: StoreOptions) async throws -> PostgresCentralStore {
+        let location: PostgresLocation
+        do { location = try PostgresLocation(url: url) } catch { throw ValidationError(error.description) }
+        return try await PostgresCentralStore.open(location, catalogue: try store.content.load().catalogue)
     }
 }

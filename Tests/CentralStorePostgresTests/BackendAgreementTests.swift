@@ -8,7 +8,8 @@ import SyncProtocol
 import Testing
 
 /// The PostgreSQL centre against the SQLite centre (the reference): seeded random histories of three
-/// devices — decisions with random causal contexts and clocks a day apart, corrections, erasures,
+/// devices — decisions with random causal contexts and clocks a day apart, held grants and their
+/// confirmations or rejections (from any device, repeated, early), corrections, erasures,
 /// resent and replayed batches, gaps — are pushed to both in the same order. Every reply (or
 /// refusal) must be the same, and so must the events pulled and every decision. A failing seed
 /// reproduces alone: `AGREE_SEED=7 swift test --filter BackendAgreementTests`.
@@ -44,6 +45,7 @@ import Testing
         var seen: Int64 = 0
         unsent[0] = Self.tenants.map { devices[0].event($0, registration(["full-name": "N \($0)", "email": "\($0)@example.org", "mobile": "07700900123", "postcode": "LS1 4AB"])) }
         var log: [String] = []
+        var held: [(tenant: String, id: EventID, attribute: String)] = []
 
         @discardableResult
         func push(_ request: PushRequest, from device: String) async throws -> PushResponse? {
@@ -69,16 +71,29 @@ import Testing
         sent.append(registrations)
         unsent[0] = []
 
-        for _ in 0..<30 {
+        for _ in 0..<40 {
             let d = Int.random(in: 0..<3, using: &rng)
             switch Int.random(in: 0..<100, using: &rng) {
-            case 0..<45:
+            case 0..<30:
                 let (purpose, attribute) = Self.decisions.randomElement(using: &rng)!
                 let states: [DecisionState] = purpose == "regulator-returns" ? [.objected, .granted] : [.granted, .withdrawn]
                 let effective = Date(timeIntervalSince1970: 1_790_000_000 + Double(Int.random(in: -86_400...86_400, using: &rng)))
                 let causal: Int64? = Bool.random(using: &rng) ? Int64.random(in: 0...max(0, seen), using: &rng) : nil
                 unsent[d].append(devices[d].decision(Self.tenants.randomElement(using: &rng)!, purpose, [attribute], states.randomElement(using: &rng)!,
                                                      causal: causal, effective: effective))
+            case 30..<38:
+                // A grant held for a second person (staff mode's four-eyes rule).
+                let (purpose, attribute) = Self.decisions.filter { $0.0 != "regulator-returns" }.randomElement(using: &rng)!
+                let tenant = Self.tenants.randomElement(using: &rng)!
+                let event = devices[d].event(tenant, .heldGrant(PurposeID(purpose), [AttributeID(attribute)],
+                                                                notice: NoticeShown(version: 1, language: "en"), validUntil: nil))
+                held.append((tenant, EventID(device: DeviceID(devices[d].id), sequence: event.record.sequence), attribute))
+                unsent[d].append(event)
+            case 38..<45 where !held.isEmpty:
+                // Its confirmation or rejection, from any device, sometimes twice, sometimes before the grant reaches the centre.
+                let (tenant, target, attribute) = held.randomElement(using: &rng)!
+                unsent[d].append(devices[d].event(tenant, .verification(of: target, attribute: AttributeID(attribute),
+                                                                        approved: Int.random(in: 0..<4, using: &rng) > 0)))
             case 45..<55:
                 let tenant = Self.tenants.randomElement(using: &rng)!
                 unsent[d].append(devices[d].event(tenant, .correction(AttributeID("email"), .value("\(UInt16.random(in: 0...999, using: &rng))@example.org"), pending: false)))

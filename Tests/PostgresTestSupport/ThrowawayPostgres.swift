@@ -161,6 +161,14 @@ public final class ThrowawayPostgres: Sendable {
         return name
     }
 
+    /// Runs `sql` (one or more statements) in `database` as the superuser, with `psql`; throws with
+    /// its output when it fails. For tests that tamper with what a store wrote.
+    public func execute(_ sql: String, database: String) throws {
+        let bin = try Self.binDirectory()
+        try Self.run(bin + "/psql", ["-h", folder, "-U", superuser, "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+                     as: nil, log: folder + "/psql-\(database).log")
+    }
+
     /// A `postgres://` URL for `database` on this server, as `user`.
     public func url(database: String, user: String? = nil) -> String {
         let socket = folder.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? folder

@@ -1,0 +1,139 @@
+import CentralStore
+import ConsentCore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+/// What `consent audit verify --database` found at a PostgreSQL centre.
+public struct PostgresVerification: Codable, Equatable, Sendable {
+    /// Events walked.
+    public var events = 0
+    /// Devices with events here.
+    public var devices = 0
+    /// What is wrong, first found first (at most ``PostgresVerification/limit``).
+    public var problems: [String] = []
+    /// Whether nothing is wrong.
+    public var ok: Bool { problems.isEmpty }
+
+    /// At most this many problems are kept.
+    public static let limit = 20
+
+    mutating func problem(_ text: String) {
+        if problems.count < Self.limit { problems.append(text) }
+    }
+}
+
+extension PostgresCentralStore {
+    /// Walks every device's hash chain in one consistent snapshot (sequence order, each hash
+    /// recomputed with `EventRecord.hash(after:)`, each event's values against its values digest,
+    /// the stored chain head), compares the decision projection with the fold of the ledger, then
+    /// checks each device's signed head: signed by the key it enrolled
+    /// with, and naming the hash the ledger holds at that sequence. A chain rewritten wholesale, every
+    /// hash recomputed, passes the first checks but not the last.
+    public func verify() async throws(CentralStoreError) -> PostgresVerification {
+        try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+            var report = PostgresVerification()
+            var chains: [String: (sequence: Int64, hash: Data)] = [:]
+            var signed: [(device: String, key: Data?, head: SignedHead?)] = []
+            for try await (device, key, seq, hash, signature) in try await connection.query("""
+                SELECT s.id, s.public_key, h.seq, h.hash, h.signature FROM sync_device s LEFT JOIN sync_head h ON h.device = s.id ORDER BY s.id
+                """, logger: self.logger).decode((String, Data?, Int64?, Data?, Data?).self) {
+                let head = seq.flatMap { seq in hash.flatMap { hash in signature.map { SignedHead(device: device, sequence: seq, hash: hash, signature: $0) } } }
+                signed.append((device, key, head))
+            }
+            // The ledger's hash at each signed sequence, kept as the walk passes it.
+            let wanted = Dictionary(signed.compactMap { $0.head.map { ($0.device, $0.sequence) } }, uniquingKeysWith: { a, _ in a })
+            var hashes: [String: Data] = [:]
+            // The events that set decisions, by tenant, to fold and compare with the decision projection.
+            var deciding: [String: [Event]] = [:]
+            var cursor: Int64 = 0
+            while true {
+                let page = try await self.page(after: cursor, limit: 10_000, on: connection)
+                for event in page.events {
+                    report.events += 1
+                    Self.check(event, chains: &chains, into: &report)
+                    if wanted[event.record.device] == event.record.sequence { hashes[event.record.device] = event.hash }
+                    if ["decision", "held-grant", "verification"].contains(event.record.kind) {
+                        deciding[event.record.tenant, default: []].append(event.record.event(centralSequence: event.central, answers: [:]))
+                    }
+                }
+                cursor = page.cursor
+                if !page.more { break }
+            }
+            report.devices = chains.count
+            for try await (device, seq, hash) in try await connection.query("""
+                SELECT d.id, h.seq, h.hash FROM chain_head h JOIN device d ON d.no = h.device_no ORDER BY d.id
+                """, logger: self.logger).decode((String, Int64, Data).self) {
+                let walked = chains[device] ?? (0, ValueDigest.empty)
+                if walked.sequence != seq || walked.hash != hash {
+                    report.problem("device \(device): the last events of its chain were removed (head is at \(seq), ledger ends at \(walked.sequence))")
+                }
+            }
+            try await self.verifyDecisions(deciding, on: connection, into: &report)
+            for (device, key, head) in signed {
+                guard let key else {
+                    report.problem("device \(device) enrolled without a signing key: its chain cannot be checked against it")
+                    continue
+                }
+                guard let head else { continue }
+                if !head.isValid(publicKey: key) {
+                    report.problem("device \(device): the stored head for event #\(head.sequence) is not signed by the device (the head was altered)")
+                } else if hashes[device] != head.hash {
+                    report.problem("device \(device): event #\(head.sequence) no longer has the hash the device signed: its chain was rewritten at the centre")
+                }
+            }
+            return report
+        }
+    }
+
+    /// The decision projection against the fold, in central order, of each tenant's deciding events.
+    private func verifyDecisions(_ deciding: [String: [Event]], on connection: PostgresConnection,
+                                 into report: inout PostgresVerification) async throws {
+        let projection = try await PostgresProjection(connection: connection, logger: logger)
+        var stored: [String: [DecisionKey: DecisionRecord]] = [:]
+        for try await row in try await connection.query("""
+            SELECT t.ref, d.attribute_id, d.purpose_id, \(unescaped: PostgresProjection.decisionColumns)
+            FROM decision d JOIN tenant t ON t.id = d.tenant_id
+            """, logger: logger) {
+            let r = row.makeRandomAccess()
+            let key = DecisionKey(AttributeID(try r[1].decode(String.self)), PurposeID(try r[2].decode(String.self)))
+            stored[try r[0].decode(String.self), default: [:]][key] = try projection.decisionRecord(r, from: 3)
+        }
+        for tenant in Set(deciding.keys).union(stored.keys).sorted() {
+            let folded = TenantState.fold(TenantRef(tenant), deciding[tenant] ?? []).decisions
+            let projected = stored[tenant] ?? [:]
+            for key in Set(folded.keys).union(projected.keys).sorted(by: { ($0.attribute, $0.purpose) < ($1.attribute, $1.purpose) })
+            where folded[key] != projected[key] {
+                report.problem("tenant \(tenant): the projected decision for \(key.attribute)/\(key.purpose) differs from the ledger")
+            }
+        }
+    }
+
+    /// One event against its device's chain so far and its own values.
+    private static func check(_ event: WireEvent, chains: inout [String: (sequence: Int64, hash: Data)], into report: inout PostgresVerification) {
+        let r = event.record
+        let previous = chains[r.device] ?? (0, ValueDigest.empty)
+        let at = "event \(r.device)#\(r.sequence) (central \(event.central ?? 0))"
+        if r.sequence != previous.sequence + 1 {
+            report.problem("\(at): expected sequence \(previous.sequence + 1) of \(r.device); an event was removed, inserted or reordered")
+        } else if r.hash(after: previous.hash) != event.hash {
+            report.problem("\(at): its content was changed after it was written (hash mismatch)")
+        }
+        chains[r.device] = (r.sequence, event.hash)
+        if let digest = r.valuesDigest {
+            for value in event.values {
+                guard let salt = value.salt, value.sealed == nil else { continue }
+                let answer: AttributeValue = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
+                if ValueDigest.of(answer, attribute: AttributeID(value.attribute), salt: salt) != value.digest {
+                    report.problem("\(at): the stored value of \(value.attribute) was changed")
+                }
+            }
+            if ValueDigest.combine(event.values.map { (AttributeID($0.attribute), $0.digest) }) != digest {
+                report.problem("\(at): its values were removed or replaced")
+            }
+        } else if !event.values.isEmpty {
+            report.problem("\(at): has values but its ledger entry records none")
+        }
+    }
+}
