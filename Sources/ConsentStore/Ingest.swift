@@ -82,16 +82,16 @@ struct LedgerIngester {
         if let problem = WireCheck.integrityProblem(wire, after: head.hash) { throw CentralStoreError.invalid(problem) }
         if let problem = WireCheck.catalogueProblem(wire, catalogue: catalogue) { return .rejected(problem) }
         guard let tenantID = try tenantID(r) else { return .rejected("event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here") }
-        var central = wire.central
-        if !numbersCentrally && central == nil {
+        let numbering: LedgerRow.Central
+        if numbersCentrally {
+            numbering = .position
+        } else if let given = wire.central {
+            numbering = .given(given)
+        } else {
             throw CentralStoreError.invalid("event \(r.device)#\(r.sequence) came from the centre without a central sequence")
         }
-        try LedgerRow.insert(r, deviceNo: deviceNo, tenantID: tenantID, hash: wire.hash, central: central, pushed: true, statements: statements)
-        if numbersCentrally {
-            let position = db.lastInsertedRowID
-            try db.cachedStatement(sql: "UPDATE ledger SET central_seq = position WHERE position = ?").execute(arguments: [position])
-            central = position
-        }
+        let central = try LedgerRow.insert(r, deviceNo: deviceNo, tenantID: tenantID, hash: wire.hash, central: numbering,
+                                           pushed: true, statements: statements)
         let answers = try storeValues(wire, deviceNo: deviceNo, tenantID: tenantID)
         let event = r.event(centralSequence: central, answers: answers)
 
@@ -179,11 +179,9 @@ struct LedgerIngester {
                                             keyID: v.keyID, sealed: v.sealed, preferNot: v.preferNot, digest: v.digest))
                 continue
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO value (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [deviceNo, wire.record.sequence, v.attribute, tenantID,
-                                         v.salt == nil ? nil : v.text, v.preferNot, v.salt, v.digest])
+            try LedgerRow.insertValue(deviceNo: deviceNo, sequence: wire.record.sequence, attribute: v.attribute, tenantID: tenantID,
+                                      text: v.salt == nil ? nil : v.text, preferNot: v.preferNot, salt: v.salt, digest: v.digest,
+                                      statements: statements)
         }
         return answers
     }

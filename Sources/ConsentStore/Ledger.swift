@@ -158,18 +158,14 @@ struct LedgerAppender {
         let digest = try storeValues(event, tenantID: tenantID)
         let fields = EventRecord(event, valuesDigest: digest)
         let hash = fields.hash(after: head)
-        try insert(fields, tenantID: tenantID, hash: hash)
-        head = hash
+        event.centralSequence = try LedgerRow.insert(fields, deviceNo: deviceNo, tenantID: tenantID, hash: hash,
+                                                     central: numbersCentrally ? .position : .none, statements: statements)
         let position = db.lastInsertedRowID
-        if numbersCentrally {
-            try db.cachedStatement(sql: "UPDATE ledger SET central_seq = position WHERE position = ?").execute(arguments: [position])
-            event.centralSequence = position
-        }
+        head = hash
 
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload)
-        try SearchIndex.update(db, tenantID: tenantID, payload: event.payload, before: before, after: after)
         devices = rows.devices
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))
@@ -213,26 +209,12 @@ struct LedgerAppender {
                                             keyID: keyID, sealed: sealed, preferNot: value == .preferNotToSay, digest: digest))
                 continue
             }
-            var raw = try statements.raw(.insertValue, """
-                INSERT INTO value (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            raw.bind(deviceNo)
-            raw.bind(event.id.sequence)
-            raw.bind(attribute.rawValue)
-            raw.bind(tenantID)
-            raw.bind(value.text)
-            raw.bind(value == .preferNotToSay)
-            raw.bind(salt)
-            raw.bind(digest)
-            try raw.execute()
+            try LedgerRow.insertValue(deviceNo: deviceNo, sequence: event.id.sequence, attribute: attribute.rawValue, tenantID: tenantID,
+                                      text: value.text, preferNot: value == .preferNotToSay, salt: salt, digest: digest, statements: statements)
         }
         return ValueDigest.combine(digests)
     }
 
-    private func insert(_ f: EventRecord, tenantID: Int64, hash: Data) throws {
-        try LedgerRow.insert(f, deviceNo: deviceNo, tenantID: tenantID, hash: hash, statements: statements)
-    }
 }
 
 /// Removal of erased values: the value and its salt go, the digest stays so the chain still verifies.

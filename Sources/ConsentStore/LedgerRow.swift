@@ -5,10 +5,21 @@ import SyncProtocol
 
 /// Writing one ledger row, for events appended here and events received from elsewhere alike.
 enum LedgerRow {
-    /// Inserts a row; `central` is the centre's number for it when known, `pushed` whether the
+    /// Where a new row's central sequence comes from.
+    enum Central {
+        /// Not numbered yet (a device's own new event).
+        case none
+        /// Numbered by the centre (an event pulled from it).
+        case given(Int64)
+        /// This is the centre: the row's ledger position is its number.
+        case position
+    }
+
+    /// Inserts a row and returns its central sequence, if it has one; `pushed` says whether the
     /// centre has it (always true for events received from it).
-    static func insert(_ f: EventRecord, deviceNo: Int64, tenantID: Int64, hash: Data, central: Int64? = nil,
-                       pushed: Bool = false, statements: StatementCache) throws {
+    @discardableResult
+    static func insert(_ f: EventRecord, deviceNo: Int64, tenantID: Int64, hash: Data, central: Central,
+                       pushed: Bool = false, statements: StatementCache) throws -> Int64? {
         var raw = try statements.raw(.insertLedger, """
             INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
                 notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
@@ -39,8 +50,37 @@ enum LedgerRow {
         raw.bind(f.causal)
         raw.bind(f.evidence)
         raw.bind(hash)
-        raw.bind(central)
+        if case .given(let number) = central { raw.bind(number) } else { raw.bind(Int64?.none) }
         raw.bind(pushed)
+        try raw.execute()
+        switch central {
+        case .none: return nil
+        case .given(let number): return number
+        case .position:
+            let position = statements.db.lastInsertedRowID
+            var number = try statements.raw(.numberCentrally, "UPDATE ledger SET central_seq = position WHERE position = ?")
+            number.bind(position)
+            try number.execute()
+            return position
+        }
+    }
+
+    /// Inserts an ordinary value an event recorded (special categories go to the vault instead);
+    /// `text` and `salt` are nil once it is erased.
+    static func insertValue(deviceNo: Int64, sequence: Int64, attribute: String, tenantID: Int64, text: String?, preferNot: Bool,
+                            salt: Data?, digest: Data, statements: StatementCache) throws {
+        var raw = try statements.raw(.insertValue, """
+            INSERT INTO value (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        raw.bind(deviceNo)
+        raw.bind(sequence)
+        raw.bind(attribute)
+        raw.bind(tenantID)
+        raw.bind(text)
+        raw.bind(preferNot)
+        raw.bind(salt)
+        raw.bind(digest)
         try raw.execute()
     }
 }

@@ -240,8 +240,10 @@ struct ProjectionRows {
         }
     }
 
-    /// Writes what changed between `before` and `after` for the rows an event touches.
+    /// Writes what changed between `before` and `after` for the rows an event touches, and keeps
+    /// staff mode's search index in step (for local and received events alike).
     mutating func save(_ tenantID: Int64, before: TenantState, after: TenantState, touching payload: EventPayload) throws {
+        try SearchIndex.update(db, tenantID: tenantID, payload: payload, before: before, after: after)
         var devices = self.devices
         defer { self.devices = devices }
         switch payload {

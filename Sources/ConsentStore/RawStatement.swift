@@ -101,12 +101,12 @@ struct RawStatement {
 /// Statements prepared once per write transaction and reused for every append in it, so the hot
 /// path does not hash its SQL text on every row.
 final class StatementCache {
-    private let db: Database
+    let db: Database
     private var statements: [Slot: Statement] = [:]
 
     /// One per hot statement: the cache is looked up by slot, never by hashing SQL text.
     enum Slot: Hashable {
-        case tenantID, insertValue, insertLedger, chainHead
+        case tenantID, insertValue, insertLedger, chainHead, numberCentrally
         case decisionsOfTenant, decision, upsertCurrentValue, upsertDecision
     }
 

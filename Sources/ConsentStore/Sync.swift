@@ -90,13 +90,15 @@ extension ConsentDatabase {
     /// Unsent events, how far this device has pulled, when it last synced, and open conflicts.
     public func syncStatus() throws(StoreError) -> SyncStatus {
         try read { db in
-            let own = try Int64.fetchOne(db, sql: "SELECT no FROM device WHERE id = ?", arguments: [device.rawValue]) ?? 0
-            let unsent = try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE device_no = ? AND pushed = 0", arguments: [own]) ?? 0
-            let cursor = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_cursor'").flatMap { Int64($0) } ?? 0
-            let last = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_last_at'").flatMap { Int64($0) }
             let conflicts = try Int.fetchOne(db, sql: "SELECT count(*) FROM decision WHERE reconfirm_seq IS NOT NULL") ?? 0
-            return SyncStatus(unsent: unsent, cursor: cursor, lastSyncedAt: last.map(Millis.date), conflicts: conflicts)
+            return SyncStatus(unsent: try unsentCount(db), cursor: try Self.cursor(db), lastSyncedAt: try Self.lastSyncedAt(db),
+                              conflicts: conflicts)
         }
+    }
+
+    /// The central sequence this device has pulled up to (one read; what a pull starts from).
+    public func syncCursor() throws(StoreError) -> Int64 {
+        try read { db in try Self.cursor(db) }
     }
 
     /// What a "last synced" indicator shows, from two indexed reads: when a sync last completed
@@ -104,12 +106,22 @@ extension ConsentDatabase {
     public func syncIndicator() throws(StoreError) -> (enrolled: Bool, lastSyncedAt: Date?, unsent: Int) {
         try read { db in
             let enrolled = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_server'") != nil
-            let last = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_last_at'").flatMap { Int64($0) }
-            let unsent = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM ledger WHERE pushed = 0 AND device_no = (SELECT no FROM device WHERE id = ?)
-                """, arguments: [device.rawValue]) ?? 0
-            return (enrolled, last.map(Millis.date), unsent)
+            return (enrolled, try Self.lastSyncedAt(db), try unsentCount(db))
         }
+    }
+
+    private func unsentCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM ledger WHERE pushed = 0 AND device_no = (SELECT no FROM device WHERE id = ?)
+            """, arguments: [device.rawValue]) ?? 0
+    }
+
+    private static func cursor(_ db: Database) throws -> Int64 {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_cursor'").flatMap { Int64($0) } ?? 0
+    }
+
+    private static func lastSyncedAt(_ db: Database) throws -> Date? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_last_at'").flatMap { Int64($0) }.map(Millis.date)
     }
 
     /// The next batch of this device's events the centre has not acknowledged, oldest first

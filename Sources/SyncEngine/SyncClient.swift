@@ -121,7 +121,7 @@ public struct SyncClient: Sendable {
     /// fetched while this one is applied. A device that has pulled nothing yet takes the snapshot
     /// pages of a first sync.
     public func pull(into report: inout SyncReport) async throws(SyncFailure) {
-        let start = try local { () throws(StoreError) in try database.syncStatus().cursor }
+        let start = try local { () throws(StoreError) in try database.syncCursor() }
         let first = start == 0
         let (size, transport) = (first ? snapshotPage : pullPage, self.transport)
         let fetch: @Sendable (Int64) async throws(SyncFailure) -> PullResponse = { cursor throws(SyncFailure) in

@@ -97,6 +97,12 @@ import Testing
         #expect(audit.contains { $0.contains("clock more than a day ahead") }, "\(audit)")
     }
 
+    @Test func staffOnADeviceFindTenantsItPulled() async throws {
+        let net = try await Network.make(devices: 1, tenants: ["T1", "T2"])
+        let found = try net.devices[0].findTenants(name: "tenant 1", postcode: "")
+        #expect(found.map(\.reference) == ["T2"], "the search index is kept for pulled registrations too: \(found.map(\.reference))")
+    }
+
     @Test func aSafeAddressMarkerReachesEveryTerminalAndTheLastChangeStands() async throws {
         let net = try await Network.make(devices: 2, tenants: ["T1"])
         try net.centre.setMarker("safe-address", on: true, for: "T1", by: StaffID("S1"))

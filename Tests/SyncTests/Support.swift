@@ -1,3 +1,4 @@
+import CentralStore
 import ConsentCore
 import ConsentForms
 import ConsentStore
@@ -38,9 +39,10 @@ enum Fault: CaseIterable {
     case duplicate
 }
 
-/// Calls a central database in-process, for one device, optionally with a fault on the first call.
+/// Calls the central store in-process, through the same `SQLiteCentralStore` the server uses, for
+/// one device, optionally with a fault on the first call.
 final class LocalTransport: SyncTransport, @unchecked Sendable {
-    let centre: ConsentDatabase
+    let store: SQLiteCentralStore
     let device: String
     private let lock = NSLock()
     private var fault: Fault
@@ -48,7 +50,7 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
     private(set) var sent: [PushRequest] = []
 
     init(centre: ConsentDatabase, device: String, fault: Fault = .none) {
-        self.centre = centre
+        store = SQLiteCentralStore(database: centre)
         self.device = device
         self.fault = fault
     }
@@ -65,37 +67,28 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
         return f
     }
 
-    private func central<T>(_ body: () throws(StoreError) -> T) throws(SyncFailure) -> T {
-        do { return try body() } catch {
-            if case .sync(let refusal) = error { throw .refused(refusal) }
-            throw .unreachable(error.description)
-        }
+    private func central<T>(_ body: () async throws(CentralStoreError) -> T) async throws(SyncFailure) -> T {
+        do { return try await body() } catch { throw .refused(error) }
     }
 
     func push(_ request: PushRequest) async throws(SyncFailure) -> PushResponse {
         record(request)
-        switch takeFault() {
-        case .dropRequest: throw .unreachable("request lost")
-        case .dropReply:
-            _ = try central { () throws(StoreError) in try centre.acceptPush(request, from: device) }
-            throw .unreachable("reply lost")
-        case .duplicate:
-            _ = try central { () throws(StoreError) in try centre.acceptPush(request, from: device) }
-            return try central { () throws(StoreError) in try centre.acceptPush(request, from: device) }
-        case .none:
-            return try central { () throws(StoreError) in try centre.acceptPush(request, from: device) }
+        let fault = takeFault()
+        if fault == .dropRequest { throw .unreachable("request lost") }
+        let reply = try await central { () async throws(CentralStoreError) in try await store.push(request, from: device) }
+        switch fault {
+        case .dropReply: throw .unreachable("reply lost")
+        case .duplicate: return try await central { () async throws(CentralStoreError) in try await store.push(request, from: device) }
+        case .none, .dropRequest: return reply
         }
     }
 
     func pull(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
-        switch takeFault() {
-        case .dropRequest: throw .unreachable("request lost")
-        case .dropReply:
-            _ = try central { () throws(StoreError) in try centre.pullPage(after: cursor, limit: limit) }
-            throw .unreachable("reply lost")
-        case .duplicate, .none:
-            return try central { () throws(StoreError) in try centre.pullPage(after: cursor, limit: limit) }
-        }
+        let fault = takeFault()
+        if fault == .dropRequest { throw .unreachable("request lost") }
+        let page = try await central { () async throws(CentralStoreError) in try await store.pull(after: cursor, limit: limit) }
+        if fault == .dropReply { throw .unreachable("reply lost") }
+        return page
     }
 }
 
