@@ -87,7 +87,7 @@ struct ExportFile: AsyncParsableCommand {
                 progress.update(rows, of: max(rows, 1))
             }
         } else {
-            let (content, db) = try store.openWithContent(cacheMegabytes: 8)
+            let (content, db) = try store.openWithContent(cacheMegabytes: 2) // forward scans: a small page cache keeps memory low
             let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
             try requireSpecialValues(db, for: gate.columns, in: content.catalogue)
             manifest = try Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in
