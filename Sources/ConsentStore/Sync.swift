@@ -10,9 +10,13 @@ public struct SyncSettings: Codable, Equatable, Sendable {
     public var server: String
     /// The credential the centre issued at enrolment.
     public var secret: String
-    public init(server: String, secret: String) {
+    /// The certificate authority (PEM file) the centre's TLS certificate is checked against, when not
+    /// the system's.
+    public var caFile: String?
+    public init(server: String, secret: String, caFile: String? = nil) {
         self.server = server
         self.secret = secret
+        self.caFile = caFile
     }
 }
 
@@ -76,7 +80,7 @@ extension ConsentDatabase {
     /// The centre this device is enrolled with, if any.
     public func syncSettings() throws(StoreError) -> SyncSettings? {
         guard let server = try meta("sync_server"), let secret = try meta("sync_secret") else { return nil }
-        return SyncSettings(server: server, secret: secret)
+        return SyncSettings(server: server, secret: secret, caFile: try meta("sync_ca_file"))
     }
 
     /// Records the enrolment: the centre and the credential it issued.
@@ -84,6 +88,11 @@ extension ConsentDatabase {
         try write { db in
             try Self.setMeta(db, "sync_server", settings.server)
             try Self.setMeta(db, "sync_secret", settings.secret)
+            if let caFile = settings.caFile {
+                try Self.setMeta(db, "sync_ca_file", caFile)
+            } else {
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'sync_ca_file'")
+            }
         }
     }
 

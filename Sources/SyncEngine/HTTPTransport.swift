@@ -1,59 +1,70 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
 import SyncProtocol
 
 /// Talks to `consent serve` over HTTP(S), authenticating every request with the device's credential.
+///
+/// HTTPS is checked against the system's trusted authorities, or only against the certificate
+/// authority in `caFile` when one is given (an office's own CA, or the centre's self-signed
+/// certificate), so a centre need not be in the public web of trust.
 public struct HTTPTransport: SyncTransport {
     public let server: URL
     public let device: String
     let secret: String
-    let session: URLSession
+    let client: HTTPClient
+    let timeout: TimeAmount
 
-    public init(server: URL, device: String, secret: String, timeout: TimeInterval = 30) {
+    /// Refuses a `caFile` that cannot be read as PEM certificates, saying which file.
+    public init(server: URL, device: String, secret: String, caFile: String? = nil, timeout: TimeInterval = 30) throws(SyncFailure) {
         self.server = server
         self.device = device
         self.secret = secret
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        session = URLSession(configuration: configuration)
+        self.timeout = .milliseconds(Int64(timeout * 1000))
+        client = try Clients.shared.client(caFile: caFile)
     }
 
     /// Enrols a device with a one-time code (no credential yet).
-    public static func enrol(server: URL, request: EnrolRequest) async throws(SyncFailure) -> EnrolResponse {
-        let transport = HTTPTransport(server: server, device: request.device, secret: "")
-        return try await transport.send("v1/enrol", method: "POST", body: request, authenticated: false)
+    public static func enrol(server: URL, request: EnrolRequest, caFile: String? = nil) async throws(SyncFailure) -> EnrolResponse {
+        let transport = try HTTPTransport(server: server, device: request.device, secret: "", caFile: caFile)
+        return try await transport.send("v1/enrol", method: .POST, body: request, authenticated: false)
     }
 
     public func push(_ request: PushRequest) async throws(SyncFailure) -> PushResponse {
-        try await send("v1/push", method: "POST", body: request)
+        try await send("v1/push", method: .POST, body: request)
     }
 
     public func pull(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
-        try await send("v1/pull?cursor=\(cursor)&limit=\(limit)", method: "GET", body: Optional<Int>.none)
+        try await send("v1/pull?cursor=\(cursor)&limit=\(limit)", method: .GET, body: Optional<Int>.none)
     }
 
     public func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
-        try await send("v1/snapshot?cursor=\(cursor)&limit=\(limit)", method: "GET", body: Optional<Int>.none)
+        try await send("v1/snapshot?cursor=\(cursor)&limit=\(limit)", method: .GET, body: Optional<Int>.none)
     }
 
-    private func send<Body: Encodable, Reply: Decodable>(_ path: String, method: String, body: Body?, authenticated: Bool = true) async throws(SyncFailure) -> Reply {
+    /// The largest reply read (a snapshot page of the biggest size the server sends is far below it).
+    static let maxReplyBytes = 256 << 20
+
+    private func send<Body: Encodable, Reply: Decodable>(_ path: String, method: HTTPMethod, body: Body?, authenticated: Bool = true) async throws(SyncFailure) -> Reply {
         guard let url = URL(string: path, relativeTo: server) else { throw .unreachable("bad server address \(server)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        if authenticated { request.setValue("Bearer \(device):\(secret)", forHTTPHeaderField: "Authorization") }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        if authenticated { request.headers.add(name: "Authorization", value: "Bearer \(device):\(secret)") }
         if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            do { request.httpBody = try JSONEncoder().encode(body) } catch { throw .unreachable("could not encode the request") }
+            request.headers.add(name: "Content-Type", value: "application/json")
+            do { request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body))) } catch { throw .unreachable("could not encode the request") }
         }
-        let data: Data, response: URLResponse
+        let status: Int, data: Data
         do {
-            (data, response) = try await session.data(for: request)
+            let response = try await client.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            data = Data(buffer: try await response.body.collect(upTo: Self.maxReplyBytes))
         } catch {
-            throw .unreachable(error.localizedDescription)
+            throw .unreachable(Self.explain(error))
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else {
             guard let refusal = try? JSONDecoder().decode(ErrorBody.self, from: data) else {
                 throw .unreachable("the centre answered HTTP \(status)")
@@ -65,6 +76,21 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
+    /// A connection failure in words, with what to do when the centre's certificate is not trusted.
+    static func explain(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if error is NIOSSLError || error is BoringSSLError || text.contains("certificate") || text.contains("handshake") {
+            let reason = text.contains("CERTIFICATE_VERIFY_FAILED") ? "its certificate could not be verified" : "the TLS handshake failed"
+            return "the centre's TLS certificate is not trusted here (\(reason)); enrol with --ca-file naming the certificate "
+                + "authority that signed it, or install that authority with update-ca-certificates"
+        }
+        if let client = error as? HTTPClientError {
+            if client == .connectTimeout || client == .deadlineExceeded { return "no answer in time" }
+            return String(describing: client)
+        }
+        return text
+    }
+
     private static func error(_ body: ErrorBody, status: Int) -> CentralStoreError {
         switch body.error {
         case "gap": .gap(expected: body.expected ?? 1)
@@ -74,5 +100,37 @@ public struct HTTPTransport: SyncTransport {
         case "storage", "internal": .storage(body.message)
         default: .invalid(body.message)
         }
+    }
+}
+
+/// One HTTP client per trust setting for the life of the process (clients hold connection pools
+/// and event-loop resources; a sync every few seconds reuses them).
+final class Clients: @unchecked Sendable {
+    static let shared = Clients()
+    private let lock = NSLock()
+    private var clients: [String: HTTPClient] = [:]
+
+    func client(caFile: String?) throws(SyncFailure) -> HTTPClient {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = caFile ?? ""
+        if let client = clients[key] { return client }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            do {
+                let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+                guard !certificates.isEmpty else { throw SyncFailure.unreachable("") }
+                tls.trustRoots = .certificates(certificates)
+            } catch {
+                throw .unreachable("\(caFile) holds no PEM certificate to trust; give the file of the authority that signed the centre's certificate")
+            }
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10))
+        // Fail at once when the centre cannot be reached: the sync loop retries with its own backoff.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        clients[key] = client
+        return client
     }
 }

@@ -28,10 +28,14 @@ public struct SyncLoop: Sendable {
         }
     }
 
-    /// Starts background sync for a database enrolled with a centre; nil when it is not enrolled.
+    /// Starts background sync for a database enrolled with a centre; nil when it is not enrolled (or
+    /// its certificate authority file, checked at enrolment, can no longer be read: `consent sync`
+    /// says why).
     public static func background(_ database: ConsentDatabase, every interval: Double) -> Task<Void, Never>? {
-        guard interval > 0, let settings = try? database.syncSettings(), let url = URL(string: settings.server) else { return nil }
-        let client = SyncClient(database: database, transport: HTTPTransport(server: url, device: database.device.rawValue, secret: settings.secret))
+        guard interval > 0, let settings = try? database.syncSettings(), let url = URL(string: settings.server),
+              let transport = try? HTTPTransport(server: url, device: database.device.rawValue, secret: settings.secret, caFile: settings.caFile)
+        else { return nil }
+        let client = SyncClient(database: database, transport: transport)
         return Task.detached(priority: .background) { await SyncLoop(client: client, interval: interval).run() }
     }
 }

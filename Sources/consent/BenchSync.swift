@@ -69,7 +69,7 @@ extension Bench {
             }
             func client(_ db: ConsentDatabase) throws -> SyncClient {
                 let settings = try db.syncSettings()
-                return SyncClient(database: db, transport: HTTPTransport(server: server.url, device: db.device.rawValue, secret: settings?.secret ?? ""),
+                return SyncClient(database: db, transport: try HTTPTransport(server: server.url, device: db.device.rawValue, secret: settings?.secret ?? ""),
                                   pushBatch: batch, pullPage: SyncWire.maxPullEvents)
             }
             let pusher = try await device("bench-push")

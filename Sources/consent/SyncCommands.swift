@@ -85,6 +85,9 @@ struct DeviceCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option(help: ArgumentHelp("The centre's address, such as http://127.0.0.1:8443.", valueName: "url")) var server: String
         @Option(help: "The one-time code issued at the centre.") var code: String
+        @Option(help: ArgumentHelp(
+            "A PEM file of the certificate authority that signed the centre's TLS certificate (or the centre's own self-signed certificate); kept for every later sync. Default: the system's trusted authorities.",
+            valueName: "path")) var caFile: String?
 
         func run() async throws {
             let db = try store.open()
@@ -92,9 +95,13 @@ struct DeviceCommand: AsyncParsableCommand {
             guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https" else {
                 throw CLIError("--server takes an http:// or https:// address")
             }
+            let ca = caFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            if let ca, !FileManager.default.isReadableFile(atPath: ca) {
+                throw CLIError("--ca-file \(ca) cannot be read; give the PEM file of the authority that signed the centre's certificate")
+            }
             let reply = try await HTTPTransport.enrol(server: url, request: EnrolRequest(
-                code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation))
-            try db.saveSyncSettings(SyncSettings(server: server, secret: reply.secret))
+                code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation), caFile: ca)
+            try db.saveSyncSettings(SyncSettings(server: server, secret: reply.secret, caFile: ca))
             print("Enrolled \(reply.device) with \(server) for \(reply.office).")
         }
     }
@@ -157,7 +164,8 @@ struct SyncCommand: AsyncParsableCommand {
         guard let settings = try db.syncSettings(), let url = URL(string: settings.server) else {
             throw CLIError("\(db.path) is not enrolled with a centre; run `consent device enrol --server URL --code CODE` first")
         }
-        let client = SyncClient(database: db, transport: HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret),
+        let transport = try HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret, caFile: settings.caFile)
+        let client = SyncClient(database: db, transport: transport,
                                 pushBatch: pushBatch, pullPage: pullPage)
         guard watch else {
             let report = try await client.syncOnce()

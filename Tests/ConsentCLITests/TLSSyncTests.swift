@@ -1,0 +1,63 @@
+import ConsentStore
+import Foundation
+import Testing
+
+/// A kiosk syncs with a centre over HTTPS whose certificate is signed by an authority only the
+/// office trusts: refused, with what to do, until the device is enrolled with `--ca-file`.
+@Suite(.serialized) struct TLSSyncTests {
+    @Test func aKioskEnrolledWithTheOfficeAuthoritySyncsOverTLSAndIsRefusedWithoutIt() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["demo", "--centre", "--tenants", "5", "--db", central]).status == 0)
+        let cert = cli.dir.appendingPathComponent("centre-cert.pem").path, key = cli.dir.appendingPathComponent("centre-key.pem").path
+        let made = try Subprocess.run("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                                                       "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                                                       "-keyout", key, "-out", cert])
+        #expect(made.status == 0, "\(made.stderr)")
+        let port = Int.random(in: 50_001...60_000)
+        let server = try CLI.start(["serve", "--db", central, "--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key])
+        defer { kill(server.processIdentifier, SIGKILL) }
+        let url = "https://127.0.0.1:\(port)"
+        for _ in 0..<100 where try Subprocess.run("/usr/bin/env", ["curl", "-s", "--cacert", cert, "\(url)/healthz"]).status != 0 {
+            usleep(50_000)
+        }
+
+        let kiosk = cli.dir.appendingPathComponent("kiosk.sqlite").path
+        try FileManager.default.copyItem(atPath: KeyLocation.defaultPath(for: central), toPath: KeyLocation.defaultPath(for: kiosk))
+        #expect(try cli.run(["init", "--db", kiosk, "--device", "kiosk-tls"]).status == 0)
+        func code() throws -> String {
+            try cli.run(["device", "issue-code", "--db", central, "--office", "Leeds"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        // Without the authority: refused, saying what to do, and nothing is recorded as enrolled.
+        let untrusted = try cli.run(["device", "enrol", "--db", kiosk, "--server", url, "--code", try code()])
+        #expect(untrusted.status != 0)
+        #expect(untrusted.stderr.contains("not trusted") && untrusted.stderr.contains("--ca-file"), "\(untrusted.stderr)")
+        let notEnrolled = try cli.run(["sync", "--db", kiosk])
+        #expect(notEnrolled.status != 0 && notEnrolled.stderr.contains("not enrolled"), "\(notEnrolled.stderr)")
+
+        // A file that is not a certificate, or is missing: a clear error naming it.
+        let missing = try cli.run(["device", "enrol", "--db", kiosk, "--server", url, "--code", try code(), "--ca-file", "/nonexistent/ca.pem"])
+        #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/ca.pem"), "\(missing.stderr)")
+        let notPEM = try cli.run(["device", "enrol", "--db", kiosk, "--server", url, "--code", try code(), "--ca-file", central])
+        #expect(notPEM.status != 0 && notPEM.stderr.contains("no PEM certificate"), "\(notPEM.stderr)")
+
+        // With it: enrolled, and every later sync checks the centre against the same authority.
+        let enrol = try cli.run(["device", "enrol", "--db", kiosk, "--server", url, "--code", try code(), "--ca-file", cert])
+        #expect(enrol.status == 0, "\(enrol.stderr)")
+        let first = try cli.run(["sync", "--db", kiosk, "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect((try first.json() as? [String: Any])?["pulled"] as? Int ?? 0 >= 5, "the register arrives over TLS: \(first.stdout)")
+        let staff = try cli.run(["staff", "add", "S1", "--role", "support", "--name", "Sam", "--password-stdin", "--db", kiosk],
+                                stdin: Data("correct horse battery\n".utf8))
+        #expect(staff.status == 0, "\(staff.stderr)")
+        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S1", "--db", kiosk]).status == 0)
+        let second = try cli.run(["sync", "--db", kiosk, "--json"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect((try second.json() as? [String: Any])?["pushed"] as? Int ?? 0 >= 1, "the withdrawal reaches the centre: \(second.stdout)")
+        let history = try cli.run(["tenant", "history", "T0000002", "--db", central, "--json"])
+        #expect(history.stdout.contains("kiosk-tls"), "the centre holds the kiosk's withdrawal")
+    }
+}
