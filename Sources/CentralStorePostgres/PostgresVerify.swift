@@ -47,9 +47,6 @@ extension PostgresCentralStore {
             // The ledger's hash at each signed sequence, kept as the walk passes it.
             let wanted = Dictionary(signed.compactMap { $0.head.map { ($0.device, $0.sequence) } }, uniquingKeysWith: { a, _ in a })
             var hashes: [String: Data] = [:]
-            // Each tenant's fold so far (values stand in as empty text: the projection keeps no text),
-            // and the values found gone, checked against erasures once the whole ledger is walked.
-            var folds = FoldCheck()
             var cursor: Int64 = 0
             while true {
                 let page = try await self.page(after: cursor, limit: 10_000, on: connection)
@@ -57,7 +54,6 @@ extension PostgresCentralStore {
                     report.events += 1
                     Self.check(event, chains: &chains, into: &report)
                     if wanted[event.record.device] == event.record.sequence { hashes[event.record.device] = event.hash }
-                    folds.add(event)
                 }
                 cursor = page.cursor
                 if !page.more { break }
@@ -71,8 +67,7 @@ extension PostgresCentralStore {
                     report.problem("device \(device): the last events of its chain were removed (head is at \(seq), ledger ends at \(walked.sequence))")
                 }
             }
-            folds.checkErasures(into: &report)
-            try await self.verifyProjection(folds, on: connection, into: &report)
+            try await self.verifyTenants(on: connection, into: &report)
             for (device, key, head) in signed {
                 guard let key else {
                     report.problem("device \(device) enrolled without a signing key: its chain cannot be checked against it")
