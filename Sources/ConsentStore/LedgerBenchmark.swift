@@ -76,12 +76,8 @@ public enum LedgerBenchmark {
 
         // 3. A bare upsert of one row per decision into a single table.
         func bare() throws -> Double {
-            var config = Configuration()
-            config.journalMode = .wal
-            config.prepareDatabase { d in
-                try d.execute(sql: "PRAGMA synchronous = FULL")
-                try d.execute(sql: "PRAGMA cache_size = -32000")
-            }
+            var config = Configuration.durableWAL()
+            config.prepareDatabase { d in try d.execute(sql: "PRAGMA cache_size = -32000") }
             let path = directory.appendingPathComponent("plain.sqlite").path
             for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
             let plain = try DatabaseQueue(path: path, configuration: config)

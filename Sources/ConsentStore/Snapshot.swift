@@ -48,20 +48,26 @@ extension ConsentDatabase {
             let tenants = try RawStatement(db, "SELECT id, ref FROM tenant ORDER BY id")
             defer { tenants.done() }
             // Ordinary values and special categories are read by two scans, each joined only to the
-            // table its values are in; decisions by a third (not for a contract purpose).
+            // table its values are in; decisions by a third (not for a contract purpose). The vault's
+            // scan runs on another thread and connection when it can read this same snapshot.
+            let special = slice.attributes.filter(slice.special.contains)
+            let sideScan = special.isEmpty ? nil : VaultScanThread.start(database: self, attributes: special, devices: devices, position: position)
             var values = try [
                 ValueScan(db, slice.attributes.filter { !slice.special.contains($0) }, sealed: false, devices: devices, keys: keys),
-                ValueScan(db, slice.attributes.filter(slice.special.contains), sealed: true, devices: devices, keys: keys),
+                sideScan == nil ? ValueScan(db, special, sealed: true, devices: devices, keys: keys) : nil,
             ].compactMap { $0 }
             var decisions = try DecisionScan(db, slice, projection: projection)
             defer {
                 for scan in values { scan.finish() }
                 decisions?.finish()
+                sideScan?.finish()
             }
             while try tenants.step() {
                 let id = tenants.int64(0) ?? 0
                 var state = TenantState(ref: TenantRef(tenants.string(1) ?? ""))
+                state.values.reserveCapacity(slice.attributes.count)
                 for index in values.indices { try values[index].read(id, into: &state) }
+                try sideScan?.read(id, into: &state)
                 try decisions?.read(id, into: &state)
                 try body(state.ref, state)
             }
@@ -92,103 +98,6 @@ extension ConsentDatabase {
                 try insert.execute()
             }
         }
-    }
-}
-
-/// Matches attribute ids by their bytes: they repeat on every row, so no string is made for them.
-private struct AttributeNames {
-    let ids: [AttributeID]
-    private let bytes: [[UInt8]]
-
-    init(_ ids: [AttributeID]) {
-        self.ids = ids
-        bytes = ids.map { Array($0.rawValue.utf8) }
-    }
-
-    func id(_ raw: RawStatement, _ column: Int32) -> AttributeID? {
-        raw.withBytes(column) { text in bytes.firstIndex { $0.elementsEqual(text) } }.map { ids[$0] }
-    }
-}
-
-/// One ordered scan of current values (ordinary, or sealed special categories opened in memory),
-/// read up to each tenant in turn.
-private struct ValueScan {
-    private let statement: RawStatement
-    private let names: AttributeNames
-    private let sealed: Bool
-    private let devices: DeviceNumbers
-    private let keys: VaultKeyring
-    private var hasRow: Bool
-    private var writerBytes: [UInt8] = []
-    private var writer = DeviceID("")
-    /// The data key of the previous sealed row (rows share a handful of keys).
-    private var keyIDBytes: [UInt8] = []
-    private var key: SymmetricKey?
-
-    /// Nil when there are no such attributes to read.
-    init?(_ db: Database, _ attributes: [AttributeID], sealed: Bool, devices: DeviceNumbers, keys: VaultKeyring) throws {
-        guard !attributes.isEmpty else { return nil }
-        let (table, value) = sealed ? ("vault.value", "v.key_id, v.sealed") : ("value", "v.value, NULL")
-        var statement = try RawStatement(db, """
-            SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, \(value)
-            FROM current_value x
-            LEFT JOIN \(table) v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
-            WHERE x.attribute_id IN (\(attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY x.tenant_id
-            """)
-        for attribute in attributes { statement.bind(attribute.rawValue) }
-        self.statement = statement
-        names = AttributeNames(attributes)
-        self.sealed = sealed
-        self.devices = devices
-        self.keys = keys
-        hasRow = try statement.step()
-    }
-
-    /// Adds the rows of tenant `id` to `state` (skipping any of tenants without a register row).
-    mutating func read(_ id: Int64, into state: inout TenantState) throws {
-        while hasRow, let owner = statement.int64(0), owner <= id {
-            if owner == id, let attribute = names.id(statement, 1) {
-                state.values[attribute] = record(attribute, of: state.ref)
-            }
-            hasRow = try statement.step()
-        }
-    }
-
-    /// Ends reading (also when an export stops early).
-    func finish() { statement.done() }
-
-    /// The data key named by this row, looked up only when it differs from the previous row's.
-    private mutating func dataKey() -> SymmetricKey? {
-        if !statement.withBytes(7, { keyIDBytes.elementsEqual($0) }) {
-            let id = statement.string(7) ?? ""
-            key = keys.key(id)
-            keyIDBytes = Array(id.utf8)
-        }
-        return key
-    }
-
-    private mutating func record(_ attribute: AttributeID, of tenant: TenantRef) -> ValueRecord {
-        let source = EventID(device: devices.id(statement.int64(3) ?? 0), sequence: statement.int64(4) ?? 0)
-        let state: ValueState
-        switch statement.withBytes(2, { $0.first }) {
-        case UInt8(ascii: "e"): state = .erased(by: source)
-        case UInt8(ascii: "p"): state = .held(.preferNotToSay, source: source)
-        default:
-            if !sealed {
-                state = .held(.value(statement.string(7) ?? ""), source: source)
-            } else if let key = dataKey(), let value = statement.withBytes(8, { box in
-                box.isEmpty ? nil : Sealing.openValue(box, key: key, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: source))
-            }) {
-                state = .held(value, source: source)
-            } else {
-                state = .unavailable(source: source)
-            }
-        }
-        if !statement.withBytes(6, { writerBytes.elementsEqual($0) }) {
-            writer = DeviceID(statement.string(6) ?? "")
-            writerBytes = Array(writer.rawValue.utf8)
-        }
-        return ValueRecord(state: state, hlc: HLCTimestamp(packed: statement.int64(5) ?? 0), device: writer)
     }
 }
 

@@ -7,10 +7,7 @@ import SyncProtocol
 public enum SyncBaseline {
     /// Seconds to insert `events` into a new database at `path`.
     public static func insert(_ events: [WireEvent], at path: String) throws -> Double {
-        var config = Configuration()
-        config.journalMode = .wal
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        let queue = try DatabaseQueue(path: path, configuration: config)
+        let queue = try DatabaseQueue(path: path, configuration: .durableWAL())
         try queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE ledger (position INTEGER PRIMARY KEY, device TEXT NOT NULL, device_seq INTEGER NOT NULL,

@@ -99,11 +99,14 @@ final class VaultWriter: Sendable {
     private let queue: DatabaseQueue
 
     init(path: String) throws {
-        var config = Configuration()
-        config.journalMode = .wal
+        var config = Configuration.durableWAL()
         config.busyMode = .timeout(10)
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         queue = try DatabaseQueue(path: path, configuration: config)
+    }
+
+    /// The writer connection's `synchronous` setting (2 is FULL), for checks.
+    func synchronous() throws -> Int {
+        try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Commits sealed rows (replacing leftovers of a transaction that never committed).

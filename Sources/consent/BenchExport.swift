@@ -37,7 +37,7 @@ extension Bench {
         }
 
         func run() async throws {
-            let (content, db) = try store.openWithContent(cacheMegabytes: 8)
+            let (content, db) = try store.openWithContent(cacheMegabytes: 2) // forward scans: a small page cache keeps memory low
             let all = content.catalogue.attributes.map(\.id)
             let ordinary = content.catalogue.attributes.filter { !$0.isSpecial }.map(\.id)
             let purpose = PurposeDefinition(id: PurposeID("bench-all-attributes"), legalBasis: .legitimateInterests,

@@ -21,7 +21,8 @@ protocol TenantRowSource: ExportSource {
 /// At PostgreSQL, special categories open only with the key-encryption key (`--key-file`, ...),
 /// which the centre itself never holds.
 func openTenantRows(_ store: StoreOptions, database: String?, content: Content) async throws -> any TenantRowSource {
-    guard let database else { return SQLiteRows(database: try store.open(with: content, cacheMegabytes: 8)) }
+    // Forward scans: a small page cache keeps memory low.
+    guard let database else { return SQLiteRows(database: try store.open(with: content, cacheMegabytes: 2)) }
     let central = try await PostgresCentre.open(database, store: store)
     do {
         let (key, problem) = try store.loadKey()
