@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "CentralStorePostgres",
             dependencies: [
-                "ConsentCore", "SyncProtocol", "CentralStore",
+                "ConsentCore", "SyncProtocol", "ConsentStore", "CentralStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -34,6 +34,18 @@ public final class PostgresCentralStore: CentralStore {
         var logger = Logger(label: "consent.central.postgres")
         // Not .warning: postgres-nio warns when a connection is asked for before `run()` has started, which is harmless.
         logger.logLevel = .error
+        // One direct connection first: the pool retries a failing server for a minute and then names
+        // only its circuit breaker, where this names the cause (no such database, no server) at once.
+        do {
+            let probe = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
+            try await probe.close()
+        } catch {
+            let why = (error as? PSQLError)?.serverInfo?[.message] ?? String(describing: (error as? PSQLError)?.underlying ?? error)
+            throw .database("""
+                cannot connect to database \(location.database) at \(location.host): \(why); \
+                check the URL, that the server is running and that the database exists
+                """)
+        }
         let store = PostgresCentralStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), catalogue: catalogue, logger: logger)
         do {
             try await store.client.withConnection { connection in

@@ -1,91 +1,106 @@
 import CentralStore
 import ConsentCore
+import ConsentStore
 import Foundation
 import PostgresNIO
 import SyncProtocol
 
-/// One consistent read of a PostgreSQL centre's register for an export: every tenant in reference
-/// order (tenant numbers here follow the order pushes arrived in, not the register's), with the current values of the policy's attributes and (when asked) its decisions for the
-/// purpose, and the ledger position it reflects.
-public struct PostgresExportSnapshot: Sendable {
-    /// Tenants in reference order.
-    public var tenants: [(ref: TenantRef, state: TenantState)]
-    /// The highest central sequence the snapshot includes.
-    public var position: Int64
+/// What the export layer reads at a PostgreSQL centre: which attributes and purpose, whether
+/// decisions matter, and (when the caller holds the key-encryption key) how to open sealed values.
+public struct PostgresTenantSlice: Sendable {
+    public var purpose: PurposeID
+    public var attributes: [AttributeID]
+    /// The special categories among `attributes`: sealed at the centre.
+    public var special: Set<AttributeID>
+    public var readsDecisions: Bool
+    /// Opens sealed values; without it they read as ``ValueState/unavailable(source:)``.
+    public var opener: SealedValueOpener?
+
+    public init(purpose: PurposeID, attributes: [AttributeID], special: Set<AttributeID>, readsDecisions: Bool, opener: SealedValueOpener?) {
+        self.purpose = purpose
+        self.attributes = attributes
+        self.special = special
+        self.readsDecisions = readsDecisions
+        self.opener = opener
+    }
 }
 
 extension PostgresCentralStore {
-    /// Reads what an export of `policy` needs, in one snapshot. Special categories stay sealed at the
-    /// centre (it holds no key), so a policy naming any is refused: export those from a device
-    /// database that has the key. Memory grows with the register (one partial state per tenant).
-    public func exportSnapshot(_ policy: PurposePolicy, readingDecisions: Bool) async throws(CentralStoreError) -> PostgresExportSnapshot {
-        let sealed = zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0.rawValue)
-        guard sealed.isEmpty else {
-            throw .invalid("""
-                \(sealed.joined(separator: ", ")) \(sealed.count == 1 ? "is a special category" : "are special categories"), sealed at the \
-                PostgreSQL centre, which holds no key; leave \(sealed.count == 1 ? "it" : "them") out with --columns, or export from a device database with its key
-                """)
-        }
-        let attributes = policy.attributes.map(\.rawValue)
-        let purpose = policy.purpose.id.rawValue
-        return try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
-            var order: [Int64] = []
-            var states: [Int64: TenantState] = [:]
-            for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant ORDER BY ref", logger: self.logger)
-                .decode((Int64, String).self) {
-                order.append(id)
-                states[id] = TenantState(ref: TenantRef(ref))
-            }
-            let projection = try await PostgresProjection(connection: connection, logger: self.logger)
-            for try await (tenant, attribute, status, device, seq, hlc, writer, text, preferNot) in try await connection.query("""
-                SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, c.writer, v.value, v.prefer_not
-                FROM current_value c LEFT JOIN value v
-                  ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
-                WHERE c.attribute_id = ANY(\(attributes))
-                """, logger: self.logger).decode((Int64, String, String, Int64, Int64, Int64, String, String?, Bool?).self) {
-                let source = EventID(device: projection.id(device), sequence: seq)
-                let state: ValueState = switch status {
-                case "erased": .erased(by: source)
-                case "prefer-not-to-say": .held(.preferNotToSay, source: source)
-                default: preferNot == true ? .held(.preferNotToSay, source: source) : text.map { .held(.value($0), source: source) } ?? .unavailable(source: source)
+    /// Tenants read per page by ``eachTenant(_:pageSize:_:)``: memory holds one page at a time.
+    public static let exportPageSize = 1_000
+
+    /// Calls `body` for every tenant of one REPEATABLE READ snapshot, in tenant-number order (the
+    /// order tenants first reached the centre, as at a SQLite centre; kept by `consent migrate`),
+    /// each with the slice's current values and its purpose's decisions. Tenants are read in pages
+    /// keyed by number, so memory holds one page however large the register. Returns the highest
+    /// central sequence the snapshot includes.
+    public func eachTenant(_ slice: PostgresTenantSlice, pageSize: Int = exportPageSize,
+                           _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            do {
+                let position = try await Self.first(Int64.self, "SELECT COALESCE(max(central_seq), 0) FROM ledger", on: connection, logger: logger) ?? 0
+                let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice)
+                var after: Int64 = 0
+                while true {
+                    let page = try await reader.page(after: after, limit: pageSize)
+                    for (_, state) in page { try body(state.ref, state) }
+                    guard page.count == pageSize, let last = page.last else { break }
+                    after = last.id
                 }
-                states[tenant]?.values[AttributeID(attribute)] = ValueRecord(state: state, hlc: HLCTimestamp(packed: hlc), device: DeviceID(writer))
+                try await connection.query("COMMIT", logger: logger)
+                return position
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
             }
-            if readingDecisions {
-                for try await row in try await connection.query("""
-                    SELECT tenant_id, attribute_id, \(unescaped: PostgresProjection.decisionColumns) FROM decision
-                    WHERE purpose_id = \(purpose) AND attribute_id = ANY(\(attributes))
-                    """, logger: self.logger) {
-                    let r = row.makeRandomAccess()
-                    let key = DecisionKey(AttributeID(try r[1].decode(String.self)), policy.purpose.id)
-                    states[try r[0].decode(Int64.self)]?.decisions[key] = try projection.decisionRecord(r, from: 2)
-                }
-            }
-            var position: Int64 = 0
-            for try await value in try await connection.query("SELECT COALESCE(max(central_seq), 0) FROM ledger", logger: self.logger).decode(Int64.self) {
-                position = value
-            }
-            return PostgresExportSnapshot(tenants: order.compactMap { id in states[id].map { ($0.ref, $0) } }, position: position)
         }
     }
 
-    /// Records an export and which of its columns each tenant was sent (bit `i` of a mask for column `i`).
-    public func recordDisclosures(exportID: String, purpose: String, recipient: String, columns: [String],
-                                  _ entries: [(tenant: TenantRef, mask: UInt64)]) async throws(CentralStoreError) {
+    /// The data keys held here (wrapped), for a ``SealedValueOpener``.
+    public func wrappedDataKeys() async throws(CentralStoreError) -> [(keyID: String, kekID: String, wrapped: Data)] {
         try await transaction { connection in
-            var number: Int64 = 0
-            for try await no in try await connection.query("""
-                INSERT INTO export (id, purpose_id, recipient, columns, at)
-                VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(Self.now())) RETURNING no
-                """, logger: self.logger).decode(Int64.self) {
-                number = no
+            var out: [(keyID: String, kekID: String, wrapped: Data)] = []
+            for try await row in try await connection.query("SELECT key_id, kek_id, wrapped FROM data_key ORDER BY created_at, key_id",
+                                                            logger: self.logger).decode((String, String, Data).self) {
+                out.append((row.0, row.1, row.2))
             }
-            try await connection.query("""
-                INSERT INTO disclosure (tenant_id, export_no, columns)
-                SELECT t.id, \(number), x.m FROM unnest(\(entries.map(\.tenant.rawValue)), \(entries.map { Int64(bitPattern: $0.mask) })) AS x(r, m)
-                JOIN tenant t ON t.ref = x.r
-                """, logger: self.logger)
+            return out
+        }
+    }
+
+    /// Records an export and which of its columns each tenant was sent (bit `i` of a mask for
+    /// column `i`), in one transaction, reading the entries in chunks so memory stays flat.
+    public func recordDisclosures(exportID: String, purpose: String, recipient: String, columns: [String],
+                                  _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>) async throws {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let number = try await Self.first(Int64.self, """
+                    INSERT INTO export (id, purpose_id, recipient, columns, at)
+                    VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(Self.now())) RETURNING no
+                    """, on: connection, logger: logger) ?? 0
+                var refs: [String] = [], masks: [Int64] = []
+                func flush() async throws {
+                    guard !refs.isEmpty else { return }
+                    try await connection.query("""
+                        INSERT INTO disclosure (tenant_id, export_no, columns)
+                        SELECT t.id, \(number), x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
+                        """, logger: logger)
+                    refs.removeAll(keepingCapacity: true)
+                    masks.removeAll(keepingCapacity: true)
+                }
+                for entry in entries {
+                    refs.append(entry.tenant.rawValue)
+                    masks.append(Int64(bitPattern: entry.mask))
+                    if refs.count == 10_000 { try await flush() }
+                }
+                try await flush()
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw CentralStoreError.storage(Self.describe(error))
+            }
         }
     }
 
@@ -101,5 +116,40 @@ extension PostgresCentralStore {
             }
             return out
         }
+    }
+
+    /// The recalls owed for an export made from this centre (or migrated to it): changes numbered
+    /// after `position` that stop use of what it disclosed, per tenant in central order. The same
+    /// rule as ``ConsentDatabase/recalls(exportID:purpose:after:)``.
+    public func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
+        let found = try await transaction { connection -> [Recall]? in
+            guard let export = try await connection.query("SELECT no, columns FROM export WHERE id = \(exportID)", logger: self.logger)
+                .decode((Int64, String).self).first(where: { _ in true }) else { return nil }
+            var recalls: [Recall] = []
+            for try await (ref, mask, kind, state, attribute, effective, central) in try await connection.query("""
+                SELECT t.ref, d.columns, l.kind, l.state, l.attribute_id, l.effective_at, l.central_seq
+                FROM ledger l JOIN disclosure d ON d.tenant_id = l.tenant_id AND d.export_no = \(export.0)
+                JOIN tenant t ON t.id = l.tenant_id
+                WHERE l.central_seq > \(position)
+                  AND ((l.kind = 'decision' AND l.purpose_id = \(purpose) AND l.state IN ('withdrawn', 'objected')) OR l.kind = 'erasure')
+                ORDER BY l.tenant_id, l.central_seq
+                """, logger: self.logger).decode((String, Int64, String, String?, String?, Int64, Int64).self) {
+                let disclosed = Set(Disclosure.columns(export.1, mask: mask))
+                let touched = (attribute ?? "").split(separator: ",").map(String.init).filter(disclosed.contains)
+                guard !touched.isEmpty else { continue }
+                recalls.append(Recall(tenant: ref, change: kind == "erasure" ? "erased" : (state ?? ""), attributes: touched,
+                                      effectiveAt: Millis.date(effective), ledgerPosition: central))
+            }
+            return recalls
+        }
+        guard let found else { throw StoreError.unknownExport(exportID) }
+        return found
+    }
+
+    /// The first column of the first row of a query, or nil when it returns none.
+    static func first<T: PostgresDecodable & Sendable>(_ type: T.Type, _ query: PostgresQuery, on connection: PostgresConnection,
+                                                      logger: Logger) async throws -> T? {
+        for try await value in try await connection.query(query, logger: logger).decode(T.self) { return value }
+        return nil
     }
 }

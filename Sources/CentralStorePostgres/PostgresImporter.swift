@@ -34,6 +34,9 @@ public final class PostgresImporter {
         "enrolment_code": ["code_hash", "office", "issued_at", "expires_at", "used_at"],
         "push_result": ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
         "sync_audit": ["at", "device", "what"],
+        "tenant_marker": ["tenant_id", "marker", "active", "hlc", "writer"],
+        "export": ["no", "id", "purpose_id", "recipient", "columns", "at"],
+        "disclosure": ["tenant_id", "export_no", "columns"],
     ]
 
     let connection: PostgresConnection
@@ -88,6 +91,7 @@ public final class PostgresImporter {
         try await connection.query("UPDATE central_counter SET last = (SELECT COALESCE(max(central_seq), 0) FROM ledger)", logger: logger)
         try await connection.query("SELECT setval(pg_get_serial_sequence('device', 'no'), (SELECT COALESCE(max(no), 0) + 1 FROM device), false)", logger: logger)
         try await connection.query("SELECT setval(pg_get_serial_sequence('tenant', 'id'), (SELECT COALESCE(max(id), 0) + 1 FROM tenant), false)", logger: logger)
+        try await connection.query("SELECT setval(pg_get_serial_sequence('export', 'no'), (SELECT COALESCE(max(no), 0) + 1 FROM export), false)", logger: logger)
         try await connection.query("COMMIT", logger: logger)
         try await connection.close()
     }
@@ -131,7 +135,7 @@ extension PostgresCentralStore {
         try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
             var counts: [String: Int64] = [:]
-            for table in ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result"] {
+            for table in ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result", "tenant_marker", "disclosure"] {
                 for try await n in try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: self.logger).decode(Int64.self) {
                     counts[table] = n
                 }

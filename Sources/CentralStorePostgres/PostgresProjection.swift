@@ -35,6 +35,8 @@ struct PostgresProjection {
     struct Touched {
         var decisions: Set<Key3> = []
         var values: Set<Key2> = []
+        /// (tenant, marker id): the markers a batch sets or clears.
+        var markers: Set<Key2> = []
     }
     struct Key2: Hashable { var tenant: Int64; var attribute: String }
     struct Key3: Hashable { var tenant: Int64; var attribute: String; var purpose: String }
@@ -42,9 +44,10 @@ struct PostgresProjection {
     static func touched(by event: Event, tenant: Int64, into touched: inout Touched) {
         switch event.payload {
         // A held grant changes no decision until confirmed (the decisions a confirmation sets are
-        // added by `loadHeldGrants`); a read changes nothing. Markers are not projected at a
-        // PostgreSQL centre yet (they are kept in its ledger).
-        case .credentialChange, .heldGrant, .access, .marker: break
+        // added by `loadHeldGrants`); a read changes nothing.
+        case .credentialChange, .heldGrant, .access: break
+        case .marker(let id, _):
+            touched.markers.insert(Key2(tenant: tenant, attribute: id))
         case .registration(let values):
             for attribute in values.keys { touched.values.insert(Key2(tenant: tenant, attribute: attribute.rawValue)) }
         case let .decision(purpose, attributes, _, _, _):
@@ -58,6 +61,15 @@ struct PostgresProjection {
 
     /// Loads the touched rows into `states` (one partial state per tenant id).
     func load(_ touched: Touched, into states: inout [Int64: TenantState]) async throws {
+        if !touched.markers.isEmpty {
+            let keys = Array(touched.markers)
+            for try await (tenant, marker, active, hlc, writer) in try await connection.query("""
+                SELECT tenant_id, marker, active, hlc, writer FROM tenant_marker
+                WHERE (tenant_id, marker) IN (SELECT * FROM unnest(\(keys.map(\.tenant)), \(keys.map(\.attribute))))
+                """, logger: logger).decode((Int64, String, Bool, Int64, String).self) {
+                states[tenant]?.markers[marker] = MarkerRecord(set: active, hlc: HLCTimestamp(packed: hlc), device: DeviceID(writer))
+            }
+        }
         if !touched.decisions.isEmpty {
             let keys = Array(touched.decisions)
             let rows = try await connection.query("""
@@ -126,6 +138,22 @@ struct PostgresProjection {
 
     /// Writes back what changed between `before` and `after` among the touched rows.
     func save(_ touched: Touched, before: [Int64: TenantState], after: [Int64: TenantState]) async throws {
+        var markerKeys: [Key2] = []
+        var markerRows = CopyRows()
+        for key in touched.markers {
+            let new = after[key.tenant]?.markers[key.attribute]
+            guard let new, new != before[key.tenant]?.markers[key.attribute] else { continue }
+            markerKeys.append(key)
+            markerRows.int(key.tenant); markerRows.text(key.attribute); markerRows.bool(new.set); markerRows.int(new.hlc.packed)
+            markerRows.text(new.device.rawValue)
+            markerRows.endRow()
+        }
+        if !markerKeys.isEmpty {
+            try await connection.query("""
+                DELETE FROM tenant_marker WHERE (tenant_id, marker) IN (SELECT * FROM unnest(\(markerKeys.map(\.tenant)), \(markerKeys.map(\.attribute))))
+                """, logger: logger)
+            try await markerRows.copy(into: "tenant_marker", columns: ["tenant_id", "marker", "active", "hlc", "writer"], on: connection, logger: logger)
+        }
         var decisionKeys: [Key3] = []
         var decisionRows = CopyRows()
         for key in touched.decisions {

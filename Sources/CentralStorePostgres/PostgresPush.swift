@@ -57,9 +57,14 @@ extension PostgresCentralStore {
                 // New tenants are added in a transaction of their own, before any lock: a tenant row alone
                 // says nothing (views show only tenants with values), and two pushes registering the
                 // same tenant can then never wait on each other while one holds the counter.
-                let added = Array(plan.newTenants)
+                // Numbered in the order they first appear in the batch, as a SQLite centre numbers them,
+                // so exports (which read in tenant-number order) list tenants alike at both centres.
+                var seen = Set<String>()
+                let added = plan.accepted.map(\.record.tenant).filter { plan.newTenants.contains($0) && seen.insert($0).inserted }
                 _ = try await client.withConnection { other in
-                    try await other.query("INSERT INTO tenant (ref) SELECT unnest(\(added)) ON CONFLICT (ref) DO NOTHING", logger: self.logger)
+                    try await other.query("""
+                        INSERT INTO tenant (ref) SELECT r FROM unnest(\(added)) WITH ORDINALITY AS x(r, n) ORDER BY n ON CONFLICT (ref) DO NOTHING
+                        """, logger: self.logger)
                 }
                 for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(added))", logger: logger)
                     .decode((Int64, String).self) {

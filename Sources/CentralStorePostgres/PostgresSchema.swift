@@ -8,10 +8,10 @@ import PostgresNIO
 /// projections, and the sync tables (devices, enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 3
+    static let version = 4
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3]
+    static let migrations: [String] = [v1, v2, v3, v4]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -50,6 +50,20 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// Staff markers (vulnerable, safe address) projected as at a SQLite centre: per tenant and marker,
+    /// the change that stands by (HLC, device id), filled from the marker events already in the ledger.
+    /// Device ids compare by their bytes (`COLLATE "C"`), as Swift compares them.
+    private static let v4 = """
+        CREATE TABLE tenant_marker (
+            tenant_id bigint NOT NULL, marker text NOT NULL, active boolean NOT NULL, hlc bigint NOT NULL, writer text NOT NULL,
+            PRIMARY KEY (tenant_id, marker)
+        );
+        INSERT INTO tenant_marker (tenant_id, marker, active, hlc, writer)
+        SELECT DISTINCT ON (l.tenant_id, l.attribute_id) l.tenant_id, l.attribute_id, l.state = 'set', l.hlc, d.id
+        FROM ledger l JOIN device d ON d.no = l.device_no WHERE l.kind = 'marker'
+        ORDER BY l.tenant_id, l.attribute_id, l.hlc DESC, d.id COLLATE "C" DESC;
+        """
 
     /// Exports made from this centre and what each tenant was sent (a bit per column), as in the SQLite store.
     private static let v3 = """

@@ -26,7 +26,9 @@ public struct PostgresVerification: Codable, Equatable, Sendable {
 extension PostgresCentralStore {
     /// Walks every device's hash chain in one consistent snapshot (sequence order, each hash
     /// recomputed with `EventRecord.hash(after:)`, each event's values against its values digest,
-    /// the stored chain head), compares the decision projection with the fold of the ledger, then
+    /// the stored chain head), checks that every value gone from its row was erased by an erasure
+    /// event, compares the projections (values, pending corrections, decisions, markers) with the
+    /// fold of each tenant's events in central order, then
     /// checks each device's signed head: signed by the key it enrolled
     /// with, and naming the hash the ledger holds at that sequence. A chain rewritten wholesale, every
     /// hash recomputed, passes the first checks but not the last.
@@ -45,8 +47,6 @@ extension PostgresCentralStore {
             // The ledger's hash at each signed sequence, kept as the walk passes it.
             let wanted = Dictionary(signed.compactMap { $0.head.map { ($0.device, $0.sequence) } }, uniquingKeysWith: { a, _ in a })
             var hashes: [String: Data] = [:]
-            // The events that set decisions, by tenant, to fold and compare with the decision projection.
-            var deciding: [String: [Event]] = [:]
             var cursor: Int64 = 0
             while true {
                 let page = try await self.page(after: cursor, limit: 10_000, on: connection)
@@ -54,9 +54,6 @@ extension PostgresCentralStore {
                     report.events += 1
                     Self.check(event, chains: &chains, into: &report)
                     if wanted[event.record.device] == event.record.sequence { hashes[event.record.device] = event.hash }
-                    if ["decision", "held-grant", "verification"].contains(event.record.kind) {
-                        deciding[event.record.tenant, default: []].append(event.record.event(centralSequence: event.central, answers: [:]))
-                    }
                 }
                 cursor = page.cursor
                 if !page.more { break }
@@ -70,7 +67,7 @@ extension PostgresCentralStore {
                     report.problem("device \(device): the last events of its chain were removed (head is at \(seq), ledger ends at \(walked.sequence))")
                 }
             }
-            try await self.verifyDecisions(deciding, on: connection, into: &report)
+            try await self.verifyTenants(on: connection, into: &report)
             for (device, key, head) in signed {
                 guard let key else {
                     report.problem("device \(device) enrolled without a signing key: its chain cannot be checked against it")
@@ -84,29 +81,6 @@ extension PostgresCentralStore {
                 }
             }
             return report
-        }
-    }
-
-    /// The decision projection against the fold, in central order, of each tenant's deciding events.
-    private func verifyDecisions(_ deciding: [String: [Event]], on connection: PostgresConnection,
-                                 into report: inout PostgresVerification) async throws {
-        let projection = try await PostgresProjection(connection: connection, logger: logger)
-        var stored: [String: [DecisionKey: DecisionRecord]] = [:]
-        for try await row in try await connection.query("""
-            SELECT t.ref, d.attribute_id, d.purpose_id, \(unescaped: PostgresProjection.decisionColumns)
-            FROM decision d JOIN tenant t ON t.id = d.tenant_id
-            """, logger: logger) {
-            let r = row.makeRandomAccess()
-            let key = DecisionKey(AttributeID(try r[1].decode(String.self)), PurposeID(try r[2].decode(String.self)))
-            stored[try r[0].decode(String.self), default: [:]][key] = try projection.decisionRecord(r, from: 3)
-        }
-        for tenant in Set(deciding.keys).union(stored.keys).sorted() {
-            let folded = TenantState.fold(TenantRef(tenant), deciding[tenant] ?? []).decisions
-            let projected = stored[tenant] ?? [:]
-            for key in Set(folded.keys).union(projected.keys).sorted(by: { ($0.attribute, $0.purpose) < ($1.attribute, $1.purpose) })
-            where folded[key] != projected[key] {
-                report.problem("tenant \(tenant): the projected decision for \(key.attribute)/\(key.purpose) differs from the ledger")
-            }
         }
     }
 

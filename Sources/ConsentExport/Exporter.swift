@@ -5,10 +5,11 @@ import Foundation
 public protocol ExportSource {
     /// Calls `body` for every tenant of one consistent snapshot, in register order, with at least
     /// the values of the policy's attributes and (where it reads them) the decisions of its purpose;
-    /// returns the ledger position the snapshot reflects.
-    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64
+    /// returns the ledger position the snapshot reflects. Memory must not grow with the register:
+    /// a source reads in order (SQLite) or in bounded pages (PostgreSQL), never all tenants at once.
+    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64
     /// Records what left the system about whom (shown to tenants as "where my data went").
-    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) throws
+    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws
 }
 
 /// What an export wrote, saved beside it as `FILE.manifest.json`.
@@ -51,7 +52,7 @@ public struct Exporter {
         self.transform = transform
     }
 
-    public func run(to output: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) throws -> ExportManifest {
+    public func run(to output: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) async throws -> ExportManifest {
         let manifestURL = output.appendingPathExtension("manifest.json")
         for url in [output, manifestURL] where FileManager.default.fileExists(atPath: url.path) {
             throw ExportError("\(url.path) already exists; choose a new --out path (exports never overwrite)")
@@ -70,7 +71,7 @@ public struct Exporter {
         var rows = 0, leftOut = 0
         var withheld: [String: Int] = [:]
         var cells: [String?] = []
-        let position = try source.eachTenant(gate.policy, readingDecisions: gate.needsDecisions) { ref, state in
+        let position = try await source.eachTenant(gate.policy, readingDecisions: gate.needsDecisions) { ref, state in
             guard gate.row(state, into: &cells, withheld: &withheld) else {
                 leftOut += 1
                 return
@@ -100,7 +101,7 @@ public struct Exporter {
         file.keep()
         manifestFile.keep()
         do {
-            try source.recordDisclosures(exportID: exportID, purpose: gate.purpose.id,
+            try await source.recordDisclosures(exportID: exportID, purpose: gate.purpose.id,
                                          recipient: gate.purpose.recipients.joined(separator: ";"), log)
         } catch {
             // Nothing may leave unrecorded: without its disclosures the export is withdrawn.

@@ -44,7 +44,7 @@ public struct Mailing {
         policy = PurposePolicy(purpose: purpose, attributes: [template.channel] + others, catalogue: content.catalogue)
     }
 
-    public func run(into folder: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) throws -> Manifest {
+    public func run(into folder: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) async throws -> Manifest {
         guard !FileManager.default.fileExists(atPath: folder.path) else {
             throw ExportError("\(folder.path) already exists; choose a new --out folder (mailings never overwrite)")
         }
@@ -60,7 +60,7 @@ public struct Mailing {
         let log = try DisclosureLog(creating: scratch.appendingPathExtension("disclosures"), columns: policy.attributes)
         var messages = 0
         var leftOut: [String: Int] = [:]
-        let position = try source.eachTenant(policy, readingDecisions: policy.readsDecisions) { ref, tenant in
+        let position = try await source.eachTenant(policy, readingDecisions: policy.readsDecisions) { ref, tenant in
             if case .denied(let reason) = policy.evaluate(0, of: tenant, at: at) {
                 leftOut[reason.rawValue, default: 0] += 1
                 return
@@ -94,7 +94,7 @@ public struct Mailing {
         }
         keep = true
         do {
-            try source.recordDisclosures(exportID: mailingID, purpose: purpose.id, recipient: "tenant-by-email", log)
+            try await source.recordDisclosures(exportID: mailingID, purpose: purpose.id, recipient: "tenant-by-email", log)
         } catch {
             try? FileManager.default.removeItem(at: folder)
             throw ExportError("could not record the disclosures (\(error)); the mailing was removed, nothing was sent")

@@ -25,7 +25,7 @@ public struct Disclosure: Hashable, Sendable, Codable {
     public var at: Date
 
     /// The columns of an export (comma-separated) that a tenant's bit mask selects.
-    static func columns(_ list: String, mask: Int64) -> [String] {
+    public static func columns(_ list: String, mask: Int64) -> [String] {
         list.split(separator: ",").enumerated().filter { mask & (1 << Int64($0.offset)) != 0 }.map { String($0.element) }
     }
 }

@@ -13,6 +13,14 @@ public struct Recall: Codable, Sendable, Equatable {
     public var attributes: [String]
     public var effectiveAt: Date
     public var ledgerPosition: Int64
+
+    public init(tenant: String, change: String, attributes: [String], effectiveAt: Date, ledgerPosition: Int64) {
+        self.tenant = tenant
+        self.change = change
+        self.attributes = attributes
+        self.effectiveAt = effectiveAt
+        self.ledgerPosition = ledgerPosition
+    }
 }
 
 extension ConsentDatabase {

@@ -5,7 +5,7 @@ import ConsentStore
 import Foundation
 
 extension Bench {
-    struct ExportBench: ParsableCommand {
+    struct ExportBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Export every attribute of every tenant to CSV vs `sqlite3 -csv` dumping the same columns unfiltered (goal: ratio ≤ 1.0, RSS ≤ 64 MB).",
@@ -36,7 +36,7 @@ extension Bench {
             var specialOverhead: Double
         }
 
-        func run() throws {
+        func run() async throws {
             let (content, db) = try store.openWithContent(cacheMegabytes: 2) // forward scans: a small page cache keeps memory low
             let all = content.catalogue.attributes.map(\.id)
             let ordinary = content.catalogue.attributes.filter { !$0.isSpecial }.map(\.id)
@@ -63,16 +63,16 @@ extension Bench {
                                                 stdin: queryFile.path, stdout: dir.appendingPathComponent("baseline.csv").path)
             guard baseline.status == 0 else { throw CLIError("the sqlite3 baseline failed (exit \(baseline.status)); see its message above (is the sqlite3 command installed?)") }
 
-            func export(_ attributes: [AttributeID], _ name: String) throws -> (Double, ExportManifest) {
+            func export(_ attributes: [AttributeID], _ name: String) async throws -> (Double, ExportManifest) {
                 let gate = try ExportGate(purpose: purpose.id.rawValue, catalogue: catalogue, at: Date(), columns: attributes.map(\.rawValue), pseudonymised: true)
                 let started = Date()
-                let manifest = try Exporter(gate: gate, format: .csv).run(to: dir.appendingPathComponent(name), from: DatabaseExportSource(database: db))
+                let manifest = try await Exporter(gate: gate, format: .csv).run(to: dir.appendingPathComponent(name), from: SQLiteRows(database: db))
                 return (Date().timeIntervalSince(started), manifest)
             }
             if !json { print("export through the gate, \(all.count) columns …") }
-            let (seconds, manifest) = try export(all, "all.csv")
+            let (seconds, manifest) = try await export(all, "all.csv")
             if !json { print("export through the gate, \(ordinary.count) ordinary columns …") }
-            let (withoutSpecial, _) = try export(ordinary, "ordinary.csv")
+            let (withoutSpecial, _) = try await export(ordinary, "ordinary.csv")
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             let result = Result(

@@ -6,33 +6,6 @@ import Foundation
 
 extension Exporter.Format: ExpressibleByArgument {}
 
-/// The store as a read-only export source.
-struct DatabaseExportSource: ExportSource {
-    let database: ConsentDatabase
-
-    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64 {
-        let special = Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0))
-        let slice = TenantSlice(purpose: policy.purpose.id, attributes: policy.attributes, special: special, readsDecisions: readingDecisions)
-        return try database.eachTenant(slice, body)
-    }
-
-    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) throws {
-        try database.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
-                                       columns: entries.columnNames, entries)
-    }
-}
-
-/// Refuses an output that needs special-category values this process cannot open (no key): it would
-/// otherwise come out silently without them, or count them as not known.
-func requireSpecialValues(_ db: ConsentDatabase, for attributes: [AttributeID], in catalogue: Catalogue) throws {
-    let special = attributes.filter { catalogue.attribute($0)?.isSpecial == true }
-    guard !special.isEmpty, !db.specialValuesAvailable else { return }
-    throw CLIError("""
-        \(db.specialValuesProblem ?? "special-category values are unavailable"). This needs \(special.map(\.rawValue).joined(separator: ", ")): \
-        give the key (--key-file) or leave those out (--columns, --by); nothing was written
-        """)
-}
-
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a purpose's data, only where consent and the law allow it, for each tenant and attribute.",
@@ -70,7 +43,7 @@ struct ExportFile: AsyncParsableCommand {
     var out: String
 
     @Option(help: ArgumentHelp("""
-        Export from a PostgreSQL central store instead of --db (ordinary attributes only: special categories stay sealed there).
+        Export from a PostgreSQL central store instead of --db (special categories only with --key-file: they are sealed there).
         """, valueName: "url"))
     var database: String?
 
@@ -79,20 +52,14 @@ struct ExportFile: AsyncParsableCommand {
 
     func run() async throws {
         let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let content = try store.content.load()
+        let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
+        let source = try await openTenantRows(store, database: database, content: content)
+        defer { source.close() }
+        try requireSpecialValues(source, for: gate.columns, in: content.catalogue)
         var progress = Progress("export", quiet: json)
-        let manifest: ExportManifest
-        if let database {
-            let gate = try ExportGate(purpose: purpose, catalogue: try store.content.load().catalogue, at: Date(), columns: chosen)
-            manifest = try await PostgresExportSource.export(gate: gate, format: format, out: out, database: database, store: store) { rows in
-                progress.update(rows, of: max(rows, 1))
-            }
-        } else {
-            let (content, db) = try store.openWithContent(cacheMegabytes: 2) // forward scans: a small page cache keeps memory low
-            let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
-            try requireSpecialValues(db, for: gate.columns, in: content.catalogue)
-            manifest = try Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in
-                progress.update(rows, of: max(rows, 1))
-            }
+        let manifest = try await Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: source) { rows in
+            progress.update(rows, of: max(rows, 1))
         }
         progress.finish()
         if json { return try printJSON(manifest) }
@@ -101,7 +68,7 @@ struct ExportFile: AsyncParsableCommand {
     }
 }
 
-struct ExportRecalls: ParsableCommand {
+struct ExportRecalls: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recalls",
         abstract: "List the tenants who withdrew, objected or had a value erased since an export was made.",
@@ -112,12 +79,16 @@ struct ExportRecalls: ParsableCommand {
     @Argument(help: ArgumentHelp("The export's manifest.", valueName: "manifest"))
     var manifest: String
 
+    @Option(help: PostgresCentre.help) var database: String?
+
     @Flag(help: "Print the recalls as JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let manifest = try Exporter.readManifest(URL(fileURLWithPath: manifest))
-        let recalls = try store.open().recalls(exportID: manifest.exportID, purpose: manifest.purpose, after: manifest.ledgerPosition)
+        let source = try await openTenantRows(store, database: database, content: try store.content.load())
+        defer { source.close() }
+        let recalls = try await source.recalls(exportID: manifest.exportID, purpose: manifest.purpose, after: manifest.ledgerPosition)
         if json { return try printJSON(recalls) }
         guard !recalls.isEmpty else {
             return print("No recalls: nobody in export \(manifest.exportID) (\(manifest.purpose)) has withdrawn, objected or been erased since.")

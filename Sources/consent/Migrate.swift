@@ -12,7 +12,8 @@ struct Migrate: AsyncParsableCommand {
             Copies, from one snapshot of the SQLite centre (and its .special.sqlite vault file): devices and their chain
             heads, tenants, the ledger with its central sequences, values, sealed special-category values (still sealed:
             neither side opens them) and wrapped data keys, the projections, and the sync state (enrolled devices and
-            their credentials and signing keys, signed chain heads, enrolment codes, push results, the audit log). Everything goes into an empty PostgreSQL
+            their credentials and signing keys, signed chain heads, enrolment codes, push results, the audit log), staff markers, and the exports made with the tenants
+            each was disclosed to (so `export recalls` works there). Everything goes into an empty PostgreSQL
             database in one transaction. Then every device's chain is walked on PostgreSQL and its head compared with
             the SQLite centre's, with the row counts and a digest of the whole ledger in central order; any difference
             is an error (exit 1). Stop `consent serve` first: pushes after the snapshot would stay behind.
@@ -62,6 +63,9 @@ struct Migrate: AsyncParsableCommand {
             JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq ORDER BY r.device_no, r.device_seq
             """, "sync_result r JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq"),
         ("sync_audit", "SELECT at, device, what FROM sync_audit ORDER BY id", "sync_audit"),
+        ("tenant_marker", "SELECT tenant_id, marker, active, hlc, writer FROM tenant_marker ORDER BY tenant_id, marker", "tenant_marker"),
+        ("export", "SELECT no, id, purpose_id, recipient, columns, at FROM export ORDER BY no", "export"),
+        ("disclosure", "SELECT tenant_id, export_no, columns FROM disclosure ORDER BY export_no, tenant_id", "disclosure"),
     ]
 
     func run() async throws {
@@ -158,7 +162,7 @@ struct Migrate: AsyncParsableCommand {
             var digest = LedgerDigest()
             let cursor = try Row.fetchCursor(db, sql: "SELECT COALESCE(central_seq, position), hash FROM ledger ORDER BY COALESCE(central_seq, position)")
             while let row = try cursor.next() { digest.add(central: row[0], hash: row[1]) }
-            let compared = ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result"]
+            let compared = ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result", "tenant_marker", "disclosure"]
             return CentreSummary(counts: counts.filter { compared.contains($0.key) }, heads: heads, ledgerDigest: digest.hex)
         }
     }

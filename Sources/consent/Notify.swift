@@ -2,7 +2,7 @@ import ArgumentParser
 import ConsentExport
 import Foundation
 
-struct Notify: ParsableCommand {
+struct Notify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write one email per tenant who may be contacted for a purpose, each holding only their own details.",
         discussion: """
@@ -24,14 +24,18 @@ struct Notify: ParsableCommand {
     @Option(help: ArgumentHelp("The folder to create for the messages (must not exist).", valueName: "dir"))
     var out: String
 
+    @Option(help: PostgresCentre.help) var database: String?
+
     @Flag(help: "Print the manifest as JSON.")
     var json = false
 
-    func run() throws {
-        let (content, db) = try store.openWithContent(cacheMegabytes: 8)
+    func run() async throws {
+        let content = try store.content.load()
         let mailing = try Mailing(content: content, template: template, purpose: purpose, at: Date())
+        let source = try await openTenantRows(store, database: database, content: content)
+        defer { source.close() }
         var progress = Progress("notify", quiet: json)
-        let manifest = try mailing.run(into: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { done in
+        let manifest = try await mailing.run(into: URL(fileURLWithPath: out), from: source) { done in
             progress.update(done, of: max(done, 1))
         }
         progress.finish()

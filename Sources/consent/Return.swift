@@ -4,7 +4,7 @@ import ConsentStore
 import Crypto
 import Foundation
 
-struct Return: ParsableCommand {
+struct Return: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "return",
         abstract: "Write the regulator's CORE-style lettings return: only its fields, pseudonymised.",
@@ -27,13 +27,23 @@ struct Return: ParsableCommand {
     @Option(help: ArgumentHelp("The pseudonym key (created 0600 if missing). Default: DB.pseudonym-key beside the database.", valueName: "file"))
     var pseudonymKey: String?
 
+    @Option(help: PostgresCentre.help) var database: String?
+
     @Flag(help: "Print the manifest as JSON.")
     var json = false
 
-    func run() throws {
-        let (content, db) = try store.openWithContent(cacheMegabytes: 8)
+    func run() async throws {
+        let content = try store.content.load()
         let gate = try ExportGate(purpose: RegulatorReturn.purpose, catalogue: content.catalogue, at: Date(), pseudonymised: true)
-        try requireSpecialValues(db, for: gate.columns, in: content.catalogue)
+        if database != nil, pseudonymKey == nil {
+            throw CLIError("""
+                with --database, give --pseudonym-key FILE: the key earlier returns were made with (or a new file, created 0600), \
+                so each tenant keeps their pseudonym; nothing was written
+                """)
+        }
+        let source = try await openTenantRows(store, database: database, content: content)
+        defer { source.close() }
+        try requireSpecialValues(source, for: gate.columns, in: content.catalogue)
         let key = SymmetricKey(data: try KeyFile.loadOrCreateSecret(pseudonymKey ?? store.path + ".pseudonym-key", bytes: 32, header: """
             # TenantConsent pseudonym key for regulator returns: the same tenant keeps the same pseudonym
             # while this file is kept. Keep it secret (mode 0600) and back it up: a new key changes every pseudonym.
@@ -41,7 +51,7 @@ struct Return: ParsableCommand {
             """))
         let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))
         var progress = Progress("return", quiet: json)
-        let manifest = try exporter.run(to: URL(fileURLWithPath: out), from: DatabaseExportSource(database: db)) { rows in
+        let manifest = try await exporter.run(to: URL(fileURLWithPath: out), from: source) { rows in
             progress.update(rows, of: max(rows, 1))
         }
         progress.finish()

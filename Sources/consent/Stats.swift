@@ -4,7 +4,7 @@ import ConsentExport
 import Crypto
 import Foundation
 
-struct Stats: ParsableCommand {
+struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Count tenants by one or two attributes for a statistics purpose, with small numbers suppressed.",
         discussion: """
@@ -21,6 +21,8 @@ struct Stats: ParsableCommand {
     @Option(help: ArgumentHelp("One or two attributes, comma-separated.", valueName: "ids"))
     var by: String
 
+    @Option(help: PostgresCentre.help) var database: String?
+
     @Flag(help: "Print the table as JSON.")
     var json = false
 
@@ -31,12 +33,14 @@ struct Stats: ParsableCommand {
         var table: StatisticsTable.Published
     }
 
-    func run() throws {
-        let (content, db) = try store.openWithContent(cacheMegabytes: 8)
+    func run() async throws {
+        let content = try store.content.load()
         var builder = try StatisticsBuilder(purpose: purpose, by: by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                             catalogue: content.catalogue, at: Date())
-        try requireSpecialValues(db, for: builder.attributes, in: content.catalogue)
-        let position = try DatabaseExportSource(database: db).eachTenant(builder.policy, readingDecisions: builder.policy.readsDecisions) { _, state in
+        let source = try await openTenantRows(store, database: database, content: content)
+        defer { source.close() }
+        try requireSpecialValues(source, for: builder.attributes, in: content.catalogue)
+        let position = try await source.eachTenant(builder.policy, readingDecisions: builder.policy.readsDecisions) { _, state in
             builder.add(state)
         }
         let published = builder.table().publish()

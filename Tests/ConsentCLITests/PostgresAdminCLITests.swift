@@ -105,6 +105,15 @@ import Testing
         #expect(after.rows.first { $0["tenancy_reference"] == tenant }?["email"] == nil, "the withdrawn email is not exported")
         #expect(after.rows.filter { $0["tenancy_reference"] != tenant } == fromCentre.rows.filter { $0["tenancy_reference"] != tenant })
         #expect((after.manifest["ledgerPosition"] as? Int ?? 0) > (fromCentre.manifest["ledgerPosition"] as? Int ?? 0))
+        // The export made from the centre recorded its disclosures there, so its recalls are found there.
+        let manifest = cli.dir.appendingPathComponent("centre.jsonl.manifest.json").path
+        let recalls = try cli.run(["export", "recalls", manifest, "--database", url, "--json"])
+        #expect(recalls.status == 0, "\(recalls.stderr)")
+        let listed = try recalls.json() as? [[String: Any]] ?? []
+        #expect(listed.count == 1 && listed.first?["tenant"] as? String == tenant && listed.first?["change"] as? String == "withdrawn"
+                && listed.first?["attributes"] as? [String] == ["email"], "\(recalls.stdout)")
+        let none = try cli.run(["export", "recalls", cli.dir.appendingPathComponent("after.jsonl.manifest.json").path, "--database", url])
+        #expect(none.status == 0 && none.stdout.hasPrefix("No recalls"), "\(none.stdout) \(none.stderr)")
 
         let sealed = try cli.run(["export", "--purpose", "equality-monitoring", "--out", cli.dir.appendingPathComponent("eq.csv").path, "--database", url])
         #expect(sealed.status != 0 && sealed.stderr.contains("special categor"), "\(sealed.stderr)")

@@ -1,0 +1,90 @@
+import ConsentCore
+import ConsentStore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+/// Reads one page of tenants (by tenant number) with a slice's values and decisions, inside the
+/// caller's snapshot transaction: three queries per page, each bounded by the page's tenant numbers.
+struct TenantPageReader {
+    let connection: PostgresConnection
+    let logger: Logger
+    let slice: PostgresTenantSlice
+    let projection: PostgresProjection
+    private let ordinary: [String]
+    private let sealed: [String]
+
+    init(connection: PostgresConnection, logger: Logger, slice: PostgresTenantSlice) async throws {
+        self.connection = connection
+        self.logger = logger
+        self.slice = slice
+        projection = try await PostgresProjection(connection: connection, logger: logger)
+        ordinary = slice.attributes.filter { !slice.special.contains($0) }.map(\.rawValue)
+        sealed = slice.attributes.filter(slice.special.contains).map(\.rawValue)
+    }
+
+    /// Up to `limit` tenants numbered after `after`, in number order, with their partial states.
+    func page(after: Int64, limit: Int) async throws -> [(id: Int64, state: TenantState)] {
+        var ids: [Int64] = []
+        var states: [Int64: TenantState] = [:]
+        for try await (id, ref) in try await connection.query("""
+            SELECT id, ref FROM tenant WHERE id > \(after) ORDER BY id LIMIT \(Int64(limit))
+            """, logger: logger).decode((Int64, String).self) {
+            ids.append(id)
+            states[id] = TenantState(ref: TenantRef(ref))
+        }
+        guard let first = ids.first, let last = ids.last else { return [] }
+        if !ordinary.isEmpty {
+            for try await (tenant, attribute, status, device, seq, hlc, writer, text, preferNot) in try await connection.query("""
+                SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, c.writer, v.value, v.prefer_not
+                FROM current_value c LEFT JOIN value v
+                  ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
+                WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(ordinary))
+                """, logger: logger).decode((Int64, String, String, Int64, Int64, Int64, String, String?, Bool?).self) {
+                let source = EventID(device: projection.id(device), sequence: seq)
+                let held: ValueState = preferNot == true ? .held(.preferNotToSay, source: source)
+                    : text.map { .held(.value($0), source: source) } ?? .unavailable(source: source)
+                put(&states, tenant, attribute, status, source, held, hlc: hlc, writer: writer)
+            }
+        }
+        if !sealed.isEmpty {
+            for try await (tenant, attribute, status, device, seq, hlc, writer, keyID, blob) in try await connection.query("""
+                SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, c.writer, s.key_id, s.sealed
+                FROM current_value c LEFT JOIN sealed_value s
+                  ON s.device_no = c.source_device AND s.device_seq = c.source_seq AND s.attribute_id = c.attribute_id
+                WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(sealed))
+                """, logger: logger).decode((Int64, String, String, Int64, Int64, Int64, String, String?, Data?).self) {
+                let source = EventID(device: projection.id(device), sequence: seq)
+                var held = ValueState.unavailable(source: source)
+                if let opener = slice.opener, let keyID, let blob, let ref = states[tenant]?.ref,
+                   let answer = opener.open(blob, keyID: keyID, tenant: ref, attribute: AttributeID(attribute), event: source) {
+                    held = .held(answer, source: source)
+                }
+                put(&states, tenant, attribute, status, source, held, hlc: hlc, writer: writer)
+            }
+        }
+        if slice.readsDecisions {
+            for try await row in try await connection.query("""
+                SELECT tenant_id, attribute_id, \(unescaped: PostgresProjection.decisionColumns) FROM decision
+                WHERE tenant_id BETWEEN \(first) AND \(last) AND purpose_id = \(slice.purpose.rawValue)
+                  AND attribute_id = ANY(\(slice.attributes.map(\.rawValue)))
+                """, logger: logger) {
+                let r = row.makeRandomAccess()
+                let key = DecisionKey(AttributeID(try r[1].decode(String.self)), slice.purpose)
+                states[try r[0].decode(Int64.self)]?.decisions[key] = try projection.decisionRecord(r, from: 2)
+            }
+        }
+        return ids.compactMap { id in states[id].map { (id, $0) } }
+    }
+
+    /// Stores a projected value: erased and "prefer not to say" by their status, else `held`.
+    private func put(_ states: inout [Int64: TenantState], _ tenant: Int64, _ attribute: String, _ status: String,
+                     _ source: EventID, _ held: ValueState, hlc: Int64, writer: String) {
+        let state: ValueState = switch status {
+        case "erased": .erased(by: source)
+        case "prefer-not-to-say": .held(.preferNotToSay, source: source)
+        default: held
+        }
+        states[tenant]?.values[AttributeID(attribute)] = ValueRecord(state: state, hlc: HLCTimestamp(packed: hlc), device: DeviceID(writer))
+    }
+}

@@ -1,0 +1,109 @@
+import CentralStorePostgres
+import ConsentCore
+import ConsentExport
+import ConsentForms
+import ConsentStore
+import Foundation
+
+/// Where the output commands (`export`, `export recalls`, `notify`, `stats`, `return`) read: the
+/// SQLite store at `--db`, or a PostgreSQL centre at `--database`. Each command is written once
+/// against this; both go through the same export gate (`PurposePolicy`) in `ConsentExport`.
+protocol TenantRowSource: ExportSource {
+    /// Why special-category values cannot be opened here, or nil when they can.
+    var specialValuesProblem: String? { get }
+    /// The recalls owed for an export recorded here (see ``ConsentDatabase/recalls(exportID:purpose:after:)``).
+    func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall]
+    /// Lets go of the database.
+    func close()
+}
+
+/// Opens the source the options name: `--database URL` (PostgreSQL) when given, else `--db`.
+/// At PostgreSQL, special categories open only with the key-encryption key (`--key-file`, ...),
+/// which the centre itself never holds.
+func openTenantRows(_ store: StoreOptions, database: String?, content: Content) async throws -> any TenantRowSource {
+    // Forward scans: a small page cache keeps memory low.
+    guard let database else { return SQLiteRows(database: try store.open(with: content, cacheMegabytes: 2)) }
+    let central = try await PostgresCentre.open(database, store: store)
+    do {
+        let (key, problem) = try store.loadKey()
+        guard let key else {
+            return PostgresRows(central: central, opener: nil, problem: """
+                the special categories are sealed at the PostgreSQL centre and no key-encryption key was found \
+                (\(problem ?? "no key file")): give it with --key-file
+                """)
+        }
+        return PostgresRows(central: central, opener: try SealedValueOpener(kek: key, dataKeys: try await central.wrappedDataKeys()), problem: nil)
+    } catch {
+        central.shutdown()
+        throw error
+    }
+}
+
+/// The SQLite store as a tenant-row source (ordered scans in one read transaction).
+struct SQLiteRows: TenantRowSource {
+    let database: ConsentDatabase
+
+    var specialValuesProblem: String? {
+        database.specialValuesAvailable ? nil : (database.specialValuesProblem ?? "special-category values are unavailable")
+    }
+
+    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
+        let special = Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0))
+        let slice = TenantSlice(purpose: policy.purpose.id, attributes: policy.attributes, special: special, readsDecisions: readingDecisions)
+        return try database.eachTenant(slice, body)
+    }
+
+    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
+        try database.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
+                                       columns: entries.columnNames, entries)
+    }
+
+    func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
+        try database.recalls(exportID: exportID, purpose: purpose, after: position)
+    }
+
+    func close() {}
+}
+
+/// A PostgreSQL centre as a tenant-row source: tenants are read in pages of one snapshot, so memory
+/// does not grow with the register; disclosures are recorded at the centre.
+final class PostgresRows: TenantRowSource {
+    let central: PostgresCentralStore
+    let opener: SealedValueOpener?
+    let specialValuesProblem: String?
+
+    init(central: PostgresCentralStore, opener: SealedValueOpener?, problem: String?) {
+        self.central = central
+        self.opener = opener
+        self.specialValuesProblem = problem
+    }
+
+    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
+        let special = Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0))
+        let slice = PostgresTenantSlice(purpose: policy.purpose.id, attributes: policy.attributes, special: special,
+                                        readsDecisions: readingDecisions, opener: opener)
+        return try await central.eachTenant(slice, body)
+    }
+
+    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
+        try await central.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
+                                            columns: entries.columnNames, entries)
+    }
+
+    func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
+        try await central.recalls(exportID: exportID, purpose: purpose, after: position)
+    }
+
+    func close() { central.shutdown() }
+}
+
+/// Refuses an output that needs special-category values the source cannot open (no key): it would
+/// otherwise come out silently without them, or count them as not known.
+func requireSpecialValues(_ source: any TenantRowSource, for attributes: [AttributeID], in catalogue: Catalogue) throws {
+    let special = attributes.filter { catalogue.attribute($0)?.isSpecial == true }
+    guard !special.isEmpty, let problem = source.specialValuesProblem else { return }
+    throw CLIError("""
+        \(problem). This needs \(special.map(\.rawValue).joined(separator: ", ")): \
+        give the key (--key-file) or leave those out (--columns, --by); nothing was written
+        """)
+}

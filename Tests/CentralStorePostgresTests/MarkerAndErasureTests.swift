@@ -1,0 +1,97 @@
+import CentralStore
+@testable import CentralStorePostgres
+import ConsentCore
+import Foundation
+import SyncProtocol
+import Testing
+
+/// Markers projected at a PostgreSQL centre (last writer by HLC, then device id, as at a SQLite
+/// centre), and the audit's erasure and projected-value checks.
+@Suite struct PostgresMarkerAndErasureTests {
+    /// The projected markers as (tenant, marker, active, writer) rows.
+    static func markers(_ centre: Centre) async throws -> [[String?]] {
+        try await centre.rows("""
+            SELECT t.ref, m.marker, m.active::text, m.writer FROM tenant_marker m JOIN tenant t ON t.id = m.tenant_id ORDER BY 1, 2
+            """)
+    }
+
+    /// A device that signs its chain heads, enrolled with its key (as `consent device enrol` does).
+    static func device(_ id: String, at centre: Centre) async throws -> TestDevice {
+        let device = TestDevice(id, signing: true)
+        let code = try await centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
+        _ = try await centre.store.enrol(EnrolRequest(code: code, device: id, signingKey: device.signingKey?.publicKey.rawRepresentation))
+        return device
+    }
+
+    /// Two desks set and clear markers with crossing clocks; returns the centre after both pushed.
+    static func markedCentre() async throws -> Centre {
+        let centre = try await Centre.make()
+        var a = try await device("desk-a", at: centre), b = try await device("desk-b", at: centre)
+        b.clock += 60_000 // desk-b's clock runs a minute ahead
+        _ = try await centre.store.push(a.push([a.event("T1", registration(["full-name": "Ann"])),
+                                                a.event("T2", registration(["full-name": "Bo"]))]), from: "desk-a")
+        // desk-b clears T1's marker with a later clock; desk-a's set, pushed after it, is older and must not win.
+        _ = try await centre.store.push(b.push([b.event("T1", .marker("vulnerable", set: false))]), from: "desk-b")
+        _ = try await centre.store.push(a.push([a.event("T1", .marker("vulnerable", set: true)),
+                                                a.event("T2", .marker("safe-address", set: true))]), from: "desk-a")
+        return centre
+    }
+
+    @Test func markersFollowTheLastWriterByClockWhateverOrderTheyArriveIn() async throws {
+        let centre = try await Self.markedCentre()
+        defer { centre.store.shutdown() }
+        #expect(try await Self.markers(centre) == [["T1", "vulnerable", "false", "desk-b"], ["T2", "safe-address", "true", "desk-a"]])
+        let report = try await centre.store.verify()
+        #expect(report.ok, "\(report.problems)")
+
+        _ = try await centre.rows("UPDATE tenant_marker SET active = true WHERE marker = 'vulnerable'")
+        let tampered = try await centre.store.verify()
+        #expect(tampered.problems == ["tenant T1: the projected marker vulnerable differs from the ledger"])
+    }
+
+    @Test func aCentreFromBeforeMarkersWereProjectedFillsThemFromItsLedger() async throws {
+        let centre = try await Self.markedCentre()
+        let expected = try await Self.markers(centre)
+        centre.store.shutdown()
+        // As a schema-3 centre left it: marker events in the ledger, no projection.
+        _ = try await centre.rows("DROP TABLE tenant_marker")
+        _ = try await centre.rows("DELETE FROM schema_version WHERE version = 4")
+        let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
+        defer { reopened.shutdown() }
+        #expect(try await Self.markers(centre) == expected)
+        #expect(try await reopened.verify().ok)
+    }
+
+    @Test func aValueRemovedWithoutAnErasureIsNamedAndAnErasedOneIsNot() async throws {
+        let centre = try await Centre.make()
+        defer { centre.store.shutdown() }
+        var a = try await Self.device("desk-a", at: centre)
+        _ = try await centre.store.push(a.push([a.event("T1", registration(["email": "t1@example.org", "full-name": "Ann"])),
+                                                a.event("T2", registration(["email": "t2@example.org", "full-name": "Bo"])),
+                                                a.event("T2", .erasure(AttributeID("email")))]), from: "desk-a")
+        // The erasure's own effect at the centre: T2's email row is cleared.
+        _ = try await centre.rows("UPDATE value SET value = NULL, salt = NULL WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T2') AND attribute_id = 'email'")
+        #expect(try await centre.store.verify().ok)
+
+        _ = try await centre.rows("UPDATE value SET value = NULL, salt = NULL WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T1') AND attribute_id = 'email'")
+        let report = try await centre.store.verify()
+        #expect(report.problems == ["event desk-a#1 (central 1): the value of email is gone but no erasure was recorded"])
+    }
+
+    @Test func aProjectedValueOrPendingCorrectionThatDiffersFromTheLedgerIsNamed() async throws {
+        let centre = try await Centre.make()
+        defer { centre.store.shutdown() }
+        var a = try await Self.device("desk-a", at: centre)
+        _ = try await centre.store.push(a.push([a.event("T1", registration(["email": "t1@example.org", "full-name": "Ann"])),
+                                                a.event("T1", .correction(AttributeID("full-name"), .value("Anne"), pending: false)),
+                                                a.event("T1", .correction(AttributeID("email"), .value("new@example.org"), pending: true))]),
+                                        from: "desk-a")
+        #expect(try await centre.store.verify().ok)
+        // The projection is pointed back at the registration's name, as if the correction had been lost.
+        _ = try await centre.rows("UPDATE current_value SET source_seq = 1 WHERE attribute_id = 'full-name'")
+        #expect(try await centre.store.verify().problems == ["tenant T1: the projected value of full-name differs from the ledger"])
+        _ = try await centre.rows("UPDATE current_value SET source_seq = 2 WHERE attribute_id = 'full-name'")
+        _ = try await centre.rows("DELETE FROM pending_value")
+        #expect(try await centre.store.verify().problems == ["tenant T1: the pending corrections of email differ from the ledger"])
+    }
+}

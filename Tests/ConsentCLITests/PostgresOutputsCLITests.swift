@@ -1,0 +1,120 @@
+import ConsentStore
+import Foundation
+import PostgresTestSupport
+import Testing
+
+/// `export`, `export recalls`, `notify`, `stats` and `return` read a PostgreSQL centre (`--database`)
+/// and give what they give from the SQLite centre it was migrated from.
+@Suite(.serialized) struct PostgresOutputsCLITests {
+    /// A demo SQLite centre with an export, withdrawals after it and a marker, migrated to PostgreSQL.
+    struct Migrated {
+        let cli: CLI
+        let central: String
+        let url: String
+        let manifest: String
+        var key: String { KeyLocation.defaultPath(for: central) }
+
+        init() throws {
+            cli = try CLI()
+            central = cli.dir.appendingPathComponent("central.sqlite").path
+            #expect(try cli.run(["demo", "--centre", "--tenants", "60", "--db", central]).status == 0)
+            for (id, role) in [("S1", "support"), ("S2", "supervisor")] {
+                let add = try cli.run(["staff", "add", id, "--role", role, "--name", id, "--password-stdin", "--db", central],
+                                      stdin: Data("correct horse battery\n".utf8))
+                #expect(add.status == 0, "\(add.stderr)")
+            }
+            let out = cli.dir.appendingPathComponent("before.jsonl").path
+            let export = try cli.run(["export", "--purpose", "service-updates-email", "--format", "jsonl", "--out", out, "--db", central])
+            #expect(export.status == 0, "\(export.stderr)")
+            manifest = out + ".manifest.json"
+            let sent = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+                .filter { $0["email"] != nil }.compactMap { $0["tenancy_reference"] }
+            #expect(sent.count >= 2, "the demo grants email updates to some tenants")
+            for (ref, attribute) in zip(sent.prefix(2), ["email", "full-name"]) {
+                let withdraw = try cli.run(["record", ref, "withdraw", "--attribute", attribute, "--purpose", "service-updates-email",
+                                            "--staff", "S1", "--db", central])
+                #expect(withdraw.status == 0, "\(withdraw.stderr)")
+            }
+            #expect(try cli.run(["staff", "mark", "T0000003", "vulnerable", "--staff", "S2", "--db", central]).status == 0)
+            let postgres = try ThrowawayPostgres.shared()
+            url = postgres.url(database: try postgres.createDatabase())
+            let migrate = try cli.run(["migrate", "--from", central, "--to", url, "--json"])
+            #expect((try? migrate.json() as? [String: Any])?["matches"] as? Bool == true, "\(migrate.stdout) \(migrate.stderr)")
+        }
+
+        /// The command from the SQLite centre and from PostgreSQL (with the organisation's key).
+        func both(_ arguments: [String], outputs: (String, String)? = nil) throws -> (sqlite: CLI.Output, postgres: CLI.Output) {
+            let fromSQLite = try cli.run(arguments + (outputs.map { ["--out", $0.0] } ?? []) + ["--db", central])
+            let fromPostgres = try cli.run(arguments + (outputs.map { ["--out", $0.1] } ?? []) + ["--database", url, "--key-file", key])
+            #expect(fromSQLite.status == 0, "\(fromSQLite.stderr)")
+            #expect(fromPostgres.status == 0, "\(fromPostgres.stderr)")
+            return (fromSQLite, fromPostgres)
+        }
+
+        func path(_ name: String) -> String { cli.dir.appendingPathComponent(name).path }
+        func text(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
+    }
+
+    @Test func everyOutputFromAMigratedCentreEqualsTheSQLiteCentres() throws {
+        let m = try Migrated()
+        defer { m.cli.remove() }
+
+        let recalls = try m.both(["export", "recalls", m.manifest, "--json"])
+        #expect(recalls.postgres.stdout == recalls.sqlite.stdout)
+        #expect((try recalls.postgres.json() as? [Any])?.count == 2, "both withdrawals are recalls: \(recalls.postgres.stdout)")
+
+        for by in ["ethnic-origin", "gender", "religion,gender"] {
+            let stats = try m.both(["stats", "--purpose", "equality-monitoring", "--by", by, "--json"])
+            #expect(stats.postgres.stdout == stats.sqlite.stdout, "stats by \(by)")
+            #expect(stats.postgres.stdout.contains("\"total\""))
+        }
+
+        let pseudonyms = ["--pseudonym-key", m.path("pseudonym.key")]
+        _ = try m.both(["return"] + pseudonyms, outputs: (m.path("r1.csv"), m.path("r2.csv")))
+        #expect(try m.text("r1.csv") == m.text("r2.csv"))
+        #expect(try m.text("r2.csv").split(whereSeparator: \.isNewline).count > 10, "the return has rows")
+
+        for purpose in ["service-updates-email", "tailoring-services", "emergency-contact"] {
+            _ = try m.both(["export", "--purpose", purpose], outputs: (m.path("\(purpose)-1.csv"), m.path("\(purpose)-2.csv")))
+            #expect(try m.text("\(purpose)-1.csv") == m.text("\(purpose)-2.csv"), "export of \(purpose)")
+        }
+
+        _ = try m.both(["notify", "--purpose", "service-updates-email", "--template", "what-we-hold"], outputs: (m.path("mail-1"), m.path("mail-2")))
+        let names = try FileManager.default.contentsOfDirectory(atPath: m.path("mail-1")).filter { $0.hasSuffix(".eml") }.sorted()
+        let others = try FileManager.default.contentsOfDirectory(atPath: m.path("mail-2")).filter { $0.hasSuffix(".eml") }.sorted()
+        #expect(names.count > 3 && names == others)
+        // Messages differ only in their date and message id (a new mailing id each run).
+        func stable(_ message: String) -> String {
+            message.components(separatedBy: "\r\n").filter { !$0.hasPrefix("Date:") && !$0.hasPrefix("Message-ID:") }.joined(separator: "\n")
+        }
+        for name in names { #expect(try stable(m.text("mail-1/\(name)")) == stable(m.text("mail-2/\(name)")), "message \(name)") }
+
+        let audit = try m.cli.run(["audit", "verify", "--database", m.url])
+        #expect(audit.status == 0, "the migrated centre, markers included, verifies: \(audit.stdout) \(audit.stderr)")
+    }
+
+    @Test func withoutTheKeyOrThePseudonymKeyNothingIsWritten() throws {
+        let m = try Migrated()
+        defer { m.cli.remove() }
+        let stats = try m.cli.run(["stats", "--purpose", "equality-monitoring", "--by", "ethnic-origin", "--database", m.url])
+        #expect(stats.status != 0 && stats.stdout.isEmpty)
+        #expect(stats.stderr.contains("sealed at the PostgreSQL centre") && stats.stderr.contains("--key-file"), "\(stats.stderr)")
+
+        let other = m.path("other.sqlite")
+        #expect(try m.cli.run(["init", "--db", other]).status == 0)
+        let wrong = try m.cli.run(["return", "--pseudonym-key", m.path("p.key"), "--out", m.path("w.csv"), "--database", m.url,
+                                   "--key-file", KeyLocation.defaultPath(for: other)])
+        #expect(wrong.status != 0 && wrong.stderr.contains("does not open"), "\(wrong.stderr)")
+
+        let noPseudonymKey = try m.cli.run(["return", "--out", m.path("r.csv"), "--database", m.url, "--key-file", m.key])
+        #expect(noPseudonymKey.status != 0 && noPseudonymKey.stderr.contains("--pseudonym-key"), "\(noPseudonymKey.stderr)")
+
+        let unreachable = try m.cli.run(["export", "--purpose", "service-updates-email", "--out", m.path("x.csv"),
+                                         "--database", m.url.replacingOccurrences(of: "/t_", with: "/missing_t_")])
+        #expect(unreachable.status != 0 && !unreachable.stderr.isEmpty)
+        let left = try FileManager.default.contentsOfDirectory(atPath: m.cli.dir.path)
+            .filter { ["w.csv", "r.csv", "x.csv"].contains($0) || $0.hasPrefix(".consent-") }
+        #expect(left.isEmpty, "no partial output: \(left)")
+    }
+}
