@@ -234,10 +234,12 @@ final class Centre: @unchecked Sendable {
         }
         guard let databaseName else { return }
         try await Self.admin("ALTER TABLE ledger DISABLE TRIGGER ledger_append_only", database: databaseName)
-        try await Self.admin("""
-            UPDATE ledger SET evidence = 'rewritten', hash = \(hash) WHERE device_seq = \(sequence) AND device_no = (SELECT no FROM device WHERE id = \(device))
-            """, database: databaseName)
-        try await Self.admin("UPDATE chain_head SET hash = \(hash) WHERE device_no = (SELECT no FROM device WHERE id = \(device))", database: databaseName)
+        let ledger: PostgresQuery = """
+            UPDATE ledger SET evidence = 'rewritten', hash = \(ByteBuffer(bytes: hash)) WHERE device_seq = \(sequence) AND device_no = (SELECT no FROM device WHERE id = \(device))
+            """
+        let head: PostgresQuery = "UPDATE chain_head SET hash = \(ByteBuffer(bytes: hash)) WHERE device_no = (SELECT no FROM device WHERE id = \(device))"
+        try await Self.admin(ledger, database: databaseName)
+        try await Self.admin(head, database: databaseName)
     }
 }
 
