@@ -125,8 +125,9 @@ let package = Package(
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "ConsentStore", "ConsentForms", "ConsentRegister",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "ConsentStore", "ConsentForms", "ConsentRegister",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
         .testTarget(

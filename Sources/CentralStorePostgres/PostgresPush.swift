@@ -123,12 +123,15 @@ extension PostgresCentralStore {
         return PushResponse(results: results)
     }
 
-    /// The answers given before for resent events; a resent event that differs from the stored one is refused.
+    /// The answers given before for resent events; a resent event that differs from the stored one
+    /// is refused: another hash under that number, or a record (edited after the fact, its hash
+    /// kept) that no longer hashes to it after the stored event before it.
     private func storedResults(_ events: ArraySlice<WireEvent>, deviceNo: Int64, on connection: PostgresConnection) async throws -> [PushResult] {
         guard !events.isEmpty else { return [] }
         var stored: [Int64: (PushResult, Data)] = [:]
+        let sequences = Array(Set(events.flatMap { [$0.record.sequence, $0.record.sequence - 1] }))
         for try await (seq, outcome, central, reason, hash) in try await connection.query("""
-            SELECT device_seq, outcome, central_seq, reason, hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = ANY(\(events.map(\.record.sequence)))
+            SELECT device_seq, outcome, central_seq, reason, hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = ANY(\(sequences))
             """, logger: logger).decode((Int64, String, Int64?, String?, Data).self) {
             stored[seq] = (PushResult(sequence: seq, outcome: PushOutcome(rawValue: outcome) ?? .applied, central: central, reason: reason), hash)
         }
@@ -136,7 +139,8 @@ extension PostgresCentralStore {
             guard let (result, hash) = stored[event.record.sequence] else {
                 throw CentralStoreError.storage("the centre has no result stored for event \(event.record.sequence) below its chain head")
             }
-            guard hash == event.hash else {
+            let previous = event.record.sequence == 1 ? ValueDigest.empty : stored[event.record.sequence - 1]?.1
+            guard hash == event.hash, let previous, event.record.hash(after: previous) == event.hash else {
                 throw CentralStoreError.invalid("""
                     event \(event.record.device)#\(event.record.sequence) differs from the one stored under that number; \
                     a device database was replaced or copied: enrol it as a new device

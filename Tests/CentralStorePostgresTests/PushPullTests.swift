@@ -87,6 +87,11 @@ import Testing
         let again = try await centre.store.push(device.push(first), from: "kiosk-1")
         #expect(again.results == answers.results)
         #expect(try await centre.pullAll().count == 2)
+        // A resend edited after the fact, its hash kept, is not the event stored: refused, as at the SQLite centre.
+        var edited = first
+        edited[1].record.evidence = "changed after the fact"
+        await #expect(throws: CentralStoreError.self) { try await centre.store.push(device.push(edited), from: "kiosk-1") }
+        #expect(try await centre.pullAll().map(\.record) == first.map(\.record), "nothing of it was stored")
 
         _ = device.decision("T1", "emergency-contact", ["full-name"], .withdrawn) // never sent
         let later = device.decision("T1", "emergency-contact", ["full-name"], .granted)

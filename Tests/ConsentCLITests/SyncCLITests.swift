@@ -7,7 +7,7 @@ import SyncProtocol
 import Testing
 
 /// The sync server and clients as real processes on 127.0.0.1: enrolment, offline conflict, bad
-/// input, revocation.
+/// input, revocation; each against a SQLite and a PostgreSQL centre.
 @Suite(.serialized) struct SyncCLITests {
     /// A running `consent serve` on a free port, stopped at the end.
     final class Server {
@@ -16,11 +16,6 @@ import Testing
 
         /// The server process (nil after a kill).
         var pid: Int32?
-
-        /// `consent serve` on `--db PATH`.
-        convenience init(cli: CLI, db: String, port fixed: Int? = nil) throws {
-            try self.init(store: ["--db", db], port: fixed)
-        }
 
         /// `consent serve` with these store arguments (`--db PATH` or `--database URL`), on `port` or a free one.
         init(store: [String], port fixed: Int? = nil) throws {
@@ -71,15 +66,15 @@ import Testing
         }
     }
 
-    func enrolKiosk(_ cli: CLI, _ name: String, server: Server, central: String) throws -> String {
+    func enrolKiosk(_ cli: CLI, _ name: String, server: Server, centre: SyncCentre) throws -> String {
         let db = cli.dir.appendingPathComponent("\(name).sqlite").path
         // One organisation, one key-encryption key: the kiosk gets a copy of the centre's.
-        try FileManager.default.copyItem(atPath: KeyLocation.defaultPath(for: central), toPath: KeyLocation.defaultPath(for: db))
+        try FileManager.default.copyItem(atPath: KeyLocation.defaultPath(for: centre.sqlite), toPath: KeyLocation.defaultPath(for: db))
         #expect(try cli.run(["init", "--db", db, "--device", name]).status == 0)
         let add = try cli.run(["staff", "add", "S1", "--role", "support", "--name", "Sam", "--password-stdin", "--db", db],
                               stdin: Data("correct horse battery\n".utf8))
         #expect(add.status == 0, "\(add.stderr)")
-        let code = try cli.run(["device", "issue-code", "--db", central, "--office", "Leeds"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let code = try centre.issueCode(cli)
         let enrol = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", code])
         #expect(enrol.status == 0, "\(enrol.stderr)")
         let again = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", code])
@@ -95,14 +90,13 @@ import Testing
         return "\(use["decision"] as? String ?? "?") usable=\(use["usableNow"] as? Bool ?? true) reconfirm=\(use["needsReconfirmation"] as? Bool ?? false)"
     }
 
-    @Test func twoKiosksOfflineDisagreeAndTheWithdrawalStandsEverywhere() throws {
+    @Test(arguments: Backend.allCases) func twoKiosksOfflineDisagreeAndTheWithdrawalStandsEverywhere(backend: Backend) async throws {
         let cli = try CLI()
         defer { cli.remove() }
-        let central = cli.dir.appendingPathComponent("central.sqlite").path
-        #expect(try cli.run(["demo", "--centre", "--tenants", "20", "--db", central]).status == 0)
-        let server = try Server(cli: cli, db: central)
-        let a = try enrolKiosk(cli, "kiosk-a", server: server, central: central)
-        let b = try enrolKiosk(cli, "kiosk-b", server: server, central: central)
+        let centre = try SyncCentre.make(cli, backend, tenants: 20)
+        let server = try Server(store: centre.arguments)
+        let a = try enrolKiosk(cli, "kiosk-a", server: server, centre: centre)
+        let b = try enrolKiosk(cli, "kiosk-b", server: server, centre: centre)
         for db in [a, b] {
             let sync = try cli.run(["sync", "--db", db, "--json"])
             #expect(sync.status == 0, "\(sync.stderr)")
@@ -115,31 +109,33 @@ import Testing
                                  "--staff", "S1", "--notice-version", "1", "--db", b])
         #expect(grant.status == 0, "\(grant.stderr)")
         for db in [b, a, b] { #expect(try cli.run(["sync", "--db", db]).status == 0) }
-        for db in [central, a, b] {
+        for db in [a, b] {
             #expect(try emailUse(cli, db) == "withdrawn usable=false reconfirm=true", "\(db): the withdrawal stands, B's grant awaits staff")
             let verify = try cli.run(["ledger", "verify", "--db", db, "--json"])
             #expect(verify.status == 0, "\(verify.stdout)")
         }
-        // The conflict reaches staff mode's queue at the centre and on the kiosk that made the grant.
-        for db in [central, b] {
+        #expect(try await centre.emailUse(cli) == "withdrawn usable=false reconfirm=true", "\(backend) centre: the withdrawal stands, B's grant awaits staff")
+        // The conflict reaches staff mode's queue on the kiosk that made the grant, and at a SQLite
+        // centre (staff mode runs on a SQLite database; the PostgreSQL centre's queue is its reconfirm column, read above).
+        for db in (backend == .sqlite ? [centre.sqlite] : []) + [b] {
             let queue = try cli.run(["staff", "conflicts", "--db", db])
             #expect(queue.status == 0 && queue.stdout.contains("T0000002"), "\(db): \(queue.stdout) \(queue.stderr)")
         }
-        let audit = try cli.run(["audit", "verify", "--db", central, "--json"])
-        #expect(audit.status == 0, "\(audit.stdout)")
-        #expect((try audit.json() as? [String: Any])?["signedHeadsChecked"] as? Bool == true)
+        let audit = try centre.auditVerify(cli)
+        #expect(audit.ok && audit.signedHeadsChecked, "\(audit.output)")
+        #expect(audit.events == (try SyncCrashTests().events(cli, a)), "the centre holds what the kiosks hold")
     }
 
-    @Test func badRequestsAreRefusedClearlyAndAudited() throws {
+    @Test(arguments: Backend.allCases) func badRequestsAreRefusedClearlyAndAudited(backend: Backend) async throws {
         let cli = try CLI()
         defer { cli.remove() }
-        let central = cli.dir.appendingPathComponent("central.sqlite").path
-        #expect(try cli.run(["demo", "--centre", "--tenants", "5", "--db", central]).status == 0)
-        let server = try Server(cli: cli, db: central)
-        let a = try enrolKiosk(cli, "kiosk-a", server: server, central: central)
+        let centre = try SyncCentre.make(cli, backend, tenants: 5)
+        let server = try Server(store: centre.arguments)
+        let a = try enrolKiosk(cli, "kiosk-a", server: server, centre: centre)
         let secret = try #require(try ConsentDatabase.metadata("sync_secret", at: a))
         let auth = ["Authorization": "Bearer kiosk-a:\(secret)"]
-        let before = try ConsentDatabase.metadata("origin", at: central)
+        let before = try centre.events(cli)
+        let audited = try await centre.auditLog().count
         let content = try #require(VaultCLITests.content)
         let cases: [(String, Data, [String: String], Int, String)] = [
             ("wrong credential", Data("{}".utf8), ["Authorization": "Bearer kiosk-a:wrong"], 401, "unauthenticated"),
@@ -162,9 +158,9 @@ import Testing
             let reply = try Server.request("\(server.url)/\(query)", headers: auth)
             #expect(reply.status == 400 && reply.body.contains("whole number"), "\(query): \(reply.status) \(reply.body)")
         }
-        #expect(try ConsentDatabase.metadata("origin", at: central) == before)
-        let audit = try ConsentDatabase.open(at: central, validator: content.validator).syncAudit()
-        #expect(audit.count >= cases.count, "every refusal is in the audit log: \(audit.map(\.what))")
+        #expect(try centre.events(cli) == before, "nothing was applied")
+        let audit = try await centre.auditLog()
+        #expect(audit.count >= audited + cases.count, "every refusal is in the audit log: \(audit)")
         // A replayed batch gets the same answers and applies nothing; the same numbers with other content are refused.
         #expect(try cli.run(["sync", "--db", a]).status == 0)
         #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
@@ -174,34 +170,33 @@ import Testing
         try device.close()
         let body = try JSONEncoder().encode(batch)
         let first = try Server.request("\(server.url)/v1/push", method: "POST", body: body, headers: auth)
-        let events = try SyncCrashTests().events(cli, central)
+        let events = try centre.events(cli)
         let replay = try Server.request("\(server.url)/v1/push", method: "POST", body: body, headers: auth)
         let answers = try [first, replay].map { try JSONDecoder().decode(PushResponse.self, from: Data($0.body.utf8)).results }
         #expect(first.status == 200 && replay.status == 200 && answers[0] == answers[1] && answers[0].first?.outcome == .applied,
                 "\(first.body) / \(replay.body)")
-        #expect(try SyncCrashTests().events(cli, central) == events, "the replay applied nothing")
+        #expect(try centre.events(cli) == events, "the replay applied nothing")
         batch.events[0].record.evidence = "changed after the fact"
         let changed = try Server.request("\(server.url)/v1/push", method: "POST", body: try JSONEncoder().encode(batch), headers: auth)
         #expect(changed.status == 400, "\(changed.body)")
-        #expect(try cli.run(["device", "revoke", "kiosk-a", "--db", central]).status == 0)
+        #expect(try cli.run(["device", "revoke", "kiosk-a"] + centre.arguments).status == 0)
         let refused = try cli.run(["sync", "--db", a])
         #expect(refused.status != 0 && refused.stderr.contains("revoked"), "\(refused.stderr)")
-        let verify = try cli.run(["ledger", "verify", "--db", central, "--json"])
-        #expect(verify.status == 0, "nothing bad was applied: \(verify.stdout)")
+        let verify = try centre.auditVerify(cli)
+        #expect(verify.ok && verify.events == events, "nothing bad was applied: \(verify.output)")
     }
 
-    @Test func theServerSpeaksTLSWhenGivenACertificate() throws {
+    @Test(arguments: Backend.allCases) func theServerSpeaksTLSWhenGivenACertificate(backend: Backend) throws {
         let cli = try CLI()
         defer { cli.remove() }
-        let central = cli.dir.appendingPathComponent("central.sqlite").path
-        #expect(try cli.run(["init", "--centre", "--db", central]).status == 0)
+        let centre = try SyncCentre.make(cli, backend, tenants: 0)
         let cert = cli.dir.appendingPathComponent("cert.pem").path, key = cli.dir.appendingPathComponent("key.pem").path
         let made = try Subprocess.run("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                                                        "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                                                        "-keyout", key, "-out", cert])
         #expect(made.status == 0, "\(made.stderr)")
         let port = Int.random(in: 40_001...50_000)
-        let process = try CLI.start(["serve", "--db", central, "--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key])
+        let process = try CLI.start(["serve"] + centre.arguments + ["--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key])
         defer { kill(process.processIdentifier, SIGKILL) }
         var reply = ""
         for _ in 0..<100 {
@@ -213,17 +208,16 @@ import Testing
         #expect(reply.contains("\"ok\""), "healthz over TLS, checked against the certificate: \(reply)")
         let plain = try Subprocess.run("/usr/bin/env", ["curl", "-s", "-m", "5", "http://127.0.0.1:\(port)/healthz"])
         #expect(!plain.stdout.contains("\"ok\""), "plain HTTP is not served on a TLS port")
-        let half = try cli.run(["serve", "--db", central, "--tls-certificate", cert])
+        let half = try cli.run(["serve"] + centre.arguments + ["--tls-certificate", cert])
         #expect(half.status != 0 && half.stderr.contains("both --tls-certificate and --tls-key"))
     }
 
-    @Test func theKioskSyncsInTheBackgroundWithoutFreezingItsScreen() throws {
+    @Test(arguments: Backend.allCases) func theKioskSyncsInTheBackgroundWithoutFreezingItsScreen(backend: Backend) throws {
         let cli = try CLI()
         defer { cli.remove() }
-        let central = cli.dir.appendingPathComponent("central.sqlite").path
-        #expect(try cli.run(["demo", "--centre", "--tenants", "10", "--db", central]).status == 0)
-        let server = try Server(cli: cli, db: central)
-        let a = try enrolKiosk(cli, "kiosk-a", server: server, central: central)
+        let centre = try SyncCentre.make(cli, backend, tenants: 10)
+        let server = try Server(store: centre.arguments)
+        let a = try enrolKiosk(cli, "kiosk-a", server: server, centre: centre)
         let forms = CLI.repo.appendingPathComponent("Forms").path, localization = CLI.repo.appendingPathComponent("Localization").path
         let tmux = try Tmux("env CONSENT_FORMS='\(forms)' CONSENT_LOCALIZATION='\(localization)' '\(CLI.binary.path)' kiosk --db '\(a)' --sync-every 1")
         try tmux.waitFor("Choose your language")
@@ -234,12 +228,8 @@ import Testing
             usleep(100_000)
         }
         #expect(pulled >= 20, "the kiosk pulled the register by itself")
-        let add = try cli.run(["staff", "add", "S9", "--role", "support", "--name", "Centre", "--password-stdin", "--db", central],
-                              stdin: Data("correct horse battery\n".utf8))
-        #expect(add.status == 0)
-        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
-                             "--staff", "S9", "--db", central]).status == 0)
-        let target = try SyncCrashTests().events(cli, central)
+        try centre.withdrawAtTheCentre(cli, server: server)
+        let target = try centre.events(cli)
         var now = 0
         for _ in 0..<100 where now < target {
             now = try SyncCrashTests().events(cli, a)

@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-/// `kill -9` of the server and of the client at many points of push and pull: nothing
-/// acknowledged is lost, nothing is applied twice, and every file passes SQLite's integrity check
-/// and `ledger verify` afterwards.
+/// `kill -9` of the server (on a SQLite or a PostgreSQL centre) and of the client at many points of
+/// push and pull: nothing acknowledged is lost, nothing is applied twice, and every device passes
+/// `ledger verify` and the centre `audit verify` afterwards.
 @Suite(.serialized) struct SyncCrashTests {
     func events(_ cli: CLI, _ db: String) throws -> Int {
         let verify = try cli.run(["ledger", "verify", "--db", db, "--json"])
@@ -22,16 +22,15 @@ import Testing
         return try cli.write(name, Data(csv.utf8))
     }
 
-    @Test func killingServerAndClientMidSyncLosesAndDoublesNothing() throws {
+    @Test(arguments: Backend.allCases) func killingServerAndClientMidSyncLosesAndDoublesNothing(backend: Backend) throws {
         let cli = try CLI()
         defer { cli.remove() }
-        let central = cli.dir.appendingPathComponent("central.sqlite").path
-        #expect(try cli.run(["demo", "--centre", "--tenants", "20", "--db", central]).status == 0)
-        var server = try SyncCLITests.Server(cli: cli, db: central)
+        let centre = try SyncCentre.make(cli, backend, tenants: 20)
+        var server = try SyncCLITests.Server(store: centre.arguments)
         let port = server.port
-        let a = try SyncCLITests().enrolKiosk(cli, "kiosk-a", server: server, central: central)
+        let a = try SyncCLITests().enrolKiosk(cli, "kiosk-a", server: server, centre: centre)
         #expect(try cli.run(["sync", "--db", a]).status == 0)
-        let initial = try events(cli, central)
+        let initial = try centre.events(cli)
         var recorded = 0
         let delays: [useconds_t] = [2_000, 15_000, 40_000, 80_000, 150_000, 250_000, 400_000, 600_000]
         for (round, delay) in delays.enumerated() {
@@ -46,12 +45,12 @@ import Testing
             } else if let pid = server.pid {
                 kill(pid, SIGKILL)
                 usleep(100_000)
-                server = try SyncCLITests.Server(cli: cli, db: central, port: port)
+                server = try SyncCLITests.Server(store: centre.arguments, port: port)
             }
             client.waitUntilExit()
         }
         // A new device pulls everything while being killed at several points.
-        let b = try SyncCLITests().enrolKiosk(cli, "kiosk-b", server: server, central: central)
+        let b = try SyncCLITests().enrolKiosk(cli, "kiosk-b", server: server, centre: centre)
         for delay in delays.prefix(5) {
             let client = try CLI.start(["sync", "--db", b, "--pull-page", "9"])
             usleep(delay)
@@ -62,7 +61,7 @@ import Testing
             let sync = try cli.run(["sync", "--db", db])
             #expect(sync.status == 0, "\(sync.stderr)")
         }
-        let final = try events(cli, central)
+        let final = try centre.events(cli)
         #expect(final == initial + recorded, "every recorded event reached the centre exactly once")
         #expect(try events(cli, a) == final)
         #expect(try events(cli, b) == final)

@@ -9,14 +9,15 @@ import Testing
 /// Special categories cross the wire sealed: the centre stores them sealed as they came, and no
 /// push or pull carries one in clear; a device with the organisation's key opens them.
 @Suite struct SealedTrafficTests {
-    @Test func noSpecialCategoryValueOfTheDemoRegisterIsOnTheWire() async throws {
-        let net = try await Network.make(devices: 1, tenants: [])
+    @Test(arguments: Backend.allCases) func noSpecialCategoryValueOfTheDemoRegisterIsOnTheWire(backend: Backend) async throws {
+        let net = try await Network.make(backend, devices: 1, tenants: [])
         let content = Shipped.content
         let demo = DemoRegister(seed: 7, now: Date(timeIntervalSince1970: 1_790_000_000), shippedLanguages: Set(content.localizer.languages.map(\.code)),
                                 catalogue: content.catalogue)
-        _ = try DemoRun.run(demo, count: 300, into: net.centre)
+        _ = try DemoRun.run(demo, count: 300, into: try net.centre.recorder)
+        try await net.centre.flush()
         // Everything that goes over the wire: the device's pushes and every page it pulls.
-        let transport = LocalTransport(centre: net.centre, device: net.devices[0].device.rawValue)
+        let transport = net.transport(0)
         _ = try await SyncClient(database: net.devices[0], transport: transport, pullPage: 100).syncOnce()
         let fresh = "Needs a hearing loop at the front desk QZXYW"
         try net.devices[0].record(ChangeRequest(tenant: DemoRegister.reference(0), payload: .correction(AttributeID("health-needs"), .value(fresh), pending: false),
@@ -26,7 +27,7 @@ import Testing
         var traffic = try transport.sent.map { try JSONEncoder().encode($0) }
         var cursor: Int64 = 0
         while true {
-            let page = try net.centre.pullPage(after: cursor, limit: 100)
+            let page = try await net.centre.store.pull(after: cursor, limit: 100)
             traffic.append(try JSONEncoder().encode(page))
             cursor = page.cursor
             if !page.more { break }

@@ -39,18 +39,18 @@ enum Fault: CaseIterable {
     case duplicate
 }
 
-/// Calls the central store in-process, through the same `SQLiteCentralStore` the server uses, for
-/// one device, optionally with a fault on the first call.
+/// Calls the central store in-process, through the same `CentralStore` the server uses (SQLite or
+/// PostgreSQL), for one device, optionally with a fault on the first call.
 final class LocalTransport: SyncTransport, @unchecked Sendable {
-    let store: SQLiteCentralStore
+    let store: any CentralStore
     let device: String
     private let lock = NSLock()
     private var fault: Fault
     /// Every push request sent, for replays.
     private(set) var sent: [PushRequest] = []
 
-    init(centre: ConsentDatabase, device: String, fault: Fault = .none) {
-        store = SQLiteCentralStore(database: centre)
+    init(store: any CentralStore, device: String, fault: Fault = .none) {
+        self.store = store
         self.device = device
         self.fault = fault
     }
@@ -126,41 +126,64 @@ let sharedKey = KeyEncryptionKey.generate()
 /// A centre and enrolled devices in a temporary folder.
 struct Network {
     let folder: TempFolder
-    var centre: ConsentDatabase
+    let centre: Centre
     var devices: [ConsentDatabase]
     let clocks: [ManualClock]
+    var backend: Backend { centre.backend }
 
-    /// Creates a centre with `tenants` registered, and `count` devices enrolled and synced once.
-    static func make(devices count: Int, tenants: [TenantRef], start: Date = Date(timeIntervalSince1970: 1_790_000_000)) async throws -> Network {
+    /// The start of every clock. A PostgreSQL centre reads the real clock (to flag devices whose
+    /// clock is ahead of it), so its networks start now; the SQLite centre's clock is the test's.
+    static func start(_ backend: Backend) -> Date {
+        backend == .sqlite ? Date(timeIntervalSince1970: 1_790_000_000) : Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded())
+    }
+
+    /// Creates a centre on `backend` with `tenants` registered, and `count` devices enrolled and synced once.
+    static func make(_ backend: Backend, devices count: Int, tenants: [TenantRef]) async throws -> Network {
         let folder = try TempFolder()
+        let start = start(backend)
         let clocks = (0...count).map { _ in ManualClock(start) }
         let centreClock = clocks[count]
-        let centre = try ConsentDatabase.create(at: folder.path("centre.sqlite"), validator: Shipped.content.validator, device: DeviceID("centre"),
-                                                clock: { centreClock.read() }, key: sharedKey, centre: true)
-        for (i, ref) in tenants.enumerated() {
-            try centre.record(register(ref, ["full-name": "Tenant \(i)", "email": "t\(i)@example.org", "mobile": "0770090012\(i % 10)",
-                                             "ethnic-origin": "white-irish"]))
+        let centre: Centre
+        switch backend {
+        case .sqlite:
+            centre = Centre(sqlite: try ConsentDatabase.create(at: folder.path("centre.sqlite"), validator: Shipped.content.validator,
+                                                               device: DeviceID("centre"), clock: { centreClock.read() }, key: sharedKey, centre: true))
+        case .postgres:
+            centre = try await Centre.postgres(officePath: folder.path("office.sqlite"), clock: centreClock)
         }
+        try await centre.record(tenants.enumerated().map { i, ref in
+            register(ref, ["full-name": "Tenant \(i)", "email": "t\(i)@example.org", "mobile": "0770090012\(i % 10)", "ethnic-origin": "white-irish"])
+        })
         var devices: [ConsentDatabase] = []
         for i in 0..<count {
             let clock = clocks[i]
             let db = try ConsentDatabase.create(at: folder.path("device\(i).sqlite"), validator: Shipped.content.validator,
                                                 device: DeviceID("kiosk-\(i)"), clock: { clock.read() }, key: sharedKey)
-            let code = try centre.issueEnrolmentCode(office: "Leeds", lifetime: 3600)
-            let enrolment = try centre.enrol(EnrolRequest(code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation))
-            try db.saveSyncSettings(SyncSettings(server: "local", secret: enrolment.secret))
-            _ = try await SyncClient(database: db, transport: LocalTransport(centre: centre, device: db.device.rawValue)).syncOnce()
+            try await centre.enrol(db)
+            _ = try await SyncClient(database: db, transport: LocalTransport(store: centre.store, device: db.device.rawValue)).syncOnce()
             devices.append(db)
         }
         return Network(folder: folder, centre: centre, devices: devices, clocks: clocks)
     }
 
+    func transport(_ i: Int, fault: Fault = .none) -> LocalTransport {
+        LocalTransport(store: centre.store, device: devices[i].device.rawValue, fault: fault)
+    }
+
     func client(_ i: Int, fault: Fault = .none) -> SyncClient {
-        SyncClient(database: devices[i], transport: LocalTransport(centre: centre, device: devices[i].device.rawValue, fault: fault))
+        SyncClient(database: devices[i], transport: transport(i, fault: fault))
     }
 
     /// Syncs every device until all have everything (two rounds: push all, then pull all).
     func heal() async throws {
         for _ in 0..<2 { for i in devices.indices { _ = try await client(i).syncOnce() } }
+    }
+
+    /// The centre and every device agree on the tenant's decisions, and every check passes: the
+    /// centre's own (read through its backend) and each device's `ledger verify`.
+    func problems() async throws -> [String] {
+        var found = try await centre.problems().map { "centre: \($0)" }
+        for db in devices { found += try db.verify().problems.map { "\(db.device): \($0)" } }
+        return found
     }
 }

@@ -1,0 +1,113 @@
+import CentralStorePostgres
+import ConsentCore
+import ConsentForms
+import ConsentStore
+import Foundation
+import PostgresTestSupport
+import Testing
+
+/// The centre's storage a CLI sync test runs `consent serve` on. The sync suites take it as a
+/// `@Test(arguments:)` parameter, so one body of test code checks both.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// A central store for the CLI sync tests, and the commands a test runs at the centre. The register
+/// is made with `consent demo --centre` in a SQLite centre; on PostgreSQL that centre is then moved
+/// with `consent migrate` into a fresh database of the test process's throwaway server, and every
+/// later command at the centre names it with `--database`. Changes "made at the centre" are made,
+/// on PostgreSQL, on the central office's desk (a device enrolled like the kiosks, which syncs at
+/// once), since a PostgreSQL centre has no writer of its own.
+struct SyncCentre {
+    let backend: Backend
+    /// The SQLite centre (on PostgreSQL: the one migrated, kept for its key file, which kiosks copy).
+    let sqlite: String
+    /// The PostgreSQL database (nil on SQLite).
+    let url: String?
+
+    /// `--db PATH` or `--database URL`: how every command at the centre names it.
+    var arguments: [String] { url.map { ["--database", $0] } ?? ["--db", sqlite] }
+
+    /// A centre with `tenants` demo tenants (an empty centre when 0).
+    static func make(_ cli: CLI, _ backend: Backend, tenants: Int) throws -> SyncCentre {
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        let made = try cli.run(tenants > 0 ? ["demo", "--centre", "--tenants", "\(tenants)", "--db", central] : ["init", "--centre", "--db", central])
+        #expect(made.status == 0, "\(made.stderr)")
+        guard backend == .postgres else { return SyncCentre(backend: backend, sqlite: central, url: nil) }
+        let postgres = try ThrowawayPostgres.shared()
+        let url = postgres.url(database: try postgres.createDatabase(prefix: "cli"))
+        let migrate = try cli.run(["migrate", "--from", central, "--to", url, "--json"])
+        #expect(migrate.status == 0, "\(migrate.stdout) \(migrate.stderr)")
+        #expect((try migrate.json() as? [String: Any])?["matches"] as? Bool == true, "\(migrate.stdout)")
+        return SyncCentre(backend: backend, sqlite: central, url: url)
+    }
+
+    /// A one-time enrolment code issued at the centre.
+    func issueCode(_ cli: CLI) throws -> String {
+        let issued = try cli.run(["device", "issue-code", "--office", "Leeds"] + arguments)
+        #expect(issued.status == 0, "\(issued.stderr)")
+        return issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `consent audit verify --json` at the centre: every chain, every signed head (and on PostgreSQL
+    /// the decision projection against the ledger).
+    func auditVerify(_ cli: CLI) throws -> (ok: Bool, events: Int, signedHeadsChecked: Bool, output: String) {
+        let audit = try cli.run(["audit", "verify", "--json"] + arguments)
+        let report = try? audit.json() as? [String: Any]
+        return (audit.status == 0 && report?["ok"] as? Bool == true, report?["events"] as? Int ?? -1,
+                report?["signedHeadsChecked"] as? Bool == true, audit.stdout + audit.stderr)
+    }
+
+    /// The events at the centre, counted by `audit verify` (which must pass).
+    func events(_ cli: CLI) throws -> Int {
+        let audit = try auditVerify(cli)
+        #expect(audit.ok, "\(backend) centre: \(audit.output)")
+        return audit.events
+    }
+
+    /// What the centre's audit log holds (refusals and warnings), oldest first.
+    func auditLog() async throws -> [String] {
+        let content = try #require(VaultCLITests.content)
+        guard let url else { return try ConsentDatabase.open(at: sqlite, validator: content.validator).syncAudit().map(\.what) }
+        let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
+        defer { store.shutdown() }
+        return try await store.auditEntries().map(\.what)
+    }
+
+    /// T0000002's email for service-updates-email at the centre, as `SyncCLITests.emailUse` words it.
+    func emailUse(_ cli: CLI) async throws -> String {
+        guard let url else { return try SyncCLITests().emailUse(cli, sqlite) }
+        let content = try #require(VaultCLITests.content)
+        let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
+        defer { store.shutdown() }
+        let purpose = try #require(content.catalogue.purposes.first { $0.id == PurposeID("service-updates-email") })
+        let policy = PurposePolicy(purpose: purpose, attributes: [AttributeID("email")], catalogue: content.catalogue)
+        let snapshot = try await store.exportSnapshot(policy, readingDecisions: true)
+        let state = try #require(snapshot.tenants.first { $0.ref == TenantRef("T0000002") }?.state)
+        let decision = state.decisions[DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))]
+        return "\(decision?.state.rawValue ?? "?") usable=\(decision?.state == .granted) reconfirm=\(decision?.needsReconfirmation != nil)"
+    }
+
+    /// Staff at the centre withdraw T0000002's email for service-updates-email: on SQLite in the
+    /// central store, on PostgreSQL on the central office's desk, synced at once.
+    func withdrawAtTheCentre(_ cli: CLI, server: SyncCLITests.Server) throws {
+        var db = sqlite
+        if backend == .postgres {
+            db = cli.dir.appendingPathComponent("office.sqlite").path
+            if !FileManager.default.fileExists(atPath: db) {
+                try FileManager.default.copyItem(atPath: KeyLocation.defaultPath(for: sqlite), toPath: KeyLocation.defaultPath(for: db))
+                #expect(try cli.run(["init", "--db", db, "--device", "office"]).status == 0)
+                let enrol = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", try issueCode(cli)])
+                #expect(enrol.status == 0, "\(enrol.stderr)")
+                #expect(try cli.run(["sync", "--db", db]).status == 0)
+            }
+        }
+        let add = try cli.run(["staff", "add", "S9", "--role", "support", "--name", "Centre", "--password-stdin", "--db", db],
+                              stdin: Data("correct horse battery\n".utf8))
+        #expect(add.status == 0, "\(add.stderr)")
+        let record = try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S9", "--db", db])
+        #expect(record.status == 0, "\(record.stderr)")
+        if backend == .postgres { #expect(try cli.run(["sync", "--db", db]).status == 0) }
+    }
+}
