@@ -81,10 +81,11 @@ struct SyncCentre {
         let content = try #require(VaultCLITests.content)
         let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
         defer { store.shutdown() }
-        let purpose = try #require(content.catalogue.purposes.first { $0.id == PurposeID("service-updates-email") })
-        let policy = PurposePolicy(purpose: purpose, attributes: [AttributeID("email")], catalogue: content.catalogue)
-        let snapshot = try await store.exportSnapshot(policy, readingDecisions: true)
-        let state = try #require(snapshot.tenants.first { $0.ref == TenantRef("T0000002") }?.state)
+        let slice = PostgresTenantSlice(purpose: PurposeID("service-updates-email"), attributes: [AttributeID("email")], special: [],
+                                        readsDecisions: true, opener: nil)
+        var found: TenantState?
+        _ = try await store.eachTenant(slice) { ref, state in if ref == TenantRef("T0000002") { found = state } }
+        let state = try #require(found)
         let decision = state.decisions[DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))]
         return "\(decision?.state.rawValue ?? "?") usable=\(decision?.state == .granted) reconfirm=\(decision?.needsReconfirmation != nil)"
     }
