@@ -18,7 +18,7 @@ final class VaultScanThread: @unchecked Sendable {
         var records: [ValueRecord?] = []
     }
 
-    private let channel = BatchChannel<Batch>(capacity: 4)
+    private let channel = BatchChannel<Batch>(capacity: 3)
     private let done = DispatchSemaphore(value: 0)
     private let attributes: [AttributeID]
     private var batch = Batch()
@@ -47,7 +47,7 @@ final class VaultScanThread: @unchecked Sendable {
                 config.prepareDatabase { db in
                     try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [vaultPath])
                     // One forward scan: a small page cache is enough, and keeps the export's memory low.
-                    try db.execute(sql: "PRAGMA cache_size = -1000; PRAGMA vault.cache_size = -1000")
+                    try db.execute(sql: "PRAGMA cache_size = -500; PRAGMA vault.cache_size = -500")
                 }
                 let side = try DatabaseQueue(path: path, configuration: config)
                 defer { try? side.close() }
