@@ -215,7 +215,7 @@ public final class ConsentDatabase: Sendable {
             return try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.deferred) {
-                    try db.execute(sql: "UPDATE chain_head SET seq = seq WHERE 0") // takes the main file's write lock now
+                    try db.cachedStatement(sql: "UPDATE chain_head SET seq = seq WHERE 0").execute() // takes the main file's write lock now
                     result = try body(db)
                     return .commit
                 }

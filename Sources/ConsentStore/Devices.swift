@@ -7,7 +7,7 @@ struct DeviceNumbers {
     private(set) var byID: [DeviceID: Int64] = [:]
 
     init(_ db: Database) throws {
-        for row in try Row.fetchAll(db, sql: "SELECT no, id FROM device") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT no, id FROM device")) {
             let no: Int64 = row["no"]
             let id = DeviceID(row["id"] as String)
             byNumber[no] = id

@@ -90,7 +90,7 @@ struct LedgerAppender {
         clock = HybridLogicalClock(last: HLCTimestamp(packed: row?["hlc"] ?? 0))
         // Vault rows of a transaction that crashed or rolled back after committing them; this
         // transaction holds the main file's write lock, so no other writer is mid-way.
-        if try Int.fetchOne(db, sql: "SELECT 1 FROM vault.value WHERE device_no = ? AND device_seq > ? LIMIT 1", arguments: [deviceNo, sequence]) != nil {
+        if try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM vault.value WHERE device_no = ? AND device_seq > ? LIMIT 1"), arguments: [deviceNo, sequence]) != nil {
             try vault.writer.removeUncommitted(deviceNo: deviceNo, after: sequence)
         }
     }
