@@ -195,8 +195,8 @@ final class Centre: @unchecked Sendable {
         return Set(TenantState.fold(tenant, try await history(tenant)).heldGrants.keys)
     }
 
-    /// The markers the centre shows for a tenant; nil on PostgreSQL, which keeps markers in its
-    /// ledger but does not project them.
+    /// The markers the centre shows for a tenant; nil on PostgreSQL, whose marker projection is
+    /// read and checked by CentralStorePostgresTests' MarkerAndErasureTests (here its ledger is).
     func markers(_ tenant: TenantRef) throws -> [String]? {
         try sqlite?.findTenant(reference: tenant)?.markers
     }

@@ -124,7 +124,7 @@ import Testing
         for db in net.devices {
             #expect(try db.findTenant(reference: "T1")?.markers == ["safe-address"], "\(db.device)")
         }
-        // (A PostgreSQL centre keeps markers in its ledger without projecting them: nil there.)
+        // (At a PostgreSQL centre the marker events are checked in its ledger below; its projection in MarkerAndErasureTests.)
         if let markers = try net.centre.markers("T1") { #expect(markers == ["safe-address"], "centre") }
         #expect(try await net.centre.history("T1").filter { if case .marker = $0.payload { true } else { false } }.count == 3)
         #expect(try await net.problems().isEmpty)
