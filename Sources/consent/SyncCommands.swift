@@ -99,8 +99,13 @@ struct DeviceCommand: AsyncParsableCommand {
             if let ca, !FileManager.default.isReadableFile(atPath: ca) {
                 throw CLIError("--ca-file \(ca) cannot be read; give the PEM file of the authority that signed the centre's certificate")
             }
-            let reply = try await HTTPTransport.enrol(server: url, request: EnrolRequest(
-                code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation), caFile: ca)
+            let reply: EnrolResponse
+            do {
+                reply = try await HTTPTransport.enrol(server: url, request: EnrolRequest(
+                    code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation), caFile: ca)
+            } catch SyncFailure.unreachable(let why) {
+                throw CLIError("not enrolled: the centre at \(server) could not be reached (\(why)); nothing was changed here")
+            }
             try db.saveSyncSettings(SyncSettings(server: server, secret: reply.secret, caFile: ca))
             print("Enrolled \(reply.device) with \(server) for \(reply.office).")
         }
