@@ -84,6 +84,9 @@ public struct HTTPTransport: SyncTransport {
             return "the centre's TLS certificate is not trusted here (\(reason)); enrol with --ca-file naming the certificate "
                 + "authority that signed it, or install that authority with update-ca-certificates"
         }
+        if let io = error as? IOError {
+            return io.errnoCode == ECONNREFUSED ? "nothing answers at that address: connection refused" : String(cString: strerror(io.errnoCode))
+        }
         if let client = error as? HTTPClientError {
             if client == .connectTimeout || client == .deadlineExceeded { return "no answer in time" }
             return String(describing: client)

@@ -30,6 +30,10 @@ import Testing
             try cli.run(["device", "issue-code", "--db", central, "--office", "Leeds"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
+        // Nothing listening at the address: said plainly, at once.
+        let nobody = try cli.run(["device", "enrol", "--db", kiosk, "--server", "https://127.0.0.1:\(port + 1)", "--code", "X"])
+        #expect(nobody.status != 0 && nobody.stderr.contains("not enrolled") && nobody.stderr.contains("connection refused"), "\(nobody.stderr)")
+
         // Without the authority: refused, saying what to do, and nothing is recorded as enrolled.
         let untrusted = try cli.run(["device", "enrol", "--db", kiosk, "--server", url, "--code", try code()])
         #expect(untrusted.status != 0)
