@@ -22,7 +22,9 @@ import Testing
             for _ in 0..<(fixed == nil ? 5 : 1) {
                 let port = fixed ?? Int.random(in: 20_000...40_000)
                 let process = try CLI.start(["serve"] + store + ["--listen", "127.0.0.1:\(port)"])
-                for _ in 0..<100 where process.isRunning {
+                // Up to 20 s while it runs: a busy CI machine may start it slowly (PostgreSQL first).
+                let deadline = Date().addingTimeInterval(20)
+                while process.isRunning && Date() < deadline {
                     if (try? Self.request("http://127.0.0.1:\(port)/healthz").status) == 200 {
                         self.port = port
                         pid = process.processIdentifier
@@ -195,15 +197,22 @@ import Testing
                                                        "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                                                        "-keyout", key, "-out", cert])
         #expect(made.status == 0, "\(made.stderr)")
-        let port = Int.random(in: 40_001...50_000)
-        let process = try CLI.start(["serve"] + centre.arguments + ["--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key])
-        defer { kill(process.processIdentifier, SIGKILL) }
-        var reply = ""
-        for _ in 0..<100 {
-            let curl = try Subprocess.run("/usr/bin/env", ["curl", "-s", "--cacert", cert, "https://127.0.0.1:\(port)/healthz"])
-            reply = curl.stdout
-            if curl.status == 0 { break }
-            usleep(50_000)
+        // A busy CI machine may start the server slowly, or a random port may be taken: wait up to 20 s
+        // while the server runs, and try another port if it exits.
+        var reply = "", port = 0
+        var servers: [Process] = []
+        defer { for server in servers { kill(server.processIdentifier, SIGKILL) } }
+        for _ in 0..<3 where !reply.contains("\"ok\"") {
+            port = Int.random(in: 40_001...50_000)
+            let process = try CLI.start(["serve"] + centre.arguments + ["--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key])
+            servers.append(process)
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning && Date() < deadline {
+                let curl = try Subprocess.run("/usr/bin/env", ["curl", "-s", "--cacert", cert, "https://127.0.0.1:\(port)/healthz"])
+                reply = curl.stdout
+                if curl.status == 0 { break }
+                usleep(100_000)
+            }
         }
         #expect(reply.contains("\"ok\""), "healthz over TLS, checked against the certificate: \(reply)")
         let plain = try Subprocess.run("/usr/bin/env", ["curl", "-s", "-m", "5", "http://127.0.0.1:\(port)/healthz"])
