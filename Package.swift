@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms"]),
         .testTarget(
             name: "ConsentStoreTests",
-            dependencies: ["ConsentStore", "ConsentForms", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["ConsentStore", "ConsentForms", "ConsentRegister", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
         .testTarget(
@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "CentralStorePostgresTests",
             dependencies: [
-                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentStore", "CentralStore",
+                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

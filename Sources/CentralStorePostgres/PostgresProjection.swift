@@ -118,12 +118,8 @@ struct PostgresProjection {
         """
 
     func decisionRecord(_ r: PostgresRandomAccessRow, from i: Int) throws -> DecisionRecord {
-        let actorID = try r[i + 9].decode(String?.self)
-        let actor: Actor = switch try r[i + 8].decode(String.self) {
-        case "tenant": .tenant
-        case "staff": .staff(StaffID(actorID ?? ""), verification: try r[i + 10].decode(String?.self), reason: try r[i + 11].decode(String?.self))
-        default: .system(actorID ?? "")
-        }
+        let actor = Actor(Actor.Columns(kind: try r[i + 8].decode(String.self), id: try r[i + 9].decode(String?.self),
+                                        verification: try r[i + 10].decode(String?.self), reason: try r[i + 11].decode(String?.self)))
         let notice = try r[i + 5].decode(Int64?.self).map { NoticeShown(version: Int($0), language: (try? r[i + 6].decode(String?.self)) ?? "") }
         let reconfirmDevice = try r[i + 13].decode(Int64?.self)
         let reconfirm = try r[i + 14].decode(Int64?.self).map { EventID(device: id(reconfirmDevice ?? 0), sequence: $0) }
@@ -221,16 +217,11 @@ struct PostgresProjection {
     }
 
     private func writeDecision(_ key: Key3, _ r: DecisionRecord, into rows: inout CopyRows) throws {
-        var actor = "tenant", actorID: String?, verification: String?, reason: String?
-        switch r.actor {
-        case .tenant: break
-        case let .staff(id, v, why): (actor, actorID, verification, reason) = ("staff", id.rawValue, v, why)
-        case .system(let name): (actor, actorID) = ("system", name)
-        }
+        let actor = r.actor.columns
         rows.int(key.tenant); rows.text(key.attribute); rows.text(key.purpose)
         rows.text(r.state.rawValue); rows.int(try number(r.event.device)); rows.int(r.event.sequence); rows.int(r.centralSequence)
         rows.int(Millis.from(r.effectiveAt)); rows.int(r.notice.map { Int64($0.version) }); rows.text(r.notice?.language)
-        rows.int(r.validUntil.map(Millis.from)); rows.text(actor); rows.text(actorID); rows.text(verification); rows.text(reason)
+        rows.int(r.validUntil.map(Millis.from)); rows.text(actor.kind); rows.text(actor.id); rows.text(actor.verification); rows.text(actor.reason)
         rows.text(r.channel.rawValue)
         rows.int(try r.needsReconfirmation.map { try number($0.device) }); rows.int(r.needsReconfirmation?.sequence)
         rows.text(Blocking.encode(r))

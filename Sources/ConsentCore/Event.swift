@@ -28,6 +28,41 @@ public enum Actor: Hashable, Codable, Sendable {
     case system(String)
 }
 
+extension Actor {
+    /// An actor as the ledger, the projections and the wire store it: a kind ("tenant", "staff" or
+    /// "system"), the staff id or system name, and a staff member's verification method and reason.
+    public struct Columns: Equatable, Sendable {
+        public var kind: String
+        public var id: String?
+        public var verification: String?
+        public var reason: String?
+        public init(kind: String, id: String? = nil, verification: String? = nil, reason: String? = nil) {
+            self.kind = kind
+            self.id = id
+            self.verification = verification
+            self.reason = reason
+        }
+    }
+
+    /// This actor's stored columns.
+    public var columns: Columns {
+        switch self {
+        case .tenant: Columns(kind: "tenant")
+        case let .staff(id, verification, reason): Columns(kind: "staff", id: id.rawValue, verification: verification, reason: reason)
+        case .system(let name): Columns(kind: "system", id: name)
+        }
+    }
+
+    /// The actor stored columns describe (any kind but "tenant" or "staff" reads as the system named by `id`).
+    public init(_ columns: Columns) {
+        switch columns.kind {
+        case "tenant": self = .tenant
+        case "staff": self = .staff(StaffID(columns.id ?? ""), verification: columns.verification, reason: columns.reason)
+        default: self = .system(columns.id ?? "")
+        }
+    }
+}
+
 /// The notice that was shown when a decision was made.
 public struct NoticeShown: Hashable, Codable, Sendable {
     public var version: Int

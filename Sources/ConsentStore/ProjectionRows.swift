@@ -163,12 +163,7 @@ struct ProjectionRows {
     }
 
     func decisionRecord(_ raw: RawStatement) -> DecisionRecord {
-        let actor: Actor
-        switch raw.string(8) {
-        case "tenant": actor = .tenant
-        case "staff": actor = .staff(StaffID(raw.string(9) ?? ""), verification: raw.string(10), reason: raw.string(11))
-        default: actor = .system(raw.string(9) ?? "")
-        }
+        let actor = Actor(Actor.Columns(kind: raw.string(8) ?? "", id: raw.string(9), verification: raw.string(10), reason: raw.string(11)))
         let notice = raw.int64(5).map { NoticeShown(version: Int($0), language: raw.string(6) ?? "") }
         let reconfirm = raw.int64(14).map { EventID(device: devices.id(raw.int64(13) ?? 0), sequence: $0) }
         return DecisionRecord(
@@ -315,12 +310,7 @@ struct ProjectionRows {
     }
 
     private func saveDecision(_ tenantID: Int64, _ key: DecisionKey, _ r: DecisionRecord, _ devices: inout DeviceNumbers) throws {
-        var actor = "tenant", actorID: String?, verification: String?, reason: String?
-        switch r.actor {
-        case .tenant: break
-        case let .staff(id, v, why): (actor, actorID, verification, reason) = ("staff", id.rawValue, v, why)
-        case .system(let name): (actor, actorID) = ("system", name)
-        }
+        let actor = r.actor.columns
         var raw = try statements.raw(.upsertDecision, """
             INSERT OR REPLACE INTO decision (tenant_id, attribute_id, purpose_id, \(Self.decisionColumns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -336,10 +326,10 @@ struct ProjectionRows {
         raw.bind(r.notice?.version)
         raw.bind(r.notice?.language)
         raw.bind(r.validUntil.map(Millis.from))
-        raw.bind(actor)
-        raw.bind(actorID)
-        raw.bind(verification)
-        raw.bind(reason)
+        raw.bind(actor.kind)
+        raw.bind(actor.id)
+        raw.bind(actor.verification)
+        raw.bind(actor.reason)
         raw.bind(r.channel.rawValue)
         raw.bind(try r.needsReconfirmation.map { try devices.number($0.device, in: db) })
         raw.bind(r.needsReconfirmation?.sequence)

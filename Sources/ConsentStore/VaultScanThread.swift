@@ -126,8 +126,8 @@ final class VaultScanThread: @unchecked Sendable {
 /// may cancel, the producer ends it with or without an error.
 final class BatchChannel<Element>: @unchecked Sendable {
     private let condition = NSCondition()
+    /// At most `capacity` items: taking the first one is cheap.
     private var items: [Element] = []
-    private var head = 0
     private var finished = false
     private var cancelled = false
     private var failure: (any Error)?
@@ -139,7 +139,7 @@ final class BatchChannel<Element>: @unchecked Sendable {
     func send(_ item: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while items.count - head >= capacity && !cancelled { condition.wait() }
+        while items.count >= capacity && !cancelled { condition.wait() }
         guard !cancelled else { return false }
         items.append(item)
         condition.broadcast()
@@ -150,13 +150,10 @@ final class BatchChannel<Element>: @unchecked Sendable {
     func receive() throws -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while head == items.count && !finished { condition.wait() }
-        if head < items.count {
-            let item = items[head]
-            head += 1
-            if head > 64 { items.removeFirst(head); head = 0 }
+        while items.isEmpty && !finished { condition.wait() }
+        if !items.isEmpty {
             condition.broadcast()
-            return item
+            return items.removeFirst()
         }
         if let failure { throw failure }
         return nil

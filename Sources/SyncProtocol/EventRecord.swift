@@ -62,17 +62,8 @@ extension EventRecord {
         causal = event.causalContext
         evidence = event.evidence
         self.valuesDigest = valuesDigest
-        switch event.actor {
-        case .tenant: actor = "tenant"
-        case let .staff(id, verification, reason):
-            actor = "staff"
-            actorID = id.rawValue
-            self.verification = verification
-            self.reason = reason
-        case .system(let name):
-            actor = "system"
-            actorID = name
-        }
+        let columns = event.actor.columns
+        (actor, actorID, verification, reason) = (columns.kind, columns.id, columns.verification, columns.reason)
         switch event.payload {
         case .registration: break
         case let .decision(purposeID, attributes, decision, notice, until):
@@ -114,12 +105,7 @@ extension EventRecord {
     /// The event this record describes. `answers` are the values it recorded (a placeholder for one
     /// erased or unavailable); `centralSequence` is the centre's number for it, once synced.
     public func event(centralSequence: Int64?, answers: [AttributeID: AttributeValue]) -> Event {
-        let actor: Actor
-        switch self.actor {
-        case "tenant": actor = .tenant
-        case "staff": actor = .staff(StaffID(actorID ?? ""), verification: verification, reason: reason)
-        default: actor = .system(actorID ?? "")
-        }
+        let actor = Actor(Actor.Columns(kind: self.actor, id: actorID, verification: verification, reason: reason))
         let attributeID = AttributeID(attribute ?? "")
         let payload: EventPayload
         switch kind {

@@ -2,6 +2,7 @@ import CentralStore
 @testable import CentralStorePostgres
 import ConsentCore
 import ConsentForms
+import ConsentRegister
 import ConsentStore
 import Foundation
 import SyncProtocol
@@ -21,7 +22,7 @@ import Testing
     ]
 
     @Test(arguments: seeds) func bothCentresGiveTheSameAnswers(seed: UInt64) async throws {
-        var rng = SplitMix64(state: seed)
+        var rng = SeededRandom(seed: seed)
         let content = try Content.load(forms: Repo.root.appendingPathComponent("Forms"), localization: Repo.root.appendingPathComponent("Localization"))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("agree-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -141,14 +142,3 @@ import Testing
     }
 }
 
-/// SplitMix64: small, seedable, the same on every platform.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentRegister
 import ConsentStore
 import Foundation
 import GRDB
@@ -27,7 +28,7 @@ import Testing
         let original = ConsentDatabase.files(at: t.path).filter { FileManager.default.fileExists(atPath: $0) }
         let pristine = try original.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         let events = 16
-        var generator = SeededGenerator(seed: 20_201_124)
+        var generator = SeededRandom(seed: 20_201_124) // deterministic, so any failing round reproduces
         var undetected: [String] = []
         var applied = 0
         for round in 0..<1000 {
@@ -57,7 +58,7 @@ import Testing
 
     /// One random edit: change a field of an event, delete, duplicate or reorder events, or change,
     /// remove or blank a stored value.
-    static func tampering(_ g: inout SeededGenerator, events: Int) -> String {
+    static func tampering(_ g: inout SeededRandom, events: Int) -> String {
         let seq = Int.random(in: 1...events, using: &g)
         switch Int.random(in: 0..<8, using: &g) {
         case 0, 1:
@@ -90,18 +91,5 @@ import Testing
             }
             return "UPDATE vault.value SET sealed = NULL, key_id = NULL WHERE sealed IS NOT NULL AND device_seq = (SELECT device_seq FROM vault.value WHERE sealed IS NOT NULL LIMIT 1 OFFSET \(seq % 4))"
         }
-    }
-}
-
-/// A deterministic generator for the tampering rounds, so any failing round reproduces.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentRegister
 import ConsentStore
 import Foundation
 import SyncEngine
@@ -42,22 +43,11 @@ import Testing
     }
 }
 
-/// SplitMix64: small, seedable, the same on every platform.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class Simulation: @unchecked Sendable {
     let seed: UInt64
     let backend: Backend
-    var rng: SplitMix
+    var rng: SeededRandom
     var net: Network?
     static let tenants: [TenantRef] = ["T1", "T2"]
     static let choices: [(String, String)] = [("service-updates-email", "email"), ("service-updates-sms", "mobile")]
@@ -65,7 +55,7 @@ final class Simulation: @unchecked Sendable {
     init(seed: UInt64, backend: Backend) {
         self.seed = seed
         self.backend = backend
-        rng = SplitMix(state: seed)
+        rng = SeededRandom(seed: seed)
     }
 
     /// Runs the history and returns what the checks found wrong.
