@@ -23,6 +23,18 @@ extension ConsentDatabase {
         failures < 3 ? 0 : 1 << (failures - 2)
     }
 
+    /// What earlier failures bar now, for tenants and staff alike.
+    enum FailureBar { case locked, wait(seconds: Int) }
+
+    /// Reads a failure row's `failures`, `last_at` and `locked` columns: locked, a wait still to
+    /// run, or nil when a sign-in may be tried.
+    static func failureBar(_ row: Row, now: Date) -> FailureBar? {
+        if (row["locked"] as Int? ?? 0) != 0 { return .locked }
+        guard let last = row["last_at"] as Int64? else { return nil }
+        let wait = signInDelay(afterFailures: row["failures"] as Int? ?? 0) - Int((Millis.from(now) - last) / 1000)
+        return wait > 0 ? .wait(seconds: wait) : nil
+    }
+
     /// Checks a tenancy reference, date of birth and PIN (or a one-time code), counting failures
     /// in the database so a restart does not reset them.
     public func signIn(_ ref: TenantRef, dateOfBirth: String, secret: String, usingCode: Bool = false) throws(StoreError) -> SignInOutcome {
@@ -40,10 +52,10 @@ extension ConsentDatabase {
             return .failed
         }
         let failures = row["failures"] as Int? ?? 0
-        if (row["locked"] as Int? ?? 0) != 0 { return .locked }
-        if let last = row["last_at"] as Int64? {
-            let wait = Self.signInDelay(afterFailures: failures) - Int((Millis.from(now) - last) / 1000)
-            if wait > 0 { return .wait(seconds: wait) }
+        switch Self.failureBar(row, now: now) {
+        case .locked?: return .locked
+        case .wait(let seconds)?: return .wait(seconds: seconds)
+        case nil: break
         }
         var ok = false
         if let kdf = row["kdf"] as String?, let salt = row["salt"] as Data?, let hash = row["hash"] as Data? {

@@ -142,10 +142,10 @@ extension ConsentDatabase {
             return .failed
         }
         let failures = row["failures"] as Int? ?? 0
-        if (row["locked"] as Int? ?? 0) != 0 { return .locked }
-        if let last = row["last_at"] as Int64? {
-            let wait = Self.signInDelay(afterFailures: failures) - Int((Millis.from(now) - last) / 1000)
-            if wait > 0 { return .wait(seconds: wait) }
+        switch Self.failureBar(row, now: now) {
+        case .locked?: return .locked
+        case .wait(let seconds)?: return .wait(seconds: seconds)
+        case nil: break
         }
         let ok = (try? SecretHasher.matches(password, kdf: row["kdf"], salt: row["salt"], hash: row["hash"])) ?? false
         if ok {
