@@ -1,6 +1,7 @@
 import ConsentCore
 @testable import ConsentStore
 import Foundation
+import GRDB
 import Testing
 
 /// The export's merged scans (`eachTenant(TenantSlice)`), whose special categories are read and
@@ -11,8 +12,8 @@ import Testing
     static let attributes = ["date-of-birth", "gender", "preferred-language", "health-needs", "ethnic-origin", "religion", "sexual-orientation"]
         .map { AttributeID($0) }
     static let special: Set<AttributeID> = [AttributeID("health-needs"), AttributeID("ethnic-origin"), AttributeID("religion"), AttributeID("sexual-orientation")]
-    /// More tenants than one hand-over batch, so several batches cross between the threads.
-    static let tenants = VaultScanThread.batchSize * 2 + 37
+    /// More batches than the hand-over holds, so the side thread waits for the export mid-scan.
+    static let tenants = VaultScanThread.batchSize * 5 + 37
 
     /// A register where tenants hold varied special values, some prefer not to say, some had one
     /// erased, some objected; ids with gaps (tenants registered then nothing else).
@@ -65,8 +66,24 @@ import Testing
         let special = Array(Self.special)
         let stale = VaultScanThread.start(database: temp.db, attributes: special, devices: devices, position: position - 1)
         #expect(stale == nil)
+        // A running side scan holds its read snapshot (a later write cannot be checkpointed under it) until finished.
         let current = try #require(VaultScanThread.start(database: temp.db, attributes: special, devices: devices, position: position))
+        try temp.db.record(decide("T0000003", Self.purpose.rawValue, ["religion"], .objected))
+        #expect(try walReaders(temp.db), "the side scan reads the database")
         current.finish()
+        #expect(try !walReaders(temp.db), "a finished side scan lets go")
+    }
+
+    /// Whether some connection still reads an older snapshot of either file: a passive checkpoint
+    /// (which never waits) then cannot copy every frame of the WAL back.
+    func walReaders(_ db: ConsentDatabase) throws -> Bool {
+        try db.queue.writeWithoutTransaction { d in
+            try ["main", "vault"].contains { file in
+                let row = try Row.fetchOne(d, sql: "PRAGMA \(file).wal_checkpoint(PASSIVE)")
+                let (log, copied) = (row?[1] as Int? ?? 0, row?[2] as Int? ?? 0)
+                return copied < log
+            }
+        }
     }
 
     @Test func stoppingEarlyReleasesTheSideConnection() throws {
@@ -79,8 +96,9 @@ import Testing
                 if read == 10 { throw Stop() }
             }
         }
-        // A write after the stopped export goes through at once, and a new export reads it.
+        // A write after the stopped export can be checkpointed (no side connection is left reading), and a new export reads it.
         try temp.db.record(decide("T0000002", Self.purpose.rawValue, ["religion"], .objected))
+        #expect(try !walReaders(temp.db), "the stopped export's side connection let go")
         var objected = false
         _ = try temp.db.eachTenant(slice) { ref, state in
             if ref == "T0000002" { objected = state.decisions[DecisionKey(AttributeID("religion"), Self.purpose)]?.state == .objected }
