@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "SyncServer",
             dependencies: [
-                "CentralStore",
+                "CentralStore", "SyncProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

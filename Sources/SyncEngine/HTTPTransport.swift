@@ -7,6 +7,7 @@ import NIOSSL
 import SyncProtocol
 
 /// Talks to `consent serve` over HTTP(S), authenticating every request with the device's credential.
+/// Pushes and pulls travel in the binary sync encoding (`BinaryWire`); enrolment and refusals in JSON.
 ///
 /// HTTPS is checked against the system's trusted authorities, or only against the certificate
 /// authority in `caFile` when one is given (an office's own CA, or the centre's self-signed
@@ -30,32 +31,49 @@ public struct HTTPTransport: SyncTransport {
     /// Enrols a device with a one-time code (no credential yet).
     public static func enrol(server: URL, request: EnrolRequest, caFile: String? = nil) async throws(SyncFailure) -> EnrolResponse {
         let transport = try HTTPTransport(server: server, device: request.device, secret: "", caFile: caFile)
-        return try await transport.send("v1/enrol", method: .POST, body: request, authenticated: false)
+        let body: ByteBuffer
+        do { body = ByteBuffer(data: try JSONEncoder().encode(request)) } catch { throw .unreachable("could not encode the request") }
+        let reply = try await transport.exchange("v1/enrol", method: .POST, body: (body, "application/json"), authenticated: false)
+        do { return try JSONDecoder().decode(EnrolResponse.self, from: reply) } catch {
+            throw .unreachable("the centre's reply could not be read")
+        }
     }
 
     public func push(_ request: PushRequest) async throws(SyncFailure) -> PushResponse {
-        try await send("v1/push", method: .POST, body: request)
+        try await binary("v1/push", method: .POST, body: request)
     }
 
     public func pull(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
-        try await send("v1/pull?cursor=\(cursor)&limit=\(limit)", method: .GET, body: Optional<Int>.none)
+        try await binary("v1/pull?cursor=\(cursor)&limit=\(limit)", method: .GET, body: Optional<PushRequest>.none)
     }
 
     public func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
-        try await send("v1/snapshot?cursor=\(cursor)&limit=\(limit)", method: .GET, body: Optional<Int>.none)
+        try await binary("v1/snapshot?cursor=\(cursor)&limit=\(limit)", method: .GET, body: Optional<PushRequest>.none)
     }
 
     /// The largest reply read (a snapshot page of the biggest size the server sends is far below it).
     static let maxReplyBytes = 256 << 20
 
-    private func send<Body: Encodable, Reply: Decodable>(_ path: String, method: HTTPMethod, body: Body?, authenticated: Bool = true) async throws(SyncFailure) -> Reply {
+    /// A request and reply in the binary sync encoding (`BinaryWire`).
+    private func binary<Body: BinaryMessage, Reply: BinaryMessage>(_ path: String, method: HTTPMethod, body: Body?) async throws(SyncFailure) -> Reply {
+        let payload = body.map { (ByteBuffer(bytes: BinaryWire.encode($0)), BinaryWire.contentType) }
+        let reply = try await exchange(path, method: method, body: payload, accept: BinaryWire.contentType)
+        do { return try BinaryWire.decode(Reply.self, from: reply) } catch {
+            throw .unreachable("the centre's reply could not be read (\(error))")
+        }
+    }
+
+    /// Sends one request; the reply's body when the centre answered 200, else its refusal.
+    private func exchange(_ path: String, method: HTTPMethod, body: (ByteBuffer, String)?, accept: String = "application/json",
+                          authenticated: Bool = true) async throws(SyncFailure) -> Data {
         guard let url = URL(string: path, relativeTo: server) else { throw .unreachable("bad server address \(server)") }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
+        request.headers.add(name: "Accept", value: accept)
         if authenticated { request.headers.add(name: "Authorization", value: "Bearer \(device):\(secret)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            do { request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body))) } catch { throw .unreachable("could not encode the request") }
+        if let (bytes, type) = body {
+            request.headers.add(name: "Content-Type", value: type)
+            request.body = .bytes(bytes)
         }
         let status: Int, data: Data
         do {
@@ -71,9 +89,7 @@ public struct HTTPTransport: SyncTransport {
             }
             throw .refused(Self.error(refusal, status: status))
         }
-        do { return try JSONDecoder().decode(Reply.self, from: data) } catch {
-            throw .unreachable("the centre's reply could not be read")
-        }
+        return data
     }
 
     /// A connection failure in words, with what to do when the centre's certificate is not trusted.

@@ -84,19 +84,25 @@ public struct SyncClient: Sendable {
         do { return try body() } catch { throw .local(error) }
     }
 
-    /// Pushes unsent events batch by batch until none is left or the centre rejects one. The next
-    /// batch is read while the centre works on the current one.
+    /// Pushes unsent events batch by batch until none is left or the centre rejects one. Only one
+    /// batch is ever in flight, but the device is never what the centre waits for: the next batch
+    /// is read while the centre works on this one, and sent as soon as this one's reply arrives,
+    /// before the reply is recorded here (a crash in between only means both are sent again, and the
+    /// centre answers a resend as before).
     public func push(into report: inout SyncReport) async throws(SyncFailure) {
+        let transport = self.transport
+        func send(_ request: PushRequest) -> Task<Result<PushResponse, SyncFailure>, Never> {
+            Task {
+                do throws(SyncFailure) { return .success(try await transport.push(request)) } catch { return .failure(error) }
+            }
+        }
         var gaps = 0
         var request = try local { () throws(StoreError) in try database.outbox(limit: pushBatch) }
-        while let last = request.events.last {
-            let sent = request
-            let reply = Task { () -> Result<PushResponse, SyncFailure> in
-                do throws(SyncFailure) { return .success(try await transport.push(sent)) } catch { return .failure(error) }
-            }
+        var inFlight = request.events.isEmpty ? nil : send(request)
+        while let flight = inFlight, let last = request.events.last {
             let following = try local { () throws(StoreError) in try database.outbox(limit: pushBatch, after: last.record.sequence) }
             let response: PushResponse
-            switch await reply.value {
+            switch await flight.value {
             case .success(let r):
                 response = r
             case .failure(.refused(.gap(let expected))) where gaps < 3:
@@ -104,15 +110,22 @@ public struct SyncClient: Sendable {
                 report.resent += 1
                 try local { () throws(StoreError) in try database.resend(from: expected) }
                 request = try local { () throws(StoreError) in try database.outbox(limit: pushBatch) }
+                inFlight = request.events.isEmpty ? nil : send(request)
                 continue
             case .failure(let failure):
                 throw failure
             }
+            let clean = !response.results.isEmpty && !response.results.contains { $0.outcome == .rejected }
+            inFlight = clean && !following.events.isEmpty ? send(following) : nil
             let ack = try local { () throws(StoreError) in try database.acknowledge(response) }
             report.pushed += ack.acknowledged
             report.overridden += ack.overridden
             report.rejected += ack.rejected
-            if !ack.rejected.isEmpty || ack.acknowledged == 0 { return }
+            if !ack.rejected.isEmpty || ack.acknowledged == 0 {
+                // Not sent on (see `clean`), unless the two readings of the reply disagree: then let it finish first.
+                if let inFlight { _ = await inFlight.value }
+                return
+            }
             request = following
         }
     }

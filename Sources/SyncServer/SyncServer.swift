@@ -5,11 +5,13 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import SyncProtocol
 
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`.
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`); every refusal is a 4xx with an `ErrorBody` and an
-/// entry in the centre's audit log.
+/// entry in the centre's audit log. Push bodies and push and pull replies are binary
+/// (`BinaryWire`) when the request's `Content-Type` or `Accept` names it, else JSON.
 public struct SyncServer: Sendable {
     let store: any CentralStore
     let logger: Logger
@@ -24,13 +26,13 @@ public struct SyncServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.get("healthz") { _, _ in try Self.json(["status": "ok"]) }
         router.post("v1/enrol") { request, _ in
-            await respond(device: nil, what: "enrol") {
+            await respond(to: request, device: nil, what: "enrol") {
                 let body: EnrolRequest = try await Self.decode(request)
                 return try await store.enrol(body)
             }
         }
         router.post("v1/push") { request, _ in
-            await respond(device: Self.claimedDevice(request), what: "push") {
+            await respond(to: request, device: Self.claimedDevice(request), what: "push") {
                 let device = try await authenticate(request)
                 let body: PushRequest = try await Self.decode(request)
                 let response = try await store.push(body, from: device)
@@ -41,7 +43,7 @@ public struct SyncServer: Sendable {
         // A pull page, or a snapshot page for a new device's first sync: the same events, larger pages.
         for (path, most) in [("v1/pull", SyncWire.maxPullEvents), ("v1/snapshot", SyncWire.maxSnapshotEvents)] {
             router.get(RouterPath(path)) { request, _ in
-                await respond(device: Self.claimedDevice(request), what: path) {
+                await respond(to: request, device: Self.claimedDevice(request), what: path) {
                     _ = try await authenticate(request)
                     let query = request.uri.queryParameters
                     guard let cursor = query.get("cursor").map({ Int64(String($0)) }) ?? 0,
@@ -85,13 +87,34 @@ public struct SyncServer: Sendable {
         return device
     }
 
-    private static func decode<T: Decodable>(_ request: Request) async throws -> T {
-        let buffer: ByteBuffer
+    private static func collect(_ request: Request) async throws -> ByteBuffer {
         do {
-            buffer = try await request.body.collect(upTo: SyncWire.maxBodyBytes)
+            return try await request.body.collect(upTo: SyncWire.maxBodyBytes)
         } catch {
             throw TooLarge()
         }
+    }
+
+    private static func sentBinary(_ request: Request) -> Bool {
+        request.headers[.contentType]?.hasPrefix(BinaryWire.contentType) == true
+    }
+
+    /// A push body, binary or JSON by its content type.
+    private static func decode<T: Decodable & BinaryMessage>(_ request: Request) async throws -> T {
+        guard sentBinary(request) else { return try await decodeJSON(request) }
+        let buffer = try await collect(request)
+        let decoded = buffer.withUnsafeReadableBytes { raw in
+            Result { () throws(BinaryWireError) in try BinaryWire.decode(T.self, from: raw) }
+        }
+        do { return try decoded.get() } catch {
+            throw CentralStoreError.invalid("the body is not a valid binary \(T.binaryName): \(error)")
+        }
+    }
+
+    private static func decode<T: Decodable>(_ request: Request) async throws -> T { try await decodeJSON(request) }
+
+    private static func decodeJSON<T: Decodable>(_ request: Request) async throws -> T {
+        let buffer = try await collect(request)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
@@ -117,9 +140,11 @@ public struct SyncServer: Sendable {
     }
 
     /// Runs a handler and turns its result or refusal into a response (refusals are logged and audited).
-    private func respond<T: Encodable>(device: String?, what: String, _ body: () async throws -> T) async -> Response {
+    private func respond<T: Encodable>(to request: Request, device: String?, what: String, _ body: () async throws -> T) async -> Response {
         do {
-            return try Self.json(try await body())
+            let reply = try await body()
+            if let message = reply as? any BinaryMessage, Self.acceptsBinary(request) { return Self.binary(message) }
+            return try Self.json(reply)
         } catch let error as CentralStoreError {
             await store.audit(device: device, what: "\(what) refused: \(error.code): \(error)")
             logger.notice("refused", metadata: ["what": "\(what)", "device": "\(device ?? "-")", "error": "\(error.code)"])
@@ -144,6 +169,15 @@ public struct SyncServer: Sendable {
         case .revoked, .wrongDevice, .badEnrolmentCode: .forbidden
         case .storage: .serviceUnavailable
         }
+    }
+
+    private static func acceptsBinary(_ request: Request) -> Bool {
+        request.headers[.accept]?.contains(BinaryWire.contentType) == true
+    }
+
+    private static func binary(_ message: some BinaryMessage) -> Response {
+        Response(status: .ok, headers: [.contentType: BinaryWire.contentType],
+                 body: .init(byteBuffer: ByteBuffer(bytes: BinaryWire.encode(message))))
     }
 
     private static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {

@@ -90,7 +90,7 @@ extension Bench {
             while true {
                 let page = try pusher.outbox(limit: batch, after: after)
                 guard let last = page.events.last else { break }
-                wire += try JSONEncoder().encode(page).count
+                wire += BinaryWire.encode(page).count
                 sample += page.events
                 after = last.record.sequence
             }
@@ -123,7 +123,7 @@ extension Bench {
                          pulled.pulled, tenants, pullSeconds, Double(pulled.pulled) / pullSeconds))
             print(String(format: "baseline, same rows into SQLite in one transaction: %.2f s (%.0f/s); push %.1fx, pull %.1fx slower",
                          baseline, result.baselinePerSecond, pushSeconds / baseline, pullSeconds / baseline))
-            print(String(format: "wire: %.0f bytes/event (JSON, uncompressed) vs %.0f minimal: %.2fx (goal <= 2x)",
+            print(String(format: "wire: %.0f bytes/event (binary sync body, uncompressed) vs %.0f minimal: %.2fx (goal <= 2x)",
                          result.wireBytesPerEvent, result.minimalBytesPerEvent, result.wireBytesPerEvent / result.minimalBytesPerEvent))
         }
     }

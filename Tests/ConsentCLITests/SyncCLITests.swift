@@ -136,6 +136,7 @@ import Testing
         let a = try enrolKiosk(cli, "kiosk-a", server: server, centre: centre)
         let secret = try #require(try ConsentDatabase.metadata("sync_secret", at: a))
         let auth = ["Authorization": "Bearer kiosk-a:\(secret)"]
+        let binary = auth.merging(["Content-Type": BinaryWire.contentType]) { $1 }
         let before = try centre.events(cli)
         let audited = try await centre.auditLog().count
         let content = try #require(VaultCLITests.content)
@@ -150,6 +151,11 @@ import Testing
             ("an event without fields", try JSONSerialization.data(withJSONObject: ["version": 1, "device": "kiosk-a", "dataKeys": [] as [Any],
                 "events": Array(repeating: ["r": [:] as [String: Any]], count: 1)] as [String: Any]), auth, 400, "invalid"),
             ("huge body", Data(count: 17 * 1024 * 1024), auth, 413, "too-large"),
+            // The binary encoding devices use: damaged, hostile, or claiming another device.
+            ("truncated binary", Data(BinaryWire.encode(PushRequest(device: "kiosk-a", events: [])).dropLast()), binary, 400, "invalid"),
+            ("JSON labelled binary", Data(#"{"version":1,"device":"kiosk-a","events":[],"dataKeys":[]}"#.utf8), binary, 400, "invalid"),
+            ("binary with a count past its end", Data(Array("TCW1".utf8) + [1, 1, 7] + Array("kiosk-a".utf8) + [1, 0, 0xFF, 0xFF, 0x03]), binary, 400, "invalid"),
+            ("binary for another device", Data(BinaryWire.encode(PushRequest(device: "kiosk-z", events: []))), binary, 403, "wrong-device"),
         ]
         for (name, body, headers, status, code) in cases {
             let reply = try Server.request("\(server.url)/v1/push", method: "POST", body: body, headers: headers)

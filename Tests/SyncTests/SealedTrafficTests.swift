@@ -24,11 +24,12 @@ import Testing
                                                 actor: .tenant, channel: .kiosk))
         _ = try await SyncClient(database: net.devices[0], transport: transport, pullPage: 100).syncOnce()
         #expect(transport.sent.count == 1, "the correction was pushed")
-        var traffic = try transport.sent.map { try JSONEncoder().encode($0) }
+        // Both encodings a centre speaks: the binary one devices use, and JSON.
+        var traffic = try transport.sent.flatMap { [try JSONEncoder().encode($0), Data(BinaryWire.encode($0))] }
         var cursor: Int64 = 0
         while true {
             let page = try await net.centre.store.pull(after: cursor, limit: 100)
-            traffic.append(try JSONEncoder().encode(page))
+            traffic += [try JSONEncoder().encode(page), Data(BinaryWire.encode(page))]
             cursor = page.cursor
             if !page.more { break }
         }

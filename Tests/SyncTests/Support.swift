@@ -40,7 +40,9 @@ enum Fault: CaseIterable {
 }
 
 /// Calls the central store in-process, through the same `CentralStore` the server uses (SQLite or
-/// PostgreSQL), for one device, optionally with a fault on the first call.
+/// PostgreSQL), for one device, optionally with a fault on the first call. Every message goes
+/// through the binary sync encoding both ways, as over HTTP, so every history the simulation makes
+/// also proves that encoding loses nothing (the centre checks each record against its hash).
 final class LocalTransport: SyncTransport, @unchecked Sendable {
     let store: any CentralStore
     let device: String
@@ -71,15 +73,23 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
         do { return try await body() } catch { throw .refused(error) }
     }
 
-    func push(_ request: PushRequest) async throws(SyncFailure) -> PushResponse {
-        record(request)
+    /// A message as the other side reads it after the binary encoding.
+    private func wire<M: BinaryMessage>(_ message: M) throws(SyncFailure) -> M {
+        do { return try BinaryWire.decode(M.self, from: Data(BinaryWire.encode(message))) } catch {
+            throw .refused(.invalid("binary encoding failed: \(error)"))
+        }
+    }
+
+    func push(_ sent: PushRequest) async throws(SyncFailure) -> PushResponse {
+        record(sent)
+        let request = try wire(sent)
         let fault = takeFault()
         if fault == .dropRequest { throw .unreachable("request lost") }
         let reply = try await central { () async throws(CentralStoreError) in try await store.push(request, from: device) }
         switch fault {
         case .dropReply: throw .unreachable("reply lost")
-        case .duplicate: return try await central { () async throws(CentralStoreError) in try await store.push(request, from: device) }
-        case .none, .dropRequest: return reply
+        case .duplicate: return try wire(try await central { () async throws(CentralStoreError) in try await store.push(request, from: device) })
+        case .none, .dropRequest: return try wire(reply)
         }
     }
 
@@ -88,7 +98,7 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
         if fault == .dropRequest { throw .unreachable("request lost") }
         let page = try await central { () async throws(CentralStoreError) in try await store.pull(after: cursor, limit: limit) }
         if fault == .dropReply { throw .unreachable("reply lost") }
-        return page
+        return try wire(page)
     }
 }
 
