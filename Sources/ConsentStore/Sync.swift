@@ -30,6 +30,8 @@ public struct SyncStatus: Codable, Equatable, Sendable {
     public var lastSyncedAt: Date?
     /// Decisions where a grant lost to a withdrawal and staff must re-confirm.
     public var conflicts: Int
+    /// Why the last sync round failed, if it did (cleared by the next that succeeds).
+    public var problem: String?
 }
 
 /// What one pushed batch's acknowledgement did here.
@@ -101,7 +103,7 @@ extension ConsentDatabase {
         try read { db in
             let conflicts = try Int.fetchOne(db, sql: "SELECT count(*) FROM decision WHERE reconfirm_seq IS NOT NULL") ?? 0
             return SyncStatus(unsent: try unsentCount(db), cursor: try Self.cursor(db), lastSyncedAt: try Self.lastSyncedAt(db),
-                              conflicts: conflicts)
+                              conflicts: conflicts, problem: try Self.problem(db))
         }
     }
 
@@ -110,13 +112,29 @@ extension ConsentDatabase {
         try read { db in try Self.cursor(db) }
     }
 
-    /// What a "last synced" indicator shows, from two indexed reads: when a sync last completed
-    /// (nil if never, or if this device is not enrolled) and how many changes wait to be sent.
-    public func syncIndicator() throws(StoreError) -> (enrolled: Bool, lastSyncedAt: Date?, unsent: Int) {
+    /// What a "last synced" indicator shows, from a few indexed reads: when a sync last completed
+    /// (nil if never, or if this device is not enrolled), how many changes wait to be sent, and
+    /// why the last round failed, if it did.
+    public func syncIndicator() throws(StoreError) -> (enrolled: Bool, lastSyncedAt: Date?, unsent: Int, problem: String?) {
         try read { db in
             let enrolled = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_server'") != nil
-            return (enrolled, try Self.lastSyncedAt(db), try unsentCount(db))
+            return (enrolled, try Self.lastSyncedAt(db), try unsentCount(db), try Self.problem(db))
         }
+    }
+
+    /// Records how a sync round ended: why it failed, or nil when it succeeded.
+    public func recordSyncProblem(_ problem: String?) throws(StoreError) {
+        try write { db in
+            if let problem {
+                try Self.setMeta(db, "sync_problem", problem)
+            } else {
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'sync_problem'")
+            }
+        }
+    }
+
+    private static func problem(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_problem'")
     }
 
     private func unsentCount(_ db: Database) throws -> Int {

@@ -48,7 +48,7 @@ public final class StaffRunner {
         guard now.timeIntervalSince(syncReadAt) >= 5 else { return }
         syncReadAt = now
         guard let status = try? database.syncIndicator(), status.enrolled else { return }
-        model.showSync(SyncIndicator(lastSyncedAt: status.lastSyncedAt, unsent: status.unsent))
+        model.showSync(SyncIndicator(lastSyncedAt: status.lastSyncedAt, unsent: status.unsent, problem: status.problem))
     }
 
     private func perform(_ effects: [StaffEffect]) {

@@ -110,12 +110,16 @@ public enum StaffEffect: Equatable, Sendable {
 public struct SyncIndicator: Equatable, Sendable {
     public var lastSyncedAt: Date?
     public var unsent: Int
-    public init(lastSyncedAt: Date?, unsent: Int) {
+    /// Why the last sync round failed, if it did.
+    public var problem: String?
+    public init(lastSyncedAt: Date?, unsent: Int, problem: String? = nil) {
         self.lastSyncedAt = lastSyncedAt
         self.unsent = unsent
+        self.problem = problem
     }
 
-    /// One short line: "synced 14:03" (or "not synced yet"), and the changes still to send.
+    /// One short line: "synced 3 min ago" (or "not synced yet"), whether syncing now fails, and the
+    /// changes still to send.
     public func text(now: Date) -> String {
         var line: String
         if let at = lastSyncedAt {
@@ -124,6 +128,7 @@ public struct SyncIndicator: Equatable, Sendable {
         } else {
             line = "not synced yet"
         }
+        if problem != nil { line += " · sync failing (consent sync --status says why)" }
         if unsent > 0 { line += " · \(unsent) to send" }
         return line
     }

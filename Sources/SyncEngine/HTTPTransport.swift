@@ -136,6 +136,10 @@ final class Clients: @unchecked Sendable {
         if let client = clients[key] { return client }
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw .unreachable("the certificate authority file \(caFile) cannot be read (moved or deleted?); put it back, "
+                    + "or enrol again with --ca-file naming where it is now")
+            }
             do {
                 let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
                 guard !certificates.isEmpty else { throw SyncFailure.unreachable("") }

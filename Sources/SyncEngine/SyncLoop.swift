@@ -16,26 +16,45 @@ public struct SyncLoop: Sendable {
         self.interval = interval
     }
 
-    /// Runs until the task is cancelled.
+    /// Runs until the task is cancelled. Each round's outcome is also kept in the database
+    /// (`syncStatus().problem`), so a terminal's header and `consent sync --status` can say why
+    /// syncing fails.
     public func run(onRound: @Sendable (Result<SyncReport, SyncFailure>, _ nextInSeconds: Double) -> Void = { _, _ in }) async {
         var delay = interval
         while !Task.isCancelled {
             let round: Result<SyncReport, SyncFailure>
             do { round = .success(try await client.syncOnce()) } catch { round = .failure(error) }
             if case .success = round { delay = interval } else { delay = min(delay * 2, maxInterval) }
+            try? client.database.recordSyncProblem(round.failureDescription)
             onRound(round, delay)
             try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
         }
     }
 
-    /// Starts background sync for a database enrolled with a centre; nil when it is not enrolled (or
-    /// its certificate authority file, checked at enrolment, can no longer be read: `consent sync`
-    /// says why).
+    /// Starts background sync for a database enrolled with a centre; nil when it is not enrolled.
+    /// While the connection cannot even be set up (its certificate authority file, checked at
+    /// enrolment, has gone), it keeps trying with the same backoff and records why each time.
     public static func background(_ database: ConsentDatabase, every interval: Double) -> Task<Void, Never>? {
-        guard interval > 0, let settings = try? database.syncSettings(), let url = URL(string: settings.server),
-              let transport = try? HTTPTransport(server: url, device: database.device.rawValue, secret: settings.secret, caFile: settings.caFile)
-        else { return nil }
-        let client = SyncClient(database: database, transport: transport)
-        return Task.detached(priority: .background) { await SyncLoop(client: client, interval: interval).run() }
+        guard interval > 0, let settings = try? database.syncSettings(), let url = URL(string: settings.server) else { return nil }
+        return Task.detached(priority: .background) {
+            var delay = interval
+            while !Task.isCancelled {
+                do throws(SyncFailure) {
+                    let transport = try HTTPTransport(server: url, device: database.device.rawValue, secret: settings.secret, caFile: settings.caFile)
+                    return await SyncLoop(client: SyncClient(database: database, transport: transport), interval: interval).run()
+                } catch {
+                    try? database.recordSyncProblem(error.description)
+                    delay = min(delay * 2, 300)
+                    try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+                }
+            }
+        }
+    }
+}
+
+extension Result where Failure == SyncFailure {
+    /// What went wrong, or nil for a success.
+    var failureDescription: String? {
+        if case .failure(let failure) = self { failure.description } else { nil }
     }
 }

@@ -159,6 +159,7 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Flag(help: "Sync once and exit (the default).") var once = false
     @Flag(help: "Keep syncing until stopped.") var watch = false
+    @Flag(help: "Say how this device stands (changes to send, last sync, why the last round failed) without syncing.") var status = false
     @Option(help: "Seconds between rounds with --watch.") var interval = 10
     @Flag(help: "Print a JSON report.") var json = false
     @Option(help: ArgumentHelp("Events per push request.", visibility: .hidden)) var pushBatch = 1_000
@@ -169,11 +170,23 @@ struct SyncCommand: AsyncParsableCommand {
         guard let settings = try db.syncSettings(), let url = URL(string: settings.server) else {
             throw CLIError("\(db.path) is not enrolled with a centre; run `consent device enrol --server URL --code CODE` first")
         }
-        let transport = try HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret, caFile: settings.caFile)
+        if status { return try printStatus(db.syncStatus(), server: settings.server) }
+        let transport: HTTPTransport
+        do {
+            transport = try HTTPTransport(server: url, device: db.device.rawValue, secret: settings.secret, caFile: settings.caFile)
+        } catch {
+            try? db.recordSyncProblem(error.description)
+            throw error
+        }
         let client = SyncClient(database: db, transport: transport,
                                 pushBatch: pushBatch, pullPage: pullPage)
         guard watch else {
-            let report = try await client.syncOnce()
+            let report: SyncReport
+            do { report = try await client.syncOnce() } catch {
+                try? db.recordSyncProblem(error.description)
+                throw error
+            }
+            try db.recordSyncProblem(nil)
             if json { return try printJSON(report) }
             print("Sent \(report.pushed), received \(report.pulled)\(report.conflicts + report.overridden > 0 ? "; \(report.conflicts + report.overridden) grant(s) lost to a withdrawal, queued for re-confirmation" : "").")
             for line in report.rejected { print("Refused by the centre: \(line)") }
@@ -189,6 +202,15 @@ struct SyncCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(failure); next try in \(Int(next)) s\n".utf8))
             }
         }
+    }
+}
+
+extension SyncCommand {
+    private func printStatus(_ status: SyncStatus, server: String) throws {
+        if json { return try printJSON(status) }
+        let last = status.lastSyncedAt.map { "last synced \(ISO8601DateFormatter().string(from: $0))" } ?? "never synced"
+        print("Centre \(server): \(last); \(status.unsent) change(s) to send; pulled up to \(status.cursor); \(status.conflicts) conflict(s) to re-confirm.")
+        if let problem = status.problem { print("The last sync failed: \(problem)") }
     }
 }
 

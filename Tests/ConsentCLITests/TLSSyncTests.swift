@@ -67,5 +67,18 @@ import Testing
         #expect((try second.json() as? [String: Any])?["pushed"] as? Int ?? 0 >= 1, "the withdrawal reaches the centre: \(second.stdout)")
         let history = try cli.run(["tenant", "history", "T0000002", "--db", central, "--json"])
         #expect(history.stdout.contains("kiosk-tls"), "the centre holds the kiosk's withdrawal")
+
+        // The authority's file goes missing later: the sync says which file, and so does the status.
+        let moved = cert + ".moved"
+        try FileManager.default.moveItem(atPath: cert, toPath: moved)
+        let lost = try cli.run(["sync", "--db", kiosk])
+        #expect(lost.status != 0 && lost.stderr.contains(cert), "\(lost.stderr)")
+        let status = try cli.run(["sync", "--status", "--db", kiosk, "--json"])
+        let problem = (try status.json() as? [String: Any])?["problem"] as? String ?? ""
+        #expect(problem.contains(cert) && problem.contains("cannot be read"), "\(status.stdout)")
+        try FileManager.default.moveItem(atPath: moved, toPath: cert)
+        #expect(try cli.run(["sync", "--db", kiosk]).status == 0)
+        let healed = try cli.run(["sync", "--status", "--db", kiosk])
+        #expect(healed.status == 0 && !healed.stdout.contains("failed") && healed.stdout.contains("0 change(s) to send"), "\(healed.stdout)")
     }
 }
