@@ -204,14 +204,16 @@ extension ConsentDatabase {
     }
 
     /// Applies a pulled page and its cursor in one transaction: a crash leaves either both or
-    /// neither, so the page is pulled again and nothing is applied twice.
-    public func applyPulled(_ page: PullResponse) throws(StoreError) -> PulledPage {
+    /// neither, so the page is pulled again and nothing is applied twice. `precheck` is the page's
+    /// `IntegrityPrecheck` when it was made ahead (on another thread); else every event is checked here.
+    public func applyPulled(_ page: PullResponse, precheck: IntegrityPrecheck? = nil) throws(StoreError) -> PulledPage {
         let now = clock()
+        let verdicts = precheck.map(\.verdicts).flatMap { $0.count == page.events.count ? $0 : nil }
         let (summary, erasures) = try writeLedger { db in
             var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: device, centre: false)
             var summary = PulledPage()
-            for event in page.events {
-                switch try ingester.ingest(event) {
+            for (i, event) in page.events.enumerated() {
+                switch try ingester.ingest(event, checked: verdicts?[i] ?? .unchecked) {
                 case .stored(let outcome, _):
                     summary.stored += 1
                     if outcome == .overriddenByWithdrawal { summary.overridden += 1 }

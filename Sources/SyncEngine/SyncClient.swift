@@ -137,27 +137,29 @@ public struct SyncClient: Sendable {
         let start = try local { () throws(StoreError) in try database.syncCursor() }
         let first = start == 0
         let (size, transport) = (first ? snapshotPage : pullPage, self.transport)
-        let fetch: @Sendable (Int64) async throws(SyncFailure) -> PullResponse = { cursor throws(SyncFailure) in
-            first ? try await transport.snapshot(after: cursor, limit: size) : try await transport.pull(after: cursor, limit: size)
+        // A page and its integrity precheck, made in the fetching task while the previous page is applied.
+        let fetch: @Sendable (Int64) async throws(SyncFailure) -> (PullResponse, IntegrityPrecheck) = { cursor throws(SyncFailure) in
+            let page = first ? try await transport.snapshot(after: cursor, limit: size) : try await transport.pull(after: cursor, limit: size)
+            return (page, IntegrityPrecheck(page.events))
         }
-        var page = try await fetch(start)
+        var (page, precheck) = try await fetch(start)
         var cursor = start
         while true {
             guard page.cursor >= cursor else { throw .refused(.invalid("the centre answered with a cursor behind ours")) }
             let more = page.more && !page.events.isEmpty
             let after = page.cursor
-            let next = Task { () -> Result<PullResponse, SyncFailure>? in
+            let next = Task { () -> Result<(PullResponse, IntegrityPrecheck), SyncFailure>? in
                 guard more else { return nil }
                 do throws(SyncFailure) { return .success(try await fetch(after)) } catch { return .failure(error) }
             }
-            let current = page
-            let applied = try local { () throws(StoreError) in try database.applyPulled(current) }
+            let (current, checked) = (page, precheck)
+            let applied = try local { () throws(StoreError) in try database.applyPulled(current, precheck: checked) }
             report.pulled += applied.stored
             report.conflicts += applied.overridden
             cursor = page.cursor
             switch await next.value {
             case nil: return
-            case .success(let following)?: page = following
+            case .success(let following)?: (page, precheck) = following
             case .failure(let failure)?: throw failure
             }
         }

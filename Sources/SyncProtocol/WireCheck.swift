@@ -87,3 +87,36 @@ public enum WireCheck {
         return nil
     }
 }
+
+/// The integrity checks of a message's events that need nothing stored, run before the receiver
+/// applies it: on a device, in the task that fetched the page, while the previous page is being
+/// applied, so the hashing runs on the other core. An event whose predecessor in its device's
+/// chain is in the same message is checked against that one; the first of each device's run
+/// waits for the receiver, which knows the stored head.
+public struct IntegrityPrecheck: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        /// Its hash follows its predecessor's in this message and its values are intact.
+        case sound
+        /// Broken: why.
+        case broken(String)
+        /// Its predecessor is not in this message: the receiver checks it against its stored head.
+        case unchecked
+    }
+
+    public let verdicts: [Verdict]
+
+    /// Nothing checked ahead: the receiver checks every event.
+    public static func none(_ count: Int) -> IntegrityPrecheck { IntegrityPrecheck(verdicts: Array(repeating: .unchecked, count: count)) }
+
+    private init(verdicts: [Verdict]) { self.verdicts = verdicts }
+
+    public init(_ events: [WireEvent]) {
+        var last: [String: (sequence: Int64, hash: Data)] = [:]
+        verdicts = events.map { event in
+            let r = event.record
+            defer { last[r.device] = (r.sequence, event.hash) }
+            guard let previous = last[r.device], previous.sequence + 1 == r.sequence else { return .unchecked }
+            return WireCheck.integrityProblem(event, after: previous.hash).map(Verdict.broken) ?? .sound
+        }
+    }
+}
