@@ -101,6 +101,7 @@ public struct HTTPTransport: SyncTransport {
         case "revoked": .revoked(body.message)
         case "bad-enrolment-code": .badEnrolmentCode
         case "storage", "internal": .storage(body.message)
+        case "moved": .moved
         default: .invalid(body.message)
         }
     }

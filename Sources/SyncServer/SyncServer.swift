@@ -142,7 +142,9 @@ public struct SyncServer: Sendable {
         case .invalid: .badRequest
         case .unauthenticated: .unauthorized
         case .revoked, .wrongDevice, .badEnrolmentCode: .forbidden
-        case .storage: .serviceUnavailable
+        // 503, not 410: the address serves again once the operator restarts it on PostgreSQL, so the
+        // device must keep its events and retry there; a 410 says "gone for good" and may be cached.
+        case .storage, .moved: .serviceUnavailable
         }
     }
 

@@ -49,13 +49,16 @@ import Testing
 
         let server = try ThrowawayPostgres.shared()
         let url = server.url(database: try server.createDatabase())
-        let run = migrate(path, url, in: folder)
+        let before = try await sqlite.pull(after: 0, limit: 1000)
+        // A password in the URL (the throwaway server trusts its socket, so any will do) is never recorded.
+        let withPassword = url.replacingOccurrences(of: "@localhost", with: ":s3cret@localhost")
+        let run = migrate(path, withPassword, in: folder)
         #expect(run.status == 0, "\(run.output)")
+        #expect(!run.output.contains("s3cret"))
         #expect(run.output.contains("\"matches\" : true"))
 
         let postgres = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
         defer { postgres.shutdown() }
-        let before = try await sqlite.pull(after: 0, limit: 1000)
         let after = try await postgres.pull(after: 0, limit: 1000)
         #expect(after.events == before.events)
         #expect(after.events.count == 9)
@@ -67,9 +70,28 @@ import Testing
         #expect(try await postgres.push(kiosk.push([next]), from: "kiosk-1").results.map(\.central) == [10])
         #expect(try await postgres.push(kiosk.push(pushed), from: "kiosk-1").results == answers.results)
 
-        // A second migration into a database that already holds a centre is refused.
+        // The SQLite centre records where it went (no password) and refuses the devices from now on.
+        let moved = try #require(try database.movedTo())
+        #expect(try PostgresLocation(url: moved) == PostgresLocation(url: url) && !moved.contains("s3cret"), "\(moved)")
+        await #expect(throws: CentralStoreError.moved) { try await sqlite.pull(after: 0, limit: 10) }
+
+        // Migrating it again is refused before PostgreSQL is touched, and changes nothing.
         let again = migrate(path, url, in: folder)
         #expect(again.status != 0)
-        #expect(again.output.contains("already holds a centre"))
+        #expect(again.output.contains("already migrated") && again.output.contains("has moved to PostgreSQL"), "\(again.output)")
+        #expect(try await postgres.pull(after: 0, limit: 1000).events.count == 10)
+
+        // Another centre into a database that already holds one is refused; that centre still serves.
+        let other = folder.appendingPathComponent("other.sqlite").path
+        let otherDatabase = try ConsentDatabase.create(at: other, validator: content.validator, device: DeviceID("other"), key: .generate(), centre: true)
+        _ = try otherDatabase.record(ChangeRequest(tenant: TenantRef("T0000009"), payload: .registration(values: [
+            AttributeID("full-name"): .value("Tenant 9"),
+        ]), actor: .system("test"), channel: .importFile))
+        let taken = migrate(other, url, in: folder)
+        #expect(taken.status != 0)
+        #expect(taken.output.contains("already holds a centre (10 events, 1 devices); nothing was changed"), "\(taken.output)")
+        #expect(try otherDatabase.movedTo() == nil)
+        #expect(try await SQLiteCentralStore(database: otherDatabase).pull(after: 0, limit: 10).events.count == 1)
+        #expect(try await postgres.pull(after: 0, limit: 1000).events.count == 10)
     }
 }
