@@ -9,19 +9,22 @@ struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Move a SQLite central store to PostgreSQL, then check that the ledgers and hash chains match.",
         discussion: """
-            The SQLite centre may keep running (`consent serve --db`): migrate takes its write lock, so pushes and enrolments
-            wait (or are refused with "storage" after 10 s; devices keep their events and retry) while it copies, into an
-            empty PostgreSQL database in one transaction: devices and their chain heads, tenants, the ledger with its central
-            sequences (so device cursors stay valid), values, sealed special-category values (still sealed: neither side
-            opens them) and wrapped data keys (from the .special.sqlite vault file), the projections, the sync state
-            (enrolled devices with their credentials and signing keys, signed chain heads, enrolment codes, push results,
-            the audit log), staff markers, and the exports made with the tenants each was disclosed to. Then every device's
-            chain is walked on PostgreSQL and its head compared with the SQLite centre's, with the row counts and a digest of
-            the whole ledger in central order. Only if all match does PostgreSQL commit and the SQLite centre record that it
-            moved; otherwise nothing changes on either side (exit 1). A moved SQLite centre refuses every push, pull and
-            enrolment (HTTP 503, "moved": devices keep their unsent events) and `consent serve --db` on it will not start:
-            restart the server with --database URL at the same address and devices resend what they hold. A centre that
-            has moved, or a PostgreSQL database that already holds a centre, is refused and nothing is changed.
+            The SQLite centre may keep running (`consent serve --db`): migrate takes its write lock, so pushes and \
+            enrolments wait (or are refused with "storage" after 10 s; devices keep their events and retry) while it \
+            copies, into an empty PostgreSQL database in one transaction: devices and their chain heads, tenants, the \
+            ledger with its central sequences (so device cursors stay valid), values, sealed special-category values \
+            (still sealed: neither side opens them) and wrapped data keys (from the .special.sqlite vault file), the \
+            projections, the sync state (enrolled devices with their credentials and signing keys, signed chain heads, \
+            enrolment codes, push results, the audit log), staff markers, and the exports made with the tenants each was \
+            disclosed to. Then every device's chain is walked on PostgreSQL and its head compared with the SQLite \
+            centre's, with the row counts and a digest of the whole ledger in central order. Only if all match does \
+            PostgreSQL commit and the SQLite centre record that it moved; otherwise nothing changes on either side (exit \
+            1).
+
+            A moved SQLite centre refuses every push, pull and enrolment (HTTP 503, "moved": devices keep their unsent \
+            events) and `consent serve --db` on it will not start: restart the server with --database URL at the same \
+            address and devices resend what they hold. A centre that has moved, or a PostgreSQL database that already \
+            holds a centre, is refused and nothing is changed.
             """)
 
     @Option(help: ArgumentHelp("The SQLite central store.", valueName: "path"))
@@ -29,8 +32,6 @@ struct Migrate: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The PostgreSQL database, as postgres://USER@HOST[:PORT]/DATABASE (?host=/socket/dir for a unix socket).", valueName: "url"))
     var to: String
-
-    @OptionGroup var content: ContentOptions
 
     @Flag(help: "Print JSON for scripts.")
     var json = false

@@ -16,7 +16,6 @@ import Testing
         let log = folder.appendingPathComponent("migrate-\(UUID().uuidString).out").path
         let status = ThrowawayPostgres.runProgram([
             Self.binary, "migrate", "--from", from, "--to", to, "--json",
-            "--forms", Repo.root.appendingPathComponent("Forms").path, "--localization", Repo.root.appendingPathComponent("Localization").path,
         ], output: log)
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }

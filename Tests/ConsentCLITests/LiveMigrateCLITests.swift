@@ -89,7 +89,7 @@ import Testing
         let report = try? migrate.json() as? [String: Any]
         #expect(migrate.status == 0 && report?["matches"] as? Bool == true && report?["moved"] as? Bool == true,
                 "\(migrate.stdout) \(migrate.stderr)")
-        #expect(traffic.wait(seconds: 30) { $0.movedRefusals >= 2 }, "the old server refuses the kiosk's syncs")
+        #expect(traffic.wait(seconds: 30) { $0.movedRefusals >= 3 }, "the old server refuses the kiosk's syncs")
         traffic.stop()
         #expect(traffic.otherFailures.allSatisfy { $0.contains("\"storage\"") || $0.contains("central store failed") },
                 "a push that waited out the lock may be refused as storage, nothing else: \(traffic.otherFailures)")
@@ -136,8 +136,8 @@ import Testing
             if !page.more { break }
         }
         let kioskSequences = events.filter { $0.record.device == "kiosk-a" }.map(\.record.sequence)
-        #expect(kioskSequences == Array(1...Int64(traffic.recorded)), "every event the kiosk recorded is at PostgreSQL once, in order")
-        #expect(events.compactMap(\.central) == Array(1...Int64(events.count)), "central sequences run on without a gap or a repeat")
+        #expect(kioskSequences == Array(stride(from: 1, through: Int64(traffic.recorded), by: 1)), "every event the kiosk recorded is at PostgreSQL once, in order")
+        #expect(events.compactMap(\.central) == Array(stride(from: 1, through: Int64(events.count), by: 1)), "central sequences run on without a gap or a repeat")
         let verify = try cli.run(["audit", "verify", "--database", url, "--json"])
         #expect(verify.status == 0 && (try? verify.json() as? [String: Any])?["ok"] as? Bool == true, "\(verify.stdout) \(verify.stderr)")
         // The kiosk's cursor stayed valid: it holds exactly what the centre holds, and its ledger verifies.
