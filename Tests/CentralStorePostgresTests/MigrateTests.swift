@@ -93,4 +93,34 @@ import Testing
         #expect(try await SQLiteCentralStore(database: otherDatabase).pull(after: 0, limit: 10).events.count == 1)
         #expect(try await postgres.pull(after: 0, limit: 1000).events.count == 10)
     }
+
+    @Test func aCentreWhoseChainFailsTheCheckIsNotMovedAndPostgreSQLStaysEmpty() async throws {
+        let content = try ConsentForms.Content.load(forms: Repo.root.appendingPathComponent("Forms"), localization: Repo.root.appendingPathComponent("Localization"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("central.sqlite").path
+        let database = try ConsentDatabase.create(at: path, validator: content.validator, device: DeviceID("centre"), key: .generate(), centre: true)
+        for n in 1...3 {
+            _ = try database.record(ChangeRequest(tenant: TenantRef(String(format: "T%07d", n)), payload: .registration(values: [
+                AttributeID("full-name"): .value("Tenant \(n)"),
+            ]), actor: .system("test"), channel: .importFile))
+        }
+        // An event changed in place after it was written: its hash no longer follows from its content.
+        let tamper = ThrowawayPostgres.runProgram(["/usr/bin/env", "sqlite3", path,
+            "DROP TRIGGER IF EXISTS ledger_append_only_update; UPDATE ledger SET evidence = 'forged' WHERE device_seq = 2"],
+            output: folder.appendingPathComponent("sqlite3.out").path)
+        #expect(tamper == 0)
+        let server = try ThrowawayPostgres.shared()
+        let url = server.url(database: try server.createDatabase())
+        let run = migrate(path, url, in: folder)
+        #expect(run.status != 0)
+        #expect(run.output.contains("the chain of device centre does not verify at event 2"), "\(run.output)")
+        #expect(try database.movedTo() == nil, "the SQLite centre still serves")
+        #expect(try await SQLiteCentralStore(database: database).pull(after: 0, limit: 10).events.count == 3)
+        let postgres = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
+        defer { postgres.shutdown() }
+        #expect(try await postgres.pull(after: 0, limit: 10).events.isEmpty, "PostgreSQL rolled back")
+        #expect(try await postgres.devices().isEmpty)
+    }
 }
