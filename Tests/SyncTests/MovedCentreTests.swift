@@ -2,7 +2,7 @@ import CentralStore
 import ConsentCore
 import ConsentStore
 import Foundation
-import SyncEngine
+@testable import SyncEngine
 import SyncProtocol
 import Testing
 
@@ -75,6 +75,17 @@ import Testing
         #expect(try centre.movedTo() == nil)
         let report = try await net.client(0).syncOnce()
         #expect(report.pushed == 1, "the centre serves as before")
+    }
+}
+
+extension MovedCentreTests {
+    /// A push that waits out the lock `consent migrate` holds is refused as "storage": the device's
+    /// message words it once, not wrapped in the server's words again.
+    @Test func aStorageRefusalReadsOnceOnTheDevice() {
+        let sent = CentralStoreError.storage("database error: SQLite error 5: database is locked").description
+        #expect(CentralStoreError.storage(HTTPTransport.storageReason(sent)).description == sent)
+        let other = "the centre failed; nothing was applied, try again"
+        #expect(HTTPTransport.storageReason(other) == other, "a message in other words is kept whole")
     }
 }
 
