@@ -79,9 +79,9 @@ struct Migrate: AsyncParsableCommand {
         do { location = try PostgresLocation(url: to) } catch { throw ValidationError(error.description) }
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("no SQLite centre at \(from)") }
         // A centre that already moved is named before PostgreSQL is touched (the lock below checks again).
-        do {
-            if let moved = try ConsentDatabase.metadata("moved_to", at: from) { throw StoreError.centreMoved(path: from, to: moved) }
-        } catch { throw CLIError("already migrated: \(error)") }
+        let moved: String?
+        do { moved = try ConsentDatabase.metadata("moved_to", at: from) } catch { throw CLIError(error.description) }
+        if let moved { throw CLIError("already migrated: \(StoreError.centreMoved(path: from, to: moved))") }
         let importer: PostgresImporter
         do { importer = try await PostgresImporter.begin(location) } catch let error as PostgresImporter.ImportError {
             throw CLIError(error.description)

@@ -2,6 +2,7 @@ import CentralStore
 import ConsentCore
 import ConsentStore
 import Foundation
+import GRDB
 @testable import SyncEngine
 import SyncProtocol
 import Testing
@@ -79,6 +80,25 @@ import Testing
 }
 
 extension MovedCentreTests {
+    /// An erasure the centre committed but had not yet applied to its vault (a crash in between) is
+    /// applied under the migration's lock, so the copy never carries the sealed value.
+    @Test func aSealedValueDueForErasureIsGoneBeforeTheCopy() async throws {
+        let net = try await Network.make(.sqlite, devices: 0, tenants: ["T1"])
+        let centre = try #require(net.centre.sqlite)
+        let sealed = "SELECT count(*) FROM vault.value WHERE attribute_id = 'ethnic-origin' AND sealed IS NOT NULL"
+        let queue = try DatabaseQueue(path: centre.path)
+        try await queue.write { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [centre.vaultPath])
+            #expect(try Int.fetchOne(db, sql: sealed) == 1)
+            try db.execute(sql: "INSERT INTO vault_erasure_due (device_no, device_seq, attribute_id) SELECT device_no, device_seq, attribute_id FROM vault.value")
+        }
+        try queue.close()
+        let move = try CentreMove.begin(path: centre.path)
+        #expect(try move.read { db in try Int.fetchOne(db, sql: sealed) } == 0, "the copy reads no sealed value")
+        #expect(try move.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM vault_erasure_due") } == 0)
+        move.abandon()
+    }
+
     /// A push that waits out the lock `consent migrate` holds is refused as "storage": the device's
     /// message words it once, not wrapped in the server's words again.
     @Test func aStorageRefusalReadsOnceOnTheDevice() {
