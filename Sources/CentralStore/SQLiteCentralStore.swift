@@ -13,6 +13,7 @@ public struct SQLiteCentralStore: CentralStore {
     private func run<T>(_ body: () throws(StoreError) -> T) throws(CentralStoreError) -> T {
         do { return try body() } catch {
             if case .sync(let refusal) = error { throw refusal }
+            if case .centreMoved = error { throw .moved }
             throw .storage(error.description)
         }
     }

@@ -44,7 +44,8 @@ public final class PostgresImporter {
 
     private init(connection: PostgresConnection) { self.connection = connection }
 
-    /// Opens the target, creates the schema and checks that it holds no events yet, then starts the transaction.
+    /// Opens the target, creates the schema and checks that it holds no centre yet, then starts the
+    /// transaction. A database that already holds one is refused with ``ImportError/notEmpty(events:devices:)``.
     public static func begin(_ location: PostgresLocation) async throws -> PostgresImporter {
         let logger = Logger(label: "consent.migrate")
         let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
@@ -52,17 +53,31 @@ public final class PostgresImporter {
         do {
             try await PostgresSchema.migrate(connection, logger: logger)
             try await connection.query("BEGIN", logger: logger)
+            // Two migrations into one database at once: the second waits here, then finds the first's centre.
+            try await connection.query("LOCK TABLE ledger IN EXCLUSIVE MODE", logger: logger)
             var events: Int64 = 0
             for try await n in try await connection.query("SELECT count(*) FROM ledger", logger: logger).decode(Int64.self) { events = n }
             var devices: Int64 = 0
             for try await n in try await connection.query("SELECT count(*) FROM sync_device", logger: logger).decode(Int64.self) { devices = n }
-            guard events == 0, devices == 0 else {
-                throw CentralStoreError.invalid("the PostgreSQL database already holds a centre (\(events) events, \(devices) devices); migrate into an empty database")
-            }
+            guard events == 0, devices == 0 else { throw ImportError.notEmpty(events: events, devices: devices) }
             return importer
         } catch {
-            try? await connection.close()
+            await importer.abandon()
             throw error
+        }
+    }
+
+    /// Why a migration was refused before anything was copied.
+    public enum ImportError: Error, Equatable, CustomStringConvertible {
+        /// The target already holds a centre (this one moved earlier, or another).
+        case notEmpty(events: Int64, devices: Int64)
+
+        public var description: String {
+            switch self {
+            case let .notEmpty(events, devices):
+                "the PostgreSQL database already holds a centre (\(events) events, \(devices) devices); nothing was changed. "
+                    + "Migrate into a new, empty database"
+            }
         }
     }
 
@@ -86,12 +101,21 @@ public final class PostgresImporter {
         try await out.copy(into: table, columns: columns, on: connection, logger: logger)
     }
 
-    /// Sets the counters past the copied numbers and commits.
-    public func commit() async throws {
+    /// Sets the counters past the copied numbers (still inside the transaction).
+    public func setCounters() async throws {
         try await connection.query("UPDATE central_counter SET last = (SELECT COALESCE(max(central_seq), 0) FROM ledger)", logger: logger)
         try await connection.query("SELECT setval(pg_get_serial_sequence('device', 'no'), (SELECT COALESCE(max(no), 0) + 1 FROM device), false)", logger: logger)
         try await connection.query("SELECT setval(pg_get_serial_sequence('tenant', 'id'), (SELECT COALESCE(max(id), 0) + 1 FROM tenant), false)", logger: logger)
         try await connection.query("SELECT setval(pg_get_serial_sequence('export', 'no'), (SELECT COALESCE(max(no), 0) + 1 FROM export), false)", logger: logger)
+    }
+
+    /// The check's summary of what the transaction holds, before it commits (every chain is walked).
+    public func summary() async throws -> CentreSummary {
+        try await PostgresCentralStore.summary(on: connection, logger: logger)
+    }
+
+    /// Commits and closes.
+    public func commit() async throws {
         try await connection.query("COMMIT", logger: logger)
         try await connection.close()
     }
@@ -134,33 +158,38 @@ extension PostgresCentralStore {
     public func summary() async throws -> CentreSummary {
         try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
-            var counts: [String: Int64] = [:]
-            for table in ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result", "tenant_marker", "disclosure"] {
-                for try await n in try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: self.logger).decode(Int64.self) {
-                    counts[table] = n
-                }
-            }
-            var heads: [String: CentreSummary.ChainHead] = [:]
-            var ledger = LedgerDigest()
-            var cursor: Int64 = 0
-            var chains: [String: (Int64, Data)] = [:]
-            while true {
-                let page = try await self.page(after: cursor, limit: 10_000, on: connection)
-                for event in page.events {
-                    let r = event.record
-                    let (seq, previous) = chains[r.device] ?? (0, ValueDigest.empty)
-                    guard r.sequence == seq + 1, r.hash(after: previous) == event.hash else {
-                        throw CentralStoreError.invalid("the chain of device \(r.device) does not verify at event \(r.sequence)")
-                    }
-                    chains[r.device] = (r.sequence, event.hash)
-                    ledger.add(central: event.central ?? 0, hash: event.hash)
-                }
-                cursor = page.cursor
-                if !page.more { break }
-            }
-            for (device, head) in chains { heads[device] = .init(sequence: head.0, hash: head.1.hex) }
-            return CentreSummary(counts: counts, heads: heads, ledgerDigest: ledger.hex)
+            return try await Self.summary(on: connection, logger: self.logger)
         }
+    }
+
+    /// ``summary()`` read on `connection`, in the caller's transaction.
+    static func summary(on connection: PostgresConnection, logger: Logger) async throws -> CentreSummary {
+        var counts: [String: Int64] = [:]
+        for table in ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result", "tenant_marker", "disclosure"] {
+            for try await n in try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: logger).decode(Int64.self) {
+                counts[table] = n
+            }
+        }
+        var heads: [String: CentreSummary.ChainHead] = [:]
+        var ledger = LedgerDigest()
+        var cursor: Int64 = 0
+        var chains: [String: (Int64, Data)] = [:]
+        while true {
+            let page = try await Self.page(after: cursor, limit: 10_000, on: connection, logger: logger)
+            for event in page.events {
+                let r = event.record
+                let (seq, previous) = chains[r.device] ?? (0, ValueDigest.empty)
+                guard r.sequence == seq + 1, r.hash(after: previous) == event.hash else {
+                    throw CentralStoreError.invalid("the chain of device \(r.device) does not verify at event \(r.sequence)")
+                }
+                chains[r.device] = (r.sequence, event.hash)
+                ledger.add(central: event.central ?? 0, hash: event.hash)
+            }
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        for (device, head) in chains { heads[device] = .init(sequence: head.0, hash: head.1.hex) }
+        return CentreSummary(counts: counts, heads: heads, ledgerDigest: ledger.hex)
     }
 }
 

@@ -40,6 +40,17 @@ public struct PostgresLocation: Sendable, Equatable {
         requireTLS = query.first { $0.name == "sslmode" }?.value.map { ["require", "verify-ca", "verify-full"].contains($0) } ?? false
     }
 
+    /// This place as a URL without the password (safe to record and print), e.g.
+    /// `postgres://consent@db.example:5432/central?sslmode=require`.
+    public var redactedURL: String {
+        var query: [String] = []
+        if let socketFolder { query.append("host=\(socketFolder)") }
+        if requireTLS { query.append("sslmode=require") }
+        let user = self.user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? self.user
+        let host = socketFolder == nil ? self.host : "localhost"
+        return "postgres://\(user)@\(host):\(port)/\(database)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+    }
+
     /// The same place as another user (a purpose role's login, say).
     public func with(user: String, password: String? = nil) -> PostgresLocation {
         var copy = self

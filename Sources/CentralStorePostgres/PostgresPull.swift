@@ -39,6 +39,11 @@ extension PostgresCentralStore {
     }
 
     func page(after cursor: Int64, limit: Int, on connection: PostgresConnection) async throws -> PullResponse {
+        try await Self.page(after: cursor, limit: limit, on: connection, logger: logger)
+    }
+
+    /// A page of events after `cursor` read on `connection` (in the caller's transaction).
+    static func page(after cursor: Int64, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> PullResponse {
         var events: [WireEvent] = []
         events.reserveCapacity(limit)
         let rows = try await connection.query("""

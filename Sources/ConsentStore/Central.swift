@@ -30,6 +30,7 @@ extension ConsentDatabase {
         let code = Self.randomCode(12)
         let pretty = "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(4))"
         try write { db in
+            try refuseIfMoved(db)
             try db.execute(sql: "INSERT INTO sync_code (code_hash, office, expires_at) VALUES (?, ?, ?)",
                            arguments: [Self.digest(code), office, Millis.from(clock().addingTimeInterval(lifetime))])
         }
@@ -48,6 +49,7 @@ extension ConsentDatabase {
             throw .sync(.invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'"))
         }
         return try write { db in
+            try refuseIfMoved(db)
             guard let row = try Row.fetchOne(db, sql: "SELECT office, expires_at, used_at FROM sync_code WHERE code_hash = ?",
                                              arguments: [Self.digest(code)]),
                   (row["used_at"] as Int64?) == nil, (row["expires_at"] as Int64) > now
@@ -71,7 +73,8 @@ extension ConsentDatabase {
     public func authenticate(device: String, secret: String) throws(StoreError) {
         try requireCentre()
         let row = try read { db in
-            try Row.fetchOne(db, sql: "SELECT secret_hash, revoked_at FROM sync_device WHERE id = ?", arguments: [device])
+            try refuseIfMoved(db)
+            return try Row.fetchOne(db, sql: "SELECT secret_hash, revoked_at FROM sync_device WHERE id = ?", arguments: [device])
         }
         guard let row, let stored = row["secret_hash"] as Data?,
               Self.constantTimeEqual(stored, Self.digest(secret)) else { throw .sync(.unauthenticated(device)) }
@@ -87,6 +90,7 @@ extension ConsentDatabase {
     public func revoke(device: String) throws(StoreError) {
         try requireCentre()
         let changed = try write { db in
+            try refuseIfMoved(db)
             try db.execute(sql: "UPDATE sync_device SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                            arguments: [Millis.from(clock()), device])
             return db.changesCount
@@ -179,6 +183,7 @@ extension ConsentDatabase {
         try requireCentre()
         let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
         return try read { db in
+            try refuseIfMoved(db)
             let (events, keys) = try WireRows(db: db, devices: try DeviceNumbers(db))
                 .events(where: "l.central_seq > ?", [cursor], order: "l.central_seq", limit: limit + 1)
             let page = Array(events.prefix(limit))

@@ -216,6 +216,7 @@ public final class ConsentDatabase: Sendable {
                 var result: T?
                 try db.inTransaction(.deferred) {
                     try db.cachedStatement(sql: "UPDATE chain_head SET seq = seq WHERE 0").execute() // takes the main file's write lock now
+                    try refuseIfMoved(db)
                     result = try body(db)
                     return .commit
                 }

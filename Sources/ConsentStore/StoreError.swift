@@ -29,6 +29,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case unknownExport(String)
     /// Sync refused a batch or a page (a gap, a broken chain, an event this side cannot apply).
     case sync(CentralStoreError)
+    /// A SQLite centre that `consent migrate` moved to PostgreSQL (`to`: the URL without its password) takes no more changes.
+    case centreMoved(path: String, to: String)
+    /// `consent migrate` was given a database that is not a central store.
+    case notACentre(path: String)
 
     public var description: String {
         switch self {
@@ -78,6 +82,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(path) was made by an earlier development build whose vault holds values unsealed; make it again (`consent demo --replace`, or `consent init` and an import)"
         case .sync(let refusal):
             refusal.description
+        case let .centreMoved(path, to):
+            "\(path) has moved to PostgreSQL (\(to)) and takes no more changes; nothing was changed. Serve and manage the centre there: "
+                + "`consent serve --database \(to)` (add the password if it needs one)"
+        case .notACentre(let path):
+            "\(path) is a device database, not a central store; nothing was changed"
         case .sqlite(let message):
             "database error: \(message)"
         case .unknownExport(let id):

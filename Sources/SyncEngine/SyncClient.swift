@@ -15,6 +15,7 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unreachable(let why): "the centre could not be reached (\(why)); changes stay here and are sent at the next sync"
+        case .refused(.moved): "\(CentralStoreError.moved); changes stay here and are sent then"
         case .refused(let error): "the centre refused: \(error)"
         case .local(let error): error.description
         }

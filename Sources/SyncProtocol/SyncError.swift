@@ -17,6 +17,9 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
     case badEnrolmentCode
     /// The store itself failed; nothing of the request was applied.
     case storage(String)
+    /// This SQLite centre was moved to PostgreSQL by `consent migrate`: it takes no more requests,
+    /// and the device keeps its changes until the centre is served from PostgreSQL at this address.
+    case moved
 
     public var description: String {
         switch self {
@@ -28,6 +31,9 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
             "an event claims device \(claimed) but the request was made by \(authenticated); nothing was applied"
         case .badEnrolmentCode: "the enrolment code is unknown, already used or expired; issue a new one at the centre"
         case .storage(let why): "the central store failed: \(why); nothing was applied, try again"
+        case .moved:
+            "the centre has moved to PostgreSQL and takes nothing more here; its operator must restart `consent serve` with --database at "
+                + "this address. Nothing was applied"
         }
     }
 
@@ -41,6 +47,7 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
         case .wrongDevice: "wrong-device"
         case .badEnrolmentCode: "bad-enrolment-code"
         case .storage: "storage"
+        case .moved: "moved"
         }
     }
 }

@@ -9,9 +9,10 @@ import SyncProtocol
 
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`.
 /// Every request but the health check and enrolment names its device and credential
-/// (`Authorization: Bearer DEVICE:SECRET`); every refusal is a 4xx with an `ErrorBody` and an
-/// entry in the centre's audit log. Push bodies and push and pull replies are binary
-/// (`BinaryWire`) when the request's `Content-Type` or `Accept` names it, else JSON.
+/// (`Authorization: Bearer DEVICE:SECRET`); every refusal is a 4xx (503 when the store failed or
+/// has moved) with an `ErrorBody`, and an entry in the centre's audit log (a store failure only in
+/// the server's log). Push bodies and push and pull replies are binary (`BinaryWire`) when the
+/// request's `Content-Type` or `Accept` names it, else JSON.
 public struct SyncServer: Sendable {
     let store: any CentralStore
     let logger: Logger
@@ -146,7 +147,12 @@ public struct SyncServer: Sendable {
             if let message = reply as? any BinaryMessage, Self.acceptsBinary(request) { return Self.binary(message) }
             return try Self.json(reply)
         } catch let error as CentralStoreError {
-            await store.audit(device: device, what: "\(what) refused: \(error.code): \(error)")
+            // A store that just failed is not asked to write its audit entry (at a SQLite centre whose write
+            // lock `consent migrate` holds, that would wait out the same lock again); the log line below has it.
+            let storeFailed = if case .storage = error { true } else { false }
+            if !storeFailed {
+                await store.audit(device: device, what: "\(what) refused: \(error.code): \(error)")
+            }
             logger.notice("refused", metadata: ["what": "\(what)", "device": "\(device ?? "-")", "error": "\(error.code)"])
             let body = ErrorBody(error: error.code, message: error.description, expected: { if case .gap(let e) = error { e } else { nil } }())
             return (try? Self.json(body, status: Self.status(error))) ?? Response(status: .internalServerError)
@@ -167,7 +173,9 @@ public struct SyncServer: Sendable {
         case .invalid: .badRequest
         case .unauthenticated: .unauthorized
         case .revoked, .wrongDevice, .badEnrolmentCode: .forbidden
-        case .storage: .serviceUnavailable
+        // 503, not 410: the address serves again once the operator restarts it on PostgreSQL, so the
+        // device must keep its events and retry there; a 410 says "gone for good" and may be cached.
+        case .storage, .moved: .serviceUnavailable
         }
     }
 

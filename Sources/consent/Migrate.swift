@@ -9,14 +9,22 @@ struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Move a SQLite central store to PostgreSQL, then check that the ledgers and hash chains match.",
         discussion: """
-            Copies, from one snapshot of the SQLite centre (and its .special.sqlite vault file): devices and their chain
-            heads, tenants, the ledger with its central sequences, values, sealed special-category values (still sealed:
-            neither side opens them) and wrapped data keys, the projections, and the sync state (enrolled devices and
-            their credentials and signing keys, signed chain heads, enrolment codes, push results, the audit log), staff markers, and the exports made with the tenants
-            each was disclosed to (so `export recalls` works there). Everything goes into an empty PostgreSQL
-            database in one transaction. Then every device's chain is walked on PostgreSQL and its head compared with
-            the SQLite centre's, with the row counts and a digest of the whole ledger in central order; any difference
-            is an error (exit 1). Stop `consent serve` first: pushes after the snapshot would stay behind.
+            The SQLite centre may keep running (`consent serve --db`): migrate takes its write lock, so pushes and \
+            enrolments wait (or are refused with "storage" after 10 s; devices keep their events and retry) while it \
+            copies, into an empty PostgreSQL database in one transaction: devices and their chain heads, tenants, the \
+            ledger with its central sequences (so device cursors stay valid), values, sealed special-category values \
+            (still sealed: neither side opens them) and wrapped data keys (from the .special.sqlite vault file), the \
+            projections, the sync state (enrolled devices with their credentials and signing keys, signed chain heads, \
+            enrolment codes, push results, the audit log), staff markers, and the exports made with the tenants each was \
+            disclosed to. Then every device's chain is walked on PostgreSQL and its head compared with the SQLite \
+            centre's, with the row counts and a digest of the whole ledger in central order. Only if all match does \
+            PostgreSQL commit and the SQLite centre record that it moved; otherwise nothing changes on either side (exit \
+            1).
+
+            A moved SQLite centre refuses every push, pull and enrolment (HTTP 503, "moved": devices keep their unsent \
+            events) and `consent serve --db` on it will not start: restart the server with --database URL at the same \
+            address and devices resend what they hold. A centre that has moved, or a PostgreSQL database that already \
+            holds a centre, is refused and nothing is changed.
             """)
 
     @Option(help: ArgumentHelp("The SQLite central store.", valueName: "path"))
@@ -24,8 +32,6 @@ struct Migrate: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The PostgreSQL database, as postgres://USER@HOST[:PORT]/DATABASE (?host=/socket/dir for a unix socket).", valueName: "url"))
     var to: String
-
-    @OptionGroup var content: ContentOptions
 
     @Flag(help: "Print JSON for scripts.")
     var json = false
@@ -69,29 +75,35 @@ struct Migrate: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let catalogue = try content.load().catalogue
         let location: PostgresLocation
         do { location = try PostgresLocation(url: to) } catch { throw ValidationError(error.description) }
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("no SQLite centre at \(from)") }
-        let source = try openSource()
-        // One snapshot: a read transaction held across the whole copy.
-        try source.inDatabase { db in try db.beginTransaction(.deferred) }
-        defer { try? source.inDatabase { db in try db.rollback() } }
-        guard try source.inDatabase({ db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'role'") }) == "centre" else {
-            throw ValidationError("\(from) is a device database, not a central store")
+        // A centre that already moved is named before PostgreSQL is touched (the lock below checks again).
+        let moved: String?
+        do { moved = try ConsentDatabase.metadata("moved_to", at: from) } catch { throw CLIError(error.description) }
+        if let moved { throw CLIError("already migrated: \(StoreError.centreMoved(path: from, to: moved))") }
+        let importer: PostgresImporter
+        do { importer = try await PostgresImporter.begin(location) } catch let error as PostgresImporter.ImportError {
+            throw CLIError(error.description)
         }
-
-        let importer = try await PostgresImporter.begin(location)
+        // From here the SQLite centre's writes wait (a push in progress finishes first): nothing can be left behind.
+        let source: CentreMove
+        do { source = try CentreMove.begin(path: from) } catch {
+            await importer.abandon()
+            throw CLIError(error.description)
+        }
+        let started = Date()
         var expected: [String: Int64] = [:]
+        let wanted: CentreSummary, got: CentreSummary
         do {
             for step in Self.steps {
-                let total = try source.inDatabase { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(step.count)") ?? 0 }
+                let total = try source.read { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(step.count)") ?? 0 }
                 expected[step.table] = total
                 var progress = Progress("copying \(step.table)", quiet: json)
                 var offset: Int64 = 0
                 let page: Int64 = 20_000
                 while offset < total {
-                    let rows = try source.inDatabase { db in
+                    let rows = try source.read { db in
                         try Row.fetchAll(db, sql: step.select + " LIMIT ? OFFSET ?", arguments: [page, offset]).map(Self.values)
                     }
                     if rows.isEmpty { break }
@@ -101,43 +113,50 @@ struct Migrate: AsyncParsableCommand {
                 }
                 progress.finish()
             }
-            try await importer.commit()
+            try await importer.setCounters()
+            wanted = try sourceSummary(source, counts: expected)
+            got = try await importer.summary()
         } catch {
             await importer.abandon()
+            source.abandon()
             throw error
         }
-
-        let wanted = try sourceSummary(source, counts: expected)
-        let store = try await PostgresCentralStore.open(location, catalogue: catalogue)
-        defer { store.shutdown() }
-        let got = try await store.summary()
         let differences = Self.differences(wanted, got)
+        var held = Date().timeIntervalSince(started)
+        if differences.isEmpty {
+            // PostgreSQL first: if recording the move then failed, the SQLite centre would still serve
+            // (nothing lost) and a second run would find PostgreSQL taken and say so.
+            do { try await importer.commit() } catch {
+                source.abandon()
+                throw error
+            }
+            do { held = try source.finish(movedTo: location.redactedURL) } catch {
+                throw CLIError("""
+                    the centre was copied to PostgreSQL but \(from) could not be marked as moved (\(error)); it still serves, so do not \
+                    serve both: drop and create the PostgreSQL database again, then rerun consent migrate
+                    """)
+            }
+        } else {
+            await importer.abandon()
+            source.abandon()
+        }
+        let report = Report(from: from, to: location.redactedURL, events: got.counts["ledger"] ?? 0, devices: got.heads.count,
+                            ledgerDigest: got.ledgerDigest, counts: got.counts, matches: differences.isEmpty, differences: differences,
+                            moved: differences.isEmpty, writesHeldSeconds: (held * 1000).rounded() / 1000)
         if json {
-            try printJSON(Report(from: from, to: "\(location.host)/\(location.database)", events: got.counts["ledger"] ?? 0,
-                                 devices: got.heads.count, ledgerDigest: got.ledgerDigest, counts: got.counts, matches: differences.isEmpty,
-                                 differences: differences))
+            try printJSON(report)
         } else {
             print("copied \(got.counts["ledger"] ?? 0) events of \(got.heads.count) device chain(s), \(got.counts["tenant"] ?? 0) tenants, "
                   + "\(got.counts["sealed_value"] ?? 0) sealed values, \(got.counts["sync_device"] ?? 0) enrolled devices")
-            print(differences.isEmpty
-                  ? "check: every chain verifies on PostgreSQL and its head, the counts and the ledger digest match the SQLite centre"
-                  : "check FAILED:\n  " + differences.joined(separator: "\n  "))
+            if differences.isEmpty {
+                print("check: every chain verifies on PostgreSQL and its head, the counts and the ledger digest match the SQLite centre")
+                print("moved: \(from) now refuses every request (its writes waited \(String(format: "%.1f", held)) s); "
+                      + "restart the server as `consent serve --database \(location.redactedURL)` at the same address and devices resend what they hold")
+            } else {
+                print("check FAILED, nothing was changed on either side:\n  " + differences.joined(separator: "\n  "))
+            }
         }
         if !differences.isEmpty { throw ExitCode.failure }
-    }
-
-    private func openSource() throws -> DatabaseQueue {
-        var config = Configuration()
-        config.readonly = true
-        // The snapshot's read transaction spans the copy's steps (each one awaits PostgreSQL in between).
-        config.allowsUnsafeTransactions = true
-        let queue = try DatabaseQueue(path: from, configuration: config)
-        let vault = ConsentDatabase.vaultPath(for: from)
-        guard FileManager.default.fileExists(atPath: vault) else {
-            throw ValidationError("the vault file \(vault) is missing; it holds the sealed special-category values and data keys")
-        }
-        try queue.inDatabase { db in try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [vault]) }
-        return queue
     }
 
     static func values(_ row: Row) -> [CopyValue] {
@@ -153,8 +172,8 @@ struct Migrate: AsyncParsableCommand {
     }
 
     /// The same summary as `PostgresCentralStore.summary`, from the SQLite snapshot.
-    private func sourceSummary(_ source: DatabaseQueue, counts: [String: Int64]) throws -> CentreSummary {
-        try source.inDatabase { db in
+    private func sourceSummary(_ source: CentreMove, counts: [String: Int64]) throws -> CentreSummary {
+        try source.read { db in
             var heads: [String: CentreSummary.ChainHead] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT d.id, h.seq, h.hash FROM chain_head h JOIN device d ON d.no = h.device_no WHERE h.seq > 0") {
                 heads[row[0]] = .init(sequence: row[1], hash: (row[2] as Data).hex)
@@ -190,5 +209,9 @@ struct Migrate: AsyncParsableCommand {
         var counts: [String: Int64]
         var matches: Bool
         var differences: [String]
+        /// The SQLite centre now refuses every request (it records where it went).
+        var moved: Bool
+        /// How long the SQLite centre's writes (pushes, enrolments) waited for the copy and the check.
+        var writesHeldSeconds: Double
     }
 }

@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
             guard db.isCentre else {
                 throw CLIError("\(db.path) is a device database; serve a central store made with `consent init --centre --db central.sqlite`")
             }
+            if let to = try db.movedTo() {
+                throw CLIError("\(db.path) has moved to PostgreSQL; serve it there instead: `consent serve --database \(to)` (add the password if it needs one)")
+            }
             central = SQLiteCentralStore(database: db)
         }
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {

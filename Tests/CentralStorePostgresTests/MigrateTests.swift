@@ -16,7 +16,6 @@ import Testing
         let log = folder.appendingPathComponent("migrate-\(UUID().uuidString).out").path
         let status = ThrowawayPostgres.runProgram([
             Self.binary, "migrate", "--from", from, "--to", to, "--json",
-            "--forms", Repo.root.appendingPathComponent("Forms").path, "--localization", Repo.root.appendingPathComponent("Localization").path,
         ], output: log)
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
@@ -49,13 +48,16 @@ import Testing
 
         let server = try ThrowawayPostgres.shared()
         let url = server.url(database: try server.createDatabase())
-        let run = migrate(path, url, in: folder)
+        let before = try await sqlite.pull(after: 0, limit: 1000)
+        // A password in the URL (the throwaway server trusts its socket, so any will do) is never recorded.
+        let withPassword = url.replacingOccurrences(of: "@localhost", with: ":s3cret@localhost")
+        let run = migrate(path, withPassword, in: folder)
         #expect(run.status == 0, "\(run.output)")
+        #expect(!run.output.contains("s3cret"))
         #expect(run.output.contains("\"matches\" : true"))
 
         let postgres = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
         defer { postgres.shutdown() }
-        let before = try await sqlite.pull(after: 0, limit: 1000)
         let after = try await postgres.pull(after: 0, limit: 1000)
         #expect(after.events == before.events)
         #expect(after.events.count == 9)
@@ -67,9 +69,58 @@ import Testing
         #expect(try await postgres.push(kiosk.push([next]), from: "kiosk-1").results.map(\.central) == [10])
         #expect(try await postgres.push(kiosk.push(pushed), from: "kiosk-1").results == answers.results)
 
-        // A second migration into a database that already holds a centre is refused.
+        // The SQLite centre records where it went (no password) and refuses the devices from now on.
+        let moved = try #require(try database.movedTo())
+        #expect(try PostgresLocation(url: moved) == PostgresLocation(url: url) && !moved.contains("s3cret"), "\(moved)")
+        await #expect(throws: CentralStoreError.moved) { try await sqlite.pull(after: 0, limit: 10) }
+
+        // Migrating it again is refused before PostgreSQL is touched, and changes nothing.
         let again = migrate(path, url, in: folder)
         #expect(again.status != 0)
-        #expect(again.output.contains("already holds a centre"))
+        #expect(again.output.contains("already migrated") && again.output.contains("has moved to PostgreSQL"), "\(again.output)")
+        #expect(try await postgres.pull(after: 0, limit: 1000).events.count == 10)
+
+        // Another centre into a database that already holds one is refused; that centre still serves.
+        let other = folder.appendingPathComponent("other.sqlite").path
+        let otherDatabase = try ConsentDatabase.create(at: other, validator: content.validator, device: DeviceID("other"), key: .generate(), centre: true)
+        _ = try otherDatabase.record(ChangeRequest(tenant: TenantRef("T0000009"), payload: .registration(values: [
+            AttributeID("full-name"): .value("Tenant 9"),
+        ]), actor: .system("test"), channel: .importFile))
+        let taken = migrate(other, url, in: folder)
+        #expect(taken.status != 0)
+        #expect(taken.output.contains("already holds a centre (10 events, 1 devices); nothing was changed"), "\(taken.output)")
+        #expect(try otherDatabase.movedTo() == nil)
+        #expect(try await SQLiteCentralStore(database: otherDatabase).pull(after: 0, limit: 10).events.count == 1)
+        #expect(try await postgres.pull(after: 0, limit: 1000).events.count == 10)
+    }
+
+    @Test func aCentreWhoseChainFailsTheCheckIsNotMovedAndPostgreSQLStaysEmpty() async throws {
+        let content = try ConsentForms.Content.load(forms: Repo.root.appendingPathComponent("Forms"), localization: Repo.root.appendingPathComponent("Localization"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("central.sqlite").path
+        let database = try ConsentDatabase.create(at: path, validator: content.validator, device: DeviceID("centre"), key: .generate(), centre: true)
+        for n in 1...3 {
+            _ = try database.record(ChangeRequest(tenant: TenantRef(String(format: "T%07d", n)), payload: .registration(values: [
+                AttributeID("full-name"): .value("Tenant \(n)"),
+            ]), actor: .system("test"), channel: .importFile))
+        }
+        // An event changed in place after it was written: its hash no longer follows from its content.
+        let tamper = ThrowawayPostgres.runProgram(["/usr/bin/env", "sqlite3", path,
+            "DROP TRIGGER IF EXISTS ledger_append_only_update; UPDATE ledger SET evidence = 'forged' WHERE device_seq = 2"],
+            output: folder.appendingPathComponent("sqlite3.out").path)
+        #expect(tamper == 0)
+        let server = try ThrowawayPostgres.shared()
+        let url = server.url(database: try server.createDatabase())
+        let run = migrate(path, url, in: folder)
+        #expect(run.status != 0)
+        #expect(run.output.contains("the chain of device centre does not verify at event 2"), "\(run.output)")
+        #expect(try database.movedTo() == nil, "the SQLite centre still serves")
+        #expect(try await SQLiteCentralStore(database: database).pull(after: 0, limit: 10).events.count == 3)
+        let postgres = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
+        defer { postgres.shutdown() }
+        #expect(try await postgres.pull(after: 0, limit: 10).events.isEmpty, "PostgreSQL rolled back")
+        #expect(try await postgres.devices().isEmpty)
     }
 }
