@@ -29,6 +29,7 @@ struct LedgerIngester {
     private(set) var devices: DeviceNumbers
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
+    private var tenantIDs: [String: Int64] = [:]
     private var sealedRows: [SealedRow] = []
     private(set) var queuedVaultErasures = false
     /// The latest clock reading among received events.
@@ -73,8 +74,9 @@ struct LedgerIngester {
     /// its device's sequence or a broken chain. `checked` is what an `IntegrityPrecheck` found: a
     /// `.sound` event was checked against its predecessor in the same message, which the sequence
     /// check below proves is this device's stored head (stored from that message, or found equal
-    /// to it as a duplicate), so its hash need not be computed again.
-    mutating func ingest(_ wire: WireEvent, checked: IntegrityPrecheck.Verdict = .unchecked) throws -> Step {
+    /// to it as a duplicate), so its hash need not be computed again. `catalogueProblem`, when
+    /// given, is the precheck's finding for it (nil: its Forms are known here).
+    mutating func ingest(_ wire: WireEvent, checked: IntegrityPrecheck.Verdict = .unchecked, catalogueProblem: String?? = .none) throws -> Step {
         let r = wire.record
         let deviceID = DeviceID(r.device)
         if deviceID == ownDevice && !numbersCentrally { return try ownEventReturned(wire) }
@@ -87,7 +89,7 @@ struct LedgerIngester {
         case .broken(let problem): throw CentralStoreError.invalid(problem)
         case .unchecked: if let problem = WireCheck.integrityProblem(wire, after: head.hash) { throw CentralStoreError.invalid(problem) }
         }
-        if let problem = WireCheck.catalogueProblem(wire, catalogue: catalogue) { return .rejected(problem) }
+        if let problem = catalogueProblem ?? WireCheck.catalogueProblem(wire, catalogue: catalogue) { return .rejected(problem) }
         guard let tenantID = try tenantID(r) else { return .rejected("event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here") }
         let numbering: LedgerRow.Central
         if numbersCentrally {
@@ -161,11 +163,17 @@ struct LedgerIngester {
         return step
     }
 
-    /// The local id of the event's tenant, registering a new one for a registration event.
-    private func tenantID(_ r: EventRecord) throws -> Int64? {
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM tenant WHERE ref = ?"), arguments: [r.tenant]) { return id }
+    /// The local id of the event's tenant, registering a new one for a registration event (ids
+    /// are kept for the ingester's transaction: a page names each tenant several times).
+    private mutating func tenantID(_ r: EventRecord) throws -> Int64? {
+        if let id = tenantIDs[r.tenant] { return id }
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM tenant WHERE ref = ?"), arguments: [r.tenant]) {
+            tenantIDs[r.tenant] = id
+            return id
+        }
         guard r.kind == "registration" else { return nil }
         try db.cachedStatement(sql: "INSERT INTO tenant (ref) VALUES (?)").execute(arguments: [r.tenant])
+        tenantIDs[r.tenant] = db.lastInsertedRowID
         return db.lastInsertedRowID
     }
 

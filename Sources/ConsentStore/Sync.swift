@@ -208,12 +208,13 @@ extension ConsentDatabase {
     /// `IntegrityPrecheck` when it was made ahead (on another thread); else every event is checked here.
     public func applyPulled(_ page: PullResponse, precheck: IntegrityPrecheck? = nil) throws(StoreError) -> PulledPage {
         let now = clock()
-        let verdicts = precheck.map(\.verdicts).flatMap { $0.count == page.events.count ? $0 : nil }
+        let precheck = precheck.flatMap { $0.verdicts.count == page.events.count ? $0 : nil }
         let (summary, erasures) = try writeLedger { db in
             var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: device, centre: false)
             var summary = PulledPage()
             for (i, event) in page.events.enumerated() {
-                switch try ingester.ingest(event, checked: verdicts?[i] ?? .unchecked) {
+                switch try ingester.ingest(event, checked: precheck?.verdicts[i] ?? .unchecked,
+                                           catalogueProblem: precheck.map { .some($0.catalogueProblems[i]) } ?? .none) {
                 case .stored(let outcome, _):
                     summary.stored += 1
                     if outcome == .overriddenByWithdrawal { summary.overridden += 1 }

@@ -137,11 +137,11 @@ public struct SyncClient: Sendable {
     public func pull(into report: inout SyncReport) async throws(SyncFailure) {
         let start = try local { () throws(StoreError) in try database.syncCursor() }
         let first = start == 0
-        let (size, transport) = (first ? snapshotPage : pullPage, self.transport)
+        let (size, transport, catalogue) = (first ? snapshotPage : pullPage, self.transport, database.catalogue)
         // A page and its integrity precheck, made in the fetching task while the previous page is applied.
         let fetch: @Sendable (Int64) async throws(SyncFailure) -> (PullResponse, IntegrityPrecheck) = { cursor throws(SyncFailure) in
             let page = first ? try await transport.snapshot(after: cursor, limit: size) : try await transport.pull(after: cursor, limit: size)
-            return (page, IntegrityPrecheck(page.events))
+            return (page, IntegrityPrecheck(page.events, catalogue: catalogue))
         }
         var (page, precheck) = try await fetch(start)
         var cursor = start

@@ -88,11 +88,12 @@ public enum WireCheck {
     }
 }
 
-/// The integrity checks of a message's events that need nothing stored, run before the receiver
-/// applies it: on a device, in the task that fetched the page, while the previous page is being
-/// applied, so the hashing runs on the other core. An event whose predecessor in its device's
-/// chain is in the same message is checked against that one; the first of each device's run
-/// waits for the receiver, which knows the stored head.
+/// The checks of a message's events that need nothing stored, run before the receiver applies
+/// it: on a device, in the task that fetched the page, while the previous page is being applied,
+/// so the hashing runs on the other core. An event whose predecessor in its device's chain is in
+/// the same message is checked against that one; the first of each device's run waits for the
+/// receiver, which knows the stored head. Whether this side's Forms know each event is checked
+/// for every event.
 public struct IntegrityPrecheck: Sendable {
     public enum Verdict: Sendable, Equatable {
         /// Its hash follows its predecessor's in this message and its values are intact.
@@ -103,14 +104,12 @@ public struct IntegrityPrecheck: Sendable {
         case unchecked
     }
 
+    /// For each event, its chain and values.
     public let verdicts: [Verdict]
+    /// For each event, why this side cannot apply it (`WireCheck.catalogueProblem`), or nil.
+    public let catalogueProblems: [String?]
 
-    /// Nothing checked ahead: the receiver checks every event.
-    public static func none(_ count: Int) -> IntegrityPrecheck { IntegrityPrecheck(verdicts: Array(repeating: .unchecked, count: count)) }
-
-    private init(verdicts: [Verdict]) { self.verdicts = verdicts }
-
-    public init(_ events: [WireEvent]) {
+    public init(_ events: [WireEvent], catalogue: Catalogue) {
         var last: [String: (sequence: Int64, hash: Data)] = [:]
         verdicts = events.map { event in
             let r = event.record
@@ -118,5 +117,6 @@ public struct IntegrityPrecheck: Sendable {
             guard let previous = last[r.device], previous.sequence + 1 == r.sequence else { return .unchecked }
             return WireCheck.integrityProblem(event, after: previous.hash).map(Verdict.broken) ?? .sound
         }
+        catalogueProblems = events.map { WireCheck.catalogueProblem($0, catalogue: catalogue) }
     }
 }

@@ -23,8 +23,9 @@ import Testing
     @Test func aPageOfOneDevicesRunIsCheckedAheadAgainstItself() async throws {
         let (net, page, cursor) = try await Self.network()
         #expect(page.events.count == 5)
-        let precheck = IntegrityPrecheck(page.events)
+        let precheck = IntegrityPrecheck(page.events, catalogue: Shipped.content.catalogue)
         #expect(precheck.verdicts == [.unchecked, .sound, .sound, .sound, .sound], "the first waits for the stored head")
+        #expect(precheck.catalogueProblems == [nil, nil, nil, nil, nil])
         #expect(try net.devices[1].applyPulled(page, precheck: precheck).stored == 5)
         #expect(try net.devices[1].syncCursor() > cursor)
         #expect(try await net.problems().isEmpty)
@@ -34,13 +35,31 @@ import Testing
         let (net, original, cursor) = try await Self.network()
         var page = original
         page.events[position].record.evidence = "edited after the fact"
-        let precheck = IntegrityPrecheck(page.events)
+        let precheck = IntegrityPrecheck(page.events, catalogue: Shipped.content.catalogue)
         #expect(precheck.verdicts[position] == (position == 0 ? .unchecked : .broken(
             "event kiosk-0#\(page.events[position].record.sequence): its hash does not follow the device's chain (edited, reordered or forged)")))
         let before = try net.devices[1].verify().events
         #expect(throws: StoreError.self, "position \(position)") { try net.devices[1].applyPulled(page, precheck: precheck) }
         #expect(try net.devices[1].syncCursor() == cursor && net.devices[1].verify().events == before, "nothing of the page was applied")
         // The same page, untouched, still applies.
-        #expect(try net.devices[1].applyPulled(original, precheck: IntegrityPrecheck(original.events)).stored == 5)
+        #expect(try net.devices[1].applyPulled(original, precheck: IntegrityPrecheck(original.events, catalogue: Shipped.content.catalogue)).stored == 5)
+    }
+
+    @Test func anEventThisSidesFormsDoNotKnowIsFoundAheadAndRefusedWithThePage() async throws {
+        let (net, original, cursor) = try await Self.network()
+        var page = original
+        // A well-chained page from a centre with other Forms: a purpose this side does not know.
+        page.events[3].record.purpose = "prize-draw"
+        var previous = ValueDigest.empty
+        for i in page.events.indices {
+            page.events[i].hash = page.events[i].record.hash(after: previous)
+            previous = page.events[i].hash
+        }
+        let precheck = IntegrityPrecheck(page.events, catalogue: Shipped.content.catalogue)
+        #expect(precheck.verdicts == [.unchecked, .sound, .sound, .sound, .sound])
+        #expect(precheck.catalogueProblems[3]?.contains("purpose prize-draw is not in this side's Forms") == true, "\(precheck.catalogueProblems)")
+        let error = #expect(throws: StoreError.self) { try net.devices[1].applyPulled(page, precheck: precheck) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("prize-draw"))
+        #expect(try net.devices[1].syncCursor() == cursor, "nothing of the page was applied")
     }
 }
