@@ -22,4 +22,7 @@ public protocol CentralStore: Sendable {
     func pull(after cursor: Int64, limit: Int) async throws(CentralStoreError) -> PullResponse
     /// Records a refused request in the centre's audit log (bad credential, bad input, replay).
     func audit(device: String?, what: String) async
+    /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a
+    /// database that cannot be read or reached). `GET /healthz` answers with it.
+    func health() async throws(CentralStoreError)
 }

@@ -46,6 +46,10 @@ public struct SQLiteCentralStore: CentralStore {
         try run { () throws(StoreError) in try database.pullPage(after: cursor, limit: limit) }
     }
 
+    public func health() async throws(CentralStoreError) {
+        if try run({ () throws(StoreError) in try database.movedTo() }) != nil { throw .moved }
+    }
+
     public func audit(device: String?, what: String) async {
         try? database.auditRefusal(device: device, what: what)
     }

@@ -218,6 +218,12 @@ public final class PostgresCentralStore: CentralStore {
         }
     }
 
+    public func health() async throws(CentralStoreError) {
+        try await transaction { connection in
+            for try await _ in try await connection.query("SELECT 1 FROM central_counter", logger: self.logger).decode(Int.self) {}
+        }
+    }
+
     public func audit(device: String?, what: String) async {
         _ = try? await transaction { connection in
             try await Self.audit(device: device, what: what, at: Self.now(), on: connection, logger: self.logger)

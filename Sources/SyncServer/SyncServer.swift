@@ -25,7 +25,14 @@ public struct SyncServer: Sendable {
     /// The routes, ready for an `Application`.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.get("healthz") { _, _ in try Self.json(["status": "ok"]) }
+        // Healthy only when the store answers: a load balancer or monitor then sees a moved centre or
+        // an unreachable database as down (503, with what to do), not as "ok".
+        router.get("healthz") { _, _ in
+            do throws(CentralStoreError) { try await store.health() } catch {
+                return try Self.json(["status": "unavailable", "error": error.code, "message": error.description], status: .serviceUnavailable)
+            }
+            return try Self.json(["status": "ok"])
+        }
         router.post("v1/enrol") { request, _ in
             await respond(to: request, device: nil, what: "enrol") {
                 let body: EnrolRequest = try await Self.decode(request)

@@ -101,6 +101,8 @@ import Testing
         let enrol = try SyncCLITests.Server.request("\(server.url)/v1/enrol", method: "POST",
                                                     body: Data(#"{"version":1,"code":"AAAA-BBBB-CCCC","device":"kiosk-b"}"#.utf8))
         #expect(enrol.status == 503 && enrol.body.contains("\"moved\""), "\(enrol.status) \(enrol.body)")
+        let health = try SyncCLITests.Server.request("\(server.url)/healthz")
+        #expect(health.status == 503 && health.body.contains("\"moved\""), "a monitor sees the moved centre as down: \(health.status) \(health.body)")
         let audit = try await centre.auditLog()
         #expect(audit.contains { $0.hasPrefix("push refused: moved") } && audit.contains { $0.hasPrefix("v1/pull refused: moved") }
                 && audit.contains { $0.hasPrefix("enrol refused: moved") }, "\(audit.suffix(5))")
