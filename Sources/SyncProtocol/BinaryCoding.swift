@@ -148,7 +148,7 @@ public struct BinaryReader {
     /// Reads the magic, the kind and the symbol table.
     mutating func header(kind: UInt8, name: String) throws(BinaryWireError) {
         guard buffer.count >= BinaryWire.magic.count, zip(buffer, BinaryWire.magic).allSatisfy({ $0 == $1 }) else {
-            throw failure("this is not a TenantConsent sync body (version \(BinaryWire.magic.last.map { Character(UnicodeScalar($0)) } ?? "?") expected)")
+            throw failure("this is not a TenantConsent sync body (one starts with TCW1)")
         }
         offset = BinaryWire.magic.count
         let found = try byte()

@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("not ours", Data("{\"version\":1}".utf8), "not a TenantConsent sync body"),
+        ("not ours", Data("{\"version\":1}".utf8), "not a TenantConsent sync body (one starts with TCW1)"),
         ("another message kind", body(kind: 3, []), "expected a push (kind 1), found kind 3"),
         ("a symbol not in the table", body([1, 5, 0]), "symbol 5 is not in the table of 1"),
         ("a count bigger than the body", body([1, 0, 0xE8, 0x07]), "1000 events cannot fit in what is left of the body"),
