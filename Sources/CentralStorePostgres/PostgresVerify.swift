@@ -1,5 +1,6 @@
 import CentralStore
 import ConsentCore
+import ConsentStore
 import Foundation
 import PostgresNIO
 import SyncProtocol
@@ -12,6 +13,10 @@ public struct PostgresVerification: Codable, Equatable, Sendable {
     public var devices = 0
     /// What is wrong, first found first (at most ``PostgresVerification/limit``).
     public var problems: [String] = []
+    /// Special-category values opened with the organisation's key and checked against their digests.
+    public var sealedOpened = 0
+    /// Special-category values left sealed, for want of that key (their digests still count in the chain).
+    public var sealedUnopened = 0
     /// Whether nothing is wrong.
     public var ok: Bool { problems.isEmpty }
 
@@ -31,8 +36,10 @@ extension PostgresCentralStore {
     /// fold of each tenant's events in central order, then
     /// checks each device's signed head: signed by the key it enrolled
     /// with, and naming the hash the ledger holds at that sequence. A chain rewritten wholesale, every
-    /// hash recomputed, passes the first checks but not the last.
-    public func verify() async throws(CentralStoreError) -> PostgresVerification {
+    /// hash recomputed, passes the first checks but not the last. With `opener` (the organisation's
+    /// key, which the centre never holds), every special-category value is opened and checked
+    /// against its digest too, as `ledger verify` does at a SQLite centre.
+    public func verify(opener: SealedValueOpener? = nil) async throws(CentralStoreError) -> PostgresVerification {
         try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
             var report = PostgresVerification()
@@ -53,6 +60,7 @@ extension PostgresCentralStore {
                 for event in page.events {
                     report.events += 1
                     Self.check(event, chains: &chains, into: &report)
+                    Self.checkSealed(event, opener: opener, into: &report)
                     if wanted[event.record.device] == event.record.sequence { hashes[event.record.device] = event.hash }
                 }
                 cursor = page.cursor
@@ -81,6 +89,30 @@ extension PostgresCentralStore {
                 }
             }
             return report
+        }
+    }
+
+    /// The event's sealed values, opened and checked against their digests when the key is given.
+    private static func checkSealed(_ event: WireEvent, opener: SealedValueOpener?, into report: inout PostgresVerification) {
+        let r = event.record
+        for value in event.values {
+            guard let sealed = value.sealed else { continue }
+            guard let opener else {
+                report.sealedUnopened += 1
+                continue
+            }
+            let attribute = AttributeID(value.attribute)
+            let at = "event \(r.device)#\(r.sequence) (central \(event.central ?? 0))"
+            guard let opened = opener.openWithSalt(sealed, keyID: value.keyID ?? "", tenant: TenantRef(r.tenant), attribute: attribute,
+                                                   event: EventID(device: DeviceID(r.device), sequence: r.sequence)) else {
+                report.problem("\(at): the sealed value of \(value.attribute) does not open (changed, moved from another row, or its data key is missing)")
+                continue
+            }
+            report.sealedOpened += 1
+            if ValueDigest.of(opened.value, attribute: attribute, salt: opened.salt) != value.digest
+                || (opened.value == .preferNotToSay) != value.preferNot {
+                report.problem("\(at): the sealed value of \(value.attribute) is not the one its digest records")
+            }
         }
     }
 

@@ -25,6 +25,14 @@ public struct SealedValueOpener: Sendable {
         self.keys = keys
     }
 
+    /// The value sealed in `sealed` and the salt sealed with it (what its digest covers), for an audit;
+    /// nil when its data key is not held or it does not open (changed, or moved from another row).
+    public func openWithSalt(_ sealed: some DataProtocol, keyID: String, tenant: TenantRef, attribute: AttributeID,
+                             event: EventID) -> (salt: Data, value: AttributeValue)? {
+        guard let key = keys[keyID] else { return nil }
+        return Sealing.open(sealed, key: key, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: event))
+    }
+
     /// The value sealed in `sealed` for `tenant`'s `attribute` by `event`; nil when its data key is
     /// not held or it does not open (changed, or moved from another row).
     public func open(_ sealed: some DataProtocol, keyID: String, tenant: TenantRef, attribute: AttributeID, event: EventID) -> AttributeValue? {

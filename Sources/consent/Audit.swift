@@ -14,7 +14,9 @@ struct Audit: AsyncParsableCommand {
             discussion: """
                 Names the first bad entry: an edited, removed, inserted or reordered event breaks its device's chain; a chain
                 rewritten wholesale at the centre (every hash recomputed) no longer matches the head its device signed.
-                With --database, checks a PostgreSQL centre: every chain, each event's values and each device's signed head.
+                With --database, checks a PostgreSQL centre: every chain, each event's values and each device's signed head, and
+                with the organisation's key-encryption key (--key-file, as for exports) opens every special-category value and
+                checks it against its digest; without the key those stay sealed and the report says so.
                 Exit status 0 when all is well, 1 when something is wrong.
                 """)
 
@@ -28,6 +30,10 @@ struct Audit: AsyncParsableCommand {
             var devices: Int
             var signedHeadsChecked: Bool
             var problems: [String]
+            /// At a PostgreSQL centre: special-category values opened and checked, and those left sealed (no key).
+            var sealedOpened: Int?
+            var sealedUnopened: Int?
+            var note: String?
         }
 
         func run() async throws {
@@ -35,8 +41,14 @@ struct Audit: AsyncParsableCommand {
             if let database {
                 let central = try await PostgresCentre.open(database, store: store)
                 defer { central.shutdown() }
-                let found = try await central.verify()
-                report = Report(ok: found.ok, events: found.events, devices: found.devices, signedHeadsChecked: true, problems: found.problems)
+                let (key, keyProblem) = try store.loadKey()
+                var opener: SealedValueOpener?
+                if let key { opener = try SealedValueOpener(kek: key, dataKeys: try await central.wrappedDataKeys()) }
+                let found = try await central.verify(opener: opener)
+                let note = found.sealedUnopened == 0 ? nil : "\(found.sealedUnopened) special-category values were not opened: "
+                    + "no key-encryption key (\(keyProblem ?? "none found")); give --key-file to check them too"
+                report = Report(ok: found.ok, events: found.events, devices: found.devices, signedHeadsChecked: true, problems: found.problems,
+                                sealedOpened: found.sealedOpened, sealedUnopened: found.sealedUnopened, note: note)
             } else {
                 let db = try store.open()
                 let ledger = try db.verify()
@@ -45,7 +57,9 @@ struct Audit: AsyncParsableCommand {
                                 signedHeadsChecked: db.isCentre, problems: ledger.problems + heads)
             }
             if json { try printJSON(report) } else if report.ok {
-                print("OK: \(report.events) events from \(report.devices) devices\(report.signedHeadsChecked ? ", every device's signed head matches" : "").")
+                let opened = report.sealedOpened.map { $0 > 0 ? ", \($0) special-category values opened and checked" : "" } ?? ""
+                print("OK: \(report.events) events from \(report.devices) devices\(report.signedHeadsChecked ? ", every device's signed head matches" : "")\(opened).")
+                if let note = report.note { print("Note: \(note)") }
             } else {
                 print("NOT OK: \(report.problems.first ?? "")")
                 for line in report.problems.dropFirst() { print("  also: \(line)") }

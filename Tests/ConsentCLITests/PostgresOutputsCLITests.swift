@@ -11,6 +11,8 @@ import Testing
         let cli: CLI
         let central: String
         let url: String
+        /// The PostgreSQL database the centre moved to.
+        let database: String
         let manifest: String
         var key: String { KeyLocation.defaultPath(for: central) }
 
@@ -38,7 +40,8 @@ import Testing
             }
             #expect(try cli.run(["staff", "mark", "T0000003", "vulnerable", "--staff", "S2", "--db", central]).status == 0)
             let postgres = try ThrowawayPostgres.shared()
-            url = postgres.url(database: try postgres.createDatabase())
+            database = try postgres.createDatabase()
+            url = postgres.url(database: database)
             let migrate = try cli.run(["migrate", "--from", central, "--to", url, "--json"])
             #expect((try? migrate.json() as? [String: Any])?["matches"] as? Bool == true, "\(migrate.stdout) \(migrate.stderr)")
         }
@@ -54,6 +57,34 @@ import Testing
 
         func path(_ name: String) -> String { cli.dir.appendingPathComponent(name).path }
         func text(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
+    }
+
+    @Test func theAuditOpensEverySealedValueWithTheKeyAndNamesOneMovedToAnotherRow() throws {
+        let m = try Migrated()
+        defer { m.cli.remove() }
+        let keyed = try m.cli.run(["audit", "verify", "--database", m.url, "--key-file", m.key, "--json"])
+        let report = try keyed.json() as? [String: Any]
+        #expect(keyed.status == 0 && report?["ok"] as? Bool == true, "\(keyed.stdout) \(keyed.stderr)")
+        #expect(report?["sealedOpened"] as? Int ?? 0 > 20 && report?["sealedUnopened"] as? Int == 0, "the demo's special categories: \(keyed.stdout)")
+        // Without the key the chains still check, and the report says what stayed sealed.
+        let unkeyed = try m.cli.run(["audit", "verify", "--database", m.url, "--db", m.path("no-key-here.sqlite")])
+        #expect(unkeyed.status == 0 && unkeyed.stdout.contains("special-category values were not opened") && unkeyed.stdout.contains("--key-file"),
+                "\(unkeyed.stdout) \(unkeyed.stderr)")
+        // Someone with the database copies one tenant's sealed value over another's of the same attribute.
+        try ThrowawayPostgres.shared().execute("""
+            WITH a AS (SELECT device_no, device_seq, attribute_id, sealed FROM sealed_value WHERE sealed IS NOT NULL
+                       ORDER BY device_no, device_seq LIMIT 1),
+                 b AS (SELECT s.device_no, s.device_seq, s.attribute_id FROM sealed_value s, a
+                       WHERE s.sealed IS NOT NULL AND s.attribute_id = a.attribute_id AND s.tenant_id <> (
+                           SELECT tenant_id FROM sealed_value x WHERE (x.device_no, x.device_seq, x.attribute_id) = (a.device_no, a.device_seq, a.attribute_id))
+                       LIMIT 1)
+            UPDATE sealed_value v SET sealed = a.sealed FROM a, b
+            WHERE (v.device_no, v.device_seq, v.attribute_id) = (b.device_no, b.device_seq, b.attribute_id)
+            """, database: m.database)
+        let swapped = try m.cli.run(["audit", "verify", "--database", m.url, "--key-file", m.key])
+        #expect(swapped.status == 1 && swapped.stdout.contains("does not open (changed, moved from another row"), "\(swapped.stdout)")
+        let blind = try m.cli.run(["audit", "verify", "--database", m.url, "--db", m.path("no-key-here.sqlite")])
+        #expect(blind.status == 0, "without the key a moved seal cannot be seen, which the note says: \(blind.stdout)")
     }
 
     @Test func everyOutputFromAMigratedCentreEqualsTheSQLiteCentres() throws {
