@@ -128,7 +128,7 @@ public struct SyncIndicator: Equatable, Sendable {
         } else {
             line = "not synced yet"
         }
-        if problem != nil { line += " · sync failing (consent sync --status says why)" }
+        if problem != nil { line += " · sync failing" } // why: `consent sync --status`; the header has little room
         if unsent > 0 { line += " · \(unsent) to send" }
         return line
     }

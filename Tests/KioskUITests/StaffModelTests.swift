@@ -187,6 +187,6 @@ extension StaffMember {
         drive.model.showSync(SyncIndicator(lastSyncedAt: drive.now.addingTimeInterval(-3 * 3600), unsent: 0))
         #expect(drive.model.view(now: drive.now).corner.hasSuffix("synced 3 h ago"))
         drive.model.showSync(SyncIndicator(lastSyncedAt: nil, unsent: 4, problem: "the centre refused: revoked"))
-        #expect(drive.model.view(now: drive.now).corner.hasSuffix("not synced yet · sync failing (consent sync --status says why) · 4 to send"))
+        #expect(drive.model.view(now: drive.now).corner.hasSuffix("not synced yet · sync failing · 4 to send"))
     }
 }
