@@ -1,3 +1,4 @@
+import ConsentStore
 import Foundation
 import Testing
 
@@ -173,6 +174,23 @@ import Testing
         try tmux.waitFor("Signing out in", seconds: 5)
         try tmux.waitFor("Signed out after 3 s without input", seconds: 5)
         #expect(!(try tmux.history()).contains("Changes waiting for a second person"))
+    }
+
+    @Test func theHeaderSaysWhenBackgroundSyncFailsAndTheStatusSaysWhy() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        // Enrolled with a centre whose certificate authority file has since gone.
+        let content = try #require(VaultCLITests.content)
+        let gone = setup.cli.dir.appendingPathComponent("office-ca.pem").path
+        let db = try ConsentDatabase.open(at: setup.cli.db, validator: content.validator,
+                                          key: try KeyFile.read(KeyLocation.defaultPath(for: setup.cli.db)))
+        try db.saveSyncSettings(SyncSettings(server: "https://127.0.0.1:9", secret: "s", caFile: gone))
+        try db.close()
+        let tmux = try Tmux(setup.staff("--sync-every 1"))
+        try signIn(tmux, "sam")
+        try tmux.waitFor("sam (support) · not synced yet · sync failing", seconds: 15)
+        let status = try setup.cli.run(["sync", "--status", "--db", setup.cli.db])
+        #expect(status.status == 0 && status.stdout.contains("The last sync failed") && status.stdout.contains(gone), "\(status.stdout)")
     }
 
     @Test func fiveWrongPasswordsLockTheStaffAccount() throws {
