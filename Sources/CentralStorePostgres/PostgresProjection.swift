@@ -134,12 +134,14 @@ struct PostgresProjection {
 
     /// Writes back what changed between `before` and `after` among the touched rows.
     func save(_ touched: Touched, before: [Int64: TenantState], after: [Int64: TenantState]) async throws {
+        // Only rows that were there are deleted: a key loaded with no row has none to replace.
         var markerKeys: [Key2] = []
         var markerRows = CopyRows()
         for key in touched.markers {
             let new = after[key.tenant]?.markers[key.attribute]
-            guard let new, new != before[key.tenant]?.markers[key.attribute] else { continue }
-            markerKeys.append(key)
+            let old = before[key.tenant]?.markers[key.attribute]
+            guard let new, new != old else { continue }
+            if old != nil { markerKeys.append(key) }
             markerRows.int(key.tenant); markerRows.text(key.attribute); markerRows.bool(new.set); markerRows.int(new.hlc.packed)
             markerRows.text(new.device.rawValue)
             markerRows.endRow()
@@ -148,15 +150,15 @@ struct PostgresProjection {
             try await connection.query("""
                 DELETE FROM tenant_marker WHERE (tenant_id, marker) IN (SELECT * FROM unnest(\(markerKeys.map(\.tenant)), \(markerKeys.map(\.attribute))))
                 """, logger: logger)
-            try await markerRows.copy(into: "tenant_marker", columns: ["tenant_id", "marker", "active", "hlc", "writer"], on: connection, logger: logger)
         }
+        try await markerRows.copy(into: "tenant_marker", columns: ["tenant_id", "marker", "active", "hlc", "writer"], on: connection, logger: logger)
         var decisionKeys: [Key3] = []
         var decisionRows = CopyRows()
         for key in touched.decisions {
             let dk = DecisionKey(AttributeID(key.attribute), PurposeID(key.purpose))
             let old = before[key.tenant]?.decisions[dk], new = after[key.tenant]?.decisions[dk]
             guard old != new else { continue }
-            decisionKeys.append(key)
+            if old != nil { decisionKeys.append(key) }
             if let new { try writeDecision(key, new, into: &decisionRows) }
         }
         if !decisionKeys.isEmpty {
@@ -164,19 +166,19 @@ struct PostgresProjection {
                 DELETE FROM decision WHERE (tenant_id, attribute_id, purpose_id) IN
                 (SELECT * FROM unnest(\(decisionKeys.map(\.tenant)), \(decisionKeys.map(\.attribute)), \(decisionKeys.map(\.purpose))))
                 """, logger: logger)
-            try await decisionRows.copy(into: "decision", columns: Self.decisionTableColumns, on: connection, logger: logger)
         }
+        try await decisionRows.copy(into: "decision", columns: Self.decisionTableColumns, on: connection, logger: logger)
         var valueKeys: [Key2] = [], pendingKeys: [Key2] = []
         var valueRows = CopyRows(), pendingRows = CopyRows()
         for key in touched.values {
             let attribute = AttributeID(key.attribute)
             let oldState = before[key.tenant], newState = after[key.tenant]
             if oldState?.values[attribute] != newState?.values[attribute] {
-                valueKeys.append(key)
+                if oldState?.values[attribute] != nil { valueKeys.append(key) }
                 if let record = newState?.values[attribute] { try writeValue(key, record, into: &valueRows) }
             }
             if oldState?.pending[attribute] != newState?.pending[attribute] {
-                pendingKeys.append(key)
+                if !(oldState?.pending[attribute] ?? []).isEmpty { pendingKeys.append(key) }
                 for p in newState?.pending[attribute] ?? [] {
                     pendingRows.int(key.tenant); pendingRows.text(key.attribute); pendingRows.int(try number(p.event.device))
                     pendingRows.int(p.event.sequence); pendingRows.int(p.hlc.packed); pendingRows.bool(p.value == .preferNotToSay)
@@ -188,16 +190,16 @@ struct PostgresProjection {
             try await connection.query("""
                 DELETE FROM current_value WHERE (tenant_id, attribute_id) IN (SELECT * FROM unnest(\(valueKeys.map(\.tenant)), \(valueKeys.map(\.attribute))))
                 """, logger: logger)
-            try await valueRows.copy(into: "current_value", columns: ["tenant_id", "attribute_id", "status", "source_device", "source_seq", "hlc", "writer"],
-                                     on: connection, logger: logger)
         }
+        try await valueRows.copy(into: "current_value", columns: ["tenant_id", "attribute_id", "status", "source_device", "source_seq", "hlc", "writer"],
+                                 on: connection, logger: logger)
         if !pendingKeys.isEmpty {
             try await connection.query("""
                 DELETE FROM pending_value WHERE (tenant_id, attribute_id) IN (SELECT * FROM unnest(\(pendingKeys.map(\.tenant)), \(pendingKeys.map(\.attribute))))
                 """, logger: logger)
-            try await pendingRows.copy(into: "pending_value", columns: ["tenant_id", "attribute_id", "source_device", "source_seq", "hlc", "prefer_not"],
-                                       on: connection, logger: logger)
         }
+        try await pendingRows.copy(into: "pending_value", columns: ["tenant_id", "attribute_id", "source_device", "source_seq", "hlc", "prefer_not"],
+                                   on: connection, logger: logger)
     }
 
     static let decisionTableColumns = ["tenant_id", "attribute_id", "purpose_id"]
