@@ -6,8 +6,10 @@ import SyncProtocol
 
 extension PostgresCentralStore {
     /// Applies a push in one transaction. Lock order, the same in every push so two never wait on
-    /// each other: the device's chain head (`FOR UPDATE`), then the central counter. The counter's
-    /// row lock is held from taking central numbers until commit, so pushes commit in central order.
+    /// each other: the device's chain head (`FOR UPDATE`), then the rows of the batch's tenants (in
+    /// tenant order), then the central counter. The counter's row lock is held from taking central
+    /// numbers until commit, so pushes commit in central order; the tenant locks let the projection
+    /// rows be read before it.
     public func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse {
         // What needs no database first: a wrong device is refused before anything is read.
         if let problem = WireCheck.batchProblem(request, authenticated: device) { throw problem }
@@ -87,6 +89,16 @@ extension PostgresCentralStore {
                     """, logger: logger)
             }
 
+            // The projection rows the batch touches are read before the counter is taken, under row locks
+            // on the batch's tenants (in tenant order, so two pushes never wait on each other), which keep
+            // every other push off those rows until this one commits.
+            try await lockTenants(Set(batch.merged.map(\.tenant)), on: connection)
+            let projection = try await PostgresProjection(connection: connection, logger: logger)
+            var states: [Int64: TenantState] = [:]
+            for (tenant, event) in batch.merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
+            try await projection.loadHeldGrants(for: batch.merged, touched: &batch.touched, into: &states)
+            try await projection.load(batch.touched, into: &states)
+
             // The counter's row lock from here to commit: pushes commit in central order.
             var last: Int64 = 0
             for try await value in try await connection.query(
@@ -95,7 +107,7 @@ extension PostgresCentralStore {
                 last = value
             }
             let centrals = Array((last - Int64(events.count) + 1)...last)
-            let outcomes = try await finish(&batch, centrals: centrals, on: connection)
+            let outcomes = try await finish(&batch, states: states, projection: projection, centrals: centrals, on: connection)
             var resultRows = CopyRows()
             for (event, (outcome, central)) in zip(events, zip(outcomes, centrals)) {
                 results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: central))
@@ -196,17 +208,25 @@ extension PostgresCentralStore {
         return batch
     }
 
+    /// Takes the row locks of the batch's tenants, in tenant order: a push that touches any of them
+    /// waits here (before the counter) until this one commits. Row locks live in the rows, so a batch
+    /// of thousands of tenants needs no room in the server's lock table.
+    private func lockTenants(_ tenants: Set<Int64>, on connection: PostgresConnection) async throws {
+        guard !tenants.isEmpty else { return }
+        for try await _ in try await connection.query("""
+            SELECT count(*) FROM (SELECT id FROM tenant WHERE id = ANY(\(Array(tenants))) ORDER BY id FOR NO KEY UPDATE) AS locked
+            """, logger: logger).decode(Int64.self) {}
+    }
+
     /// Under the counter's lock: writes the ledger rows with their central numbers, merges the events
-    /// into the projection in central order and returns each one's outcome.
-    private func finish(_ batch: inout PreparedBatch, centrals: [Int64], on connection: PostgresConnection) async throws -> [PushOutcome] {
+    /// into the loaded projection rows (`states`) in central order, writes back what changed and
+    /// returns each event's outcome.
+    private func finish(_ batch: inout PreparedBatch, states loaded: [Int64: TenantState], projection: PostgresProjection,
+                        centrals: [Int64], on connection: PostgresConnection) async throws -> [PushOutcome] {
         for (slot, central) in zip(batch.centralSlots, centrals) { batch.ledger.fill(slot, with: central) }
         try await batch.ledger.copy(into: "ledger", columns: LedgerRow.columns, on: connection, logger: logger)
-        let projection = try await PostgresProjection(connection: connection, logger: logger)
-        var states: [Int64: TenantState] = [:]
-        for (tenant, event) in batch.merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
-        try await projection.loadHeldGrants(for: batch.merged, firstCentral: centrals.first ?? 0, touched: &batch.touched, into: &states)
-        try await projection.load(batch.touched, into: &states)
-        let before = states
+        let before = loaded
+        var states = loaded
         var outcomes: [PushOutcome] = []
         outcomes.reserveCapacity(batch.merged.count)
         for ((tenant, unnumbered), central) in zip(batch.merged, centrals) {
