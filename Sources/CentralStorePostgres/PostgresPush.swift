@@ -90,8 +90,8 @@ extension PostgresCentralStore {
             }
 
             // The projection rows the batch touches are read before the counter is taken, under row locks
-            // on the batch's tenants (in tenant order, so two pushes never wait on each other), which keep
-            // every other push off those rows until this one commits.
+            // on the batch's tenants (taken in tenant order, so two pushes never wait for each other in a
+            // circle), which keep every other push off those rows until this one commits.
             try await lockTenants(Set(batch.merged.map(\.tenant)), on: connection)
             let projection = try await PostgresProjection(connection: connection, logger: logger)
             var states: [Int64: TenantState] = [:]
@@ -104,13 +104,10 @@ extension PostgresCentralStore {
             // here reaches past the numbers given so far, the batch is merged before its numbers are
             // taken (with the next numbers as a guess, written as slots in the rows) and the rows
             // without numbers are written; else it is all done under the counter, with the real ones.
-            var merged: Merged?
             let given = try await Self.first(Int64.self, "SELECT last FROM central_counter", on: connection, logger: logger) ?? 0
-            if Self.causalReach(batch.merged, states) <= given {
-                let early = try merge(batch, deviceNo: deviceNo, events: events, states: states, projection: projection, first: given + 1)
-                try await projection.writeUnnumbered(early.changes)
-                merged = early
-            }
+            let early = Self.causalReach(batch.merged, states) <= given
+                ? try merge(batch, deviceNo: deviceNo, events: events, states: states, projection: projection, first: given + 1) : nil
+            if let early { try await projection.writeUnnumbered(early.changes) }
 
             // The counter's row lock from here to commit: pushes commit in central order.
             var last: Int64 = 0
@@ -120,12 +117,13 @@ extension PostgresCentralStore {
                 last = value
             }
             let first = last - Int64(events.count) + 1
-            if merged == nil {
-                let late = try merge(batch, deviceNo: deviceNo, events: events, states: states, projection: projection, first: first)
-                try await projection.writeUnnumbered(late.changes)
-                merged = late
+            var merged: Merged
+            if let early {
+                merged = early
+            } else {
+                merged = try merge(batch, deviceNo: deviceNo, events: events, states: states, projection: projection, first: first)
+                try await projection.writeUnnumbered(merged.changes)
             }
-            guard var merged else { throw CentralStoreError.storage("the batch was not merged") }
             try await finish(&batch, &merged, projection: projection, first: first, on: connection)
             for (n, (event, outcome)) in zip(events, merged.outcomes).enumerated() {
                 results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: first + Int64(n)))
