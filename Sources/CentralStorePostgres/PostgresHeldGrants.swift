@@ -8,9 +8,10 @@ extension PostgresProjection {
     /// merges a confirmed one as the decision it holds, exactly as on a device or the SQLite centre,
     /// and adds the decisions they cover to `touched`. A held grant pushed in this same batch comes
     /// from the batch itself (applied before its confirmation); an earlier one is read from the
-    /// ledger (events numbered below `firstCentral`), unless a verification before this batch has
-    /// already settled it. Like the SQLite centre, there is no table of held grants to keep in step.
-    func loadHeldGrants(for batch: [(tenant: Int64, event: Event)], firstCentral: Int64, touched: inout Touched,
+    /// ledger, unless a verification there has already settled it. Called before the batch's own
+    /// ledger rows are written, under the row locks of its tenants, so what the ledger holds for them
+    /// is all before the batch. Like the SQLite centre, there is no table of held grants to keep in step.
+    func loadHeldGrants(for batch: [(tenant: Int64, event: Event)], touched: inout Touched,
                         into states: inout [Int64: TenantState]) async throws {
         var inBatch: [EventID: HeldGrant] = [:]
         var wanted: [(tenant: Int64, target: EventID)] = []
@@ -33,9 +34,9 @@ extension PostgresProjection {
             JOIN device d ON d.id = w.device
             JOIN ledger l ON l.device_no = d.no AND l.device_seq = w.seq AND l.tenant_id = w.tenant_id
             JOIN tenant t ON t.id = l.tenant_id
-            WHERE l.kind = 'held-grant' AND l.central_seq < \(firstCentral) AND NOT EXISTS (
+            WHERE l.kind = 'held-grant' AND NOT EXISTS (
                 SELECT 1 FROM ledger v WHERE v.tenant_id = l.tenant_id AND v.kind = 'verification'
-                AND v.target_device = d.id AND v.target_seq = l.device_seq AND v.central_seq < \(firstCentral))
+                AND v.target_device = d.id AND v.target_seq = l.device_seq)
             """, logger: logger)
         for try await row in rows {
             let c = row.makeRandomAccess()

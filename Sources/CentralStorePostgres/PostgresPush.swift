@@ -6,8 +6,10 @@ import SyncProtocol
 
 extension PostgresCentralStore {
     /// Applies a push in one transaction. Lock order, the same in every push so two never wait on
-    /// each other: the device's chain head (`FOR UPDATE`), then the central counter. The counter's
-    /// row lock is held from taking central numbers until commit, so pushes commit in central order.
+    /// each other: the device's chain head (`FOR UPDATE`), then the rows of the batch's tenants (in
+    /// tenant order), then the central counter. The counter's row lock is held from taking central
+    /// numbers until commit, so pushes commit in central order; the tenant locks let the projection
+    /// rows be read before it.
     public func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse {
         // What needs no database first: a wrong device is refused before anything is read.
         if let problem = WireCheck.batchProblem(request, authenticated: device) { throw problem }
@@ -87,6 +89,26 @@ extension PostgresCentralStore {
                     """, logger: logger)
             }
 
+            // The projection rows the batch touches are read before the counter is taken, under row locks
+            // on the batch's tenants (taken in tenant order, so two pushes never wait for each other in a
+            // circle), which keep every other push off those rows until this one commits.
+            try await lockTenants(Set(batch.merged.map(\.tenant)), on: connection)
+            let projection = try await PostgresProjection(connection: connection, logger: logger)
+            var states: [Int64: TenantState] = [:]
+            for (tenant, event) in batch.merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
+            try await projection.loadHeldGrants(for: batch.merged, touched: &batch.touched, into: &states)
+            try await projection.load(batch.touched, into: &states)
+
+            // The merge needs the batch's central numbers only to tell whether a device had seen an
+            // event, and no device can have seen a number not yet given. So when no causal context
+            // here reaches past the numbers given so far, the batch is merged before its numbers are
+            // taken (with the next numbers as a guess, written as slots in the rows) and the rows
+            // without numbers are written; else it is all done under the counter, with the real ones.
+            let given = try await Self.first(Int64.self, "SELECT last FROM central_counter", on: connection, logger: logger) ?? 0
+            let early = Self.causalReach(batch.merged, states) <= given
+                ? try merge(batch, deviceNo: deviceNo, events: events, states: states, projection: projection, first: given + 1) : nil
+            if let early { try await projection.writeUnnumbered(early.changes) }
+
             // The counter's row lock from here to commit: pushes commit in central order.
             var last: Int64 = 0
             for try await value in try await connection.query(
@@ -94,17 +116,18 @@ extension PostgresCentralStore {
             ).decode(Int64.self) {
                 last = value
             }
-            let centrals = Array((last - Int64(events.count) + 1)...last)
-            let outcomes = try await finish(&batch, centrals: centrals, on: connection)
-            var resultRows = CopyRows()
-            for (event, (outcome, central)) in zip(events, zip(outcomes, centrals)) {
-                results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: central))
-                resultRows.int(deviceNo); resultRows.int(event.record.sequence); resultRows.text(outcome.rawValue)
-                resultRows.int(central); resultRows.null(); resultRows.bytes(event.hash)
-                resultRows.endRow()
+            let first = last - Int64(events.count) + 1
+            var merged: Merged
+            if let early {
+                merged = early
+            } else {
+                merged = try merge(batch, deviceNo: deviceNo, events: events, states: states, projection: projection, first: first)
+                try await projection.writeUnnumbered(merged.changes)
             }
-            try await resultRows.copy(into: "push_result", columns: ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
-                                      on: connection, logger: logger)
+            try await finish(&batch, &merged, projection: projection, first: first, on: connection)
+            for (n, (event, outcome)) in zip(events, merged.outcomes).enumerated() {
+                results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: first + Int64(n)))
+            }
             try await connection.query("UPDATE chain_head SET seq = \(plan.head.seq), hash = \(plan.head.hash) WHERE device_no = \(deviceNo)", logger: logger)
             if now + 86_400_000 < (events.map(\.record.hlc).max() ?? 0) >> 16 {
                 try await Self.audit(device: device, what: "clock more than a day ahead of the centre's; check the device's clock", at: now, on: connection, logger: logger)
@@ -196,33 +219,73 @@ extension PostgresCentralStore {
         return batch
     }
 
-    /// Under the counter's lock: writes the ledger rows with their central numbers, merges the events
-    /// into the projection in central order and returns each one's outcome.
-    private func finish(_ batch: inout PreparedBatch, centrals: [Int64], on connection: PostgresConnection) async throws -> [PushOutcome] {
-        for (slot, central) in zip(batch.centralSlots, centrals) { batch.ledger.fill(slot, with: central) }
-        try await batch.ledger.copy(into: "ledger", columns: LedgerRow.columns, on: connection, logger: logger)
-        let projection = try await PostgresProjection(connection: connection, logger: logger)
-        var states: [Int64: TenantState] = [:]
-        for (tenant, event) in batch.merged where states[tenant] == nil { states[tenant] = TenantState(ref: event.tenant) }
-        try await projection.loadHeldGrants(for: batch.merged, firstCentral: centrals.first ?? 0, touched: &batch.touched, into: &states)
-        try await projection.load(batch.touched, into: &states)
-        let before = states
+    /// Takes the row locks of the batch's tenants, in tenant order: a push that touches any of them
+    /// waits here (before the counter) until this one commits. Row locks live in the rows, so a batch
+    /// of thousands of tenants needs no room in the server's lock table.
+    private func lockTenants(_ tenants: Set<Int64>, on connection: PostgresConnection) async throws {
+        guard !tenants.isEmpty else { return }
+        for try await _ in try await connection.query("""
+            SELECT count(*) FROM (SELECT id FROM tenant WHERE id = ANY(\(Array(tenants))) ORDER BY id FOR NO KEY UPDATE) AS locked
+            """, logger: logger).decode(Int64.self) {}
+    }
+
+    /// A batch merged into its projection rows: each event's outcome, the rows that changed and the
+    /// push results, with slots for central numbers counted from `first`.
+    struct Merged {
+        var outcomes: [PushOutcome]
+        var changes: PostgresProjection.Changes
+        var results: CopyRows
+        var resultSlots: [Int]
+    }
+
+    /// How far the causal contexts the merge may compare central numbers against reach: the batch's
+    /// events and the held grants they confirm.
+    static func causalReach(_ merged: [(tenant: Int64, event: Event)], _ states: [Int64: TenantState]) -> Int64 {
+        let events = merged.compactMap(\.event.causalContext).max() ?? 0
+        let held = states.values.flatMap { $0.heldGrants.values.compactMap(\.causalContext) }.max() ?? 0
+        return max(events, held)
+    }
+
+    /// Merges the events into the loaded projection rows (`states`) in order, numbered from `first`.
+    private func merge(_ batch: PreparedBatch, deviceNo: Int64, events: [WireEvent], states loaded: [Int64: TenantState],
+                       projection: PostgresProjection, first: Int64) throws -> Merged {
+        var states = loaded
         var outcomes: [PushOutcome] = []
         outcomes.reserveCapacity(batch.merged.count)
-        for ((tenant, unnumbered), central) in zip(batch.merged, centrals) {
+        for (n, (tenant, unnumbered)) in batch.merged.enumerated() {
             var event = unnumbered
-            event.centralSequence = central
+            event.centralSequence = first + Int64(n)
             switch states[tenant]?.apply(event) ?? .applied {
             case .applied, .appliedNeedsReconfirmation: outcomes.append(.applied)
             case .overriddenByWithdrawal: outcomes.append(.overridden)
             case .superseded: outcomes.append(.superseded)
             }
         }
-        try await projection.save(batch.touched, before: before, after: states)
-        for erasure in batch.erasures where outcomes[erasure.index] == .applied {
+        let changes = try projection.changes(batch.touched, before: loaded, after: states, numbering: .init(first: first))
+        var results = CopyRows(capacity: events.count * 100)
+        var slots: [Int] = []
+        slots.reserveCapacity(events.count)
+        for (event, outcome) in zip(events, outcomes) {
+            results.int(deviceNo); results.int(event.record.sequence); results.text(outcome.rawValue)
+            slots.append(results.slot()); results.null(); results.bytes(event.hash)
+            results.endRow()
+        }
+        return Merged(outcomes: outcomes, changes: changes, results: results, resultSlots: slots)
+    }
+
+    /// Under the counter's lock, with the batch's central numbers counted from `first`: writes the
+    /// ledger rows, clears what applied erasures erase, and writes the decisions and push results.
+    private func finish(_ batch: inout PreparedBatch, _ merged: inout Merged, projection: PostgresProjection, first: Int64,
+                        on connection: PostgresConnection) async throws {
+        for (n, slot) in batch.centralSlots.enumerated() { batch.ledger.fill(slot, with: first + Int64(n)) }
+        try await batch.ledger.copy(into: "ledger", columns: LedgerRow.columns, on: connection, logger: logger)
+        for erasure in batch.erasures where merged.outcomes[erasure.index] == .applied {
             try await eraseValues((erasure.tenant, erasure.attribute, erasure.hlc), on: connection)
         }
-        return outcomes
+        try await projection.writeNumbered(merged.changes, first: first)
+        for (n, slot) in merged.resultSlots.enumerated() { merged.results.fill(slot, with: first + Int64(n)) }
+        try await merged.results.copy(into: "push_result", columns: ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
+                                      on: connection, logger: logger)
     }
 
     /// An applied erasure clears the text, salt and seal of every value of that attribute of the

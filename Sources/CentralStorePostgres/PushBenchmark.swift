@@ -70,25 +70,42 @@ public enum PostgresPushBenchmark {
         return out
     }
 
+    /// The benchmark's events, one list per device, for a run that pushes them another way
+    /// (`consent bench pg-push --http` sends them through `consent serve`).
+    public static func streams(total: Int, devices: Int, tenants: Int, catalogue: Catalogue) -> [[WireEvent]] {
+        events(total: total, devices: max(1, devices), tenants: max(tenants, devices), catalogue: catalogue)
+    }
+
+    /// Makes an empty scratch database on the server of `location` (its user needs CREATEDB); drop it
+    /// with ``dropScratch(_:)``.
+    public static func makeScratch(_ location: PostgresLocation) async throws -> PostgresLocation {
+        var place = location
+        place.database = "consent_bench_\(UInt32.random(in: 0...UInt32.max))"
+        try await admin(location, "CREATE DATABASE \(place.database)")
+        return place
+    }
+
+    /// Drops a database made by ``makeScratch(_:)``.
+    public static func dropScratch(_ scratch: PostgresLocation) async throws {
+        try await admin(scratch, "DROP DATABASE \(scratch.database)")
+    }
+
     /// Runs the benchmark in a scratch database on the server of `location` (its user needs CREATEDB).
     public static func run(_ location: PostgresLocation, events total: Int, devices: Int, tenants: Int, catalogue: Catalogue,
                            alsoInto other: (any CentralStore)? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Result {
         let batch = SyncWire.maxPushEvents
-        let streams = events(total: total, devices: max(1, devices), tenants: max(tenants, devices), catalogue: catalogue)
-        let scratch = "consent_bench_\(UInt32.random(in: 0...UInt32.max))"
-        try await admin(location, "CREATE DATABASE \(scratch)")
-        var place = location
-        place.database = scratch
+        let streams = streams(total: total, devices: devices, tenants: tenants, catalogue: catalogue)
+        let place = try await makeScratch(location)
         do {
             var result = try await measure(place, streams: streams, batch: batch, catalogue: catalogue, progress: progress)
-            try await admin(location, "DROP DATABASE \(scratch)")
+            try await dropScratch(place)
             if let other {
                 try await enrol(streams.count, at: other)
                 result.otherSeconds = try await push(streams, into: Array(repeating: other, count: streams.count), batch: batch, progress: progress)
             }
             return result
         } catch {
-            try? await admin(location, "DROP DATABASE \(scratch)")
+            try? await dropScratch(place)
             throw error
         }
     }

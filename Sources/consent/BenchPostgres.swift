@@ -16,7 +16,8 @@ extension Bench {
                 schema there, enrols --devices devices and pushes their events in batches of 5,000 (all devices at once,
                 each on its own connections), then COPYs the same ledger rows into a table with the ledger's columns and
                 no keys or indexes. The scratch database is dropped afterwards. Events are made (and hashed) before the
-                clock starts, as a device would have them.
+                clock starts, as a device would have them. With --http, the same events are also pushed end to end through
+                a child `consent serve` on loopback, once on a PostgreSQL centre and once on a SQLite centre.
                 """)
 
         @Option(help: ArgumentHelp("The PostgreSQL server, as postgres://USER@HOST[:PORT]/DATABASE (?host=/socket/dir for a unix socket).", valueName: "url"))
@@ -33,6 +34,9 @@ extension Bench {
 
         @Flag(help: "Also push the same events into a SQLite centre in a temporary folder, the same way, for comparison.")
         var compareSqlite = false
+
+        @Flag(help: "Also push the same events through `consent serve` over HTTP on loopback, into each centre (PostgreSQL and SQLite).")
+        var http = false
 
         @OptionGroup var content: ContentOptions
 
@@ -56,8 +60,16 @@ extension Bench {
                 progress.update(done, of: total)
             }
             progress.finish()
+            var overHTTP: PushOverHTTP.Figures?
+            if http {
+                let centre = try ConsentDatabase.create(at: dir.appendingPathComponent("http-central.sqlite").path, validator: loaded.validator,
+                                                        device: DeviceID("centre"), centre: true)
+                let streams = PostgresPushBenchmark.streams(total: events, devices: devices, tenants: tenants, catalogue: loaded.catalogue)
+                overHTTP = try await PushOverHTTP(streams: streams, batch: r.batch, catalogue: loaded.catalogue, content: content)
+                    .run(postgres: location, url: database, sqlite: centre)
+            }
             if json {
-                try printJSON(Report(result: r, pushPerSecond: r.pushPerSecond, copyPerSecond: r.copyPerSecond, ratio: r.ratio))
+                try printJSON(Report(result: r, pushPerSecond: r.pushPerSecond, copyPerSecond: r.copyPerSecond, ratio: r.ratio, http: overHTTP))
                 return
             }
             print(String(format: "push into the PostgreSQL centre: %d events from %d device(s) in %.2f s (%.0f/s), batches of %d",
@@ -68,6 +80,11 @@ extension Bench {
                 print(String(format: "the same pushes into the SQLite centre: %.2f s (%.0f/s); PostgreSQL / SQLite speed: %.2fx",
                              other, Double(r.events) / other, other / r.pushSeconds))
             }
+            if let h = overHTTP {
+                print(String(format: "through `consent serve` over HTTP: PostgreSQL %.2f s (%.0f/s), SQLite %.2f s (%.0f/s); PostgreSQL / SQLite speed: %.2fx",
+                             h.postgresSeconds, Double(r.events) / h.postgresSeconds, h.sqliteSeconds, Double(r.events) / h.sqliteSeconds,
+                             h.sqliteSeconds / h.postgresSeconds))
+            }
         }
 
         struct Report: Encodable {
@@ -75,6 +92,7 @@ extension Bench {
             var pushPerSecond: Double
             var copyPerSecond: Double
             var ratio: Double
+            var http: PushOverHTTP.Figures?
         }
     }
 }

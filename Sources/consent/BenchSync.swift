@@ -162,11 +162,16 @@ struct ServerProcess {
     let url: URL
 
     init(database: String, content: ContentOptions) throws {
+        try self.init(store: ["--db", database], content: content)
+    }
+
+    /// A server of the central store that `store` names to `consent serve` (`--db FILE` or `--database URL`).
+    init(store: [String], content: ContentOptions) throws {
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...40_000)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            process.arguments = ["serve", "--db", database, "--listen", "127.0.0.1:\(port)"] + content.arguments
+            process.arguments = ["serve"] + store + ["--listen", "127.0.0.1:\(port)"] + content.arguments
             process.standardError = FileHandle.nullDevice
             try process.run()
             let url = URL(string: "http://127.0.0.1:\(port)")!

@@ -1,0 +1,32 @@
+import Foundation
+import PostgresTestSupport
+import Testing
+
+/// `consent bench pg-push`: a small run of every variant (in process, into SQLite, and end to end
+/// through `consent serve` into both centres) stores every event and leaves no scratch database.
+@Suite struct PostgresBenchCLITests {
+    @Test func everyVariantStoresEveryEventAndDropsItsScratchDatabases() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let postgres = try ThrowawayPostgres.shared()
+        let run = try cli.run(["bench", "pg-push", "--database", postgres.url(database: "postgres"), "--events", "1200", "--devices", "3",
+                               "--tenants", "90", "--compare-sqlite", "--http", "--json"])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        let report = try run.json() as? [String: Any] ?? [:]
+        let result = report["result"] as? [String: Any] ?? [:]
+        #expect(result["events"] as? Int == 1200 && result["devices"] as? Int == 3)
+        for seconds in [result["pushSeconds"], result["otherSeconds"]] {
+            #expect((seconds as? Double ?? 0) > 0)
+        }
+        // The variant through the servers: both centres timed (a push not fully stored fails the command).
+        let http = report["http"] as? [String: Any] ?? [:]
+        #expect((http["postgresSeconds"] as? Double ?? 0) > 0 && (http["sqliteSeconds"] as? Double ?? 0) > 0, "\(report)")
+        try postgres.execute("""
+            DO $$ BEGIN
+                IF EXISTS (SELECT 1 FROM pg_database WHERE datname LIKE 'consent_bench_%') THEN
+                    RAISE EXCEPTION 'a scratch database was left behind';
+                END IF;
+            END $$
+            """, database: "postgres")
+    }
+}
