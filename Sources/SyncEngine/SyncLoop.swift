@@ -10,6 +10,8 @@ public struct SyncLoop: Sendable {
     public let client: SyncClient
     public var interval: Double
     public var maxInterval: Double = 300
+    /// Longest wait while the centre answers that it has moved (see `nextDelay`).
+    public var movedInterval: Double = 30
 
     public init(client: SyncClient, interval: Double) {
         self.client = client
@@ -24,10 +26,22 @@ public struct SyncLoop: Sendable {
         while !Task.isCancelled {
             let round: Result<SyncReport, SyncFailure>
             do { round = .success(try await client.syncOnce()) } catch { round = .failure(error) }
-            if case .success = round { delay = interval } else { delay = min(delay * 2, maxInterval) }
+            delay = nextDelay(after: round, previous: delay)
             try? client.database.recordSyncProblem(round.failureDescription)
             onRound(round, delay)
             try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+        }
+    }
+
+    /// The wait before the next round: the interval after a success; after a failure, twice the last
+    /// wait, up to `maxInterval`, except that a centre that has moved to PostgreSQL is tried again
+    /// within `movedInterval` (its operator is restarting it at the same address, and the device
+    /// should not sit out a five-minute backoff once it is back).
+    public func nextDelay(after round: Result<SyncReport, SyncFailure>, previous: Double) -> Double {
+        switch round {
+        case .success: interval
+        case .failure(.refused(.moved)): min(previous * 2, max(interval, movedInterval))
+        case .failure: min(previous * 2, maxInterval)
         }
     }
 

@@ -48,4 +48,19 @@ import Testing
         }
         #expect(problem?.contains(gone) == true && problem?.contains("cannot be read") == true, "\(problem ?? "nothing recorded")")
     }
+
+    @Test func theWaitDoublesWhileRoundsFailButAMovedCentreIsTriedAgainWithinHalfAMinute() async throws {
+        let net = try await Network.make(.sqlite, devices: 1, tenants: [])
+        let loop = SyncLoop(client: net.client(0), interval: 10)
+        var delay = 10.0
+        var waits: [Double] = []
+        for _ in 0..<7 {
+            delay = loop.nextDelay(after: .failure(.unreachable("no network")), previous: delay)
+            waits.append(delay)
+        }
+        #expect(waits == [20, 40, 80, 160, 300, 300, 300], "an office without network backs off to five minutes")
+        #expect(loop.nextDelay(after: .failure(.refused(.moved)), previous: 300) == 30, "a moved centre is back soon")
+        #expect(loop.nextDelay(after: .failure(.refused(.moved)), previous: 10) == 20)
+        #expect(loop.nextDelay(after: .success(SyncReport()), previous: 300) == 10)
+    }
 }
