@@ -71,12 +71,12 @@ struct LedgerIngester {
     }
 
     /// Checks, stores and merges one received event. Throws (refusing the whole batch) on a gap in
-    /// its device's sequence or a broken chain. `checked` is what an `IntegrityPrecheck` found: a
-    /// `.sound` event was checked against its predecessor in the same message, which the sequence
-    /// check below proves is this device's stored head (stored from that message, or found equal
-    /// to it as a duplicate), so its hash need not be computed again. `catalogueProblem`, when
-    /// given, is the precheck's finding for it (nil: its Forms are known here).
-    mutating func ingest(_ wire: WireEvent, checked: IntegrityPrecheck.Verdict = .unchecked, catalogueProblem: String?? = .none) throws -> Step {
+    /// its device's sequence or a broken chain. `prechecked` is what an `IntegrityPrecheck` found
+    /// for it, when one ran: a `.sound` event was checked against its predecessor in the same
+    /// message, which the sequence check below proves is this device's stored head (stored from
+    /// that message, or found equal to it as a duplicate), so its hash need not be computed again;
+    /// and its Forms were checked. Without it, everything is checked here.
+    mutating func ingest(_ wire: WireEvent, prechecked: (verdict: IntegrityPrecheck.Verdict, catalogueProblem: String?)? = nil) throws -> Step {
         let r = wire.record
         let deviceID = DeviceID(r.device)
         if deviceID == ownDevice && !numbersCentrally { return try ownEventReturned(wire) }
@@ -84,12 +84,13 @@ struct LedgerIngester {
         let head = try head(deviceNo)
         if r.sequence <= head.sequence { return try duplicate(wire, deviceNo: deviceNo) }
         guard r.sequence == head.sequence + 1 else { throw CentralStoreError.gap(expected: head.sequence + 1) }
-        switch checked {
+        switch prechecked?.verdict ?? .unchecked {
         case .sound: break
         case .broken(let problem): throw CentralStoreError.invalid(problem)
         case .unchecked: if let problem = WireCheck.integrityProblem(wire, after: head.hash) { throw CentralStoreError.invalid(problem) }
         }
-        if let problem = catalogueProblem ?? WireCheck.catalogueProblem(wire, catalogue: catalogue) { return .rejected(problem) }
+        let catalogueProblem = prechecked.map(\.catalogueProblem) ?? WireCheck.catalogueProblem(wire, catalogue: catalogue)
+        if let problem = catalogueProblem { return .rejected(problem) }
         guard let tenantID = try tenantID(r) else { return .rejected("event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here") }
         let numbering: LedgerRow.Central
         if numbersCentrally {

@@ -213,8 +213,7 @@ extension ConsentDatabase {
             var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: device, centre: false)
             var summary = PulledPage()
             for (i, event) in page.events.enumerated() {
-                switch try ingester.ingest(event, checked: precheck?.verdicts[i] ?? .unchecked,
-                                           catalogueProblem: precheck.map { .some($0.catalogueProblems[i]) } ?? .none) {
+                switch try ingester.ingest(event, prechecked: precheck?.found(i)) {
                 case .stored(let outcome, _):
                     summary.stored += 1
                     if outcome == .overriddenByWithdrawal { summary.overridden += 1 }

@@ -87,7 +87,7 @@ public struct HTTPTransport: SyncTransport {
             guard let refusal = try? JSONDecoder().decode(ErrorBody.self, from: data) else {
                 throw .unreachable("the centre answered HTTP \(status)")
             }
-            throw .refused(Self.error(refusal, status: status))
+            throw .refused(refusal.refusal)
         }
         return data
     }
@@ -108,27 +108,6 @@ public struct HTTPTransport: SyncTransport {
             return String(describing: client)
         }
         return text
-    }
-
-    /// The reason inside a storage refusal's message (which the server words as `CentralStoreError.storage`
-    /// does), so that it is not wrapped in the same words twice.
-    static func storageReason(_ message: String) -> String {
-        let parts = CentralStoreError.storage("\u{0}").description.components(separatedBy: "\u{0}")
-        guard parts.count == 2, message.hasPrefix(parts[0]), message.hasSuffix(parts[1]),
-              message.count >= parts[0].count + parts[1].count else { return message }
-        return String(message.dropFirst(parts[0].count).dropLast(parts[1].count))
-    }
-
-    private static func error(_ body: ErrorBody, status: Int) -> CentralStoreError {
-        switch body.error {
-        case "gap": .gap(expected: body.expected ?? 1)
-        case "unauthenticated": .unauthenticated(body.message)
-        case "revoked": .revoked(body.message)
-        case "bad-enrolment-code": .badEnrolmentCode
-        case "storage", "internal": .storage(storageReason(body.message))
-        case "moved": .moved
-        default: .invalid(body.message)
-        }
     }
 }
 

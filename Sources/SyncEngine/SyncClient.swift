@@ -116,17 +116,14 @@ public struct SyncClient: Sendable {
             case .failure(let failure):
                 throw failure
             }
-            let clean = !response.results.isEmpty && !response.results.contains { $0.outcome == .rejected }
-            inFlight = clean && !following.events.isEmpty ? send(following) : nil
+            // Stop at a refusal (an event without a central number): it stays here, unsent.
+            let stop = response.results.isEmpty || response.results.contains { $0.outcome == .rejected || $0.central == nil }
+            inFlight = stop || following.events.isEmpty ? nil : send(following)
             let ack = try local { () throws(StoreError) in try database.acknowledge(response) }
             report.pushed += ack.acknowledged
             report.overridden += ack.overridden
             report.rejected += ack.rejected
-            if !ack.rejected.isEmpty || ack.acknowledged == 0 {
-                // Not sent on (see `clean`), unless the two readings of the reply disagree: then let it finish first.
-                if let inFlight { _ = await inFlight.value }
-                return
-            }
+            if stop { return }
             request = following
         }
     }

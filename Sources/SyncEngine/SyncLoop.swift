@@ -7,14 +7,24 @@ import Foundation
 /// never touches the screen: each round's outcome goes to `onRound`, and the last success is in
 /// the database (`syncStatus().lastSyncedAt`) for a "last synced" indicator.
 public struct SyncLoop: Sendable {
-    public let client: SyncClient
+    public let database: ConsentDatabase
+    /// The client for the next round; setting up its connection can fail like a round (a
+    /// certificate authority file that has gone), and is retried like one.
+    let connect: @Sendable () throws(SyncFailure) -> SyncClient
     public var interval: Double
     public var maxInterval: Double = 300
     /// Longest wait while the centre answers that it has moved (see `nextDelay`).
     public var movedInterval: Double = 30
 
     public init(client: SyncClient, interval: Double) {
-        self.client = client
+        database = client.database
+        connect = { client }
+        self.interval = interval
+    }
+
+    init(database: ConsentDatabase, interval: Double, connect: @escaping @Sendable () throws(SyncFailure) -> SyncClient) {
+        self.database = database
+        self.connect = connect
         self.interval = interval
     }
 
@@ -25,9 +35,9 @@ public struct SyncLoop: Sendable {
         var delay = interval
         while !Task.isCancelled {
             let round: Result<SyncReport, SyncFailure>
-            do { round = .success(try await client.syncOnce()) } catch { round = .failure(error) }
+            do throws(SyncFailure) { round = .success(try await connect().syncOnce()) } catch { round = .failure(error) }
             delay = nextDelay(after: round, previous: delay)
-            try? client.database.recordSyncProblem(round.failureDescription)
+            try? database.recordSyncProblem(round.failureDescription)
             onRound(round, delay)
             try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
         }
@@ -47,22 +57,14 @@ public struct SyncLoop: Sendable {
 
     /// Starts background sync for a database enrolled with a centre; nil when it is not enrolled.
     /// While the connection cannot even be set up (its certificate authority file, checked at
-    /// enrolment, has gone), it keeps trying with the same backoff and records why each time.
+    /// enrolment, has gone), those rounds fail, back off and are recorded like any other.
     public static func background(_ database: ConsentDatabase, every interval: Double) -> Task<Void, Never>? {
         guard interval > 0, let settings = try? database.syncSettings(), let url = URL(string: settings.server) else { return nil }
-        return Task.detached(priority: .background) {
-            var delay = interval
-            while !Task.isCancelled {
-                do throws(SyncFailure) {
-                    let transport = try HTTPTransport(server: url, device: database.device.rawValue, secret: settings.secret, caFile: settings.caFile)
-                    return await SyncLoop(client: SyncClient(database: database, transport: transport), interval: interval).run()
-                } catch {
-                    try? database.recordSyncProblem(error.description)
-                    delay = min(delay * 2, 300)
-                    try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
-                }
-            }
+        let loop = SyncLoop(database: database, interval: interval) { () throws(SyncFailure) in
+            SyncClient(database: database, transport: try HTTPTransport(server: url, device: database.device.rawValue,
+                                                                        secret: settings.secret, caFile: settings.caFile))
         }
+        return Task.detached(priority: .background) { await loop.run() }
     }
 }
 

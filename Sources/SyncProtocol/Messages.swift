@@ -176,10 +176,40 @@ public struct ErrorBody: Codable, Sendable, Equatable {
     public var message: String
     /// For a `gap`: the device sequence the centre expects next.
     public var expected: Int64?
-    public init(error: String, message: String, expected: Int64? = nil) {
+    /// The refusal's own words (a device id, a reason), which `message` wraps in advice; the
+    /// receiver rebuilds the refusal from them, so its own wording is not wrapped around the
+    /// centre's a second time.
+    public var detail: String?
+    public init(error: String, message: String, expected: Int64? = nil, detail: String? = nil) {
         self.error = error
         self.message = message
         self.expected = expected
+        self.detail = detail
+    }
+
+    /// The body of a refusal.
+    public init(_ refusal: CentralStoreError) {
+        var (expected, detail): (Int64?, String?) = (nil, nil)
+        switch refusal {
+        case .gap(let next): expected = next
+        case .invalid(let why), .unauthenticated(let why), .revoked(let why), .storage(let why): detail = why
+        case .wrongDevice, .badEnrolmentCode, .moved: break
+        }
+        self.init(error: refusal.code, message: refusal.description, expected: expected, detail: detail)
+    }
+
+    /// The refusal this body describes, as the device reports it.
+    public var refusal: CentralStoreError {
+        let words = detail ?? message
+        switch error {
+        case "gap": return .gap(expected: expected ?? 1)
+        case "unauthenticated": return .unauthenticated(words)
+        case "revoked": return .revoked(words)
+        case "bad-enrolment-code": return .badEnrolmentCode
+        case "storage", "internal": return .storage(words)
+        case "moved": return .moved
+        default: return .invalid(words)
+        }
     }
 }
 

@@ -109,6 +109,11 @@ public struct IntegrityPrecheck: Sendable {
     /// For each event, why this side cannot apply it (`WireCheck.catalogueProblem`), or nil.
     public let catalogueProblems: [String?]
 
+    /// What was found for event `index`: its verdict, and why this side cannot apply it (or nil).
+    public func found(_ index: Int) -> (verdict: Verdict, catalogueProblem: String?) {
+        (verdicts[index], catalogueProblems[index])
+    }
+
     public init(_ events: [WireEvent], catalogue: Catalogue) {
         var last: [String: (sequence: Int64, hash: Data)] = [:]
         verdicts = events.map { event in

@@ -161,7 +161,7 @@ public struct SyncServer: Sendable {
                 await store.audit(device: device, what: "\(what) refused: \(error.code): \(error)")
             }
             logger.notice("refused", metadata: ["what": "\(what)", "device": "\(device ?? "-")", "error": "\(error.code)"])
-            let body = ErrorBody(error: error.code, message: error.description, expected: { if case .gap(let e) = error { e } else { nil } }())
+            let body = ErrorBody(error)
             return (try? Self.json(body, status: Self.status(error))) ?? Response(status: .internalServerError)
         } catch is TooLarge {
             await store.audit(device: device, what: "\(what) refused: body over \(SyncWire.maxBodyBytes) bytes")

@@ -104,34 +104,22 @@ extension Bench {
             var caughtUp = SyncReport()
             try await client(follower).pull(into: &caughtUp)
 
-            note("pushing …")
-            var cpu = (device: CPUTime.of("self"), centre: CPUTime.of("\(server.process.processIdentifier)"))
-            var started = Date()
-            var pushed = SyncReport()
-            try await client(pusher).push(into: &pushed)
-            let pushSeconds = Date().timeIntervalSince(started)
-            note(String(format: "  CPU: device %.2f s, centre %.2f s", CPUTime.of("self") - cpu.device,
-                        CPUTime.of("\(server.process.processIdentifier)") - cpu.centre))
+            // One timed step: its wall time, and the CPU seconds this process (the device) and the centre spent on it.
+            let centrePID = "\(server.process.processIdentifier)"
+            func timed(_ title: String, _ step: (inout SyncReport) async throws -> Void) async throws -> (SyncReport, seconds: Double) {
+                note(title)
+                let (device, centre, started) = (CPUTime.of("self"), CPUTime.of(centrePID), Date())
+                var report = SyncReport()
+                try await step(&report)
+                let seconds = Date().timeIntervalSince(started)
+                note(String(format: "  CPU: device %.2f s, centre %.2f s", CPUTime.of("self") - device, CPUTime.of(centrePID) - centre))
+                return (report, seconds)
+            }
+            let (pushed, pushSeconds) = try await timed("pushing …") { try await client(pusher).push(into: &$0) }
             guard pushed.pushed == events else { throw CLIError("only \(pushed.pushed) of \(events) events were acknowledged") }
-
-            note("a device in step pulls them (pull pages) …")
-            cpu = (CPUTime.of("self"), CPUTime.of("\(server.process.processIdentifier)"))
-            started = Date()
-            var followed = SyncReport()
-            try await client(follower).pull(into: &followed)
-            let followSeconds = Date().timeIntervalSince(started)
+            let (followed, followSeconds) = try await timed("a device in step pulls them (pull pages) …") { try await client(follower).pull(into: &$0) }
             guard followed.pulled == events else { throw CLIError("the device in step pulled \(followed.pulled) of \(events) events") }
-
-            note(String(format: "  CPU: device %.2f s, centre %.2f s", CPUTime.of("self") - cpu.device,
-                        CPUTime.of("\(server.process.processIdentifier)") - cpu.centre))
-            note("a new device's first sync (snapshot pages) …")
-            cpu = (CPUTime.of("self"), CPUTime.of("\(server.process.processIdentifier)"))
-            started = Date()
-            var pulled = SyncReport()
-            try await client(puller).pull(into: &pulled)
-            let pullSeconds = Date().timeIntervalSince(started)
-            note(String(format: "  CPU: device %.2f s, centre %.2f s", CPUTime.of("self") - cpu.device,
-                        CPUTime.of("\(server.process.processIdentifier)") - cpu.centre))
+            let (pulled, pullSeconds) = try await timed("a new device's first sync (snapshot pages) …") { try await client(puller).pull(into: &$0) }
             guard pulled.pulled >= events else { throw CLIError("only \(pulled.pulled) of \(events) events arrived") }
 
             note("baseline: the same rows into SQLite in one transaction …")

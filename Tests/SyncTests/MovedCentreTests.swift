@@ -102,10 +102,14 @@ extension MovedCentreTests {
     /// A push that waits out the lock `consent migrate` holds is refused as "storage": the device's
     /// message words it once, not wrapped in the server's words again.
     @Test func aStorageRefusalReadsOnceOnTheDevice() {
-        let sent = CentralStoreError.storage("database error: SQLite error 5: database is locked").description
-        #expect(CentralStoreError.storage(HTTPTransport.storageReason(sent)).description == sent)
+        let refusal = CentralStoreError.storage("database error: SQLite error 5: database is locked")
+        let sent = refusal.description
+        #expect(ErrorBody(refusal).refusal.description == sent)
         let other = "the centre failed; nothing was applied, try again"
-        #expect(HTTPTransport.storageReason(other) == other, "a message in other words is kept whole")
+        #expect(ErrorBody(error: "internal", message: other).refusal == .storage(other), "a message in other words is kept whole")
+        for refusal in [CentralStoreError.unauthenticated("kiosk-a"), .revoked("kiosk-a"), .invalid("no"), .gap(expected: 7), .moved] {
+            #expect(ErrorBody(refusal).refusal == refusal, "\(refusal) reads on the device as the centre said it")
+        }
     }
 }
 
