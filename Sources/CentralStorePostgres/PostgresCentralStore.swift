@@ -219,8 +219,13 @@ public final class PostgresCentralStore: CentralStore {
     }
 
     public func health() async throws(CentralStoreError) {
-        try await transaction { connection in
-            for try await _ in try await connection.query("SELECT 1 FROM central_counter", logger: self.logger).decode(Int.self) {}
+        // One statement on a pooled connection: a monitor may ask every few seconds.
+        do {
+            _ = try await client.withConnection { connection in
+                try await connection.query("SELECT 1 FROM central_counter", logger: self.logger)
+            }
+        } catch {
+            throw .storage(Self.describe(error))
         }
     }
 

@@ -5,26 +5,6 @@ import Foundation
 import PostgresNIO
 import SyncProtocol
 
-/// What the export layer reads at a PostgreSQL centre: which attributes and purpose, whether
-/// decisions matter, and (when the caller holds the key-encryption key) how to open sealed values.
-public struct PostgresTenantSlice: Sendable {
-    public var purpose: PurposeID
-    public var attributes: [AttributeID]
-    /// The special categories among `attributes`: sealed at the centre.
-    public var special: Set<AttributeID>
-    public var readsDecisions: Bool
-    /// Opens sealed values; without it they read as ``ValueState/unavailable(source:)``.
-    public var opener: SealedValueOpener?
-
-    public init(purpose: PurposeID, attributes: [AttributeID], special: Set<AttributeID>, readsDecisions: Bool, opener: SealedValueOpener?) {
-        self.purpose = purpose
-        self.attributes = attributes
-        self.special = special
-        self.readsDecisions = readsDecisions
-        self.opener = opener
-    }
-}
-
 extension PostgresCentralStore {
     /// Tenants read per page by ``eachTenant(_:pageSize:_:)``: memory holds one page at a time.
     public static let exportPageSize = 1_000
@@ -34,13 +14,15 @@ extension PostgresCentralStore {
     /// each with the slice's current values and its purpose's decisions. Tenants are read in pages
     /// keyed by number, so memory holds one page however large the register. Returns the highest
     /// central sequence the snapshot includes.
-    public func eachTenant(_ slice: PostgresTenantSlice, pageSize: Int = exportPageSize,
+    /// Sealed special categories open with `opener` (the organisation's key, which the centre never
+    /// holds); without it they read as ``ValueState/unavailable(source:)``.
+    public func eachTenant(_ slice: TenantSlice, opener: SealedValueOpener?, pageSize: Int = exportPageSize,
                            _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
         try await client.withConnection { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             do {
                 let position = try await Self.first(Int64.self, "SELECT COALESCE(max(central_seq), 0) FROM ledger", on: connection, logger: logger) ?? 0
-                let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice)
+                let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice, opener: opener)
                 var after: Int64 = 0
                 while true {
                     let page = try await reader.page(after: after, limit: pageSize)

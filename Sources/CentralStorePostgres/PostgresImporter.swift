@@ -131,6 +131,9 @@ public final class PostgresImporter {
 public struct CentreSummary: Codable, Equatable, Sendable {
     /// Row counts by table.
     public var counts: [String: Int64]
+    /// The tables whose row counts both centres' summaries compare.
+    public static let comparedTables = ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device",
+                                        "push_result", "tenant_marker", "disclosure"]
     /// Per device: its last sequence and the hash of its chain's last event.
     public var heads: [String: ChainHead]
     /// SHA-256 over every ledger hash in central order, with its central sequence.
@@ -165,7 +168,7 @@ extension PostgresCentralStore {
     /// ``summary()`` read on `connection`, in the caller's transaction.
     static func summary(on connection: PostgresConnection, logger: Logger) async throws -> CentreSummary {
         var counts: [String: Int64] = [:]
-        for table in ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result", "tenant_marker", "disclosure"] {
+        for table in CentreSummary.comparedTables {
             for try await n in try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: logger).decode(Int64.self) {
                 counts[table] = n
             }

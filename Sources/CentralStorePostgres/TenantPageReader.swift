@@ -9,15 +9,17 @@ import SyncProtocol
 struct TenantPageReader {
     let connection: PostgresConnection
     let logger: Logger
-    let slice: PostgresTenantSlice
+    let slice: TenantSlice
+    let opener: SealedValueOpener?
     let projection: PostgresProjection
     private let ordinary: [String]
     private let sealed: [String]
 
-    init(connection: PostgresConnection, logger: Logger, slice: PostgresTenantSlice) async throws {
+    init(connection: PostgresConnection, logger: Logger, slice: TenantSlice, opener: SealedValueOpener?) async throws {
         self.connection = connection
         self.logger = logger
         self.slice = slice
+        self.opener = opener
         projection = try await PostgresProjection(connection: connection, logger: logger)
         ordinary = slice.attributes.filter { !slice.special.contains($0) }.map(\.rawValue)
         sealed = slice.attributes.filter(slice.special.contains).map(\.rawValue)
@@ -56,7 +58,7 @@ struct TenantPageReader {
                 """, logger: logger).decode((Int64, String, String, Int64, Int64, Int64, String, String?, Data?).self) {
                 let source = EventID(device: projection.id(device), sequence: seq)
                 var held = ValueState.unavailable(source: source)
-                if let opener = slice.opener, let keyID, let blob, let ref = states[tenant]?.ref,
+                if let opener, let keyID, let blob, let ref = states[tenant]?.ref,
                    let answer = opener.open(blob, keyID: keyID, tenant: ref, attribute: AttributeID(attribute), event: source) {
                     held = .held(answer, source: source)
                 }

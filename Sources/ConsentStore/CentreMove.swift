@@ -105,7 +105,7 @@ public final class CentreMove {
 
 extension ConsentDatabase {
     /// The `meta` key under which a moved centre records where it went.
-    static let movedKey = "moved_to"
+    public static let movedKey = "moved_to"
 
     /// Where `consent migrate` moved this centre (a PostgreSQL URL without its password), or nil.
     public func movedTo() throws(StoreError) -> String? {
@@ -113,12 +113,13 @@ extension ConsentDatabase {
     }
 
     static func movedTo(_ db: Database) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'moved_to'"))
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [movedKey])
     }
 
-    /// Throws ``StoreError/centreMoved(path:to:)`` at a centre that has moved: call inside the
-    /// transaction of every write (and of every read served to a device), so a request that waited for
-    /// `consent migrate`'s lock sees the move when it gets the lock.
+    /// Throws ``StoreError/centreMoved(path:to:)`` at a centre that has moved: called inside every
+    /// ledger write (`writeLedger`) and every request served to a device (enrol, authenticate, pull,
+    /// issue-code, revoke), so a request that waited for `consent migrate`'s lock sees the move when it
+    /// gets the lock. Other writes (the audit of refused requests among them) still go to the old file.
     func refuseIfMoved(_ db: Database) throws {
         guard isCentre, let to = try Self.movedTo(db) else { return }
         throw StoreError.centreMoved(path: path, to: to)

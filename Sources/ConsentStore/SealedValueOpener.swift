@@ -16,13 +16,7 @@ public struct SealedValueOpener: Sendable {
     /// Unwraps the data keys wrapped by `kek`. Throws ``StoreError/wrongKey(source:)`` when there are
     /// data keys but none wrapped by this key, or one of them does not unwrap (a wrong or damaged key).
     public init(kek: KeyEncryptionKey, dataKeys: [(keyID: String, kekID: String, wrapped: Data)]) throws(StoreError) {
-        var keys: [String: SymmetricKey] = [:]
-        for row in dataKeys where row.kekID == kek.id {
-            guard let key = Sealing.unwrap(row.wrapped, id: row.keyID, with: kek) else { throw .wrongKey(source: kek.source) }
-            keys[row.keyID] = key
-        }
-        if keys.isEmpty && !dataKeys.isEmpty { throw .wrongKey(source: kek.source) }
-        self.keys = keys
+        keys = Dictionary(try Sealing.unwrapAll(dataKeys, with: kek), uniquingKeysWith: { _, last in last })
     }
 
     /// The value sealed in `sealed` and the salt sealed with it (what its digest covers), for an audit;
@@ -30,7 +24,7 @@ public struct SealedValueOpener: Sendable {
     public func openWithSalt(_ sealed: some DataProtocol, keyID: String, tenant: TenantRef, attribute: AttributeID,
                              event: EventID) -> (salt: Data, value: AttributeValue)? {
         guard let key = keys[keyID] else { return nil }
-        return Sealing.open(sealed, key: key, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: event))
+        return Sealing.open(sealed, key: key, tenant: tenant, attribute: attribute, event: event)
     }
 
     /// The value sealed in `sealed` for `tenant`'s `attribute` by `event`; nil when its data key is

@@ -86,4 +86,23 @@ enum Sealing {
         else { return nil }
         return SymmetricKey(data: raw)
     }
+
+    /// The data keys of `rows` that `kek` wrapped, unwrapped, in the rows' order. Throws
+    /// ``StoreError/wrongKey(source:)`` when one of them does not unwrap (a wrong or damaged key) or,
+    /// there being rows, none was wrapped by `kek`.
+    static func unwrapAll(_ rows: [(keyID: String, kekID: String, wrapped: Data)], with kek: KeyEncryptionKey) throws(StoreError) -> [(id: String, key: SymmetricKey)] {
+        var found: [(id: String, key: SymmetricKey)] = []
+        for row in rows where row.kekID == kek.id {
+            guard let key = unwrap(row.wrapped, id: row.keyID, with: kek) else { throw .wrongKey(source: kek.source) }
+            found.append((row.keyID, key))
+        }
+        if found.isEmpty && !rows.isEmpty { throw .wrongKey(source: kek.source) }
+        return found
+    }
+
+    /// Opens a value sealed for `tenant`'s `attribute` by `event` (its associated data) with `key`.
+    static func open(_ sealed: some DataProtocol, key: SymmetricKey, tenant: TenantRef, attribute: AttributeID,
+                     event: EventID) -> (salt: Data, value: AttributeValue)? {
+        open(sealed, key: key, associatedData: associatedData(tenant: tenant, attribute: attribute, event: event))
+    }
 }

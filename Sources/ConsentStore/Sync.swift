@@ -56,8 +56,13 @@ extension ConsentDatabase {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
     }
 
-    private static func setMeta(_ db: Database, _ key: String, _ value: String) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+    /// Sets a `meta` entry, or removes it for nil.
+    private static func setMeta(_ db: Database, _ key: String, _ value: String?) throws {
+        if let value {
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+        } else {
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key])
+        }
     }
 
     /// Where a device keeps the private key it signs its chain heads with (mode 0600, beside the
@@ -90,11 +95,7 @@ extension ConsentDatabase {
         try write { db in
             try Self.setMeta(db, "sync_server", settings.server)
             try Self.setMeta(db, "sync_secret", settings.secret)
-            if let caFile = settings.caFile {
-                try Self.setMeta(db, "sync_ca_file", caFile)
-            } else {
-                try db.execute(sql: "DELETE FROM meta WHERE key = 'sync_ca_file'")
-            }
+            try Self.setMeta(db, "sync_ca_file", settings.caFile)
         }
     }
 
@@ -122,15 +123,11 @@ extension ConsentDatabase {
         }
     }
 
-    /// Records how a sync round ended: why it failed, or nil when it succeeded.
+    /// Records how a sync round ended: why it failed, or nil when it succeeded. Rounds run every few
+    /// seconds and mostly end as the last did, so only a change is written.
     public func recordSyncProblem(_ problem: String?) throws(StoreError) {
-        try write { db in
-            if let problem {
-                try Self.setMeta(db, "sync_problem", problem)
-            } else {
-                try db.execute(sql: "DELETE FROM meta WHERE key = 'sync_problem'")
-            }
-        }
+        guard try meta("sync_problem") != problem else { return }
+        try write { db in try Self.setMeta(db, "sync_problem", problem) }
     }
 
     private static func problem(_ db: Database) throws -> String? {

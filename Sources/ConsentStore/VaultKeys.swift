@@ -39,7 +39,7 @@ final class VaultKeyring: @unchecked Sendable {
     /// no key for it or it does not open.
     func open(_ sealed: Data, keyID: String, tenant: TenantRef, attribute: AttributeID, event: EventID) -> (salt: Data, value: AttributeValue)? {
         guard let key = key(keyID) else { return nil }
-        return Sealing.open(sealed, key: key, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: event))
+        return Sealing.open(sealed, key: key, tenant: tenant, attribute: attribute, event: event)
     }
 
     /// Unwraps the data keys wrapped by this process's key-encryption key. Throws ``StoreError/wrongKey(source:)``
@@ -47,14 +47,9 @@ final class VaultKeyring: @unchecked Sendable {
     func load(_ db: Database) throws -> Bool {
         guard let kek else { return true }
         let rows = try Row.fetchAll(db, sql: "SELECT key_id, kek_id, wrapped FROM vault.data_key ORDER BY created_at, key_id")
+            .map { (keyID: $0["key_id"] as String, kekID: $0["kek_id"] as String, wrapped: $0["wrapped"] as Data) }
         guard !rows.isEmpty else { return false }
-        var found: [(String, SymmetricKey)] = []
-        for row in rows where row["kek_id"] == kek.id {
-            let id: String = row["key_id"]
-            guard let key = Sealing.unwrap(row["wrapped"], id: id, with: kek) else { throw StoreError.wrongKey(source: kek.source) }
-            found.append((id, key))
-        }
-        guard !found.isEmpty else { throw StoreError.wrongKey(source: kek.source) }
+        let found = try Sealing.unwrapAll(rows, with: kek)
         lock.lock()
         defer { lock.unlock() }
         for (id, key) in found { keys[id] = key }
@@ -96,17 +91,12 @@ struct SealedRow {
 /// write lock (so no other writer can take the same sequence numbers); erasures go the other way
 /// (the main file records them, then the vault forgets the values; see ``ConsentDatabase/applyDueErasures()``).
 final class VaultWriter: Sendable {
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     init(path: String) throws {
         var config = Configuration.durableWAL()
         config.busyMode = .timeout(10)
         queue = try DatabaseQueue(path: path, configuration: config)
-    }
-
-    /// The writer connection's `synchronous` setting (2 is FULL), for checks.
-    func synchronous() throws -> Int {
-        try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Commits sealed rows (replacing leftovers of a transaction that never committed).

@@ -41,9 +41,7 @@ struct Audit: AsyncParsableCommand {
             if let database {
                 let central = try await PostgresCentre.open(database, store: store)
                 defer { central.shutdown() }
-                let (key, keyProblem) = try store.loadKey()
-                var opener: SealedValueOpener?
-                if let key { opener = try SealedValueOpener(kek: key, dataKeys: try await central.wrappedDataKeys()) }
+                let (opener, keyProblem) = try await sealedValueOpener(store, central: central)
                 let found = try await central.verify(opener: opener)
                 let note = found.sealedUnopened == 0 ? nil : "\(found.sealedUnopened) special-category values were not opened: "
                     + "no key-encryption key (\(keyProblem ?? "none found")); give --key-file to check them too"

@@ -80,7 +80,7 @@ struct Migrate: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("no SQLite centre at \(from)") }
         // A centre that already moved is named before PostgreSQL is touched (the lock below checks again).
         let moved: String?
-        do { moved = try ConsentDatabase.metadata("moved_to", at: from) } catch { throw CLIError(error.description) }
+        do { moved = try ConsentDatabase.metadata(ConsentDatabase.movedKey, at: from) } catch { throw CLIError(error.description) }
         if let moved { throw CLIError("already migrated: \(StoreError.centreMoved(path: from, to: moved))") }
         let importer: PostgresImporter
         do { importer = try await PostgresImporter.begin(location) } catch let error as PostgresImporter.ImportError {
@@ -181,8 +181,7 @@ struct Migrate: AsyncParsableCommand {
             var digest = LedgerDigest()
             let cursor = try Row.fetchCursor(db, sql: "SELECT COALESCE(central_seq, position), hash FROM ledger ORDER BY COALESCE(central_seq, position)")
             while let row = try cursor.next() { digest.add(central: row[0], hash: row[1]) }
-            let compared = ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device", "push_result", "tenant_marker", "disclosure"]
-            return CentreSummary(counts: counts.filter { compared.contains($0.key) }, heads: heads, ledgerDigest: digest.hex)
+            return CentreSummary(counts: counts.filter { CentreSummary.comparedTables.contains($0.key) }, heads: heads, ledgerDigest: digest.hex)
         }
     }
 

@@ -225,8 +225,13 @@ enum PostgresCentre {
 
     /// Connects (creating or migrating the schema), with the catalogue from the content options.
     static func open(_ url: String, store: StoreOptions) async throws -> PostgresCentralStore {
+        try await open(url, catalogue: try store.content.load().catalogue)
+    }
+
+    /// For a command that has loaded Forms already.
+    static func open(_ url: String, catalogue: Catalogue) async throws -> PostgresCentralStore {
         let location: PostgresLocation
         do { location = try PostgresLocation(url: url) } catch { throw ValidationError(error.description) }
-        return try await PostgresCentralStore.open(location, catalogue: try store.content.load().catalogue)
+        return try await PostgresCentralStore.open(location, catalogue: catalogue)
     }
 }

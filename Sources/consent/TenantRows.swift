@@ -23,20 +23,25 @@ protocol TenantRowSource: ExportSource {
 func openTenantRows(_ store: StoreOptions, database: String?, content: Content) async throws -> any TenantRowSource {
     // Forward scans: a small page cache keeps memory low.
     guard let database else { return SQLiteRows(database: try store.open(with: content, cacheMegabytes: 2)) }
-    let central = try await PostgresCentre.open(database, store: store)
+    let central = try await PostgresCentre.open(database, catalogue: content.catalogue)
     do {
-        let (key, problem) = try store.loadKey()
-        guard let key else {
-            return PostgresRows(central: central, opener: nil, problem: """
-                the special categories are sealed at the PostgreSQL centre and no key-encryption key was found \
-                (\(problem ?? "no key file")): give it with --key-file
-                """)
-        }
-        return PostgresRows(central: central, opener: try SealedValueOpener(kek: key, dataKeys: try await central.wrappedDataKeys()), problem: nil)
+        let (opener, problem) = try await sealedValueOpener(store, central: central)
+        return PostgresRows(central: central, opener: opener, problem: opener != nil ? nil : """
+            the special categories are sealed at the PostgreSQL centre and no key-encryption key was found \
+            (\(problem ?? "no key file")): give it with --key-file
+            """)
     } catch {
         central.shutdown()
         throw error
     }
+}
+
+/// What opens the special categories sealed at a PostgreSQL centre: the organisation's key-encryption
+/// key (`--key-file`, ...) and the centre's wrapped data keys; nil and why when no key was found.
+func sealedValueOpener(_ store: StoreOptions, central: PostgresCentralStore) async throws -> (SealedValueOpener?, problem: String?) {
+    let (key, problem) = try store.loadKey()
+    guard let key else { return (nil, problem) }
+    return (try SealedValueOpener(kek: key, dataKeys: try await central.wrappedDataKeys()), nil)
 }
 
 /// The SQLite store as a tenant-row source (ordered scans in one read transaction).
@@ -48,9 +53,7 @@ struct SQLiteRows: TenantRowSource {
     }
 
     func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
-        let special = Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0))
-        let slice = TenantSlice(purpose: policy.purpose.id, attributes: policy.attributes, special: special, readsDecisions: readingDecisions)
-        return try database.eachTenant(slice, body)
+        try database.eachTenant(TenantSlice(policy, readingDecisions: readingDecisions), body)
     }
 
     func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
@@ -79,10 +82,7 @@ final class PostgresRows: TenantRowSource {
     }
 
     func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
-        let special = Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0))
-        let slice = PostgresTenantSlice(purpose: policy.purpose.id, attributes: policy.attributes, special: special,
-                                        readsDecisions: readingDecisions, opener: opener)
-        return try await central.eachTenant(slice, body)
+        try await central.eachTenant(TenantSlice(policy, readingDecisions: readingDecisions), opener: opener, body)
     }
 
     func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
@@ -106,4 +106,13 @@ func requireSpecialValues(_ source: any TenantRowSource, for attributes: [Attrib
         \(problem). This needs \(special.map(\.rawValue).joined(separator: ", ")): \
         give the key (--key-file) or leave those out (--columns, --by); nothing was written
         """)
+}
+
+extension TenantSlice {
+    /// What an export under `policy` reads: its attributes (the special categories among them marked)
+    /// and, when `readingDecisions`, its purpose's decisions.
+    init(_ policy: PurposePolicy, readingDecisions: Bool) {
+        self.init(purpose: policy.purpose.id, attributes: policy.attributes,
+                  special: Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0)), readsDecisions: readingDecisions)
+    }
 }

@@ -69,8 +69,11 @@ import Testing
         _ = try await centre.store.push(a.push([a.event("T1", registration(["email": "t1@example.org", "full-name": "Ann"])),
                                                 a.event("T2", registration(["email": "t2@example.org", "full-name": "Bo"])),
                                                 a.event("T2", .erasure(AttributeID("email")))]), from: "desk-a")
-        // The erasure's own effect at the centre: T2's email row is cleared.
-        _ = try await centre.rows("UPDATE value SET value = NULL, salt = NULL WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T2') AND attribute_id = 'email'")
+        // The push applied the erasure itself: T2's email row is cleared, and the audit accepts that.
+        let erased = try await centre.rows("""
+            SELECT (value IS NULL AND salt IS NULL)::text FROM value WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T2') AND attribute_id = 'email'
+            """)
+        #expect(erased == [["true"]], "the erasure cleared the value at the centre: \(erased)")
         #expect(try await centre.store.verify().ok)
 
         _ = try await centre.rows("UPDATE value SET value = NULL, salt = NULL WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T1') AND attribute_id = 'email'")

@@ -81,10 +81,9 @@ struct SyncCentre {
         let content = try #require(VaultCLITests.content)
         let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
         defer { store.shutdown() }
-        let slice = PostgresTenantSlice(purpose: PurposeID("service-updates-email"), attributes: [AttributeID("email")], special: [],
-                                        readsDecisions: true, opener: nil)
+        let slice = TenantSlice(purpose: PurposeID("service-updates-email"), attributes: [AttributeID("email")], special: [], readsDecisions: true)
         var found: TenantState?
-        _ = try await store.eachTenant(slice) { ref, state in if ref == TenantRef("T0000002") { found = state } }
+        _ = try await store.eachTenant(slice, opener: nil) { ref, state in if ref == TenantRef("T0000002") { found = state } }
         let state = try #require(found)
         let decision = state.decisions[DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))]
         return "\(decision?.state.rawValue ?? "?") usable=\(decision?.state == .granted) reconfirm=\(decision?.needsReconfirmation != nil)"

@@ -19,7 +19,7 @@ import Testing
                 "vault.synchronous": String(try Int.fetchOne(d, sql: "PRAGMA vault.synchronous") ?? -1),
             ]
         }
-        found["writer.synchronous"] = String(try db.vaultWriter.synchronous())
+        found["writer.synchronous"] = String(try db.vaultWriter.queue.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 })
         return found
     }
 
