@@ -90,18 +90,20 @@ public enum PostgresPushBenchmark {
         try await admin(scratch, "DROP DATABASE \(scratch.database)")
     }
 
-    /// Runs the benchmark in a scratch database on the server of `location` (its user needs CREATEDB).
-    public static func run(_ location: PostgresLocation, events total: Int, devices: Int, tenants: Int, catalogue: Catalogue,
+    /// Runs the benchmark on `streams` (see ``streams(total:devices:tenants:catalogue:)``) in a scratch
+    /// database on the server of `location` (its user needs CREATEDB).
+    public static func run(_ location: PostgresLocation, streams: [[WireEvent]], catalogue: Catalogue,
                            alsoInto other: (any CentralStore)? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Result {
         let batch = SyncWire.maxPushEvents
-        let streams = streams(total: total, devices: devices, tenants: tenants, catalogue: catalogue)
         let place = try await makeScratch(location)
         do {
             var result = try await measure(place, streams: streams, batch: batch, catalogue: catalogue, progress: progress)
             try await dropScratch(place)
             if let other {
                 try await enrol(streams.count, at: other)
-                result.otherSeconds = try await push(streams, into: Array(repeating: other, count: streams.count), batch: batch, progress: progress)
+                result.otherSeconds = try await push(streams, batch: batch, progress: progress) { _, request in
+                    try await other.push(request, from: request.device)
+                }
             }
             return result
         } catch {
@@ -119,7 +121,9 @@ public enum PostgresPushBenchmark {
         }
         defer { for store in stores { store.shutdown() } }
         try await enrol(streams.count, at: stores[0])
-        let pushSeconds = try await push(streams, into: stores, batch: batch, progress: progress)
+        let pushSeconds = try await push(streams, batch: batch, progress: progress) { n, request in
+            try await stores[n].push(request, from: request.device)
+        }
 
         // The baseline: the same ledger rows, one COPY into a table with the ledger's columns and nothing else.
         var rows = CopyRows(capacity: total * 220)
@@ -139,16 +143,22 @@ public enum PostgresPushBenchmark {
         return Result(events: total, devices: streams.count, batch: batch, pushSeconds: pushSeconds, copySeconds: copySeconds)
     }
 
-    private static func enrol(_ devices: Int, at store: any CentralStore) async throws {
+    /// Enrols the benchmark's devices (`bench-1` ...) at `store`; their credentials.
+    @discardableResult
+    public static func enrol(_ devices: Int, at store: any CentralStore) async throws -> [String] {
+        var secrets: [String] = []
         for n in 0..<devices {
             let code = try await store.issueEnrolmentCode(office: "bench", lifetime: 600)
-            _ = try await store.enrol(EnrolRequest(code: code, device: "bench-\(n + 1)"))
+            secrets.append(try await store.enrol(EnrolRequest(code: code, device: "bench-\(n + 1)")).secret)
         }
+        return secrets
     }
 
-    /// Pushes every device's stream at once (device `n` through `stores[n]`); returns the seconds taken.
-    private static func push(_ streams: [[WireEvent]], into stores: [any CentralStore], batch: Int,
-                             progress: (@Sendable (Int, Int) -> Void)?) async throws -> Double {
+    /// Pushes every device's stream at once in batches, device `n`'s through `send(n, request)` (a
+    /// store in process, or a server over HTTP); returns the seconds taken. Throws unless the centre
+    /// stored every event.
+    public static func push(_ streams: [[WireEvent]], batch: Int, progress: (@Sendable (Int, Int) -> Void)? = nil,
+                            send: @escaping @Sendable (Int, PushRequest) async throws -> PushResponse) async throws -> Double {
         let total = streams.reduce(0) { $0 + $1.count }
         let counter = Counter()
         let started = Date()
@@ -157,9 +167,12 @@ public enum PostgresPushBenchmark {
                 group.addTask {
                     for start in stride(from: 0, to: stream.count, by: batch) {
                         let slice = Array(stream[start..<min(start + batch, stream.count)])
-                        let reply = try await stores[n].push(PushRequest(device: "bench-\(n + 1)", events: slice), from: "bench-\(n + 1)")
-                        if let refused = reply.results.first(where: { $0.outcome == .rejected }) {
-                            throw CentralStoreError.invalid("the benchmark's event \(refused.sequence) was rejected: \(refused.reason ?? "")")
+                        let reply = try await send(n, PushRequest(device: "bench-\(n + 1)", events: slice))
+                        if let refused = reply.results.first(where: { $0.central == nil }) {
+                            throw CentralStoreError.invalid("the benchmark's event \(refused.sequence) was not stored: \(refused.reason ?? refused.outcome.rawValue)")
+                        }
+                        guard reply.results.count == slice.count else {
+                            throw CentralStoreError.invalid("the centre answered \(reply.results.count) of bench-\(n + 1)'s \(slice.count) events from \(start + 1)")
                         }
                         progress?(await counter.add(slice.count), total)
                     }

@@ -55,8 +55,9 @@ extension Bench {
                                                                           validator: loaded.validator, device: DeviceID("centre"), centre: true))
                 : nil
             let progress = ProgressLine("pushing")
-            let r = try await PostgresPushBenchmark.run(location, events: events, devices: devices, tenants: tenants, catalogue: loaded.catalogue,
-                                                        alsoInto: sqlite) { done, total in
+            // One set of device streams (made and hashed once) for every variant.
+            let streams = PostgresPushBenchmark.streams(total: events, devices: devices, tenants: tenants, catalogue: loaded.catalogue)
+            let r = try await PostgresPushBenchmark.run(location, streams: streams, catalogue: loaded.catalogue, alsoInto: sqlite) { done, total in
                 progress.update(done, of: total)
             }
             progress.finish()
@@ -64,7 +65,6 @@ extension Bench {
             if http {
                 let centre = try ConsentDatabase.create(at: dir.appendingPathComponent("http-central.sqlite").path, validator: loaded.validator,
                                                         device: DeviceID("centre"), centre: true)
-                let streams = PostgresPushBenchmark.streams(total: events, devices: devices, tenants: tenants, catalogue: loaded.catalogue)
                 overHTTP = try await PushOverHTTP(streams: streams, batch: r.batch, catalogue: loaded.catalogue, content: content)
                     .run(postgres: location, url: database, sqlite: centre)
             }

@@ -31,7 +31,7 @@ struct PushOverHTTP {
             let store = try await PostgresCentralStore.open(scratch, catalogue: catalogue)
             let secrets: [String]
             do {
-                secrets = try await enrol(at: store)
+                secrets = try await PostgresPushBenchmark.enrol(streams.count, at: store)
                 store.shutdown()
             } catch {
                 store.shutdown()
@@ -43,19 +43,9 @@ struct PushOverHTTP {
             try? await PostgresPushBenchmark.dropScratch(scratch)
             throw error
         }
-        let secrets = try await enrol(at: SQLiteCentralStore(database: sqlite))
+        let secrets = try await PostgresPushBenchmark.enrol(streams.count, at: SQLiteCentralStore(database: sqlite))
         let sqliteSeconds = try await serveAndPush(store: ["--db", sqlite.path], secrets: secrets)
         return Figures(postgresSeconds: postgresSeconds, sqliteSeconds: sqliteSeconds)
-    }
-
-    /// Enrols the benchmark's devices (`bench-1` ...) in process; their credentials.
-    private func enrol(at store: any CentralStore) async throws -> [String] {
-        var secrets: [String] = []
-        for n in streams.indices {
-            let code = try await store.issueEnrolmentCode(office: "bench", lifetime: 600)
-            secrets.append(try await store.enrol(EnrolRequest(code: code, device: "bench-\(n + 1)")).secret)
-        }
-        return secrets
     }
 
     /// Starts `consent serve` on the store, pushes every device's stream at once through it and stops it.
@@ -65,23 +55,7 @@ struct PushOverHTTP {
         let transports = try streams.indices.map { n throws(SyncFailure) in
             try HTTPTransport(server: server.url, device: "bench-\(n + 1)", secret: secrets[n], timeout: 600)
         }
-        let streams = streams, batch = batch
-        let started = Date()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (n, stream) in streams.enumerated() {
-                group.addTask {
-                    for start in stride(from: 0, to: stream.count, by: batch) {
-                        let slice = Array(stream[start..<min(start + batch, stream.count)])
-                        let reply = try await transports[n].push(PushRequest(device: "bench-\(n + 1)", events: slice))
-                        guard reply.results.count == slice.count, reply.results.allSatisfy({ $0.central != nil }) else {
-                            throw CLIError("the server did not store every event of bench-\(n + 1)'s push from \(start + 1)")
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        return Date().timeIntervalSince(started)
+        return try await PostgresPushBenchmark.push(streams, batch: batch) { n, request in try await transports[n].push(request) }
     }
 
     /// The server URL the user gave, naming another database on the same server.
