@@ -16,10 +16,7 @@ import Testing
         // Devices that sign their chain heads, so the centre's own check covers every chain.
         var devices: [TestDevice] = []
         for name in ["registrar", "kiosk-1", "kiosk-2", "phone-1", "phone-2"] {
-            let device = TestDevice(name, signing: true)
-            let code = try await centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
-            _ = try await centre.store.enrol(EnrolRequest(code: code, device: name, signingKey: device.signingKey?.publicKey.rawRepresentation))
-            devices.append(device)
+            devices.append(try await centre.enrolSigning(name))
         }
         var registrar = devices.removeFirst()
         let tenants = (0..<5).map { "T\($0)" }
@@ -71,10 +68,7 @@ import Testing
         defer { centre.store.shutdown() }
         var devices: [TestDevice] = []
         for name in ["kiosk-1", "kiosk-2", "phone-1", "phone-2"] {
-            let device = TestDevice(name, signing: true)
-            let code = try await centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
-            _ = try await centre.store.enrol(EnrolRequest(code: code, device: name, signingKey: device.signingKey?.publicKey.rawRepresentation))
-            devices.append(device)
+            devices.append(try await centre.enrolSigning(name))
         }
         let batches = 15, perBatch = 12
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -15,18 +15,10 @@ import Testing
             """)
     }
 
-    /// A device that signs its chain heads, enrolled with its key (as `consent device enrol` does).
-    static func device(_ id: String, at centre: Centre) async throws -> TestDevice {
-        let device = TestDevice(id, signing: true)
-        let code = try await centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
-        _ = try await centre.store.enrol(EnrolRequest(code: code, device: id, signingKey: device.signingKey?.publicKey.rawRepresentation))
-        return device
-    }
-
     /// Two desks set and clear markers with crossing clocks; returns the centre after both pushed.
     static func markedCentre() async throws -> Centre {
         let centre = try await Centre.make()
-        var a = try await device("desk-a", at: centre), b = try await device("desk-b", at: centre)
+        var a = try await centre.enrolSigning("desk-a"), b = try await centre.enrolSigning("desk-b")
         b.clock += 60_000 // desk-b's clock runs a minute ahead
         _ = try await centre.store.push(a.push([a.event("T1", registration(["full-name": "Ann"])),
                                                 a.event("T2", registration(["full-name": "Bo"]))]), from: "desk-a")
@@ -65,7 +57,7 @@ import Testing
     @Test func aValueRemovedWithoutAnErasureIsNamedAndAnErasedOneIsNot() async throws {
         let centre = try await Centre.make()
         defer { centre.store.shutdown() }
-        var a = try await Self.device("desk-a", at: centre)
+        var a = try await centre.enrolSigning("desk-a")
         _ = try await centre.store.push(a.push([a.event("T1", registration(["email": "t1@example.org", "full-name": "Ann"])),
                                                 a.event("T2", registration(["email": "t2@example.org", "full-name": "Bo"])),
                                                 a.event("T2", .erasure(AttributeID("email")))]), from: "desk-a")
@@ -84,7 +76,7 @@ import Testing
     @Test func aProjectedValueOrPendingCorrectionThatDiffersFromTheLedgerIsNamed() async throws {
         let centre = try await Centre.make()
         defer { centre.store.shutdown() }
-        var a = try await Self.device("desk-a", at: centre)
+        var a = try await centre.enrolSigning("desk-a")
         _ = try await centre.store.push(a.push([a.event("T1", registration(["email": "t1@example.org", "full-name": "Ann"])),
                                                 a.event("T1", .correction(AttributeID("full-name"), .value("Anne"), pending: false)),
                                                 a.event("T1", .correction(AttributeID("email"), .value("new@example.org"), pending: true))]),

@@ -20,18 +20,36 @@ import Testing
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
-    @Test func aSQLiteCentreMovesWithLedgerChainsSealedValuesAndDevices() async throws {
-        let content = try ConsentForms.Content.load(forms: Repo.root.appendingPathComponent("Forms"), localization: Repo.root.appendingPathComponent("Localization"))
+    static let content = Result { try ConsentForms.Content.load(forms: Repo.root.appendingPathComponent("Forms"),
+                                                                localization: Repo.root.appendingPathComponent("Localization")) }
+
+    /// A SQLite centre `FILE.sqlite` in `folder`, with its own device id, and tenants `numbers`
+    /// registered as `T000000N` with `values(N)`.
+    static func sqliteCentre(_ file: String, device: String, in folder: URL, tenants numbers: ClosedRange<Int>,
+                             values: (Int) -> [String: String]) throws -> (path: String, database: ConsentDatabase) {
+        let path = folder.appendingPathComponent("\(file).sqlite").path
+        let database = try ConsentDatabase.create(at: path, validator: try content.get().validator, device: DeviceID(device), key: .generate(), centre: true)
+        for n in numbers {
+            _ = try database.record(ChangeRequest(tenant: TenantRef(String(format: "T%07d", n)), payload: .registration(
+                values: Dictionary(uniqueKeysWithValues: values(n).map { (AttributeID($0.key), AttributeValue.value($0.value)) })),
+                actor: .system("test"), channel: .importFile))
+        }
+        return (path, database)
+    }
+
+    /// A temporary folder for one test.
+    static func folder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func aSQLiteCentreMovesWithLedgerChainsSealedValuesAndDevices() async throws {
+        let content = try Self.content.get()
+        let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("central.sqlite").path
-        let database = try ConsentDatabase.create(at: path, validator: content.validator, device: DeviceID("centre"), key: .generate(), centre: true)
-        for n in 1...5 {
-            _ = try database.record(ChangeRequest(tenant: TenantRef(String(format: "T%07d", n)), payload: .registration(values: [
-                AttributeID("full-name"): .value("Tenant \(n)"), AttributeID("email"): .value("t\(n)@example.org"),
-                AttributeID("ethnic-origin"): .value("white-british"),
-            ]), actor: .system("test"), channel: .importFile))
+        let (path, database) = try Self.sqliteCentre("central", device: "centre", in: folder, tenants: 1...5) { n in
+            ["full-name": "Tenant \(n)", "email": "t\(n)@example.org", "ethnic-origin": "white-british"]
         }
         let sqlite = SQLiteCentralStore(database: database)
         let code = try await sqlite.issueEnrolmentCode(office: "Leeds", lifetime: 600)
@@ -81,11 +99,7 @@ import Testing
         #expect(try await postgres.pull(after: 0, limit: 1000).events.count == 10)
 
         // Another centre into a database that already holds one is refused; that centre still serves.
-        let other = folder.appendingPathComponent("other.sqlite").path
-        let otherDatabase = try ConsentDatabase.create(at: other, validator: content.validator, device: DeviceID("other"), key: .generate(), centre: true)
-        _ = try otherDatabase.record(ChangeRequest(tenant: TenantRef("T0000009"), payload: .registration(values: [
-            AttributeID("full-name"): .value("Tenant 9"),
-        ]), actor: .system("test"), channel: .importFile))
+        let (other, otherDatabase) = try Self.sqliteCentre("other", device: "other", in: folder, tenants: 9...9) { n in ["full-name": "Tenant \(n)"] }
         let taken = migrate(other, url, in: folder)
         #expect(taken.status != 0)
         #expect(taken.output.contains("already holds a centre (10 events, 1 devices); nothing was changed"), "\(taken.output)")
@@ -95,17 +109,9 @@ import Testing
     }
 
     @Test func aCentreWhoseChainFailsTheCheckIsNotMovedAndPostgreSQLStaysEmpty() async throws {
-        let content = try ConsentForms.Content.load(forms: Repo.root.appendingPathComponent("Forms"), localization: Repo.root.appendingPathComponent("Localization"))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("central.sqlite").path
-        let database = try ConsentDatabase.create(at: path, validator: content.validator, device: DeviceID("centre"), key: .generate(), centre: true)
-        for n in 1...3 {
-            _ = try database.record(ChangeRequest(tenant: TenantRef(String(format: "T%07d", n)), payload: .registration(values: [
-                AttributeID("full-name"): .value("Tenant \(n)"),
-            ]), actor: .system("test"), channel: .importFile))
-        }
+        let (path, database) = try Self.sqliteCentre("central", device: "centre", in: folder, tenants: 1...3) { n in ["full-name": "Tenant \(n)"] }
         // An event changed in place after it was written: its hash no longer follows from its content.
         let tamper = ThrowawayPostgres.runProgram(["/usr/bin/env", "sqlite3", path,
             "DROP TRIGGER IF EXISTS ledger_append_only_update; UPDATE ledger SET evidence = 'forged' WHERE device_seq = 2"],
@@ -118,7 +124,7 @@ import Testing
         #expect(run.output.contains("the chain of device centre does not verify at event 2"), "\(run.output)")
         #expect(try database.movedTo() == nil, "the SQLite centre still serves")
         #expect(try await SQLiteCentralStore(database: database).pull(after: 0, limit: 10).events.count == 3)
-        let postgres = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
+        let postgres = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: try Self.content.get().catalogue)
         defer { postgres.shutdown() }
         #expect(try await postgres.pull(after: 0, limit: 10).events.isEmpty, "PostgreSQL rolled back")
         #expect(try await postgres.devices().isEmpty)

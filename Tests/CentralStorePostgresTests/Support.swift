@@ -37,6 +37,14 @@ struct Centre {
         return try await store.enrol(EnrolRequest(code: code, device: device)).secret
     }
 
+    /// A device that signs its chain heads, enrolled with its key (as `consent device enrol` does).
+    func enrolSigning(_ id: String) async throws -> TestDevice {
+        let device = TestDevice(id, signing: true)
+        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
+        _ = try await store.enrol(EnrolRequest(code: code, device: id, signingKey: device.signingKey?.publicKey.rawRepresentation))
+        return device
+    }
+
     /// Every event, pulled in pages.
     func pullAll(page: Int = 1000) async throws -> [WireEvent] {
         var cursor: Int64 = 0, events: [WireEvent] = []
