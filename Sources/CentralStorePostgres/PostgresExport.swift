@@ -116,11 +116,9 @@ extension PostgresCentralStore {
                   AND ((l.kind = 'decision' AND l.purpose_id = \(purpose) AND l.state IN ('withdrawn', 'objected')) OR l.kind = 'erasure')
                 ORDER BY l.tenant_id, l.central_seq
                 """, logger: self.logger).decode((String, Int64, String, String?, String?, Int64, Int64).self) {
-                let disclosed = Set(Disclosure.columns(export.1, mask: mask))
-                let touched = (attribute ?? "").split(separator: ",").map(String.init).filter(disclosed.contains)
-                guard !touched.isEmpty else { continue }
-                recalls.append(Recall(tenant: ref, change: kind == "erasure" ? "erased" : (state ?? ""), attributes: touched,
-                                      effectiveAt: Millis.date(effective), ledgerPosition: central))
+                guard let recall = Recall(tenant: ref, exportColumns: export.1, mask: mask, kind: kind, state: state, attributes: attribute,
+                                          effectiveAt: effective, ledgerPosition: central) else { continue }
+                recalls.append(recall)
             }
             return recalls
         }

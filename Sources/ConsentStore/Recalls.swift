@@ -14,6 +14,18 @@ public struct Recall: Codable, Sendable, Equatable {
     public var effectiveAt: Date
     public var ledgerPosition: Int64
 
+    /// The recall a change made after an export asks for, or nil when it touches none of the columns
+    /// the export disclosed to that tenant (`mask` over the export's `exportColumns`): an erasure
+    /// reads as "erased", a withdrawal or objection as its state. Both centres read changes this way.
+    public init?(tenant: String, exportColumns: String, mask: Int64, kind: String?, state: String?, attributes: String?,
+                 effectiveAt: Int64, ledgerPosition: Int64) {
+        let disclosed = Set(Disclosure.columns(exportColumns, mask: mask))
+        let touched = (attributes ?? "").split(separator: ",").map(String.init).filter(disclosed.contains)
+        guard !touched.isEmpty else { return nil }
+        self.init(tenant: tenant, change: kind == "erasure" ? "erased" : (state ?? ""), attributes: touched,
+                  effectiveAt: Millis.date(effectiveAt), ledgerPosition: ledgerPosition)
+    }
+
     public init(tenant: String, change: String, attributes: [String], effectiveAt: Date, ledgerPosition: Int64) {
         self.tenant = tenant
         self.change = change
@@ -44,13 +56,11 @@ extension ConsentDatabase {
             let columns = export.text("columns") ?? ""
             var recalls: [Recall] = []
             while let row = try rows.next() {
-                let disclosed = Set(Disclosure.columns(columns, mask: row.integer("mask") ?? 0))
-                let touched = (row.text("attribute_id") ?? "").split(separator: ",").map(String.init).filter(disclosed.contains)
-                guard !touched.isEmpty else { continue }
-                recalls.append(Recall(
-                    tenant: row.text("ref") ?? "", change: row.text("kind") == "erasure" ? "erased" : (row.text("state") ?? ""),
-                    attributes: touched, effectiveAt: Millis.date(row.integer("effective_at") ?? 0),
-                    ledgerPosition: row.integer("position") ?? 0))
+                guard let recall = Recall(tenant: row.text("ref") ?? "", exportColumns: columns, mask: row.integer("mask") ?? 0,
+                                          kind: row.text("kind"), state: row.text("state"), attributes: row.text("attribute_id"),
+                                          effectiveAt: row.integer("effective_at") ?? 0, ledgerPosition: row.integer("position") ?? 0)
+                else { continue }
+                recalls.append(recall)
             }
             return recalls
         }
