@@ -71,21 +71,28 @@ public final class PostgresCentralStore: CentralStore {
     @discardableResult
     func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws(CentralStoreError) -> T {
         do {
-            return try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
-                }
-            }
+            return try await withTransaction(body)
         } catch let error as CentralStoreError {
             throw error
         } catch {
             throw .storage(Self.describe(error))
+        }
+    }
+
+    /// Runs `body` in one transaction opened with `begin` (a snapshot's isolation level, say); any
+    /// failure rolls it back and is thrown as it came. The body may call back into the caller (an
+    /// export's rows), so it need not be `Sendable`.
+    func withTransaction<T>(begin: PostgresQuery = "BEGIN", _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query(begin, logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
         }
     }
 

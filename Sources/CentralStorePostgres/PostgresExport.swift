@@ -18,24 +18,17 @@ extension PostgresCentralStore {
     /// holds); without it they read as ``ValueState/unavailable(source:)``.
     public func eachTenant(_ slice: TenantSlice, opener: SealedValueOpener?, pageSize: Int = exportPageSize,
                            _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            do {
-                let position = try await Self.first(Int64.self, "SELECT COALESCE(max(central_seq), 0) FROM ledger", on: connection, logger: logger) ?? 0
-                let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice, opener: opener)
-                var after: Int64 = 0
-                while true {
-                    let page = try await reader.page(after: after, limit: pageSize)
-                    for (_, state) in page { try body(state.ref, state) }
-                    guard page.count == pageSize, let last = page.last else { break }
-                    after = last.id
-                }
-                try await connection.query("COMMIT", logger: logger)
-                return position
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
+        try await withTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { connection in
+            let position = try await Self.first(Int64.self, "SELECT COALESCE(max(central_seq), 0) FROM ledger", on: connection, logger: logger) ?? 0
+            let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice, opener: opener)
+            var after: Int64 = 0
+            while true {
+                let page = try await reader.page(after: after, limit: pageSize)
+                for (_, state) in page { try body(state.ref, state) }
+                guard page.count == pageSize, let last = page.last else { break }
+                after = last.id
             }
+            return position
         }
     }
 
@@ -55,9 +48,8 @@ extension PostgresCentralStore {
     /// column `i`), in one transaction, reading the entries in chunks so memory stays flat.
     public func recordDisclosures(exportID: String, purpose: String, recipient: String, columns: [String],
                                   _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>) async throws {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
+        do {
+            try await withTransaction { connection in
                 let number = try await Self.first(Int64.self, """
                     INSERT INTO export (id, purpose_id, recipient, columns, at)
                     VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(Self.now())) RETURNING no
@@ -78,11 +70,9 @@ extension PostgresCentralStore {
                     if refs.count == 10_000 { try await flush() }
                 }
                 try await flush()
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw CentralStoreError.storage(Self.describe(error))
             }
+        } catch {
+            throw CentralStoreError.storage(Self.describe(error))
         }
     }
 
