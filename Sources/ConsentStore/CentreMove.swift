@@ -36,15 +36,10 @@ public final class CentreMove {
         guard try ConsentDatabase.metadata("role", at: path) == "centre" else { throw .notACentre(path: path) }
         let vault = ConsentDatabase.vaultPath(for: path)
         guard FileManager.default.fileExists(atPath: vault) else { throw .vaultMissing(path: vault) }
-        var config = Configuration.durableWAL()
+        var config = Configuration.durableWAL(attachingVault: vault)
         config.busyMode = .timeout(wait)
         // The transaction spans the copy's steps (each awaits the other database in between).
         config.allowsUnsafeTransactions = true
-        config.prepareDatabase { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [vault])
-            try db.execute(sql: "PRAGMA vault.journal_mode = WAL")
-            try db.execute(sql: "PRAGMA vault.synchronous = FULL")
-        }
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             // IMMEDIATE takes the write lock of the main file and of the vault now.

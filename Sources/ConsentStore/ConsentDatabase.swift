@@ -143,15 +143,10 @@ public final class ConsentDatabase: Sendable {
     }
 
     private static func openQueue(_ path: String, vault: String, cacheMegabytes: Int = 32) throws -> DatabaseQueue {
-        var config = Configuration.durableWAL()
+        var config = Configuration.durableWAL(attachingVault: vault)
         // A kiosk, the desk's commands and a sync may open the same files at once: wait for each other.
         config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [vault])
-            try db.execute(sql: "PRAGMA vault.journal_mode = WAL")
-            try db.execute(sql: "PRAGMA vault.synchronous = FULL")
-            try db.execute(sql: "PRAGMA cache_size = -\(cacheMegabytes * 1000)")
-        }
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -\(cacheMegabytes * 1000)") }
         return try DatabaseQueue(path: path, configuration: config)
     }
 

@@ -18,4 +18,15 @@ extension Configuration {
         }
         return config
     }
+
+    /// ``durableWAL()`` for a main file with its vault attached as `vault`, the vault durable the same way.
+    static func durableWAL(attachingVault vault: String) -> Configuration {
+        var config = durableWAL()
+        config.prepareDatabase { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [vault])
+            try db.execute(sql: "PRAGMA vault.journal_mode = WAL")
+            try db.execute(sql: "PRAGMA vault.synchronous = FULL")
+        }
+        return config
+    }
 }
