@@ -58,7 +58,7 @@ enum XLSXReader {
     static func openPackage(_ data: Data, name: String, format: String, kind: String,
                             budget: ExpansionBudget) throws(ScanError) -> (Archive, [Entry]) {
         let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
+        do { archive = try ZipFile.open(data) } catch {
             throw .corrupt(format: format, reason: "\(name) is not a ZIP archive (damaged, cut short or not a \(kind))")
         }
         let entries = Array(archive)
