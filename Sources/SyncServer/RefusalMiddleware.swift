@@ -30,9 +30,7 @@ struct RefusalMiddleware: RouterMiddleware {
             } else if refusal.status == .internalServerError {
                 logger.error("failed", metadata: ["what": "\(what)", "error": "\(String(reflecting: error))"])
             } else {
-                // A store that just failed is not asked to write its audit entry (at a SQLite centre whose
-                // write lock `consent migrate` holds, that would wait out the same lock again); the log has it.
-                if refusal.reason.map({ if case .storage = $0 { false } else { true } }) ?? true {
+                if !refusal.isStoreFailure {
                     await store.audit(device: refusal.device, what: "\(what) refused: \(refusal.body.error): \(refusal.reason?.description ?? refusal.body.message)")
                 }
                 logger.notice("refused", metadata: ["what": "\(what)", "device": "\(refusal.device ?? "-")", "error": "\(refusal.body.error)"])

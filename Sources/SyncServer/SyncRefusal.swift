@@ -88,6 +88,12 @@ public struct SyncRefusal: HTTPResponseError, CustomStringConvertible {
     static let internalFailure = SyncRefusal(status: .internalServerError,
                                              body: ErrorBody(error: "internal", message: "the centre failed; nothing was applied, try again"))
 
+    /// Whether the store failed (then it is not asked to write an audit entry: at a SQLite centre whose write
+    /// lock `consent migrate` holds, that would wait out the same lock again; the server's log has it).
+    var isStoreFailure: Bool {
+        if case .storage = reason { true } else { false }
+    }
+
     /// Whether this refusal counts against the caller's address: a request with no valid
     /// credential (or none needed) that was refused for what it sent, not for a failure here.
     var countsAgainstAddress: Bool {
