@@ -14,17 +14,17 @@ enum ZipFile {
     static func open(_ data: Data) throws -> Archive {
         #if os(Linux)
         // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; Swift does not import the composite macro.
-        let fd = Glibc.open("/dev/shm", O_DIRECTORY | 0o20000000 | O_RDWR | O_CLOEXEC, 0o600)
-        if fd >= 0 {
-            defer { close(fd) }
-            try write(data, to: fd)
-            return try Archive(url: URL(fileURLWithPath: "/proc/self/fd/\(fd)"), accessMode: .read)
+        let anonymous = Glibc.open("/dev/shm", O_DIRECTORY | 0o20000000 | O_RDWR | O_CLOEXEC, 0o600)
+        if anonymous >= 0 {
+            defer { close(anonymous) }
+            try write(data, to: anonymous)
+            return try Archive(url: URL(fileURLWithPath: "/proc/self/fd/\(anonymous)"), accessMode: .read)
         }
         #endif
         var template = Array((FileManager.default.temporaryDirectory.path + "/tc-scan-XXXXXX").utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer {
             close(fd)
             unlink(path)

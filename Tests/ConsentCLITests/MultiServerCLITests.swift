@@ -21,6 +21,7 @@ import Testing
         let centre = try SyncCentre.make(cli, .postgres, tenants: 20)
         let servers = [try SyncCLITests.Server(store: centre.arguments), try SyncCLITests.Server(store: centre.arguments)]
         let kiosks = try (0..<4).map { try SyncCLITests().enrolKiosk(cli, "kiosk-\($0)", server: servers[$0 % 2], centre: centre) }
+        for kiosk in kiosks { #expect(try cli.run(["sync", "--db", kiosk]).status == 0, "the register arrives") }
         let initial = try centre.events(cli)
         var recorded = 0
         for round in 0..<4 {
