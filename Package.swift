@@ -100,9 +100,11 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // zlib's own API, for gzip streams (several members, read as they unpack); Debian's zlib1g-dev.
+        .systemLibrary(name: "CScanZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "ConsentScan",
-            dependencies: ["ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["ConsentCore", "CScanZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "TerminalCore"),
         .target(name: "CTerminalShims"),

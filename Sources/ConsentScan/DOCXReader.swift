@@ -1,57 +1,74 @@
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-import ZIPFoundation
-
-/// Reads the text of a Word document (`word/document.xml`): each paragraph a line, table cells separated by
+/// The text of a Word document's parts (`word/document.xml`, headers, footers, notes, comments): each
+/// paragraph a line, runs joined (a word split over two runs stays one word), table cells separated by
 /// tabs and rows by line breaks, so a letter reads like one and a table like delimited rows.
-enum DOCXReader {
-    static func text(_ data: Data, name: String, budget: ExpansionBudget) throws(ScanError) -> [UInt8] {
-        let (archive, entries) = try XLSXReader.openPackage(data, name: name, format: "DOCX", kind: "Word document", budget: budget)
-        guard let document = entries.first(where: { $0.path == "word/document.xml" }) else {
-            throw .corrupt(format: "DOCX", reason: "\(name) has no word/document.xml, so it is not a Word document")
+struct WordText: XMLReceiver {
+    private var text = LineText()
+    private var collecting = false
+
+    mutating func start(_ tag: XMLTag, into m: inout Matcher) throws(ScanError) {
+        switch tag.local {
+        case Names.t, Names.delText, Names.instrText: collecting = true
+        case Names.tab: try text.append(0x09, into: &m)
+        case Names.br, Names.cr: try text.append(0x0A, into: &m)
+        default: break
         }
-        let xml = try XLSXReader.extract(document, archive, name, budget, format: "DOCX")
-        let reader = DocumentParser()
-        let parser = XMLParser(data: xml)
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = reader
-        guard parser.parse(), reader.depth == 0, reader.sawElement else {
-            throw .corrupt(format: "DOCX", reason: "word/document.xml in \(name) is not well-formed XML (damaged or cut short)")
+    }
+
+    mutating func end(_ local: [UInt8], into m: inout Matcher) throws(ScanError) {
+        switch local {
+        case Names.t, Names.delText, Names.instrText: collecting = false
+        case Names.tc: try text.append(0x09, into: &m)
+        case Names.p, Names.tr: try text.append(0x0A, into: &m)
+        default: break
         }
-        return Array(reader.text.utf8)
+    }
+
+    mutating func text(_ bytes: UnsafeRawBufferPointer, into m: inout Matcher) throws(ScanError) {
+        if collecting { try text.append(bytes, into: &m) }
+    }
+
+    mutating func finish(into m: inout Matcher) throws(ScanError) { try text.finish(into: &m) }
+
+    private enum Names {
+        static let t = Array("t".utf8), delText = Array("delText".utf8), instrText = Array("instrText".utf8)
+        static let tab = Array("tab".utf8), br = Array("br".utf8), cr = Array("cr".utf8)
+        static let tc = Array("tc".utf8), p = Array("p".utf8), tr = Array("tr".utf8)
     }
 }
 
-final class DocumentParser: NSObject, XMLParserDelegate {
-    var text = ""
-    var depth = 0
-    var sawElement = false
-    private var collecting = false
+/// The text of any other XML (a data file, the other parts of an office package): text inside an
+/// element is a line, attribute values are lines too (data hides there as well), and an element that
+/// held other elements ends a record (`<tenant>...</tenant>`). Runs of formatted text (`<r>`, `<t>`,
+/// `<span>`) are joined.
+struct PlainXMLText: XMLReceiver {
+    private var text = LineText()
+    private var lastWasEnd = false
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-        depth += 1
-        sawElement = true
-        switch element {
-        case "w:t": collecting = true
-        case "w:tab": text += "\t"
-        case "w:br", "w:cr": text += "\n"
-        default: break
+    static let inline: Set<[UInt8]> = Set(["r", "t", "span", "a", "s", "rPr", "proofErr", "b", "i", "u", "em", "strong", "sup", "sub"].map { Array($0.utf8) })
+
+    mutating func start(_ tag: XMLTag, into m: inout Matcher) throws(ScanError) {
+        lastWasEnd = false
+        for attribute in tag.attributes where !attribute.value.isEmpty && attribute.value.count <= 4096 {
+            try withBytes(attribute.value) { (v) throws(ScanError) in try text.append(v, into: &m) }
+            try text.append(0x0A, into: &m)
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if collecting { text += string }
+    mutating func end(_ local: [UInt8], into m: inout Matcher) throws(ScanError) {
+        if Self.inline.contains(local) { lastWasEnd = false; return }
+        try text.append(0x0A, into: &m)
+        if lastWasEnd {
+            // A container closes: a blank line ends the record.
+            try text.append(0x0A, into: &m)
+        }
+        lastWasEnd = true
     }
 
-    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-        depth -= 1
-        switch element {
-        case "w:t": collecting = false
-        case "w:tc": text += "\t"
-        case "w:p", "w:tr": text += "\n"
-        default: break
-        }
+    mutating func text(_ bytes: UnsafeRawBufferPointer, into m: inout Matcher) throws(ScanError) {
+        // The indentation between elements is not text (its line breaks would end records).
+        guard bytes.contains(where: { !XMLStream.isSpace($0) }) else { return }
+        try text.append(bytes, into: &m)
     }
+
+    mutating func finish(into m: inout Matcher) throws(ScanError) { try text.finish(into: &m) }
 }

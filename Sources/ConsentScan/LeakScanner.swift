@@ -1,23 +1,5 @@
+import ConsentCore
 import Foundation
-
-/// The formats the scanner reads.
-public enum ScanFormat: String, Codable, Sendable {
-    case csv, xlsx, docx, json, text, html, mail
-
-    /// The format a file name's extension names, if any.
-    public init?(fileName: String) {
-        switch (fileName as NSString).pathExtension.lowercased() {
-        case "csv", "tsv", "tab": self = .csv
-        case "xlsx", "xlsm": self = .xlsx
-        case "docx", "docm": self = .docx
-        case "json", "jsonl", "ndjson": self = .json
-        case "txt", "text", "md", "log": self = .text
-        case "htm", "html": self = .html
-        case "eml", "msg822": self = .mail
-        default: return nil
-        }
-    }
-}
 
 /// Checks files against the register (through a ``ScanIndex``) and for special-category values.
 ///
@@ -26,86 +8,116 @@ public enum ScanFormat: String, Codable, Sendable {
 /// let report = try scanner.scan(Data(contentsOf: url), name: url.lastPathComponent)
 /// if report.verdict == .blocked { ... }
 /// ```
+///
+/// Closed by default: a part that cannot be read (a picture, a legacy Office file, an encrypted entry)
+/// blocks the file it is in, named in ``ScanReport/unscanned``, unless `allowUnscanned` is set.
 public struct LeakScanner: Sendable {
     public let index: ScanIndex
     public let terms: SpecialTerms
     public let limits: ScanLimits
+    /// Let files through whose unreadable parts are the only reason to stop them (they are still listed).
+    public let allowUnscanned: Bool
+    /// How PDF text is read.
+    public let pdf: PDFTextTool
 
-    public init(index: ScanIndex, terms: SpecialTerms, limits: ScanLimits = ScanLimits()) {
+    public init(index: ScanIndex, terms: SpecialTerms, limits: ScanLimits = ScanLimits(), allowUnscanned: Bool = false,
+                pdf: PDFTextTool = PDFTextTool()) {
         self.index = index
         self.terms = terms
         self.limits = limits
+        self.allowUnscanned = allowUnscanned
+        self.pdf = pdf
     }
 
-    /// Scans one file's bytes. The format comes from `format`, else the name's extension, else the content.
-    /// Throws when the file is damaged, would expand too far, or is of a kind that cannot be read.
+    /// Scans one file's bytes. The format comes from `format`, else the content (binary formats), else the
+    /// name's extension, else the shape of the text. Throws when the file is damaged, would expand too
+    /// far, or is of a kind that cannot be read.
     public func scan(_ data: Data, name: String, format: ScanFormat? = nil) throws(ScanError) -> ScanReport {
         var m = Matcher(index: index, terms: terms)
         let budget = ExpansionBudget(limits)
-        let named = format ?? ScanFormat(fileName: name)
-        guard let chosen = named ?? Self.detect(data, name: name) else {
-            throw .unsupported("\(name) is a binary file of a kind the scanner cannot read; send it only after checking it by hand")
+        let sniffed = format.map(Sniffed.format) ?? data.withUnsafeBytes { LeakScanner.sniff(UnsafeRawBufferPointer(rebasing: $0.prefix(PartStream.sniffBytes)), name: name) }
+        guard case .format(let chosen) = sniffed else {
+            if case .unreadable(let why) = sniffed { throw .unsupported("\(name) is \(why)") }
+            throw .unsupported("\(name) cannot be read")
         }
-        do {
-            try scanContent(data, format: chosen, name: name, depth: 0, budget: budget, into: &m)
-        } catch .corrupt(let format, _) where named == nil && chosen == .json && format == "JSON" {
-            // Content that merely started with a bracket: read it as text.
-            m = Matcher(index: index, terms: terms)
-            try scanContent(data, format: .text, name: name, depth: 0, budget: budget, into: &m)
-            m.endRecord()
-            return m.findings.report(file: name, format: ScanFormat.text.rawValue)
-        }
+        let fromContent = format == nil && ScanFormat(fileName: name) != chosen
+        let found = try scanContent(data, format: chosen, name: name, fromContent: fromContent, depth: 0, budget: budget, into: &m)
         m.endRecord()
-        return m.findings.report(file: name, format: chosen.rawValue)
+        return m.findings.report(file: name, format: found.rawValue, allowUnscanned: allowUnscanned)
     }
 
-    func scanContent(_ data: Data, format: ScanFormat, name: String, depth: Int, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) {
+    /// Reads content of a known format into the matcher; returns the format it turned out to be (a ZIP
+    /// archive may be a workbook). `fromContent`: the format was guessed from the text's shape, so JSON
+    /// or XML that does not parse is read as plain text instead of refused.
+    @discardableResult
+    func scanContent(_ data: Data, format: ScanFormat, name: String, fromContent: Bool = false, charset: String? = nil,
+                     depth: Int, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) -> ScanFormat {
+        guard depth < limits.maxDepth else { throw .tooLarge("\(name) nests parts more than \(limits.maxDepth) deep") }
         switch format {
-        case .csv: data.withUnsafeBytes { DelimitedReader.scan($0, into: &m) }
-        case .text: data.withUnsafeBytes { TextReader.scan($0, into: &m) }
+        case .csv, .text:
+            try withBytes(data) { (p) throws(ScanError) in
+                try TextStream.scan(p, layout: format == .csv ? .delimited : .lines, charset: charset, into: &m)
+            }
         case .html:
-            let text = data.withUnsafeBytes { TextReader.htmlText($0) }
-            text.withUnsafeBytes { TextReader.scan($0, into: &m) }
-        case .json: try JSONReader.scan(data, name: name, into: &m)
-        case .xlsx: try XLSXReader.scan(data, name: name, budget: budget, into: &m)
-        case .docx:
-            let text = try DOCXReader.text(data, name: name, budget: budget)
-            text.withUnsafeBytes { TextReader.scan($0, into: &m) }
-        case .mail: try scanMail(data, name: name, depth: depth, budget: budget, into: &m)
+            let text = try utf8(data, charset: charset ?? data.withUnsafeBytes { HTMLReader.declaredCharset($0) })
+            text.withUnsafeBytes { HTMLReader.scan($0, into: &m) }
+        case .json:
+            let text = try utf8(data, charset: charset)
+            do {
+                try JSONReader.scan(Data(text), name: name, into: &m)
+            } catch .corrupt where fromContent {
+                try withBytes(text) { (p) throws(ScanError) in try TextStream.scan(p, layout: .lines, into: &m) }
+                return .text
+            }
+        case .xml:
+            var part = XMLPart(receiver: PlainXMLText(), part: name)
+            var probe = m
+            do {
+                try withBytes(data) { (p) throws(ScanError) in try part.write(p, into: &probe) }
+                try part.finish(into: &probe)
+                m = probe
+            } catch .corrupt where fromContent {
+                try withBytes(data) { (p) throws(ScanError) in try TextStream.scan(p, layout: .lines, charset: charset, into: &m) }
+                return .text
+            }
+        case .mail:
+            try scanMail(data, name: name, depth: depth, budget: budget, into: &m)
+        case .xlsx, .docx, .ods, .odt, .zip:
+            return try scanZip(data, name: name, expected: fromContent ? nil : format, depth: depth, budget: budget, into: &m)
+        case .gzip:
+            try scanGzip(data, name: name, depth: depth, budget: budget, into: &m)
+        case .pdf:
+            switch PDFReader.text(data, tool: pdf, maxBytes: min(limits.maxHeldBytes, max(0, limits.maxExpandedBytes - budget.used))) {
+            case .text(let text):
+                budget.used += text.count
+                try withBytes(text) { (p) throws(ScanError) in try TextStream.scan(p, layout: .lines, charset: "utf-8", into: &m) }
+            case .unreadable(let why):
+                try unreadable(name, why, depth: depth, into: &m)
+            }
         }
+        return format
     }
 
-    /// The format of content without a telling name, or nil for a binary file the scanner cannot read.
-    public static func detect(_ data: Data, name: String) -> ScanFormat? {
-        if let byName = ScanFormat(fileName: name) { return byName }
-        let head = [UInt8](data.prefix(8192))
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            // Only a workbook or a Word document: other ZIP files (archives) cannot be read.
-            if data.range(of: Data("xl/workbook.xml".utf8)) != nil { return .xlsx }
-            return data.range(of: Data("word/document.xml".utf8)) != nil ? .docx : nil
-        }
-        if head.contains(0) || head.starts(with: Array("%PDF".utf8)) { return nil }
-        let text = String(decoding: head, as: UTF8.self)
-        let lines = text.split(separator: "\n", maxSplits: 40, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .init(charactersIn: "\r")) }
-        if let first = lines.first, looksLikeHeader(first) {
-            let block = lines.prefix { !$0.isEmpty }
-            let mailFields: Set<String> = ["from", "to", "subject", "date", "mime-version", "content-type", "received", "return-path", "message-id"]
-            let fields = block.compactMap { line in line.firstIndex(of: ":").map { line[..<$0].lowercased() } }
-            if fields.contains(where: mailFields.contains) { return .mail }
-        }
-        let firstByte = head.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
-        if firstByte == 0x7B || firstByte == 0x5B { return .json }
-        if firstByte == 0x3C, text.lowercased().contains("<html") { return .html }
-        let sample = lines.prefix(6).filter { !$0.isEmpty }
-        for delimiter: Character in [",", "\t", ";"] {
-            let counts = sample.prefix(5).map { $0.filter { $0 == delimiter }.count }
-            if counts.count >= 2, let c = counts.first, c >= 1, counts.allSatisfy({ $0 == c }) { return .csv }
-        }
-        return .text
+    /// A part that cannot be read: at the top a file the scanner refuses (exit 2), inside a container a
+    /// part listed as not scanned (which blocks the file unless allowed).
+    func unreadable(_ name: String, _ why: String, depth: Int, into m: inout Matcher) throws(ScanError) {
+        if depth == 0 { throw .unsupported("\(name) is \(why)") }
+        m.findings.unscanned.append("\(TextSafety.displaySafe(name)) (\(why))")
     }
 
-    private static func looksLikeHeader(_ line: String) -> Bool {
-        guard let colon = line.firstIndex(of: ":"), colon > line.startIndex else { return false }
-        return line[..<colon].unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
+    /// Text of a declared (or sniffed) charset in UTF-8. A byte-order mark or the zero bytes of UTF-16/32
+    /// win over a label; a UTF-8 or Latin-1 label counts only as far as the bytes agree (mislabelled text
+    /// is common), so invalid UTF-8 is read as Windows-1252.
+    func utf8(_ data: Data, charset: String?) throws(ScanError) -> [UInt8] {
+        try withBytes(data) { (p) throws(ScanError) -> [UInt8] in
+            var (encoding, skip) = TextDecoding.sniff(p)
+            let wide = encoding != .utf8 && encoding != .windows1252
+            if let charset, !wide, !TextEncoding.orderUnstated(charset) {
+                let declared = TextEncoding(label: charset)
+                if declared != .utf8 && declared != .windows1252 { encoding = declared }
+            }
+            if encoding == .utf8 { return Array(p[skip...]) }
+            return try TextDecoding.utf8(UnsafeRawBufferPointer(rebasing: p[skip...]), from: encoding)
+        }
     }
 }

@@ -11,29 +11,42 @@ struct Matcher {
 
     /// Buffers reused for every cell and record, so the hot path neither allocates nor counts references:
     /// the workspace owns them, the matcher reads and writes them through plain pointers.
-    private let work = Workspace()
-    private let wordBytes: UnsafeMutablePointer<UInt8>
-    private let wordEnds: UnsafeMutablePointer<Int32>
-    private var wordCount = 0
-    private let postcodes: UnsafeMutablePointer<UInt8>
-    private let postcodePositions: UnsafeMutablePointer<Int>
-    private var postcodeCount = 0
-    private let scratch: UnsafeMutablePointer<UInt8>
-    private let pendingTags: UnsafeMutablePointer<UInt64>
-    private let pendingKinds: UnsafeMutablePointer<UInt8>
-    private var pendingCount = 0
-    private let classes: UnsafeMutablePointer<ByteClass>
-    private let phraseFilter: UnsafeMutablePointer<UInt64>
-    private let slots: UnsafeMutablePointer<UInt64>
-    private let mask: Int
+    let work = Workspace()
+    let wordBytes: UnsafeMutablePointer<UInt8>
+    let wordEnds: UnsafeMutablePointer<Int32>
+    var wordCount = 0
+    let postcodes: UnsafeMutablePointer<UInt8>
+    let postcodePositions: UnsafeMutablePointer<Int>
+    var postcodeCount = 0
+    let scratch: UnsafeMutablePointer<UInt8>
+    let pendingTags: UnsafeMutablePointer<UInt64>
+    let pendingKinds: UnsafeMutablePointer<UInt8>
+    var pendingCount = 0
+    let classes: UnsafeMutablePointer<ByteClass>
+    let phraseFilter: UnsafeMutablePointer<UInt64>
+    let slots: UnsafeMutablePointer<UInt64>
+    let mask: Int
     /// The last word hashes of the current cell, for phrases.
-    private let ring: UnsafeMutablePointer<UInt64>
-    private var ringCount = 0
+    let ring: UnsafeMutablePointer<UInt64>
+    var ringCount = 0
     /// The special attribute of each column whose header names one (until a value is found in it).
-    private var specialColumns: [String?] = []
+    var specialColumns: [String?] = []
+    /// Dates and house numbers of the record (see Matcher+Pairs.swift): their bytes, kind, length and the
+    /// word position each was found at.
+    let extras: UnsafeMutablePointer<UInt8>
+    let extraKinds: UnsafeMutablePointer<UInt8>
+    let extraLengths: UnsafeMutablePointer<UInt8>
+    let extraPositions: UnsafeMutablePointer<Int>
+    var extraCount = 0
+    /// The last number of the current cell that could be a day or a house number, and its chunk.
+    var dayNumber = 0, dayChunk = -9
+    var monthNumber = 0, monthChunk = -9
+    var house: (bytes: UInt64, length: Int, chunk: Int) = (0, 0, -9)
+    /// Columns whose header names a date of birth (their numbers may be Excel dates).
+    var dateColumns: Set<Int> = []
     /// Phone digits gathered over neighbouring numeric chunks (`+44 7700 900123`).
-    private var phoneDigits: [UInt8] = []
-    private var phoneGroups: [(end: Int, plus: Bool)] = []
+    var phoneDigits: [UInt8] = []
+    var phoneGroups: [(end: Int, plus: Bool)] = []
 
     /// Words before and after a postcode that are paired with it.
     static let wordsBefore = 40, wordsAfter = 10
@@ -44,16 +57,17 @@ struct Matcher {
         let w = work
         (wordBytes, wordEnds, postcodes, postcodePositions, scratch) = (w.wordBytes, w.wordEnds, w.postcodes, w.postcodePositions, w.scratch)
         (pendingTags, pendingKinds, classes, phraseFilter, ring) = (w.pendingTags, w.pendingKinds, w.classes, w.phraseFilter, w.ring)
+        (extras, extraKinds, extraLengths, extraPositions) = (w.extras, w.extraKinds, w.extraLengths, w.extraPositions)
         phraseFilter.update(from: terms.lastWordFilter, count: min(terms.lastWordFilter.count, Workspace.filterWords))
         slots = index.table.base
         mask = index.mask
     }
 
     /// Where the next name word is written.
-    private var wordStart: Int { wordCount == 0 ? 0 : Int(wordEnds[wordCount - 1]) }
+    var wordStart: Int { wordCount == 0 ? 0 : Int(wordEnds[wordCount - 1]) }
 
     @inline(__always)
-    private func mayEndPhrase(_ wordHash: UInt64) -> Bool {
+    func mayEndPhrase(_ wordHash: UInt64) -> Bool {
         let bit = Int(truncatingIfNeeded: wordHash) & 0xFFFF
         return phraseFilter[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
@@ -67,6 +81,7 @@ struct Matcher {
     /// in the rows below. A column found once stays watched.
     mutating func header(_ cells: [String]) {
         for (column, cell) in cells.enumerated() where cell.utf8.count <= 64 {
+            if Self.birthDateHeaders.contains(ScanNormal.phraseHash(cell)) { dateColumns.insert(column) }
             guard let attribute = terms.attribute(named: cell) else { continue }
             if column >= specialColumns.count { specialColumns += Array(repeating: nil, count: column + 1 - specialColumns.count) }
             specialColumns[column] = attribute
@@ -114,8 +129,10 @@ struct Matcher {
                 lookup(.namePostcode, count: 2 + length + postcodeLength)
             }
         }
+        pairExtras()
         wordCount = 0
         postcodeCount = 0
+        extraCount = 0
         resolve()
     }
 
@@ -129,7 +146,10 @@ struct Matcher {
                 specialColumns[column] = nil
             }
         }
-        if wordCount >= Workspace.maxWords - 64 || postcodeCount >= Workspace.maxPostcodes { endRecord() }
+        if wordCount >= Workspace.maxWords - 64 || postcodeCount >= Workspace.maxPostcodes || extraCount >= Workspace.maxExtras { endRecord() }
+        dayChunk = -9
+        monthChunk = -9
+        house.chunk = -9
         ringCount = 0
         let n = p.count
         var i = 0
@@ -169,10 +189,12 @@ struct Matcher {
                 ringCount = 0
                 addPhoneGroup(chunk, plus: p[start] == 0x2B)
                 if index.pureDigitReferences, !chunk.contains(0x2E) { reference(chunk) }
+                number(chunk, chunkNumber)
             } else if hasDigit {
                 flushPhone()
                 ringCount = 0
                 reference(chunk)
+                mixedNumber(chunk, chunkNumber)
                 let c = chunk.count
                 if c >= 5 && c <= 7 && ScanNormal.isOutward(UnsafeRawBufferPointer(rebasing: chunk[..<(c - 3)]))
                     && ScanNormal.isInward(UnsafeRawBufferPointer(rebasing: chunk[(c - 3)...])) {
@@ -184,6 +206,7 @@ struct Matcher {
                 }
             } else {
                 flushPhone()
+                if house.chunk == chunkNumber - 1 || dayChunk >= chunkNumber - 2 { afterNumber(chunk, chunkNumber) }
                 words(chunk)
             }
         }
@@ -192,7 +215,7 @@ struct Matcher {
 
     /// Splits a chunk of letters and joiners into words: phrases are checked, and capitalised words of
     /// 2 to 48 letters are kept as name candidates.
-    private mutating func words(_ chunk: UnsafeRawBufferPointer) {
+    mutating func words(_ chunk: UnsafeRawBufferPointer) {
         let n = chunk.count
         var i = 0
         var hash: UInt64 = ScanNormal.fnvBasis
@@ -227,7 +250,7 @@ struct Matcher {
         }
     }
 
-    private mutating func endWord(_ hash: UInt64) {
+    mutating func endWord(_ hash: UInt64) {
         ring[ringCount & 15] = hash
         ringCount += 1
         if mayEndPhrase(hash) {
@@ -243,7 +266,7 @@ struct Matcher {
     }
 
     /// Keeps a postcode (outward and inward parts, or the whole in `first`), upper-cased.
-    private mutating func addPostcode(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer?) {
+    mutating func addPostcode(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer?) {
         guard postcodeCount < Workspace.maxPostcodes else { return }
         let out = postcodes + postcodeCount * 8
         var n = 0
@@ -252,109 +275,5 @@ struct Matcher {
         out[7] = UInt8(n)
         postcodePositions[postcodeCount] = wordCount
         postcodeCount += 1
-    }
-
-    // MARK: - Phones
-
-    private mutating func addPhoneGroup(_ chunk: UnsafeRawBufferPointer, plus: Bool) {
-        guard phoneGroups.count < 8 else { flushPhone(); return addPhoneGroup(chunk, plus: plus) }
-        for b in chunk where isDigit(b) { phoneDigits.append(b) }
-        phoneGroups.append((phoneDigits.count, plus))
-    }
-
-    /// Finds UK numbers in the gathered groups: the shortest run of whole groups from each start that forms one.
-    private mutating func flushPhone() {
-        guard !phoneGroups.isEmpty else { return }
-        defer {
-            phoneDigits.removeAll(keepingCapacity: true)
-            phoneGroups.removeAll(keepingCapacity: true)
-        }
-        if phoneDigits.count < 10 { return }
-        var a = 0
-        while a < phoneGroups.count {
-            let from = a == 0 ? 0 : phoneGroups[a - 1].end
-            var next = a + 1
-            for b in a..<phoneGroups.count {
-                let count = phoneGroups[b].end - from
-                if count > 14 { break }
-                if count >= 10, let phone = ScanNormal.ukPhone(digits: phoneDigits[from..<phoneGroups[b].end], international: phoneGroups[a].plus) {
-                    scratch[0] = IndexKind.phone.rawValue
-                    for (k, digit) in phone.enumerated() { scratch[1 + k] = digit }
-                    lookup(.phone, count: 1 + phone.count)
-                    next = b + 1
-                    break
-                }
-            }
-            a = next
-        }
-    }
-
-    // MARK: - Register lookups
-
-    /// Looks up an email: lower-cased into the scratch buffer, trailing dots dropped, one `@` and a dotted domain.
-    private mutating func email(_ chunk: UnsafeRawBufferPointer) {
-        var n = min(chunk.count, Workspace.scratchSize - 1)
-        while n > 0, chunk[n - 1] == 0x2E || chunk[n - 1] == 0x2D { n -= 1 }
-        var at = -1, dotAfterAt = false
-        let s = scratch
-        s[0] = IndexKind.email.rawValue
-        for i in 0..<n {
-            let b = chunk[i]
-            if b == 0x40 { if at >= 0 { return }; at = i } else if b == 0x2E && at >= 0 && i > at + 1 { dotAfterAt = true }
-            s[1 + i] = lowerASCII(b)
-        }
-        guard at > 0, dotAfterAt, n > at + 3 else { return }
-        lookup(.email, count: 1 + n)
-    }
-
-    /// Looks up a possible tenancy reference of a length the register uses.
-    private mutating func reference(_ chunk: UnsafeRawBufferPointer) {
-        let n = chunk.count
-        guard n >= 3, n <= 20, index.referenceLengths & (1 << UInt32(n)) != 0 else { return }
-        let s = scratch
-        s[0] = IndexKind.tenancyRef.rawValue
-        for i in 0..<n {
-            let b = chunk[i]
-            guard isDigit(b) || isUpperOrLowerLetter(b) || b == 0x2F || b == 0x2D else { return }
-            s[1 + i] = upperASCII(b)
-        }
-        lookup(.tenancyRef, count: 1 + n)
-    }
-
-    /// Queues the tag of the first `count` bytes of the scratch buffer (kind byte and value) for lookup.
-    @inline(__always)
-    private mutating func lookup(_ kind: IndexKind, count: Int) {
-        pendingTags[pendingCount] = index.key.hash(UnsafeRawBufferPointer(start: scratch, count: count))
-        pendingKinds[pendingCount] = kind.category.bit
-        pendingCount += 1
-        if pendingCount == Workspace.maxPending { resolve() }
-    }
-
-    /// Looks up the queued tags. A large index does not fit in any cache, so each lookup is a trip to memory:
-    /// touching every slot first lets the processor fetch them in parallel instead of one after another.
-    private mutating func resolve() {
-        let n = pendingCount
-        guard n > 0 else { return }
-        var touched: UInt64 = 0
-        for i in 0..<n { touched ^= slots[Int(truncatingIfNeeded: pendingTags[i]) & mask] }
-        work.touched = touched
-        for i in 0..<n {
-            guard let owner = index.owner(of: pendingTags[i]) else { continue }
-            findings.personal |= pendingKinds[i]
-            if owner == ScanIndex.ambiguous { findings.ambiguousMatch = true } else { findings.matched(owner) }
-        }
-        pendingCount = 0
-    }
-}
-
-extension IndexKind {
-    @inline(__always)
-    var category: PersonalCategory {
-        switch self {
-        case .email: .email
-        case .phone: .phone
-        case .tenancyRef: .tenancyRef
-        case .namePostcode: .namePostcode
-        }
     }
 }

@@ -1,8 +1,8 @@
 import ConsentCore
 import Foundation
 
-/// The register as keyed tags: SipHash-2-4 of each normalised email, phone number, tenancy reference and
-/// (name word, postcode) pair, mapping to an opaque tenant number (the tenant's position in the register
+/// The register as keyed tags: SipHash-2-4 of each normalised email, phone number, tenancy reference, and
+/// of the surname paired with the postcode, the date of birth, and the house number and street, mapping to an opaque tenant number (the tenant's position in the register
 /// when the index was built). The key is kept apart (see ``ScanKeyFile``): the index alone exposes no value.
 public struct ScanIndex: Sendable {
     /// The key the tags were made with.
@@ -91,20 +91,31 @@ public struct ScanIndex: Sendable {
         let phoneAttributes: [AttributeID]
         let nameAttributes: [AttributeID]
         let postcodeAttributes: [AttributeID]
+        let dateAttributes: [AttributeID]
+        let addressAttributes: [AttributeID]
         var entries: [(tag: UInt64, owner: UInt32)] = []
         var tenants: UInt32 = 0
         var scratch: [UInt8] = []
         var referenceLengths: UInt32 = 0
         var pureDigitReferences = false
 
-        /// Which attributes to index is read from the catalogue by type (email, phone, UK postcode);
-        /// the last word (the surname) of each of `nameAttributes` is paired with the postcode.
-        public init(key: SipHashKey, catalogue: Catalogue, nameAttributes: [AttributeID] = [AttributeID("full-name")]) {
+        /// Which attributes to index is read from the catalogue by type (email, phone, UK postcode, date);
+        /// the last word (the surname) of each of `nameAttributes` is paired with the postcode, each date
+        /// (of birth) and the first house number and street of each of `addressAttributes`.
+        public init(key: SipHashKey, catalogue: Catalogue, nameAttributes: [AttributeID] = [AttributeID("full-name")],
+                    addressAttributes: [AttributeID] = [AttributeID("address")]) {
             self.key = key
-            emailAttributes = catalogue.attributes.filter { $0.type == .email }.map(\.id)
-            phoneAttributes = catalogue.attributes.filter { $0.type == .phone }.map(\.id)
-            postcodeAttributes = catalogue.attributes.filter { $0.type == .ukPostcode }.map(\.id)
+            emailAttributes = catalogue.attributes.filter { $0.type == .email && !$0.isSpecial }.map(\.id)
+            phoneAttributes = catalogue.attributes.filter { $0.type == .phone && !$0.isSpecial }.map(\.id)
+            postcodeAttributes = catalogue.attributes.filter { $0.type == .ukPostcode && !$0.isSpecial }.map(\.id)
+            dateAttributes = catalogue.attributes.filter { $0.type == .date && !$0.isSpecial }.map(\.id)
             self.nameAttributes = nameAttributes.filter { catalogue.attribute($0) != nil }
+            self.addressAttributes = addressAttributes.filter { catalogue.attribute($0) != nil }
+        }
+
+        /// Every attribute the index reads: a register need load only these.
+        public var attributes: [AttributeID] {
+            emailAttributes + phoneAttributes + postcodeAttributes + dateAttributes + nameAttributes + addressAttributes
         }
 
         /// Adds one tenant's current values; erased and "prefer not to say" answers add nothing.
@@ -127,15 +138,21 @@ public struct ScanIndex: Sendable {
             for id in phoneAttributes {
                 if let value = text(id), let phone = ScanNormal.ukPhone(value) { put(.phone, phone) }
             }
+            // The surname: given names and street words at one postcode would match other tenants.
+            let surnames = nameAttributes.compactMap { text($0).flatMap { ScanNormal.words($0).last(where: { $0.count >= 2 }) } }
+            guard !surnames.isEmpty else { return }
+            var paired: [(IndexKind, [UInt8])] = []
             for id in postcodeAttributes {
-                guard let value = text(id), let postcode = ScanNormal.postcode(value) else { continue }
-                for name in nameAttributes {
-                    guard let value = text(name) else { continue }
-                    // The surname: given names and street words at one postcode would match other tenants.
-                    if let surname = ScanNormal.words(value).last(where: { $0.count >= 2 }) {
-                        put(.namePostcode, surname + [0] + postcode)
-                    }
-                }
+                if let value = text(id), let postcode = ScanNormal.postcode(value) { paired.append((.namePostcode, postcode)) }
+            }
+            for id in dateAttributes {
+                if let value = text(id), let date = ScanNormal.birthDate(value) { paired.append((.nameBirthDate, date)) }
+            }
+            for id in addressAttributes {
+                if let value = text(id), let (number, street) = ScanNormal.addressKey(value) { paired.append((.nameAddress, number + [0] + street)) }
+            }
+            for surname in surnames {
+                for (kind, value) in paired { put(kind, surname + [0] + value) }
             }
         }
 
@@ -149,7 +166,7 @@ public struct ScanIndex: Sendable {
     // MARK: - File form
 
     private static let magic = Array("TCSCANIX".utf8)
-    private static let version: UInt32 = 1
+    private static let version: UInt32 = 2
 
     /// A short check value of the key, stored in the index so a wrong key file is refused; it reveals nothing of the key.
     static func keyCheck(_ key: SipHashKey) -> UInt64 {

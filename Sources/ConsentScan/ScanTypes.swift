@@ -30,6 +30,10 @@ public enum PersonalCategory: String, Codable, CaseIterable, Comparable, Sendabl
     case phone
     case tenancyRef = "tenancy-ref"
     case namePostcode = "name+postcode"
+    /// A surname with the house number and street of the tenant's address (no postcode needed).
+    case nameAddress = "name+address"
+    /// A surname with the tenant's date of birth.
+    case nameBirthDate = "name+date-of-birth"
 
     var bit: UInt8 {
         switch self {
@@ -37,6 +41,8 @@ public enum PersonalCategory: String, Codable, CaseIterable, Comparable, Sendabl
         case .phone: 2
         case .tenancyRef: 4
         case .namePostcode: 8
+        case .nameAddress: 16
+        case .nameBirthDate: 32
         }
     }
 
@@ -66,9 +72,12 @@ public struct ScanReport: Codable, Equatable, Sendable {
     public var personal: [PersonalCategory]
     /// Special-category attributes found (ids from Forms/, e.g. `religion`).
     public var special: [String]
-    /// Attachments that could not be read (name and type); their content is unknown.
+    /// Parts that could not be read (name and why); their content is unknown, so they block the file
+    /// unless the scan was told to allow them.
     public var unscanned: [String]
     public var verdict: Verdict
+    /// Why, in words a sender understands (empty when clean).
+    public var reason: String
 }
 
 /// The running findings of one file.
@@ -95,10 +104,17 @@ struct Findings {
         }
     }
 
-    func report(file: String, format: String) -> ScanReport {
+    func report(file: String, format: String, allowUnscanned: Bool) -> ScanReport {
         let count = tenantCount
-        let verdict: Verdict = count > 1 || !special.isEmpty ? .blocked : count == 1 ? .oneTenant : .clean
-        return ScanReport(file: file, format: format, tenants: count, personal: PersonalCategory.allCases.filter { personal & $0.bit != 0 }, special: special.sorted(),
-                          unscanned: unscanned, verdict: verdict)
+        let unreadable = !unscanned.isEmpty && !allowUnscanned
+        let verdict: Verdict = count > 1 || !special.isEmpty || unreadable ? .blocked : count == 1 ? .oneTenant : .clean
+        let kinds = PersonalCategory.allCases.filter { personal & $0.bit != 0 }
+        var reasons: [String] = []
+        if count > 1 { reasons.append("it holds the personal data of \(count) tenants (\(kinds.map(\.rawValue).joined(separator: ", ")))") }
+        if !special.isEmpty { reasons.append("it holds special-category data (\(special.sorted().joined(separator: ", ")))") }
+        if unreadable { reasons.append("part of it could not be checked: \(unscanned.joined(separator: "; "))") }
+        if reasons.isEmpty && count == 1 { reasons.append("it holds one tenant's data (\(kinds.map(\.rawValue).joined(separator: ", "))): send it to that tenant only") }
+        return ScanReport(file: file, format: format, tenants: count, personal: kinds, special: special.sorted(),
+                          unscanned: unscanned, verdict: verdict, reason: reasons.joined(separator: "; "))
     }
 }

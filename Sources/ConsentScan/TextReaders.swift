@@ -23,10 +23,25 @@ enum DelimitedReader {
     /// Scans RFC 4180 records. A quoted field is passed with its quotes (they are separators to the
     /// matcher, so `""` needs no unescaping); a field missing its closing quote runs to the end.
     static func scan(_ p: UnsafeRawBufferPointer, into m: inout Matcher) {
-        let delimiter = delimiter(p)
+        var reader = DelimitedRecords()
+        reader.scan(p, into: &m)
+        m.endRecord()
+    }
+}
+
+/// Delimited records read block by block (a file being unpacked): the delimiter is chosen from the
+/// first block, and the rows that may hold headers are counted across blocks. Each block must end at
+/// a record boundary.
+struct DelimitedRecords {
+    private var delimiter: UInt8?
+    private var row = 0
+    private var headerCells: [String] = []
+
+    mutating func scan(_ p: UnsafeRawBufferPointer, into m: inout Matcher) {
+        let delimiter = self.delimiter ?? DelimitedReader.delimiter(p)
+        self.delimiter = delimiter
         let n = p.count
-        var i = 0, column = 0, row = 0
-        var headerCells: [String] = []
+        var i = 0, column = 0
         while i < n {
             let start = i
             if p[i] == 0x22 {
@@ -59,13 +74,18 @@ enum DelimitedReader {
             }
             i += 1
         }
-        m.endRecord()
     }
 }
 
 enum TextReader {
     /// Scans lines; a blank line ends a record (an address block, a paragraph).
     static func scan(_ p: UnsafeRawBufferPointer, into m: inout Matcher) {
+        lines(p, into: &m)
+        m.endRecord()
+    }
+
+    /// Scans lines without ending the record at the end (more text may follow).
+    static func lines(_ p: UnsafeRawBufferPointer, into m: inout Matcher) {
         let n = p.count
         var i = 0
         while i < n {
@@ -74,52 +94,8 @@ enum TextReader {
             var end = i
             if end > start && p[end - 1] == 0x0D { end -= 1 }
             let line = UnsafeRawBufferPointer(rebasing: p[start..<end])
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { m.endRecord() } else { m.textLine(line) }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0C }) { m.endRecord() } else { m.textLine(line) }
             i += 1
         }
-        m.endRecord()
-    }
-
-    /// The text of an HTML document: tags become line breaks or tabs, common entities are decoded.
-    static func htmlText(_ p: UnsafeRawBufferPointer) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(p.count)
-        var i = 0
-        let n = p.count
-        while i < n {
-            let b = p[i]
-            if b == 0x3C {
-                var j = i + 1
-                while j < n, p[j] != 0x3E { j += 1 }
-                let name = p[(i + 1)..<min(j, i + 4)].map(lowerASCII)
-                let cellish = name.starts(with: Array("td".utf8)) || name.starts(with: Array("th".utf8))
-                out.append(cellish ? 0x09 : 0x0A)
-                i = j + 1
-            } else if b == 0x26, let semi = p[i..<min(n, i + 10)].firstIndex(of: 0x3B) {
-                let entity = String(decoding: UnsafeRawBufferPointer(rebasing: p[(i + 1)..<semi]), as: UTF8.self).lowercased()
-                let decoded: String? = switch entity {
-                case "amp": "&"
-                case "lt": "<"
-                case "gt": ">"
-                case "quot": "\""
-                case "apos": "'"
-                case "nbsp": " "
-                default:
-                    entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
-                        : entity.hasPrefix("#") ? UInt32(entity.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) } : nil
-                }
-                if let decoded {
-                    out.append(contentsOf: decoded.utf8)
-                    i = semi + 1
-                } else {
-                    out.append(b)
-                    i += 1
-                }
-            } else {
-                out.append(b)
-                i += 1
-            }
-        }
-        return out
     }
 }

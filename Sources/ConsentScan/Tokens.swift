@@ -32,6 +32,8 @@ public enum IndexKind: UInt8, Sendable {
     case phone = 0x50        // P
     case tenancyRef = 0x52   // R
     case namePostcode = 0x4E // N
+    case nameAddress = 0x41  // A
+    case nameBirthDate = 0x44 // D
 }
 
 /// The normal forms both sides use. Pure functions over bytes.

@@ -1,6 +1,6 @@
 /// The matcher's reusable buffers; it owns them and frees them when the matcher is done.
 final class Workspace {
-    static let maxWords = 4096, maxWordLength = 48, maxPostcodes = 64, scratchSize = 1024, maxPending = 1024, filterWords = 1024
+    static let maxExtras = 64, maxWords = 4096, maxWordLength = 48, maxPostcodes = 64, scratchSize = 1024, maxPending = 1024, filterWords = 1024
     /// Name-candidate words of the current record, lower-cased, back to back, and where each ends.
     let wordBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: maxWords * maxWordLength)
     let wordEnds = UnsafeMutablePointer<Int32>.allocate(capacity: maxWords)
@@ -18,6 +18,11 @@ final class Workspace {
     let phraseFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: filterWords)
     /// The last 16 word hashes of a cell.
     let ring = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
+    /// Dates and addresses of the record (see Matcher+Pairs.swift).
+    let extras = UnsafeMutablePointer<UInt8>.allocate(capacity: maxExtras * Matcher.extraStride)
+    let extraKinds = UnsafeMutablePointer<UInt8>.allocate(capacity: maxExtras)
+    let extraLengths = UnsafeMutablePointer<UInt8>.allocate(capacity: maxExtras)
+    let extraPositions = UnsafeMutablePointer<Int>.allocate(capacity: maxExtras)
     /// Where the prefetching loads go, so they are not optimised away.
     var touched: UInt64 = 0
 
@@ -31,7 +36,8 @@ final class Workspace {
         for pointer in [UnsafeMutableRawPointer(wordBytes), UnsafeMutableRawPointer(wordEnds), UnsafeMutableRawPointer(postcodes),
                         UnsafeMutableRawPointer(postcodePositions), UnsafeMutableRawPointer(scratch), UnsafeMutableRawPointer(pendingTags),
                         UnsafeMutableRawPointer(pendingKinds), UnsafeMutableRawPointer(classes), UnsafeMutableRawPointer(phraseFilter),
-                        UnsafeMutableRawPointer(ring)] {
+                        UnsafeMutableRawPointer(ring), UnsafeMutableRawPointer(extras), UnsafeMutableRawPointer(extraKinds),
+                        UnsafeMutableRawPointer(extraLengths), UnsafeMutableRawPointer(extraPositions)] {
             pointer.deallocate()
         }
     }

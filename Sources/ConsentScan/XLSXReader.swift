@@ -1,197 +1,140 @@
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-import ZIPFoundation
-
-/// How far a file may expand when archives in it are unpacked; shared by every archive in one file
-/// (a mail's attachments included), so nesting does not multiply the allowance.
-public struct ScanLimits: Sendable {
-    /// Total bytes all archives of one file may unpack to.
-    public var maxExpandedBytes: Int
-    /// Largest ratio of unpacked to packed size of one entry, once it has unpacked `ratioFreeBytes`.
-    public var maxRatio: Int
-    public var ratioFreeBytes: Int
-    /// Deepest nesting of mail parts and attached messages.
-    public var maxDepth: Int
-
-    public init(maxExpandedBytes: Int = 512 << 20, maxRatio: Int = 200, ratioFreeBytes: Int = 4 << 20, maxDepth: Int = 16) {
-        self.maxExpandedBytes = maxExpandedBytes
-        self.maxRatio = maxRatio
-        self.ratioFreeBytes = ratioFreeBytes
-        self.maxDepth = maxDepth
-    }
-}
-
-/// Bytes unpacked so far for one scanned file.
-final class ExpansionBudget {
-    let limits: ScanLimits
-    var used = 0
-    init(_ limits: ScanLimits) { self.limits = limits }
-}
-
+import ConsentCore
+/// Excel workbooks: the shared strings, then every worksheet row by row (each row a record, the first rows
+/// naming the columns). Parts are parsed as they unpack, so one huge cell is never held whole.
 enum XLSXReader {
-    /// Scans every worksheet: each row is a record, a first row names the columns.
-    static func scan(_ data: Data, name: String, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) {
-        let (archive, entries) = try openPackage(data, name: name, format: "XLSX", kind: "spreadsheet", budget: budget)
-        guard entries.contains(where: { $0.path == "xl/workbook.xml" }) else {
-            throw .corrupt(format: "XLSX", reason: "\(name) has no xl/workbook.xml, so it is not an Excel workbook")
+    static func scan(_ package: Package, into m: inout Matcher) throws(ScanError) {
+        var shared = SharedStrings()
+        if let entry = package.entries.first(where: { $0.path == "xl/sharedStrings.xml" }) {
+            shared = try package.parse(entry, shared, into: &m)
         }
-        var shared: [String] = []
-        if let entry = entries.first(where: { $0.path == "xl/sharedStrings.xml" }) {
-            let parser = SheetParser(shared: [], matcher: nil)
-            try parse(extract(entry, archive, name, budget), with: parser, part: "the shared strings of \(name)")
-            shared = parser.sharedStrings
-        }
-        let sheets = entries.filter { $0.path.hasPrefix("xl/worksheets/") && $0.path.hasSuffix(".xml") }.sorted { $0.path < $1.path }
-        guard !sheets.isEmpty else { throw .corrupt(format: "XLSX", reason: "\(name) has no worksheets") }
+        let sheets = package.entries.filter { $0.path.hasPrefix("xl/worksheets/") && $0.path.hasSuffix(".xml") }.sorted { $0.path < $1.path }
+        guard !sheets.isEmpty else { throw .corrupt(format: "XLSX", reason: "\(package.name) has no worksheets") }
         for sheet in sheets {
-            let parser = SheetParser(shared: shared, matcher: m)
-            try parse(extract(sheet, archive, name, budget), with: parser, part: "\(sheet.path) in \(name)")
-            if let matcher = parser.matcher { m = matcher }
-        }
-    }
-
-    /// Unpacks one entry, refusing it as soon as the budget or the ratio is exceeded.
-    /// Opens an Office package (a ZIP archive) and checks, before unpacking anything, that it has a
-    /// sane number of parts and declares no more bytes than the budget has left (a zip bomb).
-    static func openPackage(_ data: Data, name: String, format: String, kind: String,
-                            budget: ExpansionBudget) throws(ScanError) -> (Archive, [Entry]) {
-        let archive: Archive
-        do { archive = try ZipFile.open(data) } catch {
-            throw .corrupt(format: format, reason: "\(name) is not a ZIP archive (damaged, cut short or not a \(kind))")
-        }
-        let entries = Array(archive)
-        guard entries.count <= 10_000 else { throw .tooLarge("\(name) holds \(entries.count) parts, more than a \(kind) has") }
-        let declared = entries.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
-        guard declared <= UInt64(budget.limits.maxExpandedBytes - budget.used) else {
-            throw .tooLarge("\(name) would unpack to \(declared / 1_048_576) MB, over the \(budget.limits.maxExpandedBytes / 1_048_576) MB limit (a zip bomb?)")
-        }
-        return (archive, entries)
-    }
-
-    static func extract(_ entry: Entry, _ archive: Archive, _ name: String, _ budget: ExpansionBudget,
-                        format: String = "XLSX") throws(ScanError) -> Data {
-        var out = Data()
-        let packed = max(Int(clamping: entry.compressedSize), 1)
-        do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                out.append(chunk)
-                budget.used += chunk.count
-                if budget.used > budget.limits.maxExpandedBytes {
-                    throw ScanError.tooLarge("\(name) unpacks to more than \(budget.limits.maxExpandedBytes / 1_048_576) MB (a zip bomb?)")
-                }
-                if out.count > budget.limits.ratioFreeBytes && out.count / packed > budget.limits.maxRatio {
-                    throw ScanError.tooLarge("\(entry.path) in \(name) expands more than \(budget.limits.maxRatio) times its packed size (a zip bomb?)")
-                }
-            }
-        } catch let error as ScanError {
-            throw error
-        } catch {
-            throw .corrupt(format: format, reason: "\(entry.path) in \(name) cannot be unpacked (damaged or cut short)")
-        }
-        return out
-    }
-
-    static func parse(_ data: Data, with delegate: SheetParser, part: String) throws(ScanError) {
-        let parser = XMLParser(data: data)
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = delegate
-        guard parser.parse() else {
-            if let failure = delegate.failure { throw .corrupt(format: "XLSX", reason: "\(part): \(failure)") }
-            let why = parser.parserError.map { "\($0.localizedDescription)" } ?? "not well-formed"
-            throw .corrupt(format: "XLSX", reason: "\(part) is not well-formed XML (\(why))")
-        }
-        guard delegate.depth == 0, delegate.sawElement else {
-            throw .corrupt(format: "XLSX", reason: "\(part) is cut short (its XML does not close)")
+            _ = try package.parse(sheet, SheetRows(shared: shared.strings, part: "\(sheet.path) in \(package.name)"), into: &m)
         }
     }
 }
 
-/// Reads shared strings (`<si>`) or a worksheet's rows (`<row><c r="B2" t="s"><v>3</v></c>`), feeding the matcher.
-final class SheetParser: NSObject, XMLParserDelegate {
-    let shared: [String]
-    var matcher: Matcher?
-    var sharedStrings: [String] = []
-    var failure: String?
-
-    private var text = ""
+/// The shared strings (`<si>`): kept for the cells that refer to them, each up to ``keep`` bytes. A longer
+/// one is scanned on its own as it arrives (its text is found; only its row's structure is lost).
+struct SharedStrings: XMLReceiver {
+    private(set) var strings: [String] = []
+    private var current: [UInt8] = []
+    private var overflow = false
     private var collecting = false
-    private var inSharedItem = false
-    private var cellType: String?
-    private var cellColumn = 0
-    private var cellValue = ""
-    private var row: [(column: Int, value: String, numeric: Bool)] = []
-    private var rowsSeen = 0
-    /// Open elements; not zero at the end means the part was cut short.
-    var depth = 0
-    var sawElement = false
+    private var inPhonetic = false
+    private var kept = 0
+    private var standalone = LineText()
 
-    init(shared: [String], matcher: Matcher?) {
-        self.shared = shared
-        self.matcher = matcher
-    }
+    static let keep = 64 << 10
+    static let keepTotal = 96 << 20
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-        depth += 1
-        sawElement = true
-        switch element {
-        case "si": inSharedItem = true; text = ""
-        case "t", "v": collecting = true; if !inSharedItem { text = "" }
-        case "c":
-            cellType = attributes["t"]
-            cellColumn = Self.column(attributes["r"]) ?? (row.last.map { $0.column + 1 } ?? 0)
-            cellValue = ""
-        case "row": row.removeAll()
+    mutating func start(_ tag: XMLTag, into m: inout Matcher) throws(ScanError) {
+        switch tag.local {
+        case Names.si: current.removeAll(keepingCapacity: true); overflow = false
+        case Names.t: collecting = !inPhonetic
+        case Names.rPh: inPhonetic = true
         default: break
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if collecting { text += string }
+    mutating func end(_ local: [UInt8], into m: inout Matcher) throws(ScanError) {
+        switch local {
+        case Names.t: collecting = false
+        case Names.rPh: inPhonetic = false
+        case Names.si:
+            let limit = kept > Self.keepTotal ? 256 : Self.keep
+            strings.append(String(decoding: current.prefix(limit), as: UTF8.self))
+            kept += min(current.count, limit)
+            if overflow { try withBytes([0x0A, 0x0A]) { (b) throws(ScanError) in try standalone.append(b, into: &m) } }
+        default: break
+        }
     }
 
-    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-        depth -= 1
-        switch element {
-        case "t", "v":
-            collecting = false
-            if !inSharedItem { cellValue += text }
-        case "si":
-            inSharedItem = false
-            sharedStrings.append(text)
-        case "c":
-            var value = cellValue
+    mutating func text(_ bytes: UnsafeRawBufferPointer, into m: inout Matcher) throws(ScanError) {
+        guard collecting else { return }
+        if !overflow && current.count + bytes.count <= Self.keep {
+            current.append(contentsOf: bytes)
+            return
+        }
+        if !overflow {
+            overflow = true
+            try withBytes(current) { (c) throws(ScanError) in try standalone.append(c, into: &m) }
+        }
+        try standalone.append(bytes, into: &m)
+    }
+
+    mutating func finish(into m: inout Matcher) throws(ScanError) { try standalone.finish(into: &m) }
+
+    enum Names {
+        static let si = Array("si".utf8), t = Array("t".utf8), rPh = Array("rPh".utf8)
+    }
+}
+
+/// A worksheet's rows (`<row><c r="B2" t="s"><v>3</v></c>`), fed to the matcher row by row.
+struct SheetRows: XMLReceiver {
+    let shared: [String]
+    let part: String
+    private var collecting = false
+    private var cellType: String?
+    private var cellColumn = 0
+    private var cellValue: [UInt8] = []
+    private var row: [Matcher.Cell] = []
+    private var rowsSeen = 0
+
+    init(shared: [String], part: String) {
+        self.shared = shared
+        self.part = part
+    }
+
+    /// Cell text kept for its row; beyond this a cell is scanned in pieces as it arrives.
+    static let maxCell = 64 << 10
+
+    mutating func start(_ tag: XMLTag, into m: inout Matcher) throws(ScanError) {
+        switch tag.local {
+        case Names.t, Names.v: collecting = true
+        case Names.c:
+            cellType = tag.attribute("t")
+            cellColumn = Self.column(tag.attribute("r")) ?? (row.last.map { $0.column + 1 } ?? 0)
+            cellValue.removeAll(keepingCapacity: true)
+        case Names.row: row.removeAll(keepingCapacity: true)
+        case Names.rPh: collecting = false
+        default: break
+        }
+    }
+
+    mutating func text(_ bytes: UnsafeRawBufferPointer, into m: inout Matcher) throws(ScanError) {
+        guard collecting else { return }
+        cellValue.append(contentsOf: bytes)
+        if cellValue.count > Self.maxCell {
+            // A huge cell: scan what has come, up to its last space, and keep only the rest.
+            let cut = (cellValue.lastIndex(of: 0x20) ?? cellValue.count - 1) + 1
+            cellValue.withUnsafeBytes { m.cell(UnsafeRawBufferPointer(rebasing: $0[..<cut]), column: -1) }
+            cellValue.removeFirst(cut)
+        }
+    }
+
+    mutating func end(_ local: [UInt8], into m: inout Matcher) throws(ScanError) {
+        switch local {
+        case Names.t, Names.v: collecting = false
+        case Names.c:
+            var value = String(decoding: cellValue, as: UTF8.self)
             if cellType == "s" {
-                guard let i = Int(cellValue), shared.indices.contains(i) else {
-                    failure = "a cell refers to shared string \(cellValue), which does not exist"
-                    parser.abortParsing()
-                    return
+                guard let i = Int(value), shared.indices.contains(i) else {
+                    throw .corrupt(format: "XLSX", reason: "\(part): a cell refers to shared string \(TextSafety.displaySafe(String(value.prefix(20)))), which does not exist")
                 }
                 value = shared[i]
             }
-            row.append((cellColumn, value, cellType == nil || cellType == "n"))
-        case "row": endRow()
+            row.append(Matcher.Cell(column: cellColumn, value: value, numeric: cellType == nil || cellType == "n"))
+            if row.count >= 16_384 { endRow(into: &m) }
+        case Names.row: endRow(into: &m)
         default: break
         }
     }
 
-    private func endRow() {
-        guard var m = matcher else { return }
-        if rowsSeen < Matcher.headerRows, let last = row.map(\.column).max(), last < 16_384 {
-            var header = [String](repeating: "", count: last + 1)
-            for cell in row { header[cell.column] = cell.value }
-            m.header(header)
-        }
-        for cell in row {
-            m.cell(cell.value, column: cell.column)
-            // A phone typed into a number cell loses its leading zero: 7700900123.
-            if cell.numeric, cell.value.utf8.count == 10, cell.value.utf8.allSatisfy(isDigit), cell.value.first != "0" {
-                m.cell("0" + cell.value, column: -1)
-            }
-        }
-        m.endRecord()
-        matcher = m
+    private mutating func endRow(into m: inout Matcher) {
+        m.row(row, mayBeHeader: rowsSeen < Matcher.headerRows)
+        row.removeAll(keepingCapacity: true)
         rowsSeen += 1
     }
 
@@ -206,5 +149,9 @@ final class SheetParser: NSObject, XMLParserDelegate {
             letters += 1
         }
         return letters > 0 && letters <= 3 ? column - 1 : nil
+    }
+
+    private enum Names {
+        static let t = Array("t".utf8), v = Array("v".utf8), c = Array("c".utf8), row = Array("row".utf8), rPh = Array("rPh".utf8)
     }
 }

@@ -10,11 +10,14 @@ struct Scan: ParsableCommand {
         abstract: "Check files before they leave: refuse any that hold more than one tenant's data or a special-category value.",
         discussion: """
             consent scan [--index INDEX --key KEY | --db PATH] FILE... (or - for standard input, e.g. a mail filter)
-            reads CSV, XLSX, Word (.docx), JSON, plain text, HTML and mail (.eml, with its attachments), matches emails, phone
-            numbers, tenancy references and name + postcode pairs against the register, and looks for the values
-            of special-category attributes (ethnic origin, religion, sexual orientation, health). Exit status:
-            0 when every file is clean or holds one tenant's data, 1 when any is blocked, 2 when any cannot be read.
-            Parts of a mail that cannot be read (PDF, images, archives) are listed as not scanned; --refuse-unscanned blocks them.
+            reads CSV/TSV, XLSX, Word (.docx), OpenDocument (.ods, .odt), PDF (through pdftotext), JSON, XML, plain
+            text, HTML and mail (.eml, with its attachments), inside ZIP and gzip archives too, in any encoding
+            (UTF-8, UTF-16, UTF-32, Windows-1252, any MIME charset). It matches emails, phone numbers, tenancy
+            references, and surnames with a postcode, a date of birth or a house number and street against the
+            register, and looks for the values of special-category attributes (ethnic origin, religion, sexual
+            orientation, health). Exit status: 0 when every file is clean or holds one tenant's data, 1 when any is
+            blocked, 2 when any cannot be read. Closed by default: a part that cannot be read (a picture, a legacy
+            XLS/DOC/.msg file, an encrypted entry) blocks its file, named; --allow-unscanned lets it through.
             consent scan index builds the keyed index, so the scan needs no copy of the register.
             """,
         subcommands: [Files.self, BuildIndex.self],
@@ -37,7 +40,11 @@ struct Scan: ParsableCommand {
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
-        @Flag(help: "Block a file with parts that could not be read (PDF, images, archives): their content is unknown.")
+        @Flag(help: "Let a file through when the only reason to stop it is a part that could not be read (a picture, a legacy XLS/DOC/.msg file, an encrypted entry); such parts are still listed. By default they block.")
+        var allowUnscanned = false
+
+        /// Blocking unreadable parts is the default now; the old flag is still accepted so scripts keep working.
+        @Flag(help: .hidden)
         var refuseUnscanned = false
 
         @Argument(help: ArgumentHelp("Files to scan; - reads standard input.", valueName: "file"))
@@ -46,6 +53,7 @@ struct Scan: ParsableCommand {
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("give at least one file, or - for standard input") }
             guard (index == nil) != (db == nil) else { throw ValidationError("give --index INDEX (with --key KEY), or --db PATH") }
+            guard !(allowUnscanned && refuseUnscanned) else { throw ValidationError("--allow-unscanned and --refuse-unscanned contradict each other; give one") }
         }
 
         func run() throws {
@@ -54,11 +62,12 @@ struct Scan: ParsableCommand {
                 let loaded = try content.load()
                 let terms = ScanSetup.terms(loaded)
                 if let index {
-                    scanner = LeakScanner(index: try ScanSetup.loadIndex(index, key: key ?? index + ".key"), terms: terms)
+                    scanner = LeakScanner(index: try ScanSetup.loadIndex(index, key: key ?? index + ".key"), terms: terms, allowUnscanned: allowUnscanned)
                 } else if let db {
                     guard FileManager.default.fileExists(atPath: db) else { throw CLIError("no database at \(db); give --db PATH of the register") }
                     let database = try ConsentDatabase.open(at: db, validator: loaded.validator)
-                    scanner = LeakScanner(index: try ScanSetup.buildIndex(database, catalogue: loaded.catalogue, key: .random(), quiet: true), terms: terms)
+                    scanner = LeakScanner(index: try ScanSetup.buildIndex(database, catalogue: loaded.catalogue, key: .random(), quiet: true), terms: terms,
+                                          allowUnscanned: allowUnscanned)
                 } else {
                     throw CLIError("give --index INDEX or --db PATH")
                 }
@@ -73,12 +82,7 @@ struct Scan: ParsableCommand {
                     let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ScanSetup.read(file)
                     let report = try scanner.scan(data, name: file)
                     reports.append(report)
-                    if !json {
-                        print(Self.line(report))
-                        if refuseUnscanned && !report.unscanned.isEmpty && report.verdict != .blocked {
-                            print("  refused: parts not scanned (--refuse-unscanned)")
-                        }
-                    }
+                    if !json { print(Self.line(report)) }
                 } catch {
                     failures.append(Failure(file: file, error: "\(error)"))
                     FileHandle.standardError.write(Data("consent scan: \(TextSafety.displaySafe(file)): \(TextSafety.displaySafe("\(error)"))\n".utf8))
@@ -86,7 +90,7 @@ struct Scan: ParsableCommand {
             }
             if json { try printJSON(Output(reports: reports, errors: failures)) }
             if !failures.isEmpty { throw ExitCode(2) }
-            if reports.contains(where: { $0.verdict == .blocked || (refuseUnscanned && !$0.unscanned.isEmpty) }) { throw ExitCode(1) }
+            if reports.contains(where: { $0.verdict == .blocked }) { throw ExitCode(1) }
         }
 
         static func line(_ r: ScanReport) -> String {
@@ -100,8 +104,12 @@ struct Scan: ParsableCommand {
             case .blocked:
                 text = "\(r.file): BLOCKED — \(r.tenants == 1 ? "1 tenant" : "\(r.tenants) tenants")\(personal)"
                 if !r.special.isEmpty { text += "; special categories: \(r.special.joined(separator: ", "))" }
+                if r.tenants <= 1 && r.special.isEmpty && !r.unscanned.isEmpty { text += "; parts could not be checked" }
             }
             for item in r.unscanned { text += "\n  not scanned: \(item)" }
+            if !r.unscanned.isEmpty && r.verdict == .blocked {
+                text += "\n  (send such parts another way, or check them by hand and pass --allow-unscanned)"
+            }
             return text
         }
 
@@ -184,7 +192,10 @@ enum ScanSetup {
         var progress = Progress("index", quiet: quiet)
         let total = max(try db.tenantCount(), 1)
         var done = 0
-        _ = try db.eachTenant { _, state in
+        // Only the attributes the index reads, by ordered scans (no decisions): a whole register in one pass.
+        let attributes = builder.attributes.filter { catalogue.attribute($0)?.isSpecial == false }
+        let slice = TenantSlice(purpose: PurposeID("scan-index"), attributes: attributes, special: [], readsDecisions: false)
+        _ = try db.eachTenant(slice) { _, state in
             builder.add(state)
             each(state)
             done += 1

@@ -93,13 +93,20 @@ import Testing
         #expect(specialRun.status == 1)
         #expect(specialRun.stdout.contains("special categories: ethnic-origin, religion"))
 
-        // A part that cannot be read is listed; --refuse-unscanned blocks it.
+        // A part that cannot be read blocks the message, named (closed by default); --allow-unscanned opens it
+        // deliberately; the old --refuse-unscanned is still accepted (it is the default now).
         let withPDF = String(decoding: letter, as: UTF8.self).replacingOccurrences(of: "--zz--",
             with: "--zz\r\nContent-Type: application/pdf; name=\"rent.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjcK\r\n--zz--")
         let listed = try cli.run(["scan", "--index", index, "-"], stdin: Data(withPDF.utf8))
-        #expect(listed.status == 0)
-        #expect(listed.stdout.contains("not scanned: rent.pdf (application/pdf)"))
+        #expect(listed.status == 1, "\(listed.stdout)\(listed.stderr)")
+        #expect(listed.stdout.contains("BLOCKED"))
+        #expect(listed.stdout.contains("not scanned: rent.pdf (a PDF that cannot be read"))
+        let opened = try cli.run(["scan", "--index", index, "--allow-unscanned", "-"], stdin: Data(withPDF.utf8))
+        #expect(opened.status == 0 && opened.stdout.contains("one tenant"), "\(opened.stdout)")
         #expect(try cli.run(["scan", "--index", index, "--refuse-unscanned", "-"], stdin: Data(withPDF.utf8)).status == 1)
+        let json = try cli.run(["scan", "--index", index, "--json", "-"], stdin: Data(withPDF.utf8))
+        let report = try #require(((try json.json() as? [String: Any])?["reports"] as? [[String: Any]])?.first)
+        #expect((report["reason"] as? String)?.contains("could not be checked: rent.pdf") == true, "\(json.stdout)")
 
         var cut = leak
         cut.removeLast(40)
