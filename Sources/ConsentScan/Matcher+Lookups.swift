@@ -88,7 +88,11 @@ extension Matcher {
         for i in 0..<n {
             guard let owner = index.owner(of: pendingTags[i]) else { continue }
             findings.personal |= pendingKinds[i]
-            if owner == ScanIndex.ambiguous { findings.ambiguousMatch = true } else { findings.matched(owner) }
+            if owner == ScanIndex.ambiguous {
+                findings.ambiguous(pendingTags[i], kind: pendingKinds[i], single: index.singleKinds & pendingKinds[i] != 0)
+            } else {
+                findings.matched(owner)
+            }
         }
         pendingCount = 0
     }

@@ -98,7 +98,9 @@ final class PartStream {
             gzip = (inflater, inner, unpacked, consumed)
         } else if let format = holding {
             held.append(contentsOf: p)
-            if held.count > budget.limits.maxHeldBytes {
+            // JSON's parsed form takes several times its text: it is held only up to 16 MB.
+            let cap = format == .json ? min(16 << 20, budget.limits.maxHeldBytes) : budget.limits.maxHeldBytes
+            if held.count > cap {
                 if format.isText {
                     // Too large to hold: read it as plain text as it comes (its values are still found).
                     holding = nil

@@ -15,6 +15,9 @@ public struct ScanIndex: Sendable {
     let referenceLengths: UInt32
     /// Whether some reference is digits only (otherwise plain numbers are not looked up as references).
     let pureDigitReferences: Bool
+    /// A ``PersonalCategory/bit`` per kind of which each tenant has at most one tag (one email attribute, one
+    /// name with one postcode): two different shared tags of such a kind are two different tenants at least.
+    let singleKinds: UInt8
     /// Open-addressing table, one word per slot so a lookup touches one cache line: the tag's high 32 bits
     /// (never 0) above the tenant number. The slot comes from the tag's low bits, so a match agrees on
     /// about 55 bits of the tag. 0 is an empty slot.
@@ -53,7 +56,8 @@ public struct ScanIndex: Sendable {
         }
     }
 
-    init(key: SipHashKey, tenantCount: Int, entries: [(tag: UInt64, owner: UInt32)], referenceLengths: UInt32, pureDigitReferences: Bool) {
+    init(key: SipHashKey, tenantCount: Int, entries: [(tag: UInt64, owner: UInt32)], referenceLengths: UInt32, pureDigitReferences: Bool,
+         singleKinds: UInt8 = 0) {
         var capacity = 16
         while capacity < entries.count * 10 / 7 + 1 { capacity <<= 1 }
         var slots = [UInt64](repeating: 0, count: capacity)
@@ -71,15 +75,17 @@ public struct ScanIndex: Sendable {
             }
         }
         self.init(key: key, tenantCount: tenantCount, entryCount: distinct, slots: slots,
-                  referenceLengths: referenceLengths, pureDigitReferences: pureDigitReferences)
+                  referenceLengths: referenceLengths, pureDigitReferences: pureDigitReferences, singleKinds: singleKinds)
     }
 
-    private init(key: SipHashKey, tenantCount: Int, entryCount: Int, slots: [UInt64], referenceLengths: UInt32, pureDigitReferences: Bool) {
+    private init(key: SipHashKey, tenantCount: Int, entryCount: Int, slots: [UInt64], referenceLengths: UInt32, pureDigitReferences: Bool,
+                 singleKinds: UInt8) {
         self.key = key
         self.tenantCount = tenantCount
         self.entryCount = entryCount
         self.referenceLengths = referenceLengths
         self.pureDigitReferences = pureDigitReferences
+        self.singleKinds = singleKinds
         table = SlotTable(slots)
         mask = slots.count - 1
     }
@@ -158,8 +164,14 @@ public struct ScanIndex: Sendable {
 
         /// The finished index.
         public func finish() -> ScanIndex {
-            ScanIndex(key: key, tenantCount: Int(tenants), entries: entries, referenceLengths: referenceLengths,
-                      pureDigitReferences: pureDigitReferences)
+            let oneName = nameAttributes.count <= 1
+            var single = PersonalCategory.tenancyRef.bit
+            if emailAttributes.count <= 1 { single |= PersonalCategory.email.bit }
+            if oneName && postcodeAttributes.count <= 1 { single |= PersonalCategory.namePostcode.bit }
+            if oneName && dateAttributes.count <= 1 { single |= PersonalCategory.nameBirthDate.bit }
+            if oneName && addressAttributes.count <= 1 { single |= PersonalCategory.nameAddress.bit }
+            return ScanIndex(key: key, tenantCount: Int(tenants), entries: entries, referenceLengths: referenceLengths,
+                             pureDigitReferences: pureDigitReferences, singleKinds: single)
         }
     }
 
@@ -185,7 +197,7 @@ public struct ScanIndex: Sendable {
         put(UInt64(tenantCount))
         put(UInt64(entryCount))
         put(referenceLengths)
-        put(UInt32(pureDigitReferences ? 1 : 0))
+        put(UInt32(pureDigitReferences ? 1 : 0) | UInt32(singleKinds) << 8)
         #if _endian(big)
         for i in 0..<table.count { put(table.base[i]) }
         #else
@@ -227,7 +239,7 @@ public struct ScanIndex: Sendable {
         // A table with no empty slot would make a lookup loop for ever.
         guard slots.contains(0) else { throw .badIndex("it is damaged (no free slot); rebuild it with `consent scan index`") }
         self.init(key: key, tenantCount: Int(tenants), entryCount: Int(entries), slots: slots, referenceLengths: lengths,
-                  pureDigitReferences: flags & 1 != 0)
+                  pureDigitReferences: flags & 1 != 0, singleKinds: UInt8(truncatingIfNeeded: flags >> 8))
     }
 }
 

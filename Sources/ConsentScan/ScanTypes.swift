@@ -91,8 +91,20 @@ struct Findings {
     var special = Set<String>()
     var unscanned: [String] = []
 
-    /// Distinct tenants: those matched by a value only they hold, or one when only shared values matched.
-    var tenantCount: Int { tenantsMatched == 0 && ambiguousMatch ? 1 : tenantsMatched }
+    /// Shared tags found, by kind, for kinds of which a tenant has one tag at most.
+    var ambiguousTags: [UInt8: Set<UInt64>] = [:]
+
+    /// Distinct tenants, at least: those matched by a value only they hold; as many as the different shared
+    /// values of one kind each tenant has once (fifty couples' surnames and postcodes are fifty households);
+    /// one when only shared values matched.
+    var tenantCount: Int {
+        max(tenantsMatched, ambiguousTags.values.map(\.count).max() ?? 0, ambiguousMatch ? 1 : 0)
+    }
+
+    mutating func ambiguous(_ tag: UInt64, kind: UInt8, single: Bool) {
+        ambiguousMatch = true
+        if single { ambiguousTags[kind, default: []].insert(tag) }
+    }
 
     @inline(__always)
     mutating func matched(_ tenant: UInt32) {

@@ -130,3 +130,62 @@ import Testing
         #expect(neither.status != 0 && neither.stderr.contains("give --index"), "\(neither.stderr)")
     }
 }
+
+/// Memory stays bounded whatever a single archive entry's size: entries are read as they unpack.
+@Suite struct ScanMemoryTests {
+    /// Makes the hostile files with Python's zipfile (not the code under test) and runs `consent scan` on
+    /// each as Python's child, printing the child's peak resident memory in kilobytes.
+    static let script = #"""
+        import random, resource, subprocess, sys, zipfile
+        kind, out = sys.argv[1], sys.argv[2]
+        emails = sys.argv[3].split(",")
+        # Words repeating every 2 KB: the cell packs about 180 to 1, under the 200 to 1 a zip bomb exceeds.
+        random.seed(7)
+        words = ["".join(random.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(random.randint(2, 9))) for _ in range(200)]
+        chunk = (" ".join(random.choice(words) for _ in range(300)) + " ").encode() * 512
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            if kind == "cell":
+                z.writestr("[Content_Types].xml", "<Types/>")
+                z.writestr("xl/workbook.xml", "<workbook/>")
+                with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+                    f.write(b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>')
+                    for _ in range(400 * 1024 * 1024 // len(chunk)): f.write(chunk)
+                    f.write(b"</t></is></c></row>")
+                    for i, e in enumerate(emails): f.write(('<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>' % (i + 2, i + 2, e)).encode())
+                    f.write(b"</sheetData></worksheet>")
+            else:
+                with z.open("bomb.csv", "w", force_zip64=True) as f:
+                    zeros = b"0" * (1 << 20)
+                    for _ in range(2048): f.write(zeros)
+        run = subprocess.run(sys.argv[4:] + [out], capture_output=True)
+        sys.stdout.write(run.stdout.decode() + run.stderr.decode())
+        print("exit=%d maxrss_kb=%d" % (run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+        """#
+
+    @Test func aHugeCellAndAZipBombStayUnder256MB() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        try cli.run(["demo", "--tenants", "30", "--db", cli.db])
+        let index = cli.dir.appendingPathComponent("r.idx").path
+        #expect(try cli.run(["scan", "index", "--db", cli.db, "--out", index]).status == 0)
+        let export = cli.dir.appendingPathComponent("t.csv").path
+        #expect(try cli.run(["export", "--purpose", "tenancy-management", "--out", export, "--db", cli.db]).status == 0)
+        let emails = try String(contentsOfFile: export, encoding: .utf8).split(separator: "\n").flatMap { $0.split(separator: ",") }
+            .filter { $0.contains("@") }.prefix(3).joined(separator: ",")
+        let scan = [CLI.binary.path, "scan", "--index", index, "--forms", CLI.repo.appendingPathComponent("Forms").path,
+                    "--localization", CLI.repo.appendingPathComponent("Localization").path]
+        for (kind, file) in [("cell", "huge-cell.xlsx"), ("bomb", "bomb.zip")] {
+            let path = cli.dir.appendingPathComponent(file).path
+            let run = try Subprocess.run("/usr/bin/env", ["python3", "-c", Self.script, kind, path, emails] + scan)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let peak = run.stdout.split(separator: "=").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? Int.max
+            #expect(peak < 256 * 1024, "\(file) (\(size / 1024) KB) took \(peak / 1024) MB: \(run.stdout)\(run.stderr)")
+            if kind == "cell" {
+                // The rows after the 400 MB cell are still read: three tenants' emails.
+                #expect(size < 4 << 20 && run.stdout.contains("BLOCKED — 3 tenants") && run.stdout.contains("exit=1"), "\(run.stdout)")
+            } else {
+                #expect(run.stdout.contains("zip bomb") && run.stdout.contains("exit=2"), "\(run.stdout)")
+            }
+        }
+    }
+}

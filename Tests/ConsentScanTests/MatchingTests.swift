@@ -51,4 +51,24 @@ struct MatchingTests {
         let rows = [["Name", "DOB"]] + Register.tenants.prefix(50).map { [$0.name, serial($0.birthDate)] }
         #expect(try Register.scanner.scan(Workbook.xlsx(rows), name: "dob.xlsx").tenants == 50)
     }
+
+    @Test("Fifty couples, each sharing a surname and postcode, are fifty households, not one tenant")
+    func households() throws {
+        var builder = ScanIndex.Builder(key: Register.key, catalogue: Register.catalogue)
+        var couples: [Register.Tenant] = []
+        for n in stride(from: 1, through: 100, by: 2) {
+            var a = Register.tenant(n), b = Register.tenant(n + 1)
+            a.surname = "Family\(Character(UnicodeScalar(UInt8(65 + n / 26 % 26))))\(Character(UnicodeScalar(UInt8(97 + n % 26))))son"
+            b.surname = a.surname
+            b.postcode = a.postcode
+            builder.add(Register.state(a))
+            builder.add(Register.state(b))
+            couples.append(a)
+        }
+        let scanner = LeakScanner(index: builder.finish(), terms: Register.terms)
+        let list = [["Household", "Postcode"]] + couples.map { ["The \($0.surname) household", $0.postcode] }
+        let report = try scanner.scan(Data(Register.csv(list).utf8), name: "households.csv")
+        #expect(report.verdict == .blocked && report.tenants == 50, "\(report.tenants)")
+        #expect(try scanner.scan(Data(Register.csv(Array(list.prefix(2))).utf8), name: "one.csv").tenants == 1)
+    }
 }
