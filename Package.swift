@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "ConsentForms", targets: ["ConsentForms"]),
         .library(name: "ConsentStore", targets: ["ConsentStore"]),
         .library(name: "ConsentRegister", targets: ["ConsentRegister"]),
+        // For the fuzz targets (Fuzz/Package.swift builds them with the fuzzer's instrumentation).
+        .library(name: "SyncProtocol", targets: ["SyncProtocol"]),
+        .library(name: "ConsentScan", targets: ["ConsentScan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -26,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(name: "ConsentCore"),
@@ -75,9 +80,12 @@ let package = Package(
                 "CentralStore", "SyncProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .target(
@@ -147,6 +155,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
+        .testTarget(
+            name: "SyncServerTests",
+            dependencies: [
+                "SyncServer", "CentralStore", "ConsentStore", "ConsentForms", "ConsentCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "ConsentCLITests",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "CentralStorePostgres", "PostgresTestSupport"]

@@ -49,7 +49,7 @@ enum ZipPackage {
     /// declares no more bytes than the budget has left (a zip bomb).
     static func open(_ data: Data, name: String, format: String, budget: ExpansionBudget) throws(ScanError) -> (Archive, [Entry]) {
         let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
+        do { archive = try ZipFile.open(data) } catch {
             throw .corrupt(format: format, reason: "\(name) is not a ZIP archive (damaged or cut short)")
         }
         let entries = Array(archive)

@@ -84,6 +84,11 @@ public struct HTTPTransport: SyncTransport {
             throw .unreachable(Self.explain(error))
         }
         guard status == 200 else {
+            if status == 429 {
+                // The centre holds back this address after too many refused requests from it (perhaps another
+                // device behind the same router): nothing is wrong with this device's events; try again later.
+                throw .unreachable("the centre is turning away requests from this network for a while (too many refused requests from it)")
+            }
             guard let refusal = try? JSONDecoder().decode(ErrorBody.self, from: data) else {
                 throw .unreachable("the centre answered HTTP \(status)")
             }
@@ -141,6 +146,9 @@ final class Clients: @unchecked Sendable {
         configuration.timeout = .init(connect: .seconds(10))
         // Fail at once when the centre cannot be reached: the sync loop retries with its own backoff.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Give up an idle connection before the centre does (it closes one after 10 s by default), so a
+        // request is never sent on a connection the centre is closing at that moment.
+        configuration.connectionPool.idleTimeout = .seconds(5)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         clients[key] = client
         return client

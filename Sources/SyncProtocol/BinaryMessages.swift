@@ -67,7 +67,8 @@ extension PushRequest: BinaryMessage {
     }
 
     public init(from r: inout BinaryReader) throws(BinaryWireError) {
-        let version = Int(truncatingIfNeeded: try r.unsigned())
+        // Read whole: a number past Int.max would otherwise come out negative, which no encoder can write back.
+        guard let version = Int(exactly: try r.unsigned()) else { throw r.failure("the protocol version is out of range") }
         let device = try r.symbol()
         let events = try [WireEvent].read(from: &r, most: SyncWire.maxPushEvents)
         let keys = try [WireDataKey].read(from: &r)

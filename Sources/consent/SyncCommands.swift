@@ -31,7 +31,26 @@ struct Serve: AsyncParsableCommand {
         """, valueName: "url"))
     var database: String?
 
+    @Option(help: ArgumentHelp("Seconds a connection may send nothing (a request stopped half-way, an idle keep-alive) before it is closed.",
+                               valueName: "seconds"))
+    var idleTimeout = 10
+
+    @Option(help: ArgumentHelp(
+        "Refused requests without a valid credential one address may make in a minute; past it, the address is answered 429 until the minute ends.",
+        valueName: "n"))
+    var refusalsPerMinute = 30
+
+    @Option(help: ArgumentHelp(
+        "Address of a load balancer or proxy in front of this server (repeatable): requests from it are counted by the last X-Forwarded-For address.",
+        valueName: "address"))
+    var trustedProxy: [String] = []
+
     func run() async throws {
+        guard idleTimeout > 0, refusalsPerMinute > 0 else { throw CLIError("--idle-timeout and --refusals-per-minute take a whole number above 0") }
+        var limits = ServerLimits()
+        limits.idleTimeout = .seconds(idleTimeout)
+        limits.refusalsPerWindow = refusalsPerMinute
+        limits.trustedProxies = Set(trustedProxy)
         let central: any CentralStore
         if let database {
             central = try await PostgresCentre.open(database, store: store)
@@ -55,7 +74,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "consent.serve")
         logger.logLevel = .info
         let tls = tlsCertificate.flatMap { cert in tlsKey.map { (certificate: cert, key: $0) } }
-        try await SyncServer(store: central, logger: logger).run(host: String(listen[..<colon]), port: port, tls: tls)
+        try await SyncServer(store: central, logger: logger, limits: limits).run(host: String(listen[..<colon]), port: port, tls: tls)
     }
 }
 

@@ -104,7 +104,7 @@ import Testing
         let health = try SyncCLITests.Server.request("\(server.url)/healthz")
         #expect(health.status == 503 && health.body.contains("\"moved\""), "a monitor sees the moved centre as down: \(health.status) \(health.body)")
         let audit = try await centre.auditLog()
-        #expect(audit.contains { $0.hasPrefix("push refused: moved") } && audit.contains { $0.hasPrefix("v1/pull refused: moved") }
+        #expect(audit.contains { $0.hasPrefix("push refused: moved") } && audit.contains { $0.hasPrefix("pull refused: moved") }
                 && audit.contains { $0.hasPrefix("enrol refused: moved") }, "\(audit.suffix(5))")
         // A second migration, or serving the moved file again, is refused with what to do instead.
         let twice = try cli.run(["migrate", "--from", centre.sqlite, "--to", url])

@@ -169,6 +169,18 @@ public final class ThrowawayPostgres: Sendable {
                      as: nil, log: folder + "/psql-\(database).log")
     }
 
+    /// The rows `sql` returns in `database`, as `psql -At` prints them (one line a row, columns joined by `|`).
+    public func query(_ sql: String, database: String) throws -> String {
+        let bin = try Self.binDirectory()
+        let output = folder + "/query-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let status = Self.runProgram([bin + "/psql", "-h", folder, "-U", superuser, "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql],
+                                     output: output)
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw StartError(description: "psql failed (\(status)): \(text)") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// A `postgres://` URL for `database` on this server, as `user`.
     public func url(database: String, user: String? = nil) -> String {
         let socket = folder.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? folder

@@ -127,4 +127,14 @@ import Testing
             }
         }
     }
+
+    /// Found by the fuzzer (Fuzz/run.sh, FuzzBinaryWire): a push whose version is the largest varint was
+    /// read as version -1, a message the encoder then trapped on when writing it back.
+    @Test func aVersionPastTheLargestNumberIsRefused() {
+        let body = Data(Array("TCW1".utf8) + [1, 1, 0] + [UInt8](repeating: 0xFF, count: 9) + [1, 0, 0, 1, 0, 0, 0, 0])
+        #expect(throws: BinaryWireError.self) { try BinaryWire.decode(PushRequest.self, from: body) }
+        let largest = Data(Array("TCW1".utf8) + [1, 1, 1, 0x61] + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F] + [0, 0, 0, 0])
+        let push = try? BinaryWire.decode(PushRequest.self, from: largest)
+        #expect(push?.version == Int.max, "the largest version that fits is still read")
+    }
 }

@@ -1,0 +1,197 @@
+import CentralStore
+import ConsentStore
+import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+@testable import SyncServer
+import Testing
+
+/// The server under abuse, through its routes (`.router`) and on a real socket (`.live`): floods of
+/// unauthenticated requests, oversized JSON pushes, requests that stop half-way or trickle in.
+@Suite struct AbuseTests {
+    @Test func aThousandUnauthenticatedRequestsAreThrottledAndWriteOneAuditRow() async throws {
+        let served = try await ServedCentre.make()
+        defer { served.remove() }
+        let before = try served.audit().count
+        try await served.application().test(.router) { client in
+            var statuses: [HTTPResponse.Status: Int] = [:]
+            for _ in 0..<1_000 {
+                try await client.execute(uri: "/v1/pull?cursor=0", method: .get, headers: [.authorization: "Bearer kiosk-a:wrong"]) { reply in
+                    statuses[reply.status, default: 0] += 1
+                    if reply.status == .tooManyRequests {
+                        #expect(reply.headers[.retryAfter] == "60", "the window ends in a minute")
+                        #expect(String(buffer: reply.body).contains("\"throttled\""))
+                    }
+                }
+            }
+            #expect(statuses == [.unauthorized: 30, .tooManyRequests: 970], "\(statuses)")
+            #expect(try served.audit().count == before, "no durable write per refused request")
+            // Even the right credential waits while its address is throttled ...
+            try await client.execute(uri: "/v1/pull?cursor=0", method: .get, headers: served.credential) { reply in
+                #expect(reply.status == .tooManyRequests)
+            }
+            // ... and once the minute is over, the window is one audit row and the address is served again.
+            served.clock.advance(by: 60)
+            let written = try await ServedCentre.waitFor { try served.audit().count == before + 1 }
+            #expect(written, "one row for the window")
+            let row = try #require(try served.audit().last)
+            #expect(row.contains("30 (unauthenticated 30); 971 more answered 429"), "\(row)")
+            try await client.execute(uri: "/v1/pull?cursor=0", method: .get, headers: served.credential) { reply in
+                #expect(reply.status == .ok, "\(String(buffer: reply.body))")
+            }
+        }
+    }
+
+    @Test func aForwardedForHeaderCountsOnlyFromATrustedProxy() async throws {
+        var limits = ServerLimits()
+        limits.refusalsPerWindow = 3
+        limits.trustedProxies = ["127.0.0.1", "::1"]
+        let served = try await ServedCentre.make(limits)
+        defer { served.remove() }
+        // Router tests have no peer address, so nobody is trusted: the header cannot dodge the throttle.
+        try await served.application().test(.router) { client in
+            for address in ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"] {
+                try await client.execute(uri: "/v1/pull", method: .get, headers: [.authorization: "Bearer kiosk-a:wrong", .xForwardedFor: address])
+            }
+            try await client.execute(uri: "/v1/pull", method: .get, headers: [.authorization: "Bearer kiosk-a:wrong", .xForwardedFor: "203.0.113.9"]) {
+                #expect($0.status == .tooManyRequests, "an untrusted X-Forwarded-For is ignored")
+            }
+        }
+        // Through a trusted proxy (loopback here), each forwarded address has its own count.
+        try await served.application().test(.live) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/pull", method: .get, headers: [.authorization: "Bearer kiosk-a:wrong", .xForwardedFor: "10.1.1.1, 203.0.113.7"])
+            }
+            try await client.execute(uri: "/v1/pull", method: .get, headers: served.credential + [.xForwardedFor: "203.0.113.7"]) {
+                #expect($0.status == .tooManyRequests)
+            }
+            try await client.execute(uri: "/v1/pull", method: .get, headers: served.credential + [.xForwardedFor: "203.0.113.8"]) {
+                #expect($0.status == .ok, "another address behind the same proxy is served")
+            }
+        }
+    }
+
+    @Test func aRefusalOfAnEnrolledDeviceIsAuditedAtOnceWithItsId() async throws {
+        let served = try await ServedCentre.make()
+        defer { served.remove() }
+        try await served.application().test(.router) { client in
+            let body = ByteBuffer(string: #"{"version":1,"device":"kiosk-z","events":[],"dataKeys":[]}"#)
+            try await client.execute(uri: "/v1/push", method: .post, headers: served.credential, body: body) { reply in
+                #expect(reply.status == .forbidden && String(buffer: reply.body).contains("\"wrong-device\""))
+            }
+        }
+        let row = try #require(try served.centre.syncAudit().last)
+        #expect(row.device == "kiosk-a" && row.what.hasPrefix("push refused: wrong-device"), "\(row)")
+    }
+
+    @Test func aJSONPushIsRefusedByItsCountBeforeItsEventsAreDecoded() async throws {
+        let served = try await ServedCentre.make()
+        defer { served.remove() }
+        // 5,001 empty events: decoding the first one would fail ("missing r"), so this answer can
+        // only come from counting them first.
+        let events = [String](repeating: "{}", count: SyncWire.maxPushEvents + 1).joined(separator: ",")
+        let body = ByteBuffer(string: #"{"version":1,"device":"kiosk-a","dataKeys":[],"events":[\#(events)]}"#)
+        try await served.application().test(.router) { client in
+            try await client.execute(uri: "/v1/push", method: .post, headers: served.credential, body: body) { reply in
+                #expect(reply.status == .badRequest)
+                #expect(String(buffer: reply.body).contains("carries 5001 events; one push may carry at most 5000"), "\(String(buffer: reply.body))")
+            }
+        }
+    }
+
+    @Test func aJSONBodyOverItsLimitIsRefusedWhileTheBinaryEncodingTakesMore() async throws {
+        var limits = ServerLimits()
+        limits.jsonBodyBytes = 64 * 1024
+        let served = try await ServedCentre.make(limits)
+        defer { served.remove() }
+        let batch = try served.device.outbox()
+        let json = try JSONEncoder().encode(batch)
+        let padded = ByteBuffer(bytes: Array(json.dropLast()) + Array(#","pad":""#.utf8) + [UInt8](repeating: 0x61, count: 64 * 1024) + Array(#""}"#.utf8))
+        let events = try served.centralEvents()
+        try await served.application().test(.router) { client in
+            try await client.execute(uri: "/v1/push", method: .post, headers: served.credential, body: padded) { reply in
+                #expect(reply.status == .contentTooLarge)
+                #expect(String(buffer: reply.body).contains("a JSON body may be at most 64 KB; send fewer events per push or the binary encoding"),
+                        "\(String(buffer: reply.body))")
+            }
+            #expect(try served.centralEvents() == events, "nothing was applied")
+            // The same push as JSON within the limit, then resent in binary: applied once, the same answers.
+            let first = try await client.execute(uri: "/v1/push", method: .post, headers: served.credential, body: ByteBuffer(data: json))
+            #expect(first.status == .ok, "\(String(buffer: first.body))")
+            let binary = try await client.execute(uri: "/v1/push", method: .post,
+                                                  headers: served.credential + [.contentType: BinaryWire.contentType, .accept: BinaryWire.contentType],
+                                                  body: ByteBuffer(bytes: BinaryWire.encode(batch)))
+            #expect(binary.status == .ok && binary.headers[.contentType] == BinaryWire.contentType)
+            let answers = try JSONDecoder().decode(PushResponse.self, from: Data(buffer: first.body)).results
+            #expect(try BinaryWire.decode(PushResponse.self, from: Data(buffer: binary.body)).results == answers)
+            #expect(answers.count == 10 && answers.allSatisfy { $0.outcome == .applied })
+        }
+        #expect(try served.centralEvents() == events + 10)
+    }
+
+    @Test func aHalfSentRequestIsClosedWithinSeconds() async throws {
+        var limits = ServerLimits()
+        limits.idleTimeout = .seconds(1)
+        let served = try await ServedCentre.make(limits)
+        defer { served.remove() }
+        try await served.application().test(.live) { client in
+            let port = try #require(client.port)
+            let head = try RawConnection(port: port)
+            head.send("POST /v1/push HTTP/1.1\r\nHost: centre\r\nContent-Le")
+            let body = try RawConnection(port: port)
+            body.send("POST /v1/push HTTP/1.1\r\nHost: centre\r\nAuthorization: Bearer kiosk-a:\(served.secret)\r\nContent-Type: application/json\r\n"
+                      + "Content-Length: 1000\r\n\r\n{\"version\":1,")
+            #expect(await head.waitForClose(within: 10).closed, "a request whose head stops half-way is closed")
+            #expect(await body.waitForClose(within: 10).closed, "a request whose body stops half-way is closed")
+            // A well-behaved client is served as before.
+            let healthy = try RawConnection(port: port)
+            healthy.send("GET /healthz HTTP/1.1\r\nHost: centre\r\n\r\n")
+            let reply = await healthy.waitForClose(within: 10)
+            #expect(reply.received.hasPrefix("HTTP/1.1 200") && reply.closed, "served, then closed when idle: \(reply.received)")
+        }
+    }
+
+    @Test func aBodyDeclaredTooLargeIsRefusedBeforeItIsSent() async throws {
+        let served = try await ServedCentre.make()
+        defer { served.remove() }
+        try await served.application().test(.live) { client in
+            let declared = try RawConnection(port: try #require(client.port))
+            declared.send("POST /v1/push HTTP/1.1\r\nHost: centre\r\nAuthorization: Bearer kiosk-a:\(served.secret)\r\nContent-Length: 100000000\r\n\r\n")
+            let reply = await declared.waitForClose(within: 3)
+            #expect(reply.received.hasPrefix("HTTP/1.1 413") && reply.received.contains("\"too-large\""), "\(reply.received)")
+        }
+    }
+
+    @Test func aBodyTricklingInIsCutOffAtItsDeadline() async throws {
+        var limits = ServerLimits()
+        limits.idleTimeout = .seconds(5)
+        limits.bodyDeadline = .seconds(2)
+        let served = try await ServedCentre.make(limits)
+        defer { served.remove() }
+        try await served.application().test(.live) { client in
+            let port = try #require(client.port)
+            let slow = try RawConnection(port: port)
+            slow.send("POST /v1/push HTTP/1.1\r\nHost: centre\r\nAuthorization: Bearer kiosk-a:\(served.secret)\r\nContent-Length: 1000\r\n\r\n{")
+            let started = Date()
+            var open = true
+            // One byte every half second: never idle long enough for the idle timeout.
+            while open && Date().timeIntervalSince(started) < 20 {
+                open = slow.send(" ")
+                if open { open = !(await slow.waitForClose(within: 0.5).closed) }
+            }
+            #expect(!open, "the trickle was cut off")
+        }
+        let audit = try served.audit()
+        #expect(audit.contains { $0.hasPrefix("push refused: timeout") }, "\(audit)")
+    }
+}
+
+extension HTTPFields {
+    static func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
+        var sum = a
+        sum.append(contentsOf: b)
+        return sum
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP connection written byte by byte, as a hostile client would: half a request, a body that
+/// trickles in, then a look at whether the server has closed it.
+final class RawConnection {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+    private let fd: Int32
+
+    /// Connects to `host:port`, from the address `source` when given (any of 127.0.0.0/8 on loopback).
+    init(host: String = "localhost", port: Int, source: String? = nil) throws {
+        var hints = addrinfo()
+        hints.ai_family = source == nil ? AF_UNSPEC : AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0 else { throw Failure(description: "cannot resolve \(host)") }
+        defer { freeaddrinfo(found) }
+        var next = found
+        while let info = next {
+            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            if fd >= 0, Self.bind(fd, to: source), connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
+                self.fd = fd
+                return
+            }
+            if fd >= 0 { close(fd) }
+            next = info.pointee.ai_next
+        }
+        throw Failure(description: "cannot connect to \(host):\(port)")
+    }
+
+    private static func bind(_ fd: Int32, to source: String?) -> Bool {
+        guard let source else { return true }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        guard inet_pton(AF_INET, source, &address.sin_addr) == 1 else { return false }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends `text`; false once the server has closed the connection.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+    }
+
+    /// Reads until the server closes the connection or `seconds` pass: whether it closed, and what it
+    /// sent. Waits with `Task.sleep`, so the server's tasks keep the threads of the test process.
+    func waitForClose(within seconds: Double) async -> (closed: Bool, received: String) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while Date() < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 0) > 0 else {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { return (true, String(decoding: received, as: UTF8.self)) }
+            received += buffer[0..<n]
+        }
+        return (false, String(decoding: received, as: UTF8.self))
+    }
+}
