@@ -22,6 +22,8 @@ let targets: [(name: String, uses: [String])] = [
     ("FuzzScanDOCX", ["ConsentScan"]),
     ("FuzzScanMIME", ["ConsentScan"]),
     ("FuzzScanJSON", ["ConsentScan"]),
+    ("FuzzScanZip", ["ConsentScan"]),
+    ("FuzzScanGzip", ["ConsentScan"]),
 ]
 
 func products(_ names: [String]) -> [Target.Dependency] { names.map { .product(name: $0, package: project) } }

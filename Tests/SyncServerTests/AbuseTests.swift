@@ -164,6 +164,25 @@ import Testing
         }
     }
 
+    @Test func aHeadTricklingInIsClosedAtTheIdleTimeout() async throws {
+        var limits = ServerLimits()
+        limits.idleTimeout = .seconds(2)
+        let served = try await ServedCentre.make(limits)
+        defer { served.remove() }
+        try await served.application().test(.live) { client in
+            let slow = try RawConnection(port: try #require(client.port))
+            let head = Array("POST /v1/push HTTP/1.1\r\nHost: centre\r\nX-Padding: " + String(repeating: "a", count: 200))
+            let started = Date()
+            var open = true
+            // One byte of the head every quarter second: the head never completes, however busy the line.
+            for byte in head where open && Date().timeIntervalSince(started) < 20 {
+                open = slow.send(String(byte))
+                if open { open = !(await slow.waitForClose(within: 0.25).closed) }
+            }
+            #expect(!open, "a head still arriving after the idle timeout is closed")
+        }
+    }
+
     @Test func aBodyTricklingInIsCutOffAtItsDeadline() async throws {
         var limits = ServerLimits()
         limits.idleTimeout = .seconds(5)

@@ -33,7 +33,7 @@ public enum ScanFixture {
             builder.add(state)
         }
         return LeakScanner(index: builder.finish(), terms: SpecialTerms(catalogue: catalogue) { labels[$0].map { [$0] } ?? [] },
-                           limits: ScanLimits(maxExpandedBytes: 16 << 20))
+                           limits: ScanLimits(maxExpandedBytes: 16 << 20, maxHeldBytes: 16 << 20))
     }()
 
     /// Scans `data` as `format`; a refusal (`ScanError`) is a right answer, a crash is not.
