@@ -42,6 +42,8 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     case badNote(String)
     /// An access event names an attribute that is not a special category (only those are masked).
     case notSpecial(AttributeID)
+    /// This actor may not record this kind of change through this channel (why, in words).
+    case wrongActor(String)
 
     public var description: String {
         switch self {
@@ -58,6 +60,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .effectiveInFuture: "the effective date is in the future"
         case .badNote(let field): "\(field) must be at most 500 characters of plain text (no control characters)"
         case .notSpecial(let a): "'\(a)' is not a special category; only those are masked and their reveals recorded"
+        case .wrongActor(let why): why
         }
     }
 }
@@ -111,6 +114,7 @@ public enum ChangeRules {
             }
         }
         try checkNote(request.evidence, "evidence")
+        try checkActor(request.actor, request.channel, request.payload)
         if case let .staff(id, verification, reason) = request.actor {
             try checkNote(id.rawValue, "the staff id")
             try checkNote(verification, "the verification method")
@@ -146,6 +150,25 @@ public enum ChangeRules {
             }
         }
         return request
+    }
+
+    /// Who records what, and where: only the tenant records at the kiosk, and a tenant records only
+    /// there (staff key a tenant's choice by phone or from paper); markers, held grants and
+    /// verifications are staff work.
+    private static func checkActor(_ actor: Actor, _ channel: Channel, _ payload: EventPayload) throws(ChangeError) {
+        let byTenant = actor == .tenant
+        if byTenant && channel != .kiosk {
+            throw .wrongActor("a tenant records their own choices at the kiosk; staff record them by phone or from paper")
+        }
+        if !byTenant && channel == .kiosk {
+            throw .wrongActor("only the tenant signed in records at the kiosk; staff record a choice by phone or from paper")
+        }
+        switch payload {
+        case .marker, .heldGrant, .verification:
+            guard case .staff = actor else { throw .wrongActor("only a member of staff sets a marker, holds a grant or verifies a change") }
+        default:
+            break
+        }
     }
 
     /// The checks of a decision (or a held grant): its purpose and attributes, what its legal basis
