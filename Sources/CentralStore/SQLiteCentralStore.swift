@@ -14,6 +14,7 @@ public struct SQLiteCentralStore: CentralStore {
         do { return try body() } catch {
             if case .sync(let refusal) = error { throw refusal }
             if case .centreMoved = error { throw .moved }
+            if case .busy = error { throw .busy }
             throw .storage(error.description)
         }
     }

@@ -1,6 +1,7 @@
 import CentralStore
 import ConsentCore
 import Crypto
+import ConsentStore
 import Foundation
 import PostgresNIO
 import SyncProtocol
@@ -18,18 +19,29 @@ import SyncProtocol
 public final class PostgresCentralStore: CentralStore {
     let client: PostgresClient
     let logger: Logger
-    let catalogue: Catalogue
+    /// The rules every device applies, re-run on each pushed event.
+    let validator: Validator
+    var catalogue: Catalogue { validator.catalogue }
+    /// The organisation's key-encryption key, when the centre is given it: a pushed data key must
+    /// then open with it. Without it, data keys are stored as they come.
+    let organisationKey: KeyEncryptionKey?
     private let runner: Task<Void, Never>
 
-    private init(client: PostgresClient, catalogue: Catalogue, logger: Logger) {
+    private init(client: PostgresClient, validator: Validator, organisationKey: KeyEncryptionKey?, logger: Logger) {
         self.client = client
-        self.catalogue = catalogue
+        self.validator = validator
+        self.organisationKey = organisationKey
         self.logger = logger
         runner = Task { await client.run() }
     }
 
     /// Connects, then creates or upgrades the schema.
-    public static func open(_ location: PostgresLocation, catalogue: Catalogue) async throws(CentralStoreSetupError) -> PostgresCentralStore {
+    /// With `organisationKey`, every data key a device pushes must open with it, or its batch is refused.
+    public static func open(_ location: PostgresLocation, catalogue: Catalogue,
+                            organisationKey: KeyEncryptionKey? = nil) async throws(CentralStoreSetupError) -> PostgresCentralStore {
+        guard let validator = try? Validator(catalogue: catalogue) else {
+            throw .database("the Forms' value patterns do not compile; check Forms/attributes.yaml")
+        }
         let configuration = location.configuration()
         var logger = Logger(label: "consent.central.postgres")
         // Not .warning: postgres-nio warns when a connection is asked for before `run()` has started, which is harmless.
@@ -46,7 +58,8 @@ public final class PostgresCentralStore: CentralStore {
                 check the URL, that the server is running and that the database exists
                 """)
         }
-        let store = PostgresCentralStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), catalogue: catalogue, logger: logger)
+        let store = PostgresCentralStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), validator: validator,
+                                         organisationKey: organisationKey, logger: logger)
         do {
             try await store.client.withConnection { connection in
                 try await PostgresSchema.migrate(connection, logger: logger)
@@ -130,16 +143,8 @@ public final class PostgresCentralStore: CentralStore {
     }
 
     public func enrol(_ request: EnrolRequest) async throws(CentralStoreError) -> EnrolResponse {
-        guard request.version == SyncWire.version else {
-            throw .invalid("protocol version \(request.version) is not supported (this centre speaks \(SyncWire.version)); update the device")
-        }
+        if let problem = WireCheck.enrolmentProblem(request) { throw problem }
         let device = request.device
-        guard !device.isEmpty, device.utf8.count <= 100, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw .invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'")
-        }
-        if let key = request.signingKey, key.count != 32 {
-            throw .invalid("a signing key is 32 bytes (Ed25519, raw); this one had \(key.count)")
-        }
         let code = request.code.uppercased().filter { $0 != "-" && $0 != " " }
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
         let now = Self.now()

@@ -1,5 +1,6 @@
 import CentralStore
 import ConsentCore
+import ConsentStore
 import Foundation
 import PostgresNIO
 import SyncProtocol
@@ -13,7 +14,8 @@ extension PostgresCentralStore {
     public func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse {
         // What needs no database first: a wrong device is refused before anything is read.
         if let problem = WireCheck.batchProblem(request, authenticated: device) { throw problem }
-        let validation = PushValidation(catalogue: catalogue)
+        if let key = organisationKey, let problem = request.dataKeys.lazy.compactMap(key.refusal(of:)).first { throw .invalid(problem) }
+        let validation = PushValidation(validator: validator)
         return try await transaction { connection in
             try await self.apply(request, from: device, validation: validation, on: connection)
         }
@@ -30,13 +32,7 @@ extension PostgresCentralStore {
             publicKey = key
         }
         guard enrolled else { throw CentralStoreError.revoked(device) }
-        // A device enrolled with a signing key signs its chain head with every push, as at the SQLite centre.
-        if let publicKey, !request.events.isEmpty {
-            guard let head = request.head, head.device == device, head.sequence == request.events.last?.record.sequence,
-                  head.hash == request.events.last?.hash, head.isValid(publicKey: publicKey) else {
-                throw CentralStoreError.invalid("the push's chain head is missing or not signed with \(device)'s enrolled key; nothing was applied")
-            }
-        }
+        if let problem = WireCheck.headProblem(request, device: device, publicKey: publicKey) { throw problem }
         let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
         var head: (seq: Int64, hash: Data) = (0, ValueDigest.empty)
         for try await (seq, hash) in try await connection.query(
@@ -133,7 +129,7 @@ extension PostgresCentralStore {
                 try await Self.audit(device: device, what: "clock more than a day ahead of the centre's; check the device's clock", at: now, on: connection, logger: logger)
             }
         }
-        if let head = request.head, publicKey != nil, plan.rejected == nil {
+        if let head = request.head, plan.rejected == nil {
             try await connection.query("""
                 INSERT INTO sync_head (device, seq, hash, signature, at) VALUES (\(device), \(head.sequence), \(head.hash), \(head.signature), \(now))
                 ON CONFLICT (device) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, signature = EXCLUDED.signature, at = EXCLUDED.at

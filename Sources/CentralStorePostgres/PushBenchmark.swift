@@ -1,5 +1,6 @@
 import CentralStore
 import ConsentCore
+import Crypto
 import Foundation
 import PostgresNIO
 import SyncProtocol
@@ -143,13 +144,22 @@ public enum PostgresPushBenchmark {
         return Result(events: total, devices: streams.count, batch: batch, pushSeconds: pushSeconds, copySeconds: copySeconds)
     }
 
-    /// Enrols the benchmark's devices (`bench-1` ...) at `store`; their credentials.
+    /// The signing key of benchmark device `n` (counting from 0): derived from its number, so the
+    /// enrolment and every push agree without keeping keys around.
+    static func signingKey(_ n: Int) -> Curve25519.Signing.PrivateKey {
+        // A 32-byte seed is always a valid Ed25519 private key.
+        (try? Curve25519.Signing.PrivateKey(rawRepresentation: Data(SHA256.hash(data: Data("consent-bench-device-\(n)".utf8)))))
+            ?? Curve25519.Signing.PrivateKey()
+    }
+
+    /// Enrols the benchmark's devices (`bench-1` ...) at `store` with their signing keys; their credentials.
     @discardableResult
     public static func enrol(_ devices: Int, at store: any CentralStore) async throws -> [String] {
         var secrets: [String] = []
         for n in 0..<devices {
             let code = try await store.issueEnrolmentCode(office: "bench", lifetime: 600)
-            secrets.append(try await store.enrol(EnrolRequest(code: code, device: "bench-\(n + 1)")).secret)
+            let request = EnrolRequest(code: code, device: "bench-\(n + 1)", signingKey: signingKey(n).publicKey.rawRepresentation)
+            secrets.append(try await store.enrol(request).secret)
         }
         return secrets
     }
@@ -167,7 +177,9 @@ public enum PostgresPushBenchmark {
                 group.addTask {
                     for start in stride(from: 0, to: stream.count, by: batch) {
                         let slice = Array(stream[start..<min(start + batch, stream.count)])
-                        let reply = try await send(n, PushRequest(device: "bench-\(n + 1)", events: slice))
+                                let last = slice[slice.count - 1]
+                        let head = try SignedHead(device: "bench-\(n + 1)", sequence: last.record.sequence, hash: last.hash, key: signingKey(n))
+                        let reply = try await send(n, PushRequest(device: "bench-\(n + 1)", events: slice, head: head))
                         if let refused = reply.results.first(where: { $0.central == nil }) {
                             throw CentralStoreError.invalid("the benchmark's event \(refused.sequence) was not stored: \(refused.reason ?? refused.outcome.rawValue)")
                         }

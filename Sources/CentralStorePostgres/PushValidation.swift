@@ -13,7 +13,8 @@ import SyncProtocol
 /// here) is *rejected*: its result says why, nothing after it in the batch is looked at, and the
 /// chain head stays before it.
 struct PushValidation {
-    let catalogue: Catalogue
+    let validator: Validator
+    var catalogue: Catalogue { validator.catalogue }
 
     /// What to do with a batch.
     struct Plan {
@@ -43,6 +44,7 @@ struct PushValidation {
                 plan.rejected = (event, problem)
                 break
             }
+            if let problem = WireCheck.ruleProblem(event, validator: validator) { throw .invalid(problem) }
             if !knownTenants.contains(r.tenant) && !plan.newTenants.contains(r.tenant) {
                 guard r.kind == "registration" else {
                     plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here")

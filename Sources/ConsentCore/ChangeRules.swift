@@ -44,6 +44,8 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     case notSpecial(AttributeID)
     /// A tenant at the kiosk cannot erase what they sign in with or what the tenancy requires.
     case notErasableByTenant(AttributeID)
+    /// This actor may not record this kind of change through this channel (why, in words).
+    case wrongActor(String)
 
     public var description: String {
         switch self {
@@ -61,6 +63,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .badNote(let field): "\(field) must be at most 500 characters of plain text (no control characters)"
         case .notSpecial(let a): "'\(a)' is not a special category; only those are masked and their reveals recorded"
         case .notErasableByTenant(let a): "'\(a)' is needed to sign in or for the tenancy: only staff can erase it, on request"
+        case .wrongActor(let why): why
         }
     }
 }
@@ -114,6 +117,7 @@ public enum ChangeRules {
             }
         }
         try checkNote(request.evidence, "evidence")
+        try checkActor(request.actor, request.channel, request.payload)
         if case let .staff(id, verification, reason) = request.actor {
             try checkNote(id.rawValue, "the staff id")
             try checkNote(verification, "the verification method")
@@ -154,6 +158,25 @@ public enum ChangeRules {
             }
         }
         return request
+    }
+
+    /// Who records what, and where: only the tenant records at the kiosk, and a tenant records only
+    /// there (staff key a tenant's choice by phone or from paper); markers, held grants and
+    /// verifications are staff work.
+    private static func checkActor(_ actor: Actor, _ channel: Channel, _ payload: EventPayload) throws(ChangeError) {
+        let byTenant = actor == .tenant
+        if byTenant && channel != .kiosk {
+            throw .wrongActor("a tenant records their own choices at the kiosk; staff record them by phone or from paper")
+        }
+        if !byTenant && channel == .kiosk {
+            throw .wrongActor("only the tenant signed in records at the kiosk; staff record a choice by phone or from paper")
+        }
+        switch payload {
+        case .marker, .heldGrant, .verification:
+            guard case .staff = actor else { throw .wrongActor("only a member of staff sets a marker, holds a grant or verifies a change") }
+        default:
+            break
+        }
     }
 
     /// The checks of a decision (or a held grant): its purpose and attributes, what its legal basis

@@ -44,10 +44,8 @@ extension ConsentDatabase {
         let now = Millis.from(clock())
         let secretBytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let secret = secretBytes.base64EncodedString()
+        if let problem = WireCheck.enrolmentProblem(request) { throw .sync(problem) }
         let device = request.device
-        guard !device.isEmpty, device.utf8.count <= 100, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw .sync(.invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'"))
-        }
         return try write { db in
             try refuseIfMoved(db)
             guard let row = try Row.fetchOne(db, sql: "SELECT office, expires_at, used_at FROM sync_code WHERE code_hash = ?",
@@ -59,9 +57,6 @@ extension ConsentDatabase {
                 throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
             }
             let office: String = row["office"]
-            if let key = request.signingKey, key.count != 32 {
-                throw CentralStoreError.invalid("a signing key is 32 bytes (Ed25519, raw); this one had \(key.count)")
-            }
             try db.execute(sql: "UPDATE sync_code SET used_at = ? WHERE code_hash = ?", arguments: [now, Self.digest(code)])
             try db.execute(sql: "INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key) VALUES (?, ?, ?, ?, ?)",
                            arguments: [device, office, Self.digest(secret), now, request.signingKey])
@@ -118,20 +113,16 @@ extension ConsentDatabase {
     public func acceptPush(_ request: PushRequest, from device: String) throws(StoreError) -> PushResponse {
         try requireCentre()
         if let problem = WireCheck.batchProblem(request, authenticated: device) { throw .sync(problem) }
+        if let kek = keys.kek, let problem = request.dataKeys.lazy.compactMap(kek.refusal(of:)).first { throw .sync(.invalid(problem)) }
         let now = clock()
         let (response, erasures) = try writeLedger { db in
             guard let enrolled = try Row.fetchOne(db, sql: "SELECT public_key FROM sync_device WHERE id = ? AND revoked_at IS NULL",
                                                   arguments: [device]) else {
                 throw CentralStoreError.revoked(device)
             }
-            let publicKey: Data? = enrolled["public_key"]
-            if let publicKey, !request.events.isEmpty {
-                guard let head = request.head, head.device == device, head.sequence == request.events.last?.record.sequence,
-                      head.hash == request.events.last?.hash, head.isValid(publicKey: publicKey) else {
-                    throw CentralStoreError.invalid("the push's chain head is missing or not signed with \(device)'s enrolled key; nothing was applied")
-                }
-            }
-            var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: self.device, centre: true)
+            if let problem = WireCheck.headProblem(request, device: device, publicKey: enrolled["public_key"]) { throw problem }
+            var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: self.device, centre: true,
+                                           rules: validator)
             var results: [PushResult] = []
             for event in request.events {
                 let sequence = event.record.sequence
@@ -157,7 +148,7 @@ extension ConsentDatabase {
                 if case .rejected = step { break }
             }
             try ingester.finish(dataKeys: request.dataKeys, now: now)
-            if let head = request.head, publicKey != nil, results.last?.outcome != .rejected {
+            if let head = request.head, results.last?.outcome != .rejected {
                 try db.execute(sql: "INSERT OR REPLACE INTO sync_head (device, seq, hash, signature, at) VALUES (?, ?, ?, ?, ?)",
                                arguments: [device, head.sequence, head.hash, head.signature, Millis.from(now)])
             }

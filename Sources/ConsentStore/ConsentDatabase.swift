@@ -243,6 +243,7 @@ public final class ConsentDatabase: Sendable {
         if let error = error as? ChangeError { return .refused(error) }
         if let error = error as? HLCError { return .clock(error) }
         if let error = error as? CentralStoreError { return .sync(error) }
+        if let error = error as? DatabaseError, [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode.primaryResultCode) { return .busy }
         return .sqlite(String(describing: error))
     }
 

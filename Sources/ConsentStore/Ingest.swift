@@ -26,6 +26,8 @@ struct LedgerIngester {
     /// At the centre, received events are numbered here (central sequence = ledger position);
     /// on a device they bring the centre's number with them.
     private let numbersCentrally: Bool
+    /// At the centre, the rules every device applies, re-run on each new event (`WireCheck.ruleProblem`).
+    private let rules: Validator?
     private(set) var devices: DeviceNumbers
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
@@ -40,8 +42,10 @@ struct LedgerIngester {
     private var highestCentral: Int64 = 0
     private var hasUnsent = false
 
-    init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool) throws {
+    init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool,
+         rules: Validator? = nil) throws {
         self.db = db
+        self.rules = rules
         self.catalogue = catalogue
         self.keys = keys
         self.vaultWriter = vaultWriter
@@ -91,6 +95,7 @@ struct LedgerIngester {
         }
         let catalogueProblem = prechecked.map(\.catalogueProblem) ?? WireCheck.catalogueProblem(wire, catalogue: catalogue)
         if let problem = catalogueProblem { return .rejected(problem) }
+        if let rules, let problem = WireCheck.ruleProblem(wire, validator: rules) { throw CentralStoreError.invalid(problem) }
         guard let tenantID = try tenantID(r) else { return .rejected("event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here") }
         let numbering: LedgerRow.Central
         if numbersCentrally {

@@ -30,6 +30,18 @@ public struct KeyStatus: Sendable, Codable, Equatable {
     public var erasedValues: Int
     /// A rotation was interrupted; run `consent keys rotate` again to finish it.
     public var rotationUnfinished: Bool
+    /// Data keys that name this key but do not open with it (forged by a device, or damaged): values
+    /// under them read as unavailable; everything else works.
+    public var brokenKeys: [String]
+
+    /// What to do about ``brokenKeys``, in words; nil when there are none.
+    public var brokenKeysAdvice: String? {
+        brokenKeys.isEmpty ? nil : """
+            data key \(brokenKeys.joined(separator: ", ")) does not open with this key (forged by a device or damaged): \
+            values sealed under it read as unavailable and every other value works; a centre now refuses such keys, \
+            so it came from an older push: restore that key from a backup of the vault made before it arrived
+            """
+    }
 }
 
 extension ConsentDatabase {
@@ -113,7 +125,8 @@ extension ConsentDatabase {
                 keyFile: keyFile, origin: origin, keyID: keys.kek?.id, problem: keys.missingReason,
                 dataKeys: try Int.fetchOne(db, sql: "SELECT count(DISTINCT key_id) FROM vault.data_key") ?? 0,
                 wrapsByKey: wraps, sealedValues: counts?["sealed"] ?? 0, erasedValues: counts?["erased"] ?? 0,
-                rotationUnfinished: wraps.count > 1 || FileManager.default.fileExists(atPath: Self.pendingKeyPath(for: keyFile)))
+                rotationUnfinished: wraps.count > 1 || FileManager.default.fileExists(atPath: Self.pendingKeyPath(for: keyFile)),
+                brokenKeys: keys.broken)
         }
     }
 }

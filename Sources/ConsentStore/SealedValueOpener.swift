@@ -13,10 +13,15 @@ import Foundation
 public struct SealedValueOpener: Sendable {
     private let keys: [String: SymmetricKey]
 
+    /// Data keys that name `kek` but do not open with it (forged or damaged); their values read as unavailable.
+    public let brokenKeys: [String]
+
     /// Unwraps the data keys wrapped by `kek`. Throws ``StoreError/wrongKey(source:)`` when there are
-    /// data keys but none wrapped by this key, or one of them does not unwrap (a wrong or damaged key).
+    /// data keys but none wrapped by this key.
     public init(kek: KeyEncryptionKey, dataKeys: [(keyID: String, kekID: String, wrapped: Data)]) throws(StoreError) {
-        keys = Dictionary(try Sealing.unwrapAll(dataKeys, with: kek), uniquingKeysWith: { _, last in last })
+        let unwrapped = try Sealing.unwrapAll(dataKeys, with: kek)
+        keys = Dictionary(unwrapped.keys, uniquingKeysWith: { _, last in last })
+        brokenKeys = unwrapped.broken
     }
 
     /// The value sealed in `sealed` and the salt sealed with it (what its digest covers), for an audit;

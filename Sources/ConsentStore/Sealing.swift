@@ -1,6 +1,7 @@
 import ConsentCore
 import Crypto
 import Foundation
+import SyncProtocol
 
 /// AES-GCM sealing of special-category values and wrapping of data keys.
 ///
@@ -87,22 +88,39 @@ enum Sealing {
         return SymmetricKey(data: raw)
     }
 
-    /// The data keys of `rows` that `kek` wrapped, unwrapped, in the rows' order. Throws
-    /// ``StoreError/wrongKey(source:)`` when one of them does not unwrap (a wrong or damaged key) or,
-    /// there being rows, none was wrapped by `kek`.
-    static func unwrapAll(_ rows: [(keyID: String, kekID: String, wrapped: Data)], with kek: KeyEncryptionKey) throws(StoreError) -> [(id: String, key: SymmetricKey)] {
+    /// The data keys of `rows` that `kek` wrapped, unwrapped, in the rows' order, and the ids of those
+    /// that name `kek` but do not open with it (forged or damaged: the values under them read as
+    /// unavailable, and nothing else is affected). Throws ``StoreError/wrongKey(source:)`` when there
+    /// are rows but none names `kek` (the key file is not this vault's).
+    static func unwrapAll(_ rows: [(keyID: String, kekID: String, wrapped: Data)],
+                          with kek: KeyEncryptionKey) throws(StoreError) -> (keys: [(id: String, key: SymmetricKey)], broken: [String]) {
         var found: [(id: String, key: SymmetricKey)] = []
+        var broken: [String] = []
         for row in rows where row.kekID == kek.id {
-            guard let key = unwrap(row.wrapped, id: row.keyID, with: kek) else { throw .wrongKey(source: kek.source) }
-            found.append((row.keyID, key))
+            if let key = unwrap(row.wrapped, id: row.keyID, with: kek) { found.append((row.keyID, key)) } else { broken.append(row.keyID) }
         }
-        if found.isEmpty && !rows.isEmpty { throw .wrongKey(source: kek.source) }
-        return found
+        if found.isEmpty && broken.isEmpty && !rows.isEmpty { throw .wrongKey(source: kek.source) }
+        return (found, broken)
     }
 
     /// Opens a value sealed for `tenant`'s `attribute` by `event` (its associated data) with `key`.
     static func open(_ sealed: some DataProtocol, key: SymmetricKey, tenant: TenantRef, attribute: AttributeID,
                      event: EventID) -> (salt: Data, value: AttributeValue)? {
         open(sealed, key: key, associatedData: associatedData(tenant: tenant, attribute: attribute, event: event))
+    }
+}
+
+extension KeyEncryptionKey {
+    /// Why a centre holding this key refuses a data key a device pushed, or nil: it must be wrapped
+    /// by this key and open with it. A key that names this one but does not open would leave every
+    /// database that stores it with values nobody can read.
+    public func refusal(of dataKey: WireDataKey) -> String? {
+        guard dataKey.kekID == id else {
+            return "data key \(dataKey.keyID) is wrapped by key \(dataKey.kekID), not the organisation's key \(id); give the device the organisation's key file"
+        }
+        guard Sealing.unwrap(dataKey.wrapped, id: dataKey.keyID, with: self) != nil else {
+            return "data key \(dataKey.keyID) names the organisation's key but does not open with it (forged or damaged); nothing was applied"
+        }
+        return nil
     }
 }

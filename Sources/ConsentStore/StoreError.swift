@@ -26,6 +26,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case keyFileWrite(path: String, reason: String)
     case unsealedVault(path: String)
     case sqlite(String)
+    /// Another connection held the database for longer than the busy timeout (a migration, a backup).
+    case busy
     case unknownExport(String)
     /// Sync refused a batch or a page (a gap, a broken chain, an event this side cannot apply).
     case sync(CentralStoreError)
@@ -89,6 +91,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(path) is a device database, not a central store; nothing was changed"
         case .sqlite(let message):
             "database error: \(message)"
+        case .busy:
+            "the database is held by another long write (a migration, a backup or another program); nothing was changed: try again when it is done"
         case .unknownExport(let id):
             "no disclosures of export \(id) in this database; give the --db the export was made from"
         }

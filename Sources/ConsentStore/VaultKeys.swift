@@ -14,6 +14,15 @@ final class VaultKeyring: @unchecked Sendable {
     private let lock = NSLock()
     private var keys: [String: SymmetricKey] = [:]
     private var sealingID: String?
+    private var brokenIDs: [String] = []
+
+    /// Data keys in the vault that name this key-encryption key but do not open with it (forged by
+    /// a device or damaged): values under them read as unavailable.
+    var broken: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return brokenIDs
+    }
 
     init(kek: KeyEncryptionKey?, missingReason: String? = nil) {
         self.kek = kek
@@ -43,7 +52,8 @@ final class VaultKeyring: @unchecked Sendable {
     }
 
     /// Unwraps the data keys wrapped by this process's key-encryption key. Throws ``StoreError/wrongKey(source:)``
-    /// when the vault has data keys but none for this key. Returns false when the vault has no data key yet.
+    /// when the vault has data keys but none for this key. Returns false when the vault has no data key
+    /// that opens yet (none, or only broken ones), so that one is made.
     func load(_ db: Database) throws -> Bool {
         guard let kek else { return true }
         let rows = try Row.fetchAll(db, sql: "SELECT key_id, kek_id, wrapped FROM vault.data_key ORDER BY created_at, key_id")
@@ -52,9 +62,10 @@ final class VaultKeyring: @unchecked Sendable {
         let found = try Sealing.unwrapAll(rows, with: kek)
         lock.lock()
         defer { lock.unlock() }
-        for (id, key) in found { keys[id] = key }
-        sealingID = found.last?.0
-        return true
+        for (id, key) in found.keys { keys[id] = key }
+        sealingID = found.keys.last?.id
+        brokenIDs = found.broken
+        return sealingID != nil
     }
 
     /// Creates the vault's first data key, wrapped by this process's key-encryption key.

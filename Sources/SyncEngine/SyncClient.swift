@@ -16,6 +16,7 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unreachable(let why): "the centre could not be reached (\(why)); changes stay here and are sent at the next sync"
         case .refused(.moved): "\(CentralStoreError.moved); changes stay here and are sent then"
+        case .refused(.busy): "\(CentralStoreError.busy); changes stay here until then"
         case .refused(let error): "the centre refused: \(error)"
         case .local(let error): error.description
         }

@@ -44,13 +44,13 @@ public struct SyncLoop: Sendable {
     }
 
     /// The wait before the next round: the interval after a success; after a failure, twice the last
-    /// wait, up to `maxInterval`, except that a centre that has moved to PostgreSQL is tried again
-    /// within `movedInterval` (its operator is restarting it at the same address, and the device
-    /// should not sit out a five-minute backoff once it is back).
+    /// wait, up to `maxInterval`, except that a centre that has moved to PostgreSQL, or is busy with a
+    /// long write, is tried again within `movedInterval` (it serves again soon at the same address, and
+    /// the device should not sit out a five-minute backoff once it does).
     public func nextDelay(after round: Result<SyncReport, SyncFailure>, previous: Double) -> Double {
         switch round {
         case .success: interval
-        case .failure(.refused(.moved)): min(previous * 2, max(interval, movedInterval))
+        case .failure(.refused(.moved)), .failure(.refused(.busy)): min(previous * 2, max(interval, movedInterval))
         case .failure: min(previous * 2, maxInterval)
         }
     }

@@ -193,7 +193,7 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         switch refusal {
         case .gap(let next): expected = next
         case .invalid(let why), .unauthenticated(let why), .revoked(let why), .storage(let why): detail = why
-        case .wrongDevice, .badEnrolmentCode, .moved: break
+        case .wrongDevice, .badEnrolmentCode, .moved, .busy: break
         }
         self.init(error: refusal.code, message: refusal.description, expected: expected, detail: detail)
     }
@@ -208,6 +208,7 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         case "bad-enrolment-code": return .badEnrolmentCode
         case "storage", "internal": return .storage(words)
         case "moved": return .moved
+        case "busy": return .busy
         default: return .invalid(words)
         }
     }

@@ -20,6 +20,9 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
     /// This SQLite centre was moved to PostgreSQL by `consent migrate`: it takes no more requests,
     /// and the device keeps its changes until the centre is served from PostgreSQL at this address.
     case moved
+    /// The store is held by a long write (a migration, a backup); nothing was applied, and the same
+    /// request succeeds once it is done. An answer, not a failure: the device retries.
+    case busy
 
     public var description: String {
         switch self {
@@ -34,6 +37,7 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
         case .moved:
             "the centre has moved to PostgreSQL and takes nothing more here; its operator must restart `consent serve` with --database at "
                 + "this address. Nothing was applied"
+        case .busy: "the centre is busy with a long write (a migration or a backup); nothing was applied: the device tries again shortly"
         }
     }
 
@@ -48,6 +52,7 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
         case .badEnrolmentCode: "bad-enrolment-code"
         case .storage: "storage"
         case .moved: "moved"
+        case .busy: "busy"
         }
     }
 }

@@ -11,6 +11,23 @@ public enum WireCheck {
     /// Longest text field accepted (ids, references, reasons, evidence notes).
     public static let maxTextBytes = 4_096
 
+    /// Problems with an enrolment request, whoever the centre: the protocol version, the device id,
+    /// and the signing key every device must enrol with (without it, its pushes could not be checked).
+    public static func enrolmentProblem(_ request: EnrolRequest) -> CentralStoreError? {
+        if request.version != SyncWire.version {
+            return .invalid("protocol version \(request.version) is not supported (this centre speaks \(SyncWire.version)); update the device")
+        }
+        let device = request.device
+        guard !device.isEmpty, device.utf8.count <= 100, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            return .invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'")
+        }
+        guard let key = request.signingKey else {
+            return .invalid("a device must enrol with a signing key (Ed25519), so that its pushes can be checked; update the device's program")
+        }
+        guard key.count == 32 else { return .invalid("a signing key is 32 bytes (Ed25519, raw); this one had \(key.count)") }
+        return nil
+    }
+
     /// Problems with a push as a whole: version, size, the device it claims, sequence order.
     public static func batchProblem(_ request: PushRequest, authenticated device: String) -> CentralStoreError? {
         if request.version != SyncWire.version {
@@ -27,6 +44,20 @@ public enum WireCheck {
                 return .invalid("events must be in device-sequence order without gaps (\(event.record.sequence) after \(p))")
             }
             previous = event.record.sequence
+        }
+        return nil
+    }
+
+    /// Problems with a push's signed chain head, given the signing key `device` enrolled with: every
+    /// device enrolls with one, and a push of events carries the head of its last event signed with it.
+    public static func headProblem(_ request: PushRequest, device: String, publicKey: Data?) -> CentralStoreError? {
+        guard let publicKey else {
+            return .invalid("\(device) was enrolled without a signing key, so its pushes cannot be checked; enrol it again with `consent device enrol`")
+        }
+        guard let last = request.events.last else { return nil }
+        guard let head = request.head, head.device == device, head.sequence == last.record.sequence, head.hash == last.hash,
+              head.isValid(publicKey: publicKey) else {
+            return .invalid("the push's chain head is missing or not signed with \(device)'s enrolled key; nothing was applied")
         }
         return nil
     }

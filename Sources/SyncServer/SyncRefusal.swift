@@ -27,7 +27,7 @@ public struct SyncRefusal: HTTPResponseError, CustomStringConvertible {
         case .revoked, .wrongDevice, .badEnrolmentCode: .forbidden
         // 503, not 410: the address serves again once the operator restarts it on PostgreSQL, so the
         // device must keep its events and retry there; a 410 says "gone for good" and may be cached.
-        case .storage, .moved: .serviceUnavailable
+        case .storage, .moved, .busy: .serviceUnavailable
         }
     }
 
@@ -98,7 +98,7 @@ public struct SyncRefusal: HTTPResponseError, CustomStringConvertible {
     /// credential (or none needed) that was refused for what it sent, not for a failure here.
     var countsAgainstAddress: Bool {
         switch reason {
-        case .storage, .moved: false
+        case .storage, .moved, .busy: false
         default: device == nil && status != .internalServerError && status != .tooManyRequests
         }
     }

@@ -30,6 +30,7 @@ struct Keys: ParsableCommand {
             for (kek, count) in status.wrapsByKey.sorted(by: { $0.key < $1.key }) {
                 print("  wrapped by key \(kek)\(kek == status.keyID ? " (this key)" : ""): \(count)")
             }
+            if let advice = status.brokenKeysAdvice { print("Broken key: \(advice)") }
             if status.rotationUnfinished { print("A key rotation was interrupted: run `consent keys rotate` again to finish it.") }
         }
     }

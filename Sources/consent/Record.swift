@@ -9,7 +9,7 @@ extension Channel: ExpressibleByArgument {}
 
 /// Options every staff-keyed change shares.
 struct StaffChangeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("How the tenant made the change: paper, phone or kiosk.", valueName: "channel"))
+    @Option(help: ArgumentHelp("How the tenant made the change: paper or phone (only the tenant records at the kiosk).", valueName: "channel"))
     var channel: Channel = .paper
 
     @Option(help: ArgumentHelp("The member of staff keying it (see `consent staff add`); a batch names it per row.", valueName: "id"))

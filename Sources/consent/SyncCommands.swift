@@ -53,7 +53,9 @@ struct Serve: AsyncParsableCommand {
         limits.trustedProxies = Set(trustedProxy)
         let central: any CentralStore
         if let database {
-            central = try await PostgresCentre.open(database, store: store)
+            // With --key-file, every data key a device pushes must open with the organisation's key.
+            let key = try store.keyFile.map { path throws(StoreError) in try KeyFile.read(path) }
+            central = try await PostgresCentre.open(database, catalogue: try store.content.load().catalogue, organisationKey: key)
         } else {
             let db = try store.open()
             guard db.isCentre else {
@@ -247,10 +249,10 @@ enum PostgresCentre {
         try await open(url, catalogue: try store.content.load().catalogue)
     }
 
-    /// For a command that has loaded Forms already.
-    static func open(_ url: String, catalogue: Catalogue) async throws -> PostgresCentralStore {
+    /// For a command that has loaded Forms already; with `organisationKey`, pushed data keys must open with it.
+    static func open(_ url: String, catalogue: Catalogue, organisationKey: KeyEncryptionKey? = nil) async throws -> PostgresCentralStore {
         let location: PostgresLocation
         do { location = try PostgresLocation(url: url) } catch { throw ValidationError(error.description) }
-        return try await PostgresCentralStore.open(location, catalogue: catalogue)
+        return try await PostgresCentralStore.open(location, catalogue: catalogue, organisationKey: organisationKey)
     }
 }

@@ -33,8 +33,8 @@ import Testing
         defer { centre.store.shutdown() }
         let stores: [any CentralStore] = [sqlite, centre.store]
 
-        // Two devices sign their chain heads (as `consent sync` does); one is an older client that does not.
-        var devices = [TestDevice("d1", signing: true), TestDevice("d2", signing: true), TestDevice("d3")]
+        // Every device signs its chain heads (as `consent sync` does).
+        var devices = [TestDevice("d1"), TestDevice("d2"), TestDevice("d3")]
         for device in devices {
             for store in stores {
                 let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
@@ -116,7 +116,7 @@ import Testing
                 var forged = devices[d].push(unsent[d])
                 forged.head = forged.head.map { SignedHead(device: $0.device, sequence: $0.sequence, hash: $0.hash, signature: Data(count: 64)) }
                 forged.head = forged.head ?? (Bool.random(using: &rng) ? nil : SignedHead(device: devices[d].id, sequence: 1, hash: Data(count: 32), signature: Data(count: 64)))
-                try await push(forged, from: devices[d].id) // refused where a key was enrolled, ignored where not
+                try await push(forged, from: devices[d].id) // refused: the head is not signed with the enrolled key
             default:
                 break
             }

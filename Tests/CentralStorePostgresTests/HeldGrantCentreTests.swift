@@ -23,7 +23,7 @@ import Testing
         var a = TestDevice("desk-a"), b = TestDevice("desk-b")
         for store in stores {
             for device in [a.id, b.id] {
-                _ = try await store.enrol(EnrolRequest(code: try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600), device: device))
+                _ = try await store.enrol(TestDevice.enrolment(try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600), device))
             }
         }
         func held(_ device: inout TestDevice, _ tenant: String, _ purpose: String, _ attribute: String) -> WireEvent {

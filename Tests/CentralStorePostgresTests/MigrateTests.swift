@@ -53,7 +53,7 @@ import Testing
         }
         let sqlite = SQLiteCentralStore(database: database)
         let code = try await sqlite.issueEnrolmentCode(office: "Leeds", lifetime: 600)
-        let secret = try await sqlite.enrol(EnrolRequest(code: code, device: "kiosk-1")).secret
+        let secret = try await sqlite.enrol(TestDevice.enrolment(code, "kiosk-1")).secret
         var kiosk = TestDevice("kiosk-1")
         let pushed = [
             kiosk.decision("T0000001", "service-updates-email", ["email"], .granted),

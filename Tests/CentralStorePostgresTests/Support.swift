@@ -34,7 +34,7 @@ struct Centre {
     @discardableResult
     func enrol(_ device: String, office: String = "Leeds") async throws -> String {
         let code = try await store.issueEnrolmentCode(office: office, lifetime: 600)
-        return try await store.enrol(EnrolRequest(code: code, device: device)).secret
+        return try await store.enrol(TestDevice.enrolment(code, device)).secret
     }
 
     /// A device that signs its chain heads, enrolled with its key (as `consent device enrol` does).
@@ -89,9 +89,22 @@ struct TestDevice {
     /// When set, every push carries the chain head signed with it (as `consent sync` does).
     var signingKey: Curve25519.Signing.PrivateKey?
 
-    init(_ id: String, signing: Bool = false) {
+    /// Every device enrols with a signing key; a test device's is derived from its id, so a test
+    /// can enrol it by name and push from a `TestDevice` of the same id.
+    init(_ id: String, signing: Bool = true) {
         self.id = id
-        signingKey = signing ? Curve25519.Signing.PrivateKey() : nil
+        signingKey = signing ? Self.key(for: id) : nil
+    }
+
+    static func key(for id: String) -> Curve25519.Signing.PrivateKey {
+        // Any 32 bytes make an Ed25519 private key.
+        (try? Curve25519.Signing.PrivateKey(rawRepresentation: Data(SHA256.hash(data: Data("test-device-\(id)".utf8)))))
+            ?? Curve25519.Signing.PrivateKey()
+    }
+
+    /// The enrolment request a device of this id sends with `code`.
+    static func enrolment(_ code: String, _ id: String) -> EnrolRequest {
+        EnrolRequest(code: code, device: id, signingKey: key(for: id).publicKey.rawRepresentation)
     }
 
     /// The next event of this device, chained after the previous one.
@@ -99,6 +112,8 @@ struct TestDevice {
                         special: Set<String> = []) -> WireEvent {
         sequence += 1
         clock += 1000
+        // A change is made no earlier than the date it takes effect, as on a real device.
+        if let effective { clock = max(clock, Millis.from(effective)) }
         var values: [WireValue] = []
         let recorded: [(AttributeID, AttributeValue)]
         switch payload {
@@ -116,9 +131,16 @@ struct TestDevice {
                 values.append(WireValue(attribute: attribute.rawValue, text: value.text, preferNot: value == .preferNotToSay, salt: salt, digest: digest))
             }
         }
+        // Who records it, as a real device would: staff hold grants, set markers and verify; tenants the rest.
+        let byStaff: Bool
+        switch payload {
+        case .heldGrant, .marker, .verification: byStaff = true
+        default: byStaff = false
+        }
         let event = Event(id: EventID(device: DeviceID(id), sequence: sequence), tenant: TenantRef(tenant),
-                          hlc: HLCTimestamp(millis: clock), effectiveAt: effective ?? Millis.date(clock), actor: .tenant,
-                          channel: .kiosk, causalContext: causal, payload: payload)
+                          hlc: HLCTimestamp(millis: clock), effectiveAt: effective ?? Millis.date(clock),
+                          actor: byStaff ? .staff(StaffID("pat"), verification: "dob+postcode", reason: "tenant-request") : .tenant,
+                          channel: byStaff ? .phone : .kiosk, causalContext: causal, payload: payload)
         let record = EventRecord(event, valuesDigest: recorded.isEmpty ? nil : ValueDigest.combine(values.map { (AttributeID($0.attribute), $0.digest) }))
         let hash = record.hash(after: head)
         head = hash

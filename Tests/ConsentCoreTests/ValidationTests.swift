@@ -99,7 +99,7 @@ import Testing
         #expect(check(.erasure(Fixture.dob)) == .notErasableByTenant(Fixture.dob))
         #expect(check(.erasure(Fixture.email)) == nil)
         let staff = ChangeRequest(tenant: Fixture.ref, payload: .erasure(Fixture.dob), actor: .staff(StaffID("S1"), verification: "in-person", reason: "asked"),
-                                  channel: .kiosk)
+                                  channel: .phone)
         #expect((try? ChangeRules.check(staff, validator: v, now: now)) != nil)
     }
 }

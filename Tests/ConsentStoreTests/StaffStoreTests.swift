@@ -20,7 +20,7 @@ import Testing
         try t.db.record(register("T0000001", annValues))
         let grant = ChangeRequest(tenant: "T0000001", payload: .decision(
             PurposeID("tailoring-services"), [AttributeID("health-needs")], .granted, notice: NoticeShown(version: 1, language: "pl"), validUntil: nil),
-            actor: .tenant, channel: .phone)
+            actor: .staff(StaffID("S1"), verification: "dob+postcode", reason: "caller-request"), channel: .phone)
         let held = try t.db.record(try onBehalf(grant.payload))
         guard case .heldGrant = held.event.payload else { Issue.record("not held: \(held.event.payload)"); return }
         let key = DecisionKey(AttributeID("health-needs"), PurposeID("tailoring-services"))

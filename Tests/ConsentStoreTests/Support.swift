@@ -66,7 +66,9 @@ func register(_ ref: TenantRef, _ values: [String: String]) -> ChangeRequest {
 func decide(_ ref: TenantRef, _ purpose: String, _ attributes: [String], _ state: DecisionState, channel: Channel = .kiosk) -> ChangeRequest {
     ChangeRequest(tenant: ref, payload: .decision(
         PurposeID(purpose), attributes.map { AttributeID($0) }, state,
-        notice: state == .granted ? NoticeShown(version: 1, language: "en") : nil, validUntil: nil), actor: .tenant, channel: channel)
+        notice: state == .granted ? NoticeShown(version: 1, language: "en") : nil, validUntil: nil),
+        // The tenant records at the kiosk; elsewhere a member of staff keys the choice.
+        actor: channel == .kiosk ? .tenant : .staff(StaffID("S1"), verification: "signed-form", reason: "paper-campaign"), channel: channel)
 }
 
 let annValues = [

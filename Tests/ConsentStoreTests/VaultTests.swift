@@ -91,6 +91,34 @@ import Testing
         t.db = again
     }
 
+    @Test func aForgedDataKeyInTheVaultDoesNotStopTheDatabaseOpening() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.db.close()
+        // What a rogue device's push once left behind: a data key naming this key-encryption key, newer
+        // than the real one, whose wrapping is random bytes.
+        let vault = try DatabaseQueue(path: ConsentDatabase.vaultPath(for: t.path))
+        try vault.write { db in
+            try db.execute(sql: "INSERT INTO data_key (key_id, kek_id, wrapped, created_at) VALUES ('dk-forged', ?, ?, ?)",
+                           arguments: [t.key.id, Data((0..<60).map { _ in UInt8.random(in: 0...255) }), Int64.max / 2])
+        }
+        try vault.close()
+        let db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        t.db = db
+        #expect(db.specialValuesAvailable)
+        #expect(try db.tenantState("T0000001")?.value(AttributeID("health-needs")).answer == .value("Uses a wheelchair QZXW"))
+        let status = try db.keyStatus(keyFile: "test.key", origin: "option")
+        #expect(status.brokenKeys == ["dk-forged"])
+        #expect(status.brokenKeysAdvice?.contains("dk-forged does not open with this key") == true, "\(status.brokenKeysAdvice ?? "")")
+        // New special values are sealed with the real key, and open again after a reopen.
+        try db.record(ChangeRequest(tenant: "T0000001", payload: .correction(AttributeID("religion"), .value("sikh"), pending: false),
+                                    actor: .tenant, channel: .kiosk))
+        try db.close()
+        t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        #expect(try t.db.tenantState("T0000001")?.value(AttributeID("religion")).answer == .value("sikh"))
+        #expect(try t.db.verify().ok)
+    }
+
     @Test func aWrongKeyIsRefusedByName() throws {
         let t = try TempDatabase()
         try t.db.record(register("T0000001", annValues))

@@ -50,21 +50,29 @@ final class RawConnection {
     }
 
     /// Reads until the server closes the connection or `seconds` pass: whether it closed, and what it
-    /// sent. Waits with `Task.sleep`, so the server's tasks keep the threads of the test process.
+    /// sent. The wait runs on a thread of its own, blocked in `poll` against the deadline, so a test
+    /// process whose task threads are all busy cannot make it miss a close that came in time.
     func waitForClose(within seconds: Double) async -> (closed: Bool, received: String) {
+        let fd = self.fd
         let deadline = Date().addingTimeInterval(seconds)
+        return await withCheckedContinuation { done in
+            Thread { done.resume(returning: Self.read(fd, until: deadline)) }.start()
+        }
+    }
+
+    /// Blocks in `poll` until `fd` is closed by its peer or `deadline` passes.
+    private static func read(_ fd: Int32, until deadline: Date) -> (closed: Bool, received: String) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4_096)
-        while Date() < deadline {
+        while true {
+            let left = Int32(max(0, (deadline.timeIntervalSinceNow * 1_000).rounded(.up)))
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 0) > 0 else {
-                try? await Task.sleep(for: .milliseconds(20))
-                continue
-            }
+            let ready = poll(&poller, 1, left)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return (false, String(decoding: received, as: UTF8.self)) }
             let n = recv(fd, &buffer, buffer.count, 0)
             if n <= 0 { return (true, String(decoding: received, as: UTF8.self)) }
             received += buffer[0..<n]
         }
-        return (false, String(decoding: received, as: UTF8.self))
     }
 }
