@@ -154,6 +154,19 @@ public struct Catalogue: Sendable {
         purposes.filter { $0.attributes.contains(attribute) }
     }
 
+    /// The attribute a tenant signs in with (with the tenancy reference and a PIN).
+    public static let signInAttribute = AttributeID("date-of-birth")
+
+    /// Whether a tenant may erase an attribute themselves: not the one they sign in with (erasing it
+    /// would lock them out for good), nor one that a purpose which cannot be switched off requires
+    /// (the tenancy needs it). Such an erasure is a request for staff to decide.
+    ///
+    ///     catalogue.tenantMayErase(AttributeID("full-name"))  // false: the tenancy requires it
+    public func tenantMayErase(_ attribute: AttributeID) -> Bool {
+        attribute != Self.signInAttribute
+            && !purposes.contains { $0.legalBasis.control == .fixed && $0.requires.contains(attribute) }
+    }
+
     /// Every (attribute, purpose) pair a decision can be recorded for.
     public var decisionKeys: [DecisionKey] {
         purposes.flatMap { p in p.attributes.map { DecisionKey($0, p.id) } }

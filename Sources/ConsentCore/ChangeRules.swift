@@ -42,6 +42,8 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     case badNote(String)
     /// An access event names an attribute that is not a special category (only those are masked).
     case notSpecial(AttributeID)
+    /// A tenant at the kiosk cannot erase what they sign in with or what the tenancy requires.
+    case notErasableByTenant(AttributeID)
     /// This actor may not record this kind of change through this channel (why, in words).
     case wrongActor(String)
 
@@ -60,6 +62,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .effectiveInFuture: "the effective date is in the future"
         case .badNote(let field): "\(field) must be at most 500 characters of plain text (no control characters)"
         case .notSpecial(let a): "'\(a)' is not a special category; only those are masked and their reveals recorded"
+        case .notErasableByTenant(let a): "'\(a)' is needed to sign in or for the tenancy: only staff can erase it, on request"
         case .wrongActor(let why): why
         }
     }
@@ -140,8 +143,13 @@ public enum ChangeRules {
         case let .correction(attribute, value, pending):
             let checked = try checkValue(value, attribute, validator, now)
             request.payload = .correction(attribute, checked, pending: pending)
-        case .verification(_, let attribute, _), .erasure(let attribute):
+        case .verification(_, let attribute, _):
             guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+        case .erasure(let attribute):
+            guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+            if request.actor == .tenant && request.channel == .kiosk && !catalogue.tenantMayErase(attribute) {
+                throw .notErasableByTenant(attribute)
+            }
         case .credentialChange:
             break
         case .marker(let id, _):

@@ -186,9 +186,11 @@ public struct Validator: Sendable {
         try! Pattern("^(GIR 0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-Z]? [0-9][ABD-HJLNP-UW-Z]{2})$")
     }()
 
-    /// A date that exists, as `YYYY-MM-DD`, from `YYYY-MM-DD`, `DD/MM/YYYY`, `DD-MM-YYYY` or `DD.MM.YYYY`.
+    /// A date that exists, as `YYYY-MM-DD`, from `YYYY-MM-DD`, `DD/MM/YYYY`, `DD-MM-YYYY`, `DD.MM.YYYY` or
+    /// `DD MM YYYY`; day and month may have one digit (`30.8.2001`), and separators may be mixed or
+    /// surrounded by spaces. A two-digit year is refused: its century cannot be known.
     public static func date(_ text: String) -> String? {
-        let parts = text.split(whereSeparator: { "-/.".contains($0) }).map(String.init)
+        let parts = text.split(whereSeparator: { "-/. ".contains($0) }).map(String.init)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
         else { return nil }
         let (y, m, d): (Int?, Int?, Int?)

@@ -21,6 +21,14 @@ enum Schema {
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")
         }
+        // Failed sign-ins with references that are no tenant's, counted like a tenant's (see `signIn`).
+        migrator.registerMigration("sign-in-guess-1") { db in
+            try db.execute(sql: """
+                CREATE TABLE sign_in_guess (
+                    ref TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL, locked INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 

@@ -47,10 +47,7 @@ extension ConsentDatabase {
                 WHERE t.ref = ?
                 """, arguments: [ref.rawValue])
         }
-        guard let row, let tenantID = row["id"] as Int64? else {
-            _ = try? SecretHasher.hash(secret) // the same work as a real check
-            return .failed
-        }
+        guard let row, let tenantID = row["id"] as Int64? else { return try unknownReference(ref, secret: secret, now: now) }
         let failures = row["failures"] as Int? ?? 0
         switch Self.failureBar(row, now: now) {
         case .locked?: return .locked
@@ -75,6 +72,29 @@ extension ConsentDatabase {
         try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO sign_in_failure (tenant_id, failures, last_at, locked) VALUES (?, ?, ?, ?)",
                            arguments: [tenantID, count, Millis.from(now), count >= Self.maxSignInFailures ? 1 : 0])
+        }
+        return count >= Self.maxSignInFailures ? .locked : .failed
+    }
+
+    /// A reference that is no tenant's gets exactly what a real one would: failures counted (so
+    /// "Please wait" and "locked" come after the same tries), the same slow hash, the same answers.
+    /// Nothing at the kiosk tells a stranger whether a reference exists.
+    private func unknownReference(_ ref: TenantRef, secret: String, now: Date) throws(StoreError) -> SignInOutcome {
+        let row = try read { db in
+            try Row.fetchOne(db, sql: "SELECT failures, last_at, locked FROM sign_in_guess WHERE ref = ?", arguments: [ref.rawValue])
+        }
+        if let row {
+            switch Self.failureBar(row, now: now) {
+            case .locked?: return .locked
+            case .wait(let seconds)?: return .wait(seconds: seconds)
+            case nil: break
+            }
+        }
+        _ = try? SecretHasher.hash(secret) // the same work as a real check
+        let count = (row?["failures"] as Int? ?? 0) + 1
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO sign_in_guess (ref, failures, last_at, locked) VALUES (?, ?, ?, ?)",
+                           arguments: [ref.rawValue, count, Millis.from(now), count >= Self.maxSignInFailures ? 1 : 0])
         }
         return count >= Self.maxSignInFailures ? .locked : .failed
     }

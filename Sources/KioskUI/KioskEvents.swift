@@ -8,6 +8,8 @@ public enum KioskEvent: Sendable {
     case tick
     case signedIn(TenantSession)
     case signInRefused(Message)
+    /// Too soon after earlier failures: the tenant may try again after this many seconds.
+    case signInWait(seconds: Int)
     case codeAccepted(TenantRef)
     case pinRefused(Message)
     case recorded(TenantState, Message)

@@ -13,10 +13,13 @@ public struct Item: Equatable, Sendable {
 
     public var kind: Kind
     public var label: String
+    /// Drawn in the footer, always on screen whatever the list's scroll (Sign out, Language, Help).
+    public var inFooter: Bool
 
-    public init(_ kind: Kind, _ label: String) {
+    public init(_ kind: Kind, _ label: String, inFooter: Bool = false) {
         self.kind = kind
         self.label = label
+        self.inFooter = inFooter
     }
 
     public var isSelectable: Bool {
@@ -40,11 +43,12 @@ struct KioskItems {
     func title() -> String {
         switch state.screen {
         case .welcome, .language: "TenantConsent"
+        case .help: t("kiosk.help")
         case .signIn: t("kiosk.sign-in.title")
         case .code: t("kiosk.code.title")
         case .setPIN: t("kiosk.pin.title")
         case .overview: t("show.title")
-        case .attribute(let a), .confirmErase(let a): t("attribute.\(a).label")
+        case .attribute(let a), .confirm(let a, _): t("attribute.\(a).label")
         case .notice(_, let p): t("purpose.\(p).name")
         case .edit(let a): t("kiosk.edit.title", ["attribute": t("attribute.\(a).label")])
         case .disclosures: t("kiosk.disclosures")
@@ -52,16 +56,20 @@ struct KioskItems {
         }
     }
 
-    /// The screen's items; every screen but the language choice itself offers "Language".
+    /// The screen's items, then the footer's: Sign out (when signed in), Language (except where
+    /// the screen is the language choice) and Help, on every screen.
     func items() -> [Item] {
-        var items = screenItems()
+        var footer: [Item] = []
+        if state.session != nil { footer.append(Item(.button("sign-out"), t("kiosk.sign-out"), inFooter: true)) }
         switch state.screen {
-        case .welcome, .language: break
-        default:
-            if !items.contains(where: { $0.kind == .button("language") }) { items.append(Item(.button("language"), t("kiosk.language"))) }
+        case .welcome, .language, .help: break
+        default: footer.append(Item(.button("language"), t("kiosk.language"), inFooter: true))
         }
-        return items
+        if !isHelp { footer.append(Item(.button("help"), t("kiosk.help"), inFooter: true)) }
+        return screenItems() + footer
     }
+
+    private var isHelp: Bool { if case .help = state.screen { true } else { false } }
 
     private func screenItems() -> [Item] {
         switch state.screen {
@@ -75,27 +83,28 @@ struct KioskItems {
             return [
                 Item(.field("ref"), t("kiosk.sign-in.reference")), Item(.field("dob"), t("kiosk.sign-in.dob")),
                 Item(.field("pin"), t("kiosk.sign-in.pin")), Item(.button("sign-in"), t("kiosk.sign-in.submit")),
-                Item(.button("use-code"), t("kiosk.sign-in.first-time")), Item(.button("language"), t("kiosk.language")),
+                Item(.button("use-code"), t("kiosk.sign-in.first-time")),
             ]
         case .code:
             return [
                 Item(.field("ref"), t("kiosk.sign-in.reference")), Item(.field("dob"), t("kiosk.sign-in.dob")),
                 Item(.field("code"), t("kiosk.code.code")), Item(.button("redeem"), t("kiosk.code.submit")),
-                Item(.button("back"), t("kiosk.back")), Item(.button("language"), t("kiosk.language")),
+                Item(.button("back"), t("kiosk.back")),
             ]
         case .setPIN:
             return [
                 Item(.field("pin1"), t("kiosk.pin.new")), Item(.field("pin2"), t("kiosk.pin.confirm")),
-                Item(.button("save-pin"), t("kiosk.pin.submit")), Item(.button("language"), t("kiosk.language")),
+                Item(.button("save-pin"), t("kiosk.pin.submit")),
             ]
         case .overview:
             var items = [Item(.text, t("kiosk.overview.hint"))]
             for attribute in content.catalogue.attributes {
                 items.append(Item(.button("attr:\(attribute.id)"), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))"))
             }
-            items += [Item(.button("disclosures"), t("kiosk.disclosures")), Item(.button("language"), t("kiosk.language")),
-                      Item(.button("sign-out"), t("kiosk.sign-out"))]
+            items.append(Item(.button("disclosures"), t("kiosk.disclosures")))
             return items
+        case .help:
+            return [Item(.text, t("kiosk.help.text")), Item(.button("back"), t("kiosk.back"))]
         case .attribute(let id):
             return attributeItems(id)
         case let .notice(attribute, purpose):
@@ -117,9 +126,15 @@ struct KioskItems {
             }
             items.append(Item(.button("back"), t("kiosk.back")))
             return items
-        case .confirmErase(let id):
-            return [Item(.text, t("kiosk.erase.confirm", ["attribute": t("attribute.\(id).label")])),
-                    Item(.button("erase-yes"), t("kiosk.erase.yes")), Item(.button("back"), t("kiosk.back"))]
+        case let .confirm(id, confirmation):
+            let attribute = t("attribute.\(id).label")
+            let (question, yes): (String, String) = switch confirmation {
+            case .erase: (t("kiosk.erase.confirm", ["attribute": attribute]), t("kiosk.erase.yes"))
+            case .preferNotToSay: (t("kiosk.prefer-not.confirm", ["attribute": attribute]), t("kiosk.prefer-not"))
+            case .object(let p):
+                (t("kiosk.object.confirm", ["attribute": attribute, "purpose": t("purpose.\(p).name")]), t("kiosk.action.object"))
+            }
+            return [Item(.text, question), Item(.button("confirm-yes"), yes), Item(.button("back"), t("kiosk.back"))]
         case .disclosures:
             var items: [Item] = []
             let lines = state.session?.disclosures ?? []
@@ -180,8 +195,13 @@ struct KioskItems {
         items.append(Item(.button("correct"), t("kiosk.correct")))
         if attribute.offersPreferNotToSay { items.append(Item(.button("prefer-not"), t("kiosk.prefer-not"))) }
         // A sealed value this kiosk cannot open (no key) can still be erased: erasure needs no key.
+        // What the tenant signs in with, or the tenancy requires, only staff can erase.
         if session.state.value(id).answer != nil || session.state.value(id).isUnavailable {
-            items.append(Item(.button("erase"), t("kiosk.erase")))
+            if content.catalogue.tenantMayErase(id) {
+                items.append(Item(.button("erase"), t("kiosk.erase")))
+            } else {
+                items.append(Item(.text, t("kiosk.erase.ask-staff")))
+            }
         }
         items.append(Item(.button("back"), t("kiosk.back")))
         return items

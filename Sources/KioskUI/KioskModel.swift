@@ -9,7 +9,7 @@ import TerminalCore
 public struct KioskModel {
     public let content: Content
     public let timing: KioskTiming
-    public private(set) var state: KioskState
+    public internal(set) var state: KioskState
     /// The terminal size last drawn at (for mapping clicks to items).
     public var lastSize: (width: Int, height: Int)?
 
@@ -37,7 +37,11 @@ public struct KioskModel {
         case .tick:
             return tick(now)
         case .input(let input):
+            // The key that dismisses the idle warning does only that: the tenant may not even have
+            // seen which item was focused.
+            let warned = idleCountdown(now: now) != nil
             state.lastInput = now
+            if warned { return [] }
             return handle(input, now: now)
         case .signedIn(let session):
             state.session = session
@@ -45,9 +49,22 @@ public struct KioskModel {
             state.message = nil
             go(.overview)
             return [.loadDisclosures(session.ref)]
-        case .signInRefused(let message), .pinRefused(let message):
+        case .signInRefused(let message):
+            // Nothing of a failed try stays on screen for whoever comes next: every box is emptied.
             state.message = message
-            for key in ["pin", "code", "pin1", "pin2"] { state.fields[key]?.text = "" }
+            state.fields = [:]
+            state.waitUntil = nil
+            focusFirstEmptyField(now: now)
+            return []
+        case .signInWait(let seconds):
+            state.message = nil
+            state.fields = [:]
+            state.waitUntil = now.addingTimeInterval(TimeInterval(seconds))
+            focusFirstEmptyField(now: now)
+            return []
+        case .pinRefused(let message):
+            state.message = message
+            for key in ["pin1", "pin2"] { state.fields[key]?.text = "" }
             focusFirstEmptyField(now: now)
             return []
         case .codeAccepted(let ref):
@@ -60,7 +77,13 @@ public struct KioskModel {
             state.session?.state = tenant
             state.session?.changes.append(receipt)
             switch state.screen {
-            case .notice(let attribute, _), .edit(let attribute), .confirmErase(let attribute): returnTo(attribute, now: now)
+            case .notice(let attribute, _), .confirm(let attribute, _):
+                // Back on the item with the focus on Back, not on the choice just made: a second
+                // press of Enter must not undo it (agreeing would otherwise be followed by "Withdraw").
+                returnTo(attribute, now: now)
+                focusButton("back", now: now)
+            case .edit(let attribute):
+                returnTo(attribute, now: now)
             default: break
             }
             state.message = receipt.key == "kiosk.receipt.pending" ? Message("kiosk.saved-pending") : Message("kiosk.saved")
@@ -74,7 +97,14 @@ public struct KioskModel {
         }
     }
 
+    /// Seconds before a sign-in may be tried again, while a wait runs.
+    public func signInWait(now: Date) -> Int? {
+        guard let until = state.waitUntil, until > now else { return nil }
+        return Int(until.timeIntervalSince(now).rounded(.up))
+    }
+
     private mutating func tick(_ now: Date) -> [KioskEffect] {
+        if let until = state.waitUntil, until <= now { state.waitUntil = nil }
         guard let session = state.session else {
             // An unfinished sign-in is cleared too, so a half-typed reference does not wait for the next person.
             if state.screen != .welcome && now.timeIntervalSince(state.lastInput) >= timing.idleTimeout {
@@ -89,7 +119,7 @@ public struct KioskModel {
     }
 
     /// Ends the session: the receipt in the tenant's language, then a wiped screen.
-    private mutating func signOut(now: Date) -> [KioskEffect] {
+    mutating func signOut(now: Date) -> [KioskEffect] {
         guard let session = state.session else { return reset() }
         let lines = session.changes.map { m in content.localizer.text(m.key, state.language, m.arguments) }
         let id = Self.receiptID()
@@ -116,7 +146,7 @@ public struct KioskModel {
         return signOut(now: now)
     }
 
-    private mutating func reset() -> [KioskEffect] {
+    mutating func reset() -> [KioskEffect] {
         state = KioskState(now: state.lastInput)
         return [.wipe]
     }
@@ -129,18 +159,29 @@ public struct KioskModel {
     }
 
     /// Back to an attribute's screen, with the focus where the tenant left it.
-    private mutating func returnTo(_ attribute: AttributeID, now: Date) {
+    mutating func returnTo(_ attribute: AttributeID, now: Date) {
         go(.attribute(attribute))
         state.focus = min(state.attributeFocus, max(selectable(now: now).count - 1, 0))
     }
 
+    /// Puts the focus on a button by action.
+    mutating func focusButton(_ action: String, now: Date) {
+        if let index = selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) { state.focus = index }
+    }
+
+    /// Asks once more, with the safe answer (Back) focused.
+    mutating func ask(_ screen: Screen, now: Date) {
+        go(screen)
+        focusButton("back", now: now)
+    }
+
     /// Puts the focus on a field by name.
-    private mutating func focusField(_ name: String, now: Date) {
+    mutating func focusField(_ name: String, now: Date) {
         if let index = selectable(now: now).firstIndex(where: { $0.kind == .field(name) }) { state.focus = index }
     }
 
     /// Puts the focus on the first empty field, so the tenant can type again at once.
-    private mutating func focusFirstEmptyField(now: Date) {
+    mutating func focusFirstEmptyField(now: Date) {
         let selectable = self.selectable(now: now)
         if let index = selectable.firstIndex(where: { item in
             if case .field(let name) = item.kind { return (state.fields[name]?.text ?? "").isEmpty }
@@ -150,7 +191,14 @@ public struct KioskModel {
         }
     }
 
-    private mutating func go(_ screen: Screen) {
+    /// Moves to another screen. Before sign-in, what was typed never travels with the tenant:
+    /// leaving a sign-in screen by any route (Esc, Back, Language, the code screen) empties every box.
+    mutating func go(_ screen: Screen) {
+        if state.session == nil {
+            state.fields = [:]
+            state.notes = [:]
+            state.waitUntil = nil
+        }
         state.screen = screen
         state.focus = 0
     }
@@ -184,12 +232,13 @@ public struct KioskModel {
             // Digits choose the n-th item directly (1 = first), as printed beside it — only on
             // screens without fields, where a digit cannot be meant as typing.
             guard !selectable.contains(where: { if case .field = $0.kind { true } else { false } }) else { break }
-            if let n = c.wholeNumberValue, n >= 1, n <= selectable.count, case .button(let action) = selectable[n - 1].kind {
+            if let n = c.wholeNumberValue, n >= 1, n <= selectable.count, !selectable[n - 1].inFooter,
+               case .button(let action) = selectable[n - 1].kind {
                 state.focus = n - 1
                 return activate(action, now: now)
             }
-        case .click(let row, _):
-            if let index = KioskRenderer.itemIndex(atRow: row, model: self, now: now) {
+        case .click(let row, let column):
+            if let index = KioskRenderer.itemIndex(atRow: row, column: column, model: self, now: now) {
                 state.focus = index
                 if case .button(let action) = selectable[index].kind { return activate(action, now: now) }
             }
@@ -224,6 +273,7 @@ public struct KioskModel {
             return nil
         }
         state.fields[name] = field
+        state.notes[name] = nil
         state.message = nil
         return []
     }
@@ -238,119 +288,20 @@ public struct KioskModel {
         }
     }
 
-    private func text(_ name: String) -> String { state.fields[name]?.text ?? "" }
+    func text(_ name: String) -> String { state.fields[name]?.text ?? "" }
 
-    private mutating func back(now: Date) -> [KioskEffect] {
+    mutating func back(now: Date) -> [KioskEffect] {
         switch state.screen {
         case .welcome, .overview, .receipt: return []
         case .signIn: go(.welcome)
         case .code: go(.signIn)
         case .setPIN: state.pendingPIN = nil; go(.signIn)
         case .attribute: go(.overview)
-        case .notice(let a, _), .edit(let a), .confirmErase(let a): returnTo(a, now: now)
+        case .notice(let a, _), .edit(let a), .confirm(let a, _): returnTo(a, now: now)
         case .disclosures: go(.overview)
-        case .language(.screen(let screen)): go(screen)
+        case .language(.screen(let screen)), .help(.screen(let screen)): go(screen)
         }
         state.message = nil
         return []
-    }
-
-    // MARK: - Actions
-
-    private mutating func activate(_ action: String, now: Date) -> [KioskEffect] {
-        state.message = nil
-        if case .attribute = state.screen { state.attributeFocus = state.focus }
-        let parts = action.split(separator: ":", maxSplits: 2).map(String.init)
-        switch parts[0] {
-        case "lang":
-            state.language = parts[1]
-            if case .language(.screen(let screen)) = state.screen { go(screen) } else { go(.signIn) }
-        case "language":
-            let current = state.screen
-            go(.language(returnTo: .screen(current)))
-        case "sign-in":
-            return [.signIn(reference: text("ref"), dateOfBirth: text("dob"), pin: text("pin"))]
-        case "use-code":
-            go(.code)
-        case "redeem":
-            return [.redeemCode(reference: text("ref"), dateOfBirth: text("dob"), code: text("code"))]
-        case "save-pin":
-            guard let ref = state.pendingPIN else { go(.signIn); return [] }
-            guard text("pin1") == text("pin2") else {
-                state.message = Message("kiosk.pin.mismatch")
-                state.fields["pin1"]?.text = ""
-                state.fields["pin2"]?.text = ""
-                focusFirstEmptyField(now: now)
-                return []
-            }
-            return [.setPIN(ref, text("pin1"))]
-        case "back": return back(now: now)
-        case "sign-out": return signOut(now: now)
-        case "finish":
-            state = KioskState(now: now)
-            return [.wipe]
-        case "disclosures": go(.disclosures)
-        case "attr": go(.attribute(AttributeID(parts[1])))
-        case "toggle-show":
-            guard case .attribute(let a) = state.screen else { break }
-            if state.session?.revealed.contains(a) == true { state.session?.revealed.remove(a) } else { state.session?.revealed.insert(a) }
-        case "decide":
-            guard case .attribute(let a) = state.screen, parts.count == 3, let decision = DecisionState(rawValue: parts[2]) else { break }
-            let purpose = PurposeID(parts[1])
-            if decision == .granted, content.catalogue.purpose(purpose)?.legalBasis.control == .optIn {
-                go(.notice(a, purpose))
-                return []
-            }
-            return [record(.decision(purpose, [a], decision, notice: nil, validUntil: nil), receipt: decisionReceipt(a, purpose, decision))]
-        case "agree":
-            guard case let .notice(a, purpose) = state.screen else { break }
-            let version = content.catalogue.purpose(purpose)?.currentNotice(at: now)?.version ?? 1
-            return [record(.decision(purpose, [a], .granted, notice: NoticeShown(version: version, language: state.language), validUntil: nil),
-                           receipt: decisionReceipt(a, purpose, .granted))]
-        case "correct":
-            guard case .attribute(let a) = state.screen else { break }
-            state.fields["value"] = Self.field("value")
-            go(.edit(a))
-        case "save", "choice":
-            guard case .edit(let a) = state.screen, let definition = content.catalogue.attribute(a) else { break }
-            let raw = parts[0] == "choice" ? parts[1] : text("value")
-            switch content.validator.normalise(raw, for: a, today: now) {
-            case .failure(let error):
-                state.message = Message(error.messageKey, ["max": String(definition.maxLength), "field": label(a)])
-                focusField("value", now: now)
-                return []
-            case .success(let value):
-                let pending = definition.needsEvidence
-                return [record(.correction(a, .value(value), pending: pending),
-                               receipt: Message(pending ? "kiosk.receipt.pending" : "kiosk.receipt.correction", ["attribute": label(a)]))]
-            }
-        case "prefer-not":
-            guard case .attribute(let a) = state.screen else { break }
-            return [record(.correction(a, .preferNotToSay, pending: false), receipt: Message("kiosk.receipt.prefer-not", ["attribute": label(a)]))]
-        case "erase":
-            guard case .attribute(let a) = state.screen else { break }
-            go(.confirmErase(a))
-        case "erase-yes":
-            guard case .confirmErase(let a) = state.screen else { break }
-            return [record(.erasure(a), receipt: Message("kiosk.receipt.erased", ["attribute": label(a)]))]
-        default:
-            break
-        }
-        return []
-    }
-
-    private func label(_ a: AttributeID) -> String { content.localizer.text("attribute.\(a).label", state.language) }
-
-    private func decisionReceipt(_ a: AttributeID, _ p: PurposeID, _ d: DecisionState) -> Message {
-        let effective = EffectiveDecision(recorded: d)
-        return Message("kiosk.receipt.decision", [
-            "attribute": label(a), "purpose": content.localizer.text("purpose.\(p).name", state.language),
-            "decision": content.localizer.text("decision.\(effective.rawValue)", state.language),
-        ])
-    }
-
-    private func record(_ payload: EventPayload, receipt: Message) -> KioskEffect {
-        let ref = state.session?.ref ?? TenantRef("")
-        return .record(ChangeRequest(tenant: ref, payload: payload, actor: .tenant, channel: .kiosk), receipt: receipt)
     }
 }

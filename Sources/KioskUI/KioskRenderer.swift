@@ -3,9 +3,9 @@ import ConsentForms
 import Foundation
 import TerminalCore
 
-/// Draws the kiosk state into a frame of any size from 80×24 up: a title bar, the screen's items
-/// (wrapped, scrolled to keep the focus visible), a message line, the idle countdown and the key
-/// hints. Right-to-left languages are laid out right-aligned. Every stored string passes through
+/// Draws the kiosk state into a frame of any size from 60×20 up: a title bar, the screen's items
+/// (wrapped, scrolled to keep the focus visible), the message (wrapped), the idle countdown or the
+/// key hints, and a footer that is always on screen (Sign out, Language, Help). Right-to-left languages are laid out right-aligned. Every stored string passes through
 /// the frame, which shows control characters as harmless symbols.
 public enum KioskRenderer {
     struct Line {
@@ -30,6 +30,10 @@ public enum KioskRenderer {
         let hasFields = view.items.contains { if case .field = $0.kind { true } else { false } }
         let inner = max(width - 6, 10)
         for item in view.items {
+            if item.inFooter {
+                index += 1 // drawn in the footer, always on screen
+                continue
+            }
             switch item.kind {
             case .text:
                 for line in DisplayWidth.wrap(item.label, columns: inner) { out.append(Line(text: line, style: .plain)) }
@@ -47,6 +51,10 @@ public enum KioskRenderer {
                 out.append(Line(text: item.label, style: .plain))
                 let (value, _) = DisplayWidth.prefix(shown, fitting: inner - 4)
                 out.append(Line(text: "[ " + value + " ]", style: Style(underline: true), selectable: index, isField: true))
+                // Why what was typed was not sent, right under its box.
+                for line in DisplayWidth.wrap(view.notes[name] ?? "", columns: inner - 2) where !line.isEmpty {
+                    out.append(Line(text: "  " + line, style: .heading))
+                }
                 index += 1
             }
         }
@@ -61,32 +69,74 @@ public enum KioskRenderer {
         if let message = model.state.message {
             status = message.count.map { l.plural(message.key, count: $0, language, message.arguments) } ?? l.text(message.key, language, message.arguments)
         }
+        if let seconds = model.signInWait(now: now) { status = l.plural("kiosk.sign-in.wait", count: seconds, language) }
+        let notes = model.state.notes.mapValues { l.text($0.key, language, $0.arguments) }
         return ScreenView(
             title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: model.state.focus,
-            fields: model.state.fields, rightToLeft: model.isRTL, status: status,
+            fields: model.state.fields, notes: notes, rightToLeft: model.isRTL, status: status,
             countdown: model.idleCountdown(now: now).map { l.plural("kiosk.idle", count: $0, language) }, hints: l.text("kiosk.hints", language))
     }
 
-    /// The first content line shown, so the focused item is on screen.
+    /// The first content line shown, so the focused item is on screen. With the focus in the
+    /// footer, the end of the list is shown (the footer is reached from it with Tab or Down).
     static func scroll(_ lines: [Line], focus: Int, rows: Int) -> Int {
-        guard let focusLine = lines.firstIndex(where: { $0.selectable == focus }) else { return 0 }
         if lines.count <= rows { return 0 }
+        guard let focusLine = lines.firstIndex(where: { $0.selectable == focus }) else { return max(0, lines.count - rows) }
         // Keep a little context above the focus where possible.
         return min(max(0, focusLine - rows + 2), max(0, lines.count - rows), focusLine)
     }
 
-    static func contentRows(height: Int) -> Int { max(height - top - 4, 3) }
-
-    /// The selectable item drawn on screen row `row`, if any (for mouse and touch).
-    static func itemIndex(atRow row: Int, model: KioskModel, now: Date) -> Int? {
-        guard let size = model.lastSize else { return nil }
-        return itemIndex(atRow: row, view: view(model, now: now), size: size)
+    /// The message lines: wrapped, as many as needed up to a third of the screen.
+    static func statusLines(_ view: ScreenView, width: Int, height: Int) -> [String] {
+        guard !view.status.isEmpty else { return [] }
+        let lines = DisplayWidth.wrap(view.status, columns: max(width - 2, 10))
+        let most = max(1, height / 3)
+        guard lines.count > most else { return lines }
+        var kept = Array(lines.prefix(most))
+        kept[most - 1] = DisplayWidth.prefix(kept[most - 1], fitting: max(width - 3, 1)).0 + "…"
+        return kept
     }
 
-    /// The selectable item of any item screen drawn on `row` at `size`.
-    static func itemIndex(atRow row: Int, view: ScreenView, size: (width: Int, height: Int)) -> Int? {
+    /// Rows for the list: all but the title, the scroll markers, the message, the hints (or the
+    /// idle countdown) and the footer.
+    static func contentRows(_ view: ScreenView, width: Int, height: Int) -> Int {
+        max(height - top - 4 - max(statusLines(view, width: width, height: height).count - 1, 0), 3)
+    }
+
+    /// The footer's buttons with their columns, left to right as drawn (right-aligned in right to left).
+    static func footer(_ view: ScreenView, width: Int) -> [(selectable: Int, label: String, column: Int)] {
+        var index = 0
+        var buttons: [(Int, String)] = []
+        for item in view.items where item.isSelectable {
+            if item.inFooter { buttons.append((index, "[ " + item.label + " ]")) }
+            index += 1
+        }
+        if view.rightToLeft { buttons.reverse() }
+        let gap = 2
+        let total = buttons.reduce(0) { $0 + DisplayWidth.of($1.1) } + gap * max(buttons.count - 1, 0)
+        var column = view.rightToLeft ? max(width - 1 - total, 1) : 1
+        var out: [(Int, String, Int)] = []
+        for (selectable, label) in buttons {
+            let (fitted, w) = DisplayWidth.prefix(label, fitting: max(width - column - 1, 0))
+            out.append((selectable, fitted, column))
+            column += w + gap
+        }
+        return out
+    }
+
+    /// The selectable item drawn at `row` and `column`, if any (for mouse and touch).
+    static func itemIndex(atRow row: Int, column: Int = 0, model: KioskModel, now: Date) -> Int? {
+        guard let size = model.lastSize else { return nil }
+        return itemIndex(atRow: row, column: column, view: view(model, now: now), size: size)
+    }
+
+    /// The selectable item of any item screen drawn at `row` (and `column`, in the footer) at `size`.
+    static func itemIndex(atRow row: Int, column: Int = 0, view: ScreenView, size: (width: Int, height: Int)) -> Int? {
+        if row == size.height - 1 {
+            return footer(view, width: size.width).first { column >= $0.column && column < $0.column + DisplayWidth.of($0.label) }?.selectable
+        }
         let all = lines(view, width: size.width)
-        let rows = contentRows(height: size.height)
+        let rows = contentRows(view, width: size.width, height: size.height)
         let first = scroll(all, focus: view.focus, rows: rows)
         let index = first + row - top
         guard row >= top, row < top + rows, all.indices.contains(index) else { return nil }
@@ -102,6 +152,9 @@ public enum KioskRenderer {
     public static func render(_ view: ScreenView, width: Int, height: Int) -> Frame {
         var frame = Frame(width: width, height: height)
         let rtl = view.rightToLeft
+        func put(_ text: String, _ row: Int, _ style: Style = .plain) {
+            if rtl { frame.putRight(text, row: row, margin: 1, style: style) } else { frame.put(text, row: row, column: 1, style: style) }
+        }
         // Title bar, inverse across the whole row.
         for column in 0..<width { frame[0, column] = Cell(" ", .selected) }
         if rtl {
@@ -112,7 +165,7 @@ public enum KioskRenderer {
             frame.putRight(view.corner, row: 0, margin: 1, style: .selected)
         }
         let all = lines(view, width: width)
-        let rows = contentRows(height: height)
+        let rows = contentRows(view, width: width, height: height)
         let first = scroll(all, focus: view.focus, rows: rows)
         for (offset, line) in all.dropFirst(first).prefix(rows).enumerated() {
             let row = top + offset
@@ -128,15 +181,22 @@ public enum KioskRenderer {
         }
         if first > 0 { frame.put("▲", row: top - 1, column: width - 2) }
         if first + rows < all.count { frame.put("▼", row: top + rows, column: width - 2) }
-        let messageRow = height - 3
-        for (i, line) in DisplayWidth.wrap(view.status, columns: width - 2).prefix(1).enumerated() {
-            if rtl { frame.putRight(line, row: messageRow + i, margin: 1, style: .heading) } else { frame.put(line, row: messageRow + i, column: 1, style: .heading) }
+        // Bottom row: the footer's buttons, with the countdown (or else the key hints) above; a screen
+        // without a footer (staff mode) has the hints at the bottom and the countdown above them.
+        let buttons = footer(view, width: width)
+        for button in buttons {
+            // The focused button is marked in text too (▶ Sign out ◀), not by colour alone.
+            let focused = button.selectable == view.focus
+            let label = focused ? "▶" + button.label.dropFirst().dropLast() + "◀" : button.label
+            frame.put(label, row: height - 1, column: button.column, style: focused ? .selected : .heading)
         }
+        if buttons.isEmpty { put(view.hints, height - 1) } else if view.countdown == nil { put(view.hints, height - 2) }
         if let text = view.countdown {
             for column in 0..<width { frame[height - 2, column] = Cell(" ", .selected) }
-            if rtl { frame.putRight(text, row: height - 2, margin: 1, style: .selected) } else { frame.put(text, row: height - 2, column: 1, style: .selected) }
+            put(text, height - 2, .selected)
         }
-        if rtl { frame.putRight(view.hints, row: height - 1, margin: 1) } else { frame.put(view.hints, row: height - 1, column: 1) }
+        let status = statusLines(view, width: width, height: height)
+        for (i, line) in status.enumerated() { put(line, height - 3 - (status.count - 1) + i, .heading) }
         return frame
     }
 }

@@ -104,11 +104,11 @@ public final class KioskRunner {
         lastFrame = frame
     }
 
-    private func failure(_ outcome: SignInOutcome) -> Message {
+    private func failure(_ outcome: SignInOutcome) -> KioskEvent {
         switch outcome {
-        case .wait(let seconds): Message("kiosk.sign-in.wait", count: seconds)
-        case .locked: Message("kiosk.sign-in.locked")
-        default: Message("kiosk.sign-in.failed")
+        case .wait(let seconds): .signInWait(seconds: seconds)
+        case .locked: .signInRefused(Message("kiosk.sign-in.locked"))
+        default: .signInRefused(Message("kiosk.sign-in.failed"))
         }
     }
 
@@ -124,12 +124,12 @@ public final class KioskRunner {
             case let .signIn(reference, dob, pin):
                 guard let ref = database.validator.tenancyReference(reference) else { return .signInRefused(Message("kiosk.sign-in.failed")) }
                 let outcome = try database.signIn(ref, dateOfBirth: dob, secret: pin)
-                guard case .signedIn = outcome, let session = try session(ref) else { return .signInRefused(failure(outcome)) }
+                guard case .signedIn = outcome, let session = try session(ref) else { return failure(outcome) }
                 return .signedIn(session)
             case let .redeemCode(reference, dob, code):
                 guard let ref = database.validator.tenancyReference(reference) else { return .signInRefused(Message("kiosk.sign-in.failed")) }
                 let outcome = try database.signIn(ref, dateOfBirth: dob, secret: code, usingCode: true)
-                guard case .signedIn = outcome else { return .signInRefused(failure(outcome)) }
+                guard case .signedIn = outcome else { return failure(outcome) }
                 return .codeAccepted(ref)
             case let .setPIN(ref, pin):
                 if let problem = try database.setFirstPIN(pin, for: ref) { return .pinRefused(Message(problem.rawValue)) }

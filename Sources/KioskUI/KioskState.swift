@@ -38,10 +38,23 @@ public enum Screen: Equatable, Sendable {
     /// The notice shown before a grant for (attribute, purpose).
     case notice(AttributeID, PurposeID)
     case edit(AttributeID)
-    case confirmErase(AttributeID)
+    /// A destructive or binding choice, asked once more with the safe answer focused.
+    case confirm(AttributeID, Confirmation)
     case disclosures
     case receipt
     case language(returnTo: ReturnScreen)
+    /// How to use the kiosk, and where to get help.
+    case help(returnTo: ReturnScreen)
+}
+
+/// The choices the kiosk asks about once more before recording them (agreeing is asked on its notice).
+public enum Confirmation: Equatable, Sendable {
+    /// Erase the value held.
+    case erase
+    /// Replace the value held with "prefer not to say".
+    case preferNotToSay
+    /// Object to a purpose's use of the attribute.
+    case object(PurposeID)
 }
 
 /// Screens a language choice can return to (a `Screen` cannot hold itself).
@@ -102,7 +115,12 @@ public struct KioskState: Equatable, Sendable {
     /// The focus to restore on an attribute's screen after a notice, an edit or an erasure.
     public var attributeFocus = 0
     public var fields: [String: Field] = [:]
+    /// Explanations shown under a field, by field name: input that was not sent (not a date, not a
+    /// reference) and so did not count as a failed sign-in.
+    public var notes: [String: Message] = [:]
     public var message: Message?
+    /// When a sign-in may be tried again; the message counts down to it.
+    public var waitUntil: Date?
     public var session: TenantSession?
     /// A tenant whose one-time code was accepted and who must now choose a PIN.
     public var pendingPIN: TenantRef?

@@ -10,18 +10,21 @@ public struct ScreenView: Equatable, Sendable {
     public var items: [Item]
     public var focus: Int
     public var fields: [String: Field]
+    /// Explanations drawn under a field, by field name.
+    public var notes: [String: String]
     public var rightToLeft: Bool
     public var status: String
     public var countdown: String?
     public var hints: String
 
-    public init(title: String, corner: String, items: [Item], focus: Int, fields: [String: Field], rightToLeft: Bool = false,
+    public init(title: String, corner: String, items: [Item], focus: Int, fields: [String: Field], notes: [String: String] = [:], rightToLeft: Bool = false,
                 status: String = "", countdown: String? = nil, hints: String) {
         self.title = title
         self.corner = corner
         self.items = items
         self.focus = focus
         self.fields = fields
+        self.notes = notes
         self.rightToLeft = rightToLeft
         self.status = status
         self.countdown = countdown

@@ -31,6 +31,16 @@ import Testing
         #expect(v.normalise("01/01/2099", for: Fixture.dob, today: today) == .failure(.dateFuture))
     }
 
+    @Test(arguments: ["30/08/2001", "30 08 2001", "30-08-2001", "30.8.2001", "30 / 8 / 2001", " 30/08/2001 ", "2001-08-30"])
+    func datesInEveryCommonForm(_ typed: String) {
+        #expect(Validator.date(typed) == "2001-08-30")
+    }
+
+    @Test(arguments: ["30/08/01", "30082001", "30/08", "thirty/08/2001", "31/02/2001", ""])
+    func notADate(_ typed: String) {
+        #expect(Validator.date(typed) == nil)
+    }
+
     @Test func emails() {
         #expect(v.normalise("Ann.Smith@Example.ORG", for: Fixture.email, today: today) == .success("Ann.Smith@example.org"))
         for bad in ["ann", "ann@", "@example.org", "a b@example.org", "ann@example", "ann..x@example.org"] {
@@ -85,6 +95,12 @@ import Testing
         #expect(check(Fixture.decide(Fixture.updates, [Fixture.religion], .withdrawn)) == .attributeNotInPurpose(Fixture.religion, Fixture.updates))
         #expect(check(.correction(Fixture.email, .value("nope"), pending: false)) == .invalidValue(Fixture.email, .email))
         #expect(check(Fixture.decide(Fixture.equality, [Fixture.religion], .objected)) == nil)
+        // A tenant at the kiosk cannot erase the date of birth they sign in with; staff can.
+        #expect(check(.erasure(Fixture.dob)) == .notErasableByTenant(Fixture.dob))
+        #expect(check(.erasure(Fixture.email)) == nil)
+        let staff = ChangeRequest(tenant: Fixture.ref, payload: .erasure(Fixture.dob), actor: .staff(StaffID("S1"), verification: "in-person", reason: "asked"),
+                                  channel: .phone)
+        #expect((try? ChangeRules.check(staff, validator: v, now: now)) != nil)
     }
 }
 

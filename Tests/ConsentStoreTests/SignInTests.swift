@@ -58,6 +58,22 @@ final class TestClock: @unchecked Sendable {
         #expect(history.last?.actor == .staff(StaffID("S001"), verification: "in-person", reason: "unlock"))
     }
 
+    @Test func anUnknownReferenceGetsTheSameAnswersAtTheSameTriesAsARealOne() throws {
+        let (t, clock) = try tenantWithPIN()
+        func answers(_ ref: TenantRef) throws -> [SignInOutcome] {
+            var out: [SignInOutcome] = []
+            for attempt in 1...12 where out.last != .locked {
+                out.append(try t.db.signIn(ref, dateOfBirth: "01/05/1970", secret: "00000\(attempt % 10)"))
+                if case .wait(let seconds) = out.last { clock.advance(TimeInterval(seconds)) }
+            }
+            return out
+        }
+        let real = try answers("T0000001")
+        let unknown = try answers("T9999999")
+        #expect(real == unknown)
+        #expect(real.contains(.wait(seconds: 2)) && real.last == .locked, "\(real)")
+    }
+
     @Test func oneTimeCodeThenFirstPIN() throws {
         let clock = TestClock()
         let t = try TempDatabase(clock: { clock.now })

@@ -82,7 +82,9 @@ import Testing
                                       actor: .staff(StaffID("pat"), verification: "evidence seen", reason: "desk-evidence"), channel: .system))
         #expect(try t.db.findTenants(name: "jones", postcode: "m1").map(\.reference) == ["T0000003"])
         #expect(try t.db.findTenants(name: "smith", postcode: "m1").isEmpty)
-        try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("full-name")), actor: .tenant, channel: .kiosk))
+        // (Erasing a name the tenancy requires is for staff to decide; a tenant at the kiosk cannot.)
+        try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("full-name")),
+                                      actor: .staff(StaffID("pat"), verification: "in person", reason: "erasure request"), channel: .system))
         #expect(try t.db.findTenants(name: "zoe", postcode: "").map(\.reference) == ["T0000003"])
 
         try t.db.setMarker("safe-address", on: true, for: "T0000003", by: StaffID("pat"))

@@ -21,7 +21,7 @@ import TerminalCore
         #expect(!d.text.contains("482916"), "the PIN is masked")
     }
 
-    @Test func refusedSignInClearsThePINAndSaysTheSameForEveryFailure() {
+    @Test func refusedSignInClearsEveryBoxAndSaysTheSameForEveryFailure() {
         var d = Drive()
         d.keys(.enter)
         d.type("T1")
@@ -31,9 +31,33 @@ import TerminalCore
         d.type("111111")
         d.send(.signInRefused(Message("kiosk.sign-in.failed")))
         #expect(d.text.contains("Those details do not match our records"))
-        #expect(d.model.state.fields["pin"]?.text == "")
-        d.type("2")
-        #expect(d.model.state.fields["pin"]?.text == "2", "focus returns to the PIN field")
+        #expect(!d.text.contains("T1") && !d.text.contains("01/01/1980") && !d.text.contains("•"), "nothing of the failed try is shown")
+        d.type("T2")
+        #expect(d.model.state.fields["ref"]?.text == "T2", "focus returns to the reference")
+    }
+
+    @Test func everyWayOutOfSignInEmptiesTheBoxes() {
+        var d = Drive()
+        d.keys(.enter)
+        d.type("T0000001")
+        d.keys(.tab)
+        d.type("01/05/1970")
+        d.keys(.escape, .enter)
+        #expect(d.model.state.screen == .signIn)
+        #expect(d.model.state.fields.values.allSatisfy { $0.text.isEmpty }, "Esc then Enter shows the last person's details")
+        d.type("T0000001")
+        d.press("use-code")
+        #expect(d.model.state.screen == .code)
+        #expect(!d.text.contains("T0000001"), "the reference is carried onto the code screen")
+        d.type("T0000001")
+        d.keys(.escape)
+        #expect(d.model.state.screen == .signIn)
+        #expect(!d.text.contains("T0000001"), "the reference is carried back from the code screen")
+        d.type("T0000001")
+        d.press("language")
+        d.keys(.enter)
+        #expect(d.model.state.screen == .signIn)
+        #expect(!d.text.contains("T0000001"), "the reference survives a language choice")
     }
 
     @Test func specialCategoriesAreHiddenUntilShown() {
@@ -69,8 +93,8 @@ import TerminalCore
         #expect(d.text.contains("cannot be shown on this device"))
         #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button("toggle-show") })
         d.press("erase")
-        #expect(d.model.state.screen == .confirmErase(AttributeID("religion")))
-        d.press("erase-yes")
+        #expect(d.model.state.screen == .confirm(AttributeID("religion"), .erase))
+        d.press("confirm-yes")
         guard case let .record(request, _)? = d.effects.last, case .erasure(AttributeID("religion")) = request.payload else {
             Issue.record("no erasure recorded: \(d.effects)")
             return
@@ -101,7 +125,7 @@ import TerminalCore
         d.keys(.click(row: grant, column: 5))
         #expect(d.model.state.screen == .notice(AttributeID("email"), PurposeID("resident-involvement")))
         #expect(d.text.contains("Notice version 1"))
-        d.keys(.enter)
+        d.press("agree")
         guard case let .record(granted, _)? = d.effects.last else {
             Issue.record("no grant recorded")
             return

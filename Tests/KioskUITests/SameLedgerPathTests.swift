@@ -28,7 +28,7 @@ import Testing
         for _ in 0..<email { d.keys(.down) }
         d.keys(.enter)
         d.press("decide:resident-involvement:granted")
-        d.keys(.enter) // I agree
+        d.press("agree")
         guard case let .record(kioskRequest, _)? = d.effects.last else {
             Issue.record("the kiosk recorded nothing: \(d.effects)")
             return

@@ -56,6 +56,9 @@ import TerminalCore
         var language = d
         language.press("language")
         out.append(("language", language))
+        var help = d
+        help.press("help")
+        out.append(("help", help))
         return out
     }
 
@@ -85,10 +88,12 @@ import TerminalCore
             for _ in 0..<index { d.keys(.down) }
             d.keys(.enter)
             d.send(.signedIn(TenantSession(ref: Sample.ref, state: Sample.state, started: d.now)))
-            for (width, height) in [(80, 24), (132, 43), (200, 60)] {
+            let footer = ["kiosk.sign-out", "kiosk.language", "kiosk.help"].map { Shipped.content.localizer.text($0, language) }
+            for (width, height) in [(60, 20), (80, 24), (132, 43), (200, 60)] {
                 let frame = KioskRenderer.render(d.model, width: width, height: height, now: d.now)
                 #expect(frame.lines.allSatisfy { DisplayWidth.of($0) <= width })
                 #expect(frame.lines.contains { $0.contains("Ann Smith") })
+                #expect(footer.allSatisfy { frame.lines.last?.contains($0) == true }, "\(language) \(width)×\(height): \(frame.lines.last ?? "")")
             }
         }
     }

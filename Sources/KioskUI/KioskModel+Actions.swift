@@ -1,0 +1,136 @@
+import ConsentCore
+import ConsentForms
+import Foundation
+import TerminalCore
+
+/// The kiosk's buttons: what each one does.
+extension KioskModel {
+    // MARK: - Actions
+
+    mutating func activate(_ action: String, now: Date) -> [KioskEffect] {
+        state.message = nil
+        if case .attribute = state.screen { state.attributeFocus = state.focus }
+        let parts = action.split(separator: ":", maxSplits: 2).map(String.init)
+        switch parts[0] {
+        case "lang":
+            state.language = parts[1]
+            if case .language(.screen(let screen)) = state.screen { go(screen) } else { go(.signIn) }
+        case "language":
+            let current = state.screen
+            go(.language(returnTo: .screen(current)))
+        case "help":
+            let current = state.screen
+            go(.help(returnTo: .screen(current)))
+        case "sign-in":
+            guard checkSignInForm(secret: "pin", now: now) else { return [] }
+            return [.signIn(reference: text("ref"), dateOfBirth: text("dob"), pin: text("pin"))]
+        case "use-code":
+            go(.code)
+        case "redeem":
+            guard checkSignInForm(secret: "code", now: now) else { return [] }
+            return [.redeemCode(reference: text("ref"), dateOfBirth: text("dob"), code: text("code"))]
+        case "save-pin":
+            guard let ref = state.pendingPIN else { go(.signIn); return [] }
+            guard text("pin1") == text("pin2") else {
+                state.message = Message("kiosk.pin.mismatch")
+                state.fields["pin1"]?.text = ""
+                state.fields["pin2"]?.text = ""
+                focusFirstEmptyField(now: now)
+                return []
+            }
+            return [.setPIN(ref, text("pin1"))]
+        case "back": return back(now: now)
+        case "sign-out": return signOut(now: now)
+        case "finish":
+            state = KioskState(now: now)
+            return [.wipe]
+        case "disclosures": go(.disclosures)
+        case "attr": go(.attribute(AttributeID(parts[1])))
+        case "toggle-show":
+            guard case .attribute(let a) = state.screen else { break }
+            if state.session?.revealed.contains(a) == true { state.session?.revealed.remove(a) } else { state.session?.revealed.insert(a) }
+        case "decide":
+            guard case .attribute(let a) = state.screen, parts.count == 3, let decision = DecisionState(rawValue: parts[2]) else { break }
+            let purpose = PurposeID(parts[1])
+            if decision == .granted, content.catalogue.purpose(purpose)?.legalBasis.control == .optIn {
+                ask(.notice(a, purpose), now: now)
+                return []
+            }
+            if decision == .objected {
+                ask(.confirm(a, .object(purpose)), now: now)
+                return []
+            }
+            return [record(.decision(purpose, [a], decision, notice: nil, validUntil: nil), receipt: decisionReceipt(a, purpose, decision))]
+        case "agree":
+            guard case let .notice(a, purpose) = state.screen else { break }
+            let version = content.catalogue.purpose(purpose)?.currentNotice(at: now)?.version ?? 1
+            return [record(.decision(purpose, [a], .granted, notice: NoticeShown(version: version, language: state.language), validUntil: nil),
+                           receipt: decisionReceipt(a, purpose, .granted))]
+        case "correct":
+            guard case .attribute(let a) = state.screen else { break }
+            state.fields["value"] = Self.field("value")
+            go(.edit(a))
+        case "save", "choice":
+            guard case .edit(let a) = state.screen, let definition = content.catalogue.attribute(a) else { break }
+            let raw = parts[0] == "choice" ? parts[1] : text("value")
+            switch content.validator.normalise(raw, for: a, today: now) {
+            case .failure(let error):
+                state.message = Message(error.messageKey, ["max": String(definition.maxLength), "field": label(a)])
+                focusField("value", now: now)
+                return []
+            case .success(let value):
+                let pending = definition.needsEvidence
+                return [record(.correction(a, .value(value), pending: pending),
+                               receipt: Message(pending ? "kiosk.receipt.pending" : "kiosk.receipt.correction", ["attribute": label(a)]))]
+            }
+        case "prefer-not":
+            guard case .attribute(let a) = state.screen else { break }
+            ask(.confirm(a, .preferNotToSay), now: now)
+        case "erase":
+            guard case .attribute(let a) = state.screen, content.catalogue.tenantMayErase(a) else { break }
+            ask(.confirm(a, .erase), now: now)
+        case "confirm-yes":
+            guard case let .confirm(a, confirmation) = state.screen else { break }
+            switch confirmation {
+            case .erase:
+                return [record(.erasure(a), receipt: Message("kiosk.receipt.erased", ["attribute": label(a)]))]
+            case .preferNotToSay:
+                return [record(.correction(a, .preferNotToSay, pending: false), receipt: Message("kiosk.receipt.prefer-not", ["attribute": label(a)]))]
+            case .object(let purpose):
+                return [record(.decision(purpose, [a], .objected, notice: nil, validUntil: nil), receipt: decisionReceipt(a, purpose, .objected))]
+            }
+        default:
+            break
+        }
+        return []
+    }
+
+    /// Checks the sign-in boxes before anything is tried: what is not a reference, a date or a PIN
+    /// (or code) of the right length is explained under its box, and is not a failed sign-in.
+    private mutating func checkSignInForm(secret: String, now: Date) -> Bool {
+        var notes: [String: Message] = [:]
+        if content.validator.tenancyReference(text("ref")) == nil { notes["ref"] = Message("kiosk.sign-in.ref-format") }
+        if Validator.date(text("dob")) == nil { notes["dob"] = Message("kiosk.sign-in.dob-format") }
+        let length = secret == "code" ? 8 : 6
+        if text(secret).count != length { notes[secret] = Message(secret == "code" ? "kiosk.code.format" : "pin.format") }
+        state.notes = notes
+        guard let first = ["ref", "dob", secret].first(where: { notes[$0] != nil }) else { return true }
+        focusField(first, now: now)
+        return false
+    }
+
+    private func label(_ a: AttributeID) -> String { content.localizer.text("attribute.\(a).label", state.language) }
+
+    private func decisionReceipt(_ a: AttributeID, _ p: PurposeID, _ d: DecisionState) -> Message {
+        let effective = EffectiveDecision(recorded: d)
+        return Message("kiosk.receipt.decision", [
+            "attribute": label(a), "purpose": content.localizer.text("purpose.\(p).name", state.language),
+            "decision": content.localizer.text("decision.\(effective.rawValue)", state.language),
+        ])
+    }
+
+    private func record(_ payload: EventPayload, receipt: Message) -> KioskEffect {
+        let ref = state.session?.ref ?? TenantRef("")
+        return .record(ChangeRequest(tenant: ref, payload: payload, actor: .tenant, channel: .kiosk), receipt: receipt)
+    }
+}

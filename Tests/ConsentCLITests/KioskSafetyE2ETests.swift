@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// Key presses that must not hurt a tenant at the kiosk (issue 17), through tmux.
+@Suite(.serialized) struct KioskSafetyE2ETests {
+    typealias Setup = KioskE2ETests.Setup
+
+    /// A tenant's current value of an attribute, from the Art. 15 view.
+    static func value(_ setup: Setup, _ ref: String, _ attribute: String) throws -> String? {
+        let out = try setup.cli.run(["tenant", "show", ref, "--db", setup.cli.db, "--json"])
+        let items = ((try out.json() as? [String: Any])?["report"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        return items.first { $0["attribute"] as? String == attribute }?["value"] as? String
+    }
+
+    @Test func theDateOfBirthCannotBeErasedHereSoTheTenantCanStillSignIn() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let tenant = try setup.tenant("T0000001")
+        let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        try tmux.type("3") // Date of birth
+        let screen = try tmux.waitFor("Correct this value")
+        #expect(!screen.contains("Ask us to erase"), "the date of birth can be erased at the kiosk:\n\(screen)")
+        #expect(screen.contains("cannot be erased here"), "the tenant is not told why it cannot be erased:\n\(screen)")
+        try tmux.keys("Escape")
+        try tmux.waitFor("Choose an item")
+        try KioskSignInE2ETests.signOut(tmux)
+        try tmux.keys("Enter")
+        try tmux.waitFor("Tenancy reference")
+        #expect(try KioskSignInE2ETests.attemptSucceeds(tmux, "T0000001", tenant.dob, "482916", name: tenant.name))
+    }
+
+    @Test func doublePressesOnAgreeObjectAndPreferNotToSayChangeNothingTwice() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let gender = try Self.value(setup, "T0000001", "gender")
+        let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        // Mobile phone: agree to text-message updates with a double press of Enter on "I agree".
+        try tmux.type("7")
+        try tmux.waitFor("Correct this value")
+        try tmux.focus("Service updates by text message")
+        try tmux.keys("Enter")
+        try tmux.waitFor("I agree")
+        try tmux.focus("I agree")
+        try tmux.keys("Enter", "Enter")
+        try tmux.waitUntil("the overview or a withdrawal") { $0.contains("Choose an item") || $0.contains("You withdrew") }
+        #expect(try setup.decisions("T0000001")["mobile/service-updates-sms"] == "granted", "the second press undid the agreement")
+        // Gender: a double press on "Prefer not to say", then on "Object", records neither.
+        try tmux.waitFor("Choose an item")
+        try tmux.type("4")
+        try tmux.waitFor("Correct this value")
+        for label in ["Prefer not to say", "Object"] {
+            try tmux.focus(label)
+            try tmux.keys("Enter", "Enter")
+            try tmux.waitUntil("the gender screen again") { screen in
+                screen.contains("Correct this value") && !screen.contains("Record “Prefer") && !screen.contains("Object to")
+            }
+        }
+        #expect(try Self.value(setup, "T0000001", "gender") == gender, "one press replaced the value")
+        #expect(try setup.decisions("T0000001")["gender/equality-monitoring"] != "objected", "one press recorded an objection")
+    }
+
+    @Test func theKeyThatDismissesTheIdleWarningDoesNothingElse() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let tmux = try Tmux(setup.kiosk("--idle-warning 2 --idle-timeout 60"), width: 80, height: 24)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        try tmux.waitFor("Signing out in", seconds: 10)
+        try tmux.keys("Enter") // "Full name" is focused
+        let screen = try tmux.waitUntil("the warning gone") { !$0.contains("Signing out in") }
+        #expect(screen.contains("Choose an item"), "the key that dismissed the warning also opened an item:\n\(screen)")
+    }
+}
+
+extension KioskSignInE2ETests {
+    /// Signs in from an empty sign-in screen; true when the tenant's name is shown.
+    static func attemptSucceeds(_ tmux: Tmux, _ ref: String, _ dob: String, _ pin: String, name: String) throws -> Bool {
+        try tmux.type(ref)
+        try tmux.keys("Tab")
+        try tmux.type(dob)
+        try tmux.keys("Tab")
+        try tmux.type(pin)
+        try tmux.keys("Enter")
+        let screen = try tmux.waitUntil("a signed-in overview or an answer") { screen in
+            screen.contains(name) || answers.contains(where: screen.contains)
+        }
+        return screen.contains(name)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// Signing in at the kiosk as strangers and tenants do (issue 17): the same answers for every
+/// reference, dates in any common form, input that is not a date explained and not counted, and
+/// waits that count down.
+@Suite(.serialized) struct KioskSignInE2ETests {
+    typealias Setup = KioskE2ETests.Setup
+
+    static let answers = ["do not match", "Please wait", "locked"]
+
+    /// One sign-in try from an empty sign-in screen; returns the answer line with digits removed
+    /// (so "Please wait 2 seconds" and "Please wait 4 seconds" read the same).
+    static func attempt(_ tmux: Tmux, _ ref: String, _ dob: String, _ pin: String) throws -> String {
+        try tmux.type(ref)
+        try tmux.keys("Tab")
+        try tmux.type(dob)
+        try tmux.keys("Tab")
+        try tmux.type(pin)
+        // Typing clears the last answer; once the PIN shows, the next answer is this try's.
+        try tmux.waitUntil("the PIN is typed") { $0.contains(String(repeating: "•", count: pin.count)) && !answers.contains(where: $0.contains) }
+        try tmux.keys("Enter")
+        let screen = try tmux.waitUntil("an answer") { screen in answers.contains(where: screen.contains) }
+        let line = screen.split(separator: "\n").first { line in answers.contains(where: line.contains) } ?? ""
+        return String(line.filter { !$0.isNumber }).trimmingCharacters(in: .whitespaces)
+    }
+
+    @Test func anUnknownReferenceGetsTheSameAnswersAsARealOneAndTheWaitCountsDown() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let dob = try setup.tenant("T0000002").dob
+        let tmux = try Tmux(setup.kiosk(), width: 100, height: 30)
+        try tmux.waitFor("Choose your language")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Tenancy reference")
+        var real: [String] = [], unknown: [String] = []
+        for attempt in 1...4 { real.append(try Self.attempt(tmux, "T0000002", dob, "90817\(attempt)")) }
+        for attempt in 1...4 { unknown.append(try Self.attempt(tmux, "ZZ999999", dob, "90817\(attempt)")) }
+        #expect(real == unknown, "a stranger can tell which references exist:\nreal:    \(real)\nunknown: \(unknown)")
+        #expect(real.last?.contains("Please wait") == true, "\(real)")
+        // The wait counts down to its end, then goes.
+        try tmux.waitFor("Please wait 1 second ", seconds: 5)
+        try tmux.waitUntil("the wait ends", seconds: 5) { !$0.contains("Please wait") }
+    }
+
+    @Test func datesInCommonFormsSignInAndWhatIsNotADateIsExplainedAndNotCounted() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let tenant = try setup.tenant("T0000001")
+        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        try Self.signOut(tmux)
+        let parts = tenant.dob.split(separator: "/").map(String.init) // DD, MM, YYYY
+        // Six tries with a two-digit year and the right PIN: each is explained under the date box,
+        // none counts (five failures would lock the account).
+        try tmux.keys("Enter")
+        try tmux.waitFor("Tenancy reference")
+        try tmux.type("T0000001")
+        try tmux.keys("Tab")
+        try tmux.type("\(parts[0])/\(parts[1])/\(parts[2].suffix(2))")
+        try tmux.keys("Tab")
+        try tmux.type("482916")
+        try tmux.keys("Enter")
+        let screen = try tmux.waitFor("That is not a date")
+        let lines = screen.split(separator: "\n").map(String.init)
+        let box = lines.firstIndex { $0.contains("Date of birth") }.map { $0 + 1 } ?? 0
+        #expect(lines.indices.contains(box + 1) && lines[box + 1].contains("That is not a date"), "the explanation is not under the date box:\n\(screen)")
+        for _ in 0..<5 { try tmux.keys("Enter", "Enter") } // the focus is on the date: Enter, Enter sends again
+        try tmux.keys("Escape")
+        try tmux.waitFor("Choose your language")
+        // Every common form of the right date signs in.
+        let day = String(Int(parts[0]) ?? 0), month = String(Int(parts[1]) ?? 0)
+        for form in ["\(parts[0]) \(parts[1]) \(parts[2])", "\(parts[0])-\(parts[1])-\(parts[2])", "\(day).\(month).\(parts[2])"] {
+            try tmux.keys("Enter")
+            try tmux.waitFor("Tenancy reference")
+            try tmux.type("T0000001")
+            try tmux.keys("Tab")
+            try tmux.type(form)
+            try tmux.keys("Tab")
+            try tmux.type("482916")
+            try tmux.keys("Enter")
+            try tmux.waitFor(tenant.name)
+            try Self.signOut(tmux)
+        }
+    }
+
+    /// Signs out from the overview and finishes the receipt: back on the welcome screen.
+    static func signOut(_ tmux: Tmux) throws {
+        try tmux.focus("Sign out")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Receipt number")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Choose your language")
+    }
+}
+
+extension Tmux {
+    /// Waits until the screen satisfies `condition`; fails the test with the screen after `seconds`.
+    @discardableResult
+    func waitUntil(_ what: String, seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+                   _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if condition(last) { return last }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("screen never showed \(what):\n\(last)", sourceLocation: sourceLocation)
+        throw TimedOut()
+    }
+}
