@@ -60,6 +60,9 @@ public final class ConsentDatabase: Sendable {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let id = device ?? DeviceID("dev-" + UUID().uuidString.prefix(8).lowercased())
+        // Both files exist, 0600, before SQLite opens them: it gives their WAL and -shm files the same mode.
+        try KeyFile.createPrivate(path)
+        try KeyFile.createPrivate(vault)
         do {
             let queue = try openQueue(path, vault: vault)
             try Schema.migrator.migrate(queue)
@@ -97,6 +100,7 @@ public final class ConsentDatabase: Sendable {
         let vault = vaultPath(for: path)
         guard FileManager.default.fileExists(atPath: vault) else { throw .vaultMissing(path: vault) }
         try inspect(vault, isVault: true)
+        try requirePrivate(path)
         do {
             let queue = try openQueue(path, vault: vault, cacheMegabytes: cacheMegabytes)
             let (device, mainID, vaultID, role) = try queue.read { db in
@@ -164,6 +168,15 @@ public final class ConsentDatabase: Sendable {
         } catch {
             throw Self.map(error)
         }
+    }
+
+    /// Refuses a database whose files (main file, vault, their WAL and shared-memory files) group or
+    /// others may read or write: they hold the register, the PIN hashes and the sync secret.
+    static func requirePrivate(_ path: String) throws(StoreError) {
+        let vault = vaultPath(for: path)
+        let exposed = [path, path + "-wal", path + "-shm", vault, vault + "-wal", vault + "-shm"]
+            .filter { file in KeyFile.permissions(file).flatMap(KeyFile.exposed) != nil }
+        guard exposed.isEmpty else { throw .databaseUnsafe(files: exposed) }
     }
 
     /// Reads a file's header without changing it: refuses foreign and newer files.

@@ -106,23 +106,60 @@ public enum KeyFile {
 
     /// Refuses a file that is missing, or that group or others may read or write.
     public static func requirePrivate(_ path: String) throws(StoreError) {
+        guard let mode = permissions(path) else { throw .keyFileMissing(path: path) }
+        if let exposed = exposed(mode) { throw .keyFileUnsafe(path: path, mode: exposed) }
+    }
+
+    /// The permission bits of the file at `path`, or nil when there is none.
+    static func permissions(_ path: String) -> mode_t? {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw .keyFileMissing(path: path) }
-        let mode = info.st_mode & 0o777
-        guard mode & 0o077 == 0 else { throw .keyFileUnsafe(path: path, mode: String(mode, radix: 8)) }
+        guard stat(path, &info) == 0 else { return nil }
+        return info.st_mode & 0o777
+    }
+
+    /// `mode` in octal (`644`) when group or others may read or write; nil when only the owner may.
+    static func exposed(_ mode: mode_t) -> String? {
+        mode & 0o077 == 0 ? nil : String(mode, radix: 8)
+    }
+
+    /// Creates an empty file at `path` (which must not exist) with mode 0600 whatever the umask, so
+    /// whatever is written into it later (a SQLite database, which gives its WAL and shared-memory
+    /// files the same mode) is never readable by others, not even for a moment.
+    static func createPrivate(_ path: String) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw errno == EEXIST ? .alreadyExists(path: path) : .sqlite("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        let changed = fchmod(fd, 0o600) == 0
+        close(fd)
+        guard changed else { unlink(path); throw .sqlite("cannot make \(path) private: \(String(cString: strerror(errno)))") }
     }
 
     /// Writes `text` to `path` atomically (temporary file created 0600, fsync, rename, fsync of the folder).
     public static func writePrivate(_ path: String, _ text: String) throws(StoreError) {
+        try writePrivate(path, Data(text.utf8))
+    }
+
+    /// Writes `data` to `path` atomically, readable by its owner only whatever the umask (temporary file
+    /// created 0600, fsync, rename, fsync of the folder): key files, the scan index.
+    public static func writePrivate(_ path: String, _ data: Data) throws(StoreError) {
         let temporary = path + ".tmp"
         unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .keyFileWrite(path: path, reason: String(cString: strerror(errno))) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fchmod(fd, 0o600)
+        let written = data.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
         let synced = fsync(fd) == 0
         close(fd)
-        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+        guard written, synced, rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw .keyFileWrite(path: path, reason: reason)

@@ -1,4 +1,5 @@
 import ConsentCore
+import Foundation
 import SyncProtocol
 
 /// Why the store refused or failed. Each says what went wrong and what to do.
@@ -21,6 +22,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case keyUnavailable(reason: String)
     case keyFileMissing(path: String)
     case keyFileUnsafe(path: String, mode: String)
+    /// Files of a database (main file, vault, WAL, shared memory) that group or others may read or write.
+    case databaseUnsafe(files: [String])
     case notAKeyFile(path: String)
     case wrongKey(source: String)
     case keyFileWrite(path: String, reason: String)
@@ -35,6 +38,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case centreMoved(path: String, to: String)
     /// `consent migrate` was given a database that is not a central store.
     case notACentre(path: String)
+
+    /// A path as a shell word: as it is when plain, else in single quotes.
+    static func shellQuoted(_ path: String) -> String {
+        let plain = path.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/._-+,:@%".unicodeScalars.contains($0)) }
+        return plain && !path.isEmpty ? path : "'" + path.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
 
     public var description: String {
         switch self {
@@ -74,6 +83,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "no key file at \(path); give the right one with --key-file or $CONSENT_KEY_FILE"
         case let .keyFileUnsafe(path, mode):
             "the key file \(path) is readable or writable by others (mode \(mode)); run `chmod 600 \(path)` and make sure nobody else copied it"
+        case .databaseUnsafe(let files):
+            "\(files.joined(separator: ", ")) can be read or written by other users of this machine, and \(files.count == 1 ? "it holds" : "they hold") "
+                + "the register; nothing was opened. Run `chmod 600 \(files.map(Self.shellQuoted).joined(separator: " "))` and check who may have copied \(files.count == 1 ? "it" : "them")"
         case .notAKeyFile(let path):
             "\(path) is not a TenantConsent key file (expected one base64 line of key bytes); check the path, or restore the file from backup"
         case .wrongKey(let source):

@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             let validator = try content.load().validator
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: dir) }
             let r = try LedgerBenchmark.run(events: events, batch: batch, tenants: tenants, repeat: `repeat`, directory: dir, validator: validator)
             if json {

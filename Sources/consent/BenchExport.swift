@@ -44,7 +44,7 @@ extension Bench {
                                             specialCondition: "dpa-2018-sch1-para6", attributes: all, recipients: ["bench"])
             let catalogue = Catalogue(attributes: content.catalogue.attributes, purposes: content.catalogue.purposes + [purpose])
             let dir = URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent(".consent-bench-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: dir) }
 
             let pivot = all.map { "max(CASE WHEN x.attribute_id = '\($0.rawValue)' THEN COALESCE(v.value, hex(s.sealed)) END)" }.joined(separator: ", ")

@@ -48,7 +48,7 @@ extension Bench {
             let location: PostgresLocation
             do { location = try PostgresLocation(url: database) } catch { throw ValidationError(error.description) }
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: dir) }
             let sqlite: (any CentralStore)? = compareSqlite
                 ? SQLiteCentralStore(database: try ConsentDatabase.create(at: dir.appendingPathComponent("central.sqlite").path,

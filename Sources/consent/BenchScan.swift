@@ -42,7 +42,7 @@ extension Bench {
             let loadSeconds = Date().timeIntervalSince(loadStart)
 
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-scan-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: dir) }
             let file = dir.appendingPathComponent("tenants.csv")
             try Self.generate(file, bytes: megabytes << 20, from: sample, catalogue: catalogue)

@@ -43,7 +43,7 @@ extension Bench {
         func run() async throws {
             let loaded = try content.load()
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-sync-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: dir) }
             let key = KeyEncryptionKey.generate()
             let note: (String) -> Void = { if !json { print($0) } }

@@ -136,7 +136,7 @@ struct Scan: ParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Option(help: ArgumentHelp("The index file to write (replaced atomically).", valueName: "file"))
+        @Option(help: ArgumentHelp("The index file to write (replaced atomically; readable by its owner only).", valueName: "file"))
         var out: String
 
         @Option(help: ArgumentHelp("The key file (default: OUT.key; created when missing).", valueName: "file"))
@@ -155,9 +155,10 @@ struct Scan: ParsableCommand {
             let start = Date()
             let index = try ScanSetup.buildIndex(db, catalogue: content.catalogue, key: scanKey, quiet: json)
             do {
-                try index.serialized().write(to: URL(fileURLWithPath: out), options: .atomic)
+                try KeyFile.writePrivate(out, index.serialized())
             } catch {
-                throw CLIError("cannot write \(out): \(error.localizedDescription)")
+                let reason = if case .keyFileWrite(_, let reason) = error { reason } else { error.description }
+                throw CLIError("cannot write the index \(out): \(reason); check the folder's permissions and free space")
             }
             let summary = Summary(index: out, key: keyPath, keyCreated: created, tenants: index.tenantCount, entries: index.entryCount,
                                   seconds: Date().timeIntervalSince(start))

@@ -35,15 +35,18 @@ struct CLI {
 
     var db: String { dir.appendingPathComponent("consent.sqlite").path }
 
-    /// Runs `consent ARGS` in the scratch folder with the repository's Forms/ and Localization/.
+    /// Runs `consent ARGS` in the scratch folder with the repository's Forms/ and Localization/;
+    /// with `umask` (octal, as `"022"`), under that file-creation mask whatever the test runner's.
     @discardableResult
-    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String?] = [:]) throws -> Output {
+    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String?] = [:], umask: String? = nil) throws -> Output {
         var env = ProcessInfo.processInfo.environment
         env["CONSENT_FORMS"] = Self.repo.appendingPathComponent("Forms").path
         env["CONSENT_LOCALIZATION"] = Self.repo.appendingPathComponent("Localization").path
         env["CONSENT_DB"] = nil
         for (k, v) in environment { env[k] = v }
-        return try Subprocess.run(Self.binary.path, arguments, in: dir, stdin: stdin, fullEnvironment: env)
+        guard let umask else { return try Subprocess.run(Self.binary.path, arguments, in: dir, stdin: stdin, fullEnvironment: env) }
+        return try Subprocess.run("/bin/sh", ["-c", "umask \(umask) && exec \"$0\" \"$@\"", Self.binary.path] + arguments,
+                                  in: dir, stdin: stdin, fullEnvironment: env)
     }
 
     /// Starts `consent ARGS` without waiting for it, its output discarded, with the repository's
