@@ -167,7 +167,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentCLITests",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "CentralStorePostgres", "PostgresTestSupport"]
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStorePostgres", "PostgresTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -37,6 +37,7 @@ public final class PostgresImporter {
         "tenant_marker": ["tenant_id", "marker", "active", "hlc", "writer"],
         "export": ["no", "id", "purpose_id", "recipient", "columns", "at"],
         "disclosure": ["tenant_id", "export_no", "columns"],
+        "staff": ["id", "name", "role", "created_at", "disabled"],
     ]
 
     let connection: PostgresConnection

@@ -23,6 +23,8 @@ extension PostgresCentralStore {
 
     private func apply(_ request: PushRequest, from device: String, validation: PushValidation,
                        on connection: PostgresConnection) async throws -> PushResponse {
+        var validation = validation
+        validation.staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
         var enrolled = false
         var publicKey: Data?
         for try await key in try await connection.query(

@@ -8,10 +8,10 @@ import PostgresNIO
 /// projections, and the sync tables (devices, enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 4
+    static let version = 5
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4]
+    static let migrations: [String] = [v1, v2, v3, v4, v5]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -54,6 +54,14 @@ enum PostgresSchema {
     /// Staff markers (vulnerable, safe address) projected as at a SQLite centre: per tenant and marker,
     /// the change that stands by (HLC, device id), filled from the marker events already in the ledger.
     /// Device ids compare by their bytes (`COLLATE "C"`), as Swift compares them.
+    /// The staff registry: who may be named as the author of a staff change a device pushes. No
+    /// passwords: staff sign in on devices; here they are only known.
+    private static let v5 = """
+        CREATE TABLE staff (
+            id text PRIMARY KEY, name text NOT NULL, role text NOT NULL, created_at bigint NOT NULL, disabled integer NOT NULL DEFAULT 0
+        );
+        """
+
     private static let v4 = """
         CREATE TABLE tenant_marker (
             tenant_id bigint NOT NULL, marker text NOT NULL, active boolean NOT NULL, hlc bigint NOT NULL, writer text NOT NULL,

@@ -14,6 +14,8 @@ import SyncProtocol
 /// chain head stays before it.
 struct PushValidation {
     let validator: Validator
+    /// The active members of staff among the batch's actors (`WireCheck.staffProblem`).
+    var staff: Set<String> = []
     var catalogue: Catalogue { validator.catalogue }
 
     /// What to do with a batch.
@@ -44,7 +46,9 @@ struct PushValidation {
                 plan.rejected = (event, problem)
                 break
             }
-            if let problem = WireCheck.ruleProblem(event, validator: validator) { throw .invalid(problem) }
+            if let problem = WireCheck.ruleProblem(event, validator: validator) ?? WireCheck.staffProblem(event, registry: staff) {
+                throw .invalid(problem)
+            }
             if !knownTenants.contains(r.tenant) && !plan.newTenants.contains(r.tenant) {
                 guard r.kind == "registration" else {
                     plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here")

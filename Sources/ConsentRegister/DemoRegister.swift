@@ -25,6 +25,12 @@ public struct DemoRegister: Sendable {
     /// The tenancy reference of tenant `index` (0-based).
     public static func reference(_ index: Int) -> TenantRef { TenantRef(String(format: "T%07d", index + 1)) }
 
+    /// The members of staff who key the register's phone and paper choices (S001–S040): authors
+    /// only, with no password, so that a centre's registry knows them.
+    public static let staff: [StaffMember] = (1...40).map {
+        StaffMember(id: String(format: "S%03d", $0), name: "Demo staff member \($0)", role: .support)
+    }
+
     /// The registration and decisions of tenant `index`, in the order they happened.
     public func tenant(_ index: Int) -> [ChangeRequest] {
         var r = SeededRandom(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15) ^ 0xC0FF_EE00)
@@ -82,7 +88,7 @@ public struct DemoRegister: Sendable {
             guard let attributes = catalogue.purpose(PurposeID(purpose))?.attributes else { return }
             let channel = r.weighted([(Channel.kiosk, 4.0), (.phone, 3.0), (.paper, 3.0)])
             let actor: Actor = channel == .kiosk ? .tenant
-                : .staff(StaffID(String(format: "S%03d", r.int(1...40))), verification: channel == .phone ? "dob+postcode" : "signed-form",
+                : .staff(StaffID(Self.staff[r.int(1...40) - 1].id), verification: channel == .phone ? "dob+postcode" : "signed-form",
                          reason: channel == .phone ? "tenant-request" : "paper-campaign")
             requests.append(ChangeRequest(
                 tenant: ref,
@@ -159,6 +165,7 @@ public enum DemoRun {
     /// Generates and records tenants `0..<count`; `progress` gets (tenants done, count).
     public static func run(_ demo: DemoRegister, count: Int, into database: ConsentDatabase, batchSize: Int = 2000,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> (tenants: Int, events: Int) {
+        try database.registerStaff(DemoRegister.staff)
         var events = 0
         var start = 0
         while start < count {

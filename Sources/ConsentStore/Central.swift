@@ -122,7 +122,7 @@ extension ConsentDatabase {
             }
             if let problem = WireCheck.headProblem(request, device: device, publicKey: enrolled["public_key"]) { throw problem }
             var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: self.device, centre: true,
-                                           rules: validator)
+                                           rules: (validator, try Self.activeStaff(WireCheck.staffActors(request.events), in: db)))
             var results: [PushResult] = []
             for event in request.events {
                 let sequence = event.record.sequence

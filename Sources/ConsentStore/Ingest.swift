@@ -26,8 +26,9 @@ struct LedgerIngester {
     /// At the centre, received events are numbered here (central sequence = ledger position);
     /// on a device they bring the centre's number with them.
     private let numbersCentrally: Bool
-    /// At the centre, the rules every device applies, re-run on each new event (`WireCheck.ruleProblem`).
-    private let rules: Validator?
+    /// At the centre, the rules every device applies, re-run on each new event (`WireCheck.ruleProblem`),
+    /// and the active staff among the batch's actors (`WireCheck.staffProblem`).
+    private let rules: (validator: Validator, staff: Set<String>)?
     private(set) var devices: DeviceNumbers
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
@@ -43,7 +44,7 @@ struct LedgerIngester {
     private var hasUnsent = false
 
     init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool,
-         rules: Validator? = nil) throws {
+         rules: (validator: Validator, staff: Set<String>)? = nil) throws {
         self.db = db
         self.rules = rules
         self.catalogue = catalogue
@@ -95,7 +96,9 @@ struct LedgerIngester {
         }
         let catalogueProblem = prechecked.map(\.catalogueProblem) ?? WireCheck.catalogueProblem(wire, catalogue: catalogue)
         if let problem = catalogueProblem { return .rejected(problem) }
-        if let rules, let problem = WireCheck.ruleProblem(wire, validator: rules) { throw CentralStoreError.invalid(problem) }
+        if let rules, let problem = WireCheck.ruleProblem(wire, validator: rules.validator) ?? WireCheck.staffProblem(wire, registry: rules.staff) {
+            throw CentralStoreError.invalid(problem)
+        }
         guard let tenantID = try tenantID(r) else { return .rejected("event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here") }
         let numbering: LedgerRow.Central
         if numbersCentrally {

@@ -36,4 +36,22 @@ extension WireCheck {
             return "event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) breaks a rule every device applies: \(error.description)"
         }
     }
+
+    /// The staff ids a batch's events name as their actor.
+    public static func staffActors(_ events: some Sequence<WireEvent>) -> Set<String> {
+        Set(events.compactMap { $0.record.actor == "staff" ? $0.record.actorID : nil })
+    }
+
+    /// Why a centre whose staff registry holds `registry` (its active members' ids) refuses an event,
+    /// or nil: a change made by staff must name a member of staff the centre knows. A tampered device
+    /// cannot invent someone to set a marker or confirm a held change.
+    public static func staffProblem(_ event: WireEvent, registry: Set<String>) -> String? {
+        let r = event.record
+        guard r.actor == "staff" else { return nil }
+        if let id = r.actorID, registry.contains(id) { return nil }
+        return """
+            event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) names staff member \(r.actorID ?? "(none)"), who is not in the \
+            centre's staff registry; add them at the centre with `consent staff add`, then sync again
+            """
+    }
 }

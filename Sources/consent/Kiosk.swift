@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsentCore
+import CentralStorePostgres
 import ConsentStore
 import Foundation
 import KioskUI
@@ -92,12 +93,17 @@ struct Staff: ParsableCommand {
                     database: db, terminal: terminal).run()
     }
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a member of staff who may act on tenants' behalf.",
-            discussion: "The password (at least 10 characters) is read from standard input, one line, and stored as a slow hash.")
+            discussion: """
+                The password (at least 10 characters) is read from standard input, one line, and stored as a slow hash. \
+                A centre accepts a change pushed by a device only from staff in its registry: add each member of staff at the \
+                centre too (--db central.sqlite, or --database postgres://... where no password is kept).
+                """)
 
         @OptionGroup var store: StoreOptions
+        @Option(help: PostgresCentre.help) var database: String?
 
         @Argument(help: "The staff id (2–32 letters, digits, '.', '_' or '-').")
         var id: String
@@ -111,9 +117,16 @@ struct Staff: ParsableCommand {
         @Flag(help: "Read the password from standard input (for scripts and tests).")
         var passwordStdin = false
 
-        func run() throws {
+        func run() async throws {
             guard let staffRole = StaffRole(rawValue: role) else {
                 throw ValidationError("--role must be support, supervisor or dp-lead")
+            }
+            if let database {
+                let centre = try await PostgresCentre.open(database, store: store)
+                defer { centre.shutdown() }
+                let added = try await centre.addStaff([StaffMember(id: id, name: name, role: staffRole)])
+                print(added == 1 ? "Added \(id) (\(staffRole.rawValue)) to the centre's staff registry." : "\(id) is already in the centre's staff registry.")
+                return
             }
             guard passwordStdin, let password = readLine(strippingNewline: true) else {
                 throw CLIError("give the password on standard input with --password-stdin (it is never taken as an argument)")

@@ -72,6 +72,8 @@ struct Migrate: AsyncParsableCommand {
         ("tenant_marker", "SELECT tenant_id, marker, active, hlc, writer FROM tenant_marker ORDER BY tenant_id, marker", "tenant_marker"),
         ("export", "SELECT no, id, purpose_id, recipient, columns, at FROM export ORDER BY no", "export"),
         ("disclosure", "SELECT tenant_id, export_no, columns FROM disclosure ORDER BY export_no, tenant_id", "disclosure"),
+        // The staff registry without passwords: at a PostgreSQL centre staff are only known, not signed in.
+        ("staff", "SELECT id, name, role, created_at, disabled FROM staff ORDER BY id", "staff"),
     ]
 
     func run() async throws {

@@ -28,6 +28,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try ConsentDatabase.create(at: folder.appendingPathComponent("central.sqlite").path, validator: content.validator,
                                                   device: DeviceID("centre"), key: .generate(), centre: true)
+        try database.registerStaff(TestDevice.staff)
         let sqlite = SQLiteCentralStore(database: database)
         let centre = try await Centre.make()
         defer { centre.store.shutdown() }

@@ -45,9 +45,10 @@ import Testing
         let centre = try await Self.markedCentre()
         let expected = try await Self.markers(centre)
         centre.store.shutdown()
-        // As a schema-3 centre left it: marker events in the ledger, no projection.
+        // As a schema-3 centre left it: marker events in the ledger, no projection (and no staff registry).
         _ = try await centre.rows("DROP TABLE tenant_marker")
-        _ = try await centre.rows("DELETE FROM schema_version WHERE version = 4")
+        _ = try await centre.rows("DROP TABLE staff")
+        _ = try await centre.rows("DELETE FROM schema_version WHERE version >= 4")
         let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
         defer { reopened.shutdown() }
         #expect(try await Self.markers(centre) == expected)

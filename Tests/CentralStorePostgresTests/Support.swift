@@ -2,6 +2,7 @@ import CentralStore
 @testable import CentralStorePostgres
 import ConsentCore
 import ConsentForms
+import ConsentStore
 import Crypto
 import Foundation
 import PostgresNIO
@@ -27,7 +28,9 @@ struct Centre {
         let server = try ThrowawayPostgres.shared()
         let location = try PostgresLocation(url: server.url(database: try server.createDatabase()))
         let catalogue = try Repo.catalogue.get()
-        return Centre(location: location, store: try await PostgresCentralStore.open(location, catalogue: catalogue), catalogue: catalogue)
+        let store = try await PostgresCentralStore.open(location, catalogue: catalogue)
+        try await store.addStaff(TestDevice.staff)
+        return Centre(location: location, store: store, catalogue: catalogue)
     }
 
     /// Enrols a device and returns its secret.
@@ -88,6 +91,10 @@ struct TestDevice {
     var clock: Int64 = 1_790_000_000_000
     /// When set, every push carries the chain head signed with it (as `consent sync` does).
     var signingKey: Curve25519.Signing.PrivateKey?
+
+    /// The members of staff a centre's registry must hold for test devices' pushes (`event` records
+    /// staff work as pat).
+    static let staff = ["pat", "sam"].map { StaffMember(id: $0, name: "Staff \($0)", role: .supervisor) }
 
     /// Every device enrols with a signing key; a test device's is derived from its id, so a test
     /// can enrol it by name and push from a `TestDevice` of the same id.

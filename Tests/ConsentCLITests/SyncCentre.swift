@@ -1,6 +1,7 @@
 import CentralStorePostgres
 import ConsentCore
 import ConsentForms
+import ConsentRegister
 import ConsentStore
 import Foundation
 import PostgresTestSupport
@@ -29,11 +30,21 @@ struct SyncCentre {
     /// `--db PATH` or `--database URL`: how every command at the centre names it.
     var arguments: [String] { url.map { ["--database", $0] } ?? ["--db", sqlite] }
 
-    /// A centre with `tenants` demo tenants (an empty centre when 0).
+    /// The members of staff in the centre's registry.
+    static let staff = ["S1", "S2", "sam", "pat"]
+
+    /// A centre with `tenants` demo tenants (an empty centre when 0), and ``staff`` in its registry.
     static func make(_ cli: CLI, _ backend: Backend, tenants: Int) throws -> SyncCentre {
         let central = cli.dir.appendingPathComponent("central.sqlite").path
         let made = try cli.run(tenants > 0 ? ["demo", "--centre", "--tenants", "\(tenants)", "--db", central] : ["init", "--centre", "--db", central])
         #expect(made.status == 0, "\(made.stderr)")
+        // The staff whose changes kiosks push: the centre accepts changes only from staff it knows
+        // (on PostgreSQL, `consent migrate` copies them).
+        for id in staff {
+            let added = try cli.run(["staff", "add", id, "--role", "supervisor", "--name", "Staff \(id)", "--password-stdin", "--db", central],
+                                    stdin: Data("correct horse battery\n".utf8))
+            #expect(added.status == 0, "\(added.stderr)")
+        }
         guard backend == .postgres else { return SyncCentre(backend: backend, sqlite: central, url: nil) }
         let postgres = try ThrowawayPostgres.shared()
         let url = postgres.url(database: try postgres.createDatabase(prefix: "cli"))
@@ -41,6 +52,15 @@ struct SyncCentre {
         #expect(migrate.status == 0, "\(migrate.stdout) \(migrate.stderr)")
         #expect((try migrate.json() as? [String: Any])?["matches"] as? Bool == true, "\(migrate.stdout)")
         return SyncCentre(backend: backend, sqlite: central, url: url)
+    }
+
+    /// Adds the demo register's staff (S001–S040) to a PostgreSQL centre's registry, for a kiosk that
+    /// pushes a demo register of its own there.
+    static func registerDemoStaff(at url: String) async throws {
+        let content = try #require(VaultCLITests.content)
+        let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
+        defer { store.shutdown() }
+        try await store.addStaff(DemoRegister.staff)
     }
 
     /// A one-time enrolment code issued at the centre.
@@ -106,6 +126,11 @@ struct SyncCentre {
         let add = try cli.run(["staff", "add", "S9", "--role", "support", "--name", "Centre", "--password-stdin", "--db", db],
                               stdin: Data("correct horse battery\n".utf8))
         #expect(add.status == 0, "\(add.stderr)")
+        if let url {
+            // The office desk's staff must be known to the PostgreSQL centre's registry too.
+            let known = try cli.run(["staff", "add", "S9", "--role", "support", "--name", "Centre", "--database", url])
+            #expect(known.status == 0, "\(known.stderr)")
+        }
         let record = try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S9", "--db", db])
         #expect(record.status == 0, "\(record.stderr)")
         if backend == .postgres { #expect(try cli.run(["sync", "--db", db]).status == 0) }

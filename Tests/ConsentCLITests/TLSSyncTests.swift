@@ -10,6 +10,9 @@ import Testing
         defer { cli.remove() }
         let central = cli.dir.appendingPathComponent("central.sqlite").path
         #expect(try cli.run(["demo", "--centre", "--tenants", "5", "--db", central]).status == 0)
+        // The centre takes changes only from staff in its registry.
+        #expect(try cli.run(["staff", "add", "S1", "--role", "support", "--name", "Sam", "--password-stdin", "--db", central],
+                            stdin: Data("correct horse battery\n".utf8)).status == 0)
         let cert = cli.dir.appendingPathComponent("centre-cert.pem").path, key = cli.dir.appendingPathComponent("centre-key.pem").path
         let made = try Subprocess.run("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                                                        "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",

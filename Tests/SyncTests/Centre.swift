@@ -116,6 +116,14 @@ final class Centre: @unchecked Sendable {
         try device.saveSyncSettings(SyncSettings(server: "local", secret: enrolment.secret))
     }
 
+    /// Adds members of staff to the centre's registry (without passwords), so that changes devices
+    /// push in their names are accepted.
+    func registerStaff(_ ids: [String]) async throws {
+        let members = ids.map { StaffMember(id: $0, name: "Staff \($0)", role: .supervisor) }
+        if let sqlite { return try sqlite.registerStaff(members) }
+        try await postgres?.addStaff(members)
+    }
+
     /// Syncs the office desk (PostgreSQL) so what it recorded reaches the centre.
     private func syncOffice() async throws {
         guard let office else { return }

@@ -75,6 +75,11 @@ import Testing
                 var f = rogue
                 return try f.push([f.event("T2", .marker("vulnerable", set: true))])
             }()),
+            ("a vulnerable marker set by a member of staff who exists nowhere", "not in the centre's staff registry", {
+                var f = rogue
+                return try f.push([f.event("T2", .marker("vulnerable", set: true),
+                                           actor: .staff(StaffID("ghost"), verification: "dob+postcode", reason: "tenant-request"), channel: .phone)])
+            }()),
             ("a grant keyed by a member of staff as if at the kiosk", "kiosk", {
                 var f = rogue
                 return try f.push([f.event("T2", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,

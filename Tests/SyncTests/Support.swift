@@ -1,6 +1,7 @@
 import CentralStore
 import ConsentCore
 import ConsentForms
+import ConsentRegister
 import ConsentStore
 import Foundation
 import SyncEngine
@@ -140,6 +141,8 @@ struct Network {
     var devices: [ConsentDatabase]
     let clocks: [ManualClock]
     var backend: Backend { centre.backend }
+    /// The members of staff the centre's registry holds, whose changes devices may push.
+    static let staff = ["S1", "S2", "S3", "sam", "pat"] + DemoRegister.staff.map(\.id)
 
     /// The start of every clock. A PostgreSQL centre reads the real clock (to flag devices whose
     /// clock is ahead of it), so its networks start now; the SQLite centre's clock is the test's.
@@ -161,6 +164,7 @@ struct Network {
         case .postgres:
             centre = try await Centre.postgres(officePath: folder.path("office.sqlite"), clock: centreClock)
         }
+        try await centre.registerStaff(Network.staff)
         try await centre.record(tenants.enumerated().map { i, ref in
             register(ref, ["full-name": "Tenant \(i)", "email": "t\(i)@example.org", "mobile": "0770090012\(i % 10)", "ethnic-origin": "white-irish"])
         })
