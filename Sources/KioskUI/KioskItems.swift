@@ -42,7 +42,9 @@ struct KioskItems {
 
     func title() -> String {
         switch state.screen {
-        case .welcome, .language: "TenantConsent"
+        case .welcome: "TenantConsent"
+        case .language: state.session == nil ? "TenantConsent" : t("kiosk.language")
+        case .use(let p): t("purpose.\(p).name")
         case .help: t("kiosk.help")
         case .signIn: t("kiosk.sign-in.title")
         case .code: t("kiosk.code.title")
@@ -74,11 +76,16 @@ struct KioskItems {
     private func screenItems() -> [Item] {
         switch state.screen {
         case .welcome, .language:
-            var items = [Item(.text, t("kiosk.welcome"))]
+            // Signed in, the choice is plainly a setting: no welcome, a way back, the session kept.
+            let signedIn = state.session != nil
+            var items = [Item(.text, t(signedIn ? "kiosk.language.choose" : "kiosk.welcome"))]
             for language in content.localizer.languages {
                 items.append(Item(.button("lang:\(language.code)"), language.name))
             }
+            if signedIn { items.append(Item(.button("back"), t("kiosk.back"))) }
             return items
+        case .use(let id):
+            return useScreenItems(id)
         case .signIn:
             return [
                 Item(.field("ref"), t("kiosk.sign-in.reference")), Item(.field("dob"), t("kiosk.sign-in.dob")),
@@ -101,6 +108,7 @@ struct KioskItems {
             for attribute in content.catalogue.attributes {
                 items.append(Item(.button("attr:\(attribute.id)"), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))"))
             }
+            items += useItems()
             items.append(Item(.button("disclosures"), t("kiosk.disclosures")))
             return items
         case .help:

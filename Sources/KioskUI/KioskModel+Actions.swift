@@ -45,6 +45,18 @@ extension KioskModel {
             state = KioskState(now: now)
             return [.wipe]
         case "disclosures": go(.disclosures)
+        case "use":
+            ask(.use(PurposeID(parts[1])), now: now)
+        case "use-set":
+            guard case .use(let id) = state.screen, let purpose = content.catalogue.purpose(id), parts.count == 2,
+                  let decision = DecisionState(rawValue: parts[1]) else { break }
+            // The use's screen showed its notice: a grant records that version, in this language.
+            let notice = decision == .granted && purpose.legalBasis.control == .optIn
+                ? NoticeShown(version: purpose.currentNotice(at: now)?.version ?? 1, language: state.language) : nil
+            let effective = decision == .granted && purpose.legalBasis.control == .optOut ? EffectiveDecision.inUse : EffectiveDecision(recorded: decision)
+            return [record(.decision(id, purpose.attributes, decision, notice: notice, validUntil: nil),
+                           receipt: Message("kiosk.receipt.use", ["purpose": content.localizer.text("purpose.\(id).name", state.language),
+                                                                  "decision": content.localizer.text("decision.\(effective.rawValue)", state.language)]))]
         case "attr": go(.attribute(AttributeID(parts[1])))
         case "toggle-show":
             guard case .attribute(let a) = state.screen else { break }

@@ -84,6 +84,8 @@ public struct KioskModel {
                 focusButton("back", now: now)
             case .edit(let attribute):
                 returnTo(attribute, now: now)
+            case .use:
+                focusButton("back", now: now) // the new state is shown; a second Enter leaves, changes nothing
             default: break
             }
             state.message = receipt.key == "kiosk.receipt.pending" ? Message("kiosk.saved-pending") : Message("kiosk.saved")
@@ -298,7 +300,7 @@ public struct KioskModel {
         case .setPIN: state.pendingPIN = nil; go(.signIn)
         case .attribute: go(.overview)
         case .notice(let a, _), .edit(let a), .confirm(let a, _): returnTo(a, now: now)
-        case .disclosures: go(.overview)
+        case .disclosures, .use: go(.overview)
         case .language(.screen(let screen)), .help(.screen(let screen)): go(screen)
         }
         state.message = nil

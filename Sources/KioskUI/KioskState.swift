@@ -41,6 +41,8 @@ public enum Screen: Equatable, Sendable {
     /// A destructive or binding choice, asked once more with the safe answer focused.
     case confirm(AttributeID, Confirmation)
     case disclosures
+    /// One use (purpose): everything it uses, and the tenant's choice for all of it at once.
+    case use(PurposeID)
     case receipt
     case language(returnTo: ReturnScreen)
     /// How to use the kiosk, and where to get help.

@@ -1,0 +1,58 @@
+import ConsentCore
+import ConsentForms
+import Foundation
+
+/// Consent by use: one use (purpose) per screen, with every attribute it uses, as the main path.
+/// The per-item screens stay for seeing and correcting values.
+extension KioskItems {
+    /// The uses a tenant can switch (consent or objection), in catalogue order.
+    var switchableUses: [PurposeDefinition] {
+        content.catalogue.purposes.filter { $0.legalBasis.control != .fixed }
+    }
+
+    /// A use's state over all its attributes; nil when they differ (chosen per item earlier).
+    func useState(_ purpose: PurposeDefinition) -> EffectiveDecision? {
+        guard let session = state.session else { return nil }
+        let states = Set(purpose.attributes.map {
+            Policy.effectiveDecision(DecisionKey($0, purpose.id), of: session.state, at: now, in: content.catalogue) ?? .notAsked
+        })
+        return states.count == 1 ? states.first : nil
+    }
+
+    /// The use's state in words.
+    func useStateText(_ purpose: PurposeDefinition) -> String {
+        useState(purpose).map { t("decision.\($0.rawValue)") } ?? t("kiosk.use.mixed")
+    }
+
+    /// The overview's list of uses, each opening its own screen.
+    func useItems() -> [Item] {
+        [Item(.heading, t("kiosk.uses"))] + switchableUses.map {
+            Item(.button("use:\($0.id)"), "\(t("purpose.\($0.id).name")): \(useStateText($0))")
+        }
+    }
+
+    /// One use: what it uses, why, who receives it, its notice, and the choice.
+    func useScreenItems(_ id: PurposeID) -> [Item] {
+        guard let purpose = content.catalogue.purpose(id) else { return [Item(.button("back"), t("kiosk.back"))] }
+        let name = t("purpose.\(id).name")
+        let attributes = purpose.attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")
+        let optIn = purpose.legalBasis.control == .optIn
+        var items = [Item(.text, t(optIn ? "kiosk.use.ask" : "kiosk.use.ask-objection", ["purpose": name, "attributes": attributes]))]
+        if optIn, let version = purpose.currentNotice(at: now)?.version {
+            items.append(Item(.text, t("notice.\(id).v\(version)")))
+        }
+        let recipients = purpose.recipients.map { t("recipient.\($0)") }.joined(separator: "; ")
+        items.append(Item(.text, t("show.basis", ["basis": basisText(purpose)]) + " " + t("show.recipients", ["recipients": recipients])))
+        items.append(Item(.heading, t("kiosk.use.now", ["decision": useStateText(purpose)])))
+        let current = useState(purpose)
+        if optIn {
+            if current != .granted { items.append(Item(.button("use-set:granted"), t("kiosk.action.grant"))) }
+            if current != .withdrawn { items.append(Item(.button("use-set:withdrawn"), t("kiosk.use.refuse"))) }
+        } else {
+            if current != .objected { items.append(Item(.button("use-set:objected"), t("kiosk.action.object"))) }
+            if current != .inUse { items.append(Item(.button("use-set:granted"), t("kiosk.action.unobject"))) }
+        }
+        items.append(Item(.button("back"), t("kiosk.back")))
+        return items
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// Consent by use, and a language choice that plainly keeps the tenant signed in (issue 17).
+@Suite(.serialized) struct KioskUsesE2ETests {
+    typealias Setup = KioskE2ETests.Setup
+
+    @Test func agreeingToAUseCoversEveryItemItUsesOnOneScreen() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        try tmux.focus("Service updates by text message")
+        try tmux.keys("Enter")
+        let screen = try tmux.waitFor("Now: Not asked yet")
+        #expect(screen.contains("uses your Preferred name, Mobile phone, Preferred language"), "\(screen)")
+        try tmux.focus("Agree")
+        try tmux.keys("Enter", "Enter") // a double press: agrees once, then leaves
+        try tmux.waitFor("Choose an item")
+        let decisions = try setup.decisions("T0000001")
+        for attribute in ["preferred-name", "mobile", "preferred-language"] {
+            #expect(decisions["\(attribute)/service-updates-sms"] == "granted", "\(attribute): \(decisions["\(attribute)/service-updates-sms"] ?? "-")")
+        }
+        #expect(try tmux.screen().contains("Service updates by text message: You agreed"))
+    }
+
+    @Test func choosingALanguageWhileSignedInDoesNotLookLikeSigningOut() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let tenant = try setup.tenant("T0000001")
+        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        try tmux.focus("Language")
+        try tmux.keys("Enter")
+        let screen = try tmux.waitFor("Polski")
+        #expect(!screen.contains("Welcome. Choose your language to begin"), "the language choice looks like the signed-out welcome:\n\(screen)")
+        #expect(screen.contains("You stay signed in") && screen.contains("Sign out"), "\(screen)")
+        try tmux.focus("Polski")
+        try tmux.keys("Enter")
+        try tmux.waitFor(tenant.name)
+        try tmux.waitFor("Wyloguj")
+    }
+}

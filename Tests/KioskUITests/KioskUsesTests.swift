@@ -1,0 +1,52 @@
+import ConsentCore
+import Foundation
+@testable import KioskUI
+import Testing
+import TerminalCore
+
+/// Consent by use (one purpose per screen, covering every attribute it uses), and the language
+/// choice while signed in.
+@Suite struct KioskUsesTests {
+    /// Every text of the current screen, unwrapped.
+    func labels(_ d: Drive) -> String { d.model.items(now: d.now).items().map(\.label).joined(separator: "\n") }
+
+    @Test func aUseScreenAsksForTheWholeUseAndRecordsItWithItsNotice() throws {
+        var d = Drive()
+        d.signIn()
+        #expect(d.model.selectable(now: d.now).contains { $0.kind == .button("use:service-updates-sms") }, "the overview lists the uses")
+        d.press("use:service-updates-sms")
+        #expect(d.model.state.screen == .use(PurposeID("service-updates-sms")))
+        #expect(labels(d).contains("Service updates by text message uses your Preferred name, Mobile phone, Preferred language. Do you agree?"))
+        #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button("back"), "the question opens with Back focused")
+        d.press("use-set:granted")
+        guard case let .record(request, receipt)? = d.effects.last else {
+            Issue.record("nothing recorded: \(d.effects)")
+            return
+        }
+        #expect(request.payload == .decision(PurposeID("service-updates-sms"), [AttributeID("preferred-name"), AttributeID("mobile"), AttributeID("preferred-language")],
+                                             .granted, notice: NoticeShown(version: 1, language: "en"), validUntil: nil))
+        #expect(receipt.key == "kiosk.receipt.use")
+        d.send(.recorded(Sample.state, receipt))
+        #expect(d.model.state.screen == .use(PurposeID("service-updates-sms")))
+        #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button("back"), "a second Enter leaves and changes nothing")
+    }
+
+    @Test func anObjectionUseOffersObjectingAndNoNotice() {
+        var d = Drive()
+        d.signIn()
+        d.press("use:equality-monitoring")
+        #expect(labels(d).contains("You can object, and we will stop"))
+        #expect(d.model.selectable(now: d.now).contains { $0.kind == .button("use-set:objected") })
+        #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button("use-set:granted") }, "nothing to remove while in use")
+    }
+
+    @Test func theLanguageChoiceWhileSignedInIsASettingNotTheWelcome() {
+        var d = Drive()
+        d.signIn()
+        d.press("language")
+        #expect(!labels(d).contains("Welcome"))
+        #expect(labels(d).contains("You stay signed in"))
+        d.press("back")
+        #expect(d.model.state.screen == .overview && d.model.state.session != nil)
+    }
+}
