@@ -15,6 +15,7 @@ let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deleti
 let targets: [(name: String, uses: [String])] = [
     ("FuzzBinaryWire", ["SyncProtocol"]),
     ("FuzzSyncJSON", ["SyncProtocol"]),
+    ("FuzzPushChecks", ["ConsentCore", "SyncProtocol", "ConsentForms"]),
     ("FuzzCSV", ["ConsentRegister"]),
     ("FuzzPO", ["ConsentForms"]),
     ("FuzzForms", ["ConsentForms"]),

@@ -11,7 +11,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 seconds=${1:-60}
 shift || true
 case "$seconds" in ''|*[!0-9]*) echo "usage: Fuzz/run.sh [SECONDS] [TARGET...]; SECONDS is a whole number" >&2; exit 2 ;; esac
-all=(FuzzBinaryWire FuzzSyncJSON FuzzCSV FuzzPO FuzzForms FuzzScanXLSX FuzzScanDOCX FuzzScanMIME FuzzScanJSON FuzzScanZip FuzzScanGzip)
+all=(FuzzBinaryWire FuzzSyncJSON FuzzPushChecks FuzzCSV FuzzPO FuzzForms FuzzScanXLSX FuzzScanDOCX FuzzScanMIME FuzzScanJSON FuzzScanZip FuzzScanGzip)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 echo "building the fuzz targets (release, -sanitize=fuzzer,address)..."

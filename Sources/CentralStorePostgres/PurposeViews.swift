@@ -17,6 +17,11 @@ import PostgresNIO
 /// - a tenant's row is there only when every attribute the purpose `requires` is allowed, and at
 ///   least one cell shows a value.
 ///
+/// Each view is a `security_barrier`: a reporting login's own function in a WHERE clause, however
+/// cheap, is called only on the rows the view shows. The views call no function of ours, so none
+/// needs marking `LEAKPROOF`; a reader's plain comparisons (`tenant = 'T1'`) use leakproof built-in
+/// operators and are still pushed into the view.
+///
 /// Special-category columns are left out of every view: the centre holds those values sealed
 /// under keys it does not have, so SQL cannot open them (equality and regulator figures come from
 /// `consent stats` / `consent return` on a machine with the key). A special attribute the purpose
@@ -88,7 +93,9 @@ public enum PurposeViews {
             \(conditions.isEmpty ? "" : "WHERE " + conditions.map { "(\($0))" }.joined(separator: "\n  AND "))
             """
         let anyShown = shown.isEmpty ? "false" : "COALESCE(\(shown.map { "x." + columnName($0) }.joined(separator: ", "))) IS NOT NULL"
-        return "CREATE VIEW \(schema).\(viewName(purpose.id)) AS SELECT x.* FROM (\(inner)) x WHERE \(anyShown)"
+        // A security barrier: a reader's own conditions (a function of theirs in WHERE) run only on
+        // the rows the view shows, never before its conditions on rows it hides.
+        return "CREATE VIEW \(schema).\(viewName(purpose.id)) WITH (security_barrier) AS SELECT x.* FROM (\(inner)) x WHERE \(anyShown)"
     }
 
     /// The statements that (re)create every purpose's view and role: views are dropped and made

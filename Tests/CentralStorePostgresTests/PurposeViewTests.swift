@@ -61,6 +61,43 @@ import Testing
         #expect(error?.serverInfo?[.sqlState] == "42501") // insufficient_privilege
     }
 
+    /// Issue 18: a reporting login that writes a cheap function of its own and puts it in a WHERE
+    /// clause must not get it called on rows its view hides (the planner would otherwise run the
+    /// cheapest condition first, on every tenant). The views are security barriers.
+    @Test func aFunctionOfTheReportingLoginSeesNothingOutsideItsView() async throws {
+        var (centre, device, reporter) = try await centreWithTenants()
+        defer { centre.store.shutdown() }
+        // T4 agreed to email updates, then had the email erased: past the decision, stopped by the value
+        // check, so whatever plan the server picks, one condition of the view runs after a cheaper one.
+        _ = try await centre.store.push(device.push([
+            device.event("T4", .registration(values: [AttributeID("full-name"): .value("Tenant 4"), AttributeID("email"): .value("t4@example.org")])),
+            device.decision("T4", "service-updates-email", ["email", "full-name"], .granted, effective: Date().addingTimeInterval(-86_400)),
+            device.event("T4", .erasure(AttributeID("email"))),
+        ]), from: "kiosk-1")
+        // Records every argument it is called with in a session setting; costs next to nothing, so
+        // the planner would gladly run it before the view's own conditions.
+        let peek = """
+            CREATE FUNCTION pg_temp.peek(seen text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS $$
+            BEGIN
+              PERFORM set_config('peek.seen', coalesce(current_setting('peek.seen', true), '') || coalesce(seen, '-') || ';', false);
+              RETURN true;
+            END $$
+            """
+        let seen = try await centre.session([
+            peek,
+            "SELECT tenant FROM consent_views.service_updates_email WHERE pg_temp.peek(tenant) AND pg_temp.peek(email)",
+            "SELECT current_setting('peek.seen', true)",
+        ], as: reporter)
+        let arguments = Set((seen.first?.first ?? nil)?.split(separator: ";").map(String.init) ?? [])
+        #expect(arguments.contains("T1"), "the function ran on the view's own row (else this test proves nothing)")
+        #expect(arguments.isSubset(of: ["T1", "t1@example.org"]), "seen outside the view: \(arguments.sorted())")
+        let barriers = try await centre.rows("""
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'consent_views' AND c.relkind = 'v' AND NOT coalesce(c.reloptions @> ARRAY['security_barrier=true'], false)
+            """)
+        #expect(barriers.isEmpty, "views that are not security barriers: \(barriers)")
+    }
+
     @Test func aWithdrawalOrObjectionTakesTheDataOutOfTheViewAtOnce() async throws {
         var (centre, device, reporter) = try await centreWithTenants()
         defer { centre.store.shutdown() }

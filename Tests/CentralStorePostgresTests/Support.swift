@@ -64,15 +64,28 @@ struct Centre {
         try await Self.rows(sql, at: user.map { location.with(user: $0) } ?? location)
     }
 
+    /// Runs statements one after another in one session as `user` (temporary functions and settings
+    /// live as long as the session) and returns the rows of the last, as text.
+    func session(_ statements: [String], as user: String? = nil) async throws -> [[String?]] {
+        try await Self.rows(statements, at: user.map { location.with(user: $0) } ?? location)
+    }
+
     static func rows(_ sql: String, at location: PostgresLocation) async throws -> [[String?]] {
+        try await rows([sql], at: location)
+    }
+
+    static func rows(_ statements: [String], at location: PostgresLocation) async throws -> [[String?]] {
         let configuration = PostgresConnection.Configuration(
             unixSocketPath: (location.socketFolder ?? "") + "/.s.PGSQL.\(location.port)", username: location.user,
             password: location.password, database: location.database)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
         do {
             var out: [[String?]] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test")) {
-                out.append(try row.map { cell in try cell.decode(String?.self) })
+            for sql in statements {
+                out = []
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test")) {
+                    out.append(try row.map { cell in try cell.decode(String?.self) })
+                }
             }
             try await connection.close()
             return out

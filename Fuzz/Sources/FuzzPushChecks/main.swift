@@ -1,0 +1,35 @@
+import ConsentCore
+import ConsentForms
+import Foundation
+import FuzzCommon
+import SyncProtocol
+
+/// The shipped Forms' rules, as a centre holds them.
+let validator: Validator? = {
+    guard let content = try? Content.load(forms: Fuzzing.root.appendingPathComponent("Forms"),
+                                          localization: Fuzzing.root.appendingPathComponent("Localization")) else { return nil }
+    return content.validator
+}()
+
+/// The centre's checks of a pushed batch on whatever a device can send: the input decoded as a
+/// binary push, then every check both centres run before storing anything (the batch, its signed
+/// head, each event's chain and values, its Forms, and the rules its device had to follow). Each
+/// must answer or refuse, never crash, and answer the same twice.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzPushChecks(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    guard let validator,
+          let request = try? BinaryWire.decode(PushRequest.self, from: UnsafeRawBufferPointer(start: start, count: count)) else { return 0 }
+    _ = WireCheck.batchProblem(request, authenticated: request.device)
+    _ = WireCheck.headProblem(request, device: request.device, publicKey: Data(repeating: 7, count: 32))
+    // The hash before a device's first event (`ValueDigest.empty`, made here: LeakSanitizer cannot see that
+    // a global Data is still held, and would report that global's one allocation).
+    var previous = Data(count: 32)
+    for event in request.events {
+        _ = WireCheck.integrityProblem(event, after: previous)
+        _ = WireCheck.catalogueProblem(event, catalogue: validator.catalogue)
+        let once = WireCheck.ruleProblem(event, validator: validator)
+        Fuzzing.require(WireCheck.ruleProblem(event, validator: validator) == once, "the rule check answered differently for the same event")
+        previous = event.hash
+    }
+    return 0
+}
