@@ -154,7 +154,7 @@ struct KioskItems {
             items.append(Item(.button("back"), t("kiosk.back")))
             return items
         case .receipt:
-            var items = state.receiptLines.isEmpty ? [Item(.text, t("kiosk.receipt.none"))] : state.receiptLines.map { Item(.text, "• " + $0) }
+            var items = state.receiptLines.isEmpty ? [Item(.text, t("kiosk.receipt.none"))] : state.receiptLines.map { Item(.text, "• " + $0.text(content, language)) }
             if let id = state.receiptID { items.append(Item(.heading, t("kiosk.receipt.id", ["id": id]))) }
             items.append(Item(.button("finish"), t("kiosk.receipt.finish")))
             return items

@@ -53,10 +53,8 @@ extension KioskModel {
             // The use's screen showed its notice: a grant records that version, in this language.
             let notice = decision == .granted && purpose.legalBasis.control == .optIn
                 ? NoticeShown(version: purpose.currentNotice(at: now)?.version ?? 1, language: state.language) : nil
-            let effective = decision == .granted && purpose.legalBasis.control == .optOut ? EffectiveDecision.inUse : EffectiveDecision(recorded: decision)
             return [record(.decision(id, purpose.attributes, decision, notice: notice, validUntil: nil),
-                           receipt: Message("kiosk.receipt.use", ["purpose": content.localizer.text("purpose.\(id).name", state.language),
-                                                                  "decision": content.localizer.text("decision.\(effective.rawValue)", state.language)]))]
+                           receipt: Message("kiosk.receipt.use", ["purpose": id.rawValue]))]
         case "attr": go(.attribute(AttributeID(parts[1])))
         case "toggle-show":
             guard case .attribute(let a) = state.screen else { break }
@@ -93,7 +91,7 @@ extension KioskModel {
             case .success(let value):
                 let pending = definition.needsEvidence
                 return [record(.correction(a, .value(value), pending: pending),
-                               receipt: Message(pending ? "kiosk.receipt.pending" : "kiosk.receipt.correction", ["attribute": label(a)]))]
+                               receipt: Message(pending ? "kiosk.receipt.pending" : "kiosk.receipt.correction", ["attribute": a.rawValue]))]
             }
         case "prefer-not":
             guard case .attribute(let a) = state.screen else { break }
@@ -105,9 +103,9 @@ extension KioskModel {
             guard case let .confirm(a, confirmation) = state.screen else { break }
             switch confirmation {
             case .erase:
-                return [record(.erasure(a), receipt: Message("kiosk.receipt.erased", ["attribute": label(a)]))]
+                return [record(.erasure(a), receipt: Message("kiosk.receipt.erased", ["attribute": a.rawValue]))]
             case .preferNotToSay:
-                return [record(.correction(a, .preferNotToSay, pending: false), receipt: Message("kiosk.receipt.prefer-not", ["attribute": label(a)]))]
+                return [record(.correction(a, .preferNotToSay, pending: false), receipt: Message("kiosk.receipt.prefer-not", ["attribute": a.rawValue]))]
             case .object(let purpose):
                 return [record(.decision(purpose, [a], .objected, notice: nil, validUntil: nil), receipt: decisionReceipt(a, purpose, .objected))]
             }
@@ -133,12 +131,9 @@ extension KioskModel {
 
     private func label(_ a: AttributeID) -> String { content.localizer.text("attribute.\(a).label", state.language) }
 
+    /// A decision's receipt entry: ids only; the receipt shows the final state, in the language of the moment.
     private func decisionReceipt(_ a: AttributeID, _ p: PurposeID, _ d: DecisionState) -> Message {
-        let effective = EffectiveDecision(recorded: d)
-        return Message("kiosk.receipt.decision", [
-            "attribute": label(a), "purpose": content.localizer.text("purpose.\(p).name", state.language),
-            "decision": content.localizer.text("decision.\(effective.rawValue)", state.language),
-        ])
+        Message("kiosk.receipt.decision", ["attribute": a.rawValue, "purpose": p.rawValue])
     }
 
     private func record(_ payload: EventPayload, receipt: Message) -> KioskEffect {

@@ -123,8 +123,9 @@ public struct KioskModel {
     /// Ends the session: the receipt in the tenant's language, then a wiped screen.
     mutating func signOut(now: Date) -> [KioskEffect] {
         guard let session = state.session else { return reset() }
-        let lines = session.changes.map { m in content.localizer.text(m.key, state.language, m.arguments) }
+        let lines = ReceiptLine.lines(session.changes, final: session.state, content: content, at: now)
         let id = Self.receiptID()
+        let printed = ReceiptLine.printed(lines, id: id, content: content, language: state.language, at: now)
         let idle = now.timeIntervalSince(state.lastInput) >= timing.idleTimeout
         state.session = nil
         state.fields = [:]
@@ -134,12 +135,12 @@ public struct KioskModel {
             state.screen = .welcome
             state.language = "en"
             state.focus = 0
-            return [.printReceipt(lines: lines, id: id), .wipe]
+            return [.printReceipt(lines: printed, id: id), .wipe]
         }
         state.receiptLines = lines
         state.receiptID = id
         go(.receipt)
-        return [.printReceipt(lines: lines, id: id), .wipe]
+        return [.printReceipt(lines: printed, id: id), .wipe]
     }
 
     /// Ends a session because the kiosk is shutting down: the receipt is printed and the screen wiped.

@@ -148,8 +148,8 @@ public final class KioskRunner {
                 }
                 return .disclosures(lines)
             case let .printReceipt(lines, id):
-                let stamp = ISO8601DateFormatter().string(from: clock())
-                printer.print((["TenantConsent receipt \(id)", stamp] + (lines.isEmpty ? ["(no changes)"] : lines) + ["", ""]).joined(separator: "\n"))
+                _ = id // the header line already carries it
+                printer.print((lines + ["", ""]).joined(separator: "\n"))
                 return nil
             case .wipe:
                 terminal.wipe()

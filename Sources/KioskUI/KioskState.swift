@@ -81,7 +81,7 @@ public struct TenantSession: Equatable, Sendable {
     public var ref: TenantRef
     public var state: TenantState
     public var started: Date
-    /// Lines for the receipt, as messages (rendered in the tenant's language at sign-out).
+    /// What the tenant changed, as receipt messages holding ids (drawn in any language at sign-out).
     public var changes: [Message] = []
     public var disclosures: [DisclosureLine] = []
     /// Special-category attributes the tenant chose to show on screen.
@@ -128,7 +128,7 @@ public struct KioskState: Equatable, Sendable {
     public var pendingPIN: TenantRef?
     public var lastInput: Date
     /// The receipt shown after sign-out, already in the tenant's language, and its number.
-    public var receiptLines: [String] = []
+    public var receiptLines: [ReceiptLine] = []
     public var receiptID: String?
 
     public init(now: Date) { lastInput = now }

@@ -41,3 +41,40 @@ import Testing
         try tmux.waitFor("Wyloguj")
     }
 }
+
+extension KioskUsesE2ETests {
+    @Test func theReceiptShowsEachUsesFinalStateInTheChosenLanguage() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        // Agree to text-message updates, then change one's mind: the receipt shows only where it ended.
+        try tmux.focus("Service updates by text message")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Now: Not asked yet")
+        try tmux.focus("Agree")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Now: You agreed")
+        try tmux.focus("Do not agree")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Now: You withdrew")
+        try tmux.keys("Escape")
+        try tmux.waitFor("Choose an item")
+        try tmux.focus("Sign out")
+        try tmux.keys("Enter")
+        var screen = try tmux.waitFor("Receipt number")
+        #expect(screen.contains("Service updates by text message: You withdrew your consent"), "\(screen)")
+        #expect(!screen.contains("You agreed"), "the receipt lists a step, not the final state:\n\(screen)")
+        // The receipt follows a language switch, every word of it.
+        try tmux.focus("Language")
+        try tmux.keys("Enter")
+        try tmux.focus("Polski")
+        try tmux.keys("Enter")
+        screen = try tmux.waitFor("Numer potwierdzenia")
+        #expect(!screen.contains("Service updates by text message") && !screen.contains("You withdrew"), "English left on a Polish receipt:\n\(screen)")
+        // The printed copy: one line for the use, a local date and time, no ISO timestamp.
+        let printed = try String(contentsOfFile: setup.receipts, encoding: .utf8)
+        #expect(printed.contains("TenantConsent receipt") && printed.contains("Service updates by text message: You withdrew your consent"))
+        #expect(!printed.contains("You agreed") && printed.range(of: #"\d{2}/\d{2}/\d{4} \d{2}:\d{2}"#, options: .regularExpression) != nil, "\(printed)")
+    }
+}

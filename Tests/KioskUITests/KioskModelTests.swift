@@ -167,7 +167,7 @@ import TerminalCore
     @Test func idleCountdownThenSignOutWipesAndPrintsTheReceipt() {
         var d = Drive(timing: KioskTiming(idleWarning: 5, idleTimeout: 8, sessionLimit: 100))
         d.signIn()
-        d.send(.recorded(Sample.state, Message("kiosk.receipt.correction", ["attribute": "Mobile phone"])))
+        d.send(.recorded(Sample.state, Message("kiosk.receipt.correction", ["attribute": "mobile"])))
         d.wait(4)
         #expect(!d.text.contains("Signing out in"))
         d.wait(2)
@@ -175,7 +175,11 @@ import TerminalCore
         d.wait(2)
         #expect(d.model.state.session == nil)
         #expect(d.model.state.screen == .welcome)
-        #expect(d.effects.contains(.printReceipt(lines: ["Mobile phone: corrected"], id: d.receiptID)))
+        let printed: [String] = d.effects.compactMap { effect -> [String]? in
+            if case let .printReceipt(lines, _) = effect { return lines }
+            return nil
+        }.first ?? []
+        #expect(printed.first == "TenantConsent receipt \(d.receiptID)" && printed.last == "Mobile phone: corrected", "\(printed)")
         #expect(d.effects.last == .wipe)
         #expect(!d.text.contains("Ann"))
     }
