@@ -74,3 +74,62 @@ import Testing
         #expect(try desk.decision("T0000005") == "granted")
     }
 }
+
+/// Issue 18: a desk command cannot claim the kiosk channel, and a paper entry of a special-category
+/// grant waits for a second person exactly as a phone one does.
+@Suite struct DeskChannelCLITests {
+    func events(_ desk: FourEyesCLITests.Desk) throws -> Int {
+        (try desk.run(["ledger", "verify", "--json"]).json() as? [String: Any])?["events"] as? Int ?? -1
+    }
+
+    @Test func aDeskCommandClaimingTheKioskIsRefusedAndRecordsNothing() throws {
+        let desk = try FourEyesCLITests.Desk()
+        defer { desk.cli.remove() }
+        let before = try events(desk)
+        for arguments in [
+            ["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "sam", "--channel", "kiosk"],
+            ["record", "T0000002", "grant", "--attribute", "health-needs", "--purpose", "tailoring-services", "--staff", "sam", "--channel", "kiosk",
+             "--notice-version", "1"],
+            ["correct", "T0000002", "--attribute", "email", "--value", "new@example.org", "--staff", "sam", "--channel", "kiosk"],
+        ] {
+            let out = try desk.run(arguments)
+            #expect(out.status != 0, "\(arguments)")
+            #expect(out.stderr.contains("only the tenant signed in records at the kiosk"), "\(out.stderr)")
+        }
+        #expect(try events(desk) == before, "something was recorded")
+        #expect(!(try desk.run(["tenant", "history", "T0000002"]).stdout.contains("at the kiosk, by staff member")))
+    }
+
+    @Test func aPaperGrantOfASpecialCategoryIsHeldLikeAPhoneOne() throws {
+        let desk = try FourEyesCLITests.Desk()
+        defer { desk.cli.remove() }
+        for ref in ["T0000006", "T0000007"] { try #require(try desk.decision(ref) != "granted", "the demo already granted \(ref)'s") }
+        let paper = try desk.run(["record", "T0000006", "grant", "--attribute", "health-needs", "--purpose", "tailoring-services", "--staff", "sam",
+                                  "--channel", "paper", "--notice-version", "1", "--signed", "2026-11-20", "--evidence", "form TS-2 scanned", "--json"])
+        #expect(paper.status == 0, "\(paper.stderr)")
+        #expect((try paper.json() as? [String: Any])?["pending"] as? Bool == true, "\(paper.stdout)")
+        #expect(try desk.decision("T0000006") != "granted", "held, not in use")
+        let held = try desk.run(["staff", "held", "--json"])
+        let item = try #require((try held.json() as? [[String: Any]])?.first { $0["reference"] as? String == "T0000006" }, "\(held.stdout)")
+        let event = try #require(item["event"] as? String)
+        #expect(item["takenBy"] as? String == "sam")
+
+        // A paper campaign's file: the special-category row is held too, the ordinary one is not.
+        let csv = "reference,attribute,purpose,decision,date signed,staff,form version\n"
+            + "T0000007,health-needs,tailoring-services,grant,2026-11-20,sam,1\n"
+            + "T0000007,email,service-updates-email,grant,2026-11-20,sam,1\n"
+        #expect(try desk.run(["record", "--batch", try desk.cli.write("campaign.csv", Data(csv.utf8))]).status == 0)
+        #expect(try desk.decision("T0000007") != "granted")
+        #expect(try desk.run(["staff", "held"]).stdout.contains("T0000007"))
+
+        // The one who keyed it cannot confirm it; a colleague confirms on the scanned form.
+        let own = try desk.run(["staff", "confirm", "T0000006", event, "--staff", "sam", "--how", "evidence", "--evidence", "form TS-2 scanned",
+                                "--reason", "desk-evidence"])
+        #expect(own.status != 0 && own.stderr.contains("four eyes"), "\(own.stderr)")
+        let colleague = try desk.run(["staff", "confirm", "T0000006", event, "--staff", "sue", "--how", "evidence", "--evidence", "form TS-2 scanned",
+                                      "--reason", "desk-evidence"])
+        #expect(colleague.status == 0, "\(colleague.stderr)")
+        #expect(try desk.decision("T0000006") == "granted")
+        #expect(try desk.run(["ledger", "verify"]).status == 0)
+    }
+}
