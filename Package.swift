@@ -135,7 +135,8 @@ let package = Package(
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "ConsentStore", "ConsentForms", "ConsentRegister",
+            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms",
+                           "ConsentRegister",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
@@ -147,6 +148,9 @@ let package = Package(
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
         // Starts a throwaway PostgreSQL server for the tests that need one.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        // A tampered device's pushes, for the centre's hostile tests.
+        .target(name: "SyncTestSupport", dependencies: ["ConsentCore", "SyncProtocol", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Tests/SyncTestSupport"),
         .testTarget(
             name: "CentralStorePostgresTests",
             dependencies: [
@@ -167,7 +171,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentCLITests",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStorePostgres", "PostgresTestSupport"]
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStorePostgres", "PostgresTestSupport",
+                           "SyncProtocol", "SyncTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -21,7 +21,7 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .callerNotVerified: "verify the caller first; until then only a withdrawal or an objection can be recorded"
         case .unknownReason(let id): "no reason code '\(id)' in Forms/staff.yaml; pick one from the list"
         case .scriptNotRead: "read the notice script to the caller and mark it read before recording the grant"
-        case .sameStaff: "a second member of staff must confirm this (four eyes), or record a call-back to the number on file"
+        case .sameStaff: "you took this change yourself: a different member of staff must confirm or reject it (four eyes), whatever the method"
         case .evidenceRequired: "say what evidence you saw (for example 'council tax bill dated 2026-10-01')"
         case .notOnBehalf(let kind): "a \(kind) is not recorded on a caller's behalf"
         }
@@ -160,26 +160,29 @@ public enum StaffRules {
     }
 
     /// Confirms (or rejects) a held change: a pending correction or a held grant, taken by `takenBy`.
-    /// A supervisor's confirmation needs a supervisor who is not the one who took it; a call-back or
-    /// evidence may be recorded by anyone allowed, except that evidence needs a note.
+    /// Four eyes, whatever the method: the one who took the change never confirms or rejects it.
+    /// A supervisor's confirmation needs a supervisor; a call-back or evidence may be recorded by
+    /// anyone allowed, and evidence needs a note.
     public static func confirm(
         _ target: EventID, attribute: AttributeID, approved: Bool, tenant: TenantRef, takenBy: Actor,
         staff: StaffID, role: StaffRole, how: ConfirmationMethod, reason: String, policy: StaffPolicy
     ) throws(StaffRefusal) -> ChangeRequest {
         guard policy.reason(reason) != nil else { throw .unknownReason(reason) }
+        let task: StaffTask = switch how {
+        case .supervisor: .confirmHeld
+        case .callBack: .recordCallBack
+        case .evidence: .verifyEvidence
+        }
+        guard may(role, task) else { throw .notAllowed(role, task) }
+        if case .staff(let taker, _, _) = takenBy, taker == staff { throw .sameStaff }
         let method: String, channel: Channel
         var evidence: String?
         switch how {
         case .supervisor:
-            guard may(role, .confirmHeld) else { throw .notAllowed(role, .confirmHeld) }
-            if case .staff(let taker, _, _) = takenBy, taker == staff { throw .sameStaff }
             (method, channel) = ("supervisor", .system)
         case .callBack:
-            guard may(role, .recordCallBack) else { throw .notAllowed(role, .recordCallBack) }
             (method, channel) = ("call-back to the number on file", .phone)
         case .evidence(let note):
-            guard may(role, .verifyEvidence) else { throw .notAllowed(role, .verifyEvidence) }
-            if case .staff(let taker, _, _) = takenBy, taker == staff { throw .sameStaff }
             let trimmed = note.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { throw .evidenceRequired }
             (method, channel, evidence) = ("evidence seen", .system, trimmed)

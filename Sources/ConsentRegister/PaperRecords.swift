@@ -91,11 +91,21 @@ public struct PaperRecords {
         }
         guard !entry.attributes.isEmpty else { throw RecordError("name at least one --attribute") }
         let notice = entry.noticeVersion.map { NoticeShown(version: $0, language: entry.language ?? "en") }
+        let purpose = PurposeID(entry.purpose), attributes = entry.attributes.map { AttributeID($0) }
         return ChangeRequest(
             tenant: ref,
-            payload: .decision(PurposeID(entry.purpose), entry.attributes.map { AttributeID($0) }, state, notice: notice, validUntil: nil),
+            payload: state == .granted && coversSpecial(attributes)
+                ? .heldGrant(purpose, attributes, notice: notice, validUntil: nil)
+                : .decision(purpose, attributes, state, notice: notice, validUntil: nil),
             actor: try actor(entry.staff, channel: entry.channel, verification: entry.verification, reason: entry.reason, lookup: lookup),
             channel: entry.channel, effectiveAt: try signedDate(entry.signed), evidence: entry.evidence)
+    }
+
+    /// Four eyes for staff-keyed grants: one that covers a special category is held until a second
+    /// person confirms it (`consent staff held`, `consent staff confirm`), whether it came by phone or
+    /// on paper (a scanned form is the evidence the second person confirms on), as in staff mode.
+    func coversSpecial(_ attributes: [AttributeID]) -> Bool {
+        attributes.contains { content.catalogue.attribute($0)?.isSpecial ?? true }
     }
 
     /// A correction keyed by staff: pending when the attribute needs evidence and none is given.
@@ -107,7 +117,10 @@ public struct PaperRecords {
         guard let definition = content.catalogue.attribute(AttributeID(attribute)) else {
             throw RecordError("no attribute '\(TextSafety.displaySafe(attribute))' in Forms/attributes.yaml")
         }
+        // On paper or with evidence seen, only a change that needs evidence and has none waits; a call
+        // changing contact details (or anything that needs evidence) always waits for a second person.
         let pending = definition.needsEvidence && (evidence ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+            || channel == .phone && (definition.needsEvidence || content.staff?.heldAttributes.contains(definition.id) ?? true)
         return ChangeRequest(
             tenant: ref, payload: .correction(definition.id, value, pending: pending),
             actor: try actor(staff, channel: channel, verification: verification, reason: reason), channel: channel, evidence: evidence)

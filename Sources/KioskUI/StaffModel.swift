@@ -315,8 +315,8 @@ extension StaffModel {
                                                   policy: policy, catalogue: content.catalogue)
             var said = note
             switch request.payload {
-            case .heldGrant: said = "Held: a supervisor must confirm this grant, or record a call-back to the number on file."
-            case .correction(_, _, true): said = "Held: the change waits for a supervisor or a call-back to the number on file."
+            case .heldGrant: said = "Held: a supervisor must confirm this grant, or a colleague call back the number on file."
+            case .correction(_, _, true): said = "Held: the change waits for a supervisor, or a colleague's call-back to the number on file."
             default: break
             }
             return [.record(request, note: said)]

@@ -41,6 +41,9 @@ struct Record: ParsableCommand {
             Many decisions at once: consent record --batch FILE.csv [--channel paper], with the columns reference,
             attribute, purpose, decision, date signed, staff, form version (and optionally language, reason, evidence).
             The whole file is refused, with row and column named, when any row is wrong.
+
+            Four eyes: a grant that covers a special category, by phone or on paper, is held until another member of
+            staff confirms it (`consent staff held`, then `consent staff confirm`, with the scanned form as evidence).
             """)
 
     @OptionGroup var store: StoreOptions
@@ -101,28 +104,9 @@ struct Record: ParsableCommand {
             reference: reference ?? "", attributes: attribute, purpose: purpose ?? "", decision: decision ?? "", channel: change.channel,
             staff: change.staff ?? "", noticeVersion: noticeVersion, language: language, reason: change.reason, evidence: change.evidence,
             verification: change.verification, signed: signed)
-        let stored = try db.record(heldForASecondPerson(try records.request(entry), content: content))
+        let stored = try db.record(try records.request(entry))
         try report(stored, db: db, json: change.json)
     }
-}
-
-/// The four-eyes rule of staff mode, for changes keyed by phone outside it: a grant that covers a
-/// special category becomes a held grant, and a correction of contact details (or of anything that
-/// needs evidence) a pending one, each waiting for a supervisor or a call-back (`consent staff held`).
-func heldForASecondPerson(_ request: ChangeRequest, content: Content) -> ChangeRequest {
-    guard request.channel == .phone else { return request }
-    var request = request
-    switch request.payload {
-    case let .decision(purpose, attributes, .granted, notice, until)
-        where attributes.contains(where: { content.catalogue.attribute($0)?.isSpecial ?? true }):
-        request.payload = .heldGrant(purpose, attributes, notice: notice, validUntil: until)
-    case let .correction(attribute, value, false)
-        where content.staff?.heldAttributes.contains(attribute) ?? true || content.catalogue.attribute(attribute)?.needsEvidence ?? true:
-        request.payload = .correction(attribute, value, pending: true)
-    default:
-        break
-    }
-    return request
 }
 
 struct Correct: ParsableCommand {
@@ -156,7 +140,7 @@ struct Correct: ParsableCommand {
         let request = try PaperRecords(content: content, database: db).correction(
             reference: reference, attribute: attribute, value: value.map { .value($0) } ?? .preferNotToSay, channel: change.channel,
             staff: change.staff ?? "", evidence: change.evidence, reason: change.reason, verification: change.verification)
-        try report(try db.record(heldForASecondPerson(request, content: content)), db: db, json: change.json)
+        try report(try db.record(request), db: db, json: change.json)
     }
 }
 
@@ -165,6 +149,7 @@ func report(_ stored: StoredEvent, db: ConsentDatabase, json: Bool) throws {
     let event = stored.event
     var pending = false
     if case .correction(_, _, let isPending) = event.payload { pending = isPending }
+    if case .heldGrant = event.payload { pending = true }
     if json {
         return try printJSON(RecordedJSON(event: event.id.description, tenant: event.tenant.rawValue, kind: event.payload.kind,
                                           channel: event.channel.rawValue, effectiveAt: event.effectiveAt, pending: pending))

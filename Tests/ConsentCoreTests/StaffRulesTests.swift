@@ -131,13 +131,47 @@ import Testing
         #expect(throws: StaffRefusal.notAllowed(.support, .confirmHeld)) { try confirm("pat", .support, .supervisor) }
         #expect(throws: StaffRefusal.sameStaff) { try confirm("sam", .supervisor, .supervisor) }
         #expect(throws: StaffRefusal.sameStaff) { try confirm("sam", .support, .evidence("passport")) }
+        #expect(throws: StaffRefusal.sameStaff) { try confirm("sam", .support, .callBack) }
         #expect(throws: StaffRefusal.evidenceRequired) { try confirm("pat", .support, .evidence("  ")) }
         let ok = try confirm("pat", .supervisor, .supervisor)
         #expect(ok.payload == .verification(of: target, attribute: Fixture.health, approved: true))
         #expect(ok.actor == .staff(StaffID("pat"), verification: "supervisor", reason: "supervisor-check"))
-        let callBack = try confirm("sam", .support, .callBack)
+        let callBack = try confirm("sue", .support, .callBack)
         #expect(callBack.channel == .phone)
         #expect(try confirm("sam", .support, .evidence("council tax bill"), by: .tenant).evidence == "council tax bill")
+    }
+
+    /// Issue 18: whoever took a held change never confirms or rejects it, by any method, in any role;
+    /// anyone else whose role allows the method may.
+    @Test func theTakerNeverConfirmsTheirOwnChangeWhateverTheMethod() throws {
+        let target = EventID(device: Fixture.phone, sequence: 9)
+        let methods: [ConfirmationMethod] = [.supervisor, .callBack, .evidence("passport seen")]
+        for role in StaffRole.allCases {
+            for how in methods {
+                for approved in [true, false] {
+                    for staff in ["sam", "pat"] {
+                        let result = Result { () throws(StaffRefusal) -> ChangeRequest in
+                            try StaffRules.confirm(target, attribute: Fixture.health, approved: approved, tenant: Fixture.ref,
+                                                   takenBy: .staff(StaffID("sam"), verification: "date-of-birth+postcode", reason: "caller-request"),
+                                                   staff: StaffID(staff), role: role, how: how, reason: "supervisor-check", policy: Self.policy)
+                        }
+                        let allowed = how != .supervisor || StaffRules.may(role, .confirmHeld)
+                        switch (staff, result) {
+                        case ("sam", .success):
+                            Issue.record("the taker confirmed their own change: \(role) \(how) approved \(approved)")
+                        case ("sam", .failure(let refusal)):
+                            #expect(refusal == .sameStaff || (!allowed && refusal == .notAllowed(role, .confirmHeld)), "\(role) \(how): \(refusal)")
+                        case (_, .success(let request)):
+                            #expect(allowed, "\(role) \(how)")
+                            guard case .staff(let id, _, _) = request.actor else { Issue.record("not a staff actor"); continue }
+                            #expect(id == StaffID(staff))
+                        case (_, .failure(let refusal)):
+                            #expect(!allowed && refusal == .notAllowed(role, .confirmHeld), "\(staff) \(role) \(how): \(refusal)")
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test func supportNeverSeesAProtectedAddress() {

@@ -52,7 +52,7 @@ import Testing
         let item = try #require(try t.db.heldItems().first)
         #expect(item.kind == .correction(AttributeID("email")))
         try t.db.record(try StaffRules.confirm(change.event.id, attribute: item.attribute, approved: true, tenant: "T0000001", takenBy: item.takenBy,
-                                               staff: StaffID("sam"), role: .support, how: .callBack, reason: "call-back", policy: Self.policy))
+                                               staff: StaffID("sue"), role: .support, how: .callBack, reason: "call-back", policy: Self.policy))
         #expect(try t.db.tenantState("T0000001")?.value(AttributeID("email")).answer == .value("ann.new@example.org"))
 
         let access = try t.db.record(try onBehalf(.access(AttributeID("health-needs"))))

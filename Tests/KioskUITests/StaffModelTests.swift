@@ -155,7 +155,7 @@ extension StaffMember {
         #expect(!d.allText.contains("Ann"))
     }
 
-    @Test func supportCannotConfirmButMayRecordACallBack() {
+    @Test func supportCannotConfirmButMayRecordACallBackOnAColleaguesChange() {
         var d = StaffDrive()
         d.send(.signedIn(StaffMember(id: "sam", name: "Sam", role: .support)))
         d.press("held")
@@ -169,9 +169,19 @@ extension StaffMember {
         d.press("confirm:evidence")
         #expect(d.model.state.message?.contains("four eyes") == true, "the taker cannot verify their own change")
         d.press("confirm:call-back")
-        guard case let .record(request, _)? = d.effects.dropLast().last else { Issue.record("no confirmation: \(d.effects)"); return }
+        #expect(d.model.state.message?.contains("four eyes") == true, "nor call back on it (issue 18)")
+        #expect(!d.effects.contains { if case .record = $0 { true } else { false } }, "nothing recorded")
+
+        // A colleague in the same role may make the call-back.
+        var other = StaffDrive()
+        other.send(.signedIn(StaffMember(id: "sue", name: "Sue", role: .support)))
+        other.press("held")
+        other.send(.held([item], numbers: [Sample.ref: "07700900123"]))
+        other.press("held-item:0")
+        other.press("confirm:call-back")
+        guard case let .record(request, _)? = other.effects.dropLast().last else { Issue.record("no confirmation: \(other.effects)"); return }
         #expect(request.payload == .verification(of: item.event, attribute: AttributeID("mobile"), approved: true))
-        #expect(request.actor == .staff(StaffID("sam"), verification: "call-back to the number on file", reason: "call-back"))
+        #expect(request.actor == .staff(StaffID("sue"), verification: "call-back to the number on file", reason: "call-back"))
     }
 }
 

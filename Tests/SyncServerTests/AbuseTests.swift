@@ -131,6 +131,9 @@ import Testing
         #expect(try served.centralEvents() == events + 10)
     }
 
+    // The live tests' waits are upper bounds for a test machine whose task threads are all busy (the
+    // server here answers on them); the closes themselves come at the idle timeout, as
+    // Benchmarks/server-abuse.py measures on a server of its own.
     @Test func aHalfSentRequestIsClosedWithinSeconds() async throws {
         var limits = ServerLimits()
         limits.idleTimeout = .seconds(1)
@@ -143,12 +146,12 @@ import Testing
             let body = try RawConnection(port: port)
             body.send("POST /v1/push HTTP/1.1\r\nHost: centre\r\nAuthorization: Bearer kiosk-a:\(served.secret)\r\nContent-Type: application/json\r\n"
                       + "Content-Length: 1000\r\n\r\n{\"version\":1,")
-            #expect(await head.waitForClose(within: 10).closed, "a request whose head stops half-way is closed")
-            #expect(await body.waitForClose(within: 10).closed, "a request whose body stops half-way is closed")
+            #expect(await head.waitForClose(within: 30).closed, "a request whose head stops half-way is closed")
+            #expect(await body.waitForClose(within: 30).closed, "a request whose body stops half-way is closed")
             // A well-behaved client is served as before.
             let healthy = try RawConnection(port: port)
             healthy.send("GET /healthz HTTP/1.1\r\nHost: centre\r\n\r\n")
-            let reply = await healthy.waitForClose(within: 10)
+            let reply = await healthy.waitForClose(within: 30)
             #expect(reply.received.hasPrefix("HTTP/1.1 200") && reply.closed, "served, then closed when idle: \(reply.received)")
         }
     }
@@ -159,7 +162,7 @@ import Testing
         try await served.application().test(.live) { client in
             let declared = try RawConnection(port: try #require(client.port))
             declared.send("POST /v1/push HTTP/1.1\r\nHost: centre\r\nAuthorization: Bearer kiosk-a:\(served.secret)\r\nContent-Length: 100000000\r\n\r\n")
-            let reply = await declared.waitForClose(within: 10)
+            let reply = await declared.waitForClose(within: 30)
             #expect(reply.received.hasPrefix("HTTP/1.1 413") && reply.received.contains("\"too-large\""), "\(reply.received)")
         }
     }
@@ -196,7 +199,7 @@ import Testing
             let started = Date()
             var open = true
             // One byte every half second: never idle long enough for the idle timeout.
-            while open && Date().timeIntervalSince(started) < 60 {
+            while open && Date().timeIntervalSince(started) < 120 {
                 open = slow.send(" ")
                 if open { open = !(await slow.waitForClose(within: 0.5).closed) }
             }

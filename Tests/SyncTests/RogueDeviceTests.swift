@@ -4,6 +4,7 @@ import ConsentStore
 import Crypto
 import Foundation
 import SyncProtocol
+import SyncTestSupport
 import Testing
 
 /// A device that is really enrolled but was tampered with: it chains, digests and signs whatever it
@@ -11,50 +12,12 @@ import Testing
 /// refused with a message naming the event and the rule, and leaves the centre as it was, at both
 /// centres; an honest push from the same device then goes through.
 @Suite struct RogueDeviceTests {
-    /// A rogue device's chain, built by hand exactly as a real device builds one.
-    struct Forger {
-        let id: String
-        let key = Curve25519.Signing.PrivateKey()
-        var sequence: Int64 = 0
-        var head = ValueDigest.empty
-        var clock: Int64
-
-        init(_ id: String, start: Date) {
-            self.id = id
-            clock = Millis.from(start)
-        }
-
-        mutating func event(_ tenant: TenantRef, _ payload: EventPayload, actor: Actor = .tenant, channel: Channel = .kiosk,
-                            clear: [(String, String)] = [], sealed: [WireValue] = []) -> WireEvent {
-            sequence += 1
-            clock += 1_000
-            var values = sealed
-            for (attribute, text) in clear {
-                let salt = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
-                values.append(WireValue(attribute: attribute, text: text, preferNot: false, salt: salt,
-                                        digest: ValueDigest.of(.value(text), attribute: AttributeID(attribute), salt: salt)))
-            }
-            let event = Event(id: EventID(device: DeviceID(id), sequence: sequence), tenant: tenant, hlc: HLCTimestamp(millis: clock),
-                              effectiveAt: Millis.date(clock), actor: actor, channel: channel, causalContext: nil, payload: payload)
-            let digest = values.isEmpty ? nil : ValueDigest.combine(values.map { (AttributeID($0.attribute), $0.digest) })
-            let record = EventRecord(event, valuesDigest: digest)
-            head = record.hash(after: head)
-            return WireEvent(record: record, hash: head, values: values)
-        }
-
-        func push(_ events: [WireEvent], dataKeys: [WireDataKey] = [], signed: Bool = true) throws -> PushRequest {
-            let last = events[events.count - 1]
-            let head = signed ? try SignedHead(device: id, sequence: last.record.sequence, hash: last.hash, key: key) : nil
-            return PushRequest(device: id, events: events, dataKeys: dataKeys, head: head)
-        }
-    }
-
     static let tailoring = PurposeID("tailoring-services")
 
     @Test(arguments: Backend.allCases) func eachForgedPushIsRefusedWithNothingApplied(backend: Backend) async throws {
         let net = try await Network.make(backend, devices: 0, tenants: ["T1", "T2"])
         let store = net.centre.store
-        let rogue = Forger("kiosk-rogue", start: Network.start(backend))
+        let rogue = Forger("kiosk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
         let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
         _ = try await store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
         let before = try await net.centre.events()
