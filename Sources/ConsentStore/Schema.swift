@@ -21,6 +21,10 @@ enum Schema {
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")
         }
+        // Staff who ended the kiosk with their password (see `recordKioskExit`).
+        migrator.registerMigration("kiosk-exit-1") { db in
+            try db.execute(sql: "CREATE TABLE kiosk_exit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, staff TEXT NOT NULL)")
+        }
         // Failed sign-ins with references that are no tenant's, counted like a tenant's (see `signIn`).
         migrator.registerMigration("sign-in-guess-1") { db in
             try db.execute(sql: """

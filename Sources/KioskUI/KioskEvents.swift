@@ -10,6 +10,8 @@ public enum KioskEvent: Sendable {
     case signInRefused(Message)
     /// Too soon after earlier failures: the tenant may try again after this many seconds.
     case signInWait(seconds: Int)
+    /// A staff id and password did not end the kiosk.
+    case staffExitRefused(Message)
     case codeAccepted(TenantRef)
     case pinRefused(Message)
     case recorded(TenantState, Message)
@@ -29,4 +31,6 @@ public enum KioskEffect: Equatable, Sendable {
     case printReceipt(lines: [String], id: String)
     /// Clear the screen and the scrollback: nothing of the tenant may remain.
     case wipe
+    /// Check a staff member's password and, if right, record it and end the kiosk.
+    case endKiosk(staff: String, password: String)
 }

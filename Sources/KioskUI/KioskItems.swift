@@ -46,6 +46,7 @@ struct KioskItems {
         case .language: state.session == nil ? "TenantConsent" : t("kiosk.language")
         case .use(let p): t("purpose.\(p).name")
         case .help: t("kiosk.help")
+        case .staffExit: t("kiosk.staff.title")
         case .signIn: t("kiosk.sign-in.title")
         case .code: t("kiosk.code.title")
         case .setPIN: t("kiosk.pin.title")
@@ -61,6 +62,7 @@ struct KioskItems {
     /// The screen's items, then the footer's: Sign out (when signed in), Language (except where
     /// the screen is the language choice) and Help, on every screen.
     func items() -> [Item] {
+        if case .staffExit = state.screen { return screenItems() }
         var footer: [Item] = []
         if state.session != nil { footer.append(Item(.button("sign-out"), t("kiosk.sign-out"), inFooter: true)) }
         switch state.screen {
@@ -113,6 +115,10 @@ struct KioskItems {
             return items
         case .help:
             return [Item(.text, t("kiosk.help.text")), Item(.button("back"), t("kiosk.back"))]
+        case .staffExit:
+            return [Item(.text, t("kiosk.staff.text")), Item(.field("staff-id"), t("kiosk.staff.id")),
+                    Item(.field("staff-password"), t("kiosk.staff.password")), Item(.button("end-kiosk"), t("kiosk.staff.end")),
+                    Item(.button("back"), t("kiosk.back"))]
         case .attribute(let id):
             return attributeItems(id)
         case let .notice(attribute, purpose):

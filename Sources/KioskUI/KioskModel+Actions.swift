@@ -45,6 +45,9 @@ extension KioskModel {
             state = KioskState(now: now)
             return [.wipe]
         case "disclosures": go(.disclosures)
+        case "end-kiosk":
+            guard case .staffExit = state.screen else { break }
+            return [.endKiosk(staff: text("staff-id"), password: text("staff-password"))]
         case "use":
             ask(.use(PurposeID(parts[1])), now: now)
         case "use-set":

@@ -42,6 +42,16 @@ public struct KioskModel {
             let warned = idleCountdown(now: now) != nil
             state.lastInput = now
             if warned { return [] }
+            // Staff leave the kiosk with F12 twice: a staff sign-in, never shown to tenants.
+            let chord = input == .function(12) && state.staffChordStarted
+            state.staffChordStarted = input == .function(12) && !chord
+            if chord {
+                if case .staffExit = state.screen { return [] }
+                let current = state.screen
+                go(.staffExit(returnTo: .screen(current)))
+                state.fields = [:]
+                return []
+            }
             return handle(input, now: now)
         case .signedIn(let session):
             state.session = session
@@ -54,6 +64,11 @@ public struct KioskModel {
             state.message = message
             state.fields = [:]
             state.waitUntil = nil
+            focusFirstEmptyField(now: now)
+            return []
+        case .staffExitRefused(let message):
+            state.message = message
+            state.fields = [:]
             focusFirstEmptyField(now: now)
             return []
         case .signInWait(let seconds):
@@ -259,11 +274,11 @@ public struct KioskModel {
         switch input {
         case .character(let c):
             guard field.text.count < field.limit, !c.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return [] }
-            if field.masked && !c.isNumber { return [] }
+            if field.digitsOnly && !c.isNumber { return [] }
             field.text.append(c)
         case .paste(let text):
             let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            field.text = String((field.text + line).filter { !field.masked || $0.isNumber }.prefix(field.limit))
+            field.text = String((field.text + line).filter { !field.digitsOnly || $0.isNumber }.prefix(field.limit))
         case .backspace:
             if !field.text.isEmpty { field.text.removeLast() }
         case .enter:
@@ -286,6 +301,8 @@ public struct KioskModel {
         case "pin", "pin1", "pin2": Field(masked: true, limit: 6)
         case "code": Field(masked: true, limit: 8)
         case "dob": Field(limit: 10)
+        case "staff-password": Field(masked: true, digitsOnly: false, limit: 200)
+        case "staff-id": Field(limit: 64)
         case "ref": Field(limit: 20)
         default: Field(limit: 500)
         }
@@ -303,6 +320,9 @@ public struct KioskModel {
         case .notice(let a, _), .edit(let a), .confirm(let a, _): returnTo(a, now: now)
         case .disclosures, .use: go(.overview)
         case .language(.screen(let screen)), .help(.screen(let screen)): go(screen)
+        case .staffExit(.screen(let screen)):
+            state.fields = [:] // a staff password never stays in memory for the screen behind
+            go(screen)
         }
         state.message = nil
         return []

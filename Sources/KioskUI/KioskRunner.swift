@@ -57,6 +57,8 @@ public final class KioskRunner {
     private var decoder = InputDecoder()
     private var renderer = Renderer()
     private var lastFrame: Frame?
+    /// Set when staff ended the kiosk with their password.
+    private var ended = false
 
     public init(content: Content, timing: KioskTiming, database: ConsentDatabase, terminal: KioskTerminal,
                 printer: ReceiptPrinter, clock: @escaping () -> Date = Date.init) {
@@ -70,7 +72,7 @@ public final class KioskRunner {
     /// The loop: returns when the terminal asks to stop (SIGTERM, SIGHUP, or input closed).
     public func run() {
         draw()
-        while !terminal.stopRequested {
+        while !terminal.stopRequested && !ended {
             let bytes = terminal.read(timeout: 100)
             var events = decoder.feed(bytes)
             if bytes.isEmpty { events += decoder.flush() }
@@ -150,6 +152,13 @@ public final class KioskRunner {
             case let .printReceipt(lines, id):
                 _ = id // the header line already carries it
                 printer.print((lines + ["", ""]).joined(separator: "\n"))
+                return nil
+            case let .endKiosk(staff, password):
+                guard case .signedIn(let member) = try database.staffSignIn(staff, password: password) else {
+                    return .staffExitRefused(Message("kiosk.staff.failed"))
+                }
+                try database.recordKioskExit(by: member.id)
+                ended = true
                 return nil
             case .wipe:
                 terminal.wipe()

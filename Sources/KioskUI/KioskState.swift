@@ -18,10 +18,13 @@ public struct KioskTiming: Sendable, Equatable {
 public struct Field: Equatable, Sendable {
     public var text = ""
     public var masked = false
+    /// Only digits are accepted (PINs and codes); a masked password takes any character.
+    public var digitsOnly = false
     /// Longest input accepted, in characters.
     public var limit = 120
-    public init(masked: Bool = false, limit: Int = 120) {
+    public init(masked: Bool = false, digitsOnly: Bool? = nil, limit: Int = 120) {
         self.masked = masked
+        self.digitsOnly = digitsOnly ?? masked
         self.limit = limit
     }
 }
@@ -47,6 +50,8 @@ public enum Screen: Equatable, Sendable {
     case language(returnTo: ReturnScreen)
     /// How to use the kiosk, and where to get help.
     case help(returnTo: ReturnScreen)
+    /// Staff only (F12 twice): a staff id and password end the kiosk.
+    case staffExit(returnTo: ReturnScreen)
 }
 
 /// The choices the kiosk asks about once more before recording them (agreeing is asked on its notice).
@@ -123,6 +128,8 @@ public struct KioskState: Equatable, Sendable {
     public var message: Message?
     /// When a sign-in may be tried again; the message counts down to it.
     public var waitUntil: Date?
+    /// The last key was F12 (the first half of the staff chord).
+    public var staffChordStarted = false
     public var session: TenantSession?
     /// A tenant whose one-time code was accepted and who must now choose a PIN.
     public var pendingPIN: TenantRef?

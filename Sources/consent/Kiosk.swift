@@ -63,7 +63,7 @@ struct Kiosk: ParsableCommand {
 struct Staff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Staff mode: with no subcommand, the full-screen staff terminal; the subcommands are desk tasks.",
-        subcommands: [Add.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self, Conflicts.self, UnlockStaff.self])
+        subcommands: [Add.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self, Conflicts.self, UnlockStaff.self, KioskExits.self])
 
     @OptionGroup var store: StoreOptions
 
@@ -177,6 +177,20 @@ struct Staff: ParsableCommand {
             let ref = db.validator.tenancyReference(reference) ?? TenantRef(reference)
             try db.unlockSignIn(ref, by: .staff(StaffID(staff), verification: "in-person", reason: "unlock"), channel: .system)
             print("Unlocked \(ref).")
+        }
+    }
+}
+
+extension Staff {
+    struct KioskExits: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "kiosk-exits", abstract: "Who ended the kiosk with their staff password (F12 twice at the kiosk), and when.")
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let formatter = ISO8601DateFormatter()
+            for exit in try store.open().kioskExits() { print("\(formatter.string(from: exit.at))  \(exit.staff)") }
         }
     }
 }

@@ -50,3 +50,23 @@ import TerminalCore
         #expect(d.model.state.screen == .overview && d.model.state.session != nil)
     }
 }
+
+@Suite struct KioskStaffExitTests {
+    @Test func f12TwiceOpensTheStaffExitAndItsPasswordNeverStays() {
+        var d = Drive()
+        d.keys(.function(12), .down, .function(12))
+        #expect(d.model.state.screen == .welcome, "F12 apart is not the chord")
+        d.keys(.function(12), .function(12))
+        #expect(d.model.state.screen == .staffExit(returnTo: .screen(.welcome)))
+        d.type("S100")
+        d.keys(.tab)
+        d.type("pa55 word!")
+        #expect(!d.text.contains("pa55"), "the password is masked")
+        d.keys(.enter)
+        #expect(d.effects.last == .endKiosk(staff: "S100", password: "pa55 word!"))
+        d.send(.staffExitRefused(Message("kiosk.staff.failed")))
+        #expect(d.model.state.fields.isEmpty)
+        d.keys(.escape)
+        #expect(d.model.state.screen == .welcome && d.model.state.fields.isEmpty)
+    }
+}
