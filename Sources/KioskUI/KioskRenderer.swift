@@ -42,7 +42,9 @@ public enum KioskRenderer {
                 for line in DisplayWidth.wrap(item.label, columns: inner) { out.append(Line(text: line, style: .heading)) }
             case .button:
                 let number = index < 9 && !hasFields ? "\(index + 1). " : ""
-                let (fitted, _) = DisplayWidth.prefix(number + item.label, fitting: inner)
+                // A label too long for the row is cut with an ellipsis, so it is plainly not all there.
+                var (fitted, _) = DisplayWidth.prefix(number + item.label, fitting: inner)
+                if fitted.count < (number + item.label).count { fitted = DisplayWidth.prefix(fitted, fitting: inner - 1).0 + "…" }
                 out.append(Line(text: fitted, style: .plain, selectable: index))
                 index += 1
             case .field(let name):

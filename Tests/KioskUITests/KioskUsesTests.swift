@@ -70,3 +70,11 @@ import TerminalCore
         #expect(d.model.state.screen == .welcome && d.model.state.fields.isEmpty)
     }
 }
+
+@Suite struct KioskCutLabelTests {
+    @Test func aLabelTooLongForTheRowEndsWithAnEllipsis() {
+        let view = ScreenView(title: "t", corner: "c", items: [Item(.button("x"), String(repeating: "word ", count: 30))], focus: 0, fields: [:], hints: "")
+        let line = KioskRenderer.lines(view, width: 60).first { $0.selectable == 0 }?.text ?? ""
+        #expect(line.hasSuffix("…") && DisplayWidth.of(line) <= 54, "\(line)")
+    }
+}
