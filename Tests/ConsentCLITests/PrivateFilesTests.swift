@@ -19,7 +19,7 @@ import Testing
             let url = root.appendingPathComponent(name)
             let mode = try Self.mode(url.path)
             var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+            _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
             if isFolder.boolValue {
                 if mode & 0o077 != 0 { out.append("\(name)/ (\(String(mode, radix: 8)))") }
                 out += try exposed(below: url).map { "\(name)/\($0)" }
