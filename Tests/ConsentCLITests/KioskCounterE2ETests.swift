@@ -11,6 +11,18 @@ import Testing
         ["T0000001", dob, "•"].filter { screen.contains($0) }
     }
 
+    /// A kiosk at 80×24 on its sign-in screen, English chosen, with T0000001's details typed in (a
+    /// wrong PIN), as the last person left it; and that tenant's date of birth.
+    static func halfFinishedSignIn() throws -> (setup: Setup, tmux: Tmux, dob: String) {
+        let setup = try Setup()
+        let dob = try setup.tenant("T0000001").dob
+        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
+        try tmux.waitFor("Choose your language")
+        try tmux.keys("Enter")
+        try typeDetails(tmux, dob: dob)
+        return (setup, tmux, dob)
+    }
+
     /// Types a reference, a date of birth and a PIN on the sign-in screen, as the last person did.
     static func typeDetails(_ tmux: Tmux, dob: String) throws {
         try tmux.waitFor("Tenancy reference")
@@ -23,13 +35,8 @@ import Testing
     }
 
     @Test func escapeFromSignInLeavesNothingForTheNextPerson() throws {
-        let setup = try Setup()
+        let (setup, tmux, dob) = try Self.halfFinishedSignIn()
         defer { setup.cli.remove() }
-        let dob = try setup.tenant("T0000001").dob
-        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
-        try tmux.waitFor("Choose your language")
-        try tmux.keys("Enter")
-        try Self.typeDetails(tmux, dob: dob)
         try tmux.keys("Escape")
         try tmux.waitFor("Choose your language")
         // The next person chooses English and finds empty boxes.
@@ -39,13 +46,8 @@ import Testing
     }
 
     @Test func languageFromSignInLeavesNothingForTheNextPerson() throws {
-        let setup = try Setup()
+        let (setup, tmux, dob) = try Self.halfFinishedSignIn()
         defer { setup.cli.remove() }
-        let dob = try setup.tenant("T0000001").dob
-        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
-        try tmux.waitFor("Choose your language")
-        try tmux.keys("Enter")
-        try Self.typeDetails(tmux, dob: dob)
         try tmux.focus("Language")
         try tmux.keys("Enter")
         try tmux.waitFor("Choose your language")
@@ -55,13 +57,8 @@ import Testing
     }
 
     @Test func theSignInCodeScreenStartsEmptyAndSoDoesTheWayBack() throws {
-        let setup = try Setup()
+        let (setup, tmux, dob) = try Self.halfFinishedSignIn()
         defer { setup.cli.remove() }
-        let dob = try setup.tenant("T0000001").dob
-        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
-        try tmux.waitFor("Choose your language")
-        try tmux.keys("Enter")
-        try Self.typeDetails(tmux, dob: dob)
         try tmux.focus("Use a sign-in code")
         try tmux.keys("Enter")
         var screen = try tmux.waitFor("Sign-in code (8 digits")
@@ -75,13 +72,8 @@ import Testing
     }
 
     @Test func aFailedTryClearsEveryBox() throws {
-        let setup = try Setup()
+        let (setup, tmux, dob) = try Self.halfFinishedSignIn()
         defer { setup.cli.remove() }
-        let dob = try setup.tenant("T0000001").dob
-        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
-        try tmux.waitFor("Choose your language")
-        try tmux.keys("Enter")
-        try Self.typeDetails(tmux, dob: dob)
         try tmux.keys("Enter")
         let screen = try tmux.waitFor("do not match")
         #expect(Self.leftovers(screen, dob: dob).isEmpty, "a failed try left details on screen:\n\(screen)")
