@@ -198,15 +198,15 @@ public struct PushPlanner: Sendable {
         results.reserveCapacity(events.count)
         for event in events {
             let r = event.record
+            guard let here = stored[r.sequence], let result = here.result else {
+                throw .storage("the centre has no result stored for event \(r.sequence) below its chain head")
+            }
             let previous = r.sequence == 1 ? ValueDigest.empty : stored[r.sequence - 1]?.hash
-            guard let here = stored[r.sequence], here.hash == event.hash, let previous, r.hash(after: previous) == event.hash else {
+            guard here.hash == event.hash, let previous, r.hash(after: previous) == event.hash else {
                 throw .invalid("""
                     event \(r.device)#\(r.sequence) differs from the one stored under that number; \
                     a device database was replaced or copied: enrol it as a new device
                     """)
-            }
-            guard let result = here.result else {
-                throw .storage("the centre has no result stored for event \(r.sequence) below its chain head")
             }
             results.append(result)
         }
