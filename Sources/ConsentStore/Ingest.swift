@@ -9,9 +9,9 @@ import SyncProtocol
 /// sealed), and merged into the projection with the same `TenantState.apply` as local changes.
 /// At the centre, `PushPlanner` has already decided which events of a push are stored (their chain,
 /// Forms, rules and staff checked); each comes here `.sound`.
-struct LedgerIngester {
+package struct LedgerIngester {
     /// What became of one received event.
-    enum Step: Equatable {
+    package enum Step: Equatable {
         /// Stored; the merge's outcome and the event's central sequence.
         case stored(MergeOutcome, central: Int64)
         /// Already stored here (a resend); its central sequence, if known.
@@ -28,12 +28,12 @@ struct LedgerIngester {
     /// At the centre, received events are numbered here (central sequence = ledger position);
     /// on a device they bring the centre's number with them.
     private let numbersCentrally: Bool
-    private(set) var devices: DeviceNumbers
+    package private(set) var devices: DeviceNumbers
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
     private var tenantIDs: [String: Int64] = [:]
     private var sealedRows: [SealedRow] = []
-    private(set) var queuedVaultErasures = false
+    package private(set) var queuedVaultErasures = false
     /// The latest clock reading among received events.
     private(set) var latestRemoteClock: Int64 = 0
     /// On a device: the highest central sequence held, and whether any own event is unsent. An event
@@ -42,7 +42,7 @@ struct LedgerIngester {
     private var highestCentral: Int64 = 0
     private var hasUnsent = false
 
-    init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool) throws {
+    package init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool) throws {
         self.db = db
         self.catalogue = catalogue
         self.keys = keys
@@ -78,7 +78,7 @@ struct LedgerIngester {
     /// message, which the sequence check below proves is this device's stored head (stored from
     /// that message, or found equal to it as a duplicate; at the centre, by the push's plan), so its
     /// hash need not be computed again; and its Forms were checked. Without it, everything is checked here.
-    mutating func ingest(_ wire: WireEvent, prechecked: (verdict: IntegrityPrecheck.Verdict, catalogueProblem: String?)? = nil) throws -> Step {
+    package mutating func ingest(_ wire: WireEvent, prechecked: (verdict: IntegrityPrecheck.Verdict, catalogueProblem: String?)? = nil) throws -> Step {
         let r = wire.record
         let deviceID = DeviceID(r.device)
         if deviceID == ownDevice && !numbersCentrally { return try ownEventReturned(wire) }
@@ -211,7 +211,7 @@ struct LedgerIngester {
 
     /// Commits gathered vault rows and the received data keys, then saves each device's chain head;
     /// call once after the last event, before the transaction commits.
-    mutating func finish(dataKeys: [WireDataKey], now: Date) throws {
+    package mutating func finish(dataKeys: [WireDataKey], now: Date) throws {
         try vaultWriter.addDataKeys(dataKeys, now: now)
         try flushVault()
         for (deviceNo, head) in heads {

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentStore
 import Crypto
 import Foundation
 import GRDB
