@@ -9,7 +9,8 @@ import Testing
 /// A deterministic simulation of devices and the centre over real SQLite files and a real SQLite or
 /// PostgreSQL centre: random changes, partitions, lost requests and replies, duplicated and replayed
 /// batches, restarts and clocks a day apart, then a heal; checked against the merge rule's reference
-/// model. 1,000 seeds on SQLite, `SIM_PG_SEEDS` (default 120) on PostgreSQL. A failing seed
+/// model. `SIM_SEEDS` (default 500) seeds on SQLite, `SIM_PG_SEEDS` (default 60) on PostgreSQL; a long run
+/// sets them higher. A failing seed
 /// reproduces alone: `SIM_SEED=1234 SIM_BACKEND=postgres swift test --filter SimulationTests`.
 @Suite struct SimulationTests {
     static let environment = ProcessInfo.processInfo.environment
@@ -18,7 +19,7 @@ import Testing
     static func seeds(_ backend: Backend) -> [UInt64] {
         if let only = environment["SIM_BACKEND"], only != backend.rawValue { return [] }
         if let one = environment["SIM_SEED"].flatMap(UInt64.init) { return [one] }
-        let count = backend == .sqlite ? environment["SIM_SEEDS"].flatMap(Int.init) ?? 1_000 : environment["SIM_PG_SEEDS"].flatMap(Int.init) ?? 120
+        let count = backend == .sqlite ? environment["SIM_SEEDS"].flatMap(Int.init) ?? 500 : environment["SIM_PG_SEEDS"].flatMap(Int.init) ?? 60
         return (1...UInt64(max(count, 1))).map { $0 }
     }
 
