@@ -7,6 +7,8 @@ import SyncProtocol
 /// pushes, on a device when it pulls. Each event is checked against its device's chain, stored
 /// exactly as it came (same fields, same hash, same salted digests, special categories still
 /// sealed), and merged into the projection with the same `TenantState.apply` as local changes.
+/// At the centre, `PushPlanner` has already decided which events of a push are stored (their chain,
+/// Forms, rules and staff checked); each comes here `.sound`.
 struct LedgerIngester {
     /// What became of one received event.
     enum Step: Equatable {
@@ -26,9 +28,6 @@ struct LedgerIngester {
     /// At the centre, received events are numbered here (central sequence = ledger position);
     /// on a device they bring the centre's number with them.
     private let numbersCentrally: Bool
-    /// At the centre, the rules every device applies, re-run on each new event (`WireCheck.ruleProblem`),
-    /// and the active staff among the batch's actors (`WireCheck.staffProblem`).
-    private let rules: (validator: Validator, staff: Set<String>)?
     private(set) var devices: DeviceNumbers
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
@@ -43,10 +42,8 @@ struct LedgerIngester {
     private var highestCentral: Int64 = 0
     private var hasUnsent = false
 
-    init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool,
-         rules: (validator: Validator, staff: Set<String>)? = nil) throws {
+    init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool) throws {
         self.db = db
-        self.rules = rules
         self.catalogue = catalogue
         self.keys = keys
         self.vaultWriter = vaultWriter
@@ -79,8 +76,8 @@ struct LedgerIngester {
     /// its device's sequence or a broken chain. `prechecked` is what an `IntegrityPrecheck` found
     /// for it, when one ran: a `.sound` event was checked against its predecessor in the same
     /// message, which the sequence check below proves is this device's stored head (stored from
-    /// that message, or found equal to it as a duplicate), so its hash need not be computed again;
-    /// and its Forms were checked. Without it, everything is checked here.
+    /// that message, or found equal to it as a duplicate; at the centre, by the push's plan), so its
+    /// hash need not be computed again; and its Forms were checked. Without it, everything is checked here.
     mutating func ingest(_ wire: WireEvent, prechecked: (verdict: IntegrityPrecheck.Verdict, catalogueProblem: String?)? = nil) throws -> Step {
         let r = wire.record
         let deviceID = DeviceID(r.device)
@@ -96,9 +93,6 @@ struct LedgerIngester {
         }
         let catalogueProblem = prechecked.map(\.catalogueProblem) ?? WireCheck.catalogueProblem(wire, catalogue: catalogue)
         if let problem = catalogueProblem { return .rejected(problem) }
-        if let rules, let problem = WireCheck.ruleProblem(wire, validator: rules.validator) ?? WireCheck.staffProblem(wire, registry: rules.staff) {
-            throw CentralStoreError.invalid(problem)
-        }
         guard let tenantID = try tenantID(r) else { return .rejected("event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here") }
         let numbering: LedgerRow.Central
         if numbersCentrally {
