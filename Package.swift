@@ -54,7 +54,10 @@ let package = Package(
         ),
         .target(
             name: "CentralStore",
-            dependencies: ["ConsentCore", "SyncProtocol", "ConsentStore"]
+            dependencies: [
+                "ConsentCore", "SyncProtocol", "ConsentStore",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "CentralStorePostgres",
@@ -173,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentCLITests",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStorePostgres", "PostgresTestSupport",
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStore", "CentralStorePostgres", "PostgresTestSupport",
                            "SyncProtocol", "SyncTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],

@@ -2,8 +2,8 @@ import Foundation
 @_exported import SyncProtocol
 
 /// The centre's storage, behind the sync server: SQLite by default, PostgreSQL when one server is
-/// outgrown. Both implementations apply the same rules (`PushCheck`, `TenantState.apply`) and pass
-/// the same test suite.
+/// outgrown. Both let `PushPlanner` decide about every push (they only load what it needs and
+/// store what it decided), merge with the same `TenantState.apply`, and pass the same test suite.
 public protocol CentralStore: Sendable {
     /// Issues a one-time enrolment code for a new device of `office`, valid for `lifetime`.
     func issueEnrolmentCode(office: String, lifetime: TimeInterval) async throws(CentralStoreError) -> String

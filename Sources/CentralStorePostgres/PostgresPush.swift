@@ -13,44 +13,55 @@ extension PostgresCentralStore {
     /// rows be read before it.
     public func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse {
         // What needs no database first: a wrong device is refused before anything is read.
-        if let problem = WireCheck.batchProblem(request, authenticated: device) { throw problem }
-        if let key = organisationKey, let problem = request.dataKeys.lazy.compactMap(key.refusal(of:)).first { throw .invalid(problem) }
-        let validation = PushValidation(validator: validator)
+        let key = organisationKey
+        if let problem = PushPlanner.precheck(request, authenticated: device, keyRefusal: key.map { key in { key.refusal(of: $0) } }) {
+            throw problem
+        }
+        let planner = PushPlanner(validator: validator)
         return try await transaction { connection in
-            try await self.apply(request, from: device, validation: validation, on: connection)
+            try await self.apply(request, from: device, planner: planner, on: connection)
         }
     }
 
-    private func apply(_ request: PushRequest, from device: String, validation: PushValidation,
+    /// Loads what the planner needs (the device's enrolment, its chain head, locked, the events it
+    /// resends, the batch's tenants and staff), then writes what it decided.
+    private func apply(_ request: PushRequest, from device: String, planner: PushPlanner,
                        on connection: PostgresConnection) async throws -> PushResponse {
-        var validation = validation
-        validation.staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
-        var enrolled = false
-        var publicKey: Data?
+        let staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
+        var enrolment = PushState.Enrolment.revoked
         for try await key in try await connection.query(
             "SELECT public_key FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
         ).decode(Data?.self) {
-            enrolled = true
-            publicKey = key
+            enrolment = .active(publicKey: key)
         }
-        guard enrolled else { throw CentralStoreError.revoked(device) }
-        if let problem = WireCheck.headProblem(request, device: device, publicKey: publicKey) { throw problem }
         let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
-        var head: (seq: Int64, hash: Data) = (0, ValueDigest.empty)
+        var head: (sequence: Int64, hash: Data) = (0, ValueDigest.empty)
         for try await (seq, hash) in try await connection.query(
             "SELECT seq, hash FROM chain_head WHERE device_no = \(deviceNo) FOR UPDATE", logger: logger
         ).decode((Int64, Data).self) {
             head = (seq, hash)
         }
-        let refs = Array(Set(request.events.map(\.record.tenant)))
+        var stored: [Int64: PushState.Stored] = [:]
+        let sequences = PushPlanner.storedSequences(request, head: head.sequence)
+        if !sequences.isEmpty {
+            for try await (seq, outcome, central, reason, hash) in try await connection.query("""
+                SELECT device_seq, outcome, central_seq, reason, hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = ANY(\(sequences))
+                """, logger: logger).decode((Int64, String, Int64?, String?, Data).self) {
+                let result = PushResult(sequence: seq, outcome: PushOutcome(rawValue: outcome) ?? .applied, central: central, reason: reason)
+                stored[seq] = PushState.Stored(hash: hash, result: result)
+            }
+        }
         var tenants: [String: Int64] = [:]
-        for try await (id, ref) in try await connection.query("SELECT id, ref FROM tenant WHERE ref = ANY(\(refs))", logger: logger)
-            .decode((Int64, String).self) {
+        for try await (id, ref) in try await connection.query(
+            "SELECT id, ref FROM tenant WHERE ref = ANY(\(Array(PushPlanner.tenants(request))))", logger: logger
+        ).decode((Int64, String).self) {
             tenants[ref] = id
         }
-        let plan = try validation.plan(request.events, head: head, knownTenants: Set(tenants.keys))
-        var results = try await storedResults(request.events[..<plan.resent], deviceNo: deviceNo, on: connection)
         let now = Self.now()
+        let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff)
+        let plan = try planner.plan(request, from: device, state: state, now: now)
+        var outcomes: [PushOutcome] = []
+        var first: Int64 = 0
 
         if !plan.accepted.isEmpty {
             if !plan.newTenants.isEmpty {
@@ -59,8 +70,7 @@ extension PostgresCentralStore {
                 // same tenant can then never wait on each other while one holds the counter.
                 // Numbered in the order they first appear in the batch, as a SQLite centre numbers them,
                 // so exports (which read in tenant-number order) list tenants alike at both centres.
-                var seen = Set<String>()
-                let added = plan.accepted.map(\.record.tenant).filter { plan.newTenants.contains($0) && seen.insert($0).inserted }
+                let added = plan.newTenants
                 _ = try await client.withConnection { other in
                     try await other.query("""
                         INSERT INTO tenant (ref) SELECT r FROM unnest(\(added)) WITH ORDINALITY AS x(r, n) ORDER BY n ON CONFLICT (ref) DO NOTHING
@@ -114,7 +124,7 @@ extension PostgresCentralStore {
             ).decode(Int64.self) {
                 last = value
             }
-            let first = last - Int64(events.count) + 1
+            first = last - Int64(events.count) + 1
             var merged: Merged
             if let early {
                 merged = early
@@ -123,52 +133,20 @@ extension PostgresCentralStore {
                 try await projection.writeUnnumbered(merged.changes)
             }
             try await finish(&batch, &merged, projection: projection, first: first, on: connection)
-            for (n, (event, outcome)) in zip(events, merged.outcomes).enumerated() {
-                results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: first + Int64(n)))
-            }
-            try await connection.query("UPDATE chain_head SET seq = \(plan.head.seq), hash = \(plan.head.hash) WHERE device_no = \(deviceNo)", logger: logger)
-            if now + 86_400_000 < (events.map(\.record.hlc).max() ?? 0) >> 16 {
-                try await Self.audit(device: device, what: "clock more than a day ahead of the centre's; check the device's clock", at: now, on: connection, logger: logger)
-            }
+            outcomes = merged.outcomes
+            try await connection.query(
+                "UPDATE chain_head SET seq = \(plan.head.sequence), hash = \(plan.head.hash) WHERE device_no = \(deviceNo)", logger: logger)
         }
-        if let head = request.head, plan.rejected == nil {
+        if let head = plan.signedHead {
             try await connection.query("""
                 INSERT INTO sync_head (device, seq, hash, signature, at) VALUES (\(device), \(head.sequence), \(head.hash), \(head.signature), \(now))
                 ON CONFLICT (device) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, signature = EXCLUDED.signature, at = EXCLUDED.at
                 """, logger: logger)
         }
-        if let (event, reason) = plan.rejected {
-            results.append(PushResult(sequence: event.record.sequence, outcome: .rejected, central: nil, reason: reason))
-            try await Self.audit(device: device, what: "rejected \(reason)", at: now, on: connection, logger: logger)
+        for entry in plan.audit {
+            try await Self.audit(device: device, what: entry, at: now, on: connection, logger: logger)
         }
-        return PushResponse(results: results)
-    }
-
-    /// The answers given before for resent events; a resent event that differs from the stored one
-    /// is refused: another hash under that number, or a record (edited after the fact, its hash
-    /// kept) that no longer hashes to it after the stored event before it.
-    private func storedResults(_ events: ArraySlice<WireEvent>, deviceNo: Int64, on connection: PostgresConnection) async throws -> [PushResult] {
-        guard !events.isEmpty else { return [] }
-        var stored: [Int64: (PushResult, Data)] = [:]
-        let sequences = Array(Set(events.flatMap { [$0.record.sequence, $0.record.sequence - 1] }))
-        for try await (seq, outcome, central, reason, hash) in try await connection.query("""
-            SELECT device_seq, outcome, central_seq, reason, hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = ANY(\(sequences))
-            """, logger: logger).decode((Int64, String, Int64?, String?, Data).self) {
-            stored[seq] = (PushResult(sequence: seq, outcome: PushOutcome(rawValue: outcome) ?? .applied, central: central, reason: reason), hash)
-        }
-        return try events.map { event in
-            guard let (result, hash) = stored[event.record.sequence] else {
-                throw CentralStoreError.storage("the centre has no result stored for event \(event.record.sequence) below its chain head")
-            }
-            let previous = event.record.sequence == 1 ? ValueDigest.empty : stored[event.record.sequence - 1]?.1
-            guard hash == event.hash, let previous, event.record.hash(after: previous) == event.hash else {
-                throw CentralStoreError.invalid("""
-                    event \(event.record.device)#\(event.record.sequence) differs from the one stored under that number; \
-                    a device database was replaced or copied: enrol it as a new device
-                    """)
-            }
-            return result
-        }
+        return plan.response(outcomes: outcomes, central: (0..<Int64(outcomes.count)).map { first + $0 })
     }
 
     /// A batch's rows, built before the central numbers are known.
@@ -253,11 +231,7 @@ extension PostgresCentralStore {
         for (n, (tenant, unnumbered)) in batch.merged.enumerated() {
             var event = unnumbered
             event.centralSequence = first + Int64(n)
-            switch states[tenant]?.apply(event) ?? .applied {
-            case .applied, .appliedNeedsReconfirmation: outcomes.append(.applied)
-            case .overriddenByWithdrawal: outcomes.append(.overridden)
-            case .superseded: outcomes.append(.superseded)
-            }
+            outcomes.append(PushPlan.outcome(states[tenant]?.apply(event) ?? .applied))
         }
         let changes = try projection.changes(batch.touched, before: loaded, after: states, numbering: .init(first: first))
         var results = CopyRows(capacity: events.count * 100)

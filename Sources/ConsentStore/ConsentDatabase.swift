@@ -23,11 +23,11 @@ public final class ConsentDatabase: Sendable {
     public let isCentre: Bool
     public let validator: Validator
     let queue: DatabaseQueue
-    let clock: @Sendable () -> Date
+    package let clock: @Sendable () -> Date
     /// The data keys this process holds (none without a key-encryption key).
-    let keys: VaultKeyring
+    package let keys: VaultKeyring
     /// The vault-only connection through which vault rows commit before the main file (see ``VaultWriter``).
-    let vaultWriter: VaultWriter
+    package let vaultWriter: VaultWriter
 
     /// Whether special-category values can be read and recorded (a key-encryption key was given).
     public var specialValuesAvailable: Bool { keys.kek != nil }
@@ -207,18 +207,18 @@ public final class ConsentDatabase: Sendable {
     }
 
     /// Runs a read transaction, mapping database errors to ``StoreError``.
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    package func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try queue.read(body) } catch { throw Self.map(error) }
     }
 
     /// Runs a write transaction, mapping database errors to ``StoreError``.
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    package func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try queue.write(body) } catch { throw Self.map(error) }
     }
 
     /// Runs a write transaction that appends to the ledger: deferred, with the main file's write lock
     /// taken first, so the vault stays free for ``VaultWriter`` to commit vault rows before this commits.
-    func writeLedger<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    package func writeLedger<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try queue.writeWithoutTransaction { db in
                 var result: T?
@@ -238,7 +238,7 @@ public final class ConsentDatabase: Sendable {
 
     /// Makes the vault forget special-category values whose erasure the main file has committed.
     /// Run after every commit that recorded an erasure, and at opening (after a crash in between).
-    func applyDueErasures() throws(StoreError) {
+    package func applyDueErasures() throws(StoreError) {
         let due = try read { db in
             try Row.fetchAll(db, sql: "SELECT id, device_no, device_seq, attribute_id FROM vault_erasure_due ORDER BY id")
         }
@@ -251,7 +251,7 @@ public final class ConsentDatabase: Sendable {
         try write { db in try db.execute(sql: "DELETE FROM vault_erasure_due WHERE id <= ?", arguments: [last]) }
     }
 
-    static func map(_ error: any Error) -> StoreError {
+    package static func map(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? ChangeError { return .refused(error) }
         if let error = error as? HLCError { return .clock(error) }

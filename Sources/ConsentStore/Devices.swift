@@ -2,11 +2,11 @@ import ConsentCore
 import GRDB
 
 /// The local numbering of device ids, read once per transaction.
-struct DeviceNumbers {
+package struct DeviceNumbers {
     private(set) var byNumber: [Int64: DeviceID] = [:]
-    private(set) var byID: [DeviceID: Int64] = [:]
+    package private(set) var byID: [DeviceID: Int64] = [:]
 
-    init(_ db: Database) throws {
+    package init(_ db: Database) throws {
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT no, id FROM device")) {
             let no: Int64 = row["no"]
             let id = DeviceID(row["id"] as String)

@@ -20,7 +20,7 @@ extension Configuration {
     }
 
     /// ``durableWAL()`` for a main file with its vault attached as `vault`, the vault durable the same way.
-    static func durableWAL(attachingVault vault: String) -> Configuration {
+    package static func durableWAL(attachingVault vault: String) -> Configuration {
         var config = durableWAL()
         config.prepareDatabase { db in
             try db.execute(sql: "ATTACH DATABASE ? AS vault", arguments: [vault])

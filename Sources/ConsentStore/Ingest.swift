@@ -7,9 +7,11 @@ import SyncProtocol
 /// pushes, on a device when it pulls. Each event is checked against its device's chain, stored
 /// exactly as it came (same fields, same hash, same salted digests, special categories still
 /// sealed), and merged into the projection with the same `TenantState.apply` as local changes.
-struct LedgerIngester {
+/// At the centre, `PushPlanner` has already decided which events of a push are stored (their chain,
+/// Forms, rules and staff checked); each comes here `.sound`.
+package struct LedgerIngester {
     /// What became of one received event.
-    enum Step: Equatable {
+    package enum Step: Equatable {
         /// Stored; the merge's outcome and the event's central sequence.
         case stored(MergeOutcome, central: Int64)
         /// Already stored here (a resend); its central sequence, if known.
@@ -26,15 +28,12 @@ struct LedgerIngester {
     /// At the centre, received events are numbered here (central sequence = ledger position);
     /// on a device they bring the centre's number with them.
     private let numbersCentrally: Bool
-    /// At the centre, the rules every device applies, re-run on each new event (`WireCheck.ruleProblem`),
-    /// and the active staff among the batch's actors (`WireCheck.staffProblem`).
-    private let rules: (validator: Validator, staff: Set<String>)?
-    private(set) var devices: DeviceNumbers
+    package private(set) var devices: DeviceNumbers
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
     private var tenantIDs: [String: Int64] = [:]
     private var sealedRows: [SealedRow] = []
-    private(set) var queuedVaultErasures = false
+    package private(set) var queuedVaultErasures = false
     /// The latest clock reading among received events.
     private(set) var latestRemoteClock: Int64 = 0
     /// On a device: the highest central sequence held, and whether any own event is unsent. An event
@@ -43,10 +42,8 @@ struct LedgerIngester {
     private var highestCentral: Int64 = 0
     private var hasUnsent = false
 
-    init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool,
-         rules: (validator: Validator, staff: Set<String>)? = nil) throws {
+    package init(_ db: Database, catalogue: Catalogue, keys: VaultKeyring, vaultWriter: VaultWriter, ownDevice: DeviceID, centre: Bool) throws {
         self.db = db
-        self.rules = rules
         self.catalogue = catalogue
         self.keys = keys
         self.vaultWriter = vaultWriter
@@ -79,9 +76,9 @@ struct LedgerIngester {
     /// its device's sequence or a broken chain. `prechecked` is what an `IntegrityPrecheck` found
     /// for it, when one ran: a `.sound` event was checked against its predecessor in the same
     /// message, which the sequence check below proves is this device's stored head (stored from
-    /// that message, or found equal to it as a duplicate), so its hash need not be computed again;
-    /// and its Forms were checked. Without it, everything is checked here.
-    mutating func ingest(_ wire: WireEvent, prechecked: (verdict: IntegrityPrecheck.Verdict, catalogueProblem: String?)? = nil) throws -> Step {
+    /// that message, or found equal to it as a duplicate; at the centre, by the push's plan), so its
+    /// hash need not be computed again; and its Forms were checked. Without it, everything is checked here.
+    package mutating func ingest(_ wire: WireEvent, prechecked: (verdict: IntegrityPrecheck.Verdict, catalogueProblem: String?)? = nil) throws -> Step {
         let r = wire.record
         let deviceID = DeviceID(r.device)
         if deviceID == ownDevice && !numbersCentrally { return try ownEventReturned(wire) }
@@ -96,9 +93,6 @@ struct LedgerIngester {
         }
         let catalogueProblem = prechecked.map(\.catalogueProblem) ?? WireCheck.catalogueProblem(wire, catalogue: catalogue)
         if let problem = catalogueProblem { return .rejected(problem) }
-        if let rules, let problem = WireCheck.ruleProblem(wire, validator: rules.validator) ?? WireCheck.staffProblem(wire, registry: rules.staff) {
-            throw CentralStoreError.invalid(problem)
-        }
         guard let tenantID = try tenantID(r) else { return .rejected("event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here") }
         let numbering: LedgerRow.Central
         if numbersCentrally {
@@ -217,7 +211,7 @@ struct LedgerIngester {
 
     /// Commits gathered vault rows and the received data keys, then saves each device's chain head;
     /// call once after the last event, before the transaction commits.
-    mutating func finish(dataKeys: [WireDataKey], now: Date) throws {
+    package mutating func finish(dataKeys: [WireDataKey], now: Date) throws {
         try vaultWriter.addDataKeys(dataKeys, now: now)
         try flushVault()
         for (deviceNo, head) in heads {

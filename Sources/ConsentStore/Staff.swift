@@ -60,7 +60,7 @@ extension ConsentDatabase {
     }
 
     /// Which of `ids` name active members of staff here.
-    static func activeStaff(_ ids: Set<String>, in db: Database) throws -> Set<String> {
+    package static func activeStaff(_ ids: Set<String>, in db: Database) throws -> Set<String> {
         var found = Set<String>()
         for id in ids where try Int.fetchOne(db, sql: "SELECT 1 FROM staff WHERE id = ? AND disabled = 0", arguments: [id]) != nil {
             found.insert(id)

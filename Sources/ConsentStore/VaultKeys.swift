@@ -7,8 +7,8 @@ import SyncProtocol
 /// The vault's data keys that this process could unwrap with its key-encryption key. Without a
 /// key-encryption key the ring is empty: sealed values read as ``ValueState/unavailable(source:)``
 /// and recording a new special-category value is refused; nothing stored is touched.
-final class VaultKeyring: @unchecked Sendable {
-    let kek: KeyEncryptionKey?
+package final class VaultKeyring: @unchecked Sendable {
+    package let kek: KeyEncryptionKey?
     /// Why there is no key-encryption key (shown to the user), when there is none.
     let missingReason: String?
     private let lock = NSLock()
@@ -101,7 +101,7 @@ struct SealedRow {
 /// first, while the main transaction that refers to them is still open and holds the main file's
 /// write lock (so no other writer can take the same sequence numbers); erasures go the other way
 /// (the main file records them, then the vault forgets the values; see ``ConsentDatabase/applyDueErasures()``).
-final class VaultWriter: Sendable {
+package final class VaultWriter: Sendable {
     let queue: DatabaseQueue
 
     init(path: String) throws {

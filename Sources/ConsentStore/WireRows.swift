@@ -5,12 +5,17 @@ import SyncProtocol
 
 /// Reads ledger rows as events for the wire: the record exactly as hashed, the hash, the values as
 /// stored (special categories still sealed) and the data keys those seals need.
-struct WireRows {
+package struct WireRows {
     let db: Database
     let devices: DeviceNumbers
 
+    package init(db: Database, devices: DeviceNumbers) {
+        self.db = db
+        self.devices = devices
+    }
+
     /// The events of the rows `filter` selects (a condition on `l`), in `order`, at most `limit`.
-    func events(where filter: String, _ arguments: StatementArguments, order: String, limit: Int) throws -> (events: [WireEvent], dataKeys: [WireDataKey]) {
+    package func events(where filter: String, _ arguments: StatementArguments, order: String, limit: Int) throws -> (events: [WireEvent], dataKeys: [WireDataKey]) {
         let rows = LedgerRows(devices: devices, keys: nil)
         let ledger = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(LedgerRows.columns) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE \(filter) ORDER BY \(order) LIMIT ?

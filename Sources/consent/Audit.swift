@@ -1,4 +1,5 @@
 import ArgumentParser
+import CentralStore
 import CentralStorePostgres
 import ConsentStore
 import Foundation

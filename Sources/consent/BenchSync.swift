@@ -1,4 +1,5 @@
 import ArgumentParser
+import CentralStore
 import ConsentCore
 import ConsentStore
 import Foundation

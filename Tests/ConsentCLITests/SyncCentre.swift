@@ -1,3 +1,4 @@
+import CentralStore
 import CentralStorePostgres
 import ConsentCore
 import ConsentForms

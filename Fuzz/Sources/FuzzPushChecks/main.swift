@@ -13,8 +13,8 @@ let validator: Validator? = {
 
 /// The centre's checks of a pushed batch on whatever a device can send: the input decoded as a
 /// binary push, then every check both centres run before storing anything (the batch, its signed
-/// head, each event's chain and values, its Forms, and the rules its device had to follow). Each
-/// must answer or refuse, never crash, and answer the same twice.
+/// head, each event's chain and values, its Forms, and the rules its device had to follow), then the
+/// push planner both centres decide with. Each must answer or refuse, never crash, and answer the same twice.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPushChecks(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     guard let validator,
@@ -31,5 +31,20 @@ public func fuzzPushChecks(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         Fuzzing.require(WireCheck.ruleProblem(event, validator: validator) == once, "the rule check answered differently for the same event")
         previous = event.hash
     }
+    // The centre's planner on the batch as a first push (its chain from sequence 1, its tenants and staff
+    // known): every event through the same walk both centres run. It must answer the same twice.
+    let planner = PushPlanner(validator: validator)
+    let state = PushState(enrolment: .active(publicKey: nil), head: (0, Data(count: 32)),
+                          knownTenants: PushPlanner.tenants(request), staff: WireCheck.staffActors(request.events))
+    let now = request.events.first.map { $0.record.hlc >> 16 } ?? 0
+    func decision() -> String {
+        do {
+            let plan = try planner.planEvents(request.events, signedHead: request.head, state: state, now: now)
+            return "\(plan.accepted.count) \(plan.newTenants) \(plan.rejected?.reason ?? "") \(plan.audit)"
+        } catch {
+            return "\(error)"
+        }
+    }
+    Fuzzing.require(decision() == decision(), "the planner decided differently for the same batch")
     return 0
 }

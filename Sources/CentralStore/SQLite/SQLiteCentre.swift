@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentStore
 import Crypto
 import Foundation
 import GRDB
@@ -107,66 +108,75 @@ extension ConsentDatabase {
         }
     }
 
-    /// Applies a push from the authenticated `device` in one transaction. A resent event gets the
-    /// answer it got before; the first event this centre cannot apply is rejected and ends the
-    /// batch (the device keeps it and everything after it); a gap or a broken chain refuses all.
+    /// Applies a push from the authenticated `device` in one transaction: `PushPlanner` decides
+    /// (resends get the answer they got before; the first event this centre cannot apply is rejected
+    /// and ends the batch; a refusal refuses all), and what it accepted is stored here.
     public func acceptPush(_ request: PushRequest, from device: String) throws(StoreError) -> PushResponse {
         try requireCentre()
-        if let problem = WireCheck.batchProblem(request, authenticated: device) { throw .sync(problem) }
-        if let kek = keys.kek, let problem = request.dataKeys.lazy.compactMap(kek.refusal(of:)).first { throw .sync(.invalid(problem)) }
+        let kek = keys.kek
+        if let problem = PushPlanner.precheck(request, authenticated: device, keyRefusal: kek.map { kek in { kek.refusal(of: $0) } }) {
+            throw .sync(problem)
+        }
+        let planner = PushPlanner(validator: validator)
         let now = clock()
         let (response, erasures) = try writeLedger { db in
-            guard let enrolled = try Row.fetchOne(db, sql: "SELECT public_key FROM sync_device WHERE id = ? AND revoked_at IS NULL",
-                                                  arguments: [device]) else {
-                throw CentralStoreError.revoked(device)
-            }
-            if let problem = WireCheck.headProblem(request, device: device, publicKey: enrolled["public_key"]) { throw problem }
-            var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: self.device, centre: true,
-                                           rules: (validator, try Self.activeStaff(WireCheck.staffActors(request.events), in: db)))
-            var results: [PushResult] = []
-            for event in request.events {
-                let sequence = event.record.sequence
-                let step = try ingester.ingest(event)
-                let deviceNo = ingester.devices.byID[DeviceID(device)] ?? 0
-                switch step {
-                case .duplicate:
-                    let row = try Row.fetchOne(db.cachedStatement(sql: """
-                        SELECT outcome, central, reason FROM sync_result WHERE device_no = ? AND device_seq = ?
-                        """), arguments: [deviceNo, sequence])
-                    results.append(PushResult(sequence: sequence, outcome: PushOutcome(rawValue: row?["outcome"] ?? "") ?? .applied,
-                                              central: row?["central"], reason: row?["reason"]))
-                case let .stored(outcome, central):
-                    let result = PushResult(sequence: sequence, outcome: Self.pushOutcome(outcome), central: central)
-                    try db.cachedStatement(sql: """
-                        INSERT INTO sync_result (device_no, device_seq, outcome, central, reason) VALUES (?, ?, ?, ?, NULL)
-                        """).execute(arguments: [deviceNo, sequence, result.outcome.rawValue, central])
-                    results.append(result)
-                case .rejected(let reason):
-                    results.append(PushResult(sequence: sequence, outcome: .rejected, central: nil, reason: reason))
-                    try Self.audit(db, at: now, device: device, what: "rejected \(reason)")
+            let plan = try planner.plan(request, from: device, state: try Self.pushState(request, from: device, in: db), now: Millis.from(now))
+            var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: self.device, centre: true)
+            var outcomes: [PushOutcome] = []
+            var numbers: [Int64] = []
+            for event in plan.accepted {
+                // Planned: its chain, values and Forms were checked against the chain head loaded in this transaction.
+                guard case let .stored(outcome, central) = try ingester.ingest(event, prechecked: (.sound, nil)) else {
+                    throw CentralStoreError.storage("event \(event.record.device)#\(event.record.sequence) was not stored as planned")
                 }
-                if case .rejected = step { break }
+                outcomes.append(PushPlan.outcome(outcome))
+                numbers.append(central)
+            }
+            let deviceNo = ingester.devices.byID[DeviceID(device)] ?? 0
+            for (event, (outcome, central)) in zip(plan.accepted, zip(outcomes, numbers)) {
+                try db.cachedStatement(sql: """
+                    INSERT INTO sync_result (device_no, device_seq, outcome, central, reason) VALUES (?, ?, ?, ?, NULL)
+                    """).execute(arguments: [deviceNo, event.record.sequence, outcome.rawValue, central])
             }
             try ingester.finish(dataKeys: request.dataKeys, now: now)
-            if let head = request.head, results.last?.outcome != .rejected {
+            if let head = plan.signedHead {
                 try db.execute(sql: "INSERT OR REPLACE INTO sync_head (device, seq, hash, signature, at) VALUES (?, ?, ?, ?, ?)",
                                arguments: [device, head.sequence, head.hash, head.signature, Millis.from(now)])
             }
-            if Millis.from(now) + 86_400_000 < ingester.latestRemoteClock >> 16 {
-                try Self.audit(db, at: now, device: device, what: "clock more than a day ahead of the centre's; check the device's clock")
-            }
-            return (PushResponse(results: results), ingester.queuedVaultErasures)
+            for entry in plan.audit { try Self.audit(db, at: now, device: device, what: entry) }
+            return (plan.response(outcomes: outcomes, central: numbers), ingester.queuedVaultErasures)
         }
         if erasures { try applyDueErasures() }
         return response
     }
 
-    private static func pushOutcome(_ outcome: MergeOutcome) -> PushOutcome {
-        switch outcome {
-        case .applied, .appliedNeedsReconfirmation: .applied
-        case .overriddenByWithdrawal: .overridden
-        case .superseded: .superseded
+    /// What `PushPlanner` needs of this centre for a push from `device`: its enrolment, chain head,
+    /// the stored events it resends (with the answers they got), the batch's known tenants and staff.
+    private static func pushState(_ request: PushRequest, from device: String, in db: Database) throws -> PushState {
+        let enrolled = try Row.fetchOne(db, sql: "SELECT public_key FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device])
+        let head = try Row.fetchOne(db, sql: "SELECT h.seq, h.hash FROM chain_head h JOIN device n ON n.no = h.device_no WHERE n.id = ?",
+                                    arguments: [device])
+        let headSequence: Int64 = head?["seq"] ?? 0
+        var stored: [Int64: PushState.Stored] = [:]
+        for sequence in PushPlanner.storedSequences(request, head: headSequence) {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT l.hash, r.outcome, r.central, r.reason FROM ledger l JOIN device n ON n.no = l.device_no
+                LEFT JOIN sync_result r ON r.device_no = l.device_no AND r.device_seq = l.device_seq WHERE n.id = ? AND l.device_seq = ?
+                """), arguments: [device, sequence]) else { continue }
+            let result = PushResult(sequence: sequence, outcome: PushOutcome(rawValue: row["outcome"] ?? "") ?? .applied,
+                                    central: row["central"], reason: row["reason"])
+            stored[sequence] = PushState.Stored(hash: row["hash"], result: result)
         }
+        var known = Set<String>()
+        let tenants = Array(PushPlanner.tenants(request))
+        for start in stride(from: 0, to: tenants.count, by: 500) {
+            let chunk = Array(tenants[start..<min(start + 500, tenants.count)])
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            known.formUnion(try String.fetchAll(db, sql: "SELECT ref FROM tenant WHERE ref IN (\(marks))", arguments: StatementArguments(chunk)))
+        }
+        return PushState(enrolment: enrolled.map { .active(publicKey: $0["public_key"]) } ?? .revoked,
+                         head: (headSequence, head?["hash"] ?? ValueDigest.empty), stored: stored, knownTenants: known,
+                         staff: try activeStaff(WireCheck.staffActors(request.events), in: db))
     }
 
     /// Events with central sequence above `cursor`, at most `limit` (up to a snapshot page), in central order.

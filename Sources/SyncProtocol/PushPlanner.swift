@@ -1,0 +1,234 @@
+import ConsentCore
+import Foundation
+
+/// What a centre loaded for one push, inside the push's transaction: everything ``PushPlanner``
+/// needs to decide about the batch. Each backend (SQLite, PostgreSQL) fills it from its own tables.
+public struct PushState: Sendable {
+    /// The device's enrolment as the centre holds it.
+    public enum Enrolment: Sendable, Equatable {
+        /// Enrolled and not revoked, with the signing key it enrolled with (nil for a device enrolled
+        /// before keys were required: its pushes are refused).
+        case active(publicKey: Data?)
+        /// Unknown here, or revoked.
+        case revoked
+    }
+
+    /// A stored event of the device at a sequence ``PushPlanner/storedSequences(_:head:)`` named.
+    public struct Stored: Sendable, Equatable {
+        /// The event's hash as stored.
+        public var hash: Data
+        /// The answer given when it was pushed (nil where the centre holds none, as for the event
+        /// before a resent one).
+        public var result: PushResult?
+
+        public init(hash: Data, result: PushResult?) {
+            self.hash = hash
+            self.result = result
+        }
+    }
+
+    public var enrolment: Enrolment
+    /// The device's chain head here: its last stored sequence (0 for none) and that event's hash
+    /// (`ValueDigest.empty` for none).
+    public var head: (sequence: Int64, hash: Data)
+    /// The device's stored events at ``PushPlanner/storedSequences(_:head:)``, by sequence.
+    public var stored: [Int64: Stored]
+    /// Which of the batch's tenants (``PushPlanner/tenants(_:)``) the centre has registered.
+    public var knownTenants: Set<String>
+    /// The active members of staff among the batch's actors (`WireCheck.staffActors`).
+    public var staff: Set<String>
+
+    public init(enrolment: Enrolment, head: (sequence: Int64, hash: Data), stored: [Int64: Stored] = [:],
+                knownTenants: Set<String>, staff: Set<String>) {
+        self.enrolment = enrolment
+        self.head = head
+        self.stored = stored
+        self.knownTenants = knownTenants
+        self.staff = staff
+    }
+}
+
+/// What a centre does with a pushed batch, decided by ``PushPlanner`` before anything is written.
+/// The backend stores ``accepted`` in order (numbering them centrally and merging each with
+/// `TenantState.apply`), records ``signedHead`` and ``audit``, and answers with
+/// ``response(outcomes:central:)``.
+public struct PushPlan: Sendable {
+    /// The answers given before to the leading events that were resent (already stored here).
+    public var resent: [PushResult]
+    /// The new events to store, in order, after the resent ones.
+    public var accepted: ArraySlice<WireEvent>
+    /// The event after the accepted ones that this centre cannot apply, and why: its result says
+    /// so, nothing after it is looked at, and the device keeps it.
+    public var rejected: (event: WireEvent, reason: String)?
+    /// Tenants registered by accepted events that the centre does not know yet, in the order they
+    /// first appear (so both centres number new tenants alike).
+    public var newTenants: [String]
+    /// The device's chain head after the accepted events.
+    public var head: (sequence: Int64, hash: Data)
+    /// The signed head to keep for `audit verify` (nil when the push carried none or an event was rejected).
+    public var signedHead: SignedHead?
+    /// Entries for the centre's audit log, in order (a rejected event, a device clock far ahead).
+    public var audit: [String]
+
+    /// What a push's merge outcome tells the device.
+    public static func outcome(_ merged: MergeOutcome) -> PushOutcome {
+        switch merged {
+        case .applied, .appliedNeedsReconfirmation: .applied
+        case .overriddenByWithdrawal: .overridden
+        case .superseded: .superseded
+        }
+    }
+
+    /// The answer to the push: the resent events' earlier answers, then each accepted event with
+    /// its merge outcome and central sequence (same order as ``accepted``), then the rejected one.
+    public func response(outcomes: [PushOutcome], central: [Int64]) -> PushResponse {
+        var results = resent
+        results.reserveCapacity(resent.count + accepted.count + 1)
+        for (event, (outcome, number)) in zip(accepted, zip(outcomes, central)) {
+            results.append(PushResult(sequence: event.record.sequence, outcome: outcome, central: number))
+        }
+        if let (event, reason) = rejected {
+            results.append(PushResult(sequence: event.record.sequence, outcome: .rejected, central: nil, reason: reason))
+        }
+        return PushResponse(results: results)
+    }
+}
+
+/// Decides everything about a pushed batch, for both centres: the device's credentials and
+/// revocation, its signed head, which events are resends (and whether each is the very event
+/// stored) and which are new, each new event's chain and values (`WireCheck.integrityProblem`),
+/// whether this centre's Forms know it, the rules its device had to follow
+/// (`WireCheck.ruleProblem`), its staff actor (`WireCheck.staffProblem`), its tenant, and what goes
+/// to the audit log. Pure: the backend loads a ``PushState`` and persists the ``PushPlan``.
+///
+/// A refusal of the whole batch throws a ``CentralStoreError`` (a 4xx naming the event and the
+/// rule), and nothing of the batch is stored: a wrong or revoked device, a missing or false signed
+/// head, a gap, a broken chain, a resend that differs from the stored event, a special-category
+/// value in clear, a NUL in a text, an event that breaks a rule or names unknown staff.
+///
+/// ```swift
+/// if let refusal = PushPlanner.precheck(request, authenticated: device) { throw refusal }
+/// // ... load the device's enrolment, chain head, stored events, tenants and staff ...
+/// let plan = try PushPlanner(validator: validator).plan(request, from: device, state: state, now: nowMillis)
+/// ```
+public struct PushPlanner: Sendable {
+    /// The rules (and catalogue) of the centre's Forms.
+    public let validator: Validator
+
+    public init(validator: Validator) {
+        self.validator = validator
+    }
+
+    /// A device whose clock is further ahead of the centre's than this (milliseconds) is audited.
+    public static let clockAheadLimit: Int64 = 86_400_000
+
+    /// What refuses a push before anything is loaded: its version, size, the device it claims, the
+    /// order of its sequences (`WireCheck.batchProblem`), and a data key that `keyRefusal` (the
+    /// organisation's key, where the centre holds it) refuses.
+    public static func precheck(_ request: PushRequest, authenticated device: String,
+                                keyRefusal: ((WireDataKey) -> String?)? = nil) -> CentralStoreError? {
+        if let problem = WireCheck.batchProblem(request, authenticated: device) { return problem }
+        if let keyRefusal, let problem = request.dataKeys.lazy.compactMap(keyRefusal).first { return .invalid(problem) }
+        return nil
+    }
+
+    /// The sequences of the device's stored events the plan needs, given its chain head: each
+    /// resent event's, and the one before each (0, before the first event, is never asked for).
+    public static func storedSequences(_ request: PushRequest, head: Int64) -> [Int64] {
+        let resent = request.events.prefix { $0.record.sequence <= head }.map(\.record.sequence)
+        return Array(Set(resent.flatMap { [$0, $0 - 1] }).filter { $0 > 0 }).sorted()
+    }
+
+    /// The tenants the batch names, for ``PushState/knownTenants``.
+    public static func tenants(_ request: PushRequest) -> Set<String> {
+        Set(request.events.map(\.record.tenant))
+    }
+
+    /// Plans a push from the authenticated `device` (already through ``precheck(_:authenticated:keyRefusal:)``)
+    /// given what the centre loaded; `now` is the centre's clock in milliseconds since 1970.
+    public func plan(_ request: PushRequest, from device: String, state: PushState, now: Int64) throws(CentralStoreError) -> PushPlan {
+        guard case .active(let publicKey) = state.enrolment else { throw .revoked(device) }
+        if let problem = WireCheck.headProblem(request, device: device, publicKey: publicKey) { throw problem }
+        return try planEvents(request.events, signedHead: request.head, state: state, now: now)
+    }
+
+    /// The part of ``plan(_:from:state:now:)`` after the device's credentials and signed head
+    /// (which it does not look at): the batch's events, resent and new, against `state`.
+    public func planEvents(_ events: [WireEvent], signedHead: SignedHead?, state: PushState, now: Int64) throws(CentralStoreError) -> PushPlan {
+        let resentCount = events.firstIndex { $0.record.sequence > state.head.sequence } ?? events.count
+        var plan = PushPlan(resent: try Self.resent(events[..<resentCount], stored: state.stored), accepted: events[resentCount..<resentCount],
+                            rejected: nil, newTenants: [], head: state.head, signedHead: nil, audit: [])
+        var added = Set<String>()
+        for event in events[resentCount...] {
+            let r = event.record
+            guard r.sequence == plan.head.sequence + 1 else { throw .gap(expected: plan.head.sequence + 1) }
+            if let problem = WireCheck.integrityProblem(event, after: plan.head.hash) ?? Self.nulProblem(event) { throw .invalid(problem) }
+            if let problem = WireCheck.catalogueProblem(event, catalogue: validator.catalogue) {
+                plan.rejected = (event, problem)
+                break
+            }
+            if let problem = unsealedProblem(event) ?? WireCheck.ruleProblem(event, validator: validator)
+                ?? WireCheck.staffProblem(event, registry: state.staff) {
+                throw .invalid(problem)
+            }
+            if !state.knownTenants.contains(r.tenant) && !added.contains(r.tenant) {
+                guard r.kind == "registration" else {
+                    plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here")
+                    break
+                }
+                added.insert(r.tenant)
+                plan.newTenants.append(r.tenant)
+            }
+            plan.accepted = events[resentCount..<(plan.accepted.endIndex + 1)]
+            plan.head = (r.sequence, event.hash)
+        }
+        if plan.rejected == nil { plan.signedHead = signedHead }
+        if now + Self.clockAheadLimit < (plan.accepted.map(\.record.hlc).max() ?? 0) >> 16 {
+            plan.audit.append("clock more than a day ahead of the centre's; check the device's clock")
+        }
+        if let (_, reason) = plan.rejected { plan.audit.append("rejected \(reason)") }
+        return plan
+    }
+
+    /// The answers given before to resent events; a resent event that differs from the stored one
+    /// refuses the batch: another hash under that number, or a record (edited after the fact, its
+    /// hash kept) that no longer hashes to it after the stored event before it.
+    private static func resent(_ events: ArraySlice<WireEvent>, stored: [Int64: PushState.Stored]) throws(CentralStoreError) -> [PushResult] {
+        var results: [PushResult] = []
+        results.reserveCapacity(events.count)
+        for event in events {
+            let r = event.record
+            guard let here = stored[r.sequence], let result = here.result else {
+                throw .storage("the centre has no result stored for event \(r.sequence) below its chain head")
+            }
+            let previous = r.sequence == 1 ? ValueDigest.empty : stored[r.sequence - 1]?.hash
+            guard here.hash == event.hash, let previous, r.hash(after: previous) == event.hash else {
+                throw .invalid("""
+                    event \(r.device)#\(r.sequence) differs from the one stored under that number; \
+                    a device database was replaced or copied: enrol it as a new device
+                    """)
+            }
+            results.append(result)
+        }
+        return results
+    }
+
+    /// A special-category value (or one of an attribute these Forms do not know) sent in clear.
+    private func unsealedProblem(_ event: WireEvent) -> String? {
+        for value in event.values where value.text != nil && (validator.catalogue.attribute(AttributeID(value.attribute))?.isSpecial ?? true) {
+            return "event \(event.record.device)#\(event.record.sequence): special-category value \(value.attribute) was sent unsealed"
+        }
+        return nil
+    }
+
+    /// A NUL character in a text, which no centre stores (PostgreSQL cannot, and an export or a
+    /// terminal must never meet one).
+    private static func nulProblem(_ event: WireEvent) -> String? {
+        let r = event.record
+        let values: [String?] = event.values.flatMap { [$0.attribute, $0.text, $0.keyID] as [String?] }
+        let texts: [String?] = [r.device, r.tenant, r.kind, r.attribute, r.purpose, r.state, r.language, r.targetDevice, r.actor,
+                                r.actorID, r.verification, r.reason, r.channel, r.evidence] + values
+        guard texts.contains(where: { $0?.utf8.contains(0) ?? false }) else { return nil }
+        return "event \(r.device)#\(r.sequence) holds a NUL character, which the central database cannot store"
+    }
+}

@@ -1,0 +1,165 @@
+import ConsentCore
+import Crypto
+import Foundation
+import SyncProtocol
+import SyncTestSupport
+import Testing
+
+/// The push planner on its own: loaded state and a batch in, the decision out, with no database.
+/// Both centres persist what it decides, so what is tested here holds for both.
+@Suite struct PushPlannerTests {
+    static let start = Date(timeIntervalSince1970: 1_790_000_000)
+    static let now = Millis.from(start) + 3_600_000
+    let planner = PushPlanner(validator: Shipped.content.validator)
+    let device = Forger("kiosk-1", key: Curve25519.Signing.PrivateKey(), start: start)
+
+    /// A tenant's own change of email at the kiosk: passes every rule.
+    static func email(_ f: inout Forger, _ tenant: TenantRef = "T1", _ address: String = "ann@example.org") -> WireEvent {
+        f.event(tenant, .correction(AttributeID("email"), .value(address), pending: false), clear: [("email", address)])
+    }
+
+    func state(_ f: Forger? = nil, head: (Int64, Data) = (0, ValueDigest.empty), stored: [Int64: PushState.Stored] = [:],
+               tenants: Set<String> = ["T1", "T2"], staff: Set<String> = []) -> PushState {
+        PushState(enrolment: .active(publicKey: (f ?? device).key.publicKey.rawRepresentation), head: head, stored: stored,
+                  knownTenants: tenants, staff: staff)
+    }
+
+    func refusal(_ request: PushRequest, _ state: PushState) -> CentralStoreError? {
+        do {
+            _ = try planner.plan(request, from: device.id, state: state, now: Self.now)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    // MARK: hostile batches
+
+    @Test func aResendWhoseBytesWereAlteredIsRefused() throws {
+        var f = device
+        let first = Self.email(&f)
+        let second = Self.email(&f, "T1", "ann2@example.org")
+        let stored: [Int64: PushState.Stored] = [
+            1: .init(hash: first.hash, result: PushResult(sequence: 1, outcome: .applied, central: 10)),
+            2: .init(hash: second.hash, result: PushResult(sequence: 2, outcome: .applied, central: 11)),
+        ]
+        // The same number and hash, another record: it no longer hashes to what was stored.
+        var edited = second
+        edited.record.reason = "edited"
+        let request = try f.push([first, edited])
+        let error = try #require(refusal(request, state(head: (2, second.hash), stored: stored)))
+        #expect(error.description.contains("differs from the one stored under that number"), "\(error)")
+        // Another hash under a used number (a copied database that went its own way).
+        var other = device
+        _ = Self.email(&other)
+        let diverged = Self.email(&other, "T2", "bob@example.org")
+        let copied = try #require(refusal(try other.push([diverged]), state(head: (2, second.hash), stored: stored)))
+        #expect(copied.description.contains("differs"), "\(copied)")
+        // The very events resent get their earlier answers, and nothing is new.
+        let plan = try planner.plan(try f.push([first, second]), from: device.id, state: state(head: (2, second.hash), stored: stored), now: Self.now)
+        #expect(plan.resent.map(\.central) == [10, 11])
+        #expect(plan.accepted.isEmpty && plan.rejected == nil && plan.audit.isEmpty)
+    }
+
+    @Test func aGapInTheChainIsRefused() throws {
+        var f = device
+        _ = Self.email(&f)
+        let second = Self.email(&f, "T2")
+        let error = try #require(refusal(try f.push([second]), state()))
+        #expect(error == .gap(expected: 1))
+        // A chain that does not follow the stored head's hash.
+        var g = device
+        let first = Self.email(&g)
+        let broken = try #require(refusal(try g.push([first]), state(head: (0, Data(repeating: 1, count: 32)))))
+        #expect(broken.description.contains("does not follow the device's chain"), "\(broken)")
+    }
+
+    @Test func anUnsignedOrFalselySignedHeadIsRefused() throws {
+        var f = device
+        let event = Self.email(&f)
+        let unsigned = try #require(refusal(try f.push([event], signed: false), state()))
+        #expect(unsigned.description.contains("not signed"), "\(unsigned)")
+        let stranger = Forger("kiosk-1", key: Curve25519.Signing.PrivateKey(), start: Self.start)
+        let wrongKey = try #require(refusal(try stranger.push([event]), state()))
+        #expect(wrongKey.description.contains("not signed"), "\(wrongKey)")
+        var keyless = state()
+        keyless.enrolment = .active(publicKey: nil)
+        let noKey = try #require(refusal(try f.push([event]), keyless))
+        #expect(noKey.description.contains("enrolled without a signing key"), "\(noKey)")
+        var revoked = state()
+        revoked.enrolment = .revoked
+        #expect(refusal(try f.push([event]), revoked) == .revoked(device.id))
+    }
+
+    @Test func aChangeByStaffTheCentreDoesNotKnowIsRefused() throws {
+        var f = device
+        let marker = f.event("T2", .marker("vulnerable", set: true),
+                             actor: .staff(StaffID("ghost"), verification: "dob+postcode", reason: "tenant-request"), channel: .phone)
+        let request = try f.push([marker])
+        let error = try #require(refusal(request, state(staff: ["alice"])))
+        #expect(error.description.contains("kiosk-1#1") && error.description.contains("ghost")
+                && error.description.contains("not in the centre's staff registry"), "\(error)")
+        #expect(refusal(request, state(staff: ["ghost"])) == nil)
+    }
+
+    @Test func aRuleBrokenOrAValueSentInClearRefusesTheBatchNamingTheEvent() throws {
+        var f = device
+        let fine = Self.email(&f)
+        let grant = f.event("T1", .decision(PurposeID("tailoring-services"), [AttributeID("health-needs")], .granted, notice: nil, validUntil: nil))
+        let error = try #require(refusal(try f.push([fine, grant]), state()))
+        #expect(error.description.contains("kiosk-1#2") && error.description.contains("notice"), "\(error)")
+
+        var g = device
+        let clear = g.event("T1", .correction(AttributeID("religion"), .value("none"), pending: false), clear: [("religion", "none")])
+        let unsealed = try #require(refusal(try g.push([clear]), state()))
+        #expect(unsealed.description.contains("special-category value religion was sent unsealed"), "\(unsealed)")
+
+        var h = device
+        let nul = h.event("T1", .erasure(AttributeID("email")), actor: .system("a\u{0}b"), channel: .system)
+        let refused = try #require(refusal(try h.push([nul]), state()))
+        #expect(refused.description.contains("NUL"), "\(refused)")
+    }
+
+    // MARK: what an accepted batch becomes
+
+    @Test func anUnknownTenantEndsTheBatchAndANewOneIsRegisteredInOrder() throws {
+        var f = device
+        let registerT3 = f.event("T3", .registration(values: [AttributeID("full-name"): .value("Cy")]), actor: .system("test"),
+                                 channel: .importFile, clear: [("full-name", "Cy")])
+        let registerT4 = f.event("T4", .registration(values: [AttributeID("full-name"): .value("Di")]), actor: .system("test"),
+                                 channel: .importFile, clear: [("full-name", "Di")])
+        let t3 = Self.email(&f, "T3")
+        let stranger = Self.email(&f, "T9")
+        let after = Self.email(&f, "T1")
+        let plan = try planner.plan(try f.push([registerT3, registerT4, t3, stranger, after]), from: device.id, state: state(), now: Self.now)
+        #expect(plan.newTenants == ["T3", "T4"])
+        #expect(plan.accepted.map(\.record.sequence) == [1, 2, 3])
+        #expect(plan.head.sequence == 3 && plan.head.hash == t3.hash)
+        #expect(plan.rejected?.event.record.sequence == 4)
+        #expect(plan.rejected?.reason.contains("tenant T9 is not registered here") == true)
+        #expect(plan.signedHead == nil, "the head names an event that was not stored")
+        #expect(plan.audit == ["rejected event kiosk-1#4: tenant T9 is not registered here"])
+        let response = plan.response(outcomes: [.applied, .applied, .superseded], central: [7, 8, 9])
+        #expect(response.results.map(\.outcome) == [.applied, .applied, .superseded, .rejected])
+        #expect(response.results.map(\.central) == [7, 8, 9, nil])
+    }
+
+    @Test func aResendThenNewEventsAndTheClockAudit() throws {
+        var f = device
+        let first = Self.email(&f)
+        let stored: [Int64: PushState.Stored] = [1: .init(hash: first.hash, result: PushResult(sequence: 1, outcome: .overridden, central: 4))]
+        let second = Self.email(&f, "T2")
+        let request = try f.push([first, second])
+        let plan = try planner.plan(request, from: device.id, state: state(head: (1, first.hash), stored: stored), now: Self.now)
+        #expect(plan.resent == [PushResult(sequence: 1, outcome: .overridden, central: 4)])
+        #expect(plan.accepted.map(\.record.sequence) == [2])
+        #expect(plan.signedHead == request.head)
+        #expect(plan.audit.isEmpty)
+        #expect(PushPlanner.storedSequences(request, head: 1) == [1])
+        // The centre's clock two days behind the device's.
+        let behind = try planner.plan(request, from: device.id, state: state(head: (1, first.hash), stored: stored),
+                                      now: Self.now - 2 * 86_400_000)
+        #expect(behind.audit == ["clock more than a day ahead of the centre's; check the device's clock"])
+        #expect(PushPlan.outcome(.appliedNeedsReconfirmation) == .applied && PushPlan.outcome(.overriddenByWithdrawal) == .overridden)
+    }
+}
