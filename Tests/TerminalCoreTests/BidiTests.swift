@@ -23,6 +23,18 @@ import Testing
         #expect(Bidi.visual(name + " 30/08/2001") == "30/08/2001 " + nameDrawn)
     }
 
+    @Test func aPhoneNumberInRightToLeftTextKeepsItsGroupsInOrder() {
+        // "فون 0303 123 1113۔" (phone ...): without an isolate the algorithm would draw "1113 123 0303".
+        // فون is drawn ن alone (U+FEE5), و final (U+FEEE), ف initial (U+FED3); the full stop goes left.
+        let phone = "\u{0641}\u{0648}\u{0646} 0303 123 1113\u{06D4}"
+        #expect(Bidi.visual(phone) == "\u{06D4}0303 123 1113 \u{FEE5}\u{FEEE}\u{FED3}")
+        #expect(Bidi.visual(name + " +44 20-7946-0000") == "+44 20-7946-0000 " + nameDrawn)
+        // After a Latin word the groups already run left to right, and the Latin text stays one run.
+        #expect(Bidi.visual(name + ": Exampletown, 01632 960000,") == ",Exampletown, 01632 960000 :" + nameDrawn)
+        // A date and a single number are not changed by it.
+        #expect(Bidi.visual(name + " 30/08/2001") == "30/08/2001 " + nameDrawn)
+    }
+
     @Test func bracketsAreMirrored() {
         // "(نام)" in a right-to-left line: the opening bracket is at the right, drawn as ")" would be read.
         #expect(Bidi.visual("(" + name + ")") == "(" + nameDrawn + ")")
