@@ -136,6 +136,8 @@ public struct Mailing {
             lines.append("")
         }
         lines.append(t("template.\(template.id).closing"))
+        // Who is responsible, how to reach them, and the right to complain to the ICO.
+        lines += [""] + content.organisation.lines(content.localizer, language)
         return (lines.joined(separator: "\n") + "\n", shown)
     }
 

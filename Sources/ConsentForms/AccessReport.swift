@@ -33,6 +33,9 @@ public struct AccessReport: Codable, Sendable, Equatable {
         public var basis: String
         public var recipients: [String]
         public var retention: String
+        /// Whether the tenant has to give it, and what the basis lets them do (Art. 13(2)(b), (e)).
+        public var required: String
+        public var rights: String
     }
 
     public var reference: String
@@ -40,6 +43,9 @@ public struct AccessReport: Codable, Sendable, Equatable {
     public var direction: String
     public var items: [Item]
     public var purposes: [PurposeInfo]
+    /// Who is responsible, the data protection officer, the privacy notice and the right to
+    /// complain to the ICO (Art. 15(1)(f)), in the report's language.
+    public var organisation: [String]
 
     /// Builds the report. Special-category values are masked unless `revealSpecial`.
     public static func build(
@@ -102,16 +108,15 @@ public struct AccessReport: Codable, Sendable, Equatable {
                 status: status, value: value, pending: pending, uses: uses))
         }
         let purposes = c.purposes.map { p in
-            var basis = t(p.basisKey(in: c))
-            if let condition = p.specialCondition { basis += " " + t("special-condition.\(condition)") }
-            return PurposeInfo(
+            PurposeInfo(
                 purpose: p.id.rawValue, name: t("purpose.\(p.id).name"), description: t("purpose.\(p.id).description"),
-                basis: basis, recipients: p.recipients.map { t("recipient.\($0)") },
-                retention: p.retentionYears == 0 ? t("retention.until-withdrawn") : l.plural("retention.years", count: p.retentionYears, lang))
+                basis: content.basisText(p, lang), recipients: p.recipients.map { t("recipient.\($0)") },
+                retention: content.retentionText(p, lang), required: t("required.\(p.legalBasis.rawValue)"),
+                rights: t("rights.\(p.legalBasis.rawValue)"))
         }
         return AccessReport(
             reference: state.ref.rawValue, language: lang, direction: l.language(lang).direction.rawValue,
-            items: items, purposes: purposes)
+            items: items, purposes: purposes, organisation: content.organisation.lines(l, lang))
     }
 
     /// A stored value as a person reads it: a choice's label in their language, text as it is.
@@ -141,7 +146,11 @@ public struct AccessReport: Codable, Sendable, Equatable {
             out.append("  " + t("show.basis", ["basis": p.basis]))
             out.append("  " + t("show.recipients", ["recipients": p.recipients.joined(separator: "; ")]))
             out.append("  " + t("show.retention", ["retention": p.retention]))
+            out.append("  " + p.required)
+            out.append("  " + p.rights)
         }
+        out.append("")
+        out += organisation.map(TextSafety.displaySafe)
         return out
     }
 }

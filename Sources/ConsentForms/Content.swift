@@ -10,11 +10,15 @@ public struct Content: Sendable {
     public var templates: [MailTemplate] = []
     /// Staff mode's rules (`Forms/staff.yaml`); nil when the folder has none.
     public var staff: StaffPolicy?
+    /// Who is responsible and how to reach them (`Forms/organisation.yaml`); required.
+    public let organisation: Organisation
 
     /// Loads and checks both folders. Every error names the file and the entry at fault.
     public static func load(forms: URL, localization: URL) throws(FormsError) -> Content {
         let catalogue = try FormsLoader.load(forms)
-        let localizer = try LocalizationLoader.load(localization)
+        let organisation = try OrganisationLoader.load(forms, catalogue: catalogue)
+        let localizer = try LocalizationLoader.load(localization, deferred: NoticeCompleteness.allKeys(catalogue))
+        try NoticeCompleteness.check(catalogue, localizer)
         try checkTexts(catalogue, localizer)
         let templates = try TemplatesLoader.load(forms, attributes: catalogue.attributes)
         if let english = localizer.languages.first {
@@ -30,7 +34,8 @@ public struct Content: Sendable {
             throw FormsError(file: "attributes.yaml", "a pattern does not compile: \(error)")
         }
         let staff = try StaffPolicyLoader.load(forms, catalogue: catalogue)
-        return Content(catalogue: catalogue, localizer: localizer, validator: validator, templates: templates, staff: staff)
+        return Content(catalogue: catalogue, localizer: localizer, validator: validator, templates: templates, staff: staff,
+                       organisation: organisation)
     }
 
     /// The translation keys `Forms/` needs, with the file and entry that needs each.
@@ -66,7 +71,8 @@ public struct Content: Sendable {
 
     private static func checkTexts(_ catalogue: Catalogue, _ localizer: Localizer) throws(FormsError) {
         guard let english = localizer.languages.first else { throw FormsError(file: LocalizationLoader.templateName, "has no texts") }
-        for (key, file, entry) in requiredKeys(catalogue) where english.messages[key] == nil {
+        let organisationKeys: [(key: String, file: String, entry: String)] = Organisation.textKeys.map { ($0, OrganisationLoader.file, "organisation") }
+        for (key, file, entry) in requiredKeys(catalogue) + organisationKeys where english.messages[key] == nil {
             throw FormsError(file: file, entry: entry, "missing translation key '\(key)' in Localization/\(LocalizationLoader.templateName)")
         }
     }

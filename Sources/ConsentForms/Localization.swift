@@ -95,7 +95,8 @@ public struct Localizer: Sendable {
 enum LocalizationLoader {
     static let templateName = "messages.pot"
 
-    static func load(_ folder: URL) throws(FormsError) -> Localizer {
+    /// `deferred` keys may be missing from a language: a later check names what their absence means.
+    static func load(_ folder: URL, deferred: Set<String> = []) throws(FormsError) -> Localizer {
         let template = try read(folder.appendingPathComponent(templateName), name: templateName)
         var english: [String: [String]] = [:]
         var sources: [String: POEntry] = [:]
@@ -149,7 +150,7 @@ enum LocalizationLoader {
                 }
                 messages[entry.context] = entry.translations
             }
-            if let missing = sources.keys.filter({ messages[$0] == nil }).sorted().first {
+            if let missing = sources.keys.filter({ messages[$0] == nil && !deferred.contains($0) }).sorted().first {
                 throw FormsError(file: file, entry: "msgctxt \"\(missing)\"", "missing translation (in \(templateName) but not here)")
             }
             languages.append(try catalog(po, name: file, messages: messages))

@@ -31,7 +31,7 @@ extension KioskItems {
         }
     }
 
-    /// One use: what it uses, why, who receives it, its notice, and the choice.
+    /// One use: what it uses, its notice, the choice, then what Art. 13 asks and who is responsible.
     func useScreenItems(_ id: PurposeID) -> [Item] {
         guard let purpose = content.catalogue.purpose(id) else { return [Item(.button("back"), t("kiosk.back"))] }
         let name = t("purpose.\(id).name")
@@ -41,8 +41,6 @@ extension KioskItems {
         if optIn, let version = purpose.currentNotice(at: now)?.version {
             items.append(Item(.text, t("notice.\(id).v\(version)")))
         }
-        let recipients = purpose.recipients.map { t("recipient.\($0)") }.joined(separator: "; ")
-        items.append(Item(.text, t("show.basis", ["basis": basisText(purpose)]) + " " + t("show.recipients", ["recipients": recipients])))
         items.append(Item(.heading, t("kiosk.use.now", ["decision": useStateText(purpose)])))
         let current = useState(purpose)
         if optIn {
@@ -53,6 +51,8 @@ extension KioskItems {
             if current != .inUse { items.append(Item(.button("use-set:granted"), t("kiosk.action.unobject"))) }
         }
         items.append(Item(.button("back"), t("kiosk.back")))
-        return items
+        // Basis, recipients, retention, whether required, rights and complaint (Art. 13), then who is
+        // responsible: under the buttons, where scrolling to the end of the list always reaches them.
+        return items + [Item(.text, content.noticeSummary(purpose, language))] + organisationItems()
     }
 }

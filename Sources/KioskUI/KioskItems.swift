@@ -122,12 +122,18 @@ struct KioskItems {
         case .attribute(let id):
             return attributeItems(id)
         case let .notice(attribute, purpose):
-            let version = content.catalogue.purpose(purpose)?.currentNotice(at: now)?.version ?? 1
-            return [
+            let definition = content.catalogue.purpose(purpose)
+            let version = definition?.currentNotice(at: now)?.version ?? 1
+            var items = [
                 Item(.text, t("notice.\(purpose).v\(version)")), Item(.text, t("kiosk.notice.version", ["version": String(version)])),
                 Item(.text, t("attribute.\(attribute).label")),
                 Item(.button("agree"), t("kiosk.notice.agree")), Item(.button("back"), t("kiosk.back")),
             ]
+            // What Art. 13 asks (basis, recipients, retention, whether required, rights, complaint), then who
+            // is responsible, right under the choice: the scroll follows the focus, so text above the
+            // buttons that did not fit could never be reached, and the end of the list always can.
+            if let definition { items.append(Item(.text, content.noticeSummary(definition, language))) }
+            return items + organisationItems()
         case .edit(let id):
             guard let attribute = content.catalogue.attribute(id) else { return [Item(.button("back"), t("kiosk.back"))] }
             var items = [Item(.text, t("attribute.\(id).help"))]
@@ -163,8 +169,13 @@ struct KioskItems {
             var items = state.receiptLines.isEmpty ? [Item(.text, t("kiosk.receipt.none"))] : state.receiptLines.map { Item(.text, "• " + $0.text(content, language)) }
             if let id = state.receiptID { items.append(Item(.heading, t("kiosk.receipt.id", ["id": id]))) }
             items.append(Item(.button("finish"), t("kiosk.receipt.finish")))
-            return items
+            return items + [Item(.text, content.organisation.lines(content.localizer, language).joined(separator: "\n"))]
         }
+    }
+
+    /// Who is responsible, the data protection officer and the privacy notice, as one block.
+    func organisationItems() -> [Item] {
+        [Item(.text, content.organisation.contactLines(content.localizer, language).joined(separator: "\n"))]
     }
 
     /// The value of an attribute as shown in the list: special categories hidden until shown.

@@ -219,6 +219,7 @@ public struct KioskModel {
         }
         state.screen = screen
         state.focus = 0
+        state.scroll = 0
     }
 
     // MARK: - Input
@@ -231,10 +232,19 @@ public struct KioskModel {
         if case .field(let name) = focused.kind, let effects = edit(name, input, now: now, count: selectable.count) {
             return effects
         }
+        let focusBefore = state.focus
+        defer { if state.focus != focusBefore { state.scroll = 0 } }
         switch input {
-        case .down, .tab:
+        case .down, .up:
+            // Text below the list's last item (above its first) comes into view before the focus moves on.
+            if let scrolled = textScroll(input == .down ? 1 : -1, selectable, now: now) {
+                state.scroll = scrolled
+            } else {
+                state.focus = (state.focus + (input == .down ? 1 : selectable.count - 1)) % selectable.count
+            }
+        case .tab:
             state.focus = (state.focus + 1) % selectable.count
-        case .up, .backTab:
+        case .backTab:
             state.focus = (state.focus - 1 + selectable.count) % selectable.count
         case .left, .right:
             // Left and right follow the reading direction: towards the end of the line is "next".
@@ -243,6 +253,11 @@ public struct KioskModel {
         case .home, .pageUp: state.focus = 0
         case .end, .pageDown: state.focus = selectable.count - 1
         case .enter:
+            // A focused item scrolled out of view is brought back first, never pressed unseen.
+            if state.scroll != 0, !focusIsVisible(now: now) {
+                state.scroll = 0
+                return []
+            }
             if case .button(let action) = focused.kind { return activate(action, now: now) }
         case .escape:
             return back(now: now)

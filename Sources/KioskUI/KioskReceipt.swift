@@ -59,8 +59,8 @@ extension ReceiptLine {
         }
     }
 
-    /// The printed copy: a header with the receipt number and the local date and time, then the
-    /// lines, all in `language`.
+    /// The printed copy: a header with the receipt number and the local date and time, the lines,
+    /// then who is responsible, how to reach them and the right to complain, all in `language`.
     static func printed(_ lines: [ReceiptLine], id: String, content: Content, language: String, at now: Date) -> [String] {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB_POSIX")
@@ -68,6 +68,6 @@ extension ReceiptLine {
         formatter.dateFormat = "dd/MM/yyyy HH:mm"
         let header = [content.localizer.text("kiosk.receipt.header", language, ["id": id]), formatter.string(from: now)]
         let body = lines.isEmpty ? [content.localizer.text("kiosk.receipt.none", language)] : lines.map { $0.text(content, language) }
-        return header + body
+        return header + body + [""] + content.organisation.lines(content.localizer, language)
     }
 }

@@ -74,18 +74,24 @@ public enum KioskRenderer {
         if let seconds = model.signInWait(now: now) { status = l.plural("kiosk.sign-in.wait", count: seconds, language) }
         let notes = model.state.notes.mapValues { l.text($0.key, language, $0.arguments) }
         return ScreenView(
-            title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: model.state.focus,
+            title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: model.state.focus, scroll: model.state.scroll,
             fields: model.state.fields, notes: notes, rightToLeft: model.isRTL, status: status,
             countdown: model.idleCountdown(now: now).map { l.plural("kiosk.idle", count: $0, language) }, hints: l.text("kiosk.hints", language))
     }
 
     /// The first content line shown, so the focused item is on screen. With the focus in the
     /// footer, the end of the list is shown (the footer is reached from it with Tab or Down).
-    static func scroll(_ lines: [Line], focus: Int, rows: Int) -> Int {
+    /// `offset` moves that by whole lines (text scrolled past the focus), kept within the list.
+    static func scroll(_ lines: [Line], focus: Int, rows: Int, offset: Int = 0) -> Int {
         if lines.count <= rows { return 0 }
-        guard let focusLine = lines.firstIndex(where: { $0.selectable == focus }) else { return max(0, lines.count - rows) }
-        // Keep a little context above the focus where possible.
-        return min(max(0, focusLine - rows + 2), max(0, lines.count - rows), focusLine)
+        let base: Int
+        if let focusLine = lines.firstIndex(where: { $0.selectable == focus }) {
+            // Keep a little context above the focus where possible.
+            base = min(max(0, focusLine - rows + 2), max(0, lines.count - rows), focusLine)
+        } else {
+            base = max(0, lines.count - rows)
+        }
+        return min(max(0, base + offset), max(0, lines.count - rows))
     }
 
     /// The message lines: wrapped, as many as needed up to a third of the screen.
@@ -139,7 +145,7 @@ public enum KioskRenderer {
         }
         let all = lines(view, width: size.width)
         let rows = contentRows(view, width: size.width, height: size.height)
-        let first = scroll(all, focus: view.focus, rows: rows)
+        let first = scroll(all, focus: view.focus, rows: rows, offset: view.scroll)
         let index = first + row - top
         guard row >= top, row < top + rows, all.indices.contains(index) else { return nil }
         return all[index].selectable
@@ -168,7 +174,7 @@ public enum KioskRenderer {
         }
         let all = lines(view, width: width)
         let rows = contentRows(view, width: width, height: height)
-        let first = scroll(all, focus: view.focus, rows: rows)
+        let first = scroll(all, focus: view.focus, rows: rows, offset: view.scroll)
         for (offset, line) in all.dropFirst(first).prefix(rows).enumerated() {
             let row = top + offset
             let focused = line.selectable == view.focus

@@ -9,6 +9,8 @@ public struct ScreenView: Equatable, Sendable {
     public var corner: String
     public var items: [Item]
     public var focus: Int
+    /// Lines scrolled past where the focus puts the list (text the focus alone cannot reach).
+    public var scroll = 0
     public var fields: [String: Field]
     /// Explanations drawn under a field, by field name.
     public var notes: [String: String]
@@ -17,12 +19,13 @@ public struct ScreenView: Equatable, Sendable {
     public var countdown: String?
     public var hints: String
 
-    public init(title: String, corner: String, items: [Item], focus: Int, fields: [String: Field], notes: [String: String] = [:], rightToLeft: Bool = false,
+    public init(title: String, corner: String, items: [Item], focus: Int, scroll: Int = 0, fields: [String: Field], notes: [String: String] = [:], rightToLeft: Bool = false,
                 status: String = "", countdown: String? = nil, hints: String) {
         self.title = title
         self.corner = corner
         self.items = items
         self.focus = focus
+        self.scroll = scroll
         self.fields = fields
         self.notes = notes
         self.rightToLeft = rightToLeft

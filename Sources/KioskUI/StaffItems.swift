@@ -67,10 +67,16 @@ struct StaffItems {
         case .tenant:
             return tenantItems()
         case .script(let p):
-            let version = content.catalogue.purpose(p)?.currentNotice(at: now)?.version ?? 1
+            let definition = content.catalogue.purpose(p)
+            let version = definition?.currentNotice(at: now)?.version ?? 1
+            // The notice with what Art. 13 asks (basis, recipients, retention, whether required, rights, complaint).
+            func script(_ language: String) -> String {
+                ([content.localizer.text("notice.\(p).v\(version)", language)] + (definition.map { [content.noticeSummary($0, language)] } ?? []))
+                    .joined(separator: " ")
+            }
             var items = [Item(.heading, "Read this to the caller (\(content.localizer.language(tenantLanguage).name), notice v\(version)):"),
-                         Item(.text, content.localizer.text("notice.\(p).v\(version)", tenantLanguage))]
-            if tenantLanguage != "en" { items += [Item(.heading, "In English:"), Item(.text, en("notice.\(p).v\(version)"))] }
+                         Item(.text, script(tenantLanguage))]
+            if tenantLanguage != "en" { items += [Item(.heading, "In English:"), Item(.text, script("en"))] }
             items += [Item(.button("script-read"), "I have read the script to the caller and they agree"), Item(.button("back"), "Back")]
             return items
         case .reason:

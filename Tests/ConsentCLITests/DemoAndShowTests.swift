@@ -26,6 +26,13 @@ import Testing
         }
         let purposes = try #require(report["purposes"] as? [[String: Any]])
         #expect(purposes.count == 8)
+        // The Art. 15 pack says, per use, whether it is required and the tenant's rights; and who is responsible,
+        // how to reach the data protection officer, where the privacy notice is and how to complain to the ICO.
+        #expect(purposes.allSatisfy { ($0["required"] as? String)?.isEmpty == false && ($0["rights"] as? String)?.isEmpty == false })
+        let organisation = try #require(report["organisation"] as? [String])
+        #expect(organisation.first?.hasPrefix("Example Housing Association (demo) is responsible for your information.") == true)
+        #expect(organisation.contains { $0.contains("dpo@example.org") } && organisation.contains { $0.contains("https://example.org/privacy") })
+        #expect(organisation.last?.contains("https://ico.org.uk/make-a-complaint, phone 0303 123 1113") == true)
 
         // Showing special-category values needs a reason, and each one shown is recorded as a read.
         let refused = try cli.run(["tenant", "show", "T0000001", "--db", cli.db, "--reveal-special"])
@@ -42,6 +49,7 @@ import Testing
         #expect(text.status == 0)
         #expect(text.stdout.contains("T0000001"))
         #expect(!text.stdout.contains("What we hold about you"))
+        #expect(text.stdout.contains("انفارمیشن کمشنر آفس (ICO) میں شکایت") && text.stdout.contains("0303 123 1113"), "the complaint right in Urdu")
 
         let verify = try cli.run(["ledger", "verify", "--db", cli.db])
         #expect(verify.status == 0)
@@ -98,6 +106,20 @@ import Testing
         let check = try cli.run(["forms", "check"], environment: ["CONSENT_FORMS": nil, "CONSENT_LOCALIZATION": nil])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("languages en"))
+        #expect(check.stdout.contains("Controller: Example Housing Association (demo)"))
+    }
+
+    @Test func formsCheckRefusesADeploymentThatNamesNoController() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let forms = cli.dir.appendingPathComponent("Forms")
+        try FileManager.default.copyItem(at: CLI.repo.appendingPathComponent("Forms"), to: forms)
+        let file = forms.appendingPathComponent("organisation.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "  name: \"Example Housing Association (demo)\"\n", with: "").write(to: file, atomically: true, encoding: .utf8)
+        let check = try cli.run(["forms", "check", "--forms", forms.path, "--localization", CLI.repo.appendingPathComponent("Localization").path])
+        #expect(check.status != 0)
+        #expect(check.stderr.contains("organisation.yaml") && check.stderr.contains("'name' is required: fill in controller.name in Forms/organisation.yaml"), "\(check.stderr)")
     }
 }
 
