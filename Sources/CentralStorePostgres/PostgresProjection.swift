@@ -92,11 +92,7 @@ struct PostgresProjection {
             for try await (tenant, attribute, status, device, seq, hlc, writer) in try await connection.query(current, logger: logger)
                 .decode((Int64, String, String, Int64, Int64, Int64, String).self) {
                 let source = EventID(device: id(device), sequence: seq)
-                let state: ValueState = switch status {
-                case "erased": .erased(by: source)
-                case "prefer-not-to-say": .held(.preferNotToSay, source: source)
-                default: .held(.value(""), source: source)
-                }
+                let state = StoredValueStatus.decode(status, source: source, held: .held(.value(""), source: source))
                 states[tenant]?.values[AttributeID(attribute)] = ValueRecord(state: state, hlc: HLCTimestamp(packed: hlc), device: DeviceID(writer))
             }
             var pending = PostgresQuery(unsafeSQL: "SELECT tenant_id, attribute_id, source_device, source_seq, hlc, prefer_not FROM pending_value WHERE ")
@@ -129,33 +125,9 @@ struct PostgresProjection {
             centralSequence: try r[i + 3].decode(Int64?.self), effectiveAt: Millis.date(try r[i + 4].decode(Int64.self)),
             notice: notice, validUntil: try r[i + 7].decode(Int64?.self).map(Millis.date), actor: actor,
             channel: Channel(rawValue: try r[i + 12].decode(String.self)) ?? .system, needsReconfirmation: reconfirm,
-            blocking: try r[i + 15].decode(String?.self).map(Blocking.decode))
+            blocking: try r[i + 15].decode(String?.self).map(StoredBlocking.decode))
     }
 
     static let decisionTableColumns = ["tenant_id", "attribute_id", "purpose_id"]
         + decisionColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-}
-
-/// The merge rule's memory of withdrawals and objections, stored as the SQLite store stores it:
-/// one stop per line, `device<TAB>sequence<TAB>central<TAB>effective-millis`; NULL when the
-/// record's own event is its only stop (or it has none).
-enum Blocking {
-    static func encode(_ record: DecisionRecord) -> String? {
-        let own = record.state.stopsUse
-            ? [StopRef(event: record.event, centralSequence: record.centralSequence, effectiveAt: record.effectiveAt)] : []
-        guard record.blocking != own else { return nil }
-        return record.blocking.map { s in
-            [s.event.device.rawValue, String(s.event.sequence), s.centralSequence.map(String.init) ?? "",
-             String(Millis.from(s.effectiveAt))].joined(separator: "\t")
-        }.joined(separator: "\n")
-    }
-
-    static func decode(_ text: String) -> [StopRef] {
-        text.split(separator: "\n").compactMap { line in
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 4, let seq = Int64(f[1]), let effective = Int64(f[3]) else { return nil }
-            return StopRef(event: EventID(device: DeviceID(String(f[0])), sequence: seq), centralSequence: Int64(f[2]),
-                           effectiveAt: Millis.date(effective))
-        }
-    }
 }

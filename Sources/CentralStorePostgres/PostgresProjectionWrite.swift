@@ -45,7 +45,7 @@ extension PostgresProjection {
             guard old != new else { continue }
             if old != nil { changes.decisionKeys.append(key) }
             guard let new else { continue }
-            if Blocking.encode(new) != nil && new.blocking.contains(where: { numbering.isBatch($0.centralSequence) }) {
+            if StoredBlocking.encode(new) != nil && new.blocking.contains(where: { numbering.isBatch($0.centralSequence) }) {
                 changes.keptBack.append((key, new))
             } else {
                 try writeDecision(key, new, numbering: numbering, into: &changes.decisionRows, slots: &changes.decisionSlots)
@@ -126,13 +126,7 @@ extension PostgresProjection {
     }
 
     private func writeValue(_ key: Key2, _ record: ValueRecord, into rows: inout CopyRows) throws {
-        let status: String, source: EventID
-        switch record.state {
-        case .notHeld: return
-        case let .held(.value, source: s), let .unavailable(source: s): (status, source) = ("value", s)
-        case let .held(.preferNotToSay, source: s): (status, source) = ("prefer-not-to-say", s)
-        case let .erased(by: s): (status, source) = ("erased", s)
-        }
+        guard let (status, source) = StoredValueStatus.encode(record.state) else { return }
         rows.int(key.tenant); rows.text(key.attribute); rows.text(status); rows.int(try number(source.device))
         rows.int(source.sequence); rows.int(record.hlc.packed); rows.text(record.device.rawValue)
         rows.endRow()
@@ -152,7 +146,7 @@ extension PostgresProjection {
         rows.int(r.validUntil.map(Millis.from)); rows.text(actor.kind); rows.text(actor.id); rows.text(actor.verification); rows.text(actor.reason)
         rows.text(r.channel.rawValue)
         rows.int(try r.needsReconfirmation.map { try number($0.device) }); rows.int(r.needsReconfirmation?.sequence)
-        rows.text(Blocking.encode(r))
+        rows.text(StoredBlocking.encode(r))
         rows.endRow()
     }
 }

@@ -41,25 +41,6 @@ struct FoldCheck {
             report.problem("\(value.at): the value of \(value.attribute) is gone but no erasure was recorded")
         }
     }
-
-    /// The first way `stored` differs from `folded`, as a sentence, or nil when they agree (held
-    /// grants are not compared: the centre keeps no table of them, it reads them from the ledger).
-    static func difference(_ folded: TenantState, _ stored: TenantState) -> String? {
-        for key in Set(folded.values.keys).union(stored.values.keys).sorted() where folded.values[key] != stored.values[key] {
-            return "the projected value of \(key) differs from the ledger"
-        }
-        for key in Set(folded.pending.keys).union(stored.pending.keys).sorted()
-        where Set(folded.pending[key] ?? []) != Set(stored.pending[key] ?? []) {
-            return "the pending corrections of \(key) differ from the ledger"
-        }
-        for key in Set(folded.decisions.keys).union(stored.decisions.keys).sorted() where folded.decisions[key] != stored.decisions[key] {
-            return "the projected decision for \(key.attribute)/\(key.purpose) differs from the ledger"
-        }
-        for key in Set(folded.markers.keys).union(stored.markers.keys).sorted() where folded.markers[key] != stored.markers[key] {
-            return "the projected marker \(key) differs from the ledger"
-        }
-        return nil
-    }
 }
 
 extension PostgresCentralStore {
@@ -101,7 +82,7 @@ extension PostgresCentralStore {
             let stored = try await projectedStates(first...last, projection, on: connection)
             for (id, ref) in refs {
                 let folded = check.folded[ref] ?? TenantState(ref: TenantRef(ref))
-                if let difference = FoldCheck.difference(folded, stored[id] ?? TenantState(ref: TenantRef(ref))) {
+                if let difference = (stored[id] ?? TenantState(ref: TenantRef(ref))).difference(from: folded) {
                     report.problem("tenant \(ref): \(difference)")
                 }
             }
@@ -118,11 +99,7 @@ extension PostgresCentralStore {
             SELECT tenant_id, attribute_id, status, source_device, source_seq, hlc, writer FROM current_value WHERE tenant_id BETWEEN \(first) AND \(last)
             """, logger: logger).decode((Int64, String, String, Int64, Int64, Int64, String).self) {
             let source = EventID(device: projection.id(device), sequence: seq)
-            let value: ValueState = switch status {
-            case "erased": .erased(by: source)
-            case "prefer-not-to-say": .held(.preferNotToSay, source: source)
-            default: .held(.value(""), source: source)
-            }
+            let value = StoredValueStatus.decode(status, source: source, held: .held(.value(""), source: source))
             stored[tenant, default: TenantState(ref: TenantRef(""))].values[AttributeID(attribute)] =
                 ValueRecord(state: value, hlc: HLCTimestamp(packed: hlc), device: DeviceID(writer))
         }

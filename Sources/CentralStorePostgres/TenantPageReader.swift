@@ -82,11 +82,7 @@ struct TenantPageReader {
     /// Stores a projected value: erased and "prefer not to say" by their status, else `held`.
     private func put(_ states: inout [Int64: TenantState], _ tenant: Int64, _ attribute: String, _ status: String,
                      _ source: EventID, _ held: ValueState, hlc: Int64, writer: String) {
-        let state: ValueState = switch status {
-        case "erased": .erased(by: source)
-        case "prefer-not-to-say": .held(.preferNotToSay, source: source)
-        default: held
-        }
+        let state = StoredValueStatus.decode(status, source: source, held: held)
         states[tenant]?.values[AttributeID(attribute)] = ValueRecord(state: state, hlc: HLCTimestamp(packed: hlc), device: DeviceID(writer))
     }
 }

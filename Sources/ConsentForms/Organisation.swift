@@ -8,9 +8,13 @@ import Yams
 public struct Organisation: Sendable, Equatable {
     /// One way to reach someone: at least an email address or a phone number.
     public struct Contact: Sendable, Equatable {
+        /// The organisation's name, or a role ("Data Protection Officer").
         public var name: String
+        /// A postal address on one line.
         public var address: String?
+        /// A phone number of digits and spaces.
         public var phone: String?
+        /// One email address.
         public var email: String?
     }
 
@@ -26,7 +30,8 @@ public struct Organisation: Sendable, Equatable {
     public var complaintsURL: String
     public var complaintsPhone: String
     /// The landlord's own documents behind the processing (DPIA, appropriate policy document,
-    /// legitimate interests assessment): kind → where it is kept. Shown to staff, never to tenants.
+    /// legitimate interests assessment): kind → where it is kept. Printed by `consent forms check`,
+    /// never shown to tenants.
     public var documents: [String: String]
 
     /// The lines every notice, receipt, mailing and access pack ends with, in `language`: who is

@@ -113,18 +113,15 @@ struct ProjectionRows {
         for row in try Row.fetchAll(current, arguments: arguments) {
             let id = AttributeID(row["attribute_id"] as String)
             let source = EventID(device: devices.id(row["source_device"]), sequence: row["source_seq"])
-            let valueState: ValueState
-            switch row["status"] as String {
-            case "erased": valueState = .erased(by: source)
-            case "prefer-not-to-say": valueState = .held(.preferNotToSay, source: source)
-            default:
+            func held() -> ValueState {
                 if let sealed = row["sealed"] as Data? {
                     let opened = keys?.open(sealed, keyID: row["key_id"] ?? "", tenant: state.ref, attribute: id, event: source)
-                    valueState = opened.map { .held($0.value, source: source) } ?? .unavailable(source: source)
+                    return opened.map { .held($0.value, source: source) } ?? .unavailable(source: source)
                 } else {
-                    valueState = .held(.value(row["value"] ?? ""), source: source)
+                    return .held(.value(row["value"] ?? ""), source: source)
                 }
             }
+            let valueState = StoredValueStatus.decode(row["status"], source: source, held: held())
             state.values[id] = ValueRecord(state: valueState, hlc: HLCTimestamp(packed: row["hlc"]), device: DeviceID(row["writer"] as String))
         }
         let pending = try db.cachedStatement(sql: """
@@ -172,30 +169,7 @@ struct ProjectionRows {
             centralSequence: raw.int64(3), effectiveAt: Millis.date(raw.int64(4) ?? 0), notice: notice,
             validUntil: raw.int64(7).map(Millis.date), actor: actor,
             channel: Channel(rawValue: raw.string(12) ?? "") ?? .system, needsReconfirmation: reconfirm,
-            blocking: raw.string(15).map(Self.decodeBlocking))
-    }
-
-    /// `blocking` as stored: one stop per line, `device<TAB>sequence<TAB>central<TAB>effective-millis`;
-    /// NULL in the common case where the record's own event is its only stop (or it has none), which
-    /// `DecisionRecord` restores by itself, so most rows need no text written or parsed.
-    static func encodeBlocking(_ record: DecisionRecord) -> String? {
-        let stops = record.blocking
-        let own = record.state.stopsUse
-            ? [StopRef(event: record.event, centralSequence: record.centralSequence, effectiveAt: record.effectiveAt)] : []
-        guard stops != own else { return nil }
-        return stops.map { s in
-            [s.event.device.rawValue, String(s.event.sequence), s.centralSequence.map(String.init) ?? "",
-             String(Millis.from(s.effectiveAt))].joined(separator: "\t")
-        }.joined(separator: "\n")
-    }
-
-    static func decodeBlocking(_ text: String) -> [StopRef] {
-        text.split(separator: "\n").compactMap { line in
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 4, let seq = Int64(f[1]), let effective = Int64(f[3]) else { return nil }
-            return StopRef(event: EventID(device: DeviceID(String(f[0])), sequence: seq), centralSequence: Int64(f[2]),
-                           effectiveAt: Millis.date(effective))
-        }
+            blocking: raw.string(15).map(StoredBlocking.decode))
     }
 
     /// Recomputes a tenant's decisions by folding every event that can set one (decisions, held
@@ -285,15 +259,9 @@ struct ProjectionRows {
             try db.execute(sql: "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?", arguments: [tenantID, attribute.rawValue])
             return
         }
-        let (status, source): (String, EventID)
-        switch record.state {
-        case .notHeld:
+        guard let (status, source) = StoredValueStatus.encode(record.state) else {
             try db.execute(sql: "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?", arguments: [tenantID, attribute.rawValue])
             return
-        case let .held(.value, source: s): (status, source) = ("value", s)
-        case let .held(.preferNotToSay, source: s): (status, source) = ("prefer-not-to-say", s)
-        case let .unavailable(source: s): (status, source) = ("value", s)
-        case let .erased(by: s): (status, source) = ("erased", s)
         }
         var raw = try statements.raw(.upsertCurrentValue, """
             INSERT OR REPLACE INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer)
@@ -333,7 +301,7 @@ struct ProjectionRows {
         raw.bind(r.channel.rawValue)
         raw.bind(try r.needsReconfirmation.map { try devices.number($0.device, in: db) })
         raw.bind(r.needsReconfirmation?.sequence)
-        raw.bind(Self.encodeBlocking(r))
+        raw.bind(StoredBlocking.encode(r))
         try raw.execute()
     }
 }

@@ -124,24 +124,12 @@ extension ConsentDatabase {
             let id = tenant.integer("id") ?? 0
             let folded = TenantState.fold(ref, try ledgerRows.events(db, tenantID: id).map(\.event))
             let stored = try projection.loadAll(id, ref)
-            if folded != stored { report.problem("tenant \(ref): \(Self.difference(folded, stored))") }
+            if folded != stored {
+                report.problem("tenant \(ref): \(stored.difference(from: folded) ?? "the projection differs from the ledger")")
+            }
             if report.tenants % 1000 == 0 { progress(report.tenants, total) }
         }
         progress(report.tenants, total)
-    }
-
-    /// A one-line account of where a projection differs from the fold.
-    static func difference(_ folded: TenantState, _ stored: TenantState) -> String {
-        for key in Set(folded.values.keys).union(stored.values.keys).sorted() where folded.values[key] != stored.values[key] {
-            return "the projected value of \(key) differs from the ledger"
-        }
-        for key in Set(folded.pending.keys).union(stored.pending.keys).sorted() where folded.pending[key] != stored.pending[key] {
-            return "the pending corrections of \(key) differ from the ledger"
-        }
-        for key in Set(folded.decisions.keys).union(stored.decisions.keys).sorted() where folded.decisions[key] != stored.decisions[key] {
-            return "the projected decision for \(key.attribute)/\(key.purpose) differs from the ledger"
-        }
-        return "the projection differs from the ledger"
     }
 }
 

@@ -87,6 +87,7 @@ struct FormsCommand: ParsableCommand {
             let loaded = try content.load()
             print("OK: \(loaded.catalogue.attributes.count) attributes, \(loaded.catalogue.purposes.count) purposes, languages \(loaded.localizer.languages.map(\.code).joined(separator: ", ")).")
             print("Controller: \(loaded.organisation.controller.name); every notice states its basis, recipients, retention, whether required, rights and the ICO complaint line.")
+            for (kind, place) in loaded.organisation.documents.sorted(by: { $0.key < $1.key }) { print("Document \(kind): \(place)") }
         }
     }
 }

@@ -107,6 +107,7 @@ import Testing
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("languages en"))
         #expect(check.stdout.contains("Controller: Example Housing Association (demo)"))
+        #expect(check.stdout.contains("Document dpia: DEMO:") && check.stdout.contains("Document appropriate-policy-document: DEMO:"))
     }
 
     @Test func formsCheckRefusesADeploymentThatNamesNoController() throws {

@@ -1,0 +1,54 @@
+import ConsentCore
+import Foundation
+
+/// The merge rule's memory of withdrawals and objections (`DecisionRecord.blocking`) as every
+/// store keeps it in a decision row's `blocking` column, device or centre, SQLite or PostgreSQL:
+/// one stop per line, `device<TAB>sequence<TAB>central<TAB>effective-millis`; NULL in the common
+/// case where the record's own event is its only stop (or it has none), which `DecisionRecord`
+/// restores by itself, so most rows need no text written or parsed.
+public enum StoredBlocking {
+    /// The column's text for a record (nil: store NULL).
+    public static func encode(_ record: DecisionRecord) -> String? {
+        let own = record.state.stopsUse
+            ? [StopRef(event: record.event, centralSequence: record.centralSequence, effectiveAt: record.effectiveAt)] : []
+        guard record.blocking != own else { return nil }
+        return record.blocking.map { s in
+            [s.event.device.rawValue, String(s.event.sequence), s.centralSequence.map(String.init) ?? "",
+             String(Millis.from(s.effectiveAt))].joined(separator: "\t")
+        }.joined(separator: "\n")
+    }
+
+    /// The stops a stored text names (a line that does not parse is left out).
+    public static func decode(_ text: String) -> [StopRef] {
+        text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == 4, let seq = Int64(f[1]), let effective = Int64(f[3]) else { return nil }
+            return StopRef(event: EventID(device: DeviceID(String(f[0])), sequence: seq), centralSequence: Int64(f[2]),
+                           effectiveAt: Millis.date(effective))
+        }
+    }
+}
+
+/// A projected value's `status` column, as every store keeps it in `current_value`: `value` (the
+/// value itself is in the value tables, or sealed), `prefer-not-to-say`, or `erased`.
+public enum StoredValueStatus {
+    /// The status to store for a value and the event it comes from; nil when none is held (no row).
+    public static func encode(_ state: ValueState) -> (status: String, source: EventID)? {
+        switch state {
+        case .notHeld: nil
+        case let .held(.value, source: s), let .unavailable(source: s): ("value", s)
+        case let .held(.preferNotToSay, source: s): ("prefer-not-to-say", s)
+        case let .erased(by: s): ("erased", s)
+        }
+    }
+
+    /// The value a stored status stands for, from event `source`; `held` reads a `value` one (only
+    /// then evaluated: opening a sealed value costs).
+    public static func decode(_ status: String, source: EventID, held: @autoclosure () -> ValueState) -> ValueState {
+        switch status {
+        case "erased": .erased(by: source)
+        case "prefer-not-to-say": .held(.preferNotToSay, source: source)
+        default: held()
+        }
+    }
+}
