@@ -109,7 +109,9 @@ let package = Package(
             name: "ConsentScan",
             dependencies: ["ConsentCore", "CScanZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .target(name: "TerminalCore"),
+        // GNU FriBidi: the Unicode bidirectional algorithm, to lay right-to-left lines out for terminals that do not.
+        .systemLibrary(name: "CFriBidi", pkgConfig: "fribidi", providers: [.apt(["libfribidi-dev"])]),
+        .target(name: "TerminalCore", dependencies: ["CFriBidi"]),
         .target(name: "CTerminalShims"),
         .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),
         .target(

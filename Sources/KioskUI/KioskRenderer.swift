@@ -5,8 +5,10 @@ import TerminalCore
 
 /// Draws the kiosk state into a frame of any size from 60×20 up: a title bar, the screen's items
 /// (wrapped, scrolled to keep the focus visible), the message (wrapped), the idle countdown or the
-/// key hints, and a footer that is always on screen (Sign out, Language, Help). Right-to-left languages are laid out right-aligned. Every stored string passes through
-/// the frame, which shows control characters as harmless symbols.
+/// key hints, and a footer that is always on screen (Sign out, Language, Help). Right-to-left languages are
+/// right-aligned and each line is put in visual order (`Bidi`), with the focus marker on the right and the
+/// cursor after what is typed. Every stored string passes through the frame, which shows control
+/// characters as harmless symbols.
 public enum KioskRenderer {
     struct Line {
         var text: String
@@ -14,6 +16,8 @@ public enum KioskRenderer {
         /// Index among selectable items, for the focus marker and for clicks.
         var selectable: Int?
         var isField = false
+        /// A field's value as shown (masked or not, cut to fit), in stored order.
+        var value = ""
     }
 
     static let top = 2
@@ -52,7 +56,7 @@ public enum KioskRenderer {
                 let shown = field.masked ? String(repeating: "•", count: field.text.count) : field.text
                 out.append(Line(text: item.label, style: .plain))
                 let (value, _) = DisplayWidth.prefix(shown, fitting: inner - 4)
-                out.append(Line(text: "[ " + value + " ]", style: Style(underline: true), selectable: index, isField: true))
+                out.append(Line(text: "[ " + value + " ]", style: Style(underline: true), selectable: index, isField: true, value: value))
                 // Why what was typed was not sent, right under its box.
                 for line in DisplayWidth.wrap(view.notes[name] ?? "", columns: inner - 2) where !line.isEmpty {
                     out.append(Line(text: "  " + line, style: .heading))
@@ -116,7 +120,7 @@ public enum KioskRenderer {
         var index = 0
         var buttons: [(Int, String)] = []
         for item in view.items where item.isSelectable {
-            if item.inFooter { buttons.append((index, "[ " + item.label + " ]")) }
+            if item.inFooter { buttons.append((index, "[ " + (view.rightToLeft ? Bidi.visual(item.label) : item.label) + " ]")) }
             index += 1
         }
         if view.rightToLeft { buttons.reverse() }
@@ -161,13 +165,13 @@ public enum KioskRenderer {
         var frame = Frame(width: width, height: height)
         let rtl = view.rightToLeft
         func put(_ text: String, _ row: Int, _ style: Style = .plain) {
-            if rtl { frame.putRight(text, row: row, margin: 1, style: style) } else { frame.put(text, row: row, column: 1, style: style) }
+            if rtl { frame.putRight(Bidi.visual(text), row: row, margin: 1, style: style) } else { frame.put(text, row: row, column: 1, style: style) }
         }
         // Title bar, inverse across the whole row.
         for column in 0..<width { frame[0, column] = Cell(" ", .selected) }
         if rtl {
-            frame.putRight(view.title, row: 0, margin: 1, style: .selected)
-            frame.put(view.corner, row: 0, column: 1, style: .selected)
+            frame.putRight(Bidi.visual(view.title), row: 0, margin: 1, style: .selected)
+            frame.put(Bidi.visual(view.corner), row: 0, column: 1, style: .selected)
         } else {
             frame.put(view.title, row: 0, column: 1, style: .selected)
             frame.putRight(view.corner, row: 0, margin: 1, style: .selected)
@@ -180,8 +184,15 @@ public enum KioskRenderer {
             let focused = line.selectable == view.focus
             let style: Style = focused ? .selected : line.style
             let marker = focused ? (rtl ? " ◀" : "▶ ") : "  "
-            if rtl {
-                frame.putRight(line.text + marker, row: row, margin: 1, style: style)
+            if rtl && line.isField {
+                // The box is drawn as is; what is typed inside runs its own way (a date left to right).
+                let (value, valueRTL) = Bidi.visualRun(line.value, direction: .firstStrong)
+                let box = "[ " + value + " ]"
+                let end = frame.putRight(box + marker, row: row, margin: 1, style: style)
+                let start = end - DisplayWidth.of(box + marker)
+                if focused { frame.cursor = (row, valueRTL ? start + 1 : start + 2 + DisplayWidth.of(value)) }
+            } else if rtl {
+                frame.putRight(Bidi.visual(line.text) + marker, row: row, margin: 1, style: style)
             } else {
                 let end = frame.put(marker + line.text, row: row, column: 1, style: style)
                 if focused && line.isField { frame.cursor = (row, end - 2) }

@@ -56,8 +56,9 @@ public final class Terminal: @unchecked Sendable {
             source.resume()
             signalSources.append(source)
         }
-        // Alternate screen, hide cursor, SGR mouse, bracketed paste.
-        write("\u{1B}[?1049h\u{1B}[?25l\u{1B}[?1000h\u{1B}[?1006h\u{1B}[?2004h")
+        // Alternate screen, hide cursor, SGR mouse, bracketed paste, and bidi explicit mode (ECMA-48 BDSM): lines
+        // arrive already in visual order, so a terminal that reorders by itself must not do it again.
+        write("\u{1B}[?1049h\u{1B}[?25l\u{1B}[?1000h\u{1B}[?1006h\u{1B}[?2004h\u{1B}[8l")
     }
 
     /// Clears the screen and the scrollback, in the alternate screen and the normal one.
@@ -70,7 +71,7 @@ public final class Terminal: @unchecked Sendable {
         guard active else { return }
         active = false
         wipe()
-        write("\u{1B}[?2004l\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?25h\u{1B}[?1049l")
+        write("\u{1B}[8h\u{1B}[?2004l\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?25h\u{1B}[?1049l")
         wipe()
         tcsetattr(input, TCSAFLUSH, &original)
         for source in signalSources { source.cancel() }

@@ -70,6 +70,8 @@ import TerminalCore
             // The receipt number is random; blank it for comparison.
             if let range = text.range(of: #"[A-Z2-9]{8}$"#, options: .regularExpression) { text.replaceSubrange(range, with: "XXXXXXXX") }
             text = text.replacingOccurrences(of: #"(: |: )[A-Z2-9]{8}"#, with: "$1XXXXXXXX", options: .regularExpression)
+            // Right to left, the number is drawn before the colon.
+            text = text.replacingOccurrences(of: #"[A-Z2-9]{8}( :)"#, with: "XXXXXXXX$1", options: .regularExpression)
             let file = Self.directory.appendingPathComponent("\(name).\(language).txt")
             if record {
                 try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
@@ -88,7 +90,10 @@ import TerminalCore
             for _ in 0..<index { d.keys(.down) }
             d.keys(.enter)
             d.send(.signedIn(TenantSession(ref: Sample.ref, state: Sample.state, started: d.now)))
-            let footer = ["kiosk.sign-out", "kiosk.language", "kiosk.help"].map { Shipped.content.localizer.text($0, language) }
+            // Urdu is drawn from the right in joined letter forms, worked out by hand: "کریں" of Sign out
+            // (ں final, ی initial, ر final, ک initial), Language "زبان" and Help "مدد".
+            let footer = language == "ur" ? ["\u{FB9F}\u{FBFE}\u{FEAE}\u{FB90}", "\u{FEE5}\u{FE8E}\u{FE91}\u{FEAF}", "\u{FEA9}\u{FEAA}\u{FEE3}"]
+                : ["kiosk.sign-out", "kiosk.language", "kiosk.help"].map { Shipped.content.localizer.text($0, language) }
             for (width, height) in [(60, 20), (80, 24), (132, 43), (200, 60)] {
                 let frame = KioskRenderer.render(d.model, width: width, height: height, now: d.now)
                 #expect(frame.lines.allSatisfy { DisplayWidth.of($0) <= width })
