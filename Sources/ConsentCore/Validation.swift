@@ -207,6 +207,14 @@ public struct Validator: Sendable {
         return String(format: "%04d-%02d-%02d", year, month, day)
     }
 
+    /// A stored `YYYY-MM-DD` date the way people type it here, `DD/MM/YYYY`; other text as it is.
+    public static func typedDate(_ stored: String) -> String {
+        let parts = stored.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              date(stored) == stored else { return stored }
+        return "\(parts[2])/\(parts[1])/\(parts[0])"
+    }
+
     /// Days in a month of the Gregorian calendar.
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {

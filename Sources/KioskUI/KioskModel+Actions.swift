@@ -81,7 +81,13 @@ extension KioskModel {
                            receipt: decisionReceipt(a, purpose, .granted))]
         case "correct":
             guard case .attribute(let a) = state.screen else { break }
-            state.fields["value"] = Self.field("value")
+            // The box starts with the value held (as it would be typed), unless it is hidden or a choice.
+            var field = Self.field("value")
+            if let session = state.session, let definition = content.catalogue.attribute(a), definition.type != .choice,
+               !definition.isSpecial || session.revealed.contains(a), case .held(.value(let held), _) = session.state.value(a) {
+                field.text = String((definition.type == .date ? Validator.typedDate(held) : held).prefix(field.limit))
+            }
+            state.fields["value"] = field
             go(.edit(a))
         case "save", "choice":
             guard case .edit(let a) = state.screen, let definition = content.catalogue.attribute(a) else { break }

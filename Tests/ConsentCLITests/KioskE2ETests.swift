@@ -84,6 +84,11 @@ import Testing
         let correct = lines.first { $0.contains("Correct this value") }.flatMap { $0.split(separator: ".").first?.last }.map(String.init) ?? "5"
         try tmux.type(correct)
         try tmux.waitFor("A UK mobile number")
+        // The box starts with the number held; the tenant deletes it and types the new one.
+        let held = try #require(tenant.mobile, "the demo's first tenant has a mobile number")
+        try tmux.waitFor("[ \(held) ]")
+        for _ in held { try tmux.keys("BSpace") }
+        try tmux.waitFor("[  ]")
         try tmux.type("07700 900 777")
         try tmux.keys("Enter")
         try tmux.waitFor("07700900777")

@@ -115,3 +115,16 @@ import Testing
         #expect(Validator.isoDay(day("2000-02-29")) == "2000-02-29")
     }
 }
+
+@Suite struct TypedDateTests {
+    @Test func aStoredDateIsShownAsItIsTyped() {
+        #expect(Validator.typedDate("2001-08-30") == "30/08/2001")
+        #expect(Validator.typedDate("2000-02-29") == "29/02/2000")
+        // What is not a real stored date is shown as it is.
+        #expect(Validator.typedDate("2001-02-30") == "2001-02-30")
+        #expect(Validator.typedDate("30/08/2001") == "30/08/2001")
+        #expect(Validator.typedDate("") == "")
+        // Typed back, it is the same stored date.
+        #expect(Validator.date(Validator.typedDate("1970-05-01")) == "1970-05-01")
+    }
+}

@@ -149,6 +149,8 @@ import TerminalCore
         for _ in 0..<postcode { d.keys(.down) }
         d.keys(.enter)
         d.press("correct")
+        #expect(d.model.text("value") == "LS1 1AA", "the box starts with the postcode held")
+        for _ in 0..<7 { d.keys(.backspace) }
         d.type("NOT A POSTCODE")
         d.keys(.enter)
         #expect(d.text.contains("This is not a UK postcode"))
@@ -162,6 +164,36 @@ import TerminalCore
         }
         #expect(request.payload == .correction(AttributeID("postcode"), .value("LS2 9JT"), pending: true))
         #expect(receipt.key == "kiosk.receipt.pending")
+    }
+
+    /// Issue 17: a correction box starts with the current value; dates are shown as they are typed.
+    @Test func theCorrectionBoxHoldsTheValueAndDatesReadAsTyped() {
+        var d = Drive()
+        d.signIn()
+        #expect(d.text.contains("Date of birth: 01/05/1970"), "\(d.text)")
+        #expect(!d.text.contains("1970-05-01"))
+        func open(_ id: String) -> Drive {
+            var e = d
+            let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == id } ?? 0
+            for _ in 0..<index { e.keys(.down) }
+            e.keys(.enter)
+            e.press("correct")
+            return e
+        }
+        let email = open("email")
+        #expect(email.model.text("value") == "ann@example.org")
+        #expect(email.text.contains("[ ann@example.org ]"), "\(email.text)")
+        #expect(open("date-of-birth").model.text("value") == "01/05/1970")
+        // A special category stays hidden until the tenant shows it: its box starts empty.
+        #expect(open("health-needs").model.text("value") == "")
+        // Saving the prefilled date unchanged records the same date.
+        var dob = open("date-of-birth")
+        dob.press("save")
+        guard case let .record(request, _)? = dob.effects.last else {
+            Issue.record("no record effect")
+            return
+        }
+        #expect(request.payload == .correction(AttributeID("date-of-birth"), .value("1970-05-01"), pending: Shipped.content.catalogue.attribute(AttributeID("date-of-birth"))?.needsEvidence ?? false))
     }
 
     @Test func idleCountdownThenSignOutWipesAndPrintsTheReceipt() {

@@ -60,8 +60,29 @@ final class RawConnection {
         }
     }
 
-    /// Blocks in `poll` until `fd` is closed by its peer or `deadline` passes.
-    private static func read(_ fd: Int32, until deadline: Date) -> (closed: Bool, received: String) {
+    /// Reads until a whole HTTP response (its head and the body its Content-Length announces) has come,
+    /// the server closes the connection, or `seconds` pass; what was received.
+    func waitForAnswer(within seconds: Double) async -> String {
+        let fd = self.fd
+        let deadline = Date().addingTimeInterval(seconds)
+        return await withCheckedContinuation { done in
+            Thread { done.resume(returning: Self.read(fd, until: deadline, stopWhen: Self.isWholeResponse).received) }.start()
+        }
+    }
+
+    /// Whether `bytes` hold a response head and all of the body it announces.
+    static func isWholeResponse(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let end = text.range(of: "\r\n\r\n") else { return false }
+        let head = text[..<end.lowerBound].lowercased()
+        let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        return text[end.upperBound...].utf8.count >= length
+    }
+
+    /// Blocks in `poll` until `fd` is closed by its peer, `stopWhen` holds for what was received, or
+    /// `deadline` passes.
+    private static func read(_ fd: Int32, until deadline: Date, stopWhen: ([UInt8]) -> Bool = { _ in false }) -> (closed: Bool, received: String) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4_096)
         while true {
@@ -73,6 +94,7 @@ final class RawConnection {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n <= 0 { return (true, String(decoding: received, as: UTF8.self)) }
             received += buffer[0..<n]
+            if stopWhen(received) { return (false, String(decoding: received, as: UTF8.self)) }
         }
     }
 }
