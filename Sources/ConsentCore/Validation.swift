@@ -215,6 +215,11 @@ public struct Validator: Sendable {
         return "\(parts[2])/\(parts[1])/\(parts[0])"
     }
 
+    /// A stored value the way it is typed into its box: a date as `DD/MM/YYYY`, anything else as stored.
+    public static func typed(_ stored: String, as type: ValueType) -> String {
+        type == .date ? typedDate(stored) : stored
+    }
+
     /// Days in a month of the Gregorian calendar.
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {

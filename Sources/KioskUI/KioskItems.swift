@@ -188,9 +188,8 @@ struct KioskItems {
         case .held(.preferNotToSay, _): return t("value.prefer-not-to-say")
         case .held(.value(let text), _):
             if attribute.isSpecial && !session.revealed.contains(attribute.id) { return t("value.hidden") }
-            // Dates are shown the way they are typed (DD/MM/YYYY), in every language.
-            if attribute.type == .date { return Validator.typedDate(text) }
-            return AccessReport.display(text, attribute, content, language)
+            // A choice by its label; anything else the way it is typed (dates DD/MM/YYYY), in every language.
+            return attribute.type == .choice ? AccessReport.display(text, attribute, content, language) : Validator.typed(text, as: attribute.type)
         }
     }
 

@@ -85,7 +85,7 @@ extension KioskModel {
             var field = Self.field("value")
             if let session = state.session, let definition = content.catalogue.attribute(a), definition.type != .choice,
                !definition.isSpecial || session.revealed.contains(a), case .held(.value(let held), _) = session.state.value(a) {
-                field.text = String((definition.type == .date ? Validator.typedDate(held) : held).prefix(field.limit))
+                field.text = String(Validator.typed(held, as: definition.type).prefix(field.limit))
             }
             state.fields["value"] = field
             go(.edit(a))

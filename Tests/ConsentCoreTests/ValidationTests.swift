@@ -126,5 +126,7 @@ import Testing
         #expect(Validator.typedDate("") == "")
         // Typed back, it is the same stored date.
         #expect(Validator.date(Validator.typedDate("1970-05-01")) == "1970-05-01")
+        #expect(Validator.typed("1970-05-01", as: .date) == "01/05/1970")
+        #expect(Validator.typed("1970-05-01", as: .text) == "1970-05-01")
     }
 }
