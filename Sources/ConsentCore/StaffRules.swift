@@ -60,7 +60,7 @@ public enum StaffRules {
         switch task {
         case .find, .viewValues, .revealSpecial, .stopUse, .grant, .correct, .recordCallBack, .verifyEvidence, .issueCode, .unlock:
             true
-        case .viewProtectedAddress, .confirmHeld, .reviewConflicts:
+        case .viewProtectedAddress, .confirmHeld, .reviewConflicts, .setMarker:
             role != .support
         }
     }

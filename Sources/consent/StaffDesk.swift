@@ -132,7 +132,7 @@ extension Staff {
                 throw CLIError("no marker '\(marker)' in Forms/staff.yaml; known: \(policy.markers.map(\.id).joined(separator: ", "))")
             }
             let member = try DeskSupport.member(db, staff)
-            guard member.role != .support else { throw CLIError("only a supervisor or the dp-lead sets markers") }
+            guard StaffRules.may(member.role, .setMarker) else { throw StaffRefusal.notAllowed(member.role, .setMarker) }
             try db.setMarker(marker, on: !clear, for: DeskSupport.reference(reference, db), by: StaffID(member.id))
             print(clear ? "Cleared \(marker)." : "Marked \(marker).")
         }

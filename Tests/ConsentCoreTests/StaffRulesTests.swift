@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func eachRoleMayDoWhatTheIssueSays() {
-        let supervisorOnly: Set<StaffTask> = [.viewProtectedAddress, .confirmHeld, .reviewConflicts]
+        let supervisorOnly: Set<StaffTask> = [.viewProtectedAddress, .confirmHeld, .reviewConflicts, .setMarker]
         for task in StaffTask.allCases {
             #expect(StaffRules.may(.supervisor, task))
             #expect(StaffRules.may(.dpLead, task))
