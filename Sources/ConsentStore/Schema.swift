@@ -33,6 +33,12 @@ enum Schema {
                 ) WITHOUT ROWID
                 """)
         }
+        // Desk sessions (`consent staff login`): only the SHA-256 of each session's random token, never the token.
+        migrator.registerMigration("desk-session-1") { db in
+            try db.execute(sql: """
+                CREATE TABLE staff_session (token_hash BLOB PRIMARY KEY, staff_id TEXT NOT NULL, ends_at INTEGER NOT NULL) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 
