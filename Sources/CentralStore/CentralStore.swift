@@ -20,6 +20,8 @@ public protocol CentralStore: Sendable {
     func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse
     /// Events with central sequence above `cursor`, at most `limit`, in central order.
     func pull(after cursor: Int64, limit: Int) async throws(CentralStoreError) -> PullResponse
+    /// The whole staff registry (active and disabled members), which devices copy at each sync.
+    func staffRegistry() async throws(CentralStoreError) -> StaffRegistry
     /// Records a refused request in the centre's audit log (bad credential, bad input, replay).
     func audit(device: String?, what: String) async
     /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a

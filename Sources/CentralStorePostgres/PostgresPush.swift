@@ -28,6 +28,7 @@ extension PostgresCentralStore {
     private func apply(_ request: PushRequest, from device: String, planner: PushPlanner,
                        on connection: PostgresConnection) async throws -> PushResponse {
         let staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
+        let takers = try await staffTakers(WireCheck.confirmationTargets(request.events), on: connection)
         var enrolment = PushState.Enrolment.revoked
         for try await key in try await connection.query(
             "SELECT public_key FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
@@ -58,7 +59,7 @@ extension PostgresCentralStore {
             tenants[ref] = id
         }
         let now = Self.now()
-        let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff)
+        let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff, takers: takers)
         let plan = try planner.plan(request, from: device, state: state, now: now)
         var outcomes: [PushOutcome] = []
         var first: Int64 = 0

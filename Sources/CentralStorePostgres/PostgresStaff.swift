@@ -1,4 +1,5 @@
 import CentralStore
+import ConsentCore
 import ConsentStore
 import Foundation
 import PostgresNIO
@@ -26,14 +27,56 @@ extension PostgresCentralStore {
         }
     }
 
-    /// Which of `ids` name active members of staff in the registry.
-    func activeStaff(_ ids: Set<String>, on connection: PostgresConnection) async throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
-        var found = Set<String>()
-        for try await id in try await connection.query("SELECT id FROM staff WHERE disabled = 0 AND id = ANY(\(Array(ids)))", logger: logger)
-            .decode(String.self) {
-            found.insert(id)
+    /// Every member of staff in the registry, active or not, for devices to copy.
+    public func staffRegistry() async throws(CentralStoreError) -> StaffRegistry {
+        try await transaction { connection in
+            var members: [WireStaffMember] = []
+            for try await (id, name, role, disabled) in try await connection.query(
+                "SELECT id, name, role, disabled FROM staff ORDER BY id COLLATE \"C\"", logger: self.logger
+            ).decode((String, String, String, Int32).self) {
+                members.append(WireStaffMember(id: id, name: name, role: StaffRole(rawValue: role) ?? .support, active: disabled == 0))
+            }
+            return StaffRegistry(members: members)
+        }
+    }
+
+    /// Stops (or lets again) a member of staff act: a change pushed in the name of a disabled member
+    /// is refused, and devices disable them at their next sync.
+    public func setStaffActive(_ id: String, _ active: Bool) async throws(CentralStoreError) {
+        let changed = try await transaction { connection in
+            var count = 0
+            for try await _ in try await connection.query(
+                "UPDATE staff SET disabled = \(active ? 0 : 1) WHERE id = \(id) RETURNING id", logger: self.logger) {
+                count += 1
+            }
+            return count
+        }
+        if changed == 0 { throw .invalid("no member of staff is called \(id) in the centre's registry; see `consent staff add`") }
+    }
+
+    /// Which of `ids` name active members of staff in the registry, with their roles.
+    func activeStaff(_ ids: Set<String>, on connection: PostgresConnection) async throws -> [String: StaffRole] {
+        guard !ids.isEmpty else { return [:] }
+        var found: [String: StaffRole] = [:]
+        for try await (id, role) in try await connection.query(
+            "SELECT id, role FROM staff WHERE disabled = 0 AND id = ANY(\(Array(ids)))", logger: logger
+        ).decode((String, String).self) {
+            found[id] = StaffRole(rawValue: role) ?? .support
         }
         return found
+    }
+
+    /// Who took each of `events` that a member of staff took (their staff id), by device and sequence.
+    func staffTakers(_ events: Set<EventKey>, on connection: PostgresConnection) async throws -> [EventKey: String] {
+        var takers: [EventKey: String] = [:]
+        for key in events {
+            for try await id in try await connection.query("""
+                SELECT l.actor_id FROM ledger l JOIN device n ON n.no = l.device_no
+                WHERE n.id = \(key.device) AND l.device_seq = \(key.sequence) AND l.actor = 'staff' AND l.actor_id IS NOT NULL
+                """, logger: logger).decode(String.self) {
+                takers[key] = id
+            }
+        }
+        return takers
     }
 }

@@ -181,16 +181,37 @@ public enum StaffRules {
         var evidence: String?
         switch how {
         case .supervisor:
-            (method, channel) = ("supervisor", .system)
+            (method, channel) = (RecordedMethod.supervisor, .system)
         case .callBack:
-            (method, channel) = ("call-back to the number on file", .phone)
+            (method, channel) = (RecordedMethod.callBack, .phone)
         case .evidence(let note):
             let trimmed = note.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { throw .evidenceRequired }
-            (method, channel, evidence) = ("evidence seen", .system, trimmed)
+            (method, channel, evidence) = (RecordedMethod.evidence, .system, trimmed)
         }
         return ChangeRequest(
             tenant: tenant, payload: .verification(of: target, attribute: attribute, approved: approved),
             actor: .staff(staff, verification: method, reason: reason), channel: channel, evidence: evidence)
+    }
+
+    /// How a confirmation's method is written in the ledger (its actor's verification).
+    public enum RecordedMethod {
+        public static let supervisor = "supervisor"
+        public static let callBack = "call-back to the number on file"
+        public static let evidence = "evidence seen"
+    }
+
+    /// Why a confirmation recorded by `staff` (role `role`, method as recorded) of a held change
+    /// taken by `takenBy` (a staff id, or nil when no member of staff took it) breaks the rules of
+    /// ``confirm(_:attribute:approved:tenant:takenBy:staff:role:how:reason:policy:)``, or nil: what a
+    /// receiver re-checks of an event it did not make.
+    public static func confirmationProblem(staff: String, role: StaffRole, method: String?, takenBy: String?) -> StaffRefusal? {
+        let task: StaffTask = switch method {
+        case RecordedMethod.callBack: .recordCallBack
+        case RecordedMethod.evidence: .verifyEvidence
+        default: .confirmHeld
+        }
+        guard may(role, task) else { return .notAllowed(role, task) }
+        return takenBy == staff ? .sameStaff : nil
     }
 }

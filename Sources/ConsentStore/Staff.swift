@@ -3,35 +3,10 @@ import Foundation
 import GRDB
 import SyncProtocol
 
-/// A member of staff, as the register knows them.
-public struct StaffMember: Codable, Sendable, Equatable {
-    public var id: String
-    public var name: String
-    public var role: StaffRole
-
-    public init(id: String, name: String, role: StaffRole) {
-        self.id = id
-        self.name = name
-        self.role = role
-    }
-}
-
-extension StaffMember {
-    /// Why this id and name cannot be a member of staff's, or nil: ids are 2–32 letters, digits,
-    /// `.`, `_` or `-`; names are plain text of at most 120 characters. Every registry checks these.
-    public static func problem(id: String, name: String) -> String? {
-        guard id.count >= 2, id.count <= 32, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
-            return "a staff id is 2 to 32 letters, digits, '.', '_' or '-'"
-        }
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 120, !TextSafety.hasForbiddenCharacter(name) else {
-            return "give the staff member's name (plain text, at most 120 characters)"
-        }
-        return nil
-    }
-}
-
 extension ConsentDatabase {
     /// Adds a member of staff with a password (hashed with scrypt). Ids are 2–32 letters, digits, `.`, `_` or `-`.
+    /// A member already here without a password (copied from the centre's registry) sets theirs, when
+    /// the name and role given are those held; any other id already here is refused.
     public func addStaff(_ id: String, name: String, role: StaffRole, password: String) throws(StoreError) {
         if let problem = StaffMember.problem(id: id, name: name) { throw .badStaff(problem) }
         guard password.count >= 10 else { throw .badStaff("a staff password needs at least 10 characters") }
@@ -39,7 +14,16 @@ extension ConsentDatabase {
         do { secret = try SecretHasher.hash(password) } catch { throw Self.map(error) }
         let now = clock()
         try write { db in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM staff WHERE id = ?", arguments: [id]) == nil else { throw StoreError.staffExists(id) }
+            if let held = try Row.fetchOne(db, sql: "SELECT name, role, kdf FROM staff WHERE id = ?", arguments: [id]) {
+                // A member known from the centre's registry (or as an author) sets their password here,
+                // as the centre named them; anyone else with this id is someone else.
+                guard held["kdf"] == SecretHasher.noPassword, held["name"] == name, held["role"] == role.rawValue else {
+                    throw StoreError.staffExists(id)
+                }
+                try db.execute(sql: "UPDATE staff SET kdf = ?, salt = ?, hash = ? WHERE id = ?",
+                               arguments: [secret.kdf, secret.salt, secret.hash, id])
+                return
+            }
             try db.execute(sql: "INSERT INTO staff (id, name, role, kdf, salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            arguments: [id, name, role.rawValue, secret.kdf, secret.salt, secret.hash, Millis.from(now)])
         }
@@ -59,13 +43,26 @@ extension ConsentDatabase {
         }
     }
 
-    /// Which of `ids` name active members of staff here.
-    package static func activeStaff(_ ids: Set<String>, in db: Database) throws -> Set<String> {
-        var found = Set<String>()
-        for id in ids where try Int.fetchOne(db, sql: "SELECT 1 FROM staff WHERE id = ? AND disabled = 0", arguments: [id]) != nil {
-            found.insert(id)
+    /// Which of `ids` name active members of staff here, with their roles.
+    package static func activeStaff(_ ids: Set<String>, in db: Database) throws -> [String: StaffRole] {
+        var found: [String: StaffRole] = [:]
+        for id in ids {
+            guard let role = try String.fetchOne(db, sql: "SELECT role FROM staff WHERE id = ? AND disabled = 0", arguments: [id]) else { continue }
+            found[id] = StaffRole(rawValue: role) ?? .support
         }
         return found
+    }
+
+    /// Who took each of `events` that a member of staff took (their staff id), by device and sequence.
+    package static func staffTakers(_ events: Set<EventKey>, in db: Database) throws -> [EventKey: String] {
+        var takers: [EventKey: String] = [:]
+        for key in events {
+            guard let id = try String.fetchOne(db.cachedStatement(sql: """
+                SELECT l.actor_id FROM ledger l JOIN device n ON n.no = l.device_no WHERE n.id = ? AND l.device_seq = ? AND l.actor = 'staff'
+                """), arguments: [key.device, key.sequence]) else { continue }
+            takers[key] = id
+        }
+        return takers
     }
 
     /// The member of staff with this id, if active.

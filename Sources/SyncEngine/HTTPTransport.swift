@@ -51,6 +51,13 @@ public struct HTTPTransport: SyncTransport {
         try await binary("v1/snapshot?cursor=\(cursor)&limit=\(limit)", method: .GET, body: Optional<PushRequest>.none)
     }
 
+    public func staff() async throws(SyncFailure) -> StaffRegistry {
+        let reply = try await exchange("v1/staff", method: .GET, body: nil)
+        do { return try JSONDecoder().decode(StaffRegistry.self, from: reply) } catch {
+            throw .unreachable("the centre's staff registry could not be read (\(error))")
+        }
+    }
+
     /// The largest reply read (a snapshot page of the biggest size the server sends is far below it).
     static let maxReplyBytes = 256 << 20
 

@@ -29,6 +29,8 @@ public protocol SyncTransport: Sendable {
     func pull(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse
     /// A page of a new device's first sync: the same events as a pull, in larger pages.
     func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse
+    /// The centre's staff registry.
+    func staff() async throws(SyncFailure) -> StaffRegistry
 }
 
 extension SyncTransport {
@@ -49,6 +51,9 @@ public struct SyncReport: Codable, Equatable, Sendable {
     public var conflicts = 0
     /// Times the centre reported a gap and events were sent again.
     public var resent = 0
+    /// Entries of this device's staff registry the centre's changed (members added, renamed, given
+    /// another role, disabled or enabled).
+    public var staff = 0
     public init() {}
 }
 
@@ -74,12 +79,20 @@ public struct SyncClient: Sendable {
         self.snapshotPage = min(snapshotPage, SyncWire.maxSnapshotEvents)
     }
 
-    /// Pushes, then pulls until nothing is waiting.
+    /// Pushes, pulls until nothing is waiting, then copies the centre's staff registry.
     public func syncOnce() async throws(SyncFailure) -> SyncReport {
         var report = SyncReport()
         try await push(into: &report)
         try await pull(into: &report)
+        try await adoptStaff(into: &report)
         return report
+    }
+
+    /// Copies the centre's staff registry here (`ConsentDatabase.adoptStaffRegistry`): members added
+    /// at the centre can act here, and a leaver disabled there no longer can.
+    public func adoptStaff(into report: inout SyncReport) async throws(SyncFailure) {
+        let registry = try await transport.staff()
+        report.staff += try local { () throws(StoreError) in try database.adoptStaffRegistry(registry) }
     }
 
     private func local<T>(_ body: () throws(StoreError) -> T) throws(SyncFailure) -> T {

@@ -42,16 +42,46 @@ extension WireCheck {
         Set(events.compactMap { $0.record.actor == "staff" ? $0.record.actorID : nil })
     }
 
-    /// Why a centre whose staff registry holds `registry` (its active members' ids) refuses an event,
-    /// or nil: a change made by staff must name a member of staff the centre knows. A tampered device
-    /// cannot invent someone to set a marker or confirm a held change.
-    public static func staffProblem(_ event: WireEvent, registry: Set<String>) -> String? {
+    /// The events the batch's confirmations (`verification` events) confirm or reject, whose takers
+    /// the centre looks up (`PushState.takers`) so that four eyes hold across batches.
+    public static func confirmationTargets(_ events: some Sequence<WireEvent>) -> Set<EventKey> {
+        Set(events.compactMap { event in
+            let r = event.record
+            guard r.kind == "verification", let device = r.targetDevice, let sequence = r.targetSequence else { return nil }
+            return EventKey(device: device, sequence: sequence)
+        })
+    }
+
+    /// Why a centre whose staff registry holds `registry` (its active members and their roles)
+    /// refuses an event, or nil: a change made by staff must name a member of staff the centre
+    /// knows, and a confirmation of a held change must come from someone whose role may confirm
+    /// that way and who did not take the change (`takers`: who took each confirmed event, where
+    /// staff did). A tampered device cannot invent someone, nor confirm its own held change.
+    public static func staffProblem(_ event: WireEvent, registry: [String: StaffRole], takers: [EventKey: String]) -> String? {
         let r = event.record
         guard r.actor == "staff" else { return nil }
-        if let id = r.actorID, registry.contains(id) { return nil }
-        return """
-            event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) names staff member \(r.actorID ?? "(none)"), who is not in the \
-            centre's staff registry; add them at the centre with `consent staff add`, then sync again
-            """
+        guard let id = r.actorID, let role = registry[id] else {
+            return """
+                event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) names staff member \(r.actorID ?? "(none)"), who is not in the \
+                centre's staff registry (or is disabled there); add them at the centre with `consent staff add`, then sync again
+                """
+        }
+        guard r.kind == "verification" else { return nil }
+        let target = EventKey(device: r.targetDevice ?? "", sequence: r.targetSequence ?? 0)
+        if let refusal = StaffRules.confirmationProblem(staff: id, role: role, method: r.verification, takenBy: takers[target]) {
+            return "event \(r.device)#\(r.sequence) (confirmation of \(target) for \(r.tenant)) by \(id) breaks a staff rule: \(refusal)"
+        }
+        return nil
     }
+}
+
+/// One event's identity on the wire: the device that made it and its sequence there.
+public struct EventKey: Hashable, Sendable, CustomStringConvertible {
+    public var device: String
+    public var sequence: Int64
+    public init(device: String, sequence: Int64) {
+        self.device = device
+        self.sequence = sequence
+    }
+    public var description: String { "\(device)#\(sequence)" }
 }

@@ -35,16 +35,20 @@ public struct PushState: Sendable {
     public var stored: [Int64: Stored]
     /// Which of the batch's tenants (``PushPlanner/tenants(_:)``) the centre has registered.
     public var knownTenants: Set<String>
-    /// The active members of staff among the batch's actors (`WireCheck.staffActors`).
-    public var staff: Set<String>
+    /// The active members of staff among the batch's actors (`WireCheck.staffActors`), with their roles.
+    public var staff: [String: StaffRole]
+    /// Who took each stored event the batch's confirmations confirm (`WireCheck.confirmationTargets`),
+    /// where a member of staff took it.
+    public var takers: [EventKey: String]
 
     public init(enrolment: Enrolment, head: (sequence: Int64, hash: Data), stored: [Int64: Stored] = [:],
-                knownTenants: Set<String>, staff: Set<String>) {
+                knownTenants: Set<String>, staff: [String: StaffRole], takers: [EventKey: String] = [:]) {
         self.enrolment = enrolment
         self.head = head
         self.stored = stored
         self.knownTenants = knownTenants
         self.staff = staff
+        self.takers = takers
     }
 }
 
@@ -159,6 +163,11 @@ public struct PushPlanner: Sendable {
         var plan = PushPlan(resent: try Self.resent(events[..<resentCount], stored: state.stored), accepted: events[resentCount..<resentCount],
                             rejected: nil, newTenants: [], head: state.head, signedHead: nil, audit: [])
         var added = Set<String>()
+        // Who took each event of this batch, for confirmations later in it.
+        var takers = state.takers
+        for event in events[..<resentCount] where event.record.actor == "staff" {
+            takers[EventKey(device: event.record.device, sequence: event.record.sequence)] = event.record.actorID
+        }
         for event in events[resentCount...] {
             let r = event.record
             guard r.sequence == plan.head.sequence + 1 else { throw .gap(expected: plan.head.sequence + 1) }
@@ -168,9 +177,10 @@ public struct PushPlanner: Sendable {
                 break
             }
             if let problem = unsealedProblem(event) ?? WireCheck.ruleProblem(event, validator: validator)
-                ?? WireCheck.staffProblem(event, registry: state.staff) {
+                ?? WireCheck.staffProblem(event, registry: state.staff, takers: takers) {
                 throw .invalid(problem)
             }
+            if r.actor == "staff" { takers[EventKey(device: r.device, sequence: r.sequence)] = r.actorID }
             if !state.knownTenants.contains(r.tenant) && !added.contains(r.tenant) {
                 guard r.kind == "registration" else {
                     plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here")

@@ -8,7 +8,8 @@ import NIOCore
 import NIOSSL
 import SyncProtocol
 
-/// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`.
+/// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`,
+/// `GET /v1/staff`.
 ///
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`, checked by `DeviceAuthentication`). Every refusal is a
@@ -71,6 +72,8 @@ public struct SyncServer: Sendable {
                 return try await store.pull(after: cursor, limit: min(limit, most))
             }
         }
+        // The staff registry, which each device copies after pulling (JSON: a few rows).
+        devices.get("staff") { _, _ in try await store.staffRegistry() }
         return router
     }
 
@@ -111,3 +114,4 @@ extension SyncRequestContext {
 extension PushResponse: ResponseGenerator, ResponseEncodable {}
 extension PullResponse: ResponseGenerator, ResponseEncodable {}
 extension EnrolResponse: ResponseGenerator, ResponseEncodable {}
+extension StaffRegistry: ResponseGenerator, ResponseEncodable {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCore
 import ConsentStore
 import Foundation
 import TerminalPOSIX

@@ -63,8 +63,8 @@ struct Kiosk: ParsableCommand {
 struct Staff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Staff mode: with no subcommand, the full-screen staff terminal; the subcommands are desk tasks.",
-        subcommands: [Add.self, Login.self, Logout.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self, Conflicts.self,
-                      UnlockStaff.self, KioskExits.self])
+        subcommands: [Add.self, Disable.self, Enable.self, Login.self, Logout.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self,
+                      Conflicts.self, UnlockStaff.self, KioskExits.self])
 
     @OptionGroup var store: StoreOptions
 

@@ -151,16 +151,17 @@ struct TestDevice {
                 values.append(WireValue(attribute: attribute.rawValue, text: value.text, preferNot: value == .preferNotToSay, salt: salt, digest: digest))
             }
         }
-        // Who records it, as a real device would: staff hold grants, set markers and verify; tenants the rest.
-        let byStaff: Bool
+        // Who records it, as a real device would: staff hold grants and set markers (pat), a second
+        // member of staff confirms (sam, a supervisor: four eyes); tenants the rest.
+        let actor: Actor
         switch payload {
-        case .heldGrant, .marker, .verification: byStaff = true
-        default: byStaff = false
+        case .heldGrant, .marker: actor = .staff(StaffID("pat"), verification: "dob+postcode", reason: "tenant-request")
+        case .verification: actor = .staff(StaffID("sam"), verification: StaffRules.RecordedMethod.supervisor, reason: "tenant-request")
+        default: actor = .tenant
         }
         let event = Event(id: EventID(device: DeviceID(id), sequence: sequence), tenant: TenantRef(tenant),
                           hlc: HLCTimestamp(millis: clock), effectiveAt: effective ?? Millis.date(clock),
-                          actor: byStaff ? .staff(StaffID("pat"), verification: "dob+postcode", reason: "tenant-request") : .tenant,
-                          channel: byStaff ? .phone : .kiosk, causalContext: causal, payload: payload)
+                          actor: actor, channel: actor == .tenant ? .kiosk : .phone, causalContext: causal, payload: payload)
         let record = EventRecord(event, valuesDigest: recorded.isEmpty ? nil : ValueDigest.combine(values.map { (AttributeID($0.attribute), $0.digest) }))
         let hash = record.hash(after: head)
         head = hash

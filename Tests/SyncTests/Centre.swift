@@ -118,10 +118,16 @@ final class Centre: @unchecked Sendable {
 
     /// Adds members of staff to the centre's registry (without passwords), so that changes devices
     /// push in their names are accepted.
-    func registerStaff(_ ids: [String]) async throws {
-        let members = ids.map { StaffMember(id: $0, name: "Staff \($0)", role: .supervisor) }
+    func registerStaff(_ ids: [String], role: StaffRole = .supervisor) async throws {
+        let members = ids.map { StaffMember(id: $0, name: "Staff \($0)", role: role) }
         if let sqlite { return try sqlite.registerStaff(members) }
         try await postgres?.addStaff(members)
+    }
+
+    /// Disables (a leaver) or enables a member of staff in the centre's registry.
+    func setStaffActive(_ id: String, _ active: Bool) async throws {
+        if let sqlite { return try sqlite.setStaffActive(id, active) }
+        try await postgres?.setStaffActive(id, active)
     }
 
     /// Syncs the office desk (PostgreSQL) so what it recorded reaches the centre.

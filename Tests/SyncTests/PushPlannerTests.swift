@@ -19,9 +19,9 @@ import Testing
     }
 
     func state(_ f: Forger? = nil, head: (Int64, Data) = (0, ValueDigest.empty), stored: [Int64: PushState.Stored] = [:],
-               tenants: Set<String> = ["T1", "T2"], staff: Set<String> = []) -> PushState {
+               tenants: Set<String> = ["T1", "T2"], staff: [String: StaffRole] = [:], takers: [EventKey: String] = [:]) -> PushState {
         PushState(enrolment: .active(publicKey: (f ?? device).key.publicKey.rawRepresentation), head: head, stored: stored,
-                  knownTenants: tenants, staff: staff)
+                  knownTenants: tenants, staff: staff, takers: takers)
     }
 
     func refusal(_ request: PushRequest, _ state: PushState) -> CentralStoreError? {
@@ -96,10 +96,39 @@ import Testing
         let marker = f.event("T2", .marker("vulnerable", set: true),
                              actor: .staff(StaffID("ghost"), verification: "dob+postcode", reason: "tenant-request"), channel: .phone)
         let request = try f.push([marker])
-        let error = try #require(refusal(request, state(staff: ["alice"])))
+        let error = try #require(refusal(request, state(staff: ["alice": .support])))
         #expect(error.description.contains("kiosk-1#1") && error.description.contains("ghost")
                 && error.description.contains("not in the centre's staff registry"), "\(error)")
-        #expect(refusal(request, state(staff: ["ghost"])) == nil)
+        #expect(refusal(request, state(staff: ["ghost": .support])) == nil)
+    }
+
+    @Test func aConfirmationNeedsASecondPersonWhoseRoleMayConfirmThatWay() throws {
+        let held = EventID(device: DeviceID("desk-9"), sequence: 4)
+        let taken = [EventKey(device: "desk-9", sequence: 4): "alice"]
+        func confirmation(by id: String, _ method: String) throws -> PushRequest {
+            var f = device
+            return try f.push([f.event("T1", .verification(of: held, attribute: AttributeID("email"), approved: true),
+                                       actor: .staff(StaffID(id), verification: method, reason: "supervisor-check"), channel: .system)])
+        }
+        let staff: [String: StaffRole] = ["alice": .supervisor, "bob": .support, "carol": .supervisor]
+        let own = try #require(refusal(try confirmation(by: "alice", StaffRules.RecordedMethod.evidence), state(staff: staff, takers: taken)))
+        #expect(own.description.contains("kiosk-1#1") && own.description.contains("four eyes"), "\(own)")
+        let support = try #require(refusal(try confirmation(by: "bob", StaffRules.RecordedMethod.supervisor), state(staff: staff, takers: taken)))
+        #expect(support.description.contains("support role may not"), "\(support)")
+        #expect(refusal(try confirmation(by: "bob", StaffRules.RecordedMethod.callBack), state(staff: staff, takers: taken)) == nil)
+        #expect(refusal(try confirmation(by: "carol", StaffRules.RecordedMethod.supervisor), state(staff: staff, takers: taken)) == nil)
+
+        // The held grant and its confirmation by the same person in one batch.
+        var f = device
+        let grant = f.event("T1", .heldGrant(PurposeID("service-updates-email"), [AttributeID("email")],
+                                             notice: NoticeShown(version: 1, language: "en"), validUntil: nil),
+                            actor: .staff(StaffID("carol"), verification: "date-of-birth+postcode", reason: "caller-request"), channel: .phone)
+        let confirm = f.event("T1", .verification(of: EventID(device: DeviceID(f.id), sequence: grant.record.sequence),
+                                                  attribute: AttributeID("email"), approved: true),
+                              actor: .staff(StaffID("carol"), verification: StaffRules.RecordedMethod.supervisor, reason: "supervisor-check"),
+                              channel: .system)
+        let same = try #require(refusal(try f.push([grant, confirm]), state(staff: staff)))
+        #expect(same.description.contains("kiosk-1#2") && same.description.contains("four eyes"), "\(same)")
     }
 
     @Test func aRuleBrokenOrAValueSentInClearRefusesTheBatchNamingTheEvent() throws {

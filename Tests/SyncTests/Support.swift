@@ -101,6 +101,14 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
         if fault == .dropReply { throw .unreachable("reply lost") }
         return try wire(page)
     }
+
+    /// The registry as it arrives over HTTP: JSON both ways.
+    func staff() async throws(SyncFailure) -> StaffRegistry {
+        let registry = try await central { () async throws(CentralStoreError) in try await store.staffRegistry() }
+        do { return try JSONDecoder().decode(StaffRegistry.self, from: JSONEncoder().encode(registry)) } catch {
+            throw .refused(.invalid("JSON encoding failed: \(error)"))
+        }
+    }
 }
 
 /// A folder removed when the value goes away.

@@ -35,7 +35,8 @@ public func fuzzPushChecks(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     // known): every event through the same walk both centres run. It must answer the same twice.
     let planner = PushPlanner(validator: validator)
     let state = PushState(enrolment: .active(publicKey: nil), head: (0, Data(count: 32)),
-                          knownTenants: PushPlanner.tenants(request), staff: WireCheck.staffActors(request.events))
+                          knownTenants: PushPlanner.tenants(request),
+                          staff: Dictionary(uniqueKeysWithValues: WireCheck.staffActors(request.events).map { ($0, StaffRole.supervisor) }))
     let now = request.events.first.map { $0.record.hlc >> 16 } ?? 0
     func decision() -> String {
         do {

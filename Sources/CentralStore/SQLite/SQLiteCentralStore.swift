@@ -47,6 +47,10 @@ public struct SQLiteCentralStore: CentralStore {
         try run { () throws(StoreError) in try database.pullPage(after: cursor, limit: limit) }
     }
 
+    public func staffRegistry() async throws(CentralStoreError) -> StaffRegistry {
+        try run { () throws(StoreError) in try database.staffRegistry() }
+    }
+
     public func health() async throws(CentralStoreError) {
         if try run({ () throws(StoreError) in try database.movedTo() }) != nil { throw .moved }
     }

@@ -176,7 +176,8 @@ extension ConsentDatabase {
         }
         return PushState(enrolment: enrolled.map { .active(publicKey: $0["public_key"]) } ?? .revoked,
                          head: (headSequence, head?["hash"] ?? ValueDigest.empty), stored: stored, knownTenants: known,
-                         staff: try activeStaff(WireCheck.staffActors(request.events), in: db))
+                         staff: try activeStaff(WireCheck.staffActors(request.events), in: db),
+                         takers: try staffTakers(WireCheck.confirmationTargets(request.events), in: db))
     }
 
     /// Events with central sequence above `cursor`, at most `limit` (up to a snapshot page), in central order.

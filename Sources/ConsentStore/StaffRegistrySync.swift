@@ -1,0 +1,51 @@
+import ConsentCore
+import Foundation
+import GRDB
+import SyncProtocol
+
+/// The staff registry as it travels: a centre hands out its registry (`GET /v1/staff`), a device
+/// adopts it at each sync, and a leaver disabled at the centre can act at no device afterwards.
+extension ConsentDatabase {
+    /// Every member of staff here, active or not, for devices to copy (no password travels).
+    public func staffRegistry() throws(StoreError) -> StaffRegistry {
+        try read { db in
+            StaffRegistry(members: try Row.fetchAll(db, sql: "SELECT id, name, role, disabled FROM staff ORDER BY id").map { row in
+                let role: String = row["role"]
+                return WireStaffMember(id: row["id"], name: row["name"], role: StaffRole(rawValue: role) ?? .support,
+                                       active: (row["disabled"] as Int) == 0)
+            })
+        }
+    }
+
+    /// Stops a member of staff from acting (a leaver): devices refuse their sign-in and, once
+    /// synced, their changes; a centre refuses changes pushed in their name. Their past changes stand.
+    public func setStaffActive(_ id: String, _ active: Bool) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE staff SET disabled = ? WHERE id = ?", arguments: [active ? 0 : 1, id])
+            guard db.changesCount == 1 else { throw StoreError.unknownStaff(id) }
+        }
+    }
+
+    /// Makes this device's registry agree with the centre's: members it lacks are added (without a
+    /// password: `consent staff add` with the same name and role sets one here), and the
+    /// name, role and active state of each member the centre knows become the centre's. Members
+    /// added here and not yet at the centre stay as they are. Returns how many entries changed.
+    /// A registry that breaks the rules of every registry is refused whole, and nothing changes.
+    public func adoptStaffRegistry(_ registry: StaffRegistry) throws(StoreError) -> Int {
+        if let problem = registry.problem { throw .badStaff(problem) }
+        let now = Millis.from(clock())
+        return try write { db in
+            let upsert = try db.makeStatement(sql: """
+                INSERT INTO staff (id, name, role, kdf, salt, hash, created_at, disabled) VALUES (?, ?, ?, ?, x'', x'', ?, ?)
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, disabled = excluded.disabled
+                WHERE staff.name IS NOT excluded.name OR staff.role IS NOT excluded.role OR staff.disabled IS NOT excluded.disabled
+                """)
+            var changed = 0
+            for member in registry.members {
+                try upsert.execute(arguments: [member.id, member.name, member.role.rawValue, SecretHasher.noPassword, now, member.active ? 0 : 1])
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+}
