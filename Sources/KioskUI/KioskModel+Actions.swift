@@ -81,12 +81,8 @@ extension KioskModel {
                            receipt: decisionReceipt(a, purpose, .granted))]
         case "correct":
             guard case .attribute(let a) = state.screen else { break }
-            // The box starts with the value held (as it would be typed), unless it is hidden or a choice.
             var field = Self.field("value")
-            if let session = state.session, let definition = content.catalogue.attribute(a), definition.type != .choice,
-               !definition.isSpecial || session.revealed.contains(a), case .held(.value(let held), _) = session.state.value(a) {
-                field.text = String(Validator.typed(held, as: definition.type).prefix(field.limit))
-            }
+            field.text = prefilled(a)
             state.fields["value"] = field
             go(.edit(a))
         case "save", "choice":
@@ -122,6 +118,21 @@ extension KioskModel {
             break
         }
         return []
+    }
+
+    /// What a correction box starts with: the value held, as it would be typed, unless it is hidden
+    /// or a choice (then empty).
+    func prefilled(_ a: AttributeID) -> String {
+        guard let session = state.session, let definition = content.catalogue.attribute(a), definition.type != .choice,
+              !definition.isSpecial || session.revealed.contains(a), case .held(.value(let held), _) = session.state.value(a) else { return "" }
+        return String(Validator.typed(held, as: definition.type).prefix(Self.field("value").limit))
+    }
+
+    /// Whether the tenant has typed something not yet saved: a correction box that no longer holds
+    /// what it started with.
+    func hasUnsavedTyping() -> Bool {
+        guard case .edit(let a) = state.screen else { return false }
+        return text("value") != prefilled(a)
     }
 
     /// Checks the sign-in boxes before anything is tried: what is not a reference, a date or a PIN

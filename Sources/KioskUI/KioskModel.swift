@@ -32,6 +32,14 @@ public struct KioskModel {
         return max(0, Int((timing.idleTimeout - idle).rounded(.up)))
     }
 
+    /// Seconds left before the session limit, from `timing.sessionWarning` before it.
+    public func sessionCountdown(now: Date) -> Int? {
+        guard let session = state.session else { return nil }
+        let left = timing.sessionLimit - now.timeIntervalSince(session.started)
+        guard left <= timing.sessionWarning else { return nil }
+        return max(0, Int(left.rounded(.up)))
+    }
+
     public mutating func handle(_ event: KioskEvent, now: Date) -> [KioskEffect] {
         switch event {
         case .tick:
@@ -129,8 +137,13 @@ public struct KioskModel {
             }
             return []
         }
-        if now.timeIntervalSince(state.lastInput) >= timing.idleTimeout || now.timeIntervalSince(session.started) >= timing.sessionLimit {
-            return signOut(now: now)
+        if now.timeIntervalSince(state.lastInput) >= timing.idleTimeout { return signOut(now: now) }
+        if now.timeIntervalSince(session.started) >= timing.sessionLimit {
+            // Cut off at the limit: nothing typed is saved unasked, and the tenant is told so plainly.
+            let unsaved = hasUnsavedTyping()
+            let effects = signOut(now: now)
+            if state.screen == .receipt { state.message = Message(unsaved ? "kiosk.session.over-unsaved" : "kiosk.session.over") }
+            return effects
         }
         return []
     }

@@ -80,7 +80,18 @@ public enum KioskRenderer {
         return ScreenView(
             title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: model.state.focus, scroll: model.state.scroll,
             fields: model.state.fields, notes: notes, rightToLeft: model.isRTL, status: status,
-            countdown: model.idleCountdown(now: now).map { l.plural("kiosk.idle", count: $0, language) }, hints: l.text("kiosk.hints", language))
+            countdown: countdown(model, now: now), hints: l.text("kiosk.hints", language))
+    }
+
+    /// The countdown above the footer: the idle sign-out or the session's time left (m:ss), whichever
+    /// ends first.
+    static func countdown(_ model: KioskModel, now: Date) -> String? {
+        let l = model.content.localizer, language = model.state.language
+        let idle = model.idleCountdown(now: now), session = model.sessionCountdown(now: now)
+        if let idle, idle <= session ?? .max { return l.plural("kiosk.idle", count: idle, language) }
+        guard let session else { return nil }
+        let time = "\(session / 60):" + (session % 60 < 10 ? "0" : "") + "\(session % 60)"
+        return l.text("kiosk.session.left", language, ["time": time])
     }
 
     /// The first content line shown, so the focused item is on screen. With the focus in the

@@ -3,14 +3,21 @@ import Foundation
 
 /// Timing of a kiosk session (DESIGN §1: idle warning, idle sign-out, absolute limit).
 public struct KioskTiming: Sendable, Equatable {
+    /// Seconds without input before the idle countdown shows.
     public var idleWarning: TimeInterval
+    /// Seconds without input before the tenant is signed out.
     public var idleTimeout: TimeInterval
+    /// The longest session, in seconds, however active the tenant is.
     public var sessionLimit: TimeInterval
+    /// Seconds before the session limit from which the time left counts down.
+    public var sessionWarning: TimeInterval
 
-    public init(idleWarning: TimeInterval = 60, idleTimeout: TimeInterval = 90, sessionLimit: TimeInterval = 900) {
+    public init(idleWarning: TimeInterval = 60, idleTimeout: TimeInterval = 90, sessionLimit: TimeInterval = 900,
+                sessionWarning: TimeInterval = 120) {
         self.idleWarning = idleWarning
         self.idleTimeout = idleTimeout
         self.sessionLimit = sessionLimit
+        self.sessionWarning = sessionWarning
     }
 }
 

@@ -30,6 +30,9 @@ struct Kiosk: ParsableCommand {
     @Option(help: ArgumentHelp("Longest session, in seconds.", valueName: "seconds"))
     var sessionLimit: Double = 900
 
+    @Option(help: ArgumentHelp("Seconds before the session limit from which the time left counts down.", valueName: "seconds"))
+    var sessionWarning: Double = 120
+
     @Option(help: ArgumentHelp("Append each receipt to this file (mode 0600).", valueName: "path"))
     var receiptFile: String?
 
@@ -40,8 +43,8 @@ struct Kiosk: ParsableCommand {
     var syncEvery: Double = 30
 
     func validate() throws {
-        guard idleWarning > 0, idleTimeout > idleWarning, sessionLimit > 0 else {
-            throw ValidationError("need 0 < --idle-warning < --idle-timeout, and --session-limit > 0")
+        guard idleWarning > 0, idleTimeout > idleWarning, sessionLimit > 0, sessionWarning >= 0 else {
+            throw ValidationError("need 0 < --idle-warning < --idle-timeout, --session-limit > 0 and --session-warning >= 0")
         }
     }
 
@@ -54,7 +57,8 @@ struct Kiosk: ParsableCommand {
         try terminal.start()
         defer { terminal.stop() }
         let runner = KioskRunner(
-            content: content, timing: KioskTiming(idleWarning: idleWarning, idleTimeout: idleTimeout, sessionLimit: sessionLimit),
+            content: content, timing: KioskTiming(idleWarning: idleWarning, idleTimeout: idleTimeout, sessionLimit: sessionLimit,
+                                                   sessionWarning: sessionWarning),
             database: db, terminal: terminal, printer: printer)
         runner.run()
     }
