@@ -22,6 +22,9 @@ public protocol CentralStore: Sendable {
     func pull(after cursor: Int64, limit: Int) async throws(CentralStoreError) -> PullResponse
     /// The whole staff registry (active and disabled members), which devices copy at each sync.
     func staffRegistry() async throws(CentralStoreError) -> StaffRegistry
+    /// Adds the members of staff a device added while offline that the centre may take
+    /// (`StaffRegistry.adoption(of:known:)`), auditing each with the device that offered them.
+    func adoptStaff(_ offer: StaffRegistry, from device: String) async throws(CentralStoreError) -> StaffOfferReply
     /// Records a refused request in the centre's audit log (bad credential, bad input, replay).
     func audit(device: String?, what: String) async
     /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a

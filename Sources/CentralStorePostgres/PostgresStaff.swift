@@ -40,6 +40,31 @@ extension PostgresCentralStore {
         }
     }
 
+    /// Adds the members of staff a device added offline that a centre takes (`StaffRegistry.adoption`),
+    /// each audited with the device that offered them; an offer that breaks the rules of every
+    /// registry is refused whole.
+    public func adoptStaff(_ offer: StaffRegistry, from device: String) async throws(CentralStoreError) -> StaffOfferReply {
+        if let problem = offer.problem { throw .invalid(problem) }
+        let now = Self.now()
+        return try await transaction { connection in
+            // One offer at a time, so two devices offering the same new id cannot both add it.
+            try await connection.query("LOCK TABLE staff IN SHARE ROW EXCLUSIVE MODE", logger: self.logger)
+            var known = Set<String>()
+            for try await id in try await connection.query("SELECT id FROM staff", logger: self.logger).decode(String.self) {
+                known.insert(id)
+            }
+            let (add, notAdded) = StaffRegistry.adoption(of: offer, known: known)
+            for member in add {
+                try await connection.query("""
+                    INSERT INTO staff (id, name, role, created_at) VALUES (\(member.id), \(member.name), \(member.role.rawValue), \(now))
+                    """, logger: self.logger)
+                try await Self.audit(device: device, what: "staff member \(member.id) (\(member.role.rawValue)) added by the device",
+                                     at: now, on: connection, logger: self.logger)
+            }
+            return StaffOfferReply(added: add.map(\.id), notAdded: notAdded)
+        }
+    }
+
     /// Stops (or lets again) a member of staff act: a change pushed in the name of a disabled member
     /// is refused, and devices disable them at their next sync.
     public func setStaffActive(_ id: String, _ active: Bool) async throws(CentralStoreError) {

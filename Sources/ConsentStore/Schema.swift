@@ -33,6 +33,11 @@ enum Schema {
                 ) WITHOUT ROWID
                 """)
         }
+        // Which members of staff this device knows the centre holds (copied from its registry, or
+        // taken by it), so that only the others are offered to it (see `activeStaffRegistry`).
+        migrator.registerMigration("staff-registry-1") { db in
+            try db.execute(sql: "ALTER TABLE staff ADD COLUMN at_centre INTEGER NOT NULL DEFAULT 0")
+        }
         // Desk sessions (`consent staff login`): only the SHA-256 of each session's random token, never the token.
         migrator.registerMigration("desk-session-1") { db in
             try db.execute(sql: """

@@ -17,6 +17,26 @@ extension ConsentDatabase {
         }
     }
 
+    /// The active members of staff here that the centre is not known to hold (added here while
+    /// offline), which a device offers the centre before pushing the changes they made.
+    public func staffToOffer() throws(StoreError) -> StaffRegistry {
+        try read { db in
+            StaffRegistry(members: try Row.fetchAll(db, sql: "SELECT id, name, role FROM staff WHERE disabled = 0 AND at_centre = 0 ORDER BY id")
+                .map { row in
+                    let role: String = row["role"]
+                    return WireStaffMember(id: row["id"], name: row["name"], role: StaffRole(rawValue: role) ?? .support, active: true)
+                })
+        }
+    }
+
+    /// Notes that the centre now holds these members (it took them from this device's offer).
+    public func markStaffAtCentre(_ ids: [String]) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try write { db in
+            for id in ids { try db.execute(sql: "UPDATE staff SET at_centre = 1 WHERE id = ?", arguments: [id]) }
+        }
+    }
+
     /// Stops a member of staff from acting (a leaver): devices refuse their sign-in and, once
     /// synced, their changes; a centre refuses changes pushed in their name. Their past changes stand.
     public func setStaffActive(_ id: String, _ active: Bool) throws(StoreError) {
@@ -36,9 +56,10 @@ extension ConsentDatabase {
         let now = Millis.from(clock())
         return try write { db in
             let upsert = try db.makeStatement(sql: """
-                INSERT INTO staff (id, name, role, kdf, salt, hash, created_at, disabled) VALUES (?, ?, ?, ?, x'', x'', ?, ?)
-                ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, disabled = excluded.disabled
+                INSERT INTO staff (id, name, role, kdf, salt, hash, created_at, disabled, at_centre) VALUES (?, ?, ?, ?, x'', x'', ?, ?, 1)
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, disabled = excluded.disabled, at_centre = 1
                 WHERE staff.name IS NOT excluded.name OR staff.role IS NOT excluded.role OR staff.disabled IS NOT excluded.disabled
+                   OR staff.at_centre = 0
                 """)
             var changed = 0
             for member in registry.members {

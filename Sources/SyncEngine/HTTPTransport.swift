@@ -58,6 +58,15 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
+    public func offerStaff(_ offer: StaffRegistry) async throws(SyncFailure) -> StaffOfferReply {
+        let body: ByteBuffer
+        do { body = ByteBuffer(data: try JSONEncoder().encode(offer)) } catch { throw .unreachable("could not encode the staff offer") }
+        let reply = try await exchange("v1/staff", method: .POST, body: (body, "application/json"))
+        do { return try JSONDecoder().decode(StaffOfferReply.self, from: reply) } catch {
+            throw .unreachable("the centre's answer to the staff offer could not be read (\(error))")
+        }
+    }
+
     /// The largest reply read (a snapshot page of the biggest size the server sends is far below it).
     static let maxReplyBytes = 256 << 20
 

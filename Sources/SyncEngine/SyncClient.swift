@@ -31,6 +31,8 @@ public protocol SyncTransport: Sendable {
     func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse
     /// The centre's staff registry.
     func staff() async throws(SyncFailure) -> StaffRegistry
+    /// Offers this device's staff to the centre, which adds those it may take.
+    func offerStaff(_ offer: StaffRegistry) async throws(SyncFailure) -> StaffOfferReply
 }
 
 extension SyncTransport {
@@ -54,6 +56,8 @@ public struct SyncReport: Codable, Equatable, Sendable {
     /// Entries of this device's staff registry the centre's changed (members added, renamed, given
     /// another role, disabled or enabled).
     public var staff = 0
+    /// Members of staff added here that the centre did not take, with why (add them at the centre).
+    public var staffNotAdded: [String] = []
     public init() {}
 }
 
@@ -79,13 +83,25 @@ public struct SyncClient: Sendable {
         self.snapshotPage = min(snapshotPage, SyncWire.maxSnapshotEvents)
     }
 
-    /// Pushes, pulls until nothing is waiting, then copies the centre's staff registry.
+    /// Offers this device's staff, pushes, pulls until nothing is waiting, then copies the centre's
+    /// staff registry.
     public func syncOnce() async throws(SyncFailure) -> SyncReport {
         var report = SyncReport()
+        try await offerStaff(into: &report)
         try await push(into: &report)
         try await pull(into: &report)
         try await adoptStaff(into: &report)
         return report
+    }
+
+    /// Offers the centre the members of staff added here that it is not known to hold, so that
+    /// those it may take (support staff) join its registry before the changes they made are pushed.
+    public func offerStaff(into report: inout SyncReport) async throws(SyncFailure) {
+        let offer = try local { () throws(StoreError) in try database.staffToOffer() }
+        guard !offer.members.isEmpty else { return }
+        let reply = try await transport.offerStaff(offer)
+        try local { () throws(StoreError) in try database.markStaffAtCentre(reply.added) }
+        report.staffNotAdded = reply.notAdded
     }
 
     /// Copies the centre's staff registry here (`ConsentDatabase.adoptStaffRegistry`): members added

@@ -9,7 +9,7 @@ import NIOSSL
 import SyncProtocol
 
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`,
-/// `GET /v1/staff`.
+/// `GET /v1/staff`, `POST /v1/staff`.
 ///
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`, checked by `DeviceAuthentication`). Every refusal is a
@@ -72,8 +72,13 @@ public struct SyncServer: Sendable {
                 return try await store.pull(after: cursor, limit: min(limit, most))
             }
         }
-        // The staff registry, which each device copies after pulling (JSON: a few rows).
+        // The staff registry, which each device copies after pulling, and the staff a device added
+        // offline, which it offers before pushing (JSON: a few rows).
         devices.get("staff") { _, _ in try await store.staffRegistry() }
+        devices.post("staff") { request, context in
+            let device = try context.authenticatedDevice()
+            return try await store.adoptStaff(request.decode(as: StaffRegistry.self, context: context), from: device)
+        }
         return router
     }
 
@@ -115,3 +120,4 @@ extension PushResponse: ResponseGenerator, ResponseEncodable {}
 extension PullResponse: ResponseGenerator, ResponseEncodable {}
 extension EnrolResponse: ResponseGenerator, ResponseEncodable {}
 extension StaffRegistry: ResponseGenerator, ResponseEncodable {}
+extension StaffOfferReply: ResponseGenerator, ResponseEncodable {}

@@ -214,6 +214,7 @@ struct SyncCommand: AsyncParsableCommand {
             if json { return try printJSON(report) }
             print("Sent \(report.pushed), received \(report.pulled)\(report.conflicts + report.overridden > 0 ? "; \(report.conflicts + report.overridden) grant(s) lost to a withdrawal, queued for re-confirmation" : "").")
             if report.staff > 0 { print("Staff registry: \(report.staff) member(s) added or changed by the centre.") }
+            for line in report.staffNotAdded { print("Not added at the centre: \(line)") }
             for line in report.rejected { print("Refused by the centre: \(line)") }
             return
         }

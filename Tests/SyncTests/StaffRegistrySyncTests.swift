@@ -34,6 +34,37 @@ import Testing
         #expect(try network.devices[1].staffMember("newcomer") != nil)
     }
 
+    @Test(arguments: Backend.allCases) func supportStaffAddedOfflineJoinTheCentreAndHigherRolesAreLeftToIt(backend: Backend) async throws {
+        let network = try await Network.make(backend, devices: 1, tenants: ["T0000001"])
+        let device = network.devices[0]
+        try device.addStaff("temp-1", name: "Temp One", role: .support, password: "correct horse battery")
+        try device.addStaff("boss", name: "New Boss", role: .dpLead, password: "correct horse battery")
+        try device.record(ChangeRequest(
+            tenant: "T0000001", payload: .marker("vulnerable", set: true),
+            actor: .staff(StaffID("temp-1"), verification: "date-of-birth+postcode", reason: "caller-request"), channel: .phone))
+        let report = try await network.client(0).syncOnce()
+        #expect(report.pushed == 1, "the change by the member added offline is accepted")
+        #expect(report.staffNotAdded.count == 1 && report.staffNotAdded[0].contains("boss (dp-lead)")
+                && report.staffNotAdded[0].contains("consent staff add boss"), "\(report.staffNotAdded)")
+        let registry = try await network.centre.store.staffRegistry()
+        #expect(registry.members.contains(WireStaffMember(id: "temp-1", name: "Temp One", role: .support, active: true)))
+        #expect(!registry.members.contains { $0.id == "boss" })
+
+        // An offer never changes a member the centre knows: not a role, not a leaver.
+        try await network.centre.setStaffActive("temp-1", false)
+        let offer = StaffRegistry(members: [WireStaffMember(id: "temp-1", name: "Temp One", role: .support, active: true),
+                                            WireStaffMember(id: "pat", name: "Pat", role: .dpLead, active: true)])
+        let reply = try await network.centre.store.adoptStaff(offer, from: device.device.rawValue)
+        #expect(reply.added.isEmpty && reply.notAdded.isEmpty)
+        let after = try await network.centre.store.staffRegistry().members
+        #expect(after.first { $0.id == "temp-1" }?.active == false)
+        #expect(after.first { $0.id == "pat" }?.role == .supervisor)
+        // And an offer that breaks the rules of every registry is refused whole.
+        let hostile = StaffRegistry(members: [WireStaffMember(id: "evil", name: "Evil\u{7}", role: .support, active: true)])
+        await #expect(throws: CentralStoreError.self) { _ = try await network.centre.store.adoptStaff(hostile, from: device.device.rawValue) }
+        #expect(try await !network.centre.store.staffRegistry().members.contains { $0.id == "evil" })
+    }
+
     @Test func aRegistryThatBreaksTheRulesIsRefusedWholeAndChangesNothing() throws {
         let folder = try TempFolder()
         let db = try ConsentDatabase.create(at: folder.path("d.sqlite"), validator: Shipped.content.validator, device: DeviceID("d"), key: sharedKey)

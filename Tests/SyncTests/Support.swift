@@ -102,6 +102,11 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
         return try wire(page)
     }
 
+    func offerStaff(_ offer: StaffRegistry) async throws(SyncFailure) -> StaffOfferReply {
+        let device = self.device
+        return try await central { () async throws(CentralStoreError) in try await store.adoptStaff(offer, from: device) }
+    }
+
     /// The registry as it arrives over HTTP: JSON both ways.
     func staff() async throws(SyncFailure) -> StaffRegistry {
         let registry = try await central { () async throws(CentralStoreError) in try await store.staffRegistry() }

@@ -51,6 +51,10 @@ public struct SQLiteCentralStore: CentralStore {
         try run { () throws(StoreError) in try database.staffRegistry() }
     }
 
+    public func adoptStaff(_ offer: StaffRegistry, from device: String) async throws(CentralStoreError) -> StaffOfferReply {
+        try run { () throws(StoreError) in try database.adoptOfferedStaff(offer, from: device) }
+    }
+
     public func health() async throws(CentralStoreError) {
         if try run({ () throws(StoreError) in try database.movedTo() }) != nil { throw .moved }
     }

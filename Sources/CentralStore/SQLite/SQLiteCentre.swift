@@ -228,6 +228,26 @@ extension ConsentDatabase {
         }
     }
 
+    /// Adds the members of staff a device added offline that a centre takes (`StaffRegistry.adoption`),
+    /// without a password, each audited with the device that offered them; an offer that breaks the
+    /// rules of every registry is refused whole.
+    public func adoptOfferedStaff(_ offer: StaffRegistry, from device: String) throws(StoreError) -> StaffOfferReply {
+        try requireCentre()
+        if let problem = offer.problem { throw .sync(.invalid(problem)) }
+        let now = clock()
+        return try write { db in
+            let known = Set(try String.fetchAll(db, sql: "SELECT id FROM staff"))
+            let (add, notAdded) = StaffRegistry.adoption(of: offer, known: known)
+            for member in add {
+                try db.execute(sql: """
+                    INSERT INTO staff (id, name, role, kdf, salt, hash, created_at) VALUES (?, ?, ?, ?, x'', x'', ?)
+                    """, arguments: [member.id, member.name, member.role.rawValue, SecretHasher.noPassword, Millis.from(now)])
+                try Self.audit(db, at: now, device: device, what: "staff member \(member.id) (\(member.role.rawValue)) added by the device")
+            }
+            return StaffOfferReply(added: add.map(\.id), notAdded: notAdded)
+        }
+    }
+
     /// Records a refused request (bad credential, bad input, a replay that differs) in the audit log.
     public func auditRefusal(device: String?, what: String) throws(StoreError) {
         let now = clock()
