@@ -54,9 +54,10 @@ extension WireCheck {
 
     /// Why a centre whose staff registry holds `registry` (its active members and their roles)
     /// refuses an event, or nil: a change made by staff must name a member of staff the centre
-    /// knows, and a confirmation of a held change must come from someone whose role may confirm
-    /// that way and who did not take the change (`takers`: who took each confirmed event, where
-    /// staff did). A tampered device cannot invent someone, nor confirm its own held change.
+    /// knows, a marker is set by someone whose role may, and a confirmation of a held change must
+    /// come from someone whose role may confirm that way and who did not take the change (`takers`:
+    /// who took each confirmed event, where staff did). A tampered device cannot invent someone,
+    /// nor confirm its own held change.
     public static func staffProblem(_ event: WireEvent, registry: [String: StaffRole], takers: [EventKey: String]) -> String? {
         let r = event.record
         guard r.actor == "staff" else { return nil }
@@ -65,6 +66,9 @@ extension WireCheck {
                 event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) names staff member \(r.actorID ?? "(none)"), who is not in the \
                 centre's staff registry (or is disabled there); add them at the centre with `consent staff add`, then sync again
                 """
+        }
+        if r.kind == "marker", !StaffRules.may(role, .setMarker) {
+            return "event \(r.device)#\(r.sequence) (marker for \(r.tenant)) by \(id) breaks a staff rule: \(StaffRefusal.notAllowed(role, .setMarker))"
         }
         guard r.kind == "verification" else { return nil }
         let target = EventKey(device: r.targetDevice ?? "", sequence: r.targetSequence ?? 0)

@@ -99,7 +99,9 @@ import Testing
         let error = try #require(refusal(request, state(staff: ["alice": .support])))
         #expect(error.description.contains("kiosk-1#1") && error.description.contains("ghost")
                 && error.description.contains("not in the centre's staff registry"), "\(error)")
-        #expect(refusal(request, state(staff: ["ghost": .support])) == nil)
+        #expect(refusal(request, state(staff: ["ghost": .supervisor])) == nil)
+        let support = try #require(refusal(request, state(staff: ["ghost": .support])), "support staff do not set markers")
+        #expect(support.description.contains("kiosk-1#1") && support.description.contains("support role may not"), "\(support)")
     }
 
     @Test func aConfirmationNeedsASecondPersonWhoseRoleMayConfirmThatWay() throws {
