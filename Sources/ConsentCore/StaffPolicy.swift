@@ -36,8 +36,10 @@ public enum StaffTask: String, CaseIterable, Sendable {
     case unlock
     /// Review decisions that sync found in conflict and that must be re-confirmed with the tenant.
     case reviewConflicts
-    /// Set or clear a tenant's marker (vulnerable, safe-address).
+    /// Set or clear a tenant's marker (vulnerable, safe address).
     case setMarker
+    /// Unlock a member of staff locked out after failed sign-ins.
+    case unlockStaff
 }
 
 /// A reason code staff must give for each change (Forms/staff.yaml).

@@ -17,7 +17,7 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .notAllowed(role, task): "the \(role.rawValue) role may not \(task.rawValue); ask a supervisor"
+        case let .notAllowed(role, task): "the \(role.rawValue) role may not \(task.rawValue); ask \(task == .unlockStaff ? "the data-protection lead" : "a supervisor")"
         case .callerNotVerified: "verify the caller first; until then only a withdrawal or an objection can be recorded"
         case .unknownReason(let id): "no reason code '\(id)' in Forms/staff.yaml; pick one from the list"
         case .scriptNotRead: "read the notice script to the caller and mark it read before recording the grant"
@@ -62,6 +62,8 @@ public enum StaffRules {
             true
         case .viewProtectedAddress, .confirmHeld, .reviewConflicts, .setMarker:
             role != .support
+        case .unlockStaff:
+            role == .dpLead
         }
     }
 

@@ -67,6 +67,13 @@ public struct PaperRecords {
         return .staff(StaffID(staff), verification: method, reason: reason)
     }
 
+    /// Staff key what a tenant said on paper or by phone. The kiosk is the tenant's own (ChangeRules
+    /// refuses staff there); imports and the system record their own changes, never through the desk.
+    static func deskChannel(_ channel: Channel) throws(RecordError) {
+        guard channel == .importFile || channel == .system else { return }
+        throw RecordError("staff key a tenant's choice from paper or a call: use --channel paper or phone, not \(channel.rawValue)")
+    }
+
     /// The start (UTC) of the day a form was signed.
     func signedDate(_ text: String?) throws(RecordError) -> Date? {
         guard let text else { return nil }
@@ -80,6 +87,7 @@ public struct PaperRecords {
     /// The change an entry asks for, with everything checked that ChangeRules does not know.
     /// `lookup` finds staff inside a running batch (its transaction); by default the database is asked.
     public func request(_ entry: DecisionEntry, lookup: ((String) throws -> StaffMember?)? = nil) throws -> ChangeRequest {
+        try Self.deskChannel(entry.channel)
         guard let state = Self.decisions[entry.decision] else {
             throw RecordError("'\(TextSafety.displaySafe(entry.decision))' is not a decision; use grant, withdraw, object or not-asked")
         }
@@ -111,6 +119,7 @@ public struct PaperRecords {
     /// A correction keyed by staff: pending when the attribute needs evidence and none is given.
     public func correction(reference: String, attribute: String, value: AttributeValue, channel: Channel, staff: String,
                            evidence: String?, reason: String?, verification: String?) throws -> ChangeRequest {
+        try Self.deskChannel(channel)
         guard let ref = content.validator.tenancyReference(reference) else {
             throw RecordError("'\(TextSafety.displaySafe(reference))' is not a tenancy reference")
         }
@@ -128,8 +137,11 @@ public struct PaperRecords {
 
     /// Records every row of a paper campaign's CSV (reference, attribute, purpose, decision, date
     /// signed, staff, form version; optional language, reason, evidence) in one transaction: any
-    /// bad row refuses the whole file, naming its row and column. Returns the decisions recorded.
-    public func batch(_ url: URL, channel: Channel = .paper) throws -> Int {
+    /// bad row refuses the whole file, naming its row and column. Every row's staff must be
+    /// `keyedBy`, the member of staff signed in to import it: nobody imports in another's name.
+    /// Returns the decisions recorded.
+    public func batch(_ url: URL, channel: Channel = .paper, keyedBy: String) throws -> Int {
+        try Self.deskChannel(channel)
         var reader = try CSVReader(url: url)
         guard let header = try reader.next(), header != [""] else { throw CSVError("the file is empty; it needs a header row") }
         let names = header.map(ImportMapping.normalise)
@@ -162,6 +174,11 @@ public struct PaperRecords {
                     throw CSVError(row: row, column: version + 1, "the form version must be a whole number")
                 }
                 guard cell(signed) != nil else { throw CSVError(row: row, column: signed + 1, "the date signed is missing") }
+                let keyer = fields[staff].trimmingCharacters(in: .whitespaces)
+                guard keyer == keyedBy else {
+                    throw CSVError(row: row, column: staff + 1,
+                                   "names staff '\(TextSafety.displaySafe(keyer))', but \(keyedBy) is signed in: each member of staff imports the forms they keyed")
+                }
                 let entry = DecisionEntry(
                     reference: fields[ref], attributes: [fields[attribute].trimmingCharacters(in: .whitespaces)],
                     purpose: fields[purpose].trimmingCharacters(in: .whitespaces), decision: fields[decision].trimmingCharacters(in: .whitespaces),

@@ -38,6 +38,12 @@ enum Schema {
         migrator.registerMigration("staff-registry-1") { db in
             try db.execute(sql: "ALTER TABLE staff ADD COLUMN at_centre INTEGER NOT NULL DEFAULT 0")
         }
+        // Desk sessions (`consent staff login`): only the SHA-256 of each session's random token, never the token.
+        migrator.registerMigration("desk-session-1") { db in
+            try db.execute(sql: """
+                CREATE TABLE staff_session (token_hash BLOB PRIMARY KEY, staff_id TEXT NOT NULL, ends_at INTEGER NOT NULL) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 

@@ -67,7 +67,8 @@ struct Kiosk: ParsableCommand {
 struct Staff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Staff mode: with no subcommand, the full-screen staff terminal; the subcommands are desk tasks.",
-        subcommands: [Add.self, Disable.self, Enable.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self, Conflicts.self, UnlockStaff.self, KioskExits.self])
+        subcommands: [Add.self, Disable.self, Enable.self, Login.self, Logout.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self,
+                      Conflicts.self, UnlockStaff.self, KioskExits.self])
 
     @OptionGroup var store: StoreOptions
 
@@ -151,15 +152,18 @@ struct Staff: ParsableCommand {
         var reference: String
 
         @Option(help: "Your staff id, recorded in the ledger.")
-        var staff = "desk"
+        var staff: String
+
+        @OptionGroup var auth: DeskAuthOptions
 
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
         func run() throws {
             let db = try store.open()
+            let member = try auth.member(staff, db)
             let ref = db.validator.tenancyReference(reference) ?? TenantRef(reference)
-            let code = try db.issueSignInCode(ref, by: .staff(StaffID(staff), verification: "in-person", reason: "kiosk-code"), channel: .system)
+            let code = try db.issueSignInCode(ref, by: .staff(StaffID(member.id), verification: "in-person", reason: "kiosk-code"), channel: .system)
             if json { return try printJSON(["reference": ref.rawValue, "code": code]) }
             print("Sign-in code for \(ref): \(code) (valid 7 days, once)")
         }
@@ -174,12 +178,15 @@ struct Staff: ParsableCommand {
         var reference: String
 
         @Option(help: "Your staff id, recorded in the ledger.")
-        var staff = "desk"
+        var staff: String
+
+        @OptionGroup var auth: DeskAuthOptions
 
         func run() throws {
             let db = try store.open()
+            let member = try auth.member(staff, db)
             let ref = db.validator.tenancyReference(reference) ?? TenantRef(reference)
-            try db.unlockSignIn(ref, by: .staff(StaffID(staff), verification: "in-person", reason: "unlock"), channel: .system)
+            try db.unlockSignIn(ref, by: .staff(StaffID(member.id), verification: "in-person", reason: "unlock"), channel: .system)
             print("Unlocked \(ref).")
         }
     }

@@ -9,11 +9,13 @@ extension Channel: ExpressibleByArgument {}
 
 /// Options every staff-keyed change shares.
 struct StaffChangeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("How the tenant made the change: paper or phone (only the tenant records at the kiosk).", valueName: "channel"))
+    @Option(help: ArgumentHelp("How the tenant made the change: paper or phone (only the tenant records at the kiosk; imports and the system record their own).", valueName: "channel"))
     var channel: Channel = .paper
 
-    @Option(help: ArgumentHelp("The member of staff keying it (see `consent staff add`); a batch names it per row.", valueName: "id"))
+    @Option(help: ArgumentHelp("You, the member of staff keying it (see `consent staff add`), signed in with your password or `consent staff login`; every row of a batch names you.", valueName: "id"))
     var staff: String?
+
+    @OptionGroup var auth: DeskAuthOptions
 
     @Option(help: ArgumentHelp("Why: a reason code (e.g. tenant-request, paper-campaign).", valueName: "code"))
     var reason: String?
@@ -40,7 +42,11 @@ struct Record: ParsableCommand {
 
             Many decisions at once: consent record --batch FILE.csv [--channel paper], with the columns reference,
             attribute, purpose, decision, date signed, staff, form version (and optionally language, reason, evidence).
-            The whole file is refused, with row and column named, when any row is wrong.
+            The whole file is refused, with row and column named, when any row is wrong. Each member of staff imports the
+            rows they keyed: every row's staff is the one signed in with --staff.
+
+            Who you are: --staff ID with your password (asked on a terminal, or --password-stdin for scripts), or a session
+            from `consent staff login ID`. Wrong passwords count towards the lock as at the staff terminal.
 
             Four eyes: a grant that covers a special category, by phone or on paper, is held until another member of
             staff confirms it (`consent staff held`, then `consent staff confirm`, with the scanned form as evidence).
@@ -77,6 +83,7 @@ struct Record: ParsableCommand {
     func validate() throws {
         if batch != nil {
             guard reference == nil, decision == nil else { throw ValidationError("--batch takes no reference or decision; they come from the file") }
+            guard change.staff != nil else { throw ValidationError("give --staff ID: who keyed the file's forms (signed in)") }
         } else {
             guard reference != nil, decision != nil, purpose != nil, change.staff != nil, !attribute.isEmpty else {
                 throw ValidationError("give REF and DECISION with --attribute, --purpose and --staff (or --batch FILE.csv)")
@@ -86,13 +93,14 @@ struct Record: ParsableCommand {
 
     func run() throws {
         let (content, db) = try store.openWithContent()
+        let member = try change.auth.member(change.staff ?? "", db)
         let records = PaperRecords(content: content, database: db)
         if let batch {
             do {
                 guard change.channel != .phone else {
                     throw CLIError("calls are recorded one at a time (or in `consent staff`), so the four-eyes rule applies to each; use --channel paper for a campaign file")
                 }
-                let count = try records.batch(URL(fileURLWithPath: batch), channel: change.channel)
+                let count = try records.batch(URL(fileURLWithPath: batch), channel: change.channel, keyedBy: member.id)
                 if change.json { return try printJSON(["recorded": count]) }
                 print("Recorded \(count) decisions from \(batch).")
             } catch let error as CSVError {
@@ -102,7 +110,7 @@ struct Record: ParsableCommand {
         }
         let entry = DecisionEntry(
             reference: reference ?? "", attributes: attribute, purpose: purpose ?? "", decision: decision ?? "", channel: change.channel,
-            staff: change.staff ?? "", noticeVersion: noticeVersion, language: language, reason: change.reason, evidence: change.evidence,
+            staff: member.id, noticeVersion: noticeVersion, language: language, reason: change.reason, evidence: change.evidence,
             verification: change.verification, signed: signed)
         let stored = try db.record(try records.request(entry))
         try report(stored, db: db, json: change.json)
@@ -137,9 +145,10 @@ struct Correct: ParsableCommand {
 
     func run() throws {
         let (content, db) = try store.openWithContent()
+        let member = try change.auth.member(change.staff ?? "", db)
         let request = try PaperRecords(content: content, database: db).correction(
             reference: reference, attribute: attribute, value: value.map { .value($0) } ?? .preferNotToSay, channel: change.channel,
-            staff: change.staff ?? "", evidence: change.evidence, reason: change.reason, verification: change.verification)
+            staff: member.id, evidence: change.evidence, reason: change.reason, verification: change.verification)
         try report(try db.record(request), db: db, json: change.json)
     }
 }

@@ -14,12 +14,6 @@ enum DeskSupport {
         return policy
     }
 
-    /// An active member of staff, or what to do.
-    static func member(_ db: ConsentDatabase, _ id: String) throws -> StaffMember {
-        guard let member = try db.staffMember(id) else { throw StoreError.unknownStaff(id) }
-        return member
-    }
-
     static func reference(_ raw: String, _ db: ConsentDatabase) -> TenantRef {
         db.validator.tenancyReference(raw) ?? TenantRef(raw)
     }
@@ -82,13 +76,15 @@ extension TenantCommand {
         @Option(help: "Your staff id (a dp-lead).")
         var staff: String
 
+        @OptionGroup var auth: DeskAuthOptions
+
         @Option(help: "A reason code from Forms/staff.yaml.")
         var reason: String
 
         func run() throws {
             let (content, db) = try store.openWithContent()
             let policy = try DeskSupport.policy(content)
-            let member = try DeskSupport.member(db, staff)
+            let member = try auth.member(staff, db)
             let ref = DeskSupport.reference(reference, db)
             let context = StaffContext(staff: StaffID(member.id), role: member.role, caller: .none(required: policy.required))
             let request = try StaffRules.onBehalf(.access(AttributeID(attribute)), tenant: ref, context: context, reason: reason,
@@ -119,8 +115,10 @@ extension Staff {
         @Argument(help: "The marker id.")
         var marker: String
 
-        @Option(help: "Your staff id.")
+        @Option(help: "Your staff id (a supervisor or the dp-lead).")
         var staff: String
+
+        @OptionGroup var auth: DeskAuthOptions
 
         @Flag(help: "Clear the marker instead.")
         var clear = false
@@ -131,7 +129,7 @@ extension Staff {
             guard policy.marker(marker) != nil else {
                 throw CLIError("no marker '\(marker)' in Forms/staff.yaml; known: \(policy.markers.map(\.id).joined(separator: ", "))")
             }
-            let member = try DeskSupport.member(db, staff)
+            let member = try auth.member(staff, db)
             guard StaffRules.may(member.role, .setMarker) else { throw StaffRefusal.notAllowed(member.role, .setMarker) }
             try db.setMarker(marker, on: !clear, for: DeskSupport.reference(reference, db), by: StaffID(member.id))
             print(clear ? "Cleared \(marker)." : "Marked \(marker).")
@@ -184,8 +182,10 @@ extension Staff {
         @Argument(help: "The held event, as `consent staff held` lists it (device#sequence).")
         var event: String
 
-        @Option(help: "Your staff id.")
+        @Option(help: "Your staff id: never the one who took the change.")
         var staff: String
+
+        @OptionGroup var auth: DeskAuthOptions
 
         @Option(help: "supervisor, call-back or evidence.")
         var how: String
@@ -202,7 +202,7 @@ extension Staff {
         func run() throws {
             let (content, db) = try store.openWithContent()
             let policy = try DeskSupport.policy(content)
-            let member = try DeskSupport.member(db, staff)
+            let member = try auth.member(staff, db)
             let ref = DeskSupport.reference(reference, db)
             guard let item = try db.heldItems(limit: 100_000).first(where: { $0.tenant == ref && $0.event.description == event }) else {
                 throw CLIError("\(ref) has no held change \(event); see `consent staff held`")
@@ -246,8 +246,16 @@ extension Staff {
         @Argument(help: "The staff id to unlock.")
         var id: String
 
+        @Option(help: "Your staff id (the dp-lead).")
+        var staff: String
+
+        @OptionGroup var auth: DeskAuthOptions
+
         func run() throws {
-            try store.open().unlockStaff(id)
+            let db = try store.open()
+            let member = try auth.member(staff, db)
+            guard StaffRules.may(member.role, .unlockStaff) else { throw StaffRefusal.notAllowed(member.role, .unlockStaff) }
+            try db.unlockStaff(id)
             print("Unlocked \(id).")
         }
     }

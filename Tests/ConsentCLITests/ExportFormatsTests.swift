@@ -17,8 +17,8 @@ import Testing
         try cli.run(["staff", "add", "S100", "--role", "support", "--name", "Sam", "--password-stdin", "--db", cli.db],
                     stdin: Data("correct horse battery\n".utf8))
         for ref in ["AB-1", "AB-2", "AB-3", "AB-4"] {
-            let grant = try cli.run(["record", ref, "grant", "--attribute", "email", "--attribute", "full-name", "--attribute", "preferred-name",
-                                     "--purpose", "service-updates-email", "--staff", "S100", "--notice-version", "1", "--db", cli.db])
+            let grant = try cli.run(["record", "--password-stdin", ref, "grant", "--attribute", "email", "--attribute", "full-name", "--attribute", "preferred-name",
+                                     "--purpose", "service-updates-email", "--staff", "S100", "--notice-version", "1", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
             #expect(grant.status == 0, "\(grant.stderr)")
         }
         return cli
@@ -122,12 +122,12 @@ import Testing
         let none = try cli.run(["export", "recalls", out + ".manifest.json", "--db", cli.db, "--json"])
         #expect(none.status == 0)
         #expect(try (none.json() as? [Any])?.isEmpty == true)
-        let withdraw = try cli.run(["record", "AB-2", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
-                                    "--staff", "S100", "--db", cli.db])
+        let withdraw = try cli.run(["record", "--password-stdin", "AB-2", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                                    "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
         #expect(withdraw.status == 0, "\(withdraw.stderr)")
         // A withdrawal for another purpose is not a recall of this export.
-        #expect(try cli.run(["record", "AB-3", "object", "--attribute", "gender", "--purpose", "equality-monitoring",
-                             "--staff", "S100", "--db", cli.db]).status == 0)
+        #expect(try cli.run(["record", "--password-stdin", "AB-3", "object", "--attribute", "gender", "--purpose", "equality-monitoring",
+                             "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8)).status == 0)
         let recalls = try cli.run(["export", "recalls", out + ".manifest.json", "--db", cli.db, "--json"])
         #expect(recalls.status == 0, "\(recalls.stderr)")
         let list = try #require(try recalls.json() as? [[String: Any]])

@@ -76,17 +76,17 @@ import Testing
         try cli.run(["staff", "add", "S100", "--role", "support", "--name", "Sam", "--password-stdin", "--db", cli.db],
                     stdin: Data("correct horse battery\n".utf8))
         for ref in ["AB-1", "AB-2"] {
-            #expect(try cli.run(["record", ref, "grant", "--attribute", "email", "--attribute", "full-name", "--purpose", "service-updates-email",
-                                 "--staff", "S100", "--notice-version", "1", "--db", cli.db]).status == 0)
+            #expect(try cli.run(["record", "--password-stdin", ref, "grant", "--attribute", "email", "--attribute", "full-name", "--purpose", "service-updates-email",
+                                 "--staff", "S100", "--notice-version", "1", "--db", cli.db], stdin: Data("correct horse battery\n".utf8)).status == 0)
         }
-        #expect(try cli.run(["record", "AB-1", "grant", "--attribute", "health-needs", "--attribute", "full-name", "--purpose", "tailoring-services",
-                             "--staff", "S100", "--notice-version", "1", "--db", cli.db]).status == 0)
+        #expect(try cli.run(["record", "--password-stdin", "AB-1", "grant", "--attribute", "health-needs", "--attribute", "full-name", "--purpose", "tailoring-services",
+                             "--staff", "S100", "--notice-version", "1", "--db", cli.db], stdin: Data("correct horse battery\n".utf8)).status == 0)
         // A special category's paper grant waits for a second person, who confirms it on the scanned form.
         try cli.run(["staff", "add", "P200", "--role", "supervisor", "--name", "Pat", "--password-stdin", "--db", cli.db],
                     stdin: Data("correct horse battery\n".utf8))
         let held = try #require((try cli.run(["staff", "held", "--db", cli.db, "--json"]).json() as? [[String: Any]])?.first?["event"] as? String)
-        let confirmed = try cli.run(["staff", "confirm", "AB-1", held, "--staff", "P200", "--how", "evidence", "--evidence", "form scanned",
-                                     "--reason", "desk-evidence", "--db", cli.db])
+        let confirmed = try cli.run(["staff", "confirm", "--password-stdin", "AB-1", held, "--staff", "P200", "--how", "evidence", "--evidence", "form scanned",
+                                     "--reason", "desk-evidence", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
         #expect(confirmed.status == 0, "\(confirmed.stderr)")
         let emails = cli.dir.appendingPathComponent("e.csv").path
         #expect(try cli.run(["export", "--purpose", "service-updates-email", "--out", emails, "--db", cli.db]).status == 0)

@@ -13,6 +13,10 @@ import Testing
             cli = try CLI()
             let demo = try cli.run(["demo", "--tenants", String(tenants), "--db", cli.db])
             #expect(demo.status == 0, "\(demo.stderr)")
+            // The member of staff who issues sign-in codes at the desk.
+            let desk = try cli.run(["staff", "add", "D1", "--role", "support", "--name", "Dana Desk", "--password-stdin", "--db", cli.db],
+                                   stdin: Data("desk-password-1\n".utf8))
+            #expect(desk.status == 0, "\(desk.stderr)")
         }
 
         func kiosk(_ extra: String = "") -> String {
@@ -30,7 +34,8 @@ import Testing
         }
 
         func code(_ ref: String) throws -> String {
-            let out = try cli.run(["staff", "issue-code", ref, "--db", cli.db, "--json"])
+            let out = try cli.run(["staff", "issue-code", ref, "--staff", "D1", "--password-stdin", "--db", cli.db, "--json"],
+                                  stdin: Data("desk-password-1\n".utf8))
             return (try out.json() as? [String: String])?["code"] ?? ""
         }
 

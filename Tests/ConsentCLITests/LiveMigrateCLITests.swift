@@ -36,9 +36,9 @@ import Testing
                     round += 1
                     let tenant = String(format: "T%07d", round % 20 + 1)
                     let grant = round % 2 == 0
-                    let record = try? cli.run(["record", tenant, grant ? "grant" : "withdraw", "--attribute", "email",
+                    let record = try? cli.run(["record", "--password-stdin", tenant, grant ? "grant" : "withdraw", "--attribute", "email",
                                                "--purpose", "service-updates-email", "--staff", "S1", "--db", db]
-                                              + (grant ? ["--notice-version", "1"] : []))
+                                              + (grant ? ["--notice-version", "1"] : []), stdin: Data("correct horse battery\n".utf8))
                     let sync = try? cli.run(["sync", "--once", "--db", db])
                     read {
                         if record?.status == 0 { recorded += 1 } else { otherFailures.append("record: \(record?.stderr ?? "did not run")") }

@@ -29,7 +29,7 @@ import Testing
             // kiosk i through server (i + round) % 2.
             for (i, kiosk) in kiosks.enumerated() {
                 let file = try SyncCrashTests().campaign(cli, "k\(i)-r\(round).csv", count: 60, offset: i * 7 + round)
-                let record = try cli.run(["record", "--batch", file, "--channel", "paper", "--db", kiosk])
+                let record = try cli.run(["record", "--batch", file, "--channel", "paper", "--staff", "S1", "--password-stdin", "--db", kiosk], stdin: Data("correct horse battery\n".utf8))
                 #expect(record.status == 0, "\(record.stderr)")
                 recorded += 60
                 try point(kiosk, at: servers[(i + round) % 2])

@@ -32,8 +32,8 @@ import Testing
         try cli.run(["staff", "add", "S100", "--role", "support", "--name", "Sam", "--password-stdin", "--db", cli.db],
                     stdin: Data("correct horse battery\n".utf8))
         for ref in ["AB-1", "AB-2"] {
-            let grant = try cli.run(["record", ref, "grant", "--attribute", "email", "--purpose", "service-updates-email",
-                                     "--staff", "S100", "--notice-version", "1", "--db", cli.db])
+            let grant = try cli.run(["record", "--password-stdin", ref, "grant", "--attribute", "email", "--purpose", "service-updates-email",
+                                     "--staff", "S100", "--notice-version", "1", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
             #expect(grant.status == 0, "\(grant.stderr)")
         }
         let out = cli.dir.appendingPathComponent("mail").path

@@ -102,8 +102,8 @@ import Testing
         let disclosed = try await store.disclosures(exportID: fromCentre.manifest["exportID"] as? String ?? "")
         #expect(disclosed.map(\.tenant.rawValue) == fromCentre.rows.compactMap { $0["tenancy_reference"] }, "each tenant sent is recorded at the centre")
 
-        let withdraw = try cli.run(["record", tenant, "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
-                                    "--staff", "S1", "--db", kiosk])
+        let withdraw = try cli.run(["record", "--password-stdin", tenant, "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                                    "--staff", "S1", "--db", kiosk], stdin: Data("correct horse battery\n".utf8))
         #expect(withdraw.status == 0, "\(withdraw.stderr)")
         #expect(try cli.run(["sync", "--db", kiosk]).status == 0)
         let after = try export("after.jsonl", ["--database", url])

@@ -34,11 +34,11 @@ import Testing
                 .filter { $0["email"] != nil }.compactMap { $0["tenancy_reference"] }
             #expect(sent.count >= 2, "the demo grants email updates to some tenants")
             for (ref, attribute) in zip(sent.prefix(2), ["email", "full-name"]) {
-                let withdraw = try cli.run(["record", ref, "withdraw", "--attribute", attribute, "--purpose", "service-updates-email",
-                                            "--staff", "S1", "--db", central])
+                let withdraw = try cli.run(["record", "--password-stdin", ref, "withdraw", "--attribute", attribute, "--purpose", "service-updates-email",
+                                            "--staff", "S1", "--db", central], stdin: Data("correct horse battery\n".utf8))
                 #expect(withdraw.status == 0, "\(withdraw.stderr)")
             }
-            #expect(try cli.run(["staff", "mark", "T0000003", "vulnerable", "--staff", "S2", "--db", central]).status == 0)
+            #expect(try cli.run(["staff", "mark", "--password-stdin", "T0000003", "vulnerable", "--staff", "S2", "--db", central], stdin: Data("correct horse battery\n".utf8)).status == 0)
             let postgres = try ThrowawayPostgres.shared()
             database = try postgres.createDatabase()
             url = postgres.url(database: database)

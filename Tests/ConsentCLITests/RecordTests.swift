@@ -14,7 +14,10 @@ import Testing
             #expect(add.status == 0, "\(add.stderr)")
         }
 
-        func record(_ args: [String]) throws -> CLI.Output { try cli.run(["record"] + args + ["--db", cli.db]) }
+        /// `consent record ARGS` signed in as S100 (a batch is imported by S100 too).
+        func record(_ args: [String]) throws -> CLI.Output {
+            try cli.run(["record"] + args + (args.first == "--batch" ? ["--staff", "S100"] : []) + ["--password-stdin", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
+        }
 
         func events() throws -> Int {
             let verify = try cli.run(["ledger", "verify", "--db", cli.db, "--json"])
@@ -32,7 +35,7 @@ import Testing
     @Test(arguments: [
         (["T0000003", "grant", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S100"], "must record which notice version"),
         (["T0000003", "withdraw", "--attribute", "email", "--purpose", "tenancy-management", "--staff", "S100"], "cannot be switched"),
-        (["T0000003", "withdraw", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S999"], "no staff member 'S999'"),
+        (["T0000003", "withdraw", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S999"], "wrong staff id or password"),
         (["T0000003", "grant", "--attribute", "religion", "--purpose", "service-updates-email", "--staff", "S100", "--notice-version", "1"], "does not use attribute 'religion'"),
         (["T0000003", "object", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S100"], "'objected' cannot be recorded"),
         (["T0000003", "grant", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S100", "--notice-version", "7"], "no notice version 7"),
@@ -69,13 +72,13 @@ import Testing
     @Test func correctionsNeedEvidenceOrWaitForVerification() throws {
         let setup = try Setup()
         defer { setup.cli.remove() }
-        let pending = try setup.cli.run(["correct", "T0000003", "--attribute", "postcode", "--value", "m1 1ae", "--staff", "S100",
-                                         "--channel", "phone", "--verification", "dob+postcode", "--db", setup.cli.db, "--json"])
+        let pending = try setup.cli.run(["correct", "--password-stdin", "T0000003", "--attribute", "postcode", "--value", "m1 1ae", "--staff", "S100",
+                                         "--channel", "phone", "--verification", "dob+postcode", "--db", setup.cli.db, "--json"], stdin: Data("correct horse battery\n".utf8))
         #expect((try pending.json() as? [String: Any])?["pending"] as? Bool == true)
-        let applied = try setup.cli.run(["correct", "T0000003", "--attribute", "postcode", "--value", "m1 1ae", "--staff", "S100",
-                                         "--evidence", "tenancy agreement seen", "--db", setup.cli.db, "--json"])
+        let applied = try setup.cli.run(["correct", "--password-stdin", "T0000003", "--attribute", "postcode", "--value", "m1 1ae", "--staff", "S100",
+                                         "--evidence", "tenancy agreement seen", "--db", setup.cli.db, "--json"], stdin: Data("correct horse battery\n".utf8))
         #expect((try applied.json() as? [String: Any])?["pending"] as? Bool == false)
-        let bad = try setup.cli.run(["correct", "T0000003", "--attribute", "postcode", "--value", "nowhere", "--staff", "S100", "--db", setup.cli.db])
+        let bad = try setup.cli.run(["correct", "--password-stdin", "T0000003", "--attribute", "postcode", "--value", "nowhere", "--staff", "S100", "--db", setup.cli.db], stdin: Data("correct horse battery\n".utf8))
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("not a UK postcode"))
         let show = try setup.cli.run(["tenant", "show", "T0000003", "--db", setup.cli.db, "--json"])
@@ -93,8 +96,8 @@ import Testing
         #expect(try setup.use("T0000003", "health-needs", "tailoring-services")["decision"] as? String != "granted", "held, not in use")
         let held = try setup.cli.run(["staff", "held", "--db", setup.cli.db])
         #expect(held.stdout.contains("T0000003"), "\(held.stdout)")
-        let mobile = try setup.cli.run(["correct", "T0000003", "--attribute", "mobile", "--value", "07700900999", "--staff", "S100",
-                                        "--channel", "phone", "--verification", "dob+postcode", "--db", setup.cli.db, "--json"])
+        let mobile = try setup.cli.run(["correct", "--password-stdin", "T0000003", "--attribute", "mobile", "--value", "07700900999", "--staff", "S100",
+                                        "--channel", "phone", "--verification", "dob+postcode", "--db", setup.cli.db, "--json"], stdin: Data("correct horse battery\n".utf8))
         #expect((try mobile.json() as? [String: Any])?["pending"] as? Bool == true, "\(mobile.stdout) \(mobile.stderr)")
         let batch = try setup.record(["--batch", try setup.cli.write("b.csv", Data("reference,attribute,purpose,decision,date signed,staff,form version\n".utf8)),
                                       "--channel", "phone"])

@@ -20,8 +20,8 @@ import Testing
         let server = try SyncCLITests.Server(store: centre.arguments)
         let kiosk = try SyncCLITests().enrolKiosk(cli, "kiosk-a", server: server, centre: centre)
         #expect(try cli.run(["sync", "--db", kiosk]).status == 0)
-        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
-                             "--staff", "S1", "--db", kiosk]).status == 0)
+        #expect(try cli.run(["record", "--password-stdin", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S1", "--db", kiosk], stdin: Data("correct horse battery\n".utf8)).status == 0)
         let events = try centre.events(cli)
         let before = try await centre.auditLog().count
         var statuses: [Int: Int] = [:]

@@ -24,12 +24,12 @@ import Testing
                                   "--postcode", String(postcode.prefix(2)).lowercased(), "--db", cli.db, "--json"])
         #expect((try byName.json() as? [[String: Any]])?.contains { $0["reference"] as? String == "T0000003" } == true)
 
-        let refused = try cli.run(["tenant", "reveal", "T0000003", "health-needs", "--staff", "sam", "--reason", "support-plan", "--db", cli.db])
+        let refused = try cli.run(["tenant", "reveal", "--password-stdin", "T0000003", "health-needs", "--staff", "sam", "--reason", "support-plan", "--db", cli.db], stdin: Data("sam-password-1\n".utf8))
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("verify the caller first"))
-        let noReason = try cli.run(["tenant", "reveal", "T0000003", "health-needs", "--staff", "dee", "--reason", "curious", "--db", cli.db])
+        let noReason = try cli.run(["tenant", "reveal", "--password-stdin", "T0000003", "health-needs", "--staff", "dee", "--reason", "curious", "--db", cli.db], stdin: Data("dee-password-1\n".utf8))
         #expect(noReason.status != 0 && noReason.stderr.contains("no reason code 'curious'"))
-        let revealed = try cli.run(["tenant", "reveal", "T0000003", "health-needs", "--staff", "dee", "--reason", "tenant-access-request", "--db", cli.db])
+        let revealed = try cli.run(["tenant", "reveal", "--password-stdin", "T0000003", "health-needs", "--staff", "dee", "--reason", "tenant-access-request", "--db", cli.db], stdin: Data("dee-password-1\n".utf8))
         #expect(revealed.status == 0, "\(revealed.stderr)")
         let history = try cli.run(["tenant", "history", "T0000003", "--db", cli.db, "--json"])
         let access = (try history.json() as? [[String: Any]])?.last
@@ -38,8 +38,8 @@ import Testing
         #expect(!history.stdout.contains(revealed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) || revealed.stdout.contains("not held"),
                 "history never repeats the value")
 
-        #expect(try cli.run(["staff", "mark", "T0000003", "safe-address", "--staff", "sam", "--db", cli.db]).status != 0, "support cannot set markers")
-        #expect(try cli.run(["staff", "mark", "T0000003", "safe-address", "--staff", "pat", "--db", cli.db]).status == 0)
+        #expect(try cli.run(["staff", "mark", "--password-stdin", "T0000003", "safe-address", "--staff", "sam", "--db", cli.db], stdin: Data("sam-password-1\n".utf8)).status != 0, "support cannot set markers")
+        #expect(try cli.run(["staff", "mark", "--password-stdin", "T0000003", "safe-address", "--staff", "pat", "--db", cli.db], stdin: Data("pat-password-1\n".utf8)).status == 0)
         #expect(try cli.run(["tenant", "find", "--reference", "T0000003", "--db", cli.db]).stdout.contains("[safe-address]"))
         #expect(try cli.run(["ledger", "verify", "--db", cli.db]).status == 0)
     }
@@ -49,17 +49,17 @@ import Testing
         defer { cli.remove() }
         #expect(try cli.run(["staff", "held", "--db", cli.db]).stdout.contains("Nothing is waiting."))
         // A tenant's own kiosk-style correction of a name waits for evidence.
-        let corrected = try cli.run(["correct", "T0000004", "--attribute", "full-name", "--value", "Ann Other", "--staff", "sam", "--db", cli.db])
+        let corrected = try cli.run(["correct", "--password-stdin", "T0000004", "--attribute", "full-name", "--value", "Ann Other", "--staff", "sam", "--db", cli.db], stdin: Data("sam-password-1\n".utf8))
         #expect(corrected.status == 0, "\(corrected.stderr)")
         let held = try cli.run(["staff", "held", "--db", cli.db, "--json"])
         let item = try #require((try held.json() as? [[String: Any]])?.first)
         let event = try #require(item["event"] as? String)
         #expect(item["kind"] as? String == "correction")
-        let own = try cli.run(["staff", "confirm", "T0000004", event, "--staff", "sam", "--how", "evidence", "--evidence", "passport", "--db", cli.db])
+        let own = try cli.run(["staff", "confirm", "--password-stdin", "T0000004", event, "--staff", "sam", "--how", "evidence", "--evidence", "passport", "--db", cli.db], stdin: Data("sam-password-1\n".utf8))
         #expect(own.status != 0 && own.stderr.contains("four eyes"))
-        let support = try cli.run(["staff", "confirm", "T0000004", event, "--staff", "sam", "--how", "supervisor", "--db", cli.db])
+        let support = try cli.run(["staff", "confirm", "--password-stdin", "T0000004", event, "--staff", "sam", "--how", "supervisor", "--db", cli.db], stdin: Data("sam-password-1\n".utf8))
         #expect(support.status != 0 && support.stderr.contains("support role may not confirmHeld"))
-        let ok = try cli.run(["staff", "confirm", "T0000004", event, "--staff", "pat", "--how", "evidence", "--evidence", "passport seen", "--reason", "desk-evidence", "--db", cli.db])
+        let ok = try cli.run(["staff", "confirm", "--password-stdin", "T0000004", event, "--staff", "pat", "--how", "evidence", "--evidence", "passport seen", "--reason", "desk-evidence", "--db", cli.db], stdin: Data("pat-password-1\n".utf8))
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(try cli.run(["tenant", "find", "--name", "ann other", "--db", cli.db]).stdout.contains("T0000004"))
         #expect(try cli.run(["staff", "held", "--db", cli.db]).stdout.contains("Nothing is waiting."))

@@ -12,7 +12,7 @@ import Testing
             cli = try CLI()
             let demo = try cli.run(["demo", "--tenants", "12", "--db", cli.db])
             #expect(demo.status == 0, "\(demo.stderr)")
-            for (id, role) in [("sam", "support"), ("pat", "supervisor")] {
+            for (id, role) in [("sam", "support"), ("pat", "supervisor"), ("dee", "dp-lead")] {
                 let added = try cli.run(["staff", "add", id, "--role", role, "--name", id.capitalized, "--password-stdin", "--db", cli.db],
                                         stdin: Data("\(id)-password-1\n".utf8))
                 #expect(added.status == 0, "\(added.stderr)")
@@ -210,7 +210,9 @@ import Testing
         try tmux.keys("Enter")
         Thread.sleep(forTimeInterval: 1)
         #expect(try tmux.screen().contains("Locked after too many failures"), "the right password does not open a locked account")
-        #expect(try setup.cli.run(["staff", "unlock-staff", "sam", "--db", setup.cli.db]).status == 0)
+        let unlock = try setup.cli.run(["staff", "unlock-staff", "sam", "--staff", "dee", "--password-stdin", "--db", setup.cli.db],
+                                       stdin: Data("dee-password-1\n".utf8))
+        #expect(unlock.status == 0, "\(unlock.stderr)")
         try tmux.type("sam-password-1")
         try tmux.keys("Enter")
         try tmux.waitFor("Find a tenant")

@@ -24,6 +24,8 @@ import Testing
         let own = try cli.run(["staff", "add", "newcomer", "--role", "support", "--name", "New Comer", "--password-stdin", "--db", kiosk],
                               stdin: Data("a long password\n".utf8))
         #expect(own.status == 0, "\(own.stderr)")
+        let login = try cli.run(["staff", "login", "newcomer", "--password-stdin", "--db", kiosk], stdin: Data("a long password\n".utf8))
+        #expect(login.status == 0, "a desk session opened before they leave: \(login.stderr)")
 
         let disabled = try cli.run(["staff", "disable", "newcomer"] + centre.arguments)
         #expect(disabled.status == 0 && disabled.stdout.contains("newcomer is disabled"), "\(disabled.stdout) \(disabled.stderr)")
@@ -32,8 +34,10 @@ import Testing
         let again = try cli.run(["sync", "--db", kiosk, "--json"])
         let report = try again.json() as? [String: Any]
         #expect(again.status == 0 && report?["staff"] as? Int == 1, "\(again.stdout) \(again.stderr)")
-        let byLeaver = try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
-                                    "--staff", "newcomer", "--db", kiosk])
-        #expect(byLeaver.status != 0 && byLeaver.stderr.contains("newcomer"), "a leaver cannot act at the kiosk: \(byLeaver.stderr)")
+        let withdraw = ["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "newcomer", "--db", kiosk]
+        let bySession = try cli.run(withdraw)
+        #expect(bySession.status != 0 && bySession.stderr.contains("newcomer's desk session has ended"), "a leaver's session ends: \(bySession.stderr)")
+        let byLeaver = try cli.run(withdraw + ["--password-stdin"], stdin: Data("a long password\n".utf8))
+        #expect(byLeaver.status != 0 && byLeaver.stderr.contains("wrong staff id or password"), "a leaver cannot act at the kiosk: \(byLeaver.stderr)")
     }
 }

@@ -21,8 +21,8 @@ import Testing
         defer { cli.remove() }
         try register(cli)
         for ref in ["R-1", "R-2"] {
-            #expect(try cli.run(["record", ref, "object", "--attribute", "religion", "--purpose", "equality-monitoring",
-                                 "--staff", "S100", "--db", cli.db]).status == 0)
+            #expect(try cli.run(["record", "--password-stdin", ref, "object", "--attribute", "religion", "--purpose", "equality-monitoring",
+                                 "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8)).status == 0)
         }
         let stats = try cli.run(["stats", "--purpose", "equality-monitoring", "--by", "religion", "--db", cli.db, "--json"])
         #expect(stats.status == 0, "\(stats.stderr)")
@@ -47,8 +47,8 @@ import Testing
         let cli = try CLI()
         defer { cli.remove() }
         try register(cli)
-        #expect(try cli.run(["record", "R-3", "object", "--attribute", "ethnic-origin", "--purpose", "regulator-returns",
-                             "--staff", "S100", "--db", cli.db]).status == 0)
+        #expect(try cli.run(["record", "--password-stdin", "R-3", "object", "--attribute", "ethnic-origin", "--purpose", "regulator-returns",
+                             "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8)).status == 0)
         let first = cli.dir.appendingPathComponent("core-1.csv").path, second = cli.dir.appendingPathComponent("core-2.csv").path
         for out in [first, second] {
             let made = try cli.run(["return", "--out", out, "--db", cli.db])

@@ -115,10 +115,10 @@ import Testing
             #expect((try sync.json() as? [String: Any])?["pulled"] as? Int ?? 0 > 40, "the register arrives")
         }
         // Offline: kiosk A records a withdrawal, then kiosk B (which has not seen it) a grant.
-        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
-                             "--staff", "S1", "--db", a]).status == 0)
-        let grant = try cli.run(["record", "T0000002", "grant", "--attribute", "email", "--purpose", "service-updates-email",
-                                 "--staff", "S1", "--notice-version", "1", "--db", b])
+        #expect(try cli.run(["record", "--password-stdin", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S1", "--db", a], stdin: Data("correct horse battery\n".utf8)).status == 0)
+        let grant = try cli.run(["record", "--password-stdin", "T0000002", "grant", "--attribute", "email", "--purpose", "service-updates-email",
+                                 "--staff", "S1", "--notice-version", "1", "--db", b], stdin: Data("correct horse battery\n".utf8))
         #expect(grant.status == 0, "\(grant.stderr)")
         for db in [b, a, b] { #expect(try cli.run(["sync", "--db", db]).status == 0) }
         for db in [a, b] {
@@ -184,8 +184,8 @@ import Testing
         #expect(audit.count >= audited + ofTheDevice, "every refusal of the device is in the audit log: \(audit)")
         // A replayed batch gets the same answers and applies nothing; the same numbers with other content are refused.
         #expect(try cli.run(["sync", "--db", a]).status == 0)
-        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
-                             "--staff", "S1", "--db", a]).status == 0)
+        #expect(try cli.run(["record", "--password-stdin", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S1", "--db", a], stdin: Data("correct horse battery\n".utf8)).status == 0)
         let device = try ConsentDatabase.open(at: a, validator: content.validator, key: try KeyFile.read(KeyLocation.defaultPath(for: a)))
         var batch = try device.outbox()
         try device.close()

@@ -132,7 +132,7 @@ struct SyncCentre {
             let known = try cli.run(["staff", "add", "S9", "--role", "support", "--name", "Centre", "--database", url])
             #expect(known.status == 0, "\(known.stderr)")
         }
-        let record = try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S9", "--db", db])
+        let record = try cli.run(["record", "--password-stdin", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email", "--staff", "S9", "--db", db], stdin: Data("correct horse battery\n".utf8))
         #expect(record.status == 0, "\(record.stderr)")
         if backend == .postgres { #expect(try cli.run(["sync", "--db", db]).status == 0) }
     }

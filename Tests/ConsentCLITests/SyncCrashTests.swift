@@ -35,7 +35,7 @@ import Testing
         let delays: [useconds_t] = [2_000, 15_000, 40_000, 80_000, 150_000, 250_000, 400_000, 600_000]
         for (round, delay) in delays.enumerated() {
             let file = try campaign(cli, "c\(round).csv", count: 150, offset: round)
-            let record = try cli.run(["record", "--batch", file, "--channel", "paper", "--db", a])
+            let record = try cli.run(["record", "--batch", file, "--channel", "paper", "--staff", "S1", "--password-stdin", "--db", a], stdin: Data("correct horse battery\n".utf8))
             #expect(record.status == 0, "\(record.stderr)")
             recorded += 150
             let client = try CLI.start(["sync", "--db", a, "--push-batch", "7", "--pull-page", "11"])

@@ -63,8 +63,8 @@ import Testing
         let staff = try cli.run(["staff", "add", "S1", "--role", "support", "--name", "Sam", "--password-stdin", "--db", kiosk],
                                 stdin: Data("correct horse battery\n".utf8))
         #expect(staff.status == 0, "\(staff.stderr)")
-        #expect(try cli.run(["record", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
-                             "--staff", "S1", "--db", kiosk]).status == 0)
+        #expect(try cli.run(["record", "--password-stdin", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
+                             "--staff", "S1", "--db", kiosk], stdin: Data("correct horse battery\n".utf8)).status == 0)
         let second = try cli.run(["sync", "--db", kiosk, "--json"])
         #expect(second.status == 0, "\(second.stderr)")
         #expect((try second.json() as? [String: Any])?["pushed"] as? Int ?? 0 >= 1, "the withdrawal reaches the centre: \(second.stdout)")

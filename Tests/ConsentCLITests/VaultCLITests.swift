@@ -79,12 +79,12 @@ import Testing
         #expect(special.contains { $0["status"] as? String == "unavailable" })
         #expect(special.allSatisfy { $0["value"] == nil })
 
-        let refused = try cli.run(["correct", "T0000001", "--attribute", "religion", "--value", "sikh", "--staff", "S1",
-                                   "--reason", "tenant-request", "--db", cli.db])
+        let refused = try cli.run(["correct", "--password-stdin", "T0000001", "--attribute", "religion", "--value", "sikh", "--staff", "S1",
+                                   "--reason", "tenant-request", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("special-category values are unavailable"), "\(refused.stderr)")
-        let ordinary = try cli.run(["correct", "T0000001", "--attribute", "mobile", "--value", "07700900555", "--staff", "S1",
-                                    "--reason", "tenant-request", "--db", cli.db])
+        let ordinary = try cli.run(["correct", "--password-stdin", "T0000001", "--attribute", "mobile", "--value", "07700900555", "--staff", "S1",
+                                    "--reason", "tenant-request", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
         #expect(ordinary.status == 0, "\(ordinary.stderr)")
         let status = try cli.run(["keys", "status", "--db", cli.db])
         #expect(status.stdout.contains("UNAVAILABLE"))

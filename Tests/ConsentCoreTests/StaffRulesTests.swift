@@ -32,9 +32,10 @@ import Testing
     }
 
     @Test func eachRoleMayDoWhatTheIssueSays() {
-        let supervisorOnly: Set<StaffTask> = [.viewProtectedAddress, .confirmHeld, .reviewConflicts, .setMarker]
+        let supervisorOnly: Set<StaffTask> = [.viewProtectedAddress, .confirmHeld, .reviewConflicts, .setMarker, .unlockStaff]
+        let dpLeadOnly: Set<StaffTask> = [.unlockStaff]
         for task in StaffTask.allCases {
-            #expect(StaffRules.may(.supervisor, task))
+            #expect(StaffRules.may(.supervisor, task) == !dpLeadOnly.contains(task), "supervisor / \(task)")
             #expect(StaffRules.may(.dpLead, task))
             #expect(StaffRules.may(.support, task) == !supervisorOnly.contains(task), "support / \(task)")
         }
