@@ -8,6 +8,8 @@ public enum KioskEvent: Sendable {
     case tick
     case signedIn(TenantSession)
     case signInRefused(Message)
+    /// Too many failures: sign-in is locked until staff unlock it.
+    case signInLocked
     /// Too soon after earlier failures: the tenant may try again after this many seconds.
     case signInWait(seconds: Int)
     /// A staff id and password did not end the kiosk.

@@ -67,6 +67,10 @@ public struct KioskModel {
             state.message = nil
             go(.overview)
             return [.loadDisclosures(session.ref)]
+        case .signInLocked:
+            // Whom to call to be let in again: the organisation's number, where it has one.
+            let phone = content.organisation.controller.phone
+            return handle(.signInRefused(phone.map { Message("kiosk.sign-in.locked.phone", ["phone": $0]) } ?? Message("kiosk.sign-in.locked")), now: now)
         case .signInRefused(let message):
             // Nothing of a failed try stays on screen for whoever comes next: every box is emptied.
             state.message = message

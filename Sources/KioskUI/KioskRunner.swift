@@ -109,7 +109,7 @@ public final class KioskRunner {
     private func failure(_ outcome: SignInOutcome) -> KioskEvent {
         switch outcome {
         case .wait(let seconds): .signInWait(seconds: seconds)
-        case .locked: .signInRefused(Message("kiosk.sign-in.locked"))
+        case .locked: .signInLocked
         default: .signInRefused(Message("kiosk.sign-in.failed"))
         }
     }

@@ -75,13 +75,14 @@ public enum DisplayWidth {
         return (String(text[..<end]), width)
     }
 
-    /// Lines of at most `columns`, broken at spaces where possible.
+    /// Lines of at most `columns`, broken at spaces where possible, but never between two groups of
+    /// digits: a phone number ("0303 123 1113") or a date typed with spaces stays on one line.
     public static func wrap(_ text: String, columns: Int) -> [String] {
         guard columns > 0 else { return [] }
         var lines: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var line = "", lineWidth = 0
-            for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+            for word in unbreakableWords(paragraph) {
                 var word = String(word)
                 var w = of(word)
                 if lineWidth > 0 && lineWidth + 1 + w > columns {
@@ -107,4 +108,23 @@ public enum DisplayWidth {
         }
         return lines
     }
+
+    /// The words of a line split at spaces, with digit groups joined back together (a space between
+    /// two digits is not a place to break).
+    static func unbreakableWords(_ paragraph: Substring) -> [String] {
+        var words: [String] = []
+        for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+            if let last = words.last, last.last?.isASCIIDigit == true, word.first?.isASCIIDigit == true {
+                words[words.count - 1] = last + " " + word
+            } else {
+                words.append(String(word))
+            }
+        }
+        return words
+    }
+}
+
+extension Character {
+    /// 0–9 only (not other scripts' digits, which a phone number in Forms/ does not use).
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

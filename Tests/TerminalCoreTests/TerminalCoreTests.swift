@@ -18,6 +18,16 @@ import Testing
         #expect(lines.joined(separator: " ") == "We would like to keep the details of someone we can contact in an emergency.")
         #expect(DisplayWidth.wrap(String(repeating: "x", count: 45), columns: 20).map(\.count) == [20, 20, 5])
     }
+
+    @Test func wrapKeepsAPhoneNumberOnOneLine() {
+        // "01632 960000" would break after "01632" at 25 columns; a number read half on each line is misdialled.
+        let lines = DisplayWidth.wrap("Please ask or call us on 01632 960000 to unlock it.", columns: 25)
+        #expect(lines.contains { $0.contains("01632 960000") }, "\(lines)")
+        #expect(lines.allSatisfy { DisplayWidth.of($0) <= 25 })
+        #expect(lines.joined(separator: " ") == "Please ask or call us on 01632 960000 to unlock it.")
+        #expect(DisplayWidth.wrap("ہمیں 0303 123 1113 پر فون کریں", columns: 14).contains { $0.contains("0303 123 1113") })
+        #expect(DisplayWidth.wrap("in 2 seconds", columns: 7) == ["in 2", "seconds"], "a number before a word still breaks")
+    }
 }
 
 @Suite struct FrameTests {
