@@ -54,12 +54,12 @@ extension ConsentDatabase {
     }
 
     /// Who took each of `events` that a member of staff took (their staff id), by device and sequence.
-    package static func staffTakers(_ events: Set<EventKey>, in db: Database) throws -> [EventKey: String] {
-        var takers: [EventKey: String] = [:]
+    package static func staffTakers(_ events: Set<EventID>, in db: Database) throws -> [EventID: String] {
+        var takers: [EventID: String] = [:]
         for key in events {
             guard let id = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT l.actor_id FROM ledger l JOIN device n ON n.no = l.device_no WHERE n.id = ? AND l.device_seq = ? AND l.actor = 'staff'
-                """), arguments: [key.device, key.sequence]) else { continue }
+                """), arguments: [key.device.rawValue, key.sequence]) else { continue }
             takers[key] = id
         }
         return takers

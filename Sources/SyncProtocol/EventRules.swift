@@ -44,11 +44,11 @@ extension WireCheck {
 
     /// The events the batch's confirmations (`verification` events) confirm or reject, whose takers
     /// the centre looks up (`PushState.takers`) so that four eyes hold across batches.
-    public static func confirmationTargets(_ events: some Sequence<WireEvent>) -> Set<EventKey> {
+    public static func confirmationTargets(_ events: some Sequence<WireEvent>) -> Set<EventID> {
         Set(events.compactMap { event in
             let r = event.record
             guard r.kind == "verification", let device = r.targetDevice, let sequence = r.targetSequence else { return nil }
-            return EventKey(device: device, sequence: sequence)
+            return EventID(device: DeviceID(device), sequence: sequence)
         })
     }
 
@@ -58,7 +58,7 @@ extension WireCheck {
     /// come from someone whose role may confirm that way and who did not take the change (`takers`:
     /// who took each confirmed event, where staff did). A tampered device cannot invent someone,
     /// nor confirm its own held change.
-    public static func staffProblem(_ event: WireEvent, registry: [String: StaffRole], takers: [EventKey: String]) -> String? {
+    public static func staffProblem(_ event: WireEvent, registry: [String: StaffRole], takers: [EventID: String]) -> String? {
         let r = event.record
         guard r.actor == "staff" else { return nil }
         guard let id = r.actorID, let role = registry[id] else {
@@ -71,21 +71,10 @@ extension WireCheck {
             return "event \(r.device)#\(r.sequence) (marker for \(r.tenant)) by \(id) breaks a staff rule: \(StaffRefusal.notAllowed(role, .setMarker))"
         }
         guard r.kind == "verification" else { return nil }
-        let target = EventKey(device: r.targetDevice ?? "", sequence: r.targetSequence ?? 0)
+        let target = EventID(device: DeviceID(r.targetDevice ?? ""), sequence: r.targetSequence ?? 0)
         if let refusal = StaffRules.confirmationProblem(staff: id, role: role, method: r.verification, takenBy: takers[target]) {
             return "event \(r.device)#\(r.sequence) (confirmation of \(target) for \(r.tenant)) by \(id) breaks a staff rule: \(refusal)"
         }
         return nil
     }
-}
-
-/// One event's identity on the wire: the device that made it and its sequence there.
-public struct EventKey: Hashable, Sendable, CustomStringConvertible {
-    public var device: String
-    public var sequence: Int64
-    public init(device: String, sequence: Int64) {
-        self.device = device
-        self.sequence = sequence
-    }
-    public var description: String { "\(device)#\(sequence)" }
 }

@@ -39,10 +39,10 @@ public struct PushState: Sendable {
     public var staff: [String: StaffRole]
     /// Who took each stored event the batch's confirmations confirm (`WireCheck.confirmationTargets`),
     /// where a member of staff took it.
-    public var takers: [EventKey: String]
+    public var takers: [EventID: String]
 
     public init(enrolment: Enrolment, head: (sequence: Int64, hash: Data), stored: [Int64: Stored] = [:],
-                knownTenants: Set<String>, staff: [String: StaffRole], takers: [EventKey: String] = [:]) {
+                knownTenants: Set<String>, staff: [String: StaffRole], takers: [EventID: String] = [:]) {
         self.enrolment = enrolment
         self.head = head
         self.stored = stored
@@ -166,7 +166,7 @@ public struct PushPlanner: Sendable {
         // Who took each event of this batch, for confirmations later in it.
         var takers = state.takers
         for event in events[..<resentCount] where event.record.actor == "staff" {
-            takers[EventKey(device: event.record.device, sequence: event.record.sequence)] = event.record.actorID
+            takers[EventID(device: DeviceID(event.record.device), sequence: event.record.sequence)] = event.record.actorID
         }
         for event in events[resentCount...] {
             let r = event.record
@@ -180,7 +180,7 @@ public struct PushPlanner: Sendable {
                 ?? WireCheck.staffProblem(event, registry: state.staff, takers: takers) {
                 throw .invalid(problem)
             }
-            if r.actor == "staff" { takers[EventKey(device: r.device, sequence: r.sequence)] = r.actorID }
+            if r.actor == "staff" { takers[EventID(device: DeviceID(r.device), sequence: r.sequence)] = r.actorID }
             if !state.knownTenants.contains(r.tenant) && !added.contains(r.tenant) {
                 guard r.kind == "registration" else {
                     plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here")

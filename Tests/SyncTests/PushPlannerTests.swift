@@ -19,7 +19,7 @@ import Testing
     }
 
     func state(_ f: Forger? = nil, head: (Int64, Data) = (0, ValueDigest.empty), stored: [Int64: PushState.Stored] = [:],
-               tenants: Set<String> = ["T1", "T2"], staff: [String: StaffRole] = [:], takers: [EventKey: String] = [:]) -> PushState {
+               tenants: Set<String> = ["T1", "T2"], staff: [String: StaffRole] = [:], takers: [EventID: String] = [:]) -> PushState {
         PushState(enrolment: .active(publicKey: (f ?? device).key.publicKey.rawRepresentation), head: head, stored: stored,
                   knownTenants: tenants, staff: staff, takers: takers)
     }
@@ -106,7 +106,7 @@ import Testing
 
     @Test func aConfirmationNeedsASecondPersonWhoseRoleMayConfirmThatWay() throws {
         let held = EventID(device: DeviceID("desk-9"), sequence: 4)
-        let taken = [EventKey(device: "desk-9", sequence: 4): "alice"]
+        let taken = [held: "alice"]
         func confirmation(by id: String, _ method: String) throws -> PushRequest {
             var f = device
             return try f.push([f.event("T1", .verification(of: held, attribute: AttributeID("email"), approved: true),

@@ -39,8 +39,9 @@ import Testing
         let device = network.devices[0]
         try device.addStaff("temp-1", name: "Temp One", role: .support, password: "correct horse battery")
         try device.addStaff("boss", name: "New Boss", role: .dpLead, password: "correct horse battery")
+        // A caller withdraws their email updates; the member of staff taking the call was added offline.
         try device.record(ChangeRequest(
-            tenant: "T0000001", payload: .marker("vulnerable", set: true),
+            tenant: "T0000001", payload: .decision(PurposeID("service-updates-email"), [AttributeID("email")], .withdrawn, notice: nil, validUntil: nil),
             actor: .staff(StaffID("temp-1"), verification: "date-of-birth+postcode", reason: "caller-request"), channel: .phone))
         let report = try await network.client(0).syncOnce()
         #expect(report.pushed == 1, "the change by the member added offline is accepted")
