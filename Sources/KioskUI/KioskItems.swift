@@ -40,6 +40,9 @@ struct KioskItems {
 
     func t(_ key: String, _ args: [String: String] = [:]) -> String { content.localizer.text(key, language, args) }
 
+    /// An arrow pointing the way the line reads (FriBidi does not mirror arrows): "→" left to right, "←" right to left.
+    var arrow: String { content.localizer.language(language).direction == .rightToLeft ? "←" : "→" }
+
     func title() -> String {
         switch state.screen {
         case .welcome: "TenantConsent"
@@ -161,7 +164,7 @@ struct KioskItems {
             if lines.isEmpty { items.append(Item(.text, t("show.no-disclosures"))) }
             for d in lines {
                 let attributes = d.attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")
-                items.append(Item(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) → \(t("recipient.\(d.recipient)")): \(attributes)"))
+                items.append(Item(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) \(arrow) \(t("recipient.\(d.recipient)")): \(attributes)"))
             }
             items.append(Item(.button("back"), t("kiosk.back")))
             return items
@@ -212,7 +215,7 @@ struct KioskItems {
             let line = "\(t("purpose.\(purpose.id).name")): \(t("decision.\(effective.rawValue)"))"
             switch action(for: effective, purpose.legalBasis) {
             case nil: items.append(Item(.heading, "\(line) (\(t("kiosk.action.fixed")))"))
-            case let (state, label)?: items.append(Item(.button("decide:\(purpose.id):\(state.rawValue)"), "\(line) → \(t(label))"))
+            case let (state, label)?: items.append(Item(.button("decide:\(purpose.id):\(state.rawValue)"), "\(line) \(arrow) \(t(label))"))
             }
             // Why, and who receives it, in plain words under each purpose.
             let recipients = purpose.recipients.map { t("recipient.\($0)") }.joined(separator: "; ")

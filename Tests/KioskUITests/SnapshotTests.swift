@@ -30,7 +30,7 @@ import TerminalCore
         a.keys(.enter)
         out.append(("attribute", a))
         var n = a
-        let grant = n.screen.firstIndex { $0.contains("→") && !$0.contains("Withdraw") } ?? 0
+        let grant = n.screen.firstIndex { ($0.contains("→") || $0.contains("←")) && !$0.contains("Withdraw") } ?? 0
         n.keys(.click(row: grant, column: 40))
         out.append(("notice", n))
         var e = a
