@@ -29,9 +29,13 @@ import TerminalCore
         for _ in 0..<email { a.keys(.down) }
         a.keys(.enter)
         out.append(("attribute", a))
+        // The first use the tenant can agree to opens its notice (found by its action, not by where
+        // it is drawn, which differs right to left).
         var n = a
-        let grant = n.screen.firstIndex { ($0.contains("→") || $0.contains("←")) && !$0.contains("Withdraw") } ?? 0
-        n.keys(.click(row: grant, column: 40))
+        let agree = n.model.selectable(now: n.now).first {
+            if case .button(let id) = $0.kind { id.hasPrefix("decide:") && id.hasSuffix(":granted") } else { false }
+        }
+        if case .button(let id)? = agree?.kind { n.press(id) }
         out.append(("notice", n))
         var e = a
         e.press("correct")
@@ -77,6 +81,9 @@ import TerminalCore
                 try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
                 try text.write(to: file, atomically: true, encoding: .utf8)
                 continue
+            }
+            if name == "notice", let page = Self.screens(language).first(where: { $0.0 == "attribute" })?.1 {
+                #expect(drive.text != page.text, "the notice snapshot in \(language) shows the item page, not a notice")
             }
             let expected = try String(contentsOf: file, encoding: .utf8)
             #expect(text == expected, "screen \(name) in \(language) differs from Snapshots/\(file.lastPathComponent)")
