@@ -17,7 +17,7 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .notAllowed(role, task): "the \(role.rawValue) role may not \(task.rawValue); ask \(task == .unlockStaff ? "the data-protection lead" : "a supervisor")"
+        case let .notAllowed(role, task): "the \(role.rawValue) role may not \(task.rawValue); ask \(StaffRules.whoMay(task))"
         case .callerNotVerified: "verify the caller first; until then only a withdrawal or an objection can be recorded"
         case .unknownReason(let id): "no reason code '\(id)' in Forms/staff.yaml; pick one from the list"
         case .scriptNotRead: "read the notice script to the caller and mark it read before recording the grant"
@@ -64,6 +64,15 @@ public enum StaffRules {
             role != .support
         case .unlockStaff:
             role == .dpLead
+        }
+    }
+
+    /// Whom to ask for a task a role may not do: the first role (support, supervisor, dp-lead) that may.
+    static func whoMay(_ task: StaffTask) -> String {
+        switch StaffRole.allCases.first(where: { may($0, task) }) {
+        case .dpLead?: "the data-protection lead"
+        case .supervisor?: "a supervisor"
+        case .support?, nil: "a colleague"
         }
     }
 

@@ -59,7 +59,7 @@ public struct DeskSession: Sendable, Equatable {
     /// The session file of the member of staff `id` for the database at `databasePath`, or nil for an
     /// id that cannot be a member of staff's (so never a path outside the folder).
     public static func file(forDatabase databasePath: String, staff id: String) -> String? {
-        guard StaffMember.problem(id: id, name: "x") == nil else { return nil }
+        guard StaffMember.idProblem(id) == nil else { return nil }
         return URL(fileURLWithPath: folder(forDatabase: databasePath)).appendingPathComponent(id).path
     }
 

@@ -34,7 +34,7 @@ enum Schema {
                 """)
         }
         // Which members of staff this device knows the centre holds (copied from its registry, or
-        // taken by it), so that only the others are offered to it (see `activeStaffRegistry`).
+        // taken by it), so that only the others are offered to it (see `staffToOffer`).
         migrator.registerMigration("staff-registry-1") { db in
             try db.execute(sql: "ALTER TABLE staff ADD COLUMN at_centre INTEGER NOT NULL DEFAULT 0")
         }

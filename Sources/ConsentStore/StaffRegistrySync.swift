@@ -8,24 +8,21 @@ import SyncProtocol
 extension ConsentDatabase {
     /// Every member of staff here, active or not, for devices to copy (no password travels).
     public func staffRegistry() throws(StoreError) -> StaffRegistry {
-        try read { db in
-            StaffRegistry(members: try Row.fetchAll(db, sql: "SELECT id, name, role, disabled FROM staff ORDER BY id").map { row in
-                let role: String = row["role"]
-                return WireStaffMember(id: row["id"], name: row["name"], role: StaffRole(rawValue: role) ?? .support,
-                                       active: (row["disabled"] as Int) == 0)
-            })
-        }
+        try read { db in StaffRegistry(members: try Self.members(db, where: "1")) }
     }
 
     /// The active members of staff here that the centre is not known to hold (added here while
     /// offline), which a device offers the centre before pushing the changes they made.
     public func staffToOffer() throws(StoreError) -> StaffRegistry {
-        try read { db in
-            StaffRegistry(members: try Row.fetchAll(db, sql: "SELECT id, name, role FROM staff WHERE disabled = 0 AND at_centre = 0 ORDER BY id")
-                .map { row in
-                    let role: String = row["role"]
-                    return WireStaffMember(id: row["id"], name: row["name"], role: StaffRole(rawValue: role) ?? .support, active: true)
-                })
+        try read { db in StaffRegistry(members: try Self.members(db, where: "disabled = 0 AND at_centre = 0")) }
+    }
+
+    /// The staff rows matching `condition` (a fixed SQL condition), by id.
+    private static func members(_ db: Database, where condition: String) throws -> [WireStaffMember] {
+        try Row.fetchAll(db, sql: "SELECT id, name, role, disabled FROM staff WHERE \(condition) ORDER BY id").map { row in
+            let role: String = row["role"]
+            return WireStaffMember(id: row["id"], name: row["name"], role: StaffRole(rawValue: role) ?? .support,
+                                   active: (row["disabled"] as Int) == 0)
         }
     }
 
@@ -49,24 +46,28 @@ extension ConsentDatabase {
     /// Makes this device's registry agree with the centre's: members it lacks are added (without a
     /// password: `consent staff add` with the same name and role sets one here), and the
     /// name, role and active state of each member the centre knows become the centre's. Members
-    /// added here and not yet at the centre stay as they are. Returns how many entries changed.
+    /// added here and not yet at the centre stay as they are. Returns how many members were added
+    /// or changed; when none differs (the usual round), nothing is written.
     /// A registry that breaks the rules of every registry is refused whole, and nothing changes.
     public func adoptStaffRegistry(_ registry: StaffRegistry) throws(StoreError) -> Int {
         if let problem = registry.problem { throw .badStaff(problem) }
+        let (held, unmarked) = try read { db in
+            (Dictionary(uniqueKeysWithValues: try Self.members(db, where: "1").map { ($0.id, $0) }),
+             Set(try String.fetchAll(db, sql: "SELECT id FROM staff WHERE at_centre = 0")))
+        }
+        let changed = registry.members.filter { held[$0.id] != $0 }
+        let marks = registry.members.filter { unmarked.contains($0.id) && held[$0.id] == $0 }
+        guard !changed.isEmpty || !marks.isEmpty else { return 0 }
         let now = Millis.from(clock())
-        return try write { db in
+        try write { db in
             let upsert = try db.makeStatement(sql: """
                 INSERT INTO staff (id, name, role, kdf, salt, hash, created_at, disabled, at_centre) VALUES (?, ?, ?, ?, x'', x'', ?, ?, 1)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, disabled = excluded.disabled, at_centre = 1
-                WHERE staff.name IS NOT excluded.name OR staff.role IS NOT excluded.role OR staff.disabled IS NOT excluded.disabled
-                   OR staff.at_centre = 0
                 """)
-            var changed = 0
-            for member in registry.members {
+            for member in changed + marks {
                 try upsert.execute(arguments: [member.id, member.name, member.role.rawValue, SecretHasher.noPassword, now, member.active ? 0 : 1])
-                changed += db.changesCount
             }
-            return changed
         }
+        return changed.count
     }
 }

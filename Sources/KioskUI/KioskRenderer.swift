@@ -90,8 +90,7 @@ public enum KioskRenderer {
         let idle = model.idleCountdown(now: now), session = model.sessionCountdown(now: now)
         if let idle, idle <= session ?? .max { return l.plural("kiosk.idle", count: idle, language) }
         guard let session else { return nil }
-        let time = "\(session / 60):" + (session % 60 < 10 ? "0" : "") + "\(session % 60)"
-        return l.text("kiosk.session.left", language, ["time": time])
+        return l.text("kiosk.session.left", language, ["time": String(format: "%d:%02d", session / 60, session % 60)])
     }
 
     /// The first content line shown, so the focused item is on screen. With the focus in the

@@ -29,15 +29,15 @@ public struct StaffRegistry: Codable, Equatable, Sendable {
     /// The most members a registry reply may hold (far above any landlord's staff).
     public static let maxMembers = 10_000
 
-    /// Why a device refuses this registry, or nil: too many members, an id twice, or an id or name
+    /// Why a device refuses this registry (or a centre a device's offer), or nil: too many members, an id twice, or an id or name
     /// no registry accepts (`StaffMember.problem(id:name:)`).
     public var problem: String? {
         guard members.count <= Self.maxMembers else {
-            return "the centre's staff registry has \(members.count) members, more than the \(Self.maxMembers) a device accepts"
+            return "the staff list has \(members.count) members, more than the \(Self.maxMembers) accepted at once"
         }
         var seen = Set<String>()
         for member in members {
-            guard seen.insert(member.id).inserted else { return "the centre's staff registry names \(member.id) twice" }
+            guard seen.insert(member.id).inserted else { return "the staff list names \(member.id) twice" }
             if let problem = StaffMember.problem(id: member.id, name: member.name) { return "staff member \(member.id): \(problem)" }
         }
         return nil

@@ -12,8 +12,11 @@ struct DeskAuthOptions: ParsableArguments {
 
     /// The member of staff `id`, signed in (see `ConsentDatabase.deskSignIn`).
     func member(_ id: String, _ db: ConsentDatabase) throws -> StaffMember {
-        try db.deskSignIn(id, password: try password(), ask: { PasswordPrompt.ask("Password for \(id) (Ctrl-D to cancel): ") })
+        try db.deskSignIn(id, password: try password(), ask: { Self.ask(id) })
     }
+
+    /// Asks `id`'s password on the terminal (nil when there is none, or at Ctrl-D).
+    static func ask(_ id: String) -> String? { PasswordPrompt.ask("Password for \(id) (Ctrl-D to cancel): ") }
 
     /// The line given on standard input with --password-stdin, else nil.
     func password() throws -> String? {
@@ -44,7 +47,7 @@ extension Staff {
 
         func run() throws {
             let db = try store.open()
-            guard let password = try auth.password() ?? PasswordPrompt.ask("Password for \(id) (Ctrl-D to cancel): ") else {
+            guard let password = try auth.password() ?? DeskAuthOptions.ask(id) else {
                 throw CLIError("give your password: type it when asked (on a terminal) or on standard input with --password-stdin")
             }
             let session = try db.startDeskSession(id, password: password)

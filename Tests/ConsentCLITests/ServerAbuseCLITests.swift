@@ -16,10 +16,7 @@ import Testing
     @Test(arguments: Backend.allCases) func aFloodOfBadCredentialsIsThrottledPerAddressAndAuditedOnceAMinute(backend: Backend) async throws {
         let cli = try CLI()
         defer { cli.remove() }
-        let centre = try SyncCentre.make(cli, backend, tenants: 5)
-        let server = try SyncCLITests.Server(store: centre.arguments)
-        let kiosk = try SyncCLITests().enrolKiosk(cli, "kiosk-a", server: server, centre: centre)
-        #expect(try cli.run(["sync", "--db", kiosk]).status == 0)
+        let (centre, server, kiosk) = try SyncCLITests.servedKiosk(cli, backend, tenants: 5)
         #expect(try cli.run(["record", "--password-stdin", "T0000002", "withdraw", "--attribute", "email", "--purpose", "service-updates-email",
                              "--staff", "S1", "--db", kiosk], stdin: Data("correct horse battery\n".utf8)).status == 0)
         let events = try centre.events(cli)

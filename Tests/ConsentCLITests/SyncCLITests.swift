@@ -78,6 +78,16 @@ import Testing
         }
     }
 
+    /// A centre with `tenants` demo tenants served by `consent serve`, and kiosk-a enrolled and synced once.
+    static func servedKiosk(_ cli: CLI, _ backend: Backend, tenants: Int) throws -> (centre: SyncCentre, server: Server, kiosk: String) {
+        let centre = try SyncCentre.make(cli, backend, tenants: tenants)
+        let server = try Server(store: centre.arguments)
+        let kiosk = try SyncCLITests().enrolKiosk(cli, "kiosk-a", server: server, centre: centre)
+        let sync = try cli.run(["sync", "--db", kiosk])
+        #expect(sync.status == 0, "\(sync.stderr)")
+        return (centre, server, kiosk)
+    }
+
     func enrolKiosk(_ cli: CLI, _ name: String, server: Server, centre: SyncCentre) throws -> String {
         let db = cli.dir.appendingPathComponent("\(name).sqlite").path
         // One organisation, one key-encryption key: the kiosk gets a copy of the centre's.
