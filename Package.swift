@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "consent", targets: ["consent"]),
+        // The benchmarks, apart: the `consent` binary links none of their code.
+        .executable(name: "consent-bench", targets: ["consent-bench"]),
         .library(name: "ConsentCore", targets: ["ConsentCore"]),
         .library(name: "ConsentForms", targets: ["ConsentForms"]),
         .library(name: "ConsentStore", targets: ["ConsentStore"]),
@@ -118,14 +120,43 @@ let package = Package(
             name: "KioskUI",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "TerminalCore"]
         ),
+        // What the two programs (`consent`, `consent-bench`) share: the store and content options, errors, JSON
+        // output, progress lines, the tenant-row sources of the output commands, the scanner's setup.
+        .target(
+            name: "ConsentCommandLine",
+            dependencies: [
+                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentExport", "ConsentScan", "CentralStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "consent",
             dependencies: [
                 "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
-                "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer", "CentralStorePostgres",
+                "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer", "CentralStorePostgres", "ConsentCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The benchmarks' in-process work: the ledger against plain SQL, pushes into PostgreSQL against COPY,
+        // the sync benchmark's SQLite baseline, the name-scan baseline of staff search.
+        .target(
+            name: "ConsentBench",
+            dependencies: [
+                "ConsentCore", "ConsentStore", "SyncProtocol", "CentralStore", "CentralStorePostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        // `consent-bench`: the benchmark commands, each against a baseline doing the same work in the same run.
+        .executableTarget(
+            name: "consent-bench",
+            dependencies: [
+                "ConsentBench", "ConsentCommandLine", "ConsentCore", "ConsentStore", "ConsentExport", "ConsentScan", "KioskUI", "TerminalCore",
+                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

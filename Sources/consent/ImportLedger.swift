@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCommandLine
 import ConsentForms
 import ConsentRegister
 import ConsentStore

@@ -1,12 +1,14 @@
 import ArgumentParser
 import CentralStore
 import CentralStorePostgres
+import ConsentBench
+import ConsentCommandLine
 import ConsentCore
 import ConsentStore
 import Foundation
 
 extension Bench {
-    /// `consent bench pg-push`: push ingest into the PostgreSQL centre vs COPY of the same rows.
+    /// `consent-bench pg-push`: push ingest into the PostgreSQL centre vs COPY of the same rows.
     struct PostgresPush: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pg-push",
