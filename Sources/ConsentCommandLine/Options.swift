@@ -4,7 +4,7 @@ import ConsentStore
 import Foundation
 
 /// Where the data and the content live; shared by every command that touches them.
-public struct StoreOptions: ParsableArguments {
+public struct StoreOptions: ParsableArguments, Sendable {
     public init() {}
 
     @Option(name: .long, help: ArgumentHelp("The main database file. Default: $CONSENT_DB, else ./consent.sqlite.", valueName: "path"))
@@ -76,7 +76,7 @@ public func warn(_ line: String) {
 }
 
 /// Where `Forms/` and `Localization/` are read from.
-public struct ContentOptions: ParsableArguments {
+public struct ContentOptions: ParsableArguments, Sendable {
     public init() {}
 
     @Option(help: ArgumentHelp("The Forms folder (attributes, purposes, notices). Default: $CONSENT_FORMS, ./Forms, or beside the program.", valueName: "dir"))

@@ -17,7 +17,7 @@ public enum ScanSetup {
     public static func buildIndex(_ db: ConsentDatabase, catalogue: Catalogue, key: SipHashKey, quiet: Bool,
                            each: (TenantState) -> Void = { _ in }) throws -> ScanIndex {
         var builder = ScanIndex.Builder(key: key, catalogue: catalogue)
-        var progress = Progress("index", quiet: quiet)
+        var progress = ProgressLine("index", quiet: quiet)
         let total = max(try db.tenantCount(), 1)
         var done = 0
         // Only the attributes the index reads, by ordered scans (no decisions): a whole register in one pass.

@@ -103,7 +103,7 @@ struct Migrate: AsyncParsableCommand {
             for step in Self.steps {
                 let total = try source.read { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(step.count)") ?? 0 }
                 expected[step.table] = total
-                var progress = Progress("copying \(step.table)", quiet: json)
+                var progress = ProgressLine("copying \(step.table)", quiet: json)
                 var offset: Int64 = 0
                 let page: Int64 = 20_000
                 while offset < total {

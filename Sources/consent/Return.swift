@@ -51,7 +51,7 @@ struct Return: AsyncParsableCommand {
 
             """))
         let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))
-        var progress = Progress("return", quiet: json)
+        var progress = ProgressLine("return", quiet: json)
         let manifest = try await exporter.run(to: URL(fileURLWithPath: out), from: source) { rows in
             progress.update(rows, of: max(rows, 1))
         }

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Progress for long work: a line redrawn on standard error when it is a terminal, nothing in a pipe.
-public struct Progress {
+public struct ProgressLine {
     /// What the line says is in progress.
     public let label: String
     /// Whether anything is drawn (standard error is a terminal and not quiet).
