@@ -136,7 +136,8 @@ let package = Package(
                 "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer", "CentralStorePostgres", "ConsentCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                // `consent return` opens its pseudonym key as a `SymmetricKey`.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The benchmarks' in-process work: the ledger against plain SQL, pushes into PostgreSQL against COPY,
@@ -163,20 +164,21 @@ let package = Package(
             name: "ConsentCoreTests",
             dependencies: ["ConsentCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms"]),
+        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms", "ConsentCore"]),
         .testTarget(
             name: "ConsentStoreTests",
-            dependencies: ["ConsentStore", "ConsentForms", "ConsentRegister", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["ConsentStore", "ConsentCore", "ConsentForms", "ConsentRegister", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
+        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister", "ConsentCore", "ConsentForms", "ConsentStore"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms",
+            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
                            "ConsentRegister",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
-        .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
+        .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport", "ConsentCore", "ConsentForms"]),
         .testTarget(
             name: "ConsentScanTests",
             dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -190,15 +192,17 @@ let package = Package(
         .testTarget(
             name: "CentralStorePostgresTests",
             dependencies: [
-                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore",
+                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "ConsentCore", "SyncProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
+        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore"],
+                    exclude: ["Snapshots"]),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "CentralStore", "ConsentStore", "ConsentForms", "ConsentCore",
+                "SyncServer", "CentralStore", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -2,7 +2,6 @@ import ArgumentParser
 import ConsentCommandLine
 import ConsentCore
 import ConsentExport
-import Crypto
 import Foundation
 
 struct Stats: AsyncParsableCommand {
