@@ -3,15 +3,6 @@ import Foundation
 import GRDB
 import SyncProtocol
 
-/// A tenant found by staff: enough to pick the right one, nothing special.
-public struct TenantMatch: Hashable, Sendable, Codable {
-    public var reference: String
-    public var name: String?
-    public var postcode: String?
-    /// Marker ids (Forms/staff.yaml), shown before anything else.
-    public var markers: [String]
-}
-
 /// What happened at a staff sign-in. Unknown ids and wrong passwords get the same ``failed``.
 public enum StaffSignInOutcome: Equatable, Sendable {
     case signedIn(StaffMember)
@@ -19,49 +10,6 @@ public enum StaffSignInOutcome: Equatable, Sendable {
     case wait(seconds: Int)
     /// Five failures: a dp-lead must unlock (`consent staff unlock-staff`).
     case locked
-}
-
-/// A change waiting for a second person: a pending correction, a held grant, or a tenant's request
-/// (made at the kiosk) to erase a value only staff may erase.
-public struct HeldItem: Hashable, Sendable {
-    public enum Kind: Hashable, Sendable {
-        case correction(AttributeID)
-        case grant(PurposeID, [AttributeID])
-        /// Decided with `StaffRules.decideErasure`, not confirmed like the others.
-        case erasureRequest(AttributeID)
-    }
-    public var tenant: TenantRef
-    public var event: EventID
-    public var kind: Kind
-    public var takenBy: Actor
-    public var channel: Channel
-    public var at: Date
-
-    public init(tenant: TenantRef, event: EventID, kind: Kind, takenBy: Actor, channel: Channel, at: Date) {
-        self.tenant = tenant
-        self.event = event
-        self.kind = kind
-        self.takenBy = takenBy
-        self.channel = channel
-        self.at = at
-    }
-
-    /// The attribute a verification of this item names.
-    public var attribute: AttributeID {
-        switch kind {
-        case .correction(let a), .erasureRequest(let a): a
-        case .grant(_, let attributes): attributes.first ?? AttributeID("")
-        }
-    }
-}
-
-/// A decision sync found in conflict: a grant that lost to a withdrawal (or the reverse), to re-confirm.
-public struct ConflictItem: Hashable, Sendable, Codable {
-    public var reference: String
-    public var attribute: String
-    public var purpose: String
-    public var state: String
-    public var losingEvent: String
 }
 
 extension ConsentDatabase {
