@@ -13,11 +13,12 @@ extension ConsentDatabase {
     }
 
     static func tally(_ db: Database, _ ref: String) throws -> SignInTally {
-        let row = try Row.fetchOne(db.cachedStatement(sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT coalesce(sum(t.failures), 0) AS failures, max(t.last_at) AS last_at FROM sign_in_tally t
             WHERE t.ref = ? AND t.first_at > coalesce((SELECT at FROM sign_in_clear WHERE ref = t.ref), -1)
-            """), arguments: [ref])
-        return SignInTally(failures: row?["failures"] ?? 0, lastAt: (row?["last_at"] as Int64?).map(Millis.date))
+            """), arguments: [ref]) else { return SignInTally() }
+        let last: Int64? = row["last_at"]
+        return SignInTally(failures: row["failures"] as Int? ?? 0, lastAt: last.map(Millis.date))
     }
 
     /// Counts a failure of `ref` on this device and returns the tally after it.
