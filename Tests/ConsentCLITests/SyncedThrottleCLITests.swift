@@ -62,8 +62,8 @@ import Testing
         #expect(unlock.status == 0, "\(unlock.stderr)")
         for kiosk in [a, b] { #expect(try cli.run(["sync", "--db", kiosk]).status == 0) }
         try atKioskB { db in
-            #expect(try db.signIn("T0000001", dateOfBirth: "01/01/1970", secret: "000000") == .failed, "the unlock did not reach kiosk B")
-            #expect(try db.signIn("T9999999", dateOfBirth: "01/01/1970", secret: "000000") == .locked)
+            #expect(try db.signIn(TenantRef("T0000001"), dateOfBirth: "01/01/1970", secret: "000000") == .failed, "the unlock did not reach kiosk B")
+            #expect(try db.signIn(TenantRef("T9999999"), dateOfBirth: "01/01/1970", secret: "000000") == .locked)
         }
     }
 }
