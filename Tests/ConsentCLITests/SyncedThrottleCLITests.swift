@@ -43,14 +43,14 @@ import Testing
             defer { try? kioskB.close() }
             try body(kioskB)
         }
-        try atKioskB { db in
+        try atKioskB { db throws in
             for ref in Self.refs { #expect(try db.signInFailures(TenantRef(ref)) == 0, "kiosk B knew of \(ref) before any sync") }
         }
         for kiosk in [a, b] {
             let sync = try cli.run(["sync", "--db", kiosk])
             #expect(sync.status == 0, "\(sync.stderr)")
         }
-        try atKioskB { db in
+        try atKioskB { db throws in
             let answers = try Self.refs.map { try db.signIn(TenantRef($0), dateOfBirth: "01/01/1970", secret: "000000") }
             #expect(answers == [.locked, .locked], "kiosk B did not learn of the failures at kiosk A: \(answers)")
         }
@@ -61,7 +61,7 @@ import Testing
                                  stdin: Data("correct horse battery\n".utf8))
         #expect(unlock.status == 0, "\(unlock.stderr)")
         for kiosk in [a, b] { #expect(try cli.run(["sync", "--db", kiosk]).status == 0) }
-        try atKioskB { db in
+        try atKioskB { db throws in
             #expect(try db.signIn(TenantRef("T0000001"), dateOfBirth: "01/01/1970", secret: "000000") == .failed, "the unlock did not reach kiosk B")
             #expect(try db.signIn(TenantRef("T9999999"), dateOfBirth: "01/01/1970", secret: "000000") == .locked)
         }
