@@ -37,6 +37,12 @@ public final class ConsentDatabase: Sendable {
     /// them (an enrolled device): reading one back, revealing it and checking it need the centre.
     public var specialValuesSealedForCentre: Bool { keys.sealsForCentre }
 
+    /// Refuses `what` (a reveal, say) on a device whose special-category values only the centre opens,
+    /// before anything is asked or recorded: ``StoreError/sealedForCentre(what:)``.
+    public func refuseIfSealedForCentre(_ what: String) throws(StoreError) {
+        if keys.sealsForCentre { throw .sealedForCentre(what: what) }
+    }
+
     /// The organisation's public key this database seals special-category values to (a centre gives it
     /// to devices at enrolment), if it has one.
     public var organisationKey: OrganisationPublicKey? { keys.organisationKey }

@@ -1,6 +1,7 @@
 import ConsentCore
 import Crypto
 import Foundation
+import SyncProtocol
 
 /// Part of `consent bench ledger`: what sealing special-category values to the organisation's public
 /// key (HPKE, as devices and the centre do) costs against sealing them under a data key (AES-GCM, as

@@ -37,7 +37,7 @@ package final class VaultKeyring: @unchecked Sendable {
     }
 
     /// The organisation's public key new values are sealed to, if this database has one.
-    var organisationKey: OrganisationPublicKey? {
+    package var organisationKey: OrganisationPublicKey? {
         lock.lock()
         defer { lock.unlock() }
         return organisationPublic
