@@ -103,11 +103,11 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        // zlib's own API, for gzip streams (several members, read as they unpack); Debian's zlib1g-dev.
+        // zlib's own API, for gzip streams (several members, read as they unpack) and ZIP entries; Debian's zlib1g-dev.
         .systemLibrary(name: "CScanZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "ConsentScan",
-            dependencies: ["ConsentCore", "CScanZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["ConsentCore", "CScanZlib"]
         ),
         // GNU FriBidi: the Unicode bidirectional algorithm, to lay right-to-left lines out for terminals that do not.
         .systemLibrary(name: "CFriBidi", pkgConfig: "fribidi", providers: [.apt(["libfribidi-dev"])]),

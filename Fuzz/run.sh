@@ -25,7 +25,7 @@ if ! "${build[@]}" >"$log" 2>&1; then
 fi
 bin=$("${build[@]}" --show-bin-path)
 
-# Two small leaks in Foundation's XML parser and ZIPFoundation (not ours, see the file) are not counted.
+# A small leak in Foundation's XML parser (not ours, see the file) is not counted.
 export SWIFT_BACKTRACE=enable=no  # let ASan report a crash, not the runtime's backtracer
 export LSAN_OPTIONS="suppressions=$PWD/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 failed=0

@@ -150,6 +150,8 @@ public enum ChangeRules {
             if request.actor == .tenant && request.channel == .kiosk && !catalogue.tenantMayErase(attribute) {
                 throw .notErasableByTenant(attribute)
             }
+        case .erasureRequest(let attribute):
+            guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
         case .credentialChange:
             break
         case .marker(let id, _):
@@ -174,6 +176,8 @@ public enum ChangeRules {
         switch payload {
         case .marker, .heldGrant, .verification:
             guard case .staff = actor else { throw .wrongActor("only a member of staff sets a marker, holds a grant or verifies a change") }
+        case .erasureRequest:
+            guard byTenant else { throw .wrongActor("only the tenant asks for an erasure, at the kiosk; staff erase a value themselves") }
         default:
             break
         }

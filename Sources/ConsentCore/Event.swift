@@ -82,10 +82,15 @@ public enum EventPayload: Hashable, Sendable {
     case decision(PurposeID, [AttributeID], DecisionState, notice: NoticeShown?, validUntil: Date?)
     /// A corrected value. `pending` corrections wait for staff to verify them before they apply.
     case correction(AttributeID, AttributeValue, pending: Bool)
-    /// Staff confirmed (or rejected) a pending correction.
+    /// Staff confirmed (or rejected) a pending correction or a held grant, or declined a tenant's
+    /// ``erasureRequest(_:)`` (`approved` false; an approved request is carried out by an ``erasure(_:)``).
     case verification(of: EventID, attribute: AttributeID, approved: Bool)
-    /// The tenant asked for a value to be erased.
+    /// A value was erased (by the tenant at the kiosk, or by staff).
     case erasure(AttributeID)
+    /// The tenant, at the kiosk, asked staff to erase a value they cannot erase themselves (what they
+    /// sign in with, what the tenancy requires). Changes nothing: it waits in staff's queue until staff
+    /// erase the value or decline (a rejecting ``verification(of:attribute:approved:)`` naming it).
+    case erasureRequest(AttributeID)
     /// A sign-in credential was set, reset or issued (the ledger records that, never the secret).
     case credentialChange(String)
     /// A grant taken by phone that waits for a second person (a supervisor's confirmation or a
@@ -106,6 +111,7 @@ public enum EventPayload: Hashable, Sendable {
         case .correction: "correction"
         case .verification: "verification"
         case .erasure: "erasure"
+        case .erasureRequest: "erasure-request"
         case .credentialChange: "credential"
         case .heldGrant: "held-grant"
         case .access: "access"

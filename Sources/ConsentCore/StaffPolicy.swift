@@ -26,6 +26,8 @@ public enum StaffTask: String, CaseIterable, Sendable {
     case correct
     /// Confirm or reject what another member of staff took by phone (four eyes).
     case confirmHeld
+    /// Erase a value a tenant asked at the kiosk to have erased, or decline the request.
+    case decideErasure
     /// Record a call-back to the number on file that confirms a held change.
     case recordCallBack
     /// Verify a pending correction against evidence seen (a document at the desk).

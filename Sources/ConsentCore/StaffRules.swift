@@ -60,7 +60,7 @@ public enum StaffRules {
         switch task {
         case .find, .viewValues, .revealSpecial, .stopUse, .grant, .correct, .recordCallBack, .verifyEvidence, .issueCode, .unlock:
             true
-        case .viewProtectedAddress, .confirmHeld, .reviewConflicts, .setMarker:
+        case .viewProtectedAddress, .confirmHeld, .decideErasure, .reviewConflicts, .setMarker:
             role != .support
         case .unlockStaff:
             role == .dpLead
@@ -158,7 +158,7 @@ public enum StaffRules {
         case .access:
             // The data-protection lead answers access requests in the back office, without a caller.
             try require(.revealSpecial, verified: context.role != .dpLead)
-        case .registration, .verification, .credentialChange, .heldGrant, .marker:
+        case .registration, .verification, .credentialChange, .heldGrant, .marker, .erasureRequest:
             throw .notOnBehalf(payload.kind)
         }
         if case .access = payload, !context.caller.isVerified {
@@ -203,11 +203,38 @@ public enum StaffRules {
             actor: .staff(staff, verification: method, reason: reason), channel: channel, evidence: evidence)
     }
 
+    /// Decides a tenant's erasure request (`request`, an ``EventPayload/erasureRequest(_:)`` event):
+    /// `erase` records the erasure (by this member of staff, naming the request as evidence), otherwise
+    /// a rejecting verification naming the request declines it. Either takes it out of the queue.
+    /// A supervisor's or the data-protection lead's decision: what is asked for is needed to sign in
+    /// or for the tenancy.
+    ///
+    /// ```swift
+    /// let change = try StaffRules.decideErasure(item.event, attribute: dob, erase: true, tenant: ref,
+    ///                                           staff: me, role: .supervisor, reason: "tenant-request", policy: policy)
+    /// try db.record(change)
+    /// ```
+    public static func decideErasure(
+        _ request: EventID, attribute: AttributeID, erase: Bool, tenant: TenantRef,
+        staff: StaffID, role: StaffRole, reason: String, policy: StaffPolicy
+    ) throws(StaffRefusal) -> ChangeRequest {
+        guard policy.reason(reason) != nil else { throw .unknownReason(reason) }
+        guard may(role, .decideErasure) else { throw .notAllowed(role, .decideErasure) }
+        if erase {
+            return ChangeRequest(tenant: tenant, payload: .erasure(attribute), actor: .staff(staff, verification: RecordedMethod.kioskRequest, reason: reason),
+                                 channel: .system, evidence: "erasure request \(request)")
+        }
+        return ChangeRequest(tenant: tenant, payload: .verification(of: request, attribute: attribute, approved: false),
+                             actor: .staff(staff, verification: RecordedMethod.supervisor, reason: reason), channel: .system)
+    }
+
     /// How a confirmation's method is written in the ledger (its actor's verification).
     public enum RecordedMethod {
         public static let supervisor = "supervisor"
         public static let callBack = "call-back to the number on file"
         public static let evidence = "evidence seen"
+        /// An erasure the tenant asked for at the kiosk, signed in with their PIN.
+        public static let kioskRequest = "requested by the tenant at the kiosk"
     }
 
     /// Why a confirmation recorded by `staff` (role `role`, method as recorded) of a held change

@@ -134,7 +134,7 @@ public struct TenantState: Hashable, Sendable {
         case .erasure(let attribute):
             pending[attribute] = nil
             return write(attribute, .erased(by: event.id), hlc: event.hlc, device: event.id.device)
-        case .credentialChange, .access:
+        case .credentialChange, .access, .erasureRequest:
             break
         case let .marker(id, set):
             let incoming = MarkerRecord(set: set, hlc: event.hlc, device: event.id.device)

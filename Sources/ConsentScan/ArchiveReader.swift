@@ -1,19 +1,18 @@
 import ConsentCore
 import Foundation
-import ZIPFoundation
 
 /// An open ZIP archive being read in one scan.
 struct Package {
-    let archive: Archive
-    let entries: [Entry]
+    let data: Data
+    let entries: [ZipEntry]
     let name: String
     let format: String
     let budget: ExpansionBudget
 
     /// Streams one XML entry through `receiver`, returning it when the part has ended.
-    func parse<R: XMLReceiver>(_ entry: Entry, _ receiver: R, into m: inout Matcher) throws(ScanError) -> R {
+    func parse<R: XMLReceiver>(_ entry: ZipEntry, _ receiver: R, into m: inout Matcher) throws(ScanError) -> R {
         var part = XMLPart(receiver: receiver, part: "\(entry.path) in \(name)", format: format)
-        try ZipPackage.stream(entry, of: archive, name: name, budget: budget, format: format) { (p) throws(ScanError) in
+        try ZipPackage.stream(entry, in: data, name: name, budget: budget, format: format) { (p) throws(ScanError) in
             try part.write(p, into: &m)
         }
         try part.finish(into: &m)
@@ -26,7 +25,7 @@ struct Package {
         if paths.contains("xl/workbook.xml") { return .xlsx }
         if paths.contains("word/document.xml") { return .docx }
         if paths.contains("content.xml"), let mimetype = entries.first(where: { $0.path == "mimetype" }), mimetype.uncompressedSize < 200 {
-            let type = String(decoding: try ZipPackage.data(mimetype, of: archive, name: name, budget: budget, format: format), as: UTF8.self)
+            let type = String(decoding: try ZipPackage.data(mimetype, in: data, name: name, budget: budget, format: format), as: UTF8.self)
             if type.hasPrefix("application/vnd.oasis.opendocument.spreadsheet") { return .ods }
             if type.hasPrefix("application/vnd.oasis.opendocument") { return .odt }
         }
@@ -39,8 +38,8 @@ extension LeakScanner {
     /// the file it is, nested archives too). Returns the format it turned out to be.
     func scanZip(_ data: Data, name: String, expected: ScanFormat?, depth: Int, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) -> ScanFormat {
         let label = (expected ?? .zip).label
-        let (archive, entries) = try ZipPackage.open(data, name: name, format: label, budget: budget)
-        let package = Package(archive: archive, entries: entries, name: name, format: label, budget: budget)
+        let entries = try ZipPackage.open(data, name: name, format: label, budget: budget)
+        let package = Package(data: data, entries: entries, name: name, format: label, budget: budget)
         let kind = try package.kind()
         if let expected, expected != .zip, expected != kind {
             let marker = [ScanFormat.xlsx: "xl/workbook.xml", .docx: "word/document.xml", .ods: "content.xml", .odt: "content.xml"][expected] ?? "its parts"
@@ -63,14 +62,14 @@ extension LeakScanner {
                 main.insert(content.path)
             }
         default:
-            for entry in entries where entry.type == .file {
+            for entry in entries where entry.isFile {
                 try scanEntry(entry, of: package, depth: depth, into: &m)
             }
             return .zip
         }
         // The other parts of an office file: its XML (headers, comments, notes, custom data) as text, and
         // documents embedded in it as the files they are. Pictures, fonts and printer settings are skipped.
-        for entry in entries where entry.type == .file && !main.contains(entry.path) {
+        for entry in entries where entry.isFile && !main.contains(entry.path) {
             let path = entry.path.lowercased()
             if path.hasSuffix(".xml") || path.hasSuffix(".rels") || path.hasSuffix(".vml") {
                 _ = try package.parse(entry, PlainXMLText(), into: &m)
@@ -83,10 +82,10 @@ extension LeakScanner {
 
     static let embeddedKinds: Set<String> = ["xlsx", "xlsm", "docx", "xls", "doc", "ods", "odt", "pdf", "zip", "gz", "csv", "txt", "json", "msg"]
 
-    private func scanEntry(_ entry: Entry, of package: Package, depth: Int, into m: inout Matcher) throws(ScanError) {
+    private func scanEntry(_ entry: ZipEntry, of package: Package, depth: Int, into m: inout Matcher) throws(ScanError) {
         let part = PartStream(name: "\(package.name) → \(entry.path)", fileName: entry.path, depth: depth + 1, scanner: self, budget: package.budget)
         do {
-            try ZipPackage.stream(entry, of: package.archive, name: package.name, budget: package.budget, format: package.format) { (p) throws(ScanError) in
+            try ZipPackage.stream(entry, in: package.data, name: package.name, budget: package.budget, format: package.format) { (p) throws(ScanError) in
                 try part.write(p, into: &m)
             }
         } catch .corrupt {

@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 /// How far a file may expand when archives in it are unpacked; shared by every archive in one file
 /// (a mail's attachments included), so nesting does not multiply the allowance.
@@ -43,48 +42,50 @@ final class ExpansionBudget {
     }
 }
 
-/// ZIP archives (office packages and plain archives), opened with ZIPFoundation.
+/// ZIP archives (office packages and plain archives), read with ``ZipReader``.
 enum ZipPackage {
-    /// Opens an archive and checks, before unpacking anything, that it has a sane number of entries and
-    /// declares no more bytes than the budget has left (a zip bomb).
-    static func open(_ data: Data, name: String, format: String, budget: ExpansionBudget) throws(ScanError) -> (Archive, [Entry]) {
-        let archive: Archive
-        do { archive = try ZipFile.open(data) } catch {
-            throw .corrupt(format: format, reason: "\(name) is not a ZIP archive (damaged or cut short)")
+    /// Lists an archive's entries and checks, before unpacking anything, that it has a sane number of
+    /// them and declares no more bytes than the budget has left (a zip bomb).
+    static func open(_ data: Data, name: String, format: String, budget: ExpansionBudget) throws(ScanError) -> [ZipEntry] {
+        let entries: [ZipEntry]
+        do { entries = try ZipReader.entries(data) } catch {
+            throw .corrupt(format: format, reason: "\(name) " + Self.words(error, "it"))
         }
-        let entries = Array(archive)
         guard entries.count <= 10_000 else { throw .tooLarge("\(name) holds \(entries.count) entries; the scanner checks at most 10,000") }
         let declared = entries.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
         guard declared <= UInt64(max(0, budget.limits.maxExpandedBytes - budget.used)) else {
             throw .tooLarge("\(name) would unpack to \(declared / 1_048_576) MB, over the \(budget.limits.maxExpandedBytes / 1_048_576) MB limit (a zip bomb?)")
         }
-        return (archive, entries)
+        return entries
     }
 
     /// Unpacks one entry piece by piece into `body`, refusing it as soon as the budget or the ratio is
     /// exceeded. Nothing of the entry is held beyond one piece.
-    static func stream(_ entry: Entry, of archive: Archive, name: String, budget: ExpansionBudget, format: String,
+    static func stream(_ entry: ZipEntry, in data: Data, name: String, budget: ExpansionBudget, format: String,
                        _ body: (UnsafeRawBufferPointer) throws(ScanError) -> Void) throws(ScanError) {
-        let packed = max(Int(clamping: entry.compressedSize), 1)
+        let packed = max(entry.compressedSize, 1)
         let what = "\(entry.path) in \(name)"
         var total = 0
-        do {
-            _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { chunk in
-                total += chunk.count
-                try budget.spend(chunk.count, entryTotal: total, packed: packed, what: what)
-                try withBytes(chunk) { (p) throws(ScanError) in try body(p) }
-            }
-        } catch let error as ScanError {
-            throw error
-        } catch {
-            throw .corrupt(format: format, reason: "\(what) cannot be unpacked (damaged, cut short, or packed in a way the scanner cannot unpack)")
+        try ZipReader.stream(entry, in: data, problem: { .corrupt(format: format, reason: "\(what) " + Self.words($0, "it")) }) { (piece) throws(ScanError) in
+            total += piece.count
+            try budget.spend(piece.count, entryTotal: total, packed: packed, what: what)
+            try body(piece)
+        }
+    }
+
+    /// A reader's problem in words, after the name of what it is about.
+    private static func words(_ problem: ZipReader.Problem, _ it: String) -> String {
+        switch problem {
+        case .notZip: "is not a ZIP archive (damaged or cut short)"
+        case .unsupported(let what): "cannot be unpacked (\(what): packed in a way the scanner cannot unpack)"
+        case .damaged(let why): "cannot be unpacked (damaged: \(why))"
         }
     }
 
     /// One entry whole, for the small parts read at once (a workbook's list of sheets).
-    static func data(_ entry: Entry, of archive: Archive, name: String, budget: ExpansionBudget, format: String) throws(ScanError) -> Data {
+    static func data(_ entry: ZipEntry, in data: Data, name: String, budget: ExpansionBudget, format: String) throws(ScanError) -> Data {
         var out = Data()
-        try stream(entry, of: archive, name: name, budget: budget, format: format) { (p) throws(ScanError) in
+        try stream(entry, in: data, name: name, budget: budget, format: format) { (p) throws(ScanError) in
             out.append(contentsOf: p)
             if out.count > budget.limits.maxHeldBytes {
                 throw .tooLarge("\(entry.path) in \(name) is larger than \(budget.limits.maxHeldBytes >> 20) MB")

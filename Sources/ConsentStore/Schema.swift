@@ -44,6 +44,10 @@ enum Schema {
                 CREATE TABLE staff_session (token_hash BLOB PRIMARY KEY, staff_id TEXT NOT NULL, ends_at INTEGER NOT NULL) WITHOUT ROWID
                 """)
         }
+        // Erasure requests made at the kiosk, for staff's queue without scanning the ledger (see `heldItems`).
+        migrator.registerMigration("erasure-request-1") { db in
+            try db.execute(sql: "CREATE INDEX ledger_erasure_requests ON ledger (tenant_id) WHERE kind = 'erasure-request'")
+        }
         return migrator
     }
 

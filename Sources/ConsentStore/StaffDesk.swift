@@ -21,11 +21,14 @@ public enum StaffSignInOutcome: Equatable, Sendable {
     case locked
 }
 
-/// A change waiting for a second person: a pending correction or a held grant.
+/// A change waiting for a second person: a pending correction, a held grant, or a tenant's request
+/// (made at the kiosk) to erase a value only staff may erase.
 public struct HeldItem: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case correction(AttributeID)
         case grant(PurposeID, [AttributeID])
+        /// Decided with `StaffRules.decideErasure`, not confirmed like the others.
+        case erasureRequest(AttributeID)
     }
     public var tenant: TenantRef
     public var event: EventID
@@ -46,7 +49,7 @@ public struct HeldItem: Hashable, Sendable {
     /// The attribute a verification of this item names.
     public var attribute: AttributeID {
         switch kind {
-        case .correction(let a): a
+        case .correction(let a), .erasureRequest(let a): a
         case .grant(_, let attributes): attributes.first ?? AttributeID("")
         }
     }
@@ -165,7 +168,8 @@ extension ConsentDatabase {
         try write { db in try db.execute(sql: "DELETE FROM staff_sign_in_failure WHERE staff_id = ?", arguments: [id]) }
     }
 
-    /// Changes waiting for a second person, oldest first: pending corrections and held grants.
+    /// Changes waiting for a second person, oldest first: pending corrections, held grants, and
+    /// erasure requests that no verification declined and no later erasure of that value answered.
     public func heldItems(limit: Int = 200) throws(StoreError) -> [HeldItem] {
         try read { db in
             let devices = try DeviceNumbers(db)
@@ -179,6 +183,15 @@ extension ConsentDatabase {
                 WHERE l.kind = 'held-grant' AND NOT EXISTS (
                     SELECT 1 FROM ledger v WHERE v.tenant_id = l.tenant_id AND v.kind = 'verification'
                     AND v.target_device = d.id AND v.target_seq = l.device_seq)
+                UNION ALL
+                SELECT \(LedgerRows.columns) FROM ledger l INDEXED BY ledger_erasure_requests JOIN tenant t ON t.id = l.tenant_id
+                JOIN device d ON d.no = l.device_no
+                WHERE l.kind = 'erasure-request' AND NOT EXISTS (
+                    SELECT 1 FROM ledger v WHERE v.tenant_id = l.tenant_id AND v.kind = 'verification'
+                    AND v.target_device = d.id AND v.target_seq = l.device_seq)
+                AND NOT EXISTS (
+                    SELECT 1 FROM ledger e WHERE e.tenant_id = l.tenant_id AND e.kind = 'erasure'
+                    AND e.attribute_id = l.attribute_id AND e.hlc > l.hlc)
                 ORDER BY hlc LIMIT ?
                 """, arguments: [limit])
             return rows.compactMap { row -> HeldItem? in
@@ -187,6 +200,7 @@ extension ConsentDatabase {
                 switch event.payload {
                 case let .correction(attribute, _, _): kind = .correction(attribute)
                 case let .heldGrant(purpose, attributes, _, _): kind = .grant(purpose, attributes)
+                case .erasureRequest(let attribute): kind = .erasureRequest(attribute)
                 default: return nil
                 }
                 return HeldItem(tenant: event.tenant, event: event.id, kind: kind, takenBy: event.actor, channel: event.channel,

@@ -153,6 +153,7 @@ struct KioskItems {
             let attribute = t("attribute.\(id).label")
             let (question, yes): (String, String) = switch confirmation {
             case .erase: (t("kiosk.erase.confirm", ["attribute": attribute]), t("kiosk.erase.yes"))
+            case .requestErasure: (t("kiosk.erase.request.confirm", ["attribute": attribute]), t("kiosk.erase.request.yes"))
             case .preferNotToSay: (t("kiosk.prefer-not.confirm", ["attribute": attribute]), t("kiosk.prefer-not"))
             case .object(let p):
                 (t("kiosk.object.confirm", ["attribute": attribute, "purpose": t("purpose.\(p).name")]), t("kiosk.action.object"))
@@ -224,12 +225,13 @@ struct KioskItems {
         items.append(Item(.button("correct"), t("kiosk.correct")))
         if attribute.offersPreferNotToSay { items.append(Item(.button("prefer-not"), t("kiosk.prefer-not"))) }
         // A sealed value this kiosk cannot open (no key) can still be erased: erasure needs no key.
-        // What the tenant signs in with, or the tenancy requires, only staff can erase.
+        // What the tenant signs in with, or the tenancy requires, only staff can erase: the tenant sends them a request.
         if session.state.value(id).answer != nil || session.state.value(id).isUnavailable {
             if content.catalogue.tenantMayErase(id) {
                 items.append(Item(.button("erase"), t("kiosk.erase")))
             } else {
                 items.append(Item(.text, t("kiosk.erase.ask-staff")))
+                items.append(Item(.button("request-erasure"), t("kiosk.erase.request")))
             }
         }
         items.append(Item(.button("back"), t("kiosk.back")))

@@ -104,11 +104,16 @@ extension KioskModel {
         case "erase":
             guard case .attribute(let a) = state.screen, content.catalogue.tenantMayErase(a) else { break }
             ask(.confirm(a, .erase), now: now)
+        case "request-erasure":
+            guard case .attribute(let a) = state.screen, !content.catalogue.tenantMayErase(a) else { break }
+            ask(.confirm(a, .requestErasure), now: now)
         case "confirm-yes":
             guard case let .confirm(a, confirmation) = state.screen else { break }
             switch confirmation {
             case .erase:
                 return [record(.erasure(a), receipt: Message("kiosk.receipt.erased", ["attribute": a.rawValue]))]
+            case .requestErasure:
+                return [record(.erasureRequest(a), receipt: Message("kiosk.receipt.erasure-requested", ["attribute": a.rawValue]))]
             case .preferNotToSay:
                 return [record(.correction(a, .preferNotToSay, pending: false), receipt: Message("kiosk.receipt.prefer-not", ["attribute": a.rawValue]))]
             case .object(let purpose):

@@ -115,7 +115,11 @@ public struct KioskModel {
                 focusButton("back", now: now) // the new state is shown; a second Enter leaves, changes nothing
             default: break
             }
-            state.message = receipt.key == "kiosk.receipt.pending" ? Message("kiosk.saved-pending") : Message("kiosk.saved")
+            state.message = switch receipt.key {
+            case "kiosk.receipt.pending": Message("kiosk.saved-pending")
+            case "kiosk.receipt.erasure-requested": Message("kiosk.erase.request.sent")
+            default: Message("kiosk.saved")
+            }
             return []
         case .refused(let reason):
             state.message = Message("kiosk.error", ["reason": reason])

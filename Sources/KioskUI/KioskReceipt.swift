@@ -11,6 +11,8 @@ public enum ReceiptLine: Equatable, Sendable {
     case decision(AttributeID, PurposeID, EffectiveDecision)
     case correction(AttributeID, pending: Bool)
     case erased(AttributeID)
+    /// The tenant asked staff to erase a value they cannot erase at the kiosk.
+    case erasureRequested(AttributeID)
     case preferNotToSay(AttributeID)
 }
 
@@ -34,6 +36,7 @@ extension ReceiptLine {
             case "kiosk.receipt.correction": line = .correction(a, pending: false)
             case "kiosk.receipt.pending": line = .correction(a, pending: true)
             case "kiosk.receipt.erased": line = .erased(a)
+            case "kiosk.receipt.erasure-requested": line = .erasureRequested(a)
             case "kiosk.receipt.prefer-not": line = .preferNotToSay(a)
             default: line = nil
             }
@@ -55,6 +58,7 @@ extension ReceiptLine {
         case let .correction(a, pending):
             return l.text(pending ? "kiosk.receipt.pending" : "kiosk.receipt.correction", language, ["attribute": attribute(a)])
         case .erased(let a): return l.text("kiosk.receipt.erased", language, ["attribute": attribute(a)])
+        case .erasureRequested(let a): return l.text("kiosk.receipt.erasure-requested", language, ["attribute": attribute(a)])
         case .preferNotToSay(let a): return l.text("kiosk.receipt.prefer-not", language, ["attribute": attribute(a)])
         }
     }

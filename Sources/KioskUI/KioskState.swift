@@ -65,6 +65,8 @@ public enum Screen: Equatable, Sendable {
 public enum Confirmation: Equatable, Sendable {
     /// Erase the value held.
     case erase
+    /// Ask staff to erase a value the tenant cannot erase here (what they sign in with, what the tenancy requires).
+    case requestErasure
     /// Replace the value held with "prefer not to say".
     case preferNotToSay
     /// Object to a purpose's use of the attribute.

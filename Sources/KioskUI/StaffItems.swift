@@ -95,6 +95,15 @@ struct StaffItems {
         case .heldItem(let i):
             guard state.held.indices.contains(i) else { return [Item(.button("held"), "Back")] }
             var items = [Item(.heading, heldLine(state.held[i]))]
+            if case .erasureRequest = state.held[i].kind {
+                // The tenant signed in with their PIN to ask: no caller to check, a decision to make.
+                guard StaffRules.may(role, .decideErasure) else {
+                    return items + [Item(.text, "A supervisor or the data-protection lead decides erasure requests."), Item(.button("held"), "Back")]
+                }
+                return items + [Item(.text, "The tenant asked at the kiosk. Erase only if nothing requires us to keep it; if we must keep it, decline and tell the tenant why."),
+                                Item(.button("erasure:erase"), "Erase it"), Item(.button("erasure:decline"), "Decline: we must keep it"),
+                                Item(.button("held"), "Back")]
+            }
             if StaffRules.may(role, .confirmHeld) {
                 items += [Item(.button("confirm:supervisor"), "Confirm as supervisor"), Item(.button("reject"), "Reject (never takes effect)")]
             }
@@ -132,6 +141,7 @@ struct StaffItems {
         switch item.kind {
         case .correction(let a): what = "correction of \(label(a))"
         case let .grant(p, attributes): what = "grant: \(en("purpose.\(p).name")) (\(attributes.map(label).joined(separator: ", ")))"
+        case .erasureRequest(let a): what = "erasure request: \(label(a))"
         }
         var by = "the tenant"
         if case .staff(let id, _, _) = item.takenBy { by = id.rawValue }

@@ -275,6 +275,16 @@ extension StaffModel {
             } catch {
                 state.message = "Not done: \(error.description)"
             }
+        case "erasure":
+            guard case .heldItem(let i) = state.screen, state.held.indices.contains(i), let staff = state.staff, parts.count > 1 else { break }
+            let item = state.held[i], erase = parts[1] == "erase"
+            do {
+                let request = try StaffRules.decideErasure(item.event, attribute: item.attribute, erase: erase, tenant: item.tenant, staff: StaffID(staff.id),
+                                                           role: role, reason: erase ? "erasure-granted" : "erasure-declined", policy: policy)
+                return [.record(request, note: erase ? "Erased, as the tenant asked." : "Declined: the value is kept. Tell the tenant why."), .loadHeld]
+            } catch {
+                state.message = "Not done: \(error.description)"
+            }
         case "conflicts":
             go(.conflicts)
             return [.loadConflicts]

@@ -82,7 +82,7 @@ extension EventRecord {
             targetDevice = target.device.rawValue
             targetSequence = target.sequence
             state = approved ? "approved" : "rejected"
-        case .erasure(let id):
+        case .erasure(let id), .erasureRequest(let id):
             attribute = id.rawValue
         case .credentialChange(let what):
             state = what
@@ -125,6 +125,8 @@ extension EventRecord {
                 attribute: attributeID, approved: state == "approved")
         case "erasure":
             payload = .erasure(attributeID)
+        case "erasure-request":
+            payload = .erasureRequest(attributeID)
         case "held-grant":
             payload = .heldGrant(
                 PurposeID(purpose ?? ""), (attribute ?? "").split(separator: ",").map { AttributeID(String($0)) },

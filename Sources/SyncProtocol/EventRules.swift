@@ -13,6 +13,9 @@ extension WireCheck {
     /// centre refuses its whole batch (nothing of it is applied) and names the event and the rule.
     public static func ruleProblem(_ event: WireEvent, validator: Validator) -> String? {
         let r = event.record
+        if let problem = shapeProblem(event) {
+            return "event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) is malformed: \(problem)"
+        }
         var answers: [AttributeID: AttributeValue] = [:]
         for value in event.values where value.salt != nil {
             answers[AttributeID(value.attribute)] = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
@@ -35,6 +38,24 @@ extension WireCheck {
         } catch {
             return "event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) breaks a rule every device applies: \(error.description)"
         }
+    }
+
+    /// What a record of a kind carries beyond what its kind has room for, or nil. Only erasure
+    /// requests are held to it yet: one attribute, nothing else (no values, purpose, state, notice
+    /// or target), since the ledger stores a record exactly as it came and staff act on it.
+    static func shapeProblem(_ event: WireEvent) -> String? {
+        let r = event.record
+        guard r.kind == "erasure-request" else { return nil }
+        guard let attribute = r.attribute, !attribute.isEmpty, !attribute.contains(",") else {
+            return "an erasure request names exactly one attribute"
+        }
+        let extra: [(String, Bool)] = [
+            ("values", !event.values.isEmpty || r.valuesDigest != nil), ("purpose", r.purpose != nil), ("state", r.state != nil),
+            ("pending flag", r.pending != nil), ("notice", r.noticeVersion != nil || r.language != nil),
+            ("validity", r.validUntil != nil), ("target event", r.targetDevice != nil || r.targetSequence != nil),
+        ]
+        if let (what, _) = extra.first(where: \.1) { return "an erasure request carries no \(what)" }
+        return nil
     }
 
     /// The staff ids a batch's events name as their actor.

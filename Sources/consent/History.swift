@@ -78,11 +78,15 @@ extension TenantCommand {
             case let .verification(target, attribute, approved):
                 if case let .heldGrant(purpose, _, _, _)? = targets[target] {
                     what = "\(t("purpose.\(purpose).name")): grant \(target) \(approved ? "confirmed, now in effect" : "rejected, never took effect")"
+                } else if case .erasureRequest? = targets[target] {
+                    what = "\(t("attribute.\(attribute).label")): erasure request \(target) declined, the value is kept"
                 } else {
                     what = "\(t("attribute.\(attribute).label")): correction \(target) \(approved ? "verified" : "rejected")"
                 }
             case .erasure(let attribute):
                 what = "\(t("attribute.\(attribute).label")) erased at the tenant's request"
+            case .erasureRequest(let attribute):
+                what = "\(t("attribute.\(attribute).label")): the tenant asked staff to erase it (waiting for staff)"
             case let .heldGrant(purpose, attributes, notice, _):
                 var text = "\(t("purpose.\(purpose).name")): granted — \(attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")), held until a second member of staff confirms it"
                 if let notice { text += " (notice v\(notice.version), \(notice.language))" }
@@ -122,7 +126,7 @@ extension TenantCommand {
                 (line.attributes, line.pending) = ([attribute.rawValue], pending)
             case let .verification(target, attribute, approved):
                 (line.attributes, line.target, line.state) = ([attribute.rawValue], target.description, approved ? "approved" : "rejected")
-            case .erasure(let attribute), .access(let attribute):
+            case .erasure(let attribute), .access(let attribute), .erasureRequest(let attribute):
                 line.attributes = [attribute.rawValue]
             case .registration(let values):
                 line.attributes = values.keys.map(\.rawValue).sorted()

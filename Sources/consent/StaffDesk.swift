@@ -138,7 +138,8 @@ extension Staff {
     }
 
     struct Held: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List changes waiting for a second person (four eyes), oldest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List changes waiting for a second person (four eyes) and tenants' erasure requests from the kiosk, oldest first.")
 
         @OptionGroup var store: StoreOptions
 
@@ -156,6 +157,7 @@ extension Staff {
                 switch item.kind {
                 case .correction(let a): (kind, what) = ("correction", a.rawValue)
                 case let .grant(p, attributes): (kind, what) = ("grant", "\(p): \(attributes.map(\.rawValue).joined(separator: ", "))")
+                case .erasureRequest(let a): (kind, what) = ("erasure-request", a.rawValue)
                 }
                 let taker: String
                 switch item.takenBy {
@@ -173,7 +175,11 @@ extension Staff {
 
     struct Confirm: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Confirm (or reject) a held change: as a supervisor, after a call-back to the number on file, or against evidence seen.")
+            abstract: "Confirm (or reject) a held change: as a supervisor, after a call-back to the number on file, or against evidence seen.",
+            discussion: """
+                A tenant's erasure request (kind erasure-request in `consent staff held`) is decided by a supervisor or the \
+                data-protection lead: confirming erases the value (use --how supervisor), --reject declines it and keeps the value.
+                """)
 
         @OptionGroup var store: StoreOptions
 
@@ -194,8 +200,9 @@ extension Staff {
         @Option(help: "What evidence you saw (with --how evidence).")
         var evidence: String?
 
-        @Option(help: "A reason code from Forms/staff.yaml.")
-        var reason = "supervisor-check"
+        @Option(name: .customLong("reason"), help: "A reason code from Forms/staff.yaml (supervisor-check; for an erasure request erasure-granted or erasure-declined).")
+        var reasonGiven: String?
+        var reason: String { reasonGiven ?? "supervisor-check" }
 
         @Flag(help: "Reject the change instead: it never takes effect.")
         var reject = false
@@ -207,6 +214,14 @@ extension Staff {
             let ref = DeskSupport.reference(reference, db)
             guard let item = try db.heldItems(limit: 100_000).first(where: { $0.tenant == ref && $0.event.description == event }) else {
                 throw CLIError("\(ref) has no held change \(event); see `consent staff held`")
+            }
+            if case .erasureRequest(let attribute) = item.kind {
+                guard how == "supervisor" else { throw ValidationError("an erasure request is decided by a supervisor or the dp-lead: use --how supervisor") }
+                let change = try StaffRules.decideErasure(item.event, attribute: attribute, erase: !reject, tenant: ref, staff: StaffID(member.id),
+                                                          role: member.role, reason: reasonGiven ?? (reject ? "erasure-declined" : "erasure-granted"),
+                                                          policy: policy)
+                try db.record(change)
+                return print(reject ? "Declined \(event): the value is kept; tell the tenant why." : "Erased \(attribute), as the tenant asked (\(event)).")
             }
             let method: ConfirmationMethod
             switch how {

@@ -30,6 +30,28 @@ import Testing
         #expect(try KioskSignInE2ETests.attemptSucceeds(tmux, "T0000001", tenant.dob, "482916", name: tenant.name))
     }
 
+    @Test func aTenantAsksStaffToEraseTheirDateOfBirthAndStaffSeeTheRequest() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let dob = try Self.value(setup, "T0000001", "date-of-birth")
+        let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        try tmux.type("3") // Date of birth
+        try tmux.waitFor("cannot be erased here")
+        try tmux.focus("Ask our staff to erase it")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Send our staff a request to erase")
+        try tmux.focus("Send the request")
+        try tmux.keys("Enter")
+        let screen = try tmux.waitFor("Your request has been sent to our staff")
+        #expect(screen.contains("Correct this value"), "the tenant is not back on the item:\n\(screen)")
+        // The request waits for staff at the desk; nothing was erased.
+        let held = try setup.cli.run(["staff", "held", "--db", setup.cli.db])
+        #expect(held.stdout.contains("T0000001") && held.stdout.contains("erasure-request") && held.stdout.contains("date-of-birth"),
+                "staff do not see the request: \(held.stdout)")
+        #expect(try Self.value(setup, "T0000001", "date-of-birth") == dob, "the date of birth was erased at the kiosk")
+    }
+
     @Test func doublePressesOnAgreeObjectAndPreferNotToSayChangeNothingTwice() throws {
         let setup = try Setup()
         defer { setup.cli.remove() }

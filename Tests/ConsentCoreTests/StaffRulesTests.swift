@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func eachRoleMayDoWhatTheIssueSays() {
-        let supervisorOnly: Set<StaffTask> = [.viewProtectedAddress, .confirmHeld, .reviewConflicts, .setMarker, .unlockStaff]
+        let supervisorOnly: Set<StaffTask> = [.viewProtectedAddress, .confirmHeld, .decideErasure, .reviewConflicts, .setMarker, .unlockStaff]
         let dpLeadOnly: Set<StaffTask> = [.unlockStaff]
         for task in StaffTask.allCases {
             #expect(StaffRules.may(.supervisor, task) == !dpLeadOnly.contains(task), "supervisor / \(task)")

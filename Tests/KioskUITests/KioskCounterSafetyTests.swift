@@ -62,6 +62,27 @@ import TerminalCore
         #expect(recorded(d) == [.decision(PurposeID("equality-monitoring"), [AttributeID("gender")], .objected, notice: nil, validUntil: nil)])
     }
 
+    @Test func theTenantAsksStaffToEraseWhatTheySignInWithAndIsToldTheRequestWasSent() {
+        let dob = AttributeID("date-of-birth")
+        var d = Drive()
+        d.signIn()
+        open("date-of-birth", &d)
+        d.press("request-erasure")
+        #expect(d.model.state.screen == .confirm(dob, .requestErasure), "the request is not asked once more")
+        d.keys(.enter) // Back is focused: nothing is sent
+        #expect(recorded(d).isEmpty)
+        d.press("request-erasure")
+        d.press("confirm-yes")
+        #expect(recorded(d) == [.erasureRequest(dob)], "no request was recorded: \(recorded(d))")
+        let receipt = d.effects.compactMap { if case let .record(_, receipt) = $0 { receipt } else { nil } }.first ?? Message("")
+        d.send(.recorded(Sample.state, receipt))
+        #expect(d.text.contains("Your request has been sent to our staff"), "\(d.text)")
+        #expect(d.model.state.screen == .attribute(dob) && d.model.selectable(now: d.now)[d.model.state.focus].kind == .button("back"))
+        d.press("back")
+        d.press("sign-out")
+        #expect(d.model.state.receiptLines == [.erasureRequested(dob)])
+    }
+
     @Test func enterTwiceOnAgreeDoesNotWithdraw() {
         var d = Drive()
         d.signIn()

@@ -185,6 +185,41 @@ extension StaffMember {
     }
 }
 
+/// A tenant's erasure request from the kiosk, in staff mode's queue.
+@Suite struct StaffErasureRequestTests {
+    let item = HeldItem(tenant: Sample.ref, event: EventID(device: DeviceID("kiosk-1"), sequence: 9), kind: .erasureRequest(AttributeID("date-of-birth")),
+                        takenBy: .tenant, channel: .kiosk, at: Date(timeIntervalSince1970: 1_790_000_000))
+
+    @Test func aSupervisorSeesTheRequestInTheQueueAndErasesOrDeclines() {
+        for (button, expected) in [("erasure:erase", EventPayload.erasure(AttributeID("date-of-birth"))),
+                                   ("erasure:decline", .verification(of: item.event, attribute: AttributeID("date-of-birth"), approved: false))] {
+            var d = StaffDrive()
+            d.send(.signedIn(StaffMember(id: "pat", name: "Pat", role: .supervisor)))
+            d.press("held")
+            d.send(.held([item], numbers: [:]))
+            #expect(d.allText.contains("T0000001 erasure request: Date of birth, taken by the tenant"), "\(d.allText)")
+            d.press("held-item:0")
+            #expect(!d.actions.contains("confirm:call-back"), "an erasure request is decided, not confirmed")
+            d.press(button)
+            guard case let .record(request, _)? = d.effects.dropLast().last else { Issue.record("\(button): nothing recorded: \(d.effects)"); continue }
+            #expect(request.payload == expected)
+            #expect(request.actor == .staff(StaffID("pat"), verification: button == "erasure:erase" ? "requested by the tenant at the kiosk" : "supervisor",
+                                            reason: button == "erasure:erase" ? "erasure-granted" : "erasure-declined"))
+            #expect(d.effects.last == .loadHeld)
+        }
+    }
+
+    @Test func supportSeesTheRequestButCannotDecideIt() {
+        var d = StaffDrive()
+        d.send(.signedIn(StaffMember(id: "sam", name: "Sam", role: .support)))
+        d.press("held")
+        d.send(.held([item], numbers: [:]))
+        d.press("held-item:0")
+        #expect(!d.actions.contains("erasure:erase") && !d.actions.contains("erasure:decline"))
+        #expect(d.allText.contains("A supervisor or the data-protection lead decides erasure requests."))
+    }
+}
+
 /// The "last synced" indicator in staff mode's header.
 @Suite struct StaffSyncIndicatorTests {
     @Test func theHeaderSaysWhenTheTerminalLastSyncedAndWhatWaits() {

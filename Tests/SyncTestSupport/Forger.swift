@@ -20,9 +20,11 @@ public struct Forger: Sendable {
         clock = Millis.from(start)
     }
 
-    /// The next event of the chain: `clear` values travel with their salts, `sealed` ones as given.
+    /// The next event of the chain: `clear` values travel with their salts, `sealed` ones as given;
+    /// `edit` changes the record before it is hashed (fields no honest device writes for its kind).
     public mutating func event(_ tenant: TenantRef, _ payload: EventPayload, actor: Actor = .tenant, channel: Channel = .kiosk,
-                               clear: [(String, String)] = [], sealed: [WireValue] = []) -> WireEvent {
+                               clear: [(String, String)] = [], sealed: [WireValue] = [],
+                               edit: (inout EventRecord) -> Void = { _ in }) -> WireEvent {
         sequence += 1
         clock += 1_000
         var values = sealed
@@ -34,7 +36,8 @@ public struct Forger: Sendable {
         let event = Event(id: EventID(device: DeviceID(id), sequence: sequence), tenant: tenant, hlc: HLCTimestamp(millis: clock),
                           effectiveAt: Millis.date(clock), actor: actor, channel: channel, causalContext: nil, payload: payload)
         let digest = values.isEmpty ? nil : ValueDigest.combine(values.map { (AttributeID($0.attribute), $0.digest) })
-        let record = EventRecord(event, valuesDigest: digest)
+        var record = EventRecord(event, valuesDigest: digest)
+        edit(&record)
         head = record.hash(after: head)
         return WireEvent(record: record, hash: head, values: values)
     }

@@ -68,6 +68,22 @@ import Testing
                 return try f.push([f.event("T2", .erasure(AttributeID("email")))],
                                   dataKeys: [WireDataKey(keyID: "dk-other", kekID: other.id, wrapped: Data(repeating: 1, count: 60))])
             }()),
+            ("an erasure request made by a member of staff", "only the tenant asks for an erasure", {
+                var f = rogue
+                return try f.push([f.event("T1", .erasureRequest(AttributeID("full-name")),
+                                           actor: .staff(StaffID("pat"), verification: nil, reason: nil), channel: .system)])
+            }()),
+            ("an erasure request that also says it was approved, for a purpose", "malformed", {
+                var f = rogue
+                return try f.push([f.event("T1", .erasureRequest(AttributeID("full-name"))) { record in
+                    record.state = "approved"
+                    record.purpose = "tenancy-management"
+                }])
+            }()),
+            ("an erasure request carrying a new value for what it asks to erase", "carries no values", {
+                var f = rogue
+                return try f.push([f.event("T1", .erasureRequest(AttributeID("full-name")), clear: [("full-name", "Someone Else")])])
+            }()),
             ("a push without a signed head", "not signed", {
                 var f = rogue
                 return try f.push([f.event("T2", .erasure(AttributeID("email")))], signed: false)
@@ -87,9 +103,10 @@ import Testing
         var honest = rogue
         let grant = honest.event("T1", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
                                                  notice: NoticeShown(version: 1, language: "en"), validUntil: nil))
-        let reply = try await store.push(try honest.push([grant]), from: rogue.id)
-        #expect(reply.results.map(\.outcome) == [.applied])
-        #expect(try await net.centre.events().count == before.count + 1)
+        let request = honest.event("T1", .erasureRequest(AttributeID("full-name")))
+        let reply = try await store.push(try honest.push([grant, request]), from: rogue.id)
+        #expect(reply.results.map(\.outcome) == [.applied, .applied])
+        #expect(try await net.centre.events().count == before.count + 2)
         #expect(try await net.problems().isEmpty)
     }
 
