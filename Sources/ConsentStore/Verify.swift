@@ -125,6 +125,24 @@ extension ConsentDatabase {
             """, arguments: [tenantID, attribute.rawValue, hlc]) != nil
     }
 
+    /// The fold with each value whose seal this process cannot open shown as the projection shows it
+    /// (unavailable) rather than as the placeholder the fold was given for it.
+    static func markingUnavailable(_ state: TenantState, _ events: [StoredEvent]) -> TenantState {
+        var unopened: Set<String> = []
+        for stored in events {
+            for attribute in stored.unavailableValues { unopened.insert("\(stored.event.id.device.rawValue)#\(stored.event.id.sequence)#\(attribute.rawValue)") }
+        }
+        guard !unopened.isEmpty else { return state }
+        var state = state
+        for (attribute, record) in state.values {
+            // "Prefer not to say" is shown as held, sealed or not (the projection keeps it in clear).
+            guard case .held(let value, let source) = record.state, value != .preferNotToSay,
+                  unopened.contains("\(source.device.rawValue)#\(source.sequence)#\(attribute.rawValue)") else { continue }
+            state.values[attribute]?.state = .unavailable(source: source)
+        }
+        return state
+    }
+
     private func verifyProjection(
         _ db: Database, _ devices: DeviceNumbers, _ report: inout VerificationReport, _ progress: (Int, Int) -> Void
     ) throws {
@@ -136,7 +154,8 @@ extension ConsentDatabase {
             report.tenants += 1
             let ref = TenantRef(tenant.text("ref") ?? "")
             let id = tenant.integer("id") ?? 0
-            let folded = TenantState.fold(ref, try ledgerRows.events(db, tenantID: id).map(\.event))
+            let events = try ledgerRows.events(db, tenantID: id)
+            let folded = Self.markingUnavailable(TenantState.fold(ref, events.map(\.event)), events)
             let stored = try projection.loadAll(id, ref)
             if folded != stored {
                 report.problem("tenant \(ref): \(stored.difference(from: folded) ?? "the projection differs from the ledger")")
