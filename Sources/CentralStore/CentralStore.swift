@@ -25,6 +25,10 @@ public protocol CentralStore: Sendable {
     /// Adds the members of staff a device added while offline that the centre may take
     /// (`StaffRegistry.adoption(of:known:)`), auditing each with the device that offered them.
     func adoptStaff(_ offer: StaffRegistry, from device: String) async throws(CentralStoreError) -> StaffOfferReply
+    /// Takes the failed kiosk sign-ins `device` counted and the references cleared there (refused
+    /// whole when `SignInTallies.problem(from:)` finds fault), and answers with every device's counts
+    /// and every clear of the last day, so each kiosk throttles a reference as all kiosks together saw it.
+    func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies
     /// Records a refused request in the centre's audit log (bad credential, bad input, replay).
     func audit(device: String?, what: String) async
     /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a

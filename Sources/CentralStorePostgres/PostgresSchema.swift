@@ -8,10 +8,10 @@ import PostgresNIO
 /// projections, and the sync tables (devices, enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 5
+    static let version = 6
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -56,6 +56,16 @@ enum PostgresSchema {
     /// Device ids compare by their bytes (`COLLATE "C"`), as Swift compares them.
     /// The staff registry: who may be named as the author of a staff change a device pushes. No
     /// passwords: staff sign in on devices; here they are only known.
+    /// Failed kiosk sign-ins by reference and device, and when each reference was last cleared, as
+    /// devices report them (`SignInTallies`); kept a day.
+    private static let v6 = """
+        CREATE TABLE sign_in_tally (
+            ref text NOT NULL, device text NOT NULL, failures bigint NOT NULL, first_at bigint NOT NULL, last_at bigint NOT NULL,
+            PRIMARY KEY (ref, device)
+        );
+        CREATE TABLE sign_in_clear (ref text PRIMARY KEY, at bigint NOT NULL);
+        """
+
     private static let v5 = """
         CREATE TABLE staff (
             id text PRIMARY KEY, name text NOT NULL, role text NOT NULL, created_at bigint NOT NULL, disabled integer NOT NULL DEFAULT 0

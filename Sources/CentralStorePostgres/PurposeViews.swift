@@ -58,10 +58,12 @@ public enum PurposeViews {
             let match = "d.tenant_id = t.id AND d.attribute_id = \(literal(attribute.rawValue)) AND d.purpose_id = \(p)"
             let granted = "EXISTS (SELECT 1 FROM decision d WHERE \(match) AND d.state = 'granted' AND d.effective_at <= n.ms AND (d.valid_until IS NULL OR d.valid_until > n.ms))"
             if explicitGrant { return granted }
+            let notStopped = "NOT EXISTS (SELECT 1 FROM decision d WHERE \(match) AND d.state IN ('objected', 'withdrawn'))"
             switch purpose.legalBasis.control {
-            case .fixed: return "true"
+            // Under a legal obligation a refusal recorded earlier stands (Policy): the cell stays empty here.
+            case .fixed: return purpose.legalBasis.carriesRefusal ? notStopped : "true"
             case .optIn: return granted
-            case .optOut: return "NOT EXISTS (SELECT 1 FROM decision d WHERE \(match) AND d.state IN ('objected', 'withdrawn'))"
+            case .optOut: return notStopped
             }
         }
         func heldValue(_ attribute: AttributeID) -> String {

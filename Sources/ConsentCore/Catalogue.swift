@@ -69,13 +69,59 @@ public struct NoticeVersion: Hashable, Sendable {
     }
 }
 
+/// The UK GDPR Art. 9(2) condition under which a purpose may use special categories
+/// (`art9-condition` in `Forms/purposes.yaml`, written as the law numbers it).
+public enum Art9Condition: String, CaseIterable, Sendable {
+    /// Explicit consent: the purpose's legal basis is consent.
+    case explicitConsent = "9(2)(a)"
+    /// Employment, social security and social protection law (DPA 2018 Sch. 1 para 1).
+    case employment = "9(2)(b)"
+    /// To protect someone's life when they cannot consent: the basis is vital interests.
+    case vitalInterests = "9(2)(c)"
+    /// Substantial public interest (DPA 2018 Sch. 1 Part 2, paragraphs 6 to 28).
+    case substantialPublicInterest = "9(2)(g)"
+    /// Health or social care (DPA 2018 Sch. 1 para 2).
+    case healthOrSocialCare = "9(2)(h)"
+    /// Public health (DPA 2018 Sch. 1 para 3).
+    case publicHealth = "9(2)(i)"
+    /// Archiving, research or statistics (DPA 2018 Sch. 1 para 4).
+    case archivingResearchStatistics = "9(2)(j)"
+
+    /// The DPA 2018 Schedule 1 paragraphs that can meet this condition in UK law (DPA 2018 s.10);
+    /// empty when it needs none (consent, vital interests).
+    public var schedule1Paragraphs: ClosedRange<Int>? {
+        switch self {
+        case .explicitConsent, .vitalInterests: nil
+        case .employment: 1...1
+        case .healthOrSocialCare: 2...2
+        case .publicHealth: 3...3
+        case .archivingResearchStatistics: 4...4
+        case .substantialPublicInterest: 6...28
+        }
+    }
+
+    /// The legal basis this condition goes with, when it fixes one.
+    public var requiredBasis: LegalBasis? {
+        switch self {
+        case .explicitConsent: .consent
+        case .vitalInterests: .vitalInterests
+        default: nil
+        }
+    }
+}
+
 /// Why the landlord uses attributes, as defined in `Forms/purposes.yaml`.
 public struct PurposeDefinition: Hashable, Sendable {
     public var id: PurposeID
     public var legalBasis: LegalBasis
-    /// The Art. 9 condition (a DPA 2018 Schedule 1 paragraph) that allows special categories on a
-    /// basis other than consent.
+    /// The DPA 2018 Schedule 1 condition that allows special categories on a basis other than
+    /// consent, as a text key id: `dpa-2018-sch1-para8` (its words are `special-condition.<id>`).
     public var specialCondition: String?
+    /// The UK GDPR Art. 9(2) condition for the special categories the purpose uses.
+    public var art9Condition: Art9Condition?
+    /// Where the appropriate policy document covers this purpose (DPA 2018 Sch. 1 Part 4), when
+    /// its Schedule 1 condition requires one.
+    public var policyDocument: String?
     /// The attributes the purpose may use, in display order.
     public var attributes: [AttributeID]
     /// Attributes without which a row for this purpose is useless.
@@ -87,13 +133,15 @@ public struct PurposeDefinition: Hashable, Sendable {
     public var notices: [NoticeVersion]
 
     public init(
-        id: PurposeID, legalBasis: LegalBasis, specialCondition: String? = nil, attributes: [AttributeID],
-        requires: [AttributeID] = [], recipients: [String] = [], retentionYears: Int = 0,
-        notices: [NoticeVersion] = []
+        id: PurposeID, legalBasis: LegalBasis, specialCondition: String? = nil, art9Condition: Art9Condition? = nil,
+        policyDocument: String? = nil, attributes: [AttributeID], requires: [AttributeID] = [], recipients: [String] = [],
+        retentionYears: Int = 0, notices: [NoticeVersion] = []
     ) {
         self.id = id
         self.legalBasis = legalBasis
         self.specialCondition = specialCondition
+        self.art9Condition = art9Condition
+        self.policyDocument = policyDocument
         self.attributes = attributes
         self.requires = requires
         self.recipients = recipients
@@ -106,6 +154,26 @@ public struct PurposeDefinition: Hashable, Sendable {
     public func basisKey(in catalogue: Catalogue) -> String {
         let special = attributes.contains { catalogue.attribute($0)?.isSpecial == true }
         return legalBasis == .consent && special ? "basis.explicit-consent" : "basis.\(legalBasis.rawValue)"
+    }
+
+    /// The DPA 2018 Schedule 1 paragraph of ``specialCondition``, if it names one.
+    ///
+    ///     purpose.schedule1Paragraph  // 8 for `dpa-2018-sch1-para8`
+    public var schedule1Paragraph: Int? {
+        guard let condition = specialCondition, condition.hasPrefix(Self.schedule1Prefix) else { return nil }
+        return Int(condition.dropFirst(Self.schedule1Prefix.count))
+    }
+
+    /// The id prefix of a Schedule 1 condition; the paragraph number follows.
+    public static let schedule1Prefix = "dpa-2018-sch1-para"
+
+    /// Whether what this purpose holds may be used for measures or decisions about the tenant (a
+    /// support plan, an adjustment). Not under equality monitoring (DPA 2018 Sch. 1 para 8(3) forbids
+    /// it); nor, the safer reading, under the other conditions for statistics and statutory returns
+    /// (para 4 research and statistics, para 6 statutory purposes such as the CORE return).
+    public var allowsDecisionsAboutTenant: Bool {
+        guard let paragraph = schedule1Paragraph else { return true }
+        return ![4, 6, 8].contains(paragraph)
     }
 
     /// The notice version shown at `date`: the highest whose effective day has come.

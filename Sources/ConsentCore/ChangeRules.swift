@@ -29,7 +29,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     case attributeNotInPurpose(AttributeID, PurposeID)
     /// A decision must name the purpose's attributes it covers, each once.
     case attributesRequired(PurposeID)
-    /// Contract and legal-obligation purposes cannot be switched.
+    /// Contract, legal-obligation and vital-interests purposes cannot be switched.
     case notSwitchable(PurposeID)
     case decisionNotAllowed(DecisionState, PurposeID)
     /// A grant for a consent purpose must record the notice version and language shown.
@@ -53,7 +53,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unknownPurpose(let p): "no purpose '\(p)' in Forms/purposes.yaml"
         case let .attributeNotInPurpose(a, p): "purpose '\(p)' does not use attribute '\(a)'"
         case .attributesRequired(let p): "a decision for '\(p)' must name the attributes it covers, each once"
-        case .notSwitchable(let p): "purpose '\(p)' is needed for the tenancy or by law and cannot be switched off or on"
+        case .notSwitchable(let p): "purpose '\(p)' is needed for the tenancy, by law or to protect life, and cannot be switched off or on; a tenant may still answer 'prefer not to say' where a question offers it"
         case let .decisionNotAllowed(d, p): "'\(d.rawValue)' cannot be recorded for purpose '\(p)' (see its legal basis)"
         case .noticeRequired(let p): "a grant for '\(p)' must record which notice version was shown, and in which language"
         case let .unknownNoticeVersion(p, v): "purpose '\(p)' has no notice version \(v) in Forms/notices.yaml"

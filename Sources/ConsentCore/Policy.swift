@@ -19,6 +19,11 @@ public enum DenialReason: String, CaseIterable, Codable, Sendable {
     case withdrawn
     case expired
     case objected
+
+    /// Whether the tenant said no (prefer not to say, withdrew, objected), as opposed to something
+    /// missing or unknown. Under a legal obligation such a refusal is carried, not dropped
+    /// (``LegalBasis/carriesRefusal``).
+    public var isTenantRefusal: Bool { self == .preferNotToSay || self == .withdrawn || self == .objected }
 }
 
 /// The policy's answer.
@@ -68,7 +73,7 @@ public enum Policy {
         guard let purpose = catalogue.purpose(key.purpose), catalogue.attribute(key.attribute) != nil,
               purpose.attributes.contains(key.attribute)
         else { return nil }
-        return effective(purpose.legalBasis.control, tenant.decisions[key], at: date)
+        return effective(purpose.legalBasis, tenant.decisions[key], at: date)
     }
 
     /// May `attribute` of `tenant` be used for `purpose` at `date`?
@@ -80,7 +85,7 @@ public enum Policy {
         guard let purposeDefinition = catalogue.purpose(purpose) else { return .denied(.unknownPurpose) }
         guard let tenant else { return .denied(.unknownTenant) }
         if let reason = standingDenial(definition, purposeDefinition) { return .denied(reason) }
-        return decide(tenant.value(attribute), purposeDefinition.legalBasis.control, tenant.decisions[DecisionKey(attribute, purpose)], at: date)
+        return decide(tenant.value(attribute), purposeDefinition.legalBasis, tenant.decisions[DecisionKey(attribute, purpose)], at: date)
     }
 
     /// A denial that holds for every tenant: the purpose does not list the attribute, or it is a
@@ -92,7 +97,7 @@ public enum Policy {
     }
 
     /// The tenant's part of the answer: a value must be held, and their decision must allow use.
-    static func decide(_ value: ValueState, _ control: LegalBasis.Control, _ record: DecisionRecord?, at date: Date) -> PolicyDecision {
+    static func decide(_ value: ValueState, _ basis: LegalBasis, _ record: DecisionRecord?, at date: Date) -> PolicyDecision {
         switch value {
         case .notHeld: return .denied(.notHeld)
         case .erased: return .denied(.erased)
@@ -100,7 +105,7 @@ public enum Policy {
         case .held(.preferNotToSay, _): return .denied(.preferNotToSay)
         case .held(.value, _): break
         }
-        switch effective(control, record, at: date) {
+        switch effective(basis, record, at: date) {
         case .granted, .inUse, .always: return .allowed
         case .withdrawn: return .denied(.withdrawn)
         case .objected: return .denied(.objected)
@@ -109,9 +114,13 @@ public enum Policy {
         }
     }
 
-    static func effective(_ control: LegalBasis.Control, _ record: DecisionRecord?, at date: Date) -> EffectiveDecision {
-        switch control {
+    /// A fixed basis is always on and never expires (contract, vital interests); under a legal
+    /// obligation a withdrawal or objection recorded while the purpose had another basis stands as the
+    /// tenant's refusal, carried rather than ignored.
+    static func effective(_ basis: LegalBasis, _ record: DecisionRecord?, at date: Date) -> EffectiveDecision {
+        switch basis.control {
         case .fixed:
+            if basis.carriesRefusal, let state = record?.state, state.stopsUse { return state == .objected ? .objected : .withdrawn }
             return .always
         case .optIn:
             guard let record else { return .notAsked }
@@ -141,17 +150,17 @@ public struct PurposePolicy: Sendable {
     public let attributes: [AttributeID]
     /// Whether each attribute is a special category.
     public let isSpecial: [Bool]
-    /// Whether an answer depends on the tenant's recorded decisions (false for contract and legal obligation).
+    /// Whether an answer depends on the tenant's recorded decisions (false for contract and vital interests).
     public let readsDecisions: Bool
     private let standing: [DenialReason?]
     private let keys: [DecisionKey]
-    private let control: LegalBasis.Control
+    private let basis: LegalBasis
 
     public init(purpose: PurposeDefinition, attributes: [AttributeID], catalogue: Catalogue) {
         self.purpose = purpose
         self.attributes = attributes
-        control = purpose.legalBasis.control
-        readsDecisions = control != .fixed
+        basis = purpose.legalBasis
+        readsDecisions = basis.control != .fixed || basis.carriesRefusal
         keys = attributes.map { DecisionKey($0, purpose.id) }
         isSpecial = attributes.map { catalogue.attribute($0)?.isSpecial != false }
         standing = attributes.map { attribute in
@@ -163,7 +172,7 @@ public struct PurposePolicy: Sendable {
     /// May the attribute at `index` (of ``attributes``) of `tenant` be used at `date`?
     public func evaluate(_ index: Int, of tenant: TenantState, at date: Date) -> PolicyDecision {
         if let reason = standing[index] { return .denied(reason) }
-        return Policy.decide(tenant.value(attributes[index]), control, readsDecisions ? tenant.decisions[keys[index]] : nil, at: date)
+        return Policy.decide(tenant.value(attributes[index]), basis, readsDecisions ? tenant.decisions[keys[index]] : nil, at: date)
     }
 
     /// The tenant's recorded decision for the attribute at `index`.

@@ -14,6 +14,9 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
     case evidenceRequired
     /// Not something staff record on a tenant's behalf (registrations, sign-in secrets...).
     case notOnBehalf(String)
+    /// A special-category value held only for purposes that forbid decisions about the tenant
+    /// (equality monitoring, DPA 2018 Sch. 1 para 8; statutory returns): never revealed to staff.
+    case notForDecisions(AttributeID, heldFor: [PurposeID])
 
     public var description: String {
         switch self {
@@ -24,6 +27,10 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .sameStaff: "you took this change yourself: a different member of staff must confirm or reject it (four eyes), whatever the method"
         case .evidenceRequired: "say what evidence you saw (for example 'council tax bill dated 2026-10-01')"
         case .notOnBehalf(let kind): "a \(kind) is not recorded on a caller's behalf"
+        case let .notForDecisions(attribute, purposes):
+            "'\(attribute)' is held for this tenant only for \(purposes.isEmpty ? "no purpose that allows it now" : purposes.map(\.rawValue).joined(separator: ", ")), "
+                + "which never allows decisions about a person (DPA 2018 Sch. 1 para 8): it is not revealed to staff, whatever the reason; "
+                + "to plan support, ask the tenant whether they agree to share it for a purpose that plans support (such as tailoring-services)"
         }
     }
 }
@@ -168,6 +175,39 @@ public enum StaffRules {
         return ChangeRequest(
             tenant: tenant, payload: payload,
             actor: .staff(context.staff, verification: context.caller.method, reason: reason), channel: .phone, evidence: evidence)
+    }
+
+    /// Turns a request to reveal one special-category value into the access event to record, or
+    /// refuses it: the rules of ``onBehalf(_:tenant:context:reason:scriptRead:policy:catalogue:)`` for
+    /// `.access`, and ``revealRefusal(_:of:at:catalogue:)``. Every path that shows staff one tenant's
+    /// special-category value goes through this.
+    public static func reveal(
+        _ attribute: AttributeID, of tenant: TenantState, context: StaffContext, reason: String, at date: Date,
+        policy: StaffPolicy, catalogue: Catalogue
+    ) throws(StaffRefusal) -> ChangeRequest {
+        let request = try onBehalf(.access(attribute), tenant: tenant.ref, context: context, reason: reason, policy: policy, catalogue: catalogue)
+        if let refusal = revealRefusal(attribute, of: tenant, at: date, catalogue: catalogue) { throw refusal }
+        return request
+    }
+
+    /// Why a special-category value of `tenant` may not be shown to staff, or nil. Staff see one
+    /// tenant's value only to act for that tenant, so some purpose that allows decisions about the
+    /// tenant (``PurposeDefinition/allowsDecisionsAboutTenant``) must allow its use now (consent
+    /// given, not objected, or a fixed basis). A value held only for equality monitoring (DPA 2018
+    /// Sch. 1 para 8) or statutory returns is never revealed, whatever the reason given.
+    public static func revealRefusal(_ attribute: AttributeID, of tenant: TenantState, at date: Date, catalogue: Catalogue) -> StaffRefusal? {
+        guard let definition = catalogue.attribute(attribute), definition.isSpecial else { return nil }
+        var heldFor: [PurposeID] = []
+        for purpose in catalogue.purposes(using: attribute) where Policy.standingDenial(definition, purpose) == nil {
+            switch Policy.effectiveDecision(DecisionKey(attribute, purpose.id), of: tenant, at: date, in: catalogue) {
+            case .granted?, .inUse?, .always?:
+                if purpose.allowsDecisionsAboutTenant { return nil }
+                heldFor.append(purpose.id)
+            default:
+                continue
+            }
+        }
+        return .notForDecisions(attribute, heldFor: heldFor)
     }
 
     /// Confirms (or rejects) a held change: a pending correction or a held grant, taken by `takenBy`.

@@ -34,6 +34,10 @@ public struct ExportGate: Sendable {
         }
     }
 
+    /// The cell sent for a tenant's refusal under a purpose that carries refusals (a legal obligation:
+    /// ``LegalBasis/carriesRefusal``): the CORE log's own answer. Never a held value, so nothing leaks.
+    public static let prefersNotToSay = "tenant prefers not to say"
+
     /// Opens the gate for a purpose, optionally for a subset of its declared attributes.
     public init(purpose id: String, catalogue: Catalogue, at date: Date, columns chosen: [String]? = nil,
                 pseudonymised: Bool = false) throws(GateError) {
@@ -76,6 +80,9 @@ public struct ExportGate: Sendable {
             switch decide(index, tenant) {
             case .allowed:
                 cells.append(tenant.value(attribute).answer?.text)
+            case .denied(let reason) where reason.isTenantRefusal && purpose.legalBasis.carriesRefusal:
+                // A legal obligation: the tenant's refusal is the form's own answer, not a dropped row.
+                cells.append(Self.prefersNotToSay)
             case .denied(let reason):
                 if required[index] { return false }
                 reasons.append(reason)
@@ -84,6 +91,13 @@ public struct ExportGate: Sendable {
         }
         for reason in reasons { withheld[reason.rawValue, default: 0] += 1 }
         return true
+    }
+
+    /// The columns of a row (from ``row(_:withheld:)``) that carry a tenant's refusal as
+    /// ``prefersNotToSay``: what staff are told about after a return.
+    public func refusedColumns(_ cells: [String?]) -> [AttributeID] {
+        guard purpose.legalBasis.carriesRefusal else { return [] }
+        return zip(columns, cells).filter { $0.1 == Self.prefersNotToSay }.map(\.0)
     }
 
     private func decide(_ index: Int, _ tenant: TenantState) -> PolicyDecision {

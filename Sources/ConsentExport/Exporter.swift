@@ -25,6 +25,9 @@ public struct ExportManifest: Codable, Sendable {
     public var withheld: [String: Int]
     public var sha256: String
     public var createdAt: Date
+    /// Tenants whose refusal was sent as "tenant prefers not to say" (a legal obligation's return);
+    /// absent for other purposes. Staff are told which (``Exporter/run(to:from:progress:refusal:)``).
+    public var refusals: Int?
 }
 
 /// Why an export refused; no file was left behind.
@@ -52,7 +55,12 @@ public struct Exporter {
         self.transform = transform
     }
 
-    public func run(to output: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) async throws -> ExportManifest {
+    /// Writes the export. `refusal` is told each tenant whose refusal a legal obligation carries as
+    /// "tenant prefers not to say", with the attributes refused, for staff to follow up.
+    public func run(
+        to output: URL, from source: ExportSource, progress: (Int) -> Void = { _ in },
+        refusal: (TenantRef, [AttributeID]) -> Void = { _, _ in }
+    ) async throws -> ExportManifest {
         let manifestURL = output.appendingPathExtension("manifest.json")
         for url in [output, manifestURL] where FileManager.default.fileExists(atPath: url.path) {
             throw ExportError("\(url.path) already exists; choose a new --out path (exports never overwrite)")
@@ -68,7 +76,7 @@ public struct Exporter {
         let exportID = "exp-" + UUID().uuidString.prefix(8).lowercased()
         let columns = [transform?.referenceColumn ?? "tenancy_reference"] + (transform?.columns ?? gate.columns.map(\.rawValue))
         try table.begin(columns: columns, into: body)
-        var rows = 0, leftOut = 0
+        var rows = 0, leftOut = 0, refusals = 0
         var withheld: [String: Int] = [:]
         var cells: [String?] = []
         let position = try await source.eachTenant(gate.policy, readingDecisions: gate.needsDecisions) { ref, state in
@@ -77,6 +85,11 @@ public struct Exporter {
                 return
             }
             try log.append(ref, cells: cells)
+            let refused = gate.refusedColumns(cells)
+            if !refused.isEmpty {
+                refusals += 1
+                refusal(ref, refused)
+            }
             if let transform { cells = transform.cells(ref, cells) }
             try table.row([transform?.reference(ref) ?? ref.rawValue] + cells, into: body)
             rows += 1
@@ -87,7 +100,7 @@ public struct Exporter {
         let manifest = ExportManifest(
             exportID: exportID, purpose: gate.purpose.id.rawValue, format: format.rawValue, columns: columns,
             ledgerPosition: position, rows: rows, tenantsLeftOut: leftOut, withheld: withheld,
-            sha256: try file.sha256Hex(), createdAt: gate.at)
+            sha256: try file.sha256Hex(), createdAt: gate.at, refusals: gate.purpose.legalBasis.carriesRefusal ? refusals : nil)
         let manifestFile = try OutputFile(creating: scratch.appendingPathExtension("manifest"))
         try manifestFile.append(Self.encode(manifest))
         try manifestFile.finish()

@@ -134,7 +134,9 @@ enum FormsLoader {
             guard let basis = LegalBasis(rawValue: basisName) else {
                 throw fields.error("unknown legal-basis '\(basisName)'; use one of \(LegalBasis.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let condition = try fields.string("special-condition")
+            let art9Name = try fields.string("art9-condition")
+            let paragraph = try fields.int("schedule-1-paragraph")
+            let policyDocument = try fields.string("appropriate-policy-document")?.trimmingCharacters(in: .whitespaces)
             let used = try fields.strings("attributes").map { AttributeID($0) }
             guard !used.isEmpty else { throw fields.error("'attributes' lists no attribute") }
             for attribute in used where byID[attribute] == nil {
@@ -149,9 +151,9 @@ enum FormsLoader {
             for recipient in purposeRecipients where !recipients.contains(recipient) {
                 throw fields.error("unknown recipient '\(recipient)' (not in the recipients list)")
             }
-            if let special = used.first(where: { byID[$0]?.isSpecial == true }), basis != .consent, condition == nil {
-                throw fields.error("uses special-category '\(special)' on basis \(basis.rawValue) without a 'special-condition'")
-            }
+            let art9 = try SpecialConditionCheck.check(
+                purpose: id, basis: basis, special: used.first { byID[$0]?.isSpecial == true }, art9: art9Name,
+                paragraph: paragraph, policyDocument: policyDocument, fields)
             let retention = try fields.int("retention-years") ?? 0
             guard retention >= 0 else { throw fields.error("retention-years cannot be negative") }
             try fields.finish()
@@ -159,7 +161,8 @@ enum FormsLoader {
                 throw FormsError(file: "notices.yaml", entry: "purpose '\(id)'", "has no notice; every purpose needs one")
             }
             result.append(PurposeDefinition(
-                id: PurposeID(id), legalBasis: basis, specialCondition: condition, attributes: used, requires: requires,
+                id: PurposeID(id), legalBasis: basis, specialCondition: paragraph.map { PurposeDefinition.schedule1Prefix + String($0) },
+                art9Condition: art9, policyDocument: policyDocument?.isEmpty == false ? policyDocument : nil, attributes: used, requires: requires,
                 recipients: purposeRecipients, retentionYears: retention, notices: versions))
         }
         return result

@@ -112,7 +112,6 @@ public struct DemoRegister: Sendable {
         if case .value? = v["health-needs"] { consent("tailoring-services", grant: 0.6, withdraw: 0.05) }
         consent("resident-involvement", grant: 0.12, withdraw: 0.02)
         if r.chance(0.04) { decide("equality-monitoring", .objected, daysAgo: r.int(1...700)) }
-        if r.chance(0.02) { decide("regulator-returns", .objected, daysAgo: r.int(1...700)) }
         return requests
     }
 

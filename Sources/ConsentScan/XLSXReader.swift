@@ -145,10 +145,12 @@ struct SheetRows: XMLReceiver {
         var letters = 0
         for b in reference.utf8 {
             guard isUpperOrLowerLetter(b) else { break }
-            column = column * 26 + Int(upperASCII(b) - 0x40)
             letters += 1
+            // Excel's last column is XFD: more than three letters is no column (and would overflow).
+            guard letters <= 3 else { return nil }
+            column = column * 26 + Int(upperASCII(b) - 0x40)
         }
-        return letters > 0 && letters <= 3 ? column - 1 : nil
+        return letters > 0 ? column - 1 : nil
     }
 
     private enum Names {

@@ -48,6 +48,24 @@ enum Schema {
         migrator.registerMigration("erasure-request-1") { db in
             try db.execute(sql: "CREATE INDEX ledger_erasure_requests ON ledger (tenant_id) WHERE kind = 'erasure-request'")
         }
+        // Failed kiosk sign-ins by reference and device, synced (see `SignInTallyRows.swift`). The counts of
+        // `sign_in_failure` and `sign_in_guess` (this device's, before sync carried them) move over.
+        migrator.registerMigration("sign-in-tally-1") { db in
+            try db.execute(sql: """
+                CREATE TABLE sign_in_tally (
+                    ref TEXT NOT NULL, device TEXT NOT NULL, failures INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,
+                    PRIMARY KEY (ref, device)
+                ) WITHOUT ROWID;
+                CREATE TABLE sign_in_clear (ref TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT OR IGNORE INTO sign_in_tally (ref, device, failures, first_at, last_at)
+                    SELECT t.ref, d.id, f.failures, f.last_at, f.last_at FROM sign_in_failure f JOIN tenant t ON t.id = f.tenant_id
+                    JOIN device d ON d.no = 1;
+                INSERT OR IGNORE INTO sign_in_tally (ref, device, failures, first_at, last_at)
+                    SELECT g.ref, d.id, g.failures, g.last_at, g.last_at FROM sign_in_guess g JOIN device d ON d.no = 1;
+                DELETE FROM sign_in_failure;
+                DELETE FROM sign_in_guess;
+                """)
+        }
         return migrator
     }
 

@@ -311,8 +311,8 @@ extension StaffModel {
             (scriptRead, note) = (false, "Recorded.")
         case .reveal(let attribute):
             do {
-                let request = try StaffRules.onBehalf(.access(attribute), tenant: call.ref, context: context, reason: reason,
-                                                      policy: policy, catalogue: content.catalogue)
+                let request = try StaffRules.reveal(attribute, of: call.state, context: context, reason: reason, at: now,
+                                                    policy: policy, catalogue: content.catalogue)
                 return [.reveal(request, attribute)]
             } catch {
                 state.message = "Not done: \(error.description)"

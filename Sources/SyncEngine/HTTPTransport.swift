@@ -67,6 +67,15 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
+    public func exchangeSignInTallies(_ sent: SignInTallies) async throws(SyncFailure) -> SignInTallies {
+        let body: ByteBuffer
+        do { body = ByteBuffer(data: try JSONEncoder().encode(sent)) } catch { throw .unreachable("could not encode the sign-in tallies") }
+        let reply = try await exchange("v1/sign-in-tallies", method: .POST, body: (body, "application/json"))
+        do { return try JSONDecoder().decode(SignInTallies.self, from: reply) } catch {
+            throw .unreachable("the centre's sign-in tallies could not be read (\(error))")
+        }
+    }
+
     /// The largest reply read (a snapshot page of the biggest size the server sends is far below it).
     static let maxReplyBytes = 256 << 20
 

@@ -33,6 +33,8 @@ public protocol SyncTransport: Sendable {
     func staff() async throws(SyncFailure) -> StaffRegistry
     /// Offers this device's staff to the centre, which adds those it may take.
     func offerStaff(_ offer: StaffRegistry) async throws(SyncFailure) -> StaffOfferReply
+    /// Sends this device's failed sign-in counts and clears; the centre answers with everyone's.
+    func exchangeSignInTallies(_ sent: SignInTallies) async throws(SyncFailure) -> SignInTallies
 }
 
 extension SyncTransport {
@@ -83,15 +85,24 @@ public struct SyncClient: Sendable {
         self.snapshotPage = min(snapshotPage, SyncWire.maxSnapshotEvents)
     }
 
-    /// Offers this device's staff, pushes, pulls until nothing is waiting, then copies the centre's
-    /// staff registry.
+    /// Offers this device's staff, pushes, pulls until nothing is waiting, copies the centre's
+    /// staff registry, then exchanges failed sign-in counts.
     public func syncOnce() async throws(SyncFailure) -> SyncReport {
         var report = SyncReport()
         try await offerStaff(into: &report)
         try await push(into: &report)
         try await pull(into: &report)
         try await adoptStaff(into: &report)
+        try await exchangeSignInTallies()
         return report
+    }
+
+    /// Sends the centre the failed sign-ins counted here and the references cleared here, and keeps
+    /// what every other device counted: a reference slowed or locked at one kiosk is so at all.
+    public func exchangeSignInTallies() async throws(SyncFailure) {
+        let mine = try local { () throws(StoreError) in try database.signInTalliesToSend() }
+        let all = try await transport.exchangeSignInTallies(mine)
+        try local { () throws(StoreError) in try database.adoptSignInTallies(all) }
     }
 
     /// Offers the centre the members of staff added here that it is not known to hold, so that

@@ -9,7 +9,7 @@ import NIOSSL
 import SyncProtocol
 
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`,
-/// `GET /v1/staff`, `POST /v1/staff`.
+/// `GET /v1/staff`, `POST /v1/staff`, `POST /v1/sign-in-tallies`.
 ///
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`, checked by `DeviceAuthentication`). Every refusal is a
@@ -79,6 +79,11 @@ public struct SyncServer: Sendable {
             let device = try context.authenticatedDevice()
             return try await store.adoptStaff(request.decode(as: StaffRegistry.self, context: context), from: device)
         }
+        // Failed kiosk sign-ins by reference, exchanged after each pull (JSON: a few rows).
+        devices.post("sign-in-tallies") { request, context in
+            let device = try context.authenticatedDevice()
+            return try await store.exchangeSignInTallies(request.decode(as: SignInTallies.self, context: context), from: device)
+        }
         return router
     }
 
@@ -121,3 +126,4 @@ extension PullResponse: ResponseGenerator, ResponseEncodable {}
 extension EnrolResponse: ResponseGenerator, ResponseEncodable {}
 extension StaffRegistry: ResponseGenerator, ResponseEncodable {}
 extension StaffOfferReply: ResponseGenerator, ResponseEncodable {}
+extension SignInTallies: ResponseGenerator, ResponseEncodable {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCore
 import ConsentExport
 import ConsentStore
 import Crypto
@@ -12,8 +13,10 @@ struct Return: AsyncParsableCommand {
             One row per tenant the regulator-returns purpose allows: a keyed pseudonym instead of the tenancy reference
             (the key stays here, in a 0600 file, so pseudonyms are stable year to year and cannot be reversed without
             it), age instead of date of birth, postcode district, preferred language, a yes/no for a disability or
-            health need (never its text) and the ethnic group where the tenant has not objected. Written like every
-            export: atomically, 0600, with a manifest and a disclosure per tenant.
+            health need (never its text) and the ethnic group. The return is a legal obligation: where the tenant chose
+            "prefer not to say" (or refused the purpose earlier), that field says "tenant prefers not to say", and the
+            tenants are listed here for staff. Written like every export: atomically, 0600, with a manifest and a
+            disclosure per tenant.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -51,11 +54,18 @@ struct Return: AsyncParsableCommand {
             """))
         let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))
         var progress = Progress("return", quiet: json)
-        let manifest = try await exporter.run(to: URL(fileURLWithPath: out), from: source) { rows in
+        var refusals: [(TenantRef, [AttributeID])] = []
+        let manifest = try await exporter.run(to: URL(fileURLWithPath: out), from: source, progress: { rows in
             progress.update(rows, of: max(rows, 1))
-        }
+        }, refusal: { refusals.append(($0, $1)) })
         progress.finish()
         if json { return try printJSON(manifest) }
         print("Wrote the lettings return: \(manifest.rows) tenants, pseudonymised, to \(out); manifest: \(out).manifest.json")
+        if !refusals.isEmpty {
+            print("\(refusals.count) tenant(s) declined a question; the return says \"\(RegulatorReturn.prefersNotToSay)\" for it. For staff to note (never sent):")
+            for (ref, attributes) in refusals {
+                print("  \(TextSafety.displaySafe(ref.rawValue))\t\(attributes.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
     }
 }

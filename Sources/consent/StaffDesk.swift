@@ -88,10 +88,11 @@ extension TenantCommand {
             let member = try auth.member(staff, db)
             let ref = DeskSupport.reference(reference, db)
             let context = StaffContext(staff: StaffID(member.id), role: member.role, caller: .none(required: policy.required))
-            let request = try StaffRules.onBehalf(.access(AttributeID(attribute)), tenant: ref, context: context, reason: reason,
-                                                  policy: policy, catalogue: content.catalogue)
+            guard let state = try db.tenantState(ref) else { throw CLIError("no tenant \(ref); check the tenancy reference with `consent tenant find`") }
+            let request = try StaffRules.reveal(AttributeID(attribute), of: state, context: context, reason: reason, at: Date(),
+                                                policy: policy, catalogue: content.catalogue)
             try db.record(request)
-            let value = try db.tenantState(ref)?.value(AttributeID(attribute)) ?? .notHeld
+            let value = state.value(AttributeID(attribute))
             switch value {
             case .held(.value(let text), _): print(TextSafety.displaySafe(text))
             case .held(.preferNotToSay, _): print("(prefer not to say)")

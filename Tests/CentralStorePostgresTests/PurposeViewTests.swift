@@ -20,6 +20,7 @@ import Testing
             events.append(device.event("T\(n)", .registration(values: [
                 AttributeID("full-name"): .value("Tenant \(n)"), AttributeID("email"): .value("t\(n)@example.org"),
                 AttributeID("postcode"): .value("LS\(n) 4AB"), AttributeID("ethnic-origin"): .value("white-british"),
+                AttributeID("gender"): .value("woman"),
             ]), special: ["ethnic-origin"]))
         }
         let past = Date().addingTimeInterval(-86_400)
@@ -107,12 +108,15 @@ import Testing
         #expect(try await centre.rows("SELECT tenant FROM consent_views.service_updates_email", as: reporter).isEmpty)
 
         // An objection purpose shows everyone's values until they object; then the cell is empty.
-        let before = try await centre.rows("SELECT tenant, postcode FROM consent_views.regulator_returns ORDER BY tenant")
-        #expect(before == [["T1", "LS1 4AB"], ["T2", "LS2 4AB"], ["T3", "LS3 4AB"]])
-        let objection = device.decision("T2", "regulator-returns", ["postcode"], .objected)
-        let erasure = device.event("T3", .erasure(AttributeID("postcode")))
+        let before = try await centre.rows("SELECT tenant, gender FROM consent_views.equality_monitoring ORDER BY tenant")
+        #expect(before == [["T1", "woman"], ["T2", "woman"], ["T3", "woman"]])
+        let objection = device.decision("T2", "equality-monitoring", ["gender"], .objected)
+        let erasure = device.event("T3", .erasure(AttributeID("gender")))
         _ = try await centre.store.push(device.push([objection, erasure]), from: "kiosk-1")
-        let after = try await centre.rows("SELECT tenant, postcode FROM consent_views.regulator_returns ORDER BY tenant")
-        #expect(after == [["T1", "LS1 4AB"]])
+        let after = try await centre.rows("SELECT tenant, gender FROM consent_views.equality_monitoring ORDER BY tenant")
+        #expect(after == [["T1", "woman"]])
+        // The CORE return is a legal obligation: always on, an erased value simply absent.
+        let core = try await centre.rows("SELECT tenant, postcode FROM consent_views.regulator_returns ORDER BY tenant")
+        #expect(core == [["T1", "LS1 4AB"], ["T2", "LS2 4AB"], ["T3", "LS3 4AB"]])
     }
 }

@@ -43,6 +43,28 @@ import Testing
         try tmux.waitUntil("the wait ends", seconds: 5) { !$0.contains("Please wait") }
     }
 
+    @Test func theLockMessageGivesTheOrganisationsPhoneNumberWholeAt80Columns() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let dob = try setup.tenant("T0000003").dob
+        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
+        try tmux.waitFor("Choose your language")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Tenancy reference")
+        var answers: [String] = []
+        for attempt in 1...12 where answers.last?.contains("locked") != true {
+            let answer = try Self.attempt(tmux, "T0000003", dob, "90817\(attempt % 10)")
+            if answer.contains("Please wait") {
+                try tmux.waitUntil("the wait ends", seconds: 20) { !$0.contains("Please wait") }
+            } else {
+                answers.append(answer)
+            }
+        }
+        #expect(answers.count == 5 && answers.last?.contains("locked") == true, "\(answers)")
+        let screen = try tmux.waitFor("locked")
+        #expect(screen.contains("01632 960000"), "the lock message gives no phone number (or splits it):\n\(screen)")
+    }
+
     @Test func datesInCommonFormsSignInAndWhatIsNotADateIsExplainedAndNotCounted() throws {
         let setup = try Setup()
         defer { setup.cli.remove() }

@@ -29,6 +29,21 @@ import Testing
         #expect(refused.stderr.contains("verify the caller first"))
         let noReason = try cli.run(["tenant", "reveal", "--password-stdin", "T0000003", "health-needs", "--staff", "dee", "--reason", "curious", "--db", cli.db], stdin: Data("dee-password-1\n".utf8))
         #expect(noReason.status != 0 && noReason.stderr.contains("no reason code 'curious'"))
+        // Held only for equality monitoring (DPA 2018 Sch. 1 para 8): never revealed for a decision about the tenant.
+        for (attribute, reason) in [("religion", "support-plan"), ("health-needs", "support-plan"), ("sexual-orientation", "tenant-access-request")] {
+            let equality = try cli.run(["tenant", "reveal", "--password-stdin", "T0000003", attribute, "--staff", "dee", "--reason", reason, "--db", cli.db],
+                                       stdin: Data("dee-password-1\n".utf8))
+            #expect(equality.status != 0 && equality.stderr.contains("never allows decisions about a person"), "\(attribute): \(equality.stderr)")
+            #expect(equality.stdout.isEmpty)
+        }
+        #expect(!(try cli.run(["tenant", "history", "T0000003", "--db", cli.db]).stdout.contains("shown to staff")), "a refused reveal records no read")
+        // Once the tenant agrees to tailoring services (a paper form, confirmed by a supervisor), health needs may be revealed.
+        let grant = try cli.run(["record", "--password-stdin", "T0000003", "grant", "--attribute", "health-needs", "--purpose", "tailoring-services",
+                                 "--notice-version", "1", "--language", "en", "--staff", "dee", "--reason", "caller-request",
+                                 "--evidence", "form 2026-114, signed", "--db", cli.db], stdin: Data("dee-password-1\n".utf8))
+        let heldEvent = try #require(grant.stdout.split(separator: " ").dropFirst(2).first.map(String.init), "\(grant.stdout) \(grant.stderr)")
+        #expect(try cli.run(["staff", "confirm", "--password-stdin", "T0000003", heldEvent, "--staff", "pat", "--how", "supervisor", "--db", cli.db],
+                            stdin: Data("pat-password-1\n".utf8)).status == 0)
         let revealed = try cli.run(["tenant", "reveal", "--password-stdin", "T0000003", "health-needs", "--staff", "dee", "--reason", "tenant-access-request", "--db", cli.db], stdin: Data("dee-password-1\n".utf8))
         #expect(revealed.status == 0, "\(revealed.stderr)")
         let history = try cli.run(["tenant", "history", "T0000003", "--db", cli.db, "--json"])

@@ -47,13 +47,24 @@ import Testing
         let cli = try CLI()
         defer { cli.remove() }
         try register(cli)
-        #expect(try cli.run(["record", "--password-stdin", "R-3", "object", "--attribute", "ethnic-origin", "--purpose", "regulator-returns",
-                             "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8)).status == 0)
+        // The return is a legal obligation: it cannot be objected to, but a question can be declined.
+        let objection = try cli.run(["record", "--password-stdin", "R-3", "object", "--attribute", "ethnic-origin", "--purpose", "regulator-returns",
+                                     "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
+        #expect(objection.status != 0 && objection.stderr.contains("cannot be switched off"), "\(objection.stderr)")
+        let declined = try cli.run(["correct", "--password-stdin", "R-3", "--attribute", "ethnic-origin", "--prefer-not-to-say",
+                                    "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
+        #expect(declined.status == 0, "\(declined.stderr)")
         let first = cli.dir.appendingPathComponent("core-1.csv").path, second = cli.dir.appendingPathComponent("core-2.csv").path
+        var summary = ""
         for out in [first, second] {
             let made = try cli.run(["return", "--out", out, "--db", cli.db])
             #expect(made.status == 0, "\(made.stderr)")
+            summary = made.stdout
         }
+        // Staff are told who declined what (the list stays here; the file carries pseudonyms only).
+        #expect(summary.contains("1 tenant(s) declined a question") && summary.contains("R-3\tethnic-origin"), "\(summary)")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + ".manifest.json"))) as? [String: Any])
+        #expect(manifest["refusals"] as? Int == 1)
         let rows = ExportTests().rows(try String(contentsOfFile: first, encoding: .utf8))
         #expect(rows.first == ["tenant_pseudonym", "age", "gender", "postcode_district", "preferred_language", "disability_or_health_need", "ethnic_group"])
         let body = rows.dropFirst()
@@ -62,7 +73,8 @@ import Testing
         for secret in ["R-1", "Tenant", "Hearing loss", "LS1 4AB", "1980-"] { #expect(!text.contains(secret), "\(secret) in the return") }
         #expect(body.allSatisfy { $0[3] == "LS1" && (Int($0[1]) ?? 0) > 40 })
         #expect(body.filter { $0[5] == "yes" }.count == 10, "every fourth tenant has a need: yes, never its text")
-        #expect(body.filter { $0[6] == "white-british" }.count == 39, "the one who objected is not counted in")
+        #expect(body.filter { $0[6] == "white-british" }.count == 39)
+        #expect(body.filter { $0[6] == "tenant prefers not to say" }.count == 1, "the one who declined is sent as the form's own answer, not dropped")
         let again = ExportTests().rows(try String(contentsOfFile: second, encoding: .utf8)).dropFirst()
         #expect(Set(body.map { $0[0] }) == Set(again.map { $0[0] }), "the same tenants keep the same pseudonyms")
         #expect(Set(body.map { $0[0] }).count == 40)

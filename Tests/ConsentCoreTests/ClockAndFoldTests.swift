@@ -83,3 +83,17 @@ import Testing
         #expect(last.millis == 6)
     }
 }
+
+/// The kiosk's sign-in throttle: growing waits, then a lock that runs out by itself.
+@Suite struct SignInThrottleTests {
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    @Test func waitsGrowFromTheThirdFailureAndTheLockRunsOutAfterAQuarterOfAnHour() {
+        #expect((1...6).map(SignInThrottle.delay(afterFailures:)) == [0, 0, 2, 4, 900, 900])
+        #expect(SignInThrottle.bar(SignInTally(failures: 2, lastAt: now), now: now) == nil)
+        #expect(SignInThrottle.bar(SignInTally(failures: 3, lastAt: now - 1), now: now) == .wait(seconds: 1))
+        #expect(SignInThrottle.bar(SignInTally(failures: 5, lastAt: now - 60), now: now) == .locked(seconds: 840))
+        #expect(SignInThrottle.bar(SignInTally(failures: 5, lastAt: now - 900), now: now) == nil, "a stranger's lock lasts a quarter of an hour")
+        #expect(SignInThrottle.bar(SignInTally(failures: 9, lastAt: now - 899), now: now) == .locked(seconds: 1))
+    }
+}

@@ -49,43 +49,67 @@ import Testing
         #expect(DecisionMerge.merge(current: withdrawal, incoming: grant, causalContext: nil).record.state == .granted)
     }
 
-    /// Reference model, checked over random histories processed in central order: every
-    /// withdrawal either still stands at the end, or some later grant had seen it and was
-    /// expressed no earlier. A naive last-writer-wins by clock fails the same histories.
-    @Test func noWithdrawalIsOverriddenOutsideAGrantsCausalPast() async {
-        await propertyCheck(count: 500, input: Gen.int(in: 0...999_999).array(of: 1...30)) { ops in
-            var current: DecisionRecord?
-            var history: [(DecisionRecord, Int64?)] = []
-            var seen: [DeviceID: Int64] = [:]
-            for (i, op) in ops.enumerated() {
-                let device = [Fixture.kiosk, Fixture.phone, DeviceID("paper-c")][op % 3]
-                let state: DecisionState = (op / 3) % 2 == 0 ? .granted : .withdrawn
-                // Each device has seen some prefix of the central sequence (a random lag).
-                let lag = Int64((op / 6) % 4)
-                let causal = max(seen[device] ?? 0, Int64(i) - lag)
-                seen[device] = causal
-                let effective = Double((op / 24) % 100)
-                let incoming = record(state, device, Int64(i + 1), effective: effective, central: Int64(i + 1))
-                current = DecisionMerge.merge(current: current, incoming: incoming, causalContext: causal).record
-                history.append((incoming, causal))
-            }
-            guard let final = current else { return }
-            for (index, (w, _)) in history.enumerated() where w.state.stopsUse {
-                if final.state.stopsUse { continue }
-                let redeemed = history[(index + 1)...].contains { g, causal in
-                    !g.state.stopsUse && g.effectiveAt >= w.effectiveAt
-                        && DecisionMerge.isInCausalPast(w, of: g.event, causalContext: causal)
-                }
-                #expect(redeemed, "withdrawal \(w.event) was overridden by a grant that had not seen it")
-            }
+    /// One random history, as a list of decisions in central order, each with the central sequence
+    /// its device had seen when it made it (a random lag behind the centre).
+    func history(_ ops: [Int]) -> [(record: DecisionRecord, seen: Int64)] {
+        var seen: [DeviceID: Int64] = [:]
+        return ops.enumerated().map { i, op in
+            let device = [Fixture.kiosk, Fixture.phone, DeviceID("paper-c")][op % 3]
+            let state: DecisionState = (op / 3) % 2 == 0 ? .granted : .withdrawn
+            let causal = max(seen[device] ?? 0, Int64(i) - Int64((op / 6) % 4))
+            seen[device] = causal
+            let effective = Double((op / 24) % 100)
+            return (record(state, device, Int64(i + 1), effective: effective, central: Int64(i + 1)), causal)
         }
     }
 
-    @Test func naiveLastWriterWinsWouldLoseTheWithdrawal() {
-        let withdrawal = record(.withdrawn, Fixture.kiosk, 4, effective: 1000, central: 10)
-        let staleGrant = record(.granted, Fixture.phone, 7, effective: 5000)
-        let naive = [withdrawal, staleGrant].max { $0.effectiveAt < $1.effectiveAt }
-        #expect(naive?.state == .granted)
-        #expect(DecisionMerge.merge(current: withdrawal, incoming: staleGrant, causalContext: 9).record.state == .withdrawn)
+    /// The withdrawals the rule says may not be overridden but were: the final state allows use, and
+    /// no later grant both saw the withdrawal and was expressed no earlier. "Saw" is written out from
+    /// the rule's words, not taken from the code under test: the grant's device made the withdrawal
+    /// itself before it, or had pulled the withdrawal's central sequence.
+    func overridden(_ history: [(record: DecisionRecord, seen: Int64)], final: DecisionRecord) -> [EventID] {
+        guard !final.state.stopsUse else { return [] }
+        return history.indices.compactMap { index in
+            let w = history[index].record
+            guard w.state.stopsUse else { return nil }
+            let redeemed = history[(index + 1)...].contains { g, seen in
+                let sameDeviceEarlier = g.event.device == w.event.device && w.event.sequence < g.event.sequence
+                let pulled = (w.centralSequence ?? .max) <= seen
+                return !g.state.stopsUse && g.effectiveAt >= w.effectiveAt && (sameDeviceEarlier || pulled)
+            }
+            return redeemed ? nil : w.event
+        }
+    }
+
+    /// Reference model, checked over random histories processed in central order: every
+    /// withdrawal either still stands at the end, or some later grant had seen it and was
+    /// expressed no earlier.
+    @Test func noWithdrawalIsOverriddenOutsideAGrantsCausalPast() async {
+        await propertyCheck(count: 500, input: Gen.int(in: 0...999_999).array(of: 1...30)) { ops in
+            let played = history(ops)
+            var current: DecisionRecord?
+            for (incoming, seen) in played {
+                current = DecisionMerge.merge(current: current, incoming: incoming, causalContext: seen).record
+            }
+            guard let final = current else { return }
+            #expect(overridden(played, final: final).isEmpty, "a withdrawal was overridden by a grant that had not seen it")
+        }
+    }
+
+    /// The reference model catches the rule it replaces: last writer by clock loses a withdrawal in
+    /// histories the merge rule gets right.
+    @Test func theModelCatchesLastWriterWinsByClock() {
+        var caught = 0
+        for round in 0..<200 {
+            // Deterministic, well-spread histories (multiplicative hashing of the position).
+            let ops = (0..<12).map { (($0 + 12 * round) &* 2_654_435_761) % 1_000_000 }
+            let played = history(ops)
+            let naive = played.map(\.record).reduce(nil as DecisionRecord?) { current, incoming in
+                guard let current else { return incoming }
+                return incoming.effectiveAt >= current.effectiveAt ? incoming : current
+            }
+            if let naive, !overridden(played, final: naive).isEmpty { caught += 1 }
+        }
+        #expect(caught > 0, "no random history told last-writer-wins from the merge rule")
     }
 }

@@ -33,9 +33,9 @@ import Testing
 
     @Test func purposesCarryTheirLegalBasis() throws {
         let expected: [String: LegalBasis] = [
-            "tenancy-management": .contract, "emergency-contact": .consent, "service-updates-email": .consent,
-            "service-updates-sms": .consent, "tailoring-services": .consent, "equality-monitoring": .legitimateInterests,
-            "regulator-returns": .publicTask, "resident-involvement": .consent,
+            "tenancy-management": .contract, "emergency-contact": .consent, "emergency-sharing": .vitalInterests,
+            "service-updates-email": .consent, "service-updates-sms": .consent, "tailoring-services": .consent,
+            "equality-monitoring": .legitimateInterests, "regulator-returns": .legalObligation, "resident-involvement": .consent,
         ]
         for (id, basis) in expected {
             let purpose = try #require(content.catalogue.purpose(PurposeID(id)), "missing purpose \(id)")
@@ -44,6 +44,28 @@ import Testing
             #expect(!purpose.notices.isEmpty)
         }
         #expect(content.catalogue.purpose(PurposeID("equality-monitoring"))?.specialCondition == "dpa-2018-sch1-para8")
+    }
+
+    @Test func everySpecialCategoryPurposeNamesItsArt9ConditionAndScheduleOneParagraph() throws {
+        let expected: [String: (Art9Condition, Int?)] = [
+            "tailoring-services": (.explicitConsent, nil), "equality-monitoring": (.substantialPublicInterest, 8),
+            "regulator-returns": (.substantialPublicInterest, 6),
+        ]
+        for purpose in content.catalogue.purposes {
+            let special = purpose.attributes.contains { content.catalogue.attribute($0)?.isSpecial == true }
+            if let (condition, paragraph) = expected[purpose.id.rawValue] {
+                #expect(purpose.art9Condition == condition, "\(purpose.id)")
+                #expect(purpose.schedule1Paragraph == paragraph, "\(purpose.id)")
+                #expect((purpose.policyDocument != nil) == (paragraph != nil), "\(purpose.id): policy document where Sch. 1 needs one")
+            } else {
+                #expect(!special && purpose.art9Condition == nil, "\(purpose.id) uses a special category: add it here")
+            }
+        }
+        // Emergency sharing rests on vital interests and holds no special category (health is never exported under it).
+        let sharing = try #require(content.catalogue.purpose(PurposeID("emergency-sharing")))
+        #expect(sharing.recipients == ["emergency-services"] && sharing.art9Condition == nil)
+        // The CORE log goes to the ministry.
+        #expect(content.catalogue.purpose(PurposeID("regulator-returns"))?.recipients == ["ministry-core"])
     }
 
     @Test func fourLanguagesIncludingOneRightToLeft() {

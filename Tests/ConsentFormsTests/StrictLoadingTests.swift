@@ -46,10 +46,34 @@ import Testing
         #expect(error.message.contains("unknown key 'needs-evidense'"))
     }
 
-    @Test func specialCategoryWithoutConditionIsRefused() throws {
-        let error = try loadError("Forms/purposes.yaml", "    special-condition: dpa-2018-sch1-para6\n", "")
-        #expect(error.entry == "purpose 'regulator-returns'")
-        #expect(error.message.contains("without a 'special-condition'"))
+    @Test func specialCategoryWithoutItsArt9ConditionIsRefusedNamingThePurposeAndTheField() throws {
+        let error = try loadError("Forms/purposes.yaml", "    art9-condition: \"9(2)(a)\"\n", "")
+        #expect(error.file == "purposes.yaml")
+        #expect(error.entry == "purpose 'tailoring-services'")
+        #expect(error.message.contains("uses special-category 'health-needs' without its Art. 9 condition: fill in 'art9-condition'"), "\(error.message)")
+    }
+
+    @Test func aScheduleOneConditionNeedsItsParagraphAndItsPolicyDocument() throws {
+        let noParagraph = try loadError("Forms/purposes.yaml", "    schedule-1-paragraph: 6\n", "")
+        #expect(noParagraph.entry == "purpose 'regulator-returns'")
+        #expect(noParagraph.message.contains("fill in 'schedule-1-paragraph' (6 to 28)"), "\(noParagraph.message)")
+        let wrongParagraph = try loadError("Forms/purposes.yaml", "    schedule-1-paragraph: 8\n", "    schedule-1-paragraph: 2\n")
+        #expect(wrongParagraph.message.contains("schedule-1-paragraph 2 does not meet art9-condition 9(2)(g)"), "\(wrongParagraph.message)")
+        let consentWithoutExplicit = try loadError("Forms/purposes.yaml", "    art9-condition: \"9(2)(a)\"\n", "    art9-condition: \"9(2)(g)\"\n")
+        #expect(consentWithoutExplicit.message.contains("set 'art9-condition: 9(2)(a)'"), "\(consentWithoutExplicit.message)")
+    }
+
+    @Test func aMissingPolicyDocumentFieldIsNamed() throws {
+        let scratch = try ScratchContent()
+        defer { scratch.remove() }
+        try scratch.edit("Forms/purposes.yaml", replacing: "    appropriate-policy-document: \"DEMO: none written; the DPO's file DP-02, section on equality monitoring\"\n", with: "")
+        #expect {
+            _ = try Content.load(forms: scratch.forms, localization: scratch.localization)
+        } throws: { error in
+            guard let error = error as? FormsError else { return false }
+            return error.entry == "purpose 'equality-monitoring'" && error.message.contains("fill in 'appropriate-policy-document'")
+                && error.message.contains("paragraph 8")
+        }
     }
 
     @Test func missingTranslationKeyForAFormsEntry() throws {

@@ -80,6 +80,18 @@ struct BadInputTests {
         #expect(!why.unicodeScalars.contains { $0.value == 0x1B })
     }
 
+    /// Found by FuzzScanXLSX: a cell reference of many letters overflowed the column number, and the
+    /// scanner trapped instead of reading on.
+    @Test("A cell reference of many letters does not stop the scan")
+    func longCellReference() throws {
+        let odd = Data(("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\">"
+            + "<c r=\"BEETMPREADSHEETML1\" t=\"inlineStr\"><is><t>x</t></is></c><c r=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1\"><v>1</v></c>"
+            + "</row></sheetData></worksheet>").utf8)
+        let book = try Workbook.xlsx(Register.leakRows(), extra: [("xl/worksheets/sheet2.xml", odd)])
+        let report = try Register.scanner.scan(book, name: "tenants.xlsx")
+        #expect(report.verdict == .blocked && report.tenants == 50, "\(report.verdict), \(report.tenants) tenants")
+    }
+
     @Test("Hostile text does not crash the scanner and finds nothing")
     func hostileText() throws {
         let cases = ["", "\"", "\"\"\"", ",,,,\n\n\n", "@@@@", "+44", String(repeating: "0", count: 10_000), "\u{202E}evil", "\u{1}\u{1B}[2J",

@@ -49,13 +49,29 @@ final class TestClock: @unchecked Sendable {
         #expect(try reopened.signInFailures("T0000001") == 4)
         clock.advance(4)
         #expect(try reopened.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "000005") == .locked)
-        clock.advance(3600)
+        clock.advance(600)
         #expect(try reopened.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "482916") == .locked, "even the right PIN")
         try reopened.unlockSignIn("T0000001", by: .staff(StaffID("S001"), verification: "in-person", reason: "unlock"), channel: .system)
         #expect(try reopened.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "482916") == .signedIn("T0000001"))
         let history = try reopened.tenantRecord("T0000001").history.map(\.event)
         #expect(history.last?.payload == .credentialChange("unlocked"))
         #expect(history.last?.actor == .staff(StaffID("S001"), verification: "in-person", reason: "unlock"))
+    }
+
+    @Test func aLockRunsOutAfterAQuarterOfAnHourForOneTryAtATime() throws {
+        let (t, clock) = try tenantWithPIN()
+        for attempt in 1...5 {
+            _ = try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "00000\(attempt)")
+            clock.advance(8)
+        }
+        #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "482916") == .locked)
+        clock.advance(900)
+        // One more wrong try locks it again at once; the right one signs in and forgets the failures.
+        #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "000009") == .locked)
+        #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "482916") == .locked)
+        clock.advance(900)
+        #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "482916") == .signedIn("T0000001"))
+        #expect(try t.db.signInFailures("T0000001") == 0)
     }
 
     @Test func anUnknownReferenceGetsTheSameAnswersAtTheSameTriesAsARealOne() throws {

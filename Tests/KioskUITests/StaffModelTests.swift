@@ -117,12 +117,14 @@ extension StaffMember {
         d.send(.recorded(Sample.state, "Held"))
         #expect(d.model.state.screen == .tenant)
 
+        // Religion is held only for equality monitoring (DPA 2018 Sch. 1 para 8): never revealed for a support plan.
+        let before = d.effects.count
         d.press("reveal:religion")
         d.press("reason:support-plan")
-        guard case let .reveal(access, attribute)? = d.effects.last else { Issue.record("no reveal"); return }
-        #expect(access.payload == .access(AttributeID("religion")) && attribute == AttributeID("religion"))
-        d.send(.revealed(AttributeID("religion"), "Christian"))
-        #expect(d.allText.contains("Religion: Christian (read recorded)"))
+        #expect(d.effects.count == before, "nothing read, nothing recorded: \(d.effects)")
+        #expect(d.allText.contains("'religion' is held for this tenant only for equality-monitoring"), "\(d.allText)")
+        #expect(d.allText.contains("never allows decisions about a person"))
+        #expect(!d.allText.contains("Christian"))
     }
 
     @Test func supportNeverSeesTheAddressOfAMarkedTenant() {

@@ -3,6 +3,7 @@ import ConsentForms
 import Foundation
 @testable import KioskUI
 import TerminalCore
+import Testing
 
 enum Shipped {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -46,10 +47,13 @@ struct Drive {
     var screen: [String] { KioskRenderer.render(model, width: 80, height: 24, now: now).lines }
 
     /// Moves the focus down to the button for `action` and presses Enter, as a keyboard user
-    /// would, whatever the language (the list scrolls as the focus moves).
+    /// would, whatever the language (the list scrolls as the focus moves). A button that is not there
+    /// fails the test: a press that silently does nothing would let a test pass without doing its step.
     mutating func press(_ action: String) {
-        let target = model.selectable(now: now).firstIndex { $0.kind == .button(action) }
-        guard let target else { return }
+        guard let target = model.selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) else {
+            Issue.record("no button \(action) on \(model.state.screen)")
+            return
+        }
         keys(.home)
         for _ in 0..<target { keys(.down) }
         keys(.enter)

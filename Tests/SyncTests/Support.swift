@@ -107,6 +107,20 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
         return try await central { () async throws(CentralStoreError) in try await store.adoptStaff(offer, from: device) }
     }
 
+    /// Sign-in tallies as they travel over HTTP: JSON both ways.
+    func exchangeSignInTallies(_ sent: SignInTallies) async throws(SyncFailure) -> SignInTallies {
+        let device = self.device
+        do {
+            let request = try JSONDecoder().decode(SignInTallies.self, from: JSONEncoder().encode(sent))
+            let reply = try await central { () async throws(CentralStoreError) in try await store.exchangeSignInTallies(request, from: device) }
+            return try JSONDecoder().decode(SignInTallies.self, from: JSONEncoder().encode(reply))
+        } catch let failure as SyncFailure {
+            throw failure
+        } catch {
+            throw .refused(.invalid("JSON encoding failed: \(error)"))
+        }
+    }
+
     /// The registry as it arrives over HTTP: JSON both ways.
     func staff() async throws(SyncFailure) -> StaffRegistry {
         let registry = try await central { () async throws(CentralStoreError) in try await store.staffRegistry() }

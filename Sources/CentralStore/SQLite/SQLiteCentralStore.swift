@@ -55,6 +55,11 @@ public struct SQLiteCentralStore: CentralStore {
         try run { () throws(StoreError) in try database.adoptOfferedStaff(offer, from: device) }
     }
 
+    public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
+        if let problem = sent.problem(from: device) { throw .invalid(problem) }
+        return try run { () throws(StoreError) in try database.exchangeSignInTallies(sent, from: device) }
+    }
+
     public func health() async throws(CentralStoreError) {
         if try run({ () throws(StoreError) in try database.movedTo() }) != nil { throw .moved }
     }

@@ -1,0 +1,44 @@
+import CentralStore
+import ConsentCore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+/// Failed kiosk sign-ins on PostgreSQL: what each device counted, kept as the SQLite centre keeps
+/// them (`sign_in_tally`, `sign_in_clear`), and handed to every device at its sync.
+extension PostgresCentralStore {
+    public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
+        if let problem = sent.problem(from: device) { throw .invalid(problem) }
+        let since = Self.now() - SignInTallies.keptMillis
+        return try await transaction { connection in
+            for entry in sent.entries {
+                // The device's own count only moves forward: (first_at, failures, last_at) compared as a row.
+                try await connection.query("""
+                    INSERT INTO sign_in_tally (ref, device, failures, first_at, last_at)
+                    VALUES (\(entry.ref), \(entry.device), \(Int64(entry.failures)), \(entry.firstAt), \(entry.lastAt))
+                    ON CONFLICT (ref, device) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, last_at = excluded.last_at
+                    WHERE (excluded.first_at, excluded.failures, excluded.last_at) > (sign_in_tally.first_at, sign_in_tally.failures, sign_in_tally.last_at)
+                    """, logger: self.logger)
+            }
+            for clear in sent.clears {
+                try await connection.query("""
+                    INSERT INTO sign_in_clear (ref, at) VALUES (\(clear.ref), \(clear.at))
+                    ON CONFLICT (ref) DO UPDATE SET at = greatest(sign_in_clear.at, excluded.at)
+                    """, logger: self.logger)
+            }
+            try await connection.query("DELETE FROM sign_in_tally WHERE last_at < \(since)", logger: self.logger)
+            try await connection.query("DELETE FROM sign_in_clear WHERE at < \(since)", logger: self.logger)
+            var reply = SignInTallies()
+            for try await (ref, from, failures, first, last) in try await connection.query(
+                "SELECT ref, device, failures, first_at, last_at FROM sign_in_tally", logger: self.logger
+            ).decode((String, String, Int64, Int64, Int64).self) {
+                reply.entries.append(SignInTallies.Entry(ref: ref, device: from, failures: Int(failures), firstAt: first, lastAt: last))
+            }
+            for try await (ref, at) in try await connection.query("SELECT ref, at FROM sign_in_clear", logger: self.logger)
+                .decode((String, Int64).self) {
+                reply.clears.append(SignInTallies.Clear(ref: ref, at: at))
+            }
+            return reply
+        }
+    }
+}

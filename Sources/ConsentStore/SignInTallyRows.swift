@@ -1,0 +1,99 @@
+import ConsentCore
+import Foundation
+import GRDB
+import SyncProtocol
+
+/// Failed kiosk sign-ins by reference (`sign_in_tally`: one row per reference and device that saw
+/// failures; `sign_in_clear`: when each reference's failures were last forgotten), on devices and at
+/// a SQLite centre alike. A device writes only its own rows; sync brings the others' (``SignInTallies``).
+extension ConsentDatabase {
+    /// The failures of `ref` on every device since it was last cleared.
+    public func signInTally(_ ref: String) throws(StoreError) -> SignInTally {
+        try read { db in try Self.tally(db, ref) }
+    }
+
+    static func tally(_ db: Database, _ ref: String) throws -> SignInTally {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT coalesce(sum(t.failures), 0) AS failures, max(t.last_at) AS last_at FROM sign_in_tally t
+            WHERE t.ref = ? AND t.first_at > coalesce((SELECT at FROM sign_in_clear WHERE ref = t.ref), -1)
+            """), arguments: [ref]) else { return SignInTally() }
+        let last: Int64? = row["last_at"]
+        return SignInTally(failures: row["failures"] as Int? ?? 0, lastAt: last.map(Millis.date))
+    }
+
+    /// Counts a failure of `ref` on this device and returns the tally after it.
+    func recordSignInFailure(_ ref: String, at now: Date) throws(StoreError) -> SignInTally {
+        let at = Millis.from(now), me = device.rawValue
+        return try write { db in
+            let cleared = try Int64.fetchOne(db, sql: "SELECT at FROM sign_in_clear WHERE ref = ?", arguments: [ref]) ?? -1
+            let own = try Row.fetchOne(db, sql: "SELECT failures, first_at FROM sign_in_tally WHERE ref = ? AND device = ?", arguments: [ref, me])
+            if let own, (own["first_at"] as Int64) > cleared {
+                try db.execute(sql: "UPDATE sign_in_tally SET failures = failures + 1, last_at = max(last_at, ?) WHERE ref = ? AND device = ?",
+                               arguments: [at, ref, me])
+            } else {
+                // A count begun after the clear (a clock that stands still still begins after it).
+                let first = max(at, cleared + 1)
+                try db.execute(sql: "INSERT OR REPLACE INTO sign_in_tally (ref, device, failures, first_at, last_at) VALUES (?, ?, 1, ?, ?)",
+                               arguments: [ref, me, first, first])
+            }
+            return try Self.tally(db, ref)
+        }
+    }
+
+    /// Forgets the failures of `ref` everywhere (once synced): a successful sign-in or a staff unlock.
+    func clearSignInFailures(_ ref: String, at now: Date) throws(StoreError) {
+        try write { db in try Self.clear(db, ref, at: Millis.from(now)) }
+    }
+
+    static func clear(_ db: Database, _ ref: String, at: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO sign_in_clear (ref, at) VALUES (?, ?) ON CONFLICT (ref) DO UPDATE SET at = max(at, excluded.at)
+            """, arguments: [ref, at])
+    }
+
+    /// What this device tells the centre: its own counts and every clear, from the last day.
+    public func signInTalliesToSend() throws(StoreError) -> SignInTallies {
+        try read { db in try Self.tallies(db, since: Millis.from(clock()) - SignInTallies.keptMillis, device: device.rawValue) }
+    }
+
+    /// Every count and clear of the last day (`device` nil), or one device's counts and every clear.
+    static func tallies(_ db: Database, since: Int64, device: String?) throws -> SignInTallies {
+        let entries = try Row.fetchAll(db, sql: """
+            SELECT ref, device, failures, first_at, last_at FROM sign_in_tally WHERE last_at >= ? AND (? IS NULL OR device = ?)
+            """, arguments: [since, device, device]).map { row in
+            SignInTallies.Entry(ref: row["ref"], device: row["device"], failures: row["failures"], firstAt: row["first_at"], lastAt: row["last_at"])
+        }
+        let clears = try Row.fetchAll(db, sql: "SELECT ref, at FROM sign_in_clear WHERE at >= ?", arguments: [since]).map { row in
+            SignInTallies.Clear(ref: row["ref"], at: row["at"])
+        }
+        return SignInTallies(entries: entries, clears: clears)
+    }
+
+    /// Takes in counts and clears from elsewhere: each entry where it moves that device's count
+    /// forward (never this device's own, which only it writes), each clear where it is later.
+    /// Rows untouched for a day are dropped.
+    public func adoptSignInTallies(_ tallies: SignInTallies) throws(StoreError) {
+        let me = device.rawValue, since = Millis.from(clock()) - SignInTallies.keptMillis
+        try write { db in
+            for entry in tallies.entries where entry.device != me {
+                let stored = try Row.fetchOne(db, sql: "SELECT failures, first_at, last_at FROM sign_in_tally WHERE ref = ? AND device = ?",
+                                              arguments: [entry.ref, entry.device]).map { row in
+                    SignInTallies.Entry(ref: entry.ref, device: entry.device, failures: row["failures"], firstAt: row["first_at"], lastAt: row["last_at"])
+                }
+                guard entry.supersedes(stored) else { continue }
+                try db.execute(sql: "INSERT OR REPLACE INTO sign_in_tally (ref, device, failures, first_at, last_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [entry.ref, entry.device, entry.failures, entry.firstAt, entry.lastAt])
+            }
+            for clear in tallies.clears { try Self.clear(db, clear.ref, at: clear.at) }
+            try db.execute(sql: "DELETE FROM sign_in_tally WHERE last_at < ?", arguments: [since])
+            try db.execute(sql: "DELETE FROM sign_in_clear WHERE at < ?", arguments: [since])
+        }
+    }
+
+    /// At a SQLite centre: takes what `device` sent (checked by ``SignInTallies/problem(from:)``) and
+    /// answers with every count and clear of the last day.
+    package func exchangeSignInTallies(_ sent: SignInTallies, from device: String) throws(StoreError) -> SignInTallies {
+        try adoptSignInTallies(sent)
+        return try read { db in try Self.tallies(db, since: Millis.from(clock()) - SignInTallies.keptMillis, device: nil) }
+    }
+}

@@ -1,0 +1,84 @@
+import ConsentCore
+import Foundation
+
+/// Failed kiosk sign-ins by tenancy reference, as devices and the centre exchange them at each sync
+/// (`POST /v1/sign-in-tallies`, JSON), so that a reference slowed or locked on one kiosk is slowed or
+/// locked on every kiosk. References that are no tenant's travel too: a kiosk treats them exactly
+/// like real ones, so sync must as well, or a second kiosk would tell them apart.
+///
+/// Each device counts only its own failures (``Entry``, one per reference and device, written only by
+/// that device); a successful sign-in or a staff unlock is a ``Clear`` of the reference, which every
+/// side keeps as the latest time. A reference's tally is the sum of the entries begun after its clear.
+public struct SignInTallies: Codable, Equatable, Sendable {
+    /// One device's failures with one reference since `firstAt`.
+    public struct Entry: Codable, Equatable, Sendable {
+        public var ref: String
+        public var device: String
+        public var failures: Int
+        public var firstAt: Int64
+        public var lastAt: Int64
+
+        public init(ref: String, device: String, failures: Int, firstAt: Int64, lastAt: Int64) {
+            self.ref = ref
+            self.device = device
+            self.failures = failures
+            self.firstAt = firstAt
+            self.lastAt = lastAt
+        }
+
+        /// Whether this entry replaces `other` (the same reference and device): a later count, or a
+        /// count begun after a clear. Each device only ever moves its own entry forward.
+        public func supersedes(_ other: Entry?) -> Bool {
+            guard let other else { return true }
+            return (firstAt, failures, lastAt) > (other.firstAt, other.failures, other.lastAt)
+        }
+    }
+
+    /// A reference's failures forgotten at `at` (milliseconds): a successful sign-in or a staff unlock.
+    public struct Clear: Codable, Equatable, Sendable {
+        public var ref: String
+        public var at: Int64
+
+        public init(ref: String, at: Int64) {
+            self.ref = ref
+            self.at = at
+        }
+    }
+
+    public var entries: [Entry]
+    public var clears: [Clear]
+
+    public init(entries: [Entry] = [], clears: [Clear] = []) {
+        self.entries = entries
+        self.clears = clears
+    }
+
+    /// How far back sides exchange and keep tallies: a reference with no failure for a day starts afresh.
+    public static let keptMillis: Int64 = 86_400_000
+    /// The most entries and clears in one message.
+    public static let maxItems = 50_000
+
+    /// Why a centre refuses what `device` sent, or nil: it may speak only of its own failures, with
+    /// sane counts and times, and references that are short plain text.
+    public func problem(from device: String) -> String? {
+        guard entries.count + clears.count <= Self.maxItems else {
+            return "a sign-in tally may carry at most \(Self.maxItems) entries and clears; this one had \(entries.count + clears.count)"
+        }
+        func badRef(_ ref: String) -> Bool {
+            ref.isEmpty || ref.utf8.count > 64 || ref.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7F }
+        }
+        for entry in entries {
+            if entry.device != device {
+                return "a device reports only its own failed sign-ins; \(device) sent some for \(entry.device.prefix(100))"
+            }
+            if badRef(entry.ref) { return "a sign-in tally names a reference that is empty, longer than 64 bytes or not plain text" }
+            if entry.failures < 1 || entry.failures > 1_000_000 || entry.firstAt > entry.lastAt || entry.firstAt < 0 {
+                return "a sign-in tally for \(entry.ref) has an impossible count or times"
+            }
+        }
+        for clear in clears where badRef(clear.ref) || clear.at < 0 {
+            return "a sign-in clear names a reference that is empty, longer than 64 bytes or not plain text, or a time before 1970"
+        }
+        return nil
+    }
+}
