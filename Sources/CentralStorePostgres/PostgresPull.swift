@@ -86,7 +86,7 @@ extension PostgresCentralStore {
         var dataKeys: [WireDataKey] = []
         if !keyIDs.isEmpty {
             for try await (keyID, kekID, wrapped) in try await connection.query(
-                "SELECT key_id, kek_id, wrapped FROM data_key WHERE key_id = ANY(\(Array(keyIDs))) ORDER BY key_id, kek_id", logger: logger
+                "SELECT key_id, kek_id, wrapped FROM data_key WHERE key_id = ANY(\(Array(keyIDs))) AND key_id NOT LIKE 'org-%' ORDER BY key_id, kek_id", logger: logger
             ).decode((String, String, Data).self) {
                 dataKeys.append(WireDataKey(keyID: keyID, kekID: kekID, wrapped: wrapped))
             }

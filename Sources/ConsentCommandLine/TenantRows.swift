@@ -111,7 +111,8 @@ public func requireSpecialValues(_ source: any TenantRowSource, for attributes: 
     guard !special.isEmpty, let problem = source.specialValuesProblem else { return }
     throw CLIError("""
         \(problem). This needs \(special.map(\.rawValue).joined(separator: ", ")): \
-        give the key (--key-file) or leave those out (--columns, --by); nothing was written
+        give the key (--key-file) where it is kept (on a device: run this at the centre), or leave those out (--columns, --by); \
+        nothing was written
         """)
 }
 

@@ -29,12 +29,38 @@ public final class ConsentDatabase: Sendable {
     /// The vault-only connection through which vault rows commit before the main file (see ``VaultWriter``).
     package let vaultWriter: VaultWriter
 
-    /// Whether special-category values can be read and recorded (a key-encryption key was given).
-    public var specialValuesAvailable: Bool { keys.kek != nil }
+    /// Whether special-category values can be read and recorded here (a key-encryption key was given,
+    /// and this is not a device that seals them for the centre).
+    public var specialValuesAvailable: Bool { keys.kek != nil && !keys.sealsForCentre }
+
+    /// Whether this database seals special-category values to the organisation's key and cannot open
+    /// them (an enrolled device): reading one back, revealing it and checking it need the centre.
+    public var specialValuesSealedForCentre: Bool { keys.sealsForCentre }
+
+    /// Refuses `what` (a reveal, say) on a device whose special-category values only the centre opens,
+    /// before anything is asked or recorded: ``StoreError/sealedForCentre(what:)``.
+    public func refuseIfSealedForCentre(_ what: String) throws(StoreError) {
+        if keys.sealsForCentre { throw .sealedForCentre(what: what) }
+    }
+
+    /// The organisation's public key this database seals special-category values to (a centre gives it
+    /// to devices at enrolment), if it has one.
+    public var organisationKey: OrganisationPublicKey? { keys.organisationKey }
+
+    /// On a device: seals special-category values from now on to `key`, the organisation's public key
+    /// its centre sent over the enrolment's authenticated channel. Refused at a centre.
+    public func adoptOrganisationKey(_ key: OrganisationPublicKey) throws(StoreError) {
+        guard !isCentre else { throw .badOrganisationKey(reason: "\(path) is a central store and keeps its own organisation key") }
+        try write { db in try keys.adoptOrganisationKey(key, db) }
+    }
 
     /// Why special-category values are unavailable, as one line for the user; nil when they are available.
     public var specialValuesProblem: String? {
-        keys.missingReason.map { "special-category values are unavailable: \($0); nothing stored is lost, and they open again with the key" }
+        if keys.sealsForCentre {
+            return "special-category values on this device are sealed to the organisation's key: they can be recorded here, "
+                + "and are read, revealed, exported and checked at the centre"
+        }
+        return keys.missingReason.map { "special-category values are unavailable: \($0); nothing stored is lost, and they open again with the key" }
     }
 
     public var catalogue: Catalogue { validator.catalogue }
@@ -74,7 +100,10 @@ public final class ConsentDatabase: Sendable {
                                arguments: [id.rawValue, databaseID])
                 try db.execute(sql: "INSERT INTO vault.meta (key, value) VALUES ('database_id', ?)", arguments: [databaseID])
                 try db.execute(sql: "INSERT INTO device (no, id) VALUES (1, ?)", arguments: [id.rawValue])
-                if centre { try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('role', 'centre')") }
+                if centre {
+                    try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('role', 'centre')")
+                    try keys.createOrganisationKey(db, now: clock())
+                }
             }
             return ConsentDatabase(path: path, vaultPath: vault, device: id, isCentre: centre, validator: validator, queue: queue, clock: clock,
                                    keys: keys, vaultWriter: try VaultWriter(path: vault))
@@ -118,6 +147,10 @@ public final class ConsentDatabase: Sendable {
             let keys = VaultKeyring(kek: key, missingReason: keyProblem)
             if try !queue.read({ db in try keys.load(db) }) {
                 try queue.write { db in try keys.createDataKey(db, now: clock()) }
+            }
+            if role == "centre", keys.kek != nil, keys.organisationKey == nil {
+                // A centre from before organisation keys: it gets its key pair now; values sealed before still open with their data keys.
+                try queue.write { db in try keys.createOrganisationKey(db, now: clock()) }
             }
             let database = ConsentDatabase(path: path, vaultPath: vault, device: DeviceID(device), isCentre: role == "centre",
                                            validator: validator, queue: queue,

@@ -33,6 +33,11 @@ public struct KeyStatus: Sendable, Codable, Equatable {
     /// Data keys that name this key but do not open with it (forged by a device, or damaged): values
     /// under them read as unavailable; everything else works.
     public var brokenKeys: [String]
+    /// The id of the organisation's public key new special-category values are sealed to (HPKE), if any;
+    /// the same on the centre and on every device enrolled with it.
+    public var organisationKey: String?
+    /// Whether this process opens values sealed to that key (the centre, with its key-encryption key).
+    public var opensOrganisationSeals: Bool
 
     /// What to do about ``brokenKeys``, in words; nil when there are none.
     public var brokenKeysAdvice: String? {
@@ -126,7 +131,7 @@ extension ConsentDatabase {
                 dataKeys: try Int.fetchOne(db, sql: "SELECT count(DISTINCT key_id) FROM vault.data_key") ?? 0,
                 wrapsByKey: wraps, sealedValues: counts?["sealed"] ?? 0, erasedValues: counts?["erased"] ?? 0,
                 rotationUnfinished: wraps.count > 1 || FileManager.default.fileExists(atPath: Self.pendingKeyPath(for: keyFile)),
-                brokenKeys: keys.broken)
+                brokenKeys: keys.broken, organisationKey: keys.organisationKey?.id, opensOrganisationSeals: keys.opensOrganisationSeals)
         }
     }
 }

@@ -143,6 +143,10 @@ struct LedgerAppender {
 
     /// Appends one checked change.
     mutating func append(_ request: ChangeRequest, now: Date) throws -> StoredEvent {
+        if case .access(let attribute) = request.payload, isSpecial(attribute), vault.keys.sealsForCentre {
+            // A read recorded here would reveal nothing: the value opens only at the centre.
+            throw StoreError.sealedForCentre(what: "revealing \(attribute)")
+        }
         var isRegistration = false
         if case .registration = request.payload { isRegistration = true }
         let tenantID = try tenantID(request.tenant, registering: isRegistration)
@@ -211,9 +215,16 @@ struct LedgerAppender {
             let digest = ValueDigest.of(value, attribute: attribute, salt: salt)
             digests.append((attribute, digest))
             if isSpecial(attribute) {
-                let (keyID, key) = try vault.keys.sealingKey()
-                let sealed = try Sealing.seal(value, salt: salt, key: key, associatedData:
-                    Sealing.associatedData(tenant: event.tenant, attribute: attribute, event: event.id))
+                let associatedData = Sealing.associatedData(tenant: event.tenant, attribute: attribute, event: event.id)
+                let keyID: String, sealed: Data
+                switch try vault.keys.sealer() {
+                case .organisation(let recipient):
+                    keyID = recipient.id
+                    sealed = try OrganisationSeal.seal(value, salt: salt, to: recipient, associatedData: associatedData)
+                case .dataKey(let id, let key):
+                    keyID = id
+                    sealed = try Sealing.seal(value, salt: salt, key: key, associatedData: associatedData)
+                }
                 sealedRows.append(SealedRow(deviceNo: deviceNo, sequence: event.id.sequence, attribute: attribute.rawValue, tenantID: tenantID,
                                             keyID: keyID, sealed: sealed, preferNot: value == .preferNotToSay, digest: digest))
                 continue

@@ -12,6 +12,8 @@ import Foundation
 /// ```
 public struct SealedValueOpener: Sendable {
     private let keys: [String: SymmetricKey]
+    /// The organisation's private key, when the rows hold it (values sealed by devices with HPKE).
+    private let organisation: OrganisationPrivateKey?
 
     /// Data keys that name `kek` but do not open with it (forged or damaged); their values read as unavailable.
     public let brokenKeys: [String]
@@ -20,22 +22,38 @@ public struct SealedValueOpener: Sendable {
     /// data keys but none wrapped by this key.
     public init(kek: KeyEncryptionKey, dataKeys: [(keyID: String, kekID: String, wrapped: Data)]) throws(StoreError) {
         let unwrapped = try Sealing.unwrapAll(dataKeys, with: kek)
-        keys = Dictionary(unwrapped.keys, uniquingKeysWith: { _, last in last })
-        brokenKeys = unwrapped.broken
+        var organisation: OrganisationPrivateKey?
+        var broken = unwrapped.broken
+        for (id, key) in unwrapped.keys where OrganisationPublicKey.isOrganisationKeyID(id) {
+            if let found = OrganisationPrivateKey(unwrapped: key, id: id) { organisation = found } else { broken.append(id) }
+        }
+        keys = Dictionary(unwrapped.keys.filter { !OrganisationPublicKey.isOrganisationKeyID($0.id) }, uniquingKeysWith: { _, last in last })
+        self.organisation = organisation
+        brokenKeys = broken
+    }
+
+    private func openPlain(_ sealed: some DataProtocol, keyID: String, associatedData: Data) -> Data? {
+        if OrganisationPublicKey.isOrganisationKeyID(keyID) {
+            guard let organisation, organisation.publicKey.id == keyID else { return nil }
+            return OrganisationSeal.openPlain(sealed, key: organisation, associatedData: associatedData)
+        }
+        guard let key = keys[keyID] else { return nil }
+        return Sealing.openPlain(sealed, key: key, associatedData: associatedData)
     }
 
     /// The value sealed in `sealed` and the salt sealed with it (what its digest covers), for an audit;
     /// nil when its data key is not held or it does not open (changed, or moved from another row).
     public func openWithSalt(_ sealed: some DataProtocol, keyID: String, tenant: TenantRef, attribute: AttributeID,
                              event: EventID) -> (salt: Data, value: AttributeValue)? {
-        guard let key = keys[keyID] else { return nil }
-        return Sealing.open(sealed, key: key, tenant: tenant, attribute: attribute, event: event)
+        let associatedData = Sealing.associatedData(tenant: tenant, attribute: attribute, event: event)
+        guard let plain = openPlain(sealed, keyID: keyID, associatedData: associatedData), let value = Sealing.value(of: plain) else { return nil }
+        return (Data(plain.prefix(Sealing.saltBytes)), value)
     }
 
     /// The value sealed in `sealed` for `tenant`'s `attribute` by `event`; nil when its data key is
     /// not held or it does not open (changed, or moved from another row).
     public func open(_ sealed: some DataProtocol, keyID: String, tenant: TenantRef, attribute: AttributeID, event: EventID) -> AttributeValue? {
-        guard let key = keys[keyID] else { return nil }
-        return Sealing.openValue(sealed, key: key, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: event))
+        openPlain(sealed, keyID: keyID, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: event))
+            .flatMap(Sealing.value(of:))
     }
 }

@@ -30,13 +30,18 @@ enum Sealing {
 
     private static let prefix = Array("tenantconsent-value-v1".utf8)
 
-    static func seal(_ value: AttributeValue, salt: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
+    /// What a seal (AES-GCM or HPKE) encrypts: `salt ‖ kind ‖ text`.
+    static func plaintext(_ value: AttributeValue, salt: Data) -> Data {
         var plain = salt
         switch value {
         case .value(let text): plain.append(UInt8(ascii: "v")); plain.append(Data(text.utf8))
         case .preferNotToSay: plain.append(UInt8(ascii: "p"))
         }
-        guard let combined = try AES.GCM.seal(plain, using: key, authenticating: associatedData).combined else {
+        return plain
+    }
+
+    static func seal(_ value: AttributeValue, salt: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
+        guard let combined = try AES.GCM.seal(plaintext(value, salt: salt), using: key, authenticating: associatedData).combined else {
             throw StoreError.sqlite("AES-GCM produced no combined box") // only with a non-standard nonce size
         }
         return combined
@@ -53,7 +58,7 @@ enum Sealing {
         openPlain(sealed, key: key, associatedData: associatedData).flatMap(value(of:))
     }
 
-    private static func openPlain(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> Data? {
+    static func openPlain(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> Data? {
         guard let box = try? AES.GCM.SealedBox(combined: sealed),
               let plain = try? AES.GCM.open(box, using: key, authenticating: associatedData),
               plain.count > saltBytes
@@ -61,7 +66,8 @@ enum Sealing {
         return plain
     }
 
-    private static func value(of plain: Data) -> AttributeValue? {
+    /// The value in a plaintext (`salt ‖ kind ‖ text`); nil when it is not one.
+    static func value(of plain: Data) -> AttributeValue? {
         let kind = plain[plain.startIndex + saltBytes]
         let body = plain.dropFirst(saltBytes + 1)
         switch kind {

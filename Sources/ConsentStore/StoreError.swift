@@ -20,6 +20,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case badStaff(String)
     case clock(HLCError)
     case keyUnavailable(reason: String)
+    /// The organisation's sealing key a centre sent is not one.
+    case badOrganisationKey(reason: String)
+    /// Special-category values on this device are sealed for the centre, which alone opens them.
+    case sealedForCentre(what: String)
     case keyFileMissing(path: String)
     case keyFileUnsafe(path: String, mode: String)
     /// Files of a database (main file, vault, WAL, shared memory) that group or others may read or write.
@@ -77,6 +81,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "tenant \(ref) has no pending correction of \(attribute) to verify"
         case .clock(let error):
             "clock: \(error.description)"
+        case .badOrganisationKey(let reason):
+            "\(reason); nothing was changed here: enrol again with the centre (`consent device enrol`)"
+        case .sealedForCentre(let what):
+            "\(what) cannot be done on this device: special-category values here are sealed to the organisation's key and only the centre opens them; do it at the centre"
         case .keyUnavailable(let reason):
             "special-category values are unavailable (\(reason)); supply the key with --key-file or $CONSENT_KEY_FILE (see `consent keys status`)"
         case .keyFileMissing(let path):

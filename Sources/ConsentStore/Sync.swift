@@ -99,6 +99,21 @@ extension ConsentDatabase {
         }
     }
 
+    /// Records an enrolment and the organisation's public key the centre sent with it (over the
+    /// enrolment's channel: the centre named by `--server`, checked by TLS), to which this device seals
+    /// special-category values from now on. A key that is not one is refused and nothing is changed.
+    public func saveEnrolment(_ settings: SyncSettings, sealingKey: Data?) throws(StoreError) {
+        var key: OrganisationPublicKey?
+        if let sealingKey { key = try OrganisationPublicKey(raw: sealingKey) }
+        guard !isCentre || key == nil else { throw .badOrganisationKey(reason: "\(path) is a central store and keeps its own organisation key") }
+        try write { db in
+            try Self.setMeta(db, "sync_server", settings.server)
+            try Self.setMeta(db, "sync_secret", settings.secret)
+            try Self.setMeta(db, "sync_ca_file", settings.caFile)
+            if let key { try keys.adoptOrganisationKey(key, db) }
+        }
+    }
+
     /// Unsent events, how far this device has pulled, when it last synced, and open conflicts.
     public func syncStatus() throws(StoreError) -> SyncStatus {
         try read { db in

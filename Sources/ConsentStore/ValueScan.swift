@@ -75,6 +75,21 @@ struct ValueScan {
         return key
     }
 
+    /// The sealed value of this row opened: under its data key, or with the organisation's private key.
+    private mutating func openSealed(_ attribute: AttributeID, of tenant: TenantRef, source: EventID) -> AttributeValue? {
+        let organisationSeal = statement.withBytes(7) { $0.starts(with: Self.organisationPrefix) }
+        let key = organisationSeal ? nil : dataKey()
+        guard organisationSeal || key != nil else { return nil }
+        return statement.withBytes(8) { box -> AttributeValue? in
+            guard !box.isEmpty else { return nil }
+            let associatedData = Sealing.associatedData(tenant: tenant, attribute: attribute, event: source)
+            if let key { return Sealing.openValue(box, key: key, associatedData: associatedData) }
+            return keys.openOrganisationSeal(box, associatedData: associatedData)
+        }
+    }
+
+    private static let organisationPrefix = Array(OrganisationPublicKey.prefix.utf8)
+
     private mutating func record(_ attribute: AttributeID, of tenant: TenantRef) -> ValueRecord {
         let source = EventID(device: devices.id(statement.int64(3) ?? 0), sequence: statement.int64(4) ?? 0)
         let state: ValueState
@@ -84,9 +99,7 @@ struct ValueScan {
         default:
             if !sealed {
                 state = .held(.value(statement.string(7) ?? ""), source: source)
-            } else if let key = dataKey(), let value = statement.withBytes(8, { box in
-                box.isEmpty ? nil : Sealing.openValue(box, key: key, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: source))
-            }) {
+            } else if let value = openSealed(attribute, of: tenant, source: source) {
                 state = .held(value, source: source)
             } else {
                 state = .unavailable(source: source)

@@ -4,9 +4,11 @@ import Foundation
 import GRDB
 import SyncProtocol
 
-/// The vault's data keys that this process could unwrap with its key-encryption key. Without a
-/// key-encryption key the ring is empty: sealed values read as ``ValueState/unavailable(source:)``
-/// and recording a new special-category value is refused; nothing stored is touched.
+/// The vault's data keys that this process could unwrap with its key-encryption key, and the
+/// organisation's key pair as far as this database holds it. Without a key-encryption key the ring
+/// holds no data key: values sealed with one read as ``ValueState/unavailable(source:)``. A device
+/// holds only the organisation's public key: it seals new special-category values to it (HPKE) and
+/// opens none of them; the centre holds the private key (wrapped in its vault) and opens both kinds.
 package final class VaultKeyring: @unchecked Sendable {
     package let kek: KeyEncryptionKey?
     /// Why there is no key-encryption key (shown to the user), when there is none.
@@ -15,6 +17,16 @@ package final class VaultKeyring: @unchecked Sendable {
     private var keys: [String: SymmetricKey] = [:]
     private var sealingID: String?
     private var brokenIDs: [String] = []
+    private var organisationPublic: OrganisationPublicKey?
+    private var organisationPrivate: OrganisationPrivateKey?
+
+    /// How a new special-category value is sealed.
+    enum Sealer {
+        /// AES-GCM under a data key of this vault (a database not enrolled with a centre that has an organisation key).
+        case dataKey(id: String, key: SymmetricKey)
+        /// HPKE to the organisation's public key (a device, and the centre itself).
+        case organisation(OrganisationPublicKey)
+    }
 
     /// Data keys in the vault that name this key-encryption key but do not open with it (forged by
     /// a device or damaged): values under them read as unavailable.
@@ -22,6 +34,28 @@ package final class VaultKeyring: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return brokenIDs
+    }
+
+    /// The organisation's public key new values are sealed to, if this database has one.
+    package var organisationKey: OrganisationPublicKey? {
+        lock.lock()
+        defer { lock.unlock() }
+        return organisationPublic
+    }
+
+    /// Whether this database seals special-category values for the centre and cannot open them
+    /// (a device): values it cannot open are then expected, not damage.
+    var sealsForCentre: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return organisationPublic != nil && organisationPrivate == nil
+    }
+
+    /// Whether this process holds the organisation's private key (a centre with its key-encryption key).
+    var opensOrganisationSeals: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return organisationPrivate != nil
     }
 
     init(kek: KeyEncryptionKey?, missingReason: String? = nil) {
@@ -36,25 +70,69 @@ package final class VaultKeyring: @unchecked Sendable {
         return keys[id]
     }
 
-    /// The data key new values are sealed with (the newest one held).
-    func sealingKey() throws(StoreError) -> (id: String, key: SymmetricKey) {
+    /// How new values are sealed: to the organisation's public key when this database has one,
+    /// otherwise under the newest data key held.
+    func sealer() throws(StoreError) -> Sealer {
         lock.lock()
         defer { lock.unlock() }
+        if let organisationPublic { return .organisation(organisationPublic) }
         guard let sealingID, let key = keys[sealingID] else { throw .keyUnavailable(reason: missingReason ?? "no data key") }
-        return (sealingID, key)
+        return .dataKey(id: sealingID, key: key)
     }
 
     /// Opens a sealed value of `tenant`'s `attribute` recorded by `event`; nil when this process has
     /// no key for it or it does not open.
     func open(_ sealed: Data, keyID: String, tenant: TenantRef, attribute: AttributeID, event: EventID) -> (salt: Data, value: AttributeValue)? {
-        guard let key = key(keyID) else { return nil }
-        return Sealing.open(sealed, key: key, tenant: tenant, attribute: attribute, event: event)
+        guard let plain = openPlain(sealed, keyID: keyID, associatedData: Sealing.associatedData(tenant: tenant, attribute: attribute, event: event)),
+              let value = Sealing.value(of: plain)
+        else { return nil }
+        return (Data(plain.prefix(Sealing.saltBytes)), value)
     }
 
-    /// Unwraps the data keys wrapped by this process's key-encryption key. Throws ``StoreError/wrongKey(source:)``
-    /// when the vault has data keys but none for this key. Returns false when the vault has no data key
-    /// that opens yet (none, or only broken ones), so that one is made.
+    /// Opens a value sealed to the organisation's key; nil without its private key or when it does not open.
+    func openOrganisationSeal(_ sealed: some DataProtocol, associatedData: Data) -> AttributeValue? {
+        lock.lock()
+        let privateKey = organisationPrivate
+        lock.unlock()
+        guard let privateKey else { return nil }
+        return OrganisationSeal.openPlain(sealed, key: privateKey, associatedData: associatedData).flatMap(Sealing.value(of:))
+    }
+
+    /// Whether this process could open a value sealed under `keyID` (it holds that data key, or the
+    /// organisation's private key for an organisation seal).
+    func holdsKey(_ keyID: String) -> Bool {
+        if OrganisationPublicKey.isOrganisationKeyID(keyID) {
+            lock.lock()
+            defer { lock.unlock() }
+            return organisationPrivate?.publicKey.id == keyID
+        }
+        return key(keyID) != nil
+    }
+
+    private func openPlain(_ sealed: Data, keyID: String, associatedData: Data) -> Data? {
+        if OrganisationPublicKey.isOrganisationKeyID(keyID) {
+            lock.lock()
+            let privateKey = organisationPrivate
+            lock.unlock()
+            guard let privateKey, privateKey.publicKey.id == keyID else { return nil }
+            return OrganisationSeal.openPlain(sealed, key: privateKey, associatedData: associatedData)
+        }
+        guard let key = key(keyID) else { return nil }
+        return Sealing.openPlain(sealed, key: key, associatedData: associatedData)
+    }
+
+    /// Reads the organisation's public key from `meta` and unwraps the vault's keys wrapped by this
+    /// process's key-encryption key (data keys, and the organisation's private key at the centre).
+    /// Throws ``StoreError/wrongKey(source:)`` when the vault has keys but none for this key. Returns
+    /// false when the vault has no data key that opens yet (none, or only broken ones), so that one is made.
     func load(_ db: Database) throws -> Bool {
+        if let text = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'org_public_key'"),
+           let raw = Data(base64Encoded: text) {
+            let key = try OrganisationPublicKey(raw: raw)
+            lock.lock()
+            organisationPublic = key
+            lock.unlock()
+        }
         guard let kek else { return true }
         let rows = try Row.fetchAll(db, sql: "SELECT key_id, kek_id, wrapped FROM vault.data_key ORDER BY created_at, key_id")
             .map { (keyID: $0["key_id"] as String, kekID: $0["kek_id"] as String, wrapped: $0["wrapped"] as Data) }
@@ -62,9 +140,19 @@ package final class VaultKeyring: @unchecked Sendable {
         let found = try Sealing.unwrapAll(rows, with: kek)
         lock.lock()
         defer { lock.unlock() }
-        for (id, key) in found.keys { keys[id] = key }
-        sealingID = found.keys.last?.id
-        brokenIDs = found.broken
+        var dataKeys: [(id: String, key: SymmetricKey)] = []
+        var broken = found.broken
+        for (id, key) in found.keys {
+            if OrganisationPublicKey.isOrganisationKeyID(id) {
+                guard let privateKey = OrganisationPrivateKey(unwrapped: key, id: id) else { broken.append(id); continue }
+                organisationPrivate = privateKey
+            } else {
+                keys[id] = key
+                dataKeys.append((id, key))
+            }
+        }
+        sealingID = dataKeys.last?.id
+        brokenIDs = broken
         return sealingID != nil
     }
 
@@ -79,6 +167,31 @@ package final class VaultKeyring: @unchecked Sendable {
         defer { lock.unlock() }
         keys[id] = key
         sealingID = id
+    }
+
+    /// At a centre: makes the organisation's key pair when there is none (a new centre, or one from
+    /// before organisation keys). The private key goes into the vault wrapped by the key-encryption
+    /// key; the public key into `meta`, from where enrolment gives it to devices. Needs the key-encryption key.
+    func createOrganisationKey(_ db: Database, now: Date) throws {
+        guard let kek, !opensOrganisationSeals, organisationKey == nil else { return }
+        let privateKey = OrganisationPrivateKey.generate()
+        let id = privateKey.publicKey.id
+        try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [id, kek.id, try Sealing.wrap(privateKey.wrappable, id: id, with: kek), Millis.from(now)])
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('org_public_key', ?)",
+                       arguments: [privateKey.publicKey.raw.base64EncodedString()])
+        lock.lock()
+        defer { lock.unlock() }
+        organisationPrivate = privateKey
+        organisationPublic = privateKey.publicKey
+    }
+
+    /// On a device: adopts the organisation's public key the centre sent at enrolment.
+    func adoptOrganisationKey(_ key: OrganisationPublicKey, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('org_public_key', ?)", arguments: [key.raw.base64EncodedString()])
+        lock.lock()
+        defer { lock.unlock() }
+        organisationPublic = key
     }
 }
 

@@ -54,7 +54,9 @@ package struct WireRows {
         return values.sorted { $0.attribute < $1.attribute }
     }
 
+    /// The wrapped data keys named `ids`; never the organisation's private key (values sealed to it need no data key).
     private func dataKeys(_ ids: Set<String>) throws -> [WireDataKey] {
+        let ids = ids.filter { !OrganisationPublicKey.isOrganisationKeyID($0) }
         guard !ids.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         return try Row.fetchAll(db, sql: "SELECT key_id, kek_id, wrapped FROM vault.data_key WHERE key_id IN (\(marks))",

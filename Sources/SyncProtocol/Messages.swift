@@ -163,10 +163,14 @@ public struct EnrolResponse: Codable, Sendable {
     public var device: String
     public var office: String
     public var secret: String
-    public init(device: String, office: String, secret: String) {
+    /// The organisation's public key (X25519, raw) to which the device seals special-category values
+    /// (HPKE); absent from a centre that has none (the device then keeps sealing under its own data keys).
+    public var sealingKey: Data?
+    public init(device: String, office: String, secret: String, sealingKey: Data? = nil) {
         self.device = device
         self.office = office
         self.secret = secret
+        self.sealingKey = sealingKey
     }
 }
 

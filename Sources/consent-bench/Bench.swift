@@ -43,6 +43,9 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Runs of each variant, interleaved; medians are reported.")
         var `repeat` = 3
 
+        @Option(help: "Special-category values to record, sealed under a data key (AES-GCM) and to the organisation's key (HPKE), interleaved; 0 skips.")
+        var special = 0
+
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
@@ -52,10 +55,19 @@ struct Bench: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: dir) }
             let r = try LedgerBenchmark.run(events: events, batch: batch, tenants: tenants, repeat: `repeat`, directory: dir, validator: validator)
+            let sealing = special > 0
+                ? try SealingBenchmark.run(values: special, batch: batch, repeat: `repeat`, directory: dir, validator: validator) : nil
             if json {
                 try printJSON(BenchJSON(result: r, ledgerPerSecond: r.ledgerPerSecond, sameRowsPerSecond: r.sameRowsPerSecond,
-                                        plainPerSecond: r.plainPerSecond, ratio: r.ratio, bareRatio: r.bareRatio))
+                                        plainPerSecond: r.plainPerSecond, ratio: r.ratio, bareRatio: r.bareRatio,
+                                        sealing: sealing, sealingRatio: sealing?.ratio, hpkeAddedMicrosPerValue: sealing?.addedMicrosPerValue))
                 return
+            }
+            if let s = sealing {
+                print(String(format: "special values sealed under a data key (AES-GCM): %d in %.2f s; to the organisation's key (HPKE): %.2f s",
+                             s.values, s.dataKeySeconds, s.organisationKeySeconds))
+                print(String(format: "ratio HPKE / AES-GCM through the ledger: %.2fx (+%.1f us per value); the seal alone: %.1f us vs %.1f us",
+                             s.ratio, s.addedMicrosPerValue, s.organisationKeySealMicros, s.dataKeySealMicros))
             }
             print(String(format: "ledger append: %d decisions in %.2f s (%.0f/s), batches of %d", r.events, r.ledgerSeconds, r.ledgerPerSecond, r.batch))
             print(String(format: "same rows, plain SQL: %d decisions in %.2f s (%.0f/s)", r.events, r.sameRowsSeconds, r.sameRowsPerSecond))
@@ -70,6 +82,9 @@ struct Bench: AsyncParsableCommand {
             var plainPerSecond: Double
             var ratio: Double
             var bareRatio: Double
+            var sealing: SealingBenchmark.Result?
+            var sealingRatio: Double?
+            var hpkeAddedMicrosPerValue: Double?
         }
     }
 }

@@ -54,7 +54,7 @@ struct Audit: AsyncParsableCommand {
                 let ledger = try db.verify()
                 let heads = db.isCentre ? try db.verifySignedHeads() : []
                 report = Report(ok: ledger.ok && heads.isEmpty, events: ledger.events, devices: ledger.devices,
-                                signedHeadsChecked: db.isCentre, problems: ledger.problems + heads)
+                                signedHeadsChecked: db.isCentre, problems: ledger.problems + heads, note: ledger.centreNote)
             }
             if json { try printJSON(report) } else if report.ok {
                 let opened = report.sealedOpened.map { $0 > 0 ? ", \($0) special-category values opened and checked" : "" } ?? ""

@@ -65,6 +65,7 @@ struct LedgerCommand: ParsableCommand {
                 try printJSON(report)
             } else if report.ok {
                 print("OK: \(report.events) events from \(report.devices) device(s), \(report.tenants) tenants; chains intact, state equals the ledger.")
+                if let note = report.centreNote { print("Note: \(note).") }
             } else {
                 print("FAILED: \(report.problems.count) problem(s) in \(report.events) events:")
                 for problem in report.problems { print("  - \(problem)") }

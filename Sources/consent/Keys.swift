@@ -31,6 +31,10 @@ struct Keys: ParsableCommand {
             for (kek, count) in status.wrapsByKey.sorted(by: { $0.key < $1.key }) {
                 print("  wrapped by key \(kek)\(kek == status.keyID ? " (this key)" : ""): \(count)")
             }
+            if let key = status.organisationKey {
+                print("Organisation key: \(key) (new special-category values are sealed to it; "
+                      + (status.opensOrganisationSeals ? "its private key is here and opens them)" : "this database cannot open them: they are read at the centre)"))
+            }
             if let advice = status.brokenKeysAdvice { print("Broken key: \(advice)") }
             if status.rotationUnfinished { print("A key rotation was interrupted: run `consent keys rotate` again to finish it.") }
         }

@@ -84,6 +84,7 @@ extension TenantCommand {
 
         func run() throws {
             let (content, db) = try store.openWithContent()
+            try db.refuseIfSealedForCentre("revealing a special-category value")
             let policy = try DeskSupport.policy(content)
             let member = try auth.member(staff, db)
             let ref = DeskSupport.reference(reference, db)

@@ -131,8 +131,11 @@ struct DeviceCommand: AsyncParsableCommand {
             } catch SyncFailure.unreachable(let why) {
                 throw CLIError("not enrolled: the centre at \(server) could not be reached (\(why)); nothing was changed here")
             }
-            try db.saveSyncSettings(SyncSettings(server: server, secret: reply.secret, caFile: ca))
+            try db.saveEnrolment(SyncSettings(server: server, secret: reply.secret, caFile: ca), sealingKey: reply.sealingKey)
             print("Enrolled \(reply.device) with \(server) for \(reply.office).")
+            if let key = db.organisationKey {
+                print("Special-category values recorded here are sealed to the organisation's key \(key.id); they are read at the centre.")
+            }
         }
     }
 

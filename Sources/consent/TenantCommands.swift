@@ -67,6 +67,7 @@ struct TenantCommand: ParsableCommand {
 
         func run() throws {
             let (content, db) = try store.openWithContent()
+            if revealSpecial { try db.refuseIfSealedForCentre("revealing special-category values") }
             let ref = content.validator.tenancyReference(reference) ?? TenantRef(reference)
             let record = try db.tenantRecord(ref)
             if revealSpecial, let reason {

@@ -18,7 +18,7 @@ import Testing
     static let seeds: [UInt64] = ProcessInfo.processInfo.environment["AGREE_SEED"].flatMap(UInt64.init).map { [$0] } ?? Array(1...30)
     static let tenants = ["T1", "T2", "T3"]
     static let decisions: [(String, String)] = [
-        ("service-updates-email", "email"), ("service-updates-sms", "mobile"), ("emergency-contact", "full-name"), ("regulator-returns", "postcode"),
+        ("service-updates-email", "email"), ("service-updates-sms", "mobile"), ("emergency-contact", "full-name"), ("equality-monitoring", "gender"),
     ]
 
     @Test(arguments: seeds) func bothCentresGiveTheSameAnswers(seed: UInt64) async throws {
@@ -78,14 +78,14 @@ import Testing
             switch Int.random(in: 0..<100, using: &rng) {
             case 0..<30:
                 let (purpose, attribute) = Self.decisions.randomElement(using: &rng)!
-                let states: [DecisionState] = purpose == "regulator-returns" ? [.objected, .granted] : [.granted, .withdrawn]
+                let states: [DecisionState] = purpose == "equality-monitoring" ? [.objected, .granted] : [.granted, .withdrawn]
                 let effective = Date(timeIntervalSince1970: 1_790_000_000 + Double(Int.random(in: -86_400...86_400, using: &rng)))
                 let causal: Int64? = Bool.random(using: &rng) ? Int64.random(in: 0...max(0, seen), using: &rng) : nil
                 unsent[d].append(devices[d].decision(Self.tenants.randomElement(using: &rng)!, purpose, [attribute], states.randomElement(using: &rng)!,
                                                      causal: causal, effective: effective))
             case 30..<38:
                 // A grant held for a second person (staff mode's four-eyes rule).
-                let (purpose, attribute) = Self.decisions.filter { $0.0 != "regulator-returns" }.randomElement(using: &rng)!
+                let (purpose, attribute) = Self.decisions.filter { $0.0 != "equality-monitoring" }.randomElement(using: &rng)!
                 let tenant = Self.tenants.randomElement(using: &rng)!
                 let event = devices[d].event(tenant, .heldGrant(PurposeID(purpose), [AttributeID(attribute)],
                                                                 notice: NoticeShown(version: 1, language: "en"), validUntil: nil))

@@ -167,7 +167,7 @@ import Testing
         try t.db.record(ChangeRequest(tenant: "T0000001", payload: .erasure(AttributeID("health-needs")), actor: .tenant, channel: .kiosk))
         // As after a crash between the main file's commit and the vault's: the sealed value is back, the erasure still due.
         let vault = try DatabaseQueue(path: ConsentDatabase.vaultPath(for: t.path))
-        let sealed = try Sealing.seal(.value("Uses a wheelchair QZXW"), salt: Data(count: 16), key: try t.db.keys.sealingKey().key,
+        let sealed = try Sealing.seal(.value("Uses a wheelchair QZXW"), salt: Data(count: 16), key: KeyEncryptionKey.generate().key,
                                       associatedData: Sealing.associatedData(tenant: "T0000001", attribute: AttributeID("health-needs"),
                                                                              event: EventID(device: DeviceID("kiosk-test"), sequence: 1)))
         try vault.write { try $0.execute(sql: "UPDATE value SET sealed = ? WHERE attribute_id = 'health-needs'", arguments: [sealed]) }

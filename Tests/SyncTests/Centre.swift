@@ -113,7 +113,7 @@ final class Centre: @unchecked Sendable {
         let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 3600)
         let enrolment = try await store.enrol(EnrolRequest(code: code, device: device.device.rawValue,
                                                            signingKey: try device.signingKey().publicKey.rawRepresentation))
-        try device.saveSyncSettings(SyncSettings(server: "local", secret: enrolment.secret))
+        try device.saveEnrolment(SyncSettings(server: "local", secret: enrolment.secret), sealingKey: enrolment.sealingKey)
     }
 
     /// Adds members of staff to the centre's registry (without passwords), so that changes devices

@@ -61,7 +61,7 @@ extension ConsentDatabase {
             try db.execute(sql: "UPDATE sync_code SET used_at = ? WHERE code_hash = ?", arguments: [now, Self.digest(code)])
             try db.execute(sql: "INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key) VALUES (?, ?, ?, ?, ?)",
                            arguments: [device, office, Self.digest(secret), now, request.signingKey])
-            return EnrolResponse(device: device, office: office, secret: secret)
+            return EnrolResponse(device: device, office: office, secret: secret, sealingKey: keys.organisationKey?.raw)
         }
     }
 
@@ -186,12 +186,11 @@ extension ConsentDatabase {
         let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
         return try read { db in
             try refuseIfMoved(db)
-            let (events, keys) = try WireRows(db: db, devices: try DeviceNumbers(db))
+            let (events, _) = try WireRows(db: db, devices: try DeviceNumbers(db))
                 .events(where: "l.central_seq > ?", [cursor], order: "l.central_seq", limit: limit + 1)
             let page = Array(events.prefix(limit))
-            let used = Set(page.flatMap { $0.values.compactMap(\.keyID) })
-            return PullResponse(events: page, cursor: page.last?.central ?? cursor, more: events.count > limit,
-                                dataKeys: keys.filter { used.contains($0.keyID) })
+            // No data keys go to devices: a device opens no special-category value (they are read at the centre).
+            return PullResponse(events: page, cursor: page.last?.central ?? cursor, more: events.count > limit, dataKeys: [])
         }
     }
 

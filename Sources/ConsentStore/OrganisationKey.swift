@@ -1,0 +1,101 @@
+import ConsentCore
+import Crypto
+import Foundation
+
+/// The organisation's public key (X25519), to which devices seal special-category values with HPKE.
+/// A device holds only this: it can seal a value but never open one. The private half lives at the
+/// centre, in the vault, wrapped by the key-encryption key (so it is found, backed up and rotated as
+/// the key-encryption key is).
+///
+/// ```swift
+/// let key = try OrganisationPublicKey(raw: reply.sealingKey)
+/// let sealed = try OrganisationSeal.seal(.value("Buddhist"), salt: salt, to: key, associatedData: ad)
+/// ```
+public struct OrganisationPublicKey: Sendable, Equatable {
+    let key: Curve25519.KeyAgreement.PublicKey
+    /// The key id recorded beside every value sealed to this key: `org-` and a fingerprint of the key.
+    public let id: String
+
+    /// The key from its raw 32 bytes; throws ``StoreError/badOrganisationKey(reason:)`` for anything else.
+    public init(raw: Data) throws(StoreError) {
+        guard let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw) else {
+            throw .badOrganisationKey(reason: "the centre's sealing key is not a 32-byte X25519 public key")
+        }
+        self.init(key)
+    }
+
+    init(_ key: Curve25519.KeyAgreement.PublicKey) {
+        self.key = key
+        id = Self.id(of: key.rawRepresentation)
+    }
+
+    /// The raw 32 bytes, as sent to devices.
+    public var raw: Data { key.rawRepresentation }
+
+    public static func == (a: Self, b: Self) -> Bool { a.raw == b.raw }
+
+    /// Whether a vault key id names an organisation key (a value sealed with HPKE) rather than a data key.
+    static func isOrganisationKeyID(_ id: String) -> Bool { id.hasPrefix(prefix) }
+
+    static let prefix = "org-"
+
+    private static func id(of raw: Data) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Data("tenantconsent-org-key-id\u{0}".utf8))
+        hasher.update(data: raw)
+        return prefix + hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The organisation's private key, held only where values are read (the centre). Stored in the vault
+/// as a row of `vault.data_key` wrapped by the key-encryption key, under its public key's id.
+struct OrganisationPrivateKey: Sendable {
+    let key: Curve25519.KeyAgreement.PrivateKey
+    var publicKey: OrganisationPublicKey { OrganisationPublicKey(key.publicKey) }
+
+    static func generate() -> OrganisationPrivateKey { OrganisationPrivateKey(key: Curve25519.KeyAgreement.PrivateKey()) }
+
+    /// The key from an unwrapped vault row; nil when the bytes are not a key or not the one `id` names.
+    init?(unwrapped: SymmetricKey, id: String) {
+        guard let key = unwrapped.withUnsafeBytes({ try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: Data($0)) }),
+              OrganisationPublicKey(key.publicKey).id == id
+        else { return nil }
+        self.key = key
+    }
+
+    private init(key: Curve25519.KeyAgreement.PrivateKey) { self.key = key }
+
+    /// The raw private key as a symmetric key, for wrapping in the vault like a data key.
+    var wrappable: SymmetricKey { SymmetricKey(data: key.rawRepresentation) }
+}
+
+/// HPKE sealing of special-category values to the organisation's public key (RFC 9180, base mode,
+/// DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305).
+///
+/// A sealed value is `encapsulated key (32 bytes) ‖ ciphertext ‖ tag` of the same plaintext as an
+/// AES-GCM seal (`salt ‖ kind ‖ text`), bound to the same associated data (tenant reference,
+/// attribute, recording event): moved to another row it does not open, and the salt behind the
+/// ledger's digest stays inside.
+enum OrganisationSeal {
+    static let suite = HPKE.Ciphersuite.Curve25519_SHA256_ChachaPoly
+    static let info = Data("tenantconsent-value-hpke-v1".utf8)
+    static let encapsulatedBytes = 32
+
+    static func seal(_ value: AttributeValue, salt: Data, to recipient: OrganisationPublicKey, associatedData: Data) throws -> Data {
+        var sender = try HPKE.Sender(recipientKey: recipient.key, ciphersuite: suite, info: info)
+        let ciphertext = try sender.seal(Sealing.plaintext(value, salt: salt), authenticating: associatedData)
+        return sender.encapsulatedKey + ciphertext
+    }
+
+    /// The plaintext (`salt ‖ kind ‖ text`), or nil when it does not open with `key`.
+    static func openPlain(_ sealed: some DataProtocol, key: OrganisationPrivateKey, associatedData: Data) -> Data? {
+        let bytes = Data(sealed)
+        guard bytes.count > encapsulatedBytes,
+              var recipient = try? HPKE.Recipient(privateKey: key.key, ciphersuite: suite, info: info,
+                                                  encapsulatedKey: bytes.prefix(encapsulatedBytes)),
+              let plain = try? recipient.open(bytes.dropFirst(encapsulatedBytes), authenticating: associatedData),
+              plain.count > Sealing.saltBytes
+        else { return nil }
+        return plain
+    }
+}
