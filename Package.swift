@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "consent", targets: ["consent"]),
+        // The benchmarks, apart: the `consent` binary links none of their code.
+        .executable(name: "consent-bench", targets: ["consent-bench"]),
         .library(name: "ConsentCore", targets: ["ConsentCore"]),
         .library(name: "ConsentForms", targets: ["ConsentForms"]),
         .library(name: "ConsentStore", targets: ["ConsentStore"]),
@@ -118,34 +120,65 @@ let package = Package(
             name: "KioskUI",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "TerminalCore"]
         ),
+        // What the two programs (`consent`, `consent-bench`) share: the store and content options, errors, JSON
+        // output, progress lines, the tenant-row sources of the output commands, the scanner's setup.
+        .target(
+            name: "ConsentCommandLine",
+            dependencies: [
+                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentExport", "ConsentScan", "CentralStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "consent",
             dependencies: [
                 "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
-                "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer", "CentralStorePostgres",
+                "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer", "CentralStorePostgres", "ConsentCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // `consent return` opens its pseudonym key as a `SymmetricKey`.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The benchmarks' in-process work: the ledger against plain SQL, pushes into PostgreSQL against COPY,
+        // the sync benchmark's SQLite baseline, the name-scan baseline of staff search.
+        .target(
+            name: "ConsentBench",
+            dependencies: [
+                "ConsentCore", "ConsentStore", "SyncProtocol", "CentralStore", "CentralStorePostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        // `consent-bench`: the benchmark commands, each against a baseline doing the same work in the same run.
+        .executableTarget(
+            name: "consent-bench",
+            dependencies: [
+                "ConsentBench", "ConsentCommandLine", "ConsentCore", "ConsentStore", "ConsentExport", "ConsentScan", "KioskUI", "TerminalCore",
+                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "ConsentCoreTests",
             dependencies: ["ConsentCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms"]),
+        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms", "ConsentCore"]),
         .testTarget(
             name: "ConsentStoreTests",
-            dependencies: ["ConsentStore", "ConsentForms", "ConsentRegister", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["ConsentStore", "ConsentCore", "ConsentForms", "ConsentRegister", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister"]),
+        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister", "ConsentCore", "ConsentForms", "ConsentStore"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms",
+            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
                            "ConsentRegister",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
-        .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport"]),
+        .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport", "ConsentCore", "ConsentForms"]),
         .testTarget(
             name: "ConsentScanTests",
             dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -159,15 +192,17 @@ let package = Package(
         .testTarget(
             name: "CentralStorePostgresTests",
             dependencies: [
-                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore",
+                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "ConsentCore", "SyncProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentForms", "ConsentStore", "ConsentRegister"], exclude: ["Snapshots"]),
+        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore"],
+                    exclude: ["Snapshots"]),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "CentralStore", "ConsentStore", "ConsentForms", "ConsentCore",
+                "SyncServer", "CentralStore", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

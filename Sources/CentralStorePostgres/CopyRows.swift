@@ -5,13 +5,13 @@ import PostgresNIO
 /// newlines, `\N` for NULL, backslash escapes for backslash, tab, newline and carriage return,
 /// and `bytea` as `\\x` followed by hex. Used for the bulk writes of a push (the ledger, values,
 /// results, projection rows): one round trip per table instead of one per row.
-struct CopyRows {
+package struct CopyRows {
     /// The rows so far. A plain byte array: appending a field costs far less than a `ByteBuffer` write.
     private(set) var storage: [UInt8] = []
     private(set) var count = 0
     private var fieldsInRow = 0
 
-    init(capacity: Int = 4096) { storage.reserveCapacity(capacity) }
+    package init(capacity: Int = 4096) { storage.reserveCapacity(capacity) }
 
     private mutating func separator() {
         if fieldsInRow > 0 { storage.append(UInt8(ascii: "\t")) }
@@ -118,7 +118,7 @@ struct CopyRows {
     }
 
     /// Sends the rows into `table` (names are ours, never input) on `connection`, in slices of about 1 MB.
-    func copy(into table: String, columns: [String], on connection: PostgresConnection, logger: Logger) async throws {
+    package func copy(into table: String, columns: [String], on connection: PostgresConnection, logger: Logger) async throws {
         guard count > 0 else { return }
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
             for start in stride(from: 0, to: storage.count, by: 1 << 20) {

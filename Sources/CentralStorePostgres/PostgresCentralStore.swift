@@ -17,8 +17,8 @@ import SyncProtocol
 /// let reply = try await store.push(request, from: deviceID)
 /// ```
 public final class PostgresCentralStore: CentralStore {
-    let client: PostgresClient
-    let logger: Logger
+    package let client: PostgresClient
+    package let logger: Logger
     /// The rules every device applies, re-run on each pushed event.
     let validator: Validator
     var catalogue: Catalogue { validator.catalogue }

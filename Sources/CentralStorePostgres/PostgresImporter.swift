@@ -4,19 +4,10 @@ import Foundation
 import PostgresNIO
 import SyncProtocol
 
-/// A field of a row copied into the centre by `consent migrate`.
-public enum CopyValue: Sendable, Equatable {
-    case null
-    case int(Int64)
-    case text(String)
-    case bytes(Data)
-    case bool(Bool)
-}
-
 /// Moves a whole central store into an empty PostgreSQL centre in one transaction (`consent
 /// migrate`): rows go in with their own numbers (devices, tenants, central sequences), by COPY,
 /// then the counters are set past them. Nothing is visible to a server until it commits.
-public final class PostgresImporter {
+public final class PostgresImporter: CentreImport {
     /// The tables rows may be copied into, and their columns in the order rows give them.
     public static let tables: [String: [String]] = [
         "device": ["no", "id"],
@@ -128,34 +119,6 @@ public final class PostgresImporter {
     }
 }
 
-/// What the migration's check compares on both sides.
-public struct CentreSummary: Codable, Equatable, Sendable {
-    /// Row counts by table.
-    public var counts: [String: Int64]
-    /// The tables whose row counts both centres' summaries compare.
-    public static let comparedTables = ["ledger", "value", "sealed_value", "data_key", "tenant", "decision", "current_value", "sync_device",
-                                        "push_result", "tenant_marker", "disclosure"]
-    /// Per device: its last sequence and the hash of its chain's last event.
-    public var heads: [String: ChainHead]
-    /// SHA-256 over every ledger hash in central order, with its central sequence.
-    public var ledgerDigest: String
-
-    public struct ChainHead: Codable, Equatable, Sendable {
-        public var sequence: Int64
-        public var hash: String
-        public init(sequence: Int64, hash: String) {
-            self.sequence = sequence
-            self.hash = hash
-        }
-    }
-
-    public init(counts: [String: Int64], heads: [String: ChainHead], ledgerDigest: String) {
-        self.counts = counts
-        self.heads = heads
-        self.ledgerDigest = ledgerDigest
-    }
-}
-
 extension PostgresCentralStore {
     /// Counts, chain heads (recomputed from the stored events: every chain is walked and must verify)
     /// and a digest of the ledger, for `consent migrate`'s check.
@@ -197,18 +160,15 @@ extension PostgresCentralStore {
     }
 }
 
-/// SHA-256 over (central sequence, hash) pairs in central order.
-public struct LedgerDigest {
-    private var hasher = SHA256()
-    public init() {}
-    public mutating func add(central: Int64, hash: Data) {
-        hasher.update(data: withUnsafeBytes(of: central.bigEndian) { Data($0) })
-        hasher.update(data: hash)
+extension CentreMigration {
+    /// Moves the SQLite centre at `path` into the empty PostgreSQL database at `location` (see
+    /// ``CentreMigration``); a database that already holds a centre is refused with a ``CentreMigration/Refusal``.
+    public static func run(from path: String, to location: PostgresLocation,
+                           progress: (_ table: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }) async throws -> Report {
+        try await run(from: path, to: location.redactedURL, begin: {
+            do { return try await PostgresImporter.begin(location) } catch let error as PostgresImporter.ImportError {
+                throw Refusal(description: error.description)
+            }
+        }, progress: progress)
     }
-    public var hex: String { Data(hasher.finalize()).hex }
-}
-
-extension Data {
-    /// Lower-case hexadecimal.
-    public var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

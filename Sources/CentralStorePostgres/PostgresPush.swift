@@ -279,8 +279,8 @@ extension PostgresCentralStore {
 }
 
 /// A ledger row in COPY form.
-enum LedgerRow {
-    static let columns = [
+package enum LedgerRow {
+    package static let columns = [
         "central_seq", "device_no", "device_seq", "tenant_id", "kind", "attribute_id", "purpose_id", "state", "pending",
         "notice_version", "language", "valid_until", "target_device", "target_seq", "values_digest", "hlc", "effective_at",
         "actor", "actor_id", "verification", "reason", "channel", "causal_seq", "evidence", "hash",
@@ -293,7 +293,7 @@ enum LedgerRow {
         return slot
     }
 
-    static func write(_ r: EventRecord, central: Int64, deviceNo: Int64, tenant: Int64, hash: Data, into rows: inout CopyRows) {
+    package static func write(_ r: EventRecord, central: Int64, deviceNo: Int64, tenant: Int64, hash: Data, into rows: inout CopyRows) {
         rows.int(central)
         rest(r, deviceNo: deviceNo, tenant: tenant, hash: hash, into: &rows)
     }

@@ -124,6 +124,17 @@ public enum StaffRules {
         return CallerCheck(asked: asked, matched: matched, required: policy.required)
     }
 
+    /// Four eyes for a grant staff key in (by phone, on paper): one that covers a special category, or an
+    /// attribute the catalogue does not know, is held until a second person confirms it.
+    ///
+    /// ```swift
+    /// let payload: EventPayload = StaffRules.holdsGrant(of: attributes, catalogue: catalogue)
+    ///     ? .heldGrant(purpose, attributes, notice: notice, validUntil: nil) : .decision(purpose, attributes, .granted, notice: notice, validUntil: nil)
+    /// ```
+    public static func holdsGrant(of attributes: [AttributeID], catalogue: Catalogue) -> Bool {
+        attributes.contains { catalogue.attribute($0)?.isSpecial ?? true }
+    }
+
     /// Turns what a caller asks for into the change to record on their behalf, or refuses it.
     ///
     /// Every change carries channel `phone`, the staff id, the verification method and a listed
@@ -154,7 +165,7 @@ public enum StaffRules {
             if state == .granted, definition?.legalBasis.control == .optIn {
                 guard scriptRead else { throw .scriptNotRead }
                 evidence = "notice script read aloud to the caller"
-                if attributes.contains(where: { catalogue.attribute($0)?.isSpecial ?? true }) { payload = .heldGrant(purpose, attributes, notice: notice, validUntil: until) }
+                if holdsGrant(of: attributes, catalogue: catalogue) { payload = .heldGrant(purpose, attributes, notice: notice, validUntil: until) }
             }
         case let .correction(attribute, value, _):
             try require(.correct)

@@ -100,20 +100,14 @@ public struct PaperRecords {
         guard !entry.attributes.isEmpty else { throw RecordError("name at least one --attribute") }
         let notice = entry.noticeVersion.map { NoticeShown(version: $0, language: entry.language ?? "en") }
         let purpose = PurposeID(entry.purpose), attributes = entry.attributes.map { AttributeID($0) }
+        // Four eyes, as in staff mode: by phone or on paper (a scanned form is the evidence the second person confirms on).
         return ChangeRequest(
             tenant: ref,
-            payload: state == .granted && coversSpecial(attributes)
+            payload: state == .granted && StaffRules.holdsGrant(of: attributes, catalogue: content.catalogue)
                 ? .heldGrant(purpose, attributes, notice: notice, validUntil: nil)
                 : .decision(purpose, attributes, state, notice: notice, validUntil: nil),
             actor: try actor(entry.staff, channel: entry.channel, verification: entry.verification, reason: entry.reason, lookup: lookup),
             channel: entry.channel, effectiveAt: try signedDate(entry.signed), evidence: entry.evidence)
-    }
-
-    /// Four eyes for staff-keyed grants: one that covers a special category is held until a second
-    /// person confirms it (`consent staff held`, `consent staff confirm`), whether it came by phone or
-    /// on paper (a scanned form is the evidence the second person confirms on), as in staff mode.
-    func coversSpecial(_ attributes: [AttributeID]) -> Bool {
-        attributes.contains { content.catalogue.attribute($0)?.isSpecial ?? true }
     }
 
     /// A correction keyed by staff: pending when the attribute needs evidence and none is given.

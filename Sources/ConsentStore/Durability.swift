@@ -8,7 +8,7 @@ extension Configuration {
     /// `prepareDatabase` and sets `synchronous = NORMAL`, which would quietly undo FULL (a commit
     /// could then be lost at a power cut, though the file stays consistent). Setups added later with
     /// `prepareDatabase` run after these two pragmas.
-    static func durableWAL() -> Configuration {
+    package static func durableWAL() -> Configuration {
         var config = Configuration()
         config.prepareDatabase { db in
             guard let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL"), mode.lowercased() == "wal" else {

@@ -3,15 +3,6 @@ import Foundation
 import GRDB
 import SyncProtocol
 
-/// A tenant found by staff: enough to pick the right one, nothing special.
-public struct TenantMatch: Hashable, Sendable, Codable {
-    public var reference: String
-    public var name: String?
-    public var postcode: String?
-    /// Marker ids (Forms/staff.yaml), shown before anything else.
-    public var markers: [String]
-}
-
 /// What happened at a staff sign-in. Unknown ids and wrong passwords get the same ``failed``.
 public enum StaffSignInOutcome: Equatable, Sendable {
     case signedIn(StaffMember)
@@ -19,49 +10,6 @@ public enum StaffSignInOutcome: Equatable, Sendable {
     case wait(seconds: Int)
     /// Five failures: a dp-lead must unlock (`consent staff unlock-staff`).
     case locked
-}
-
-/// A change waiting for a second person: a pending correction, a held grant, or a tenant's request
-/// (made at the kiosk) to erase a value only staff may erase.
-public struct HeldItem: Hashable, Sendable {
-    public enum Kind: Hashable, Sendable {
-        case correction(AttributeID)
-        case grant(PurposeID, [AttributeID])
-        /// Decided with `StaffRules.decideErasure`, not confirmed like the others.
-        case erasureRequest(AttributeID)
-    }
-    public var tenant: TenantRef
-    public var event: EventID
-    public var kind: Kind
-    public var takenBy: Actor
-    public var channel: Channel
-    public var at: Date
-
-    public init(tenant: TenantRef, event: EventID, kind: Kind, takenBy: Actor, channel: Channel, at: Date) {
-        self.tenant = tenant
-        self.event = event
-        self.kind = kind
-        self.takenBy = takenBy
-        self.channel = channel
-        self.at = at
-    }
-
-    /// The attribute a verification of this item names.
-    public var attribute: AttributeID {
-        switch kind {
-        case .correction(let a), .erasureRequest(let a): a
-        case .grant(_, let attributes): attributes.first ?? AttributeID("")
-        }
-    }
-}
-
-/// A decision sync found in conflict: a grant that lost to a withdrawal (or the reverse), to re-confirm.
-public struct ConflictItem: Hashable, Sendable, Codable {
-    public var reference: String
-    public var attribute: String
-    public var purpose: String
-    public var state: String
-    public var losingEvent: String
 }
 
 extension ConsentDatabase {
@@ -221,19 +169,6 @@ extension ConsentDatabase {
                 ConflictItem(reference: row["ref"], attribute: row["attribute_id"], purpose: row["purpose_id"], state: row["state"],
                              losingEvent: EventID(device: devices.id(row["reconfirm_device"]), sequence: row["reconfirm_seq"]).description)
             }
-        }
-    }
-}
-
-extension ConsentDatabase {
-    /// The benchmark's baseline: names containing `text`, by scanning every current name (no index).
-    public func scanNames(containing text: String, limit: Int) throws(StoreError) -> [String] {
-        try read { db in
-            try String.fetchAll(db, sql: """
-                SELECT v.value FROM current_value c
-                JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
-                WHERE c.attribute_id = 'full-name' AND c.status = 'value' AND v.value LIKE ? LIMIT ?
-                """, arguments: ["%\(text)%", limit])
         }
     }
 }

@@ -1,6 +1,5 @@
 import ConsentCore
 import ConsentForms
-import ConsentStore
 import Foundation
 
 /// Builds staff mode's screens as item lists. Staff screens are English (kept out of the tenant

@@ -1,6 +1,5 @@
 import ConsentCore
 import ConsentForms
-import ConsentStore
 import Foundation
 import TerminalCore
 

@@ -1,5 +1,4 @@
 import ConsentCore
-import ConsentStore
 import Foundation
 import TerminalCore
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCommandLine
 import ConsentCore
 import ConsentExport
 import ConsentStore
@@ -57,7 +58,7 @@ struct ExportFile: AsyncParsableCommand {
         let source = try await openTenantRows(store, database: database, content: content)
         defer { source.close() }
         try requireSpecialValues(source, for: gate.columns, in: content.catalogue)
-        var progress = Progress("export", quiet: json)
+        var progress = ProgressLine("export", quiet: json)
         let manifest = try await Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: source) { rows in
             progress.update(rows, of: max(rows, 1))
         }

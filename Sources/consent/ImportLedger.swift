@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCommandLine
 import ConsentForms
 import ConsentRegister
 import ConsentStore
@@ -30,7 +31,7 @@ struct Import: ParsableCommand {
         let (content, db) = try store.openWithContent()
         let mapping = try map.map { try ImportMapping.load(URL(fileURLWithPath: $0), catalogue: content.catalogue) }
             ?? ImportMapping.standard(content.catalogue)
-        var progress = Progress("import", quiet: json)
+        var progress = ProgressLine("import", quiet: json)
         let started = Date()
         let summary = try RegisterImport(content: content, mapping: mapping).run(URL(fileURLWithPath: file), into: db) { done, total in
             progress.update(Int(done / 1024), of: Int(total / 1024))
@@ -57,7 +58,7 @@ struct LedgerCommand: ParsableCommand {
 
         func run() throws {
             let db = try store.open()
-            var progress = Progress("verify", quiet: json)
+            var progress = ProgressLine("verify", quiet: json)
             let report = try db.verify { done, total in progress.update(done, of: total) }
             progress.finish()
             if json {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCommandLine
 import ConsentCore
 import ConsentRegister
 import ConsentStore
@@ -80,7 +81,7 @@ struct Demo: ParsableCommand {
         }
         try db.setMetadata("origin", "demo")
         let started = Date()
-        var progress = Progress("demo", quiet: json)
+        var progress = ProgressLine("demo", quiet: json)
         let demo = DemoRegister(seed: seed, now: Date(), shippedLanguages: Set(content.localizer.languages.map(\.code)),
                                     catalogue: content.catalogue)
         let result = try DemoRun.run(demo, count: tenants, into: db) { done, total in progress.update(done, of: total) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCommandLine
 import ConsentExport
 import Foundation
 
@@ -34,7 +35,7 @@ struct Notify: AsyncParsableCommand {
         let mailing = try Mailing(content: content, template: template, purpose: purpose, at: Date())
         let source = try await openTenantRows(store, database: database, content: content)
         defer { source.close() }
-        var progress = Progress("notify", quiet: json)
+        var progress = ProgressLine("notify", quiet: json)
         let manifest = try await mailing.run(into: URL(fileURLWithPath: out), from: source) { done in
             progress.update(done, of: max(done, 1))
         }

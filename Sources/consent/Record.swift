@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCommandLine
 import ConsentCore
 import ConsentForms
 import ConsentRegister

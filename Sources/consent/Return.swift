@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentCommandLine
 import ConsentCore
 import ConsentExport
 import ConsentStore
@@ -53,7 +54,7 @@ struct Return: AsyncParsableCommand {
 
             """))
         let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))
-        var progress = Progress("return", quiet: json)
+        var progress = ProgressLine("return", quiet: json)
         var refusals: [(TenantRef, [AttributeID])] = []
         let manifest = try await exporter.run(to: URL(fileURLWithPath: out), from: source, progress: { rows in
             progress.update(rows, of: max(rows, 1))

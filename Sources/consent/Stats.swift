@@ -1,7 +1,7 @@
 import ArgumentParser
+import ConsentCommandLine
 import ConsentCore
 import ConsentExport
-import Crypto
 import Foundation
 
 struct Stats: AsyncParsableCommand {

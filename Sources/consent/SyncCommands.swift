@@ -1,6 +1,7 @@
 import ArgumentParser
 import CentralStore
 import CentralStorePostgres
+import ConsentCommandLine
 import ConsentCore
 import ConsentStore
 import Foundation
@@ -240,24 +241,5 @@ extension SyncCommand {
         let last = status.lastSyncedAt.map { "last synced \(ISO8601DateFormatter().string(from: $0))" } ?? "never synced"
         print("Centre \(server): \(last); \(status.unsent) change(s) to send; pulled up to \(status.cursor); \(status.conflicts) conflict(s) to re-confirm.")
         if let problem = status.problem { print("The last sync failed: \(problem)") }
-    }
-}
-
-/// Opening a PostgreSQL central store from a `--database` option.
-enum PostgresCentre {
-    static let help = ArgumentHelp("""
-        A PostgreSQL central store instead of --db: postgres://USER@HOST[:PORT]/DATABASE (?host=/socket/dir for a unix socket).
-        """, valueName: "url")
-
-    /// Connects (creating or migrating the schema), with the catalogue from the content options.
-    static func open(_ url: String, store: StoreOptions) async throws -> PostgresCentralStore {
-        try await open(url, catalogue: try store.content.load().catalogue)
-    }
-
-    /// For a command that has loaded Forms already; with `organisationKey`, pushed data keys must open with it.
-    static func open(_ url: String, catalogue: Catalogue, organisationKey: KeyEncryptionKey? = nil) async throws -> PostgresCentralStore {
-        let location: PostgresLocation
-        do { location = try PostgresLocation(url: url) } catch { throw ValidationError(error.description) }
-        return try await PostgresCentralStore.open(location, catalogue: catalogue, organisationKey: organisationKey)
     }
 }

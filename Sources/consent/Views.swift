@@ -1,5 +1,6 @@
 import ArgumentParser
 import CentralStorePostgres
+import ConsentCommandLine
 import ConsentCore
 import Foundation
 

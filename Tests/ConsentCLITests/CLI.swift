@@ -17,6 +17,9 @@ struct CLI {
     static let binary: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("consent")
 
+    /// The `consent-bench` built beside it.
+    static let benchBinary: URL = binary.deletingLastPathComponent().appendingPathComponent("consent-bench")
+
     /// A scratch folder the commands run in, removed at the end.
     let dir: URL
 
@@ -35,17 +38,18 @@ struct CLI {
 
     var db: String { dir.appendingPathComponent("consent.sqlite").path }
 
-    /// Runs `consent ARGS` in the scratch folder with the repository's Forms/ and Localization/;
-    /// with `umask` (octal, as `"022"`), under that file-creation mask whatever the test runner's.
+    /// Runs `consent ARGS` (or another of the built programs) in the scratch folder with the repository's Forms/ and
+    /// Localization/; with `umask` (octal, as `"022"`), under that file-creation mask whatever the test runner's.
     @discardableResult
-    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String?] = [:], umask: String? = nil) throws -> Output {
+    func run(_ arguments: [String], program: URL = CLI.binary, stdin: Data? = nil, environment: [String: String?] = [:],
+             umask: String? = nil) throws -> Output {
         var env = ProcessInfo.processInfo.environment
         env["CONSENT_FORMS"] = Self.repo.appendingPathComponent("Forms").path
         env["CONSENT_LOCALIZATION"] = Self.repo.appendingPathComponent("Localization").path
         env["CONSENT_DB"] = nil
         for (k, v) in environment { env[k] = v }
-        guard let umask else { return try Subprocess.run(Self.binary.path, arguments, in: dir, stdin: stdin, fullEnvironment: env) }
-        return try Subprocess.run("/bin/sh", ["-c", "umask \(umask) && exec \"$0\" \"$@\"", Self.binary.path] + arguments,
+        guard let umask else { return try Subprocess.run(program.path, arguments, in: dir, stdin: stdin, fullEnvironment: env) }
+        return try Subprocess.run("/bin/sh", ["-c", "umask \(umask) && exec \"$0\" \"$@\"", program.path] + arguments,
                                   in: dir, stdin: stdin, fullEnvironment: env)
     }
 

@@ -2,15 +2,15 @@ import Foundation
 import PostgresTestSupport
 import Testing
 
-/// `consent bench pg-push`: a small run of every variant (in process, into SQLite, and end to end
+/// `consent-bench pg-push`: a small run of every variant (in process, into SQLite, and end to end
 /// through `consent serve` into both centres) stores every event and leaves no scratch database.
 @Suite struct PostgresBenchCLITests {
     @Test func everyVariantStoresEveryEventAndDropsItsScratchDatabases() throws {
         let cli = try CLI()
         defer { cli.remove() }
         let postgres = try ThrowawayPostgres.shared()
-        let run = try cli.run(["bench", "pg-push", "--database", postgres.url(database: "postgres"), "--events", "1200", "--devices", "3",
-                               "--tenants", "90", "--compare-sqlite", "--http", "--json"])
+        let run = try cli.run(["pg-push", "--database", postgres.url(database: "postgres"), "--events", "1200", "--devices", "3",
+                               "--tenants", "90", "--compare-sqlite", "--http", "--json"], program: CLI.benchBinary)
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
         let report = try run.json() as? [String: Any] ?? [:]
         let result = report["result"] as? [String: Any] ?? [:]

@@ -1,10 +1,22 @@
 import ArgumentParser
+import ConsentBench
+import ConsentCommandLine
 import ConsentStore
 import Foundation
 
-struct Bench: ParsableCommand {
+/// `consent-bench`: performance measured against a baseline doing the same work in the same run. A program of
+/// its own, so that the `consent` binary carries no benchmark code; it starts the `consent` beside it where a
+/// benchmark needs a server (`sync`, `pg-push --http`).
+@main
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "consent-bench",
         abstract: "Measure performance against a baseline doing the same work in the same run.",
+        discussion: """
+            Forms/ and Localization/ are found as for `consent` (--forms/--localization, $CONSENT_FORMS/$CONSENT_LOCALIZATION,
+            ./Forms and ./Localization, or beside the program). The benchmarks that need a server start the `consent`
+            program installed beside this one.
+            """,
         subcommands: [Ledger.self, Kiosk.self, ExportBench.self, ScanFiles.self, Find.self, SyncBench.self, PostgresPush.self])
 
     struct Ledger: ParsableCommand {

@@ -8,7 +8,7 @@ import Foundation
 /// Where the output commands (`export`, `export recalls`, `notify`, `stats`, `return`) read: the
 /// SQLite store at `--db`, or a PostgreSQL centre at `--database`. Each command is written once
 /// against this; both go through the same export gate (`PurposePolicy`) in `ConsentExport`.
-protocol TenantRowSource: ExportSource {
+public protocol TenantRowSource: ExportSource {
     /// Why special-category values cannot be opened here, or nil when they can.
     var specialValuesProblem: String? { get }
     /// The recalls owed for an export recorded here (see ``ConsentDatabase/recalls(exportID:purpose:after:)``).
@@ -20,7 +20,7 @@ protocol TenantRowSource: ExportSource {
 /// Opens the source the options name: `--database URL` (PostgreSQL) when given, else `--db`.
 /// At PostgreSQL, special categories open only with the key-encryption key (`--key-file`, ...),
 /// which the centre itself never holds.
-func openTenantRows(_ store: StoreOptions, database: String?, content: Content) async throws -> any TenantRowSource {
+public func openTenantRows(_ store: StoreOptions, database: String?, content: Content) async throws -> any TenantRowSource {
     // Forward scans: a small page cache keeps memory low.
     guard let database else { return SQLiteRows(database: try store.open(with: content, cacheMegabytes: 2)) }
     let central = try await PostgresCentre.open(database, catalogue: content.catalogue)
@@ -38,68 +38,75 @@ func openTenantRows(_ store: StoreOptions, database: String?, content: Content) 
 
 /// What opens the special categories sealed at a PostgreSQL centre: the organisation's key-encryption
 /// key (`--key-file`, ...) and the centre's wrapped data keys; nil and why when no key was found.
-func sealedValueOpener(_ store: StoreOptions, central: PostgresCentralStore) async throws -> (SealedValueOpener?, problem: String?) {
+public func sealedValueOpener(_ store: StoreOptions, central: PostgresCentralStore) async throws -> (SealedValueOpener?, problem: String?) {
     let (key, problem) = try store.loadKey()
     guard let key else { return (nil, problem) }
     return (try SealedValueOpener(kek: key, dataKeys: try await central.wrappedDataKeys()), nil)
 }
 
 /// The SQLite store as a tenant-row source (ordered scans in one read transaction).
-struct SQLiteRows: TenantRowSource {
-    let database: ConsentDatabase
+public struct SQLiteRows: TenantRowSource {
+    /// The store read.
+    public let database: ConsentDatabase
 
-    var specialValuesProblem: String? {
+    /// A source reading `database`.
+    public init(database: ConsentDatabase) { self.database = database }
+
+    public var specialValuesProblem: String? {
         database.specialValuesAvailable ? nil : (database.specialValuesProblem ?? "special-category values are unavailable")
     }
 
-    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
+    public func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
         try database.eachTenant(TenantSlice(policy, readingDecisions: readingDecisions), body)
     }
 
-    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
+    public func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
         try database.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
                                        columns: entries.columnNames, entries)
     }
 
-    func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
+    public func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
         try database.recalls(exportID: exportID, purpose: purpose, after: position)
     }
 
-    func close() {}
+    public func close() {}
 }
 
 /// A PostgreSQL centre as a tenant-row source: tenants are read in pages of one snapshot, so memory
 /// does not grow with the register; disclosures are recorded at the centre.
-final class PostgresRows: TenantRowSource {
-    let central: PostgresCentralStore
-    let opener: SealedValueOpener?
-    let specialValuesProblem: String?
+public final class PostgresRows: TenantRowSource {
+    /// The centre read.
+    public let central: PostgresCentralStore
+    /// What opens its sealed special categories, when a key was given.
+    public let opener: SealedValueOpener?
+    public let specialValuesProblem: String?
 
-    init(central: PostgresCentralStore, opener: SealedValueOpener?, problem: String?) {
+    /// A source reading `central`; `problem` says why special categories cannot be opened (nil when they can).
+    public init(central: PostgresCentralStore, opener: SealedValueOpener?, problem: String?) {
         self.central = central
         self.opener = opener
         self.specialValuesProblem = problem
     }
 
-    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
+    public func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
         try await central.eachTenant(TenantSlice(policy, readingDecisions: readingDecisions), opener: opener, body)
     }
 
-    func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
+    public func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
         try await central.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
                                             columns: entries.columnNames, entries)
     }
 
-    func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
+    public func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
         try await central.recalls(exportID: exportID, purpose: purpose, after: position)
     }
 
-    func close() { central.shutdown() }
+    public func close() { central.shutdown() }
 }
 
 /// Refuses an output that needs special-category values the source cannot open (no key): it would
 /// otherwise come out silently without them, or count them as not known.
-func requireSpecialValues(_ source: any TenantRowSource, for attributes: [AttributeID], in catalogue: Catalogue) throws {
+public func requireSpecialValues(_ source: any TenantRowSource, for attributes: [AttributeID], in catalogue: Catalogue) throws {
     let special = attributes.filter { catalogue.attribute($0)?.isSpecial == true }
     guard !special.isEmpty, let problem = source.specialValuesProblem else { return }
     throw CLIError("""
@@ -112,7 +119,7 @@ func requireSpecialValues(_ source: any TenantRowSource, for attributes: [Attrib
 extension TenantSlice {
     /// What an export under `policy` reads: its attributes (the special categories among them marked)
     /// and, when `readingDecisions`, its purpose's decisions.
-    init(_ policy: PurposePolicy, readingDecisions: Bool) {
+    public init(_ policy: PurposePolicy, readingDecisions: Bool) {
         self.init(purpose: policy.purpose.id, attributes: policy.attributes,
                   special: Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0)), readsDecisions: readingDecisions)
     }

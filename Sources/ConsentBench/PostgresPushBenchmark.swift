@@ -1,11 +1,12 @@
 import CentralStore
+import CentralStorePostgres
 import ConsentCore
 import Crypto
 import Foundation
 import PostgresNIO
 import SyncProtocol
 
-/// `consent bench pg-push`: push ingest into the PostgreSQL centre vs `COPY` of the same ledger
+/// `consent-bench pg-push`: push ingest into the PostgreSQL centre vs `COPY` of the same ledger
 /// rows into a plain table (no keys, no indexes), in the same run, in a scratch database made for
 /// the run and dropped after it.
 public enum PostgresPushBenchmark {
@@ -72,7 +73,7 @@ public enum PostgresPushBenchmark {
     }
 
     /// The benchmark's events, one list per device, for a run that pushes them another way
-    /// (`consent bench pg-push --http` sends them through `consent serve`).
+    /// (`consent-bench pg-push --http` sends them through `consent serve`).
     public static func streams(total: Int, devices: Int, tenants: Int, catalogue: Catalogue) -> [[WireEvent]] {
         events(total: total, devices: max(1, devices), tenants: max(tenants, devices), catalogue: catalogue)
     }

@@ -1,8 +1,9 @@
 import ConsentCore
+import ConsentStore
 import Foundation
 import GRDB
 
-/// `consent bench ledger`: appending decisions through the ledger (rules, clock, event, projection,
+/// `consent-bench ledger`: appending decisions through the ledger (rules, clock, event, projection,
 /// hash chain, committed in batches) against plain SQL writing the same rows into the same schema,
 /// and against a bare one-table upsert; same pragmas, same batches, same run.
 public enum LedgerBenchmark {

@@ -1,12 +1,14 @@
 import CentralStore
 import CentralStorePostgres
+import ConsentBench
+import ConsentCommandLine
 import ConsentCore
 import ConsentStore
 import Foundation
 import SyncEngine
 import SyncProtocol
 
-/// `consent bench pg-push --http`: the same pushes end to end, each device through its own HTTP
+/// `consent-bench pg-push --http`: the same pushes end to end, each device through its own HTTP
 /// connection to a child `consent serve` on loopback (binary bodies, credentials checked on every
 /// request), once serving a PostgreSQL centre in a scratch database and once a SQLite centre in a
 /// temporary folder. Besides the store, this times what a real server does per push (reading the

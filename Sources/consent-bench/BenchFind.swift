@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConsentBench
+import ConsentCommandLine
 import ConsentCore
 import ConsentStore
 import Foundation

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CentralStore
+import ConsentBench
+import ConsentCommandLine
 import ConsentCore
 import ConsentStore
 import Foundation
@@ -145,7 +147,7 @@ extension Bench {
     }
 }
 
-/// A child `consent serve` on a free loopback port.
+/// A child `consent serve` on a free loopback port, run by the `consent` program beside this one.
 struct ServerProcess {
     let process: Process
     let url: URL
@@ -156,10 +158,13 @@ struct ServerProcess {
 
     /// A server of the central store that `store` names to `consent serve` (`--db FILE` or `--database URL`).
     init(store: [String], content: ContentOptions) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.consent.path) else {
+            throw CLIError("no consent program at \(Self.consent.path): build or install it beside consent-bench")
+        }
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...40_000)
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            process.executableURL = Self.consent
             process.arguments = ["serve"] + store + ["--listen", "127.0.0.1:\(port)"] + content.arguments
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -174,7 +179,12 @@ struct ServerProcess {
             }
             process.terminate()
         }
-        throw CLIError("could not start `consent serve` on a loopback port")
+        throw CLIError("could not start `\(Self.consent.path) serve` on a loopback port")
+    }
+
+    /// The `consent` program in this program's folder (both are built, and installed, side by side).
+    static var consent: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("consent")
     }
 
     /// Whether the server answers `GET /healthz` with 200, over a plain loopback socket (the bench

@@ -4,28 +4,31 @@ import ConsentStore
 import Foundation
 
 /// Where the data and the content live; shared by every command that touches them.
-struct StoreOptions: ParsableArguments {
+public struct StoreOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(name: .long, help: ArgumentHelp("The main database file. Default: $CONSENT_DB, else ./consent.sqlite.", valueName: "path"))
-    var db: String?
+    public var db: String?
 
     @Option(name: .customLong("key-file"), help: ArgumentHelp(
         "The key-encryption key that opens special-category values. Default: $CONSENT_KEY_FILE, else $CREDENTIALS_DIRECTORY/consent-kek (systemd), else the .key file beside --db.",
         valueName: "path"))
-    var keyFile: String?
+    public var keyFile: String?
 
-    @OptionGroup var content: ContentOptions
+    @OptionGroup public var content: ContentOptions
 
-    var path: String { db ?? ProcessInfo.processInfo.environment["CONSENT_DB"] ?? "consent.sqlite" }
+    /// The database file: --db, else $CONSENT_DB, else ./consent.sqlite.
+    public var path: String { db ?? ProcessInfo.processInfo.environment["CONSENT_DB"] ?? "consent.sqlite" }
 
     /// Where the key-encryption key is looked for.
-    var keyLocation: KeyLocation {
+    public var keyLocation: KeyLocation {
         KeyLocation.resolve(option: keyFile, environment: ProcessInfo.processInfo.environment, databasePath: path)
     }
 
     /// The key-encryption key, or nil and why not. A key file given with --key-file must exist; one
     /// found elsewhere may be missing (special-category values are then unavailable). A key file that
     /// others can read, or that is not a key file, is refused.
-    func loadKey() throws -> (key: KeyEncryptionKey?, problem: String?) {
+    public func loadKey() throws -> (key: KeyEncryptionKey?, problem: String?) {
         let location = keyLocation
         if location.origin != .option && !FileManager.default.fileExists(atPath: location.path) {
             return (nil, "no key file at \(location.path) (\(location.origin.rawValue))")
@@ -34,20 +37,20 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the existing database.
-    func open() throws -> ConsentDatabase {
+    public func open() throws -> ConsentDatabase {
         try openWithContent().database
     }
 
     /// Loads Forms/ and Localization/ and opens the existing database with them. A small
     /// `cacheMegabytes` suits a long-running kiosk that reads one tenant at a time. Without a key,
     /// says once on standard error that special-category values are unavailable.
-    func openWithContent(cacheMegabytes: Int = 32) throws -> (content: Content, database: ConsentDatabase) {
+    public func openWithContent(cacheMegabytes: Int = 32) throws -> (content: Content, database: ConsentDatabase) {
         let loaded = try content.load()
         return (loaded, try open(with: loaded, cacheMegabytes: cacheMegabytes))
     }
 
     /// Opens the existing database with content already loaded.
-    func open(with content: Content, cacheMegabytes: Int = 32) throws -> ConsentDatabase {
+    public func open(with content: Content, cacheMegabytes: Int = 32) throws -> ConsentDatabase {
         let (key, problem) = try loadKey()
         let db = try ConsentDatabase.open(at: path, validator: content.validator, cacheMegabytes: cacheMegabytes, key: key, keyProblem: problem)
         if let warning = db.specialValuesProblem { warn(warning) }
@@ -55,7 +58,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The key for a new database: the existing key file, else a new one written there (mode 0600).
-    func keyForNewDatabase() throws -> (key: KeyEncryptionKey, created: Bool) {
+    public func keyForNewDatabase() throws -> (key: KeyEncryptionKey, created: Bool) {
         let location = keyLocation
         if FileManager.default.fileExists(atPath: location.path) { return (try KeyFile.read(location.path), false) }
         guard location.origin != .credential else {
@@ -68,24 +71,27 @@ struct StoreOptions: ParsableArguments {
 }
 
 /// Writes one line to standard error.
-func warn(_ line: String) {
+public func warn(_ line: String) {
     FileHandle.standardError.write(Data(("warning: " + line + "\n").utf8))
 }
 
 /// Where `Forms/` and `Localization/` are read from.
-struct ContentOptions: ParsableArguments {
+public struct ContentOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(help: ArgumentHelp("The Forms folder (attributes, purposes, notices). Default: $CONSENT_FORMS, ./Forms, or beside the program.", valueName: "dir"))
-    var forms: String?
+    public var forms: String?
 
     @Option(help: ArgumentHelp("The Localization folder (messages.pot and one .po per language). Default: $CONSENT_LOCALIZATION, ./Localization, or beside the program.", valueName: "dir"))
-    var localization: String?
+    public var localization: String?
 
     /// These options as command-line arguments, for a child `consent` process.
-    var arguments: [String] {
+    public var arguments: [String] {
         (forms.map { ["--forms", $0] } ?? []) + (localization.map { ["--localization", $0] } ?? [])
     }
 
-    func load() throws -> Content {
+    /// Loads and checks `Forms/` and `Localization/` from where these options say.
+    public func load() throws -> Content {
         let env = ProcessInfo.processInfo.environment
         let forms = try locate(forms ?? env["CONSENT_FORMS"], folder: "Forms", marker: "attributes.yaml")
         let localization = try locate(localization ?? env["CONSENT_LOCALIZATION"], folder: "Localization", marker: "messages.pot")
@@ -110,13 +116,14 @@ struct ContentOptions: ParsableArguments {
 }
 
 /// An error for the user: one or two lines that say what went wrong and what to do.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct CLIError: Error, CustomStringConvertible {
+    public var description: String
+    /// An error saying `description`.
+    public init(_ description: String) { self.description = description }
 }
 
 /// Writes JSON to standard output.
-func printJSON<T: Encodable>(_ value: T) throws {
+public func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601

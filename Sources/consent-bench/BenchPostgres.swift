@@ -1,12 +1,14 @@
 import ArgumentParser
 import CentralStore
 import CentralStorePostgres
+import ConsentBench
+import ConsentCommandLine
 import ConsentCore
 import ConsentStore
 import Foundation
 
 extension Bench {
-    /// `consent bench pg-push`: push ingest into the PostgreSQL centre vs COPY of the same rows.
+    /// `consent-bench pg-push`: push ingest into the PostgreSQL centre vs COPY of the same rows.
     struct PostgresPush: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pg-push",
@@ -54,7 +56,7 @@ extension Bench {
                 ? SQLiteCentralStore(database: try ConsentDatabase.create(at: dir.appendingPathComponent("central.sqlite").path,
                                                                           validator: loaded.validator, device: DeviceID("centre"), centre: true))
                 : nil
-            let progress = ProgressLine("pushing")
+            let progress = SharedProgressLine("pushing")
             // One set of device streams (made and hashed once) for every variant.
             let streams = PostgresPushBenchmark.streams(total: events, devices: devices, tenants: tenants, catalogue: loaded.catalogue)
             let r = try await PostgresPushBenchmark.run(location, streams: streams, catalogue: loaded.catalogue, alsoInto: sqlite) { done, total in
@@ -97,12 +99,12 @@ extension Bench {
     }
 }
 
-/// A progress line that can be updated from any task (`Progress` is a value owned by one loop).
-final class ProgressLine: @unchecked Sendable {
+/// A progress line that can be updated from any task (`ProgressLine` is a value owned by one loop).
+final class SharedProgressLine: @unchecked Sendable {
     private let lock = NSLock()
-    private var progress: Progress
+    private var progress: ProgressLine
 
-    init(_ label: String) { progress = Progress(label) }
+    init(_ label: String) { progress = ProgressLine(label) }
 
     func update(_ done: Int, of total: Int) {
         lock.lock()

@@ -1,3 +1,4 @@
+import ConsentStore
 import Foundation
 import GRDB
 import SyncProtocol

@@ -1,0 +1,104 @@
+import ConsentStore
+import Foundation
+import GRDB
+
+extension CentreMove {
+    /// A table of the SQLite centre as `consent migrate` copies it: the target table at the other centre,
+    /// the query giving its rows in the target's column order, and what to count to know how many there are.
+    public struct Table: Sendable {
+        /// The table the rows go into at the other centre.
+        public var target: String
+        /// The rows, in the target's column order (paged with `LIMIT ? OFFSET ?`).
+        public var select: String
+        /// What `SELECT count(*) FROM` counts.
+        public var count: String
+    }
+
+    /// Every table copied, in an order that keeps references valid.
+    public static let tables: [Table] = [
+        Table(target: "device", select: "SELECT no, id FROM device ORDER BY no", count: "device"),
+        Table(target: "chain_head", select: "SELECT device_no, seq, hash FROM chain_head ORDER BY device_no", count: "chain_head"),
+        Table(target: "tenant", select: "SELECT id, ref FROM tenant ORDER BY id", count: "tenant"),
+        Table(target: "ledger", select: """
+            SELECT COALESCE(central_seq, position), device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
+                   notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at, actor, actor_id,
+                   verification, reason, channel, causal_seq, evidence, hash FROM ledger ORDER BY position
+            """, count: "ledger"),
+        Table(target: "value", select: """
+            SELECT device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest FROM value ORDER BY device_no, device_seq, attribute_id
+            """, count: "value"),
+        Table(target: "sealed_value", select: """
+            SELECT device_no, device_seq, attribute_id, tenant_id, key_id, sealed, prefer_not, digest FROM vault.value
+            ORDER BY device_no, device_seq, attribute_id
+            """, count: "vault.value"),
+        Table(target: "data_key", select: "SELECT key_id, kek_id, wrapped, created_at FROM vault.data_key ORDER BY key_id, kek_id", count: "vault.data_key"),
+        Table(target: "current_value", select: """
+            SELECT tenant_id, attribute_id, status, source_device, source_seq, hlc, writer FROM current_value ORDER BY tenant_id, attribute_id
+            """, count: "current_value"),
+        Table(target: "pending_value", select: """
+            SELECT p.tenant_id, p.attribute_id, p.source_device, p.source_seq, p.hlc, COALESCE(v.prefer_not, s.prefer_not, 0) FROM pending_value p
+            LEFT JOIN value v ON v.device_no = p.source_device AND v.device_seq = p.source_seq AND v.attribute_id = p.attribute_id
+            LEFT JOIN vault.value s ON s.device_no = p.source_device AND s.device_seq = p.source_seq AND s.attribute_id = p.attribute_id
+            ORDER BY p.tenant_id, p.attribute_id, p.source_device, p.source_seq
+            """, count: "pending_value"),
+        Table(target: "decision", select: """
+            SELECT tenant_id, attribute_id, purpose_id, state, event_device, event_seq, central_seq, effective_at, notice_version, language,
+                   valid_until, actor, actor_id, verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
+            FROM decision ORDER BY tenant_id, attribute_id, purpose_id
+            """, count: "decision"),
+        Table(target: "sync_device", select: "SELECT id, office, secret_hash, enrolled_at, revoked_at, public_key FROM sync_device ORDER BY id",
+              count: "sync_device"),
+        Table(target: "sync_head", select: "SELECT device, seq, hash, signature, at FROM sync_head ORDER BY device", count: "sync_head"),
+        Table(target: "enrolment_code", select: "SELECT code_hash, office, 0, expires_at, used_at FROM sync_code ORDER BY code_hash", count: "sync_code"),
+        Table(target: "push_result", select: """
+            SELECT r.device_no, r.device_seq, r.outcome, r.central, r.reason, l.hash FROM sync_result r
+            JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq ORDER BY r.device_no, r.device_seq
+            """, count: "sync_result r JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq"),
+        Table(target: "sync_audit", select: "SELECT at, device, what FROM sync_audit ORDER BY id", count: "sync_audit"),
+        Table(target: "tenant_marker", select: "SELECT tenant_id, marker, active, hlc, writer FROM tenant_marker ORDER BY tenant_id, marker",
+              count: "tenant_marker"),
+        Table(target: "export", select: "SELECT no, id, purpose_id, recipient, columns, at FROM export ORDER BY no", count: "export"),
+        Table(target: "disclosure", select: "SELECT tenant_id, export_no, columns FROM disclosure ORDER BY export_no, tenant_id", count: "disclosure"),
+        // The staff registry without passwords: at a PostgreSQL centre staff are only known, not signed in.
+        Table(target: "staff", select: "SELECT id, name, role, created_at, disabled FROM staff ORDER BY id", count: "staff"),
+    ]
+
+    /// How many rows `table` has.
+    public func count(_ table: Table) throws(StoreError) -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(table.count)") ?? 0 }
+    }
+
+    /// A page of `table`'s rows, in its target's column order.
+    public func rows(_ table: Table, limit: Int64, offset: Int64) throws(StoreError) -> [[CopyValue]] {
+        try read { db in
+            try Row.fetchAll(db, sql: table.select + " LIMIT ? OFFSET ?", arguments: [limit, offset]).map(Self.values)
+        }
+    }
+
+    static func values(_ row: Row) -> [CopyValue] {
+        row.databaseValues.map { value in
+            switch value.storage {
+            case .null: .null
+            case .int64(let n): .int(n)
+            case .double(let d): .int(Int64(d))
+            case .string(let s): .text(s)
+            case .blob(let b): .bytes(b)
+            }
+        }
+    }
+
+    /// The summary the migration's check compares with the copy's: `counts` (of the compared tables, by
+    /// target name), the chain heads and the digest of the ledger in central order, all from the locked snapshot.
+    public func summary(counts: [String: Int64]) throws(StoreError) -> CentreSummary {
+        try read { db in
+            var heads: [String: CentreSummary.ChainHead] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT d.id, h.seq, h.hash FROM chain_head h JOIN device d ON d.no = h.device_no WHERE h.seq > 0") {
+                heads[row[0]] = .init(sequence: row[1], hash: (row[2] as Data).hex)
+            }
+            var digest = LedgerDigest()
+            let cursor = try Row.fetchCursor(db, sql: "SELECT COALESCE(central_seq, position), hash FROM ledger ORDER BY COALESCE(central_seq, position)")
+            while let row = try cursor.next() { digest.add(central: row[0], hash: row[1]) }
+            return CentreSummary(counts: counts.filter { CentreSummary.comparedTables.contains($0.key) }, heads: heads, ledgerDigest: digest.hex)
+        }
+    }
+}
