@@ -178,7 +178,10 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
-        .testTarget(name: "ConsentExportTests", dependencies: ["ConsentExport", "ConsentCore", "ConsentForms"]),
+        .testTarget(
+            name: "ConsentExportTests",
+            dependencies: ["ConsentExport", "ConsentCore", "ConsentForms", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "ConsentScanTests",
             dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]

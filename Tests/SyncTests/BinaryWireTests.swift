@@ -137,4 +137,15 @@ import Testing
         let push = try? BinaryWire.decode(PushRequest.self, from: largest)
         #expect(push?.version == Int.max, "the largest version that fits is still read")
     }
+
+    /// Found by the fuzzer (FuzzSyncJSON): a JSON push of version -1 was decoded, and the binary
+    /// encoder trapped on it. The JSON reader refuses it; version 0 is still read.
+    @Test func aJSONPushOfNegativeVersionIsRefused() throws {
+        func body(_ version: Int) -> Data {
+            Data(#"{"version":\#(version),"device":"kiosk-a","events":[],"dataKeys":[]}"#.utf8)
+        }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(PushRequest.self, from: body(-1)) }
+        let zero = try JSONDecoder().decode(PushRequest.self, from: body(0))
+        #expect(zero.version == 0 && BinaryWire.encode(zero).count > 0)
+    }
 }
