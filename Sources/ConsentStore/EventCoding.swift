@@ -7,7 +7,7 @@ import SyncProtocol
 extension ValueDigest {
     /// 16 random bytes, drawn from a pool refilled 64 KiB at a time: asking the kernel for 16 bytes
     /// per value took a tenth of a bulk import's time.
-    static func salt() -> Data { SaltPool.shared.next() }
+    package static func salt() -> Data { SaltPool.shared.next() }
 }
 
 /// A lock-protected pool of cryptographically random bytes.

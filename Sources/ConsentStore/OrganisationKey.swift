@@ -49,11 +49,13 @@ public struct OrganisationPublicKey: Sendable, Equatable {
 
 /// The organisation's private key, held only where values are read (the centre). Stored in the vault
 /// as a row of `vault.data_key` wrapped by the key-encryption key, under its public key's id.
-struct OrganisationPrivateKey: Sendable {
+package struct OrganisationPrivateKey: Sendable {
     let key: Curve25519.KeyAgreement.PrivateKey
-    var publicKey: OrganisationPublicKey { OrganisationPublicKey(key.publicKey) }
+    /// The public half, which devices seal to.
+    package var publicKey: OrganisationPublicKey { OrganisationPublicKey(key.publicKey) }
 
-    static func generate() -> OrganisationPrivateKey { OrganisationPrivateKey(key: Curve25519.KeyAgreement.PrivateKey()) }
+    /// A new random key pair.
+    package static func generate() -> OrganisationPrivateKey { OrganisationPrivateKey(key: Curve25519.KeyAgreement.PrivateKey()) }
 
     /// The key from an unwrapped vault row; nil when the bytes are not a key or not the one `id` names.
     init?(unwrapped: SymmetricKey, id: String) {
@@ -76,12 +78,13 @@ struct OrganisationPrivateKey: Sendable {
 /// AES-GCM seal (`salt ‖ kind ‖ text`), bound to the same associated data (tenant reference,
 /// attribute, recording event): moved to another row it does not open, and the salt behind the
 /// ledger's digest stays inside.
-enum OrganisationSeal {
+package enum OrganisationSeal {
     static let suite = HPKE.Ciphersuite.Curve25519_SHA256_ChachaPoly
     static let info = Data("tenantconsent-value-hpke-v1".utf8)
     static let encapsulatedBytes = 32
 
-    static func seal(_ value: AttributeValue, salt: Data, to recipient: OrganisationPublicKey, associatedData: Data) throws -> Data {
+    /// `value` with `salt` sealed to `recipient`, bound to `associatedData`.
+    package static func seal(_ value: AttributeValue, salt: Data, to recipient: OrganisationPublicKey, associatedData: Data) throws -> Data {
         var sender = try HPKE.Sender(recipientKey: recipient.key, ciphersuite: suite, info: info)
         let ciphertext = try sender.seal(Sealing.plaintext(value, salt: salt), authenticating: associatedData)
         return sender.encapsulatedKey + ciphertext

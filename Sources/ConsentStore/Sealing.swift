@@ -11,11 +11,12 @@ import SyncProtocol
 /// their stable reference, the attribute and the recording event (device id and sequence): a sealed
 /// value copied to another tenant, attribute or event fails to open, and the same blob opens in any
 /// database that holds its data key (sync will carry sealed values as they are).
-enum Sealing {
+package enum Sealing {
     /// Bytes of the salt at the start of a sealed plaintext.
     static let saltBytes = 16
 
-    static func associatedData(tenant: TenantRef, attribute: AttributeID, event: EventID) -> Data {
+    /// What a seal is bound to: the tenant's reference, the attribute and the recording event.
+    package static func associatedData(tenant: TenantRef, attribute: AttributeID, event: EventID) -> Data {
         // Built in one byte buffer (this runs for every special value an export opens).
         var out: [UInt8] = []
         out.reserveCapacity(64)
@@ -40,7 +41,8 @@ enum Sealing {
         return plain
     }
 
-    static func seal(_ value: AttributeValue, salt: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
+    /// `value` with `salt` sealed under a data key (AES-GCM), bound to `associatedData`.
+    package static func seal(_ value: AttributeValue, salt: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
         guard let combined = try AES.GCM.seal(plaintext(value, salt: salt), using: key, authenticating: associatedData).combined else {
             throw StoreError.sqlite("AES-GCM produced no combined box") // only with a non-standard nonce size
         }

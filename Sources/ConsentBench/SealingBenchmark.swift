@@ -1,9 +1,10 @@
 import ConsentCore
+import ConsentStore
 import Crypto
 import Foundation
 import SyncProtocol
 
-/// Part of `consent bench ledger`: what sealing special-category values to the organisation's public
+/// Part of `consent-bench ledger`: what sealing special-category values to the organisation's public
 /// key (HPKE, as devices and the centre do) costs against sealing them under a data key (AES-GCM, as
 /// a database not enrolled with a centre does, and as every database did before organisation keys).
 /// Both variants record the same registrations, each carrying one special-category value, through the
