@@ -51,11 +51,6 @@ enum PostgresSchema {
         }
     }
 
-    /// Staff markers (vulnerable, safe address) projected as at a SQLite centre: per tenant and marker,
-    /// the change that stands by (HLC, device id), filled from the marker events already in the ledger.
-    /// Device ids compare by their bytes (`COLLATE "C"`), as Swift compares them.
-    /// The staff registry: who may be named as the author of a staff change a device pushes. No
-    /// passwords: staff sign in on devices; here they are only known.
     /// Failed kiosk sign-ins by reference and device, and when each reference was last cleared, as
     /// devices report them (`SignInTallies`); kept a day.
     private static let v6 = """
@@ -66,12 +61,17 @@ enum PostgresSchema {
         CREATE TABLE sign_in_clear (ref text PRIMARY KEY, at bigint NOT NULL);
         """
 
+    /// The staff registry: who may be named as the author of a staff change a device pushes. No
+    /// passwords: staff sign in on devices; here they are only known.
     private static let v5 = """
         CREATE TABLE staff (
             id text PRIMARY KEY, name text NOT NULL, role text NOT NULL, created_at bigint NOT NULL, disabled integer NOT NULL DEFAULT 0
         );
         """
 
+    /// Staff markers (vulnerable, safe address) projected as at a SQLite centre: per tenant and marker,
+    /// the change that stands by (HLC, device id), filled from the marker events already in the ledger.
+    /// Device ids compare by their bytes (`COLLATE "C"`), as Swift compares them.
     private static let v4 = """
         CREATE TABLE tenant_marker (
             tenant_id bigint NOT NULL, marker text NOT NULL, active boolean NOT NULL, hlc bigint NOT NULL, writer text NOT NULL,
