@@ -98,6 +98,13 @@ package final class VaultKeyring: @unchecked Sendable {
         return OrganisationSeal.openPlain(sealed, key: privateKey, associatedData: associatedData).flatMap(Sealing.value(of:))
     }
 
+    /// Whether a value sealed under `keyID` is left to the centre here: this process cannot open it, and
+    /// it was sealed for the centre (by this device, or to the organisation's key by anyone; a device
+    /// enrolled with a centre that gave it no public key still pulls such values).
+    func leavesToCentre(_ keyID: String) -> Bool {
+        (sealsForCentre || OrganisationPublicKey.isOrganisationKeyID(keyID)) && !holdsKey(keyID)
+    }
+
     /// Whether this process could open a value sealed under `keyID` (it holds that data key, or the
     /// organisation's private key for an organisation seal).
     func holdsKey(_ keyID: String) -> Bool {

@@ -84,9 +84,7 @@ extension ConsentDatabase {
                         if value.hasColumn("sealed"), let sealed = value.blob("sealed") {
                             let event = EventID(device: DeviceID(name), sequence: f.sequence)
                             let keyID = value.text("key_id") ?? ""
-                            // Sealed for the centre: by this device, or to the organisation's key by anyone
-                            // (a device enrolled with a centre that gave it no public key still pulls those).
-                            if (keys.sealsForCentre || OrganisationPublicKey.isOrganisationKeyID(keyID)) && !keys.holdsKey(keyID) {
+                            if keys.leavesToCentre(keyID) {
                                 report.checkedAtCentre += 1
                             } else if let opened = keys.open(sealed, keyID: keyID, tenant: TenantRef(f.tenant), attribute: attribute, event: event) {
                                 if ValueDigest.of(opened.value, attribute: attribute, salt: opened.salt) != recorded
