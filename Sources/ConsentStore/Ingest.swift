@@ -188,7 +188,7 @@ package struct LedgerIngester {
         var answers: [AttributeID: AttributeValue] = [:]
         for v in wire.values {
             let attribute = AttributeID(v.attribute)
-            answers[attribute] = v.preferNot ? .preferNotToSay : .value(v.text ?? "")
+            answers[attribute] = v.answer
             if catalogue.attribute(attribute)?.isSpecial ?? true {
                 guard v.text == nil else {
                     throw CentralStoreError.invalid("event \(wire.record.device)#\(wire.record.sequence): special-category value \(v.attribute) was sent unsealed")
