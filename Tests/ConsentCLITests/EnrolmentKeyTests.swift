@@ -59,6 +59,7 @@ import Testing
         let server = try SyncCLITests.Server(store: centre.arguments)
         let kiosk = try StolenKioskTests.enrolKiosk(cli, in: cli.dir.appendingPathComponent("kiosk"), server: server, centre: centre)
         let original = try #require(try Self.statusKey(cli, ["--db", kiosk]).key)
+        #expect(try cli.run(["sync", "--db", kiosk]).status == 0, "the register arrives")
 
         let other = Curve25519.KeyAgreement.PrivateKey().publicKey.rawRepresentation.base64EncodedString()
         let impostor = try FakeCentre(answer: FakeCentre.enrolmentReply(device: "kiosk-a", sealingKey: "\"\(other)\""))
