@@ -36,7 +36,9 @@ public final class PostgresCentralStore: CentralStore {
     }
 
     /// Connects, then creates or upgrades the schema.
-    /// With `organisationKey`, every data key a device pushes must open with it, or its batch is refused.
+    /// With `organisationKey` (the organisation's key-encryption key), every data key a device pushes
+    /// must open with it, or its batch is refused; and the organisation's key pair is made if the centre
+    /// has none (see ``organisationPublicKey()``), or found to open with it.
     public static func open(_ location: PostgresLocation, catalogue: Catalogue,
                             organisationKey: KeyEncryptionKey? = nil) async throws(CentralStoreSetupError) -> PostgresCentralStore {
         guard let validator = try? Validator(catalogue: catalogue) else {
@@ -56,6 +58,10 @@ public final class PostgresCentralStore: CentralStore {
             try await store.client.withConnection { connection in
                 try await PostgresSchema.migrate(connection, logger: logger)
             }
+            if let organisationKey { try await store.ensureOrganisationKey(organisationKey) }
+        } catch let error as CentralStoreError {
+            store.shutdown()
+            throw .database(error.description)
         } catch let error as CentralStoreSetupError {
             store.shutdown()
             throw error
@@ -140,7 +146,7 @@ public final class PostgresCentralStore: CentralStore {
         let code = request.code.uppercased().filter { $0 != "-" && $0 != " " }
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
         let now = Self.now()
-        let office: String = try await transaction { connection in
+        let (office, sealingKey): (String, OrganisationPublicKey?) = try await transaction { connection in
             let rows = try await connection.query("""
                 UPDATE enrolment_code SET used_at = \(now), used_by = \(device)
                 WHERE code_hash = \(Self.digest(code)) AND used_at IS NULL AND expires_at > \(now) RETURNING office
@@ -156,9 +162,9 @@ public final class PostgresCentralStore: CentralStore {
                 VALUES (\(device), \(office), \(Self.digest(secret)), \(now), \(request.signingKey))
                 """, logger: self.logger)
             _ = try await Self.deviceNumber(device, on: connection, logger: self.logger)
-            return office
+            return (office, try await Self.organisationPublicKey(on: connection, logger: self.logger))
         }
-        return EnrolResponse(device: device, office: office, secret: secret)
+        return EnrolResponse(device: device, office: office, secret: secret, sealingKey: sealingKey?.raw)
     }
 
     /// The device's number here, adding it (and an empty chain head) when new.

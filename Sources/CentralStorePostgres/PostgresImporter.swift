@@ -17,6 +17,7 @@ public final class PostgresImporter: CentreImport {
         "value": ["device_no", "device_seq", "attribute_id", "tenant_id", "value", "prefer_not", "salt", "digest"],
         "sealed_value": ["device_no", "device_seq", "attribute_id", "tenant_id", "key_id", "sealed", "prefer_not", "digest"],
         "data_key": ["key_id", "kek_id", "wrapped", "created_at"],
+        "organisation_key": ["public_key", "created_at"],
         "current_value": ["tenant_id", "attribute_id", "status", "source_device", "source_seq", "hlc", "writer"],
         "pending_value": ["tenant_id", "attribute_id", "source_device", "source_seq", "hlc", "prefer_not"],
         "decision": PostgresProjection.decisionTableColumns,

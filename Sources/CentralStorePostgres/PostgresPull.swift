@@ -64,7 +64,6 @@ extension PostgresCentralStore {
         guard let last = events.last?.central else { return PullResponse(events: [], cursor: cursor, more: false) }
         var index: [Int64: Int] = [:]
         for (i, event) in events.enumerated() { if let central = event.central { index[central] = i } }
-        var keyIDs: Set<String> = []
         for try await row in try await connection.query("""
             SELECT l.central_seq, v.attribute_id, v.value, v.prefer_not, v.salt, v.digest, NULL::text, NULL::bytea
             FROM value v JOIN ledger l ON l.device_no = v.device_no AND l.device_seq = v.device_seq
@@ -77,20 +76,12 @@ extension PostgresCentralStore {
             """, logger: logger) {
             let c = row.makeRandomAccess()
             guard let i = index[try c[0].decode(Int64.self)] else { continue }
-            let keyID = try c[6].decode(String?.self)
-            if let keyID { keyIDs.insert(keyID) }
             events[i].values.append(WireValue(
                 attribute: try c[1].decode(String.self), text: try c[2].decode(String?.self), preferNot: try c[3].decode(Bool.self),
-                salt: try c[4].decode(Data?.self), digest: try c[5].decode(Data.self), keyID: keyID, sealed: try c[7].decode(Data?.self)))
+                salt: try c[4].decode(Data?.self), digest: try c[5].decode(Data.self), keyID: try c[6].decode(String?.self),
+                sealed: try c[7].decode(Data?.self)))
         }
-        var dataKeys: [WireDataKey] = []
-        if !keyIDs.isEmpty {
-            for try await (keyID, kekID, wrapped) in try await connection.query(
-                "SELECT key_id, kek_id, wrapped FROM data_key WHERE key_id = ANY(\(Array(keyIDs))) AND key_id NOT LIKE 'org-%' ORDER BY key_id, kek_id", logger: logger
-            ).decode((String, String, Data).self) {
-                dataKeys.append(WireDataKey(keyID: keyID, kekID: kekID, wrapped: wrapped))
-            }
-        }
-        return PullResponse(events: events, cursor: last, more: more, dataKeys: dataKeys)
+        // No data keys go to devices, as from a SQLite centre: a device opens no special-category value.
+        return PullResponse(events: events, cursor: last, more: more, dataKeys: [])
     }
 }

@@ -4,14 +4,15 @@ import PostgresNIO
 /// The central store's tables on PostgreSQL, created and migrated by the store itself. They
 /// mirror the SQLite centre: the register, device numbering, the append-only ledger with its
 /// central sequence, values (ordinary in clear, special categories sealed as the devices sealed
-/// them: the centre holds no key and never opens them), wrapped data keys, the decision and value
-/// projections, and the sync tables (devices, enrolment codes, push results, audit).
+/// them: the centre opens them only where it is given the key-encryption key), wrapped data keys and
+/// the organisation's key pair, the decision and value projections, and the sync tables (devices,
+/// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 6
+    static let version = 7
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -50,6 +51,15 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// The organisation's public key (X25519, base64, as a SQLite centre keeps it in `meta`), which
+    /// enrolment gives devices so they seal special-category values to it. Its private half is a row of
+    /// `data_key` under the key's id, wrapped by the key-encryption key like a data key. One row at most.
+    private static let v7 = """
+        CREATE TABLE organisation_key (
+            single boolean PRIMARY KEY DEFAULT true CHECK (single), public_key text NOT NULL, created_at bigint NOT NULL
+        );
+        """
 
     /// Failed kiosk sign-ins by reference and device, and when each reference was last cleared, as
     /// devices report them (`SignInTallies`); kept a day.

@@ -16,12 +16,28 @@ public struct OrganisationPublicKey: Sendable, Equatable {
     /// The key id recorded beside every value sealed to this key: `org-` and a fingerprint of the key.
     public let id: String
 
-    /// The key from its raw 32 bytes; throws ``StoreError/badOrganisationKey(reason:)`` for anything else.
+    /// The key from its raw 32 bytes; throws ``StoreError/badOrganisationKey(reason:)`` for anything
+    /// else, and for a point of small order: X25519 with one gives the same shared secret (zero) whatever
+    /// the other side's private key, so a value sealed to it would open for anyone who holds the seal.
     public init(raw: Data) throws(StoreError) {
-        guard let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw) else {
-            throw .badOrganisationKey(reason: "the centre's sealing key is not a 32-byte X25519 public key")
+        guard raw.count == 32, let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw) else {
+            throw .badOrganisationKey(reason: "the centre's sealing key is \(raw.count) bytes, not a 32-byte X25519 public key")
+        }
+        // A clamped scalar is a multiple of 8, so every point of small order (and only such a point) maps to zero.
+        guard let secret = try? Curve25519.KeyAgreement.PrivateKey().sharedSecretFromKeyAgreement(with: key),
+              secret.withUnsafeBytes({ $0.contains { $0 != 0 } })
+        else {
+            throw .badOrganisationKey(reason: "the centre's sealing key is a point of small order, to which anyone could open what is sealed")
         }
         self.init(key)
+    }
+
+    /// The key as a centre stores it (base64 of the raw bytes, in `meta` or PostgreSQL's `organisation_key`).
+    public init(base64 text: String) throws(StoreError) {
+        guard let raw = Data(base64Encoded: text) else {
+            throw .badOrganisationKey(reason: "the stored organisation key is not base64")
+        }
+        try self.init(raw: raw)
     }
 
     init(_ key: Curve25519.KeyAgreement.PublicKey) {
@@ -69,6 +85,12 @@ package struct OrganisationPrivateKey: Sendable {
 
     /// The raw private key as a symmetric key, for wrapping in the vault like a data key.
     var wrappable: SymmetricKey { SymmetricKey(data: key.rawRepresentation) }
+
+    /// The private key wrapped by `kek` under its public key's id: the row a centre keeps in its
+    /// vault's (or PostgreSQL's) `data_key`, opened wherever that key-encryption key is given.
+    package func wrapped(with kek: KeyEncryptionKey) throws -> Data {
+        try Sealing.wrap(wrappable, id: publicKey.id, with: kek)
+    }
 }
 
 /// HPKE sealing of special-category values to the organisation's public key (RFC 9180, base mode,

@@ -18,6 +18,9 @@ public struct SealedValueOpener: Sendable {
     /// Data keys that name `kek` but do not open with it (forged or damaged); their values read as unavailable.
     public let brokenKeys: [String]
 
+    /// The id of the organisation key whose private half the rows held and `kek` opened, if any.
+    public var organisationKeyID: String? { organisation?.publicKey.id }
+
     /// Unwraps the data keys wrapped by `kek`. Throws ``StoreError/wrongKey(source:)`` when there are
     /// data keys but none wrapped by this key.
     public init(kek: KeyEncryptionKey, dataKeys: [(keyID: String, kekID: String, wrapped: Data)]) throws(StoreError) {

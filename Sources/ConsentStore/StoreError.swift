@@ -22,6 +22,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case keyUnavailable(reason: String)
     /// The organisation's sealing key a centre sent is not one.
     case badOrganisationKey(reason: String)
+    /// A device that seals to the organisation key `held` was offered another one (`offered`) at a later enrolment.
+    case organisationKeyChanged(held: String, offered: String)
     /// Special-category values on this device are sealed for the centre, which alone opens them.
     case sealedForCentre(what: String)
     case keyFileMissing(path: String)
@@ -83,6 +85,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "clock: \(error.description)"
         case .badOrganisationKey(let reason):
             "\(reason); nothing was changed here: enrol again with the centre (`consent device enrol`)"
+        case let .organisationKeyChanged(held, offered):
+            "the centre offered the organisation key \(offered), but this device seals to \(held); a device's key never changes by "
+                + "enrolment (another centre, or someone in between, may be posing as the organisation), so nothing was changed here. "
+                + "Compare both with `consent keys status` at the centre; if the organisation's key really was replaced, make a new "
+                + "device database (`consent init`) and enrol that"
         case .sealedForCentre(let what):
             "\(what) cannot be done on this device: special-category values here are sealed to the organisation's key and only the centre opens them; do it at the centre"
         case .keyUnavailable(let reason):

@@ -221,6 +221,9 @@ extension ConsentDatabase {
     public func applyPulled(_ page: PullResponse, precheck: IntegrityPrecheck? = nil) throws(StoreError) -> PulledPage {
         let now = clock()
         let precheck = precheck.flatMap { $0.verdicts.count == page.events.count ? $0 : nil }
+        // A device that seals for the centre opens nothing and takes no key from a pull (centres send none;
+        // one that arrives was put there by someone else).
+        let taken = keys.sealsForCentre ? [] : page.dataKeys
         let (summary, erasures) = try writeLedger { db in
             var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: device, centre: false)
             var summary = PulledPage()
@@ -233,14 +236,14 @@ extension ConsentDatabase {
                 case .rejected(let reason): throw CentralStoreError.invalid("cannot apply a pulled event: \(reason)")
                 }
             }
-            try ingester.finish(dataKeys: page.dataKeys, now: now)
+            try ingester.finish(dataKeys: taken, now: now)
             try Self.observeClock(db, deviceNo: ingester.devices.byID[device], remote: ingester.latestRemoteClock, now: now)
             try Self.setMeta(db, "sync_cursor", String(page.cursor))
             if !page.more { try Self.setMeta(db, "sync_last_at", String(Millis.from(now))) }
             return (summary, ingester.queuedVaultErasures)
         }
         if erasures { try applyDueErasures() }
-        if !page.dataKeys.isEmpty { try reloadKeys() }
+        if !taken.isEmpty { try reloadKeys() }
         return summary
     }
 

@@ -133,9 +133,8 @@ package final class VaultKeyring: @unchecked Sendable {
     /// Throws ``StoreError/wrongKey(source:)`` when the vault has keys but none for this key. Returns
     /// false when the vault has no data key that opens yet (none, or only broken ones), so that one is made.
     func load(_ db: Database) throws -> Bool {
-        if let text = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'org_public_key'"),
-           let raw = Data(base64Encoded: text) {
-            let key = try OrganisationPublicKey(raw: raw)
+        if let text = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'org_public_key'") {
+            let key = try OrganisationPublicKey(base64: text)
             lock.lock()
             organisationPublic = key
             lock.unlock()
@@ -184,7 +183,7 @@ package final class VaultKeyring: @unchecked Sendable {
         let privateKey = OrganisationPrivateKey.generate()
         let id = privateKey.publicKey.id
         try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [id, kek.id, try Sealing.wrap(privateKey.wrappable, id: id, with: kek), Millis.from(now)])
+                       arguments: [id, kek.id, try privateKey.wrapped(with: kek), Millis.from(now)])
         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('org_public_key', ?)",
                        arguments: [privateKey.publicKey.raw.base64EncodedString()])
         lock.lock()
@@ -193,8 +192,11 @@ package final class VaultKeyring: @unchecked Sendable {
         organisationPublic = privateKey.publicKey
     }
 
-    /// On a device: adopts the organisation's public key the centre sent at enrolment.
+    /// On a device: adopts the organisation's public key the centre sent at enrolment. A device that
+    /// already seals to a key keeps it: another one offered later (a second enrolment, with another
+    /// centre or through someone in between) is refused with ``StoreError/organisationKeyChanged(held:offered:)``.
     func adoptOrganisationKey(_ key: OrganisationPublicKey, _ db: Database) throws {
+        if let held = organisationKey, held != key { throw StoreError.organisationKeyChanged(held: held.id, offered: key.id) }
         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('org_public_key', ?)", arguments: [key.raw.base64EncodedString()])
         lock.lock()
         defer { lock.unlock() }

@@ -35,7 +35,7 @@ public struct HTTPTransport: SyncTransport {
         do { body = ByteBuffer(data: try JSONEncoder().encode(request)) } catch { throw .unreachable("could not encode the request") }
         let reply = try await transport.exchange("v1/enrol", method: .POST, body: (body, "application/json"), authenticated: false)
         do { return try JSONDecoder().decode(EnrolResponse.self, from: reply) } catch {
-            throw .unreachable("the centre's reply could not be read")
+            throw .unreachable("its enrolment reply could not be read: \(Self.describe(error))")
         }
     }
 
@@ -120,6 +120,23 @@ public struct HTTPTransport: SyncTransport {
             throw .refused(refusal.refusal)
         }
         return data
+    }
+
+    /// Why a reply could not be decoded, naming the field (`sealingKey: ...`) without quoting the reply.
+    static func describe(_ error: any Error) -> String {
+        var path: [any CodingKey] = []
+        var why = "it is not JSON of the expected shape"
+        if case let .dataCorrupted(context)? = error as? DecodingError {
+            (path, why) = (context.codingPath, context.debugDescription)
+        } else if case let .keyNotFound(key, context)? = error as? DecodingError {
+            (path, why) = (context.codingPath + [key], "missing")
+        } else if case let .typeMismatch(_, context)? = error as? DecodingError {
+            (path, why) = (context.codingPath, context.debugDescription)
+        } else if case let .valueNotFound(_, context)? = error as? DecodingError {
+            (path, why) = (context.codingPath, context.debugDescription)
+        }
+        let field = path.map(\.stringValue).joined(separator: ".")
+        return field.isEmpty ? why : "\(field): \(why)"
     }
 
     /// A connection failure in words, with what to do when the centre's certificate is not trusted.

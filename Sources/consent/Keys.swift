@@ -3,21 +3,28 @@ import ConsentCommandLine
 import ConsentStore
 import Foundation
 
-struct Keys: ParsableCommand {
+struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The key-encryption key that opens special-category values: status and rotation.",
         subcommands: [Status.self, Rotate.self])
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Where the key is, whether it opens the vault, and how many values it seals.")
+            abstract: "Where the key is, whether it opens the vault, and how many values it seals.",
+            discussion: """
+                Names the organisation key new special-category values are sealed to: a device prints the same id when it \
+                enrols, so staff can check that it seals to this centre's key.
+                """)
 
         @OptionGroup var store: StoreOptions
+
+        @Option(help: PostgresCentre.help) var database: String?
 
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
-        func run() throws {
+        func run() async throws {
+            if let database { return try await postgresStatus(database) }
             let location = store.keyLocation
             let status = try store.open().keyStatus(keyFile: location.path, origin: location.origin.rawValue)
             if json { return try printJSON(status) }
@@ -38,6 +45,37 @@ struct Keys: ParsableCommand {
             if let advice = status.brokenKeysAdvice { print("Broken key: \(advice)") }
             if status.rotationUnfinished { print("A key rotation was interrupted: run `consent keys rotate` again to finish it.") }
         }
+
+        /// At a PostgreSQL centre: its organisation key, and whether the key-encryption key given opens its private half.
+        private func postgresStatus(_ database: String) async throws {
+            let central = try await PostgresCentre.open(database, store: store)
+            defer { central.shutdown() }
+            let key = try await central.organisationPublicKey()
+            let (opener, problem) = try await sealedValueOpener(store, central: central)
+            let opens = key != nil && opener?.organisationKeyID == key?.id
+            if json {
+                return try printJSON(PostgresKeyStatus(organisationKey: key?.id, opensOrganisationSeals: opens,
+                                                       problem: opener == nil ? (problem ?? "no key-encryption key was found") : nil))
+            }
+            guard let key else {
+                return print("""
+                    Organisation key: none (devices enrolled here seal under keys of their own); start `consent serve --database ...` \
+                    once with --key-file FILE, the organisation's key-encryption key, to make one
+                    """)
+            }
+            print("Organisation key: \(key.id) (devices enrolled here seal special-category values to it; "
+                  + (opens ? "the key-encryption key given opens its private key)" : "its private key is not opened here: give --key-file to read values)"))
+        }
+    }
+
+    /// What `consent keys status --database` shows.
+    struct PostgresKeyStatus: Codable {
+        /// The id of the organisation's public key devices seal to; nil when the centre has none.
+        var organisationKey: String?
+        /// Whether the key-encryption key given opens its private key.
+        var opensOrganisationSeals: Bool
+        /// Why no key-encryption key was used, if none was.
+        var problem: String?
     }
 
     struct Rotate: ParsableCommand {

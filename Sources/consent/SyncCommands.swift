@@ -54,9 +54,17 @@ struct Serve: AsyncParsableCommand {
         limits.trustedProxies = Set(trustedProxy)
         let central: any CentralStore
         if let database {
-            // With --key-file, every data key a device pushes must open with the organisation's key.
+            // With --key-file, every data key a device pushes must open with the organisation's key, and a
+            // centre without the organisation's key pair gets one.
             let key = try store.keyFile.map { path throws(StoreError) in try KeyFile.read(path) }
-            central = try await PostgresCentre.open(database, catalogue: try store.content.load().catalogue, organisationKey: key)
+            let postgres = try await PostgresCentre.open(database, catalogue: try store.content.load().catalogue, organisationKey: key)
+            if try await postgres.organisationPublicKey() == nil {
+                warn("""
+                    this centre has no organisation key, so devices enrolled with it seal special-category values under keys of \
+                    their own; start the server once with --key-file FILE (the organisation's key-encryption key) to make one
+                    """)
+            }
+            central = postgres
         } else {
             let db = try store.open()
             guard db.isCentre else {
@@ -129,12 +137,25 @@ struct DeviceCommand: AsyncParsableCommand {
                 reply = try await HTTPTransport.enrol(server: url, request: EnrolRequest(
                     code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation), caFile: ca)
             } catch SyncFailure.unreachable(let why) {
-                throw CLIError("not enrolled: the centre at \(server) could not be reached (\(why)); nothing was changed here")
+                throw CLIError("not enrolled: no usable answer from the centre at \(server) (\(why)); nothing was changed here")
             }
-            try db.saveEnrolment(SyncSettings(server: server, secret: reply.secret, caFile: ca), sealingKey: reply.sealingKey)
+            do {
+                try db.saveEnrolment(SyncSettings(server: server, secret: reply.secret, caFile: ca), sealingKey: reply.sealingKey)
+            } catch {
+                // The centre took the code and enrolled this device; this side refused the key it sent.
+                switch error {
+                case .badOrganisationKey, .organisationKeyChanged:
+                    throw CLIError("""
+                        not enrolled: \(error). The code is used up: at the centre, revoke \(reply.device) \
+                        (`consent device revoke \(reply.device)`) before enrolling again
+                        """)
+                default: throw error
+                }
+            }
             print("Enrolled \(reply.device) with \(server) for \(reply.office).")
             if let key = db.organisationKey {
-                print("Special-category values recorded here are sealed to the organisation's key \(key.id); they are read at the centre.")
+                print("Special-category values recorded here are sealed to the organisation's key \(key.id); they are read at the centre "
+                      + "(`consent keys status` there names the same key).")
             }
         }
     }

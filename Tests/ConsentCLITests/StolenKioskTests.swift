@@ -4,7 +4,8 @@ import Foundation
 import Testing
 
 /// Issue 18: someone copies a kiosk's whole folder (database, vault, WAL, key files) after a sync in
-/// which special-category values were recorded both on the kiosk and at the centre. A device seals them
+/// which special-category values were recorded both on the kiosk and at the centre (a SQLite centre, or
+/// a PostgreSQL one, which gives the same organisation key at enrolment). A device seals them
 /// to the organisation's public key and holds no key that opens them, so nothing the program offers
 /// (`tenant show`, exports, `ledger verify`) nor a search of the raw bytes finds one.
 @Suite(.serialized) struct StolenKioskTests {
@@ -32,11 +33,13 @@ import Testing
         try db.record(ChangeRequest(tenant: TenantRef(ref), payload: .correction(health, .value(text), pending: false), actor: .tenant, channel: .kiosk))
     }
 
-    @Test func aCopyOfAKioskFolderAfterASyncHoldsNoSpecialValueByAnyMeansTheProgramHas() throws {
+    /// On SQLite and on PostgreSQL (there "at the centre" is the central office's desk, a device like the kiosk).
+    @Test(arguments: Backend.allCases)
+    func aCopyOfAKioskFolderAfterASyncHoldsNoSpecialValueByAnyMeansTheProgramHas(backend: Backend) async throws {
         let cli = try CLI()
         defer { cli.remove() }
         let content = try #require(VaultCLITests.content)
-        let centre = try SyncCentre.make(cli, .sqlite, tenants: 20)
+        let centre = try SyncCentre.make(cli, backend, tenants: 20)
         let server = try SyncCLITests.Server(store: centre.arguments)
         let folder = cli.dir.appendingPathComponent("kiosk")
         let kiosk = try Self.enrolKiosk(cli, in: folder, server: server, centre: centre)
@@ -50,21 +53,24 @@ import Testing
         try device.record(ChangeRequest(tenant: TenantRef("T0000003"), payload: .correction(AttributeID("religion"), .preferNotToSay, pending: false),
                                         actor: .tenant, channel: .kiosk))
         try device.close()
-        let centreKey = try KeyFile.read(KeyLocation.defaultPath(for: centre.sqlite))
-        let central = try ConsentDatabase.open(at: centre.sqlite, validator: content.validator, key: centreKey)
-        try Self.correct("T0000002", Self.atCentre, in: central)
-        try central.close()
+        try centre.recordAtTheCentre(cli, server: server) { try Self.correct("T0000002", Self.atCentre, in: $0) }
         let second = try cli.run(["sync", "--db", kiosk, "--json"])
         #expect(second.status == 0, "\(second.stderr)")
 
         // The centre opens both: the kiosk's seal with the organisation's private key, and checks every seal.
-        let reopened = try ConsentDatabase.open(at: centre.sqlite, validator: content.validator, key: centreKey)
-        let (special, other) = try VaultCLITests.heldValues(reopened)
-        try reopened.close()
+        let (special, other) = try await centre.heldValues()
         #expect(special.contains(Self.atKiosk) && special.contains(Self.atCentre), "the centre reads every value")
-        let centreVerify = try cli.run(["ledger", "verify", "--db", centre.sqlite, "--json"])
-        #expect(centreVerify.status == 0, "\(centreVerify.stdout)")
-        #expect((try centreVerify.json() as? [String: Any])?["checkedAtCentre"] as? Int == 0, "the centre opens and checks every seal")
+        if let url = centre.url {
+            let audit = try cli.run(["audit", "verify", "--json", "--database", url, "--key-file", KeyLocation.defaultPath(for: centre.sqlite)])
+            let report = try audit.json() as? [String: Any]
+            #expect(audit.status == 0 && report?["ok"] as? Bool == true, "\(audit.stdout) \(audit.stderr)")
+            #expect(report?["sealedUnopened"] as? Int == 0 && (report?["sealedOpened"] as? Int ?? 0) >= 2,
+                    "the centre opens and checks every seal: \(audit.stdout)")
+        } else {
+            let centreVerify = try cli.run(["ledger", "verify", "--db", centre.sqlite, "--json"])
+            #expect(centreVerify.status == 0, "\(centreVerify.stdout)")
+            #expect((try centreVerify.json() as? [String: Any])?["checkedAtCentre"] as? Int == 0, "the centre opens and checks every seal")
+        }
         // The kiosk holds the centre's event (a value it cannot show).
         let held = try cli.run(["tenant", "show", "T0000002", "--json", "--db", kiosk])
         #expect(VaultCLITests.specialItems(held).contains("health-needs=unavailable:-"), "\(VaultCLITests.specialItems(held))")

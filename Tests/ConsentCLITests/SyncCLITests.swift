@@ -88,10 +88,10 @@ import Testing
         return (centre, server, kiosk)
     }
 
+    /// A kiosk enrolled as kiosks are: `consent init` gives it a key of its own (no copy of the organisation's
+    /// key-encryption key), and the centre's enrolment reply the organisation's public key, to which it seals.
     func enrolKiosk(_ cli: CLI, _ name: String, server: Server, centre: SyncCentre) throws -> String {
         let db = cli.dir.appendingPathComponent("\(name).sqlite").path
-        // One organisation, one key-encryption key: the kiosk gets a copy of the centre's.
-        try FileManager.default.copyItem(atPath: KeyLocation.defaultPath(for: centre.sqlite), toPath: KeyLocation.defaultPath(for: db))
         #expect(try cli.run(["init", "--db", db, "--device", name]).status == 0)
         let add = try cli.run(["staff", "add", "S1", "--role", "support", "--name", "Sam", "--password-stdin", "--db", db],
                               stdin: Data("correct horse battery\n".utf8))
@@ -99,6 +99,7 @@ import Testing
         let code = try centre.issueCode(cli)
         let enrol = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", code])
         #expect(enrol.status == 0, "\(enrol.stderr)")
+        #expect(enrol.stdout.contains("sealed to the organisation's key"), "\(centre.backend): \(enrol.stdout)")
         let again = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", code])
         #expect(again.status != 0 && again.stderr.contains("already used"), "a code works once: \(again.stderr)")
         return db

@@ -23,7 +23,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 /// once), since a PostgreSQL centre has no writer of its own.
 struct SyncCentre {
     let backend: Backend
-    /// The SQLite centre (on PostgreSQL: the one migrated, kept for its key file, which kiosks copy).
+    /// The SQLite centre (on PostgreSQL: the one migrated, kept for its key file: the organisation's key-encryption key).
     let sqlite: String
     /// The PostgreSQL database (nil on SQLite).
     let url: String?
@@ -110,20 +110,65 @@ struct SyncCentre {
         return "\(decision?.state.rawValue ?? "?") usable=\(decision?.state == .granted) reconfirm=\(decision?.needsReconfirmation != nil)"
     }
 
+    /// The central office's desk of a PostgreSQL centre: a device enrolled like a kiosk (it gets no copy of
+    /// the organisation's key-encryption key, and seals special-category values to the organisation's key),
+    /// made and synced the first time it is asked for.
+    func officeDesk(_ cli: CLI, server: SyncCLITests.Server) throws -> String {
+        let db = cli.dir.appendingPathComponent("office.sqlite").path
+        guard !FileManager.default.fileExists(atPath: db) else { return db }
+        #expect(try cli.run(["init", "--db", db, "--device", "office"]).status == 0)
+        let enrol = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", try issueCode(cli)])
+        #expect(enrol.status == 0, "\(enrol.stderr)")
+        #expect(try cli.run(["sync", "--db", db]).status == 0)
+        return db
+    }
+
+    /// Records what `body` records at the centre: on SQLite in the central store (opened with its key),
+    /// on PostgreSQL on the central office's desk, synced at once.
+    func recordAtTheCentre(_ cli: CLI, server: SyncCLITests.Server, _ body: (ConsentDatabase) throws -> Void) throws {
+        let content = try #require(VaultCLITests.content)
+        let path = backend == .postgres ? try officeDesk(cli, server: server) : sqlite
+        let key = backend == .postgres ? nil : try KeyFile.read(KeyLocation.defaultPath(for: sqlite))
+        let db = try ConsentDatabase.open(at: path, validator: content.validator, key: key)
+        try body(db)
+        try db.close()
+        if backend == .postgres {
+            let sync = try cli.run(["sync", "--db", path])
+            #expect(sync.status == 0, "\(sync.stderr)")
+        }
+    }
+
+    /// Every value the centre holds, opened with the organisation's key-encryption key: the special
+    /// categories apart from the rest.
+    func heldValues() async throws -> (special: Set<String>, other: Set<String>) {
+        let content = try #require(VaultCLITests.content)
+        let kek = try KeyFile.read(KeyLocation.defaultPath(for: sqlite))
+        guard let url else {
+            let db = try ConsentDatabase.open(at: sqlite, validator: content.validator, key: kek)
+            defer { try? db.close() }
+            return try VaultCLITests.heldValues(db)
+        }
+        let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
+        defer { store.shutdown() }
+        let opener = try SealedValueOpener(kek: kek, dataKeys: try await store.wrappedDataKeys())
+        let attributes = content.catalogue.attributes.map(\.id)
+        let special = Set(content.catalogue.attributes.filter(\.isSpecial).map(\.id))
+        var found: (special: Set<String>, other: Set<String>) = ([], [])
+        _ = try await store.eachTenant(TenantSlice(purpose: PurposeID("all"), attributes: attributes, special: special, readsDecisions: false),
+                                       opener: opener) { _, state in
+            for (attribute, record) in state.values {
+                guard case .held(.value(let text), _) = record.state else { continue }
+                if special.contains(attribute) { found.special.insert(text) } else { found.other.insert(text) }
+            }
+        }
+        return found
+    }
+
     /// Staff at the centre withdraw T0000002's email for service-updates-email: on SQLite in the
     /// central store, on PostgreSQL on the central office's desk, synced at once.
     func withdrawAtTheCentre(_ cli: CLI, server: SyncCLITests.Server) throws {
         var db = sqlite
-        if backend == .postgres {
-            db = cli.dir.appendingPathComponent("office.sqlite").path
-            if !FileManager.default.fileExists(atPath: db) {
-                try FileManager.default.copyItem(atPath: KeyLocation.defaultPath(for: sqlite), toPath: KeyLocation.defaultPath(for: db))
-                #expect(try cli.run(["init", "--db", db, "--device", "office"]).status == 0)
-                let enrol = try cli.run(["device", "enrol", "--db", db, "--server", server.url, "--code", try issueCode(cli)])
-                #expect(enrol.status == 0, "\(enrol.stderr)")
-                #expect(try cli.run(["sync", "--db", db]).status == 0)
-            }
-        }
+        if backend == .postgres { db = try officeDesk(cli, server: server) }
         let add = try cli.run(["staff", "add", "S9", "--role", "support", "--name", "Centre", "--password-stdin", "--db", db],
                               stdin: Data("correct horse battery\n".utf8))
         #expect(add.status == 0, "\(add.stderr)")

@@ -31,7 +31,6 @@ import Testing
         #expect(server.isRunning, "consent serve is up on port \(port)")
 
         let kiosk = cli.dir.appendingPathComponent("kiosk.sqlite").path
-        try FileManager.default.copyItem(atPath: KeyLocation.defaultPath(for: central), toPath: KeyLocation.defaultPath(for: kiosk))
         #expect(try cli.run(["init", "--db", kiosk, "--device", "kiosk-tls"]).status == 0)
         func code() throws -> String {
             try cli.run(["device", "issue-code", "--db", central, "--office", "Leeds"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)

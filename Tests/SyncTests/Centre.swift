@@ -130,6 +130,28 @@ final class Centre: @unchecked Sendable {
         try await postgres?.setStaffActive(id, active)
     }
 
+    /// Every value the centre holds, opened with the organisation's key-encryption key (at PostgreSQL in
+    /// this process, as an export does): the special categories apart from the rest.
+    func heldValues() async throws -> (special: Set<String>, other: Set<String>) {
+        let catalogue = Shipped.content.catalogue
+        var found: (special: Set<String>, other: Set<String>) = ([], [])
+        func add(_ state: TenantState) {
+            for (attribute, record) in state.values {
+                guard case .held(.value(let text), _) = record.state else { continue }
+                if catalogue.attribute(attribute)?.isSpecial == true { found.special.insert(text) } else { found.other.insert(text) }
+            }
+        }
+        if let sqlite {
+            _ = try sqlite.eachTenant { _, state in add(state) }
+        } else if let postgres {
+            let opener = try SealedValueOpener(kek: sharedKey, dataKeys: try await postgres.wrappedDataKeys())
+            let special = Set(catalogue.attributes.filter(\.isSpecial).map(\.id))
+            _ = try await postgres.eachTenant(TenantSlice(purpose: PurposeID("all"), attributes: catalogue.attributes.map(\.id), special: special,
+                                                          readsDecisions: false), opener: opener) { _, state in add(state) }
+        }
+        return found
+    }
+
     /// Syncs the office desk (PostgreSQL) so what it recorded reaches the centre.
     private func syncOffice() async throws {
         guard let office else { return }

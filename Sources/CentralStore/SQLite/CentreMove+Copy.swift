@@ -32,6 +32,11 @@ extension CentreMove {
             ORDER BY device_no, device_seq, attribute_id
             """, count: "vault.value"),
         Table(target: "data_key", select: "SELECT key_id, kek_id, wrapped, created_at FROM vault.data_key ORDER BY key_id, kek_id", count: "vault.data_key"),
+        // The public half of the organisation's key pair (its private half is among the data keys above).
+        Table(target: "organisation_key", select: """
+            SELECT m.value, COALESCE((SELECT max(created_at) FROM vault.data_key WHERE key_id LIKE 'org-%'), 0)
+            FROM meta m WHERE m.key = 'org_public_key'
+            """, count: "meta WHERE key = 'org_public_key'"),
         Table(target: "current_value", select: """
             SELECT tenant_id, attribute_id, status, source_device, source_seq, hlc, writer FROM current_value ORDER BY tenant_id, attribute_id
             """, count: "current_value"),
