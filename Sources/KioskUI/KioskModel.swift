@@ -106,6 +106,9 @@ public struct KioskModel {
         case let .recorded(tenant, receipt):
             state.session?.state = tenant
             state.session?.changes.append(receipt)
+            if receipt.key == "kiosk.receipt.erasure-requested", let a = receipt.arguments["attribute"] {
+                state.session?.erasureRequested.insert(AttributeID(a))
+            }
             switch state.screen {
             case .notice(let attribute, _), .confirm(let attribute, _):
                 // Back on the item with the focus on Back, not on the choice just made: a second

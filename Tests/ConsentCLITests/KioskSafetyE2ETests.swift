@@ -50,6 +50,29 @@ import Testing
         #expect(held.stdout.contains("T0000001") && held.stdout.contains("erasure-request") && held.stdout.contains("date-of-birth"),
                 "staff do not see the request: \(held.stdout)")
         #expect(try Self.value(setup, "T0000001", "date-of-birth") == dob, "the date of birth was erased at the kiosk")
+        // Asked again, now or in a later session: the kiosk says staff have it and sends no second request.
+        try Self.askAgainIsAlreadyWithStaff(tmux)
+        try tmux.keys("Escape")
+        try tmux.waitFor("Choose an item")
+        try KioskSignInE2ETests.signOut(tmux)
+        try tmux.keys("Enter")
+        try tmux.waitFor("Tenancy reference")
+        let tenant = try setup.tenant("T0000001")
+        #expect(try KioskSignInE2ETests.attemptSucceeds(tmux, "T0000001", tenant.dob, "482916", name: tenant.name))
+        try tmux.type("3") // Date of birth
+        try tmux.waitFor("cannot be erased here")
+        try Self.askAgainIsAlreadyWithStaff(tmux)
+        let queue = try setup.cli.run(["staff", "held", "--db", setup.cli.db]).stdout
+        #expect(queue.components(separatedBy: "erasure-request").count - 1 == 1, "staff see the request more than once (or not at all):\n\(queue)")
+    }
+
+    /// On an item already asked to be erased: "Ask our staff to erase it" says the request is with staff,
+    /// and asks nothing more.
+    static func askAgainIsAlreadyWithStaff(_ tmux: Tmux) throws {
+        try tmux.focus("Ask our staff to erase it")
+        try tmux.keys("Enter")
+        let screen = try tmux.waitFor("already with our staff")
+        #expect(!screen.contains("Send our staff a request to erase"), "a second request is asked for:\n\(screen)")
     }
 
     @Test func doublePressesOnAgreeObjectAndPreferNotToSayChangeNothingTwice() throws {
