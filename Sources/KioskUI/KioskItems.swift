@@ -109,11 +109,12 @@ struct KioskItems {
                 Item(.button("save-pin"), t("kiosk.pin.submit")),
             ]
         case .overview:
-            var items = [Item(.text, t("kiosk.overview.hint"))]
+            // Consent by use is the main path (issue 17): the uses a tenant decides come first, then each
+            // item held, for seeing and correcting values.
+            var items = [Item(.text, t("kiosk.overview.hint"))] + useItems() + [Item(.heading, t("kiosk.overview.items"))]
             for attribute in content.catalogue.attributes {
                 items.append(Item(.button("attr:\(attribute.id)"), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))"))
             }
-            items += useItems()
             items.append(Item(.button("disclosures"), t("kiosk.disclosures")))
             return items
         case .help:

@@ -25,7 +25,7 @@ import Testing
         try tmux.waitFor("Choose your language")
         try KioskE2ETests().firstSignIn(tmux, setup)
         // The overview and a long item screen: Sign out, Language and Help on the last row of each.
-        for (typed, wait) in [("", "Choose an item"), ("7", "Managing your tenancy")] {
+        for (typed, wait) in [("", "Choose a use"), ("7", "Managing your tenancy")] {
             if !typed.isEmpty { try tmux.type(typed) }
             screen = try tmux.waitFor(wait)
             let footer = Self.lastRow(screen, height: height)

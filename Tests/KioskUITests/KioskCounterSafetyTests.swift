@@ -11,7 +11,7 @@ import TerminalCore
     /// Opens an attribute's screen from the overview.
     func open(_ id: String, _ d: inout Drive) {
         d.keys(.home)
-        let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == id } ?? 0
+        let index = d.overviewIndex(id)
         for _ in 0..<index { d.keys(.down) }
         d.keys(.enter)
     }
