@@ -34,7 +34,7 @@ import Testing
     @Test func purposesCarryTheirLegalBasis() throws {
         let expected: [String: LegalBasis] = [
             "tenancy-management": .contract, "emergency-contact": .consent, "emergency-sharing": .vitalInterests,
-            "service-updates-email": .consent, "service-updates-sms": .consent, "tailoring-services": .consent,
+            "service-updates-email": .consent, "service-updates-sms": .consent, "works-in-your-area": .legitimateInterests, "tailoring-services": .consent,
             "equality-monitoring": .legitimateInterests, "regulator-returns": .legalObligation, "safeguarding": .legalObligation, "resident-involvement": .consent,
         ]
         for (id, basis) in expected {
