@@ -69,9 +69,9 @@ import Testing
         // The same lock, met in each other language by the next try (a locked reference answers at once).
         for (digit, language) in [("2", "pl"), ("3", "ro"), ("4", "ur")] {
             try tmux.keys("Escape")
-            try tmux.waitFor("Choose your language")
+            try tmux.waitFor("1. English") // the welcome, in the language last chosen
             try tmux.type(digit)
-            try tmux.waitUntil("the \(language) sign-in screen") { !$0.contains("Choose your language") && !$0.contains("01632 960000") }
+            try tmux.waitUntil("the \(language) sign-in screen") { !$0.contains("1. English") && !$0.contains("01632 960000") }
             try tmux.type("T0000003")
             try tmux.keys("Tab")
             try tmux.type(dob)
