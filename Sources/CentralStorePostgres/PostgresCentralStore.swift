@@ -48,16 +48,8 @@ public final class PostgresCentralStore: CentralStore {
         logger.logLevel = .error
         // One direct connection first: the pool retries a failing server for a minute and then names
         // only its circuit breaker, where this names the cause (no such database, no server) at once.
-        do {
-            let probe = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
-            try await probe.close()
-        } catch {
-            let why = (error as? PSQLError)?.serverInfo?[.message] ?? String(describing: (error as? PSQLError)?.underlying ?? error)
-            throw .database("""
-                cannot connect to database \(location.database) at \(location.host): \(why); \
-                check the URL, that the server is running and that the database exists
-                """)
-        }
+        let probe = try await location.connect(logger: logger)
+        do { try await probe.close() } catch { throw .database(location.connectionProblem(error)) }
         let store = PostgresCentralStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), validator: validator,
                                          organisationKey: organisationKey, logger: logger)
         do {
@@ -110,7 +102,7 @@ public final class PostgresCentralStore: CentralStore {
     }
 
     /// A PostgreSQL error's message, without the query's bound values (they may hold personal data).
-    static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
             return message
         }

@@ -40,7 +40,7 @@ public final class PostgresImporter: CentreImport {
     /// transaction. A database that already holds one is refused with ``ImportError/notEmpty(events:devices:)``.
     public static func begin(_ location: PostgresLocation) async throws -> PostgresImporter {
         let logger = Logger(label: "consent.migrate")
-        let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
+        let connection = try await location.connect(logger: logger)
         let importer = PostgresImporter(connection: connection)
         do {
             try await PostgresSchema.migrate(connection, logger: logger)

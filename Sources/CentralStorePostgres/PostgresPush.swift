@@ -173,7 +173,7 @@ extension PostgresCentralStore {
             var answers: [AttributeID: AttributeValue] = [:]
             for value in event.values {
                 let attribute = AttributeID(value.attribute)
-                answers[attribute] = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
+                answers[attribute] = value.answer
                 if catalogue.attribute(attribute)?.isSpecial ?? false || value.sealed != nil {
                     batch.sealed.int(deviceNo); batch.sealed.int(r.sequence); batch.sealed.text(value.attribute); batch.sealed.int(tenant)
                     batch.sealed.text(value.keyID); batch.sealed.bytes(value.sealed); batch.sealed.bool(value.preferNot)

@@ -130,8 +130,7 @@ extension PostgresCentralStore {
         if let digest = r.valuesDigest {
             for value in event.values {
                 guard let salt = value.salt, value.sealed == nil else { continue }
-                let answer: AttributeValue = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
-                if ValueDigest.of(answer, attribute: AttributeID(value.attribute), salt: salt) != value.digest {
+                if ValueDigest.of(value.answer, attribute: AttributeID(value.attribute), salt: salt) != value.digest {
                     report.problem("\(at): the stored value of \(value.attribute) was changed")
                 }
             }

@@ -205,17 +205,22 @@ public enum PostgresPushBenchmark {
     }
 
     /// Runs one statement on the server's maintenance database (`postgres`).
-    static func admin(_ location: PostgresLocation, _ sql: String) async throws {
+    /// Runs `sql` on the maintenance database (`postgres`) of the server of `location`. A connection or a
+    /// statement that fails is thrown as ``CentralStoreSetupError`` saying what went wrong and what to do.
+    static func admin(_ location: PostgresLocation, _ sql: String) async throws(CentralStoreSetupError) {
         var maintenance = location
         maintenance.database = "postgres"
         let logger = Logger(label: "consent.bench")
-        let connection = try await PostgresConnection.connect(configuration: try maintenance.connectionConfiguration(), id: 0, logger: logger)
+        let connection = try await maintenance.connect(logger: logger)
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
             try await connection.close()
         } catch {
             try? await connection.close()
-            throw error
+            throw .database("""
+                \(PostgresCentralStore.describe(error)) (on the server of --database, as \(location.user): \(sql)); \
+                the benchmark makes and drops a scratch database there, so its user needs CREATEDB
+                """)
         }
     }
 }

@@ -88,7 +88,8 @@ package enum Sealing {
         return combined
     }
 
-    static func unwrap(_ wrapped: Data, id: String, with kek: KeyEncryptionKey) -> SymmetricKey? {
+    /// The data key in `wrapped`, or nil when it was not wrapped by `kek` under `id` (forged, damaged or another key's).
+    package static func unwrap(_ wrapped: Data, id: String, with kek: KeyEncryptionKey) -> SymmetricKey? {
         guard let box = try? AES.GCM.SealedBox(combined: wrapped),
               let raw = try? AES.GCM.open(box, using: kek.key, authenticating: Data(("tenantconsent-data-key-v1:" + id).utf8)),
               raw.count == 32
@@ -115,20 +116,5 @@ package enum Sealing {
     static func open(_ sealed: some DataProtocol, key: SymmetricKey, tenant: TenantRef, attribute: AttributeID,
                      event: EventID) -> (salt: Data, value: AttributeValue)? {
         open(sealed, key: key, associatedData: associatedData(tenant: tenant, attribute: attribute, event: event))
-    }
-}
-
-extension KeyEncryptionKey {
-    /// Why a centre holding this key refuses a data key a device pushed, or nil: it must be wrapped
-    /// by this key and open with it. A key that names this one but does not open would leave every
-    /// database that stores it with values nobody can read.
-    public func refusal(of dataKey: WireDataKey) -> String? {
-        guard dataKey.kekID == id else {
-            return "data key \(dataKey.keyID) is wrapped by key \(dataKey.kekID), not the organisation's key \(id); give the device the organisation's key file"
-        }
-        guard Sealing.unwrap(dataKey.wrapped, id: dataKey.keyID, with: self) != nil else {
-            return "data key \(dataKey.keyID) names the organisation's key but does not open with it (forged or damaged); nothing was applied"
-        }
-        return nil
     }
 }

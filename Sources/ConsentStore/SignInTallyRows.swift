@@ -5,7 +5,8 @@ import SyncProtocol
 
 /// Failed kiosk sign-ins by reference (`sign_in_tally`: one row per reference and device that saw
 /// failures; `sign_in_clear`: when each reference's failures were last forgotten), on devices and at
-/// a SQLite centre alike. A device writes only its own rows; sync brings the others' (``SignInTallies``).
+/// a SQLite centre alike (its side of the exchange is `CentralStore`'s). A device writes only its own
+/// rows; sync brings the others' (``SignInTallies``).
 extension ConsentDatabase {
     /// The failures of `ref` on every device since it was last cleared.
     public func signInTally(_ ref: String) throws(StoreError) -> SignInTally {
@@ -57,7 +58,7 @@ extension ConsentDatabase {
     }
 
     /// Every count and clear of the last day (`device` nil), or one device's counts and every clear.
-    static func tallies(_ db: Database, since: Int64, device: String?) throws -> SignInTallies {
+    package static func tallies(_ db: Database, since: Int64, device: String?) throws -> SignInTallies {
         let entries = try Row.fetchAll(db, sql: """
             SELECT ref, device, failures, first_at, last_at FROM sign_in_tally WHERE last_at >= ? AND (? IS NULL OR device = ?)
             """, arguments: [since, device, device]).map { row in
@@ -88,12 +89,5 @@ extension ConsentDatabase {
             try db.execute(sql: "DELETE FROM sign_in_tally WHERE last_at < ?", arguments: [since])
             try db.execute(sql: "DELETE FROM sign_in_clear WHERE at < ?", arguments: [since])
         }
-    }
-
-    /// At a SQLite centre: takes what `device` sent (checked by ``SignInTallies/problem(from:)``) and
-    /// answers with every count and clear of the last day.
-    package func exchangeSignInTallies(_ sent: SignInTallies, from device: String) throws(StoreError) -> SignInTallies {
-        try adoptSignInTallies(sent)
-        return try read { db in try Self.tallies(db, since: Millis.from(clock()) - SignInTallies.keptMillis, device: nil) }
     }
 }

@@ -43,28 +43,6 @@ extension ConsentDatabase {
         }
     }
 
-    /// Which of `ids` name active members of staff here, with their roles.
-    package static func activeStaff(_ ids: Set<String>, in db: Database) throws -> [String: StaffRole] {
-        var found: [String: StaffRole] = [:]
-        for id in ids {
-            guard let role = try String.fetchOne(db, sql: "SELECT role FROM staff WHERE id = ? AND disabled = 0", arguments: [id]) else { continue }
-            found[id] = StaffRole(rawValue: role) ?? .support
-        }
-        return found
-    }
-
-    /// Who took each of `events` that a member of staff took (their staff id), by device and sequence.
-    package static func staffTakers(_ events: Set<EventID>, in db: Database) throws -> [EventID: String] {
-        var takers: [EventID: String] = [:]
-        for key in events {
-            guard let id = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT l.actor_id FROM ledger l JOIN device n ON n.no = l.device_no WHERE n.id = ? AND l.device_seq = ? AND l.actor = 'staff'
-                """), arguments: [key.device.rawValue, key.sequence]) else { continue }
-            takers[key] = id
-        }
-        return takers
-    }
-
     /// The member of staff with this id, if active.
     public func staffMember(_ id: String) throws(StoreError) -> StaffMember? {
         try read { db in try Self.staffMember(id, in: db) }

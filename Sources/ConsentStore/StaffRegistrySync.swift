@@ -3,22 +3,19 @@ import Foundation
 import GRDB
 import SyncProtocol
 
-/// The staff registry as it travels: a centre hands out its registry (`GET /v1/staff`), a device
-/// adopts it at each sync, and a leaver disabled at the centre can act at no device afterwards.
+/// The staff registry as it travels, on a device: it adopts the centre's registry (`GET /v1/staff`, handed
+/// out by the centre's own code) at each sync, and offers the members it added offline; a leaver disabled
+/// at the centre can act at no device afterwards.
 extension ConsentDatabase {
-    /// Every member of staff here, active or not, for devices to copy (no password travels).
-    public func staffRegistry() throws(StoreError) -> StaffRegistry {
-        try read { db in StaffRegistry(members: try Self.members(db, where: "1")) }
-    }
-
     /// The active members of staff here that the centre is not known to hold (added here while
     /// offline), which a device offers the centre before pushing the changes they made.
     public func staffToOffer() throws(StoreError) -> StaffRegistry {
         try read { db in StaffRegistry(members: try Self.members(db, where: "disabled = 0 AND at_centre = 0")) }
     }
 
-    /// The staff rows matching `condition` (a fixed SQL condition), by id.
-    private static func members(_ db: Database, where condition: String) throws -> [WireStaffMember] {
+    /// The staff rows matching `condition` (a fixed SQL condition), by id; also what a SQLite centre
+    /// hands out as its registry.
+    package static func members(_ db: Database, where condition: String) throws -> [WireStaffMember] {
         try Row.fetchAll(db, sql: "SELECT id, name, role, disabled FROM staff WHERE \(condition) ORDER BY id").map { row in
             let role: String = row["role"]
             return WireStaffMember(id: row["id"], name: row["name"], role: StaffRole(rawValue: role) ?? .support,

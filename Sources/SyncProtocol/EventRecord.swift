@@ -235,3 +235,9 @@ extension EventRecord: Codable {
         case verification = "ve", reason = "re", channel = "ch", causal = "cc", evidence = "ev"
     }
 }
+
+extension WireValue {
+    /// The answer as sent: "prefer not to say", or the text (empty for a value sent sealed or erased,
+    /// the placeholder a projection keeps for it). Both centres' pushes and a device's pulls read it so.
+    public var answer: AttributeValue { preferNot ? .preferNotToSay : .value(text ?? "") }
+}

@@ -29,4 +29,23 @@ import Testing
             END $$
             """, database: "postgres")
     }
+
+    /// A URL that reaches no server, or names a user the server does not know, is refused in a line that
+    /// says what went wrong and what to check, in the words `consent serve --database` uses, not
+    /// postgres-nio's "PSQLError" that says nothing.
+    @Test func aBadURLSaysWhatWentWrongAndWhatToCheck() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let postgres = try ThrowawayPostgres.shared()
+        let cases = [("postgres://consent@127.0.0.1:1/central", "at 127.0.0.1: "),
+                     (postgres.url(database: "postgres", user: "no_such_role"), "no_such_role")]
+        for (url, cause) in cases {
+            let run = try cli.run(["pg-push", "--database", url, "--events", "10"], program: CLI.benchBinary)
+            #expect(run.status != 0, "\(run.stdout)")
+            #expect(!run.stderr.contains("PSQLError"), "\(run.stderr)")
+            #expect(run.stderr.contains("cannot connect to database postgres") && run.stderr.contains(cause), "\(run.stderr)")
+            #expect(run.stderr.contains("check the URL, that the server is running and that the database exists"), "\(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count <= 2, "one or two lines: \(run.stderr)")
+        }
+    }
 }

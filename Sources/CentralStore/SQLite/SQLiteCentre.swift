@@ -10,7 +10,8 @@ import SyncProtocol
 /// makes positions visible in order, so a pull by cursor never skips one), plus the devices it
 /// knows. Exports, `tenant show` and `ledger verify` work on it as on any database.
 extension ConsentDatabase {
-    private func requireCentre() throws(StoreError) {
+    /// Refuses a device database: the requests of a centre need a central store.
+    func requireCentre() throws(StoreError) {
         guard isCentre else {
             throw .sync(.invalid("\(path) is a device database, not a central store; create one with `consent init --centre`"))
         }
@@ -227,26 +228,6 @@ extension ConsentDatabase {
         }
     }
 
-    /// Adds the members of staff a device added offline that a centre takes (`StaffRegistry.adoption`),
-    /// without a password, each audited with the device that offered them; an offer that breaks the
-    /// rules of every registry is refused whole.
-    public func adoptOfferedStaff(_ offer: StaffRegistry, from device: String) throws(StoreError) -> StaffOfferReply {
-        try requireCentre()
-        if let problem = offer.problem { throw .sync(.invalid(problem)) }
-        let now = clock()
-        return try write { db in
-            let known = Set(try String.fetchAll(db, sql: "SELECT id FROM staff"))
-            let (add, notAdded) = StaffRegistry.adoption(of: offer, known: known)
-            for member in add {
-                try db.execute(sql: """
-                    INSERT INTO staff (id, name, role, kdf, salt, hash, created_at) VALUES (?, ?, ?, ?, x'', x'', ?)
-                    """, arguments: [member.id, member.name, member.role.rawValue, SecretHasher.noPassword, Millis.from(now)])
-                try Self.audit(db, at: now, device: device, what: "staff member \(member.id) (\(member.role.rawValue)) added by the device")
-            }
-            return StaffOfferReply(added: add.map(\.id), notAdded: notAdded)
-        }
-    }
-
     /// Records a refused request (bad credential, bad input, a replay that differs) in the audit log.
     public func auditRefusal(device: String?, what: String) throws(StoreError) {
         let now = clock()
@@ -262,7 +243,8 @@ extension ConsentDatabase {
         }
     }
 
-    private static func audit(_ db: Database, at: Date, device: String?, what: String) throws {
+    /// Appends one line to the audit log (`sync_audit`), cut to its columns' lengths.
+    static func audit(_ db: Database, at: Date, device: String?, what: String) throws {
         try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, ?, ?)",
                        arguments: [Millis.from(at), device.map { String($0.prefix(200)) }, String(what.prefix(1_000))])
     }
