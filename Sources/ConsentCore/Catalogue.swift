@@ -131,11 +131,14 @@ public struct PurposeDefinition: Hashable, Sendable {
     public var retentionYears: Int
     /// Notice versions, oldest first.
     public var notices: [NoticeVersion]
+    /// Staff's markers (`Forms/staff.yaml`) this purpose holds. A marker says something about a tenant's
+    /// health or safety, so a purpose holding one needs an Art. 9 condition like one using a special category.
+    public var markers: [String]
 
     public init(
         id: PurposeID, legalBasis: LegalBasis, specialCondition: String? = nil, art9Condition: Art9Condition? = nil,
         policyDocument: String? = nil, attributes: [AttributeID], requires: [AttributeID] = [], recipients: [String] = [],
-        retentionYears: Int = 0, notices: [NoticeVersion] = []
+        retentionYears: Int = 0, notices: [NoticeVersion] = [], markers: [String] = []
     ) {
         self.id = id
         self.legalBasis = legalBasis
@@ -147,7 +150,12 @@ public struct PurposeDefinition: Hashable, Sendable {
         self.recipients = recipients
         self.retentionYears = retentionYears
         self.notices = notices
+        self.markers = markers
     }
+
+    /// The translation key saying whether the tenant has to give what the purpose uses: its basis's
+    /// words, except for a purpose holding staff's markers, which asks the tenant for nothing.
+    public var requiredKey: String { markers.isEmpty ? "required.\(legalBasis.rawValue)" : "required.markers" }
 
     /// The translation key of the legal basis in plain words: consent to a purpose that uses a special
     /// category is explicit consent (UK GDPR Art. 9(2)(a)).

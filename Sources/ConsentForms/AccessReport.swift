@@ -111,7 +111,7 @@ public struct AccessReport: Codable, Sendable, Equatable {
             PurposeInfo(
                 purpose: p.id.rawValue, name: t("purpose.\(p.id).name"), description: t("purpose.\(p.id).description"),
                 basis: content.basisText(p, lang), recipients: p.recipients.map { t("recipient.\($0)") },
-                retention: content.retentionText(p, lang), required: t("required.\(p.legalBasis.rawValue)"),
+                retention: content.retentionText(p, lang), required: t(p.requiredKey),
                 rights: t("rights.\(p.legalBasis.rawValue)"))
         }
         return AccessReport(

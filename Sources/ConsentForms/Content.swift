@@ -34,6 +34,7 @@ public struct Content: Sendable {
             throw FormsError(file: "attributes.yaml", "a pattern does not compile: \(error)")
         }
         let staff = try StaffPolicyLoader.load(forms, catalogue: catalogue)
+        if let staff { try MarkerPurposeCheck.check(staff, catalogue) }
         return Content(catalogue: catalogue, localizer: localizer, validator: validator, templates: templates, staff: staff,
                        organisation: organisation)
     }

@@ -151,8 +151,12 @@ enum FormsLoader {
             for recipient in purposeRecipients where !recipients.contains(recipient) {
                 throw fields.error("unknown recipient '\(recipient)' (not in the recipients list)")
             }
+            let markers = try fields.strings("markers")
+            for marker in markers where !idCheck.matches(marker) { throw fields.error("marker '\(marker)': ids are lower-case words joined by '-'") }
+            guard Set(markers).count == markers.count else { throw fields.error("a marker is listed twice") }
+            let special = used.first { byID[$0]?.isSpecial == true }.map { "'\($0)'" } ?? markers.first.map { "data (staff marker '\($0)')" }
             let art9 = try SpecialConditionCheck.check(
-                purpose: id, basis: basis, special: used.first { byID[$0]?.isSpecial == true }, art9: art9Name,
+                purpose: id, basis: basis, special: special, art9: art9Name,
                 paragraph: paragraph, policyDocument: policyDocument, fields)
             let retention = try fields.int("retention-years") ?? 0
             guard retention >= 0 else { throw fields.error("retention-years cannot be negative") }
@@ -163,7 +167,7 @@ enum FormsLoader {
             result.append(PurposeDefinition(
                 id: PurposeID(id), legalBasis: basis, specialCondition: paragraph.map { PurposeDefinition.schedule1Prefix + String($0) },
                 art9Condition: art9, policyDocument: policyDocument?.isEmpty == false ? policyDocument : nil, attributes: used, requires: requires,
-                recipients: purposeRecipients, retentionYears: retention, notices: versions))
+                recipients: purposeRecipients, retentionYears: retention, notices: versions, markers: markers))
         }
         return result
     }

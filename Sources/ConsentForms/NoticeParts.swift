@@ -39,7 +39,7 @@ extension Content {
             l.text("show.basis", language, ["basis": basisText(purpose, language)]),
             l.text("show.recipients", language, ["recipients": purpose.recipients.map { l.text("recipient.\($0)", language) }.joined(separator: "; ")]),
             l.text("show.retention", language, ["retention": retentionText(purpose, language)]),
-            l.text("required.\(purpose.legalBasis.rawValue)", language),
+            l.text(purpose.requiredKey, language),
             l.text("rights.\(purpose.legalBasis.rawValue)", language),
         ]
     }
@@ -74,7 +74,7 @@ enum NoticeCompleteness {
             (.basis, basis),
             (.recipients, purpose.recipients.map { "recipient.\($0)" }),
             (.retention, [purpose.retentionYears == 0 ? "retention.until-withdrawn" : "retention.years"]),
-            (.required, ["required.\(purpose.legalBasis.rawValue)"]),
+            (.required, [purpose.requiredKey]),
             (.rights, ["rights.\(purpose.legalBasis.rawValue)"]),
             (.complaint, ["org.complain"]),
         ]

@@ -4,9 +4,10 @@ import ConsentCore
 /// paragraph (`schedule-1-paragraph`) and the appropriate policy document that covers it
 /// (`appropriate-policy-document`). Each error names the purpose and the field to fill.
 enum SpecialConditionCheck {
-    /// The purpose's Art. 9 condition, or nil when it uses no special category.
+    /// The purpose's Art. 9 condition, or nil when it uses no special category. `special` names the first
+    /// special-category data it uses, as the error says it (`'health-needs'`, `data (staff marker 'vulnerable')`).
     static func check(
-        purpose id: String, basis: LegalBasis, special: AttributeID?, art9 name: String?, paragraph: Int?,
+        purpose id: String, basis: LegalBasis, special: String?, art9 name: String?, paragraph: Int?,
         policyDocument: String?, _ fields: YAMLFields
     ) throws(FormsError) -> Art9Condition? {
         let known = Art9Condition.allCases.map(\.rawValue).joined(separator: ", ")
@@ -17,7 +18,7 @@ enum SpecialConditionCheck {
             return nil
         }
         guard let name else {
-            throw fields.error("purpose '\(id)' uses special-category '\(special)' without its Art. 9 condition: fill in 'art9-condition' (one of \(known); with consent it is 9(2)(a))")
+            throw fields.error("purpose '\(id)' uses special-category \(special) without its Art. 9 condition: fill in 'art9-condition' (one of \(known); with consent it is 9(2)(a))")
         }
         guard let condition = Art9Condition(rawValue: name) else {
             throw fields.error("purpose '\(id)': unknown art9-condition '\(name)'; use one of \(known)")

@@ -116,8 +116,8 @@ extension ConsentDatabase {
         try write { db in try db.execute(sql: "DELETE FROM staff_sign_in_failure WHERE staff_id = ?", arguments: [id]) }
     }
 
-    /// Changes waiting for a second person, oldest first: pending corrections, held grants, and
-    /// erasure requests that no verification declined and no later erasure of that value answered.
+    /// Changes waiting for a second person, oldest first: pending corrections, held grants, and open
+    /// erasure requests (``erasureRequestIsOpen``), one per tenant and attribute.
     public func heldItems(limit: Int = 200) throws(StoreError) -> [HeldItem] {
         try read { db in
             let devices = try DeviceNumbers(db)
@@ -134,15 +134,10 @@ extension ConsentDatabase {
                 UNION ALL
                 SELECT \(LedgerRows.columns) FROM ledger l INDEXED BY ledger_erasure_requests JOIN tenant t ON t.id = l.tenant_id
                 JOIN device d ON d.no = l.device_no
-                WHERE l.kind = 'erasure-request' AND NOT EXISTS (
-                    SELECT 1 FROM ledger v WHERE v.tenant_id = l.tenant_id AND v.kind = 'verification'
-                    AND v.target_device = d.id AND v.target_seq = l.device_seq)
-                AND NOT EXISTS (
-                    SELECT 1 FROM ledger e WHERE e.tenant_id = l.tenant_id AND e.kind = 'erasure'
-                    AND e.attribute_id = l.attribute_id AND e.hlc > l.hlc)
+                WHERE l.kind = 'erasure-request' AND \(Self.erasureRequestIsOpen)
                 ORDER BY hlc LIMIT ?
                 """, arguments: [limit])
-            return rows.compactMap { row -> HeldItem? in
+            return Self.oneRequestPerValue(rows.compactMap { row -> HeldItem? in
                 let event = decoder.event(row, values: []).event
                 let kind: HeldItem.Kind
                 switch event.payload {
@@ -153,7 +148,7 @@ extension ConsentDatabase {
                 }
                 return HeldItem(tenant: event.tenant, event: event.id, kind: kind, takenBy: event.actor, channel: event.channel,
                                 at: Millis.date(event.hlc.millis))
-            }
+            })
         }
     }
 

@@ -24,7 +24,7 @@ extension KioskItems {
         useState(purpose).map { t("decision.\($0.rawValue)") } ?? t("kiosk.use.mixed")
     }
 
-    /// The overview's list of uses, each opening its own screen.
+    /// The overview's list of uses, first on it, each opening its own screen.
     func useItems() -> [Item] {
         [Item(.heading, t("kiosk.uses"))] + switchableUses.map {
             Item(.button("use:\($0.id)"), "\(t("purpose.\($0.id).name")): \(useStateText($0))")

@@ -109,11 +109,12 @@ struct KioskItems {
                 Item(.button("save-pin"), t("kiosk.pin.submit")),
             ]
         case .overview:
-            var items = [Item(.text, t("kiosk.overview.hint"))]
+            // Consent by use is the main path (issue 17): the uses a tenant decides come first, then each
+            // item held, for seeing and correcting values.
+            var items = [Item(.text, t("kiosk.overview.hint"))] + useItems() + [Item(.heading, t("kiosk.overview.items"))]
             for attribute in content.catalogue.attributes {
                 items.append(Item(.button("attr:\(attribute.id)"), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))"))
             }
-            items += useItems()
             items.append(Item(.button("disclosures"), t("kiosk.disclosures")))
             return items
         case .help:
@@ -210,18 +211,8 @@ struct KioskItems {
         if attribute.isSpecial, session.state.value(id).answer?.text != nil {
             items.append(Item(.button("toggle-show"), session.revealed.contains(id) ? t("kiosk.hide") : t("kiosk.show")))
         }
-        for purpose in content.catalogue.purposes(using: id) {
-            let key = DecisionKey(id, purpose.id)
-            let effective = Policy.effectiveDecision(key, of: session.state, at: now, in: content.catalogue) ?? .notAsked
-            let line = "\(t("purpose.\(purpose.id).name")): \(t("decision.\(effective.rawValue)"))"
-            switch action(for: effective, purpose.legalBasis) {
-            case nil: items.append(Item(.heading, "\(line) (\(t("kiosk.action.fixed")))"))
-            case let (state, label)?: items.append(Item(.button("decide:\(purpose.id):\(state.rawValue)"), "\(line) \(arrow) \(t(label))"))
-            }
-            // Why, and who receives it, in plain words under each purpose.
-            let recipients = purpose.recipients.map { t("recipient.\($0)") }.joined(separator: "; ")
-            items.append(Item(.text, t("show.basis", ["basis": basisText(purpose)]) + " " + t("show.recipients", ["recipients": recipients])))
-        }
+        // What can be done with the value first, right under it: however many uses the item has, the
+        // way to correct it is on the first screen (uses are chosen mainly from the overview).
         items.append(Item(.button("correct"), t("kiosk.correct")))
         if attribute.offersPreferNotToSay { items.append(Item(.button("prefer-not"), t("kiosk.prefer-not"))) }
         // A sealed value this kiosk cannot open (no key) can still be erased: erasure needs no key.
@@ -233,6 +224,18 @@ struct KioskItems {
                 items.append(Item(.text, t("kiosk.erase.ask-staff")))
                 items.append(Item(.button("request-erasure"), t("kiosk.erase.request")))
             }
+        }
+        for purpose in content.catalogue.purposes(using: id) {
+            let key = DecisionKey(id, purpose.id)
+            let effective = Policy.effectiveDecision(key, of: session.state, at: now, in: content.catalogue) ?? .notAsked
+            let line = "\(t("purpose.\(purpose.id).name")): \(t("decision.\(effective.rawValue)"))"
+            switch action(for: effective, purpose.legalBasis) {
+            case nil: items.append(Item(.heading, "\(line) (\(t("kiosk.action.fixed")))"))
+            case let (state, label)?: items.append(Item(.button("decide:\(purpose.id):\(state.rawValue)"), "\(line) \(arrow) \(t(label))"))
+            }
+            // Why, and who receives it, in plain words under each purpose.
+            let recipients = purpose.recipients.map { t("recipient.\($0)") }.joined(separator: "; ")
+            items.append(Item(.text, t("show.basis", ["basis": basisText(purpose)]) + " " + t("show.recipients", ["recipients": recipients])))
         }
         items.append(Item(.button("back"), t("kiosk.back")))
         return items

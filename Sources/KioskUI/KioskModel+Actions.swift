@@ -106,6 +106,11 @@ extension KioskModel {
             ask(.confirm(a, .erase), now: now)
         case "request-erasure":
             guard case .attribute(let a) = state.screen, !content.catalogue.tenantMayErase(a) else { break }
+            if state.session?.erasureRequested.contains(a) == true {
+                // One request per value: staff already have it, so no second one is made.
+                state.message = Message("kiosk.erase.request.already")
+                break
+            }
             ask(.confirm(a, .requestErasure), now: now)
         case "confirm-yes":
             guard case let .confirm(a, confirmation) = state.screen else { break }

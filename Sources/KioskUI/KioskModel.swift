@@ -68,9 +68,12 @@ public struct KioskModel {
             go(.overview)
             return [.loadDisclosures(session.ref)]
         case .signInLocked:
-            // Whom to call to be let in again: the organisation's number, where it has one.
-            let phone = content.organisation.controller.phone
-            return handle(.signInRefused(phone.map { Message("kiosk.sign-in.locked.phone", ["phone": $0]) } ?? Message("kiosk.sign-in.locked")), now: now)
+            // When the lock lifts by itself (the one rule's length, in minutes), and whom to call to be
+            // let in sooner: the organisation's number, where it has one.
+            let phone = content.organisation.controller.phone, minutes = SignInThrottle.lockSeconds / 60
+            let message = phone.map { Message("kiosk.sign-in.locked.phone", ["phone": $0], count: minutes) }
+                ?? Message("kiosk.sign-in.locked", count: minutes)
+            return handle(.signInRefused(message), now: now)
         case .signInRefused(let message):
             // Nothing of a failed try stays on screen for whoever comes next: every box is emptied.
             state.message = message
@@ -103,6 +106,9 @@ public struct KioskModel {
         case let .recorded(tenant, receipt):
             state.session?.state = tenant
             state.session?.changes.append(receipt)
+            if receipt.key == "kiosk.receipt.erasure-requested", let a = receipt.arguments["attribute"] {
+                state.session?.erasureRequested.insert(AttributeID(a))
+            }
             switch state.screen {
             case .notice(let attribute, _), .confirm(let attribute, _):
                 // Back on the item with the focus on Back, not on the choice just made: a second

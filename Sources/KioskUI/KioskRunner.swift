@@ -116,7 +116,9 @@ public final class KioskRunner {
 
     private func session(_ ref: TenantRef) throws -> TenantSession? {
         guard let state = try database.tenantState(ref) else { return nil }
-        return TenantSession(ref: ref, state: state, started: clock())
+        var session = TenantSession(ref: ref, state: state, started: clock())
+        session.erasureRequested = try database.openErasureRequests(ref)
+        return session
     }
 
     /// Runs one effect; returns the event that reports its result.

@@ -100,6 +100,9 @@ public struct TenantSession: Equatable, Sendable {
     public var disclosures: [DisclosureLine] = []
     /// Special-category attributes the tenant chose to show on screen.
     public var revealed: Set<AttributeID> = []
+    /// Attributes the tenant has asked staff to erase and staff have not decided yet (from the store at
+    /// sign-in, and those asked for in this session): asking again says it is already with staff.
+    public var erasureRequested: Set<AttributeID> = []
 
     public init(ref: TenantRef, state: TenantState, started: Date) {
         self.ref = ref

@@ -25,7 +25,7 @@ import Testing
             #expect(item["value"] == nil, "special-category value shown without --reveal-special")
         }
         let purposes = try #require(report["purposes"] as? [[String: Any]])
-        #expect(purposes.count == 9, "eight purposes and emergency sharing (vital interests)")
+        #expect(purposes.count == 11, "eight purposes, emergency sharing (vital interests), safeguarding (the markers) and works in the area (legitimate interests)")
         // The Art. 15 pack says, per use, whether it is required and the tenant's rights; and who is responsible,
         // how to reach the data protection officer, where the privacy notice is and how to complain to the ICO.
         #expect(purposes.allSatisfy { ($0["required"] as? String)?.isEmpty == false && ($0["rights"] as? String)?.isEmpty == false })

@@ -81,8 +81,9 @@ import Testing
         let tenant = try setup.tenant("T0000001")
         let tmux = try Tmux(setup.kiosk())
         try firstSignIn(tmux, setup)
-        // Mobile phone is the 7th item: correct it.
-        try tmux.type("7")
+        // Mobile phone, under the uses: correct it.
+        try tmux.focus("Mobile phone")
+        try tmux.keys("Enter")
         try tmux.waitFor("Correct this value")
         let screen = try tmux.screen()
         let lines = screen.split(separator: "\n")
@@ -111,7 +112,7 @@ import Testing
         // (a kiosk that had stopped would leave the pane to `sleep`, and Escape would change nothing).
         try tmux.keys("C-c", "C-z", "C-\\")
         try tmux.keys("Escape")
-        try tmux.waitFor("Choose an item")
+        try tmux.waitFor("Choose a use")
         // Sign out: receipt, then Finish wipes everything.
         try tmux.focus("Sign out")
         try tmux.keys("Enter")

@@ -25,8 +25,11 @@ import Testing
         try tmux.waitFor("Choose your language")
         try KioskE2ETests().firstSignIn(tmux, setup)
         // The overview and a long item screen: Sign out, Language and Help on the last row of each.
-        for (typed, wait) in [("", "Choose an item"), ("7", "Managing your tenancy")] {
-            if !typed.isEmpty { try tmux.type(typed) }
+        for (item, wait) in [("", "Choose a use"), ("Mobile phone", "Managing your tenancy")] {
+            if !item.isEmpty {
+                try tmux.focus(item)
+                try tmux.keys("Enter")
+            }
             screen = try tmux.waitFor(wait)
             let footer = Self.lastRow(screen, height: height)
             for label in ["Sign out", "Language", "Help"] {

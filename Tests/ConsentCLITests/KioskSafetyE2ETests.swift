@@ -18,12 +18,13 @@ import Testing
         let tenant = try setup.tenant("T0000001")
         let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
         try KioskE2ETests().firstSignIn(tmux, setup)
-        try tmux.type("3") // Date of birth
+        try tmux.focus("Date of birth")
+        try tmux.keys("Enter")
         let screen = try tmux.waitFor("Correct this value")
         #expect(!screen.contains("Ask us to erase"), "the date of birth can be erased at the kiosk:\n\(screen)")
         #expect(screen.contains("cannot be erased here"), "the tenant is not told why it cannot be erased:\n\(screen)")
         try tmux.keys("Escape")
-        try tmux.waitFor("Choose an item")
+        try tmux.waitFor("Choose a use")
         try KioskSignInE2ETests.signOut(tmux)
         try tmux.keys("Enter")
         try tmux.waitFor("Tenancy reference")
@@ -36,7 +37,8 @@ import Testing
         let dob = try Self.value(setup, "T0000001", "date-of-birth")
         let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
         try KioskE2ETests().firstSignIn(tmux, setup)
-        try tmux.type("3") // Date of birth
+        try tmux.focus("Date of birth")
+        try tmux.keys("Enter")
         try tmux.waitFor("cannot be erased here")
         try tmux.focus("Ask our staff to erase it")
         try tmux.keys("Enter")
@@ -50,6 +52,30 @@ import Testing
         #expect(held.stdout.contains("T0000001") && held.stdout.contains("erasure-request") && held.stdout.contains("date-of-birth"),
                 "staff do not see the request: \(held.stdout)")
         #expect(try Self.value(setup, "T0000001", "date-of-birth") == dob, "the date of birth was erased at the kiosk")
+        // Asked again, now or in a later session: the kiosk says staff have it and sends no second request.
+        try Self.askAgainIsAlreadyWithStaff(tmux)
+        try tmux.keys("Escape")
+        try tmux.waitFor("Choose a use")
+        try KioskSignInE2ETests.signOut(tmux)
+        try tmux.keys("Enter")
+        try tmux.waitFor("Tenancy reference")
+        let tenant = try setup.tenant("T0000001")
+        #expect(try KioskSignInE2ETests.attemptSucceeds(tmux, "T0000001", tenant.dob, "482916", name: tenant.name))
+        try tmux.focus("Date of birth")
+        try tmux.keys("Enter")
+        try tmux.waitFor("cannot be erased here")
+        try Self.askAgainIsAlreadyWithStaff(tmux)
+        let queue = try setup.cli.run(["staff", "held", "--db", setup.cli.db]).stdout
+        #expect(queue.components(separatedBy: "erasure-request").count - 1 == 1, "staff see the request more than once (or not at all):\n\(queue)")
+    }
+
+    /// On an item already asked to be erased: "Ask our staff to erase it" says the request is with staff,
+    /// and asks nothing more.
+    static func askAgainIsAlreadyWithStaff(_ tmux: Tmux) throws {
+        try tmux.focus("Ask our staff to erase it")
+        try tmux.keys("Enter")
+        let screen = try tmux.waitFor("already with our staff")
+        #expect(!screen.contains("Send our staff a request to erase"), "a second request is asked for:\n\(screen)")
     }
 
     @Test func doublePressesOnAgreeObjectAndPreferNotToSayChangeNothingTwice() throws {
@@ -59,18 +85,20 @@ import Testing
         let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
         try KioskE2ETests().firstSignIn(tmux, setup)
         // Mobile phone: agree to text-message updates with a double press of Enter on "I agree".
-        try tmux.type("7")
+        try tmux.focus("Mobile phone")
+        try tmux.keys("Enter")
         try tmux.waitFor("Correct this value")
         try tmux.focus("Service updates by text message")
         try tmux.keys("Enter")
         try tmux.waitFor("I agree")
         try tmux.focus("I agree")
         try tmux.keys("Enter", "Enter")
-        try tmux.waitUntil("the overview or a withdrawal") { $0.contains("Choose an item") || $0.contains("You withdrew") }
+        try tmux.waitUntil("the overview or a withdrawal") { $0.contains("Choose a use") || $0.contains("You withdrew") }
         #expect(try setup.decisions("T0000001")["mobile/service-updates-sms"] == "granted", "the second press undid the agreement")
         // Gender: a double press on "Prefer not to say", then on "Object", records neither.
-        try tmux.waitFor("Choose an item")
-        try tmux.type("4")
+        try tmux.waitFor("Choose a use")
+        try tmux.focus("Gender")
+        try tmux.keys("Enter")
         try tmux.waitFor("Correct this value")
         for label in ["Prefer not to say", "Object"] {
             try tmux.focus(label)
@@ -91,7 +119,7 @@ import Testing
         try tmux.waitFor("Signing out in", seconds: 10)
         try tmux.keys("Enter") // "Full name" is focused
         let screen = try tmux.waitUntil("the warning gone") { !$0.contains("Signing out in") }
-        #expect(screen.contains("Choose an item"), "the key that dismissed the warning also opened an item:\n\(screen)")
+        #expect(screen.contains("Choose a use"), "the key that dismissed the warning also opened an item:\n\(screen)")
     }
 }
 

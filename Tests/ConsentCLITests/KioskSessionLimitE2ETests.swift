@@ -20,8 +20,9 @@ import Testing
         // A 30-second session whose time left shows from its 25th second before the end: at once.
         let tmux = try Tmux(setup.kiosk("--session-limit 30 --session-warning 25"), width: 100, height: 30)
         try KioskE2ETests().firstSignIn(tmux, setup)
-        // Mobile phone is the 7th item; its correction box starts with the number held.
-        try tmux.type("7")
+        // Mobile phone, under the uses; its correction box starts with the number held.
+        try tmux.focus("Mobile phone")
+        try tmux.keys("Enter")
         try tmux.waitFor("Correct this value")
         let correct = try tmux.screen().split(separator: "\n").first { $0.contains("Correct this value") }
             .flatMap { $0.split(separator: ".").first?.last }.map(String.init) ?? "5"

@@ -1,3 +1,5 @@
+import ConsentCore
+import ConsentForms
 import Foundation
 import Testing
 
@@ -63,6 +65,37 @@ import Testing
         #expect(answers.count == 5 && answers.last?.contains("locked") == true, "\(answers)")
         let screen = try tmux.waitFor("locked")
         #expect(screen.contains("01632 960000"), "the lock message gives no phone number (or splits it):\n\(screen)")
+        try Self.expectWholeLockMessage(screen, "en")
+        // The same lock, met in each other language by the next try (a locked reference answers at once).
+        for (digit, language) in [("2", "pl"), ("3", "ro"), ("4", "ur")] {
+            try tmux.keys("Escape")
+            try tmux.waitFor("1. English") // the welcome, in the language last chosen
+            try tmux.type(digit)
+            try tmux.waitUntil("the \(language) sign-in screen") { !$0.contains("1. English") && !$0.contains("01632 960000") }
+            try tmux.type("T0000003")
+            try tmux.keys("Tab")
+            try tmux.type(dob)
+            try tmux.keys("Tab")
+            try tmux.type("908171")
+            try tmux.waitFor("••••••")
+            try tmux.keys("Enter")
+            try Self.expectWholeLockMessage(try tmux.waitFor("01632 960000"), language)
+        }
+    }
+
+    /// The lock message of `language` is on `screen` whole: every word, in order, over as many rows as it
+    /// takes, saying when the lock lifts by itself (the length `SignInThrottle` sets, 15 minutes) and whom to
+    /// call. Urdu arrives in visual order with joined letters, so for it the number of minutes, the phone
+    /// number and no cut row are checked.
+    static func expectWholeLockMessage(_ screen: String, _ language: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let content = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization"))
+        let minutes = SignInThrottle.lockSeconds / 60
+        #expect(!screen.contains("…"), "\(language): the lock message is cut at 80 columns:\n\(screen)", sourceLocation: sourceLocation)
+        #expect(screen.split(whereSeparator: \.isWhitespace).contains("\(minutes)"), "\(language): the lock message does not say when it lifts by itself:\n\(screen)", sourceLocation: sourceLocation)
+        guard language != "ur" else { return }
+        let message = content.localizer.plural("kiosk.sign-in.locked.phone", count: minutes, language, ["phone": "01632 960000"])
+        let collapsed = screen.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(collapsed.contains(message), "\(language): the lock message is not all on screen:\n\(screen)", sourceLocation: sourceLocation)
     }
 
     @Test func datesInCommonFormsSignInAndWhatIsNotADateIsExplainedAndNotCounted() throws {

@@ -1,3 +1,4 @@
+import ConsentForms
 import Foundation
 import Testing
 
@@ -16,12 +17,38 @@ import Testing
         #expect(screen.contains("uses your Preferred name, Mobile phone, Preferred language"), "\(screen)")
         try tmux.focus("Agree")
         try tmux.keys("Enter", "Enter") // a double press: agrees once, then leaves
-        try tmux.waitFor("Choose an item")
+        try tmux.waitFor("Choose a use")
         let decisions = try setup.decisions("T0000001")
         for attribute in ["preferred-name", "mobile", "preferred-language"] {
             #expect(decisions["\(attribute)/service-updates-sms"] == "granted", "\(attribute): \(decisions["\(attribute)/service-updates-sms"] ?? "-")")
         }
         #expect(try tmux.screen().contains("Service updates by text message: You agreed"))
+    }
+
+    @Test func theOverviewOpensWithTheUsesFirstAndSignOutAt80x24() throws {
+        let setup = try Setup()
+        defer { setup.cli.remove() }
+        let content = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization"))
+        let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
+        try KioskE2ETests().firstSignIn(tmux, setup)
+        let screen = try tmux.waitFor("Your choices, use by use")
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let heading = lines.firstIndex { $0.contains("Your choices, use by use") } ?? .max
+        // Every use the tenant decides is on the first screen, in the order of Forms/purposes.yaml, above any item.
+        var last = heading
+        for use in content.catalogue.purposes where use.legalBasis.control != .fixed {
+            let name = content.localizer.text("purpose.\(use.id).name", "en")
+            let row = lines.firstIndex { $0.contains(name) }
+            #expect(row.map { $0 > last } == true, "\(name) is not on the first screen after the uses before it:\n\(screen)")
+            last = row ?? last
+        }
+        if let item = lines.firstIndex(where: { $0.contains("Full name:") }) {
+            #expect(item > last, "an item comes before the uses:\n\(screen)")
+        }
+        #expect(lines.last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty })?.contains("Sign out") == true, "Sign out is not on screen:\n\(screen)")
+        // The first press opens the first use, not an item.
+        try tmux.keys("Enter")
+        try tmux.waitFor("Now: ")
     }
 
     @Test func choosingALanguageWhileSignedInDoesNotLookLikeSigningOut() throws {
@@ -59,7 +86,7 @@ extension KioskUsesE2ETests {
         try tmux.keys("Enter")
         try tmux.waitFor("Now: You withdrew")
         try tmux.keys("Escape")
-        try tmux.waitFor("Choose an item")
+        try tmux.waitFor("Choose a use")
         try tmux.focus("Sign out")
         try tmux.keys("Enter")
         var screen = try tmux.waitFor("Receipt number")

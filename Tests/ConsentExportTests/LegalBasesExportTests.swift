@@ -84,4 +84,20 @@ import Testing
         let row = try #require(equality.row(saidNo, withheld: &withheld))
         #expect(!row.contains(ExportGate.prefersNotToSay) && equality.refusedColumns(row).isEmpty)
     }
+
+    @Test func messagesAboutWorksInTheAreaNeedNoConsentAndStopOnObjection() throws {
+        let content = try Self.content.get()
+        let works = PurposeID("works-in-your-area")
+        let purpose = try #require(content.catalogue.purpose(works))
+        #expect(purpose.legalBasis == .legitimateInterests && purpose.legalBasis.control == .optOut, "a service message, not marketing")
+        let values: [AttributeID: AttributeValue] = [AttributeID("postcode"): .value("LS1 4AB"), AttributeID("email"): .value("ann@example.org")]
+        let gate = try ExportGate(purpose: "works-in-your-area", catalogue: content.catalogue, at: Self.day0.addingTimeInterval(86_400), columns: ["postcode", "email"])
+        var withheld: [String: Int] = [:]
+        #expect(gate.row(Self.tenant("T1", [.registration(values: values)]), withheld: &withheld) == ["LS1 4AB", "ann@example.org"],
+                "never asked: told all the same")
+        let objected = Self.tenant("T2", [.registration(values: values), .decision(works, purpose.attributes, .objected, notice: nil, validUntil: nil)])
+        #expect(gate.row(objected, withheld: &withheld) == nil, "an objection stops the messages")
+        let notice = content.localizer.text("notice.works-in-your-area.v1", "en")
+        #expect(notice.contains("not advertising") && notice.contains("ask us to stop"))
+    }
 }

@@ -82,7 +82,7 @@ import Testing
             try $0.edit("Forms/organisation.yaml", replacing: "  legitimate-interests-assessment:", with: "  # legitimate-interests-assessment:")
         })
         #expect(error.entry == "documents")
-        #expect(error.message.contains("'legitimate-interests-assessment' is required (purpose 'equality-monitoring' relies on legitimate interests)"))
+        #expect(error.message.contains("'legitimate-interests-assessment' is required (purpose 'works-in-your-area' relies on legitimate interests)"))
     }
 
     @Test func aLineBreakOrControlCharacterIsRefused() throws {

@@ -34,8 +34,8 @@ import Testing
     @Test func purposesCarryTheirLegalBasis() throws {
         let expected: [String: LegalBasis] = [
             "tenancy-management": .contract, "emergency-contact": .consent, "emergency-sharing": .vitalInterests,
-            "service-updates-email": .consent, "service-updates-sms": .consent, "tailoring-services": .consent,
-            "equality-monitoring": .legitimateInterests, "regulator-returns": .legalObligation, "resident-involvement": .consent,
+            "service-updates-email": .consent, "service-updates-sms": .consent, "works-in-your-area": .legitimateInterests, "tailoring-services": .consent,
+            "equality-monitoring": .legitimateInterests, "regulator-returns": .legalObligation, "safeguarding": .legalObligation, "resident-involvement": .consent,
         ]
         for (id, basis) in expected {
             let purpose = try #require(content.catalogue.purpose(PurposeID(id)), "missing purpose \(id)")
@@ -49,7 +49,7 @@ import Testing
     @Test func everySpecialCategoryPurposeNamesItsArt9ConditionAndScheduleOneParagraph() throws {
         let expected: [String: (Art9Condition, Int?)] = [
             "tailoring-services": (.explicitConsent, nil), "equality-monitoring": (.substantialPublicInterest, 8),
-            "regulator-returns": (.substantialPublicInterest, 6),
+            "regulator-returns": (.substantialPublicInterest, 6), "safeguarding": (.substantialPublicInterest, 18),
         ]
         for purpose in content.catalogue.purposes {
             let special = purpose.attributes.contains { content.catalogue.attribute($0)?.isSpecial == true }

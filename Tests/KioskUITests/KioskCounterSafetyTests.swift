@@ -11,7 +11,7 @@ import TerminalCore
     /// Opens an attribute's screen from the overview.
     func open(_ id: String, _ d: inout Drive) {
         d.keys(.home)
-        let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == id } ?? 0
+        let index = d.overviewIndex(id)
         for _ in 0..<index { d.keys(.down) }
         d.keys(.enter)
     }
@@ -81,6 +81,34 @@ import TerminalCore
         d.press("back")
         d.press("sign-out")
         #expect(d.model.state.receiptLines == [.erasureRequested(dob)])
+    }
+
+    @Test func aSecondRequestToEraseTheSameValueSaysItIsAlreadyWithStaffAndSendsNothing() {
+        let dob = AttributeID("date-of-birth")
+        // Asked for in this session: the second ask goes nowhere.
+        var d = Drive()
+        d.signIn()
+        open("date-of-birth", &d)
+        d.press("request-erasure")
+        d.press("confirm-yes")
+        let receipt = d.effects.compactMap { if case let .record(_, receipt) = $0 { receipt } else { nil } }.first ?? Message("")
+        d.send(.recorded(Sample.state, receipt))
+        d.effects = []
+        d.press("request-erasure")
+        #expect(d.model.state.screen == .attribute(dob), "a second request is asked for again")
+        #expect(d.text.contains("Your request to erase this is already with our staff"), "\(d.text)")
+        #expect(recorded(d).isEmpty)
+        // Asked for in an earlier session, or at another kiosk (the store's open requests at sign-in).
+        var e = Drive()
+        e.keys(.enter)
+        var session = TenantSession(ref: Sample.ref, state: Sample.state, started: e.now)
+        session.erasureRequested = [dob]
+        e.send(.signedIn(session))
+        e.effects = []
+        open("date-of-birth", &e)
+        e.press("request-erasure")
+        #expect(e.model.state.screen == .attribute(dob) && e.text.contains("already with our staff"), "\(e.text)")
+        #expect(recorded(e).isEmpty)
     }
 
     @Test func enterTwiceOnAgreeDoesNotWithdraw() {

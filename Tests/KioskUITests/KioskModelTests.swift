@@ -68,7 +68,7 @@ import TerminalCore
         #expect(!d.text.contains("wheelchair"))
         d.send(.input(.character("x")))
         // Open Religion and show it.
-        let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "religion" } ?? 0
+        let index = d.overviewIndex("religion")
         for _ in 0..<index { d.keys(.down) }
         d.keys(.enter)
         #expect(d.model.state.screen == .attribute(AttributeID("religion")))
@@ -86,7 +86,7 @@ import TerminalCore
         d.keys(.enter)
         d.send(.signedIn(TenantSession(ref: Sample.ref, state: state, started: d.now)))
         d.send(.input(.character("x")))
-        let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "religion" } ?? 0
+        let index = d.overviewIndex("religion")
         for _ in 0..<index { d.keys(.down) }
         d.keys(.enter)
         #expect(d.model.state.screen == .attribute(AttributeID("religion")))
@@ -104,9 +104,7 @@ import TerminalCore
     @Test func withdrawingIsOneActionAndGrantingShowsTheNotice() throws {
         var d = Drive()
         d.signIn()
-        d.keys(.enter) // full name → first attribute is full-name; go to email instead
-        d.keys(.escape)
-        let email = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "email" } ?? 0
+        let email = d.overviewIndex("email")
         for _ in 0..<email { d.keys(.down) }
         d.keys(.enter)
         #expect(d.text.contains("Service updates by email: You agreed → Withdraw consent"))
@@ -137,7 +135,7 @@ import TerminalCore
     @Test func contractPurposesAreShownButNotSwitchable() {
         var d = Drive()
         d.signIn()
-        d.keys(.enter) // full name
+        d.press("attr:full-name")
         #expect(d.text.contains("Managing your tenancy: Always used for your tenancy (Cannot be switched"))
         #expect(!d.screen.contains { $0.contains("Managing your tenancy") && $0.contains("→") })
     }
@@ -145,7 +143,7 @@ import TerminalCore
     @Test func correctionsAreValidatedAndEvidenceAttributesGoPending() {
         var d = Drive()
         d.signIn()
-        let postcode = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "postcode" } ?? 0
+        let postcode = d.overviewIndex("postcode")
         for _ in 0..<postcode { d.keys(.down) }
         d.keys(.enter)
         d.press("correct")
@@ -174,7 +172,7 @@ import TerminalCore
         #expect(!d.text.contains("1970-05-01"))
         func open(_ id: String) -> Drive {
             var e = d
-            let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == id } ?? 0
+            let index = e.overviewIndex(id)
             for _ in 0..<index { e.keys(.down) }
             e.keys(.enter)
             e.press("correct")

@@ -14,7 +14,7 @@ import TerminalCore
     /// Opens the correction box of `id` from the overview.
     func openCorrection(_ id: String, _ d: inout Drive) {
         d.keys(.home)
-        let index = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == id } ?? 0
+        let index = d.overviewIndex(id)
         for _ in 0..<index { d.keys(.down) }
         d.keys(.enter)
         d.press("correct")

@@ -31,6 +31,27 @@ import TerminalCore
         #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button("back"), "a second Enter leaves and changes nothing")
     }
 
+    @Test func theOverviewShowsTheUsesFirstThenTheItemsWithSignOutOnScreenAt80x24() {
+        var d = Drive()
+        d.signIn()
+        let selectable = d.model.selectable(now: d.now).filter { !$0.inFooter }
+        let uses = Shipped.content.catalogue.purposes.filter { $0.legalBasis.control != .fixed }
+        #expect(!uses.isEmpty)
+        #expect(selectable.prefix(uses.count).map(\.kind) == uses.map { Item.Kind.button("use:\($0.id)") },
+                "the uses do not come first: \(selectable.prefix(uses.count + 1).map(\.kind))")
+        #expect(selectable.dropFirst(uses.count).first?.kind == .button("attr:full-name"), "the items do not follow the uses")
+        // The first screen at 80x24 holds every use and the footer's Sign out.
+        let lines = d.screen
+        let heading = lines.firstIndex { $0.contains("Your choices, use by use") }
+        let firstItem = lines.firstIndex { $0.contains("Full name:") }
+        #expect(heading != nil && (firstItem.map { $0 > heading ?? .max } ?? true), "\(d.text)")
+        for use in uses {
+            let name = Shipped.content.localizer.text("purpose.\(use.id).name", "en")
+            #expect(lines.contains { $0.contains(name) }, "\(name) is not on the first screen:\n\(d.text)")
+        }
+        #expect(lines.last?.contains("Sign out") == true, "\(d.text)")
+    }
+
     @Test func anObjectionUseOffersObjectingAndNoNotice() {
         var d = Drive()
         d.signIn()

@@ -24,7 +24,7 @@ import Testing
         var d = Drive()
         d.now = now
         d.signIn()
-        let email = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "email" } ?? 0
+        let email = d.overviewIndex("email")
         for _ in 0..<email { d.keys(.down) }
         d.keys(.enter)
         d.press("decide:resident-involvement:granted")

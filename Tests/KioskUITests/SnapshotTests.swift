@@ -25,7 +25,7 @@ import TerminalCore
         d.send(.signedIn(TenantSession(ref: Sample.ref, state: Sample.state, started: d.now)))
         out.append(("overview", d))
         var a = d
-        let email = Shipped.content.catalogue.attributes.firstIndex { $0.id.rawValue == "email" } ?? 0
+        let email = a.overviewIndex("email")
         for _ in 0..<email { a.keys(.down) }
         a.keys(.enter)
         out.append(("attribute", a))

@@ -60,6 +60,12 @@ struct Drive {
     }
     var text: String { screen.joined(separator: "\n") }
 
+    /// Where the item of attribute `id` is among the overview's selectable lines (under the uses), for
+    /// moving to it with Down from the top.
+    func overviewIndex(_ id: String) -> Int {
+        model.selectable(now: now).firstIndex { $0.kind == .button("attr:\(id)") } ?? 0
+    }
+
     /// Signs in the sample tenant as the runner would after a correct PIN.
     mutating func signIn(language: Int = 0) {
         keys(.enter)
