@@ -65,7 +65,7 @@ extension ConsentDatabase {
             _ = try? SecretHasher.hash(secret) // the same work as a real check
         }
         if ok {
-            if try signInTally(ref.rawValue).failures > 0 { try clearSignInFailures(ref.rawValue, at: now) }
+            if try signInTally(ref.rawValue).failures > 0 { try forgetSignInFailures(ref.rawValue, at: now) }
             return .signedIn(ref)
         }
         let tally = try recordSignInFailure(ref.rawValue, at: now)
@@ -79,7 +79,7 @@ extension ConsentDatabase {
         let code = String(format: "%08d", Int.random(in: 0..<100_000_000, using: &generator))
         let secret: (kdf: String, salt: Data, hash: Data)
         do { secret = try SecretHasher.hash(code) } catch { throw Self.map(error) }
-        try credentialChange("code-issued", for: ref, actor: staff, channel: channel) { db, tenantID, now in
+        try credentialChange("code-issued", for: ref, actor: staff, channel: channel) { db, tenantID, now, _ in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO sign_in_code (tenant_id, kdf, salt, hash, expires_at) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [tenantID, secret.kdf, secret.salt, secret.hash, Millis.from(now) + 7 * 86_400_000])
@@ -95,10 +95,12 @@ extension ConsentDatabase {
         return nil
     }
 
-    /// Clears a locked tenant's failures (staff only), on every kiosk once synced; the ledger records who unlocked.
+    /// Clears a locked tenant's failures (staff only), on every kiosk once synced; the ledger records who
+    /// unlocked. The clear takes the event's effective time, by which a centre finds the event and
+    /// checks the member of staff before it takes the clear (``SignInTallies/clearProblem(_:)``).
     public func unlockSignIn(_ ref: TenantRef, by staff: Actor, channel: Channel) throws(StoreError) {
-        try credentialChange("unlocked", for: ref, actor: staff, channel: channel) { db, _, now in
-            try Self.clear(db, ref.rawValue, at: Millis.from(now))
+        try credentialChange("unlocked", for: ref, actor: staff, channel: channel) { db, _, _, effective in
+            try Self.clear(db, ref.rawValue, at: Millis.from(effective))
         }
     }
 
