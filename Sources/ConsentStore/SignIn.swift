@@ -10,6 +10,9 @@ public enum SignInOutcome: Equatable, Sendable {
     case failed
     /// Too soon after the last failure: try again after this many seconds.
     case wait(seconds: Int)
+    /// Too many failures in a row at this kiosk, with any references (``KioskThrottle``): whoever is
+    /// there tries again after this many seconds. Nothing was tried.
+    case kioskWait(seconds: Int)
     /// Five failures: locked for `SignInThrottle.lockSeconds`, or until staff unlock.
     case locked
 }
@@ -42,11 +45,10 @@ extension ConsentDatabase {
     /// nothing at any kiosk tells a stranger whether a reference exists.
     public func signIn(_ ref: TenantRef, dateOfBirth: String, secret: String, usingCode: Bool = false) throws(StoreError) -> SignInOutcome {
         let now = clock()
-        switch SignInThrottle.bar(try signInTally(ref.rawValue), now: now) {
-        case .locked?: return .locked
-        case .wait(let seconds)?: return .wait(seconds: seconds)
-        case nil: break
-        }
+        let bar = SignInThrottle.bar(try signInTally(ref.rawValue), now: now)
+        if case .locked? = bar { return .locked }
+        if let seconds = KioskThrottle.bar(try kioskStreak(), now: now) { return .kioskWait(seconds: seconds) }
+        if case .wait(let seconds)? = bar { return .wait(seconds: seconds) }
         let table = usingCode ? "sign_in_code" : "credential"
         let row = try read { db in
             try Row.fetchOne(db, sql: """
@@ -66,8 +68,10 @@ extension ConsentDatabase {
         }
         if ok {
             if try signInTally(ref.rawValue).failures > 0 { try forgetSignInFailures(ref.rawValue, at: now) }
+            try endKioskStreak()
             return .signedIn(ref)
         }
+        try recordKioskFailure(at: now)
         let tally = try recordSignInFailure(ref.rawValue, at: now)
         return tally.failures >= SignInThrottle.lockAfter ? .locked : .failed
     }
@@ -95,12 +99,13 @@ extension ConsentDatabase {
         return nil
     }
 
-    /// Clears a locked tenant's failures (staff only), on every kiosk once synced; the ledger records who
-    /// unlocked. The clear takes the event's effective time, by which a centre finds the event and
+    /// Clears a locked tenant's failures (staff only), on every kiosk once synced, and ends this kiosk's
+    /// streak of failures (``KioskThrottle``); the ledger records who unlocked. The clear takes the event's effective time, by which a centre finds the event and
     /// checks the member of staff before it takes the clear (``SignInTallies/clearProblem(_:)``).
     public func unlockSignIn(_ ref: TenantRef, by staff: Actor, channel: Channel) throws(StoreError) {
         try credentialChange("unlocked", for: ref, actor: staff, channel: channel) { db, _, _, effective in
             try Self.clear(db, ref.rawValue, at: Millis.from(effective))
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [Self.kioskStreakKey])
         }
     }
 
