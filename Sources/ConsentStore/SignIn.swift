@@ -100,8 +100,9 @@ extension ConsentDatabase {
     }
 
     /// Clears a locked tenant's failures (staff only), on every kiosk once synced, and ends this kiosk's
-    /// streak of failures (``KioskThrottle``); the ledger records who unlocked. The clear takes the event's effective time, by which a centre finds the event and
-    /// checks the member of staff before it takes the clear (``SignInTallies/clearProblem(_:)``).
+    /// streak of failures (``KioskThrottle``); the ledger records who unlocked. The clear takes the
+    /// event's effective time, by which a centre finds the event and checks the member of staff before
+    /// it takes the clear (``SignInTallies/clearProblem(_:)``).
     public func unlockSignIn(_ ref: TenantRef, by staff: Actor, channel: Channel) throws(StoreError) {
         try credentialChange("unlocked", for: ref, actor: staff, channel: channel) { db, _, _, effective in
             try Self.clear(db, ref.rawValue, at: Millis.from(effective))
