@@ -123,7 +123,7 @@ public struct Mailing {
                 case .notHeld, .erased: shownValue = t("mail.not-held")
                 case .held(.preferNotToSay, _): shownValue = t("mail.prefer-not-to-say")
                 case .held(.value(let text), _):
-                    if definition.isSpecial {
+                    if definition.isSpecial || template.withholds.contains(attribute) {
                         shownValue = t("mail.special-held")
                     } else {
                         shownValue = label(definition, text, language)
