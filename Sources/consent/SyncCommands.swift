@@ -57,7 +57,7 @@ struct Serve: AsyncParsableCommand {
             // With --key-file, every data key a device pushes must open with the organisation's key, and a
             // centre without the organisation's key pair gets one.
             let key = try store.keyFile.map { path throws(StoreError) in try KeyFile.read(path) }
-            let postgres = try await PostgresCentre.open(database, catalogue: try store.content.load().catalogue, organisationKey: key)
+            let postgres = try await PostgresCentre.open(database, catalogue: try store.content.load().catalogue, keyEncryptionKey: key)
             if try await postgres.organisationPublicKey() == nil {
                 warn("""
                     this centre has no organisation key, so devices enrolled with it seal special-category values under keys of \
