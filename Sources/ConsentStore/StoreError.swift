@@ -86,7 +86,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .clock(let error):
             "clock: \(error.description)"
         case .badOrganisationKey(let reason):
-            "\(reason); nothing was changed here: enrol again with the centre (`consent device enrol`)"
+            "\(reason); nothing was changed in this database"
         case let .organisationKeyChanged(held, offered):
             "the centre offered the organisation key \(offered), but this device seals to \(held); a device's key never changes by "
                 + "enrolment (another centre, or someone in between, may be posing as the organisation), so nothing was changed here. "

@@ -146,8 +146,10 @@ struct DeviceCommand: AsyncParsableCommand {
                 switch error {
                 case .badOrganisationKey, .organisationKeyChanged:
                     throw CLIError("""
-                        not enrolled: \(error). The code is used up: at the centre, revoke \(reply.device) \
-                        (`consent device revoke \(reply.device)`) before enrolling again
+                        not enrolled: \(error). The centre took the code and enrolled \(reply.device), so this database cannot \
+                        enrol again under that name: at the centre, revoke it (`consent device revoke \(reply.device)`) and compare \
+                        its key with `consent keys status` there; then make a new device database (`consent init --db NEW.sqlite \
+                        --device NEW-ID`) and enrol that with a new code
                         """)
                 default: throw error
                 }
