@@ -126,7 +126,7 @@ let package = Package(
         .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),
         .target(
             name: "KioskUI",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "TerminalCore"]
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentVault", "ConsentStore", "TerminalCore"]
         ),
         // What the two programs (`consent`, `consent-bench`) share: the store and content options, errors, JSON
         // output, progress lines, the tenant-row sources of the output commands, the scanner's setup.
