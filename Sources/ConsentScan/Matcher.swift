@@ -22,7 +22,7 @@ struct Matcher {
     let pendingTags: UnsafeMutablePointer<UInt64>
     let pendingKinds: UnsafeMutablePointer<UInt8>
     var pendingCount = 0
-    let classes: UnsafeMutablePointer<ByteClass>
+    let classes: UnsafeMutablePointer<UInt8>
     let phraseFilter: UnsafeMutablePointer<UInt64>
     let slots: UnsafeMutablePointer<UInt64>
     let mask: Int
@@ -156,28 +156,28 @@ struct Matcher {
         var chunkNumber = 0
         var outward: (start: Int, end: Int, chunk: Int)? = nil
         let classes = self.classes
+        let separator = ByteClass.separator.rawValue, joiner = ByteClass.joiner.rawValue
         while i < n {
             let b = p[i]
-            if classes[Int(b)] == .separator {
+            if classes[Int(b)] == separator {
                 if b != 0x20 && b != 0x28 && b != 0x29 { flushPhone() }
                 i += 1
                 continue
             }
             let start = i
-            var hasAt = false, hasDigit = false, hasLetter = false
+            // The classes of the chunk's bytes, OR-ed together: no branch a byte but the chunk's end.
+            var seen: UInt8 = 0
             while i < n {
-                switch classes[Int(p[i])] {
-                case .separator: break
-                case .letter: hasLetter = true; i += 1; continue
-                case .digit: hasDigit = true; i += 1; continue
-                case .at: hasAt = true; i += 1; continue
-                case .joiner: i += 1; continue
-                }
-                break
+                let c = classes[Int(p[i])]
+                if c == separator { break }
+                seen |= c
+                i += 1
             }
+            let hasAt = seen & ByteClass.at.rawValue != 0, hasDigit = seen & ByteClass.digit.rawValue != 0
+            let hasLetter = seen & ByteClass.letter.rawValue != 0
             var s = start, e = i
-            while s < e, classes[Int(p[s])] == .joiner { s += 1 }
-            while e > s, classes[Int(p[e - 1])] == .joiner { e -= 1 }
+            while s < e, classes[Int(p[s])] == joiner { s += 1 }
+            while e > s, classes[Int(p[e - 1])] == joiner { e -= 1 }
             chunkNumber += 1
             guard s < e else { continue }
             let chunk = UnsafeRawBufferPointer(rebasing: p[s..<e])
