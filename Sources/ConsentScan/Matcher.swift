@@ -29,6 +29,8 @@ struct Matcher {
     /// The last word hashes of the current cell, for phrases.
     let ring: UnsafeMutablePointer<UInt64>
     var ringCount = 0
+    /// False once every attribute a phrase names has been found: the rest of the file needs no phrase lookups.
+    var phrasesPending: Bool
     /// The special attribute of each column whose header names one (until a value is found in it).
     var specialColumns: [String?] = []
     /// Dates and house numbers of the record (see Matcher+Pairs.swift): their bytes, kind, length and the
@@ -61,6 +63,7 @@ struct Matcher {
         phraseFilter.update(from: terms.lastWordFilter, count: min(terms.lastWordFilter.count, Workspace.filterWords))
         slots = index.table.base
         mask = index.mask
+        phrasesPending = !terms.phraseAttributes.isEmpty
     }
 
     /// Where the next name word is written.
@@ -253,12 +256,13 @@ struct Matcher {
     mutating func endWord(_ hash: UInt64) {
         ring[ringCount & 15] = hash
         ringCount += 1
-        if mayEndPhrase(hash) {
+        if phrasesPending && mayEndPhrase(hash) {
             for length in terms.lengths where length <= min(ringCount, 16) {
                 var h: UInt64 = ScanNormal.phraseSeed
                 for k in stride(from: length - 1, through: 0, by: -1) { h = ScanNormal.phraseStep(h, ring[(ringCount - 1 - k) & 15]) }
                 if let attribute = terms.phrases[h] {
                     findings.special.insert(attribute)
+                    phrasesPending = !terms.phraseAttributes.isSubset(of: findings.special)
                     break
                 }
             }
