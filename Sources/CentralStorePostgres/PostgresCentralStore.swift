@@ -1,7 +1,7 @@
 import CentralStore
 import ConsentCore
+import ConsentVault
 import Crypto
-import ConsentStore
 import Foundation
 import PostgresNIO
 import SyncProtocol

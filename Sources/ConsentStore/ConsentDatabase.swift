@@ -1,4 +1,5 @@
 import ConsentCore
+@_exported import ConsentVault
 import Foundation
 import GRDB
 import SyncProtocol

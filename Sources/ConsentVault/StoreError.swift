@@ -48,7 +48,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notACentre(path: String)
 
     /// A path as a shell word: as it is when plain, else in single quotes.
-    static func shellQuoted(_ path: String) -> String {
+    package static func shellQuoted(_ path: String) -> String {
         let plain = path.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/._-+,:@%".unicodeScalars.contains($0)) }
         return plain && !path.isEmpty ? path : "'" + path.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
