@@ -88,6 +88,9 @@ public final class StaffRunner {
                     return .refused("no tenant \(ref)")
                 }
                 return .opened(CallSession(ref: ref, name: match.name, markers: match.markers, state: state, caller: caller))
+            case .makeCode:
+                var generator = SystemRandomNumberGenerator()
+                return .codeMade(OneTimeCode.make(at: clock(), using: &generator))
             case let .record(request, note):
                 try database.recordChange(request)
                 guard let state = try database.tenantState(request.tenant) else { return .refused("unknown tenant") }
