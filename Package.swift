@@ -44,10 +44,18 @@ let package = Package(
             name: "ConsentForms",
             dependencies: ["ConsentCore", .product(name: "Yams", package: "Yams")]
         ),
+        // Sealing and keys of special-category values, and the value types both kinds of store share; no GRDB.
+        .target(
+            name: "ConsentVault",
+            dependencies: [
+                "ConsentCore", "SyncProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "ConsentStore",
             dependencies: [
-                "ConsentCore", "SyncProtocol",
+                "ConsentCore", "SyncProtocol", "ConsentVault",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -57,14 +65,14 @@ let package = Package(
         .target(
             name: "CentralStore",
             dependencies: [
-                "ConsentCore", "SyncProtocol", "ConsentStore",
+                "ConsentCore", "SyncProtocol", "ConsentVault", "ConsentStore",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "CentralStorePostgres",
             dependencies: [
-                "ConsentCore", "SyncProtocol", "ConsentStore", "CentralStore",
+                "ConsentCore", "SyncProtocol", "ConsentVault", "CentralStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -118,7 +126,7 @@ let package = Package(
         .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),
         .target(
             name: "KioskUI",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "TerminalCore"]
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentVault", "ConsentStore", "TerminalCore"]
         ),
         // What the two programs (`consent`, `consent-bench`) share: the store and content options, errors, JSON
         // output, progress lines, the tenant-row sources of the output commands, the scanner's setup.

@@ -1,4 +1,5 @@
 import ConsentStore
+import ConsentVault
 import Foundation
 
 /// Where `consent migrate` copies a SQLite centre to: one open transaction at the other centre

@@ -1,7 +1,7 @@
 import CentralStore
 import ConsentCore
+import ConsentVault
 import Crypto
-import ConsentStore
 import Foundation
 import PostgresNIO
 import SyncProtocol
@@ -22,25 +22,25 @@ public final class PostgresCentralStore: CentralStore {
     /// The rules every device applies, re-run on each pushed event.
     let validator: Validator
     var catalogue: Catalogue { validator.catalogue }
-    /// The organisation's key-encryption key, when the centre is given it: a pushed data key must
+    /// The organisation's key-encryption key (KEK), when the centre is given it: a pushed data key must
     /// then open with it. Without it, data keys are stored as they come.
-    let organisationKey: KeyEncryptionKey?
+    let keyEncryptionKey: KeyEncryptionKey?
     private let runner: Task<Void, Never>
 
-    private init(client: PostgresClient, validator: Validator, organisationKey: KeyEncryptionKey?, logger: Logger) {
+    private init(client: PostgresClient, validator: Validator, keyEncryptionKey: KeyEncryptionKey?, logger: Logger) {
         self.client = client
         self.validator = validator
-        self.organisationKey = organisationKey
+        self.keyEncryptionKey = keyEncryptionKey
         self.logger = logger
         runner = Task { await client.run() }
     }
 
     /// Connects, then creates or upgrades the schema.
-    /// With `organisationKey` (the organisation's key-encryption key), every data key a device pushes
+    /// With `keyEncryptionKey` (the organisation's KEK), every data key a device pushes
     /// must open with it, or its batch is refused; and the organisation's key pair is made if the centre
     /// has none (see ``organisationPublicKey()``), or found to open with it.
     public static func open(_ location: PostgresLocation, catalogue: Catalogue,
-                            organisationKey: KeyEncryptionKey? = nil) async throws(CentralStoreSetupError) -> PostgresCentralStore {
+                            keyEncryptionKey: KeyEncryptionKey? = nil) async throws(CentralStoreSetupError) -> PostgresCentralStore {
         guard let validator = try? Validator(catalogue: catalogue) else {
             throw .database("the Forms' value patterns do not compile; check Forms/attributes.yaml")
         }
@@ -53,12 +53,12 @@ public final class PostgresCentralStore: CentralStore {
         let probe = try await location.connect(logger: logger)
         do { try await probe.close() } catch { throw .database(location.connectionProblem(error)) }
         let store = PostgresCentralStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), validator: validator,
-                                         organisationKey: organisationKey, logger: logger)
+                                         keyEncryptionKey: keyEncryptionKey, logger: logger)
         do {
             try await store.client.withConnection { connection in
                 try await PostgresSchema.migrate(connection, logger: logger)
             }
-            if let organisationKey { try await store.ensureOrganisationKey(organisationKey) }
+            if let keyEncryptionKey { try await store.ensureOrganisationKey(keyEncryptionKey) }
         } catch let error as CentralStoreError {
             store.shutdown()
             throw .database(error.description)

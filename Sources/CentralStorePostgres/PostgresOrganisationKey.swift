@@ -1,5 +1,5 @@
 import CentralStore
-import ConsentStore
+import ConsentVault
 import Foundation
 import PostgresNIO
 import SyncProtocol

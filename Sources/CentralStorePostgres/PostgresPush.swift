@@ -1,6 +1,5 @@
 import CentralStore
 import ConsentCore
-import ConsentStore
 import Foundation
 import PostgresNIO
 import SyncProtocol
@@ -13,7 +12,7 @@ extension PostgresCentralStore {
     /// rows be read before it.
     public func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse {
         // What needs no database first: a wrong device is refused before anything is read.
-        let key = organisationKey
+        let key = keyEncryptionKey
         if let problem = PushPlanner.precheck(request, authenticated: device, keyRefusal: key.map { key in { key.refusal(of: $0) } }) {
             throw problem
         }

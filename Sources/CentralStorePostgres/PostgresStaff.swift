@@ -1,6 +1,5 @@
 import CentralStore
 import ConsentCore
-import ConsentStore
 import Foundation
 import PostgresNIO
 import SyncProtocol

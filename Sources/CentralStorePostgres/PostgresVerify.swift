@@ -1,6 +1,6 @@
 import CentralStore
 import ConsentCore
-import ConsentStore
+import ConsentVault
 import Foundation
 import PostgresNIO
 import SyncProtocol

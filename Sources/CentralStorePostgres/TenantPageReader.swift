@@ -1,5 +1,5 @@
 import ConsentCore
-import ConsentStore
+import ConsentVault
 import Foundation
 import PostgresNIO
 import SyncProtocol

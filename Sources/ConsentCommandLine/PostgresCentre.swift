@@ -15,10 +15,10 @@ public enum PostgresCentre {
         try await open(url, catalogue: try store.content.load().catalogue)
     }
 
-    /// For a command that has loaded Forms already; with `organisationKey`, pushed data keys must open with it.
-    public static func open(_ url: String, catalogue: Catalogue, organisationKey: KeyEncryptionKey? = nil) async throws -> PostgresCentralStore {
+    /// For a command that has loaded Forms already; with `keyEncryptionKey` (the organisation's KEK), pushed data keys must open with it.
+    public static func open(_ url: String, catalogue: Catalogue, keyEncryptionKey: KeyEncryptionKey? = nil) async throws -> PostgresCentralStore {
         let location: PostgresLocation
         do { location = try PostgresLocation(url: url) } catch { throw ValidationError(error.description) }
-        return try await PostgresCentralStore.open(location, catalogue: catalogue, organisationKey: organisationKey)
+        return try await PostgresCentralStore.open(location, catalogue: catalogue, keyEncryptionKey: keyEncryptionKey)
     }
 }

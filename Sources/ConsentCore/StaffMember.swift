@@ -33,3 +33,12 @@ extension StaffMember {
         return nil
     }
 }
+
+/// What happened at a staff sign-in. Unknown ids and wrong passwords get the same ``failed``.
+public enum StaffSignInOutcome: Equatable, Sendable {
+    case signedIn(StaffMember)
+    case failed
+    case wait(seconds: Int)
+    /// Five failures: a dp-lead must unlock (`consent staff unlock-staff`).
+    case locked
+}

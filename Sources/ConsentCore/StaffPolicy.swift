@@ -75,14 +75,24 @@ public struct StaffPolicy: Hashable, Sendable {
     public var checks: [AttributeID]
     /// How many of ``checks`` the caller must give correctly to be verified.
     public var required: Int
+    /// Those of ``checks`` the tenant's own post carries (letters, the "what we hold" email): whoever has
+    /// the post has them, so they never verify a caller alone; at least one matched detail must be off it.
+    public var onTenantPost: [AttributeID]
+    /// The stronger check a tenant with certain markers needs on top of the details, if configured.
+    public var stronger: StrongerCheckPolicy?
     public var reasons: [ReasonCode]
     /// Attributes whose change by phone waits for a second person (contact details).
     public var heldAttributes: [AttributeID]
     public var markers: [MarkerDefinition]
 
-    public init(checks: [AttributeID], required: Int, reasons: [ReasonCode], heldAttributes: [AttributeID], markers: [MarkerDefinition]) {
+    public init(
+        checks: [AttributeID], required: Int, reasons: [ReasonCode], heldAttributes: [AttributeID], markers: [MarkerDefinition],
+        onTenantPost: [AttributeID] = [], stronger: StrongerCheckPolicy? = nil
+    ) {
         self.checks = checks
         self.required = required
+        self.onTenantPost = onTenantPost
+        self.stronger = stronger
         self.reasons = reasons
         self.heldAttributes = heldAttributes
         self.markers = markers
@@ -93,30 +103,10 @@ public struct StaffPolicy: Hashable, Sendable {
 
     /// The marker with this id, if listed.
     public func marker(_ id: String) -> MarkerDefinition? { markers.first { $0.id == id } }
-}
 
-/// How a caller's identity was checked: which details they gave that match what is held.
-public struct CallerCheck: Hashable, Sendable {
-    /// The details asked for and given, in policy order.
-    public var asked: [AttributeID]
-    /// Those that matched, in policy order.
-    public var matched: [AttributeID]
-    public var required: Int
-
-    public init(asked: [AttributeID], matched: [AttributeID], required: Int) {
-        self.asked = asked
-        self.matched = matched
-        self.required = required
-    }
-
-    /// A call on which nothing was checked.
-    public static func none(required: Int) -> CallerCheck { CallerCheck(asked: [], matched: [], required: required) }
-
-    public var isVerified: Bool { required > 0 && matched.count >= required }
-
-    /// What the ledger records as the verification method: the details that matched
-    /// (`date-of-birth+postcode`), or `unverified`.
-    public var method: String {
-        isVerified ? matched.map(\.rawValue).joined(separator: "+") : "unverified"
+    /// Whether a tenant with `markers` needs the stronger check on a call.
+    public func needsStronger(_ markers: some Sequence<String>) -> Bool {
+        guard let stronger else { return false }
+        return markers.contains { stronger.markers.contains($0) }
     }
 }

@@ -17,6 +17,8 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
     /// A special-category value held only for purposes that forbid decisions about the tenant
     /// (equality monitoring, DPA 2018 Sch. 1 para 8; statutory returns): never revealed to staff.
     case notForDecisions(AttributeID, heldFor: [PurposeID])
+    /// `Forms/staff.yaml` does not allow this stronger check.
+    case strongerNotAllowed(StrongerCheck)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .sameStaff: "you took this change yourself: a different member of staff must confirm or reject it (four eyes), whatever the method"
         case .evidenceRequired: "say what evidence you saw (for example 'council tax bill dated 2026-10-01')"
         case .notOnBehalf(let kind): "a \(kind) is not recorded on a caller's behalf"
+        case .strongerNotAllowed(let method): "'\(method.rawValue)' is not among the stronger checks in Forms/staff.yaml (verification.stronger.methods); use one listed there"
         case let .notForDecisions(attribute, purposes):
             "'\(attribute)' is held for this tenant only for \(purposes.isEmpty ? "no purpose that allows it now" : purposes.map(\.rawValue).joined(separator: ", ")), "
                 + "which never allows decisions about a person (DPA 2018 Sch. 1 para 8): it is not revealed to staff, whatever the reason; "
@@ -107,9 +110,18 @@ public enum StaffRules {
 
     /// Compares what the caller said with what is held. Answers are normalised by the attribute's
     /// rules first (`01/02/1980` matches `1980-02-01`); an answer that is not a valid value, or an
-    /// attribute with nothing held, does not match. Only the policy's checks count.
+    /// attribute with nothing held, does not match. Only the policy's checks count, and details on
+    /// the tenant's own post (``StaffPolicy/onTenantPost``) never pass alone. A tenant with a marker
+    /// the policy names (`markers`) also needs the stronger check (``StaffRules/passStronger(_:_:policy:)``).
+    ///
+    /// ```swift
+    /// let check = StaffRules.checkCaller([dob: "01/02/1980", postcode: "LS1 4AB"], state: state, policy: policy,
+    ///                                    validator: validator, today: now, markers: ["safe-address"])
+    /// check.detailsPassed // true; check.isVerified // false until a code or call-back
+    /// ```
     public static func checkCaller(
-        _ answers: [AttributeID: String], state: TenantState, policy: StaffPolicy, validator: Validator, today: Date
+        _ answers: [AttributeID: String], state: TenantState, policy: StaffPolicy, validator: Validator, today: Date,
+        markers: some Sequence<String> = [String]()
     ) -> CallerCheck {
         var asked: [AttributeID] = [], matched: [AttributeID] = []
         for attribute in policy.checks {
@@ -121,7 +133,18 @@ public enum StaffRules {
                 matched.append(attribute)
             }
         }
-        return CallerCheck(asked: asked, matched: matched, required: policy.required)
+        return CallerCheck(asked: asked, matched: matched, required: policy.required, onTenantPost: policy.onTenantPost,
+                           needsStronger: policy.needsStronger(markers))
+    }
+
+    /// Records that the stronger check passed on this call, or refuses a method the policy does not
+    /// allow or a call whose details have not passed yet.
+    public static func passStronger(_ check: CallerCheck, _ method: StrongerCheck, policy: StaffPolicy) throws(StaffRefusal) -> CallerCheck {
+        guard check.detailsPassed else { throw .callerNotVerified }
+        guard policy.stronger?.methods.contains(method) == true else { throw .strongerNotAllowed(method) }
+        var check = check
+        check.stronger = method
+        return check
     }
 
     /// Four eyes for a grant staff key in (by phone, on paper): one that covers a special category, or an

@@ -116,6 +116,8 @@ public struct Mailing {
         var lines = [content.localizer.text("template.\(template.id).greeting", language, ["name": name]), "", t("template.\(template.id).intro"), ""]
         var shown: Set<AttributeID> = []
         if template.listsHeld {
+            // One rule with `consent forms check`: what the message may show is what its template `shows`.
+            let showable = Set(template.shows(content.catalogue))
             for attribute in listed {
                 guard let definition = content.catalogue.attribute(attribute) else { continue }
                 let shownValue: String
@@ -123,7 +125,7 @@ public struct Mailing {
                 case .notHeld, .erased: shownValue = t("mail.not-held")
                 case .held(.preferNotToSay, _): shownValue = t("mail.prefer-not-to-say")
                 case .held(.value(let text), _):
-                    if definition.isSpecial {
+                    if definition.isSpecial || !showable.contains(attribute) {
                         shownValue = t("mail.special-held")
                     } else {
                         shownValue = label(definition, text, language)

@@ -34,7 +34,10 @@ public struct Content: Sendable {
             throw FormsError(file: "attributes.yaml", "a pattern does not compile: \(error)")
         }
         let staff = try StaffPolicyLoader.load(forms, catalogue: catalogue)
-        if let staff { try MarkerPurposeCheck.check(staff, catalogue) }
+        if let staff {
+            try MarkerPurposeCheck.check(staff, catalogue)
+            try TenantPostCheck.check(staff, templates: templates, catalogue: catalogue)
+        }
         return Content(catalogue: catalogue, localizer: localizer, validator: validator, templates: templates, staff: staff,
                        organisation: organisation)
     }

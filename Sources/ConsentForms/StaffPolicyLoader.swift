@@ -1,5 +1,6 @@
 import ConsentCore
 import Foundation
+import Yams
 
 /// Loads `Forms/staff.yaml` (staff mode's rules) as strictly as the other Forms files.
 public enum StaffPolicyLoader {
@@ -20,6 +21,14 @@ public enum StaffPolicyLoader {
         var verification = try YAMLFields(verificationNode, file: file, entry: "verification")
         let checks = try attributes(try verification.strings("checks"), catalogue, verification, "checks")
         guard let required = try verification.int("required") else { throw verification.error("'required' is required") }
+        guard verification.node("on-tenant-post") != nil else {
+            throw verification.error("'on-tenant-post' is required: list the checks the tenant's own post carries (letters, the \"what we hold\" email), or [] if none")
+        }
+        let onPost = try attributes(try verification.strings("on-tenant-post"), catalogue, verification, "on-tenant-post")
+        for a in onPost where !checks.contains(a) {
+            throw verification.error("'on-tenant-post' names '\(a)', which is not among 'checks'; list only checks there")
+        }
+        let strongerNode = verification.node("stronger")
         try verification.finish()
         guard !checks.isEmpty, required >= 1, required <= checks.count else {
             throw verification.error("'required' must be between 1 and the number of checks (\(checks.count))")
@@ -51,7 +60,40 @@ public enum StaffPolicyLoader {
             guard !markers.contains(where: { $0.id == id }) else { throw fields.error("marker '\(id)' is listed twice") }
             markers.append(MarkerDefinition(id: id, alert: alert, hides: hides))
         }
-        return StaffPolicy(checks: checks, required: required, reasons: reasons, heldAttributes: held, markers: markers)
+        var stronger: StrongerCheckPolicy?
+        if let strongerNode { stronger = try strongerPolicy(strongerNode, catalogue, markers) }
+        if stronger == nil, let first = markers.first {
+            throw verification.error("'stronger' is required while markers exist (marker '\(first.id)'): a tenant with a marker needs a one-time code or a call-back on top of the details")
+        }
+        return StaffPolicy(checks: checks, required: required, reasons: reasons, heldAttributes: held, markers: markers,
+                           onTenantPost: onPost, stronger: stronger)
+    }
+
+    /// `verification.stronger`: the markers whose tenants need it, the methods, and the numbers on file it uses.
+    private static func strongerPolicy(_ node: Node, _ catalogue: Catalogue, _ markers: [MarkerDefinition]) throws(FormsError) -> StrongerCheckPolicy {
+        var fields = try YAMLFields(node, file: file, entry: "verification.stronger")
+        let names = try fields.strings("markers")
+        let methodNames = try fields.strings("methods")
+        let codeTo = AttributeID(try fields.requiredString("code-to"))
+        let callBackTo = try attributes(try fields.strings("call-back-to"), catalogue, fields, "call-back-to")
+        try fields.finish()
+        guard !names.isEmpty else { throw fields.error("'markers' must list at least one marker") }
+        for name in names where !markers.contains(where: { $0.id == name }) {
+            throw fields.error("'markers' names '\(name)', which is not under 'markers' in this file")
+        }
+        var methods: [StrongerCheck] = []
+        for name in methodNames {
+            guard let method = StrongerCheck(rawValue: name) else {
+                throw fields.error("unknown method '\(name)'; use \(StrongerCheck.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
+            methods.append(method)
+        }
+        guard !methods.isEmpty else { throw fields.error("'methods' must list one-time-code, call-back or both") }
+        for phone in [codeTo] + callBackTo where catalogue.attribute(phone)?.type != .phone {
+            throw fields.error("'\(phone)' must be a phone attribute in attributes.yaml (the number on file)")
+        }
+        if methods.contains(.callBack), callBackTo.isEmpty { throw fields.error("'call-back-to' must list the phone numbers on file to call back") }
+        return StrongerCheckPolicy(markers: names, methods: methods, codeTo: codeTo, callBackTo: callBackTo)
     }
 
     private static func attributes(_ ids: [String], _ catalogue: Catalogue, _ fields: YAMLFields, _ key: String) throws(FormsError) -> [AttributeID] {

@@ -10,6 +10,19 @@ public struct MailTemplate: Sendable, Equatable {
     public var from: String
     /// Whether the message lists everything held about the tenant.
     public var listsHeld: Bool
+    /// Ordinary attributes a listing names as held without showing the value (`date-of-birth`, which
+    /// verifies a caller by phone, so it stays off the tenant's post).
+    public var withholds: [AttributeID] = []
+
+    /// The attributes whose values this message can carry: the address it goes to and, for a
+    /// listing, every ordinary attribute it does not withhold.
+    public func shows(_ catalogue: Catalogue) -> [AttributeID] {
+        var out = [channel]
+        if listsHeld {
+            out += catalogue.attributes.filter { !$0.isSpecial && !withholds.contains($0.id) && $0.id != channel }.map(\.id)
+        }
+        return out
+    }
 
     /// The text keys the template needs in Localization/.
     public var textKeys: [String] {
@@ -44,9 +57,13 @@ enum TemplatesLoader {
                 throw fields.error("template '\(id)': 'from' must be one line with an address, like Housing <housing@example.org>")
             }
             let lists = try fields.bool("lists-held")
+            let withholds = try fields.strings("withholds").map { AttributeID($0) }
             try fields.finish()
+            for a in withholds where attributes.first(where: { $0.id == a }) == nil {
+                throw fields.error("template '\(id)': 'withholds' names '\(a)', which is not in attributes.yaml")
+            }
             guard !templates.contains(where: { $0.id == id }) else { throw fields.error("template '\(id)' is defined twice") }
-            templates.append(MailTemplate(id: id, channel: channel, from: from, listsHeld: lists))
+            templates.append(MailTemplate(id: id, channel: channel, from: from, listsHeld: lists, withholds: withholds))
         }
         return templates
     }

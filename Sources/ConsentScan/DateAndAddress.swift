@@ -3,11 +3,19 @@ extension ScanNormal {
     /// A date as eight digits, `YYYYMMDD`, or nil when the parts are not a calendar date.
     static func date(year: Int, month: Int, day: Int) -> [UInt8]? {
         guard (1900...2099).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        return Array(String(format: "%04d%02d%02d", year, month, day).utf8)
+        // Written digit by digit: this runs for every date in a scan and every tenant of an index build.
+        let digit = { (value: Int) in UInt8(truncatingIfNeeded: 0x30 + value) }
+        return [digit(year / 1000), digit(year / 100 % 10), digit(year / 10 % 10), digit(year % 10),
+                digit(month / 10), digit(month % 10), digit(day / 10), digit(day % 10)]
     }
 
     /// A stored date of birth (`1985-03-14`) in normal form.
     public static func birthDate(_ text: String) -> [UInt8]? {
+        var stored = text
+        // The stored form, read in place: the index build meets it once for every tenant.
+        if let date = stored.withUTF8({ $0.count == 10 && $0[4] == 0x2D && $0[7] == 0x2D ? dateChunk(UnsafeRawBufferPointer($0)) : nil }) {
+            return date
+        }
         let parts = text.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." || $0 == " " }).map(String.init)
         guard parts.count == 3 else { return nil }
         return Array(parts.joined(separator: "-").utf8).withUnsafeBytes { dateChunk($0) }
@@ -18,52 +26,62 @@ extension ScanNormal {
     /// year is 20YY below 30, else 19YY.
     static func dateChunk(_ chunk: UnsafeRawBufferPointer) -> [UInt8]? {
         guard (6...11).contains(chunk.count) else { return nil }
-        var parts: [Int] = []
-        var partLengths: [Int] = []
-        var value = 0, length = 0, letters: [UInt8] = []
+        // Three parts at most, kept in locals: no arrays on this path, which runs for every date-like chunk.
+        var parts = (0, 0, 0), lengths = (0, 0, 0), count = 0
+        var value = 0, length = 0
+        var letters: UInt64 = 0, letterCount = 0
+        func keep(_ part: Int, _ partLength: Int) -> Bool {
+            switch count {
+            case 0: (parts.0, lengths.0) = (part, partLength)
+            case 1: (parts.1, lengths.1) = (part, partLength)
+            case 2: (parts.2, lengths.2) = (part, partLength)
+            default: return false
+            }
+            count += 1
+            return true
+        }
         for i in 0...chunk.count {
             let b: UInt8 = i < chunk.count ? chunk[i] : 0x2F
             if isDigit(b) {
-                guard letters.isEmpty else { return nil }
+                guard letterCount == 0 else { return nil }
                 value = value * 10 + Int(b - 0x30)
                 length += 1
             } else if isUpperOrLowerLetter(b) {
-                guard length == 0 else { return nil }
-                letters.append(lowerASCII(b))
+                guard length == 0, letterCount < 8 else { return nil }
+                letters |= UInt64(lowerASCII(b)) << UInt64(8 * letterCount)
+                letterCount += 1
             } else if b == 0x2F || b == 0x2D || b == 0x2E {
-                if !letters.isEmpty {
-                    guard let month = month(letters), parts.count == 1 else { return nil }
-                    parts.append(month)
-                    partLengths.append(2)
+                if letterCount > 0 {
+                    let named = withUnsafeBytes(of: letters) { month(UnsafeRawBufferPointer(rebasing: $0[..<letterCount])) }
+                    guard count == 1, let named, keep(named, 2) else { return nil }
                 } else {
-                    guard length > 0 else { return nil }
-                    parts.append(value)
-                    partLengths.append(length)
+                    guard length > 0, keep(value, length) else { return nil }
                 }
-                guard parts.count <= 3 else { return nil }
                 value = 0
                 length = 0
-                letters.removeAll()
+                letters = 0
+                letterCount = 0
             } else {
                 return nil
             }
         }
-        guard parts.count == 3 else { return nil }
-        if partLengths[0] == 4 { return date(year: parts[0], month: parts[1], day: parts[2]) }
-        guard partLengths[2] == 4 || partLengths[2] == 2, partLengths[0] <= 2, partLengths[1] <= 2 else { return nil }
-        let year = partLengths[2] == 4 ? parts[2] : parts[2] < 30 ? 2000 + parts[2] : 1900 + parts[2]
-        if parts[1] > 12 && parts[0] <= 12 { return date(year: year, month: parts[0], day: parts[1]) }
-        return date(year: year, month: parts[1], day: parts[0])
+        guard count == 3 else { return nil }
+        if lengths.0 == 4 { return date(year: parts.0, month: parts.1, day: parts.2) }
+        guard lengths.2 == 4 || lengths.2 == 2, lengths.0 <= 2, lengths.1 <= 2 else { return nil }
+        let year = lengths.2 == 4 ? parts.2 : parts.2 < 30 ? 2000 + parts.2 : 1900 + parts.2
+        if parts.1 > 12 && parts.0 <= 12 { return date(year: year, month: parts.0, day: parts.1) }
+        return date(year: year, month: parts.1, day: parts.0)
     }
+
+    /// The months' names, lower-cased, as bytes.
+    private static let monthNames: [[UInt8]] = ["january", "february", "march", "april", "may", "june", "july", "august",
+                                                "september", "october", "november", "december"].map { Array($0.utf8) }
 
     /// The month a word names (`Mar`, `March`, `sept`), lower-cased letters in.
     static func month(_ letters: some Collection<UInt8>) -> Int? {
         guard (3...9).contains(letters.count) else { return nil }
-        let word = Array(letters)
-        let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
-        for (i, name) in names.enumerated() {
-            let full = Array(name.utf8)
-            if word.count <= full.count && full.starts(with: word) && (word.count >= 3) { return i + 1 }
+        for (i, name) in monthNames.enumerated() where letters.count <= name.count && name.starts(with: letters) {
+            return i + 1
         }
         return nil
     }

@@ -22,13 +22,15 @@ struct Matcher {
     let pendingTags: UnsafeMutablePointer<UInt64>
     let pendingKinds: UnsafeMutablePointer<UInt8>
     var pendingCount = 0
-    let classes: UnsafeMutablePointer<ByteClass>
+    let classes: UnsafeMutablePointer<UInt8>
     let phraseFilter: UnsafeMutablePointer<UInt64>
     let slots: UnsafeMutablePointer<UInt64>
     let mask: Int
     /// The last word hashes of the current cell, for phrases.
     let ring: UnsafeMutablePointer<UInt64>
     var ringCount = 0
+    /// False once every attribute a phrase names has been found: the rest of the file needs no phrase lookups.
+    var phrasesPending: Bool
     /// The special attribute of each column whose header names one (until a value is found in it).
     var specialColumns: [String?] = []
     /// Dates and house numbers of the record (see Matcher+Pairs.swift): their bytes, kind, length and the
@@ -61,6 +63,7 @@ struct Matcher {
         phraseFilter.update(from: terms.lastWordFilter, count: min(terms.lastWordFilter.count, Workspace.filterWords))
         slots = index.table.base
         mask = index.mask
+        phrasesPending = !terms.phraseAttributes.isEmpty
     }
 
     /// Where the next name word is written.
@@ -156,28 +159,28 @@ struct Matcher {
         var chunkNumber = 0
         var outward: (start: Int, end: Int, chunk: Int)? = nil
         let classes = self.classes
+        let separator = ByteClass.separator.rawValue, joiner = ByteClass.joiner.rawValue
         while i < n {
             let b = p[i]
-            if classes[Int(b)] == .separator {
+            if classes[Int(b)] == separator {
                 if b != 0x20 && b != 0x28 && b != 0x29 { flushPhone() }
                 i += 1
                 continue
             }
             let start = i
-            var hasAt = false, hasDigit = false, hasLetter = false
+            // The classes of the chunk's bytes, OR-ed together: no branch a byte but the chunk's end.
+            var seen: UInt8 = 0
             while i < n {
-                switch classes[Int(p[i])] {
-                case .separator: break
-                case .letter: hasLetter = true; i += 1; continue
-                case .digit: hasDigit = true; i += 1; continue
-                case .at: hasAt = true; i += 1; continue
-                case .joiner: i += 1; continue
-                }
-                break
+                let c = classes[Int(p[i])]
+                if c == separator { break }
+                seen |= c
+                i += 1
             }
+            let hasAt = seen & ByteClass.at.rawValue != 0, hasDigit = seen & ByteClass.digit.rawValue != 0
+            let hasLetter = seen & ByteClass.letter.rawValue != 0
             var s = start, e = i
-            while s < e, classes[Int(p[s])] == .joiner { s += 1 }
-            while e > s, classes[Int(p[e - 1])] == .joiner { e -= 1 }
+            while s < e, classes[Int(p[s])] == joiner { s += 1 }
+            while e > s, classes[Int(p[e - 1])] == joiner { e -= 1 }
             chunkNumber += 1
             guard s < e else { continue }
             let chunk = UnsafeRawBufferPointer(rebasing: p[s..<e])
@@ -253,12 +256,13 @@ struct Matcher {
     mutating func endWord(_ hash: UInt64) {
         ring[ringCount & 15] = hash
         ringCount += 1
-        if mayEndPhrase(hash) {
+        if phrasesPending && mayEndPhrase(hash) {
             for length in terms.lengths where length <= min(ringCount, 16) {
                 var h: UInt64 = ScanNormal.phraseSeed
                 for k in stride(from: length - 1, through: 0, by: -1) { h = ScanNormal.phraseStep(h, ring[(ringCount - 1 - k) & 15]) }
                 if let attribute = terms.phrases[h] {
                     findings.special.insert(attribute)
+                    phrasesPending = !terms.phraseAttributes.isSubset(of: findings.special)
                     break
                 }
             }

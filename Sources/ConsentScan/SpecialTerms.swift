@@ -9,6 +9,8 @@ import ConsentCore
 public struct SpecialTerms: Sendable {
     /// Phrase hash → attribute id, for values found anywhere.
     let phrases: [UInt64: String]
+    /// Every attribute some phrase names: once a file has shown them all, phrases can add nothing.
+    let phraseAttributes: Set<String>
     /// Phrase lengths (in words) to try, longest first.
     let lengths: [Int]
     /// A bit per low 16 bits of a word hash that ends some phrase: a cheap first test per word.
@@ -66,6 +68,7 @@ public struct SpecialTerms: Sendable {
             }
         }
         self.phrases = phrases
+        phraseAttributes = Set(phrases.values)
         self.labels = labels
         self.lengths = lengths.sorted(by: >)
         lastWordFilter = filter

@@ -1,14 +1,16 @@
 /// Byte-level building blocks of the scanner: character classes and the normal forms that the index
 /// and the scan must agree on. Everything works on UTF-8 bytes; no `String` per character.
+///
+/// The raw values are bits, so a loop over a chunk can gather what it holds with one OR a byte.
 enum ByteClass: UInt8 {
     /// Ends a chunk: white space, quotes, brackets, `,;:|<>=` and the like.
-    case separator
+    case separator = 0
     /// `A-Z`, `a-z` and every byte of a non-ASCII character.
-    case letter
-    case digit
-    case at
+    case letter = 1
+    case digit = 2
+    case at = 4
     /// Kept inside a chunk: `. - _ + / ' % &`.
-    case joiner
+    case joiner = 8
 
     static let table: [ByteClass] = (0...255).map { (b: Int) -> ByteClass in
         switch b {

@@ -12,8 +12,8 @@ final class Workspace {
     /// Tags waiting for lookup, with their category bits.
     let pendingTags = UnsafeMutablePointer<UInt64>.allocate(capacity: maxPending)
     let pendingKinds = UnsafeMutablePointer<UInt8>.allocate(capacity: maxPending)
-    /// The class of each byte value.
-    let classes = UnsafeMutablePointer<ByteClass>.allocate(capacity: 256)
+    /// The class of each byte value, as its ``ByteClass`` raw value (a bit).
+    let classes = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
     /// A copy of ``SpecialTerms/lastWordFilter``.
     let phraseFilter = UnsafeMutablePointer<UInt64>.allocate(capacity: filterWords)
     /// The last 16 word hashes of a cell.
@@ -27,7 +27,7 @@ final class Workspace {
     var touched: UInt64 = 0
 
     init() {
-        classes.initialize(from: ByteClass.table, count: 256)
+        classes.initialize(from: ByteClass.table.map(\.rawValue), count: 256)
         phraseFilter.initialize(repeating: 0, count: Self.filterWords)
         ring.initialize(repeating: 0, count: 16)
     }

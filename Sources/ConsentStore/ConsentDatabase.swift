@@ -1,4 +1,5 @@
 import ConsentCore
+@_exported import ConsentVault
 import Foundation
 import GRDB
 import SyncProtocol
@@ -146,7 +147,7 @@ public final class ConsentDatabase: Sendable {
             }
             let keys = VaultKeyring(kek: key, missingReason: keyProblem)
             if try !queue.read({ db in try keys.load(db) }) {
-                try queue.write { db in try keys.createDataKey(db, now: clock()) }
+                _ = try queue.write { db in try keys.createDataKey(db, now: clock()) }
             }
             if role == "centre", keys.kek != nil, keys.organisationKey == nil {
                 // A centre from before organisation keys: it gets its key pair now; values sealed before still open with their data keys.

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentVault
 import CryptoExtras
 import Foundation
 import GRDB

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentVault
 import Foundation
 import GRDB
 import SyncProtocol

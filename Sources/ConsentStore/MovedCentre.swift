@@ -1,3 +1,4 @@
+import ConsentVault
 import Foundation
 import GRDB
 

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentVault
 import Foundation
 import GRDB
 import SyncProtocol
@@ -14,20 +15,6 @@ public struct TenantRecord: Sendable {
     public var state: TenantState
     public var history: [StoredEvent]
     public var disclosures: [Disclosure]
-}
-
-/// One recorded disclosure: what left the system about a tenant, for which purpose, to whom.
-public struct Disclosure: Hashable, Sendable, Codable {
-    public var exportID: String
-    public var purpose: String
-    public var recipient: String
-    public var attributes: [String]
-    public var at: Date
-
-    /// The columns of an export (comma-separated) that a tenant's bit mask selects.
-    public static func columns(_ list: String, mask: Int64) -> [String] {
-        list.split(separator: ",").enumerated().filter { mask & (1 << Int64($0.offset)) != 0 }.map { String($0.element) }
-    }
 }
 
 extension ConsentDatabase {

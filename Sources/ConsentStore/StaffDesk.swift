@@ -1,16 +1,8 @@
 import ConsentCore
+import ConsentVault
 import Foundation
 import GRDB
 import SyncProtocol
-
-/// What happened at a staff sign-in. Unknown ids and wrong passwords get the same ``failed``.
-public enum StaffSignInOutcome: Equatable, Sendable {
-    case signedIn(StaffMember)
-    case failed
-    case wait(seconds: Int)
-    /// Five failures: a dp-lead must unlock (`consent staff unlock-staff`).
-    case locked
-}
 
 extension ConsentDatabase {
     /// Tenants whose name has words starting with each word of `name` and whose postcode starts with

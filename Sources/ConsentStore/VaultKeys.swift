@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentVault
 import Crypto
 import Foundation
 import GRDB
@@ -162,9 +163,18 @@ package final class VaultKeyring: @unchecked Sendable {
         return sealingID != nil
     }
 
-    /// Creates the vault's first data key, wrapped by this process's key-encryption key.
-    func createDataKey(_ db: Database, now: Date) throws {
-        guard let kek else { return }
+    /// The ids of the data keys this process holds (not the organisation's private key).
+    var heldDataKeyIDs: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return keys.keys.sorted()
+    }
+
+    /// Creates a data key wrapped by this process's key-encryption key, which new values are then
+    /// sealed under (the vault's first, or the target of a data-key rotation); returns its id.
+    @discardableResult
+    func createDataKey(_ db: Database, now: Date) throws -> String? {
+        guard let kek else { return nil }
         let id = "dk-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let key = SymmetricKey(size: .bits256)
         try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
@@ -173,6 +183,7 @@ package final class VaultKeyring: @unchecked Sendable {
         defer { lock.unlock() }
         keys[id] = key
         sealingID = id
+        return id
     }
 
     /// At a centre: makes the organisation's key pair when there is none (a new centre, or one from

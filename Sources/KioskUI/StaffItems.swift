@@ -29,6 +29,7 @@ struct StaffItems {
         case .find: "Find a tenant"
         case .alerts: "ALERT"
         case .verify: "Verify the caller"
+        case .stronger: "Stronger check: one-time code or call-back"
         case .tenant: "\(state.call?.ref.rawValue ?? "") \(state.call?.name ?? "")"
         case .script(let p): "Notice script: \(en("purpose.\(p).name"))"
         case .reason: "Reason"
@@ -63,6 +64,8 @@ struct StaffItems {
             items += [Item(.button("check"), "Check the answers"),
                       Item(.button("unverified"), "Continue unverified (withdraw or object only)"), Item(.button("home"), "End call")]
             return items
+        case .stronger:
+            return strongerItems()
         case .tenant:
             return tenantItems()
         case .script(let p):
@@ -145,6 +148,37 @@ struct StaffItems {
         var by = "the tenant"
         if case .staff(let id, _, _) = item.takenBy { by = id.rawValue }
         return "\(item.tenant) \(what), taken by \(by) (\(item.event))"
+    }
+
+    /// The stronger check for a marked tenant: a code to text to the mobile on file, or a call-back to a
+    /// number on file. Numbers are shown here, after the details passed, because staff must use them.
+    private func strongerItems() -> [Item] {
+        guard let call = state.call, let stronger = policy.stronger else { return [Item(.button("home"), "End call")] }
+        var items = [Item(.text, "This tenant's marker needs more than details: someone close to them may know those. Use one of these.")]
+        if stronger.methods.contains(.oneTimeCode) {
+            if let number = call.state.value(stronger.codeTo).answer?.text {
+                if let code = call.code, !code.isSpent(at: now) {
+                    items += [Item(.heading, "Text this code from the office phone to \(number) (\(label(stronger.codeTo)) on file): \(code.code)"),
+                              Item(.text, "Tell the caller: we sent a code to your number \(OneTimeCode.maskedNumber(number)). Never send it to a number the caller gives."),
+                              Item(.field("code"), "Code the caller reads back"), Item(.button("check-code"), "Check the code")]
+                } else {
+                    items.append(Item(.button("make-code"), "Make a one-time code for \(label(stronger.codeTo)) \(OneTimeCode.maskedNumber(number))"))
+                }
+            } else {
+                items.append(Item(.text, "No \(label(stronger.codeTo)) on file: a code cannot be sent."))
+            }
+        }
+        if stronger.methods.contains(.callBack) {
+            let numbers = stronger.callBackTo.compactMap { a in call.state.value(a).answer?.text.map { "\(label(a)) \($0)" } }
+            if numbers.isEmpty {
+                items.append(Item(.text, "No number on file to call back: ask the tenant to come to the office with proof of identity."))
+            } else {
+                items += [Item(.text, "Or end this call and call back a number on file: \(numbers.joined(separator: ", ")). Never a number the caller gives."),
+                          Item(.button("called-back"), "I called back a number on file and the tenant answered")]
+            }
+        }
+        items += [Item(.button("unverified"), "Continue unverified (withdraw or object only)"), Item(.button("home"), "End call")]
+        return items
     }
 
     private func tenantItems() -> [Item] {

@@ -70,6 +70,10 @@ public struct StaffModel {
             state.message = note
             if state.call?.ref == tenant.ref { state.call?.state = tenant }
             if case .heldItem = state.screen { go(.held) } else { go(.tenant) }
+        case .codeMade(let code):
+            state.call?.code = code
+            state.fields["code"] = nil
+            state.message = "Code made: text it to the number shown, then type what the caller reads back."
         case let .revealed(attribute, text):
             state.call?.revealed[attribute] = text
             state.message = "Shown; the read is recorded with your reason."
@@ -161,7 +165,7 @@ public struct StaffModel {
         switch state.screen {
         case .signIn, .home: break
         case .find, .held, .conflicts: go(.home)
-        case .alerts, .verify: endCall()
+        case .alerts, .verify, .stronger: endCall()
         case .tenant: endCall()
         case .script, .reason, .edit: go(.tenant)
         case .heldItem: go(.held)
@@ -205,20 +209,53 @@ extension StaffModel {
             if parts[0] == "check" {
                 var answers: [AttributeID: String] = [:]
                 for a in policy.checks { answers[a] = text("check:\(a)") }
-                call.caller = StaffRules.checkCaller(answers, state: call.state, policy: policy, validator: content.validator, today: now)
+                call.caller = StaffRules.checkCaller(answers, state: call.state, policy: policy, validator: content.validator, today: now,
+                                                     markers: call.markers)
+                for a in policy.checks { state.fields["check:\(a)"] = nil }
+                state.call = call
+                if call.caller.detailsPassed, !call.caller.isVerified {
+                    state.message = "The details match, but this tenant's marker needs a stronger check."
+                    go(.stronger)
+                    return []
+                }
                 guard call.caller.isVerified else {
-                    state.message = "Not verified: \(call.caller.matched.count) of \(policy.required) needed matched. Ask again, or continue unverified."
-                    for a in policy.checks { state.fields["check:\(a)"] = nil }
+                    state.message = "Not verified: \(call.caller.shortfall ?? ""). Ask again, or continue unverified."
                     state.focus = 0
-                    state.call = call
                     return []
                 }
                 state.message = "Verified by \(call.caller.method)."
             } else {
                 call.caller = .none(required: policy.required)
+                call.code = nil
             }
             for a in policy.checks { state.fields["check:\(a)"] = nil }
             state.call = call
+            go(.tenant)
+        case "make-code":
+            return [.makeCode]
+        case "check-code", "called-back":
+            guard var call = state.call else { break }
+            if parts[0] == "check-code" {
+                guard var code = call.code else { break }
+                let right = code.check(text("code"), at: now)
+                call.code = code
+                state.fields["code"] = nil
+                guard right else {
+                    state.call = call
+                    state.message = code.isSpent(at: now) ? "That code is spent (\(OneTimeCode.tries) wrong answers, or over 10 minutes): make a new one, or call back."
+                        : "Wrong code: \(OneTimeCode.tries - code.wrong) tries left."
+                    return []
+                }
+            }
+            do {
+                call.caller = try StaffRules.passStronger(call.caller, parts[0] == "check-code" ? .oneTimeCode : .callBack, policy: policy)
+            } catch {
+                state.message = "Not done: \(error.description)"
+                return []
+            }
+            call.code = nil
+            state.call = call
+            state.message = "Verified by \(call.caller.method)."
             go(.tenant)
         case "decide":
             guard parts.count == 3, let decision = DecisionState(rawValue: parts[2]) else { break }

@@ -1,6 +1,6 @@
 import ConsentCore
 import ConsentForms
-import ConsentStore
+import ConsentVault
 import Foundation
 import TerminalCore
 
@@ -8,7 +8,7 @@ import TerminalCore
 /// performs its effects against the database (every change through the same ledger), draws what changed.
 public final class StaffRunner {
     private var model: StaffModel
-    private let database: ConsentDatabase
+    private let database: any StaffStore
     private let terminal: KioskTerminal
     private let clock: () -> Date
     private var decoder = InputDecoder()
@@ -17,7 +17,7 @@ public final class StaffRunner {
     /// When the sync indicator was last read.
     private var syncReadAt = Date.distantPast
 
-    public init(content: Content, policy: StaffPolicy, timing: KioskTiming, database: ConsentDatabase, terminal: KioskTerminal,
+    public init(content: Content, policy: StaffPolicy, timing: KioskTiming, database: any StaffStore, terminal: KioskTerminal,
                 clock: @escaping () -> Date = Date.init) {
         model = StaffModel(content: content, policy: policy, timing: timing, now: clock())
         self.database = database
@@ -82,18 +82,21 @@ public final class StaffRunner {
                     guard let ref = database.validator.tenancyReference(reference) else { return .found([]) }
                     return .found(try database.findTenant(reference: ref).map { [$0] } ?? [])
                 }
-                return .found(try database.findTenants(name: name, postcode: postcode))
+                return .found(try database.findTenants(name: name, postcode: postcode, limit: 20))
             case let .open(ref, caller):
                 guard let state = try database.tenantState(ref), let match = try database.findTenant(reference: ref) else {
                     return .refused("no tenant \(ref)")
                 }
                 return .opened(CallSession(ref: ref, name: match.name, markers: match.markers, state: state, caller: caller))
+            case .makeCode:
+                var generator = SystemRandomNumberGenerator()
+                return .codeMade(OneTimeCode.make(at: clock(), using: &generator))
             case let .record(request, note):
-                try database.record(request)
+                try database.recordChange(request)
                 guard let state = try database.tenantState(request.tenant) else { return .refused("unknown tenant") }
                 return .recorded(state, note)
             case let .reveal(request, attribute):
-                try database.record(request)
+                try database.recordChange(request)
                 switch try database.tenantState(request.tenant)?.value(attribute) ?? .notHeld {
                 case .held(.value(let text), _): return .revealed(attribute, TextSafety.displaySafe(text))
                 case .held(.preferNotToSay, _): return .revealed(attribute, "prefer not to say")
@@ -108,7 +111,7 @@ public final class StaffRunner {
                 try database.unlockSignIn(ref, by: .staff(staff, verification: model.state.call?.caller.method, reason: "kiosk-support"), channel: .phone)
                 return .done("Kiosk sign-in unlocked for \(ref).")
             case .loadHeld:
-                let items = try database.heldItems()
+                let items = try database.heldItems(limit: 200)
                 var numbers: [TenantRef: String] = [:]
                 for ref in Set(items.map(\.tenant)) {
                     // The current values, not the pending ones: a call-back must reach the number held before the change.
@@ -118,7 +121,7 @@ public final class StaffRunner {
                 }
                 return .held(items, numbers: numbers)
             case .loadConflicts:
-                return .conflicts(try database.conflicts())
+                return .conflicts(try database.conflicts(limit: 200))
             case .wipe:
                 terminal.wipe()
                 renderer.invalidate()

@@ -11,6 +11,8 @@ public enum StaffScreen: Equatable, Sendable {
     case alerts
     /// The caller check: staff type what the caller says; nothing held is shown.
     case verify
+    /// The details passed, but the tenant's marker needs a one-time code or a call-back as well.
+    case stronger
     /// The tenant: decisions, values (masked or hidden as the rules say), desk tasks.
     case tenant
     /// The notice script to read aloud before a grant.
@@ -39,6 +41,8 @@ public struct CallSession: Equatable, Sendable {
     public var caller: CallerCheck
     /// Special-category values revealed on this call (each read recorded in the ledger).
     public var revealed: [AttributeID: String] = [:]
+    /// The one-time code made on this call for the stronger check, if any (kept only here).
+    public var code: OneTimeCode?
 
     public init(ref: TenantRef, name: String?, markers: [String], state: TenantState, caller: CallerCheck) {
         self.ref = ref
@@ -78,6 +82,8 @@ public enum StaffEvent: Sendable {
     case signInRefused(String)
     case found([TenantMatch])
     case opened(CallSession)
+    /// A one-time code was made for the stronger check.
+    case codeMade(OneTimeCode)
     /// A change was recorded; the tenant's state after it, and what to say.
     case recorded(TenantState, String)
     case revealed(AttributeID, String)
@@ -94,6 +100,8 @@ public enum StaffEffect: Equatable, Sendable {
     case signIn(id: String, password: String)
     case find(reference: String, name: String, postcode: String)
     case open(TenantRef, caller: CallerCheck)
+    /// Make a one-time code for the stronger check (from the system's secure generator).
+    case makeCode
     /// Record through the ledger (after ``StaffRules`` built it); `note` is said when it is saved.
     case record(ChangeRequest, note: String)
     /// Record the access event, then read the value.

@@ -80,32 +80,78 @@ struct Keys: AsyncParsableCommand {
 
     struct Rotate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replace the key-encryption key with a new one and re-wrap every data key.",
+            abstract: "Replace the key-encryption key (and with --data-keys, the data keys) with new ones.",
             discussion: """
                 Writes the new key to KEY.new, wraps every data key under it as well, renames KEY.new over the key
                 file, then drops the old wraps. Interrupted at any point (even by a power cut), every value still
-                opens with the key file as it is; run the command again to finish. Values themselves are not
-                re-encrypted. Back up the new key file afterwards; the old one no longer opens the vault.
+                opens with the key file as it is; run the command again to finish. Back up the new key file
+                afterwards; the old one no longer opens the vault.
+
+                With --data-keys, every special-category value under a data key is first sealed again under one new
+                data key and the old data keys are destroyed; then the key-encryption key is replaced as above, so a
+                backup from before opens nothing with the new keys. Stop the server and anything else that writes to
+                the database first. Killed part-way, every value still opens; run the same command again to finish.
+                Progress is shown on a terminal only. Values sealed to the organisation's key are left as they are
+                (see docs/vault.md).
                 """)
 
         @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Also replace the data keys: seal every value again under a new one and destroy the old ones.")
+        var dataKeys = false
+
+        @Option(help: "A PostgreSQL centre: not supported by this command yet.")
+        var database: String?
 
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
         func run() throws {
+            if database != nil {
+                throw CLIError("""
+                    key rotation at a PostgreSQL centre is not built yet; nothing was changed. Its data keys and the organisation's \
+                    private key stay wrapped by the key-encryption key given to `consent serve --key-file`
+                    """)
+            }
             let location = store.keyLocation
             guard location.origin != .credential else {
                 throw CLIError("the key comes from a systemd credential (\(location.path)), which this program cannot replace; rotate the key file it was made from with --key-file PATH, then re-create the credential")
             }
             let content = try store.content.load()
-            let crashAt = ProcessInfo.processInfo.environment["CONSENT_TEST_KILL_AT_ROTATION_STEP"].flatMap(Int.init)
-            let report = try ConsentDatabase.rotateKey(at: store.path, validator: content.validator, keyFile: location.path) { step in
+            let environment = ProcessInfo.processInfo.environment
+            let crashAt = environment["CONSENT_TEST_KILL_AT_ROTATION_STEP"].flatMap(Int.init)
+            let crashStep: (Int) -> Void = { step in
                 if step == crashAt { kill(getpid(), SIGKILL) } // tests only: a crash at this step
             }
+            guard dataKeys else {
+                let report = try ConsentDatabase.rotateKey(at: store.path, validator: content.validator, keyFile: location.path, afterStep: crashStep)
+                if json { return try printJSON(report) }
+                if report.resumed { print("Finished an interrupted rotation.") }
+                return print("Key \(report.newKeyID) in \(report.keyFile) now wraps \(report.dataKeys) data key(s); back this file up, apart from the database.")
+            }
+            let crashAfter = environment["CONSENT_TEST_KILL_AFTER_RESEALED"].flatMap(Int.init)
+            var line = ProgressLine("Sealing values under the new data key", quiet: json)
+            let report = try ConsentDatabase.rotateDataKeys(
+                at: store.path, validator: content.validator, keyFile: location.path, batchSize: crashAfter == nil ? 500 : 50,
+                progress: { done, total in
+                    line.update(done, of: total)
+                    if let crashAfter, done >= crashAfter { kill(getpid(), SIGKILL) } // tests only: a crash part-way
+                }, afterKeyStep: crashStep)
+            line.finish()
             if json { return try printJSON(report) }
             if report.resumed { print("Finished an interrupted rotation.") }
-            print("Key \(report.newKeyID) in \(report.keyFile) now wraps \(report.dataKeys) data key(s); back this file up, apart from the database.")
+            print("""
+                \(report.resealedValues) value(s) sealed again under data key \(report.newDataKey); destroyed \(report.destroyedDataKeys.count) old data key(s)\
+                \(report.destroyedDataKeys.isEmpty ? "" : " (\(report.destroyedDataKeys.joined(separator: ", ")))").
+                Key \(report.newKeyID) in \(report.keyFile) now wraps the data keys; back this file up, apart from the database.
+                Backups from before open only with the old key file: keep both apart, and destroy them together when your backup period ends (docs/vault.md).
+                """)
+            if report.organisationSeals > 0 {
+                print("\(report.organisationSeals) value(s) sealed to the organisation's key are unchanged (that key pair is not rotated).")
+            }
+            if !report.keptDataKeys.isEmpty {
+                print("Values under \(report.keptDataKeys.joined(separator: ", ")) do not open here and were left as they are (see `consent keys status`).")
+            }
         }
     }
 }

@@ -57,7 +57,7 @@ struct Serve: AsyncParsableCommand {
             // With --key-file, every data key a device pushes must open with the organisation's key, and a
             // centre without the organisation's key pair gets one.
             let key = try store.keyFile.map { path throws(StoreError) in try KeyFile.read(path) }
-            let postgres = try await PostgresCentre.open(database, catalogue: try store.content.load().catalogue, organisationKey: key)
+            let postgres = try await PostgresCentre.open(database, catalogue: try store.content.load().catalogue, keyEncryptionKey: key)
             if try await postgres.organisationPublicKey() == nil {
                 warn("""
                     this centre has no organisation key, so devices enrolled with it seal special-category values under keys of \
@@ -146,8 +146,10 @@ struct DeviceCommand: AsyncParsableCommand {
                 switch error {
                 case .badOrganisationKey, .organisationKeyChanged:
                     throw CLIError("""
-                        not enrolled: \(error). The code is used up: at the centre, revoke \(reply.device) \
-                        (`consent device revoke \(reply.device)`) before enrolling again
+                        not enrolled: \(error). The centre took the code and enrolled \(reply.device), so this database cannot \
+                        enrol again under that name: at the centre, revoke it (`consent device revoke \(reply.device)`) and compare \
+                        its key with `consent keys status` there; then make a new device database (`consent init --db NEW.sqlite \
+                        --device NEW-ID`) and enrol that with a new code
                         """)
                 default: throw error
                 }

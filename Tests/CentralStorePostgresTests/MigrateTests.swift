@@ -79,7 +79,23 @@ import Testing
         let after = try await postgres.pull(after: 0, limit: 1000)
         #expect(after.events == before.events)
         #expect(after.events.count == 9)
-        #expect(Set(after.dataKeys) == Set(before.dataKeys))
+        // Pulls carry no data keys, so the keys themselves are compared: every wrap the SQLite centre held
+        // moved, and with its KEK opens every sealed value PostgreSQL now serves.
+        #expect(before.dataKeys.isEmpty && after.dataKeys.isEmpty, "pulls carry no data keys")
+        let kek = try #require(database.keys.kek)
+        let wrapped = try await postgres.wrappedDataKeys()
+        let opener = try SealedValueOpener(kek: kek, dataKeys: wrapped)
+        #expect(wrapped.count == 2 && opener.brokenKeys.isEmpty, "\(wrapped.map(\.keyID))")
+        #expect(opener.organisationKeyID != nil && opener.organisationKeyID == database.organisationKey?.id)
+        let sealed = after.events.flatMap { event in event.values.compactMap { value in
+            value.sealed.map { (event.record, value.attribute, $0, value.keyID ?? "") }
+        } }
+        #expect(sealed.count == 5)
+        for (record, attribute, blob, keyID) in sealed {
+            let opened = opener.open(blob, keyID: keyID, tenant: TenantRef(record.tenant), attribute: AttributeID(attribute),
+                                     event: EventID(device: DeviceID(record.device), sequence: record.sequence))
+            #expect(opened == .value("white-british"), "\(record.tenant) \(attribute) under \(keyID)")
+        }
         #expect(after.events.contains { $0.values.contains { $0.sealed != nil } })
         // The device keeps working against the new centre: same credential, same chain.
         try await postgres.authenticate(device: "kiosk-1", secret: secret)

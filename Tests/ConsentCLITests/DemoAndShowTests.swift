@@ -30,7 +30,7 @@ import Testing
         // how to reach the data protection officer, where the privacy notice is and how to complain to the ICO.
         #expect(purposes.allSatisfy { ($0["required"] as? String)?.isEmpty == false && ($0["rights"] as? String)?.isEmpty == false })
         let organisation = try #require(report["organisation"] as? [String])
-        #expect(organisation.first?.hasPrefix("Example Housing Association (demo) is responsible for your information.") == true)
+        #expect(organisation.first?.hasPrefix("Example Housing Association (demo) is in charge of your information.") == true)
         #expect(organisation.contains { $0.contains("dpo@example.org") } && organisation.contains { $0.contains("https://example.org/privacy") })
         #expect(organisation.last?.contains("https://ico.org.uk/make-a-complaint, phone 0303 123 1113") == true)
 

@@ -29,15 +29,15 @@ import Testing
         #expect(org.complaintsPhone == "0303 123 1113")
         #expect(Set(org.documents.keys) == ["dpia", "appropriate-policy-document", "legitimate-interests-assessment"])
         let lines = org.lines(content.localizer, "en")
-        #expect(lines.first == "Example Housing Association (demo) is responsible for your information. Contact: Example House, 1 Sample Street, Exampletown, 01632 960000, privacy@example.org.")
-        #expect(lines.last?.contains("Information Commissioner's Office (ICO): https://ico.org.uk/make-a-complaint, phone 0303 123 1113") == true)
+        #expect(lines.first == "Example Housing Association (demo) is in charge of your information. Contact: Example House, 1 Sample Street, Exampletown, 01632 960000, privacy@example.org.")
+        #expect(lines.last?.contains("The ICO is the body that checks how we use your details: https://ico.org.uk/make-a-complaint, phone 0303 123 1113") == true)
         // The values stay as written in every language; the sentence around them is translated.
         for language in content.localizer.languages {
             let shown = org.lines(content.localizer, language.code).joined(separator: " ")
             for value in ["Example Housing Association (demo)", "dpo@example.org", "https://example.org/privacy", "0303 123 1113"] {
                 #expect(shown.contains(value), "\(language.code) lacks \(value)")
             }
-            if language.code != "en" { #expect(!shown.contains("is responsible for your information"), "\(language.code) is English") }
+            if language.code != "en" { #expect(!shown.contains("is in charge of your information"), "\(language.code) is English") }
         }
     }
 
@@ -129,7 +129,7 @@ import Testing
             "Why: Only with your consent. You can withdraw it at any time.",
             "Who receives it: Our housing staff; Emergency services, when needed",
             "How long: Until you withdraw",
-            "You do not have to agree. If you say no, nothing else about your tenancy changes.",
+            "You do not have to agree. If you say no, nothing else in your tenancy will change.",
             "You can withdraw your consent at any time, here or by phone. You can also see and correct what we hold, and ask us to delete it.",
         ])
     }

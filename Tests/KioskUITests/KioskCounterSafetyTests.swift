@@ -96,7 +96,7 @@ import TerminalCore
         d.effects = []
         d.press("request-erasure")
         #expect(d.model.state.screen == .attribute(dob), "a second request is asked for again")
-        #expect(d.text.contains("Your request to erase this is already with our staff"), "\(d.text)")
+        #expect(d.text.contains("Your request is already with our staff"), "\(d.text)")
         #expect(recorded(d).isEmpty)
         // Asked for in an earlier session, or at another kiosk (the store's open requests at sign-in).
         var e = Drive()

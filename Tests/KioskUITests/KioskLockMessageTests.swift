@@ -38,7 +38,7 @@ import TerminalCore
         d.keys(.enter)
         d.send(.signInLocked)
         let collapsed = d.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(collapsed.contains("It unlocks by itself \(Self.minutes) minutes after the last attempt"), "\(d.text)")
+        #expect(collapsed.contains("It unlocks by itself \(Self.minutes) minutes after your last try"), "\(d.text)")
         #expect(collapsed.contains("To unlock it sooner, please ask at the desk or call us on \(Self.phone)"), "\(d.text)")
     }
 

@@ -211,7 +211,7 @@ import TerminalCore
         }.first ?? []
         #expect(printed.first == "TenantConsent receipt \(d.receiptID)" && printed.contains("Mobile phone: corrected"), "\(printed)")
         // Who is responsible and the right to complain end every printed receipt.
-        #expect(printed.contains { $0.hasPrefix("Example Housing Association (demo) is responsible for your information.") }, "\(printed)")
+        #expect(printed.contains { $0.hasPrefix("Example Housing Association (demo) is in charge of your information.") }, "\(printed)")
         #expect(printed.last?.contains("ico.org.uk/make-a-complaint") == true && printed.last?.contains("0303 123 1113") == true, "\(printed)")
         #expect(d.effects.last == .wipe)
         #expect(!d.text.contains("Ann"))

@@ -135,6 +135,8 @@ extension StaffMember {
             #expect(d.allText.contains("SAFE ADDRESS"))
             d.press("alerts-read")
             d.verify(dob: "01/05/1970", postcode: "LS1 1AA")
+            #expect(d.model.state.screen == .stronger, "the marker asks for more than details")
+            d.press("called-back")
             let frame = KioskRenderer.render(d.model.view(now: d.now), width: 100, height: 60).lines.joined(separator: "\n")
             #expect(d.allText.contains("High Street") == (role == .supervisor), "\(role)")
             #expect(frame.contains("LS1 1AA") == (role == .supervisor), "\(role)")

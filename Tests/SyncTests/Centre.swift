@@ -60,7 +60,7 @@ final class Centre: @unchecked Sendable {
         let name = "sync_\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000_000)"
         try await admin("CREATE DATABASE \(name) TEMPLATE \(try await template.value)")
         let store = try await PostgresCentralStore.open(PostgresLocation(url: server.url(database: name)), catalogue: Shipped.content.catalogue,
-                                                        organisationKey: sharedKey)
+                                                        keyEncryptionKey: sharedKey)
         let centre = Centre(postgres: store, databaseName: name)
         let office = try ConsentDatabase.create(at: officePath, validator: Shipped.content.validator, device: DeviceID("office"),
                                                 clock: { clock.read() }, key: sharedKey)

@@ -1,4 +1,5 @@
 import ConsentStore
+import ConsentVault
 import Foundation
 import GRDB
 

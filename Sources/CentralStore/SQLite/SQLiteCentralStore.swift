@@ -1,4 +1,5 @@
 import ConsentStore
+import ConsentVault
 import Foundation
 
 /// The central store on SQLite (the default): a central `ConsentDatabase` file, so exports and

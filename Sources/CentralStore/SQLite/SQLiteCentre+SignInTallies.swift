@@ -1,5 +1,6 @@
 import ConsentCore
 import ConsentStore
+import ConsentVault
 import Foundation
 import SyncProtocol
 

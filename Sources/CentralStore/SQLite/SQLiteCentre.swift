@@ -1,5 +1,6 @@
 import ConsentCore
 import ConsentStore
+import ConsentVault
 import Crypto
 import Foundation
 import GRDB

@@ -12,7 +12,7 @@ import Foundation
 /// let sealed = try OrganisationSeal.seal(.value("Buddhist"), salt: salt, to: key, associatedData: ad)
 /// ```
 public struct OrganisationPublicKey: Sendable, Equatable {
-    let key: Curve25519.KeyAgreement.PublicKey
+    package let key: Curve25519.KeyAgreement.PublicKey
     /// The key id recorded beside every value sealed to this key: `org-` and a fingerprint of the key.
     public let id: String
 
@@ -40,7 +40,7 @@ public struct OrganisationPublicKey: Sendable, Equatable {
         try self.init(raw: raw)
     }
 
-    init(_ key: Curve25519.KeyAgreement.PublicKey) {
+    package init(_ key: Curve25519.KeyAgreement.PublicKey) {
         self.key = key
         id = Self.id(of: key.rawRepresentation)
     }
@@ -51,9 +51,9 @@ public struct OrganisationPublicKey: Sendable, Equatable {
     public static func == (a: Self, b: Self) -> Bool { a.raw == b.raw }
 
     /// Whether a vault key id names an organisation key (a value sealed with HPKE) rather than a data key.
-    static func isOrganisationKeyID(_ id: String) -> Bool { id.hasPrefix(prefix) }
+    package static func isOrganisationKeyID(_ id: String) -> Bool { id.hasPrefix(prefix) }
 
-    static let prefix = "org-"
+    package static let prefix = "org-"
 
     private static func id(of raw: Data) -> String {
         var hasher = SHA256()
@@ -66,7 +66,7 @@ public struct OrganisationPublicKey: Sendable, Equatable {
 /// The organisation's private key, held only where values are read (the centre). Stored in the vault
 /// as a row of `vault.data_key` wrapped by the key-encryption key, under its public key's id.
 package struct OrganisationPrivateKey: Sendable {
-    let key: Curve25519.KeyAgreement.PrivateKey
+    package let key: Curve25519.KeyAgreement.PrivateKey
     /// The public half, which devices seal to.
     package var publicKey: OrganisationPublicKey { OrganisationPublicKey(key.publicKey) }
 
@@ -74,7 +74,7 @@ package struct OrganisationPrivateKey: Sendable {
     package static func generate() -> OrganisationPrivateKey { OrganisationPrivateKey(key: Curve25519.KeyAgreement.PrivateKey()) }
 
     /// The key from an unwrapped vault row; nil when the bytes are not a key or not the one `id` names.
-    init?(unwrapped: SymmetricKey, id: String) {
+    package init?(unwrapped: SymmetricKey, id: String) {
         guard let key = unwrapped.withUnsafeBytes({ try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: Data($0)) }),
               OrganisationPublicKey(key.publicKey).id == id
         else { return nil }
@@ -84,7 +84,7 @@ package struct OrganisationPrivateKey: Sendable {
     private init(key: Curve25519.KeyAgreement.PrivateKey) { self.key = key }
 
     /// The raw private key as a symmetric key, for wrapping in the vault like a data key.
-    var wrappable: SymmetricKey { SymmetricKey(data: key.rawRepresentation) }
+    package var wrappable: SymmetricKey { SymmetricKey(data: key.rawRepresentation) }
 
     /// The private key wrapped by `kek` under its public key's id: the row a centre keeps in its
     /// vault's (or PostgreSQL's) `data_key`, opened wherever that key-encryption key is given.
@@ -101,9 +101,9 @@ package struct OrganisationPrivateKey: Sendable {
 /// attribute, recording event): moved to another row it does not open, and the salt behind the
 /// ledger's digest stays inside.
 package enum OrganisationSeal {
-    static let suite = HPKE.Ciphersuite.Curve25519_SHA256_ChachaPoly
-    static let info = Data("tenantconsent-value-hpke-v1".utf8)
-    static let encapsulatedBytes = 32
+    package static let suite = HPKE.Ciphersuite.Curve25519_SHA256_ChachaPoly
+    package static let info = Data("tenantconsent-value-hpke-v1".utf8)
+    package static let encapsulatedBytes = 32
 
     /// `value` with `salt` sealed to `recipient`, bound to `associatedData`.
     package static func seal(_ value: AttributeValue, salt: Data, to recipient: OrganisationPublicKey, associatedData: Data) throws -> Data {
@@ -113,7 +113,7 @@ package enum OrganisationSeal {
     }
 
     /// The plaintext (`salt ‖ kind ‖ text`), or nil when it does not open with `key`.
-    static func openPlain(_ sealed: some DataProtocol, key: OrganisationPrivateKey, associatedData: Data) -> Data? {
+    package static func openPlain(_ sealed: some DataProtocol, key: OrganisationPrivateKey, associatedData: Data) -> Data? {
         let bytes = Data(sealed)
         guard bytes.count > encapsulatedBytes,
               var recipient = try? HPKE.Recipient(privateKey: key.key, ciphersuite: suite, info: info,

@@ -13,7 +13,7 @@ import SyncProtocol
 /// database that holds its data key (sync will carry sealed values as they are).
 package enum Sealing {
     /// Bytes of the salt at the start of a sealed plaintext.
-    static let saltBytes = 16
+    package static let saltBytes = 16
 
     /// What a seal is bound to: the tenant's reference, the attribute and the recording event.
     package static func associatedData(tenant: TenantRef, attribute: AttributeID, event: EventID) -> Data {
@@ -32,7 +32,7 @@ package enum Sealing {
     private static let prefix = Array("tenantconsent-value-v1".utf8)
 
     /// What a seal (AES-GCM or HPKE) encrypts: `salt ‖ kind ‖ text`.
-    static func plaintext(_ value: AttributeValue, salt: Data) -> Data {
+    package static func plaintext(_ value: AttributeValue, salt: Data) -> Data {
         var plain = salt
         switch value {
         case .value(let text): plain.append(UInt8(ascii: "v")); plain.append(Data(text.utf8))
@@ -50,17 +50,17 @@ package enum Sealing {
     }
 
     /// Opens a sealed value; nil when it does not open (wrong key, changed, or moved to another row).
-    static func open(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> (salt: Data, value: AttributeValue)? {
+    package static func open(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> (salt: Data, value: AttributeValue)? {
         guard let plain = openPlain(sealed, key: key, associatedData: associatedData), let value = value(of: plain) else { return nil }
         return (Data(plain.prefix(saltBytes)), value)
     }
 
     /// Opens only the value (an export has no use for the salt), without copying the sealed bytes.
-    static func openValue(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> AttributeValue? {
+    package static func openValue(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> AttributeValue? {
         openPlain(sealed, key: key, associatedData: associatedData).flatMap(value(of:))
     }
 
-    static func openPlain(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> Data? {
+    package static func openPlain(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> Data? {
         guard let box = try? AES.GCM.SealedBox(combined: sealed),
               let plain = try? AES.GCM.open(box, using: key, authenticating: associatedData),
               plain.count > saltBytes
@@ -69,7 +69,7 @@ package enum Sealing {
     }
 
     /// The value in a plaintext (`salt ‖ kind ‖ text`); nil when it is not one.
-    static func value(of plain: Data) -> AttributeValue? {
+    package static func value(of plain: Data) -> AttributeValue? {
         let kind = plain[plain.startIndex + saltBytes]
         let body = plain.dropFirst(saltBytes + 1)
         switch kind {
@@ -80,7 +80,7 @@ package enum Sealing {
     }
 
     /// A data key sealed under the key-encryption key, bound to its id.
-    static func wrap(_ dataKey: SymmetricKey, id: String, with kek: KeyEncryptionKey) throws -> Data {
+    package static func wrap(_ dataKey: SymmetricKey, id: String, with kek: KeyEncryptionKey) throws -> Data {
         let raw = dataKey.withUnsafeBytes { Data($0) }
         guard let combined = try AES.GCM.seal(raw, using: kek.key, authenticating: Data(("tenantconsent-data-key-v1:" + id).utf8)).combined else {
             throw StoreError.sqlite("AES-GCM produced no combined box")
@@ -101,8 +101,8 @@ package enum Sealing {
     /// that name `kek` but do not open with it (forged or damaged: the values under them read as
     /// unavailable, and nothing else is affected). Throws ``StoreError/wrongKey(source:)`` when there
     /// are rows but none names `kek` (the key file is not this vault's).
-    static func unwrapAll(_ rows: [(keyID: String, kekID: String, wrapped: Data)],
-                          with kek: KeyEncryptionKey) throws(StoreError) -> (keys: [(id: String, key: SymmetricKey)], broken: [String]) {
+    package static func unwrapAll(_ rows: [(keyID: String, kekID: String, wrapped: Data)],
+                                  with kek: KeyEncryptionKey) throws(StoreError) -> (keys: [(id: String, key: SymmetricKey)], broken: [String]) {
         var found: [(id: String, key: SymmetricKey)] = []
         var broken: [String] = []
         for row in rows where row.kekID == kek.id {
@@ -113,7 +113,7 @@ package enum Sealing {
     }
 
     /// Opens a value sealed for `tenant`'s `attribute` by `event` (its associated data) with `key`.
-    static func open(_ sealed: some DataProtocol, key: SymmetricKey, tenant: TenantRef, attribute: AttributeID,
+    package static func open(_ sealed: some DataProtocol, key: SymmetricKey, tenant: TenantRef, attribute: AttributeID,
                      event: EventID) -> (salt: Data, value: AttributeValue)? {
         open(sealed, key: key, associatedData: associatedData(tenant: tenant, attribute: attribute, event: event))
     }

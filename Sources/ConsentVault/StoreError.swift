@@ -26,6 +26,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case organisationKeyChanged(held: String, offered: String)
     /// Special-category values on this device are sealed for the centre, which alone opens them.
     case sealedForCentre(what: String)
+    /// A data-key rotation stopped before destroying the old keys (every value still opens); `reason` says why.
+    case rotationStuck(reason: String)
     case keyFileMissing(path: String)
     case keyFileUnsafe(path: String, mode: String)
     /// Files of a database (main file, vault, WAL, shared memory) that group or others may read or write.
@@ -46,7 +48,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notACentre(path: String)
 
     /// A path as a shell word: as it is when plain, else in single quotes.
-    static func shellQuoted(_ path: String) -> String {
+    package static func shellQuoted(_ path: String) -> String {
         let plain = path.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/._-+,:@%".unicodeScalars.contains($0)) }
         return plain && !path.isEmpty ? path : "'" + path.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
@@ -84,7 +86,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .clock(let error):
             "clock: \(error.description)"
         case .badOrganisationKey(let reason):
-            "\(reason); nothing was changed here: enrol again with the centre (`consent device enrol`)"
+            "\(reason); nothing was changed in this database"
         case let .organisationKeyChanged(held, offered):
             "the centre offered the organisation key \(offered), but this device seals to \(held); a device's key never changes by "
                 + "enrolment (another centre, or someone in between, may be posing as the organisation), so nothing was changed here. "
@@ -92,6 +94,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "device database (`consent init`) and enrol that"
         case .sealedForCentre(let what):
             "\(what) cannot be done on this device: special-category values here are sealed to the organisation's key and only the centre opens them; do it at the centre"
+        case .rotationStuck(let reason):
+            "the data-key rotation stopped: \(reason); the old data keys are kept and every value still opens. Stop every program "
+                + "that writes to this database (server, kiosks), check it with `consent ledger verify`, then run `consent keys rotate --data-keys` again"
         case .keyUnavailable(let reason):
             "special-category values are unavailable (\(reason)); supply the key with --key-file or $CONSENT_KEY_FILE (see `consent keys status`)"
         case .keyFileMissing(let path):

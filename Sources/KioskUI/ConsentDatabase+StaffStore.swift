@@ -1,0 +1,8 @@
+import ConsentCore
+import ConsentStore
+
+extension ConsentDatabase: StaffStore {
+    public func recordChange(_ request: ChangeRequest) throws(StoreError) {
+        _ = try record(request)
+    }
+}
