@@ -5,12 +5,26 @@ import PostgresNIO
 import SyncProtocol
 
 /// Failed kiosk sign-ins on PostgreSQL: what each device counted, kept as the SQLite centre keeps
-/// them (`sign_in_tally`, `sign_in_clear`), and handed to every device at its sync.
+/// them (`sign_in_tally`, `sign_in_clear`), and handed to every device at its sync. A clear is taken
+/// only for a staff unlock the ledger holds (``SignInTallies/clearProblem(_:)``), as at a SQLite centre.
 extension PostgresCentralStore {
     public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
         if let problem = sent.problem(from: device) { throw .invalid(problem) }
         let since = Self.now() - SignInTallies.keptMillis
+        let logger = self.logger
         return try await transaction { connection in
+            var unlocks: [RecordedUnlock] = []
+            for clear in sent.clears {
+                for try await (staff, role, disabled) in try await connection.query("""
+                    SELECT l.actor_id, s.role, s.disabled FROM tenant t JOIN ledger l ON l.tenant_id = t.id LEFT JOIN staff s ON s.id = l.actor_id
+                    WHERE t.ref = \(clear.ref) AND l.kind = 'credential' AND l.state = 'unlocked' AND l.actor = 'staff'
+                      AND l.effective_at = \(clear.at) AND l.actor_id IS NOT NULL
+                    """, logger: logger).decode((String, String?, Int?).self) {
+                    unlocks.append(RecordedUnlock(ref: clear.ref, at: clear.at, staff: staff, role: role.flatMap(StaffRole.init(rawValue:)),
+                                                  active: disabled == 0))
+                }
+            }
+            if let problem = sent.clearProblem(unlocks) { throw CentralStoreError.invalid(problem) }
             for entry in sent.entries {
                 // The device's own count only moves forward: (first_at, failures, last_at) compared as a row.
                 try await connection.query("""

@@ -50,7 +50,7 @@ extension ConsentDatabase {
     func storePIN(_ pin: String, for ref: TenantRef, actor: Actor, channel: Channel, spendingCode: Bool) throws(StoreError) {
         let secret: (kdf: String, salt: Data, hash: Data)
         do { secret = try SecretHasher.hash(pin) } catch { throw Self.map(error) }
-        try credentialChange("pin-set", for: ref, actor: actor, channel: channel) { db, tenantID, now in
+        try credentialChange("pin-set", for: ref, actor: actor, channel: channel) { db, tenantID, now, _ in
             try db.execute(sql: "INSERT OR REPLACE INTO credential (tenant_id, kdf, salt, hash, set_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [tenantID, secret.kdf, secret.salt, secret.hash, Millis.from(now)])
             if spendingCode { try db.execute(sql: "DELETE FROM sign_in_code WHERE tenant_id = ?", arguments: [tenantID]) }
@@ -61,18 +61,18 @@ extension ConsentDatabase {
     /// one transaction: the record of who changed a sign-in secret never goes missing.
     func credentialChange(
         _ what: String, for ref: TenantRef, actor: Actor, channel: Channel,
-        _ change: (Database, Int64, Date) throws -> Void
+        _ change: (_ db: Database, _ tenantID: Int64, _ now: Date, _ effective: Date) throws -> Void
     ) throws(StoreError) {
         let now = clock()
         let request = ChangeRequest(tenant: ref, payload: .credentialChange(what), actor: actor, channel: channel)
         try writeLedger { db in
             var appender = try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, centre: isCentre, wallClock: clock)
-            _ = try appender.append(request, now: now)
+            let stored = try appender.append(request, now: now)
             try appender.finish()
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else {
                 throw StoreError.unknownTenant(ref)
             }
-            try change(db, id, now)
+            try change(db, id, now, stored.event.effectiveAt)
         }
     }
 

@@ -11,6 +11,9 @@ public enum SignInOutcome: Equatable, Sendable {
     case failed
     /// Too soon after the last failure: try again after this many seconds.
     case wait(seconds: Int)
+    /// Too many failures in a row at this kiosk, with any references (``KioskThrottle``): whoever is
+    /// there tries again after this many seconds. Nothing was tried.
+    case kioskWait(seconds: Int)
     /// Five failures: locked for `SignInThrottle.lockSeconds`, or until staff unlock.
     case locked
 }
@@ -43,11 +46,10 @@ extension ConsentDatabase {
     /// nothing at any kiosk tells a stranger whether a reference exists.
     public func signIn(_ ref: TenantRef, dateOfBirth: String, secret: String, usingCode: Bool = false) throws(StoreError) -> SignInOutcome {
         let now = clock()
-        switch SignInThrottle.bar(try signInTally(ref.rawValue), now: now) {
-        case .locked?: return .locked
-        case .wait(let seconds)?: return .wait(seconds: seconds)
-        case nil: break
-        }
+        let bar = SignInThrottle.bar(try signInTally(ref.rawValue), now: now)
+        if case .locked? = bar { return .locked }
+        if let seconds = KioskThrottle.bar(try kioskStreak(), now: now) { return .kioskWait(seconds: seconds) }
+        if case .wait(let seconds)? = bar { return .wait(seconds: seconds) }
         let table = usingCode ? "sign_in_code" : "credential"
         let row = try read { db in
             try Row.fetchOne(db, sql: """
@@ -66,9 +68,11 @@ extension ConsentDatabase {
             _ = try? SecretHasher.hash(secret) // the same work as a real check
         }
         if ok {
-            if try signInTally(ref.rawValue).failures > 0 { try clearSignInFailures(ref.rawValue, at: now) }
+            if try signInTally(ref.rawValue).failures > 0 { try forgetSignInFailures(ref.rawValue, at: now) }
+            try endKioskStreak()
             return .signedIn(ref)
         }
+        try recordKioskFailure(at: now)
         let tally = try recordSignInFailure(ref.rawValue, at: now)
         return tally.failures >= SignInThrottle.lockAfter ? .locked : .failed
     }
@@ -80,7 +84,7 @@ extension ConsentDatabase {
         let code = String(format: "%08d", Int.random(in: 0..<100_000_000, using: &generator))
         let secret: (kdf: String, salt: Data, hash: Data)
         do { secret = try SecretHasher.hash(code) } catch { throw Self.map(error) }
-        try credentialChange("code-issued", for: ref, actor: staff, channel: channel) { db, tenantID, now in
+        try credentialChange("code-issued", for: ref, actor: staff, channel: channel) { db, tenantID, now, _ in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO sign_in_code (tenant_id, kdf, salt, hash, expires_at) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [tenantID, secret.kdf, secret.salt, secret.hash, Millis.from(now) + 7 * 86_400_000])
@@ -96,10 +100,14 @@ extension ConsentDatabase {
         return nil
     }
 
-    /// Clears a locked tenant's failures (staff only), on every kiosk once synced; the ledger records who unlocked.
+    /// Clears a locked tenant's failures (staff only), on every kiosk once synced, and ends this kiosk's
+    /// streak of failures (``KioskThrottle``); the ledger records who unlocked. The clear takes the
+    /// event's effective time, by which a centre finds the event and checks the member of staff before
+    /// it takes the clear (``SignInTallies/clearProblem(_:)``).
     public func unlockSignIn(_ ref: TenantRef, by staff: Actor, channel: Channel) throws(StoreError) {
-        try credentialChange("unlocked", for: ref, actor: staff, channel: channel) { db, _, now in
-            try Self.clear(db, ref.rawValue, at: Millis.from(now))
+        try credentialChange("unlocked", for: ref, actor: staff, channel: channel) { db, _, _, effective in
+            try Self.clear(db, ref.rawValue, at: Millis.from(effective))
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [Self.kioskStreakKey])
         }
     }
 

@@ -16,7 +16,7 @@ extension ConsentDatabase {
 
     static func tally(_ db: Database, _ ref: String) throws -> SignInTally {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT coalesce(sum(t.failures), 0) AS failures, max(t.last_at) AS last_at FROM sign_in_tally t
+            SELECT coalesce(sum(t.failures), 0) AS failures, max(CASE WHEN t.failures > 0 THEN t.last_at END) AS last_at FROM sign_in_tally t
             WHERE t.ref = ? AND t.first_at > coalesce((SELECT at FROM sign_in_clear WHERE ref = t.ref), -1)
             """), arguments: [ref]) else { return SignInTally() }
         let last: Int64? = row["last_at"]
@@ -42,9 +42,16 @@ extension ConsentDatabase {
         }
     }
 
-    /// Forgets the failures of `ref` everywhere (once synced): a successful sign-in or a staff unlock.
-    func clearSignInFailures(_ ref: String, at now: Date) throws(StoreError) {
-        try write { db in try Self.clear(db, ref, at: Millis.from(now)) }
+    /// Forgets the failures of `ref` after a successful sign-in: all of them here, and this device's own
+    /// everywhere (once synced, its count starts afresh at 0). Other kiosks' counts stand there: only a
+    /// staff unlock clears a reference at every kiosk, for a centre takes a kiosk's word for nothing more.
+    func forgetSignInFailures(_ ref: String, at now: Date) throws(StoreError) {
+        let at = Millis.from(now), me = device.rawValue
+        try write { db in
+            try Self.clear(db, ref, at: at)
+            try db.execute(sql: "INSERT OR REPLACE INTO sign_in_tally (ref, device, failures, first_at, last_at) VALUES (?, ?, 0, ?, ?)",
+                           arguments: [ref, me, at, at])
+        }
     }
 
     static func clear(_ db: Database, _ ref: String, at: Int64) throws {
@@ -53,9 +60,37 @@ extension ConsentDatabase {
             """, arguments: [ref, at])
     }
 
-    /// What this device tells the centre: its own counts and every clear, from the last day.
+    /// What this device tells the centre: its own counts from the last day, and the clears of that day
+    /// that stand for a staff unlock the centre already holds (its event pushed or pulled) by a member
+    /// of staff still active here (the registry as last copied from the centre), so an honest device
+    /// never sends a clear the centre would refuse.
     public func signInTalliesToSend() throws(StoreError) -> SignInTallies {
-        try read { db in try Self.tallies(db, since: Millis.from(clock()) - SignInTallies.keptMillis, device: device.rawValue) }
+        try read { db in
+            var tallies = try Self.tallies(db, since: Millis.from(clock()) - SignInTallies.keptMillis, device: device.rawValue)
+            let unlocks = try Self.recordedUnlocks(db, of: tallies.clears, synced: true)
+            tallies.clears.removeAll { !$0.standsFor(unlocks) }
+            return tallies
+        }
+    }
+
+    /// The staff unlocks this database's ledger holds for `clears` (each clear's reference at its moment),
+    /// with the unlocking member's standing in its staff registry; only events the centre has
+    /// (`synced`: numbered by it, or pushed and acknowledged) when asked.
+    package static func recordedUnlocks(_ db: Database, of clears: [SignInTallies.Clear], synced: Bool = false) throws -> [RecordedUnlock] {
+        var found: [RecordedUnlock] = []
+        for clear in clears {
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT l.actor_id, s.role, s.disabled FROM tenant t JOIN ledger l ON l.tenant_id = t.id LEFT JOIN staff s ON s.id = l.actor_id
+                WHERE t.ref = ? AND l.kind = 'credential' AND l.state = 'unlocked' AND l.actor = 'staff' AND l.effective_at = ?
+                  AND (? = 0 OR l.central_seq IS NOT NULL OR l.pushed = 1)
+                """), arguments: [clear.ref, clear.at, synced])
+            for row in rows {
+                let role = (row["role"] as String?).flatMap(StaffRole.init(rawValue:))
+                let disabled = row["disabled"] as Int?
+                found.append(RecordedUnlock(ref: clear.ref, at: clear.at, staff: row["actor_id"] ?? "", role: role, active: disabled == 0))
+            }
+        }
+        return found
     }
 
     /// Every count and clear of the last day (`device` nil), or one device's counts and every clear.

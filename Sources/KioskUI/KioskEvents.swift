@@ -12,6 +12,9 @@ public enum KioskEvent: Sendable {
     case signInLocked
     /// Too soon after earlier failures: the tenant may try again after this many seconds.
     case signInWait(seconds: Int)
+    /// Too many failures in a row at this kiosk, whatever the references: whoever is there tries again
+    /// after this many seconds.
+    case kioskWait(seconds: Int)
     /// A staff id and password did not end the kiosk.
     case staffExitRefused(Message)
     case codeAccepted(TenantRef)

@@ -86,10 +86,11 @@ public struct KioskModel {
             state.fields = [:]
             focusFirstEmptyField(now: now)
             return []
-        case .signInWait(let seconds):
+        case .signInWait(let seconds), .kioskWait(let seconds):
             state.message = nil
             state.fields = [:]
             state.waitUntil = now.addingTimeInterval(TimeInterval(seconds))
+            if case .kioskWait = event { state.waitAtKiosk = true } else { state.waitAtKiosk = false }
             focusFirstEmptyField(now: now)
             return []
         case .pinRefused(let message):

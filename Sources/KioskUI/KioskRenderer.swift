@@ -75,7 +75,9 @@ public enum KioskRenderer {
         if let message = model.state.message {
             status = message.count.map { l.plural(message.key, count: $0, language, message.arguments) } ?? l.text(message.key, language, message.arguments)
         }
-        if let seconds = model.signInWait(now: now) { status = l.plural("kiosk.sign-in.wait", count: seconds, language) }
+        if let seconds = model.signInWait(now: now) {
+            status = l.plural(model.state.waitAtKiosk ? "kiosk.sign-in.kiosk-wait" : "kiosk.sign-in.wait", count: seconds, language)
+        }
         let notes = model.state.notes.mapValues { l.text($0.key, language, $0.arguments) }
         return ScreenView(
             title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: model.state.focus, scroll: model.state.scroll,

@@ -109,6 +109,7 @@ public final class KioskRunner {
     private func failure(_ outcome: SignInOutcome) -> KioskEvent {
         switch outcome {
         case .wait(let seconds): .signInWait(seconds: seconds)
+        case .kioskWait(let seconds): .kioskWait(seconds: seconds)
         case .locked: .signInLocked
         default: .signInRefused(Message("kiosk.sign-in.failed"))
         }

@@ -143,6 +143,8 @@ public struct KioskState: Equatable, Sendable {
     public var message: Message?
     /// When a sign-in may be tried again; the message counts down to it.
     public var waitUntil: Date?
+    /// The wait is this kiosk's (too many failures in a row here, ``KioskThrottle``), not a reference's.
+    public var waitAtKiosk = false
     /// The last key was F12 (the first half of the staff chord).
     public var staffChordStarted = false
     public var session: TenantSession?

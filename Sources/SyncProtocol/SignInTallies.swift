@@ -7,8 +7,10 @@ import Foundation
 /// like real ones, so sync must as well, or a second kiosk would tell them apart.
 ///
 /// Each device counts only its own failures (``Entry``, one per reference and device, written only by
-/// that device); a successful sign-in or a staff unlock is a ``Clear`` of the reference, which every
-/// side keeps as the latest time. A reference's tally is the sum of the entries begun after its clear.
+/// that device; a successful sign-in there starts its count afresh at 0). A staff unlock is a ``Clear``
+/// of the reference, which every side keeps as the latest time; a centre takes a clear only for an
+/// unlock its ledger holds (``clearProblem(_:)``), so no device can unlock a reference on its own.
+/// A reference's tally is the sum of the entries begun after its clear.
 public struct SignInTallies: Codable, Equatable, Sendable {
     /// One device's failures with one reference since `firstAt`.
     public struct Entry: Codable, Equatable, Sendable {
@@ -34,7 +36,8 @@ public struct SignInTallies: Codable, Equatable, Sendable {
         }
     }
 
-    /// A reference's failures forgotten at `at` (milliseconds): a successful sign-in or a staff unlock.
+    /// A reference's failures forgotten at `at` (milliseconds): a staff unlock, whose ledger event has
+    /// this effective time.
     public struct Clear: Codable, Equatable, Sendable {
         public var ref: String
         public var at: Int64
@@ -72,7 +75,8 @@ public struct SignInTallies: Codable, Equatable, Sendable {
                 return "a device reports only its own failed sign-ins; \(device) sent some for \(entry.device.prefix(100))"
             }
             if badRef(entry.ref) { return "a sign-in tally names a reference that is empty, longer than 64 bytes or not plain text" }
-            if entry.failures < 1 || entry.failures > 1_000_000 || entry.firstAt > entry.lastAt || entry.firstAt < 0 {
+            // A count of 0 is a device forgetting its own failures (a successful sign-in there).
+            if entry.failures < 0 || entry.failures > 1_000_000 || entry.firstAt > entry.lastAt || entry.firstAt < 0 {
                 return "a sign-in tally for \(entry.ref) has an impossible count or times"
             }
         }

@@ -52,6 +52,15 @@ import Testing
         try tmux.keys("Enter")
     }
 
+    /// Sends `password` in the focused password box and returns the screen with its answer: the box
+    /// shows the password's dots, and empties when the answer comes.
+    func answerTo(_ password: String, in tmux: Tmux) throws -> String {
+        try tmux.type(password)
+        try tmux.waitFor(String(repeating: "•", count: password.count))
+        try tmux.keys("Enter")
+        return try tmux.waitUntil("the password box to empty") { !$0.contains("•") }
+    }
+
     /// The number printed before the line that contains `text`.
     func number(of text: String, in screen: String) -> String {
         let line = screen.split(separator: "\n").first { $0.contains(text) } ?? ""
@@ -199,17 +208,20 @@ import Testing
         let tmux = try Tmux(setup.staff())
         try signIn(tmux, "sam", password: "wrong-1")
         try tmux.waitFor("Wrong staff id or password")
+        // From the third failure on, the next try must wait 2, then 4 seconds: a try during a wait is
+        // answered "wait" and not counted, so each wrong password is sent again until it is answered.
+        var answers: [String] = []
         for attempt in 2...5 {
-            // From the third failure on, the next try must wait 2, then 4 seconds.
-            Thread.sleep(forTimeInterval: attempt > 3 ? Double(1 << (attempt - 3)) + 0.3 : 0.5)
-            try tmux.type("wrong-\(attempt)")
-            try tmux.keys("Enter")
+            let deadline = Date().addingTimeInterval(15)
+            var answer = ""
+            repeat {
+                answer = try answerTo("wrong-\(attempt)", in: tmux)
+            } while answer.contains("Too many failures: wait") && Date() < deadline
+            answers.append(answer.contains("Locked after too many failures") ? "locked" : answer.contains("Wrong staff id") ? "wrong" : answer)
         }
-        try tmux.waitFor("Locked after too many failures", seconds: 15)
-        try tmux.type("sam-password-1")
-        try tmux.keys("Enter")
-        Thread.sleep(forTimeInterval: 1)
-        #expect(try tmux.screen().contains("Locked after too many failures"), "the right password does not open a locked account")
+        #expect(answers == ["wrong", "wrong", "wrong", "locked"], "\(answers)")
+        let locked = try answerTo("sam-password-1", in: tmux)
+        #expect(locked.contains("Locked after too many failures"), "the right password does not open a locked account:\n\(locked)")
         let unlock = try setup.cli.run(["staff", "unlock-staff", "sam", "--staff", "dee", "--password-stdin", "--db", setup.cli.db],
                                        stdin: Data("dee-password-1\n".utf8))
         #expect(unlock.status == 0, "\(unlock.stderr)")

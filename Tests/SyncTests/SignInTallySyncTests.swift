@@ -31,4 +31,52 @@ import Testing
         let reply = try await network.centre.store.exchangeSignInTallies(SignInTallies(), from: network.devices[0].device.rawValue)
         #expect(reply.entries.isEmpty, "something of the refused report was kept: \(reply.entries)")
     }
+
+    /// Signs in wrongly with `ref` at device `i` until it locks, waiting out each delay on its clock.
+    static func lockOut(_ ref: String, at i: Int, in network: Network) throws {
+        var answer: SignInOutcome = .failed
+        for _ in 0..<12 where answer != .locked {
+            answer = try network.devices[i].signIn(TenantRef(ref), dateOfBirth: "01/01/1970", secret: "000000")
+            if case .wait(let seconds) = answer { network.clocks[i].advance(by: TimeInterval(seconds)) }
+        }
+        #expect(answer == .locked, "\(ref) did not lock at device \(i)")
+    }
+
+    /// An enrolled device that sends "clears" on its own: each is refused with the rule, nothing of the
+    /// report is kept, and the references stay locked everywhere; a real staff unlock still clears.
+    @Test(arguments: Backend.allCases) func aClearIsTakenOnlyForAStaffUnlockTheCentreHolds(backend: Backend) async throws {
+        let network = try await Network.make(backend, devices: 2, tenants: ["T0000001", "T0000002"])
+        for ref in ["T0000001", "T0000099"] { try Self.lockOut(ref, at: 0, in: network) }
+        try network.devices[0].unlockSignIn("T0000002", by: .staff(StaffID("S1"), verification: "in-person", reason: "unlock"), channel: .system)
+        try await network.heal()
+        let unlocked = try #require(network.devices[0].signInTalliesToSend().clears.first { $0.ref == "T0000002" })
+        let rogue = network.devices[1].device.rawValue, now = Int64(network.clocks[1].read().timeIntervalSince1970 * 1000)
+        let own = SignInTallies.Entry(ref: "T0000042", device: rogue, failures: 3, firstAt: now, lastAt: now)
+        let attacks: [(String, SignInTallies.Clear)] = [
+            ("a clear of a locked tenant's reference that no one unlocked", .init(ref: "T0000001", at: now)),
+            ("a clear at the moment staff unlocked another reference", .init(ref: "T0000001", at: unlocked.at)),
+            ("a clear of a reference that is no one's", .init(ref: "T0000099", at: now)),
+        ]
+        for (name, clear) in attacks {
+            do {
+                _ = try await network.centre.store.exchangeSignInTallies(SignInTallies(entries: [own], clears: [clear]), from: rogue)
+                Issue.record("the centre took \(name)")
+            } catch {
+                #expect(error.description.contains("staff unlock"), "\(name): \(error.description)")
+            }
+        }
+        let reply = try await network.centre.store.exchangeSignInTallies(SignInTallies(), from: rogue)
+        #expect(!reply.entries.contains { $0.ref == "T0000042" }, "something of a refused report was kept")
+        try await network.heal()
+        for i in 0..<2 {
+            for ref in ["T0000001", "T0000099"] {
+                #expect(try network.devices[i].signIn(TenantRef(ref), dateOfBirth: "01/01/1970", secret: "000000") == .locked,
+                        "a forged clear unlocked \(ref) at device \(i)")
+            }
+        }
+        // A real staff unlock at one kiosk reaches the other.
+        try network.devices[1].unlockSignIn("T0000001", by: .staff(StaffID("S2"), verification: "in-person", reason: "unlock"), channel: .system)
+        try await network.heal()
+        #expect(try network.devices[0].signIn("T0000001", dateOfBirth: "01/01/1970", secret: "000000") == .failed)
+    }
 }

@@ -6,7 +6,12 @@ import SyncProtocol
 
 /// The sign-in tallies at a SQLite centre: its side of `POST /v1/sign-in-tallies`.
 extension ConsentDatabase {
-    /// Takes what `device` sent (checked by ``SignInTallies/problem(from:)``) and answers with every
+    /// The staff unlocks the centre's ledger holds for `clears`, with each member's standing in its registry.
+    package func recordedUnlocks(of clears: [SignInTallies.Clear]) throws(StoreError) -> [RecordedUnlock] {
+        try read { db in try Self.recordedUnlocks(db, of: clears) }
+    }
+
+    /// Takes what `device` sent (its clears checked by ``SignInTallies/clearProblem(_:)``) (checked by ``SignInTallies/problem(from:)``) and answers with every
     /// count and clear of the last day.
     package func exchangeSignInTallies(_ sent: SignInTallies, from device: String) throws(StoreError) -> SignInTallies {
         try adoptSignInTallies(sent)

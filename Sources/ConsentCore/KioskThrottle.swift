@@ -1,0 +1,58 @@
+import Foundation
+
+/// A kiosk's failed sign-ins in a row, whatever the references, since its last successful sign-in or
+/// a staff unlock made there.
+public struct KioskStreak: Equatable, Sendable {
+    public var failures: Int
+    /// The latest of those failures.
+    public var lastAt: Date?
+
+    public init(failures: Int = 0, lastAt: Date? = nil) {
+        self.failures = failures
+        self.lastAt = lastAt
+    }
+}
+
+/// How one kiosk is slowed when sign-ins keep failing there with many different references (someone
+/// walking through references, which ``SignInThrottle``'s count per reference never sees). Pure,
+/// tested without a clock; the kiosk keeps its streak, beside the counts per reference.
+///
+/// The first ``freeFailures`` failures in a row cost nothing (several tenants' slips); after that
+/// each failure makes the next try at this kiosk wait 2 s, 4 s, 8 s… up to ``maxWaitSeconds``. It is
+/// only ever a wait at this kiosk, for whoever stands there: no reference is locked by it, so no tenant
+/// is kept out for longer. A successful sign-in or a staff unlock at the kiosk ends the streak, and
+/// a streak with no failure for ``forgetSeconds`` starts afresh.
+///
+/// ```swift
+/// KioskThrottle.bar(KioskStreak(failures: 11, lastAt: now - 1), now: now)  // 3 (seconds)
+/// ```
+public enum KioskThrottle {
+    /// Failures in a row at one kiosk before it waits.
+    public static let freeFailures = 10
+    /// The longest wait: a kiosk is slowed, never closed.
+    public static let maxWaitSeconds = 60
+    /// After this long without a failure, a streak is forgotten.
+    public static let forgetSeconds = 900
+
+    /// Seconds the kiosk waits after `failures` failures in a row: none for the first ``freeFailures``,
+    /// then 2, 4, 8… up to ``maxWaitSeconds``.
+    public static func delay(afterFailures failures: Int) -> Int {
+        failures <= freeFailures ? 0 : min(1 << min(failures - freeFailures, 6), maxWaitSeconds)
+    }
+
+    /// Seconds still to wait at the kiosk at `now`, or nil when a sign-in may be tried.
+    public static func bar(_ streak: KioskStreak, now: Date) -> Int? {
+        guard let last = streak.lastAt else { return nil }
+        let left = delay(afterFailures: streak.failures) - Int((now.timeIntervalSince(last) * 1000).rounded() / 1000)
+        return left > 0 ? left : nil
+    }
+
+    /// The streak after one more failure at `now`: counted on, or begun again when the last failure
+    /// was ``forgetSeconds`` ago or more.
+    public static func after(_ streak: KioskStreak, failureAt now: Date) -> KioskStreak {
+        guard let last = streak.lastAt, now.timeIntervalSince(last) < TimeInterval(forgetSeconds) else {
+            return KioskStreak(failures: 1, lastAt: now)
+        }
+        return KioskStreak(failures: streak.failures + 1, lastAt: max(last, now))
+    }
+}
