@@ -7,12 +7,12 @@ import Foundation
 public struct StoreOptions: ParsableArguments, Sendable {
     public init() {}
 
-    @Option(name: .long, help: ArgumentHelp("The main database file. Default: $CONSENT_DB, else ./consent.sqlite.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The main database file. Default: $CONSENT_DB, else ./consent.sqlite.", valueName: "path"), completion: .file())
     public var db: String?
 
     @Option(name: .customLong("key-file"), help: ArgumentHelp(
         "The key-encryption key that opens special-category values. Default: $CONSENT_KEY_FILE, else $CREDENTIALS_DIRECTORY/consent-kek (systemd), else the .key file beside --db.",
-        valueName: "path"))
+        valueName: "path"), completion: .file())
     public var keyFile: String?
 
     @OptionGroup public var content: ContentOptions
@@ -79,10 +79,10 @@ public func warn(_ line: String) {
 public struct ContentOptions: ParsableArguments, Sendable {
     public init() {}
 
-    @Option(help: ArgumentHelp("The Forms folder (attributes, purposes, notices). Default: $CONSENT_FORMS, ./Forms, or beside the program.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The Forms folder (attributes, purposes, notices). Default: $CONSENT_FORMS, ./Forms, or beside the program.", valueName: "dir"), completion: .directory)
     public var forms: String?
 
-    @Option(help: ArgumentHelp("The Localization folder (messages.pot and one .po per language). Default: $CONSENT_LOCALIZATION, ./Localization, or beside the program.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The Localization folder (messages.pot and one .po per language). Default: $CONSENT_LOCALIZATION, ./Localization, or beside the program.", valueName: "dir"), completion: .directory)
     public var localization: String?
 
     /// These options as command-line arguments, for a child `consent` process.

@@ -40,7 +40,7 @@ struct ExportFile: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only these of the purpose's columns, comma-separated, in this order.", valueName: "ids"))
     var columns: String?
 
-    @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"))
+    @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"), completion: .file())
     var out: String
 
     @Option(help: ArgumentHelp("""
@@ -77,7 +77,7 @@ struct ExportRecalls: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The export's manifest.", valueName: "manifest"))
+    @Argument(help: ArgumentHelp("The export's manifest.", valueName: "manifest"), completion: .file())
     var manifest: String
 
     @Option(help: PostgresCentre.help) var database: String?

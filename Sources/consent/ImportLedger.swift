@@ -18,10 +18,10 @@ struct Import: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: "The CSV file.")
+    @Argument(help: "The CSV file.", completion: .file())
     var file: String
 
-    @Option(help: ArgumentHelp("A header mapping file.", valueName: "mapping"))
+    @Option(help: ArgumentHelp("A header mapping file.", valueName: "mapping"), completion: .file())
     var map: String?
 
     @Flag(help: "Print a JSON summary instead of text.")

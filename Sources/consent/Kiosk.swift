@@ -34,7 +34,7 @@ struct Kiosk: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds before the session limit from which the time left counts down.", valueName: "seconds"))
     var sessionWarning: Double = 120
 
-    @Option(help: ArgumentHelp("Append each receipt to this file (mode 0600).", valueName: "path"))
+    @Option(help: ArgumentHelp("Append each receipt to this file (mode 0600).", valueName: "path"), completion: .file())
     var receiptFile: String?
 
     @Option(help: ArgumentHelp("Pipe each receipt to this shell command (e.g. 'lp -d kiosk').", valueName: "command"))

@@ -27,7 +27,7 @@ struct Migrate: AsyncParsableCommand {
             holds a centre, is refused and nothing is changed.
             """)
 
-    @Option(help: ArgumentHelp("The SQLite central store.", valueName: "path"))
+    @Option(help: ArgumentHelp("The SQLite central store.", valueName: "path"), completion: .file())
     var from: String
 
     @Option(help: ArgumentHelp("The PostgreSQL database, as postgres://USER@HOST[:PORT]/DATABASE (?host=/socket/dir for a unix socket).", valueName: "url"))

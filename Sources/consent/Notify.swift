@@ -22,7 +22,7 @@ struct Notify: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The template (an id from Forms/templates.yaml, e.g. what-we-hold).", valueName: "id"))
     var template: String
 
-    @Option(help: ArgumentHelp("The folder to create for the messages (must not exist).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The folder to create for the messages (must not exist).", valueName: "dir"), completion: .directory)
     var out: String
 
     @Option(help: PostgresCentre.help) var database: String?

@@ -76,7 +76,7 @@ struct Record: ParsableCommand {
     @Option(help: ArgumentHelp("The date the tenant signed (YYYY-MM-DD or DD/MM/YYYY); default now.", valueName: "date"))
     var signed: String?
 
-    @Option(help: ArgumentHelp("A paper campaign's CSV: every row recorded, or none.", valueName: "file"))
+    @Option(help: ArgumentHelp("A paper campaign's CSV: every row recorded, or none.", valueName: "file"), completion: .file())
     var batch: String?
 
     @OptionGroup var change: StaffChangeOptions

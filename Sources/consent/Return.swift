@@ -25,10 +25,10 @@ struct Return: AsyncParsableCommand {
     @Option(help: "csv, xlsx or jsonl.")
     var format: Exporter.Format = .csv
 
-    @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"))
+    @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"), completion: .file())
     var out: String
 
-    @Option(help: ArgumentHelp("The pseudonym key (created 0600 if missing). Default: DB.pseudonym-key beside the database.", valueName: "file"))
+    @Option(help: ArgumentHelp("The pseudonym key (created 0600 if missing). Default: DB.pseudonym-key beside the database.", valueName: "file"), completion: .file())
     var pseudonymKey: String?
 
     @Option(help: PostgresCentre.help) var database: String?

@@ -27,13 +27,13 @@ struct Scan: ParsableCommand {
     struct Files: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "files", abstract: "Scan files (the default: `consent scan FILE...`).")
 
-        @Option(help: ArgumentHelp("An index from `consent scan index`.", valueName: "file"))
+        @Option(help: ArgumentHelp("An index from `consent scan index`.", valueName: "file"), completion: .file())
         var index: String?
 
-        @Option(help: ArgumentHelp("The index's key file (default: INDEX.key).", valueName: "file"))
+        @Option(help: ArgumentHelp("The index's key file (default: INDEX.key).", valueName: "file"), completion: .file())
         var key: String?
 
-        @Option(help: ArgumentHelp("Match against this database directly instead of an index.", valueName: "path"))
+        @Option(help: ArgumentHelp("Match against this database directly instead of an index.", valueName: "path"), completion: .file())
         var db: String?
 
         @OptionGroup var content: ContentOptions
@@ -48,7 +48,7 @@ struct Scan: ParsableCommand {
         @Flag(help: .hidden)
         var refuseUnscanned = false
 
-        @Argument(help: ArgumentHelp("Files to scan; - reads standard input.", valueName: "file"))
+        @Argument(help: ArgumentHelp("Files to scan; - reads standard input.", valueName: "file"), completion: .file())
         var files: [String]
 
         func validate() throws {
@@ -137,10 +137,10 @@ struct Scan: ParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Option(help: ArgumentHelp("The index file to write (replaced atomically; readable by its owner only).", valueName: "file"))
+        @Option(help: ArgumentHelp("The index file to write (replaced atomically; readable by its owner only).", valueName: "file"), completion: .file())
         var out: String
 
-        @Option(help: ArgumentHelp("The key file (default: OUT.key; created when missing).", valueName: "file"))
+        @Option(help: ArgumentHelp("The key file (default: OUT.key; created when missing).", valueName: "file"), completion: .file())
         var key: String?
 
         @Flag(help: "Print JSON for scripts.")

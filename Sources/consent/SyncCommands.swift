@@ -20,10 +20,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port"))
     var listen = "127.0.0.1:8443"
 
-    @Option(help: ArgumentHelp("TLS certificate chain (PEM); with --tls-key, the server speaks HTTPS only.", valueName: "path"))
+    @Option(help: ArgumentHelp("TLS certificate chain (PEM); with --tls-key, the server speaks HTTPS only.", valueName: "path"), completion: .file())
     var tlsCertificate: String?
 
-    @Option(help: ArgumentHelp("The TLS certificate's private key (PEM).", valueName: "path"))
+    @Option(help: ArgumentHelp("The TLS certificate's private key (PEM).", valueName: "path"), completion: .file())
     var tlsKey: String?
 
     @Option(help: ArgumentHelp("""
@@ -120,7 +120,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(help: "The one-time code issued at the centre.") var code: String
         @Option(help: ArgumentHelp(
             "A PEM file of the certificate authority that signed the centre's TLS certificate (or the centre's own self-signed certificate); kept for every later sync. Default: the system's trusted authorities.",
-            valueName: "path")) var caFile: String?
+            valueName: "path"), completion: .file()) var caFile: String?
 
         func run() async throws {
             let db = try store.open()
