@@ -127,8 +127,8 @@ public struct PurposeDefinition: Hashable, Sendable {
     /// Attributes without which a row for this purpose is useless.
     public var requires: [AttributeID]
     public var recipients: [String]
-    /// Years kept after the tenancy ends; 0 means until the tenant withdraws.
-    public var retentionYears: Int
+    /// How long what the purpose uses is kept (`retention` in `Forms/purposes.yaml`).
+    public var retention: RetentionRule
     /// Notice versions, oldest first.
     public var notices: [NoticeVersion]
     /// Staff's markers (`Forms/staff.yaml`) this purpose holds. A marker says something about a tenant's
@@ -138,7 +138,7 @@ public struct PurposeDefinition: Hashable, Sendable {
     public init(
         id: PurposeID, legalBasis: LegalBasis, specialCondition: String? = nil, art9Condition: Art9Condition? = nil,
         policyDocument: String? = nil, attributes: [AttributeID], requires: [AttributeID] = [], recipients: [String] = [],
-        retentionYears: Int = 0, notices: [NoticeVersion] = [], markers: [String] = []
+        retention: RetentionRule = .untilWithdrawn, notices: [NoticeVersion] = [], markers: [String] = []
     ) {
         self.id = id
         self.legalBasis = legalBasis
@@ -148,7 +148,7 @@ public struct PurposeDefinition: Hashable, Sendable {
         self.attributes = attributes
         self.requires = requires
         self.recipients = recipients
-        self.retentionYears = retentionYears
+        self.retention = retention
         self.notices = notices
         self.markers = markers
     }

@@ -158,8 +158,7 @@ enum FormsLoader {
             let art9 = try SpecialConditionCheck.check(
                 purpose: id, basis: basis, special: special, art9: art9Name,
                 paragraph: paragraph, policyDocument: policyDocument, fields)
-            let retention = try fields.int("retention-years") ?? 0
-            guard retention >= 0 else { throw fields.error("retention-years cannot be negative") }
+            let retention = try RetentionCheck.rule(purpose: id, &fields)
             try fields.finish()
             guard let versions = notices[PurposeID(id)] else {
                 throw FormsError(file: "notices.yaml", entry: "purpose '\(id)'", "has no notice; every purpose needs one")
@@ -167,7 +166,7 @@ enum FormsLoader {
             result.append(PurposeDefinition(
                 id: PurposeID(id), legalBasis: basis, specialCondition: paragraph.map { PurposeDefinition.schedule1Prefix + String($0) },
                 art9Condition: art9, policyDocument: policyDocument?.isEmpty == false ? policyDocument : nil, attributes: used, requires: requires,
-                recipients: purposeRecipients, retentionYears: retention, notices: versions, markers: markers))
+                recipients: purposeRecipients, retention: retention, notices: versions, markers: markers))
         }
         return result
     }

@@ -59,8 +59,8 @@ extension Content {
 
     /// How long the purpose keeps what it uses, in `language`.
     public func retentionText(_ purpose: PurposeDefinition, _ language: String) -> String {
-        purpose.retentionYears == 0 ? localizer.text("retention.until-withdrawn", language)
-            : localizer.plural("retention.years", count: purpose.retentionYears, language)
+        let (key, count) = RetentionCheck.key(purpose.retention)
+        return count.map { localizer.plural(key, count: $0, language) } ?? localizer.text(key, language)
     }
 }
 
@@ -73,7 +73,7 @@ enum NoticeCompleteness {
         return [
             (.basis, basis),
             (.recipients, purpose.recipients.map { "recipient.\($0)" }),
-            (.retention, [purpose.retentionYears == 0 ? "retention.until-withdrawn" : "retention.years"]),
+            (.retention, [RetentionCheck.key(purpose.retention).key]),
             (.required, [purpose.requiredKey]),
             (.rights, ["rights.\(purpose.legalBasis.rawValue)"]),
             (.complaint, ["org.complain"]),
@@ -92,8 +92,8 @@ enum NoticeCompleteness {
             if purpose.recipients.isEmpty {
                 throw FormsError(file: "purposes.yaml", entry: entry, "in every language it does not say \(NoticeElement.recipients.description): list the 'recipients' of purpose '\(purpose.id)'")
             }
-            if purpose.retentionYears == 0 && purpose.legalBasis != .consent {
-                throw FormsError(file: "purposes.yaml", entry: entry, "in every language it does not say \(NoticeElement.retention.description): 'until you withdraw' fits only consent; give 'retention-years'")
+            if purpose.retention.endsOnWithdrawal && purpose.legalBasis != .consent {
+                throw FormsError(file: "purposes.yaml", entry: entry, "in every language it does not say \(NoticeElement.retention.description): 'until withdrawn' fits only consent; write 'retention' as 'N years after tenancy end' or 'N years after decision'")
             }
             for language in localizer.languages {
                 let file = language.code == "en" ? LocalizationLoader.templateName : "\(language.code).po"

@@ -168,12 +168,12 @@ import Testing
         #expect(error.message.contains("does not say who receives it"))
     }
 
-    @Test func retentionLeftOutOfANonConsentPurposeIsRefused() throws {
+    @Test func untilWithdrawnOnANonConsentPurposeIsRefused() throws {
         let error = try #require(try loadError {
-            try $0.edit("Forms/purposes.yaml", replacing: "    recipients: [landlord-staff, repair-contractors]\n    retention-years: 6\n",
-                        with: "    recipients: [landlord-staff, repair-contractors]\n")
+            try $0.edit("Forms/purposes.yaml", replacing: "    retention: 6 years after tenancy end\n", with: "    retention: until withdrawn\n")
         })
         #expect(error.entry == "notice for purpose 'tenancy-management'")
         #expect(error.message.contains("does not say how long it is kept"))
+        #expect(error.message.contains("'until withdrawn' fits only consent"))
     }
 }

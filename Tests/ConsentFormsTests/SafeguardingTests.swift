@@ -26,7 +26,7 @@ import Testing
         let purpose = try #require(content.catalogue.purpose(PurposeID("safeguarding")))
         #expect(purpose.markers == ["vulnerable", "safe-address"])
         #expect(purpose.art9Condition == .substantialPublicInterest && purpose.schedule1Paragraph == 18)
-        #expect(purpose.policyDocument?.isEmpty == false && purpose.retentionYears > 0 && !purpose.recipients.isEmpty)
+        #expect(purpose.policyDocument?.isEmpty == false && purpose.retention == .afterTenancyEnd(months: 24) && !purpose.recipients.isEmpty)
         #expect(purpose.legalBasis.control == .fixed, "a tenant cannot switch off a marker that protects them")
         let staff = try #require(content.staff)
         for marker in staff.markers {
