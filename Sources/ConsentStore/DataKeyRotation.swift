@@ -113,9 +113,13 @@ extension ConsentDatabase {
         do { try queue.writeWithoutTransaction { d in try d.execute(sql: "PRAGMA vault.secure_delete = ON") } } catch { throw Self.map(error) }
         var done = 0
         do { try progress(done, total) } catch { throw Self.map(error) }
+        var after: ValuePosition? = nil
         while !retiring.isEmpty {
-            let count = try write { d in try resealBatch(d, keys: retiring, list: list, under: (target, key), limit: batchSize) }
+            let (count, last) = try write { d in
+                try resealBatch(d, keys: retiring, list: list, under: (target, key), after: after, limit: batchSize)
+            }
             guard count > 0 else { break }
+            after = last
             done += count
             report.resealedValues += count
             do { try progress(done, total) } catch { throw Self.map(error) }
@@ -141,13 +145,21 @@ extension ConsentDatabase {
 
     /// Seals up to `limit` values under `keys` again under `target` (same salt, same associated data,
     /// so the ledger's digests still prove them); returns how many.
+    /// A vault value's primary key, where the next batch of a rotation starts after.
+    private typealias ValuePosition = (deviceNo: Int64, sequence: Int64, attribute: String)
+
+    /// Seals up to `limit` values under the target key, in primary-key order from `after`: each batch
+    /// continues where the last stopped instead of scanning again past the values already done (the
+    /// vault has no index on `key_id`). A rerun after a crash starts from the beginning once.
     private func resealBatch(_ db: Database, keys retiring: [String], list: String, under target: (id: String, key: SymmetricKey),
-                             limit: Int) throws -> Int {
+                             after: ValuePosition?, limit: Int) throws -> (count: Int, last: ValuePosition?) {
+        let start = after ?? (Int64.min, Int64.min, "")
         let rows = try Row.fetchAll(db, sql: """
             SELECT v.device_no, v.device_seq, v.attribute_id, v.key_id, v.sealed, t.ref, d.id AS device
             FROM vault.value v JOIN tenant t ON t.id = v.tenant_id JOIN device d ON d.no = v.device_no
-            WHERE v.key_id IN (\(list)) AND v.sealed IS NOT NULL LIMIT ?
-            """, arguments: StatementArguments(retiring) + [limit])
+            WHERE (v.device_no, v.device_seq, v.attribute_id) > (?, ?, ?) AND v.key_id IN (\(list)) AND v.sealed IS NOT NULL
+            ORDER BY v.device_no, v.device_seq, v.attribute_id LIMIT ?
+            """, arguments: [start.deviceNo, start.sequence, start.attribute] + StatementArguments(retiring) + [limit])
         let update = try db.makeStatement(sql: """
             UPDATE vault.value SET key_id = ?, sealed = ? WHERE device_no = ? AND device_seq = ? AND attribute_id = ?
             """)
@@ -164,7 +176,7 @@ extension ConsentDatabase {
             let sealed = try Sealing.seal(value, salt: Data(plain.prefix(Sealing.saltBytes)), key: target.key, associatedData: associatedData)
             try update.execute(arguments: [target.id, sealed, row["device_no"] as Int64, sequence, attribute.rawValue])
         }
-        return rows.count
+        return (rows.count, rows.last.map { ($0["device_no"] as Int64, $0["device_seq"] as Int64, $0["attribute_id"] as String) })
     }
 
     /// Checkpoints the vault's WAL and truncates it, so pages with old keys and seals do not linger there.
