@@ -18,12 +18,25 @@ struct StaffDrive {
     }
 
     mutating func send(_ event: StaffEvent) { effects += model.handle(event, now: now) }
-    mutating func keys(_ inputs: InputEvent...) { for input in inputs { effects += model.handle(.input(input), now: now) } }
-    mutating func type(_ text: String) { for c in text { effects += model.handle(.input(.character(c)), now: now) } }
+    /// Terminal keys, mapped as the terminal front-end maps them (a click to the item drawn there).
+    mutating func keys(_ inputs: InputEvent...) {
+        for input in inputs {
+            let navigation = NavigationInput(input) { [model, now] row, column in
+                model.lastSize.flatMap { KioskRenderer.itemIndex(atRow: row, column: column, view: model.view(now: now), size: $0) }
+            }
+            effects += model.handle(.input(navigation), now: now)
+        }
+    }
+    mutating func type(_ text: String) { for c in text { keys(.character(c)) } }
 
-    mutating func press(_ action: String) {
+    /// Moves to the button for `token` (a ``StaffAction/token``) and presses Enter.
+    mutating func press(_ token: String) {
+        guard let action = StaffAction(token: token) else {
+            Issue.record("no action reads \(token)")
+            return
+        }
         guard let target = model.selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) else {
-            Issue.record("no button \(action) on \(model.state.screen)")
+            Issue.record("no button \(token) on \(model.state.screen)")
             return
         }
         keys(.home)
@@ -32,7 +45,7 @@ struct StaffDrive {
     }
 
     var actions: [String] {
-        model.selectable(now: now).compactMap { if case .button(let a) = $0.kind { a } else { nil } }
+        model.selectable(now: now).compactMap { $0.action?.token }
     }
 
     /// Everything the screen would show, scrolled through (items, not just the visible rows).

@@ -31,12 +31,18 @@ struct Drive {
         for event in events { effects += model.handle(event, now: now) }
     }
 
+    /// Terminal keys, mapped as the terminal front-end maps them (a click to the item drawn there).
     mutating func keys(_ inputs: InputEvent...) {
-        for input in inputs { effects += model.handle(.input(input), now: now) }
+        for input in inputs {
+            let navigation = NavigationInput(input) { [model, now] row, column in
+                model.lastSize.flatMap { KioskRenderer.itemIndex(atRow: row, column: column, view: model.view(now: now), size: $0) }
+            }
+            effects += model.handle(.input(navigation), now: now)
+        }
     }
 
     mutating func type(_ text: String) {
-        for c in text { effects += model.handle(.input(.character(c)), now: now) }
+        for c in text { keys(.character(c)) }
     }
 
     mutating func wait(_ seconds: TimeInterval) {
@@ -46,12 +52,16 @@ struct Drive {
 
     var screen: [String] { KioskRenderer.render(model, width: 80, height: 24, now: now).lines }
 
-    /// Moves the focus down to the button for `action` and presses Enter, as a keyboard user
-    /// would, whatever the language (the list scrolls as the focus moves). A button that is not there
-    /// fails the test: a press that silently does nothing would let a test pass without doing its step.
-    mutating func press(_ action: String) {
+    /// Moves the focus down to the button for `token` (a ``KioskAction/token``) and presses Enter, as a
+    /// keyboard user would, whatever the language (the list scrolls as the focus moves). A button that is
+    /// not there fails the test: a press that silently does nothing would let a test pass without doing its step.
+    mutating func press(_ token: String) {
+        guard let action = KioskAction(token: token) else {
+            Issue.record("no action reads \(token)")
+            return
+        }
         guard let target = model.selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) else {
-            Issue.record("no button \(action) on \(model.state.screen)")
+            Issue.record("no button \(token) on \(model.state.screen)")
             return
         }
         keys(.home)
@@ -63,7 +73,7 @@ struct Drive {
     /// Where the item of attribute `id` is among the overview's selectable lines (under the uses), for
     /// moving to it with Down from the top.
     func overviewIndex(_ id: String) -> Int {
-        model.selectable(now: now).firstIndex { $0.kind == .button("attr:\(id)") } ?? 0
+        model.selectable(now: now).firstIndex { $0.kind == .button(.attribute(AttributeID(id))) } ?? 0
     }
 
     /// Signs in the sample tenant as the runner would after a correct PIN.
