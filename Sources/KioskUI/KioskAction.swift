@@ -51,30 +51,12 @@ extension KioskAction {
     public var token: String {
         switch self {
         case .language(let code): "lang:\(code)"
-        case .languages: "language"
-        case .help: "help"
-        case .signIn: "sign-in"
-        case .useCode: "use-code"
-        case .redeemCode: "redeem"
-        case .savePIN: "save-pin"
-        case .back: "back"
-        case .signOut: "sign-out"
-        case .finish: "finish"
-        case .disclosures: "disclosures"
-        case .endKiosk: "end-kiosk"
         case .use(let purpose): "use:\(purpose)"
         case .setUse(let decision): "use-set:\(decision.rawValue)"
         case .attribute(let attribute): "attr:\(attribute)"
-        case .toggleShow: "toggle-show"
         case let .decide(purpose, decision): "decide:\(purpose):\(decision.rawValue)"
-        case .agree: "agree"
-        case .correct: "correct"
-        case .save: "save"
         case .choice(let id): "choice:\(id)"
-        case .preferNotToSay: "prefer-not"
-        case .erase: "erase"
-        case .requestErasure: "request-erasure"
-        case .confirmYes: "confirm-yes"
+        default: Self.names[self] ?? "" // every action without arguments is in `named`
         }
     }
 
@@ -82,53 +64,46 @@ extension KioskAction {
     /// an empty id, a decision that does not exist).
     public init?(token: String) {
         let tokens = ActionToken(token)
+        if tokens.arguments.isEmpty, let action = Self.named[tokens.name] {
+            self = action
+            return
+        }
         switch (tokens.name, tokens.arguments.count) {
         case ("lang", 1): self = .language(tokens.arguments[0])
-        case ("language", 0): self = .languages
-        case ("help", 0): self = .help
-        case ("sign-in", 0): self = .signIn
-        case ("use-code", 0): self = .useCode
-        case ("redeem", 0): self = .redeemCode
-        case ("save-pin", 0): self = .savePIN
-        case ("back", 0): self = .back
-        case ("sign-out", 0): self = .signOut
-        case ("finish", 0): self = .finish
-        case ("disclosures", 0): self = .disclosures
-        case ("end-kiosk", 0): self = .endKiosk
         case ("use", 1): self = .use(PurposeID(tokens.arguments[0]))
         case ("use-set", 1):
             guard let decision = DecisionState(rawValue: tokens.arguments[0]) else { return nil }
             self = .setUse(decision)
         case ("attr", 1): self = .attribute(AttributeID(tokens.arguments[0]))
-        case ("toggle-show", 0): self = .toggleShow
         case ("decide", 2):
             guard let decision = DecisionState(rawValue: tokens.arguments[1]) else { return nil }
             self = .decide(PurposeID(tokens.arguments[0]), decision)
-        case ("agree", 0): self = .agree
-        case ("correct", 0): self = .correct
-        case ("save", 0): self = .save
         case ("choice", 1): self = .choice(tokens.arguments[0])
-        case ("prefer-not", 0): self = .preferNotToSay
-        case ("erase", 0): self = .erase
-        case ("request-erasure", 0): self = .requestErasure
-        case ("confirm-yes", 0): self = .confirmYes
         default: return nil
         }
     }
-}
 
-/// An action token split at its colons: the name and its arguments, none of them empty (a token
-/// with an empty part has no arguments and an empty name, so no action reads it).
-struct ActionToken {
-    let name: String
-    let arguments: [String]
-
-    init(_ token: String) {
-        let parts = token.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard token.count <= 200, !parts.contains(where: \.isEmpty), let first = parts.first else {
-            (name, arguments) = ("", [])
-            return
-        }
-        (name, arguments) = (first, Array(parts.dropFirst()))
-    }
+    /// The actions without arguments, by name.
+    private static let named: [String: KioskAction] = [
+        "language": .languages,
+        "help": .help,
+        "sign-in": .signIn,
+        "use-code": .useCode,
+        "redeem": .redeemCode,
+        "save-pin": .savePIN,
+        "back": .back,
+        "sign-out": .signOut,
+        "finish": .finish,
+        "disclosures": .disclosures,
+        "end-kiosk": .endKiosk,
+        "toggle-show": .toggleShow,
+        "agree": .agree,
+        "correct": .correct,
+        "save": .save,
+        "prefer-not": .preferNotToSay,
+        "erase": .erase,
+        "request-erasure": .requestErasure,
+        "confirm-yes": .confirmYes,
+    ]
+    private static let names = Dictionary(uniqueKeysWithValues: named.map { ($0.value, $0.key) })
 }

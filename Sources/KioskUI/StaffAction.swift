@@ -53,33 +53,15 @@ extension StaffAction {
     /// The action as one string: a name, then its arguments after colons (`held-item:2`).
     public var token: String {
         switch self {
-        case .signIn: "sign-in"
-        case .signOut: "sign-out"
-        case .home: "home"
-        case .find: "find"
-        case .search: "search"
         case .open(let index): "open:\(index)"
-        case .alertsRead: "alerts-read"
-        case .check: "check"
-        case .unverified: "unverified"
-        case .makeCode: "make-code"
-        case .checkCode: "check-code"
-        case .calledBack: "called-back"
         case let .decide(purpose, decision): "decide:\(purpose):\(decision.rawValue)"
-        case .scriptRead: "script-read"
         case .reveal(let attribute): "reveal:\(attribute)"
         case .edit(let attribute): "edit:\(attribute)"
-        case .save: "save"
         case .reason(let id): "reason:\(id)"
-        case .back: "back"
-        case .issueCode: "issue-code"
-        case .unlock: "unlock"
-        case .held: "held"
         case .heldItem(let index): "held-item:\(index)"
         case .confirm(let check): "confirm:\(check.rawValue)"
-        case .reject: "reject"
         case .decideErasure(let erase): "erasure:\(erase ? "erase" : "decline")"
-        case .conflicts: "conflicts"
+        default: Self.names[self] ?? "" // every action without arguments is in `named`
         }
     }
 
@@ -88,45 +70,54 @@ extension StaffAction {
     public init?(token: String) {
         let tokens = ActionToken(token)
         let index = tokens.arguments.first.flatMap { $0.count <= 6 && $0.allSatisfy(\.isASCII) ? Int($0) : nil }
+        if tokens.arguments.isEmpty, let action = Self.named[tokens.name] {
+            self = action
+            return
+        }
         switch (tokens.name, tokens.arguments.count) {
-        case ("sign-in", 0): self = .signIn
-        case ("sign-out", 0): self = .signOut
-        case ("home", 0): self = .home
-        case ("find", 0): self = .find
-        case ("search", 0): self = .search
         case ("open", 1):
             guard let index, index >= 0 else { return nil }
             self = .open(index)
-        case ("alerts-read", 0): self = .alertsRead
-        case ("check", 0): self = .check
-        case ("unverified", 0): self = .unverified
-        case ("make-code", 0): self = .makeCode
-        case ("check-code", 0): self = .checkCode
-        case ("called-back", 0): self = .calledBack
         case ("decide", 2):
             guard let decision = DecisionState(rawValue: tokens.arguments[1]) else { return nil }
             self = .decide(PurposeID(tokens.arguments[0]), decision)
-        case ("script-read", 0): self = .scriptRead
         case ("reveal", 1): self = .reveal(AttributeID(tokens.arguments[0]))
         case ("edit", 1): self = .edit(AttributeID(tokens.arguments[0]))
-        case ("save", 0): self = .save
         case ("reason", 1): self = .reason(tokens.arguments[0])
-        case ("back", 0): self = .back
-        case ("issue-code", 0): self = .issueCode
-        case ("unlock", 0): self = .unlock
-        case ("held", 0): self = .held
         case ("held-item", 1):
             guard let index, index >= 0 else { return nil }
             self = .heldItem(index)
         case ("confirm", 1):
             guard let check = HeldCheck(rawValue: tokens.arguments[0]) else { return nil }
             self = .confirm(check)
-        case ("reject", 0): self = .reject
         case ("erasure", 1):
             guard ["erase", "decline"].contains(tokens.arguments[0]) else { return nil }
             self = .decideErasure(erase: tokens.arguments[0] == "erase")
-        case ("conflicts", 0): self = .conflicts
         default: return nil
         }
     }
+
+    /// The actions without arguments, by name.
+    private static let named: [String: StaffAction] = [
+        "sign-in": .signIn,
+        "sign-out": .signOut,
+        "home": .home,
+        "find": .find,
+        "search": .search,
+        "alerts-read": .alertsRead,
+        "check": .check,
+        "unverified": .unverified,
+        "make-code": .makeCode,
+        "check-code": .checkCode,
+        "called-back": .calledBack,
+        "script-read": .scriptRead,
+        "save": .save,
+        "back": .back,
+        "issue-code": .issueCode,
+        "unlock": .unlock,
+        "held": .held,
+        "reject": .reject,
+        "conflicts": .conflicts,
+    ]
+    private static let names = Dictionary(uniqueKeysWithValues: named.map { ($0.value, $0.key) })
 }

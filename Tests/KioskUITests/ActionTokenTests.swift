@@ -20,8 +20,10 @@ import Testing
             if screen == 1 { d.signIn() }
             for item in d.model.selectable(now: d.now) { if let action = item.action { seen.insert(action) } }
         }
-        let more: [KioskAction] = [.decide(PurposeID("email-updates"), .objected), .setUse(.withdrawn), .choice("x"), .confirmYes, .agree,
-                                   .save, .requestErasure, .erase, .preferNotToSay, .toggleShow, .correct, .endKiosk, .finish, .savePIN, .redeemCode]
+        let more: [KioskAction] = [.language("pl"), .languages, .help, .signIn, .useCode, .redeemCode, .savePIN, .back, .signOut, .finish,
+                                   .disclosures, .endKiosk, .use(PurposeID("p")), .setUse(.withdrawn), .attribute(AttributeID("a")), .toggleShow,
+                                   .decide(PurposeID("email-updates"), .objected), .agree, .correct, .save, .choice("x"), .preferNotToSay,
+                                   .erase, .requestErasure, .confirmYes]
         for action in seen.union(more) { #expect(KioskAction(token: action.token) == action, "\(action.token)") }
     }
 

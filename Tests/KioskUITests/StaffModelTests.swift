@@ -7,7 +7,7 @@ import Testing
 import TerminalCore
 
 /// Staff mode driven by hand: a fixed clock, the sample tenant, no database.
-struct StaffDrive {
+struct StaffDrive: Driving {
     var model: StaffModel
     var now = Date(timeIntervalSince1970: 1_790_000_000)
     var effects: [StaffEffect] = []
@@ -17,33 +17,8 @@ struct StaffDrive {
         model.lastSize = (100, 40)
     }
 
+    static func action(_ token: String) -> StaffAction? { StaffAction(token: token) }
     mutating func send(_ event: StaffEvent) { effects += model.handle(event, now: now) }
-    /// Terminal keys, mapped as the terminal front-end maps them (a click to the item drawn there).
-    mutating func keys(_ inputs: InputEvent...) {
-        for input in inputs {
-            let navigation = NavigationInput(input) { [model, now] row, column in
-                model.lastSize.flatMap { KioskRenderer.itemIndex(atRow: row, column: column, view: model.view(now: now), size: $0) }
-            }
-            effects += model.handle(.input(navigation), now: now)
-        }
-    }
-    mutating func type(_ text: String) { for c in text { keys(.character(c)) } }
-
-    /// Moves to the button for `token` (a ``StaffAction/token``) and presses Enter.
-    mutating func press(_ token: String) {
-        guard let action = StaffAction(token: token) else {
-            Issue.record("no action reads \(token)")
-            return
-        }
-        guard let target = model.selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) else {
-            Issue.record("no button \(token) on \(model.state.screen)")
-            return
-        }
-        keys(.home)
-        for _ in 0..<target { keys(.down) }
-        keys(.enter)
-    }
-
     var actions: [String] {
         model.selectable(now: now).compactMap { $0.action?.token }
     }
