@@ -271,6 +271,7 @@ extension StaffModel {
         case "reveal":
             go(.reason(.reveal(AttributeID(parts[1]))))
         case "edit":
+            guard let call = state.call, content.catalogue.asks(AttributeID(parts[1]), of: call.state, at: now) else { break }
             state.fields["value"] = Field(limit: 500)
             go(.edit(AttributeID(parts[1])))
         case "save":
