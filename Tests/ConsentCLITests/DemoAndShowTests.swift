@@ -122,6 +122,22 @@ import Testing
         #expect(check.status != 0)
         #expect(check.stderr.contains("organisation.yaml") && check.stderr.contains("'name' is required: fill in controller.name in Forms/organisation.yaml"), "\(check.stderr)")
     }
+
+    /// Gender identity is never in a message (Gender Recognition Act 2004 s.22): a template naming it is refused.
+    @Test func formsCheckRefusesAMailTemplateNamingGenderIdentity() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let forms = cli.dir.appendingPathComponent("Forms")
+        try FileManager.default.copyItem(at: CLI.repo.appendingPathComponent("Forms"), to: forms)
+        let file = forms.appendingPathComponent("templates.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "withholds: [date-of-birth]", with: "withholds: [date-of-birth, gender-identity]")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let check = try cli.run(["forms", "check", "--forms", forms.path, "--localization", CLI.repo.appendingPathComponent("Localization").path])
+        #expect(check.status != 0)
+        #expect(check.stderr.contains("templates.yaml") && check.stderr.contains("'gender-identity', a special category never named in a message"),
+                "\(check.stderr)")
+    }
 }
 
 /// The README tells people how to sign in to the demo kiosk; keep that true.
