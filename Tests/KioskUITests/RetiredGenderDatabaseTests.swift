@@ -1,5 +1,6 @@
 import ConsentCore
 import ConsentForms
+import ConsentRegister
 import ConsentStore
 import ConsentVault
 import Foundation
@@ -79,6 +80,31 @@ import Testing
         try db.record(ChangeRequest(tenant: Sample.ref, payload: .erasure(gender), actor: .tenant, channel: .kiosk))
         #expect(try db.tenantState(Sample.ref)?.value(gender).answer == nil)
         #expect(try db.verify().ok)
+        try db.close()
+    }
+
+    /// Staff keying a paper form ask what the kiosk asks: no gender identity for a tenant under 16.
+    @Test func staffCannotKeyGenderIdentityForATenantUnder16() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paper16-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try ConsentDatabase.create(at: dir.appendingPathComponent("c.sqlite").path, validator: Shipped.content.validator,
+                                            device: DeviceID("dev-paper"))
+        try db.addStaff("S100", name: "Sam Okafor", role: .support, password: "correct horse battery")
+        let young = TenantRef("T0000002"), birth = Calendar(identifier: .gregorian).component(.year, from: Date()) - 15
+        for (ref, dob) in [(Sample.ref, "1970-05-01"), (young, "\(birth)-01-01")] {
+            try db.record(ChangeRequest(tenant: ref, payload: .registration(values: [AttributeID("date-of-birth"): .value(dob)]),
+                                        actor: .system("test"), channel: .importFile))
+        }
+        let paper = PaperRecords(content: Shipped.content, database: db)
+        func key(_ ref: TenantRef, _ attribute: String, _ value: AttributeValue) throws -> ChangeRequest {
+            try paper.correction(reference: ref.rawValue, attribute: attribute, value: value, channel: .paper, staff: "S100",
+                                 evidence: "form", reason: nil, verification: nil)
+        }
+        #expect(throws: RecordError.self) { try key(young, "gender-identity", .value("yes")) }
+        #expect(throws: RecordError.self) { try key(Sample.ref, "gender-identity-write-in", .value("Non-binary")) }
+        _ = try key(Sample.ref, "gender-identity", .value("no"))
+        _ = try key(young, "sex", .value("female"))
         try db.close()
     }
 }
