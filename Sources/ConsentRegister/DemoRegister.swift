@@ -57,7 +57,7 @@ public struct DemoRegister: Sendable {
         // Registered 1000 days ago: asked only of those 16 or over then (ChangeRules refuses the others).
         let asked = 2026 - year >= 20
         if asked, let identity { v["gender-identity"] = identity }
-        if asked, identity == .value("no"), g.chance(0.7) { v["gender-identity-write-in"] = .value(g.pick(["Non-binary", "Trans woman", "Trans man", "Agender"])) }
+        if asked, identity == .value("no"), g.chance(0.7) { v["gender-identity-write-in"] = .value(g.pick(["Non-binary", "Trans woman", "Trans man", "Genderqueer"])) }
 
         let town = r.pick(DemoData.towns)
         let street = "\(r.pick(DemoData.streets)) \(r.pick(DemoData.streetKinds))"
