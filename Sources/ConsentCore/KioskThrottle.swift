@@ -1,21 +1,8 @@
 import Foundation
 
-/// A kiosk's failed sign-ins in a row, whatever the references, since its last successful sign-in or
-/// a staff unlock made there.
-public struct KioskStreak: Equatable, Sendable {
-    public var failures: Int
-    /// The latest of those failures.
-    public var lastAt: Date?
-
-    public init(failures: Int = 0, lastAt: Date? = nil) {
-        self.failures = failures
-        self.lastAt = lastAt
-    }
-}
-
 /// How one kiosk is slowed when sign-ins keep failing there with many different references (someone
 /// walking through references, which ``SignInThrottle``'s count per reference never sees). Pure,
-/// tested without a clock; the kiosk keeps its streak, beside the counts per reference.
+/// tested without a clock; the kiosk keeps its streak (a ``SignInTally`` of its own), beside the counts per reference.
 ///
 /// The first ``freeFailures`` failures in a row cost nothing (several tenants' slips); after that
 /// each failure makes the next try at this kiosk wait 2 s, 4 s, 8 s… up to ``maxWaitSeconds``. It is
@@ -24,7 +11,7 @@ public struct KioskStreak: Equatable, Sendable {
 /// a streak with no failure for ``forgetSeconds`` starts afresh.
 ///
 /// ```swift
-/// KioskThrottle.bar(KioskStreak(failures: 11, lastAt: now - 1), now: now)  // 3 (seconds)
+/// KioskThrottle.bar(SignInTally(failures: 11, lastAt: now - 1), now: now)  // 3 (seconds)
 /// ```
 public enum KioskThrottle {
     /// Failures in a row at one kiosk before it waits.
@@ -41,7 +28,7 @@ public enum KioskThrottle {
     }
 
     /// Seconds still to wait at the kiosk at `now`, or nil when a sign-in may be tried.
-    public static func bar(_ streak: KioskStreak, now: Date) -> Int? {
+    public static func bar(_ streak: SignInTally, now: Date) -> Int? {
         guard let last = streak.lastAt else { return nil }
         let left = delay(afterFailures: streak.failures) - Int((now.timeIntervalSince(last) * 1000).rounded() / 1000)
         return left > 0 ? left : nil
@@ -49,10 +36,10 @@ public enum KioskThrottle {
 
     /// The streak after one more failure at `now`: counted on, or begun again when the last failure
     /// was ``forgetSeconds`` ago or more.
-    public static func after(_ streak: KioskStreak, failureAt now: Date) -> KioskStreak {
+    public static func after(_ streak: SignInTally, failureAt now: Date) -> SignInTally {
         guard let last = streak.lastAt, now.timeIntervalSince(last) < TimeInterval(forgetSeconds) else {
-            return KioskStreak(failures: 1, lastAt: now)
+            return SignInTally(failures: 1, lastAt: now)
         }
-        return KioskStreak(failures: streak.failures + 1, lastAt: max(last, now))
+        return SignInTally(failures: streak.failures + 1, lastAt: max(last, now))
     }
 }

@@ -1,18 +1,5 @@
 import Foundation
 
-/// The failed sign-ins of one tenancy reference since its last successful sign-in or staff unlock,
-/// summed over every kiosk that has reported them (sync carries each kiosk's count to the others).
-public struct SignInTally: Equatable, Sendable {
-    public var failures: Int
-    /// The latest of those failures, wherever it happened.
-    public var lastAt: Date?
-
-    public init(failures: Int = 0, lastAt: Date? = nil) {
-        self.failures = failures
-        self.lastAt = lastAt
-    }
-}
-
 /// How sign-in attempts with one reference are slowed: the same for a reference that is a tenant's
 /// and one that is no one's, so the answers tell a stranger nothing. Pure, tested without a clock.
 ///

@@ -9,17 +9,17 @@ extension ConsentDatabase {
     static let kioskStreakKey = "kiosk_sign_in_streak"
 
     /// The failures in a row at this kiosk (`failures` and the last one's time in milliseconds).
-    public func kioskStreak() throws(StoreError) -> KioskStreak {
+    public func kioskStreak() throws(StoreError) -> SignInTally {
         try read { db in try Self.kioskStreak(db) }
     }
 
-    static func kioskStreak(_ db: Database) throws -> KioskStreak {
+    static func kioskStreak(_ db: Database) throws -> SignInTally {
         guard let text = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [kioskStreakKey]) else {
-            return KioskStreak()
+            return SignInTally()
         }
         let parts = text.split(separator: " ").compactMap { Int64($0) }
-        guard parts.count == 2 else { return KioskStreak() }
-        return KioskStreak(failures: Int(parts[0]), lastAt: Millis.date(parts[1]))
+        guard parts.count == 2 else { return SignInTally() }
+        return SignInTally(failures: Int(parts[0]), lastAt: Millis.date(parts[1]))
     }
 
     /// Counts one more failure at this kiosk.

@@ -1,10 +1,13 @@
 import ConsentCore
 import Foundation
-import TerminalCore
 
 /// What the kiosk reacts to: the tenant's input, time passing, and the results of its effects.
 public enum KioskEvent: Sendable {
-    case input(InputEvent)
+    /// What the person did, from any front-end (a terminal maps its keys with ``NavigationInput/init(_:click:)``).
+    case input(NavigationInput)
+    /// A front-end that shows buttons by their action (a browser) pressed one: done only where the
+    /// screen on show offers it.
+    case press(KioskAction)
     case tick
     case signedIn(TenantSession)
     case signInRefused(Message)

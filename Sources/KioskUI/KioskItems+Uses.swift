@@ -25,34 +25,34 @@ extension KioskItems {
     }
 
     /// The overview's list of uses, first on it, each opening its own screen.
-    func useItems() -> [Item] {
-        [Item(.heading, t("kiosk.uses"))] + switchableUses.map {
-            Item(.button("use:\($0.id)"), "\(t("purpose.\($0.id).name")): \(useStateText($0))")
+    func useItems() -> [KioskItem] {
+        [KioskItem(.heading, t("kiosk.uses"))] + switchableUses.map {
+            KioskItem(.button(.use($0.id)), "\(t("purpose.\($0.id).name")): \(useStateText($0))")
         }
     }
 
     /// One use: what it uses, its notice, the choice, then what Art. 13 asks and who is responsible.
-    func useScreenItems(_ id: PurposeID) -> [Item] {
-        guard let purpose = content.catalogue.purpose(id) else { return [Item(.button("back"), t("kiosk.back"))] }
+    func useScreenItems(_ id: PurposeID) -> [KioskItem] {
+        guard let purpose = content.catalogue.purpose(id) else { return [KioskItem(.button(.back), t("kiosk.back"))] }
         let name = t("purpose.\(id).name")
         let attributes = purpose.attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")
         let optIn = purpose.legalBasis.control == .optIn
-        var items = [Item(.text, t(optIn ? "kiosk.use.ask" : "kiosk.use.ask-objection", ["purpose": name, "attributes": attributes]))]
+        var items = [KioskItem(.text, t(optIn ? "kiosk.use.ask" : "kiosk.use.ask-objection", ["purpose": name, "attributes": attributes]))]
         if optIn, let version = purpose.currentNotice(at: now)?.version {
-            items.append(Item(.text, t("notice.\(id).v\(version)")))
+            items.append(KioskItem(.text, t("notice.\(id).v\(version)")))
         }
-        items.append(Item(.heading, t("kiosk.use.now", ["decision": useStateText(purpose)])))
+        items.append(KioskItem(.heading, t("kiosk.use.now", ["decision": useStateText(purpose)])))
         let current = useState(purpose)
         if optIn {
-            if current != .granted { items.append(Item(.button("use-set:granted"), t("kiosk.action.grant"))) }
-            if current != .withdrawn { items.append(Item(.button("use-set:withdrawn"), t("kiosk.use.refuse"))) }
+            if current != .granted { items.append(KioskItem(.button(.setUse(.granted)), t("kiosk.action.grant"))) }
+            if current != .withdrawn { items.append(KioskItem(.button(.setUse(.withdrawn)), t("kiosk.use.refuse"))) }
         } else {
-            if current != .objected { items.append(Item(.button("use-set:objected"), t("kiosk.action.object"))) }
-            if current != .inUse { items.append(Item(.button("use-set:granted"), t("kiosk.action.unobject"))) }
+            if current != .objected { items.append(KioskItem(.button(.setUse(.objected)), t("kiosk.action.object"))) }
+            if current != .inUse { items.append(KioskItem(.button(.setUse(.granted)), t("kiosk.action.unobject"))) }
         }
-        items.append(Item(.button("back"), t("kiosk.back")))
+        items.append(KioskItem(.button(.back), t("kiosk.back")))
         // Basis, recipients, retention, whether required, rights and complaint (Art. 13), then who is
         // responsible: under the buttons, where scrolling to the end of the list always reaches them.
-        return items + [Item(.text, content.noticeSummary(purpose, language))] + organisationItems()
+        return items + [KioskItem(.text, content.noticeSummary(purpose, language))] + organisationItems()
     }
 }

@@ -2,34 +2,6 @@ import ConsentCore
 import ConsentForms
 import Foundation
 
-/// One line of a screen: text to read, a button to press, or a field to type in.
-public struct Item: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable {
-        case text
-        case heading
-        case button(String)
-        case field(String)
-    }
-
-    public var kind: Kind
-    public var label: String
-    /// Drawn in the footer, always on screen whatever the list's scroll (Sign out, Language, Help).
-    public var inFooter: Bool
-
-    public init(_ kind: Kind, _ label: String, inFooter: Bool = false) {
-        self.kind = kind
-        self.label = label
-        self.inFooter = inFooter
-    }
-
-    public var isSelectable: Bool {
-        switch kind {
-        case .button, .field: true
-        case .text, .heading: false
-        }
-    }
-}
-
 /// Builds each screen's items from the state: what the tenant sees and can choose.
 struct KioskItems {
     let content: Content
@@ -64,94 +36,94 @@ struct KioskItems {
 
     /// The screen's items, then the footer's: Sign out (when signed in), Language (except where
     /// the screen is the language choice) and Help, on every screen.
-    func items() -> [Item] {
+    func items() -> [KioskItem] {
         if case .staffExit = state.screen { return screenItems() }
-        var footer: [Item] = []
-        if state.session != nil { footer.append(Item(.button("sign-out"), t("kiosk.sign-out"), inFooter: true)) }
+        var footer: [KioskItem] = []
+        if state.session != nil { footer.append(KioskItem(.button(.signOut), t("kiosk.sign-out"), inFooter: true)) }
         switch state.screen {
         case .welcome, .language, .help: break
-        default: footer.append(Item(.button("language"), t("kiosk.language"), inFooter: true))
+        default: footer.append(KioskItem(.button(.languages), t("kiosk.language"), inFooter: true))
         }
-        if !isHelp { footer.append(Item(.button("help"), t("kiosk.help"), inFooter: true)) }
+        if !isHelp { footer.append(KioskItem(.button(.help), t("kiosk.help"), inFooter: true)) }
         return screenItems() + footer
     }
 
     private var isHelp: Bool { if case .help = state.screen { true } else { false } }
 
-    private func screenItems() -> [Item] {
+    private func screenItems() -> [KioskItem] {
         switch state.screen {
         case .welcome, .language:
             // Signed in, the choice is plainly a setting: no welcome, a way back, the session kept.
             let signedIn = state.session != nil
-            var items = [Item(.text, t(signedIn ? "kiosk.language.choose" : "kiosk.welcome"))]
+            var items = [KioskItem(.text, t(signedIn ? "kiosk.language.choose" : "kiosk.welcome"))]
             for language in content.localizer.languages {
-                items.append(Item(.button("lang:\(language.code)"), language.name))
+                items.append(KioskItem(.button(.language(language.code)), language.name))
             }
-            if signedIn { items.append(Item(.button("back"), t("kiosk.back"))) }
+            if signedIn { items.append(KioskItem(.button(.back), t("kiosk.back"))) }
             return items
         case .use(let id):
             return useScreenItems(id)
         case .signIn:
             return [
-                Item(.field("ref"), t("kiosk.sign-in.reference")), Item(.field("dob"), t("kiosk.sign-in.dob")),
-                Item(.field("pin"), t("kiosk.sign-in.pin")), Item(.button("sign-in"), t("kiosk.sign-in.submit")),
-                Item(.button("use-code"), t("kiosk.sign-in.first-time")),
+                KioskItem(.field("ref"), t("kiosk.sign-in.reference")), KioskItem(.field("dob"), t("kiosk.sign-in.dob")),
+                KioskItem(.field("pin"), t("kiosk.sign-in.pin")), KioskItem(.button(.signIn), t("kiosk.sign-in.submit")),
+                KioskItem(.button(.useCode), t("kiosk.sign-in.first-time")),
             ]
         case .code:
             return [
-                Item(.field("ref"), t("kiosk.sign-in.reference")), Item(.field("dob"), t("kiosk.sign-in.dob")),
-                Item(.field("code"), t("kiosk.code.code")), Item(.button("redeem"), t("kiosk.code.submit")),
-                Item(.button("back"), t("kiosk.back")),
+                KioskItem(.field("ref"), t("kiosk.sign-in.reference")), KioskItem(.field("dob"), t("kiosk.sign-in.dob")),
+                KioskItem(.field("code"), t("kiosk.code.code")), KioskItem(.button(.redeemCode), t("kiosk.code.submit")),
+                KioskItem(.button(.back), t("kiosk.back")),
             ]
         case .setPIN:
             return [
-                Item(.field("pin1"), t("kiosk.pin.new")), Item(.field("pin2"), t("kiosk.pin.confirm")),
-                Item(.button("save-pin"), t("kiosk.pin.submit")),
+                KioskItem(.field("pin1"), t("kiosk.pin.new")), KioskItem(.field("pin2"), t("kiosk.pin.confirm")),
+                KioskItem(.button(.savePIN), t("kiosk.pin.submit")),
             ]
         case .overview:
             // Consent by use is the main path (issue 17): the uses a tenant decides come first, then each
             // item held, for seeing and correcting values.
-            var items = [Item(.text, t("kiosk.overview.hint"))] + useItems() + [Item(.heading, t("kiosk.overview.items"))]
+            var items = [KioskItem(.text, t("kiosk.overview.hint"))] + useItems() + [KioskItem(.heading, t("kiosk.overview.items"))]
             for attribute in content.catalogue.attributes where listed(attribute) {
                 let retired = attribute.isRetired ? " (\(t("value.retired")))" : ""
-                items.append(Item(.button("attr:\(attribute.id)"), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))\(retired)"))
+                items.append(KioskItem(.button(.attribute(attribute.id)), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))\(retired)"))
             }
-            items.append(Item(.button("disclosures"), t("kiosk.disclosures")))
+            items.append(KioskItem(.button(.disclosures), t("kiosk.disclosures")))
             return items
         case .help:
-            return [Item(.text, t("kiosk.help.text")), Item(.button("back"), t("kiosk.back"))]
+            return [KioskItem(.text, t("kiosk.help.text")), KioskItem(.button(.back), t("kiosk.back"))]
         case .staffExit:
-            return [Item(.text, t("kiosk.staff.text")), Item(.field("staff-id"), t("kiosk.staff.id")),
-                    Item(.field("staff-password"), t("kiosk.staff.password")), Item(.button("end-kiosk"), t("kiosk.staff.end")),
-                    Item(.button("back"), t("kiosk.back"))]
+            return [KioskItem(.text, t("kiosk.staff.text")), KioskItem(.field("staff-id"), t("kiosk.staff.id")),
+                    KioskItem(.field("staff-password"), t("kiosk.staff.password")), KioskItem(.button(.endKiosk), t("kiosk.staff.end")),
+                    KioskItem(.button(.back), t("kiosk.back"))]
         case .attribute(let id):
             return attributeItems(id)
         case let .notice(attribute, purpose):
             let definition = content.catalogue.purpose(purpose)
             let version = definition?.currentNotice(at: now)?.version ?? 1
             var items = [
-                Item(.text, t("notice.\(purpose).v\(version)")), Item(.text, t("kiosk.notice.version", ["version": String(version)])),
-                Item(.text, t("attribute.\(attribute).label")),
-                Item(.button("agree"), t("kiosk.notice.agree")), Item(.button("back"), t("kiosk.back")),
+                KioskItem(.text, t("notice.\(purpose).v\(version)")), KioskItem(.text, t("kiosk.notice.version", ["version": String(version)])),
+                KioskItem(.text, t("attribute.\(attribute).label")),
+                KioskItem(.button(.agree), t("kiosk.notice.agree")), KioskItem(.button(.back), t("kiosk.back")),
             ]
             // What Art. 13 asks (basis, recipients, retention, whether required, rights, complaint), then who
             // is responsible, right under the choice: the scroll follows the focus, so text above the
             // buttons that did not fit could never be reached, and the end of the list always can.
-            if let definition { items.append(Item(.text, content.noticeSummary(definition, language))) }
+            if let definition { items.append(KioskItem(.text, content.noticeSummary(definition, language))) }
             return items + organisationItems()
         case .edit(let id):
-            guard let attribute = content.catalogue.attribute(id), asked(id) else { return [Item(.button("back"), t("kiosk.back"))] }
+            guard let attribute = content.catalogue.attribute(id), asked(id) else { return [KioskItem(.button(.back), t("kiosk.back"))] }
             // The census question word for word, where the form asks it as the census does.
-            var items = question(id).map { [Item(.heading, $0)] } ?? []
-            items.append(Item(.text, t("attribute.\(id).help")))
+            var items = question(id).map { [KioskItem(.heading, $0)] } ?? []
+            items.append(KioskItem(.text, t("attribute.\(id).help")))
             if attribute.type == .choice {
                 for choice in attribute.choices {
-                    items.append(Item(.button("choice:\(choice.id)"), choice.fixedLabel ?? t("choice.\(id).\(choice.id)")))
+                    items.append(KioskItem(.button(.choice(choice.id)), choice.fixedLabel ?? t("choice.\(id).\(choice.id)")))
                 }
             } else {
-                items += [Item(.field("value"), t("attribute.\(id).label")), Item(.button("save"), t("kiosk.edit.save"))]
+                items += [KioskItem(.field("value"), t("attribute.\(id).label")), KioskItem(.button(.save), t("kiosk.edit.save"))]
             }
-            items.append(Item(.button("back"), t("kiosk.back")))
+            items.append(KioskItem(.button(.back), t("kiosk.back")))
             return items
         case let .confirm(id, confirmation):
             let attribute = t("attribute.\(id).label")
@@ -162,28 +134,28 @@ struct KioskItems {
             case .object(let p):
                 (t("kiosk.object.confirm", ["attribute": attribute, "purpose": t("purpose.\(p).name")]), t("kiosk.action.object"))
             }
-            return [Item(.text, question), Item(.button("confirm-yes"), yes), Item(.button("back"), t("kiosk.back"))]
+            return [KioskItem(.text, question), KioskItem(.button(.confirmYes), yes), KioskItem(.button(.back), t("kiosk.back"))]
         case .disclosures:
-            var items: [Item] = []
+            var items: [KioskItem] = []
             let lines = state.session?.disclosures ?? []
-            if lines.isEmpty { items.append(Item(.text, t("show.no-disclosures"))) }
+            if lines.isEmpty { items.append(KioskItem(.text, t("show.no-disclosures"))) }
             for d in lines {
                 let attributes = d.attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")
-                items.append(Item(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) \(arrow) \(t("recipient.\(d.recipient)")): \(attributes)"))
+                items.append(KioskItem(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) \(arrow) \(t("recipient.\(d.recipient)")): \(attributes)"))
             }
-            items.append(Item(.button("back"), t("kiosk.back")))
+            items.append(KioskItem(.button(.back), t("kiosk.back")))
             return items
         case .receipt:
-            var items = state.receiptLines.isEmpty ? [Item(.text, t("kiosk.receipt.none"))] : state.receiptLines.map { Item(.text, "• " + $0.text(content, language)) }
-            if let id = state.receiptID { items.append(Item(.heading, t("kiosk.receipt.id", ["id": id]))) }
-            items.append(Item(.button("finish"), t("kiosk.receipt.finish")))
-            return items + [Item(.text, content.organisation.lines(content.localizer, language).joined(separator: "\n"))]
+            var items = state.receiptLines.isEmpty ? [KioskItem(.text, t("kiosk.receipt.none"))] : state.receiptLines.map { KioskItem(.text, "• " + $0.text(content, language)) }
+            if let id = state.receiptID { items.append(KioskItem(.heading, t("kiosk.receipt.id", ["id": id]))) }
+            items.append(KioskItem(.button(.finish), t("kiosk.receipt.finish")))
+            return items + [KioskItem(.text, content.organisation.lines(content.localizer, language).joined(separator: "\n"))]
         }
     }
 
     /// Who is responsible, the data protection officer and the privacy notice, as one block.
-    func organisationItems() -> [Item] {
-        [Item(.text, content.organisation.contactLines(content.localizer, language).joined(separator: "\n"))]
+    func organisationItems() -> [KioskItem] {
+        [KioskItem(.text, content.organisation.contactLines(content.localizer, language).joined(separator: "\n"))]
     }
 
     /// Whether the tenant signed in is asked `id` now (not retired; old enough; after the answer it follows).
@@ -220,35 +192,35 @@ struct KioskItems {
         }
     }
 
-    private func attributeItems(_ id: AttributeID) -> [Item] {
+    private func attributeItems(_ id: AttributeID) -> [KioskItem] {
         guard let attribute = content.catalogue.attribute(id), let session = state.session else {
-            return [Item(.button("back"), t("kiosk.back"))]
+            return [KioskItem(.button(.back), t("kiosk.back"))]
         }
-        var items = [Item(.heading, valueText(attribute))]
+        var items = [KioskItem(.heading, valueText(attribute))]
         for pending in session.state.pending[id] ?? [] {
             let shown = attribute.isSpecial && !session.revealed.contains(id) ? t("value.hidden")
                 : pending.value.text.map { AccessReport.display($0, attribute, content, language) } ?? t("value.prefer-not-to-say")
-            items.append(Item(.text, t("value.pending", ["value": shown])))
+            items.append(KioskItem(.text, t("value.pending", ["value": shown])))
         }
         if attribute.isSpecial, session.state.value(id).answer?.text != nil {
-            items.append(Item(.button("toggle-show"), session.revealed.contains(id) ? t("kiosk.hide") : t("kiosk.show")))
+            items.append(KioskItem(.button(.toggleShow), session.revealed.contains(id) ? t("kiosk.hide") : t("kiosk.show")))
         }
         // What can be done with the value first, right under it: however many uses the item has, the
         // way to correct it is on the first screen (uses are chosen mainly from the overview).
         if asked(id) {
-            items.append(Item(.button("correct"), t("kiosk.correct")))
-            if attribute.offersPreferNotToSay { items.append(Item(.button("prefer-not"), t("kiosk.prefer-not"))) }
+            items.append(KioskItem(.button(.correct), t("kiosk.correct")))
+            if attribute.offersPreferNotToSay { items.append(KioskItem(.button(.preferNotToSay), t("kiosk.prefer-not"))) }
         } else if attribute.isRetired {
-            items.append(Item(.text, t("value.retired")))
+            items.append(KioskItem(.text, t("value.retired")))
         }
         // A sealed value this kiosk cannot open (no key) can still be erased: erasure needs no key.
         // What the tenant signs in with, or the tenancy requires, only staff can erase: the tenant sends them a request.
         if session.state.value(id).answer != nil || session.state.value(id).isUnavailable {
             if content.catalogue.tenantMayErase(id) {
-                items.append(Item(.button("erase"), t("kiosk.erase")))
+                items.append(KioskItem(.button(.erase), t("kiosk.erase")))
             } else {
-                items.append(Item(.text, t("kiosk.erase.ask-staff")))
-                items.append(Item(.button("request-erasure"), t("kiosk.erase.request")))
+                items.append(KioskItem(.text, t("kiosk.erase.ask-staff")))
+                items.append(KioskItem(.button(.requestErasure), t("kiosk.erase.request")))
             }
         }
         for purpose in content.catalogue.purposes(using: id) {
@@ -256,14 +228,14 @@ struct KioskItems {
             let effective = Policy.effectiveDecision(key, of: session.state, at: now, in: content.catalogue) ?? .notAsked
             let line = "\(t("purpose.\(purpose.id).name")): \(t("decision.\(effective.rawValue)"))"
             switch action(for: effective, purpose.legalBasis) {
-            case nil: items.append(Item(.heading, "\(line) (\(t("kiosk.action.fixed")))"))
-            case let (state, label)?: items.append(Item(.button("decide:\(purpose.id):\(state.rawValue)"), "\(line) \(arrow) \(t(label))"))
+            case nil: items.append(KioskItem(.heading, "\(line) (\(t("kiosk.action.fixed")))"))
+            case let (state, label)?: items.append(KioskItem(.button(.decide(purpose.id, state)), "\(line) \(arrow) \(t(label))"))
             }
             // Why, and who receives it, in plain words under each purpose.
             let recipients = purpose.recipients.map { t("recipient.\($0)") }.joined(separator: "; ")
-            items.append(Item(.text, t("show.basis", ["basis": basisText(purpose)]) + " " + t("show.recipients", ["recipients": recipients])))
+            items.append(KioskItem(.text, t("show.basis", ["basis": basisText(purpose)]) + " " + t("show.recipients", ["recipients": recipients])))
         }
-        items.append(Item(.button("back"), t("kiosk.back")))
+        items.append(KioskItem(.button(.back), t("kiosk.back")))
         return items
     }
 

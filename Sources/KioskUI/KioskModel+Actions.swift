@@ -1,35 +1,33 @@
 import ConsentCore
 import ConsentForms
 import Foundation
-import TerminalCore
 
 /// The kiosk's buttons: what each one does.
 extension KioskModel {
     // MARK: - Actions
 
-    mutating func activate(_ action: String, now: Date) -> [KioskEffect] {
+    mutating func activate(_ action: KioskAction, now: Date) -> [KioskEffect] {
         state.message = nil
         if case .attribute = state.screen { state.attributeFocus = state.focus }
-        let parts = action.split(separator: ":", maxSplits: 2).map(String.init)
-        switch parts[0] {
-        case "lang":
-            state.language = parts[1]
+        switch action {
+        case .language(let code):
+            state.language = code
             if case .language(.screen(let screen)) = state.screen { go(screen) } else { go(.signIn) }
-        case "language":
+        case .languages:
             let current = state.screen
             go(.language(returnTo: .screen(current)))
-        case "help":
+        case .help:
             let current = state.screen
             go(.help(returnTo: .screen(current)))
-        case "sign-in":
+        case .signIn:
             guard checkSignInForm(secret: "pin", now: now) else { return [] }
             return [.signIn(reference: text("ref"), dateOfBirth: text("dob"), pin: text("pin"))]
-        case "use-code":
+        case .useCode:
             go(.code)
-        case "redeem":
+        case .redeemCode:
             guard checkSignInForm(secret: "code", now: now) else { return [] }
             return [.redeemCode(reference: text("ref"), dateOfBirth: text("dob"), code: text("code"))]
-        case "save-pin":
+        case .savePIN:
             guard let ref = state.pendingPIN else { go(.signIn); return [] }
             guard text("pin1") == text("pin2") else {
                 state.message = Message("kiosk.pin.mismatch")
@@ -39,32 +37,30 @@ extension KioskModel {
                 return []
             }
             return [.setPIN(ref, text("pin1"))]
-        case "back": return back(now: now)
-        case "sign-out": return signOut(now: now)
-        case "finish":
+        case .back: return back(now: now)
+        case .signOut: return signOut(now: now)
+        case .finish:
             state = KioskState(now: now)
             return [.wipe]
-        case "disclosures": go(.disclosures)
-        case "end-kiosk":
+        case .disclosures: go(.disclosures)
+        case .endKiosk:
             guard case .staffExit = state.screen else { break }
             return [.endKiosk(staff: text("staff-id"), password: text("staff-password"))]
-        case "use":
-            ask(.use(PurposeID(parts[1])), now: now)
-        case "use-set":
-            guard case .use(let id) = state.screen, let purpose = content.catalogue.purpose(id), parts.count == 2,
-                  let decision = DecisionState(rawValue: parts[1]) else { break }
+        case .use(let purpose):
+            ask(.use(purpose), now: now)
+        case .setUse(let decision):
+            guard case .use(let id) = state.screen, let purpose = content.catalogue.purpose(id) else { break }
             // The use's screen showed its notice: a grant records that version, in this language.
             let notice = decision == .granted && purpose.legalBasis.control == .optIn
                 ? NoticeShown(version: purpose.currentNotice(at: now)?.version ?? 1, language: state.language) : nil
             return [record(.decision(id, purpose.attributes, decision, notice: notice, validUntil: nil),
                            receipt: Message("kiosk.receipt.use", ["purpose": id.rawValue]))]
-        case "attr": go(.attribute(AttributeID(parts[1])))
-        case "toggle-show":
+        case .attribute(let attribute): go(.attribute(attribute))
+        case .toggleShow:
             guard case .attribute(let a) = state.screen else { break }
             if state.session?.revealed.contains(a) == true { state.session?.revealed.remove(a) } else { state.session?.revealed.insert(a) }
-        case "decide":
-            guard case .attribute(let a) = state.screen, parts.count == 3, let decision = DecisionState(rawValue: parts[2]) else { break }
-            let purpose = PurposeID(parts[1])
+        case let .decide(purpose, decision):
+            guard case .attribute(let a) = state.screen else { break }
             if decision == .granted, content.catalogue.purpose(purpose)?.legalBasis.control == .optIn {
                 ask(.notice(a, purpose), now: now)
                 return []
@@ -74,20 +70,20 @@ extension KioskModel {
                 return []
             }
             return [record(.decision(purpose, [a], decision, notice: nil, validUntil: nil), receipt: decisionReceipt(a, purpose, decision))]
-        case "agree":
+        case .agree:
             guard case let .notice(a, purpose) = state.screen else { break }
             let version = content.catalogue.purpose(purpose)?.currentNotice(at: now)?.version ?? 1
             return [record(.decision(purpose, [a], .granted, notice: NoticeShown(version: version, language: state.language), validUntil: nil),
                            receipt: decisionReceipt(a, purpose, .granted))]
-        case "correct":
+        case .correct:
             guard case .attribute(let a) = state.screen, asked(a, now: now) else { break }
             var field = Self.field("value")
             field.text = prefilled(a)
             state.fields["value"] = field
             go(.edit(a))
-        case "save", "choice":
+        case .save, .choice:
             guard case .edit(let a) = state.screen, let definition = content.catalogue.attribute(a), asked(a, now: now) else { break }
-            let raw = parts[0] == "choice" ? parts[1] : text("value")
+            let raw = if case .choice(let id) = action { id } else { text("value") }
             switch content.validator.normalise(raw, for: a, today: now) {
             case .failure(let error):
                 state.message = Message(error.messageKey, ["max": String(definition.maxLength), "field": label(a)])
@@ -98,13 +94,13 @@ extension KioskModel {
                 return [record(.correction(a, .value(value), pending: pending),
                                receipt: Message(pending ? "kiosk.receipt.pending" : "kiosk.receipt.correction", ["attribute": a.rawValue]))]
             }
-        case "prefer-not":
+        case .preferNotToSay:
             guard case .attribute(let a) = state.screen, asked(a, now: now) else { break }
             ask(.confirm(a, .preferNotToSay), now: now)
-        case "erase":
+        case .erase:
             guard case .attribute(let a) = state.screen, content.catalogue.tenantMayErase(a) else { break }
             ask(.confirm(a, .erase), now: now)
-        case "request-erasure":
+        case .requestErasure:
             guard case .attribute(let a) = state.screen, !content.catalogue.tenantMayErase(a) else { break }
             if state.session?.erasureRequested.contains(a) == true {
                 // One request per value: staff already have it, so no second one is made.
@@ -112,7 +108,7 @@ extension KioskModel {
                 break
             }
             ask(.confirm(a, .requestErasure), now: now)
-        case "confirm-yes":
+        case .confirmYes:
             guard case let .confirm(a, confirmation) = state.screen else { break }
             switch confirmation {
             case .erase:
@@ -124,8 +120,6 @@ extension KioskModel {
             case .object(let purpose):
                 return [record(.decision(purpose, [a], .objected, notice: nil, validUntil: nil), receipt: decisionReceipt(a, purpose, .objected))]
             }
-        default:
-            break
         }
         return []
     }

@@ -1,6 +1,5 @@
 import ConsentForms
 import Foundation
-import TerminalCore
 
 extension KioskModel {
     // MARK: - Scrolling text
@@ -8,9 +7,9 @@ extension KioskModel {
     /// The new ``KioskState/scroll`` when Down (`step` 1) or Up (-1) should move the text rather than
     /// the focus: back towards the focus when scrolled away from it; further when the focus is on the
     /// list's last item (first, for Up) and lines below (above) are still out of view. Nil otherwise.
-    func textScroll(_ step: Int, _ selectable: [Item], now: Date) -> Int? {
+    func textScroll(_ step: Int, _ selectable: [KioskItem], now: Date) -> Int? {
         guard let size = lastSize else { return nil }
-        let view = KioskRenderer.view(self, now: now)
+        let view = self.view(now: now)
         let lines = KioskRenderer.lines(view, width: size.width)
         let rows = KioskRenderer.contentRows(view, width: size.width, height: size.height)
         let base = KioskRenderer.scroll(lines, focus: state.focus, rows: rows)
@@ -29,7 +28,7 @@ extension KioskModel {
     /// Whether the focused item is drawn (footer buttons always are).
     func focusIsVisible(now: Date) -> Bool {
         guard let size = lastSize else { return true }
-        let view = KioskRenderer.view(self, now: now)
+        let view = self.view(now: now)
         let lines = KioskRenderer.lines(view, width: size.width)
         guard let line = lines.firstIndex(where: { $0.selectable == state.focus }) else { return true }
         let rows = KioskRenderer.contentRows(view, width: size.width, height: size.height)

@@ -1,7 +1,6 @@
 import ConsentCore
 import ConsentForms
 import Foundation
-import TerminalCore
 
 /// The kiosk as a state machine: every input, tick or effect result goes in, the new state and
 /// the effects to run come out. Pure (the clock is passed in), so every screen and rule is tested
@@ -22,7 +21,7 @@ public struct KioskModel {
     func items(now: Date) -> KioskItems { KioskItems(content: content, state: state, now: now) }
 
     /// The selectable items of the current screen, in order.
-    func selectable(now: Date) -> [Item] { items(now: now).items().filter(\.isSelectable) }
+    func selectable(now: Date) -> [KioskItem] { items(now: now).items().filter(\.isSelectable) }
 
     /// Seconds left before an idle sign-out, when the warning is showing.
     public func idleCountdown(now: Date) -> Int? {
@@ -45,22 +44,14 @@ public struct KioskModel {
         case .tick:
             return tick(now)
         case .input(let input):
-            // The key that dismisses the idle warning does only that: the tenant may not even have
-            // seen which item was focused.
-            let warned = idleCountdown(now: now) != nil
-            state.lastInput = now
-            if warned { return [] }
-            // Staff leave the kiosk with F12 twice: a staff sign-in, never shown to tenants.
-            let chord = input == .function(12) && state.staffChordStarted
-            state.staffChordStarted = input == .function(12) && !chord
-            if chord {
-                if case .staffExit = state.screen { return [] }
-                let current = state.screen
-                go(.staffExit(returnTo: .screen(current)))
-                state.fields = [:]
-                return []
-            }
+            guard noticeInput(now: now, staffKey: input == .staffKey) else { return [] }
             return handle(input, now: now)
+        case .press(let action):
+            guard noticeInput(now: now, staffKey: false) else { return [] }
+            let selectable = self.selectable(now: now)
+            guard let index = Navigator(selectable: selectable).index(of: action) else { return [] }
+            state.focus = index
+            return activate(action, now: now)
         case .signedIn(let session):
             state.session = session
             state.fields = [:]
@@ -115,11 +106,11 @@ public struct KioskModel {
                 // Back on the item with the focus on Back, not on the choice just made: a second
                 // press of Enter must not undo it (agreeing would otherwise be followed by "Withdraw").
                 returnTo(attribute, now: now)
-                focusButton("back", now: now)
+                focusButton(.back, now: now)
             case .edit(let attribute):
                 returnTo(attribute, now: now)
             case .use:
-                focusButton("back", now: now) // the new state is shown; a second Enter leaves, changes nothing
+                focusButton(.back, now: now) // the new state is shown; a second Enter leaves, changes nothing
             default: break
             }
             state.message = switch receipt.key {
@@ -141,6 +132,24 @@ public struct KioskModel {
     public func signInWait(now: Date) -> Int? {
         guard let until = state.waitUntil, until > now else { return nil }
         return Int(until.timeIntervalSince(now).rounded(.up))
+    }
+
+    /// Input of any kind: it keeps the session alive. The input that dismisses the idle warning does
+    /// only that (the tenant may not even have seen which item was focused), and the staff key pressed
+    /// twice opens the staff exit (a staff sign-in, never shown to tenants). False when nothing more
+    /// is to be done with the input.
+    private mutating func noticeInput(now: Date, staffKey: Bool) -> Bool {
+        let warned = idleCountdown(now: now) != nil
+        state.lastInput = now
+        if warned { return false }
+        let chord = staffKey && state.staffChordStarted
+        state.staffChordStarted = staffKey && !chord
+        guard chord else { return true }
+        if case .staffExit = state.screen { return false }
+        let current = state.screen
+        go(.staffExit(returnTo: .screen(current)))
+        state.fields = [:]
+        return false
     }
 
     private mutating func tick(_ now: Date) -> [KioskEffect] {
@@ -211,14 +220,14 @@ public struct KioskModel {
     }
 
     /// Puts the focus on a button by action.
-    mutating func focusButton(_ action: String, now: Date) {
-        if let index = selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) { state.focus = index }
+    mutating func focusButton(_ action: KioskAction, now: Date) {
+        if let index = Navigator(selectable: selectable(now: now)).index(of: action) { state.focus = index }
     }
 
     /// Asks once more, with the safe answer (Back) focused.
     mutating func ask(_ screen: Screen, now: Date) {
         go(screen)
-        focusButton("back", now: now)
+        focusButton(.back, now: now)
     }
 
     /// Puts the focus on a field by name.
@@ -252,13 +261,25 @@ public struct KioskModel {
 
     // MARK: - Input
 
-    private mutating func handle(_ input: InputEvent, now: Date) -> [KioskEffect] {
+    /// Input through the one ``Navigator`` staff mode uses too; what is the kiosk's own is the text
+    /// that Up and Down move before the focus, and a scrolled-away focus shown before it is pressed.
+    private mutating func handle(_ input: NavigationInput, now: Date) -> [KioskEffect] {
         let selectable = self.selectable(now: now)
         guard !selectable.isEmpty else { return [] }
         state.focus = min(state.focus, selectable.count - 1)
-        let focused = selectable[state.focus]
-        if case .field(let name) = focused.kind, let effects = edit(name, input, now: now, count: selectable.count) {
-            return effects
+        let navigator = Navigator(selectable: selectable, rightToLeft: isRTL)
+        if case .field(let name) = selectable[state.focus].kind {
+            var field = state.fields[name] ?? Self.field(name)
+            switch navigator.edit(&field, input, focus: &state.focus) {
+            case .typed?:
+                state.fields[name] = field
+                state.notes[name] = nil
+                state.message = nil
+                return []
+            case .press(let action)?: return activate(action, now: now)
+            case .nothing?, .back?: return []
+            case nil: break
+            }
         }
         let focusBefore = state.focus
         defer { if state.focus != focusBefore { state.scroll = 0 } }
@@ -267,77 +288,24 @@ public struct KioskModel {
             // Text below the list's last item (above its first) comes into view before the focus moves on.
             if let scrolled = textScroll(input == .down ? 1 : -1, selectable, now: now) {
                 state.scroll = scrolled
-            } else {
-                state.focus = (state.focus + (input == .down ? 1 : selectable.count - 1)) % selectable.count
+                return []
             }
-        case .tab:
-            state.focus = (state.focus + 1) % selectable.count
-        case .backTab:
-            state.focus = (state.focus - 1 + selectable.count) % selectable.count
-        case .left, .right:
-            // Left and right follow the reading direction: towards the end of the line is "next".
-            let next = (input == .right) != isRTL
-            state.focus = (state.focus + (next ? 1 : selectable.count - 1)) % selectable.count
-        case .home, .pageUp: state.focus = 0
-        case .end, .pageDown: state.focus = selectable.count - 1
-        case .enter:
+        case .press:
             // A focused item scrolled out of view is brought back first, never pressed unseen.
             if state.scroll != 0, !focusIsVisible(now: now) {
                 state.scroll = 0
                 return []
             }
-            if case .button(let action) = focused.kind { return activate(action, now: now) }
-        case .escape:
-            return back(now: now)
-        case .character(let c) where c.isNumber:
-            // Digits choose the n-th item directly (1 = first), as printed beside it — only on
-            // screens without fields, where a digit cannot be meant as typing.
-            guard !selectable.contains(where: { if case .field = $0.kind { true } else { false } }) else { break }
-            if let n = c.wholeNumberValue, n >= 1, n <= selectable.count, !selectable[n - 1].inFooter,
-               case .button(let action) = selectable[n - 1].kind {
-                state.focus = n - 1
-                return activate(action, now: now)
-            }
-        case .click(let row, let column):
-            if let index = KioskRenderer.itemIndex(atRow: row, column: column, model: self, now: now) {
-                state.focus = index
-                if case .button(let action) = selectable[index].kind { return activate(action, now: now) }
-            }
-        default:
-            break // Ctrl-C, Ctrl-Z, Ctrl-\ and anything else: ignored.
+        default: break
         }
-        return []
+        switch navigator.move(input, focus: &state.focus) {
+        case .press(let action): return activate(action, now: now)
+        case .back: return back(now: now)
+        case .nothing, .typed: return []
+        }
     }
 
     var isRTL: Bool { content.localizer.language(state.language).direction == .rightToLeft }
-
-    /// Typing into a focused field; nil when the key is not for the field.
-    private mutating func edit(_ name: String, _ input: InputEvent, now: Date, count: Int) -> [KioskEffect]? {
-        var field = state.fields[name] ?? Self.field(name)
-        switch input {
-        case .character(let c):
-            guard field.text.count < field.limit, !c.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return [] }
-            if field.digitsOnly && !c.isNumber { return [] }
-            field.text.append(c)
-        case .paste(let text):
-            let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            field.text = String((field.text + line).filter { !field.digitsOnly || $0.isNumber }.prefix(field.limit))
-        case .backspace:
-            if !field.text.isEmpty { field.text.removeLast() }
-        case .enter:
-            // Enter in a field moves on; in the last field before the submit button, it submits.
-            state.focus = (state.focus + 1) % count
-            let next = selectable(now: now)[state.focus]
-            if case .button(let action) = next.kind { return activate(action, now: now) }
-            return []
-        default:
-            return nil
-        }
-        state.fields[name] = field
-        state.notes[name] = nil
-        state.message = nil
-        return []
-    }
 
     static func field(_ name: String) -> Field {
         switch name {
@@ -369,5 +337,15 @@ public struct KioskModel {
         }
         state.message = nil
         return []
+    }
+}
+
+extension KioskModel: ScreenModel {
+    public static func input(_ input: NavigationInput) -> KioskEvent { .input(input) }
+    public static var tick: KioskEvent { .tick }
+
+    /// The kiosk is stopping: a session ends as an idle sign-out would (receipt printed, screen wiped).
+    public mutating func stop(now: Date) -> [KioskEffect] {
+        state.session == nil ? [] : endForShutdown(now: now)
     }
 }

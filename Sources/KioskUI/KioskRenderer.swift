@@ -22,13 +22,8 @@ public enum KioskRenderer {
 
     static let top = 2
 
-    /// The content lines of the current screen, before scrolling.
-    static func lines(_ model: KioskModel, width: Int, now: Date) -> [Line] {
-        lines(view(model, now: now), width: width)
-    }
-
     /// The content lines of any item screen, before scrolling.
-    static func lines(_ view: ScreenView, width: Int) -> [Line] {
+    static func lines<Action>(_ view: ScreenView<Action>, width: Int) -> [Line] {
         var out: [Line] = []
         var index = 0
         let hasFields = view.items.contains { if case .field = $0.kind { true } else { false } }
@@ -67,34 +62,6 @@ public enum KioskRenderer {
         return out
     }
 
-    /// The kiosk's state as a screen to draw.
-    static func view(_ model: KioskModel, now: Date) -> ScreenView {
-        let builder = model.items(now: now)
-        let l = model.content.localizer, language = model.state.language
-        var status = ""
-        if let message = model.state.message {
-            status = message.count.map { l.plural(message.key, count: $0, language, message.arguments) } ?? l.text(message.key, language, message.arguments)
-        }
-        if let seconds = model.signInWait(now: now) {
-            status = l.plural(model.state.waitAtKiosk ? "kiosk.sign-in.kiosk-wait" : "kiosk.sign-in.wait", count: seconds, language)
-        }
-        let notes = model.state.notes.mapValues { l.text($0.key, language, $0.arguments) }
-        return ScreenView(
-            title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: model.state.focus, scroll: model.state.scroll,
-            fields: model.state.fields, notes: notes, rightToLeft: model.isRTL, status: status,
-            countdown: countdown(model, now: now), hints: l.text("kiosk.hints", language))
-    }
-
-    /// The countdown above the footer: the idle sign-out or the session's time left (m:ss), whichever
-    /// ends first.
-    static func countdown(_ model: KioskModel, now: Date) -> String? {
-        let l = model.content.localizer, language = model.state.language
-        let idle = model.idleCountdown(now: now), session = model.sessionCountdown(now: now)
-        if let idle, idle <= session ?? .max { return l.plural("kiosk.idle", count: idle, language) }
-        guard let session else { return nil }
-        return l.text("kiosk.session.left", language, ["time": String(format: "%d:%02d", session / 60, session % 60)])
-    }
-
     /// The first content line shown, so the focused item is on screen. With the focus in the
     /// footer, the end of the list is shown (the footer is reached from it with Tab or Down).
     /// `offset` moves that by whole lines (text scrolled past the focus), kept within the list.
@@ -111,7 +78,7 @@ public enum KioskRenderer {
     }
 
     /// The message lines: wrapped, as many as needed up to a third of the screen.
-    static func statusLines(_ view: ScreenView, width: Int, height: Int) -> [String] {
+    static func statusLines<Action>(_ view: ScreenView<Action>, width: Int, height: Int) -> [String] {
         guard !view.status.isEmpty else { return [] }
         let lines = DisplayWidth.wrap(view.status, columns: max(width - 2, 10))
         let most = max(1, height / 3)
@@ -123,12 +90,12 @@ public enum KioskRenderer {
 
     /// Rows for the list: all but the title, the scroll markers, the message, the hints (or the
     /// idle countdown) and the footer.
-    static func contentRows(_ view: ScreenView, width: Int, height: Int) -> Int {
+    static func contentRows<Action>(_ view: ScreenView<Action>, width: Int, height: Int) -> Int {
         max(height - top - 4 - max(statusLines(view, width: width, height: height).count - 1, 0), 3)
     }
 
     /// The footer's buttons with their columns, left to right as drawn (right-aligned in right to left).
-    static func footer(_ view: ScreenView, width: Int) -> [(selectable: Int, label: String, column: Int)] {
+    static func footer<Action>(_ view: ScreenView<Action>, width: Int) -> [(selectable: Int, label: String, column: Int)] {
         var index = 0
         var buttons: [(Int, String)] = []
         for item in view.items where item.isSelectable {
@@ -148,14 +115,8 @@ public enum KioskRenderer {
         return out
     }
 
-    /// The selectable item drawn at `row` and `column`, if any (for mouse and touch).
-    static func itemIndex(atRow row: Int, column: Int = 0, model: KioskModel, now: Date) -> Int? {
-        guard let size = model.lastSize else { return nil }
-        return itemIndex(atRow: row, column: column, view: view(model, now: now), size: size)
-    }
-
     /// The selectable item of any item screen drawn at `row` (and `column`, in the footer) at `size`.
-    static func itemIndex(atRow row: Int, column: Int = 0, view: ScreenView, size: (width: Int, height: Int)) -> Int? {
+    public static func itemIndex<Action>(atRow row: Int, column: Int = 0, view: ScreenView<Action>, size: (width: Int, height: Int)) -> Int? {
         if row == size.height - 1 {
             return footer(view, width: size.width).first { column >= $0.column && column < $0.column + DisplayWidth.of($0.label) }?.selectable
         }
@@ -169,11 +130,11 @@ public enum KioskRenderer {
 
     /// The frame for the current state.
     public static func render(_ model: KioskModel, width: Int, height: Int, now: Date) -> Frame {
-        render(view(model, now: now), width: width, height: height)
+        render(model.view(now: now), width: width, height: height)
     }
 
     /// The frame for any item screen (the kiosk's, staff mode's): same layout, same safety.
-    public static func render(_ view: ScreenView, width: Int, height: Int) -> Frame {
+    public static func render<Action>(_ view: ScreenView<Action>, width: Int, height: Int) -> Frame {
         var frame = Frame(width: width, height: height)
         let rtl = view.rightToLeft
         func put(_ text: String, _ row: Int, _ style: Style = .plain) {

@@ -39,30 +39,30 @@ struct StaffItems {
         }
     }
 
-    func items() -> [Item] {
+    func items() -> [StaffItem] {
         switch state.screen {
         case .signIn:
-            return [Item(.field("staff"), "Staff id"), Item(.field("password"), "Password"), Item(.button("sign-in"), "Sign in")]
+            return [StaffItem(.field("staff"), "Staff id"), StaffItem(.field("password"), "Password"), StaffItem(.button(.signIn), "Sign in")]
         case .home:
-            var items = [Item(.button("find"), "Find a tenant"), Item(.button("held"), "Changes waiting for a second person")]
-            if StaffRules.may(role, .reviewConflicts) { items.append(Item(.button("conflicts"), "Conflicts to re-confirm")) }
-            items.append(Item(.button("sign-out"), "Sign out"))
+            var items = [StaffItem(.button(.find), "Find a tenant"), StaffItem(.button(.held), "Changes waiting for a second person")]
+            if StaffRules.may(role, .reviewConflicts) { items.append(StaffItem(.button(.conflicts), "Conflicts to re-confirm")) }
+            items.append(StaffItem(.button(.signOut), "Sign out"))
             return items
         case .find:
-            var items = [Item(.field("ref"), "Tenancy reference"), Item(.field("name"), "Name (any words, partial)"),
-                         Item(.field("postcode"), "Postcode (start)"), Item(.button("search"), "Search")]
-            for (i, m) in state.results.enumerated() { items.append(Item(.button("open:\(i)"), resultLine(m))) }
-            items.append(Item(.button("home"), "Back"))
+            var items = [StaffItem(.field("ref"), "Tenancy reference"), StaffItem(.field("name"), "Name (any words, partial)"),
+                         StaffItem(.field("postcode"), "Postcode (start)"), StaffItem(.button(.search), "Search")]
+            for (i, m) in state.results.enumerated() { items.append(StaffItem(.button(.open(i)), resultLine(m))) }
+            items.append(StaffItem(.button(.home), "Back"))
             return items
         case .alerts:
-            var items = (state.call?.markers ?? []).map { Item(.heading, policy.marker($0)?.alert ?? $0) }
-            items.append(Item(.button("alerts-read"), "I have read the alert"))
+            var items = (state.call?.markers ?? []).map { StaffItem(.heading, policy.marker($0)?.alert ?? $0) }
+            items.append(StaffItem(.button(.alertsRead), "I have read the alert"))
             return items
         case .verify:
-            var items = [Item(.text, "Ask the caller for these details and type what they say. Never read out what we hold. \(policy.required) must match.")]
-            for a in policy.checks { items.append(Item(.field("check:\(a)"), label(a))) }
-            items += [Item(.button("check"), "Check the answers"),
-                      Item(.button("unverified"), "Continue unverified (withdraw or object only)"), Item(.button("home"), "End call")]
+            var items = [StaffItem(.text, "Ask the caller for these details and type what they say. Never read out what we hold. \(policy.required) must match.")]
+            for a in policy.checks { items.append(StaffItem(.field("check:\(a)"), label(a))) }
+            items += [StaffItem(.button(.check), "Check the answers"),
+                      StaffItem(.button(.unverified), "Continue unverified (withdraw or object only)"), StaffItem(.button(.home), "End call")]
             return items
         case .stronger:
             return strongerItems()
@@ -76,51 +76,51 @@ struct StaffItems {
                 ([content.localizer.text("notice.\(p).v\(version)", language)] + (definition.map { [content.noticeSummary($0, language)] } ?? []))
                     .joined(separator: " ")
             }
-            var items = [Item(.heading, "Read this to the caller (\(content.localizer.language(tenantLanguage).name), notice v\(version)):"),
-                         Item(.text, script(tenantLanguage))]
-            if tenantLanguage != "en" { items += [Item(.heading, "In English:"), Item(.text, script("en"))] }
-            items += [Item(.button("script-read"), "I have read the script to the caller and they agree"), Item(.button("back"), "Back")]
+            var items = [StaffItem(.heading, "Read this to the caller (\(content.localizer.language(tenantLanguage).name), notice v\(version)):"),
+                         StaffItem(.text, script(tenantLanguage))]
+            if tenantLanguage != "en" { items += [StaffItem(.heading, "In English:"), StaffItem(.text, script("en"))] }
+            items += [StaffItem(.button(.scriptRead), "I have read the script to the caller and they agree"), StaffItem(.button(.back), "Back")]
             return items
         case .reason:
-            var items = [Item(.text, "Why? Choose the reason code:")]
-            for r in policy.reasons { items.append(Item(.button("reason:\(r.id)"), "\(r.label) (\(r.id))")) }
-            items.append(Item(.button("back"), "Back"))
+            var items = [StaffItem(.text, "Why? Choose the reason code:")]
+            for r in policy.reasons { items.append(StaffItem(.button(.reason(r.id)), "\(r.label) (\(r.id))")) }
+            items.append(StaffItem(.button(.back), "Back"))
             return items
         case .edit(let a):
-            return [Item(.text, "Type the new value the caller gives. Contact details wait for a supervisor or a call-back."),
-                    Item(.field("value"), label(a)), Item(.button("save"), "Save"), Item(.button("back"), "Back")]
+            return [StaffItem(.text, "Type the new value the caller gives. Contact details wait for a supervisor or a call-back."),
+                    StaffItem(.field("value"), label(a)), StaffItem(.button(.save), "Save"), StaffItem(.button(.back), "Back")]
         case .held:
-            var items = state.held.isEmpty ? [Item(.text, "Nothing is waiting.")] : []
-            for (i, item) in state.held.enumerated() { items.append(Item(.button("held-item:\(i)"), heldLine(item))) }
-            items.append(Item(.button("home"), "Back"))
+            var items = state.held.isEmpty ? [StaffItem(.text, "Nothing is waiting.")] : []
+            for (i, item) in state.held.enumerated() { items.append(StaffItem(.button(.heldItem(i)), heldLine(item))) }
+            items.append(StaffItem(.button(.home), "Back"))
             return items
         case .heldItem(let i):
-            guard state.held.indices.contains(i) else { return [Item(.button("held"), "Back")] }
-            var items = [Item(.heading, heldLine(state.held[i]))]
+            guard state.held.indices.contains(i) else { return [StaffItem(.button(.held), "Back")] }
+            var items = [StaffItem(.heading, heldLine(state.held[i]))]
             if case .erasureRequest = state.held[i].kind {
                 // The tenant signed in with their PIN to ask: no caller to check, a decision to make.
                 guard StaffRules.may(role, .decideErasure) else {
-                    return items + [Item(.text, "A supervisor or the data-protection lead decides erasure requests."), Item(.button("held"), "Back")]
+                    return items + [StaffItem(.text, "A supervisor or the data-protection lead decides erasure requests."), StaffItem(.button(.held), "Back")]
                 }
-                return items + [Item(.text, "The tenant asked at the kiosk. Erase only if nothing requires us to keep it; if we must keep it, decline and tell the tenant why."),
-                                Item(.button("erasure:erase"), "Erase it"), Item(.button("erasure:decline"), "Decline: we must keep it"),
-                                Item(.button("held"), "Back")]
+                return items + [StaffItem(.text, "The tenant asked at the kiosk. Erase only if nothing requires us to keep it; if we must keep it, decline and tell the tenant why."),
+                                StaffItem(.button(.decideErasure(erase: true)), "Erase it"), StaffItem(.button(.decideErasure(erase: false)), "Decline: we must keep it"),
+                                StaffItem(.button(.held), "Back")]
             }
             if StaffRules.may(role, .confirmHeld) {
-                items += [Item(.button("confirm:supervisor"), "Confirm as supervisor"), Item(.button("reject"), "Reject (never takes effect)")]
+                items += [StaffItem(.button(.confirm(.supervisor)), "Confirm as supervisor"), StaffItem(.button(.reject), "Reject (never takes effect)")]
             }
             let number = state.numbersOnFile[state.held[i].tenant] ?? "none held: a call-back is not possible"
-            items += [Item(.text, "Number on file to call back: \(number)"),
-                      Item(.button("confirm:call-back"), "Call-back to the number on file: the tenant confirmed"),
-                      Item(.field("evidence"), "Evidence seen (e.g. 'council tax bill 2026-10')"),
-                      Item(.button("confirm:evidence"), "Verified against this evidence"), Item(.button("held"), "Back")]
+            items += [StaffItem(.text, "Number on file to call back: \(number)"),
+                      StaffItem(.button(.confirm(.callBack)), "Call-back to the number on file: the tenant confirmed"),
+                      StaffItem(.field("evidence"), "Evidence seen (e.g. 'council tax bill 2026-10')"),
+                      StaffItem(.button(.confirm(.evidence)), "Verified against this evidence"), StaffItem(.button(.held), "Back")]
             return items
         case .conflicts:
-            var items = state.conflicts.isEmpty ? [Item(.text, "No conflicts to re-confirm.")] : []
+            var items = state.conflicts.isEmpty ? [StaffItem(.text, "No conflicts to re-confirm.")] : []
             for c in state.conflicts {
-                items.append(Item(.text, "\(c.reference) \(en("purpose.\(c.purpose).name")) / \(label(AttributeID(c.attribute))): \(c.state) stands; re-confirm \(c.losingEvent) with the tenant"))
+                items.append(StaffItem(.text, "\(c.reference) \(en("purpose.\(c.purpose).name")) / \(label(AttributeID(c.attribute))): \(c.state) stands; re-confirm \(c.losingEvent) with the tenant"))
             }
-            items.append(Item(.button("home"), "Back"))
+            items.append(StaffItem(.button(.home), "Back"))
             return items
         }
     }
@@ -152,87 +152,87 @@ struct StaffItems {
 
     /// The stronger check for a marked tenant: a code to text to the mobile on file, or a call-back to a
     /// number on file. Numbers are shown here, after the details passed, because staff must use them.
-    private func strongerItems() -> [Item] {
-        guard let call = state.call, let stronger = policy.stronger else { return [Item(.button("home"), "End call")] }
-        var items = [Item(.text, "This tenant's marker needs more than details: someone close to them may know those. Use one of these.")]
+    private func strongerItems() -> [StaffItem] {
+        guard let call = state.call, let stronger = policy.stronger else { return [StaffItem(.button(.home), "End call")] }
+        var items = [StaffItem(.text, "This tenant's marker needs more than details: someone close to them may know those. Use one of these.")]
         if stronger.methods.contains(.oneTimeCode) {
             if let number = call.state.value(stronger.codeTo).answer?.text {
                 if let code = call.code, !code.isSpent(at: now) {
-                    items += [Item(.heading, "Text this code from the office phone to \(number) (\(label(stronger.codeTo)) on file): \(code.code)"),
-                              Item(.text, "Tell the caller: we sent a code to your number \(OneTimeCode.maskedNumber(number)). Never send it to a number the caller gives."),
-                              Item(.field("code"), "Code the caller reads back"), Item(.button("check-code"), "Check the code")]
+                    items += [StaffItem(.heading, "Text this code from the office phone to \(number) (\(label(stronger.codeTo)) on file): \(code.code)"),
+                              StaffItem(.text, "Tell the caller: we sent a code to your number \(OneTimeCode.maskedNumber(number)). Never send it to a number the caller gives."),
+                              StaffItem(.field("code"), "Code the caller reads back"), StaffItem(.button(.checkCode), "Check the code")]
                 } else {
-                    items.append(Item(.button("make-code"), "Make a one-time code for \(label(stronger.codeTo)) \(OneTimeCode.maskedNumber(number))"))
+                    items.append(StaffItem(.button(.makeCode), "Make a one-time code for \(label(stronger.codeTo)) \(OneTimeCode.maskedNumber(number))"))
                 }
             } else {
-                items.append(Item(.text, "No \(label(stronger.codeTo)) on file: a code cannot be sent."))
+                items.append(StaffItem(.text, "No \(label(stronger.codeTo)) on file: a code cannot be sent."))
             }
         }
         if stronger.methods.contains(.callBack) {
             let numbers = stronger.callBackTo.compactMap { a in call.state.value(a).answer?.text.map { "\(label(a)) \($0)" } }
             if numbers.isEmpty {
-                items.append(Item(.text, "No number on file to call back: ask the tenant to come to the office with proof of identity."))
+                items.append(StaffItem(.text, "No number on file to call back: ask the tenant to come to the office with proof of identity."))
             } else {
-                items += [Item(.text, "Or end this call and call back a number on file: \(numbers.joined(separator: ", ")). Never a number the caller gives."),
-                          Item(.button("called-back"), "I called back a number on file and the tenant answered")]
+                items += [StaffItem(.text, "Or end this call and call back a number on file: \(numbers.joined(separator: ", ")). Never a number the caller gives."),
+                          StaffItem(.button(.calledBack), "I called back a number on file and the tenant answered")]
             }
         }
-        items += [Item(.button("unverified"), "Continue unverified (withdraw or object only)"), Item(.button("home"), "End call")]
+        items += [StaffItem(.button(.unverified), "Continue unverified (withdraw or object only)"), StaffItem(.button(.home), "End call")]
         return items
     }
 
-    private func tenantItems() -> [Item] {
-        guard let call = state.call else { return [Item(.button("home"), "Back")] }
-        var items: [Item] = call.markers.map { Item(.heading, "! " + (policy.marker($0)?.alert ?? $0)) }
-        items.append(Item(.heading, call.caller.isVerified ? "Caller verified by \(call.caller.method)"
+    private func tenantItems() -> [StaffItem] {
+        guard let call = state.call else { return [StaffItem(.button(.home), "Back")] }
+        var items: [StaffItem] = call.markers.map { StaffItem(.heading, "! " + (policy.marker($0)?.alert ?? $0)) }
+        items.append(StaffItem(.heading, call.caller.isVerified ? "Caller verified by \(call.caller.method)"
                                                           : "Caller NOT verified: only a withdrawal or objection can be recorded"))
         for purpose in content.catalogue.purposes where purpose.legalBasis.control != .fixed {
             let current = summary(purpose, call.state)
             let name = "\(en("purpose.\(purpose.id).name")): \(Self.staffWords[current] ?? current.rawValue)"
             switch (purpose.legalBasis.control, current) {
-            case (.optIn, .granted): items.append(Item(.button("decide:\(purpose.id):withdrawn"), "\(name) → withdraw"))
-            case (.optIn, _) where call.caller.isVerified: items.append(Item(.button("decide:\(purpose.id):granted"), "\(name) → grant (read the script)"))
+            case (.optIn, .granted): items.append(StaffItem(.button(.decide(purpose.id, .withdrawn)), "\(name) → withdraw"))
+            case (.optIn, _) where call.caller.isVerified: items.append(StaffItem(.button(.decide(purpose.id, .granted)), "\(name) → grant (read the script)"))
             case (.optOut, .objected), (.optOut, .withdrawn):
-                if call.caller.isVerified { items.append(Item(.button("decide:\(purpose.id):granted"), "\(name) → lift the objection")) }
-                else { items.append(Item(.text, name)) }
-            case (.optOut, _): items.append(Item(.button("decide:\(purpose.id):objected"), "\(name) → object"))
-            default: items.append(Item(.text, name))
+                if call.caller.isVerified { items.append(StaffItem(.button(.decide(purpose.id, .granted)), "\(name) → lift the objection")) }
+                else { items.append(StaffItem(.text, name)) }
+            case (.optOut, _): items.append(StaffItem(.button(.decide(purpose.id, .objected)), "\(name) → object"))
+            default: items.append(StaffItem(.text, name))
             }
         }
         for held in call.state.heldGrants.values.sorted(by: { $0.event < $1.event }) {
-            items.append(Item(.text, "Waiting for a second person: grant of \(en("purpose.\(held.purpose).name"))"))
+            items.append(StaffItem(.text, "Waiting for a second person: grant of \(en("purpose.\(held.purpose).name"))"))
         }
         guard call.caller.isVerified else {
-            items.append(Item(.button("home"), "End call"))
+            items.append(StaffItem(.button(.home), "End call"))
             return items
         }
-        items.append(Item(.heading, "What we hold"))
+        items.append(StaffItem(.heading, "What we hold"))
         for attribute in content.catalogue.attributes {
             let value = call.state.value(attribute.id)
             switch StaffRules.visibility(of: attribute, role: role, markers: Set(call.markers), caller: call.caller, policy: policy) {
             case .hidden:
-                items.append(Item(.text, "\(label(attribute.id)): not shown to your role"))
+                items.append(StaffItem(.text, "\(label(attribute.id)): not shown to your role"))
             case .masked:
                 if let shown = call.revealed[attribute.id] {
-                    items.append(Item(.text, "\(label(attribute.id)): \(shown) (read recorded)"))
+                    items.append(StaffItem(.text, "\(label(attribute.id)): \(shown) (read recorded)"))
                 } else if value.answer != nil || value.isUnavailable {
-                    items.append(Item(.button("reveal:\(attribute.id)"), "\(label(attribute.id)): ●●●● (reveal: give a reason, it is recorded)"))
+                    items.append(StaffItem(.button(.reveal(attribute.id)), "\(label(attribute.id)): ●●●● (reveal: give a reason, it is recorded)"))
                 } else if content.catalogue.asks(attribute.id, of: call.state, at: now) {
-                    items.append(Item(.text, "\(label(attribute.id)): \(plain(value, attribute))"))
+                    items.append(StaffItem(.text, "\(label(attribute.id)): \(plain(value, attribute))"))
                 }
             case .shown where content.catalogue.asks(attribute.id, of: call.state, at: now):
-                items.append(Item(.button("edit:\(attribute.id)"), "\(label(attribute.id)): \(plain(value, attribute))"))
+                items.append(StaffItem(.button(.edit(attribute.id)), "\(label(attribute.id)): \(plain(value, attribute))"))
             case .shown:
                 // Not asked (retired, or the tenant is too young): what is held is shown, not edited.
                 guard value.answer != nil || value.isUnavailable else { break }
-                items.append(Item(.text, "\(label(attribute.id)): \(plain(value, attribute))\(attribute.isRetired ? " (retired: no longer asked)" : "")"))
+                items.append(StaffItem(.text, "\(label(attribute.id)): \(plain(value, attribute))\(attribute.isRetired ? " (retired: no longer asked)" : "")"))
             }
             if !(call.state.pending[attribute.id] ?? []).isEmpty {
-                items.append(Item(.text, "  a correction of \(label(attribute.id)) is waiting for a second person"))
+                items.append(StaffItem(.text, "  a correction of \(label(attribute.id)) is waiting for a second person"))
             }
         }
-        items += [Item(.button("issue-code"), "Issue a one-time kiosk sign-in code"), Item(.button("unlock"), "Unlock kiosk sign-in"),
-                  Item(.button("home"), "End call")]
+        items += [StaffItem(.button(.issueCode), "Issue a one-time kiosk sign-in code"), StaffItem(.button(.unlock), "Unlock kiosk sign-in"),
+                  StaffItem(.button(.home), "End call")]
         return items
     }
 

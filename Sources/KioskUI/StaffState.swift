@@ -1,6 +1,5 @@
 import ConsentCore
 import Foundation
-import TerminalCore
 
 /// Where the member of staff is in staff mode.
 public enum StaffScreen: Equatable, Sendable {
@@ -18,7 +17,7 @@ public enum StaffScreen: Equatable, Sendable {
     /// The notice script to read aloud before a grant.
     case script(PurposeID)
     /// A reason code to choose before `action` is recorded.
-    case reason(StaffAction)
+    case reason(StaffChange)
     case edit(AttributeID)
     case held
     case heldItem(Int)
@@ -26,7 +25,7 @@ public enum StaffScreen: Equatable, Sendable {
 }
 
 /// Something staff asked for that is recorded once a reason is chosen.
-public enum StaffAction: Equatable, Sendable {
+public enum StaffChange: Equatable, Sendable {
     case decide(PurposeID, DecisionState, scriptRead: Bool)
     case correct(AttributeID, AttributeValue)
     case reveal(AttributeID)
@@ -76,7 +75,10 @@ public struct StaffState: Equatable, Sendable {
 
 /// What staff mode reacts to: input, time, and the results of its effects.
 public enum StaffEvent: Sendable {
-    case input(InputEvent)
+    /// What the member of staff did, from any front-end.
+    case input(NavigationInput)
+    /// A button pressed by its action: done only where the screen on show offers it.
+    case press(StaffAction)
     case tick
     case signedIn(StaffMember)
     case signInRefused(String)

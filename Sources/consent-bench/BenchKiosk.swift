@@ -48,7 +48,7 @@ extension Bench {
             let kdf = Date().timeIntervalSince(kdfStart) * 1000
 
             guard let state = try db.tenantState(ref) else { throw CLIError("no tenant \(ref)") }
-            _ = model.handle(.input(.enter), now: Date())
+            _ = model.handle(.input(.press), now: Date())
             _ = model.handle(.signedIn(TenantSession(ref: ref, state: state, started: Date())), now: Date())
             model.lastSize = (100, 30)
             var presses: [Double] = []

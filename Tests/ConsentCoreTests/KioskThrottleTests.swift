@@ -9,18 +9,18 @@ import Testing
 
     @Test func waitsGrowAfterTenFailuresInARowAndStopAtAMinute() {
         #expect((1...18).map(KioskThrottle.delay(afterFailures:)) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 8, 16, 32, 60, 60, 60])
-        #expect(KioskThrottle.bar(KioskStreak(failures: 10, lastAt: now), now: now) == nil)
-        #expect(KioskThrottle.bar(KioskStreak(failures: 11, lastAt: now - 1), now: now) == 1)
-        #expect(KioskThrottle.bar(KioskStreak(failures: 13, lastAt: now - 3), now: now) == 5)
-        #expect(KioskThrottle.bar(KioskStreak(failures: 500, lastAt: now), now: now) == 60, "a kiosk is slowed, never closed")
-        #expect(KioskThrottle.bar(KioskStreak(), now: now) == nil)
+        #expect(KioskThrottle.bar(SignInTally(failures: 10, lastAt: now), now: now) == nil)
+        #expect(KioskThrottle.bar(SignInTally(failures: 11, lastAt: now - 1), now: now) == 1)
+        #expect(KioskThrottle.bar(SignInTally(failures: 13, lastAt: now - 3), now: now) == 5)
+        #expect(KioskThrottle.bar(SignInTally(failures: 500, lastAt: now), now: now) == 60, "a kiosk is slowed, never closed")
+        #expect(KioskThrottle.bar(SignInTally(), now: now) == nil)
     }
 
     @Test func aStreakCountsOnAndIsForgottenAfterAQuietQuarterOfAnHour() {
-        var streak = KioskStreak()
+        var streak = SignInTally()
         for i in 0..<12 { streak = KioskThrottle.after(streak, failureAt: now + Double(i)) }
-        #expect(streak == KioskStreak(failures: 12, lastAt: now + 11))
+        #expect(streak == SignInTally(failures: 12, lastAt: now + 11))
         #expect(KioskThrottle.after(streak, failureAt: now + 11 + 899).failures == 13)
-        #expect(KioskThrottle.after(streak, failureAt: now + 11 + 900) == KioskStreak(failures: 1, lastAt: now + 911))
+        #expect(KioskThrottle.after(streak, failureAt: now + 11 + 900) == SignInTally(failures: 1, lastAt: now + 911))
     }
 }

@@ -29,7 +29,7 @@ import Testing
 
     static func labels(_ d: Drive) -> [String] { d.model.items(now: d.now).items().map(\.label) }
     static func actions(_ d: Drive) -> [String] {
-        d.model.selectable(now: d.now).compactMap { if case .button(let a) = $0.kind { a } else { nil } }
+        d.model.selectable(now: d.now).compactMap { $0.action?.token }
     }
 
     static let told = ["gender-identity": AttributeValue.value("no"), "gender-identity-write-in": .value("Trans woman")]

@@ -21,8 +21,8 @@ import Testing
                 let screen = KioskRenderer.render(d.model, width: width, height: height, now: d.now).lines.joined(separator: "\n")
                 // Urdu is drawn in visual order with joined letters: the button's place is checked through its action.
                 if language == "ur" {
-                    let index = d.model.selectable(now: d.now).firstIndex { $0.kind == .button("correct") }
-                    let view = KioskRenderer.view(d.model, now: d.now)
+                    let index = d.model.selectable(now: d.now).firstIndex { $0.kind == .button(.correct) }
+                    let view = d.model.view(now: d.now)
                     let drawn = (0..<height).contains { KioskRenderer.itemIndex(atRow: $0, view: view, size: (width, height)) == index }
                     #expect(index != nil && drawn, "\(attribute.id) \(width)x\(height): Correct this value is off the screen:\n\(screen)")
                 } else {

@@ -26,12 +26,12 @@ import TerminalCore
         for id in ["date-of-birth", "full-name", "address"] {
             open(id, &d)
             #expect(d.model.state.screen == .attribute(AttributeID(id)))
-            #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button("erase") }, "\(id) can be erased")
+            #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button(.erase) }, "\(id) can be erased")
             #expect(d.model.items(now: d.now).items().contains { $0.label.contains("cannot be erased here") }, "\(id): the tenant is not told why")
             d.keys(.escape)
         }
         open("email", &d)
-        #expect(d.model.selectable(now: d.now).contains { $0.kind == .button("erase") })
+        #expect(d.model.selectable(now: d.now).contains { $0.kind == .button(.erase) })
         #expect(Set(Shipped.content.catalogue.attributes.map(\.id).filter { !Shipped.content.catalogue.tenantMayErase($0) })
                 == [AttributeID("date-of-birth"), AttributeID("full-name"), AttributeID("address")])
     }
@@ -77,7 +77,7 @@ import TerminalCore
         let receipt = d.effects.compactMap { if case let .record(_, receipt) = $0 { receipt } else { nil } }.first ?? Message("")
         d.send(.recorded(Sample.state, receipt))
         #expect(d.text.contains("Your request has been sent to our staff"), "\(d.text)")
-        #expect(d.model.state.screen == .attribute(dob) && d.model.selectable(now: d.now)[d.model.state.focus].kind == .button("back"))
+        #expect(d.model.state.screen == .attribute(dob) && d.model.selectable(now: d.now)[d.model.state.focus].kind == .button(.back))
         d.press("back")
         d.press("sign-out")
         #expect(d.model.state.receiptLines == [.erasureRequested(dob)])
@@ -117,7 +117,7 @@ import TerminalCore
         open("mobile", &d)
         d.press("decide:service-updates-sms:granted")
         #expect(d.model.state.screen == .notice(AttributeID("mobile"), PurposeID("service-updates-sms")))
-        #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button("back"), "the notice opens with Back focused")
+        #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button(.back), "the notice opens with Back focused")
         d.press("agree")
         // The runner feeds the result back before the next key.
         d.send(.recorded(Sample.state, Message("kiosk.receipt.decision")))

@@ -24,7 +24,7 @@ import TerminalCore
         let screen = lines.joined(separator: "\n")
         #expect(screen.contains(Self.phone), "\(language) \(size): no number to call:\n\(screen)")
         #expect(screen.split(whereSeparator: \.isWhitespace).contains("\(Self.minutes)"), "\(language) \(size): not when the lock lifts by itself:\n\(screen)")
-        let status = KioskRenderer.statusLines(KioskRenderer.view(d.model, now: d.now), width: size.width, height: size.height)
+        let status = KioskRenderer.statusLines(d.model.view(now: d.now), width: size.width, height: size.height)
         #expect(status.count > 1 && !status.contains { $0.hasSuffix("…") }, "\(language) \(size): the message is cut:\n\(screen)")
         if language != "ur" { // right to left is drawn in visual order; its words are checked by the number above
             let message = Shipped.content.localizer.plural("kiosk.sign-in.locked.phone", count: Self.minutes, language, ["phone": Self.phone])

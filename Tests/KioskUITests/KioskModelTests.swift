@@ -66,7 +66,7 @@ import TerminalCore
         #expect(d.text.contains("Ann Smith"))
         #expect(!d.text.contains("Christian"))
         #expect(!d.text.contains("wheelchair"))
-        d.send(.input(.character("x")))
+        d.send(.input(.type("x")))
         // Open Religion and show it.
         let index = d.overviewIndex("religion")
         for _ in 0..<index { d.keys(.down) }
@@ -85,13 +85,13 @@ import TerminalCore
                                                             device: DeviceID("kiosk"))
         d.keys(.enter)
         d.send(.signedIn(TenantSession(ref: Sample.ref, state: state, started: d.now)))
-        d.send(.input(.character("x")))
+        d.send(.input(.type("x")))
         let index = d.overviewIndex("religion")
         for _ in 0..<index { d.keys(.down) }
         d.keys(.enter)
         #expect(d.model.state.screen == .attribute(AttributeID("religion")))
         #expect(d.text.contains("cannot be shown on this device"))
-        #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button("toggle-show") })
+        #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button(.toggleShow) })
         d.press("erase")
         #expect(d.model.state.screen == .confirm(AttributeID("religion"), .erase))
         d.press("confirm-yes")

@@ -13,11 +13,11 @@ import TerminalCore
     @Test func aUseScreenAsksForTheWholeUseAndRecordsItWithItsNotice() throws {
         var d = Drive()
         d.signIn()
-        #expect(d.model.selectable(now: d.now).contains { $0.kind == .button("use:service-updates-sms") }, "the overview lists the uses")
+        #expect(d.model.selectable(now: d.now).contains { $0.kind == .button(.use(PurposeID("service-updates-sms"))) }, "the overview lists the uses")
         d.press("use:service-updates-sms")
         #expect(d.model.state.screen == .use(PurposeID("service-updates-sms")))
         #expect(labels(d).contains("Service updates by text message uses your Preferred name, Mobile phone, Preferred language. Do you agree?"))
-        #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button("back"), "the question opens with Back focused")
+        #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button(.back), "the question opens with Back focused")
         d.press("use-set:granted")
         guard case let .record(request, receipt)? = d.effects.last else {
             Issue.record("nothing recorded: \(d.effects)")
@@ -28,7 +28,7 @@ import TerminalCore
         #expect(receipt.key == "kiosk.receipt.use")
         d.send(.recorded(Sample.state, receipt))
         #expect(d.model.state.screen == .use(PurposeID("service-updates-sms")))
-        #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button("back"), "a second Enter leaves and changes nothing")
+        #expect(d.model.selectable(now: d.now)[d.model.state.focus].kind == .button(.back), "a second Enter leaves and changes nothing")
     }
 
     @Test func theOverviewShowsTheUsesFirstThenTheItemsWithSignOutOnScreenAt80x24() {
@@ -37,9 +37,9 @@ import TerminalCore
         let selectable = d.model.selectable(now: d.now).filter { !$0.inFooter }
         let uses = Shipped.content.catalogue.purposes.filter { $0.legalBasis.control != .fixed }
         #expect(!uses.isEmpty)
-        #expect(selectable.prefix(uses.count).map(\.kind) == uses.map { Item.Kind.button("use:\($0.id)") },
+        #expect(selectable.prefix(uses.count).map(\.kind) == uses.map { KioskItem.Kind.button(.use($0.id)) },
                 "the uses do not come first: \(selectable.prefix(uses.count + 1).map(\.kind))")
-        #expect(selectable.dropFirst(uses.count).first?.kind == .button("attr:full-name"), "the items do not follow the uses")
+        #expect(selectable.dropFirst(uses.count).first?.kind == .button(.attribute(AttributeID("full-name"))), "the items do not follow the uses")
         // The first screen at 80x24 holds every use and the footer's Sign out.
         let lines = d.screen
         let heading = lines.firstIndex { $0.contains("Your choices, use by use") }
@@ -57,8 +57,8 @@ import TerminalCore
         d.signIn()
         d.press("use:equality-monitoring")
         #expect(labels(d).contains("You can object, and we will stop"))
-        #expect(d.model.selectable(now: d.now).contains { $0.kind == .button("use-set:objected") })
-        #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button("use-set:granted") }, "nothing to remove while in use")
+        #expect(d.model.selectable(now: d.now).contains { $0.kind == .button(.setUse(.objected)) })
+        #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button(.setUse(.granted)) }, "nothing to remove while in use")
     }
 
     @Test func theLanguageChoiceWhileSignedInIsASettingNotTheWelcome() {
@@ -94,7 +94,7 @@ import TerminalCore
 
 @Suite struct KioskCutLabelTests {
     @Test func aLabelTooLongForTheRowEndsWithAnEllipsis() {
-        let view = ScreenView(title: "t", corner: "c", items: [Item(.button("x"), String(repeating: "word ", count: 30))], focus: 0, fields: [:], hints: "")
+        let view = ScreenView(title: "t", corner: "c", items: [KioskItem(.button(.back), String(repeating: "word ", count: 30))], focus: 0, fields: [:], hints: "")
         let line = KioskRenderer.lines(view, width: 60).first { $0.selectable == 0 }?.text ?? ""
         #expect(line.hasSuffix("…") && DisplayWidth.of(line) <= 54, "\(line)")
     }

@@ -28,7 +28,7 @@ import TerminalCore
                 } else {
                     #expect(Self.collapsed(lines).contains(message), "\(language) \(size): not all on screen:\n\(lines.joined(separator: "\n"))")
                 }
-                let status = KioskRenderer.statusLines(KioskRenderer.view(d.model, now: d.now), width: size.width, height: size.height)
+                let status = KioskRenderer.statusLines(d.model.view(now: d.now), width: size.width, height: size.height)
                 #expect(!status.contains { $0.hasSuffix("…") }, "\(language) \(size): the message is cut")
                 d.wait(TimeInterval(after))
             }

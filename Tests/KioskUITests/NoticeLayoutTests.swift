@@ -14,15 +14,15 @@ import TerminalCore
     static func unreachable(_ start: KioskModel, now: Date, width: Int, height: Int) -> [String] {
         var model = start
         model.lastSize = (width, height)
-        let all = KioskRenderer.lines(model, width: width, now: now)
+        let all = KioskRenderer.lines(model.view(now: now), width: width)
         var seen = Set<Int>()
         func look() {
-            let view = KioskRenderer.view(model, now: now)
+            let view = model.view(now: now)
             let rows = KioskRenderer.contentRows(view, width: width, height: height)
             let first = KioskRenderer.scroll(all, focus: view.focus, rows: rows, offset: view.scroll)
             seen.formUnion(first..<min(first + rows, all.count))
         }
-        for key in [InputEvent.down, .up] {
+        for key in [NavigationInput.down, .up] {
             for _ in 0..<(all.count + 10) {
                 look()
                 _ = model.handle(.input(key), now: now)
@@ -58,7 +58,7 @@ import TerminalCore
                 let frame = KioskRenderer.render(d.model, width: width, height: height, now: d.now)
                 #expect(frame.lines.allSatisfy { DisplayWidth.of($0) <= width })
             }
-            let text = KioskRenderer.lines(KioskRenderer.view(d.model, now: d.now), width: 5000).map(\.text).joined(separator: " ")
+            let text = KioskRenderer.lines(d.model.view(now: d.now), width: 5000).map(\.text).joined(separator: " ")
             let complaint = Shipped.content.organisation.complaintLine(Shipped.content.localizer, language)
             #expect(text.contains(complaint), "\(name) in \(language) lacks the right to complain")
             #expect(text.contains("Example Housing Association (demo)") && text.contains("dpo@example.org"), "\(name) in \(language) lacks the organisation")

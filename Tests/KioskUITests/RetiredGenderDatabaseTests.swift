@@ -65,13 +65,13 @@ import Testing
         let overview = d.model.items(now: d.now).items().map(\.label)
         #expect(overview.contains("Gender: Non-binary (no longer asked)"), "\(overview)")
         d.press("attr:gender")
-        let actions = d.model.selectable(now: d.now).compactMap { if case .button(let a) = $0.kind { a } else { nil } }
+        let actions = d.model.selectable(now: d.now).compactMap { $0.action?.token }
         #expect(actions.contains("erase") && !actions.contains("correct") && !actions.contains("prefer-not"), "\(actions)")
         // A tenant without an answer is not shown the retired question at all.
         var other = Drive()
         other.keys(.enter)
         other.send(.signedIn(TenantSession(ref: Sample.ref, state: GenderIdentityKioskTests.state([:]), started: now)))
-        #expect(!other.model.items(now: other.now).items().contains { $0.kind == .button("attr:gender") })
+        #expect(!other.model.items(now: other.now).items().contains { $0.kind == .button(.attribute(AttributeID("gender"))) })
 
         // No new answer is taken; the old one can be erased, and the chain still verifies.
         #expect(throws: StoreError.refused(.retired(gender))) {

@@ -33,9 +33,9 @@ import TerminalCore
         // it is drawn, which differs right to left).
         var n = a
         let agree = n.model.selectable(now: n.now).first {
-            if case .button(let id) = $0.kind { id.hasPrefix("decide:") && id.hasSuffix(":granted") } else { false }
+            if case .button(.decide(_, .granted)) = $0.kind { true } else { false }
         }
-        if case .button(let id)? = agree?.kind { n.press(id) }
+        if let action = agree?.action { n.press(action.token) }
         out.append(("notice", n))
         var e = a
         e.press("correct")

@@ -7,7 +7,7 @@ import Testing
 import TerminalCore
 
 /// Staff mode driven by hand: a fixed clock, the sample tenant, no database.
-struct StaffDrive {
+struct StaffDrive: Driving {
     var model: StaffModel
     var now = Date(timeIntervalSince1970: 1_790_000_000)
     var effects: [StaffEffect] = []
@@ -17,22 +17,10 @@ struct StaffDrive {
         model.lastSize = (100, 40)
     }
 
+    static func action(_ token: String) -> StaffAction? { StaffAction(token: token) }
     mutating func send(_ event: StaffEvent) { effects += model.handle(event, now: now) }
-    mutating func keys(_ inputs: InputEvent...) { for input in inputs { effects += model.handle(.input(input), now: now) } }
-    mutating func type(_ text: String) { for c in text { effects += model.handle(.input(.character(c)), now: now) } }
-
-    mutating func press(_ action: String) {
-        guard let target = model.selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) else {
-            Issue.record("no button \(action) on \(model.state.screen)")
-            return
-        }
-        keys(.home)
-        for _ in 0..<target { keys(.down) }
-        keys(.enter)
-    }
-
     var actions: [String] {
-        model.selectable(now: now).compactMap { if case .button(let a) = $0.kind { a } else { nil } }
+        model.selectable(now: now).compactMap { $0.action?.token }
     }
 
     /// Everything the screen would show, scrolled through (items, not just the visible rows).

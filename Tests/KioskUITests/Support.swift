@@ -16,8 +16,53 @@ enum Shipped {
     }()
 }
 
+/// What the kiosk's and staff mode's drives share: keys as the terminal front-end maps them (a click
+/// to the item drawn there), and pressing a button by its token as a keyboard user would.
+protocol Driving {
+    associatedtype Model: ScreenModel
+    var model: Model { get set }
+    var now: Date { get }
+    var effects: [Model.Effect] { get set }
+    static func action(_ token: String) -> Model.Action?
+}
+
+extension Driving {
+    mutating func keys(_ inputs: InputEvent...) {
+        for input in inputs { key(input) }
+    }
+
+    private mutating func key(_ input: InputEvent) {
+        let navigation = NavigationInput(input) { [model, now] row, column in
+            model.lastSize.flatMap { KioskRenderer.itemIndex(atRow: row, column: column, view: model.view(now: now), size: $0) }
+        }
+        effects += model.handle(Model.input(navigation), now: now)
+    }
+
+    mutating func type(_ text: String) {
+        for c in text { key(.character(c)) }
+    }
+
+    /// Moves the focus down to the button for `token` and presses Enter, as a keyboard user would,
+    /// whatever the language (the list scrolls as the focus moves). A token no action reads, or a
+    /// button that is not there, fails the test: a press that silently does nothing would let a test
+    /// pass without doing its step.
+    mutating func press(_ token: String) {
+        guard let action = Self.action(token) else {
+            Issue.record("no action reads \(token)")
+            return
+        }
+        guard let target = model.view(now: now).items.filter(\.isSelectable).firstIndex(where: { $0.action == action }) else {
+            Issue.record("no button \(token) on this screen")
+            return
+        }
+        key(.home)
+        for _ in 0..<target { key(.down) }
+        key(.enter)
+    }
+}
+
 /// A kiosk driven by hand: a fixed clock, and a tenant known without a database.
-struct Drive {
+struct Drive: Driving {
     var model: KioskModel
     var now = Date(timeIntervalSince1970: 1_790_000_000)
     var effects: [KioskEffect] = []
@@ -27,16 +72,10 @@ struct Drive {
         model.lastSize = (80, 24)
     }
 
+    static func action(_ token: String) -> KioskAction? { KioskAction(token: token) }
+
     mutating func send(_ events: KioskEvent...) {
         for event in events { effects += model.handle(event, now: now) }
-    }
-
-    mutating func keys(_ inputs: InputEvent...) {
-        for input in inputs { effects += model.handle(.input(input), now: now) }
-    }
-
-    mutating func type(_ text: String) {
-        for c in text { effects += model.handle(.input(.character(c)), now: now) }
     }
 
     mutating func wait(_ seconds: TimeInterval) {
@@ -46,24 +85,12 @@ struct Drive {
 
     var screen: [String] { KioskRenderer.render(model, width: 80, height: 24, now: now).lines }
 
-    /// Moves the focus down to the button for `action` and presses Enter, as a keyboard user
-    /// would, whatever the language (the list scrolls as the focus moves). A button that is not there
-    /// fails the test: a press that silently does nothing would let a test pass without doing its step.
-    mutating func press(_ action: String) {
-        guard let target = model.selectable(now: now).firstIndex(where: { $0.kind == .button(action) }) else {
-            Issue.record("no button \(action) on \(model.state.screen)")
-            return
-        }
-        keys(.home)
-        for _ in 0..<target { keys(.down) }
-        keys(.enter)
-    }
     var text: String { screen.joined(separator: "\n") }
 
     /// Where the item of attribute `id` is among the overview's selectable lines (under the uses), for
     /// moving to it with Down from the top.
     func overviewIndex(_ id: String) -> Int {
-        model.selectable(now: now).firstIndex { $0.kind == .button("attr:\(id)") } ?? 0
+        model.selectable(now: now).firstIndex { $0.kind == .button(.attribute(AttributeID(id))) } ?? 0
     }
 
     /// Signs in the sample tenant as the runner would after a correct PIN.

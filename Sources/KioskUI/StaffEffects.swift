@@ -2,72 +2,36 @@ import ConsentCore
 import ConsentForms
 import ConsentVault
 import Foundation
-import TerminalCore
 
-/// Runs staff mode on a terminal, as ``KioskRunner`` runs the kiosk: reads keys, feeds the model,
-/// performs its effects against the database (every change through the same ledger), draws what changed.
-public final class StaffRunner {
-    private var model: StaffModel
+/// Runs staff mode's effects against the store (every change through the same ledger), for any
+/// front-end, as ``KioskEffects`` runs the kiosk's; reads the sync indicator every few seconds.
+public final class StaffEffects: EffectPerformer {
     private let database: any StaffStore
-    private let terminal: KioskTerminal
     private let clock: () -> Date
-    private var decoder = InputDecoder()
-    private var renderer = Renderer()
-    private var lastFrame: Frame?
     /// When the sync indicator was last read.
     private var syncReadAt = Date.distantPast
 
-    public init(content: Content, policy: StaffPolicy, timing: KioskTiming, database: any StaffStore, terminal: KioskTerminal,
-                clock: @escaping () -> Date = Date.init) {
-        model = StaffModel(content: content, policy: policy, timing: timing, now: clock())
+    public init(database: any StaffStore, clock: @escaping () -> Date = Date.init) {
         self.database = database
-        self.terminal = terminal
         self.clock = clock
-    }
-
-    /// The loop: returns when the terminal asks to stop (SIGTERM, SIGHUP, or input closed).
-    public func run() {
-        draw()
-        while !terminal.stopRequested {
-            let bytes = terminal.read(timeout: 100)
-            var events = decoder.feed(bytes)
-            if bytes.isEmpty { events += decoder.flush() }
-            for event in events { perform(model.handle(.input(event), now: clock())) }
-            perform(model.handle(.tick, now: clock()))
-            refreshSyncIndicator()
-            if terminal.takeResize() { renderer.invalidate() }
-            draw()
-        }
-        terminal.wipe()
     }
 
     /// Reads how this terminal stands with its centre every few seconds (two indexed reads); the
     /// sync itself runs in the background and never blocks the screen.
-    private func refreshSyncIndicator() {
-        let now = clock()
+    public func turn(_ model: inout StaffModel, now: Date) {
         guard now.timeIntervalSince(syncReadAt) >= 5 else { return }
         syncReadAt = now
         guard let status = try? database.syncIndicator(), status.enrolled else { return }
         model.showSync(SyncIndicator(lastSyncedAt: status.lastSyncedAt, unsent: status.unsent, problem: status.problem))
     }
 
-    private func perform(_ effects: [StaffEffect]) {
-        for effect in effects {
-            if let result = execute(effect) { perform(model.handle(result, now: clock())) }
-        }
+    /// Runs one effect; what it reports back, if anything.
+    public func perform(_ effect: StaffEffect, for model: StaffModel) -> EffectResult<StaffEvent> {
+        execute(effect, verification: model.state.call?.caller.method).map(EffectResult.report) ?? .wipe
     }
 
-    private func draw() {
-        let size = terminal.size()
-        model.lastSize = size
-        let frame = KioskRenderer.render(model.view(now: clock()), width: size.width, height: size.height)
-        guard frame != lastFrame else { return }
-        terminal.write(renderer.render(frame))
-        lastFrame = frame
-    }
-
-    /// Runs one effect; returns the event that reports its result.
-    private func execute(_ effect: StaffEffect) -> StaffEvent? {
+    /// The event that reports `effect`'s result; nil for a wipe, the one effect with none.
+    private func execute(_ effect: StaffEffect, verification: String?) -> StaffEvent? {
         do {
             switch effect {
             case let .signIn(id, password):
@@ -104,11 +68,11 @@ public final class StaffRunner {
                 default: return .revealed(attribute, "not held")
                 }
             case let .issueCode(ref, staff):
-                let code = try database.issueSignInCode(ref, by: .staff(staff, verification: model.state.call?.caller.method, reason: "kiosk-support"),
+                let code = try database.issueSignInCode(ref, by: .staff(staff, verification: verification, reason: "kiosk-support"),
                                                         channel: .phone)
                 return .done("One-time kiosk code for \(ref): \(code) (valid 7 days, once). Give it only to the verified caller.")
             case let .unlock(ref, staff):
-                try database.unlockSignIn(ref, by: .staff(staff, verification: model.state.call?.caller.method, reason: "kiosk-support"), channel: .phone)
+                try database.unlockSignIn(ref, by: .staff(staff, verification: verification, reason: "kiosk-support"), channel: .phone)
                 return .done("Kiosk sign-in unlocked for \(ref).")
             case .loadHeld:
                 let items = try database.heldItems(limit: 200)
@@ -123,13 +87,22 @@ public final class StaffRunner {
             case .loadConflicts:
                 return .conflicts(try database.conflicts(limit: 200))
             case .wipe:
-                terminal.wipe()
-                renderer.invalidate()
-                lastFrame = nil
                 return nil
             }
         } catch {
             return .refused(error.description)
         }
+    }
+}
+
+/// Staff mode on a terminal.
+public typealias StaffRunner = TerminalLoop<StaffEffects>
+
+extension TerminalLoop where Performer == StaffEffects {
+    /// Staff mode on `terminal`, over `database`.
+    public convenience init(content: Content, policy: StaffPolicy, timing: KioskTiming, database: any StaffStore, terminal: KioskTerminal,
+                            clock: @escaping () -> Date = Date.init) {
+        self.init(model: StaffModel(content: content, policy: policy, timing: timing, now: clock()),
+                  performer: StaffEffects(database: database, clock: clock), terminal: terminal, clock: clock)
     }
 }
