@@ -10,7 +10,8 @@ What counts:
 - every msgid, except entries marked staff-only (an extracted comment `#. staff-only`), notice versions a
   newer version replaces (notice.<purpose>.v<N> below the highest N: kept word for word, as the record of what a
   tenant was shown), and names and answer options, which are not sentences (keys ending in .name or .label,
-  choice.* and choice-group.*: the ethnic groups are the ONS census wording, which returns must match);
+  choice.* and choice-group.*: the ethnic groups are the ONS census wording, which returns must match), and
+  census questions asked word for word (attribute.<id>.question: the ONS 2021 wording, for the same reason);
 - placeholders ({name}) read as the one-syllable word "it";
 - sentences split at . ! ? : ; and line breaks; a fragment under five words (a label, a button, a choice such as
   "Bangladeshi") is not a sentence, and the formula says nothing about it.
@@ -25,7 +26,7 @@ except ImportError:
     sys.exit("textstat is missing: python3 -m pip install textstat==0.7.8")
 
 
-NOT_SENTENCES = re.compile(r"^(choice|choice-group)\.|\.(name|label)$")
+NOT_SENTENCES = re.compile(r"^(choice|choice-group)\.|\.(name|label)$|^attribute\.[a-z0-9-]+\.question$")
 
 
 def entries(path):

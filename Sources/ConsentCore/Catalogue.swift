@@ -42,11 +42,26 @@ public struct AttributeDefinition: Hashable, Sendable {
     public var pattern: String?
     /// The answers of a `choice` attribute, in display order.
     public var choices: [Choice]
+    /// No longer asked (`retired: true`): values already held stay in the ledger and are shown to the
+    /// tenant, who may erase them; no purpose uses it and no new value is recorded.
+    public var isRetired: Bool = false
+    /// Not even named in a message to the tenant (`never-mailed: true`): gender identity, which the Gender
+    /// Recognition Act 2004 s.22 protects. Always a special category too (masked, sealed, never a value in mail).
+    public var neverMailed: Bool = false
+    /// Asked only of tenants this old or older (`asked-from-age`), by their date of birth.
+    public var askedFromAge: Int?
+    /// Asked only while another choice attribute holds a given answer (`asked-if`): a write-in after "No".
+    public var askedIf: AskCondition?
 
     public init(
         id: AttributeID, type: ValueType, isSpecial: Bool = false, offersPreferNotToSay: Bool = false,
-        needsEvidence: Bool = false, maxLength: Int = 200, pattern: String? = nil, choices: [Choice] = []
+        needsEvidence: Bool = false, maxLength: Int = 200, pattern: String? = nil, choices: [Choice] = [],
+        isRetired: Bool = false, neverMailed: Bool = false, askedFromAge: Int? = nil, askedIf: AskCondition? = nil
     ) {
+        self.isRetired = isRetired
+        self.neverMailed = neverMailed
+        self.askedFromAge = askedFromAge
+        self.askedIf = askedIf
         self.id = id
         self.type = type
         self.isSpecial = isSpecial

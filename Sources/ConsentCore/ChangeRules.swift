@@ -46,6 +46,11 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     case notErasableByTenant(AttributeID)
     /// This actor may not record this kind of change through this channel (why, in words).
     case wrongActor(String)
+    /// The attribute is no longer asked (`retired` in Forms/attributes.yaml): what is held may be erased, not changed.
+    case retired(AttributeID)
+    /// A registration gives a value the tenant would not be asked (under the age it is asked from, or
+    /// without the answer it follows).
+    case notAsked(AttributeID)
 
     public var description: String {
         switch self {
@@ -64,6 +69,8 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notSpecial(let a): "'\(a)' is not a special category; only those are masked and their reveals recorded"
         case .notErasableByTenant(let a): "'\(a)' is needed to sign in or for the tenancy: only staff can erase it, on request"
         case .wrongActor(let why): why
+        case .retired(let a): "'\(a)' is no longer asked (retired in Forms/attributes.yaml): a value held can be erased, not changed"
+        case .notAsked(let a): "'\(a)' is not asked of this tenant (too young, or it follows an answer not given)"
         }
     }
 }
@@ -129,6 +136,11 @@ public enum ChangeRules {
             var checked: [AttributeID: AttributeValue] = [:]
             for (attribute, value) in values {
                 checked[attribute] = try checkValue(value, attribute, validator, now)
+            }
+            // The census asks gender identity from 16 only: a registration carries the date of birth that says so.
+            for attribute in checked.keys.sorted(by: { $0.rawValue < $1.rawValue })
+            where !catalogue.asks(attribute, at: request.effectiveAt ?? now, answer: { checked[$0] }) {
+                throw .notAsked(attribute)
             }
             request.payload = .registration(values: checked)
         case let .decision(purposeID, attributes, state, notice, validUntil):
@@ -215,6 +227,7 @@ public enum ChangeRules {
     private static func checkValue(
         _ value: AttributeValue, _ attribute: AttributeID, _ validator: Validator, _ now: Date
     ) throws(ChangeError) -> AttributeValue {
+        if validator.catalogue.attribute(attribute)?.isRetired == true { throw .retired(attribute) }
         switch validator.check(value, for: attribute, today: now) {
         case .success(let normal): return normal
         case .failure(.unknownAttribute): throw .unknownAttribute(attribute)

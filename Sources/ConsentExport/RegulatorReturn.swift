@@ -5,7 +5,8 @@ import Foundation
 /// A CORE-style lettings return for the regulator: only the fields that return asks for, each
 /// derived so no identifying value leaves. The tenancy reference becomes a keyed pseudonym (the
 /// same tenant keeps the same pseudonym year to year; only the holder of the key can link it back),
-/// the date of birth an age, the postcode its district, health needs a yes/no. The return is a legal
+/// the date of birth an age, the postcode its district, health needs a yes/no; sex is the census question's
+/// answer (female, male), and gender identity is never sent. The return is a legal
 /// obligation: a tenant's refusal of a question is sent as ``prefersNotToSay``, never dropped.
 public enum RegulatorReturn {
     /// The purpose in Forms/ the return is made under.
@@ -16,12 +17,12 @@ public enum RegulatorReturn {
     public static let prefersNotToSay = ExportGate.prefersNotToSay
 
     /// The return's columns, derived from the purpose's attributes.
-    public static let columns = ["age", "gender", "postcode_district", "preferred_language", "disability_or_health_need", "ethnic_group"]
+    public static let columns = ["age", "sex", "postcode_district", "preferred_language", "disability_or_health_need", "ethnic_group"]
 
     /// The transform from the gate's cells (the purpose's attributes, in Forms/ order) to the return's.
     public static func transform(gate: ExportGate, key: SymmetricKey) throws -> RowTransform {
         let source = gate.columns.map(\.rawValue)
-        let needed = ["date-of-birth", "gender", "postcode", "preferred-language", "health-needs", "ethnic-origin"]
+        let needed = ["date-of-birth", "sex", "postcode", "preferred-language", "health-needs", "ethnic-origin"]
         let positions = try needed.map { name -> Int in
             guard let index = source.firstIndex(of: name) else {
                 throw ExportError("the \(purpose) purpose in Forms/purposes.yaml no longer lists \(name), which the return needs")

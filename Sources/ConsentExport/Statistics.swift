@@ -121,7 +121,7 @@ public struct StatisticsBuilder {
             case .unknownPurpose(let id): "no purpose '\(id)' in Forms/purposes.yaml"
             case let .notDeclared(attribute, purpose): "'\(attribute)' is not an attribute of purpose '\(purpose)'; statistics count only what the purpose uses"
             case .notCountable(let attribute): "'\(attribute)' is free text; count by a choice or a date attribute instead"
-            case .dimensions: "give one or two attributes with --by (e.g. --by ethnic-origin or --by gender,religion)"
+            case .dimensions: "give one or two attributes with --by (e.g. --by ethnic-origin or --by sex,religion)"
             }
         }
     }

@@ -24,6 +24,8 @@ public struct AccessReport: Codable, Sendable, Equatable {
         public var value: String?
         public var pending: [String]
         public var uses: [PurposeUse]
+        /// No longer asked (retired in `Forms/`): shown while held, for the tenant to see or erase.
+        public var retired: Bool = false
     }
 
     public struct PurposeInfo: Codable, Sendable, Equatable {
@@ -60,6 +62,8 @@ public struct AccessReport: Codable, Sendable, Equatable {
 
         var items: [Item] = []
         for attribute in c.attributes {
+            // What is no longer asked is listed while the ledger holds an answer: the tenant still sees it.
+            if attribute.isRetired, state.value(attribute.id).answer == nil, !state.value(attribute.id).isUnavailable { continue }
             var status = "not-held", value: String?
             switch state.value(attribute.id) {
             case .notHeld: break
@@ -105,7 +109,7 @@ public struct AccessReport: Codable, Sendable, Equatable {
             }
             items.append(Item(
                 attribute: attribute.id.rawValue, label: t("attribute.\(attribute.id).label"), special: attribute.isSpecial,
-                status: status, value: value, pending: pending, uses: uses))
+                status: status, value: value, pending: pending, uses: uses, retired: attribute.isRetired))
         }
         let purposes = c.purposes.map { p in
             PurposeInfo(
@@ -135,7 +139,7 @@ public struct AccessReport: Codable, Sendable, Equatable {
             case "hidden": t("value.hidden")
             default: t("value.\(item.status)")
             }
-            out.append("\(item.label): \(shown)")
+            out.append("\(item.label): \(shown)" + (item.retired ? " (\(t("value.retired")))" : ""))
             for pending in item.pending { out.append("  " + t("value.pending", ["value": TextSafety.displaySafe(pending)])) }
             for use in item.uses { out.append("  - \(use.name): \(use.text)\(use.needsReconfirmation ? " (!)" : "")") }
         }

@@ -75,12 +75,33 @@ enum FormsLoader {
             }
             if type == .choice && choices.isEmpty { throw fields.error("a choice attribute needs 'choices'") }
             if type != .choice && !choices.isEmpty { throw fields.error("only a choice attribute has 'choices'") }
+            let special = try fields.bool("special"), neverMailed = try fields.bool("never-mailed")
+            if neverMailed && !special { throw fields.error("'never-mailed: true' needs 'special: true' (masked, sealed, kept from every message)") }
+            let age = try fields.int("asked-from-age")
+            if let age, !(1...120).contains(age) { throw fields.error("'asked-from-age' must be 1 to 120") }
+            var askedIf: AskCondition?
+            if let node = fields.node("asked-if") {
+                var condition = try YAMLFields(node, file: file, entry: "attribute '\(id)' asked-if")
+                askedIf = AskCondition(attribute: AttributeID(try condition.requiredString("attribute")), choice: try condition.requiredString("choice"))
+                try condition.finish()
+            }
             let attribute = AttributeDefinition(
-                id: AttributeID(id), type: type, isSpecial: try fields.bool("special"),
+                id: AttributeID(id), type: type, isSpecial: special,
                 offersPreferNotToSay: try fields.bool("prefer-not-to-say"), needsEvidence: try fields.bool("needs-evidence"),
-                maxLength: maxLength, pattern: pattern, choices: choices)
+                maxLength: maxLength, pattern: pattern, choices: choices, isRetired: try fields.bool("retired"),
+                neverMailed: neverMailed, askedFromAge: age, askedIf: askedIf)
             try fields.finish()
             result.append(attribute)
+        }
+        for attribute in result {
+            guard let condition = attribute.askedIf else { continue }
+            let entry = "attribute '\(attribute.id)'"
+            guard let other = result.first(where: { $0.id == condition.attribute }), other.id != attribute.id, other.type == .choice else {
+                throw FormsError(file: file, entry: entry, "'asked-if' names '\(condition.attribute)', which is not another choice attribute in \(file)")
+            }
+            guard other.choices.contains(where: { $0.id == condition.choice }) else {
+                throw FormsError(file: file, entry: entry, "'asked-if': '\(condition.choice)' is not a choice of '\(other.id)'")
+            }
         }
         return result
     }
@@ -141,6 +162,9 @@ enum FormsLoader {
             guard !used.isEmpty else { throw fields.error("'attributes' lists no attribute") }
             for attribute in used where byID[attribute] == nil {
                 throw fields.error("unknown attribute '\(attribute)' (not in attributes.yaml)")
+            }
+            for attribute in used where byID[attribute]?.isRetired == true {
+                throw fields.error("attribute '\(attribute)' is retired (attributes.yaml): no purpose uses what is no longer asked")
             }
             guard Set(used).count == used.count else { throw fields.error("an attribute is listed twice") }
             let requires = try fields.strings("requires").map { AttributeID($0) }

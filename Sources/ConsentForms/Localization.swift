@@ -41,6 +41,9 @@ public struct Localizer: Sendable {
     /// Whether a language is shipped.
     public func has(_ code: String) -> Bool { byCode[code] != nil }
 
+    /// Whether `language` (English when not given) has a text for `key`, without falling back.
+    public func hasText(_ key: String, _ language: String = "en") -> Bool { byCode[language].map { languages[$0].messages[key] != nil } ?? false }
+
     /// The text for `key` in `language`, with `{name}` placeholders filled from `arguments`.
     /// Falls back to English, then to the key itself, so a screen never shows nothing.
     public func text(_ key: String, _ language: String, _ arguments: [String: String] = [:]) -> String {

@@ -15,13 +15,19 @@ public struct MailTemplate: Sendable, Equatable {
     public var withholds: [AttributeID] = []
 
     /// The attributes whose values this message can carry: the address it goes to and, for a
-    /// listing, every ordinary attribute it does not withhold.
+    /// listing, every ordinary attribute it does not withhold (a retired one is named as held, not shown:
+    /// the old gender answers could say what the tenant's gender identity is).
     public func shows(_ catalogue: Catalogue) -> [AttributeID] {
         var out = [channel]
         if listsHeld {
-            out += catalogue.attributes.filter { !$0.isSpecial && !withholds.contains($0.id) && $0.id != channel }.map(\.id)
+            out += catalogue.attributes.filter { !$0.isSpecial && !$0.isRetired && !withholds.contains($0.id) && $0.id != channel }.map(\.id)
         }
         return out
+    }
+
+    /// The attributes a listing names (as held, shown or not): all but those never mailed (gender identity).
+    public func names(_ catalogue: Catalogue) -> [AttributeID] {
+        listsHeld ? catalogue.attributes.filter { !$0.neverMailed }.map(\.id) : []
     }
 
     /// The text keys the template needs in Localization/.
@@ -61,6 +67,13 @@ enum TemplatesLoader {
             try fields.finish()
             for a in withholds where attributes.first(where: { $0.id == a }) == nil {
                 throw fields.error("template '\(id)': 'withholds' names '\(a)', which is not in attributes.yaml")
+            }
+            // A special category (gender identity with them) is never in a message: a template that names one,
+            // as its address or among what it withholds, is refused rather than trusted to keep it out.
+            for a in [channel] + withholds {
+                guard let definition = attributes.first(where: { $0.id == a }), definition.isSpecial else { continue }
+                throw fields.error("template '\(id)' names '\(a)', a special category\(definition.neverMailed ? " never named in a message" : ""): "
+                                       + "messages never carry one; remove it from the template")
             }
             guard !templates.contains(where: { $0.id == id }) else { throw fields.error("template '\(id)' is defined twice") }
             templates.append(MailTemplate(id: id, channel: channel, from: from, listsHeld: lists, withholds: withholds))

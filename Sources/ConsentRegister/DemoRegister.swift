@@ -52,7 +52,15 @@ public struct DemoRegister: Sendable {
         let year = 2026 - r.int(18...95)
         let month = r.int(1...12)
         v["date-of-birth"] = .value(String(format: "%04d-%02d-%02d", year, month, r.int(1...Validator.daysIn(month: month, year: year))))
-        v["gender"] = r.weighted([(.value("woman"), 51.0), (.value("man"), 47.0), (.value("non-binary"), 0.6), (.value("other"), 0.4), (.preferNotToSay, 1.0)])
+        v["sex"] = r.weighted([(.value("female"), 51.0), (.value("male"), 47.0), (.preferNotToSay, 2.0)])
+        // Gender identity, from a stream of its own so the rest of the register stays as it was. Shaped like
+        // the 2021 census (voluntary: about one in sixteen leave it blank; a few in a thousand answer "No").
+        var g = SeededRandom(seed: seed ^ (UInt64(index) &* 0x2545_F491_4F6C_DD1D) ^ 0x6E1D_0000)
+        let identity: AttributeValue? = g.weighted([(.value("yes"), 91.0), (.value("no"), 0.6), (.preferNotToSay, 2.4), (nil, 6.0)])
+        // Registered 1000 days ago: asked only of those 16 or over then (ChangeRules refuses the others).
+        let asked = 2026 - year >= 20
+        if asked, let identity { v["gender-identity"] = identity }
+        if asked, identity == .value("no"), g.chance(0.7) { v["gender-identity-write-in"] = .value(g.pick(["Non-binary", "Trans woman", "Trans man", "Genderqueer"])) }
 
         let town = r.pick(DemoData.towns)
         let street = "\(r.pick(DemoData.streets)) \(r.pick(DemoData.streetKinds))"

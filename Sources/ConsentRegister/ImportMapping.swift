@@ -27,7 +27,7 @@ public struct ImportMapping: Sendable {
                           "surname", "lastname", "familyname"],
             "preferred-name": ["preferredname", "knownas"],
             "date-of-birth": ["dob", "dateofbirth", "birthdate", "birthday"],
-            "gender": ["gender", "sex"],
+            "sex": ["sex", "sexatbirth"],
             "address": ["address", "address1", "address2", "address3", "addressline1", "addressline2", "addressline3",
                         "street", "town", "city"],
             "postcode": ["postcode", "postalcode", "zip", "zipcode"],

@@ -120,6 +120,11 @@ public struct PaperRecords {
         guard let definition = content.catalogue.attribute(AttributeID(attribute)) else {
             throw RecordError("no attribute '\(TextSafety.displaySafe(attribute))' in Forms/attributes.yaml")
         }
+        // What the tenant is not asked (gender identity under 16, a write-in before its answer) is not keyed for them either.
+        if !definition.isRetired, let state = try database.tenantState(ref), !content.catalogue.asks(definition.id, of: state, at: Date()) {
+            throw RecordError("'\(definition.id)' is not asked of \(ref): under the age it is asked from (\(definition.askedFromAge.map(String.init) ?? "-")), "
+                                  + "no date of birth held, or it follows an answer not given")
+        }
         // On paper or with evidence seen, only a change that needs evidence and has none waits; a call
         // changing contact details (or anything that needs evidence) always waits for a second person.
         let pending = definition.needsEvidence && (evidence ?? "").trimmingCharacters(in: .whitespaces).isEmpty

@@ -23,7 +23,7 @@ public struct SpecialTerms: Sendable {
     /// Choices whose one-word label is also a nationality, a name or an everyday word.
     public static let ambiguousChoices: Set<String> = [
         "other", "none", "straight", "christian", "white-irish", "asian-indian", "asian-chinese", "asian-pakistani",
-        "asian-bangladeshi", "black-african", "black-caribbean", "other-arab", "white-roma",
+        "asian-bangladeshi", "black-african", "black-caribbean", "other-arab", "white-roma", "yes", "no",
     ]
 
     /// Other names people give these columns, by attribute id.
@@ -32,6 +32,8 @@ public struct SpecialTerms: Sendable {
         "religion": ["religion or belief", "faith", "belief"],
         "sexual-orientation": ["sexuality", "orientation"],
         "health-needs": ["disability", "disabilities", "health", "health conditions", "medical conditions", "vulnerability", "vulnerabilities"],
+        "gender-identity": ["gender identity", "trans", "transgender", "trans status", "gender same as sex at birth"],
+        "gender-identity-write-in": ["gender identity write in", "gender identity description"],
     ]
 
     /// Answers that hold no value.

@@ -84,8 +84,9 @@ struct KioskItems {
             // Consent by use is the main path (issue 17): the uses a tenant decides come first, then each
             // item held, for seeing and correcting values.
             var items = [KioskItem(.text, t("kiosk.overview.hint"))] + useItems() + [KioskItem(.heading, t("kiosk.overview.items"))]
-            for attribute in content.catalogue.attributes {
-                items.append(KioskItem(.button(.attribute(attribute.id)), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))"))
+            for attribute in content.catalogue.attributes where listed(attribute) {
+                let retired = attribute.isRetired ? " (\(t("value.retired")))" : ""
+                items.append(KioskItem(.button(.attribute(attribute.id)), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))\(retired)"))
             }
             items.append(KioskItem(.button(.disclosures), t("kiosk.disclosures")))
             return items
@@ -111,8 +112,10 @@ struct KioskItems {
             if let definition { items.append(KioskItem(.text, content.noticeSummary(definition, language))) }
             return items + organisationItems()
         case .edit(let id):
-            guard let attribute = content.catalogue.attribute(id) else { return [KioskItem(.button(.back), t("kiosk.back"))] }
-            var items = [KioskItem(.text, t("attribute.\(id).help"))]
+            guard let attribute = content.catalogue.attribute(id), asked(id) else { return [KioskItem(.button(.back), t("kiosk.back"))] }
+            // The census question word for word, where the form asks it as the census does.
+            var items = question(id).map { [KioskItem(.heading, $0)] } ?? []
+            items.append(KioskItem(.text, t("attribute.\(id).help")))
             if attribute.type == .choice {
                 for choice in attribute.choices {
                     items.append(KioskItem(.button(.choice(choice.id)), choice.fixedLabel ?? t("choice.\(id).\(choice.id)")))
@@ -155,6 +158,25 @@ struct KioskItems {
         [KioskItem(.text, content.organisation.contactLines(content.localizer, language).joined(separator: "\n"))]
     }
 
+    /// Whether the tenant signed in is asked `id` now (not retired; old enough; after the answer it follows).
+    func asked(_ id: AttributeID) -> Bool {
+        guard let session = state.session else { return false }
+        return content.catalogue.asks(id, of: session.state, at: now)
+    }
+
+    /// Whether the overview lists an attribute: every one asked, and any other while something is held.
+    func listed(_ attribute: AttributeDefinition) -> Bool {
+        guard let session = state.session else { return false }
+        let value = session.state.value(attribute.id)
+        return asked(attribute.id) || value.answer != nil || value.isUnavailable
+    }
+
+    /// The census question of an attribute (`attribute.<id>.question`), when `Localization/` has one.
+    func question(_ id: AttributeID) -> String? {
+        let key = "attribute.\(id).question"
+        return content.localizer.hasText(key) ? t(key) : nil
+    }
+
     /// The value of an attribute as shown in the list: special categories hidden until shown.
     func valueText(_ attribute: AttributeDefinition) -> String {
         guard let session = state.session else { return "" }
@@ -185,8 +207,12 @@ struct KioskItems {
         }
         // What can be done with the value first, right under it: however many uses the item has, the
         // way to correct it is on the first screen (uses are chosen mainly from the overview).
-        items.append(KioskItem(.button(.correct), t("kiosk.correct")))
-        if attribute.offersPreferNotToSay { items.append(KioskItem(.button(.preferNotToSay), t("kiosk.prefer-not"))) }
+        if asked(id) {
+            items.append(KioskItem(.button(.correct), t("kiosk.correct")))
+            if attribute.offersPreferNotToSay { items.append(KioskItem(.button(.preferNotToSay), t("kiosk.prefer-not"))) }
+        } else if attribute.isRetired {
+            items.append(KioskItem(.text, t("value.retired")))
+        }
         // A sealed value this kiosk cannot open (no key) can still be erased: erasure needs no key.
         // What the tenant signs in with, or the tenancy requires, only staff can erase: the tenant sends them a request.
         if session.state.value(id).answer != nil || session.state.value(id).isUnavailable {

@@ -76,13 +76,13 @@ extension KioskModel {
             return [record(.decision(purpose, [a], .granted, notice: NoticeShown(version: version, language: state.language), validUntil: nil),
                            receipt: decisionReceipt(a, purpose, .granted))]
         case .correct:
-            guard case .attribute(let a) = state.screen else { break }
+            guard case .attribute(let a) = state.screen, asked(a, now: now) else { break }
             var field = Self.field("value")
             field.text = prefilled(a)
             state.fields["value"] = field
             go(.edit(a))
         case .save, .choice:
-            guard case .edit(let a) = state.screen, let definition = content.catalogue.attribute(a) else { break }
+            guard case .edit(let a) = state.screen, let definition = content.catalogue.attribute(a), asked(a, now: now) else { break }
             let raw = if case .choice(let id) = action { id } else { text("value") }
             switch content.validator.normalise(raw, for: a, today: now) {
             case .failure(let error):
@@ -95,7 +95,7 @@ extension KioskModel {
                                receipt: Message(pending ? "kiosk.receipt.pending" : "kiosk.receipt.correction", ["attribute": a.rawValue]))]
             }
         case .preferNotToSay:
-            guard case .attribute(let a) = state.screen else { break }
+            guard case .attribute(let a) = state.screen, asked(a, now: now) else { break }
             ask(.confirm(a, .preferNotToSay), now: now)
         case .erase:
             guard case .attribute(let a) = state.screen, content.catalogue.tenantMayErase(a) else { break }
@@ -151,6 +151,12 @@ extension KioskModel {
         guard let first = ["ref", "dob", secret].first(where: { notes[$0] != nil }) else { return true }
         focusField(first, now: now)
         return false
+    }
+
+    /// Whether the tenant signed in is asked `a` (the census asks gender identity from 16; nothing retired is asked).
+    private func asked(_ a: AttributeID, now: Date) -> Bool {
+        guard let session = state.session else { return false }
+        return content.catalogue.asks(a, of: session.state, at: now)
     }
 
     private func label(_ a: AttributeID) -> String { content.localizer.text("attribute.\(a).label", state.language) }

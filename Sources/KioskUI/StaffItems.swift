@@ -217,11 +217,15 @@ struct StaffItems {
                     items.append(StaffItem(.text, "\(label(attribute.id)): \(shown) (read recorded)"))
                 } else if value.answer != nil || value.isUnavailable {
                     items.append(StaffItem(.button(.reveal(attribute.id)), "\(label(attribute.id)): ●●●● (reveal: give a reason, it is recorded)"))
-                } else {
+                } else if content.catalogue.asks(attribute.id, of: call.state, at: now) {
                     items.append(StaffItem(.text, "\(label(attribute.id)): \(plain(value, attribute))"))
                 }
-            case .shown:
+            case .shown where content.catalogue.asks(attribute.id, of: call.state, at: now):
                 items.append(StaffItem(.button(.edit(attribute.id)), "\(label(attribute.id)): \(plain(value, attribute))"))
+            case .shown:
+                // Not asked (retired, or the tenant is too young): what is held is shown, not edited.
+                guard value.answer != nil || value.isUnavailable else { break }
+                items.append(StaffItem(.text, "\(label(attribute.id)): \(plain(value, attribute))\(attribute.isRetired ? " (retired: no longer asked)" : "")"))
             }
             if !(call.state.pending[attribute.id] ?? []).isEmpty {
                 items.append(StaffItem(.text, "  a correction of \(label(attribute.id)) is waiting for a second person"))

@@ -91,6 +91,8 @@ extension StaffModel {
         case .reveal(let attribute):
             go(.reason(.reveal(attribute)))
         case .edit(let attribute):
+            // What the tenant is not asked (gender identity under 16, a retired question) is not edited for them.
+            guard let call = state.call, content.catalogue.asks(attribute, of: call.state, at: now) else { break }
             state.fields["value"] = Field(limit: 500)
             go(.edit(attribute))
         case .save:

@@ -18,7 +18,7 @@ import Testing
     static let seeds: [UInt64] = ProcessInfo.processInfo.environment["AGREE_SEED"].flatMap(UInt64.init).map { [$0] } ?? Array(1...30)
     static let tenants = ["T1", "T2", "T3"]
     static let decisions: [(String, String)] = [
-        ("service-updates-email", "email"), ("service-updates-sms", "mobile"), ("emergency-contact", "full-name"), ("equality-monitoring", "gender"),
+        ("service-updates-email", "email"), ("service-updates-sms", "mobile"), ("emergency-contact", "full-name"), ("equality-monitoring", "sex"),
     ]
 
     @Test(arguments: seeds) func bothCentresGiveTheSameAnswers(seed: UInt64) async throws {

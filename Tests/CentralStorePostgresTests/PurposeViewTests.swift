@@ -20,7 +20,7 @@ import Testing
             events.append(device.event("T\(n)", .registration(values: [
                 AttributeID("full-name"): .value("Tenant \(n)"), AttributeID("email"): .value("t\(n)@example.org"),
                 AttributeID("postcode"): .value("LS\(n) 4AB"), AttributeID("ethnic-origin"): .value("white-british"),
-                AttributeID("gender"): .value("woman"),
+                AttributeID("sex"): .value("female"),
             ]), special: ["ethnic-origin"]))
         }
         let past = Date().addingTimeInterval(-86_400)
@@ -48,7 +48,7 @@ import Testing
             WHERE table_schema = 'consent_views' AND table_name = 'equality_monitoring'
             """)
         // Special categories are sealed at the centre: never a view column.
-        #expect(columns == [["tenant,date_of_birth,gender,preferred_language"]])
+        #expect(columns == [["tenant,date_of_birth,sex,preferred_language"]])
 
         for forbidden in ["SELECT * FROM tenant", "SELECT * FROM value", "SELECT * FROM decision", "SELECT * FROM sealed_value",
                           "SELECT * FROM consent_views.tenancy_management", "SELECT * FROM consent_views.emergency_contact"] {
@@ -108,13 +108,13 @@ import Testing
         #expect(try await centre.rows("SELECT tenant FROM consent_views.service_updates_email", as: reporter).isEmpty)
 
         // An objection purpose shows everyone's values until they object; then the cell is empty.
-        let before = try await centre.rows("SELECT tenant, gender FROM consent_views.equality_monitoring ORDER BY tenant")
-        #expect(before == [["T1", "woman"], ["T2", "woman"], ["T3", "woman"]])
-        let objection = device.decision("T2", "equality-monitoring", ["gender"], .objected)
-        let erasure = device.event("T3", .erasure(AttributeID("gender")))
+        let before = try await centre.rows("SELECT tenant, sex FROM consent_views.equality_monitoring ORDER BY tenant")
+        #expect(before == [["T1", "female"], ["T2", "female"], ["T3", "female"]])
+        let objection = device.decision("T2", "equality-monitoring", ["sex"], .objected)
+        let erasure = device.event("T3", .erasure(AttributeID("sex")))
         _ = try await centre.store.push(device.push([objection, erasure]), from: "kiosk-1")
-        let after = try await centre.rows("SELECT tenant, gender FROM consent_views.equality_monitoring ORDER BY tenant")
-        #expect(after == [["T1", "woman"]])
+        let after = try await centre.rows("SELECT tenant, sex FROM consent_views.equality_monitoring ORDER BY tenant")
+        #expect(after == [["T1", "female"]])
         // The CORE return is a legal obligation: always on, an erased value simply absent.
         let core = try await centre.rows("SELECT tenant, postcode FROM consent_views.regulator_returns ORDER BY tenant")
         #expect(core == [["T1", "LS1 4AB"], ["T2", "LS2 4AB"], ["T3", "LS3 4AB"]])

@@ -59,7 +59,7 @@ import Testing
             device.event("T0000001", registration(["full-name": naughty, "email": "a@example.org", "postcode": "LS1 4AB"])),
             device.event("T0000001", .registration(values: [AttributeID("ethnic-origin"): .value("white-british")]), special: ["ethnic-origin"]),
             device.decision("T0000001", "service-updates-email", ["email", "full-name"], .granted),
-            device.event("T0000001", .correction(AttributeID("gender"), .preferNotToSay, pending: false)),
+            device.event("T0000001", .correction(AttributeID("sex"), .preferNotToSay, pending: false)),
         ]
         let key = WireDataKey(keyID: "key-1", kekID: "kek-a", wrapped: Data([1, 2, 3]))
         let reply = try await centre.store.push(device.push(events, dataKeys: [key]), from: "kiosk-1")

@@ -20,7 +20,7 @@ import Testing
         #expect(show.status == 0, "\(show.stderr)")
         let report = try #require((try show.json() as? [String: Any])?["report"] as? [String: Any])
         let items = try #require(report["items"] as? [[String: Any]])
-        #expect(items.count == 17, "every attribute of Forms/attributes.yaml, office included")
+        #expect(items.count == 19, "the retired gender is listed only where an answer is held; office is one of the attributes")
         for item in items where item["special"] as? Bool == true {
             #expect(item["value"] == nil, "special-category value shown without --reveal-special")
         }
@@ -121,6 +121,22 @@ import Testing
         let check = try cli.run(["forms", "check", "--forms", forms.path, "--localization", CLI.repo.appendingPathComponent("Localization").path])
         #expect(check.status != 0)
         #expect(check.stderr.contains("organisation.yaml") && check.stderr.contains("'name' is required: fill in controller.name in Forms/organisation.yaml"), "\(check.stderr)")
+    }
+
+    /// Gender identity is never in a message (Gender Recognition Act 2004 s.22): a template naming it is refused.
+    @Test func formsCheckRefusesAMailTemplateNamingGenderIdentity() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let forms = cli.dir.appendingPathComponent("Forms")
+        try FileManager.default.copyItem(at: CLI.repo.appendingPathComponent("Forms"), to: forms)
+        let file = forms.appendingPathComponent("templates.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "withholds: [date-of-birth]", with: "withholds: [date-of-birth, gender-identity]")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let check = try cli.run(["forms", "check", "--forms", forms.path, "--localization", CLI.repo.appendingPathComponent("Localization").path])
+        #expect(check.status != 0)
+        #expect(check.stderr.contains("templates.yaml") && check.stderr.contains("'gender-identity', a special category never named in a message"),
+                "\(check.stderr)")
     }
 }
 

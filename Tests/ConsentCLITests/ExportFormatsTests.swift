@@ -126,7 +126,7 @@ import Testing
                                     "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
         #expect(withdraw.status == 0, "\(withdraw.stderr)")
         // A withdrawal for another purpose is not a recall of this export.
-        #expect(try cli.run(["record", "--password-stdin", "AB-3", "object", "--attribute", "gender", "--purpose", "equality-monitoring",
+        #expect(try cli.run(["record", "--password-stdin", "AB-3", "object", "--attribute", "sex", "--purpose", "equality-monitoring",
                              "--staff", "S100", "--db", cli.db], stdin: Data("correct horse battery\n".utf8)).status == 0)
         let recalls = try cli.run(["export", "recalls", out + ".manifest.json", "--db", cli.db, "--json"])
         #expect(recalls.status == 0, "\(recalls.stderr)")
@@ -154,7 +154,7 @@ extension ExportFormatsTests {
         #expect(!FileManager.default.fileExists(atPath: out))
         let stats = try cli.run(["stats", "--purpose", "equality-monitoring", "--by", "religion", "--db", cli.db])
         #expect(stats.status != 0 && stats.stderr.contains("religion"))
-        let ordinary = try cli.run(["export", "--purpose", "equality-monitoring", "--columns", "gender,date-of-birth", "--out", out, "--db", cli.db])
+        let ordinary = try cli.run(["export", "--purpose", "equality-monitoring", "--columns", "sex,date-of-birth", "--out", out, "--db", cli.db])
         #expect(ordinary.status == 0, "\(ordinary.stderr)")
     }
 }

@@ -81,7 +81,7 @@ import Testing
     @Test func doublePressesOnAgreeObjectAndPreferNotToSayChangeNothingTwice() throws {
         let setup = try Setup()
         defer { setup.cli.remove() }
-        let gender = try Self.value(setup, "T0000001", "gender")
+        let sex = try Self.value(setup, "T0000001", "sex")
         let tmux = try Tmux(setup.kiosk(), width: 100, height: 40)
         try KioskE2ETests().firstSignIn(tmux, setup)
         // Mobile phone: agree to text-message updates with a double press of Enter on "I agree".
@@ -95,20 +95,20 @@ import Testing
         try tmux.keys("Enter", "Enter")
         try tmux.waitUntil("the overview or a withdrawal") { $0.contains("Choose a use") || $0.contains("You withdrew") }
         #expect(try setup.decisions("T0000001")["mobile/service-updates-sms"] == "granted", "the second press undid the agreement")
-        // Gender: a double press on "Prefer not to say", then on "Object", records neither.
+        // Sex: a double press on "Prefer not to say", then on "Object", records neither.
         try tmux.waitFor("Choose a use")
-        try tmux.focus("Gender")
+        try tmux.focus("Sex:")
         try tmux.keys("Enter")
         try tmux.waitFor("Correct this value")
         for label in ["Prefer not to say", "Object"] {
             try tmux.focus(label)
             try tmux.keys("Enter", "Enter")
-            try tmux.waitUntil("the gender screen again") { screen in
+            try tmux.waitUntil("the sex screen again") { screen in
                 screen.contains("Correct this value") && !screen.contains("Record “Prefer") && !screen.contains("Object to")
             }
         }
-        #expect(try Self.value(setup, "T0000001", "gender") == gender, "one press replaced the value")
-        #expect(try setup.decisions("T0000001")["gender/equality-monitoring"] != "objected", "one press recorded an objection")
+        #expect(try Self.value(setup, "T0000001", "sex") == sex, "one press replaced the value")
+        #expect(try setup.decisions("T0000001")["sex/equality-monitoring"] != "objected", "one press recorded an objection")
     }
 
     @Test func theKeyThatDismissesTheIdleWarningDoesNothingElse() throws {

@@ -95,7 +95,7 @@ import Testing
         #expect(recalls.postgres.stdout == recalls.sqlite.stdout)
         #expect((try recalls.postgres.json() as? [Any])?.count == 2, "both withdrawals are recalls: \(recalls.postgres.stdout)")
 
-        for by in ["ethnic-origin", "gender", "religion,gender"] {
+        for by in ["ethnic-origin", "sex", "religion,sex"] {
             let stats = try m.both(["stats", "--purpose", "equality-monitoring", "--by", by, "--json"])
             #expect(stats.postgres.stdout == stats.sqlite.stdout, "stats by \(by)")
             #expect(stats.postgres.stdout.contains("\"total\""))

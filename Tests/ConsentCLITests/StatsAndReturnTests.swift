@@ -66,7 +66,7 @@ import Testing
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + ".manifest.json"))) as? [String: Any])
         #expect(manifest["refusals"] as? Int == 1)
         let rows = ExportTests().rows(try String(contentsOfFile: first, encoding: .utf8))
-        #expect(rows.first == ["tenant_pseudonym", "age", "gender", "postcode_district", "preferred_language", "disability_or_health_need", "ethnic_group"])
+        #expect(rows.first == ["tenant_pseudonym", "age", "sex", "postcode_district", "preferred_language", "disability_or_health_need", "ethnic_group"])
         let body = rows.dropFirst()
         #expect(body.count == 40)
         let text = try String(contentsOfFile: first, encoding: .utf8)

@@ -9,7 +9,7 @@ import Testing
 /// the whole projection gives.
 @Suite struct SliceScanTests {
     static let purpose = PurposeID("equality-monitoring")
-    static let attributes = ["date-of-birth", "gender", "preferred-language", "health-needs", "ethnic-origin", "religion", "sexual-orientation"]
+    static let attributes = ["date-of-birth", "sex", "preferred-language", "health-needs", "ethnic-origin", "religion", "sexual-orientation"]
         .map { AttributeID($0) }
     static let special: Set<AttributeID> = [AttributeID("health-needs"), AttributeID("ethnic-origin"), AttributeID("religion"), AttributeID("sexual-orientation")]
     /// More batches than the hand-over holds, so the side thread waits for the export mid-scan.

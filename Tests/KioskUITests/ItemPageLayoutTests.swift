@@ -9,7 +9,8 @@ import Testing
     @Test(arguments: ["en", "pl", "ro", "ur"])
     func everyItemPageShowsCorrectThisValueOnItsFirstScreen(_ language: String) {
         let correct = Shipped.content.localizer.text("kiosk.correct", language)
-        for attribute in Shipped.content.catalogue.attributes {
+        // Every item the tenant is asked (a retired one, or a write-in not yet called for, is not on the overview).
+        for attribute in Shipped.content.catalogue.attributes where Shipped.content.catalogue.asks(attribute.id, of: Sample.state, at: Drive().now) {
             var d = Drive()
             d.model.lastSize = (80, 24)
             d.press("lang:\(language)")

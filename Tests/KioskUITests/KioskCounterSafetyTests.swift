@@ -36,7 +36,7 @@ import TerminalCore
                 == [AttributeID("date-of-birth"), AttributeID("full-name"), AttributeID("address")])
     }
 
-    @Test(arguments: [("email", "erase"), ("gender", "prefer-not")])
+    @Test(arguments: [("email", "erase"), ("sex", "prefer-not")])
     func destructiveChoicesAskOnceMoreWithBackFocused(_ id: String, _ action: String) {
         var d = Drive()
         d.signIn()
@@ -54,12 +54,12 @@ import TerminalCore
     @Test func objectingAsksOnceMoreAndRecordsOnlyWhenConfirmed() {
         var d = Drive()
         d.signIn()
-        open("gender", &d)
+        open("sex", &d)
         d.press("decide:equality-monitoring:objected")
-        #expect(d.model.state.screen == .confirm(AttributeID("gender"), .object(PurposeID("equality-monitoring"))))
+        #expect(d.model.state.screen == .confirm(AttributeID("sex"), .object(PurposeID("equality-monitoring"))))
         #expect(d.text.contains("Object to Equality monitoring"), "\(d.text)")
         d.press("confirm-yes")
-        #expect(recorded(d) == [.decision(PurposeID("equality-monitoring"), [AttributeID("gender")], .objected, notice: nil, validUntil: nil)])
+        #expect(recorded(d) == [.decision(PurposeID("equality-monitoring"), [AttributeID("sex")], .objected, notice: nil, validUntil: nil)])
     }
 
     @Test func theTenantAsksStaffToEraseWhatTheySignInWithAndIsToldTheRequestWasSent() {
