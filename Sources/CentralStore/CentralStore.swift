@@ -20,6 +20,10 @@ public protocol CentralStore: Sendable {
     func push(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> PushResponse
     /// Events with central sequence above `cursor`, at most `limit`, in central order.
     func pull(after cursor: Int64, limit: Int) async throws(CentralStoreError) -> PullResponse
+    /// What `device` pulls: events with central sequence above `cursor` (at most `limit`, in central
+    /// order) of the tenants of its office, of tenants with no office and of tenants it has changed; a
+    /// tenant moved into its office comes with its earlier events (`OfficePull`).
+    func pull(after cursor: Int64, limit: Int, for device: String) async throws(CentralStoreError) -> PullResponse
     /// The whole staff registry (active and disabled members), which devices copy at each sync.
     func staffRegistry() async throws(CentralStoreError) -> StaffRegistry
     /// Adds the members of staff a device added while offline that the centre may take

@@ -14,6 +14,9 @@ public struct DemoRegister: Sendable {
     public let shippedLanguages: Set<String>
     /// The purposes' attributes come from Forms/, so a decision covers what the purpose uses.
     public let catalogue: Catalogue
+    /// How many offices the register is spread over (tenant *i* is held by office `i % offices + 1`,
+    /// named by `Office.demoName`); 0 names no office, so every device holds every tenant.
+    public var offices = 0
 
     public init(seed: UInt64, now: Date, shippedLanguages: Set<String>, catalogue: Catalogue) {
         self.seed = seed
@@ -87,6 +90,7 @@ public struct DemoRegister: Sendable {
         if healthRoll < 22 { v["health-needs"] = .value(r.pick(DemoData.healthNeeds)) } else if healthRoll < 26 { v["health-needs"] = .preferNotToSay }
         if let religion = religion(origin, &r) { v["religion"] = religion }
         if let orientation = notAnswered(DemoData.orientation, &r), r.chance(0.9) { v["sexual-orientation"] = orientation }
+        if offices > 0 { v[Office.attribute.rawValue] = .value(Office.demoName(index % offices + 1)) }
 
         var requests = [ChangeRequest(
             tenant: ref, payload: .registration(values: Dictionary(uniqueKeysWithValues: v.map { (AttributeID($0.key), $0.value) })),

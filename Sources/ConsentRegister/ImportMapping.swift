@@ -41,6 +41,7 @@ public struct ImportMapping: Sendable {
             "ethnic-origin": ["ethnicity", "ethnicorigin", "ethnicgroup"],
             "religion": ["religion", "faith", "religionorbelief"],
             "sexual-orientation": ["sexualorientation", "sexuality"],
+            "office": ["office", "housingoffice", "localoffice"],
         ]
         for (attribute, names) in table where catalogue.attribute(AttributeID(attribute)) != nil {
             for name in names { aliases[name] = .attribute(AttributeID(attribute)) }

@@ -84,12 +84,31 @@ package struct LedgerIngester {
         if deviceID == ownDevice && !numbersCentrally { return try ownEventReturned(wire) }
         let deviceNo = try devices.number(deviceID, in: db)
         let head = try head(deviceNo)
-        if r.sequence <= head.sequence { return try duplicate(wire, deviceNo: deviceNo) }
-        guard r.sequence == head.sequence + 1 else { throw CentralStoreError.gap(expected: head.sequence + 1) }
-        switch prechecked?.verdict ?? .unchecked {
-        case .sound: break
-        case .broken(let problem): throw CentralStoreError.invalid(problem)
-        case .unchecked: if let problem = WireCheck.integrityProblem(wire, after: head.hash) { throw CentralStoreError.invalid(problem) }
+        let verdict = prechecked?.verdict ?? .unchecked
+        if case .broken(let problem) = verdict { throw CentralStoreError.invalid(problem) }
+        var link: Data?
+        if r.sequence <= head.sequence {
+            // An office's device holds only part of another device's chain: an earlier event it does not
+            // hold yet (a tenant moved into its office) comes with the hash it follows.
+            guard !numbersCentrally, try storedHash(deviceNo, r.sequence) == nil else { return try duplicate(wire, deviceNo: deviceNo) }
+            let held = r.sequence == 1 ? ValueDigest.empty : try storedHash(deviceNo, r.sequence - 1)
+            guard let previous = wire.previous ?? held else {
+                throw CentralStoreError.invalid("event \(r.device)#\(r.sequence) came without the hash of the event it follows")
+            }
+            if let held, held != previous {
+                throw CentralStoreError.invalid("event \(r.device)#\(r.sequence) follows a different event than the one held here")
+            }
+            link = held == nil ? previous : nil
+            try checkLinked(wire, previous: previous, verdict: verdict)
+        } else if r.sequence != head.sequence + 1 {
+            guard !numbersCentrally, let previous = wire.previous else { throw CentralStoreError.gap(expected: head.sequence + 1) }
+            link = previous
+            try checkLinked(wire, previous: previous, verdict: verdict)
+        } else {
+            if let previous = wire.previous, previous != head.hash {
+                throw CentralStoreError.invalid("event \(r.device)#\(r.sequence) follows a different event than the one held here")
+            }
+            if verdict == .unchecked, let problem = WireCheck.integrityProblem(wire, after: head.hash) { throw CentralStoreError.invalid(problem) }
         }
         let catalogueProblem = prechecked.map(\.catalogueProblem) ?? WireCheck.catalogueProblem(wire, catalogue: catalogue)
         if let problem = catalogueProblem { return .rejected(problem) }
@@ -104,6 +123,10 @@ package struct LedgerIngester {
         }
         let central = try LedgerRow.insert(r, deviceNo: deviceNo, tenantID: tenantID, hash: wire.hash, central: numbering,
                                            pushed: true, statements: statements)
+        if let link {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO chain_link (device_no, device_seq, prev_hash) VALUES (?, ?, ?)")
+                .execute(arguments: [deviceNo, r.sequence, link])
+        }
         let answers = try storeValues(wire, deviceNo: deviceNo, tenantID: tenantID)
         let event = r.event(centralSequence: central, answers: answers)
 
@@ -122,7 +145,7 @@ package struct LedgerIngester {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: event.hlc, special: special)
             if special { queuedVaultErasures = true }
         }
-        heads[deviceNo] = (r.sequence, wire.hash)
+        if r.sequence > head.sequence { heads[deviceNo] = (r.sequence, wire.hash) }
         latestRemoteClock = max(latestRemoteClock, r.hlc)
         if sealedRows.count >= 20_000 { try flushVault() }
         return .stored(outcome, central: central ?? 0)
@@ -136,6 +159,19 @@ package struct LedgerIngester {
         }
     }
 
+    /// The hash of event `sequence` of a device, if it is stored here.
+    private func storedHash(_ deviceNo: Int64, _ sequence: Int64) throws -> Data? {
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM ledger WHERE device_no = ? AND device_seq = ?"),
+                          arguments: [deviceNo, sequence])
+    }
+
+    /// Checks an event whose predecessor this device does not hold against the hash the centre named
+    /// (unless the precheck already did, against that hash or the predecessor in the same page).
+    private func checkLinked(_ wire: WireEvent, previous: Data, verdict: IntegrityPrecheck.Verdict) throws {
+        guard verdict == .unchecked else { return }
+        if let problem = WireCheck.integrityProblem(wire, after: previous) { throw CentralStoreError.invalid(problem) }
+    }
+
     /// A resent event: the same one as stored (same hash), or a refusal of the batch when a device
     /// sends a different event under a number it used before (a replaced or copied database).
     private func duplicate(_ wire: WireEvent, deviceNo: Int64) throws -> Step {
@@ -143,7 +179,8 @@ package struct LedgerIngester {
                                    arguments: [deviceNo, wire.record.sequence])
         let previous = wire.record.sequence == 1 ? ValueDigest.empty : try Data.fetchOne(db.cachedStatement(sql: """
             SELECT hash FROM ledger WHERE device_no = ? AND device_seq = ?
-            """), arguments: [deviceNo, wire.record.sequence - 1])
+            UNION ALL SELECT prev_hash FROM chain_link WHERE device_no = ? AND device_seq = ?
+            """), arguments: [deviceNo, wire.record.sequence - 1, deviceNo, wire.record.sequence])
         // Same number, same hash, and the record as sent hashes to it: the very event stored.
         guard let row, (row["hash"] as Data?) == wire.hash, let previous, wire.record.hash(after: previous) == wire.hash else {
             throw CentralStoreError.invalid("""

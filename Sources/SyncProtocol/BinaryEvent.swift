@@ -7,7 +7,7 @@ extension WireEvent {
     /// Bits of the optional-field map, in the order the fields follow.
     enum Field: Int, CaseIterable {
         case attribute, purpose, state, pending, noticeVersion, language, validUntil, targetDevice, targetSequence
-        case valuesDigest, actorID, verification, reason, causal, evidence, central
+        case valuesDigest, actorID, verification, reason, causal, evidence, central, previous
         var bit: UInt64 { 1 << UInt64(rawValue) }
     }
     static let knownFields = Field.allCases.reduce(UInt64(0)) { $0 | $1.bit }
@@ -22,6 +22,7 @@ extension WireEvent {
         mark(.targetSequence, r.targetSequence != nil); mark(.valuesDigest, r.valuesDigest != nil)
         mark(.actorID, r.actorID != nil); mark(.verification, r.verification != nil); mark(.reason, r.reason != nil)
         mark(.causal, r.causal != nil); mark(.evidence, r.evidence != nil); mark(.central, central != nil)
+        mark(.previous, previous != nil)
         w.unsigned(map)
         w.symbol(r.device); w.signed(r.sequence); w.symbol(r.tenant); w.symbol(r.kind)
         w.signed(r.hlc); w.signed(r.effectiveAt); w.symbol(r.actor); w.symbol(r.channel)
@@ -41,6 +42,7 @@ extension WireEvent {
         if let v = r.causal { w.signed(v) }
         if let v = r.evidence { w.text(v) }
         if let v = central { w.signed(v) }
+        if let v = previous { w.bytes(v) }
         w.bytes(hash)
         w.count(values.count)
         for value in values { value.write(to: &w) }
@@ -68,12 +70,13 @@ extension WireEvent {
         if has(.causal) { record.causal = try r.signed() }
         if has(.evidence) { record.evidence = try r.text() }
         let central = has(.central) ? try r.signed() : nil
+        let previous = has(.previous) ? try r.bytes() : nil
         let hash = try r.bytes()
         let n = try r.count(of: "values", minimumBytes: 3)
         var values: [WireValue] = []
         values.reserveCapacity(n)
         for _ in 0..<n { values.append(try WireValue(from: &r)) }
-        self.init(record: record, hash: hash, values: values, central: central)
+        self.init(record: record, hash: hash, values: values, central: central, previous: previous)
     }
 }
 

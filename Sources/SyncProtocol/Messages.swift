@@ -48,15 +48,20 @@ public struct WireEvent: Codable, Hashable, Sendable {
     public var hash: Data
     public var values: [WireValue]
     public var central: Int64?
+    /// In a pull, the hash of the event before this one in its device's chain, when that event is not
+    /// the one before it in the page: an office's device holds only part of another device's chain, so
+    /// it checks this event against the hash the centre names (see docs/sync.md, "Offices").
+    public var previous: Data?
 
-    public init(record: EventRecord, hash: Data, values: [WireValue] = [], central: Int64? = nil) {
+    public init(record: EventRecord, hash: Data, values: [WireValue] = [], central: Int64? = nil, previous: Data? = nil) {
         self.record = record
         self.hash = hash
         self.values = values
         self.central = central
+        self.previous = previous
     }
 
-    enum CodingKeys: String, CodingKey { case record = "r", hash = "h", values = "v", central = "c" }
+    enum CodingKeys: String, CodingKey { case record = "r", hash = "h", values = "v", central = "c", previous = "p" }
 }
 
 /// A data key wrapped by a key-encryption key, sent with the sealed values that use it so the

@@ -150,8 +150,13 @@ public struct IntegrityPrecheck: Sendable {
         verdicts = events.map { event in
             let r = event.record
             defer { last[r.device] = (r.sequence, event.hash) }
-            guard let previous = last[r.device], previous.sequence + 1 == r.sequence else { return .unchecked }
-            return WireCheck.integrityProblem(event, after: previous.hash).map(Verdict.broken) ?? .sound
+            if let previous = last[r.device], previous.sequence + 1 == r.sequence {
+                if let named = event.previous, named != previous.hash { return .broken("event \(r.device)#\(r.sequence) names a predecessor other than the one before it") }
+                return WireCheck.integrityProblem(event, after: previous.hash).map(Verdict.broken) ?? .sound
+            }
+            // A pull to an office's device names the hash an event follows where its predecessor is not sent.
+            guard let named = event.previous else { return .unchecked }
+            return WireCheck.integrityProblem(event, after: named).map(Verdict.broken) ?? .sound
         }
         catalogueProblems = events.map { WireCheck.catalogueProblem($0, catalogue: catalogue) }
     }

@@ -63,13 +63,14 @@ public struct SyncServer: Sendable {
         }
         // A pull page, or a snapshot page for a new device's first sync: the same events, larger pages.
         for (path, most) in [("pull", SyncWire.maxPullEvents), ("snapshot", SyncWire.maxSnapshotEvents)] {
-            devices.get(RouterPath(path)) { request, _ in
+            devices.get(RouterPath(path)) { request, context in
+                let device = try context.authenticatedDevice()
                 let query = request.uri.queryParameters
                 guard let cursor = query.get("cursor").map({ Int64(String($0)) }) ?? 0,
                       let limit = query.get("limit").map({ Int(String($0)) }) ?? 1_000, cursor >= 0, limit > 0 else {
                     throw CentralStoreError.invalid("cursor must be a whole number ≥ 0 and limit one > 0")
                 }
-                return try await store.pull(after: cursor, limit: min(limit, most))
+                return try await store.pull(after: cursor, limit: min(limit, most), for: device)
             }
         }
         // The staff registry, which each device copies after pulling, and the staff a device added

@@ -20,16 +20,22 @@ extension Bench {
                 transaction. Also reports bytes per event on the wire against a tight binary encoding.
                 Goals: >= 50,000 events/s each way; wire <= 2x the minimal encoding; a first sync of 1,000,000 decisions
                 in <= 20 s (--events 1000000).
+                With --offices N the tenants are spread over N offices (office-01, ...) and the device in step and the new
+                device are enrolled for office-01, so they pull only its tenants: compare the first sync with a run
+                without --offices (the whole register) of the same --tenants and --events.
                 """)
 
         @OptionGroup var content: ContentOptions
         @Option(help: "Decisions to push and pull.") var events = 100_000
         @Option(help: "Tenants registered at the centre first.") var tenants = 10_000
         @Option(help: "Events per push request.") var batch = 5_000
+        @Option(help: "Spread the tenants over this many offices; the pulling devices hold office-01's (0: no offices, the whole register).")
+        var offices = 0
         @Flag(help: "Print JSON for scripts.") var json = false
 
         struct Result: Codable {
             var events: Int
+            var offices: Int
             var pushSeconds: Double
             var pullSeconds: Double
             var firstSyncEvents: Int
@@ -56,17 +62,18 @@ extension Bench {
                                                      device: DeviceID("centre"), key: key, centre: true)
             try central.batch { b in
                 for i in 0..<tenants {
-                    _ = try b.record(ChangeRequest(tenant: TenantRef(String(format: "B%07d", i)), payload: .registration(values: [
-                        AttributeID("full-name"): .value("Tenant \(i)"), AttributeID("email"): .value("t\(i)@example.org")]),
-                        actor: .system("bench"), channel: .importFile))
+                    var values: [AttributeID: AttributeValue] = [AttributeID("full-name"): .value("Tenant \(i)"), AttributeID("email"): .value("t\(i)@example.org")]
+                    if offices > 0 { values[Office.attribute] = .value(Office.demoName(i % offices + 1)) }
+                    _ = try b.record(ChangeRequest(tenant: TenantRef(String(format: "B%07d", i)), payload: .registration(values: values),
+                                                   actor: .system("bench"), channel: .importFile))
                 }
             }
             let server = try ServerProcess(database: central.path, content: content)
             defer { server.stop() }
-            func device(_ name: String) async throws -> ConsentDatabase {
+            func device(_ name: String, office: String = "Bench") async throws -> ConsentDatabase {
                 let db = try ConsentDatabase.create(at: dir.appendingPathComponent("\(name).sqlite").path, validator: loaded.validator,
                                                     device: DeviceID(name), key: key)
-                let reply = try central.enrol(EnrolRequest(code: try central.issueEnrolmentCode(office: "Bench", lifetime: 600), device: name,
+                let reply = try central.enrol(EnrolRequest(code: try central.issueEnrolmentCode(office: office, lifetime: 600), device: name,
                                                               signingKey: try db.signingKey().publicKey.rawRepresentation))
                 try db.saveSyncSettings(SyncSettings(server: server.url.absoluteString, secret: reply.secret))
                 return db
@@ -78,7 +85,19 @@ extension Bench {
             }
             let pusher = try await device("bench-push")
             var report = SyncReport()
-            try await client(pusher).pull(into: &report)
+            if offices > 0 {
+                // A device holds only its office's tenants; the pusher, which decides for all of them, is handed the
+                // whole register in-process (untimed), as a device of every office would hold it.
+                var cursor: Int64 = 0
+                while true {
+                    let page = try central.pullPage(after: cursor, limit: SyncWire.maxSnapshotEvents)
+                    _ = try pusher.applyPulled(page)
+                    cursor = page.cursor
+                    if !page.more { break }
+                }
+            } else {
+                try await client(pusher).pull(into: &report)
+            }
             let purposes = [("service-updates-email", "email"), ("resident-involvement", "email"), ("emergency-contact", "full-name")]
             try pusher.batch { b in
                 for i in 0..<events {
@@ -101,9 +120,11 @@ extension Bench {
                 sample += page.events
                 after = last.record.sequence
             }
-            let puller = try await device("bench-pull")
+            // With offices, the pulling devices are office-01's: they hold its tenants only.
+            let pullOffice = offices > 0 ? Office.demoName(1) : "Bench"
+            let puller = try await device("bench-pull", office: pullOffice)
             // A device already in step (it has the registrations), which then pulls the decisions page by page.
-            let follower = try await device("bench-follow")
+            let follower = try await device("bench-follow", office: pullOffice)
             var caughtUp = SyncReport()
             try await client(follower).pull(into: &caughtUp)
 
@@ -121,22 +142,23 @@ extension Bench {
             let (pushed, pushSeconds) = try await timed("pushing …") { try await client(pusher).push(into: &$0) }
             guard pushed.pushed == events else { throw CLIError("only \(pushed.pushed) of \(events) events were acknowledged") }
             let (followed, followSeconds) = try await timed("a device in step pulls them (pull pages) …") { try await client(follower).pull(into: &$0) }
-            guard followed.pulled == events else { throw CLIError("the device in step pulled \(followed.pulled) of \(events) events") }
+            guard offices > 0 || followed.pulled == events else { throw CLIError("the device in step pulled \(followed.pulled) of \(events) events") }
             let (pulled, pullSeconds) = try await timed("a new device's first sync (snapshot pages) …") { try await client(puller).pull(into: &$0) }
-            guard pulled.pulled >= events else { throw CLIError("only \(pulled.pulled) of \(events) events arrived") }
+            guard offices > 0 || pulled.pulled >= events else { throw CLIError("only \(pulled.pulled) of \(events) events arrived") }
 
             note("baseline: the same rows into SQLite in one transaction …")
             let baseline = try SyncBaseline.insert(sample, at: dir.appendingPathComponent("baseline.sqlite").path)
             let result = Result(
-                events: events, pushSeconds: pushSeconds, pullSeconds: followSeconds, firstSyncEvents: pulled.pulled, firstSyncSeconds: pullSeconds,
-                baselineSeconds: baseline, pushPerSecond: Double(events) / pushSeconds, pullPerSecond: Double(events) / followSeconds,
+                events: events, offices: offices, pushSeconds: pushSeconds, pullSeconds: followSeconds, firstSyncEvents: pulled.pulled, firstSyncSeconds: pullSeconds,
+                baselineSeconds: baseline, pushPerSecond: Double(events) / pushSeconds, pullPerSecond: Double(followed.pulled) / followSeconds,
                 firstSyncPerSecond: Double(pulled.pulled) / pullSeconds,
                 baselinePerSecond: Double(events) / baseline, wireBytesPerEvent: Double(wire) / Double(events),
                 minimalBytesPerEvent: Double(SyncBaseline.minimalBytes(sample)) / Double(events))
             if json { return try printJSON(result) }
             print(String(format: "push: %d events in %.2f s (%.0f/s)", events, pushSeconds, result.pushPerSecond))
-            print(String(format: "pull by a device in step: %d events in %.2f s (%.0f/s)", events, followSeconds, result.pullPerSecond))
-            print(String(format: "first sync of a new device: %d events (the decisions and %d registrations) in %.2f s (%.0f/s)",
+            print(String(format: "pull by a device in step: %d events in %.2f s (%.0f/s)", followed.pulled, followSeconds, result.pullPerSecond))
+            print(String(format: "first sync of a new device%@: %d events (its decisions and registrations, of %d tenants in all) in %.2f s (%.0f/s)",
+                         offices > 0 ? " of \(pullOffice) (1 of \(offices) offices)" : " (whole register)",
                          pulled.pulled, tenants, pullSeconds, Double(pulled.pulled) / pullSeconds))
             print(String(format: "baseline, same rows into SQLite in one transaction: %.2f s (%.0f/s); push %.1fx, pull %.1fx, first sync %.1fx slower",
                          baseline, result.baselinePerSecond, pushSeconds / baseline, followSeconds / baseline,

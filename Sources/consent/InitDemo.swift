@@ -45,6 +45,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Seed of the synthetic data.")
     var seed: UInt64 = 2020
 
+    @Option(help: "Spread the tenants over this many offices (office-01, office-02, ...; 0: no office, every device holds everyone).")
+    var offices = 0
+
     @Flag(help: "Create the demo as a central store for `consent serve` (devices then pull the register).")
     var centre = false
 
@@ -56,6 +59,7 @@ struct Demo: ParsableCommand {
 
     func validate() throws {
         guard (1...10_000_000).contains(tenants) else { throw ValidationError("--tenants must be from 1 to 10,000,000") }
+        guard (0...99).contains(offices) else { throw ValidationError("--offices must be from 0 to 99") }
     }
 
     func run() throws {
@@ -82,8 +86,9 @@ struct Demo: ParsableCommand {
         try db.setMetadata("origin", "demo")
         let started = Date()
         var progress = ProgressLine("demo", quiet: json)
-        let demo = DemoRegister(seed: seed, now: Date(), shippedLanguages: Set(content.localizer.languages.map(\.code)),
-                                    catalogue: content.catalogue)
+        var demo = DemoRegister(seed: seed, now: Date(), shippedLanguages: Set(content.localizer.languages.map(\.code)),
+                                catalogue: content.catalogue)
+        demo.offices = offices
         let result = try DemoRun.run(demo, count: tenants, into: db) { done, total in progress.update(done, of: total) }
         progress.finish()
         // The first tenant gets a known PIN, so the kiosk can be tried at once (a demo database only).

@@ -107,7 +107,7 @@ import Testing
         ("a number of eleven bytes", body([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]), "a number is too large"),
         ("text that is not UTF-8", body(symbols: [[0xC3, 0x28]], []), "a text is not valid UTF-8"),
         ("a yes/no that is neither", body([1, 0, 0, 0, 7]), "a yes/no field is neither 0 nor 1"),
-        ("an event with fields from the future", body([1, 0, 1, 0x80, 0x80, 0x04] + [UInt8](repeating: 0, count: 20)), "an event has fields this version does not know"),
+        ("an event with fields from the future", body([1, 0, 1, 0x80, 0x80, 0x08] + [UInt8](repeating: 0, count: 20)), "an event has fields this version does not know"),
     ])
     func eachDamageIsNamed(name: String, body: Data, message: String) {
         let error = #expect(throws: BinaryWireError.self, "\(name)") { try BinaryWire.decode(PushRequest.self, from: body) }

@@ -109,8 +109,8 @@ final class Centre: @unchecked Sendable {
     }
 
     /// Enrols `device` here (through the protocol, as `consent device enrol` does) and saves its credential.
-    func enrol(_ device: ConsentDatabase) async throws {
-        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 3600)
+    func enrol(_ device: ConsentDatabase, office: String = "Leeds") async throws {
+        let code = try await store.issueEnrolmentCode(office: office, lifetime: 3600)
         let enrolment = try await store.enrol(EnrolRequest(code: code, device: device.device.rawValue,
                                                            signingKey: try device.signingKey().publicKey.rawRepresentation))
         try device.saveEnrolment(SyncSettings(server: "local", secret: enrolment.secret), sealingKey: enrolment.sealingKey)

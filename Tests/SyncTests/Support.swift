@@ -97,7 +97,8 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
     func pull(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
         let fault = takeFault()
         if fault == .dropRequest { throw .unreachable("request lost") }
-        let page = try await central { () async throws(CentralStoreError) in try await store.pull(after: cursor, limit: limit) }
+        let device = self.device
+        let page = try await central { () async throws(CentralStoreError) in try await store.pull(after: cursor, limit: limit, for: device) }
         if fault == .dropReply { throw .unreachable("reply lost") }
         return try wire(page)
     }

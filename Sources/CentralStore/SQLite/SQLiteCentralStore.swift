@@ -48,6 +48,10 @@ public struct SQLiteCentralStore: CentralStore {
         try run { () throws(StoreError) in try database.pullPage(after: cursor, limit: limit) }
     }
 
+    public func pull(after cursor: Int64, limit: Int, for device: String) async throws(CentralStoreError) -> PullResponse {
+        try run { () throws(StoreError) in try database.pullPage(after: cursor, limit: limit, for: device) }
+    }
+
     public func staffRegistry() async throws(CentralStoreError) -> StaffRegistry {
         try run { () throws(StoreError) in try database.staffRegistry() }
     }

@@ -1,0 +1,53 @@
+import ConsentCore
+import ConsentStore
+import Foundation
+import GRDB
+import SyncProtocol
+
+extension ConsentDatabase {
+    /// A pull page for the enrolled `device`: the events after `cursor` of the tenants of its office,
+    /// of tenants with no office and of tenants it has changed (`OfficePull`), in central order, with
+    /// a moved-in tenant's earlier events just before the event that moved them, and each event whose
+    /// predecessor is not sent before it naming that predecessor's hash.
+    public func pullPage(after cursor: Int64, limit: Int, for device: String) throws(StoreError) -> PullResponse {
+        try requireCentre()
+        let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
+        return try read { db in
+            try refuseIfMoved(db)
+            guard let office = try String.fetchOne(db, sql: "SELECT office FROM sync_device WHERE id = ?", arguments: [device]) else {
+                throw CentralStoreError.unauthenticated(device)
+            }
+            let devices = try DeviceNumbers(db)
+            let own = devices.byID[DeviceID(device)] ?? -1
+            let rows = WireRows(db: db, devices: devices)
+            let (events, _) = try rows.events(where: OfficePull.filter(greatest: "max"), [cursor, office, office, own, cursor],
+                                              order: "l.central_seq", limit: limit + 1)
+            let regular = Array(events.prefix(limit))
+            var histories: [Int: [WireEvent]] = [:]
+            for (i, event) in regular.enumerated() where OfficePull.mayMoveIn(event) {
+                guard let central = event.central, let deviceNo = devices.byID[DeviceID(event.record.device)],
+                      try Self.setsOffice(db, tenant: event.record.tenant, deviceNo: deviceNo, sequence: event.record.sequence)
+                else { continue }
+                let earlier = try rows.events(where: "l.tenant_id = (SELECT id FROM tenant WHERE ref = ?) AND l.central_seq < ?",
+                                              [event.record.tenant, central], order: "l.central_seq", limit: Int(Int32.max)).events
+                if !earlier.isEmpty { histories[i] = earlier }
+            }
+            var page = OfficePull.splice(regular, histories: histories)
+            for i in OfficePull.unlinked(page) {
+                guard let deviceNo = devices.byID[DeviceID(page[i].record.device)] else { continue }
+                page[i].previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM ledger WHERE device_no = ? AND device_seq = ?"),
+                                                     arguments: [deviceNo, page[i].record.sequence - 1])
+            }
+            // No data keys go to devices: a device opens no special-category value (they are read at the centre).
+            return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [])
+        }
+    }
+
+    /// Whether event (`deviceNo`, `sequence`) is the one that set `tenant`'s current office.
+    private static func setsOffice(_ db: Database, tenant: String, deviceNo: Int64, sequence: Int64) throws -> Bool {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM current_value c JOIN tenant t ON t.id = c.tenant_id
+            WHERE t.ref = ? AND c.attribute_id = ? AND c.source_device = ? AND c.source_seq = ?
+            """), arguments: [tenant, Office.attribute.rawValue, deviceNo, sequence]) != nil
+    }
+}

@@ -1,0 +1,98 @@
+import CentralStore
+import ConsentCore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+extension PostgresCentralStore {
+    /// What `device` pulls: the events after `cursor` of its office's tenants, of tenants with no office
+    /// and of tenants it has changed, as the SQLite centre serves them (`OfficePull`). Read in one
+    /// repeatable-read transaction, so the page, the moved-in histories and the predecessors agree.
+    public func pull(after cursor: Int64, limit: Int, for device: String) async throws(CentralStoreError) -> PullResponse {
+        let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
+        return try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+            var office: String?
+            for try await found in try await connection.query("SELECT office FROM sync_device WHERE id = \(device)", logger: self.logger)
+                .decode(String.self) { office = found }
+            guard let office else { throw CentralStoreError.unauthenticated(device) }
+            var numbers: [String: Int64] = [:]
+            for try await (no, id) in try await connection.query("SELECT no, id FROM device", logger: self.logger).decode((Int64, String).self) {
+                numbers[id] = no
+            }
+            var binds = PostgresBindings()
+            binds.append(cursor)
+            binds.append(office)
+            binds.append(office)
+            binds.append(numbers[device] ?? -1)
+            binds.append(cursor)
+            binds.append(Int64(limit + 1))
+            let events = try await self.events(PostgresQuery(unsafeSQL: """
+                SELECT \(Self.ledgerColumns), l.device_no
+                FROM ledger l JOIN device d ON d.no = l.device_no JOIN tenant t ON t.id = l.tenant_id
+                WHERE \(OfficePull.filter(greatest: "greatest") { "$\($0)" }) ORDER BY l.central_seq LIMIT $6
+                """, binds: binds), on: connection)
+            let regular = Array(events.prefix(limit))
+            var histories: [Int: [WireEvent]] = [:]
+            for (i, event) in regular.enumerated() where OfficePull.mayMoveIn(event) {
+                guard let central = event.central, let deviceNo = numbers[event.record.device] else { continue }
+                var setsOffice = false
+                for try await _ in try await connection.query("""
+                    SELECT 1 FROM current_value c JOIN tenant t ON t.id = c.tenant_id
+                    WHERE t.ref = \(event.record.tenant) AND c.attribute_id = \(Office.attribute.rawValue)
+                    AND c.source_device = \(deviceNo) AND c.source_seq = \(event.record.sequence)
+                    """, logger: self.logger) { setsOffice = true }
+                guard setsOffice else { continue }
+                var earlier = PostgresBindings()
+                earlier.append(event.record.tenant)
+                earlier.append(central)
+                let history = try await self.events(PostgresQuery(unsafeSQL: """
+                    SELECT \(Self.ledgerColumns), l.device_no
+                    FROM ledger l JOIN device d ON d.no = l.device_no JOIN tenant t ON t.id = l.tenant_id
+                    WHERE t.ref = $1 AND l.central_seq < $2 ORDER BY l.central_seq
+                    """, binds: earlier), on: connection)
+                if !history.isEmpty { histories[i] = history }
+            }
+            var page = OfficePull.splice(regular, histories: histories)
+            for i in OfficePull.unlinked(page) {
+                guard let deviceNo = numbers[page[i].record.device] else { continue }
+                for try await hash in try await connection.query("""
+                    SELECT hash FROM ledger WHERE device_no = \(deviceNo) AND device_seq = \(page[i].record.sequence - 1)
+                    """, logger: self.logger).decode(Data.self) { page[i].previous = hash }
+            }
+            // No data keys go to devices, as from a SQLite centre: a device opens no special-category value.
+            return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [])
+        }
+    }
+
+    /// The events `query` selects (``ledgerColumns`` then the device number), with their values.
+    private func events(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [WireEvent] {
+        var events: [WireEvent] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            let c = row.makeRandomAccess()
+            events.append(WireEvent(record: try Self.record(c), hash: try c[24].decode(Data.self), central: try c[0].decode(Int64.self)))
+        }
+        guard !events.isEmpty else { return events }
+        var index: [Int64: Int] = [:]
+        for (i, event) in events.enumerated() { if let central = event.central { index[central] = i } }
+        let centrals = Array(index.keys)
+        for try await row in try await connection.query("""
+            SELECT l.central_seq, v.attribute_id, v.value, v.prefer_not, v.salt, v.digest, NULL::text, NULL::bytea
+            FROM value v JOIN ledger l ON l.device_no = v.device_no AND l.device_seq = v.device_seq
+            WHERE l.central_seq = ANY(\(centrals))
+            UNION ALL
+            SELECT l.central_seq, s.attribute_id, NULL::text, s.prefer_not, NULL::bytea, s.digest, s.key_id, s.sealed
+            FROM sealed_value s JOIN ledger l ON l.device_no = s.device_no AND l.device_seq = s.device_seq
+            WHERE l.central_seq = ANY(\(centrals))
+            ORDER BY 1, 2
+            """, logger: logger) {
+            let c = row.makeRandomAccess()
+            guard let i = index[try c[0].decode(Int64.self)] else { continue }
+            events[i].values.append(WireValue(
+                attribute: try c[1].decode(String.self), text: try c[2].decode(String?.self), preferNot: try c[3].decode(Bool.self),
+                salt: try c[4].decode(Data?.self), digest: try c[5].decode(Data.self), keyID: try c[6].decode(String?.self),
+                sealed: try c[7].decode(Data?.self)))
+        }
+        return events
+    }
+}
