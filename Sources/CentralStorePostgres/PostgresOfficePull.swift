@@ -72,27 +72,7 @@ extension PostgresCentralStore {
             let c = row.makeRandomAccess()
             events.append(WireEvent(record: try Self.record(c), hash: try c[24].decode(Data.self), central: try c[0].decode(Int64.self)))
         }
-        guard !events.isEmpty else { return events }
-        var index: [Int64: Int] = [:]
-        for (i, event) in events.enumerated() { if let central = event.central { index[central] = i } }
-        let centrals = Array(index.keys)
-        for try await row in try await connection.query("""
-            SELECT l.central_seq, v.attribute_id, v.value, v.prefer_not, v.salt, v.digest, NULL::text, NULL::bytea
-            FROM value v JOIN ledger l ON l.device_no = v.device_no AND l.device_seq = v.device_seq
-            WHERE l.central_seq = ANY(\(centrals))
-            UNION ALL
-            SELECT l.central_seq, s.attribute_id, NULL::text, s.prefer_not, NULL::bytea, s.digest, s.key_id, s.sealed
-            FROM sealed_value s JOIN ledger l ON l.device_no = s.device_no AND l.device_seq = s.device_seq
-            WHERE l.central_seq = ANY(\(centrals))
-            ORDER BY 1, 2
-            """, logger: logger) {
-            let c = row.makeRandomAccess()
-            guard let i = index[try c[0].decode(Int64.self)] else { continue }
-            events[i].values.append(WireValue(
-                attribute: try c[1].decode(String.self), text: try c[2].decode(String?.self), preferNot: try c[3].decode(Bool.self),
-                salt: try c[4].decode(Data?.self), digest: try c[5].decode(Data.self), keyID: try c[6].decode(String?.self),
-                sealed: try c[7].decode(Data?.self)))
-        }
+        try await Self.attachValues(&events, on: connection, logger: logger)
         return events
     }
 }

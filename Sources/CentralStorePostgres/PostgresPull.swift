@@ -62,16 +62,25 @@ extension PostgresCentralStore {
             events.append(WireEvent(record: record, hash: try c[24].decode(Data.self), central: try c[0].decode(Int64.self)))
         }
         guard let last = events.last?.central else { return PullResponse(events: [], cursor: cursor, more: false) }
+        try await attachValues(&events, on: connection, logger: logger)
+        // No data keys go to devices, as from a SQLite centre: a device opens no special-category value.
+        return PullResponse(events: events, cursor: last, more: more, dataKeys: [])
+    }
+
+    /// Adds each event's values, plain and sealed, read by the events' central numbers.
+    static func attachValues(_ events: inout [WireEvent], on connection: PostgresConnection, logger: Logger) async throws {
         var index: [Int64: Int] = [:]
         for (i, event) in events.enumerated() { if let central = event.central { index[central] = i } }
+        guard !index.isEmpty else { return }
+        let centrals = Array(index.keys)
         for try await row in try await connection.query("""
             SELECT l.central_seq, v.attribute_id, v.value, v.prefer_not, v.salt, v.digest, NULL::text, NULL::bytea
             FROM value v JOIN ledger l ON l.device_no = v.device_no AND l.device_seq = v.device_seq
-            WHERE l.central_seq > \(cursor) AND l.central_seq <= \(last)
+            WHERE l.central_seq = ANY(\(centrals))
             UNION ALL
             SELECT l.central_seq, s.attribute_id, NULL::text, s.prefer_not, NULL::bytea, s.digest, s.key_id, s.sealed
             FROM sealed_value s JOIN ledger l ON l.device_no = s.device_no AND l.device_seq = s.device_seq
-            WHERE l.central_seq > \(cursor) AND l.central_seq <= \(last)
+            WHERE l.central_seq = ANY(\(centrals))
             ORDER BY 1, 2
             """, logger: logger) {
             let c = row.makeRandomAccess()
@@ -81,7 +90,5 @@ extension PostgresCentralStore {
                 salt: try c[4].decode(Data?.self), digest: try c[5].decode(Data.self), keyID: try c[6].decode(String?.self),
                 sealed: try c[7].decode(Data?.self)))
         }
-        // No data keys go to devices, as from a SQLite centre: a device opens no special-category value.
-        return PullResponse(events: events, cursor: last, more: more, dataKeys: [])
     }
 }
