@@ -64,14 +64,20 @@ extension Bench {
             if json { return try printJSON(Report(runs: runs, purposes: results, storage: storage)) }
             print("consent export vs sqlite3 -csv of a flat table of the same cells; medians of \(runs) paired runs (goal <= 1.0x, <= 64 MB)")
             for r in results {
-                print("\(r.purpose): " + String(format: "%d rows x %d columns, %.1f MB: export %.2f s, %.0f MB | sqlite3 %.2f s, %.0f MB | %.2fx",
+                print("\(r.purpose): " + String(format: "%d rows x %d columns, %.1f MB: export %.3f s, %.0f MB | sqlite3 %.3f s, %.0f MB | %.2fx",
                                                    r.rows, r.columns, Double(r.exportBytes) / 1_000_000, r.exportMedianSeconds,
                                                    r.exportMaxRSSMegabytes, r.baselineMedianSeconds, r.baselineMaxRSSMegabytes, r.ratio))
             }
             print(String(format: "storage: %.0f bytes per tenant over %d tenants, vault included (goal <= %.0f; ",
                          storage.bytesPerTenant, storage.tenants, StorageReport.goalBytesPerTenant) + "\(storage.method))")
-            for t in storage.tables {
+            let shown = storage.tables.filter { $0.bytesPerTenant >= storage.bytesPerTenant / 100 }
+            for t in shown {
                 print("  \(t.file) \(t.name): " + String(format: "%.0f bytes/tenant (%.1f MB)", t.bytesPerTenant, Double(t.bytes) / 1_000_000))
+            }
+            let rest = storage.tables.count - shown.count
+            if rest > 0 {
+                let bytes = storage.bytesPerTenant - shown.reduce(0) { $0 + $1.bytesPerTenant }
+                print("  \(rest) smaller tables (each under 1%; --json lists them): " + String(format: "%.0f bytes/tenant", bytes))
             }
         }
     }
