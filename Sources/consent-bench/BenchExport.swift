@@ -13,9 +13,9 @@ extension Bench {
                 whole process on the register; builds a flat SQLite table from that export's own file with `sqlite3 .import`,
                 so it holds exactly the exported cells; then runs --runs pairs, alternating which goes first, of the export
                 and of `sqlite3 -csv -header flat.sqlite "SELECT * FROM flat"` writing a file. Reports the medians, their
-                ratio and each process's peak memory (from wait4). Then the register's bytes per tenant per table, vault
-                included (SQLite's dbstat). Each export records its disclosures in the register: give a copy of a demo
-                register. Files go to a temporary folder beside the register, removed afterwards (kept with --keep).
+                ratio and each process's peak memory (from wait4). And the register's bytes per tenant per table, vault
+                included (SQLite's dbstat), measured before the exports. Each export records its disclosures in the
+                register: give a copy of a demo register. Files go to a temporary folder beside the register, removed afterwards (kept with --keep).
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -48,6 +48,7 @@ extension Bench {
             defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
             let storeArguments = ["--db", store.path] + (store.keyFile.map { ["--key-file", $0] } ?? []) + store.content.arguments
 
+            let storage = try StorageReport.measure(register: store.path) // before the exports add their disclosures
             var progress = ProgressLine("export bench", quiet: json)
             let steps = purposes.count * runs * 2
             var done = 0
@@ -60,7 +61,6 @@ extension Bench {
                 })
             }
             progress.finish()
-            let storage = try StorageReport.measure(register: store.path)
             if json { return try printJSON(Report(runs: runs, purposes: results, storage: storage)) }
             print("consent export vs sqlite3 -csv of a flat table of the same cells; medians of \(runs) paired runs (goal <= 1.0x, <= 64 MB)")
             for r in results {
