@@ -52,6 +52,8 @@ import Testing
         for table in ["register ledger", "register tenant", "vault value"] {
             #expect(named.contains(table), "\(table) in \(named)")
         }
+        let disclosures = tables.first { $0["file"] as? String == "register" && $0["name"] as? String == "disclosure" }
+        #expect((disclosures?["bytes"] as? Int ?? 0) <= 4096, "measured before the exports record disclosures: \(disclosures ?? [:])")
         let sum = tables.reduce(0.0) { $0 + ($1["bytesPerTenant"] as? Double ?? 0) }
         #expect(abs(sum - (storage["bytesPerTenant"] as? Double ?? 0)) < 1, "the tables add up to the whole: \(storage)")
     }
