@@ -62,10 +62,17 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The centre behind the sync server, backend-neutral: the `CentralStore` protocol, the migration's
+        // summary and import protocol, the data-key check; no GRDB.
         .target(
             name: "CentralStore",
+            dependencies: ["SyncProtocol", "ConsentVault", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The SQLite centre (the default): `SQLiteCentralStore`, and the move of a SQLite centre elsewhere.
+        .target(
+            name: "CentralStoreSQLite",
             dependencies: [
-                "ConsentCore", "SyncProtocol", "ConsentVault", "ConsentStore",
+                "ConsentCore", "SyncProtocol", "ConsentVault", "ConsentStore", "CentralStore",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -141,7 +148,7 @@ let package = Package(
             name: "consent",
             dependencies: [
                 "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
-                "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer", "CentralStorePostgres", "ConsentCommandLine",
+                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStoreSQLite", "SyncServer", "CentralStorePostgres", "ConsentCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 // `consent return` opens its pseudonym key as a `SymmetricKey`.
@@ -164,7 +171,7 @@ let package = Package(
             name: "consent-bench",
             dependencies: [
                 "ConsentBench", "ConsentCommandLine", "ConsentCore", "ConsentStore", "ConsentExport", "ConsentScan", "KioskUI", "TerminalCore",
-                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStorePostgres",
+                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -181,7 +188,7 @@ let package = Package(
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister", "ConsentCore", "ConsentForms", "ConsentStore"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
+            dependencies: ["SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
                            "ConsentRegister",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PostgresNIO", package: "postgres-nio")]
@@ -203,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "CentralStorePostgresTests",
             dependencies: [
-                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "ConsentCore", "SyncProtocol",
+                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "CentralStoreSQLite", "ConsentCore", "SyncProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -212,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "CentralStore", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
+                "SyncServer", "CentralStore", "CentralStoreSQLite", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -222,7 +229,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentCLITests",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStore", "CentralStorePostgres", "PostgresTestSupport",
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "PostgresTestSupport",
                            "SyncProtocol", "SyncTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],

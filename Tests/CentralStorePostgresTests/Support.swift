@@ -1,5 +1,6 @@
 import CentralStore
 @testable import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCore
 import ConsentForms
 import ConsentStore

@@ -1,5 +1,6 @@
 import CentralStore
 import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCore
 import ConsentForms
 import ConsentRegister

@@ -3,6 +3,7 @@ import ConsentStore
 import Foundation
 import Crypto
 import CentralStore
+import CentralStoreSQLite
 import SyncEngine
 import SyncProtocol
 import Testing
