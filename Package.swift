@@ -179,47 +179,48 @@ let package = Package(
             name: "ConsentCoreTests",
             dependencies: ["ConsentCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms", "ConsentCore"]),
+        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms", "ConsentCore", "TestSupport"]),
         .testTarget(
             name: "ConsentStoreTests",
-            dependencies: ["ConsentStore", "ConsentCore", "ConsentForms", "ConsentRegister", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ConsentStore", "ConsentCore", "ConsentForms", "ConsentRegister", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister", "ConsentCore", "ConsentForms", "ConsentStore"]),
+        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister", "ConsentCore", "ConsentForms", "ConsentStore", "TestSupport"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
+            dependencies: ["SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "TestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
                            "ConsentRegister",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "ConsentExportTests",
-            dependencies: ["ConsentExport", "ConsentCore", "ConsentForms", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ConsentExport", "ConsentCore", "ConsentForms", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "ConsentScanTests",
             dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
-        // Starts a throwaway PostgreSQL server for the tests that need one.
-        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        // What the test targets share (used by them only): the shipped Forms/ loaded once, the backend
+        // switch (SQLite or PostgreSQL), a throwaway PostgreSQL server, a clock moved by hand.
+        .target(name: "TestSupport", dependencies: ["ConsentForms"], path: "Tests/TestSupport"),
         // A tampered device's pushes, for the centre's hostile tests.
         .target(name: "SyncTestSupport", dependencies: ["ConsentCore", "SyncProtocol", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Tests/SyncTestSupport"),
         .testTarget(
             name: "CentralStorePostgresTests",
             dependencies: [
-                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "CentralStoreSQLite", "ConsentCore", "SyncProtocol",
+                "CentralStorePostgres", "TestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "CentralStoreSQLite", "ConsentCore", "SyncProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore"],
+        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore", "TestSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "CentralStore", "CentralStoreSQLite", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
+                "SyncServer", "CentralStore", "CentralStoreSQLite", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -229,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentCLITests",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "PostgresTestSupport",
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "TestSupport",
                            "SyncProtocol", "SyncTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],

@@ -7,6 +7,7 @@ import CentralStoreSQLite
 import SyncEngine
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Devices sign their chain heads; the centre refuses unsigned or wrongly signed pushes, and
 /// `verifySignedHeads` catches a chain rewritten at the centre with every hash recomputed.
