@@ -97,23 +97,26 @@ extension Matcher {
     private mutating func commitExtra(_ kind: IndexKind, length: Int) {
         extraKinds[extraCount] = kind.rawValue
         extraLengths[extraCount] = UInt8(length)
-        extraPositions[extraCount] = wordCount
+        extraPositions[extraCount] = wordTotal
         extraCount += 1
     }
 
     /// Pairs the record's capitalised words with its dates and, when the record has no postcode (which
     /// pairs with names already), its house numbers and streets.
     mutating func pairExtras() {
-        for e in 0..<extraCount {
+        for e in 0..<extraCount where wordCount > 0 {
             guard let kind = IndexKind(rawValue: extraKinds[e]) else { continue }
             if kind == .nameAddress && postcodeCount > 0 { continue }
             let (before, after) = kind == .nameAddress ? (12, 3) : (Self.wordsBefore, Self.wordsAfter)
             let position = extraPositions[e]
-            let lo = max(0, position - before), hi = min(wordCount, position + after)
+            let lo = max(0, position - before), hi = min(wordTotal, position + after)
             guard lo < hi else { continue }
             let value = extras + e * Self.extraStride
             let valueLength = Int(extraLengths[e])
-            for i in lo..<hi {
+            for i in 0..<wordCount {
+                let at = Int(wordPositions[i])
+                if at < lo { continue }
+                if at >= hi { break }
                 let start = i == 0 ? 0 : Int(wordEnds[i - 1])
                 let length = Int(wordEnds[i]) - start
                 scratch[0] = kind.rawValue

@@ -14,7 +14,12 @@ struct Matcher {
     let work = Workspace()
     let wordBytes: UnsafeMutablePointer<UInt8>
     let wordEnds: UnsafeMutablePointer<Int32>
+    /// The word position of each kept word: its number among all the record's capitalised words.
+    let wordPositions: UnsafeMutablePointer<Int32>
+    /// Kept words (those the surname filter passes), and all capitalised words of the record.
     var wordCount = 0
+    var wordTotal = 0
+    let surnames: SurnameFilter
     let postcodes: UnsafeMutablePointer<UInt8>
     let postcodePositions: UnsafeMutablePointer<Int>
     var postcodeCount = 0
@@ -57,7 +62,8 @@ struct Matcher {
         self.index = index
         self.terms = terms
         let w = work
-        (wordBytes, wordEnds, postcodes, postcodePositions, scratch) = (w.wordBytes, w.wordEnds, w.postcodes, w.postcodePositions, w.scratch)
+        (wordBytes, wordEnds, wordPositions, postcodes, postcodePositions, scratch) = (w.wordBytes, w.wordEnds, w.wordPositions, w.postcodes, w.postcodePositions, w.scratch)
+        surnames = index.surnames
         (pendingTags, pendingKinds, classes, phraseFilter, ring) = (w.pendingTags, w.pendingKinds, w.classes, w.phraseFilter, w.ring)
         (extras, extraKinds, extraLengths, extraPositions) = (w.extras, w.extraKinds, w.extraLengths, w.extraPositions)
         phraseFilter.update(from: terms.lastWordFilter, count: min(terms.lastWordFilter.count, Workspace.filterWords))
@@ -116,13 +122,16 @@ struct Matcher {
 
     /// Ends a row or paragraph: pairs its name words with its postcodes.
     mutating func endRecord() {
-        for p in 0..<postcodeCount {
+        for p in 0..<postcodeCount where wordCount > 0 {
             let position = postcodePositions[p]
-            let lo = max(0, position - Self.wordsBefore), hi = min(wordCount, position + Self.wordsAfter)
+            let lo = max(0, position - Self.wordsBefore), hi = min(wordTotal, position + Self.wordsAfter)
             guard lo < hi else { continue }
             let postcode = postcodes + p * 8
             let postcodeLength = Int(postcode[7])
-            for i in lo..<hi {
+            for i in 0..<wordCount {
+                let at = Int(wordPositions[i])
+                if at < lo { continue }
+                if at >= hi { break }
                 let start = i == 0 ? 0 : Int(wordEnds[i - 1])
                 let length = Int(wordEnds[i]) - start
                 scratch[0] = IndexKind.namePostcode.rawValue
@@ -134,6 +143,7 @@ struct Matcher {
         }
         pairExtras()
         wordCount = 0
+        wordTotal = 0
         postcodeCount = 0
         extraCount = 0
         resolve()
@@ -149,7 +159,7 @@ struct Matcher {
                 specialColumns[column] = nil
             }
         }
-        if wordCount >= Workspace.maxWords - 64 || postcodeCount >= Workspace.maxPostcodes || extraCount >= Workspace.maxExtras { endRecord() }
+        if wordTotal >= Workspace.maxWords - 64 || postcodeCount >= Workspace.maxPostcodes || extraCount >= Workspace.maxExtras { endRecord() }
         dayChunk = -9
         monthChunk = -9
         house.chunk = -9
@@ -225,26 +235,33 @@ struct Matcher {
         var length = 0
         var capitalised = false
         var start = wordStart
+        // Phrase hashes are needed only until every attribute a phrase names is found.
+        let phrases = phrasesPending
         while i <= n {
             let b: UInt8 = i < n ? chunk[i] : 0x20
             if b == 0x27 { i += 1; continue }
             if b == 0xE2 && i + 2 < n && chunk[i + 1] == 0x80 && chunk[i + 2] == 0x99 { i += 3; continue }
             if b >= 0x80 || isUpperOrLowerLetter(b) {
                 if length == 0 {
-                    capitalised = (b >= 0x80 || b < 0x61) && wordCount < Workspace.maxWords
+                    capitalised = (b >= 0x80 || b < 0x61) && wordTotal < Workspace.maxWords
                     start = wordStart
                 }
                 let lower = lowerASCII(b)
-                hash = (hash ^ UInt64(lower)) &* ScanNormal.fnvPrime
+                if phrases { hash = (hash ^ UInt64(lower)) &* ScanNormal.fnvPrime }
                 if length < Workspace.maxWordLength && capitalised {
                     wordBytes[start + length] = lower
                 }
                 length += 1
             } else if length > 0 {
-                endWord(hash)
+                if phrases && phrasesPending { endWord(hash) }
                 if capitalised && length >= 2 && length <= Workspace.maxWordLength {
-                    wordEnds[wordCount] = Int32(start + length)
-                    wordCount += 1
+                    // Only a word the surname filter passes can be paired: the others are counted, for the windows.
+                    if surnames.mayContain(wordBytes + start, count: length) {
+                        wordEnds[wordCount] = Int32(start + length)
+                        wordPositions[wordCount] = Int32(wordTotal)
+                        wordCount += 1
+                    }
+                    wordTotal += 1
                 }
                 hash = ScanNormal.fnvBasis
                 length = 0
@@ -277,7 +294,7 @@ struct Matcher {
         for b in first where n < 7 { out[n] = upperASCII(b); n += 1 }
         if let second { for b in second where n < 7 { out[n] = upperASCII(b); n += 1 } }
         out[7] = UInt8(n)
-        postcodePositions[postcodeCount] = wordCount
+        postcodePositions[postcodeCount] = wordTotal
         postcodeCount += 1
     }
 }

@@ -23,6 +23,8 @@ public struct ScanIndex: Sendable {
     /// about 55 bits of the tag. 0 is an empty slot.
     let table: SlotTable
     let mask: Int
+    /// The register's surnames, keyed: words that fail it are never paired (see ``SurnameFilter``).
+    let surnames: SurnameFilter
 
     /// The tenant number of a tag that belongs to several tenants.
     static let ambiguous = UInt32.max
@@ -57,7 +59,7 @@ public struct ScanIndex: Sendable {
     }
 
     init(key: SipHashKey, tenantCount: Int, entries: [(tag: UInt64, owner: UInt32)], referenceLengths: UInt32, pureDigitReferences: Bool,
-         singleKinds: UInt8 = 0) {
+         singleKinds: UInt8 = 0, surnames: SurnameFilter) {
         var capacity = 16
         while capacity < entries.count * 10 / 7 + 1 { capacity <<= 1 }
         var slots = [UInt64](repeating: 0, count: capacity)
@@ -75,11 +77,11 @@ public struct ScanIndex: Sendable {
             }
         }
         self.init(key: key, tenantCount: tenantCount, entryCount: distinct, slots: slots,
-                  referenceLengths: referenceLengths, pureDigitReferences: pureDigitReferences, singleKinds: singleKinds)
+                  referenceLengths: referenceLengths, pureDigitReferences: pureDigitReferences, singleKinds: singleKinds, surnames: surnames)
     }
 
     private init(key: SipHashKey, tenantCount: Int, entryCount: Int, slots: [UInt64], referenceLengths: UInt32, pureDigitReferences: Bool,
-                 singleKinds: UInt8) {
+                 singleKinds: UInt8, surnames: SurnameFilter) {
         self.key = key
         self.tenantCount = tenantCount
         self.entryCount = entryCount
@@ -88,6 +90,7 @@ public struct ScanIndex: Sendable {
         self.singleKinds = singleKinds
         table = SlotTable(slots)
         mask = slots.count - 1
+        self.surnames = surnames
     }
 
     /// Collects a register's values into an index. Feed every tenant with ``add(_:)``, then call ``finish()``.
@@ -104,6 +107,8 @@ public struct ScanIndex: Sendable {
         var scratch: [UInt8] = []
         var referenceLengths: UInt32 = 0
         var pureDigitReferences = false
+        /// Each distinct surname paired in a tag, for the ``SurnameFilter``.
+        var surnames: Set<[UInt8]> = []
 
         /// Which attributes to index is read from the catalogue by type (email, phone, UK postcode, date);
         /// the last word (the surname) of each of `nameAttributes` is paired with the postcode, each date
@@ -157,7 +162,8 @@ public struct ScanIndex: Sendable {
             for id in addressAttributes {
                 if let value = text(id), let (number, street) = ScanNormal.addressKey(value) { paired.append((.nameAddress, number + [0] + street)) }
             }
-            for surname in surnames {
+            for surname in surnames where !paired.isEmpty {
+                self.surnames.insert(surname)
                 for (kind, value) in paired { put(kind, surname + [0] + value) }
             }
         }
@@ -170,25 +176,29 @@ public struct ScanIndex: Sendable {
             if oneName && postcodeAttributes.count <= 1 { single |= PersonalCategory.namePostcode.bit }
             if oneName && dateAttributes.count <= 1 { single |= PersonalCategory.nameBirthDate.bit }
             if oneName && addressAttributes.count <= 1 { single |= PersonalCategory.nameAddress.bit }
+            let filter = SurnameFilter(key: key, bits: SurnameFilter.bitCount(names: surnames.count))
+            for surname in surnames { filter.insert(surname) }
             return ScanIndex(key: key, tenantCount: Int(tenants), entries: entries, referenceLengths: referenceLengths,
-                             pureDigitReferences: pureDigitReferences, singleKinds: single)
+                             pureDigitReferences: pureDigitReferences, singleKinds: single, surnames: filter)
         }
     }
 
     // MARK: - File form
 
     private static let magic = Array("TCSCANIX".utf8)
-    private static let version: UInt32 = 2
+    /// Version 3 added the surname filter after the table.
+    static let version: UInt32 = 3
 
     /// A short check value of the key, stored in the index so a wrong key file is refused; it reveals nothing of the key.
     static func keyCheck(_ key: SipHashKey) -> UInt64 {
         key.hash(Array("TenantConsent scan key check".utf8))
     }
 
-    /// The file form: a header (magic, version, key check, counts) and the table. No key, no value.
+    /// The file form: a header (magic, version, key check, counts), the table, then the surname filter's
+    /// bit count and bits. No key, no value.
     public func serialized() -> Data {
         var data = Data()
-        data.reserveCapacity(48 + table.count * 8)
+        data.reserveCapacity(56 + (table.count + surnames.words.count) * 8)
         data.append(contentsOf: Self.magic)
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
         put(Self.version)
@@ -203,6 +213,8 @@ public struct ScanIndex: Sendable {
         #else
         data.append(UnsafeBufferPointer(start: table.base, count: table.count))
         #endif
+        put(UInt64(surnames.words.count * 64))
+        for i in 0..<surnames.words.count { put(surnames.words.base[i]) }
         return data
     }
 
@@ -223,23 +235,34 @@ public struct ScanIndex: Sendable {
             return (version, capacity, check, tenants, entries, lengths, flags)
         }
         guard let (version, capacity, check, tenants, entries, lengths, flags) = parsed, version == Self.version else {
-            throw .badIndex("it was written by another version; rebuild it with `consent scan index`")
+            throw .badIndex("it was written by another version of TenantConsent (index format \(parsed?.0 ?? 0), this one reads \(Self.version)); "
+                + "rebuild it with `consent scan index`")
         }
-        guard capacity >= 16, capacity & (capacity - 1) == 0, data.count == header + capacity * 8 else {
+        let tableEnd = header + capacity * 8
+        guard capacity >= 16, capacity & (capacity - 1) == 0, data.count >= tableEnd + 8 else {
+            throw .badIndex("it is truncated or damaged; rebuild it with `consent scan index`")
+        }
+        let filterBits = data.withUnsafeBytes { Int(truncatingIfNeeded: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: tableEnd, as: UInt64.self))) }
+        guard filterBits >= SurnameFilter.minBits, filterBits <= SurnameFilter.maxBits, filterBits & (filterBits - 1) == 0,
+              data.count == tableEnd + 8 + filterBits / 8 else {
             throw .badIndex("it is truncated or damaged; rebuild it with `consent scan index`")
         }
         guard check == Self.keyCheck(key) else {
             throw .badIndex("the key file is not the one this index was built with")
         }
         var slots = [UInt64](repeating: 0, count: capacity)
-        slots.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: header..<data.count) }
+        slots.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: header..<tableEnd) }
+        var filterWords = [UInt64](repeating: 0, count: filterBits / 64)
+        filterWords.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: (tableEnd + 8)..<data.count) }
         #if _endian(big)
         slots = slots.map { UInt64(littleEndian: $0) }
+        filterWords = filterWords.map { UInt64(littleEndian: $0) }
         #endif
         // A table with no empty slot would make a lookup loop for ever.
         guard slots.contains(0) else { throw .badIndex("it is damaged (no free slot); rebuild it with `consent scan index`") }
         self.init(key: key, tenantCount: Int(tenants), entryCount: Int(entries), slots: slots, referenceLengths: lengths,
-                  pureDigitReferences: flags & 1 != 0, singleKinds: UInt8(truncatingIfNeeded: flags >> 8))
+                  pureDigitReferences: flags & 1 != 0, singleKinds: UInt8(truncatingIfNeeded: flags >> 8),
+                  surnames: SurnameFilter(key: key, words: filterWords))
     }
 }
 
