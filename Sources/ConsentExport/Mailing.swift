@@ -44,10 +44,20 @@ public struct Mailing {
         policy = PurposePolicy(purpose: purpose, attributes: [template.channel] + others, catalogue: content.catalogue)
     }
 
-    public func run(into folder: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) async throws -> Manifest {
+    /// Writes the messages into `folder` (a new folder). A tenant whose address another tenant also holds
+    /// is not written to: whoever reads that mailbox would read the other's details. Each such tenant is
+    /// passed to `skipped`, with the others holding the address, for staff to follow up.
+    public func run(into folder: URL, from source: ExportSource, progress: (Int) -> Void = { _ in },
+                    skipped: ([SkippedTenant]) -> Void = { _ in }) async throws -> Manifest {
         guard !FileManager.default.fileExists(atPath: folder.path) else {
             throw ExportError("\(folder.path) already exists; choose a new --out folder (mailings never overwrite)")
         }
+        // First, which addresses several tenants hold (whatever their consent: the others read that mailbox too).
+        var addresses = SharedAddresses()
+        _ = try await source.eachTenant(addressPolicy, readingDecisions: false) { _, tenant in
+            addresses.count(tenant.value(template.channel).answer?.text)
+        }
+        var again = SharedAddresses(), holders: [Int: [TenantRef]] = [:], passedOver: [(TenantRef, Int)] = []
         let parent = folder.deletingLastPathComponent()
         let scratch = parent.appendingPathComponent(".consent-mail-\(UUID().uuidString)")
         guard mkdir(scratch.path, 0o700) == 0 else {
@@ -61,12 +71,20 @@ public struct Mailing {
         var messages = 0
         var leftOut: [String: Int] = [:]
         let position = try await source.eachTenant(policy, readingDecisions: policy.readsDecisions) { ref, tenant in
+            let held = tenant.value(template.channel).answer?.text
+            let key = again.count(held)
+            if let key, addresses.isShared(key) { holders[key, default: []].append(ref) }
             if case .denied(let reason) = policy.evaluate(0, of: tenant, at: at) {
                 leftOut[reason.rawValue, default: 0] += 1
                 return
             }
-            guard let address = tenant.value(template.channel).answer?.text, let to = MailFormat.address(address) else {
+            guard let address = held, let to = MailFormat.address(address) else {
                 leftOut["unsafe-address", default: 0] += 1
+                return
+            }
+            if let key, addresses.isShared(key) {
+                leftOut[SkippedTenant.sharedAddress, default: 0] += 1
+                passedOver.append((ref, key))
                 return
             }
             messages += 1
@@ -82,6 +100,9 @@ public struct Mailing {
             if messages % 1000 == 0 { progress(messages) }
         }
         try log.finish()
+        guard again.isWithin(addresses) else {
+            throw ExportError("an address became shared by several tenants while the messages were written; run consent notify again (nothing was written)")
+        }
         let manifest = Manifest(mailingID: mailingID, purpose: purpose.id.rawValue, template: template.id, ledgerPosition: position,
                                 messages: messages, leftOut: leftOut, createdAt: at)
         let manifestFile = try OutputFile(creating: scratch.appendingPathComponent("manifest.json"))
@@ -100,7 +121,16 @@ public struct Mailing {
             throw ExportError("could not record the disclosures (\(error)); the mailing was removed, nothing was sent")
         }
         progress(messages)
+        skipped(passedOver.map { ref, key in
+            SkippedTenant(tenant: ref.rawValue, reason: SkippedTenant.sharedAddress,
+                          sharedWith: (holders[key] ?? []).filter { $0 != ref }.map(\.rawValue))
+        })
         return manifest
+    }
+
+    /// What the first pass reads: only the address.
+    private var addressPolicy: PurposePolicy {
+        PurposePolicy(purpose: purpose, attributes: [template.channel], catalogue: content.catalogue)
     }
 
     private func language(_ tenant: TenantState) -> String {
