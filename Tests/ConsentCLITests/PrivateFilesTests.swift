@@ -43,7 +43,7 @@ import Testing
             ["export", "--purpose", "service-updates-email", "--out", path("updates.csv"), "--db", cli.db],
             ["export", "--purpose", "tenancy-management", "--format", "xlsx", "--out", path("tenancy.xlsx"), "--db", cli.db],
             ["export", "--purpose", "tenancy-management", "--format", "jsonl", "--out", path("tenancy.jsonl"), "--db", cli.db],
-            ["notify", "--purpose", "service-updates-email", "--template", "what-we-hold", "--out", path("mail"), "--db", cli.db],
+            ["notify", "--purpose", "service-updates-email", "--template", "service-update", "--out", path("mail"), "--db", cli.db],
             ["return", "--out", path("core.csv"), "--db", cli.db],
             ["scan", "index", "--db", cli.db, "--out", path("register.idx")],
         ]

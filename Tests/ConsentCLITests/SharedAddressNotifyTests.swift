@@ -31,7 +31,7 @@ import Testing
         let cli = try granted(["SH-1", "SH-2", "SH-3"])
         defer { cli.remove() }
         let out = cli.dir.appendingPathComponent("mail").path
-        let run = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "what-we-hold", "--out", out, "--db", cli.db, "--json"])
+        let run = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "service-update", "--out", out, "--db", cli.db, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try run.json() as? [String: Any])
         #expect(report["messages"] as? Int == 1, "only Carol, who alone holds her address")
@@ -56,7 +56,7 @@ import Testing
         }
 
         // Without --json, staff read the references and what to do.
-        let text = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "what-we-hold",
+        let text = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "service-update",
                                 "--out", cli.dir.appendingPathComponent("mail-2").path, "--db", cli.db])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("2 tenant(s) not written to because another tenant holds the same email"), "\(text.stdout)")
@@ -80,7 +80,7 @@ import Testing
         try #require(!shared.isEmpty, "the demo register has tenants sharing an email: the test would prove nothing")
 
         let out = cli.dir.appendingPathComponent("mail").path
-        let run = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "what-we-hold", "--out", out, "--db", cli.db, "--json"])
+        let run = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "service-update", "--out", out, "--db", cli.db, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try run.json() as? [String: Any])
         #expect((report["messages"] as? Int ?? 0) > 10)
