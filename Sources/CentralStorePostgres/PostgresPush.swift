@@ -23,7 +23,8 @@ extension PostgresCentralStore {
     }
 
     /// Loads what the planner needs (the device's enrolment, its chain head, locked, the events it
-    /// resends, the batch's tenants and staff), then writes what it decided.
+    /// resends, the batch's tenants and staff, the dates of birth of tenants answered a question asked
+    /// only from an age), then writes what it decided.
     private func apply(_ request: PushRequest, from device: String, planner: PushPlanner,
                        on connection: PostgresConnection) async throws -> PushResponse {
         let staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
@@ -57,8 +58,21 @@ extension PostgresCentralStore {
         ).decode((Int64, String).self) {
             tenants[ref] = id
         }
+        var birthDates: [String: String] = [:]
+        let checked = Array(WireCheck.ageCheckedTenants(request.events, limits: planner.ageLimits))
+        if !checked.isEmpty {
+            for try await (ref, date) in try await connection.query("""
+                SELECT t.ref, v.value FROM tenant t
+                JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = \(Catalogue.signInAttribute.rawValue) AND c.status = 'value'
+                JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
+                WHERE t.ref = ANY(\(checked))
+                """, logger: logger).decode((String, String?).self) {
+                if let date { birthDates[ref] = date }
+            }
+        }
         let now = Self.now()
-        let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff, takers: takers)
+        let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff, takers: takers,
+                              birthDates: birthDates)
         let plan = try planner.plan(request, from: device, state: state, now: now)
         var outcomes: [PushOutcome] = []
         var first: Int64 = 0

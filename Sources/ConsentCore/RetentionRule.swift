@@ -13,9 +13,12 @@ public enum RetentionRule: Hashable, Sendable {
     case afterTenancyEnd(months: Int)
     /// `months` after the decision recorded for the purpose (a fixed period from the tenant's answer).
     case afterDecision(months: Int)
+    /// `months` after the data were sent to the purpose's recipient (a return's log is kept from the
+    /// day it was submitted, whatever becomes of the tenancy).
+    case afterSubmission(months: Int)
 
     /// The forms a rule can take, as `consent forms check` tells a deployer to write them.
-    public static let forms = "'until withdrawn', 'until withdrawn or N years', 'N years after tenancy end', 'N months after tenancy end' or 'N years after decision' (N a whole number from 1)"
+    public static let forms = "'until withdrawn', 'until withdrawn or N years', 'N years after tenancy end', 'N months after tenancy end', 'N years after decision' or 'N years after submission' (N a whole number from 1)"
 
     /// Reads a rule written as in ``forms``; nil when `text` is none of them.
     public init?(parsing text: String) {
@@ -35,6 +38,9 @@ public enum RetentionRule: Hashable, Sendable {
         case 4 where words[2...3] == ["after", "decision"] && years(words[1]):
             guard let n = count(words[0]) else { return nil }
             self = .afterDecision(months: n * 12)
+        case 4 where words[2...3] == ["after", "submission"] && years(words[1]):
+            guard let n = count(words[0]) else { return nil }
+            self = .afterSubmission(months: n * 12)
         default:
             return nil
         }
@@ -44,7 +50,7 @@ public enum RetentionRule: Hashable, Sendable {
     public var endsOnWithdrawal: Bool {
         switch self {
         case .untilWithdrawn, .untilWithdrawnOr: true
-        case .afterTenancyEnd, .afterDecision: false
+        case .afterTenancyEnd, .afterDecision, .afterSubmission: false
         }
     }
 }

@@ -25,6 +25,7 @@ enum RetentionCheck {
         case .afterTenancyEnd(let months) where months % 12 == 0: ("retention.years", months / 12)
         case .afterTenancyEnd(let months): ("retention.months", months)
         case .afterDecision(let months): ("retention.decision-years", months / 12)
+        case .afterSubmission(let months): ("retention.submission-years", months / 12)
         }
     }
 }

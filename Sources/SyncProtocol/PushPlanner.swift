@@ -40,15 +40,20 @@ public struct PushState: Sendable {
     /// Who took each stored event the batch's confirmations confirm (`WireCheck.confirmationTargets`),
     /// where a member of staff took it.
     public var takers: [EventID: String]
+    /// The date of birth the centre holds for each of the batch's tenants that an event answers a
+    /// question asked only from an age for (`WireCheck.ageCheckedTenants`); a tenant with none is absent.
+    public var birthDates: [String: String]
 
     public init(enrolment: Enrolment, head: (sequence: Int64, hash: Data), stored: [Int64: Stored] = [:],
-                knownTenants: Set<String>, staff: [String: StaffRole], takers: [EventID: String] = [:]) {
+                knownTenants: Set<String>, staff: [String: StaffRole], takers: [EventID: String] = [:],
+                birthDates: [String: String] = [:]) {
         self.enrolment = enrolment
         self.head = head
         self.stored = stored
         self.knownTenants = knownTenants
         self.staff = staff
         self.takers = takers
+        self.birthDates = birthDates
     }
 }
 
@@ -102,7 +107,8 @@ public struct PushPlan: Sendable {
 /// revocation, its signed head, which events are resends (and whether each is the very event
 /// stored) and which are new, each new event's chain and values (`WireCheck.integrityProblem`),
 /// whether this centre's Forms know it, the rules its device had to follow
-/// (`WireCheck.ruleProblem`), its staff actor (`WireCheck.staffProblem`), its tenant, and what goes
+/// (`WireCheck.ruleProblem`), its staff actor (`WireCheck.staffProblem`), an answer given under the
+/// age its question is asked from (`WireCheck.ageProblem`), its tenant, and what goes
 /// to the audit log. Pure: the backend loads a ``PushState`` and persists the ``PushPlan``.
 ///
 /// A refusal of the whole batch throws a ``CentralStoreError`` (a 4xx naming the event and the
@@ -118,9 +124,12 @@ public struct PushPlan: Sendable {
 public struct PushPlanner: Sendable {
     /// The rules (and catalogue) of the centre's Forms.
     public let validator: Validator
+    /// The attributes asked only from an age, with that age (`WireCheck.ageLimits`).
+    public let ageLimits: [AttributeID: Int]
 
     public init(validator: Validator) {
         self.validator = validator
+        self.ageLimits = WireCheck.ageLimits(validator.catalogue)
     }
 
     /// A device whose clock is further ahead of the centre's than this (milliseconds) is audited.
@@ -163,6 +172,7 @@ public struct PushPlanner: Sendable {
         var plan = PushPlan(resent: try Self.resent(events[..<resentCount], stored: state.stored), accepted: events[resentCount..<resentCount],
                             rejected: nil, newTenants: [], head: state.head, signedHead: nil, audit: [])
         var added = Set<String>()
+        var birthDates = state.birthDates
         // Who took each event of this batch, for confirmations later in it.
         var takers = state.takers
         for event in events[..<resentCount] where event.record.actor == "staff" {
@@ -180,6 +190,9 @@ public struct PushPlanner: Sendable {
                 ?? WireCheck.staffProblem(event, registry: state.staff, takers: takers) {
                 throw .invalid(problem)
             }
+            let birthDate = WireCheck.birthDate(in: event) ?? birthDates[r.tenant]
+            if let problem = WireCheck.ageProblem(event, birthDate: birthDate, limits: ageLimits) { throw .invalid(problem) }
+            birthDates[r.tenant] = birthDate
             if r.actor == "staff" { takers[EventID(device: DeviceID(r.device), sequence: r.sequence)] = r.actorID }
             if !state.knownTenants.contains(r.tenant) && !added.contains(r.tenant) {
                 guard r.kind == "registration" else {

@@ -14,11 +14,13 @@ import Testing
         #expect(RetentionRule(parsing: "18 months after tenancy end") == .afterTenancyEnd(months: 18))
         #expect(RetentionRule(parsing: "1 month after  tenancy end") == .afterTenancyEnd(months: 1))
         #expect(RetentionRule(parsing: "2 years after decision") == .afterDecision(months: 24))
+        #expect(RetentionRule(parsing: "6 years after submission") == .afterSubmission(months: 72))
     }
 
     @Test func malformedRulesDoNotParse() {
         for text in ["", "6", "6 years", "0 years after tenancy end", "-1 years after tenancy end", "six years after tenancy end",
-                     "6 weeks after tenancy end", "until withdrawn or 6 months", "6 months after decision", "until withdrawn or", "forever"] {
+                     "6 weeks after tenancy end", "until withdrawn or 6 months", "6 months after decision", "until withdrawn or", "forever",
+                     "6 months after submission", "after submission", "0 years after submission"] {
             #expect(RetentionRule(parsing: text) == nil, "\(text)")
         }
     }
@@ -30,6 +32,8 @@ import Testing
         #expect(rule("service-updates-email") == .untilWithdrawnOr(months: 24))
         #expect(rule("equality-monitoring") == .afterDecision(months: 12))
         #expect(rule("safeguarding") == .afterTenancyEnd(months: 24))
+        // The CORE log is kept from the day it is sent, not from the end of a tenancy.
+        #expect(rule("regulator-returns") == .afterSubmission(months: 72))
         let tenancy = try #require(content.catalogue.purpose(PurposeID("tenancy-management")))
         #expect(content.retentionText(tenancy, "en") == "Kept for 6 years after your tenancy ends")
         let email = try #require(content.catalogue.purpose(PurposeID("service-updates-email")))
@@ -37,6 +41,10 @@ import Testing
         #expect(content.retentionText(email, "pl") == "Do czasu wycofania zgody, najwyżej 2 lata")
         let equality = try #require(content.catalogue.purpose(PurposeID("equality-monitoring")))
         #expect(content.retentionText(equality, "en") == "Kept for 1 year from the day you choose")
+        let returns = try #require(content.catalogue.purpose(PurposeID("regulator-returns")))
+        #expect(content.retentionText(returns, "en") == "Kept for 6 years from the day we send the form")
+        #expect(content.retentionText(returns, "pl") == "Przechowywane przez 6 lat od dnia wysłania formularza")
+        #expect(content.retentionText(returns, "ro") == "Păstrate 6 ani de la data trimiterii formularului")
     }
 
     @Test func monthsAfterTenancyEndAreWordedInMonths() throws {

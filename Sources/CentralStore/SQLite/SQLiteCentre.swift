@@ -122,7 +122,7 @@ extension ConsentDatabase {
         let planner = PushPlanner(validator: validator)
         let now = clock()
         let (response, erasures) = try writeLedger { db in
-            let plan = try planner.plan(request, from: device, state: try Self.pushState(request, from: device, in: db), now: Millis.from(now))
+            let plan = try planner.plan(request, from: device, state: try Self.pushState(request, from: device, ageLimits: planner.ageLimits, in: db), now: Millis.from(now))
             var ingester = try LedgerIngester(db, catalogue: catalogue, keys: keys, vaultWriter: vaultWriter, ownDevice: self.device, centre: true)
             var outcomes: [PushOutcome] = []
             var numbers: [Int64] = []
@@ -153,8 +153,10 @@ extension ConsentDatabase {
     }
 
     /// What `PushPlanner` needs of this centre for a push from `device`: its enrolment, chain head,
-    /// the stored events it resends (with the answers they got), the batch's known tenants and staff.
-    private static func pushState(_ request: PushRequest, from device: String, in db: Database) throws -> PushState {
+    /// the stored events it resends (with the answers they got), the batch's known tenants and staff,
+    /// and the dates of birth of tenants answered a question asked only from an age.
+    private static func pushState(_ request: PushRequest, from device: String, ageLimits: [AttributeID: Int],
+                                  in db: Database) throws -> PushState {
         let enrolled = try Row.fetchOne(db, sql: "SELECT public_key FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device])
         let head = try Row.fetchOne(db, sql: "SELECT h.seq, h.hash FROM chain_head h JOIN device n ON n.no = h.device_no WHERE n.id = ?",
                                     arguments: [device])
@@ -179,7 +181,27 @@ extension ConsentDatabase {
         return PushState(enrolment: enrolled.map { .active(publicKey: $0["public_key"]) } ?? .revoked,
                          head: (headSequence, head?["hash"] ?? ValueDigest.empty), stored: stored, knownTenants: known,
                          staff: try activeStaff(WireCheck.staffActors(request.events), in: db),
-                         takers: try staffTakers(WireCheck.confirmationTargets(request.events), in: db))
+                         takers: try staffTakers(WireCheck.confirmationTargets(request.events), in: db),
+                         birthDates: try birthDates(WireCheck.ageCheckedTenants(request.events, limits: ageLimits), in: db))
+    }
+
+    /// The dates of birth this centre holds for `tenants` (those with none are absent).
+    private static func birthDates(_ tenants: Set<String>, in db: Database) throws -> [String: String] {
+        var dates: [String: String] = [:]
+        let refs = Array(tenants)
+        for start in stride(from: 0, to: refs.count, by: 500) {
+            let chunk = Array(refs[start..<min(start + 500, refs.count)])
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            for row in try Row.fetchAll(db, sql: """
+                SELECT t.ref, v.value FROM tenant t
+                JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = ? AND c.status = 'value'
+                JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
+                WHERE t.ref IN (\(marks))
+                """, arguments: StatementArguments([Catalogue.signInAttribute.rawValue] + chunk)) {
+                if let date: String = row["value"] { dates[row["ref"]] = date }
+            }
+        }
+        return dates
     }
 
     /// Events with central sequence above `cursor`, at most `limit` (up to a snapshot page), in central order.
