@@ -62,10 +62,17 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The centre behind the sync server, backend-neutral: the `CentralStore` protocol, the migration's
+        // summary and import protocol, the data-key check; no GRDB.
         .target(
             name: "CentralStore",
+            dependencies: ["SyncProtocol", "ConsentVault", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The SQLite centre (the default): `SQLiteCentralStore`, and the move of a SQLite centre elsewhere.
+        .target(
+            name: "CentralStoreSQLite",
             dependencies: [
-                "ConsentCore", "SyncProtocol", "ConsentVault", "ConsentStore",
+                "ConsentCore", "SyncProtocol", "ConsentVault", "ConsentStore", "CentralStore",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -141,7 +148,7 @@ let package = Package(
             name: "consent",
             dependencies: [
                 "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
-                "SyncProtocol", "SyncEngine", "CentralStore", "SyncServer", "CentralStorePostgres", "ConsentCommandLine",
+                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStoreSQLite", "SyncServer", "CentralStorePostgres", "ConsentCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 // `consent return` opens its pseudonym key as a `SymmetricKey`.
@@ -164,7 +171,7 @@ let package = Package(
             name: "consent-bench",
             dependencies: [
                 "ConsentBench", "ConsentCommandLine", "ConsentCore", "ConsentStore", "ConsentExport", "ConsentScan", "KioskUI", "TerminalCore",
-                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStorePostgres",
+                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -172,47 +179,48 @@ let package = Package(
             name: "ConsentCoreTests",
             dependencies: ["ConsentCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms", "ConsentCore"]),
+        .testTarget(name: "ConsentFormsTests", dependencies: ["ConsentForms", "ConsentCore", "TestSupport"]),
         .testTarget(
             name: "ConsentStoreTests",
-            dependencies: ["ConsentStore", "ConsentCore", "ConsentForms", "ConsentRegister", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ConsentStore", "ConsentCore", "ConsentForms", "ConsentRegister", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister", "ConsentCore", "ConsentForms", "ConsentStore"]),
+        .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister", "ConsentCore", "ConsentForms", "ConsentStore", "TestSupport"]),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["SyncEngine", "CentralStore", "CentralStorePostgres", "PostgresTestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
+            dependencies: ["SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "TestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
                            "ConsentRegister",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "ConsentExportTests",
-            dependencies: ["ConsentExport", "ConsentCore", "ConsentForms", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ConsentExport", "ConsentCore", "ConsentForms", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "ConsentScanTests",
             dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
-        // Starts a throwaway PostgreSQL server for the tests that need one.
-        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        // What the test targets share (used by them only): the shipped Forms/ loaded once, the backend
+        // switch (SQLite or PostgreSQL), a throwaway PostgreSQL server, a clock moved by hand.
+        .target(name: "TestSupport", dependencies: ["ConsentForms"], path: "Tests/TestSupport"),
         // A tampered device's pushes, for the centre's hostile tests.
         .target(name: "SyncTestSupport", dependencies: ["ConsentCore", "SyncProtocol", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Tests/SyncTestSupport"),
         .testTarget(
             name: "CentralStorePostgresTests",
             dependencies: [
-                "CentralStorePostgres", "PostgresTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "ConsentCore", "SyncProtocol",
+                "CentralStorePostgres", "TestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "CentralStoreSQLite", "ConsentCore", "SyncProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore"],
+        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore", "TestSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "CentralStore", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
+                "SyncServer", "CentralStore", "CentralStoreSQLite", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -222,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentCLITests",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStore", "CentralStorePostgres", "PostgresTestSupport",
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "TestSupport",
                            "SyncProtocol", "SyncTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],

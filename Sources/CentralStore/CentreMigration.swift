@@ -1,5 +1,3 @@
-import ConsentStore
-import ConsentVault
 import Foundation
 
 /// Where `consent migrate` copies a SQLite centre to: one open transaction at the other centre
@@ -17,15 +15,25 @@ public protocol CentreImport: AnyObject {
     func abandon() async
 }
 
-/// `consent migrate`: moves a SQLite centre into an empty centre elsewhere, then checks the copy.
+/// A centre `consent migrate` can move a SQLite centre into (`PostgresLocation` in CentralStorePostgres).
+public protocol CentreImportTarget {
+    /// Where the centre went, as the moved SQLite centre records it and the report says (no password).
+    var destination: String { get }
+    /// Opens the one transaction the copy goes into; throws ``CentreMigration/Refusal`` for a centre
+    /// that cannot take it (one that already holds a centre, one that cannot be reached).
+    func beginImport() async throws -> any CentreImport
+}
+
+/// `consent migrate`: moves a SQLite centre into an empty centre elsewhere, then checks the copy (the move
+/// itself, `run`, is in CentralStoreSQLite: it reads the SQLite centre).
 ///
-/// The SQLite centre's write lock is held (``CentreMove``) while every table is copied into one
+/// The SQLite centre's write lock is held (`CentreMove` in CentralStoreSQLite) while every table is copied into one
 /// transaction at the other centre (a ``CentreImport``); then both summaries are compared (counts, every
 /// device's chain head, the digest of the ledger in central order). Only if they match does the other
 /// centre commit and the SQLite centre record where it went; otherwise nothing changes on either side.
 ///
 /// ```swift
-/// let report = try await CentreMigration.run(from: "central.sqlite", to: PostgresLocation(url: url)) // CentralStorePostgres
+/// let report = try await CentreMigration.run(from: "central.sqlite", to: PostgresLocation(url: url)) // CentralStoreSQLite, CentralStorePostgres
 /// if !report.matches { print(report.differences) }
 /// ```
 public enum CentreMigration {
@@ -51,6 +59,13 @@ public enum CentreMigration {
         public var moved: Bool
         /// How long the SQLite centre's writes (pushes, enrolments) waited for the copy and the check.
         public var writesHeldSeconds: Double
+
+        /// A report of these fields.
+        public init(from: String, to: String, events: Int64, devices: Int, ledgerDigest: String, counts: [String: Int64],
+                    matches: Bool, differences: [String], moved: Bool, writesHeldSeconds: Double) {
+            (self.from, self.to, self.events, self.devices, self.ledgerDigest) = (from, to, events, devices, ledgerDigest)
+            (self.counts, self.matches, self.differences, self.moved, self.writesHeldSeconds) = (counts, matches, differences, moved, writesHeldSeconds)
+        }
     }
 
     /// Why a migration did not start, or could not be finished; one or two lines for the user.
@@ -58,72 +73,5 @@ public enum CentreMigration {
         public var description: String
         /// A refusal saying `description`.
         public init(description: String) { self.description = description }
-    }
-
-    /// Moves the centre at `path` into the transaction `begin` opens, recorded as moved to `destination`
-    /// (a URL without its password). `progress` hears, per table, the rows copied so far of its total.
-    /// Throws ``Refusal`` for a centre already moved or one that cannot be locked (and whatever `begin`
-    /// refuses with, such as a database that already holds a centre); a failed check is not an error:
-    /// the report says what differs and that nothing moved.
-    public static func run(from path: String, to destination: String, begin: () async throws -> any CentreImport,
-                           progress: (_ table: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }) async throws -> Report {
-        // A centre that already moved is named before PostgreSQL is touched (the lock below checks again).
-        let moved: String?
-        do { moved = try ConsentDatabase.metadata(ConsentDatabase.movedKey, at: path) } catch { throw Refusal(description: error.description) }
-        if let moved { throw Refusal(description: "already migrated: \(StoreError.centreMoved(path: path, to: moved))") }
-        let importer = try await begin()
-        // From here the SQLite centre's writes wait (a push in progress finishes first): nothing can be left behind.
-        let source: CentreMove
-        do { source = try CentreMove.begin(path: path) } catch {
-            await importer.abandon()
-            throw Refusal(description: error.description)
-        }
-        let started = Date()
-        var expected: [String: Int64] = [:]
-        let wanted: CentreSummary, got: CentreSummary
-        do {
-            for table in CentreMove.tables {
-                let total = try source.count(table)
-                expected[table.target] = total
-                var offset: Int64 = 0
-                let page: Int64 = 20_000
-                while offset < total {
-                    let rows = try source.rows(table, limit: page, offset: offset)
-                    if rows.isEmpty { break }
-                    try await importer.copy(table.target, rows)
-                    offset += Int64(rows.count)
-                    progress(table.target, Int(offset), Int(total))
-                }
-            }
-            try await importer.setCounters()
-            wanted = try source.summary(counts: expected)
-            got = try await importer.summary()
-        } catch {
-            await importer.abandon()
-            source.abandon()
-            throw error
-        }
-        let differences = got.differences(from: wanted)
-        var held = Date().timeIntervalSince(started)
-        if differences.isEmpty {
-            // The other centre first: if recording the move then failed, the SQLite centre would still serve
-            // (nothing lost) and a second run would find PostgreSQL taken and say so.
-            do { try await importer.commit() } catch {
-                source.abandon()
-                throw error
-            }
-            do { held = try source.finish(movedTo: destination) } catch {
-                throw Refusal(description: """
-                    the centre was copied to PostgreSQL but \(path) could not be marked as moved (\(error)); it still serves, so do not \
-                    serve both: drop and create the PostgreSQL database again, then rerun consent migrate
-                    """)
-            }
-        } else {
-            await importer.abandon()
-            source.abandon()
-        }
-        return Report(from: path, to: destination, events: got.counts["ledger"] ?? 0, devices: got.heads.count,
-                      ledgerDigest: got.ledgerDigest, counts: got.counts, matches: differences.isEmpty, differences: differences,
-                      moved: differences.isEmpty, writesHeldSeconds: (held * 1000).rounded() / 1000)
     }
 }

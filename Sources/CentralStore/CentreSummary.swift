@@ -15,8 +15,8 @@ public enum CopyValue: Sendable, Equatable {
     case bool(Bool)
 }
 
-/// What the migration's check compares on both sides: the SQLite centre's summary (``CentreMove/summary(counts:)``)
-/// against the PostgreSQL centre's (`PostgresCentralStore.summary()`), compared by ``differences(from:)``.
+/// What the migration's check compares on both sides: the SQLite centre's summary (`CentreMove.summary(counts:)`,
+/// CentralStoreSQLite) against the PostgreSQL centre's (`PostgresCentralStore.summary()`), compared by ``differences(from:)``.
 public struct CentreSummary: Codable, Equatable, Sendable {
     /// Row counts by table.
     public var counts: [String: Int64]

@@ -1,4 +1,3 @@
-import ConsentStore
 import ConsentVault
 import Crypto
 import SyncProtocol

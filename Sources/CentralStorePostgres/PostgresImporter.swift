@@ -161,15 +161,15 @@ extension PostgresCentralStore {
     }
 }
 
-extension CentreMigration {
-    /// Moves the SQLite centre at `path` into the empty PostgreSQL database at `location` (see
-    /// ``CentreMigration``); a database that already holds a centre is refused with a ``CentreMigration/Refusal``.
-    public static func run(from path: String, to location: PostgresLocation,
-                           progress: (_ table: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }) async throws -> Report {
-        try await run(from: path, to: location.redactedURL, begin: {
-            do { return try await PostgresImporter.begin(location) } catch let error as PostgresImporter.ImportError {
-                throw Refusal(description: error.description)
-            }
-        }, progress: progress)
+extension PostgresLocation: CentreImportTarget {
+    /// The database without its password, as the moved SQLite centre records it.
+    public var destination: String { redactedURL }
+
+    /// Opens the import into this database (`consent migrate`, ``CentreMigration``); a database that
+    /// already holds a centre is refused with a ``CentreMigration/Refusal``.
+    public func beginImport() async throws -> any CentreImport {
+        do { return try await PostgresImporter.begin(self) } catch let error as PostgresImporter.ImportError {
+            throw CentreMigration.Refusal(description: error.description)
+        }
     }
 }

@@ -98,11 +98,13 @@ public struct ContentOptions: ParsableArguments, Sendable {
         return try Content.load(forms: forms, localization: localization)
     }
 
-    /// An explicit folder, else `./NAME`, else `NAME` in the program's folder or one above it.
+    /// An explicit folder, else `./NAME`, else `NAME` or `share/tenantconsent/NAME` in the program's folder
+    /// or up to four above it (an install puts the program in `PREFIX/bin` and the folders in
+    /// `PREFIX/share/tenantconsent`).
     private func locate(_ explicit: String?, folder: String, marker: String) throws -> URL {
         if let explicit { return URL(fileURLWithPath: explicit) }
         var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(folder)]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var dir = Self.programFolder
         for _ in 0..<5 {
             candidates.append(dir.appendingPathComponent(folder))
             candidates.append(dir.appendingPathComponent("share/tenantconsent").appendingPathComponent(folder))
@@ -112,6 +114,14 @@ public struct ContentOptions: ParsableArguments, Sendable {
             return found
         }
         throw CLIError("cannot find the \(folder) folder; run from the project folder or pass --\(folder.lowercased()) DIR")
+    }
+
+    /// The folder of the running program's file, symbolic links resolved. Read from the kernel
+    /// (`/proc/self/exe`), since a program started by name through `PATH` gets only that name as
+    /// `argv[0]`; `argv[0]` is the fallback where `/proc` is not mounted.
+    private static var programFolder: URL {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map { URL(fileURLWithPath: $0) }
+        return (exe ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()).deletingLastPathComponent()
     }
 }
 

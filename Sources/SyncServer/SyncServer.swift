@@ -22,7 +22,7 @@ import SyncProtocol
 /// for `ServerLimits.idleTimeout`, mid-request or between requests, is closed.
 ///
 /// ```swift
-/// try await SyncServer(store: SQLiteCentralStore(database: db), logger: logger).run(host: "127.0.0.1", port: 8443)
+/// try await SyncServer(store: SQLiteCentralStore(database: db), logger: logger).run(host: "127.0.0.1", port: 8443) // CentralStoreSQLite
 /// ```
 public struct SyncServer: Sendable {
     let store: any CentralStore

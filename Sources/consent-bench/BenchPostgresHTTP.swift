@@ -1,5 +1,6 @@
 import CentralStore
 import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentBench
 import ConsentCommandLine
 import ConsentCore

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CentralStore
+import CentralStoreSQLite
 import ConsentBench
 import ConsentCommandLine
 import ConsentCore

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CentralStore
 import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCommandLine
 import ConsentCore
 import ConsentStore

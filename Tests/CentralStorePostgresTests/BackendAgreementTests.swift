@@ -1,5 +1,6 @@
 import CentralStore
 @testable import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCore
 import ConsentForms
 import ConsentRegister
@@ -7,6 +8,7 @@ import ConsentStore
 import Foundation
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// The PostgreSQL centre against the SQLite centre (the reference): seeded random histories of three
 /// devices — decisions with random causal contexts and clocks a day apart, held grants and their
@@ -23,7 +25,7 @@ import Testing
 
     @Test(arguments: seeds) func bothCentresGiveTheSameAnswers(seed: UInt64) async throws {
         var rng = SeededRandom(seed: seed)
-        let content = try Content.load(forms: Repo.root.appendingPathComponent("Forms"), localization: Repo.root.appendingPathComponent("Localization"))
+        let content = try Shipped.load()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("agree-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try ConsentDatabase.create(at: folder.appendingPathComponent("central.sqlite").path, validator: content.validator,

@@ -1,18 +1,20 @@
 import CentralStore
 @testable import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCore
 import ConsentForms
 import ConsentStore
 import Foundation
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Held grants (staff mode's four-eyes rule) at both centres: a confirmation pushed later, from
 /// another device or in the same batch, makes the held grant the decision; a rejection or a second
 /// confirmation does not.
 @Suite struct HeldGrantCentreTests {
     @Test func aConfirmationMakesTheHeldGrantTheDecisionAtBothCentres() async throws {
-        let content = try Content.load(forms: Repo.root.appendingPathComponent("Forms"), localization: Repo.root.appendingPathComponent("Localization"))
+        let content = try Shipped.load()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("held-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try ConsentDatabase.create(at: folder.appendingPathComponent("central.sqlite").path, validator: content.validator,

@@ -1,12 +1,13 @@
 import CentralStore
 @testable import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCore
 import ConsentForms
 import ConsentStore
 import Foundation
-import PostgresTestSupport
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// `consent migrate`: a SQLite centre moves to PostgreSQL with nothing lost.
 @Suite struct MigrateTests {
@@ -20,8 +21,7 @@ import Testing
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
-    static let content = Result { try ConsentForms.Content.load(forms: Repo.root.appendingPathComponent("Forms"),
-                                                                localization: Repo.root.appendingPathComponent("Localization")) }
+    static let content = Result { try Shipped.load() }
 
     /// A SQLite centre `FILE.sqlite` in `folder`, with its own device id, and tenants `numbers`
     /// registered as `T000000N` with `values(N)`.

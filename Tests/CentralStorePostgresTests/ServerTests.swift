@@ -1,6 +1,6 @@
 import Foundation
-import PostgresTestSupport
 import Testing
+import TestSupport
 
 @Suite struct ThrowawayServerTests {
     @Test func serverStartsAndMakesDatabases() throws {

@@ -1,22 +1,15 @@
 import CentralStore
 @testable import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCore
 import ConsentForms
 import ConsentStore
 import Crypto
 import Foundation
 import PostgresNIO
-import PostgresTestSupport
 import SyncProtocol
 import Testing
-
-/// Paths of the repository the tests run from.
-enum Repo {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let catalogue: Result<Catalogue, FormsError> = Result { () throws(FormsError) -> Catalogue in
-        try Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization")).catalogue
-    }
-}
+import TestSupport
 
 /// A fresh database on the test process's throwaway server, and a store opened on it.
 struct Centre {
@@ -27,7 +20,7 @@ struct Centre {
     static func make() async throws -> Centre {
         let server = try ThrowawayPostgres.shared()
         let location = try PostgresLocation(url: server.url(database: try server.createDatabase()))
-        let catalogue = try Repo.catalogue.get()
+        let catalogue = try Shipped.loaded.get().catalogue
         let store = try await PostgresCentralStore.open(location, catalogue: catalogue)
         try await store.addStaff(TestDevice.staff)
         return Centre(location: location, store: store, catalogue: catalogue)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `consent` binary, as a user or a script would.
 struct CLI {
@@ -11,7 +12,7 @@ struct CLI {
         var killedBySignal = false
     }
 
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = Shipped.root
 
     /// The `consent` built beside this test bundle.
     static let binary: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()

@@ -37,4 +37,34 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "systemd-analyze verify: \(message)")
     }
+
+    /// Installed as deploy/install-kiosk.sh lays it out (`PREFIX/bin/consent`, `PREFIX/share/tenantconsent/Forms`
+    /// and `Localization`), the program started by name through `PATH`, from a folder holding neither, with no
+    /// `CONSENT_FORMS` or `CONSENT_LOCALIZATION`, finds its folders; so does a symbolic link to it elsewhere.
+    @Test func anInstalledProgramStartedByNameFindsItsFormsWithoutEnvironment() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let fm = FileManager.default
+        let prefix = cli.dir.appendingPathComponent("prefix")
+        let share = prefix.appendingPathComponent("share/tenantconsent")
+        try fm.createDirectory(at: prefix.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: share, withIntermediateDirectories: true)
+        try fm.copyItem(at: CLI.binary, to: prefix.appendingPathComponent("bin/consent"))
+        for folder in ["Forms", "Localization"] {
+            try fm.copyItem(at: CLI.repo.appendingPathComponent(folder), to: share.appendingPathComponent(folder))
+        }
+        let linked = cli.dir.appendingPathComponent("links")
+        try fm.createDirectory(at: linked, withIntermediateDirectories: true)
+        try fm.createSymbolicLink(at: linked.appendingPathComponent("consent"), withDestinationURL: prefix.appendingPathComponent("bin/consent"))
+        let elsewhere = cli.dir.appendingPathComponent("elsewhere")
+        try fm.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        var env = ProcessInfo.processInfo.environment
+        env["CONSENT_FORMS"] = nil
+        env["CONSENT_LOCALIZATION"] = nil
+        for bin in [prefix.appendingPathComponent("bin"), linked] {
+            env["PATH"] = bin.path + ":/usr/bin:/bin"
+            let out = try Subprocess.run("/bin/sh", ["-c", "consent forms check"], in: elsewhere, fullEnvironment: env)
+            #expect(out.status == 0, "started by name from \(bin.lastPathComponent): \(out.stderr)")
+        }
+    }
 }

@@ -3,6 +3,7 @@ import ConsentStore
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 
 /// The organisation key a device seals to comes only from its enrolment, and only once. A centre (or
 /// someone between the device and it) that offers another key later, or a key that is not one, or one

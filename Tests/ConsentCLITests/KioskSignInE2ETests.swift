@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentForms
 import Foundation
 import Testing
+import TestSupport
 
 /// Signing in at the kiosk as strangers and tenants do (issue 17): the same answers for every
 /// reference, dates in any common form, input that is not a date explained and not counted, and
@@ -90,7 +91,7 @@ import Testing
     /// call. Urdu arrives in visual order with joined letters, so for it the number of minutes, the phone
     /// number and no cut row are checked.
     static func expectWholeLockMessage(_ screen: String, _ language: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let content = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization"))
+        let content = try Shipped.load()
         let minutes = SignInThrottle.lockSeconds / 60
         #expect(!screen.contains("…"), "\(language): the lock message is cut at 80 columns:\n\(screen)", sourceLocation: sourceLocation)
         #expect(screen.split(whereSeparator: \.isWhitespace).contains("\(minutes)"), "\(language): the lock message does not say when it lifts by itself:\n\(screen)", sourceLocation: sourceLocation)

@@ -1,6 +1,7 @@
 import ConsentForms
 import Foundation
 import Testing
+import TestSupport
 
 /// Consent by use, and a language choice that plainly keeps the tenant signed in (issue 17).
 @Suite(.serialized) struct KioskUsesE2ETests {
@@ -28,7 +29,7 @@ import Testing
     @Test func theOverviewOpensWithTheUsesFirstAndSignOutAt80x24() throws {
         let setup = try Setup()
         defer { setup.cli.remove() }
-        let content = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization"))
+        let content = try Shipped.load()
         let tmux = try Tmux(setup.kiosk(), width: 80, height: 24)
         try KioskE2ETests().firstSignIn(tmux, setup)
         let screen = try tmux.waitFor("Your choices, use by use")

@@ -1,9 +1,9 @@
 import CentralStorePostgres
 import ConsentStore
 import Foundation
-import PostgresTestSupport
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// `consent migrate` moves a SQLite centre that is being served, while a kiosk keeps recording and
 /// syncing: the old server then refuses with "moved", the operator serves PostgreSQL at the same

@@ -1,7 +1,7 @@
 import ConsentStore
 import Foundation
-import PostgresTestSupport
 import Testing
+import TestSupport
 
 /// Several `consent serve` processes on one PostgreSQL centre, as behind a load balancer: devices
 /// push and pull through both at once, and each round a device may reach the other server.

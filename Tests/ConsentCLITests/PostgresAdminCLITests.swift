@@ -1,8 +1,8 @@
 import CentralStorePostgres
 import ConsentForms
 import Foundation
-import PostgresTestSupport
 import Testing
+import TestSupport
 
 /// The centre's administration commands on PostgreSQL: `consent device issue-code|list|revoke` and
 /// `consent audit verify` with `--database`, against a centre a real kiosk synced with.
@@ -96,7 +96,7 @@ import Testing
         #expect(!fromCentre.rows.isEmpty && fromCentre.rows == fromKiosk.rows, "PostgreSQL gives the rows the kiosk's own store gives: \(fromCentre.rows) / \(fromKiosk.rows)")
         let tenant = try #require(fromCentre.rows.first { $0["email"] != nil }?["tenancy_reference"])
 
-        let catalogue = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization")).catalogue
+        let catalogue = try Shipped.load().catalogue
         let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: catalogue)
         defer { store.shutdown() }
         let disclosed = try await store.disclosures(exportID: fromCentre.manifest["exportID"] as? String ?? "")

@@ -1,6 +1,6 @@
 import Foundation
-import PostgresTestSupport
 import Testing
+import TestSupport
 
 /// `consent-bench pg-push`: a small run of every variant (in process, into SQLite, and end to end
 /// through `consent serve` into both centres) stores every event and leaves no scratch database.

@@ -2,8 +2,8 @@ import CentralStorePostgres
 import ConsentForms
 import ConsentStore
 import Foundation
-import PostgresTestSupport
 import Testing
+import TestSupport
 
 /// PostgreSQL-only commands as real processes. (Serving kiosks from a migrated PostgreSQL centre is
 /// covered by the sync suites, which run against both centres: SyncCLITests, SyncCrashTests.)
@@ -14,7 +14,7 @@ import Testing
         let postgres = try ThrowawayPostgres.shared()
         let url = postgres.url(database: try postgres.createDatabase())
         let prefix = "cli\(UInt32.random(in: 0...UInt32.max))_"
-        let catalogue = try Content.load(forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization")).catalogue
+        let catalogue = try Shipped.load().catalogue
         let purposes = Set(catalogue.purposes.map(\.id.rawValue))
         for _ in 0..<2 {
             let made = try cli.run(["views", "--database", url, "--role-prefix", prefix, "--json"])

@@ -1,7 +1,7 @@
 import ConsentStore
 import Foundation
-import PostgresTestSupport
 import Testing
+import TestSupport
 
 /// `export`, `export recalls`, `notify`, `stats` and `return` read a PostgreSQL centre (`--database`)
 /// and give what they give from the SQLite centre it was migrated from.

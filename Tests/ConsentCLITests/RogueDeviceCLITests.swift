@@ -5,6 +5,7 @@ import Foundation
 import SyncProtocol
 import SyncTestSupport
 import Testing
+import TestSupport
 
 /// A real `consent serve` on 127.0.0.1, a kiosk really enrolled through `consent device enrol`, and
 /// that kiosk's own signing key in a tampered program: each crafted push is answered 400 naming the

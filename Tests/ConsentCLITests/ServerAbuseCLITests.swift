@@ -1,6 +1,7 @@
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent serve` under a flood of requests without a valid credential, as a real process on
 /// 127.0.0.1, on each centre: throttled per address, one audit row per address per minute, and a

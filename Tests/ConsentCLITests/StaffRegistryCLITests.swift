@@ -2,6 +2,7 @@ import ConsentStore
 import Foundation
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Staff are added and disabled once, at the centre, and every kiosk follows at its next sync:
 /// through the real `consent serve` and `consent sync`.

@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 18: someone copies a kiosk's whole folder (database, vault, WAL, key files) after a sync in
 /// which special-category values were recorded both on the kiosk and at the centre (a SQLite centre, or

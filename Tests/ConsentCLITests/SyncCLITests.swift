@@ -5,6 +5,7 @@ import FoundationNetworking
 #endif
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// The sync server and clients as real processes on 127.0.0.1: enrolment, offline conflict, bad
 /// input, revocation; each against a SQLite and a PostgreSQL centre.

@@ -1,19 +1,13 @@
 import CentralStore
 import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCore
 import ConsentForms
 import ConsentRegister
 import ConsentStore
 import Foundation
-import PostgresTestSupport
 import Testing
-
-/// The centre's storage a CLI sync test runs `consent serve` on. The sync suites take it as a
-/// `@Test(arguments:)` parameter, so one body of test code checks both.
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-}
+import TestSupport
 
 /// A central store for the CLI sync tests, and the commands a test runs at the centre. The register
 /// is made with `consent demo --centre` in a SQLite centre; on PostgreSQL that centre is then moved

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `kill -9` of the server (on a SQLite or a PostgreSQL centre) and of the client at many points of
 /// push and pull: nothing acknowledged is lost, nothing is applied twice, and every device passes

@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// Failed kiosk sign-ins reach the other kiosks through a real `consent serve` on 127.0.0.1: a
 /// reference locked at one kiosk is locked at the next one too, a reference that is no one's exactly

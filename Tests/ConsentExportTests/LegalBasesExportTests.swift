@@ -4,13 +4,13 @@ import ConsentForms
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 
 /// The shipped purposes' bases as an auditor would check them in what leaves: emergency sharing
 /// still goes out after the contact consent is withdrawn or lapses; the CORE return sends a refusal
 /// as the log's own "tenant prefers not to say" and tells staff, never dropping the tenant.
 @Suite struct LegalBasesExportTests {
-    static let content = Result { try Content.load(forms: PseudonymisedWordingTests.root.appendingPathComponent("Forms"),
-                                                   localization: PseudonymisedWordingTests.root.appendingPathComponent("Localization")) }
+    static let content = Result { try Shipped.load() }
     static let day0 = Date(timeIntervalSince1970: 1_767_225_600) // 2026-01-01
 
     static func tenant(_ ref: String, _ payloads: [EventPayload]) -> TenantState {

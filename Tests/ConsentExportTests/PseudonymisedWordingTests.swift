@@ -3,12 +3,11 @@ import ConsentExport
 import ConsentForms
 import Foundation
 import Testing
+import TestSupport
 
 /// The regulator return carries keyed pseudonyms we can link back, and equality rows carry the tenancy
 /// reference and date of birth: neither is anonymous, so nothing a tenant reads about them may say so.
 @Suite struct PseudonymisedWordingTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// Words that claim anonymity, per shipped language (English is checked in every language too).
     static let claims: [String: [String]] = [
         "en": ["anonymised", "anonymized", "no one is identified", "nobody is identified"],
@@ -18,7 +17,7 @@ import Testing
     ]
 
     @Test func noTenantFacingTextCallsAPseudonymisedOutputAnonymous() throws {
-        let content = try Content.load(forms: Self.root.appendingPathComponent("Forms"), localization: Self.root.appendingPathComponent("Localization"))
+        let content = try Shipped.load()
         // The return's purpose (keyed pseudonyms) and equality monitoring (reference and date of birth in its rows).
         for id in [RegulatorReturn.purpose, "equality-monitoring"] {
             let purpose = try #require(content.catalogue.purpose(PurposeID(id)))
@@ -37,7 +36,7 @@ import Testing
     }
 
     @Test func theNewerNoticesSayTheOutputCanBeLinkedBack() throws {
-        let content = try Content.load(forms: Self.root.appendingPathComponent("Forms"), localization: Self.root.appendingPathComponent("Localization"))
+        let content = try Shipped.load()
         #expect(content.localizer.text("notice.regulator-returns.v2", "en").contains("We can link the code back to you, so this is not anonymous."))
         #expect(content.localizer.text("notice.equality-monitoring.v2", "en").contains("so they are not anonymous"))
         // What a tenant was shown stays as it was: version 1 is kept, word for word.

@@ -1,6 +1,7 @@
 import ConsentCore
 import Testing
 @testable import ConsentForms
+import TestSupport
 
 /// `consent forms check` refuses a `Forms/staff.yaml` that lets a caller pass on what the tenant's own
 /// post carries (letters, the "what we hold" email), and one whose markers have no stronger check.
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func shippedPolicyKeepsDateOfBirthOffThePost() throws {
-        let content = try Content.load(forms: Repo.forms, localization: Repo.localization)
+        let content = try Content.load(forms: Shipped.forms, localization: Shipped.localization)
         let policy = try #require(content.staff)
         #expect(policy.onTenantPost.map(\.rawValue) == ["postcode", "mobile", "email"])
         #expect(policy.stronger?.markers == ["vulnerable", "safe-address"])

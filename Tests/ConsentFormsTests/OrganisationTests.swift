@@ -2,6 +2,7 @@ import ConsentCore
 import Foundation
 import Testing
 @testable import ConsentForms
+import TestSupport
 
 /// `Forms/organisation.yaml`: a deployment that does not name its controller, data protection officer,
 /// privacy notice and the ICO complaint line is refused, naming the field and the file.
@@ -19,7 +20,7 @@ import Testing
     }
 
     @Test func shippedDemoOrganisationLoads() throws {
-        let content = try Content.load(forms: Repo.forms, localization: Repo.localization)
+        let content = try Content.load(forms: Shipped.forms, localization: Shipped.localization)
         let org = content.organisation
         #expect(org.controller.name == "Example Housing Association (demo)")
         #expect(org.controller.email == "privacy@example.org")
@@ -113,7 +114,7 @@ import Testing
     }
 
     @Test func shippedNoticesAreComplete() throws {
-        let content = try Content.load(forms: Repo.forms, localization: Repo.localization)
+        let content = try Content.load(forms: Shipped.forms, localization: Shipped.localization)
         for purpose in content.catalogue.purposes {
             for language in content.localizer.languages {
                 let parts = content.noticeParts(purpose, language.code)

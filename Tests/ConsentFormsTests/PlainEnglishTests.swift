@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Every tenant-facing sentence in `Localization/messages.pot` reads at Flesch–Kincaid grade 6 or below,
 /// measured by textstat from PyPI (`.ci/readability.py` says what counts as a sentence and what is left out).
@@ -20,7 +21,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
-        process.currentDirectoryURL = Repo.root
+        process.currentDirectoryURL = Shipped.root
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentForms
 import Foundation
 import Testing
+import TestSupport
 
 /// Each purpose's `retention` rule in Forms/purposes.yaml: parsed into a ``RetentionRule``, required of
 /// every purpose, refused with what to write when malformed, and worded in the notice (issue 24).
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func shippedPurposesCarryTheirRules() throws {
-        let content = try Content.load(forms: Repo.forms, localization: Repo.localization)
+        let content = try Content.load(forms: Shipped.forms, localization: Shipped.localization)
         func rule(_ id: String) -> RetentionRule? { content.catalogue.purpose(PurposeID(id))?.retention }
         #expect(rule("tenancy-management") == .afterTenancyEnd(months: 72))
         #expect(rule("service-updates-email") == .untilWithdrawnOr(months: 24))
@@ -48,7 +49,7 @@ import Testing
     }
 
     @Test func monthsAfterTenancyEndAreWordedInMonths() throws {
-        let content = try Content.load(forms: Repo.forms, localization: Repo.localization)
+        let content = try Content.load(forms: Shipped.forms, localization: Shipped.localization)
         var purpose = try #require(content.catalogue.purpose(PurposeID("works-in-your-area")))
         purpose.retention = .afterTenancyEnd(months: 3)
         #expect(content.retentionText(purpose, "en") == "Kept for 3 months after your tenancy ends")

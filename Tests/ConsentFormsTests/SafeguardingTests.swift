@@ -2,12 +2,13 @@ import ConsentCore
 import Foundation
 import Testing
 @testable import ConsentForms
+import TestSupport
 
 /// Staff's markers (`vulnerable`, `safe-address`) imply health or safety data: they are held for a
 /// safeguarding purpose with its basis, Art. 9 condition (DPA 2018 Sch. 1 para 18), policy document,
 /// notice and retention, and `consent forms check` refuses a marker without one (issue 24).
 @Suite struct SafeguardingTests {
-    static let content = Result { try Content.load(forms: Repo.forms, localization: Repo.localization) }
+    static let content = Result { try Content.load(forms: Shipped.forms, localization: Shipped.localization) }
 
     func loadError(_ path: String, _ old: String, _ new: String) throws -> FormsError? {
         let scratch = try ScratchContent()

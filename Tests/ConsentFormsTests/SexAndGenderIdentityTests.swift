@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentForms
 import Foundation
 import Testing
+import TestSupport
 
 /// Sex and gender identity as the 2021 census asks them (issue 24): sex is "What is your sex?" (female,
 /// male); gender identity is a voluntary question for people aged 16 and over, with a write-in after "No",
@@ -12,7 +13,7 @@ import Testing
     var catalogue: Catalogue { content.catalogue }
 
     init() throws {
-        content = try Content.load(forms: Repo.forms, localization: Repo.localization)
+        content = try Content.load(forms: Shipped.forms, localization: Shipped.localization)
     }
 
     @Test func sexIsTheCensusQuestionWithItsTwoAnswersAndPreferNotToSay() throws {

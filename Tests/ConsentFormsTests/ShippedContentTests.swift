@@ -1,12 +1,13 @@
 import ConsentCore
 import Testing
 @testable import ConsentForms
+import TestSupport
 
 @Suite struct ShippedContentTests {
     let content: Content
 
     init() throws {
-        content = try Content.load(forms: Repo.forms, localization: Repo.localization)
+        content = try Content.load(forms: Shipped.forms, localization: Shipped.localization)
     }
 
     @Test func catalogueHoldsTheAttributesAHousingAssociationNeeds() {

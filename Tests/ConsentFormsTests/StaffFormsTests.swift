@@ -1,6 +1,7 @@
 import ConsentCore
 import Testing
 @testable import ConsentForms
+import TestSupport
 
 /// `Forms/staff.yaml`: the shipped rules load, and a broken file names what is wrong.
 @Suite struct StaffFormsTests {
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func shippedPolicyLoads() throws {
-        let content = try Content.load(forms: Repo.forms, localization: Repo.localization)
+        let content = try Content.load(forms: Shipped.forms, localization: Shipped.localization)
         let policy = try #require(content.staff)
         #expect(policy.checks.map(\.rawValue) == ["date-of-birth", "postcode", "mobile", "email"])
         #expect(policy.required == 2)

@@ -1,11 +1,5 @@
 import Foundation
-
-/// Paths of the repository the tests run from.
-enum Repo {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let forms = root.appendingPathComponent("Forms")
-    static let localization = root.appendingPathComponent("Localization")
-}
+import TestSupport
 
 /// A scratch copy of the shipped Forms/ and Localization/ that a test may break on purpose.
 struct ScratchContent {
@@ -16,8 +10,8 @@ struct ScratchContent {
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("forms-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Repo.forms, to: forms)
-        try FileManager.default.copyItem(at: Repo.localization, to: localization)
+        try FileManager.default.copyItem(at: Shipped.forms, to: forms)
+        try FileManager.default.copyItem(at: Shipped.localization, to: localization)
     }
 
     /// Replaces the first occurrence of `old` in a file; fails the test when it is absent.

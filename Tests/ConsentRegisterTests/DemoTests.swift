@@ -3,13 +3,11 @@ import ConsentForms
 @testable import ConsentRegister
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct DemoTests {
-    static let content: Content = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        // The shipped Forms/ must load; a failure here is reported by ConsentFormsTests too.
-        return try! Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization"))
-    }()
+    // The shipped Forms/ must load; a failure here is reported by ConsentFormsTests too.
+    static let content = Shipped.content
 
     let demo = DemoRegister(seed: 2020, now: Date(timeIntervalSince1970: 1_790_000_000), shippedLanguages: ["en", "pl", "ro", "ur"],
                             catalogue: DemoTests.content.catalogue)

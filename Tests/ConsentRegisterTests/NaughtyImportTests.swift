@@ -4,6 +4,7 @@ import ConsentStore
 import Foundation
 import Testing
 @testable import ConsentRegister
+import TestSupport
 
 /// Every free-text path must store and show each hostile string safely, or refuse it clearly.
 /// Core cases are carried here; the full Big List of Naughty Strings runs too when ../shared is there.
@@ -15,8 +16,7 @@ import Testing
     ]
 
     static var strings: [String] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let shared = root.deletingLastPathComponent().appendingPathComponent("shared/data/naughty-strings/blns.txt")
+        let shared = Shipped.root.deletingLastPathComponent().appendingPathComponent("shared/data/naughty-strings/blns.txt")
         let extra = (try? String(contentsOf: shared, encoding: .utf8))?
             .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }.map(String.init) ?? []
         return core + extra

@@ -4,6 +4,7 @@ import GRDB
 import Testing
 
 @testable import ConsentStore
+import TestSupport
 
 /// `consent keys rotate --data-keys` on a real SQLite file: values under several data keys are sealed
 /// again under a new one, the old keys are gone (from the rows and from the bytes of the files), the

@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// A tenant's erasure requests in staff's held queue (issue 17): asked for twice, a value is one item,
 /// and one decision answers every request made before it.

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import PropertyBased
 import Testing
+import TestSupport
 
 @Suite struct LedgerTests {
     @Test func recordsAreProjectedAndSurviveReopening() throws {

@@ -3,6 +3,7 @@ import ConsentStore
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// Opening files that are not ours, newer, or broken: a clear error, and the file unchanged.
 @Suite struct OpeningTests {

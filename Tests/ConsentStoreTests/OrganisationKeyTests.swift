@@ -4,6 +4,7 @@ import GRDB
 import Testing
 
 @testable import ConsentStore
+import TestSupport
 
 /// Special-category values sealed to the organisation's public key (HPKE): a device seals and cannot
 /// open; the centre opens with the private key it keeps in its vault; a centre from before keeps

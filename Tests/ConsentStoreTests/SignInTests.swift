@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// A clock the test moves by hand.
 final class TestClock: @unchecked Sendable {

@@ -3,6 +3,7 @@ import ConsentStore
 import Foundation
 import PropertyBased
 import Testing
+import TestSupport
 
 /// Random calls through staff mode's rules into the store: whatever mix of held grants, confirmations,
 /// rejections, withdrawals, reveals and held corrections, the projection equals the fold of the

@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// Staff mode in the store: held grants and access events in the ledger (the chain and fold = projection
 /// still hold), the search index, staff sign-in and the desk's queues.

@@ -3,18 +3,7 @@ import ConsentForms
 import ConsentStore
 import Foundation
 import GRDB
-
-/// The shipped Forms/ and Localization/, loaded once.
-enum Shipped {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let content: Content = {
-        do {
-            return try Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization"))
-        } catch {
-            fatalError("the shipped Forms/ do not load: \(error)")
-        }
-    }()
-}
+import TestSupport
 
 /// A fresh database in its own temporary folder, removed at the end.
 final class TempDatabase {

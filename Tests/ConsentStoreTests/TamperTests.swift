@@ -4,6 +4,7 @@ import ConsentStore
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// A thousand random edits to a ledger made with file access (triggers dropped), each on a fresh
 /// copy: `ledger verify` must notice every one. Edits the design allows (the sync columns

@@ -4,6 +4,7 @@ import GRDB
 import Testing
 
 @testable import ConsentStore
+import TestSupport
 
 /// Sealing of special-category values: what opens, what does not, and what happens without the key.
 @Suite struct VaultTests {

@@ -2,6 +2,7 @@ import ConsentCore
 import Foundation
 @testable import KioskUI
 import Testing
+import TestSupport
 
 /// An item page keeps its value and the way to correct it on the first screen, however many uses the
 /// item has (issue 24: adding "Works in your area" once pushed "Correct this value" off the 24 rows).

@@ -3,6 +3,7 @@ import Foundation
 @testable import KioskUI
 import Testing
 import TerminalCore
+import TestSupport
 
 /// Key presses that must not hurt a tenant (issue 17): what they sign in with cannot be erased,
 /// binding choices are asked once more with the safe answer focused, a double press undoes

@@ -3,6 +3,7 @@ import Foundation
 @testable import KioskUI
 import Testing
 import TerminalCore
+import TestSupport
 
 /// The lock message as a locked-out tenant reads it (issue 17): it says that the lock lifts by itself
 /// after the length `SignInThrottle` sets, and whom to call to have it lifted sooner, with the

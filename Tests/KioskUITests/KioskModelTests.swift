@@ -3,6 +3,7 @@ import Foundation
 @testable import KioskUI
 import Testing
 import TerminalCore
+import TestSupport
 
 @Suite struct KioskModelTests {
     @Test func languageChoiceThenSignInEffect() {

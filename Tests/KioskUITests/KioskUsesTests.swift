@@ -3,6 +3,7 @@ import Foundation
 @testable import KioskUI
 import Testing
 import TerminalCore
+import TestSupport
 
 /// Consent by use (one purpose per screen, covering every attribute it uses), and the language
 /// choice while signed in.

@@ -3,6 +3,7 @@ import Foundation
 @testable import KioskUI
 import Testing
 import TerminalCore
+import TestSupport
 
 /// The kiosk's own wait (``KioskThrottle``: many failures in a row here, with any references) as the
 /// person at the counter reads it: worded like a reference's wait, saying it is this kiosk's, counting

@@ -4,6 +4,7 @@ import Foundation
 @testable import KioskUI
 import Testing
 import TerminalCore
+import TestSupport
 
 /// The notice, use and receipt screens carry what Art. 13 asks and who is responsible: every line of
 /// them must be on screen at some focus, in every language, at the smallest sizes (the list scrolls

@@ -6,6 +6,7 @@ import ConsentVault
 import Foundation
 @testable import KioskUI
 import Testing
+import TestSupport
 
 /// A database made before the census questions, holding answers to the old `gender` question, keeps
 /// opening with today's Forms/: the ledger stays the source of truth, the answer is still shown to the

@@ -4,6 +4,7 @@ import ConsentStore
 import Foundation
 import Testing
 @testable import KioskUI
+import TestSupport
 
 /// A decision recorded through the kiosk's code path and through `consent record` (PaperRecords)
 /// becomes the same ledger event apart from channel and actor: there is one write path.

@@ -3,6 +3,7 @@ import Foundation
 @testable import KioskUI
 import Testing
 import TerminalCore
+import TestSupport
 
 /// Frames of each screen at 80×24, in English and in Urdu (right to left), compared with the
 /// files in Snapshots/. Set KIOSK_RECORD_SNAPSHOTS=1 to rewrite them after a deliberate change.

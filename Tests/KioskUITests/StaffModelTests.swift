@@ -5,6 +5,7 @@ import Foundation
 @testable import KioskUI
 import Testing
 import TerminalCore
+import TestSupport
 
 /// Staff mode driven by hand: a fixed clock, the sample tenant, no database.
 struct StaffDrive: Driving {

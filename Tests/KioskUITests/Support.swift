@@ -4,17 +4,7 @@ import Foundation
 @testable import KioskUI
 import TerminalCore
 import Testing
-
-enum Shipped {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let content: Content = {
-        do {
-            return try Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization"))
-        } catch {
-            fatalError("the shipped Forms/ do not load: \(error)")
-        }
-    }()
-}
+import TestSupport
 
 /// What the kiosk's and staff mode's drives share: keys as the terminal front-end maps them (a click
 /// to the item drawn there), and pressing a button by its token as a keyboard user would.

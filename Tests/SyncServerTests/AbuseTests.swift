@@ -1,4 +1,5 @@
 import CentralStore
+import CentralStoreSQLite
 import ConsentStore
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import CentralStore
+import CentralStoreSQLite
 import ConsentCore
 import ConsentForms
 import ConsentStore
@@ -8,26 +9,7 @@ import Logging
 import Synchronization
 @testable import SyncServer
 import Testing
-
-/// The shipped Forms/ and Localization/, loaded once.
-enum Shipped {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let content: Content = {
-        do {
-            return try Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization"))
-        } catch {
-            fatalError("the shipped Forms/ do not load: \(error)")
-        }
-    }()
-}
-
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let now: Mutex<Date>
-    init(_ start: Date) { now = Mutex(start) }
-    func read() -> Date { now.withLock { $0 } }
-    func advance(by seconds: TimeInterval) { now.withLock { $0 += seconds } }
-}
+import TestSupport
 
 /// A SQLite centre in a temporary folder with one enrolled device, and a `SyncServer` on it whose
 /// refusal windows follow a clock the test moves.
@@ -36,7 +18,7 @@ struct ServedCentre: Sendable {
     let centre: ConsentDatabase
     let device: ConsentDatabase
     let secret: String
-    let clock: TestClock
+    let clock: ManualClock
     let server: SyncServer
 
     static func make(_ limits: ServerLimits = ServerLimits()) async throws -> ServedCentre {
@@ -55,7 +37,7 @@ struct ServedCentre: Sendable {
             ChangeRequest(tenant: TenantRef("T\(1_000 + i)"), payload: .registration(values: [AttributeID("full-name"): .value("Tenant \(i)")]),
                           actor: .system("test"), channel: .importFile)
         })
-        let clock = TestClock(Date(timeIntervalSince1970: 1_790_000_040))
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_040))
         var logger = Logger(label: "sync-server-tests")
         logger.logLevel = .critical
         let server = SyncServer(store: store, logger: logger, limits: limits, now: { clock.read() })

@@ -6,6 +6,7 @@ import Foundation
 import SyncProtocol
 import SyncTestSupport
 import Testing
+import TestSupport
 
 /// The census asks gender identity only of people aged 16 or over, and every device asks it only
 /// then. A tampered device that answers it for a younger tenant, or for one whose age the centre

@@ -1,21 +1,15 @@
 import CentralStore
 @testable import CentralStorePostgres
+import CentralStoreSQLite
 import ConsentCore
 import ConsentStore
 import Foundation
 import GRDB
 import PostgresNIO
-import PostgresTestSupport
 import SyncEngine
 import SyncProtocol
 import Testing
-
-/// The centre's storage a sync test runs against. Every suite here takes it as a `@Test(arguments:)`
-/// parameter, so one body of test code checks both.
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-}
+import TestSupport
 
 /// The centre under test, with what a test reads from it through the backend in use: the events
 /// (pulled through the `CentralStore` protocol, as devices see them), the decision projection, the

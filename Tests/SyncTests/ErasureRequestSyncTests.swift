@@ -3,6 +3,7 @@ import ConsentStore
 import Foundation
 import SyncEngine
 import Testing
+import TestSupport
 
 /// A tenant's request, made at a kiosk, to erase what only staff may erase: it travels like any
 /// event, waits in staff's queue at the centre and on every desk, and leaves the queue when staff

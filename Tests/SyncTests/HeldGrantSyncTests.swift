@@ -3,6 +3,7 @@ import ConsentStore
 import Foundation
 import SyncEngine
 import Testing
+import TestSupport
 
 /// Staff mode's four-eyes rule across sync: a grant held on one desk, confirmed on another, becomes
 /// the decision at the centre and on the desk that held it.

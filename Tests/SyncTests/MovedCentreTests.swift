@@ -1,4 +1,5 @@
 import CentralStore
+import CentralStoreSQLite
 import ConsentCore
 import ConsentStore
 import Foundation

@@ -6,6 +6,7 @@ import GRDB
 import SyncEngine
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Each office holds its own tenants: a device enrolled for an office pulls the tenants whose
 /// `office` value names it, tenants with no office, and tenants it has changed itself; never another

@@ -2,6 +2,7 @@ import ConsentStore
 import Foundation
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// A device refuses a pulled page holding an event that is not the one its device chained,
 /// wherever in the page it sits: checked ahead against its predecessor in the page, or against

@@ -7,6 +7,7 @@ import SyncProtocol
 import Testing
 
 @testable import ConsentStore
+import TestSupport
 
 /// A pull is no way to hand a device a key. A centre, or someone between it and the device, adds data
 /// keys to the pages a device pulls; here they are even wrapped by the device's own key-encryption key

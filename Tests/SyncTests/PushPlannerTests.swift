@@ -4,6 +4,7 @@ import Foundation
 import SyncProtocol
 import SyncTestSupport
 import Testing
+import TestSupport
 
 /// The push planner on its own: loaded state and a batch in, the decision out, with no database.
 /// Both centres persist what it decides, so what is tested here holds for both.

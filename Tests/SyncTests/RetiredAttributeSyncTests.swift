@@ -5,6 +5,7 @@ import Foundation
 import SyncProtocol
 import SyncTestSupport
 import Testing
+import TestSupport
 
 /// A device still running the Forms/ of before the `gender` question was retired records a gender answer,
 /// then a withdrawal. The centre, on today's Forms/, takes both: the answer is an honest one under the

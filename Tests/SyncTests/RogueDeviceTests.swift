@@ -6,6 +6,7 @@ import Foundation
 import SyncProtocol
 import SyncTestSupport
 import Testing
+import TestSupport
 
 /// A device that is really enrolled but was tampered with: it chains, digests and signs whatever it
 /// sends, so only the centre's own checks stand between it and the register. Each crafted push is

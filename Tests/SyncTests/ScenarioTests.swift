@@ -5,6 +5,7 @@ import Foundation
 import SyncEngine
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Hand-written histories of the merge rule over real databases and the real push/pull code, each
 /// against both centres.

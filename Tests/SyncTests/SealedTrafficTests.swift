@@ -5,6 +5,7 @@ import Foundation
 import SyncEngine
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Special categories cross the wire sealed: the centre stores them sealed as they came, and no
 /// push or pull carries one in clear. Either centre opens them with the organisation's private key

@@ -4,6 +4,7 @@ import ConsentStore
 import Foundation
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Failed kiosk sign-ins travel with sync, at both centres: what one kiosk counted slows the others,
 /// for a tenant's reference and a stranger's alike, and no device can report another's failures.

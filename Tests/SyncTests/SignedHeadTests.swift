@@ -3,9 +3,11 @@ import ConsentStore
 import Foundation
 import Crypto
 import CentralStore
+import CentralStoreSQLite
 import SyncEngine
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Devices sign their chain heads; the centre refuses unsigned or wrongly signed pushes, and
 /// `verifySignedHeads` catches a chain rewritten at the centre with every hash recomputed.

@@ -5,6 +5,7 @@ import Foundation
 import SyncEngine
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// A deterministic simulation of devices and the centre over real SQLite files and a real SQLite or
 /// PostgreSQL centre: random changes, partitions, lost requests and replies, duplicated and replayed

@@ -5,6 +5,7 @@ import Foundation
 import SyncEngine
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// The staff registry travels from the centre to every device, and the centre re-checks the staff
 /// rules of every pushed change: who may act, in which role, and four eyes.

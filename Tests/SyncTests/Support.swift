@@ -6,28 +6,7 @@ import ConsentStore
 import Foundation
 import SyncEngine
 import SyncProtocol
-
-/// The shipped Forms/ and Localization/, loaded once.
-enum Shipped {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let content: Content = {
-        do {
-            return try Content.load(forms: root.appendingPathComponent("Forms"), localization: root.appendingPathComponent("Localization"))
-        } catch {
-            fatalError("the shipped Forms/ do not load: \(error)")
-        }
-    }()
-}
-
-/// A clock a test moves by hand, shared by a database and the test.
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var now: Date
-    init(_ start: Date) { now = start }
-    func read() -> Date { lock.lock(); defer { lock.unlock() }; return now }
-    func advance(by seconds: TimeInterval) { lock.lock(); now += seconds; lock.unlock() }
-    func set(_ date: Date) { lock.lock(); now = date; lock.unlock() }
-}
+import TestSupport
 
 /// What a transport does wrong on one call.
 enum Fault: CaseIterable {

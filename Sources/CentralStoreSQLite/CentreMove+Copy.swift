@@ -1,3 +1,4 @@
+import CentralStore
 import ConsentStore
 import ConsentVault
 import Foundation

@@ -1,3 +1,4 @@
+import CentralStore
 import ConsentCore
 import ConsentStore
 import Foundation
