@@ -2,8 +2,10 @@ import Foundation
 
 /// Spreadsheet-safe text: a cell that a spreadsheet would run as a formula (starting with = + - @,
 /// a tab or a line break, their full-width forms, or such a character after leading white space,
-/// which covers the padded DDE forms such as ` =cmd|' /C calc'!A0`) is prefixed with an apostrophe,
-/// so it shows as text.
+/// which covers the padded DDE forms such as ` =cmd|' /C calc'!A0`) is prefixed with an apostrophe
+/// in CSV, so it shows as text. This includes "-5" and "+44 7700 900123": a spreadsheet opening a
+/// CSV would read them as a formula (the phone number as an error), so the apostrophe keeps what
+/// was held. XLSX needs no apostrophe (its cells are text, quote-prefixed by style).
 public enum FormulaGuard {
     static let triggers: Set<Character> = ["=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠"]
 
@@ -29,6 +31,10 @@ public enum FormulaGuard {
 /// RFC 4180 CSV: fields with a comma, quote or line break in double quotes, quotes doubled, CRLF
 /// line ends; every cell formula-guarded.
 public enum CSVWriter {
+    /// UTF-8's byte-order mark, which an export's CSV starts with unless asked not to
+    /// (``Exporter/byteOrderMark``).
+    public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     /// One record as text (for tests and small outputs).
     public static func line(_ cells: [String?]) -> String {
         var bytes: [UInt8] = []

@@ -48,11 +48,18 @@ public struct Exporter {
     public let format: Format
     /// Turns the gate's cells into the file's cells (the regulator return derives and pseudonymises).
     public var transform: RowTransform?
+    /// Whether a CSV starts with UTF-8's byte-order mark (the default), so that Excel, opening it by a
+    /// double-click, shows "Michał" and "Ștefan"; false for tools that take the mark for text.
+    public var byteOrderMark: Bool
 
-    public init(gate: ExportGate, format: Format, transform: RowTransform? = nil) {
+    /// An export of `gate`'s rows as `format`, each row through `transform` if given.
+    ///
+    ///     let manifest = try await Exporter(gate: gate, format: .csv).run(to: url, from: source)
+    public init(gate: ExportGate, format: Format, transform: RowTransform? = nil, byteOrderMark: Bool = true) {
         self.gate = gate
         self.format = format
         self.transform = transform
+        self.byteOrderMark = byteOrderMark
     }
 
     /// Writes the export. `refusal` is told each tenant whose refusal a legal obligation carries as
@@ -69,7 +76,7 @@ public struct Exporter {
         let body = try OutputFile(creating: scratch)
         let log = try DisclosureLog(creating: scratch.appendingPathExtension("disclosures"), columns: gate.columns)
         var table: any TableFormat = switch format {
-        case .csv: CSVFormat()
+        case .csv: CSVFormat(byteOrderMark: byteOrderMark)
         case .jsonl: JSONLFormat()
         case .xlsx: XLSXFormat()
         }

@@ -13,6 +13,8 @@ public struct Mailing {
     public let at: Date
     /// Everything the messages read: the channel first, then every attribute (to list what is held).
     public let policy: PurposePolicy
+    /// The one tenant an access answer goes to; nil for a message under a purpose.
+    public let only: TenantRef?
 
     /// What a mailing wrote, saved as `manifest.json` in its folder.
     public struct Manifest: Codable, Sendable {
@@ -26,28 +28,67 @@ public struct Mailing {
         public var createdAt: Date
     }
 
+    /// A message under `purpose` to every tenant it allows: refused for a template that does not name the
+    /// purpose or shows what the purpose does not use, and for a listing ("what we hold"), which answers
+    /// one tenant's access request (``init(content:template:answering:at:)``).
     public init(content: Content, template id: String, purpose: String, at date: Date) throws(ExportError) {
-        guard let template = content.templates.first(where: { $0.id == id }) else {
-            throw ExportError("no template '\(id)' in Forms/templates.yaml; choose from: \(content.templates.map(\.id).joined(separator: ", "))")
-        }
+        let template = try Self.template(id, content)
         guard let purpose = content.catalogue.purpose(PurposeID(purpose)) else {
             throw ExportError("no purpose '\(purpose)' in Forms/purposes.yaml; nothing was written")
         }
         guard purpose.attributes.contains(template.channel) else {
             throw ExportError("purpose '\(purpose.id)' does not use \(template.channel), so no one may be written to by it for that purpose")
         }
+        if let refusal = template.refusal(under: purpose, content.catalogue, templates: content.templates) {
+            throw ExportError(refusal + (template.listsHeld ? "; to answer one tenant's request, send it to them alone: --tenant REF instead of --purpose" : "") + " (nothing was written)")
+        }
+        self.init(content, template, purpose, at: date, only: nil)
+    }
+
+    /// The answer to one tenant's access request: a listing template ("what we hold") sent to that tenant's
+    /// own address, held for the tenancy (the contract purpose using it), and to no address another tenant holds.
+    public init(content: Content, template id: String, answering tenant: TenantRef, at date: Date) throws(ExportError) {
+        let template = try Self.template(id, content)
+        guard template.listsHeld else {
+            throw ExportError("template '\(id)' is a message for a purpose, not an access answer: give --purpose instead of --tenant (nothing was written)")
+        }
+        guard let purpose = content.catalogue.purposes.first(where: { $0.legalBasis == .contract && $0.attributes.contains(template.channel) }) else {
+            throw ExportError("no contract purpose in Forms/purposes.yaml uses \(template.channel), so no address is held to answer at (nothing was written)")
+        }
+        self.init(content, template, purpose, at: date, only: tenant)
+    }
+
+    private init(_ content: Content, _ template: MailTemplate, _ purpose: PurposeDefinition, at date: Date, only: TenantRef?) {
         self.content = content
         self.template = template
         self.purpose = purpose
         self.at = date
+        self.only = only
         let others = content.catalogue.attributes.map(\.id).filter { $0 != template.channel }
         policy = PurposePolicy(purpose: purpose, attributes: [template.channel] + others, catalogue: content.catalogue)
     }
 
-    public func run(into folder: URL, from source: ExportSource, progress: (Int) -> Void = { _ in }) async throws -> Manifest {
+    private static func template(_ id: String, _ content: Content) throws(ExportError) -> MailTemplate {
+        guard let template = content.templates.first(where: { $0.id == id }) else {
+            throw ExportError("no template '\(id)' in Forms/templates.yaml; choose from: \(content.templates.map(\.id).joined(separator: ", "))")
+        }
+        return template
+    }
+
+    /// Writes the messages into `folder` (a new folder). A tenant whose address another tenant also holds
+    /// is not written to: whoever reads that mailbox would read the other's details. Each such tenant is
+    /// passed to `skipped`, with the others holding the address, for staff to follow up.
+    public func run(into folder: URL, from source: ExportSource, progress: (Int) -> Void = { _ in },
+                    skipped: ([SkippedTenant]) -> Void = { _ in }) async throws -> Manifest {
         guard !FileManager.default.fileExists(atPath: folder.path) else {
             throw ExportError("\(folder.path) already exists; choose a new --out folder (mailings never overwrite)")
         }
+        // First, which addresses several tenants hold (whatever their consent: the others read that mailbox too).
+        var addresses = SharedAddresses()
+        _ = try await source.eachTenant(addressPolicy, readingDecisions: false) { _, tenant in
+            addresses.count(tenant.value(template.channel).answer?.text)
+        }
+        var again = SharedAddresses(), holders: [Int: [TenantRef]] = [:], passedOver: [(TenantRef, Int)] = [], found = false
         let parent = folder.deletingLastPathComponent()
         let scratch = parent.appendingPathComponent(".consent-mail-\(UUID().uuidString)")
         guard mkdir(scratch.path, 0o700) == 0 else {
@@ -61,12 +102,22 @@ public struct Mailing {
         var messages = 0
         var leftOut: [String: Int] = [:]
         let position = try await source.eachTenant(policy, readingDecisions: policy.readsDecisions) { ref, tenant in
+            let held = tenant.value(template.channel).answer?.text
+            let key = again.count(held)
+            if let key, addresses.isShared(key) { holders[key, default: []].append(ref) }
+            if let only, ref != only { return }
+            found = true
             if case .denied(let reason) = policy.evaluate(0, of: tenant, at: at) {
                 leftOut[reason.rawValue, default: 0] += 1
                 return
             }
-            guard let address = tenant.value(template.channel).answer?.text, let to = MailFormat.address(address) else {
+            guard let address = held, let to = MailFormat.address(address) else {
                 leftOut["unsafe-address", default: 0] += 1
+                return
+            }
+            if let key, addresses.isShared(key) {
+                leftOut[SkippedTenant.sharedAddress, default: 0] += 1
+                passedOver.append((ref, key))
                 return
             }
             messages += 1
@@ -82,6 +133,10 @@ public struct Mailing {
             if messages % 1000 == 0 { progress(messages) }
         }
         try log.finish()
+        if let only, !found { throw ExportError("no tenant '\(only)' in this register; check the tenancy reference (nothing was written)") }
+        guard again.isWithin(addresses) else {
+            throw ExportError("an address became shared by several tenants while the messages were written; run consent notify again (nothing was written)")
+        }
         let manifest = Manifest(mailingID: mailingID, purpose: purpose.id.rawValue, template: template.id, ledgerPosition: position,
                                 messages: messages, leftOut: leftOut, createdAt: at)
         let manifestFile = try OutputFile(creating: scratch.appendingPathComponent("manifest.json"))
@@ -100,7 +155,16 @@ public struct Mailing {
             throw ExportError("could not record the disclosures (\(error)); the mailing was removed, nothing was sent")
         }
         progress(messages)
+        skipped(passedOver.map { ref, key in
+            SkippedTenant(tenant: ref.rawValue, reason: SkippedTenant.sharedAddress,
+                          sharedWith: (holders[key] ?? []).filter { $0 != ref }.map(\.rawValue))
+        })
         return manifest
+    }
+
+    /// What the first pass reads: only the address.
+    private var addressPolicy: PurposePolicy {
+        PurposePolicy(purpose: purpose, attributes: [template.channel], catalogue: content.catalogue)
     }
 
     private func language(_ tenant: TenantState) -> String {
@@ -112,9 +176,15 @@ public struct Mailing {
     func body(_ tenant: TenantState, listed: [AttributeID]) -> (String, Set<AttributeID>) {
         let language = language(tenant)
         let t = { (key: String) in content.localizer.text(key, language) }
-        let name = tenant.value(AttributeID("preferred-name")).answer?.text ?? tenant.value(AttributeID("full-name")).answer?.text ?? ""
-        var lines = [content.localizer.text("template.\(template.id).greeting", language, ["name": name]), "", t("template.\(template.id).intro"), ""]
-        var shown: Set<AttributeID> = []
+        var shown: Set<AttributeID> = [template.channel]  // the address it goes to
+        let greeting: String
+        if let (attribute, name) = greetingName(tenant) {
+            greeting = content.localizer.text("template.\(template.id).greeting", language, ["name": name])
+            shown.insert(attribute)
+        } else {
+            greeting = t(MailTemplate.unnamedGreetingKey)
+        }
+        var lines = [greeting, "", t("template.\(template.id).intro"), ""]
         if template.listsHeld {
             // One rule with `consent forms check`: what the message may show is what its template `shows`.
             let showable = Set(template.shows(content.catalogue))
@@ -141,6 +211,18 @@ public struct Mailing {
         // Who is responsible, how to reach them, and the right to complain to the ICO.
         lines += [""] + content.organisation.lines(content.localizer, language)
         return (lines.joined(separator: "\n") + "\n", shown)
+    }
+
+    /// The name a message greets the tenant by: a listing (the tenant's own access answer) uses what is
+    /// held; a message under a purpose only a name the purpose uses and the tenant's decisions allow.
+    private func greetingName(_ tenant: TenantState) -> (AttributeID, String)? {
+        for attribute in MailTemplate.greetingNames {
+            guard let name = tenant.value(attribute).answer?.text, !name.isEmpty else { continue }
+            if template.listsHeld { return (attribute, name) }
+            guard let index = policy.attributes.firstIndex(of: attribute), policy.evaluate(index, of: tenant, at: at) == .allowed else { continue }
+            return (attribute, name)
+        }
+        return nil
     }
 
     private func label(_ attribute: AttributeDefinition, _ value: String, _ language: String) -> String {

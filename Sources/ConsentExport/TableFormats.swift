@@ -11,8 +11,16 @@ protocol TableFormat {
 }
 
 struct CSVFormat: TableFormat {
+    /// Whether the file starts with UTF-8's byte-order mark, which tells Excel (opened by a double-click)
+    /// that the text is UTF-8, so "Michał" and "Ștefan" do not come out as "MichaĹ‚" and "È˜tefan".
+    var byteOrderMark = true
+
     mutating func begin(columns: [String], into out: OutputFile) throws(ExportError) {
-        try out.withBuffer { CSVWriter.append(columns, to: &$0) }
+        let mark = byteOrderMark
+        try out.withBuffer {
+            if mark { $0.append(contentsOf: CSVWriter.byteOrderMark) }
+            CSVWriter.append(columns, to: &$0)
+        }
     }
 
     mutating func row(_ cells: [String?], into out: OutputFile) throws(ExportError) {
@@ -86,6 +94,11 @@ enum JSONText {
 /// An Office Open XML workbook with one visible sheet of string cells: no formulas, no hidden
 /// sheets, rows or columns, no comments and no document properties. The sheet is streamed to a
 /// scratch file, then packed (deflated) into the workbook.
+///
+/// An inline string is never a formula, so a value is written as it is, with no apostrophe: "-2+3"
+/// and "+44 7700 900123" read as typed. A value a spreadsheet would run if someone retyped it
+/// (``FormulaGuard``) gets the quote-prefix style instead, Excel's own mark for "text that starts
+/// with =", which keeps it text when the cell is edited.
 struct XLSXFormat: TableFormat {
     /// The most rows a worksheet holds (header included).
     static let maxRows = 1_048_576
@@ -108,11 +121,10 @@ struct XLSXFormat: TableFormat {
         try out.withBuffer { buffer in
             buffer.append(contentsOf: Array(#"<row r=""#.utf8) + number + [UInt8(ascii: "\""), UInt8(ascii: ">")])
             for (name, cell) in zip(names, cells) {
-                guard var text = cell, !text.isEmpty else { continue }
-                if FormulaGuard.needsGuard(text) { text = "'" + text }
+                guard let text = cell, !text.isEmpty else { continue }
                 buffer.append(contentsOf: Self.cellOpen)
                 buffer.append(contentsOf: name + number)
-                buffer.append(contentsOf: Self.cellMiddle)
+                buffer.append(contentsOf: FormulaGuard.needsGuard(text) ? Self.quotedCellMiddle : Self.cellMiddle)
                 XMLText.append(text, to: &buffer)
                 buffer.append(contentsOf: Self.cellClose)
             }
@@ -122,6 +134,8 @@ struct XLSXFormat: TableFormat {
 
     private static let cellOpen = Array(#"<c r=""#.utf8)
     private static let cellMiddle = Array(#"" t="inlineStr"><is><t xml:space="preserve">"#.utf8)
+    /// Style 1 of ``styles``: quote-prefixed text.
+    private static let quotedCellMiddle = Array(#"" s="1" t="inlineStr"><is><t xml:space="preserve">"#.utf8)
     private static let cellClose = Array("</t></is></c>".utf8)
 
     mutating func finish(_ out: OutputFile, scratch: URL) throws(ExportError) -> OutputFile {
@@ -198,7 +212,8 @@ struct XLSXFormat: TableFormat {
         <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
         <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
         <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-        <cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>\
+        <cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+        <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>\
         </styleSheet>
         """
 }

@@ -20,10 +20,10 @@ public struct Content: Sendable {
         let localizer = try LocalizationLoader.load(localization, deferred: NoticeCompleteness.allKeys(catalogue))
         try NoticeCompleteness.check(catalogue, localizer)
         try checkTexts(catalogue, localizer)
-        let templates = try TemplatesLoader.load(forms, attributes: catalogue.attributes)
+        let templates = try TemplatesLoader.load(forms, catalogue: catalogue)
         if let english = localizer.languages.first {
             for template in templates {
-                for key in template.textKeys + (template.listsHeld ? MailTemplate.listKeys : []) where english.messages[key] == nil {
+                for key in template.textKeys + (template.listsHeld ? MailTemplate.listKeys : [MailTemplate.unnamedGreetingKey]) where english.messages[key] == nil {
                     throw FormsError(file: TemplatesLoader.file, entry: "template '\(template.id)'",
                                      "missing translation key '\(key)' in Localization/\(LocalizationLoader.templateName)")
                 }

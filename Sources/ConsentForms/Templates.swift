@@ -13,6 +13,11 @@ public struct MailTemplate: Sendable, Equatable {
     /// Ordinary attributes a listing names as held without showing the value (`date-of-birth`, which
     /// verifies a caller by phone, so it stays off the tenant's post).
     public var withholds: [AttributeID] = []
+    /// The purposes `consent notify` may send it under; each covers everything the message shows.
+    /// None for a listing ("what we hold"): that answers one tenant's access request, never a purpose.
+    public var purposes: [PurposeID] = []
+    /// The attributes a greeting may name the tenant by, where the purpose covers and allows them.
+    public static let greetingNames: [AttributeID] = [AttributeID("preferred-name"), AttributeID("full-name")]
 
     /// The attributes whose values this message can carry: the address it goes to and, for a
     /// listing, every ordinary attribute it does not withhold (a retired one is named as held, not shown:
@@ -37,13 +42,39 @@ public struct MailTemplate: Sendable, Equatable {
 
     /// Keys every message that lists details needs.
     public static let listKeys = ["mail.not-held", "mail.prefer-not-to-say", "mail.special-held"]
+    /// The greeting of a message under a purpose that may not use the tenant's name.
+    public static let unnamedGreetingKey = "mail.greeting-unnamed"
+
+    /// Why this template may not be sent under `purpose`, or nil when it may: a listing answers an access
+    /// request and is sent under no purpose; any other goes only under the purposes it names, each of which
+    /// must cover what the message shows. One rule for `consent forms check` and `consent notify`.
+    public func refusal(under purpose: PurposeDefinition, _ catalogue: Catalogue, templates: [MailTemplate]) -> String? {
+        let suited = templates.filter { $0.purposes.contains(purpose.id) }.map(\.id)
+        let instead = suited.isEmpty ? "no template names that purpose in \(TemplatesLoader.file)"
+            : "for '\(purpose.id)' use --template \(suited.joined(separator: " or "))"
+        if listsHeld {
+            return "template '\(id)' lists everything we hold about a tenant: it answers that tenant's access request "
+                + "(UK GDPR Art. 15) and is never sent under a purpose such as '\(purpose.id)'; \(instead)"
+        }
+        guard purposes.contains(purpose.id) else {
+            return "template '\(id)' is not for purpose '\(purpose.id)' (\(TemplatesLoader.file) lists it for: "
+                + "\(purposes.map(\.rawValue).joined(separator: ", "))); \(instead)"
+        }
+        let uncovered = shows(catalogue).filter { !purpose.attributes.contains($0) }
+        guard uncovered.isEmpty else {
+            return "template '\(id)' shows \(uncovered.map(\.rawValue).joined(separator: ", ")), which purpose '\(purpose.id)' does not use; "
+                + "remove the purpose from the template's 'purposes' in \(TemplatesLoader.file)"
+        }
+        return nil
+    }
 }
 
 enum TemplatesLoader {
     static let file = "templates.yaml"
 
     /// Loads `templates.yaml`; a folder without one has no templates.
-    static func load(_ folder: URL, attributes: [AttributeDefinition]) throws(FormsError) -> [MailTemplate] {
+    static func load(_ folder: URL, catalogue: Catalogue) throws(FormsError) -> [MailTemplate] {
+        let attributes = catalogue.attributes
         let url = folder.appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         var doc = try YAMLFields.document(url, name: file)
@@ -64,7 +95,15 @@ enum TemplatesLoader {
             }
             let lists = try fields.bool("lists-held")
             let withholds = try fields.strings("withholds").map { AttributeID($0) }
+            let purposes = try fields.strings("purposes").map { PurposeID($0) }
             try fields.finish()
+            for p in purposes where catalogue.purpose(p) == nil {
+                throw fields.error("template '\(id)': 'purposes' names '\(p)', which is not in purposes.yaml")
+            }
+            if lists, !purposes.isEmpty {
+                throw fields.error("template '\(id)' lists everything held, so it answers an access request and is sent under no purpose: "
+                                       + "remove its 'purposes'")
+            }
             for a in withholds where attributes.first(where: { $0.id == a }) == nil {
                 throw fields.error("template '\(id)': 'withholds' names '\(a)', which is not in attributes.yaml")
             }
@@ -76,7 +115,12 @@ enum TemplatesLoader {
                                        + "messages never carry one; remove it from the template")
             }
             guard !templates.contains(where: { $0.id == id }) else { throw fields.error("template '\(id)' is defined twice") }
-            templates.append(MailTemplate(id: id, channel: channel, from: from, listsHeld: lists, withholds: withholds))
+            let template = MailTemplate(id: id, channel: channel, from: from, listsHeld: lists, withholds: withholds, purposes: purposes)
+            for p in purposes {
+                guard let purpose = catalogue.purpose(p) else { continue }
+                if let refusal = template.refusal(under: purpose, catalogue, templates: []) { throw fields.error(refusal) }
+            }
+            templates.append(template)
         }
         return templates
     }

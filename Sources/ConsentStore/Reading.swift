@@ -23,17 +23,20 @@ extension ConsentDatabase {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tenant") ?? 0 }
     }
 
-    /// Tenancy references and names, in reference order.
+    /// Tenancy references and names, in reference order (for programs; people list through
+    /// ``listTenants(limit:after:by:reason:now:)``, which is bounded and recorded).
     public func tenants(limit: Int? = nil, after: String? = nil) throws(StoreError) -> [TenantSummary] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT t.ref, v.value AS name FROM tenant t
-                LEFT JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = 'full-name' AND c.status = 'value'
-                LEFT JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = 'full-name'
-                WHERE t.ref > ? ORDER BY t.ref LIMIT ?
-                """, arguments: [after ?? "", limit ?? -1])
-            return rows.map { TenantSummary(reference: $0["ref"], name: $0["name"]) }
-        }
+        try read { db in try Self.tenantPage(db, limit: limit, after: after) }
+    }
+
+    static func tenantPage(_ db: Database, limit: Int?, after: String?) throws -> [TenantSummary] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT t.ref, v.value AS name FROM tenant t
+            LEFT JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = 'full-name' AND c.status = 'value'
+            LEFT JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = 'full-name'
+            WHERE t.ref > ? ORDER BY t.ref LIMIT ?
+            """, arguments: [after ?? "", limit ?? -1])
+        return rows.map { TenantSummary(reference: $0["ref"], name: $0["name"]) }
     }
 
     /// The projected state of one tenant, or nil when the reference is unknown.

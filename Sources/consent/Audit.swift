@@ -3,13 +3,32 @@ import CentralStore
 import CentralStorePostgres
 import CentralStoreSQLite
 import ConsentCommandLine
+import ConsentCore
 import ConsentStore
 import Foundation
 
 /// `consent audit verify`: is the record of who did what intact?
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the audit trail.", subcommands: [Verify.self])
+        abstract: "Check the audit trail, or read this file's audit log.", subcommands: [Verify.self, Log.self])
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print this database file's audit log, oldest first: listings of tenants (who, why, how many), and what sync noted.")
+
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let entries = try store.open().auditLog()
+            if json { return try printJSON(entries) }
+            let formatter = ISO8601DateFormatter()
+            for entry in entries {
+                print("\(formatter.string(from: entry.at))\t\(TextSafety.displaySafe(entry.device ?? "-"))\t\(TextSafety.displaySafe(entry.what))")
+            }
+            if entries.isEmpty { print("The audit log is empty.") }
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

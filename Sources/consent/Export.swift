@@ -22,8 +22,10 @@ struct ExportFile: AsyncParsableCommand {
             Columns are the purpose's declared attributes (or the --columns chosen among them); a cell is filled only
             where the policy allows that attribute of that tenant for the purpose now; a tenant is left out when an
             attribute the purpose requires is withheld. Special categories only where the tenant explicitly granted
-            them for this purpose. Cells a spreadsheet would run as formulas are prefixed with an apostrophe. XLSX has
-            one visible sheet of text cells and no document properties. The file is written atomically, readable by
+            them for this purpose. A CSV starts with UTF-8's byte-order mark, so Excel shows accented and non-Latin
+            names correctly when the file is opened by a double-click (--no-bom leaves it out for tools that do not
+            expect it); its cells a spreadsheet would run as formulas are prefixed with an apostrophe. XLSX has one
+            visible sheet of text cells (none is ever a formula, so no apostrophes) and no document properties. The file is written atomically, readable by
             its owner only, never over an existing file; FILE.manifest.json records the purpose, columns, ledger
             position, rows, what was withheld and why, and the file's SHA-256; each included tenant sees the
             disclosure at the kiosk. `consent export recalls FILE.manifest.json` later lists who withdrew since.
@@ -48,6 +50,9 @@ struct ExportFile: AsyncParsableCommand {
         """, valueName: "url"))
     var database: String?
 
+    @Flag(inversion: .prefixedNo, help: "Start a CSV with UTF-8's byte-order mark, which Excel needs to show \"Michał\" correctly (--no-bom for tools).")
+    var bom = true
+
     @Flag(help: "Print the manifest as JSON.")
     var json = false
 
@@ -59,7 +64,7 @@ struct ExportFile: AsyncParsableCommand {
         defer { source.close() }
         try requireSpecialValues(source, for: gate.columns, in: content.catalogue)
         var progress = ProgressLine("export", quiet: json)
-        let manifest = try await Exporter(gate: gate, format: format).run(to: URL(fileURLWithPath: out), from: source) { rows in
+        let manifest = try await Exporter(gate: gate, format: format, byteOrderMark: bom).run(to: URL(fileURLWithPath: out), from: source) { rows in
             progress.update(rows, of: max(rows, 1))
         }
         progress.finish()

@@ -33,6 +33,9 @@ struct Return: AsyncParsableCommand {
 
     @Option(help: PostgresCentre.help) var database: String?
 
+    @Flag(inversion: .prefixedNo, help: "Start a CSV with UTF-8's byte-order mark, for Excel (--no-bom if the receiving system refuses it).")
+    var bom = true
+
     @Flag(help: "Print the manifest as JSON.")
     var json = false
 
@@ -53,7 +56,7 @@ struct Return: AsyncParsableCommand {
             # while this file is kept. Keep it secret (mode 0600) and back it up: a new key changes every pseudonym.
 
             """))
-        let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key))
+        let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key), byteOrderMark: bom)
         var progress = ProgressLine("return", quiet: json)
         var refusals: [(TenantRef, [AttributeID])] = []
         let manifest = try await exporter.run(to: URL(fileURLWithPath: out), from: source, progress: { rows in

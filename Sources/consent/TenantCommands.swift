@@ -12,25 +12,53 @@ struct TenantCommand: ParsableCommand {
         subcommands: [List.self, Show.self, History.self, Find.self, Reveal.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tenancy references and names, in reference order.")
+        static let configuration = CommandConfiguration(
+            abstract: "List a page of tenancy references and names, in reference order; each listing is recorded.",
+            discussion: """
+                At most \(ConsentDatabase.listingLimit) tenants at a time (page on with --after, the last reference shown): a
+                listing is for finding someone, not a copy of the register, which leaves only through `consent export` (a
+                disclosure recorded per tenant). Each listing is recorded in the audit log with the user, the reason, how many
+                and the first and last reference shown; `consent audit log` reads it.
+                """)
 
         @OptionGroup var store: StoreOptions
 
-        @Option(help: "Show at most this many.")
-        var limit: Int?
+        @Option(help: "Show at most this many (\(ConsentDatabase.listingLimit) at most, the default).")
+        var limit: Int = ConsentDatabase.listingLimit
 
         @Option(help: ArgumentHelp("Start after this tenancy reference (for paging).", valueName: "ref"))
         var after: String?
 
+        @Option(help: ArgumentHelp("Why the tenants are listed (recorded with the listing), e.g. 'finding a caller's reference'.", valueName: "text"))
+        var reason: String?
+
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
+        func validate() throws {
+            guard (1...ConsentDatabase.listingLimit).contains(limit) else {
+                throw ValidationError("""
+                    tenant list shows at most \(ConsentDatabase.listingLimit) tenants at a time: page on with --after REF (the last one shown); \
+                    the whole register leaves only through consent export, which records a disclosure per tenant
+                    """)
+            }
+            if (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("tenant list needs --reason: each listing is recorded in the audit log with who listed and why")
+            }
+        }
+
         func run() throws {
-            let tenants = try store.open().tenants(limit: limit, after: after)
+            let tenants = try store.open().listTenants(limit: limit, after: after, by: Self.user(), reason: reason ?? "")
             if json { return try printJSON(tenants) }
             for tenant in tenants {
                 print("\(tenant.reference)\t\(TextSafety.displaySafe(tenant.name ?? "-"))")
             }
+        }
+
+        /// The operating system's user running the command (the command line signs in no member of staff).
+        static func user() -> String {
+            if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+            return "uid \(getuid())"
         }
     }
 

@@ -11,7 +11,7 @@ import Testing
         #expect(summary["tenants"] as? Int == 60)
         #expect(demo.stderr.isEmpty, "progress must stay quiet in a pipe: \(demo.stderr)")
 
-        let list = try cli.run(["tenant", "list", "--db", cli.db, "--limit", "3", "--json"])
+        let list = try cli.run(["tenant", "list", "--reason", "test", "--db", cli.db, "--limit", "3", "--json"])
         let tenants = try #require(try list.json() as? [[String: Any]])
         #expect(tenants.map { $0["reference"] as? String } == ["T0000001", "T0000002", "T0000003"])
         #expect(tenants.allSatisfy { ($0["name"] as? String)?.contains(" ") == true })
@@ -62,9 +62,9 @@ import Testing
         let a = cli.dir.appendingPathComponent("a.sqlite").path, b = cli.dir.appendingPathComponent("b.sqlite").path
         try cli.run(["demo", "--tenants", "25", "--seed", "7", "--db", a])
         try cli.run(["demo", "--tenants", "25", "--seed", "7", "--db", b])
-        let listA = try cli.run(["tenant", "list", "--db", a]).stdout
+        let listA = try cli.run(["tenant", "list", "--reason", "test", "--db", a]).stdout
         #expect(listA.split(separator: "\n").count == 25)
-        #expect(listA == (try cli.run(["tenant", "list", "--db", b]).stdout))
+        #expect(listA == (try cli.run(["tenant", "list", "--reason", "test", "--db", b]).stdout))
         let showA = try cli.run(["tenant", "show", "T0000009", "--db", a, "--reveal-special", "--reason", "test of the vault", "--json"]).stdout
         let showB = try cli.run(["tenant", "show", "T0000009", "--db", b, "--reveal-special", "--reason", "test of the vault", "--json"]).stdout
         #expect(showA == showB)
@@ -79,7 +79,7 @@ import Testing
         #expect(again.stderr.contains("already holds 5 tenants"))
         let replaced = try cli.run(["demo", "--tenants", "7", "--db", cli.db, "--replace"])
         #expect(replaced.status == 0, "\(replaced.stderr)")
-        #expect(try cli.run(["tenant", "list", "--db", cli.db]).stdout.split(separator: "\n").count == 7)
+        #expect(try cli.run(["tenant", "list", "--reason", "test", "--db", cli.db]).stdout.split(separator: "\n").count == 7)
     }
 
     @Test func unknownTenantAndBadDatabaseGiveClearErrors() throws {
@@ -89,10 +89,10 @@ import Testing
         let unknown = try cli.run(["tenant", "show", "T9999999", "--db", cli.db])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no tenant with reference T9999999"))
-        let missing = try cli.run(["tenant", "list", "--db", cli.dir.appendingPathComponent("nope.sqlite").path])
+        let missing = try cli.run(["tenant", "list", "--reason", "test", "--db", cli.dir.appendingPathComponent("nope.sqlite").path])
         #expect(missing.stderr.contains("consent init"))
         let text = try cli.write("notes.sqlite", Data(String(repeating: "not a database\n", count: 20).utf8))
-        let notSQLite = try cli.run(["tenant", "list", "--db", text])
+        let notSQLite = try cli.run(["tenant", "list", "--reason", "test", "--db", text])
         #expect(notSQLite.status != 0)
         #expect(notSQLite.stderr.contains("not a SQLite database"))
         let twice = try cli.run(["init", "--db", cli.db])

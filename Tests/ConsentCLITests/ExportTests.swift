@@ -16,7 +16,8 @@ import Testing
     /// Parses our CSV output (RFC 4180) into rows.
     func rows(_ text: String) -> [[String]] {
         var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
-        var chars = Array(text)[...]
+        // A CSV reader drops the byte-order mark an export starts with (Python's utf-8-sig, Excel).
+        var chars = Array(text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text))[...]
         while let c = chars.popFirst() {
             if quoted {
                 if c == "\"" { if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false } } else { field.append(c) }

@@ -32,12 +32,12 @@ import Testing
         try cli.run(["staff", "add", "S100", "--role", "support", "--name", "Sam", "--password-stdin", "--db", cli.db],
                     stdin: Data("correct horse battery\n".utf8))
         for ref in ["AB-1", "AB-2"] {
-            let grant = try cli.run(["record", "--password-stdin", ref, "grant", "--attribute", "email", "--purpose", "service-updates-email",
+            let grant = try cli.run(["record", "--password-stdin", ref, "grant", "--attribute", "email", "--attribute", "full-name", "--purpose", "service-updates-email",
                                      "--staff", "S100", "--notice-version", "1", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
             #expect(grant.status == 0, "\(grant.stderr)")
         }
         let out = cli.dir.appendingPathComponent("mail").path
-        let run = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "what-we-hold", "--out", out, "--db", cli.db, "--json"])
+        let run = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "service-update", "--out", out, "--db", cli.db, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let manifest = try #require(try run.json() as? [String: Any])
         #expect(manifest["messages"] as? Int == 2)
@@ -55,9 +55,9 @@ import Testing
             }
             #expect(message["parts"] == "1", "no attachments: a single text part")
         }
-        #expect(amina["subject"] == "What we hold about you" && amina["language"] == "en")
-        #expect(piotr["subject"] == "Jakie dane o Tobie przechowujemy" && piotr["language"] == "pl")
-        #expect(piotr["body"]?.contains("Imię i nazwisko: Piotr Nowak") == true)
+        #expect(amina["subject"] == "News from your housing team" && amina["language"] == "en")
+        #expect(piotr["subject"] == "Wiadomości od zespołu mieszkaniowego" && piotr["language"] == "pl")
+        #expect(piotr["body"]?.contains("Szanowna Pani / Szanowny Panie Piotr Nowak,") == true)
         // Every message names who is responsible and how to complain to the ICO, in the tenant's language.
         #expect(amina["body"]?.contains("Example Housing Association (demo) is in charge of your information.") == true)
         #expect(amina["body"]?.contains("You can complain to the ICO. The ICO is the body that checks how we use your details: https://ico.org.uk/make-a-complaint, phone 0303 123 1113") == true)
@@ -83,7 +83,7 @@ import Testing
         let sms = try cli.run(["notify", "--purpose", "service-updates-sms", "--template", "what-we-hold", "--out", out, "--db", cli.db])
         #expect(sms.status != 0 && sms.stderr.contains("does not use email"))
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
-        let exists = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "what-we-hold", "--out", out, "--db", cli.db])
+        let exists = try cli.run(["notify", "--purpose", "service-updates-email", "--template", "service-update", "--out", out, "--db", cli.db])
         #expect(exists.status != 0 && exists.stderr.contains("already exists"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: cli.dir.path).filter { $0.hasPrefix(".consent-mail") }
         #expect(leftovers.isEmpty)

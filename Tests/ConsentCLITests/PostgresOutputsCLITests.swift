@@ -111,7 +111,7 @@ import TestSupport
             #expect(try m.text("\(purpose)-1.csv") == m.text("\(purpose)-2.csv"), "export of \(purpose)")
         }
 
-        _ = try m.both(["notify", "--purpose", "service-updates-email", "--template", "what-we-hold"], outputs: (m.path("mail-1"), m.path("mail-2")))
+        _ = try m.both(["notify", "--purpose", "service-updates-email", "--template", "service-update"], outputs: (m.path("mail-1"), m.path("mail-2")))
         let names = try FileManager.default.contentsOfDirectory(atPath: m.path("mail-1")).filter { $0.hasSuffix(".eml") }.sorted()
         let others = try FileManager.default.contentsOfDirectory(atPath: m.path("mail-2")).filter { $0.hasSuffix(".eml") }.sorted()
         #expect(names.count > 3 && names == others)

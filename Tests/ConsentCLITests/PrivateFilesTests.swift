@@ -43,7 +43,7 @@ import Testing
             ["export", "--purpose", "service-updates-email", "--out", path("updates.csv"), "--db", cli.db],
             ["export", "--purpose", "tenancy-management", "--format", "xlsx", "--out", path("tenancy.xlsx"), "--db", cli.db],
             ["export", "--purpose", "tenancy-management", "--format", "jsonl", "--out", path("tenancy.jsonl"), "--db", cli.db],
-            ["notify", "--purpose", "service-updates-email", "--template", "what-we-hold", "--out", path("mail"), "--db", cli.db],
+            ["notify", "--purpose", "service-updates-email", "--template", "service-update", "--out", path("mail"), "--db", cli.db],
             ["return", "--out", path("core.csv"), "--db", cli.db],
             ["scan", "index", "--db", cli.db, "--out", path("register.idx")],
         ]
@@ -75,14 +75,14 @@ import Testing
         let vault = ConsentDatabase.vaultPath(for: cli.db)
         for (files, mode) in [([cli.db], 0o644), ([vault], 0o640), ([cli.db, vault], 0o604)] {
             for file in files { try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file) }
-            let list = try cli.run(["tenant", "list", "--db", cli.db])
+            let list = try cli.run(["tenant", "list", "--reason", "test", "--db", cli.db])
             #expect(list.status != 0, "opened with \(files) mode \(String(mode, radix: 8))")
             #expect(!list.stdout.contains("T0000001"), "nothing of the register is shown")
             // The message gives the command to run; running it as given is all it takes.
             let command = try #require(list.stderr.split(separator: "`").first { $0.hasPrefix("chmod 600 ") }, "\(list.stderr)")
             for file in files { #expect(command.split(separator: " ").contains(Substring(file)), "\(file) missing from `\(command)`") }
             #expect(try Subprocess.run("/bin/sh", ["-c", String(command)]).status == 0)
-            let again = try cli.run(["tenant", "list", "--db", cli.db])
+            let again = try cli.run(["tenant", "list", "--reason", "test", "--db", cli.db])
             #expect(again.status == 0 && again.stdout.contains("T0000001"), "after `\(command)` it opens: \(again.stderr)")
         }
         #expect(try Self.exposed(below: cli.dir) == [])

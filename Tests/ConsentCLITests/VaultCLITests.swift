@@ -97,13 +97,13 @@ import Testing
         #expect(try cli.run(["ledger", "verify", "--db", cli.db]).status == 0)
 
         chmod(Self.keyPath(cli), 0o644)
-        let unsafe = try cli.run(["tenant", "list", "--db", cli.db])
+        let unsafe = try cli.run(["tenant", "list", "--reason", "test", "--db", cli.db])
         #expect(unsafe.status != 0)
         #expect(unsafe.stderr.contains("chmod 600"), "\(unsafe.stderr)")
         chmod(Self.keyPath(cli), 0o600)
         let other = cli.dir.appendingPathComponent("other.key").path
         try KeyFile.create(.generate(), at: other)
-        let wrong = try cli.run(["tenant", "list", "--db", cli.db, "--key-file", other])
+        let wrong = try cli.run(["tenant", "list", "--reason", "test", "--db", cli.db, "--key-file", other])
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("other.key does not open"), "\(wrong.stderr)")
     }
@@ -171,7 +171,7 @@ import Testing
         #expect((status["wrapsByKey"] as? [String: Any])?.count == 1)
         #expect(!FileManager.default.fileExists(atPath: pending))
         #expect(try readable(nil))
-        let refused = try cli.run(["tenant", "list", "--db", cli.db, "--key-file", old])
+        let refused = try cli.run(["tenant", "list", "--reason", "test", "--db", cli.db, "--key-file", old])
         #expect(refused.status != 0 && refused.stderr.contains("does not open"), "the old key still opens the vault after the rotation")
         #expect(try cli.run(["ledger", "verify", "--db", cli.db]).status == 0)
     }

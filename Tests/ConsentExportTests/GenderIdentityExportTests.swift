@@ -34,7 +34,7 @@ import Testing
 
     @Test func aWhatWeHoldEmailNeverNamesGenderIdentity() throws {
         let content = try LegalBasesExportTests.content.get()
-        let mailing = try Mailing(content: content, template: "what-we-hold", purpose: "service-updates-email", at: LegalBasesExportTests.day0)
+        let mailing = try Mailing(content: content, template: "what-we-hold", answering: TenantRef("T1"), at: LegalBasesExportTests.day0)
         let state = LegalBasesExportTests.tenant("T1", [.registration(values: Self.values)])
         let (text, shown) = mailing.body(state, listed: mailing.template.names(content.catalogue))
         #expect(!text.contains("Gender identity") && !text.contains("Trans woman"), "\(text)")
