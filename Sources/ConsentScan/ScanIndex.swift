@@ -188,6 +188,8 @@ public struct ScanIndex: Sendable {
     private static let magic = Array("TCSCANIX".utf8)
     /// Version 3 added the surname filter after the table.
     static let version: UInt32 = 3
+    /// What to do about an index this version cannot read (the key file beside it is kept and reused).
+    static let rebuild = "rebuild it with `consent scan index --db REGISTER --out FILE` (it keeps the key beside it)"
 
     /// A short check value of the key, stored in the index so a wrong key file is refused; it reveals nothing of the key.
     static func keyCheck(_ key: SipHashKey) -> UInt64 {
@@ -236,16 +238,16 @@ public struct ScanIndex: Sendable {
         }
         guard let (version, capacity, check, tenants, entries, lengths, flags) = parsed, version == Self.version else {
             throw .badIndex("it was written by another version of TenantConsent (index format \(parsed?.0 ?? 0), this one reads \(Self.version)); "
-                + "rebuild it with `consent scan index`")
+                + Self.rebuild)
         }
         let tableEnd = header + capacity * 8
         guard capacity >= 16, capacity & (capacity - 1) == 0, data.count >= tableEnd + 8 else {
-            throw .badIndex("it is truncated or damaged; rebuild it with `consent scan index`")
+            throw .badIndex("it is truncated or damaged; " + Self.rebuild)
         }
         let filterBits = data.withUnsafeBytes { Int(truncatingIfNeeded: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: tableEnd, as: UInt64.self))) }
         guard filterBits >= SurnameFilter.minBits, filterBits <= SurnameFilter.maxBits, filterBits & (filterBits - 1) == 0,
               data.count == tableEnd + 8 + filterBits / 8 else {
-            throw .badIndex("it is truncated or damaged; rebuild it with `consent scan index`")
+            throw .badIndex("it is truncated or damaged; " + Self.rebuild)
         }
         guard check == Self.keyCheck(key) else {
             throw .badIndex("the key file is not the one this index was built with")

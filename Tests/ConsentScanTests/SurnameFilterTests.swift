@@ -76,7 +76,7 @@ struct SurnameFilterTests {
             Issue.record("an old index was read")
         } catch {
             guard case .badIndex(let reason) = error else { Issue.record("\(error)"); return }
-            #expect(reason.contains("rebuild it with `consent scan index`"), "\(reason)")
+            #expect(reason.contains("rebuild it with `consent scan index --db REGISTER --out FILE`"), "\(reason)")
             #expect(reason.contains("index format 2"), "\(reason)")
         }
         // A current index without its filter's bits is refused as damaged.
