@@ -12,19 +12,9 @@ import Testing
         + "EU-5,Cy Dunn,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",cy@example.org\n"
 
     func registerForUpdates() throws -> CLI {
-        let cli = try CLI()
-        try cli.run(["init", "--db", cli.db])
-        let imported = try cli.run(["import", try cli.write("r.csv", Data(Self.register.utf8)), "--db", cli.db])
-        #expect(imported.status == 0, "\(imported.stderr)")
-        try cli.run(["staff", "add", "S100", "--role", "support", "--name", "Sam", "--password-stdin", "--db", cli.db],
-                    stdin: Data("correct horse battery\n".utf8))
-        for ref in ["EU-1", "EU-2", "EU-3", "EU-4", "EU-5"] {
-            let grant = try cli.run(["record", "--password-stdin", ref, "grant", "--attribute", "email", "--attribute", "full-name",
-                                     "--attribute", "preferred-name", "--purpose", "service-updates-email", "--staff", "S100",
-                                     "--notice-version", "1", "--db", cli.db], stdin: Data("correct horse battery\n".utf8))
-            #expect(grant.status == 0, "\(grant.stderr)")
-        }
-        return cli
+        try CLI.withUpdatesRegister(Self.register, grants: ["EU-1", "EU-2", "EU-3", "EU-4", "EU-5"].map {
+            ($0, ["email", "full-name", "preferred-name"])
+        })
     }
 
     /// Reads a CSV as Excel does on a double-click: UTF-8 only when the file starts with the byte-order

@@ -11,19 +11,7 @@ import Testing
 
     /// PM-1 agrees to updates by email using their name; PM-2 to the email alone.
     func register() throws -> CLI {
-        let cli = try CLI()
-        try cli.run(["init", "--db", cli.db])
-        let imported = try cli.run(["import", try cli.write("r.csv", Data(Self.register.utf8)), "--db", cli.db])
-        #expect(imported.status == 0, "\(imported.stderr)")
-        try cli.run(["staff", "add", "S100", "--role", "support", "--name", "Sam", "--password-stdin", "--db", cli.db],
-                    stdin: Data("correct horse battery\n".utf8))
-        for (ref, attributes) in [("PM-1", ["email", "full-name"]), ("PM-2", ["email"])] {
-            let grant = try cli.run(["record", "--password-stdin", ref, "grant"] + attributes.flatMap { ["--attribute", $0] }
-                                    + ["--purpose", "service-updates-email", "--staff", "S100", "--notice-version", "1", "--db", cli.db],
-                                    stdin: Data("correct horse battery\n".utf8))
-            #expect(grant.status == 0, "\(grant.stderr)")
-        }
-        return cli
+        try CLI.withUpdatesRegister(Self.register, grants: [("PM-1", ["email", "full-name"]), ("PM-2", ["email"])])
     }
 
     @Test func whatWeHoldUnderAPurposeIsRefusedSayingWhatToUseInstead() throws {

@@ -11,19 +11,7 @@ import Testing
         + "SH-4,Omar Khan,khan.family@example.org,LS1 4AB\n"
 
     func granted(_ refs: [String]) throws -> CLI {
-        let cli = try CLI()
-        try cli.run(["init", "--db", cli.db])
-        let imported = try cli.run(["import", try cli.write("r.csv", Data(Self.register.utf8)), "--db", cli.db])
-        #expect(imported.status == 0, "\(imported.stderr)")
-        try cli.run(["staff", "add", "S100", "--role", "support", "--name", "Sam", "--password-stdin", "--db", cli.db],
-                    stdin: Data("correct horse battery\n".utf8))
-        for ref in refs {
-            let grant = try cli.run(["record", "--password-stdin", ref, "grant", "--attribute", "email", "--attribute", "full-name",
-                                     "--purpose", "service-updates-email", "--staff", "S100", "--notice-version", "1", "--db", cli.db],
-                                    stdin: Data("correct horse battery\n".utf8))
-            #expect(grant.status == 0, "\(grant.stderr)")
-        }
-        return cli
+        try CLI.withUpdatesRegister(Self.register, grants: refs.map { ($0, ["email", "full-name"]) })
     }
 
     @Test func tenantsSharingAnAddressGetNoMessageAndStaffAreToldWhoAndWhy() throws {
