@@ -61,12 +61,10 @@ extension PostgresCentralStore {
         var birthDates: [String: String] = [:]
         let checked = Array(WireCheck.ageCheckedTenants(request.events, limits: planner.ageLimits))
         if !checked.isEmpty {
-            for try await (ref, date) in try await connection.query("""
-                SELECT t.ref, v.value FROM tenant t
-                JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = \(Catalogue.signInAttribute.rawValue) AND c.status = 'value'
-                JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
-                WHERE t.ref = ANY(\(checked))
-                """, logger: logger).decode((String, String?).self) {
+            var binds = PostgresBindings()
+            binds.append(checked)
+            for try await (ref, date) in try await connection.query(PostgresQuery(unsafeSQL: WireCheck.birthDatesQuery(tenants: "= ANY($1)"), binds: binds),
+                                                                   logger: logger).decode((String, String?).self) {
                 if let date { birthDates[ref] = date }
             }
         }

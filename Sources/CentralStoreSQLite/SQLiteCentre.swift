@@ -193,12 +193,7 @@ extension ConsentDatabase {
         for start in stride(from: 0, to: refs.count, by: 500) {
             let chunk = Array(refs[start..<min(start + 500, refs.count)])
             let marks = chunk.map { _ in "?" }.joined(separator: ",")
-            for row in try Row.fetchAll(db, sql: """
-                SELECT t.ref, v.value FROM tenant t
-                JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = ? AND c.status = 'value'
-                JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
-                WHERE t.ref IN (\(marks))
-                """, arguments: StatementArguments([Catalogue.signInAttribute.rawValue] + chunk)) {
+            for row in try Row.fetchAll(db, sql: WireCheck.birthDatesQuery(tenants: "IN (\(marks))"), arguments: StatementArguments(chunk)) {
                 if let date: String = row["value"] { dates[row["ref"]] = date }
             }
         }

@@ -45,6 +45,18 @@ extension WireCheck {
         return nil
     }
 
+    /// The SQL, for SQLite and PostgreSQL alike, that reads the date of birth each centre holds for
+    /// tenants (columns `ref`, `value`; a tenant with none has no row): `tenants` is the condition on
+    /// `t.ref` in the store's own spelling (`IN (?, …)` or `= ANY($1)`). The attribute is a constant.
+    public static func birthDatesQuery(tenants: String) -> String {
+        """
+        SELECT t.ref, v.value FROM tenant t
+        JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = '\(Catalogue.signInAttribute.rawValue)' AND c.status = 'value'
+        JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
+        WHERE t.ref \(tenants)
+        """
+    }
+
     /// The date of birth an event gives in clear, if it gives one.
     public static func birthDate(in event: WireEvent) -> String? {
         event.values.first { $0.attribute == Catalogue.signInAttribute.rawValue && !$0.preferNot }?.text
