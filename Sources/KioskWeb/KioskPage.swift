@@ -46,7 +46,11 @@ struct KioskPage {
         for item in view.items {
             let focused = item.isSelectable && selectable == view.focus
             if item.isSelectable { selectable += 1 }
-            let context = ItemContext(item, fields: view.fields, notes: view.notes, autofocus: focused)
+            var context = ItemContext(item, fields: view.fields, notes: view.notes, autofocus: focused)
+            if case .button(.language(let code)) = item.kind, l.has(code) {
+                // A language's own name, in its own language and direction.
+                (context.buttonLang, context.buttonDir, context.hasLang) = (code, l.language(code).direction.rawValue, true)
+            }
             if item.inFooter { footer.append(context) } else { main.append(context) }
         }
         let context = PageContext(
@@ -91,6 +95,7 @@ struct ItemContext {
     var note = ""
     var hasNote = false
     var autofocus: Bool
+    var buttonLang = "", buttonDir = "", hasLang = false
 
     init(_ item: KioskItem, fields: [String: Field], notes: [String: String], autofocus: Bool) {
         label = item.label

@@ -21,7 +21,7 @@ enum KioskTemplates {
         {{#items}}
         {{#isText}}<p class="text">{{label}}</p>{{/isText}}
         {{#isHeading}}<h2>{{label}}</h2>{{/isHeading}}
-        {{#isButton}}<button type="submit" name="action" value="{{token}}"{{#autofocus}} autofocus{{/autofocus}}>{{label}}</button>{{/isButton}}
+        {{#isButton}}<button type="submit" name="action" value="{{token}}"{{#hasLang}} lang="{{buttonLang}}" dir="{{buttonDir}}"{{/hasLang}}{{#autofocus}} autofocus{{/autofocus}}>{{label}}</button>{{/isButton}}
         {{#isField}}<div class="field"><label for="{{id}}">{{label}}</label>
         <input id="{{id}}" name="{{name}}" type="{{inputType}}" inputmode="{{inputMode}}" maxlength="{{maxLength}}" value="{{value}}" autocomplete="off"{{#hasNote}} aria-invalid="true" aria-describedby="{{id}}-note"{{/hasNote}}{{#autofocus}} autofocus{{/autofocus}}>
         {{#hasNote}}<p class="note" id="{{id}}-note">{{note}}</p>{{/hasNote}}</div>{{/isField}}

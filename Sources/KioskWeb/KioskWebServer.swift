@@ -23,8 +23,15 @@ public struct KioskWebServer: Sendable {
     let kiosk: WebKiosk
     let logger: Logger
 
+    /// Warnings and errors only.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "consent.kiosk")
+        logger.logLevel = .warning
+        return logger
+    }
+
     /// A server for `kiosk`.
-    public init(kiosk: WebKiosk, logger: Logger) {
+    public init(kiosk: WebKiosk, logger: Logger = Self.quietLogger) {
         self.kiosk = kiosk
         self.logger = logger
     }

@@ -77,8 +77,10 @@ public actor WebKiosk {
     public func post(cookie: String?, form: [String: String]) -> WebReply {
         tick()
         guard let session, let cookie, Self.same(cookie, session.id), let token = form["csrf"], Self.same(token, session.token) else {
+            // A stale cookie is removed; the session's own stays (a forged form must not end the tenant's session).
+            let holder = if let cookie, let held = self.session { Self.same(cookie, held.id) } else { false }
             return WebReply(status: 403, body: .page(page.notice(.expired, language: model.state.language)),
-                            cookie: cookie == nil ? .keep : .clear)
+                            cookie: cookie == nil || holder ? .keep : .clear)
         }
         let now = clock()
         var fields: [String: String] = [:]

@@ -6,7 +6,6 @@ import ConsentStore
 import Foundation
 import KioskUI
 import KioskWeb
-import Logging
 import SyncEngine
 import TerminalPOSIX
 
@@ -81,11 +80,9 @@ struct Kiosk: AsyncParsableCommand {
         defer { sync?.cancel() }
         if web {
             let address = try address()
-            var logger = Logger(label: "consent.kiosk")
-            logger.logLevel = .warning
             let kiosk = try WebKiosk(content: content, timing: timing, database: db, printer: printer)
             FileHandle.standardError.write(Data("Web kiosk on http://\(address)/ (Ctrl-C stops it)\n".utf8))
-            return try await KioskWebServer(kiosk: kiosk, logger: logger).run(at: address)
+            return try await KioskWebServer(kiosk: kiosk).run(at: address)
         }
         let terminal = Terminal()
         try terminal.start()
