@@ -248,6 +248,7 @@ let package = Package(
             dependencies: [
                 "SyncServer", "CentralStore", "CentralStoreSQLite", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
