@@ -19,6 +19,10 @@ extension PostgresCentralStore {
             if let refusal = RevealCheck.problem(request, facts, now: Self.now(), isSpecial: isSpecial) {
                 throw CentralStoreError.revealRefused(refusal)
             }
+            let decided = try await self.decisions(of: request.tenant, about: attribute, on: connection)
+            if let refusal = RevealCheck.purposeProblem(attribute, of: decided, at: Date(), catalogue: self.catalogue) {
+                throw CentralStoreError.revealRefused(refusal)
+            }
             guard let kek else { throw CentralStoreError.revealRefused(noKey) }
             var found: (status: String, device: String, sequence: Int64, keyID: String?, sealed: Data?)?
             for try await row in try await connection.query("""
@@ -50,6 +54,20 @@ extension PostgresCentralStore {
                                  at: Self.now(), on: connection, logger: self.logger)
             return answer
         }
+    }
+
+    /// The tenant with only their decisions about `attribute` (all a purpose check needs).
+    private func decisions(of ref: String, about attribute: AttributeID, on connection: PostgresConnection) async throws -> TenantState {
+        let projection = try await PostgresProjection(connection: connection, logger: logger)
+        var state = TenantState(ref: TenantRef(ref))
+        for try await row in try await connection.query("""
+            SELECT d.purpose_id, \(unescaped: PostgresProjection.decisionColumns) FROM decision d JOIN tenant t ON t.id = d.tenant_id
+            WHERE t.ref = \(ref) AND d.attribute_id = \(attribute.rawValue)
+            """, logger: logger) {
+            let r = row.makeRandomAccess()
+            state.decisions[DecisionKey(attribute, PurposeID(try r[0].decode(String.self)))] = try projection.decisionRecord(r, from: 1)
+        }
+        return state
     }
 
     /// What this centre knows of the request: the tenant, its office, the device's office and latest read.

@@ -20,8 +20,12 @@ extension ConsentDatabase {
             throw .sync(.revealRefused(refusal))
         }
         guard specialValuesAvailable else { throw .sync(.revealRefused(Self.noKey)) }
+        guard let state = try tenantState(TenantRef(request.tenant)) else {
+            throw .sync(.revealRefused(RevealRefusal(.unknownTenant, "the centre holds no tenant \(request.tenant.prefix(32))")))
+        }
+        if let refusal = RevealCheck.purposeProblem(attribute, of: state, at: now, catalogue: catalogue) { throw .sync(.revealRefused(refusal)) }
         let answer: RevealAnswer
-        switch try tenantState(TenantRef(request.tenant))?.value(attribute) ?? .notHeld {
+        switch state.value(attribute) {
         case .held(.value(let text), _): answer = RevealAnswer(value: text)
         case .held(.preferNotToSay, _): answer = RevealAnswer(value: nil, preferNotToSay: true)
         case .unavailable: throw .sync(.revealRefused(Self.noKey))

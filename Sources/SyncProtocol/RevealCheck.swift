@@ -55,6 +55,9 @@ public struct RevealRefusal: Error, Equatable, Sendable, CustomStringConvertible
         case wrongOffice = "wrong-office"
         /// The member of staff is unknown, disabled, or of a role that may not reveal.
         case staffMayNotReveal = "staff-may-not-reveal"
+        /// No purpose that allows decisions about the tenant allows this value's use now
+        /// (`StaffRules.revealRefusal`: equality monitoring alone is never a reason to show it).
+        case notForDecisions = "not-for-decisions"
         /// The centre cannot open sealed values (no organisation key given to it).
         case centreHasNoKey = "centre-has-no-key"
     }
@@ -160,6 +163,14 @@ public enum RevealCheck {
                 + "ask that office, or the data-protection lead at the centre")
         }
         return nil
+    }
+
+    /// Why the value may not be shown to staff at all, whatever was recorded: the centre runs the
+    /// device's own rule again on its decisions (`tenant` needs only the tenant's decisions about
+    /// `attribute`), since a device can be altered to skip it.
+    public static func purposeProblem(_ attribute: AttributeID, of tenant: TenantState, at date: Date, catalogue: Catalogue) -> RevealRefusal? {
+        guard let refusal = StaffRules.revealRefusal(attribute, of: tenant, at: date, catalogue: catalogue) else { return nil }
+        return RevealRefusal(.notForDecisions, "\(refusal)")
     }
 
     /// The SQL, for SQLite and PostgreSQL alike, that reads what a centre knows of a tenant for a
