@@ -35,9 +35,16 @@ public protocol SyncTransport: Sendable {
     func offerStaff(_ offer: StaffRegistry) async throws(SyncFailure) -> StaffOfferReply
     /// Sends this device's failed sign-in counts and clears; the centre answers with everyone's.
     func exchangeSignInTallies(_ sent: SignInTallies) async throws(SyncFailure) -> SignInTallies
+    /// Asks the centre to open one special-category value whose read this device recorded and pushed.
+    func reveal(_ request: RevealRequest) async throws(SyncFailure) -> RevealAnswer
 }
 
 extension SyncTransport {
+    /// A transport that cannot ask for reveals (an in-process test transport): the centre is unreachable for them.
+    public func reveal(_ request: RevealRequest) async throws(SyncFailure) -> RevealAnswer {
+        throw .unreachable("this transport does not carry reveals")
+    }
+
     public func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
         try await pull(after: cursor, limit: limit)
     }

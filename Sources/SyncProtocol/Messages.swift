@@ -203,6 +203,7 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         case .gap(let next): expected = next
         case .invalid(let why), .unauthenticated(let why), .revoked(let why), .storage(let why): detail = why
         case .wrongDevice, .badEnrolmentCode, .moved, .busy: break
+        case .revealRefused(let why): detail = "\(why.reason.rawValue) \(why.message)"
         }
         self.init(error: refusal.code, message: refusal.description, expected: expected, detail: detail)
     }
@@ -218,6 +219,10 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         case "storage", "internal": return .storage(words)
         case "moved": return .moved
         case "busy": return .busy
+        case "reveal-refused":
+            let (code, rest) = (words.prefix { $0 != " " }, words.drop { $0 != " " }.dropFirst())
+            guard let reason = RevealRefusal.Reason(rawValue: String(code)) else { return .invalid(words) }
+            return .revealRefused(RevealRefusal(reason, String(rest)))
         default: return .invalid(words)
         }
     }
