@@ -74,6 +74,8 @@ enum Schema {
                     PRIMARY KEY (device_no, device_seq)) WITHOUT ROWID
                 """)
         }
+        // Tenants who moved to another office are forgotten by the old office's devices (see `Departure`).
+        migrator.registerMigration("departure-1", migrate: Departure.migrate)
         return migrator
     }
 
