@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(name: "ConsentCore"),
@@ -135,6 +136,21 @@ let package = Package(
             name: "KioskUI",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentVault", "ConsentStore", "TerminalCore"]
         ),
+        // The kiosk in a browser: the same `KioskModel` and screens, drawn as HTML (Mustache templates) and
+        // served on loopback by Hummingbird, one browser session at a time.
+        .target(
+            name: "KioskWeb",
+            dependencies: [
+                "KioskUI", "ConsentCore", "ConsentForms", "ConsentStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // What the two programs (`consent`, `consent-bench`) share: the store and content options, errors, JSON
         // output, progress lines, the tenant-row sources of the output commands, the scanner's setup.
         .target(
@@ -147,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "consent",
             dependencies: [
-                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalPOSIX",
+                "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "KioskWeb", "TerminalPOSIX",
                 "SyncProtocol", "SyncEngine", "CentralStore", "CentralStoreSQLite", "SyncServer", "CentralStorePostgres", "ConsentCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -218,10 +234,21 @@ let package = Package(
         .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore", "TestSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(
+            name: "KioskWebTests",
+            dependencies: [
+                "KioskWeb", "KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "SyncServerTests",
             dependencies: [
                 "SyncServer", "CentralStore", "CentralStoreSQLite", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -149,11 +149,15 @@ public struct PurposeDefinition: Hashable, Sendable {
     /// Staff's markers (`Forms/staff.yaml`) this purpose holds. A marker says something about a tenant's
     /// health or safety, so a purpose holding one needs an Art. 9 condition like one using a special category.
     public var markers: [String]
+    /// How many months a consent to this purpose lasts before it must be asked again, when it differs
+    /// from the register's `consent-validity-months` (`validity-months` in `Forms/purposes.yaml`; 0 = until withdrawn).
+    public var validityMonths: Int?
 
     public init(
         id: PurposeID, legalBasis: LegalBasis, specialCondition: String? = nil, art9Condition: Art9Condition? = nil,
         policyDocument: String? = nil, attributes: [AttributeID], requires: [AttributeID] = [], recipients: [String] = [],
-        retention: RetentionRule = .untilWithdrawn, notices: [NoticeVersion] = [], markers: [String] = []
+        retention: RetentionRule = .untilWithdrawn, notices: [NoticeVersion] = [], markers: [String] = [],
+        validityMonths: Int? = nil
     ) {
         self.id = id
         self.legalBasis = legalBasis
@@ -166,6 +170,7 @@ public struct PurposeDefinition: Hashable, Sendable {
         self.retention = retention
         self.notices = notices
         self.markers = markers
+        self.validityMonths = validityMonths
     }
 
     /// The translation key saying whether the tenant has to give what the purpose uses: its basis's
@@ -214,6 +219,11 @@ public struct Catalogue: Sendable {
     public var tenancyReferencePattern: String
     /// Months a consent lasts before it must be asked again; 0 = until withdrawn.
     public var consentValidityMonths: Int
+
+    /// Months a consent to `purpose` lasts: its own `validityMonths`, else the register's; 0 = until withdrawn.
+    public func validityMonths(of purpose: PurposeDefinition) -> Int {
+        purpose.validityMonths ?? consentValidityMonths
+    }
 
     private var attributeIndex: [AttributeID: Int]
     private var purposeIndex: [PurposeID: Int]

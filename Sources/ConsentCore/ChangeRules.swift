@@ -218,8 +218,9 @@ public enum ChangeRules {
             }
         }
         var until = validUntil
-        if until == nil, state == .granted, purpose.legalBasis.control == .optIn, catalogue.consentValidityMonths > 0 {
-            until = Self.adding(months: catalogue.consentValidityMonths, to: from)
+        let months = catalogue.validityMonths(of: purpose)
+        if until == nil, state == .granted, purpose.legalBasis.control == .optIn, months > 0 {
+            until = Self.adding(months: months, to: from)
         }
         return (attributes.count == 1 ? attributes : attributes.sorted(), until)
     }

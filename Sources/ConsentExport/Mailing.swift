@@ -15,6 +15,8 @@ public struct Mailing {
     public let policy: PurposePolicy
     /// The one tenant an access answer goes to; nil for a message under a purpose.
     public let only: TenantRef?
+    /// For a renewal template: write only to tenants whose grant of the purpose lapses within this many days.
+    public let lapsingWithin: Int?
 
     /// What a mailing wrote, saved as `manifest.json` in its folder.
     public struct Manifest: Codable, Sendable {
@@ -31,8 +33,20 @@ public struct Mailing {
     /// A message under `purpose` to every tenant it allows: refused for a template that does not name the
     /// purpose or shows what the purpose does not use, and for a listing ("what we hold"), which answers
     /// one tenant's access request (``init(content:template:answering:at:)``).
-    public init(content: Content, template id: String, purpose: String, at date: Date) throws(ExportError) {
+    ///
+    /// A renewal template (`renews-consent`) needs `lapsingWithin` and goes only to tenants whose grant of the
+    /// purpose ends within that many days; any other template refuses it.
+    public init(content: Content, template id: String, purpose: String, lapsingWithin: Int? = nil, at date: Date) throws(ExportError) {
         let template = try Self.template(id, content)
+        switch (template.renewsConsent, lapsingWithin) {
+        case (true, nil):
+            throw ExportError("template '\(id)' asks tenants to renew a consent that lapses soon: give --lapsing-within DAYS (nothing was written)")
+        case (false, _?):
+            throw ExportError("--lapsing-within goes with a renewal template (renews-consent in Forms/templates.yaml), not '\(id)' (nothing was written)")
+        case (true, let days?) where !(1...Expiry.maximumDays).contains(days):
+            throw ExportError("--lapsing-within takes a number of days from 1 to \(Expiry.maximumDays) (nothing was written)")
+        default: break
+        }
         guard let purpose = content.catalogue.purpose(PurposeID(purpose)) else {
             throw ExportError("no purpose '\(purpose)' in Forms/purposes.yaml; nothing was written")
         }
@@ -42,7 +56,7 @@ public struct Mailing {
         if let refusal = template.refusal(under: purpose, content.catalogue, templates: content.templates) {
             throw ExportError(refusal + (template.listsHeld ? "; to answer one tenant's request, send it to them alone: --tenant REF instead of --purpose" : "") + " (nothing was written)")
         }
-        self.init(content, template, purpose, at: date, only: nil)
+        self.init(content, template, purpose, at: date, only: nil, lapsingWithin: lapsingWithin)
     }
 
     /// The answer to one tenant's access request: a listing template ("what we hold") sent to that tenant's
@@ -55,10 +69,11 @@ public struct Mailing {
         guard let purpose = content.catalogue.purposes.first(where: { $0.legalBasis == .contract && $0.attributes.contains(template.channel) }) else {
             throw ExportError("no contract purpose in Forms/purposes.yaml uses \(template.channel), so no address is held to answer at (nothing was written)")
         }
-        self.init(content, template, purpose, at: date, only: tenant)
+        self.init(content, template, purpose, at: date, only: tenant, lapsingWithin: nil)
     }
 
-    private init(_ content: Content, _ template: MailTemplate, _ purpose: PurposeDefinition, at date: Date, only: TenantRef?) {
+    private init(_ content: Content, _ template: MailTemplate, _ purpose: PurposeDefinition, at date: Date, only: TenantRef?, lapsingWithin: Int?) {
+        self.lapsingWithin = lapsingWithin
         self.content = content
         self.template = template
         self.purpose = purpose
@@ -111,6 +126,14 @@ public struct Mailing {
                 leftOut[reason.rawValue, default: 0] += 1
                 return
             }
+            var ends: Date?
+            if let lapsingWithin {
+                guard let end = lapsingEnd(tenant, ref, within: lapsingWithin) else {
+                    leftOut["not-lapsing", default: 0] += 1
+                    return
+                }
+                ends = end
+            }
             guard let address = held, let to = MailFormat.address(address) else {
                 leftOut["unsafe-address", default: 0] += 1
                 return
@@ -121,7 +144,7 @@ public struct Mailing {
                 return
             }
             messages += 1
-            let (text, shown) = body(tenant, listed: listed)
+            let (text, shown) = body(tenant, listed: listed, ends: ends)
             let message = MailFormat.message(
                 from: template.from, to: to, subject: content.localizer.text("template.\(template.id).subject", language(tenant)),
                 body: text, language: language(tenant), id: "\(mailingID).\(messages)", date: at)
@@ -172,8 +195,18 @@ public struct Mailing {
         return content.localizer.has(preferred) ? preferred : "en"
     }
 
-    /// The message text, and which attributes' values it shows.
-    func body(_ tenant: TenantState, listed: [AttributeID]) -> (String, Set<AttributeID>) {
+    /// When the tenant's grant of the purpose lapses, if within `days` of the mailing (`Expiry`, the rule
+    /// `consent expiry` lists by): the earliest end over the attributes the grant covers.
+    private func lapsingEnd(_ tenant: TenantState, _ ref: TenantRef, within days: Int) -> Date? {
+        let rows = tenant.decisions.filter { $0.key.purpose == purpose.id }.map { key, record in
+            Expiry.Row(tenant: ref, purpose: key.purpose, attribute: key.attribute, state: record.state,
+                       effectiveAt: record.effectiveAt, validUntil: record.validUntil)
+        }
+        return Expiry.lapsing(rows, from: at, days: days, in: content.catalogue).map(\.until).min()
+    }
+
+    /// The message text, and which attributes' values it shows; a renewal names the purpose and the day its consent `ends`.
+    func body(_ tenant: TenantState, listed: [AttributeID], ends: Date? = nil) -> (String, Set<AttributeID>) {
         let language = language(tenant)
         let t = { (key: String) in content.localizer.text(key, language) }
         var shown: Set<AttributeID> = [template.channel]  // the address it goes to
@@ -185,6 +218,10 @@ public struct Mailing {
             greeting = t(MailTemplate.unnamedGreetingKey)
         }
         var lines = [greeting, "", t("template.\(template.id).intro"), ""]
+        if let ends {
+            lines += [content.localizer.text(MailTemplate.consentEndsKey, language,
+                                             ["purpose": t("purpose.\(purpose.id).name"), "date": DayText.text(ends)]), ""]
+        }
         if template.listsHeld {
             // One rule with `consent forms check`: what the message may show is what its template `shows`.
             let showable = Set(template.shows(content.catalogue))

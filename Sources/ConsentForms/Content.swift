@@ -23,7 +23,8 @@ public struct Content: Sendable {
         let templates = try TemplatesLoader.load(forms, catalogue: catalogue)
         if let english = localizer.languages.first {
             for template in templates {
-                for key in template.textKeys + (template.listsHeld ? MailTemplate.listKeys : [MailTemplate.unnamedGreetingKey]) where english.messages[key] == nil {
+                for key in template.textKeys + (template.listsHeld ? MailTemplate.listKeys : [MailTemplate.unnamedGreetingKey])
+                    + (template.renewsConsent ? [MailTemplate.consentEndsKey] : []) where english.messages[key] == nil {
                     throw FormsError(file: TemplatesLoader.file, entry: "template '\(template.id)'",
                                      "missing translation key '\(key)' in Localization/\(LocalizationLoader.templateName)")
                 }

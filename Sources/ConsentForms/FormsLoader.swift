@@ -183,6 +183,15 @@ enum FormsLoader {
                 purpose: id, basis: basis, special: special, art9: art9Name,
                 paragraph: paragraph, policyDocument: policyDocument, fields)
             let retention = try RetentionCheck.rule(purpose: id, &fields)
+            let validity = try fields.int("validity-months")
+            if let validity {
+                guard basis.control == .optIn else {
+                    throw fields.error("'validity-months' applies only to a consent purpose: a \(basis.rawValue) purpose is never asked again")
+                }
+                guard (0...120).contains(validity) else {
+                    throw fields.error("'validity-months' must be 0 (until withdrawn) to 120; it is \(validity)")
+                }
+            }
             try fields.finish()
             guard let versions = notices[PurposeID(id)] else {
                 throw FormsError(file: "notices.yaml", entry: "purpose '\(id)'", "has no notice; every purpose needs one")
@@ -190,7 +199,8 @@ enum FormsLoader {
             result.append(PurposeDefinition(
                 id: PurposeID(id), legalBasis: basis, specialCondition: paragraph.map { PurposeDefinition.schedule1Prefix + String($0) },
                 art9Condition: art9, policyDocument: policyDocument?.isEmpty == false ? policyDocument : nil, attributes: used, requires: requires,
-                recipients: purposeRecipients, retention: retention, notices: versions, markers: markers))
+                recipients: purposeRecipients, retention: retention, notices: versions, markers: markers,
+                validityMonths: validity))
         }
         return result
     }

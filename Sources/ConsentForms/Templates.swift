@@ -16,6 +16,10 @@ public struct MailTemplate: Sendable, Equatable {
     /// The purposes `consent notify` may send it under; each covers everything the message shows.
     /// None for a listing ("what we hold"): that answers one tenant's access request, never a purpose.
     public var purposes: [PurposeID] = []
+    /// Whether the message asks the tenant to renew a consent that lapses soon (`renews-consent`): it goes
+    /// only to tenants whose grant of the purpose ends within the days `consent notify --lapsing-within` gives,
+    /// and names that purpose and the day it ends.
+    public var renewsConsent = false
     /// The attributes a greeting may name the tenant by, where the purpose covers and allows them.
     public static let greetingNames: [AttributeID] = [AttributeID("preferred-name"), AttributeID("full-name")]
 
@@ -40,6 +44,8 @@ public struct MailTemplate: Sendable, Equatable {
         ["subject", "greeting", "intro", "closing"].map { "template.\(id).\($0)" }
     }
 
+    /// The line a renewal message says when the tenant's consent ends ({purpose}, {date}).
+    public static let consentEndsKey = "mail.consent-ends"
     /// Keys every message that lists details needs.
     public static let listKeys = ["mail.not-held", "mail.prefer-not-to-say", "mail.special-held"]
     /// The greeting of a message under a purpose that may not use the tenant's name.
@@ -96,7 +102,14 @@ enum TemplatesLoader {
             let lists = try fields.bool("lists-held")
             let withholds = try fields.strings("withholds").map { AttributeID($0) }
             let purposes = try fields.strings("purposes").map { PurposeID($0) }
+            let renews = try fields.bool("renews-consent")
             try fields.finish()
+            for p in purposes where renews && catalogue.purpose(p)?.legalBasis.control != .optIn {
+                throw fields.error("template '\(id)' renews a consent, but '\(p)' is not a consent purpose: list only consent purposes")
+            }
+            if renews && lists {
+                throw fields.error("template '\(id)': a renewal names one consent, it does not list everything held; drop 'lists-held' or 'renews-consent'")
+            }
             for p in purposes where catalogue.purpose(p) == nil {
                 throw fields.error("template '\(id)': 'purposes' names '\(p)', which is not in purposes.yaml")
             }
@@ -115,7 +128,8 @@ enum TemplatesLoader {
                                        + "messages never carry one; remove it from the template")
             }
             guard !templates.contains(where: { $0.id == id }) else { throw fields.error("template '\(id)' is defined twice") }
-            let template = MailTemplate(id: id, channel: channel, from: from, listsHeld: lists, withholds: withholds, purposes: purposes)
+            let template = MailTemplate(id: id, channel: channel, from: from, listsHeld: lists, withholds: withholds, purposes: purposes,
+                                        renewsConsent: renews)
             for p in purposes {
                 guard let purpose = catalogue.purpose(p) else { continue }
                 if let refusal = template.refusal(under: purpose, catalogue, templates: []) { throw fields.error(refusal) }

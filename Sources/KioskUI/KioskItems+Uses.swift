@@ -19,16 +19,37 @@ extension KioskItems {
         return states.count == 1 ? states.first : nil
     }
 
-    /// The use's state in words.
+    /// The use's state in words; a grant with an end says when it lapses.
     func useStateText(_ purpose: PurposeDefinition) -> String {
-        useState(purpose).map { t("decision.\($0.rawValue)") } ?? t("kiosk.use.mixed")
+        guard let decision = useState(purpose) else { return t("kiosk.use.mixed") }
+        return decisionText(decision, until: grantEnd(purpose))
     }
 
-    /// The overview's list of uses, first on it, each opening its own screen.
+    /// A decision in words: "You agreed, until 03/12/2028" when a grant lapses on a known day.
+    func decisionText(_ effective: EffectiveDecision, until end: Date?) -> String {
+        guard effective == .granted, let end else { return t("decision.\(effective.rawValue)") }
+        return t("decision.granted-until", ["date": DayText.text(end)])
+    }
+
+    /// How many days before a consent lapses the kiosk asks about it first.
+    static let askAheadDays = 60
+
+    /// When the tenant's grant of a use ends (the earliest end over its attributes), if it is in force and ends.
+    func grantEnd(_ purpose: PurposeDefinition) -> Date? {
+        guard useState(purpose) == .granted else { return nil }
+        return purpose.attributes.compactMap { state.session?.state.decisions[DecisionKey($0, purpose.id)]?.validUntil }.min()
+    }
+
+    /// The overview's list of uses, first on it, each opening its own screen; uses whose consent lapses
+    /// within ``askAheadDays`` come first, under a heading that asks whether the tenant still agrees.
     func useItems() -> [KioskItem] {
-        [KioskItem(.heading, t("kiosk.uses"))] + switchableUses.map {
-            KioskItem(.button(.use($0.id)), "\(t("purpose.\($0.id).name")): \(useStateText($0))")
+        let horizon = Expiry.end(from: now, days: Self.askAheadDays)
+        let lapsing = switchableUses.filter { grantEnd($0).map { $0 > now && $0 <= horizon } ?? false }
+        func item(_ purpose: PurposeDefinition) -> KioskItem {
+            KioskItem(.button(.use(purpose.id)), "\(t("purpose.\(purpose.id).name")): \(useStateText(purpose))")
         }
+        let first = lapsing.isEmpty ? [] : [KioskItem(.heading, t("kiosk.uses.lapsing"))] + lapsing.map(item)
+        return first + [KioskItem(.heading, t("kiosk.uses"))] + switchableUses.filter { !lapsing.contains($0) }.map(item)
     }
 
     /// One use: what it uses, its notice, the choice, then what Art. 13 asks and who is responsible.

@@ -226,7 +226,7 @@ struct KioskItems {
         for purpose in content.catalogue.purposes(using: id) {
             let key = DecisionKey(id, purpose.id)
             let effective = Policy.effectiveDecision(key, of: session.state, at: now, in: content.catalogue) ?? .notAsked
-            let line = "\(t("purpose.\(purpose.id).name")): \(t("decision.\(effective.rawValue)"))"
+            let line = "\(t("purpose.\(purpose.id).name")): \(decisionText(effective, until: session.state.decisions[key]?.validUntil))"
             switch action(for: effective, purpose.legalBasis) {
             case nil: items.append(KioskItem(.heading, "\(line) (\(t("kiosk.action.fixed")))"))
             case let (state, label)?: items.append(KioskItem(.button(.decide(purpose.id, state)), "\(line) \(arrow) \(t(label))"))

@@ -91,7 +91,13 @@ public struct SyncServer: Sendable {
     /// The server as a Hummingbird application: the routes, the connection limits and the service
     /// that writes refusal windows to the audit log. Over TLS when given a certificate chain and its
     /// private key (PEM files), else plain HTTP (for loopback and tests).
-    public func application(host: String, port: Int, tls: (certificate: String, key: String)? = nil) throws -> some ApplicationProtocol {
+    ///
+    /// Its connections, and so the idle timer of each, run on `eventLoopGroup`; by default NIO's shared
+    /// singleton, which every other NIO user in the process (AsyncHTTPClient, postgres-nio) runs on too.
+    /// A test that times the server's closes gives it a group of its own, so that work elsewhere in the
+    /// test process cannot hold the loop its timers fire on.
+    public func application(host: String, port: Int, tls: (certificate: String, key: String)? = nil,
+                            eventLoopGroup: (any EventLoopGroup)? = nil) throws -> some ApplicationProtocol {
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "consent")
         var http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout)))
         if let tls {
@@ -100,7 +106,7 @@ public struct SyncServer: Sendable {
             http = try .tls(http, tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
         }
         return Application(router: router(), server: http, configuration: configuration, services: [RefusalAuditService(log: refusals)],
-                           logger: logger)
+                           eventLoopGroupProvider: eventLoopGroup.map { .shared($0) } ?? .singleton, logger: logger)
     }
 
     /// Runs the server until it is stopped (SIGINT or SIGTERM).

@@ -15,10 +15,10 @@ struct Consent: AsyncParsableCommand {
             ./Forms and ./Localization, or the folders beside the installed program.
 
             Start with:  consent demo            (a synthetic register of 3,545 tenants)
-                         consent tenant list --limit 5
+                         consent tenant list --limit 5 --reason "trying the demo"
                          consent tenant show T0000001
             """,
 
-        subcommands: [Init.self, Demo.self, Kiosk.self, Staff.self, TenantCommand.self, Record.self, Correct.self, Export.self, Notify.self, Stats.self, Return.self, Scan.self, Import.self, LedgerCommand.self, Keys.self, FormsCommand.self, Serve.self, DeviceCommand.self, SyncCommand.self, Audit.self, Migrate.self, Views.self]
+        subcommands: [Init.self, Demo.self, Kiosk.self, Staff.self, TenantCommand.self, Record.self, Correct.self, Export.self, ExpiryCommand.self, Notify.self, Stats.self, Return.self, Scan.self, Import.self, LedgerCommand.self, Keys.self, FormsCommand.self, Serve.self, DeviceCommand.self, SyncCommand.self, Audit.self, Migrate.self, Views.self]
     )
 }

@@ -5,20 +5,31 @@ import CentralStorePostgres
 import ConsentStore
 import Foundation
 import KioskUI
+import KioskWeb
 import SyncEngine
 import TerminalPOSIX
 
 extension Terminal: KioskTerminal {}
 
-struct Kiosk: ParsableCommand {
+struct Kiosk: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the full-screen tenant kiosk on this terminal.",
+        abstract: "Run the full-screen tenant kiosk on this terminal, or with --web in a browser on this machine.",
         discussion: """
             Tenants choose a language, sign in with tenancy reference, date of birth and PIN (first time: a code from
             `consent staff issue-code`), see everything held about them, correct it, and grant, withdraw or object per
             attribute and purpose. Works with no network. Ctrl-C, Ctrl-Z and Ctrl-\\ do nothing; SIGTERM or SIGHUP
-            signs out, wipes the screen and exits.
+            signs out, wipes the screen and exits. With --web the same screens are served as HTML to a browser on this
+            machine (--listen, loopback only), one browser session at a time; see docs/kiosk.md.
             """)
+
+    @Flag(help: "Serve the kiosk as web pages to a browser on this machine instead of this terminal.")
+    var web = false
+
+    @Option(help: ArgumentHelp("With --web: the address and port to listen on (loopback only; default 127.0.0.1:8080).", valueName: "host:port"))
+    var listen: String?
+
+    @Flag(help: "With --web: allow a --listen address that is not loopback (only behind a firewall; see docs/kiosk.md).")
+    var allowNonLoopback = false
 
     @OptionGroup var store: StoreOptions
 
@@ -47,20 +58,36 @@ struct Kiosk: ParsableCommand {
         guard idleWarning > 0, idleTimeout > idleWarning, sessionLimit > 0, sessionWarning >= 0 else {
             throw ValidationError("need 0 < --idle-warning < --idle-timeout, --session-limit > 0 and --session-warning >= 0")
         }
+        guard web || (listen == nil && !allowNonLoopback) else { throw ValidationError("--listen and --allow-non-loopback go with --web") }
+        if web { _ = try address() }
     }
 
-    func run() throws {
+    /// Where the web kiosk listens, refused with the reason when not loopback and not allowed.
+    private func address() throws -> ListenAddress {
+        do { return try ListenAddress(listen ?? "127.0.0.1:8080", allowNonLoopback: allowNonLoopback) } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    private var timing: KioskTiming {
+        KioskTiming(idleWarning: idleWarning, idleTimeout: idleTimeout, sessionLimit: sessionLimit, sessionWarning: sessionWarning)
+    }
+
+    func run() async throws {
         let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let printer: ReceiptPrinter = printerCommand.map { .command($0) } ?? receiptFile.map { .file($0) } ?? .none
         let sync = SyncLoop.background(db, every: syncEvery)
         defer { sync?.cancel() }
+        if web {
+            let address = try address()
+            let kiosk = try WebKiosk(content: content, timing: timing, database: db, printer: printer)
+            FileHandle.standardError.write(Data("Web kiosk on http://\(address)/ (Ctrl-C stops it)\n".utf8))
+            return try await KioskWebServer(kiosk: kiosk).run(at: address)
+        }
         let terminal = Terminal()
         try terminal.start()
         defer { terminal.stop() }
-        let runner = KioskRunner(
-            content: content, timing: KioskTiming(idleWarning: idleWarning, idleTimeout: idleTimeout, sessionLimit: sessionLimit,
-                                                   sessionWarning: sessionWarning),
-            database: db, terminal: terminal, printer: printer)
+        let runner = KioskRunner(content: content, timing: timing, database: db, terminal: terminal, printer: printer)
         runner.run()
     }
 }

@@ -14,7 +14,8 @@ struct Notify: AsyncParsableCommand {
             whose address another tenant also holds is not written to, and is listed here (and under "skipped" with
             --json) for staff to check the address. A listing of everything held (what-we-hold) answers one tenant's
             access request: send it with --tenant REF, never under a purpose; special categories are named as held,
-            never shown. Nothing is attached. The messages (000001.eml, ...) and manifest.json appear in a new folder, readable by its owner only, for the mail system
+            never shown. A renewal (consent-renewal, with --lapsing-within DAYS) goes only to tenants whose consent to the
+            purpose lapses within DAYS, naming the purpose and the day it ends (`consent expiry` lists them). Nothing is attached. The messages (000001.eml, ...) and manifest.json appear in a new folder, readable by its owner only, for the mail system
             to send; each tenant written to sees the disclosure at the kiosk. Templates live in Forms/templates.yaml.
             """)
 
@@ -32,6 +33,9 @@ struct Notify: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The folder to create for the messages (must not exist).", valueName: "dir"), completion: .directory)
     var out: String
 
+    @Option(help: ArgumentHelp("With a renewal template (consent-renewal): write only to tenants whose consent to the purpose lapses within this many days.", valueName: "days"))
+    var lapsingWithin: Int?
+
     @Option(help: PostgresCentre.help) var database: String?
 
     @Flag(help: "Print the manifest as JSON.")
@@ -41,8 +45,11 @@ struct Notify: AsyncParsableCommand {
         let content = try store.content.load()
         let mailing: Mailing
         switch (purpose, tenant) {
-        case (let purpose?, nil): mailing = try Mailing(content: content, template: template, purpose: purpose, at: Date())
-        case (nil, let tenant?): mailing = try Mailing(content: content, template: template, answering: TenantRef(tenant), at: Date())
+        case (let purpose?, nil):
+            mailing = try Mailing(content: content, template: template, purpose: purpose, lapsingWithin: lapsingWithin, at: Date())
+        case (nil, let tenant?):
+            guard lapsingWithin == nil else { throw ValidationError("--lapsing-within goes with --purpose and a renewal template, not with --tenant") }
+            mailing = try Mailing(content: content, template: template, answering: TenantRef(tenant), at: Date())
         default:
             throw ValidationError("give --purpose P (a message to every tenant P allows) or --tenant REF (a listing answering that tenant's access request), not both")
         }

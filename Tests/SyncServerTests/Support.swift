@@ -5,7 +5,9 @@ import ConsentForms
 import ConsentStore
 import Foundation
 import Hummingbird
+import HummingbirdTesting
 import Logging
+import NIOPosix
 import Synchronization
 @testable import SyncServer
 import Testing
@@ -55,6 +57,23 @@ struct ServedCentre: Sendable {
 
     /// The server as an application on a free port of the loopback interface.
     func application() throws -> some ApplicationProtocol { try server.application(host: "127.0.0.1", port: 0) }
+
+    /// Runs `test` against the server live on a free loopback port, its connections on an event loop of
+    /// their own rather than NIO's shared singleton. A connection's idle timer fires on the loop that
+    /// owns the connection; on the singleton, that loop also carries every other suite's networking in
+    /// this process (postgres-nio, AsyncHTTPClient, other servers), which can hold it for seconds under
+    /// full-suite load, so a 1 s timer came due long after its second. Tests that time closes use this.
+    func live<Value>(_ test: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let value = try await server.application(host: "127.0.0.1", port: 0, eventLoopGroup: group).test(.live, test)
+            try await group.shutdownGracefully()
+            return value
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
 
     /// Waits up to `seconds` for `condition`, checking every 50 ms (with `Task.sleep`: the server's
     /// tasks need the test process's threads meanwhile).

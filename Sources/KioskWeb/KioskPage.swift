@@ -1,0 +1,146 @@
+import ConsentForms
+import Foundation
+import KioskUI
+import Mustache
+
+/// Draws a kiosk screen (the ``ScreenView`` the terminal renderer draws too) as one HTML page, through
+/// the Mustache templates in ``KioskTemplates``, which escape every text by default. The page is one
+/// form posted to `/`: each button sends its action's token, each box its text (`f.NAME`), and a
+/// hidden field the session's token. Around the screen: the message, the countdown, the footer
+/// buttons, and on every screen the language, text-size and contrast switches.
+struct KioskPage {
+    private let content: Content
+    private let library: MustacheLibrary
+
+    /// What a page that is not a screen says.
+    enum Notice {
+        /// Another browser holds the kiosk.
+        case inUse
+        /// A form of an ended session, or without the session's token.
+        case expired
+        /// A form no kiosk page sends.
+        case badForm
+
+        var key: String {
+            switch self {
+            case .inUse: "kiosk.web.in-use"
+            case .expired: "kiosk.web.expired"
+            case .badForm: "kiosk.web.bad-form"
+            }
+        }
+    }
+
+    init(content: Content) throws {
+        self.content = content
+        var library = MustacheLibrary()
+        try library.register(KioskTemplates.screen, named: "screen")
+        try library.register(KioskTemplates.notice, named: "notice")
+        self.library = library
+    }
+
+    func render(_ view: ScreenView<KioskAction>, language: String, display: DisplaySettings, token: String, refresh: Int?) -> String {
+        let l = content.localizer
+        func t(_ key: String) -> String { l.text(key, language) }
+        var selectable = 0
+        var main: [ItemContext] = [], footer: [ItemContext] = []
+        for item in view.items {
+            let focused = item.isSelectable && selectable == view.focus
+            if item.isSelectable { selectable += 1 }
+            var context = ItemContext(item, fields: view.fields, notes: view.notes, autofocus: focused)
+            if case .button(.language(let code)) = item.kind, l.has(code) {
+                // A language's own name, in its own language and direction.
+                (context.buttonLang, context.buttonDir, context.hasLang) = (code, l.language(code).direction.rawValue, true)
+            }
+            if item.inFooter { footer.append(context) } else { main.append(context) }
+        }
+        let context = PageContext(
+            lang: language, dir: view.rightToLeft ? "rtl" : "ltr", title: view.title, corner: view.corner,
+            size: display.size.rawValue, highContrast: display.highContrast, csrf: token,
+            items: main, footer: footer, hasFooter: !footer.isEmpty, footerLabel: t("kiosk.web.footer"),
+            status: view.status, hasStatus: !view.status.isEmpty,
+            countdown: view.countdown ?? "", hasCountdown: view.countdown != nil,
+            refresh: refresh ?? 0, hasRefresh: refresh != nil,
+            settingsLabel: t("kiosk.web.settings"), languageLabel: t("kiosk.language"),
+            languages: l.languages.map {
+                LanguageContext(code: $0.code, name: $0.name, dir: $0.direction.rawValue, current: $0.code == language)
+            },
+            sizeLabel: t("kiosk.web.text-size"),
+            sizes: DisplaySettings.TextSize.allCases.map {
+                SizeContext(value: $0.rawValue, label: t("kiosk.web.size.\($0.rawValue)"), current: $0 == display.size)
+            },
+            contrastLabel: t("kiosk.web.contrast"), contrastNext: display.highContrast ? "off" : "on")
+        return library.render(context, withTemplate: "screen") ?? ""
+    }
+
+    func notice(_ notice: Notice, language: String) -> String {
+        let catalog = content.localizer.language(language)
+        let context = NoticeContext(lang: catalog.code, dir: catalog.direction.rawValue, title: "TenantConsent",
+                                    text: content.localizer.text(notice.key, catalog.code),
+                                    again: content.localizer.text("kiosk.web.start", catalog.code))
+        return library.render(context, withTemplate: "notice") ?? ""
+    }
+}
+
+/// One item as the template sees it: exactly one of the `is…` flags is true.
+struct ItemContext {
+    var isText = false, isHeading = false, isButton = false, isField = false
+    var label: String
+    var token = ""
+    var id = ""
+    var name = ""
+    var inputType = "text"
+    var inputMode = "text"
+    var value = ""
+    var maxLength = 0
+    var note = ""
+    var hasNote = false
+    var autofocus: Bool
+    var buttonLang = "", buttonDir = "", hasLang = false
+
+    init(_ item: KioskItem, fields: [String: Field], notes: [String: String], autofocus: Bool) {
+        label = item.label
+        self.autofocus = autofocus
+        switch item.kind {
+        case .text: isText = true
+        case .heading: isHeading = true
+        case .button(let action):
+            isButton = true
+            token = action.token
+        case .field(let field):
+            isField = true
+            id = "f-\(field)"
+            name = "f.\(field)"
+            let typed = fields[field] ?? Field()
+            inputType = typed.masked ? "password" : "text"
+            inputMode = typed.digitsOnly ? "numeric" : "text"
+            // A PIN, code or password is never sent back to the browser.
+            value = typed.masked ? "" : typed.text
+            maxLength = typed.limit
+            note = notes[field] ?? ""
+            hasNote = !note.isEmpty
+        }
+    }
+}
+
+struct LanguageContext {
+    let code: String, name: String, dir: String, current: Bool
+}
+
+struct SizeContext {
+    let value: String, label: String, current: Bool
+}
+
+struct PageContext {
+    let lang: String, dir: String, title: String, corner: String
+    let size: String, highContrast: Bool, csrf: String
+    let items: [ItemContext], footer: [ItemContext], hasFooter: Bool, footerLabel: String
+    let status: String, hasStatus: Bool, countdown: String, hasCountdown: Bool
+    let refresh: Int, hasRefresh: Bool
+    let settingsLabel: String, languageLabel: String, languages: [LanguageContext]
+    let sizeLabel: String, sizes: [SizeContext]
+    let contrastLabel: String, contrastNext: String
+}
+
+struct NoticeContext {
+    let lang: String, dir: String, title: String, text: String, again: String
+}

@@ -1,0 +1,166 @@
+import ConsentForms
+import ConsentStore
+import Crypto
+import Foundation
+import KioskUI
+
+/// What the web kiosk answers to one request, before it becomes HTTP: a page, or a redirect to the
+/// one kiosk address, and what happens to the session cookie.
+public struct WebReply: Sendable, Equatable {
+    /// The body: a whole HTML page, or a 303 to `/` (after every post, so no post is in the history).
+    public enum Body: Sendable, Equatable {
+        case page(String)
+        case redirect
+    }
+
+    /// What the response does to the browser's session cookie.
+    public enum CookieChange: Sendable, Equatable {
+        case keep
+        /// Sets this new session id.
+        case set(String)
+        /// Removes it (the session ended: sign-out, idle, Done).
+        case clear
+    }
+
+    /// HTTP status: 200, 303, 400 (a form no kiosk page sends), 403 (no or stale session or token),
+    /// 409 (another browser holds the kiosk).
+    public var status: Int
+    public var body: Body
+    public var cookie: CookieChange = .keep
+}
+
+/// The kiosk in a browser: the one ``KioskModel`` the terminal kiosk runs, its effects through the same
+/// ``KioskEffects``, drawn as HTML by ``KioskPage``. One browser session at a time: a session is a
+/// random id in a cookie and a random token in every form; a post without both is refused and does
+/// nothing. Whatever wipes the terminal's screen (sign-out, idle sign-out, Done) ends the session here:
+/// its cookie and token die, the text size and contrast go back to normal, and the browser is sent
+/// to `/` with the cookie cleared, so neither Back nor a replayed form reaches what was shown.
+public actor WebKiosk {
+    private var model: KioskModel
+    private let performer: KioskEffects
+    private let clock: @Sendable () -> Date
+    private let page: KioskPage
+    private var session: (id: String, token: String)?
+    private var display = DisplaySettings()
+    /// Set when staff ended the kiosk (an effect said so): the server should stop.
+    public private(set) var ended = false
+
+    /// The kiosk over `database`, printing receipts with `printer`; `clock` is what the model's times
+    /// follow (tests move it by hand).
+    public init(content: Content, timing: KioskTiming, database: ConsentDatabase, printer: ReceiptPrinter,
+                clock: @escaping @Sendable () -> Date = Date.init) throws {
+        model = KioskModel(content: content, timing: timing, now: clock())
+        performer = KioskEffects(database: database, printer: printer, clock: clock)
+        self.clock = clock
+        page = try KioskPage(content: content)
+    }
+
+    /// `GET /`: the screen on show, for the browser holding the session. A browser without it takes the
+    /// kiosk when nobody holds it or it is at rest (the welcome screen, nothing typed); otherwise it is
+    /// told the kiosk is in use, and shown nothing else.
+    public func show(cookie: String?) -> WebReply {
+        tick()
+        if let session, let cookie, Self.same(cookie, session.id) {
+            return WebReply(status: 200, body: .page(render(token: session.token)))
+        }
+        guard session == nil || model.isAtRest else {
+            return WebReply(status: 409, body: .page(page.notice(.inUse, language: "en")))
+        }
+        let fresh = (id: Self.random(), token: Self.random())
+        session = fresh
+        return WebReply(status: 200, body: .page(render(token: fresh.token)), cookie: .set(fresh.id))
+    }
+
+    /// `POST /`: a form of the screen on show. Refused (403, nothing done) without the session's cookie
+    /// and token; otherwise the button pressed (`action`), or a setting (`language`, `size`,
+    /// `contrast`), with the boxes' texts (`f.NAME`), then a redirect to `/`.
+    public func post(cookie: String?, form: [String: String]) -> WebReply {
+        tick()
+        guard let session, let cookie, Self.same(cookie, session.id), let token = form["csrf"], Self.same(token, session.token) else {
+            // A stale cookie is removed; the session's own stays (a forged form must not end the tenant's session).
+            let holder = if let cookie, let held = self.session { Self.same(cookie, held.id) } else { false }
+            return WebReply(status: 403, body: .page(page.notice(.expired, language: model.state.language)),
+                            cookie: cookie == nil || holder ? .keep : .clear)
+        }
+        let now = clock()
+        var fields: [String: String] = [:]
+        for (key, value) in form where key.hasPrefix("f.") { fields[String(key.dropFirst(2))] = value }
+        if let token = form["action"] {
+            guard let action = KioskAction(token: token) else { return WebReply(status: 400, body: .page(page.notice(.badForm, language: "en"))) }
+            perform(model.submit(action, fields: fields, now: now))
+        } else if let code = form["language"] {
+            model.fill(fields, now: now)
+            guard model.chooseLanguage(code, now: now) else { return WebReply(status: 400, body: .page(page.notice(.badForm, language: "en"))) }
+        } else if let size = form["size"].flatMap(DisplaySettings.TextSize.init(rawValue:)) {
+            model.fill(fields, now: now)
+            _ = model.handle(.input(.other), now: now)
+            display.size = size
+        } else if let contrast = form["contrast"], ["on", "off"].contains(contrast) {
+            model.fill(fields, now: now)
+            _ = model.handle(.input(.other), now: now)
+            display.highContrast = contrast == "on"
+        } else {
+            return WebReply(status: 400, body: .page(page.notice(.badForm, language: "en")))
+        }
+        return WebReply(status: 303, body: .redirect, cookie: self.session == nil ? .clear : .keep)
+    }
+
+    /// Time passing: the idle warning, the idle sign-out (receipt printed, session ended), the session
+    /// limit; called before every request and once a second by the server.
+    public func tick() {
+        perform(model.handle(.tick, now: clock()))
+    }
+
+    /// The server is stopping: a session ends as an idle sign-out would (receipt printed, state wiped).
+    public func stop() {
+        perform(model.stop(now: clock()))
+    }
+
+    /// Seconds until time alone changes the screen (a page's refresh), nil when nothing will.
+    public func secondsToNextChange() -> Int? { model.secondsToNextChange(now: clock()) }
+
+    private func render(token: String) -> String {
+        page.render(model.view(now: clock()), language: model.state.language, display: display, token: token,
+                    refresh: model.secondsToNextChange(now: clock()))
+    }
+
+    /// Runs effects as the terminal loop does, feeding results back; a wipe ends the browser session.
+    private func perform(_ effects: [KioskEffect]) {
+        for effect in effects {
+            switch performer.perform(effect, for: model) {
+            case .done: break
+            case .report(let event): perform(model.handle(event, now: clock()))
+            case .wipe:
+                session = nil
+                display = DisplaySettings()
+            case .end: ended = true
+            }
+        }
+    }
+
+    /// 32 random bytes as 64 hex digits.
+    private static func random() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+    }
+
+    /// Compares in time that does not depend on where the first difference is.
+    private static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// How the browser shows the screens for this session: reset to normal for the next tenant.
+public struct DisplaySettings: Sendable, Equatable {
+    /// The text-size switch's three sizes.
+    public enum TextSize: String, Sendable, CaseIterable {
+        case normal, large
+        case extraLarge = "extra-large"
+    }
+
+    public var size = TextSize.normal
+    public var highContrast = false
+
+    public init() {}
+}
