@@ -1,0 +1,60 @@
+import ConsentCore
+import ConsentVault
+import Crypto
+import Foundation
+import Testing
+
+/// Sealing of special-category values (AES-GCM, bound to tenant, attribute and event) and the wrapping of
+/// data keys, with nothing but the vault module.
+@Suite struct SealingTests {
+    let key = SymmetricKey(size: .bits256)
+    let salt = Data((0..<Sealing.saltBytes).map { UInt8($0) })
+    let event = EventID(device: DeviceID("kiosk-a"), sequence: 7)
+
+    func seal(_ value: AttributeValue, tenant: String = "T1", attribute: String = "health-needs") throws -> Data {
+        try Sealing.seal(value, salt: salt, key: key,
+                         associatedData: Sealing.associatedData(tenant: TenantRef(tenant), attribute: AttributeID(attribute), event: event))
+    }
+
+    @Test func aSealedValueOpensWithItsKeyToTheSameSaltAndValue() throws {
+        for value in [AttributeValue.value("uses a wheelchair; ☂ ünïcode"), .value(""), .preferNotToSay] {
+            let sealed = try seal(value)
+            #expect(!sealed.contains(Data("wheelchair".utf8)), "the value is not in the clear")
+            let opened = try #require(Sealing.open(sealed, key: key, tenant: TenantRef("T1"), attribute: AttributeID("health-needs"), event: event))
+            #expect(opened.salt == salt && opened.value == value)
+        }
+    }
+
+    @Test func aSealedValueDoesNotOpenWithAnotherKeyNorForAnotherTenantAttributeOrEvent() throws {
+        let sealed = try seal(.value("uses a wheelchair"))
+        #expect(Sealing.open(sealed, key: SymmetricKey(size: .bits256), tenant: TenantRef("T1"), attribute: AttributeID("health-needs"), event: event) == nil,
+                "another key")
+        #expect(Sealing.open(sealed, key: key, tenant: TenantRef("T2"), attribute: AttributeID("health-needs"), event: event) == nil, "copied to another tenant")
+        #expect(Sealing.open(sealed, key: key, tenant: TenantRef("T1"), attribute: AttributeID("religion"), event: event) == nil, "to another attribute")
+        #expect(Sealing.open(sealed, key: key, tenant: TenantRef("T1"), attribute: AttributeID("health-needs"),
+                             event: EventID(device: DeviceID("kiosk-a"), sequence: 8)) == nil, "to another event")
+        var changed = sealed
+        changed[changed.startIndex + 14] ^= 1
+        #expect(Sealing.open(changed, key: key, tenant: TenantRef("T1"), attribute: AttributeID("health-needs"), event: event) == nil, "changed")
+    }
+
+    @Test func aWrappedDataKeyOpensOnlyWithItsKeyEncryptionKeyAndId() throws {
+        let kek = KeyEncryptionKey.generate()
+        let dataKey = SymmetricKey(size: .bits256)
+        let wrapped = try Sealing.wrap(dataKey, id: "dk-1", with: kek)
+        #expect(Sealing.unwrap(wrapped, id: "dk-1", with: kek) == dataKey)
+        #expect(Sealing.unwrap(wrapped, id: "dk-2", with: kek) == nil, "bound to its id")
+        #expect(Sealing.unwrap(wrapped, id: "dk-1", with: KeyEncryptionKey.generate()) == nil, "another key-encryption key")
+    }
+
+    @Test func unwrappingAllSaysWhichKeysAreBrokenAndRefusesAKeyFileThatIsNotTheVaults() throws {
+        let kek = KeyEncryptionKey.generate()
+        let good = try Sealing.wrap(SymmetricKey(size: .bits256), id: "dk-1", with: kek)
+        let forged = try Sealing.wrap(SymmetricKey(size: .bits256), id: "dk-2", with: KeyEncryptionKey.generate())
+        let found = try Sealing.unwrapAll([("dk-1", kek.id, good), ("dk-2", kek.id, forged)], with: kek)
+        #expect(found.keys.map(\.id) == ["dk-1"] && found.broken == ["dk-2"])
+        let stranger = KeyEncryptionKey.generate(source: "/etc/other.key")
+        #expect(throws: StoreError.wrongKey(source: "/etc/other.key")) { try Sealing.unwrapAll([("dk-1", kek.id, good)], with: stranger) }
+        #expect(try Sealing.unwrapAll([], with: stranger).keys.isEmpty, "an empty vault opens with any key")
+    }
+}
