@@ -60,6 +60,8 @@ public struct SyncReport: Codable, Equatable, Sendable {
     public var pulled = 0
     /// Pulled decisions where a withdrawal stood over a grant made here.
     public var conflicts = 0
+    /// Tenants forgotten here because they moved to another office.
+    public var forgotten = 0
     /// Times the centre reported a gap and events were sent again.
     public var resent = 0
     /// Entries of this device's staff registry the centre's changed (members added, renamed, given
@@ -202,6 +204,7 @@ public struct SyncClient: Sendable {
             let applied = try local { () throws(StoreError) in try database.applyPulled(current, precheck: checked) }
             report.pulled += applied.stored
             report.conflicts += applied.overridden
+            report.forgotten += applied.forgotten
             cursor = page.cursor
             switch await next.value {
             case nil: return

@@ -138,12 +138,26 @@ public struct PullResponse: Codable, Sendable {
     public var more: Bool
     /// Data keys the sealed values of these events use.
     public var dataKeys: [WireDataKey]
+    /// References of tenants who left the pulling device's office since its cursor (moved to another
+    /// office, and not changed by this device since): the device forgets them (`OfficePull.departedQuery`).
+    public var departed: [String]
 
-    public init(events: [WireEvent], cursor: Int64, more: Bool, dataKeys: [WireDataKey] = []) {
+    public init(events: [WireEvent], cursor: Int64, more: Bool, dataKeys: [WireDataKey] = [], departed: [String] = []) {
         self.events = events
         self.cursor = cursor
         self.more = more
         self.dataKeys = dataKeys
+        self.departed = departed
+    }
+
+    private enum CodingKeys: String, CodingKey { case events, cursor, more, dataKeys, departed }
+
+    /// Reads a page; one from a centre that names no departures has none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(events: try c.decode([WireEvent].self, forKey: .events), cursor: try c.decode(Int64.self, forKey: .cursor),
+                  more: try c.decode(Bool.self, forKey: .more), dataKeys: try c.decode([WireDataKey].self, forKey: .dataKeys),
+                  departed: try c.decodeIfPresent([String].self, forKey: .departed) ?? [])
     }
 }
 
