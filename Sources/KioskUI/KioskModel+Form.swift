@@ -47,7 +47,8 @@ extension KioskModel {
     }
 
     /// Seconds until the next moment time alone changes the screen (the idle warning, the idle
-    /// sign-out, the session's countdown or limit, a sign-in wait running out); nil when at rest.
+    /// sign-out, the session's countdown or limit, a sign-in wait running out), at most 5 while a
+    /// countdown shows; nil when at rest.
     public func secondsToNextChange(now: Date) -> Int? {
         guard !isAtRest || state.waitUntil != nil else { return nil }
         let idle = now.timeIntervalSince(state.lastInput)
@@ -57,9 +58,9 @@ extension KioskModel {
             moments += [timing.sessionLimit - timing.sessionWarning - age, timing.sessionLimit - age]
         }
         if let until = state.waitUntil { moments.append(until.timeIntervalSince(now)) }
-        // While a countdown shows, every second changes it.
-        if idleCountdown(now: now) != nil || sessionCountdown(now: now) != nil || signInWait(now: now) != nil { return 1 }
         guard let next = moments.filter({ $0 > 0 }).min() else { return 1 }
-        return max(1, Int(next.rounded(.up)))
+        // While a countdown shows, it is brought up to date every 5 seconds.
+        let counting = idleCountdown(now: now) != nil || sessionCountdown(now: now) != nil || signInWait(now: now) != nil
+        return max(1, min(Int(next.rounded(.up)), counting ? 5 : .max))
     }
 }

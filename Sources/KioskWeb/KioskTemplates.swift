@@ -4,14 +4,14 @@ enum KioskTemplates {
     /// A kiosk screen: one form posted to `/`, holding the session's token.
     static let screen = """
         <!DOCTYPE html>
-        <html lang="{{lang}}" dir="{{dir}}" class="size-{{size}}{{#highContrast}} contrast{{/highContrast}}">
+        <html lang="{{lang}}" dir="{{dir}}" class="size-{{size}}{{#highContrast}} contrast{{/highContrast}}"{{#hasRefresh}} data-refresh="{{refresh}}"{{/hasRefresh}}>
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="referrer" content="no-referrer">
-        {{#hasRefresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/hasRefresh}}
         <title>{{title}} · TenantConsent</title>
         <link rel="stylesheet" href="/kiosk.css">
+        <script src="/kiosk.js" defer></script>
         </head>
         <body>
         <form method="post" action="/" autocomplete="off">
@@ -23,12 +23,12 @@ enum KioskTemplates {
         {{#isHeading}}<h2>{{label}}</h2>{{/isHeading}}
         {{#isButton}}<button type="submit" name="action" value="{{token}}"{{#hasLang}} lang="{{buttonLang}}" dir="{{buttonDir}}"{{/hasLang}}{{#autofocus}} autofocus{{/autofocus}}>{{label}}</button>{{/isButton}}
         {{#isField}}<div class="field"><label for="{{id}}">{{label}}</label>
-        <input id="{{id}}" name="{{name}}" type="{{inputType}}" inputmode="{{inputMode}}" maxlength="{{maxLength}}" value="{{value}}" autocomplete="off"{{#hasNote}} aria-invalid="true" aria-describedby="{{id}}-note"{{/hasNote}}{{#autofocus}} autofocus{{/autofocus}}>
+        <input id="{{id}}" name="{{name}}" type="{{inputType}}" inputmode="{{inputMode}}" maxlength="{{maxLength}}" value="{{value}}" dir="auto" autocomplete="off"{{#hasNote}} aria-invalid="true" aria-describedby="{{id}}-note"{{/hasNote}}{{#autofocus}} autofocus{{/autofocus}}>
         {{#hasNote}}<p class="note" id="{{id}}-note">{{note}}</p>{{/hasNote}}</div>{{/isField}}
         {{/items}}
-        </main>
         {{#hasStatus}}<p class="status" role="alert">{{status}}</p>{{/hasStatus}}
         {{#hasCountdown}}<p class="countdown" role="status">{{countdown}}</p>{{/hasCountdown}}
+        </main>
         {{#hasFooter}}<nav aria-label="{{footerLabel}}">{{#footer}}<button type="submit" name="action" value="{{token}}"{{#autofocus}} autofocus{{/autofocus}}>{{label}}</button>{{/footer}}</nav>{{/hasFooter}}
         <aside aria-label="{{settingsLabel}}">
         <fieldset><legend>{{languageLabel}}</legend>{{#languages}}<button type="submit" name="language" value="{{code}}" lang="{{code}}" dir="{{dir}}" aria-pressed="{{#current}}true{{/current}}{{^current}}false{{/current}}">{{name}}</button>{{/languages}}</fieldset>
@@ -56,6 +56,17 @@ enum KioskTemplates {
         <main><p class="status" role="alert">{{text}}</p><p><a class="button" href="/">{{again}}</a></p></main>
         </body>
         </html>
+        """
+
+    /// The one script, and the pages work without it: when the idle countdown or the sign-out is due
+    /// (`data-refresh`, in seconds), the page is fetched again in place of itself (`location.replace`, so
+    /// the history gains no entry). A timed meta refresh would do it without script, but it is a WCAG
+    /// failure (2.2.1, 3.2.5).
+    static let script = """
+        (function () {
+          var seconds = Number(document.documentElement.getAttribute("data-refresh"));
+          if (seconds > 0) { setTimeout(function () { window.location.replace("/"); }, seconds * 1000); }
+        })();
         """
 
     /// The style sheet: large type, targets at least 44×44 CSS px, a focus ring nobody misses, three

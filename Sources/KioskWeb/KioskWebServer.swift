@@ -4,8 +4,8 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The web kiosk's HTTP side: `GET /` (the screen), `POST /` (a form of it, then 303 to `/`) and
-/// `GET /kiosk.css`, nothing else. Every response, refusals and errors included, carries
+/// The web kiosk's HTTP side: `GET /` (the screen), `POST /` (a form of it, then 303 to `/`),
+/// `GET /kiosk.css` and `GET /kiosk.js`, nothing else. Every response, refusals and errors included, carries
 /// `Cache-Control: no-store` and headers that keep the page out of frames, referrers and other
 /// origins' scripts (``KioskHeadersMiddleware``). The session cookie is `HttpOnly`, `SameSite=Strict`,
 /// a browser-session cookie (no expiry).
@@ -51,6 +51,10 @@ public struct KioskWebServer: Sendable {
         router.get("kiosk.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: KioskTemplates.css)))
+        }
+        router.get("kiosk.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: KioskTemplates.script)))
         }
         return router
     }
@@ -122,7 +126,7 @@ struct KioskHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     /// What every response carries.
     static var headers: [(HTTPField.Name, String)] {
         [("Cache-Control", "no-store"), ("Pragma", "no-cache"),
-         ("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+         ("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
          ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY")]
             .compactMap { name, value in HTTPField.Name(name).map { ($0, value) } }
     }
