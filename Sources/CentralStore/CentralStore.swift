@@ -33,6 +33,10 @@ public protocol CentralStore: Sendable {
     /// whole when `SignInTallies.problem(from:)` finds fault), and answers with every device's counts
     /// and every clear of the last day, so each kiosk throttles a reference as all kiosks together saw it.
     func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies
+    /// Opens one special-category value of one tenant for a staff device, when the centre holds that
+    /// device's recent read of it by a member of staff who may reveal (`RevealCheck`), and audits it;
+    /// otherwise throws `revealRefused` saying why.
+    func reveal(_ request: RevealRequest, from device: String) async throws(CentralStoreError) -> RevealAnswer
     /// Records a refused request in the centre's audit log (bad credential, bad input, replay).
     func audit(device: String?, what: String) async
     /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a

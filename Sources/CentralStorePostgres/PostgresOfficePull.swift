@@ -6,7 +6,7 @@ import SyncProtocol
 
 extension PostgresCentralStore {
     /// What `device` pulls: the events after `cursor` of its office's tenants, of tenants with no office
-    /// and of tenants it has changed, as the SQLite centre serves them (`OfficePull`). Read in one
+    /// and of tenants it has changed, and the tenants who left its office, as the SQLite centre serves them (`OfficePull`). Read in one
     /// repeatable-read transaction, so the page, the moved-in histories and the predecessors agree.
     public func pull(after cursor: Int64, limit: Int, for device: String) async throws(CentralStoreError) -> PullResponse {
         let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
@@ -60,8 +60,17 @@ extension PostgresCentralStore {
                     SELECT hash FROM ledger WHERE device_no = \(deviceNo) AND device_seq = \(page[i].record.sequence - 1)
                     """, logger: self.logger).decode(Data.self) { page[i].previous = hash }
             }
+            var departed: [String] = []
+            if cursor > 0 {
+                let own = numbers[device] ?? -1
+                var binds = PostgresBindings()
+                binds.append(cursor); binds.append(office); binds.append(own)
+                binds.append(cursor); binds.append(cursor); binds.append(office); binds.append(own)
+                for try await ref in try await connection.query(PostgresQuery(unsafeSQL: OfficePull.departedQuery { "$\($0)" }, binds: binds),
+                                                                logger: self.logger).decode(String.self) { departed.append(ref) }
+            }
             // No data keys go to devices, as from a SQLite centre: a device opens no special-category value.
-            return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [])
+            return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [], departed: departed)
         }
     }
 

@@ -1,5 +1,7 @@
+import ConsentCore
 import Foundation
 import PostgresNIO
+import SyncProtocol
 
 /// The central store's tables on PostgreSQL, created and migrated by the store itself. They
 /// mirror the SQLite centre: the register, device numbering, the append-only ledger with its
@@ -9,10 +11,10 @@ import PostgresNIO
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 7
+    static let version = 8
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -51,6 +53,22 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// Each tenant's current office beside them (`OfficePull.followOffice`, the statement a SQLite centre's
+    /// triggers run too), kept by triggers on `current_value` (a push writes values before the projection),
+    /// so an office pull looks it up with the tenant; filled for the tenants already here.
+    private static let v8 = """
+        ALTER TABLE tenant ADD COLUMN office text, ADD COLUMN office_device bigint, ADD COLUMN office_dseq bigint;
+        CREATE FUNCTION tenant_follows_office() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+        IF TG_OP <> 'INSERT' THEN \(OfficePull.followOffice(where: "id = OLD.tenant_id")); END IF; \
+        IF TG_OP <> 'DELETE' THEN \(OfficePull.followOffice(where: "id = NEW.tenant_id")); END IF; \
+        RETURN NULL; END $$;
+        CREATE TRIGGER current_value_office_write AFTER INSERT OR UPDATE ON current_value
+            FOR EACH ROW WHEN (NEW.attribute_id = '\(Office.attribute.rawValue)') EXECUTE FUNCTION tenant_follows_office();
+        CREATE TRIGGER current_value_office_delete AFTER DELETE ON current_value
+            FOR EACH ROW WHEN (OLD.attribute_id = '\(Office.attribute.rawValue)') EXECUTE FUNCTION tenant_follows_office();
+        \(OfficePull.followOffice(where: "id IN (SELECT tenant_id FROM current_value WHERE attribute_id = '\(Office.attribute.rawValue)')"));
+        """
 
     /// The organisation's public key (X25519, base64, as a SQLite centre keeps it in `meta`), which
     /// enrolment gives devices so they seal special-category values to it. Its private half is a row of

@@ -68,6 +68,10 @@ public struct SQLiteCentralStore: CentralStore {
         return try run { () throws(StoreError) in try database.exchangeSignInTallies(sent, from: device) }
     }
 
+    public func reveal(_ request: RevealRequest, from device: String) async throws(CentralStoreError) -> RevealAnswer {
+        try run { () throws(StoreError) in try database.revealAtCentre(request, from: device) }
+    }
+
     public func health() async throws(CentralStoreError) {
         if try run({ () throws(StoreError) in try database.movedTo() }) != nil { throw .moved }
     }

@@ -9,7 +9,8 @@ extension ConsentDatabase {
     /// A pull page for the enrolled `device`: the events after `cursor` of the tenants of its office,
     /// of tenants with no office and of tenants it has changed (`OfficePull`), in central order, with
     /// a moved-in tenant's earlier events just before the event that moved them, and each event whose
-    /// predecessor is not sent before it naming that predecessor's hash.
+    /// predecessor is not sent before it naming that predecessor's hash; with the tenants who left its
+    /// office since the cursor (`OfficePull.departedQuery`).
     public func pullPage(after cursor: Int64, limit: Int, for device: String) throws(StoreError) -> PullResponse {
         try requireCentre()
         let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
@@ -39,8 +40,11 @@ extension ConsentDatabase {
                 page[i].previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM ledger WHERE device_no = ? AND device_seq = ?"),
                                                      arguments: [deviceNo, page[i].record.sequence - 1])
             }
+            // Tenants who left the office since the cursor, for the device to forget (none before a first sync).
+            let departed = cursor == 0 ? [] : try String.fetchAll(db, sql: OfficePull.departedQuery { "?\($0)" },
+                                                                  arguments: [cursor, office, own, cursor, cursor, office, own])
             // No data keys go to devices: a device opens no special-category value (they are read at the centre).
-            return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [])
+            return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [], departed: departed)
         }
     }
 

@@ -157,6 +157,7 @@ public final class ConsentDatabase: Sendable {
                                            validator: validator, queue: queue,
                                            clock: clock, keys: keys, vaultWriter: try VaultWriter(path: vault))
             try database.applyDueErasures()
+            try database.applyDueDepartures()
             return database
         } catch let error as StoreError {
             throw error

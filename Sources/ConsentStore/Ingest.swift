@@ -81,7 +81,7 @@ package struct LedgerIngester {
     package mutating func ingest(_ wire: WireEvent, prechecked: (verdict: IntegrityPrecheck.Verdict, catalogueProblem: String?)? = nil) throws -> Step {
         let r = wire.record
         let deviceID = DeviceID(r.device)
-        if deviceID == ownDevice && !numbersCentrally { return try ownEventReturned(wire) }
+        if deviceID == ownDevice && !numbersCentrally, try !forgottenOwnEvent(r) { return try ownEventReturned(wire) }
         let deviceNo = try devices.number(deviceID, in: db)
         let head = try head(deviceNo)
         let verdict = prechecked?.verdict ?? .unchecked
@@ -189,6 +189,13 @@ package struct LedgerIngester {
                 """)
         }
         return .duplicate(central: row["central_seq"])
+    }
+
+    /// Whether `r` is an event this device made and sent, then forgot with its tenant when they left this
+    /// office (`Departure`), coming back now that they are in its office again: it is stored like any other.
+    private mutating func forgottenOwnEvent(_ r: EventRecord) throws -> Bool {
+        let deviceNo = try devices.number(ownDevice, in: db)
+        return try r.sequence <= head(deviceNo).sequence && storedHash(deviceNo, r.sequence) == nil
     }
 
     /// One of this device's own events, coming back from the centre: nothing to store, but its

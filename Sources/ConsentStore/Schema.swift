@@ -1,4 +1,6 @@
+import ConsentCore
 import GRDB
+import SyncProtocol
 
 /// The database schema, as GRDB migrations. Projection tables can always be rebuilt from the
 /// ledger; the ledger and value tables are the record.
@@ -74,8 +76,31 @@ enum Schema {
                     PRIMARY KEY (device_no, device_seq)) WITHOUT ROWID
                 """)
         }
+        // Tenants who moved to another office are forgotten by the old office's devices (see `Departure`).
+        migrator.registerMigration("departure-1", migrate: Departure.migrate)
+        // Each tenant's current office beside them, kept by triggers, so a centre's office pull looks it up
+        // with the tenant (`OfficePull.filter`); filled for the tenants already here.
+        migrator.registerMigration("tenant-office-1") { db in
+            try db.execute(sql: tenantOffice)
+        }
         return migrator
     }
+
+    /// `tenant.office`, `office_device` and `office_dseq` (`OfficePull.followOffice`), kept by triggers on
+    /// `current_value` (the value row is written before the projection names it).
+    private static let tenantOffice = """
+        ALTER TABLE tenant ADD COLUMN office TEXT;
+        ALTER TABLE tenant ADD COLUMN office_device INTEGER;
+        ALTER TABLE tenant ADD COLUMN office_dseq INTEGER;
+        CREATE TRIGGER current_value_office_insert AFTER INSERT ON current_value WHEN NEW.attribute_id = '\(Office.attribute.rawValue)'
+        BEGIN \(OfficePull.followOffice(where: "id = NEW.tenant_id")); END;
+        CREATE TRIGGER current_value_office_update AFTER UPDATE ON current_value
+        WHEN NEW.attribute_id = '\(Office.attribute.rawValue)' OR OLD.attribute_id = '\(Office.attribute.rawValue)'
+        BEGIN \(OfficePull.followOffice(where: "id IN (NEW.tenant_id, OLD.tenant_id)")); END;
+        CREATE TRIGGER current_value_office_delete AFTER DELETE ON current_value WHEN OLD.attribute_id = '\(Office.attribute.rawValue)'
+        BEGIN \(OfficePull.followOffice(where: "id = OLD.tenant_id")); END;
+        \(OfficePull.followOffice(where: "id IN (SELECT tenant_id FROM current_value WHERE attribute_id = '\(Office.attribute.rawValue)')"));
+        """
 
     /// Sync: the outbox is the ledger's own unpushed rows; these add what the centre keeps about
     /// devices and what each side remembers of the conversation.

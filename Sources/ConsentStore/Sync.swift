@@ -50,6 +50,8 @@ public struct PulledPage: Equatable, Sendable {
     public var alreadyHere = 0
     /// Decisions where a withdrawal stood over a grant.
     public var overridden = 0
+    /// Tenants forgotten because they left this device's office.
+    public var forgotten = 0
 }
 
 extension ConsentDatabase {
@@ -217,7 +219,8 @@ extension ConsentDatabase {
     }
 
     /// Applies a pulled page and its cursor in one transaction: a crash leaves either both or
-    /// neither, so the page is pulled again and nothing is applied twice. `precheck` is the page's
+    /// neither, so the page is pulled again and nothing is applied twice. Tenants the page names as
+    /// having left this device's office are forgotten in the same transaction (`Departure`). `precheck` is the page's
     /// `IntegrityPrecheck` when it was made ahead (on another thread); else every event is checked here.
     public func applyPulled(_ page: PullResponse, precheck: IntegrityPrecheck? = nil) throws(StoreError) -> PulledPage {
         let now = clock()
@@ -238,12 +241,14 @@ extension ConsentDatabase {
                 }
             }
             try ingester.finish(dataKeys: taken, now: now)
+            summary.forgotten = try Departure.forget(page.departed, in: db)
             try Self.observeClock(db, deviceNo: ingester.devices.byID[device], remote: ingester.latestRemoteClock, now: now)
             try Self.setMeta(db, "sync_cursor", String(page.cursor))
             if !page.more { try Self.setMeta(db, "sync_last_at", String(Millis.from(now))) }
             return (summary, ingester.queuedVaultErasures)
         }
         if erasures { try applyDueErasures() }
+        if summary.forgotten > 0 { try applyDueDepartures() }
         if !taken.isEmpty { try reloadKeys() }
         return summary
     }

@@ -118,10 +118,19 @@ extension ConsentDatabase {
                 }
             }
             let chainHead = try Row.fetchOne(db, sql: "SELECT seq, hash FROM chain_head WHERE device_no = ?", arguments: [deviceNo])
-            if let chainHead, chainHead.integer("seq") != expected - 1 || chainHead.blob("hash") != head {
+            if let chainHead, chainHead.integer("seq") != expected - 1 || chainHead.blob("hash") != head,
+               try !Self.tailForgotten(db, deviceNo: deviceNo, head: chainHead, heldUpTo: expected - 1) {
                 report.problem("device \(name): the last events of its chain were removed (head is at \(chainHead.integer("seq") ?? 0), ledger ends at \(expected - 1))")
             }
         }
+    }
+
+    /// Whether a chain's last events here went with a tenant who left this office (`Departure`): the
+    /// link kept for the event after the head names the head's hash, and the head is past what is held.
+    static func tailForgotten(_ db: Database, deviceNo: Int64, head: Row, heldUpTo: Int64) throws -> Bool {
+        guard let seq = head.integer("seq"), seq > heldUpTo, let hash = head.blob("hash") else { return false }
+        return try Data.fetchOne(db, sql: "SELECT prev_hash FROM chain_link WHERE device_no = ? AND device_seq = ?",
+                                 arguments: [deviceNo, seq + 1]) == hash
     }
 
     /// Whether the ledger holds an erasure of `attribute` for the tenant at or after `hlc`.

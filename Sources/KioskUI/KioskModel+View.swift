@@ -16,7 +16,7 @@ extension KioskModel {
         }
         let notes = state.notes.mapValues { l.text($0.key, language, $0.arguments) }
         return ScreenView(
-            title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: state.focus, scroll: state.scroll,
+            title: builder.title(), corner: l.language(language).name, items: builder.items(), focus: state.focus,
             fields: state.fields, notes: notes, rightToLeft: isRTL, status: status,
             countdown: countdown(now: now), hints: l.text("kiosk.hints", language))
     }

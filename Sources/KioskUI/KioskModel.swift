@@ -9,8 +9,6 @@ public struct KioskModel {
     public let content: Content
     public let timing: KioskTiming
     public internal(set) var state: KioskState
-    /// The terminal size last drawn at (for mapping clicks to items).
-    public var lastSize: (width: Int, height: Int)?
 
     public init(content: Content, timing: KioskTiming = KioskTiming(), now: Date) {
         self.content = content
@@ -256,13 +254,12 @@ public struct KioskModel {
         }
         state.screen = screen
         state.focus = 0
-        state.scroll = 0
     }
 
     // MARK: - Input
 
-    /// Input through the one ``Navigator`` staff mode uses too; what is the kiosk's own is the text
-    /// that Up and Down move before the focus, and a scrolled-away focus shown before it is pressed.
+    /// Input through the one ``Navigator`` staff mode uses too. (Text scrolled past the focus is the
+    /// terminal's, by its rows: ``TextScroll`` takes the keys it needs before they come here.)
     private mutating func handle(_ input: NavigationInput, now: Date) -> [KioskEffect] {
         let selectable = self.selectable(now: now)
         guard !selectable.isEmpty else { return [] }
@@ -280,23 +277,6 @@ public struct KioskModel {
             case .nothing?, .back?: return []
             case nil: break
             }
-        }
-        let focusBefore = state.focus
-        defer { if state.focus != focusBefore { state.scroll = 0 } }
-        switch input {
-        case .down, .up:
-            // Text below the list's last item (above its first) comes into view before the focus moves on.
-            if let scrolled = textScroll(input == .down ? 1 : -1, selectable, now: now) {
-                state.scroll = scrolled
-                return []
-            }
-        case .press:
-            // A focused item scrolled out of view is brought back first, never pressed unseen.
-            if state.scroll != 0, !focusIsVisible(now: now) {
-                state.scroll = 0
-                return []
-            }
-        default: break
         }
         switch navigator.move(input, focus: &state.focus) {
         case .press(let action): return activate(action, now: now)

@@ -131,9 +131,6 @@ public struct KioskState: Equatable, Sendable {
     public var screen: Screen = .welcome
     /// Index of the focused item among the screen's selectable items.
     public var focus = 0
-    /// Lines the list is scrolled past where the focus puts it: text below the last item (or above
-    /// the first) that the focus alone never brings into view. Back to 0 when the focus moves.
-    public var scroll = 0
     /// The focus to restore on an attribute's screen after a notice, an edit or an erasure.
     public var attributeFocus = 0
     public var fields: [String: Field] = [:]

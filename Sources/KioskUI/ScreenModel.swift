@@ -13,8 +13,6 @@ public protocol ScreenModel {
 
     /// The screen to draw.
     func view(now: Date) -> ScreenView<Action>
-    /// The size last drawn at, where the front-end has one (a terminal's rows and columns).
-    var lastSize: (width: Int, height: Int)? { get set }
     /// Takes one event; returns the effects to run.
     mutating func handle(_ event: Event, now: Date) -> [Effect]
     /// The event for a person's input.

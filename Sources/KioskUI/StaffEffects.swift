@@ -8,12 +8,33 @@ import Foundation
 public final class StaffEffects: EffectPerformer {
     private let database: any StaffStore
     private let clock: () -> Date
+    /// The centre, for reveals on a device whose special-category values only the centre opens.
+    private let centre: (any CentreRevealing)?
     /// When the sync indicator was last read.
     private var syncReadAt = Date.distantPast
 
-    public init(database: any StaffStore, clock: @escaping () -> Date = Date.init) {
+    /// Staff mode over `database`; on an enrolled device, reveals go through `centre`.
+    public init(database: any StaffStore, centre: (any CentreRevealing)? = nil, clock: @escaping () -> Date = Date.init) {
         self.database = database
+        self.centre = centre
         self.clock = clock
+    }
+
+    /// What staff are told when a reveal needs the centre and it cannot be reached.
+    public static let revealNeedsCentre = "The centre could not be reached; reveal needs the centre — try again when online. "
+        + "(The read was recorded here and is sent at the next sync.)"
+
+    /// A reveal on a device whose special-category values only the centre opens: the read is
+    /// recorded, then the centre is asked; its answer is shown, never stored.
+    private func revealAtCentre(_ request: ChangeRequest, _ attribute: AttributeID) -> StaffEvent {
+        guard let centre, case .staff(let staff, _, _) = request.actor else { return .refused(Self.revealNeedsCentre) }
+        switch centre.reveal(request.tenant, attribute, staff: staff) {
+        case .value(let text): return .revealed(attribute, TextSafety.displaySafe(text))
+        case .preferNotToSay: return .revealed(attribute, "prefer not to say")
+        case .notHeld: return .revealed(attribute, "not held")
+        case .unreachable: return .refused(Self.revealNeedsCentre)
+        case .refused(let why): return .refused(why)
+        }
     }
 
     /// Reads how this terminal stands with its centre every few seconds (two indexed reads); the
@@ -61,6 +82,7 @@ public final class StaffEffects: EffectPerformer {
                 return .recorded(state, note)
             case let .reveal(request, attribute):
                 try database.recordChange(request)
+                if database.specialValuesSealedForCentre { return revealAtCentre(request, attribute) }
                 switch try database.tenantState(request.tenant)?.value(attribute) ?? .notHeld {
                 case .held(.value(let text), _): return .revealed(attribute, TextSafety.displaySafe(text))
                 case .held(.preferNotToSay, _): return .revealed(attribute, "prefer not to say")
@@ -101,8 +123,8 @@ public typealias StaffRunner = TerminalLoop<StaffEffects>
 extension TerminalLoop where Performer == StaffEffects {
     /// Staff mode on `terminal`, over `database`.
     public convenience init(content: Content, policy: StaffPolicy, timing: KioskTiming, database: any StaffStore, terminal: KioskTerminal,
-                            clock: @escaping () -> Date = Date.init) {
+                            centre: (any CentreRevealing)? = nil, clock: @escaping () -> Date = Date.init) {
         self.init(model: StaffModel(content: content, policy: policy, timing: timing, now: clock()),
-                  performer: StaffEffects(database: database, clock: clock), terminal: terminal, clock: clock)
+                  performer: StaffEffects(database: database, centre: centre, clock: clock), terminal: terminal, clock: clock)
     }
 }

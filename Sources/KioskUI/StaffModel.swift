@@ -10,8 +10,6 @@ public struct StaffModel {
     public let policy: StaffPolicy
     public let timing: KioskTiming
     public internal(set) var state: StaffState
-    /// The terminal size last drawn at (for mapping clicks to items).
-    public var lastSize: (width: Int, height: Int)?
 
     public init(content: Content, policy: StaffPolicy, timing: KioskTiming = KioskTiming(), now: Date) {
         self.content = content

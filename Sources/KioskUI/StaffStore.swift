@@ -27,4 +27,26 @@ public protocol StaffStore: AnyObject {
     func heldItems(limit: Int) throws(StoreError) -> [HeldItem]
     /// Values that devices set differently at about the same time, at most `limit`.
     func conflicts(limit: Int) throws(StoreError) -> [ConflictItem]
+    /// Whether special-category values here are sealed for the centre (an enrolled device): a reveal
+    /// then asks the centre (``CentreRevealing``).
+    var specialValuesSealedForCentre: Bool { get }
+}
+
+/// What the centre answered to a staff reveal on an enrolled device.
+public enum CentreRevealOutcome: Equatable, Sendable {
+    /// The value, shown on screen and never stored.
+    case value(String)
+    case preferNotToSay
+    case notHeld
+    /// The centre could not be reached (why, for the log).
+    case unreachable(String)
+    /// The centre refused, saying why and what to do.
+    case refused(String)
+}
+
+/// Asks the centre for one special-category value whose read this device has just recorded (the
+/// device pushes the read first). Synchronous: staff mode waits for the answer, which comes within
+/// the transport's timeout. `consent staff` gives one over HTTP (`SyncEngine.CentreReveal`).
+public protocol CentreRevealing: AnyObject {
+    func reveal(_ tenant: TenantRef, _ attribute: AttributeID, staff: StaffID) -> CentreRevealOutcome
 }

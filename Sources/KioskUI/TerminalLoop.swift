@@ -23,6 +23,10 @@ public final class TerminalLoop<Performer: EffectPerformer> {
     private var decoder = InputDecoder()
     private var renderer = Renderer()
     private var lastFrame: Frame?
+    /// The size last drawn at, for mapping clicks to items and for the text scroll.
+    private var size: (width: Int, height: Int)?
+    /// Text scrolled past the focus, which depends on the terminal's rows (the model keeps only the focus).
+    private var scroll = TextScroll()
     /// Set when an effect ended the front-end (staff ended the kiosk with their password).
     private var ended = false
 
@@ -41,7 +45,11 @@ public final class TerminalLoop<Performer: EffectPerformer> {
             let bytes = terminal.read(timeout: 100)
             var events = decoder.feed(bytes)
             if bytes.isEmpty { events += decoder.flush() }
-            for event in events { step(Model.input(navigation(event))) }
+            for event in events {
+                let input = navigation(event)
+                if let size, scroll.take(input, view: model.view(now: clock()), size: size) { continue }
+                step(Model.input(input))
+            }
             step(Model.tick)
             performer.turn(&model, now: clock())
             if terminal.takeResize() { renderer.invalidate() }
@@ -54,8 +62,8 @@ public final class TerminalLoop<Performer: EffectPerformer> {
     /// A key as navigation; a click as the item drawn there, found in the screen last drawn.
     private func navigation(_ input: InputEvent) -> NavigationInput {
         NavigationInput(input) { row, column in
-            guard let size = model.lastSize else { return nil }
-            return KioskRenderer.itemIndex(atRow: row, column: column, view: model.view(now: clock()), size: size)
+            guard let size else { return nil }
+            return KioskRenderer.itemIndex(atRow: row, column: column, view: scroll.applied(to: model.view(now: clock())), size: size)
         }
     }
 
@@ -73,6 +81,7 @@ public final class TerminalLoop<Performer: EffectPerformer> {
                 terminal.wipe()
                 renderer.invalidate()
                 lastFrame = nil
+                scroll = TextScroll()
             case .end: ended = true
             }
         }
@@ -80,8 +89,8 @@ public final class TerminalLoop<Performer: EffectPerformer> {
 
     private func draw() {
         let size = terminal.size()
-        model.lastSize = size
-        let frame = KioskRenderer.render(model.view(now: clock()), width: size.width, height: size.height)
+        self.size = size
+        let frame = KioskRenderer.render(scroll.applied(to: model.view(now: clock())), width: size.width, height: size.height)
         guard frame != lastFrame else { return }
         terminal.write(renderer.render(frame))
         lastFrame = frame

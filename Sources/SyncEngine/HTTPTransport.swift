@@ -76,6 +76,15 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
+    public func reveal(_ request: RevealRequest) async throws(SyncFailure) -> RevealAnswer {
+        let body: ByteBuffer
+        do { body = ByteBuffer(data: try JSONEncoder().encode(request)) } catch { throw .unreachable("could not encode the reveal request") }
+        let reply = try await exchange("v1/reveal", method: .POST, body: (body, "application/json"))
+        do { return try JSONDecoder().decode(RevealAnswer.self, from: reply) } catch {
+            throw .unreachable("the centre's answer to the reveal could not be read (\(Self.describe(error)))")
+        }
+    }
+
     /// The largest reply read (a snapshot page of the biggest size the server sends is far below it).
     static let maxReplyBytes = 256 << 20
 

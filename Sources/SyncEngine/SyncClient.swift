@@ -35,9 +35,16 @@ public protocol SyncTransport: Sendable {
     func offerStaff(_ offer: StaffRegistry) async throws(SyncFailure) -> StaffOfferReply
     /// Sends this device's failed sign-in counts and clears; the centre answers with everyone's.
     func exchangeSignInTallies(_ sent: SignInTallies) async throws(SyncFailure) -> SignInTallies
+    /// Asks the centre to open one special-category value whose read this device recorded and pushed.
+    func reveal(_ request: RevealRequest) async throws(SyncFailure) -> RevealAnswer
 }
 
 extension SyncTransport {
+    /// A transport that cannot ask for reveals (an in-process test transport): the centre is unreachable for them.
+    public func reveal(_ request: RevealRequest) async throws(SyncFailure) -> RevealAnswer {
+        throw .unreachable("this transport does not carry reveals")
+    }
+
     public func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
         try await pull(after: cursor, limit: limit)
     }
@@ -53,6 +60,8 @@ public struct SyncReport: Codable, Equatable, Sendable {
     public var pulled = 0
     /// Pulled decisions where a withdrawal stood over a grant made here.
     public var conflicts = 0
+    /// Tenants forgotten here because they moved to another office.
+    public var forgotten = 0
     /// Times the centre reported a gap and events were sent again.
     public var resent = 0
     /// Entries of this device's staff registry the centre's changed (members added, renamed, given
@@ -195,6 +204,7 @@ public struct SyncClient: Sendable {
             let applied = try local { () throws(StoreError) in try database.applyPulled(current, precheck: checked) }
             report.pulled += applied.stored
             report.conflicts += applied.overridden
+            report.forgotten += applied.forgotten
             cursor = page.cursor
             switch await next.value {
             case nil: return

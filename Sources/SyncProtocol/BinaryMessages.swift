@@ -122,13 +122,23 @@ extension PullResponse: BinaryMessage {
         for event in events { event.write(to: &w) }
         w.count(dataKeys.count)
         for key in dataKeys { key.write(to: &w) }
+        w.count(departed.count)
+        for ref in departed { w.text(ref) }
     }
 
     public init(from r: inout BinaryReader) throws(BinaryWireError) {
         let cursor = try r.signed()
         let more = try r.flag()
         let events = try [WireEvent].read(from: &r, most: SyncWire.maxSnapshotEvents)
-        self.init(events: events, cursor: cursor, more: more, dataKeys: try [WireDataKey].read(from: &r))
+        let dataKeys = try [WireDataKey].read(from: &r)
+        var departed: [String] = []
+        // A page from a centre that names no departures ends here.
+        if r.remaining > 0 {
+            let n = try r.count(of: "departed tenants", minimumBytes: 2)
+            departed.reserveCapacity(n)
+            for _ in 0..<n { departed.append(try r.text()) }
+        }
+        self.init(events: events, cursor: cursor, more: more, dataKeys: dataKeys, departed: departed)
     }
 }
 

@@ -138,12 +138,26 @@ public struct PullResponse: Codable, Sendable {
     public var more: Bool
     /// Data keys the sealed values of these events use.
     public var dataKeys: [WireDataKey]
+    /// References of tenants who left the pulling device's office since its cursor (moved to another
+    /// office, and not changed by this device since): the device forgets them (`OfficePull.departedQuery`).
+    public var departed: [String]
 
-    public init(events: [WireEvent], cursor: Int64, more: Bool, dataKeys: [WireDataKey] = []) {
+    public init(events: [WireEvent], cursor: Int64, more: Bool, dataKeys: [WireDataKey] = [], departed: [String] = []) {
         self.events = events
         self.cursor = cursor
         self.more = more
         self.dataKeys = dataKeys
+        self.departed = departed
+    }
+
+    private enum CodingKeys: String, CodingKey { case events, cursor, more, dataKeys, departed }
+
+    /// Reads a page; one from a centre that names no departures has none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(events: try c.decode([WireEvent].self, forKey: .events), cursor: try c.decode(Int64.self, forKey: .cursor),
+                  more: try c.decode(Bool.self, forKey: .more), dataKeys: try c.decode([WireDataKey].self, forKey: .dataKeys),
+                  departed: try c.decodeIfPresent([String].self, forKey: .departed) ?? [])
     }
 }
 
@@ -203,6 +217,7 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         case .gap(let next): expected = next
         case .invalid(let why), .unauthenticated(let why), .revoked(let why), .storage(let why): detail = why
         case .wrongDevice, .badEnrolmentCode, .moved, .busy: break
+        case .revealRefused(let why): detail = "\(why.reason.rawValue) \(why.message)"
         }
         self.init(error: refusal.code, message: refusal.description, expected: expected, detail: detail)
     }
@@ -218,6 +233,10 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         case "storage", "internal": return .storage(words)
         case "moved": return .moved
         case "busy": return .busy
+        case "reveal-refused":
+            let (code, rest) = (words.prefix { $0 != " " }, words.drop { $0 != " " }.dropFirst())
+            guard let reason = RevealRefusal.Reason(rawValue: String(code)) else { return .invalid(words) }
+            return .revealRefused(RevealRefusal(reason, String(rest)))
         default: return .invalid(words)
         }
     }

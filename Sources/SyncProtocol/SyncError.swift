@@ -23,6 +23,9 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
     /// The store is held by a long write (a migration, a backup); nothing was applied, and the same
     /// request succeeds once it is done. An answer, not a failure: the device retries.
     case busy
+    /// The centre would not open a special-category value for this device (`RevealCheck`): no recorded
+    /// read, a stale one, a kiosk's, another office's tenant, staff who may not reveal.
+    case revealRefused(RevealRefusal)
 
     public var description: String {
         switch self {
@@ -38,6 +41,7 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
             "the centre has moved to PostgreSQL and takes nothing more here; its operator must restart `consent serve` with --database at "
                 + "this address. Nothing was applied"
         case .busy: "the centre is busy with a long write (a migration or a backup); nothing was applied: the device tries again shortly"
+        case .revealRefused(let refusal): "the centre would not reveal the value: \(refusal.message)"
         }
     }
 
@@ -53,6 +57,7 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
         case .storage: "storage"
         case .moved: "moved"
         case .busy: "busy"
+        case .revealRefused: "reveal-refused"
         }
     }
 }

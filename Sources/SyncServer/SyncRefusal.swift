@@ -24,7 +24,7 @@ public struct SyncRefusal: HTTPResponseError, CustomStringConvertible {
         case .gap: .conflict
         case .invalid: .badRequest
         case .unauthenticated: .unauthorized
-        case .revoked, .wrongDevice, .badEnrolmentCode: .forbidden
+        case .revoked, .wrongDevice, .badEnrolmentCode, .revealRefused: .forbidden
         // 503, not 410: the address serves again once the operator restarts it on PostgreSQL, so the
         // device must keep its events and retry there; a 410 says "gone for good" and may be cached.
         case .storage, .moved, .busy: .serviceUnavailable

@@ -9,7 +9,8 @@ import NIOSSL
 import SyncProtocol
 
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`,
-/// `GET /v1/staff`, `POST /v1/staff`, `POST /v1/sign-in-tallies`.
+/// `GET /v1/staff`, `POST /v1/staff`, `POST /v1/sign-in-tallies`,
+/// `POST /v1/reveal`.
 ///
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`, checked by `DeviceAuthentication`). Every refusal is a
@@ -85,6 +86,11 @@ public struct SyncServer: Sendable {
             let device = try context.authenticatedDevice()
             return try await store.exchangeSignInTallies(request.decode(as: SignInTallies.self, context: context), from: device)
         }
+        // One special-category value for a staff device that recorded and pushed its read (JSON; `RevealCheck`).
+        devices.post("reveal") { request, context in
+            let device = try context.authenticatedDevice()
+            return try await store.reveal(request.decode(as: RevealRequest.self, context: context), from: device)
+        }
         return router
     }
 
@@ -134,3 +140,4 @@ extension EnrolResponse: ResponseGenerator, ResponseEncodable {}
 extension StaffRegistry: ResponseGenerator, ResponseEncodable {}
 extension StaffOfferReply: ResponseGenerator, ResponseEncodable {}
 extension SignInTallies: ResponseGenerator, ResponseEncodable {}
+extension RevealAnswer: ResponseGenerator, ResponseEncodable {}

@@ -50,12 +50,13 @@ extension Bench {
             guard let state = try db.tenantState(ref) else { throw CLIError("no tenant \(ref)") }
             _ = model.handle(.input(.press), now: Date())
             _ = model.handle(.signedIn(TenantSession(ref: ref, state: state, started: Date())), now: Date())
-            model.lastSize = (100, 30)
+            var scroll = TextScroll()
             var presses: [Double] = []
             for i in 0..<2000 {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = model.handle(.input(i % 40 < 20 ? .down : .up), now: Date())
-                _ = renderer.render(KioskRenderer.render(model, width: 100, height: 30, now: Date()))
+                let key: NavigationInput = i % 40 < 20 ? .down : .up
+                if !scroll.take(key, view: model.view(now: Date()), size: (100, 30)) { _ = model.handle(.input(key), now: Date()) }
+                _ = renderer.render(KioskRenderer.render(scroll.applied(to: model.view(now: Date())), width: 100, height: 30))
                 presses.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             let result = Result(

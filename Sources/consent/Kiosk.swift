@@ -123,7 +123,7 @@ struct Staff: ParsableCommand {
         try terminal.start()
         defer { terminal.stop() }
         StaffRunner(content: content, policy: policy, timing: KioskTiming(idleWarning: idleWarning, idleTimeout: idleTimeout, sessionLimit: .infinity),
-                    database: db, terminal: terminal).run()
+                    database: db, terminal: terminal, centre: CentreReveal.enrolled(db).map(CentreRevealBridge.init)).run()
     }
 
     struct Add: AsyncParsableCommand {

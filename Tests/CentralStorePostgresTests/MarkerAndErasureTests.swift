@@ -46,12 +46,16 @@ import Testing
         let expected = try await Self.markers(centre)
         centre.store.shutdown()
         // As a schema-3 centre left it: marker events in the ledger, no projection (and none of the
-        // later tables: the staff registry, the sign-in tallies, the organisation key).
+        // later tables: the staff registry, the sign-in tallies, the organisation key, the tenant's office).
         _ = try await centre.rows("DROP TABLE tenant_marker")
         _ = try await centre.rows("DROP TABLE staff")
         _ = try await centre.rows("DROP TABLE sign_in_tally")
         _ = try await centre.rows("DROP TABLE sign_in_clear")
         _ = try await centre.rows("DROP TABLE organisation_key")
+        _ = try await centre.rows("DROP TRIGGER current_value_office_write ON current_value")
+        _ = try await centre.rows("DROP TRIGGER current_value_office_delete ON current_value")
+        _ = try await centre.rows("DROP FUNCTION tenant_follows_office()")
+        _ = try await centre.rows("ALTER TABLE tenant DROP COLUMN office, DROP COLUMN office_device, DROP COLUMN office_dseq")
         _ = try await centre.rows("DELETE FROM schema_version WHERE version >= 4")
         let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
         defer { reopened.shutdown() }

@@ -13,7 +13,6 @@ import TestSupport
         // Every item the tenant is asked (a retired one, or a write-in not yet called for, is not on the overview).
         for attribute in Shipped.content.catalogue.attributes where Shipped.content.catalogue.asks(attribute.id, of: Sample.state, at: Drive().now) {
             var d = Drive()
-            d.model.lastSize = (80, 24)
             d.press("lang:\(language)")
             d.send(.signedIn(TenantSession(ref: Sample.ref, state: Sample.state, started: d.now)))
             d.press("attr:\(attribute.id)")

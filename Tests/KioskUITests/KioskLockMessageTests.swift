@@ -17,7 +17,7 @@ import TestSupport
     @Test(arguments: ["en", "pl", "ro", "ur"], [(60, 20), (80, 24)])
     func theLockMessageGivesTheNumberToCallAndIsNotCut(_ language: String, _ size: (width: Int, height: Int)) {
         var d = Drive()
-        d.model.lastSize = size
+        d.size = size
         d.press("lang:\(language)")
         #expect(d.model.state.screen == .signIn)
         d.send(.signInLocked)

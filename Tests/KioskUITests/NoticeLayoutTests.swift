@@ -14,11 +14,11 @@ import TestSupport
     /// never bring into view.
     static func unreachable(_ start: KioskModel, now: Date, width: Int, height: Int) -> [String] {
         var model = start
-        model.lastSize = (width, height)
+        var scroll = TextScroll()
         let all = KioskRenderer.lines(model.view(now: now), width: width)
         var seen = Set<Int>()
         func look() {
-            let view = model.view(now: now)
+            let view = scroll.applied(to: model.view(now: now))
             let rows = KioskRenderer.contentRows(view, width: width, height: height)
             let first = KioskRenderer.scroll(all, focus: view.focus, rows: rows, offset: view.scroll)
             seen.formUnion(first..<min(first + rows, all.count))
@@ -26,7 +26,7 @@ import TestSupport
         for key in [NavigationInput.down, .up] {
             for _ in 0..<(all.count + 10) {
                 look()
-                _ = model.handle(.input(key), now: now)
+                if !scroll.take(key, view: model.view(now: now), size: (width, height)) { _ = model.handle(.input(key), now: now) }
             }
         }
         return all.indices.filter { !seen.contains($0) && !all[$0].text.isEmpty }.map { all[$0].text }
@@ -78,14 +78,14 @@ extension NoticeLayoutTests {
     @Test func downPastTheLastItemScrollsTheTextAndEnterNeverPressesAnUnseenButton() {
         var d = Drive()
         d.signIn()
-        d.model.lastSize = (60, 20)
+        d.size = (60, 20)
         d.model.state.language = "pl"
         d.model.state.screen = .notice(AttributeID("email"), PurposeID("resident-involvement"))
         d.model.state.focus = 1
-        let render = { (d: Drive) in KioskRenderer.render(d.model, width: 60, height: 20, now: d.now).lines.joined(separator: "\n") }
+        let render = { (d: Drive) in KioskRenderer.render(d.scroll.applied(to: d.model.view(now: d.now)), width: 60, height: 20).lines.joined(separator: "\n") }
         #expect(render(d).contains("▶ 2."), "Back is focused and drawn")
         d.keys(.down)
-        #expect(d.model.state.scroll > 0 && d.model.state.focus == 1, "Down on the last item shows the text below it first")
+        #expect(d.scroll.applied(to: d.model.view(now: d.now)).scroll > 0 && d.model.state.focus == 1, "Down on the last item shows the text below it first")
         let complaint = Shipped.content.organisation.complaintLine(Shipped.content.localizer, "pl")
         for _ in 0..<5 where !render(d).contains("make-a-complaint") { d.keys(.down) }
         #expect(render(d).contains("make-a-complaint"), "the complaint line comes into view: \(complaint)")
@@ -93,11 +93,11 @@ extension NoticeLayoutTests {
         let screen = d.model.state.screen
         if !render(d).contains("▶ 2.") {
             d.keys(.enter)
-            #expect(d.model.state.screen == screen && d.model.state.scroll == 0)
+            #expect(d.model.state.screen == screen && d.scroll.applied(to: d.model.view(now: d.now)).scroll == 0)
         }
         // Up returns the way it came; Tab moves on at once.
         d.keys(.down)
         d.keys(.tab)
-        #expect(d.model.state.scroll == 0 && d.model.state.focus == 2)
+        #expect(d.scroll.applied(to: d.model.view(now: d.now)).scroll == 0 && d.model.state.focus == 2)
     }
 }

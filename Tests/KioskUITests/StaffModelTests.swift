@@ -12,10 +12,11 @@ struct StaffDrive: Driving {
     var model: StaffModel
     var now = Date(timeIntervalSince1970: 1_790_000_000)
     var effects: [StaffEffect] = []
+    var size = (width: 100, height: 40)
+    var scroll = TextScroll()
 
     init(timing: KioskTiming = KioskTiming(idleWarning: 60, idleTimeout: 120, sessionLimit: .infinity)) {
         model = StaffModel(content: Shipped.content, policy: Shipped.content.staff!, timing: timing, now: now)
-        model.lastSize = (100, 40)
     }
 
     static func action(_ token: String) -> StaffAction? { StaffAction(token: token) }

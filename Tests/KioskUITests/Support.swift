@@ -7,10 +7,15 @@ import Testing
 import TestSupport
 
 /// What the kiosk's and staff mode's drives share: keys as the terminal front-end maps them (a click
-/// to the item drawn there), and pressing a button by its token as a keyboard user would.
+/// to the item drawn there, Up, Down and Enter offered to its text scroll first), and pressing a
+/// button by its token as a keyboard user would.
 protocol Driving {
     associatedtype Model: ScreenModel
     var model: Model { get set }
+    /// The terminal's size, as `TerminalLoop` last drew at.
+    var size: (width: Int, height: Int) { get set }
+    /// The terminal's text scroll, as `TerminalLoop` keeps it.
+    var scroll: TextScroll { get set }
     var now: Date { get }
     var effects: [Model.Effect] { get set }
     static func action(_ token: String) -> Model.Action?
@@ -22,9 +27,11 @@ extension Driving {
     }
 
     private mutating func key(_ input: InputEvent) {
-        let navigation = NavigationInput(input) { [model, now] row, column in
-            model.lastSize.flatMap { KioskRenderer.itemIndex(atRow: row, column: column, view: model.view(now: now), size: $0) }
+        let view = model.view(now: now)
+        let navigation = NavigationInput(input) { [scroll, size] row, column in
+            KioskRenderer.itemIndex(atRow: row, column: column, view: scroll.applied(to: view), size: size)
         }
+        if scroll.take(navigation, view: view, size: size) { return }
         effects += model.handle(Model.input(navigation), now: now)
     }
 
@@ -56,10 +63,11 @@ struct Drive: Driving {
     var model: KioskModel
     var now = Date(timeIntervalSince1970: 1_790_000_000)
     var effects: [KioskEffect] = []
+    var size = (width: 80, height: 24)
+    var scroll = TextScroll()
 
     init(timing: KioskTiming = KioskTiming()) {
         model = KioskModel(content: Shipped.content, timing: timing, now: now)
-        model.lastSize = (80, 24)
     }
 
     static func action(_ token: String) -> KioskAction? { KioskAction(token: token) }
@@ -73,7 +81,7 @@ struct Drive: Driving {
         effects += model.handle(.tick, now: now)
     }
 
-    var screen: [String] { KioskRenderer.render(model, width: 80, height: 24, now: now).lines }
+    var screen: [String] { KioskRenderer.render(scroll.applied(to: model.view(now: now)), width: 80, height: 24).lines }
 
     var text: String { screen.joined(separator: "\n") }
 

@@ -11,7 +11,8 @@ import TestSupport
 /// Each office holds its own tenants: a device enrolled for an office pulls the tenants whose
 /// `office` value names it, tenants with no office, and tenants it has changed itself; never another
 /// office's tenants, their events or their special-category values. A move is a correction of
-/// `office` and reaches the new office's devices, with the tenant's whole history, at their next sync.
+/// `office` and reaches the new office's devices, with the tenant's whole history, at their next sync
+/// (and leaves the old office's devices: `OfficeDepartureTests`).
 @Suite struct OfficeSyncTests {
     /// Two tenants in each of two offices (each with special-category values and decisions), one with no
     /// office; a device of each office, enrolled and synced once.
@@ -121,30 +122,13 @@ import TestSupport
         // Still not another south tenant.
         #expect(try offices.north.tenantState(Offices.southTenants[1]) == nil)
 
-        // After the move, their new events go to north; the south kiosk keeps what it held but gets no more of them.
+        // After the move, their new events go to north; the south kiosk forgets them (`OfficeDepartureTests`).
         try await offices.net.centre.record([decide(moved, "service-updates-email", ["full-name", "email"], .withdrawn)])
         try await offices.sync(offices.north)
         try await offices.sync(offices.south)
         let emailKey = DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))
         #expect(try offices.north.tenantState(moved)?.decisions[emailKey]?.state == .withdrawn)
-        #expect(try offices.south.tenantState(moved)?.decisions[emailKey]?.state == .granted)
+        #expect(try offices.south.tenantState(moved) == nil)
         #expect(try offices.south.verify().problems.isEmpty)
-    }
-
-    @Test(arguments: Backend.allCases)
-    func aDeviceKeepsReceivingATenantItChangedAfterTheyMoveAway(backend: Backend) async throws {
-        let offices = try await Offices.make(backend)
-        let tenant = Offices.northTenants[0]
-        try offices.north.record(decide(tenant, "resident-involvement", ["full-name"], .granted))
-        try await offices.sync(offices.north)
-        try await offices.net.centre.record([ChangeRequest(tenant: tenant, payload: .correction(Office.attribute, .value("south"), pending: false),
-                                                           actor: .staff(StaffID("S1"), verification: nil, reason: "moved house"), channel: .phone)])
-        try await offices.net.centre.record([decide(tenant, "resident-involvement", ["full-name"], .withdrawn)])
-        try await offices.sync(offices.north)
-        try await offices.sync(offices.south)
-        let key = DecisionKey(AttributeID("full-name"), PurposeID("resident-involvement"))
-        #expect(try offices.north.tenantState(tenant)?.decisions[key]?.state == .withdrawn, "the north kiosk changed them, so it still follows them")
-        #expect(try offices.south.tenantState(tenant)?.decisions[key]?.state == .withdrawn)
-        #expect(try offices.north.verify().problems.isEmpty && offices.south.verify().problems.isEmpty)
     }
 }
