@@ -58,14 +58,30 @@ enum KioskTemplates {
         </html>
         """
 
-    /// The one script, and the pages work without it: when the idle countdown or the sign-out is due
+    /// The one script, and the pages work without it. When the idle countdown or the sign-out is due
     /// (`data-refresh`, in seconds), the page is fetched again in place of itself (`location.replace`, so
-    /// the history gains no entry). A timed meta refresh would do it without script, but it is a WCAG
-    /// failure (2.2.1, 3.2.5).
+    /// the history gains no entry); a timed meta refresh would do it without script, but it is a WCAG
+    /// failure (2.2.1, 3.2.5). Typing in a box tells the server the tenant is there (`POST /alive` with
+    /// the form's token, at most every 5 seconds), as each key does at the terminal, and the reload waits.
     static let script = """
         (function () {
-          var seconds = Number(document.documentElement.getAttribute("data-refresh"));
-          if (seconds > 0) { setTimeout(function () { window.location.replace("/"); }, seconds * 1000); }
+          var timer = null, last = 0, token = document.querySelector('input[name="csrf"]');
+          function schedule(seconds) {
+            clearTimeout(timer);
+            if (seconds > 0) { timer = setTimeout(function () { window.location.replace("/"); }, seconds * 1000); }
+          }
+          schedule(Number(document.documentElement.getAttribute("data-refresh")));
+          if (!token) { return; }
+          document.addEventListener("input", function () {
+            var now = Date.now();
+            if (now - last < 5000) { return; }
+            last = now;
+            fetch("/alive", { method: "POST", credentials: "same-origin",
+                              headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                              body: "csrf=" + encodeURIComponent(token.value) })
+              .then(function (reply) { return reply.ok ? reply.text() : ""; })
+              .then(function (text) { var seconds = Number(text); if (seconds > 0) { schedule(seconds); } });
+          });
         })();
         """
 

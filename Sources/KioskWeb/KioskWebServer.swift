@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 
 /// The web kiosk's HTTP side: `GET /` (the screen), `POST /` (a form of it, then 303 to `/`),
-/// `GET /kiosk.css` and `GET /kiosk.js`, nothing else. Every response, refusals and errors included, carries
+/// `POST /alive` (typing, from the script), `GET /kiosk.css` and `GET /kiosk.js`, nothing else. Every response, refusals and errors included, carries
 /// `Cache-Control: no-store` and headers that keep the page out of frames, referrers and other
 /// origins' scripts (``KioskHeadersMiddleware``). The session cookie is `HttpOnly`, `SameSite=Strict`,
 /// a browser-session cookie (no expiry).
@@ -47,6 +47,14 @@ public struct KioskWebServer: Sendable {
             let body = try await request.body.collect(upTo: Self.maxFormBytes)
             let form = Self.decodeForm(String(buffer: body))
             return Self.response(await kiosk.post(cookie: request.cookies[Self.cookieName]?.value, form: form))
+        }
+        router.post("alive") { request, _ in
+            let body = try await request.body.collect(upTo: Self.maxFormBytes)
+            let token = Self.decodeForm(String(buffer: body))["csrf"]
+            guard let seconds = await kiosk.alive(cookie: request.cookies[Self.cookieName]?.value, token: token) else {
+                return Response(status: .forbidden)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "\(seconds)")))
         }
         router.get("kiosk.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
@@ -126,7 +134,7 @@ struct KioskHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     /// What every response carries.
     static var headers: [(HTTPField.Name, String)] {
         [("Cache-Control", "no-store"), ("Pragma", "no-cache"),
-         ("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+         ("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
          ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY")]
             .compactMap { name, value in HTTPField.Name(name).map { ($0, value) } }
     }

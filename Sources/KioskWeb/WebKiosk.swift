@@ -105,6 +105,16 @@ public actor WebKiosk {
         return WebReply(status: 303, body: .redirect, cookie: self.session == nil ? .clear : .keep)
     }
 
+    /// `POST /alive` (the page's script, while the tenant types in a box): activity, as a key at the terminal
+    /// is, for the session holding the kiosk; the seconds until time alone next changes the screen (0: none).
+    /// Nil, and nothing done, without the session's cookie and token.
+    public func alive(cookie: String?, token: String?) -> Int? {
+        tick()
+        guard let session, let cookie, Self.same(cookie, session.id), let token, Self.same(token, session.token) else { return nil }
+        _ = model.handle(.input(.other), now: clock())
+        return model.secondsToNextChange(now: clock()) ?? 0
+    }
+
     /// Time passing: the idle warning, the idle sign-out (receipt printed, session ended), the session
     /// limit; called before every request and once a second by the server.
     public func tick() {

@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import KioskUI
 @testable import KioskWeb
+import NIOCore
 import Testing
 
 /// Whole tenant sessions through the web kiosk's real HTTP server on loopback, as a browser without
@@ -81,6 +82,32 @@ import Testing
             let replay = Browser()
             replay.cookie = stale.0
             #expect(try await replay.post(client, [("action", "attr:email")], token: stale.1).status == .forbidden)
+        }
+    }
+
+    @Test func typingReportedByThePageKeepsTheSessionAliveOnlyWithTheToken() async throws {
+        let fixture = try WebFixture(timing: KioskTiming(idleWarning: 60, idleTimeout: 90))
+        defer { fixture.remove() }
+        try await fixture.application().test(.live) { client in
+            let browser = Browser()
+            try await browser.signIn(client)
+            let cookie = try #require(browser.cookie), token = try #require(browser.token)
+            func alive(_ token: String?) async throws -> TestResponse {
+                let headers: HTTPFields = [.cookie: "\(KioskWebServer.cookieName)=\(cookie)", .contentType: "application/x-www-form-urlencoded"]
+                let response = try await client.execute(uri: "/alive", method: .post, headers: headers, body: ByteBuffer(string: token.map { "csrf=\($0)" } ?? ""))
+                #expect(response.headers[.cacheControl] == "no-store")
+                return response
+            }
+            #expect(try await alive(nil).status == .forbidden)
+            fixture.clock.advance(by: 80)
+            let reply = try await alive(token)
+            #expect(reply.status == .ok && String(buffer: reply.body) == "60", "the warning is due 60 s after the typing")
+            fixture.clock.advance(by: 80) // 160 s since the last form, 80 s since the typing
+            try await browser.get(client)
+            #expect(browser.page.contains("Ann Smith"), "still signed in")
+            fixture.clock.advance(by: 10) // 90 s since the typing
+            try await browser.get(client)
+            #expect(tracesOfTenant(browser.page).isEmpty, "signed out 90 s after the last sign of the tenant")
         }
     }
 

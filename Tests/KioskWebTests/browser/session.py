@@ -18,7 +18,7 @@ from axe_selenium_python import Axe  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 url, shots, ref, dob, pin, *traces = sys.argv[1:]
@@ -54,11 +54,23 @@ def check(screen):
         problems.append(f"{screen}: no lang and dir on <html>")
 
 
+def gone(element):
+    """Whether `element`'s page has been replaced. Chromium answers a node of a page being replaced with
+    "stale element" or with "does not belong to the document": both mean gone."""
+    def check(_):
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return check
+
+
 def press(value, name="action"):
     """Clicks the button, then waits until the next page has replaced this one (post, redirect, get)."""
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, f'button[name="{name}"][value="{value}"]').click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 30).until(gone(page))
     WebDriverWait(browser, 30).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
@@ -111,7 +123,7 @@ def session(language, shot_prefix):
     check(f"{language} receipt")
     page = browser.find_element(By.TAG_NAME, "html")
     browser.back()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 30).until(gone(page))
     expect_no_traces(f"{language} Back after sign-out")
     browser.get(url)
     press("finish")
