@@ -42,7 +42,7 @@ import Testing
         #expect(made.status == 0, "\(made.stderr)")
         let en = try text(english)
         for expected in ["What we hold about you", "Tenancy reference: T0000003", name, "Managing your tenancy", "Where your data went",
-                         "Everything recorded about you, oldest first", "Registered with", "Hidden for your privacy"] {
+                         "What we wrote down about you, in date order", "Registered with", "Hidden for your privacy"] {
             #expect(en.contains(expected), "missing '\(expected)'")
         }
         #expect(!en.contains("Nothing has been sent out about you"), "the tenancy export is a disclosure")
