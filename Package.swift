@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "ConsentExport",
             dependencies: [
-                "ConsentCore", "ConsentForms",
+                "ConsentCore", "ConsentForms", "ConsentVault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]

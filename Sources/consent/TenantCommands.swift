@@ -9,7 +9,7 @@ struct TenantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Look up tenants in the register.",
-        subcommands: [List.self, Show.self, History.self, Find.self, Reveal.self])
+        subcommands: [List.self, Show.self, Pack.self, History.self, Find.self, Reveal.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -100,19 +100,9 @@ struct TenantCommand: ParsableCommand {
             let record = try db.tenantRecord(ref)
             if revealSpecial, let reason {
                 // Every special-category value about to be shown is a read, recorded before it is shown.
-                let shown = content.catalogue.attributes.filter(\.isSpecial).map(\.id).filter { id in
-                    if case .held = record.state.value(id) { return true } else { return false }
-                }
-                try db.record(shown.map {
-                    ChangeRequest(tenant: ref, payload: .access($0), actor: .system("consent tenant show"), channel: .system,
-                                  evidence: TextSafety.displaySafe(reason))
-                })
+                try db.recordSpecialReads(ref, state: record.state, catalogue: content.catalogue, by: "consent tenant show", reason: reason)
             }
-            let preferred = record.state.value(AttributeID("preferred-language")).answer?.text
-            let lang = language ?? preferred.flatMap { content.localizer.has($0) ? $0 : nil } ?? "en"
-            if let language, !content.localizer.has(language) {
-                throw CLIError("no translation for '\(language)'; shipped: \(content.localizer.languages.map(\.code).joined(separator: ", "))")
-            }
+            let lang = try TenantCommand.reportLanguage(language, record.state, content)
             let report = AccessReport.build(record.state, content: content, language: lang, at: Date(), revealSpecial: revealSpecial)
             if json {
                 return try printJSON(ShowJSON(report: report, disclosures: record.disclosures, specialValuesUnavailable: db.specialValuesProblem))
