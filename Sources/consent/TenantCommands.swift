@@ -75,20 +75,10 @@ struct TenantCommand: ParsableCommand {
         @Argument(help: "The tenancy reference, e.g. T0000001.")
         var reference: String
 
-        @Option(help: ArgumentHelp("Language of the report (en, pl, ro, ur). Default: the tenant's preferred language if shipped, else English.", valueName: "code"))
-        var language: String?
-
-        @Flag(help: "Show special-category values (ethnic origin, religion, sexual orientation, health); needs --reason.")
-        var revealSpecial = false
-
-        @Option(help: ArgumentHelp("Why the special-category values are shown (recorded with each read), e.g. 'Art. 15 request 2026-114'.", valueName: "text"))
-        var reason: String?
-
-        func validate() throws {
-            if revealSpecial && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw ValidationError("--reveal-special needs --reason: each special-category value shown is recorded as a read, with why")
-            }
-        }
+        @OptionGroup var shown: ReportOptions
+        var language: String? { shown.language }
+        var revealSpecial: Bool { shown.revealSpecial }
+        var reason: String? { shown.reason }
 
         @Flag(help: "Print JSON for scripts.")
         var json = false

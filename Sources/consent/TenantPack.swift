@@ -17,6 +17,24 @@ extension TenantCommand {
         return requested ?? preferred.flatMap { content.localizer.has($0) ? $0 : nil } ?? "en"
     }
 
+    /// What `tenant show` and `tenant pack` share: the language, and whether special categories are shown, with why.
+    struct ReportOptions: ParsableArguments {
+        @Option(help: ArgumentHelp("Language (en, pl, ro, ur). Default: the tenant's preferred language if shipped, else English.", valueName: "code"))
+        var language: String?
+
+        @Flag(help: "Include special-category values (ethnic origin, religion, sexual orientation, health), as an access request asks; needs --reason.")
+        var revealSpecial = false
+
+        @Option(help: ArgumentHelp("Why they are shown (recorded with each read), e.g. 'Art. 15 request 2026-114'.", valueName: "text"))
+        var reason: String?
+
+        func validate() throws {
+            if revealSpecial && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--reveal-special needs --reason: each special-category value shown is recorded as a read, with why")
+            }
+        }
+    }
+
     /// `consent tenant pack`: the answer to an access request as a PDF.
     struct Pack: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,20 +54,10 @@ extension TenantCommand {
         @Option(help: ArgumentHelp("The PDF to write (must not exist).", valueName: "file"), completion: .file(extensions: ["pdf"]))
         var out: String
 
-        @Option(help: ArgumentHelp("Language of the pack (en, pl, ro, ur). Default: the tenant's preferred language if shipped, else English.", valueName: "code"))
-        var language: String?
-
-        @Flag(help: "Include special-category values, as the request asks; needs --reason (each read is recorded).")
-        var revealSpecial = false
-
-        @Option(help: ArgumentHelp("The request the special-category values answer (recorded with each read), e.g. 'Art. 15 request 2026-114'.", valueName: "text"))
-        var reason: String?
-
-        func validate() throws {
-            if revealSpecial && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw ValidationError("--reveal-special needs --reason: each special-category value in the pack is recorded as a read, with why")
-            }
-        }
+        @OptionGroup var shown: ReportOptions
+        var language: String? { shown.language }
+        var revealSpecial: Bool { shown.revealSpecial }
+        var reason: String? { shown.reason }
 
         func run() throws {
             let (content, db) = try store.openWithContent()
