@@ -52,7 +52,9 @@ import TestSupport
         let waits = Waits()
         let loop = SyncLoop(database: device.database, interval: 0.001) { () throws(SyncFailure) -> SyncClient in throw .unreachable("no route to the centre") }
         let task = Task { await loop.run { _, next in waits.add(next) } }
-        let deadline = Date().addingTimeInterval(30)
+        // A bound for a loop that never comes round, not a wait: the rounds take milliseconds, but a full
+        // parallel test run can hold every thread of the pool for minutes before this task gets one.
+        let deadline = Date().addingTimeInterval(600)
         while waits.all.count < 4 && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
         task.cancel()
         #expect(Array(waits.all.prefix(4)) == [0.002, 0.004, 0.008, 0.016], "\(waits.all)")
@@ -67,7 +69,7 @@ import TestSupport
         let task = try #require(SyncLoop.background(device.database, every: 0.01), "an enrolled device syncs in the background")
         defer { task.cancel() }
         var problem: String?
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(600)
         while problem == nil && Date() < deadline {
             try await Task.sleep(for: .milliseconds(10))
             problem = try device.database.syncStatus().problem

@@ -11,7 +11,7 @@ import TerminalPOSIX
 @Suite struct PseudoTerminalTests {
     /// Both ends of a new pseudo-terminal: the side a terminal emulator holds, and the kiosk's.
     final class Pair {
-        let emulator: Int32
+        private(set) var emulator: Int32
         var kiosk: Int32
 
         init() throws {
@@ -42,10 +42,15 @@ import TerminalPOSIX
             return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
         }
 
-        func closeEmulator() { close(emulator) }
+        /// Closes the emulator's side once: a second close could shut a descriptor number another test
+        /// (running in parallel in this process) has since been given.
+        func closeEmulator() {
+            if emulator >= 0 { close(emulator) }
+            emulator = -1
+        }
 
         deinit {
-            close(emulator)
+            closeEmulator()
             close(kiosk)
         }
     }
