@@ -12,7 +12,7 @@ import Testing
     @Test func aFormWithoutTheTokenOrWithAnotherIsRefusedAndChangesNothing() async throws {
         let fixture = try WebFixture()
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let browser = Browser()
             try await browser.get(client)
             let held = try #require(browser.cookie)
@@ -37,7 +37,7 @@ import Testing
     @Test func aFormReplayedAfterSignOutIsRefusedAndShowsNothing() async throws {
         let fixture = try WebFixture()
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let browser = Browser()
             try await browser.signIn(client)
             let (oldCookie, oldToken) = (browser.cookie, browser.token)
@@ -59,7 +59,7 @@ import Testing
     @Test func aSecondBrowserIsTurnedAwayWhileATenantIsSignedInAndSeesNothing() async throws {
         let fixture = try WebFixture()
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let first = Browser(), second = Browser()
             try await first.signIn(client)
             let refused = try await second.get(client)
@@ -97,7 +97,7 @@ import Testing
     @Test func everyResponseIsNoStoreRefusalsAndErrorsIncluded() async throws {
         let fixture = try WebFixture()
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let browser = Browser(), other = Browser()
             try await browser.signIn(client)
             try await other.get(client) // 409

@@ -14,7 +14,7 @@ import Testing
     @Test func signInAgreeWithdrawCorrectSignOutAndTheNextPageHoldsNothing() async throws {
         let fixture = try WebFixture()
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let browser = Browser()
             try await browser.signIn(client)
             #expect(browser.page.contains("ann@example.org") && browser.page.contains("1 High Street, Leeds"), "the values held")
@@ -61,7 +61,7 @@ import Testing
     @Test func theIdleTimeoutWipesTheSessionTheTextSizeAndTheContrast() async throws {
         let fixture = try WebFixture(timing: KioskTiming(idleWarning: 60, idleTimeout: 90))
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let browser = Browser()
             try await browser.signIn(client)
             try await browser.post(client, [("size", "extra-large")])
@@ -88,7 +88,7 @@ import Testing
     @Test func typingReportedByThePageKeepsTheSessionAliveOnlyWithTheToken() async throws {
         let fixture = try WebFixture(timing: KioskTiming(idleWarning: 60, idleTimeout: 90))
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let browser = Browser()
             try await browser.signIn(client)
             let cookie = try #require(browser.cookie), token = try #require(browser.token)
@@ -114,7 +114,7 @@ import Testing
     @Test func urduIsRightToLeftAndEveryScreenHasTheSwitches() async throws {
         let fixture = try WebFixture()
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let browser = Browser()
             try await browser.get(client)
             try await browser.press(client, "lang:ur")
@@ -134,7 +134,7 @@ import Testing
     @Test func typedTextIsEscapedAndAPINIsNeverSentBack() async throws {
         let fixture = try WebFixture()
         defer { fixture.remove() }
-        try await fixture.application().test(.live) { client in
+        try await fixture.application().test(.router) { client in
             let browser = Browser()
             try await browser.get(client)
             try await browser.press(client, "lang:en")

@@ -41,7 +41,9 @@ struct WebFixture {
         kiosk = try WebKiosk(content: Shipped.content, timing: timing, database: db, printer: .file(receipts.path), clock: { clock.read() })
     }
 
-    /// The kiosk's HTTP server as an application (tests run it live, on a real socket on loopback).
+    /// The kiosk's HTTP server as an application. The session and hostile suites drive it through Hummingbird's router
+    /// test client (no socket: a loaded parallel run once starved a live client past its 20 s read timeout); the
+    /// browser suite runs it live on loopback for Chromium.
     func application() throws -> some ApplicationProtocol {
         KioskWebServer(kiosk: kiosk).application(at: try ListenAddress("127.0.0.1:0"))
     }
