@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentForms
 import Foundation
 
 /// `consent report --html FILE`: the data-protection lead's report as one self-contained page (no
@@ -21,7 +22,7 @@ public enum ProtectionReportHTML {
             table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #888;padding:.2em .5em;text-align:left}
             td.n{text-align:right}.overdue{color:#a00;font-weight:bold}svg text{font-size:11px}</style></head><body>
             <h1>Data protection report, \(day(report.from)) to \(day(lastDay(report)))</h1>
-            <p>Made \(e(ISO8601DateFormatter().string(from: report.madeAt))). Every figure is read from the ledger and the export log.</p>
+            <p>Made \(e(report.madeAt.ISO8601Format())). Every figure is read from the ledger and the export log.</p>
 
             """
         out += section("Requests and deadlines", ["Tenant", "Erase", "Made", "Answer by", "State"], report.requests.map { r in
@@ -32,7 +33,7 @@ public enum ProtectionReportHTML {
         out += "<h2>Waiting for a second person</h2>\n<p>\(q.waiting) changes wait now"
             + (q.oldestDays.map { "; the oldest for \($0) days, half for \(q.medianDays ?? 0) days or fewer" } ?? "") + ".</p>\n"
         out += section("Special-category values revealed", ["When", "Staff", "Tenant", "Value", "Reason"], report.reveals.map { r in
-            [e(ISO8601DateFormatter().string(from: r.at)), e(r.staff), e(r.tenant.rawValue), e(r.attribute.rawValue), e(r.reason ?? "")]
+            [e(r.at.ISO8601Format()), e(r.staff), e(r.tenant.rawValue), e(r.attribute.rawValue), e(r.reason ?? "")]
         })
         out += section("Exports and who received them", ["When", "Export", "Purpose", "Recipient", "Tenants"], report.exports.map { x in
             [day(x.at), e(x.id), e(x.purpose.rawValue), e(x.recipient), "\(x.tenants)"]
@@ -80,7 +81,7 @@ public enum ProtectionReportHTML {
 
     private static func e(_ text: String) -> String { XMLText.escaped(text) }
 
-    private static func day(_ date: Date) -> String { String(ISO8601DateFormatter().string(from: date).prefix(10)) }
+    private static func day(_ date: Date) -> String { DayText.utcDay(date) }
 
     private static func lastDay(_ report: ProtectionReport) -> Date { report.to.addingTimeInterval(-1) }
 }

@@ -1,10 +1,11 @@
 import ConsentCore
+import ConsentForms
 import Foundation
 
 /// `consent report` on a terminal: the report's figures as short lines, the ones needing action first.
 public enum ProtectionReportText {
     public static func lines(_ report: ProtectionReport) -> [String] {
-        let day = { (date: Date) in String(ISO8601DateFormatter().string(from: date).prefix(10)) }
+        let day = DayText.utcDay
         var out = ["Data protection report, \(day(report.from)) to \(day(report.to.addingTimeInterval(-1)))"]
         let open = report.requests.filter(\.open)
         out.append("Requests: \(report.requests.count) (\(open.count) open, \(report.overdue.count) past their deadline)")

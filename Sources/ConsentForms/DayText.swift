@@ -10,4 +10,7 @@ public enum DayText {
         day.dateFormat = "dd/MM/yyyy"
         return day.string(from: date)
     }
+
+    /// A UTC calendar day as `2026-12-04`, the form reports and their options use.
+    public static func utcDay(_ date: Date) -> String { String(date.ISO8601Format().prefix(10)) }
 }

@@ -22,7 +22,7 @@ extension KioskItems {
     /// The use's state in words; a grant with an end says when it lapses.
     func useStateText(_ purpose: PurposeDefinition) -> String {
         guard let decision = useState(purpose) else { return t("kiosk.use.mixed") }
-        return decisionText(decision, until: grantEnd(purpose))
+        return decisionText(decision, until: recordedEnd(purpose))
     }
 
     /// A decision in words: "You agreed, until 03/12/2028" when a grant lapses on a known day.
@@ -36,8 +36,12 @@ extension KioskItems {
 
     /// When the tenant's grant of a use ends (the earliest end over its attributes), if it is in force and ends.
     func grantEnd(_ purpose: PurposeDefinition) -> Date? {
-        guard useState(purpose) == .granted else { return nil }
-        return purpose.attributes.compactMap { state.session?.state.decisions[DecisionKey($0, purpose.id)]?.validUntil }.min()
+        useState(purpose) == .granted ? recordedEnd(purpose) : nil
+    }
+
+    /// The earliest end recorded on the tenant's decisions for the use's attributes, whatever they now amount to.
+    private func recordedEnd(_ purpose: PurposeDefinition) -> Date? {
+        purpose.attributes.compactMap { state.session?.state.decisions[DecisionKey($0, purpose.id)]?.validUntil }.min()
     }
 
     /// The overview's list of uses, first on it, each opening its own screen; uses whose consent lapses
