@@ -176,7 +176,7 @@ let package = Package(
         .target(
             name: "ConsentBench",
             dependencies: [
-                "ConsentCore", "ConsentStore", "SyncProtocol", "CentralStore", "CentralStorePostgres",
+                "ConsentCore", "ConsentStore", "ConsentRegister", "SyncProtocol", "CentralStore", "CentralStorePostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -186,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "consent-bench",
             dependencies: [
-                "ConsentBench", "ConsentCommandLine", "ConsentCore", "ConsentStore", "ConsentExport", "ConsentScan", "KioskUI", "TerminalCore",
+                "ConsentBench", "ConsentCommandLine", "ConsentCore", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalCore",
                 "SyncProtocol", "SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

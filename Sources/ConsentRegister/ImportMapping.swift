@@ -14,10 +14,27 @@ public enum ColumnTarget: Hashable, Sendable {
 public struct ImportMapping: Sendable {
     private var aliases: [String: ColumnTarget]
 
-    /// Header names compared without case, spaces, punctuation or underscores.
+    /// Header names compared without case, spaces, punctuation or underscores. Called for every choice cell of an
+    /// import, so ASCII text (the usual case) is folded byte by byte: its letters and digits are exactly what
+    /// `CharacterSet.alphanumerics` holds there.
     static func normalise(_ header: String) -> String {
-        String(header.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) })
+        guard header.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return String(header.lowercased().unicodeScalars.filter { alphanumerics.contains($0) })
+        }
+        var folded: [UInt8] = []
+        folded.reserveCapacity(header.utf8.count)
+        for byte in header.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x61...0x7A: folded.append(byte)
+            case 0x41...0x5A: folded.append(byte + 0x20)
+            default: continue
+            }
+        }
+        return String(decoding: folded, as: UTF8.self)
     }
+
+    /// Read once: `CharacterSet.alphanumerics` builds a new set at each access.
+    private static let alphanumerics = CharacterSet.alphanumerics
 
     /// The built-in header names, plus each attribute's own id.
     public static func standard(_ catalogue: Catalogue) -> ImportMapping {
@@ -42,6 +59,7 @@ public struct ImportMapping: Sendable {
             "religion": ["religion", "faith", "religionorbelief"],
             "sexual-orientation": ["sexualorientation", "sexuality"],
             "office": ["office", "housingoffice", "localoffice"],
+            "tenancy-end": ["tenancyend", "tenancyenddate", "enddate", "moveoutdate", "terminationdate"],
         ]
         for (attribute, names) in table where catalogue.attribute(AttributeID(attribute)) != nil {
             for name in names { aliases[name] = .attribute(AttributeID(attribute)) }

@@ -27,10 +27,28 @@ public enum ImportError: Error, CustomStringConvertible {
 public struct RegisterImport {
     public let content: Content
     public let mapping: ImportMapping
+    /// For each choice attribute, its choices by every text a cell may give for them (normalised: the id, the
+    /// English label, a fixed label, a common synonym), the first choice in Forms/ order winning; built once, not
+    /// per cell.
+    private let choicesByText: [AttributeID: [String: String]]
 
     public init(content: Content, mapping: ImportMapping) {
         self.content = content
         self.mapping = mapping
+        let synonyms = ["f": "woman", "female": "woman", "m": "man", "male": "man", "text": "sms", "textmessage": "sms"]
+        var table: [AttributeID: [String: String]] = [:]
+        for definition in content.catalogue.attributes where definition.type == .choice {
+            var texts: [String: String] = [:]
+            for choice in definition.choices {
+                let english = content.localizer.text("choice.\(definition.id).\(choice.id)", "en")
+                let keys = [choice.id, english, choice.fixedLabel ?? ""].map(ImportMapping.normalise)
+                    + synonyms.filter { $0.value == choice.id }.map(\.key)
+                // A text with no letter or digit ("-", "?") names no choice.
+                for key in keys where !key.isEmpty && texts[key] == nil { texts[key] = choice.id }
+            }
+            table[definition.id] = texts
+        }
+        choicesByText = table
     }
 
     /// Imports `url` into `database`. `progress` gets (bytes read, file size).
@@ -93,7 +111,7 @@ public struct RegisterImport {
         var parts: [AttributeID: [String]] = [:]
         var firstColumn: [AttributeID: Int] = [:]
         for (index, target) in targets.enumerated() {
-            let text = fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = Self.trimmed(fields[index])
             switch target {
             case .ignore: continue
             case .reference:
@@ -125,19 +143,25 @@ public struct RegisterImport {
         return (ref, values)
     }
 
+    /// `field` without white space or line breaks at either end; most cells have none, and are returned as they are.
+    static func trimmed(_ field: String) -> String {
+        guard !field.isEmpty else { return field }
+        guard let first = field.unicodeScalars.first, let last = field.unicodeScalars.last,
+              !whitespace.contains(first) && !whitespace.contains(last) else {
+            return field.trimmingCharacters(in: whitespace)
+        }
+        return field
+    }
+
+    /// Read once: `CharacterSet.whitespacesAndNewlines` builds a new set at each access.
+    private static let whitespace = CharacterSet.whitespacesAndNewlines
+
     static func isPreferNotToSay(_ text: String) -> Bool {
         ["prefernottosay", "prefernottoanswer", "declined", "notstated"].contains(ImportMapping.normalise(text))
     }
 
     /// A choice by its id, its English label, or a common synonym.
     func choiceID(_ text: String, _ definition: AttributeDefinition) -> String? {
-        let key = ImportMapping.normalise(text)
-        let synonyms = ["f": "woman", "female": "woman", "m": "man", "male": "man", "text": "sms", "textmessage": "sms"]
-        for choice in definition.choices {
-            let english = content.localizer.text("choice.\(definition.id).\(choice.id)", "en")
-            if [choice.id, english, choice.fixedLabel ?? ""].map(ImportMapping.normalise).contains(key) { return choice.id }
-            if synonyms[key] == choice.id { return choice.id }
-        }
-        return nil
+        choicesByText[definition.id]?[ImportMapping.normalise(text)]
     }
 }

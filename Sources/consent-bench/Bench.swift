@@ -17,7 +17,7 @@ struct Bench: AsyncParsableCommand {
             ./Forms and ./Localization, or beside the program). The benchmarks that need a server start the `consent`
             program installed beside this one.
             """,
-        subcommands: [Ledger.self, Kiosk.self, ExportBench.self, ScanFiles.self, Find.self, SyncBench.self, PostgresPush.self])
+        subcommands: [Ledger.self, Kiosk.self, ExportBench.self, ImportBench.self, ScanFiles.self, Find.self, SyncBench.self, PostgresPush.self])
 
     struct Ledger: ParsableCommand {
         static let configuration = CommandConfiguration(

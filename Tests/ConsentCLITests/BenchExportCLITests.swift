@@ -1,5 +1,7 @@
+import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent-bench export` compares `consent export` with `sqlite3` dumping a flat table of exactly the exported
 /// cells (issue 20: the earlier baseline pivoted our own normalised tables, which measured our schema, not the job).
@@ -70,5 +72,43 @@ import Testing
         #expect(left.isEmpty, "\(left)")
         let unknown = try cli.run(["export", "--db", cli.db, "--purpose", "no-such-purpose", "--runs", "1"], program: CLI.benchBinary)
         #expect(unknown.status != 0 && unknown.stderr.contains("no-such-purpose"), "\(unknown.stdout) \(unknown.stderr)")
+    }
+}
+
+/// `consent-bench export --database`: the export from a PostgreSQL centre against `psql \copy` of a flat table there
+/// holding the same cells.
+@Suite struct BenchExportPostgresCLITests {
+    @Test func anExportFromPostgresIsTimedAgainstPsqlCopyOfTheSameCells() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let central = cli.dir.appendingPathComponent("central.sqlite").path
+        #expect(try cli.run(["demo", "--centre", "--tenants", "120", "--db", central]).status == 0)
+        let postgres = try ThrowawayPostgres.shared()
+        let database = try postgres.createDatabase()
+        let url = postgres.url(database: database)
+        let migrate = try cli.run(["migrate", "--from", central, "--to", url, "--json"])
+        #expect((try? migrate.json() as? [String: Any])?["matches"] as? Bool == true, "\(migrate.stdout) \(migrate.stderr)")
+        let kept = cli.dir.appendingPathComponent("kept").path
+        let run = try cli.run(["export", "--database", url, "--key-file", KeyLocation.defaultPath(for: central), "--purpose", "tenancy-management",
+                               "--runs", "2", "--keep", kept, "--json"], program: CLI.benchBinary)
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        let report = try run.json() as? [String: Any] ?? [:]
+        #expect(report["storage"] == nil, "no bytes per table for a PostgreSQL centre: \(report)")
+        let purposes = report["purposes"] as? [[String: Any]] ?? []
+        #expect(purposes.count == 1, "\(report)")
+        let p = purposes.first ?? [:]
+        #expect((p["baseline"] as? String ?? "").contains("psql"), "\(p)")
+        for field in ["exportMedianSeconds", "baselineMedianSeconds", "ratio", "exportMaxRSSMegabytes", "baselineMaxRSSMegabytes"] {
+            #expect((p[field] as? Double ?? 0) > 0, "\(field): \(p)")
+        }
+        #expect((p["rows"] as? Int ?? 0) > 60 && (p["columns"] as? Int ?? 0) > 5, "\(p)")
+        if let export = p["exportFile"] as? String, let baseline = p["baselineFile"] as? String {
+            let compared = try Subprocess.run("/usr/bin/env", ["python3", "-c", BenchExportCLITests.sameCells, export, baseline])
+            #expect(compared.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "same", "\(compared.stdout) \(compared.stderr)")
+        } else {
+            Issue.record("no files kept: \(p)")
+        }
+        let left = try postgres.query("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'consent_bench_flat%'", database: database)
+        #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "the flat table is dropped: \(left)")
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// `consent-bench import` compares `consent import` of a register file with `sqlite3 .import` of the same file
+/// (issue 20), and the register it imported holds the file's rows.
+@Suite struct BenchImportCLITests {
+    @Test func importIsTimedAgainstSqliteImportAndHoldsEveryRowOfTheFile() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let run = try cli.run(["import", "--rows", "150", "--runs", "2", "--dir", cli.dir.path, "--keep", "--json"], program: CLI.benchBinary)
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        #expect(run.stderr.isEmpty, "no progress in a pipe: \(run.stderr)")
+        let report = try run.json() as? [String: Any] ?? [:]
+        #expect(report["rows"] as? Int == 150 && (report["runs"] as? [Any])?.count == 2, "\(report)")
+        for field in ["importMedianSeconds", "baselineMedianSeconds", "ratio", "importMaxRSSMegabytes", "baselineMaxRSSMegabytes"] {
+            #expect((report[field] as? Double ?? 0) > 0, "\(field): \(report)")
+        }
+        #expect(report["goal"] as? Double == 10, "\(report)")
+        guard let file = report["registerFile"] as? String, let database = report["database"] as? String else {
+            Issue.record("nothing kept: \(report)")
+            return
+        }
+        // Counted here, independently of the bench: the file's data rows, the register's tenants and values.
+        let rows = try Subprocess.run("/usr/bin/env", ["python3", "-c", "import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline='')))) - 1)", file])
+        #expect(rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "150", "\(rows.stdout) \(rows.stderr)")
+        let counted = try Subprocess.run("/usr/bin/env", ["sqlite3", "-readonly", database,
+                                                          "SELECT count(*), (SELECT count(DISTINCT tenant_id) FROM value) FROM tenant"])
+        #expect(counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "150|150", "\(counted.stdout) \(counted.stderr)")
+        let verify = try cli.run(["ledger", "verify", "--db", database])
+        #expect(verify.status == 0 && verify.stdout.contains("150 tenants"), "\(verify.stdout) \(verify.stderr)")
+    }
+
+    @Test func theTextReportGivesTheRatioAndGoalAndLeavesNoFiles() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let run = try cli.run(["import", "--rows", "40", "--runs", "1", "--dir", cli.dir.path], program: CLI.benchBinary)
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        #expect(run.stdout.contains("goal <= 10x") && run.stdout.contains("40 tenants imported, 40 rows"), "\(run.stdout)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: cli.dir.path).filter { $0.hasPrefix("consent-bench-import") }
+        #expect(left.isEmpty, "\(left)")
+    }
+}
