@@ -48,6 +48,9 @@ public struct AttributeDefinition: Hashable, Sendable {
     /// Not even named in a message to the tenant (`never-mailed: true`): gender identity, which the Gender
     /// Recognition Act 2004 s.22 protects. Always a special category too (masked, sealed, never a value in mail).
     public var neverMailed: Bool = false
+    /// Recorded by staff, never asked of the tenant (`kept-by-staff: true`): the day a tenancy ended. The
+    /// kiosk lists it only once a value is held.
+    public var keptByStaff: Bool = false
     /// Asked only of tenants this old or older (`asked-from-age`), by their date of birth.
     public var askedFromAge: Int?
     /// Asked only while another choice attribute holds a given answer (`asked-if`): a write-in after "No".
@@ -56,8 +59,10 @@ public struct AttributeDefinition: Hashable, Sendable {
     public init(
         id: AttributeID, type: ValueType, isSpecial: Bool = false, offersPreferNotToSay: Bool = false,
         needsEvidence: Bool = false, maxLength: Int = 200, pattern: String? = nil, choices: [Choice] = [],
-        isRetired: Bool = false, neverMailed: Bool = false, askedFromAge: Int? = nil, askedIf: AskCondition? = nil
+        isRetired: Bool = false, neverMailed: Bool = false, askedFromAge: Int? = nil, askedIf: AskCondition? = nil,
+        keptByStaff: Bool = false
     ) {
+        self.keptByStaff = keptByStaff
         self.isRetired = isRetired
         self.neverMailed = neverMailed
         self.askedFromAge = askedFromAge
@@ -259,12 +264,13 @@ public struct Catalogue: Sendable {
     public static let signInAttribute = AttributeID("date-of-birth")
 
     /// Whether a tenant may erase an attribute themselves: not the one they sign in with (erasing it
-    /// would lock them out for good), nor one that a purpose which cannot be switched off requires
-    /// (the tenancy needs it). Such an erasure is a request for staff to decide.
+    /// would lock them out for good), nor one staff keep (the tenancy's end, which starts the retention
+    /// clock), nor one that a purpose which cannot be switched off requires (the tenancy needs it). Such
+    /// an erasure is a request for staff to decide.
     ///
     ///     catalogue.tenantMayErase(AttributeID("full-name"))  // false: the tenancy requires it
     public func tenantMayErase(_ attribute: AttributeID) -> Bool {
-        attribute != Self.signInAttribute
+        attribute != Self.signInAttribute && self.attribute(attribute)?.keptByStaff != true
             && !purposes.contains { $0.legalBasis.control == .fixed && $0.requires.contains(attribute) }
     }
 

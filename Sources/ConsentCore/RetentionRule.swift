@@ -3,7 +3,7 @@
 ///     RetentionRule(parsing: "6 years after tenancy end")   // .afterTenancyEnd(months: 72)
 ///     RetentionRule(parsing: "until withdrawn or 2 years")  // .untilWithdrawnOr(months: 24)
 ///
-/// The rule is recorded and checked; deleting what is past its rule is the retention run's job.
+/// The rule is recorded and checked; `Retention` says what a retention run erases once it has passed.
 public enum RetentionRule: Hashable, Sendable {
     /// Until the tenant withdraws consent (fits only the consent basis).
     case untilWithdrawn

@@ -89,7 +89,7 @@ enum FormsLoader {
                 id: AttributeID(id), type: type, isSpecial: special,
                 offersPreferNotToSay: try fields.bool("prefer-not-to-say"), needsEvidence: try fields.bool("needs-evidence"),
                 maxLength: maxLength, pattern: pattern, choices: choices, isRetired: try fields.bool("retired"),
-                neverMailed: neverMailed, askedFromAge: age, askedIf: askedIf)
+                neverMailed: neverMailed, askedFromAge: age, askedIf: askedIf, keptByStaff: try fields.bool("kept-by-staff"))
             try fields.finish()
             result.append(attribute)
         }

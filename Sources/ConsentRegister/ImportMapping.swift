@@ -59,6 +59,7 @@ public struct ImportMapping: Sendable {
             "religion": ["religion", "faith", "religionorbelief"],
             "sexual-orientation": ["sexualorientation", "sexuality"],
             "office": ["office", "housingoffice", "localoffice"],
+            "tenancy-end": ["tenancyend", "tenancyenddate", "enddate", "moveoutdate", "terminationdate"],
         ]
         for (attribute, names) in table where catalogue.attribute(AttributeID(attribute)) != nil {
             for name in names { aliases[name] = .attribute(AttributeID(attribute)) }

@@ -165,10 +165,11 @@ struct KioskItems {
     }
 
     /// Whether the overview lists an attribute: every one asked, and any other while something is held.
+    /// What staff keep (`kept-by-staff`, the tenancy's end) is never asked, so listed only once held.
     func listed(_ attribute: AttributeDefinition) -> Bool {
         guard let session = state.session else { return false }
         let value = session.state.value(attribute.id)
-        return asked(attribute.id) || value.answer != nil || value.isUnavailable
+        return (asked(attribute.id) && !attribute.keptByStaff) || value.answer != nil || value.isUnavailable
     }
 
     /// The census question of an attribute (`attribute.<id>.question`), when `Localization/` has one.

@@ -34,7 +34,8 @@ import TestSupport
         open("email", &d)
         #expect(d.model.selectable(now: d.now).contains { $0.kind == .button(.erase) })
         #expect(Set(Shipped.content.catalogue.attributes.map(\.id).filter { !Shipped.content.catalogue.tenantMayErase($0) })
-                == [AttributeID("date-of-birth"), AttributeID("full-name"), AttributeID("address")])
+                == [AttributeID("date-of-birth"), AttributeID("full-name"), AttributeID("address"), AttributeID("tenancy-end")],
+                "the tenancy's end starts the retention clock: only staff erase it")
     }
 
     @Test(arguments: [("email", "erase"), ("sex", "prefer-not")])

@@ -1,0 +1,99 @@
+import ConsentCore
+import Foundation
+import GRDB
+import SyncProtocol
+
+/// The retention run: erase what no purpose may keep any longer (``Retention``), as ledger erasures by
+/// the system, so they sync, show in the tenant's history and fold like any other erasure.
+extension ConsentDatabase {
+    /// What a run found, or erased.
+    public struct RetentionOutcome: Codable, Sendable, Equatable {
+        /// The values due (erased, unless this was a dry run), tenant by tenant.
+        public var erasures: [Retention.Erasure]
+        /// How many tenants were looked at.
+        public var tenantsChecked: Int
+        /// Whether anything was written.
+        public var dryRun: Bool
+    }
+
+    /// How many erasures go into one ledger transaction.
+    static let retentionBatch = 500
+
+    /// Finds every value no purpose may keep at `now` and, unless `dryRun`, erases each by a ledger
+    /// event (actor `system retention`, channel `system`), `retentionBatch` to a transaction, so a run
+    /// stopped part-way has erased whole batches and a rerun finishes the rest. `progress` is told
+    /// how many of the due erasures are done. Recorded in the audit log (who ran it and how many; no
+    /// reference or value).
+    ///
+    ///     let outcome = try db.retentionRun(now: Date(), dryRun: true, by: "dpo")
+    public func retentionRun(
+        now: Date = Date(), dryRun: Bool, by who: String, progress: (_ done: Int, _ of: Int) -> Void = { _, _ in }
+    ) throws(StoreError) -> RetentionOutcome {
+        let catalogue = self.catalogue
+        let (facts, checked) = try read { db in try Self.retentionFacts(db) }
+        let erasures = facts.flatMap { facts in
+            Retention.due(facts, catalogue: catalogue, now: now).map { Retention.Erasure(tenant: facts.tenant, attribute: $0) }
+        }
+        if !dryRun {
+            var done = 0
+            progress(0, erasures.count)
+            for start in stride(from: 0, to: erasures.count, by: Self.retentionBatch) {
+                let batch = erasures[start..<min(start + Self.retentionBatch, erasures.count)]
+                try record(batch.map {
+                    ChangeRequest(tenant: $0.tenant, payload: .erasure($0.attribute), actor: .system("retention"), channel: .system,
+                                  evidence: "retention rule of every purpose using it has ended")
+                })
+                done += batch.count
+                progress(done, erasures.count)
+            }
+        }
+        let what = "retention \(dryRun ? "dry run" : "run") by \(TextSafety.displaySafe(who)): \(erasures.count) values of "
+            + "\(Set(erasures.map(\.tenant)).count) tenants \(dryRun ? "due" : "erased") (\(checked) tenants checked)"
+        try write { db in
+            try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, NULL, ?)",
+                           arguments: [Millis.from(now), String(what.prefix(1_000))])
+        }
+        return RetentionOutcome(erasures: erasures, tenantsChecked: checked, dryRun: dryRun)
+    }
+
+    /// Every tenant's ``Retention/Facts`` that holds any value, read from the projections in one pass each,
+    /// and how many tenants were read.
+    static func retentionFacts(_ db: Database) throws -> ([Retention.Facts], Int) {
+        var byTenant: [Int64: Retention.Facts] = [:]
+        let held = try Row.fetchCursor(db, sql: """
+            SELECT c.tenant_id, t.ref, c.attribute_id, c.hlc FROM current_value c JOIN tenant t ON t.id = c.tenant_id
+            WHERE c.status != 'erased'
+            """)
+        while let row = try held.next() {
+            let id: Int64 = row[0]
+            let recorded = Date(timeIntervalSince1970: Double(HLCTimestamp(packed: row[3]).millis) / 1_000)
+            byTenant[id, default: Retention.Facts(tenant: TenantRef(row[1] as String), held: [:])].held[AttributeID(row[2] as String)] = recorded
+        }
+        let ends = try Row.fetchCursor(db, sql: """
+            SELECT c.tenant_id, v.value FROM current_value c
+            JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
+            WHERE c.attribute_id = ? AND c.status = 'value'
+            """, arguments: [Retention.tenancyEndAttribute.rawValue])
+        while let row = try ends.next() {
+            let id: Int64 = row[0]
+            if let text: String = row[1], let day = Retention.day(text) { byTenant[id]?.tenancyEnd = day }
+        }
+        let decisions = try Row.fetchCursor(db, sql: "SELECT tenant_id, purpose_id, attribute_id, state, effective_at, valid_until FROM decision")
+        while let row = try decisions.next() {
+            let id: Int64 = row[0]
+            guard byTenant[id] != nil, let state = DecisionState(rawValue: row[3]) else { continue }
+            let until: Int64? = row[5]
+            byTenant[id]?.decisions[Retention.Use(PurposeID(row[1] as String), AttributeID(row[2] as String))] =
+                Retention.Decided(state: state, effectiveAt: Millis.date(row[4]), validUntil: until.map(Millis.date))
+        }
+        let sent = try Row.fetchCursor(db, sql: """
+            SELECT d.tenant_id, e.purpose_id, MAX(e.at) FROM disclosure d JOIN export e ON e.no = d.export_no
+            GROUP BY d.tenant_id, e.purpose_id
+            """)
+        while let row = try sent.next() {
+            let id: Int64 = row[0]
+            byTenant[id]?.lastSent[PurposeID(row[1] as String)] = Millis.date(row[2])
+        }
+        return (byTenant.keys.sorted().compactMap { byTenant[$0] }, byTenant.count)
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import ConsentCommandLine
+import ConsentCore
+import ConsentStore
+import Foundation
+
+/// `consent retention`: erase what the purposes' retention rules no longer allow to keep.
+struct RetentionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "Enforce the purposes' retention rules.",
+        subcommands: [Run.self])
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase every value that no purpose using it may keep any longer.",
+            discussion: """
+                Each purpose's `retention` (Forms/purposes.yaml) says how long it keeps what it uses: until the tenant
+                withdraws, N years after the tenancy ends (the `tenancy-end` date held for the tenant), after the decision,
+                or after the data were sent. A value is erased once every purpose that uses it has let it go. Each erasure
+                is a ledger event by `system retention`, so it syncs and shows in the tenant's history. The office is kept.
+                Run it with --dry-run first: it lists what would go and writes nothing but an audit line. Stopped part-way,
+                a run keeps the batches it finished; run it again to finish.
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "List what would be erased; erase nothing.")
+        var dryRun = false
+
+        @Flag(help: "Print JSON for scripts.")
+        var json = false
+
+        func run() throws {
+            let database = try store.open()
+            var line = ProgressLine("Erasing values past their retention", quiet: json || dryRun)
+            let outcome = try database.retentionRun(now: Date(), dryRun: dryRun, by: TenantCommand.List.user(),
+                                                    progress: { done, total in line.update(done, of: total) })
+            line.finish()
+            if json { return try printJSON(outcome) }
+            let tenants = Set(outcome.erasures.map(\.tenant)).count
+            let counts = Dictionary(grouping: outcome.erasures, by: \.attribute).mapValues(\.count)
+            for (attribute, count) in counts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                print("\(attribute)\t\(count)")
+            }
+            if outcome.erasures.isEmpty {
+                print("Nothing is past its retention (\(outcome.tenantsChecked) tenants checked).")
+            } else if dryRun {
+                print("\(outcome.erasures.count) values of \(tenants) tenants are past their retention; nothing was erased. "
+                      + "Run without --dry-run to erase them (--json lists each).")
+            } else {
+                print("Erased \(outcome.erasures.count) values of \(tenants) tenants past their retention; each is in the ledger.")
+            }
+        }
+    }
+}

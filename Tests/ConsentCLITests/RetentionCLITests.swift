@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// `consent retention run [--dry-run]`: what no purpose may keep any longer is erased, by the ledger,
+/// and nothing else; a dry run writes nothing but its audit line.
+@Suite struct RetentionCLITests {
+    /// RT-1 left in 2012 (past every "after tenancy end" rule); RT-2 left a year before the run, so the
+    /// tenancy purposes (6 years) still keep everything; RT-3 is a tenant; RT-4 left in 2012 but still
+    /// agrees to email updates; RT-5's end date is keyed by staff below.
+    static let register = "Tenancy Ref,Name,Email,Postcode,Office,Tenancy End\n"
+        + "RT-1,Amina Khan,amina@example.org,LS1 4AB,Leeds,01/03/2012\n"
+        + "RT-2,Carol White,carol@example.org,B1 1AA,Leeds,\(Self.yearAgo)\n"
+        + "RT-3,Piotr Nowak,piotr@example.org,M1 1AE,Leeds,\n"
+        + "RT-4,Ștefan Popa,stefan@example.org,L1 8JQ,Leeds,2012-03-01\n"
+        + "RT-5,Grace Obi,grace@example.org,LS2 7HZ,Leeds,\n"
+
+    /// A year and a day before today, as `YYYY-MM-DD` (UTC).
+    static var yearAgo: String {
+        let day = Date().addingTimeInterval(-366 * 86_400)
+        return day.formatted(Date.ISO8601FormatStyle().year().month().day())
+    }
+
+    static let password = Data("correct horse battery\n".utf8)
+
+    func sqlite(_ db: String, _ sql: String) throws -> String {
+        try Subprocess.run("/usr/bin/env", ["sqlite3", "-separator", "|", db, sql]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Each attribute of `ref` and its projected status, as sqlite3 reads the file.
+    func statuses(_ db: String, _ ref: String) throws -> [String: String] {
+        let rows = try sqlite(db, """
+            SELECT c.attribute_id, c.status FROM current_value c JOIN tenant t ON t.id = c.tenant_id WHERE t.ref = '\(ref)'
+            """)
+        return Dictionary(rows.split(separator: "\n").map { line in
+            let parts = line.split(separator: "|").map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func aDryRunListsWhatARealRunThenErasesInTheLedgerAndASecondRunFindsNothing() throws {
+        let cli = try CLI.withUpdatesRegister(Self.register, grants: [("RT-4", ["email"])])
+        defer { cli.remove() }
+        let staffEnd = try cli.run(["correct", "--password-stdin", "RT-5", "--attribute", "tenancy-end", "--value", "15/06/2011",
+                                    "--staff", "S100", "--evidence", "end of tenancy form", "--db", cli.db], stdin: Self.password)
+        #expect(staffEnd.status == 0, "\(staffEnd.stderr)")
+        let before = try sqlite(cli.db, "SELECT count(*) FROM ledger")
+
+        let dry = try cli.run(["retention", "run", "--dry-run", "--json", "--db", cli.db])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let listing = try #require(try dry.json() as? [String: Any])
+        let due = try #require(listing["erasures"] as? [[String: String]])
+        let byTenant = Dictionary(grouping: due, by: { $0["tenant"] ?? "" }).mapValues { Set($0.compactMap { $0["attribute"] }) }
+        #expect(byTenant["RT-1"] == ["full-name", "email", "postcode", "tenancy-end"], "RT-1 left in 2012: all but the office")
+        #expect(byTenant["RT-4"] == ["full-name", "postcode", "tenancy-end"], "RT-4's email is kept by the grant in force")
+        #expect(byTenant["RT-5"] == ["full-name", "email", "postcode", "tenancy-end"], "the end date staff keyed counts")
+        #expect(byTenant["RT-2"] == nil && byTenant["RT-3"] == nil, "a year after the end, and a tenant: nothing")
+        #expect(try sqlite(cli.db, "SELECT count(*) FROM ledger") == before, "a dry run writes no event")
+        #expect(try statuses(cli.db, "RT-1")["email"] == "value")
+
+        let run = try cli.run(["retention", "run", "--db", cli.db])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("Erased 11 values of 3 tenants"), "\(run.stdout)")
+        #expect(try sqlite(cli.db, "SELECT count(*) FROM ledger WHERE kind = 'erasure' AND actor = 'system' AND actor_id = 'retention'") == "11")
+        let rt1 = try statuses(cli.db, "RT-1")
+        for attribute in ["full-name", "email", "postcode", "tenancy-end"] { #expect(rt1[attribute] == "erased", "\(attribute)") }
+        #expect(rt1["office"] == "value", "the office stays, so RT-1's history stays with one office")
+        #expect(try statuses(cli.db, "RT-4")["email"] == "value")
+        #expect(try statuses(cli.db, "RT-2").values.allSatisfy { $0 == "value" })
+        let names = try sqlite(cli.db, """
+            SELECT count(*) FROM value v JOIN tenant t ON t.id = v.tenant_id WHERE t.ref = 'RT-1' AND v.value IS NOT NULL AND v.attribute_id != 'office'
+            """)
+        #expect(names == "0", "the erased values are gone from the file, not only hidden")
+
+        let verify = try cli.run(["ledger", "verify", "--db", cli.db])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let again = try cli.run(["retention", "run", "--db", cli.db])
+        #expect(again.status == 0 && again.stdout.contains("Nothing is past its retention"), "\(again.stdout)")
+        let log = try cli.run(["audit", "log", "--db", cli.db])
+        #expect(log.stdout.contains("retention dry run by") && log.stdout.contains("11 values of 3 tenants erased"), "\(log.stdout)")
+    }
+}

@@ -1,0 +1,74 @@
+import ConsentCore
+import Foundation
+import Testing
+
+/// When a purpose lets a value go, by each form of retention rule; dates written out by hand.
+@Suite struct RetentionTests {
+    static let phone = AttributeID("phone"), note = AttributeID("note"), office = AttributeID("office")
+    static let tenancy = PurposeDefinition(id: PurposeID("tenancy"), legalBasis: .contract, attributes: [phone, office],
+                                           retention: .afterTenancyEnd(months: 72))
+    static let updates = PurposeDefinition(id: PurposeID("updates"), legalBasis: .consent, attributes: [phone],
+                                           retention: .untilWithdrawnOr(months: 24))
+    static let survey = PurposeDefinition(id: PurposeID("survey"), legalBasis: .legitimateInterests, attributes: [note],
+                                          retention: .afterDecision(months: 12))
+    static let returns = PurposeDefinition(id: PurposeID("returns"), legalBasis: .legalObligation, attributes: [note],
+                                           retention: .afterSubmission(months: 72))
+    static let catalogue = Catalogue(
+        attributes: [AttributeDefinition(id: phone, type: .text), AttributeDefinition(id: note, type: .text),
+                     AttributeDefinition(id: office, type: .text)],
+        purposes: [tenancy, updates, survey, returns])
+
+    /// 2020-01-01, 2026-01-01 and 2026-01-02, midnight UTC.
+    static let ended = Date(timeIntervalSince1970: 1_577_836_800)
+    static let sixYearsOn = Date(timeIntervalSince1970: 1_767_225_600)
+    static let dayAfter = Date(timeIntervalSince1970: 1_767_312_000)
+
+    func facts(end: Date? = ended, decisions: [Retention.Use: Retention.Decided] = [:], sent: [PurposeID: Date] = [:]) -> Retention.Facts {
+        Retention.Facts(tenant: TenantRef("R1"), tenancyEnd: end, held: [Self.phone: Self.ended, Self.note: Self.ended, Self.office: Self.ended],
+                        decisions: decisions, lastSent: sent)
+    }
+
+    @Test func aValueGoesTheDayAfterTheLastPurposeKeepingItLetsGoAndTheOfficeNever() {
+        // Six years after the end (72 months): still kept on the last day, gone the day after.
+        let justBefore = Self.sixYearsOn.addingTimeInterval(-1)
+        #expect(!Retention.due(facts(), catalogue: Self.catalogue, now: justBefore).contains(Self.phone))
+        #expect(Retention.due(facts(), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.phone))
+        #expect(!Retention.due(facts(), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.office))
+        #expect(Retention.due(facts(end: nil), catalogue: Self.catalogue, now: Self.dayAfter).isEmpty, "no end date: a tenant, all kept")
+    }
+
+    @Test func aGrantInForceKeepsItsAttributeAndAWithdrawalOrLapseDoesNot() {
+        let granted = Retention.Decided(state: .granted, effectiveAt: Self.sixYearsOn.addingTimeInterval(-86_400), validUntil: nil)
+        let use = Retention.Use(Self.updates.id, Self.phone)
+        #expect(!Retention.due(facts(decisions: [use: granted]), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.phone))
+        var withdrawn = granted
+        withdrawn.state = .withdrawn
+        #expect(Retention.due(facts(decisions: [use: withdrawn]), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.phone))
+        var lapsed = granted
+        lapsed.validUntil = Self.sixYearsOn
+        #expect(Retention.due(facts(decisions: [use: lapsed]), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.phone))
+    }
+
+    @Test func afterDecisionCountsFromTheLaterOfDecisionAndRecordingAndSubmissionFromTheLastSending() {
+        // The note: the survey keeps it 12 months after its decision; returns keep it while a tenant, then 6 years after sending.
+        let survey = Retention.Use(Self.survey.id, Self.note)
+        let answered = Retention.Decided(state: .notAsked, effectiveAt: Self.sixYearsOn, validUntil: nil)
+        #expect(!Retention.due(facts(decisions: [survey: answered]), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.note))
+        #expect(Retention.due(facts(), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.note),
+                "recorded in 2020, no decision since, never sent, tenancy over: gone")
+        #expect(!Retention.due(facts(sent: [Self.returns.id: Self.ended]), catalogue: Self.catalogue, now: justBeforeSixYears).contains(Self.note))
+        #expect(!Retention.due(facts(end: nil), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.note), "a return may still be due")
+        var objected = answered
+        objected.state = .objected
+        #expect(Retention.due(facts(end: nil, decisions: [Retention.Use(Self.returns.id, Self.note): objected]), catalogue: Self.catalogue,
+                              now: Self.dayAfter).contains(Self.note), "an objection stops the return keeping it, and the survey's year since 2020 is over")
+    }
+
+    var justBeforeSixYears: Date { Self.sixYearsOn.addingTimeInterval(-1) }
+
+    @Test func anEndDateIsReadAsStoredAndInTheFormsStaffType() {
+        #expect(Retention.day("2020-01-01") == Self.ended)
+        #expect(Retention.day("01/01/2020") == Self.ended)
+        #expect(Retention.day("2020-02-30") == nil)
+    }
+}
