@@ -263,7 +263,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            exclude: ["browser"]
+            exclude: ["browser", "speech"]
         ),
         .testTarget(
             name: "SyncServerTests",
