@@ -47,14 +47,14 @@ public actor WebKiosk {
     /// Set when staff ended the kiosk (an effect said so): the server should stop.
     public private(set) var ended = false
 
-    /// The kiosk over `database`, printing receipts with `printer`; `clock` is what the model's times
-    /// follow (tests move it by hand).
+    /// The kiosk over `database`, printing receipts with `printer`, fetching tenants it does not hold from
+    /// `centre` when enrolled (``KioskEffects``); `clock` is what the model's times follow (tests move it by hand).
     /// `speaker` reads pages aloud (the "Read this page aloud" button); without one the button is not shown.
     public init(content: Content, timing: KioskTiming, database: ConsentDatabase, printer: ReceiptPrinter,
-                speaker: Speaker? = nil, clock: @escaping @Sendable () -> Date = Date.init) throws {
+                speaker: Speaker? = nil, centre: (any TenantFetching)? = nil, clock: @escaping @Sendable () -> Date = Date.init) throws {
         model = KioskModel(content: content, timing: timing, now: clock())
         self.speaker = speaker
-        performer = KioskEffects(database: database, printer: printer, clock: clock)
+        performer = KioskEffects(database: database, printer: printer, centre: centre, clock: clock)
         self.clock = clock
         page = try KioskPage(content: content)
     }

@@ -98,14 +98,16 @@ struct Kiosk: AsyncParsableCommand {
         defer { sync?.cancel() }
         if web {
             let address = try address()
-            let kiosk = try WebKiosk(content: content, timing: timing, database: db, printer: printer, speaker: speaker())
+            let kiosk = try WebKiosk(content: content, timing: timing, database: db, printer: printer, speaker: speaker(),
+                                     centre: CentreFetch.enrolled(db))
             FileHandle.standardError.write(Data("Web kiosk on http://\(address)/ (Ctrl-C stops it)\n".utf8))
             return try await KioskWebServer(kiosk: kiosk).run(at: address)
         }
         let terminal = Terminal()
         try terminal.start()
         defer { terminal.stop() }
-        let runner = KioskRunner(content: content, timing: timing, database: db, terminal: terminal, printer: printer)
+        let runner = KioskRunner(content: content, timing: timing, database: db, terminal: terminal, printer: printer,
+                                 centre: CentreFetch.enrolled(db))
         runner.run()
     }
 }
