@@ -141,7 +141,7 @@ struct KioskItems {
             if lines.isEmpty { items.append(KioskItem(.text, t("show.no-disclosures"))) }
             for d in lines {
                 let attributes = d.attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")
-                items.append(KioskItem(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) \(arrow) \(t("recipient.\(d.recipient)")): \(attributes)"))
+                items.append(KioskItem(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) \(arrow) \(content.localizer.recipientNames(d.recipient, language)): \(attributes)"))
             }
             items.append(KioskItem(.button(.back), t("kiosk.back")))
             return items
