@@ -204,8 +204,9 @@ let package = Package(
         .testTarget(name: "ConsentRegisterTests", dependencies: ["ConsentRegister", "ConsentCore", "ConsentForms", "ConsentStore", "TestSupport"]),
         .testTarget(
             name: "SyncTests",
+            // KioskUI: the kiosk's sign-in driven against a centre over HTTP (fetch on demand).
             dependencies: ["SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "TestSupport", "SyncTestSupport", "ConsentStore", "ConsentForms", "ConsentCore", "SyncProtocol",
-                           "ConsentRegister", "SyncServer",
+                           "ConsentRegister", "SyncServer", "KioskUI",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
@@ -263,7 +264,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            exclude: ["browser"]
+            exclude: ["browser", "speech"]
         ),
         .testTarget(
             name: "SyncServerTests",

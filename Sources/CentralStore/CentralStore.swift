@@ -38,6 +38,11 @@ public protocol CentralStore: Sendable {
     /// device's recent read of it by a member of staff who may reveal (`RevealCheck`), and audits it;
     /// otherwise throws `revealRefused` saying why.
     func reveal(_ request: RevealRequest, from device: String) async throws(CentralStoreError) -> RevealAnswer
+    /// A tenant's whole history for a kiosk of any office that was given their reference and date of
+    /// birth (a pull page, each event naming the hash it follows where needed), audited; when the date
+    /// of birth is not the one held, the reference is unknown, or fetches of that reference or from that
+    /// device failed too often (`TenantFetchCheck`), throws `fetchRefused`, and counts a failure.
+    func fetchTenant(_ request: TenantFetchRequest, from device: String) async throws(CentralStoreError) -> PullResponse
     /// Records a refused request in the centre's audit log (bad credential, bad input, replay).
     func audit(device: String?, what: String) async
     /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a

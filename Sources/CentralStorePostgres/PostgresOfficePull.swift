@@ -75,7 +75,7 @@ extension PostgresCentralStore {
     }
 
     /// The events `query` selects (``ledgerColumns`` then the device number), with their values.
-    private func events(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [WireEvent] {
+    func events(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [WireEvent] {
         var events: [WireEvent] = []
         for try await row in try await connection.query(query, logger: logger) {
             let c = row.makeRandomAccess()

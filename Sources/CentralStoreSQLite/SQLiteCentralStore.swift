@@ -72,6 +72,10 @@ public struct SQLiteCentralStore: CentralStore {
         try run { () throws(StoreError) in try database.revealAtCentre(request, from: device) }
     }
 
+    public func fetchTenant(_ request: TenantFetchRequest, from device: String) async throws(CentralStoreError) -> PullResponse {
+        try run { () throws(StoreError) in try database.fetchTenantAtCentre(request, from: device) }
+    }
+
     public func health() async throws(CentralStoreError) {
         if try run({ () throws(StoreError) in try database.movedTo() }) != nil { throw .moved }
     }

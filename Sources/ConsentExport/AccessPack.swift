@@ -44,8 +44,7 @@ public enum AccessPack {
         if disclosures.isEmpty { out += "<p>\(e(t("show.no-disclosures")))</p>\n" }
         else {
             out += "<ul>\n" + disclosures.map { d in
-                let recipient = t("recipient.\(d.recipient)")
-                return "<li>\(DayText.text(d.at)): \(e(t("purpose.\(d.purpose).name"))) → \(e(recipient == "recipient.\(d.recipient)" ? d.recipient : recipient)): "
+                "<li>\(DayText.text(d.at)): \(e(t("purpose.\(d.purpose).name"))) → \(e(content.localizer.recipientNames(d.recipient, report.language))): "
                     + "\(e(d.attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")))</li>"
             }.joined(separator: "\n") + "\n</ul>\n"
         }

@@ -10,6 +10,8 @@ public struct ExportGate: Sendable {
 
     /// The columns chosen (the purpose's own, in its order, unless a subset was asked for).
     public let columns: [AttributeID]
+    /// Who receives the export: every recipient the purpose names, unless one of them was named.
+    public let recipients: [String]
     /// What is evaluated for each tenant: the columns and the attributes the purpose requires.
     public var evaluated: [AttributeID] { policy.attributes }
     private let required: [Bool]
@@ -25,8 +27,11 @@ public struct ExportGate: Sendable {
     public enum GateError: Error, Equatable, CustomStringConvertible {
         case unknownPurpose(String)
         case columnNotAllowed(String, purpose: String, allowed: [String])
+        case recipientNotAllowed(String, purpose: String, allowed: [String])
         public var description: String {
             switch self {
+            case let .recipientNotAllowed(recipient, purpose, allowed):
+                "'\(recipient)' is not a recipient of purpose '\(purpose)' (Forms/purposes.yaml); name one of: \(allowed.joined(separator: ", ")); nothing was exported"
             case .unknownPurpose(let id): "no purpose '\(id)' in Forms/purposes.yaml; nothing was exported"
             case let .columnNotAllowed(column, purpose, allowed):
                 "'\(column)' is not a column of purpose '\(purpose)'; choose from: \(allowed.joined(separator: ", "))"
@@ -38,10 +43,15 @@ public struct ExportGate: Sendable {
     /// ``LegalBasis/carriesRefusal``): the CORE log's own answer. Never a held value, so nothing leaks.
     public static let prefersNotToSay = "tenant prefers not to say"
 
-    /// Opens the gate for a purpose, optionally for a subset of its declared attributes.
+    /// Opens the gate for a purpose, optionally for a subset of its declared attributes, and for one of
+    /// the recipients it names (all of them when `recipient` is nil).
     public init(purpose id: String, catalogue: Catalogue, at date: Date, columns chosen: [String]? = nil,
-                pseudonymised: Bool = false) throws(GateError) {
+                recipient: String? = nil, pseudonymised: Bool = false) throws(GateError) {
         guard let purpose = catalogue.purpose(PurposeID(id)) else { throw .unknownPurpose(id) }
+        if let recipient, !purpose.recipients.contains(recipient) {
+            throw .recipientNotAllowed(recipient, purpose: id, allowed: purpose.recipients)
+        }
+        self.recipients = recipient.map { [$0] } ?? purpose.recipients
         var columns = purpose.attributes
         if let chosen {
             columns = []

@@ -16,6 +16,8 @@ public protocol ExportSource {
 public struct ExportManifest: Codable, Sendable {
     public var exportID: String
     public var purpose: String
+    /// Who receives the file: the purpose's recipients, or the one named with `--recipient`.
+    public var recipients: [String]?
     public var format: String
     public var columns: [String]
     public var ledgerPosition: Int64
@@ -105,7 +107,7 @@ public struct Exporter {
         let file = try table.finish(body, scratch: scratch)
         try log.finish()
         let manifest = ExportManifest(
-            exportID: exportID, purpose: gate.purpose.id.rawValue, format: format.rawValue, columns: columns,
+            exportID: exportID, purpose: gate.purpose.id.rawValue, recipients: gate.recipients, format: format.rawValue, columns: columns,
             ledgerPosition: position, rows: rows, tenantsLeftOut: leftOut, withheld: withheld,
             sha256: try file.sha256Hex(), createdAt: gate.at, refusals: gate.purpose.legalBasis.carriesRefusal ? refusals : nil)
         let manifestFile = try OutputFile(creating: scratch.appendingPathExtension("manifest"))
@@ -122,7 +124,7 @@ public struct Exporter {
         manifestFile.keep()
         do {
             try await source.recordDisclosures(exportID: exportID, purpose: gate.purpose.id,
-                                         recipient: gate.purpose.recipients.joined(separator: ";"), log)
+                                         recipient: gate.recipients.joined(separator: ";"), log)
         } catch {
             // Nothing may leave unrecorded: without its disclosures the export is withdrawn.
             unlink(output.path)

@@ -223,6 +223,17 @@ extension ConsentDatabase {
     /// having left this device's office are forgotten in the same transaction (`Departure`). `precheck` is the page's
     /// `IntegrityPrecheck` when it was made ahead (on another thread); else every event is checked here.
     public func applyPulled(_ page: PullResponse, precheck: IntegrityPrecheck? = nil) throws(StoreError) -> PulledPage {
+        try apply(page, precheck: precheck, movingCursor: true)
+    }
+
+    /// Applies a tenant the centre sent on demand (`POST /v1/tenant`: their whole history, a pull page
+    /// without a cursor) with the same checks as a pull, leaving the cursor where it is: the next pull
+    /// recognises these events by their hash.
+    public func applyFetched(_ page: PullResponse) throws(StoreError) -> PulledPage {
+        try apply(PullResponse(events: page.events, cursor: 0, more: true, dataKeys: [], departed: []), precheck: nil, movingCursor: false)
+    }
+
+    private func apply(_ page: PullResponse, precheck: IntegrityPrecheck?, movingCursor: Bool) throws(StoreError) -> PulledPage {
         let now = clock()
         let precheck = precheck.flatMap { $0.verdicts.count == page.events.count ? $0 : nil }
         // A device that seals for the centre opens nothing and takes no key from a pull (centres send none;
@@ -243,8 +254,10 @@ extension ConsentDatabase {
             try ingester.finish(dataKeys: taken, now: now)
             summary.forgotten = try Departure.forget(page.departed, in: db)
             try Self.observeClock(db, deviceNo: ingester.devices.byID[device], remote: ingester.latestRemoteClock, now: now)
-            try Self.setMeta(db, "sync_cursor", String(page.cursor))
-            if !page.more { try Self.setMeta(db, "sync_last_at", String(Millis.from(now))) }
+            if movingCursor {
+                try Self.setMeta(db, "sync_cursor", String(page.cursor))
+                if !page.more { try Self.setMeta(db, "sync_last_at", String(Millis.from(now))) }
+            }
             return (summary, ingester.queuedVaultErasures)
         }
         if erasures { try applyDueErasures() }

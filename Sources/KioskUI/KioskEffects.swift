@@ -5,15 +5,42 @@ import Foundation
 
 /// Runs the kiosk's effects against the database and the receipt printer, for any front-end: every
 /// change through the same rules and ledger as every other channel (channel `kiosk`, actor the tenant).
+///
+/// A sign-in with a reference this kiosk does not hold first asks `centre` for that tenant with the
+/// date of birth typed (fetch on demand, a tenant of another office), then is checked here as any
+/// other: a tenant just fetched holds no PIN or code at this kiosk, so they are told, like everyone
+/// whose details do not match, to ask at the desk, where staff give them a code for a first visit.
+/// Every failed sign-in gets that same message, whether the reference is held here, at the centre,
+/// nowhere, or the centre could not be reached, so the kiosk tells no one which references exist.
 public final class KioskEffects: EffectPerformer {
     private let database: ConsentDatabase
     private let printer: ReceiptPrinter
+    private let centre: (any TenantFetching)?
     private let clock: () -> Date
 
-    public init(database: ConsentDatabase, printer: ReceiptPrinter, clock: @escaping () -> Date = Date.init) {
+    /// The kiosk over `database`; on an enrolled device, tenants it does not hold are fetched from `centre`.
+    public init(database: ConsentDatabase, printer: ReceiptPrinter, centre: (any TenantFetching)? = nil, clock: @escaping () -> Date = Date.init) {
         self.database = database
         self.printer = printer
+        self.centre = centre
         self.clock = clock
+    }
+
+    /// The message of every failed sign-in.
+    static let failed = Message("kiosk.sign-in.failed-desk")
+
+    /// The kiosk's answer to a fetch the centre held back: a short wait counts down, a long one is a lock.
+    private static func heldBack(_ seconds: Int) -> KioskEvent {
+        seconds < 60 ? .signInWait(seconds: seconds) : .signInLocked
+    }
+
+    /// Asks the centre for `ref` when it is not held here and not held back here; the seconds to wait
+    /// when the centre holds fetches of it back, else nil (then the sign-in is checked here as usual).
+    private func fetchIfAbsent(_ ref: TenantRef, dateOfBirth: String) throws(StoreError) -> Int? {
+        guard let centre, let dob = Validator.date(dateOfBirth), try database.tenantState(ref) == nil,
+              SignInThrottle.bar(try database.signInTally(ref.rawValue), now: clock()) == nil else { return nil }
+        if case .throttled(let seconds) = centre.fetch(ref, dateOfBirth: dob) { return seconds }
+        return nil
     }
 
     /// Runs one effect; what it reports back, if anything.
@@ -21,18 +48,20 @@ public final class KioskEffects: EffectPerformer {
         do {
             switch effect {
             case let .signIn(reference, dob, pin):
-                guard let ref = database.validator.tenancyReference(reference) else { return .report(.signInRefused(Message("kiosk.sign-in.failed"))) }
+                guard let ref = database.validator.tenancyReference(reference) else { return .report(.signInRefused(Self.failed)) }
+                if let seconds = try fetchIfAbsent(ref, dateOfBirth: dob) { return .report(Self.heldBack(seconds)) }
                 let outcome = try database.signIn(ref, dateOfBirth: dob, secret: pin)
                 guard case .signedIn = outcome, let session = try session(ref) else { return .report(failure(outcome)) }
                 return .report(.signedIn(session))
             case let .redeemCode(reference, dob, code):
-                guard let ref = database.validator.tenancyReference(reference) else { return .report(.signInRefused(Message("kiosk.sign-in.failed"))) }
+                guard let ref = database.validator.tenancyReference(reference) else { return .report(.signInRefused(Self.failed)) }
+                if let seconds = try fetchIfAbsent(ref, dateOfBirth: dob) { return .report(Self.heldBack(seconds)) }
                 let outcome = try database.signIn(ref, dateOfBirth: dob, secret: code, usingCode: true)
                 guard case .signedIn = outcome else { return .report(failure(outcome)) }
                 return .report(.codeAccepted(ref))
             case let .setPIN(ref, pin):
                 if let problem = try database.setFirstPIN(pin, for: ref) { return .report(.pinRefused(Message(problem.rawValue))) }
-                guard let session = try session(ref) else { return .report(.signInRefused(Message("kiosk.sign-in.failed"))) }
+                guard let session = try session(ref) else { return .report(.signInRefused(Self.failed)) }
                 return .report(.signedIn(session))
             case let .record(request, receipt):
                 try database.record(request)
@@ -71,7 +100,7 @@ public final class KioskEffects: EffectPerformer {
         case .wait(let seconds): .signInWait(seconds: seconds)
         case .kioskWait(let seconds): .kioskWait(seconds: seconds)
         case .locked: .signInLocked
-        default: .signInRefused(Message("kiosk.sign-in.failed"))
+        default: .signInRefused(Self.failed)
         }
     }
 
@@ -89,8 +118,8 @@ public typealias KioskRunner = TerminalLoop<KioskEffects>
 extension TerminalLoop where Performer == KioskEffects {
     /// The kiosk on `terminal`, over `database`, printing receipts with `printer`.
     public convenience init(content: Content, timing: KioskTiming, database: ConsentDatabase, terminal: KioskTerminal,
-                            printer: ReceiptPrinter, clock: @escaping () -> Date = Date.init) {
+                            printer: ReceiptPrinter, centre: (any TenantFetching)? = nil, clock: @escaping () -> Date = Date.init) {
         self.init(model: KioskModel(content: content, timing: timing, now: clock()),
-                  performer: KioskEffects(database: database, printer: printer, clock: clock), terminal: terminal, clock: clock)
+                  performer: KioskEffects(database: database, printer: printer, centre: centre, clock: clock), terminal: terminal, clock: clock)
     }
 }

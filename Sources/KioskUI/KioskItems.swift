@@ -85,8 +85,8 @@ struct KioskItems {
             // item held, for seeing and correcting values.
             var items = [KioskItem(.text, t("kiosk.overview.hint"))] + useItems() + [KioskItem(.heading, t("kiosk.overview.items"))]
             for attribute in content.catalogue.attributes where listed(attribute) {
-                let retired = attribute.isRetired ? " (\(t("value.retired")))" : ""
-                items.append(KioskItem(.button(.attribute(attribute.id)), "\(t("attribute.\(attribute.id).label")): \(valueText(attribute))\(retired)"))
+                items.append(KioskItem(.button(.attribute(attribute.id)), t("attribute.\(attribute.id).label"), value: valueText(attribute),
+                                       note: attribute.isRetired ? t("value.retired") : nil))
             }
             items.append(KioskItem(.button(.disclosures), t("kiosk.disclosures")))
             return items
@@ -141,7 +141,7 @@ struct KioskItems {
             if lines.isEmpty { items.append(KioskItem(.text, t("show.no-disclosures"))) }
             for d in lines {
                 let attributes = d.attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")
-                items.append(KioskItem(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) \(arrow) \(t("recipient.\(d.recipient)")): \(attributes)"))
+                items.append(KioskItem(.text, "\(d.date) \(t("purpose.\(d.purpose).name")) \(arrow) \(content.localizer.recipientNames(d.recipient, language)): \(attributes)"))
             }
             items.append(KioskItem(.button(.back), t("kiosk.back")))
             return items
@@ -178,6 +178,14 @@ struct KioskItems {
         return content.localizer.hasText(key) ? t(key) : nil
     }
 
+    /// "Waiting for staff to check", the words before a pending value: `value.pending` puts the value at
+    /// its end in every language, so the value is an item's own (a bidi isolate, never read aloud unasked).
+    var pendingLabel: String {
+        var words = Substring(t("value.pending", ["value": ""]))
+        while let last = words.last, last == ":" || last.isWhitespace { words = words.dropLast() }
+        return String(words)
+    }
+
     /// The value of an attribute as shown in the list: special categories hidden until shown.
     func valueText(_ attribute: AttributeDefinition) -> String {
         guard let session = state.session else { return "" }
@@ -197,11 +205,11 @@ struct KioskItems {
         guard let attribute = content.catalogue.attribute(id), let session = state.session else {
             return [KioskItem(.button(.back), t("kiosk.back"))]
         }
-        var items = [KioskItem(.heading, valueText(attribute))]
+        var items = [KioskItem(.heading, "", value: valueText(attribute))]
         for pending in session.state.pending[id] ?? [] {
             let shown = attribute.isSpecial && !session.revealed.contains(id) ? t("value.hidden")
                 : pending.value.text.map { AccessReport.display($0, attribute, content, language) } ?? t("value.prefer-not-to-say")
-            items.append(KioskItem(.text, t("value.pending", ["value": shown])))
+            items.append(KioskItem(.text, pendingLabel, value: shown))
         }
         if attribute.isSpecial, session.state.value(id).answer?.text != nil {
             items.append(KioskItem(.button(.toggleShow), session.revealed.contains(id) ? t("kiosk.hide") : t("kiosk.show")))

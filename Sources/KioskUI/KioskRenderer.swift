@@ -33,17 +33,19 @@ public enum KioskRenderer {
                 index += 1 // drawn in the footer, always on screen
                 continue
             }
+            // A value runs its own way inside a right-to-left line (`Bidi` honours the isolate and drops it).
+            let text = view.rightToLeft ? item.isolatedText : item.text
             switch item.kind {
             case .text:
-                for line in DisplayWidth.wrap(item.label, columns: inner) { out.append(Line(text: line, style: .plain)) }
+                for line in DisplayWidth.wrap(text, columns: inner) { out.append(Line(text: line, style: .plain)) }
                 out.append(Line(text: "", style: .plain))
             case .heading:
-                for line in DisplayWidth.wrap(item.label, columns: inner) { out.append(Line(text: line, style: .heading)) }
+                for line in DisplayWidth.wrap(text, columns: inner) { out.append(Line(text: line, style: .heading)) }
             case .button:
                 let number = index < 9 && !hasFields ? "\(index + 1). " : ""
                 // A label too long for the row is cut with an ellipsis, so it is plainly not all there.
-                var (fitted, _) = DisplayWidth.prefix(number + item.label, fitting: inner)
-                if fitted.count < (number + item.label).count { fitted = DisplayWidth.prefix(fitted, fitting: inner - 1).0 + "…" }
+                var (fitted, _) = DisplayWidth.prefix(number + text, fitting: inner)
+                if fitted.count < (number + text).count { fitted = DisplayWidth.prefix(fitted, fitting: inner - 1).0 + "…" }
                 out.append(Line(text: fitted, style: .plain, selectable: index))
                 index += 1
             case .field(let name):

@@ -33,12 +33,15 @@ struct KioskPage {
     init(content: Content) throws {
         self.content = content
         var library = MustacheLibrary()
+        try library.register(KioskTemplates.line, named: "line")
         try library.register(KioskTemplates.screen, named: "screen")
         try library.register(KioskTemplates.notice, named: "notice")
         self.library = library
     }
 
-    func render(_ view: ScreenView<KioskAction>, language: String, display: DisplaySettings, token: String, refresh: Int?) -> String {
+    /// The page of `view`; `speaking` is nil without read-aloud, else whether the page is being read.
+    func render(_ view: ScreenView<KioskAction>, language: String, display: DisplaySettings, token: String, refresh: Int?,
+                speaking: Bool? = nil) -> String {
         let l = content.localizer
         func t(_ key: String) -> String { l.text(key, language) }
         var selectable = 0
@@ -68,7 +71,10 @@ struct KioskPage {
             sizes: DisplaySettings.TextSize.allCases.map {
                 SizeContext(value: $0.rawValue, label: t("kiosk.web.size.\($0.rawValue)"), current: $0 == display.size)
             },
-            contrastLabel: t("kiosk.web.contrast"), contrastNext: display.highContrast ? "off" : "on")
+            contrastLabel: t("kiosk.web.contrast"), contrastNext: display.highContrast ? "off" : "on",
+            canSpeak: speaking != nil, speaking: speaking ?? false,
+            speechLabel: t(speaking == true ? "kiosk.web.read-stop" : "kiosk.web.read"), speechNext: speaking == true ? "stop" : "start",
+            headphones: display.headphones, headphonesLabel: t("kiosk.web.headphones"), headphonesNext: display.headphones ? "off" : "on")
         return library.render(context, withTemplate: "screen") ?? ""
     }
 
@@ -85,10 +91,15 @@ struct KioskPage {
 struct ItemContext {
     var isText = false, isHeading = false, isButton = false, isField = false
     var label: String
+    /// A value held about the tenant, after the label in its own bidi isolate.
+    var held = "", hasHeld = false, separator = "", heldNote = "", hasHeldNote = false
     var token = ""
     var id = ""
     var name = ""
     var inputType = "text"
+    /// A PIN, code or password box: its value is never sent back, and it takes the form's `autocomplete="off"`
+    /// (axe 3.1.1 calls the attribute on a password box inappropriate).
+    var masked = false
     var inputMode = "text"
     var value = ""
     var maxLength = 0
@@ -99,6 +110,10 @@ struct ItemContext {
 
     init(_ item: KioskItem, fields: [String: Field], notes: [String: String], autofocus: Bool) {
         label = item.label
+        if let shown = item.value {
+            (held, hasHeld, separator) = (shown, true, item.label.isEmpty ? "" : ": ")
+            (heldNote, hasHeldNote) = (item.note ?? "", item.note != nil)
+        }
         self.autofocus = autofocus
         switch item.kind {
         case .text: isText = true
@@ -111,6 +126,7 @@ struct ItemContext {
             id = "f-\(field)"
             name = "f.\(field)"
             let typed = fields[field] ?? Field()
+            masked = typed.masked
             inputType = typed.masked ? "password" : "text"
             inputMode = typed.digitsOnly ? "numeric" : "text"
             // A PIN, code or password is never sent back to the browser.
@@ -139,6 +155,8 @@ struct PageContext {
     let settingsLabel: String, languageLabel: String, languages: [LanguageContext]
     let sizeLabel: String, sizes: [SizeContext]
     let contrastLabel: String, contrastNext: String
+    let canSpeak: Bool, speaking: Bool, speechLabel: String, speechNext: String
+    let headphones: Bool, headphonesLabel: String, headphonesNext: String
 }
 
 struct NoticeContext {

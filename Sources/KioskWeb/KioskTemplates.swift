@@ -4,7 +4,7 @@ enum KioskTemplates {
     /// A kiosk screen: one form posted to `/`, holding the session's token.
     static let screen = """
         <!DOCTYPE html>
-        <html lang="{{lang}}" dir="{{dir}}" class="size-{{size}}{{#highContrast}} contrast{{/highContrast}}"{{#hasRefresh}} data-refresh="{{refresh}}"{{/hasRefresh}}>
+        <html lang="{{lang}}" dir="{{dir}}" class="size-{{size}}{{#highContrast}} contrast{{/highContrast}}"{{#hasRefresh}} data-refresh="{{refresh}}"{{/hasRefresh}}{{#speaking}} data-speaking="1"{{/speaking}}>
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -19,11 +19,11 @@ enum KioskTemplates {
         <header><h1>{{title}}</h1><p class="corner">{{corner}}</p></header>
         <main>
         {{#items}}
-        {{#isText}}<p class="text">{{label}}</p>{{/isText}}
-        {{#isHeading}}<h2>{{label}}</h2>{{/isHeading}}
-        {{#isButton}}<button type="submit" name="action" value="{{token}}"{{#hasLang}} lang="{{buttonLang}}" dir="{{buttonDir}}"{{/hasLang}}{{#autofocus}} autofocus{{/autofocus}}>{{label}}</button>{{/isButton}}
+        {{#isText}}<p class="text">{{> line}}</p>{{/isText}}
+        {{#isHeading}}<h2>{{> line}}</h2>{{/isHeading}}
+        {{#isButton}}<button type="submit" name="action" value="{{token}}"{{#hasLang}} lang="{{buttonLang}}" dir="{{buttonDir}}"{{/hasLang}}{{#autofocus}} autofocus{{/autofocus}}>{{> line}}</button>{{/isButton}}
         {{#isField}}<div class="field"><label for="{{id}}">{{label}}</label>
-        <input id="{{id}}" name="{{name}}" type="{{inputType}}" inputmode="{{inputMode}}" maxlength="{{maxLength}}" value="{{value}}" dir="auto" autocomplete="off"{{#hasNote}} aria-invalid="true" aria-describedby="{{id}}-note"{{/hasNote}}{{#autofocus}} autofocus{{/autofocus}}>
+        <input id="{{id}}" name="{{name}}" type="{{inputType}}" inputmode="{{inputMode}}" maxlength="{{maxLength}}" value="{{value}}" dir="auto"{{^masked}} autocomplete="off"{{/masked}}{{#hasNote}} aria-invalid="true" aria-describedby="{{id}}-note"{{/hasNote}}{{#autofocus}} autofocus{{/autofocus}}>
         {{#hasNote}}<p class="note" id="{{id}}-note">{{note}}</p>{{/hasNote}}</div>{{/isField}}
         {{/items}}
         {{#hasStatus}}<p class="status" role="alert">{{status}}</p>{{/hasStatus}}
@@ -31,6 +31,7 @@ enum KioskTemplates {
         </main>
         {{#hasFooter}}<nav aria-label="{{footerLabel}}">{{#footer}}<button type="submit" name="action" value="{{token}}"{{#autofocus}} autofocus{{/autofocus}}>{{label}}</button>{{/footer}}</nav>{{/hasFooter}}
         <aside aria-label="{{settingsLabel}}">
+        {{#canSpeak}}<button type="submit" name="speech" value="{{speechNext}}" class="read" aria-keyshortcuts="F9">{{speechLabel}}</button><button type="submit" name="headphones" value="{{headphonesNext}}" aria-pressed="{{#headphones}}true{{/headphones}}{{^headphones}}false{{/headphones}}">{{headphonesLabel}}</button>{{/canSpeak}}
         <fieldset><legend>{{languageLabel}}</legend>{{#languages}}<button type="submit" name="language" value="{{code}}" lang="{{code}}" dir="{{dir}}" aria-pressed="{{#current}}true{{/current}}{{^current}}false{{/current}}">{{name}}</button>{{/languages}}</fieldset>
         <fieldset><legend>{{sizeLabel}}</legend>{{#sizes}}<button type="submit" name="size" value="{{value}}" class="size-{{value}}" aria-pressed="{{#current}}true{{/current}}{{^current}}false{{/current}}">{{label}}</button>{{/sizes}}</fieldset>
         <button type="submit" name="contrast" value="{{contrastNext}}" aria-pressed="{{#highContrast}}true{{/highContrast}}{{^highContrast}}false{{/highContrast}}">{{contrastLabel}}</button>
@@ -39,6 +40,10 @@ enum KioskTemplates {
         </body>
         </html>
         """
+
+    /// An item's words, then its value (if any) in a `<bdi>`: the value is laid out in its own direction,
+    /// so "1 High Street, Leeds" stays in order inside an Urdu line. One line, no newline.
+    static let line = "{{label}}{{#hasHeld}}{{separator}}<bdi>{{held}}</bdi>{{#hasHeldNote}} ({{heldNote}}){{/hasHeldNote}}{{/hasHeld}}"
 
     /// A page that is not a screen (the kiosk is in use, a form has expired): no form, no session, a link back.
     static let notice = """
@@ -63,9 +68,29 @@ enum KioskTemplates {
     /// the history gains no entry); a timed meta refresh would do it without script, but it is a WCAG
     /// failure (2.2.1, 3.2.5). Typing in a box tells the server the tenant is there (`POST /alive` with
     /// the form's token, at most every 5 seconds), as each key does at the terminal, and the reload waits.
+    /// F9 presses "Read this page aloud" (or "Stop reading"); while the page is read (`data-speaking`), any
+    /// other key or touch stops it at once (`POST /quiet`), before whatever it does.
     static let script = """
         (function () {
           var timer = null, last = 0, token = document.querySelector('input[name="csrf"]');
+          var speaking = document.documentElement.hasAttribute("data-speaking");
+          function post(path) {
+            return fetch(path, { method: "POST", credentials: "same-origin",
+                                 headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                                 body: "csrf=" + encodeURIComponent(token.value) });
+          }
+          function quiet(event) {
+            var read = event.target && event.target.closest && event.target.closest('button[name="speech"]');
+            if (!speaking || read || !token) { return; }
+            speaking = false;
+            post("/quiet");
+          }
+          document.addEventListener("keydown", function (event) {
+            var read = document.querySelector('button[name="speech"]');
+            if (event.key === "F9" && read) { event.preventDefault(); read.click(); return; }
+            quiet(event);
+          }, true);
+          document.addEventListener("pointerdown", quiet, true);
           function schedule(seconds) {
             clearTimeout(timer);
             if (seconds > 0) { timer = setTimeout(function () { window.location.replace("/"); }, seconds * 1000); }
@@ -76,9 +101,7 @@ enum KioskTemplates {
             var now = Date.now();
             if (now - last < 5000) { return; }
             last = now;
-            fetch("/alive", { method: "POST", credentials: "same-origin",
-                              headers: { "Content-Type": "application/x-www-form-urlencoded" },
-                              body: "csrf=" + encodeURIComponent(token.value) })
+            post("/alive")
               .then(function (reply) { return reply.ok ? reply.text() : ""; })
               .then(function (text) { var seconds = Number(text); if (seconds > 0) { schedule(seconds); } });
           });

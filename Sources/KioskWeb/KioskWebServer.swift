@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 
 /// The web kiosk's HTTP side: `GET /` (the screen), `POST /` (a form of it, then 303 to `/`),
-/// `POST /alive` (typing, from the script), `GET /kiosk.css` and `GET /kiosk.js`, nothing else. Every response, refusals and errors included, carries
+/// `POST /alive` (typing, from the script), `POST /quiet` (stop reading aloud, from the script), `GET /kiosk.css` and `GET /kiosk.js`, nothing else. Every response, refusals and errors included, carries
 /// `Cache-Control: no-store` and headers that keep the page out of frames, referrers and other
 /// origins' scripts (``KioskHeadersMiddleware``). The session cookie is `HttpOnly`, `SameSite=Strict`,
 /// a browser-session cookie (no expiry).
@@ -55,6 +55,12 @@ public struct KioskWebServer: Sendable {
                 return Response(status: .forbidden)
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "\(seconds)")))
+        }
+        router.post("quiet") { request, _ in
+            let body = try await request.body.collect(upTo: Self.maxFormBytes)
+            let token = Self.decodeForm(String(buffer: body))["csrf"]
+            let done = await kiosk.quiet(cookie: request.cookies[Self.cookieName]?.value, token: token)
+            return Response(status: done ? .noContent : .forbidden)
         }
         router.get("kiosk.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"],

@@ -42,15 +42,19 @@ public actor WebKiosk {
     private let page: KioskPage
     private var session: (id: String, token: String)?
     private var display = DisplaySettings()
+    /// Reads the page aloud; nil when read-aloud is off (no espeak-ng).
+    private let speaker: Speaker?
     /// Set when staff ended the kiosk (an effect said so): the server should stop.
     public private(set) var ended = false
 
-    /// The kiosk over `database`, printing receipts with `printer`; `clock` is what the model's times
-    /// follow (tests move it by hand).
+    /// The kiosk over `database`, printing receipts with `printer`, fetching tenants it does not hold from
+    /// `centre` when enrolled (``KioskEffects``); `clock` is what the model's times follow (tests move it by hand).
+    /// `speaker` reads pages aloud (the "Read this page aloud" button); without one the button is not shown.
     public init(content: Content, timing: KioskTiming, database: ConsentDatabase, printer: ReceiptPrinter,
-                clock: @escaping @Sendable () -> Date = Date.init) throws {
+                speaker: Speaker? = nil, centre: (any TenantFetching)? = nil, clock: @escaping @Sendable () -> Date = Date.init) throws {
         model = KioskModel(content: content, timing: timing, now: clock())
-        performer = KioskEffects(database: database, printer: printer, clock: clock)
+        self.speaker = speaker
+        performer = KioskEffects(database: database, printer: printer, centre: centre, clock: clock)
         self.clock = clock
         page = try KioskPage(content: content)
     }
@@ -73,7 +77,8 @@ public actor WebKiosk {
 
     /// `POST /`: a form of the screen on show. Refused (403, nothing done) without the session's cookie
     /// and token; otherwise the button pressed (`action`), or a setting (`language`, `size`,
-    /// `contrast`), with the boxes' texts (`f.NAME`), then a redirect to `/`.
+    /// `contrast`, `headphones`), or read-aloud (`speech`: `start`, `stop`), with the boxes' texts
+    /// (`f.NAME`), then a redirect to `/`. Any of them stops what is being read aloud first.
     public func post(cookie: String?, form: [String: String]) -> WebReply {
         tick()
         guard let session, let cookie, Self.same(cookie, session.id), let token = form["csrf"], Self.same(token, session.token) else {
@@ -83,6 +88,7 @@ public actor WebKiosk {
                             cookie: cookie == nil || holder ? .keep : .clear)
         }
         let now = clock()
+        speaker?.stop()
         var fields: [String: String] = [:]
         for (key, value) in form where key.hasPrefix("f.") { fields[String(key.dropFirst(2))] = value }
         if let token = form["action"] {
@@ -99,6 +105,14 @@ public actor WebKiosk {
             model.fill(fields, now: now)
             _ = model.handle(.input(.other), now: now)
             display.highContrast = contrast == "on"
+        } else if let headphones = form["headphones"], ["on", "off"].contains(headphones) {
+            model.fill(fields, now: now)
+            _ = model.handle(.input(.other), now: now)
+            display.headphones = headphones == "on"
+        } else if let speech = form["speech"], ["start", "stop"].contains(speech) {
+            model.fill(fields, now: now)
+            _ = model.handle(.input(.other), now: now)
+            if speech == "start" { speaker?.say(model.speech(now: now, headphones: display.headphones), language: model.state.language) }
         } else {
             return WebReply(status: 400, body: .page(page.notice(.badForm, language: "en")))
         }
@@ -113,6 +127,15 @@ public actor WebKiosk {
         guard let session, let cookie, Self.same(cookie, session.id), let token, Self.same(token, session.token) else { return nil }
         _ = model.handle(.input(.other), now: clock())
         return model.secondsToNextChange(now: clock()) ?? 0
+    }
+
+    /// `POST /quiet` (the page's script, on any key or touch while the page is read aloud): stops reading,
+    /// and counts as activity. False, and nothing done, without the session's cookie and token.
+    public func quiet(cookie: String?, token: String?) -> Bool {
+        guard let session, let cookie, Self.same(cookie, session.id), let token, Self.same(token, session.token) else { return false }
+        speaker?.stop()
+        _ = model.handle(.input(.other), now: clock())
+        return true
     }
 
     /// Time passing: the idle warning, the idle sign-out (receipt printed, session ended), the session
@@ -131,7 +154,7 @@ public actor WebKiosk {
 
     private func render(token: String) -> String {
         page.render(model.view(now: clock()), language: model.state.language, display: display, token: token,
-                    refresh: model.secondsToNextChange(now: clock()))
+                    refresh: model.secondsToNextChange(now: clock()), speaking: speaker.map(\.isSpeaking))
     }
 
     /// Runs effects as the terminal loop does, feeding results back; a wipe ends the browser session.
@@ -141,6 +164,7 @@ public actor WebKiosk {
             case .done: break
             case .report(let event): perform(model.handle(event, now: clock()))
             case .wipe:
+                speaker?.stop()
                 session = nil
                 display = DisplaySettings()
             case .end: ended = true
@@ -171,6 +195,8 @@ public struct DisplaySettings: Sendable, Equatable {
 
     public var size = TextSize.normal
     public var highContrast = false
+    /// Headphones mode: read-aloud says names, addresses and other values too (never a PIN or a special category).
+    public var headphones = false
 
     public init() {}
 }

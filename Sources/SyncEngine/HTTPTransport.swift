@@ -85,6 +85,15 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
+    public func fetchTenant(_ request: TenantFetchRequest) async throws(SyncFailure) -> PullResponse {
+        let body: ByteBuffer
+        do { body = ByteBuffer(data: try JSONEncoder().encode(request)) } catch { throw .unreachable("could not encode the tenant request") }
+        let reply = try await exchange("v1/tenant", method: .POST, body: (body, "application/json"), accept: BinaryWire.contentType)
+        do { return try BinaryWire.decode(PullResponse.self, from: reply) } catch {
+            throw .unreachable("the centre's answer with a tenant could not be read (\(error))")
+        }
+    }
+
     /// The largest reply read (a snapshot page of the biggest size the server sends is far below it).
     static let maxReplyBytes = 256 << 20
 
@@ -118,6 +127,9 @@ public struct HTTPTransport: SyncTransport {
             throw .unreachable(Self.explain(error))
         }
         guard status == 200 else {
+            if status == 429, let body = try? JSONDecoder().decode(ErrorBody.self, from: data), case .fetchRefused = body.refusal {
+                throw .refused(body.refusal) // a fetch of a tenant held back, not the address
+            }
             if status == 429 {
                 // The centre holds back this address after too many refused requests from it (perhaps another
                 // device behind the same router): nothing is wrong with this device's events; try again later.

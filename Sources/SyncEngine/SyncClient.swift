@@ -37,12 +37,19 @@ public protocol SyncTransport: Sendable {
     func exchangeSignInTallies(_ sent: SignInTallies) async throws(SyncFailure) -> SignInTallies
     /// Asks the centre to open one special-category value whose read this device recorded and pushed.
     func reveal(_ request: RevealRequest) async throws(SyncFailure) -> RevealAnswer
+    /// Asks the centre for a tenant this device does not hold, given their date of birth (`POST /v1/tenant`).
+    func fetchTenant(_ request: TenantFetchRequest) async throws(SyncFailure) -> PullResponse
 }
 
 extension SyncTransport {
     /// A transport that cannot ask for reveals (an in-process test transport): the centre is unreachable for them.
     public func reveal(_ request: RevealRequest) async throws(SyncFailure) -> RevealAnswer {
         throw .unreachable("this transport does not carry reveals")
+    }
+
+    /// A transport that cannot fetch tenants (an in-process test transport): the centre is unreachable for them.
+    public func fetchTenant(_ request: TenantFetchRequest) async throws(SyncFailure) -> PullResponse {
+        throw .unreachable("this transport does not carry tenant fetches")
     }
 
     public func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {

@@ -218,6 +218,7 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         case .invalid(let why), .unauthenticated(let why), .revoked(let why), .storage(let why): detail = why
         case .wrongDevice, .badEnrolmentCode, .moved, .busy: break
         case .revealRefused(let why): detail = "\(why.reason.rawValue) \(why.message)"
+        case .fetchRefused(let why): detail = why.reason == .throttled ? "throttled \(why.seconds)" : why.reason.rawValue
         }
         self.init(error: refusal.code, message: refusal.description, expected: expected, detail: detail)
     }
@@ -237,6 +238,10 @@ public struct ErrorBody: Codable, Sendable, Equatable {
             let (code, rest) = (words.prefix { $0 != " " }, words.drop { $0 != " " }.dropFirst())
             guard let reason = RevealRefusal.Reason(rawValue: String(code)) else { return .invalid(words) }
             return .revealRefused(RevealRefusal(reason, String(rest)))
+        case "tenant-not-sent":
+            let parts = words.split(separator: " ")
+            guard let reason = parts.first.flatMap({ TenantFetchRefusal.Reason(rawValue: String($0)) }) else { return .invalid(words) }
+            return .fetchRefused(TenantFetchRefusal(reason, seconds: parts.dropFirst().first.flatMap { Int($0) } ?? 0))
         default: return .invalid(words)
         }
     }

@@ -26,6 +26,9 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
     /// The centre would not open a special-category value for this device (`RevealCheck`): no recorded
     /// read, a stale one, a kiosk's, another office's tenant, staff who may not reveal.
     case revealRefused(RevealRefusal)
+    /// The centre sent no tenant to a kiosk's fetch (`TenantFetchCheck`): no such reference and date of
+    /// birth (one answer for both), or too many failed fetches.
+    case fetchRefused(TenantFetchRefusal)
 
     public var description: String {
         switch self {
@@ -42,6 +45,7 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
                 + "this address. Nothing was applied"
         case .busy: "the centre is busy with a long write (a migration or a backup); nothing was applied: the device tries again shortly"
         case .revealRefused(let refusal): "the centre would not reveal the value: \(refusal.message)"
+        case .fetchRefused(let refusal): refusal.description
         }
     }
 
@@ -58,6 +62,7 @@ public enum CentralStoreError: Error, Equatable, CustomStringConvertible {
         case .moved: "moved"
         case .busy: "busy"
         case .revealRefused: "reveal-refused"
+        case .fetchRefused: "tenant-not-sent"
         }
     }
 }

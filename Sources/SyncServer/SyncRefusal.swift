@@ -28,7 +28,9 @@ public struct SyncRefusal: HTTPResponseError, CustomStringConvertible {
         // 503, not 410: the address serves again once the operator restarts it on PostgreSQL, so the
         // device must keep its events and retry there; a 410 says "gone for good" and may be cached.
         case .storage, .moved, .busy: .serviceUnavailable
+        case .fetchRefused(let why): why.reason == .throttled ? .tooManyRequests : .notFound
         }
+        if case .fetchRefused(let why) = reason, why.reason == .throttled { headers[.retryAfter] = "\(why.seconds)" }
     }
 
     init(status: HTTPResponse.Status, body: ErrorBody, headers: HTTPFields = [:]) {
@@ -104,7 +106,10 @@ public struct SyncRefusal: HTTPResponseError, CustomStringConvertible {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder().encode(body)
+        // Keys in one order, so two refusals that say the same are the same bytes (a fetch's "not found").
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(body)
         var headers = headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

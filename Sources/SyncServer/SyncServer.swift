@@ -10,7 +10,7 @@ import SyncProtocol
 
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`,
 /// `GET /v1/staff`, `POST /v1/staff`, `POST /v1/sign-in-tallies`,
-/// `POST /v1/reveal`.
+/// `POST /v1/reveal`, `POST /v1/tenant`.
 ///
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`, checked by `DeviceAuthentication`). Every refusal is a
@@ -90,6 +90,12 @@ public struct SyncServer: Sendable {
         devices.post("reveal") { request, context in
             let device = try context.authenticatedDevice()
             return try await store.reveal(request.decode(as: RevealRequest.self, context: context), from: device)
+        }
+        // A tenant not held by a kiosk, for someone there who gave their date of birth (JSON request; the
+        // answer is a pull page, binary when asked for; `TenantFetchCheck`).
+        devices.post("tenant") { request, context in
+            let device = try context.authenticatedDevice()
+            return try await store.fetchTenant(request.decode(as: TenantFetchRequest.self, context: context), from: device)
         }
         return router
     }

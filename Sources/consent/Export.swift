@@ -45,6 +45,9 @@ struct ExportFile: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"), completion: .file())
     var out: String
 
+    @Option(help: ArgumentHelp("Who receives it: one of the purpose's recipients (Forms/purposes.yaml); all of them when left out.", valueName: "id"))
+    var recipient: String?
+
     @Option(help: ArgumentHelp("""
         Export from a PostgreSQL central store instead of --db (special categories only with --key-file: they are sealed there).
         """, valueName: "url"))
@@ -59,7 +62,7 @@ struct ExportFile: AsyncParsableCommand {
     func run() async throws {
         let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let content = try store.content.load()
-        let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen)
+        let gate = try ExportGate(purpose: purpose, catalogue: content.catalogue, at: Date(), columns: chosen, recipient: recipient)
         let source = try await openTenantRows(store, database: database, content: content)
         defer { source.close() }
         try requireSpecialValues(source, for: gate.columns, in: content.catalogue)

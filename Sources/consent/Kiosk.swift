@@ -31,6 +31,12 @@ struct Kiosk: AsyncParsableCommand {
     @Flag(help: "With --web: allow a --listen address that is not loopback (only behind a firewall; see docs/kiosk.md).")
     var allowNonLoopback = false
 
+    @Option(help: ArgumentHelp("With --web: play read-aloud through this command (WAV on its input, e.g. 'aplay -q'); default: espeak-ng plays it.", valueName: "command"))
+    var speechPlayer: String?
+
+    @Flag(help: "With --web: no \"Read this page aloud\" button.")
+    var noSpeech = false
+
     @OptionGroup var store: StoreOptions
 
     @Option(help: ArgumentHelp("Seconds without input before the sign-out countdown shows.", valueName: "seconds"))
@@ -58,7 +64,9 @@ struct Kiosk: AsyncParsableCommand {
         guard idleWarning > 0, idleTimeout > idleWarning, sessionLimit > 0, sessionWarning >= 0 else {
             throw ValidationError("need 0 < --idle-warning < --idle-timeout, --session-limit > 0 and --session-warning >= 0")
         }
-        guard web || (listen == nil && !allowNonLoopback) else { throw ValidationError("--listen and --allow-non-loopback go with --web") }
+        guard web || (listen == nil && !allowNonLoopback && speechPlayer == nil && !noSpeech) else {
+            throw ValidationError("--listen, --allow-non-loopback, --speech-player and --no-speech go with --web")
+        }
         if web { _ = try address() }
     }
 
@@ -66,6 +74,16 @@ struct Kiosk: AsyncParsableCommand {
     private func address() throws -> ListenAddress {
         do { return try ListenAddress(listen ?? "127.0.0.1:8080", allowNonLoopback: allowNonLoopback) } catch {
             throw ValidationError(error.description)
+        }
+    }
+
+    /// Read-aloud with espeak-ng, unless --no-speech; without espeak-ng (or the player) the kiosk runs without it and says so.
+    private func speaker() -> Speaker? {
+        guard !noSpeech else { return nil }
+        let player = speechPlayer.map { $0.split(separator: " ").map(String.init) }
+        do { return try Speaker(SpeechCommand(player: player)) } catch {
+            FileHandle.standardError.write(Data("\(error); the kiosk runs without read-aloud\n".utf8))
+            return nil
         }
     }
 
@@ -80,14 +98,16 @@ struct Kiosk: AsyncParsableCommand {
         defer { sync?.cancel() }
         if web {
             let address = try address()
-            let kiosk = try WebKiosk(content: content, timing: timing, database: db, printer: printer)
+            let kiosk = try WebKiosk(content: content, timing: timing, database: db, printer: printer, speaker: speaker(),
+                                     centre: CentreFetch.enrolled(db))
             FileHandle.standardError.write(Data("Web kiosk on http://\(address)/ (Ctrl-C stops it)\n".utf8))
             return try await KioskWebServer(kiosk: kiosk).run(at: address)
         }
         let terminal = Terminal()
         try terminal.start()
         defer { terminal.stop() }
-        let runner = KioskRunner(content: content, timing: timing, database: db, terminal: terminal, printer: printer)
+        let runner = KioskRunner(content: content, timing: timing, database: db, terminal: terminal, printer: printer,
+                                 centre: CentreFetch.enrolled(db))
         runner.run()
     }
 }

@@ -27,7 +27,7 @@ import Testing
         return d
     }
 
-    static func labels(_ d: Drive) -> [String] { d.model.items(now: d.now).items().map(\.label) }
+    static func labels(_ d: Drive) -> [String] { d.model.items(now: d.now).items().map(\.text) }
     static func actions(_ d: Drive) -> [String] {
         d.model.selectable(now: d.now).compactMap { $0.action?.token }
     }

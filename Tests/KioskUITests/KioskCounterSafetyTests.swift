@@ -28,7 +28,7 @@ import TestSupport
             open(id, &d)
             #expect(d.model.state.screen == .attribute(AttributeID(id)))
             #expect(!d.model.selectable(now: d.now).contains { $0.kind == .button(.erase) }, "\(id) can be erased")
-            #expect(d.model.items(now: d.now).items().contains { $0.label.contains("cannot be erased here") }, "\(id): the tenant is not told why")
+            #expect(d.model.items(now: d.now).items().contains { $0.text.contains("cannot be erased here") }, "\(id): the tenant is not told why")
             d.keys(.escape)
         }
         open("email", &d)

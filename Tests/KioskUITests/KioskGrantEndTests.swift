@@ -27,7 +27,7 @@ import TestSupport
         return d
     }
 
-    func labels(_ d: Drive) -> String { d.model.items(now: d.now).items().map(\.label).joined(separator: "\n") }
+    func labels(_ d: Drive) -> String { d.model.items(now: d.now).items().map(\.text).joined(separator: "\n") }
 
     @Test func theUseAndEachItemSayTheDayTheConsentLapses() {
         var d = Self.signedIn()
@@ -50,15 +50,15 @@ import TestSupport
         let soon = Drive().now.addingTimeInterval(30 * 86_400)
         let d = Self.signedIn(until: soon)
         let items = d.model.items(now: d.now).items()
-        let headings = items.filter { if case .heading = $0.kind { true } else { false } }.map(\.label)
+        let headings = items.filter { if case .heading = $0.kind { true } else { false } }.map(\.text)
         #expect(headings.first == "Ending soon: do you still agree?", "\(headings)")
         let first = try #require(d.model.selectable(now: d.now).first { !$0.inFooter })
         #expect(first.kind == .button(.use(PurposeID("service-updates-email"))), "the lapsing use is the first button")
-        #expect(first.label.hasPrefix("Service updates by email: You agreed, until"))
+        #expect(first.text.hasPrefix("Service updates by email: You agreed, until"))
         #expect(items.filter { $0.kind == .button(.use(PurposeID("service-updates-email"))) }.count == 1, "listed once, not again below")
 
         let later = Self.signedIn()
-        let laterHeadings = later.model.items(now: later.now).items().filter { if case .heading = $0.kind { true } else { false } }.map(\.label)
+        let laterHeadings = later.model.items(now: later.now).items().filter { if case .heading = $0.kind { true } else { false } }.map(\.text)
         #expect(!laterHeadings.contains("Ending soon: do you still agree?"), "six months ahead is not yet asked first")
     }
 }

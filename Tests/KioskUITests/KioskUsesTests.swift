@@ -9,7 +9,7 @@ import TestSupport
 /// choice while signed in.
 @Suite struct KioskUsesTests {
     /// Every text of the current screen, unwrapped.
-    func labels(_ d: Drive) -> String { d.model.items(now: d.now).items().map(\.label).joined(separator: "\n") }
+    func labels(_ d: Drive) -> String { d.model.items(now: d.now).items().map(\.text).joined(separator: "\n") }
 
     @Test func aUseScreenAsksForTheWholeUseAndRecordsItWithItsNotice() throws {
         var d = Drive()

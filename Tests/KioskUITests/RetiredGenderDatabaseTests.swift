@@ -63,7 +63,7 @@ import TestSupport
         var d = Drive()
         d.keys(.enter)
         d.send(.signedIn(TenantSession(ref: Sample.ref, state: state, started: now)))
-        let overview = d.model.items(now: d.now).items().map(\.label)
+        let overview = d.model.items(now: d.now).items().map(\.text)
         #expect(overview.contains("Gender: Non-binary (no longer asked)"), "\(overview)")
         d.press("attr:gender")
         let actions = d.model.selectable(now: d.now).compactMap { $0.action?.token }

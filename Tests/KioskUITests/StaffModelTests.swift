@@ -26,7 +26,7 @@ struct StaffDrive: Driving {
     }
 
     /// Everything the screen would show, scrolled through (items, not just the visible rows).
-    var allText: String { model.items(now: now).items().map(\.label).joined(separator: "\n") + "\n" + (model.state.message ?? "") }
+    var allText: String { model.items(now: now).items().map(\.text).joined(separator: "\n") + "\n" + (model.state.message ?? "") }
 
     /// Signs in as `role` and opens the sample tenant with `markers`.
     mutating func open(role: StaffRole, markers: [String] = []) {

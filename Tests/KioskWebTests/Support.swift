@@ -27,7 +27,7 @@ struct WebFixture {
     let kiosk: WebKiosk
     let receipts: URL
 
-    init(timing: KioskTiming = KioskTiming()) throws {
+    init(timing: KioskTiming = KioskTiming(), speaker: Speaker? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
@@ -38,7 +38,8 @@ struct WebFixture {
         try db.record(ChangeRequest(tenant: Self.ref, payload: .registration(values: registration), actor: .system("test"), channel: .importFile))
         try db.setPIN(Self.pin, for: Self.ref, actor: .tenant, channel: .kiosk)
         receipts = dir.appendingPathComponent("receipts.txt")
-        kiosk = try WebKiosk(content: Shipped.content, timing: timing, database: db, printer: .file(receipts.path), clock: { clock.read() })
+        kiosk = try WebKiosk(content: Shipped.content, timing: timing, database: db, printer: .file(receipts.path), speaker: speaker,
+                             clock: { clock.read() })
     }
 
     /// The kiosk's HTTP server as an application. The session and hostile suites drive it through Hummingbird's router

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Reads text aloud, offline, with espeak-ng: one utterance at a time, stopped at once by ``stop()`` or by
+/// the next ``say(_:language:)``. The text goes to the synthesizer on its standard input, never on its
+/// command line (where any user of the machine could read it in the process list).
+///
+/// By default espeak-ng plays the sound itself. With a player, espeak-ng writes WAV (`--stdout`) into the
+/// player's standard input instead: `aplay -q` for a given sound card, or in tests a command that keeps
+/// the audio in a file to measure.
+///
+/// ```swift
+/// let speaker = try Speaker(SpeechCommand())
+/// speaker.say("Sign in.", language: "ur")
+/// speaker.stop()
+/// ```
+public final class Speaker: @unchecked Sendable {
+    private let command: SpeechCommand
+    private let synthesizer: URL
+    private let player: URL?
+    private let lock = NSLock()
+    private var running: [Process] = []
+
+    /// A speaker running `command`; throws when its programs are not installed.
+    public init(_ command: SpeechCommand) throws {
+        self.command = command
+        synthesizer = try Self.find(command.synthesizer.first ?? "")
+        player = try command.player.map { try Self.find($0.first ?? "") }
+        // A synthesizer stopped while its text is still being written must not end this process: the write fails instead.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Says `text` in `language` (its espeak-ng voice), after stopping what was being said. Returns at once.
+    public func say(_ text: String, language: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        stopLocked()
+        let synth = Process(), input = Pipe()
+        synth.executableURL = synthesizer
+        synth.arguments = command.synthesizer.dropFirst().map { $0 == "{voice}" ? Self.voice(language) : $0 } + (player == nil ? [] : ["--stdout"])
+        synth.standardInput = input
+        synth.standardError = FileHandle.nullDevice
+        var processes = [synth]
+        if let player, let arguments = command.player {
+            let play = Process(), sound = Pipe()
+            play.executableURL = player
+            play.arguments = Array(arguments.dropFirst())
+            synth.standardOutput = sound
+            play.standardInput = sound
+            play.standardOutput = FileHandle.nullDevice
+            play.standardError = FileHandle.nullDevice
+            processes.append(play)
+        } else {
+            synth.standardOutput = FileHandle.nullDevice
+        }
+        do {
+            for process in processes.reversed() { try process.run() }
+        } catch {
+            for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            return
+        }
+        running = processes
+        // Written off the caller's thread: a long page could fill the pipe before the synthesizer reads it.
+        let data = Data(text.utf8)
+        DispatchQueue.global().async {
+            try? input.fileHandleForWriting.write(contentsOf: data)
+            try? input.fileHandleForWriting.close()
+        }
+    }
+
+    /// Stops what is being said, if anything: the synthesizer and the player are ended.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        stopLocked()
+    }
+
+    /// Whether something is still being said (the synthesizer or the player still runs).
+    public var isSpeaking: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return running.contains { $0.isRunning }
+    }
+
+    /// The process ids of what is saying the text now (tests check that ``stop()`` ends them).
+    public var processIDs: [Int32] {
+        lock.lock()
+        defer { lock.unlock() }
+        return running.filter(\.isRunning).map(\.processIdentifier)
+    }
+
+    /// SIGKILL, not `terminate()`'s SIGTERM: a server that handles SIGTERM itself (service lifecycle) ignores
+    /// it, and its children inherit that, so SIGTERM would leave the voice talking.
+    private func stopLocked() {
+        for process in running where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        running = []
+    }
+
+    /// The espeak-ng voice of a kiosk language: British English for English, the language's own otherwise.
+    public static func voice(_ language: String) -> String { language == "en" ? "en-gb" : language }
+
+    /// `program` as given when it has a slash, else found on `PATH`; throws when it is not installed.
+    public static func find(_ program: String) throws -> URL {
+        if program.contains("/") {
+            guard FileManager.default.isExecutableFile(atPath: program) else { throw SpeechError.notInstalled(program) }
+            return URL(fileURLWithPath: program)
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
+            return URL(fileURLWithPath: "\(directory)/\(program)")
+        }
+        throw SpeechError.notInstalled(program)
+    }
+}
+
+/// The programs a ``Speaker`` runs.
+public struct SpeechCommand: Sendable, Equatable {
+    /// The synthesizer and its arguments, `{voice}` standing for the voice; it reads the text on standard input.
+    public var synthesizer: [String]
+    /// A player and its arguments, reading WAV on standard input; nil: the synthesizer plays the sound itself.
+    public var player: [String]?
+
+    /// espeak-ng, playing by itself unless a player is given.
+    public init(synthesizer: [String] = ["espeak-ng", "-v", "{voice}", "--stdin"], player: [String]? = nil) {
+        self.synthesizer = synthesizer
+        self.player = player
+    }
+}
+
+/// Why read-aloud cannot run.
+public enum SpeechError: Error, CustomStringConvertible, Equatable {
+    case notInstalled(String)
+
+    public var description: String {
+        switch self {
+        case .notInstalled(let program): "cannot read aloud: \(program) is not installed (Debian: apt-get install espeak-ng)"
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import HummingbirdTesting
+import KioskUI
+@testable import KioskWeb
+import Testing
+
+/// Read-aloud through the web kiosk with the real espeak-ng (issue 21): "Read this page aloud" makes sound
+/// in the page's language, any other input stops it at once, and no PIN reaches the synthesizer.
+/// `.ci/setup` installs espeak-ng and sox; in CI (`TENANTCONSENT_CI=1`) a missing one fails the test.
+@Suite struct WebKioskSpeechTests {
+    static let player = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("speech/player.py").path
+    static var missing: [String] { ["espeak-ng", "sox", "python3"].filter { (try? Speaker.find($0)) == nil } }
+    static var runs: Bool { missing.isEmpty || WebKioskBrowserTests.inCI }
+    /// Generous: a loaded CI machine (everything in parallel on 2 cores) may be slow to start a process.
+    static let deadline: TimeInterval = 60
+
+    @Test(.enabled(if: runs, "no espeak-ng or sox here (.ci/setup installs them; CI runs this test)"))
+    func readingAloudMakesSoundInThePagesLanguageAndAnyInputStopsIt() async throws {
+        try #require(Self.missing.isEmpty, "CI must run the speech test, but these are missing: \(Self.missing)")
+        let wav = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-speech-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: wav) }
+        let speaker = try Speaker(SpeechCommand(player: ["python3", Self.player, wav]))
+        let fixture = try WebFixture(speaker: speaker)
+        defer { fixture.remove() }
+        try await fixture.application().test(.router) { client in
+            let browser = Browser()
+            try await browser.signIn(client)
+            try await browser.post(client, [("language", "ur")])
+            #expect(browser.page.contains("name=\"speech\" value=\"start\""), "the page offers read-aloud")
+            let pressed = Date()
+            try await browser.post(client, [("speech", "start")])
+            let heard = try await Self.poll("the first sound") { Self.audioBytes(wav) >= 2205 }  // 50 ms of sound
+            print("Read-aloud: press to first sound \(Int(heard.timeIntervalSince(pressed) * 1000)) ms (espeak-ng -v ur, router client)")
+            #expect(browser.page.contains("name=\"speech\" value=\"stop\""), "while reading, the button stops it")
+            let playing = speaker.processIDs
+            #expect(!playing.isEmpty, "the synthesizer or the player still runs")
+
+            // Any input stops it: here the Help button.
+            try await browser.press(client, "help")
+            _ = try await Self.poll("the synthesizer and the player to end") { playing.allSatisfy { kill($0, 0) != 0 } }
+            let (seconds, rms) = try Self.measure(wav)
+            #expect(seconds > 0.04 && rms > 0.001, "sound was made: \(seconds) s, RMS \(rms)")
+            // The Urdu overview takes over a minute to say; what was played stops within moments of the press.
+            #expect(seconds < 15, "not stopped: \(seconds) s played")
+        }
+    }
+
+    @Test(.enabled(if: runs, "no espeak-ng here (.ci/setup installs it; CI runs this test)"))
+    func thePINNeverReachesTheSynthesizerAndTheReferenceOnlyWithHeadphones() async throws {
+        try #require(Self.missing.isEmpty, "CI must run the speech test, but these are missing: \(Self.missing)")
+        let said = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-said-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: said) }
+        // The synthesizer is `tee`: what it would have said is kept in a file.
+        let speaker = try Speaker(SpeechCommand(synthesizer: ["tee", said]))
+        let fixture = try WebFixture(speaker: speaker)
+        defer { fixture.remove() }
+        try await fixture.application().test(.router) { client in
+            let browser = Browser()
+            try await browser.get(client)
+            try await browser.press(client, "lang:en")
+            let typed = [("f.ref", WebFixture.ref.rawValue), ("f.dob", WebFixture.dateOfBirth), ("f.pin", WebFixture.pin)]
+            for headphones in [false, true] {
+                if headphones { try await browser.post(client, [("headphones", "on")] + typed) }
+                try? FileManager.default.removeItem(atPath: said)
+                try await browser.post(client, [("speech", "start")] + typed)
+                _ = try await Self.poll("the page to be said") { !speaker.isSpeaking && FileManager.default.fileExists(atPath: said) }
+                let text = try String(contentsOfFile: said, encoding: .utf8)
+                #expect(text.contains("Sign in"), "the page is said:\n\(text)")
+                #expect(!text.contains(WebFixture.pin), "the PIN was said:\n\(text)")
+                #expect(text.contains(WebFixture.ref.rawValue) == headphones, "headphones \(headphones):\n\(text)")
+            }
+        }
+    }
+
+    /// Waits for `condition`, checking every 20 ms until the deadline; the moment it held.
+    static func poll(_ what: String, _ condition: () -> Bool) async throws -> Date {
+        let end = Date().addingTimeInterval(deadline)
+        while Date() < end {
+            if condition() { return Date() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("waited \(Int(deadline)) s for \(what)")
+        throw CancellationError()
+    }
+
+    /// Bytes of sound after the WAV header.
+    static func audioBytes(_ path: String) -> Int {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return max(0, size - 44)
+    }
+
+    /// Length in seconds and RMS amplitude of a WAV, by `sox FILE -n stat`.
+    static func measure(_ path: String) throws -> (seconds: Double, rms: Double) {
+        let process = Process(), pipe = Pipe()
+        process.executableURL = try Speaker.find("sox")
+        // The header of a stream written by espeak-ng has no length: `--ignore-length` reads what is there.
+        process.arguments = ["--ignore-length", path, "-n", "stat"]
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        func value(_ name: String) -> Double {
+            output.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap { $0.split(separator: ":").last }
+                .flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+        }
+        return (value("Length (seconds)"), value("RMS     amplitude"))
+    }
+}
