@@ -5,8 +5,9 @@ import Foundation
 /// outgrown. Both let `PushPlanner` decide about every push (they only load what it needs and
 /// store what it decided), merge with the same `TenantState.apply`, and pass the same test suite.
 public protocol CentralStore: Sendable {
-    /// Issues a one-time enrolment code for a new device of `office`, valid for `lifetime`.
-    func issueEnrolmentCode(office: String, lifetime: TimeInterval) async throws(CentralStoreError) -> String
+    /// Issues a one-time enrolment code for a new device of `office`, valid for `lifetime`; the device
+    /// it enrols is recorded as `kind` (only a staff terminal may ask for a reveal).
+    func issueEnrolmentCode(office: String, lifetime: TimeInterval, kind: DeviceKind) async throws(CentralStoreError) -> String
     /// Enrols a device with a one-time code; returns its credential (shown once, stored hashed).
     func enrol(_ request: EnrolRequest) async throws(CentralStoreError) -> EnrolResponse
     /// Checks a device's credential; throws `unauthenticated` or `revoked`.
@@ -47,4 +48,11 @@ public protocol CentralStore: Sendable {
     /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a
     /// database that cannot be read or reached). `GET /healthz` answers with it.
     func health() async throws(CentralStoreError)
+}
+
+extension CentralStore {
+    /// A one-time enrolment code for a kiosk of `office` (the kind that reveals nothing).
+    public func issueEnrolmentCode(office: String, lifetime: TimeInterval) async throws(CentralStoreError) -> String {
+        try await issueEnrolmentCode(office: office, lifetime: lifetime, kind: .kiosk)
+    }
 }

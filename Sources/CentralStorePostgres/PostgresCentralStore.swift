@@ -121,13 +121,14 @@ public final class PostgresCentralStore: CentralStore {
 
     // MARK: enrolment and devices
 
-    public func issueEnrolmentCode(office: String, lifetime: TimeInterval) async throws(CentralStoreError) -> String {
+    public func issueEnrolmentCode(office: String, lifetime: TimeInterval, kind: DeviceKind) async throws(CentralStoreError) -> String {
         guard !office.isEmpty, !containsNUL(office) else { throw .invalid("the office name is empty or holds a NUL character") }
         let code = Self.randomCode(12)
         let expires = Millis.from(Date().addingTimeInterval(lifetime))
         try await transaction { connection in
             try await connection.query("""
-                INSERT INTO enrolment_code (code_hash, office, issued_at, expires_at) VALUES (\(Self.digest(code)), \(office), \(Self.now()), \(expires))
+                INSERT INTO enrolment_code (code_hash, office, issued_at, expires_at, kind)
+                VALUES (\(Self.digest(code)), \(office), \(Self.now()), \(expires), \(kind.rawValue))
                 """, logger: self.logger)
         }
         return "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(4))"
@@ -149,17 +150,17 @@ public final class PostgresCentralStore: CentralStore {
         let (office, sealingKey): (String, OrganisationPublicKey?) = try await transaction { connection in
             let rows = try await connection.query("""
                 UPDATE enrolment_code SET used_at = \(now), used_by = \(device)
-                WHERE code_hash = \(Self.digest(code)) AND used_at IS NULL AND expires_at > \(now) RETURNING office
+                WHERE code_hash = \(Self.digest(code)) AND used_at IS NULL AND expires_at > \(now) RETURNING office, kind
                 """, logger: self.logger)
-            var office: String?
-            for try await value in rows.decode(String.self) { office = value }
-            guard let office else { throw CentralStoreError.badEnrolmentCode }
+            var found: (office: String, kind: String?)?
+            for try await value in rows.decode((String, String?).self) { found = value }
+            guard let (office, kind) = found else { throw CentralStoreError.badEnrolmentCode }
             for try await _ in try await connection.query("SELECT 1 FROM sync_device WHERE id = \(device)", logger: self.logger).decode(Int.self) {
                 throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
             }
             try await connection.query("""
-                INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key)
-                VALUES (\(device), \(office), \(Self.digest(secret)), \(now), \(request.signingKey))
+                INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key, kind)
+                VALUES (\(device), \(office), \(Self.digest(secret)), \(now), \(request.signingKey), \(DeviceKind.recorded(kind).rawValue))
                 """, logger: self.logger)
             _ = try await Self.deviceNumber(device, on: connection, logger: self.logger)
             return (office, try await Self.organisationPublicKey(on: connection, logger: self.logger))

@@ -72,9 +72,11 @@ extension PostgresCentralStore {
 
     /// What this centre knows of the request: the tenant, its office, the device's office and latest read.
     private func revealFacts(_ request: RevealRequest, device: String, on connection: PostgresConnection) async throws -> RevealFacts {
-        guard let office = try await Self.first(String.self, "SELECT office FROM sync_device WHERE id = \(device)", on: connection, logger: logger) else {
-            throw CentralStoreError.unauthenticated(device)
-        }
+        var enrolled: (office: String, kind: String?)?
+        for try await row in try await connection.query("SELECT office, kind FROM sync_device WHERE id = \(device)", logger: logger)
+            .decode((String, String?).self) { enrolled = row }
+        guard let (office, recordedKind) = enrolled else { throw CentralStoreError.unauthenticated(device) }
+        let kind = DeviceKind.recorded(recordedKind)
         let numbered: (Int) -> String = { "$\($0)" }
         var tenant: (office: String?, changed: Int32)?
         var binds = PostgresBindings()
@@ -83,7 +85,7 @@ extension PostgresCentralStore {
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: RevealCheck.tenantQuery(mark: numbered), binds: binds), logger: logger)
             .decode((String?, Int32).self) { tenant = row }
         guard let tenant else {
-            return RevealFacts(tenantKnown: false, tenantOffice: nil, deviceOffice: office, deviceChangedTenant: false, access: nil)
+            return RevealFacts(tenantKnown: false, tenantOffice: nil, deviceOffice: office, deviceChangedTenant: false, access: nil, deviceKind: kind)
         }
         binds.append(request.attribute)
         binds.append(request.staff)
@@ -93,6 +95,6 @@ extension PostgresCentralStore {
         ).decode((String, String?, String, Int64, String?, Int32?).self) {
             access = RecordedAccess(actor: actor, staff: staff, channel: channel, at: at, role: role.flatMap(StaffRole.init(rawValue:)), active: disabled == 0)
         }
-        return RevealFacts(tenantKnown: true, tenantOffice: tenant.office, deviceOffice: office, deviceChangedTenant: tenant.changed == 1, access: access)
+        return RevealFacts(tenantKnown: true, tenantOffice: tenant.office, deviceOffice: office, deviceChangedTenant: tenant.changed == 1, access: access, deviceKind: kind)
     }
 }

@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 9
+    static let version = 10
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -53,6 +53,13 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;
+    /// NULL for a device enrolled before (treated as a kiosk: it reveals nothing).
+    private static let v10 = """
+        ALTER TABLE sync_device ADD COLUMN kind text;
+        ALTER TABLE enrolment_code ADD COLUMN kind text;
+        """
 
     /// Where a data-key rotation stands (`consent keys rotate --data-keys --database`): one row while one
     /// is under way (`DataKeyRotationState`'s text), committed with each step it records.

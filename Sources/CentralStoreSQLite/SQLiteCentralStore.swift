@@ -21,8 +21,8 @@ public struct SQLiteCentralStore: CentralStore {
         }
     }
 
-    public func issueEnrolmentCode(office: String, lifetime: TimeInterval) async throws(CentralStoreError) -> String {
-        try run { () throws(StoreError) in try database.issueEnrolmentCode(office: office, lifetime: lifetime) }
+    public func issueEnrolmentCode(office: String, lifetime: TimeInterval, kind: DeviceKind) async throws(CentralStoreError) -> String {
+        try run { () throws(StoreError) in try database.issueEnrolmentCode(office: office, lifetime: lifetime, kind: kind) }
     }
 
     public func enrol(_ request: EnrolRequest) async throws(CentralStoreError) -> EnrolResponse {

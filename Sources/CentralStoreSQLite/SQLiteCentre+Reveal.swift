@@ -42,12 +42,13 @@ extension ConsentDatabase {
 
     /// What this centre knows of the request: the tenant, its office, the device's office and latest read.
     private static func revealFacts(_ db: Database, _ request: RevealRequest, device: String) throws -> RevealFacts {
-        guard let office = try String.fetchOne(db, sql: "SELECT office FROM sync_device WHERE id = ?", arguments: [device]) else {
+        guard let enrolled = try Row.fetchOne(db, sql: "SELECT office, kind FROM sync_device WHERE id = ?", arguments: [device]) else {
             throw CentralStoreError.unauthenticated(device)
         }
+        let office: String = enrolled["office"], kind = DeviceKind.recorded(enrolled["kind"])
         let numbered: (Int) -> String = { "?\($0)" }
         guard let tenant = try Row.fetchOne(db, sql: RevealCheck.tenantQuery(mark: numbered), arguments: [request.tenant, device]) else {
-            return RevealFacts(tenantKnown: false, tenantOffice: nil, deviceOffice: office, deviceChangedTenant: false, access: nil)
+            return RevealFacts(tenantKnown: false, tenantOffice: nil, deviceOffice: office, deviceChangedTenant: false, access: nil, deviceKind: kind)
         }
         let access = try Row.fetchOne(db, sql: RevealCheck.accessQuery(mark: numbered),
                                       arguments: [request.tenant, device, request.attribute, request.staff]).map { row in
@@ -55,6 +56,6 @@ extension ConsentDatabase {
                            role: (row["role"] as String?).flatMap(StaffRole.init(rawValue:)), active: (row["disabled"] as Int64?) == 0)
         }
         return RevealFacts(tenantKnown: true, tenantOffice: tenant["office"], deviceOffice: office,
-                           deviceChangedTenant: (tenant["changed"] as Int64?) == 1, access: access)
+                           deviceChangedTenant: (tenant["changed"] as Int64?) == 1, access: access, deviceKind: kind)
     }
 }

@@ -28,15 +28,15 @@ extension ConsentDatabase {
         return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
 
-    /// Issues a one-time enrolment code for a new device of `office`; only its hash is stored.
-    public func issueEnrolmentCode(office: String, lifetime: TimeInterval) throws(StoreError) -> String {
+    /// Issues a one-time enrolment code for a new device of `office`, which it enrols as `kind`; only its hash is stored.
+    public func issueEnrolmentCode(office: String, lifetime: TimeInterval, kind: DeviceKind = .kiosk) throws(StoreError) -> String {
         try requireCentre()
         let code = Self.randomCode(12)
         let pretty = "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(4))"
         try write { db in
             try refuseIfMoved(db)
-            try db.execute(sql: "INSERT INTO sync_code (code_hash, office, expires_at) VALUES (?, ?, ?)",
-                           arguments: [Self.digest(code), office, Millis.from(clock().addingTimeInterval(lifetime))])
+            try db.execute(sql: "INSERT INTO sync_code (code_hash, office, expires_at, kind) VALUES (?, ?, ?, ?)",
+                           arguments: [Self.digest(code), office, Millis.from(clock().addingTimeInterval(lifetime)), kind.rawValue])
         }
         return pretty
     }
@@ -52,7 +52,7 @@ extension ConsentDatabase {
         let device = request.device
         return try write { db in
             try refuseIfMoved(db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT office, expires_at, used_at FROM sync_code WHERE code_hash = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT office, expires_at, used_at, kind FROM sync_code WHERE code_hash = ?",
                                              arguments: [Self.digest(code)]),
                   (row["used_at"] as Int64?) == nil, (row["expires_at"] as Int64) > now
             else { throw CentralStoreError.badEnrolmentCode }
@@ -62,8 +62,8 @@ extension ConsentDatabase {
             }
             let office: String = row["office"]
             try db.execute(sql: "UPDATE sync_code SET used_at = ? WHERE code_hash = ?", arguments: [now, Self.digest(code)])
-            try db.execute(sql: "INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [device, office, Self.digest(secret), now, request.signingKey])
+            try db.execute(sql: "INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key, kind) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [device, office, Self.digest(secret), now, request.signingKey, DeviceKind.recorded(row["kind"]).rawValue])
             return EnrolResponse(device: device, office: office, secret: secret, sealingKey: keys.organisationKey?.raw)
         }
     }

@@ -83,6 +83,10 @@ enum Schema {
         migrator.registerMigration("tenant-office-1") { db in
             try db.execute(sql: tenantOffice)
         }
+        // What each device was enrolled as (`DeviceKind`), from its enrolment code; none (a kiosk) before.
+        migrator.registerMigration("device-kind-1") { db in
+            try db.execute(sql: "ALTER TABLE sync_device ADD COLUMN kind TEXT; ALTER TABLE sync_code ADD COLUMN kind TEXT")
+        }
         return migrator
     }
 

@@ -43,6 +43,8 @@ public struct RevealRefusal: Error, Equatable, Sendable, CustomStringConvertible
     public enum Reason: String, Codable, Sendable, CaseIterable {
         /// The read was recorded at a kiosk (by the tenant, on the kiosk channel), not by staff.
         case kiosk
+        /// The device asking was enrolled as a kiosk (or before device kinds were recorded), not as a staff terminal.
+        case kioskDevice = "kiosk-device"
         /// The centre holds no tenant with that reference.
         case unknownTenant = "unknown-tenant"
         /// Not a special-category attribute (ordinary values are on the device already), or unknown.
@@ -112,8 +114,12 @@ public struct RevealFacts: Equatable, Sendable {
     public var deviceChangedTenant: Bool
     /// The device's latest recorded read of this value by the named member of staff, if any.
     public var access: RecordedAccess?
+    /// What the device was enrolled as (``DeviceKind/recorded(_:)``: a kiosk when none was recorded).
+    public var deviceKind: DeviceKind
 
-    public init(tenantKnown: Bool, tenantOffice: String?, deviceOffice: String, deviceChangedTenant: Bool, access: RecordedAccess?) {
+    public init(tenantKnown: Bool, tenantOffice: String?, deviceOffice: String, deviceChangedTenant: Bool, access: RecordedAccess?,
+                deviceKind: DeviceKind) {
+        self.deviceKind = deviceKind
         self.tenantKnown = tenantKnown
         self.tenantOffice = tenantOffice
         self.deviceOffice = deviceOffice
@@ -135,6 +141,10 @@ public enum RevealCheck {
     /// Why the centre refuses `request`, or nil when it may answer.
     public static func problem(_ request: RevealRequest, _ facts: RevealFacts, now: Int64, isSpecial: Bool) -> RevealRefusal? {
         let what = "\(request.attribute.prefix(64)) of \(request.tenant.prefix(32))"
+        guard facts.deviceKind == .staff else {
+            return RevealRefusal(.kioskDevice, "this device was enrolled as a kiosk, which never reveals a value; reveal at a staff terminal "
+                + "(enrolled with a code from `consent device issue-code --kind staff`)")
+        }
         guard isSpecial else {
             return RevealRefusal(.notSpecial, "\(request.attribute.prefix(64)) is not a special-category attribute; only those are revealed "
                 + "through the centre (ordinary values are shown on the device)")

@@ -103,13 +103,15 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(help: PostgresCentre.help) var database: String?
         @Option(help: "The office the device belongs to.") var office: String
         @Option(help: "Minutes the code stays valid.") var minutes = 60
+        @Option(help: "What the device is: kiosk (the default; it never reveals a value) or staff (a staff terminal, which may ask the centre to reveal one).")
+        var kind: DeviceKind = .kiosk
 
         func run() async throws {
             let lifetime = TimeInterval(minutes * 60)
-            guard let database else { return print(try store.open().issueEnrolmentCode(office: office, lifetime: lifetime)) }
+            guard let database else { return print(try store.open().issueEnrolmentCode(office: office, lifetime: lifetime, kind: kind)) }
             let central = try await PostgresCentre.open(database, store: store)
             defer { central.shutdown() }
-            print(try await central.issueEnrolmentCode(office: office, lifetime: lifetime))
+            print(try await central.issueEnrolmentCode(office: office, lifetime: lifetime, kind: kind))
         }
     }
 
@@ -267,3 +269,5 @@ extension SyncCommand {
         if let problem = status.problem { print("The last sync failed: \(problem)") }
     }
 }
+
+extension DeviceKind: ExpressibleByArgument {}

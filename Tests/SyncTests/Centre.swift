@@ -102,9 +102,10 @@ final class Centre: @unchecked Sendable {
         Task.detached { try? await Centre.admin("DROP DATABASE \(databaseName) WITH (FORCE)") }
     }
 
-    /// Enrols `device` here (through the protocol, as `consent device enrol` does) and saves its credential.
-    func enrol(_ device: ConsentDatabase, office: String = "Leeds") async throws {
-        let code = try await store.issueEnrolmentCode(office: office, lifetime: 3600)
+    /// Enrols `device` here as `kind` (through the protocol, as `consent device enrol` does) and saves its
+    /// credential. A staff terminal by default: the test devices act for staff and tenants alike.
+    func enrol(_ device: ConsentDatabase, office: String = "Leeds", kind: DeviceKind = .staff) async throws {
+        let code = try await store.issueEnrolmentCode(office: office, lifetime: 3600, kind: kind)
         let enrolment = try await store.enrol(EnrolRequest(code: code, device: device.device.rawValue,
                                                            signingKey: try device.signingKey().publicKey.rawRepresentation))
         try device.saveEnrolment(SyncSettings(server: "local", secret: enrolment.secret), sealingKey: enrolment.sealingKey)

@@ -46,7 +46,7 @@ import TestSupport
     }
 
     @Test(arguments: Backend.allCases) func onlyARecentStaffReadRecordedAndPushedByThatDeviceOpensTheValueAtTheCentre(backend: Backend) async throws {
-        let net = try await Network.make(backend, devices: 3, tenants: ["T0000001", "T0000002", "T0000003"])
+        let net = try await Network.make(backend, devices: 3, tenants: ["T0000001", "T0000002", "T0000003"], kinds: [.staff, .kiosk, .staff])
         let (staffDevice, kiosk, other) = (net.devices[0], net.devices[1], net.devices[2])
         // A tenant whose health needs are held for tailoring services, with their explicit consent: staff may see them.
         try await net.centre.record([register("T0000011", ["full-name": "Tenant 11", "email": "t11@example.org", "health-needs": "Needs a ramp QZXW"]),
@@ -60,9 +60,14 @@ import TestSupport
             let port = try #require(client.port)
             // Nothing recorded yet: refused, whoever asks.
             #expect(try await Self.ask(staffDevice, port: port, "T0000011", Self.health) == .refused(.noRecordedAccess))
-            // A kiosk: the tenant's own read at the kiosk is not a staff read.
+            // A kiosk: the tenant's own read at the kiosk is not a staff read; and a device enrolled as a kiosk
+            // (stolen, say) that forges a staff read in a real member's name is refused for what it is (HTTP 403).
             try kiosk.record(ChangeRequest(tenant: "T0000011", payload: .access(Self.health), actor: .tenant, channel: .kiosk))
-            #expect(try await Self.ask(kiosk, port: port, "T0000011", Self.health) == .refused(.kiosk))
+            #expect(try await Self.ask(kiosk, port: port, "T0000011", Self.health) == .refused(.kioskDevice))
+            net.keepUpWithPostgres(1, backend)
+            try kiosk.record(Self.staffRead("T0000011", Self.health))
+            #expect(try await Self.ask(kiosk, port: port, "T0000011", Self.health) == .refused(.kioskDevice))
+            #expect(try await net.centre.audit().allSatisfy { !$0.contains("revealed health-needs") }, "nothing was revealed")
             #expect(try await Self.ask(staffDevice, port: port, "T0009999") == .refused(.unknownTenant))
             #expect(try await Self.ask(staffDevice, port: port, "T0000001", AttributeID("email")) == .refused(.notSpecial))
 
@@ -100,6 +105,18 @@ import TestSupport
             try await net.centre.setStaffActive("S1", false)
             #expect(try await Self.ask(staffDevice, port: port, "T0000011", Self.health) == .refused(.staffMayNotReveal))
         }
+    }
+
+    @Test func aDeviceEnrolledBeforeKindsWereRecordedIsAKioskAndRevealsNothing() {
+        #expect(DeviceKind.recorded(nil) == .kiosk && DeviceKind.recorded("robot") == .kiosk && DeviceKind.recorded("staff") == .staff)
+        let request = RevealRequest(tenant: "T0000011", attribute: Self.health.rawValue, staff: "S1")
+        let read = RecordedAccess(actor: "staff", staff: "S1", channel: "phone", at: 1_000, role: .supervisor, active: true)
+        let facts = RevealFacts(tenantKnown: true, tenantOffice: nil, deviceOffice: "Leeds", deviceChangedTenant: false, access: read,
+                                deviceKind: DeviceKind.recorded(nil))
+        #expect(RevealCheck.problem(request, facts, now: 2_000, isSpecial: true)?.reason == .kioskDevice)
+        var staff = facts
+        staff.deviceKind = .staff
+        #expect(RevealCheck.problem(request, staff, now: 2_000, isSpecial: true) == nil)
     }
 
     @Test func aDeviceThatCannotReachTheCentreIsToldSo() async throws {

@@ -158,7 +158,8 @@ struct Network {
     }
 
     /// Creates a centre on `backend` with `tenants` registered, and `count` devices enrolled and synced once.
-    static func make(_ backend: Backend, devices count: Int, tenants: [TenantRef]) async throws -> Network {
+    /// `count` devices enrolled at a new centre, device `i` as `kinds[i]` (a staff terminal when not given).
+    static func make(_ backend: Backend, devices count: Int, tenants: [TenantRef], kinds: [DeviceKind] = []) async throws -> Network {
         let folder = try TempFolder()
         let start = start(backend)
         let clocks = (0...count).map { _ in ManualClock(start) }
@@ -180,7 +181,7 @@ struct Network {
             let clock = clocks[i]
             let db = try ConsentDatabase.create(at: folder.path("device\(i).sqlite"), validator: Shipped.content.validator,
                                                 device: DeviceID("kiosk-\(i)"), clock: { clock.read() }, key: sharedKey)
-            try await centre.enrol(db)
+            try await centre.enrol(db, kind: i < kinds.count ? kinds[i] : .staff)
             _ = try await SyncClient(database: db, transport: LocalTransport(store: centre.store, device: db.device.rawValue)).syncOnce()
             devices.append(db)
         }
