@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 8
+    static let version = 9
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -53,6 +53,12 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// Where a data-key rotation stands (`consent keys rotate --data-keys --database`): one row while one
+    /// is under way (`DataKeyRotationState`'s text), committed with each step it records.
+    private static let v9 = """
+        CREATE TABLE key_rotation (single boolean PRIMARY KEY DEFAULT true CHECK (single), state text NOT NULL);
+        """
 
     /// Each tenant's current office beside them (`OfficePull.followOffice`, the statement a SQLite centre's
     /// triggers run too), kept by triggers on `current_value` (a push writes values before the projection),

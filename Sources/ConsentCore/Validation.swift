@@ -102,7 +102,7 @@ public struct Validator: Sendable {
             if date > Self.isoDay(today) { return .failure(.dateFuture) }
             normal = date
         case .choice:
-            guard let choice = definition.choices.first(where: { $0.id.caseInsensitiveCompare(text) == .orderedSame })
+            guard let choice = definition.choices.first(where: { Self.sameIgnoringCase($0.id, text) })
             else { return .failure(.choice) }
             normal = choice.id
         }
@@ -204,7 +204,27 @@ public struct Validator: Sendable {
         guard let year = y, let month = m, let day = d, (1900...2200).contains(year), (1...12).contains(month),
               (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        return isoText(year, month, day)
+    }
+
+    /// `YYYY-MM-DD`, as `String(format: "%04d-%02d-%02d")` writes it, without its cost for the usual years (every
+    /// imported date of birth comes through here).
+    static func isoText(_ year: Int, _ month: Int, _ day: Int) -> String {
+        guard (1000...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else {
+            return String(format: "%04d-%02d-%02d", year, month, day)
+        }
+        return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+    }
+
+    /// Whether `a` and `b` are equal ignoring case, as `caseInsensitiveCompare` decides; ASCII text (every choice id,
+    /// the usual cell) is compared byte by byte, without Foundation's string comparison.
+    static func sameIgnoringCase(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.allSatisfy({ $0 < 0x80 }), b.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return a.caseInsensitiveCompare(b) == .orderedSame
+        }
+        guard a.utf8.count == b.utf8.count else { return false }
+        func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte + 0x20 : byte }
+        return zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
     }
 
     /// A stored `YYYY-MM-DD` date the way people type it here, `DD/MM/YYYY`; other text as it is.
@@ -232,7 +252,7 @@ public struct Validator: Sendable {
     /// The UTC day of `date` as `YYYY-MM-DD` (civil-from-days; no calendar object needed).
     public static func isoDay(_ date: Date) -> String {
         let (y, m, d) = ChangeRules.civil(fromDays: Int((date.timeIntervalSince1970 / 86_400).rounded(.down)))
-        return String(format: "%04d-%02d-%02d", y, m, d)
+        return isoText(y, m, d)
     }
 }
 

@@ -4,26 +4,6 @@ import Crypto
 import Foundation
 import GRDB
 
-/// What `consent keys rotate --data-keys` did.
-public struct DataKeyRotationReport: Sendable, Codable, Equatable {
-    /// The key file that now holds the new key-encryption key.
-    public var keyFile: String
-    /// The key-encryption key that replaced the old one (the data keys' rotation ends with one).
-    public var newKeyID: String
-    /// The data key every value that was under a data key is now sealed under.
-    public var newDataKey: String
-    /// Data keys destroyed (no value is sealed under them any more), by this run.
-    public var destroyedDataKeys: [String]
-    /// Values sealed again under ``newDataKey`` by this run.
-    public var resealedValues: Int
-    /// Values sealed to the organisation's key (HPKE), left as they are: the key pair is not rotated.
-    public var organisationSeals: Int
-    /// Data keys that still seal values but do not open here (broken, or not this vault's): left as they are.
-    public var keptDataKeys: [String]
-    /// Whether this run finished a rotation that an earlier run had begun.
-    public var resumed: Bool
-}
-
 extension ConsentDatabase {
     /// Where a data-key rotation stands, in `vault.meta` (the same file as the keys and values, so each
     /// step commits with what it records): `reseal:<new data key>` while values are sealed again,
@@ -54,22 +34,21 @@ extension ConsentDatabase {
             }
             state = try db.write { d in
                 guard let id = try db.keys.createDataKey(d, now: db.clock()) else { throw StoreError.keyUnavailable(reason: db.keys.missingReason ?? "no key") }
-                try db.setRotationState(d, "reseal:" + id)
-                return "reseal:" + id
+                try db.setRotationState(d, DataKeyRotationState.reseal(dataKey: id).text)
+                return DataKeyRotationState.reseal(dataKey: id).text
             }
         }
-        var report = DataKeyRotationReport(keyFile: keyFile, newKeyID: "", newDataKey: "", destroyedDataKeys: [], resealedValues: 0,
-                                           organisationSeals: 0, keptDataKeys: [], resumed: resumed)
-        if let target = state?.droppingPrefix("reseal:") {
+        var report = DataKeyRotationReport(keyFile: keyFile, resumed: resumed)
+        if case .reseal(let target)? = state.flatMap(DataKeyRotationState.init(text:)) {
             report.newDataKey = target
             try db.resealAll(under: target, batchSize: batchSize, report: &report, progress: progress)
-            state = "rewrap:" + (db.keys.kek?.id ?? "")
+            state = DataKeyRotationState.rewrap(oldKEK: db.keys.kek?.id ?? "").text
         } else {
             report.newDataKey = try db.read { d in
                 try String.fetchOne(d, sql: "SELECT key_id FROM vault.data_key WHERE key_id NOT LIKE 'org-%' ORDER BY created_at DESC, key_id LIMIT 1")
             } ?? ""
         }
-        if let oldKEK = state?.droppingPrefix("rewrap:") {
+        if case .rewrap(let oldKEK)? = state.flatMap(DataKeyRotationState.init(text:)) {
             let unfinished = try db.keyRotationUnfinished(keyFile: keyFile)
             let keyFileID = try KeyFile.read(keyFile).id
             try db.close()
@@ -133,7 +112,7 @@ extension ConsentDatabase {
             let gone = try String.fetchAll(d, sql: "SELECT DISTINCT key_id FROM vault.data_key WHERE key_id != ? AND key_id NOT LIKE 'org-%' AND kek_id = ?",
                                            arguments: [target, kekID]).filter { !keys.broken.contains($0) }
             for id in gone { try d.execute(sql: "DELETE FROM vault.data_key WHERE key_id = ?", arguments: [id]) }
-            try setRotationState(d, "rewrap:" + kekID)
+            try setRotationState(d, DataKeyRotationState.rewrap(oldKEK: kekID).text)
             return gone
         }
         report.keptDataKeys = try read { d in
@@ -168,12 +147,10 @@ extension ConsentDatabase {
             let tenant = TenantRef(row["ref"] as String), event = EventID(device: DeviceID(row["device"] as String), sequence: sequence)
             let associatedData = Sealing.associatedData(tenant: tenant, attribute: attribute, event: event)
             guard let oldKey = keys.key(keyID),
-                  let plain = Sealing.openPlain(row["sealed"] as Data, key: oldKey, associatedData: associatedData),
-                  let value = Sealing.value(of: plain)
+                  let sealed = try Sealing.reseal(row["sealed"] as Data, from: oldKey, to: target.key, associatedData: associatedData)
             else {
                 throw StoreError.rotationStuck(reason: "the \(attribute.rawValue) value of \(tenant.rawValue) (event \(event.device.rawValue)/\(sequence)) does not open under \(keyID)")
             }
-            let sealed = try Sealing.seal(value, salt: Data(plain.prefix(Sealing.saltBytes)), key: target.key, associatedData: associatedData)
             try update.execute(arguments: [target.id, sealed, row["device_no"] as Int64, sequence, attribute.rawValue])
         }
         return (rows.count, rows.last.map { ($0["device_no"] as Int64, $0["device_seq"] as Int64, $0["attribute_id"] as String) })
@@ -191,9 +168,4 @@ extension ConsentDatabase {
         do { try queue.writeWithoutTransaction { d in try d.execute(sql: "VACUUM vault") } } catch { throw Self.map(error) }
         try truncateVaultLog()
     }
-}
-
-extension String {
-    /// The rest of the string after `prefix`, or nil when it does not start with it.
-    fileprivate func droppingPrefix(_ prefix: String) -> String? { hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil }
 }

@@ -153,3 +153,28 @@ public enum KeyFile {
         if dir >= 0 { fsync(dir); close(dir) }
     }
 }
+
+/// A key file as a ``KeyEncryptionKeySlot``: the key in `path`, and during a rotation the next one in
+/// `path.new` (``ConsentDatabase/pendingKeyPath(for:)``), the same files `consent keys rotate` uses.
+public struct KeyFileSlot: KeyEncryptionKeySlot {
+    public let path: String
+    private var next: String { ConsentDatabase.pendingKeyPath(for: path) }
+
+    /// The slot of the key file at `path`.
+    public init(path: String) { self.path = path }
+
+    public func current() throws(StoreError) -> KeyEncryptionKey { try KeyFile.read(path) }
+
+    public func pending() throws(StoreError) -> KeyEncryptionKey? {
+        guard FileManager.default.fileExists(atPath: next) else { return nil }
+        return KeyEncryptionKey(key: try KeyFile.read(next).key, source: path)
+    }
+
+    public func makePending() throws(StoreError) -> KeyEncryptionKey {
+        let key = KeyEncryptionKey.generate(source: path)
+        try KeyFile.create(key, at: next)
+        return key
+    }
+
+    public func promotePending() throws(StoreError) { try KeyFile.move(next, over: path) }
+}

@@ -93,12 +93,13 @@ extension ConsentDatabase {
         defer { try? db.close() }
         try db.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT key_id, kek_id, wrapped FROM vault.data_key ORDER BY key_id")
-            for id in Set(rows.map { $0["key_id"] as String }).sorted() where !rows.contains(where: { $0["key_id"] == id && $0["kek_id"] == target.id }) {
-                guard let wrapped = rows.first(where: { $0["key_id"] == id && $0["kek_id"] == current.id })?["wrapped"] as Data?,
-                      let key = Sealing.unwrap(wrapped, id: id, with: current)
-                else { throw StoreError.wrongKey(source: keyFile) }
+                .map { (keyID: $0["key_id"] as String, kekID: $0["kek_id"] as String, wrapped: $0["wrapped"] as Data) }
+            let plan = try Sealing.rewraps(of: rows, from: current, to: target)
+            let covered = Set(rows.filter { $0.kekID == current.id || $0.kekID == target.id }.map(\.keyID))
+            guard plan.broken.isEmpty, covered == Set(rows.map(\.keyID)) else { throw StoreError.wrongKey(source: keyFile) }
+            for wrap in plan.wraps {
                 try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [id, target.id, try Sealing.wrap(key, id: id, with: target), Millis.from(Date())])
+                               arguments: [wrap.keyID, target.id, wrap.wrapped, Millis.from(Date())])
             }
         }
         afterStep(2)

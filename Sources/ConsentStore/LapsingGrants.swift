@@ -15,11 +15,7 @@ extension ConsentDatabase {
         let days = max(0, min(days, Expiry.maximumDays))
         let end = Expiry.end(from: now, days: days)
         return try write { db in
-            let statement = try db.makeStatement(sql: """
-                SELECT t.ref, d.purpose_id, d.attribute_id, d.state, d.effective_at, d.valid_until
-                FROM decision d JOIN tenant t ON t.id = d.tenant_id
-                WHERE d.state = ? AND d.valid_until > ? AND d.valid_until <= ?
-                """)
+            let statement = try db.makeStatement(sql: LapsingQuery.sql(state: "?", after: "?", upTo: "?"))
             let rows = try Row.fetchAll(statement, arguments: [DecisionState.granted.rawValue, Millis.from(now), Millis.from(end)])
                 .compactMap { row -> Expiry.Row? in
                     guard let state = DecisionState(rawValue: row[3]) else { return nil }
@@ -29,10 +25,8 @@ extension ConsentDatabase {
                                       effectiveAt: Millis.date(row[4]), validUntil: until.map(Millis.date))
                 }
             let grants = Expiry.lapsing(rows, from: now, days: days, in: catalogue)
-            let tenants = Set(grants.map(\.tenant)).count
-            let what = "expiry list by \(TextSafety.displaySafe(who)): \(grants.count) grants of \(tenants) tenants lapsing within \(days) days"
             try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, NULL, ?)",
-                           arguments: [Millis.from(now), String(what.prefix(1_000))])
+                           arguments: [Millis.from(now), LapsingQuery.auditLine(grants, within: days, by: who)])
             return grants
         }
     }

@@ -175,8 +175,7 @@ package final class VaultKeyring: @unchecked Sendable {
     @discardableResult
     func createDataKey(_ db: Database, now: Date) throws -> String? {
         guard let kek else { return nil }
-        let id = "dk-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let key = SymmetricKey(size: .bits256)
+        let (id, key) = Sealing.newDataKey()
         try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [id, kek.id, try Sealing.wrap(key, id: id, with: kek), Millis.from(now)])
         lock.lock()

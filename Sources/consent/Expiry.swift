@@ -1,11 +1,12 @@
 import ArgumentParser
+import CentralStorePostgres
 import ConsentCommandLine
 import ConsentCore
 import ConsentStore
 import Foundation
 
 /// `consent expiry`: the grants that lapse soon, for asking the tenants again before they do.
-struct ExpiryCommand: ParsableCommand {
+struct ExpiryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "expiry",
         abstract: "List the consents that lapse within a number of days, soonest first.",
@@ -17,6 +18,8 @@ struct ExpiryCommand: ParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
+
+    @Option(help: PostgresCentre.help) var database: String?
 
     @Option(help: ArgumentHelp("Look this many days ahead (1 to \(Expiry.maximumDays)).", valueName: "days"))
     var within: Int
@@ -38,10 +41,17 @@ struct ExpiryCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let content = try store.content.load()
+    func run() async throws {
         let now = Date()
-        let grants = try store.open().lapsingGrants(within: within, now: now, catalogue: content.catalogue, by: TenantCommand.List.user())
+        let who = TenantCommand.List.user()
+        let grants: [LapsingGrant]
+        if let database {
+            let centre = try await PostgresCentre.open(database, store: store)
+            defer { centre.shutdown() }
+            grants = try await centre.lapsingGrants(within: within, now: now, by: who)
+        } else {
+            grants = try store.open().lapsingGrants(within: within, now: now, catalogue: try store.content.load().catalogue, by: who)
+        }
         let listing = Listing(within: within, from: now, to: Expiry.end(from: now, days: within),
                               tenants: Set(grants.map(\.tenant)).count, grants: grants)
         if json { return try printJSON(listing) }

@@ -78,7 +78,7 @@ struct Keys: AsyncParsableCommand {
         var problem: String?
     }
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace the key-encryption key (and with --data-keys, the data keys) with new ones.",
             discussion: """
@@ -93,6 +93,10 @@ struct Keys: AsyncParsableCommand {
                 the database first. Killed part-way, every value still opens; run the same command again to finish.
                 Progress is shown on a terminal only. Values sealed to the organisation's key are left as they are
                 (see docs/vault.md).
+
+                At a PostgreSQL centre (--database URL --key-file KEY, the key given to `consent serve`), only
+                --data-keys is offered, with the same steps; stop every `consent serve --database` first and start
+                them again with the new key file.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -100,58 +104,77 @@ struct Keys: AsyncParsableCommand {
         @Flag(help: "Also replace the data keys: seal every value again under a new one and destroy the old ones.")
         var dataKeys = false
 
-        @Option(help: "A PostgreSQL centre: not supported by this command yet.")
+        @Option(help: "A PostgreSQL centre (with --data-keys and --key-file): postgres://USER@HOST[:PORT]/DATABASE.")
         var database: String?
 
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
-        func run() throws {
-            if database != nil {
-                throw CLIError("""
-                    key rotation at a PostgreSQL centre is not built yet; nothing was changed. Its data keys and the organisation's \
-                    private key stay wrapped by the key-encryption key given to `consent serve --key-file`
-                    """)
-            }
+        func run() async throws {
             let location = store.keyLocation
             guard location.origin != .credential else {
                 throw CLIError("the key comes from a systemd credential (\(location.path)), which this program cannot replace; rotate the key file it was made from with --key-file PATH, then re-create the credential")
             }
-            let content = try store.content.load()
             let environment = ProcessInfo.processInfo.environment
             let crashAt = environment["CONSENT_TEST_KILL_AT_ROTATION_STEP"].flatMap(Int.init)
             let crashStep: (Int) -> Void = { step in
                 if step == crashAt { kill(getpid(), SIGKILL) } // tests only: a crash at this step
             }
+            let crashAfter = environment["CONSENT_TEST_KILL_AFTER_RESEALED"].flatMap(Int.init)
+            var line = ProgressLine("Sealing values under the new data key", quiet: json)
+            let progress: (Int, Int) -> Void = { done, total in
+                line.update(done, of: total)
+                if let crashAfter, done >= crashAfter { kill(getpid(), SIGKILL) } // tests only: a crash part-way
+            }
+            let batchSize = crashAfter == nil ? 500 : 50
+            if let database {
+                guard dataKeys, location.origin == .option else {
+                    throw CLIError("""
+                        at a PostgreSQL centre give --data-keys and --key-file (the key given to `consent serve --database`): \
+                        only the data keys' rotation, which replaces that key too, is offered there; nothing was changed
+                        """)
+                }
+                let central = try await PostgresCentre.open(database, store: store)
+                defer { central.shutdown() }
+                let report = try await central.rotateDataKeys(keys: KeyFileSlot(path: location.path), batchSize: batchSize,
+                                                              progress: progress, afterKeyStep: crashStep)
+                line.finish()
+                if json { return try printJSON(report) }
+                print(Self.describe(report))
+                return print("Start `consent serve --database` again with --key-file \(report.keyFile).")
+            }
+            let content = try store.content.load()
             guard dataKeys else {
                 let report = try ConsentDatabase.rotateKey(at: store.path, validator: content.validator, keyFile: location.path, afterStep: crashStep)
                 if json { return try printJSON(report) }
                 if report.resumed { print("Finished an interrupted rotation.") }
                 return print("Key \(report.newKeyID) in \(report.keyFile) now wraps \(report.dataKeys) data key(s); back this file up, apart from the database.")
             }
-            let crashAfter = environment["CONSENT_TEST_KILL_AFTER_RESEALED"].flatMap(Int.init)
-            var line = ProgressLine("Sealing values under the new data key", quiet: json)
             let report = try ConsentDatabase.rotateDataKeys(
-                at: store.path, validator: content.validator, keyFile: location.path, batchSize: crashAfter == nil ? 500 : 50,
-                progress: { done, total in
-                    line.update(done, of: total)
-                    if let crashAfter, done >= crashAfter { kill(getpid(), SIGKILL) } // tests only: a crash part-way
-                }, afterKeyStep: crashStep)
+                at: store.path, validator: content.validator, keyFile: location.path, batchSize: batchSize,
+                progress: progress, afterKeyStep: crashStep)
             line.finish()
             if json { return try printJSON(report) }
-            if report.resumed { print("Finished an interrupted rotation.") }
-            print("""
+            print(Self.describe(report))
+        }
+
+        /// What a data-key rotation did, in words (the same for either centre).
+        static func describe(_ report: DataKeyRotationReport) -> String {
+            var lines: [String] = []
+            if report.resumed { lines.append("Finished an interrupted rotation.") }
+            lines.append("""
                 \(report.resealedValues) value(s) sealed again under data key \(report.newDataKey); destroyed \(report.destroyedDataKeys.count) old data key(s)\
                 \(report.destroyedDataKeys.isEmpty ? "" : " (\(report.destroyedDataKeys.joined(separator: ", ")))").
                 Key \(report.newKeyID) in \(report.keyFile) now wraps the data keys; back this file up, apart from the database.
                 Backups from before open only with the old key file: keep both apart, and destroy them together when your backup period ends (docs/vault.md).
                 """)
             if report.organisationSeals > 0 {
-                print("\(report.organisationSeals) value(s) sealed to the organisation's key are unchanged (that key pair is not rotated).")
+                lines.append("\(report.organisationSeals) value(s) sealed to the organisation's key are unchanged (that key pair is not rotated).")
             }
             if !report.keptDataKeys.isEmpty {
-                print("Values under \(report.keptDataKeys.joined(separator: ", ")) do not open here and were left as they are (see `consent keys status`).")
+                lines.append("Values under \(report.keptDataKeys.joined(separator: ", ")) do not open here and were left as they are (see `consent keys status`).")
             }
+            return lines.joined(separator: "\n")
         }
     }
 }

@@ -46,12 +46,14 @@ import Testing
         let expected = try await Self.markers(centre)
         centre.store.shutdown()
         // As a schema-3 centre left it: marker events in the ledger, no projection (and none of the
-        // later tables: the staff registry, the sign-in tallies, the organisation key, the tenant's office).
+        // later tables: the staff registry, the sign-in tallies, the organisation key, the tenant's office,
+        // the data-key rotation's state).
         _ = try await centre.rows("DROP TABLE tenant_marker")
         _ = try await centre.rows("DROP TABLE staff")
         _ = try await centre.rows("DROP TABLE sign_in_tally")
         _ = try await centre.rows("DROP TABLE sign_in_clear")
         _ = try await centre.rows("DROP TABLE organisation_key")
+        _ = try await centre.rows("DROP TABLE key_rotation")
         _ = try await centre.rows("DROP TRIGGER current_value_office_write ON current_value")
         _ = try await centre.rows("DROP TRIGGER current_value_office_delete ON current_value")
         _ = try await centre.rows("DROP FUNCTION tenant_follows_office()")

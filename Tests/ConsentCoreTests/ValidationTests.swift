@@ -1,4 +1,4 @@
-import ConsentCore
+@testable import ConsentCore
 import Foundation
 import Testing
 
@@ -128,5 +128,21 @@ import Testing
         #expect(Validator.date(Validator.typedDate("1970-05-01")) == "1970-05-01")
         #expect(Validator.typed("1970-05-01", as: .date) == "01/05/1970")
         #expect(Validator.typed("1970-05-01", as: .text) == "1970-05-01")
+    }
+
+    /// The quick forms of dates and of case-blind choice matching give what Foundation's did.
+    @Test func quickFormsAgreeWithFoundation() {
+        for year in [1, 999, 1000, 1900, 1970, 2026, 9999, 10_000] {
+            for (month, day) in [(1, 1), (2, 29), (9, 9), (10, 10), (12, 31)] {
+                #expect(Validator.isoText(year, month, day) == String(format: "%04d-%02d-%02d", year, month, day))
+            }
+        }
+        let texts = ["female", "FEMALE", "Female ", "fEmAlE", "femal", "", "@", "`", "[", "{", "white-british", "White-British",
+                     "white_british", "Zoë", "ZOË", "straße", "STRASSE", "İ", "i"]
+        for a in texts {
+            for b in texts {
+                #expect(Validator.sameIgnoringCase(a, b) == (a.caseInsensitiveCompare(b) == .orderedSame), "\(a) \(b)")
+            }
+        }
     }
 }
