@@ -2,8 +2,12 @@
 # Installs the TenantConsent kiosk on this machine (run as root from the project folder).
 # Creates the unprivileged user `tenantkiosk` with no login shell, builds and installs `consent`,
 # Forms/ and Localization/, and enables the kiosk on tty1. See docs/kiosk.md.
+# With --web: the web kiosk instead, served on 127.0.0.1:8080, and Chromium in kiosk mode under cage on
+# tty1 as the unprivileged user `tenantbrowser` (Debian packages cage, chromium, espeak-ng, fonts-noto-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+web=no
+[ "${1:-}" = "--web" ] && web=yes
 id tenantkiosk >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /var/lib/tenantconsent --shell /usr/sbin/nologin tenantkiosk
 swift build -c release --product consent
 install -m 0755 .build/release/consent /usr/local/bin/consent
@@ -16,9 +20,22 @@ if [ ! -f /var/lib/tenantconsent/consent.sqlite ]; then
     CONSENT_LOCALIZATION=/usr/local/share/tenantconsent/Localization \
     /usr/local/bin/consent init --db /var/lib/tenantconsent/consent.sqlite
 fi
-install -m 0644 deploy/tenantconsent-kiosk.service /etc/systemd/system/tenantconsent-kiosk.service
-systemd-analyze verify /etc/systemd/system/tenantconsent-kiosk.service
-systemctl daemon-reload
-systemctl disable getty@tty1.service || true
-systemctl enable --now tenantconsent-kiosk.service
+if [ "$web" = yes ]; then
+  id tenantbrowser >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /var/lib/tenantconsent-browser --shell /usr/sbin/nologin tenantbrowser
+  # The browser's user needs the seat: video and input devices for cage.
+  usermod -a -G video,input tenantbrowser
+  install -m 0644 deploy/tenantconsent-web-kiosk.service deploy/tenantconsent-kiosk-browser.service /etc/systemd/system/
+  systemd-analyze verify /etc/systemd/system/tenantconsent-web-kiosk.service /etc/systemd/system/tenantconsent-kiosk-browser.service
+  systemctl daemon-reload
+  systemctl disable --now tenantconsent-kiosk.service 2>/dev/null || true
+  systemctl disable getty@tty1.service || true
+  systemctl enable --now tenantconsent-web-kiosk.service tenantconsent-kiosk-browser.service
+else
+  install -m 0644 deploy/tenantconsent-kiosk.service /etc/systemd/system/tenantconsent-kiosk.service
+  systemd-analyze verify /etc/systemd/system/tenantconsent-kiosk.service
+  systemctl daemon-reload
+  systemctl disable --now tenantconsent-kiosk-browser.service tenantconsent-web-kiosk.service 2>/dev/null || true
+  systemctl disable getty@tty1.service || true
+  systemctl enable --now tenantconsent-kiosk.service
+fi
 echo "Kiosk enabled on tty1. Import the register with: runuser -u tenantkiosk -- consent import FILE.csv --db /var/lib/tenantconsent/consent.sqlite"

@@ -38,6 +38,56 @@ import Testing
         #expect(process.terminationStatus == 0, "systemd-analyze verify: \(message)")
     }
 
+    static let webUnit = CLI.repo.appendingPathComponent("deploy/tenantconsent-web-kiosk.service")
+    static let browserUnit = CLI.repo.appendingPathComponent("deploy/tenantconsent-kiosk-browser.service")
+
+    /// The web kiosk (issue 21): the server on loopback as the kiosk's user, with the sound card for
+    /// read-aloud; Chromium in kiosk mode under cage on tty1 as another unprivileged user, after the server.
+    @Test func theWebKioskUnitsServeOnLoopbackAndShowItOnTty1UnderCage() throws {
+        func lines(_ url: URL) throws -> [Substring] { try String(contentsOf: url, encoding: .utf8).split(separator: "\n") }
+        let web = try lines(Self.webUnit), browser = try lines(Self.browserUnit)
+        for line in ["User=tenantkiosk", "SupplementaryGroups=audio", "Restart=always", "LimitCORE=0", "NoNewPrivileges=yes",
+                     "IPAddressAllow=localhost", "IPAddressDeny=any"] {
+            #expect(web.contains { $0 == line }, "web kiosk: missing \(line)")
+        }
+        #expect(web.contains { $0.hasPrefix("ExecStart=/usr/local/bin/consent kiosk --web --listen 127.0.0.1:8080 ") })
+        for line in ["User=tenantbrowser", "TTYPath=/dev/tty1", "TTYVHangup=yes", "TTYVTDisallocate=yes", "Restart=always",
+                     "LimitCORE=0", "NoNewPrivileges=yes", "Requires=tenantconsent-web-kiosk.service",
+                     "Conflicts=getty@tty1.service tenantconsent-kiosk.service"] {
+            #expect(browser.contains { $0 == line }, "kiosk browser: missing \(line)")
+        }
+        #expect(browser.contains { $0.hasPrefix("ExecStart=/usr/bin/cage -- /usr/bin/chromium --kiosk --incognito ") && $0.hasSuffix(" http://127.0.0.1:8080/") })
+        let install = try String(contentsOf: CLI.repo.appendingPathComponent("deploy/install-kiosk.sh"), encoding: .utf8)
+        #expect(install.contains("--shell /usr/sbin/nologin tenantbrowser"))
+    }
+
+    /// `systemd-analyze verify` on the two web kiosk units together (the browser's needs the server's), the
+    /// server's ExecStart pointed at the binary just built. Verify checks that cage and chromium are installed:
+    /// `.ci/setup` installs them.
+    @Test func systemdAnalyzeVerifyAcceptsTheWebKioskUnits() throws {
+        let analyze = "/usr/bin/systemd-analyze"
+        try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is needed (package systemd)")
+        let cli = try CLI()
+        defer { cli.remove() }
+        var copies: [String] = []
+        for unit in [Self.webUnit, Self.browserUnit] {
+            let text = try String(contentsOf: unit, encoding: .utf8).replacingOccurrences(of: "/usr/local/bin/consent", with: CLI.binary.path)
+            let copy = cli.dir.appendingPathComponent(unit.lastPathComponent)
+            try text.write(to: copy, atomically: true, encoding: .utf8)
+            copies.append(copy.path)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: analyze)
+        process.arguments = ["verify"] + copies
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && message.isEmpty, "systemd-analyze verify: \(message)")
+    }
+
     /// Installed as deploy/install-kiosk.sh lays it out (`PREFIX/bin/consent`, `PREFIX/share/tenantconsent/Forms`
     /// and `Localization`), the program started by name through `PATH`, from a folder holding neither, with no
     /// `CONSENT_FORMS` or `CONSENT_LOCALIZATION`, finds its folders; so does a symbolic link to it elsewhere.
