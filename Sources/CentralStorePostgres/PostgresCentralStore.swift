@@ -218,12 +218,12 @@ public final class PostgresCentralStore: CentralStore {
     public func devices() async throws(CentralStoreError) -> [CentralDevice] {
         try await transaction { connection in
             var devices: [CentralDevice] = []
-            for try await (id, office, enrolled, revoked, last) in try await connection.query("""
-                SELECT s.id, s.office, s.enrolled_at, s.revoked_at, COALESCE(h.seq, 0)
+            for try await (id, office, enrolled, revoked, last, kind) in try await connection.query("""
+                SELECT s.id, s.office, s.enrolled_at, s.revoked_at, COALESCE(h.seq, 0), s.kind
                 FROM sync_device s LEFT JOIN device d ON d.id = s.id LEFT JOIN chain_head h ON h.device_no = d.no ORDER BY s.id
-                """, logger: self.logger).decode((String, String, Int64, Int64?, Int64).self) {
+                """, logger: self.logger).decode((String, String, Int64, Int64?, Int64, String?).self) {
                 devices.append(CentralDevice(id: id, office: office, enrolledAt: Millis.date(enrolled),
-                                             revokedAt: revoked.map(Millis.date), lastSequence: last))
+                                             revokedAt: revoked.map(Millis.date), lastSequence: last, kind: DeviceKind.recorded(kind)))
             }
             return devices
         }

@@ -102,11 +102,12 @@ extension ConsentDatabase {
         try requireCentre()
         return try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT d.id, d.office, d.enrolled_at, d.revoked_at, COALESCE(h.seq, 0) AS seq FROM sync_device d
+                SELECT d.id, d.office, d.enrolled_at, d.revoked_at, COALESCE(h.seq, 0) AS seq, d.kind FROM sync_device d
                 LEFT JOIN device n ON n.id = d.id LEFT JOIN chain_head h ON h.device_no = n.no ORDER BY d.id
                 """).map {
                 CentralDevice(id: $0["id"], office: $0["office"], enrolledAt: Millis.date($0["enrolled_at"]),
-                              revokedAt: ($0["revoked_at"] as Int64?).map(Millis.date), lastSequence: $0["seq"])
+                              revokedAt: ($0["revoked_at"] as Int64?).map(Millis.date), lastSequence: $0["seq"],
+                              kind: DeviceKind.recorded($0["kind"]))
             }
         }
     }

@@ -36,6 +36,9 @@ public struct WebReply: Sendable, Equatable {
 /// its cookie and token die, the text size and contrast go back to normal, and the browser is sent
 /// to `/` with the cookie cleared, so neither Back nor a replayed form reaches what was shown.
 public actor WebKiosk {
+    /// Runs the kiosk on its own queue, off the cooperative pool (see ``KioskQueueExecutor``).
+    private let executor = KioskQueueExecutor(label: "tenantconsent.web-kiosk")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private var model: KioskModel
     private let performer: KioskEffects
     private let clock: @Sendable () -> Date

@@ -255,8 +255,11 @@ public struct CentralDevice: Codable, Hashable, Sendable {
     public var revokedAt: Date?
     /// The highest device sequence the centre has stored from it.
     public var lastSequence: Int64
+    /// What it was enrolled as (a device enrolled before kinds were recorded is a kiosk).
+    public var kind: DeviceKind
 
-    public init(id: String, office: String, enrolledAt: Date, revokedAt: Date?, lastSequence: Int64) {
+    public init(id: String, office: String, enrolledAt: Date, revokedAt: Date?, lastSequence: Int64, kind: DeviceKind = .kiosk) {
+        self.kind = kind
         self.id = id
         self.office = office
         self.enrolledAt = enrolledAt

@@ -198,7 +198,7 @@ struct DeviceCommand: AsyncParsableCommand {
             }
             if json { return try printJSON(devices) }
             for d in devices {
-                print("\(d.id)\t\(d.office)\tlast event \(d.lastSequence)\(d.revokedAt == nil ? "" : "\trevoked")")
+                print("\(d.id)\t\(d.office)\t\(d.kind.rawValue)\tlast event \(d.lastSequence)\(d.revokedAt == nil ? "" : "\trevoked")")
             }
         }
     }

@@ -37,6 +37,7 @@ import TestSupport
         #expect(devices.count == 1)
         let device = devices.first?["id"] as? String ?? "?"
         #expect(devices.first?["office"] as? String == "Leeds")
+        #expect(devices.first?["kind"] as? String == "kiosk", "a code issued without --kind enrols a kiosk")
         #expect(devices.first?["lastSequence"] as? Int == pushed)
 
         let clean = try cli.run(["audit", "verify", "--database", url, "--json"])
@@ -57,7 +58,7 @@ import TestSupport
 
         #expect(try cli.run(["device", "revoke", "--database", url, device]).status == 0)
         let after = try cli.run(["device", "list", "--database", url])
-        #expect(after.stdout.contains("\(device)\tLeeds") && after.stdout.contains("revoked"), "\(after.stdout)")
+        #expect(after.stdout.contains("\(device)\tLeeds\tkiosk\t") && after.stdout.contains("revoked"), "\(after.stdout)")
         #expect(try cli.run(["sync", "--db", kiosk]).status != 0, "a revoked kiosk is refused")
         let again = try cli.run(["device", "revoke", "--database", url, device])
         #expect(again.status != 0 && again.stderr.contains("no enrolled, unrevoked device"), "\(again.stderr)")

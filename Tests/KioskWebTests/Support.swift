@@ -27,7 +27,7 @@ struct WebFixture {
     let kiosk: WebKiosk
     let receipts: URL
 
-    init(timing: KioskTiming = KioskTiming(), speaker: Speaker? = nil) throws {
+    init(timing: KioskTiming = KioskTiming(), speaker: Speaker? = nil, centre: (any TenantFetching)? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
@@ -39,7 +39,7 @@ struct WebFixture {
         try db.setPIN(Self.pin, for: Self.ref, actor: .tenant, channel: .kiosk)
         receipts = dir.appendingPathComponent("receipts.txt")
         kiosk = try WebKiosk(content: Shipped.content, timing: timing, database: db, printer: .file(receipts.path), speaker: speaker,
-                             clock: { clock.read() })
+                             centre: centre, clock: { clock.read() })
     }
 
     /// The kiosk's HTTP server as an application. The session and hostile suites drive it through Hummingbird's router

@@ -154,11 +154,13 @@ import Testing
             // its answer is never closed by the idle timer; its second counts from the answer.)
             // Under a loaded full run the 1 s idle timer can fire before the request is read: a connection
             // closed with nothing received is tried again (five at most); a server that never answers still fails.
+            // Closing runs in the connection's task on the cooperative pool, which blocking tests beside this one
+            // can hold for tens of seconds: the close is waited for up to 120 s (CI once saw it miss 30 s).
             var reply = (closed: false, received: "")
             for _ in 0..<5 {
                 let healthy = try RawConnection(port: port)
                 healthy.send("GET /healthz HTTP/1.1\r\nHost: centre\r\n\r\n")
-                reply = await healthy.waitForClose(within: 30)
+                reply = await healthy.waitForClose(within: 120)
                 if !(reply.closed && reply.received.isEmpty) { break }
             }
             #expect(reply.received.hasPrefix("HTTP/1.1 200") && reply.closed, "served, then closed when idle: \(reply.received)")

@@ -41,7 +41,7 @@ import TestSupport
     static func serve<T: Sendable>(_ offices: Offices, _ body: @Sendable @escaping (Int, CentreFetch) async throws -> T) async throws -> T {
         var logger = Logger(label: "fetch-tests")
         logger.logLevel = .critical
-        let app = try SyncServer(store: offices.net.centre.store, logger: logger).application(host: "127.0.0.1", port: 0)
+        let app = try SyncServer(store: offices.net.centre.store, logger: logger, limits: .patientTestClient).application(host: "127.0.0.1", port: 0)
         let secret = try #require(try offices.south.syncSettings()).secret
         return try await app.test(.live) { client in
             let port = try #require(client.port)
@@ -93,7 +93,7 @@ import TestSupport
         let secret = try #require(try south.syncSettings()).secret
         var logger = Logger(label: "fetch-tests")
         logger.logLevel = .critical
-        let app = try SyncServer(store: offices.net.centre.store, logger: logger).application(host: "127.0.0.1", port: 0)
+        let app = try SyncServer(store: offices.net.centre.store, logger: logger, limits: .patientTestClient).application(host: "127.0.0.1", port: 0)
         try await app.test(.live) { client in
             func ask(_ ref: String, _ dob: String) async throws -> (status: Int, body: String, retry: String?) {
                 let json = try JSONEncoder().encode(TenantFetchRequest(tenant: ref, dateOfBirth: dob))

@@ -55,7 +55,7 @@ import TestSupport
         #expect(staffDevice.specialValuesSealedForCentre, "the device cannot open the value itself")
         var logger = Logger(label: "reveal-tests")
         logger.logLevel = .critical
-        let app = try SyncServer(store: net.centre.store, logger: logger).application(host: "127.0.0.1", port: 0)
+        let app = try SyncServer(store: net.centre.store, logger: logger, limits: .patientTestClient).application(host: "127.0.0.1", port: 0)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             // Nothing recorded yet: refused, whoever asks.

@@ -6,6 +6,7 @@ import ConsentStore
 import Foundation
 import SyncEngine
 import SyncProtocol
+import SyncServer
 import TestSupport
 
 /// What a transport does wrong on one call.
@@ -207,5 +208,16 @@ struct Network {
         var found = try await centre.problems().map { "centre: \($0)" }
         for db in devices { found += try db.verify().problems.map { "\(db.device): \($0)" } }
         return found
+    }
+}
+
+extension ServerLimits {
+    /// The server's limits for a test that keeps one HTTP connection (HummingbirdTesting's live client) over
+    /// many steps: a loaded full run can leave more than the default 10 s between two requests, and the idle
+    /// close then fails the next one with "I/O on closed channel" (CI once did). A real device reconnects.
+    static var patientTestClient: ServerLimits {
+        var limits = ServerLimits()
+        limits.idleTimeout = .seconds(600)
+        return limits
     }
 }
