@@ -25,14 +25,6 @@ public enum Retention {
     /// (their reference and history) to that office's devices alone; without it every device would pull them.
     public static let neverErased: Set<AttributeID> = [AttributeID("office")]
 
-    /// The day a stored `tenancy-end` value names (`YYYY-MM-DD`, as values are stored), at midnight UTC.
-    public static func day(_ text: String) -> Date? {
-        guard let iso = Validator.date(text) else { return nil }
-        let parts = iso.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        return Date(timeIntervalSince1970: Double(ChangeRules.daysFromCivil(parts[0], parts[1], parts[2])) * 86_400)
-    }
-
     /// A purpose's current decision for one attribute, as the `decision` projection holds it.
     public struct Decided: Sendable, Equatable {
         public var state: DecisionState

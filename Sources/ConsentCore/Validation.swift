@@ -249,6 +249,16 @@ public struct Validator: Sendable {
         }
     }
 
+    /// The start (midnight UTC) of the day `text` names, in any form ``date(_:)`` reads; nil when it names none.
+    ///
+    ///     Validator.dayStart("01/01/2020")  // 2020-01-01T00:00:00Z
+    public static func dayStart(_ text: String) -> Date? {
+        guard let iso = date(text) else { return nil }
+        let parts = iso.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        return Date(timeIntervalSince1970: Double(ChangeRules.daysFromCivil(parts[0], parts[1], parts[2])) * 86_400)
+    }
+
     /// The UTC day of `date` as `YYYY-MM-DD` (civil-from-days; no calendar object needed).
     public static func isoDay(_ date: Date) -> String {
         let (y, m, d) = ChangeRules.civil(fromDays: Int((date.timeIntervalSince1970 / 86_400).rounded(.down)))

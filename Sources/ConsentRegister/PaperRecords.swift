@@ -77,8 +77,7 @@ public struct PaperRecords {
     /// The start (UTC) of the day a form was signed.
     func signedDate(_ text: String?) throws(RecordError) -> Date? {
         guard let text else { return nil }
-        guard let day = Validator.date(text.trimmingCharacters(in: .whitespaces)),
-              let date = ISO8601DateFormatter().date(from: day + "T00:00:00Z") else {
+        guard let date = Validator.dayStart(text.trimmingCharacters(in: .whitespaces)) else {
             throw RecordError("'\(TextSafety.displaySafe(text))' is not a date that exists (use YYYY-MM-DD or DD/MM/YYYY)")
         }
         return date

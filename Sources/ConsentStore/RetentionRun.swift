@@ -76,7 +76,7 @@ extension ConsentDatabase {
             """, arguments: [Retention.tenancyEndAttribute.rawValue])
         while let row = try ends.next() {
             let id: Int64 = row[0]
-            if let text: String = row[1], let day = Retention.day(text) { byTenant[id]?.tenancyEnd = day }
+            if let text: String = row[1], let day = Validator.dayStart(text) { byTenant[id]?.tenancyEnd = day }
         }
         let decisions = try Row.fetchCursor(db, sql: "SELECT tenant_id, purpose_id, attribute_id, state, effective_at, valid_until FROM decision")
         while let row = try decisions.next() {

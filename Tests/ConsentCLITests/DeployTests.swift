@@ -18,24 +18,25 @@ import Testing
     /// `systemd-analyze verify` on the shipped unit, with ExecStart pointed at the binary just built
     /// (verify checks that the program exists, and /usr/local/bin/consent is not installed here).
     @Test func systemdAnalyzeVerifyAcceptsIt() throws {
+        let verify = try Self.systemdAnalyzeVerify([Self.unit])
+        #expect(verify.status == 0, "systemd-analyze verify: \(verify.stderr)")
+    }
+
+    /// `systemd-analyze verify` on copies of `units` whose ExecStart runs the binary just built (verify checks
+    /// that each program exists, and /usr/local/bin/consent is not installed here), checked together.
+    static func systemdAnalyzeVerify(_ units: [URL]) throws -> CLI.Output {
         let analyze = "/usr/bin/systemd-analyze"
         try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is needed (package systemd)")
         let cli = try CLI()
         defer { cli.remove() }
-        let text = try String(contentsOf: Self.unit, encoding: .utf8)
-            .replacingOccurrences(of: "/usr/local/bin/consent", with: CLI.binary.path)
-        let copy = cli.dir.appendingPathComponent("tenantconsent-kiosk.service")
-        try text.write(to: copy, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyze)
-        process.arguments = ["verify", copy.path]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "systemd-analyze verify: \(message)")
+        var copies: [String] = []
+        for unit in units {
+            let text = try String(contentsOf: unit, encoding: .utf8).replacingOccurrences(of: "/usr/local/bin/consent", with: CLI.binary.path)
+            let copy = cli.dir.appendingPathComponent(unit.lastPathComponent)
+            try text.write(to: copy, atomically: true, encoding: .utf8)
+            copies.append(copy.path)
+        }
+        return try Subprocess.run(analyze, ["verify"] + copies)
     }
 
     static let webUnit = CLI.repo.appendingPathComponent("deploy/tenantconsent-web-kiosk.service")
@@ -65,27 +66,8 @@ import Testing
     /// server's ExecStart pointed at the binary just built. Verify checks that cage and chromium are installed:
     /// `.ci/setup` installs them.
     @Test func systemdAnalyzeVerifyAcceptsTheWebKioskUnits() throws {
-        let analyze = "/usr/bin/systemd-analyze"
-        try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is needed (package systemd)")
-        let cli = try CLI()
-        defer { cli.remove() }
-        var copies: [String] = []
-        for unit in [Self.webUnit, Self.browserUnit] {
-            let text = try String(contentsOf: unit, encoding: .utf8).replacingOccurrences(of: "/usr/local/bin/consent", with: CLI.binary.path)
-            let copy = cli.dir.appendingPathComponent(unit.lastPathComponent)
-            try text.write(to: copy, atomically: true, encoding: .utf8)
-            copies.append(copy.path)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyze)
-        process.arguments = ["verify"] + copies
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && message.isEmpty, "systemd-analyze verify: \(message)")
+        let verify = try Self.systemdAnalyzeVerify([Self.webUnit, Self.browserUnit])
+        #expect(verify.status == 0 && verify.stderr.isEmpty, "systemd-analyze verify: \(verify.stderr)")
     }
 
     /// Installed as deploy/install-kiosk.sh lays it out (`PREFIX/bin/consent`, `PREFIX/share/tenantconsent/Forms`

@@ -67,8 +67,8 @@ import Testing
     var justBeforeSixYears: Date { Self.sixYearsOn.addingTimeInterval(-1) }
 
     @Test func anEndDateIsReadAsStoredAndInTheFormsStaffType() {
-        #expect(Retention.day("2020-01-01") == Self.ended)
-        #expect(Retention.day("01/01/2020") == Self.ended)
-        #expect(Retention.day("2020-02-30") == nil)
+        #expect(Validator.dayStart("2020-01-01") == Self.ended)
+        #expect(Validator.dayStart("01/01/2020") == Self.ended)
+        #expect(Validator.dayStart("2020-02-30") == nil)
     }
 }

@@ -30,7 +30,7 @@ import TestSupport
         d.type("01/01/1980")
         d.keys(.tab)
         d.type("111111")
-        d.send(.signInRefused(Message("kiosk.sign-in.failed")))
+        d.send(.signInRefused(KioskEffects.failed))
         #expect(d.text.contains("Those details do not match our records"))
         #expect(!d.text.contains("T1") && !d.text.contains("01/01/1980") && !d.text.contains("•"), "nothing of the failed try is shown")
         d.type("T2")
