@@ -87,6 +87,11 @@ enum Schema {
         migrator.registerMigration("device-kind-1") { db in
             try db.execute(sql: "ALTER TABLE sync_device ADD COLUMN kind TEXT; ALTER TABLE sync_code ADD COLUMN kind TEXT")
         }
+        // Who ran each export, and the device it was made on when it came in by sync (NULL: made here),
+        // so disclosures travel both ways without being sent back (`DisclosureExchange`).
+        migrator.registerMigration("export-origin-1") { db in
+            try db.execute(sql: "ALTER TABLE export ADD COLUMN origin TEXT; ALTER TABLE export ADD COLUMN operator TEXT")
+        }
         return migrator
     }
 
