@@ -37,11 +37,14 @@ struct ValueScan {
     /// Nil when there are no such attributes to read.
     init?(_ db: Database, _ attributes: [AttributeID], sealed: Bool, devices: DeviceNumbers, keys: VaultKeyring) throws {
         guard !attributes.isEmpty else { return nil }
-        let (table, value) = sealed ? ("vault.value", "v.key_id, v.sealed") : ("value", "v.value, NULL")
+        // Ordinary values are read from the projection's own copy of their text (one ordered scan);
+        // special categories are joined to their sealed rows in the vault.
+        let (value, join) = sealed ? ("v.key_id, v.sealed", """
+            LEFT JOIN vault.value v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
+            """) : ("x.value, NULL", "")
         var statement = try RawStatement(db, """
             SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, \(value)
-            FROM current_value x
-            LEFT JOIN \(table) v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
+            FROM current_value x \(join)
             WHERE x.attribute_id IN (\(attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY x.tenant_id
             """)
         for attribute in attributes { statement.bind(attribute.rawValue) }
