@@ -15,7 +15,15 @@ struct AttributeNames {
     }
 
     func id(_ raw: RawStatement, _ column: Int32) -> AttributeID? {
-        raw.withBytes(column) { text in bytes.firstIndex { $0.elementsEqual(text) } }.map { ids[$0] }
+        raw.withBytes(column) { text in bytes.firstIndex { Self.same($0, text) } }.map { ids[$0] }
+    }
+
+    /// Whether `stored` holds exactly the bytes of `column` (lengths first, then one `memcmp`: a generic
+    /// element-by-element comparison cost more than SQLite's step on every row of an export).
+    static func same(_ stored: [UInt8], _ column: UnsafeRawBufferPointer) -> Bool {
+        guard stored.count == column.count else { return false }
+        guard let bytes = column.baseAddress else { return stored.isEmpty }
+        return stored.withUnsafeBytes { own in own.baseAddress.map { memcmp($0, bytes, column.count) == 0 } ?? true }
     }
 }
 
@@ -71,7 +79,7 @@ struct ValueScan {
 
     /// The data key named by this row, looked up only when it differs from the previous row's.
     private mutating func dataKey() -> SymmetricKey? {
-        if !statement.withBytes(7, { keyIDBytes.elementsEqual($0) }) {
+        if !statement.withBytes(7, { AttributeNames.same(keyIDBytes, $0) }) {
             let id = statement.string(7) ?? ""
             key = keys.key(id)
             keyIDBytes = Array(id.utf8)
@@ -109,7 +117,7 @@ struct ValueScan {
                 state = .unavailable(source: source)
             }
         }
-        if !statement.withBytes(6, { writerBytes.elementsEqual($0) }) {
+        if !statement.withBytes(6, { AttributeNames.same(writerBytes, $0) }) {
             writer = DeviceID(statement.string(6) ?? "")
             writerBytes = Array(writer.rawValue.utf8)
         }
