@@ -87,6 +87,10 @@ enum Schema {
         migrator.registerMigration("device-kind-1") { db in
             try db.execute(sql: "ALTER TABLE sync_device ADD COLUMN kind TEXT; ALTER TABLE sync_code ADD COLUMN kind TEXT")
         }
+        // Every kind of tenant request, for the data-protection lead's queue (see `Requests.swift`).
+        migrator.registerMigration("requests-1") { db in
+            try db.execute(sql: "CREATE INDEX ledger_requests ON ledger (tenant_id) WHERE kind IN (\(ConsentDatabase.requestKinds))")
+        }
         return migrator
     }
 
