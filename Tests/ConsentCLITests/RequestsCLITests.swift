@@ -24,10 +24,18 @@ import Testing
         try cli.run(["request", "list", "--json", "--db", cli.db] + extra).json() as? [[String: Any]] ?? []
     }
 
+    /// One cell of an exported CSV (RFC 4180: quoted fields may hold commas), by column name and reference.
     func column(_ csv: String, _ name: String, of ref: String) -> String? {
-        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        func fields(_ line: Substring) -> [String] {
+            var out: [String] = [], field = "", quoted = false
+            for c in line {
+                if c == "\"" { quoted.toggle() } else if c == "," && !quoted { out.append(field); field = "" } else { field.append(c) }
+            }
+            return out + [field]
+        }
+        let lines = csv.split(whereSeparator: \.isNewline).map(fields)
         guard let header = lines.first, let index = header.firstIndex(where: { $0.hasSuffix(name) }),
-              let row = lines.first(where: { $0.first == ref }) else { return nil }
+              let row = lines.first(where: { $0.first == ref }), index < row.count else { return nil }
         return row[index]
     }
 
@@ -129,7 +137,7 @@ import Testing
         let setup = try Setup()
         defer { setup.cli.remove() }
         let cli = setup.cli
-        let tmux = try Tmux(setup.kiosk(), width: 100, height: 120)
+        let tmux = try Tmux(setup.kiosk(), width: 180, height: 120)
         try KioskE2ETests().firstSignIn(tmux, setup)
         try tmux.focus("Date of birth")
         try tmux.keys("Enter")
@@ -148,7 +156,7 @@ import Testing
         let open = try cli.run(["request", "list", "--json", "--db", cli.db]).json() as? [[String: Any]] ?? []
         #expect(open.count == 1 && open.first?["kind"] as? String == "erasure" && open.first?["attribute"] as? String == "date-of-birth")
         let event = try #require(open.first?["event"] as? String)
-        let refused = try cli.run(["request", "decide", "T0000001", event, "--refuse", "We need it to check who you are at sign-in",
+        let refused = try cli.run(["request", "decide", "T0000001", event, "--refuse", "Needed to check who you are",
                                    "--staff", "P200", "--password-stdin", "--db", cli.db], stdin: RequestsCLITests.password)
         #expect(refused.status == 0, "\(refused.stderr)")
 
@@ -156,7 +164,7 @@ import Testing
         try tmux.waitFor("Tenancy reference")
         let tenant = try setup.tenant("T0000001")
         #expect(try KioskSignInE2ETests.attemptSucceeds(tmux, "T0000001", tenant.dob, "482916", name: tenant.name))
-        let screen = try tmux.waitFor("We need it to check who you are at sign-in")
+        let screen = try tmux.waitFor("Needed to check who you are")
         #expect(screen.contains("Your requests to staff") && screen.contains("Erase Date of birth") && screen.contains("Refused on"), "\(screen)")
     }
 }
