@@ -84,7 +84,8 @@ public actor WebKiosk {
     /// `POST /`: a form of the screen on show. Refused (403, nothing done) without the session's cookie
     /// and token; otherwise the button pressed (`action`), or a setting (`language`, `size`,
     /// `contrast`, `headphones`), or read-aloud (`speech`: `start`, `stop`), with the boxes' texts
-    /// (`f.NAME`), then a redirect to `/`. Any of them stops what is being read aloud first.
+    /// (`f.NAME`), then a redirect to `/`. Any of them stops what is being read aloud first; while read-aloud is on
+    /// (from "Read this page aloud" until "Stop reading" or the session's end) the page it leads to is then read.
     public func post(cookie: String?, form: [String: String]) -> WebReply {
         tick()
         if ended { return closed }
@@ -119,9 +120,13 @@ public actor WebKiosk {
         } else if let speech = form["speech"], ["start", "stop"].contains(speech) {
             model.fill(fields, now: now)
             _ = model.handle(.input(.other), now: now)
-            if speech == "start" { speaker?.say(model.speech(now: now, headphones: display.headphones), language: model.state.language) }
+            display.readAloud = speech == "start"
         } else {
             return WebReply(status: 400, body: .page(page.notice(.badForm, language: "en")))
+        }
+        // A new page is read on its own while read-aloud is on (a wipe turned it off for the next tenant).
+        if display.readAloud, let speaker {
+            speaker.say(model.speech(now: now, headphones: display.headphones), language: model.state.language)
         }
         // Staff ended the kiosk: the page says so (no redirect: the server is stopping).
         if ended { return closed }
@@ -231,6 +236,9 @@ public struct DisplaySettings: Sendable, Equatable {
     public var highContrast = false
     /// Headphones mode: read-aloud says names, addresses and other values too (never a PIN or a special category).
     public var headphones = false
+    /// Read-aloud is on: "Read this page aloud" turned it on, and every page after an input is read on its own
+    /// until "Stop reading".
+    public var readAloud = false
 
     public init() {}
 }
