@@ -34,6 +34,9 @@ public enum WebKioskBenchmark {
     public struct Page: Sendable, Codable {
         public var screen: String
         public var serverMs: Double
+        /// The part of `serverMs` that was the post (0 for a page opened by its address) and the part that was the get.
+        public var postMs: Double
+        public var getMs: Double
         public var firstPaintMs: Double?
         public var firstContentfulPaintMs: Double?
         public var documentBytes: Int
@@ -44,6 +47,9 @@ public enum WebKioskBenchmark {
     public struct Screen: Sendable, Encodable {
         public var screen: String
         public var serverMilliseconds: Double
+        /// The medians of the post's and the get's parts (the sign-in's post holds the PIN's slow key derivation).
+        public var postMilliseconds: Double
+        public var getMilliseconds: Double
         public var firstPaintMilliseconds: Double
         public var firstContentfulPaintMilliseconds: Double
         /// The HTML page's bytes.
@@ -152,6 +158,8 @@ public enum WebKioskBenchmark {
             let pages = runs.compactMap { $0.indices.contains(index) ? $0[index] : nil }
             return Screen(screen: first[index].screen,
                           serverMilliseconds: ChildProcess.median(pages.map(\.serverMs)),
+                          postMilliseconds: ChildProcess.median(pages.map(\.postMs)),
+                          getMilliseconds: ChildProcess.median(pages.map(\.getMs)),
                           firstPaintMilliseconds: ChildProcess.median(pages.compactMap(\.firstPaintMs)),
                           firstContentfulPaintMilliseconds: ChildProcess.median(pages.compactMap(\.firstContentfulPaintMs)),
                           documentBytes: Int(ChildProcess.median(pages.map { Double($0.documentBytes) })),

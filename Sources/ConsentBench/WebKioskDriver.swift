@@ -37,6 +37,7 @@ const n = performance.getEntriesByType('navigation')[0];
 const paint = name => { const p = performance.getEntriesByName(name)[0]; return p ? p.startTime : null; };
 const sub = performance.getEntriesByType('resource').filter(r => /kiosk\\.(css|js)$/.test(r.name));
 return {serverMs: (n.redirectEnd - n.redirectStart) + (n.responseEnd - n.requestStart),
+        postMs: n.redirectEnd - n.redirectStart, getMs: n.responseEnd - n.requestStart,
         firstPaintMs: paint('first-paint'), firstContentfulPaintMs: paint('first-contentful-paint'),
         documentBytes: n.encodedBodySize, subresourceBytes: sub.reduce((s, r) => s + r.encodedBodySize, 0),
         redirects: n.redirectCount, status: n.responseStatus || 0};

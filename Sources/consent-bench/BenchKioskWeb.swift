@@ -19,9 +19,10 @@ extension Bench.Kiosk {
         let goals = WebKioskBenchmark.Goal.self
         print("web kiosk, signed in as \(r.reference); medians of \(r.runs) sessions (a new server and headless Chromium each)")
         func pad(_ text: String) -> String { text.padding(toLength: 16, withPad: " ", startingAt: 0) }
-        print(pad("page") + "   server ms   first paint ms   HTML bytes   with CSS+JS")
+        print(pad("page") + "   server ms (post + get)   first paint ms   HTML bytes   with CSS+JS")
         for s in r.screens {
-            print(pad(s.screen) + String(format: "%12.1f %16.0f %12d %13d", s.serverMilliseconds, s.firstPaintMilliseconds, s.documentBytes, s.pageBytes))
+            print(pad(s.screen) + String(format: "%12.1f (%5.1f + %4.1f) %16.0f %12d %13d", s.serverMilliseconds, s.postMilliseconds,
+                                         s.getMilliseconds, s.firstPaintMilliseconds, s.documentBytes, s.pageBytes))
         }
         print("(the overview's server time holds the PIN's deliberately slow key derivation, scrypt, at sign-in)")
         print(String(format: "worst page: server %.1f ms (goal <= %.0f), first paint %.0f ms (goal <= %.0f), %.1f KB (goal <= %.0f)",
