@@ -82,8 +82,8 @@ import Testing
         let fixture = try WebFixture(speaker: speaker)
         defer { fixture.remove() }
         let overview = "Choose a use to make your choice about it.", help = "Move with the Up and Down keys"
-        func count(_ text: String) -> Int { ((try? String(contentsOfFile: said, encoding: .utf8)) ?? "").components(separatedBy: text).count - 1 }
-        func heard(_ text: String, times: Int) async throws {
+        @Sendable func count(_ text: String) -> Int { ((try? String(contentsOfFile: said, encoding: .utf8)) ?? "").components(separatedBy: text).count - 1 }
+        @Sendable func heard(_ text: String, times: Int) async throws {
             _ = try await Self.poll("\(text) said \(times) times") { !speaker.isSpeaking && count(text) == times }
         }
         try await fixture.application().test(.router) { client in

@@ -18,6 +18,7 @@ sys.path.insert(0, os.environ.get("KIOSK_BROWSER_PACKAGES", os.path.join(os.envi
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -77,11 +78,11 @@ def press(value, boxes=None):
 def staff_key():
     """F12 on the page, then waits until the script's POST /staff-key has been answered."""
     before = browser.execute_script("return performance.getEntriesByName(location.origin + '/staff-key').length")
-    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.F12)
+    ActionChains(browser).send_keys(Keys.F12).perform()
     WebDriverWait(browser, DEADLINE).until(lambda b: b.execute_script(
         "const e = performance.getEntriesByName(location.origin + '/staff-key');"
         "return document.readyState === 'complete' && (e.length > arguments[0] && e[e.length - 1].responseEnd > 0"
-        " || !document.documentElement.hasAttribute('data-bench-old'));", before))
+        " || !document.documentElement.hasAttribute('data-before'));", before))
 
 
 try:
@@ -102,15 +103,15 @@ try:
     if not alive() or name not in browser.page_source or "Staff only" in browser.page_source:
         problems.append("a forged staff button ended the kiosk or left the tenant's overview")
     # One F12 is nothing: the page stays.
-    browser.execute_script("document.documentElement.setAttribute('data-bench-old', '1')")
+    browser.execute_script("document.documentElement.setAttribute('data-before', '1')")
     staff_key()
-    if not browser.execute_script("return document.documentElement.hasAttribute('data-bench-old')"):
+    if not browser.execute_script("return document.documentElement.hasAttribute('data-before')"):
         problems.append("one F12 changed the page")
     if "Staff only" in browser.page_source:
         problems.append("one F12 opened the staff screen")
     # F12 twice: the staff screen, with nothing of the tenant on it.
     page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.F12)
+    ActionChains(browser).send_keys(Keys.F12).perform()
     settle(page)
     if "Staff only" not in browser.page_source:
         problems.append("F12 twice did not open the staff screen")
