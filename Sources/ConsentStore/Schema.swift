@@ -87,6 +87,14 @@ enum Schema {
         migrator.registerMigration("device-kind-1") { db in
             try db.execute(sql: "ALTER TABLE sync_device ADD COLUMN kind TEXT; ALTER TABLE sync_code ADD COLUMN kind TEXT")
         }
+        // At a centre, which tenants each device was sent on demand and when (`TenantFetchCheck.recordFetch`),
+        // so a fetched tenant it never changes is named for it to forget a day later.
+        migrator.registerMigration("tenant-fetch-1") { db in
+            try db.execute(sql: """
+                CREATE TABLE tenant_fetch (device TEXT NOT NULL, tenant_id INTEGER NOT NULL, at INTEGER NOT NULL,
+                    PRIMARY KEY (device, tenant_id)) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 

@@ -142,3 +142,44 @@ public enum TenantFetchCheck {
         "sent tenant \(request.tenant.prefix(64)) to a kiosk that was given their date of birth (fetch on demand)"
     }
 }
+
+/// How long a kiosk keeps a tenant of another office it fetched and did not change, and the SQL both
+/// centres record fetches and name such tenants with.
+///
+/// Each tenant sent is recorded in `tenant_fetch` (device, tenant, when: the latest fetch). Once a
+/// fetch is older than ``kept``, every pull of that device names the tenant in `departed`, so the
+/// kiosk forgets them as it forgets a tenant who moved away, as long as they are still outside its
+/// scope: their office is another one and the device has not changed them since they joined it (the
+/// following rule of ``OfficePull/filter(greatest:mark:)``). A kiosk that changed them keeps them.
+///
+/// ```swift
+/// let sql = TenantFetchCheck.forgottenQuery { "?\($0)" } // args: device, cutoff (ms), office, device number
+/// ```
+extension TenantFetchCheck {
+    /// How long, in milliseconds, a fetched tenant the device has not changed stays there: one day.
+    public static let kept: Int64 = 86_400_000
+
+    /// The latest moment (ms) a fetch may have been made for its tenant to be forgotten at `now` (ms).
+    public static func forgetBefore(now: Int64) -> Int64 { now - kept }
+
+    /// Records that `device` was sent the tenant (or that it was again). Arguments: the device's id, the
+    /// reference, the moment (ms). The same statement on SQLite and PostgreSQL.
+    public static func recordFetch(mark: (Int) -> String) -> String {
+        """
+        INSERT INTO tenant_fetch (device, tenant_id, at) SELECT \(mark(1)), t.id, \(mark(3)) FROM tenant t WHERE t.ref = \(mark(2)) \
+        ON CONFLICT (device, tenant_id) DO UPDATE SET at = excluded.at
+        """
+    }
+
+    /// The references a device fetched at or before a moment and is to forget: their office is set and is
+    /// not the device's, and it has no event of theirs since the one that set it. Arguments: the device's
+    /// id, the moment (ms, ``forgetBefore(now:)``), its office, its device number (or -1).
+    public static func forgottenQuery(mark: (Int) -> String) -> String {
+        """
+        SELECT t.ref FROM tenant_fetch f JOIN tenant t ON t.id = f.tenant_id \
+        WHERE f.device = \(mark(1)) AND f.at <= \(mark(2)) AND t.office IS NOT NULL AND t.office <> \(mark(3)) \
+        AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(4)) AND m.central_seq >= \(OfficePull.officeSetAt)) \
+        ORDER BY t.ref
+        """
+    }
+}
