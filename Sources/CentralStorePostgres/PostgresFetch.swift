@@ -18,10 +18,10 @@ extension PostgresCentralStore {
             window.append(counted)
             window.append(at - TenantFetchCheck.deviceWindow)
             let own = try await self.tally(TenantFetchCheck.deviceTallyQuery(mark: numbered), window, on: connection)
-            if let seconds = TenantFetchCheck.bar(reference: reference, device: own, now: now) {
+            if let refusal = TenantFetchCheck.refusal(reference: reference, device: own, now: now) {
                 try await Self.audit(device: device, what: "fetch of tenant \(request.tenant.prefix(64)) refused: throttled", at: at,
                                      on: connection, logger: self.logger)
-                return .failure(TenantFetchRefusal(.throttled, seconds: seconds))
+                return .failure(refusal)
             }
             var held: String?
             for try await value in try await connection.query(PostgresQuery(unsafeSQL: TenantFetchCheck.birthDateQuery(mark: numbered),

@@ -21,9 +21,9 @@ extension ConsentDatabase {
             try refuseIfMoved(db)
             let reference = try Self.tally(db, TenantFetchCheck.referenceTallyQuery(mark: numbered), [request.tenant])
             let own = try Self.tally(db, TenantFetchCheck.deviceTallyQuery(mark: numbered), [counted, at - TenantFetchCheck.deviceWindow])
-            if let seconds = TenantFetchCheck.bar(reference: reference, device: own, now: now) {
+            if let refusal = TenantFetchCheck.refusal(reference: reference, device: own, now: now) {
                 try Self.audit(db, at: now, device: device, what: "fetch of tenant \(request.tenant.prefix(64)) refused: throttled")
-                return .failure(TenantFetchRefusal(.throttled, seconds: seconds))
+                return .failure(refusal)
             }
             let held = try String.fetchOne(db, sql: TenantFetchCheck.birthDateQuery(mark: numbered), arguments: [request.tenant])
             guard TenantFetchCheck.matches(held: held, given: request.dateOfBirth) else {

@@ -27,13 +27,42 @@ public struct TenantFetchRefusal: Error, Equatable, Sendable, CustomStringConver
         case throttled
     }
 
+    /// How a throttled fetch is held back, as the centre decided it (``SignInThrottle`` for a reference).
+    public enum Hold: String, Codable, Sendable, CaseIterable {
+        /// A short wait the kiosk counts down (after the third failure: 2 s, then 4 s).
+        case wait
+        /// A lock: the kiosk says to ask at the desk, or to come back after ``TenantFetchRefusal/seconds``.
+        case lock
+    }
+
     public let reason: Reason
     /// For ``Reason/throttled``: seconds before the next try is answered.
     public let seconds: Int
+    /// For ``Reason/throttled``: a wait or a lock; nil from a centre that did not say (older than this field).
+    public let hold: Hold?
 
-    public init(_ reason: Reason, seconds: Int = 0) {
+    public init(_ reason: Reason, seconds: Int = 0, hold: Hold? = nil) {
         self.reason = reason
         self.seconds = reason == .throttled ? max(1, seconds) : 0
+        self.hold = reason == .throttled ? hold : nil
+    }
+
+    /// Below this many seconds, a throttled fetch from a centre that did not say which it was is
+    /// taken for a wait, from it on for a lock (the kiosk's rule before centres said).
+    public static let oldCentreLockFrom = 60
+
+    /// What a kiosk shows for this refusal: the centre's wait or lock; nil when it is no throttle.
+    ///
+    /// ```swift
+    /// TenantFetchRefusal(.throttled, seconds: 30, hold: .lock).bar  // .locked(seconds: 30)
+    /// TenantFetchRefusal(.throttled, seconds: 30).bar               // .wait(seconds: 30): an older centre
+    /// ```
+    public var bar: SignInThrottle.Bar? {
+        guard reason == .throttled else { return nil }
+        switch hold ?? (seconds < Self.oldCentreLockFrom ? .wait : .lock) {
+        case .wait: return .wait(seconds: seconds)
+        case .lock: return .locked(seconds: seconds)
+        }
     }
 
     /// The one answer for an unknown reference and a wrong date of birth.
@@ -58,7 +87,8 @@ public struct TenantFetchRefusal: Error, Equatable, Sendable, CustomStringConver
 /// in that window. A throttled fetch is refused before the date of birth is looked at.
 ///
 /// ```swift
-/// TenantFetchCheck.bar(reference: SignInTally(failures: 5, lastAt: now), device: SignInTally(), now: now) // 900
+/// TenantFetchCheck.refusal(reference: SignInTally(failures: 5, lastAt: now), device: SignInTally(), now: now)
+/// // TenantFetchRefusal(.throttled, seconds: 900, hold: .lock)
 /// ```
 public enum TenantFetchCheck {
     /// Failed fetches from one device within ``deviceWindow`` after which it is refused.
@@ -70,18 +100,19 @@ public enum TenantFetchCheck {
     /// reports only its own id, so it can never lower this count).
     public static func tallyDevice(_ device: String) -> String { "\(device)/fetch" }
 
-    /// Seconds to wait before the next fetch is answered, or nil: `reference` is the reference's tally
-    /// over every device (and the centre's fetches), `device` the asking device's failed fetches in the
-    /// last ``deviceWindow``.
-    public static func bar(reference: SignInTally, device: SignInTally, now: Date) -> Int? {
-        if let bar = SignInThrottle.bar(reference, now: now) {
-            switch bar {
-            case .wait(let seconds), .locked(let seconds): return seconds
-            }
+    /// The refusal of a fetch held back now, or nil: `reference` is the reference's tally over every
+    /// device (and the centre's fetches), `device` the asking device's failed fetches in the last
+    /// ``deviceWindow``. A reference is held back as ``SignInThrottle`` decides, a wait or a lock; a
+    /// device that failed too often is locked out for the rest of its window, whatever the reference.
+    public static func refusal(reference: SignInTally, device: SignInTally, now: Date) -> TenantFetchRefusal? {
+        switch SignInThrottle.bar(reference, now: now) {
+        case .wait(let seconds)?: return TenantFetchRefusal(.throttled, seconds: seconds, hold: .wait)
+        case .locked(let seconds)?: return TenantFetchRefusal(.throttled, seconds: seconds, hold: .lock)
+        case nil: break
         }
         guard device.failures >= deviceFailures, let last = device.lastAt else { return nil }
         let left = Int((Double(deviceWindow) / 1000 - now.timeIntervalSince(last)).rounded(.up))
-        return left > 0 ? left : nil
+        return left > 0 ? TenantFetchRefusal(.throttled, seconds: left, hold: .lock) : nil
     }
 
     /// Whether the date of birth the centre holds (`YYYY-MM-DD`, nil when none is held or the tenant
