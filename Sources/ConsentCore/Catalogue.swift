@@ -157,12 +157,17 @@ public struct PurposeDefinition: Hashable, Sendable {
     /// How many months a consent to this purpose lasts before it must be asked again, when it differs
     /// from the register's `consent-validity-months` (`validity-months` in `Forms/purposes.yaml`; 0 = until withdrawn).
     public var validityMonths: Int?
+    /// Whether the purpose's rows leave the system only pseudonymised (`rows: pseudonymised` in
+    /// `Forms/purposes.yaml`, e.g. equality monitoring): a keyed pseudonym instead of the tenancy
+    /// reference and whole years instead of dates, so the people who make the statistics cannot tell
+    /// who a row is about; only the holder of the pseudonym key can link it back.
+    public var pseudonymisedRows: Bool
 
     public init(
         id: PurposeID, legalBasis: LegalBasis, specialCondition: String? = nil, art9Condition: Art9Condition? = nil,
         policyDocument: String? = nil, attributes: [AttributeID], requires: [AttributeID] = [], recipients: [String] = [],
         retention: RetentionRule = .untilWithdrawn, notices: [NoticeVersion] = [], markers: [String] = [],
-        validityMonths: Int? = nil
+        validityMonths: Int? = nil, pseudonymisedRows: Bool = false
     ) {
         self.id = id
         self.legalBasis = legalBasis
@@ -176,6 +181,7 @@ public struct PurposeDefinition: Hashable, Sendable {
         self.notices = notices
         self.markers = markers
         self.validityMonths = validityMonths
+        self.pseudonymisedRows = pseudonymisedRows
     }
 
     /// The translation key saying whether the tenant has to give what the purpose uses: its basis's

@@ -71,6 +71,9 @@ public struct Exporter {
         refusal: (TenantRef, [AttributeID]) -> Void = { _, _ in }
     ) async throws -> ExportManifest {
         let manifestURL = output.appendingPathExtension("manifest.json")
+        if gate.purpose.pseudonymisedRows, transform == nil {
+            throw ExportError("\(gate.purpose.id) rows leave only pseudonymised, and this export had no pseudonym key; nothing was written")
+        }
         for url in [output, manifestURL] where FileManager.default.fileExists(atPath: url.path) {
             throw ExportError("\(url.path) already exists; choose a new --out path (exports never overwrite)")
         }

@@ -32,7 +32,7 @@ public enum RegulatorReturn {
         let at = gate.at
         return RowTransform(
             referenceColumn: "tenant_pseudonym", columns: columns,
-            reference: { pseudonym(of: $0, key: key) },
+            reference: { PseudonymisedRows.pseudonym(of: $0, key: key) },
             cells: { _, cells in
                 let value = { (i: Int) in cells[positions[i]] }
                 // A refusal is sent as the log's own answer, whatever the field derives.
@@ -48,11 +48,5 @@ public enum RegulatorReturn {
                     derived(5) { $0 },
                 ]
             })
-    }
-
-    /// A stable keyed pseudonym: HMAC-SHA-256 of the reference, 16 bytes in hex.
-    public static func pseudonym(of ref: TenantRef, key: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(ref.rawValue.utf8), using: key)
-        return "P" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -192,6 +192,7 @@ enum FormsLoader {
                     throw fields.error("'validity-months' must be 0 (until withdrawn) to 120; it is \(validity)")
                 }
             }
+            let pseudonymised = try pseudonymisedRows(&fields, purpose: id, attributes: used.compactMap { byID[$0] })
             try fields.finish()
             guard let versions = notices[PurposeID(id)] else {
                 throw FormsError(file: "notices.yaml", entry: "purpose '\(id)'", "has no notice; every purpose needs one")
@@ -200,8 +201,23 @@ enum FormsLoader {
                 id: PurposeID(id), legalBasis: basis, specialCondition: paragraph.map { PurposeDefinition.schedule1Prefix + String($0) },
                 art9Condition: art9, policyDocument: policyDocument?.isEmpty == false ? policyDocument : nil, attributes: used, requires: requires,
                 recipients: purposeRecipients, retention: retention, notices: versions, markers: markers,
-                validityMonths: validity))
+                validityMonths: validity, pseudonymisedRows: pseudonymised))
         }
         return result
+    }
+
+    /// `rows: pseudonymised` (or `identified`, the default). A pseudonymised purpose may not list a
+    /// phone number or an email address: a contact detail identifies a row whatever replaces the reference.
+    private static func pseudonymisedRows(_ fields: inout YAMLFields, purpose id: String, attributes: [AttributeDefinition]) throws(FormsError) -> Bool {
+        switch try fields.string("rows") {
+        case nil, "identified": return false
+        case "pseudonymised":
+            if let contact = attributes.first(where: { [.phone, .email].contains($0.type) }) {
+                throw fields.error("purpose '\(id)' has pseudonymised rows but lists '\(contact.id)', which identifies the tenant: remove it, or the 'rows' line")
+            }
+            return true
+        case let other?:
+            throw fields.error("rows: '\(other)' is not known; use 'identified' (the default) or 'pseudonymised'")
+        }
     }
 }

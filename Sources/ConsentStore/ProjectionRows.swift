@@ -19,9 +19,12 @@ struct ProjectionRows {
         self.keys = keys
     }
 
+    private static let sealedJoin = """
+        LEFT JOIN vault.value s ON s.device_no = x.source_device AND s.device_seq = x.source_seq AND s.attribute_id = x.attribute_id
+        """
     private static let valueJoin = """
         LEFT JOIN value v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
-        LEFT JOIN vault.value s ON s.device_no = x.source_device AND s.device_seq = x.source_seq AND s.attribute_id = x.attribute_id
+        \(sealedJoin)
         """
 
     /// The projection rows an event touches, as a partial state the event can be applied to.
@@ -107,7 +110,7 @@ struct ProjectionRows {
         if let attribute { arguments += [attribute.rawValue] }
         let current = try db.cachedStatement(sql: """
             SELECT x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer,
-                   v.value, s.key_id, s.sealed FROM current_value x \(Self.valueJoin)
+                   x.value, s.key_id, s.sealed FROM current_value x \(Self.sealedJoin)
             WHERE x.tenant_id = ?\(filter)
             """)
         for row in try Row.fetchAll(current, arguments: arguments) {
@@ -263,9 +266,13 @@ struct ProjectionRows {
             try db.execute(sql: "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?", arguments: [tenantID, attribute.rawValue])
             return
         }
+        // The text is copied from the ordinary value row the event wrote first (none for a special
+        // category, sealed in the vault), so the copy cannot differ from what the ledger's digest covers.
         var raw = try statements.raw(.upsertCurrentValue, """
-            INSERT OR REPLACE INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer, value)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?3 = 'value' THEN (
+                SELECT value FROM value WHERE device_no = ?4 AND device_seq = ?5 AND attribute_id = ?2
+            ) END)
             """)
         raw.bind(tenantID)
         raw.bind(attribute.rawValue)

@@ -15,7 +15,15 @@ struct AttributeNames {
     }
 
     func id(_ raw: RawStatement, _ column: Int32) -> AttributeID? {
-        raw.withBytes(column) { text in bytes.firstIndex { $0.elementsEqual(text) } }.map { ids[$0] }
+        raw.withBytes(column) { text in bytes.firstIndex { Self.same($0, text) } }.map { ids[$0] }
+    }
+
+    /// Whether `stored` holds exactly the bytes of `column` (lengths first, then one `memcmp`: a generic
+    /// element-by-element comparison cost more than SQLite's step on every row of an export).
+    static func same(_ stored: [UInt8], _ column: UnsafeRawBufferPointer) -> Bool {
+        guard stored.count == column.count else { return false }
+        guard let bytes = column.baseAddress else { return stored.isEmpty }
+        return stored.withUnsafeBytes { own in own.baseAddress.map { memcmp($0, bytes, column.count) == 0 } ?? true }
     }
 }
 
@@ -37,11 +45,14 @@ struct ValueScan {
     /// Nil when there are no such attributes to read.
     init?(_ db: Database, _ attributes: [AttributeID], sealed: Bool, devices: DeviceNumbers, keys: VaultKeyring) throws {
         guard !attributes.isEmpty else { return nil }
-        let (table, value) = sealed ? ("vault.value", "v.key_id, v.sealed") : ("value", "v.value, NULL")
+        // Ordinary values are read from the projection's own copy of their text (one ordered scan);
+        // special categories are joined to their sealed rows in the vault.
+        let (value, join) = sealed ? ("v.key_id, v.sealed", """
+            LEFT JOIN vault.value v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
+            """) : ("x.value, NULL", "")
         var statement = try RawStatement(db, """
             SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, \(value)
-            FROM current_value x
-            LEFT JOIN \(table) v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
+            FROM current_value x \(join)
             WHERE x.attribute_id IN (\(attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY x.tenant_id
             """)
         for attribute in attributes { statement.bind(attribute.rawValue) }
@@ -68,7 +79,7 @@ struct ValueScan {
 
     /// The data key named by this row, looked up only when it differs from the previous row's.
     private mutating func dataKey() -> SymmetricKey? {
-        if !statement.withBytes(7, { keyIDBytes.elementsEqual($0) }) {
+        if !statement.withBytes(7, { AttributeNames.same(keyIDBytes, $0) }) {
             let id = statement.string(7) ?? ""
             key = keys.key(id)
             keyIDBytes = Array(id.utf8)
@@ -106,7 +117,7 @@ struct ValueScan {
                 state = .unavailable(source: source)
             }
         }
-        if !statement.withBytes(6, { writerBytes.elementsEqual($0) }) {
+        if !statement.withBytes(6, { AttributeNames.same(writerBytes, $0) }) {
             writer = DeviceID(statement.string(6) ?? "")
             writerBytes = Array(writer.rawValue.utf8)
         }

@@ -29,6 +29,9 @@ struct ExportFile: AsyncParsableCommand {
             its owner only, never over an existing file; FILE.manifest.json records the purpose, columns, ledger
             position, rows, what was withheld and why, and the file's SHA-256; each included tenant sees the
             disclosure at the kiosk. `consent export recalls FILE.manifest.json` later lists who withdrew since.
+            A purpose whose rows are pseudonymised (`rows: pseudonymised` in Forms/purposes.yaml, e.g. equality-monitoring)
+            has a keyed pseudonym instead of the tenancy reference (the key beside the database, or --pseudonym-key, the
+            same as the regulator return's) and whole years instead of dates (age for the date of birth).
             """)
 
     @OptionGroup var store: StoreOptions
@@ -53,6 +56,8 @@ struct ExportFile: AsyncParsableCommand {
         """, valueName: "url"))
     var database: String?
 
+    @OptionGroup var pseudonym: PseudonymKeyOption
+
     @Flag(inversion: .prefixedNo, help: "Start a CSV with UTF-8's byte-order mark, which Excel needs to show \"Michał\" correctly (--no-bom for tools).")
     var bom = true
 
@@ -66,8 +71,10 @@ struct ExportFile: AsyncParsableCommand {
         let source = try await openTenantRows(store, database: database, content: content)
         defer { source.close() }
         try requireSpecialValues(source, for: gate.columns, in: content.catalogue)
+        let transform = gate.purpose.pseudonymisedRows
+            ? PseudonymisedRows.transform(gate: gate, key: try pseudonym.load(store: store, database: database)) : nil
         var progress = ProgressLine("export", quiet: json)
-        let manifest = try await Exporter(gate: gate, format: format, byteOrderMark: bom).run(to: URL(fileURLWithPath: out), from: source) { rows in
+        let manifest = try await Exporter(gate: gate, format: format, transform: transform, byteOrderMark: bom).run(to: URL(fileURLWithPath: out), from: source) { rows in
             progress.update(rows, of: max(rows, 1))
         }
         progress.finish()

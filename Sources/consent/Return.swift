@@ -3,7 +3,6 @@ import ConsentCommandLine
 import ConsentCore
 import ConsentExport
 import ConsentStore
-import Crypto
 import Foundation
 
 struct Return: AsyncParsableCommand {
@@ -28,8 +27,7 @@ struct Return: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The file to write (must not exist).", valueName: "file"), completion: .file())
     var out: String
 
-    @Option(help: ArgumentHelp("The pseudonym key (created 0600 if missing). Default: DB.pseudonym-key beside the database.", valueName: "file"), completion: .file())
-    var pseudonymKey: String?
+    @OptionGroup var pseudonym: PseudonymKeyOption
 
     @Option(help: PostgresCentre.help) var database: String?
 
@@ -42,20 +40,11 @@ struct Return: AsyncParsableCommand {
     func run() async throws {
         let content = try store.content.load()
         let gate = try ExportGate(purpose: RegulatorReturn.purpose, catalogue: content.catalogue, at: Date(), pseudonymised: true)
-        if database != nil, pseudonymKey == nil {
-            throw CLIError("""
-                with --database, give --pseudonym-key FILE: the key earlier returns were made with (or a new file, created 0600), \
-                so each tenant keeps their pseudonym; nothing was written
-                """)
-        }
         let source = try await openTenantRows(store, database: database, content: content)
         defer { source.close() }
         try requireSpecialValues(source, for: gate.columns, in: content.catalogue)
-        let key = SymmetricKey(data: try KeyFile.loadOrCreateSecret(pseudonymKey ?? store.path + ".pseudonym-key", bytes: 32, header: """
-            # TenantConsent pseudonym key for regulator returns: the same tenant keeps the same pseudonym
-            # while this file is kept. Keep it secret (mode 0600) and back it up: a new key changes every pseudonym.
-
-            """))
+        // The key is read (or created) only once the store has opened: a mistyped --db leaves no key file behind.
+        let key = try pseudonym.load(store: store, database: database)
         let exporter = Exporter(gate: gate, format: format, transform: try RegulatorReturn.transform(gate: gate, key: key), byteOrderMark: bom)
         var progress = ProgressLine("return", quiet: json)
         var refusals: [(TenantRef, [AttributeID])] = []

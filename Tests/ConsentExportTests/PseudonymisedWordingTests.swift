@@ -5,8 +5,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The regulator return carries keyed pseudonyms we can link back, and equality rows carry the tenancy
-/// reference and date of birth: neither is anonymous, so nothing a tenant reads about them may say so.
+/// The regulator return and equality rows carry keyed pseudonyms we can link back: neither is anonymous,
+/// so nothing a tenant reads about them may say so.
 @Suite struct PseudonymisedWordingTests {
     /// Words that claim anonymity, per shipped language (English is checked in every language too).
     static let claims: [String: [String]] = [
@@ -18,7 +18,7 @@ import TestSupport
 
     @Test func noTenantFacingTextCallsAPseudonymisedOutputAnonymous() throws {
         let content = try Shipped.load()
-        // The return's purpose (keyed pseudonyms) and equality monitoring (reference and date of birth in its rows).
+        // The return's purpose and equality monitoring (keyed pseudonyms and an age in its rows).
         for id in [RegulatorReturn.purpose, "equality-monitoring"] {
             let purpose = try #require(content.catalogue.purpose(PurposeID(id)))
             let latest = try #require(purpose.notices.map(\.version).max())
@@ -39,6 +39,10 @@ import TestSupport
         let content = try Shipped.load()
         #expect(content.localizer.text("notice.regulator-returns.v2", "en").contains("We can link the code back to you, so this is not anonymous."))
         #expect(content.localizer.text("notice.equality-monitoring.v2", "en").contains("so they are not anonymous"))
+        // Equality rows carry a code and an age since version 5, which says so, and the purpose no longer says a reference is shown.
+        let equality = content.localizer.text("notice.equality-monitoring.v5", "en")
+        #expect(equality.contains("They do not see your tenancy reference or your date of birth.") && equality.contains("So it is not anonymous."))
+        #expect(!content.localizer.text("purpose.equality-monitoring.description", "en").contains("shows your tenancy reference"))
         // What a tenant was shown stays as it was: version 1 is kept, word for word.
         #expect(content.localizer.text("notice.regulator-returns.v1", "en").contains("anonymised information"))
     }

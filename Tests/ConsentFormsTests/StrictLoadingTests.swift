@@ -25,6 +25,15 @@ import Testing
         #expect(error.message.contains("unknown attribute 'mobile-phone'"))
     }
 
+    @Test func aPseudonymisedPurposeMayNotListAContactDetailAndRowsTakesOnlyKnownWords() throws {
+        let email = try loadError("Forms/purposes.yaml", "  - id: service-updates-email\n", "  - id: service-updates-email\n    rows: pseudonymised\n")
+        #expect(email.entry == "purpose 'service-updates-email'")
+        #expect(email.message.contains("pseudonymised rows but lists 'email', which identifies the tenant"), "\(email.message)")
+        let unknown = try loadError("Forms/purposes.yaml", "    rows: pseudonymised\n", "    rows: pseudonymous\n")
+        #expect(unknown.entry == "purpose 'equality-monitoring'")
+        #expect(unknown.message.contains("rows: 'pseudonymous' is not known"), "\(unknown.message)")
+    }
+
     @Test func duplicateAttributeID() throws {
         let error = try loadError("Forms/attributes.yaml", "  - id: preferred-name\n", "  - id: full-name\n")
         #expect(error.file == "attributes.yaml")

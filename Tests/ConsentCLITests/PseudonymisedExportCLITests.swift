@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// Equality-monitoring rows leave with a keyed pseudonym and an age, never the tenancy reference or the
+/// date of birth (issue 22: "equality monitoring leaves identified rows only through keyed pseudonyms").
+@Suite struct PseudonymisedExportCLITests {
+    /// The file's rows as cells (a plain CSV: the demo holds no comma or quote in these columns).
+    static func table(_ path: String) throws -> [[String]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let text = String(decoding: data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data, as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    @Test func equalityRowsCarryAPseudonymAndAnAgeNeverTheReferenceOrTheDateOfBirth() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["demo", "--tenants", "40", "--db", cli.db]).status == 0)
+        let out = cli.dir.appendingPathComponent("q.csv").path
+        let export = try cli.run(["export", "--purpose", "equality-monitoring", "--out", out, "--db", cli.db, "--json"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let rows = try Self.table(out)
+        #expect(rows.first?.prefix(2) == ["tenant_pseudonym", "age"], "\(rows.first ?? [])")
+        #expect(rows.count == 41, "one row per demo tenant: \(rows.count - 1)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.range(of: #"T[0-9]{7}"#, options: .regularExpression) == nil, "a tenancy reference left in an equality export")
+        #expect(text.range(of: #"[0-9]{4}-[0-9]{2}-[0-9]{2}"#, options: .regularExpression) == nil, "a date left in an equality export")
+        let manifest = try #require(try export.json() as? [String: Any])
+        #expect((manifest["columns"] as? [String])?.prefix(2) == ["tenant_pseudonym", "age"])
+
+        // An independent oracle: HMAC-SHA-256 of the reference under the key file, and the age from the demo's
+        // printed date of birth for T0000001 (30/08/2001), both worked out by python3.
+        let keyPath = cli.db + ".pseudonym-key"
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int)
+        #expect(mode & 0o077 == 0, "the pseudonym key is private: \(String(mode, radix: 8))")
+        let oracle = try Subprocess.run("/usr/bin/python3", ["-c", """
+            import base64, hmac, hashlib, datetime, sys
+            lines = [l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith('#')]
+            key = base64.b64decode(lines[0])
+            today = datetime.datetime.now(datetime.timezone.utc).date()
+            age = today.year - 2001 - ((today.month, today.day) < (8, 30))
+            print('P' + hmac.new(key, b'T0000001', hashlib.sha256).hexdigest()[:32] + ',' + str(age))
+            """, keyPath])
+        let expected = oracle.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map(String.init)
+        let first = try #require(rows.first { $0.first == expected.first }, "no row with T0000001's pseudonym \(expected)")
+        #expect(first[1] == expected.last, "T0000001's age: \(first[1]), expected \(expected.last ?? "")")
+
+        // The same key gives every tenant the same pseudonym next time; the disclosure is still per tenant.
+        let again = cli.dir.appendingPathComponent("q2.csv").path
+        #expect(try cli.run(["export", "--purpose", "equality-monitoring", "--out", again, "--db", cli.db]).status == 0)
+        #expect(try Self.table(again).map { $0.first } == rows.map { $0.first })
+        // A tenant is disclosed when a cell of theirs left (counted from the file); each export records its own.
+        let sent = rows.dropFirst().filter { $0.dropFirst().contains { !$0.isEmpty } }.count
+        let disclosed = try Subprocess.run("/usr/bin/sqlite3", [cli.db, "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM disclosure GROUP BY export_no)"])
+        #expect(disclosed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(sent),\(sent)", "\(disclosed.stdout) against \(sent) in the file")
+    }
+}

@@ -1,0 +1,98 @@
+import ConsentCore
+@testable import ConsentStore
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+/// The projection's copy of each ordinary current value's text (`current_value.value`, issue 20): the
+/// export reads values from it by one ordered scan, so it must equal what the ledger records, hold no
+/// special category, forget what an erasure forgets, be filled in files made before it, and be checked
+/// by `verify`.
+@Suite struct CurrentValueTextTests {
+    static let fullName = AttributeID("full-name")
+
+    /// The copied text of each (tenant reference, attribute), read from the file itself.
+    func copies(_ t: TempDatabase) throws -> [String: String?] {
+        try t.db.read { db in
+            var out: [String: String?] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT t.ref, c.attribute_id, c.value FROM current_value c JOIN tenant t ON t.id = c.tenant_id
+                """) {
+                out["\(row["ref"] as String)/\(row["attribute_id"] as String)"] = row["value"] as String?
+            }
+            return out
+        }
+    }
+
+    @Test func aTamperedCopyIsCaughtByVerify() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.db.record(register("T0000002", ["full-name": "Bob Jones", "postcode": "LS2 2BB"]))
+        #expect(try t.db.verify().ok)
+        try t.tamper("UPDATE current_value SET value = 'Eve Smith' WHERE attribute_id = 'full-name' AND value = 'Ann Smith'")
+        let report = try t.db.verify()
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.contains("tenant T0000001") && $0.contains("projected value of full-name") }, "\(report.problems)")
+        #expect(!report.problems.contains { $0.contains("T0000002") })
+    }
+
+    @Test func theCopyFollowsCorrectionsAndHoldsNoSpecialCategory() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.db.record(ChangeRequest(tenant: "T0000001", payload: .correction(Self.fullName, .value("Ann Jones"), pending: false),
+                                      actor: .tenant, channel: .kiosk))
+        let copies = try copies(t)
+        #expect(copies["T0000001/full-name"] == "Ann Jones")
+        #expect(copies["T0000001/postcode"] == "LS1 1AA")
+        // Special categories stay sealed in the vault: no copy, not even of "prefer not to say".
+        for special in ["health-needs", "ethnic-origin", "religion"] {
+            #expect(copies.keys.contains("T0000001/\(special)"), "the projection row exists")
+            #expect(copies["T0000001/\(special)"] == .some(nil), "\(special) copied")
+        }
+        let state = try #require(try t.db.tenantState("T0000001"))
+        #expect(state.value(Self.fullName).answer == .value("Ann Jones"))
+        #expect(try t.db.verify().ok)
+    }
+
+    @Test func anErasureForgetsTheCopy() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.db.record(ChangeRequest(tenant: "T0000001", payload: .erasure(AttributeID("email")), actor: .tenant, channel: .kiosk))
+        #expect(try copies(t)["T0000001/email"] == .some(nil))
+        #expect(try t.db.verify().ok)
+        // Whatever forgets a value row forgets its copy (the trigger), even where the projection still names it.
+        try t.db.write { db in try db.execute(sql: "UPDATE value SET value = NULL, salt = NULL WHERE attribute_id = 'postcode'") }
+        #expect(try copies(t)["T0000001/postcode"] == .some(nil))
+    }
+
+    /// A file made before the copy existed: the migration fills it in the same transaction as it adds
+    /// the column, and exports and `verify` then read the same values as before.
+    @Test func aFileFromBeforeIsMigrated() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.db.record(register("T0000002", ["full-name": "Bob Jones", "postcode": "LS2 2BB"]))
+        try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("postcode")), actor: .tenant, channel: .kiosk))
+        let before = try copies(t)
+        try t.db.close()
+        let queue = try DatabaseQueue(path: t.path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                DROP TRIGGER value_erased_forgets_current;
+                ALTER TABLE current_value DROP COLUMN value;
+                DELETE FROM grdb_migrations WHERE identifier = '\(Schema.currentValueTextMigration)';
+                """)
+        }
+        try queue.close()
+        t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        #expect(try copies(t) == before)
+        #expect(before["T0000002/full-name"] == "Bob Jones")
+        #expect(before["T0000002/postcode"] == .some(nil))
+        #expect(try t.db.verify().ok)
+        let slice = TenantSlice(purpose: PurposeID("tenancy-management"), attributes: [Self.fullName, AttributeID("postcode")],
+                                special: [], readsDecisions: false)
+        var seen: [TenantRef: String] = [:]
+        _ = try t.db.eachTenant(slice) { ref, state in seen[ref] = state.value(Self.fullName).answer?.text }
+        #expect(seen == ["T0000001": "Ann Smith", "T0000002": "Bob Jones"])
+    }
+}
