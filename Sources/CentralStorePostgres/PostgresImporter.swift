@@ -28,7 +28,7 @@ public final class PostgresImporter: CentreImport {
         "sync_audit": ["at", "device", "what"],
         "tenant_marker": ["tenant_id", "marker", "active", "hlc", "writer"],
         "tenant_fetch": ["device", "tenant_id", "at"],
-        "export": ["no", "id", "purpose_id", "recipient", "columns", "at"],
+        "export": ["no", "id", "purpose_id", "recipient", "columns", "at", "origin", "operator"],
         "disclosure": ["tenant_id", "export_no", "columns"],
         "staff": ["id", "name", "role", "created_at", "disabled"],
     ]

@@ -20,12 +20,15 @@ struct KioskPage {
         case expired
         /// A form no kiosk page sends.
         case badForm
+        /// Staff ended the kiosk (the server is stopping).
+        case ended
 
         var key: String {
             switch self {
             case .inUse: "kiosk.web.in-use"
             case .expired: "kiosk.web.expired"
             case .badForm: "kiosk.web.bad-form"
+            case .ended: "kiosk.web.ended"
             }
         }
     }

@@ -69,7 +69,8 @@ enum KioskTemplates {
     /// failure (2.2.1, 3.2.5). Typing in a box tells the server the tenant is there (`POST /alive` with
     /// the form's token, at most every 5 seconds), as each key does at the terminal, and the reload waits.
     /// F9 presses "Read this page aloud" (or "Stop reading"); while the page is read (`data-speaking`), any
-    /// other key or touch stops it at once (`POST /quiet`), before whatever it does.
+    /// other key or touch stops it at once (`POST /quiet`), before whatever it does. F12 is the staff key, as at the
+    /// terminal (`POST /staff-key`; twice in a row opens the staff exit, and the page is fetched again).
     static let script = """
         (function () {
           var timer = null, last = 0, token = document.querySelector('input[name="csrf"]');
@@ -88,6 +89,13 @@ enum KioskTemplates {
           document.addEventListener("keydown", function (event) {
             var read = document.querySelector('button[name="speech"]');
             if (event.key === "F9" && read) { event.preventDefault(); read.click(); return; }
+            if (event.key === "F12" && token) {
+              event.preventDefault();
+              post("/staff-key")
+                .then(function (reply) { return reply.ok ? reply.text() : ""; })
+                .then(function (text) { if (text === "reload") { window.location.replace("/"); } });
+              return;
+            }
             quiet(event);
           }, true);
           document.addEventListener("pointerdown", quiet, true);

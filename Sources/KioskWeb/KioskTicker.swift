@@ -5,10 +5,12 @@ import ServiceLifecycle
 struct KioskTicker: Service {
     let kiosk: WebKiosk
 
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
+    /// Ticks until the server shuts down. Shutting down ends the sleep with a cancellation, which is the
+    /// ticker's normal end, not an error (thrown, it made a SIGTERM'd kiosk exit with status 1).
+    func run() async {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(1))
+                do { try await Task.sleep(for: .seconds(1)) } catch { return }
                 await kiosk.tick()
             }
         }

@@ -3,9 +3,11 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The web kiosk's HTTP side: `GET /` (the screen), `POST /` (a form of it, then 303 to `/`),
-/// `POST /alive` (typing, from the script), `POST /quiet` (stop reading aloud, from the script), `GET /kiosk.css` and `GET /kiosk.js`, nothing else. Every response, refusals and errors included, carries
+/// `POST /alive` (typing, from the script), `POST /quiet` (stop reading aloud, from the script), `POST /staff-key` (F12, from
+/// the script), `GET /kiosk.css` and `GET /kiosk.js`, nothing else. Every response, refusals and errors included, carries
 /// `Cache-Control: no-store` and headers that keep the page out of frames, referrers and other
 /// origins' scripts (``KioskHeadersMiddleware``). The session cookie is `HttpOnly`, `SameSite=Strict`,
 /// a browser-session cookie (no expiry).
@@ -62,6 +64,15 @@ public struct KioskWebServer: Sendable {
             let done = await kiosk.quiet(cookie: request.cookies[Self.cookieName]?.value, token: token)
             return Response(status: done ? .noContent : .forbidden)
         }
+        router.post("staff-key") { request, _ in
+            let body = try await request.body.collect(upTo: Self.maxFormBytes)
+            let token = Self.decodeForm(String(buffer: body))["csrf"]
+            guard let changed = await kiosk.staffKey(cookie: request.cookies[Self.cookieName]?.value, token: token) else {
+                return Response(status: .forbidden)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: changed ? "reload" : "")))
+        }
         router.get("kiosk.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: KioskTemplates.css)))
@@ -79,9 +90,16 @@ public struct KioskWebServer: Sendable {
                     services: [KioskTicker(kiosk: kiosk)], logger: logger)
     }
 
-    /// Runs until stopped (SIGINT or SIGTERM); a session still open then ends as an idle sign-out would.
+    /// Runs until stopped (SIGINT or SIGTERM) or until staff end the kiosk (``WebKiosk/untilEnded()``), each a
+    /// graceful shutdown (requests under way are answered); a session still open then ends as an idle sign-out would.
     public func run(at address: ListenAddress) async throws {
-        try await application(at: address).runService()
+        let group = ServiceGroup(configuration: .init(services: [application(at: address)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { if await kiosk.untilEnded() { await group.triggerGracefulShutdown() } }
+            try await group.run()
+            tasks.cancelAll()
+        }
         await kiosk.stop()
     }
 

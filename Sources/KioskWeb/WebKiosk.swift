@@ -49,6 +49,8 @@ public actor WebKiosk {
     private let speaker: Speaker?
     /// Set when staff ended the kiosk (an effect said so): the server should stop.
     public private(set) var ended = false
+    /// Yields once when ``ended`` is set (see ``untilEnded()``).
+    private let endings = AsyncStream.makeStream(of: Void.self)
 
     /// The kiosk over `database`, printing receipts with `printer`, fetching tenants it does not hold from
     /// `centre` when enrolled (``KioskEffects``); `clock` is what the model's times follow (tests move it by hand).
@@ -67,6 +69,7 @@ public actor WebKiosk {
     /// told the kiosk is in use, and shown nothing else.
     public func show(cookie: String?) -> WebReply {
         tick()
+        if ended { return closed }
         if let session, let cookie, Self.same(cookie, session.id) {
             return WebReply(status: 200, body: .page(render(token: session.token)))
         }
@@ -81,9 +84,11 @@ public actor WebKiosk {
     /// `POST /`: a form of the screen on show. Refused (403, nothing done) without the session's cookie
     /// and token; otherwise the button pressed (`action`), or a setting (`language`, `size`,
     /// `contrast`, `headphones`), or read-aloud (`speech`: `start`, `stop`), with the boxes' texts
-    /// (`f.NAME`), then a redirect to `/`. Any of them stops what is being read aloud first.
+    /// (`f.NAME`), then a redirect to `/`. Any of them stops what is being read aloud first; while read-aloud is on
+    /// (from "Read this page aloud" until "Stop reading" or the session's end) the page it leads to is then read.
     public func post(cookie: String?, form: [String: String]) -> WebReply {
         tick()
+        if ended { return closed }
         guard let session, let cookie, Self.same(cookie, session.id), let token = form["csrf"], Self.same(token, session.token) else {
             // A stale cookie is removed; the session's own stays (a forged form must not end the tenant's session).
             let holder = if let cookie, let held = self.session { Self.same(cookie, held.id) } else { false }
@@ -115,11 +120,40 @@ public actor WebKiosk {
         } else if let speech = form["speech"], ["start", "stop"].contains(speech) {
             model.fill(fields, now: now)
             _ = model.handle(.input(.other), now: now)
-            if speech == "start" { speaker?.say(model.speech(now: now, headphones: display.headphones), language: model.state.language) }
+            display.readAloud = speech == "start"
         } else {
             return WebReply(status: 400, body: .page(page.notice(.badForm, language: "en")))
         }
+        // A new page is read on its own while read-aloud is on (a wipe turned it off for the next tenant).
+        if display.readAloud, let speaker {
+            speaker.say(model.speech(now: now, headphones: display.headphones), language: model.state.language)
+        }
+        // Staff ended the kiosk: the page says so (no redirect: the server is stopping).
+        if ended { return closed }
         return WebReply(status: 303, body: .redirect, cookie: self.session == nil ? .clear : .keep)
+    }
+
+    /// `POST /staff-key` (the page's script, on F12): the staff key, as F12 at the terminal; pressed twice in a row
+    /// it opens the staff exit (a staff id and password end the kiosk), a screen no button leads to. True when the
+    /// screen changed (the page should be fetched again); nil, and nothing done, without the session's cookie and token.
+    public func staffKey(cookie: String?, token: String?) -> Bool? {
+        tick()
+        guard !ended, let session, let cookie, Self.same(cookie, session.id), let token, Self.same(token, session.token) else { return nil }
+        speaker?.stop()
+        let before = model.state.screen
+        perform(model.handle(.input(.staffKey), now: clock()))
+        return model.state.screen != before
+    }
+
+    /// Returns when staff have ended the kiosk (true), or when the calling task is cancelled first (false).
+    public nonisolated func untilEnded() async -> Bool {
+        for await _ in endings.stream { return true }
+        return false
+    }
+
+    /// What every request gets once staff have ended the kiosk: a page saying so, the session cookie removed.
+    private var closed: WebReply {
+        WebReply(status: 200, body: .page(page.notice(.ended, language: model.state.language)), cookie: .clear)
     }
 
     /// `POST /alive` (the page's script, while the tenant types in a box): activity, as a key at the terminal
@@ -170,7 +204,9 @@ public actor WebKiosk {
                 speaker?.stop()
                 session = nil
                 display = DisplaySettings()
-            case .end: ended = true
+            case .end:
+                ended = true
+                endings.continuation.yield()
             }
         }
     }
@@ -200,6 +236,9 @@ public struct DisplaySettings: Sendable, Equatable {
     public var highContrast = false
     /// Headphones mode: read-aloud says names, addresses and other values too (never a PIN or a special category).
     public var headphones = false
+    /// Read-aloud is on: "Read this page aloud" turned it on, and every page after an input is read on its own
+    /// until "Stop reading".
+    public var readAloud = false
 
     public init() {}
 }

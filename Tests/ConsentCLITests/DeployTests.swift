@@ -47,13 +47,14 @@ import Testing
     @Test func theWebKioskUnitsServeOnLoopbackAndShowItOnTty1UnderCage() throws {
         func lines(_ url: URL) throws -> [Substring] { try String(contentsOf: url, encoding: .utf8).split(separator: "\n") }
         let web = try lines(Self.webUnit), browser = try lines(Self.browserUnit)
-        for line in ["User=tenantkiosk", "SupplementaryGroups=audio", "Restart=always", "LimitCORE=0", "NoNewPrivileges=yes",
+        // Not restarted after staff end it (status 0), and the browser goes with it.
+        for line in ["User=tenantkiosk", "SupplementaryGroups=audio", "Restart=on-failure", "LimitCORE=0", "NoNewPrivileges=yes",
                      "IPAddressAllow=localhost", "IPAddressDeny=any"] {
             #expect(web.contains { $0 == line }, "web kiosk: missing \(line)")
         }
         #expect(web.contains { $0.hasPrefix("ExecStart=/usr/local/bin/consent kiosk --web --listen 127.0.0.1:8080 ") })
         for line in ["User=tenantbrowser", "TTYPath=/dev/tty1", "TTYVHangup=yes", "TTYVTDisallocate=yes", "Restart=always",
-                     "LimitCORE=0", "NoNewPrivileges=yes", "Requires=tenantconsent-web-kiosk.service",
+                     "LimitCORE=0", "NoNewPrivileges=yes", "BindsTo=tenantconsent-web-kiosk.service",
                      "Conflicts=getty@tty1.service tenantconsent-kiosk.service"] {
             #expect(browser.contains { $0 == line }, "kiosk browser: missing \(line)")
         }

@@ -72,6 +72,40 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: runs, "no espeak-ng here (.ci/setup installs it; CI runs this test)"))
+    func whileReadAloudIsOnEachNewPageIsReadOnItsOwnUntilStopReading() async throws {
+        try #require(Self.missing.isEmpty, "CI must run the speech test, but these are missing: \(Self.missing)")
+        let said = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-said-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: said) }
+        // The synthesizer is `tee -a`: every text said is added to the file, in order.
+        let speaker = try Speaker(SpeechCommand(synthesizer: ["tee", "-a", said]))
+        let fixture = try WebFixture(speaker: speaker)
+        defer { fixture.remove() }
+        let overview = "Choose a use to make your choice about it.", help = "Move with the Up and Down keys"
+        @Sendable func count(_ text: String) -> Int { ((try? String(contentsOfFile: said, encoding: .utf8)) ?? "").components(separatedBy: text).count - 1 }
+        @Sendable func heard(_ text: String, times: Int) async throws {
+            _ = try await Self.poll("\(text) said \(times) times") { !speaker.isSpeaking && count(text) == times }
+        }
+        try await fixture.application().test(.router) { client in
+            let browser = Browser()
+            try await browser.signIn(client)
+            try await browser.post(client, [("speech", "start")])
+            try await heard(overview, times: 1)
+            // On: the page each press leads to is read without another press of "Read this page aloud".
+            try await browser.press(client, "help")
+            try await heard(help, times: 1)
+            try await browser.press(client, "back")
+            try await heard(overview, times: 2)
+            // "Stop reading" turns it off: Help and Back again are not read; the next press of Read is.
+            try await browser.post(client, [("speech", "stop")])
+            try await browser.press(client, "help")
+            try await browser.press(client, "back")
+            try await browser.post(client, [("speech", "start")])
+            try await heard(overview, times: 3)
+            #expect(count(help) == 1, "Help was read with read-aloud off")
+        }
+    }
+
     /// Waits for `condition`, checking every 20 ms until the deadline; the moment it held.
     static func poll(_ what: String, _ condition: () -> Bool) async throws -> Date {
         let end = Date().addingTimeInterval(deadline)

@@ -1,0 +1,105 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process left running (a server, a browser driver) and ended with SIGTERM, its exit and peak memory
+/// then read with `wait4`, as ``ChildProcess`` does for a process run to its end.
+struct Spawned {
+    let pid: pid_t
+
+    /// Starts `path` with `arguments`, standard input and output from and to /dev/null, standard error into the
+    /// file `stderr` (or /dev/null), with no signal blocked or ignored (a child inherits this process's mask, in
+    /// which the runtime blocks some: chromedriver then never saw SIGTERM).
+    init(_ path: String, _ arguments: [String], stderr: String?) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let code = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard code == 0 else { throw ChildProcessError(description: "cannot start \(path): \(String(cString: strerror(code)))") }
+        self.pid = pid
+    }
+
+    /// Whether it has not exited yet (it is not reaped here: ``stop()`` does that).
+    var isRunning: Bool {
+        var info = siginfo_t()
+        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == 0
+    }
+
+    /// Sends SIGTERM (if it still runs) and waits for its end.
+    func stop() -> ChildProcess.Outcome {
+        let started = Date()
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return ChildProcess.Outcome(status: exit, seconds: Date().timeIntervalSince(started), maxRSSKilobytes: usage.ru_maxrss)
+    }
+}
+
+/// Loopback ports for child servers.
+enum LoopbackPort {
+    /// A port the kernel has just given out and taken back (free unless another process takes it at once).
+    static func free() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ChildProcessError(description: "no socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw ChildProcessError(description: "no free loopback port: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Waits until `GET path` on the port answers 200, as long as `process` runs (two minutes at most).
+    static func await(_ port: Int, path: String, while process: Spawned) throws {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            guard process.isRunning else { throw ChildProcessError(description: "the program on port \(port) ended before it answered") }
+            if status(port, path: path) == 200 { return }
+            usleep(20_000) // a poll: the condition is the answer, checked again
+        }
+        throw ChildProcessError(description: "nothing answered GET \(path) on 127.0.0.1:\(port) within two minutes")
+    }
+
+    /// The status of `GET path` on 127.0.0.1:`port`, or nil when nothing answers.
+    static func status(_ port: Int, path: String) -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard write(fd, request, request.count) == request.count else { return nil }
+        var reply = [UInt8](repeating: 0, count: 64)
+        let count = read(fd, &reply, reply.count)
+        guard count > 12 else { return nil }
+        return Int(String(decoding: reply[9..<12], as: UTF8.self))
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import ConsentBench
+import ConsentCommandLine
+import Foundation
+
+extension Bench.Kiosk {
+    /// `consent-bench kiosk --web`: see ``WebKioskBenchmark``.
+    func runWeb() throws {
+        let tenant = try WebKioskBenchmark.prepare(database: try store.open(with: try store.content.load(), cacheMegabytes: 8), reference: reference)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-kiosk-web-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var progress = ProgressLine("web kiosk sessions", quiet: json)
+        let kioskArguments = ["--db", store.path] + (store.keyFile.map { ["--key-file", $0] } ?? []) + store.content.arguments
+        let r = try WebKioskBenchmark.run(tenant: tenant, consent: ServerProcess.consent.path, kioskArguments: kioskArguments,
+                                          runs: runs, directory: folder) { progress.update($0, of: runs) }
+        progress.finish()
+        if json { return try printJSON(r) }
+        let goals = WebKioskBenchmark.Goal.self
+        print("web kiosk, signed in as \(r.reference); medians of \(r.runs) sessions (a new server and headless Chromium each)")
+        func pad(_ text: String) -> String { text.padding(toLength: 16, withPad: " ", startingAt: 0) }
+        print(pad("page") + "   server ms (post + get)   first paint ms   HTML bytes   with CSS+JS")
+        for s in r.screens {
+            print(pad(s.screen) + String(format: "%12.1f (%5.1f + %4.1f) %16.0f %12d %13d", s.serverMilliseconds, s.postMilliseconds,
+                                         s.getMilliseconds, s.firstPaintMilliseconds, s.documentBytes, s.pageBytes))
+        }
+        print("(the overview's server time holds the PIN's deliberately slow key derivation, scrypt, at sign-in)")
+        print(String(format: "worst page: server %.1f ms (goal <= %.0f), first paint %.0f ms (goal <= %.0f), %.1f KB (goal <= %.0f)",
+                     r.worstServerMilliseconds, goals.serverMilliseconds, r.worstFirstPaintMilliseconds, goals.firstPaintMilliseconds,
+                     Double(r.largestPageBytes) / 1024, goals.pageKilobytes))
+        print(String(format: "server peak memory: %.1f MB (goal <= %.0f); runs: %@", r.serverPeakMedianMegabytes, goals.serverMegabytes,
+                     r.serverPeakMegabytes.map { String(format: "%.1f", $0) }.joined(separator: ", ") as NSString))
+    }
+}
