@@ -20,6 +20,11 @@ extension PostgresCentralStore {
                            _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
         try await withTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { connection in
             let position = try await Self.first(Int64.self, "SELECT COALESCE(max(central_seq), 0) FROM ledger", on: connection, logger: logger) ?? 0
+            // Fail closed: tenants' restrictions (Art. 18) are applied by the SQLite store's reader only so far.
+            if try await Self.first(Int64.self, "SELECT count(*) FROM ledger WHERE kind = 'restriction-request'", on: connection, logger: logger) ?? 0 > 0 {
+                throw CentralStoreError.invalid("this centre holds tenants' restriction requests, which exports from PostgreSQL do not apply yet: "
+                                                + "nothing was written; export from a SQLite centre or device")
+            }
             let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice, opener: opener)
             var after: Int64 = 0
             while true {

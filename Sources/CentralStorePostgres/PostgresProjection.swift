@@ -44,8 +44,8 @@ struct PostgresProjection {
     static func touched(by event: Event, tenant: Int64, into touched: inout Touched) {
         switch event.payload {
         // A held grant changes no decision until confirmed (the decisions a confirmation sets are
-        // added by `loadHeldGrants`); a read or an erasure request changes nothing.
-        case .credentialChange, .heldGrant, .access, .erasureRequest: break
+        // added by `loadHeldGrants`); a read or a request changes nothing.
+        case .credentialChange, .heldGrant, .access, .request: break
         case .marker(let id, _):
             touched.markers.insert(Key2(tenant: tenant, attribute: id))
         case .registration(let values):

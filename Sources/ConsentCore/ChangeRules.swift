@@ -51,6 +51,8 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A registration gives a value the tenant would not be asked (under the age it is asked from, or
     /// without the answer it follows).
     case notAsked(AttributeID)
+    /// A tenant's request that names an attribute where its kind needs none, or none where it needs one.
+    case badRequest(String)
 
     public var description: String {
         switch self {
@@ -70,6 +72,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notErasableByTenant(let a): "'\(a)' is needed to sign in or for the tenancy: only staff can erase it, on request"
         case .wrongActor(let why): why
         case .retired(let a): "'\(a)' is no longer asked (retired in Forms/attributes.yaml): a value held can be erased, not changed"
+        case .badRequest(let why): why
         case .notAsked(let a): "'\(a)' is not asked of this tenant (too young, or it follows an answer not given)"
         }
     }
@@ -156,14 +159,20 @@ public enum ChangeRules {
             let checked = try checkValue(value, attribute, validator, now)
             request.payload = .correction(attribute, checked, pending: pending)
         case .verification(_, let attribute, _):
-            guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+            // An access request's decision names no attribute; the store checks it names such a request.
+            guard attribute.rawValue.isEmpty || catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
         case .erasure(let attribute):
             guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
             if request.actor == .tenant && request.channel == .kiosk && !catalogue.tenantMayErase(attribute) {
                 throw .notErasableByTenant(attribute)
             }
-        case .erasureRequest(let attribute):
-            guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+        case let .request(kind, attribute):
+            if let attribute {
+                guard kind.namesAttribute else { throw .badRequest("an access request covers everything held and names no attribute") }
+                guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+            } else if kind.namesAttribute {
+                throw .badRequest("a \(kind.rawValue) request names the attribute it is about")
+            }
         case .credentialChange:
             break
         case .marker(let id, _):
@@ -188,8 +197,10 @@ public enum ChangeRules {
         switch payload {
         case .marker, .heldGrant, .verification:
             guard case .staff = actor else { throw .wrongActor("only a member of staff sets a marker, holds a grant or verifies a change") }
-        case .erasureRequest:
-            guard byTenant else { throw .wrongActor("only the tenant asks for an erasure, at the kiosk; staff erase a value themselves") }
+        case .request:
+            guard byTenant || (channel != .system && channel != .importFile) else {
+                throw .wrongActor("a request is made by the tenant at the kiosk, or taken by staff by phone or from paper")
+            }
         default:
             break
         }

@@ -82,15 +82,19 @@ public enum EventPayload: Hashable, Sendable {
     case decision(PurposeID, [AttributeID], DecisionState, notice: NoticeShown?, validUntil: Date?)
     /// A corrected value. `pending` corrections wait for staff to verify them before they apply.
     case correction(AttributeID, AttributeValue, pending: Bool)
-    /// Staff confirmed (or rejected) a pending correction or a held grant, or declined a tenant's
-    /// ``erasureRequest(_:)`` (`approved` false; an approved request is carried out by an ``erasure(_:)``).
+    /// Staff confirmed (or rejected) a pending correction or a held grant, or decided a tenant's
+    /// ``request(_:_:)``: `approved` carries it out (a restriction takes effect), rejected refuses it with the
+    /// reason the tenant is shown as the event's evidence, or lifts a restriction in force. An erasure request
+    /// is also carried out by an ``erasure(_:)`` of its attribute. An access request's verification names no
+    /// attribute (an empty id).
     case verification(of: EventID, attribute: AttributeID, approved: Bool)
     /// A value was erased (by the tenant at the kiosk, or by staff).
     case erasure(AttributeID)
-    /// The tenant, at the kiosk, asked staff to erase a value they cannot erase themselves (what they
-    /// sign in with, what the tenancy requires). Changes nothing: it waits in staff's queue until staff
-    /// erase the value or decline (a rejecting ``verification(of:attribute:approved:)`` naming it).
-    case erasureRequest(AttributeID)
+    /// A tenant's request (``RequestKind``: erasure, rectification, restriction, access), made at the kiosk or
+    /// taken by staff by phone or from paper, naming one attribute (none for access). Changes nothing in the
+    /// fold: it waits in the data-protection lead's queue until a ``verification(of:attribute:approved:)``
+    /// naming it decides it (``RequestFold``). Stored as kind `erasure-request`, `rectification-request`, ...
+    case request(RequestKind, AttributeID?)
     /// A sign-in credential was set, reset or issued (the ledger records that, never the secret).
     case credentialChange(String)
     /// A grant taken by phone that waits for a second person (a supervisor's confirmation or a
@@ -111,7 +115,7 @@ public enum EventPayload: Hashable, Sendable {
         case .correction: "correction"
         case .verification: "verification"
         case .erasure: "erasure"
-        case .erasureRequest: "erasure-request"
+        case .request(let kind, _): kind.eventKind
         case .credentialChange: "credential"
         case .heldGrant: "held-grant"
         case .access: "access"

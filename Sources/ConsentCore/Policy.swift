@@ -18,6 +18,9 @@ public enum DenialReason: String, CaseIterable, Codable, Sendable {
     case noConsent = "no-consent"
     case withdrawn
     case expired
+    /// The tenant asked for its use to be restricted (UK GDPR Art. 18) and staff carried it out: left out
+    /// of every export until the restriction is lifted.
+    case restricted
     case objected
 
     /// Whether the tenant said no (prefer not to say, withdrew, objected), as opposed to something
@@ -85,6 +88,7 @@ public enum Policy {
         guard let purposeDefinition = catalogue.purpose(purpose) else { return .denied(.unknownPurpose) }
         guard let tenant else { return .denied(.unknownTenant) }
         if let reason = standingDenial(definition, purposeDefinition) { return .denied(reason) }
+        if tenant.restricted.contains(attribute) { return .denied(.restricted) }
         return decide(tenant.value(attribute), purposeDefinition.legalBasis, tenant.decisions[DecisionKey(attribute, purpose)], at: date)
     }
 
@@ -172,6 +176,7 @@ public struct PurposePolicy: Sendable {
     /// May the attribute at `index` (of ``attributes``) of `tenant` be used at `date`?
     public func evaluate(_ index: Int, of tenant: TenantState, at date: Date) -> PolicyDecision {
         if let reason = standing[index] { return .denied(reason) }
+        if tenant.restricted.contains(attributes[index]) { return .denied(.restricted) }
         return Policy.decide(tenant.value(attributes[index]), basis, readsDecisions ? tenant.decisions[keys[index]] : nil, at: date)
     }
 

@@ -37,17 +37,36 @@ public struct ProtectionReport: Codable, Sendable, Equatable {
         public init(staff: String, kind: String, count: Int) { self.staff = staff; self.kind = kind; self.count = count }
     }
 
-    /// A tenant's request (an erasure asked for at the kiosk), the day it must be answered by, and whether it still is open.
+    /// A tenant's request (erasure, rectification, restriction or access), the day it must be answered by,
+    /// and where it stands.
     public struct Request: Codable, Sendable, Equatable {
         public var tenant: TenantRef
-        public var attribute: AttributeID
+        public var kind: RequestKind
+        /// The attribute it is about (nil for an access request).
+        public var attribute: AttributeID?
         public var madeAt: Date
         public var deadline: Date
         public var open: Bool
-        public init(tenant: TenantRef, attribute: AttributeID, madeAt: Date, open: Bool) {
-            self.tenant = tenant; self.attribute = attribute; self.madeAt = madeAt; self.open = open
+        /// `open`, `carried-out`, `refused` or `lifted` (``RequestOutcome/name``).
+        public var outcome: String
+        public init(tenant: TenantRef, kind: RequestKind = .erasure, attribute: AttributeID?, madeAt: Date, open: Bool, outcome: String? = nil) {
+            self.tenant = tenant; self.kind = kind; self.attribute = attribute; self.madeAt = madeAt; self.open = open
+            self.outcome = outcome ?? (open ? "open" : "answered")
             deadline = ProtectionReport.deadline(for: madeAt)
         }
+        /// The report's line for a request as ``RequestFold`` found it.
+        public init(_ request: TenantRequest) {
+            self.init(tenant: request.tenant, kind: request.kind, attribute: request.attribute, madeAt: request.madeAt, open: request.isOpen,
+                      outcome: request.outcome.name)
+        }
+    }
+
+    /// How many requests of one kind the report lists, how many are open, and how many are past their deadline.
+    public struct RequestCount: Codable, Sendable, Equatable {
+        public var kind: RequestKind
+        public var listed: Int
+        public var open: Int
+        public var overdue: Int
     }
 
     /// The changes waiting for a second person now: how many, and their ages in whole days.
@@ -96,6 +115,15 @@ public struct ProtectionReport: Codable, Sendable, Equatable {
 
     /// The open requests past their deadline at `madeAt`.
     public var overdue: [Request] { requests.filter { $0.open && $0.deadline < madeAt } }
+
+    /// The requests counted per kind, every kind listed (with zeros) in a fixed order.
+    public var requestCounts: [RequestCount] {
+        RequestKind.allCases.map { kind in
+            let of = requests.filter { $0.kind == kind }
+            return RequestCount(kind: kind, listed: of.count, open: of.filter(\.open).count,
+                                overdue: of.filter { $0.open && $0.deadline < madeAt }.count)
+        }
+    }
 
     /// The months of the period that have decisions, in order.
     public var months: [String] { Array(Set(decisions.map(\.month))).sorted() }

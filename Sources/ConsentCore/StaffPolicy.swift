@@ -26,7 +26,8 @@ public enum StaffTask: String, CaseIterable, Sendable {
     case correct
     /// Confirm or reject what another member of staff took by phone (four eyes).
     case confirmHeld
-    /// Erase a value a tenant asked at the kiosk to have erased, or decline the request.
+    /// Decide a tenant's request (erasure, rectification, restriction, access): carry it out, refuse it with a
+    /// reason, or lift a restriction.
     case decideErasure
     /// Record a call-back to the number on file that confirms a held change.
     case recordCallBack

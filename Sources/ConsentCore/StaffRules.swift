@@ -19,6 +19,14 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
     case notForDecisions(AttributeID, heldFor: [PurposeID])
     /// `Forms/staff.yaml` does not allow this stronger check.
     case strongerNotAllowed(StrongerCheck)
+    /// A request is refused only with a reason the tenant is shown.
+    case refusalReasonRequired
+    /// The request was decided already (or, for a lift, is no restriction in force).
+    case requestNotOpen(EventID, String)
+    /// A rectification is carried out with the corrected value.
+    case valueRequired(AttributeID)
+    /// Staff take a tenant's request by phone or from paper, not through another channel.
+    case requestChannel(Channel)
 
     public var description: String {
         switch self {
@@ -30,6 +38,10 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .evidenceRequired: "say what evidence you saw (for example 'council tax bill dated 2026-10-01')"
         case .notOnBehalf(let kind): "a \(kind) is not recorded on a caller's behalf"
         case .strongerNotAllowed(let method): "'\(method.rawValue)' is not among the stronger checks in Forms/staff.yaml (verification.stronger.methods); use one listed there"
+        case .refusalReasonRequired: "give the reason the tenant is shown (for example 'needed for the tenancy'); a request is never refused without one"
+        case let .requestNotOpen(event, outcome): "request \(event) is \(outcome), not open: nothing to decide"
+        case .valueRequired(let a): "give the corrected value of '\(a)' to carry out the rectification"
+        case .requestChannel(let c): "staff take a request by phone or from paper, not by \(c.rawValue)"
         case let .notForDecisions(attribute, purposes):
             "'\(attribute)' is held for this tenant only for \(purposes.isEmpty ? "no purpose that allows it now" : purposes.map(\.rawValue).joined(separator: ", ")), "
                 + "which never allows decisions about a person (DPA 2018 Sch. 1 para 8): it is not revealed to staff, whatever the reason; "
@@ -199,7 +211,7 @@ public enum StaffRules {
         case .access:
             // The data-protection lead answers access requests in the back office, without a caller.
             try require(.revealSpecial, verified: context.role != .dpLead)
-        case .registration, .verification, .credentialChange, .heldGrant, .marker, .erasureRequest:
+        case .registration, .verification, .credentialChange, .heldGrant, .marker, .request:
             throw .notOnBehalf(payload.kind)
         }
         if case .access = payload, !context.caller.isVerified {

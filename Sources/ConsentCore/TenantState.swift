@@ -81,6 +81,10 @@ public struct TenantState: Hashable, Sendable {
     public var heldGrants: [EventID: HeldGrant] = [:]
     /// Each marker ever set or cleared, with the clock of the change that stands.
     public var markers: [String: MarkerRecord] = [:]
+    /// Attributes under a restriction in force (UK GDPR Art. 18), which ``Policy`` denies for every use. Not
+    /// part of the fold (`apply` leaves it alone): the readers that feed the export gate set it from the
+    /// tenant's requests (``RequestFold/restricted(_:)``).
+    public var restricted: Set<AttributeID> = []
 
     /// The markers set now, in id order.
     public var activeMarkers: [String] { markers.filter(\.value.set).map(\.key).sorted() }
@@ -134,7 +138,7 @@ public struct TenantState: Hashable, Sendable {
         case .erasure(let attribute):
             pending[attribute] = nil
             return write(attribute, .erased(by: event.id), hlc: event.hlc, device: event.id.device)
-        case .credentialChange, .access, .erasureRequest:
+        case .credentialChange, .access, .request:
             break
         case let .marker(id, set):
             let incoming = MarkerRecord(set: set, hlc: event.hlc, device: event.id.device)

@@ -25,9 +25,12 @@ public enum ProtectionReportHTML {
             <p>Made \(e(report.madeAt.ISO8601Format())). Every figure is read from the ledger and the export log.</p>
 
             """
-        out += section("Requests and deadlines", ["Tenant", "Erase", "Made", "Answer by", "State"], report.requests.map { r in
-            [e(r.tenant.rawValue), e(r.attribute.rawValue), day(r.madeAt), day(r.deadline),
-             !r.open ? "answered" : r.deadline < report.madeAt ? "<span class=\"overdue\">overdue</span>" : "open"]
+        out += section("Requests by kind", ["Kind", "Listed", "Open", "Overdue"], report.requestCounts.map { c in
+            [e(c.kind.rawValue), "\(c.listed)", "\(c.open)", "\(c.overdue)"]
+        })
+        out += section("Requests and deadlines", ["Tenant", "Kind", "About", "Made", "Answer by", "State"], report.requests.map { r in
+            [e(r.tenant.rawValue), e(r.kind.rawValue), e(r.attribute?.rawValue ?? "everything held"), day(r.madeAt), day(r.deadline),
+             !r.open ? e(r.outcome) : r.deadline < report.madeAt ? "<span class=\"overdue\">overdue</span>" : "open"]
         })
         let q = report.queue
         out += "<h2>Waiting for a second person</h2>\n<p>\(q.waiting) changes wait now"

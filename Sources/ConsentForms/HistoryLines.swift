@@ -55,15 +55,17 @@ public enum HistoryLines {
         case let .verification(target, attribute, approved):
             if case let .heldGrant(purpose, _, _, _)? = targets[target] {
                 what = "\(t("purpose.\(purpose).name")): grant \(target) \(approved ? "confirmed, now in effect" : "rejected, never took effect")"
-            } else if case .erasureRequest? = targets[target] {
-                what = "\(t("attribute.\(attribute).label")): erasure request \(target) declined, the value is kept"
+            } else if case let .request(kind, _)? = targets[target] {
+                let about = attribute.rawValue.isEmpty ? "" : "\(t("attribute.\(attribute).label")): "
+                what = "\(about)\(kind.rawValue) request \(target) \(approved ? "carried out" : "refused, or a restriction lifted")"
             } else {
                 what = "\(t("attribute.\(attribute).label")): correction \(target) \(approved ? "verified" : "rejected")"
             }
         case .erasure(let attribute):
             what = "\(t("attribute.\(attribute).label")) erased at the tenant's request"
-        case .erasureRequest(let attribute):
-            what = "\(t("attribute.\(attribute).label")): the tenant asked staff to erase it (waiting for staff)"
+        case let .request(kind, attribute):
+            let about = attribute.map { "\(t("attribute.\($0).label")): " } ?? ""
+            what = "\(about)the tenant made a \(kind.rawValue) request (waiting for staff)"
         case let .heldGrant(purpose, attributes, notice, _):
             var text = "\(t("purpose.\(purpose).name")): granted — \(attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")), held until a second member of staff confirms it"
             if let notice { text += " (notice v\(notice.version), \(notice.language))" }
@@ -103,8 +105,10 @@ public enum HistoryLines {
             (line.attributes, line.pending) = ([attribute.rawValue], pending)
         case let .verification(target, attribute, approved):
             (line.attributes, line.target, line.state) = ([attribute.rawValue], target.description, approved ? "approved" : "rejected")
-        case .erasure(let attribute), .access(let attribute), .erasureRequest(let attribute):
+        case .erasure(let attribute), .access(let attribute):
             line.attributes = [attribute.rawValue]
+        case .request(_, let attribute):
+            line.attributes = attribute.map { [$0.rawValue] } ?? []
         case .registration(let values):
             line.attributes = values.keys.map(\.rawValue).sorted()
         case .credentialChange(let change):

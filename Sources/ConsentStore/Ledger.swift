@@ -134,14 +134,6 @@ struct LedgerAppender {
         return id
     }
 
-    /// Whether `target` is this tenant's request to erase `attribute` (which a declining verification names).
-    static func isErasureRequest(_ db: Database, tenantID: Int64, _ target: EventID, _ attribute: AttributeID) throws -> Bool {
-        try Bool.fetchOne(db, sql: """
-            SELECT 1 FROM ledger l JOIN device d ON d.no = l.device_no
-            WHERE l.tenant_id = ? AND l.kind = 'erasure-request' AND d.id = ? AND l.device_seq = ? AND l.attribute_id = ?
-            """, arguments: [tenantID, target.device.rawValue, target.sequence, attribute.rawValue]) ?? false
-    }
-
     /// Appends one checked change.
     mutating func append(_ request: ChangeRequest, now: Date) throws -> StoredEvent {
         // A read of a special category recorded on a device that seals for the centre reveals nothing
@@ -159,7 +151,7 @@ struct LedgerAppender {
         }
         if case let .verification(target, attribute, _) = request.payload, before.heldGrants[target] == nil,
            before.pending[attribute]?.contains(where: { $0.event == target }) != true,
-           try !Self.isErasureRequest(db, tenantID: tenantID, target, attribute) {
+           try !ConsentDatabase.isRequest(db, tenantID: tenantID, target, attribute) {
             throw StoreError.noPendingCorrection(request.tenant, attribute.rawValue)
         }
         var event = Event(

@@ -34,7 +34,7 @@ struct ProjectionRows {
               stored: (deviceNo: Int64, sequence: Int64)? = nil) throws -> TenantState {
         var state = TenantState(ref: ref)
         switch payload {
-        case .registration, .credentialChange, .access, .heldGrant, .erasureRequest:
+        case .registration, .credentialChange, .access, .heldGrant, .request:
             break
         case .marker(let id, _):
             try loadMarkers(tenantID, into: &state, only: id)
@@ -219,7 +219,7 @@ struct ProjectionRows {
         var devices = self.devices
         defer { self.devices = devices }
         switch payload {
-        case .credentialChange, .access, .heldGrant, .erasureRequest:
+        case .credentialChange, .access, .heldGrant, .request:
             break
         case .marker(let id, _):
             if let record = after.markers[id], record != before.markers[id] {

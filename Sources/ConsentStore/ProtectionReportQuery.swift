@@ -6,9 +6,10 @@ import SyncProtocol
 extension ConsentDatabase {
     /// The data-protection lead's report for `from` ..< `to`: reveals and staff actions by when they were
     /// recorded, exports by when they were made, decisions by when they took effect (months in UTC), every
-    /// erasure request made in the period or still open, and the queue of held changes as it stands at `now`.
+    /// request (every kind) made in the period or still open, and the queue of held changes as it stands at `now`.
     public func protectionReport(from: Date, to: Date, now: Date = Date()) throws(StoreError) -> ProtectionReport {
         let queue = try heldItems(limit: Int(Int32.max))
+        let requests = try requestQueue(openOnly: false).filter { $0.isOpen || ($0.madeAt >= from && $0.madeAt < to) }.map(ProtectionReport.Request.init)
         return try read { db in
             let period: StatementArguments = [Millis.from(from), Millis.from(to)]
             let reveals = try Row.fetchAll(db, sql: """
@@ -28,14 +29,6 @@ extension ConsentDatabase {
                 SELECT coalesce(actor_id, '-'), kind, count(*) FROM ledger
                 WHERE actor = 'staff' AND hlc >= ? AND hlc < ? GROUP BY 1, 2 ORDER BY 1, 2
                 """, arguments: Self.hlcPeriod(from, to)).map { ProtectionReport.StaffCount(staff: $0[0], kind: $0[1], count: $0[2]) }
-            let requests = try Row.fetchAll(db, sql: """
-                SELECT t.ref, l.attribute_id, l.hlc, \(Self.erasureRequestIsOpen) FROM ledger l INDEXED BY ledger_erasure_requests
-                JOIN tenant t ON t.id = l.tenant_id JOIN device d ON d.no = l.device_no
-                WHERE l.kind = 'erasure-request' AND ((l.hlc >= ? AND l.hlc < ?) OR \(Self.erasureRequestIsOpen)) ORDER BY l.hlc
-                """, arguments: Self.hlcPeriod(from, to)).map { row in
-                ProtectionReport.Request(tenant: TenantRef(row[0] as String), attribute: AttributeID(row[1] as String? ?? "-"),
-                                         madeAt: Millis.date(HLCTimestamp(packed: row[2]).millis), open: row[3] as Bool)
-            }
             let decisions = try Row.fetchAll(db, sql: """
                 SELECT strftime('%Y-%m', effective_at / 1000, 'unixepoch'), purpose_id, state, count(*) FROM ledger
                 WHERE kind = 'decision' AND effective_at >= ? AND effective_at < ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3

@@ -98,6 +98,10 @@ enum Schema {
         migrator.registerMigration("export-origin-1") { db in
             try db.execute(sql: "ALTER TABLE export ADD COLUMN origin TEXT; ALTER TABLE export ADD COLUMN operator TEXT")
         }
+        // Every kind of tenant request, for the data-protection lead's queue (see `Requests.swift`).
+        migrator.registerMigration("requests-1") { db in
+            try db.execute(sql: "CREATE INDEX ledger_requests ON ledger (tenant_id) WHERE kind IN (\(ConsentDatabase.requestKinds))")
+        }
         // At a centre, which tenants each device was sent on demand and when (`TenantFetchCheck.recordFetch`),
         // so a fetched tenant it never changes is named for it to forget a day later.
         migrator.registerMigration("tenant-fetch-1") { db in

@@ -12,13 +12,23 @@ extension ConsentDatabase {
         try queue.read { db in
             let position = try Int64.fetchOne(db, sql: "SELECT max(position) FROM ledger") ?? 0
             let rows = ProjectionRows(db: db, devices: try DeviceNumbers(db), keys: keys)
+            let restricted = try Self.restrictions(db)
             let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")
             while let tenant = try tenants.next() {
                 let ref = TenantRef(tenant.text("ref") ?? "")
-                try body(ref, try rows.loadAll(tenant.integer("id") ?? 0, ref))
+                var state = try rows.loadAll(tenant.integer("id") ?? 0, ref)
+                state.restricted = restricted[ref] ?? []
+                try body(ref, state)
             }
             return position
         }
+    }
+
+    /// The attributes each tenant's restrictions in force keep out of every export, read in the export's
+    /// snapshot (few tenants ask, so this is small).
+    static func restrictions(_ db: Database) throws -> [TenantRef: Set<AttributeID>] {
+        let requests = try requestEvents(db, where: "l.tenant_id IN (SELECT tenant_id FROM ledger INDEXED BY ledger_requests WHERE kind IN (\(requestKinds)) AND kind = 'restriction-request')", [])
+        return Dictionary(grouping: requests, by: \.tenant).mapValues(RequestFold.restricted).filter { !$0.value.isEmpty }
     }
 
     /// Like ``eachTenant(_:)``, but each state holds only the slice's attributes and its purpose's
@@ -41,6 +51,7 @@ extension ConsentDatabase {
                 sideScan == nil ? ValueScan(db, special, sealed: true, devices: devices, keys: keys) : nil,
             ].compactMap { $0 }
             var decisions = try DecisionScan(db, slice, projection: projection)
+            let restricted = try Self.restrictions(db)
             defer {
                 for scan in values { scan.finish() }
                 decisions?.finish()
@@ -53,6 +64,7 @@ extension ConsentDatabase {
                 for index in values.indices { try values[index].read(id, into: &state) }
                 try sideScan?.read(id, into: &state)
                 try decisions?.read(id, into: &state)
+                state.restricted = restricted[state.ref] ?? []
                 try body(state.ref, state)
             }
             return position

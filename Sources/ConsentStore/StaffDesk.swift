@@ -109,9 +109,10 @@ extension ConsentDatabase {
     }
 
     /// Changes waiting for a second person, oldest first: pending corrections, held grants, and open
-    /// erasure requests (``erasureRequestIsOpen``), one per tenant and attribute.
+    /// erasure requests (``RequestFold``), one per tenant and attribute.
     public func heldItems(limit: Int = 200) throws(StoreError) -> [HeldItem] {
-        try read { db in
+        let requests = try heldErasureRequests()
+        let held = try read { db in
             let devices = try DeviceNumbers(db)
             let decoder = LedgerRows(devices: devices, keys: nil)
             let rows = try Row.fetchAll(db, sql: """
@@ -123,25 +124,21 @@ extension ConsentDatabase {
                 WHERE l.kind = 'held-grant' AND NOT EXISTS (
                     SELECT 1 FROM ledger v WHERE v.tenant_id = l.tenant_id AND v.kind = 'verification'
                     AND v.target_device = d.id AND v.target_seq = l.device_seq)
-                UNION ALL
-                SELECT \(LedgerRows.columns) FROM ledger l INDEXED BY ledger_erasure_requests JOIN tenant t ON t.id = l.tenant_id
-                JOIN device d ON d.no = l.device_no
-                WHERE l.kind = 'erasure-request' AND \(Self.erasureRequestIsOpen)
                 ORDER BY hlc LIMIT ?
                 """, arguments: [limit])
-            return Self.oneRequestPerValue(rows.compactMap { row -> HeldItem? in
+            return rows.compactMap { row -> HeldItem? in
                 let event = decoder.event(row, values: []).event
                 let kind: HeldItem.Kind
                 switch event.payload {
                 case let .correction(attribute, _, _): kind = .correction(attribute)
                 case let .heldGrant(purpose, attributes, _, _): kind = .grant(purpose, attributes)
-                case .erasureRequest(let attribute): kind = .erasureRequest(attribute)
                 default: return nil
                 }
                 return HeldItem(tenant: event.tenant, event: event.id, kind: kind, takenBy: event.actor, channel: event.channel,
                                 at: Millis.date(event.hlc.millis))
-            })
+            }
         }
+        return Array((held + requests).sorted { $0.at < $1.at }.prefix(limit))
     }
 
     /// Decisions whose projection names an event to re-confirm with the tenant (filled by sync).

@@ -132,7 +132,8 @@ public final class KioskEffects: EffectPerformer {
     private func session(_ ref: TenantRef) throws -> TenantSession? {
         guard let state = try database.tenantState(ref) else { return nil }
         var session = TenantSession(ref: ref, state: state, started: clock())
-        session.erasureRequested = try database.openErasureRequests(ref)
+        session.requests = try database.requests(of: ref)
+        session.erasureRequested = Set(session.requests.filter { $0.isOpen && $0.kind == .erasure }.compactMap(\.attribute))
         return session
     }
 }

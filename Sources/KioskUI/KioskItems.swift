@@ -89,7 +89,7 @@ struct KioskItems {
                                        note: attribute.isRetired ? t("value.retired") : nil))
             }
             items.append(KioskItem(.button(.disclosures), t("kiosk.disclosures")))
-            return items
+            return items + requestItems()
         case .help:
             return [KioskItem(.text, t("kiosk.help.text")), KioskItem(.button(.back), t("kiosk.back"))]
         case .staffExit:

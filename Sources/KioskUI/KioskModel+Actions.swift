@@ -114,7 +114,7 @@ extension KioskModel {
             case .erase:
                 return [record(.erasure(a), receipt: Message("kiosk.receipt.erased", ["attribute": a.rawValue]))]
             case .requestErasure:
-                return [record(.erasureRequest(a), receipt: Message("kiosk.receipt.erasure-requested", ["attribute": a.rawValue]))]
+                return [record(.request(.erasure, a), receipt: Message("kiosk.receipt.erasure-requested", ["attribute": a.rawValue]))]
             case .preferNotToSay:
                 return [record(.correction(a, .preferNotToSay, pending: false), receipt: Message("kiosk.receipt.prefer-not", ["attribute": a.rawValue]))]
             case .object(let purpose):

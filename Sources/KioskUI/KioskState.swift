@@ -103,6 +103,8 @@ public struct TenantSession: Equatable, Sendable {
     /// Attributes the tenant has asked staff to erase and staff have not decided yet (from the store at
     /// sign-in, and those asked for in this session): asking again says it is already with staff.
     public var erasureRequested: Set<AttributeID> = []
+    /// The tenant's requests to staff and their outcomes (from the store at sign-in), shown on the overview.
+    public var requests: [TenantRequest] = []
 
     public init(ref: TenantRef, state: TenantState, started: Date) {
         self.ref = ref

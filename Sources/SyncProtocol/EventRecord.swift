@@ -82,8 +82,10 @@ extension EventRecord {
             targetDevice = target.device.rawValue
             targetSequence = target.sequence
             state = approved ? "approved" : "rejected"
-        case .erasure(let id), .erasureRequest(let id):
+        case .erasure(let id):
             attribute = id.rawValue
+        case .request(_, let id):
+            attribute = id?.rawValue
         case .credentialChange(let what):
             state = what
         case let .heldGrant(purposeID, attributes, notice, until):
@@ -125,8 +127,8 @@ extension EventRecord {
                 attribute: attributeID, approved: state == "approved")
         case "erasure":
             payload = .erasure(attributeID)
-        case "erasure-request":
-            payload = .erasureRequest(attributeID)
+        case let requestKind where RequestKind(eventKind: requestKind) != nil:
+            payload = .request(RequestKind(eventKind: requestKind) ?? .erasure, attribute.map { AttributeID($0) })
         case "held-grant":
             payload = .heldGrant(
                 PurposeID(purpose ?? ""), (attribute ?? "").split(separator: ",").map { AttributeID(String($0)) },

@@ -43,21 +43,26 @@ extension WireCheck {
         }
     }
 
-    /// What a record of a kind carries beyond what its kind has room for, or nil. Only erasure
-    /// requests are held to it yet: one attribute, nothing else (no values, purpose, state, notice
-    /// or target), since the ledger stores a record exactly as it came and staff act on it.
+    /// What a record of a kind carries beyond what its kind has room for, or nil. Only requests are held to
+    /// it yet: one attribute (none for access), nothing else (no values, purpose, state, notice or target),
+    /// since the ledger stores a record exactly as it came and staff act on it.
     static func shapeProblem(_ event: WireEvent) -> String? {
         let r = event.record
-        guard r.kind == "erasure-request" else { return nil }
-        guard let attribute = r.attribute, !attribute.isEmpty, !attribute.contains(",") else {
-            return "an erasure request names exactly one attribute"
+        guard let kind = RequestKind(eventKind: r.kind) else { return nil }
+        let name = "\(kind == .access || kind == .erasure ? "an" : "a") \(kind.rawValue) request"
+        if kind.namesAttribute {
+            guard let attribute = r.attribute, !attribute.isEmpty, !attribute.contains(",") else {
+                return "\(name) names exactly one attribute"
+            }
+        } else if r.attribute != nil {
+            return "\(name) names no attribute"
         }
         let extra: [(String, Bool)] = [
             ("values", !event.values.isEmpty || r.valuesDigest != nil), ("purpose", r.purpose != nil), ("state", r.state != nil),
             ("pending flag", r.pending != nil), ("notice", r.noticeVersion != nil || r.language != nil),
             ("validity", r.validUntil != nil), ("target event", r.targetDevice != nil || r.targetSequence != nil),
         ]
-        if let (what, _) = extra.first(where: \.1) { return "an erasure request carries no \(what)" }
+        if let (what, _) = extra.first(where: \.1) { return "\(name) carries no \(what)" }
         return nil
     }
 

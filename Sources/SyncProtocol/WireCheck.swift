@@ -7,7 +7,8 @@ import Foundation
 /// its Forms do not know) is refused on its own.
 public enum WireCheck {
     /// The kinds of event this version understands.
-    public static let kinds: Set<String> = ["registration", "decision", "correction", "verification", "erasure", "credential", "held-grant", "access", "marker", "erasure-request"]
+    public static let kinds: Set<String> = Set(["registration", "decision", "correction", "verification", "erasure", "credential", "held-grant", "access", "marker"])
+        .union(RequestKind.eventKinds)
     /// Longest text field accepted (ids, references, reasons, evidence notes).
     public static let maxTextBytes = 4_096
 

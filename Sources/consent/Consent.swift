@@ -19,6 +19,6 @@ struct Consent: AsyncParsableCommand {
                          consent tenant show T0000001
             """,
 
-        subcommands: [Init.self, Demo.self, Kiosk.self, Staff.self, TenantCommand.self, Record.self, Correct.self, Export.self, ExpiryCommand.self, RetentionCommand.self, Notify.self, Report.self, Stats.self, Return.self, Scan.self, Import.self, LedgerCommand.self, Keys.self, FormsCommand.self, Serve.self, DeviceCommand.self, SyncCommand.self, Audit.self, Migrate.self, Views.self]
+        subcommands: [Init.self, Demo.self, Kiosk.self, Staff.self, TenantCommand.self, Record.self, Correct.self, Export.self, ExpiryCommand.self, RetentionCommand.self, Notify.self, Report.self, RequestCommand.self, Stats.self, Return.self, Scan.self, Import.self, LedgerCommand.self, Keys.self, FormsCommand.self, Serve.self, DeviceCommand.self, SyncCommand.self, Audit.self, Migrate.self, Views.self]
     )
 }

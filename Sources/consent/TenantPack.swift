@@ -55,6 +55,11 @@ extension TenantCommand {
         var out: String
 
         @OptionGroup var shown: ReportOptions
+
+        @Option(help: "Your staff id (a supervisor or the dp-lead): the tenant's open access requests are marked answered by this pack.")
+        var staff: String?
+
+        @OptionGroup var auth: DeskAuthOptions
         var language: String? { shown.language }
         var revealSpecial: Bool { shown.revealSpecial }
         var reason: String? { shown.reason }
@@ -62,6 +67,8 @@ extension TenantCommand {
         func run() throws {
             let (content, db) = try store.openWithContent()
             let ref = content.validator.tenancyReference(reference) ?? TenantRef(reference)
+            let member = try staff.map { try auth.member($0, db) }
+            let answered = try db.requests(of: ref).filter { $0.kind == .access && $0.isOpen }
             var record = try db.tenantRecord(ref)
             let lang = try TenantCommand.reportLanguage(language, record.state, content)
             if revealSpecial, let reason {
@@ -74,6 +81,15 @@ extension TenantCommand {
             let page = AccessPack.html(report, history: history, disclosures: record.disclosures, content: content, madeAt: now)
             try AccessPackPDF.write(html: page, to: URL(fileURLWithPath: out))
             print("Wrote the access pack for \(ref) (\(lang)) to \(out).")
+            guard !answered.isEmpty else { return }
+            guard let member else {
+                return print("\(answered.count) access request(s) of \(ref) stay open: give --staff to mark them answered by this pack.")
+            }
+            let policy = try DeskSupport.policy(content)
+            try db.record(try answered.flatMap {
+                try StaffRules.decideRequest($0, .carryOut(nil), staff: StaffID(member.id), role: member.role, policy: policy)
+            })
+            print("Marked answered: \(answered.map(\.event.description).joined(separator: ", ")).")
         }
     }
 }

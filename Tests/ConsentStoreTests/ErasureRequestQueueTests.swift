@@ -11,7 +11,7 @@ import TestSupport
     static let dob = AttributeID("date-of-birth")
 
     func request(_ attribute: AttributeID) -> ChangeRequest {
-        ChangeRequest(tenant: "T0000001", payload: .erasureRequest(attribute), actor: .tenant, channel: .kiosk)
+        ChangeRequest(tenant: "T0000001", payload: .request(.erasure, attribute), actor: .tenant, channel: .kiosk)
     }
 
     func requests(_ db: ConsentDatabase) throws -> [HeldItem] {

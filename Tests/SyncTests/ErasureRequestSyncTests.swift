@@ -12,7 +12,7 @@ import TestSupport
     static let name = AttributeID("full-name")
 
     func request(_ ref: TenantRef) -> ChangeRequest {
-        ChangeRequest(tenant: ref, payload: .erasureRequest(Self.name), actor: .tenant, channel: .kiosk)
+        ChangeRequest(tenant: ref, payload: .request(.erasure, Self.name), actor: .tenant, channel: .kiosk)
     }
 
     func requests(_ db: ConsentDatabase) throws -> [HeldItem] {
@@ -27,7 +27,7 @@ import TestSupport
         #expect(try requests(desk).isEmpty, "the desk sees nothing before it syncs")
         try await network.heal()
 
-        #expect(try await network.centre.history("T0000001").contains { $0.id == asked.event.id && $0.payload == .erasureRequest(Self.name) },
+        #expect(try await network.centre.history("T0000001").contains { $0.id == asked.event.id && $0.payload == .request(.erasure, Self.name) },
                 "the request reached the centre")
         if let centre = network.centre.sqlite {
             #expect(try requests(centre).map(\.event) == [asked.event.id], "the centre's staff queue shows it")

@@ -69,21 +69,21 @@ import TestSupport
                 return try f.push([f.event("T2", .erasure(AttributeID("email")))],
                                   dataKeys: [WireDataKey(keyID: "dk-other", kekID: other.id, wrapped: Data(repeating: 1, count: 60))])
             }()),
-            ("an erasure request made by a member of staff", "only the tenant asks for an erasure", {
+            ("an erasure request made by a member of staff", "a request is made by the tenant at the kiosk", {
                 var f = rogue
-                return try f.push([f.event("T1", .erasureRequest(AttributeID("full-name")),
+                return try f.push([f.event("T1", .request(.erasure, AttributeID("full-name")),
                                            actor: .staff(StaffID("pat"), verification: nil, reason: nil), channel: .system)])
             }()),
             ("an erasure request that also says it was approved, for a purpose", "malformed", {
                 var f = rogue
-                return try f.push([f.event("T1", .erasureRequest(AttributeID("full-name"))) { record in
+                return try f.push([f.event("T1", .request(.erasure, AttributeID("full-name"))) { record in
                     record.state = "approved"
                     record.purpose = "tenancy-management"
                 }])
             }()),
             ("an erasure request carrying a new value for what it asks to erase", "carries no values", {
                 var f = rogue
-                return try f.push([f.event("T1", .erasureRequest(AttributeID("full-name")), clear: [("full-name", "Someone Else")])])
+                return try f.push([f.event("T1", .request(.erasure, AttributeID("full-name")), clear: [("full-name", "Someone Else")])])
             }()),
             ("a push without a signed head", "not signed", {
                 var f = rogue
@@ -104,7 +104,7 @@ import TestSupport
         var honest = rogue
         let grant = honest.event("T1", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
                                                  notice: NoticeShown(version: 1, language: "en"), validUntil: nil))
-        let request = honest.event("T1", .erasureRequest(AttributeID("full-name")))
+        let request = honest.event("T1", .request(.erasure, AttributeID("full-name")))
         let reply = try await store.push(try honest.push([grant, request]), from: rogue.id)
         #expect(reply.results.map(\.outcome) == [.applied, .applied])
         #expect(try await net.centre.events().count == before.count + 2)

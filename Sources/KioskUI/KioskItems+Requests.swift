@@ -1,0 +1,34 @@
+import ConsentCore
+import ConsentForms
+import Foundation
+
+extension KioskItems {
+    /// The tenant's requests to staff and where each stands (a refusal with the reason staff gave), after
+    /// the overview's items; nothing when they have made none.
+    func requestItems() -> [KioskItem] {
+        let requests = state.session?.requests ?? []
+        guard !requests.isEmpty else { return [] }
+        return [KioskItem(.heading, t("kiosk.requests"))] + requests.map { KioskItem(.text, requestLine($0)) }
+    }
+
+    /// One request in the tenant's language: what was asked, then its status.
+    func requestLine(_ request: TenantRequest) -> String {
+        let attribute = request.attribute.map { t("attribute.\($0).label") } ?? ""
+        let what = t("request.kind.\(request.kind.rawValue)", ["attribute": attribute])
+        let asked = DayText.text(request.madeAt)
+        let status: String
+        switch request.outcome {
+        case .open:
+            status = t("request.status.open", ["date": asked, "deadline": DayText.text(request.deadline)])
+        case .carriedOut(let at):
+            status = t(request.kind == .restriction ? "request.status.restricted" : "request.status.done", ["date": asked, "decided": DayText.text(at)])
+        case let .refused(at, reason?):
+            status = t("request.status.refused", ["date": asked, "decided": DayText.text(at), "reason": TextSafety.displaySafe(reason)])
+        case .refused(let at, nil):
+            status = t("request.status.refused-no-reason", ["date": asked, "decided": DayText.text(at)])
+        case .lifted(let at):
+            status = t("request.status.lifted", ["date": asked, "decided": DayText.text(at)])
+        }
+        return "\(what): \(status)"
+    }
+}

@@ -1,0 +1,47 @@
+import ConsentCore
+import ConsentStore
+import Foundation
+import SyncEngine
+import Testing
+import TestSupport
+
+/// Tenants' requests of the new kinds travel both ways like any event (issue 22): made at a kiosk, queued at the
+/// centre and at a desk, decided there, and the outcome (a refusal's reason, a restriction in force) back at the kiosk.
+@Suite struct RequestSyncTests {
+    static let email = AttributeID("email")
+    static let name = AttributeID("full-name")
+
+    @Test(arguments: Backend.allCases) func aRequestMadeAtAKioskIsDecidedAtADeskAndTheKioskSeesTheOutcome(backend: Backend) async throws {
+        let network = try await Network.make(backend, devices: 2, tenants: ["T0000001"])
+        let (kiosk, desk) = (network.devices[0], network.devices[1])
+        let policy = try #require(Shipped.content.staff)
+        let restrict = try kiosk.record(ChangeRequest(tenant: "T0000001", payload: .request(.restriction, Self.email), actor: .tenant, channel: .kiosk))
+        let rectify = try kiosk.record(ChangeRequest(tenant: "T0000001", payload: .request(.rectification, Self.name), actor: .tenant, channel: .kiosk))
+        let access = try kiosk.record(ChangeRequest(tenant: "T0000001", payload: .request(.access, nil), actor: .tenant, channel: .kiosk))
+        try await network.heal()
+
+        let history = try await network.centre.history("T0000001")
+        #expect(history.contains { $0.id == restrict.event.id && $0.payload == .request(.restriction, Self.email) }, "the restriction request did not reach the centre")
+        #expect(history.contains { $0.id == access.event.id && $0.payload == .request(.access, nil) }, "the access request did not reach the centre")
+        if let centre = network.centre.sqlite {
+            #expect(try centre.requestQueue().map(\.event) == [restrict.event.id, rectify.event.id, access.event.id], "the centre's queue")
+        }
+        let queued = try desk.requestQueue()
+        #expect(queued.map(\.event) == [restrict.event.id, rectify.event.id, access.event.id], "the desk's queue after a sync")
+
+        try desk.record(try StaffRules.decideRequest(queued[0], .carryOut(nil), staff: StaffID("pat"), role: .supervisor, policy: policy))
+        try desk.record(try StaffRules.decideRequest(queued[1], .refuse("needed for the tenancy"), staff: StaffID("pat"), role: .supervisor, policy: policy))
+        try await network.heal()
+
+        for db in [kiosk, desk] + [network.centre.sqlite].compactMap({ $0 }) {
+            let requests = try db.requests(of: "T0000001")
+            #expect(requests.map(\.outcome.name) == ["carried-out", "refused", "open"], "\(db.device): \(requests)")
+            if case .refused(_, let reason) = requests[1].outcome { #expect(reason == "needed for the tenancy", "\(db.device)") }
+            var state: TenantState?
+            _ = try db.eachTenant { _, s in state = s }
+            #expect(state?.restricted == [Self.email], "\(db.device): the restriction does not hold in its exports")
+        }
+        let problems = try await network.problems()
+        #expect(problems.isEmpty, "\(problems)")
+    }
+}
