@@ -43,6 +43,11 @@ public protocol CentralStore: Sendable {
     /// of birth is not the one held, the reference is unknown, or fetches of that reference or from that
     /// device failed too often (`TenantFetchCheck`), throws `fetchRefused`, and counts a failure.
     func fetchTenant(_ request: TenantFetchRequest, from device: String) async throws(CentralStoreError) -> PullResponse
+    /// Takes the exports `device` made (each naming only tenants it may hold) and answers with the next
+    /// exports after its cursor made anywhere else, each with only the tenants it may hold
+    /// (`DisclosureSync`), audited; refuses the whole exchange, storing nothing, when an export names a
+    /// tenant outside its scope or reuses another export's id.
+    func exchangeDisclosures(_ request: DisclosureExchange, from device: String) async throws(CentralStoreError) -> DisclosureReply
     /// Records a refused request in the centre's audit log (bad credential, bad input, replay).
     func audit(device: String?, what: String) async
     /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a

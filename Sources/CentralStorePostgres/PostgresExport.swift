@@ -46,13 +46,13 @@ extension PostgresCentralStore {
 
     /// Records an export and which of its columns each tenant was sent (bit `i` of a mask for
     /// column `i`), in one transaction, reading the entries in chunks so memory stays flat.
-    public func recordDisclosures(exportID: String, purpose: String, recipient: String, columns: [String],
+    public func recordDisclosures(exportID: String, purpose: String, recipient: String, columns: [String], operator: String? = nil,
                                   _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>) async throws {
         do {
             try await withTransaction { connection in
                 let number = try await Self.first(Int64.self, """
-                    INSERT INTO export (id, purpose_id, recipient, columns, at)
-                    VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(Self.now())) RETURNING no
+                    INSERT INTO export (id, purpose_id, recipient, columns, at, operator)
+                    VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(Self.now()), \(`operator`)) RETURNING no
                     """, on: connection, logger: logger) ?? 0
                 var refs: [String] = [], masks: [Int64] = []
                 func flush() async throws {

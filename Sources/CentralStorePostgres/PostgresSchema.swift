@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 10
+    static let version = 11
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -53,6 +53,13 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// Who ran each export, and the device it was made on when it came in by sync (NULL: made here), so
+    /// disclosures travel both ways without being sent back (`exchangeDisclosures`).
+    private static let v11 = """
+        ALTER TABLE export ADD COLUMN origin text;
+        ALTER TABLE export ADD COLUMN operator text;
+        """
 
     /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;
     /// NULL for a device enrolled before (treated as a kiosk: it reveals nothing).

@@ -64,7 +64,7 @@ extension CentreMove {
         Table(target: "sync_audit", select: "SELECT at, device, what FROM sync_audit ORDER BY id", count: "sync_audit"),
         Table(target: "tenant_marker", select: "SELECT tenant_id, marker, active, hlc, writer FROM tenant_marker ORDER BY tenant_id, marker",
               count: "tenant_marker"),
-        Table(target: "export", select: "SELECT no, id, purpose_id, recipient, columns, at FROM export ORDER BY no", count: "export"),
+        Table(target: "export", select: "SELECT no, id, purpose_id, recipient, columns, at, origin, operator FROM export ORDER BY no", count: "export"),
         Table(target: "disclosure", select: "SELECT tenant_id, export_no, columns FROM disclosure ORDER BY export_no, tenant_id", count: "disclosure"),
         // The staff registry without passwords: at a PostgreSQL centre staff are only known, not signed in.
         Table(target: "staff", select: "SELECT id, name, role, created_at, disabled FROM staff ORDER BY id", count: "staff"),

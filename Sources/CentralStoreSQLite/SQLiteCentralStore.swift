@@ -76,6 +76,10 @@ public struct SQLiteCentralStore: CentralStore {
         try run { () throws(StoreError) in try database.fetchTenantAtCentre(request, from: device) }
     }
 
+    public func exchangeDisclosures(_ request: DisclosureExchange, from device: String) async throws(CentralStoreError) -> DisclosureReply {
+        try run { () throws(StoreError) in try database.exchangeDisclosures(request, from: device) }
+    }
+
     public func health() async throws(CentralStoreError) {
         if try run({ () throws(StoreError) in try database.movedTo() }) != nil { throw .moved }
     }

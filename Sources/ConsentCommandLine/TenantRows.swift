@@ -62,7 +62,7 @@ public struct SQLiteRows: TenantRowSource {
 
     public func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
         try database.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
-                                       columns: entries.columnNames, entries)
+                                       columns: entries.columnNames, operator: operatingSystemUser(), entries)
     }
 
     public func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
@@ -94,7 +94,7 @@ public final class PostgresRows: TenantRowSource {
 
     public func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
         try await central.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
-                                            columns: entries.columnNames, entries)
+                                            columns: entries.columnNames, operator: operatingSystemUser(), entries)
     }
 
     public func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
@@ -123,4 +123,11 @@ extension TenantSlice {
         self.init(purpose: policy.purpose.id, attributes: policy.attributes,
                   special: Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0)), readsDecisions: readingDecisions)
     }
+}
+
+/// The operating system's user running the command (the command line signs in no member of staff):
+/// who listed tenants, or ran an export, as the audit log and the export's record name them.
+public func operatingSystemUser() -> String {
+    if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+    return "uid \(getuid())"
 }

@@ -57,12 +57,13 @@ extension ConsentDatabase {
             let state = try ProjectionRows(db: db, devices: devices, keys: keys).loadAll(id, ref)
             let history = try LedgerRows(devices: devices, keys: keys).events(db, tenantID: id)
             let disclosures = try Row.fetchAll(db, sql: """
-                SELECT e.id, e.purpose_id, e.recipient, e.columns, e.at, d.columns AS mask
+                SELECT e.id, e.purpose_id, e.recipient, e.columns, e.at, e.operator, e.origin, d.columns AS mask
                 FROM disclosure d JOIN export e ON e.no = d.export_no WHERE d.tenant_id = ? ORDER BY e.at, e.no
                 """, arguments: [id]).map { row in
                 Disclosure(
                     exportID: row["id"], purpose: row["purpose_id"], recipient: row["recipient"],
-                    attributes: Disclosure.columns(row["columns"], mask: row["mask"]), at: Millis.date(row["at"]))
+                    attributes: Disclosure.columns(row["columns"], mask: row["mask"]), at: Millis.date(row["at"]),
+                    madeBy: row["operator"], origin: row["origin"])
             }
             return TenantRecord(state: state, history: history, disclosures: disclosures)
         }

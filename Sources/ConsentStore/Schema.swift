@@ -93,6 +93,11 @@ enum Schema {
         migrator.registerMigration(currentValueTextMigration) { db in
             try db.execute(sql: currentValueText)
         }
+        // Who ran each export, and the device it was made on when it came in by sync (NULL: made here),
+        // so disclosures travel both ways without being sent back (`DisclosureExchange`).
+        migrator.registerMigration("export-origin-1") { db in
+            try db.execute(sql: "ALTER TABLE export ADD COLUMN origin TEXT; ALTER TABLE export ADD COLUMN operator TEXT")
+        }
         return migrator
     }
 

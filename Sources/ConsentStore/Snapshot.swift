@@ -63,13 +63,13 @@ extension ConsentDatabase {
     /// reading the entries as they come so a whole-register export never holds them all. Each
     /// entry's mask selects the export's `columns` that tenant got.
     public func recordDisclosures(
-        exportID: String, purpose: String, recipient: String, columns: [String],
+        exportID: String, purpose: String, recipient: String, columns: [String], operator: String? = nil,
         _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>
     ) throws {
         let now = Millis.from(clock())
         try queue.write { db in
-            try db.execute(sql: "INSERT INTO export (id, purpose_id, recipient, columns, at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [exportID, purpose, recipient, columns.joined(separator: ","), now])
+            try db.execute(sql: "INSERT INTO export (id, purpose_id, recipient, columns, at, operator) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [exportID, purpose, recipient, columns.joined(separator: ","), now, `operator`])
             let export = db.lastInsertedRowID
             let statement = try db.makeStatement(sql: """
                 INSERT INTO disclosure (tenant_id, export_no, columns) SELECT id, ?, ? FROM tenant WHERE ref = ?

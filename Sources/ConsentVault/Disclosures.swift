@@ -8,13 +8,19 @@ public struct Disclosure: Hashable, Sendable, Codable {
     public var recipient: String
     public var attributes: [String]
     public var at: Date
+    /// Who ran the export (the operating system's user at the command line), when recorded.
+    public var madeBy: String?
+    /// The device it was made on, when it came here by sync ("centre" for the centre's own); nil when made here.
+    public var origin: String?
 
-    public init(exportID: String, purpose: String, recipient: String, attributes: [String], at: Date) {
+    public init(exportID: String, purpose: String, recipient: String, attributes: [String], at: Date, madeBy: String? = nil, origin: String? = nil) {
         self.exportID = exportID
         self.purpose = purpose
         self.recipient = recipient
         self.attributes = attributes
         self.at = at
+        self.madeBy = madeBy
+        self.origin = origin
     }
 
     /// The columns of an export (comma-separated) that a tenant's bit mask selects.

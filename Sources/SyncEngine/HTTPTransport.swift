@@ -94,6 +94,15 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
+    public func exchangeDisclosures(_ request: DisclosureExchange) async throws(SyncFailure) -> DisclosureReply {
+        let body: ByteBuffer
+        do { body = ByteBuffer(data: try JSONEncoder().encode(request)) } catch { throw .unreachable("could not encode the disclosures") }
+        let reply = try await exchange("v1/disclosures", method: .POST, body: (body, "application/json"))
+        do { return try JSONDecoder().decode(DisclosureReply.self, from: reply) } catch {
+            throw .unreachable("the centre's disclosures could not be read (\(error))")
+        }
+    }
+
     /// The largest reply read (a snapshot page of the biggest size the server sends is far below it).
     static let maxReplyBytes = 256 << 20
 

@@ -39,6 +39,8 @@ public protocol SyncTransport: Sendable {
     func reveal(_ request: RevealRequest) async throws(SyncFailure) -> RevealAnswer
     /// Asks the centre for a tenant this device does not hold, given their date of birth (`POST /v1/tenant`).
     func fetchTenant(_ request: TenantFetchRequest) async throws(SyncFailure) -> PullResponse
+    /// Sends the exports made here and takes the centre's next exports naming tenants held here (`POST /v1/disclosures`).
+    func exchangeDisclosures(_ request: DisclosureExchange) async throws(SyncFailure) -> DisclosureReply
 }
 
 extension SyncTransport {
@@ -76,6 +78,8 @@ public struct SyncReport: Codable, Equatable, Sendable {
     public var staff = 0
     /// Members of staff added here that the centre did not take, with why (add them at the centre).
     public var staffNotAdded: [String] = []
+    /// Tenants' disclosures of exports made elsewhere recorded here (what was sent out about them).
+    public var disclosures = 0
     public init() {}
 }
 
@@ -101,16 +105,30 @@ public struct SyncClient: Sendable {
         self.snapshotPage = min(snapshotPage, SyncWire.maxSnapshotEvents)
     }
 
-    /// Offers this device's staff, pushes, pulls until nothing is waiting, copies the centre's
-    /// staff registry, then exchanges failed sign-in counts.
+    /// Offers this device's staff, pushes, pulls until nothing is waiting, exchanges disclosures,
+    /// copies the centre's staff registry, then exchanges failed sign-in counts.
     public func syncOnce() async throws(SyncFailure) -> SyncReport {
         var report = SyncReport()
         try await offerStaff(into: &report)
         try await push(into: &report)
         try await pull(into: &report)
+        try await exchangeDisclosures(into: &report)
         try await adoptStaff(into: &report)
         try await exchangeSignInTallies()
         return report
+    }
+
+    /// Sends the centre the exports made here that it lacks (after the push, so it holds their tenants)
+    /// and records its exports naming tenants held here, until neither side has more: a tenant then sees
+    /// at this kiosk what was sent out about them at the centre or at another device.
+    public func exchangeDisclosures(into report: inout SyncReport) async throws(SyncFailure) {
+        while true {
+            let (exports, upTo, cursor) = try local { () throws(StoreError) in try database.disclosureOutbox() }
+            let reply = try await transport.exchangeDisclosures(DisclosureExchange(device: database.device.rawValue, cursor: cursor, exports: exports))
+            guard reply.cursor >= cursor else { throw .refused(.invalid("the centre answered with a disclosure cursor behind ours")) }
+            report.disclosures += try local { () throws(StoreError) in try database.applyDisclosures(reply, sent: upTo) }
+            guard upTo != nil || (reply.more && reply.cursor > cursor) else { return }
+        }
     }
 
     /// Sends the centre the failed sign-ins counted here and the references cleared here, and keeps

@@ -97,6 +97,11 @@ public struct SyncServer: Sendable {
             let device = try context.authenticatedDevice()
             return try await store.fetchTenant(request.decode(as: TenantFetchRequest.self, context: context), from: device)
         }
+        // Exports made on a device, for the centre, and the centre's exports naming the device's tenants (JSON; `DisclosureSync`).
+        devices.post("disclosures") { request, context in
+            let device = try context.authenticatedDevice()
+            return try await store.exchangeDisclosures(request.decode(as: DisclosureExchange.self, context: context), from: device)
+        }
         return router
     }
 
@@ -147,3 +152,4 @@ extension StaffRegistry: ResponseGenerator, ResponseEncodable {}
 extension StaffOfferReply: ResponseGenerator, ResponseEncodable {}
 extension SignInTallies: ResponseGenerator, ResponseEncodable {}
 extension RevealAnswer: ResponseGenerator, ResponseEncodable {}
+extension DisclosureReply: ResponseGenerator, ResponseEncodable {}

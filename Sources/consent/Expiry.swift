@@ -43,7 +43,7 @@ struct ExpiryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let now = Date()
-        let who = TenantCommand.List.user()
+        let who = operatingSystemUser()
         let grants: [LapsingGrant]
         if let database {
             let centre = try await PostgresCentre.open(database, store: store)

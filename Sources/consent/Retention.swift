@@ -34,7 +34,7 @@ struct RetentionCommand: ParsableCommand {
         func run() throws {
             let database = try store.open()
             var line = ProgressLine("Erasing values past their retention", quiet: json || dryRun)
-            let outcome = try database.retentionRun(now: Date(), dryRun: dryRun, by: TenantCommand.List.user(),
+            let outcome = try database.retentionRun(now: Date(), dryRun: dryRun, by: operatingSystemUser(),
                                                     progress: { done, total in line.update(done, of: total) })
             line.finish()
             if json { return try printJSON(outcome) }

@@ -48,17 +48,11 @@ struct TenantCommand: ParsableCommand {
         }
 
         func run() throws {
-            let tenants = try store.open().listTenants(limit: limit, after: after, by: Self.user(), reason: reason ?? "")
+            let tenants = try store.open().listTenants(limit: limit, after: after, by: operatingSystemUser(), reason: reason ?? "")
             if json { return try printJSON(tenants) }
             for tenant in tenants {
                 print("\(tenant.reference)\t\(TextSafety.displaySafe(tenant.name ?? "-"))")
             }
-        }
-
-        /// The operating system's user running the command (the command line signs in no member of staff).
-        static func user() -> String {
-            if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-            return "uid \(getuid())"
         }
     }
 
@@ -101,7 +95,11 @@ struct TenantCommand: ParsableCommand {
             print("")
             print(content.localizer.text("show.disclosures-title", lang))
             if record.disclosures.isEmpty { print(content.localizer.text("show.no-disclosures", lang)) }
-            for d in record.disclosures { print("  \(d.at) \(d.purpose) → \(d.recipient): \(d.attributes.joined(separator: ", "))") }
+            for d in record.disclosures {
+                // Who ran it and where, when it came from elsewhere (staff ask "who sent this?").
+                let made = [d.madeBy.map { "by \(TextSafety.displaySafe($0))" }, d.origin.map { "at \(TextSafety.displaySafe($0))" }].compactMap { $0 }
+                print("  \(d.at) \(d.purpose) → \(d.recipient): \(d.attributes.joined(separator: ", "))\(made.isEmpty ? "" : " (\(made.joined(separator: " ")))")")
+            }
         }
 
         struct ShowJSON: Encodable {

@@ -32,6 +32,7 @@ import TestSupport
         func staff() async throws(SyncFailure) -> StaffRegistry { try await inner.staff() }
         func offerStaff(_ offer: StaffRegistry) async throws(SyncFailure) -> StaffOfferReply { try await inner.offerStaff(offer) }
         func exchangeSignInTallies(_ sent: SignInTallies) async throws(SyncFailure) -> SignInTallies { try await inner.exchangeSignInTallies(sent) }
+        func exchangeDisclosures(_ sent: DisclosureExchange) async throws(SyncFailure) -> DisclosureReply { try await inner.exchangeDisclosures(sent) }
     }
 
     @Test(arguments: Backend.allCases) func dataKeysSlippedIntoAPullAreNotTakenAndTheDeviceKeepsSealingToTheOrganisation(backend: Backend) async throws {

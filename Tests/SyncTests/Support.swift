@@ -88,6 +88,20 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
         return try await central { () async throws(CentralStoreError) in try await store.adoptStaff(offer, from: device) }
     }
 
+    /// Disclosures as they travel over HTTP: JSON both ways.
+    func exchangeDisclosures(_ sent: DisclosureExchange) async throws(SyncFailure) -> DisclosureReply {
+        let device = self.device
+        do {
+            let request = try JSONDecoder().decode(DisclosureExchange.self, from: JSONEncoder().encode(sent))
+            let reply = try await central { () async throws(CentralStoreError) in try await store.exchangeDisclosures(request, from: device) }
+            return try JSONDecoder().decode(DisclosureReply.self, from: JSONEncoder().encode(reply))
+        } catch let failure as SyncFailure {
+            throw failure
+        } catch {
+            throw .refused(.invalid("JSON encoding failed: \(error)"))
+        }
+    }
+
     /// Sign-in tallies as they travel over HTTP: JSON both ways.
     func exchangeSignInTallies(_ sent: SignInTallies) async throws(SyncFailure) -> SignInTallies {
         let device = self.device

@@ -1,0 +1,143 @@
+import Foundation
+
+/// One export as it travels between a device and the centre: what left, to whom, when, who ran it,
+/// and which tenants it named (each with the columns they got), so that a tenant sees at any kiosk
+/// what was sent out about them wherever the export was made.
+public struct WireExport: Codable, Hashable, Sendable {
+    /// The export's id (`exp-…`, or a mailing's), the same everywhere it is recorded.
+    public var id: String
+    public var purpose: String
+    /// The recipients it went to, `;`-separated.
+    public var recipient: String
+    public var columns: [String]
+    /// When it was made, in milliseconds since 1970.
+    public var at: Int64
+    /// Who ran it (the operating system's user, or a member of staff), when recorded.
+    public var `operator`: String?
+    /// The device it was made on; set by the centre when it passes the export on (nil: the centre's own).
+    public var origin: String?
+    public var entries: [WireDisclosure]
+
+    public init(id: String, purpose: String, recipient: String, columns: [String], at: Int64, operator: String?,
+                origin: String? = nil, entries: [WireDisclosure]) {
+        self.id = id
+        self.purpose = purpose
+        self.recipient = recipient
+        self.columns = columns
+        self.at = at
+        self.operator = `operator`
+        self.origin = origin
+        self.entries = entries
+    }
+}
+
+/// One tenant named by an export, and a bit mask of the export's columns they got.
+public struct WireDisclosure: Codable, Hashable, Sendable {
+    public var tenant: String
+    public var columns: UInt64
+    public init(tenant: String, columns: UInt64) {
+        self.tenant = tenant
+        self.columns = columns
+    }
+    enum CodingKeys: String, CodingKey { case tenant = "t", columns = "c" }
+}
+
+/// `POST /v1/disclosures`: the exports made on a device since it last sent any, and where it stands
+/// in the centre's exports; the reply is the next exports of the centre naming its tenants.
+public struct DisclosureExchange: Codable, Sendable {
+    public var version: Int
+    public var device: String
+    /// The centre's last export number this device has taken.
+    public var cursor: Int64
+    public var exports: [WireExport]
+
+    public init(device: String, cursor: Int64, exports: [WireExport], version: Int = SyncWire.version) {
+        self.version = version
+        self.device = device
+        self.cursor = cursor
+        self.exports = exports
+    }
+}
+
+/// The centre's answer: exports after the cursor made elsewhere, each with only the tenants the device
+/// may hold (its office's, those with no office, those it changed); exports naming none are left out.
+public struct DisclosureReply: Codable, Sendable {
+    public var exports: [WireExport]
+    public var cursor: Int64
+    public var more: Bool
+    public init(exports: [WireExport], cursor: Int64, more: Bool) {
+        self.exports = exports
+        self.cursor = cursor
+        self.more = more
+    }
+}
+
+/// What both centres check and ask when disclosures are exchanged, whatever their storage.
+public enum DisclosureSync {
+    /// Most exports a device sends, or the centre answers with, at a time.
+    public static let maxExports = 50
+    /// Most tenants one export sent by a device may name.
+    public static let maxEntries = 500_000
+
+    /// Problems with an exchange as a whole, before anything is stored: the version, the device it
+    /// claims, sizes, and each export's fields. A device's export may name only tenants it may hold,
+    /// which the centre checks against its own register (``scope(mark:)``).
+    public static func problem(_ request: DisclosureExchange, authenticated device: String) -> CentralStoreError? {
+        if request.version != SyncWire.version {
+            return .invalid("protocol version \(request.version) is not supported (this centre speaks \(SyncWire.version)); update the device")
+        }
+        if request.device != device { return .wrongDevice(claimed: request.device, authenticated: device) }
+        guard request.cursor >= 0 else { return .invalid("the disclosure cursor must be ≥ 0") }
+        guard request.exports.count <= maxExports else {
+            return .invalid("at most \(maxExports) exports may be sent at a time; this exchange had \(request.exports.count)")
+        }
+        var ids = Set<String>()
+        for export in request.exports {
+            if let problem = exportProblem(export) { return .invalid("export \(export.id.prefix(64)): \(problem)") }
+            guard ids.insert(export.id).inserted else { return .invalid("export \(export.id) is sent twice") }
+        }
+        return nil
+    }
+
+    private static func exportProblem(_ export: WireExport) -> String? {
+        let idOK = (1...64).contains(export.id.utf8.count)
+            && export.id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
+        guard idOK else { return "an export id is 1 to 64 ASCII letters, digits or '-'" }
+        for text in [export.purpose, export.recipient, export.operator ?? ""] + export.columns where text.utf8.count > WireCheck.maxTextBytes {
+            return "a field is longer than \(WireCheck.maxTextBytes) bytes"
+        }
+        guard !export.columns.isEmpty, export.columns.count <= 64 else { return "an export has 1 to 64 columns" }
+        guard export.entries.count <= maxEntries else { return "an export may name at most \(maxEntries) tenants" }
+        let allowed: UInt64 = export.columns.count == 64 ? .max : (1 << UInt64(export.columns.count)) - 1
+        var seen = Set<String>()
+        for entry in export.entries {
+            guard !entry.tenant.isEmpty, entry.tenant.utf8.count <= 100 else { return "a tenant reference is 1 to 100 bytes" }
+            guard entry.columns & ~allowed == 0 else { return "\(entry.tenant) is given a column the export does not have" }
+            guard seen.insert(entry.tenant).inserted else { return "\(entry.tenant) is named twice" }
+        }
+        return nil
+    }
+
+    /// The SQL condition (on tenant `t`) that a device may hold the tenant: their office (as the centre
+    /// records it) is the device's or none, or the device has changed them. Arguments in order: office,
+    /// office, the device's number (or -1), each written by `mark` (1-based). SQLite and PostgreSQL alike.
+    public static func scope(mark: (Int) -> String = { _ in "?" }) -> String {
+        """
+        (coalesce(t.office, \(mark(1))) = \(mark(2)) OR EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3))))
+        """
+    }
+
+    /// Groups rows of (export fields, tenant, mask), ordered by export, into exports.
+    public static func group(_ rows: [(export: WireExport, tenant: String, columns: UInt64)]) -> [WireExport] {
+        var result: [WireExport] = []
+        for row in rows {
+            if result.last?.id != row.export.id {
+                var export = row.export
+                export.entries = []
+                result.append(export)
+            }
+            result[result.count - 1].entries.append(WireDisclosure(tenant: row.tenant, columns: row.columns))
+        }
+        return result
+    }
+}
