@@ -10,7 +10,7 @@ import SyncProtocol
 extension PostgresCentralStore {
     public func exchangeDisclosures(_ request: DisclosureExchange, from device: String) async throws(CentralStoreError) -> DisclosureReply {
         if let problem = DisclosureSync.problem(request, authenticated: device) { throw problem }
-        let logger = self.logger
+        let logger = self.logger, now = self.now()
         return try await transaction { connection in
             guard let office = try await Self.first(String.self, "SELECT office FROM sync_device WHERE id = \(device)", on: connection, logger: logger)
             else { throw CentralStoreError.unauthenticated(device) }
@@ -77,7 +77,7 @@ extension PostgresCentralStore {
             }
             if !request.exports.isEmpty || !exports.isEmpty {
                 try await Self.audit(device: device, what: "disclosures: took \(request.exports.count) export(s) naming \(taken) tenant(s); sent \(exports.count) export(s)",
-                                     at: Self.now(), on: connection, logger: logger)
+                                     at: now, on: connection, logger: logger)
             }
             return DisclosureReply(exports: exports, cursor: numbers.last ?? request.cursor, more: numbers.count == DisclosureSync.maxExports)
         }
