@@ -22,7 +22,8 @@ public struct CentreSummary: Codable, Equatable, Sendable {
     public var counts: [String: Int64]
     /// The tables whose row counts both centres' summaries compare.
     public static let comparedTables = ["ledger", "value", "sealed_value", "data_key", "organisation_key", "tenant", "decision", "current_value",
-                                        "sync_device", "push_result", "tenant_marker", "disclosure"]
+                                        "sync_device", "push_result", "tenant_marker", "disclosure",
+                                        "tenant_fetch"]
     /// Per device: its last sequence and the hash of its chain's last event.
     public var heads: [String: ChainHead]
     /// SHA-256 over every ledger hash in central order, with its central sequence.

@@ -25,12 +25,16 @@ public final class PostgresCentralStore: CentralStore {
     /// The organisation's key-encryption key (KEK), when the centre is given it: a pushed data key must
     /// then open with it. Without it, data keys are stored as they come.
     let keyEncryptionKey: KeyEncryptionKey?
+    /// The centre's clock: what it stamps, and what it judges ages by (a read to reveal, a fetch to forget).
+    let clock: @Sendable () -> Date
     private let runner: Task<Void, Never>
 
-    private init(client: PostgresClient, validator: Validator, keyEncryptionKey: KeyEncryptionKey?, logger: Logger) {
+    private init(client: PostgresClient, validator: Validator, keyEncryptionKey: KeyEncryptionKey?, clock: @escaping @Sendable () -> Date,
+                 logger: Logger) {
         self.client = client
         self.validator = validator
         self.keyEncryptionKey = keyEncryptionKey
+        self.clock = clock
         self.logger = logger
         runner = Task { await client.run() }
     }
@@ -38,9 +42,10 @@ public final class PostgresCentralStore: CentralStore {
     /// Connects, then creates or upgrades the schema.
     /// With `keyEncryptionKey` (the organisation's KEK), every data key a device pushes
     /// must open with it, or its batch is refused; and the organisation's key pair is made if the centre
-    /// has none (see ``organisationPublicKey()``), or found to open with it.
-    public static func open(_ location: PostgresLocation, catalogue: Catalogue,
-                            keyEncryptionKey: KeyEncryptionKey? = nil) async throws(CentralStoreSetupError) -> PostgresCentralStore {
+    /// has none (see ``organisationPublicKey()``), or found to open with it. `clock` is the centre's time
+    /// (a test moves it by hand; a server reads the system's).
+    public static func open(_ location: PostgresLocation, catalogue: Catalogue, keyEncryptionKey: KeyEncryptionKey? = nil,
+                            clock: @escaping @Sendable () -> Date = Date.init) async throws(CentralStoreSetupError) -> PostgresCentralStore {
         guard let validator = try? Validator(catalogue: catalogue) else {
             throw .database("the Forms' value patterns do not compile; check Forms/attributes.yaml")
         }
@@ -53,7 +58,7 @@ public final class PostgresCentralStore: CentralStore {
         let probe = try await location.connect(logger: logger)
         do { try await probe.close() } catch { throw .database(location.connectionProblem(error)) }
         let store = PostgresCentralStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), validator: validator,
-                                         keyEncryptionKey: keyEncryptionKey, logger: logger)
+                                         keyEncryptionKey: keyEncryptionKey, clock: clock, logger: logger)
         do {
             try await store.client.withConnection { connection in
                 try await PostgresSchema.migrate(connection, logger: logger)
@@ -115,7 +120,11 @@ public final class PostgresCentralStore: CentralStore {
         return String(describing: type(of: error))
     }
 
-    static func now() -> Int64 { Millis.from(Date()) }
+    /// The centre's time now, in milliseconds (``clock``).
+    func now() -> Int64 { Millis.from(clock()) }
+
+    /// The system's time now, in milliseconds, where no store is at hand (a key rotation's rows).
+    static func wallClockNow() -> Int64 { Millis.from(Date()) }
 
     static func digest(_ secret: String) -> Data { Data(SHA256.hash(data: Data(secret.utf8))) }
 
@@ -124,11 +133,11 @@ public final class PostgresCentralStore: CentralStore {
     public func issueEnrolmentCode(office: String, lifetime: TimeInterval, kind: DeviceKind) async throws(CentralStoreError) -> String {
         guard !office.isEmpty, !containsNUL(office) else { throw .invalid("the office name is empty or holds a NUL character") }
         let code = Self.randomCode(12)
-        let expires = Millis.from(Date().addingTimeInterval(lifetime))
+        let expires = Millis.from(clock().addingTimeInterval(lifetime))
         try await transaction { connection in
             try await connection.query("""
                 INSERT INTO enrolment_code (code_hash, office, issued_at, expires_at, kind)
-                VALUES (\(Self.digest(code)), \(office), \(Self.now()), \(expires), \(kind.rawValue))
+                VALUES (\(Self.digest(code)), \(office), \(self.now()), \(expires), \(kind.rawValue))
                 """, logger: self.logger)
         }
         return "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(4))"
@@ -146,7 +155,7 @@ public final class PostgresCentralStore: CentralStore {
         let device = request.device
         let code = request.code.uppercased().filter { $0 != "-" && $0 != " " }
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
-        let now = Self.now()
+        let now = self.now()
         let (office, sealingKey): (String, OrganisationPublicKey?) = try await transaction { connection in
             let rows = try await connection.query("""
                 UPDATE enrolment_code SET used_at = \(now), used_by = \(device)
@@ -206,7 +215,7 @@ public final class PostgresCentralStore: CentralStore {
         let count: Int = try await transaction { connection in
             var count = 0
             for try await _ in try await connection.query(
-                "UPDATE sync_device SET revoked_at = \(Self.now()) WHERE id = \(device) AND revoked_at IS NULL RETURNING id", logger: self.logger
+                "UPDATE sync_device SET revoked_at = \(self.now()) WHERE id = \(device) AND revoked_at IS NULL RETURNING id", logger: self.logger
             ).decode(String.self) {
                 count += 1
             }
@@ -242,7 +251,7 @@ public final class PostgresCentralStore: CentralStore {
 
     public func audit(device: String?, what: String) async {
         _ = try? await transaction { connection in
-            try await Self.audit(device: device, what: what, at: Self.now(), on: connection, logger: self.logger)
+            try await Self.audit(device: device, what: what, at: self.now(), on: connection, logger: self.logger)
         }
     }
 

@@ -11,7 +11,8 @@ import SyncProtocol
 /// `recordDisclosures`), so they become visible in order and no device's cursor passes one still uncommitted.
 extension PostgresCentralStore {
     public func exchangeDisclosures(_ request: DisclosureExchange, from device: String) async throws(CentralStoreError) -> DisclosureReply {
-        if let problem = DisclosureSync.problem(request, authenticated: device, catalogue: catalogue, now: Date()) { throw problem }
+        let now = self.now()
+        if let problem = DisclosureSync.problem(request, authenticated: device, catalogue: catalogue, now: Millis.date(now)) { throw problem }
         let logger = self.logger
         let (office, own) = try await transaction { connection in
             guard let office = try await Self.first(String.self, "SELECT office FROM sync_device WHERE id = \(device)", on: connection, logger: logger)
@@ -50,7 +51,7 @@ extension PostgresCentralStore {
                 named += export.entries.count
             }
             try await Self.audit(device: device, what: "disclosures: took \(request.exports.count) export(s) naming \(taken) tenant(s) of \(named) named",
-                                 at: Self.now(), on: connection, logger: logger)
+                                 at: now, on: connection, logger: logger)
             return (office, own)
         }
         guard request.receive != false else { return DisclosureReply(exports: [], cursor: request.cursor, more: false) }

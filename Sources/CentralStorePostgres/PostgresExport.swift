@@ -59,7 +59,7 @@ extension PostgresCentralStore {
                 try await connection.query("LOCK TABLE export IN EXCLUSIVE MODE", logger: logger)
                 let number = try await Self.first(Int64.self, """
                     INSERT INTO export (id, purpose_id, recipient, columns, at, operator)
-                    VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(Self.now()), \(`operator`)) RETURNING no
+                    VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(self.now()), \(`operator`)) RETURNING no
                     """, on: connection, logger: logger) ?? 0
                 var refs: [String] = [], masks: [Int64] = []
                 func flush() async throws {

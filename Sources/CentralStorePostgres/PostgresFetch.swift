@@ -5,22 +5,23 @@ import PostgresNIO
 import SyncProtocol
 
 /// Fetch on demand at a PostgreSQL centre, as at a SQLite one: `TenantFetchCheck` decides with the same
-/// queries, a failure is counted in `sign_in_tally` (committed, then refused) and every answer is audited.
+/// queries, a failure is counted in `sign_in_tally` (committed, then refused), and every answer is recorded
+/// in `tenant_fetch` (for the device to forget the tenant a day later) and audited.
 extension PostgresCentralStore {
     public func fetchTenant(_ request: TenantFetchRequest, from device: String) async throws(CentralStoreError) -> PullResponse {
         let numbered: @Sendable (Int) -> String = { "$\($0)" }
         let counted = TenantFetchCheck.tallyDevice(device)
         let outcome: Result<PullResponse, TenantFetchRefusal> = try await transaction { connection in
-            let at = Self.now(), now = Millis.date(Self.now())
+            let at = self.now(), now = Millis.date(self.now())
             let reference = try await self.tally(TenantFetchCheck.referenceTallyQuery(mark: numbered), [request.tenant], on: connection)
             var window = PostgresBindings()
             window.append(counted)
             window.append(at - TenantFetchCheck.deviceWindow)
             let own = try await self.tally(TenantFetchCheck.deviceTallyQuery(mark: numbered), window, on: connection)
-            if let seconds = TenantFetchCheck.bar(reference: reference, device: own, now: now) {
+            if let refusal = TenantFetchCheck.refusal(reference: reference, device: own, now: now) {
                 try await Self.audit(device: device, what: "fetch of tenant \(request.tenant.prefix(64)) refused: throttled", at: at,
                                      on: connection, logger: self.logger)
-                return .failure(TenantFetchRefusal(.throttled, seconds: seconds))
+                return .failure(refusal)
             }
             var held: String?
             for try await value in try await connection.query(PostgresQuery(unsafeSQL: TenantFetchCheck.birthDateQuery(mark: numbered),
@@ -53,6 +54,9 @@ extension PostgresCentralStore {
                     SELECT hash FROM ledger WHERE device_no = \(deviceNo) AND device_seq = \(events[i].record.sequence - 1)
                     """, logger: self.logger).decode(Data.self) { events[i].previous = hash }
             }
+            var fetched = Self.binds([device, request.tenant])
+            fetched.append(at)
+            try await connection.query(PostgresQuery(unsafeSQL: TenantFetchCheck.recordFetch(mark: numbered), binds: fetched), logger: self.logger)
             try await Self.audit(device: device, what: TenantFetchCheck.auditLine(request), at: at, on: connection, logger: self.logger)
             return .success(PullResponse(events: events, cursor: 0, more: false, dataKeys: [], departed: []))
         }

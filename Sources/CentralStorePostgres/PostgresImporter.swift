@@ -27,6 +27,7 @@ public final class PostgresImporter: CentreImport {
         "push_result": ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
         "sync_audit": ["at", "device", "what"],
         "tenant_marker": ["tenant_id", "marker", "active", "hlc", "writer"],
+        "tenant_fetch": ["device", "tenant_id", "at"],
         "export": ["no", "id", "purpose_id", "recipient", "columns", "at", "origin", "operator"],
         "disclosure": ["tenant_id", "export_no", "columns"],
         "staff": ["id", "name", "role", "created_at", "disabled"],

@@ -107,7 +107,7 @@ private struct KeyRotationRun {
         try await inTransaction {
             try await query("""
                 INSERT INTO data_key (key_id, kek_id, wrapped, created_at)
-                VALUES (\(id), \(kek.id), \(try Sealing.wrap(key, id: id, with: kek)), \(PostgresCentralStore.now()))
+                VALUES (\(id), \(kek.id), \(try Sealing.wrap(key, id: id, with: kek)), \(PostgresCentralStore.wallClockNow()))
                 """)
             try await query("INSERT INTO key_rotation (state) VALUES (\(state.text))")
         }
@@ -226,7 +226,7 @@ private struct KeyRotationRun {
             for wrap in plan.wraps {
                 try await query("""
                     INSERT INTO data_key (key_id, kek_id, wrapped, created_at)
-                    VALUES (\(wrap.keyID), \(target.id), \(wrap.wrapped), \(PostgresCentralStore.now()))
+                    VALUES (\(wrap.keyID), \(target.id), \(wrap.wrapped), \(PostgresCentralStore.wallClockNow()))
                     """)
             }
         }

@@ -6,7 +6,8 @@ import SyncProtocol
 
 extension PostgresCentralStore {
     /// What `device` pulls: the events after `cursor` of its office's tenants, of tenants with no office
-    /// and of tenants it has changed, and the tenants who left its office, as the SQLite centre serves them (`OfficePull`). Read in one
+    /// and of tenants it has changed, and the tenants who left its office or were fetched over a day ago (`TenantFetchCheck.forgottenQuery`),
+    /// as the SQLite centre serves them (`OfficePull`). Read in one
     /// repeatable-read transaction, so the page, the moved-in histories and the predecessors agree.
     public func pull(after cursor: Int64, limit: Int, for device: String) async throws(CentralStoreError) -> PullResponse {
         let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
@@ -69,6 +70,14 @@ extension PostgresCentralStore {
                 for try await ref in try await connection.query(PostgresQuery(unsafeSQL: OfficePull.departedQuery { "$\($0)" }, binds: binds),
                                                                 logger: self.logger).decode(String.self) { departed.append(ref) }
             }
+            // Tenants of other offices it was sent on demand over a day ago and has not changed since.
+            var forgotten = PostgresBindings()
+            forgotten.append(device)
+            forgotten.append(TenantFetchCheck.forgetBefore(now: self.now()))
+            forgotten.append(office)
+            forgotten.append(numbers[device] ?? -1)
+            for try await ref in try await connection.query(PostgresQuery(unsafeSQL: TenantFetchCheck.forgottenQuery { "$\($0)" }, binds: forgotten),
+                                                            logger: self.logger).decode(String.self) where !departed.contains(ref) { departed.append(ref) }
             // No data keys go to devices, as from a SQLite centre: a device opens no special-category value.
             return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [], departed: departed)
         }

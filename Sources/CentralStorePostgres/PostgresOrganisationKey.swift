@@ -57,10 +57,10 @@ extension PostgresCentralStore {
             let id = pair.publicKey.id
             let wrapped = try pair.wrapped(with: kek)
             try await connection.query("""
-                INSERT INTO data_key (key_id, kek_id, wrapped, created_at) VALUES (\(id), \(kek.id), \(wrapped), \(Self.now()))
+                INSERT INTO data_key (key_id, kek_id, wrapped, created_at) VALUES (\(id), \(kek.id), \(wrapped), \(self.now()))
                 """, logger: self.logger)
             try await connection.query("""
-                INSERT INTO organisation_key (public_key, created_at) VALUES (\(pair.publicKey.raw.base64EncodedString()), \(Self.now()))
+                INSERT INTO organisation_key (public_key, created_at) VALUES (\(pair.publicKey.raw.base64EncodedString()), \(self.now()))
                 """, logger: self.logger)
         }
     }

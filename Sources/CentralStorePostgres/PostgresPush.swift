@@ -68,7 +68,7 @@ extension PostgresCentralStore {
                 if let date { birthDates[ref] = date }
             }
         }
-        let now = Self.now()
+        let now = self.now()
         let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff, takers: takers,
                               birthDates: birthDates)
         let plan = try planner.plan(request, from: device, state: state, now: now)

@@ -16,7 +16,7 @@ extension PostgresCentralStore {
             + "with the organisation's key file (--key-file), then ask again")
         return try await transaction { connection in
             let facts = try await self.revealFacts(request, device: device, on: connection)
-            if let refusal = RevealCheck.problem(request, facts, now: Self.now(), isSpecial: isSpecial) {
+            if let refusal = RevealCheck.problem(request, facts, now: self.now(), isSpecial: isSpecial) {
                 throw CentralStoreError.revealRefused(refusal)
             }
             let decided = try await self.decisions(of: request.tenant, about: attribute, on: connection)
@@ -51,7 +51,7 @@ extension PostgresCentralStore {
                 }
             }
             try await Self.audit(device: device, what: "revealed \(request.attribute) of \(request.tenant) to \(request.staff) (a recorded read)",
-                                 at: Self.now(), on: connection, logger: self.logger)
+                                 at: self.now(), on: connection, logger: self.logger)
             return answer
         }
     }

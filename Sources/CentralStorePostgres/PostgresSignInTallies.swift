@@ -10,7 +10,7 @@ import SyncProtocol
 extension PostgresCentralStore {
     public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
         if let problem = sent.problem(from: device) { throw .invalid(problem) }
-        let since = Self.now() - SignInTallies.keptMillis
+        let since = self.now() - SignInTallies.keptMillis
         let logger = self.logger
         return try await transaction { connection in
             var unlocks: [RecordedUnlock] = []

@@ -11,7 +11,7 @@ extension PostgresCentralStore {
     @discardableResult
     public func addStaff(_ members: [StaffMember]) async throws(CentralStoreError) -> Int {
         for member in members { if let problem = StaffMember.problem(id: member.id, name: member.name) { throw .invalid(problem) } }
-        let now = Self.now()
+        let now = self.now()
         return try await transaction { connection in
             var added = 0
             for member in members {
@@ -44,7 +44,7 @@ extension PostgresCentralStore {
     /// registry is refused whole.
     public func adoptStaff(_ offer: StaffRegistry, from device: String) async throws(CentralStoreError) -> StaffOfferReply {
         if let problem = offer.problem { throw .invalid(problem) }
-        let now = Self.now()
+        let now = self.now()
         return try await transaction { connection in
             // One offer at a time, so two devices offering the same new id cannot both add it.
             try await connection.query("LOCK TABLE staff IN SHARE ROW EXCLUSIVE MODE", logger: self.logger)

@@ -62,6 +62,8 @@ extension CentreMove {
             JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq ORDER BY r.device_no, r.device_seq
             """, count: "sync_result r JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq"),
         Table(target: "sync_audit", select: "SELECT at, device, what FROM sync_audit ORDER BY id", count: "sync_audit"),
+        // Which tenants devices were sent on demand, and when: without it a kiosk would keep them for good.
+        Table(target: "tenant_fetch", select: "SELECT device, tenant_id, at FROM tenant_fetch ORDER BY device, tenant_id", count: "tenant_fetch"),
         Table(target: "tenant_marker", select: "SELECT tenant_id, marker, active, hlc, writer FROM tenant_marker ORDER BY tenant_id, marker",
               count: "tenant_marker"),
         Table(target: "export", select: "SELECT no, id, purpose_id, recipient, columns, at, origin, operator FROM export ORDER BY no", count: "export"),

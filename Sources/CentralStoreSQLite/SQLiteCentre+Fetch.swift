@@ -9,7 +9,8 @@ import SyncProtocol
 /// proving someone there knows their date of birth (`TenantFetchCheck` decides, as on PostgreSQL).
 extension ConsentDatabase {
     /// The tenant's whole history for `device`, in central order, when `request`'s date of birth is the
-    /// one held and neither the reference nor the device is throttled; each answer is audited, and each
+    /// one held and neither the reference nor the device is throttled; each answer is recorded (for the
+    /// device to forget the tenant a day later, `TenantFetchCheck.forgottenQuery`) and audited, and each
     /// failure counted (`TenantFetchCheck.countFailure`) before it is refused with `fetchRefused`.
     public func fetchTenantAtCentre(_ request: TenantFetchRequest, from device: String) throws(StoreError) -> PullResponse {
         try requireCentre()
@@ -20,9 +21,9 @@ extension ConsentDatabase {
             try refuseIfMoved(db)
             let reference = try Self.tally(db, TenantFetchCheck.referenceTallyQuery(mark: numbered), [request.tenant])
             let own = try Self.tally(db, TenantFetchCheck.deviceTallyQuery(mark: numbered), [counted, at - TenantFetchCheck.deviceWindow])
-            if let seconds = TenantFetchCheck.bar(reference: reference, device: own, now: now) {
+            if let refusal = TenantFetchCheck.refusal(reference: reference, device: own, now: now) {
                 try Self.audit(db, at: now, device: device, what: "fetch of tenant \(request.tenant.prefix(64)) refused: throttled")
-                return .failure(TenantFetchRefusal(.throttled, seconds: seconds))
+                return .failure(refusal)
             }
             let held = try String.fetchOne(db, sql: TenantFetchCheck.birthDateQuery(mark: numbered), arguments: [request.tenant])
             guard TenantFetchCheck.matches(held: held, given: request.dateOfBirth) else {
@@ -40,6 +41,7 @@ extension ConsentDatabase {
                 events[i].previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM ledger WHERE device_no = ? AND device_seq = ?"),
                                                        arguments: [deviceNo, events[i].record.sequence - 1])
             }
+            try db.execute(sql: TenantFetchCheck.recordFetch(mark: numbered), arguments: [device, request.tenant, at])
             try Self.audit(db, at: now, device: device, what: TenantFetchCheck.auditLine(request))
             // No cursor: the device keeps its own; no data keys, as in every pull.
             return .success(PullResponse(events: events, cursor: 0, more: false, dataKeys: [], departed: []))

@@ -10,7 +10,8 @@ extension ConsentDatabase {
     /// of tenants with no office and of tenants it has changed (`OfficePull`), in central order, with
     /// a moved-in tenant's earlier events just before the event that moved them, and each event whose
     /// predecessor is not sent before it naming that predecessor's hash; with the tenants who left its
-    /// office since the cursor (`OfficePull.departedQuery`).
+    /// office since the cursor (`OfficePull.departedQuery`) and the tenants of other offices it was sent on
+    /// demand more than a day ago and has not changed (`TenantFetchCheck.forgottenQuery`).
     public func pullPage(after cursor: Int64, limit: Int, for device: String) throws(StoreError) -> PullResponse {
         try requireCentre()
         let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
@@ -41,8 +42,12 @@ extension ConsentDatabase {
                                                      arguments: [deviceNo, page[i].record.sequence - 1])
             }
             // Tenants who left the office since the cursor, for the device to forget (none before a first sync).
-            let departed = cursor == 0 ? [] : try String.fetchAll(db, sql: OfficePull.departedQuery { "?\($0)" },
-                                                                  arguments: [cursor, office, own, cursor, cursor, office, own])
+            let moved = cursor == 0 ? [] : try String.fetchAll(db, sql: OfficePull.departedQuery { "?\($0)" },
+                                                               arguments: [cursor, office, own, cursor, cursor, office, own])
+            // Tenants of other offices it was sent on demand over a day ago and has not changed since.
+            let fetched = try String.fetchAll(db, sql: TenantFetchCheck.forgottenQuery { "?\($0)" },
+                                              arguments: [device, TenantFetchCheck.forgetBefore(now: Millis.from(clock())), office, own])
+            let departed = moved + fetched.filter { !moved.contains($0) }
             // No data keys go to devices: a device opens no special-category value (they are read at the centre).
             return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [], departed: departed)
         }

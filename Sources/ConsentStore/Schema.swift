@@ -102,6 +102,14 @@ enum Schema {
         migrator.registerMigration("requests-1") { db in
             try db.execute(sql: "CREATE INDEX ledger_requests ON ledger (tenant_id) WHERE kind IN (\(ConsentDatabase.requestKinds))")
         }
+        // At a centre, which tenants each device was sent on demand and when (`TenantFetchCheck.recordFetch`),
+        // so a fetched tenant it never changes is named for it to forget a day later.
+        migrator.registerMigration("tenant-fetch-1") { db in
+            try db.execute(sql: """
+                CREATE TABLE tenant_fetch (device TEXT NOT NULL, tenant_id INTEGER NOT NULL, at INTEGER NOT NULL,
+                    PRIMARY KEY (device, tenant_id)) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 

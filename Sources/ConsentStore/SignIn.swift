@@ -44,7 +44,13 @@ extension ConsentDatabase {
     /// every kiosk slows and locks the same reference alike. A reference that is no tenant's goes
     /// through exactly the same steps: the same count, the same slow hash, the same answers, so
     /// nothing at any kiosk tells a stranger whether a reference exists.
-    public func signIn(_ ref: TenantRef, dateOfBirth: String, secret: String, usingCode: Bool = false) throws(StoreError) -> SignInOutcome {
+    ///
+    /// `countedAtCentre`: the centre has just counted this attempt as a failure (it was asked for a
+    /// tenant this device does not hold and sent none, `TenantFetchCheck`), and its count reaches this
+    /// device at the next sync; a failure here is then not counted a second time, only judged with it
+    /// (a reference locks after exactly ``SignInThrottle/lockAfter`` failures, held here or not).
+    public func signIn(_ ref: TenantRef, dateOfBirth: String, secret: String, usingCode: Bool = false,
+                       countedAtCentre: Bool = false) throws(StoreError) -> SignInOutcome {
         let now = clock()
         let bar = SignInThrottle.bar(try signInTally(ref.rawValue), now: now)
         if case .locked? = bar { return .locked }
@@ -73,8 +79,8 @@ extension ConsentDatabase {
             return .signedIn(ref)
         }
         try recordKioskFailure(at: now)
-        let tally = try recordSignInFailure(ref.rawValue, at: now)
-        return tally.failures >= SignInThrottle.lockAfter ? .locked : .failed
+        let failures = countedAtCentre ? try signInTally(ref.rawValue).failures + 1 : try recordSignInFailure(ref.rawValue, at: now).failures
+        return failures >= SignInThrottle.lockAfter ? .locked : .failed
     }
 
     /// Issues a one-time sign-in code (8 digits, valid 7 days) for a tenant's first sign-in or a

@@ -7,8 +7,9 @@ public enum TenantFetchOutcome: Equatable, Sendable {
     case fetched
     /// No tenant with that reference and date of birth: one answer for both, so nothing tells which.
     case notFound
-    /// Too many failed fetches of that reference or from this device: the centre answers again after this many seconds.
-    case throttled(seconds: Int)
+    /// Too many failed fetches of that reference or from this device: a wait or a lock, as the centre decided
+    /// it (an older centre that does not say: ``TenantFetchRefusal/bar``), with the seconds before it answers again.
+    case throttled(SignInThrottle.Bar)
     /// No centre: the device is not enrolled, the centre could not be reached, or it refused the device.
     case unreachable
 }

@@ -12,6 +12,8 @@ import Foundation
 /// whose details do not match, to ask at the desk, where staff give them a code for a first visit.
 /// Every failed sign-in gets that same message, whether the reference is held here, at the centre,
 /// nowhere, or the centre could not be reached, so the kiosk tells no one which references exist.
+/// A failure the centre counted (it sent no one) is not counted again here, and a fetch the centre holds
+/// back is shown as the wait or the lock it decided.
 public final class KioskEffects: EffectPerformer {
     private let database: ConsentDatabase
     private let printer: ReceiptPrinter
@@ -29,18 +31,35 @@ public final class KioskEffects: EffectPerformer {
     /// The message of every failed sign-in.
     static let failed = Message("kiosk.sign-in.failed-desk")
 
-    /// The kiosk's answer to a fetch the centre held back: a short wait counts down, a long one is a lock.
-    private static func heldBack(_ seconds: Int) -> KioskEvent {
-        seconds < 60 ? .signInWait(seconds: seconds) : .signInLocked
+    /// The kiosk's answer to a fetch the centre held back, as its throttle decided: a wait counts down, a lock is a lock.
+    private static func heldBack(_ bar: SignInThrottle.Bar) -> KioskEvent {
+        switch bar {
+        case .wait(let seconds): .signInWait(seconds: seconds)
+        case .locked: .signInLocked
+        }
     }
 
-    /// Asks the centre for `ref` when it is not held here and not held back here; the seconds to wait
-    /// when the centre holds fetches of it back, else nil (then the sign-in is checked here as usual).
-    private func fetchIfAbsent(_ ref: TenantRef, dateOfBirth: String) throws(StoreError) -> Int? {
+    /// Asks the centre for `ref` when it is not held here and not held back here; what it answered, or nil
+    /// when it was not asked. Unless it held the fetch back, the sign-in is then checked here as usual.
+    private func fetchIfAbsent(_ ref: TenantRef, dateOfBirth: String) throws(StoreError) -> TenantFetchOutcome? {
         guard let centre, let dob = Validator.date(dateOfBirth), try database.tenantState(ref) == nil,
               SignInThrottle.bar(try database.signInTally(ref.rawValue), now: clock()) == nil else { return nil }
-        if case .throttled(let seconds) = centre.fetch(ref, dateOfBirth: dob) { return seconds }
-        return nil
+        return centre.fetch(ref, dateOfBirth: dob)
+    }
+
+    /// Checks a sign-in here after asking the centre for a tenant not held here (``fetchIfAbsent(_:dateOfBirth:)``):
+    /// held back there, the centre's wait or lock; answered "not found", the centre counted the failure
+    /// and this device does not count it again (offline, or not asked, it counts here).
+    private func signIn(_ ref: TenantRef, dateOfBirth: String, secret: String, usingCode: Bool) throws(StoreError) -> Checked {
+        let asked = try fetchIfAbsent(ref, dateOfBirth: dateOfBirth)
+        if case .throttled(let bar)? = asked { return .heldBack(Self.heldBack(bar)) }
+        return .checked(try database.signIn(ref, dateOfBirth: dateOfBirth, secret: secret, usingCode: usingCode, countedAtCentre: asked == .notFound))
+    }
+
+    /// A sign-in held back by the centre, or checked here.
+    private enum Checked {
+        case heldBack(KioskEvent)
+        case checked(SignInOutcome)
     }
 
     /// Runs one effect; what it reports back, if anything.
@@ -49,14 +68,20 @@ public final class KioskEffects: EffectPerformer {
             switch effect {
             case let .signIn(reference, dob, pin):
                 guard let ref = database.validator.tenancyReference(reference) else { return .report(.signInRefused(Self.failed)) }
-                if let seconds = try fetchIfAbsent(ref, dateOfBirth: dob) { return .report(Self.heldBack(seconds)) }
-                let outcome = try database.signIn(ref, dateOfBirth: dob, secret: pin)
+                let outcome: SignInOutcome
+                switch try signIn(ref, dateOfBirth: dob, secret: pin, usingCode: false) {
+                case .checked(let checked): outcome = checked
+                case .heldBack(let event): return .report(event)
+                }
                 guard case .signedIn = outcome, let session = try session(ref) else { return .report(failure(outcome)) }
                 return .report(.signedIn(session))
             case let .redeemCode(reference, dob, code):
                 guard let ref = database.validator.tenancyReference(reference) else { return .report(.signInRefused(Self.failed)) }
-                if let seconds = try fetchIfAbsent(ref, dateOfBirth: dob) { return .report(Self.heldBack(seconds)) }
-                let outcome = try database.signIn(ref, dateOfBirth: dob, secret: code, usingCode: true)
+                let outcome: SignInOutcome
+                switch try signIn(ref, dateOfBirth: dob, secret: code, usingCode: true) {
+                case .checked(let checked): outcome = checked
+                case .heldBack(let event): return .report(event)
+                }
                 guard case .signedIn = outcome else { return .report(failure(outcome)) }
                 return .report(.codeAccepted(ref))
             case let .setPIN(ref, pin):

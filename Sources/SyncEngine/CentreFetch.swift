@@ -53,7 +53,7 @@ public struct CentreFetch: TenantFetching {
             } catch {
                 switch error {
                 case .refused(.fetchRefused(let refusal)):
-                    outcome = refusal.reason == .throttled ? .throttled(seconds: refusal.seconds) : .notFound
+                    outcome = refusal.bar.map { .throttled($0) } ?? .notFound
                 default: outcome = .unreachable
                 }
             }

@@ -203,24 +203,30 @@ public struct ErrorBody: Codable, Sendable, Equatable {
     /// receiver rebuilds the refusal from them, so its own wording is not wrapped around the
     /// centre's a second time.
     public var detail: String?
-    public init(error: String, message: String, expected: Int64? = nil, detail: String? = nil) {
+    /// For a throttled fetch (`tenant-not-sent`, 429): `wait` or `lock`, as the centre's throttle decided
+    /// (``TenantFetchRefusal/Hold``); absent from older centres.
+    public var hold: String?
+    public init(error: String, message: String, expected: Int64? = nil, detail: String? = nil, hold: String? = nil) {
         self.error = error
         self.message = message
         self.expected = expected
         self.detail = detail
+        self.hold = hold
     }
 
     /// The body of a refusal.
     public init(_ refusal: CentralStoreError) {
-        var (expected, detail): (Int64?, String?) = (nil, nil)
+        var (expected, detail, hold): (Int64?, String?, String?) = (nil, nil, nil)
         switch refusal {
         case .gap(let next): expected = next
         case .invalid(let why), .unauthenticated(let why), .revoked(let why), .storage(let why): detail = why
         case .wrongDevice, .badEnrolmentCode, .moved, .busy: break
         case .revealRefused(let why): detail = "\(why.reason.rawValue) \(why.message)"
-        case .fetchRefused(let why): detail = why.reason == .throttled ? "throttled \(why.seconds)" : why.reason.rawValue
+        case .fetchRefused(let why):
+            detail = why.reason == .throttled ? "throttled \(why.seconds)" : why.reason.rawValue
+            hold = why.hold?.rawValue
         }
-        self.init(error: refusal.code, message: refusal.description, expected: expected, detail: detail)
+        self.init(error: refusal.code, message: refusal.description, expected: expected, detail: detail, hold: hold)
     }
 
     /// The refusal this body describes, as the device reports it.
@@ -241,7 +247,8 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         case "tenant-not-sent":
             let parts = words.split(separator: " ")
             guard let reason = parts.first.flatMap({ TenantFetchRefusal.Reason(rawValue: String($0)) }) else { return .invalid(words) }
-            return .fetchRefused(TenantFetchRefusal(reason, seconds: parts.dropFirst().first.flatMap { Int($0) } ?? 0))
+            return .fetchRefused(TenantFetchRefusal(reason, seconds: parts.dropFirst().first.flatMap { Int($0) } ?? 0,
+                                                    hold: hold.flatMap(TenantFetchRefusal.Hold.init(rawValue:))))
         default: return .invalid(words)
         }
     }

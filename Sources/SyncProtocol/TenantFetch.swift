@@ -27,13 +27,42 @@ public struct TenantFetchRefusal: Error, Equatable, Sendable, CustomStringConver
         case throttled
     }
 
+    /// How a throttled fetch is held back, as the centre decided it (``SignInThrottle`` for a reference).
+    public enum Hold: String, Codable, Sendable, CaseIterable {
+        /// A short wait the kiosk counts down (after the third failure: 2 s, then 4 s).
+        case wait
+        /// A lock: the kiosk says to ask at the desk, or to come back after ``TenantFetchRefusal/seconds``.
+        case lock
+    }
+
     public let reason: Reason
     /// For ``Reason/throttled``: seconds before the next try is answered.
     public let seconds: Int
+    /// For ``Reason/throttled``: a wait or a lock; nil from a centre that did not say (older than this field).
+    public let hold: Hold?
 
-    public init(_ reason: Reason, seconds: Int = 0) {
+    public init(_ reason: Reason, seconds: Int = 0, hold: Hold? = nil) {
         self.reason = reason
         self.seconds = reason == .throttled ? max(1, seconds) : 0
+        self.hold = reason == .throttled ? hold : nil
+    }
+
+    /// Below this many seconds, a throttled fetch from a centre that did not say which it was is
+    /// taken for a wait, from it on for a lock (the kiosk's rule before centres said).
+    public static let oldCentreLockFrom = 60
+
+    /// What a kiosk shows for this refusal: the centre's wait or lock; nil when it is no throttle.
+    ///
+    /// ```swift
+    /// TenantFetchRefusal(.throttled, seconds: 30, hold: .lock).bar  // .locked(seconds: 30)
+    /// TenantFetchRefusal(.throttled, seconds: 30).bar               // .wait(seconds: 30): an older centre
+    /// ```
+    public var bar: SignInThrottle.Bar? {
+        guard reason == .throttled else { return nil }
+        switch hold ?? (seconds < Self.oldCentreLockFrom ? .wait : .lock) {
+        case .wait: return .wait(seconds: seconds)
+        case .lock: return .locked(seconds: seconds)
+        }
     }
 
     /// The one answer for an unknown reference and a wrong date of birth.
@@ -58,7 +87,8 @@ public struct TenantFetchRefusal: Error, Equatable, Sendable, CustomStringConver
 /// in that window. A throttled fetch is refused before the date of birth is looked at.
 ///
 /// ```swift
-/// TenantFetchCheck.bar(reference: SignInTally(failures: 5, lastAt: now), device: SignInTally(), now: now) // 900
+/// TenantFetchCheck.refusal(reference: SignInTally(failures: 5, lastAt: now), device: SignInTally(), now: now)
+/// // TenantFetchRefusal(.throttled, seconds: 900, hold: .lock)
 /// ```
 public enum TenantFetchCheck {
     /// Failed fetches from one device within ``deviceWindow`` after which it is refused.
@@ -70,18 +100,19 @@ public enum TenantFetchCheck {
     /// reports only its own id, so it can never lower this count).
     public static func tallyDevice(_ device: String) -> String { "\(device)/fetch" }
 
-    /// Seconds to wait before the next fetch is answered, or nil: `reference` is the reference's tally
-    /// over every device (and the centre's fetches), `device` the asking device's failed fetches in the
-    /// last ``deviceWindow``.
-    public static func bar(reference: SignInTally, device: SignInTally, now: Date) -> Int? {
-        if let bar = SignInThrottle.bar(reference, now: now) {
-            switch bar {
-            case .wait(let seconds), .locked(let seconds): return seconds
-            }
+    /// The refusal of a fetch held back now, or nil: `reference` is the reference's tally over every
+    /// device (and the centre's fetches), `device` the asking device's failed fetches in the last
+    /// ``deviceWindow``. A reference is held back as ``SignInThrottle`` decides, a wait or a lock; a
+    /// device that failed too often is locked out for the rest of its window, whatever the reference.
+    public static func refusal(reference: SignInTally, device: SignInTally, now: Date) -> TenantFetchRefusal? {
+        switch SignInThrottle.bar(reference, now: now) {
+        case .wait(let seconds)?: return TenantFetchRefusal(.throttled, seconds: seconds, hold: .wait)
+        case .locked(let seconds)?: return TenantFetchRefusal(.throttled, seconds: seconds, hold: .lock)
+        case nil: break
         }
         guard device.failures >= deviceFailures, let last = device.lastAt else { return nil }
         let left = Int((Double(deviceWindow) / 1000 - now.timeIntervalSince(last)).rounded(.up))
-        return left > 0 ? left : nil
+        return left > 0 ? TenantFetchRefusal(.throttled, seconds: left, hold: .lock) : nil
     }
 
     /// Whether the date of birth the centre holds (`YYYY-MM-DD`, nil when none is held or the tenant
@@ -140,5 +171,46 @@ public enum TenantFetchCheck {
     /// What the centre writes in its audit log for a tenant it sent.
     public static func auditLine(_ request: TenantFetchRequest) -> String {
         "sent tenant \(request.tenant.prefix(64)) to a kiosk that was given their date of birth (fetch on demand)"
+    }
+}
+
+/// How long a kiosk keeps a tenant of another office it fetched and did not change, and the SQL both
+/// centres record fetches and name such tenants with.
+///
+/// Each tenant sent is recorded in `tenant_fetch` (device, tenant, when: the latest fetch). Once a
+/// fetch is older than ``kept``, every pull of that device names the tenant in `departed`, so the
+/// kiosk forgets them as it forgets a tenant who moved away, as long as they are still outside its
+/// scope: their office is another one and the device has not changed them since they joined it (the
+/// following rule of ``OfficePull/filter(greatest:mark:)``). A kiosk that changed them keeps them.
+///
+/// ```swift
+/// let sql = TenantFetchCheck.forgottenQuery { "?\($0)" } // args: device, cutoff (ms), office, device number
+/// ```
+extension TenantFetchCheck {
+    /// How long, in milliseconds, a fetched tenant the device has not changed stays there: one day.
+    public static let kept: Int64 = 86_400_000
+
+    /// The latest moment (ms) a fetch may have been made for its tenant to be forgotten at `now` (ms).
+    public static func forgetBefore(now: Int64) -> Int64 { now - kept }
+
+    /// Records that `device` was sent the tenant (or that it was again). Arguments: the device's id, the
+    /// reference, the moment (ms). The same statement on SQLite and PostgreSQL.
+    public static func recordFetch(mark: (Int) -> String) -> String {
+        """
+        INSERT INTO tenant_fetch (device, tenant_id, at) SELECT \(mark(1)), t.id, \(mark(3)) FROM tenant t WHERE t.ref = \(mark(2)) \
+        ON CONFLICT (device, tenant_id) DO UPDATE SET at = excluded.at
+        """
+    }
+
+    /// The references a device fetched at or before a moment and is to forget: their office is set and is
+    /// not the device's, and it has no event of theirs since the one that set it. Arguments: the device's
+    /// id, the moment (ms, ``forgetBefore(now:)``), its office, its device number (or -1).
+    public static func forgottenQuery(mark: (Int) -> String) -> String {
+        """
+        SELECT t.ref FROM tenant_fetch f JOIN tenant t ON t.id = f.tenant_id \
+        WHERE f.device = \(mark(1)) AND f.at <= \(mark(2)) AND t.office IS NOT NULL AND t.office <> \(mark(3)) \
+        AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(4)) AND m.central_seq >= \(OfficePull.officeSetAt)) \
+        ORDER BY t.ref
+        """
     }
 }

@@ -49,7 +49,7 @@ import TestSupport
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (path, database) = try Self.sqliteCentre("central", device: "centre", in: folder, tenants: 1...5) { n in
-            ["full-name": "Tenant \(n)", "email": "t\(n)@example.org", "ethnic-origin": "white-british"]
+            ["full-name": "Tenant \(n)", "email": "t\(n)@example.org", "ethnic-origin": "white-british"].merging(n == 5 ? ["date-of-birth": "1970-01-01"] : [:]) { a, _ in a }
         }
         let sqlite = SQLiteCentralStore(database: database)
         let code = try await sqlite.issueEnrolmentCode(office: "Leeds", lifetime: 600)
@@ -63,6 +63,8 @@ import TestSupport
         ]
         let answers = try await sqlite.push(kiosk.push(pushed), from: "kiosk-1")
         #expect(answers.results.allSatisfy { $0.outcome != .rejected })
+        // The kiosk was sent a tenant on demand: the record of it moves too, or the kiosk would keep them for good.
+        _ = try await sqlite.fetchTenant(TenantFetchRequest(tenant: "T0000005", dateOfBirth: "1970-01-01"), from: "kiosk-1")
 
         let server = try ThrowawayPostgres.shared()
         let url = server.url(database: try server.createDatabase())
@@ -73,6 +75,7 @@ import TestSupport
         #expect(run.status == 0, "\(run.output)")
         #expect(!run.output.contains("s3cret"))
         #expect(run.output.contains("\"matches\" : true"))
+        #expect(run.output.contains("\"tenant_fetch\" : 1"), "\(run.output)")
 
         let postgres = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
         defer { postgres.shutdown() }

@@ -48,13 +48,14 @@ final class Centre: @unchecked Sendable {
         self.databaseName = databaseName
     }
 
-    /// A fresh PostgreSQL centre (its own database) with the office desk at `officePath`, enrolled.
+    /// A fresh PostgreSQL centre (its own database) with the office desk at `officePath`, enrolled; the centre
+    /// reads `clock`, the test's, as a SQLite centre does.
     static func postgres(officePath: String, clock: ManualClock) async throws -> Centre {
         let server = try ThrowawayPostgres.shared()
         let name = "sync_\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000_000)"
         try await admin("CREATE DATABASE \(name) TEMPLATE \(try await template.value)")
         let store = try await PostgresCentralStore.open(PostgresLocation(url: server.url(database: name)), catalogue: Shipped.content.catalogue,
-                                                        keyEncryptionKey: sharedKey)
+                                                        keyEncryptionKey: sharedKey, clock: { clock.read() })
         let centre = Centre(postgres: store, databaseName: name)
         let office = try ConsentDatabase.create(at: officePath, validator: Shipped.content.validator, device: DeviceID("office"),
                                                 clock: { clock.read() }, key: sharedKey)

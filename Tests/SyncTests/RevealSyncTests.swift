@@ -64,7 +64,6 @@ import TestSupport
             // (stolen, say) that forges a staff read in a real member's name is refused for what it is (HTTP 403).
             try kiosk.record(ChangeRequest(tenant: "T0000011", payload: .access(Self.health), actor: .tenant, channel: .kiosk))
             #expect(try await Self.ask(kiosk, port: port, "T0000011", Self.health) == .refused(.kioskDevice))
-            net.keepUpWithPostgres(1, backend)
             try kiosk.record(Self.staffRead("T0000011", Self.health))
             #expect(try await Self.ask(kiosk, port: port, "T0000011", Self.health) == .refused(.kioskDevice))
             #expect(try await net.centre.audit().allSatisfy { !$0.contains("revealed health-needs") }, "nothing was revealed")
@@ -72,7 +71,6 @@ import TestSupport
             #expect(try await Self.ask(staffDevice, port: port, "T0000001", AttributeID("email")) == .refused(.notSpecial))
 
             // The staff device records the read; it is pushed, and the centre answers.
-            net.keepUpWithPostgres(0, backend)
             try staffDevice.record(Self.staffRead("T0000011", Self.health))
             #expect(try await Self.ask(staffDevice, port: port, "T0000011", Self.health) == .answered(RevealAnswer(value: "Needs a ramp QZXW")))
             #expect(try await net.centre.audit().contains { $0.contains("revealed health-needs of T0000011 to S1") }, "recorded at the centre")
@@ -84,12 +82,10 @@ import TestSupport
 
             // A value held only for equality monitoring is never shown to staff, even for a read a device recorded
             // (one altered to skip its own check): the centre runs the rule again.
-            net.keepUpWithPostgres(0, backend)
             try staffDevice.record(Self.staffRead("T0000001"))
             #expect(try await Self.ask(staffDevice, port: port, "T0000001") == .refused(.notForDecisions))
 
             // A read dated more than the window ago is stale.
-            net.keepUpWithPostgres(0, backend)
             let old = net.clocks[0].read().addingTimeInterval(-Double(RevealCheck.window) / 1000 - 120)
             try staffDevice.record(Self.staffRead("T0000003", at: old))
             #expect(try await Self.ask(staffDevice, port: port, "T0000003") == .refused(.staleAccess))
@@ -97,7 +93,6 @@ import TestSupport
             // A tenant moved to another office that this device has not acted for.
             try await net.centre.record([ChangeRequest(tenant: "T0000002", payload: .correction(Office.attribute, .value("York"), pending: false),
                                                        actor: .staff(StaffID("S2"), verification: nil, reason: "moved house"), channel: .phone)])
-            net.keepUpWithPostgres(0, backend)
             try staffDevice.record(Self.staffRead("T0000002"))
             #expect(try await Self.ask(staffDevice, port: port, "T0000002") == .refused(.wrongOffice))
 
@@ -129,16 +124,5 @@ import TestSupport
         } catch {
             guard case .unreachable = error else { Issue.record("\(error)"); return }
         }
-    }
-}
-
-extension Network {
-    /// A PostgreSQL centre judges a read's age by the real clock, while the devices' clocks are moved by
-    /// hand: before a device records a read, its clock is brought up to real time, so a slow run (a loaded
-    /// CI took minutes over this test) does not make a fresh read look stale. The SQLite centre's clock is the test's.
-    func keepUpWithPostgres(_ device: Int, _ backend: Backend) {
-        guard backend == .postgres else { return }
-        let now = Date()
-        if clocks[device].read() < now { clocks[device].set(now) }
     }
 }

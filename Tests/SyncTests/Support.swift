@@ -166,8 +166,8 @@ struct Network {
     /// The members of staff the centre's registry holds, whose changes devices may push.
     static let staff = ["S1", "S2", "S3", "sam", "pat"] + DemoRegister.staff.map(\.id)
 
-    /// The start of every clock. A PostgreSQL centre reads the real clock (to flag devices whose
-    /// clock is ahead of it), so its networks start now; the SQLite centre's clock is the test's.
+    /// The start of every clock. Both centres read the test's clock; a PostgreSQL network starts now
+    /// (its throwaway server's own times, such as the purpose views' `clock_timestamp()`, are real).
     static func start(_ backend: Backend) -> Date {
         backend == .sqlite ? Date(timeIntervalSince1970: 1_790_000_000) : Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded())
     }
