@@ -55,6 +55,8 @@ extension PostgresCentralStore {
                                   _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>) async throws {
         do {
             try await withTransaction { connection in
+                // Export numbers become visible in order (a device's disclosure cursor never passes one uncommitted).
+                try await connection.query("LOCK TABLE export IN EXCLUSIVE MODE", logger: logger)
                 let number = try await Self.first(Int64.self, """
                     INSERT INTO export (id, purpose_id, recipient, columns, at, operator)
                     VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(self.now()), \(`operator`)) RETURNING no

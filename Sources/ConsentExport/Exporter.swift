@@ -85,7 +85,7 @@ public struct Exporter {
         case .jsonl: JSONLFormat()
         case .xlsx: XLSXFormat()
         }
-        let exportID = "exp-" + UUID().uuidString.prefix(8).lowercased()
+        let exportID = "exp-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let columns = [transform?.referenceColumn ?? "tenancy_reference"] + (transform?.columns ?? gate.columns.map(\.rawValue))
         try table.begin(columns: columns, into: body)
         var rows = 0, leftOut = 0, refusals = 0

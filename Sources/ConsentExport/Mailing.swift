@@ -111,7 +111,7 @@ public struct Mailing {
         }
         var keep = false
         defer { if !keep { try? FileManager.default.removeItem(at: scratch) } }
-        let mailingID = "mail-" + UUID().uuidString.prefix(8).lowercased()
+        let mailingID = "mail-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let listed = template.names(content.catalogue)
         let log = try DisclosureLog(creating: scratch.appendingPathExtension("disclosures"), columns: policy.attributes)
         var messages = 0

@@ -10,35 +10,44 @@ extension ConsentDatabase {
     static let disclosureSentKey = "disclosure-sent"
     static let disclosureCursorKey = "disclosure-cursor"
 
-    /// The exports made here that the centre has not yet taken (at most `DisclosureSync.maxExports`, and
-    /// about 200,000 tenants in all), with the highest export number read (the exports naming no tenant
-    /// are passed over, as there is nothing to show for them); and the centre's last export taken here.
-    public func disclosureOutbox() throws(StoreError) -> (exports: [WireExport], upTo: Int64?, cursor: Int64) {
+    /// The exports made here that the centre has not yet taken, at most `entryLimit`
+    /// tenants in all (a larger export goes in parts, each naming the tenants after the last one sent);
+    /// where sending them leaves this device (for ``applyDisclosures(_:sent:)``), nil when nothing is
+    /// waiting; and the centre's last export taken here. Exports naming no tenant are passed over.
+    public func disclosureOutbox(entryLimit: Int = DisclosureSync.maxEntries) throws(StoreError) -> (exports: [WireExport], sent: DisclosureProgress?, cursor: Int64) {
         try read { db in
-            let sent = Int64(try Self.metaValue(db, Self.disclosureSentKey) ?? "") ?? 0
+            let done = DisclosureProgress(try Self.metaValue(db, Self.disclosureSentKey))
             let cursor = Int64(try Self.metaValue(db, Self.disclosureCursorKey) ?? "") ?? 0
             let numbers = try Int64.fetchAll(db, sql: "SELECT no FROM export WHERE origin IS NULL AND no > ? ORDER BY no LIMIT ?",
-                                             arguments: [sent, DisclosureSync.maxExports])
+                                             arguments: [done.through, DisclosureSync.maxExports])
             var exports: [WireExport] = []
-            var upTo: Int64?
-            var total = 0
+            var progress: DisclosureProgress?
+            var budget = max(1, entryLimit)
             for no in numbers {
-                guard let export = try Self.export(db, no: no, origin: nil) else { continue }
-                if total > 0, total + export.entries.count > 200_000 { break }
-                total += export.entries.count
-                upTo = no
+                let after = no == numbers.first ? done.afterTenant : 0
+                guard var export = try Self.export(db, no: no, origin: nil, afterTenant: after, limit: budget + 1) else { continue }
+                let ids = export.entries.count > budget ? try Self.tenantID(db, export.entries[budget - 1].tenant) : nil
+                if let ids {
+                    export.entries.removeLast(export.entries.count - budget)
+                    progress = DisclosureProgress(through: progress?.through ?? done.through, afterTenant: ids)
+                    exports.append(export)
+                    break
+                }
+                progress = DisclosureProgress(through: no, afterTenant: 0)
+                budget -= export.entries.count
                 if !export.entries.isEmpty { exports.append(export) }
+                if budget == 0 { break }
             }
-            return (exports, upTo, cursor)
+            return (exports, progress, cursor)
         }
     }
 
     /// Records the centre's reply: the exports made here up to `sent` are marked as taken, the exports
     /// in the reply are recorded with the tenants held here (an export already here is left as it is),
     /// and the cursor moves on. Returns how many tenants' disclosures were added.
-    public func applyDisclosures(_ reply: DisclosureReply, sent: Int64?) throws(StoreError) -> Int {
+    public func applyDisclosures(_ reply: DisclosureReply, sent: DisclosureProgress?) throws(StoreError) -> Int {
         try write { db in
-            if let sent { try Self.setMetaValue(db, Self.disclosureSentKey, String(sent)) }
+            if let sent { try Self.setMetaValue(db, Self.disclosureSentKey, sent.text) }
             var added = 0
             for export in reply.exports {
                 try db.execute(sql: """
@@ -55,17 +64,23 @@ extension ConsentDatabase {
         }
     }
 
-    /// Export `no` with every tenant it named, as sent over the wire (`origin` as given).
-    package static func export(_ db: Database, no: Int64, origin: String?) throws -> WireExport? {
+    /// Export `no` with the tenants it named (in the order of their ids here, after tenant id `afterTenant`,
+    /// at most `limit`), as sent over the wire (`origin` as given).
+    package static func export(_ db: Database, no: Int64, origin: String?, afterTenant: Int64 = 0, limit: Int = Int(Int32.max)) throws -> WireExport? {
         guard let row = try Row.fetchOne(db, sql: "SELECT id, purpose_id, recipient, columns, at, operator FROM export WHERE no = ?",
                                          arguments: [no]) else { return nil }
         let entries = try Row.fetchAll(db, sql: """
-            SELECT t.ref, d.columns FROM disclosure d JOIN tenant t ON t.id = d.tenant_id WHERE d.export_no = ? ORDER BY d.tenant_id
-            """, arguments: [no]).map { WireDisclosure(tenant: $0[0], columns: UInt64(bitPattern: $0[1])) }
+            SELECT t.ref, d.columns FROM disclosure d JOIN tenant t ON t.id = d.tenant_id
+            WHERE d.export_no = ? AND d.tenant_id > ? ORDER BY d.tenant_id LIMIT ?
+            """, arguments: [no, afterTenant, limit]).map { WireDisclosure(tenant: $0[0], columns: UInt64(bitPattern: $0[1])) }
         let columns: String = row["columns"]
         return WireExport(id: row["id"], purpose: row["purpose_id"], recipient: row["recipient"],
                           columns: columns.split(separator: ",").map(String.init), at: row["at"], operator: row["operator"],
                           origin: origin, entries: entries)
+    }
+
+    private static func tenantID(_ db: Database, _ ref: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref])
     }
 
     /// Adds export `no`'s disclosures for the tenants of `entries` held here; returns how many.
@@ -88,4 +103,23 @@ extension ConsentDatabase {
     static func setMetaValue(_ db: Database, _ key: String, _ value: String) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
     }
+}
+
+/// How far this device's own exports have gone to the centre: every export up to `through`, and of the
+/// next one the tenants up to id `afterTenant` (a large export goes in parts). Kept in `meta` as "N" or "N:T".
+public struct DisclosureProgress: Equatable, Sendable {
+    public var through: Int64
+    public var afterTenant: Int64
+
+    public init(through: Int64, afterTenant: Int64) {
+        self.through = through
+        self.afterTenant = afterTenant
+    }
+
+    init(_ text: String?) {
+        let parts = (text ?? "").split(separator: ":").map { Int64($0) ?? 0 }
+        self.init(through: parts.first ?? 0, afterTenant: parts.count > 1 ? parts[1] : 0)
+    }
+
+    var text: String { afterTenant == 0 ? String(through) : "\(through):\(afterTenant)" }
 }

@@ -111,6 +111,7 @@ public struct SyncClient: Sendable {
         var report = SyncReport()
         try await offerStaff(into: &report)
         try await push(into: &report)
+        try await exchangeDisclosures(into: &report, receiving: false)
         try await pull(into: &report)
         try await exchangeDisclosures(into: &report)
         try await adoptStaff(into: &report)
@@ -118,16 +119,19 @@ public struct SyncClient: Sendable {
         return report
     }
 
-    /// Sends the centre the exports made here that it lacks (after the push, so it holds their tenants)
-    /// and records its exports naming tenants held here, until neither side has more: a tenant then sees
-    /// at this kiosk what was sent out about them at the centre or at another device.
-    public func exchangeDisclosures(into report: inout SyncReport) async throws(SyncFailure) {
+    /// Sends the centre the exports made here that it lacks (after the push, so it holds their tenants,
+    /// and before the pull, so a tenant the pull takes away is still reported) and, when `receiving`
+    /// (after the pull, so tenants it brings are here), records its exports naming tenants held here, until
+    /// neither side has more: a tenant then sees at this kiosk what was sent out about them anywhere.
+    public func exchangeDisclosures(into report: inout SyncReport, receiving: Bool = true) async throws(SyncFailure) {
         while true {
-            let (exports, upTo, cursor) = try local { () throws(StoreError) in try database.disclosureOutbox() }
-            let reply = try await transport.exchangeDisclosures(DisclosureExchange(device: database.device.rawValue, cursor: cursor, exports: exports))
+            let (exports, sent, cursor) = try local { () throws(StoreError) in try database.disclosureOutbox() }
+            if !receiving, sent == nil { return }
+            let request = DisclosureExchange(device: database.device.rawValue, cursor: cursor, exports: exports, receive: receiving)
+            let reply = try await transport.exchangeDisclosures(request)
             guard reply.cursor >= cursor else { throw .refused(.invalid("the centre answered with a disclosure cursor behind ours")) }
-            report.disclosures += try local { () throws(StoreError) in try database.applyDisclosures(reply, sent: upTo) }
-            guard upTo != nil || (reply.more && reply.cursor > cursor) else { return }
+            report.disclosures += try local { () throws(StoreError) in try database.applyDisclosures(reply, sent: sent) }
+            guard sent != nil || (reply.more && reply.cursor > cursor) else { return }
         }
     }
 

@@ -1,3 +1,4 @@
+import ConsentCore
 import Foundation
 
 /// One export as it travels between a device and the centre: what left, to whom, when, who ran it,
@@ -50,12 +51,16 @@ public struct DisclosureExchange: Codable, Sendable {
     /// The centre's last export number this device has taken.
     public var cursor: Int64
     public var exports: [WireExport]
+    /// False when the device only sends (before its pull, so a tenant the pull takes away is still
+    /// reported): the reply then carries no export and keeps the cursor. Nil means true.
+    public var receive: Bool?
 
-    public init(device: String, cursor: Int64, exports: [WireExport], version: Int = SyncWire.version) {
+    public init(device: String, cursor: Int64, exports: [WireExport], receive: Bool = true, version: Int = SyncWire.version) {
         self.version = version
         self.device = device
         self.cursor = cursor
         self.exports = exports
+        self.receive = receive ? nil : false
     }
 }
 
@@ -76,13 +81,14 @@ public struct DisclosureReply: Codable, Sendable {
 public enum DisclosureSync {
     /// Most exports a device sends, or the centre answers with, at a time.
     public static let maxExports = 50
-    /// Most tenants one export sent by a device may name.
-    public static let maxEntries = 500_000
+    /// Most tenants one exchange may name (a larger export is sent in parts under its id, each part a
+    /// request well under the server's JSON body limit); a reply stops adding exports past it.
+    public static let maxEntries = 50_000
 
     /// Problems with an exchange as a whole, before anything is stored: the version, the device it
     /// claims, sizes, and each export's fields. A device's export may name only tenants it may hold,
     /// which the centre checks against its own register (``scope(mark:)``).
-    public static func problem(_ request: DisclosureExchange, authenticated device: String) -> CentralStoreError? {
+    public static func problem(_ request: DisclosureExchange, authenticated device: String, catalogue: Catalogue, now: Date) -> CentralStoreError? {
         if request.version != SyncWire.version {
             return .invalid("protocol version \(request.version) is not supported (this centre speaks \(SyncWire.version)); update the device")
         }
@@ -92,22 +98,35 @@ public enum DisclosureSync {
             return .invalid("at most \(maxExports) exports may be sent at a time; this exchange had \(request.exports.count)")
         }
         var ids = Set<String>()
+        let entries = request.exports.reduce(0) { $0 + $1.entries.count }
+        guard entries <= maxEntries else { return .invalid("an exchange may name at most \(maxEntries) tenants; this one named \(entries)") }
         for export in request.exports {
-            if let problem = exportProblem(export) { return .invalid("export \(export.id.prefix(64)): \(problem)") }
+            if let problem = exportProblem(export, catalogue: catalogue, now: now) {
+                return .invalid("export \(TextSafety.displaySafe(String(export.id.prefix(64)))): \(problem)")
+            }
             guard ids.insert(export.id).inserted else { return .invalid("export \(export.id) is sent twice") }
         }
         return nil
     }
 
-    private static func exportProblem(_ export: WireExport) -> String? {
+    /// The earliest time an export may carry (before this product existed), in milliseconds since 1970.
+    static let earliest: Int64 = 946_684_800_000
+
+    private static func exportProblem(_ export: WireExport, catalogue: Catalogue, now: Date) -> String? {
         let idOK = (1...64).contains(export.id.utf8.count)
             && export.id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
         guard idOK else { return "an export id is 1 to 64 ASCII letters, digits or '-'" }
-        for text in [export.purpose, export.recipient, export.operator ?? ""] + export.columns where text.utf8.count > WireCheck.maxTextBytes {
-            return "a field is longer than \(WireCheck.maxTextBytes) bytes"
+        for text in [export.purpose, export.recipient, export.operator ?? ""] + export.columns {
+            if text.utf8.count > WireCheck.maxTextBytes { return "a field is longer than \(WireCheck.maxTextBytes) bytes" }
+            if TextSafety.hasForbiddenCharacter(text) { return "a field holds a control character" }
         }
+        guard let purpose = catalogue.purpose(PurposeID(export.purpose)) else { return "purpose \(export.purpose) is not in this centre's Forms" }
         guard !export.columns.isEmpty, export.columns.count <= 64 else { return "an export has 1 to 64 columns" }
-        guard export.entries.count <= maxEntries else { return "an export may name at most \(maxEntries) tenants" }
+        if let column = export.columns.first(where: { !purpose.attributes.contains(AttributeID($0)) }) {
+            return "column \(column) is not an attribute of \(export.purpose)"
+        }
+        let latest = Int64((now.timeIntervalSince1970 + 86_400) * 1000)
+        guard (earliest...latest).contains(export.at) else { return "its time is before 2000 or more than a day ahead of the centre's clock" }
         let allowed: UInt64 = export.columns.count == 64 ? .max : (1 << UInt64(export.columns.count)) - 1
         var seen = Set<String>()
         for entry in export.entries {
@@ -118,12 +137,14 @@ public enum DisclosureSync {
         return nil
     }
 
-    /// The SQL condition (on tenant `t`) that a device may hold the tenant: their office (as the centre
-    /// records it) is the device's or none, or the device has changed them. Arguments in order: office,
-    /// office, the device's number (or -1), each written by `mark` (1-based). SQLite and PostgreSQL alike.
+    /// The SQL condition (on tenant `t`) that a device may hold the tenant, as its pull does
+    /// (`OfficePull.filter`): their office (as the centre records it) is the device's or none, or the device
+    /// has changed them since they joined their current office. Arguments in order: office, office, the
+    /// device's number (or -1), each written by `mark` (1-based). SQLite and PostgreSQL alike.
     public static func scope(mark: (Int) -> String = { _ in "?" }) -> String {
         """
-        (coalesce(t.office, \(mark(1))) = \(mark(2)) OR EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3))))
+        (coalesce(t.office, \(mark(1))) = \(mark(2)) OR EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3)) \
+        AND m.central_seq >= \(OfficePull.officeSetAt)))
         """
     }
 
