@@ -91,6 +91,10 @@ public struct Exporter {
         var rows = 0, leftOut = 0, refusals = 0
         var withheld: [String: Int] = [:]
         var cells: [String?] = []
+        // Pseudonymised rows are written in the order of their pseudonyms, not the register's: rows in
+        // reference order would let anyone holding the reference list undo the pseudonyms. They are held
+        // until the end (a few short cells each), so memory grows with the rows for these outputs only.
+        var held: [[String?]] = []
         let position = try await source.eachTenant(gate.policy, readingDecisions: gate.needsDecisions) { ref, state in
             guard gate.row(state, into: &cells, withheld: &withheld) else {
                 leftOut += 1
@@ -103,10 +107,13 @@ public struct Exporter {
                 refusal(ref, refused)
             }
             if let transform { cells = transform.cells(ref, cells) }
-            try table.row([transform?.reference(ref) ?? ref.rawValue] + cells, into: body)
+            let row = [transform?.reference(ref) ?? ref.rawValue] + cells
+            if transform?.ordersByReference == true { held.append(row) } else { try table.row(row, into: body) }
             rows += 1
             if rows % 10_000 == 0 { progress(rows) }
         }
+        held.sort { ($0.first ?? nil) ?? "" < ($1.first ?? nil) ?? "" }
+        for row in held { try table.row(row, into: body) }
         let file = try table.finish(body, scratch: scratch)
         try log.finish()
         let manifest = ExportManifest(
@@ -166,12 +173,16 @@ public struct RowTransform: Sendable {
     public var columns: [String]
     public var reference: @Sendable (TenantRef) -> String
     public var cells: @Sendable (TenantRef, [String?]) -> [String?]
+    /// Whether rows are written in the order of the references this transform makes (pseudonyms), not
+    /// the register's, so the order does not give away whose row is whose.
+    public var ordersByReference: Bool
 
     public init(referenceColumn: String, columns: [String], reference: @escaping @Sendable (TenantRef) -> String,
-                cells: @escaping @Sendable (TenantRef, [String?]) -> [String?]) {
+                cells: @escaping @Sendable (TenantRef, [String?]) -> [String?], ordersByReference: Bool = false) {
         self.referenceColumn = referenceColumn
         self.columns = columns
         self.reference = reference
         self.cells = cells
+        self.ordersByReference = ordersByReference
     }
 }

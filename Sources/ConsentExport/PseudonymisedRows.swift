@@ -4,8 +4,10 @@ import Foundation
 
 /// Rows for a purpose whose output must not identify anyone (`rows: pseudonymised` in
 /// `Forms/purposes.yaml`, e.g. equality monitoring): the tenancy reference becomes a keyed pseudonym
-/// (``pseudonym(of:key:)``), and every date becomes whole years up to the export's day (the date of
-/// birth an `age`), so the people who make the statistics see no reference and no date of birth.
+/// (``pseudonym(of:key:)`` under a key derived for the purpose, so two purposes' files cannot be joined),
+/// every date becomes whole years up to the export's day (the date of birth an `age`), and rows come in
+/// the order of their pseudonyms, so the people who make the statistics see no reference, no date of
+/// birth and no register order.
 /// Every other cell is the gate's, unchanged (a refusal stays "tenant prefers not to say").
 public enum PseudonymisedRows {
     /// The column that replaces `tenancy_reference`.
@@ -20,15 +22,17 @@ public enum PseudonymisedRows {
             !date ? attribute.rawValue : attribute.rawValue == "date-of-birth" ? "age" : "\(attribute.rawValue)-years"
         }
         let at = gate.at
+        // A key of this purpose's own, so its rows cannot be joined with the return's (or another purpose's) by pseudonym.
+        let own = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("tenantconsent pseudonym \(gate.purpose.id.rawValue)".utf8), outputByteCount: 32)
         return RowTransform(
             referenceColumn: referenceColumn, columns: columns,
-            reference: { pseudonym(of: $0, key: key) },
+            reference: { pseudonym(of: $0, key: own) },
             cells: { _, cells in
                 zip(cells, isDate).map { cell, date in
                     guard date, let cell, cell != ExportGate.prefersNotToSay else { return cell }
                     return AgeBand.age(birth: cell, on: at).map(String.init)
                 }
-            })
+            }, ordersByReference: true)
     }
 
     /// A stable keyed pseudonym: HMAC-SHA-256 of the reference, 16 bytes in hex after a "P". The same

@@ -47,6 +47,6 @@ public enum RegulatorReturn {
                     derived(4) { $0.isEmpty ? "no" : "yes" },
                     derived(5) { $0 },
                 ]
-            })
+            }, ordersByReference: true)
     }
 }

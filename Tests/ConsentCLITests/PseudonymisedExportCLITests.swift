@@ -27,15 +27,20 @@ import Testing
         let manifest = try #require(try export.json() as? [String: Any])
         #expect((manifest["columns"] as? [String])?.prefix(2) == ["tenant_pseudonym", "age"])
 
-        // An independent oracle: HMAC-SHA-256 of the reference under the key file, and the age from the demo's
-        // printed date of birth for T0000001 (30/08/2001), both worked out by python3.
+        // Rows come in pseudonym order, not the register's (which would give away whose row is whose).
+        let pseudonyms = rows.dropFirst().compactMap(\.first)
+        #expect(pseudonyms == pseudonyms.sorted(), "rows in register order")
+        // An independent oracle: HMAC-SHA-256 of the reference under the purpose's key (HKDF-SHA-256 of the key
+        // file with the purpose's id), and the age from the demo's date of birth for T0000001 (30/08/2001), by python3.
         let keyPath = cli.db + ".pseudonym-key"
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int)
         #expect(mode & 0o077 == 0, "the pseudonym key is private: \(String(mode, radix: 8))")
         let oracle = try Subprocess.run("/usr/bin/python3", ["-c", """
             import base64, hmac, hashlib, datetime, sys
             lines = [l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith('#')]
-            key = base64.b64decode(lines[0])
+            root = base64.b64decode(lines[0])
+            prk = hmac.new(b'\\x00' * 32, root, hashlib.sha256).digest()
+            key = hmac.new(prk, b'tenantconsent pseudonym equality-monitoring\\x01', hashlib.sha256).digest()
             today = datetime.datetime.now(datetime.timezone.utc).date()
             age = today.year - 2001 - ((today.month, today.day) < (8, 30))
             print('P' + hmac.new(key, b'T0000001', hashlib.sha256).hexdigest()[:32] + ',' + str(age))
@@ -48,9 +53,15 @@ import Testing
         let again = cli.dir.appendingPathComponent("q2.csv").path
         #expect(try cli.run(["export", "--purpose", "equality-monitoring", "--out", again, "--db", cli.db]).status == 0)
         #expect(try Self.table(again).map { $0.first } == rows.map { $0.first })
+        // The regulator return uses the same key file, but no pseudonym of one file is found in the other.
+        let returned = cli.dir.appendingPathComponent("r.csv").path
+        let made = try cli.run(["return", "--out", returned, "--db", cli.db])
+        #expect(made.status == 0, "\(made.stderr)")
+        let theirs = Set(try Self.table(returned).dropFirst().compactMap(\.first))
+        #expect(!theirs.isEmpty && theirs.isDisjoint(with: pseudonyms), "the return and the equality rows can be joined")
         // A tenant is disclosed when a cell of theirs left (counted from the file); each export records its own.
         let sent = rows.dropFirst().filter { $0.dropFirst().contains { !$0.isEmpty } }.count
-        let disclosed = try Subprocess.run("/usr/bin/sqlite3", [cli.db, "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM disclosure GROUP BY export_no)"])
+        let disclosed = try Subprocess.run("/usr/bin/sqlite3", [cli.db, "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM disclosure d JOIN export e ON e.no = d.export_no WHERE e.purpose_id = 'equality-monitoring' GROUP BY d.export_no)"])
         #expect(disclosed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(sent),\(sent)", "\(disclosed.stdout) against \(sent) in the file")
     }
 }

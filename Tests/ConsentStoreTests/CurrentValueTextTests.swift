@@ -37,6 +37,18 @@ import Testing
         #expect(!report.problems.contains { $0.contains("T0000002") })
     }
 
+    @Test func textWrittenBesideASealedOrWithheldValueIsCaughtByVerify() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.db.record(register("T0000002", ["full-name": "Bob Jones", "postcode": "LS2 2BB"]))
+        #expect(try t.db.verify().ok)
+        try t.tamper("UPDATE current_value SET value = 'Muslim (copied in clear)' WHERE attribute_id = 'religion'")
+        let report = try t.db.verify()
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.contains("tenant T0000001") && $0.contains("copy of religion") }, "\(report.problems)")
+        #expect(!report.problems.contains { $0.contains("T0000002") })
+    }
+
     @Test func theCopyFollowsCorrectionsAndHoldsNoSpecialCategory() throws {
         let t = try TempDatabase()
         try t.db.record(register("T0000001", annValues))
