@@ -76,30 +76,9 @@ enum LoopbackPort {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             guard process.isRunning else { throw ChildProcessError(description: "the program on port \(port) ended before it answered") }
-            if status(port, path: path) == 200 { return }
+            if LoopbackHTTP.status(port, path: path) == 200 { return }
             usleep(20_000) // a poll: the condition is the answer, checked again
         }
         throw ChildProcessError(description: "nothing answered GET \(path) on 127.0.0.1:\(port) within two minutes")
-    }
-
-    /// The status of `GET path` on 127.0.0.1:`port`, or nil when nothing answers.
-    static func status(_ port: Int, path: String) -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard write(fd, request, request.count) == request.count else { return nil }
-        var reply = [UInt8](repeating: 0, count: 64)
-        let count = read(fd, &reply, reply.count)
-        guard count > 12 else { return nil }
-        return Int(String(decoding: reply[9..<12], as: UTF8.self))
     }
 }

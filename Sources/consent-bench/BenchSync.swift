@@ -210,26 +210,9 @@ struct ServerProcess {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("consent")
     }
 
-    /// Whether the server answers `GET /healthz` with 200, over a plain loopback socket (the bench
-    /// links no HTTP client of its own).
+    /// Whether the server answers `GET /healthz` with 200.
     static func healthy(_ url: URL) -> Bool {
-        guard let port = url.port else { return false }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return false }
-        let request = Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard write(fd, request, request.count) == request.count else { return false }
-        var reply = [UInt8](repeating: 0, count: 64)
-        let count = read(fd, &reply, reply.count)
-        return count > 0 && String(decoding: reply[0..<count], as: UTF8.self).hasPrefix("HTTP/1.1 200")
+        url.port.map { LoopbackHTTP.status($0, path: "/healthz") == 200 } ?? false
     }
 
     func stop() {
