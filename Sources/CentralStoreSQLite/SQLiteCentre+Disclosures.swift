@@ -56,8 +56,7 @@ extension ConsentDatabase {
             for no in numbers {
                 if entries >= DisclosureSync.maxEntries { break }
                 cursor = no
-                let origin = try String?.fetchOne(db, sql: "SELECT origin FROM export WHERE no = ?", arguments: [no]) ?? nil
-                guard origin != device, var export = try Self.export(db, no: no, origin: origin) else { continue }
+                guard var export = try Self.export(db, no: no), export.origin != device else { continue }
                 export.entries = try Self.inScope(db, export.entries, office: office, device: own)
                 entries += export.entries.count
                 if !export.entries.isEmpty { exports.append(export) }

@@ -8,31 +8,10 @@ import Glibc
 struct Spawned {
     let pid: pid_t
 
-    /// Starts `path` with `arguments`, standard input and output from and to /dev/null, standard error into the
-    /// file `stderr` (or /dev/null), with no signal blocked or ignored (a child inherits this process's mask, in
-    /// which the runtime blocks some: chromedriver then never saw SIGTERM).
+    /// Starts `path` with `arguments` (``ChildProcess/spawn(_:_:stdin:stdout:stderr:)``), standard error into the
+    /// file `stderr` (or /dev/null).
     init(_ path: String, _ arguments: [String], stderr: String?) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid = pid_t()
-        let code = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard code == 0 else { throw ChildProcessError(description: "cannot start \(path): \(String(cString: strerror(code)))") }
-        self.pid = pid
+        pid = try ChildProcess.spawn(path, arguments, stderr: stderr)
     }
 
     /// Whether it has not exited yet (it is not reaped here: ``stop()`` does that).
@@ -45,11 +24,7 @@ struct Spawned {
     func stop() -> ChildProcess.Outcome {
         let started = Date()
         kill(pid, SIGTERM)
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return ChildProcess.Outcome(status: exit, seconds: Date().timeIntervalSince(started), maxRSSKilobytes: usage.ru_maxrss)
+        return ChildProcess.reap(pid, since: started)
     }
 }
 

@@ -16,8 +16,8 @@ extension ConsentDatabase {
     /// waiting; and the centre's last export taken here. Exports naming no tenant are passed over.
     public func disclosureOutbox(entryLimit: Int = DisclosureSync.maxEntries) throws(StoreError) -> (exports: [WireExport], sent: DisclosureProgress?, cursor: Int64) {
         try read { db in
-            let done = DisclosureProgress(try Self.metaValue(db, Self.disclosureSentKey))
-            let cursor = Int64(try Self.metaValue(db, Self.disclosureCursorKey) ?? "") ?? 0
+            let done = DisclosureProgress(try Self.meta(db, Self.disclosureSentKey))
+            let cursor = Int64(try Self.meta(db, Self.disclosureCursorKey) ?? "") ?? 0
             let numbers = try Int64.fetchAll(db, sql: "SELECT no FROM export WHERE origin IS NULL AND no > ? ORDER BY no LIMIT ?",
                                              arguments: [done.through, DisclosureSync.maxExports])
             var exports: [WireExport] = []
@@ -25,7 +25,7 @@ extension ConsentDatabase {
             var budget = max(1, entryLimit)
             for no in numbers {
                 let after = no == numbers.first ? done.afterTenant : 0
-                guard var export = try Self.export(db, no: no, origin: nil, afterTenant: after, limit: budget + 1) else { continue }
+                guard var export = try Self.export(db, no: no, afterTenant: after, limit: budget + 1) else { continue }
                 let ids = export.entries.count > budget ? try Self.tenantID(db, export.entries[budget - 1].tenant) : nil
                 if let ids {
                     export.entries.removeLast(export.entries.count - budget)
@@ -47,7 +47,7 @@ extension ConsentDatabase {
     /// and the cursor moves on. Returns how many tenants' disclosures were added.
     public func applyDisclosures(_ reply: DisclosureReply, sent: DisclosureProgress?) throws(StoreError) -> Int {
         try write { db in
-            if let sent { try Self.setMetaValue(db, Self.disclosureSentKey, sent.text) }
+            if let sent { try Self.setMeta(db, Self.disclosureSentKey, sent.text) }
             var added = 0
             for export in reply.exports {
                 try db.execute(sql: """
@@ -59,15 +59,15 @@ extension ConsentDatabase {
                 else { continue }
                 added += try Self.insertDisclosures(db, export: no, export.entries)
             }
-            try Self.setMetaValue(db, Self.disclosureCursorKey, String(reply.cursor))
+            try Self.setMeta(db, Self.disclosureCursorKey, String(reply.cursor))
             return added
         }
     }
 
     /// Export `no` with the tenants it named (in the order of their ids here, after tenant id `afterTenant`,
-    /// at most `limit`), as sent over the wire (`origin` as given).
-    package static func export(_ db: Database, no: Int64, origin: String?, afterTenant: Int64 = 0, limit: Int = Int(Int32.max)) throws -> WireExport? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, purpose_id, recipient, columns, at, operator FROM export WHERE no = ?",
+    /// at most `limit`), as sent over the wire (its origin nil when it was made here).
+    package static func export(_ db: Database, no: Int64, afterTenant: Int64 = 0, limit: Int = Int(Int32.max)) throws -> WireExport? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, purpose_id, recipient, columns, at, operator, origin FROM export WHERE no = ?",
                                          arguments: [no]) else { return nil }
         let entries = try Row.fetchAll(db, sql: """
             SELECT t.ref, d.columns FROM disclosure d JOIN tenant t ON t.id = d.tenant_id
@@ -76,7 +76,7 @@ extension ConsentDatabase {
         let columns: String = row["columns"]
         return WireExport(id: row["id"], purpose: row["purpose_id"], recipient: row["recipient"],
                           columns: columns.split(separator: ",").map(String.init), at: row["at"], operator: row["operator"],
-                          origin: origin, entries: entries)
+                          origin: row["origin"], entries: entries)
     }
 
     private static func tenantID(_ db: Database, _ ref: String) throws -> Int64? {
@@ -94,14 +94,6 @@ extension ConsentDatabase {
             added += db.changesCount
         }
         return added
-    }
-
-    static func metaValue(_ db: Database, _ key: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
-    }
-
-    static func setMetaValue(_ db: Database, _ key: String, _ value: String) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
     }
 }
 

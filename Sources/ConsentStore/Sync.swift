@@ -56,11 +56,16 @@ public struct PulledPage: Equatable, Sendable {
 
 extension ConsentDatabase {
     private func meta(_ key: String) throws(StoreError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+        try read { db in try Self.meta(db, key) }
+    }
+
+    /// A `meta` entry, read in a transaction already open.
+    static func meta(_ db: Database, _ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
     }
 
     /// Sets a `meta` entry, or removes it for nil.
-    private static func setMeta(_ db: Database, _ key: String, _ value: String?) throws {
+    static func setMeta(_ db: Database, _ key: String, _ value: String?) throws {
         if let value {
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
         } else {
