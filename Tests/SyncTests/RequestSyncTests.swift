@@ -1,3 +1,4 @@
+import CentralStorePostgres
 import ConsentCore
 import ConsentStore
 import Foundation
@@ -41,6 +42,15 @@ import TestSupport
             _ = try db.eachTenant { _, s in state = s }
             #expect(state?.restricted == [Self.email], "\(db.device): the restriction does not hold in its exports")
         }
+        // The centre's export reader applies the restriction too (a PostgreSQL centre once refused every export instead).
+        let slice = TenantSlice(purpose: PurposeID("service-updates-email"), attributes: [Self.email, Self.name], special: [], readsDecisions: true)
+        var atCentre: TenantState?
+        if let centre = network.centre.sqlite {
+            _ = try centre.eachTenant(slice) { _, s in atCentre = s }
+        } else if let centre = network.centre.postgres {
+            _ = try await centre.eachTenant(slice, opener: nil) { _, s in atCentre = s }
+        }
+        #expect(atCentre?.restricted == [Self.email], "the centre's export reader does not apply the restriction")
         let problems = try await network.problems()
         #expect(problems.isEmpty, "\(problems)")
     }
