@@ -11,7 +11,8 @@ extension PostgresCentralStore {
 
     /// Calls `body` for every tenant of one REPEATABLE READ snapshot, in tenant-number order (the
     /// order tenants first reached the centre, as at a SQLite centre; kept by `consent migrate`),
-    /// each with the slice's current values and its purpose's decisions. Tenants are read in pages
+    /// each with the slice's current values, its purpose's decisions and the tenant's restrictions in
+    /// force (which the gate denies for every use). Tenants are read in pages
     /// keyed by number, so memory holds one page however large the register. Returns the highest
     /// central sequence the snapshot includes.
     /// Sealed special categories open with `opener` (the organisation's key, which the centre never
@@ -20,16 +21,15 @@ extension PostgresCentralStore {
                            _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
         try await withTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { connection in
             let position = try await Self.first(Int64.self, "SELECT COALESCE(max(central_seq), 0) FROM ledger", on: connection, logger: logger) ?? 0
-            // Fail closed: tenants' restrictions (Art. 18) are applied by the SQLite store's reader only so far.
-            if try await Self.first(Int64.self, "SELECT count(*) FROM ledger WHERE kind = 'restriction-request'", on: connection, logger: logger) ?? 0 > 0 {
-                throw CentralStoreError.invalid("this centre holds tenants' restriction requests, which exports from PostgreSQL do not apply yet: "
-                                                + "nothing was written; export from a SQLite centre or device")
-            }
+            let restricted = try await Self.restrictions(on: connection, logger: logger)
             let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice, opener: opener)
             var after: Int64 = 0
             while true {
                 let page = try await reader.page(after: after, limit: pageSize)
-                for (_, state) in page { try body(state.ref, state) }
+                for (_, var state) in page {
+                    state.restricted = restricted[state.ref.rawValue] ?? []
+                    try body(state.ref, state)
+                }
                 guard page.count == pageSize, let last = page.last else { break }
                 after = last.id
             }

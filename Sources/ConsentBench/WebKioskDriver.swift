@@ -2,17 +2,21 @@
 /// Chromium through chromedriver's WebDriver HTTP interface, one whole tenant session, and prints one JSON line
 /// per page: what Chromium's Navigation Timing, Paint Timing and Resource Timing say of it.
 ///
-/// Usage: `python3 driver.py KIOSK_URL CHROMEDRIVER_URL CHROMIUM REFERENCE DATE_OF_BIRTH PIN EMAIL`.
+/// Usage: `python3 driver.py KIOSK_URL CHROMEDRIVER_URL CHROMIUM REFERENCE DATE_OF_BIRTH PIN EMAIL [PRESS_FILE SOUND_FILE]`.
 /// Each page is reached by pressing a button (or, for the first, by opening the address); the script then waits
 /// until the new page is complete and has painted. `serverMs` is what the page cost at the server as Chromium saw
 /// it over loopback: the post and its 303 (`redirectEnd - redirectStart`) plus the get (`responseEnd -
 /// requestStart`). `firstPaintMs` and `firstContentfulPaintMs` are from the press (the navigation's start) to
 /// the paint. `documentBytes` is the HTML body, `subresourceBytes` the style sheet's and script's bodies.
+/// With PRESS_FILE and SOUND_FILE, the session ends with a press of "Read this page aloud" on the welcome screen:
+/// the script writes the moment of the press (`time.monotonic()`, the system's monotonic clock) to PRESS_FILE once
+/// SOUND_FILE exists, which ``firstSound`` writes when the first sound reaches the player.
 enum WebKioskDriver {
     static let script = #"""
-import json, sys, time, urllib.request
+import json, os, sys, time, urllib.request
 
-kiosk, driver, chromium, ref, dob, pin, email = sys.argv[1:]
+kiosk, driver, chromium, ref, dob, pin, email = sys.argv[1:8]
+press_file, sound_file = (sys.argv[8], sys.argv[9]) if len(sys.argv) > 9 else (None, None)
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 DEADLINE = 120
 
@@ -107,7 +111,44 @@ try:
     press("correct", "save", boxes={"value": email})
     press("receipt", "sign-out")
     press("sign-out", "finish")
+    if press_file:
+        button = find('button[name="speech"][value="start"]')
+        if button is None:
+            raise RuntimeError("no read-aloud button on the welcome screen")
+        pressed = time.monotonic()
+        call("POST", f"{base}/element/{button}/click", {})
+        while not os.path.exists(sound_file):
+            if time.monotonic() > pressed + DEADLINE:
+                raise RuntimeError("read-aloud made no sound in time")
+            time.sleep(0.005)
+        with open(press_file, "w") as out:
+            out.write(repr(pressed))
 finally:
     call("DELETE", base)
+"""#
+}
+
+extension WebKioskDriver {
+    /// The kiosk's speech player during the bench (`--speech-player 'python3 first-sound.py SOUND_FILE'`): reads
+    /// espeak-ng's WAV and, once 50 ms of sound (2,205 bytes at 22,050 Hz, 16 bits) has come, writes the moment
+    /// (`time.monotonic()`) to SOUND_FILE (whole, by a rename), then reads the rest away. Plays nothing.
+    static let firstSound = #"""
+import os, sys, time
+
+out = sys.argv[1]
+stream = sys.stdin.buffer
+header = stream.read(44)
+got = 0
+while got < 2205:
+    chunk = stream.read1(4096)
+    if not chunk:
+        break
+    got += len(chunk)
+if got >= 2205:
+    with open(out + ".part", "w") as f:
+        f.write(repr(time.monotonic()))
+    os.rename(out + ".part", out)
+while stream.read1(65536):
+    pass
 """#
 }

@@ -166,10 +166,14 @@ public enum ChangeRules {
             if request.actor == .tenant && request.channel == .kiosk && !catalogue.tenantMayErase(attribute) {
                 throw .notErasableByTenant(attribute)
             }
-        case let .request(kind, attribute):
+        case let .request(kind, attribute, proposed):
             if let attribute {
                 guard kind.namesAttribute else { throw .badRequest("an access request covers everything held and names no attribute") }
                 guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+                if let proposed {
+                    guard kind == .rectification else { throw .badRequest("only a rectification request carries a value (the one the tenant says is right)") }
+                    request.payload = .request(kind, attribute, proposed: try checkValue(proposed, attribute, validator, now))
+                }
             } else if kind.namesAttribute {
                 throw .badRequest("a \(kind.rawValue) request names the attribute it is about")
             }

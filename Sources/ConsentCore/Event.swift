@@ -94,7 +94,9 @@ public enum EventPayload: Hashable, Sendable {
     /// taken by staff by phone or from paper, naming one attribute (none for access). Changes nothing in the
     /// fold: it waits in the data-protection lead's queue until a ``verification(of:attribute:approved:)``
     /// naming it decides it (``RequestFold``). Stored as kind `erasure-request`, `rectification-request`, ...
-    case request(RequestKind, AttributeID?)
+    /// A rectification may carry the value the tenant says is right (`proposed`), stored like any value the
+    /// ledger records (sealed for a special category, erased with the attribute).
+    case request(RequestKind, AttributeID?, proposed: AttributeValue? = nil)
     /// A sign-in credential was set, reset or issued (the ledger records that, never the secret).
     case credentialChange(String)
     /// A grant taken by phone that waits for a second person (a supervisor's confirmation or a
@@ -115,7 +117,7 @@ public enum EventPayload: Hashable, Sendable {
         case .correction: "correction"
         case .verification: "verification"
         case .erasure: "erasure"
-        case .request(let kind, _): kind.eventKind
+        case .request(let kind, _, _): kind.eventKind
         case .credentialChange: "credential"
         case .heldGrant: "held-grant"
         case .access: "access"

@@ -23,14 +23,16 @@ public struct TenantMatch: Hashable, Sendable, Codable {
     }
 }
 
-/// A change waiting for a second person: a pending correction, a held grant, or a tenant's request
-/// (made at the kiosk) to erase a value only staff may erase.
+/// A change waiting for a second person: a pending correction, a held grant, or a tenant's open request
+/// (erasure, rectification, restriction or access), made at the kiosk or taken by staff.
 public struct HeldItem: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case correction(AttributeID)
         case grant(PurposeID, [AttributeID])
         /// Decided with `StaffRules.decideErasure`, not confirmed like the others.
         case erasureRequest(AttributeID)
+        /// A rectification, restriction or access request, decided with `StaffRules.decideRequest`.
+        case request(TenantRequest)
     }
     public var tenant: TenantRef
     public var event: EventID
@@ -53,6 +55,7 @@ public struct HeldItem: Hashable, Sendable {
         switch kind {
         case .correction(let a), .erasureRequest(let a): a
         case .grant(_, let attributes): attributes.first ?? AttributeID("")
+        case .request(let request): request.attribute ?? AttributeID("")
         }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// What a supervisor or the data-protection lead decides about a tenant's request.
 public enum RequestDecision: Hashable, Sendable {
-    /// Carry it out: erase the value, correct it (a rectification needs the corrected value), restrict it,
-    /// or mark an access request answered.
+    /// Carry it out: erase the value, correct it (a rectification to the value given here, else to the one the
+    /// tenant proposed), restrict it, or mark an access request answered.
     case carryOut(AttributeValue?)
     /// Refuse it, with the reason the tenant is shown at the kiosk (for example "needed for the tenancy").
     case refuse(String)
@@ -26,13 +26,14 @@ extension StaffRules {
     /// let change = try StaffRules.takeRequest(.restriction, attribute: AttributeID("email"), tenant: ref, staff: me,
     ///                                         channel: .paper, verification: "signed letter", policy: policy)
     /// ```
+    /// A rectification may carry the value the tenant says is right (`proposed`); the ledger checks it like any value.
     public static func takeRequest(
-        _ kind: RequestKind, attribute: AttributeID?, tenant: TenantRef, staff: StaffID, channel: Channel, verification: String?,
-        policy: StaffPolicy
+        _ kind: RequestKind, attribute: AttributeID?, proposed: AttributeValue? = nil, tenant: TenantRef, staff: StaffID, channel: Channel,
+        verification: String?, policy: StaffPolicy
     ) throws(StaffRefusal) -> ChangeRequest {
         guard policy.reason(RequestReason.taken) != nil else { throw .unknownReason(RequestReason.taken) }
         guard channel == .phone || channel == .paper else { throw .requestChannel(channel) }
-        return ChangeRequest(tenant: tenant, payload: .request(kind, attribute),
+        return ChangeRequest(tenant: tenant, payload: .request(kind, attribute, proposed: proposed),
                              actor: .staff(staff, verification: verification, reason: RequestReason.taken), channel: channel)
     }
 
@@ -76,7 +77,8 @@ extension StaffRules {
             case .erasure:
                 return [ChangeRequest(tenant: request.tenant, payload: .erasure(attribute), actor: actor, channel: .system, evidence: named)]
             case .rectification:
-                guard let value else { throw .valueRequired(attribute) }
+                // The value staff give, else the one the tenant proposed with the request.
+                guard let value = value ?? request.proposed else { throw .valueRequired(attribute) }
                 return [ChangeRequest(tenant: request.tenant, payload: .correction(attribute, value, pending: false), actor: actor,
                                       channel: .system, evidence: named),
                         try verification(true, RequestReason.carriedOut, evidence: nil)]

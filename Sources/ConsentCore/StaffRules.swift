@@ -40,7 +40,7 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .strongerNotAllowed(let method): "'\(method.rawValue)' is not among the stronger checks in Forms/staff.yaml (verification.stronger.methods); use one listed there"
         case .refusalReasonRequired: "give the reason the tenant is shown (for example 'needed for the tenancy'); a request is never refused without one"
         case let .requestNotOpen(event, outcome): "request \(event) is \(outcome), not open: nothing to decide"
-        case .valueRequired(let a): "give the corrected value of '\(a)' to carry out the rectification"
+        case .valueRequired(let a): "give the corrected value of '\(a)' to carry out the rectification (the request holds no proposed value that can be read here)"
         case .requestChannel(let c): "staff take a request by phone or from paper, not by \(c.rawValue)"
         case let .notForDecisions(attribute, purposes):
             "'\(attribute)' is held for this tenant only for \(purposes.isEmpty ? "no purpose that allows it now" : purposes.map(\.rawValue).joined(separator: ", ")), "

@@ -69,12 +69,17 @@ public struct TenantRequest: Hashable, Sendable {
     public var channel: Channel
     public var actor: Actor
     public var outcome: RequestOutcome
+    /// The value a rectification request says is right, when it gave one and it can be read here.
+    public var proposed: AttributeValue?
+    /// A value was proposed but cannot be read here (sealed without the key, or erased since): whoever
+    /// carries the request out gives the corrected value themselves.
+    public var proposalWithheld = false
 
     /// A request as recorded, still open.
     public init(event: EventID, tenant: TenantRef, kind: RequestKind, attribute: AttributeID?, madeAt: Date, channel: Channel,
-                actor: Actor, outcome: RequestOutcome = .open) {
+                actor: Actor, outcome: RequestOutcome = .open, proposed: AttributeValue? = nil) {
         self.event = event; self.tenant = tenant; self.kind = kind; self.attribute = attribute
-        self.madeAt = madeAt; self.channel = channel; self.actor = actor; self.outcome = outcome
+        self.madeAt = madeAt; self.channel = channel; self.actor = actor; self.outcome = outcome; self.proposed = proposed
     }
 
     /// The day it must be answered by (one month, UK GDPR Art. 12(3)).
@@ -109,10 +114,10 @@ public enum RequestFold {
         for event in ordered {
             let at = Date(timeIntervalSince1970: Double(event.hlc.millis) / 1000)
             switch event.payload {
-            case let .request(kind, attribute):
+            case let .request(kind, attribute, proposed):
                 index[event.id] = requests.count
                 requests.append(TenantRequest(event: event.id, tenant: event.tenant, kind: kind, attribute: attribute, madeAt: at,
-                                              channel: event.channel, actor: event.actor))
+                                              channel: event.channel, actor: event.actor, proposed: proposed))
             case let .verification(target, _, approved):
                 guard let i = index[target], requests[i].tenant == event.tenant else { continue }
                 let request = requests[i]

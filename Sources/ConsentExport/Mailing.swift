@@ -113,7 +113,8 @@ public struct Mailing {
         defer { if !keep { try? FileManager.default.removeItem(at: scratch) } }
         let mailingID = "mail-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let listed = template.names(content.catalogue)
-        let log = try DisclosureLog(creating: scratch.appendingPathExtension("disclosures"), columns: policy.attributes)
+        let columns = disclosable
+        let log = try DisclosureLog(creating: scratch.appendingPathExtension("disclosures"), columns: columns)
         var messages = 0
         var leftOut: [String: Int] = [:]
         let position = try await source.eachTenant(policy, readingDecisions: policy.readsDecisions) { ref, tenant in
@@ -152,7 +153,7 @@ public struct Mailing {
             try file.append(message)
             try file.finish()
             file.keep()
-            try log.append(ref, cells: policy.attributes.map { shown.contains($0) ? "" : nil })
+            try log.append(ref, cells: columns.map { shown.contains($0) ? "" : nil })
             if messages % 1000 == 0 { progress(messages) }
         }
         try log.finish()
@@ -172,7 +173,7 @@ public struct Mailing {
         }
         keep = true
         do {
-            try await source.recordDisclosures(exportID: mailingID, purpose: purpose.id, recipient: "tenant-by-email", log)
+            try await source.recordDisclosures(exportID: mailingID, purpose: purpose.id, recipient: TenantRecipient.byEmail, log)
         } catch {
             try? FileManager.default.removeItem(at: folder)
             throw ExportError("could not record the disclosures (\(error)); the mailing was removed, nothing was sent")
@@ -183,6 +184,18 @@ public struct Mailing {
                           sharedWith: (holders[key] ?? []).filter { $0 != ref }.map(\.rawValue))
         })
         return manifest
+    }
+
+    /// The columns a mailing's disclosures are recorded under: what any message of it can show (the
+    /// address, a name to greet by, and for a listing what its template shows), never more, so what is
+    /// recorded stays within what the purpose, or a tenant's own access answer, may carry.
+    private var disclosable: [AttributeID] {
+        var columns = [template.channel]
+        for attribute in MailTemplate.greetingNames + (template.listsHeld ? template.shows(content.catalogue) : [])
+        where !columns.contains(attribute) && (template.listsHeld || purpose.attributes.contains(attribute)) {
+            columns.append(attribute)
+        }
+        return columns
     }
 
     /// What the first pass reads: only the address.

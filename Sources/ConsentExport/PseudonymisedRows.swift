@@ -5,21 +5,41 @@ import Foundation
 /// Rows for a purpose whose output must not identify anyone (`rows: pseudonymised` in
 /// `Forms/purposes.yaml`, e.g. equality monitoring): the tenancy reference becomes a keyed pseudonym
 /// (``pseudonym(of:key:)`` under a key derived for the purpose, so two purposes' files cannot be joined),
-/// every date becomes whole years up to the export's day (the date of birth an `age`), and rows come in
-/// the order of their pseudonyms, so the people who make the statistics see no reference, no date of
-/// birth and no register order.
+/// every date becomes whole years up to the export's day (the date of birth an `age`), every free-text
+/// answer (a gender write-in, health needs in the tenant's words) becomes only whether one was given
+/// (`<attribute>-given`: `yes`), since a person's own words can name them, and rows come in the order of
+/// their pseudonyms, so the people who make the statistics see no reference, no date of birth, no
+/// words of the tenant's and no register order.
 /// Every other cell is the gate's, unchanged (a refusal stays "tenant prefers not to say").
 public enum PseudonymisedRows {
     /// The column that replaces `tenancy_reference`.
     public static let referenceColumn = "tenant_pseudonym"
 
-    /// The transform for `gate`'s columns (a date is any attribute Forms/ types as one).
+    /// What leaves of a free-text answer the tenant gave.
+    public static let given = "yes"
+
+    /// How a column's cells leave.
+    private enum Cell {
+        case asGated, years, whetherGiven
+    }
+
+    /// The transform for `gate`'s columns (a date or a text is any attribute Forms/ types as one).
     ///
     ///     let exporter = Exporter(gate: gate, format: .csv, transform: PseudonymisedRows.transform(gate: gate, key: key))
     public static func transform(gate: ExportGate, key: SymmetricKey) -> RowTransform {
-        let isDate = gate.columns.map { gate.catalogue.attribute($0)?.type == .date }
-        let columns = zip(gate.columns, isDate).map { attribute, date in
-            !date ? attribute.rawValue : attribute.rawValue == "date-of-birth" ? "age" : "\(attribute.rawValue)-years"
+        let kinds: [Cell] = gate.columns.map {
+            switch gate.catalogue.attribute($0)?.type {
+            case .date: .years
+            case .text: .whetherGiven
+            default: .asGated
+            }
+        }
+        let columns = zip(gate.columns, kinds).map { attribute, kind in
+            switch kind {
+            case .asGated: attribute.rawValue
+            case .years: attribute.rawValue == "date-of-birth" ? "age" : "\(attribute.rawValue)-years"
+            case .whetherGiven: "\(attribute.rawValue)-given"
+            }
         }
         let at = gate.at
         // A key of this purpose's own, so its rows cannot be joined with the return's (or another purpose's) by pseudonym.
@@ -28,9 +48,13 @@ public enum PseudonymisedRows {
             referenceColumn: referenceColumn, columns: columns,
             reference: { pseudonym(of: $0, key: own) },
             cells: { _, cells in
-                zip(cells, isDate).map { cell, date in
-                    guard date, let cell, cell != ExportGate.prefersNotToSay else { return cell }
-                    return AgeBand.age(birth: cell, on: at).map(String.init)
+                zip(cells, kinds).map { cell, kind in
+                    guard let cell, !cell.isEmpty, cell != ExportGate.prefersNotToSay else { return cell }
+                    switch kind {
+                    case .asGated: return cell
+                    case .years: return AgeBand.age(birth: cell, on: at).map(String.init)
+                    case .whetherGiven: return given
+                    }
                 }
             }, ordersByReference: true)
     }

@@ -55,7 +55,7 @@ public enum HistoryLines {
         case let .verification(target, attribute, approved):
             if case let .heldGrant(purpose, _, _, _)? = targets[target] {
                 what = "\(t("purpose.\(purpose).name")): grant \(target) \(approved ? "confirmed, now in effect" : "rejected, never took effect")"
-            } else if case let .request(kind, _)? = targets[target] {
+            } else if case let .request(kind, _, _)? = targets[target] {
                 let about = attribute.rawValue.isEmpty ? "" : "\(t("attribute.\(attribute).label")): "
                 what = "\(about)\(kind.rawValue) request \(target) \(approved ? "carried out" : "refused, or a restriction lifted")"
             } else {
@@ -63,9 +63,10 @@ public enum HistoryLines {
             }
         case .erasure(let attribute):
             what = "\(t("attribute.\(attribute).label")) erased at the tenant's request"
-        case let .request(kind, attribute):
+        case let .request(kind, attribute, proposed):
             let about = attribute.map { "\(t("attribute.\($0).label")): " } ?? ""
-            what = "\(about)the tenant made a \(kind.rawValue) request (waiting for staff)"
+            what = "\(about)the tenant made a \(kind.rawValue) request\(proposed == nil ? "" : " with the value they say is right")"
+                + " (waiting for staff)"
         case let .heldGrant(purpose, attributes, notice, _):
             var text = "\(t("purpose.\(purpose).name")): granted — \(attributes.map { t("attribute.\($0).label") }.joined(separator: ", ")), held until a second member of staff confirms it"
             if let notice { text += " (notice v\(notice.version), \(notice.language))" }
@@ -107,7 +108,7 @@ public enum HistoryLines {
             (line.attributes, line.target, line.state) = ([attribute.rawValue], target.description, approved ? "approved" : "rejected")
         case .erasure(let attribute), .access(let attribute):
             line.attributes = [attribute.rawValue]
-        case .request(_, let attribute):
+        case .request(_, let attribute, _):
             line.attributes = attribute.map { [$0.rawValue] } ?? []
         case .registration(let values):
             line.attributes = values.keys.map(\.rawValue).sorted()

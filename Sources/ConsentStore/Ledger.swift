@@ -198,6 +198,7 @@ struct LedgerAppender {
         switch event.payload {
         case .registration(let initial): values = initial.map { ($0.key, $0.value) }
         case let .correction(attribute, value, _): values = [(attribute, value)]
+        case let .request(_, attribute?, proposed?): values = [(attribute, proposed)]
         default: return nil
         }
         var digests: [(AttributeID, Data)] = []

@@ -109,9 +109,9 @@ extension ConsentDatabase {
     }
 
     /// Changes waiting for a second person, oldest first: pending corrections, held grants, and open
-    /// erasure requests (``RequestFold``), one per tenant and attribute.
+    /// requests of every kind (``RequestFold``; erasure requests one per tenant and attribute).
     public func heldItems(limit: Int = 200) throws(StoreError) -> [HeldItem] {
-        let requests = try heldErasureRequests()
+        let requests = try heldRequests()
         let held = try read { db in
             let devices = try DeviceNumbers(db)
             let decoder = LedgerRows(devices: devices, keys: nil)

@@ -42,6 +42,10 @@ public enum KioskAction: Hashable, Sendable {
     case preferNotToSay
     case erase
     case requestErasure
+    /// Ask staff to stop using the value on show (a restriction request).
+    case requestRestriction
+    /// Ask for a copy of everything held (an access request).
+    case requestAccess
     /// Yes, on a screen that asks once more.
     case confirmYes
 }
@@ -103,6 +107,8 @@ extension KioskAction {
         "prefer-not": .preferNotToSay,
         "erase": .erase,
         "request-erasure": .requestErasure,
+        "request-restriction": .requestRestriction,
+        "request-access": .requestAccess,
         "confirm-yes": .confirmYes,
     ]
     private static let names = Dictionary(uniqueKeysWithValues: named.map { ($0.value, $0.key) })

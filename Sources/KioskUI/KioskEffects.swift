@@ -91,6 +91,7 @@ public final class KioskEffects: EffectPerformer {
             case let .record(request, receipt):
                 try database.record(request)
                 guard let state = try database.tenantState(request.tenant) else { return .report(.refused("unknown tenant")) }
+                if case .request = request.payload { return .report(.requestRecorded(state, receipt, try database.requests(of: request.tenant))) }
                 return .report(.recorded(state, receipt))
             case .loadDisclosures(let ref):
                 let formatter = DateFormatter()

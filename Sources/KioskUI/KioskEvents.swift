@@ -23,6 +23,8 @@ public enum KioskEvent: Sendable {
     case codeAccepted(TenantRef)
     case pinRefused(Message)
     case recorded(TenantState, Message)
+    /// A request to staff was recorded: the tenant's state, its receipt line and their requests now.
+    case requestRecorded(TenantState, Message, [TenantRequest])
     case refused(String)
     case disclosures([DisclosureLine])
 }

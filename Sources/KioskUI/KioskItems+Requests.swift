@@ -11,6 +11,23 @@ extension KioskItems {
         return [KioskItem(.heading, t("kiosk.requests"))] + requests.map { KioskItem(.text, requestLine($0)) }
     }
 
+    /// On the screen of a value only staff change (kept by staff): ask them to correct it (the value the tenant
+    /// types goes with the request), or say such a request waits; nil for a value the tenant corrects here.
+    func rectificationItem(_ id: AttributeID) -> KioskItem? {
+        guard let session = state.session else { return nil }
+        if session.mayAskToCorrect(id, content.catalogue, at: now) { return KioskItem(.button(.correct), t("kiosk.rectify.ask")) }
+        return session.hasOpenRequest(.rectification, id) ? KioskItem(.text, t("kiosk.rectify.already")) : nil
+    }
+
+    /// At the end of a held value's screen: ask staff to stop using it (a restriction), or say such a request
+    /// waits or is in force.
+    func restrictionItems(_ id: AttributeID) -> [KioskItem] {
+        guard let session = state.session, session.state.value(id).answer != nil || session.state.value(id).isUnavailable else { return [] }
+        if session.isRestricted(id) { return [KioskItem(.text, t("kiosk.restrict.in-force"))] }
+        if session.hasOpenRequest(.restriction, id) { return [KioskItem(.text, t("kiosk.restrict.already"))] }
+        return [KioskItem(.button(.requestRestriction), t("kiosk.restrict.ask"))]
+    }
+
     /// One request in the tenant's language: what was asked, then its status.
     func requestLine(_ request: TenantRequest) -> String {
         let attribute = request.attribute.map { t("attribute.\($0).label") } ?? ""

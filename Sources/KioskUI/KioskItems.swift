@@ -30,6 +30,7 @@ struct KioskItems {
         case .notice(_, let p): t("purpose.\(p).name")
         case .edit(let a): t("kiosk.edit.title", ["attribute": t("attribute.\(a).label")])
         case .disclosures: t("kiosk.disclosures")
+        case .accessRequest: t("kiosk.access.title")
         case .receipt: t("kiosk.receipt.title")
         }
     }
@@ -89,6 +90,9 @@ struct KioskItems {
                                        note: attribute.isRetired ? t("value.retired") : nil))
             }
             items.append(KioskItem(.button(.disclosures), t("kiosk.disclosures")))
+            if state.session?.hasOpenRequest(.access, nil) == false {
+                items.append(KioskItem(.button(.requestAccess), t("kiosk.access.ask")))
+            }
             return items + requestItems()
         case .help:
             return [KioskItem(.text, t("kiosk.help.text")), KioskItem(.button(.back), t("kiosk.back"))]
@@ -112,16 +116,20 @@ struct KioskItems {
             if let definition { items.append(KioskItem(.text, content.noticeSummary(definition, language))) }
             return items + organisationItems()
         case .edit(let id):
-            guard let attribute = content.catalogue.attribute(id), asked(id) else { return [KioskItem(.button(.back), t("kiosk.back"))] }
+            // What only staff change (kept by staff) the tenant sends them, as a rectification request.
+            let byStaff = state.session?.correctsHere(id, content.catalogue, at: now) != true
+            guard let attribute = content.catalogue.attribute(id), !byStaff || state.session?.mayAskToCorrect(id, content.catalogue, at: now) == true else {
+                return [KioskItem(.button(.back), t("kiosk.back"))]
+            }
             // The census question word for word, where the form asks it as the census does.
             var items = question(id).map { [KioskItem(.heading, $0)] } ?? []
-            items.append(KioskItem(.text, t("attribute.\(id).help")))
+            items.append(KioskItem(.text, byStaff ? t("kiosk.rectify.help") : t("attribute.\(id).help")))
             if attribute.type == .choice {
                 for choice in attribute.choices {
                     items.append(KioskItem(.button(.choice(choice.id)), choice.fixedLabel ?? t("choice.\(id).\(choice.id)")))
                 }
             } else {
-                items += [KioskItem(.field("value"), t("attribute.\(id).label")), KioskItem(.button(.save), t("kiosk.edit.save"))]
+                items += [KioskItem(.field("value"), t("attribute.\(id).label")), KioskItem(.button(.save), t(byStaff ? "kiosk.rectify.send" : "kiosk.edit.save"))]
             }
             items.append(KioskItem(.button(.back), t("kiosk.back")))
             return items
@@ -130,11 +138,15 @@ struct KioskItems {
             let (question, yes): (String, String) = switch confirmation {
             case .erase: (t("kiosk.erase.confirm", ["attribute": attribute]), t("kiosk.erase.yes"))
             case .requestErasure: (t("kiosk.erase.request.confirm", ["attribute": attribute]), t("kiosk.erase.request.yes"))
+            case .requestRestriction: (t("kiosk.restrict.confirm", ["attribute": attribute]), t("kiosk.erase.request.yes"))
             case .preferNotToSay: (t("kiosk.prefer-not.confirm", ["attribute": attribute]), t("kiosk.prefer-not"))
             case .object(let p):
                 (t("kiosk.object.confirm", ["attribute": attribute, "purpose": t("purpose.\(p).name")]), t("kiosk.action.object"))
             }
             return [KioskItem(.text, question), KioskItem(.button(.confirmYes), yes), KioskItem(.button(.back), t("kiosk.back"))]
+        case .accessRequest:
+            return [KioskItem(.text, t("kiosk.access.confirm")), KioskItem(.button(.confirmYes), t("kiosk.erase.request.yes")),
+                    KioskItem(.button(.back), t("kiosk.back"))]
         case .disclosures:
             var items: [KioskItem] = []
             let lines = state.session?.disclosures ?? []
@@ -216,9 +228,11 @@ struct KioskItems {
         }
         // What can be done with the value first, right under it: however many uses the item has, the
         // way to correct it is on the first screen (uses are chosen mainly from the overview).
-        if asked(id) {
+        if session.correctsHere(id, content.catalogue, at: now) {
             items.append(KioskItem(.button(.correct), t("kiosk.correct")))
             if attribute.offersPreferNotToSay { items.append(KioskItem(.button(.preferNotToSay), t("kiosk.prefer-not"))) }
+        } else if let rectification = rectificationItem(id) {
+            items.append(rectification)
         } else if attribute.isRetired {
             items.append(KioskItem(.text, t("value.retired")))
         }
@@ -244,6 +258,7 @@ struct KioskItems {
             let recipients = purpose.recipients.map { t("recipient.\($0)") }.joined(separator: "; ")
             items.append(KioskItem(.text, t("show.basis", ["basis": basisText(purpose)]) + " " + t("show.recipients", ["recipients": recipients])))
         }
+        items += restrictionItems(id)
         items.append(KioskItem(.button(.back), t("kiosk.back")))
         return items
     }

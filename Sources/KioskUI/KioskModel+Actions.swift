@@ -76,19 +76,24 @@ extension KioskModel {
             return [record(.decision(purpose, [a], .granted, notice: NoticeShown(version: version, language: state.language), validUntil: nil),
                            receipt: decisionReceipt(a, purpose, .granted))]
         case .correct:
-            guard case .attribute(let a) = state.screen, asked(a, now: now) else { break }
+            guard case .attribute(let a) = state.screen, correctsHere(a, now: now) || mayAskToCorrect(a, now: now) else { break }
             var field = Self.field("value")
             field.text = prefilled(a)
             state.fields["value"] = field
             go(.edit(a))
         case .save, .choice:
-            guard case .edit(let a) = state.screen, let definition = content.catalogue.attribute(a), asked(a, now: now) else { break }
+            guard case .edit(let a) = state.screen, let definition = content.catalogue.attribute(a) else { break }
+            let byStaff = !correctsHere(a, now: now)
+            guard !byStaff || mayAskToCorrect(a, now: now) else { break }
             let raw = if case .choice(let id) = action { id } else { text("value") }
             switch content.validator.normalise(raw, for: a, today: now) {
             case .failure(let error):
                 state.message = Message(error.messageKey, ["max": String(definition.maxLength), "field": label(a)])
                 focusField("value", now: now)
                 return []
+            case .success(let value) where byStaff:
+                // Only staff change this value: the tenant's value goes to them with a rectification request.
+                return [record(.request(.rectification, a, proposed: .value(value)), receipt: requestReceipt(.rectification, a))]
             case .success(let value):
                 let pending = definition.needsEvidence
                 return [record(.correction(a, .value(value), pending: pending),
@@ -108,9 +113,25 @@ extension KioskModel {
                 break
             }
             ask(.confirm(a, .requestErasure), now: now)
+        case .requestRestriction:
+            guard case .attribute(let a) = state.screen, let session = state.session, session.state.value(a).answer != nil || session.state.value(a).isUnavailable,
+                  !session.isRestricted(a) else { break }
+            if session.hasOpenRequest(.restriction, a) {
+                state.message = Message("kiosk.restrict.already")
+                break
+            }
+            ask(.confirm(a, .requestRestriction), now: now)
+        case .requestAccess:
+            guard case .overview = state.screen, let session = state.session, !session.hasOpenRequest(.access, nil) else { break }
+            ask(.accessRequest, now: now)
         case .confirmYes:
+            if case .accessRequest = state.screen {
+                return [record(.request(.access, nil), receipt: requestReceipt(.access, nil))]
+            }
             guard case let .confirm(a, confirmation) = state.screen else { break }
             switch confirmation {
+            case .requestRestriction:
+                return [record(.request(.restriction, a), receipt: requestReceipt(.restriction, a))]
             case .erase:
                 return [record(.erasure(a), receipt: Message("kiosk.receipt.erased", ["attribute": a.rawValue]))]
             case .requestErasure:
@@ -157,6 +178,21 @@ extension KioskModel {
     private func asked(_ a: AttributeID, now: Date) -> Bool {
         guard let session = state.session else { return false }
         return content.catalogue.asks(a, of: session.state, at: now)
+    }
+
+    /// Whether the tenant corrects `a` here themselves (``TenantSession/correctsHere(_:_:at:)``).
+    func correctsHere(_ a: AttributeID, now: Date) -> Bool {
+        state.session?.correctsHere(a, content.catalogue, at: now) ?? false
+    }
+
+    /// Whether the tenant may send staff a value they cannot change here themselves (``TenantSession/mayAskToCorrect(_:_:at:)``).
+    func mayAskToCorrect(_ a: AttributeID, now: Date) -> Bool {
+        state.session?.mayAskToCorrect(a, content.catalogue, at: now) ?? false
+    }
+
+    /// A request's receipt entry: its kind and attribute (none for access).
+    private func requestReceipt(_ kind: RequestKind, _ a: AttributeID?) -> Message {
+        Message("kiosk.receipt.request", ["kind": kind.rawValue, "attribute": a?.rawValue ?? ""])
     }
 
     private func label(_ a: AttributeID) -> String { content.localizer.text("attribute.\(a).label", state.language) }

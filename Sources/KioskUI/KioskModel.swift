@@ -93,6 +93,10 @@ public struct KioskModel {
             state.message = nil
             go(.setPIN)
             return []
+        case let .requestRecorded(tenant, receipt, requests):
+            state.session?.requests = requests
+            state.session?.erasureRequested = Set(requests.filter { $0.isOpen && $0.kind == .erasure }.compactMap(\.attribute))
+            return handle(.recorded(tenant, receipt), now: now)
         case let .recorded(tenant, receipt):
             state.session?.state = tenant
             state.session?.changes.append(receipt)
@@ -107,6 +111,8 @@ public struct KioskModel {
                 focusButton(.back, now: now)
             case .edit(let attribute):
                 returnTo(attribute, now: now)
+            case .accessRequest:
+                go(.overview)
             case .use:
                 focusButton(.back, now: now) // the new state is shown; a second Enter leaves, changes nothing
             default: break
@@ -114,6 +120,7 @@ public struct KioskModel {
             state.message = switch receipt.key {
             case "kiosk.receipt.pending": Message("kiosk.saved-pending")
             case "kiosk.receipt.erasure-requested": Message("kiosk.erase.request.sent")
+            case "kiosk.receipt.request": Message("kiosk.request.sent")
             default: Message("kiosk.saved")
             }
             return []
@@ -309,7 +316,7 @@ public struct KioskModel {
         case .setPIN: state.pendingPIN = nil; go(.signIn)
         case .attribute: go(.overview)
         case .notice(let a, _), .edit(let a), .confirm(let a, _): returnTo(a, now: now)
-        case .disclosures, .use: go(.overview)
+        case .disclosures, .use, .accessRequest: go(.overview)
         case .language(.screen(let screen)), .help(.screen(let screen)): go(screen)
         case .staffExit(.screen(let screen)):
             state.fields = [:] // a staff password never stays in memory for the screen behind

@@ -13,6 +13,8 @@ public enum ReceiptLine: Equatable, Sendable {
     case erased(AttributeID)
     /// The tenant asked staff to erase a value they cannot erase at the kiosk.
     case erasureRequested(AttributeID)
+    /// The tenant asked staff to correct a value, stop using it, or send a copy of everything held.
+    case requested(RequestKind, AttributeID?)
     case preferNotToSay(AttributeID)
 }
 
@@ -37,6 +39,8 @@ extension ReceiptLine {
             case "kiosk.receipt.pending": line = .correction(a, pending: true)
             case "kiosk.receipt.erased": line = .erased(a)
             case "kiosk.receipt.erasure-requested": line = .erasureRequested(a)
+            case "kiosk.receipt.request":
+                line = RequestKind(rawValue: change.arguments["kind"] ?? "").map { .requested($0, $0.namesAttribute ? a : nil) }
             case "kiosk.receipt.prefer-not": line = .preferNotToSay(a)
             default: line = nil
             }
@@ -60,6 +64,8 @@ extension ReceiptLine {
         case .erased(let a): return l.text("kiosk.receipt.erased", language, ["attribute": attribute(a)])
         case .erasureRequested(let a): return l.text("kiosk.receipt.erasure-requested", language, ["attribute": attribute(a)])
         case .preferNotToSay(let a): return l.text("kiosk.receipt.prefer-not", language, ["attribute": attribute(a)])
+        case let .requested(kind, a):
+            return l.text("kiosk.receipt.request.\(kind.rawValue)", language, ["attribute": a.map(attribute) ?? ""])
         }
     }
 

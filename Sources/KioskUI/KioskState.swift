@@ -51,6 +51,8 @@ public enum Screen: Equatable, Sendable {
     /// A destructive or binding choice, asked once more with the safe answer focused.
     case confirm(AttributeID, Confirmation)
     case disclosures
+    /// Asks once more before an access request (a copy of everything held) is sent.
+    case accessRequest
     /// One use (purpose): everything it uses, and the tenant's choice for all of it at once.
     case use(PurposeID)
     case receipt
@@ -71,6 +73,8 @@ public enum Confirmation: Equatable, Sendable {
     case preferNotToSay
     /// Object to a purpose's use of the attribute.
     case object(PurposeID)
+    /// Ask staff to stop using the value (a restriction request).
+    case requestRestriction
 }
 
 /// Screens a language choice can return to (a `Screen` cannot hold itself).
@@ -103,13 +107,39 @@ public struct TenantSession: Equatable, Sendable {
     /// Attributes the tenant has asked staff to erase and staff have not decided yet (from the store at
     /// sign-in, and those asked for in this session): asking again says it is already with staff.
     public var erasureRequested: Set<AttributeID> = []
-    /// The tenant's requests to staff and their outcomes (from the store at sign-in), shown on the overview.
+    /// The tenant's requests to staff and their outcomes (from the store at sign-in, again after each request
+    /// made here), shown on the overview.
     public var requests: [TenantRequest] = []
 
     public init(ref: TenantRef, state: TenantState, started: Date) {
         self.ref = ref
         self.state = state
         self.started = started
+    }
+}
+
+extension TenantSession {
+    /// Whether a request of `kind` about `attribute` waits for staff: the kiosk says so instead of sending another.
+    public func hasOpenRequest(_ kind: RequestKind, _ attribute: AttributeID?) -> Bool {
+        requests.contains { $0.isOpen && $0.kind == kind && $0.attribute == attribute }
+    }
+
+    /// Whether a restriction keeps `attribute` out of every use now.
+    public func isRestricted(_ attribute: AttributeID) -> Bool {
+        requests.contains { $0.restrictsNow && $0.attribute == attribute }
+    }
+
+    /// Whether the tenant corrects `attribute` here themselves: asked of them, and not kept by staff.
+    public func correctsHere(_ attribute: AttributeID, _ catalogue: Catalogue, at now: Date) -> Bool {
+        catalogue.asks(attribute, of: state, at: now) && catalogue.attribute(attribute)?.keptByStaff != true
+    }
+
+    /// Whether the tenant may ask staff to correct `attribute` here: a value is held that the kiosk does not let
+    /// them change themselves (kept by staff, such as the tenancy's end), not retired, and no such request waits already.
+    public func mayAskToCorrect(_ attribute: AttributeID, _ catalogue: Catalogue, at now: Date) -> Bool {
+        guard let definition = catalogue.attribute(attribute), !definition.isRetired, !correctsHere(attribute, catalogue, at: now),
+              state.value(attribute).answer != nil else { return false }
+        return !hasOpenRequest(.rectification, attribute)
     }
 }
 

@@ -39,6 +39,8 @@ public enum StaffAction: Hashable, Sendable {
     case reject
     /// Decide the tenant's erasure request: erase, or decline.
     case decideErasure(erase: Bool)
+    /// Decide a tenant's rectification, restriction or access request: carry it out, or refuse it with the reason typed.
+    case decideRequest(carryOut: Bool)
     case conflicts
 }
 
@@ -61,6 +63,7 @@ extension StaffAction {
         case .heldItem(let index): "held-item:\(index)"
         case .confirm(let check): "confirm:\(check.rawValue)"
         case .decideErasure(let erase): "erasure:\(erase ? "erase" : "decline")"
+        case .decideRequest(let carryOut): "request:\(carryOut ? "carry-out" : "refuse")"
         default: Self.names[self] ?? "" // every action without arguments is in `named`
         }
     }
@@ -93,6 +96,9 @@ extension StaffAction {
         case ("erasure", 1):
             guard ["erase", "decline"].contains(tokens.arguments[0]) else { return nil }
             self = .decideErasure(erase: tokens.arguments[0] == "erase")
+        case ("request", 1):
+            guard ["carry-out", "refuse"].contains(tokens.arguments[0]) else { return nil }
+            self = .decideRequest(carryOut: tokens.arguments[0] == "carry-out")
         default: return nil
         }
     }

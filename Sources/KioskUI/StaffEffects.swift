@@ -80,6 +80,11 @@ public final class StaffEffects: EffectPerformer {
                 try database.recordChange(request)
                 guard let state = try database.tenantState(request.tenant) else { return .refused("unknown tenant") }
                 return .recorded(state, note)
+            case let .recordAll(requests, note):
+                guard let tenant = requests.first?.tenant else { return .refused("nothing to record") }
+                try database.recordChanges(requests)
+                guard let state = try database.tenantState(tenant) else { return .refused("unknown tenant") }
+                return .recorded(state, note)
             case let .reveal(request, attribute):
                 try database.recordChange(request)
                 if database.specialValuesSealedForCentre { return revealAtCentre(request, attribute) }

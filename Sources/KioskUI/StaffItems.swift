@@ -106,6 +106,7 @@ struct StaffItems {
                                 StaffItem(.button(.decideErasure(erase: true)), "Erase it"), StaffItem(.button(.decideErasure(erase: false)), "Decline: we must keep it"),
                                 StaffItem(.button(.held), "Back")]
             }
+            if case .request(let request) = state.held[i].kind { return items + requestItems(request) }
             if StaffRules.may(role, .confirmHeld) {
                 items += [StaffItem(.button(.confirm(.supervisor)), "Confirm as supervisor"), StaffItem(.button(.reject), "Reject (never takes effect)")]
             }
@@ -144,10 +145,42 @@ struct StaffItems {
         case .correction(let a): what = "correction of \(label(a))"
         case let .grant(p, attributes): what = "grant: \(en("purpose.\(p).name")) (\(attributes.map(label).joined(separator: ", ")))"
         case .erasureRequest(let a): what = "erasure request: \(label(a))"
+        case .request(let r):
+            what = "\(r.kind.rawValue) request: \(r.attribute.map(label) ?? "a copy of everything held"), answer by \(DayText.text(r.deadline))"
         }
         var by = "the tenant"
         if case .staff(let id, _, _) = item.takenBy { by = id.rawValue }
         return "\(item.tenant) \(what), taken by \(by) (\(item.event))"
+    }
+
+    /// A rectification, restriction or access request: what the tenant asked (a rectification's proposed value,
+    /// unless a special category), then carry it out or refuse it with a reason the tenant reads at the kiosk.
+    private func requestItems(_ request: TenantRequest) -> [StaffItem] {
+        guard StaffRules.may(role, .decideErasure) else {
+            return [StaffItem(.text, "A supervisor or the data-protection lead decides tenants' requests."), StaffItem(.button(.held), "Back")]
+        }
+        var items: [StaffItem] = []
+        let carry: String
+        switch request.kind {
+        case .rectification:
+            let attribute = request.attribute.flatMap { content.catalogue.attribute($0) }
+            let proposed: String = switch (request.proposed, request.proposalWithheld) {
+            case (_, true): "a value the tenant gave, which cannot be opened on this machine: type the corrected value"
+            case (nil, _): "none given: type the corrected value"
+            case (let value?, _) where attribute?.isSpecial != false: value == .preferNotToSay ? "prefer not to say"
+                : "held (a special category, not shown): carrying it out applies it"
+            case (let value?, _): value.text.map { text in attribute.map { AccessReport.display(text, $0, content, "en") } ?? text } ?? "prefer not to say"
+            }
+            items += [StaffItem(.text, "The value the tenant says is right: \(proposed)"),
+                      StaffItem(.field("value"), "Corrected value (leave empty to apply the tenant's)")]
+            carry = "Correct it"
+        case .restriction: carry = "Restrict it: it leaves no export until lifted"
+        case .access: carry = "Mark answered (the pack is sent: consent tenant pack)"
+        case .erasure: carry = "Erase it"
+        }
+        return items + [StaffItem(.button(.decideRequest(carryOut: true)), carry),
+                        StaffItem(.field("refusal"), "Reason the tenant is shown if refused (e.g. 'needed for the tenancy')"),
+                        StaffItem(.button(.decideRequest(carryOut: false)), "Refuse with this reason"), StaffItem(.button(.held), "Back")]
     }
 
     /// The stronger check for a marked tenant: a code to text to the mobile on file, or a call-back to a

@@ -143,6 +143,32 @@ extension StaffModel {
             } catch {
                 state.message = "Not done: \(error.description)"
             }
+        case .decideRequest(let carryOut):
+            guard case .heldItem(let i) = state.screen, state.held.indices.contains(i), let staff = state.staff,
+                  case .request(let request) = state.held[i].kind else { break }
+            let decision: RequestDecision
+            if carryOut {
+                var value: AttributeValue?
+                let typed = text("value")
+                if request.kind == .rectification, !typed.trimmingCharacters(in: .whitespaces).isEmpty, let a = request.attribute {
+                    switch content.validator.normalise(typed, for: a, today: now) {
+                    case .failure(let error): state.message = "Not done: \(error.description)"; return []
+                    case .success(let normal): value = .value(normal)
+                    }
+                }
+                decision = .carryOut(value)
+            } else {
+                decision = .refuse(text("refusal"))
+            }
+            do {
+                let changes = try StaffRules.decideRequest(request, decision, staff: StaffID(staff.id), role: role, policy: policy)
+                state.fields["value"] = nil
+                state.fields["refusal"] = nil
+                let note = carryOut ? "Carried out: the tenant sees it at the kiosk." : "Refused: the tenant reads your reason at the kiosk."
+                return [.recordAll(changes, note: note), .loadHeld]
+            } catch {
+                state.message = "Not done: \(error.description)"
+            }
         case .conflicts:
             go(.conflicts)
             return [.loadConflicts]

@@ -106,6 +106,8 @@ public enum StaffEffect: Equatable, Sendable {
     case makeCode
     /// Record through the ledger (after ``StaffRules`` built it); `note` is said when it is saved.
     case record(ChangeRequest, note: String)
+    /// Record these together (a request carried out: the change and the decision naming the request).
+    case recordAll([ChangeRequest], note: String)
     /// Record the access event, then read the value.
     case reveal(ChangeRequest, AttributeID)
     case issueCode(TenantRef, by: StaffID)

@@ -19,6 +19,8 @@ public protocol StaffStore: AnyObject {
     func tenantState(_ ref: TenantRef) throws(StoreError) -> TenantState?
     /// Records one change through the rules and the ledger.
     func recordChange(_ request: ChangeRequest) throws(StoreError)
+    /// Records several changes through the rules and the ledger in one transaction (all or none).
+    func recordChanges(_ requests: [ChangeRequest]) throws(StoreError)
     /// A one-time kiosk code for the tenant, issued by `staff`.
     func issueSignInCode(_ ref: TenantRef, by staff: Actor, channel: Channel) throws(StoreError) -> String
     /// Lifts the tenant's kiosk sign-in lock.

@@ -85,7 +85,8 @@ public actor WebKiosk {
     /// and token; otherwise the button pressed (`action`), or a setting (`language`, `size`,
     /// `contrast`, `headphones`), or read-aloud (`speech`: `start`, `stop`), with the boxes' texts
     /// (`f.NAME`), then a redirect to `/`. Any of them stops what is being read aloud first; while read-aloud is on
-    /// (from "Read this page aloud" until "Stop reading" or the session's end) the page it leads to is then read.
+    /// (from "Read this page aloud" until "Stop reading" or the session's end) the page it leads to is then read, and so
+    /// is the receipt that ends the session.
     public func post(cookie: String?, form: [String: String]) -> WebReply {
         tick()
         if ended { return closed }
@@ -202,8 +203,14 @@ public actor WebKiosk {
             case .report(let event): perform(model.handle(event, now: clock()))
             case .wipe:
                 speaker?.stop()
+                let reading = display.readAloud
                 session = nil
                 display = DisplaySettings()
+                // The receipt a sign-out shows is read on its own while read-aloud was on (its lines name uses and
+                // decisions, never values); read-aloud is then off for the next tenant. An idle sign-out shows none.
+                if reading, case .receipt = model.state.screen, let speaker {
+                    speaker.say(model.speech(now: clock(), headphones: false), language: model.state.language)
+                }
             case .end:
                 ended = true
                 endings.continuation.yield()

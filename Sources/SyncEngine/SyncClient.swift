@@ -11,6 +11,8 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
     case refused(CentralStoreError)
     /// This device's database failed.
     case local(StoreError)
+    /// The centre refused the exports' disclosures sent from here; everything else was synced.
+    case disclosuresRefused(CentralStoreError)
 
     public var description: String {
         switch self {
@@ -19,6 +21,9 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         case .refused(.busy): "\(CentralStoreError.busy); changes stay here until then"
         case .refused(let error): "the centre refused: \(error)"
         case .local(let error): error.description
+        case .disclosuresRefused(let error):
+            "the centre refused this device's record of what its exports sent (\(error)); everything else was synced. "
+                + "The record stays here: tell the data-protection lead"
         }
     }
 }
@@ -106,16 +111,22 @@ public struct SyncClient: Sendable {
     }
 
     /// Offers this device's staff, pushes, pulls until nothing is waiting, exchanges disclosures,
-    /// copies the centre's staff registry, then exchanges failed sign-in counts.
+    /// copies the centre's staff registry, then exchanges failed sign-in counts. A refused disclosure
+    /// exchange stops none of the rest (withdrawals made elsewhere and a leaver disabled at the centre
+    /// still arrive); its refusal is thrown at the end, with the rest done.
     public func syncOnce() async throws(SyncFailure) -> SyncReport {
         var report = SyncReport()
         try await offerStaff(into: &report)
         try await push(into: &report)
-        try await exchangeDisclosures(into: &report, receiving: false)
+        var disclosures: SyncFailure?
+        do { try await exchangeDisclosures(into: &report, receiving: false) } catch .refused(let error) { disclosures = .disclosuresRefused(error) }
         try await pull(into: &report)
-        try await exchangeDisclosures(into: &report)
+        if disclosures == nil {
+            do { try await exchangeDisclosures(into: &report) } catch .refused(let error) { disclosures = .disclosuresRefused(error) }
+        }
         try await adoptStaff(into: &report)
         try await exchangeSignInTallies()
+        if let disclosures { throw disclosures }
         return report
     }
 

@@ -122,8 +122,10 @@ public enum DisclosureSync {
         }
         guard let purpose = catalogue.purpose(PurposeID(export.purpose)) else { return "purpose \(export.purpose) is not in this centre's Forms" }
         guard !export.columns.isEmpty, export.columns.count <= 64 else { return "an export has 1 to 64 columns" }
-        if let column = export.columns.first(where: { !purpose.attributes.contains(AttributeID($0)) }) {
-            return "column \(column) is not an attribute of \(export.purpose)"
+        // What the tenant is sent about themself (their access answer) may name anything held; an export only its purpose's.
+        let toTheTenant = export.recipient == TenantRecipient.byEmail
+        if let column = export.columns.first(where: { toTheTenant ? catalogue.attribute(AttributeID($0)) == nil : !purpose.attributes.contains(AttributeID($0)) }) {
+            return toTheTenant ? "column \(column) is not an attribute in this centre's Forms" : "column \(column) is not an attribute of \(export.purpose)"
         }
         let latest = Int64((now.timeIntervalSince1970 + 86_400) * 1000)
         guard (earliest...latest).contains(export.at) else { return "its time is before 2000 or more than a day ahead of the centre's clock" }

@@ -84,8 +84,10 @@ extension EventRecord {
             state = approved ? "approved" : "rejected"
         case .erasure(let id):
             attribute = id.rawValue
-        case .request(_, let id):
+        case let .request(_, id, proposed):
             attribute = id?.rawValue
+            // The value itself is stored like any other (the digest covers it); the state says only its kind.
+            if let proposed { state = proposed == .preferNotToSay ? "prefer-not-to-say" : "value" }
         case .credentialChange(let what):
             state = what
         case let .heldGrant(purposeID, attributes, notice, until):
@@ -128,7 +130,8 @@ extension EventRecord {
         case "erasure":
             payload = .erasure(attributeID)
         case let requestKind where RequestKind(eventKind: requestKind) != nil:
-            payload = .request(RequestKind(eventKind: requestKind) ?? .erasure, attribute.map { AttributeID($0) })
+            let kind = RequestKind(eventKind: requestKind) ?? .erasure
+            payload = .request(kind, attribute.map { AttributeID($0) }, proposed: state == nil ? nil : answers[attributeID] ?? .value(""))
         case "held-grant":
             payload = .heldGrant(
                 PurposeID(purpose ?? ""), (attribute ?? "").split(separator: ",").map { AttributeID(String($0)) },

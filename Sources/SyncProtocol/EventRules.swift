@@ -29,6 +29,9 @@ extension WireCheck {
             request.payload = .erasure(AttributeID(event.values[0].attribute))
         case let .correction(attribute, _, _) where answers[attribute] == nil:
             request.payload = .erasure(attribute)
+        case let .request(kind, attribute?, _?) where answers[attribute] == nil:
+            // A sealed proposed value cannot be read here: the request's own rule (its attribute) still holds.
+            request.payload = .request(kind, attribute)
         default:
             break
         }
@@ -44,7 +47,8 @@ extension WireCheck {
     }
 
     /// What a record of a kind carries beyond what its kind has room for, or nil. Only requests are held to
-    /// it yet: one attribute (none for access), nothing else (no values, purpose, state, notice or target),
+    /// it yet: one attribute (none for access), nothing else (no purpose, notice or target; no values or state
+    /// but a rectification's one proposed value),
     /// since the ledger stores a record exactly as it came and staff act on it.
     static func shapeProblem(_ event: WireEvent) -> String? {
         let r = event.record
@@ -57,8 +61,17 @@ extension WireCheck {
         } else if r.attribute != nil {
             return "\(name) names no attribute"
         }
+        // A rectification may carry the value the tenant says is right: one value, of its attribute, its kind in `state`.
+        let proposes = kind == .rectification && r.state != nil
+        if proposes {
+            guard r.state == "value" || r.state == "prefer-not-to-say" else { return "\(name)'s proposed value is 'value' or 'prefer-not-to-say'" }
+            guard event.values.count == 1, event.values[0].attribute == r.attribute, r.valuesDigest != nil,
+                  event.values[0].preferNot == (r.state == "prefer-not-to-say") else {
+                return "\(name) with a proposed value carries exactly that one value, of its attribute"
+            }
+        }
         let extra: [(String, Bool)] = [
-            ("values", !event.values.isEmpty || r.valuesDigest != nil), ("purpose", r.purpose != nil), ("state", r.state != nil),
+            ("values", !proposes && (!event.values.isEmpty || r.valuesDigest != nil)), ("purpose", r.purpose != nil), ("state", !proposes && r.state != nil),
             ("pending flag", r.pending != nil), ("notice", r.noticeVersion != nil || r.language != nil),
             ("validity", r.validUntil != nil), ("target event", r.targetDevice != nil || r.targetSequence != nil),
         ]

@@ -17,9 +17,17 @@ struct RequestCommand: ParsableCommand {
     struct Line: Encodable {
         var reference: String, event: String, kind: String, attribute: String?, channel: String, madeAt: Date, deadline: Date
         var outcome: String, decidedAt: Date?, reason: String?
+        /// A rectification's proposed value: the text (not for a special category), "prefer not to say",
+        /// `special` (held, shown only by carrying it out) or `withheld` (cannot be read here).
+        var proposed: String?
 
-        init(_ r: TenantRequest) {
+        init(_ r: TenantRequest, _ catalogue: Catalogue) {
             (reference, event, kind, attribute, channel) = (r.tenant.rawValue, r.event.description, r.kind.rawValue, r.attribute?.rawValue, r.channel.rawValue)
+            if r.proposalWithheld {
+                proposed = "withheld"
+            } else if let value = r.proposed, let a = r.attribute {
+                proposed = catalogue.attribute(a)?.isSpecial != false ? "special" : (value.text ?? "prefer not to say")
+            }
             (madeAt, deadline, outcome) = (r.madeAt, r.deadline, r.outcome.name)
             switch r.outcome {
             case .open: break
@@ -44,6 +52,9 @@ struct RequestCommand: ParsableCommand {
         @Option(help: "The attribute it is about (not for access).")
         var attribute: String?
 
+        @Option(help: "For a rectification: the value the tenant says is right (checked like any value; sealed for a special category).")
+        var value: String?
+
         @Option(help: "phone or paper.")
         var channel = "paper"
 
@@ -64,8 +75,9 @@ struct RequestCommand: ParsableCommand {
             guard let channel = Channel(rawValue: channel) else { throw ValidationError("--channel must be phone or paper") }
             let member = try auth.member(staff, db)
             let ref = DeskSupport.reference(reference, db)
-            let change = try StaffRules.takeRequest(kind, attribute: attribute.map { AttributeID($0) }, tenant: ref, staff: StaffID(member.id),
-                                                    channel: channel, verification: verifiedBy, policy: policy)
+            if value != nil, kind != .rectification { throw ValidationError("--value is for a rectification request (the value the tenant says is right)") }
+            let change = try StaffRules.takeRequest(kind, attribute: attribute.map { AttributeID($0) }, proposed: value.map { .value($0) }, tenant: ref,
+                                                    staff: StaffID(member.id), channel: channel, verification: verifiedBy, policy: policy)
             let stored = try db.record(change)
             print("Recorded \(kind.rawValue) request \(stored.event.id) for \(ref); answer by \(DayText.utcDay(ProtectionReport.deadline(for: Date()))).")
         }
@@ -87,16 +99,22 @@ struct RequestCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let db = try store.open()
+            let (content, db) = try store.openWithContent()
             let requests = try reference.map { try db.requests(of: DeskSupport.reference($0, db)) } ?? db.requestQueue(openOnly: !all)
-            let lines = requests.map(Line.init)
+            let lines = requests.map { Line($0, content.catalogue) }
             if json { return try printJSON(lines) }
             if lines.isEmpty { print(all || reference != nil ? "No requests." : "No request is open.") }
             let now = Date()
             for l in lines {
                 let late = l.outcome == "open" && l.deadline < now ? " OVERDUE" : ""
                 let outcome = l.outcome + (l.reason.map { ": \(TextSafety.displaySafe($0))" } ?? "")
-                print("\(l.reference)\t\(l.event)\t\(l.kind)\t\(l.attribute ?? "-")\tmade \(DayText.utcDay(l.madeAt))\tanswer by \(DayText.utcDay(l.deadline))\(late)\t\(outcome)")
+                let proposal: String = switch l.proposed {
+                case nil: ""
+                case "special": " -> (proposed value held, special category: carry it out to apply it)"
+                case "withheld": " -> (proposed value cannot be read here: give --value)"
+                case let text?: " -> \(TextSafety.displaySafe(text))"
+                }
+                print("\(l.reference)\t\(l.event)\t\(l.kind)\t\(l.attribute ?? "-")\(proposal)\tmade \(DayText.utcDay(l.madeAt))\tanswer by \(DayText.utcDay(l.deadline))\(late)\t\(outcome)")
             }
         }
     }
@@ -105,7 +123,7 @@ struct RequestCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Decide a tenant's request (a supervisor or the data-protection lead): carry it out, refuse it with a reason, or lift a restriction.",
             discussion: """
-                --carry-out erases the value (erasure), records --value as the corrected value (rectification), keeps the value out of \
+                --carry-out erases the value (erasure), records --value, or else the value the tenant proposed, as the corrected value (rectification), keeps the value out of \
                 every export until lifted (restriction) or marks the request answered (access; `consent tenant pack` does this itself). \
                 --refuse REASON refuses it: the tenant reads REASON at the kiosk, so write it for them ("needed for the tenancy"). \
                 --lift ends a restriction in force.
@@ -127,7 +145,7 @@ struct RequestCommand: ParsableCommand {
         @Flag(help: "Carry the request out.")
         var carryOut = false
 
-        @Option(help: "The corrected value (rectification, with --carry-out).")
+        @Option(help: "The corrected value (rectification, with --carry-out; without it, the value the tenant proposed).")
         var value: String?
 
         @Option(help: "Refuse the request with this reason, which the tenant is shown.")

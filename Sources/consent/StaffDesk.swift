@@ -141,7 +141,7 @@ extension Staff {
 
     struct Held: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List changes waiting for a second person (four eyes) and tenants' erasure requests from the kiosk, oldest first.")
+            abstract: "List changes waiting for a second person (four eyes) and tenants' open requests, oldest first.")
 
         @OptionGroup var store: StoreOptions
 
@@ -160,6 +160,7 @@ extension Staff {
                 case .correction(let a): (kind, what) = ("correction", a.rawValue)
                 case let .grant(p, attributes): (kind, what) = ("grant", "\(p): \(attributes.map(\.rawValue).joined(separator: ", "))")
                 case .erasureRequest(let a): (kind, what) = ("erasure-request", a.rawValue)
+                case .request(let r): (kind, what) = (r.kind.eventKind, r.attribute?.rawValue ?? "everything held")
                 }
                 let taker: String
                 switch item.takenBy {
@@ -224,6 +225,9 @@ extension Staff {
                                                           policy: policy)
                 try db.record(change)
                 return print(reject ? "Declined \(event): the value is kept; tell the tenant why." : "Erased \(attribute), as the tenant asked (\(event)).")
+            }
+            if case .request(let request) = item.kind {
+                throw CLIError("\(event) is a \(request.kind.rawValue) request: decide it with `consent request decide \(ref) \(event) --staff ID --carry-out|--refuse REASON`")
             }
             let method: ConfirmationMethod
             switch how {

@@ -33,7 +33,16 @@ import Testing
             #expect((screen["runs"] as? [Any])?.count == 2, "\(screen)")
         }
         let goals = report["goals"] as? [String: Double] ?? [:]
-        #expect(goals == ["serverMilliseconds": 50, "firstPaintMilliseconds": 300, "pageKilobytes": 30, "serverMegabytes": 60], "\(goals)")
+        #expect(goals == ["serverMilliseconds": 50, "firstPaintMilliseconds": 300, "pageKilobytes": 30, "serverMegabytes": 60,
+                          "firstSoundMilliseconds": 300], "\(goals)")
+        // The sign-in's PIN check is timed apart, and is part of the overview's post; read-aloud made sound after its press.
+        let pinCheck = report["pinCheckMedianMilliseconds"] as? Double ?? 0
+        let overview = screens.first { $0["screen"] as? String == "overview" } ?? [:]
+        #expect(pinCheck > 0 && (overview["pinCheckMilliseconds"] as? Double) == pinCheck, "\(report)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/espeak-ng") {
+            let sounds = report["pressToFirstSoundMilliseconds"] as? [Double] ?? []
+            #expect(sounds.count == 2 && sounds.allSatisfy { $0 > 0 }, "press to first sound: \(sounds)")
+        }
         let reference = try #require(report["reference"] as? String)
 
         // The session happened: the register holds the last run's correction.
@@ -43,8 +52,9 @@ import Testing
         #expect(email.hasPrefix("bench-1-") && email.hasSuffix("@example.org"), "\(email)")
 
         // The welcome page, style sheet and script, fetched with curl from a web kiosk on the same register, and
-        // that kiosk's peak memory from /proc.
-        let (kiosk, port) = try KioskWebStaffExitE2ETests.startKiosk(["--db", cli.db, "--no-speech"])
+        // that kiosk's peak memory from /proc. Read-aloud as in the bench: on when espeak-ng is here (nothing is said
+        // unasked), so the pages carry the same buttons.
+        let (kiosk, port) = try KioskWebStaffExitE2ETests.startKiosk(["--db", cli.db])
         defer { kiosk.terminate() }
         func bytes(_ path: String) throws -> Int {
             Int(try Subprocess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{size_download}", "http://127.0.0.1:\(port)\(path)"]).stdout) ?? -1

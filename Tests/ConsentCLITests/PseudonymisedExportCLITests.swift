@@ -64,4 +64,44 @@ import Testing
         let disclosed = try Subprocess.run("/usr/bin/sqlite3", [cli.db, "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM disclosure d JOIN export e ON e.no = d.export_no WHERE e.purpose_id = 'equality-monitoring' GROUP BY d.export_no)"])
         #expect(disclosed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(sent),\(sent)", "\(disclosed.stdout) against \(sent) in the file")
     }
+
+    /// A tenant's own words (a gender write-in, health needs) can name them, so only whether they gave some leaves,
+    /// even with an explicit grant for the equality team.
+    @Test func aTenantsOwnWordsLeaveOnlyAsWhetherTheyGaveSome() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["demo", "--tenants", "20", "--db", cli.db]).status == 0)
+        let password = Data("correct horse battery\n".utf8)
+        for (id, role) in [("S100", "support"), ("S200", "supervisor")] {
+            try cli.run(["staff", "add", id, "--role", role, "--name", id, "--password-stdin", "--db", cli.db], stdin: password)
+        }
+        let words = ["gender-identity-write-in": "Genderfluid since 2019", "health-needs": "Wheelchair user, MS, flat 4 ramp"]
+        for (attribute, value) in [("gender-identity", "no")] + words.sorted(by: { $0.key < $1.key }) {
+            let corrected = try cli.run(["correct", "T0000001", "--attribute", attribute, "--value", value, "--staff", "S100", "--password-stdin",
+                                         "--db", cli.db], stdin: password)
+            #expect(corrected.status == 0, "\(corrected.stderr)")
+        }
+        let grant = try cli.run(["record", "--password-stdin", "T0000001", "grant", "--purpose", "equality-monitoring", "--attribute", "gender-identity",
+                                 "--attribute", "gender-identity-write-in", "--attribute", "health-needs", "--staff", "S100", "--notice-version", "5",
+                                 "--db", cli.db], stdin: password)
+        let held = try #require(grant.stdout.firstMatch(of: /held-grant (\S+#[0-9]+)/)?.1, "\(grant.stdout)\(grant.stderr)")
+        let confirmed = try cli.run(["staff", "confirm", "T0000001", String(held), "--staff", "S200", "--how", "call-back", "--reason", "call-back",
+                                     "--password-stdin", "--db", cli.db], stdin: password)
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+
+        let out = cli.dir.appendingPathComponent("q.csv").path
+        let export = try cli.run(["export", "--purpose", "equality-monitoring", "--out", out, "--db", cli.db])
+        #expect(export.status == 0, "\(export.stderr)")
+        let rows = try Self.table(out)
+        let header = try #require(rows.first)
+        #expect(!header.contains("health-needs") && !header.contains("gender-identity-write-in"), "\(header)")
+        let given = ["gender-identity-write-in-given", "health-needs-given"].compactMap { header.firstIndex(of: $0) }
+        #expect(given.count == 2, "\(header)")
+        // The granted tenant's row (the only one whose gender identity left) says "yes" twice and none of their words.
+        let identity = try #require(header.firstIndex(of: "gender-identity"))
+        let granted = rows.dropFirst().filter { $0[identity] == "no" }
+        #expect(granted.count == 1 && granted.first.map { row in given.map { row[$0] } } == ["yes", "yes"], "\(granted)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        for word in ["Genderfluid", "Wheelchair", "ramp"] { #expect(!text.contains(word), "the tenant's own words left: \(word)") }
+    }
 }

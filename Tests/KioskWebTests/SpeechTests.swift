@@ -106,6 +106,70 @@ import Testing
         }
     }
 
+    /// The receipt a sign-out shows is read on its own while read-aloud is on (the sign-out ends the session, and
+    /// with it read-aloud, so before this only its button read it); any input stops it, and the next tenant's
+    /// welcome is not read. Real espeak-ng: the sound is measured with sox.
+    @Test(.enabled(if: runs, "no espeak-ng or sox here (.ci/setup installs them; CI runs this test)"))
+    func theReceiptIsReadOnItsOwnAfterSignOutAndAnyInputStopsIt() async throws {
+        try #require(Self.missing.isEmpty, "CI must run the speech test, but these are missing: \(Self.missing)")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-receipt-\(UUID().uuidString)").path
+        // Each voice writes its own WAV, named by the player's process id.
+        let speaker = try Speaker(SpeechCommand(player: ["sh", "-c", #"exec python3 "$0" "$1-$$.wav""#, Self.player, base]))
+        let fixture = try WebFixture(speaker: speaker)
+        defer { fixture.remove() }
+        try await fixture.application().test(.router) { client in
+            let browser = Browser()
+            try await browser.signIn(client)
+            try await browser.post(client, [("speech", "start")])
+            let overview = speaker.processIDs
+            try #require(!overview.isEmpty, "the overview is read")
+            let pressed = Date()
+            try await browser.press(client, "sign-out")
+            #expect(browser.page.contains("Your receipt"), "sign-out shows the receipt")
+            let receipt = speaker.processIDs
+            // The player is the last of the voice's processes (the synthesizer may have written everything already).
+            let player = try #require(receipt.last, "the receipt is read, unasked")
+            #expect(Set(receipt).isDisjoint(with: overview), "the receipt is read by a new voice")
+            let wav = "\(base)-\(player).wav"
+            defer { for pid in overview + receipt { try? FileManager.default.removeItem(atPath: "\(base)-\(pid).wav") } }
+            let heard = try await Self.poll("the receipt's first sound") { Self.audioBytes(wav) >= 2205 }
+            print("Read-aloud: sign-out to the receipt's first sound \(Int(heard.timeIntervalSince(pressed) * 1000)) ms (router client)")
+            // Any input stops it: here Finish, which also shows the next tenant's welcome, not read.
+            try await browser.press(client, "finish")
+            _ = try await Self.poll("the receipt's voice to end") { receipt.allSatisfy { kill($0, 0) != 0 } }
+            #expect(speaker.processIDs.isEmpty, "the welcome screen after Finish was read: read-aloud outlived the session")
+            let (seconds, rms) = try Self.measure(wav)
+            #expect(seconds > 0.04 && rms > 0.001, "the receipt made sound: \(seconds) s, RMS \(rms)")
+        }
+    }
+
+    /// An error is read on its own while read-aloud is on, right after the screen's title, before the rest of
+    /// the screen; the PIN typed never reaches the synthesizer, nor the reference without headphones.
+    @Test(.enabled(if: runs, "no espeak-ng here (.ci/setup installs it; CI runs this test)"))
+    func anErrorIsReadOnItsOwnFirstAndNeverThePINTyped() async throws {
+        try #require(Self.missing.isEmpty, "CI must run the speech test, but these are missing: \(Self.missing)")
+        let said = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-said-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: said) }
+        let speaker = try Speaker(SpeechCommand(synthesizer: ["tee", said]))
+        let fixture = try WebFixture(speaker: speaker)
+        defer { fixture.remove() }
+        let failed = "Those details do not match our records.", wrong = "739184"
+        try await fixture.application().test(.router) { client in
+            let browser = Browser()
+            try await browser.get(client)
+            try await browser.press(client, "lang:en")
+            try await browser.post(client, [("speech", "start")])
+            _ = try await Self.poll("the sign-in page to be said") { !speaker.isSpeaking && FileManager.default.fileExists(atPath: said) }
+            try FileManager.default.removeItem(atPath: said)
+            try await browser.press(client, "sign-in", ["ref": WebFixture.ref.rawValue, "dob": WebFixture.dateOfBirth, "pin": wrong])
+            #expect(browser.page.contains(failed), "the sign-in failed")
+            _ = try await Self.poll("the error to be said") { !speaker.isSpeaking && FileManager.default.fileExists(atPath: said) }
+            let lines = try String(contentsOfFile: said, encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(lines.count > 2 && lines[1].hasPrefix(failed), "the error comes right after the title:\n\(lines.joined(separator: "\n"))")
+            #expect(!lines.contains { $0.contains(wrong) || $0.contains(WebFixture.ref.rawValue) }, "the PIN or the reference was said")
+        }
+    }
+
     /// Waits for `condition`, checking every 20 ms until the deadline; the moment it held.
     static func poll(_ what: String, _ condition: () -> Bool) async throws -> Date {
         let end = Date().addingTimeInterval(deadline)

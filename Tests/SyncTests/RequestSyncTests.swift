@@ -1,3 +1,4 @@
+import CentralStorePostgres
 import ConsentCore
 import ConsentStore
 import Foundation
@@ -41,7 +42,47 @@ import TestSupport
             _ = try db.eachTenant { _, s in state = s }
             #expect(state?.restricted == [Self.email], "\(db.device): the restriction does not hold in its exports")
         }
+        // The centre's export reader applies the restriction too (a PostgreSQL centre once refused every export instead).
+        let slice = TenantSlice(purpose: PurposeID("service-updates-email"), attributes: [Self.email, Self.name], special: [], readsDecisions: true)
+        var atCentre: TenantState?
+        if let centre = network.centre.sqlite {
+            _ = try centre.eachTenant(slice) { _, s in atCentre = s }
+        } else if let centre = network.centre.postgres {
+            _ = try await centre.eachTenant(slice, opener: nil) { _, s in atCentre = s }
+        }
+        #expect(atCentre?.restricted == [Self.email], "the centre's export reader does not apply the restriction")
         let problems = try await network.problems()
         #expect(problems.isEmpty, "\(problems)")
+    }
+}
+
+extension RequestSyncTests {
+    /// A rectification carries the value the tenant says is right (plain, or sealed for a special category) to the
+    /// centre and to a desk; the desk carries the plain one out without typing it, and every replica then holds it.
+    @Test(arguments: Backend.allCases) func aProposedValueTravelsWithItsRequestAndIsAppliedWhereItIsCarriedOut(backend: Backend) async throws {
+        let network = try await Network.make(backend, devices: 2, tenants: ["T0000001"])
+        let (kiosk, desk) = (network.devices[0], network.devices[1])
+        let policy = try #require(Shipped.content.staff)
+        let ethnicity = AttributeID("ethnic-origin")
+        let rename = try kiosk.record(ChangeRequest(tenant: "T0000001", payload: .request(.rectification, Self.name, proposed: .value("Zofia Nowak-Kowalska")),
+                                                    actor: .tenant, channel: .kiosk))
+        let special = try kiosk.record(ChangeRequest(tenant: "T0000001", payload: .request(.rectification, ethnicity, proposed: .value("white-roma")),
+                                                     actor: .tenant, channel: .kiosk))
+        try await network.heal()
+        let problems = try await network.problems()
+        #expect(problems.isEmpty, "a request with a proposed value was refused: \(problems)")
+
+        let queued = try desk.requestQueue()
+        #expect(queued.map(\.event) == [rename.event.id, special.event.id], "the desk's queue after a sync")
+        #expect(queued.first?.proposed == .value("Zofia Nowak-Kowalska"))
+        let sealed = try #require(queued.last)
+        #expect(sealed.proposed == .value("white-roma") || sealed.proposalWithheld, "a sealed proposal read as something else: \(sealed)")
+        try desk.record(try StaffRules.decideRequest(queued[0], .carryOut(nil), staff: StaffID("pat"), role: .supervisor, policy: policy))
+        try await network.heal()
+        for db in [kiosk, desk] + [network.centre.sqlite].compactMap({ $0 }) {
+            #expect(try db.tenantState("T0000001")?.value(Self.name).answer == .value("Zofia Nowak-Kowalska"), "\(db.device)")
+            #expect(try db.requests(of: "T0000001").map(\.outcome.name) == ["carried-out", "open"], "\(db.device)")
+        }
+        #expect(try await network.problems().isEmpty)
     }
 }
