@@ -90,13 +90,14 @@ extension PostgresCentralStore {
         return found
     }
 
-    /// Who took each of `events` that a member of staff took (their staff id), by device and sequence.
+    /// Who took each of `events` that a member of staff took and may not confirm (their staff id; not an
+    /// access request, `WireCheck.needsSecondPerson`), by device and sequence.
     func staffTakers(_ events: Set<EventID>, on connection: PostgresConnection) async throws -> [EventID: String] {
         var takers: [EventID: String] = [:]
         for key in events {
             for try await id in try await connection.query("""
                 SELECT l.actor_id FROM ledger l JOIN device n ON n.no = l.device_no
-                WHERE n.id = \(key.device.rawValue) AND l.device_seq = \(key.sequence) AND l.actor = 'staff' AND l.actor_id IS NOT NULL
+                WHERE n.id = \(key.device.rawValue) AND l.device_seq = \(key.sequence) AND l.actor = 'staff' AND l.actor_id IS NOT NULL AND l.kind <> \(RequestKind.access.eventKind)
                 """, logger: logger).decode(String.self) {
                 takers[key] = id
             }

@@ -44,13 +44,14 @@ extension ConsentDatabase {
         return found
     }
 
-    /// Who took each of `events` that a member of staff took (their staff id), by device and sequence.
+    /// Who took each of `events` that a member of staff took and may not confirm (their staff id; not an
+    /// access request, `WireCheck.needsSecondPerson`), by device and sequence.
     static func staffTakers(_ events: Set<EventID>, in db: Database) throws -> [EventID: String] {
         var takers: [EventID: String] = [:]
         for key in events {
             guard let id = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT l.actor_id FROM ledger l JOIN device n ON n.no = l.device_no WHERE n.id = ? AND l.device_seq = ? AND l.actor = 'staff'
-                """), arguments: [key.device.rawValue, key.sequence]) else { continue }
+                SELECT l.actor_id FROM ledger l JOIN device n ON n.no = l.device_no WHERE n.id = ? AND l.device_seq = ? AND l.actor = 'staff' AND l.kind <> ?
+                """), arguments: [key.device.rawValue, key.sequence, RequestKind.access.eventKind]) else { continue }
             takers[key] = id
         }
         return takers

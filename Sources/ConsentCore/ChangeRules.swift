@@ -44,6 +44,9 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     case notSpecial(AttributeID)
     /// A tenant at the kiosk cannot erase what they sign in with or what the tenancy requires.
     case notErasableByTenant(AttributeID)
+    /// Never erased, by anyone (``Retention/neverErased``): the office routes the tenant's record to that
+    /// office's devices alone, and without it every device would pull them.
+    case neverErased(AttributeID)
     /// This actor may not record this kind of change through this channel (why, in words).
     case wrongActor(String)
     /// The attribute is no longer asked (`retired` in Forms/attributes.yaml): what is held may be erased, not changed.
@@ -70,6 +73,7 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .badNote(let field): "\(field) must be at most 500 characters of plain text (no control characters)"
         case .notSpecial(let a): "'\(a)' is not a special category; only those are masked and their reveals recorded"
         case .notErasableByTenant(let a): "'\(a)' is needed to sign in or for the tenancy: only staff can erase it, on request"
+        case .neverErased(let a): "'\(a)' is never erased: it keeps the tenant's record on their own office's devices; to move them, correct it"
         case .wrongActor(let why): why
         case .retired(let a): "'\(a)' is no longer asked (retired in Forms/attributes.yaml): a value held can be erased, not changed"
         case .badRequest(let why): why
@@ -163,6 +167,7 @@ public enum ChangeRules {
             guard attribute.rawValue.isEmpty || catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
         case .erasure(let attribute):
             guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+            guard !Retention.neverErased.contains(attribute) else { throw .neverErased(attribute) }
             if request.actor == .tenant && request.channel == .kiosk && !catalogue.tenantMayErase(attribute) {
                 throw .notErasableByTenant(attribute)
             }
@@ -170,6 +175,7 @@ public enum ChangeRules {
             if let attribute {
                 guard kind.namesAttribute else { throw .badRequest("an access request covers everything held and names no attribute") }
                 guard catalogue.attribute(attribute) != nil else { throw .unknownAttribute(attribute) }
+                if kind == .erasure, Retention.neverErased.contains(attribute) { throw .neverErased(attribute) }
                 if let proposed {
                     guard kind == .rectification else { throw .badRequest("only a rectification request carries a value (the one the tenant says is right)") }
                     request.payload = .request(kind, attribute, proposed: try checkValue(proposed, attribute, validator, now))

@@ -21,8 +21,9 @@ public enum Retention {
     /// The attribute that holds the day a tenancy ended (a date in `Forms/attributes.yaml`).
     public static let tenancyEndAttribute = AttributeID("tenancy-end")
 
-    /// Attributes a run never erases: the office names no one, and routes what is left of the tenant
-    /// (their reference and history) to that office's devices alone; without it every device would pull them.
+    /// Attributes never erased, by a run or anyone (`ChangeRules` refuses it): the office names no one, and
+    /// routes what is left of the tenant (their reference and history) to that office's devices alone;
+    /// without it every device would pull them.
     public static let neverErased: Set<AttributeID> = [AttributeID("office")]
 
     /// A purpose's current decision for one attribute, as the `decision` projection holds it.

@@ -42,7 +42,8 @@ extension StaffRules {
     /// an approving verification (rectification), or an approving verification (a restriction then keeps the
     /// attribute out of every export; an access request is answered). A refusal is a rejecting verification
     /// whose evidence is the reason the tenant is shown, never empty. A lift rejects a restriction in force.
-    /// Nothing but an open request is decided, and a lift needs a restriction in force.
+    /// Nothing but an open request is decided, and a lift needs a restriction in force; the member of staff who
+    /// took a request decides it only when it asks for access (``StaffRefusal/sameStaff``).
     ///
     /// ```swift
     /// let changes = try StaffRules.decideRequest(request, .refuse("needed for the tenancy"), staff: me, role: .dpLead, policy: policy)
@@ -52,6 +53,9 @@ extension StaffRules {
         _ request: TenantRequest, _ decision: RequestDecision, staff: StaffID, role: StaffRole, policy: StaffPolicy
     ) throws(StaffRefusal) -> [ChangeRequest] {
         guard may(role, .decideErasure) else { throw .notAllowed(role, .decideErasure) }
+        // Four eyes: who took a request by phone or paper does not decide it too; answering an access request
+        // (sending the pack) changes nothing held, so its taker may.
+        if case .staff(let taker, _, _) = request.actor, taker == staff, request.kind != .access { throw .sameStaff }
         let attribute = request.attribute ?? AttributeID("")
         func verification(_ approved: Bool, _ reason: String, evidence: String?) throws(StaffRefusal) -> ChangeRequest {
             guard policy.reason(reason) != nil else { throw .unknownReason(reason) }

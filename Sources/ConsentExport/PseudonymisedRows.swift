@@ -42,8 +42,7 @@ public enum PseudonymisedRows {
             }
         }
         let at = gate.at
-        // A key of this purpose's own, so its rows cannot be joined with the return's (or another purpose's) by pseudonym.
-        let own = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("tenantconsent pseudonym \(gate.purpose.id.rawValue)".utf8), outputByteCount: 32)
+        let own = purposeKey(key, purpose: gate.purpose.id)
         return RowTransform(
             referenceColumn: referenceColumn, columns: columns,
             reference: { pseudonym(of: $0, key: own) },
@@ -57,6 +56,12 @@ public enum PseudonymisedRows {
                     }
                 }
             }, ordersByReference: true)
+    }
+
+    /// The key a purpose's rows are pseudonymised with: derived from the pseudonym key for that purpose alone, so
+    /// its rows cannot be joined with the return's (or another purpose's) by pseudonym.
+    public static func purposeKey(_ key: SymmetricKey, purpose: PurposeID) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("tenantconsent pseudonym \(purpose.rawValue)".utf8), outputByteCount: 32)
     }
 
     /// A stable keyed pseudonym: HMAC-SHA-256 of the reference, 16 bytes in hex after a "P". The same

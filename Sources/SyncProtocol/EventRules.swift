@@ -84,6 +84,12 @@ extension WireCheck {
         Set(events.compactMap { $0.record.actor == "staff" ? $0.record.actorID : nil })
     }
 
+    /// Whether who took `record` may not confirm or reject it (four eyes): every change staff took, but an
+    /// access request, which its taker may answer (`StaffRules.decideRequest`).
+    public static func needsSecondPerson(_ record: EventRecord) -> Bool {
+        record.actor == "staff" && record.kind != RequestKind.access.eventKind
+    }
+
     /// The events the batch's confirmations (`verification` events) confirm or reject, whose takers
     /// the centre looks up (`PushState.takers`) so that four eyes hold across batches.
     public static func confirmationTargets(_ events: some Sequence<WireEvent>) -> Set<EventID> {

@@ -175,7 +175,7 @@ public struct PushPlanner: Sendable {
         var birthDates = state.birthDates
         // Who took each event of this batch, for confirmations later in it.
         var takers = state.takers
-        for event in events[..<resentCount] where event.record.actor == "staff" {
+        for event in events[..<resentCount] where WireCheck.needsSecondPerson(event.record) {
             takers[EventID(device: DeviceID(event.record.device), sequence: event.record.sequence)] = event.record.actorID
         }
         for event in events[resentCount...] {
@@ -193,7 +193,7 @@ public struct PushPlanner: Sendable {
             let birthDate = WireCheck.birthDate(in: event) ?? birthDates[r.tenant]
             if let problem = WireCheck.ageProblem(event, birthDate: birthDate, limits: ageLimits) { throw .invalid(problem) }
             birthDates[r.tenant] = birthDate
-            if r.actor == "staff" { takers[EventID(device: DeviceID(r.device), sequence: r.sequence)] = r.actorID }
+            if WireCheck.needsSecondPerson(r) { takers[EventID(device: DeviceID(r.device), sequence: r.sequence)] = r.actorID }
             if !state.knownTenants.contains(r.tenant) && !added.contains(r.tenant) {
                 guard r.kind == "registration" else {
                     plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here")

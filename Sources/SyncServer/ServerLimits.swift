@@ -25,6 +25,9 @@ public struct ServerLimits: Sendable {
     /// The length of a counting window, which is also how often an address's refusals are
     /// written to the audit log (one row per address per window).
     public var window: Duration = .seconds(60)
+    /// Disclosure exchanges (`POST /v1/disclosures`) one device may make in a window before it is answered
+    /// 429 until the window ends: a sync round makes one or two, and an export sent in parts one per part.
+    public var disclosureExchangesPerWindow = 30
     /// Most addresses counted in one window; refusals from further addresses are added up together.
     public var maxAddresses = 50_000
     /// Addresses of load balancers or proxies in front of the server: for a request from one of

@@ -86,6 +86,15 @@ public struct SyncRefusal: HTTPResponseError, CustomStringConvertible {
             headers: [.retryAfter: "\(seconds)"])
     }
 
+    /// An authenticated device made too many requests of one kind this window (`DeviceRequestWindow`).
+    static func deviceThrottled(_ device: String, retryAfter seconds: Int, what: String) -> SyncRefusal {
+        var refusal = SyncRefusal(status: .tooManyRequests, body: ErrorBody(
+            error: "throttled", message: "\(device) made more \(what) than the centre takes in a window; nothing was applied, its next sync tries again (wait \(seconds) s)"),
+            headers: [.retryAfter: "\(seconds)"])
+        refusal.device = device
+        return refusal
+    }
+
     /// The server failed (not the store, not the request): nothing was applied.
     static let internalFailure = SyncRefusal(status: .internalServerError,
                                              body: ErrorBody(error: "internal", message: "the centre failed; nothing was applied, try again"))

@@ -10,7 +10,8 @@ import SyncProtocol
 
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`,
 /// `GET /v1/staff`, `POST /v1/staff`, `POST /v1/sign-in-tallies`,
-/// `POST /v1/reveal`, `POST /v1/tenant`.
+/// `POST /v1/reveal`, `POST /v1/tenant`, `POST /v1/disclosures` (at most `ServerLimits.disclosureExchangesPerWindow`
+/// per device and window, else 429).
 ///
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`, checked by `DeviceAuthentication`). Every refusal is a
@@ -30,6 +31,8 @@ public struct SyncServer: Sendable {
     let logger: Logger
     let limits: ServerLimits
     let refusals: RefusalLog
+    /// Disclosure exchanges per device this window (`ServerLimits.disclosureExchangesPerWindow`).
+    let disclosureExchanges: DeviceRequestWindow
 
     /// A server on `store`; `now` is the clock its refusal windows follow (tests move it by hand).
     public init(store: any CentralStore, logger: Logger, limits: ServerLimits = ServerLimits(), now: @escaping @Sendable () -> Date = Date.init) {
@@ -37,6 +40,7 @@ public struct SyncServer: Sendable {
         self.logger = logger
         self.limits = limits
         refusals = RefusalLog(limits: limits, store: store, logger: logger, now: now)
+        disclosureExchanges = DeviceRequestWindow(limit: limits.disclosureExchangesPerWindow, window: limits.window, now: now)
     }
 
     /// The routes, ready for an `Application`.
@@ -100,6 +104,7 @@ public struct SyncServer: Sendable {
         // Exports made on a device, for the centre, and the centre's exports naming the device's tenants (JSON; `DisclosureSync`).
         devices.post("disclosures") { request, context in
             let device = try context.authenticatedDevice()
+            if let seconds = disclosureExchanges.admit(device) { throw SyncRefusal.deviceThrottled(device, retryAfter: seconds, what: "disclosure exchanges") }
             return try await store.exchangeDisclosures(request.decode(as: DisclosureExchange.self, context: context), from: device)
         }
         return router

@@ -97,14 +97,29 @@ struct ExportRecalls: AsyncParsableCommand {
 
     @Option(help: PostgresCentre.help) var database: String?
 
+    @OptionGroup var pseudonym: PseudonymKeyOption
+
     @Flag(help: "Print the recalls as JSON.")
     var json = false
 
     func run() async throws {
         let manifest = try Exporter.readManifest(URL(fileURLWithPath: manifest))
-        let source = try await openTenantRows(store, database: database, content: try store.content.load())
+        let content = try store.content.load()
+        let purpose = PurposeID(manifest.purpose)
+        // A pseudonymised export named nobody: its recalls name the same pseudonyms, never references.
+        let key = content.catalogue.purpose(purpose)?.pseudonymisedRows == true
+            ? PseudonymisedRows.purposeKey(try pseudonym.existing(store: store, database: database, for: "export \(manifest.exportID) (\(purpose))"),
+                                           purpose: purpose) : nil
+        let source = try await openTenantRows(store, database: database, content: content)
         defer { source.close() }
-        let recalls = try await source.recalls(exportID: manifest.exportID, purpose: manifest.purpose, after: manifest.ledgerPosition)
+        var recalls = try await source.recalls(exportID: manifest.exportID, purpose: manifest.purpose, after: manifest.ledgerPosition)
+        if let key {
+            recalls = recalls.map { recall in
+                var named = recall
+                named.tenant = PseudonymisedRows.pseudonym(of: TenantRef(recall.tenant), key: key)
+                return named
+            }.sorted { ($0.tenant, $0.ledgerPosition) < ($1.tenant, $1.ledgerPosition) }
+        }
         if json { return try printJSON(recalls) }
         guard !recalls.isEmpty else {
             return print("No recalls: nobody in export \(manifest.exportID) (\(manifest.purpose)) has withdrawn, objected or been erased since.")

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConsentCommandLine
 import ConsentStore
 import Crypto
+import Foundation
 
 /// `--pseudonym-key`: the key that keyed pseudonyms are made with, for the regulator return and for
 /// exports of a purpose whose rows are pseudonymised. One key for both, so a tenant keeps one pseudonym.
@@ -18,7 +19,22 @@ struct PseudonymKeyOption: ParsableArguments {
                 created 0600), so each tenant keeps their pseudonym; nothing was written
                 """)
         }
-        return SymmetricKey(data: try KeyFile.loadOrCreateSecret(pseudonymKey ?? store.path + ".pseudonym-key", bytes: 32, header: """
+        return try create(store: store)
+    }
+
+    /// The key pseudonymised files were already made with, for reading them back (recalls): never a new one,
+    /// which would make other pseudonyms than the file's.
+    func existing(store: StoreOptions, database: String?, for what: String) throws -> SymmetricKey {
+        let path = pseudonymKey ?? (database == nil ? store.path + ".pseudonym-key" : nil)
+        guard let path, FileManager.default.fileExists(atPath: path) else {
+            let missing = path.map { " (\($0) does not exist)" } ?? ""
+            throw CLIError("\(what) names tenants by pseudonym: give --pseudonym-key FILE, the key it was made with\(missing); nothing was printed")
+        }
+        return try create(store: store)
+    }
+
+    private func create(store: StoreOptions) throws -> SymmetricKey {
+        SymmetricKey(data: try KeyFile.loadOrCreateSecret(pseudonymKey ?? store.path + ".pseudonym-key", bytes: 32, header: """
             # TenantConsent pseudonym key (regulator returns, pseudonymised exports): the same tenant keeps the same
             # pseudonym while this file is kept. Keep it secret (mode 0600) and back it up: a new key changes every pseudonym.
 

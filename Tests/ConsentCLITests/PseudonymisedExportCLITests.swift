@@ -105,3 +105,36 @@ import Testing
         for word in ["Genderfluid", "Wheelchair", "ramp"] { #expect(!text.contains(word), "the tenant's own words left: \(word)") }
     }
 }
+
+extension PseudonymisedExportCLITests {
+    /// Recalls of a pseudonymised export name the pseudonyms its file carries, never tenancy references; without the
+    /// key it was made with, nothing is printed.
+    @Test func recallsOfAPseudonymisedExportNameItsPseudonymsNotReferences() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["demo", "--tenants", "40", "--db", cli.db]).status == 0)
+        let password = Data("correct horse battery\n".utf8)
+        #expect(try cli.run(["staff", "add", "S100", "--role", "support", "--name", "Sam", "--password-stdin", "--db", cli.db], stdin: password).status == 0)
+        let out = cli.dir.appendingPathComponent("q.csv").path
+        #expect(try cli.run(["export", "--purpose", "equality-monitoring", "--out", out, "--db", cli.db]).status == 0)
+        let pseudonyms = Set(try Self.table(out).dropFirst().compactMap(\.first))
+        let objected = try cli.run(["record", "--password-stdin", "T0000001", "object", "--attribute", "sex", "--purpose", "equality-monitoring",
+                                    "--staff", "S100", "--db", cli.db], stdin: password)
+        #expect(objected.status == 0, "\(objected.stderr)")
+
+        let recalls = try cli.run(["export", "recalls", out + ".manifest.json", "--db", cli.db, "--json"])
+        #expect(recalls.status == 0, "\(recalls.stderr)")
+        let list = try #require(try recalls.json() as? [[String: Any]])
+        #expect(list.count == 1 && list.first?["change"] as? String == "objected", "\(list)")
+        let named = try #require(list.first?["tenant"] as? String)
+        #expect(pseudonyms.contains(named), "the recall names \(named), which the export's file does not carry")
+        let text = try cli.run(["export", "recalls", out + ".manifest.json", "--db", cli.db])
+        #expect(text.stdout.contains(named) && text.stdout.range(of: #"T[0-9]{7}"#, options: .regularExpression) == nil, "\(text.stdout)")
+
+        // Without the key file, no new key is made (it would give other pseudonyms): a clear refusal.
+        try FileManager.default.removeItem(atPath: cli.db + ".pseudonym-key")
+        let keyless = try cli.run(["export", "recalls", out + ".manifest.json", "--db", cli.db])
+        #expect(keyless.status != 0 && keyless.stderr.contains("give --pseudonym-key FILE"), "\(keyless.stderr)")
+        #expect(keyless.stdout.isEmpty && !FileManager.default.fileExists(atPath: cli.db + ".pseudonym-key"))
+    }
+}

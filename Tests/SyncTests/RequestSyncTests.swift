@@ -54,6 +54,34 @@ import TestSupport
         let problems = try await network.problems()
         #expect(problems.isEmpty, "\(problems)")
     }
+
+    /// Four eyes on requests (a review found a request decided by its own taker jammed the device's sync for good):
+    /// who took a request by phone does not decide it, but answers an access request, and the centre takes that answer.
+    @Test(arguments: Backend.allCases) func whoTookARequestAnswersAnAccessRequestButDecidesNoOther(backend: Backend) async throws {
+        let network = try await Network.make(backend, devices: 1, tenants: ["T0000001"])
+        let desk = network.devices[0]
+        let policy = try #require(Shipped.content.staff)
+        let pat = StaffID("pat")
+        for kind in [RequestKind.erasure, .restriction, .access] {
+            try desk.record(try StaffRules.takeRequest(kind, attribute: kind == .access ? nil : Self.email, tenant: "T0000001", staff: pat,
+                                                       channel: .phone, verification: "called back", policy: policy))
+        }
+        let queued = try desk.requestQueue()
+        #expect(queued.map(\.kind) == [.erasure, .restriction, .access])
+        for request in queued.prefix(2) {
+            #expect(throws: StaffRefusal.sameStaff, "pat decided the \(request.kind) request they took") {
+                try StaffRules.decideRequest(request, .carryOut(nil), staff: pat, role: .supervisor, policy: policy)
+            }
+            #expect(throws: StaffRefusal.sameStaff) { try StaffRules.decideRequest(request, .refuse("needed for the tenancy"), staff: pat, role: .supervisor, policy: policy) }
+        }
+        try desk.record(try StaffRules.decideRequest(queued[2], .carryOut(nil), staff: pat, role: .supervisor, policy: policy))
+        try await network.heal()
+        let history = try await network.centre.history("T0000001")
+        #expect(history.contains { if case .verification(of: let target, attribute: _, approved: true) = $0.payload { target == queued[2].event } else { false } },
+                "the centre refused the access answer by its taker")
+        let problems = try await network.problems()
+        #expect(problems.isEmpty, "\(problems)")
+    }
 }
 
 extension RequestSyncTests {
