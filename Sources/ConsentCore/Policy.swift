@@ -175,9 +175,14 @@ public struct PurposePolicy: Sendable {
 
     /// May the attribute at `index` (of ``attributes``) of `tenant` be used at `date`?
     public func evaluate(_ index: Int, of tenant: TenantState, at date: Date) -> PolicyDecision {
+        evaluate(index, value: tenant.value(attributes[index]), of: tenant, at: date)
+    }
+
+    /// The same, given the tenant's `value` of that attribute (read once by a caller that also sends it).
+    public func evaluate(_ index: Int, value: ValueState, of tenant: TenantState, at date: Date) -> PolicyDecision {
         if let reason = standing[index] { return .denied(reason) }
-        if tenant.restricted.contains(attributes[index]) { return .denied(.restricted) }
-        return Policy.decide(tenant.value(attributes[index]), basis, readsDecisions ? tenant.decisions[keys[index]] : nil, at: date)
+        if !tenant.restricted.isEmpty, tenant.restricted.contains(attributes[index]) { return .denied(.restricted) }
+        return Policy.decide(value, basis, readsDecisions ? tenant.decisions[keys[index]] : nil, at: date)
     }
 
     /// The tenant's recorded decision for the attribute at `index`.

@@ -83,13 +83,15 @@ public struct ExportGate: Sendable {
     public func row(_ tenant: TenantState, into cells: inout [String?], withheld: inout [String: Int]) -> Bool {
         cells.removeAll(keepingCapacity: true)
         for index in columns.count..<evaluated.count {
-            if case .denied = decide(index, tenant) { return false }
+            if case .denied = decide(index, tenant.value(evaluated[index]), tenant) { return false }
         }
         var reasons: [DenialReason] = []
         for (index, attribute) in columns.enumerated() {
-            switch decide(index, tenant) {
+            // Each value is looked up once: the cell sent is the value the policy allowed.
+            let value = tenant.value(attribute)
+            switch decide(index, value, tenant) {
             case .allowed:
-                cells.append(tenant.value(attribute).answer?.text)
+                cells.append(value.answer?.text)
             case .denied(let reason) where reason.isTenantRefusal && purpose.legalBasis.carriesRefusal:
                 // A legal obligation: the tenant's refusal is the form's own answer, not a dropped row.
                 cells.append(Self.prefersNotToSay)
@@ -110,8 +112,8 @@ public struct ExportGate: Sendable {
         return zip(columns, cells).filter { $0.1 == Self.prefersNotToSay }.map(\.0)
     }
 
-    private func decide(_ index: Int, _ tenant: TenantState) -> PolicyDecision {
-        let decision = policy.evaluate(index, of: tenant, at: at)
+    private func decide(_ index: Int, _ value: ValueState, _ tenant: TenantState) -> PolicyDecision {
+        let decision = policy.evaluate(index, value: value, of: tenant, at: at)
         // Special categories leave the system as rows only where the tenant explicitly granted them
         // for this purpose (or pseudonymised, under the purpose's Art. 9 condition): equality
         // monitoring on another basis gets statistics, not rows.

@@ -56,9 +56,10 @@ extension ConsentDatabase {
             let devices = try DeviceNumbers(db)
             let state = try ProjectionRows(db: db, devices: devices, keys: keys).loadAll(id, ref)
             let history = try LedgerRows(devices: devices, keys: keys).events(db, tenantID: id)
+            // Disclosures are keyed by (export, tenant): one seek per export, exports first (CROSS JOIN fixes the order).
             let disclosures = try Row.fetchAll(db, sql: """
                 SELECT e.id, e.purpose_id, e.recipient, e.columns, e.at, e.operator, e.origin, d.columns AS mask
-                FROM disclosure d JOIN export e ON e.no = d.export_no WHERE d.tenant_id = ? ORDER BY e.at, e.no
+                FROM export e CROSS JOIN disclosure d WHERE d.export_no = e.no AND d.tenant_id = ? ORDER BY e.at, e.no
                 """, arguments: [id]).map { row in
                 Disclosure(
                     exportID: row["id"], purpose: row["purpose_id"], recipient: row["recipient"],

@@ -110,8 +110,29 @@ enum Schema {
                     PRIMARY KEY (device, tenant_id)) WITHOUT ROWID
                 """)
         }
+        // Disclosures keyed by export first, so an export's rows are appended at the end of the table
+        // instead of beside each tenant's earlier ones (which rewrote pages across the whole table on
+        // every export, issue 20). A tenant's disclosures are found by one seek per export
+        // (`tenantRecord`); copied in key order in the same transaction, so a crash leaves the file as it was.
+        migrator.registerMigration(disclosureByExportMigration) { db in
+            try db.execute(sql: disclosureByExport)
+        }
         return migrator
     }
+
+    /// The migration that keys `disclosure` by (export, tenant) (named so tests can undo it on a real file).
+    static let disclosureByExportMigration = "disclosure-by-export-1"
+
+    private static let disclosureByExport = """
+        CREATE TABLE disclosure_by_export (
+            tenant_id INTEGER NOT NULL, export_no INTEGER NOT NULL, columns INTEGER NOT NULL,
+            PRIMARY KEY (export_no, tenant_id)
+        ) WITHOUT ROWID;
+        INSERT INTO disclosure_by_export (tenant_id, export_no, columns)
+            SELECT tenant_id, export_no, columns FROM disclosure ORDER BY export_no, tenant_id;
+        DROP TABLE disclosure;
+        ALTER TABLE disclosure_by_export RENAME TO disclosure;
+        """
 
     /// The migration that adds `current_value.value` (named so tests can undo it on a real file).
     static let currentValueTextMigration = "current-value-text-1"
@@ -300,7 +321,7 @@ enum Schema {
 
         -- What left the system (written by the export layer, shown at the kiosk): one row per export
         -- or mailing, and per included tenant a bit mask of the export's columns they got, so a
-        -- whole-register export adds a few bytes per tenant.
+        -- whole-register export adds a few bytes per tenant (keyed by export first since `disclosure-by-export-1`).
         CREATE TABLE export (
             no INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, purpose_id TEXT NOT NULL, recipient TEXT NOT NULL,
             columns TEXT NOT NULL, at INTEGER NOT NULL

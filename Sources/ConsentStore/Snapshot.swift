@@ -70,31 +70,6 @@ extension ConsentDatabase {
             return position
         }
     }
-
-    /// Records an export and its disclosures (what left the system about whom) in one transaction,
-    /// reading the entries as they come so a whole-register export never holds them all. Each
-    /// entry's mask selects the export's `columns` that tenant got.
-    public func recordDisclosures(
-        exportID: String, purpose: String, recipient: String, columns: [String], operator: String? = nil,
-        _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>
-    ) throws {
-        let now = Millis.from(clock())
-        try queue.write { db in
-            try db.execute(sql: "INSERT INTO export (id, purpose_id, recipient, columns, at, operator) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [exportID, purpose, recipient, columns.joined(separator: ","), now, `operator`])
-            let export = db.lastInsertedRowID
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO disclosure (tenant_id, export_no, columns) SELECT id, ?, ? FROM tenant WHERE ref = ?
-                """)
-            for entry in entries {
-                var insert = try RawStatement(db, statement)
-                insert.bind(export)
-                insert.bind(Int64(bitPattern: entry.mask))
-                insert.bind(entry.tenant.rawValue)
-                try insert.execute()
-            }
-        }
-    }
 }
 
 /// The ordered scan of one purpose's decisions, read up to each tenant in turn.

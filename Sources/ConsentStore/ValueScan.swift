@@ -38,6 +38,9 @@ struct ValueScan {
     private var hasRow: Bool
     private var writerBytes: [UInt8] = []
     private var writer = DeviceID("")
+    /// The source device of the previous row, by number (most rows of a register share a handful).
+    private var sourceNumber: Int64?
+    private var sourceDevice = DeviceID("")
     /// The data key of the previous sealed row (rows share a handful of keys).
     private var keyIDBytes: [UInt8] = []
     private var key: SymmetricKey?
@@ -103,7 +106,12 @@ struct ValueScan {
     private static let organisationPrefix = Array(OrganisationPublicKey.prefix.utf8)
 
     private mutating func record(_ attribute: AttributeID, of tenant: TenantRef) -> ValueRecord {
-        let source = EventID(device: devices.id(statement.int64(3) ?? 0), sequence: statement.int64(4) ?? 0)
+        let number = statement.int64(3) ?? 0
+        if number != sourceNumber {
+            sourceDevice = devices.id(number)
+            sourceNumber = number
+        }
+        let source = EventID(device: sourceDevice, sequence: statement.int64(4) ?? 0)
         let state: ValueState
         switch statement.withBytes(2, { $0.first }) {
         case UInt8(ascii: "e"): state = .erased(by: source)

@@ -143,6 +143,36 @@ import Testing
         }
     }
 
+    /// The receipt the session limit shows (a background tick, no form posted) is read on its own too, with the
+    /// reason first, while read-aloud is on.
+    @Test(.enabled(if: runs, "no espeak-ng here (.ci/setup installs it; CI runs this test)"))
+    func theReceiptOfTheSessionLimitIsReadOnItsOwn() async throws {
+        try #require(Self.missing.isEmpty, "CI must run the speech test, but these are missing: \(Self.missing)")
+        let said = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-said-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: said) }
+        let speaker = try Speaker(SpeechCommand(synthesizer: ["tee", "-a", said]))
+        let fixture = try WebFixture(timing: KioskTiming(idleWarning: 60, idleTimeout: 90, sessionLimit: 120, sessionWarning: 30), speaker: speaker)
+        defer { fixture.remove() }
+        @Sendable func text() -> String { (try? String(contentsOfFile: said, encoding: .utf8)) ?? "" }
+        try await fixture.application().test(.router) { client in
+            let browser = Browser()
+            try await browser.signIn(client)
+            try await browser.post(client, [("speech", "start")])
+            _ = try await Self.poll("the overview to be said") { !speaker.isSpeaking && text().contains("Choose a use") }
+            fixture.clock.advance(by: 80)
+            try await browser.press(client, "help")
+            _ = try await Self.poll("Help to be said") { !speaker.isSpeaking && text().contains("Move with the Up and Down keys") }
+            fixture.clock.advance(by: 45)  // 125 s into a 120 s session, 45 s after the last input
+            try? FileManager.default.removeItem(atPath: said)
+            await fixture.kiosk.tick()
+            _ = try await Self.poll("the receipt to be said") { !speaker.isSpeaking && text().contains("Your receipt") }
+            let lines = text().split(separator: "\n")
+            #expect(lines.count > 2 && lines[1].hasPrefix("This session reached its time limit"), "the reason comes first:\n\(text())")
+            try await browser.get(client)
+            #expect(browser.page.contains("Your receipt"), "the browser shows the receipt")
+        }
+    }
+
     /// An error is read on its own while read-aloud is on, right after the screen's title, before the rest of
     /// the screen; the PIN typed never reaches the synthesizer, nor the reference without headphones.
     @Test(.enabled(if: runs, "no espeak-ng here (.ci/setup installs it; CI runs this test)"))
