@@ -5,7 +5,9 @@ import Foundation
 /// Rows for a purpose whose output must not identify anyone (`rows: pseudonymised` in
 /// `Forms/purposes.yaml`, e.g. equality monitoring): the tenancy reference becomes a keyed pseudonym
 /// (``pseudonym(of:key:)`` under a key derived for the purpose, so two purposes' files cannot be joined),
-/// every date becomes whole years up to the export's day (the date of birth an `age`), every free-text
+/// the date of birth becomes an age band (`age-band`, the bands `consent stats` counts by: an exact age
+/// beside sex and language singled out one row in ten of the demo register), every other date whole
+/// years up to the export's day, every free-text
 /// answer (a gender write-in, health needs in the tenant's words) becomes only whether one was given
 /// (`<attribute>-given`: `yes`), since a person's own words can name them, and rows come in the order of
 /// their pseudonyms, so the people who make the statistics see no reference, no date of birth, no
@@ -20,7 +22,7 @@ public enum PseudonymisedRows {
 
     /// How a column's cells leave.
     private enum Cell {
-        case asGated, years, whetherGiven
+        case asGated, ageBand, years, whetherGiven
     }
 
     /// The transform for `gate`'s columns (a date or a text is any attribute Forms/ types as one).
@@ -29,7 +31,7 @@ public enum PseudonymisedRows {
     public static func transform(gate: ExportGate, key: SymmetricKey) -> RowTransform {
         let kinds: [Cell] = gate.columns.map {
             switch gate.catalogue.attribute($0)?.type {
-            case .date: .years
+            case .date: $0.rawValue == "date-of-birth" ? .ageBand : .years
             case .text: .whetherGiven
             default: .asGated
             }
@@ -37,7 +39,8 @@ public enum PseudonymisedRows {
         let columns = zip(gate.columns, kinds).map { attribute, kind in
             switch kind {
             case .asGated: attribute.rawValue
-            case .years: attribute.rawValue == "date-of-birth" ? "age" : "\(attribute.rawValue)-years"
+            case .ageBand: "age-band"
+            case .years: "\(attribute.rawValue)-years"
             case .whetherGiven: "\(attribute.rawValue)-given"
             }
         }
@@ -51,6 +54,7 @@ public enum PseudonymisedRows {
                     guard let cell, !cell.isEmpty, cell != ExportGate.prefersNotToSay else { return cell }
                     switch kind {
                     case .asGated: return cell
+                    case .ageBand: return AgeBand.of(birth: cell, on: at)
                     case .years: return AgeBand.age(birth: cell, on: at).map(String.init)
                     case .whetherGiven: return given
                     }

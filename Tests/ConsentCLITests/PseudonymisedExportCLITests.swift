@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Equality-monitoring rows leave with a keyed pseudonym and an age, never the tenancy reference or the
+/// Equality-monitoring rows leave with a keyed pseudonym and an age band, never the tenancy reference or the
 /// date of birth (issue 22: "equality monitoring leaves identified rows only through keyed pseudonyms").
 @Suite struct PseudonymisedExportCLITests {
     /// The file's rows as cells (a plain CSV: the demo holds no comma or quote in these columns).
@@ -19,13 +19,13 @@ import Testing
         let export = try cli.run(["export", "--purpose", "equality-monitoring", "--out", out, "--db", cli.db, "--json"])
         #expect(export.status == 0, "\(export.stderr)")
         let rows = try Self.table(out)
-        #expect(rows.first?.prefix(2) == ["tenant_pseudonym", "age"], "\(rows.first ?? [])")
+        #expect(rows.first?.prefix(2) == ["tenant_pseudonym", "age-band"], "\(rows.first ?? [])")
         #expect(rows.count == 41, "one row per demo tenant: \(rows.count - 1)")
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.range(of: #"T[0-9]{7}"#, options: .regularExpression) == nil, "a tenancy reference left in an equality export")
         #expect(text.range(of: #"[0-9]{4}-[0-9]{2}-[0-9]{2}"#, options: .regularExpression) == nil, "a date left in an equality export")
         let manifest = try #require(try export.json() as? [String: Any])
-        #expect((manifest["columns"] as? [String])?.prefix(2) == ["tenant_pseudonym", "age"])
+        #expect((manifest["columns"] as? [String])?.prefix(2) == ["tenant_pseudonym", "age-band"])
 
         // Rows come in pseudonym order, not the register's (which would give away whose row is whose).
         let pseudonyms = rows.dropFirst().compactMap(\.first)
@@ -43,11 +43,12 @@ import Testing
             key = hmac.new(prk, b'tenantconsent pseudonym equality-monitoring\\x01', hashlib.sha256).digest()
             today = datetime.datetime.now(datetime.timezone.utc).date()
             age = today.year - 2001 - ((today.month, today.day) < (8, 30))
-            print('P' + hmac.new(key, b'T0000001', hashlib.sha256).hexdigest()[:32] + ',' + str(age))
+            band = 'under-16' if age < 16 else '16-24' if age < 25 else '85+' if age >= 85 else f'{25 + (age - 25) // 10 * 10}-{34 + (age - 25) // 10 * 10}'
+            print('P' + hmac.new(key, b'T0000001', hashlib.sha256).hexdigest()[:32] + ',' + band)
             """, keyPath])
         let expected = oracle.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map(String.init)
         let first = try #require(rows.first { $0.first == expected.first }, "no row with T0000001's pseudonym \(expected)")
-        #expect(first[1] == expected.last, "T0000001's age: \(first[1]), expected \(expected.last ?? "")")
+        #expect(first[1] == expected.last, "T0000001's age band: \(first[1]), expected \(expected.last ?? "")")
 
         // The same key gives every tenant the same pseudonym next time; the disclosure is still per tenant.
         let again = cli.dir.appendingPathComponent("q2.csv").path
