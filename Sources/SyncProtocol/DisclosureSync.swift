@@ -122,8 +122,13 @@ public enum DisclosureSync {
         }
         guard let purpose = catalogue.purpose(PurposeID(export.purpose)) else { return "purpose \(export.purpose) is not in this centre's Forms" }
         guard !export.columns.isEmpty, export.columns.count <= 64 else { return "an export has 1 to 64 columns" }
-        // What the tenant is sent about themself (their access answer) may name anything held; an export only its purpose's.
+        // What the tenant is sent about themself (their access answer) may name anything held; an export only its
+        // purpose's attributes and recipients (as `consent export` names them: one, or all joined by ";").
         let toTheTenant = export.recipient == TenantRecipient.byEmail
+        if !toTheTenant, let other = export.recipient.split(separator: ";", omittingEmptySubsequences: false)
+            .first(where: { !purpose.recipients.contains(String($0)) }) {
+            return "recipient '\(TextSafety.displaySafe(String(other)))' is not one \(export.purpose) names in this centre's Forms"
+        }
         if let column = export.columns.first(where: { toTheTenant ? catalogue.attribute(AttributeID($0)) == nil : !purpose.attributes.contains(AttributeID($0)) }) {
             return toTheTenant ? "column \(column) is not an attribute in this centre's Forms" : "column \(column) is not an attribute of \(export.purpose)"
         }

@@ -83,9 +83,9 @@ import TestSupport
             } catch { return "\(error)" }
         }
         func export(_ id: String, _ refs: [TenantRef], mask: UInt64 = 0b01, purpose: String = "tenancy-management",
-                    columns: [String] = Self.columns, operator: String = "x") -> DisclosureExchange {
+                    columns: [String] = Self.columns, operator: String = "x", recipient: String = "landlord-staff") -> DisclosureExchange {
             DisclosureExchange(device: "kiosk-north", cursor: 0, exports: [WireExport(
-                id: id, purpose: purpose, recipient: "landlord-staff", columns: columns, at: 1_790_000_000_000, operator: `operator`,
+                id: id, purpose: purpose, recipient: recipient, columns: columns, at: 1_790_000_000_000, operator: `operator`,
                 entries: refs.map { WireDisclosure(tenant: $0.rawValue, columns: mask) })], receive: false)
         }
         // A tenant of another office is left out (nothing is written about them); the kiosk's own tenant is taken.
@@ -100,6 +100,10 @@ import TestSupport
         #expect(purpose.contains("not in this centre's Forms"), "\(purpose)")
         let column = await answer(export("exp-column1", [n1], columns: ["religion"]))
         #expect(column.contains("not an attribute of tenancy-management"), "\(column)")
+        // A recipient the purpose does not name (a review planted "West Midlands Police" on every device's listing).
+        let police = await answer(export("exp-police1", [n1], recipient: "landlord-staff;West Midlands Police"))
+        #expect(police.contains("recipient 'West Midlands Police' is not one tenancy-management names"), "\(police)")
+        #expect(await answer(export("exp-both001", [n1], recipient: "landlord-staff;repair-contractors")) == "accepted")
         let escape = await answer(export("exp-escape1", [n1], operator: "Chief\u{1B}[31m"))
         #expect(escape.contains("control character"), "\(escape)")
 
