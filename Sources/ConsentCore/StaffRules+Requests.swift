@@ -54,8 +54,10 @@ extension StaffRules {
     ) throws(StaffRefusal) -> [ChangeRequest] {
         guard may(role, .decideErasure) else { throw .notAllowed(role, .decideErasure) }
         // Four eyes: who took a request by phone or paper does not decide it too; answering an access request
-        // (sending the pack) changes nothing held, so its taker may.
-        if case .staff(let taker, _, _) = request.actor, taker == staff, request.kind != .access { throw .sameStaff }
+        // (sending the pack) changes nothing held, so its taker may, but not refuse it.
+        if case .staff(let taker, _, _) = request.actor, taker == staff {
+            guard request.kind == .access, case .carryOut = decision else { throw .sameStaff }
+        }
         let attribute = request.attribute ?? AttributeID("")
         func verification(_ approved: Bool, _ reason: String, evidence: String?) throws(StaffRefusal) -> ChangeRequest {
             guard policy.reason(reason) != nil else { throw .unknownReason(reason) }

@@ -293,7 +293,8 @@ public enum StaffRules {
     /// `erase` records the erasure (by this member of staff, naming the request as evidence), otherwise
     /// a rejecting verification naming the request declines it. Either takes it out of the queue.
     /// A supervisor's or the data-protection lead's decision: what is asked for is needed to sign in
-    /// or for the tenancy.
+    /// or for the tenancy. `takenBy` is who made the request: a member of staff who took it by phone
+    /// or paper may not decide it.
     ///
     /// ```swift
     /// let change = try StaffRules.decideErasure(item.event, attribute: dob, erase: true, tenant: ref,
@@ -301,11 +302,13 @@ public enum StaffRules {
     /// try db.record(change)
     /// ```
     public static func decideErasure(
-        _ request: EventID, attribute: AttributeID, erase: Bool, tenant: TenantRef,
+        _ request: EventID, attribute: AttributeID, erase: Bool, tenant: TenantRef, takenBy: Actor? = nil,
         staff: StaffID, role: StaffRole, reason: String, policy: StaffPolicy
     ) throws(StaffRefusal) -> ChangeRequest {
         guard policy.reason(reason) != nil else { throw .unknownReason(reason) }
         guard may(role, .decideErasure) else { throw .notAllowed(role, .decideErasure) }
+        // Four eyes, as for every request (``decideRequest(_:_:staff:role:policy:)``): who took it does not decide it.
+        if case .staff(let taker, _, _)? = takenBy, taker == staff { throw .sameStaff }
         if erase {
             return ChangeRequest(tenant: tenant, payload: .erasure(attribute), actor: .staff(staff, verification: RecordedMethod.kioskRequest, reason: reason),
                                  channel: .system, evidence: "erasure request \(request)")

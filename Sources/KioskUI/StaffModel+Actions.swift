@@ -137,7 +137,7 @@ extension StaffModel {
             guard case .heldItem(let i) = state.screen, state.held.indices.contains(i), let staff = state.staff else { break }
             let item = state.held[i]
             do {
-                let request = try StaffRules.decideErasure(item.event, attribute: item.attribute, erase: erase, tenant: item.tenant, staff: StaffID(staff.id),
+                let request = try StaffRules.decideErasure(item.event, attribute: item.attribute, erase: erase, tenant: item.tenant, takenBy: item.takenBy, staff: StaffID(staff.id),
                                                            role: role, reason: erase ? "erasure-granted" : "erasure-declined", policy: policy)
                 return [.record(request, note: erase ? "Erased, as the tenant asked." : "Declined: the value is kept. Tell the tenant why."), .loadHeld]
             } catch {

@@ -22,8 +22,8 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         case .refused(let error): "the centre refused: \(error)"
         case .local(let error): error.description
         case .disclosuresRefused(let error):
-            "the centre refused this device's record of what its exports sent (\(error)); everything else was synced. "
-                + "The record stays here: tell the data-protection lead"
+            "the centre refused this device's record of what an export sent (\(error)); everything else was synced, "
+                + "but this device's export records wait here until it is taken: tell the data-protection lead"
         }
     }
 }
@@ -111,32 +111,39 @@ public struct SyncClient: Sendable {
     }
 
     /// Offers this device's staff, pushes, pulls until nothing is waiting, exchanges disclosures,
-    /// copies the centre's staff registry, then exchanges failed sign-in counts. A refused disclosure
-    /// exchange stops none of the rest (withdrawals made elsewhere and a leaver disabled at the centre
-    /// still arrive); its refusal is thrown at the end, with the rest done.
+    /// copies the centre's staff registry, then exchanges failed sign-in counts. A disclosure exchange
+    /// the centre refuses or holds back stops none of the rest (withdrawals made elsewhere and a leaver
+    /// disabled at the centre still arrive); when it refused what this device sent, the centre's exports
+    /// are still received. The first such failure is thrown at the end, with the rest done.
     public func syncOnce() async throws(SyncFailure) -> SyncReport {
         var report = SyncReport()
         try await offerStaff(into: &report)
         try await push(into: &report)
         var disclosures: SyncFailure?
-        do { try await exchangeDisclosures(into: &report, receiving: false) } catch .refused(let error) { disclosures = .disclosuresRefused(error) }
+        do { try await exchangeDisclosures(into: &report, receiving: false) } catch { disclosures = Self.disclosureFailure(error) }
         try await pull(into: &report)
-        if disclosures == nil {
-            do { try await exchangeDisclosures(into: &report) } catch .refused(let error) { disclosures = .disclosuresRefused(error) }
-        }
+        do { try await exchangeDisclosures(into: &report, sending: disclosures == nil) } catch { disclosures = disclosures ?? Self.disclosureFailure(error) }
         try await adoptStaff(into: &report)
         try await exchangeSignInTallies()
         if let disclosures { throw disclosures }
         return report
     }
 
+    /// A disclosure exchange's failure as `syncOnce` reports it: a refusal of what was sent as such.
+    private static func disclosureFailure(_ error: SyncFailure) -> SyncFailure {
+        guard case .refused(let refusal) = error, case .invalid = refusal else { return error }
+        return .disclosuresRefused(refusal)
+    }
+
     /// Sends the centre the exports made here that it lacks (after the push, so it holds their tenants,
     /// and before the pull, so a tenant the pull takes away is still reported) and, when `receiving`
     /// (after the pull, so tenants it brings are here), records its exports naming tenants held here, until
     /// neither side has more: a tenant then sees at this kiosk what was sent out about them anywhere.
-    public func exchangeDisclosures(into report: inout SyncReport, receiving: Bool = true) async throws(SyncFailure) {
+    /// Without `sending`, only receives (after the centre refused what this device sent).
+    public func exchangeDisclosures(into report: inout SyncReport, receiving: Bool = true, sending: Bool = true) async throws(SyncFailure) {
         while true {
-            let (exports, sent, cursor) = try local { () throws(StoreError) in try database.disclosureOutbox() }
+            var (exports, sent, cursor) = try local { () throws(StoreError) in try database.disclosureOutbox() }
+            if !sending { (exports, sent) = ([], nil) }
             if !receiving, sent == nil { return }
             let request = DisclosureExchange(device: database.device.rawValue, cursor: cursor, exports: exports, receive: receiving)
             let reply = try await transport.exchangeDisclosures(request)

@@ -42,6 +42,8 @@ extension WireCheck {
             // A value of an attribute retired since (`retired` in Forms/attributes.yaml) came from a device whose Forms/
             // predate the retirement, not from a tampered one: refusing its batch would hold back the withdrawals behind it.
             if case .retired = error { return nil }
+            // Likewise an erasure of the office recorded before the rule kept it (`ChangeRules`' `neverErased`).
+            if case .neverErased = error { return nil }
             return "event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) breaks a rule every device applies: \(error.description)"
         }
     }

@@ -25,8 +25,9 @@ public struct ServerLimits: Sendable {
     /// The length of a counting window, which is also how often an address's refusals are
     /// written to the audit log (one row per address per window).
     public var window: Duration = .seconds(60)
-    /// Disclosure exchanges (`POST /v1/disclosures`) one device may make in a window before it is answered
-    /// 429 until the window ends: a sync round makes one or two, and an export sent in parts one per part.
+    /// Disclosure exchanges that send export records (`POST /v1/disclosures` with exports) one device may make
+    /// in a window before it is answered 429 until the window ends: a sync round sends once or twice, an
+    /// export sent in parts once per part. Exchanges that only receive are not counted.
     public var disclosureExchangesPerWindow = 30
     /// Most addresses counted in one window; refusals from further addresses are added up together.
     public var maxAddresses = 50_000

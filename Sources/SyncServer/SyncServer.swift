@@ -11,7 +11,7 @@ import SyncProtocol
 /// The central sync server: `GET /healthz`, `POST /v1/enrol`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`,
 /// `GET /v1/staff`, `POST /v1/staff`, `POST /v1/sign-in-tallies`,
 /// `POST /v1/reveal`, `POST /v1/tenant`, `POST /v1/disclosures` (at most `ServerLimits.disclosureExchangesPerWindow`
-/// per device and window, else 429).
+/// that send export records per device and window, else 429).
 ///
 /// Every request but the health check and enrolment names its device and credential
 /// (`Authorization: Bearer DEVICE:SECRET`, checked by `DeviceAuthentication`). Every refusal is a
@@ -104,8 +104,12 @@ public struct SyncServer: Sendable {
         // Exports made on a device, for the centre, and the centre's exports naming the device's tenants (JSON; `DisclosureSync`).
         devices.post("disclosures") { request, context in
             let device = try context.authenticatedDevice()
-            if let seconds = disclosureExchanges.admit(device) { throw SyncRefusal.deviceThrottled(device, retryAfter: seconds, what: "disclosure exchanges") }
-            return try await store.exchangeDisclosures(request.decode(as: DisclosureExchange.self, context: context), from: device)
+            let exchange = try await request.decode(as: DisclosureExchange.self, context: context)
+            // Only exchanges that send export records count (what could bury the report); receiving pages freely.
+            if !exchange.exports.isEmpty, let seconds = disclosureExchanges.admit(device) {
+                throw SyncRefusal.deviceThrottled(device, retryAfter: seconds, what: "disclosure exchanges")
+            }
+            return try await store.exchangeDisclosures(exchange, from: device)
         }
         return router
     }

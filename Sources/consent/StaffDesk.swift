@@ -220,7 +220,7 @@ extension Staff {
             }
             if case .erasureRequest(let attribute) = item.kind {
                 guard how == "supervisor" else { throw ValidationError("an erasure request is decided by a supervisor or the dp-lead: use --how supervisor") }
-                let change = try StaffRules.decideErasure(item.event, attribute: attribute, erase: !reject, tenant: ref, staff: StaffID(member.id),
+                let change = try StaffRules.decideErasure(item.event, attribute: attribute, erase: !reject, tenant: ref, takenBy: item.takenBy, staff: StaffID(member.id),
                                                           role: member.role, reason: reasonGiven ?? (reject ? "erasure-declined" : "erasure-granted"),
                                                           policy: policy)
                 try db.record(change)

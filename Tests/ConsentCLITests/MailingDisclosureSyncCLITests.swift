@@ -45,8 +45,13 @@ import TestSupport
                                     "--staff", "S1", "--db", other], stdin: Self.password)
         #expect(withdraw.status == 0, "\(withdraw.stderr)")
         #expect(try cli.run(["sync", "--db", other]).status == 0)
+        // ...and the centre exports about the kiosk's tenants.
+        let central = try cli.run(["export", "--purpose", "tenancy-management", "--out", cli.dir.appendingPathComponent("c.csv").path, "--json"] + centre.arguments)
+        let centralID = try #require((try central.json() as? [String: Any])?["exportID"] as? String, "\(central.stderr)")
         let refused = try cli.run(["sync", "--db", kiosk])
         #expect(refused.status != 0 && refused.stderr.contains("everything else was synced") && refused.stderr.contains("retired-column"), "\(refused.stderr)")
         #expect(try SyncCLITests().emailUse(cli, kiosk).hasPrefix("withdrawn"), "the refused record stopped the pull of a withdrawal made elsewhere")
+        let shown = try DisclosureSyncCLITests.shown(cli, kiosk, held).compactMap { $0["exportID"] as? String }
+        #expect(shown.contains(centralID), "the refused record stopped the centre's export reaching the kiosk: \(shown)")
     }
 }

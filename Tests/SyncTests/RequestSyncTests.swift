@@ -74,6 +74,12 @@ import TestSupport
             }
             #expect(throws: StaffRefusal.sameStaff) { try StaffRules.decideRequest(request, .refuse("needed for the tenancy"), staff: pat, role: .supervisor, policy: policy) }
         }
+        // The held queue's way of deciding an erasure request holds to it too, and an access request's taker answers it but does not refuse it.
+        #expect(throws: StaffRefusal.sameStaff) {
+            try StaffRules.decideErasure(queued[0].event, attribute: Self.email, erase: false, tenant: "T0000001", takenBy: queued[0].actor, staff: pat,
+                                         role: .supervisor, reason: "erasure-declined", policy: policy)
+        }
+        #expect(throws: StaffRefusal.sameStaff) { try StaffRules.decideRequest(queued[2], .refuse("not verified"), staff: pat, role: .supervisor, policy: policy) }
         try desk.record(try StaffRules.decideRequest(queued[2], .carryOut(nil), staff: pat, role: .supervisor, policy: policy))
         try await network.heal()
         let history = try await network.centre.history("T0000001")

@@ -17,7 +17,7 @@ import TestSupport
         }
     }
 
-    @Test func theTenantRowFollowsTheirOfficeThroughMovesAndErasures() async throws {
+    @Test func theTenantRowFollowsTheirOfficeThroughMovesAndIsNeverErased() async throws {
         let net = try await Network.make(.sqlite, devices: 0, tenants: [])
         let centre = try #require(net.centre.sqlite)
         try centre.record([register("A0000001", ["full-name": "A", "office": "north"]),
@@ -27,18 +27,21 @@ import TestSupport
         let staff: ConsentCore.Actor = .staff(StaffID("S1"), verification: nil, reason: "moved")
         try centre.record([ChangeRequest(tenant: "A0000001", payload: .correction(Office.attribute, .value("south"), pending: false),
                                          actor: staff, channel: .phone),
-                           ChangeRequest(tenant: "A0000002", payload: .erasure(Office.attribute), actor: staff, channel: .phone),
                            ChangeRequest(tenant: "A0000003", payload: .correction(Office.attribute, .value("east"), pending: false),
                                          actor: staff, channel: .phone)])
-        #expect(try Self.offices(centre) == ["A0000001": "south", "A0000002": "-", "A0000003": "east"])
-        // The event that set it (a move, or the erasure) is the one the projection names.
+        // The office is never erased: without it every device would pull the tenant.
+        #expect(throws: StoreError.self) {
+            try centre.record([ChangeRequest(tenant: "A0000002", payload: .erasure(Office.attribute), actor: staff, channel: .phone)])
+        }
+        #expect(try Self.offices(centre) == ["A0000001": "south", "A0000002": "south", "A0000003": "east"])
+        // The event that set it (a registration or a move) is the one the projection names.
         let named: Int = try centre.read { db in
             try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM tenant t JOIN current_value c ON c.tenant_id = t.id AND c.attribute_id = 'office'
                 WHERE t.office_device = c.source_device AND t.office_dseq = c.source_seq
                 """) ?? 0
         }
-        #expect(named == 3, "the erased one names its erasure, as a move to no office")
+        #expect(named == 3, "each tenant's office names the event that set it")
     }
 
     @Test func aCentreFromBeforeTheColumnHasItFilledWhenOpened() throws {
