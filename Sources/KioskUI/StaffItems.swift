@@ -164,12 +164,12 @@ struct StaffItems {
         switch request.kind {
         case .rectification:
             let attribute = request.attribute.flatMap { content.catalogue.attribute($0) }
-            let proposed: String = switch (request.proposed, request.proposalWithheld) {
-            case (_, true): "a value the tenant gave, which cannot be opened on this machine: type the corrected value"
-            case (nil, _): "none given: type the corrected value"
-            case (let value?, _) where attribute?.isSpecial != false: value == .preferNotToSay ? "prefer not to say"
-                : "held (a special category, not shown): carrying it out applies it"
-            case (let value?, _): value.text.map { text in attribute.map { AccessReport.display(text, $0, content, "en") } ?? text } ?? "prefer not to say"
+            let proposed: String = switch request.proposalView(content.catalogue) {
+            case .withheld: "a value the tenant gave, which cannot be opened on this machine: type the corrected value"
+            case .none: "none given: type the corrected value"
+            case .preferNotToSay: "prefer not to say"
+            case .special: "held (a special category, not shown): carrying it out applies it"
+            case .text(let text): attribute.map { AccessReport.display(text, $0, content, "en") } ?? text
             }
             items += [StaffItem(.text, "The value the tenant says is right: \(proposed)"),
                       StaffItem(.field("value"), "Corrected value (leave empty to apply the tenant's)")]

@@ -17,17 +17,15 @@ struct RequestCommand: ParsableCommand {
     struct Line: Encodable {
         var reference: String, event: String, kind: String, attribute: String?, channel: String, madeAt: Date, deadline: Date
         var outcome: String, decidedAt: Date?, reason: String?
-        /// A rectification's proposed value: the text (not for a special category), "prefer not to say",
-        /// `special` (held, shown only by carrying it out) or `withheld` (cannot be read here).
-        var proposed: String?
+        /// What a rectification proposes (`ProposalView.name`: none, text, special, prefer-not-to-say, withheld),
+        /// and the tenant's text when it may be shown.
+        var proposal: String, proposed: String?
 
         init(_ r: TenantRequest, _ catalogue: Catalogue) {
             (reference, event, kind, attribute, channel) = (r.tenant.rawValue, r.event.description, r.kind.rawValue, r.attribute?.rawValue, r.channel.rawValue)
-            if r.proposalWithheld {
-                proposed = "withheld"
-            } else if let value = r.proposed, let a = r.attribute {
-                proposed = catalogue.attribute(a)?.isSpecial != false ? "special" : (value.text ?? "prefer not to say")
-            }
+            let view = r.proposalView(catalogue)
+            proposal = view.name
+            if case .text(let text) = view { proposed = text }
             (madeAt, deadline, outcome) = (r.madeAt, r.deadline, r.outcome.name)
             switch r.outcome {
             case .open: break
@@ -108,11 +106,11 @@ struct RequestCommand: ParsableCommand {
             for l in lines {
                 let late = l.outcome == "open" && l.deadline < now ? " OVERDUE" : ""
                 let outcome = l.outcome + (l.reason.map { ": \(TextSafety.displaySafe($0))" } ?? "")
-                let proposal: String = switch l.proposed {
-                case nil: ""
+                let proposal: String = switch l.proposal {
                 case "special": " -> (proposed value held, special category: carry it out to apply it)"
                 case "withheld": " -> (proposed value cannot be read here: give --value)"
-                case let text?: " -> \(TextSafety.displaySafe(text))"
+                case "prefer-not-to-say": " -> prefer not to say"
+                default: l.proposed.map { " -> \(TextSafety.displaySafe($0))" } ?? ""
                 }
                 print("\(l.reference)\t\(l.event)\t\(l.kind)\t\(l.attribute ?? "-")\(proposal)\tmade \(DayText.utcDay(l.madeAt))\tanswer by \(DayText.utcDay(l.deadline))\(late)\t\(outcome)")
             }
