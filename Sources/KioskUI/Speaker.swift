@@ -19,6 +19,7 @@ public final class Speaker: @unchecked Sendable {
     private let player: URL?
     private let lock = NSLock()
     private var running: [Process] = []
+    private var started = 0
 
     /// A speaker running `command`; throws when its programs are not installed.
     public init(_ command: SpeechCommand) throws {
@@ -59,6 +60,7 @@ public final class Speaker: @unchecked Sendable {
             return
         }
         running = processes
+        started += 1
         // Written off the caller's thread: a long page could fill the pipe before the synthesizer reads it.
         let data = Data(text.utf8)
         DispatchQueue.global().async {
@@ -79,6 +81,14 @@ public final class Speaker: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return running.contains { $0.isRunning }
+    }
+
+    /// How many texts have started to be said since this speaker was made (tests check that nothing more
+    /// was said, however quickly it ended).
+    public var voicesStarted: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return started
     }
 
     /// The process ids of what is saying the text now (tests check that ``stop()`` ends them).
