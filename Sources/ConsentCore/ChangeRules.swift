@@ -57,6 +57,16 @@ public enum ChangeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A tenant's request that names an attribute where its kind needs none, or none where it needs one.
     case badRequest(String)
 
+    /// Whether this refuses what a device whose Forms or rules predate it may have recorded honestly (a value
+    /// of an attribute retired since, an office erased before it was kept): a centre takes such an event, since
+    /// refusing it would hold back everything the device recorded after it.
+    public var isNewerThanDevices: Bool {
+        switch self {
+        case .retired, .neverErased: true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .unknownAttribute(let a): "no attribute '\(a)' in Forms/attributes.yaml"

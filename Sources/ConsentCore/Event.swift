@@ -29,6 +29,12 @@ public enum Actor: Hashable, Codable, Sendable {
 }
 
 extension Actor {
+    /// Whether this is member of staff `id` (who took a change, and so may not confirm or decide it).
+    public func isStaff(_ id: StaffID) -> Bool {
+        if case .staff(let taker, _, _) = self { return taker == id }
+        return false
+    }
+
     /// An actor as the ledger, the projections and the wire store it: a kind ("tenant", "staff" or
     /// "system"), the staff id or system name, and a staff member's verification method and reason.
     public struct Columns: Equatable, Sendable {

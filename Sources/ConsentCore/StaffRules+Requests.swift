@@ -55,7 +55,7 @@ extension StaffRules {
         guard may(role, .decideErasure) else { throw .notAllowed(role, .decideErasure) }
         // Four eyes: who took a request by phone or paper does not decide it too; answering an access request
         // (sending the pack) changes nothing held, so its taker may, but not refuse it.
-        if case .staff(let taker, _, _) = request.actor, taker == staff {
+        if request.actor.isStaff(staff) {
             guard request.kind == .access, case .carryOut = decision else { throw .sameStaff }
         }
         let attribute = request.attribute ?? AttributeID("")

@@ -271,7 +271,7 @@ public enum StaffRules {
         case .evidence: .verifyEvidence
         }
         guard may(role, task) else { throw .notAllowed(role, task) }
-        if case .staff(let taker, _, _) = takenBy, taker == staff { throw .sameStaff }
+        if takenBy.isStaff(staff) { throw .sameStaff }
         let method: String, channel: Channel
         var evidence: String?
         switch how {
@@ -308,7 +308,7 @@ public enum StaffRules {
         guard policy.reason(reason) != nil else { throw .unknownReason(reason) }
         guard may(role, .decideErasure) else { throw .notAllowed(role, .decideErasure) }
         // Four eyes, as for every request (``decideRequest(_:_:staff:role:policy:)``): who took it does not decide it.
-        if case .staff(let taker, _, _)? = takenBy, taker == staff { throw .sameStaff }
+        if takenBy?.isStaff(staff) == true { throw .sameStaff }
         if erase {
             return ChangeRequest(tenant: tenant, payload: .erasure(attribute), actor: .staff(staff, verification: RecordedMethod.kioskRequest, reason: reason),
                                  channel: .system, evidence: "erasure request \(request)")

@@ -39,11 +39,8 @@ extension WireCheck {
             _ = try ChangeRules.check(request, validator: validator, now: Date(timeIntervalSince1970: Double(made.hlc.millis) / 1_000))
             return nil
         } catch {
-            // A value of an attribute retired since (`retired` in Forms/attributes.yaml) came from a device whose Forms/
-            // predate the retirement, not from a tampered one: refusing its batch would hold back the withdrawals behind it.
-            if case .retired = error { return nil }
-            // Likewise an erasure of the office recorded before the rule kept it (`ChangeRules`' `neverErased`).
-            if case .neverErased = error { return nil }
+            // From a device whose Forms or rules predate the rule, not from a tampered one (`ChangeError.isNewerThanDevices`).
+            if error.isNewerThanDevices { return nil }
             return "event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) breaks a rule every device applies: \(error.description)"
         }
     }
