@@ -44,7 +44,7 @@ public enum PseudonymisedRows {
             case .whetherGiven: "\(attribute.rawValue)-given"
             }
         }
-        let at = gate.at
+        let day = AgeBand.Day(gate.at)
         let own = purposeKey(key, purpose: gate.purpose.id)
         return RowTransform(
             referenceColumn: referenceColumn, columns: columns,
@@ -54,8 +54,8 @@ public enum PseudonymisedRows {
                     guard let cell, !cell.isEmpty, cell != ExportGate.prefersNotToSay else { return cell }
                     switch kind {
                     case .asGated: return cell
-                    case .ageBand: return AgeBand.of(birth: cell, on: at)
-                    case .years: return AgeBand.age(birth: cell, on: at).map(String.init)
+                    case .ageBand: return AgeBand.of(birth: cell, on: day)
+                    case .years: return AgeBand.age(birth: cell, on: day).map(String.init)
                     case .whetherGiven: return given
                     }
                 }

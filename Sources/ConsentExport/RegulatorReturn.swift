@@ -29,7 +29,7 @@ public enum RegulatorReturn {
             }
             return index
         }
-        let at = gate.at
+        let day = AgeBand.Day(gate.at)
         return RowTransform(
             referenceColumn: "tenant_pseudonym", columns: columns,
             reference: { PseudonymisedRows.pseudonym(of: $0, key: key) },
@@ -40,7 +40,7 @@ public enum RegulatorReturn {
                     value(i) == ExportGate.prefersNotToSay ? prefersNotToSay : value(i).flatMap(derive)
                 }
                 return [
-                    derived(0) { AgeBand.age(birth: $0, on: at).map(String.init) },
+                    derived(0) { AgeBand.age(birth: $0, on: day).map(String.init) },
                     derived(1) { $0 },
                     derived(2) { String($0.split(separator: " ").first ?? "") },
                     derived(3) { $0 },

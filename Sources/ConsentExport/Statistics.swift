@@ -110,6 +110,7 @@ public struct StatisticsBuilder {
     public var attributes: [AttributeID] { policy.attributes }
     public private(set) var excluded = 0
     private var counts: [[String]: Int] = [:]
+    private let day: AgeBand.Day
 
     public enum StatisticsError: Error, Equatable, CustomStringConvertible {
         case unknownPurpose(String)
@@ -135,6 +136,7 @@ public struct StatisticsBuilder {
         }
         self.catalogue = catalogue
         self.at = date
+        day = AgeBand.Day(date)
         self.policy = PurposePolicy(purpose: purpose, attributes: attributes.map { AttributeID($0) }, catalogue: catalogue)
     }
 
@@ -144,7 +146,7 @@ public struct StatisticsBuilder {
             switch policy.evaluate(index, of: tenant, at: at) {
             case .allowed:
                 let text = tenant.value(attribute).answer?.text ?? ""
-                key.append(catalogue.attribute(attribute)?.type == .date ? AgeBand.of(birth: text, on: at) ?? "not-known" : text)
+                key.append(catalogue.attribute(attribute)?.type == .date ? AgeBand.of(birth: text, on: day) ?? "not-known" : text)
             case .denied(.objected), .denied(.withdrawn), .denied(.noConsent), .denied(.expired):
                 excluded += 1
                 return
@@ -173,20 +175,36 @@ public struct StatisticsBuilder {
 public enum AgeBand {
     public static let labels = ["under-16", "16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"]
 
+    /// The UTC calendar day ages are counted to: worked out once per export, not once per cell.
+    public struct Day: Sendable {
+        let year: Int, month: Int, day: Int
+
+        /// The UTC day of `date`.
+        public init(_ date: Date) {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+            let today = calendar.dateComponents([.year, .month, .day], from: date)
+            (year, month, day) = (today.year ?? 0, today.month ?? 0, today.day ?? 0)
+        }
+    }
+
     /// Whole years from an ISO date of birth (YYYY-MM-DD) to `date` (UTC).
-    public static func age(birth: String, on date: Date) -> Int? {
+    public static func age(birth: String, on date: Date) -> Int? { age(birth: birth, on: Day(date)) }
+
+    /// Whole years from an ISO date of birth (YYYY-MM-DD) to `today`.
+    public static func age(birth: String, on today: Day) -> Int? {
         let parts = birth.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let today = calendar.dateComponents([.year, .month, .day], from: date)
-        guard let year = today.year, let month = today.month, let day = today.day else { return nil }
-        let age = year - parts[0] - ((month, day) < (parts[1], parts[2]) ? 1 : 0)
+        let age = today.year - parts[0] - ((today.month, today.day) < (parts[1], parts[2]) ? 1 : 0)
         return age >= 0 ? age : nil
     }
 
-    public static func of(birth: String, on date: Date) -> String? {
-        guard let age = age(birth: birth, on: date) else { return nil }
+    /// The band of a date of birth on `date` (UTC).
+    public static func of(birth: String, on date: Date) -> String? { of(birth: birth, on: Day(date)) }
+
+    /// The band of a date of birth on `today`.
+    public static func of(birth: String, on today: Day) -> String? {
+        guard let age = age(birth: birth, on: today) else { return nil }
         switch age {
         case ..<16: return labels[0]
         case 16...24: return labels[1]
