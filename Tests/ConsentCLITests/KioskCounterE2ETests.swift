@@ -96,6 +96,8 @@ import Testing
 
 extension Tmux {
     /// Moves the focus with Tab until the focused item (marked ▶) shows `label`.
+    /// Wait for the page first (`waitFor` a text only it shows) after a key that changes page: a page change
+    /// that lands after a Tab looks like that Tab's effect, and the Tab still queued then moves past `label`.
     func focus(_ label: String, presses: Int = 30, sourceLocation: SourceLocation = #_sourceLocation) throws {
         var last = ""
         for _ in 0...presses {

@@ -34,6 +34,8 @@ import Testing
         // Rectification: the tenant types the right date; it goes to staff, the value held stays.
         try kiosk.focus("Tenancy ended")
         try kiosk.keys("Enter")
+        // Each page is waited for before moving the focus on it, so no Tab lands on the page being left.
+        try kiosk.waitFor("Ask our staff to correct it")
         try kiosk.focus("Ask our staff to correct it")
         try kiosk.keys("Enter")
         try kiosk.waitFor("Only our staff can change this")
@@ -47,8 +49,10 @@ import Testing
         #expect(screen.contains("You have asked our staff to correct this") && screen.contains("15/06/2024"), "\(screen)")
         // Restriction of the mobile number.
         try kiosk.keys("Escape")
+        try kiosk.waitFor("Ask for a copy of everything we hold about you")
         try kiosk.focus("Mobile phone")
         try kiosk.keys("Enter")
+        try kiosk.waitFor("Ask us to stop using it")
         try kiosk.focus("Ask us to stop using it")
         try kiosk.keys("Enter")
         try kiosk.waitFor("While that is in force we keep it but send it to no one")
@@ -57,6 +61,7 @@ import Testing
         screen = try kiosk.waitFor("You have asked us to stop using this")
         // Access: a copy of everything held, asked from the overview.
         try kiosk.keys("Escape")
+        try kiosk.waitFor("Ask for a copy of everything we hold about you")
         try kiosk.focus("Ask for a copy of everything we hold about you")
         try kiosk.keys("Enter")
         try kiosk.waitFor("Our staff will send it to you within one month")
@@ -91,6 +96,7 @@ import Testing
         try staff.waitFor("Carried out: the tenant sees it at the kiosk.")
         try staff.focus("restriction request")
         try staff.keys("Enter")
+        try staff.waitFor("Reason the tenant is shown if refused")
         try staff.focus("[  ]") // the box under "Reason the tenant is shown if refused"
         try staff.type("We text you about repairs")
         try staff.focus("Refuse with this reason")
@@ -98,6 +104,7 @@ import Testing
         try staff.waitFor("Refused: the tenant reads your reason at the kiosk.")
         try staff.focus("access request")
         try staff.keys("Enter")
+        try staff.waitFor("Mark answered")
         try staff.focus("Mark answered")
         try staff.keys("Enter")
         try staff.waitFor("Nothing is waiting.")

@@ -96,6 +96,7 @@ extension KioskUsesE2ETests {
         // The receipt follows a language switch, every word of it.
         try tmux.focus("Language")
         try tmux.keys("Enter")
+        try tmux.waitFor("Polski")
         try tmux.focus("Polski")
         try tmux.keys("Enter")
         screen = try tmux.waitFor("Numer potwierdzenia")

@@ -144,6 +144,7 @@ import Testing
         try tmux.waitFor("cannot be erased here")
         try tmux.focus("Ask our staff to erase it")
         try tmux.keys("Enter")
+        try tmux.waitFor("Send the request")
         try tmux.focus("Send the request")
         try tmux.keys("Enter")
         try tmux.waitFor("Your request has been sent to our staff")
