@@ -15,7 +15,12 @@ struct AttributeNames {
     }
 
     func id(_ raw: RawStatement, _ column: Int32) -> AttributeID? {
-        raw.withBytes(column) { text in bytes.firstIndex { Self.same($0, text) } }.map { ids[$0] }
+        raw.withBytes(column) { text in id(text) }
+    }
+
+    /// The id among these whose bytes are exactly `text`.
+    func id(_ text: UnsafeRawBufferPointer) -> AttributeID? {
+        bytes.firstIndex { Self.same($0, text) }.map { ids[$0] }
     }
 
     /// Whether `stored` holds exactly the bytes of `column` (lengths first, then one `memcmp`: a generic
