@@ -145,7 +145,8 @@ public struct SyncClient: Sendable {
             var (exports, sent, cursor) = try local { () throws(StoreError) in try database.disclosureOutbox() }
             if !sending { (exports, sent) = ([], nil) }
             if !receiving, sent == nil { return }
-            let request = DisclosureExchange(device: database.device.rawValue, cursor: cursor, exports: exports, receive: receiving)
+            let pulled = try local { () throws(StoreError) in try database.syncCursor() }
+            let request = DisclosureExchange(device: database.device.rawValue, cursor: cursor, exports: exports, receive: receiving, pulled: pulled)
             let reply = try await transport.exchangeDisclosures(request)
             guard reply.cursor >= cursor else { throw .refused(.invalid("the centre answered with a disclosure cursor behind ours")) }
             report.disclosures += try local { () throws(StoreError) in try database.applyDisclosures(reply, sent: sent) }
