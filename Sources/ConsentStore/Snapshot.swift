@@ -47,7 +47,7 @@ extension ConsentDatabase {
             let special = slice.attributes.filter(slice.special.contains)
             let sideScan = special.isEmpty ? nil : VaultScanThread.start(database: self, attributes: special, devices: devices, position: position)
             var ordinary = try TenantValuesScan(db, slice.attributes.filter { !slice.special.contains($0) }, devices: devices)
-            var sealed = sideScan == nil ? try ValueScan(db, special, sealed: true, devices: devices, keys: keys) : nil
+            var sealed = sideScan == nil ? try ValueScan(db, special, devices: devices, keys: keys) : nil
             var decisions = try DecisionScan(db, slice, projection: projection)
             let restricted = try Self.restrictions(db)
             defer {
