@@ -77,19 +77,18 @@ import Testing
         let (cli, export, index) = try setUp()
         defer { cli.remove() }
         let text = try String(contentsOfFile: export, encoding: .utf8)
-        let header = text.split(whereSeparator: \.isNewline)[0].split(separator: ",").map { $0.lowercased() }
-        let column = try #require(header.firstIndex { $0.contains("email") })
-        let rows = text.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let withEmail = rows.filter { $0.count == header.count && $0[column].contains("@") }
+        // Reference, name and email of the first two rows with an email (addresses are quoted; emails never are).
+        let rows = text.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let withEmail = rows.compactMap { row in row.first { $0.contains("@") }.map { (ref: row[0], name: row[1], email: $0) } }
         try #require(withEmail.count >= 2)
         let (mine, theirs) = (withEmail[0], withEmail[1])
-        let letter = mail(to: "undisclosed-recipients:;", body: "Dear \(mine[1]),\r\nYour tenancy \(mine[0]) is in arrears. We hold your email as \(mine[column]).")
-        let own = try cli.run(["scan", "--index", index, "--recipient", mine[column], "-"], stdin: letter)
+        let letter = mail(to: "undisclosed-recipients:;", body: "Dear \(mine.name),\r\nYour tenancy \(mine.ref) is in arrears. We hold your email as \(mine.email).")
+        let own = try cli.run(["scan", "--index", index, "--recipient", mine.email, "-"], stdin: letter)
         #expect(own.status == 0 && own.stdout.hasPrefix("-: one tenant"), "\(own.stdout)\(own.stderr)")
-        let wrong = try cli.run(["scan", "--index", index, "--recipient", theirs[column], "-"], stdin: letter)
+        let wrong = try cli.run(["scan", "--index", index, "--recipient", theirs.email, "-"], stdin: letter)
         #expect(wrong.status == 1, "\(wrong.stdout)")
-        #expect(wrong.stdout.contains("BLOCKED") && wrong.stdout.contains("goes to \(theirs[column])"), "\(wrong.stdout)")
-        let bcc = try cli.run(["scan", "--index", index, "--recipient", mine[column], "--recipient", "all-staff@elsewhere.example", "-"], stdin: letter)
+        #expect(wrong.stdout.contains("BLOCKED") && wrong.stdout.contains("goes to \(theirs.email)"), "\(wrong.stdout)")
+        let bcc = try cli.run(["scan", "--index", index, "--recipient", mine.email, "--recipient", "all-staff@elsewhere.example", "-"], stdin: letter)
         #expect(bcc.status == 1 && bcc.stdout.contains("goes to all-staff@elsewhere.example"), "\(bcc.stdout)")
         let office = try cli.run(["scan", "--index", index, "--recipient", "rents@landlord.example", "--own-domain", "landlord.example", "-"], stdin: letter)
         #expect(office.status == 0, "\(office.stdout)")
