@@ -40,10 +40,14 @@ extension PostgresCentralStore {
                 binds.append(office)
                 binds.append(office)
                 binds.append(own)
+                // Without a pull cursor (an older device) no tenant who moved away is taken: none moved after the last event.
+                binds.append(request.pulled ?? Int64.max)
+                binds.append(request.pulled ?? Int64.max)
+                binds.append(office)
                 let inserted = try await Self.first(Int64.self, PostgresQuery(unsafeSQL: """
                     WITH added AS (INSERT INTO disclosure (tenant_id, export_no, columns)
                       SELECT t.id, $1, x.m FROM unnest($2::text[], $3::bigint[]) AS x(r, m) JOIN tenant t ON t.ref = x.r
-                      WHERE \(DisclosureSync.scope { "$\($0 + 3)" })
+                      WHERE \(DisclosureSync.heldScope { "$\($0 + 3)" })
                       ON CONFLICT DO NOTHING RETURNING 1)
                     SELECT count(*) FROM added
                     """, binds: binds), on: connection, logger: logger) ?? 0

@@ -37,7 +37,7 @@ extension ConsentDatabase {
                                          device, export.operator])
                     number = db.lastInsertedRowID
                 }
-                let inScope = try Self.inScope(db, export.entries, office: office, device: own)
+                let inScope = try Self.inScope(db, export.entries, office: office, device: own, pulled: request.pulled)
                 left += export.entries.count - inScope.count
                 taken += try Self.insertDisclosures(db, export: number, inScope)
             }
@@ -65,8 +65,14 @@ extension ConsentDatabase {
         }
     }
 
-    /// The entries naming tenants here the device may hold.
-    private static func inScope(_ db: Database, _ entries: [WireDisclosure], office: String, device: Int64) throws -> [WireDisclosure] {
+    /// The entries naming tenants here the device may hold; with the device's pull cursor (`pulled`), also those it
+    /// held at that cursor (`DisclosureSync.heldScope`), which an export it sends may name.
+    private static func inScope(_ db: Database, _ entries: [WireDisclosure], office: String, device: Int64,
+                                pulled: Int64? = nil) throws -> [WireDisclosure] {
+        if let pulled {
+            let statement = try db.cachedStatement(sql: "SELECT 1 FROM tenant t WHERE t.ref = ? AND \(DisclosureSync.heldScope())")
+            return try entries.filter { try Int.fetchOne(statement, arguments: [$0.tenant, office, office, device, pulled, pulled, office]) != nil }
+        }
         let statement = try db.cachedStatement(sql: "SELECT 1 FROM tenant t WHERE t.ref = ? AND \(DisclosureSync.scope())")
         return try entries.filter { try Int.fetchOne(statement, arguments: [$0.tenant, office, office, device]) != nil }
     }

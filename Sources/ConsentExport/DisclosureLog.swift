@@ -16,14 +16,24 @@ public final class DisclosureLog: Sequence {
     }
 
     func append(_ tenant: TenantRef, cells: [String?]) throws(ExportError) {
-        var mask: UInt64 = 0
-        for (index, cell) in cells.enumerated() where cell != nil { mask |= 1 << UInt64(index) }
+        try append(tenant, mask: Self.mask(cells))
+    }
+
+    /// Records that `tenant` got the columns set in `mask`; nothing when none.
+    func append(_ tenant: TenantRef, mask: UInt64) throws(ExportError) {
         guard mask != 0 else { return }
         try file.append(tenant.rawValue)
         try file.append("\t\(mask)\n")
     }
 
     func finish() throws(ExportError) { try file.finish() }
+
+    /// The columns a row's cells fill (each cell that is not nil).
+    static func mask(_ cells: [String?]) -> UInt64 {
+        var mask: UInt64 = 0
+        for (index, cell) in cells.enumerated() where cell != nil { mask |= 1 << UInt64(index) }
+        return mask
+    }
 
     /// The export's columns, which each entry's mask selects from.
     public var columnNames: [String] { columns.map(\.rawValue) }

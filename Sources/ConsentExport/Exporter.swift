@@ -94,26 +94,41 @@ public struct Exporter {
         // Pseudonymised rows are written in the order of their pseudonyms, not the register's: rows in
         // reference order would let anyone holding the reference list undo the pseudonyms. They are held
         // until the end (a few short cells each), so memory grows with the rows for these outputs only.
-        var held: [[String?]] = []
+        // Their disclosures are logged once small groups are suppressed: a suppressed cell did not leave.
+        var held: [(tenant: TenantRef, mask: UInt64)] = [], heldRows: [[String?]] = []
         let position = try await source.eachTenant(gate.policy, readingDecisions: gate.needsDecisions) { ref, state in
             guard gate.row(state, into: &cells, withheld: &withheld) else {
                 leftOut += 1
                 return
             }
-            try log.append(ref, cells: cells)
             let refused = gate.refusedColumns(cells)
             if !refused.isEmpty {
                 refusals += 1
                 refusal(ref, refused)
             }
-            if let transform { cells = transform.cells(ref, cells) }
-            let row = [transform?.reference(ref) ?? ref.rawValue] + cells
-            if transform?.ordersByReference == true { held.append(row) } else { try table.row(row, into: body) }
+            if let transform, transform.ordersByReference {
+                held.append((ref, DisclosureLog.mask(cells)))
+                heldRows.append([transform.reference(ref)] + transform.cells(ref, cells))
+            } else {
+                try log.append(ref, cells: cells)
+                try table.row([transform?.reference(ref) ?? ref.rawValue] + (transform?.cells(ref, cells) ?? cells), into: body)
+            }
             rows += 1
             if rows % 10_000 == 0 { progress(rows) }
         }
-        held.sort { ($0.first ?? nil) ?? "" < ($1.first ?? nil) ?? "" }
-        for row in held { try table.row(row, into: body) }
+        let order = heldRows.indices.sorted { (heldRows[$0].first ?? nil) ?? "" < (heldRows[$1].first ?? nil) ?? "" }
+        heldRows = order.map { heldRows[$0] }
+        held = order.map { held[$0] }
+        if let groups = transform?.groups {
+            let suppressed = groups.apply(to: &heldRows)
+            if suppressed > 0 { withheld[SmallGroups.reason, default: 0] += suppressed }
+        }
+        for (tenant, row) in zip(held, heldRows) {
+            var mask = tenant.mask
+            for (index, cell) in row.dropFirst().enumerated() where cell == SmallGroups.suppressed { mask &= ~(1 << UInt64(index)) }
+            try log.append(tenant.tenant, mask: mask)
+            try table.row(row, into: body)
+        }
         let file = try table.finish(body, scratch: scratch)
         try log.finish()
         let manifest = ExportManifest(
@@ -176,13 +191,18 @@ public struct RowTransform: Sendable {
     /// Whether rows are written in the order of the references this transform makes (pseudonyms), not
     /// the register's, so the order does not give away whose row is whose.
     public var ordersByReference: Bool
+    /// Small-group suppression over the whole file (rows held in pseudonym order), for rows that must
+    /// identify no one; needs ``ordersByReference``.
+    public var groups: SmallGroups?
 
     public init(referenceColumn: String, columns: [String], reference: @escaping @Sendable (TenantRef) -> String,
-                cells: @escaping @Sendable (TenantRef, [String?]) -> [String?], ordersByReference: Bool = false) {
+                cells: @escaping @Sendable (TenantRef, [String?]) -> [String?], ordersByReference: Bool = false,
+                groups: SmallGroups? = nil) {
         self.referenceColumn = referenceColumn
         self.columns = columns
         self.reference = reference
         self.cells = cells
         self.ordersByReference = ordersByReference
+        self.groups = ordersByReference ? groups : nil
     }
 }

@@ -11,7 +11,9 @@ import Foundation
 /// answer (a gender write-in, health needs in the tenant's words) becomes only whether one was given
 /// (`<attribute>-given`: `yes`), since a person's own words can name them, and rows come in the order of
 /// their pseudonyms, so the people who make the statistics see no reference, no date of birth, no
-/// words of the tenant's and no register order.
+/// words of the tenant's and no register order. Rows that fewer than five share their age band, sex and
+/// language lose those cells one at a time (``SmallGroups``), so no one is picked out by what others know
+/// of them.
 /// Every other cell is the gate's, unchanged (a refusal stays "tenant prefers not to say").
 public enum PseudonymisedRows {
     /// The column that replaces `tenancy_reference`.
@@ -46,6 +48,11 @@ public enum PseudonymisedRows {
         }
         let day = AgeBand.Day(gate.at)
         let own = purposeKey(key, purpose: gate.purpose.id)
+        // Row positions: the pseudonym first, then the columns. What anyone may know of a person (not a
+        // special category, not their own words) identifies; special categories only leave in a group.
+        let special = gate.columns.map { gate.catalogue.attribute($0)?.isSpecial ?? true }
+        let identifying = kinds.indices.filter { !special[$0] && kinds[$0] != .whetherGiven }.map { $0 + 1 }
+        let sensitive = kinds.indices.filter { special[$0] || kinds[$0] == .whetherGiven }.map { $0 + 1 }
         return RowTransform(
             referenceColumn: referenceColumn, columns: columns,
             reference: { pseudonym(of: $0, key: own) },
@@ -59,7 +66,7 @@ public enum PseudonymisedRows {
                     case .whetherGiven: return given
                     }
                 }
-            }, ordersByReference: true)
+            }, ordersByReference: true, groups: SmallGroups(identifying: identifying, sensitive: sensitive))
     }
 
     /// The key a purpose's rows are pseudonymised with: derived from the pseudonym key for that purpose alone, so

@@ -54,13 +54,18 @@ public struct DisclosureExchange: Codable, Sendable {
     /// False when the device only sends (before its pull, so a tenant the pull takes away is still
     /// reported): the reply then carries no export and keeps the cursor. Nil means true.
     public var receive: Bool?
+    /// The device's pull cursor when it sent these exports: a tenant it held then, who moved to another
+    /// office at the centre after it, is still taken (``DisclosureSync/heldScope(mark:)``). Nil (an older device): no such tenant.
+    public var pulled: Int64?
 
-    public init(device: String, cursor: Int64, exports: [WireExport], receive: Bool = true, version: Int = SyncWire.version) {
+    public init(device: String, cursor: Int64, exports: [WireExport], receive: Bool = true, pulled: Int64? = nil,
+                version: Int = SyncWire.version) {
         self.version = version
         self.device = device
         self.cursor = cursor
         self.exports = exports
         self.receive = receive ? nil : false
+        self.pulled = pulled
     }
 }
 
@@ -93,7 +98,7 @@ public enum DisclosureSync {
             return .invalid("protocol version \(request.version) is not supported (this centre speaks \(SyncWire.version)); update the device")
         }
         if request.device != device { return .wrongDevice(claimed: request.device, authenticated: device) }
-        guard request.cursor >= 0 else { return .invalid("the disclosure cursor must be ≥ 0") }
+        guard request.cursor >= 0, (request.pulled ?? 0) >= 0 else { return .invalid("the disclosure and pull cursors must be ≥ 0") }
         guard request.exports.count <= maxExports else {
             return .invalid("at most \(maxExports) exports may be sent at a time; this exchange had \(request.exports.count)")
         }
@@ -152,6 +157,19 @@ public enum DisclosureSync {
         """
         (coalesce(t.office, \(mark(1))) = \(mark(2)) OR EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3)) \
         AND m.central_seq >= \(OfficePull.officeSetAt)))
+        """
+    }
+
+    /// The SQL condition (on tenant `t`) that a device may name the tenant in an export it sends: ``scope(mark:)``,
+    /// or the tenant's current office was set after the device's pull cursor and they had the device's office at
+    /// some time up to it (they moved away before the device pulled the move, so it held them when it exported;
+    /// the approximation of `OfficePull.departedQuery`, never a tenant of an office the device never served).
+    /// Arguments in order: office, office, the device's number (or -1), pull cursor, pull cursor, office.
+    public static func heldScope(mark: (Int) -> String = { _ in "?" }) -> String {
+        """
+        (\(scope(mark: mark)) OR (\(OfficePull.officeSetAt) > \(mark(4)) AND EXISTS (SELECT 1 FROM ledger q JOIN value qv \
+        ON qv.device_no = q.device_no AND qv.device_seq = q.device_seq AND qv.attribute_id = '\(Office.attribute.rawValue)' \
+        WHERE q.tenant_id = t.id AND q.central_seq <= \(mark(5)) AND qv.value = \(mark(6)))))
         """
     }
 

@@ -1,0 +1,35 @@
+import ConsentExport
+import Testing
+
+/// Small-group suppression worked by hand on a few rows: [pseudonym, band, sex, language, ethnicity].
+@Suite struct SmallGroupsTests {
+    let groups = SmallGroups(smallest: 3, identifying: [1, 2, 3], sensitive: [4])
+    let cut = SmallGroups.suppressed
+
+    @Test func groupsLargeEnoughLeaveUntouched() {
+        var rows: [[String?]] = (0..<3).map { ["P\($0)", "25-34", "female", "en", "white-british"] }
+        let before = rows
+        #expect(groups.apply(to: &rows) == 0)
+        #expect(rows == before)
+    }
+
+    /// Three rare-language speakers of one band and sex lose only their language and keep their answers together;
+    /// a lone 85+ man loses everything but his pseudonym.
+    @Test func theColumnWithMostAnswersGoesFirstAndWhoIsStillAloneKeepsNoAnswer() {
+        var rows: [[String?]] = (0..<3).map { ["P\($0)", "25-34", "female", "en", "white-british"] }
+        rows += [["P3", "25-34", "female", "cy", "white-roma"], ["P4", "25-34", "female", "so", "black-african"],
+                 ["P5", "25-34", "female", "pa", "asian-indian"], ["P6", "85+", "male", "en", "white-irish"]]
+        #expect(groups.apply(to: &rows) == 3 + 4)
+        #expect(rows[3] == ["P3", "25-34", "female", cut, "white-roma"])
+        #expect(rows[5] == ["P5", "25-34", "female", cut, "asian-indian"])
+        #expect(rows[6] == ["P6", cut, cut, cut, cut])
+        #expect(rows[0] == ["P0", "25-34", "female", "en", "white-british"])
+    }
+
+    /// A missing answer is an answer too: it is suppressed like any other, and a cell already suppressed is not counted twice.
+    @Test func anEmptyCellIsSuppressedAndNothingIsCountedTwice() {
+        var rows: [[String?]] = [["P0", nil, "female", "en", nil], ["P1", nil, "female", "en", nil]]
+        #expect(groups.apply(to: &rows) == 8)
+        #expect(rows.allSatisfy { $0.dropFirst().allSatisfy { $0 == cut } })
+    }
+}
