@@ -194,6 +194,15 @@ public struct PushPlanner: Sendable {
             if let problem = WireCheck.ageProblem(event, birthDate: birthDate, limits: ageLimits) { throw .invalid(problem) }
             birthDates[r.tenant] = birthDate
             if WireCheck.needsSecondPerson(r) { takers[EventID(device: DeviceID(r.device), sequence: r.sequence)] = r.actorID }
+            if r.kind == "registration", state.knownTenants.contains(r.tenant) || added.contains(r.tenant) {
+                // A registration names every value; taken for a tenant held here it would overwrite who they are
+                // (and their office, moving their record to this device's office) by last writer.
+                plan.rejected = (event, """
+                    event \(r.device)#\(r.sequence): tenant \(r.tenant) is already registered at the centre; \
+                    correct their details there, or fetch them to this device, rather than registering them again
+                    """)
+                break
+            }
             if !state.knownTenants.contains(r.tenant) && !added.contains(r.tenant) {
                 guard r.kind == "registration" else {
                     plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here")

@@ -176,6 +176,29 @@ import TestSupport
         #expect(response.results.map(\.central) == [7, 8, 9, nil])
     }
 
+    /// A registration names every value, so one for a tenant the centre holds (say an office's kiosk importing another
+    /// office's reference) would overwrite their name, date of birth, email and office: it ends the batch, kept on the
+    /// device, and so does a second registration of a tenant the same batch registered (review 3 G2).
+    @Test func aRegistrationOfATenantAlreadyHeldEndsTheBatch() throws {
+        var f = device
+        let before = Self.email(&f, "T1")
+        let takeover = f.event("T2", .registration(values: [AttributeID("full-name"): .value("Mallory")]), actor: .system("test"),
+                               channel: .importFile, clear: [("full-name", "Mallory")])
+        let plan = try planner.plan(try f.push([before, takeover, Self.email(&f, "T1")]), from: device.id, state: state(), now: Self.now)
+        #expect(plan.accepted.map(\.record.sequence) == [1])
+        #expect(plan.newTenants.isEmpty)
+        #expect(plan.rejected?.event.record.sequence == 2)
+        #expect(plan.rejected?.reason.contains("tenant T2 is already registered at the centre") == true, "\(String(describing: plan.rejected))")
+
+        var g = device
+        let first = g.event("T5", .registration(values: [AttributeID("full-name"): .value("Eve")]), actor: .system("test"),
+                            channel: .importFile, clear: [("full-name", "Eve")])
+        let again = g.event("T5", .registration(values: [AttributeID("full-name"): .value("Mallory")]), actor: .system("test"),
+                            channel: .importFile, clear: [("full-name", "Mallory")])
+        let twice = try planner.plan(try g.push([first, again]), from: device.id, state: state(), now: Self.now)
+        #expect(twice.newTenants == ["T5"] && twice.accepted.count == 1 && twice.rejected?.event.record.sequence == 2)
+    }
+
     @Test func aResendThenNewEventsAndTheClockAudit() throws {
         var f = device
         let first = Self.email(&f)
