@@ -172,12 +172,12 @@ let package = Package(
             ],
             // Release on Linux (what deploy/install-kiosk.sh builds and the benches run): lld, relocations packed
             // (DT_RELR, glibc 2.36 or later) so start-up reads 0.5 MB of them instead of 2 MB, and the code a web
-            // kiosk session runs placed together (Linker/kiosk-web.order, made by Benchmarks/kiosk-link-order.py),
+            // kiosk session runs placed together (Benchmarks/kiosk-web.order, made by Benchmarks/kiosk-link-order.py),
             // so it fills fewer of the kernel's 64 KB fault-around windows. See docs/performance.md.
             linkerSettings: [
                 .unsafeFlags([
                     "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Linker/kiosk-web.order",
+                    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Benchmarks/kiosk-web.order",
                     "-Xlinker", "--no-warn-symbol-ordering",
                 ], .when(platforms: [.linux], configuration: .release)),
             ]

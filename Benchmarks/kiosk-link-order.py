@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Linker/kiosk-web.order: the code a whole web-kiosk session runs, for the linker to place together.
+"""Writes Benchmarks/kiosk-web.order: the code a whole web-kiosk session runs, for the linker to place together.
 
     Benchmarks/kiosk-link-order.py REGISTER_COPY [--rounds N]
 
@@ -26,7 +26,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, ".build", "release")
-ORDER = os.path.join(ROOT, "Linker", "kiosk-web.order")
+ORDER = os.path.join(ROOT, "Benchmarks", "kiosk-web.order")
 
 
 def link_command():
