@@ -136,6 +136,10 @@ public struct TenantState: Hashable, Sendable {
                 return write(attribute, .held(correction.value, source: target), hlc: event.hlc, device: event.id.device)
             }
         case .erasure(let attribute):
+            // The office is never erased (`ChangeRules` refuses it; the centre keeps an older device's event rather
+            // than hold back what follows it): kept in the ledger, it changes nothing, so the tenant's record stays
+            // with their office's devices.
+            guard !Retention.neverErased.contains(attribute) else { return .superseded }
             pending[attribute] = nil
             return write(attribute, .erased(by: event.id), hlc: event.hlc, device: event.id.device)
         case .credentialChange, .access, .request:

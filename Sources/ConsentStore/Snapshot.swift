@@ -41,19 +41,18 @@ extension ConsentDatabase {
             let projection = ProjectionRows(db: db, devices: devices, keys: keys)
             let tenants = try RawStatement(db, "SELECT id, ref FROM tenant ORDER BY id")
             defer { tenants.done() }
-            // Ordinary values and special categories are read by two scans, each joined only to the
-            // table its values are in; decisions by a third (not for a contract purpose). The vault's
+            // Ordinary values come from one row per tenant (`tenant_values`), special categories from
+            // a scan joined to the vault; decisions from a third (not for a contract purpose). The vault's
             // scan runs on another thread and connection when it can read this same snapshot.
             let special = slice.attributes.filter(slice.special.contains)
             let sideScan = special.isEmpty ? nil : VaultScanThread.start(database: self, attributes: special, devices: devices, position: position)
-            var values = try [
-                ValueScan(db, slice.attributes.filter { !slice.special.contains($0) }, sealed: false, devices: devices, keys: keys),
-                sideScan == nil ? ValueScan(db, special, sealed: true, devices: devices, keys: keys) : nil,
-            ].compactMap { $0 }
+            var ordinary = try TenantValuesScan(db, slice.attributes.filter { !slice.special.contains($0) }, devices: devices)
+            var sealed = sideScan == nil ? try ValueScan(db, special, devices: devices, keys: keys) : nil
             var decisions = try DecisionScan(db, slice, projection: projection)
             let restricted = try Self.restrictions(db)
             defer {
-                for scan in values { scan.finish() }
+                ordinary?.finish()
+                sealed?.finish()
                 decisions?.finish()
                 sideScan?.finish()
             }
@@ -61,7 +60,8 @@ extension ConsentDatabase {
                 let id = tenants.int64(0) ?? 0
                 var state = TenantState(ref: TenantRef(tenants.string(1) ?? ""))
                 state.values.reserveCapacity(slice.attributes.count)
-                for index in values.indices { try values[index].read(id, into: &state) }
+                try ordinary?.read(id, into: &state)
+                try sealed?.read(id, into: &state)
                 try sideScan?.read(id, into: &state)
                 try decisions?.read(id, into: &state)
                 state.restricted = restricted[state.ref] ?? []

@@ -15,7 +15,12 @@ struct AttributeNames {
     }
 
     func id(_ raw: RawStatement, _ column: Int32) -> AttributeID? {
-        raw.withBytes(column) { text in bytes.firstIndex { Self.same($0, text) } }.map { ids[$0] }
+        raw.withBytes(column) { text in id(text) }
+    }
+
+    /// The id among these whose bytes are exactly `text`.
+    func id(_ text: UnsafeRawBufferPointer) -> AttributeID? {
+        bytes.firstIndex { Self.same($0, text) }.map { ids[$0] }
     }
 
     /// Whether `stored` holds exactly the bytes of `column` (lengths first, then one `memcmp`: a generic
@@ -27,12 +32,11 @@ struct AttributeNames {
     }
 }
 
-/// One ordered scan of current values (ordinary, or sealed special categories opened in memory),
-/// read up to each tenant in turn.
+/// One ordered scan of the current values of special categories, joined to their sealed rows in the
+/// vault and opened in memory, read up to each tenant in turn (ordinary values: `TenantValuesScan`).
 struct ValueScan {
     private let statement: RawStatement
     private let names: AttributeNames
-    private let sealed: Bool
     private let devices: DeviceNumbers
     private let keys: VaultKeyring
     private var hasRow: Bool
@@ -46,22 +50,17 @@ struct ValueScan {
     private var key: SymmetricKey?
 
     /// Nil when there are no such attributes to read.
-    init?(_ db: Database, _ attributes: [AttributeID], sealed: Bool, devices: DeviceNumbers, keys: VaultKeyring) throws {
+    init?(_ db: Database, _ attributes: [AttributeID], devices: DeviceNumbers, keys: VaultKeyring) throws {
         guard !attributes.isEmpty else { return nil }
-        // Ordinary values are read from the projection's own copy of their text (one ordered scan);
-        // special categories are joined to their sealed rows in the vault.
-        let (value, join) = sealed ? ("v.key_id, v.sealed", """
-            LEFT JOIN vault.value v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
-            """) : ("x.value, NULL", "")
         var statement = try RawStatement(db, """
-            SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, \(value)
-            FROM current_value x \(join)
+            SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, v.key_id, v.sealed
+            FROM current_value x
+            LEFT JOIN vault.value v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
             WHERE x.attribute_id IN (\(attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY x.tenant_id
             """)
         for attribute in attributes { statement.bind(attribute.rawValue) }
         self.statement = statement
         names = AttributeNames(attributes)
-        self.sealed = sealed
         self.devices = devices
         self.keys = keys
         hasRow = try statement.step()
@@ -117,9 +116,7 @@ struct ValueScan {
         case UInt8(ascii: "e"): state = .erased(by: source)
         case UInt8(ascii: "p"): state = .held(.preferNotToSay, source: source)
         default:
-            if !sealed {
-                state = .held(.value(statement.string(7) ?? ""), source: source)
-            } else if let value = openSealed(attribute, of: tenant, source: source) {
+            if let value = openSealed(attribute, of: tenant, source: source) {
                 state = .held(value, source: source)
             } else {
                 state = .unavailable(source: source)

@@ -77,7 +77,7 @@ final class VaultScanThread: @unchecked Sendable {
 
     /// The side thread's loop: tenants in register order, each with its opened values.
     private func run(_ db: Database, devices: DeviceNumbers, keys: VaultKeyring) throws {
-        guard var values = try ValueScan(db, attributes, sealed: true, devices: devices, keys: keys) else { return }
+        guard var values = try ValueScan(db, attributes, devices: devices, keys: keys) else { return }
         defer { values.finish() }
         let tenants = try RawStatement(db, "SELECT id, ref FROM tenant ORDER BY id")
         defer { tenants.done() }

@@ -174,6 +174,7 @@ extension ConsentDatabase {
             """) {
             report.problem("tenant \(row["ref"] as String): the projection's copy of \(row["attribute_id"] as String) is not the value the ledger recorded")
         }
+        try Self.verifyTenantValues(db, &report)
         let ledgerRows = LedgerRows(devices: devices, keys: keys)
         let projection = ProjectionRows(db: db, devices: devices, keys: keys)
         let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")

@@ -40,6 +40,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// Another connection held the database for longer than the busy timeout (a migration, a backup).
     case busy
     case unknownExport(String)
+    /// A tenant's row of current values (`tenant_values`) cannot be read: the file was changed outside
+    /// this program. Nothing is exported from it.
+    case damagedProjection(TenantRef)
     /// Sync refused a batch or a page (a gap, a broken chain, an event this side cannot apply).
     case sync(CentralStoreError)
     /// A SQLite centre that `consent migrate` moved to PostgreSQL (`to`: the URL without its password) takes no more changes.
@@ -127,6 +130,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "the database is held by another long write (a migration, a backup or another program); nothing was changed: try again when it is done"
         case .unknownExport(let id):
             "no disclosures of export \(id) in this database; give the --db the export was made from"
+        case .damagedProjection(let ref):
+            "the stored current values of tenant \(ref.rawValue) are damaged (the file was changed outside this program); nothing was written: run `consent ledger verify` and restore the file from a backup"
         }
     }
 }

@@ -139,6 +139,9 @@ public struct HTTPTransport: SyncTransport {
             if status == 429, let body = try? JSONDecoder().decode(ErrorBody.self, from: data), case .fetchRefused = body.refusal {
                 throw .refused(body.refusal) // a fetch of a tenant held back, not the address
             }
+            if status == 429, let body = try? JSONDecoder().decode(ErrorBody.self, from: data), body.error == ErrorBody.deviceThrottled {
+                throw .deviceThrottled(seconds: body.detail.flatMap { Int($0) } ?? 60) // this device's own limit, not the address
+            }
             if status == 429 {
                 // The centre holds back this address after too many refused requests from it (perhaps another
                 // device behind the same router): nothing is wrong with this device's events; try again later.

@@ -13,6 +13,8 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
     case local(StoreError)
     /// The centre refused the exports' disclosures sent from here; everything else was synced.
     case disclosuresRefused(CentralStoreError)
+    /// This device sent its export records more often than the centre takes in a window; they wait here.
+    case deviceThrottled(seconds: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,9 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         case .disclosuresRefused(let error):
             "the centre refused this device's record of what an export sent (\(error)); everything else was synced, "
                 + "but this device's export records wait here until it is taken: tell the data-protection lead"
+        case .deviceThrottled(let seconds):
+            "this device sent its export records more often than the centre takes them; they stay here and go at the next sync "
+                + "(in \(seconds) s or more); everything else was synced"
         }
     }
 }

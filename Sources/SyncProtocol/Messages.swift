@@ -206,6 +206,9 @@ public struct ErrorBody: Codable, Sendable, Equatable {
     /// For a throttled fetch (`tenant-not-sent`, 429): `wait` or `lock`, as the centre's throttle decided
     /// (``TenantFetchRefusal/Hold``); absent from older centres.
     public var hold: String?
+    /// The code of a 429 for a device over its own limit of one kind of request (`detail`: the seconds to wait),
+    /// unlike `throttled`, which holds back an address after refused requests from it.
+    public static let deviceThrottled = "device-throttled"
     public init(error: String, message: String, expected: Int64? = nil, detail: String? = nil, hold: String? = nil) {
         self.error = error
         self.message = message

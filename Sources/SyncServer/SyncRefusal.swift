@@ -89,8 +89,8 @@ public struct SyncRefusal: HTTPResponseError, CustomStringConvertible {
     /// An authenticated device made too many requests of one kind this window (`DeviceRequestWindow`).
     static func deviceThrottled(_ device: String, retryAfter seconds: Int, what: String) -> SyncRefusal {
         var refusal = SyncRefusal(status: .tooManyRequests, body: ErrorBody(
-            error: "throttled", message: "\(device) made more \(what) than the centre takes in a window; nothing was applied, its next sync tries again (wait \(seconds) s)"),
-            headers: [.retryAfter: "\(seconds)"])
+            error: ErrorBody.deviceThrottled, message: "\(device) made more \(what) than the centre takes in a window; nothing was applied, its next sync tries again (wait \(seconds) s)",
+            detail: "\(seconds)"), headers: [.retryAfter: "\(seconds)"])
         refusal.device = device
         return refusal
     }

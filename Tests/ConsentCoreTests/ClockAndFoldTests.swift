@@ -113,3 +113,23 @@ import Testing
         #expect(SignInThrottle.bar(SignInTally(failures: 9, lastAt: now - 899), now: now) == .locked(seconds: 1))
     }
 }
+
+@Suite struct NeverErasedFoldTests {
+    /// An erasure of the office (from a device older than the rule, which the centre keeps) is in the ledger but
+    /// changes nothing: the office stays, and an erasure of any other attribute still applies.
+    @Test func anOfficeErasureLeavesTheOfficeHeld() {
+        let office = Office.attribute, email = AttributeID("email")
+        var state = TenantState(ref: Fixture.ref)
+        state.apply(Fixture.event(Fixture.kiosk, 1, .registration(values: [office: .value("north"), email: .value("a@example.org")]), hlc: 1_000))
+        #expect(state.apply(Fixture.event(Fixture.phone, 1, .erasure(office), hlc: 2_000)) == .superseded)
+        #expect(state.apply(Fixture.event(Fixture.phone, 2, .erasure(email), hlc: 3_000)) == .applied)
+        guard case .held(.value("north"), _) = state.value(office) else {
+            Issue.record("the office was erased: \(state.value(office))")
+            return
+        }
+        guard case .erased = state.value(email) else {
+            Issue.record("the email was not erased: \(state.value(email))")
+            return
+        }
+    }
+}

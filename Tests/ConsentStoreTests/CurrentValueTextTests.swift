@@ -89,7 +89,11 @@ import Testing
         try t.db.close()
         let queue = try DatabaseQueue(path: t.path)
         try queue.writeWithoutTransaction { db in
+            // A file from before the copy is also from before the row of current values built from it.
             try db.execute(sql: """
+                DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
+                DROP TABLE tenant_values;
+                DELETE FROM grdb_migrations WHERE identifier = '\(TenantValueRow.migration)';
                 DROP TRIGGER value_erased_forgets_current;
                 ALTER TABLE current_value DROP COLUMN value;
                 DELETE FROM grdb_migrations WHERE identifier = '\(Schema.currentValueTextMigration)';

@@ -1,0 +1,135 @@
+import ConsentCore
+@testable import ConsentStore
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+/// The projection's one row per tenant of current values (`tenant_values`, issue 20): the export
+/// reads ordinary values from it, so it must follow every change the ledger records, be filled in
+/// files made before it, stop an export when damaged, and be checked against the fold by `verify`.
+@Suite struct TenantValuesTests {
+    static let ordinary = ["full-name", "date-of-birth", "address", "postcode", "email", "mobile"].map { AttributeID($0) }
+    static let special: Set<AttributeID> = [AttributeID("religion"), AttributeID("health-needs"), AttributeID("ethnic-origin")]
+    /// A value holding the row's own delimiters (digits, `:`, `,`, `-`) and text beyond ASCII.
+    static let awkwardAddress = "12:3-5, Mill Road - 9:0, ścieżka — لازم"
+
+    var slice: TenantSlice {
+        TenantSlice(purpose: PurposeID("tenancy-management"), attributes: Self.ordinary + Self.special.sorted(), special: Self.special,
+                    readsDecisions: false)
+    }
+
+    /// What the export reads of each tenant (the sliced scan) against the whole read of the projection,
+    /// attribute by attribute; returns the sliced states.
+    @discardableResult
+    func expectExportReadsTheProjection(_ t: TempDatabase, sourceLocation: SourceLocation = #_sourceLocation) throws -> [TenantRef: TenantState] {
+        var seen: [TenantRef: TenantState] = [:]
+        _ = try t.db.eachTenant(slice) { ref, state in seen[ref] = state }
+        #expect(seen.count == (try t.db.tenantCount()), sourceLocation: sourceLocation)
+        for (ref, state) in seen {
+            let whole = try #require(try t.db.tenantState(ref))
+            for attribute in slice.attributes {
+                #expect(state.value(attribute) == whole.value(attribute), "\(ref) \(attribute)", sourceLocation: sourceLocation)
+            }
+        }
+        return seen
+    }
+
+    func twoTenants() throws -> TempDatabase {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.db.record(register("T0000002", ["full-name": "Bob Jones", "postcode": "LS2 2BB"]))
+        return t
+    }
+
+    @Test func theRowFollowsEveryChangeTheLedgerRecords() throws {
+        let t = try twoTenants()
+        try expectExportReadsTheProjection(t)
+        let steps: [ChangeRequest] = [
+            ChangeRequest(tenant: "T0000001", payload: .correction(AttributeID("full-name"), .value("Ann Jones"), pending: false), actor: .tenant, channel: .kiosk),
+            ChangeRequest(tenant: "T0000001", payload: .correction(AttributeID("address"), .value(Self.awkwardAddress), pending: false),
+                          actor: .tenant, channel: .kiosk),
+            ChangeRequest(tenant: "T0000001", payload: .correction(AttributeID("mobile"), .value("07700900999"), pending: true), actor: .tenant, channel: .kiosk),
+            ChangeRequest(tenant: "T0000001", payload: .erasure(AttributeID("email")), actor: .tenant, channel: .kiosk),
+            ChangeRequest(tenant: "T0000001", payload: .erasure(AttributeID("ethnic-origin")), actor: .tenant, channel: .kiosk),
+            ChangeRequest(tenant: "T0000002", payload: .correction(AttributeID("postcode"), .value("LS2 3BD"), pending: false), actor: .tenant, channel: .kiosk),
+        ]
+        for step in steps {
+            try t.db.record(step)
+            try expectExportReadsTheProjection(t)
+            let report = try t.db.verify()
+            #expect(report.ok, "\(report.problems)")
+        }
+        let seen = try expectExportReadsTheProjection(t)
+        let ann = try #require(seen["T0000001"])
+        #expect(ann.value(AttributeID("full-name")).answer == .value("Ann Jones"))
+        #expect(ann.value(AttributeID("address")).answer == .value(Self.awkwardAddress))
+        #expect(ann.value(AttributeID("mobile")).answer == .value("07700900123"), "a pending correction is not yet the value")
+        #expect({ if case .erased = ann.value(AttributeID("email")) { true } else { false } }())
+        #expect(ann.value(AttributeID("religion")).answer == .preferNotToSay)
+        #expect(seen["T0000002"]?.value(AttributeID("postcode")).answer == .value("LS2 3BD"))
+    }
+
+    @Test func aTamperedRowIsCaughtByVerify() throws {
+        let t = try twoTenants()
+        #expect(try t.db.verify().ok)
+        // Same length, so the row still reads: only the comparison with the ledger can tell.
+        try t.tamper("UPDATE tenant_values SET cells = replace(cells, 'Ann Smith', 'Eve Smith')")
+        let report = try t.db.verify()
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.contains("tenant T0000001") && $0.contains("row of current values") && $0.contains("full-name") },
+                "\(report.problems)")
+        #expect(!report.problems.contains { $0.contains("T0000002") })
+    }
+
+    @Test func aMissingOrStrayRowIsCaughtByVerify() throws {
+        let t = try twoTenants()
+        try t.tamper("""
+            DELETE FROM tenant_values WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000002');
+            INSERT INTO tenant_values (tenant_id, cells) VALUES (999, '9:full-namev1,1,1,10:kiosk-test3:Eve');
+            """)
+        let report = try t.db.verify()
+        #expect(report.problems.contains { $0.contains("tenant T0000002") && $0.contains("full-name") && $0.contains("postcode") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.contains("no longer registered (id 999)") }, "\(report.problems)")
+        #expect(!report.problems.contains { $0.contains("T0000001") })
+    }
+
+    @Test func aDamagedRowStopsTheExportAndIsReported() throws {
+        let t = try twoTenants()
+        try t.tamper("UPDATE tenant_values SET cells = '9:full-namev1,1' WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000002')")
+        #expect(throws: StoreError.damagedProjection("T0000002")) {
+            _ = try t.db.eachTenant(slice) { _, _ in }
+        }
+        let report = try t.db.verify()
+        #expect(report.problems.contains { $0.contains("tenant T0000002") && $0.contains("damaged") }, "\(report.problems)")
+    }
+
+    /// A file made before the row existed: the migration fills it in the same transaction as it adds the
+    /// table, and the export and `verify` then read the same values as before.
+    @Test func aFileFromBeforeIsMigrated() throws {
+        let t = try twoTenants()
+        try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("postcode")), actor: .tenant, channel: .kiosk))
+        let before = try expectExportReadsTheProjection(t)
+        try t.db.close()
+        let queue = try DatabaseQueue(path: t.path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
+                DROP TABLE tenant_values;
+                DELETE FROM grdb_migrations WHERE identifier = '\(TenantValueRow.migration)';
+                """)
+        }
+        try queue.close()
+        t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        let after = try expectExportReadsTheProjection(t)
+        for (ref, state) in before {
+            for attribute in slice.attributes { #expect(after[ref]?.value(attribute) == state.value(attribute), "\(ref) \(attribute)") }
+        }
+        #expect(after["T0000001"]?.value(AttributeID("full-name")).answer == .value("Ann Smith"))
+        #expect(try t.db.verify().ok)
+        // And the triggers came with it: a later change reaches the row.
+        try t.db.record(ChangeRequest(tenant: "T0000002", payload: .correction(AttributeID("full-name"), .value("Robert Jones"), pending: false),
+                                      actor: .tenant, channel: .kiosk))
+        #expect(try expectExportReadsTheProjection(t)["T0000002"]?.value(AttributeID("full-name")).answer == .value("Robert Jones"))
+    }
+}
