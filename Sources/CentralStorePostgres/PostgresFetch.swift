@@ -13,6 +13,11 @@ extension PostgresCentralStore {
         let counted = TenantFetchCheck.tallyDevice(device)
         let outcome: Result<PullResponse, TenantFetchRefusal> = try await transaction { connection in
             let at = self.now(), now = Millis.date(self.now())
+            for sql in TenantFetchCheck.dropAheadQueries(mark: numbered) {
+                var latest = PostgresBindings()
+                latest.append(SignInTallies.latestTaken(now: at))
+                try await connection.query(PostgresQuery(unsafeSQL: sql, binds: latest), logger: self.logger)
+            }
             let reference = try await self.tally(TenantFetchCheck.referenceTallyQuery(mark: numbered), [request.tenant], on: connection)
             var window = PostgresBindings()
             window.append(counted)

@@ -6,11 +6,12 @@ import SyncProtocol
 
 /// Failed kiosk sign-ins on PostgreSQL: what each device counted, kept as the SQLite centre keeps
 /// them (`sign_in_tally`, `sign_in_clear`), and handed to every device at its sync. A clear is taken
-/// only for a staff unlock the ledger holds (``SignInTallies/clearProblem(_:)``), as at a SQLite centre.
+/// only for a staff unlock the ledger holds (``SignInTallies/clearProblem(_:)``), as at a SQLite centre, and
+/// nothing dated ahead of the centre's clock is taken or kept (``SignInTallies/latestTaken(now:)``).
 extension PostgresCentralStore {
     public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
-        if let problem = sent.problem(from: device) { throw .invalid(problem) }
-        let since = self.now() - SignInTallies.keptMillis
+        let now = self.now(), since = now - SignInTallies.keptMillis, latest = SignInTallies.latestTaken(now: now)
+        if let problem = sent.problem(from: device, now: now) { throw .invalid(problem) }
         let logger = self.logger
         return try await transaction { connection in
             var unlocks: [RecordedUnlock] = []
@@ -40,8 +41,9 @@ extension PostgresCentralStore {
                     ON CONFLICT (ref) DO UPDATE SET at = greatest(sign_in_clear.at, excluded.at)
                     """, logger: self.logger)
             }
-            try await connection.query("DELETE FROM sign_in_tally WHERE last_at < \(since)", logger: self.logger)
-            try await connection.query("DELETE FROM sign_in_clear WHERE at < \(since)", logger: self.logger)
+            // Counts and clears dated ahead of this clock (taken before the centre refused them) go too.
+            try await connection.query("DELETE FROM sign_in_tally WHERE last_at < \(since) OR last_at > \(latest)", logger: self.logger)
+            try await connection.query("DELETE FROM sign_in_clear WHERE at < \(since) OR at > \(latest)", logger: self.logger)
             var reply = SignInTallies()
             for try await (ref, from, failures, first, last) in try await connection.query(
                 "SELECT ref, device, failures, first_at, last_at FROM sign_in_tally", logger: self.logger

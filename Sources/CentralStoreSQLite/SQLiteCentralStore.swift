@@ -62,7 +62,7 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
-        if let problem = sent.problem(from: device) { throw .invalid(problem) }
+        if let problem = sent.problem(from: device, now: Millis.from(database.clock())) { throw .invalid(problem) }
         let unlocks = try run { () throws(StoreError) in try database.recordedUnlocks(of: sent.clears) }
         if let problem = sent.clearProblem(unlocks) { throw .invalid(problem) }
         return try run { () throws(StoreError) in try database.exchangeSignInTallies(sent, from: device) }

@@ -19,6 +19,7 @@ extension ConsentDatabase {
         let counted = TenantFetchCheck.tallyDevice(device)
         let outcome: Result<PullResponse, TenantFetchRefusal> = try write { db in
             try refuseIfMoved(db)
+            for sql in TenantFetchCheck.dropAheadQueries(mark: numbered) { try db.execute(sql: sql, arguments: [SignInTallies.latestTaken(now: at)]) }
             let reference = try Self.tally(db, TenantFetchCheck.referenceTallyQuery(mark: numbered), [request.tenant])
             let own = try Self.tally(db, TenantFetchCheck.deviceTallyQuery(mark: numbered), [counted, at - TenantFetchCheck.deviceWindow])
             if let refusal = TenantFetchCheck.refusal(reference: reference, device: own, now: now) {

@@ -12,10 +12,11 @@ extension ConsentDatabase {
         try read { db in try Self.recordedUnlocks(db, of: clears) }
     }
 
-    /// Takes what `device` sent (its clears checked by ``SignInTallies/clearProblem(_:)``) (checked by ``SignInTallies/problem(from:)``) and answers with every
-    /// count and clear of the last day.
+    /// Takes what `device` sent (checked by ``SignInTallies/problem(from:now:)``, its clears by
+    /// ``SignInTallies/clearProblem(_:)``) and answers with every count and clear of the last day.
     package func exchangeSignInTallies(_ sent: SignInTallies, from device: String) throws(StoreError) -> SignInTallies {
         try adoptSignInTallies(sent)
-        return try read { db in try Self.tallies(db, since: Millis.from(clock()) - SignInTallies.keptMillis, device: nil) }
+        let now = Millis.from(clock())
+        return try read { db in try Self.tallies(db, since: now - SignInTallies.keptMillis, until: SignInTallies.latestTaken(now: now), device: nil) }
     }
 }

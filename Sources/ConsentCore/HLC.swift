@@ -1,3 +1,5 @@
+import Foundation
+
 /// A hybrid logical clock time: wall-clock milliseconds plus a logical counter, totally ordered.
 /// Packs into one `Int64` (48 bits of milliseconds, 16 of counter) for storage.
 public struct HLCTimestamp: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
@@ -23,12 +25,22 @@ public struct HLCTimestamp: Hashable, Comparable, Codable, Sendable, CustomStrin
     public static func < (a: Self, b: Self) -> Bool { (a.millis, a.counter) < (b.millis, b.counter) }
 }
 
+extension HLCError {
+    /// A moment in milliseconds as a UTC date and time (`2100-01-01T00:00:00Z`).
+    static func day(_ millis: Int64) -> String {
+        Date(timeIntervalSince1970: Double(millis) / 1000).formatted(.iso8601)
+    }
+}
+
 /// Why a clock refused a remote timestamp.
 public enum HLCError: Error, Equatable, CustomStringConvertible {
     /// A remote clock is further ahead of ours than the allowed drift.
     case driftTooLarge(remoteMillis: Int64, localMillis: Int64, maxDriftMillis: Int64)
     /// The logical counter would overflow (more than 65,535 events in one millisecond).
     case counterOverflow
+    /// This clock's last time is further ahead of the wall clock than the allowed drift: it ran while the
+    /// wall clock was wrong (or followed a time that far ahead), and a new time would date a change ahead.
+    case aheadOfWallClock(lastMillis: Int64, wallMillis: Int64, maxDriftMillis: Int64)
 
     public var description: String {
         switch self {
@@ -36,6 +48,12 @@ public enum HLCError: Error, Equatable, CustomStringConvertible {
             "a remote clock is \(remote - local) ms ahead of ours (limit \(max) ms); check the device's clock"
         case .counterOverflow:
             "too many events in one millisecond for the hybrid logical clock"
+        case let .aheadOfWallClock(last, wall, max):
+            """
+            this device's last change is dated \(Self.day(last)), \((last - wall) / 3_600_000) hours after its system clock now \
+            (limit \(max / 3_600_000) hours), so nothing more is recorded here: its clock is or was ahead. Set the system clock right; \
+            if it is right, enrol a new device database and record the changes there, and revoke this one at the centre
+            """
         }
     }
 }
@@ -44,6 +62,9 @@ public enum HLCError: Error, Equatable, CustomStringConvertible {
 /// orders an event after every event its device has seen.
 public struct HybridLogicalClock: Sendable {
     public private(set) var last: HLCTimestamp
+    /// How far a device's clock may run ahead of its wall clock: each clock may be a day off, so two may be
+    /// two days apart. A device follows a received time up to this far ahead, and records up to this far ahead.
+    public static let deviceDriftMillis: Int64 = 2 * 86_400_000
     /// How far ahead of our wall clock a remote time may be before it is refused.
     public var maxDriftMillis: Int64
 
@@ -53,8 +74,14 @@ public struct HybridLogicalClock: Sendable {
     }
 
     /// The time for a new local event, given the wall clock now. More than 65,535 events in one
-    /// millisecond (a bulk import) move the clock a millisecond ahead instead of failing.
+    /// millisecond (a bulk import) move the clock a millisecond ahead instead of failing. A clock whose
+    /// last time is more than ``maxDriftMillis`` ahead of the wall clock refuses (``HLCError/aheadOfWallClock(lastMillis:wallMillis:maxDriftMillis:)``):
+    /// it never goes back, so once ahead it would date every later change ahead too, and a change
+    /// dated ahead wins every later write of its value.
     public mutating func tick(wallMillis: Int64) throws(HLCError) -> HLCTimestamp {
+        if last.millis - wallMillis > maxDriftMillis {
+            throw .aheadOfWallClock(lastMillis: last.millis, wallMillis: wallMillis, maxDriftMillis: maxDriftMillis)
+        }
         if wallMillis > last.millis {
             last = HLCTimestamp(millis: wallMillis)
         } else if last.counter < .max {

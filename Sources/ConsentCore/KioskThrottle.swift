@@ -30,7 +30,8 @@ public enum KioskThrottle {
     /// Seconds still to wait at the kiosk at `now`, or nil when a sign-in may be tried.
     public static func bar(_ streak: SignInTally, now: Date) -> Int? {
         guard let last = streak.lastAt else { return nil }
-        let left = delay(afterFailures: streak.failures) - Int((now.timeIntervalSince(last) * 1000).rounded() / 1000)
+        // A streak dated ahead (the clock set back since) counts as made now: no wait outlasts the rule's.
+        let left = delay(afterFailures: streak.failures) - Int((max(0, now.timeIntervalSince(last)) * 1000).rounded() / 1000)
         return left > 0 ? left : nil
     }
 

@@ -33,7 +33,9 @@ public enum SignInThrottle {
     /// What `tally` bars at `now`, or nil when a sign-in may be tried.
     public static func bar(_ tally: SignInTally, now: Date) -> Bar? {
         guard tally.failures > 0, let last = tally.lastAt else { return nil }
-        let left = delay(afterFailures: tally.failures) - Int((now.timeIntervalSince(last) * 1000).rounded() / 1000)
+        // A failure dated ahead of this clock (a device whose clock is or was ahead) counts as made now:
+        // no lock lasts longer than the rule's, whatever another side's clock said.
+        let left = delay(afterFailures: tally.failures) - Int((max(0, now.timeIntervalSince(last)) * 1000).rounded() / 1000)
         guard left > 0 else { return nil }
         return tally.failures >= lockAfter ? .locked(seconds: left) : .wait(seconds: left)
     }

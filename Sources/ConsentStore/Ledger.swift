@@ -88,7 +88,7 @@ struct LedgerAppender {
         let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, hlc FROM chain_head WHERE device_no = ?"), arguments: [deviceNo])
         sequence = row?["seq"] ?? 0
         head = row?["hash"] ?? ValueDigest.empty
-        clock = HybridLogicalClock(last: HLCTimestamp(packed: row?["hlc"] ?? 0))
+        clock = HybridLogicalClock(last: HLCTimestamp(packed: row?["hlc"] ?? 0), maxDriftMillis: HybridLogicalClock.deviceDriftMillis)
         // Vault rows of a transaction that crashed or rolled back after committing them; this
         // transaction holds the main file's write lock, so no other writer is mid-way.
         if try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM vault.value WHERE device_no = ? AND device_seq > ? LIMIT 1"), arguments: [deviceNo, sequence]) != nil {

@@ -109,10 +109,12 @@ extension ConsentDatabase {
     /// Clears a locked tenant's failures (staff only), on every kiosk once synced, and ends this kiosk's
     /// streak of failures (``KioskThrottle``); the ledger records who unlocked. The clear takes the
     /// event's effective time, by which a centre finds the event and checks the member of staff before
-    /// it takes the clear (``SignInTallies/clearProblem(_:)``).
+    /// it takes the clear (``SignInTallies/clearProblem(_:)``). It replaces whatever clear was here, and
+    /// counts dated ahead of this clock go, so no date another clock set can outlast an unlock.
     public func unlockSignIn(_ ref: TenantRef, by staff: Actor, channel: Channel) throws(StoreError) {
         try credentialChange("unlocked", for: ref, actor: staff, channel: channel) { db, _, _, effective in
-            try Self.clear(db, ref.rawValue, at: Millis.from(effective))
+            try Self.dropAhead(db, now: Millis.from(self.clock()))
+            try Self.clear(db, ref.rawValue, at: Millis.from(effective), replacing: true)
             try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [Self.kioskStreakKey])
         }
     }

@@ -27,6 +27,7 @@ extension ConsentDatabase {
     func recordSignInFailure(_ ref: String, at now: Date) throws(StoreError) -> SignInTally {
         let at = Millis.from(now), me = device.rawValue
         return try write { db in
+            try Self.dropAhead(db, now: at)
             let cleared = try Int64.fetchOne(db, sql: "SELECT at FROM sign_in_clear WHERE ref = ?", arguments: [ref]) ?? -1
             let own = try Row.fetchOne(db, sql: "SELECT failures, first_at FROM sign_in_tally WHERE ref = ? AND device = ?", arguments: [ref, me])
             if let own, (own["first_at"] as Int64) > cleared {
@@ -54,19 +55,32 @@ extension ConsentDatabase {
         }
     }
 
-    static func clear(_ db: Database, _ ref: String, at: Int64) throws {
+    /// Records that `ref`'s failures were forgotten at `at`: the latest clear stands, but one `replacing`
+    /// (a staff unlock here) stands whatever was there, so an unlock always lifts the lock it is asked to.
+    static func clear(_ db: Database, _ ref: String, at: Int64, replacing: Bool = false) throws {
         try db.execute(sql: """
-            INSERT INTO sign_in_clear (ref, at) VALUES (?, ?) ON CONFLICT (ref) DO UPDATE SET at = max(at, excluded.at)
-            """, arguments: [ref, at])
+            INSERT INTO sign_in_clear (ref, at) VALUES (?, ?) ON CONFLICT (ref) DO UPDATE SET at = CASE WHEN ? THEN excluded.at ELSE max(at, excluded.at) END
+            """, arguments: [ref, at, replacing])
     }
 
-    /// What this device tells the centre: its own counts from the last day, and the clears of that day
+    /// Drops the counts and clears dated more than ``SignInTallies/aheadAllowance`` ahead of `now` (ms): made
+    /// while a clock was ahead, or taken before such were refused. A count dated ahead stays "just now" (a
+    /// lock for good); a clear dated ahead hides every failure before that date.
+    package static func dropAhead(_ db: Database, now: Int64) throws {
+        let latest = SignInTallies.latestTaken(now: now)
+        try db.execute(sql: "DELETE FROM sign_in_tally WHERE last_at > ?", arguments: [latest])
+        try db.execute(sql: "DELETE FROM sign_in_clear WHERE at > ?", arguments: [latest])
+    }
+
+    /// What this device tells the centre: its own counts from the last day (none dated ahead of its clock,
+    /// which the centre would refuse), and the clears of that day
     /// that stand for a staff unlock the centre already holds (its event pushed or pulled) by a member
     /// of staff still active here (the registry as last copied from the centre), so an honest device
     /// never sends a clear the centre would refuse.
     public func signInTalliesToSend() throws(StoreError) -> SignInTallies {
         try read { db in
-            var tallies = try Self.tallies(db, since: Millis.from(clock()) - SignInTallies.keptMillis, device: device.rawValue)
+            let now = Millis.from(clock())
+            var tallies = try Self.tallies(db, since: now - SignInTallies.keptMillis, until: SignInTallies.latestTaken(now: now), device: device.rawValue)
             let unlocks = try Self.recordedUnlocks(db, of: tallies.clears, synced: true)
             tallies.clears.removeAll { !$0.standsFor(unlocks) }
             return tallies
@@ -93,26 +107,28 @@ extension ConsentDatabase {
         return found
     }
 
-    /// Every count and clear of the last day (`device` nil), or one device's counts and every clear.
-    package static func tallies(_ db: Database, since: Int64, device: String?) throws -> SignInTallies {
+    /// Every count and clear dated from `since` to `until` (`device` nil), or one device's counts and every clear.
+    package static func tallies(_ db: Database, since: Int64, until: Int64, device: String?) throws -> SignInTallies {
         let entries = try Row.fetchAll(db, sql: """
-            SELECT ref, device, failures, first_at, last_at FROM sign_in_tally WHERE last_at >= ? AND (? IS NULL OR device = ?)
-            """, arguments: [since, device, device]).map { row in
+            SELECT ref, device, failures, first_at, last_at FROM sign_in_tally WHERE last_at >= ? AND last_at <= ? AND (? IS NULL OR device = ?)
+            """, arguments: [since, until, device, device]).map { row in
             SignInTallies.Entry(ref: row["ref"], device: row["device"], failures: row["failures"], firstAt: row["first_at"], lastAt: row["last_at"])
         }
-        let clears = try Row.fetchAll(db, sql: "SELECT ref, at FROM sign_in_clear WHERE at >= ?", arguments: [since]).map { row in
+        let clears = try Row.fetchAll(db, sql: "SELECT ref, at FROM sign_in_clear WHERE at >= ? AND at <= ?", arguments: [since, until]).map { row in
             SignInTallies.Clear(ref: row["ref"], at: row["at"])
         }
         return SignInTallies(entries: entries, clears: clears)
     }
 
     /// Takes in counts and clears from elsewhere: each entry where it moves that device's count
-    /// forward (never this device's own, which only it writes), each clear where it is later.
-    /// Rows untouched for a day are dropped.
+    /// forward (never this device's own, which only it writes), each clear where it is later; none dated
+    /// ahead of this clock (``SignInTallies/latestTaken(now:)``). Rows untouched for a day are dropped, and
+    /// so are rows dated ahead (``dropAhead(_:now:)``).
     public func adoptSignInTallies(_ tallies: SignInTallies) throws(StoreError) {
-        let me = device.rawValue, since = Millis.from(clock()) - SignInTallies.keptMillis
+        let me = device.rawValue, now = Millis.from(clock()), since = now - SignInTallies.keptMillis
+        let latest = SignInTallies.latestTaken(now: now)
         try write { db in
-            for entry in tallies.entries where entry.device != me {
+            for entry in tallies.entries where entry.device != me && entry.lastAt <= latest {
                 let stored = try Row.fetchOne(db, sql: "SELECT failures, first_at, last_at FROM sign_in_tally WHERE ref = ? AND device = ?",
                                               arguments: [entry.ref, entry.device]).map { row in
                     SignInTallies.Entry(ref: entry.ref, device: entry.device, failures: row["failures"], firstAt: row["first_at"], lastAt: row["last_at"])
@@ -121,9 +137,10 @@ extension ConsentDatabase {
                 try db.execute(sql: "INSERT OR REPLACE INTO sign_in_tally (ref, device, failures, first_at, last_at) VALUES (?, ?, ?, ?, ?)",
                                arguments: [entry.ref, entry.device, entry.failures, entry.firstAt, entry.lastAt])
             }
-            for clear in tallies.clears { try Self.clear(db, clear.ref, at: clear.at) }
+            for clear in tallies.clears where clear.at <= latest { try Self.clear(db, clear.ref, at: clear.at) }
             try db.execute(sql: "DELETE FROM sign_in_tally WHERE last_at < ?", arguments: [since])
             try db.execute(sql: "DELETE FROM sign_in_clear WHERE at < ?", arguments: [since])
+            try Self.dropAhead(db, now: now)
         }
     }
 }

@@ -275,12 +275,15 @@ extension ConsentDatabase {
     /// is ordered after everything it has seen (a time more than two days ahead is not followed, and logged).
     static func observeClock(_ db: Database, deviceNo: Int64?, remote: Int64, now: Date) throws {
         guard let deviceNo, remote > 0 else { return }
-        // Each clock may be a day off, so two may be two days apart.
+        // Each clock may be a day off, so two may be two days apart; this device still records that far ahead (`HybridLogicalClock.tick`).
         var clock = HybridLogicalClock(last: HLCTimestamp(packed: try Int64.fetchOne(db, sql: "SELECT hlc FROM chain_head WHERE device_no = ?", arguments: [deviceNo]) ?? 0),
-                                       maxDriftMillis: 2 * 86_400_000)
+                                       maxDriftMillis: HybridLogicalClock.deviceDriftMillis)
         guard let time = try? clock.receive(HLCTimestamp(packed: remote), wallMillis: Millis.from(now)) else {
             try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, NULL, ?)", arguments: [
-                Millis.from(now), "a received clock reading is more than two days ahead of this clock; check the clocks (consent outcomes do not depend on them)"])
+                Millis.from(now), """
+                a received clock reading is more than two days ahead of this clock and was not followed; check the clocks \
+                (values are ordered by them: a change dated ahead outlasts later corrections and erasures of its value)
+                """])
             return
         }
         try db.execute(sql: """

@@ -76,7 +76,7 @@ public struct PushPlan: Sendable {
     public var head: (sequence: Int64, hash: Data)
     /// The signed head to keep for `audit verify` (nil when the push carried none or an event was rejected).
     public var signedHead: SignedHead?
-    /// Entries for the centre's audit log, in order (a rejected event, a device clock far ahead).
+    /// Entries for the centre's audit log, in order (a rejected event, one dated ahead of the centre's clock among them).
     public var audit: [String]
 
     /// What a push's merge outcome tells the device.
@@ -132,7 +132,8 @@ public struct PushPlanner: Sendable {
         self.ageLimits = WireCheck.ageLimits(validator.catalogue)
     }
 
-    /// A device whose clock is further ahead of the centre's than this (milliseconds) is audited.
+    /// How far ahead of the centre's clock (milliseconds) an event may be dated: one day. A later one is
+    /// rejected (``clockProblem(_:now:)``).
     public static let clockAheadLimit: Int64 = 86_400_000
 
     /// What refuses a push before anything is loaded: its version, size, the device it claims, the
@@ -182,7 +183,7 @@ public struct PushPlanner: Sendable {
             let r = event.record
             guard r.sequence == plan.head.sequence + 1 else { throw .gap(expected: plan.head.sequence + 1) }
             if let problem = WireCheck.integrityProblem(event, after: plan.head.hash) ?? Self.nulProblem(event) { throw .invalid(problem) }
-            if let problem = WireCheck.catalogueProblem(event, catalogue: validator.catalogue) {
+            if let problem = Self.clockProblem(event, now: now) ?? WireCheck.catalogueProblem(event, catalogue: validator.catalogue) {
                 plan.rejected = (event, problem)
                 break
             }
@@ -215,9 +216,6 @@ public struct PushPlanner: Sendable {
             plan.head = (r.sequence, event.hash)
         }
         if plan.rejected == nil { plan.signedHead = signedHead }
-        if now + Self.clockAheadLimit < (plan.accepted.map(\.record.hlc).max() ?? 0) >> 16 {
-            plan.audit.append("clock more than a day ahead of the centre's; check the device's clock")
-        }
         if let (_, reason) = plan.rejected { plan.audit.append("rejected \(reason)") }
         return plan
     }
@@ -243,6 +241,23 @@ public struct PushPlanner: Sendable {
             results.append(result)
         }
         return results
+    }
+
+    /// Why an event dated more than ``clockAheadLimit`` ahead of the centre's clock (`now`, ms) is not
+    /// taken, or nil. Values merge by their clock reading, and a device's clock never goes back: a change
+    /// dated ahead would outlast every later correction and erasure of its value until that date, and the
+    /// rules would be judged at a time that has not come. The device keeps the event (and those after it)
+    /// and sends it again at each sync.
+    public static func clockProblem(_ event: WireEvent, now: Int64) -> String? {
+        let r = event.record, at = r.hlc >> 16
+        guard at - now > clockAheadLimit else { return nil }
+        let when = Date(timeIntervalSince1970: Double(at) / 1000).formatted(.iso8601)
+        return """
+            event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) is dated \(when), \((at - now) / 3_600_000) hours ahead of \
+            the centre's clock (at most \(clockAheadLimit / 3_600_000) are taken): this device's clock is or was ahead; set it right. \
+            The device keeps the event and those after it, and they are taken once the centre's clock is within a day of that date; \
+            if that is far off, record the changes again on a device whose clock is right and revoke this one
+            """
     }
 
     /// A special-category value (or one of an attribute these Forms do not know) sent in clear.

@@ -160,7 +160,15 @@ public enum TenantFetchCheck {
             """
     }
 
-    /// The moment a failure is counted at: now, but after the reference's latest clear (`cleared`, ms).
+    /// Drops the counts and clears dated ahead of the centre's clock (taken before such were refused), before a
+    /// fetch reads them: a count dated ahead would lock the reference for good, a clear dated ahead would hide
+    /// its failures. Argument: ``SignInTallies/latestTaken(now:)``. The same statements on SQLite and PostgreSQL.
+    public static func dropAheadQueries(mark: (Int) -> String) -> [String] {
+        ["DELETE FROM sign_in_tally WHERE last_at > \(mark(1))", "DELETE FROM sign_in_clear WHERE at > \(mark(1))"]
+    }
+
+    /// The moment a failure is counted at: now, but after the reference's latest clear (`cleared`, ms), which
+    /// lies at most ``SignInTallies/aheadAllowance`` ahead (``dropAheadQueries(mark:)``).
     public static func countedAt(now: Int64, cleared: Int64?) -> Int64 { max(now, (cleared ?? -1) + 1) }
 
     /// The clear of a reference. Argument: the reference.

@@ -25,6 +25,22 @@ import Testing
         #expect(throws: HLCError.self) { try clock.receive(HLCTimestamp(millis: 9000), wallMillis: 5000) }
     }
 
+    /// A clock that ran while the wall clock was years ahead (review 3, G1): once the wall clock is right
+    /// again it refuses to date a change, rather than date it years ahead; within the drift it goes on.
+    @Test func aClockFarAheadOfTheWallClockRefusesToTick() throws {
+        let day: Int64 = 86_400_000, year2100: Int64 = 4_102_444_800_000
+        var clock = HybridLogicalClock(maxDriftMillis: 2 * day)
+        _ = try clock.tick(wallMillis: year2100)
+        let now: Int64 = 1_790_000_000_000
+        #expect(throws: HLCError.aheadOfWallClock(lastMillis: year2100, wallMillis: now, maxDriftMillis: 2 * day)) { try clock.tick(wallMillis: now) }
+        let message = HLCError.aheadOfWallClock(lastMillis: year2100, wallMillis: now, maxDriftMillis: 2 * day).description
+        #expect(message.contains("2100-01-01T00:00:00Z") && message.contains("Set the system clock right"), "\(message)")
+        #expect(clock.last.millis == year2100, "a refused tick moved the clock")
+        var fast = HybridLogicalClock(maxDriftMillis: 2 * day)
+        _ = try fast.tick(wallMillis: now + day)
+        #expect(try fast.tick(wallMillis: now).millis == now + day, "a clock a day ahead still ticks")
+    }
+
     @Test func packingPreservesOrder() async {
         await propertyCheck(input: Gen.int64(in: 0...(1 << 46)), Gen.uint16(in: 0...UInt16.max)) { millis, counter in
             let t = HLCTimestamp(millis: millis, counter: counter)

@@ -211,10 +211,20 @@ import TestSupport
         #expect(plan.signedHead == request.head)
         #expect(plan.audit.isEmpty)
         #expect(PushPlanner.storedSequences(request, head: 1) == [1])
-        // The centre's clock two days behind the device's.
+        // The centre's clock two days behind the device's (review 3, G1): the event is not taken, the device keeps
+        // it (and those after it), and the audit names it with what to do.
         let behind = try planner.plan(request, from: device.id, state: state(head: (1, first.hash), stored: stored),
                                       now: Self.now - 2 * 86_400_000)
-        #expect(behind.audit == ["clock more than a day ahead of the centre's; check the device's clock"])
+        #expect(behind.accepted.isEmpty && behind.head.sequence == 1 && behind.signedHead == nil)
+        let reason = try #require(behind.rejected?.reason)
+        #expect(behind.rejected?.event.record.sequence == 2)
+        #expect(reason.contains("event kiosk-1#2 (correction for T2) is dated") && reason.contains("47 hours ahead of the centre's clock"), "\(reason)")
+        #expect(reason.contains("clock is or was ahead; set it right"), "\(reason)")
+        #expect(behind.audit == ["rejected \(reason)"])
+        #expect(behind.response(outcomes: [], central: []).results.last?.outcome == .rejected)
+        // A day behind is still taken.
+        let dayBehind = try planner.plan(request, from: device.id, state: state(head: (1, first.hash), stored: stored), now: Self.now - 86_400_000)
+        #expect(dayBehind.accepted.map(\.record.sequence) == [2] && dayBehind.rejected == nil)
         #expect(PushPlan.outcome(.appliedNeedsReconfirmation) == .applied && PushPlan.outcome(.overriddenByWithdrawal) == .overridden)
     }
 }

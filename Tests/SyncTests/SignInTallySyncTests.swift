@@ -33,6 +33,25 @@ import TestSupport
         #expect(reply.entries.isEmpty, "something of the refused report was kept: \(reply.entries)")
     }
 
+    /// A clear and counts dated in 2100 (from a device whose clock was ahead, taken before such were refused):
+    /// a staff unlock lifts the lock, and later failures are counted and slowed as the rule says, not for decades.
+    @Test func aStaffUnlockLiftsALockWhateverDateAnotherClockSet() throws {
+        let folder = try TempFolder(), clock = ManualClock(Network.start(.sqlite))
+        let device = try ConsentDatabase.create(at: folder.path("kiosk.sqlite"), validator: Shipped.content.validator, device: DeviceID("kiosk-1"),
+                                                clock: { clock.read() }, key: sharedKey)
+        try device.record([register("T0000001", ["full-name": "Ann", "date-of-birth": "1970-01-01"])])
+        let future: Int64 = 4_102_444_800_000
+        try device.write { db in
+            try db.execute(sql: "INSERT INTO sign_in_clear (ref, at) VALUES ('T0000001', ?)", arguments: [future])
+            try db.execute(sql: "INSERT INTO sign_in_tally (ref, device, failures, first_at, last_at) VALUES ('T0000001', 'kiosk-gone', 5, ?, ?)",
+                           arguments: [future + 1, future + 1])
+        }
+        try device.unlockSignIn("T0000001", by: .staff(StaffID("S1"), verification: "in-person", reason: "unlock"), channel: .system)
+        var answers: [SignInOutcome] = []
+        for _ in 0..<4 { answers.append(try device.signIn("T0000001", dateOfBirth: "01/01/1970", secret: "000000")) }
+        #expect(answers == [.failed, .failed, .failed, .wait(seconds: 2)], "after a staff unlock: \(answers)")
+    }
+
     /// Signs in wrongly with `ref` at device `i` until it locks, waiting out each delay on its clock.
     static func lockOut(_ ref: String, at i: Int, in network: Network) throws {
         var answer: SignInOutcome = .failed
