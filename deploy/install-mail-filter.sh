@@ -18,11 +18,15 @@ libexec=/usr/local/lib/tenantconsent
 reinject_port=10026
 services=
 processes=4
+own_domains=
 
 usage() {
   cat <<EOF
 usage: $0 --index FILE [--key FILE] [--consent PATH] [--forms DIR --localization DIR]
           [--config-dir DIR] [--user NAME] [--libexec DIR] [--reinject-port PORT] [--service NAME]... [--processes N]
+          [--own-domain DOMAIN]...
+  --own-domain  a mail domain of the landlord or its processors: mail holding one tenant's data may go there
+                (otherwise only to that tenant's own address in the register)
   --service     a master.cf inet service whose mail is checked (default: smtp, and submission when present)
   --config-dir  the Postfix configuration to change (default /etc/postfix)
 EOF
@@ -42,6 +46,7 @@ while [ $# -gt 0 ]; do
     --reinject-port) reinject_port=$2; shift 2 ;;
     --service) services="$services $2"; shift 2 ;;
     --processes) processes=$2; shift 2 ;;
+    --own-domain) own_domains="$own_domains --own-domain $2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "install-mail-filter: unknown option $1" >&2; usage ;;
   esac
@@ -72,6 +77,7 @@ install -m 755 "$here/consent-mail-filter" "$libexec/consent-mail-filter"
 args="--consent $consent --index $index --key $key --reinject 127.0.0.1:$reinject_port"
 [ -n "$forms" ] && args="$args --forms $forms"
 [ -n "$localization" ] && args="$args --localization $localization"
+[ -n "$own_domains" ] && args="$args$own_domains"
 
 pc() { postconf -c "$config_dir" "$@"; }
 

@@ -22,10 +22,17 @@ extension PostgresCentralStore {
             try await connection.query("LOCK TABLE export IN EXCLUSIVE MODE", logger: logger)
             var (taken, named) = (0, 0)
             for export in request.exports {
-                var number: Int64?, origin: String?
-                for try await (no, found) in try await connection.query("SELECT no, origin FROM export WHERE id = \(export.id)", logger: logger)
-                    .decode((Int64, String?).self) { (number, origin) = (no, found) }
+                var number: Int64?, origin: String?, stored: (String, String, String, Int64)?
+                for try await (no, found, purpose, recipient, columns, at) in try await connection.query("""
+                    SELECT no, origin, purpose_id, recipient, columns, at FROM export WHERE id = \(export.id)
+                    """, logger: logger).decode((Int64, String?, String, String, String, Int64).self) {
+                    (number, origin, stored) = (no, found, (purpose, recipient, columns, at))
+                }
                 if number != nil, origin != device { throw CentralStoreError.invalid("export id \(export.id) is already used at the centre") }
+                if let (purpose, recipient, columns, at) = stored,
+                   let problem = DisclosureSync.partProblem(export, purpose: purpose, recipient: recipient, columns: columns, at: at) {
+                    throw CentralStoreError.invalid(problem)
+                }
                 if number == nil {
                     number = try await Self.first(Int64.self, """
                         INSERT INTO export (id, purpose_id, recipient, columns, at, origin, operator)
@@ -52,6 +59,13 @@ extension PostgresCentralStore {
                     SELECT count(*) FROM added
                     """, binds: binds), on: connection, logger: logger) ?? 0
                 taken += Int(inserted)
+                if stored != nil, inserted > 0, let old = number {
+                    // A later part: the export takes the next number, so a device whose cursor passed it receives it again.
+                    let next = try await Self.first(Int64.self, """
+                        UPDATE export SET no = nextval(pg_get_serial_sequence('export', 'no')) WHERE no = \(old) RETURNING no
+                        """, on: connection, logger: logger) ?? old
+                    try await connection.query("UPDATE disclosure SET export_no = \(next) WHERE export_no = \(old)", logger: logger)
+                }
                 named += export.entries.count
             }
             try await Self.audit(device: device, what: "disclosures: took \(request.exports.count) export(s) naming \(taken) tenant(s) of \(named) named",

@@ -24,12 +24,15 @@ extension ConsentDatabase {
             let own = try Int64.fetchOne(db, sql: "SELECT no FROM device WHERE id = ?", arguments: [device]) ?? -1
             var (taken, left) = (0, 0)
             for export in request.exports {
-                let number: Int64
-                if let row = try Row.fetchOne(db, sql: "SELECT no, origin FROM export WHERE id = ?", arguments: [export.id]) {
+                var number: Int64, appended = false
+                if let row = try Row.fetchOne(db, sql: "SELECT no, origin, purpose_id, recipient, columns, at FROM export WHERE id = ?",
+                                              arguments: [export.id]) {
                     guard (row["origin"] as String?) == device else {
                         throw CentralStoreError.invalid("export id \(export.id) is already used at the centre")
                     }
-                    number = row["no"]
+                    if let problem = DisclosureSync.partProblem(export, purpose: row["purpose_id"], recipient: row["recipient"],
+                                                                columns: row["columns"], at: row["at"]) { throw CentralStoreError.invalid(problem) }
+                    (number, appended) = (row["no"], true)
                 } else {
                     try db.execute(sql: """
                         INSERT INTO export (id, purpose_id, recipient, columns, at, origin, operator) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -39,7 +42,14 @@ extension ConsentDatabase {
                 }
                 let inScope = try Self.inScope(db, export.entries, office: office, device: own, pulled: request.pulled)
                 left += export.entries.count - inScope.count
-                taken += try Self.insertDisclosures(db, export: number, inScope)
+                let added = try Self.insertDisclosures(db, export: number, inScope)
+                taken += added
+                if appended, added > 0 {
+                    // A later part: the export takes the next number, so a device whose cursor passed it receives it again.
+                    let next = (try Int64.fetchOne(db, sql: "SELECT max(no) FROM export") ?? number) + 1
+                    try db.execute(sql: "UPDATE export SET no = ? WHERE no = ?", arguments: [next, number])
+                    try db.execute(sql: "UPDATE disclosure SET export_no = ? WHERE export_no = ?", arguments: [next, number])
+                }
             }
             if !request.exports.isEmpty {
                 try Self.audit(db, at: now, device: device, what: """

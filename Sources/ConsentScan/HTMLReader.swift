@@ -1,8 +1,16 @@
+import Foundation
+
 /// HTML (mail bodies, attachments): tables are read as rows of cells, like a spreadsheet (a header row
 /// names the columns), and other text as lines; block tags break lines, inline tags (`<b>`, `<span>`)
-/// do not split words, and scripts, styles and comments are skipped.
+/// do not split words.
+///
+/// What a browser does not show is read too, each as text records of its own (never as table cells, so
+/// it cannot shift a table's columns): comments, the content of `<script>` and `<style>` (a JSON data
+/// island is read as JSON), and attribute values (`href="mailto:…"`, `value`, `title`, `data-*`), entities
+/// and `%XX` escapes decoded. A `data:` URI is returned decoded, to be scanned as the file it is.
 enum HTMLReader {
-    static func scan(_ p: UnsafeRawBufferPointer, into m: inout Matcher) {
+    @discardableResult
+    static func scan(_ p: UnsafeRawBufferPointer, into m: inout Matcher) -> [EmbeddedContent] {
         var reader = State()
         let n = p.count
         var i = 0
@@ -10,7 +18,9 @@ enum HTMLReader {
             let b = p[i]
             if b == 0x3C {
                 if Self.starts(p, i, "<!--") {
-                    i = Self.find(p, from: i + 4, "-->").map { $0 + 3 } ?? n
+                    let end = Self.find(p, from: i + 4, "-->") ?? n
+                    Self.hidden(UnsafeRawBufferPointer(rebasing: p[(i + 4)..<end]), json: false, into: &reader, &m)
+                    i = min(n, end + 3)
                     continue
                 }
                 var j = i + 1
@@ -21,9 +31,17 @@ enum HTMLReader {
                     j += 1
                 }
                 let (name, closing) = Self.tagName(p, i + 1, min(j, n))
+                var json = false
+                if !closing {
+                    let tag = UnsafeRawBufferPointer(rebasing: p[(i + 1)..<min(j, n)])
+                    json = Self.attributes(tag, into: &reader) && name == "script"
+                    if reader.side.count > 65_536 { reader.flushSide(into: &m) }
+                }
                 i = j + 1
                 if !closing && (name == "script" || name == "style") {
-                    i = Self.find(p, from: i, "</\(name)").map { $0 } ?? n
+                    let end = i < n ? Self.find(p, from: i, "</\(name)") ?? n : n
+                    if i < end { Self.hidden(UnsafeRawBufferPointer(rebasing: p[i..<end]), json: json, into: &reader, &m) }
+                    i = end
                     continue
                 }
                 reader.tag(name, closing: closing, into: &m)
@@ -36,6 +54,101 @@ enum HTMLReader {
             }
         }
         reader.finish(into: &m)
+        return reader.embedded
+    }
+
+    /// Text a browser does not show (a comment, a script or style): read as records of its own; a
+    /// script whose type names JSON as JSON, or as text when it does not parse.
+    private static func hidden(_ text: UnsafeRawBufferPointer, json: Bool, into reader: inout State, _ m: inout Matcher) {
+        if json, let found = try? JSONReader.scan(Data(text), name: "a JSON script", into: &m) {
+            reader.embedded += found
+            return
+        }
+        TextReader.lines(text, into: &m)
+        m.endRecord()
+    }
+
+    /// Attributes that only style or place an element: not read.
+    static let presentational: Set<String> = [
+        "style", "class", "id", "type", "width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "bgcolor",
+        "color", "colspan", "rowspan", "dir", "lang", "charset", "rel", "target", "method", "http-equiv", "face", "size", "span",
+        "frame", "rules", "nowrap", "role", "tabindex", "hidden", "media", "scope", "xmlns", "background",
+    ]
+
+    /// Reads the attributes of a start tag (the bytes after `<`) into the reader's side text; returns
+    /// whether its `type` names JSON (`application/json`, `application/ld+json`).
+    private static func attributes(_ tag: UnsafeRawBufferPointer, into reader: inout State) -> Bool {
+        let n = tag.count
+        var i = 0
+        while i < n, tag[i] != 0x20, tag[i] != 0x09, tag[i] != 0x0A, tag[i] != 0x0D, tag[i] != 0x2F { i += 1 }
+        var json = false
+        while i < n {
+            while i < n, tag[i] == 0x20 || tag[i] == 0x09 || tag[i] == 0x0A || tag[i] == 0x0D || tag[i] == 0x2F { i += 1 }
+            let nameStart = i
+            while i < n, tag[i] != 0x3D, tag[i] != 0x20, tag[i] != 0x09, tag[i] != 0x0A, tag[i] != 0x0D, tag[i] != 0x2F { i += 1 }
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: tag[nameStart..<i]).map(lowerASCII), as: UTF8.self)
+            while i < n, tag[i] == 0x20 || tag[i] == 0x09 || tag[i] == 0x0A || tag[i] == 0x0D { i += 1 }
+            guard i < n, tag[i] == 0x3D else { if i == nameStart { i += 1 }; continue }
+            i += 1
+            while i < n, tag[i] == 0x20 || tag[i] == 0x09 || tag[i] == 0x0A || tag[i] == 0x0D { i += 1 }
+            var valueStart = i, valueEnd = i
+            if i < n, tag[i] == 0x22 || tag[i] == 0x27 {
+                let quote = tag[i]
+                valueStart = i + 1
+                i = valueStart
+                while i < n, tag[i] != quote { i += 1 }
+                valueEnd = i
+                i += 1
+            } else {
+                while i < n, tag[i] != 0x20, tag[i] != 0x09, tag[i] != 0x0A, tag[i] != 0x0D { i += 1 }
+                valueEnd = i
+            }
+            let raw = UnsafeRawBufferPointer(rebasing: tag[valueStart..<max(valueStart, valueEnd)])
+            if name == "type" { json = String(decoding: raw, as: UTF8.self).lowercased().contains("json") }
+            guard !raw.isEmpty, !presentational.contains(name) else { continue }
+            let value = decoded(raw)
+            if let uri = DataURI(value) {
+                reader.embedded.append(uri.content(label: "a data: URI in the \(name) of an HTML <\(tagLabel(tag))>"))
+            } else {
+                reader.side += value
+                reader.side.append(0x0A)
+            }
+        }
+        return json
+    }
+
+    private static func tagLabel(_ tag: UnsafeRawBufferPointer) -> String {
+        String(decoding: tag.prefix { isUpperOrLowerLetter($0) || isDigit($0) }.prefix(16).map(lowerASCII), as: UTF8.self)
+    }
+
+    /// An attribute value with its entities and `%XX` escapes decoded (`mailto:a%40b.org`).
+    static func decoded(_ raw: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        while i < raw.count {
+            let b = raw[i]
+            if b == 0x26, let (bytes, next) = entity(raw, i) {
+                out += bytes
+                i = next
+            } else if b == 0x25, i + 2 < raw.count, let high = hexValue(raw[i + 1]), let low = hexValue(raw[i + 2]) {
+                out.append(high << 4 | low)
+                i += 3
+            } else {
+                out.append(b)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x37
+        case 0x61...0x66: b - 0x57
+        default: nil
+        }
     }
 
     private struct State {
@@ -44,6 +157,17 @@ enum HTMLReader {
         var row: [Matcher.Cell] = []
         var tables: [(rows: Int, column: Int)] = []
         var inCell = false
+        /// Attribute values not yet read: a record of their own after each table row or text block.
+        var side: [UInt8] = []
+        /// `data:` URIs found, decoded.
+        var embedded: [EmbeddedContent] = []
+
+        mutating func flushSide(into m: inout Matcher) {
+            guard !side.isEmpty else { return }
+            side.withUnsafeBytes { TextReader.lines($0, into: &m) }
+            m.endRecord()
+            side.removeAll(keepingCapacity: true)
+        }
 
         mutating func add(_ b: UInt8) { if inCell { cell.append(b) } else { text.append(b) } }
         mutating func add(_ bytes: [UInt8]) { if inCell { cell += bytes } else { text += bytes } }
@@ -77,6 +201,7 @@ enum HTMLReader {
         mutating func endRow(into m: inout Matcher) {
             guard !tables.isEmpty, !row.isEmpty else { return }
             m.row(row, mayBeHeader: tables[tables.count - 1].rows < Matcher.headerRows)
+            flushSide(into: &m)
             tables[tables.count - 1].rows += 1
             tables[tables.count - 1].column = 0
             row.removeAll(keepingCapacity: true)
@@ -86,6 +211,7 @@ enum HTMLReader {
             text.withUnsafeBytes { TextReader.lines($0, into: &m) }
             m.endRecord()
             text.removeAll(keepingCapacity: true)
+            flushSide(into: &m)
         }
 
         mutating func finish(into m: inout Matcher) {

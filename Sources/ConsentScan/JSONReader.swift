@@ -1,12 +1,16 @@
+import ConsentCore
 import Foundation
 
 /// Reads JSON or JSON Lines: every object is a record, every key/value pair a cell under that key.
+/// A string value that is a `data:` URI or long base64 is returned decoded, to be scanned as the file it is.
 enum JSONReader {
-    static func scan(_ data: Data, name: String, into m: inout Matcher) throws(ScanError) {
+    @discardableResult
+    static func scan(_ data: Data, name: String, into m: inout Matcher) throws(ScanError) -> [EmbeddedContent] {
+        var embedded: [EmbeddedContent] = []
         if let whole = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) {
-            walk(whole, key: nil, into: &m)
+            walk(whole, key: nil, into: &m, &embedded)
             m.endRecord()
-            return
+            return embedded
         }
         // JSON Lines: one value per line, each of which must parse.
         var lineNumber = 0
@@ -19,19 +23,22 @@ enum JSONReader {
                     ? "line \(lineNumber) of \(name) is not valid JSON" : "\(name) is not valid JSON (nor JSON Lines)")
             }
             parsedAny = true
-            walk(value, key: nil, into: &m)
+            walk(value, key: nil, into: &m, &embedded)
             m.endRecord()
         }
+        return embedded
     }
 
-    private static func walk(_ value: Any, key: String?, into m: inout Matcher) {
+    private static func walk(_ value: Any, key: String?, into m: inout Matcher, _ embedded: inout [EmbeddedContent]) {
         if let object = value as? [String: Any] {
-            for (k, v) in object.sorted(by: { $0.key < $1.key }) { walk(v, key: k, into: &m) }
+            for (k, v) in object.sorted(by: { $0.key < $1.key }) { walk(v, key: k, into: &m, &embedded) }
         } else if let array = value as? [Any] {
             for element in array {
-                walk(element, key: key, into: &m)
+                walk(element, key: key, into: &m, &embedded)
                 if element is [String: Any] { m.endRecord() }
             }
+        } else if let string = value as? String, let found = encoded(string, key: key) {
+            embedded.append(found)
         } else if let scalar = text(value) {
             if let key { m.keyed(key, value: scalar) } else { m.cell(scalar, column: -1) }
             // A phone written as a number has lost its leading zero: 7700900123.
@@ -39,6 +46,14 @@ enum JSONReader {
                 m.cell("0" + scalar, column: -1)
             }
         }
+    }
+
+    /// A string value that carries a file: a `data:` URI, or long valid base64.
+    private static func encoded(_ string: String, key: String?) -> EmbeddedContent? {
+        let label = "the JSON value \(key.map { TextSafety.displaySafe($0).debugDescription } ?? "in a list")"
+        if string.utf8.count > 6, let uri = DataURI(Array(string.utf8)) { return uri.content(label: "a data: URI in \(label)") }
+        guard Base64Value.looksEncoded(string), let data = Base64Value.decode(string.utf8) else { return nil }
+        return EmbeddedContent(mediaType: nil, data: data, label: "base64 in \(label)")
     }
 
     private static func text(_ value: Any) -> String? {

@@ -33,6 +33,12 @@ public struct LeakScanner: Sendable {
     /// name's extension, else the shape of the text. Throws when the file is damaged, would expand too
     /// far, or is of a kind that cannot be read.
     public func scan(_ data: Data, name: String, format: ScanFormat? = nil) throws(ScanError) -> ScanReport {
+        var findings = Findings()
+        return try scan(data, name: name, format: format, findings: &findings)
+    }
+
+    /// ``scan(_:name:format:)``, also giving the findings behind the report.
+    func scan(_ data: Data, name: String, format: ScanFormat?, findings: inout Findings) throws(ScanError) -> ScanReport {
         var m = Matcher(index: index, terms: terms)
         let budget = ExpansionBudget(limits)
         let sniffed = format.map(Sniffed.format) ?? data.withUnsafeBytes { LeakScanner.sniff(UnsafeRawBufferPointer(rebasing: $0.prefix(PartStream.sniffBytes)), name: name) }
@@ -43,6 +49,7 @@ public struct LeakScanner: Sendable {
         let fromContent = format == nil && ScanFormat(fileName: name) != chosen
         let found = try scanContent(data, format: chosen, name: name, fromContent: fromContent, depth: 0, budget: budget, into: &m)
         m.endRecord()
+        findings = m.findings
         return m.findings.report(file: name, format: found.rawValue, allowUnscanned: allowUnscanned)
     }
 
@@ -60,12 +67,14 @@ public struct LeakScanner: Sendable {
             }
         case .html:
             let text = try utf8(data, charset: charset ?? data.withUnsafeBytes { HTMLReader.declaredCharset($0) })
-            text.withUnsafeBytes { HTMLReader.scan($0, into: &m) }
+            let embedded = text.withUnsafeBytes { HTMLReader.scan($0, into: &m) }
+            try scanEmbedded(embedded, name: name, depth: depth, budget: budget, into: &m)
         case .json:
             let text = try utf8(data, charset: charset)
             do {
-                try JSONReader.scan(Data(text), name: name, into: &m)
-            } catch .corrupt where fromContent {
+                let embedded = try JSONReader.scan(Data(text), name: name, into: &m)
+                try scanEmbedded(embedded, name: name, depth: depth, budget: budget, into: &m)
+            } catch .corrupt(format: "JSON", reason: _) where fromContent {
                 try withBytes(text) { (p) throws(ScanError) in try TextStream.scan(p, layout: .lines, into: &m) }
                 return .text
             }

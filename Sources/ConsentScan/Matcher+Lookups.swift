@@ -24,7 +24,8 @@ extension Matcher {
             for b in a..<phoneGroups.count {
                 let count = phoneGroups[b].end - from
                 if count > 14 { break }
-                if count >= 10, let phone = ScanNormal.ukPhone(digits: phoneDigits[from..<phoneGroups[b].end], international: phoneGroups[a].plus) {
+                let digits = phoneDigits[from..<phoneGroups[b].end], plus = phoneGroups[a].plus
+                if count >= 10, let phone = ScanNormal.ukPhone(digits: digits, international: plus) ?? (plus ? nil : ScanNormal.ukPhone(droppedZero: digits)) {
                     scratch[0] = IndexKind.phone.rawValue
                     for (k, digit) in phone.enumerated() { scratch[1 + k] = digit }
                     lookup(.phone, count: 1 + phone.count)

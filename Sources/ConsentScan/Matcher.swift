@@ -151,8 +151,19 @@ struct Matcher {
 
     // MARK: - One cell
 
-    /// Scans one value (a CSV field with its quotes, an XLSX cell, a line of text).
+    /// Scans one value (a CSV field with its quotes, an XLSX cell, a line of text), folded first
+    /// (``TextFold``: no-break and zero-width spaces, fullwidth forms).
     mutating func cell(_ p: UnsafeRawBufferPointer, column: Int) {
+        if TextFold.needed(p) {
+            let folded = TextFold.folded(p)
+            folded.withUnsafeBytes { foldedCell($0, column: column) }
+        } else {
+            foldedCell(p, column: column)
+        }
+    }
+
+    /// Scans one value already folded.
+    private mutating func foldedCell(_ p: UnsafeRawBufferPointer, column: Int) {
         if column >= 0, column < specialColumns.count, let attribute = specialColumns[column] {
             if terms.isAnswer(String(decoding: p, as: UTF8.self)) {
                 findings.special.insert(attribute)

@@ -70,6 +70,13 @@ public enum ScanNormal {
         return d
     }
 
+    /// A UK number whose leading 0 a spreadsheet dropped (`7700900123`, a phone column Excel saved as
+    /// numbers): ten digits starting 7 (mobile) or 1 or 2 (geographic), in national form; else nil.
+    public static func ukPhone(droppedZero digits: some Collection<UInt8>) -> [UInt8]? {
+        guard digits.count == 10, let first = digits.first, first == 0x31 || first == 0x32 || first == 0x37 else { return nil }
+        return ukPhone(digits: [0x30] + Array(digits), international: false)
+    }
+
     /// The phone normal form of a stored value (`07700 900123`, `+447700900123`), or nil.
     public static func ukPhone(_ text: String) -> [UInt8]? {
         let bytes = Array(text.utf8)

@@ -114,6 +114,15 @@ public enum DisclosureSync {
         return nil
     }
 
+    /// Why a later part of an export the centre holds (`purpose`, `recipient`, `columns` joined by ",", `at`) cannot
+    /// be added to it: a part is the same export, naming other tenants, so its masks are read against the same columns.
+    public static func partProblem(_ part: WireExport, purpose: String, recipient: String, columns: String, at: Int64) -> String? {
+        guard part.purpose == purpose, part.recipient == recipient, part.columns.joined(separator: ",") == columns, part.at == at else {
+            return "export \(part.id): a later part must carry the purpose, recipient, columns and time of its first; this one differs"
+        }
+        return nil
+    }
+
     /// The earliest time an export may carry (before this product existed), in milliseconds since 1970.
     static let earliest: Int64 = 946_684_800_000
 

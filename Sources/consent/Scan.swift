@@ -44,6 +44,12 @@ struct Scan: ParsableCommand {
         @Flag(help: "Let a file through when the only reason to stop it is a part that could not be read (a picture, a legacy XLS/DOC/.msg file, an encrypted entry); such parts are still listed. By default they block.")
         var allowUnscanned = false
 
+        @Option(name: .customLong("recipient"), help: ArgumentHelp("An address the file will be sent to (repeat for each; the mail filter passes the envelope, Bcc included). A file holding one tenant's data is then blocked unless every recipient is that tenant's own email in the register or in an --own-domain.", valueName: "address"))
+        var recipients: [String] = []
+
+        @Option(name: .customLong("own-domain"), help: ArgumentHelp("A mail domain of the landlord or its processors, where one tenant's data may go (repeat for each).", valueName: "domain"))
+        var ownDomains: [String] = []
+
         /// Blocking unreadable parts is the default now; the old flag is still accepted so scripts keep working.
         @Flag(help: .hidden)
         var refuseUnscanned = false
@@ -81,7 +87,8 @@ struct Scan: ParsableCommand {
             for file in files {
                 do {
                     let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ScanSetup.read(file)
-                    let report = try scanner.scan(data, name: file)
+                    let report = recipients.isEmpty ? try scanner.scan(data, name: file)
+                        : try scanner.scan(data, name: file, recipients: recipients, ownDomains: ownDomains)
                     reports.append(report)
                     if !json { print(Self.line(report)) }
                 } catch {
@@ -106,6 +113,8 @@ struct Scan: ParsableCommand {
                 text = "\(r.file): BLOCKED — \(r.tenants == 1 ? "1 tenant" : "\(r.tenants) tenants")\(personal)"
                 if !r.special.isEmpty { text += "; special categories: \(r.special.joined(separator: ", "))" }
                 if r.tenants <= 1 && r.special.isEmpty && !r.unscanned.isEmpty { text += "; parts could not be checked" }
+                // One tenant's data to the wrong recipients: the reason names them.
+                if r.tenants == 1 && r.special.isEmpty && r.unscanned.isEmpty { text += "; \(r.reason)" }
             }
             for item in r.unscanned { text += "\n  not scanned: \(item)" }
             if !r.unscanned.isEmpty && r.verdict == .blocked {

@@ -20,7 +20,11 @@ import Glibc
         let export = cli.dir.appendingPathComponent("tenancy.csv").path
         #expect(try cli.run(["export", "--purpose", "tenancy-management", "--out", export, "--db", cli.db]).status == 0)
 
-        let postfix = try ScratchPostfix(in: cli.dir.appendingPathComponent("postfix"))
+        // Two tenants of the export with an email: their addresses are mailboxes of this Postfix.
+        let pick = try Subprocess.run("/usr/bin/env", ["python3", "-c", Self.twoEmails, export])
+        let emails = pick.stdout.split(separator: "\n").map(String.init)
+        try #require(emails.count == 2, "the demo export has no two tenants with an email: \(pick.stderr)")
+        let postfix = try ScratchPostfix(in: cli.dir.appendingPathComponent("postfix"), mailboxes: [emails[0]: "own", emails[1]: "other"])
         defer { postfix.stop() }
         let index = postfix.root.appendingPathComponent("register.idx").path
         let built = try cli.run(["scan", "index", "--db", cli.db, "--out", index])
@@ -28,17 +32,17 @@ import Glibc
         try postfix.install(index: index)
         try postfix.start()
 
-        let send = try Subprocess.run("/usr/bin/env", ["python3", "-c", Self.sender, export, String(postfix.port)])
+        let send = try Subprocess.run("/usr/bin/env", ["python3", "-c", Self.sender, export, String(postfix.port), emails[0], emails[1]])
         try #require(send.status == 0, "smtplib: \(send.stderr)")
         let leaks = send.stdout.split(separator: "\n").filter { $0.hasPrefix("leak ") }.map(String.init)
-        #expect(leaks.count == Self.formats.count, "\(send.stdout)")
+        #expect(leaks.count == Self.formats.count + Self.misdirected.count, "\(send.stdout)")
 
         // Every leak comes back to the sender as a bounce naming it and saying why; the two clean ones arrive.
         let deadline = Date().addingTimeInterval(180)
         var bounces: [String] = [], delivered: [String] = []
         while Date() < deadline {
             bounces = postfix.mailbox("office.test/staff")
-            delivered = postfix.mailbox("tenants.test/tenant")
+            delivered = postfix.mailbox("tenants.test/tenant") + postfix.mailbox("tenants.test/own") + postfix.mailbox("tenants.test/other")
             if leaks.allSatisfy({ leak in bounces.contains { Self.has($0, subject: leak) } }) && delivered.count >= 2 { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -47,11 +51,19 @@ import Glibc
             #expect(bounce != nil, "no bounce for \(leak); mail log:\n\(postfix.log())")
             guard let bounce else { continue }
             #expect(bounce.contains("NOT sent by TenantConsent's leak check"), "\(leak): \(bounce)")
-            let why = leak == "leak legacy-xls" ? "could not be checked" : "personal data of 50 tenants"
-            #expect(bounce.contains(why), "\(leak) bounce should say \(why): \(bounce)")
+            let why = switch leak {
+            case "leak legacy-xls": "could not be checked"
+            // One tenant's letter to another tenant (envelope only), or Bcc'd outside: the bounce names who.
+            case "leak misdirected": "goes to \(emails[1]), which the register does not hold as that tenant's email"
+            case "leak bcc": "goes to tenant@tenants.test, which the register does not hold as that tenant's email"
+            default: "personal data of 50 tenants"
+            }
+            // Postfix wraps the program's output in the bounce: compare with the line breaks undone.
+            let flat = bounce.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(flat.contains(why), "\(leak) bounce should say \(why): \(bounce)")
         }
         #expect(delivered.contains { Self.has($0, subject: "clean notice") }, "mail log:\n\(postfix.log())")
-        #expect(delivered.contains { Self.has($0, subject: "your own details") })
+        #expect(postfix.mailbox("tenants.test/own").contains { Self.has($0, subject: "your own details") }, "mail log:\n\(postfix.log())")
         for leak in leaks { #expect(!delivered.contains { Self.has($0, subject: leak) }, "\(leak) was delivered") }
     }
 
@@ -61,6 +73,16 @@ import Glibc
     }
 
     static let formats = ["csv-utf16", "xlsx", "ods", "docx", "pdf", "zip", "gzip", "html", "legacy-xls"]
+    /// One tenant's letter sent to another tenant (envelope only), and Bcc'd to an outsider (review 3, G10).
+    static let misdirected = ["misdirected", "bcc"]
+
+    /// The emails of the first two rows of the export that have one.
+    static let twoEmails = #"""
+        import csv, sys
+        rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+        column = next(k for k in rows[0] if "email" in k.lower())
+        print("\n".join([r[column] for r in rows if r[column]][:2]))
+        """#
 
     /// Sends one message per leaked format (50 tenants' rows of the register export), a clean notice and a
     /// tenant's own row to that tenant; prints the leak subjects.
@@ -130,10 +152,20 @@ import Glibc
         clean = EmailMessage()
         clean["From"], clean["To"], clean["Subject"] = "staff@office.test", "tenant@tenants.test", "clean notice"
         clean.set_content("Dear tenant,\nthe lifts in your block will be serviced on Monday.\n")
-        own = EmailMessage()
-        own["From"], own["To"], own["Subject"] = "staff@office.test", "tenant@tenants.test", "your own details"
-        own.set_content("Dear tenant, these are the details we hold about you.")
-        own.add_attachment(text_csv([header, leak[0]]).encode("utf-8"), maintype="text", subtype="csv", filename="your-details.csv")
+        column = next(i for i, k in enumerate(header) if "email" in k.lower())
+        mine = next(r for r in rows[1:] if r[column] == sys.argv[3])
+        def letter(subject, to, bcc=None):
+            m = EmailMessage()
+            m["From"], m["To"], m["Subject"] = "staff@office.test", to, subject
+            if bcc: m["Bcc"] = bcc
+            m.set_content("Dear tenant, these are the details we hold about you.")
+            m.add_attachment(text_csv([header, mine]).encode("utf-8"), maintype="text", subtype="csv", filename="your-details.csv")
+            return m
+        own = letter("your own details", sys.argv[3])
+        misdirected = letter("leak misdirected", "undisclosed-recipients:;")
+        misdirected["Bcc"] = sys.argv[4]
+        bcc = letter("leak bcc", sys.argv[3], bcc="tenant@tenants.test")
+        messages += [misdirected, bcc]
         with smtplib.SMTP("127.0.0.1", int(sys.argv[2]), timeout=60) as smtp:
             for m in messages + [clean, own]:
                 smtp.send_message(m)
@@ -149,7 +181,8 @@ struct ScratchPostfix {
     let reinjectPort: Int
     var etc: URL { root.appendingPathComponent("etc") }
 
-    init(in root: URL) throws {
+    /// `mailboxes`: more addresses delivered here (address → mailbox name under tenants.test/).
+    init(in root: URL, mailboxes: [String: String] = [:]) throws {
         self.root = root
         (port, reinjectPort) = try Self.freePorts()
         let fm = FileManager.default
@@ -170,7 +203,7 @@ struct ScratchPostfix {
             inet_interfaces = 127.0.0.1
             inet_protocols = ipv4
             mynetworks = 127.0.0.0/8
-            virtual_mailbox_domains = tenants.test office.test
+            virtual_mailbox_domains = tenants.test office.test \(Set(mailboxes.keys.compactMap { $0.split(separator: "@").last.map(String.init) }).sorted().joined(separator: " "))
             virtual_mailbox_base = \(r)/mail
             virtual_mailbox_maps = texthash:\(r)/etc/vmailbox
             virtual_uid_maps = static:65534
@@ -186,7 +219,8 @@ struct ScratchPostfix {
             biff = no
 
             """.write(to: etc.appendingPathComponent("main.cf"), atomically: true, encoding: .utf8)
-        try "staff@office.test office.test/staff/\ntenant@tenants.test tenants.test/tenant/\n"
+        try ("staff@office.test office.test/staff/\ntenant@tenants.test tenants.test/tenant/\n"
+            + mailboxes.sorted(by: { $0.key < $1.key }).map { "\($0.key) tenants.test/\($0.value)/\n" }.joined())
             .write(to: etc.appendingPathComponent("vmailbox"), atomically: true, encoding: .utf8)
         let services = [
             "127.0.0.1:\(port) inet n - n - - smtpd", "pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup",

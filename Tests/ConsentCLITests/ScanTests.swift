@@ -72,6 +72,28 @@ import Testing
         #expect(try cli.run(["scan", "--db", cli.db, export]).status == 1)
     }
 
+    /// Review 3, G10: one tenant's letter may go only to that tenant's own address in the register.
+    @Test func oneTenantsLetterGoesOnlyToThatTenant() throws {
+        let (cli, export, index) = try setUp()
+        defer { cli.remove() }
+        let text = try String(contentsOfFile: export, encoding: .utf8)
+        // Reference, name and email of the first two rows with an email (addresses are quoted; emails never are).
+        let rows = text.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let withEmail = rows.compactMap { row in row.first { $0.contains("@") }.map { (ref: row[0], name: row[1], email: $0) } }
+        try #require(withEmail.count >= 2)
+        let (mine, theirs) = (withEmail[0], withEmail[1])
+        let letter = mail(to: "undisclosed-recipients:;", body: "Dear \(mine.name),\r\nYour tenancy \(mine.ref) is in arrears. We hold your email as \(mine.email).")
+        let own = try cli.run(["scan", "--index", index, "--recipient", mine.email, "-"], stdin: letter)
+        #expect(own.status == 0 && own.stdout.hasPrefix("-: one tenant"), "\(own.stdout)\(own.stderr)")
+        let wrong = try cli.run(["scan", "--index", index, "--recipient", theirs.email, "-"], stdin: letter)
+        #expect(wrong.status == 1, "\(wrong.stdout)")
+        #expect(wrong.stdout.contains("BLOCKED") && wrong.stdout.contains("goes to \(theirs.email)"), "\(wrong.stdout)")
+        let bcc = try cli.run(["scan", "--index", index, "--recipient", mine.email, "--recipient", "all-staff@elsewhere.example", "-"], stdin: letter)
+        #expect(bcc.status == 1 && bcc.stdout.contains("goes to all-staff@elsewhere.example"), "\(bcc.stdout)")
+        let office = try cli.run(["scan", "--index", index, "--recipient", "rents@landlord.example", "--own-domain", "landlord.example", "-"], stdin: letter)
+        #expect(office.status == 0, "\(office.stdout)")
+    }
+
     @Test func asAMailFilterItReadsStandardInput() throws {
         let (cli, export, index) = try setUp()
         defer { cli.remove() }

@@ -55,4 +55,41 @@ import TestSupport
         let bad = DisclosureExchange(device: "kiosk-north", cursor: 0, exports: [], pulled: -1)
         await #expect(throws: CentralStoreError.self) { _ = try await offices.net.centre.store.exchangeDisclosures(bad, from: "kiosk-north") }
     }
+    @Test(arguments: Backend.allCases) func laterPartsOfALargeExportReachADeviceThatSyncedBetweenThem(backend: Backend) async throws {
+        let offices = try await Offices.make(backend)
+        let refs = Offices.northTenants + [Offices.everyone]
+        try offices.north.recordDisclosures(exportID: "exp-parts01", purpose: "tenancy-management", recipient: "landlord-staff",
+                                            columns: DisclosureSyncTests.columns, operator: "clerk", refs.map { (tenant: $0, mask: UInt64(1)) })
+        let store = offices.net.centre.store
+        func sendPart() async throws -> [WireExport] {
+            let (exports, sent, cursor) = try offices.north.disclosureOutbox(entryLimit: 1)
+            let reply = try await store.exchangeDisclosures(DisclosureExchange(device: "kiosk-north", cursor: cursor, exports: exports, receive: false),
+                                                            from: "kiosk-north")
+            _ = try offices.north.applyDisclosures(reply, sent: sent)
+            return exports
+        }
+        // The first part (N1) reaches the centre; the south kiosk syncs, its cursor passing the export; then the rest (N2, E1).
+        let first = try await sendPart()
+        #expect(first.flatMap(\.entries).map(\.tenant) == [Offices.northTenants[0].rawValue])
+        _ = try await Offices.sync(offices.south, offices.net)
+        #expect(try Self.shown(offices.south, Offices.everyone).isEmpty)
+        _ = try await sendPart()
+        let last = try await sendPart()
+        #expect(last.flatMap(\.entries).map(\.tenant) == [Offices.everyone.rawValue])
+        _ = try await Offices.sync(offices.south, offices.net)
+        #expect(try Self.shown(offices.south, Offices.everyone) == ["exp-parts01"], "the last part never reached the south kiosk")
+        #expect(try await Offices.sync(offices.south, offices.net).disclosures == 0)
+
+        // A part whose purpose, recipient, columns or time differ from the export's first part is refused.
+        var odd = try #require(last.first)
+        for change in [{ (e: inout WireExport) in e.columns = ["email", "full-name"] }, { e in e.recipient = "repair-contractors" },
+                       { e in e.at += 1 }, { e in e.purpose = "service-updates-email" }] {
+            var part = odd
+            change(&part)
+            let exchange = DisclosureExchange(device: "kiosk-north", cursor: 0, exports: [part], receive: false)
+            await #expect(throws: CentralStoreError.self) { _ = try await store.exchangeDisclosures(exchange, from: "kiosk-north") }
+        }
+        odd.entries = [WireDisclosure(tenant: Offices.northTenants[1].rawValue, columns: 1)]
+        _ = try await store.exchangeDisclosures(DisclosureExchange(device: "kiosk-north", cursor: 0, exports: [odd], receive: false), from: "kiosk-north")
+    }
 }

@@ -1,0 +1,54 @@
+import ConsentCore
+import Foundation
+
+/// Where a message may go. A message that holds one tenant's data may go to that tenant only: every
+/// envelope recipient (Bcc included, which no header shows) must be an email address the register holds
+/// for that tenant, or be in the landlord's own domains (mail a tenant sends to the office). The mail
+/// filter passes the envelope; the rule lives here, next to the verdict.
+extension LeakScanner {
+    /// Scans a message that will be delivered to `recipients` (envelope addresses). Like
+    /// ``scan(_:name:format:)``, but a one-tenant message is blocked when any recipient is neither that
+    /// tenant's own address in the register nor in one of `ownDomains` (the landlord's own and its
+    /// processors', where a tenant's data may always go), with a reason naming the recipients at fault.
+    public func scan(_ data: Data, name: String, format: ScanFormat? = nil, recipients: [String], ownDomains: [String] = []) throws(ScanError) -> ScanReport {
+        var findings = Findings()
+        var report = try scan(data, name: name, format: format, findings: &findings)
+        guard report.verdict == .oneTenant, !recipients.isEmpty else { return report }
+        let own = Set(ownDomains.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " .@")) })
+        let strangers = recipients.filter { !mayReceive($0, findings: findings, ownDomains: own) }
+        guard !strangers.isEmpty else { return report }
+        let kinds = report.personal.map(\.rawValue).joined(separator: ", ")
+        let list = strangers.map { TextSafety.displaySafe($0) }.joined(separator: ", ")
+        report.verdict = .blocked
+        report.reason = "it holds one tenant's data (\(kinds)) but goes to \(list), which the register does not hold as that tenant's email: "
+            + "send it only to the tenant's own address on file (no Cc or Bcc), or take their details out"
+        return report
+    }
+
+    /// Whether `address` is an email the register holds for the tenant the findings name. When only values
+    /// several tenants share were matched (a couple's surname and postcode), any one of those tenants'
+    /// addresses is accepted, since the scanner cannot tell them apart; a shared address likewise.
+    func mayReceive(_ address: String, findings: Findings, ownDomains: Set<String>) -> Bool {
+        var bytes = Array(address.utf8)
+        while let first = bytes.first, first == 0x3C || first == 0x20 { bytes.removeFirst() }
+        while let last = bytes.last, last == 0x3E || last == 0x20 { bytes.removeLast() }
+        guard let email = ScanNormal.email(bytes) else { return false }
+        if let at = email.lastIndex(of: 0x40) {
+            let domain = String(decoding: email[(at + 1)...], as: UTF8.self)
+            if ownDomains.contains(where: { domain == $0 || domain.hasSuffix("." + $0) }) { return true }
+        }
+        var scratch: [UInt8] = []
+        let tag = email.withUnsafeBytes { ScanIndex.tag(index.key, .email, $0, scratch: &scratch) }
+        guard let owner = index.owner(of: tag) else { return false }
+        guard owner != ScanIndex.ambiguous, let sole = findings.soleTenant else { return true }
+        return owner == sole
+    }
+}
+
+extension Findings {
+    /// The one tenant matched by values only they hold, if exactly one was.
+    var soleTenant: UInt32? {
+        guard tenantsMatched == 1, let word = tenantBits.firstIndex(where: { $0 != 0 }) else { return nil }
+        return UInt32(word * 64 + tenantBits[word].trailingZeroBitCount)
+    }
+}
