@@ -266,10 +266,16 @@ struct ProjectionRows {
             try db.execute(sql: "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?", arguments: [tenantID, attribute.rawValue])
             return
         }
+        // The old row goes first and the new one is a plain INSERT, never a replace: the triggers that keep
+        // `tenant_values` take the old cell out on the delete and append the new one on the insert.
+        var delete = try statements.raw(.deleteCurrentValue, "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?")
+        delete.bind(tenantID)
+        delete.bind(attribute.rawValue)
+        try delete.execute()
         // The text is copied from the ordinary value row the event wrote first (none for a special
         // category, sealed in the vault), so the copy cannot differ from what the ledger's digest covers.
         var raw = try statements.raw(.upsertCurrentValue, """
-            INSERT OR REPLACE INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer, value)
+            INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer, value)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?3 = 'value' THEN (
                 SELECT value FROM value WHERE device_no = ?4 AND device_seq = ?5 AND attribute_id = ?2
             ) END)

@@ -123,6 +123,9 @@ enum Schema {
         migrator.registerMigration(TenantValueRow.migration) { db in
             try db.execute(sql: TenantValueRow.schema)
         }
+        migrator.registerMigration(TenantValueRow.appendMigration) { db in
+            try db.execute(sql: TenantValueRow.appendOnInsert)
+        }
         return migrator
     }
 

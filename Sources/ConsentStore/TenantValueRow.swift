@@ -17,20 +17,22 @@ enum TenantValueRow {
     /// The migration that adds the table and its triggers (named so tests can undo it on a real file).
     static let migration = "tenant-values-1"
 
-    /// One `current_value` row as a cell (SQL over the row's own columns).
-    private static let cell = """
-        length(CAST(attribute_id AS BLOB)) || ':' || attribute_id || substr(status, 1, 1)
-        || source_device || ',' || source_seq || ',' || hlc || ','
-        || length(CAST(writer AS BLOB)) || ':' || writer
-        || CASE WHEN value IS NULL THEN '-' ELSE length(CAST(value AS BLOB)) || ':' || value END
+    /// One `current_value` row as a cell (SQL over the row's columns, each named with `row`: "" or "NEW.").
+    private static func cell(_ row: String = "") -> String {
         """
+        length(CAST(\(row)attribute_id AS BLOB)) || ':' || \(row)attribute_id || substr(\(row)status, 1, 1)
+        || \(row)source_device || ',' || \(row)source_seq || ',' || \(row)hlc || ','
+        || length(CAST(\(row)writer AS BLOB)) || ':' || \(row)writer
+        || CASE WHEN \(row)value IS NULL THEN '-' ELSE length(CAST(\(row)value AS BLOB)) || ':' || \(row)value END
+        """
+    }
 
     /// Rewrites the row of tenant `id` (an SQL expression) from its `current_value` rows; none when it has none.
     private static func rebuild(_ id: String) -> String {
         """
         DELETE FROM tenant_values WHERE tenant_id = \(id);
         INSERT INTO tenant_values (tenant_id, cells)
-            SELECT tenant_id, group_concat(\(cell), '') FROM current_value WHERE tenant_id = \(id) GROUP BY tenant_id;
+            SELECT tenant_id, group_concat(\(cell()), '') FROM current_value WHERE tenant_id = \(id) GROUP BY tenant_id;
         """
     }
 
@@ -43,7 +45,22 @@ enum TenantValueRow {
         END;
         CREATE TRIGGER current_value_row_delete AFTER DELETE ON current_value BEGIN \(rebuild("OLD.tenant_id")) END;
         INSERT INTO tenant_values (tenant_id, cells)
-            SELECT tenant_id, group_concat(\(cell), '') FROM current_value GROUP BY tenant_id ORDER BY tenant_id;
+            SELECT tenant_id, group_concat(\(cell()), '') FROM current_value GROUP BY tenant_id ORDER BY tenant_id;
+        """
+
+    /// The migration after it: a new current value appends its cell to the row instead of rewriting the row
+    /// from all the tenant's values (a registration of 13 values rewrote it 13 times, +33% CPU for `consent
+    /// demo`). The projection write deletes a value's old row before inserting the new one (a plain INSERT,
+    /// which fails rather than replace), so the delete trigger has already taken the old cell out.
+    static let appendMigration = "tenant-values-2"
+
+    /// Replaces the insert trigger by the appending one.
+    static let appendOnInsert = """
+        DROP TRIGGER current_value_row_insert;
+        CREATE TRIGGER current_value_row_insert AFTER INSERT ON current_value BEGIN
+            INSERT INTO tenant_values (tenant_id, cells) VALUES (NEW.tenant_id, \(cell("NEW.")))
+                ON CONFLICT (tenant_id) DO UPDATE SET cells = cells || excluded.cells;
+        END;
         """
 
     /// One cell, as positions in the row's bytes (no string is made until a caller asks for one).
