@@ -31,7 +31,7 @@ public protocol CentralStore: Sendable {
     /// (`StaffRegistry.adoption(of:known:)`), auditing each with the device that offered them.
     func adoptStaff(_ offer: StaffRegistry, from device: String) async throws(CentralStoreError) -> StaffOfferReply
     /// Takes the failed kiosk sign-ins `device` counted and the references cleared there (refused
-    /// whole when `SignInTallies.problem(from:now:)` finds fault), and answers with every device's counts
+    /// whole when `SignInTallies.problem(from:)` finds fault; what is dated ahead is left out), and answers with every device's counts
     /// and every clear of the last day, so each kiosk throttles a reference as all kiosks together saw it.
     func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies
     /// Opens one special-category value of one tenant for a staff device, when the centre holds that

@@ -11,7 +11,9 @@ import SyncProtocol
 extension PostgresCentralStore {
     public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
         let now = self.now(), since = now - SignInTallies.keptMillis, latest = SignInTallies.latestTaken(now: now)
-        if let problem = sent.problem(from: device, now: now) { throw .invalid(problem) }
+        if let problem = sent.problem(from: device) { throw .invalid(problem) }
+        let (sent, leftOut) = sent.leavingOutAhead(now: now)
+        if leftOut > 0 { await audit(device: device, what: SignInTallies.leftOutAhead(leftOut)) }
         let logger = self.logger
         return try await transaction { connection in
             var unlocks: [RecordedUnlock] = []

@@ -27,6 +27,11 @@ import PostgresNIO
 /// `consent stats` / `consent return` on a machine with the key). A special attribute the purpose
 /// requires still gates the row, on its decision (an explicit grant, as the export gate wants)
 /// and on a value being held.
+///
+/// A purpose whose rows leave only pseudonymised (`rows: pseudonymised`: equality monitoring, the CORE
+/// return) has no view: the pseudonym needs a key SQL does not hold, and a view of its rows would hand a
+/// reporting login the references and dates of birth its exports never carry. Its figures come from
+/// `consent stats`, its rows from `consent export` / `consent return`.
 public enum PurposeViews {
     /// The schema holding the views.
     public static let schema = "consent_views"
@@ -45,6 +50,9 @@ public enum PurposeViews {
     }
 
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    /// Whether a purpose gets a view: not when its rows may leave only pseudonymised.
+    public static func hasView(_ purpose: PurposeDefinition) -> Bool { !purpose.pseudonymisedRows }
 
     /// The columns a purpose's view shows: `tenant`, then its ordinary (not special) attributes.
     public static func columns(of purpose: PurposeDefinition, in catalogue: Catalogue) -> [AttributeID] {
@@ -112,6 +120,7 @@ public enum PurposeViews {
             let view = "\(schema).\(viewName(purpose.id))"
             let role = roleName(purpose.id, prefix: rolePrefix)
             out.append("DROP VIEW IF EXISTS \(view)")
+            guard hasView(purpose) else { continue }
             out.append(viewSQL(purpose, in: catalogue))
             out.append("REVOKE ALL ON \(view) FROM PUBLIC")
             out.append("""

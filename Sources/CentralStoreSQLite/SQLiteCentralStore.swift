@@ -62,7 +62,9 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
-        if let problem = sent.problem(from: device, now: Millis.from(database.clock())) { throw .invalid(problem) }
+        if let problem = sent.problem(from: device) { throw .invalid(problem) }
+        let (sent, leftOut) = sent.leavingOutAhead(now: Millis.from(database.clock()))
+        if leftOut > 0 { await audit(device: device, what: SignInTallies.leftOutAhead(leftOut)) }
         let unlocks = try run { () throws(StoreError) in try database.recordedUnlocks(of: sent.clears) }
         if let problem = sent.clearProblem(unlocks) { throw .invalid(problem) }
         return try run { () throws(StoreError) in try database.exchangeSignInTallies(sent, from: device) }

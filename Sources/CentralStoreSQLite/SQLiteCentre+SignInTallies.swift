@@ -12,7 +12,7 @@ extension ConsentDatabase {
         try read { db in try Self.recordedUnlocks(db, of: clears) }
     }
 
-    /// Takes what `device` sent (checked by ``SignInTallies/problem(from:now:)``, its clears by
+    /// Takes what `device` sent (checked by ``SignInTallies/problem(from:)`` and ``SignInTallies/leavingOutAhead(now:)``, its clears by
     /// ``SignInTallies/clearProblem(_:)``) and answers with every count and clear of the last day.
     package func exchangeSignInTallies(_ sent: SignInTallies, from device: String) throws(StoreError) -> SignInTallies {
         try adoptSignInTallies(sent)

@@ -22,6 +22,8 @@ public struct SmallGroups: Sendable, Equatable {
     /// The reason counted in an export manifest's `withheld` for each suppressed cell.
     public static let reason = "small-group"
 
+    /// Suppression keeping groups of at least `smallest` rows on the cells at `identifying`, and taking the cells at
+    /// `sensitive` from rows still alone.
     public init(smallest: Int = 5, identifying: [Int], sensitive: [Int]) {
         self.smallest = smallest
         self.identifying = identifying

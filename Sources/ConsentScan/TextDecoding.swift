@@ -99,13 +99,20 @@ enum TextDecoding {
         return (isValidUTF8(p) ? .utf8 : .windows1252, 0)
     }
 
+    /// Whether the eight bytes from `i` are all ASCII (false when fewer than eight are left): the step by which
+    /// plain text is passed over.
+    @inline(__always)
+    static func eightASCII(_ p: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        i + 8 <= p.count && p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+    }
+
     /// Whether `p` is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
     /// ASCII is checked eight bytes at a time, so plain text costs little.
     static func isValidUTF8(_ p: UnsafeRawBufferPointer) -> Bool {
         let n = p.count
         var i = 0
         while i < n {
-            if i + 8 <= n, p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            if eightASCII(p, at: i) {
                 i += 8
                 continue
             }

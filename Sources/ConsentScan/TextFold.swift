@@ -14,7 +14,7 @@ enum TextFold {
         let n = p.count
         var i = 0
         while i < n {
-            if i + 8 <= n, p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            if TextDecoding.eightASCII(p, at: i) {
                 i += 8
                 continue
             }

@@ -61,18 +61,33 @@ public struct SignInTallies: Codable, Equatable, Sendable {
     /// The most entries and clears in one message.
     public static let maxItems = 50_000
     /// How far ahead of a side's clock (milliseconds) a count or clear may be dated: five minutes, as for
-    /// an effective time (`ChangeRules`). One dated further ahead is refused at the centre and dropped
-    /// everywhere (``latestTaken(now:)``): its failures would stay "just now", a lock for good, and a clear
-    /// would hide every failure before that date; a staff unlock could lift neither.
+    /// an effective time (`ChangeRules`). One dated further ahead is left out at the centre and dropped
+    /// everywhere (``latestTaken(now:)``, ``leavingOutAhead(now:)``): its failures would stay "just now", a lock
+    /// for good, and a clear would hide every failure before that date; a staff unlock could lift neither.
     public static let aheadAllowance: Int64 = 300_000
 
     /// The latest moment (ms) a count or clear may be dated for a side whose clock reads `now` (ms).
     public static func latestTaken(now: Int64) -> Int64 { now + aheadAllowance }
 
-    /// Why a centre whose clock reads `now` (ms) refuses what `device` sent, or nil: it may speak only of
-    /// its own failures, with sane counts and times none of which lies ahead of the centre's clock
-    /// (``aheadAllowance``), and references that are short plain text.
-    public func problem(from device: String, now: Int64) -> String? {
+    /// This message without the counts and clears dated past ``latestTaken(now:)`` for a side whose clock reads
+    /// `now` (ms), and how many it left out. Each is left out on its own: one fast clock must not hold back the
+    /// rest of a report.
+    public func leavingOutAhead(now: Int64) -> (kept: SignInTallies, leftOut: Int) {
+        let latest = Self.latestTaken(now: now)
+        let kept = SignInTallies(entries: entries.filter { $0.lastAt <= latest }, clears: clears.filter { $0.at <= latest })
+        return (kept, entries.count + clears.count - kept.entries.count - kept.clears.count)
+    }
+
+    /// What a centre audits when it left out `count` items dated ahead of its clock.
+    public static func leftOutAhead(_ count: Int) -> String {
+        "left out \(count) sign-in count(s) or clear(s) dated more than \(aheadAllowance / 60_000) minutes ahead of the centre's clock: "
+            + "the device's clock is or was ahead; set it right"
+    }
+
+    /// Why a centre refuses what `device` sent, or nil: it may speak only of its own failures, with sane counts
+    /// and times, and references that are short plain text. What is dated ahead is left out, not refused
+    /// (``leavingOutAhead(now:)``).
+    public func problem(from device: String) -> String? {
         guard entries.count + clears.count <= Self.maxItems else {
             return "a sign-in tally may carry at most \(Self.maxItems) entries and clears; this one had \(entries.count + clears.count)"
         }
@@ -91,16 +106,6 @@ public struct SignInTallies: Codable, Equatable, Sendable {
         }
         for clear in clears where badRef(clear.ref) || clear.at < 0 {
             return "a sign-in clear names a reference that is empty, longer than 64 bytes or not plain text, or a time before 1970"
-        }
-        let latest = Self.latestTaken(now: now)
-        let ahead = entries.lazy.filter { $0.lastAt > latest }.map { ("count of failures with \($0.ref)", $0.lastAt) }.first
-            ?? clears.lazy.filter { $0.at > latest }.map { ("clear of \($0.ref)", $0.at) }.first
-        if let (what, at) = ahead {
-            let when = Date(timeIntervalSince1970: Double(at) / 1000).formatted(.iso8601)
-            return """
-                a sign-in \(what) is dated \(when), \((at - now) / 60_000) minutes ahead of the centre's clock: this device's clock is \
-                or was ahead; set it right (the device then leaves such counts out). Nothing of this report was applied
-                """
         }
         return nil
     }

@@ -12,7 +12,8 @@ struct Views: AsyncParsableCommand {
             Each purpose in Forms/ gets the view consent_views.<purpose> (its ordinary attributes, each shown only where the
             policy allows that use now: consent in force, no objection, a value held) and a role <prefix><purpose> with
             SELECT on that view's columns and nothing else. Special categories are never in a view: the centre holds
-            them sealed. Grant a role to the login a reporting tool uses:  GRANT consent_emergency_contact TO reporter;
+            them sealed. A purpose whose rows leave only pseudonymised (rows: pseudonymised) gets none, and a view
+            made for it before is dropped: use consent stats or consent export for it. Grant a role to the login a reporting tool uses:  GRANT consent_emergency_contact TO reporter;
             Run it again after Forms/ changes. The user of --database needs CREATEROLE.
             """)
 
@@ -41,18 +42,28 @@ struct Views: AsyncParsableCommand {
         defer { store.shutdown() }
         try await store.installPurposeViews(rolePrefix: rolePrefix)
         let made = catalogue.purposes.map { purpose in
-            Made(purpose: purpose.id.rawValue, view: "\(PurposeViews.schema).\(PurposeViews.viewName(purpose.id))",
-                 role: PurposeViews.roleName(purpose.id, prefix: rolePrefix),
-                 columns: ["tenant"] + PurposeViews.columns(of: purpose, in: catalogue).map(PurposeViews.columnName))
+            PurposeViews.hasView(purpose)
+                ? Made(purpose: purpose.id.rawValue, view: "\(PurposeViews.schema).\(PurposeViews.viewName(purpose.id))",
+                       role: PurposeViews.roleName(purpose.id, prefix: rolePrefix),
+                       columns: ["tenant"] + PurposeViews.columns(of: purpose, in: catalogue).map(PurposeViews.columnName))
+                : Made(purpose: purpose.id.rawValue, view: nil, role: nil, columns: [],
+                       none: "its rows leave only pseudonymised: use consent stats or consent export")
         }
         if json { return try printJSON(made) }
-        for m in made { print("\(m.view)  role \(m.role)  columns: \(m.columns.joined(separator: ", "))") }
+        for m in made {
+            if let view = m.view, let role = m.role {
+                print("\(view)  role \(role)  columns: \(m.columns.joined(separator: ", "))")
+            } else {
+                print("\(m.purpose): no view (\(m.none ?? ""))")
+            }
+        }
     }
 
     struct Made: Encodable {
         var purpose: String
-        var view: String
-        var role: String
+        var view: String?
+        var role: String?
         var columns: [String]
+        var none: String? = nil
     }
 }

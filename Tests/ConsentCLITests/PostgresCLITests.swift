@@ -24,8 +24,13 @@ import TestSupport
             let email = list.first { $0["purpose"] as? String == "service-updates-email" }
             #expect(email?["role"] as? String == prefix + "service_updates_email")
             #expect(email?["columns"] as? [String] == ["tenant", "full_name", "preferred_name", "email", "preferred_language"])
-            let equality = list.first { $0["purpose"] as? String == "equality-monitoring" }
-            #expect((equality?["columns"] as? [String])?.contains("ethnic_origin") == false, "special categories are never view columns")
+            let tailoring = list.first { $0["purpose"] as? String == "tailoring-services" }
+            #expect((tailoring?["columns"] as? [String])?.contains("health_needs") == false, "special categories are never view columns")
+            // Rows that leave only pseudonymised get no view at all (review 3 G13).
+            for purpose in ["equality-monitoring", "regulator-returns"] {
+                let entry = list.first { $0["purpose"] as? String == purpose }
+                #expect(entry?["view"] == nil && (entry?["none"] as? String)?.contains("pseudonymised") == true, "\(String(describing: entry))")
+            }
         }
         let bad = try cli.run(["views", "--database", url, "--role-prefix", "X; DROP"])
         #expect(bad.status != 0 && bad.stderr.contains("--role-prefix"))
