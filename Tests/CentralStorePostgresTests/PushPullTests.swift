@@ -57,7 +57,7 @@ import Testing
         let naughty = "O'Brien \\ \"quoted\" Zoë 😀 '; DROP TABLE tenant; -- %s ${x} ﷽"
         let events = [
             device.event("T0000001", registration(["full-name": naughty, "email": "a@example.org", "postcode": "LS1 4AB"])),
-            device.event("T0000001", .registration(values: [AttributeID("ethnic-origin"): .value("white-british")]), special: ["ethnic-origin"]),
+            device.event("T0000001", .correction(AttributeID("ethnic-origin"), .value("white-british"), pending: false), special: ["ethnic-origin"]),
             device.decision("T0000001", "service-updates-email", ["email", "full-name"], .granted),
             device.event("T0000001", .correction(AttributeID("sex"), .preferNotToSay, pending: false)),
         ]
