@@ -89,32 +89,12 @@ extension CLI.Output {
 enum Subprocess {
     static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil,
                     environment: [String: String] = [:], fullEnvironment: [String: String]? = nil) throws -> CLI.Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
         var env = fullEnvironment ?? ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        // Drain standard error on another thread so neither pipe can fill and block the child.
-        nonisolated(unsafe) var errData = Data()
-        let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            drained.signal()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        process.waitUntilExit()
-        return CLI.Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self), killedBySignal: process.terminationReason == .uncaughtSignal)
+        // Not Foundation's Process: its run() can crash the test process on Linux (see `Spawn`).
+        let ran = try Spawn.run(executable, arguments, in: directory?.path, stdin: stdin, environment: env)
+        return CLI.Output(status: ran.status, stdout: String(decoding: ran.stdout, as: UTF8.self),
+                          stderr: String(decoding: ran.stderr, as: UTF8.self), killedBySignal: ran.killedBySignal)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,22 +30,15 @@ final class Tmux {
 
     @discardableResult
     func run(_ arguments: [String], capture: Bool = true) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "-L", socket] + arguments
-        process.standardError = FileHandle.nullDevice
         guard capture else {
             // Foundation's Process never sees the end of a command that daemonizes (tmux's first
             // command forks the server), so spawn and wait for it directly.
             try Self.spawnAndWait(["tmux", "-L", socket] + arguments)
             return ""
         }
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        // Not Foundation's Process: its run() can crash the test process on Linux (see `Spawn`).
+        let ran = try Spawn.run("/usr/bin/env", ["tmux", "-L", socket] + arguments, environment: ProcessInfo.processInfo.environment)
+        return String(decoding: ran.stdout, as: UTF8.self)
     }
 
     /// Presses keys by tmux name (Enter, Down, Tab, Escape, C-c, ...).
