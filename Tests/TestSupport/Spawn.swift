@@ -36,6 +36,7 @@ public enum Spawn {
         posix_spawn_file_actions_adddup2(&actions, input[0], 0)
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+        closeInherited(&actions)
         // The folder is changed by a shell that then becomes the program (glibc's chdir action is not visible here).
         let command = directory.map { ["/bin/sh", "-c", #"cd "$0" && exec "$@""#, $0, executable] + arguments } ?? [executable] + arguments
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
@@ -70,5 +71,22 @@ public enum Spawn {
         return signal == 0
             ? Result(status: (status >> 8) & 0xFF, stdout: outData, stderr: errData, killedBySignal: false)
             : Result(status: signal, stdout: outData, stderr: errData, killedBySignal: true)
+    }
+
+    /// Adds a file action closing every descriptor above 2 in the child. Without it a child inherits whatever
+    /// this process held open without close-on-exec at the moment (Foundation opens files that way): another
+    /// test's long-lived server then keeps, say, a copied program open for writing, and starting that program
+    /// fails with "Text file busy". glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later) is not
+    /// visible to Swift, so it is looked up by name (a nil handle is glibc's RTLD_DEFAULT); without it, the descriptors open now are listed instead.
+    public static func closeInherited(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+            if closeFrom(&actions, 3) == 0 { return }
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
+        for fd in open where fd > 2 && fcntl(fd, F_GETFD) >= 0 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
     }
 }

@@ -67,7 +67,7 @@ public final class ThrowawayPostgres: Sendable {
         try Self.run(bin + "/initdb", ["-D", folder + "/data", "-U", superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"], as: user?.name, log: folder + "/initdb.log")
         // The watchdog first, so a crash from here on still stops the server.
         startWatchdog(pid: pid, bin: bin, user: user?.name)
-        let options = "-k \(folder) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+        let options = "-k \(folder) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c shared_buffers=64MB"
         try Self.run(bin + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "-o", options, "start"], as: user?.name, log: folder + "/pg_ctl.log")
     }
 
@@ -107,11 +107,7 @@ public final class ThrowawayPostgres: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_APPEND | O_CREAT, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // (posix_spawn_file_actions_addclosefrom_np is not visible to Swift here: list the open ones.)
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
-        for fd in open where fd > 2 && fcntl(fd, F_GETFD) >= 0 {
-            posix_spawn_file_actions_addclose(&actions, fd)
-        }
+        Spawn.closeInherited(&actions)
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
         var pid: pid_t = 0
