@@ -51,7 +51,7 @@ struct TenantCommand: ParsableCommand {
             let tenants = try store.open().listTenants(limit: limit, after: after, by: operatingSystemUser(), reason: reason ?? "")
             if json { return try printJSON(tenants) }
             for tenant in tenants {
-                print("\(tenant.reference)\t\(TextSafety.displaySafe(tenant.name ?? "-"))")
+                print("\(TextSafety.displaySafe(tenant.reference))\t\(TextSafety.displaySafe(tenant.name ?? "-"))")
             }
         }
     }
