@@ -93,6 +93,8 @@ import Testing
             // A file from before the copy is also from before the row of current values built from it.
             try db.execute(sql: TenantValuesTests.fromBefore)
             try db.execute(sql: """
+                DROP INDEX current_value_joint_tenancy;
+                DELETE FROM grdb_migrations WHERE identifier = 'joint-tenancy-1';
                 DROP TRIGGER value_erased_forgets_current;
                 ALTER TABLE current_value DROP COLUMN value;
                 DELETE FROM grdb_migrations WHERE identifier = '\(Schema.currentValueTextMigration)';
