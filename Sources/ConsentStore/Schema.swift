@@ -126,6 +126,10 @@ enum Schema {
         migrator.registerMigration(TenantValueRow.appendMigration) { db in
             try db.execute(sql: TenantValueRow.appendOnInsert)
         }
+        // The tenants of a joint tenancy found by one index seek (`jointTenants(of:)`), not a scan of every value.
+        migrator.registerMigration("joint-tenancy-1") { db in
+            try db.execute(sql: ConsentDatabase.jointTenancyIndex)
+        }
         // Events of this device that the centre refuses and staff set aside (`consent sync set-aside`): kept in
         // the ledger, out of the outbox, listed with the centre's reason (see `SetAside.swift`).
         migrator.registerMigration("set-aside-1") { db in

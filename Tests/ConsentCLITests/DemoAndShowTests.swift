@@ -20,7 +20,7 @@ import Testing
         #expect(show.status == 0, "\(show.stderr)")
         let report = try #require((try show.json() as? [String: Any])?["report"] as? [String: Any])
         let items = try #require(report["items"] as? [[String: Any]])
-        #expect(items.count == 20, "the retired gender is listed only where an answer is held; office and tenancy end are attributes")
+        #expect(items.count == 21, "the retired gender is listed only where an answer is held; office, tenancy end and joint tenancy are attributes")
         for item in items where item["special"] as? Bool == true {
             #expect(item["value"] == nil, "special-category value shown without --reveal-special")
         }
