@@ -48,6 +48,11 @@ public protocol CentralStore: Sendable {
     /// (`DisclosureSync`), audited; refuses the whole exchange, storing nothing, when an export names a
     /// tenant outside its scope or reuses another export's id.
     func exchangeDisclosures(_ request: DisclosureExchange, from device: String) async throws(CentralStoreError) -> DisclosureReply
+    /// Sets aside the event after `device`'s chain head that this centre refuses (the request carries that
+    /// one event, with its signed head): nothing of it is applied, its hash is kept as a link in the device's
+    /// chain so that its later events follow it, and it is audited (`PushPlanner.setAside`); throws when the
+    /// centre would take the event, or for anything a push of it would be refused for.
+    func setAside(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> SetAsideReply
     /// Records a refused request in the centre's audit log (bad credential, bad input, replay).
     func audit(device: String?, what: String) async
     /// Whether the store can serve: reads it, and throws what stops it (a moved SQLite centre, a

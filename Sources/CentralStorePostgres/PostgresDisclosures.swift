@@ -104,8 +104,39 @@ extension PostgresCentralStore {
                 entries += export.entries.count
                 if !export.entries.isEmpty { exports.append(export) }
             }
-            return DisclosureReply(exports: exports, cursor: cursor,
-                                   more: numbers.count == DisclosureSync.maxExports || numbers.last.map { $0 != cursor } == true)
+            let more = numbers.count == DisclosureSync.maxExports || numbers.last.map { $0 != cursor } == true
+            if !more { exports = DisclosureSync.adding(fetched: try await self.fetchedDisclosures(device: device, on: connection), to: exports) }
+            return DisclosureReply(exports: exports, cursor: cursor, more: more)
         }
+    }
+
+    /// The exports naming tenants `device` was sent on demand and still keeps, each cut to those tenants
+    /// (`DisclosureSync.fetchedDisclosuresQuery`).
+    private func fetchedDisclosures(device: String, on connection: PostgresConnection) async throws -> [WireExport] {
+        var binds = PostgresBindings()
+        binds.append(device)
+        binds.append(TenantFetchCheck.forgetBefore(now: now()))
+        binds.append(device)
+        var rows: [(Int64, String, Int64)] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: DisclosureSync.fetchedDisclosuresQuery { "$\($0)" }, binds: binds),
+                                                        logger: logger).decode((Int64, String, Int64).self) { rows.append(row) }
+        var exports: [WireExport] = []
+        var numbers: [Int64] = []
+        for (no, ref, mask) in rows {
+            if numbers.last != no {
+                var found: WireExport?
+                for try await (id, purpose, recipient, columns, at, who, origin) in try await connection.query("""
+                    SELECT id, purpose_id, recipient, columns, at, operator, origin FROM export WHERE no = \(no)
+                    """, logger: logger).decode((String, String, String, String, Int64, String?, String?).self) {
+                    found = WireExport(id: id, purpose: purpose, recipient: recipient, columns: columns.split(separator: ",").map(String.init),
+                                       at: at, operator: who, origin: origin, entries: [])
+                }
+                guard let export = found else { continue }
+                exports.append(export)
+                numbers.append(no)
+            }
+            exports[exports.count - 1].entries.append(WireDisclosure(tenant: ref, columns: UInt64(bitPattern: mask)))
+        }
+        return exports
     }
 }

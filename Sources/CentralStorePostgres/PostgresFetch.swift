@@ -57,6 +57,7 @@ extension PostgresCentralStore {
                 guard let deviceNo = numbers[events[i].record.device] else { continue }
                 for try await hash in try await connection.query("""
                     SELECT hash FROM ledger WHERE device_no = \(deviceNo) AND device_seq = \(events[i].record.sequence - 1)
+                    UNION ALL SELECT hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = \(events[i].record.sequence - 1) AND central_seq IS NULL
                     """, logger: self.logger).decode(Data.self) { events[i].previous = hash }
             }
             var fetched = Self.binds([device, request.tenant])

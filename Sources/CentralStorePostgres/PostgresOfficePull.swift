@@ -59,6 +59,7 @@ extension PostgresCentralStore {
                 guard let deviceNo = numbers[page[i].record.device] else { continue }
                 for try await hash in try await connection.query("""
                     SELECT hash FROM ledger WHERE device_no = \(deviceNo) AND device_seq = \(page[i].record.sequence - 1)
+                    UNION ALL SELECT hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = \(page[i].record.sequence - 1) AND central_seq IS NULL
                     """, logger: self.logger).decode(Data.self) { page[i].previous = hash }
             }
             var departed: [String] = []

@@ -22,61 +22,12 @@ extension PostgresCentralStore {
         }
     }
 
-    /// Loads what the planner needs (the device's enrolment, its chain head, locked, the events it
-    /// resends, the batch's tenants and staff, the dates of birth of tenants answered a question asked
-    /// only from an age), then writes what it decided.
+    /// Loads what the planner needs (``pushState(_:from:planner:on:)``), then writes what it decided.
     private func apply(_ request: PushRequest, from device: String, planner: PushPlanner,
                        on connection: PostgresConnection) async throws -> PushResponse {
-        let staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
-        let takers = try await staffTakers(WireCheck.confirmationTargets(request.events), on: connection)
-        var enrolment = PushState.Enrolment.revoked
-        var kind = DeviceKind.kiosk
-        for try await (key, recorded) in try await connection.query(
-            "SELECT public_key, kind FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
-        ).decode((Data?, String?).self) {
-            enrolment = .active(publicKey: key)
-            kind = DeviceKind.recorded(recorded)
-        }
-        let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
-        var head: (sequence: Int64, hash: Data) = (0, ValueDigest.empty)
-        for try await (seq, hash) in try await connection.query(
-            "SELECT seq, hash FROM chain_head WHERE device_no = \(deviceNo) FOR UPDATE", logger: logger
-        ).decode((Int64, Data).self) {
-            head = (seq, hash)
-        }
-        var stored: [Int64: PushState.Stored] = [:]
-        let sequences = PushPlanner.storedSequences(request, head: head.sequence)
-        if !sequences.isEmpty {
-            for try await (seq, outcome, central, reason, hash) in try await connection.query("""
-                SELECT device_seq, outcome, central_seq, reason, hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = ANY(\(sequences))
-                """, logger: logger).decode((Int64, String, Int64?, String?, Data).self) {
-                let result = PushResult(sequence: seq, outcome: PushOutcome(rawValue: outcome) ?? .applied, central: central, reason: reason)
-                stored[seq] = PushState.Stored(hash: hash, result: result)
-            }
-        }
-        var tenants: [String: Int64] = [:]
-        for try await (id, ref) in try await connection.query(
-            "SELECT id, ref FROM tenant WHERE ref = ANY(\(Array(PushPlanner.tenants(request))))", logger: logger
-        ).decode((Int64, String).self) {
-            tenants[ref] = id
-        }
-        var birthDates: [String: String] = [:]
-        let checked = Array(WireCheck.ageCheckedTenants(request.events, limits: planner.ageLimits))
-        if !checked.isEmpty {
-            var binds = PostgresBindings()
-            binds.append(checked)
-            for try await (ref, date) in try await connection.query(PostgresQuery(unsafeSQL: WireCheck.birthDatesQuery(tenants: "= ANY($1)"), binds: binds),
-                                                                   logger: logger).decode((String, String?).self) {
-                if let date { birthDates[ref] = date }
-            }
-        }
-        var highestCentral: Int64 = 0
-        for try await last in try await connection.query("SELECT last FROM central_counter", logger: logger).decode(Int64.self) {
-            highestCentral = last
-        }
+        let (state, deviceNo, known) = try await pushState(request, from: device, planner: planner, on: connection)
+        var tenants = known
         let now = self.now()
-        let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff, takers: takers,
-                              birthDates: birthDates, highestCentral: highestCentral, deviceKind: kind)
         let plan = try planner.plan(request, from: device, state: state, now: now)
         var outcomes: [PushOutcome] = []
         var first: Int64 = 0
@@ -293,6 +244,65 @@ extension PostgresCentralStore {
               AND l.hlc <= \(e.hlc) AND v.sealed IS NOT NULL
             """, logger: logger)
     }
+
+    /// What the planner needs for a push (or a set-aside) from `device`: its enrolment, its chain head
+    /// (locked `FOR UPDATE`), the events it resends with their answers (an event set aside here has its
+    /// refusal, with no central number), the batch's tenants and staff, and the dates of birth of tenants
+    /// answered a question asked only from an age; with the device's number and the tenants' ids.
+    func pushState(_ request: PushRequest, from device: String, planner: PushPlanner,
+                   on connection: PostgresConnection) async throws -> (PushState, Int64, [String: Int64]) {
+        let staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
+        let takers = try await staffTakers(WireCheck.confirmationTargets(request.events), on: connection)
+        var enrolment = PushState.Enrolment.revoked
+        var kind = DeviceKind.kiosk
+        for try await (key, recorded) in try await connection.query(
+            "SELECT public_key, kind FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
+        ).decode((Data?, String?).self) {
+            enrolment = .active(publicKey: key)
+            kind = DeviceKind.recorded(recorded)
+        }
+        let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
+        var head: (sequence: Int64, hash: Data) = (0, ValueDigest.empty)
+        for try await (seq, hash) in try await connection.query(
+            "SELECT seq, hash FROM chain_head WHERE device_no = \(deviceNo) FOR UPDATE", logger: logger
+        ).decode((Int64, Data).self) {
+            head = (seq, hash)
+        }
+        var stored: [Int64: PushState.Stored] = [:]
+        let sequences = PushPlanner.storedSequences(request, head: head.sequence)
+        if !sequences.isEmpty {
+            for try await (seq, outcome, central, reason, hash) in try await connection.query("""
+                SELECT device_seq, outcome, central_seq, reason, hash FROM push_result WHERE device_no = \(deviceNo) AND device_seq = ANY(\(sequences))
+                """, logger: logger).decode((Int64, String, Int64?, String?, Data).self) {
+                let result = PushResult(sequence: seq, outcome: PushOutcome(rawValue: outcome) ?? .applied, central: central, reason: reason)
+                stored[seq] = PushState.Stored(hash: hash, result: result)
+            }
+        }
+        var tenants: [String: Int64] = [:]
+        for try await (id, ref) in try await connection.query(
+            "SELECT id, ref FROM tenant WHERE ref = ANY(\(Array(PushPlanner.tenants(request))))", logger: logger
+        ).decode((Int64, String).self) {
+            tenants[ref] = id
+        }
+        var birthDates: [String: String] = [:]
+        let checked = Array(WireCheck.ageCheckedTenants(request.events, limits: planner.ageLimits))
+        if !checked.isEmpty {
+            var binds = PostgresBindings()
+            binds.append(checked)
+            for try await (ref, date) in try await connection.query(PostgresQuery(unsafeSQL: WireCheck.birthDatesQuery(tenants: "= ANY($1)"), binds: binds),
+                                                                   logger: logger).decode((String, String?).self) {
+                if let date { birthDates[ref] = date }
+            }
+        }
+        var highestCentral: Int64 = 0
+        for try await last in try await connection.query("SELECT last FROM central_counter", logger: logger).decode(Int64.self) {
+            highestCentral = last
+        }
+        let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff, takers: takers,
+                              birthDates: birthDates, highestCentral: highestCentral, deviceKind: kind)
+        return (state, deviceNo, tenants)
+    }
+
 }
 
 /// A ledger row in COPY form.

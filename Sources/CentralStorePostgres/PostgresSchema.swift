@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 12
+    static let version = 13
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -65,6 +65,15 @@ enum PostgresSchema {
     /// tenant it never changes is named for it to forget a day later (`TenantFetchCheck.forgottenQuery`).
     private static let v12 = """
         CREATE TABLE tenant_fetch (device text NOT NULL, tenant_id bigint NOT NULL, at bigint NOT NULL, PRIMARY KEY (device, tenant_id));
+        """
+
+    /// The reads that scanned a whole table: the restrictions in force (every export reads them, from the request
+    /// events of the few tenants who asked: `PostgresRestrictions`), and an export's disclosures by its number (each
+    /// disclosure exchange, keyed by tenant first). A partial index holds only tenants' requests, as SQLite's
+    /// `ledger_requests` does.
+    static let v13 = """
+        CREATE INDEX ledger_requests ON ledger (kind, tenant_id) WHERE kind IN (\(RequestKind.eventKinds.map { "'\($0)'" }.joined(separator: ", ")));
+        CREATE INDEX disclosure_by_export ON disclosure (export_no, tenant_id);
         """
 
     /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;

@@ -54,12 +54,19 @@ extension PostgresCentralStore {
             // The ledger's hash at each signed sequence, kept as the walk passes it.
             let wanted = Dictionary(signed.compactMap { $0.head.map { ($0.device, $0.sequence) } }, uniquingKeysWith: { a, _ in a })
             var hashes: [String: Data] = [:]
+            // Events devices set aside (refused here, never stored): their hashes, which the chain walks over.
+            var setAside: [String: [Int64: Data]] = [:]
+            for try await (device, seq, hash) in try await connection.query("""
+                SELECT d.id, p.device_seq, p.hash FROM push_result p JOIN device d ON d.no = p.device_no WHERE p.central_seq IS NULL
+                """, logger: self.logger).decode((String, Int64, Data).self) {
+                setAside[device, default: [:]][seq] = hash
+            }
             var cursor: Int64 = 0
             while true {
                 let page = try await self.page(after: cursor, limit: 10_000, on: connection)
                 for event in page.events {
                     report.events += 1
-                    Self.check(event, chains: &chains, into: &report)
+                    Self.check(event, chains: &chains, setAside: setAside, into: &report)
                     Self.checkSealed(event, opener: opener, into: &report)
                     if wanted[event.record.device] == event.record.sequence { hashes[event.record.device] = event.hash }
                 }
@@ -70,7 +77,7 @@ extension PostgresCentralStore {
             for try await (device, seq, hash) in try await connection.query("""
                 SELECT d.id, h.seq, h.hash FROM chain_head h JOIN device d ON d.no = h.device_no ORDER BY d.id
                 """, logger: self.logger).decode((String, Int64, Data).self) {
-                let walked = chains[device] ?? (0, ValueDigest.empty)
+                let walked = Self.overSetAside(chains[device] ?? (0, ValueDigest.empty), setAside[device] ?? [:])
                 if walked.sequence != seq || walked.hash != hash {
                     report.problem("device \(device): the last events of its chain were removed (head is at \(seq), ledger ends at \(walked.sequence))")
                 }
@@ -116,10 +123,18 @@ extension PostgresCentralStore {
         }
     }
 
-    /// One event against its device's chain so far and its own values.
-    private static func check(_ event: WireEvent, chains: inout [String: (sequence: Int64, hash: Data)], into report: inout PostgresVerification) {
+    /// A device's chain walked so far, carried over the events it set aside just after it (their hashes, by sequence).
+    private static func overSetAside(_ walked: (sequence: Int64, hash: Data), _ setAside: [Int64: Data]) -> (sequence: Int64, hash: Data) {
+        var walked = walked
+        while let hash = setAside[walked.sequence + 1] { walked = (walked.sequence + 1, hash) }
+        return walked
+    }
+
+    /// One event against its device's chain so far (over the events it set aside) and its own values.
+    private static func check(_ event: WireEvent, chains: inout [String: (sequence: Int64, hash: Data)], setAside: [String: [Int64: Data]],
+                              into report: inout PostgresVerification) {
         let r = event.record
-        let previous = chains[r.device] ?? (0, ValueDigest.empty)
+        let previous = overSetAside(chains[r.device] ?? (0, ValueDigest.empty), setAside[r.device] ?? [:])
         let at = "event \(r.device)#\(r.sequence) (central \(event.central ?? 0))"
         if r.sequence != previous.sequence + 1 {
             report.problem("\(at): expected sequence \(previous.sequence + 1) of \(r.device); an event was removed, inserted or reordered")

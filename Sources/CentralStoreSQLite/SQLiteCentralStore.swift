@@ -45,6 +45,10 @@ public struct SQLiteCentralStore: CentralStore {
         try run { () throws(StoreError) in try database.acceptPush(request, from: device) }
     }
 
+    public func setAside(_ request: PushRequest, from device: String) async throws(CentralStoreError) -> SetAsideReply {
+        try run { () throws(StoreError) in try database.setAside(request, from: device) }
+    }
+
     public func pull(after cursor: Int64, limit: Int) async throws(CentralStoreError) -> PullResponse {
         try run { () throws(StoreError) in try database.pullPage(after: cursor, limit: limit) }
     }

@@ -71,8 +71,30 @@ extension ConsentDatabase {
                 entries += export.entries.count
                 if !export.entries.isEmpty { exports.append(export) }
             }
-            return DisclosureReply(exports: exports, cursor: cursor, more: numbers.count == DisclosureSync.maxExports || numbers.last.map { $0 != cursor } == true)
+            let more = numbers.count == DisclosureSync.maxExports || numbers.last.map { $0 != cursor } == true
+            if !more { exports = DisclosureSync.adding(fetched: try Self.fetchedDisclosures(db, device: device, now: now), to: exports) }
+            return DisclosureReply(exports: exports, cursor: cursor, more: more)
         }
+    }
+
+    /// The exports naming tenants `device` was sent on demand and still keeps, each cut to those tenants
+    /// (`DisclosureSync.fetchedDisclosuresQuery`).
+    private static func fetchedDisclosures(_ db: Database, device: String, now: Date) throws -> [WireExport] {
+        var exports: [WireExport] = []
+        var number: Int64 = 0
+        let rows = try Row.fetchAll(db, sql: DisclosureSync.fetchedDisclosuresQuery { _ in "?" },
+                                    arguments: [device, TenantFetchCheck.forgetBefore(now: Millis.from(now)), device])
+        for row in rows {
+            let no: Int64 = row[0]
+            if no != number {
+                guard var export = try Self.export(db, no: no, limit: 0) else { continue }
+                export.entries = []
+                exports.append(export)
+                number = no
+            }
+            exports[exports.count - 1].entries.append(WireDisclosure(tenant: row[1], columns: UInt64(bitPattern: row[2] as Int64)))
+        }
+        return exports
     }
 
     /// The entries naming tenants here the device may hold; with the device's pull cursor (`pulled`), also those it

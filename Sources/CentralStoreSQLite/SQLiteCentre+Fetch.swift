@@ -39,8 +39,7 @@ extension ConsentDatabase {
                 where: "l.tenant_id = (SELECT id FROM tenant WHERE ref = ?)", [request.tenant], order: "l.central_seq", limit: Int(Int32.max)).events
             for i in OfficePull.unlinked(events) {
                 guard let deviceNo = devices.byID[DeviceID(events[i].record.device)] else { continue }
-                events[i].previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM ledger WHERE device_no = ? AND device_seq = ?"),
-                                                       arguments: [deviceNo, events[i].record.sequence - 1])
+                events[i].previous = try Self.predecessorHash(db, deviceNo: deviceNo, sequence: events[i].record.sequence - 1)
             }
             try db.execute(sql: TenantFetchCheck.recordFetch(mark: numbered), arguments: [device, request.tenant, at])
             try Self.audit(db, at: now, device: device, what: TenantFetchCheck.auditLine(request))

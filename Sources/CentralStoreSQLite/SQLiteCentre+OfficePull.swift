@@ -38,8 +38,7 @@ extension ConsentDatabase {
             var page = OfficePull.splice(regular, histories: histories)
             for i in OfficePull.unlinked(page) {
                 guard let deviceNo = devices.byID[DeviceID(page[i].record.device)] else { continue }
-                page[i].previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM ledger WHERE device_no = ? AND device_seq = ?"),
-                                                     arguments: [deviceNo, page[i].record.sequence - 1])
+                page[i].previous = try Self.predecessorHash(db, deviceNo: deviceNo, sequence: page[i].record.sequence - 1)
             }
             // Tenants who left the office since the cursor, for the device to forget (none before a first sync).
             let moved = cursor == 0 ? [] : try String.fetchAll(db, sql: OfficePull.departedQuery { "?\($0)" },

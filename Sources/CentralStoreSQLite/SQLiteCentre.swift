@@ -157,7 +157,7 @@ extension ConsentDatabase {
     /// What `PushPlanner` needs of this centre for a push from `device`: its enrolment, chain head,
     /// the stored events it resends (with the answers they got), the batch's known tenants and staff,
     /// and the dates of birth of tenants answered a question asked only from an age.
-    private static func pushState(_ request: PushRequest, from device: String, ageLimits: [AttributeID: Int],
+    static func pushState(_ request: PushRequest, from device: String, ageLimits: [AttributeID: Int],
                                   in db: Database) throws -> PushState {
         let enrolled = try Row.fetchOne(db, sql: "SELECT public_key, kind FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device])
         let head = try Row.fetchOne(db, sql: "SELECT h.seq, h.hash FROM chain_head h JOIN device n ON n.no = h.device_no WHERE n.id = ?",
@@ -168,7 +168,10 @@ extension ConsentDatabase {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT l.hash, r.outcome, r.central, r.reason FROM ledger l JOIN device n ON n.no = l.device_no
                 LEFT JOIN sync_result r ON r.device_no = l.device_no AND r.device_seq = l.device_seq WHERE n.id = ? AND l.device_seq = ?
-                """), arguments: [device, sequence]) else { continue }
+                """), arguments: [device, sequence]) else {
+                if let setAside = try setAsideLink(db, device: device, sequence: sequence) { stored[sequence] = setAside }
+                continue
+            }
             let result = PushResult(sequence: sequence, outcome: PushOutcome(rawValue: row["outcome"] ?? "") ?? .applied,
                                     central: row["central"], reason: row["reason"])
             stored[sequence] = PushState.Stored(hash: row["hash"], result: result)

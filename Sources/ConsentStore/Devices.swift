@@ -18,7 +18,7 @@ package struct DeviceNumbers {
     func id(_ number: Int64) -> DeviceID { byNumber[number] ?? DeviceID("unknown-\(number)") }
 
     /// The number of a device, registering it when new.
-    mutating func number(_ id: DeviceID, in db: Database) throws -> Int64 {
+    package mutating func number(_ id: DeviceID, in db: Database) throws -> Int64 {
         if let no = byID[id] { return no }
         try db.execute(sql: "INSERT INTO device (id) VALUES (?)", arguments: [id.rawValue])
         let no = db.lastInsertedRowID

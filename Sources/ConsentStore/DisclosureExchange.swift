@@ -14,12 +14,13 @@ extension ConsentDatabase {
     /// tenants in all (a larger export goes in parts, each naming the tenants after the last one sent);
     /// where sending them leaves this device (for ``applyDisclosures(_:sent:)``), nil when nothing is
     /// waiting; and the centre's last export taken here. Exports naming no tenant are passed over.
-    public func disclosureOutbox(entryLimit: Int = DisclosureSync.maxEntries) throws(StoreError) -> (exports: [WireExport], sent: DisclosureProgress?, cursor: Int64) {
+    public func disclosureOutbox(entryLimit: Int = DisclosureSync.maxEntries, exportLimit: Int = DisclosureSync.maxExports)
+        throws(StoreError) -> (exports: [WireExport], sent: DisclosureProgress?, cursor: Int64) {
         try read { db in
             let done = DisclosureProgress(try Self.meta(db, Self.disclosureSentKey))
             let cursor = Int64(try Self.meta(db, Self.disclosureCursorKey) ?? "") ?? 0
             let numbers = try Int64.fetchAll(db, sql: "SELECT no FROM export WHERE origin IS NULL AND no > ? ORDER BY no LIMIT ?",
-                                             arguments: [done.through, DisclosureSync.maxExports])
+                                             arguments: [done.through, max(1, min(exportLimit, DisclosureSync.maxExports))])
             var exports: [WireExport] = []
             var progress: DisclosureProgress?
             var budget = max(1, entryLimit)

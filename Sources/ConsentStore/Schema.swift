@@ -130,6 +130,15 @@ enum Schema {
         migrator.registerMigration("joint-tenancy-1") { db in
             try db.execute(sql: ConsentDatabase.jointTenancyIndex)
         }
+        // Events of this device that the centre refuses and staff set aside (`consent sync set-aside`): kept in
+        // the ledger, out of the outbox, listed with the centre's reason (see `SetAside.swift`).
+        migrator.registerMigration("set-aside-1") { db in
+            try db.execute(sql: """
+                CREATE TABLE set_aside (device_seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL,
+                    reason TEXT NOT NULL, at INTEGER NOT NULL);
+                CREATE TABLE set_aside_export (export_id TEXT PRIMARY KEY, reason TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 

@@ -218,7 +218,7 @@ extension ConsentDatabase {
         try write { db in
             try db.execute(sql: """
                 UPDATE ledger SET pushed = 0, central_seq = NULL
-                WHERE device_no = (SELECT no FROM device WHERE id = ?) AND device_seq >= ?
+                WHERE device_no = (SELECT no FROM device WHERE id = ?) AND device_seq >= ? AND device_seq NOT IN (SELECT device_seq FROM set_aside)
                 """, arguments: [device.rawValue, sequence])
         }
     }

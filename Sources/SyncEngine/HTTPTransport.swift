@@ -99,6 +99,13 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
+    public func setAside(_ request: PushRequest) async throws(SyncFailure) -> SetAsideReply {
+        let reply = try await exchange("v1/set-aside", method: .POST, body: (ByteBuffer(bytes: BinaryWire.encode(request)), BinaryWire.contentType))
+        do { return try JSONDecoder().decode(SetAsideReply.self, from: reply) } catch {
+            throw .unreachable("the centre's answer to the set-aside could not be read (\(Self.describe(error)))")
+        }
+    }
+
     public func exchangeDisclosures(_ request: DisclosureExchange) async throws(SyncFailure) -> DisclosureReply {
         let body: ByteBuffer
         do { body = ByteBuffer(data: try JSONEncoder().encode(request)) } catch { throw .unreachable("could not encode the disclosures") }

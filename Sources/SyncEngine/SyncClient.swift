@@ -28,7 +28,8 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         case .local(let error): error.description
         case .disclosuresRefused(let error):
             "the centre refused this device's record of what an export sent (\(error)); everything else was synced, "
-                + "but this device's export records wait here until it is taken: tell the data-protection lead"
+                + "but this device's export records wait here behind it: tell the data-protection lead, and if the refusal stands, "
+                + "set it aside with `consent sync set-aside --export` (kept here and listed, never deleted), then sync again"
         case .deviceThrottled(let seconds):
             "this device sent its export records more often than the centre takes them; they stay here and go at the next sync "
                 + "(in \(seconds) s or more); everything else was synced"
@@ -57,6 +58,8 @@ public protocol SyncTransport: Sendable {
     func fetchTenant(_ request: TenantFetchRequest) async throws(SyncFailure) -> PullResponse
     /// Sends the exports made here and takes the centre's next exports naming tenants held here (`POST /v1/disclosures`).
     func exchangeDisclosures(_ request: DisclosureExchange) async throws(SyncFailure) -> DisclosureReply
+    /// Asks the centre to set aside the event at the head of this device's outbox, which it refuses (`POST /v1/set-aside`).
+    func setAside(_ request: PushRequest) async throws(SyncFailure) -> SetAsideReply
 }
 
 extension SyncTransport {
@@ -72,6 +75,11 @@ extension SyncTransport {
 
     public func snapshot(after cursor: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
         try await pull(after: cursor, limit: limit)
+    }
+
+    /// A transport that cannot carry set-asides (an in-process test transport): the centre is unreachable for them.
+    public func setAside(_ request: PushRequest) async throws(SyncFailure) -> SetAsideReply {
+        throw .unreachable("this transport does not carry set-asides")
     }
 }
 
@@ -236,6 +244,47 @@ public struct SyncClient: Sendable {
             request = following
         }
     }
+
+    /// Asks the centre to set aside the event at the head of this device's outbox, which it refuses
+    /// (`PushPlanner.setAside`: only such an event), then records it here as set aside: kept in the ledger,
+    /// listed (`ConsentDatabase.setAsideEvents`), audited, out of the outbox, so the next sync sends the rest.
+    /// Nil when nothing waits to be sent; an event the centre takes is refused (sync it instead).
+    public func setAside() async throws(SyncFailure) -> SetAsideEvent? {
+        guard let request = try local({ () throws(StoreError) in try database.outboxHead() }) else { return nil }
+        let reply = try await transport.setAside(request)
+        return try local { () throws(StoreError) in try database.recordSetAside(reply) }
+    }
+
+    /// Sends this device's export records one at a time (receiving nothing) until the centre refuses one, and sets that
+    /// one aside here (`ConsentDatabase.recordSetAsideExport`: kept, listed, audited, not sent again); those before it
+    /// are taken as at any sync. Nil when the centre refuses none of them. Only a refusal of the record itself (400)
+    /// sets it aside; being unreachable or held back (429) is thrown as at a sync.
+    public func setAsideExport() async throws(SyncFailure) -> SetAsideExport? {
+        while true {
+            let (exports, sent, cursor) = try local { () throws(StoreError) in try database.disclosureOutbox(exportLimit: 1) }
+            guard let sent else { return nil }
+            guard let export = exports.first else {
+                _ = try local { () throws(StoreError) in try database.applyDisclosures(DisclosureReply(exports: [], cursor: cursor, more: false), sent: sent) }
+                continue
+            }
+            let pulled = try local { () throws(StoreError) in try database.syncCursor() }
+            let request = DisclosureExchange(device: database.device.rawValue, cursor: cursor, exports: [export], receive: false, pulled: pulled)
+            do {
+                let reply = try await transport.exchangeDisclosures(request)
+                _ = try local { () throws(StoreError) in try database.applyDisclosures(reply, sent: sent) }
+            } catch {
+                guard case .refused(let refusal) = error, case .invalid(let reason) = refusal else { throw error }
+                return try local { () throws(StoreError) in try database.recordSetAsideExport(export.id, reason: reason) }
+            }
+        }
+    }
+
+    /// What a device's operator is told after the centre refused one of its events: it holds back every later one.
+    public static let refusedEventAdvice = """
+        The refused event stays at the head of this device's outbox and holds back every later change of this device. \
+        If the centre's reason stands, set it aside with `consent sync set-aside` (it is kept here, listed by \
+        `consent sync set-aside --list` and recorded in this device's audit log, never deleted), then sync again to send the rest.
+        """
 
     /// Pulls pages after this device's cursor until the centre has no more; the next page is
     /// fetched while this one is applied. A device that has pulled nothing yet takes the snapshot

@@ -67,6 +67,14 @@ public struct SyncServer: Sendable {
             logger.info("push", metadata: ["device": "\(device)", "events": "\(body.events.count)"])
             return response
         }
+        // The event at the head of a device's outbox that the centre refuses, set aside there (a push of
+        // that one event, binary or JSON; the answer JSON; `PushPlanner.setAside`).
+        devices.post("set-aside") { request, context in
+            let device = try context.authenticatedDevice()
+            let reply = try await store.setAside(request.decode(as: PushRequest.self, context: context), from: device)
+            logger.info("set-aside", metadata: ["device": "\(device)", "event": "\(reply.sequence)"])
+            return reply
+        }
         // A pull page, or a snapshot page for a new device's first sync: the same events, larger pages.
         for (path, most) in [("pull", SyncWire.maxPullEvents), ("snapshot", SyncWire.maxSnapshotEvents)] {
             devices.get(RouterPath(path)) { request, context in
@@ -174,3 +182,4 @@ extension StaffOfferReply: ResponseGenerator, ResponseEncodable {}
 extension SignInTallies: ResponseGenerator, ResponseEncodable {}
 extension RevealAnswer: ResponseGenerator, ResponseEncodable {}
 extension DisclosureReply: ResponseGenerator, ResponseEncodable {}
+extension SetAsideReply: ResponseGenerator, ResponseEncodable {}

@@ -214,7 +214,8 @@ struct DeviceCommand: AsyncParsableCommand {
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync", abstract: "Sync this device with its centre, once or continuously.",
-        discussion: "With --watch, syncs every --interval seconds, backing off (up to 5 minutes) while the centre is unreachable.")
+        discussion: "With --watch, syncs every --interval seconds, backing off (up to 5 minutes) while the centre is unreachable.",
+        subcommands: [SyncSetAside.self])
 
     @OptionGroup var store: StoreOptions
     @Flag(help: "Sync once and exit (the default).") var once = false
@@ -252,6 +253,7 @@ struct SyncCommand: AsyncParsableCommand {
             if report.staff > 0 { print("Staff registry: \(report.staff) member(s) added or changed by the centre.") }
             for line in report.staffNotAdded { print("Not added at the centre: \(line)") }
             for line in report.rejected { print("Refused by the centre: \(line)") }
+            if !report.rejected.isEmpty { print(SyncClient.refusedEventAdvice) }
             return
         }
         await SyncLoop(client: client, interval: Double(interval)).run { round, next in

@@ -62,6 +62,8 @@ import Testing
         _ = try await centre.rows("DROP TRIGGER current_value_office_delete ON current_value")
         _ = try await centre.rows("DROP FUNCTION tenant_follows_office()")
         _ = try await centre.rows("ALTER TABLE tenant DROP COLUMN office, DROP COLUMN office_device, DROP COLUMN office_dseq")
+        _ = try await centre.rows("DROP INDEX ledger_requests")
+        _ = try await centre.rows("DROP INDEX disclosure_by_export")
         _ = try await centre.rows("DELETE FROM schema_version WHERE version >= 4")
         let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
         defer { reopened.shutdown() }
