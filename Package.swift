@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "SyncServer",
             dependencies: [
-                "CentralStore", "SyncProtocol",
+                "CentralStore", "ConsentCore", "SyncProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

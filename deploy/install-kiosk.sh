@@ -8,6 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 web=no
 [ "${1:-}" = "--web" ] && web=yes
+# The release build packs its relocations (DT_RELR), which glibc loads from 2.36 on (Debian 12).
+glibc=$(getconf GNU_LIBC_VERSION | awk '{print $2}')
+if [ "$(printf '%s\n2.36\n' "$glibc" | sort -V | head -n1)" != 2.36 ]; then
+  echo "install-kiosk: this machine has glibc $glibc; the kiosk needs 2.36 or later (Debian 12). Upgrade the system first." >&2
+  exit 1
+fi
 id tenantkiosk >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /var/lib/tenantconsent --shell /usr/sbin/nologin tenantkiosk
 swift build -c release --product consent
 install -m 0755 .build/release/consent /usr/local/bin/consent

@@ -1,3 +1,4 @@
+import ConsentCore
 import Foundation
 
 /// Where the web kiosk listens: a host and a port, from `--listen HOST:PORT` (`[::1]:PORT` for IPv6).
@@ -34,7 +35,7 @@ public struct ListenAddress: Equatable, Sendable, CustomStringConvertible {
         guard !host.isEmpty, let port = Int(portText), (0...65_535).contains(port) else {
             throw Refusal(description: "--listen \(text): expected HOST:PORT with a port from 0 to 65535")
         }
-        guard allowNonLoopback || Self.isLoopback(String(host)) else {
+        guard allowNonLoopback || LoopbackHost.contains(String(host)) else {
             throw Refusal(description: """
                 --listen \(text): the web kiosk listens on loopback only (127.0.0.1, ::1 or localhost), because it shows \
                 tenants' records to whoever connects; add --allow-non-loopback only behind a firewall that lets no one else \
@@ -43,14 +44,6 @@ public struct ListenAddress: Equatable, Sendable, CustomStringConvertible {
         }
         self.host = String(host)
         self.port = port
-    }
-
-    /// Whether `host` is a loopback address: `localhost`, 127.0.0.0/8, or ::1.
-    public static func isLoopback(_ host: String) -> Bool {
-        if host.lowercased() == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return false }
-        return parts[0] == "127"
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

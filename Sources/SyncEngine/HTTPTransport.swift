@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ConsentCore
 import Foundation
 import NIOCore
 import NIOFoundationCompat
@@ -19,8 +20,12 @@ public struct HTTPTransport: SyncTransport {
     let client: HTTPClient
     let timeout: TimeAmount
 
-    /// Refuses a `caFile` that cannot be read as PEM certificates, saying which file.
+    /// Refuses a `caFile` that cannot be read as PEM certificates, saying which file, and a plain `http://` centre
+    /// that is not on this machine (``SyncFailure/plainHTTP(_:)``).
     public init(server: URL, device: String, secret: String, caFile: String? = nil, timeout: TimeInterval = 30) throws(SyncFailure) {
+        if server.scheme?.lowercased() == "http", !LoopbackHost.contains(server.host ?? "") {
+            throw .plainHTTP(server.absoluteString)
+        }
         self.server = server
         self.device = device
         self.secret = secret

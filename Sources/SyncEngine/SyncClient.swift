@@ -15,6 +15,9 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
     case disclosuresRefused(CentralStoreError)
     /// This device sent its export records more often than the centre takes in a window; they wait here.
     case deviceThrottled(seconds: Int)
+    /// The centre's address is plain `http://` on another machine: nothing is sent (tenants' records, this device's
+    /// secret and the organisation's sealing key would cross the network in clear).
+    case plainHTTP(String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,9 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         case .deviceThrottled(let seconds):
             "this device sent its export records more often than the centre takes them; they stay here and go at the next sync "
                 + "(in \(seconds) s or more); everything else was synced"
+        case .plainHTTP(let address):
+            "the centre's address \(address) is plain http:// on another machine, so tenants' records and this device's secret "
+                + "would cross the network in clear; nothing was sent. Give its https:// address (docs/sync.md, TLS)"
         }
     }
 }

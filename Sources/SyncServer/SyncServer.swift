@@ -1,4 +1,5 @@
 import CentralStore
+import ConsentCore
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -136,6 +137,17 @@ public struct SyncServer: Sendable {
     }
 
     /// Runs the server until it is stopped (SIGINT or SIGTERM).
+    /// Why the centre must not listen for plain HTTP on `host`, or nil when it may: without TLS only on loopback, or
+    /// behind a balancer that ends TLS (`behindProxy`, named by `--trusted-proxy`), since tenants' records, devices'
+    /// secrets and the organisation's sealing key would otherwise cross the network in clear.
+    public static func plainHTTPRefusal(host: String, tls: Bool, behindProxy: Bool) -> String? {
+        guard !tls, !behindProxy, !LoopbackHost.contains(host) else { return nil }
+        return """
+            --listen \(host): plain HTTP would carry tenants' records and devices' secrets across the network in clear; give \
+            --tls-certificate and --tls-key, listen on 127.0.0.1, or name the balancer that ends TLS with --trusted-proxy
+            """
+    }
+
     public func run(host: String, port: Int, tls: (certificate: String, key: String)? = nil) async throws {
         try await application(host: host, port: port, tls: tls).runService()
     }

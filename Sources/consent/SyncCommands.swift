@@ -86,7 +86,11 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "consent.serve")
         logger.logLevel = .info
         let tls = tlsCertificate.flatMap { cert in tlsKey.map { (certificate: cert, key: $0) } }
-        try await SyncServer(store: central, logger: logger, limits: limits).run(host: String(listen[..<colon]), port: port, tls: tls)
+        let host = String(listen[..<colon])
+        if let refusal = SyncServer.plainHTTPRefusal(host: host, tls: tls != nil, behindProxy: !trustedProxy.isEmpty) {
+            throw CLIError(refusal)
+        }
+        try await SyncServer(store: central, logger: logger, limits: limits).run(host: host, port: port, tls: tls)
     }
 }
 
@@ -141,6 +145,8 @@ struct DeviceCommand: AsyncParsableCommand {
                     code: code, device: db.device.rawValue, signingKey: try db.signingKey().publicKey.rawRepresentation), caFile: ca)
             } catch SyncFailure.unreachable(let why) {
                 throw CLIError("not enrolled: no usable answer from the centre at \(server) (\(why)); nothing was changed here")
+            } catch let failure as SyncFailure {
+                throw CLIError("not enrolled: \(failure)")
             }
             do {
                 try db.saveEnrolment(SyncSettings(server: server, secret: reply.secret, caFile: ca), sealingKey: reply.sealingKey)

@@ -86,14 +86,13 @@ import Testing
         try t.db.record(register("T0000002", ["full-name": "Bob Jones", "postcode": "LS2 2BB"]))
         try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("postcode")), actor: .tenant, channel: .kiosk))
         let before = try copies(t)
+        let schema = try TenantValuesTests.schema(t.path)
         try t.db.close()
         let queue = try DatabaseQueue(path: t.path)
         try queue.writeWithoutTransaction { db in
             // A file from before the copy is also from before the row of current values built from it.
+            try db.execute(sql: TenantValuesTests.fromBefore)
             try db.execute(sql: """
-                DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
-                DROP TABLE tenant_values;
-                DELETE FROM grdb_migrations WHERE identifier = '\(TenantValueRow.migration)';
                 DROP TRIGGER value_erased_forgets_current;
                 ALTER TABLE current_value DROP COLUMN value;
                 DELETE FROM grdb_migrations WHERE identifier = '\(Schema.currentValueTextMigration)';
@@ -101,6 +100,7 @@ import Testing
         }
         try queue.close()
         t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        #expect(try TenantValuesTests.schema(t.path) == schema, "every migration ran again")
         #expect(try copies(t) == before)
         #expect(before["T0000002/full-name"] == "Bob Jones")
         #expect(before["T0000002/postcode"] == .some(nil))

@@ -35,6 +35,22 @@ import Testing
         return seen
     }
 
+    /// Takes a file back to before `tenant_values` (both of its migrations undone), as a file of then was.
+    static let fromBefore = """
+        DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
+        DROP TABLE tenant_values;
+        DELETE FROM grdb_migrations WHERE identifier IN ('\(TenantValueRow.migration)', '\(TenantValueRow.appendMigration)');
+        """
+
+    /// Every table, index and trigger of the file at `path`, as SQLite holds their SQL.
+    static func schema(_ path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name")
+        }
+    }
+
     func twoTenants() throws -> TempDatabase {
         let t = try TempDatabase()
         try t.db.record(register("T0000001", annValues))
@@ -111,16 +127,13 @@ import Testing
         try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("postcode")), actor: .tenant, channel: .kiosk))
         let before = try expectExportReadsTheProjection(t)
         try t.db.close()
+        let schema = try Self.schema(t.path)
         let queue = try DatabaseQueue(path: t.path)
-        try queue.writeWithoutTransaction { db in
-            try db.execute(sql: """
-                DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
-                DROP TABLE tenant_values;
-                DELETE FROM grdb_migrations WHERE identifier = '\(TenantValueRow.migration)';
-                """)
-        }
+        try queue.writeWithoutTransaction { db in try db.execute(sql: Self.fromBefore) }
         try queue.close()
         t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        // Both migrations ran again: the file's tables and triggers are those of a file made today.
+        #expect(try Self.schema(t.path) == schema)
         let after = try expectExportReadsTheProjection(t)
         for (ref, state) in before {
             for attribute in slice.attributes { #expect(after[ref]?.value(attribute) == state.value(attribute), "\(ref) \(attribute)") }
