@@ -53,6 +53,8 @@ public final class Speaker: @unchecked Sendable {
             for process in processes { Self.end(process) }
             return
         }
+        // The synthesizer first, the player last (``processIDs`` lists them so).
+        processes.reverse()
         running = processes
         started += 1
         for process in processes {
@@ -60,7 +62,7 @@ public final class Speaker: @unchecked Sendable {
             DispatchQueue.global().async { process.waitForExit() }
         }
         // Written off the caller's thread: a long page could fill the pipe before the synthesizer reads it.
-        guard let synthesizer = processes.last else { return }
+        guard let synthesizer = processes.first else { return }
         let data = Data(text.utf8)
         DispatchQueue.global().async { synthesizer.feed(data) }
     }
@@ -87,7 +89,8 @@ public final class Speaker: @unchecked Sendable {
         return started
     }
 
-    /// The process ids of what is saying the text now (tests check that ``stop()`` ends them).
+    /// The process ids of what is saying the text now, the synthesizer's first and the player's last (tests check
+    /// that ``stop()`` ends them).
     public var processIDs: [Int32] {
         lock.lock()
         defer { lock.unlock() }

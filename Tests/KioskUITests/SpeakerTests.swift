@@ -39,7 +39,8 @@ import Glibc
     /// Any input stops speech at once: ``Speaker/stop()`` ends a voice that would go on for ten minutes, and
     /// the next page's ``Speaker/say(_:language:)`` ends the one before.
     @Test func stopEndsALongVoiceAtOnceAndTheNextPageEndsTheLast() throws {
-        let speaker = try Speaker(SpeechCommand(synthesizer: ["/bin/sleep", "600"], player: ["/bin/sleep", "600"]))
+        // The synthesizer is given `--stdout` (there is a player): the shell takes it as its $0.
+        let speaker = try Speaker(SpeechCommand(synthesizer: ["/bin/sh", "-c", "exec sleep 600"], player: ["/bin/sleep", "600"]))
         speaker.say("A page that takes ten minutes to say.", language: "en")
         let first = speaker.processIDs
         #expect(first.count == 2, "the synthesizer and the player run: \(first)")
