@@ -37,6 +37,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "ConsentCore"),
+        // Starting other programs (posix_spawn, no inherited descriptors): the voice, printers, pdftotext, WeasyPrint,
+        // the benchmarks' baselines, the tests' servers. Not Foundation's Process: see docs/ARCHITECTURE.md.
+        .target(name: "ProgramRunner"),
         .target(
             name: "SyncProtocol",
             dependencies: ["ConsentCore", .product(name: "Crypto", package: "swift-crypto")]
@@ -116,7 +119,7 @@ let package = Package(
         .target(
             name: "ConsentExport",
             dependencies: [
-                "ConsentCore", "ConsentForms", "ConsentVault",
+                "ConsentCore", "ConsentForms", "ConsentVault", "ProgramRunner",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
@@ -125,7 +128,7 @@ let package = Package(
         .systemLibrary(name: "CScanZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "ConsentScan",
-            dependencies: ["ConsentCore", "CScanZlib"]
+            dependencies: ["ConsentCore", "CScanZlib", "ProgramRunner"]
         ),
         // GNU FriBidi: the Unicode bidirectional algorithm, to lay right-to-left lines out for terminals that do not.
         .systemLibrary(name: "CFriBidi", pkgConfig: "fribidi", providers: [.apt(["libfribidi-dev"])]),
@@ -134,7 +137,7 @@ let package = Package(
         .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),
         .target(
             name: "KioskUI",
-            dependencies: ["ConsentCore", "ConsentForms", "ConsentVault", "ConsentStore", "TerminalCore"]
+            dependencies: ["ConsentCore", "ConsentForms", "ConsentVault", "ConsentStore", "TerminalCore", "ProgramRunner"]
         ),
         // The kiosk in a browser: the same `KioskModel` and screens, drawn as HTML (Mustache templates) and
         // served on loopback by Hummingbird, one browser session at a time.
@@ -187,7 +190,7 @@ let package = Package(
         .target(
             name: "ConsentBench",
             dependencies: [
-                "ConsentCore", "ConsentStore", "ConsentRegister", "SyncProtocol", "CentralStore", "CentralStorePostgres",
+                "ConsentCore", "ConsentStore", "ConsentRegister", "SyncProtocol", "CentralStore", "CentralStorePostgres", "ProgramRunner",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -198,7 +201,7 @@ let package = Package(
             name: "consent-bench",
             dependencies: [
                 "ConsentBench", "ConsentCommandLine", "ConsentCore", "ConsentStore", "ConsentRegister", "ConsentExport", "ConsentScan", "KioskUI", "TerminalCore",
-                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres",
+                "SyncProtocol", "SyncEngine", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "ProgramRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -228,9 +231,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentScanTests",
-            dependencies: ["ConsentScan", "ConsentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["ConsentScan", "ConsentCore", "ProgramRunner", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(name: "TerminalCoreTests", dependencies: ["TerminalCore"]),
+        .testTarget(name: "ProgramRunnerTests", dependencies: ["ProgramRunner"]),
         .testTarget(name: "TerminalPOSIXTests", dependencies: ["TerminalPOSIX"]),
         .testTarget(
             name: "SyncProtocolTests",
@@ -253,7 +257,7 @@ let package = Package(
         ),
         // What the test targets share (used by them only): the shipped Forms/ loaded once, the backend
         // switch (SQLite or PostgreSQL), a throwaway PostgreSQL server, a clock moved by hand.
-        .target(name: "TestSupport", dependencies: ["ConsentForms"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ConsentForms", "ProgramRunner"], path: "Tests/TestSupport"),
         // A tampered device's pushes, for the centre's hostile tests.
         .target(name: "SyncTestSupport", dependencies: ["ConsentCore", "SyncProtocol", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Tests/SyncTestSupport"),
@@ -264,7 +268,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore", "TestSupport"],
+        .testTarget(name: "KioskUITests", dependencies: ["KioskUI", "ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "TerminalCore", "TestSupport", "ProgramRunner"],
                     exclude: ["Snapshots"]),
         .testTarget(
             name: "KioskWebTests",
@@ -292,7 +296,7 @@ let package = Package(
         .testTarget(
             name: "ConsentCLITests",
             dependencies: ["ConsentCore", "ConsentForms", "ConsentStore", "ConsentRegister", "CentralStore", "CentralStoreSQLite", "CentralStorePostgres", "TestSupport",
-                           "SyncProtocol", "SyncTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+                           "SyncProtocol", "SyncTestSupport", "ProgramRunner", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],
     swiftLanguageModes: [.v6]

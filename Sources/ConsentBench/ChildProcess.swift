@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,45 +22,21 @@ public enum ChildProcess {
     public static func run(_ path: String, _ arguments: [String], stdin: String? = nil, stdout: String? = nil,
                            stderr: String? = nil) throws -> Outcome {
         let started = Date()
-        let pid = try spawn(path, arguments, stdin: stdin, stdout: stdout, stderr: stderr)
-        return reap(pid, since: started)
+        let child = try spawn(path, arguments, stdin: stdin, stdout: stdout, stderr: stderr)
+        return reap(child, since: started)
     }
 
-    /// Starts `path` with `arguments` and returns its process id; standard input from `stdin` (or /dev/null), standard
-    /// output and error into the files named (created or truncated, owner-only), or /dev/null. No signal is blocked or
-    /// ignored in the child (it would inherit this process's mask, in which the runtime blocks some: chromedriver then
-    /// never saw SIGTERM).
-    static func spawn(_ path: String, _ arguments: [String], stdin: String? = nil, stdout: String? = nil, stderr: String? = nil) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid = pid_t()
-        let code = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard code == 0 else { throw ChildProcessError(description: "cannot start \(path): \(String(cString: strerror(code)))") }
-        return pid
+    /// Starts `path` with `arguments` (through ``ProgramRunner``); standard input from `stdin` (or /dev/null), standard
+    /// output and error into the files named (created or truncated, owner-only), or /dev/null.
+    static func spawn(_ path: String, _ arguments: [String], stdin: String? = nil, stdout: String? = nil, stderr: String? = nil) throws -> RunningProgram {
+        try Program(path, arguments).start(stdin: stdin.map { .file($0) } ?? .null, stdout: stdout.map { .file($0) } ?? .null,
+                                           stderr: stderr.map { .file($0) } ?? .null)
     }
 
-    /// Waits for child `pid` to end and reports how: its status, the seconds since `since`, its peak memory.
-    static func reap(_ pid: pid_t, since started: Date) -> Outcome {
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: exit, seconds: Date().timeIntervalSince(started), maxRSSKilobytes: usage.ru_maxrss)
+    /// Waits for `child` to end and reports how: its status, the seconds since `since`, its peak memory.
+    static func reap(_ child: RunningProgram, since started: Date) -> Outcome {
+        let ended = child.waitForExit()
+        return Outcome(status: ended.shellStatus, seconds: Date().timeIntervalSince(started), maxRSSKilobytes: ended.peakMemoryKilobytes)
     }
 }
 
@@ -80,10 +57,7 @@ extension ChildProcess {
 
     /// The full path of `name` on `$PATH`, so a baseline is timed without a shell or `env` in front of it.
     static func program(_ name: String, package: String? = nil) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-            return "\(dir)/\(name)"
-        }
+        if let found = Program.find(name) { return found }
         throw ChildProcessError(description: "no \(name) on PATH: the baseline needs the \(name) command (apt install \(package ?? name))")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,25 +7,25 @@ import Glibc
 /// A child process left running (a server, a browser driver) and ended with SIGTERM, its exit and peak memory
 /// then read with `wait4`, as ``ChildProcess`` does for a process run to its end.
 struct Spawned {
-    let pid: pid_t
+    let child: RunningProgram
 
     /// Starts `path` with `arguments` (``ChildProcess/spawn(_:_:stdin:stdout:stderr:)``), standard error into the
     /// file `stderr` (or /dev/null).
     init(_ path: String, _ arguments: [String], stderr: String?) throws {
-        pid = try ChildProcess.spawn(path, arguments, stderr: stderr)
+        child = try ChildProcess.spawn(path, arguments, stderr: stderr)
     }
 
+    /// Its process id.
+    var pid: pid_t { child.pid }
+
     /// Whether it has not exited yet (it is not reaped here: ``stop()`` does that).
-    var isRunning: Bool {
-        var info = siginfo_t()
-        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == 0
-    }
+    var isRunning: Bool { child.isRunning }
 
     /// Sends SIGTERM (if it still runs) and waits for its end.
     func stop() -> ChildProcess.Outcome {
         let started = Date()
-        kill(pid, SIGTERM)
-        return ChildProcess.reap(pid, since: started)
+        child.terminate()
+        return ChildProcess.reap(child, since: started)
     }
 }
 

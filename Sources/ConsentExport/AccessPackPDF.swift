@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 
 /// Turns an access pack's page into a PDF with WeasyPrint (which shapes Urdu and lays out right to left),
 /// into a new file readable by its owner only; nothing is left behind on failure.
@@ -25,24 +26,15 @@ public enum AccessPackPDF {
         }
         defer { try? FileManager.default.removeItem(at: scratch) }
         let pdf = scratch.appendingPathComponent("pack.pdf")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: weasyprint)
-        process.arguments = ["--quiet", "-", pdf.path]
-        let input = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        let made: Program.Finished
         do {
-            try process.run()
-            try input.fileHandleForWriting.write(contentsOf: Data(html.utf8))
-            try input.fileHandleForWriting.close()
+            made = try Program(weasyprint, ["--quiet", "-", pdf.path]).run(input: Data(html.utf8))
         } catch {
             throw ExportError("could not run WeasyPrint (\(error)); check \(weasyprint) runs")
         }
-        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, chmod(pdf.path, 0o600) == 0 else {
-            throw ExportError("WeasyPrint could not make the PDF: \(said.split(separator: "\n").last.map(String.init) ?? "exit \(process.terminationStatus)")")
+        guard made.termination.succeeded, chmod(pdf.path, 0o600) == 0 else {
+            let said = made.standardErrorText.split(separator: "\n").last.map(String.init) ?? "\(made.termination)"
+            throw ExportError("WeasyPrint could not make the PDF: \(said)")
         }
         guard !FileManager.default.fileExists(atPath: url.path), rename(pdf.path, url.path) == 0 else {
             throw ExportError("cannot move the pack into place at \(url.path): \(String(cString: strerror(errno)))")

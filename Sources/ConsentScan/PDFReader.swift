@@ -1,5 +1,6 @@
 import ConsentCore
 import Foundation
+import ProgramRunner
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,51 +46,42 @@ enum PDFReader {
         defer { try? fm.removeItem(at: dir) }
         let file = dir.appendingPathComponent("in.pdf")
         let errors = dir.appendingPathComponent("errors.txt")
-        guard fm.createFile(atPath: file.path, contents: data, attributes: [.posixPermissions: 0o600]),
-              fm.createFile(atPath: errors.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let errorHandle = FileHandle(forWritingAtPath: errors.path) else {
+        guard fm.createFile(atPath: file.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             return .unreadable("a PDF that could not be copied for reading")
         }
-        defer { try? errorHandle.close() }
 
-        let process = Process()
         let arguments = ["-q", "-layout", "-enc", "UTF-8", file.path, "-"]
-        if fm.isExecutableFile(atPath: tool.prlimit) {
-            process.executableURL = URL(fileURLWithPath: tool.prlimit)
-            process.arguments = ["--as=\(tool.memoryBytes)", "--cpu=\(tool.seconds)", "--core=0", "--", tool.path] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: tool.path)
-            process.arguments = arguments
+        let program = fm.isExecutableFile(atPath: tool.prlimit)
+            ? (tool.prlimit, ["--as=\(tool.memoryBytes)", "--cpu=\(tool.seconds)", "--core=0", "--", tool.path] + arguments)
+            : (tool.path, arguments)
+        let process: RunningProgram
+        do {
+            process = try Program(program.0, program.1).start(stdout: .pipe, stderr: .file(errors.path))
+        } catch {
+            return .unreadable("a PDF, and pdftotext could not be started (\(error))")
         }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = errorHandle
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            return .unreadable("a PDF, and pdftotext could not be started (\(error.localizedDescription))")
-        }
-        let pid = process.processIdentifier
         let started = Date()
         // The wall-clock deadline: a child stuck waiting (not using CPU) is ended too.
-        let deadline = DispatchWorkItem { kill(pid, SIGKILL) }
+        let deadline = DispatchWorkItem { process.stop() }
         DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(tool.seconds * 2), execute: deadline)
         var text: [UInt8] = []
         var overflow = false
-        let reader = output.fileHandleForReading
-        while true {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            if text.count + chunk.count > maxBytes {
-                overflow = true
-                kill(pid, SIGKILL)
-                break
+        if let reader = process.standardOutput {
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                if text.count + chunk.count > maxBytes {
+                    overflow = true
+                    process.stop()
+                    break
+                }
+                text.append(contentsOf: chunk)
             }
-            text.append(contentsOf: chunk)
         }
-        process.waitUntilExit()
+        let termination = process.waitForExit()
         deadline.cancel()
         if overflow { return .unreadable("a PDF whose text is larger than \(maxBytes >> 20) MB") }
-        if process.terminationReason == .uncaughtSignal || process.terminationStatus != 0 {
+        if !termination.succeeded {
             if Date().timeIntervalSince(started) >= Double(tool.seconds) {
                 return .unreadable("a PDF that took longer than \(tool.seconds) s to read")
             }

@@ -2,11 +2,13 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProgramRunner
 
 /// Where receipts go: appended to a file, or piped to a printer command.
 public enum ReceiptPrinter: Sendable {
     case none
     case file(String)
+    /// A shell command (`lp -d counter`, say) given the receipt's text on its standard input.
     case command(String)
 
     /// Why receipts cannot go to this printer's file, or nil: a file that exists and that others may read.
@@ -35,15 +37,8 @@ public enum ReceiptPrinter: Sendable {
                 bytes = bytes.dropFirst(written)
             }
         case .command(let command):
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
-            let pipe = Pipe()
-            process.standardInput = pipe
-            guard (try? process.run()) != nil else { return }
-            pipe.fileHandleForWriting.write(Data(text.utf8))
-            try? pipe.fileHandleForWriting.close()
-            process.waitUntilExit()
+            // Its output is collected, not let onto the kiosk's screen.
+            _ = try? Program("/bin/sh", ["-c", command]).run(input: Data(text.utf8))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 
 /// Reads text aloud, offline, with espeak-ng: one utterance at a time, stopped at once by ``stop()`` or by
 /// the next ``say(_:language:)``. The text goes to the synthesizer on its standard input, never on its
@@ -15,10 +16,10 @@ import Foundation
 /// ```
 public final class Speaker: @unchecked Sendable {
     private let command: SpeechCommand
-    private let synthesizer: URL
-    private let player: URL?
+    private let synthesizer: String
+    private let player: String?
     private let lock = NSLock()
-    private var running: [Process] = []
+    private var running: [RunningProgram] = []
     private var started = 0
 
     /// A speaker running `command`; throws when its programs are not installed.
@@ -35,38 +36,35 @@ public final class Speaker: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         stopLocked()
-        let synth = Process(), input = Pipe()
-        synth.executableURL = synthesizer
-        synth.arguments = command.synthesizer.dropFirst().map { $0 == "{voice}" ? Self.voice(language) : $0 } + (player == nil ? [] : ["--stdout"])
-        synth.standardInput = input
-        synth.standardError = FileHandle.nullDevice
-        var processes = [synth]
-        if let player, let arguments = command.player {
-            let play = Process(), sound = Pipe()
-            play.executableURL = player
-            play.arguments = Array(arguments.dropFirst())
-            synth.standardOutput = sound
-            play.standardInput = sound
-            play.standardOutput = FileHandle.nullDevice
-            play.standardError = FileHandle.nullDevice
-            processes.append(play)
-        } else {
-            synth.standardOutput = FileHandle.nullDevice
-        }
+        let arguments = command.synthesizer.dropFirst().map { $0 == "{voice}" ? Self.voice(language) : $0 } + (player == nil ? [] : ["--stdout"])
+        var processes: [RunningProgram] = []
         do {
-            for process in processes.reversed() { try process.run() }
+            if let player, let playerArguments = command.player {
+                // synthesizer | player: the sound pipe's ends go to the two children and are closed here.
+                let sound = try Program.pipe()
+                defer { [sound.read, sound.write].forEach { close($0) } }
+                processes.append(try Program(player, Array(playerArguments.dropFirst())).start(stdin: .descriptor(sound.read)))
+                processes.append(try Program(synthesizer, arguments).start(stdin: .pipe, stdout: .descriptor(sound.write)))
+            } else {
+                processes.append(try Program(synthesizer, arguments).start(stdin: .pipe))
+            }
         } catch {
-            for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            // Nothing is said (the programs were there when this speaker was made); what did start is ended.
+            for process in processes { Self.end(process) }
             return
         }
+        // The synthesizer first, the player last (``processIDs`` lists them so).
+        processes.reverse()
         running = processes
         started += 1
-        // Written off the caller's thread: a long page could fill the pipe before the synthesizer reads it.
-        let data = Data(text.utf8)
-        DispatchQueue.global().async {
-            try? input.fileHandleForWriting.write(contentsOf: data)
-            try? input.fileHandleForWriting.close()
+        for process in processes {
+            // Each child is reaped when it ends, said out or stopped.
+            DispatchQueue.global().async { process.waitForExit() }
         }
+        // Written off the caller's thread: a long page could fill the pipe before the synthesizer reads it.
+        guard let synthesizer = processes.first else { return }
+        let data = Data(text.utf8)
+        DispatchQueue.global().async { synthesizer.feed(data) }
     }
 
     /// Stops what is being said, if anything: the synthesizer and the player are ended.
@@ -91,34 +89,33 @@ public final class Speaker: @unchecked Sendable {
         return started
     }
 
-    /// The process ids of what is saying the text now (tests check that ``stop()`` ends them).
+    /// The process ids of what is saying the text now, the synthesizer's first and the player's last (tests check
+    /// that ``stop()`` ends them).
     public var processIDs: [Int32] {
         lock.lock()
         defer { lock.unlock() }
-        return running.filter(\.isRunning).map(\.processIdentifier)
+        return running.filter(\.isRunning).map(\.pid)
     }
 
-    /// SIGKILL, not `terminate()`'s SIGTERM: a server that handles SIGTERM itself (service lifecycle) ignores
-    /// it, and its children inherit that, so SIGTERM would leave the voice talking.
+    /// SIGKILL, not SIGTERM: speech stops at once, and no program can handle or ignore it.
     private func stopLocked() {
-        for process in running where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in running { process.stop() }
         running = []
+    }
+
+    /// Ends `process` and reaps it.
+    private static func end(_ process: RunningProgram) {
+        process.stop()
+        DispatchQueue.global().async { process.waitForExit() }
     }
 
     /// The espeak-ng voice of a kiosk language: British English for English, the language's own otherwise.
     public static func voice(_ language: String) -> String { language == "en" ? "en-gb" : language }
 
     /// `program` as given when it has a slash, else found on `PATH`; throws when it is not installed.
-    public static func find(_ program: String) throws -> URL {
-        if program.contains("/") {
-            guard FileManager.default.isExecutableFile(atPath: program) else { throw SpeechError.notInstalled(program) }
-            return URL(fileURLWithPath: program)
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
-            return URL(fileURLWithPath: "\(directory)/\(program)")
-        }
-        throw SpeechError.notInstalled(program)
+    public static func find(_ program: String) throws(SpeechError) -> String {
+        guard let path = Program.find(program) else { throw .notInstalled(program) }
+        return path
     }
 }
 

@@ -6,6 +6,7 @@ import ConsentCommandLine
 import ConsentCore
 import ConsentStore
 import Foundation
+import ProgramRunner
 import SyncEngine
 import SyncProtocol
 
@@ -130,7 +131,7 @@ extension Bench {
             try await client(follower).pull(into: &caughtUp)
 
             // One timed step: its wall time, and the CPU seconds this process (the device) and the centre spent on it.
-            let centrePID = "\(server.process.processIdentifier)"
+            let centrePID = "\(server.process.pid)"
             func timed(_ title: String, _ step: (inout SyncReport) async throws -> Void) async throws -> (SyncReport, seconds: Double) {
                 note(title)
                 let (device, centre, started) = (CPUTime.of("self"), CPUTime.of(centrePID), Date())
@@ -172,7 +173,7 @@ extension Bench {
 
 /// A child `consent serve` on a free loopback port, run by the `consent` program beside this one.
 struct ServerProcess {
-    let process: Process
+    let process: RunningProgram
     let url: URL
 
     init(database: String, content: ContentOptions) throws {
@@ -186,11 +187,7 @@ struct ServerProcess {
         }
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...40_000)
-            let process = Process()
-            process.executableURL = Self.consent
-            process.arguments = ["serve"] + store + ["--listen", "127.0.0.1:\(port)"] + content.arguments
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try Program(Self.consent.path, ["serve"] + store + ["--listen", "127.0.0.1:\(port)"] + content.arguments).start(stdout: .inherit)
             let url = URL(string: "http://127.0.0.1:\(port)")!
             for _ in 0..<100 where process.isRunning {
                 if Self.healthy(url) {
@@ -200,7 +197,8 @@ struct ServerProcess {
                 }
                 usleep(50_000)
             }
-            process.terminate()
+            process.stop()
+            process.waitForExit()
         }
         throw CLIError("could not start `\(Self.consent.path) serve` on a loopback port")
     }
@@ -217,7 +215,7 @@ struct ServerProcess {
 
     func stop() {
         process.terminate()
-        process.waitUntilExit()
+        process.waitForExit()
     }
 }
 

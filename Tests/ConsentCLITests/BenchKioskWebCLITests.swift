@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 import Testing
 
 /// `consent-bench kiosk --web` (issue 21) runs whole sessions at the real web kiosk in headless Chromium; its figures
@@ -62,7 +63,7 @@ import Testing
         let welcome = try #require(screens.first)
         #expect(welcome["documentBytes"] as? Int == (try bytes("/")), "\(welcome)")
         #expect(welcome["pageBytes"] as? Int == (try bytes("/")) + (try bytes("/kiosk.css")) + (try bytes("/kiosk.js")), "\(welcome)")
-        let status = try String(contentsOfFile: "/proc/\(kiosk.processIdentifier)/status", encoding: .utf8)
+        let status = try String(contentsOfFile: "/proc/\(kiosk.pid)/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
         let peak = (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
         let measured = report["serverPeakMedianMegabytes"] as? Double ?? 0

@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 import Testing
 import TestSupport
 
@@ -56,18 +57,11 @@ struct CLI {
 
     /// Starts `consent ARGS` without waiting for it, its output discarded, with the repository's
     /// Forms/ and Localization/ (a server, or a client a test will kill).
-    static func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+    static func start(_ arguments: [String]) throws -> RunningProgram {
         var env = ProcessInfo.processInfo.environment
         env["CONSENT_FORMS"] = repo.appendingPathComponent("Forms").path
         env["CONSENT_LOCALIZATION"] = repo.appendingPathComponent("Localization").path
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try Program(binary.path, arguments, environment: env).start()
     }
 
     /// Writes a file in the scratch folder and returns its path.
@@ -91,7 +85,6 @@ enum Subprocess {
                     environment: [String: String] = [:], fullEnvironment: [String: String]? = nil) throws -> CLI.Output {
         var env = fullEnvironment ?? ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        // Not Foundation's Process: its run() can crash the test process on Linux (see `Spawn`).
         let ran = try Spawn.run(executable, arguments, in: directory?.path, stdin: stdin, environment: env)
         return CLI.Output(status: ran.status, stdout: String(decoding: ran.stdout, as: UTF8.self),
                           stderr: String(decoding: ran.stderr, as: UTF8.self), killedBySignal: ran.killedBySignal)

@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 import Testing
 
 /// Staff end the web kiosk from the browser as at the terminal (issue 21): F12 twice opens a staff sign-in no
@@ -34,7 +35,7 @@ import Testing
         let (kiosk, port) = try Self.startKiosk(["--db", cli.db, "--receipt-file", receipts, "--no-speech"])
         defer { if kiosk.isRunning { kiosk.terminate() } }
 
-        let run = try Subprocess.run("/usr/bin/env", ["python3", Self.script, "http://127.0.0.1:\(port)/", cli.db, String(kiosk.processIdentifier),
+        let run = try Subprocess.run("/usr/bin/env", ["python3", Self.script, "http://127.0.0.1:\(port)/", cli.db, String(kiosk.pid),
                                                       "T0000001", value("date-of-birth"), "482916", value("full-name"), "S100", "correct horse battery"],
                                      environment: ["KIOSK_BROWSER_PACKAGES": Self.packages])
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
@@ -42,8 +43,8 @@ import Testing
         let deadline = Date().addingTimeInterval(60)
         while kiosk.isRunning && Date() < deadline { usleep(20_000) }
         #expect(!kiosk.isRunning, "the web kiosk still runs after the staff exit")
-        kiosk.waitUntilExit()
-        #expect(kiosk.terminationReason == .exit && kiosk.terminationStatus == 0, "status \(kiosk.terminationStatus)")
+        let ended = kiosk.waitForExit()
+        #expect(ended.succeeded, "\(ended)")
         let exits = try cli.run(["staff", "kiosk-exits", "--db", cli.db])
         #expect(exits.stdout.split(separator: "\n").filter { $0.contains("S100") }.count == 1, "one exit recorded: \(exits.stdout) \(exits.stderr)")
         let receipt = (try? String(contentsOfFile: receipts, encoding: .utf8)) ?? ""
@@ -51,7 +52,7 @@ import Testing
     }
 
     /// `consent kiosk --web ARGS` on a free loopback port, once it answers.
-    static func startKiosk(_ arguments: [String]) throws -> (Process, Int) {
+    static func startKiosk(_ arguments: [String]) throws -> (RunningProgram, Int) {
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...40_000)
             let kiosk = try CLI.start(["kiosk", "--web", "--listen", "127.0.0.1:\(port)"] + arguments)

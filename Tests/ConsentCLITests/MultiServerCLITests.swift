@@ -1,5 +1,6 @@
 import ConsentStore
 import Foundation
+import ProgramRunner
 import Testing
 import TestSupport
 
@@ -35,8 +36,7 @@ import TestSupport
                 try point(kiosk, at: servers[(i + round) % 2])
             }
             let syncs = try kiosks.map { try CLI.start(["sync", "--db", $0, "--push-batch", "7", "--pull-page", "13"]) }
-            for sync in syncs { sync.waitUntilExit() }
-            #expect(syncs.allSatisfy { $0.terminationStatus == 0 }, "round \(round): every sync through either server succeeds")
+            #expect(syncs.allSatisfy { $0.waitForExit().succeeded }, "round \(round): every sync through either server succeeds")
         }
         // Everyone catches up with everything (through the other server than last time).
         for (i, kiosk) in kiosks.enumerated() {

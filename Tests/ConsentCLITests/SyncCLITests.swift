@@ -1,5 +1,6 @@
 import ConsentStore
 import Foundation
+import ProgramRunner
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -28,13 +29,13 @@ import TestSupport
                 while process.isRunning && Date() < deadline {
                     if (try? Self.request("http://127.0.0.1:\(port)/healthz").status) == 200 {
                         self.port = port
-                        pid = process.processIdentifier
+                        pid = process.pid
                         return
                     }
                     usleep(50_000)
                 }
                 process.terminate()
-                process.waitUntilExit()
+                process.waitForExit()
             }
             throw TestFailure("consent serve \(store.first ?? "") did not start")
         }
@@ -234,8 +235,8 @@ import TestSupport
         // A busy CI machine may start the server slowly, or a random port may be taken: wait up to 20 s
         // while the server runs, and try another port if it exits.
         var reply = "", port = 0
-        var servers: [Process] = []
-        defer { for server in servers { kill(server.processIdentifier, SIGKILL) } }
+        var servers: [RunningProgram] = []
+        defer { for server in servers { kill(server.pid, SIGKILL) } }
         for _ in 0..<3 where !reply.contains("\"ok\"") {
             port = Int.random(in: 40_001...50_000)
             let process = try CLI.start(["serve"] + centre.arguments + ["--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key])

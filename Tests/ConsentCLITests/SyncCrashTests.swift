@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 import Testing
 import TestSupport
 
@@ -42,21 +43,21 @@ import TestSupport
             let client = try CLI.start(["sync", "--db", a, "--push-batch", "7", "--pull-page", "11"])
             usleep(delay)
             if round % 2 == 0 {
-                kill(client.processIdentifier, SIGKILL)
+                kill(client.pid, SIGKILL)
             } else if let pid = server.pid {
                 kill(pid, SIGKILL)
                 usleep(100_000)
                 server = try SyncCLITests.Server(store: centre.arguments, port: port)
             }
-            client.waitUntilExit()
+            client.waitForExit()
         }
         // A new device pulls everything while being killed at several points.
         let b = try SyncCLITests().enrolKiosk(cli, "kiosk-b", server: server, centre: centre)
         for delay in delays.prefix(5) {
             let client = try CLI.start(["sync", "--db", b, "--pull-page", "9"])
             usleep(delay)
-            kill(client.processIdentifier, SIGKILL)
-            client.waitUntilExit()
+            kill(client.pid, SIGKILL)
+            client.waitForExit()
         }
         for db in [a, b, a, b] {
             let sync = try cli.run(["sync", "--db", db])

@@ -1,5 +1,6 @@
 import ConsentStore
 import Foundation
+import ProgramRunner
 import Testing
 
 /// A kiosk syncs with a centre over HTTPS whose certificate is signed by an authority only the
@@ -20,7 +21,7 @@ import Testing
         #expect(made.status == 0, "\(made.stderr)")
         let port = Int.random(in: 50_001...60_000)
         let server = try CLI.start(["serve", "--db", central, "--listen", "127.0.0.1:\(port)", "--tls-certificate", cert, "--tls-key", key])
-        defer { kill(server.processIdentifier, SIGKILL) }
+        defer { kill(server.pid, SIGKILL) }
         let url = "https://127.0.0.1:\(port)"
         // A busy machine may start the server slowly: wait up to 20 s while it runs.
         let deadline = Date().addingTimeInterval(20)

@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 import Testing
 import TestSupport
 #if canImport(Glibc)
@@ -31,13 +32,12 @@ final class Tmux {
     @discardableResult
     func run(_ arguments: [String], capture: Bool = true) throws -> String {
         guard capture else {
-            // Foundation's Process never sees the end of a command that daemonizes (tmux's first
-            // command forks the server), so spawn and wait for it directly.
+            // The first command forks the tmux server, which keeps its output open: read none, or the read
+            // would never end.
             try Self.spawnAndWait(["tmux", "-L", socket] + arguments)
             return ""
         }
-        // Not Foundation's Process: its run() can crash the test process on Linux (see `Spawn`).
-        let ran = try Spawn.run("/usr/bin/env", ["tmux", "-L", socket] + arguments, environment: ProcessInfo.processInfo.environment)
+        let ran = try Spawn.run("tmux", ["-L", socket] + arguments)
         return String(decoding: ran.stdout, as: UTF8.self)
     }
 
@@ -78,23 +78,12 @@ final class Tmux {
 }
 
 extension Tmux {
+    /// Runs tmux to its end with no output at all: the tmux server it may start outlives the test, so it must
+    /// hold none of the test's descriptors (another test's output pipe, whose reader would then never see its
+    /// end, or a build lock); ``Program`` passes a child none but the three it is given.
     static func spawnAndWait(_ arguments: [String]) throws {
-        var pid: pid_t = 0
-        // The tmux server outlives the test, so it must hold none of the test's other descriptors:
-        // another test's output pipe (whose reader would then never see its end) or a build lock.
-        let closeOthers = #"for f in /proc/self/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec "$@""#
-        var cArguments: [UnsafeMutablePointer<CChar>?] = (["bash", "-c", closeOthers, "bash"] + arguments).map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-        guard posix_spawnp(&pid, "bash", &actions, nil, &cArguments, environ) == 0 else { throw SpawnFailed() }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        try Program(arguments[0], Array(arguments.dropFirst())).start().waitForExit()
     }
-
-    struct SpawnFailed: Error {}
 }
 
 /// Tests that need tmux say so clearly instead of failing obscurely.

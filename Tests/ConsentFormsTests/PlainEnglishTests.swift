@@ -18,18 +18,9 @@ import TestSupport
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = Shipped.root
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let ran = try Spawn.run("/usr/bin/env", arguments, in: Shipped.root.path,
+                                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+        return (ran.status, ran.output)
     }
 
     @Test func everyTenantFacingSentenceIsAtGradeSixOrBelow() throws {

@@ -1,6 +1,7 @@
 import ConsentCore
 import ConsentScan
 import Foundation
+import ProgramRunner
 import ZIPFoundation
 
 /// A register and catalogue for scanner tests, with no Forms/ files and no database.
@@ -223,18 +224,11 @@ enum Files {
 
     /// `text` in a one-byte charset, through iconv (the system's, not the scanner's).
     static func legacy(_ text: String, charset: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
-        process.arguments = ["-f", "UTF-8", "-t", charset]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return data
+        let converted = try Program("/usr/bin/iconv", ["-f", "UTF-8", "-t", charset]).run(input: Data(text.utf8))
+        guard converted.termination.succeeded else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "iconv to \(charset): \(converted.standardErrorText)"])
+        }
+        return converted.standardOutput
     }
 
     /// An OpenDocument spreadsheet of one table (`rows`), or a text document of paragraphs and a table.

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import KioskUI
 import Testing
+import TestSupport
 
 /// Whole sessions in a real headless Chromium driven by Selenium (`browser/session.py`), in English, Polish,
 /// Romanian and Urdu, with axe-core run on every screen, screenshots of every screen in English and Urdu, and
@@ -56,19 +57,9 @@ import Testing
 
     /// Runs a program to its end without blocking a thread of the server it talks to.
     static func run(_ program: String, _ arguments: [String]) async throws -> (Int32, String) {
-        let process = Process(), pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["KIOSK_BROWSER_PACKAGES"] = packages
-        process.environment = environment
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (status, output)
+        let ran = try await Spawn.runDetached(program, arguments, environment: environment)
+        return (ran.status, ran.output)
     }
 }

@@ -3,6 +3,7 @@ import HummingbirdTesting
 import KioskUI
 @testable import KioskWeb
 import Testing
+import TestSupport
 
 /// Read-aloud through the web kiosk with the real espeak-ng (issue 21): "Read this page aloud" makes sound
 /// in the page's language, any other input stops it at once, and no PIN reaches the synthesizer.
@@ -221,15 +222,10 @@ import Testing
 
     /// Length in seconds and RMS amplitude of a WAV, by `sox FILE -n stat`.
     static func measure(_ path: String) throws -> (seconds: Double, rms: Double) {
-        let process = Process(), pipe = Pipe()
-        process.executableURL = try Speaker.find("sox")
         // The header of a stream written by espeak-ng has no length: `--ignore-length` reads what is there.
-        process.arguments = ["--ignore-length", path, "-n", "stat"]
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let measured = try Spawn.run(try Speaker.find("sox"), ["--ignore-length", path, "-n", "stat"])
+        #expect(measured.status == 0, "sox failed: \(measured.output)")
+        let output = String(decoding: measured.stderr, as: UTF8.self)
         func value(_ name: String) -> Double {
             output.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap { $0.split(separator: ":").last }
                 .flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } ?? 0

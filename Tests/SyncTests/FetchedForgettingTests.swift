@@ -18,15 +18,10 @@ import TestSupport
 
     /// How many rows of the `tenant` table of the file at `path` name `ref`, counted by the sqlite3 program.
     static func rowsInFile(_ path: String, _ ref: TenantRef) throws -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-readonly", path, "SELECT count(*) FROM tenant WHERE ref = '\(ref.rawValue)'"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), "sqlite3 said: \(text)")
+        let counted = try Spawn.run("/usr/bin/sqlite3", ["-readonly", path, "SELECT count(*) FROM tenant WHERE ref = '\(ref.rawValue)'"])
+        let text = String(decoding: counted.stdout, as: UTF8.self)
+        #expect(counted.status == 0, "sqlite3 failed: \(counted.output)")
+        return try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), "sqlite3 said: \(counted.output)")
     }
 
     @Test(arguments: Backend.allCases)

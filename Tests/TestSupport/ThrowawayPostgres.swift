@@ -1,4 +1,5 @@
 import Foundation
+import ProgramRunner
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,41 +86,28 @@ public final class ThrowawayPostgres: Sendable {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         if let user = serverUser() { _ = chown(log, user.uid, user.gid) }
         let argv = (user.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + [program] + arguments
-        guard let pid = spawn(argv, output: log) else {
-            throw StartError(description: "cannot run \(program): errno \(errno)")
+        let child: RunningProgram
+        do { child = try spawn(argv, output: log) } catch {
+            throw StartError(description: "cannot run \(program): \(error)")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        guard status == 0 else {
+        let ended = child.waitForExit()
+        guard ended.succeeded else {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            throw StartError(description: "\(program) failed (wait status \(status)): \(text.suffix(2000))")
+            throw StartError(description: "\(program) failed (\(ended)): \(text.suffix(2000))")
         }
     }
 
-    /// Starts a process with standard input from /dev/null, output and errors into `output`, and
-    /// none of our other descriptors (a server holding the test runner's pipes would keep it waiting).
-    /// posix_spawn and waitpid rather than Foundation's Process, whose wait can miss the child's end
-    /// when several test threads are busy.
-    static func spawn(_ argv: [String], output: String) -> pid_t? {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_APPEND | O_CREAT, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        Spawn.closeInherited(&actions)
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
-        return result == 0 ? pid : nil
+    /// Starts a program with standard input from /dev/null, output and errors appended to `output`, and none of
+    /// our other descriptors (a server holding the test runner's pipes would keep it waiting).
+    static func spawn(_ argv: [String], output: String) throws(ProgramError) -> RunningProgram {
+        try Program(argv[0], Array(argv.dropFirst())).start(stdout: .file(output, append: true), stderr: .standardOutput)
     }
 
     /// A shell that waits for the test process to end, then stops the server at once and removes the folder.
     private func startWatchdog(pid: Int32, bin: String, user: String?) {
         let stop = Self.stopCommand(bin: bin, folder: folder, user: user)
         let script = "while kill -0 \(pid) 2>/dev/null; do sleep 0.3; done; \(stop)"
-        _ = Self.spawn(["/bin/sh", "-c", script], output: "/dev/null")
+        _ = try? Self.spawn(["/bin/sh", "-c", script], output: "/dev/null")
     }
 
     static func stopCommand(bin: String, folder: String, user: String?) -> String {
@@ -133,20 +121,15 @@ public final class ThrowawayPostgres: Sendable {
         for name in names where name.hasPrefix(prefix) {
             let pidText = name.dropFirst(prefix.count).prefix { $0 != "-" }
             guard let pid = Int32(pidText), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            if let stop = spawn(["/bin/sh", "-c", stopCommand(bin: bin, folder: "/tmp/" + name, user: serverUser()?.name)], output: "/dev/null") {
-                var status: Int32 = 0
-                while waitpid(stop, &status, 0) < 0, errno == EINTR {}
-            }
+            _ = try? spawn(["/bin/sh", "-c", stopCommand(bin: bin, folder: "/tmp/" + name, user: serverUser()?.name)], output: "/dev/null").waitForExit()
         }
     }
 
     /// Runs a program (the built `consent`, say) to its end with its output and errors in the file
     /// `output`; returns its exit status (or 128 + the signal that ended it).
     public static func runProgram(_ argv: [String], output: String) -> Int32 {
-        guard let pid = spawn(argv, output: output) else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        guard let child = try? spawn(argv, output: output) else { return -1 }
+        return child.waitForExit().shellStatus
     }
 
     /// Creates a fresh, empty database and returns its name (each test gets its own).
