@@ -181,7 +181,7 @@ public enum DemoRun {
         var start = 0
         while start < count {
             let end = min(start + batchSize, count)
-            events += try database.batch { batch in
+            events += try database.batch(bulk: true) { batch in
                 var n = 0
                 for index in start..<end {
                     for request in demo.tenant(index) {

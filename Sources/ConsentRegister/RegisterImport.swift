@@ -65,7 +65,7 @@ public struct RegisterImport {
         do { targets = try mapping.resolve(headers) } catch { throw .csv(error) }
         let source = "import:" + url.lastPathComponent
         do {
-            return try database.batch { batch in
+            return try database.batch(bulk: true) { batch in
                 var summary = ImportSummary()
                 var seen: Set<TenantRef> = []
                 while let fields = try reader.next() {

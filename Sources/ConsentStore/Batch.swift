@@ -35,14 +35,17 @@ public struct RecordBatch {
 
 extension ConsentDatabase {
     /// Runs `body` in one write transaction: everything it records commits together, or — when it
-    /// throws — nothing does. The error `body` throws is rethrown as it was.
-    public func batch<T>(_ body: (inout RecordBatch) throws -> T) throws -> T {
+    /// throws — nothing does. The error `body` throws is rethrown as it was. `bulk` (an import, the
+    /// demo: many registrations) builds each tenant's `tenant_values` row once at the end instead of
+    /// cell by cell (``TenantValueDeferral``).
+    public func batch<T>(bulk: Bool = false, _ body: (inout RecordBatch) throws -> T) throws -> T {
         let now = clock()
         var failure: (any Error)?
         let result: T, erasures: Bool
         do {
             (result, erasures) = try writeLedger { db in
-                var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, centre: isCentre, wallClock: clock),
+                var batch = RecordBatch(appender: try LedgerAppender(db, device: device, catalogue: catalogue, vault: vaultContext, centre: isCentre,
+                                                                     wallClock: clock, bulk: bulk),
                                         validator: validator, now: now)
                 do {
                     let result = try body(&batch)

@@ -70,12 +70,14 @@ struct LedgerAppender {
     private var tenantIDs: [TenantRef: Int64] = [:]
     /// The wall clock read at each append (a batch may run for minutes).
     private let wallClock: () -> Date
+    /// Set in a bulk batch: `tenant_values` is built once at its end (see ``TenantValueDeferral``).
+    private var deferral: TenantValueDeferral?
 
     /// At a central store every event gets its central sequence (its ledger position) as it is written.
     let numbersCentrally: Bool
 
     init(_ db: Database, device: DeviceID, catalogue: Catalogue, vault: VaultContext, centre: Bool = false,
-         wallClock: @escaping () -> Date = Date.init) throws {
+         wallClock: @escaping () -> Date = Date.init, bulk: Bool = false) throws {
         self.db = db
         numbersCentrally = centre
         self.vault = vault
@@ -94,6 +96,7 @@ struct LedgerAppender {
         if try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM vault.value WHERE device_no = ? AND device_seq > ? LIMIT 1"), arguments: [deviceNo, sequence]) != nil {
             try vault.writer.removeUncommitted(deviceNo: deviceNo, after: sequence)
         }
+        deferral = bulk ? try TenantValueDeferral.begin(db) : nil
     }
 
     /// Commits the sealed rows gathered so far to the vault (before the main transaction commits).
@@ -105,6 +108,8 @@ struct LedgerAppender {
     /// Commits the vault rows, then saves the chain head and the clock; call once after the last
     /// append of the transaction.
     mutating func finish() throws {
+        try deferral?.finish(db)
+        deferral = nil
         try flushVault()
         var raw = try statements.raw(.chainHead, "INSERT OR REPLACE INTO chain_head (device_no, seq, hash, hlc) VALUES (?, ?, ?, ?)")
         raw.bind(deviceNo)
@@ -128,7 +133,9 @@ struct LedgerAppender {
             return id
         }
         guard registering else { throw StoreError.unknownTenant(ref) }
-        try db.cachedStatement(sql: "INSERT INTO tenant (ref) VALUES (?)").execute(arguments: [ref.rawValue])
+        var insert = try statements.raw(.insertTenant, "INSERT INTO tenant (ref) VALUES (?)")
+        insert.bind(ref.rawValue)
+        try insert.execute()
         let id = db.lastInsertedRowID
         tenantIDs[ref] = id
         return id
@@ -141,6 +148,7 @@ struct LedgerAppender {
         var isRegistration = false
         if case .registration = request.payload { isRegistration = true }
         let tenantID = try tenantID(request.tenant, registering: isRegistration)
+        deferral?.touch(tenantID)
         let hlc = try clock.tick(wallMillis: Millis.from(wallClock()))
         sequence += 1
         var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: vault.keys)
@@ -169,7 +177,7 @@ struct LedgerAppender {
 
         var after = before
         let outcome = after.apply(event)
-        try rows.save(tenantID, before: before, after: after, touching: event.payload)
+        try rows.save(tenantID, before: before, after: after, touching: event.payload, newTenant: isRegistration)
         devices = rows.devices
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))

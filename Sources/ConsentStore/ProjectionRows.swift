@@ -214,7 +214,10 @@ struct ProjectionRows {
 
     /// Writes what changed between `before` and `after` for the rows an event touches, and keeps
     /// staff mode's search index in step (for local and received events alike).
-    mutating func save(_ tenantID: Int64, before: TenantState, after: TenantState, touching payload: EventPayload) throws {
+    /// `newTenant`: the event registered a tenant whose row was inserted by this transaction, so it has no
+    /// projection rows yet and none are deleted first (a stale row would make the plain INSERT fail).
+    mutating func save(_ tenantID: Int64, before: TenantState, after: TenantState, touching payload: EventPayload,
+                       newTenant: Bool = false) throws {
         try SearchIndex.update(db, tenantID: tenantID, payload: payload, before: before, after: after)
         var devices = self.devices
         defer { self.devices = devices }
@@ -228,7 +231,7 @@ struct ProjectionRows {
                     """).execute(arguments: [tenantID, id, record.set, record.hlc.packed, record.device.rawValue])
             }
         case .registration(let values):
-            for attribute in values.keys { try saveValue(tenantID, attribute, after.values[attribute], &devices) }
+            for attribute in values.keys { try saveValue(tenantID, attribute, after.values[attribute], &devices, replacing: !newTenant) }
         case let .decision(purpose, attributes, _, _, _):
             for attribute in attributes {
                 let key = DecisionKey(attribute, purpose)
@@ -257,7 +260,8 @@ struct ProjectionRows {
         }
     }
 
-    private func saveValue(_ tenantID: Int64, _ attribute: AttributeID, _ record: ValueRecord?, _ devices: inout DeviceNumbers) throws {
+    private func saveValue(_ tenantID: Int64, _ attribute: AttributeID, _ record: ValueRecord?, _ devices: inout DeviceNumbers,
+                           replacing: Bool = true) throws {
         guard let record else {
             try db.execute(sql: "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?", arguments: [tenantID, attribute.rawValue])
             return
@@ -268,10 +272,12 @@ struct ProjectionRows {
         }
         // The old row goes first and the new one is a plain INSERT, never a replace: the triggers that keep
         // `tenant_values` take the old cell out on the delete and append the new one on the insert.
-        var delete = try statements.raw(.deleteCurrentValue, "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?")
-        delete.bind(tenantID)
-        delete.bind(attribute.rawValue)
-        try delete.execute()
+        if replacing {
+            var delete = try statements.raw(.deleteCurrentValue, "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?")
+            delete.bind(tenantID)
+            delete.bind(attribute.rawValue)
+            try delete.execute()
+        }
         // The text is copied from the ordinary value row the event wrote first (none for a special
         // category, sealed in the vault), so the copy cannot differ from what the ledger's digest covers.
         var raw = try statements.raw(.upsertCurrentValue, """

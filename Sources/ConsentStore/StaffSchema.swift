@@ -50,7 +50,12 @@ enum SearchIndex {
 
     static func insert(_ db: Database, tenantID: Int64, attribute: AttributeID, text: String) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO tenant_search (key, tenant_id) VALUES (?, ?)")
-        for key in keys(attribute, text) where key.count > 2 { try statement.execute(arguments: [key, tenantID]) }
+        for key in keys(attribute, text) where key.utf8.count > 2 {
+            var insert = try RawStatement(db, statement)
+            insert.bind(key)
+            insert.bind(tenantID)
+            try insert.execute()
+        }
     }
 
     /// Re-indexes what an event changed, from the state after it.

@@ -18,7 +18,7 @@ enum TenantValueRow {
     static let migration = "tenant-values-1"
 
     /// One `current_value` row as a cell (SQL over the row's columns, each named with `row`: "" or "NEW.").
-    private static func cell(_ row: String = "") -> String {
+    static func cell(_ row: String = "") -> String {
         """
         length(CAST(\(row)attribute_id AS BLOB)) || ':' || \(row)attribute_id || substr(\(row)status, 1, 1)
         || \(row)source_device || ',' || \(row)source_seq || ',' || \(row)hlc || ','

@@ -246,12 +246,22 @@ package final class VaultWriter: Sendable {
     func commit(_ rows: [SealedRow]) throws {
         guard !rows.isEmpty else { return }
         try queue.write { db in
-            let insert = try db.makeStatement(sql: """
+            // Bound directly: a large import commits hundreds of thousands of rows here.
+            let prepared = try db.makeStatement(sql: """
                 INSERT OR REPLACE INTO value (device_no, device_seq, attribute_id, tenant_id, key_id, sealed, prefer_not, digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for r in rows {
-                try insert.execute(arguments: [r.deviceNo, r.sequence, r.attribute, r.tenantID, r.keyID, r.sealed, r.preferNot, r.digest])
+                var insert = try RawStatement(db, prepared)
+                insert.bind(r.deviceNo)
+                insert.bind(r.sequence)
+                insert.bind(r.attribute)
+                insert.bind(r.tenantID)
+                insert.bind(r.keyID)
+                insert.bind(r.sealed)
+                insert.bind(r.preferNot)
+                insert.bind(r.digest)
+                try insert.execute()
             }
         }
     }

@@ -213,14 +213,21 @@ public enum ValueDigest {
 
 
     /// The salted digest of one value.
+    /// `salt ‖ attribute ‖ 0 ‖ "v:" text` (or `"p"`), fed to the hash in place: an import digests every value.
     public static func of(_ value: AttributeValue, attribute: AttributeID, salt: Data) -> Data {
         var hasher = SHA256()
         hasher.update(data: salt)
-        hasher.update(data: Data(attribute.rawValue.utf8))
-        hasher.update(data: [0])
+        func feed(_ text: String) {
+            var text = text
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        feed(attribute.rawValue)
+        withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
         switch value {
-        case .value(let text): hasher.update(data: Data(("v:" + text).utf8))
-        case .preferNotToSay: hasher.update(data: Data("p".utf8))
+        case .value(let text):
+            feed("v:")
+            feed(text)
+        case .preferNotToSay: feed("p")
         }
         return Data(hasher.finalize())
     }
