@@ -65,9 +65,12 @@ public struct SQLiteCentralStore: CentralStore {
         if let problem = sent.problem(from: device) { throw .invalid(problem) }
         let (sent, leftOut) = sent.leavingOutAhead(now: Millis.from(database.clock()))
         if leftOut > 0 { await audit(device: device, what: SignInTallies.leftOutAhead(leftOut)) }
+        let counted = try run { () throws(StoreError) in try database.signInReferences(countedBy: device) }
+        let (limited, beyond) = sent.limitingReferences(alreadyCounted: counted)
+        if beyond > 0 { await audit(device: device, what: SignInTallies.leftOutReferences(beyond)) }
         let unlocks = try run { () throws(StoreError) in try database.recordedUnlocks(of: sent.clears) }
         if let problem = sent.clearProblem(unlocks) { throw .invalid(problem) }
-        return try run { () throws(StoreError) in try database.exchangeSignInTallies(sent, from: device) }
+        return try run { () throws(StoreError) in try database.exchangeSignInTallies(limited, from: device) }
     }
 
     public func reveal(_ request: RevealRequest, from device: String) async throws(CentralStoreError) -> RevealAnswer {

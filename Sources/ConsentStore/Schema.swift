@@ -126,6 +126,10 @@ enum Schema {
         migrator.registerMigration(TenantValueRow.appendMigration) { db in
             try db.execute(sql: TenantValueRow.appendOnInsert)
         }
+        // The tenants of a joint tenancy found by one index seek (`jointTenants(of:)`), not a scan of every value.
+        migrator.registerMigration("joint-tenancy-1") { db in
+            try db.execute(sql: ConsentDatabase.jointTenancyIndex)
+        }
         return migrator
     }
 
