@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 12
+    static let version = 13
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -65,6 +65,12 @@ enum PostgresSchema {
     /// tenant it never changes is named for it to forget a day later (`TenantFetchCheck.forgottenQuery`).
     private static let v12 = """
         CREATE TABLE tenant_fetch (device text NOT NULL, tenant_id bigint NOT NULL, at bigint NOT NULL, PRIMARY KEY (device, tenant_id));
+        """
+
+    /// The device that added each member of staff it offered (NULL: added at the centre), so one device adds
+    /// only a few a day and such a member stands for no sign-in clear (`StaffRegistry.adoption`).
+    private static let v13 = """
+        ALTER TABLE staff ADD COLUMN offered_by text;
         """
 
     /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;

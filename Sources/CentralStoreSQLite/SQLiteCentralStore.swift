@@ -66,8 +66,10 @@ public struct SQLiteCentralStore: CentralStore {
         let (sent, leftOut) = sent.leavingOutAhead(now: Millis.from(database.clock()))
         if leftOut > 0 { await audit(device: device, what: SignInTallies.leftOutAhead(leftOut)) }
         let unlocks = try run { () throws(StoreError) in try database.recordedUnlocks(of: sent.clears) }
-        if let problem = sent.clearProblem(unlocks) { throw .invalid(problem) }
-        return try run { () throws(StoreError) in try database.exchangeSignInTallies(sent, from: device) }
+        let (kept, unregistered) = sent.leavingOutUnregistered(unlocks)
+        if let problem = kept.clearProblem(unlocks) { throw .invalid(problem) }
+        for what in unregistered { await audit(device: device, what: what) }
+        return try run { () throws(StoreError) in try database.exchangeSignInTallies(kept, from: device) }
     }
 
     public func reveal(_ request: RevealRequest, from device: String) async throws(CentralStoreError) -> RevealAnswer {
