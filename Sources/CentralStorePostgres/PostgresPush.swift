@@ -30,10 +30,12 @@ extension PostgresCentralStore {
         let staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
         let takers = try await staffTakers(WireCheck.confirmationTargets(request.events), on: connection)
         var enrolment = PushState.Enrolment.revoked
-        for try await key in try await connection.query(
-            "SELECT public_key FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
-        ).decode(Data?.self) {
+        var kind = DeviceKind.kiosk
+        for try await (key, recorded) in try await connection.query(
+            "SELECT public_key, kind FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
+        ).decode((Data?, String?).self) {
             enrolment = .active(publicKey: key)
+            kind = DeviceKind.recorded(recorded)
         }
         let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
         var head: (sequence: Int64, hash: Data) = (0, ValueDigest.empty)
@@ -68,9 +70,13 @@ extension PostgresCentralStore {
                 if let date { birthDates[ref] = date }
             }
         }
+        var highestCentral: Int64 = 0
+        for try await last in try await connection.query("SELECT last FROM central_counter", logger: logger).decode(Int64.self) {
+            highestCentral = last
+        }
         let now = self.now()
         let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff, takers: takers,
-                              birthDates: birthDates)
+                              birthDates: birthDates, highestCentral: highestCentral, deviceKind: kind)
         let plan = try planner.plan(request, from: device, state: state, now: now)
         var outcomes: [PushOutcome] = []
         var first: Int64 = 0

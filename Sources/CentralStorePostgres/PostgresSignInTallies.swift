@@ -7,7 +7,8 @@ import SyncProtocol
 /// Failed kiosk sign-ins on PostgreSQL: what each device counted, kept as the SQLite centre keeps
 /// them (`sign_in_tally`, `sign_in_clear`), and handed to every device at its sync. A clear is taken
 /// only for a staff unlock the ledger holds (``SignInTallies/clearProblem(_:)``), as at a SQLite centre, and
-/// nothing dated ahead of the centre's clock is taken or kept (``SignInTallies/latestTaken(now:)``).
+/// nothing dated ahead of the centre's clock is taken or kept (``SignInTallies/latestTaken(now:)``), nor more
+/// references from one device than ``SignInTallies/maxReferencesPerDevice``.
 extension PostgresCentralStore {
     public func exchangeSignInTallies(_ sent: SignInTallies, from device: String) async throws(CentralStoreError) -> SignInTallies {
         let now = self.now(), since = now - SignInTallies.keptMillis, latest = SignInTallies.latestTaken(now: now)
@@ -15,6 +16,15 @@ extension PostgresCentralStore {
         let (sent, leftOut) = sent.leavingOutAhead(now: now)
         if leftOut > 0 { await audit(device: device, what: SignInTallies.leftOutAhead(leftOut)) }
         let logger = self.logger
+        let counted = try await transaction { connection in
+            var refs = Set<String>()
+            for try await ref in try await connection.query(
+                "SELECT ref FROM sign_in_tally WHERE device = \(device) AND failures > 0 AND last_at >= \(since)", logger: logger
+            ).decode(String.self) { refs.insert(ref) }
+            return refs
+        }
+        let (limited, beyond) = sent.limitingReferences(alreadyCounted: counted)
+        if beyond > 0 { await audit(device: device, what: SignInTallies.leftOutReferences(beyond)) }
         return try await transaction { connection in
             var unlocks: [RecordedUnlock] = []
             for clear in sent.clears {
@@ -27,9 +37,10 @@ extension PostgresCentralStore {
                                                   active: disabled == 0, registeredAtCentre: offeredBy == nil))
                 }
             }
-            let (kept, unregistered) = sent.leavingOutUnregistered(unlocks)
-            if let problem = kept.clearProblem(unlocks) { throw CentralStoreError.invalid(problem) }
+            let (checked, unregistered) = sent.leavingOutUnregistered(unlocks)
+            if let problem = checked.clearProblem(unlocks) { throw CentralStoreError.invalid(problem) }
             for what in unregistered { try await Self.audit(device: device, what: what, at: now, on: connection, logger: logger) }
+            let kept = limited.leavingOutUnregistered(unlocks).kept
             for entry in kept.entries {
                 // The device's own count only moves forward: (first_at, failures, last_at) compared as a row.
                 try await connection.query("""

@@ -65,10 +65,14 @@ public struct SQLiteCentralStore: CentralStore {
         if let problem = sent.problem(from: device) { throw .invalid(problem) }
         let (sent, leftOut) = sent.leavingOutAhead(now: Millis.from(database.clock()))
         if leftOut > 0 { await audit(device: device, what: SignInTallies.leftOutAhead(leftOut)) }
+        let counted = try run { () throws(StoreError) in try database.signInReferences(countedBy: device) }
+        let (limited, beyond) = sent.limitingReferences(alreadyCounted: counted)
+        if beyond > 0 { await audit(device: device, what: SignInTallies.leftOutReferences(beyond)) }
         let unlocks = try run { () throws(StoreError) in try database.recordedUnlocks(of: sent.clears) }
-        let (kept, unregistered) = sent.leavingOutUnregistered(unlocks)
-        if let problem = kept.clearProblem(unlocks) { throw .invalid(problem) }
+        let (checked, unregistered) = sent.leavingOutUnregistered(unlocks)
+        if let problem = checked.clearProblem(unlocks) { throw .invalid(problem) }
         for what in unregistered { await audit(device: device, what: what) }
+        let kept = limited.leavingOutUnregistered(unlocks).kept
         return try run { () throws(StoreError) in try database.exchangeSignInTallies(kept, from: device) }
     }
 

@@ -159,7 +159,7 @@ extension ConsentDatabase {
     /// and the dates of birth of tenants answered a question asked only from an age.
     private static func pushState(_ request: PushRequest, from device: String, ageLimits: [AttributeID: Int],
                                   in db: Database) throws -> PushState {
-        let enrolled = try Row.fetchOne(db, sql: "SELECT public_key FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device])
+        let enrolled = try Row.fetchOne(db, sql: "SELECT public_key, kind FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device])
         let head = try Row.fetchOne(db, sql: "SELECT h.seq, h.hash FROM chain_head h JOIN device n ON n.no = h.device_no WHERE n.id = ?",
                                     arguments: [device])
         let headSequence: Int64 = head?["seq"] ?? 0
@@ -184,7 +184,9 @@ extension ConsentDatabase {
                          head: (headSequence, head?["hash"] ?? ValueDigest.empty), stored: stored, knownTenants: known,
                          staff: try activeStaff(WireCheck.staffActors(request.events), in: db),
                          takers: try staffTakers(WireCheck.confirmationTargets(request.events), in: db),
-                         birthDates: try birthDates(WireCheck.ageCheckedTenants(request.events, limits: ageLimits), in: db))
+                         birthDates: try birthDates(WireCheck.ageCheckedTenants(request.events, limits: ageLimits), in: db),
+                         highestCentral: try Int64.fetchOne(db, sql: "SELECT max(central_seq) FROM ledger") ?? 0,
+                         deviceKind: DeviceKind.recorded(enrolled?["kind"]))
     }
 
     /// The dates of birth this centre holds for `tenants` (those with none are absent).

@@ -13,13 +13,17 @@ public struct TenantMatch: Hashable, Sendable, Codable {
     public var postcode: String?
     /// Marker ids (Forms/staff.yaml), shown before anything else.
     public var markers: [String]
+    /// The other tenants of a joint tenancy (``JointTenancy``), by reference only: each is a data subject
+    /// of their own, who calls and is acted for as themselves.
+    public var jointTenants: [String]
 
     /// A tenant found by staff.
-    public init(reference: String, name: String?, postcode: String?, markers: [String]) {
+    public init(reference: String, name: String?, postcode: String?, markers: [String], jointTenants: [String] = []) {
         self.reference = reference
         self.name = name
         self.postcode = postcode
         self.markers = markers
+        self.jointTenants = jointTenants
     }
 }
 

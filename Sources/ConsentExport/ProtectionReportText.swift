@@ -11,7 +11,7 @@ public enum ProtectionReportText {
         out.append("Requests: \(report.requests.count) (\(open.count) open, \(report.overdue.count) past their deadline)")
         for c in report.requestCounts { out.append("  \(c.kind.rawValue)\t\(c.listed) (\(c.open) open, \(c.overdue) past their deadline)") }
         for r in open {
-            out.append("  \(r.tenant)\t\(r.kind.rawValue) \(r.attribute?.rawValue ?? "everything held")\tmade \(day(r.madeAt))\tanswer by \(day(r.deadline))")
+            out.append("  \(TextSafety.displaySafe(r.tenant.rawValue))\t\(r.kind.rawValue) \(r.attribute?.rawValue ?? "everything held")\tmade \(day(r.madeAt))\tanswer by \(day(r.deadline))")
         }
         let q = report.queue
         out.append("Waiting for a second person: \(q.waiting)" + (q.oldestDays.map { " (oldest \($0) days, median \(q.medianDays ?? 0))" } ?? ""))

@@ -60,6 +60,9 @@ public struct ImportMapping: Sendable {
             "sexual-orientation": ["sexualorientation", "sexuality"],
             "office": ["office", "housingoffice", "localoffice"],
             "tenancy-end": ["tenancyend", "tenancyenddate", "enddate", "moveoutdate", "terminationdate"],
+            // The tenancy two joint tenants share; "Tenancy Ref" stays each tenant's own reference (below).
+            "joint-tenancy": ["jointtenancy", "jointtenancyref", "jointtenancyreference", "jointtenancyno",
+                              "jointtenancynumber", "sharedtenancy", "sharedtenancyref", "householdref", "householdreference"],
         ]
         for (attribute, names) in table where catalogue.attribute(AttributeID(attribute)) != nil {
             for name in names { aliases[name] = .attribute(AttributeID(attribute)) }

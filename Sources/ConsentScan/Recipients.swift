@@ -10,14 +10,12 @@ extension LeakScanner {
     /// ``scan(_:name:format:)``, but a one-tenant message is blocked when any recipient is neither that
     /// tenant's own address in the register nor in one of `ownDomains` (the landlord's own and its
     /// processors', where a tenant's data may always go), with a reason naming the recipients at fault.
-    /// A message whose envelope `sender` is that tenant's own address may go anywhere: tenants send their
-    /// own data where they like (a tenant writing to the office needs no `ownDomains`).
-    public func scan(_ data: Data, name: String, format: ScanFormat? = nil, recipients: [String], ownDomains: [String] = [],
-                     sender: String? = nil) throws(ScanError) -> ScanReport {
+    /// The envelope sender counts for nothing: anyone sending through the landlord's relay can write a tenant's
+    /// address there (a tenant writing to the office passes because the office's domain is one of `ownDomains`).
+    public func scan(_ data: Data, name: String, format: ScanFormat? = nil, recipients: [String], ownDomains: [String] = []) throws(ScanError) -> ScanReport {
         var findings = Findings()
         var report = try scan(data, name: name, format: format, findings: &findings)
         guard report.verdict == .oneTenant, !recipients.isEmpty else { return report }
-        if let sender, findings.soleTenant != nil, mayReceive(sender, findings: findings, ownDomains: []) { return report }
         let own = Set(ownDomains.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " .@")) })
         let strangers = recipients.filter { !mayReceive($0, findings: findings, ownDomains: own) }
         guard !strangers.isEmpty else { return report }

@@ -31,7 +31,9 @@ public struct SpecialTerms: Sendable {
         "ethnic-origin": ["ethnicity", "ethnic group", "ethnic background", "ethnic origin code", "race"],
         "religion": ["religion or belief", "faith", "belief"],
         "sexual-orientation": ["sexuality", "orientation"],
-        "health-needs": ["disability", "disabilities", "health", "health conditions", "medical conditions", "vulnerability", "vulnerabilities"],
+        "health-needs": ["disability", "disabilities", "health", "health conditions", "medical conditions", "vulnerability", "vulnerabilities",
+                         "needs", "support needs", "additional needs", "health needs", "care needs", "medical", "medical needs",
+                         "medical condition", "medical history"],
         "gender-identity": ["gender identity", "trans", "transgender", "trans status", "gender same as sex at birth"],
         "gender-identity-write-in": ["gender identity write in", "gender identity description"],
     ]

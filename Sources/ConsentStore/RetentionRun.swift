@@ -29,6 +29,9 @@ extension ConsentDatabase {
     public func retentionRun(
         now: Date = Date(), dryRun: Bool, by who: String, progress: (_ done: Int, _ of: Int) -> Void = { _, _ in }
     ) throws(StoreError) -> RetentionOutcome {
+        // Its erasures are the system's: a centre takes such only from itself, never from a device's push.
+        let enrolled = try syncSettings() != nil
+        guard isCentre || !enrolled else { throw .centreOnly(path: path, what: "A retention run") }
         let catalogue = self.catalogue
         let (facts, checked) = try read { db in try Self.retentionFacts(db) }
         let erasures = facts.flatMap { facts in

@@ -126,6 +126,10 @@ enum Schema {
         migrator.registerMigration(TenantValueRow.appendMigration) { db in
             try db.execute(sql: TenantValueRow.appendOnInsert)
         }
+        // The tenants of a joint tenancy found by one index seek (`jointTenants(of:)`), not a scan of every value.
+        migrator.registerMigration("joint-tenancy-1") { db in
+            try db.execute(sql: ConsentDatabase.jointTenancyIndex)
+        }
         // At a centre, the device that added each member of staff it offered (NULL: added at the centre), so
         // one device adds only a few a day and such a member stands for no sign-in clear (`StaffRegistry.adoption`).
         migrator.registerMigration("staff-offered-1") { db in

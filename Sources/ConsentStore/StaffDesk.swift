@@ -61,7 +61,8 @@ extension ConsentDatabase {
         let byAttribute = Dictionary(values.map { ($0["attribute_id"] as String, $0["value"] as String? ?? "") }, uniquingKeysWith: { a, _ in a })
         let markers = try String.fetchAll(db.cachedStatement(sql: "SELECT marker FROM tenant_marker WHERE tenant_id = ? AND active = 1 ORDER BY marker"),
                                           arguments: [tenantID])
-        return TenantMatch(reference: ref, name: byAttribute["full-name"], postcode: byAttribute["postcode"], markers: markers)
+        return TenantMatch(reference: ref, name: byAttribute["full-name"], postcode: byAttribute["postcode"], markers: markers,
+                           jointTenants: try jointTenants(db, of: ref).map(\.rawValue))
     }
 
     /// Sets or clears a marker (ids from Forms/staff.yaml; the caller checks them) as a ledger event:

@@ -49,6 +49,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case centreMoved(path: String, to: String)
     /// `consent migrate` was given a database that is not a central store.
     case notACentre(path: String)
+    /// Work that only a central store does (`what`), asked of a device enrolled with one.
+    case centreOnly(path: String, what: String)
 
     /// A path as a shell word: as it is when plain, else in single quotes.
     package static func shellQuoted(_ path: String) -> String {
@@ -124,6 +126,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "`consent serve --database \(to)` (add the password if it needs one)"
         case .notACentre(let path):
             "\(path) is a device database, not a central store; nothing was changed"
+        case let .centreOnly(path, what):
+            "\(what) runs at the central store; \(path) is a device enrolled with one, whose centre would refuse it: run it there. Nothing was changed"
         case .sqlite(let message):
             "database error: \(message)"
         case .busy:

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where receipts go: appended to a file, or piped to a printer command.
 public enum ReceiptPrinter: Sendable {
@@ -6,17 +9,30 @@ public enum ReceiptPrinter: Sendable {
     case file(String)
     case command(String)
 
+    /// Why receipts cannot go to this printer's file, or nil: a file that exists and that others may read.
+    public var fileProblem: String? {
+        guard case .file(let path) = self, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0 else { return nil }
+        return "the receipt file \(path) can be read by others (mode \(String(mode, radix: 8))); run `chmod 600 \(path)` or give another file"
+    }
+
     func print(_ text: String) {
         switch self {
         case .none: return
         case .file(let path):
-            let data = Data(text.utf8)
-            if let handle = FileHandle(forWritingAtPath: path) {
-                handle.seekToEndOfFile()
-                handle.write(data)
-                try? handle.close()
-            } else {
-                _ = FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+            // Created 0600 in the same call that opens it (never readable by others for a moment), and a file others
+            // can read is never appended to: a descriptor opened on it would read every later receipt.
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0, info.st_mode & 0o077 == 0 else { return }
+            var bytes = Array(text.utf8)[...]
+            while !bytes.isEmpty {
+                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                bytes = bytes.dropFirst(written)
             }
         case .command(let command):
             let process = Process()

@@ -72,7 +72,9 @@ public final class StaffEffects: EffectPerformer {
                 guard let state = try database.tenantState(ref), let match = try database.findTenant(reference: ref) else {
                     return .refused("no tenant \(ref)")
                 }
-                return .opened(CallSession(ref: ref, name: match.name, markers: match.markers, state: state, caller: caller))
+                var call = CallSession(ref: ref, name: match.name, markers: match.markers, state: state, caller: caller)
+                call.jointTenants = match.jointTenants
+                return .opened(call)
             case .makeCode:
                 var generator = SystemRandomNumberGenerator()
                 return .codeMade(OneTimeCode.make(at: clock(), using: &generator))

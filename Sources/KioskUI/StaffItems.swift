@@ -59,7 +59,8 @@ struct StaffItems {
             items.append(StaffItem(.button(.alertsRead), "I have read the alert"))
             return items
         case .verify:
-            var items = [StaffItem(.text, "Ask the caller for these details and type what they say. Never read out what we hold. \(policy.required) must match.")]
+            var items = jointTenancyItems()
+            items.append(StaffItem(.text, "Ask the caller for these details and type what they say. Never read out what we hold. \(policy.required) must match."))
             for a in policy.checks { items.append(StaffItem(.field("check:\(a)"), label(a))) }
             items += [StaffItem(.button(.check), "Check the answers"),
                       StaffItem(.button(.unverified), "Continue unverified (withdraw or object only)"), StaffItem(.button(.home), "End call")]
@@ -214,9 +215,18 @@ struct StaffItems {
         return items
     }
 
+    /// A joint tenancy's warning: the others' references only, and that this record is this tenant's alone.
+    private func jointTenancyItems() -> [StaffItem] {
+        guard let call = state.call, !call.jointTenants.isEmpty else { return [] }
+        let others = call.jointTenants.map(TextSafety.displaySafe).joined(separator: ", ")
+        return [StaffItem(.heading, "Joint tenancy with \(others): this is \(TextSafety.displaySafe(call.ref.rawValue))'s own record. "
+                          + "Act only for the caller you verified; the other tenant calls as themselves.")]
+    }
+
     private func tenantItems() -> [StaffItem] {
         guard let call = state.call else { return [StaffItem(.button(.home), "Back")] }
         var items: [StaffItem] = call.markers.map { StaffItem(.heading, "! " + (policy.marker($0)?.alert ?? $0)) }
+        items += jointTenancyItems()
         items.append(StaffItem(.heading, call.caller.isVerified ? "Caller verified by \(call.caller.method)"
                                                           : "Caller NOT verified: only a withdrawal or objection can be recorded"))
         for purpose in content.catalogue.purposes where purpose.legalBasis.control != .fixed {

@@ -36,6 +36,8 @@ public struct CallSession: Equatable, Sendable {
     public var ref: TenantRef
     public var name: String?
     public var markers: [String]
+    /// The other tenants of a joint tenancy, by reference only (never their details).
+    public var jointTenants: [String] = []
     public var state: TenantState
     public var caller: CallerCheck
     /// Special-category values revealed on this call (each read recorded in the ledger).

@@ -195,7 +195,13 @@ extension EventRecord {
 
 /// Milliseconds since 1970, the unit of every stored time.
 public enum Millis {
-    public static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    /// The date in milliseconds, clamped to what an `Int64` holds (a date from a forged or damaged record must not
+    /// stop the program); a date that is not a number is 0.
+    public static func from(_ date: Date) -> Int64 {
+        let millis = (date.timeIntervalSince1970 * 1000).rounded()
+        guard !millis.isNaN else { return 0 }
+        return millis >= 9.2e18 ? .max : millis <= -9.2e18 ? .min : Int64(millis)
+    }
     public static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 }
 

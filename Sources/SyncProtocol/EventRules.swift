@@ -99,6 +99,32 @@ extension WireCheck {
         })
     }
 
+    /// Why a centre refuses the actor of an event a device of `kind` pushed, or nil. A tenant (at the kiosk) or a
+    /// member of staff (looked up by ``staffProblem(_:registry:takers:)``) may record; "system", from a kiosk, only
+    /// what a kiosk's own programs record: a register import's registration, a record of a read, a PIN being set. A
+    /// retention erasure, a decision or a correction in the system's name is work of the centre or of a staff
+    /// terminal (the office's desk, through which a PostgreSQL centre records its own), and any other kind of actor
+    /// is unknown: without this a stolen kiosk could erase or grant anything in the system's name, past the registry.
+    public static func actorProblem(_ event: WireEvent, device kind: DeviceKind) -> String? {
+        let r = event.record
+        let name = "event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant))"
+        switch r.actor {
+        case "tenant", "staff":
+            return nil
+        case "system" where kind == .staff:
+            return nil
+        case "system":
+            switch (r.kind, r.channel, r.state) {
+            case ("registration", Channel.importFile.rawValue, _), ("access", _, _), ("credential", _, "pin-set"): return nil
+            default:
+                return "\(name) is recorded by the system, which a kiosk may do only for a register import, a read or a PIN; "
+                    + "record it as the tenant at the kiosk or as a member of staff"
+            }
+        default:
+            return "\(name) names an actor of kind \(r.actor.prefix(40)); an actor is the tenant, a member of staff or the system"
+        }
+    }
+
     /// Why a centre whose staff registry holds `registry` (its active members and their roles)
     /// refuses an event, or nil: a change made by staff must name a member of staff the centre
     /// knows, a marker is set by someone whose role may, and a confirmation of a held change must

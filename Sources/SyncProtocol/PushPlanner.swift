@@ -43,10 +43,14 @@ public struct PushState: Sendable {
     /// The date of birth the centre holds for each of the batch's tenants that an event answers a
     /// question asked only from an age for (`WireCheck.ageCheckedTenants`); a tenant with none is absent.
     public var birthDates: [String: String]
+    /// The highest central sequence the centre has given (0 for none): no device can have seen a later event.
+    public var highestCentral: Int64
+    /// What the device was enrolled as: a kiosk may name the system as an actor for less than a staff terminal.
+    public var deviceKind: DeviceKind
 
     public init(enrolment: Enrolment, head: (sequence: Int64, hash: Data), stored: [Int64: Stored] = [:],
                 knownTenants: Set<String>, staff: [String: StaffRole], takers: [EventID: String] = [:],
-                birthDates: [String: String] = [:]) {
+                birthDates: [String: String] = [:], highestCentral: Int64, deviceKind: DeviceKind) {
         self.enrolment = enrolment
         self.head = head
         self.stored = stored
@@ -54,6 +58,8 @@ public struct PushState: Sendable {
         self.staff = staff
         self.takers = takers
         self.birthDates = birthDates
+        self.highestCentral = highestCentral
+        self.deviceKind = deviceKind
     }
 }
 
@@ -187,9 +193,18 @@ public struct PushPlanner: Sendable {
                 plan.rejected = (event, problem)
                 break
             }
-            if let problem = unsealedProblem(event) ?? WireCheck.ruleProblem(event, validator: validator)
+            if let problem = unsealedProblem(event) ?? WireCheck.actorProblem(event, device: state.deviceKind)
+                ?? WireCheck.ruleProblem(event, validator: validator)
                 ?? WireCheck.staffProblem(event, registry: state.staff, takers: takers) {
                 throw .invalid(problem)
+            }
+            if let causal = r.causal, causal > state.highestCentral {
+                // A grant overcomes only withdrawals numbered up to what its device says it had seen; a number ahead of
+                // the centre's would let it overcome withdrawals not yet made.
+                throw .invalid("""
+                    event \(r.device)#\(r.sequence) (\(r.kind) for \(TextSafety.displaySafe(r.tenant))) says it follows central event \(causal), \
+                    but the centre has numbered only \(state.highestCentral); a device names only events it pulled
+                    """)
             }
             let birthDate = WireCheck.birthDate(in: event) ?? birthDates[r.tenant]
             if let problem = WireCheck.ageProblem(event, birthDate: birthDate, limits: ageLimits) { throw .invalid(problem) }
@@ -206,7 +221,11 @@ public struct PushPlanner: Sendable {
             }
             if !state.knownTenants.contains(r.tenant) && !added.contains(r.tenant) {
                 guard r.kind == "registration" else {
-                    plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(r.tenant) is not registered here")
+                    plan.rejected = (event, "event \(r.device)#\(r.sequence): tenant \(TextSafety.displaySafe(r.tenant)) is not registered here")
+                    break
+                }
+                if let problem = WireCheck.referenceProblem(r.tenant) {
+                    plan.rejected = (event, "event \(r.device)#\(r.sequence): \(problem); correct the register on the device")
                     break
                 }
                 added.insert(r.tenant)

@@ -84,6 +84,37 @@ public struct SignInTallies: Codable, Equatable, Sendable {
             + "the device's clock is or was ahead; set it right"
     }
 
+    /// The most references one device may count failed sign-ins for within ``keptMillis``. A kiosk at a counter sees
+    /// a few a day; one reporting more is broken or tampered with, and could otherwise lock every tenant out of every
+    /// kiosk. Past it a centre leaves the device's new references out and audits it (``limitingReferences(alreadyCounted:)``).
+    public static let maxReferencesPerDevice = 200
+
+    /// This message with no more references than ``maxReferencesPerDevice`` counting failures for its device, given
+    /// the references a centre already holds failures of that device for (`counted`, within ``keptMillis``), and how
+    /// many entries it left out. Entries for references already counted, and counts of 0 (a device forgetting its own
+    /// failures), are always kept; new references are taken in the order sent while there is room.
+    public func limitingReferences(alreadyCounted counted: Set<String>) -> (kept: SignInTallies, leftOut: Int) {
+        var room = Self.maxReferencesPerDevice - counted.count
+        var taken = counted
+        var kept = SignInTallies(clears: clears)
+        for entry in entries {
+            if entry.failures == 0 || taken.contains(entry.ref) {
+                kept.entries.append(entry)
+            } else if room > 0 {
+                room -= 1
+                taken.insert(entry.ref)
+                kept.entries.append(entry)
+            }
+        }
+        return (kept, entries.count - kept.entries.count)
+    }
+
+    /// What a centre audits when it left out `count` entries of a device past ``maxReferencesPerDevice``.
+    public static func leftOutReferences(_ count: Int) -> String {
+        "left out failed sign-ins for \(count) reference(s): one device may count at most \(maxReferencesPerDevice) references in a day, "
+            + "so this one is broken or tampered with; check it, and revoke it if it is not in use"
+    }
+
     /// Why a centre refuses what `device` sent, or nil: it may speak only of its own failures, with sane counts
     /// and times, and references that are short plain text. What is dated ahead is left out, not refused
     /// (``leavingOutAhead(now:)``).

@@ -11,6 +11,39 @@ public enum WireCheck {
         .union(RequestKind.eventKinds)
     /// Longest text field accepted (ids, references, reasons, evidence notes).
     public static let maxTextBytes = 4_096
+    /// The highest device or central sequence accepted (2^62): far beyond any real count, and far enough from
+    /// `Int64.max` that no arithmetic on it overflows.
+    public static let maxSequence: Int64 = 1 << 62
+    /// The latest time accepted in an event (1 January 2300, in milliseconds); no time is before 1970.
+    public static let latestMillis: Int64 = 10_413_792_000_000
+
+    /// Why `ref` cannot be a new tenant's reference, or nil: it is printed on staff's screens, in reports and in
+    /// tab-separated listings, so it holds no control, bidi control or white space, and at most 64 bytes.
+    public static func referenceProblem(_ ref: String) -> String? {
+        guard ref.utf8.count > 64 || TextSafety.hasForbiddenCharacter(ref) || ref.unicodeScalars.contains(where: \.properties.isWhitespace) else {
+            return nil
+        }
+        return "\(TextSafety.displaySafe(String(ref.prefix(64)))) is not a tenancy reference (at most 64 bytes, no control characters or spaces)"
+    }
+
+    /// Why an event's numbers are out of range, or nil: sequences from 1 to ``maxSequence``, times (its clock,
+    /// effective time, end of a grant) from 1970 to ``latestMillis``, a notice version and causal context that are
+    /// not negative. Checked before any arithmetic on them, so a forged number is refused, not a crash.
+    public static func numberProblem(_ r: EventRecord) -> String? {
+        let name = "event \(r.device.prefix(100))#\(r.sequence)"
+        guard (1...maxSequence).contains(r.sequence) else { return "\(name): a device sequence is from 1 to \(maxSequence)" }
+        if let target = r.targetSequence, !(1...maxSequence).contains(target) {
+            return "\(name): the event it confirms has a sequence out of range"
+        }
+        let hlc = HLCTimestamp(packed: r.hlc)
+        for (field, millis) in [("clock", hlc.millis), ("effective time", r.effectiveAt), ("end date", r.validUntil ?? 0)]
+        where !(0...latestMillis).contains(millis) {
+            return "\(name): its \(field) is before 1970 or after 2300; set the device's clock right"
+        }
+        if let causal = r.causal, !(0...maxSequence).contains(causal) { return "\(name): its causal context is out of range" }
+        if let version = r.noticeVersion, !(0...Int64(Int32.max)).contains(version) { return "\(name): its notice version is out of range" }
+        return nil
+    }
 
     /// Problems with an enrolment request, whoever the centre: the protocol version, the device id,
     /// and the signing key every device must enrol with (without it, its pushes could not be checked).
@@ -41,6 +74,7 @@ public enum WireCheck {
         var previous: Int64?
         for event in request.events {
             if event.record.device != device { return .wrongDevice(claimed: event.record.device, authenticated: device) }
+            if let problem = numberProblem(event.record) { return .invalid(problem) }
             if let p = previous, event.record.sequence != p + 1 {
                 return .invalid("events must be in device-sequence order without gaps (\(event.record.sequence) after \(p))")
             }
@@ -68,7 +102,7 @@ public enum WireCheck {
     public static func integrityProblem(_ event: WireEvent, after previousHash: Data) -> String? {
         let r = event.record
         let name = "event \(r.device)#\(r.sequence)"
-        if r.sequence < 1 { return "\(name): a device sequence starts at 1" }
+        if let problem = numberProblem(r) { return problem }
         for text in [r.device, r.tenant, r.kind, r.actor, r.channel] + [r.attribute, r.purpose, r.state, r.language,
                      r.targetDevice, r.actorID, r.verification, r.reason, r.evidence].compactMap({ $0 })
         where text.utf8.count > maxTextBytes {

@@ -57,7 +57,7 @@ struct ExpiryCommand: AsyncParsableCommand {
         if json { return try printJSON(listing) }
         let day = Date.ISO8601FormatStyle().year().month().day()
         for grant in grants {
-            print("\(grant.until.formatted(day))\t\(grant.tenant)\t\(grant.purpose)\t\(grant.attributes.map(\.rawValue).joined(separator: ", "))")
+            print("\(grant.until.formatted(day))\t\(TextSafety.displaySafe(grant.tenant.rawValue))\t\(grant.purpose)\t\(grant.attributes.map(\.rawValue).joined(separator: ", "))")
         }
         print(grants.isEmpty
               ? "No consent lapses within \(within) days."

@@ -126,7 +126,7 @@ struct ExportRecalls: AsyncParsableCommand {
         }
         let formatter = ISO8601DateFormatter()
         for recall in recalls {
-            print("\(recall.tenant)\t\(recall.change)\t\(recall.attributes.joined(separator: ","))\t\(formatter.string(from: recall.effectiveAt))")
+            print("\(TextSafety.displaySafe(recall.tenant))\t\(recall.change)\t\(recall.attributes.joined(separator: ","))\t\(formatter.string(from: recall.effectiveAt))")
         }
         print("\(Set(recalls.map(\.tenant)).count) tenants of export \(manifest.exportID) must be recalled from \(manifest.purpose).")
     }

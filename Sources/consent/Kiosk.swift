@@ -94,6 +94,7 @@ struct Kiosk: AsyncParsableCommand {
     func run() async throws {
         let (content, db) = try store.openWithContent(cacheMegabytes: 8)
         let printer: ReceiptPrinter = printerCommand.map { .command($0) } ?? receiptFile.map { .file($0) } ?? .none
+        if let problem = printer.fileProblem { throw CLIError(problem) }
         let sync = SyncLoop.background(db, every: syncEvery)
         defer { sync?.cancel() }
         if web {

@@ -50,7 +50,9 @@ struct Scan: ParsableCommand {
         @Option(name: .customLong("own-domain"), help: ArgumentHelp("A mail domain of the landlord or its processors, where one tenant's data may go (repeat for each).", valueName: "domain"))
         var ownDomains: [String] = []
 
-        @Option(help: ArgumentHelp("The envelope sender: when it is the tenant whose data the file holds, the file may go to any --recipient.", valueName: "address"))
+        /// The envelope sender no longer opens any way (anyone can write a tenant's address there); a mail filter
+        /// installed before still passes it, so it is still accepted, and ignored.
+        @Option(help: .hidden)
         var sender: String?
 
         /// Blocking unreadable parts is the default now; the old flag is still accepted so scripts keep working.
@@ -91,7 +93,7 @@ struct Scan: ParsableCommand {
                 do {
                     let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ScanSetup.read(file)
                     let report = recipients.isEmpty ? try scanner.scan(data, name: file)
-                        : try scanner.scan(data, name: file, recipients: recipients, ownDomains: ownDomains, sender: sender)
+                        : try scanner.scan(data, name: file, recipients: recipients, ownDomains: ownDomains)
                     reports.append(report)
                     if !json { print(Self.line(report)) }
                 } catch {

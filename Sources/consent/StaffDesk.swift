@@ -56,7 +56,8 @@ extension TenantCommand {
             if matches.isEmpty { print("No tenant found.") }
             for m in matches {
                 let markers = m.markers.isEmpty ? "" : "  [\(m.markers.joined(separator: ", "))]"
-                print("\(m.reference)\t\(TextSafety.displaySafe(m.name ?? "-"))\t\(TextSafety.displaySafe(m.postcode ?? "-"))\(markers)")
+                let joint = m.jointTenants.isEmpty ? "" : "  (joint tenancy with \(m.jointTenants.map(TextSafety.displaySafe).joined(separator: ", ")))"
+                print("\(m.reference)\t\(TextSafety.displaySafe(m.name ?? "-"))\t\(TextSafety.displaySafe(m.postcode ?? "-"))\(markers)\(joint)")
             }
         }
     }

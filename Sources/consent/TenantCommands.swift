@@ -51,7 +51,7 @@ struct TenantCommand: ParsableCommand {
             let tenants = try store.open().listTenants(limit: limit, after: after, by: operatingSystemUser(), reason: reason ?? "")
             if json { return try printJSON(tenants) }
             for tenant in tenants {
-                print("\(tenant.reference)\t\(TextSafety.displaySafe(tenant.name ?? "-"))")
+                print("\(TextSafety.displaySafe(tenant.reference))\t\(TextSafety.displaySafe(tenant.name ?? "-"))")
             }
         }
     }
@@ -88,8 +88,16 @@ struct TenantCommand: ParsableCommand {
             }
             let lang = try TenantCommand.reportLanguage(language, record.state, content)
             let report = AccessReport.build(record.state, content: content, language: lang, at: Date(), revealSpecial: revealSpecial)
+            let joint = try db.jointTenants(of: ref)
             if json {
-                return try printJSON(ShowJSON(report: report, disclosures: record.disclosures, specialValuesUnavailable: db.specialValuesProblem))
+                return try printJSON(ShowJSON(report: report, disclosures: record.disclosures, jointTenants: joint.map(\.rawValue),
+                                              specialValuesUnavailable: db.specialValuesProblem))
+            }
+            if !joint.isEmpty {
+                // For staff, first: who else holds the tenancy, by reference only (each is a data subject of their own).
+                print("Joint tenancy, also held by \(joint.map { TextSafety.displaySafe($0.rawValue) }.joined(separator: ", ")): "
+                      + "a tenant of their own, with their own details and choices; act only for the tenant you verified, by their own reference.")
+                print("")
             }
             for line in report.lines(content) { print(line) }
             print("")
@@ -105,6 +113,8 @@ struct TenantCommand: ParsableCommand {
         struct ShowJSON: Encodable {
             var report: AccessReport
             var disclosures: [Disclosure]
+            /// The other tenants holding the same tenancy (`joint-tenancy`), by reference only.
+            var jointTenants: [String]
             /// Why special-category values show as unavailable (no key); absent when they open.
             var specialValuesUnavailable: String?
         }

@@ -41,8 +41,10 @@ import Glibc
         let deadline = Date().addingTimeInterval(180)
         var bounces: [String] = [], delivered: [String] = []
         while Date() < deadline {
-            bounces = postfix.mailbox("office.test/staff")
-            delivered = postfix.mailbox("tenants.test/tenant") + postfix.mailbox("tenants.test/own") + postfix.mailbox("tenants.test/other")
+            // A bounce goes to the envelope sender: the forged one's to the tenant whose address was written there.
+            let received = postfix.mailbox("tenants.test/tenant") + postfix.mailbox("tenants.test/own") + postfix.mailbox("tenants.test/other")
+            bounces = postfix.mailbox("office.test/staff") + received.filter(Self.isBounce)
+            delivered = received.filter { !Self.isBounce($0) }
             if leaks.allSatisfy({ leak in bounces.contains { Self.has($0, subject: leak) } }) && delivered.count >= 2 { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -56,6 +58,7 @@ import Glibc
             // One tenant's letter to another tenant (envelope only), or Bcc'd outside: the bounce names who.
             case "leak misdirected": "goes to \(emails[1]), which the register does not hold as that tenant's email"
             case "leak bcc": "goes to tenant@tenants.test, which the register does not hold as that tenant's email"
+            case "leak forged-sender": "goes to \(emails[1]), which the register does not hold as that tenant's email"
             default: "personal data of 50 tenants"
             }
             // Postfix wraps the program's output in the bounce: compare with the line breaks undone.
@@ -67,14 +70,18 @@ import Glibc
         for leak in leaks { #expect(!delivered.contains { Self.has($0, subject: leak) }, "\(leak) was delivered") }
     }
 
+    /// Whether a message is the filter's bounce.
+    static func isBounce(_ message: String) -> Bool { message.contains("NOT sent by TenantConsent's leak check") }
+
     /// Whether a message (or the headers a bounce returns) has this subject line.
     static func has(_ message: String, subject: String) -> Bool {
         message.split(whereSeparator: \.isNewline).contains { $0 == "Subject: \(subject)" }
     }
 
     static let formats = ["csv-utf16", "xlsx", "ods", "docx", "pdf", "zip", "gzip", "html", "legacy-xls"]
-    /// One tenant's letter sent to another tenant (envelope only), and Bcc'd to an outsider (review 3, G10).
-    static let misdirected = ["misdirected", "bcc"]
+    /// One tenant's letter sent to another tenant (envelope only), Bcc'd to an outsider (review 3, G10), and sent to
+    /// another tenant with the first tenant's address as the envelope sender (review 4: a sender proves nothing).
+    static let misdirected = ["misdirected", "bcc", "forged-sender"]
 
     /// The emails of the first two rows of the export that have one.
     static let twoEmails = #"""
@@ -165,11 +172,15 @@ import Glibc
         misdirected = letter("leak misdirected", "undisclosed-recipients:;")
         misdirected["Bcc"] = sys.argv[4]
         bcc = letter("leak bcc", sys.argv[3], bcc="tenant@tenants.test")
+        forged = letter("leak forged-sender", "undisclosed-recipients:;", bcc=sys.argv[4])
         messages += [misdirected, bcc]
         with smtplib.SMTP("127.0.0.1", int(sys.argv[2]), timeout=60) as smtp:
             for m in messages + [clean, own]:
                 smtp.send_message(m)
                 if m["Subject"].startswith("leak "): print(m["Subject"])
+            # Anyone on the relay can write the tenant's own address as the envelope sender.
+            smtp.send_message(forged, from_addr=sys.argv[3])
+            print(forged["Subject"])
         """#
 }
 

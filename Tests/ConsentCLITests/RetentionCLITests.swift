@@ -37,6 +37,20 @@ import Testing
         }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// Review 5: a centre takes no erasure in the system's name from a device, so a device enrolled with one does not
+    /// make them: the run says to run it at the centre, and nothing is erased or recorded.
+    @Test func aDeviceEnrolledWithACentreLeavesTheRunToTheCentre() throws {
+        let cli = try CLI.withUpdatesRegister(Self.register, grants: [])
+        defer { cli.remove() }
+        _ = try sqlite(cli.db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_server', 'https://centre.example:8443'), ('sync_secret', 'x')")
+        let before = try sqlite(cli.db, "SELECT count(*) FROM ledger")
+        let run = try cli.run(["retention", "run", "--db", cli.db])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("runs at the central store"), "\(run.stderr)")
+        #expect(try sqlite(cli.db, "SELECT count(*) FROM ledger") == before)
+        #expect(try statuses(cli.db, "RT-1")["email"] == "value")
+    }
+
     @Test func aDryRunListsWhatARealRunThenErasesInTheLedgerAndASecondRunFindsNothing() throws {
         let cli = try CLI.withUpdatesRegister(Self.register, grants: [("RT-4", ["email"])])
         defer { cli.remove() }

@@ -69,6 +69,11 @@ struct FormatTests {
         // Under a special header any answer counts, even a word that alone means nothing.
         #expect(try Register.scan("Name,Religion\nA,Other\n", name: "a.csv").special == ["religion"])
         #expect(try Register.scan("Name,Disability\nA,uses a wheelchair\n", name: "a.csv").special == ["health-needs"])
+        // Other names offices give the column (review 5: these passed as clean).
+        for header in ["Needs", "Support needs", "Medical", "Medical condition"] {
+            #expect(try Register.scan("Name,\(header)\nA,Epilepsy\n", name: "a.csv").special == ["health-needs"], "\(header)")
+        }
+        #expect(try Register.scan("Medical: diabetes, insulin twice a day\n", name: "n.txt").special == ["health-needs"])
         // "Prefer not to say" and empty cells are no answer.
         #expect(try Register.scan("Name,Religion,Ethnicity\nA,Prefer not to say,\n", name: "a.csv").special.isEmpty)
         #expect(try Register.scan("Religion: Christian\n", name: "n.txt").special == ["religion"])

@@ -49,11 +49,6 @@ import Testing
         #expect(try Self.scan(["housing@landlord.example"]).verdict == .blocked)
         #expect(try Self.scan(["housing@landlord.example", "rents@Arrears.Landlord.Example"], own: ["landlord.example"]).verdict == .oneTenant)
         #expect(try Self.scan(["housing@notlandlord.example"], own: ["landlord.example"]).verdict == .blocked)
-        // The tenant themselves sending their own details anywhere (the envelope sender is their address).
-        let fromTenant = try Register.scanner.scan(Self.letter, name: "one.eml", recipients: ["housing@landlord.example"], sender: Self.tenant.email)
-        #expect(fromTenant.verdict == .oneTenant, "\(fromTenant)")
-        let fromOther = try Register.scanner.scan(Self.letter, name: "one.eml", recipients: ["housing@landlord.example"], sender: Self.other.email)
-        #expect(fromOther.verdict == .blocked)
         let clean = Data("From: a@landlord.example\r\nTo: b@elsewhere.example\r\nSubject: Lifts\r\n\r\nThe lifts are serviced on Monday.\r\n".utf8)
         #expect(try Register.scanner.scan(clean, name: "c.eml", recipients: ["b@elsewhere.example"]).verdict == .clean)
     }

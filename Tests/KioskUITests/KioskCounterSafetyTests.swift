@@ -34,8 +34,9 @@ import TestSupport
         open("email", &d)
         #expect(d.model.selectable(now: d.now).contains { $0.kind == .button(.erase) })
         #expect(Set(Shipped.content.catalogue.attributes.map(\.id).filter { !Shipped.content.catalogue.tenantMayErase($0) })
-                == [AttributeID("date-of-birth"), AttributeID("full-name"), AttributeID("address"), AttributeID("tenancy-end")],
-                "the tenancy's end starts the retention clock: only staff erase it")
+                == [AttributeID("date-of-birth"), AttributeID("full-name"), AttributeID("address"), AttributeID("tenancy-end"),
+                    AttributeID("joint-tenancy")],
+                "what staff keep (the tenancy's end, which starts the retention clock, and the joint tenancy): only staff erase it")
     }
 
     @Test(arguments: [("email", "erase"), ("sex", "prefer-not")])

@@ -20,9 +20,10 @@ import TestSupport
     }
 
     func state(_ f: Forger? = nil, head: (Int64, Data) = (0, ValueDigest.empty), stored: [Int64: PushState.Stored] = [:],
-               tenants: Set<String> = ["T1", "T2"], staff: [String: StaffRole] = [:], takers: [EventID: String] = [:]) -> PushState {
+               tenants: Set<String> = ["T1", "T2"], staff: [String: StaffRole] = [:], takers: [EventID: String] = [:],
+               highestCentral: Int64 = 100) -> PushState {
         PushState(enrolment: .active(publicKey: (f ?? device).key.publicKey.rawRepresentation), head: head, stored: stored,
-                  knownTenants: tenants, staff: staff, takers: takers)
+                  knownTenants: tenants, staff: staff, takers: takers, highestCentral: highestCentral, deviceKind: .kiosk)
     }
 
     func refusal(_ request: PushRequest, _ state: PushState) -> CentralStoreError? {

@@ -24,3 +24,20 @@ import Testing
         #expect(slightly.leavingOutAhead(now: Self.now).leftOut == 0)
     }
 }
+
+/// How many references one device may count failures for (review 3, G14).
+@Suite struct SignInTallyLimitTests {
+    func entry(_ ref: String, failures: Int = 5) -> SignInTallies.Entry {
+        SignInTallies.Entry(ref: ref, device: "kiosk-1", failures: failures, firstAt: 1, lastAt: 1)
+    }
+
+    @Test func newReferencesPastTheLimitAreLeftOutButCountedOnesAndResetsAreKept() {
+        let limit = SignInTallies.maxReferencesPerDevice
+        let counted = Set((1...(limit - 2)).map { "C\($0)" })
+        let sent = SignInTallies(entries: [entry("C1"), entry("N1"), entry("N2"), entry("N3"), entry("N4", failures: 0), entry("N1")])
+        let (kept, leftOut) = sent.limitingReferences(alreadyCounted: counted)
+        #expect(kept.entries.map(\.ref) == ["C1", "N1", "N2", "N4", "N1"], "room for two new references, resets always")
+        #expect(leftOut == 1)
+        #expect(SignInTallies.leftOutReferences(leftOut).contains("revoke"))
+    }
+}

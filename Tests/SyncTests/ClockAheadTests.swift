@@ -27,7 +27,7 @@ import TestSupport
         let secret = try #require(try device.syncSettings()).secret
         return try await app.test(.live) { client in
             let port = try #require(client.port)
-            let transport = try HTTPTransport(server: try #require(URL(string: "http://127.0.0.1:\(port)/")), device: device.device.rawValue, secret: secret)
+            let transport = try HTTPTransport.toTestServer(port: port, device: device.device.rawValue, secret: secret)
             return try await body(SyncClient(database: device, transport: transport))
         }
     }

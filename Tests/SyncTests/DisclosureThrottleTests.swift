@@ -34,7 +34,7 @@ import TestSupport
         }
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            let transport = try HTTPTransport(server: try #require(URL(string: "http://127.0.0.1:\(port)/")), device: north.device.rawValue, secret: secret)
+            let transport = try HTTPTransport.toTestServer(port: port, device: north.device.rawValue, secret: secret)
             let sync = SyncClient(database: north, transport: transport)
             try record("exp-first01")
             _ = try await sync.syncOnce()

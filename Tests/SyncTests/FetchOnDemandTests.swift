@@ -45,8 +45,7 @@ import TestSupport
         let secret = try #require(try offices.south.syncSettings()).secret
         return try await app.test(.live) { client in
             let port = try #require(client.port)
-            let transport = try HTTPTransport(server: try #require(URL(string: "http://127.0.0.1:\(port)/")), device: offices.south.device.rawValue,
-                                              secret: secret)
+            let transport = try HTTPTransport.toTestServer(port: port, device: offices.south.device.rawValue, secret: secret)
             return try await body(port, CentreFetch(client: SyncClient(database: offices.south, transport: transport)))
         }
     }
@@ -111,7 +110,7 @@ import TestSupport
 
             // Through the kiosk: a wrong date of birth stores nothing and says what every failure says.
             let port = try #require(client.port)
-            let transport = try HTTPTransport(server: try #require(URL(string: "http://127.0.0.1:\(port)/")), device: south.device.rawValue, secret: secret)
+            let transport = try HTTPTransport.toTestServer(port: port, device: south.device.rawValue, secret: secret)
             let kiosk = FetchKiosk(south, centre: CentreFetch(client: SyncClient(database: south, transport: transport)), clock: { clock.read() })
             await kiosk.signIn(Self.visitor, dateOfBirth: "04/02/1980", pin: "482913")
             #expect(kiosk.words.contains(FetchKiosk.failedText), "\(kiosk.text)")

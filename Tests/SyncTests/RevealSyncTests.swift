@@ -35,7 +35,7 @@ import TestSupport
     static func ask(_ db: ConsentDatabase, port: Int, _ ref: TenantRef, _ attribute: AttributeID = ethnicity,
                     staff: String = "S1") async throws -> Asked {
         let settings = try #require(try db.syncSettings())
-        let transport = try HTTPTransport(server: try #require(URL(string: "http://127.0.0.1:\(port)/")), device: db.device.rawValue, secret: settings.secret)
+        let transport = try HTTPTransport.toTestServer(port: port, device: db.device.rawValue, secret: settings.secret)
         do throws(SyncFailure) {
             return .answered(try await CentreReveal(client: SyncClient(database: db, transport: transport)).reveal(ref, attribute, staff: StaffID(staff)))
         } catch {

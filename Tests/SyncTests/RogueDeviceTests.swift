@@ -89,6 +89,47 @@ import TestSupport
                 var f = rogue
                 return try f.push([f.event("T2", .erasure(AttributeID("email")))], signed: false)
             }()),
+            // Review 5: the system's name took a device past the staff registry and every staff rule.
+            ("an erasure of a tenant's name and date of birth in the system's name", "recorded by the system", {
+                var f = rogue
+                return try f.push([f.event("T2", .erasure(AttributeID("full-name")), actor: .system("retention"), channel: .system)])
+            }()),
+            ("a grant in the system's name, as if by an import", "recorded by the system", {
+                var f = rogue
+                return try f.push([f.event("T1", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
+                                                           notice: NoticeShown(version: 1, language: "en"), validUntil: nil),
+                                           actor: .system("import"), channel: .importFile)])
+            }()),
+            ("an actor of a kind that does not exist", "actor of kind", {
+                var f = rogue
+                return try f.push([f.event("T1", .erasure(AttributeID("email"))) { $0.actor = "robot" }])
+            }()),
+            // Review 5: numbers no arithmetic may take stopped the centre (a trap), unsigned pushes included.
+            ("a device sequence of -2^63, unsigned", "sequence", {
+                var f = rogue
+                return try f.push([f.event("T1", .erasure(AttributeID("email"))) { $0.sequence = .min }], signed: false)
+            }()),
+            ("sequences 2^63-1 then 1", "sequence", {
+                var f = rogue
+                let first = f.event("T1", .erasure(AttributeID("email"))) { $0.sequence = .max }
+                return try f.push([first, f.event("T1", .erasure(AttributeID("mobile"))) { $0.sequence = 1 }])
+            }()),
+            ("a grant lasting until 2^63-1 milliseconds", "after 2300", {
+                var f = rogue
+                return try f.push([f.event("T1", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
+                                                           notice: NoticeShown(version: 1, language: "en"), validUntil: nil)) { $0.validUntil = .max }])
+            }()),
+            // Review 5: a grant beats the withdrawals numbered up to its causal context; one claimed ahead of the centre
+            // would beat withdrawals not yet made.
+            ("a grant that says it follows a central event not yet numbered", "has numbered only", {
+                var f = rogue
+                return try f.push([f.event("T1", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
+                                                           notice: NoticeShown(version: 1, language: "en"), validUntil: nil)) { $0.causal = 1_000_000 }])
+            }()),
+            ("an effective time of -2^63", "before 1970", {
+                var f = rogue
+                return try f.push([f.event("T1", .erasure(AttributeID("email"))) { $0.effectiveAt = .min }])
+            }()),
         ]
         for attack in attacks {
             do {
@@ -109,6 +150,27 @@ import TestSupport
         #expect(reply.results.map(\.outcome) == [.applied, .applied])
         #expect(try await net.centre.events().count == before.count + 2)
         #expect(try await net.problems().isEmpty)
+    }
+
+    /// Review 5: a reference holding terminal escapes reached the centre's register and was printed raw on staff's
+    /// screens (`consent tenant list` set the title, cleared the screen and forged a line). A new reference must be
+    /// one the register could hold.
+    @Test(arguments: Backend.allCases) func aRegistrationUnderAReferenceHoldingEscapesIsNotTaken(backend: Backend) async throws {
+        let net = try await Network.make(backend, devices: 0, tenants: ["T1"])
+        let store = net.centre.store
+        var rogue = Forger("kiosk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
+        _ = try await store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
+        let before = try await net.centre.events()
+        let ref = TenantRef("\u{1B}]0;PWNED\u{07}\u{1B}[2J\u{1B}[HT0000001\tfake line\nT9")
+        let registration = rogue.event(ref, .registration(values: [AttributeID("full-name"): .value("Eve")]), actor: .system("import"),
+                                       channel: .importFile, clear: [("full-name", "Eve")])
+        let reply = try await store.push(try rogue.push([registration]), from: rogue.id)
+        let result = try #require(reply.results.first)
+        #expect(result.outcome == .rejected, "\(reply.results)")
+        #expect(result.reason?.contains("is not a tenancy reference") == true, "\(result.reason ?? "")")
+        #expect(result.reason?.contains("\u{1B}") == false, "the refusal itself carries the escapes")
+        #expect(try await net.centre.events() == before)
     }
 
     @Test(arguments: Backend.allCases) func aDeviceCannotEnrolWithoutASigningKey(backend: Backend) async throws {

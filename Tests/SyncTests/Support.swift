@@ -235,3 +235,13 @@ extension ServerLimits {
         return limits
     }
 }
+
+extension HTTPTransport {
+    /// A device's client of a test server on 127.0.0.1 on `port` that waits up to ten minutes for an answer. A loaded
+    /// full run (both cores held by tests that wait on programs) can leave the server's handlers without a thread for
+    /// longer than a device's 30 s, and "no answer in time" then failed tests whose centre answered correctly.
+    static func toTestServer(port: Int, device: String, secret: String) throws -> HTTPTransport {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/") else { throw SyncFailure.unreachable("no URL for port \(port)") }
+        return try HTTPTransport(server: url, device: device, secret: secret, timeout: 600)
+    }
+}
