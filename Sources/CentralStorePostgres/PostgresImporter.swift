@@ -30,7 +30,7 @@ public final class PostgresImporter: CentreImport {
         "tenant_fetch": ["device", "tenant_id", "at"],
         "export": ["no", "id", "purpose_id", "recipient", "columns", "at", "origin", "operator"],
         "disclosure": ["tenant_id", "export_no", "columns"],
-        "staff": ["id", "name", "role", "created_at", "disabled"],
+        "staff": ["id", "name", "role", "created_at", "disabled", "offered_by"],
     ]
 
     let connection: PostgresConnection

@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 13
+    static let version = 14
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -74,6 +74,12 @@ enum PostgresSchema {
     static let v13 = """
         CREATE INDEX ledger_requests ON ledger (kind, tenant_id) WHERE kind IN (\(RequestKind.eventKinds.map { "'\($0)'" }.joined(separator: ", ")));
         CREATE INDEX disclosure_by_export ON disclosure (export_no, tenant_id);
+        """
+
+    /// The device that added each member of staff it offered (NULL: added at the centre), so one device adds
+    /// only a few a day and such a member stands for no sign-in clear (`StaffRegistry.adoption`).
+    private static let v14 = """
+        ALTER TABLE staff ADD COLUMN offered_by text;
         """
 
     /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;

@@ -28,17 +28,20 @@ extension PostgresCentralStore {
         return try await transaction { connection in
             var unlocks: [RecordedUnlock] = []
             for clear in sent.clears {
-                for try await (staff, role, disabled) in try await connection.query("""
-                    SELECT l.actor_id, s.role, s.disabled FROM tenant t JOIN ledger l ON l.tenant_id = t.id LEFT JOIN staff s ON s.id = l.actor_id
+                for try await (staff, role, disabled, offeredBy) in try await connection.query("""
+                    SELECT l.actor_id, s.role, s.disabled, s.offered_by FROM tenant t JOIN ledger l ON l.tenant_id = t.id LEFT JOIN staff s ON s.id = l.actor_id
                     WHERE t.ref = \(clear.ref) AND l.kind = 'credential' AND l.state = 'unlocked' AND l.actor = 'staff'
                       AND l.effective_at = \(clear.at) AND l.actor_id IS NOT NULL
-                    """, logger: logger).decode((String, String?, Int?).self) {
+                    """, logger: logger).decode((String, String?, Int?, String?).self) {
                     unlocks.append(RecordedUnlock(ref: clear.ref, at: clear.at, staff: staff, role: role.flatMap(StaffRole.init(rawValue:)),
-                                                  active: disabled == 0))
+                                                  active: disabled == 0, registeredAtCentre: offeredBy == nil))
                 }
             }
-            if let problem = sent.clearProblem(unlocks) { throw CentralStoreError.invalid(problem) }
-            for entry in limited.entries {
+            let (checked, unregistered) = sent.leavingOutUnregistered(unlocks)
+            if let problem = checked.clearProblem(unlocks) { throw CentralStoreError.invalid(problem) }
+            for what in unregistered { try await Self.audit(device: device, what: what, at: now, on: connection, logger: logger) }
+            let kept = limited.leavingOutUnregistered(unlocks).kept
+            for entry in kept.entries {
                 // The device's own count only moves forward: (first_at, failures, last_at) compared as a row.
                 try await connection.query("""
                     INSERT INTO sign_in_tally (ref, device, failures, first_at, last_at)
@@ -47,7 +50,7 @@ extension PostgresCentralStore {
                     WHERE (excluded.first_at, excluded.failures, excluded.last_at) > (sign_in_tally.first_at, sign_in_tally.failures, sign_in_tally.last_at)
                     """, logger: self.logger)
             }
-            for clear in sent.clears {
+            for clear in kept.clears {
                 try await connection.query("""
                     INSERT INTO sign_in_clear (ref, at) VALUES (\(clear.ref), \(clear.at))
                     ON CONFLICT (ref) DO UPDATE SET at = greatest(sign_in_clear.at, excluded.at)

@@ -69,7 +69,7 @@ extension CentreMove {
         Table(target: "export", select: "SELECT no, id, purpose_id, recipient, columns, at, origin, operator FROM export ORDER BY no", count: "export"),
         Table(target: "disclosure", select: "SELECT tenant_id, export_no, columns FROM disclosure ORDER BY export_no, tenant_id", count: "disclosure"),
         // The staff registry without passwords: at a PostgreSQL centre staff are only known, not signed in.
-        Table(target: "staff", select: "SELECT id, name, role, created_at, disabled FROM staff ORDER BY id", count: "staff"),
+        Table(target: "staff", select: "SELECT id, name, role, created_at, disabled, offered_by FROM staff ORDER BY id", count: "staff"),
     ]
 
     /// How many rows `table` has.

@@ -73,8 +73,11 @@ public struct SQLiteCentralStore: CentralStore {
         let (limited, beyond) = sent.limitingReferences(alreadyCounted: counted)
         if beyond > 0 { await audit(device: device, what: SignInTallies.leftOutReferences(beyond)) }
         let unlocks = try run { () throws(StoreError) in try database.recordedUnlocks(of: sent.clears) }
-        if let problem = sent.clearProblem(unlocks) { throw .invalid(problem) }
-        return try run { () throws(StoreError) in try database.exchangeSignInTallies(limited, from: device) }
+        let (checked, unregistered) = sent.leavingOutUnregistered(unlocks)
+        if let problem = checked.clearProblem(unlocks) { throw .invalid(problem) }
+        for what in unregistered { await audit(device: device, what: what) }
+        let kept = limited.leavingOutUnregistered(unlocks).kept
+        return try run { () throws(StoreError) in try database.exchangeSignInTallies(kept, from: device) }
     }
 
     public func reveal(_ request: RevealRequest, from device: String) async throws(CentralStoreError) -> RevealAnswer {

@@ -14,22 +14,28 @@ extension ConsentDatabase {
         try read { db in StaffRegistry(members: try Self.members(db, where: "1")) }
     }
 
-    /// Adds the members of staff a device added offline that a centre takes (`StaffRegistry.adoption`),
-    /// without a password, each audited with the device that offered them; an offer that breaks the
-    /// rules of every registry is refused whole.
+    /// Adds the members of staff a device added offline that a centre takes (`StaffRegistry.adoption`: support
+    /// staff from a staff terminal, a few a day), without a password, each marked and audited with the device
+    /// that offered them; what it holds back from a kiosk or past the day's limit is audited once. An offer
+    /// that breaks the rules of every registry is refused whole.
     public func adoptOfferedStaff(_ offer: StaffRegistry, from device: String) throws(StoreError) -> StaffOfferReply {
         try requireCentre()
         if let problem = offer.problem { throw .sync(.invalid(problem)) }
-        let now = clock()
+        let now = clock(), since = Millis.from(now) - StaffRegistry.offerWindowMillis
         return try write { db in
             let known = Set(try String.fetchAll(db, sql: "SELECT id FROM staff"))
-            let (add, notAdded) = StaffRegistry.adoption(of: offer, known: known)
+            let kind = DeviceKind.recorded(try String.fetchOne(db, sql: "SELECT kind FROM sync_device WHERE id = ?", arguments: [device]))
+            let recent = try Int.fetchOne(db, sql: "SELECT count(*) FROM staff WHERE offered_by = ? AND created_at >= ?",
+                                          arguments: [device, since]) ?? 0
+            let offerer = StaffOfferer(device: device, kind: kind, addedRecently: recent)
+            let (add, notAdded, heldBack) = StaffRegistry.adoption(of: offer, known: known, by: offerer)
             for member in add {
                 try db.execute(sql: """
-                    INSERT INTO staff (id, name, role, kdf, salt, hash, created_at) VALUES (?, ?, ?, ?, x'', x'', ?)
-                    """, arguments: [member.id, member.name, member.role.rawValue, SecretHasher.noPassword, Millis.from(now)])
+                    INSERT INTO staff (id, name, role, kdf, salt, hash, created_at, offered_by) VALUES (?, ?, ?, ?, x'', x'', ?, ?)
+                    """, arguments: [member.id, member.name, member.role.rawValue, SecretHasher.noPassword, Millis.from(now), device])
                 try Self.audit(db, at: now, device: device, what: "staff member \(member.id) (\(member.role.rawValue)) added by the device")
             }
+            if heldBack > 0 { try Self.audit(db, at: now, device: device, what: StaffRegistry.heldBackOffer(heldBack, kind: kind)) }
             return StaffOfferReply(added: add.map(\.id), notAdded: notAdded)
         }
     }

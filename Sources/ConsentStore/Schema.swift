@@ -139,6 +139,11 @@ enum Schema {
                 CREATE TABLE set_aside_export (export_id TEXT PRIMARY KEY, reason TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID
                 """)
         }
+        // At a centre, the device that added each member of staff it offered (NULL: added at the centre), so
+        // one device adds only a few a day and such a member stands for no sign-in clear (`StaffRegistry.adoption`).
+        migrator.registerMigration("staff-offered-1") { db in
+            try db.execute(sql: "ALTER TABLE staff ADD COLUMN offered_by TEXT")
+        }
         return migrator
     }
 

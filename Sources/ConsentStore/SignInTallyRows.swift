@@ -88,20 +88,21 @@ extension ConsentDatabase {
     }
 
     /// The staff unlocks this database's ledger holds for `clears` (each clear's reference at its moment),
-    /// with the unlocking member's standing in its staff registry; only events the centre has
+    /// with the unlocking member's standing in its staff registry (at a centre, whether a device added them); only events the centre has
     /// (`synced`: numbered by it, or pushed and acknowledged) when asked.
     package static func recordedUnlocks(_ db: Database, of clears: [SignInTallies.Clear], synced: Bool = false) throws -> [RecordedUnlock] {
         var found: [RecordedUnlock] = []
         for clear in clears {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT l.actor_id, s.role, s.disabled FROM tenant t JOIN ledger l ON l.tenant_id = t.id LEFT JOIN staff s ON s.id = l.actor_id
+                SELECT l.actor_id, s.role, s.disabled, s.offered_by FROM tenant t JOIN ledger l ON l.tenant_id = t.id LEFT JOIN staff s ON s.id = l.actor_id
                 WHERE t.ref = ? AND l.kind = 'credential' AND l.state = 'unlocked' AND l.actor = 'staff' AND l.effective_at = ?
                   AND (? = 0 OR l.central_seq IS NOT NULL OR l.pushed = 1)
                 """), arguments: [clear.ref, clear.at, synced])
             for row in rows {
                 let role = (row["role"] as String?).flatMap(StaffRole.init(rawValue:))
                 let disabled = row["disabled"] as Int?
-                found.append(RecordedUnlock(ref: clear.ref, at: clear.at, staff: row["actor_id"] ?? "", role: role, active: disabled == 0))
+                found.append(RecordedUnlock(ref: clear.ref, at: clear.at, staff: row["actor_id"] ?? "", role: role, active: disabled == 0,
+                                            registeredAtCentre: (row["offered_by"] as String?) == nil))
             }
         }
         return found

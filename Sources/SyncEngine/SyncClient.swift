@@ -15,6 +15,9 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
     case disclosuresRefused(CentralStoreError)
     /// This device sent its export records more often than the centre takes in a window; they wait here.
     case deviceThrottled(seconds: Int)
+    /// This device refused the centre's staff registry (too large, or a member no registry accepts); everything
+    /// else of the round, failed sign-in counts included, was synced.
+    case staffRegistryRefused(String)
     /// The centre's address is plain `http://` on another machine: nothing is sent (tenants' records, this device's
     /// secret and the organisation's sealing key would cross the network in clear).
     case plainHTTP(String)
@@ -33,6 +36,9 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         case .deviceThrottled(let seconds):
             "this device sent its export records more often than the centre takes them; they stay here and go at the next sync "
                 + "(in \(seconds) s or more); everything else was synced"
+        case .staffRegistryRefused(let why):
+            "this device refused the centre's staff registry (\(why)); everything else was synced, failed sign-in counts "
+                + "included, but staff added or disabled at the centre are not yet so here: tell whoever runs the centre (docs/staff.md)"
         case .plainHTTP(let address):
             "the centre's address \(address) is plain http:// on another machine, so tenants' records and this device's secret "
                 + "would cross the network in clear; nothing was sent. Give its https:// address (docs/sync.md, TLS)"
@@ -133,7 +139,8 @@ public struct SyncClient: Sendable {
     /// copies the centre's staff registry, then exchanges failed sign-in counts. A disclosure exchange
     /// the centre refuses or holds back stops none of the rest (withdrawals made elsewhere and a leaver
     /// disabled at the centre still arrive); when it refused what this device sent, the centre's exports
-    /// are still received. The first such failure is thrown at the end, with the rest done.
+    /// are still received. A staff registry this device cannot copy does not stop the exchange of failed
+    /// sign-ins (the kiosks' shared throttle). The first such failure is thrown at the end, with the rest done.
     public func syncOnce() async throws(SyncFailure) -> SyncReport {
         var report = SyncReport()
         try await offerStaff(into: &report)
@@ -142,10 +149,17 @@ public struct SyncClient: Sendable {
         do { try await exchangeDisclosures(into: &report, receiving: false) } catch { disclosures = Self.disclosureFailure(error) }
         try await pull(into: &report)
         do { try await exchangeDisclosures(into: &report, sending: disclosures == nil) } catch { disclosures = disclosures ?? Self.disclosureFailure(error) }
-        try await adoptStaff(into: &report)
-        try await exchangeSignInTallies()
-        if let disclosures { throw disclosures }
+        var registry: SyncFailure?
+        do { try await adoptStaff(into: &report) } catch { registry = Self.registryFailure(error) }
+        do { try await exchangeSignInTallies() } catch { throw registry ?? error }
+        if let failure = registry ?? disclosures { throw failure }
         return report
+    }
+
+    /// A registry copy's failure as `syncOnce` reports it: a registry this device refused as such.
+    private static func registryFailure(_ error: SyncFailure) -> SyncFailure {
+        guard case .local(let refusal) = error else { return error }
+        return .staffRegistryRefused(refusal.description)
     }
 
     /// A disclosure exchange's failure as `syncOnce` reports it: a refusal of what was sent as such.

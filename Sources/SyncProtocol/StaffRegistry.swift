@@ -55,26 +55,3 @@ public struct StaffOfferReply: Codable, Equatable, Sendable {
         self.notAdded = notAdded
     }
 }
-
-extension StaffRegistry {
-    /// What a centre whose registry holds `known` (every id, active or disabled) takes of a
-    /// device's offered members: a device may add staff while offline, and their changes are then
-    /// checked like anyone's. The centre adds only ids it has never known, and only in the support
-    /// role (no more than a device could already claim by naming any support member); it never
-    /// renames, re-roles or re-enables a member it knows (a leaver stays disabled). Higher roles are
-    /// left for the centre to add, each with a reason. Call ``problem`` on the offer first.
-    public static func adoption(of offer: StaffRegistry, known: Set<String>) -> (add: [WireStaffMember], notAdded: [String]) {
-        var add: [WireStaffMember] = [], notAdded: [String] = []
-        for member in offer.members where member.active && !known.contains(member.id) {
-            if member.role == .support {
-                add.append(member)
-            } else {
-                notAdded.append("""
-                    \(member.id) (\(member.role.rawValue)): only support staff may be added on a device; \
-                    add them at the centre with `consent staff add \(member.id) --role \(member.role.rawValue)`
-                    """)
-            }
-        }
-        return (add, notAdded)
-    }
-}
