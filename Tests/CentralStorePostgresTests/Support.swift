@@ -135,7 +135,7 @@ struct TestDevice {
         case .verification: actor = .staff(StaffID("sam"), verification: StaffRules.RecordedMethod.supervisor, reason: "tenant-request")
         default: actor = .tenant
         }
-        let channel: Channel = actor == .tenant ? .kiosk : .phone
+        let channel: ConsentCore.Channel = actor == .tenant ? .kiosk : .phone
         var payload = payload
         if case .decision = payload { payload = Self.asRecorded(payload, tenant, actor, channel, effective ?? Millis.date(clock), now: Millis.date(clock)) }
         if case .heldGrant = payload { payload = Self.asRecorded(payload, tenant, actor, channel, effective ?? Millis.date(clock), now: Millis.date(clock)) }
@@ -167,7 +167,7 @@ struct TestDevice {
 
     /// A decision or held grant as a real device records it: through `ChangeRules`, which gives a consent grant the end
     /// its purpose gives it (24 months for the shipped Forms). One the rules refuse is sent as given (a refusal test's).
-    static func asRecorded(_ payload: EventPayload, _ tenant: String, _ actor: Actor, _ channel: Channel, _ effective: Date, now: Date) -> EventPayload {
+    static func asRecorded(_ payload: EventPayload, _ tenant: String, _ actor: Actor, _ channel: ConsentCore.Channel, _ effective: Date, now: Date) -> EventPayload {
         let request = ChangeRequest(tenant: TenantRef(tenant), payload: payload, actor: actor, channel: channel, effectiveAt: effective)
         return (try? ChangeRules.check(request, validator: Shipped.content.validator, now: now))?.payload ?? payload
     }
