@@ -17,9 +17,12 @@ struct SyncSetAside: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Flag(help: "Set aside the export record the centre refuses (the record of what an export sent) instead of an event.") var export = false
     @Flag(help: "List the events and export records set aside on this device instead.") var list = false
-    @Flag(help: "Print JSON.") var json = false
+    @Flag(name: .customLong("json"), help: "Print JSON.") var ownJSON = false
+    /// `consent sync` takes `--json` too, and the parser gives it to `sync` when it comes after `set-aside`.
+    @ParentCommand var sync: SyncCommand
 
     func run() async throws {
+        let json = ownJSON || sync.json
         let db = try store.open()
         if list {
             let (events, exports) = (try db.setAsideEvents(), try db.setAsideExports())

@@ -121,10 +121,10 @@ import TestSupport
             }()),
             // Review 5: a grant beats the withdrawals numbered up to its causal context; one claimed ahead of the centre
             // would beat withdrawals not yet made.
-            ("a grant that says it follows a central event not yet numbered", "has numbered only", {
+            ("a decision that says it follows a central event not yet numbered", "has numbered only", {
                 var f = rogue
-                return try f.push([f.event("T1", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
-                                                           notice: NoticeShown(version: 1, language: "en"), validUntil: nil)) { $0.causal = 1_000_000 }])
+                return try f.push([f.event("T1", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .withdrawn,
+                                                           notice: nil, validUntil: nil)) { $0.causal = 1_000_000 }])
             }()),
             ("an effective time of -2^63", "before 1970", {
                 var f = rogue
