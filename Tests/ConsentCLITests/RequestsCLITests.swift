@@ -168,7 +168,7 @@ import Testing
         try tmux.waitFor("Tenancy reference")
         let tenant = try setup.tenant("T0000001")
         #expect(try KioskSignInE2ETests.attemptSucceeds(tmux, "T0000001", tenant.dob, "482916", name: tenant.name))
-        let screen = try tmux.waitFor("could not check")
+        let screen = try tmux.waitFor("We could not check that you made the request.")
         #expect(screen.contains("Your requests to staff") && screen.contains("Erase Date of birth") && screen.contains("Refused on"), "\(screen)")
     }
 }
