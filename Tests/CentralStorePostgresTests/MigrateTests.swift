@@ -10,7 +10,7 @@ import Testing
 import TestSupport
 
 /// `consent migrate`: a SQLite centre moves to PostgreSQL with nothing lost.
-@Suite struct MigrateTests {
+@Suite(.ownThreads) struct MigrateTests {
     static let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("consent").path
 
     func migrate(_ from: String, _ to: String, in folder: URL) -> (status: Int32, output: String) {

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent tenant pack`: the answer to an access request as a PDF in the tenant's language, read back
 /// with poppler's pdftotext (an independent reader) and checked against the database by sqlite3.
-@Suite struct AccessPackCLITests {
+@Suite(.ownThreads) struct AccessPackCLITests {
     /// WeasyPrint as `.ci/setup` installs it (PyPI, in its own environment), else whatever the machine has.
     static let weasyprint: String? = {
         let ci = FileManager.default.temporaryDirectory.appendingPathComponent("tenantconsent-weasyprint-70.0/bin/weasyprint").path

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent-bench`: the benchmarks are a program of their own, beside `consent`, which no longer has
 /// them; the SQLite ones run end to end on a small scale (`pg-push`: PostgresBenchCLITests).
-@Suite struct BenchCLITests {
+@Suite(.ownThreads) struct BenchCLITests {
     @Test func theBenchmarksAreTheirOwnProgram() throws {
         let cli = try CLI()
         defer { cli.remove() }

@@ -5,7 +5,7 @@ import TestSupport
 
 /// `consent-bench export` compares `consent export` with `sqlite3` dumping a flat table of exactly the exported
 /// cells (issue 20: the earlier baseline pivoted our own normalised tables, which measured our schema, not the job).
-@Suite struct BenchExportCLITests {
+@Suite(.ownThreads) struct BenchExportCLITests {
     /// Reads two CSV files back with Python's csv module and prints "same" when they hold the same cells, row by row.
     static let sameCells = """
         import csv, sys
@@ -77,7 +77,7 @@ import TestSupport
 
 /// `consent-bench export --database`: the export from a PostgreSQL centre against `psql \copy` of a flat table there
 /// holding the same cells.
-@Suite struct BenchExportPostgresCLITests {
+@Suite(.ownThreads) struct BenchExportPostgresCLITests {
     @Test func anExportFromPostgresIsTimedAgainstPsqlCopyOfTheSameCells() throws {
         let cli = try CLI()
         defer { cli.remove() }

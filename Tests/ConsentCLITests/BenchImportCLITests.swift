@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent-bench import` compares `consent import` of a register file with `sqlite3 .import` of the same file
 /// (issue 20), and the register it imported holds the file's rows.
-@Suite struct BenchImportCLITests {
+@Suite(.ownThreads) struct BenchImportCLITests {
     @Test func importIsTimedAgainstSqliteImportAndHoldsEveryRowOfTheFile() throws {
         let cli = try CLI()
         defer { cli.remove() }

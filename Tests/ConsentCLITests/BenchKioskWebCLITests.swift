@@ -1,11 +1,12 @@
 import Foundation
 import ProgramRunner
 import Testing
+import TestSupport
 
 /// `consent-bench kiosk --web` (issue 21) runs whole sessions at the real web kiosk in headless Chromium; its figures
 /// are checked here against measures taken apart from it: the pages' bytes fetched with curl, the memory of a web
 /// kiosk read from /proc, and the register, which must hold the correction the session typed.
-@Suite(.serialized) struct BenchKioskWebCLITests {
+@Suite(.serialized, .ownThreads) struct BenchKioskWebCLITests {
     static var missing: [String] {
         ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/curl"].filter { !FileManager.default.isExecutableFile(atPath: $0) }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The shell completion scripts the program prints complete paths where an option takes one.
-@Suite struct CompletionCLITests {
+@Suite(.ownThreads) struct CompletionCLITests {
     /// The lines that follow each `'OPTION')` case of the generated bash script, one per occurrence.
     private func bashCompletions(of option: String, in script: String) -> [String] {
         let lines = script.split(separator: "\n", omittingEmptySubsequences: false).map {

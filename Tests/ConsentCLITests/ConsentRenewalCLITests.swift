@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A re-permission campaign: `consent notify --template consent-renewal --lapsing-within DAYS` writes only to
 /// tenants whose consent to the purpose lapses within DAYS, one message each, naming that purpose and the day.
-@Suite struct ConsentRenewalCLITests {
+@Suite(.ownThreads) struct ConsentRenewalCLITests {
     func record(_ cli: CLI, _ ref: String, _ decision: String, signed: String? = nil) throws {
         let run = try cli.run(["record", "--password-stdin", ref, decision, "--attribute", "email", "--attribute", "full-name",
                                "--purpose", "service-updates-email", "--staff", "S100", "--notice-version", "1", "--db", cli.db]

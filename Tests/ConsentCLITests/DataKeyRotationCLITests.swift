@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent keys rotate --data-keys` on the real binary: quiet in a pipe, JSON for scripts, progress
 /// on a terminal, and a rotation killed part-way (`kill -9`) that a rerun finishes with nothing lost.
-@Suite struct DataKeyRotationCLITests {
+@Suite(.ownThreads) struct DataKeyRotationCLITests {
     static let refs = ["T0000001", "T0000007", "T0000023", "T0000150"]
 
     static func revealed(_ cli: CLI) throws -> [[String]] {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct DemoAndShowTests {
+@Suite(.ownThreads) struct DemoAndShowTests {
     @Test func demoThenListShowAndVerify() throws {
         let cli = try CLI()
         defer { cli.remove() }
@@ -141,7 +142,7 @@ import Testing
 }
 
 /// The README tells people how to sign in to the demo kiosk; keep that true.
-@Suite struct ReadmeDemoTests {
+@Suite(.ownThreads) struct ReadmeDemoTests {
     @Test func readmeSignInDetailsMatchTheDefaultDemo() throws {
         let cli = try CLI()
         defer { cli.remove() }

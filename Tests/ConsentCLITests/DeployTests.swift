@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The systemd unit in deploy/ runs the kiosk safely, and systemd accepts it.
-@Suite struct DeployTests {
+@Suite(.ownThreads) struct DeployTests {
     static let unit = CLI.repo.appendingPathComponent("deploy/tenantconsent-kiosk.service")
 
     /// Staff ending the kiosk (F12 twice, status 0) end it for good: restarted only after a failure, and tty1's

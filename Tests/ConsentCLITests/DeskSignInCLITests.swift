@@ -1,11 +1,12 @@
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 18, staff are who they say: every desk command needs the password of the member of staff it
 /// names (or their session from `consent staff login`), failures count as at the staff terminal, and
 /// nobody confirms their own held change by naming a colleague. Run as the built binary on a real database.
-@Suite struct DeskSignInCLITests {
+@Suite(.ownThreads) struct DeskSignInCLITests {
     typealias Desk = FourEyesCLITests.Desk
 
     func events(_ desk: Desk) throws -> Int {

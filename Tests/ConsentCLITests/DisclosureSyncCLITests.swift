@@ -5,7 +5,7 @@ import TestSupport
 /// Issue 22, "a disclosure made at the centre shown at a kiosk after sync", with the real programs: `consent
 /// serve` on 127.0.0.1 (a SQLite and a PostgreSQL centre), `consent export` at the centre and at the kiosk,
 /// `consent sync`, and `tenant show` at the kiosk; the centre's record read back with sqlite3 or psql.
-@Suite struct DisclosureSyncCLITests {
+@Suite(.ownThreads) struct DisclosureSyncCLITests {
     /// The kiosk's disclosures of `ref`, as `tenant show --json` gives them.
     static func shown(_ cli: CLI, _ db: String, _ ref: String) throws -> [[String: Any]] {
         let show = try cli.run(["tenant", "show", ref, "--db", db, "--json"])

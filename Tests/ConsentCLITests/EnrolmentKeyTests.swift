@@ -9,7 +9,7 @@ import TestSupport
 /// someone between the device and it) that offers another key later, or a key that is not one, or one
 /// to which anybody could open the seals, is refused; and staff can check the key a device took against
 /// the centre's own.
-@Suite(.serialized) struct EnrolmentKeyTests {
+@Suite(.serialized, .ownThreads) struct EnrolmentKeyTests {
     static var keyID: Regex<Substring> { /org-[0-9a-f]{16}/ }
 
     /// The organisation key id `consent device enrol` printed.

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent expiry --within DAYS`: the data-protection lead's list of consents that lapse soon, so the
 /// tenants can be asked again before what they agreed to leaves the exports.
-@Suite struct ExpiryCLITests {
+@Suite(.ownThreads) struct ExpiryCLITests {
     static let register = "Tenancy Ref,Name,Email,Postcode\n"
         + "EX-1,Amina Khan,amina@example.org,LS1 4AB\n"
         + "EX-2,Carol White,carol@example.org,B1 1AA\n"

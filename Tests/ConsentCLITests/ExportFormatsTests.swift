@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent export` in each format, with chosen columns, and `consent export recalls`.
-@Suite struct ExportFormatsTests {
+@Suite(.ownThreads) struct ExportFormatsTests {
     /// Tenants whose free text would break a careless spreadsheet or XML writer.
     static let awkward = "Tenancy Ref,Name,Preferred name,Email\n"
         + "AB-1,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"<b>Bold & \"\"quoted\"\"</b>\",a@example.org\n"

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent export --recipient`: the export names who receives it, within what the purpose allows, and the
 /// tenants' disclosures say so.
-@Suite struct ExportRecipientCLITests {
+@Suite(.ownThreads) struct ExportRecipientCLITests {
     @Test func anExportToOneRecipientRecordsOnlyThemAndAnotherRecipientIsRefusedWithNoFileLeft() throws {
         let cli = try CLI()
         defer { cli.remove() }

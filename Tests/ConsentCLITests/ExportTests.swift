@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent export`: only what consent and the law allow leaves, per tenant and attribute.
-@Suite struct ExportTests {
+@Suite(.ownThreads) struct ExportTests {
     func uses(_ cli: CLI, _ ref: String) throws -> (uses: [String: [String: Any]], disclosures: [[String: Any]]) {
         let show = try cli.run(["tenant", "show", ref, "--db", cli.db, "--json"])
         let json = try #require(try show.json() as? [String: Any])

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Exports a person opens in a spreadsheet: a CSV Excel decodes as UTF-8 (a byte-order mark), an XLSX
 /// that shows values as held (no apostrophes), and our own readers taking both back.
-@Suite struct ExportsForPeopleTests {
+@Suite(.ownThreads) struct ExportsForPeopleTests {
     static let register = "Tenancy Ref,Name,Preferred name,Email\n"
         + "EU-1,Michał Wiśniewski,Michał,michal@example.org\n"
         + "EU-2,Ștefan Popescu,Ștefan,stefan@example.org\n"

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 18, staff are who they say: a held change is confirmed only by a different person, whatever
 /// the method, run as the built binary on a real database.
-@Suite struct FourEyesCLITests {
+@Suite(.ownThreads) struct FourEyesCLITests {
     struct Desk {
         let cli: CLI
 
@@ -82,7 +83,7 @@ import Testing
 
 /// Issue 18: a desk command cannot claim the kiosk channel, and a paper entry of a special-category
 /// grant waits for a second person exactly as a phone one does.
-@Suite struct DeskChannelCLITests {
+@Suite(.ownThreads) struct DeskChannelCLITests {
     func events(_ desk: FourEyesCLITests.Desk) throws -> Int {
         (try desk.run(["ledger", "verify", "--json"]).json() as? [String: Any])?["events"] as? Int ?? -1
     }

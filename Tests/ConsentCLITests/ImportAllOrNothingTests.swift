@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// An import builds each new tenant's row of current values (`tenant_values`) once at its end, with the
 /// insert trigger set aside for the transaction: a refused file must leave the register exactly as it
 /// was (rows, triggers and all), and an accepted one must leave the same schema and rows `ledger verify`
 /// proves (BulkBatchTests checks the trigger keeps rows again afterwards).
-@Suite struct ImportAllOrNothingTests {
+@Suite(.ownThreads) struct ImportAllOrNothingTests {
     static let header = "Tenancy Ref,First name,Surname,DOB,Address 1,Town,Postcode,Mobile,Email,Ethnicity,Religion\n"
 
     static func rows(_ first: Int, _ count: Int) -> String {

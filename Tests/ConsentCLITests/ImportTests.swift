@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent import` with good files, every kind of malformed file, and hostile text.
-@Suite struct ImportTests {
+@Suite(.ownThreads) struct ImportTests {
     static let header = "Tenancy Ref,First name,Surname,DOB,Address 1,Town,Postcode,Mobile,Email,Ethnicity,Religion\r\n"
 
     func importing(_ csv: Data, map: String? = nil) throws -> (CLI, CLI.Output, events: Int) {

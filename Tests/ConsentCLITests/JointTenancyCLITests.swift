@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Joint tenancies (issue 22): two tenants on one tenancy are two data subjects, each with their own
 /// values and choices; nothing of one is shown or sent to the other, and staff see who else holds the
 /// tenancy by reference only. Amina (JT-1) and Yusuf (JT-2) hold tenancy TEN-0042 and share the
 /// address, the postcode and the family email; Carol (JT-3) holds a tenancy alone.
-@Suite struct JointTenancyCLITests {
+@Suite(.ownThreads) struct JointTenancyCLITests {
     static let register = "Tenancy Ref,Name,DOB,Address,Postcode,Mobile,Email,Joint Tenancy\n"
         + "JT-1,Amina Khan,14/03/1980,12 Mill Lane Leeds,LS1 4AB,07700900111,khan.home@example.org,TEN-0042\n"
         + "JT-2,Yusuf Khan,02/11/1978,12 Mill Lane Leeds,LS1 4AB,07700900222,khan.home@example.org,TEN-0042\n"

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Joint tenants at the real kiosk, through tmux (issue 22): each signs in alone, sees only their own record
 /// (the tenancy they share named, the other tenant never), and what one agrees to leaves the other's choices as
 /// they were; the receipt is the signer's alone.
-@Suite(.serialized) struct JointTenancyKioskE2ETests {
+@Suite(.serialized, .ownThreads) struct JointTenancyKioskE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     /// Signs `ref` in with a fresh code and PIN 482916; leaves the kiosk on the overview.

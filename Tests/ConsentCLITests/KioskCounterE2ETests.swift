@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The kiosk as the next person at the counter finds it (issue 17): whatever way the last person
 /// left the sign-in screens, nothing of what they typed is shown again.
-@Suite(.serialized) struct KioskCounterE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskCounterE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     /// What a half-finished sign-in of T0000001 leaves behind, if anything.

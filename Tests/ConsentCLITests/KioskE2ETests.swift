@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The built `consent kiosk`, driven through tmux: what a tenant at the office would do.
-@Suite(.serialized) struct KioskE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskE2ETests {
     /// A demo register and a kiosk command line for it.
     struct Setup {
         let cli: CLI
@@ -200,7 +201,7 @@ enum CLIProcess {
     }
 }
 
-@Suite struct KioskResizeTests {
+@Suite(.ownThreads) struct KioskResizeTests {
     @Test func redrawsAtTheNewSizeAfterAResize() throws {
         let setup = try KioskE2ETests.Setup()
         defer { setup.cli.remove() }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Sign out, Language and Help are on screen at every step, down to 60×20 (issue 17): a tenant who
 /// cannot find Sign out walks away signed in.
-@Suite(.serialized) struct KioskFooterE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskFooterE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     /// The screen's last row, where the footer is.

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Requests of every kind made by the tenant at the real kiosk and decided at the real staff terminal, both
 /// through tmux (issue 22): a rectification with the value the tenant says is right, a restriction and an access
 /// request; the supervisor's queue lists each, carries out the rectification with the tenant's value (a correction
 /// in the ledger naming the request), refuses the restriction with a reason, answers the access request, and the
 /// tenant reads every outcome at the kiosk.
-@Suite(.serialized) struct KioskRequestKindsE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskRequestKindsE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     func sqlite(_ db: String, _ sql: String) throws -> String {

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Urdu reads from the right on a terminal that shows characters in the order it gets them (tmux, like
 /// xterm, does no bidi): each line arrives in visual order with its letters joined, Latin words and digits
 /// keep their own order, brackets mirror, and the cursor stands after what is typed (issue 17).
-@Suite(.serialized) struct KioskRightToLeftE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskRightToLeftE2ETests {
     /// "سائن ان" (Sign in), worked out by hand: "ان" on the left (both letters alone), then "سائن" joined
     /// (ن final, ئ initial, ا final, س initial).
     static let signIn = "\u{FEE5}\u{FE8D} \u{FEE6}\u{FE8B}\u{FE8E}\u{FEB3}"

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Key presses that must not hurt a tenant at the kiosk (issue 17), through tmux.
-@Suite(.serialized) struct KioskSafetyE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskSafetyE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     /// A tenant's current value of an attribute, from the Art. 15 view.

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The session limit as a tenant at the counter meets it (issue 17): the time left counts down above
 /// the footer, and a tenant cut off while typing is told that what they typed was not saved.
-@Suite(.serialized) struct KioskSessionLimitE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskSessionLimitE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     /// The seconds of the first "Session ends in m:ss" on the screen, if any.

@@ -7,7 +7,7 @@ import TestSupport
 /// Signing in at the kiosk as strangers and tenants do (issue 17): the same answers for every
 /// reference, dates in any common form, input that is not a date explained and not counted, and
 /// waits that count down.
-@Suite(.serialized) struct KioskSignInE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskSignInE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     static let answers = ["do not match", "Please wait", "locked"]

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A way out of the kiosk for staff, not for tenants (issue 17): F12 twice opens a staff sign-in;
 /// a wrong password ends nothing, a staff password ends the kiosk and is recorded.
-@Suite(.serialized) struct KioskStaffExitE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskStaffExitE2ETests {
     @Test func staffEndTheKioskWithTheirPasswordAndItIsRecorded() throws {
         let setup = try KioskE2ETests.Setup()
         defer { setup.cli.remove() }

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// Consent by use, and a language choice that plainly keeps the tenant signed in (issue 17).
-@Suite(.serialized) struct KioskUsesE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskUsesE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     @Test func agreeingToAUseCoversEveryItemItUsesOnOneScreen() throws {

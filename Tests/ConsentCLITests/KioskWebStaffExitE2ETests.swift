@@ -1,12 +1,13 @@
 import Foundation
 import ProgramRunner
 import Testing
+import TestSupport
 
 /// Staff end the web kiosk from the browser as at the terminal (issue 21): F12 twice opens a staff sign-in no
 /// button leads to; a staff id and password end the `consent kiosk --web` process cleanly (status 0, the tenant
 /// signed in signed out and their receipt printed) and the exit is recorded; a tenant cannot reach it, and a wrong
 /// password does nothing but count. Driven in headless Chromium (`KioskWebTests/browser/staff_exit.py`).
-@Suite(.serialized) struct KioskWebStaffExitE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskWebStaffExitE2ETests {
     static let script = CLI.repo.appendingPathComponent("Tests/KioskWebTests/browser/staff_exit.py").path
     /// Where `.ci/setup` puts selenium (as for `WebKioskBrowserTests`).
     static let packages = FileManager.default.temporaryDirectory.appendingPathComponent("tenantconsent-browser").path

@@ -8,7 +8,7 @@ import TestSupport
 /// `consent migrate` moves a SQLite centre that is being served, while a kiosk keeps recording and
 /// syncing: the old server then refuses with "moved", the operator serves PostgreSQL at the same
 /// address, and the kiosk's events all arrive there exactly once.
-@Suite(.serialized) struct LiveMigrateCLITests {
+@Suite(.serialized, .ownThreads) struct LiveMigrateCLITests {
     /// A kiosk recording a decision and syncing, again and again, on its own thread until stopped.
     final class KioskTraffic: @unchecked Sendable {
         let cli: CLI

@@ -2,12 +2,13 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// The leak scanner as a real mail filter: a Postfix of its own in a scratch folder, wired by
 /// deploy/install-mail-filter.sh, sent mail by Python's smtplib. Leaked spreadsheets of every format are
 /// bounced to the sender with the reason; clean mail and a tenant's own letter reach the local mailbox.
-@Suite(.serialized) struct MailFilterTests {
+@Suite(.serialized, .ownThreads) struct MailFilterTests {
     @Test func leaksOfEveryFormatAreBouncedWithTheReasonAndCleanMailIsDelivered() throws {
         try #require(getuid() == 0, "the Postfix test runs as root (as CI does): it starts a Postfix master of its own")
         for tool in ["/usr/sbin/postfix", "/usr/bin/pdftotext"] {

@@ -5,7 +5,7 @@ import TestSupport
 /// A mailing or an access answer written at a device reaches the centre's record like any export, and a
 /// record the centre refuses stops nothing else: the device still pulls what changed elsewhere (a review
 /// found that one `consent notify` stopped a device pulling for good).
-@Suite struct MailingDisclosureSyncCLITests {
+@Suite(.ownThreads) struct MailingDisclosureSyncCLITests {
     static let password = Data("correct horse battery\n".utf8)
 
     @Test(arguments: Backend.allCases) func aMailingAndAnAccessAnswerReachTheCentreAndARefusedRecordStopsNoPull(backend: Backend) throws {

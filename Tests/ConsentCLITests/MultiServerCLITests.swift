@@ -6,7 +6,7 @@ import TestSupport
 
 /// Several `consent serve` processes on one PostgreSQL centre, as behind a load balancer: devices
 /// push and pull through both at once, and each round a device may reach the other server.
-@Suite(.serialized) struct MultiServerCLITests {
+@Suite(.serialized, .ownThreads) struct MultiServerCLITests {
     /// Points a kiosk at another server (what a load balancer does between two requests).
     func point(_ db: String, at server: SyncCLITests.Server) throws {
         let content = try #require(VaultCLITests.content)

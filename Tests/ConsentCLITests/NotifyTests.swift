@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent notify`: one message per tenant, to that tenant alone, with only their own details.
-@Suite struct NotifyTests {
+@Suite(.ownThreads) struct NotifyTests {
     /// Parses each .eml with Python's own email package (an independent MIME reader).
     func read(_ folder: String) throws -> [[String: String]] {
         let script = """

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The office is never erased (a review found that carrying out an erasure request for it sent the tenant's
 /// whole record to every device of every office): a request to erase it is refused when taken, with what to do.
-@Suite struct OfficeKeptCLITests {
+@Suite(.ownThreads) struct OfficeKeptCLITests {
     @Test func anErasureRequestForTheOfficeIsRefusedAndNothingIsRecorded() throws {
         let cli = try CLI()
         defer { cli.remove() }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Plain HTTP only on this machine: tenants' records, a device's secret and the organisation's sealing key must not
 /// cross a network in clear, on either side of sync.
-@Suite struct PlainHTTPTests {
+@Suite(.ownThreads) struct PlainHTTPTests {
     /// A device asked to enrol with an `http://` centre on another machine sends nothing and says to use https.
     /// (192.0.2.10 is a documentation address no one answers: without the check, enrolment would wait for it and
     /// then report no answer.)

@@ -6,7 +6,7 @@ import TestSupport
 
 /// The centre's administration commands on PostgreSQL: `consent device issue-code|list|revoke` and
 /// `consent audit verify` with `--database`, against a centre a real kiosk synced with.
-@Suite(.serialized) struct PostgresAdminCLITests {
+@Suite(.serialized, .ownThreads) struct PostgresAdminCLITests {
     @Test func devicesAreManagedAndATamperedLedgerRowIsNamed() async throws {
         let cli = try CLI()
         defer { cli.remove() }

@@ -4,7 +4,7 @@ import TestSupport
 
 /// `consent-bench pg-push`: a small run of every variant (in process, into SQLite, and end to end
 /// through `consent serve` into both centres) stores every event and leaves no scratch database.
-@Suite struct PostgresBenchCLITests {
+@Suite(.ownThreads) struct PostgresBenchCLITests {
     @Test func everyVariantStoresEveryEventAndDropsItsScratchDatabases() throws {
         let cli = try CLI()
         defer { cli.remove() }

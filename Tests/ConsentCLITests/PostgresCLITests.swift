@@ -7,7 +7,7 @@ import TestSupport
 
 /// PostgreSQL-only commands as real processes. (Serving kiosks from a migrated PostgreSQL centre is
 /// covered by the sync suites, which run against both centres: SyncCLITests, SyncCrashTests.)
-@Suite(.serialized) struct PostgresCLITests {
+@Suite(.serialized, .ownThreads) struct PostgresCLITests {
     @Test func viewsAreMadeForEveryPurposeAndRefreshedOnARerun() async throws {
         let cli = try CLI()
         defer { cli.remove() }

@@ -4,7 +4,7 @@ import TestSupport
 
 /// `consent expiry --database`: a PostgreSQL centre lists the same lapsing grants as the SQLite centre it
 /// was migrated from, and records the listing in its own audit log.
-@Suite struct PostgresExpiryCLITests {
+@Suite(.ownThreads) struct PostgresExpiryCLITests {
     @Test func aPostgresCentreListsTheGrantsThatLapseSoonAsItsSQLiteCentreDid() throws {
         let cli = try CLI()
         defer { cli.remove() }

@@ -7,7 +7,7 @@ import TestSupport
 /// a new data key and unchanged (their digests still check), the old data keys and key-encryption key
 /// gone, so a copy of the database from before opens nothing with the new key file; killed part-way
 /// (`kill -9`), every value still opens and a rerun finishes.
-@Suite(.serialized) struct PostgresKeyRotationCLITests {
+@Suite(.serialized, .ownThreads) struct PostgresKeyRotationCLITests {
     /// A PostgreSQL centre holding a kiosk's demo register, pushed with its values sealed under the
     /// kiosk's own data keys (a device from before organisation keys, given the organisation's key
     /// file), and the organisation's key pair made by the server; `key` opens them all.

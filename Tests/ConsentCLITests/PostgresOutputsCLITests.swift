@@ -5,7 +5,7 @@ import TestSupport
 
 /// `export`, `export recalls`, `notify`, `stats` and `return` read a PostgreSQL centre (`--database`)
 /// and give what they give from the SQLite centre it was migrated from.
-@Suite(.serialized) struct PostgresOutputsCLITests {
+@Suite(.serialized, .ownThreads) struct PostgresOutputsCLITests {
     /// A demo SQLite centre with an export, withdrawals after it and a marker, migrated to PostgreSQL.
     struct Migrated {
         let cli: CLI

@@ -1,11 +1,12 @@
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 18, private files: whoever else has an account on the machine reads nothing the program
 /// wrote — database, vault, their WAL and shared-memory files, key files, exports, the scan index —
 /// whatever the umask; and a database found readable by others is refused with the `chmod` to run.
-@Suite struct PrivateFilesTests {
+@Suite(.ownThreads) struct PrivateFilesTests {
     /// The permission bits of a file.
     static func mode(_ path: String) throws -> Int {
         try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Equality-monitoring rows leave with a keyed pseudonym and an age band, never the tenancy reference or the
 /// date of birth (issue 22: "equality monitoring leaves identified rows only through keyed pseudonyms").
-@Suite struct PseudonymisedExportCLITests {
+@Suite(.ownThreads) struct PseudonymisedExportCLITests {
     /// The file's rows as cells (a plain CSV: the demo holds no comma or quote in these columns).
     /// What a cell of a small group holds.
     static let suppressed = "suppressed (small group)"

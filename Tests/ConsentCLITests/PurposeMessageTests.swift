@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A message under a purpose holds only what that purpose uses; a listing of everything held answers one
 /// tenant's access request and is never sent under a purpose.
-@Suite struct PurposeMessageTests {
+@Suite(.ownThreads) struct PurposeMessageTests {
     static let register = "Tenancy Ref,Name,Email,Date of Birth,Address,Postcode,Preferred Language\n"
         + "PM-1,Amina Khan,amina@example.org,1980-03-14,12 Mill Lane,LS1 4AB,en\n"
         + "PM-2,Piotr Nowak,piotr@example.org,1975-07-02,3 Park Road,M1 2AB,pl\n"

@@ -7,7 +7,7 @@ import TestSupport
 /// would, by registering them again, overwrite their name, date of birth and email at the centre and move them to its
 /// own office. A real `consent serve` on 127.0.0.1 keeps the centre's tenant as they were and tells the device why
 /// (review 3 G2). Both centres.
-@Suite struct ReRegistrationCLITests {
+@Suite(.ownThreads) struct ReRegistrationCLITests {
     @Test(arguments: Backend.allCases) func aKioskImportingAReferenceTheCentreHoldsChangesNothingThere(backend: Backend) throws {
         let cli = try CLI()
         defer { cli.remove() }

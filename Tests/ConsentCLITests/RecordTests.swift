@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent record`, `consent correct` and `consent record --batch`: the paper-form and script path,
 /// refusing what the kiosk and staff mode refuse, through the same ledger.
-@Suite struct RecordTests {
+@Suite(.ownThreads) struct RecordTests {
     struct Setup {
         let cli: CLI
         init() throws {

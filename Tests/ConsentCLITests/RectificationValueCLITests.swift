@@ -1,11 +1,12 @@
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// A rectification request keeps the value the tenant says is right (issue 22): stored with the request like any
 /// value, sealed in the vault for a special category, applied when a supervisor carries the request out without
 /// typing it again; bad values and misplaced ones are refused with nothing stored.
-@Suite(.serialized) struct RectificationValueCLITests {
+@Suite(.serialized, .ownThreads) struct RectificationValueCLITests {
     typealias Requests = RequestsCLITests
 
     func sqlite(_ db: String, _ sql: String) throws -> String {

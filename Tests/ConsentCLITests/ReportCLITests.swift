@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent report`: the data-protection lead's figures, checked against the ledger and the export
 /// file by independent counts (sqlite3 over the database file, lines of the CSV), not by our own code.
-@Suite struct ReportCLITests {
+@Suite(.ownThreads) struct ReportCLITests {
     func sqlite(_ db: String, _ sql: String) throws -> [[String]] {
         let result = try Subprocess.run("/usr/bin/env", ["sqlite3", "-separator", "|", db, sql])
         guard result.status == 0 else { throw TestFailure("sqlite3: \(result.stderr)") }

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent request make|list|decide` on the real binary and a real SQLite file (issue 22): the queue's
 /// deadlines, a restriction that keeps a value out of `consent export`, refusals only with a reason, an access
 /// request answered by the pack, and a kiosk request whose refusal the tenant reads at the kiosk.
-@Suite(.serialized) struct RequestsCLITests {
+@Suite(.serialized, .ownThreads) struct RequestsCLITests {
     static let password = Data("correct horse battery\n".utf8)
 
     /// A demo register with a support member (S100) and a supervisor (P200).
@@ -130,7 +131,7 @@ import Testing
 }
 
 /// A request made at the kiosk (through tmux), refused by a supervisor with a reason the tenant then reads there.
-@Suite(.serialized) struct KioskRequestE2ETests {
+@Suite(.serialized, .ownThreads) struct KioskRequestE2ETests {
     typealias Setup = KioskE2ETests.Setup
 
     @Test func aKioskRequestRefusedAtTheDeskShowsTheReasonAtTheKiosk() throws {

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent retention run [--dry-run]`: what no purpose may keep any longer is erased, by the ledger,
 /// and nothing else; a dry run writes nothing but its audit line.
-@Suite struct RetentionCLITests {
+@Suite(.ownThreads) struct RetentionCLITests {
     /// RT-1 left in 2012 (past every "after tenancy end" rule); RT-2 left a year before the run, so the
     /// tenancy purposes (6 years) still keep everything; RT-3 is a tenant; RT-4 left in 2012 but still
     /// agrees to email updates; RT-5's end date is keyed by staff below.

@@ -10,7 +10,7 @@ import TestSupport
 /// A real `consent serve` on 127.0.0.1, a kiosk really enrolled through `consent device enrol`, and
 /// that kiosk's own signing key in a tampered program: each crafted push is answered 400 naming the
 /// rule, nothing is stored, and the kiosk's honest push afterwards is applied. Both centres.
-@Suite struct RogueDeviceCLITests {
+@Suite(.ownThreads) struct RogueDeviceCLITests {
     @Test(arguments: Backend.allCases) func aTamperedKioskIsRefusedByARealServer(backend: Backend) async throws {
         let cli = try CLI()
         defer { cli.remove() }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent scan`: files are checked against the register before they leave.
-@Suite struct ScanTests {
+@Suite(.ownThreads) struct ScanTests {
     /// A demo register, its tenancy-management export, and a scan index with its key.
     func setUp() throws -> (cli: CLI, export: String, index: String) {
         let cli = try CLI()
@@ -154,7 +155,7 @@ import Testing
 }
 
 /// Memory stays bounded whatever a single archive entry's size: entries are read as they unpack.
-@Suite struct ScanMemoryTests {
+@Suite(.ownThreads) struct ScanMemoryTests {
     /// Makes the hostile files with Python's zipfile (not the code under test) and runs `consent scan` on
     /// each as Python's child, printing the child's peak resident memory in kilobytes.
     static let script = #"""

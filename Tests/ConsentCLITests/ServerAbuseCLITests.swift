@@ -6,7 +6,7 @@ import TestSupport
 /// `consent serve` under a flood of requests without a valid credential, as a real process on
 /// 127.0.0.1, on each centre: throttled per address, one audit row per address per minute, and a
 /// device behind the throttled address told to try later, losing nothing.
-@Suite(.serialized) struct ServerAbuseCLITests {
+@Suite(.serialized, .ownThreads) struct ServerAbuseCLITests {
     /// The numbers an audit row for a window of refusals gives: refused, and answered 429.
     func counts(_ row: String) -> (refused: Int, throttled: Int) {
         let refused = row.firstMatch(of: /refused between .*?: (\d+) \(/).flatMap { Int($0.1) } ?? 0

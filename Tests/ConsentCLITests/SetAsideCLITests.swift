@@ -7,7 +7,7 @@ import TestSupport
 /// device's outbox and holds back every later change of that device. The operator is told so at sync, sets it aside with
 /// `consent sync set-aside` (kept, listed, audited), and the rest is sent; another device pulls those changes across the
 /// gap. The real `consent` against a real `consent serve` on 127.0.0.1, both centres.
-@Suite struct SetAsideCLITests {
+@Suite(.ownThreads) struct SetAsideCLITests {
     @Test(arguments: Backend.allCases) func aRefusedEventSetAsideLetsTheRestOfTheOutboxThrough(backend: Backend) throws {
         let cli = try CLI()
         defer { cli.remove() }

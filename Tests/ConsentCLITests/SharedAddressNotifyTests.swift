@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent notify` never writes to an address several tenants hold: whoever reads that mailbox would
 /// read another tenant's details. Staff are told whom it passed over, and why.
-@Suite struct SharedAddressNotifyTests {
+@Suite(.ownThreads) struct SharedAddressNotifyTests {
     static let register = "Tenancy Ref,Name,Email,Postcode\n"
         + "SH-1,Amina Khan,khan.family@example.org,LS1 4AB\n"
         + "SH-2,Yusuf Khan,Khan.Family@example.org,LS1 4AB\n"

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Equality rows in which fewer than five people share an age band, sex and language would pick a person out of the
 /// file by what a neighbour knows of them, pseudonym or not (issue 22: "equality monitoring leaves identified rows
 /// only through keyed pseudonyms and statistics"): those cells are suppressed until every group is five or more,
 /// and a person still alone keeps no sensitive answer.
-@Suite struct SmallGroupsCLITests {
+@Suite(.ownThreads) struct SmallGroupsCLITests {
     @Test func noOneIsPickedOutByAgeSexAndLanguageAndTheOnlyWelshSpeakerKeepsNoAnswerAlone() throws {
         let cli = try CLI()
         defer { cli.remove() }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The staff desk commands, run as the built binary.
-@Suite struct StaffDeskCLITests {
+@Suite(.ownThreads) struct StaffDeskCLITests {
     func setup() throws -> CLI {
         let cli = try CLI()
         #expect(try cli.run(["demo", "--tenants", "30", "--db", cli.db]).status == 0)

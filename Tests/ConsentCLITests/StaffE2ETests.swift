@@ -1,9 +1,10 @@
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// The built `consent staff`, driven through tmux: a whole phone call, then the supervisor.
-@Suite(.serialized) struct StaffE2ETests {
+@Suite(.serialized, .ownThreads) struct StaffE2ETests {
     struct Setup {
         let cli: CLI
 

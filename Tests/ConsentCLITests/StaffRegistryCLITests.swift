@@ -6,7 +6,7 @@ import TestSupport
 
 /// Staff are added and disabled once, at the centre, and every kiosk follows at its next sync:
 /// through the real `consent serve` and `consent sync`.
-@Suite struct StaffRegistryCLITests {
+@Suite(.ownThreads) struct StaffRegistryCLITests {
     @Test(arguments: Backend.allCases) func aMemberAddedAtTheCentreReachesTheKioskAndALeaverIsDisabledThere(backend: Backend) throws {
         let cli = try CLI()
         defer { cli.remove() }

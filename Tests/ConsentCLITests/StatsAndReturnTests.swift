@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent stats` (counts only, suppressed and rounded) and `consent return` (pseudonymised).
-@Suite struct StatsAndReturnTests {
+@Suite(.ownThreads) struct StatsAndReturnTests {
     func register(_ cli: CLI) throws {
         try cli.run(["init", "--db", cli.db])
         var csv = "Tenancy Ref,Name,Religion,Date of birth,Postcode,Disability,Ethnic origin\n"

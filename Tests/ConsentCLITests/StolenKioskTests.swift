@@ -9,7 +9,7 @@ import TestSupport
 /// a PostgreSQL one, which gives the same organisation key at enrolment). A device seals them
 /// to the organisation's public key and holds no key that opens them, so nothing the program offers
 /// (`tenant show`, exports, `ledger verify`) nor a search of the raw bytes finds one.
-@Suite(.serialized) struct StolenKioskTests {
+@Suite(.serialized, .ownThreads) struct StolenKioskTests {
     static let password = Data("correct horse battery\n".utf8)
     static let health = AttributeID("health-needs")
     static let atKiosk = "Kiosk-recorded: uses a wheelchair QKX4471"

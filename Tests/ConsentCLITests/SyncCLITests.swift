@@ -10,7 +10,7 @@ import TestSupport
 
 /// The sync server and clients as real processes on 127.0.0.1: enrolment, offline conflict, bad
 /// input, revocation; each against a SQLite and a PostgreSQL centre.
-@Suite(.serialized) struct SyncCLITests {
+@Suite(.serialized, .ownThreads) struct SyncCLITests {
     /// A running `consent serve` on a free port, stopped at the end.
     final class Server {
         let port: Int

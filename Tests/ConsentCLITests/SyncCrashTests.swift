@@ -6,7 +6,7 @@ import TestSupport
 /// `kill -9` of the server (on a SQLite or a PostgreSQL centre) and of the client at many points of
 /// push and pull: nothing acknowledged is lost, nothing is applied twice, and every device passes
 /// `ledger verify` and the centre `audit verify` afterwards.
-@Suite(.serialized) struct SyncCrashTests {
+@Suite(.serialized, .ownThreads) struct SyncCrashTests {
     func events(_ cli: CLI, _ db: String) throws -> Int {
         let verify = try cli.run(["ledger", "verify", "--db", db, "--json"])
         #expect(verify.status == 0, "\(db): \(verify.stdout) \(verify.stderr)")

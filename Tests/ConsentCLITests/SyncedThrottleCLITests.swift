@@ -7,7 +7,7 @@ import TestSupport
 /// Failed kiosk sign-ins reach the other kiosks through a real `consent serve` on 127.0.0.1: a
 /// reference locked at one kiosk is locked at the next one too, a reference that is no one's exactly
 /// alike (or the second kiosk would tell them apart), and a staff unlock at one kiosk lifts it at all.
-@Suite(.serialized) struct SyncedThrottleCLITests {
+@Suite(.serialized, .ownThreads) struct SyncedThrottleCLITests {
     /// A clock the test moves past each wait, as a patient stranger would.
     final class StepClock: @unchecked Sendable {
         private let lock = NSLock()

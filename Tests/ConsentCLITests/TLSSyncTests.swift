@@ -2,10 +2,11 @@ import ConsentStore
 import Foundation
 import ProgramRunner
 import Testing
+import TestSupport
 
 /// A kiosk syncs with a centre over HTTPS whose certificate is signed by an authority only the
 /// office trusts: refused, with what to do, until the device is enrolled with `--ca-file`.
-@Suite(.serialized) struct TLSSyncTests {
+@Suite(.serialized, .ownThreads) struct TLSSyncTests {
     @Test func aKioskEnrolledWithTheOfficeAuthoritySyncsOverTLSAndIsRefusedWithoutIt() throws {
         let cli = try CLI()
         defer { cli.remove() }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `consent tenant list` shows a page for finding someone, never the whole register at once, and every
 /// listing is recorded: who, why, when, how many and which references (never the names).
-@Suite struct TenantListingTests {
+@Suite(.ownThreads) struct TenantListingTests {
     @Test func aListingIsBoundedToAPageAndRecordedWithWhoAndWhy() throws {
         let cli = try CLI()
         defer { cli.remove() }

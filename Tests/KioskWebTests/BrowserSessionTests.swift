@@ -9,7 +9,7 @@ import TestSupport
 /// the Urdu overview's address (a value starting with a digit) checked to be drawn in its own order. `.ci/setup` installs Chromium, chromedriver,
 /// selenium and axe-selenium-python; `.ci/run` sets `TENANTCONSENT_CI=1`, and there a missing browser
 /// fails the test instead of skipping it.
-@Suite struct WebKioskBrowserTests {
+@Suite(.ownThreads) struct WebKioskBrowserTests {
     static let chromium = "/usr/bin/chromium", chromedriver = "/usr/bin/chromedriver"
     /// Where `.ci/setup` puts selenium and axe-selenium-python (PyPI), as it does textstat.
     static let packages = FileManager.default.temporaryDirectory.appendingPathComponent("tenantconsent-browser").path

@@ -8,7 +8,7 @@ import TestSupport
 /// Read-aloud through the web kiosk with the real espeak-ng (issue 21): "Read this page aloud" makes sound
 /// in the page's language, any other input stops it at once, and no PIN reaches the synthesizer.
 /// `.ci/setup` installs espeak-ng and sox; in CI (`TENANTCONSENT_CI=1`) a missing one fails the test.
-@Suite struct WebKioskSpeechTests {
+@Suite(.ownThreads) struct WebKioskSpeechTests {
     static let player = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("speech/player.py").path
     static var missing: [String] { ["espeak-ng", "sox", "python3"].filter { (try? Speaker.find($0)) == nil } }
     static var runs: Bool { missing.isEmpty || WebKioskBrowserTests.inCI }

@@ -19,7 +19,7 @@ import TestSupport
 /// 127.0.0.1, both centres), then signs in there as at a first visit and changes their consent, which
 /// syncs. A wrong date of birth and an unknown reference get the same answer, byte for byte, and
 /// nothing; failures are counted and throttled at the centre; offline, the kiosk asks them to use the desk.
-@Suite struct FetchOnDemandTests {
+@Suite(.ownThreads) struct FetchOnDemandTests {
     typealias Offices = OfficeSyncTests.Offices
     /// A north tenant with a date of birth, whom the south kiosk does not hold.
     static let visitor: TenantRef = "N0000009"

@@ -3,10 +3,11 @@ import Foundation
 import SyncEngine
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Sync rounds leave in the database why the last one failed, for the staff header and
 /// `consent sync --status` (against a centre here; the loop's waits without one: SyncEngineTests).
-@Suite struct SyncLoopTests {
+@Suite(.ownThreads) struct SyncLoopTests {
     final class Rounds: @unchecked Sendable {
         private let lock = NSLock()
         private var seen: [(failed: Bool, problem: String?)] = []
