@@ -230,6 +230,11 @@ public struct Catalogue: Sendable {
     public var tenancyReferencePattern: String
     /// Months a consent lasts before it must be asked again; 0 = until withdrawn.
     public var consentValidityMonths: Int
+    /// The attributes whose change by phone waits for a second person (`held-attributes` in
+    /// Forms/staff.yaml), so that a receiver of a pushed correction can hold it to
+    /// ``ChannelRules/correctionWaits(_:_:channel:evidence:catalogue:heldByPhone:)``; nil when no staff
+    /// policy was loaded with the catalogue.
+    public var heldByPhone: Set<AttributeID>?
 
     /// Months a consent to `purpose` lasts: its own `validityMonths`, else the register's; 0 = until withdrawn.
     public func validityMonths(of purpose: PurposeDefinition) -> Int {

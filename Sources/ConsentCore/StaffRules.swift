@@ -204,8 +204,8 @@ public enum StaffRules {
             }
         case let .correction(attribute, value, _):
             try require(.correct)
-            let needsEvidence = catalogue.attribute(attribute)?.needsEvidence ?? true
-            payload = .correction(attribute, value, pending: needsEvidence || policy.heldAttributes.contains(attribute))
+            payload = .correction(attribute, value, pending: ChannelRules.correctionWaits(
+                attribute, value, channel: .phone, evidence: nil, catalogue: catalogue, heldByPhone: Set(policy.heldAttributes)))
         case .erasure:
             try require(.correct)
         case .access:

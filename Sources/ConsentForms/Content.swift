@@ -15,7 +15,7 @@ public struct Content: Sendable {
 
     /// Loads and checks both folders. Every error names the file and the entry at fault.
     public static func load(forms: URL, localization: URL) throws(FormsError) -> Content {
-        let catalogue = try FormsLoader.load(forms)
+        var catalogue = try FormsLoader.load(forms)
         let organisation = try OrganisationLoader.load(forms, catalogue: catalogue)
         let localizer = try LocalizationLoader.load(localization, deferred: NoticeCompleteness.allKeys(catalogue))
         try NoticeCompleteness.check(catalogue, localizer)
@@ -30,14 +30,16 @@ public struct Content: Sendable {
                 }
             }
         }
-        let validator: Validator
-        do { validator = try Validator(catalogue: catalogue) } catch {
-            throw FormsError(file: "attributes.yaml", "a pattern does not compile: \(error)")
-        }
         let staff = try StaffPolicyLoader.load(forms, catalogue: catalogue)
         if let staff {
             try MarkerPurposeCheck.check(staff, catalogue)
             try TenantPostCheck.check(staff, templates: templates, catalogue: catalogue)
+            // A centre holds pushed phone corrections to the same held attributes as staff mode.
+            catalogue.heldByPhone = Set(staff.heldAttributes)
+        }
+        let validator: Validator
+        do { validator = try Validator(catalogue: catalogue) } catch {
+            throw FormsError(file: "attributes.yaml", "a pattern does not compile: \(error)")
         }
         return Content(catalogue: catalogue, localizer: localizer, validator: validator, templates: templates, staff: staff,
                        organisation: organisation)

@@ -126,8 +126,8 @@ public struct PaperRecords {
         }
         // On paper or with evidence seen, only a change that needs evidence and has none waits; a call
         // changing contact details (or anything that needs evidence) always waits for a second person.
-        let pending = definition.needsEvidence && (evidence ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-            || channel == .phone && (definition.needsEvidence || content.staff?.heldAttributes.contains(definition.id) ?? true)
+        let pending = ChannelRules.correctionWaits(definition.id, value, channel: channel, evidence: evidence, catalogue: content.catalogue,
+                                                   heldByPhone: content.staff.map { Set($0.heldAttributes) })
         return ChangeRequest(
             tenant: ref, payload: .correction(definition.id, value, pending: pending),
             actor: try actor(staff, channel: channel, verification: verification, reason: reason), channel: channel, evidence: evidence)

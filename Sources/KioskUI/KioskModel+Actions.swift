@@ -95,7 +95,7 @@ extension KioskModel {
                 // Only staff change this value: the tenant's value goes to them with a rectification request.
                 return [record(.request(.rectification, a, proposed: .value(value)), receipt: requestReceipt(.rectification, a))]
             case .success(let value):
-                let pending = definition.needsEvidence
+                let pending = ChannelRules.correctionWaits(a, .value(value), channel: .kiosk, evidence: nil, catalogue: content.catalogue, heldByPhone: nil)
                 return [record(.correction(a, .value(value), pending: pending),
                                receipt: Message(pending ? "kiosk.receipt.pending" : "kiosk.receipt.correction", ["attribute": a.rawValue]))]
             }

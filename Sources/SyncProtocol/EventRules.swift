@@ -6,8 +6,10 @@ extension WireCheck {
     /// ``ChangeRules`` every channel runs before recording (a consent grant names a notice version
     /// of its purpose, contract purposes cannot be switched, attributes belong to their purpose,
     /// who may record what through which channel, values valid by the Forms with no control
-    /// characters), run at the moment the event was made. Sealed special-category values cannot be
-    /// read here; only their attribute is checked.
+    /// characters), run at the moment the event was made, then what its channel makes of such a change
+    /// (``ChannelRules/problem(_:catalogue:)``: pending where a correction waits for staff, held where staff
+    /// hold a grant, nothing kept by staff corrected by a tenant, a consent's end as its purpose gives it).
+    /// Sealed special-category values cannot be read here; only their attribute is checked.
     ///
     /// A correctly chained and signed event that fails these came from a tampered device: the
     /// centre refuses its whole batch (nothing of it is applied) and names the event and the rule.
@@ -37,6 +39,17 @@ extension WireCheck {
         }
         do {
             _ = try ChangeRules.check(request, validator: validator, now: Date(timeIntervalSince1970: Double(made.hlc.millis) / 1_000))
+            // What the device's channel makes of the change: pending where it waits, held where staff
+            // hold it, a consent's end as its purpose gives it.
+            var recorded = request
+            recorded.payload = made.payload
+            if case let .correction(attribute, _, pending) = made.payload, answers[attribute] == nil,
+               let sealed = event.values.first(where: { $0.attribute == attribute.rawValue }) {
+                recorded.payload = .correction(attribute, sealed.preferNot ? .preferNotToSay : .value(""), pending: pending)
+            }
+            if let problem = ChannelRules.problem(recorded, catalogue: validator.catalogue) {
+                return "event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant)) breaks a rule of its channel (\(r.channel)): \(problem)"
+            }
             return nil
         } catch {
             // From a device whose Forms or rules predate the rule, not from a tampered one (`ChangeError.isNewerThanDevices`).
@@ -142,6 +155,13 @@ extension WireCheck {
         }
         if r.kind == "marker", !StaffRules.may(role, .setMarker) {
             return "event \(r.device)#\(r.sequence) (marker for \(r.tenant)) by \(id) breaks a staff rule: \(StaffRefusal.notAllowed(role, .setMarker))"
+        }
+        // Staff correct at once off the phone and paper only when carrying out a request they decided
+        // (`StaffRules.decideRequest`): a supervisor's or the data-protection lead's.
+        if r.kind == "correction", r.pending != true, r.channel == Channel.system.rawValue || r.channel == Channel.importFile.rawValue,
+           !StaffRules.may(role, .decideErasure) {
+            return "event \(r.device)#\(r.sequence) (correction for \(r.tenant)) by \(id) breaks a staff rule: a correction through \(r.channel) "
+                + "that applies at once carries out a decided request, and \(StaffRefusal.notAllowed(role, .decideErasure))"
         }
         guard r.kind == "verification" else { return nil }
         let target = EventID(device: DeviceID(r.targetDevice ?? ""), sequence: r.targetSequence ?? 0)

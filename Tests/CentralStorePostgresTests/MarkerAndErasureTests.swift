@@ -94,15 +94,15 @@ import Testing
         let centre = try await Centre.make()
         defer { centre.store.shutdown() }
         var a = try await centre.enrolSigning("desk-a")
-        _ = try await centre.store.push(a.push([a.event("T1", registration(["email": "t1@example.org", "full-name": "Ann"])),
-                                                a.event("T1", .correction(AttributeID("full-name"), .value("Anne"), pending: false)),
+        _ = try await centre.store.push(a.push([a.event("T1", registration(["email": "t1@example.org", "preferred-name": "Ann"])),
+                                                a.event("T1", .correction(AttributeID("preferred-name"), .value("Anne"), pending: false)),
                                                 a.event("T1", .correction(AttributeID("email"), .value("new@example.org"), pending: true))]),
                                         from: "desk-a")
         #expect(try await centre.store.verify().ok)
         // The projection is pointed back at the registration's name, as if the correction had been lost.
-        _ = try await centre.rows("UPDATE current_value SET source_seq = 1 WHERE attribute_id = 'full-name'")
-        #expect(try await centre.store.verify().problems == ["tenant T1: the projected value of full-name differs from the ledger"])
-        _ = try await centre.rows("UPDATE current_value SET source_seq = 2 WHERE attribute_id = 'full-name'")
+        _ = try await centre.rows("UPDATE current_value SET source_seq = 1 WHERE attribute_id = 'preferred-name'")
+        #expect(try await centre.store.verify().problems == ["tenant T1: the projected value of preferred-name differs from the ledger"])
+        _ = try await centre.rows("UPDATE current_value SET source_seq = 2 WHERE attribute_id = 'preferred-name'")
         _ = try await centre.rows("DELETE FROM pending_value")
         #expect(try await centre.store.verify().problems == ["tenant T1: the pending corrections of email differ from the ledger"])
     }

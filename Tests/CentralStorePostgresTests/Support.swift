@@ -127,6 +127,18 @@ struct TestDevice {
         clock += 1000
         // A change is made no earlier than the date it takes effect, as on a real device.
         if let effective { clock = max(clock, Millis.from(effective)) }
+        // Who records it, as a real device would: staff hold grants and set markers (pat), a second
+        // member of staff confirms (sam, a supervisor: four eyes); tenants the rest.
+        let actor: Actor
+        switch payload {
+        case .heldGrant, .marker: actor = .staff(StaffID("pat"), verification: "dob+postcode", reason: "tenant-request")
+        case .verification: actor = .staff(StaffID("sam"), verification: StaffRules.RecordedMethod.supervisor, reason: "tenant-request")
+        default: actor = .tenant
+        }
+        let channel: ConsentCore.Channel = actor == .tenant ? .kiosk : .phone
+        var payload = payload
+        if case .decision = payload { payload = Self.asRecorded(payload, tenant, actor, channel, effective ?? Millis.date(clock), now: Millis.date(clock)) }
+        if case .heldGrant = payload { payload = Self.asRecorded(payload, tenant, actor, channel, effective ?? Millis.date(clock), now: Millis.date(clock)) }
         var values: [WireValue] = []
         let recorded: [(AttributeID, AttributeValue)]
         switch payload {
@@ -144,21 +156,20 @@ struct TestDevice {
                 values.append(WireValue(attribute: attribute.rawValue, text: value.text, preferNot: value == .preferNotToSay, salt: salt, digest: digest))
             }
         }
-        // Who records it, as a real device would: staff hold grants and set markers (pat), a second
-        // member of staff confirms (sam, a supervisor: four eyes); tenants the rest.
-        let actor: Actor
-        switch payload {
-        case .heldGrant, .marker: actor = .staff(StaffID("pat"), verification: "dob+postcode", reason: "tenant-request")
-        case .verification: actor = .staff(StaffID("sam"), verification: StaffRules.RecordedMethod.supervisor, reason: "tenant-request")
-        default: actor = .tenant
-        }
         let event = Event(id: EventID(device: DeviceID(id), sequence: sequence), tenant: TenantRef(tenant),
                           hlc: HLCTimestamp(millis: clock), effectiveAt: effective ?? Millis.date(clock),
-                          actor: actor, channel: actor == .tenant ? .kiosk : .phone, causalContext: causal, payload: payload)
+                          actor: actor, channel: channel, causalContext: causal, payload: payload)
         let record = EventRecord(event, valuesDigest: recorded.isEmpty ? nil : ValueDigest.combine(values.map { (AttributeID($0.attribute), $0.digest) }))
         let hash = record.hash(after: head)
         head = hash
         return WireEvent(record: record, hash: hash, values: values)
+    }
+
+    /// A decision or held grant as a real device records it: through `ChangeRules`, which gives a consent grant the end
+    /// its purpose gives it (24 months for the shipped Forms). One the rules refuse is sent as given (a refusal test's).
+    static func asRecorded(_ payload: EventPayload, _ tenant: String, _ actor: Actor, _ channel: ConsentCore.Channel, _ effective: Date, now: Date) -> EventPayload {
+        let request = ChangeRequest(tenant: TenantRef(tenant), payload: payload, actor: actor, channel: channel, effectiveAt: effective)
+        return (try? ChangeRules.check(request, validator: Shipped.content.validator, now: now))?.payload ?? payload
     }
 
     mutating func decision(_ tenant: String, _ purpose: String, _ attributes: [String], _ state: DecisionState,

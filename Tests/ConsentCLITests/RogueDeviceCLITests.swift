@@ -53,6 +53,21 @@ import TestSupport
                 return try f.push([f.event(TenantRef("T0000003"), .erasure(AttributeID("email")))],
                                   dataKeys: [WireDataKey(keyID: "dk-forged", kekID: organisation.id, wrapped: Data((0..<60).map { _ in UInt8.random(in: 0...255) }))])
             }()),
+            ("the tenant at the kiosk ends their own tenancy (kept by staff)", "kept by staff", {
+                var f = rogue
+                return try f.push([f.event(TenantRef("T0000001"), .correction(AttributeID("tenancy-end"), .value("2001-01-31"), pending: false),
+                                           clear: [("tenancy-end", "2001-01-31")])])
+            }()),
+            ("the tenant at the kiosk changes the date of birth they sign in with, at once", "waits for staff to verify it", {
+                var f = rogue
+                return try f.push([f.event(TenantRef("T0000002"), .correction(AttributeID("date-of-birth"), .value("1950-01-01"), pending: false),
+                                           clear: [("date-of-birth", "1950-01-01")])])
+            }()),
+            ("a consent grant that never lapses", "has no end date", {
+                var f = rogue
+                return try f.push([f.event(TenantRef("T0000001"), .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
+                                                                            notice: NoticeShown(version: 1, language: "en"), validUntil: nil))])
+            }()),
             ("a push without a signed head", "not signed", {
                 var f = rogue
                 return try f.push([f.event(TenantRef("T0000003"), .erasure(AttributeID("email")))], signed: false)
@@ -65,7 +80,8 @@ import TestSupport
         #expect(try centre.events(cli) == before, "nothing of any crafted push was stored")
         var honest = rogue
         let grant = honest.event(TenantRef("T0000001"), .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
-                                                       notice: NoticeShown(version: 1, language: "en"), validUntil: nil))
+                                                       notice: NoticeShown(version: 1, language: "en"), validUntil: nil),
+                                 edit: Forger.lapsing())
         let applied = try send(try honest.push([grant]))
         #expect(applied.status == 200, "\(applied.body)")
         #expect(try centre.events(cli) == before + 1)

@@ -126,7 +126,8 @@ import TestSupport
         var f = device
         let grant = f.event("T1", .heldGrant(PurposeID("service-updates-email"), [AttributeID("email")],
                                              notice: NoticeShown(version: 1, language: "en"), validUntil: nil),
-                            actor: .staff(StaffID("carol"), verification: "date-of-birth+postcode", reason: "caller-request"), channel: .phone)
+                            actor: .staff(StaffID("carol"), verification: "date-of-birth+postcode", reason: "caller-request"), channel: .phone,
+                            edit: Forger.lapsing())
         let confirm = f.event("T1", .verification(of: EventID(device: DeviceID(f.id), sequence: grant.record.sequence),
                                                   attribute: AttributeID("email"), approved: true),
                               actor: .staff(StaffID("carol"), verification: StaffRules.RecordedMethod.supervisor, reason: "supervisor-check"),

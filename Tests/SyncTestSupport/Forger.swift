@@ -42,6 +42,12 @@ public struct Forger: Sendable {
         return WireEvent(record: record, hash: head, values: values)
     }
 
+    /// An edit (for ``event(_:_:actor:channel:clear:sealed:edit:)``) giving a consent grant the end every
+    /// device gives it: `months` (the shipped register's 24) after it was expressed.
+    public static func lapsing(after months: Int = 24) -> (inout EventRecord) -> Void {
+        { $0.validUntil = Millis.from(ChangeRules.adding(months: months, to: Millis.date($0.effectiveAt))) }
+    }
+
     /// A push of `events`, its head signed with the device's key unless `signed` is false.
     public func push(_ events: [WireEvent], dataKeys: [WireDataKey] = [], signed: Bool = true) throws -> PushRequest {
         let last = events[events.count - 1]

@@ -14,7 +14,8 @@ import TestSupport
         let desk = net.devices[0], other = net.devices[1]
         for ref: TenantRef in ["J1", "J2"] {
             try desk.record(ChangeRequest(tenant: ref, payload: .correction(JointTenancy.attribute, .value("TEN-5"), pending: false),
-                                          actor: .staff(StaffID("S1"), verification: nil, reason: "joint tenancy agreement"), channel: .phone))
+                                          actor: .staff(StaffID("S1"), verification: nil, reason: "joint tenancy agreement"), channel: .paper,
+                                          evidence: "joint tenancy agreement seen"))
         }
         // One joint tenant agrees; the other does not.
         try desk.record(decide("J1", "service-updates-email", ["full-name", "email"], .granted))

@@ -30,7 +30,7 @@ import TestSupport
         let staff: ConsentCore.Actor = .staff(StaffID("S1"), verification: nil, reason: "tenant asked")
         let events = [old.event("T9", .erasure(Office.attribute), actor: staff, channel: .phone),
                       old.event("T9", .correction(AttributeID("email"), .value("nina.new@example.org"), pending: false), actor: staff,
-                                channel: .phone, clear: [("email", "nina.new@example.org")])]
+                                channel: .paper, clear: [("email", "nina.new@example.org")])]
         let reply = try await store.push(try old.push(events), from: old.id)
         // Both taken (the correction after it is not held back); the erasure changed nothing.
         #expect(reply.results.map(\.outcome) == [.superseded, .applied], "\(reply.results)")

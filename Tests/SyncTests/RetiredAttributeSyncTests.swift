@@ -19,7 +19,8 @@ import TestSupport
         _ = try await store.enrol(EnrolRequest(code: code, device: device.id, signingKey: device.key.publicKey.rawRepresentation))
         let email = [AttributeID("email")], updates = PurposeID("service-updates-email")
         let events = [
-            device.event("T1", .decision(updates, email, .granted, notice: NoticeShown(version: 1, language: "en"), validUntil: nil)),
+            device.event("T1", .decision(updates, email, .granted, notice: NoticeShown(version: 1, language: "en"), validUntil: nil),
+                         edit: Forger.lapsing()),
             device.event("T1", .correction(AttributeID("gender"), .value("woman"), pending: false), clear: [("gender", "woman")]),
             device.event("T1", .decision(updates, email, .withdrawn, notice: nil, validUntil: nil)),
         ]

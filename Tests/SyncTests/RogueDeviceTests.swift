@@ -144,7 +144,8 @@ import TestSupport
         // The same device, honest: its chain still starts where it did, and the push is applied.
         var honest = rogue
         let grant = honest.event("T1", .decision(PurposeID("service-updates-email"), [AttributeID("email")], .granted,
-                                                 notice: NoticeShown(version: 1, language: "en"), validUntil: nil))
+                                                 notice: NoticeShown(version: 1, language: "en"), validUntil: nil),
+                                 edit: Forger.lapsing())
         let request = honest.event("T1", .request(.erasure, AttributeID("full-name")))
         let reply = try await store.push(try honest.push([grant, request]), from: rogue.id)
         #expect(reply.results.map(\.outcome) == [.applied, .applied])
