@@ -98,10 +98,16 @@ public struct DemoRegister: Sendable {
         let shown = shippedLanguages.contains(language) ? language : "en"
         func decide(_ purpose: String, _ state: DecisionState, daysAgo: Int) {
             guard let attributes = catalogue.purpose(PurposeID(purpose))?.attributes else { return }
-            let channel = r.weighted([(Channel.kiosk, 4.0), (.phone, 3.0), (.paper, 3.0)])
-            let actor: Actor = channel == .kiosk ? .tenant
+            var channel = r.weighted([(Channel.kiosk, 4.0), (.phone, 3.0), (.paper, 3.0)])
+            var actor: Actor = channel == .kiosk ? .tenant
                 : .staff(StaffID(Self.staff[r.int(1...40) - 1].id), verification: channel == .phone ? "dob+postcode" : "signed-form",
                          reason: channel == .phone ? "tenant-request" : "paper-campaign")
+            // A special-category grant staff key in waits for a second person (a held grant, which a centre takes only
+            // as such): the demo gives those as the tenant's own at the kiosk, after the same draws, so a seed makes
+            // the same register.
+            if state == .granted, ChannelRules.staffGrantIsHeld(PurposeID(purpose), attributes, catalogue: catalogue) {
+                (channel, actor) = (.kiosk, .tenant)
+            }
             requests.append(ChangeRequest(
                 tenant: ref,
                 payload: .decision(PurposeID(purpose), attributes, state,
