@@ -16,7 +16,8 @@ import TestSupport
 
     static func move(_ ref: TenantRef, to office: String, at offices: Offices) async throws {
         try await offices.net.centre.record([ChangeRequest(tenant: ref, payload: .correction(Office.attribute, .value(office), pending: false),
-                                                           actor: .staff(StaffID("S1"), verification: nil, reason: "moved house"), channel: .phone)])
+                                                           actor: .staff(StaffID("S1"), verification: nil, reason: "moved house"), channel: .paper,
+                                                           evidence: "tenancy transfer seen")])
     }
 
     @Test(arguments: Backend.allCases)

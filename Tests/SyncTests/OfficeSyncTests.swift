@@ -111,7 +111,8 @@ import TestSupport
         #expect(try offices.north.tenantState(moved) == nil)
 
         try await offices.net.centre.record([ChangeRequest(tenant: moved, payload: .correction(Office.attribute, .value("north"), pending: false),
-                                                           actor: .staff(StaffID("S1"), verification: nil, reason: "moved house"), channel: .phone)])
+                                                           actor: .staff(StaffID("S1"), verification: nil, reason: "moved house"), channel: .paper,
+                                                           evidence: "tenancy transfer seen")])
         try await offices.sync(offices.north)
         let state = try #require(try offices.north.tenantState(moved), "the moved tenant is at the north kiosk")
         #expect(state.value(AttributeID("full-name")).answer == .value("Name of \(moved)"))

@@ -92,7 +92,8 @@ import TestSupport
 
             // A tenant moved to another office that this device has not acted for.
             try await net.centre.record([ChangeRequest(tenant: "T0000002", payload: .correction(Office.attribute, .value("York"), pending: false),
-                                                       actor: .staff(StaffID("S2"), verification: nil, reason: "moved house"), channel: .phone)])
+                                                       actor: .staff(StaffID("S2"), verification: nil, reason: "moved house"), channel: .paper,
+                                                           evidence: "tenancy transfer seen")])
             try staffDevice.record(Self.staffRead("T0000002"))
             #expect(try await Self.ask(staffDevice, port: port, "T0000002") == .refused(.wrongOffice))
 
