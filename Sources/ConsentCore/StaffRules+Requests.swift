@@ -5,7 +5,8 @@ public enum RequestDecision: Hashable, Sendable {
     /// Carry it out: erase the value, correct it (a rectification to the value given here, else to the one the
     /// tenant proposed), restrict it, or mark an access request answered.
     case carryOut(AttributeValue?)
-    /// Refuse it, with the reason the tenant is shown at the kiosk (for example "needed for the tenancy").
+    /// Refuse it, with the code of the reason the tenant is shown at the kiosk in their language (a ``RefusalReason``,
+    /// for example "needed-for-tenancy").
     case refuse(String)
     /// Lift a restriction in force, with an optional note (shown to the tenant like a reason).
     case lift(String?)
@@ -41,12 +42,12 @@ extension StaffRules {
     /// (``StaffTask/decideErasure``). Carrying out records the erasure (an erasure request), the correction and
     /// an approving verification (rectification), or an approving verification (a restriction then keeps the
     /// attribute out of every export; an access request is answered). A refusal is a rejecting verification
-    /// whose evidence is the reason the tenant is shown, never empty. A lift rejects a restriction in force.
+    /// whose evidence is the code of the reason the tenant is shown (``RefusalReason``), never anything else. A lift rejects a restriction in force.
     /// Nothing but an open request is decided, and a lift needs a restriction in force; the member of staff who
     /// took a request decides it only when it asks for access (``StaffRefusal/sameStaff``).
     ///
     /// ```swift
-    /// let changes = try StaffRules.decideRequest(request, .refuse("needed for the tenancy"), staff: me, role: .dpLead, policy: policy)
+    /// let changes = try StaffRules.decideRequest(request, .refuse("needed-for-tenancy"), staff: me, role: .dpLead, policy: policy)
     /// try db.batch(changes)
     /// ```
     public static func decideRequest(
@@ -74,6 +75,7 @@ extension StaffRules {
         case .refuse(let reason):
             let text = reason.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty else { throw .refusalReasonRequired }
+            guard RefusalReason(rawValue: text) != nil else { throw .unknownRefusalReason(text) }
             return [try verification(false, RequestReason.refused, evidence: text)]
         case .carryOut(let value):
             guard policy.reason(RequestReason.carriedOut) != nil else { throw .unknownReason(RequestReason.carriedOut) }

@@ -21,6 +21,8 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
     case strongerNotAllowed(StrongerCheck)
     /// A request is refused only with a reason the tenant is shown.
     case refusalReasonRequired
+    /// A refusal's reason is one of ``RefusalReason``'s codes, which the tenant reads in their language.
+    case unknownRefusalReason(String)
     /// The request was decided already (or, for a lift, is no restriction in force).
     case requestNotOpen(EventID, String)
     /// A rectification is carried out with the corrected value.
@@ -38,7 +40,9 @@ public enum StaffRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .evidenceRequired: "say what evidence you saw (for example 'council tax bill dated 2026-10-01')"
         case .notOnBehalf(let kind): "a \(kind) is not recorded on a caller's behalf"
         case .strongerNotAllowed(let method): "'\(method.rawValue)' is not among the stronger checks in Forms/staff.yaml (verification.stronger.methods); use one listed there"
-        case .refusalReasonRequired: "give the reason the tenant is shown (for example 'needed for the tenancy'); a request is never refused without one"
+        case .refusalReasonRequired: "give the reason the tenant is shown, one of \(RefusalReason.codes); a request is never refused without one"
+        case .unknownRefusalReason(let given):
+            "'\(given)' is not a refusal reason; give one of \(RefusalReason.codes), which the tenant reads in their own language at the kiosk"
         case let .requestNotOpen(event, outcome): "request \(event) is \(outcome), not open: nothing to decide"
         case .valueRequired(let a): "give the corrected value of '\(a)' to carry out the rectification (the request holds no proposed value that can be read here)"
         case .requestChannel(let c): "staff take a request by phone or from paper, not by \(c.rawValue)"

@@ -40,7 +40,9 @@ extension KioskItems {
         case .carriedOut(let at):
             status = t(request.kind == .restriction ? "request.status.restricted" : "request.status.done", ["date": asked, "decided": DayText.text(at)])
         case let .refused(at, reason?):
-            status = t("request.status.refused", ["date": asked, "decided": DayText.text(at), "reason": TextSafety.displaySafe(reason)])
+            // A coded reason in the tenant's language; one recorded before the codes, in staff's words, as it is.
+            let why = RefusalReason(rawValue: reason).map { t($0.textKey) } ?? TextSafety.displaySafe(reason)
+            status = t("request.status.refused", ["date": asked, "decided": DayText.text(at), "reason": why])
         case .refused(let at, nil):
             status = t("request.status.refused-no-reason", ["date": asked, "decided": DayText.text(at)])
         case .lifted(let at):

@@ -180,7 +180,7 @@ struct StaffItems {
         case .erasure: carry = "Erase it"
         }
         return items + [StaffItem(.button(.decideRequest(carryOut: true)), carry),
-                        StaffItem(.field("refusal"), "Reason the tenant is shown if refused (e.g. 'needed for the tenancy')"),
+                        StaffItem(.field("refusal"), "Reason the tenant is shown if refused, in their language: one of \(RefusalReason.codes)"),
                         StaffItem(.button(.decideRequest(carryOut: false)), "Refuse with this reason"), StaffItem(.button(.held), "Back")]
     }
 

@@ -123,7 +123,7 @@ struct RequestCommand: ParsableCommand {
             discussion: """
                 --carry-out erases the value (erasure), records --value, or else the value the tenant proposed, as the corrected value (rectification), keeps the value out of \
                 every export until lifted (restriction) or marks the request answered (access; `consent tenant pack` does this itself). \
-                --refuse REASON refuses it: the tenant reads REASON at the kiosk, so write it for them ("needed for the tenancy"). \
+                --refuse REASON refuses it with one of the reasons the tenant reads at the kiosk in their own language: \(RefusalReason.codes). \
                 --lift ends a restriction in force.
                 """)
 
@@ -146,7 +146,8 @@ struct RequestCommand: ParsableCommand {
         @Option(help: "The corrected value (rectification, with --carry-out; without it, the value the tenant proposed).")
         var value: String?
 
-        @Option(help: "Refuse the request with this reason, which the tenant is shown.")
+        @Option(help: ArgumentHelp("Refuse the request with this reason, which the tenant is shown in their language: \(RefusalReason.codes).",
+                                   valueName: "reason"))
         var refuse: String?
 
         @Option(help: "Lift a restriction in force, with a note the tenant is shown (may be empty).")

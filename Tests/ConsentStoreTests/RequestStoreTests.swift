@@ -29,10 +29,10 @@ import TestSupport
         #expect(requests.map(\.kind) == [.rectification, .restriction] && requests.allSatisfy(\.isOpen))
         #expect(try t.db.requestQueue().count == 2)
 
-        try t.db.record(try decide(requests[0], .refuse("needed for the tenancy")))
+        try t.db.record(try decide(requests[0], .refuse("needed-for-tenancy")))
         try t.db.record(try decide(requests[1], .carryOut(nil)))
         requests = try t.db.requests(of: "T0000001")
-        guard case .refused(_, "needed for the tenancy") = requests[0].outcome else {
+        guard case .refused(_, "needed-for-tenancy") = requests[0].outcome else {
             Issue.record("the refusal's reason is lost: \(requests[0].outcome)")
             return
         }
@@ -60,6 +60,8 @@ import TestSupport
         try t.db.record(atKiosk("T0000001", .access, nil))
         let request = try #require(try t.db.requests(of: "T0000001").first)
         #expect(throws: StaffRefusal.refusalReasonRequired) { try decide(request, .refuse("   ")) }
+        // Staff's own words would reach the tenant untranslated: only a coded reason is taken.
+        #expect(throws: StaffRefusal.unknownRefusalReason("needed for the tenancy")) { try decide(request, .refuse("needed for the tenancy")) }
         #expect(throws: StaffRefusal.notAllowed(.support, .decideErasure)) { try decide(request, .carryOut(nil), role: .support) }
         try t.db.record(try decide(request, .carryOut(nil)))
         let answered = try #require(try t.db.requests(of: "T0000001").first)

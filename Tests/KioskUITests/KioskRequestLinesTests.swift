@@ -6,7 +6,8 @@ import Testing
 import TestSupport
 
 /// The tenant sees each request and its outcome on the overview, with the reason of a refusal, in every
-/// shipped language (issue 22).
+/// shipped language, the reason too (a coded `RefusalReason`; one recorded before the codes, in staff's words, as it
+/// is) (issue 22).
 @Suite struct KioskRequestLinesTests {
     static let made = Date(timeIntervalSince1970: 1_789_000_000)
     static let decided = Date(timeIntervalSince1970: 1_789_500_000)
@@ -17,10 +18,11 @@ import TestSupport
     }
 
     static let requests = [
-        request(1, .rectification, "date-of-birth", .refused(decided, reason: "needed for the tenancy")),
+        request(1, .rectification, "date-of-birth", .refused(decided, reason: RefusalReason.neededForTenancy.rawValue)),
         request(2, .restriction, "email", .carriedOut(decided)),
         request(3, .access, nil, .open),
         request(4, .erasure, "full-name", .refused(decided, reason: nil)),
+        request(5, .erasure, "email", .refused(decided, reason: "kept for the rent account")),
     ]
 
     func overview(_ language: String) -> [String] {
@@ -36,9 +38,15 @@ import TestSupport
         let items = overview(language)
         let l = Shipped.content.localizer
         let heading = try #require(items.firstIndex(of: l.text("kiosk.requests", language)), "no requests heading in \(language): \(items)")
-        let lines = Array(items[(heading + 1)...].prefix(4))
-        #expect(lines.count == 4)
-        #expect(lines[0].contains("needed for the tenancy"), "the refusal's reason is not shown in \(language): \(lines[0])")
+        let lines = Array(items[(heading + 1)...].prefix(5))
+        #expect(lines.count == 5)
+        let reason = l.text("request.refusal.needed-for-tenancy", language)
+        #expect(!reason.isEmpty && lines[0].contains(reason), "the refusal's reason is not shown in \(language): \(lines[0])")
+        if language != "en" {
+            #expect(!lines[0].contains("needed-for-tenancy") && !lines[0].contains(l.text("request.refusal.needed-for-tenancy", "en")),
+                    "the reason is not in \(language): \(lines[0])")
+        }
+        #expect(lines[4].contains("kept for the rent account"), "a reason recorded in staff's words is not shown: \(lines[4])")
         #expect(lines[0].contains(l.text("attribute.date-of-birth.label", language)))
         #expect(lines[1].contains(l.text("request.status.restricted", language, ["date": DayText.text(Self.made), "decided": DayText.text(Self.decided)])),
                 "the kiosk does not say the value is left out of what is sent: \(lines[1])")

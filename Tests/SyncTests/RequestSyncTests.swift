@@ -31,13 +31,13 @@ import TestSupport
         #expect(queued.map(\.event) == [restrict.event.id, rectify.event.id, access.event.id], "the desk's queue after a sync")
 
         try desk.record(try StaffRules.decideRequest(queued[0], .carryOut(nil), staff: StaffID("pat"), role: .supervisor, policy: policy))
-        try desk.record(try StaffRules.decideRequest(queued[1], .refuse("needed for the tenancy"), staff: StaffID("pat"), role: .supervisor, policy: policy))
+        try desk.record(try StaffRules.decideRequest(queued[1], .refuse("needed-for-tenancy"), staff: StaffID("pat"), role: .supervisor, policy: policy))
         try await network.heal()
 
         for db in [kiosk, desk] + [network.centre.sqlite].compactMap({ $0 }) {
             let requests = try db.requests(of: "T0000001")
             #expect(requests.map(\.outcome.name) == ["carried-out", "refused", "open"], "\(db.device): \(requests)")
-            if case .refused(_, let reason) = requests[1].outcome { #expect(reason == "needed for the tenancy", "\(db.device)") }
+            if case .refused(_, let reason) = requests[1].outcome { #expect(reason == "needed-for-tenancy", "\(db.device)") }
             var state: TenantState?
             _ = try db.eachTenant { _, s in state = s }
             #expect(state?.restricted == [Self.email], "\(db.device): the restriction does not hold in its exports")
@@ -72,14 +72,14 @@ import TestSupport
             #expect(throws: StaffRefusal.sameStaff, "pat decided the \(request.kind) request they took") {
                 try StaffRules.decideRequest(request, .carryOut(nil), staff: pat, role: .supervisor, policy: policy)
             }
-            #expect(throws: StaffRefusal.sameStaff) { try StaffRules.decideRequest(request, .refuse("needed for the tenancy"), staff: pat, role: .supervisor, policy: policy) }
+            #expect(throws: StaffRefusal.sameStaff) { try StaffRules.decideRequest(request, .refuse("needed-for-tenancy"), staff: pat, role: .supervisor, policy: policy) }
         }
         // The held queue's way of deciding an erasure request holds to it too, and an access request's taker answers it but does not refuse it.
         #expect(throws: StaffRefusal.sameStaff) {
             try StaffRules.decideErasure(queued[0].event, attribute: Self.email, erase: false, tenant: "T0000001", takenBy: queued[0].actor, staff: pat,
                                          role: .supervisor, reason: "erasure-declined", policy: policy)
         }
-        #expect(throws: StaffRefusal.sameStaff) { try StaffRules.decideRequest(queued[2], .refuse("not verified"), staff: pat, role: .supervisor, policy: policy) }
+        #expect(throws: StaffRefusal.sameStaff) { try StaffRules.decideRequest(queued[2], .refuse("identity-not-confirmed"), staff: pat, role: .supervisor, policy: policy) }
         try desk.record(try StaffRules.decideRequest(queued[2], .carryOut(nil), staff: pat, role: .supervisor, policy: policy))
         try await network.heal()
         let history = try await network.centre.history("T0000001")
