@@ -12,10 +12,9 @@ import Testing
     static let base64 = csv.base64EncodedString()
 
     static func wrapped(_ text: String, width: Int, separator: String = "\n") -> String {
-        stride(from: 0, to: text.count, by: width).map { i in
-            let start = text.index(text.startIndex, offsetBy: i)
-            return String(text[start..<(text.index(start, offsetBy: width, limitedBy: text.endIndex) ?? text.endIndex)])
-        }.joined(separator: separator)
+        let bytes = Array(text.utf8)
+        return stride(from: 0, to: bytes.count, by: width).map { String(decoding: bytes[$0..<min(bytes.count, $0 + width)], as: UTF8.self) }
+            .joined(separator: separator)
     }
 
     static func hex(_ data: Data, separator: String = "") -> String { data.map { String(format: "%02x", $0) }.joined(separator: separator) }
