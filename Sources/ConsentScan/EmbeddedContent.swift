@@ -97,14 +97,14 @@ extension LeakScanner {
         for item in found {
             let label = "\(item.label) of \(TextSafety.displaySafe(name))"
             guard let data = item.data else {
-                if !item.quietIfUnreadable { m.findings.unscanned.append("\(label) (holds encoded content the scanner did not read: \(item.why))") }
+                if !item.quietIfUnreadable { m.findings.notScanned("\(label) (holds encoded content the scanner did not read: \(item.why))") }
                 continue
             }
             try budget.spend(data.count, entryTotal: data.count, packed: data.count, what: label)
             let sniffed = data.withUnsafeBytes { LeakScanner.sniffEmbedded(UnsafeRawBufferPointer(rebasing: $0.prefix(PartStream.sniffBytes))) }
             guard case .format(var format) = sniffed else {
                 if case .unreadable(let why) = sniffed, !item.quietIfUnreadable {
-                    m.findings.unscanned.append("\(label) (holds encoded content the scanner did not read: \(why))")
+                    m.findings.notScanned("\(label) (holds encoded content the scanner did not read: \(why))")
                 }
                 continue
             }

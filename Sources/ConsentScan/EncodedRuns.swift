@@ -95,11 +95,11 @@ struct EncodedRuns {
                 closeRun()
             }
         }
-        if Self.startsArmour(p) {
+        if i == 0 && Self.startsArmour(p) {
             armour = true
             return
         }
-        if let digits = RunDecoding.dumpLine(p) {
+        if i == 0, let digits = RunDecoding.dumpLine(p) {
             if dump.count + digits.count > cap { dumpOverflow = true } else { dump += digits }
             armour = false
             return

@@ -101,6 +101,11 @@ struct Findings {
         max(tenantsMatched, ambiguousTags.values.map(\.count).max() ?? 0, ambiguousMatch ? 1 : 0)
     }
 
+    /// Lists a part not scanned, once when the same part comes again in a row (a picture in every row).
+    mutating func notScanned(_ line: String) {
+        if unscanned.last != line { unscanned.append(line) }
+    }
+
     /// Adds the findings of content read apart (a file encoded inside this one).
     mutating func merge(_ other: Findings) {
         for (word, bits) in other.tenantBits.enumerated() where bits != 0 {

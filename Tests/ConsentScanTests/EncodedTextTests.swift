@@ -40,6 +40,7 @@ import Testing
                                             name: "b64-wrapped.txt"), "wrapped at 76")
         Self.expectTwenty(try Register.scan("List: " + Self.wrapped(Self.base64, width: 64, separator: "\r\n") + "\r\n", name: "list.txt"),
                           "after a label, wrapped at 64 with CRLF")
+        Self.expectTwenty(try Register.scan(Data(Self.base64.utf8).base64EncodedString() + "\n", name: "twice.txt"), "base64 of base64")
         // The file name says nothing: the shape of the text decides.
         Self.expectTwenty(try Register.scan(Self.wrapped(Self.base64, width: 76) + "\n", name: "list.b64"), "unknown extension")
     }
