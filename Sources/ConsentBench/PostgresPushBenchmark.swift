@@ -65,7 +65,10 @@ public enum PostgresPushBenchmark {
                 let attribute = purpose.attributes[Int(generator.next(upperBound: UInt64(purpose.attributes.count)))]
                 let state: DecisionState = generator.next(upperBound: UInt64(3)) == 0 ? .withdrawn : .granted
                 let tenant = mine[Int(generator.next(upperBound: UInt64(mine.count)))]
-                append(tenant, .decision(purpose.id, [attribute], state, notice: NoticeShown(version: 1, language: "en"), validUntil: nil), [])
+                // A grant lasts as long as its purpose allows from when it is made, as a kiosk's would (the centre checks).
+                let months = catalogue.validityMonths(of: purpose)
+                let until = state == .granted && months > 0 ? ChangeRules.adding(months: months, to: Millis.date(start + sequence + 1)) : nil
+                append(tenant, .decision(purpose.id, [attribute], state, notice: NoticeShown(version: 1, language: "en"), validUntil: until), [])
             }
             out.append(list)
         }

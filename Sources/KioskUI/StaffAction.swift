@@ -39,8 +39,10 @@ public enum StaffAction: Hashable, Sendable {
     case reject
     /// Decide the tenant's erasure request: erase, or decline.
     case decideErasure(erase: Bool)
-    /// Decide a tenant's rectification, restriction or access request: carry it out, or refuse it with the reason typed.
-    case decideRequest(carryOut: Bool)
+    /// Carry out a tenant's rectification, restriction or access request.
+    case carryOutRequest
+    /// Refuse it with this reason, which the tenant reads at the kiosk in their language.
+    case refuseRequest(RefusalReason)
     case conflicts
 }
 
@@ -63,7 +65,8 @@ extension StaffAction {
         case .heldItem(let index): "held-item:\(index)"
         case .confirm(let check): "confirm:\(check.rawValue)"
         case .decideErasure(let erase): "erasure:\(erase ? "erase" : "decline")"
-        case .decideRequest(let carryOut): "request:\(carryOut ? "carry-out" : "refuse")"
+        case .carryOutRequest: "request:carry-out"
+        case .refuseRequest(let reason): "request:refuse:\(reason.rawValue)"
         default: Self.names[self] ?? "" // every action without arguments is in `named`
         }
     }
@@ -97,8 +100,11 @@ extension StaffAction {
             guard ["erase", "decline"].contains(tokens.arguments[0]) else { return nil }
             self = .decideErasure(erase: tokens.arguments[0] == "erase")
         case ("request", 1):
-            guard ["carry-out", "refuse"].contains(tokens.arguments[0]) else { return nil }
-            self = .decideRequest(carryOut: tokens.arguments[0] == "carry-out")
+            guard tokens.arguments[0] == "carry-out" else { return nil }
+            self = .carryOutRequest
+        case ("request", 2):
+            guard tokens.arguments[0] == "refuse", let reason = RefusalReason(rawValue: tokens.arguments[1]) else { return nil }
+            self = .refuseRequest(reason)
         default: return nil
         }
     }

@@ -155,7 +155,7 @@ struct StaffItems {
     }
 
     /// A rectification, restriction or access request: what the tenant asked (a rectification's proposed value,
-    /// unless a special category), then carry it out or refuse it with a reason the tenant reads at the kiosk.
+    /// unless a special category), then carry it out or refuse it with one of the reasons the tenant reads at the kiosk in their language.
     private func requestItems(_ request: TenantRequest) -> [StaffItem] {
         guard StaffRules.may(role, .decideErasure) else {
             return [StaffItem(.text, "A supervisor or the data-protection lead decides tenants' requests."), StaffItem(.button(.held), "Back")]
@@ -179,9 +179,10 @@ struct StaffItems {
         case .access: carry = "Mark answered (the pack is sent: consent tenant pack)"
         case .erasure: carry = "Erase it"
         }
-        return items + [StaffItem(.button(.decideRequest(carryOut: true)), carry),
-                        StaffItem(.field("refusal"), "Reason the tenant is shown if refused, in their language: one of \(RefusalReason.codes)"),
-                        StaffItem(.button(.decideRequest(carryOut: false)), "Refuse with this reason"), StaffItem(.button(.held), "Back")]
+        // A refusal gives one of the fixed reasons, which the tenant reads at the kiosk in their own language.
+        let refusals = RefusalReason.allCases.map { StaffItem(.button(.refuseRequest($0)), "Refuse: \(en($0.textKey))") }
+        return items + [StaffItem(.button(.carryOutRequest), carry), StaffItem(.text, "Or refuse it with the reason the tenant will read:")]
+            + refusals + [StaffItem(.button(.held), "Back")]
     }
 
     /// The stronger check for a marked tenant: a code to text to the mobile on file, or a call-back to a

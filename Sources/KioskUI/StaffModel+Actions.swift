@@ -143,11 +143,13 @@ extension StaffModel {
             } catch {
                 state.message = "Not done: \(error.description)"
             }
-        case .decideRequest(let carryOut):
+        case .carryOutRequest, .refuseRequest:
             guard case .heldItem(let i) = state.screen, state.held.indices.contains(i), let staff = state.staff,
                   case .request(let request) = state.held[i].kind else { break }
             let decision: RequestDecision
-            if carryOut {
+            if case .refuseRequest(let reason) = action {
+                decision = .refuse(reason.rawValue)
+            } else {
                 var value: AttributeValue?
                 let typed = text("value")
                 if request.kind == .rectification, !typed.trimmingCharacters(in: .whitespaces).isEmpty, let a = request.attribute {
@@ -157,14 +159,12 @@ extension StaffModel {
                     }
                 }
                 decision = .carryOut(value)
-            } else {
-                decision = .refuse(text("refusal"))
             }
             do {
                 let changes = try StaffRules.decideRequest(request, decision, staff: StaffID(staff.id), role: role, policy: policy)
                 state.fields["value"] = nil
-                state.fields["refusal"] = nil
-                let note = carryOut ? "Carried out: the tenant sees it at the kiosk." : "Refused: the tenant reads your reason at the kiosk."
+                let note = if case .refuse = decision { "Refused: the tenant reads the reason at the kiosk, in their language." }
+                           else { "Carried out: the tenant sees it at the kiosk." }
                 return [.recordAll(changes, note: note), .loadHeld]
             } catch {
                 state.message = "Not done: \(error.description)"

@@ -97,12 +97,10 @@ import TestSupport
         try staff.waitFor("Carried out: the tenant sees it at the kiosk.")
         try staff.focus("restriction request")
         try staff.keys("Enter")
-        try staff.waitFor("Reason the tenant is shown if refused")
-        try staff.focus("[  ]") // the box under "Reason the tenant is shown if refused"
-        try staff.type("We text you about repairs")
-        try staff.focus("Refuse with this reason")
+        try staff.waitFor("Or refuse it with the reason the tenant will read")
+        try staff.focus("Refuse: We need it to manage your tenancy.")
         try staff.keys("Enter")
-        try staff.waitFor("Refused: the tenant reads your reason at the kiosk.")
+        try staff.waitFor("Refused: the tenant reads the reason at the kiosk, in their language.")
         try staff.focus("access request")
         try staff.keys("Enter")
         try staff.waitFor("Mark answered")
@@ -128,7 +126,7 @@ import TestSupport
         try kiosk.waitFor("Tenancy reference")
         let tenant = try setup.tenant("T0000001")
         #expect(try KioskSignInE2ETests.attemptSucceeds(kiosk, "T0000001", tenant.dob, "482916", name: tenant.name))
-        screen = try kiosk.waitFor("We text you about repairs")
+        screen = try kiosk.waitFor("manage your tenancy") // the reason in the kiosk's language (it may wrap)
         #expect(screen.contains("Refused on"), "\(screen)")
     }
 }

@@ -229,3 +229,38 @@ extension StaffMember {
         #expect(drive.model.view(now: drive.now).corner.hasSuffix("not synced yet · sync failing · 4 to send"))
     }
 }
+
+/// Refusing a tenant's restriction request in staff mode: the reason is chosen from the fixed list, in the words the
+/// tenant will read, never typed (a typed reason reached the tenant in English, whatever their language).
+@Suite struct StaffRequestRefusalTests {
+    static let request = TenantRequest(event: EventID(device: DeviceID("kiosk-1"), sequence: 4), tenant: Sample.ref, kind: .restriction,
+                                       attribute: AttributeID("mobile"), madeAt: Date(timeIntervalSince1970: 1_790_000_000), channel: .kiosk, actor: .tenant)
+    let item = HeldItem(tenant: Sample.ref, event: Self.request.event, kind: .request(Self.request), takenBy: .tenant, channel: .kiosk,
+                        at: Date(timeIntervalSince1970: 1_790_000_000))
+
+    @Test func aSupervisorRefusesWithAReasonChosenFromTheListAndTheCodeIsRecorded() {
+        var d = StaffDrive()
+        d.send(.signedIn(StaffMember(id: "pat", name: "Pat", role: .supervisor)))
+        d.press("held")
+        d.send(.held([item], numbers: [:]))
+        d.press("held-item:0")
+        for reason in RefusalReason.allCases {
+            #expect(d.actions.contains("request:refuse:\(reason.rawValue)"), "a button for \(reason): \(d.actions)")
+        }
+        #expect(d.allText.contains("Refuse: We need it to manage your tenancy."), "each reason in the tenant's words: \(d.allText)")
+        #expect(!d.allText.contains("Refuse with this reason"), "no box to type a reason in")
+        d.press("request:refuse:required-by-law")
+        guard case let .recordAll(changes, note)? = d.effects.dropLast().last else { Issue.record("nothing recorded: \(d.effects)"); return }
+        #expect(changes.map(\.payload) == [.verification(of: Self.request.event, attribute: AttributeID("mobile"), approved: false)])
+        #expect(changes.first?.evidence == "required-by-law", "the code is recorded, so the kiosk shows it in the tenant's language")
+        #expect(note.contains("Refused"))
+        #expect(d.effects.last == .loadHeld)
+    }
+
+    @Test func aRefusalTokenNamingNoKnownReasonIsNoAction() {
+        #expect(StaffAction(token: "request:refuse:because-i-said-so") == nil)
+        #expect(StaffAction(token: "request:refuse") == nil)
+        #expect(StaffAction(token: "request:refuse:legal-claim") == .refuseRequest(.legalClaim))
+        #expect(StaffAction(token: StaffAction.refuseRequest(.valueIsCorrect).token) == .refuseRequest(.valueIsCorrect))
+    }
+}
