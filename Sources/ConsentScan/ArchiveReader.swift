@@ -49,16 +49,19 @@ extension LeakScanner {
         switch kind {
         case .xlsx:
             try XLSXReader.scan(package, into: &m)
+            try scanEncoded(name: name, depth: depth, budget: budget, closing: true, into: &m)
             main = Set(entries.map(\.path).filter { $0 == "xl/sharedStrings.xml" || $0.hasPrefix("xl/worksheets/") && $0.hasSuffix(".xml") })
         case .docx:
             for entry in entries where entry.path.hasPrefix("word/") && entry.path.hasSuffix(".xml") && !entry.path.contains("/_rels/") {
                 _ = try package.parse(entry, WordText(), into: &m)
+                try scanEncoded(name: name, depth: depth, budget: budget, closing: true, into: &m)
                 main.insert(entry.path)
             }
             guard !main.isEmpty else { throw .corrupt(format: label, reason: "\(name) has no document") }
         case .ods, .odt:
             if let content = entries.first(where: { $0.path == "content.xml" }) {
                 _ = try package.parse(content, OpenDocumentText(part: "content.xml in \(name)"), into: &m)
+                try scanEncoded(name: name, depth: depth, budget: budget, closing: true, into: &m)
                 main.insert(content.path)
             }
         default:
@@ -73,6 +76,7 @@ extension LeakScanner {
             let path = entry.path.lowercased()
             if path.hasSuffix(".xml") || path.hasSuffix(".rels") || path.hasSuffix(".vml") {
                 _ = try package.parse(entry, PlainXMLText(), into: &m)
+                try scanEncoded(name: name, depth: depth, budget: budget, closing: true, into: &m)
             } else if path.contains("embeddings/") || Self.embeddedKinds.contains((path as NSString).pathExtension) {
                 try scanEntry(entry, of: package, depth: depth, into: &m)
             }

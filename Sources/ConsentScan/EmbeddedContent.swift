@@ -1,9 +1,10 @@
 import ConsentCore
 import Foundation
 
-/// A file carried encoded inside another one: a `data:` URI in HTML or JSON, a long base64 value in JSON.
-/// It is as readable as a MIME attachment, so it is decoded and scanned as the file it is; content that
-/// cannot be decoded is listed as not scanned (which blocks, unless allowed).
+/// A file carried encoded inside another one: a `data:` URI, a long base64 value in JSON, a run of base64,
+/// hex or quoted-printable in text (``EncodedRuns``). It is as readable as a MIME attachment, so it is
+/// decoded and scanned as the file it is; content that cannot be decoded or read is listed as not
+/// scanned (which blocks, unless allowed).
 struct EmbeddedContent {
     /// The type it declares (`text/csv`), if any.
     var mediaType: String?
@@ -11,6 +12,11 @@ struct EmbeddedContent {
     var data: Data?
     /// Where it was found, for reports (`a data: URI in the href of an HTML <a>`).
     var label: String
+    /// Why it could not be decoded, when `data` is nil.
+    var why: String = "it is not valid base64"
+    /// Found inside a link (`https://…?token=…`): opaque binary there is a tracking or sign-in token, so
+    /// only content that decodes to something readable is scanned; the rest is not listed.
+    var quietIfUnreadable = false
 }
 
 /// A `data:[type][;base64],payload` URI.
@@ -84,27 +90,51 @@ enum Base64Value {
 
 extension LeakScanner {
     /// Scans content found encoded inside a file, as the file it is (its bytes, else its declared type,
-    /// tell the format). Content that could not be decoded or read is listed as not scanned.
+    /// tell the format), each with a matcher of its own whose findings are added to `m`'s (its rows are
+    /// not the outer file's, and the outer text may be in the middle of a record). Content that could not
+    /// be decoded or read is listed as not scanned.
     func scanEmbedded(_ found: [EmbeddedContent], name: String, depth: Int, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) {
         for item in found {
             let label = "\(item.label) of \(TextSafety.displaySafe(name))"
             guard let data = item.data else {
-                m.findings.unscanned.append("\(label) (holds encoded content the scanner did not read: it is not valid base64)")
+                if !item.quietIfUnreadable { m.findings.notScanned("\(label) (holds encoded content the scanner did not read: \(item.why))") }
                 continue
             }
             try budget.spend(data.count, entryTotal: data.count, packed: data.count, what: label)
-            let sniffed = data.withUnsafeBytes { LeakScanner.sniff(UnsafeRawBufferPointer(rebasing: $0.prefix(PartStream.sniffBytes)), name: "") }
+            let sniffed = data.withUnsafeBytes { LeakScanner.sniffEmbedded(UnsafeRawBufferPointer(rebasing: $0.prefix(PartStream.sniffBytes))) }
             guard case .format(var format) = sniffed else {
-                if case .unreadable(let why) = sniffed { m.findings.unscanned.append("\(label) (holds encoded content the scanner did not read: \(why))") }
+                if case .unreadable(let why) = sniffed, !item.quietIfUnreadable {
+                    m.findings.notScanned("\(label) (holds encoded content the scanner did not read: \(why))")
+                }
                 continue
             }
             let typed = item.mediaType.flatMap { Self.format(ofType: $0) }
             if format.isText, let typed { format = typed }
+            var inner = Matcher(index: index, terms: terms)
+            inner.encoded.cap = limits.maxHeldBytes
             do {
-                try scanContent(data, format: format, name: label, fromContent: typed == nil, depth: depth + 1, budget: budget, into: &m)
+                try scanContent(data, format: format, name: label, fromContent: typed == nil, depth: depth + 1, budget: budget, into: &inner)
             } catch .unsupported(let why) {
-                m.findings.unscanned.append("\(label) (holds encoded content the scanner did not read: \(why))")
+                inner.findings.unscanned.append("\(label) (holds encoded content the scanner did not read: \(why))")
             }
+            inner.endRecord()
+            m.findings.merge(inner.findings)
         }
+    }
+
+    /// What decoded bytes are: as ``sniff(_:name:)`` says, except that bytes most of which are control
+    /// characters are binary even without a zero byte (random bytes decoded from a token).
+    static func sniffEmbedded(_ head: UnsafeRawBufferPointer) -> Sniffed {
+        let sniffed = sniff(head, name: "")
+        guard case .format(let format) = sniffed, format.isText, TextDecoding.byteOrderMark(head) == nil, TextDecoding.wideWithoutMark(head) == nil else { return sniffed }
+        var control = 0
+        for b in head where b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C || b == 0x7F { control += 1 }
+        return control * 20 > head.count ? .unreadable("a binary file of a kind the scanner cannot read") : sniffed
+    }
+
+    /// Scans what the matcher found encoded in the text read so far; `closing`: that text has ended.
+    func scanEncoded(name: String, depth: Int, budget: ExpansionBudget, closing: Bool, into m: inout Matcher) throws(ScanError) {
+        let found = m.encoded.take(closing: closing)
+        if !found.isEmpty { try scanEmbedded(found, name: name, depth: depth, budget: budget, into: &m) }
     }
 }

@@ -40,6 +40,7 @@ public struct LeakScanner: Sendable {
     /// ``scan(_:name:format:)``, also giving the findings behind the report.
     func scan(_ data: Data, name: String, format: ScanFormat?, findings: inout Findings) throws(ScanError) -> ScanReport {
         var m = Matcher(index: index, terms: terms)
+        m.encoded.cap = limits.maxHeldBytes
         let budget = ExpansionBudget(limits)
         let sniffed = format.map(Sniffed.format) ?? data.withUnsafeBytes { LeakScanner.sniff(UnsafeRawBufferPointer(rebasing: $0.prefix(PartStream.sniffBytes)), name: name) }
         guard case .format(let chosen) = sniffed else {
@@ -53,12 +54,19 @@ public struct LeakScanner: Sendable {
         return m.findings.report(file: name, format: found.rawValue, allowUnscanned: allowUnscanned)
     }
 
-    /// Reads content of a known format into the matcher; returns the format it turned out to be (a ZIP
-    /// archive may be a workbook). `fromContent`: the format was guessed from the text's shape, so JSON
-    /// or XML that does not parse is read as plain text instead of refused.
+    /// Reads content of a known format into the matcher, then what its text carries encoded; returns the
+    /// format it turned out to be (a ZIP archive may be a workbook). `fromContent`: the format was guessed
+    /// from the text's shape, so JSON or XML that does not parse is read as plain text instead of refused.
     @discardableResult
     func scanContent(_ data: Data, format: ScanFormat, name: String, fromContent: Bool = false, charset: String? = nil,
                      depth: Int, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) -> ScanFormat {
+        let found = try readContent(data, format: format, name: name, fromContent: fromContent, charset: charset, depth: depth, budget: budget, into: &m)
+        try scanEncoded(name: name, depth: depth, budget: budget, closing: true, into: &m)
+        return found
+    }
+
+    private func readContent(_ data: Data, format: ScanFormat, name: String, fromContent: Bool, charset: String?,
+                             depth: Int, budget: ExpansionBudget, into m: inout Matcher) throws(ScanError) -> ScanFormat {
         guard depth < limits.maxDepth else { throw .tooLarge("\(name) nests parts more than \(limits.maxDepth) deep") }
         switch format {
         case .csv, .text:

@@ -11,6 +11,7 @@ extension LeakScanner {
         for (field, value) in message.headers where Self.scannedHeaders.contains(field) {
             var line = MIMEEntity.decodeEncodedWords(value)
             line.withUTF8 { m.textLine(UnsafeRawBufferPointer($0)) }
+            m.encoded.lineBreak()
         }
         m.endRecord()
         try scanEntity(message, name: name, depth: depth, budget: budget, into: &m)

@@ -54,6 +54,10 @@ struct Matcher {
     /// Phone digits gathered over neighbouring numeric chunks (`+44 7700 900123`).
     var phoneDigits: [UInt8] = []
     var phoneGroups: [(end: Int, plus: Bool)] = []
+    /// Files encoded in the text (base64, hex, quoted-printable, `data:` URIs), and whether the last value
+    /// read had something that may be one (a long chunk, many `=`, short hex-like groups, `data:`).
+    var encoded = EncodedRuns()
+    var encodedHint = false
 
     /// Words before and after a postcode that are paired with it.
     static let wordsBefore = 40, wordsAfter = 10
@@ -112,7 +116,13 @@ struct Matcher {
                 findings.special.insert(attribute)
             }
         }
-        cell(p, column: -1)
+        read(p, column: -1, line: true)
+    }
+
+    /// A blank line: a paragraph ends, and so does any encoded run.
+    mutating func blankLine() {
+        encoded.lineBreak()
+        endRecord()
     }
 
     mutating func cell(_ text: String, column: Int) {
@@ -154,11 +164,21 @@ struct Matcher {
     /// Scans one value (a CSV field with its quotes, an XLSX cell, a line of text), folded first
     /// (``TextFold``: no-break and zero-width spaces, fullwidth forms).
     mutating func cell(_ p: UnsafeRawBufferPointer, column: Int) {
+        read(p, column: column, line: false)
+    }
+
+    /// A value or a line of text (which an encoded run may go on from), folded, matched, then looked at
+    /// for encoded content when the matching pass saw a sign of it.
+    private mutating func read(_ p: UnsafeRawBufferPointer, column: Int, line: Bool) {
         if TextFold.needed(p) {
             let folded = TextFold.folded(p)
-            folded.withUnsafeBytes { foldedCell($0, column: column) }
+            folded.withUnsafeBytes { f in
+                foldedCell(f, column: column)
+                if line { encoded.line(f, hint: encodedHint) } else { encoded.field(f, hint: encodedHint) }
+            }
         } else {
             foldedCell(p, column: column)
+            if line { encoded.line(p, hint: encodedHint) } else { encoded.field(p, hint: encodedHint) }
         }
     }
 
@@ -181,10 +201,16 @@ struct Matcher {
         var outward: (start: Int, end: Int, chunk: Int)? = nil
         let classes = self.classes
         let separator = ByteClass.separator.rawValue, joiner = ByteClass.joiner.rawValue
+        // Signs of encoded content, gathered on the way: the longest chunk, `=` signs, short even chunks, `data:`.
+        var longest = 0, equals = 0, shortEven = 0, dataColon = false
         while i < n {
             let b = p[i]
             if classes[Int(b)] == separator {
-                if b != 0x20 && b != 0x28 && b != 0x29 { flushPhone() }
+                if b != 0x20 && b != 0x28 && b != 0x29 {
+                    flushPhone()
+                    if b == 0x3D { equals += 1 } else if b == 0x3A && i >= 4 && (p[i - 1] | 0x20) == 0x61 && (p[i - 2] | 0x20) == 0x74
+                        && (p[i - 3] | 0x20) == 0x61 && (p[i - 4] | 0x20) == 0x64 { dataColon = true }
+                }
                 i += 1
                 continue
             }
@@ -197,6 +223,9 @@ struct Matcher {
                 seen |= c
                 i += 1
             }
+            let length = i - start
+            if length > longest { longest = length }
+            if length & ~6 == 0 { shortEven += 1 }
             let hasAt = seen & ByteClass.at.rawValue != 0, hasDigit = seen & ByteClass.digit.rawValue != 0
             let hasLetter = seen & ByteClass.letter.rawValue != 0
             var s = start, e = i
@@ -235,6 +264,7 @@ struct Matcher {
             }
         }
         flushPhone()
+        encodedHint = longest >= 20 || equals >= 8 || dataColon || (shortEven >= 4 && shortEven * 2 >= chunkNumber)
     }
 
     /// Splits a chunk of letters and joiners into words: phrases are checked, and capitalised words of

@@ -39,6 +39,7 @@ final class PartStream {
             return
         }
         try route(p, into: &m)
+        try scanner.scanEncoded(name: name, depth: depth, budget: budget, closing: false, into: &m)
     }
 
     func finish(into m: inout Matcher) throws(ScanError) {
@@ -56,6 +57,7 @@ final class PartStream {
                                     depth: depth, budget: budget, into: &m)
             held = []
         }
+        try scanner.scanEncoded(name: name, depth: depth, budget: budget, closing: true, into: &m)
     }
 
     private func decide(into m: inout Matcher) throws(ScanError) {

@@ -101,6 +101,25 @@ struct Findings {
         max(tenantsMatched, ambiguousTags.values.map(\.count).max() ?? 0, ambiguousMatch ? 1 : 0)
     }
 
+    /// Lists a part not scanned, once when the same part comes again in a row (a picture in every row).
+    mutating func notScanned(_ line: String) {
+        if unscanned.last != line { unscanned.append(line) }
+    }
+
+    /// Adds the findings of content read apart (a file encoded inside this one).
+    mutating func merge(_ other: Findings) {
+        for (word, bits) in other.tenantBits.enumerated() where bits != 0 {
+            if word >= tenantBits.count { tenantBits.append(contentsOf: repeatElement(0, count: word + 1 - tenantBits.count)) }
+            tenantsMatched += (bits & ~tenantBits[word]).nonzeroBitCount
+            tenantBits[word] |= bits
+        }
+        ambiguousMatch = ambiguousMatch || other.ambiguousMatch
+        personal |= other.personal
+        special.formUnion(other.special)
+        unscanned += other.unscanned
+        for (kind, tags) in other.ambiguousTags { ambiguousTags[kind, default: []].formUnion(tags) }
+    }
+
     mutating func ambiguous(_ tag: UInt64, kind: UInt8, single: Bool) {
         ambiguousMatch = true
         if single { ambiguousTags[kind, default: []].insert(tag) }

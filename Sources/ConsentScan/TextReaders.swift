@@ -81,7 +81,7 @@ enum TextReader {
     /// Scans lines; a blank line ends a record (an address block, a paragraph).
     static func scan(_ p: UnsafeRawBufferPointer, into m: inout Matcher) {
         lines(p, into: &m)
-        m.endRecord()
+        m.blankLine()
     }
 
     /// Scans lines without ending the record at the end (more text may follow).
@@ -94,7 +94,7 @@ enum TextReader {
             var end = i
             if end > start && p[end - 1] == 0x0D { end -= 1 }
             let line = UnsafeRawBufferPointer(rebasing: p[start..<end])
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0C }) { m.endRecord() } else { m.textLine(line) }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0C }) { m.blankLine() } else { m.textLine(line) }
             i += 1
         }
     }

@@ -39,7 +39,7 @@ struct TextStream {
         var stream = TextStream(layout: layout, charset: charset)
         if stream.declared == nil, TextDecoding.byteOrderMark(p) == nil, TextDecoding.wideWithoutMark(p) == nil, TextDecoding.isValidUTF8(p) {
             stream.read(p, into: &m)
-            m.endRecord()
+            m.blankLine()
             return
         }
         try stream.write(p, into: &m)
@@ -67,7 +67,7 @@ struct TextStream {
         let rest = pending
         pending = []
         if !rest.isEmpty { readBlock(rest, into: &m) }
-        m.endRecord()
+        m.blankLine()
     }
 
     private mutating func flushHead(final: Bool, into m: inout Matcher) throws(ScanError) {

@@ -139,6 +139,56 @@ import TestSupport
         #expect(corrupt.stderr.contains("not a readable mail file"))
     }
 
+    /// Review 5, #7: the register export encoded in text (base64, hex, quoted-printable, a data: URI), in a CSV
+    /// cell and in mail is blocked by the real binary, from a file and on standard input as the mail filter runs it.
+    @Test func encodedCopiesOfTheRegisterAreBlocked() throws {
+        let (cli, export, index) = try setUp()
+        defer { cli.remove() }
+        let csv = try Data(contentsOf: URL(fileURLWithPath: export))
+        let base64 = csv.base64EncodedString()
+        let lines = stride(from: 0, to: base64.count, by: 76).map { i in
+            String(base64.dropFirst(i).prefix(76))
+        }
+        let hex = csv.map { String(format: "%02x", $0) }.joined()
+        let qp = csv.map { String(format: "=%02X", $0) }.joined()
+        let head = "From: housing@landlord.example\r\nTo: partner@example.com\r\nSubject: list\r\nMIME-Version: 1.0\r\n"
+        let files: [(String, String)] = [
+            ("b64.txt", base64),
+            ("b64-wrapped.txt", lines.joined(separator: "\n")),
+            ("b64cell.csv", "id,payload\n1,\(base64)"),
+            ("datauri.txt", "see data:text/csv;base64,\(base64)"),
+            ("hex.txt", hex),
+            ("qp-all.txt", qp),
+            ("mail-b64body.eml", head + "Content-Type: text/plain; charset=us-ascii\r\n\r\nHere is the list, decode with base64 -d:\r\n\r\n"
+                + lines.joined(separator: "\r\n")),
+            ("mail-octet.eml", head + "Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--XX\r\n"
+                + "Content-Type: application/octet-stream; name=list.b64\r\nContent-Disposition: attachment; filename=list.b64\r\n\r\n"
+                + lines.joined(separator: "\r\n") + "\r\n--XX--"),
+        ]
+        for (name, text) in files {
+            let path = try cli.write(name, Data((text + "\n").utf8))
+            let run = try cli.run(["scan", "--index", index, path])
+            #expect(run.status == 1, "\(name): \(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("BLOCKED — 60 tenants"), "\(name): \(run.stdout)")
+        }
+        for name in ["mail-b64body.eml", "mail-octet.eml"] {
+            let text = try #require(files.first { $0.0 == name }?.1)
+            let filter = try cli.run(["scan", "--index", index, "--json", "--recipient", "partner@example.com", "-"], stdin: Data((text + "\r\n").utf8))
+            #expect(filter.status == 1, "\(name) on standard input: \(filter.stdout)\(filter.stderr)")
+            let report = try #require(((try filter.json() as? [String: Any])?["reports"] as? [[String: Any]])?.first)
+            #expect(report["verdict"] as? String == "blocked" && report["tenants"] as? Int == 60, "\(name): \(filter.stdout)")
+        }
+        // Ordinary text with a hash, an id and a short key stays clean.
+        let note = try cli.write("note.txt", Data("""
+            The export's SHA-256 is 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.
+            Key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl
+            Request 6ba7b810-9dad-11d1-80b4-00c04fd430c8 is closed.
+
+            """.utf8))
+        let clean = try cli.run(["scan", "--index", index, note])
+        #expect(clean.status == 0 && clean.stdout.contains("clean"), "\(clean.stdout)\(clean.stderr)")
+    }
+
     @Test func unreadableFilesExitTwoWithAReason() throws {
         let (cli, _, index) = try setUp()
         defer { cli.remove() }
