@@ -142,12 +142,14 @@ extension PostgresCentralStore {
         var heads: [String: CentreSummary.ChainHead] = [:]
         var ledger = LedgerDigest()
         var cursor: Int64 = 0
-        var chains: [String: (Int64, Data)] = [:]
+        var chains: [String: (sequence: Int64, hash: Data)] = [:]
+        // A chain goes over the events its device set aside (refused, never stored), as `verify()` walks it.
+        let setAside = try await setAsideHashes(on: connection, logger: logger)
         while true {
             let page = try await Self.page(after: cursor, limit: 10_000, on: connection, logger: logger)
             for event in page.events {
                 let r = event.record
-                let (seq, previous) = chains[r.device] ?? (0, ValueDigest.empty)
+                let (seq, previous) = overSetAside(chains[r.device] ?? (0, ValueDigest.empty), setAside[r.device] ?? [:])
                 guard r.sequence == seq + 1, r.hash(after: previous) == event.hash else {
                     throw CentralStoreError.invalid("the chain of device \(r.device) does not verify at event \(r.sequence)")
                 }
@@ -157,7 +159,10 @@ extension PostgresCentralStore {
             cursor = page.cursor
             if !page.more { break }
         }
-        for (device, head) in chains { heads[device] = .init(sequence: head.0, hash: head.1.hex) }
+        for device in Set(chains.keys).union(setAside.keys) {
+            let head = overSetAside(chains[device] ?? (0, ValueDigest.empty), setAside[device] ?? [:])
+            if head.sequence > 0 { heads[device] = .init(sequence: head.sequence, hash: head.hash.hex) }
+        }
         return CentreSummary(counts: counts, heads: heads, ledgerDigest: ledger.hex)
     }
 }

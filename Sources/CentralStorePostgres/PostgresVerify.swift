@@ -54,13 +54,7 @@ extension PostgresCentralStore {
             // The ledger's hash at each signed sequence, kept as the walk passes it.
             let wanted = Dictionary(signed.compactMap { $0.head.map { ($0.device, $0.sequence) } }, uniquingKeysWith: { a, _ in a })
             var hashes: [String: Data] = [:]
-            // Events devices set aside (refused here, never stored): their hashes, which the chain walks over.
-            var setAside: [String: [Int64: Data]] = [:]
-            for try await (device, seq, hash) in try await connection.query("""
-                SELECT d.id, p.device_seq, p.hash FROM push_result p JOIN device d ON d.no = p.device_no WHERE p.central_seq IS NULL
-                """, logger: self.logger).decode((String, Int64, Data).self) {
-                setAside[device, default: [:]][seq] = hash
-            }
+            let setAside = try await Self.setAsideHashes(on: connection, logger: self.logger)
             var cursor: Int64 = 0
             while true {
                 let page = try await self.page(after: cursor, limit: 10_000, on: connection)
@@ -123,8 +117,20 @@ extension PostgresCentralStore {
         }
     }
 
+    /// Events devices set aside (refused here, never stored), by device and sequence: their hashes, which each
+    /// device's chain walks over.
+    static func setAsideHashes(on connection: PostgresConnection, logger: Logger) async throws -> [String: [Int64: Data]] {
+        var setAside: [String: [Int64: Data]] = [:]
+        for try await (device, seq, hash) in try await connection.query("""
+            SELECT d.id, p.device_seq, p.hash FROM push_result p JOIN device d ON d.no = p.device_no WHERE p.central_seq IS NULL AND p.hash IS NOT NULL
+            """, logger: logger).decode((String, Int64, Data).self) {
+            setAside[device, default: [:]][seq] = hash
+        }
+        return setAside
+    }
+
     /// A device's chain walked so far, carried over the events it set aside just after it (their hashes, by sequence).
-    private static func overSetAside(_ walked: (sequence: Int64, hash: Data), _ setAside: [Int64: Data]) -> (sequence: Int64, hash: Data) {
+    static func overSetAside(_ walked: (sequence: Int64, hash: Data), _ setAside: [Int64: Data]) -> (sequence: Int64, hash: Data) {
         var walked = walked
         while let hash = setAside[walked.sequence + 1] { walked = (walked.sequence + 1, hash) }
         return walked

@@ -57,10 +57,10 @@ extension CentreMove {
               count: "sync_device"),
         Table(target: "sync_head", select: "SELECT device, seq, hash, signature, at FROM sync_head ORDER BY device", count: "sync_head"),
         Table(target: "enrolment_code", select: "SELECT code_hash, office, 0, expires_at, used_at, kind FROM sync_code ORDER BY code_hash", count: "sync_code"),
-        Table(target: "push_result", select: """
-            SELECT r.device_no, r.device_seq, r.outcome, r.central, r.reason, l.hash FROM sync_result r
-            JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq ORDER BY r.device_no, r.device_seq
-            """, count: "sync_result r JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq"),
+        // Results of stored events, and of events set aside (never stored: their hash is the link the next event of
+        // their device names, kept in chain_link), which the other centre's chain walk goes over.
+        Table(target: "push_result", select: "SELECT r.device_no, r.device_seq, r.outcome, r.central, r.reason, COALESCE(l.hash, k.prev_hash) FROM \(CentreMove.pushResults) "
+              + "ORDER BY r.device_no, r.device_seq", count: CentreMove.pushResults),
         Table(target: "sync_audit", select: "SELECT at, device, what FROM sync_audit ORDER BY id", count: "sync_audit"),
         // Which tenants devices were sent on demand, and when: without it a kiosk would keep them for good.
         Table(target: "tenant_fetch", select: "SELECT device, tenant_id, at FROM tenant_fetch ORDER BY device, tenant_id", count: "tenant_fetch"),
@@ -71,6 +71,13 @@ extension CentreMove {
         // The staff registry without passwords: at a PostgreSQL centre staff are only known, not signed in.
         Table(target: "staff", select: "SELECT id, name, role, created_at, disabled, offered_by FROM staff ORDER BY id", count: "staff"),
     ]
+
+    /// The sync results `consent migrate` copies: those of stored events and of events set aside.
+    static let pushResults = """
+        sync_result r LEFT JOIN ledger l ON l.device_no = r.device_no AND l.device_seq = r.device_seq
+        LEFT JOIN chain_link k ON l.hash IS NULL AND r.central IS NULL AND k.device_no = r.device_no AND k.device_seq = r.device_seq + 1
+        WHERE l.hash IS NOT NULL OR k.prev_hash IS NOT NULL
+        """
 
     /// How many rows `table` has.
     public func count(_ table: Table) throws(StoreError) -> Int64 {

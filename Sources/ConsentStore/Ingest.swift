@@ -32,6 +32,8 @@ package struct LedgerIngester {
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
     private var tenantIDs: [String: Int64] = [:]
+    /// Tenants this ingester inserted (by their registration): every other tenant was held before.
+    private var insertedTenants: Set<Int64> = []
     private var sealedRows: [SealedRow] = []
     package private(set) var queuedVaultErasures = false
     /// The latest clock reading among received events.
@@ -131,7 +133,10 @@ package struct LedgerIngester {
         let event = r.event(centralSequence: central, answers: answers)
 
         var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: keys)
-        let before = try rows.load(tenantID, event.tenant, touching: event.payload, stored: (deviceNo, r.sequence))
+        // A registration of a tenant held here already (this device registered them too, and the centre refused
+        // that; the centre's own arrives now) merges value by value with what is held, as the ledger's fold does.
+        let before = try rows.load(tenantID, event.tenant, touching: event.payload, stored: (deviceNo, r.sequence),
+                                   registeredBefore: !insertedTenants.contains(tenantID))
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload)
@@ -221,6 +226,7 @@ package struct LedgerIngester {
         guard r.kind == "registration" else { return nil }
         try db.cachedStatement(sql: "INSERT INTO tenant (ref) VALUES (?)").execute(arguments: [r.tenant])
         tenantIDs[r.tenant] = db.lastInsertedRowID
+        insertedTenants.insert(db.lastInsertedRowID)
         return db.lastInsertedRowID
     }
 

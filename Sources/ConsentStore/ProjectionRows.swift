@@ -29,12 +29,18 @@ struct ProjectionRows {
 
     /// The projection rows an event touches, as a partial state the event can be applied to.
     /// `stored` is the event's own ledger row when it is already written (a received event), so a
-    /// verification does not count itself as having already settled the held grant it confirms.
+    /// verification does not count itself as having already settled the held grant it confirms. `registeredBefore`:
+    /// a registration's tenant was held before it (a pulled registration of a tenant this device registered too).
     func load(_ tenantID: Int64, _ ref: TenantRef, touching payload: EventPayload,
-              stored: (deviceNo: Int64, sequence: Int64)? = nil) throws -> TenantState {
+              stored: (deviceNo: Int64, sequence: Int64)? = nil, registeredBefore: Bool = false) throws -> TenantState {
         var state = TenantState(ref: ref)
         switch payload {
-        case .registration, .credentialChange, .access, .heldGrant, .request:
+        case .registration(let initial):
+            // A new tenant has nothing to load; one held already has values the registration's merge with.
+            if registeredBefore {
+                for attribute in initial.keys { try loadValues(tenantID, into: &state, attribute: attribute) }
+            }
+        case .credentialChange, .access, .heldGrant, .request:
             break
         case .marker(let id, _):
             try loadMarkers(tenantID, into: &state, only: id)

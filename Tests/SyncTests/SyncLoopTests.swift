@@ -26,7 +26,10 @@ import TestSupport
                 if case .failure = round { rounds.add(true, try? db.syncStatus().problem) } else { rounds.add(false, try? db.syncStatus().problem) }
             }
         }
-        for _ in 0..<500 where rounds.all.count < 2 { try await Task.sleep(nanoseconds: 10_000_000) }
+        // A bound for a loop that never comes round, not a wait: the rounds take milliseconds, but a busy run can
+        // leave the loop's task without a thread of the cooperative pool for many seconds.
+        let deadline = Date().addingTimeInterval(600)
+        while rounds.all.count < 2 && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
         task.cancel()
         let seen = rounds.all
         #expect(seen.count >= 2)
