@@ -88,6 +88,7 @@ extension Matcher {
         work.touched = touched
         for i in 0..<n {
             guard let owner = index.owner(of: pendingTags[i]) else { continue }
+            recordTenant = true
             findings.personal |= pendingKinds[i]
             if owner == ScanIndex.ambiguous {
                 findings.ambiguous(pendingTags[i], kind: pendingKinds[i], single: index.singleKinds & pendingKinds[i] != 0)

@@ -36,6 +36,9 @@ struct Matcher {
     var ringCount = 0
     /// False once every attribute a phrase names has been found: the rest of the file needs no phrase lookups.
     var phrasesPending: Bool
+    /// The record names a health condition, and the record's values matched a tenant of the register.
+    var recordCondition = false
+    var recordTenant = false
     /// The special attribute of each column whose header names one (until a value is found in it).
     var specialColumns: [String?] = []
     /// Dates and house numbers of the record (see Matcher+Pairs.swift): their bytes, kind, length and the
@@ -73,7 +76,7 @@ struct Matcher {
         phraseFilter.update(from: terms.lastWordFilter, count: min(terms.lastWordFilter.count, Workspace.filterWords))
         slots = index.table.base
         mask = index.mask
-        phrasesPending = !terms.phraseAttributes.isEmpty
+        phrasesPending = !terms.phraseAttributes.isEmpty || !terms.conditions.isEmpty
     }
 
     /// Where the next name word is written.
@@ -157,6 +160,18 @@ struct Matcher {
         postcodeCount = 0
         extraCount = 0
         resolve()
+        // A condition counts as health data only beside a tenant: a leaflet about dementia is not.
+        if recordCondition && recordTenant {
+            findings.special.insert(SpecialTerms.conditionAttribute)
+            updatePhrasesPending()
+        }
+        recordCondition = false
+        recordTenant = false
+    }
+
+    mutating func updatePhrasesPending() {
+        phrasesPending = !terms.phraseAttributes.isSubset(of: findings.special)
+            || !terms.conditions.isEmpty && !findings.special.contains(SpecialTerms.conditionAttribute)
     }
 
     // MARK: - One cell
@@ -264,7 +279,7 @@ struct Matcher {
             }
         }
         flushPhone()
-        encodedHint = longest >= 20 || equals >= 8 || dataColon || (shortEven >= 4 && shortEven * 2 >= chunkNumber)
+        encodedHint = longest >= EncodedRuns.wrapMinimum || equals >= 8 || dataColon || (shortEven >= 4 && shortEven * 2 >= chunkNumber)
     }
 
     /// Splits a chunk of letters and joiners into words: phrases are checked, and capitalised words of
@@ -320,7 +335,11 @@ struct Matcher {
                 for k in stride(from: length - 1, through: 0, by: -1) { h = ScanNormal.phraseStep(h, ring[(ringCount - 1 - k) & 15]) }
                 if let attribute = terms.phrases[h] {
                     findings.special.insert(attribute)
-                    phrasesPending = !terms.phraseAttributes.isSubset(of: findings.special)
+                    updatePhrasesPending()
+                    break
+                }
+                if terms.conditions[h] != nil {
+                    recordCondition = true
                     break
                 }
             }

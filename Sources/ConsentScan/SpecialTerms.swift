@@ -19,6 +19,9 @@ public struct SpecialTerms: Sendable {
     let labels: [UInt64: String]
     /// Phrase hashes of answers that hold no value (`prefer not to say`, `n/a`).
     let nonAnswers: Set<UInt64>
+    /// Phrase hash of a health condition (``conditionTerms``) → the health attribute's id: counted only in a
+    /// row or paragraph that also identifies a tenant. Empty when the catalogue has no such attribute.
+    let conditions: [UInt64: String]
 
     /// Choices whose one-word label is also a nationality, a name or an everyday word.
     public static let ambiguousChoices: Set<String> = [
@@ -36,6 +39,22 @@ public struct SpecialTerms: Sendable {
                          "medical condition", "medical history"],
         "gender-identity": ["gender identity", "trans", "transgender", "trans status", "gender same as sex at birth"],
         "gender-identity-write-in": ["gender identity write in", "gender identity description"],
+    ]
+
+    /// The special attribute health conditions written as words belong to.
+    public static let conditionAttribute = "health-needs"
+
+    /// Health conditions as people write them in notes and letters ("she has epilepsy", "Wheelchair user").
+    /// Words that are also everyday words (blind, stroke, depression, anxiety, fits, mental health) are left
+    /// out, or only in a phrase that cannot be anything else (registered blind).
+    public static let conditionTerms = [
+        "epilepsy", "epileptic", "dementia", "alzheimers", "alzheimers disease", "autism", "autistic", "aspergers", "diabetes",
+        "diabetic", "copd", "emphysema", "asthma", "hiv", "hiv positive", "schizophrenia", "schizophrenic", "bipolar disorder",
+        "psychosis", "parkinsons", "parkinsons disease", "multiple sclerosis", "motor neurone disease", "cerebral palsy",
+        "learning disability", "learning disabilities", "wheelchair user", "uses a wheelchair", "registered blind", "partially sighted",
+        "visually impaired", "sight impaired", "hearing impaired", "deaf", "dialysis", "chemotherapy", "cancer", "terminally ill",
+        "terminal illness", "spina bifida", "muscular dystrophy", "down syndrome", "downs syndrome", "sickle cell", "ptsd",
+        "heart failure", "kidney failure", "had a stroke", "hepatitis", "tuberculosis", "incontinence", "incontinent", "home oxygen",
     ]
 
     /// Answers that hold no value.
@@ -71,6 +90,18 @@ public struct SpecialTerms: Sendable {
                 }
             }
         }
+        let health = catalogue.attributes.first { $0.isSpecial && $0.id.rawValue == Self.conditionAttribute }
+        var conditions: [UInt64: String] = [:]
+        if health != nil {
+            for term in Self.conditionTerms {
+                let before = phrases
+                addPhrase(term, Self.conditionAttribute, allowSingleWord: true)
+                // A condition is kept apart from the phrases that count anywhere.
+                for (hash, attribute) in phrases where before[hash] == nil { conditions[hash] = attribute }
+                phrases = before
+            }
+        }
+        self.conditions = conditions
         self.phrases = phrases
         phraseAttributes = Set(phrases.values)
         self.labels = labels
