@@ -186,15 +186,15 @@ struct Matcher {
     /// for encoded content when the matching pass saw a sign of it.
     private mutating func read(_ p: UnsafeRawBufferPointer, column: Int, line: Bool) {
         if TextFold.needed(p) {
-            let folded = TextFold.folded(p)
-            folded.withUnsafeBytes { f in
-                foldedCell(f, column: column)
-                if line { encoded.line(f, hint: encodedHint) } else { encoded.field(f, hint: encodedHint) }
-            }
+            TextFold.folded(p).withUnsafeBytes { readFolded($0, column: column, line: line) }
         } else {
-            foldedCell(p, column: column)
-            if line { encoded.line(p, hint: encodedHint) } else { encoded.field(p, hint: encodedHint) }
+            readFolded(p, column: column, line: line)
         }
+    }
+
+    private mutating func readFolded(_ p: UnsafeRawBufferPointer, column: Int, line: Bool) {
+        foldedCell(p, column: column)
+        if line { encoded.line(p, hint: encodedHint) } else { encoded.field(p, hint: encodedHint) }
     }
 
     /// Scans one value already folded.
