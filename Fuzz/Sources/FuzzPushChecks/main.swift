@@ -32,20 +32,25 @@ public func fuzzPushChecks(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         previous = event.hash
     }
     // The centre's planner on the batch as a first push (its chain from sequence 1, its tenants and staff
-    // known): every event through the same walk both centres run. It must answer the same twice.
+    // known, every event it names numbered) from each kind of device: every event through the same walk
+    // both centres run. It must answer the same twice.
     let planner = PushPlanner(validator: validator)
-    let state = PushState(enrolment: .active(publicKey: nil), head: (0, Data(count: 32)),
-                          knownTenants: PushPlanner.tenants(request),
-                          staff: Dictionary(uniqueKeysWithValues: WireCheck.staffActors(request.events).map { ($0, StaffRole.supervisor) }))
+    let highestCentral = request.events.compactMap(\.record.causal).max() ?? 0
     let now = request.events.first.map { $0.record.hlc >> 16 } ?? 0
-    func decision() -> String {
-        do {
-            let plan = try planner.planEvents(request.events, signedHead: request.head, state: state, now: now)
-            return "\(plan.accepted.count) \(plan.newTenants) \(plan.rejected?.reason ?? "") \(plan.audit)"
-        } catch {
-            return "\(error)"
+    for kind in DeviceKind.allCases {
+        let state = PushState(enrolment: .active(publicKey: nil), head: (0, Data(count: 32)),
+                              knownTenants: PushPlanner.tenants(request),
+                              staff: Dictionary(uniqueKeysWithValues: WireCheck.staffActors(request.events).map { ($0, StaffRole.supervisor) }),
+                              highestCentral: highestCentral, deviceKind: kind)
+        func decision() -> String {
+            do {
+                let plan = try planner.planEvents(request.events, signedHead: request.head, state: state, now: now)
+                return "\(plan.accepted.count) \(plan.newTenants) \(plan.rejected?.reason ?? "") \(plan.audit)"
+            } catch {
+                return "\(error)"
+            }
         }
+        Fuzzing.require(decision() == decision(), "the planner decided differently for the same batch from a \(kind) device")
     }
-    Fuzzing.require(decision() == decision(), "the planner decided differently for the same batch")
     return 0
 }
