@@ -21,7 +21,11 @@ public struct OwnThreadsTrait: SuiteTrait, TestTrait, TestScoping {
         // scoped twice: each test case takes one turn.
         guard testCase != nil, !WaitingThreads.onThem else { return try await function() }
         await WaitingThreads.turns.take()
-        defer { WaitingThreads.turns.give() }
+        let began = ContinuousClock.now
+        defer {
+            WaitingThreads.turns.give()
+            TurnLog.record(test: test, testCase: testCase, held: ContinuousClock.now - began)
+        }
         try await WaitingThreads.$onThem.withValue(true) {
             try await withTaskExecutorPreference(WaitingThreads.shared) { try await function() }
         }
@@ -39,8 +43,10 @@ public final class WaitingThreads: TaskExecutor, @unchecked Sendable {
     /// The one executor the tests share.
     public static let shared = WaitingThreads()
 
-    /// How many tests run on these threads at once: as many as the machine has cores (at least two).
-    public static let concurrentTests = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// How many tests run on these threads at once: as many as the machine has cores (at least two), or
+    /// `CONSENT_TEST_TURNS` when set (to try another figure: `CONSENT_TEST_TURNS_LOG` shows where the time goes).
+    public static let concurrentTests = ProcessInfo.processInfo.environment["CONSENT_TEST_TURNS"].flatMap(Int.init).map { max(1, $0) }
+        ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Whether this task already runs a test on these threads.
     @TaskLocal static var onThem = false
@@ -109,5 +115,25 @@ final class Turns: @unchecked Sendable {
             return waiting.removeFirst()
         }
         next?.resume()
+    }
+}
+
+/// Where a run says how long each test held its turn: the file named by `CONSENT_TEST_TURNS_LOG`, if set, gets a
+/// line "seconds<TAB>test" per test case, so the tests that make a full run long can be found (`sort -rn`).
+enum TurnLog {
+    private static let lock = NSLock()
+    private static let path = ProcessInfo.processInfo.environment["CONSENT_TEST_TURNS_LOG"]
+
+    static func record(test: Test, testCase: Test.Case?, held: Duration) {
+        guard let path else { return }
+        let seconds = Double(held.components.seconds) + Double(held.components.attoseconds) / 1e18
+        let line = String(format: "%.1f", seconds) + "\t\(test.id)\n"
+        lock.withLock {
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            guard let handle = FileHandle(forWritingAtPath: path) else { return }
+            defer { try? handle.close() }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: Data(line.utf8))
+        }
     }
 }
