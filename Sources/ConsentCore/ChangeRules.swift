@@ -205,7 +205,7 @@ public enum ChangeRules {
 
     /// Who records what, and where: only the tenant records at the kiosk, and a tenant records only
     /// there (staff key a tenant's choice by phone or from paper); markers, held grants and
-    /// verifications are staff work.
+    /// verifications are staff work, but for a retention run clearing a marker.
     private static func checkActor(_ actor: Actor, _ channel: Channel, _ payload: EventPayload) throws(ChangeError) {
         let byTenant = actor == .tenant
         if byTenant && channel != .kiosk {
@@ -215,6 +215,8 @@ public enum ChangeRules {
             throw .wrongActor("only the tenant signed in records at the kiosk; staff record a choice by phone or from paper")
         }
         switch payload {
+        case .marker(_, set: false) where actor == Retention.actor && channel == .system:
+            break  // a retention run clears a marker its purpose may no longer keep
         case .marker, .heldGrant, .verification:
             guard case .staff = actor else { throw .wrongActor("only a member of staff sets a marker, holds a grant or verifies a change") }
         case .request:

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// A value is kept while at least one purpose that uses its attribute keeps it:
 /// - `until withdrawn` (or `… or N years`): while the tenant's grant of that attribute for the purpose is
-///   in force (not withdrawn, not lapsed, and within N years of the decision);
+///   in force (not withdrawn, not lapsed, and within N years of the decision) and the tenancy has not ended;
 /// - `N years after tenancy end`: until N years after the `tenancy-end` date held for the tenant (for
 ///   ever while none is held);
 /// - `N years after decision`: until N years after the later of the purpose's decision for it and the
@@ -14,10 +14,18 @@ import Foundation
 ///   after the tenant's data were last sent under the purpose.
 ///
 /// A withdrawal or objection stops a purpose keeping what it covers, whatever the rule. Attributes no
-/// purpose uses (retired ones) are left alone: staff decide those; so is ``neverErased``. Pure: the store gathers ``Facts``.
+/// purpose uses (retired ones) are left alone: staff decide those; so is ``neverErased``.
+///
+/// A staff marker set on the tenant is kept by the purpose that holds it (`markers:` in `Forms/purposes.yaml`),
+/// by the same rule counted from the day it was set; a marker under an `until withdrawn` rule (a marker asks the
+/// tenant for nothing, so nothing withdraws it) is kept while the tenancy lasts. Pure: the store gathers ``Facts``.
 ///
 ///     let due = Retention.due(facts, catalogue: catalogue, now: Date())  // [AttributeID("email")]
+///     let cleared = Retention.markersDue(facts, catalogue: catalogue, now: Date())  // ["vulnerable"]
 public enum Retention {
+    /// Who a retention run's erasures and marker clearings are recorded as.
+    public static let actor = Actor.system("retention")
+
     /// The attribute that holds the day a tenancy ended (a date in `Forms/attributes.yaml`).
     public static let tenancyEndAttribute = AttributeID("tenancy-end")
 
@@ -59,13 +67,16 @@ public enum Retention {
         public var decisions: [Use: Decided]
         /// When the tenant's data were last sent out under each purpose.
         public var lastSent: [PurposeID: Date]
+        /// Each staff marker set on the tenant now, with when it was set.
+        public var markers: [String: Date]
         public init(tenant: TenantRef, tenancyEnd: Date? = nil, held: [AttributeID: Date],
-                    decisions: [Use: Decided] = [:], lastSent: [PurposeID: Date] = [:]) {
+                    decisions: [Use: Decided] = [:], lastSent: [PurposeID: Date] = [:], markers: [String: Date] = [:]) {
             self.tenant = tenant
             self.tenancyEnd = tenancyEnd
             self.held = held
             self.decisions = decisions
             self.lastSent = lastSent
+            self.markers = markers
         }
     }
 
@@ -79,22 +90,52 @@ public enum Retention {
         }
     }
 
+    /// A staff marker a run clears.
+    public struct MarkerClearing: Codable, Sendable, Equatable {
+        public var tenant: TenantRef
+        public var marker: String
+        public init(tenant: TenantRef, marker: String) {
+            self.tenant = tenant
+            self.marker = marker
+        }
+    }
+
     /// Whether `purpose` may still keep the tenant's value of `attribute`, recorded at `recordedAt`.
     public static func keeps(_ purpose: PurposeDefinition, _ attribute: AttributeID, _ facts: Facts, recordedAt: Date, now: Date) -> Bool {
         let decided = facts.decisions[Use(purpose.id, attribute)]
         if decided?.state.stopsUse == true { return false }
+        switch purpose.retention {
+        case .untilWithdrawn, .untilWithdrawnOr:
+            guard let decided, inForce(decided, now: now) else { return false }
+            return keeps(purpose, facts, countingFrom: decided.effectiveAt, now: now)
+        case .afterDecision:
+            return keeps(purpose, facts, countingFrom: max(decided?.effectiveAt ?? recordedAt, recordedAt), now: now)
+        case .afterTenancyEnd, .afterSubmission:
+            return keeps(purpose, facts, countingFrom: recordedAt, now: now)
+        }
+    }
+
+    /// Whether `purpose` may still keep a staff marker (one it holds) set at `setAt`: its rule counted from that
+    /// day, and, under an `until withdrawn` rule, while the tenancy lasts.
+    public static func keepsMarker(_ purpose: PurposeDefinition, _ facts: Facts, setAt: Date, now: Date) -> Bool {
+        keeps(purpose, facts, countingFrom: setAt, now: now)
+    }
+
+    /// The clock of `purpose`'s rule alone, its periods counted from `start` (the decision or the value's
+    /// recording, or the day a marker was set): nothing withdrawn or lapsed is looked at here.
+    private static func keeps(_ purpose: PurposeDefinition, _ facts: Facts, countingFrom start: Date, now: Date) -> Bool {
         func within(_ months: Int, of day: Date) -> Bool { ChangeRules.adding(months: months, to: day) > now }
+        let ended = facts.tenancyEnd.map { $0 <= now } ?? false
         switch purpose.retention {
         case .untilWithdrawn:
-            return inForce(decided, now: now)
+            return !ended
         case .untilWithdrawnOr(let months):
-            guard let decided, inForce(decided, now: now) else { return false }
-            return within(months, of: decided.effectiveAt)
+            return !ended && within(months, of: start)
         case .afterTenancyEnd(let months):
             guard let end = facts.tenancyEnd else { return true }
             return within(months, of: end)
         case .afterDecision(let months):
-            return within(months, of: max(decided?.effectiveAt ?? recordedAt, recordedAt))
+            return within(months, of: start)
         case .afterSubmission(let months):
             if facts.tenancyEnd == nil { return true }
             guard let sent = facts.lastSent[purpose.id] else { return false }
@@ -108,6 +149,16 @@ public enum Retention {
             guard let recorded = facts.held[attribute], !neverErased.contains(attribute) else { return false }
             let users = catalogue.purposes(using: attribute)
             return !users.isEmpty && !users.contains { keeps($0, attribute, facts, recordedAt: recorded, now: now) }
+        }
+    }
+
+    /// The staff markers set on `facts.tenant` that the purpose holding each may no longer keep, in id order. A
+    /// marker no purpose holds (one dropped from `Forms/`) is left alone, as a retired attribute is.
+    public static func markersDue(_ facts: Facts, catalogue: Catalogue, now: Date) -> [String] {
+        facts.markers.keys.sorted().filter { marker in
+            guard let setAt = facts.markers[marker],
+                  let holder = catalogue.purposes.first(where: { $0.markers.contains(marker) }) else { return false }
+            return !keepsMarker(holder, facts, setAt: setAt, now: now)
         }
     }
 

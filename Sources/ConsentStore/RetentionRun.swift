@@ -10,6 +10,8 @@ extension ConsentDatabase {
     public struct RetentionOutcome: Codable, Sendable, Equatable {
         /// The values due (erased, unless this was a dry run), tenant by tenant.
         public var erasures: [Retention.Erasure]
+        /// The staff markers due (cleared, unless this was a dry run), tenant by tenant.
+        public var markersCleared: [Retention.MarkerClearing]
         /// How many tenants were looked at.
         public var tenantsChecked: Int
         /// Whether anything was written.
@@ -19,10 +21,10 @@ extension ConsentDatabase {
     /// How many erasures go into one ledger transaction.
     static let retentionBatch = 500
 
-    /// Finds every value no purpose may keep at `now` and, unless `dryRun`, erases each by a ledger
-    /// event (actor `system retention`, channel `system`), `retentionBatch` to a transaction, so a run
-    /// stopped part-way has erased whole batches and a rerun finishes the rest. `progress` is told
-    /// how many of the due erasures are done. Recorded in the audit log (who ran it and how many; no
+    /// Finds every value no purpose may keep at `now`, and every staff marker its purpose may no longer keep, and,
+    /// unless `dryRun`, erases or clears each by a ledger event (``Retention/actor``, channel `system`),
+    /// `retentionBatch` to a transaction, so a run stopped part-way has done whole batches and a rerun finishes the
+    /// rest. `progress` is told how many of the due changes are done. Recorded in the audit log (who ran it and how many; no
     /// reference or value).
     ///
     ///     let outcome = try db.retentionRun(now: Date(), dryRun: true, by: "dpo")
@@ -37,30 +39,38 @@ extension ConsentDatabase {
         let erasures = facts.flatMap { facts in
             Retention.due(facts, catalogue: catalogue, now: now).map { Retention.Erasure(tenant: facts.tenant, attribute: $0) }
         }
+        let clearings = facts.flatMap { facts in
+            Retention.markersDue(facts, catalogue: catalogue, now: now).map { Retention.MarkerClearing(tenant: facts.tenant, marker: $0) }
+        }
         if !dryRun {
+            let changes = erasures.map {
+                ChangeRequest(tenant: $0.tenant, payload: .erasure($0.attribute), actor: Retention.actor, channel: .system,
+                              evidence: "retention rule of every purpose using it has ended")
+            } + clearings.map {
+                ChangeRequest(tenant: $0.tenant, payload: .marker($0.marker, set: false), actor: Retention.actor, channel: .system,
+                              evidence: "retention rule of the purpose holding it has ended")
+            }
             var done = 0
-            progress(0, erasures.count)
-            for start in stride(from: 0, to: erasures.count, by: Self.retentionBatch) {
-                let batch = erasures[start..<min(start + Self.retentionBatch, erasures.count)]
-                try record(batch.map {
-                    ChangeRequest(tenant: $0.tenant, payload: .erasure($0.attribute), actor: .system("retention"), channel: .system,
-                                  evidence: "retention rule of every purpose using it has ended")
-                })
+            progress(0, changes.count)
+            for start in stride(from: 0, to: changes.count, by: Self.retentionBatch) {
+                let batch = changes[start..<min(start + Self.retentionBatch, changes.count)]
+                try record(Array(batch))
                 done += batch.count
-                progress(done, erasures.count)
+                progress(done, changes.count)
             }
         }
-        let what = "retention \(dryRun ? "dry run" : "run") by \(TextSafety.displaySafe(who)): \(erasures.count) values of "
-            + "\(Set(erasures.map(\.tenant)).count) tenants \(dryRun ? "due" : "erased") (\(checked) tenants checked)"
+        let tenants = Set(erasures.map(\.tenant) + clearings.map(\.tenant)).count
+        let what = "retention \(dryRun ? "dry run" : "run") by \(TextSafety.displaySafe(who)): \(erasures.count) values and "
+            + "\(clearings.count) markers of \(tenants) tenants \(dryRun ? "due" : "erased or cleared") (\(checked) tenants checked)"
         try write { db in
             try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, NULL, ?)",
                            arguments: [Millis.from(now), String(what.prefix(1_000))])
         }
-        return RetentionOutcome(erasures: erasures, tenantsChecked: checked, dryRun: dryRun)
+        return RetentionOutcome(erasures: erasures, markersCleared: clearings, tenantsChecked: checked, dryRun: dryRun)
     }
 
-    /// Every tenant's ``Retention/Facts`` that holds any value, read from the projections in one pass each,
-    /// and how many tenants were read.
+    /// Every tenant's ``Retention/Facts`` that holds any value or staff marker, read from the projections in one
+    /// pass each, and how many tenants were read.
     static func retentionFacts(_ db: Database) throws -> ([Retention.Facts], Int) {
         var byTenant: [Int64: Retention.Facts] = [:]
         let held = try Row.fetchCursor(db, sql: """
@@ -71,6 +81,14 @@ extension ConsentDatabase {
             let id: Int64 = row[0]
             let recorded = Date(timeIntervalSince1970: Double(HLCTimestamp(packed: row[3]).millis) / 1_000)
             byTenant[id, default: Retention.Facts(tenant: TenantRef(row[1] as String), held: [:])].held[AttributeID(row[2] as String)] = recorded
+        }
+        let markers = try Row.fetchCursor(db, sql: """
+            SELECT m.tenant_id, t.ref, m.marker, m.hlc FROM tenant_marker m JOIN tenant t ON t.id = m.tenant_id WHERE m.active != 0
+            """)
+        while let row = try markers.next() {
+            let id: Int64 = row[0]
+            let setAt = Date(timeIntervalSince1970: Double(HLCTimestamp(packed: row[3]).millis) / 1_000)
+            byTenant[id, default: Retention.Facts(tenant: TenantRef(row[1] as String), held: [:])].markers[row[2] as String] = setAt
         }
         let ends = try Row.fetchCursor(db, sql: """
             SELECT c.tenant_id, v.value FROM current_value c

@@ -17,8 +17,9 @@ struct RetentionCommand: ParsableCommand {
             discussion: """
                 Each purpose's `retention` (Forms/purposes.yaml) says how long it keeps what it uses: until the tenant
                 withdraws, N years after the tenancy ends (the `tenancy-end` date held for the tenant), after the decision,
-                or after the data were sent. A value is erased once every purpose that uses it has let it go. Each erasure
-                is a ledger event by `system retention`, so it syncs and shows in the tenant's history. The office is kept.
+                or after the data were sent; a consent purpose also lets go when the tenancy ends. A value is erased once
+                every purpose that uses it has let it go, and a staff marker is cleared once the purpose holding it has.
+                Each is a ledger event by `system retention`, so it syncs and shows in the tenant's history. The office is kept.
                 Run it with --dry-run first: it lists what would go and writes nothing but an audit line. Stopped part-way,
                 a run keeps the batches it finished; run it again to finish.
                 """)
@@ -38,18 +39,19 @@ struct RetentionCommand: ParsableCommand {
                                                     progress: { done, total in line.update(done, of: total) })
             line.finish()
             if json { return try printJSON(outcome) }
-            let tenants = Set(outcome.erasures.map(\.tenant)).count
-            let counts = Dictionary(grouping: outcome.erasures, by: \.attribute).mapValues(\.count)
-            for (attribute, count) in counts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                print("\(attribute)\t\(count)")
+            let tenants = Set(outcome.erasures.map(\.tenant) + outcome.markersCleared.map(\.tenant)).count
+            let counts = Dictionary(grouping: outcome.erasures, by: \.attribute.rawValue).mapValues(\.count)
+                .merging(Dictionary(grouping: outcome.markersCleared, by: { "marker \($0.marker)" }).mapValues(\.count)) { a, _ in a }
+            for (what, count) in counts.sorted(by: { $0.key < $1.key }) {
+                print("\(what)\t\(count)")
             }
-            if outcome.erasures.isEmpty {
+            let found = "\(outcome.erasures.count) values and \(outcome.markersCleared.count) staff markers of \(tenants) tenants"
+            if outcome.erasures.isEmpty && outcome.markersCleared.isEmpty {
                 print("Nothing is past its retention (\(outcome.tenantsChecked) tenants checked).")
             } else if dryRun {
-                print("\(outcome.erasures.count) values of \(tenants) tenants are past their retention; nothing was erased. "
-                      + "Run without --dry-run to erase them (--json lists each).")
+                print("\(found) are past their retention; nothing was erased. Run without --dry-run to erase them (--json lists each).")
             } else {
-                print("Erased \(outcome.erasures.count) values of \(tenants) tenants past their retention; each is in the ledger.")
+                print("Erased or cleared \(found) past their retention; each is in the ledger.")
             }
         }
     }

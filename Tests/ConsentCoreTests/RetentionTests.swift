@@ -37,16 +37,44 @@ import Testing
         #expect(Retention.due(facts(end: nil), catalogue: Self.catalogue, now: Self.dayAfter).isEmpty, "no end date: a tenant, all kept")
     }
 
-    @Test func aGrantInForceKeepsItsAttributeAndAWithdrawalOrLapseDoesNot() {
+    @Test func aGrantInForceKeepsItsAttributeWhileTheTenancyLastsAndAWithdrawalOrLapseDoesNot() {
         let granted = Retention.Decided(state: .granted, effectiveAt: Self.sixYearsOn.addingTimeInterval(-86_400), validUntil: nil)
         let use = Retention.Use(Self.updates.id, Self.phone)
-        #expect(!Retention.due(facts(decisions: [use: granted]), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.phone))
+        func kept(end: Date?, _ decided: Retention.Decided) -> Bool {
+            Retention.keeps(Self.updates, Self.phone, facts(end: end, decisions: [use: decided]), recordedAt: Self.ended, now: Self.dayAfter)
+        }
+        #expect(kept(end: nil, granted), "a tenant's grant in force keeps the phone")
+        #expect(kept(end: Self.dayAfter.addingTimeInterval(30 * 86_400), granted), "a tenancy that ends next month still lasts")
+        #expect(!kept(end: Self.dayAfter, granted), "the grant lets go the day the tenancy ends")
         var withdrawn = granted
         withdrawn.state = .withdrawn
-        #expect(Retention.due(facts(decisions: [use: withdrawn]), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.phone))
+        #expect(!kept(end: nil, withdrawn))
         var lapsed = granted
         lapsed.validUntil = Self.sixYearsOn
-        #expect(Retention.due(facts(decisions: [use: lapsed]), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.phone))
+        #expect(!kept(end: nil, lapsed))
+        // Six years after a tenancy that ended in 2020, nothing keeps the phone: the grant ended with the tenancy.
+        #expect(Retention.due(facts(decisions: [use: granted]), catalogue: Self.catalogue, now: Self.dayAfter).contains(Self.phone))
+    }
+
+    @Test func aMarkerGoesWhenThePurposeHoldingItLetsGoCountedFromTheDayItWasSet() {
+        let safeguarding = PurposeDefinition(id: PurposeID("safeguarding"), legalBasis: .vitalInterests, attributes: [Self.note],
+                                             retention: .afterTenancyEnd(months: 24), markers: ["vulnerable"])
+        let support = PurposeDefinition(id: PurposeID("support"), legalBasis: .consent, attributes: [Self.note],
+                                        retention: .untilWithdrawn, markers: ["helper"])
+        let checks = PurposeDefinition(id: PurposeID("checks"), legalBasis: .legitimateInterests, attributes: [Self.note],
+                                       retention: .afterDecision(months: 12), markers: ["visit-in-pairs"])
+        let catalogue = Catalogue(attributes: Self.catalogue.attributes, purposes: [safeguarding, support, checks])
+        func due(end: Date?, now: Date) -> [String] {
+            var held = facts(end: end)
+            held.markers = ["vulnerable": Self.ended, "helper": Self.ended, "visit-in-pairs": Self.ended, "dropped-from-forms": Self.ended]
+            return Retention.markersDue(held, catalogue: catalogue, now: now)
+        }
+        let twoYearsOn = Date(timeIntervalSince1970: 1_640_995_200)  // 2022-01-01
+        #expect(due(end: nil, now: Self.dayAfter) == ["visit-in-pairs"], "a tenant keeps every marker but one counted from its setting")
+        #expect(due(end: Self.ended, now: twoYearsOn.addingTimeInterval(-1)) == ["helper", "visit-in-pairs"],
+                "the tenancy over: the consent purpose's marker goes at once, safeguarding's two years on")
+        #expect(due(end: Self.ended, now: twoYearsOn) == ["helper", "visit-in-pairs", "vulnerable"],
+                "a marker no purpose holds is left for staff")
     }
 
     @Test func afterDecisionCountsFromTheLaterOfDecisionAndRecordingAndSubmissionFromTheLastSending() {
