@@ -95,8 +95,10 @@ public final class PostgresImporter: CentreImport {
         try await out.copy(into: table, columns: columns, on: connection, logger: logger)
     }
 
-    /// Sets the counters past the copied numbers (still inside the transaction).
+    /// Sets the counters past the copied numbers and fills what the copied rows imply (the restrictions in
+    /// force), still inside the transaction.
     public func setCounters() async throws {
+        try await PostgresCentralStore.refreshRestrictions(on: connection, logger: logger)
         try await connection.query("UPDATE central_counter SET last = (SELECT COALESCE(max(central_seq), 0) FROM ledger)", logger: logger)
         try await connection.query("SELECT setval(pg_get_serial_sequence('device', 'no'), (SELECT COALESCE(max(no), 0) + 1 FROM device), false)", logger: logger)
         try await connection.query("SELECT setval(pg_get_serial_sequence('tenant', 'id'), (SELECT COALESCE(max(id), 0) + 1 FROM tenant), false)", logger: logger)

@@ -224,6 +224,9 @@ extension PostgresCentralStore {
             try await eraseValues((erasure.tenant, erasure.attribute, erasure.hlc), on: connection)
         }
         try await projection.writeNumbered(merged.changes, first: first)
+        // The restrictions in force of tenants whose requests this batch makes or decides, for the purpose views.
+        let deciding = Set(batch.merged.filter { Self.restrictionKinds.contains($0.event.payload.kind) }.map(\.tenant))
+        if !deciding.isEmpty { try await Self.refreshRestrictions(on: connection, logger: logger, tenants: deciding.sorted()) }
         for (n, slot) in merged.resultSlots.enumerated() { merged.results.fill(slot, with: first + Int64(n)) }
         try await merged.results.copy(into: "push_result", columns: ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],
                                       on: connection, logger: logger)

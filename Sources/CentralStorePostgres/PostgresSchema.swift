@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 14
+    static let version = 15
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -35,6 +35,8 @@ enum PostgresSchema {
                 for statement in statements(migrations[index]) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                // The restrictions in force come from a fold SQL does not have: filled by the store's own code.
+                if index + 1 == 15 { try await PostgresCentralStore.refreshRestrictions(on: connection, logger: logger) }
                 try await connection.query("INSERT INTO schema_version (version) VALUES (\(Int64(index + 1)))", logger: logger)
             }
             try await connection.query("COMMIT", logger: logger)
@@ -82,6 +84,12 @@ enum PostgresSchema {
         ALTER TABLE staff ADD COLUMN offered_by text;
         """
 
+    /// The restrictions in force (UK GDPR Art. 18) per tenant and attribute, kept by each push and migration that
+    /// stores an event deciding one (`PostgresCentralStore.refreshRestrictions`), so the purpose views leave those
+    /// cells empty as exports do; filled from the ledger by `migrate` right after this script.
+    private static let v15 = """
+        CREATE TABLE restricted_attribute (tenant_id bigint NOT NULL, attribute_id text NOT NULL, PRIMARY KEY (tenant_id, attribute_id));
+        """
     /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;
     /// NULL for a device enrolled before (treated as a kiosk: it reveals nothing).
     private static let v10 = """

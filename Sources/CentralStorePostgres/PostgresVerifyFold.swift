@@ -46,8 +46,8 @@ struct FoldCheck {
 extension PostgresCentralStore {
     /// Tenant by tenant, in pages of 1,000 by number (memory holds one page): folds each tenant's
     /// events, checks that their values gone from their rows were erased, and compares the
-    /// projections (values, pending corrections, decisions, markers) with the fold, naming the
-    /// tenant and what differs.
+    /// projections (values, pending corrections, decisions, markers, restrictions in force) with the fold,
+    /// naming the tenant and what differs.
     func verifyTenants(on connection: PostgresConnection, into report: inout PostgresVerification) async throws {
         let projection = try await PostgresProjection(connection: connection, logger: logger)
         var after: Int64 = 0
@@ -86,7 +86,25 @@ extension PostgresCentralStore {
                     report.problem("tenant \(ref): \(difference)")
                 }
             }
+            try await verifyRestrictions(refs, on: connection, into: &report)
             after = last
+        }
+    }
+
+    /// The restrictions in force the views read (`restricted_attribute`) against those the ledger's requests give.
+    private func verifyRestrictions(_ refs: [(id: Int64, ref: String)], on connection: PostgresConnection,
+                                    into report: inout PostgresVerification) async throws {
+        guard let first = refs.first?.id, let last = refs.last?.id else { return }
+        let folded = try await Self.restrictions(on: connection, logger: logger, tenants: refs.map(\.id))
+        var stored: [Int64: Set<AttributeID>] = [:]
+        for try await (tenant, attribute) in try await connection.query("""
+            SELECT tenant_id, attribute_id FROM restricted_attribute WHERE tenant_id BETWEEN \(first) AND \(last)
+            """, logger: logger).decode((Int64, String).self) {
+            stored[tenant, default: []].insert(AttributeID(attribute))
+        }
+        for (id, ref) in refs where (stored[id] ?? []) != (folded[ref] ?? []) {
+            let names = { (set: Set<AttributeID>?) in set.map { $0.map(\.rawValue).sorted().joined(separator: ", ") } ?? "none" }
+            report.problem("tenant \(ref): the restrictions the views apply (\(names(stored[id]))) differ from the ledger's (\(names(folded[ref])))")
         }
     }
 

@@ -10,7 +10,8 @@ import PostgresNIO
 ///
 /// The rules are those of `Policy` and the export gate (`ExportGate`), written in SQL over the
 /// projection tables:
-/// - a cell shows a value only when one is held (not erased, not "prefer not to say");
+/// - a cell shows a value only when one is held (not erased, not "prefer not to say") and no restriction the
+///   tenant asked for is in force on it (`restricted_attribute`);
 /// - consent purposes: only with a grant in force (expressed, not expired, not withdrawn);
 /// - objection purposes (public task, legitimate interests): unless the tenant objected or withdrew;
 /// - contract and legal obligation: always;
@@ -63,6 +64,10 @@ public enum PurposeViews {
     static func viewSQL(_ purpose: PurposeDefinition, in catalogue: Catalogue) -> String {
         let p = literal(purpose.id.rawValue)
         func decisionAllows(_ attribute: AttributeID, explicitGrant: Bool) -> String {
+            "NOT EXISTS (SELECT 1 FROM restricted_attribute r WHERE r.tenant_id = t.id AND r.attribute_id = \(literal(attribute.rawValue))) AND "
+                + basisAllows(attribute, explicitGrant: explicitGrant)
+        }
+        func basisAllows(_ attribute: AttributeID, explicitGrant: Bool) -> String {
             let match = "d.tenant_id = t.id AND d.attribute_id = \(literal(attribute.rawValue)) AND d.purpose_id = \(p)"
             let granted = "EXISTS (SELECT 1 FROM decision d WHERE \(match) AND d.state = 'granted' AND d.effective_at <= n.ms AND (d.valid_until IS NULL OR d.valid_until > n.ms))"
             if explicitGrant { return granted }

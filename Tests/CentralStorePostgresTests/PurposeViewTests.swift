@@ -67,6 +67,42 @@ import Testing
         #expect(error?.serverInfo?[.sqlState] == "42501") // insufficient_privilege
     }
 
+    /// Review 3 G13: a restriction the tenant asked for (UK GDPR Art. 18) empties its cells in every view once staff
+    /// carry it out, as exports leave them out; lifted, the cells show again. A centre upgraded from before the table
+    /// fills it from the ledger.
+    @Test func aRestrictionInForceEmptiesItsCellsInTheViewsUntilItIsLifted() async throws {
+        var (centre, device, reporter) = try await centreWithTenants()
+        defer { centre.store.shutdown() }
+        let query = "SELECT tenant, full_name, email FROM consent_views.service_updates_email ORDER BY tenant"
+        let request = device.event("T1", .request(.restriction, AttributeID("full-name"), proposed: nil))
+        _ = try await centre.store.push(device.push([request]), from: "kiosk-1")
+        #expect(try await centre.rows(query, as: reporter) == [["T1", "Tenant 1", "t1@example.org"]], "an open request restricts nothing yet")
+
+        let target = EventID(device: DeviceID(request.record.device), sequence: request.record.sequence)
+        _ = try await centre.store.push(device.push([device.event("T1", .verification(of: target, attribute: AttributeID("full-name"), approved: true))]),
+                                        from: "kiosk-1")
+        #expect(try await centre.rows(query, as: reporter) == [["T1", nil, "t1@example.org"]], "the restriction carried out empties the cell")
+        #expect(try await centre.rows("SELECT tenant_id::text, attribute_id FROM restricted_attribute")
+                == [[try await centre.rows("SELECT id::text FROM tenant WHERE ref = 'T1'").first?.first ?? nil, "full-name"]])
+
+        #expect(try await centre.store.verify().ok)
+        _ = try await centre.rows("DELETE FROM restricted_attribute")
+        let tampered = try await centre.store.verify()
+        #expect(tampered.problems == ["tenant T1: the restrictions the views apply (none) differ from the ledger's (full-name)"], "\(tampered.problems)")
+
+        // A centre whose table was lost or predates it (schema 14) gets it back from the ledger when it opens.
+        _ = try await centre.rows("DELETE FROM schema_version WHERE version = 15")
+        _ = try await centre.rows("DROP TABLE restricted_attribute CASCADE")  // the views go with it
+        let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
+        defer { reopened.shutdown() }
+        try await reopened.installPurposeViews(rolePrefix: String(reporter.dropLast("reporter".count)))
+        #expect(try await centre.rows(query, as: reporter) == [["T1", nil, "t1@example.org"]], "the upgrade fills the table from the ledger")
+
+        _ = try await centre.store.push(device.push([device.event("T1", .verification(of: target, attribute: AttributeID("full-name"), approved: false))]),
+                                        from: "kiosk-1")
+        #expect(try await centre.rows(query, as: reporter) == [["T1", "Tenant 1", "t1@example.org"]], "lifted, the cell shows again")
+    }
+
     /// Issue 18: a reporting login that writes a cheap function of its own and puts it in a WHERE
     /// clause must not get it called on rows its view hides (the planner would otherwise run the
     /// cheapest condition first, on every tenant). The views are security barriers.
