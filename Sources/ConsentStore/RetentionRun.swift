@@ -61,7 +61,7 @@ extension ConsentDatabase {
         }
         let tenants = Set(erasures.map(\.tenant) + clearings.map(\.tenant)).count
         let what = "retention \(dryRun ? "dry run" : "run") by \(TextSafety.displaySafe(who)): \(erasures.count) values and "
-            + "\(clearings.count) markers of \(tenants) tenants \(dryRun ? "due" : "erased or cleared") (\(checked) tenants checked)"
+            + "\(clearings.count) marker\(clearings.count == 1 ? "" : "s") of \(tenants) tenants \(dryRun ? "due" : "erased or cleared") (\(checked) tenants checked)"
         try write { db in
             try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, NULL, ?)",
                            arguments: [Millis.from(now), String(what.prefix(1_000))])

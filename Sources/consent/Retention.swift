@@ -45,7 +45,8 @@ struct RetentionCommand: ParsableCommand {
             for (what, count) in counts.sorted(by: { $0.key < $1.key }) {
                 print("\(what)\t\(count)")
             }
-            let found = "\(outcome.erasures.count) values and \(outcome.markersCleared.count) staff markers of \(tenants) tenants"
+            let markers = outcome.markersCleared.count
+            let found = "\(outcome.erasures.count) values and \(markers) staff marker\(markers == 1 ? "" : "s") of \(tenants) tenants"
             if outcome.erasures.isEmpty && outcome.markersCleared.isEmpty {
                 print("Nothing is past its retention (\(outcome.tenantsChecked) tenants checked).")
             } else if dryRun {

@@ -47,7 +47,7 @@ import Testing
         centre.store.shutdown()
         // As a schema-3 centre left it: marker events in the ledger, no projection (and none of the
         // later tables: the staff registry, the sign-in tallies, the organisation key, the tenant's office,
-        // the data-key rotation's state, the devices' kinds, the fetches on demand, the exports' origin).
+        // the data-key rotation's state, the devices' kinds, the fetches on demand, the exports' origin, the restrictions in force).
         _ = try await centre.rows("DROP TABLE tenant_marker")
         _ = try await centre.rows("DROP TABLE staff")
         _ = try await centre.rows("DROP TABLE sign_in_tally")
@@ -64,6 +64,7 @@ import Testing
         _ = try await centre.rows("ALTER TABLE tenant DROP COLUMN office, DROP COLUMN office_device, DROP COLUMN office_dseq")
         _ = try await centre.rows("DROP INDEX ledger_requests")
         _ = try await centre.rows("DROP INDEX disclosure_by_export")
+        _ = try await centre.rows("DROP TABLE restricted_attribute")
         _ = try await centre.rows("DELETE FROM schema_version WHERE version >= 4")
         let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
         defer { reopened.shutdown() }

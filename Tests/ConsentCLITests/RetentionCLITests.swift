@@ -85,7 +85,7 @@ import TestSupport
 
         let run = try cli.run(["retention", "run", "--db", cli.db])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("Erased or cleared 12 values and 1 staff markers of 3 tenants"), "\(run.stdout)")
+        #expect(run.stdout.contains("Erased or cleared 12 values and 1 staff marker of 3 tenants"), "\(run.stdout)")
         #expect(run.stdout.contains("marker vulnerable\t1"), "\(run.stdout)")
         #expect(try sqlite(cli.db, "SELECT count(*) FROM ledger WHERE kind = 'erasure' AND actor = 'system' AND actor_id = 'retention'") == "12")
         #expect(try sqlite(cli.db, "SELECT count(*) FROM ledger WHERE kind = 'marker' AND actor = 'system' AND actor_id = 'retention'") == "1")
@@ -106,7 +106,7 @@ import TestSupport
         let again = try cli.run(["retention", "run", "--db", cli.db])
         #expect(again.status == 0 && again.stdout.contains("Nothing is past its retention"), "\(again.stdout)")
         let log = try cli.run(["audit", "log", "--db", cli.db])
-        #expect(log.stdout.contains("retention dry run by") && log.stdout.contains("12 values and 1 markers of 3 tenants erased or cleared"),
+        #expect(log.stdout.contains("retention dry run by") && log.stdout.contains("12 values and 1 marker of 3 tenants erased or cleared"),
                 "\(log.stdout)")
         let history = try cli.run(["tenant", "history", "RT-1", "--db", cli.db])
         #expect(history.stdout.contains("Alert 'vulnerable' cleared") && history.stdout.contains("by retention"), "\(history.stdout)")

@@ -43,10 +43,12 @@ public final class WaitingThreads: TaskExecutor, @unchecked Sendable {
     /// The one executor the tests share.
     public static let shared = WaitingThreads()
 
-    /// How many tests run on these threads at once: as many as the machine has cores (at least two), or
-    /// `CONSENT_TEST_TURNS` when set (to try another figure: `CONSENT_TEST_TURNS_LOG` shows where the time goes).
+    /// How many tests run on these threads at once: one more than the machine has cores (at least three), since
+    /// such tests spend much of their time waiting on their programs, or `CONSENT_TEST_TURNS` when set. On two
+    /// cores a full run took 1,161 s with two turns and 1,064 s with three (`CONSENT_TEST_TURNS_LOG` shows where the
+    /// time goes).
     public static let concurrentTests = ProcessInfo.processInfo.environment["CONSENT_TEST_TURNS"].flatMap(Int.init).map { max(1, $0) }
-        ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
+        ?? max(3, ProcessInfo.processInfo.activeProcessorCount + 1)
 
     /// Whether this task already runs a test on these threads.
     @TaskLocal static var onThem = false
