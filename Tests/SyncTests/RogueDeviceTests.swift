@@ -90,7 +90,7 @@ import TestSupport
                 return try f.push([f.event("T2", .erasure(AttributeID("email")))], signed: false)
             }()),
             // Review 5: the system's name took a device past the staff registry and every staff rule.
-            ("an erasure of a tenant's name and date of birth in the system's name", "recorded by the system", {
+            ("an erasure of a tenant's name and date of birth in the system's name", "the centre's own work", {
                 var f = rogue
                 return try f.push([f.event("T2", .erasure(AttributeID("full-name")), actor: .system("retention"), channel: .system)])
             }()),
@@ -151,6 +151,29 @@ import TestSupport
         #expect(reply.results.map(\.outcome) == [.applied, .applied])
         #expect(try await net.centre.events().count == before.count + 2)
         #expect(try await net.problems().isEmpty)
+    }
+
+    /// A staff terminal may record in the system's name (a register import keyed at the desk), but never as the
+    /// retention run, which is the centre's own work: a tampered terminal would clear a safe-address marker, or erase
+    /// a tenant's name, with no member of staff named and no staff rule run.
+    @Test(arguments: Backend.allCases) func aStaffTerminalCannotPushInTheRetentionRunsName(backend: Backend) async throws {
+        let net = try await Network.make(backend, devices: 0, tenants: ["T1", "T2"])
+        let store = net.centre.store
+        let rogue = Forger("desk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600, kind: .staff)
+        _ = try await store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
+        let before = try await net.centre.events()
+        for payload in [EventPayload.marker("safe-address", set: false), .erasure(AttributeID("full-name"))] {
+            var f = rogue
+            let request = try f.push([f.event("T2", payload, actor: Retention.actor, channel: .system)])
+            do {
+                _ = try await store.push(request, from: rogue.id)
+                Issue.record("\(payload.kind) in the retention run's name: accepted")
+            } catch {
+                #expect(error.description.contains("the centre's own work"), "\(payload.kind): \(error.description)")
+            }
+            #expect(try await net.centre.events() == before, "\(payload.kind): nothing of it was applied")
+        }
     }
 
     /// Review 5: a reference holding terminal escapes reached the centre's register and was printed raw on staff's
