@@ -107,23 +107,18 @@ public enum Retention {
         switch purpose.retention {
         case .untilWithdrawn, .untilWithdrawnOr:
             guard let decided, inForce(decided, now: now) else { return false }
-            return keeps(purpose, facts, countingFrom: decided.effectiveAt, now: now)
+            return ruleKeeps(purpose, facts, countingFrom: decided.effectiveAt, now: now)
         case .afterDecision:
-            return keeps(purpose, facts, countingFrom: max(decided?.effectiveAt ?? recordedAt, recordedAt), now: now)
+            return ruleKeeps(purpose, facts, countingFrom: max(decided?.effectiveAt ?? recordedAt, recordedAt), now: now)
         case .afterTenancyEnd, .afterSubmission:
-            return keeps(purpose, facts, countingFrom: recordedAt, now: now)
+            return ruleKeeps(purpose, facts, countingFrom: recordedAt, now: now)
         }
     }
 
-    /// Whether `purpose` may still keep a staff marker (one it holds) set at `setAt`: its rule counted from that
-    /// day, and, under an `until withdrawn` rule, while the tenancy lasts.
-    public static func keepsMarker(_ purpose: PurposeDefinition, _ facts: Facts, setAt: Date, now: Date) -> Bool {
-        keeps(purpose, facts, countingFrom: setAt, now: now)
-    }
-
     /// The clock of `purpose`'s rule alone, its periods counted from `start` (the decision or the value's
-    /// recording, or the day a marker was set): nothing withdrawn or lapsed is looked at here.
-    private static func keeps(_ purpose: PurposeDefinition, _ facts: Facts, countingFrom start: Date, now: Date) -> Bool {
+    /// recording, or the day a marker was set): nothing withdrawn or lapsed is looked at here. A marker is kept
+    /// while this holds from the day it was set (under an `until withdrawn` rule: while the tenancy lasts).
+    private static func ruleKeeps(_ purpose: PurposeDefinition, _ facts: Facts, countingFrom start: Date, now: Date) -> Bool {
         func within(_ months: Int, of day: Date) -> Bool { ChangeRules.adding(months: months, to: day) > now }
         let ended = facts.tenancyEnd.map { $0 <= now } ?? false
         switch purpose.retention {
@@ -158,7 +153,7 @@ public enum Retention {
         facts.markers.keys.sorted().filter { marker in
             guard let setAt = facts.markers[marker],
                   let holder = catalogue.purposes.first(where: { $0.markers.contains(marker) }) else { return false }
-            return !keepsMarker(holder, facts, setAt: setAt, now: now)
+            return !ruleKeeps(holder, facts, countingFrom: setAt, now: now)
         }
     }
 

@@ -67,11 +67,11 @@ public struct SpecialTerms: Sendable {
         var labels: [UInt64: String] = [:]
         var lengths = Set<Int>()
         var filter = [UInt64](repeating: 0, count: 1024)
-        func addPhrase(_ text: String, _ attribute: String, allowSingleWord: Bool) {
+        func addPhrase(_ text: String, _ attribute: String, allowSingleWord: Bool, into table: inout [UInt64: String]) {
             let words = ScanNormal.words(text)
             guard !words.isEmpty, words.count <= 12, allowSingleWord || words.count > 1 else { return }
             let hash = words.reduce(ScanNormal.phraseSeed) { ScanNormal.phraseStep($0, ScanNormal.wordHash($1)) }
-            phrases[hash] = attribute
+            table[hash] = attribute
             lengths.insert(words.count)
             let last = Int(truncatingIfNeeded: ScanNormal.wordHash(words[words.count - 1])) & 0xFFFF
             filter[last >> 6] |= 1 << UInt64(last & 63)
@@ -84,24 +84,18 @@ public struct SpecialTerms: Sendable {
             }
             for choice in attribute.choices {
                 let single = !Self.ambiguousChoices.contains(choice.id)
-                addPhrase(choice.id, id, allowSingleWord: single)
+                addPhrase(choice.id, id, allowSingleWord: single, into: &phrases)
                 for text in texts("choice.\(id).\(choice.id)") + [choice.fixedLabel].compactMap({ $0 }) {
-                    addPhrase(text, id, allowSingleWord: single)
+                    addPhrase(text, id, allowSingleWord: single, into: &phrases)
                 }
             }
         }
-        let health = catalogue.attributes.first { $0.isSpecial && $0.id.rawValue == Self.conditionAttribute }
+        // Conditions are kept apart from the phrases that count anywhere (one that is such a phrase stays one).
         var conditions: [UInt64: String] = [:]
-        if health != nil {
-            for term in Self.conditionTerms {
-                let before = phrases
-                addPhrase(term, Self.conditionAttribute, allowSingleWord: true)
-                // A condition is kept apart from the phrases that count anywhere.
-                for (hash, attribute) in phrases where before[hash] == nil { conditions[hash] = attribute }
-                phrases = before
-            }
+        if catalogue.attributes.contains(where: { $0.isSpecial && $0.id.rawValue == Self.conditionAttribute }) {
+            for term in Self.conditionTerms { addPhrase(term, Self.conditionAttribute, allowSingleWord: true, into: &conditions) }
         }
-        self.conditions = conditions
+        self.conditions = conditions.filter { phrases[$0.key] == nil }
         self.phrases = phrases
         phraseAttributes = Set(phrases.values)
         self.labels = labels

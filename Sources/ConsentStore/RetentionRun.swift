@@ -79,7 +79,7 @@ extension ConsentDatabase {
             """)
         while let row = try held.next() {
             let id: Int64 = row[0]
-            let recorded = Date(timeIntervalSince1970: Double(HLCTimestamp(packed: row[3]).millis) / 1_000)
+            let recorded = Millis.date(HLCTimestamp(packed: row[3]).millis)
             byTenant[id, default: Retention.Facts(tenant: TenantRef(row[1] as String), held: [:])].held[AttributeID(row[2] as String)] = recorded
         }
         let markers = try Row.fetchCursor(db, sql: """
@@ -87,7 +87,7 @@ extension ConsentDatabase {
             """)
         while let row = try markers.next() {
             let id: Int64 = row[0]
-            let setAt = Date(timeIntervalSince1970: Double(HLCTimestamp(packed: row[3]).millis) / 1_000)
+            let setAt = Millis.date(HLCTimestamp(packed: row[3]).millis)
             byTenant[id, default: Retention.Facts(tenant: TenantRef(row[1] as String), held: [:])].markers[row[2] as String] = setAt
         }
         let ends = try Row.fetchCursor(db, sql: """
