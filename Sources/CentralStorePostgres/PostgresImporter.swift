@@ -21,7 +21,7 @@ public final class PostgresImporter: CentreImport {
         "current_value": ["tenant_id", "attribute_id", "status", "source_device", "source_seq", "hlc", "writer"],
         "pending_value": ["tenant_id", "attribute_id", "source_device", "source_seq", "hlc", "prefer_not"],
         "decision": PostgresProjection.decisionTableColumns,
-        "sync_device": ["id", "office", "secret_hash", "enrolled_at", "revoked_at", "public_key", "kind"],
+        "sync_device": ["id", "office", "secret_hash", "enrolled_at", "revoked_at", "public_key", "kind", "served"],
         "sync_head": ["device", "seq", "hash", "signature", "at"],
         "enrolment_code": ["code_hash", "office", "issued_at", "expires_at", "used_at", "kind"],
         "push_result": ["device_no", "device_seq", "outcome", "central_seq", "reason", "hash"],

@@ -8,15 +8,16 @@ extension PostgresCentralStore {
     /// What `device` pulls: the events after `cursor` of its office's tenants, of tenants with no office
     /// and of tenants it has changed, and the tenants who left its office or were fetched over a day ago (`TenantFetchCheck.forgottenQuery`),
     /// as the SQLite centre serves them (`OfficePull`). Read in one
-    /// repeatable-read transaction, so the page, the moved-in histories and the predecessors agree.
+    /// repeatable-read transaction, so the page, the moved-in histories and the predecessors agree; the
+    /// page's cursor is then recorded as served to the device (`PushScope`).
     public func pull(after cursor: Int64, limit: Int, for device: String) async throws(CentralStoreError) -> PullResponse {
         let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
-        return try await transaction { connection in
+        let (response, served) = try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
-            var office: String?
-            for try await found in try await connection.query("SELECT office FROM sync_device WHERE id = \(device)", logger: self.logger)
-                .decode(String.self) { office = found }
-            guard let office else { throw CentralStoreError.unauthenticated(device) }
+            var enrolled: (office: String, served: Int64)?
+            for try await found in try await connection.query("SELECT office, served FROM sync_device WHERE id = \(device)", logger: self.logger)
+                .decode((String, Int64).self) { enrolled = found }
+            guard let (office, served) = enrolled else { throw CentralStoreError.unauthenticated(device) }
             var numbers: [String: Int64] = [:]
             for try await (no, id) in try await connection.query("SELECT no, id FROM device", logger: self.logger).decode((Int64, String).self) {
                 numbers[id] = no
@@ -80,8 +81,27 @@ extension PostgresCentralStore {
             for try await ref in try await connection.query(PostgresQuery(unsafeSQL: TenantFetchCheck.forgottenQuery { "$\($0)" }, binds: forgotten),
                                                             logger: self.logger).decode(String.self) where !departed.contains(ref) { departed.append(ref) }
             // No data keys go to devices, as from a SQLite centre: a device opens no special-category value.
-            return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [], departed: departed)
+            let response = PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [],
+                                        departed: departed)
+            var highest = response.cursor
+            if !response.more {
+                for try await last in try await connection.query("SELECT max(central_seq) FROM ledger", logger: self.logger).decode(Int64?.self) {
+                    highest = last ?? 0
+                }
+            }
+            return (response, PushScope.served(before: served, page: response, highest: highest))
         }
+        // What the device may push for next follows what it was served.
+        if let served {
+            try await transaction { connection in
+                var binds = PostgresBindings()
+                binds.append(served)
+                binds.append(device)
+                binds.append(served)
+                try await connection.query(PostgresQuery(unsafeSQL: PushScope.recordServed { "$\($0)" }, binds: binds), logger: self.logger)
+            }
+        }
+        return response
     }
 
     /// The events `query` selects (``ledgerColumns`` then the device number), with their values.

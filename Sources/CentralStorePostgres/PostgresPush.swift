@@ -250,19 +250,23 @@ extension PostgresCentralStore {
 
     /// What the planner needs for a push (or a set-aside) from `device`: its enrolment, its chain head
     /// (locked `FOR UPDATE`), the events it resends with their answers (an event set aside here has its
-    /// refusal, with no central number), the batch's tenants and staff, and the dates of birth of tenants
-    /// answered a question asked only from an age; with the device's number and the tenants' ids.
+    /// refusal, with no central number), the batch's tenants (and those outside its scope, `PushScope`)
+    /// and staff, and the dates of birth of tenants answered a question asked only from an age; with the
+    /// device's number and the tenants' ids.
     func pushState(_ request: PushRequest, from device: String, planner: PushPlanner,
                    on connection: PostgresConnection) async throws -> (PushState, Int64, [String: Int64]) {
         let staff = try await activeStaff(WireCheck.staffActors(request.events), on: connection)
         let takers = try await staffTakers(WireCheck.confirmationTargets(request.events), on: connection)
         var enrolment = PushState.Enrolment.revoked
         var kind = DeviceKind.kiosk
-        for try await (key, recorded) in try await connection.query(
-            "SELECT public_key, kind FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
-        ).decode((Data?, String?).self) {
+        var office = "", served: Int64 = 0
+        for try await (key, recorded, enrolledFor, servedUpTo) in try await connection.query(
+            "SELECT public_key, kind, office, served FROM sync_device WHERE id = \(device) AND revoked_at IS NULL", logger: logger
+        ).decode((Data?, String?, String, Int64).self) {
             enrolment = .active(publicKey: key)
             kind = DeviceKind.recorded(recorded)
+            office = enrolledFor
+            served = servedUpTo
         }
         let deviceNo = try await Self.deviceNumber(device, on: connection, logger: logger)
         var head: (sequence: Int64, hash: Data) = (0, ValueDigest.empty)
@@ -287,6 +291,20 @@ extension PostgresCentralStore {
         ).decode((Int64, String).self) {
             tenants[ref] = id
         }
+        var outside = Set<String>()
+        var scope = PostgresBindings()
+        scope.append(Array(tenants.keys))
+        scope.append(office)
+        scope.append(deviceNo)
+        scope.append(device)
+        scope.append(served)
+        scope.append(served)
+        scope.append(office)
+        scope.append(office)
+        for try await ref in try await connection.query(PostgresQuery(unsafeSQL: PushScope.outsideQuery(tenants: "= ANY($1)") { "$\($0 + 1)" },
+                                                                       binds: scope), logger: logger).decode(String.self) {
+            outside.insert(ref)
+        }
         var birthDates: [String: String] = [:]
         let checked = Array(WireCheck.ageCheckedTenants(request.events, limits: planner.ageLimits))
         if !checked.isEmpty {
@@ -302,7 +320,7 @@ extension PostgresCentralStore {
             highestCentral = last
         }
         let state = PushState(enrolment: enrolment, head: head, stored: stored, knownTenants: Set(tenants.keys), staff: staff, takers: takers,
-                              birthDates: birthDates, highestCentral: highestCentral, deviceKind: kind)
+                              birthDates: birthDates, highestCentral: highestCentral, deviceKind: kind, outsideScope: outside)
         return (state, deviceNo, tenants)
     }
 

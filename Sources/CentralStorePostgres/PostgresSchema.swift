@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 15
+    static let version = 16
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -89,6 +89,13 @@ enum PostgresSchema {
     /// cells empty as exports do; filled from the ledger by `migrate` right after this script.
     private static let v15 = """
         CREATE TABLE restricted_attribute (tenant_id bigint NOT NULL, attribute_id text NOT NULL, PRIMARY KEY (tenant_id, attribute_id));
+        """
+
+    /// The highest central number served to each device in a pull (`PushScope`: a device pushes for the tenants
+    /// it could have held then); devices enrolled before count as served everything so far.
+    private static let v16 = """
+        ALTER TABLE sync_device ADD COLUMN served bigint NOT NULL DEFAULT 0;
+        UPDATE sync_device SET served = (SELECT last FROM central_counter);
         """
     /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;
     /// NULL for a device enrolled before (treated as a kiosk: it reveals nothing).

@@ -53,7 +53,7 @@ extension CentreMove {
                    valid_until, actor, actor_id, verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
             FROM decision ORDER BY tenant_id, attribute_id, purpose_id
             """, count: "decision"),
-        Table(target: "sync_device", select: "SELECT id, office, secret_hash, enrolled_at, revoked_at, public_key, kind FROM sync_device ORDER BY id",
+        Table(target: "sync_device", select: "SELECT id, office, secret_hash, enrolled_at, revoked_at, public_key, kind, served FROM sync_device ORDER BY id",
               count: "sync_device"),
         Table(target: "sync_head", select: "SELECT device, seq, hash, signature, at FROM sync_head ORDER BY device", count: "sync_head"),
         Table(target: "enrolment_code", select: "SELECT code_hash, office, 0, expires_at, used_at, kind FROM sync_code ORDER BY code_hash", count: "sync_code"),

@@ -11,15 +11,17 @@ extension ConsentDatabase {
     /// a moved-in tenant's earlier events just before the event that moved them, and each event whose
     /// predecessor is not sent before it naming that predecessor's hash; with the tenants who left its
     /// office since the cursor (`OfficePull.departedQuery`) and the tenants of other offices it was sent on
-    /// demand more than a day ago and has not changed (`TenantFetchCheck.forgottenQuery`).
+    /// demand more than a day ago and has not changed (`TenantFetchCheck.forgottenQuery`). The page's cursor
+    /// is recorded as served to the device (`PushScope`).
     public func pullPage(after cursor: Int64, limit: Int, for device: String) throws(StoreError) -> PullResponse {
         try requireCentre()
         let limit = max(1, min(limit, SyncWire.maxSnapshotEvents))
-        return try read { db in
+        let (response, served) = try read { db in
             try refuseIfMoved(db)
-            guard let office = try String.fetchOne(db, sql: "SELECT office FROM sync_device WHERE id = ?", arguments: [device]) else {
+            guard let enrolled = try Row.fetchOne(db, sql: "SELECT office, served FROM sync_device WHERE id = ?", arguments: [device]) else {
                 throw CentralStoreError.unauthenticated(device)
             }
+            let office: String = enrolled["office"], served: Int64 = enrolled["served"]
             let devices = try DeviceNumbers(db)
             let own = devices.byID[DeviceID(device)] ?? -1
             let rows = WireRows(db: db, devices: devices)
@@ -48,8 +50,16 @@ extension ConsentDatabase {
                                               arguments: [device, TenantFetchCheck.forgetBefore(now: Millis.from(clock())), office, own])
             let departed = moved + fetched.filter { !moved.contains($0) }
             // No data keys go to devices: a device opens no special-category value (they are read at the centre).
-            return PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [], departed: departed)
+            let response = PullResponse(events: page, cursor: regular.last?.central ?? cursor, more: events.count > limit, dataKeys: [],
+                                        departed: departed)
+            let highest = response.more ? response.cursor : try Int64.fetchOne(db, sql: "SELECT max(central_seq) FROM ledger") ?? 0
+            return (response, PushScope.served(before: served, page: response, highest: highest))
         }
+        // What the device may push for next follows what it was served.
+        if let served {
+            try write { db in try db.execute(sql: PushScope.recordServed { _ in "?" }, arguments: [served, device, served]) }
+        }
+        return response
     }
 
     /// Whether event (`deviceNo`, `sequence`) is the one that set `tenant`'s current office.

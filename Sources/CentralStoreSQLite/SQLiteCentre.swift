@@ -155,11 +155,12 @@ extension ConsentDatabase {
     }
 
     /// What `PushPlanner` needs of this centre for a push from `device`: its enrolment, chain head,
-    /// the stored events it resends (with the answers they got), the batch's known tenants and staff,
-    /// and the dates of birth of tenants answered a question asked only from an age.
+    /// the stored events it resends (with the answers they got), the batch's known tenants (and those
+    /// outside its scope, `PushScope`) and staff, and the dates of birth of tenants answered a question
+    /// asked only from an age.
     static func pushState(_ request: PushRequest, from device: String, ageLimits: [AttributeID: Int],
                                   in db: Database) throws -> PushState {
-        let enrolled = try Row.fetchOne(db, sql: "SELECT public_key, kind FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device])
+        let enrolled = try Row.fetchOne(db, sql: "SELECT public_key, kind, office, served FROM sync_device WHERE id = ? AND revoked_at IS NULL", arguments: [device])
         let head = try Row.fetchOne(db, sql: "SELECT h.seq, h.hash FROM chain_head h JOIN device n ON n.no = h.device_no WHERE n.id = ?",
                                     arguments: [device])
         let headSequence: Int64 = head?["seq"] ?? 0
@@ -176,12 +177,16 @@ extension ConsentDatabase {
                                     central: row["central"], reason: row["reason"])
             stored[sequence] = PushState.Stored(hash: row["hash"], result: result)
         }
-        var known = Set<String>()
+        var known = Set<String>(), outside = Set<String>()
         let tenants = Array(PushPlanner.tenants(request))
+        let office: String = enrolled?["office"] ?? "", served: Int64 = enrolled?["served"] ?? 0
+        let own = try Int64.fetchOne(db, sql: "SELECT no FROM device WHERE id = ?", arguments: [device]) ?? -1
         for start in stride(from: 0, to: tenants.count, by: 500) {
             let chunk = Array(tenants[start..<min(start + 500, tenants.count)])
             let marks = chunk.map { _ in "?" }.joined(separator: ",")
             known.formUnion(try String.fetchAll(db, sql: "SELECT ref FROM tenant WHERE ref IN (\(marks))", arguments: StatementArguments(chunk)))
+            outside.formUnion(try String.fetchAll(db, sql: PushScope.outsideQuery(tenants: "IN (\(marks))") { _ in "?" },
+                                                  arguments: StatementArguments(chunk) + [office, own, device, served, served, office, office]))
         }
         return PushState(enrolment: enrolled.map { .active(publicKey: $0["public_key"]) } ?? .revoked,
                          head: (headSequence, head?["hash"] ?? ValueDigest.empty), stored: stored, knownTenants: known,
@@ -189,7 +194,7 @@ extension ConsentDatabase {
                          takers: try staffTakers(WireCheck.confirmationTargets(request.events), in: db),
                          birthDates: try birthDates(WireCheck.ageCheckedTenants(request.events, limits: ageLimits), in: db),
                          highestCentral: try Int64.fetchOne(db, sql: "SELECT max(central_seq) FROM ledger") ?? 0,
-                         deviceKind: DeviceKind.recorded(enrolled?["kind"]))
+                         deviceKind: DeviceKind.recorded(enrolled?["kind"]), outsideScope: outside)
     }
 
     /// The dates of birth this centre holds for `tenants` (those with none are absent).

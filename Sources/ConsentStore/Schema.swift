@@ -144,6 +144,14 @@ enum Schema {
         migrator.registerMigration("staff-offered-1") { db in
             try db.execute(sql: "ALTER TABLE staff ADD COLUMN offered_by TEXT")
         }
+        // At a centre, the highest central number served to each device in a pull (`PushScope`: a device pushes
+        // for the tenants it could have held then). Devices enrolled before count as served everything so far.
+        migrator.registerMigration("device-served-1") { db in
+            try db.execute(sql: """
+                ALTER TABLE sync_device ADD COLUMN served INTEGER NOT NULL DEFAULT 0;
+                UPDATE sync_device SET served = (SELECT coalesce(max(central_seq), 0) FROM ledger)
+                """)
+        }
         return migrator
     }
 

@@ -47,10 +47,12 @@ public struct PushState: Sendable {
     public var highestCentral: Int64
     /// What the device was enrolled as: a kiosk may name the system as an actor for less than a staff terminal.
     public var deviceKind: DeviceKind
+    /// The batch's registered tenants outside the device's scope (``PushScope``): an event for one is rejected.
+    public var outsideScope: Set<String>
 
     public init(enrolment: Enrolment, head: (sequence: Int64, hash: Data), stored: [Int64: Stored] = [:],
                 knownTenants: Set<String>, staff: [String: StaffRole], takers: [EventID: String] = [:],
-                birthDates: [String: String] = [:], highestCentral: Int64, deviceKind: DeviceKind) {
+                birthDates: [String: String] = [:], highestCentral: Int64, deviceKind: DeviceKind, outsideScope: Set<String> = []) {
         self.enrolment = enrolment
         self.head = head
         self.stored = stored
@@ -60,6 +62,7 @@ public struct PushState: Sendable {
         self.birthDates = birthDates
         self.highestCentral = highestCentral
         self.deviceKind = deviceKind
+        self.outsideScope = outsideScope
     }
 }
 
@@ -114,8 +117,8 @@ public struct PushPlan: Sendable {
 /// stored) and which are new, each new event's chain and values (`WireCheck.integrityProblem`),
 /// whether this centre's Forms know it, the rules its device had to follow
 /// (`WireCheck.ruleProblem`), its staff actor (`WireCheck.staffProblem`), an answer given under the
-/// age its question is asked from (`WireCheck.ageProblem`), its tenant, and what goes
-/// to the audit log. Pure: the backend loads a ``PushState`` and persists the ``PushPlan``.
+/// age its question is asked from (`WireCheck.ageProblem`), its tenant and whether the device may
+/// change them (`PushScope`), and what goes to the audit log. Pure: the backend loads a ``PushState`` and persists the ``PushPlan``.
 ///
 /// A refusal of the whole batch throws a ``CentralStoreError`` (a 4xx naming the event and the
 /// rule), and nothing of the batch is stored: a wrong or revoked device, a missing or false signed
@@ -217,6 +220,10 @@ public struct PushPlanner: Sendable {
                     event \(r.device)#\(r.sequence): tenant \(r.tenant) is already registered at the centre; \
                     correct their details there, or fetch them to this device, rather than registering them again
                     """)
+                break
+            }
+            if state.outsideScope.contains(r.tenant) {
+                plan.rejected = (event, PushScope.refusal(r))
                 break
             }
             if !state.knownTenants.contains(r.tenant) && !added.contains(r.tenant) {

@@ -47,7 +47,8 @@ import Testing
         centre.store.shutdown()
         // As a schema-3 centre left it: marker events in the ledger, no projection (and none of the
         // later tables: the staff registry, the sign-in tallies, the organisation key, the tenant's office,
-        // the data-key rotation's state, the devices' kinds, the fetches on demand, the exports' origin, the restrictions in force).
+        // the data-key rotation's state, the devices' kinds, the fetches on demand, the exports' origin, the restrictions in force,
+        // what each device was served).
         _ = try await centre.rows("DROP TABLE tenant_marker")
         _ = try await centre.rows("DROP TABLE staff")
         _ = try await centre.rows("DROP TABLE sign_in_tally")
@@ -56,7 +57,7 @@ import Testing
         _ = try await centre.rows("DROP TABLE key_rotation")
         _ = try await centre.rows("DROP TABLE tenant_fetch")
         _ = try await centre.rows("ALTER TABLE export DROP COLUMN origin, DROP COLUMN operator")
-        _ = try await centre.rows("ALTER TABLE sync_device DROP COLUMN kind")
+        _ = try await centre.rows("ALTER TABLE sync_device DROP COLUMN kind, DROP COLUMN served")
         _ = try await centre.rows("ALTER TABLE enrolment_code DROP COLUMN kind")
         _ = try await centre.rows("DROP TRIGGER current_value_office_write ON current_value")
         _ = try await centre.rows("DROP TRIGGER current_value_office_delete ON current_value")

@@ -91,8 +91,9 @@ import Testing
         #expect(tampered.problems == ["tenant T1: the restrictions the views apply (none) differ from the ledger's (full-name)"], "\(tampered.problems)")
 
         // A centre whose table was lost or predates it (schema 14) gets it back from the ledger when it opens.
-        _ = try await centre.rows("DELETE FROM schema_version WHERE version = 15")
+        _ = try await centre.rows("DELETE FROM schema_version WHERE version >= 15")
         _ = try await centre.rows("DROP TABLE restricted_attribute CASCADE")  // the views go with it
+        _ = try await centre.rows("ALTER TABLE sync_device DROP COLUMN served")
         let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
         defer { reopened.shutdown() }
         try await reopened.installPurposeViews(rolePrefix: String(reporter.dropLast("reporter".count)))

@@ -15,9 +15,14 @@ import TestSupport
     typealias Offices = OfficeSyncTests.Offices
 
     static func move(_ ref: TenantRef, to office: String, at offices: Offices) async throws {
-        try await offices.net.centre.record([ChangeRequest(tenant: ref, payload: .correction(Office.attribute, .value(office), pending: false),
-                                                           actor: .staff(StaffID("S1"), verification: nil, reason: "moved house"), channel: .paper,
-                                                           evidence: "tenancy transfer seen")])
+        try await move(ref, to: office, at: offices.net)
+    }
+
+    /// Staff at the centre move `ref` to `office`, on a transfer seen on paper.
+    static func move(_ ref: TenantRef, to office: String, at net: Network) async throws {
+        try await net.centre.record([ChangeRequest(tenant: ref, payload: .correction(Office.attribute, .value(office), pending: false),
+                                                   actor: .staff(StaffID("S1"), verification: nil, reason: "moved house"), channel: .paper,
+                                                   evidence: "tenancy transfer seen")])
     }
 
     @Test(arguments: Backend.allCases)

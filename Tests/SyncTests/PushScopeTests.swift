@@ -1,0 +1,110 @@
+import CentralStore
+import ConsentCore
+import ConsentStore
+import Crypto
+import Foundation
+import SyncProtocol
+import SyncTestSupport
+import Testing
+import TestSupport
+
+/// Review 3 G2: a device changes only the tenants its office could ever have given it (`PushScope`). A tampered
+/// kiosk of one office pushed a grant for a tenant of another, naming as its causal context that tenant's
+/// withdrawal (which it could never have pulled), and the grant beat the withdrawal. Both centres.
+@Suite struct PushScopeTests {
+    static let north: TenantRef = "N0000001", south: TenantRef = "S0000001", moved: TenantRef = "M0000001"
+    static let visitor: TenantRef = "V0000001", born = "1980-02-03"
+    static let purpose = PurposeID("service-updates-email")
+
+    /// A centre holding a north tenant, a south tenant who withdrew, a tenant who moved from north to south and a
+    /// south tenant with a date of birth; and a kiosk enrolled for north that holds nothing of south.
+    static func make(_ backend: Backend) async throws -> (Network, Forger) {
+        let net = try await Network.make(backend, devices: 0, tenants: [])
+        try await net.centre.record([
+            register(north, ["full-name": "Nora North", "email": "n@example.org", "office": "north"]),
+            register(south, ["full-name": "Sam South", "email": "s@example.org", "office": "south"]),
+            register(moved, ["full-name": "Mo Moved", "email": "m@example.org", "office": "north"]),
+            register(visitor, ["full-name": "Vi Visitor", "email": "v@example.org", "office": "south", "date-of-birth": born]),
+            decide(south, purpose.rawValue, ["email"], .granted),
+        ])
+        try await net.centre.record([decide(south, purpose.rawValue, ["email"], .withdrawn)])
+        let kiosk = Forger("kiosk-north", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let code = try await net.centre.store.issueEnrolmentCode(office: "north", lifetime: 600, kind: .kiosk)
+        _ = try await net.centre.store.enrol(EnrolRequest(code: code, device: kiosk.id, signingKey: kiosk.key.publicKey.rawRepresentation))
+        // The kiosk pulls, then goes offline; meanwhile the moved tenant moves.
+        let page = try await net.centre.store.pull(after: 0, limit: 1000, for: kiosk.id)
+        #expect(Set(page.events.map(\.record.tenant)) == [north.rawValue, moved.rawValue], "the kiosk holds the north tenants alone")
+        try await OfficeDepartureTests.move(moved, to: "south", at: net)
+        return (net, kiosk)
+    }
+
+    /// A kiosk grant of email for `tenant`, saying it follows central event `causal`.
+    static func grant(_ f: inout Forger, _ tenant: TenantRef, causal: Int64? = nil) -> WireEvent {
+        f.event(tenant, .decision(purpose, [AttributeID("email")], .granted, notice: NoticeShown(version: 1, language: "en"), validUntil: nil)) {
+            Forger.lapsing()(&$0)
+            $0.causal = causal
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aKioskCannotGrantForATenantOfAnOfficeItNeverServed(backend: Backend) async throws {
+        let (net, rogue) = try await Self.make(backend)
+        let store = net.centre.store
+        let before = try await net.centre.events()
+        let withdrawal = try #require(before.last { $0.record.tenant == Self.south.rawValue && $0.record.kind == "decision" }?.central)
+        var f = rogue
+        let reply = try await store.push(try f.push([Self.grant(&f, Self.south, causal: withdrawal)]), from: rogue.id)
+        let result = try #require(reply.results.first)
+        #expect(result.outcome == .rejected, "\(reply.results)")
+        #expect(result.reason?.contains("is not one this device's office holds") == true, "\(result.reason ?? "")")
+        #expect(result.reason?.contains("consent sync set-aside") == true, "the operator is told how to go on")
+        #expect(try await net.centre.events() == before, "nothing of it was applied")
+        #expect(try await net.centre.decisions(Self.south)[DecisionKey(AttributeID("email"), Self.purpose)]?.state == .withdrawn)
+        // A withdrawal or an erasure is refused alike: stored, it would make the device one that changed them, and
+        // its pulls would then carry the tenant's whole history.
+        for payload in [EventPayload.decision(Self.purpose, [AttributeID("email")], .withdrawn, notice: nil, validUntil: nil),
+                        .erasure(AttributeID("email"))] {
+            var g = rogue
+            let answer = try await store.push(try g.push([g.event(Self.south, payload)]), from: rogue.id)
+            #expect(answer.results.map(\.outcome) == [.rejected], "\(payload.kind): \(answer.results)")
+        }
+        #expect(try await net.centre.events() == before)
+        let page = try await store.pull(after: 0, limit: 1000, for: rogue.id)
+        #expect(!page.events.contains { $0.record.tenant == Self.south.rawValue }, "the kiosk still pulls nothing of the south tenant")
+        // That pull brought its view up to date: the tenant who moved away before it is no longer its to change.
+        var h = rogue
+        let late = try await store.push(try h.push([Self.grant(&h, Self.moved)]), from: rogue.id)
+        #expect(late.results.map(\.outcome) == [.rejected], "\(late.results)")
+        #expect(try await net.centre.events() == before)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aKioskStillChangesItsOwnMovedAwayFetchedAndRegisteredTenants(backend: Backend) async throws {
+        let (net, rogue) = try await Self.make(backend)
+        let store = net.centre.store
+        var f = rogue
+        // Its own office's tenant, and one who moved away after its last pull (an offline kiosk's race).
+        var reply = try await store.push(try f.push([Self.grant(&f, Self.north), Self.grant(&f, Self.moved)]), from: rogue.id)
+        #expect(reply.results.map(\.outcome) == [.applied, .applied], "\(reply.results)")
+        // A south tenant is refused until the kiosk is sent them on demand (someone there typed their date of birth).
+        var g = f
+        reply = try await store.push(try g.push([Self.grant(&g, Self.visitor)]), from: rogue.id)
+        #expect(reply.results.map(\.outcome) == [.rejected], "\(reply.results)")
+        let fetched = try await store.fetchTenant(TenantFetchRequest(tenant: Self.visitor.rawValue, dateOfBirth: Self.born), from: rogue.id)
+        #expect(fetched.events.contains { $0.record.tenant == Self.visitor.rawValue })
+        reply = try await store.push(try f.push([Self.grant(&f, Self.visitor)]), from: rogue.id)
+        #expect(reply.results.map(\.outcome) == [.applied], "\(reply.results)")
+        // A tenant it registers for another office, then changes in a later push.
+        let newcomer: TenantRef = "X0000001"
+        let registration = f.event(newcomer, .registration(values: [AttributeID("full-name"): .value("Xan New"), AttributeID("email"): .value("x@example.org"),
+                                                                   Office.attribute: .value("south")]),
+                                   actor: .system("import"), channel: .importFile,
+                                   clear: [("full-name", "Xan New"), ("email", "x@example.org"), ("office", "south")])
+        reply = try await store.push(try f.push([registration]), from: rogue.id)
+        #expect(reply.results.map(\.outcome) == [.applied], "\(reply.results)")
+        reply = try await store.push(try f.push([Self.grant(&f, newcomer)]), from: rogue.id)
+        #expect(reply.results.map(\.outcome) == [.applied], "\(reply.results)")
+        #expect(try await net.centre.decisions(Self.visitor)[DecisionKey(AttributeID("email"), Self.purpose)]?.state == .granted)
+        #expect(try await net.centre.problems().isEmpty)
+    }
+}
