@@ -26,9 +26,17 @@ extension PostgresCentralStore {
     private func apply(_ request: PushRequest, from device: String, planner: PushPlanner,
                        on connection: PostgresConnection) async throws -> PushResponse {
         let (state, deviceNo, known) = try await pushState(request, from: device, planner: planner, on: connection)
-        var tenants = known
         let now = self.now()
         let plan = try planner.plan(request, from: device, state: state, now: now)
+        return try await store(plan, dataKeys: request.dataKeys, device: device, deviceNo: deviceNo, tenants: known, now: now, on: connection)
+    }
+
+    /// Writes what the planner decided for `device` (number `deviceNo` here; `known`, the batch's tenants
+    /// already here, by id): new tenants, the accepted events merged into the projection and numbered,
+    /// the chain head, the signed head and the audit lines; answers as the push's response.
+    func store(_ plan: PushPlan, dataKeys: [WireDataKey], device: String, deviceNo: Int64, tenants known: [String: Int64], now: Int64,
+               on connection: PostgresConnection) async throws -> PushResponse {
+        var tenants = known
         var outcomes: [PushOutcome] = []
         var first: Int64 = 0
 
@@ -57,8 +65,8 @@ extension PostgresCentralStore {
             try await batch.values.copy(into: "value", columns: valueColumns + ["value", "prefer_not", "salt", "digest"], on: connection, logger: logger)
             try await batch.sealed.copy(into: "sealed_value", columns: valueColumns + ["key_id", "sealed", "prefer_not", "digest"],
                                         on: connection, logger: logger)
-            if !request.dataKeys.isEmpty {
-                let keys = request.dataKeys
+            if !dataKeys.isEmpty {
+                let keys = dataKeys
                 try await connection.query("""
                     INSERT INTO data_key (key_id, kek_id, wrapped, created_at)
                     SELECT k, e, w, \(now) FROM unnest(\(keys.map(\.keyID)), \(keys.map(\.kekID)), \(keys.map { ByteBuffer(bytes: $0.wrapped) })) AS x(k, e, w)

@@ -49,6 +49,9 @@ public struct PushState: Sendable {
     public var deviceKind: DeviceKind
     /// The batch's registered tenants outside the device's scope (``PushScope``): an event for one is rejected.
     public var outsideScope: Set<String>
+    /// Whether the batch is the centre's own work (a PostgreSQL centre's retention run, `Retention.centreChain`),
+    /// not a device's push: its actor may be the retention run, which no device may name.
+    public var ownWork = false
 
     public init(enrolment: Enrolment, head: (sequence: Int64, hash: Data), stored: [Int64: Stored] = [:],
                 knownTenants: Set<String>, staff: [String: StaffRole], takers: [EventID: String] = [:],
@@ -118,7 +121,8 @@ public struct PushPlan: Sendable {
 /// whether this centre's Forms know it, the rules its device had to follow
 /// (`WireCheck.ruleProblem`), its staff actor (`WireCheck.staffProblem`), an answer given under the
 /// age its question is asked from (`WireCheck.ageProblem`), its tenant and whether the device may
-/// change them (`PushScope`), and what goes to the audit log. Pure: the backend loads a ``PushState`` and persists the ``PushPlan``.
+/// change them (`PushScope`), and what goes to the audit log. Pure: the backend loads a
+/// ``PushState`` and persists the ``PushPlan``.
 ///
 /// A refusal of the whole batch throws a ``CentralStoreError`` (a 4xx naming the event and the
 /// rule), and nothing of the batch is stored: a wrong or revoked device, a missing or false signed
@@ -196,7 +200,7 @@ public struct PushPlanner: Sendable {
                 plan.rejected = (event, problem)
                 break
             }
-            if let problem = unsealedProblem(event) ?? WireCheck.actorProblem(event, device: state.deviceKind)
+            if let problem = unsealedProblem(event) ?? (state.ownWork ? nil : WireCheck.actorProblem(event, device: state.deviceKind))
                 ?? WireCheck.ruleProblem(event, validator: validator)
                 ?? WireCheck.staffProblem(event, registry: state.staff, takers: takers) {
                 throw .invalid(problem)

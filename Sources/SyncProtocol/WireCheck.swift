@@ -55,6 +55,9 @@ public enum WireCheck {
         guard !device.isEmpty, device.utf8.count <= 100, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             return .invalid("a device id is 1 to 100 letters, digits, '-', '_' or '.'")
         }
+        if device == Retention.centreChain {
+            return .invalid("\(device) is the name of the centre's own retention records; enrol the device under another name")
+        }
         guard let key = request.signingKey else {
             return .invalid("a device must enrol with a signing key (Ed25519), so that its pushes can be checked; update the device's program")
         }

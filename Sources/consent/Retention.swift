@@ -1,7 +1,9 @@
 import ArgumentParser
+import CentralStorePostgres
 import ConsentCommandLine
 import ConsentCore
 import ConsentStore
+import SyncProtocol
 import Foundation
 
 /// `consent retention`: erase what the purposes' retention rules no longer allow to keep.
@@ -11,7 +13,7 @@ struct RetentionCommand: ParsableCommand {
         abstract: "Enforce the purposes' retention rules.",
         subcommands: [Run.self])
 
-    struct Run: ParsableCommand {
+    struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Erase every value that no purpose using it may keep any longer.",
             discussion: """
@@ -21,7 +23,8 @@ struct RetentionCommand: ParsableCommand {
                 every purpose that uses it has let it go, and a staff marker is cleared once the purpose holding it has.
                 Each is a ledger event by `system retention`, so it syncs and shows in the tenant's history. The office is kept.
                 Run it with --dry-run first: it lists what would go and writes nothing but an audit line. Stopped part-way,
-                a run keeps the batches it finished; run it again to finish.
+                a run keeps the batches it finished; run it again to finish. At a PostgreSQL centre (--database) the
+                events are the centre's own, under the name `centre-retention`.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -32,11 +35,20 @@ struct RetentionCommand: ParsableCommand {
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
-        func run() throws {
-            let database = try store.open()
+        @Option(help: PostgresCentre.help) var database: String?
+
+        func run() async throws {
+            let outcome: RetentionOutcome
             var line = ProgressLine("Erasing values past their retention", quiet: json || dryRun)
-            let outcome = try database.retentionRun(now: Date(), dryRun: dryRun, by: operatingSystemUser(),
-                                                    progress: { done, total in line.update(done, of: total) })
+            if let database {
+                let centre = try await PostgresCentre.open(database, store: store)
+                defer { centre.shutdown() }
+                outcome = try await centre.retentionRun(now: Date(), dryRun: dryRun, by: operatingSystemUser(),
+                                                        progress: { done, total in line.update(done, of: total) })
+            } else {
+                outcome = try store.open().retentionRun(now: Date(), dryRun: dryRun, by: operatingSystemUser(),
+                                                        progress: { done, total in line.update(done, of: total) })
+            }
             line.finish()
             if json { return try printJSON(outcome) }
             let tenants = Set(outcome.erasures.map(\.tenant) + outcome.markersCleared.map(\.tenant)).count

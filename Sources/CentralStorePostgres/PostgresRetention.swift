@@ -1,0 +1,101 @@
+import CentralStore
+import ConsentCore
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+/// `consent retention run --database`: the retention run at a PostgreSQL centre. It reads the same
+/// projections as at a SQLite centre (`RetentionScan`), and records each erasure or marker clearing as the
+/// centre's own work: events of a chain of the centre's own (`Retention.centreChain`, which no device may
+/// enrol as), planned by the push's planner and stored by the push's code, so they are numbered, merged,
+/// pulled by devices and verified like any other.
+extension PostgresCentralStore {
+    /// Finds what no purpose may keep at `now` and, unless `dryRun`, erases or clears it,
+    /// `RetentionOutcome.batch` changes to a transaction; `progress` is told how many are done. The run is
+    /// written to the audit log (who ran it and how many; no reference or value).
+    public func retentionRun(now: Date = Date(), dryRun: Bool, by who: String,
+                             progress: (_ done: Int, _ of: Int) -> Void = { _, _ in }) async throws(CentralStoreError) -> RetentionOutcome {
+        let scan = try await transaction { connection in try await self.retentionScan(on: connection) }
+        let outcome = scan.outcome(catalogue: catalogue, now: now, dryRun: dryRun)
+        if !dryRun {
+            let changes = outcome.changes
+            progress(0, changes.count)
+            for start in stride(from: 0, to: changes.count, by: RetentionOutcome.batch) {
+                let end = min(start + RetentionOutcome.batch, changes.count)
+                try await recordOwnWork(Array(changes[start..<end]), at: now)
+                progress(end, changes.count)
+            }
+        }
+        let line = outcome.auditLine(by: who)
+        try await transaction { connection in
+            try await Self.audit(device: nil, what: line, at: Millis.from(now), on: connection, logger: self.logger)
+        }
+        return outcome
+    }
+
+    /// The projections a retention run reads, in one repeatable-read snapshot.
+    private func retentionScan(on connection: PostgresConnection) async throws -> RetentionScan {
+        try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+        var scan = RetentionScan()
+        for try await (id, ref, attribute, hlc) in try await connection.query(PostgresQuery(unsafeSQL: RetentionScan.heldQuery), logger: logger)
+            .decode((Int64, String, String, Int64).self) { scan.held(id, ref: ref, attribute: attribute, hlc: hlc) }
+        for try await (id, ref, marker, hlc) in try await connection.query(PostgresQuery(unsafeSQL: RetentionScan.markersQuery), logger: logger)
+            .decode((Int64, String, String, Int64).self) { scan.marker(id, ref: ref, marker: marker, hlc: hlc) }
+        for try await (id, value) in try await connection.query(PostgresQuery(unsafeSQL: RetentionScan.tenancyEndsQuery), logger: logger)
+            .decode((Int64, String?).self) { scan.tenancyEnd(id, value: value) }
+        for try await (id, purpose, attribute, state, effective, until) in try await connection.query(
+            PostgresQuery(unsafeSQL: RetentionScan.decisionsQuery), logger: logger
+        ).decode((Int64, String, String, String, Int64, Int64?).self) {
+            scan.decision(id, purpose: purpose, attribute: attribute, state: state, effectiveAt: effective, validUntil: until)
+        }
+        for try await (id, purpose, at) in try await connection.query(PostgresQuery(unsafeSQL: RetentionScan.sentQuery), logger: logger)
+            .decode((Int64, String, Int64).self) { scan.sent(id, purpose: purpose, at: at) }
+        return scan
+    }
+
+    /// Records `changes` as the next events of the centre's own chain, in one transaction, through the push's
+    /// planner (every rule but the device's actor check, `PushState.ownWork`) and store. Each event is dated
+    /// `at` and clocked after every event of its tenant here, so an erasure covers every value recorded before it.
+    private func recordOwnWork(_ changes: [ChangeRequest], at: Date) async throws(CentralStoreError) {
+        guard !changes.isEmpty else { return }
+        let planner = PushPlanner(validator: validator)
+        let device = Retention.centreChain
+        let now = self.now()
+        try await transaction { connection in
+            let deviceNo = try await Self.deviceNumber(device, on: connection, logger: self.logger)
+            var head: (sequence: Int64, hash: Data) = (0, ValueDigest.empty)
+            for try await found in try await connection.query("SELECT seq, hash FROM chain_head WHERE device_no = \(deviceNo) FOR UPDATE", logger: self.logger)
+                .decode((Int64, Data).self) { head = found }
+            let refs = Array(Set(changes.map(\.tenant.rawValue)))
+            var latest: [String: Int64] = [:]
+            for try await (ref, hlc) in try await connection.query("""
+                SELECT t.ref, max(l.hlc) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE t.ref = ANY(\(refs)) GROUP BY t.ref
+                """, logger: self.logger).decode((String, Int64).self) { latest[ref] = hlc }
+            var clock = HLCTimestamp(millis: Millis.from(at))
+            var hash = head.hash
+            var events: [WireEvent] = []
+            for (i, change) in changes.enumerated() {
+                let after = HLCTimestamp(packed: latest[change.tenant.rawValue] ?? 0)
+                clock = Self.tick(max(clock, after))
+                let event = Event(id: EventID(device: DeviceID(device), sequence: head.sequence + 1 + Int64(i)), tenant: change.tenant, hlc: clock,
+                                  effectiveAt: change.effectiveAt ?? at, actor: change.actor, channel: change.channel, payload: change.payload,
+                                  evidence: change.evidence)
+                let record = EventRecord(event, valuesDigest: nil)
+                hash = record.hash(after: hash)
+                events.append(WireEvent(record: record, hash: hash, values: []))
+            }
+            let request = PushRequest(device: device, events: events, dataKeys: [], head: nil)
+            var (state, _, known) = try await self.pushState(request, from: device, planner: planner, on: connection)
+            state.ownWork = true
+            state.outsideScope = []
+            let plan = try planner.planEvents(events, signedHead: nil, state: state, now: now)
+            if let (_, reason) = plan.rejected { throw CentralStoreError.invalid("the retention run could not record a change: \(reason)") }
+            _ = try await self.store(plan, dataKeys: [], device: device, deviceNo: deviceNo, tenants: known, now: now, on: connection)
+        }
+    }
+
+    /// The clock reading just after `time`.
+    private static func tick(_ time: HLCTimestamp) -> HLCTimestamp {
+        time.counter == .max ? HLCTimestamp(millis: time.millis + 1) : HLCTimestamp(millis: time.millis, counter: time.counter + 1)
+    }
+}

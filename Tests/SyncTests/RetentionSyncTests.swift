@@ -1,0 +1,85 @@
+import CentralStore
+import ConsentCore
+import ConsentStore
+import Crypto
+import Foundation
+import GRDB
+import SyncProtocol
+import Testing
+import TestSupport
+
+/// The retention run at either centre: what no purpose may keep is erased by the centre's own events, which
+/// reach the office's devices at their next sync, show in the tenant's history and verify everywhere. A
+/// PostgreSQL centre records them under a chain of its own (`Retention.centreChain`), which no device may enrol as.
+@Suite struct RetentionSyncTests {
+    /// RT-1 left in 2012 (past every "after tenancy end" rule); RT-3 is a tenant.
+    static let left: TenantRef = "RT-1", staying: TenantRef = "RT-3"
+
+    static func run(_ net: Network, dryRun: Bool) async throws -> RetentionOutcome {
+        let now = net.clocks[net.devices.count].read()
+        if let sqlite = net.centre.sqlite { return try sqlite.retentionRun(now: now, dryRun: dryRun, by: "dpo") }
+        return try await #require(net.centre.postgres).retentionRun(now: now, dryRun: dryRun, by: "dpo")
+    }
+
+    /// The projected status of each attribute of `ref` on a device.
+    static func statuses(_ db: ConsentDatabase, _ ref: TenantRef) throws -> [String: String] {
+        try db.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: """
+                SELECT c.attribute_id, c.status FROM current_value c JOIN tenant t ON t.id = c.tenant_id WHERE t.ref = ?
+                """, arguments: [ref.rawValue]).map { ($0[0] as String, $0[1] as String) })
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aRunAtTheCentreErasesWhatNoPurposeKeepsAndTheDevicesFollow(backend: Backend) async throws {
+        let net = try await Network.make(backend, devices: 1, tenants: [], kinds: [.kiosk])
+        try await net.centre.record([
+            register(Self.left, ["full-name": "Amina Khan", "email": "amina@example.org", "postcode": "LS1 4AB", "office": "Leeds",
+                                 "tenancy-end": "2012-03-01"]),
+            register(Self.staying, ["full-name": "Piotr Nowak", "email": "piotr@example.org", "postcode": "M1 1AE", "office": "Leeds"]),
+        ])
+        let kiosk = net.devices[0]
+        _ = try await net.client(0).syncOnce()
+        #expect(try Self.statuses(kiosk, Self.left)["email"] == "value")
+        let before = try await net.centre.events()
+
+        let dry = try await Self.run(net, dryRun: true)
+        let erased: Set<String> = ["full-name", "email", "postcode", "tenancy-end"]
+        #expect(Set(dry.erasures.map(\.attribute.rawValue)) == erased && Set(dry.erasures.map(\.tenant)) == [Self.left], "\(dry.erasures)")
+        #expect(try await net.centre.events() == before, "a dry run writes no event")
+
+        let run = try await Self.run(net, dryRun: false)
+        #expect(run.erasures == dry.erasures)
+        let recorded = try await net.centre.events().dropFirst(before.count)
+        #expect(recorded.count == erased.count && recorded.allSatisfy { $0.record.kind == "erasure" && $0.record.actorID == "retention" },
+                "\(recorded.map(\.record))")
+        if backend == .postgres {
+            #expect(recorded.allSatisfy { $0.record.device == Retention.centreChain }, "the centre's own chain")
+        }
+        #expect(try await Self.run(net, dryRun: false).erasures.isEmpty, "a second run finds nothing")
+
+        // The kiosk follows at its next sync: the values are erased there too, and the history says by whom.
+        _ = try await net.client(0).syncOnce()
+        let there = try Self.statuses(kiosk, Self.left)
+        for attribute in erased { #expect(there[attribute] == "erased", "\(attribute) at the kiosk: \(there)") }
+        #expect(there["office"] == "value")
+        #expect(try Self.statuses(kiosk, Self.staying).values.allSatisfy { $0 == "value" })
+        let history = try await net.centre.history(Self.left)
+        #expect(history.filter { $0.actor == Retention.actor }.count == erased.count)
+        #expect(try await net.problems().isEmpty, "the centre's checks and the kiosk's ledger verify")
+        #expect(try await net.centre.audit().contains { $0.contains("retention run by dpo: 4 values and 0 markers of 1 tenants erased or cleared") })
+    }
+
+    @Test(arguments: Backend.allCases)
+    func noDeviceEnrolsUnderTheNameOfTheCentresRetentionRecords(backend: Backend) async throws {
+        let net = try await Network.make(backend, devices: 0, tenants: [])
+        let code = try await net.centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600, kind: .staff)
+        let key = Curve25519.Signing.PrivateKey()
+        do {
+            _ = try await net.centre.store.enrol(EnrolRequest(code: code, device: Retention.centreChain, signingKey: key.publicKey.rawRepresentation))
+            Issue.record("a device enrolled as the centre's retention records")
+        } catch {
+            #expect(error.description.contains("the centre's own retention records"), "\(error.description)")
+        }
+    }
+}
