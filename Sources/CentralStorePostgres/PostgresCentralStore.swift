@@ -167,6 +167,13 @@ public final class PostgresCentralStore: CentralStore {
             for try await _ in try await connection.query("SELECT 1 FROM sync_device WHERE id = \(device)", logger: self.logger).decode(Int.self) {
                 throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
             }
+            // A chain under that name with no enrolment (migrated from a SQLite centre, or the centre's own) stays whose it was.
+            var binds = PostgresBindings()
+            binds.append(device)
+            for try await _ in try await connection.query(PostgresQuery(unsafeSQL: WireCheck.chainHeldQuery { "$\($0)" }, binds: binds),
+                                                          logger: self.logger).decode(Int32.self) {
+                throw CentralStoreError.invalid(WireCheck.chainHeldRefusal(device))
+            }
             try await connection.query("""
                 INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key, kind)
                 VALUES (\(device), \(office), \(Self.digest(secret)), \(now), \(request.signingKey), \(DeviceKind.recorded(kind).rawValue))

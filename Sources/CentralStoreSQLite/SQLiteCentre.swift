@@ -60,6 +60,10 @@ extension ConsentDatabase {
                 || device == self.device.rawValue {
                 throw CentralStoreError.invalid("a device called \(device) is already enrolled; enrol with a new database")
             }
+            // A chain under that name with no enrolment (the centre's own, or one imported or migrated here) stays whose it was.
+            if try Int.fetchOne(db, sql: WireCheck.chainHeldQuery(mark: { _ in "?" }), arguments: [device]) != nil {
+                throw CentralStoreError.invalid(WireCheck.chainHeldRefusal(device))
+            }
             let office: String = row["office"]
             try db.execute(sql: "UPDATE sync_code SET used_at = ? WHERE code_hash = ?", arguments: [now, Self.digest(code)])
             try db.execute(sql: "INSERT INTO sync_device (id, office, secret_hash, enrolled_at, public_key, kind) VALUES (?, ?, ?, ?, ?, ?)",

@@ -65,6 +65,17 @@ public enum WireCheck {
         return nil
     }
 
+    /// The SQL, for both centres, finding a chain of events stored under a device name (argument 1, written by
+    /// `mark`): a device may not enrol under it, or it would push as the continuation of someone else's chain.
+    public static func chainHeldQuery(mark: (Int) -> String) -> String {
+        "SELECT 1 FROM chain_head h JOIN device n ON n.no = h.device_no WHERE n.id = \(mark(1)) AND h.seq > 0"
+    }
+
+    /// Why a device may not enrol under the name of a chain the centre holds.
+    public static func chainHeldRefusal(_ device: String) -> String {
+        "the centre already holds a chain of events under the name \(device); enrol the device under another name"
+    }
+
     /// Problems with a push as a whole: version, size, the device it claims, sequence order.
     public static func batchProblem(_ request: PushRequest, authenticated device: String) -> CentralStoreError? {
         if request.version != SyncWire.version {

@@ -70,16 +70,32 @@ import TestSupport
         #expect(try await net.centre.audit().contains { $0.contains("retention run by dpo: 4 values and 0 markers of 1 tenants erased or cleared") })
     }
 
+    /// No device enrols under the name of the centre's retention records, nor under any name a chain is held by here
+    /// with no enrolment (a SQLite centre's own chain, moved to PostgreSQL by `consent migrate`): it would push as that
+    /// chain's continuation.
     @Test(arguments: Backend.allCases)
-    func noDeviceEnrolsUnderTheNameOfTheCentresRetentionRecords(backend: Backend) async throws {
+    func noDeviceEnrolsUnderTheNameOfAChainTheCentreHolds(backend: Backend) async throws {
         let net = try await Network.make(backend, devices: 0, tenants: [])
-        let code = try await net.centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600, kind: .staff)
-        let key = Curve25519.Signing.PrivateKey()
-        do {
-            _ = try await net.centre.store.enrol(EnrolRequest(code: code, device: Retention.centreChain, signingKey: key.publicKey.rawRepresentation))
-            Issue.record("a device enrolled as the centre's retention records")
-        } catch {
-            #expect(error.description.contains("the centre's own retention records"), "\(error.description)")
+        // A chain of three events under "old-centre", as a migration leaves one.
+        let sql = """
+            INSERT INTO device (id) VALUES ('old-centre');
+            INSERT INTO chain_head (device_no, seq, hash) SELECT no, 3, '\\x00' FROM device WHERE id = 'old-centre';
+            """
+        if let name = net.centre.databaseName {
+            _ = try ThrowawayPostgres.shared().query(sql, database: name)
+        } else {
+            let file = try DatabaseQueue(path: net.folder.path("centre.sqlite"))
+            try await file.write { try $0.execute(sql: sql.replacingOccurrences(of: "'\\x00'", with: "x'00'")) }
+        }
+        for (name, refusal) in [(Retention.centreChain, "the centre's own retention records"), ("old-centre", "already holds a chain of events")] {
+            let code = try await net.centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600, kind: .staff)
+            let key = Curve25519.Signing.PrivateKey()
+            do {
+                _ = try await net.centre.store.enrol(EnrolRequest(code: code, device: name, signingKey: key.publicKey.rawRepresentation))
+                Issue.record("a device enrolled as \(name)")
+            } catch {
+                #expect(error.description.contains(refusal), "\(name): \(error.description)")
+            }
         }
     }
 }
