@@ -128,7 +128,8 @@ public enum StaffRules {
     /// rules first (`01/02/1980` matches `1980-02-01`); an answer that is not a valid value, or an
     /// attribute with nothing held, does not match. Only the policy's checks count, and details on
     /// the tenant's own post (``StaffPolicy/onTenantPost``) never pass alone. A tenant with a marker
-    /// the policy names (`markers`) also needs the stronger check (``StaffRules/passStronger(_:_:policy:)``).
+    /// the policy names (`markers`) also needs the stronger check (``StaffRules/passStronger(_:_:policy:)``),
+    /// and so does a joint tenant (`jointTenancy`): the other tenant shares their address and knows their details.
     ///
     /// ```swift
     /// let check = StaffRules.checkCaller([dob: "01/02/1980", postcode: "LS1 4AB"], state: state, policy: policy,
@@ -137,7 +138,7 @@ public enum StaffRules {
     /// ```
     public static func checkCaller(
         _ answers: [AttributeID: String], state: TenantState, policy: StaffPolicy, validator: Validator, today: Date,
-        markers: some Sequence<String> = [String]()
+        markers: some Sequence<String> = [String](), jointTenancy: Bool = false
     ) -> CallerCheck {
         var asked: [AttributeID] = [], matched: [AttributeID] = []
         for attribute in policy.checks {
@@ -150,7 +151,7 @@ public enum StaffRules {
             }
         }
         return CallerCheck(asked: asked, matched: matched, required: policy.required, onTenantPost: policy.onTenantPost,
-                           needsStronger: policy.needsStronger(markers))
+                           needsStronger: policy.needsStronger(markers) || (jointTenancy && policy.stronger != nil))
     }
 
     /// Records that the stronger check passed on this call, or refuses a method the policy does not

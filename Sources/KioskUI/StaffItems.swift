@@ -189,7 +189,9 @@ struct StaffItems {
     /// number on file. Numbers are shown here, after the details passed, because staff must use them.
     private func strongerItems() -> [StaffItem] {
         guard let call = state.call, let stronger = policy.stronger else { return [StaffItem(.button(.home), "End call")] }
-        var items = [StaffItem(.text, "This tenant's marker needs more than details: someone close to them may know those. Use one of these.")]
+        let who = call.jointTenants.isEmpty ? "This tenant's marker needs more than details: someone close to them may know those."
+            : "This tenant shares their tenancy: the other tenant knows their details. Send a code to, or call back, this tenant's own number."
+        var items = [StaffItem(.text, "\(who) Use one of these.")]
         if stronger.methods.contains(.oneTimeCode) {
             if let number = call.state.value(stronger.codeTo).answer?.text {
                 if let code = call.code, !code.isSpent(at: now) {

@@ -32,11 +32,12 @@ extension StaffModel {
                 var answers: [AttributeID: String] = [:]
                 for a in policy.checks { answers[a] = text("check:\(a)") }
                 call.caller = StaffRules.checkCaller(answers, state: call.state, policy: policy, validator: content.validator, today: now,
-                                                     markers: call.markers)
+                                                     markers: call.markers, jointTenancy: !call.jointTenants.isEmpty)
                 for a in policy.checks { state.fields["check:\(a)"] = nil }
                 state.call = call
                 if call.caller.detailsPassed, !call.caller.isVerified {
-                    state.message = "The details match, but this tenant's marker needs a stronger check."
+                    state.message = call.jointTenants.isEmpty ? "The details match, but this tenant's marker needs a stronger check."
+                        : "The details match, but a joint tenant knows them too: this tenant needs a stronger check."
                     go(.stronger)
                     return []
                 }

@@ -16,8 +16,14 @@ import Testing
         #expect(d.model.state.screen == .verify)
         let warning = "Joint tenancy with T0000009: this is T0000001's own record. Act only for the caller you verified"
         #expect(d.allText.contains(warning), "\(d.allText)")
+        // Details alone do not verify a joint tenant: the other tenant knows them.
         d.verify(dob: "1970-05-01", postcode: "ls11aa")
+        #expect(d.model.state.screen == .stronger)
+        #expect(d.allText.contains("a joint tenant knows them too"), "\(d.allText)")
+        #expect(d.allText.contains("this tenant's own number"), "\(d.allText)")
+        d.press("called-back")
         #expect(d.model.state.screen == .tenant)
+        #expect(d.model.state.call?.caller.isVerified == true)
         #expect(d.allText.contains(warning), "\(d.allText)")
     }
 
