@@ -17,33 +17,51 @@ extension LeakScanner {
         var report = try scan(data, name: name, format: format, findings: &findings)
         guard report.verdict == .oneTenant, !recipients.isEmpty else { return report }
         let own = Set(ownDomains.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " .@")) })
-        let strangers = recipients.filter { !mayReceive($0, findings: findings, ownDomains: own) }
-        guard !strangers.isEmpty else { return report }
+        let checked = recipients.map { ($0, receipt($0, findings: findings, ownDomains: own)) }
+        let strangers = checked.filter { $0.1 == .notTheTenants }.map { TextSafety.displaySafe($0.0) }
+        let shared = checked.filter { $0.1 == .shared }.map { TextSafety.displaySafe($0.0) }
+        guard !strangers.isEmpty || !shared.isEmpty else { return report }
         let kinds = report.personal.map(\.rawValue).joined(separator: ", ")
-        let list = strangers.map { TextSafety.displaySafe($0) }.joined(separator: ", ")
         report.verdict = .blocked
-        report.reason = "it holds one tenant's data (\(kinds)) but goes to \(list), which the register does not hold as that tenant's email: "
-            + "send it only to the tenant's own address on file (no Cc or Bcc), or take their details out"
+        if !strangers.isEmpty {
+            report.reason = "it holds one tenant's data (\(kinds)) but goes to \(strangers.joined(separator: ", ")), which the register does not "
+                + "hold as that tenant's email: send it only to the tenant's own address on file (no Cc or Bcc), or take their details out"
+        } else {
+            report.reason = "it holds one tenant's data (\(kinds)) but goes to \(shared.joined(separator: ", ")), which the register holds for "
+                + "more than one tenant (a joint tenancy or a household), so the others would read it: send it to an address only this "
+                + "tenant holds, or by post"
+        }
         return report
     }
 
-    /// Whether `address` is an email the register holds for the tenant the findings name. When only values
-    /// several tenants share were matched (a couple's surname and postcode), any one of those tenants'
-    /// addresses is accepted, since the scanner cannot tell them apart; a shared address likewise.
-    func mayReceive(_ address: String, findings: Findings, ownDomains: Set<String>) -> Bool {
+    /// Whether a recipient may receive one tenant's data.
+    enum Receipt: Equatable {
+        /// The tenant's own address, or one of the landlord's own domains.
+        case allowed
+        /// Not an address the register holds for that tenant.
+        case notTheTenants
+        /// An address the register holds for that tenant and for others too.
+        case shared
+    }
+
+    /// Whether `address` is an email the register holds for the tenant the findings name, and for them alone.
+    /// When only values several tenants share were matched (a couple's surname and postcode), any address the
+    /// register holds is accepted, shared ones included, since the scanner cannot tell those tenants apart.
+    func receipt(_ address: String, findings: Findings, ownDomains: Set<String>) -> Receipt {
         var bytes = Array(address.utf8)
         while let first = bytes.first, first == 0x3C || first == 0x20 { bytes.removeFirst() }
         while let last = bytes.last, last == 0x3E || last == 0x20 { bytes.removeLast() }
-        guard let email = ScanNormal.email(bytes) else { return false }
+        guard let email = ScanNormal.email(bytes) else { return .notTheTenants }
         if let at = email.lastIndex(of: 0x40) {
             let domain = String(decoding: email[(at + 1)...], as: UTF8.self)
-            if ownDomains.contains(where: { domain == $0 || domain.hasSuffix("." + $0) }) { return true }
+            if ownDomains.contains(where: { domain == $0 || domain.hasSuffix("." + $0) }) { return .allowed }
         }
         var scratch: [UInt8] = []
         let tag = email.withUnsafeBytes { ScanIndex.tag(index.key, .email, $0, scratch: &scratch) }
-        guard let owner = index.owner(of: tag) else { return false }
-        guard owner != ScanIndex.ambiguous, let sole = findings.soleTenant else { return true }
-        return owner == sole
+        guard let owner = index.owner(of: tag) else { return .notTheTenants }
+        guard let sole = findings.soleTenant else { return .allowed }
+        if owner == ScanIndex.ambiguous { return .shared }
+        return owner == sole ? .allowed : .notTheTenants
     }
 }
 

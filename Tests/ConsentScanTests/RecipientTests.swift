@@ -44,6 +44,21 @@ import Testing
         #expect(try Self.scan(["not an address"]).verdict == .blocked)
     }
 
+    @Test("One tenant's letter does not go to an address the register holds for them and another tenant (a joint tenancy)")
+    func sharedAddress() throws {
+        var partner = Register.tenant(1_000)
+        partner.email = Self.tenant.email
+        var builder = ScanIndex.Builder(key: Register.key, catalogue: Register.catalogue)
+        for t in Register.tenants.dropFirst() + [partner] { builder.add(Register.state(t)) }
+        builder.add(Register.state(Self.tenant))
+        let scanner = LeakScanner(index: builder.finish(), terms: Register.terms)
+        let shared = try scanner.scan(Self.letter, name: "one.eml", recipients: [Self.tenant.email])
+        #expect(shared.verdict == .blocked, "\(shared)")
+        #expect(shared.reason.contains("holds for more than one tenant") && shared.reason.contains(Self.tenant.email), "\(shared.reason)")
+        // The same letter to an address only this tenant holds, in the register without the partner, goes.
+        #expect(try Self.scan([Self.tenant.email]).verdict == .oneTenant)
+    }
+
     @Test("The landlord's own domains may receive one tenant's data (a tenant writing to the office); clean mail goes anywhere")
     func ownDomains() throws {
         #expect(try Self.scan(["housing@landlord.example"]).verdict == .blocked)
