@@ -8,7 +8,7 @@ import TestSupport
 
 /// The sync loop's waits and what it leaves in the database, on a device with no centre to reach:
 /// no server is needed to see how it backs off. (Rounds against a real centre: SyncTests.)
-@Suite(.ownThreads) struct SyncLoopTests {
+@Suite(.lightOwnThreads) struct SyncLoopTests {
     /// A device database in a folder of its own, removed by `remove()`.
     struct Device {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-loop-\(UUID().uuidString)")

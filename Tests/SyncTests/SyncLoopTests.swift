@@ -7,7 +7,7 @@ import TestSupport
 
 /// Sync rounds leave in the database why the last one failed, for the staff header and
 /// `consent sync --status` (against a centre here; the loop's waits without one: SyncEngineTests).
-@Suite(.ownThreads) struct SyncLoopTests {
+@Suite(.lightOwnThreads) struct SyncLoopTests {
     final class Rounds: @unchecked Sendable {
         private let lock = NSLock()
         private var seen: [(failed: Bool, problem: String?)] = []
