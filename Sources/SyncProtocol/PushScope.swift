@@ -37,11 +37,14 @@ public enum PushScope {
             """
     }
 
-    /// What to record as served to a device after a pull page (nil when it is no higher than `before`): the
-    /// page's cursor, or, on the last page (nothing more in the device's scope), `highest`, the centre's
-    /// highest central number as the page was read, since the device was then sent all it could hold up to it.
+    /// What to record as served to a device after a pull page (nil when nothing is to be written): on the
+    /// last page of a pull (nothing more in the device's scope), `highest`, the centre's highest central number
+    /// as the page was read, since the device was then sent all it could hold up to it, when that is above
+    /// `before`. Earlier pages write nothing (one write per sync round, not per page): a pull left part-way
+    /// leaves the device's view older, which only lets an honest offline change land, never a wider scope.
     public static func served(before: Int64, page: PullResponse, highest: Int64) -> Int64? {
-        let upTo = page.more ? page.cursor : max(page.cursor, highest)
+        guard !page.more else { return nil }
+        let upTo = max(page.cursor, highest)
         return upTo > before ? upTo : nil
     }
 

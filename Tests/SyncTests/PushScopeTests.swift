@@ -46,6 +46,14 @@ import TestSupport
         }
     }
 
+    /// A pull records what it served once, on its last page, up to the centre's highest number then.
+    @Test func onlyAPullsLastPageRecordsWhatWasServed() {
+        let page = { (more: Bool) in PullResponse(events: [], cursor: 40, more: more, dataKeys: [], departed: []) }
+        #expect(PushScope.served(before: 10, page: page(true), highest: 90) == nil, "more to come: nothing written")
+        #expect(PushScope.served(before: 10, page: page(false), highest: 90) == 90)
+        #expect(PushScope.served(before: 90, page: page(false), highest: 90) == nil, "nothing new: nothing written")
+    }
+
     @Test(arguments: Backend.allCases)
     func aKioskCannotGrantForATenantOfAnOfficeItNeverServed(backend: Backend) async throws {
         let (net, rogue) = try await Self.make(backend)
