@@ -55,7 +55,9 @@ extension PostgresCentralStore {
 
     /// Records `changes` as the next events of the centre's own chain, in one transaction, through the push's
     /// planner (every rule but the device's actor check, `PushState.ownWork`) and store. Each event is dated
-    /// `at` and clocked after every event of its tenant here, so an erasure covers every value recorded before it.
+    /// `at` and clocked just after its tenant's latest event here (or at `at`), so an erasure covers every value
+    /// recorded before it and nothing of another tenant moves its clock. Refused while a device is enrolled under
+    /// the chain's name (one enrolled before the name was reserved).
     private func recordOwnWork(_ changes: [ChangeRequest], at: Date) async throws(CentralStoreError) {
         guard !changes.isEmpty else { return }
         let planner = PushPlanner(validator: validator)
@@ -71,12 +73,20 @@ extension PostgresCentralStore {
             for try await (ref, hlc) in try await connection.query("""
                 SELECT t.ref, max(l.hlc) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE t.ref = ANY(\(refs)) GROUP BY t.ref
                 """, logger: self.logger).decode((String, Int64).self) { latest[ref] = hlc }
-            var clock = HLCTimestamp(millis: Millis.from(at))
+            for try await _ in try await connection.query("SELECT 1 FROM sync_device WHERE id = \(device)", logger: self.logger).decode(Int.self) {
+                throw CentralStoreError.invalid("""
+                    a device is enrolled as \(device), the name of the centre's own retention records; revoke it \
+                    (`consent device revoke \(device)`) and enrol it again under another name, then run this again
+                    """)
+            }
+            // Each tenant's clock runs on from that tenant's latest event alone: one tenant's event dated ahead
+            // (a device may be up to a day fast) must not carry every later tenant's change ahead with it.
+            let start = HLCTimestamp(millis: Millis.from(at))
             var hash = head.hash
             var events: [WireEvent] = []
             for (i, change) in changes.enumerated() {
-                let after = HLCTimestamp(packed: latest[change.tenant.rawValue] ?? 0)
-                clock = Self.tick(max(clock, after))
+                let clock = Self.tick(max(start, HLCTimestamp(packed: latest[change.tenant.rawValue] ?? 0)))
+                latest[change.tenant.rawValue] = clock.packed
                 let event = Event(id: EventID(device: DeviceID(device), sequence: head.sequence + 1 + Int64(i)), tenant: change.tenant, hlc: clock,
                                   effectiveAt: change.effectiveAt ?? at, actor: change.actor, channel: change.channel, payload: change.payload,
                                   evidence: change.evidence)

@@ -115,9 +115,10 @@ extension WireCheck {
     /// Why a centre refuses the actor of an event a device of `kind` pushed, or nil. A tenant (at the kiosk) or a
     /// member of staff (looked up by ``staffProblem(_:registry:takers:)``) may record; "system", from a kiosk, only
     /// what a kiosk's own programs record: a register import's registration, a record of a read, a PIN being set. A
-    /// retention erasure, a decision or a correction in the system's name is work of the centre or of a staff
-    /// terminal (the office's desk, through which a PostgreSQL centre records its own), and any other kind of actor
-    /// is unknown: without this a stolen kiosk could erase or grant anything in the system's name, past the registry.
+    /// decision or a correction in the system's name is work of a staff terminal (the office's desk); anything in the
+    /// retention run's name is the centre's own work (a PostgreSQL centre records it on `Retention.centreChain`, not
+    /// through a push), from no device; any other kind of actor is unknown: without this a stolen kiosk could erase
+    /// or grant anything in the system's name, past the registry.
     public static func actorProblem(_ event: WireEvent, device kind: DeviceKind) -> String? {
         let r = event.record
         let name = "event \(r.device)#\(r.sequence) (\(r.kind) for \(r.tenant))"

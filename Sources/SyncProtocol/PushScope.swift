@@ -23,7 +23,9 @@ public enum PushScope {
     /// (a condition on `t.ref` in the store's spelling, `IN (?, …)` or `= ANY($1)`, written first) that
     /// are outside a device's scope. Then, each written by `mark` (1-based) and bound in this order after
     /// the tenants: the device's office, its device number (or -1), its id, the central number it was
-    /// last served, that number again, its office twice more.
+    /// last served, that number again, its office twice more. The office "then" is the value recorded
+    /// latest by clock among the events up to that number, as the merge picks it; "prefer not to say" is
+    /// none, and a value erased since (blanked in `value`) counts as another office, never as none.
     public static func outsideQuery(tenants: String, mark: (Int) -> String) -> String {
         let office = Office.attribute.rawValue
         return """
@@ -31,9 +33,10 @@ public enum PushScope {
             AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(2))) \
             AND NOT EXISTS (SELECT 1 FROM tenant_fetch f WHERE f.device = \(mark(3)) AND f.tenant_id = t.id) \
             AND NOT (EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(mark(4))) \
-            AND coalesce((SELECT pv.value FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq \
+            AND coalesce((SELECT CASE WHEN pv.value IS NULL AND NOT pv.prefer_not THEN '' ELSE pv.value END \
+            FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq \
             AND pv.attribute_id = '\(office)' WHERE p.tenant_id = t.id AND p.central_seq <= \(mark(5)) \
-            ORDER BY p.central_seq DESC LIMIT 1), \(mark(6))) = \(mark(7)))
+            ORDER BY p.hlc DESC, p.central_seq DESC LIMIT 1), \(mark(6))) = \(mark(7)))
             """
     }
 
@@ -43,9 +46,8 @@ public enum PushScope {
     /// `before`. Earlier pages write nothing (one write per sync round, not per page): a pull left part-way
     /// leaves the device's view older, which only lets an honest offline change land, never a wider scope.
     public static func served(before: Int64, page: PullResponse, highest: Int64) -> Int64? {
-        guard !page.more else { return nil }
-        let upTo = max(page.cursor, highest)
-        return upTo > before ? upTo : nil
+        guard !page.more, highest > before else { return nil }
+        return highest
     }
 
     /// The SQL recording that the centre served `device` events up to a central number (never lowering it).

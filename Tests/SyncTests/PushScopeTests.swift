@@ -51,6 +51,8 @@ import TestSupport
         let page = { (more: Bool) in PullResponse(events: [], cursor: 40, more: more, dataKeys: [], departed: []) }
         #expect(PushScope.served(before: 10, page: page(true), highest: 90) == nil, "more to come: nothing written")
         #expect(PushScope.served(before: 10, page: page(false), highest: 90) == 90)
+        let claimed = PullResponse(events: [], cursor: 1_000_000, more: false, dataKeys: [], departed: [])
+        #expect(PushScope.served(before: 10, page: claimed, highest: 90) == 90, "never past the centre's highest number")
         #expect(PushScope.served(before: 90, page: page(false), highest: 90) == nil, "nothing new: nothing written")
     }
 
@@ -83,6 +85,7 @@ import TestSupport
         var h = rogue
         let late = try await store.push(try h.push([Self.grant(&h, Self.moved)]), from: rogue.id)
         #expect(late.results.map(\.outcome) == [.rejected], "\(late.results)")
+        #expect(late.results.first?.reason?.contains("is not one this device's office holds") == true, "\(late.results)")
         #expect(try await net.centre.events() == before)
     }
 

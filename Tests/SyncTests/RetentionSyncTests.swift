@@ -70,6 +70,29 @@ import TestSupport
         #expect(try await net.centre.audit().contains { $0.contains("retention run by dpo: 4 values and 0 markers of 1 tenants erased or cleared") })
     }
 
+    /// Review: at a PostgreSQL centre one clock ran through a run's batch, so a tenant's event dated ahead by a fast
+    /// device (up to a day is taken) carried every later tenant's erasure ahead with it, and a value or marker given
+    /// again that day would have lost to it. Each erasure is clocked after its own tenant's events alone.
+    @Test func eachTenantsErasureIsClockedFromThatTenantsEventsAlone() async throws {
+        let net = try await Network.make(.postgres, devices: 1, tenants: [], kinds: [.kiosk])
+        try await net.centre.record(["RT-1", "RT-2"].map { ref in
+            register(TenantRef(ref), ["full-name": "Left \(ref)", "office": "Leeds", "tenancy-end": "2012-03-01"])
+        })
+        _ = try await net.client(0).syncOnce()
+        // The kiosk's clock is 20 hours fast when the first tenant says no to email updates there.
+        net.clocks[0].advance(by: 20 * 3_600)
+        try net.devices[0].record(decide("RT-1", "service-updates-email", ["full-name"], .withdrawn))
+        _ = try await net.client(0).syncOnce()
+        let now = net.clocks[1].read()
+        let run = try await #require(net.centre.postgres).retentionRun(now: now, dryRun: false, by: "dpo")
+        #expect(Set(run.erasures.map(\.tenant)) == ["RT-1", "RT-2"])
+        let erasures = try await net.centre.events().filter { $0.record.kind == "erasure" }
+        let clock = { (ref: String) in erasures.filter { $0.record.tenant == ref }.map { HLCTimestamp(packed: $0.record.hlc).millis } }
+        #expect(clock("RT-1").allSatisfy { $0 >= Millis.from(now) + 20 * 3_600_000 }, "after the fast event, to cover it")
+        #expect(!clock("RT-2").isEmpty && clock("RT-2").allSatisfy { $0 < Millis.from(now) + 60_000 }, "RT-2's are not carried ahead: \(clock("RT-2"))")
+        #expect(try await net.problems().isEmpty)
+    }
+
     /// No device enrols under the name of the centre's retention records, nor under any name a chain is held by here
     /// with no enrolment (a SQLite centre's own chain, moved to PostgreSQL by `consent migrate`): it would push as that
     /// chain's continuation.
