@@ -24,6 +24,22 @@ public struct RecordBatch {
         try appender.staffMember(id)
     }
 
+    /// Which of `tenants` have a ledger event after `position` (the ledger's `position`), read inside the batch's
+    /// transaction: what a run planned from a read before it must leave alone.
+    public func tenantsChanged(after position: Int64, among tenants: Set<String>) throws -> Set<String> {
+        guard !tenants.isEmpty else { return [] }
+        let refs = Array(tenants)
+        var changed = Set<String>()
+        for start in stride(from: 0, to: refs.count, by: 500) {
+            let chunk = Array(refs[start..<min(start + 500, refs.count)])
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            changed.formUnion(try String.fetchAll(appender.db, sql: """
+                SELECT DISTINCT t.ref FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE l.position > ? AND t.ref IN (\(marks))
+                """, arguments: StatementArguments([position]) + StatementArguments(chunk)))
+        }
+        return changed
+    }
+
     /// Checks and appends one change. A thrown error rolls back the whole batch.
     @discardableResult
     public mutating func record(_ request: ChangeRequest) throws -> StoredEvent {

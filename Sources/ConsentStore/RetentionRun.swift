@@ -9,28 +9,52 @@ extension ConsentDatabase {
     /// Finds every value no purpose may keep at `now`, and every staff marker its purpose may no longer keep, and,
     /// unless `dryRun`, erases or clears each by a ledger event (``Retention/actor``, channel `system`),
     /// `RetentionOutcome.batch` to a transaction, so a run stopped part-way has done whole batches and a rerun
-    /// finishes the rest. `progress` is told how many of the due changes are done. Recorded in the audit log (who
-    /// ran it and how many; no reference or value).
+    /// finishes the rest. A tenant a change reached after the read is left for the next run
+    /// (`RetentionOutcome.changedDuringRun`). `progress` is told how many of the due changes are done. Recorded
+    /// in the audit log (who ran it and how many; no reference or value).
     ///
     ///     let outcome = try db.retentionRun(now: Date(), dryRun: true, by: "dpo")
     public func retentionRun(
         now: Date = Date(), dryRun: Bool, by who: String, progress: (_ done: Int, _ of: Int) -> Void = { _, _ in }
     ) throws(StoreError) -> RetentionOutcome {
+        try retentionRun(now: now, dryRun: dryRun, by: who, progress: progress, afterReading: {})
+    }
+
+    /// ``retentionRun(now:dryRun:by:progress:)``, calling `afterReading` between the read and the first write
+    /// (where a test makes a change the run must then leave alone).
+    func retentionRun(
+        now: Date, dryRun: Bool, by who: String, progress: (_ done: Int, _ of: Int) -> Void, afterReading: () -> Void
+    ) throws(StoreError) -> RetentionOutcome {
         // Its erasures are the system's: a centre takes such only from itself, never from a device's push.
         let enrolled = try syncSettings() != nil
         guard isCentre || !enrolled else { throw .centreOnly(path: path, what: "A retention run") }
-        let scan = try read { db in try Self.retentionScan(db) }
-        let outcome = scan.outcome(catalogue: catalogue, now: now, dryRun: dryRun)
+        let (scan, position) = try read { db in
+            (try Self.retentionScan(db), try Int64.fetchOne(db, sql: "SELECT coalesce(max(position), 0) FROM ledger") ?? 0)
+        }
+        var outcome = scan.outcome(catalogue: catalogue, now: now, dryRun: dryRun)
+        afterReading()
         if !dryRun {
             let changes = outcome.changes
-            var done = 0
+            var done = 0, changed = Set<String>()
             progress(0, changes.count)
             for start in stride(from: 0, to: changes.count, by: RetentionOutcome.batch) {
                 let batch = changes[start..<min(start + RetentionOutcome.batch, changes.count)]
-                try record(Array(batch))
+                // A tenant a change reached since the read is left for the next run, checked in the batch's transaction.
+                do {
+                    changed.formUnion(try self.batch { b in
+                        let since = try b.tenantsChanged(after: position, among: Set(batch.map(\.tenant.rawValue)))
+                        for change in batch where !since.contains(change.tenant.rawValue) { try b.record(change) }
+                        return since
+                    })
+                } catch let error as StoreError {
+                    throw error
+                } catch {
+                    throw .sqlite("\(error)")
+                }
                 done += batch.count
                 progress(done, changes.count)
             }
+            outcome.leaveOut(changed)
         }
         try write { db in
             try db.execute(sql: "INSERT INTO sync_audit (at, device, what) VALUES (?, NULL, ?)",

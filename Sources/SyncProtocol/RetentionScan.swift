@@ -91,12 +91,23 @@ public struct RetentionOutcome: Codable, Sendable, Equatable {
     public var tenantsChecked: Int
     /// Whether anything was written.
     public var dryRun: Bool
+    /// Tenants due for something whom a change reached after the run read the register: left for the next run,
+    /// which looks at them again (a grant or a value given meanwhile must not be erased by an older plan).
+    public var changedDuringRun: [TenantRef] = []
 
     public init(erasures: [Retention.Erasure], markersCleared: [Retention.MarkerClearing], tenantsChecked: Int, dryRun: Bool) {
         self.erasures = erasures
         self.markersCleared = markersCleared
         self.tenantsChecked = tenantsChecked
         self.dryRun = dryRun
+    }
+
+    /// Takes `tenants` out of what the run did, into ``changedDuringRun``.
+    public mutating func leaveOut(_ tenants: Set<String>) {
+        guard !tenants.isEmpty else { return }
+        erasures.removeAll { tenants.contains($0.tenant.rawValue) }
+        markersCleared.removeAll { tenants.contains($0.tenant.rawValue) }
+        changedDuringRun = tenants.sorted().map { TenantRef($0) }
     }
 
     /// How many changes go into one ledger transaction: a run stopped part-way has done whole batches.

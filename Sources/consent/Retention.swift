@@ -59,12 +59,15 @@ struct RetentionCommand: ParsableCommand {
             }
             let markers = outcome.markersCleared.count
             let found = "\(outcome.erasures.count) values and \(markers) staff marker\(markers == 1 ? "" : "s") of \(tenants) tenants"
-            if outcome.erasures.isEmpty && outcome.markersCleared.isEmpty {
+            if outcome.erasures.isEmpty && outcome.markersCleared.isEmpty && outcome.changedDuringRun.isEmpty {
                 print("Nothing is past its retention (\(outcome.tenantsChecked) tenants checked).")
             } else if dryRun {
                 print("\(found) are past their retention; nothing was erased. Run without --dry-run to erase them (--json lists each).")
             } else {
                 print("Erased or cleared \(found) past their retention; each is in the ledger.")
+            }
+            if !outcome.changedDuringRun.isEmpty {
+                print("\(outcome.changedDuringRun.count) tenants changed while the run went on and were left alone; run it again to check them.")
             }
         }
     }
