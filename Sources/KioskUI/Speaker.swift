@@ -57,14 +57,18 @@ public final class Speaker: @unchecked Sendable {
         processes.reverse()
         running = processes
         started += 1
+        // Written off the caller's thread: a long page could fill the pipe before the synthesizer reads it. The text
+        // goes first, and each blocking wait runs on a thread of its own: on Dispatch's shared pool (a thread a core)
+        // the waits of the children held its threads, and the text waited for Dispatch to add one (the first sound
+        // came 370-1,040 ms after the press instead of about 200).
+        if let synthesizer = processes.first {
+            let data = Data(text.utf8)
+            Thread.detachNewThread { synthesizer.feed(data) }
+        }
         for process in processes {
             // Each child is reaped when it ends, said out or stopped.
-            DispatchQueue.global().async { process.waitForExit() }
+            Thread.detachNewThread { process.waitForExit() }
         }
-        // Written off the caller's thread: a long page could fill the pipe before the synthesizer reads it.
-        guard let synthesizer = processes.first else { return }
-        let data = Data(text.utf8)
-        DispatchQueue.global().async { synthesizer.feed(data) }
     }
 
     /// Stops what is being said, if anything: the synthesizer and the player are ended.
