@@ -110,7 +110,7 @@ public final class Speaker: @unchecked Sendable {
     /// Ends `process` and reaps it.
     private static func end(_ process: RunningProgram) {
         process.stop()
-        DispatchQueue.global().async { process.waitForExit() }
+        Thread.detachNewThread { process.waitForExit() }
     }
 
     /// The espeak-ng voice of a kiosk language: British English for English, the language's own otherwise.
