@@ -23,6 +23,7 @@ extension PostgresCentralStore {
     func retentionRun(now: Date, dryRun: Bool, by who: String, progress: (_ done: Int, _ of: Int) -> Void,
                       afterReading: () async -> Void) async throws(CentralStoreError) -> RetentionOutcome {
         let (scan, position) = try await transaction { connection in try await self.retentionScan(on: connection) }
+        if !dryRun { try await refuseIfChainEnrolled() }
         var outcome = scan.outcome(catalogue: catalogue, now: now, dryRun: dryRun)
         await afterReading()
         if !dryRun {
@@ -71,8 +72,7 @@ extension PostgresCentralStore {
     /// Records `changes` as the next events of the centre's own chain, in one transaction, through the push's
     /// planner (every rule but the device's actor check, `PushState.ownWork`) and store. Each event is dated
     /// `at` and clocked just after its tenant's latest event here (or at `at`), so an erasure covers every value
-    /// recorded before it and nothing of another tenant moves its clock. Refused while a device is enrolled under
-    /// the chain's name (one enrolled before the name was reserved). A tenant with an event numbered after
+    /// recorded before it and nothing of another tenant moves its clock. A tenant with an event numbered after
     /// `position` (the run's read) is left out; returns those tenants.
     private func recordOwnWork(_ changes: [ChangeRequest], at: Date, readUpTo position: Int64) async throws(CentralStoreError) -> Set<String> {
         guard !changes.isEmpty else { return [] }
@@ -96,19 +96,14 @@ extension PostgresCentralStore {
             for try await (ref, hlc) in try await connection.query("""
                 SELECT t.ref, max(l.hlc) FROM ledger l JOIN tenant t ON t.id = l.tenant_id WHERE t.ref = ANY(\(refs)) GROUP BY t.ref
                 """, logger: self.logger).decode((String, Int64).self) { latest[ref] = hlc }
-            for try await _ in try await connection.query("SELECT 1 FROM sync_device WHERE id = \(device)", logger: self.logger).decode(Int.self) {
-                throw CentralStoreError.invalid("""
-                    a device is enrolled as \(device), the name of the centre's own retention records; revoke it \
-                    (`consent device revoke \(device)`) and enrol it again under another name, then run this again
-                    """)
-            }
             // Each tenant's clock runs on from that tenant's latest event alone: one tenant's event dated ahead
             // (a device may be up to a day fast) must not carry every later tenant's change ahead with it.
-            let start = HLCTimestamp(millis: Millis.from(at))
             var hash = head.hash
             var events: [WireEvent] = []
             for (i, change) in changes.enumerated() {
-                let clock = Self.tick(max(start, HLCTimestamp(packed: latest[change.tenant.rawValue] ?? 0)))
+                var tenantClock = HybridLogicalClock(last: HLCTimestamp(packed: latest[change.tenant.rawValue] ?? 0),
+                                                     maxDriftMillis: HybridLogicalClock.deviceDriftMillis)
+                let clock = try tenantClock.tick(wallMillis: Millis.from(at))
                 latest[change.tenant.rawValue] = clock.packed
                 let event = Event(id: EventID(device: DeviceID(device), sequence: head.sequence + 1 + Int64(i)), tenant: change.tenant, hlc: clock,
                                   effectiveAt: change.effectiveAt ?? at, actor: change.actor, channel: change.channel, payload: change.payload,
@@ -128,8 +123,16 @@ extension PostgresCentralStore {
         }
     }
 
-    /// The clock reading just after `time`.
-    private static func tick(_ time: HLCTimestamp) -> HLCTimestamp {
-        time.counter == .max ? HLCTimestamp(millis: time.millis + 1) : HLCTimestamp(millis: time.millis, counter: time.counter + 1)
+    /// Refuses the run while a device is enrolled under the chain's name (one enrolled before the name was reserved).
+    private func refuseIfChainEnrolled() async throws(CentralStoreError) {
+        let device = Retention.centreChain
+        try await transaction { connection in
+            for try await _ in try await connection.query("SELECT 1 FROM sync_device WHERE id = \(device)", logger: self.logger).decode(Int.self) {
+                throw CentralStoreError.invalid("""
+                    a device is enrolled as \(device), the name of the centre's own retention records; revoke it \
+                    (`consent device revoke \(device)`) and enrol it again under another name, then run this again
+                    """)
+            }
+        }
     }
 }
