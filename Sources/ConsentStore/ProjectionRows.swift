@@ -110,6 +110,13 @@ struct ProjectionRows {
         return state
     }
 
+    /// One attribute of a tenant as the whole state would show it (its current value and pending corrections).
+    func loadValue(_ tenantID: Int64, _ ref: TenantRef, _ attribute: AttributeID) throws -> ValueState {
+        var state = TenantState(ref: ref)
+        try loadValues(tenantID, into: &state, attribute: attribute)
+        return state.value(attribute)
+    }
+
     private func loadValues(_ tenantID: Int64, into state: inout TenantState, attribute: AttributeID?) throws {
         let filter = attribute == nil ? "" : " AND x.attribute_id = ?"
         var arguments: StatementArguments = [tenantID]

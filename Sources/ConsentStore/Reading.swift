@@ -47,6 +47,15 @@ extension ConsentDatabase {
         }
     }
 
+    /// One attribute of one tenant, as ``tenantState(_:)`` would hold it, or nil when the reference is unknown:
+    /// what a check that needs a single value reads (a sign-in's date of birth), without the rest of the state.
+    public func tenantValue(_ ref: TenantRef, _ attribute: AttributeID) throws(StoreError) -> ValueState? {
+        try read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else { return nil }
+            return try ProjectionRows(db: db, devices: DeviceNumbers(db), keys: keys).loadValue(id, ref, attribute)
+        }
+    }
+
     /// State, ledger history and disclosures of one tenant.
     public func tenantRecord(_ ref: TenantRef) throws(StoreError) -> TenantRecord {
         try read { db in

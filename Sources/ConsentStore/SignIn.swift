@@ -67,7 +67,7 @@ extension ConsentDatabase {
         if let row, let kdf = row["kdf"] as String?, let salt = row["salt"] as Data?, let hash = row["hash"] as Data? {
             let expired = (row["expires_at"] as Int64?).map { $0 < Millis.from(now) } ?? false
             let matches = (try? SecretHasher.matches(secret, kdf: kdf, salt: salt, hash: hash)) ?? false
-            let dob = try tenantState(ref)?.value(AttributeID("date-of-birth")).answer?.text
+            let dob = try tenantValue(ref, Catalogue.signInAttribute)?.answer?.text
             let given = Validator.date(dateOfBirth)
             ok = matches && !expired && dob != nil && dob == given
         } else {
@@ -75,7 +75,8 @@ extension ConsentDatabase {
         }
         if ok {
             if try signInTally(ref.rawValue).failures > 0 { try forgetSignInFailures(ref.rawValue, at: now) }
-            try endKioskStreak()
+            // Only a streak there is ended: a write is a synced commit, and most sign-ins follow none.
+            if try kioskStreak() != SignInTally() { try endKioskStreak() }
             return .signedIn(ref)
         }
         try recordKioskFailure(at: now)
@@ -100,7 +101,7 @@ extension ConsentDatabase {
 
     /// Sets a PIN after a code was accepted: checks the PIN policy, stores the PIN and spends the code.
     public func setFirstPIN(_ pin: String, for ref: TenantRef) throws(StoreError) -> PINPolicy.Problem? {
-        let dob = try tenantState(ref)?.value(AttributeID("date-of-birth")).answer?.text
+        let dob = try tenantValue(ref, Catalogue.signInAttribute)?.answer?.text
         if let problem = PINPolicy.problem(pin, dateOfBirth: dob) { return problem }
         try storePIN(pin, for: ref, actor: .tenant, channel: .kiosk, spendingCode: true)
         return nil
