@@ -49,6 +49,16 @@ extension Bench {
             var baselinePerSecond: Double
             var wireBytesPerEvent: Double
             var minimalBytesPerEvent: Double
+            /// CPU seconds each side spent on each timed step: where the time goes.
+            var pushCPU: CPUSplit
+            var pullCPU: CPUSplit
+            var firstSyncCPU: CPUSplit
+        }
+
+        /// CPU seconds of one step: this process (the device) and the `consent serve` child (the centre).
+        struct CPUSplit: Codable {
+            var device: Double
+            var centre: Double
         }
 
         func run() async throws {
@@ -132,20 +142,21 @@ extension Bench {
 
             // One timed step: its wall time, and the CPU seconds this process (the device) and the centre spent on it.
             let centrePID = "\(server.process.pid)"
-            func timed(_ title: String, _ step: (inout SyncReport) async throws -> Void) async throws -> (SyncReport, seconds: Double) {
+            func timed(_ title: String, _ step: (inout SyncReport) async throws -> Void) async throws -> (SyncReport, seconds: Double, cpu: CPUSplit) {
                 note(title)
                 let (device, centre, started) = (CPUTime.of("self"), CPUTime.of(centrePID), Date())
                 var report = SyncReport()
                 try await step(&report)
                 let seconds = Date().timeIntervalSince(started)
-                note(String(format: "  CPU: device %.2f s, centre %.2f s", CPUTime.of("self") - device, CPUTime.of(centrePID) - centre))
-                return (report, seconds)
+                let cpu = CPUSplit(device: CPUTime.of("self") - device, centre: CPUTime.of(centrePID) - centre)
+                note(String(format: "  CPU: device %.2f s, centre %.2f s", cpu.device, cpu.centre))
+                return (report, seconds, cpu)
             }
-            let (pushed, pushSeconds) = try await timed("pushing …") { try await client(pusher).push(into: &$0) }
+            let (pushed, pushSeconds, pushCPU) = try await timed("pushing …") { try await client(pusher).push(into: &$0) }
             guard pushed.pushed == events else { throw CLIError("only \(pushed.pushed) of \(events) events were acknowledged") }
-            let (followed, followSeconds) = try await timed("a device in step pulls them (pull pages) …") { try await client(follower).pull(into: &$0) }
+            let (followed, followSeconds, followCPU) = try await timed("a device in step pulls them (pull pages) …") { try await client(follower).pull(into: &$0) }
             guard offices > 0 || followed.pulled == events else { throw CLIError("the device in step pulled \(followed.pulled) of \(events) events") }
-            let (pulled, pullSeconds) = try await timed("a new device's first sync (snapshot pages) …") { try await client(puller).pull(into: &$0) }
+            let (pulled, pullSeconds, pullCPU) = try await timed("a new device's first sync (snapshot pages) …") { try await client(puller).pull(into: &$0) }
             guard offices > 0 || pulled.pulled >= events else { throw CLIError("only \(pulled.pulled) of \(events) events arrived") }
 
             note("baseline: the same rows into SQLite in one transaction …")
@@ -155,7 +166,8 @@ extension Bench {
                 baselineSeconds: baseline, pushPerSecond: Double(events) / pushSeconds, pullPerSecond: Double(followed.pulled) / followSeconds,
                 firstSyncPerSecond: Double(pulled.pulled) / pullSeconds,
                 baselinePerSecond: Double(events) / baseline, wireBytesPerEvent: Double(wire) / Double(events),
-                minimalBytesPerEvent: Double(SyncBaseline.minimalBytes(sample)) / Double(events))
+                minimalBytesPerEvent: Double(SyncBaseline.minimalBytes(sample)) / Double(events),
+                pushCPU: pushCPU, pullCPU: followCPU, firstSyncCPU: pullCPU)
             if json { return try printJSON(result) }
             print(String(format: "push: %d events in %.2f s (%.0f/s)", events, pushSeconds, result.pushPerSecond))
             print(String(format: "pull by a device in step: %d events in %.2f s (%.0f/s)", followed.pulled, followSeconds, result.pullPerSecond))

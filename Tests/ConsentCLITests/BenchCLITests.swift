@@ -40,5 +40,10 @@ import TestSupport
         let result = try run.json() as? [String: Any] ?? [:]
         #expect(result["events"] as? Int == 300, "\(result)")
         #expect((result["pushSeconds"] as? Double ?? 0) > 0 && (result["pullSeconds"] as? Double ?? 0) > 0, "\(result)")
+        // Each step says what each side spent (to the clock tick, so a side of a step this small may show 0).
+        let split = ["pushCPU", "pullCPU", "firstSyncCPU"].flatMap { step in
+            ["device", "centre"].map { ((result[step] as? [String: Any])?[$0] as? Double) ?? -1 }
+        }
+        #expect(split.allSatisfy { $0 >= 0 } && split.reduce(0, +) > 0, "\(result)")
     }
 }
