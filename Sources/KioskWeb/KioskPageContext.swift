@@ -79,7 +79,7 @@ struct NoticeContext {
 
 // The templates' names, answered without reflection: Mustache reads a context through `Mirror` unless it is a
 // `MustacheParent`, and reflecting every name of every item took about 12 ms of the overview's 13 ms render on a
-// 2-core kiosk. Each name is listed once here; `KioskPageContextTests` checks every stored property is answered.
+// 2-core kiosk. Each name is listed once here; `PageContextTests` checks every stored property is answered.
 
 extension ItemContext: MustacheParent {
     func child(named name: String) -> Any? {
