@@ -110,17 +110,29 @@ struct ProjectionRows {
         return state
     }
 
-    /// One attribute of a tenant as the whole state would show it (its current value and pending corrections).
+    /// One attribute of a tenant as ``TenantState/value(_:)`` of the whole state would show it: its current value
+    /// (pending corrections are not read; they are not the value until confirmed).
     func loadValue(_ tenantID: Int64, _ ref: TenantRef, _ attribute: AttributeID) throws -> ValueState {
         var state = TenantState(ref: ref)
-        try loadValues(tenantID, into: &state, attribute: attribute)
+        try loadCurrentValues(tenantID, into: &state, attribute: attribute)
         return state.value(attribute)
     }
 
+    /// The tenant's current values and pending corrections, of one attribute or (nil) of all.
     private func loadValues(_ tenantID: Int64, into state: inout TenantState, attribute: AttributeID?) throws {
-        let filter = attribute == nil ? "" : " AND x.attribute_id = ?"
+        try loadCurrentValues(tenantID, into: &state, attribute: attribute)
+        try loadPendingValues(tenantID, into: &state, attribute: attribute)
+    }
+
+    /// The condition on `x.attribute_id` and the arguments of a tenant's value rows, of one attribute or all.
+    private static func valueFilter(_ tenantID: Int64, _ attribute: AttributeID?) -> (sql: String, arguments: StatementArguments) {
         var arguments: StatementArguments = [tenantID]
         if let attribute { arguments += [attribute.rawValue] }
+        return (attribute == nil ? "" : " AND x.attribute_id = ?", arguments)
+    }
+
+    private func loadCurrentValues(_ tenantID: Int64, into state: inout TenantState, attribute: AttributeID?) throws {
+        let (filter, arguments) = Self.valueFilter(tenantID, attribute)
         let current = try db.cachedStatement(sql: """
             SELECT x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer,
                    x.value, s.key_id, s.sealed FROM current_value x \(Self.sealedJoin)
@@ -140,6 +152,10 @@ struct ProjectionRows {
             let valueState = StoredValueStatus.decode(row["status"], source: source, held: held())
             state.values[id] = ValueRecord(state: valueState, hlc: HLCTimestamp(packed: row["hlc"]), device: DeviceID(row["writer"] as String))
         }
+    }
+
+    private func loadPendingValues(_ tenantID: Int64, into state: inout TenantState, attribute: AttributeID?) throws {
+        let (filter, arguments) = Self.valueFilter(tenantID, attribute)
         let pending = try db.cachedStatement(sql: """
             SELECT x.attribute_id, x.source_device, x.source_seq, x.hlc,
                    v.value, COALESCE(v.prefer_not, s.prefer_not) AS prefer_not, s.key_id, s.sealed

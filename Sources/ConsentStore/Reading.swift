@@ -41,18 +41,20 @@ extension ConsentDatabase {
 
     /// The projected state of one tenant, or nil when the reference is unknown.
     public func tenantState(_ ref: TenantRef) throws(StoreError) -> TenantState? {
-        try read { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else { return nil }
-            return try ProjectionRows(db: db, devices: DeviceNumbers(db), keys: keys).loadAll(id, ref)
-        }
+        try projection(of: ref) { rows, id in try rows.loadAll(id, ref) }
     }
 
     /// One attribute of one tenant, as ``tenantState(_:)`` would hold it, or nil when the reference is unknown:
     /// what a check that needs a single value reads (a sign-in's date of birth), without the rest of the state.
     public func tenantValue(_ ref: TenantRef, _ attribute: AttributeID) throws(StoreError) -> ValueState? {
+        try projection(of: ref) { rows, id in try rows.loadValue(id, ref, attribute) }
+    }
+
+    /// `body` with the projection's rows and the tenant's row id, in one read; nil when the reference is unknown.
+    private func projection<T>(of ref: TenantRef, _ body: (ProjectionRows, Int64) throws -> T) throws(StoreError) -> T? {
         try read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE ref = ?", arguments: [ref.rawValue]) else { return nil }
-            return try ProjectionRows(db: db, devices: DeviceNumbers(db), keys: keys).loadValue(id, ref, attribute)
+            return try body(ProjectionRows(db: db, devices: DeviceNumbers(db), keys: keys), id)
         }
     }
 

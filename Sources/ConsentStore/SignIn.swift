@@ -75,8 +75,7 @@ extension ConsentDatabase {
         }
         if ok {
             if try signInTally(ref.rawValue).failures > 0 { try forgetSignInFailures(ref.rawValue, at: now) }
-            // Only a streak there is ended: a write is a synced commit, and most sign-ins follow none.
-            if try kioskStreak() != SignInTally() { try endKioskStreak() }
+            try endKioskStreak()
             return .signedIn(ref)
         }
         try recordKioskFailure(at: now)

@@ -154,9 +154,9 @@ extension Bench {
             }
             let (pushed, pushSeconds, pushCPU) = try await timed("pushing …") { try await client(pusher).push(into: &$0) }
             guard pushed.pushed == events else { throw CLIError("only \(pushed.pushed) of \(events) events were acknowledged") }
-            let (followed, followSeconds, followCPU) = try await timed("a device in step pulls them (pull pages) …") { try await client(follower).pull(into: &$0) }
+            let (followed, followSeconds, pullCPU) = try await timed("a device in step pulls them (pull pages) …") { try await client(follower).pull(into: &$0) }
             guard offices > 0 || followed.pulled == events else { throw CLIError("the device in step pulled \(followed.pulled) of \(events) events") }
-            let (pulled, pullSeconds, pullCPU) = try await timed("a new device's first sync (snapshot pages) …") { try await client(puller).pull(into: &$0) }
+            let (pulled, pullSeconds, firstSyncCPU) = try await timed("a new device's first sync (snapshot pages) …") { try await client(puller).pull(into: &$0) }
             guard offices > 0 || pulled.pulled >= events else { throw CLIError("only \(pulled.pulled) of \(events) events arrived") }
 
             note("baseline: the same rows into SQLite in one transaction …")
@@ -167,7 +167,7 @@ extension Bench {
                 firstSyncPerSecond: Double(pulled.pulled) / pullSeconds,
                 baselinePerSecond: Double(events) / baseline, wireBytesPerEvent: Double(wire) / Double(events),
                 minimalBytesPerEvent: Double(SyncBaseline.minimalBytes(sample)) / Double(events),
-                pushCPU: pushCPU, pullCPU: followCPU, firstSyncCPU: pullCPU)
+                pushCPU: pushCPU, pullCPU: pullCPU, firstSyncCPU: firstSyncCPU)
             if json { return try printJSON(result) }
             print(String(format: "push: %d events in %.2f s (%.0f/s)", events, pushSeconds, result.pushPerSecond))
             print(String(format: "pull by a device in step: %d events in %.2f s (%.0f/s)", followed.pulled, followSeconds, result.pullPerSecond))
