@@ -37,13 +37,13 @@ extension PostgresCentralStore {
             let regular = Array(events.prefix(limit))
             var histories: [Int: [WireEvent]] = [:]
             for (i, event) in regular.enumerated() where OfficePull.mayMoveIn(event) {
-                guard let central = event.central, let deviceNo = numbers[event.record.device] else { continue }
+                guard let central = event.central else { continue }
+                var moved = PostgresBindings()
+                moved.append(event.record.tenant)
+                moved.append(central)
                 var setsOffice = false
-                for try await _ in try await connection.query("""
-                    SELECT 1 FROM current_value c JOIN tenant t ON t.id = c.tenant_id
-                    WHERE t.ref = \(event.record.tenant) AND c.attribute_id = \(Office.attribute.rawValue)
-                    AND c.source_device = \(deviceNo) AND c.source_seq = \(event.record.sequence)
-                    """, logger: self.logger) { setsOffice = true }
+                for try await _ in try await connection.query(PostgresQuery(unsafeSQL: OfficePull.movedAtQuery { "$\($0)" }, binds: moved),
+                                                              logger: self.logger) { setsOffice = true }
                 guard setsOffice else { continue }
                 var earlier = PostgresBindings()
                 earlier.append(event.record.tenant)

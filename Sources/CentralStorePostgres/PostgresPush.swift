@@ -307,6 +307,7 @@ extension PostgresCentralStore {
         scope.append(device)
         scope.append(served)
         scope.append(served)
+        scope.append(served)
         scope.append(office)
         scope.append(office)
         for try await ref in try await connection.query(PostgresQuery(unsafeSQL: PushScope.outsideQuery(tenants: "= ANY($1)") { "$\($0 + 1)" },

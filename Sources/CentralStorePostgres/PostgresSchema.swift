@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 16
+    static let version = 17
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -96,6 +96,26 @@ enum PostgresSchema {
     private static let v16 = """
         ALTER TABLE sync_device ADD COLUMN served bigint NOT NULL DEFAULT 0;
         UPDATE sync_device SET served = (SELECT last FROM central_counter);
+        """
+
+    /// When a move set each tenant's office (`OfficePull.followMove`, the statement a SQLite centre's triggers
+    /// run too), at the verification that confirmed it if it waited: kept by triggers on `current_value` and on
+    /// the ledger's office corrections and verifications (a push writes the projection before the ledger, so the
+    /// ledger's trigger finds both), with an index of the moved tenants; filled for those already moved.
+    private static let v17 = """
+        ALTER TABLE tenant ADD COLUMN office_central bigint;
+        CREATE INDEX tenant_by_move ON tenant (office_central) WHERE office_central IS NOT NULL;
+        CREATE FUNCTION tenant_follows_move() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+        IF TG_OP = 'DELETE' THEN \(OfficePull.followMove(where: "id = OLD.tenant_id")); \
+        ELSE \(OfficePull.followMove(where: "id = NEW.tenant_id")); END IF; \
+        RETURN NULL; END $$;
+        CREATE TRIGGER current_value_move_write AFTER INSERT OR UPDATE ON current_value
+            FOR EACH ROW WHEN (NEW.attribute_id = '\(Office.attribute.rawValue)') EXECUTE FUNCTION tenant_follows_move();
+        CREATE TRIGGER current_value_move_delete AFTER DELETE ON current_value
+            FOR EACH ROW WHEN (OLD.attribute_id = '\(Office.attribute.rawValue)') EXECUTE FUNCTION tenant_follows_move();
+        CREATE TRIGGER ledger_move AFTER INSERT ON ledger
+            FOR EACH ROW WHEN (\(OfficePull.movingRow)) EXECUTE FUNCTION tenant_follows_move();
+        \(OfficePull.followMove(where: OfficePull.movedTenants));
         """
     /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;
     /// NULL for a device enrolled before (treated as a kiosk: it reveals nothing).

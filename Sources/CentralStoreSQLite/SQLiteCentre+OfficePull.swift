@@ -30,8 +30,8 @@ extension ConsentDatabase {
             let regular = Array(events.prefix(limit))
             var histories: [Int: [WireEvent]] = [:]
             for (i, event) in regular.enumerated() where OfficePull.mayMoveIn(event) {
-                guard let central = event.central, let deviceNo = devices.byID[DeviceID(event.record.device)],
-                      try Self.setsOffice(db, tenant: event.record.tenant, deviceNo: deviceNo, sequence: event.record.sequence)
+                guard let central = event.central,
+                      try Int.fetchOne(db.cachedStatement(sql: OfficePull.movedAtQuery { _ in "?" }), arguments: [event.record.tenant, central]) != nil
                 else { continue }
                 let earlier = try rows.events(where: "l.tenant_id = (SELECT id FROM tenant WHERE ref = ?) AND l.central_seq < ?",
                                               [event.record.tenant, central], order: "l.central_seq", limit: Int(Int32.max)).events
@@ -60,13 +60,5 @@ extension ConsentDatabase {
             try write { db in try db.execute(sql: PushScope.recordServed { _ in "?" }, arguments: [served, device, served]) }
         }
         return response
-    }
-
-    /// Whether event (`deviceNo`, `sequence`) is the one that set `tenant`'s current office.
-    private static func setsOffice(_ db: Database, tenant: String, deviceNo: Int64, sequence: Int64) throws -> Bool {
-        try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT 1 FROM current_value c JOIN tenant t ON t.id = c.tenant_id
-            WHERE t.ref = ? AND c.attribute_id = ? AND c.source_device = ? AND c.source_seq = ?
-            """), arguments: [tenant, Office.attribute.rawValue, deviceNo, sequence]) != nil
     }
 }

@@ -190,7 +190,7 @@ extension ConsentDatabase {
             let marks = chunk.map { _ in "?" }.joined(separator: ",")
             known.formUnion(try String.fetchAll(db, sql: "SELECT ref FROM tenant WHERE ref IN (\(marks))", arguments: StatementArguments(chunk)))
             outside.formUnion(try String.fetchAll(db, sql: PushScope.outsideQuery(tenants: "IN (\(marks))") { _ in "?" },
-                                                  arguments: StatementArguments(chunk) + [office, own, device, served, served, office, office]))
+                                                  arguments: StatementArguments(chunk) + [office, own, device, served, served, served, office, office]))
         }
         return PushState(enrolment: enrolled.map { .active(publicKey: $0["public_key"]) } ?? .revoked,
                          head: (headSequence, head?["hash"] ?? ValueDigest.empty), stored: stored, knownTenants: known,

@@ -152,6 +152,8 @@ enum Schema {
                 UPDATE sync_device SET served = (SELECT coalesce(max(central_seq), 0) FROM ledger)
                 """)
         }
+        // When a move set each tenant's office, at the verification that confirmed it if it waited (`OfficePull`).
+        migrator.registerMigration(OfficeMoveSchema.migration, migrate: OfficeMoveSchema.migrate)
         return migrator
     }
 

@@ -13,23 +13,52 @@ public enum OfficePull {
     /// The SQL condition (on ledger `l` and its tenant `t`) selecting a device's events after a cursor,
     /// for SQLite and PostgreSQL alike. Arguments in order: cursor, office, office, the device's number
     /// there (or -1), cursor, each written by `mark` (1-based). `greatest` is the PostgreSQL spelling;
-    /// SQLite's is `max`. The tenant's office is read from `tenant` (``followOffice(where:)`` keeps it),
-    /// so each event costs a lookup of its tenant, and of the event that set their office if they have one.
+    /// SQLite's is `max`. The tenant's office and when a move set it are read from `tenant`
+    /// (``followOffice(where:)`` and ``followMove(where:)`` keep them), so each event costs a lookup of its tenant.
     /// A tenant of another office is in scope when the device changed them since they joined it (an event
-    /// of theirs from the device no earlier than the one that set their office: the device that moved
-    /// them follows them), so a move away ends what earlier changes there gave.
+    /// of theirs from the device no earlier than the move: the device that moved them follows them), so a
+    /// move away ends what earlier changes there gave.
     public static func filter(greatest: String, mark: (Int) -> String = { _ in "?" }) -> String {
         """
         l.central_seq > \(mark(1)) AND (coalesce(t.office, \(mark(2))) = \(mark(3)) \
         OR EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = l.tenant_id AND m.device_no = \(mark(4)) \
         AND m.central_seq >= \(officeSetAt))) \
-        AND (t.office_device IS NULL OR \(officeSetAt) <= \(greatest)(\(mark(5)), l.central_seq))
+        AND \(officeSetAt) <= \(greatest)(\(mark(5)), l.central_seq)
         """
     }
 
-    /// The central sequence of the event that set tenant `t`'s current office (0 if none did).
-    static let officeSetAt = """
-        coalesce((SELECT o.central_seq FROM ledger o WHERE o.device_no = t.office_device AND o.device_seq = t.office_dseq), 0)
+    /// The central sequence at which a move set tenant `t`'s current office (``followMove(where:)``); 0 when
+    /// their registration set it or none is set (a registration has no earlier events, so the two are alike).
+    static let officeSetAt = "coalesce(t.office_central, 0)"
+
+    /// Sets `tenant.office_central`, the central sequence at which a move set the tenant's current office, for
+    /// the tenants `condition` selects: the move's own number when it applied at once, or the number of the
+    /// verification that confirmed it when it waited for evidence (the office needs evidence, so a move taken
+    /// by phone waits, and the tenant changes office only when staff confirm it); NULL when the office came
+    /// with the registration or none is set. Kept by triggers on `current_value` and on the ledger's office
+    /// corrections and verifications, in both centres (a SQLite centre writes the ledger row before the
+    /// projection, a PostgreSQL one after it, so whichever comes last sets it), and on devices, where nothing
+    /// reads it.
+    public static func followMove(where condition: String) -> String {
+        let office = Office.attribute.rawValue
+        return """
+            UPDATE tenant SET office_central = (SELECT CASE WHEN s.kind <> 'correction' THEN NULL WHEN s.pending THEN \
+            (SELECT min(v.central_seq) FROM ledger v JOIN device d ON d.id = v.target_device WHERE v.tenant_id = s.tenant_id \
+            AND v.kind = 'verification' AND v.state = 'approved' AND v.attribute_id = '\(office)' AND v.target_seq = s.device_seq \
+            AND d.no = s.device_no) ELSE s.central_seq END \
+            FROM current_value c JOIN ledger s ON s.device_no = c.source_device AND s.device_seq = c.source_seq \
+            WHERE c.tenant_id = tenant.id AND c.attribute_id = '\(office)') WHERE \(condition)
+            """
+    }
+
+    /// The condition (on a new or renumbered ledger row `NEW`) under which ``followMove(where:)`` runs again for
+    /// its tenant: a correction of the office, or a verification that may confirm one.
+    public static let movingRow = "NEW.attribute_id = '\(Office.attribute.rawValue)' AND NEW.kind IN ('correction', 'verification')"
+
+    /// The tenants whose current office a move set, as ``followMove(where:)`` fills them when the column is added.
+    public static let movedTenants = """
+        id IN (SELECT c.tenant_id FROM current_value c JOIN ledger s ON s.device_no = c.source_device AND s.device_seq = c.source_seq \
+        WHERE c.attribute_id = '\(Office.attribute.rawValue)' AND s.kind = 'correction')
         """
 
     /// Sets `tenant.office` (the current office, NULL when none is recorded, it was erased or the answer
@@ -47,46 +76,44 @@ public enum OfficePull {
             """
     }
 
-    /// The references of tenants who left a device's office since its cursor: the event that set their
-    /// current office (another one) is after the cursor, the device has no event of theirs since (that one
-    /// included), and at the cursor the device could hold them (they existed, and had no other office
-    /// before it, or had this office at some time before it, or the device had changed them; an
-    /// approximation that may name a tenant the device no longer holds, never one of an office it never
-    /// served). Arguments in order: cursor, office, the device's number (or -1), cursor, cursor, office,
-    /// device number. Asked only after a first sync (a device at cursor 0 holds nothing); the ledger is
-    /// read from the cursor on, as the page is.
+    /// The references of tenants who left a device's office since its cursor: a move after the cursor set
+    /// their current office (another one), the device has no event of theirs since it, and at the cursor the
+    /// device could hold them (they existed, and had no other office before it, or had this office at some
+    /// time before it, or the device had changed them; an approximation that may name a tenant the device no
+    /// longer holds, never one of an office it never served). Arguments in order: cursor, office, the
+    /// device's number (or -1), cursor, cursor, office, device number. Asked only after a first sync (a device
+    /// at cursor 0 holds nothing); the tenants are found by when they moved (an index of moved tenants), so
+    /// the cost follows the moves since the cursor.
     public static func departedQuery(mark: (Int) -> String = { _ in "?" }) -> String {
         let office = Office.attribute.rawValue
         return """
-            SELECT t.ref FROM ledger o JOIN tenant t ON t.id = o.tenant_id AND t.office_device = o.device_no AND t.office_dseq = o.device_seq \
-            WHERE o.central_seq > \(mark(1)) AND o.kind IN (\(setterKinds)) AND t.office IS NOT NULL AND t.office <> \(mark(2)) \
-            AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = o.tenant_id AND m.device_no = \(mark(3)) AND m.central_seq >= o.central_seq) \
-            AND EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = o.tenant_id AND e.central_seq <= \(mark(4))) \
+            SELECT t.ref FROM tenant t \
+            WHERE t.office_central > \(mark(1)) AND t.office IS NOT NULL AND t.office <> \(mark(2)) \
+            AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3)) AND m.central_seq >= t.office_central) \
+            AND EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(mark(4))) \
             AND (NOT EXISTS (SELECT 1 FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq \
-            AND pv.attribute_id = '\(office)' WHERE p.tenant_id = o.tenant_id AND p.central_seq <= \(mark(5)) \
+            AND pv.attribute_id = '\(office)' WHERE p.tenant_id = t.id AND p.central_seq <= \(mark(5)) \
             AND pv.value IS NOT NULL AND pv.value <> \(mark(6))) \
             OR EXISTS (SELECT 1 FROM ledger q JOIN value qv ON qv.device_no = q.device_no AND qv.device_seq = q.device_seq \
-            AND qv.attribute_id = '\(office)' WHERE q.tenant_id = o.tenant_id AND q.central_seq <= \(mark(5)) AND qv.value = \(mark(6))) \
-            OR EXISTS (SELECT 1 FROM ledger d WHERE d.tenant_id = o.tenant_id AND d.device_no = \(mark(7)))) \
-            ORDER BY o.central_seq
+            AND qv.attribute_id = '\(office)' WHERE q.tenant_id = t.id AND q.central_seq <= \(mark(5)) AND qv.value = \(mark(6))) \
+            OR EXISTS (SELECT 1 FROM ledger d WHERE d.tenant_id = t.id AND d.device_no = \(mark(7)))) \
+            ORDER BY t.office_central
             """
     }
 
-    /// Events of a page that may set their tenant's office and so may need the tenant's history
-    /// sent before them, each then looked up: corrections of the office. Only a registration or a
-    /// correction is ever the source of a current value (an approved verification keeps its correction
-    /// as the source, and the office is never erased), and a registration has no earlier events.
+    /// Events of a page that may move their tenant and so may need the tenant's history sent before them,
+    /// each then looked up (``movedAtQuery(mark:)``): corrections of the office, and verifications that may
+    /// confirm one that waited. A registration has no earlier events.
     /// (Looking up every event, decisions included, took 40% of a centre's CPU while serving pulls.)
-    /// Not covered yet: an office set by a pending correction that a verification approves after the new
-    /// office's device pulled past the correction (docs/sync.md, "Left").
     public static func mayMoveIn(_ event: WireEvent) -> Bool {
-        event.record.attribute == Office.attribute.rawValue && event.record.kind == "correction"
+        event.record.attribute == Office.attribute.rawValue && (event.record.kind == "correction" || event.record.kind == "verification")
     }
 
-    /// The kinds of event that can be the source of a tenant's office, as an SQL list: the departed query
-    /// tests these alone against their tenant's office, so the decisions after a cursor cost no lookup of their
-    /// tenant (serving a pull of 100,000 decisions read the tenant of each one again for every page).
-    static let setterKinds = "'registration', 'correction'"
+    /// Whether a move at a central sequence set a tenant's current office (one row if so). Arguments, each
+    /// written by `mark`: the tenant's reference, the event's central sequence.
+    public static func movedAtQuery(mark: (Int) -> String) -> String {
+        "SELECT 1 FROM tenant WHERE ref = \(mark(1)) AND office_central = \(mark(2))"
+    }
 
     /// The page with each moved-in tenant's earlier events (`histories`, by index of the event that
     /// set the office) placed just before that event.

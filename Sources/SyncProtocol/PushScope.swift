@@ -23,8 +23,9 @@ public enum PushScope {
     /// (a condition on `t.ref` in the store's spelling, `IN (?, …)` or `= ANY($1)`, written first) that
     /// are outside a device's scope. Then, each written by `mark` (1-based) and bound in this order after
     /// the tenants: the device's office, its device number (or -1), its id, the central number it was
-    /// last served, that number again, its office twice more. The office "then" is the value recorded
-    /// latest by clock among the events up to that number, as the merge picks it; "prefer not to say" is
+    /// last served, that number twice more, its office twice more. The office "then" is the value recorded
+    /// latest by clock among the events up to that number, as the merge picks it, leaving out a move that
+    /// waited for evidence and was not confirmed by then (it changed no office); "prefer not to say" is
     /// none, and a value erased since (blanked in `value`) counts as another office, never as none.
     public static func outsideQuery(tenants: String, mark: (Int) -> String) -> String {
         let office = Office.attribute.rawValue
@@ -36,7 +37,10 @@ public enum PushScope {
             AND coalesce((SELECT CASE WHEN pv.value IS NULL AND NOT pv.prefer_not THEN '' ELSE pv.value END \
             FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq \
             AND pv.attribute_id = '\(office)' WHERE p.tenant_id = t.id AND p.central_seq <= \(mark(5)) \
-            ORDER BY p.hlc DESC, p.central_seq DESC LIMIT 1), \(mark(6))) = \(mark(7)))
+            AND (NOT coalesce(p.pending, false) OR EXISTS (SELECT 1 FROM ledger v JOIN device vd ON vd.id = v.target_device \
+            WHERE v.tenant_id = t.id AND v.kind = 'verification' AND v.state = 'approved' AND v.attribute_id = '\(office)' \
+            AND v.target_seq = p.device_seq AND vd.no = p.device_no AND v.central_seq <= \(mark(6)))) \
+            ORDER BY p.hlc DESC, p.central_seq DESC LIMIT 1), \(mark(7))) = \(mark(8)))
             """
     }
 

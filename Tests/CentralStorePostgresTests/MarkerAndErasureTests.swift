@@ -4,6 +4,7 @@ import ConsentCore
 import Foundation
 import SyncProtocol
 import Testing
+import TestSupport
 
 /// Markers projected at a PostgreSQL centre (last writer by HLC, then device id, as at a SQLite
 /// centre), and the audit's erasure and projected-value checks.
@@ -66,6 +67,7 @@ import Testing
         _ = try await centre.rows("DROP INDEX ledger_requests")
         _ = try await centre.rows("DROP INDEX disclosure_by_export")
         _ = try await centre.rows("DROP TABLE restricted_attribute")
+        for statement in BeforeOfficeMoves.postgres { _ = try await centre.rows(statement) }
         _ = try await centre.rows("DELETE FROM schema_version WHERE version >= 4")
         let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
         defer { reopened.shutdown() }

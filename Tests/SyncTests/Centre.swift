@@ -103,6 +103,24 @@ final class Centre: @unchecked Sendable {
         Task.detached { try? await Centre.admin("DROP DATABASE \(databaseName) WITH (FORCE)") }
     }
 
+    /// Brings the centre back to how an older program left it and opens it again, as an upgrade does: runs
+    /// `sqlite`'s statements on a SQLite centre's file (then reopened, reading `clock`), or `postgres`'s in a
+    /// PostgreSQL centre's database (then opened once more, which migrates it).
+    func reopenUpgrading(sqlite sqliteSQL: String, postgres statements: [String], clock: ManualClock) async throws {
+        if let sqlite {
+            try sqlite.write { db in try db.execute(sql: sqliteSQL) }
+            try sqlite.close()
+            self.sqlite = try ConsentDatabase.open(at: sqlite.path, validator: Shipped.content.validator, clock: { clock.read() }, key: sharedKey)
+            return
+        }
+        guard let databaseName else { return }
+        for statement in statements { try await Self.admin(statement, database: databaseName) }
+        let server = try ThrowawayPostgres.shared()
+        let again = try await PostgresCentralStore.open(PostgresLocation(url: server.url(database: databaseName)), catalogue: Shipped.content.catalogue,
+                                                        keyEncryptionKey: sharedKey, clock: { clock.read() })
+        again.shutdown()
+    }
+
     /// Enrols `device` here as `kind` (through the protocol, as `consent device enrol` does) and saves its
     /// credential. A staff terminal by default: the test devices act for staff and tenants alike.
     func enrol(_ device: ConsentDatabase, office: String = "Leeds", kind: DeviceKind = .staff) async throws {

@@ -118,4 +118,29 @@ import TestSupport
         #expect(try await net.centre.decisions(Self.visitor)[DecisionKey(AttributeID("email"), Self.purpose)]?.state == .granted)
         #expect(try await net.centre.problems().isEmpty)
     }
+
+    /// A move that waits for evidence changes no device's scope until staff confirm it: a kiosk of the office
+    /// asked for, served while it waited, may not change the tenant, and the old office's kiosk, served then
+    /// and offline since, still may once the move is confirmed (its change made before it heard lands).
+    @Test(arguments: Backend.allCases)
+    func aMoveWaitingForEvidenceWidensNoScopeAndNarrowsNoneUntilConfirmed(backend: Backend) async throws {
+        let (net, north) = try await Self.make(backend)
+        let store = net.centre.store
+        let correction = try await PendingMoveTests.askToMove(Self.north, to: "south", at: net)
+        var south = Forger("kiosk-south", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let code = try await store.issueEnrolmentCode(office: "south", lifetime: 600, kind: .kiosk)
+        _ = try await store.enrol(EnrolRequest(code: code, device: south.id, signingKey: south.key.publicKey.rawRepresentation))
+        // Both kiosks are served past the waiting move; the north kiosk then goes offline.
+        for kiosk in [south.id, north.id] { _ = try await store.pull(after: 0, limit: 1000, for: kiosk) }
+
+        let early = try await store.push(try south.push([Self.grant(&south, Self.north)]), from: south.id)
+        #expect(early.results.map(\.outcome) == [.rejected], "a move not yet confirmed gives the new office nothing: \(early.results)")
+
+        try await PendingMoveTests.confirm(correction, of: Self.north, at: net)
+        var offline = north
+        let late = try await store.push(try offline.push([Self.grant(&offline, Self.north)]), from: north.id)
+        #expect(late.results.map(\.outcome) == [.applied], "the old office held them when it was last served: \(late.results)")
+        #expect(try await net.centre.decisions(Self.north)[DecisionKey(AttributeID("email"), Self.purpose)]?.state == .granted)
+        #expect(try await net.centre.problems().isEmpty)
+    }
 }

@@ -1,0 +1,112 @@
+import CentralStore
+import ConsentCore
+import ConsentStore
+import Foundation
+import GRDB
+import SyncEngine
+import SyncProtocol
+import Testing
+import TestSupport
+
+/// A move that waits for evidence: the office needs evidence, so a move taken by phone is a pending
+/// correction, and the tenant changes office only when staff confirm it. The move is placed where it is
+/// confirmed, not where it was asked for: devices of both offices that synced while it waited are told at
+/// their next sync, the new office receiving the tenant's whole history and the old one forgetting them.
+@Suite struct PendingMoveTests {
+    typealias Offices = OfficeSyncTests.Offices
+
+    /// Staff take a move of `ref` to `office` by phone (no evidence yet, so it waits); returns its event.
+    static func askToMove(_ ref: TenantRef, to office: String, at net: Network) async throws -> EventID {
+        let stored = try await net.centre.record([ChangeRequest(tenant: ref, payload: .correction(Office.attribute, .value(office), pending: true),
+                                                                actor: .staff(StaffID("S1"), verification: nil, reason: "moving house"),
+                                                                channel: .phone)])
+        return try #require(stored.first).event.id
+    }
+
+    /// Staff see the transfer and confirm (or reject) the waiting move `correction`.
+    static func confirm(_ correction: EventID, of ref: TenantRef, approved: Bool = true, at net: Network) async throws {
+        try await net.centre.record([ChangeRequest(tenant: ref, payload: .verification(of: correction, attribute: Office.attribute, approved: approved),
+                                                   actor: .staff(StaffID("S2"), verification: "tenancy transfer seen", reason: nil),
+                                                   channel: .paper, evidence: "tenancy transfer seen")])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aMoveConfirmedAfterBothOfficesSyncedReachesTheNewOfficeAndLeavesTheOld(backend: Backend) async throws {
+        let offices = try await Offices.make(backend)
+        let moved = Offices.southTenants[0]
+        // The south kiosk served them: a decision made there, pushed.
+        try offices.south.record(decide(moved, "resident-involvement", ["full-name"], .granted))
+        try await offices.sync(offices.south)
+
+        let correction = try await Self.askToMove(moved, to: "north", at: offices.net)
+        // Both offices sync past the waiting move (a later change of each office's own tenant takes their cursors
+        // beyond it): the tenant is still south's.
+        try await offices.net.centre.record([decide(Offices.northTenants[0], "resident-involvement", ["full-name"], .granted),
+                                             decide(Offices.southTenants[1], "resident-involvement", ["full-name"], .granted)])
+        try await offices.sync(offices.north)
+        try await offices.sync(offices.south)
+        #expect(try offices.north.tenantState(moved) == nil, "a move not yet confirmed sends nothing to the new office")
+        #expect(try offices.south.tenantState(moved)?.value(Office.attribute).answer == .value("south"))
+
+        try await Self.confirm(correction, of: moved, at: offices.net)
+        try await offices.sync(offices.north)
+        let state = try #require(try offices.north.tenantState(moved), "the confirmed move brings the tenant to the north kiosk")
+        #expect(state.value(Office.attribute).answer == .value("north"))
+        #expect(state.value(AttributeID("full-name")).answer == .value("Name of \(moved)"))
+        #expect(state.decisions.keys.contains(DecisionKey(AttributeID("full-name"), PurposeID("resident-involvement"))),
+                "their whole history came: the decision made at the south kiosk before the move")
+        #expect(try offices.north.verify().problems.isEmpty)
+
+        try await offices.sync(offices.south)
+        #expect(try offices.south.tenantState(moved) == nil, "the south kiosk forgets the tenant who moved away")
+        #expect(try !offices.filesContain(offices.south, "Name of \(moved)"))
+        #expect(try offices.south.tenantState(Offices.southTenants[1]) != nil, "the tenant who stays is still there")
+        #expect(try offices.south.verify().problems.isEmpty)
+
+        // Their later events go to north alone, and the south kiosk keeps pushing.
+        try await offices.net.centre.record([decide(moved, "service-updates-email", ["full-name", "email"], .withdrawn)])
+        try await offices.sync(offices.north)
+        try await offices.sync(offices.south)
+        #expect(try offices.north.tenantState(moved)?.decisions[DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))]?.state == .withdrawn)
+        #expect(try offices.south.tenantState(moved) == nil)
+    }
+
+    /// A centre upgraded from before moves were placed where they took effect: the move confirmed there
+    /// still reaches both offices as above.
+    @Test(arguments: Backend.allCases)
+    func aMoveConfirmedBeforeTheUpgradeIsPlacedWhereItWasConfirmed(backend: Backend) async throws {
+        let offices = try await Offices.make(backend)
+        let moved = Offices.southTenants[0]
+        let correction = try await Self.askToMove(moved, to: "north", at: offices.net)
+        try await offices.net.centre.record([decide(Offices.northTenants[0], "resident-involvement", ["full-name"], .granted),
+                                             decide(Offices.southTenants[1], "resident-involvement", ["full-name"], .granted)])
+        try await offices.sync(offices.north)
+        try await offices.sync(offices.south)
+        try await Self.confirm(correction, of: moved, at: offices.net)
+
+        try await offices.net.centre.reopenUpgrading(
+            sqlite: BeforeOfficeMoves.sqlite, postgres: BeforeOfficeMoves.postgres + ["DELETE FROM schema_version WHERE version = 17"],
+            clock: offices.net.clocks[offices.net.clocks.count - 1])
+
+        try await offices.sync(offices.north)
+        try await offices.sync(offices.south)
+        #expect(try offices.north.tenantState(moved)?.value(Office.attribute).answer == .value("north"))
+        #expect(try offices.north.verify().problems.isEmpty)
+        #expect(try offices.south.tenantState(moved) == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aRejectedMoveLeavesTheTenantWhereTheyWere(backend: Backend) async throws {
+        let offices = try await Offices.make(backend)
+        let stays = Offices.southTenants[0]
+        let correction = try await Self.askToMove(stays, to: "north", at: offices.net)
+        try await offices.net.centre.record([decide(Offices.northTenants[0], "resident-involvement", ["full-name"], .granted)])
+        try await offices.sync(offices.north)
+        try await offices.sync(offices.south)
+        try await Self.confirm(correction, of: stays, approved: false, at: offices.net)
+        try await offices.sync(offices.north)
+        try await offices.sync(offices.south)
+        #expect(try offices.north.tenantState(stays) == nil, "a rejected move sends nothing to the other office")
+        #expect(try offices.south.tenantState(stays)?.value(Office.attribute).answer == .value("south"))
+    }
+}
