@@ -4,10 +4,11 @@ import SyncProtocol
 
 /// `tenant.office_central`: the central sequence at which a move set each tenant's current office
 /// (`OfficePull.followMove`), so a centre places a move where it took effect, at the verification that
-/// confirmed it when it waited for evidence. Kept by triggers on the projection and on the ledger's office
-/// corrections and verifications (a SQLite centre numbers a row after writing it and writes the projection
-/// after both), with an index of the moved tenants that a departure query reads by when they moved; filled
-/// for the tenants already moved.
+/// confirmed it when it waited for evidence. Kept by triggers on the projection alone: a SQLite centre writes
+/// and numbers an event's ledger row before the projection it changes (a PostgreSQL push writes the projection
+/// first, so its centre also has a trigger on the ledger), and a ledger trigger here would cost every event
+/// stored. With an index of the moved tenants, which a departure query reads by when they moved; filled for
+/// the tenants already moved.
 enum OfficeMoveSchema {
     /// The migration's name.
     static let migration = "office-move-1"
@@ -25,10 +26,6 @@ enum OfficeMoveSchema {
             BEGIN \(OfficePull.followMove(where: "id IN (NEW.tenant_id, OLD.tenant_id)")); END;
             CREATE TRIGGER current_value_move_delete AFTER DELETE ON current_value WHEN OLD.attribute_id = '\(office)'
             BEGIN \(OfficePull.followMove(where: "id = OLD.tenant_id")); END;
-            CREATE TRIGGER ledger_move_insert AFTER INSERT ON ledger WHEN \(OfficePull.movingRow)
-            BEGIN \(OfficePull.followMove(where: "id = NEW.tenant_id")); END;
-            CREATE TRIGGER ledger_move_number AFTER UPDATE OF central_seq ON ledger WHEN \(OfficePull.movingRow)
-            BEGIN \(OfficePull.followMove(where: "id = NEW.tenant_id")); END;
             \(OfficePull.followMove(where: OfficePull.movedTenants));
             """)
     }

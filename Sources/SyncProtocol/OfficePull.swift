@@ -35,10 +35,10 @@ public enum OfficePull {
     /// the tenants `condition` selects: the move's own number when it applied at once, or the number of the
     /// verification that confirmed it when it waited for evidence (the office needs evidence, so a move taken
     /// by phone waits, and the tenant changes office only when staff confirm it); NULL when the office came
-    /// with the registration or none is set. Kept by triggers on `current_value` and on the ledger's office
-    /// corrections and verifications, in both centres (a SQLite centre writes the ledger row before the
-    /// projection, a PostgreSQL one after it, so whichever comes last sets it), and on devices, where nothing
-    /// reads it.
+    /// with the registration or none is set. Kept by triggers on `current_value` in both centres (and on
+    /// devices, where nothing reads it), and at a PostgreSQL centre on the ledger's office corrections and
+    /// verifications too, since its push writes the projection before the ledger rows (a SQLite store writes
+    /// and numbers the ledger row first).
     public static func followMove(where condition: String) -> String {
         let office = Office.attribute.rawValue
         return """
@@ -51,7 +51,7 @@ public enum OfficePull {
             """
     }
 
-    /// The condition (on a new or renumbered ledger row `NEW`) under which ``followMove(where:)`` runs again for
+    /// The condition (on a new ledger row `NEW`) under which ``followMove(where:)`` runs again for
     /// its tenant: a correction of the office, or a verification that may confirm one.
     public static let movingRow = "NEW.attribute_id = '\(Office.attribute.rawValue)' AND NEW.kind IN ('correction', 'verification')"
 

@@ -4,7 +4,6 @@ public enum BeforeOfficeMoves {
     /// On a SQLite centre: its triggers, index and column gone, the migration not run.
     public static let sqlite = """
         DROP TRIGGER current_value_move_insert; DROP TRIGGER current_value_move_update; DROP TRIGGER current_value_move_delete;
-        DROP TRIGGER ledger_move_insert; DROP TRIGGER ledger_move_number;
         DROP INDEX tenant_by_move; ALTER TABLE tenant DROP COLUMN office_central;
         DELETE FROM grdb_migrations WHERE identifier = 'office-move-1';
         """
