@@ -264,7 +264,8 @@ let package = Package(
         .testTarget(
             name: "CentralStorePostgresTests",
             dependencies: [
-                "CentralStorePostgres", "TestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "CentralStoreSQLite", "ConsentCore", "SyncProtocol",
+                "CentralStorePostgres", "TestSupport", "SyncTestSupport", "ConsentForms", "ConsentRegister", "ConsentStore", "CentralStore", "CentralStoreSQLite",
+                "ConsentCore", "SyncProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -98,25 +98,23 @@ enum PostgresSchema {
         UPDATE sync_device SET served = (SELECT last FROM central_counter);
         """
 
-    /// When a move set each tenant's office (`OfficePull.followMove`, the statement a SQLite centre's triggers
-    /// run too), at the verification that confirmed it if it waited: kept by triggers on `current_value` and on
-    /// the ledger's office corrections and verifications (a push writes the projection before the ledger, so the
-    /// ledger's trigger finds both), with an index of the moved tenants; filled for those already moved.
+    /// When a move set each tenant's office (`OfficeColumns`, the statement a SQLite centre's triggers run too),
+    /// at the verification that confirmed it if it waited, in place of the event that set it: kept by the
+    /// triggers on `current_value` and one on the ledger's office corrections and verifications (a push writes
+    /// the projection before the ledger, so the ledger's trigger finds both), with an index of the moved
+    /// tenants; filled for those already moved.
     private static let v17 = """
-        ALTER TABLE tenant ADD COLUMN office_central bigint;
+        ALTER TABLE tenant DROP COLUMN office_device, DROP COLUMN office_dseq, ADD COLUMN office_central bigint;
         CREATE INDEX tenant_by_move ON tenant (office_central) WHERE office_central IS NOT NULL;
-        CREATE FUNCTION tenant_follows_move() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-        IF TG_OP = 'DELETE' THEN \(OfficePull.followMove(where: "id = OLD.tenant_id")); \
-        ELSE \(OfficePull.followMove(where: "id = NEW.tenant_id")); END IF; \
+        CREATE OR REPLACE FUNCTION tenant_follows_office() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+        IF TG_OP = 'DELETE' THEN \(OfficeColumns.follow(where: "id = OLD.tenant_id")); \
+        ELSE \(OfficeColumns.follow(where: "id = NEW.tenant_id")); END IF; \
         RETURN NULL; END $$;
-        CREATE TRIGGER current_value_move_write AFTER INSERT OR UPDATE ON current_value
-            FOR EACH ROW WHEN (NEW.attribute_id = '\(Office.attribute.rawValue)') EXECUTE FUNCTION tenant_follows_move();
-        CREATE TRIGGER current_value_move_delete AFTER DELETE ON current_value
-            FOR EACH ROW WHEN (OLD.attribute_id = '\(Office.attribute.rawValue)') EXECUTE FUNCTION tenant_follows_move();
         CREATE TRIGGER ledger_move AFTER INSERT ON ledger
-            FOR EACH ROW WHEN (\(OfficePull.movingRow)) EXECUTE FUNCTION tenant_follows_move();
-        \(OfficePull.followMove(where: OfficePull.movedTenants));
+            FOR EACH ROW WHEN (\(OfficeColumns.movingRow)) EXECUTE FUNCTION tenant_follows_office();
+        \(OfficeColumns.follow(where: OfficeColumns.movedTenants));
         """
+
     /// What each device was enrolled as (`DeviceKind`: `kiosk` or `staff`), from its enrolment code;
     /// NULL for a device enrolled before (treated as a kiosk: it reveals nothing).
     private static let v10 = """
@@ -130,20 +128,20 @@ enum PostgresSchema {
         CREATE TABLE key_rotation (single boolean PRIMARY KEY DEFAULT true CHECK (single), state text NOT NULL);
         """
 
-    /// Each tenant's current office beside them (`OfficePull.followOffice`, the statement a SQLite centre's
+    /// Each tenant's current office beside them (`OfficeColumns.followBeforeMoves`, the statement a SQLite centre's
     /// triggers run too), kept by triggers on `current_value` (a push writes values before the projection),
     /// so an office pull looks it up with the tenant; filled for the tenants already here.
     private static let v8 = """
         ALTER TABLE tenant ADD COLUMN office text, ADD COLUMN office_device bigint, ADD COLUMN office_dseq bigint;
         CREATE FUNCTION tenant_follows_office() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-        IF TG_OP <> 'INSERT' THEN \(OfficePull.followOffice(where: "id = OLD.tenant_id")); END IF; \
-        IF TG_OP <> 'DELETE' THEN \(OfficePull.followOffice(where: "id = NEW.tenant_id")); END IF; \
+        IF TG_OP <> 'INSERT' THEN \(OfficeColumns.followBeforeMoves(where: "id = OLD.tenant_id")); END IF; \
+        IF TG_OP <> 'DELETE' THEN \(OfficeColumns.followBeforeMoves(where: "id = NEW.tenant_id")); END IF; \
         RETURN NULL; END $$;
         CREATE TRIGGER current_value_office_write AFTER INSERT OR UPDATE ON current_value
             FOR EACH ROW WHEN (NEW.attribute_id = '\(Office.attribute.rawValue)') EXECUTE FUNCTION tenant_follows_office();
         CREATE TRIGGER current_value_office_delete AFTER DELETE ON current_value
             FOR EACH ROW WHEN (OLD.attribute_id = '\(Office.attribute.rawValue)') EXECUTE FUNCTION tenant_follows_office();
-        \(OfficePull.followOffice(where: "id IN (SELECT tenant_id FROM current_value WHERE attribute_id = '\(Office.attribute.rawValue)')"));
+        \(OfficeColumns.followBeforeMoves(where: "id IN (SELECT tenant_id FROM current_value WHERE attribute_id = '\(Office.attribute.rawValue)')"));
         """
 
     /// The organisation's public key (X25519, base64, as a SQLite centre keeps it in `meta`), which

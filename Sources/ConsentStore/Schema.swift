@@ -193,20 +193,21 @@ enum Schema {
         END;
         """
 
-    /// `tenant.office`, `office_device` and `office_dseq` (`OfficePull.followOffice`), kept by triggers on
-    /// `current_value` (the value row is written before the projection names it).
+    /// `tenant.office`, `office_device` and `office_dseq` (`OfficeColumns.followBeforeMoves`), kept by triggers on
+    /// `current_value` (the value row is written before the projection names it); migration `office-move-1`
+    /// replaces the last two (`OfficeMoveSchema`).
     private static let tenantOffice = """
         ALTER TABLE tenant ADD COLUMN office TEXT;
         ALTER TABLE tenant ADD COLUMN office_device INTEGER;
         ALTER TABLE tenant ADD COLUMN office_dseq INTEGER;
         CREATE TRIGGER current_value_office_insert AFTER INSERT ON current_value WHEN NEW.attribute_id = '\(Office.attribute.rawValue)'
-        BEGIN \(OfficePull.followOffice(where: "id = NEW.tenant_id")); END;
+        BEGIN \(OfficeColumns.followBeforeMoves(where: "id = NEW.tenant_id")); END;
         CREATE TRIGGER current_value_office_update AFTER UPDATE ON current_value
         WHEN NEW.attribute_id = '\(Office.attribute.rawValue)' OR OLD.attribute_id = '\(Office.attribute.rawValue)'
-        BEGIN \(OfficePull.followOffice(where: "id IN (NEW.tenant_id, OLD.tenant_id)")); END;
+        BEGIN \(OfficeColumns.followBeforeMoves(where: "id IN (NEW.tenant_id, OLD.tenant_id)")); END;
         CREATE TRIGGER current_value_office_delete AFTER DELETE ON current_value WHEN OLD.attribute_id = '\(Office.attribute.rawValue)'
-        BEGIN \(OfficePull.followOffice(where: "id = OLD.tenant_id")); END;
-        \(OfficePull.followOffice(where: "id IN (SELECT tenant_id FROM current_value WHERE attribute_id = '\(Office.attribute.rawValue)')"));
+        BEGIN \(OfficeColumns.followBeforeMoves(where: "id = OLD.tenant_id")); END;
+        \(OfficeColumns.followBeforeMoves(where: "id IN (SELECT tenant_id FROM current_value WHERE attribute_id = '\(Office.attribute.rawValue)')"));
         """
 
     /// Sync: the outbox is the ledger's own unpushed rows; these add what the centre keeps about

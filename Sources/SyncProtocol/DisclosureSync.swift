@@ -165,7 +165,7 @@ public enum DisclosureSync {
     public static func scope(mark: (Int) -> String = { _ in "?" }) -> String {
         """
         (coalesce(t.office, \(mark(1))) = \(mark(2)) OR EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3)) \
-        AND m.central_seq >= \(OfficePull.officeSetAt)))
+        AND m.central_seq >= \(OfficeColumns.officeSetAt)))
         """
     }
 
@@ -176,7 +176,7 @@ public enum DisclosureSync {
     /// Arguments in order: office, office, the device's number (or -1), pull cursor, pull cursor, office.
     public static func heldScope(mark: (Int) -> String = { _ in "?" }) -> String {
         """
-        (\(scope(mark: mark)) OR (\(OfficePull.officeSetAt) > \(mark(4)) AND EXISTS (SELECT 1 FROM ledger q JOIN value qv \
+        (\(scope(mark: mark)) OR (\(OfficeColumns.officeSetAt) > \(mark(4)) AND EXISTS (SELECT 1 FROM ledger q JOIN value qv \
         ON qv.device_no = q.device_no AND qv.device_seq = q.device_seq AND qv.attribute_id = '\(Office.attribute.rawValue)' \
         WHERE q.tenant_id = t.id AND q.central_seq <= \(mark(5)) AND qv.value = \(mark(6)))))
         """

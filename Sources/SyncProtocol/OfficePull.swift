@@ -5,75 +5,27 @@ import Foundation
 /// events need the hash they follow, and where a moved-in tenant's earlier events go in a page.
 ///
 /// A device of office O gets the events of tenants in its scope: those whose office (the current
-/// value of `Office.attribute`) is O or not set, and those it has itself changed. A tenant whose
-/// office was set after the device's cursor (a move into O, or a first office) has every event
-/// before that setting held back from the page and sent as one block just before it, so the
-/// device receives a moved-in tenant's whole history, registration first, at the next sync.
+/// value of `Office.attribute`) is O or not set, and those it has changed since their office was last
+/// set by a move. A tenant a move took to O after the device's cursor (or gave a first office after
+/// registration) has every event before the move held back from the page and sent as one block just
+/// before it, so the device receives a moved-in tenant's whole history, registration first, at the
+/// next sync. Where a move takes effect is `OfficeColumns`' to say.
 public enum OfficePull {
     /// The SQL condition (on ledger `l` and its tenant `t`) selecting a device's events after a cursor,
     /// for SQLite and PostgreSQL alike. Arguments in order: cursor, office, office, the device's number
     /// there (or -1), cursor, each written by `mark` (1-based). `greatest` is the PostgreSQL spelling;
     /// SQLite's is `max`. The tenant's office and when a move set it are read from `tenant`
-    /// (``followOffice(where:)`` and ``followMove(where:)`` keep them), so each event costs a lookup of its tenant.
-    /// A tenant of another office is in scope when the device changed them since they joined it (an event
-    /// of theirs from the device no earlier than the move: the device that moved them follows them), so a
-    /// move away ends what earlier changes there gave.
+    /// (`OfficeColumns` keeps them), so each event costs a lookup of its tenant. A tenant of another office is
+    /// in scope when the device changed them since the move took effect (an event of theirs from the device
+    /// no earlier than it: the device that confirmed or made the move follows them; one that only asked for a
+    /// move that waited for evidence does not), so a move away ends what earlier changes there gave.
     public static func filter(greatest: String, mark: (Int) -> String = { _ in "?" }) -> String {
         """
         l.central_seq > \(mark(1)) AND (coalesce(t.office, \(mark(2))) = \(mark(3)) \
         OR EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = l.tenant_id AND m.device_no = \(mark(4)) \
-        AND m.central_seq >= \(officeSetAt))) \
-        AND \(officeSetAt) <= \(greatest)(\(mark(5)), l.central_seq)
+        AND m.central_seq >= \(OfficeColumns.officeSetAt))) \
+        AND \(OfficeColumns.officeSetAt) <= \(greatest)(\(mark(5)), l.central_seq)
         """
-    }
-
-    /// The central sequence at which a move set tenant `t`'s current office (``followMove(where:)``); 0 when
-    /// their registration set it or none is set (a registration has no earlier events, so the two are alike).
-    static let officeSetAt = "coalesce(t.office_central, 0)"
-
-    /// Sets `tenant.office_central`, the central sequence at which a move set the tenant's current office, for
-    /// the tenants `condition` selects: the move's own number when it applied at once, or the number of the
-    /// verification that confirmed it when it waited for evidence (the office needs evidence, so a move taken
-    /// by phone waits, and the tenant changes office only when staff confirm it); NULL when the office came
-    /// with the registration or none is set. Kept by triggers on `current_value` in both centres (and on
-    /// devices, where nothing reads it), and at a PostgreSQL centre on the ledger's office corrections and
-    /// verifications too, since its push writes the projection before the ledger rows (a SQLite store writes
-    /// and numbers the ledger row first).
-    public static func followMove(where condition: String) -> String {
-        let office = Office.attribute.rawValue
-        return """
-            UPDATE tenant SET office_central = (SELECT CASE WHEN s.kind <> 'correction' THEN NULL WHEN s.pending THEN \
-            (SELECT min(v.central_seq) FROM ledger v JOIN device d ON d.id = v.target_device WHERE v.tenant_id = s.tenant_id \
-            AND v.kind = 'verification' AND v.state = 'approved' AND v.attribute_id = '\(office)' AND v.target_seq = s.device_seq \
-            AND d.no = s.device_no) ELSE s.central_seq END \
-            FROM current_value c JOIN ledger s ON s.device_no = c.source_device AND s.device_seq = c.source_seq \
-            WHERE c.tenant_id = tenant.id AND c.attribute_id = '\(office)') WHERE \(condition)
-            """
-    }
-
-    /// The condition (on a new ledger row `NEW`) under which ``followMove(where:)`` runs again for
-    /// its tenant: a correction of the office, or a verification that may confirm one.
-    public static let movingRow = "NEW.attribute_id = '\(Office.attribute.rawValue)' AND NEW.kind IN ('correction', 'verification')"
-
-    /// The tenants whose current office a move set, as ``followMove(where:)`` fills them when the column is added.
-    public static let movedTenants = """
-        id IN (SELECT c.tenant_id FROM current_value c JOIN ledger s ON s.device_no = c.source_device AND s.device_seq = c.source_seq \
-        WHERE c.attribute_id = '\(Office.attribute.rawValue)' AND s.kind = 'correction')
-        """
-
-    /// Sets `tenant.office` (the current office, NULL when none is recorded, it was erased or the answer
-    /// is "prefer not to say") and `office_device`/`office_dseq` (the event that set it) from the
-    /// projection, for the tenants `condition` selects: run by a trigger on `current_value` in both
-    /// centres (and on devices, where nothing reads it), and over every tenant when the columns are added.
-    public static func followOffice(where condition: String) -> String {
-        let office = Office.attribute.rawValue
-        return """
-            UPDATE tenant SET office = (SELECT v.value FROM current_value c JOIN value v ON v.device_no = c.source_device \
-            AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id WHERE c.tenant_id = tenant.id AND c.attribute_id = '\(office)'), \
-            office_device = (SELECT c.source_device FROM current_value c WHERE c.tenant_id = tenant.id AND c.attribute_id = '\(office)'), \
-            office_dseq = (SELECT c.source_seq FROM current_value c WHERE c.tenant_id = tenant.id AND c.attribute_id = '\(office)') \
-            WHERE \(condition)
-            """
     }
 
     /// The references of tenants who left a device's office since its cursor: a move after the cursor set
@@ -116,7 +68,7 @@ public enum OfficePull {
     }
 
     /// The page with each moved-in tenant's earlier events (`histories`, by index of the event that
-    /// set the office) placed just before that event.
+    /// moved them: a correction of the office, or the verification that confirmed one) placed just before it.
     public static func splice(_ page: [WireEvent], histories: [Int: [WireEvent]]) -> [WireEvent] {
         guard !histories.isEmpty else { return page }
         var result: [WireEvent] = []

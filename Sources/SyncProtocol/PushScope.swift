@@ -24,23 +24,30 @@ public enum PushScope {
     /// are outside a device's scope. Then, each written by `mark` (1-based) and bound in this order after
     /// the tenants: the device's office, its device number (or -1), its id, the central number it was
     /// last served, that number twice more, its office twice more. The office "then" is the value recorded
-    /// latest by clock among the events up to that number, as the merge picks it, leaving out a move that
-    /// waited for evidence and was not confirmed by then (it changed no office); "prefer not to say" is
-    /// none, and a value erased since (blanked in `value`) counts as another office, never as none.
+    /// latest by clock among the events up to that number, as the merge picks it. A move that waited for
+    /// evidence counts from the verification that confirmed it, at that verification's clock (the merge writes
+    /// it so), and only if that was the first verification of it by then (a later one changes nothing);
+    /// "prefer not to say" is none, and a value erased since (blanked in `value`) counts as another office,
+    /// never as none.
     public static func outsideQuery(tenants: String, mark: (Int) -> String) -> String {
         let office = Office.attribute.rawValue
+        let officeText = "CASE WHEN pv.value IS NULL AND NOT pv.prefer_not THEN '' ELSE pv.value END"
         return """
             SELECT t.ref FROM tenant t WHERE t.ref \(tenants) AND t.office IS NOT NULL AND t.office <> \(mark(1)) \
             AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(2))) \
             AND NOT EXISTS (SELECT 1 FROM tenant_fetch f WHERE f.device = \(mark(3)) AND f.tenant_id = t.id) \
             AND NOT (EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(mark(4))) \
-            AND coalesce((SELECT CASE WHEN pv.value IS NULL AND NOT pv.prefer_not THEN '' ELSE pv.value END \
-            FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq \
-            AND pv.attribute_id = '\(office)' WHERE p.tenant_id = t.id AND p.central_seq <= \(mark(5)) \
-            AND (NOT coalesce(p.pending, false) OR EXISTS (SELECT 1 FROM ledger v JOIN device vd ON vd.id = v.target_device \
-            WHERE v.tenant_id = t.id AND v.kind = 'verification' AND v.state = 'approved' AND v.attribute_id = '\(office)' \
-            AND v.target_seq = p.device_seq AND vd.no = p.device_no AND v.central_seq <= \(mark(6)))) \
-            ORDER BY p.hlc DESC, p.central_seq DESC LIMIT 1), \(mark(7))) = \(mark(8)))
+            AND coalesce((SELECT office FROM (SELECT \(officeText) AS office, p.hlc AS hlc, p.central_seq AS at \
+            FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq AND pv.attribute_id = '\(office)' \
+            WHERE p.tenant_id = t.id AND p.central_seq <= \(mark(5)) AND NOT coalesce(p.pending, false) \
+            UNION ALL SELECT \(officeText), a.hlc, a.central_seq \
+            FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq AND pv.attribute_id = '\(office)' \
+            JOIN device pd ON pd.no = p.device_no JOIN ledger a ON a.tenant_id = p.tenant_id AND a.kind = 'verification' \
+            AND a.target_device = pd.id AND a.target_seq = p.device_seq \
+            WHERE p.tenant_id = t.id AND p.pending AND a.state = 'approved' AND a.central_seq <= \(mark(6)) \
+            AND NOT EXISTS (SELECT 1 FROM ledger w WHERE w.tenant_id = p.tenant_id AND w.kind = 'verification' \
+            AND w.target_device = pd.id AND w.target_seq = p.device_seq AND w.central_seq < a.central_seq)) AS candidate \
+            ORDER BY hlc DESC, at DESC LIMIT 1), \(mark(7))) = \(mark(8)))
             """
     }
 

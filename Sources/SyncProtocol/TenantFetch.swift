@@ -211,13 +211,13 @@ extension TenantFetchCheck {
     }
 
     /// The references a device fetched at or before a moment and is to forget: their office is set and is
-    /// not the device's, and it has no event of theirs since the one that set it. Arguments: the device's
+    /// not the device's, and it has no event of theirs since the move that set it (`OfficeColumns`). Arguments: the device's
     /// id, the moment (ms, ``forgetBefore(now:)``), its office, its device number (or -1).
     public static func forgottenQuery(mark: (Int) -> String) -> String {
         """
         SELECT t.ref FROM tenant_fetch f JOIN tenant t ON t.id = f.tenant_id \
         WHERE f.device = \(mark(1)) AND f.at <= \(mark(2)) AND t.office IS NOT NULL AND t.office <> \(mark(3)) \
-        AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(4)) AND m.central_seq >= \(OfficePull.officeSetAt)) \
+        AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(4)) AND m.central_seq >= \(OfficeColumns.officeSetAt)) \
         ORDER BY t.ref
         """
     }

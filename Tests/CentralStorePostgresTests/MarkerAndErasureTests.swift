@@ -4,7 +4,6 @@ import ConsentCore
 import Foundation
 import SyncProtocol
 import Testing
-import TestSupport
 
 /// Markers projected at a PostgreSQL centre (last writer by HLC, then device id, as at a SQLite
 /// centre), and the audit's erasure and projected-value checks.
@@ -62,12 +61,12 @@ import TestSupport
         _ = try await centre.rows("ALTER TABLE enrolment_code DROP COLUMN kind")
         _ = try await centre.rows("DROP TRIGGER current_value_office_write ON current_value")
         _ = try await centre.rows("DROP TRIGGER current_value_office_delete ON current_value")
+        _ = try await centre.rows("DROP TRIGGER ledger_move ON ledger")
         _ = try await centre.rows("DROP FUNCTION tenant_follows_office()")
-        _ = try await centre.rows("ALTER TABLE tenant DROP COLUMN office, DROP COLUMN office_device, DROP COLUMN office_dseq")
+        _ = try await centre.rows("ALTER TABLE tenant DROP COLUMN office, DROP COLUMN office_central")
         _ = try await centre.rows("DROP INDEX ledger_requests")
         _ = try await centre.rows("DROP INDEX disclosure_by_export")
         _ = try await centre.rows("DROP TABLE restricted_attribute")
-        for statement in BeforeOfficeMoves.postgres { _ = try await centre.rows(statement) }
         _ = try await centre.rows("DELETE FROM schema_version WHERE version >= 4")
         let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
         defer { reopened.shutdown() }

@@ -4,8 +4,8 @@ import ConsentCore
 import Foundation
 import PostgresNIO
 import SyncProtocol
+import SyncTestSupport
 import Testing
-import TestSupport
 
 /// Issue 6 item 5: a view per purpose with only what the policy allows now, and a role per purpose
 /// that can read its view and nothing else.

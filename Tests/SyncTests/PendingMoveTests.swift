@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 import SyncEngine
 import SyncProtocol
+import SyncTestSupport
 import Testing
 import TestSupport
 
@@ -65,10 +66,56 @@ import TestSupport
 
         // Their later events go to north alone, and the south kiosk keeps pushing.
         try await offices.net.centre.record([decide(moved, "service-updates-email", ["full-name", "email"], .withdrawn)])
+        try offices.south.record(decide(Offices.southTenants[1], "service-updates-email", ["full-name", "email"], .withdrawn))
         try await offices.sync(offices.north)
         try await offices.sync(offices.south)
-        #expect(try offices.north.tenantState(moved)?.decisions[DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))]?.state == .withdrawn)
+        let emailUpdates = DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))
+        #expect(try offices.north.tenantState(moved)?.decisions[emailUpdates]?.state == .withdrawn)
         #expect(try offices.south.tenantState(moved) == nil)
+        #expect(try await offices.net.centre.decisions(Offices.southTenants[1])[emailUpdates]?.state == .withdrawn,
+                "the south kiosk's change after the move reached the centre")
+    }
+
+    /// The device that only asked for a waiting move did not move the tenant (staff who confirmed it did), so it
+    /// does not keep them once the move takes effect, as a change made before a move keeps no one.
+    @Test(arguments: Backend.allCases)
+    func theDeviceThatAskedForAWaitingMoveForgetsTheTenantOnceItIsConfirmed(backend: Backend) async throws {
+        let offices = try await Offices.make(backend)
+        let moved = Offices.southTenants[0]
+        let asked = try offices.south.record(ChangeRequest(tenant: moved, payload: .correction(Office.attribute, .value("north"), pending: true),
+                                                           actor: .staff(StaffID("S1"), verification: nil, reason: "moving house"), channel: .phone))
+        try await offices.sync(offices.south)
+        #expect(try offices.south.tenantState(moved)?.value(Office.attribute).answer == .value("south"), "waiting, the move changes nothing")
+        try await Self.confirm(asked.event.id, of: moved, at: offices.net)
+        try await offices.sync(offices.north)
+        try await offices.sync(offices.south)
+        #expect(try offices.north.tenantState(moved)?.value(Office.attribute).answer == .value("north"))
+        #expect(try offices.south.tenantState(moved) == nil, "the device that asked is told to forget them")
+        #expect(try offices.south.verify().problems.isEmpty)
+    }
+
+    /// A move asked for and confirmed on one device before it syncs reaches the centre in one push (a PostgreSQL
+    /// centre writes the projection before the ledger rows), and the new office gets the tenant whole; the device
+    /// that confirmed it moved them, so it keeps them.
+    @Test(arguments: Backend.allCases)
+    func aMoveAskedForAndConfirmedInOnePushReachesTheNewOffice(backend: Backend) async throws {
+        let offices = try await Offices.make(backend)
+        let moved = Offices.southTenants[0]
+        try await offices.net.centre.record([decide(Offices.northTenants[0], "resident-involvement", ["full-name"], .granted)])
+        try await offices.sync(offices.north)
+        let asked = try offices.south.record(ChangeRequest(tenant: moved, payload: .correction(Office.attribute, .value("north"), pending: true),
+                                                           actor: .staff(StaffID("S1"), verification: nil, reason: "moving house"), channel: .phone))
+        try offices.south.record(ChangeRequest(tenant: moved, payload: .verification(of: asked.event.id, attribute: Office.attribute, approved: true),
+                                               actor: .staff(StaffID("S2"), verification: "tenancy transfer seen", reason: nil),
+                                               channel: .paper, evidence: "tenancy transfer seen"))
+        try await offices.sync(offices.south)
+        try await offices.sync(offices.north)
+        let state = try #require(try offices.north.tenantState(moved), "the move reached the north kiosk")
+        #expect(state.value(Office.attribute).answer == .value("north"))
+        #expect(state.value(AttributeID("full-name")).answer == .value("Name of \(moved)"), "with their history")
+        #expect(try offices.north.verify().problems.isEmpty)
+        try await offices.sync(offices.south)
+        #expect(try offices.south.tenantState(moved)?.value(Office.attribute).answer == .value("north"), "the device that moved them keeps them")
     }
 
     /// A centre upgraded from before moves were placed where they took effect: the move confirmed there

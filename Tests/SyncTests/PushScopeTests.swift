@@ -141,6 +141,61 @@ import TestSupport
         let late = try await store.push(try offline.push([Self.grant(&offline, Self.north)]), from: north.id)
         #expect(late.results.map(\.outcome) == [.applied], "the old office held them when it was last served: \(late.results)")
         #expect(try await net.centre.decisions(Self.north)[DecisionKey(AttributeID("email"), Self.purpose)]?.state == .granted)
+        // A south kiosk served after the confirmation held the tenant then, so its change lands even after they move on.
+        var later = Forger("kiosk-south-2", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let again = try await store.issueEnrolmentCode(office: "south", lifetime: 600, kind: .kiosk)
+        _ = try await store.enrol(EnrolRequest(code: again, device: later.id, signingKey: later.key.publicKey.rawRepresentation))
+        _ = try await store.pull(after: 0, limit: 1000, for: later.id)
+        try await OfficeDepartureTests.move(Self.north, to: "east", at: net)
+        let onward = try await store.push(try later.push([Self.grant(&later, Self.north)]), from: later.id)
+        #expect(onward.results.map(\.outcome) == [.applied], "served after the confirmation, south held them: \(onward.results)")
         #expect(try await net.centre.problems().isEmpty)
+    }
+
+    /// A confirmed move counts from its confirmation, as the merge places it: a move to east made with evidence while
+    /// a move to south waited is overtaken when the south move is confirmed, so an east kiosk served after that may
+    /// not change the tenant (ranked by the waiting correction's own clock, east would seem to hold them still).
+    @Test(arguments: Backend.allCases)
+    func aConfirmedMoveOvertakesAMoveMadeWhileItWaited(backend: Backend) async throws {
+        let (net, _) = try await Self.make(backend)
+        let store = net.centre.store
+        let correction = try await PendingMoveTests.askToMove(Self.north, to: "south", at: net)
+        try await OfficeDepartureTests.move(Self.north, to: "east", at: net)
+        try await PendingMoveTests.confirm(correction, of: Self.north, at: net)
+        var east = Forger("kiosk-east", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let code = try await store.issueEnrolmentCode(office: "east", lifetime: 600, kind: .kiosk)
+        _ = try await store.enrol(EnrolRequest(code: code, device: east.id, signingKey: east.key.publicKey.rawRepresentation))
+        let page = try await store.pull(after: 0, limit: 1000, for: east.id)
+        #expect(!page.events.contains { $0.record.tenant == Self.north.rawValue }, "the tenant is south's: east was sent nothing of them")
+        let reply = try await store.push(try east.push([Self.grant(&east, Self.north)]), from: east.id)
+        #expect(reply.results.map(\.outcome) == [.rejected], "\(reply.results)")
+    }
+
+    /// Two verifications of one waiting move cross (staff reject it; a staff terminal that had not heard approves it):
+    /// the first decides, as the merge does, so the move never happened and gives the office asked for nothing.
+    @Test(arguments: Backend.allCases)
+    func aLateApprovalOfARejectedMoveWidensNoScope(backend: Backend) async throws {
+        let (net, _) = try await Self.make(backend)
+        let store = net.centre.store
+        let correction = try await PendingMoveTests.askToMove(Self.north, to: "south", at: net)
+        var terminal = Forger("staff-north", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let code = try await store.issueEnrolmentCode(office: "north", lifetime: 600, kind: .staff)
+        _ = try await store.enrol(EnrolRequest(code: code, device: terminal.id, signingKey: terminal.key.publicKey.rawRepresentation))
+        _ = try await store.pull(after: 0, limit: 1000, for: terminal.id)
+        try await PendingMoveTests.confirm(correction, of: Self.north, approved: false, at: net)
+        let approval = terminal.event(Self.north, .verification(of: correction, attribute: Office.attribute, approved: true),
+                                      actor: .staff(StaffID("S2"), verification: "tenancy transfer seen", reason: nil), channel: .paper) {
+            $0.evidence = "tenancy transfer seen"
+        }
+        let late = try await store.push(try terminal.push([approval]), from: terminal.id)
+        #expect(late.results.map(\.outcome) == [.superseded], "stored, changing nothing: \(late.results)")
+
+        var south = Forger("kiosk-south", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let southCode = try await store.issueEnrolmentCode(office: "south", lifetime: 600, kind: .kiosk)
+        _ = try await store.enrol(EnrolRequest(code: southCode, device: south.id, signingKey: south.key.publicKey.rawRepresentation))
+        let page = try await store.pull(after: 0, limit: 1000, for: south.id)
+        #expect(!page.events.contains { $0.record.tenant == Self.north.rawValue }, "the tenant is still north's")
+        let reply = try await store.push(try south.push([Self.grant(&south, Self.north)]), from: south.id)
+        #expect(reply.results.map(\.outcome) == [.rejected], "\(reply.results)")
     }
 }
