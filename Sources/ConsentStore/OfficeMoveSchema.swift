@@ -15,20 +15,28 @@ enum OfficeMoveSchema {
 
     /// Replaces the columns and triggers, adds the index, and fills the new column.
     static func migrate(_ db: Database) throws {
-        let office = Office.attribute.rawValue
         try db.execute(sql: """
             DROP TRIGGER current_value_office_insert; DROP TRIGGER current_value_office_update; DROP TRIGGER current_value_office_delete;
             ALTER TABLE tenant DROP COLUMN office_device; ALTER TABLE tenant DROP COLUMN office_dseq;
             ALTER TABLE tenant ADD COLUMN office_central INTEGER;
             CREATE INDEX tenant_by_move ON tenant (office_central) WHERE office_central IS NOT NULL;
-            CREATE TRIGGER current_value_office_insert AFTER INSERT ON current_value WHEN NEW.attribute_id = '\(office)'
-            BEGIN \(OfficeColumns.follow(where: "id = NEW.tenant_id")); END;
-            CREATE TRIGGER current_value_office_update AFTER UPDATE ON current_value
-            WHEN NEW.attribute_id = '\(office)' OR OLD.attribute_id = '\(office)'
-            BEGIN \(OfficeColumns.follow(where: "id IN (NEW.tenant_id, OLD.tenant_id)")); END;
-            CREATE TRIGGER current_value_office_delete AFTER DELETE ON current_value WHEN OLD.attribute_id = '\(office)'
-            BEGIN \(OfficeColumns.follow(where: "id = OLD.tenant_id")); END;
+            \(projectionTriggers(running: OfficeColumns.follow(where:)))
             \(OfficeColumns.follow(where: OfficeColumns.movedTenants));
             """)
+    }
+
+    /// The triggers on `current_value` that run `statement` (given the tenants to update) for each change of a
+    /// tenant's office in the projection: the office columns' migrations, this one and `tenant-office-1`, make them.
+    static func projectionTriggers(running statement: (String) -> String) -> String {
+        let office = Office.attribute.rawValue
+        return """
+            CREATE TRIGGER current_value_office_insert AFTER INSERT ON current_value WHEN NEW.attribute_id = '\(office)'
+            BEGIN \(statement("id = NEW.tenant_id")); END;
+            CREATE TRIGGER current_value_office_update AFTER UPDATE ON current_value
+            WHEN NEW.attribute_id = '\(office)' OR OLD.attribute_id = '\(office)'
+            BEGIN \(statement("id IN (NEW.tenant_id, OLD.tenant_id)")); END;
+            CREATE TRIGGER current_value_office_delete AFTER DELETE ON current_value WHEN OLD.attribute_id = '\(office)'
+            BEGIN \(statement("id = OLD.tenant_id")); END;
+            """
     }
 }

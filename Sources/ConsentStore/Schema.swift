@@ -200,13 +200,7 @@ enum Schema {
         ALTER TABLE tenant ADD COLUMN office TEXT;
         ALTER TABLE tenant ADD COLUMN office_device INTEGER;
         ALTER TABLE tenant ADD COLUMN office_dseq INTEGER;
-        CREATE TRIGGER current_value_office_insert AFTER INSERT ON current_value WHEN NEW.attribute_id = '\(Office.attribute.rawValue)'
-        BEGIN \(OfficeColumns.followBeforeMoves(where: "id = NEW.tenant_id")); END;
-        CREATE TRIGGER current_value_office_update AFTER UPDATE ON current_value
-        WHEN NEW.attribute_id = '\(Office.attribute.rawValue)' OR OLD.attribute_id = '\(Office.attribute.rawValue)'
-        BEGIN \(OfficeColumns.followBeforeMoves(where: "id IN (NEW.tenant_id, OLD.tenant_id)")); END;
-        CREATE TRIGGER current_value_office_delete AFTER DELETE ON current_value WHEN OLD.attribute_id = '\(Office.attribute.rawValue)'
-        BEGIN \(OfficeColumns.followBeforeMoves(where: "id = OLD.tenant_id")); END;
+        \(OfficeMoveSchema.projectionTriggers(running: OfficeColumns.followBeforeMoves(where:)))
         \(OfficeColumns.followBeforeMoves(where: "id IN (SELECT tenant_id FROM current_value WHERE attribute_id = '\(Office.attribute.rawValue)')"));
         """
 

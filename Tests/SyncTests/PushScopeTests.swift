@@ -28,14 +28,20 @@ import TestSupport
             decide(south, purpose.rawValue, ["email"], .granted),
         ])
         try await net.centre.record([decide(south, purpose.rawValue, ["email"], .withdrawn)])
-        let kiosk = Forger("kiosk-north", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let code = try await net.centre.store.issueEnrolmentCode(office: "north", lifetime: 600, kind: .kiosk)
-        _ = try await net.centre.store.enrol(EnrolRequest(code: code, device: kiosk.id, signingKey: kiosk.key.publicKey.rawRepresentation))
+        let (kiosk, page) = try await enrol("kiosk-north", office: "north", at: net)
         // The kiosk pulls, then goes offline; meanwhile the moved tenant moves.
-        let page = try await net.centre.store.pull(after: 0, limit: 1000, for: kiosk.id)
         #expect(Set(page.events.map(\.record.tenant)) == [north.rawValue, moved.rawValue], "the kiosk holds the north tenants alone")
         try await OfficeDepartureTests.move(moved, to: "south", at: net)
         return (net, kiosk)
+    }
+
+    /// A device `id` of `office` enrolled at the centre (a kiosk unless told), and the first page it pulls (which
+    /// records what it was served).
+    static func enrol(_ id: String, office: String, kind: DeviceKind = .kiosk, at net: Network) async throws -> (Forger, PullResponse) {
+        let device = Forger(id, key: Curve25519.Signing.PrivateKey(), start: Network.start(net.backend))
+        let code = try await net.centre.store.issueEnrolmentCode(office: office, lifetime: 600, kind: kind)
+        _ = try await net.centre.store.enrol(EnrolRequest(code: code, device: device.id, signingKey: device.key.publicKey.rawRepresentation))
+        return (device, try await net.centre.store.pull(after: 0, limit: 1000, for: device.id))
     }
 
     /// A kiosk grant of email for `tenant`, saying it follows central event `causal`.
@@ -127,11 +133,9 @@ import TestSupport
         let (net, north) = try await Self.make(backend)
         let store = net.centre.store
         let correction = try await PendingMoveTests.askToMove(Self.north, to: "south", at: net)
-        var south = Forger("kiosk-south", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let code = try await store.issueEnrolmentCode(office: "south", lifetime: 600, kind: .kiosk)
-        _ = try await store.enrol(EnrolRequest(code: code, device: south.id, signingKey: south.key.publicKey.rawRepresentation))
         // Both kiosks are served past the waiting move; the north kiosk then goes offline.
-        for kiosk in [south.id, north.id] { _ = try await store.pull(after: 0, limit: 1000, for: kiosk) }
+        var (south, _) = try await Self.enrol("kiosk-south", office: "south", at: net)
+        _ = try await store.pull(after: 0, limit: 1000, for: north.id)
 
         let early = try await store.push(try south.push([Self.grant(&south, Self.north)]), from: south.id)
         #expect(early.results.map(\.outcome) == [.rejected], "a move not yet confirmed gives the new office nothing: \(early.results)")
@@ -142,10 +146,7 @@ import TestSupport
         #expect(late.results.map(\.outcome) == [.applied], "the old office held them when it was last served: \(late.results)")
         #expect(try await net.centre.decisions(Self.north)[DecisionKey(AttributeID("email"), Self.purpose)]?.state == .granted)
         // A south kiosk served after the confirmation held the tenant then, so its change lands even after they move on.
-        var later = Forger("kiosk-south-2", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let again = try await store.issueEnrolmentCode(office: "south", lifetime: 600, kind: .kiosk)
-        _ = try await store.enrol(EnrolRequest(code: again, device: later.id, signingKey: later.key.publicKey.rawRepresentation))
-        _ = try await store.pull(after: 0, limit: 1000, for: later.id)
+        var (later, _) = try await Self.enrol("kiosk-south-2", office: "south", at: net)
         try await OfficeDepartureTests.move(Self.north, to: "east", at: net)
         let onward = try await store.push(try later.push([Self.grant(&later, Self.north)]), from: later.id)
         #expect(onward.results.map(\.outcome) == [.applied], "served after the confirmation, south held them: \(onward.results)")
@@ -162,10 +163,7 @@ import TestSupport
         let correction = try await PendingMoveTests.askToMove(Self.north, to: "south", at: net)
         try await OfficeDepartureTests.move(Self.north, to: "east", at: net)
         try await PendingMoveTests.confirm(correction, of: Self.north, at: net)
-        var east = Forger("kiosk-east", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let code = try await store.issueEnrolmentCode(office: "east", lifetime: 600, kind: .kiosk)
-        _ = try await store.enrol(EnrolRequest(code: code, device: east.id, signingKey: east.key.publicKey.rawRepresentation))
-        let page = try await store.pull(after: 0, limit: 1000, for: east.id)
+        var (east, page) = try await Self.enrol("kiosk-east", office: "east", at: net)
         #expect(!page.events.contains { $0.record.tenant == Self.north.rawValue }, "the tenant is south's: east was sent nothing of them")
         let reply = try await store.push(try east.push([Self.grant(&east, Self.north)]), from: east.id)
         #expect(reply.results.map(\.outcome) == [.rejected], "\(reply.results)")
@@ -178,10 +176,7 @@ import TestSupport
         let (net, _) = try await Self.make(backend)
         let store = net.centre.store
         let correction = try await PendingMoveTests.askToMove(Self.north, to: "south", at: net)
-        var terminal = Forger("staff-north", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let code = try await store.issueEnrolmentCode(office: "north", lifetime: 600, kind: .staff)
-        _ = try await store.enrol(EnrolRequest(code: code, device: terminal.id, signingKey: terminal.key.publicKey.rawRepresentation))
-        _ = try await store.pull(after: 0, limit: 1000, for: terminal.id)
+        var (terminal, _) = try await Self.enrol("staff-north", office: "north", kind: .staff, at: net)
         try await PendingMoveTests.confirm(correction, of: Self.north, approved: false, at: net)
         let approval = terminal.event(Self.north, .verification(of: correction, attribute: Office.attribute, approved: true),
                                       actor: .staff(StaffID("S2"), verification: "tenancy transfer seen", reason: nil), channel: .paper) {
@@ -190,10 +185,7 @@ import TestSupport
         let late = try await store.push(try terminal.push([approval]), from: terminal.id)
         #expect(late.results.map(\.outcome) == [.superseded], "stored, changing nothing: \(late.results)")
 
-        var south = Forger("kiosk-south", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let southCode = try await store.issueEnrolmentCode(office: "south", lifetime: 600, kind: .kiosk)
-        _ = try await store.enrol(EnrolRequest(code: southCode, device: south.id, signingKey: south.key.publicKey.rawRepresentation))
-        let page = try await store.pull(after: 0, limit: 1000, for: south.id)
+        var (south, page) = try await Self.enrol("kiosk-south", office: "south", at: net)
         #expect(!page.events.contains { $0.record.tenant == Self.north.rawValue }, "the tenant is still north's")
         let reply = try await store.push(try south.push([Self.grant(&south, Self.north)]), from: south.id)
         #expect(reply.results.map(\.outcome) == [.rejected], "\(reply.results)")

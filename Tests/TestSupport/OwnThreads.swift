@@ -28,11 +28,12 @@ public struct OwnThreadsTrait: SuiteTrait, TestTrait, TestScoping {
                 try await withTaskExecutorPreference(WaitingThreads.shared) { try await function() }
             }
         }
+        TurnLog.noteRunStarted()
         await WaitingThreads.turns.take()
         let began = ContinuousClock.now
         defer {
             WaitingThreads.turns.give()
-            TurnLog.record(test: test, testCase: testCase, held: ContinuousClock.now - began)
+            TurnLog.record(test: test, testCase: testCase, began: began)
         }
         try await WaitingThreads.$onThem.withValue(true) {
             try await withTaskExecutorPreference(WaitingThreads.shared) { try await function() }
@@ -134,15 +135,22 @@ final class Turns: @unchecked Sendable {
 }
 
 /// Where a run says how long each test held its turn: the file named by `CONSENT_TEST_TURNS_LOG`, if set, gets a
-/// line "seconds<TAB>test" per test case, so the tests that make a full run long can be found (`sort -rn`).
+/// line "seconds held<TAB>seconds into the run when it took the turn<TAB>test" per test case, so the tests that
+/// make a full run long can be found (`sort -rn`), and what ran beside a test that held its turn far longer than
+/// it takes alone.
 enum TurnLog {
     private static let lock = NSLock()
     private static let path = ProcessInfo.processInfo.environment["CONSENT_TEST_TURNS_LOG"]
+    /// When the first test asked for a turn (set by ``noteRunStarted()``).
+    private static let start = ContinuousClock.now
 
-    static func record(test: Test, testCase: Test.Case?, held: Duration) {
+    /// Fixes the run's start, if not yet fixed.
+    static func noteRunStarted() { _ = start }
+
+    static func record(test: Test, testCase: Test.Case?, began: ContinuousClock.Instant) {
         guard let path else { return }
-        let seconds = Double(held.components.seconds) + Double(held.components.attoseconds) / 1e18
-        let line = String(format: "%.1f", seconds) + "\t\(test.id)\n"
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        let line = String(format: "%.1f\t%.1f", seconds(ContinuousClock.now - began), seconds(began - start)) + "\t\(test.id)\n"
         lock.withLock {
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             guard let handle = FileHandle(forWritingAtPath: path) else { return }
