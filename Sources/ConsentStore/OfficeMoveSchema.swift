@@ -26,7 +26,8 @@ enum OfficeMoveSchema {
     }
 
     /// The triggers on `current_value` that run `statement` (given the tenants to update) for each change of a
-    /// tenant's office in the projection: the office columns' migrations, this one and `tenant-office-1`, make them.
+    /// tenant's office in the projection: the office columns' migrations, this one and `tenant-office-1`, make them,
+    /// and this one drops them by name, so their names and conditions are fixed by those migrations.
     static func projectionTriggers(running statement: (String) -> String) -> String {
         let office = Office.attribute.rawValue
         return """

@@ -43,9 +43,9 @@ public enum PushScope {
             UNION ALL SELECT \(officeText), a.hlc, a.central_seq \
             FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq AND pv.attribute_id = '\(office)' \
             JOIN device pd ON pd.no = p.device_no JOIN ledger a ON a.tenant_id = p.tenant_id AND a.kind = 'verification' \
-            AND a.target_device = pd.id AND a.target_seq = p.device_seq \
+            AND a.attribute_id = '\(office)' AND a.target_device = pd.id AND a.target_seq = p.device_seq \
             WHERE p.tenant_id = t.id AND p.pending AND a.state = 'approved' AND a.central_seq <= \(mark(6)) \
-            AND NOT EXISTS (SELECT 1 FROM ledger w WHERE w.tenant_id = p.tenant_id AND w.kind = 'verification' \
+            AND NOT EXISTS (SELECT 1 FROM ledger w WHERE w.tenant_id = p.tenant_id AND w.kind = 'verification' AND w.attribute_id = '\(office)' \
             AND w.target_device = pd.id AND w.target_seq = p.device_seq AND w.central_seq < a.central_seq)) AS candidate \
             ORDER BY hlc DESC, at DESC LIMIT 1), \(mark(7))) = \(mark(8)))
             """

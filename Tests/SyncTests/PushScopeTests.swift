@@ -138,7 +138,8 @@ import TestSupport
         _ = try await store.pull(after: 0, limit: 1000, for: north.id)
 
         let early = try await store.push(try south.push([Self.grant(&south, Self.north)]), from: south.id)
-        #expect(early.results.map(\.outcome) == [.rejected], "a move not yet confirmed gives the new office nothing: \(early.results)")
+        #expect(early.results.map(\.outcome) == [.rejected] && early.results.first?.reason?.contains("is not one this device's office holds") == true,
+                "a move not yet confirmed gives the new office nothing: \(early.results)")
 
         try await PendingMoveTests.confirm(correction, of: Self.north, at: net)
         var offline = north
@@ -166,19 +167,33 @@ import TestSupport
         var (east, page) = try await Self.enrol("kiosk-east", office: "east", at: net)
         #expect(!page.events.contains { $0.record.tenant == Self.north.rawValue }, "the tenant is south's: east was sent nothing of them")
         let reply = try await store.push(try east.push([Self.grant(&east, Self.north)]), from: east.id)
-        #expect(reply.results.map(\.outcome) == [.rejected], "\(reply.results)")
+        #expect(reply.results.map(\.outcome) == [.rejected] && reply.results.first?.reason?.contains("is not one this device's office holds") == true,
+                "refused as outside its scope: \(reply.results)")
     }
 
     /// Two verifications of one waiting move cross (staff reject it; a staff terminal that had not heard approves it):
     /// the first decides, as the merge does, so the move never happened and gives the office asked for nothing.
+    /// A staff terminal files an approval of a waiting move under another attribute (a tampered or faulty one): the
+    /// merge takes it for no verification of the move, and so does the push scope.
+    @Test(arguments: Backend.allCases)
+    func anApprovalFiledUnderAnotherAttributeConfirmsNoMove(backend: Backend) async throws {
+        try await Self.approveLate(backend: backend, rejectFirst: false, attribute: AttributeID("email"))
+    }
+
     @Test(arguments: Backend.allCases)
     func aLateApprovalOfARejectedMoveWidensNoScope(backend: Backend) async throws {
+        try await Self.approveLate(backend: backend, rejectFirst: true, attribute: Office.attribute)
+    }
+
+    /// A move of the north tenant to south waits; staff reject it first if told; a north staff terminal then approves
+    /// it under `attribute`, which changes nothing; a south kiosk served after that may not change the tenant.
+    static func approveLate(backend: Backend, rejectFirst: Bool, attribute: AttributeID) async throws {
         let (net, _) = try await Self.make(backend)
         let store = net.centre.store
         let correction = try await PendingMoveTests.askToMove(Self.north, to: "south", at: net)
         var (terminal, _) = try await Self.enrol("staff-north", office: "north", kind: .staff, at: net)
-        try await PendingMoveTests.confirm(correction, of: Self.north, approved: false, at: net)
-        let approval = terminal.event(Self.north, .verification(of: correction, attribute: Office.attribute, approved: true),
+        if rejectFirst { try await PendingMoveTests.confirm(correction, of: Self.north, approved: false, at: net) }
+        let approval = terminal.event(Self.north, .verification(of: correction, attribute: attribute, approved: true),
                                       actor: .staff(StaffID("S2"), verification: "tenancy transfer seen", reason: nil), channel: .paper) {
             $0.evidence = "tenancy transfer seen"
         }
@@ -188,6 +203,7 @@ import TestSupport
         var (south, page) = try await Self.enrol("kiosk-south", office: "south", at: net)
         #expect(!page.events.contains { $0.record.tenant == Self.north.rawValue }, "the tenant is still north's")
         let reply = try await store.push(try south.push([Self.grant(&south, Self.north)]), from: south.id)
-        #expect(reply.results.map(\.outcome) == [.rejected], "\(reply.results)")
+        #expect(reply.results.map(\.outcome) == [.rejected] && reply.results.first?.reason?.contains("is not one this device's office holds") == true,
+                "refused as outside its scope: \(reply.results)")
     }
 }
