@@ -49,8 +49,6 @@ extension PostgresCentralStore {
                 binds.append(own)
                 // Without a pull cursor (an older device) no tenant who moved away is taken: none moved after the last event.
                 binds.append(request.pulled ?? Int64.max)
-                binds.append(request.pulled ?? Int64.max)
-                binds.append(office)
                 let inserted = try await Self.first(Int64.self, PostgresQuery(unsafeSQL: """
                     WITH added AS (INSERT INTO disclosure (tenant_id, export_no, columns)
                       SELECT t.id, $1, x.m FROM unnest($2::text[], $3::bigint[]) AS x(r, m) JOIN tenant t ON t.ref = x.r

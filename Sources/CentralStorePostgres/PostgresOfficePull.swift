@@ -68,7 +68,6 @@ extension PostgresCentralStore {
                 let own = numbers[device] ?? -1
                 var binds = PostgresBindings()
                 binds.append(cursor); binds.append(office); binds.append(own)
-                binds.append(cursor); binds.append(cursor); binds.append(office); binds.append(own)
                 for try await ref in try await connection.query(PostgresQuery(unsafeSQL: OfficePull.departedQuery { "$\($0)" }, binds: binds),
                                                                 logger: self.logger).decode(String.self) { departed.append(ref) }
             }

@@ -306,10 +306,6 @@ extension PostgresCentralStore {
         scope.append(deviceNo)
         scope.append(device)
         scope.append(served)
-        scope.append(served)
-        scope.append(served)
-        scope.append(office)
-        scope.append(office)
         for try await ref in try await connection.query(PostgresQuery(unsafeSQL: PushScope.outsideQuery(tenants: "= ANY($1)") { "$\($0 + 1)" },
                                                                        binds: scope), logger: logger).decode(String.self) {
             outside.insert(ref)

@@ -102,8 +102,8 @@ extension ConsentDatabase {
     private static func inScope(_ db: Database, _ entries: [WireDisclosure], office: String, device: Int64,
                                 pulled: Int64? = nil) throws -> [WireDisclosure] {
         if let pulled {
-            let statement = try db.cachedStatement(sql: "SELECT 1 FROM tenant t WHERE t.ref = ? AND \(DisclosureSync.heldScope())")
-            return try entries.filter { try Int.fetchOne(statement, arguments: [$0.tenant, office, office, device, pulled, pulled, office]) != nil }
+            let statement = try db.cachedStatement(sql: "SELECT 1 FROM tenant t WHERE t.ref = ?1 AND \(DisclosureSync.heldScope { "?\($0 + 1)" })")
+            return try entries.filter { try Int.fetchOne(statement, arguments: [$0.tenant, office, office, device, pulled]) != nil }
         }
         let statement = try db.cachedStatement(sql: "SELECT 1 FROM tenant t WHERE t.ref = ? AND \(DisclosureSync.scope())")
         return try entries.filter { try Int.fetchOne(statement, arguments: [$0.tenant, office, office, device]) != nil }

@@ -44,7 +44,7 @@ extension ConsentDatabase {
             }
             // Tenants who left the office since the cursor, for the device to forget (none before a first sync).
             let moved = cursor == 0 ? [] : try String.fetchAll(db, sql: OfficePull.departedQuery { "?\($0)" },
-                                                               arguments: [cursor, office, own, cursor, cursor, office, own])
+                                                               arguments: [cursor, office, own])
             // Tenants of other offices it was sent on demand over a day ago and has not changed since.
             let fetched = try String.fetchAll(db, sql: TenantFetchCheck.forgottenQuery { "?\($0)" },
                                               arguments: [device, TenantFetchCheck.forgetBefore(now: Millis.from(clock())), office, own])

@@ -187,10 +187,10 @@ extension ConsentDatabase {
         let own = try Int64.fetchOne(db, sql: "SELECT no FROM device WHERE id = ?", arguments: [device]) ?? -1
         for start in stride(from: 0, to: tenants.count, by: 500) {
             let chunk = Array(tenants[start..<min(start + 500, tenants.count)])
-            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            let marks = chunk.indices.map { "?\($0 + 1)" }.joined(separator: ",")
             known.formUnion(try String.fetchAll(db, sql: "SELECT ref FROM tenant WHERE ref IN (\(marks))", arguments: StatementArguments(chunk)))
-            outside.formUnion(try String.fetchAll(db, sql: PushScope.outsideQuery(tenants: "IN (\(marks))") { _ in "?" },
-                                                  arguments: StatementArguments(chunk) + [office, own, device, served, served, served, office, office]))
+            outside.formUnion(try String.fetchAll(db, sql: PushScope.outsideQuery(tenants: "IN (\(marks))") { "?\($0 + chunk.count)" },
+                                                  arguments: StatementArguments(chunk) + [office, own, device, served]))
         }
         return PushState(enrolment: enrolled.map { .active(publicKey: $0["public_key"]) } ?? .revoked,
                          head: (headSequence, head?["hash"] ?? ValueDigest.empty), stored: stored, knownTenants: known,

@@ -172,13 +172,13 @@ public enum DisclosureSync {
     /// The SQL condition (on tenant `t`) that a device may name the tenant in an export it sends: ``scope(mark:)``,
     /// or the tenant's current office was set after the device's pull cursor and they had the device's office at
     /// some time up to it (they moved away before the device pulled the move, so it held them when it exported;
-    /// the approximation of `OfficePull.departedQuery`, never a tenant of an office the device never served).
-    /// Arguments in order: office, office, the device's number (or -1), pull cursor, pull cursor, office.
-    public static func heldScope(mark: (Int) -> String = { _ in "?" }) -> String {
+    /// the approximation of `OfficePull.departedQuery`, never a tenant of an office the device never served, nor
+    /// one a move named only while it waited). Arguments in order, each written by `mark` (numbered: marks are
+    /// written more than once): office, office, the device's number (or -1), pull cursor.
+    public static func heldScope(mark: (Int) -> String) -> String {
         """
-        (\(scope(mark: mark)) OR (\(OfficeColumns.officeSetAt) > \(mark(4)) AND EXISTS (SELECT 1 FROM ledger q JOIN value qv \
-        ON qv.device_no = q.device_no AND qv.device_seq = q.device_seq AND qv.attribute_id = '\(Office.attribute.rawValue)' \
-        WHERE q.tenant_id = t.id AND q.central_seq <= \(mark(5)) AND qv.value = \(mark(6)))))
+        (\(scope(mark: mark)) OR (\(OfficeColumns.officeSetAt) > \(mark(4)) AND EXISTS (SELECT 1 FROM \
+        (\(OfficeColumns.valuesInEffect(tenant: "t.id", by: mark(4)))) AS held WHERE held.office = \(mark(1)))))
         """
     }
 

@@ -35,6 +35,29 @@ public enum OfficeColumns {
             """
     }
 
+    /// The office values in effect for the tenant whose id is `tenant` by central sequence `by`, as SQL rows
+    /// (`office`, `hlc`, `at`) for SQLite and PostgreSQL alike: the value (NULL for "prefer not to say", '' for
+    /// one erased since, so never none), and the clock and central sequence at which it took effect. A value that
+    /// applied at once took effect at its own event; one that waited for evidence, at the first verification of
+    /// the office, if that approved it (the merge writes it there; a later one changes nothing). A move still
+    /// waiting, rejected, or confirmed only after `by` is not there: the office it named did not hold the tenant
+    /// by then. `by` is written twice, so it must be a numbered mark (`?4`, `$4`) or a literal.
+    public static func valuesInEffect(tenant: String, by: String) -> String {
+        let office = Office.attribute.rawValue
+        let text = "CASE WHEN pv.value IS NULL AND NOT pv.prefer_not THEN '' ELSE pv.value END"
+        let values = "ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq AND pv.attribute_id = '\(office)'"
+        return """
+            SELECT \(text) AS office, p.hlc AS hlc, p.central_seq AS at FROM \(values) \
+            WHERE p.tenant_id = \(tenant) AND p.central_seq <= \(by) AND NOT coalesce(p.pending, false) \
+            UNION ALL SELECT \(text), a.hlc, a.central_seq FROM \(values) \
+            JOIN device pd ON pd.no = p.device_no JOIN ledger a ON a.tenant_id = p.tenant_id AND a.kind = 'verification' \
+            AND a.attribute_id = '\(office)' AND a.target_device = pd.id AND a.target_seq = p.device_seq \
+            WHERE p.tenant_id = \(tenant) AND p.pending AND a.state = 'approved' AND a.central_seq <= \(by) \
+            AND NOT EXISTS (SELECT 1 FROM ledger w WHERE w.tenant_id = p.tenant_id AND w.kind = 'verification' AND w.attribute_id = '\(office)' \
+            AND w.target_device = pd.id AND w.target_seq = p.device_seq AND w.central_seq < a.central_seq)
+            """
+    }
+
     /// The condition on a new ledger row `NEW` under which a PostgreSQL centre runs ``follow(where:)`` again for
     /// its tenant: a correction of the office, or a verification that may confirm one.
     public static let movingRow = "NEW.attribute_id = '\(Office.attribute.rawValue)' AND NEW.kind IN ('correction', 'verification')"

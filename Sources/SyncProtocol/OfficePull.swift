@@ -30,25 +30,23 @@ public enum OfficePull {
 
     /// The references of tenants who left a device's office since its cursor: a move after the cursor set
     /// their current office (another one), the device has no event of theirs since it, and at the cursor the
-    /// device could hold them (they existed, and had no other office before it, or had this office at some
-    /// time before it, or the device had changed them; an approximation that may name a tenant the device no
-    /// longer holds, never one of an office it never served). Arguments in order: cursor, office, the
-    /// device's number (or -1), cursor, cursor, office, device number. Asked only after a first sync (a device
-    /// at cursor 0 holds nothing); the tenants are found by when they moved (an index of moved tenants), so
-    /// the cost follows the moves since the cursor.
-    public static func departedQuery(mark: (Int) -> String = { _ in "?" }) -> String {
-        let office = Office.attribute.rawValue
+    /// device could hold them (they existed, and no office value in effect by then was another, or one was this
+    /// office, or the device had changed them; an approximation that may name a tenant the device no longer
+    /// holds, never one of an office it never served: a move that only waited or was rejected counts for no
+    /// office, `OfficeColumns.valuesInEffect`). Arguments, each written by `mark` (numbered: marks are written
+    /// more than once): cursor, office, the device's number (or -1). Asked only after a first sync (a device at
+    /// cursor 0 holds nothing); the tenants are found by when they moved (an index of moved tenants), so the
+    /// cost follows the moves since the cursor.
+    public static func departedQuery(mark: (Int) -> String) -> String {
+        let held = OfficeColumns.valuesInEffect(tenant: "t.id", by: mark(1))
         return """
             SELECT t.ref FROM tenant t \
             WHERE t.office_central > \(mark(1)) AND t.office IS NOT NULL AND t.office <> \(mark(2)) \
             AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3)) AND m.central_seq >= t.office_central) \
-            AND EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(mark(4))) \
-            AND (NOT EXISTS (SELECT 1 FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq \
-            AND pv.attribute_id = '\(office)' WHERE p.tenant_id = t.id AND p.central_seq <= \(mark(5)) \
-            AND pv.value IS NOT NULL AND pv.value <> \(mark(6))) \
-            OR EXISTS (SELECT 1 FROM ledger q JOIN value qv ON qv.device_no = q.device_no AND qv.device_seq = q.device_seq \
-            AND qv.attribute_id = '\(office)' WHERE q.tenant_id = t.id AND q.central_seq <= \(mark(5)) AND qv.value = \(mark(6))) \
-            OR EXISTS (SELECT 1 FROM ledger d WHERE d.tenant_id = t.id AND d.device_no = \(mark(7)))) \
+            AND EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(mark(1))) \
+            AND (NOT EXISTS (SELECT 1 FROM (\(held)) AS other WHERE other.office <> \(mark(2))) \
+            OR EXISTS (SELECT 1 FROM (\(held)) AS this WHERE this.office = \(mark(2))) \
+            OR EXISTS (SELECT 1 FROM ledger d WHERE d.tenant_id = t.id AND d.device_no = \(mark(3)))) \
             ORDER BY t.office_central
             """
     }

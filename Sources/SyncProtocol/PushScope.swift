@@ -20,35 +20,22 @@ import Foundation
 /// tenant has no row yet and is always in scope (a registration opens it).
 public enum PushScope {
     /// The SQL, for SQLite and PostgreSQL alike, reading the references of the tenants `tenants` selects
-    /// (a condition on `t.ref` in the store's spelling, `IN (?, …)` or `= ANY($1)`, written first) that
-    /// are outside a device's scope. Then, each written by `mark` (1-based) and bound in this order after
-    /// the tenants: the device's office, its device number (or -1), its id, the central number it was
-    /// last served, that number twice more, its office twice more. The office "then" is the value recorded
-    /// latest by clock among the events up to that number, as the merge picks it. A move that waited for
-    /// evidence counts from the verification that confirmed it, at that verification's clock (the merge writes
-    /// it so), and only if that was the first verification of it by then (a later one changes nothing);
-    /// "prefer not to say" is none, and a value erased since (blanked in `value`) counts as another office,
-    /// never as none.
+    /// (a condition on `t.ref` in the store's spelling, `IN (?1, …)` or `= ANY($1)`, written first) that
+    /// are outside a device's scope. Then, each written by `mark` (1-based, numbered: marks are written more
+    /// than once) and bound in this order after the tenants: the device's office, its device number (or -1),
+    /// its id, the central number it was last served. The office "then" is the value in effect by that number
+    /// (`OfficeColumns.valuesInEffect`: a move that waited counts from the verification that confirmed it) recorded
+    /// latest by clock, as the merge picks it; "prefer not to say" is none, and a value erased since counts as
+    /// another office, never as none.
     public static func outsideQuery(tenants: String, mark: (Int) -> String) -> String {
-        let office = Office.attribute.rawValue
-        let officeText = "CASE WHEN pv.value IS NULL AND NOT pv.prefer_not THEN '' ELSE pv.value END"
-        return """
-            SELECT t.ref FROM tenant t WHERE t.ref \(tenants) AND t.office IS NOT NULL AND t.office <> \(mark(1)) \
-            AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(2))) \
-            AND NOT EXISTS (SELECT 1 FROM tenant_fetch f WHERE f.device = \(mark(3)) AND f.tenant_id = t.id) \
-            AND NOT (EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(mark(4))) \
-            AND coalesce((SELECT office FROM (SELECT \(officeText) AS office, p.hlc AS hlc, p.central_seq AS at \
-            FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq AND pv.attribute_id = '\(office)' \
-            WHERE p.tenant_id = t.id AND p.central_seq <= \(mark(5)) AND NOT coalesce(p.pending, false) \
-            UNION ALL SELECT \(officeText), a.hlc, a.central_seq \
-            FROM ledger p JOIN value pv ON pv.device_no = p.device_no AND pv.device_seq = p.device_seq AND pv.attribute_id = '\(office)' \
-            JOIN device pd ON pd.no = p.device_no JOIN ledger a ON a.tenant_id = p.tenant_id AND a.kind = 'verification' \
-            AND a.attribute_id = '\(office)' AND a.target_device = pd.id AND a.target_seq = p.device_seq \
-            WHERE p.tenant_id = t.id AND p.pending AND a.state = 'approved' AND a.central_seq <= \(mark(6)) \
-            AND NOT EXISTS (SELECT 1 FROM ledger w WHERE w.tenant_id = p.tenant_id AND w.kind = 'verification' AND w.attribute_id = '\(office)' \
-            AND w.target_device = pd.id AND w.target_seq = p.device_seq AND w.central_seq < a.central_seq)) AS candidate \
-            ORDER BY hlc DESC, at DESC LIMIT 1), \(mark(7))) = \(mark(8)))
-            """
+        """
+        SELECT t.ref FROM tenant t WHERE t.ref \(tenants) AND t.office IS NOT NULL AND t.office <> \(mark(1)) \
+        AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(2))) \
+        AND NOT EXISTS (SELECT 1 FROM tenant_fetch f WHERE f.device = \(mark(3)) AND f.tenant_id = t.id) \
+        AND NOT (EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(mark(4))) \
+        AND coalesce((SELECT office FROM (\(OfficeColumns.valuesInEffect(tenant: "t.id", by: mark(4)))) AS candidate \
+        ORDER BY hlc DESC, at DESC LIMIT 1), \(mark(1))) = \(mark(1)))
+        """
     }
 
     /// What to record as served to a device after a pull page (nil when nothing is to be written): on the
