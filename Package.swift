@@ -63,7 +63,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
+                "CSodium",
             ]
         ),
         // The centre behind the sync server, backend-neutral: the `CentralStore` protocol, the migration's
@@ -132,6 +132,9 @@ let package = Package(
         ),
         // GNU FriBidi: the Unicode bidirectional algorithm, to lay right-to-left lines out for terminals that do not.
         .systemLibrary(name: "CFriBidi", pkgConfig: "fribidi", providers: [.apt(["libfribidi-dev"])]),
+        // libsodium's scrypt for PIN and password hashes: optimised even in a debug build, where swift-crypto's
+        // BoringSSL, built unoptimised, took ten times as long (a third of the test suite's CPU time).
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "TerminalCore", dependencies: ["CFriBidi"]),
         .target(name: "CTerminalShims"),
         .target(name: "TerminalPOSIX", dependencies: ["TerminalCore", "CTerminalShims"]),

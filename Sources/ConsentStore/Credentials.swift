@@ -1,6 +1,6 @@
+import CSodium
 import ConsentCore
 import ConsentVault
-import CryptoExtras
 import Foundation
 import GRDB
 import SyncProtocol
@@ -28,14 +28,34 @@ public enum SecretHasher {
         return zip(derived, hash).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
+    /// Whether libsodium is ready (`sodium_init`, once per process: it picks the fastest scrypt for this CPU).
+    private static let sodiumReady = sodium_init() >= 0
+
+    /// The largest work a stored hash may ask for (N·r·128 bytes of memory): eight times today's, so parameters
+    /// can be raised, while a damaged or planted row cannot make a check take gigabytes.
+    static let maxMemory = 128 << 20
+
+    /// scrypt (RFC 7914) through libsodium, so a hash made by any implementation of it (swift-crypto's, before)
+    /// still matches; 32 bytes.
     private static func derive(_ secret: String, salt: Data, kdf: String) throws -> Data {
         let parts = kdf.split(separator: ":")
-        guard parts.count == 4, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]) else {
-            throw StoreError.sqlite("unknown key-derivation parameters '\(kdf)'")
+        guard parts.count == 4, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]),
+              n > 1, n & (n - 1) == 0, (1...64).contains(r), (1...16).contains(p), n <= maxMemory / (128 * r) else {
+            throw StoreError.sqlite("unknown key-derivation parameters '\(kdf)' in a stored hash: set that PIN or password again")
         }
-        let key = try KDF.Scrypt.deriveKey(
-            from: Data(secret.utf8), salt: salt, outputByteCount: 32, rounds: n, blockSize: r, parallelism: p)
-        return key.withUnsafeBytes { Data($0) }
+        guard sodiumReady else { throw StoreError.sqlite("libsodium could not start, so no PIN or password can be checked") }
+        // One byte more than the text, so neither pointer is nil when the secret or the salt is empty.
+        let password = Array(secret.utf8) + [0], saltBytes = Array(salt) + [0]
+        var key = [UInt8](repeating: 0, count: 32)
+        let status = password.withUnsafeBufferPointer { pw in
+            saltBytes.withUnsafeBufferPointer { s -> Int32 in
+                guard let pwStart = pw.baseAddress, let saltStart = s.baseAddress else { return -1 }
+                return crypto_pwhash_scryptsalsa208sha256_ll(pwStart, pw.count - 1, saltStart, s.count - 1, UInt64(n), UInt32(r), UInt32(p),
+                                                             &key, key.count)
+            }
+        }
+        guard status == 0 else { throw StoreError.sqlite("scrypt failed (N=\(n), r=\(r), p=\(p)): not enough memory for a PIN check") }
+        return Data(key)
     }
 }
 
