@@ -33,7 +33,8 @@ extension PostgresCentralStore {
     /// recomputed with `EventRecord.hash(after:)`, each event's values against its values digest,
     /// the stored chain head), checks that every value gone from its row was erased by an erasure
     /// event, compares the projections (values, pending corrections, decisions, markers) with the
-    /// fold of each tenant's events in central order, then
+    /// fold of each tenant's events in central order and the office kept beside each tenant with what
+    /// the projection and the ledger give (`OfficeColumns.driftQuery`), then
     /// checks each device's signed head: signed by the key it enrolled
     /// with, and naming the hash the ledger holds at that sequence. A chain rewritten wholesale, every
     /// hash recomputed, passes the first checks but not the last. With `opener` (the organisation's
@@ -77,6 +78,9 @@ extension PostgresCentralStore {
                 }
             }
             try await self.verifyTenants(on: connection, into: &report)
+            for try await ref in try await connection.query(PostgresQuery(unsafeSQL: OfficeColumns.driftQuery), logger: self.logger).decode(String.self) {
+                report.problem(OfficeColumns.drift(ref))
+            }
             for (device, key, head) in signed {
                 guard let key else {
                     report.problem("device \(device) enrolled without a signing key: its chain cannot be checked against it")

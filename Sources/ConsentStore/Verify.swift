@@ -175,6 +175,11 @@ extension ConsentDatabase {
             report.problem("tenant \(row["ref"] as String): the projection's copy of \(row["attribute_id"] as String) is not the value the ledger recorded")
         }
         try Self.verifyTenantValues(db, &report)
+        // A centre serves pulls by the office kept beside each tenant (a device keeps it too but reads nothing by it,
+        // and learns central numbers only later).
+        if isCentre {
+            for ref in try String.fetchAll(db, sql: OfficeColumns.driftQuery) { report.problem(OfficeColumns.drift(ref)) }
+        }
         let ledgerRows = LedgerRows(devices: devices, keys: keys)
         let projection = ProjectionRows(db: db, devices: devices, keys: keys)
         let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")

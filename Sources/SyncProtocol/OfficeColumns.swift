@@ -23,17 +23,41 @@ public enum OfficeColumns {
     /// selects (one row write each). The ledger rows may not be there yet (a PostgreSQL push writes the
     /// projection first): the office is still set, and the move's number waits for the ledger's trigger.
     public static func follow(where condition: String) -> String {
-        let office = Office.attribute.rawValue
-        return """
-            UPDATE tenant SET (office, office_central) = (SELECT v.value, CASE WHEN s.kind <> 'correction' THEN NULL WHEN s.pending THEN \
-            (SELECT min(a.central_seq) FROM ledger a JOIN device d ON d.id = a.target_device WHERE a.tenant_id = s.tenant_id \
-            AND a.kind = 'verification' AND a.state = 'approved' AND a.attribute_id = '\(office)' AND a.target_seq = s.device_seq \
-            AND d.no = s.device_no) ELSE s.central_seq END \
-            FROM current_value c LEFT JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id \
-            LEFT JOIN ledger s ON s.device_no = c.source_device AND s.device_seq = c.source_seq \
-            WHERE c.tenant_id = tenant.id AND c.attribute_id = '\(office)') WHERE \(condition)
-            """
+        """
+        UPDATE tenant SET (office, office_central) = (SELECT v.value, \(moveNumber) \
+        FROM \(officeSources) WHERE c.tenant_id = tenant.id AND c.attribute_id = '\(Office.attribute.rawValue)') WHERE \(condition)
+        """
     }
+
+    /// The references of the tenants (the first 20) whose `office` or `office_central` is not what
+    /// ``follow(where:)`` sets from the projection and the ledger: a column changed by hand, or a write the
+    /// triggers missed. `ledger verify` and `audit verify --database` report each. SQLite and PostgreSQL alike.
+    public static let driftQuery = """
+        SELECT t.ref FROM tenant t LEFT JOIN (SELECT c.tenant_id, v.value AS office, \(moveNumber) AS moved \
+        FROM \(officeSources) WHERE c.attribute_id = '\(Office.attribute.rawValue)') e ON e.tenant_id = t.id \
+        WHERE t.office IS DISTINCT FROM e.office OR t.office_central IS DISTINCT FROM e.moved ORDER BY t.id LIMIT 20
+        """
+
+    /// What verification reports for a tenant ``driftQuery`` names.
+    public static func drift(_ ref: String) -> String {
+        "tenant \(TextSafety.displaySafe(ref)): the office kept beside them (tenant.office, office_central) is not what their events give, " +
+            "so pulls may send them to the wrong devices"
+    }
+
+    /// The central number of the move that made current value `c` (a correction `s`) current: its own, or when
+    /// it waited for evidence the first verification that approved it; NULL when `s` is not a correction.
+    private static let moveNumber = """
+        CASE WHEN s.kind <> 'correction' THEN NULL WHEN s.pending THEN \
+        (SELECT min(a.central_seq) FROM ledger a JOIN device d ON d.id = a.target_device WHERE a.tenant_id = s.tenant_id \
+        AND a.kind = 'verification' AND a.state = 'approved' AND a.attribute_id = '\(Office.attribute.rawValue)' AND a.target_seq = s.device_seq \
+        AND d.no = s.device_no) ELSE s.central_seq END
+        """
+
+    /// A current value `c` with its value row `v` and ledger row `s`.
+    private static let officeSources = """
+        current_value c LEFT JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id \
+        LEFT JOIN ledger s ON s.device_no = c.source_device AND s.device_seq = c.source_seq
+        """
 
     /// The office values in effect for the tenant whose id is `tenant` by central sequence `by`, as SQL rows
     /// (`office`, `hlc`, `at`) for SQLite and PostgreSQL alike: the value (NULL for "prefer not to say", '' for

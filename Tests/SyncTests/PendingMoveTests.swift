@@ -189,4 +189,26 @@ import TestSupport
         #expect(try offices.south.tenantState(everyone) == nil, "the south kiosk keeps a tenant who moved to the east office")
         #expect(try offices.south.tenantState(waiting) == nil && offices.south.tenantState(rejected) == nil)
     }
+
+    /// Both centres' verification checks the office kept beside each tenant against their events: it passes after a
+    /// move that waited and one that applied at once, and names a tenant whose columns were changed by hand.
+    @Test(arguments: Backend.allCases)
+    func verificationNamesATenantWhoseOfficeColumnsAreNotWhatTheirEventsGive(backend: Backend) async throws {
+        let offices = try await Offices.make(backend)
+        let centre = offices.net.centre
+        let (waited, atOnce) = (Offices.southTenants[0], Offices.southTenants[1])
+        try await Self.confirm(try await Self.askToMove(waited, to: "north", at: offices.net), of: waited, at: offices.net)
+        try await OfficeDepartureTests.move(atOnce, to: "east", at: offices.net)
+        #expect(try await centre.problems().isEmpty)
+        for (sql, named) in [("UPDATE tenant SET office_central = NULL WHERE ref = '\(waited.rawValue)'", waited),
+                             ("UPDATE tenant SET office = 'north' WHERE ref = '\(atOnce.rawValue)'", atOnce)] {
+            if backend == .sqlite {
+                try centre.recorder.write { db in try db.execute(sql: sql) }
+            } else {
+                try await Centre.admin(sql, database: try #require(centre.databaseName))
+            }
+            let problems = try await centre.problems()
+            #expect(problems.contains { $0.hasPrefix("tenant \(named.rawValue): the office kept beside them") }, "\(sql): \(problems)")
+        }
+    }
 }
