@@ -16,11 +16,11 @@ public enum SecretHasher {
         return (current, salt, try derive(secret, salt: salt, kdf: current))
     }
 
-    /// Whether `secret` matches a stored hash.
     /// The `kdf` of a member of staff who has no password here (staff known only as the authors of
     /// changes, such as the demo register's): no secret matches it.
     public static let noPassword = "no-password"
 
+    /// Whether `secret` matches a stored hash.
     public static func matches(_ secret: String, kdf: String, salt: Data, hash: Data) throws -> Bool {
         if kdf == noPassword { return false }
         let derived = try derive(secret, salt: salt, kdf: kdf)
@@ -31,16 +31,17 @@ public enum SecretHasher {
     /// Whether libsodium is ready (`sodium_init`, once per process: it picks the fastest scrypt for this CPU).
     private static let sodiumReady = sodium_init() >= 0
 
-    /// The largest work a stored hash may ask for (N·r·128 bytes of memory): eight times today's, so parameters
-    /// can be raised, while a damaged or planted row cannot make a check take gigabytes.
-    static let maxMemory = 128 << 20
+    /// The most work a stored hash may ask for, N·r·p·128 (the bytes one pass needs, times the passes): eight times
+    /// today's, so the parameters can be raised, while a damaged or planted row cannot make a check take gigabytes
+    /// or seconds.
+    static let maxWork = 128 << 20
 
     /// scrypt (RFC 7914) through libsodium, so a hash made by any implementation of it (swift-crypto's, before)
     /// still matches; 32 bytes.
     private static func derive(_ secret: String, salt: Data, kdf: String) throws -> Data {
         let parts = kdf.split(separator: ":")
         guard parts.count == 4, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]),
-              n > 1, n & (n - 1) == 0, (1...64).contains(r), (1...16).contains(p), n <= maxMemory / (128 * r) else {
+              n > 1, n & (n - 1) == 0, (1...64).contains(r), (1...16).contains(p), n <= maxWork / (128 * r * p) else {
             throw StoreError.sqlite("unknown key-derivation parameters '\(kdf)' in a stored hash: set that PIN or password again")
         }
         guard sodiumReady else { throw StoreError.sqlite("libsodium could not start, so no PIN or password can be checked") }
@@ -54,7 +55,9 @@ public enum SecretHasher {
                                                              &key, key.count)
             }
         }
-        guard status == 0 else { throw StoreError.sqlite("scrypt failed (N=\(n), r=\(r), p=\(p)): not enough memory for a PIN check") }
+        guard status == 0 else {
+            throw StoreError.sqlite("scrypt failed (N=\(n), r=\(r), p=\(p)): not enough memory to hash a PIN or password; close other programs and try again")
+        }
         return Data(key)
     }
 }

@@ -170,15 +170,14 @@ public enum DisclosureSync {
     }
 
     /// The SQL condition (on tenant `t`) that a device may name the tenant in an export it sends: ``scope(mark:)``,
-    /// or the tenant's current office was set after the device's pull cursor and they had the device's office at
-    /// some time up to it (they moved away before the device pulled the move, so it held them when it exported;
-    /// the approximation of `OfficePull.departedQuery`, never a tenant of an office the device never served, nor
-    /// one a move named only while it waited). Arguments in order, each written by `mark` (numbered: marks are
-    /// written more than once): office, office, the device's number (or -1), pull cursor.
+    /// or the tenant's current office was set after the device's pull cursor and the device could hold them at that
+    /// cursor (`OfficePull.heldAt`, as the departures have it: they moved away before the device pulled the move, so it
+    /// held them when it exported; never a tenant of an office the device never served, nor one a move named only
+    /// while it waited). Arguments in order, each written by `mark` (numbered: marks are written more than once):
+    /// office, office, the device's number (or -1), pull cursor.
     public static func heldScope(mark: (Int) -> String) -> String {
         """
-        (\(scope(mark: mark)) OR (\(OfficeColumns.officeSetAt) > \(mark(4)) AND EXISTS (SELECT 1 FROM \
-        (\(OfficeColumns.valuesInEffect(tenant: "t.id", by: mark(4)))) AS held WHERE held.office = \(mark(1)))))
+        (\(scope(mark: mark)) OR (\(OfficeColumns.officeSetAt) > \(mark(4)) AND \(OfficePull.heldAt(cursor: mark(4), office: mark(1), device: mark(3)))))
         """
     }
 

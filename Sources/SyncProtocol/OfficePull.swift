@@ -29,25 +29,34 @@ public enum OfficePull {
     }
 
     /// The references of tenants who left a device's office since its cursor: a move after the cursor set
-    /// their current office (another one), the device has no event of theirs since it, and at the cursor the
-    /// device could hold them (they existed, and no office value in effect by then was another, or one was this
-    /// office, or the device had changed them; an approximation that may name a tenant the device no longer
-    /// holds, never one of an office it never served: a move that only waited or was rejected counts for no
-    /// office, `OfficeColumns.valuesInEffect`). Arguments, each written by `mark` (numbered: marks are written
-    /// more than once): cursor, office, the device's number (or -1). Asked only after a first sync (a device at
-    /// cursor 0 holds nothing); the tenants are found by when they moved (an index of moved tenants), so the
-    /// cost follows the moves since the cursor.
+    /// their current office (another one), the device has no event of theirs since it, and the device could hold
+    /// them at the cursor (``heldAt(cursor:office:device:)``). Arguments, each written by `mark` (numbered: marks
+    /// are written more than once): cursor, office, the device's number (or -1). Asked only after a first sync (a
+    /// device at cursor 0 holds nothing); the tenants are found by when they moved (an index of moved tenants), so
+    /// the cost follows the moves since the cursor.
     public static func departedQuery(mark: (Int) -> String) -> String {
-        let held = OfficeColumns.valuesInEffect(tenant: "t.id", by: mark(1))
+        """
+        SELECT t.ref FROM tenant t \
+        WHERE t.office_central > \(mark(1)) AND t.office IS NOT NULL AND t.office <> \(mark(2)) \
+        AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3)) AND m.central_seq >= t.office_central) \
+        AND \(heldAt(cursor: mark(1), office: mark(2), device: mark(3))) \
+        ORDER BY t.office_central
+        """
+    }
+
+    /// The SQL condition (on tenant `t`) that a device of `office` could hold the tenant at pull cursor `cursor`:
+    /// they existed then, and no office value in effect by then was another, or one was this office, or the device
+    /// had changed them. An approximation that may name a tenant the device no longer holds, never one of an office
+    /// it never served: a move that only waited, or was rejected, counts for no office
+    /// (`OfficeColumns.valuesInEffect`). Each argument is SQL (a numbered mark), `cursor` and `office` written more
+    /// than once. The departures and the disclosure scope (`DisclosureSync.heldScope`) both ask it.
+    public static func heldAt(cursor: String, office: String, device: String) -> String {
+        let held = OfficeColumns.valuesInEffect(tenant: "t.id", by: cursor)
         return """
-            SELECT t.ref FROM tenant t \
-            WHERE t.office_central > \(mark(1)) AND t.office IS NOT NULL AND t.office <> \(mark(2)) \
-            AND NOT EXISTS (SELECT 1 FROM ledger m WHERE m.tenant_id = t.id AND m.device_no = \(mark(3)) AND m.central_seq >= t.office_central) \
-            AND EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(mark(1))) \
-            AND (NOT EXISTS (SELECT 1 FROM (\(held)) AS other WHERE other.office <> \(mark(2))) \
-            OR EXISTS (SELECT 1 FROM (\(held)) AS this WHERE this.office = \(mark(2))) \
-            OR EXISTS (SELECT 1 FROM ledger d WHERE d.tenant_id = t.id AND d.device_no = \(mark(3)))) \
-            ORDER BY t.office_central
+            (EXISTS (SELECT 1 FROM ledger e WHERE e.tenant_id = t.id AND e.central_seq <= \(cursor)) \
+            AND (NOT EXISTS (SELECT 1 FROM (\(held)) AS other WHERE other.office <> \(office)) \
+            OR EXISTS (SELECT 1 FROM (\(held)) AS this WHERE this.office = \(office)) \
+            OR EXISTS (SELECT 1 FROM ledger d WHERE d.tenant_id = t.id AND d.device_no = \(device))))
             """
     }
 

@@ -40,13 +40,20 @@ import Testing
         #expect(try SecretHasher.matches("", kdf: "scrypt:16:1:1", salt: Data(), hash: empty))
     }
 
-    /// Parameters a damaged or planted row might name: not scrypt, N not a power of two, or more memory than
-    /// `maxMemory` (a gigabyte's check would stall the kiosk). Each is refused with what to do.
+    /// Parameters a damaged or planted row might name: not scrypt, N not a power of two, or more work than eight
+    /// times today's (scrypt would run 256 MiB, or 16 passes of 16 MiB, and stall the kiosk). Each is refused before
+    /// scrypt runs, saying what to do.
     @Test func oddParametersAreRefusedNotRun() throws {
-        for kdf in ["bcrypt:12", "scrypt:1000:8:1", "scrypt:1073741824:8:1", "scrypt:16384:0:1", "scrypt:16384:8:0", "scrypt:16384:1000000:1",
-                    "scrypt:-16384:8:1", "scrypt:16384:8"] {
-            #expect(throws: StoreError.self, "\(kdf)") { try SecretHasher.matches("482916", kdf: kdf, salt: Data(count: 16), hash: Data(count: 32)) }
+        for kdf in ["bcrypt:12", "scrypt:1000:8:1", "scrypt:262144:8:1", "scrypt:16384:8:16", "scrypt:1073741824:8:1", "scrypt:16384:0:1",
+                    "scrypt:16384:8:0", "scrypt:16384:1000000:1", "scrypt:-16384:8:1", "scrypt:16384:8"] {
+            let error = #expect(throws: StoreError.self, "\(kdf)") {
+                try SecretHasher.matches("482916", kdf: kdf, salt: Data(count: 16), hash: Data(count: 32))
+            }
+            #expect("\(error.map { "\($0)" } ?? "")".contains("unknown key-derivation parameters '\(kdf)' in a stored hash: set that PIN or password again"),
+                    "\(kdf): \(String(describing: error))")
         }
+        #expect(try !SecretHasher.matches("482916", kdf: "scrypt:131072:8:1", salt: Data(count: 16), hash: Data(count: 32)),
+                "eight times today's work is still run")
         #expect(try !SecretHasher.matches("", kdf: SecretHasher.noPassword, salt: Data(), hash: Data()), "no secret matches a member without a password")
     }
 }
