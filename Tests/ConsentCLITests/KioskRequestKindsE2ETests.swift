@@ -44,6 +44,9 @@ import TestSupport
         for _ in "15/06/2024" { try kiosk.keys("BSpace") }
         try kiosk.waitFor("[  ]")
         try kiosk.type("30/06/2024")
+        // Every typed key drawn before the focus moves: a Tab queued behind them would carry the focus past the button
+        // after the screen showed it there, and Enter then left the page unsent (seen once under load).
+        try kiosk.waitFor("[ 30/06/2024 ]")
         try kiosk.focus("Send to our staff")
         try kiosk.keys("Enter")
         var screen = try kiosk.waitFor("Your request has been sent to our staff")
