@@ -133,7 +133,7 @@ let package = Package(
         // GNU FriBidi: the Unicode bidirectional algorithm, to lay right-to-left lines out for terminals that do not.
         .systemLibrary(name: "CFriBidi", pkgConfig: "fribidi", providers: [.apt(["libfribidi-dev"])]),
         // libsodium's scrypt for PIN and password hashes: optimised even in a debug build, where swift-crypto's
-        // BoringSSL, built unoptimised, took ten times as long (a third of the test suite's CPU time).
+        // BoringSSL, built unoptimised, took ten times as long (a third of the busy CPU of the command-line tests, by perf).
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "TerminalCore", dependencies: ["CFriBidi"]),
         .target(name: "CTerminalShims"),

@@ -87,16 +87,13 @@ import TestSupport
         defer { cli.remove() }
         let kiosk = cli.dir.appendingPathComponent("kiosk.sqlite").path
         #expect(try cli.run(["init", "--db", kiosk, "--device", "kiosk-x"]).status == 0)
-        func hex(_ text: String) -> Data {
-            Data(stride(from: 0, to: text.count, by: 2).map { UInt8(text.dropFirst($0).prefix(2), radix: 16) ?? 0 })
-        }
         let smallOrder = [
             Data(count: 32),
             Data([1] + [UInt8](repeating: 0, count: 31)),
-            hex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
-            hex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
-            hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-            hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            Data(hex: "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+            Data(hex: "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
+            Data(hex: "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            Data(hex: "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
         ]
         let cases: [(json: String, says: String)] = [
             ("\"not base64 at all %%\"", "sealingKey"),

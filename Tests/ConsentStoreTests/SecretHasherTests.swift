@@ -1,19 +1,14 @@
 import ConsentStore
 import Foundation
 import Testing
+import TestSupport
 
 /// PIN and password hashes are scrypt (RFC 7914): every hash stored before still matches after the
 /// implementation underneath changes, and a stored row naming odd parameters is refused, never run.
 @Suite struct SecretHasherTests {
-    static func bytes(_ hex: String) -> Data {
-        Data(stride(from: 0, to: hex.count, by: 2).map { i in
-            UInt8(hex[hex.index(hex.startIndex, offsetBy: i)...].prefix(2), radix: 16) ?? 0
-        })
-    }
-
     /// RFC 7914 section 12, the third vector (N=16384, r=8, p=1), whose first 32 bytes are a 32-byte key.
     @Test func theRFCsVectorMatches() throws {
-        let expected = Self.bytes("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2")
+        let expected = Data(hex: "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2")
         let salt = Data("SodiumChloride".utf8)
         #expect(try SecretHasher.matches("pleaseletmein", kdf: "scrypt:16384:8:1", salt: salt, hash: expected))
         #expect(try !SecretHasher.matches("pleaseletmeim", kdf: "scrypt:16384:8:1", salt: salt, hash: expected))
@@ -22,8 +17,8 @@ import Testing
     /// A staff password's row as the build before libsodium (swift-crypto's scrypt) stored it, checked also with
     /// Python's `hashlib.scrypt`.
     @Test func aPasswordStoredByTheEarlierBuildStillMatches() throws {
-        let salt = Self.bytes("3A45D6AC9F8F1BDE5208C14EE1A46DC2")
-        let hash = Self.bytes("7F9BE5B53CA58042C560DFB92DDBDBE7981D638EAF6AB17A226FB10F596C002C")
+        let salt = Data(hex: "3A45D6AC9F8F1BDE5208C14EE1A46DC2")
+        let hash = Data(hex: "7F9BE5B53CA58042C560DFB92DDBDBE7981D638EAF6AB17A226FB10F596C002C")
         #expect(try SecretHasher.matches("Sup3r-secret-pass", kdf: "scrypt:16384:8:1", salt: salt, hash: hash))
         #expect(try !SecretHasher.matches("Sup3r-secret-pas", kdf: "scrypt:16384:8:1", salt: salt, hash: hash))
     }
@@ -36,7 +31,7 @@ import Testing
             #expect(try !SecretHasher.matches(secret + "0", kdf: stored.kdf, salt: stored.salt, hash: stored.hash))
         }
         // RFC 7914's first vector: an empty secret and an empty salt, N=16, r=1, p=1.
-        let empty = Self.bytes("77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442")
+        let empty = Data(hex: "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442")
         #expect(try SecretHasher.matches("", kdf: "scrypt:16:1:1", salt: Data(), hash: empty))
     }
 
