@@ -82,7 +82,7 @@ extension ConsentDatabase {
                 """, arguments: [id])
         }
         guard let row else {
-            _ = try? SecretHasher.hash(password) // the same work as a real check
+            do { _ = try SecretHasher.hash(password) } catch { throw Self.map(error) } // the same work as a real check
             return .failed
         }
         let failures = row["failures"] as Int? ?? 0
@@ -91,7 +91,9 @@ extension ConsentDatabase {
         case .wait(let seconds)?: return .wait(seconds: seconds)
         case nil: break
         }
-        let ok = (try? SecretHasher.matches(password, kdf: row["kdf"], salt: row["salt"], hash: row["hash"])) ?? false
+        // A hash that cannot be checked (a damaged row) is an error to show, not a wrong password to count.
+        let ok: Bool
+        do { ok = try SecretHasher.matches(password, kdf: row["kdf"], salt: row["salt"], hash: row["hash"]) } catch { throw Self.map(error) }
         if ok {
             try write { db in try db.execute(sql: "DELETE FROM staff_sign_in_failure WHERE staff_id = ?", arguments: [id]) }
             return .signedIn(StaffMember(id: row["id"], name: row["name"], role: StaffRole(rawValue: row["role"]) ?? .support))
