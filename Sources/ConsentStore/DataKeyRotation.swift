@@ -45,7 +45,7 @@ extension ConsentDatabase {
             state = DataKeyRotationState.rewrap(oldKEK: db.keys.kek?.id ?? "").text
         } else {
             report.newDataKey = try db.read { d in
-                try String.fetchOne(d, sql: "SELECT key_id FROM vault.data_key WHERE key_id NOT LIKE 'org-%' ORDER BY created_at DESC, key_id LIMIT 1")
+                try String.fetchOne(d, sql: "SELECT key_id FROM vault.data_key WHERE key_id NOT LIKE 'org-%' AND key_id NOT LIKE 'pin-%' ORDER BY created_at DESC, key_id LIMIT 1")
             } ?? ""
         }
         if case .rewrap(let oldKEK)? = state.flatMap(DataKeyRotationState.init(text:)) {
@@ -105,11 +105,12 @@ extension ConsentDatabase {
         }
         let kekID = keys.kek?.id ?? ""
         report.destroyedDataKeys = try write { d in
-            // Nothing may be left under a key about to go (checked in the transaction that deletes it).
+            // Nothing may be left under a key about to go (checked in the transaction that deletes it). The PIN key
+            // stays: every PIN hash depends on it, and a PIN cannot be hashed again without the tenant typing it.
             let left = retiring.isEmpty ? [] : try String.fetchAll(d, sql: "SELECT DISTINCT key_id FROM vault.value WHERE key_id IN (\(list))",
                                                                    arguments: StatementArguments(retiring))
             guard left.isEmpty else { throw StoreError.rotationStuck(reason: "values under \(left.joined(separator: ", ")) were written during the rotation") }
-            let gone = try String.fetchAll(d, sql: "SELECT DISTINCT key_id FROM vault.data_key WHERE key_id != ? AND key_id NOT LIKE 'org-%' AND kek_id = ?",
+            let gone = try String.fetchAll(d, sql: "SELECT DISTINCT key_id FROM vault.data_key WHERE key_id != ? AND key_id NOT LIKE 'org-%' AND key_id NOT LIKE 'pin-%' AND kek_id = ?",
                                            arguments: [target, kekID]).filter { !keys.broken.contains($0) }
             for id in gone { try d.execute(sql: "DELETE FROM vault.data_key WHERE key_id = ?", arguments: [id]) }
             try setRotationState(d, DataKeyRotationState.rewrap(oldKEK: kekID).text)

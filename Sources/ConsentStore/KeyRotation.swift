@@ -24,8 +24,9 @@ public struct KeyStatus: Sendable, Codable, Equatable {
     public var keyID: String?
     /// Why special-category values are unavailable; nil when the key opens the vault.
     public var problem: String?
+    /// The vault's data keys and the organisation's private key, if held here (not the PIN key, ``PINKey``).
     public var dataKeys: Int
-    /// Wrapped data keys per key-encryption key fingerprint (two during a rotation).
+    /// Wrapped keys per key-encryption key fingerprint, the PIN key's included (two fingerprints during a rotation).
     public var wrapsByKey: [String: Int]
     public var sealedValues: Int
     public var erasedValues: Int
@@ -130,7 +131,7 @@ extension ConsentDatabase {
             let counts = try Row.fetchOne(db, sql: "SELECT count(sealed) AS sealed, count(*) - count(sealed) AS erased FROM vault.value")
             return KeyStatus(
                 keyFile: keyFile, origin: origin, keyID: keys.kek?.id, problem: keys.missingReason,
-                dataKeys: try Int.fetchOne(db, sql: "SELECT count(DISTINCT key_id) FROM vault.data_key") ?? 0,
+                dataKeys: try Int.fetchOne(db, sql: "SELECT count(DISTINCT key_id) FROM vault.data_key WHERE key_id NOT LIKE 'pin-%'") ?? 0,
                 wrapsByKey: wraps, sealedValues: counts?["sealed"] ?? 0, erasedValues: counts?["erased"] ?? 0,
                 rotationUnfinished: wraps.count > 1 || FileManager.default.fileExists(atPath: Self.pendingKeyPath(for: keyFile)),
                 brokenKeys: keys.broken, organisationKey: keys.organisationKey?.id, opensOrganisationSeals: keys.opensOrganisationSeals)

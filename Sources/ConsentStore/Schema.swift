@@ -154,6 +154,10 @@ enum Schema {
         }
         // When a move set each tenant's office, at the verification that confirmed it if it waited (`OfficePull`).
         migrator.registerMigration(OfficeMoveSchema.migration, migrate: OfficeMoveSchema.migrate)
+        // PINs and codes still hashed the unkeyed way, found by one index step (`secretMatches`).
+        migrator.registerMigration(ConsentDatabase.unkeyedSecretsMigration) { db in
+            try db.execute(sql: ConsentDatabase.unkeyedSecretsIndexes)
+        }
         return migrator
     }
 

@@ -63,15 +63,14 @@ extension ConsentDatabase {
                 FROM tenant t LEFT JOIN \(table) c ON c.tenant_id = t.id WHERE t.ref = ?
                 """, arguments: [ref.rawValue])
         }
-        var ok = false
-        if let row, let kdf = row["kdf"] as String?, let salt = row["salt"] as Data?, let hash = row["hash"] as Data? {
+        let stored = row.flatMap(StoredSecret.init)
+        var ok = try secretMatches(secret, stored)
+        if let row, let stored {
             let expired = (row["expires_at"] as Int64?).map { $0 < Millis.from(now) } ?? false
-            let matches = (try? SecretHasher.matches(secret, kdf: kdf, salt: salt, hash: hash)) ?? false
             let dob = try tenantValue(ref, Catalogue.signInAttribute)?.answer?.text
             let given = Validator.date(dateOfBirth)
-            ok = matches && !expired && dob != nil && dob == given
-        } else {
-            _ = try? SecretHasher.hash(secret) // the same work as a real check
+            ok = ok && !expired && dob != nil && dob == given
+            if ok && !usingCode { try rekeyPIN(secret, tenantID: row["id"], stored) }
         }
         if ok {
             if try signInTally(ref.rawValue).failures > 0 { try forgetSignInFailures(ref.rawValue, at: now) }
@@ -88,8 +87,7 @@ extension ConsentDatabase {
     public func issueSignInCode(_ ref: TenantRef, by staff: Actor, channel: Channel) throws(StoreError) -> String {
         var generator = SystemRandomNumberGenerator()
         let code = String(format: "%08d", Int.random(in: 0..<100_000_000, using: &generator))
-        let secret: (kdf: String, salt: Data, hash: Data)
-        do { secret = try SecretHasher.hash(code) } catch { throw Self.map(error) }
+        let secret = try newSecretHash(code)
         try credentialChange("code-issued", for: ref, actor: staff, channel: channel) { db, tenantID, now, _ in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO sign_in_code (tenant_id, kdf, salt, hash, expires_at) VALUES (?, ?, ?, ?, ?)

@@ -20,6 +20,7 @@ package final class VaultKeyring: @unchecked Sendable {
     private var brokenIDs: [String] = []
     private var organisationPublic: OrganisationPublicKey?
     private var organisationPrivate: OrganisationPrivateKey?
+    private var pinKeys: [(id: String, key: PINKey)] = []
 
     /// How a new special-category value is sealed.
     enum Sealer {
@@ -153,6 +154,8 @@ package final class VaultKeyring: @unchecked Sendable {
             if OrganisationPublicKey.isOrganisationKeyID(id) {
                 guard let privateKey = OrganisationPrivateKey(unwrapped: key, id: id) else { broken.append(id); continue }
                 organisationPrivate = privateKey
+            } else if id.hasPrefix(PINKey.prefix) {
+                if !pinKeys.contains(where: { $0.id == id }) { pinKeys.append((id, PINKey(id: id, key: key))) }
             } else {
                 keys[id] = key
                 dataKeys.append((id, key))
@@ -200,6 +203,49 @@ package final class VaultKeyring: @unchecked Sendable {
         defer { lock.unlock() }
         organisationPrivate = privateKey
         organisationPublic = privateKey.publicKey
+    }
+
+    /// The PIN key with this id, if this process holds it.
+    func pinKey(_ id: String) -> PINKey? {
+        lock.lock()
+        defer { lock.unlock() }
+        return pinKeys.first { $0.id == id }?.key
+    }
+
+    /// The PIN key new PIN and code hashes are keyed with: the vault's oldest one this process holds.
+    var pinKeyForNewHashes: PINKey? {
+        lock.lock()
+        defer { lock.unlock() }
+        return pinKeys.first?.key
+    }
+
+    /// Unwraps the vault's PIN keys again (one another process made after this one loaded the vault). Returns
+    /// whether any is held.
+    @discardableResult
+    func reloadPINKeys(_ db: Database) throws -> Bool {
+        guard let kek else { return false }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT key_id, kek_id, wrapped FROM vault.data_key WHERE key_id LIKE 'pin-%' AND kek_id = ? ORDER BY created_at, key_id
+            """, arguments: [kek.id]).map { (keyID: $0["key_id"] as String, kekID: $0["kek_id"] as String, wrapped: $0["wrapped"] as Data) }
+        let found = rows.compactMap { row in Sealing.unwrap(row.wrapped, id: row.keyID, with: kek).map { PINKey(id: row.keyID, key: $0) } }
+        lock.lock()
+        defer { lock.unlock() }
+        for key in found where !pinKeys.contains(where: { $0.id == key.id }) { pinKeys.append((key.id, key)) }
+        return !pinKeys.isEmpty
+    }
+
+    /// Makes the vault's PIN key when it has none this key-encryption key opens (in `db`'s write transaction,
+    /// after reading what another process may have made first). Needs the key-encryption key: without one, nil.
+    func createPINKey(_ db: Database, now: Date) throws -> PINKey? {
+        guard let kek else { return nil }
+        if try reloadPINKeys(db) { return pinKeyForNewHashes }
+        let key = PINKey.generate()
+        try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [key.id, kek.id, try Sealing.wrap(key.key, id: key.id, with: kek), Millis.from(now)])
+        lock.lock()
+        defer { lock.unlock() }
+        pinKeys.append((key.id, key))
+        return key
     }
 
     /// On a device: adopts the organisation's public key the centre sent at enrolment. A device that

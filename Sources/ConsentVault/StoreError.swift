@@ -37,6 +37,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case keyFileWrite(path: String, reason: String)
     case unsealedVault(path: String)
     case sqlite(String)
+    /// A stored PIN, code or password hash this program cannot check (unknown parameters, or keyed to a PIN key
+    /// this process does not hold); `reason` says what to do. Nothing is counted against the person signing in.
+    case secretUncheckable(reason: String)
     /// Another connection held the database for longer than the busy timeout (a migration, a backup).
     case busy
     case unknownExport(String)
@@ -102,6 +105,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .rotationStuck(let reason):
             "the data-key rotation stopped: \(reason); the old data keys are kept and every value still opens. Stop every program "
                 + "that writes to this database (server, kiosks), check it with `consent ledger verify`, then run `consent keys rotate --data-keys` again"
+        case .secretUncheckable(let reason):
+            reason
         case .keyUnavailable(let reason):
             "special-category values are unavailable (\(reason)); supply the key with --key-file or $CONSENT_KEY_FILE (see `consent keys status`)"
         case .keyFileMissing(let path):

@@ -6,14 +6,15 @@ import Foundation
 extension Bench.Kiosk {
     /// `consent-bench kiosk --web`: see ``WebKioskBenchmark``.
     func runWeb() throws {
-        let tenant = try WebKioskBenchmark.prepare(database: try store.open(with: try store.content.load(), cacheMegabytes: 8), reference: reference)
+        let database = try store.open(with: try store.content.load(), cacheMegabytes: 8)
+        let tenant = try WebKioskBenchmark.prepare(database: database, reference: reference)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consent-bench-kiosk-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: folder) }
         var progress = ProgressLine("web kiosk sessions", quiet: json)
         let kioskArguments = ["--db", store.path] + (store.keyFile.map { ["--key-file", $0] } ?? []) + store.content.arguments
         let r = try WebKioskBenchmark.run(tenant: tenant, consent: ServerProcess.consent.path, kioskArguments: kioskArguments,
-                                          runs: runs, directory: folder) { progress.update($0, of: runs) }
+                                          runs: runs, directory: folder, database: database) { progress.update($0, of: runs) }
         progress.finish()
         if json { return try printJSON(r) }
         let goals = WebKioskBenchmark.Goal.self
