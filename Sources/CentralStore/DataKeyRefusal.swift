@@ -13,6 +13,9 @@ extension KeyEncryptionKey {
     /// PushPlanner.precheck(request, authenticated: device, keyRefusal: { kek.refusal(of: $0) })
     /// ```
     public func refusal(of dataKey: WireDataKey) -> String? {
+        guard !dataKey.keyID.hasPrefix(PINKey.prefix) else {
+            return "data key \(dataKey.keyID) has a PIN key's id: a device pushes only the data keys its values are sealed under; nothing was applied"
+        }
         guard dataKey.kekID == id else {
             return "data key \(dataKey.keyID) is wrapped by key \(dataKey.kekID), not the organisation's key \(id); give the device the organisation's key file"
         }

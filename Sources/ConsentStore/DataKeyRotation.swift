@@ -45,7 +45,8 @@ extension ConsentDatabase {
             state = DataKeyRotationState.rewrap(oldKEK: db.keys.kek?.id ?? "").text
         } else {
             report.newDataKey = try db.read { d in
-                try String.fetchOne(d, sql: "SELECT key_id FROM vault.data_key WHERE key_id NOT LIKE 'org-%' AND key_id NOT LIKE 'pin-%' ORDER BY created_at DESC, key_id LIMIT 1")
+                try String.fetchOne(d, sql: "SELECT key_id FROM vault.data_key WHERE key_id NOT LIKE 'org-%' AND key_id NOT LIKE ? ORDER BY created_at DESC, key_id LIMIT 1",
+                                    arguments: [PINKey.likePattern])
             } ?? ""
         }
         if case .rewrap(let oldKEK)? = state.flatMap(DataKeyRotationState.init(text:)) {
@@ -110,8 +111,8 @@ extension ConsentDatabase {
             let left = retiring.isEmpty ? [] : try String.fetchAll(d, sql: "SELECT DISTINCT key_id FROM vault.value WHERE key_id IN (\(list))",
                                                                    arguments: StatementArguments(retiring))
             guard left.isEmpty else { throw StoreError.rotationStuck(reason: "values under \(left.joined(separator: ", ")) were written during the rotation") }
-            let gone = try String.fetchAll(d, sql: "SELECT DISTINCT key_id FROM vault.data_key WHERE key_id != ? AND key_id NOT LIKE 'org-%' AND key_id NOT LIKE 'pin-%' AND kek_id = ?",
-                                           arguments: [target, kekID]).filter { !keys.broken.contains($0) }
+            let gone = try String.fetchAll(d, sql: "SELECT DISTINCT key_id FROM vault.data_key WHERE key_id != ? AND key_id NOT LIKE 'org-%' AND key_id NOT LIKE ? AND kek_id = ?",
+                                           arguments: [target, PINKey.likePattern, kekID]).filter { !keys.broken.contains($0) }
             for id in gone { try d.execute(sql: "DELETE FROM vault.data_key WHERE key_id = ?", arguments: [id]) }
             try setRotationState(d, DataKeyRotationState.rewrap(oldKEK: kekID).text)
             return gone

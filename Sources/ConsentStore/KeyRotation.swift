@@ -131,7 +131,7 @@ extension ConsentDatabase {
             let counts = try Row.fetchOne(db, sql: "SELECT count(sealed) AS sealed, count(*) - count(sealed) AS erased FROM vault.value")
             return KeyStatus(
                 keyFile: keyFile, origin: origin, keyID: keys.kek?.id, problem: keys.missingReason,
-                dataKeys: try Int.fetchOne(db, sql: "SELECT count(DISTINCT key_id) FROM vault.data_key WHERE key_id NOT LIKE 'pin-%'") ?? 0,
+                dataKeys: try Int.fetchOne(db, sql: "SELECT count(DISTINCT key_id) FROM vault.data_key WHERE key_id NOT LIKE ?", arguments: [PINKey.likePattern]) ?? 0,
                 wrapsByKey: wraps, sealedValues: counts?["sealed"] ?? 0, erasedValues: counts?["erased"] ?? 0,
                 rotationUnfinished: wraps.count > 1 || FileManager.default.fileExists(atPath: Self.pendingKeyPath(for: keyFile)),
                 brokenKeys: keys.broken, organisationKey: keys.organisationKey?.id, opensOrganisationSeals: keys.opensOrganisationSeals)

@@ -8,7 +8,7 @@ enum Schema {
     /// Written into the file header (`PRAGMA application_id`) so a foreign SQLite file is recognised: "TCns".
     static let applicationID: Int32 = 0x5443_6E73
     /// The newest schema this binary knows (`PRAGMA user_version`).
-    static let version = 2
+    static let version = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -154,9 +154,11 @@ enum Schema {
         }
         // When a move set each tenant's office, at the verification that confirmed it if it waited (`OfficePull`).
         migrator.registerMigration(OfficeMoveSchema.migration, migrate: OfficeMoveSchema.migrate)
-        // PINs and codes still hashed the unkeyed way, found by one index step (`secretMatches`).
+        // PINs and codes still hashed the unkeyed way, found by one index step (`secretMatches`). Version 3: a
+        // binary from before keyed PINs would take a keyed one for a wrong PIN and lock the tenant out, so it refuses the file.
         migrator.registerMigration(ConsentDatabase.unkeyedSecretsMigration) { db in
             try db.execute(sql: ConsentDatabase.unkeyedSecretsIndexes)
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         return migrator
     }

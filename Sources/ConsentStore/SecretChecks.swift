@@ -28,25 +28,40 @@ extension ConsentDatabase {
         CREATE INDEX sign_in_code_unkeyed ON sign_in_code(tenant_id) WHERE kdf NOT LIKE 'keyed-%'
         """
 
+    /// Whether any PIN or code here is still hashed the unkeyed way: one step of each partial index above (the
+    /// condition is theirs word for word, so SQLite uses them).
+    static let unkeyedSecretsLeft = """
+        SELECT EXISTS (SELECT 1 FROM credential WHERE kdf NOT LIKE 'keyed-%') OR EXISTS (SELECT 1 FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%')
+        """
+
+    /// Whether any PIN or code here is hashed keyed (read only where no key-encryption key is held, where there are few).
+    static let keyedSecretsHeld = """
+        SELECT EXISTS (SELECT 1 FROM credential WHERE kdf LIKE 'keyed-%') OR EXISTS (SELECT 1 FROM sign_in_code WHERE kdf LIKE 'keyed-%')
+        """
+
+    /// Why no sign-in can be checked here: PINs are keyed, and this process has no key-encryption key to open the PIN key.
+    static let keylessSignIn = "this program cannot check sign-ins: the PINs here are keyed to the vault's PIN key, and it was started "
+        + "without the database's key file; start it with --key-file or $CONSENT_KEY_FILE. Nothing was counted against anyone"
+
     /// Whether `secret` matches `stored` (nil: nothing stored, or no such tenant), after the same work whatever was
     /// stored, so the time a check takes tells nobody whether a reference is a tenant's, or how its PIN is hashed.
     /// With a key-encryption key, every check spends a keyed hash's work; while any PIN or code here is still hashed
     /// the unkeyed way (made before, or without the key), every check spends an unkeyed hash's work too.
-    /// Throws ``StoreError/secretUncheckable(reason:)`` for a hash that cannot be checked here.
+    /// Throws ``StoreError/secretUncheckable(reason:)`` for a hash that cannot be checked here; without a key-encryption
+    /// key where keyed PINs are held, for every reference alike, before anything is checked or counted, so the answer
+    /// tells nobody which references hold one.
     func secretMatches(_ secret: String, _ stored: StoredSecret?) throws(StoreError) -> Bool {
         let keyed = keys.kek != nil
         var unkeyedLeft = true
         if keyed {
-            unkeyedLeft = try read { db in
-                try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM credential WHERE kdf NOT LIKE 'keyed-%') OR EXISTS (SELECT 1 FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%')
-                    """) ?? true
-            }
+            unkeyedLeft = try read { db in try Bool.fetchOne(db, sql: Self.unkeyedSecretsLeft) ?? true }
+        } else if try read({ db in try Bool.fetchOne(db, sql: Self.keyedSecretsHeld) ?? true }) {
+            throw .secretUncheckable(reason: Self.keylessSignIn)
         }
         do {
             let matched = try stored.map { try SecretHasher.matches(secret, kdf: $0.kdf, salt: $0.salt, hash: $0.hash, key: pinKey) } ?? false
             let padding = Self.paddingWork(keyed: keyed, unkeyedLeft: unkeyedLeft, storedKeyed: stored.map { SecretHasher.isKeyed($0.kdf) })
-            if padding.keyed { _ = try SecretHasher.hash(secret, key: .generate()) }
+            if padding.keyed { _ = try SecretHasher.hash(secret, key: .padding) }
             if padding.unkeyed { _ = try SecretHasher.hash(secret) }
             return matched
         } catch {
@@ -70,7 +85,8 @@ extension ConsentDatabase {
     }
 
     /// The PIN key new PIN and code hashes are keyed with, made (in a transaction of its own, before the hash that
-    /// names it is stored) when the vault has none; nil without a key-encryption key (the unkeyed form is used).
+    /// names it is stored) when the vault has none; nil (the unkeyed form is used) without a key-encryption key, or
+    /// when one cannot be made safely now (``VaultKeyring/createPINKey(_:now:)``).
     func pinKeyForNewHashes() throws(StoreError) -> PINKey? {
         guard keys.kek != nil else { return nil }
         if let key = keys.pinKeyForNewHashes { return key }

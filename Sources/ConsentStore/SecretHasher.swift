@@ -12,7 +12,8 @@ import SyncProtocol
 /// - `keyed-scrypt:4096:8:1:pin-…`: scrypt of HMAC-SHA-256(PIN key, secret), the PIN key (``PINKey``) named last.
 ///   The PIN key lives in the vault wrapped by the key-encryption key, so a copy of the database files alone cannot
 ///   test a single guess; a six-digit PIN has too few values for any affordable scrypt to protect it on its own.
-///   That is why the keyed form can spend a quarter of the work (about 8 ms, not 30, at the kiosk's sign-in).
+///   That is why the keyed form can spend a quarter of the work (about 8 ms, not 30, at the kiosk's sign-in). Its
+///   parameters are read from the stored `kdf` (bounded like the unkeyed form's), so they can be raised later.
 ///
 /// ```swift
 /// let stored = try SecretHasher.hash("482916", key: pinKey)
@@ -22,7 +23,7 @@ public enum SecretHasher {
     /// The parameters of an unkeyed hash, stored with it so they can be raised later without losing old ones.
     public static let current = "scrypt:16384:8:1"
 
-    /// The parameters of a keyed hash, before the PIN key's id.
+    /// The parameters of a new keyed hash, before the PIN key's id.
     static let keyedParameters = "scrypt:4096:8:1"
 
     /// What starts the `kdf` of a keyed hash.
@@ -52,13 +53,14 @@ public enum SecretHasher {
         let derived: Data
         if isKeyed(kdf) {
             let rest = kdf.dropFirst(keyedPrefix.count)
-            guard rest.hasPrefix(keyedParameters + ":") else { throw unknown(kdf) }
-            let id = String(rest.dropFirst(keyedParameters.count + 1))
+            guard let colon = rest.lastIndex(of: ":") else { throw unknown(kdf) }
+            let parameters = String(rest[..<colon]), id = String(rest[rest.index(after: colon)...])
+            guard id.hasPrefix(PINKey.prefix) else { throw unknown(kdf) }
             guard let pinKey = try key(id) else {
                 throw StoreError.secretUncheckable(reason: "this PIN is keyed to the vault's PIN key \(id), which this program does not hold: "
                     + "start it with the database's key file (--key-file or $CONSENT_KEY_FILE); nothing was counted against the tenant")
             }
-            derived = try derive(pinKey.mac(secret), salt: salt, kdf: keyedParameters)
+            derived = try derive(pinKey.mac(secret), salt: salt, kdf: parameters)
         } else {
             derived = try derive(Array(secret.utf8), salt: salt, kdf: kdf)
         }
@@ -98,35 +100,8 @@ public enum SecretHasher {
             }
         }
         guard status == 0 else {
-            throw StoreError.sqlite("scrypt failed (N=\(n), r=\(r), p=\(p)): not enough memory to hash a PIN or password; close other programs and try again")
+            throw StoreError.secretUncheckable(reason: "scrypt failed (N=\(n), r=\(r), p=\(p)): not enough memory to hash a PIN or password; close other programs and try again")
         }
         return Data(key)
-    }
-}
-
-/// The key PIN and sign-in code hashes are keyed with (``SecretHasher``): 256 random bits kept in the vault as a row
-/// of `vault.data_key` under an id starting `pin-`, wrapped by the key-encryption key like a data key, so a rotation of
-/// the key-encryption key wraps it again; a rotation of the data keys keeps it, as every PIN hash depends on it.
-public struct PINKey: Sendable {
-    /// `pin-` and 16 hex digits.
-    public let id: String
-    let key: SymmetricKey
-
-    /// The prefix of a PIN key's id in `vault.data_key`.
-    static let prefix = "pin-"
-
-    init(id: String, key: SymmetricKey) {
-        self.id = id
-        self.key = key
-    }
-
-    /// A new random key.
-    static func generate() -> PINKey {
-        PINKey(id: prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16), key: SymmetricKey(size: .bits256))
-    }
-
-    /// HMAC-SHA-256 of the secret's UTF-8 under this key: what scrypt then hashes.
-    func mac(_ secret: String) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: key))
     }
 }

@@ -70,7 +70,10 @@ extension ConsentDatabase {
             let dob = try tenantValue(ref, Catalogue.signInAttribute)?.answer?.text
             let given = Validator.date(dateOfBirth)
             ok = ok && !expired && dob != nil && dob == given
-            if ok && !usingCode { try rekeyPIN(secret, tenantID: row["id"], stored) }
+            if ok && !usingCode {
+                // Left unkeyed when this fails (busy, disk full): it still signs in, and is keyed at a later sign-in.
+                do { try rekeyPIN(secret, tenantID: row["id"], stored) } catch {}
+            }
         }
         if ok {
             if try signInTally(ref.rawValue).failures > 0 { try forgetSignInFailures(ref.rawValue, at: now) }

@@ -20,7 +20,8 @@ package final class VaultKeyring: @unchecked Sendable {
     private var brokenIDs: [String] = []
     private var organisationPublic: OrganisationPublicKey?
     private var organisationPrivate: OrganisationPrivateKey?
-    private var pinKeys: [(id: String, key: PINKey)] = []
+    private var pinKeys: [String: PINKey] = [:]
+    private var newHashesPINKey: String?
 
     /// How a new special-category value is sealed.
     enum Sealer {
@@ -155,7 +156,7 @@ package final class VaultKeyring: @unchecked Sendable {
                 guard let privateKey = OrganisationPrivateKey(unwrapped: key, id: id) else { broken.append(id); continue }
                 organisationPrivate = privateKey
             } else if id.hasPrefix(PINKey.prefix) {
-                if !pinKeys.contains(where: { $0.id == id }) { pinKeys.append((id, PINKey(id: id, key: key))) }
+                holdPINKey(PINKey(id: id, key: key))
             } else {
                 keys[id] = key
                 dataKeys.append((id, key))
@@ -209,14 +210,20 @@ package final class VaultKeyring: @unchecked Sendable {
     func pinKey(_ id: String) -> PINKey? {
         lock.lock()
         defer { lock.unlock() }
-        return pinKeys.first { $0.id == id }?.key
+        return pinKeys[id]
     }
 
-    /// The PIN key new PIN and code hashes are keyed with: the vault's oldest one this process holds.
+    /// The PIN key new PIN and code hashes are keyed with: the first this process read or made (the vault's oldest).
     var pinKeyForNewHashes: PINKey? {
         lock.lock()
         defer { lock.unlock() }
-        return pinKeys.first?.key
+        return newHashesPINKey.flatMap { pinKeys[$0] }
+    }
+
+    /// Holds `key` (the caller holds the lock); the first one held keys new hashes.
+    private func holdPINKey(_ key: PINKey) {
+        pinKeys[key.id] = key
+        if newHashesPINKey == nil { newHashesPINKey = key.id }
     }
 
     /// Unwraps the vault's PIN keys again (one another process made after this one loaded the vault). Returns
@@ -225,26 +232,33 @@ package final class VaultKeyring: @unchecked Sendable {
     func reloadPINKeys(_ db: Database) throws -> Bool {
         guard let kek else { return false }
         let rows = try Row.fetchAll(db, sql: """
-            SELECT key_id, kek_id, wrapped FROM vault.data_key WHERE key_id LIKE 'pin-%' AND kek_id = ? ORDER BY created_at, key_id
-            """, arguments: [kek.id]).map { (keyID: $0["key_id"] as String, kekID: $0["kek_id"] as String, wrapped: $0["wrapped"] as Data) }
-        let found = rows.compactMap { row in Sealing.unwrap(row.wrapped, id: row.keyID, with: kek).map { PINKey(id: row.keyID, key: $0) } }
+            SELECT key_id, wrapped FROM vault.data_key WHERE key_id LIKE ? AND kek_id = ? ORDER BY created_at, key_id
+            """, arguments: [PINKey.likePattern, kek.id])
+        let found = rows.compactMap { row in
+            Sealing.unwrap(row["wrapped"], id: row["key_id"], with: kek).map { PINKey(id: row["key_id"], key: $0) }
+        }
         lock.lock()
         defer { lock.unlock() }
-        for key in found where !pinKeys.contains(where: { $0.id == key.id }) { pinKeys.append((key.id, key)) }
-        return !pinKeys.isEmpty
+        found.forEach(holdPINKey)
+        return newHashesPINKey != nil
     }
 
     /// Makes the vault's PIN key when it has none this key-encryption key opens (in `db`'s write transaction,
-    /// after reading what another process may have made first). Needs the key-encryption key: without one, nil.
+    /// after reading what another process may have made first). Nil without a key-encryption key, and while any key
+    /// in the vault is wrapped by another one (a rotation of it under way, or the key file replaced since this process
+    /// read it): a PIN key wrapped by a key about to go would be lost with it, and every PIN with it.
     func createPINKey(_ db: Database, now: Date) throws -> PINKey? {
         guard let kek else { return nil }
         if try reloadPINKeys(db) { return pinKeyForNewHashes }
+        guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM vault.data_key WHERE kek_id != ?)", arguments: [kek.id]) == true else {
+            return nil
+        }
         let key = PINKey.generate()
         try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [key.id, kek.id, try Sealing.wrap(key.key, id: key.id, with: kek), Millis.from(now)])
         lock.lock()
         defer { lock.unlock() }
-        pinKeys.append((key.id, key))
+        holdPINKey(key)
         return key
     }
 

@@ -34,4 +34,11 @@ import Testing
         damaged.wrapped[damaged.wrapped.startIndex + 20] ^= 1
         #expect(organisation.refusal(of: damaged)?.contains("does not open") == true)
     }
+
+    /// A key wrapped by the organisation's key under a PIN key's id (only a device holding the key file could make
+    /// one): a centre without a PIN key of its own would key its PINs with it.
+    @Test func aKeyWithAPINKeysIdIsRefusedEvenWhenItOpens() throws {
+        let why = try #require(organisation.refusal(of: try pushed("pin-0123456789abcdef", wrappedBy: organisation)))
+        #expect(why.contains("PIN key") && why.contains("nothing was applied"), "\(why)")
+    }
 }
