@@ -40,6 +40,11 @@ public struct KeyStatus: Sendable, Codable, Equatable {
     public var organisationKey: String?
     /// Whether this process opens values sealed to that key (the centre, with its key-encryption key).
     public var opensOrganisationSeals: Bool
+    /// The PIN key PINs and codes are hashed keyed with (``PINKey``), if this process holds one.
+    public var pinKey: String?
+    /// PINs and sign-in codes still hashed the unkeyed way: each PIN is keyed at its next sign-in with the key file;
+    /// until none is left, every sign-in also spends the unkeyed hash's work (docs/kiosk.md).
+    public var unkeyedSecrets: Int
 
     /// What to do about ``brokenKeys``, in words; nil when there are none.
     public var brokenKeysAdvice: String? {
@@ -134,7 +139,12 @@ extension ConsentDatabase {
                 dataKeys: try Int.fetchOne(db, sql: "SELECT count(DISTINCT key_id) FROM vault.data_key WHERE key_id NOT LIKE ?", arguments: [PINKey.likePattern]) ?? 0,
                 wrapsByKey: wraps, sealedValues: counts?["sealed"] ?? 0, erasedValues: counts?["erased"] ?? 0,
                 rotationUnfinished: wraps.count > 1 || FileManager.default.fileExists(atPath: Self.pendingKeyPath(for: keyFile)),
-                brokenKeys: keys.broken, organisationKey: keys.organisationKey?.id, opensOrganisationSeals: keys.opensOrganisationSeals)
+                brokenKeys: keys.broken, organisationKey: keys.organisationKey?.id, opensOrganisationSeals: keys.opensOrganisationSeals,
+                pinKey: keys.pinKeyForNewHashes?.id,
+                // Counted through the partial indexes of `unkeyedSecretsLeft`, whose condition this repeats.
+                unkeyedSecrets: try Int.fetchOne(db, sql: """
+                    SELECT (SELECT count(*) FROM credential WHERE kdf NOT LIKE 'keyed-%') + (SELECT count(*) FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%')
+                    """) ?? 0)
         }
     }
 }

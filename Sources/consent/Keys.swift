@@ -43,6 +43,9 @@ struct Keys: AsyncParsableCommand {
                       + (status.opensOrganisationSeals ? "its private key is here and opens them)" : "this database cannot open them: they are read at the centre)"))
             }
             if let advice = status.brokenKeysAdvice { print("Broken key: \(advice)") }
+            print("PIN key: \(status.pinKey ?? "none held (made by the first PIN or code stored with the key file)"); "
+                  + "PINs and codes not yet keyed: \(status.unkeyedSecrets)"
+                  + (status.unkeyedSecrets > 0 ? " (each PIN is keyed at its next sign-in; until none is left, sign-ins spend both hashes' work)" : ""))
             if status.rotationUnfinished { print("A key rotation was interrupted: run `consent keys rotate` again to finish it.") }
         }
 

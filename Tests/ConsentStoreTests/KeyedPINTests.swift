@@ -65,9 +65,12 @@ import TestSupport
         let ledger = try t.db.read { d in try Int.fetchOne(d, sql: "SELECT count(*) FROM ledger") }
         #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "Sup3r-secret-pas") == .failed)
         #expect(try Self.credential(t.db, "T0000001")?["kdf"] == "scrypt:16384:8:1", "a wrong secret changes nothing")
+        #expect(try t.db.keyStatus(keyFile: "k", origin: "test").unkeyedSecrets == 1)
         #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "Sup3r-secret-pass") == .signedIn("T0000001"))
         let kdf: String? = try Self.credential(t.db, "T0000001")?["kdf"]
         #expect(kdf?.hasPrefix("keyed-scrypt:4096:8:1:pin-") == true, "\(kdf ?? "none")")
+        let status = try t.db.keyStatus(keyFile: "k", origin: "test")
+        #expect(status.unkeyedSecrets == 0 && kdf?.hasSuffix(":" + (status.pinKey ?? "none")) == true, "\(status)")
         #expect(try t.db.read { d in try Int.fetchOne(d, sql: "SELECT count(*) FROM ledger") } == ledger, "the PIN did not change: no ledger entry")
         #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "Sup3r-secret-pass") == .signedIn("T0000001"))
         #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: "Sup3r-secret-pas") == .failed)
