@@ -43,6 +43,14 @@ extension ConsentDatabase {
     static let keylessSignIn = "this program cannot check sign-ins: the PINs here are keyed to the vault's PIN key, and it was started "
         + "without the database's key file; start it with --key-file or $CONSENT_KEY_FILE. Nothing was counted against anyone"
 
+    /// Why no sign-in can be checked here (this process has no key-encryption key, and PINs or codes here are keyed), or
+    /// nil: a kiosk refuses to start rather than turn every tenant away.
+    public func signInProblem() throws(StoreError) -> String? {
+        guard keys.kek == nil, try read({ db in try Bool.fetchOne(db, sql: Self.keyedSecretsHeld) ?? true }) else { return nil }
+        return "the PINs in \(path) are keyed to its vault's PIN key, and no key file was read (\(keys.missingReason ?? "none given")): "
+            + "start it with --key-file or $CONSENT_KEY_FILE naming the database's key file"
+    }
+
     /// Whether `secret` matches `stored` (nil: nothing stored, or no such tenant), after the same work whatever was
     /// stored, so the time a check takes tells nobody whether a reference is a tenant's, or how its PIN is hashed.
     /// With a key-encryption key, every check spends a keyed hash's work; while any PIN or code here is still hashed

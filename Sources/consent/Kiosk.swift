@@ -93,6 +93,7 @@ struct Kiosk: AsyncParsableCommand {
 
     func run() async throws {
         let (content, db) = try store.openWithContent(cacheMegabytes: 8)
+        if let problem = try db.signInProblem() { throw CLIError(problem) }
         let printer: ReceiptPrinter = printerCommand.map { .command($0) } ?? receiptFile.map { .file($0) } ?? .none
         if let problem = printer.fileProblem { throw CLIError(problem) }
         let sync = SyncLoop.background(db, every: syncEvery)

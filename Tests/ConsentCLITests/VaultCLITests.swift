@@ -26,6 +26,21 @@ import TestSupport
         return (special, other)
     }
 
+    /// A kiosk started without the key file, where PINs are keyed (the demo's first tenant has one), refuses to start
+    /// and says what to do, in a browser or on a terminal: otherwise it would turn every tenant away at the counter.
+    @Test func aKioskWithoutTheKeyFileRefusesToStartWherePINsAreKeyed() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["demo", "--tenants", "30", "--db", cli.db]).status == 0)
+        try FileManager.default.moveItem(atPath: Self.keyPath(cli), toPath: Self.keyPath(cli) + ".away")
+        // Through timeout(1): a kiosk that did start would serve until stopped.
+        for mode in [["--web", "--listen", "127.0.0.1:\(Int.random(in: 20_000...40_000))"], []] {
+            let run = try cli.run(["20", CLI.binary.path, "kiosk", "--db", cli.db] + mode, program: URL(fileURLWithPath: "/usr/bin/timeout"))
+            #expect(run.status == 1 && run.stderr.contains("are keyed to its vault's PIN key") && run.stderr.contains("--key-file"),
+                    "\(mode): \(run.status) \(run.stderr)")
+        }
+    }
+
     @Test func copiesOfTheMainDatabaseAndItsWALHoldNoSpecialValueAndTheVaultNoPlaintext() throws {
         let cli = try CLI()
         defer { cli.remove() }
