@@ -42,7 +42,7 @@ public struct KeyStatus: Sendable, Codable, Equatable {
     public var opensOrganisationSeals: Bool
     /// The PIN key PINs and codes are hashed keyed with (``PINKey``), if this process holds one.
     public var pinKey: String?
-    /// PINs and sign-in codes still hashed the unkeyed way: each PIN is keyed at its next sign-in with the key file;
+    /// PINs and unexpired sign-in codes still hashed the unkeyed way: each PIN is keyed at its next sign-in with the key file;
     /// until none is left, every sign-in also spends the unkeyed hash's work (docs/kiosk.md).
     public var unkeyedSecrets: Int
 
@@ -143,8 +143,9 @@ extension ConsentDatabase {
                 pinKey: keys.pinKeyForNewHashes?.id,
                 // Counted through the partial indexes of `unkeyedSecretsLeft`, whose condition this repeats.
                 unkeyedSecrets: try Int.fetchOne(db, sql: """
-                    SELECT (SELECT count(*) FROM credential WHERE kdf NOT LIKE 'keyed-%') + (SELECT count(*) FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%')
-                    """) ?? 0)
+                    SELECT (SELECT count(*) FROM credential WHERE kdf NOT LIKE 'keyed-%')
+                        + (SELECT count(*) FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%' AND expires_at >= ?)
+                    """, arguments: [Millis.from(clock())]) ?? 0)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ConsentVault
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// A PIN's or sign-in code's stored hash, as read from `credential` or `sign_in_code`.
 struct StoredSecret {
@@ -28,10 +29,12 @@ extension ConsentDatabase {
         CREATE INDEX sign_in_code_unkeyed ON sign_in_code(tenant_id) WHERE kdf NOT LIKE 'keyed-%'
         """
 
-    /// Whether any PIN or code here is still hashed the unkeyed way: one step of each partial index above (the
-    /// condition is theirs word for word, so SQLite uses them).
+    /// Whether any PIN, or code not expired by the time bound to `?` (milliseconds), here is still hashed the unkeyed
+    /// way: one step of each partial index above (the condition is theirs word for word, so SQLite uses them). An
+    /// expired code is checked as no code (``secretMatches(_:_:)``), so it does not keep every check at both costs.
     static let unkeyedSecretsLeft = """
-        SELECT EXISTS (SELECT 1 FROM credential WHERE kdf NOT LIKE 'keyed-%') OR EXISTS (SELECT 1 FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%')
+        SELECT EXISTS (SELECT 1 FROM credential WHERE kdf NOT LIKE 'keyed-%')
+            OR EXISTS (SELECT 1 FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%' AND expires_at >= ?)
         """
 
     /// Whether any PIN or code here is hashed keyed (read only where no key-encryption key is held, where there are few).
@@ -62,7 +65,8 @@ extension ConsentDatabase {
         let keyed = keys.kek != nil
         var unkeyedLeft = true
         if keyed {
-            unkeyedLeft = try read { db in try Bool.fetchOne(db, sql: Self.unkeyedSecretsLeft) ?? true }
+            let now = Millis.from(clock())
+            unkeyedLeft = try read { db in try Bool.fetchOne(db, sql: Self.unkeyedSecretsLeft, arguments: [now]) ?? true }
         } else if try read({ db in try Bool.fetchOne(db, sql: Self.keyedSecretsHeld) ?? true }) {
             throw .secretUncheckable(reason: Self.keylessSignIn)
         }

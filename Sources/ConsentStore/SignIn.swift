@@ -63,13 +63,14 @@ extension ConsentDatabase {
                 FROM tenant t LEFT JOIN \(table) c ON c.tenant_id = t.id WHERE t.ref = ?
                 """, arguments: [ref.rawValue])
         }
-        let stored = row.flatMap(StoredSecret.init)
+        // An expired code is checked as no code: the same work, and it matches nothing.
+        let expired = (row?["expires_at"] as Int64?).map { $0 < Millis.from(now) } ?? false
+        let stored = expired ? nil : row.flatMap(StoredSecret.init)
         var ok = try secretMatches(secret, stored)
         if let row, let stored {
-            let expired = (row["expires_at"] as Int64?).map { $0 < Millis.from(now) } ?? false
             let dob = try tenantValue(ref, Catalogue.signInAttribute)?.answer?.text
             let given = Validator.date(dateOfBirth)
-            ok = ok && !expired && dob != nil && dob == given
+            ok = ok && dob != nil && dob == given
             if ok && !usingCode {
                 // Left unkeyed when this fails (busy, disk full): it still signs in, and is keyed at a later sign-in.
                 do { try rekeyPIN(secret, tenantID: row["id"], stored) } catch {}

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 import Testing
 
 @testable import ConsentStore
@@ -175,11 +176,29 @@ import TestSupport
         #expect(work.first?.contains("unkeyed") == unkeyedLeft, "an unkeyed hash's work only while one is needed")
     }
 
+    /// An unkeyed code stops counting once it expires (it is checked as no code), so old codes do not keep every
+    /// sign-in at both hashes' cost; an expired code still signs no one in.
+    @Test func anExpiredUnkeyedCodeNoLongerKeepsBothCosts() throws {
+        let clock = TestClock()
+        let t = try TempDatabase(clock: { clock.now })
+        try Self.tenant(t)
+        try t.db.close()
+        let keyless = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, clock: { clock.now }, keyProblem: "test without key")
+        let code = try keyless.issueSignInCode("T0000001", by: .staff(StaffID("S1"), verification: "photo-id", reason: "kiosk-support"), channel: .phone)
+        try keyless.close()
+        t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, clock: { clock.now }, key: t.key)
+        let left = { try t.db.read { d in try Bool.fetchOne(d, sql: ConsentDatabase.unkeyedSecretsLeft, arguments: [Millis.from(clock.now)]) } }
+        #expect(try left() == true && t.db.keyStatus(keyFile: "k", origin: "test").unkeyedSecrets == 1)
+        clock.advance(8 * 86_400)
+        #expect(try left() == false && t.db.keyStatus(keyFile: "k", origin: "test").unkeyedSecrets == 0)
+        #expect(try t.db.signIn("T0000001", dateOfBirth: "01/05/1970", secret: code, usingCode: true) == .failed)
+    }
+
     /// "Are any PINs left to key?" is one step of a partial index, not a scan of every credential.
     @Test func theUnkeyedCheckReadsAnIndex() throws {
         let t = try TempDatabase()
         let plan = try t.db.read { d in
-                try Row.fetchAll(d, sql: "EXPLAIN QUERY PLAN " + ConsentDatabase.unkeyedSecretsLeft).map { $0["detail"] as String }.joined()
+                try Row.fetchAll(d, sql: "EXPLAIN QUERY PLAN " + ConsentDatabase.unkeyedSecretsLeft, arguments: [0]).map { $0["detail"] as String }.joined()
         }
         #expect(plan.contains("credential_unkeyed") && plan.contains("sign_in_code_unkeyed"), "\(plan)")
     }
