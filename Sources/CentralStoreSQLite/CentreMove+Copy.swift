@@ -35,8 +35,8 @@ extension CentreMove {
             """, count: "vault.value"),
         // Not the PIN key: PINs stay with the SQLite file (no credential moves), and PostgreSQL would take it for a data key.
         Table(target: "data_key", select: """
-            SELECT key_id, kek_id, wrapped, created_at FROM vault.data_key WHERE key_id NOT LIKE 'pin-%' ORDER BY key_id, kek_id
-            """, count: "vault.data_key WHERE key_id NOT LIKE 'pin-%'"),
+            SELECT key_id, kek_id, wrapped, created_at FROM vault.data_key WHERE key_id NOT LIKE '\(PINKey.likePattern)' ORDER BY key_id, kek_id
+            """, count: "vault.data_key WHERE key_id NOT LIKE '\(PINKey.likePattern)'"),
         // The public half of the organisation's key pair (its private half is among the data keys above).
         Table(target: "organisation_key", select: """
             SELECT m.value, COALESCE((SELECT max(created_at) FROM vault.data_key WHERE key_id LIKE 'org-%'), 0)

@@ -141,11 +141,7 @@ extension ConsentDatabase {
                 rotationUnfinished: wraps.count > 1 || FileManager.default.fileExists(atPath: Self.pendingKeyPath(for: keyFile)),
                 brokenKeys: keys.broken, organisationKey: keys.organisationKey?.id, opensOrganisationSeals: keys.opensOrganisationSeals,
                 pinKey: keys.pinKeyForNewHashes?.id,
-                // Counted through the partial indexes of `unkeyedSecretsLeft`, whose condition this repeats.
-                unkeyedSecrets: try Int.fetchOne(db, sql: """
-                    SELECT (SELECT count(*) FROM credential WHERE kdf NOT LIKE 'keyed-%')
-                        + (SELECT count(*) FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%' AND expires_at >= ?)
-                    """, arguments: [Millis.from(clock())]) ?? 0)
+                unkeyedSecrets: try Int.fetchOne(db, sql: Self.unkeyedSecretsCount, arguments: [Millis.from(clock())]) ?? 0)
         }
     }
 }

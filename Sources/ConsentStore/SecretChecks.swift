@@ -24,34 +24,37 @@ extension ConsentDatabase {
     /// The migration that indexes PINs and codes hashed the unkeyed way, so "are any left?" is one index step.
     static let unkeyedSecretsMigration = "unkeyed-secrets-1"
 
+    /// What marks a PIN or code hashed the unkeyed way: the condition of the partial indexes below, repeated word for
+    /// word by every query meant to use them (SQLite uses a partial index only for its own condition).
+    static let unkeyed = "kdf NOT LIKE '\(SecretHasher.keyedPrefix)%'"
+
     static let unkeyedSecretsIndexes = """
-        CREATE INDEX credential_unkeyed ON credential(tenant_id) WHERE kdf NOT LIKE 'keyed-%';
-        CREATE INDEX sign_in_code_unkeyed ON sign_in_code(tenant_id) WHERE kdf NOT LIKE 'keyed-%'
+        CREATE INDEX credential_unkeyed ON credential(tenant_id) WHERE \(unkeyed);
+        CREATE INDEX sign_in_code_unkeyed ON sign_in_code(tenant_id) WHERE \(unkeyed)
         """
 
-    /// Whether any PIN, or code not expired by the time bound to `?` (milliseconds), here is still hashed the unkeyed
-    /// way: one step of each partial index above (the condition is theirs word for word, so SQLite uses them). An
-    /// expired code is checked as no code (``secretMatches(_:_:)``), so it does not keep every check at both costs.
-    static let unkeyedSecretsLeft = """
-        SELECT EXISTS (SELECT 1 FROM credential WHERE kdf NOT LIKE 'keyed-%')
-            OR EXISTS (SELECT 1 FROM sign_in_code WHERE kdf NOT LIKE 'keyed-%' AND expires_at >= ?)
-        """
+    /// Unkeyed PINs, and unkeyed codes not expired by the time bound to `?` (milliseconds): an expired code is checked
+    /// as no code (``secretMatches(_:_:)``), so it does not keep every check at both costs.
+    static let unkeyedPINs = "SELECT 1 FROM credential WHERE \(unkeyed)"
+    static let unkeyedCodes = "SELECT 1 FROM sign_in_code WHERE \(unkeyed) AND expires_at >= ?"
 
-    /// Whether any PIN or code here is hashed keyed (read only where no key-encryption key is held, where there are few).
-    static let keyedSecretsHeld = """
-        SELECT EXISTS (SELECT 1 FROM credential WHERE kdf LIKE 'keyed-%') OR EXISTS (SELECT 1 FROM sign_in_code WHERE kdf LIKE 'keyed-%')
-        """
+    /// Whether any PIN or code is left hashed the unkeyed way (see ``unkeyedPINs``): one step of each partial index.
+    static let unkeyedSecretsLeft = "SELECT EXISTS (\(unkeyedPINs)) OR EXISTS (\(unkeyedCodes))"
 
-    /// Why no sign-in can be checked here: PINs are keyed, and this process has no key-encryption key to open the PIN key.
-    static let keylessSignIn = "this program cannot check sign-ins: the PINs here are keyed to the vault's PIN key, and it was started "
-        + "without the database's key file; start it with --key-file or $CONSENT_KEY_FILE. Nothing was counted against anyone"
+    /// How many (`consent keys status`).
+    static let unkeyedSecretsCount = "SELECT (SELECT count(*) FROM (\(unkeyedPINs))) + (SELECT count(*) FROM (\(unkeyedCodes)))"
 
     /// Why no sign-in can be checked here (this process has no key-encryption key, and PINs or codes here are keyed), or
-    /// nil: a kiosk refuses to start rather than turn every tenant away.
+    /// nil. A kiosk refuses to start with it rather than turn every tenant away, and ``secretMatches(_:_:)`` refuses
+    /// every sign-in with it alike. Read only without a key, where every PIN stored is unkeyed and the scan is short.
     public func signInProblem() throws(StoreError) -> String? {
-        guard keys.kek == nil, try read({ db in try Bool.fetchOne(db, sql: Self.keyedSecretsHeld) ?? true }) else { return nil }
+        guard keys.kek == nil, try read({ db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM credential WHERE NOT \(Self.unkeyed)) OR EXISTS (SELECT 1 FROM sign_in_code WHERE NOT \(Self.unkeyed))
+                """) ?? true
+        }) else { return nil }
         return "the PINs in \(path) are keyed to its vault's PIN key, and no key file was read (\(keys.missingReason ?? "none given")): "
-            + "start it with --key-file or $CONSENT_KEY_FILE naming the database's key file"
+            + "start it with --key-file or $CONSENT_KEY_FILE naming the database's key file; nothing was counted against anyone"
     }
 
     /// Whether `secret` matches `stored` (nil: nothing stored, or no such tenant), after the same work whatever was
@@ -67,8 +70,8 @@ extension ConsentDatabase {
         if keyed {
             let now = Millis.from(clock())
             unkeyedLeft = try read { db in try Bool.fetchOne(db, sql: Self.unkeyedSecretsLeft, arguments: [now]) ?? true }
-        } else if try read({ db in try Bool.fetchOne(db, sql: Self.keyedSecretsHeld) ?? true }) {
-            throw .secretUncheckable(reason: Self.keylessSignIn)
+        } else if let problem = try signInProblem() {
+            throw .secretUncheckable(reason: problem)
         }
         do {
             let matched = try stored.map { try SecretHasher.matches(secret, kdf: $0.kdf, salt: $0.salt, hash: $0.hash, key: pinKey) } ?? false
@@ -113,9 +116,11 @@ extension ConsentDatabase {
 
     /// After a PIN hashed the unkeyed way matched: stores the same PIN keyed, when the key-encryption key is here. No
     /// ledger entry (the PIN did not change); a PIN changed in between is left as it is.
+    /// Nothing when no PIN key can be made now (it would only hash the PIN unkeyed again).
     func rekeyPIN(_ pin: String, tenantID: Int64, _ stored: StoredSecret) throws(StoreError) {
-        guard !SecretHasher.isKeyed(stored.kdf), keys.kek != nil else { return }
-        let secret = try newSecretHash(pin)
+        guard !SecretHasher.isKeyed(stored.kdf), let key = try pinKeyForNewHashes() else { return }
+        let secret: (kdf: String, salt: Data, hash: Data)
+        do { secret = try SecretHasher.hash(pin, key: key) } catch { throw Self.map(error) }
         try write { db in
             try db.execute(sql: "UPDATE credential SET kdf = ?, salt = ?, hash = ? WHERE tenant_id = ? AND kdf = ? AND hash = ?",
                            arguments: [secret.kdf, secret.salt, secret.hash, tenantID, stored.kdf, stored.hash])

@@ -247,7 +247,7 @@ package final class VaultKeyring: @unchecked Sendable {
     /// after reading what another process may have made first). Nil without a key-encryption key, and while any key
     /// in the vault is wrapped by another one (a rotation of it under way, or the key file replaced since this process
     /// read it): a PIN key wrapped by a key about to go would be lost with it, and every PIN with it.
-    func createPINKey(_ db: Database, now: Date) throws -> PINKey? {
+    package func createPINKey(_ db: Database, now: Date) throws -> PINKey? {
         guard let kek else { return nil }
         if try reloadPINKeys(db) { return pinKeyForNewHashes }
         guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM vault.data_key WHERE kek_id != ?)", arguments: [kek.id]) == true else {

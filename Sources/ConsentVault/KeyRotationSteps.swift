@@ -60,7 +60,12 @@ package enum DataKeyRotationState: Equatable, Sendable {
 extension Sealing {
     /// A new random data key and its id (`dk-` and 16 hex digits).
     package static func newDataKey() -> (id: String, key: SymmetricKey) {
-        ("dk-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16), SymmetricKey(size: .bits256))
+        (newKeyID("dk-"), SymmetricKey(size: .bits256))
+    }
+
+    /// A new key id: `prefix` and 16 random hex digits.
+    package static func newKeyID(_ prefix: String) -> String {
+        prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
     }
 
     /// `sealed` (under `old`) sealed again under `new` with the same salt and associated data, so the

@@ -26,7 +26,7 @@ public struct PINKey: Sendable {
 
     /// A new random key.
     package static func generate() -> PINKey {
-        PINKey(id: prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16), key: SymmetricKey(size: .bits256))
+        PINKey(id: Sealing.newKeyID(prefix), key: SymmetricKey(size: .bits256))
     }
 
     /// HMAC-SHA-256 of the secret's UTF-8 under this key: what scrypt then hashes.

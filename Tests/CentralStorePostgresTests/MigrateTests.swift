@@ -65,6 +65,8 @@ import TestSupport
         #expect(answers.results.allSatisfy { $0.outcome != .rejected })
         // The kiosk was sent a tenant on demand: the record of it moves too, or the kiosk would keep them for good.
         _ = try await sqlite.fetchTenant(TenantFetchRequest(tenant: "T0000005", dateOfBirth: "1970-01-01"), from: "kiosk-1")
+        // The centre's vault holds a PIN key (its first PIN or code makes one), which stays with the SQLite file: PINs do not move.
+        #expect(try database.write { d in try database.keys.createPINKey(d, now: Date()) } != nil)
 
         let server = try ThrowawayPostgres.shared()
         let url = server.url(database: try server.createDatabase())
@@ -89,6 +91,7 @@ import TestSupport
         let wrapped = try await postgres.wrappedDataKeys()
         let opener = try SealedValueOpener(kek: kek, dataKeys: wrapped)
         #expect(wrapped.count == 2 && opener.brokenKeys.isEmpty, "\(wrapped.map(\.keyID))")
+        #expect(!wrapped.contains { $0.keyID.hasPrefix("pin-") }, "the PIN key stayed with the SQLite file: \(wrapped.map(\.keyID))")
         #expect(opener.organisationKeyID != nil && opener.organisationKeyID == database.organisationKey?.id)
         let sealed = after.events.flatMap { event in event.values.compactMap { value in
             value.sealed.map { (event.record, value.attribute, $0, value.keyID ?? "") }
