@@ -77,10 +77,10 @@ struct PostgresProjection {
                 WHERE (tenant_id, attribute_id, purpose_id) IN (SELECT * FROM unnest(\(keys.map(\.tenant)), \(keys.map(\.attribute)), \(keys.map(\.purpose))))
                 """, logger: logger)
             for try await row in rows {
-                let r = row.makeRandomAccess()
-                let tenant = try r[0].decode(Int64.self)
-                let key = DecisionKey(AttributeID(try r[1].decode(String.self)), PurposeID(try r[2].decode(String.self)))
-                states[tenant]?.decisions[key] = try decisionRecord(r, from: 3)
+                var cells = CellReader(row)
+                let tenant = try cells.int64()
+                let key = DecisionKey(AttributeID(try cells.string()), PurposeID(try cells.string()))
+                states[tenant]?.decisions[key] = try decisionRecord(&cells)
             }
         }
         if !touched.values.isEmpty {
@@ -113,19 +113,25 @@ struct PostgresProjection {
         verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
         """
 
-    func decisionRecord(_ r: PostgresRandomAccessRow, from i: Int) throws -> DecisionRecord {
-        let actor = Actor(Actor.Columns(kind: try r[i + 8].decode(String.self), id: try r[i + 9].decode(String?.self),
-                                        verification: try r[i + 10].decode(String?.self), reason: try r[i + 11].decode(String?.self)))
-        let notice = try r[i + 5].decode(Int64?.self).map { NoticeShown(version: Int($0), language: (try? r[i + 6].decode(String?.self)) ?? "") }
-        let reconfirmDevice = try r[i + 13].decode(Int64?.self)
-        let reconfirm = try r[i + 14].decode(Int64?.self).map { EventID(device: id(reconfirmDevice ?? 0), sequence: $0) }
+    /// The decision read from `cells`, at the first of ``decisionColumns``.
+    func decisionRecord(_ cells: inout CellReader) throws -> DecisionRecord {
+        let state = try cells.string()
+        let event = EventID(device: id(try cells.int64()), sequence: try cells.int64())
+        let central = try cells.optionalInt64(), effective = try cells.int64()
+        let noticeVersion = try cells.optionalInt64(), language = try cells.optionalString()
+        let validUntil = try cells.optionalInt64()
+        let actor = Actor(Actor.Columns(kind: try cells.string(), id: try cells.optionalString(),
+                                        verification: try cells.optionalString(), reason: try cells.optionalString()))
+        let channel = try cells.string()
+        let reconfirmDevice = try cells.optionalInt64(), reconfirmSeq = try cells.optionalInt64()
+        let blocking = try cells.optionalString()
         return DecisionRecord(
-            state: DecisionState(rawValue: try r[i].decode(String.self)) ?? .notAsked,
-            event: EventID(device: id(try r[i + 1].decode(Int64.self)), sequence: try r[i + 2].decode(Int64.self)),
-            centralSequence: try r[i + 3].decode(Int64?.self), effectiveAt: Millis.date(try r[i + 4].decode(Int64.self)),
-            notice: notice, validUntil: try r[i + 7].decode(Int64?.self).map(Millis.date), actor: actor,
-            channel: Channel(rawValue: try r[i + 12].decode(String.self)) ?? .system, needsReconfirmation: reconfirm,
-            blocking: try r[i + 15].decode(String?.self).map(StoredBlocking.decode))
+            state: DecisionState(rawValue: state) ?? .notAsked, event: event, centralSequence: central,
+            effectiveAt: Millis.date(effective),
+            notice: noticeVersion.map { NoticeShown(version: Int($0), language: language ?? "") },
+            validUntil: validUntil.map(Millis.date), actor: actor, channel: Channel(rawValue: channel) ?? .system,
+            needsReconfirmation: reconfirmSeq.map { EventID(device: id(reconfirmDevice ?? 0), sequence: $0) },
+            blocking: blocking.map(StoredBlocking.decode))
     }
 
     static let decisionTableColumns = ["tenant_id", "attribute_id", "purpose_id"]

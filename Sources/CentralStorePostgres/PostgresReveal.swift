@@ -64,8 +64,9 @@ extension PostgresCentralStore {
             SELECT d.purpose_id, \(unescaped: PostgresProjection.decisionColumns) FROM decision d JOIN tenant t ON t.id = d.tenant_id
             WHERE t.ref = \(ref) AND d.attribute_id = \(attribute.rawValue)
             """, logger: logger) {
-            let r = row.makeRandomAccess()
-            state.decisions[DecisionKey(attribute, PurposeID(try r[0].decode(String.self)))] = try projection.decisionRecord(r, from: 1)
+            var cells = CellReader(row)
+            let purpose = PurposeID(try cells.string())
+            state.decisions[DecisionKey(attribute, purpose)] = try projection.decisionRecord(&cells)
         }
         return state
     }

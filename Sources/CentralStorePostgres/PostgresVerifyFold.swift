@@ -130,9 +130,10 @@ extension PostgresCentralStore {
         for try await row in try await connection.query("""
             SELECT tenant_id, attribute_id, purpose_id, \(unescaped: PostgresProjection.decisionColumns) FROM decision WHERE tenant_id BETWEEN \(first) AND \(last)
             """, logger: logger) {
-            let r = row.makeRandomAccess()
-            let key = DecisionKey(AttributeID(try r[1].decode(String.self)), PurposeID(try r[2].decode(String.self)))
-            stored[try r[0].decode(Int64.self), default: TenantState(ref: TenantRef(""))].decisions[key] = try projection.decisionRecord(r, from: 3)
+            var cells = CellReader(row)
+            let tenant = try cells.int64()
+            let key = DecisionKey(AttributeID(try cells.string()), PurposeID(try cells.string()))
+            stored[tenant, default: TenantState(ref: TenantRef(""))].decisions[key] = try projection.decisionRecord(&cells)
         }
         for try await (tenant, marker, active, hlc, writer) in try await connection.query("""
             SELECT tenant_id, marker, active, hlc, writer FROM tenant_marker WHERE tenant_id BETWEEN \(first) AND \(last)

@@ -37,26 +37,32 @@ struct TenantPageReader {
         }
         guard let first = ids.first, let last = ids.last else { return [] }
         if !ordinary.isEmpty {
-            for try await (tenant, attribute, status, device, seq, hlc, writer, text, preferNot) in try await connection.query("""
+            for try await row in try await connection.query("""
                 SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, c.writer, v.value, v.prefer_not
                 FROM current_value c LEFT JOIN value v
                   ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
                 WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(ordinary))
-                """, logger: logger).decode((Int64, String, String, Int64, Int64, Int64, String, String?, Bool?).self) {
-                let source = EventID(device: projection.id(device), sequence: seq)
+                """, logger: logger) {
+                var cells = CellReader(row)
+                let (tenant, attribute, status) = (try cells.int64(), try cells.string(), try cells.string())
+                let source = EventID(device: projection.id(try cells.int64()), sequence: try cells.int64())
+                let (hlc, writer, text, preferNot) = (try cells.int64(), try cells.string(), try cells.optionalString(), try cells.optionalBool())
                 let held: ValueState = preferNot == true ? .held(.preferNotToSay, source: source)
                     : text.map { .held(.value($0), source: source) } ?? .unavailable(source: source)
                 put(&states, tenant, attribute, status, source, held, hlc: hlc, writer: writer)
             }
         }
         if !sealed.isEmpty {
-            for try await (tenant, attribute, status, device, seq, hlc, writer, keyID, blob) in try await connection.query("""
+            for try await row in try await connection.query("""
                 SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, c.writer, s.key_id, s.sealed
                 FROM current_value c LEFT JOIN sealed_value s
                   ON s.device_no = c.source_device AND s.device_seq = c.source_seq AND s.attribute_id = c.attribute_id
                 WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(sealed))
-                """, logger: logger).decode((Int64, String, String, Int64, Int64, Int64, String, String?, Data?).self) {
-                let source = EventID(device: projection.id(device), sequence: seq)
+                """, logger: logger) {
+                var cells = CellReader(row)
+                let (tenant, attribute, status) = (try cells.int64(), try cells.string(), try cells.string())
+                let source = EventID(device: projection.id(try cells.int64()), sequence: try cells.int64())
+                let (hlc, writer, keyID, blob) = (try cells.int64(), try cells.string(), try cells.optionalString(), try cells.optionalData())
                 var held = ValueState.unavailable(source: source)
                 if let opener, let keyID, let blob, let ref = states[tenant]?.ref,
                    let answer = opener.open(blob, keyID: keyID, tenant: ref, attribute: AttributeID(attribute), event: source) {
@@ -71,9 +77,10 @@ struct TenantPageReader {
                 WHERE tenant_id BETWEEN \(first) AND \(last) AND purpose_id = \(slice.purpose.rawValue)
                   AND attribute_id = ANY(\(slice.attributes.map(\.rawValue)))
                 """, logger: logger) {
-                let r = row.makeRandomAccess()
-                let key = DecisionKey(AttributeID(try r[1].decode(String.self)), slice.purpose)
-                states[try r[0].decode(Int64.self)]?.decisions[key] = try projection.decisionRecord(r, from: 2)
+                var cells = CellReader(row)
+                let tenant = try cells.int64()
+                let key = DecisionKey(AttributeID(try cells.string()), slice.purpose)
+                states[tenant]?.decisions[key] = try projection.decisionRecord(&cells)
             }
         }
         return ids.compactMap { id in states[id].map { (id, $0) } }

@@ -231,9 +231,9 @@ final class Centre: @unchecked Sendable {
                 SELECT d.attribute_id, d.purpose_id, \(unescaped: PostgresProjection.decisionColumns)
                 FROM decision d JOIN tenant t ON t.id = d.tenant_id WHERE t.ref = \(tenant.rawValue)
                 """, logger: postgres.logger) {
-                let r = row.makeRandomAccess()
-                let key = DecisionKey(AttributeID(try r[0].decode(String.self)), PurposeID(try r[1].decode(String.self)))
-                out[key] = try projection.decisionRecord(r, from: 2)
+                var cells = CellReader(row)
+                let key = DecisionKey(AttributeID(try cells.string()), PurposeID(try cells.string()))
+                out[key] = try projection.decisionRecord(&cells)
             }
             return out
         }
