@@ -17,6 +17,9 @@ package final class VaultKeyring: @unchecked Sendable {
     private let lock = NSLock()
     private var keys: [String: SymmetricKey] = [:]
     private var sealingID: String?
+    /// Whether `sealingID` is the data key this database made for its own seals (named in
+    /// `vault.meta` as `sealing_key`), not one a device pushed: a device that pushed a key holds it.
+    private var sealingKeyIsOwn = false
     private var brokenIDs: [String] = []
     private var organisationPublic: OrganisationPublicKey?
     private var organisationPrivate: OrganisationPrivateKey?
@@ -25,9 +28,11 @@ package final class VaultKeyring: @unchecked Sendable {
 
     /// How a new special-category value is sealed.
     enum Sealer {
-        /// AES-GCM under a data key of this vault (a database not enrolled with a centre that has an organisation key).
+        /// AES-GCM under a data key of this vault (the centre with its key-encryption key, and a
+        /// database not enrolled with a centre that has an organisation key): about 1 µs to open.
         case dataKey(id: String, key: SymmetricKey)
-        /// HPKE to the organisation's public key (a device, and the centre itself).
+        /// HPKE to the organisation's public key (a device, and a centre without its key-encryption
+        /// key): an X25519 to open, about 50 µs.
         case organisation(OrganisationPublicKey)
     }
 
@@ -73,14 +78,22 @@ package final class VaultKeyring: @unchecked Sendable {
         return keys[id]
     }
 
-    /// How new values are sealed: to the organisation's public key when this database has one,
-    /// otherwise under the newest data key held.
+    /// How new values are sealed: under the newest data key held, unless this database seals for
+    /// the centre (a device: to the organisation's public key, which it cannot open). The centre
+    /// holding its key-encryption key seals its own values under its data key too: that key and the
+    /// organisation's private key are wrapped by the same key-encryption key, so neither seal is
+    /// weaker, and a data key's seal (AES-GCM) opens without an X25519 (``Sealer/dataKey(id:key:)``).
+    /// Only under a key the centre made itself: one a device pushed, that device holds, and values
+    /// the centre seals reach devices by pull. A centre from before this keeps sealing to the
+    /// organisation's key until its next `consent keys rotate --data-keys` makes it its own key.
     func sealer() throws(StoreError) -> Sealer {
         lock.lock()
         defer { lock.unlock() }
+        if let sealingID, let key = keys[sealingID], organisationPublic == nil || (organisationPrivate != nil && sealingKeyIsOwn) {
+            return .dataKey(id: sealingID, key: key)
+        }
         if let organisationPublic { return .organisation(organisationPublic) }
-        guard let sealingID, let key = keys[sealingID] else { throw .keyUnavailable(reason: missingReason ?? "no data key") }
-        return .dataKey(id: sealingID, key: key)
+        throw .keyUnavailable(reason: missingReason ?? "no data key")
     }
 
     /// Opens a sealed value of `tenant`'s `attribute` recorded by `event`; nil when this process has
@@ -147,6 +160,7 @@ package final class VaultKeyring: @unchecked Sendable {
             .map { (keyID: $0["key_id"] as String, kekID: $0["kek_id"] as String, wrapped: $0["wrapped"] as Data) }
         guard !rows.isEmpty else { return false }
         let found = try Sealing.unwrapAll(rows, with: kek)
+        let ownSealingKey = try String.fetchOne(db, sql: "SELECT value FROM vault.meta WHERE key = 'sealing_key'")
         lock.lock()
         defer { lock.unlock() }
         var dataKeys: [(id: String, key: SymmetricKey)] = []
@@ -162,7 +176,11 @@ package final class VaultKeyring: @unchecked Sendable {
                 dataKeys.append((id, key))
             }
         }
-        sealingID = dataKeys.last?.id
+        if let own = ownSealingKey, keys[own] != nil {
+            (sealingID, sealingKeyIsOwn) = (own, true)
+        } else {
+            (sealingID, sealingKeyIsOwn) = (dataKeys.last?.id, false)
+        }
         brokenIDs = broken
         return sealingID != nil
     }
@@ -182,10 +200,11 @@ package final class VaultKeyring: @unchecked Sendable {
         let (id, key) = Sealing.newDataKey()
         try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [id, kek.id, try Sealing.wrap(key, id: id, with: kek), Millis.from(now)])
+        try db.execute(sql: "INSERT OR REPLACE INTO vault.meta (key, value) VALUES ('sealing_key', ?)", arguments: [id])
         lock.lock()
         defer { lock.unlock() }
         keys[id] = key
-        sealingID = id
+        (sealingID, sealingKeyIsOwn) = (id, true)
         return id
     }
 

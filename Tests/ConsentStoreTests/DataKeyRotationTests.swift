@@ -31,7 +31,8 @@ import TestSupport
                                       actor: .tenant, channel: .kiosk))
         try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("ethnic-origin")), actor: .tenant, channel: .kiosk))
         if centre {
-            try t.tamper("INSERT INTO meta (key, value) VALUES ('role', 'centre')")
+            // A centre from before it named its own sealing key: it seals to the organisation's key.
+            try t.tamper("INSERT INTO meta (key, value) VALUES ('role', 'centre'); DELETE FROM vault.meta WHERE key = 'sealing_key'")
             try t.db.record(register("T0000010", annValues))
             refs.append("T0000010")
         }

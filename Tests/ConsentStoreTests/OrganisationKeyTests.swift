@@ -82,7 +82,8 @@ import TestSupport
         let t = try TempDatabase()
         try t.db.record(register("T0000001", annValues))
         #expect(t.db.organisationKey == nil, "a database not enrolled with a centre seals under its data keys")
-        try t.tamper("INSERT INTO meta (key, value) VALUES ('role', 'centre')") // the same file, now a centre from before this change
+        // The same file, now a centre from before organisation keys (and from before it named its own sealing key).
+        try t.tamper("INSERT INTO meta (key, value) VALUES ('role', 'centre'); DELETE FROM vault.meta WHERE key = 'sealing_key'")
         let key = try #require(t.db.organisationKey, "opening a centre with its key-encryption key makes the organisation's key pair")
         try t.db.record(register("T0000002", annValues))
         let keyIDs = try t.db.read { db in try String.fetchAll(db, sql: "SELECT key_id FROM vault.value WHERE attribute_id = 'health-needs' ORDER BY tenant_id") }
@@ -105,5 +106,51 @@ import TestSupport
             #expect(try rotated.tenantState(ref)?.value(Self.health).answer == .value("Uses a wheelchair QZXW"), "\(ref) after rotation")
         }
         #expect(try rotated.verify().ok)
+    }
+
+    /// The centre seals what it records under a data key of its own (AES-GCM, no X25519 to open it
+    /// again), never under a key a device pushed: that device holds the key, and pulls give devices
+    /// the centre's sealed values. A centre that never named its own key keeps the organisation's.
+    @Test func theCentreSealsItsOwnValuesUnderItsOwnDataKeyNeverUnderOneADevicePushed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("own-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let kek = KeyEncryptionKey.generate()
+        let path = dir.appendingPathComponent("centre.sqlite").path
+        var centre = try ConsentDatabase.create(at: path, validator: Shipped.content.validator, device: DeviceID("centre"), key: kek, centre: true)
+        defer { try? centre.close() }
+        func keyID(_ ref: TenantRef) throws -> String? {
+            try centre.read { db in
+                try String.fetchOne(db, sql: """
+                    SELECT v.key_id FROM vault.value v JOIN tenant t ON t.id = v.tenant_id WHERE t.ref = ? AND v.attribute_id = 'health-needs'
+                    """, arguments: [ref.rawValue])
+            }
+        }
+        let own = try #require(try centre.read { db in try String.fetchOne(db, sql: "SELECT value FROM vault.meta WHERE key = 'sealing_key'") })
+        #expect(own.hasPrefix("dk-"))
+        try centre.record(register("T0000001", annValues))
+        #expect(try keyID("T0000001") == own)
+
+        // A data key a device pushed: wrapped by the same key-encryption key (as a centre accepts one) and newer.
+        let (pushedID, pushedKey) = Sealing.newDataKey()
+        try centre.write { db in
+            try db.execute(sql: "INSERT INTO vault.data_key (key_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [pushedID, kek.id, try Sealing.wrap(pushedKey, id: pushedID, with: kek), Int64.max / 2])
+        }
+        try centre.reloadKeys()
+        try centre.record(register("T0000002", annValues))
+        #expect(try keyID("T0000002") == own, "never under \(pushedID), which the device that pushed it holds")
+        for ref in ["T0000001", "T0000002"] as [TenantRef] {
+            #expect(try centre.tenantState(ref)?.value(Self.health).answer == .value("Uses a wheelchair QZXW"), "\(ref)")
+        }
+        #expect(try centre.verify().ok)
+
+        // A centre that never named its own key (made before this rule) seals to the organisation's key, as it did.
+        try centre.write { db in try db.execute(sql: "DELETE FROM vault.meta WHERE key = 'sealing_key'") }
+        try centre.close()
+        centre = try ConsentDatabase.open(at: path, validator: Shipped.content.validator, key: kek)
+        try centre.record(register("T0000003", annValues))
+        #expect(try keyID("T0000003") == centre.organisationKey?.id)
+        #expect(try centre.tenantState("T0000003")?.value(Self.health).answer == .value("Uses a wheelchair QZXW"))
     }
 }
