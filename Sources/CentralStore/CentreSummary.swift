@@ -1,3 +1,4 @@
+import ConsentCore
 import Crypto
 import Foundation
 
@@ -77,10 +78,5 @@ public struct LedgerDigest {
         hasher.update(data: hash)
     }
     /// The digest so far, in hexadecimal.
-    public var hex: String { Data(hasher.finalize()).hex }
-}
-
-extension Data {
-    /// Lower-case hexadecimal.
-    public var hex: String { map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { hasher.finalize().lowercaseHex }
 }

@@ -1,4 +1,5 @@
 import CentralStore
+import ConsentCore
 import Crypto
 import Foundation
 import PostgresNIO
@@ -163,7 +164,7 @@ extension PostgresCentralStore {
         }
         for device in Set(chains.keys).union(setAside.keys) {
             let head = overSetAside(chains[device] ?? (0, ValueDigest.empty), setAside[device] ?? [:])
-            if head.sequence > 0 { heads[device] = .init(sequence: head.sequence, hash: head.hash.hex) }
+            if head.sequence > 0 { heads[device] = .init(sequence: head.sequence, hash: head.hash.lowercaseHex) }
         }
         return CentreSummary(counts: counts, heads: heads, ledgerDigest: ledger.hex)
     }

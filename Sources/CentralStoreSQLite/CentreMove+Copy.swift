@@ -1,4 +1,5 @@
 import CentralStore
+import ConsentCore
 import ConsentStore
 import ConsentVault
 import Foundation
@@ -112,7 +113,7 @@ extension CentreMove {
         try read { db in
             var heads: [String: CentreSummary.ChainHead] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT d.id, h.seq, h.hash FROM chain_head h JOIN device d ON d.no = h.device_no WHERE h.seq > 0") {
-                heads[row[0]] = .init(sequence: row[1], hash: (row[2] as Data).hex)
+                heads[row[0]] = .init(sequence: row[1], hash: (row[2] as Data).lowercaseHex)
             }
             var digest = LedgerDigest()
             let cursor = try Row.fetchCursor(db, sql: "SELECT COALESCE(central_seq, position), hash FROM ledger ORDER BY COALESCE(central_seq, position)")

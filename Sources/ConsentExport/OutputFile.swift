@@ -1,3 +1,4 @@
+import ConsentCore
 import Crypto
 import Foundation
 
@@ -80,7 +81,7 @@ extension OutputFile {
     /// The SHA-256 of the finished file as lowercase hex: from the bytes as they were written, or
     /// read back when another writer made the file.
     func sha256Hex() throws(ExportError) -> String {
-        guard writtenElsewhere else { return hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+        guard writtenElsewhere else { return hasher.finalize().lowercaseHex }
         return try ConsentExport.sha256Hex(of: url)
     }
 }
@@ -95,7 +96,7 @@ func sha256Hex(of url: URL) throws(ExportError) -> String {
     } catch {
         throw ExportError("cannot read back \(url.path): \(error.localizedDescription)")
     }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return hasher.finalize().lowercaseHex
 }
 
 /// Moves `from` to `to` only if nothing is at `to` (link, then unlink), so an export never replaces a file.

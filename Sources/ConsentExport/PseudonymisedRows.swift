@@ -79,6 +79,6 @@ public enum PseudonymisedRows {
     /// tenant keeps it while the key is kept; without the key it cannot be linked back.
     public static func pseudonym(of ref: TenantRef, key: SymmetricKey) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(ref.rawValue.utf8), using: key)
-        return "P" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "P" + mac.prefix(16).lowercaseHex
     }
 }

@@ -1,3 +1,4 @@
+import ConsentCore
 import Crypto
 import Foundation
 
@@ -18,7 +19,7 @@ public struct KeyEncryptionKey: Sendable {
         var hasher = SHA256()
         hasher.update(data: Data("tenantconsent-kek-id\u{0}".utf8))
         key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        id = hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+        id = hasher.finalize().prefix(8).lowercaseHex
     }
 
     /// A new random 256-bit key (not yet saved anywhere).

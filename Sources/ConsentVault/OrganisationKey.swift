@@ -59,7 +59,7 @@ public struct OrganisationPublicKey: Sendable, Equatable {
         var hasher = SHA256()
         hasher.update(data: Data("tenantconsent-org-key-id\u{0}".utf8))
         hasher.update(data: raw)
-        return prefix + hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+        return prefix + hasher.finalize().prefix(8).lowercaseHex
     }
 }
 

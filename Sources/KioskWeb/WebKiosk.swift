@@ -1,3 +1,4 @@
+import ConsentCore
 import ConsentForms
 import ConsentStore
 import Crypto
@@ -220,7 +221,7 @@ public actor WebKiosk {
 
     /// 32 random bytes as 64 hex digits.
     private static func random() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+        SymmetricKey(size: .bits256).withUnsafeBytes { $0.lowercaseHex }
     }
 
     /// Compares in time that does not depend on where the first difference is.

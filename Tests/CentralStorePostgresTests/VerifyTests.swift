@@ -29,7 +29,7 @@ import Testing
         // The last withdrawal is turned into a grant, its hash recomputed and the chain head moved along: the chain itself still verifies.
         var forged = events[2].record
         forged.state = DecisionState.granted.rawValue
-        let hash = forged.hash(after: events[1].hash).hex
+        let hash = forged.hash(after: events[1].hash).lowercaseHex
         for sql in ["ALTER TABLE ledger DISABLE TRIGGER ledger_append_only",
                     "UPDATE ledger SET state = 'granted', hash = '\\x\(hash)' WHERE device_seq = 3",
                     "UPDATE chain_head SET hash = '\\x\(hash)' WHERE seq = 3",
