@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentVault
 import Foundation
 import GRDB
 import SyncProtocol
@@ -6,7 +7,9 @@ import SyncProtocol
 /// Stores events made on other devices, inside one write transaction: at the centre when a device
 /// pushes, on a device when it pulls. Each event is checked against its device's chain, stored
 /// exactly as it came (same fields, same hash, same salted digests, special categories still
-/// sealed), and merged into the projection with the same `TenantState.apply` as local changes.
+/// sealed; at a centre holding its key-encryption key, a value sealed to the organisation's key is
+/// sealed again under the centre's own data key, ``VaultKeyring/resealedForCentre(_:keyID:associatedData:)``),
+/// and merged into the projection with the same `TenantState.apply` as local changes.
 /// At the centre, `PushPlanner` has already decided which events of a push are stored (their chain,
 /// Forms, rules and staff checked); each comes here `.sound`.
 package struct LedgerIngester {
@@ -243,8 +246,14 @@ package struct LedgerIngester {
                 guard v.text == nil else {
                     throw CentralStoreError.invalid("event \(wire.record.device)#\(wire.record.sequence): special-category value \(v.attribute) was sent unsealed")
                 }
+                var (keyID, sealed) = (v.keyID, v.sealed)
+                if numbersCentrally, let k = keyID, let s = sealed {
+                    let place = Sealing.associatedData(tenant: TenantRef(wire.record.tenant), attribute: attribute,
+                                                       event: EventID(device: DeviceID(wire.record.device), sequence: wire.record.sequence))
+                    if let resealed = keys.resealedForCentre(s, keyID: k, associatedData: place) { (keyID, sealed) = resealed }
+                }
                 sealedRows.append(SealedRow(deviceNo: deviceNo, sequence: wire.record.sequence, attribute: v.attribute, tenantID: tenantID,
-                                            keyID: v.keyID, sealed: v.sealed, preferNot: v.preferNot, digest: v.digest))
+                                            keyID: keyID, sealed: sealed, preferNot: v.preferNot, digest: v.digest))
                 continue
             }
             try LedgerRow.insertValue(deviceNo: deviceNo, sequence: wire.record.sequence, attribute: v.attribute, tenantID: tenantID,

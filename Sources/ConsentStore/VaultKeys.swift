@@ -114,6 +114,25 @@ package final class VaultKeyring: @unchecked Sendable {
         return OrganisationSeal.openPlain(sealed, key: privateKey, associatedData: associatedData).flatMap(Sealing.value(of:))
     }
 
+    /// At the centre: a value a device sealed to the organisation's key, sealed again under the
+    /// centre's own data key (the same salt, value and associated data, so its digest proves it as
+    /// before), so that every later opening costs no X25519. Nil where this process holds no private
+    /// key or own data key (see ``sealer()``), or the seal does not open: it is then kept as it came,
+    /// and `ledger verify` names it.
+    func resealedForCentre(_ sealed: Data, keyID: String, associatedData: Data) -> (keyID: String, sealed: Data)? {
+        guard OrganisationPublicKey.isOrganisationKeyID(keyID) else { return nil }
+        lock.lock()
+        let privateKey = organisationPrivate
+        let own = sealingKeyIsOwn ? sealingID.flatMap { id in keys[id].map { (id: id, key: $0) } } : nil
+        lock.unlock()
+        guard let privateKey, privateKey.publicKey.id == keyID, let own,
+              let plain = OrganisationSeal.openPlain(sealed, key: privateKey, associatedData: associatedData),
+              let value = Sealing.value(of: plain),
+              let resealed = try? Sealing.seal(value, salt: Data(plain.prefix(Sealing.saltBytes)), key: own.key, associatedData: associatedData)
+        else { return nil }
+        return (own.id, resealed)
+    }
+
     /// Whether a value sealed under `keyID` is left to the centre here: this process cannot open it, and
     /// it was sealed for the centre (by this device, or to the organisation's key by anyone; a device
     /// enrolled with a centre that gave it no public key still pulls such values).

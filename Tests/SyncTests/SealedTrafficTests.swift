@@ -2,6 +2,7 @@ import ConsentCore
 import ConsentRegister
 import ConsentStore
 import Foundation
+import GRDB
 import SyncEngine
 import SyncProtocol
 import Testing
@@ -49,4 +50,32 @@ import TestSupport
             #expect(found.isEmpty, "a sync message holds special-category values in clear: \(found.sorted().prefix(5))")
         }
     }
+
+    /// The SQLite centre keeps what a device sealed to the organisation's key under its own data key
+    /// (no X25519 for every later export): the same value, salt and place, so the ledger proves it as
+    /// before, and the device, which holds no key of the centre's, opens it neither as pushed nor as pulled.
+    @Test func theCentreSealsAPushedValueAgainUnderItsOwnDataKey() async throws {
+        let net = try await Network.make(.sqlite, devices: 1, tenants: ["T0000001"])
+        let centre = try #require(net.centre.sqlite)
+        let device = net.devices[0]
+        let health = AttributeID("health-needs")
+        let fresh = "Needs a hearing loop at the front desk QZXYW"
+        try device.record(ChangeRequest(tenant: "T0000001", payload: .correction(health, .value(fresh), pending: false), actor: .tenant, channel: .kiosk))
+        _ = try await net.client(0).syncOnce()
+        let sql = "SELECT v.key_id FROM vault.value v JOIN ledger l ON l.device_no = v.device_no AND l.device_seq = v.device_seq "
+            + "JOIN device d ON d.no = v.device_no WHERE d.id = ? AND v.attribute_id = 'health-needs'"
+        let atDevice = try device.read { db in try String.fetchOne(db, sql: sql, arguments: [device.device.rawValue]) }
+        let atCentre = try centre.read { db in try String.fetchOne(db, sql: sql, arguments: [device.device.rawValue]) }
+        let own = try centre.read { db in try String.fetchOne(db, sql: "SELECT value FROM vault.meta WHERE key = 'sealing_key'") }
+        #expect(atDevice == device.organisationKey?.id, "the device sealed it to the organisation's key")
+        #expect(atCentre != nil && atCentre == own, "the centre keeps it under its own data key, not \(atCentre ?? "nothing")")
+        #expect(try centre.tenantState("T0000001")?.value(health).answer == .value(fresh))
+        #expect(try centre.verify().ok, "the ledger's digest proves the value sealed again")
+        _ = try await net.client(0).syncOnce()
+        guard case .unavailable = try device.tenantState("T0000001")?.value(health) else {
+            Issue.record("the device opened a value it holds no key for")
+            return
+        }
+    }
 }
+
