@@ -78,7 +78,8 @@ package final class VaultKeyring: @unchecked Sendable {
         return keys[id]
     }
 
-    /// How new values are sealed: under the newest data key held, unless this database seals for
+    /// How new values are sealed: under this database's data key (the one `vault.meta` names as
+    /// `sealing_key`; in a vault from before that, the newest held), unless this database seals for
     /// the centre (a device: to the organisation's public key, which it cannot open). The centre
     /// holding its key-encryption key seals its own values under its data key too: that key and the
     /// organisation's private key are wrapped by the same key-encryption key, so neither seal is
