@@ -93,9 +93,9 @@ public struct Exporter {
         var cells: [String?] = []
         // Pseudonymised rows are written in the order of their pseudonyms, not the register's: rows in
         // reference order would let anyone holding the reference list undo the pseudonyms. They are held
-        // until the end (a few short cells each), so memory grows with the rows for these outputs only.
-        // Their disclosures are logged once small groups are suppressed: a suppressed cell did not leave.
-        var held: [(tenant: TenantRef, mask: UInt64)] = [], heldRows: [[String?]] = []
+        // in scratch files until the end (`HeldRows`), and their disclosures logged once small groups
+        // are suppressed: a suppressed cell did not leave.
+        let held = transform?.ordersByReference == true ? HeldRows(scratch: scratch, groups: transform?.groups) : nil
         let position = try await source.eachTenant(gate.policy, readingDecisions: gate.needsDecisions) { ref, state in
             guard gate.row(state, into: &cells, withheld: &withheld) else {
                 leftOut += 1
@@ -106,9 +106,8 @@ public struct Exporter {
                 refusals += 1
                 refusal(ref, refused)
             }
-            if let transform, transform.ordersByReference {
-                held.append((ref, DisclosureLog.mask(cells)))
-                heldRows.append([transform.reference(ref)] + transform.cells(ref, cells))
+            if let transform, let held {
+                try held.append(ref, mask: DisclosureLog.mask(cells), row: [transform.reference(ref)] + transform.cells(ref, cells))
             } else {
                 try log.append(ref, cells: cells)
                 try table.row([transform?.reference(ref) ?? ref.rawValue] + (transform?.cells(ref, cells) ?? cells), into: body)
@@ -116,19 +115,13 @@ public struct Exporter {
             rows += 1
             if rows % 10_000 == 0 { progress(rows) }
         }
-        let order = heldRows.indices.sorted { (heldRows[$0].first ?? nil) ?? "" < (heldRows[$1].first ?? nil) ?? "" }
-        heldRows = order.map { heldRows[$0] }
-        held = order.map { held[$0] }
-        if let groups = transform?.groups {
-            let suppressed = groups.apply(to: &heldRows)
-            if suppressed > 0 { withheld[SmallGroups.reason, default: 0] += suppressed }
-        }
-        for (tenant, row) in zip(held, heldRows) {
-            var mask = tenant.mask
+        let suppressed = try held?.drain { tenant, mask, row in
+            var mask = mask
             for (index, cell) in row.dropFirst().enumerated() where cell == SmallGroups.suppressed { mask &= ~(1 << UInt64(index)) }
-            try log.append(tenant.tenant, mask: mask)
+            try log.append(tenant, mask: mask)
             try table.row(row, into: body)
-        }
+        } ?? 0
+        if suppressed > 0 { withheld[SmallGroups.reason, default: 0] += suppressed }
         let file = try table.finish(body, scratch: scratch)
         try log.finish()
         let manifest = ExportManifest(

@@ -14,16 +14,20 @@ final class OutputFile {
     private var hasher = SHA256()
     /// Set when another writer (a zip library) wrote the file, so its digest must be read back.
     var writtenElsewhere = false
+    /// How many bytes gather before they are written out.
+    private let bufferBytes: Int
 
-    /// Creates `url`, which must not exist.
-    init(creating url: URL) throws(ExportError) {
+    /// Creates `url`, which must not exist; bytes are written out `bufferBytes` at a time (a megabyte,
+    /// or less where many files are open at once).
+    init(creating url: URL, bufferBytes: Int = 1 << 20) throws(ExportError) {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw ExportError("cannot create \(url.path): \(String(cString: strerror(errno))); check the folder exists and is writable")
         }
         self.url = url
         self.descriptor = fd
-        buffer.reserveCapacity(1 << 20)
+        self.bufferBytes = bufferBytes
+        buffer.reserveCapacity(bufferBytes)
     }
 
     deinit {
@@ -31,23 +35,23 @@ final class OutputFile {
         if !kept { unlink(url.path) }
     }
 
-    /// Appends bytes, writing them out once a megabyte has gathered.
+    /// Appends bytes, writing them out once `bufferBytes` have gathered.
     func append<Bytes: Sequence>(_ bytes: Bytes) throws(ExportError) where Bytes.Element == UInt8 {
         buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= bufferBytes { try flush() }
     }
 
     /// Appends a string's UTF-8 bytes.
     func append(_ text: String) throws(ExportError) {
         var text = text
         text.withUTF8 { buffer.append(contentsOf: $0) }
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= bufferBytes { try flush() }
     }
 
     /// Gives direct access to the buffer for writers that encode in place.
     func withBuffer(_ body: (inout [UInt8]) -> Void) throws(ExportError) {
         body(&buffer)
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= bufferBytes { try flush() }
     }
 
     func flush() throws(ExportError) {

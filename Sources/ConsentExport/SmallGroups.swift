@@ -36,34 +36,68 @@ public struct SmallGroups: Sendable, Equatable {
     ///     let count = SmallGroups(identifying: [1, 2, 3], sensitive: [4, 5]).apply(to: &rows)
     @discardableResult
     public func apply(to rows: inout [[String?]]) -> Int {
-        guard smallest > 1, !identifying.isEmpty else { return 0 }
-        let order = identifying.enumerated().sorted { a, b in
-            let (left, right) = (Set(rows.map { $0[a.element] }).count, Set(rows.map { $0[b.element] }).count)
-            return left != right ? left > right : a.offset < b.offset
-        }.map(\.element)
+        var counts: [[String?]: Int] = [:]
+        for row in rows { counts[key(row), default: 0] += 1 }
+        let plan = plan(counts)
         var count = 0
-        for column in order {
-            let small = smallRows(rows)
-            if small.isEmpty { return count }
-            for row in small where rows[row][column] != Self.suppressed {
-                rows[row][column] = Self.suppressed
-                count += 1
+        for index in rows.indices { count += apply(plan, to: &rows[index]) }
+        return count
+    }
+
+    /// What suppression does to the rows of each combination of quasi-identifiers, worked out from how
+    /// many rows share each combination: rows of one combination are treated alike, so a caller that
+    /// cannot hold every row (an export of a million) counts combinations as rows go by and applies the
+    /// plan to each row afterwards (``apply(_:to:)``).
+    public struct Plan: Sendable {
+        /// The quasi-identifiers each combination leaves with.
+        fileprivate var becomes: [[String?]: [String?]]
+        /// The combinations still shared by fewer than ``SmallGroups/smallest`` rows once every
+        /// quasi-identifier is gone: their rows' sensitive cells go too.
+        fileprivate var alone: Set<[String?]>
+    }
+
+    /// A row's quasi-identifiers, the key of the counts ``plan(_:)`` takes.
+    public func key(_ row: [String?]) -> [String?] { identifying.map { row[$0] } }
+
+    /// The plan for rows whose quasi-identifiers (``key(_:)``) are counted in `counts`. Quasi-identifiers
+    /// go one at a time, the one with the most different answers first, from every row of a combination
+    /// fewer than ``smallest`` rows share, until none is that small.
+    public func plan(_ counts: [[String?]: Int]) -> Plan {
+        var becomes = Dictionary(uniqueKeysWithValues: counts.keys.map { ($0, $0) })
+        guard smallest > 1, !identifying.isEmpty else { return Plan(becomes: becomes, alone: []) }
+        let answers = identifying.indices.map { position in Set(counts.keys.map { $0[position] }).count }
+        let order = identifying.indices.sorted { a, b in answers[a] != answers[b] ? answers[a] > answers[b] : a < b }
+        var current = counts
+        for position in order {
+            guard current.values.contains(where: { $0 < smallest }) else { return Plan(becomes: becomes, alone: []) }
+            var next: [[String?]: Int] = [:], moved: [[String?]: [String?]] = [:]
+            for (combination, count) in current {
+                var target = combination
+                if count < smallest { target[position] = Self.suppressed }
+                moved[combination] = target
+                next[target, default: 0] += count
             }
+            becomes = becomes.mapValues { moved[$0] ?? $0 }
+            current = next
         }
-        for row in smallRows(rows) {
-            for column in sensitive where rows[row][column] != Self.suppressed {
-                rows[row][column] = Self.suppressed
+        return Plan(becomes: becomes, alone: Set(current.filter { $0.value < smallest }.keys))
+    }
+
+    /// Suppresses one row's cells as `plan` says; returns how many it changed (a cell already
+    /// suppressed is not counted again).
+    public func apply(_ plan: Plan, to row: inout [String?]) -> Int {
+        guard let target = plan.becomes[key(row)] else { return 0 }
+        var count = 0
+        for (position, column) in identifying.enumerated() where row[column] != target[position] {
+            row[column] = target[position]
+            count += 1
+        }
+        if plan.alone.contains(target) {
+            for column in sensitive where row[column] != Self.suppressed {
+                row[column] = Self.suppressed
                 count += 1
             }
         }
         return count
-    }
-
-    /// The indices of rows whose quasi-identifiers fewer than ``smallest`` rows share.
-    private func smallRows(_ rows: [[String?]]) -> [Int] {
-        var sizes: [[String?]: Int] = [:]
-        let keys = rows.map { row in identifying.map { row[$0] } }
-        for key in keys { sizes[key, default: 0] += 1 }
-        return keys.indices.filter { (sizes[keys[$0]] ?? 0) < smallest }
     }
 }

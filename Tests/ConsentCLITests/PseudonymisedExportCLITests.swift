@@ -24,6 +24,8 @@ import TestSupport
         let export = try cli.run(["export", "--purpose", "equality-monitoring", "--out", out, "--db", cli.db, "--json"])
         #expect(export.status == 0, "\(export.stderr)")
         let rows = try Self.table(out)
+        let scratch = try FileManager.default.contentsOfDirectory(atPath: cli.dir.path).filter { $0.hasPrefix(".consent-export-") }
+        #expect(scratch.isEmpty, "the rows held for pseudonym order left scratch files: \(scratch.prefix(3))")
         #expect(rows.first?.prefix(2) == ["tenant_pseudonym", "age-band"], "\(rows.first ?? [])")
         #expect(rows.count == 301, "one row per demo tenant: \(rows.count - 1)")
         let text = try String(contentsOfFile: out, encoding: .utf8)
