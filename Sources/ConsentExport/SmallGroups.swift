@@ -63,24 +63,39 @@ public struct SmallGroups: Sendable, Equatable {
     /// go one at a time, the one with the most different answers first, from every row of a combination
     /// fewer than ``smallest`` rows share, until none is that small.
     public func plan(_ counts: [[String?]: Int]) -> Plan {
-        var becomes = Dictionary(uniqueKeysWithValues: counts.keys.map { ($0, $0) })
-        guard smallest > 1, !identifying.isEmpty else { return Plan(becomes: becomes, alone: []) }
+        guard smallest > 1, !identifying.isEmpty else { return Plan(becomes: [:], alone: []) }
         let answers = identifying.indices.map { position in Set(counts.keys.map { $0[position] }).count }
         let order = identifying.indices.sorted { a, b in answers[a] != answers[b] ? answers[a] > answers[b] : a < b }
-        var current = counts
+        // Groups of rows are numbered, and each combination points at its group's number: a pass moves
+        // the small groups (hashing only their keys) and renumbers the combinations with integers.
+        let combinations = Array(counts.keys)
+        var keys = combinations, sizes = combinations.map { counts[$0] ?? 0 }
+        var numbers = Dictionary(uniqueKeysWithValues: combinations.enumerated().map { ($1, $0) })
+        var group = Array(combinations.indices)
         for position in order {
-            guard current.values.contains(where: { $0 < smallest }) else { return Plan(becomes: becomes, alone: []) }
-            var next: [[String?]: Int] = [:], moved: [[String?]: [String?]] = [:]
-            for (combination, count) in current {
-                var target = combination
-                if count < smallest { target[position] = Self.suppressed }
-                moved[combination] = target
-                next[target, default: 0] += count
+            let small = sizes.indices.filter { sizes[$0] > 0 && sizes[$0] < smallest }
+            if small.isEmpty { break }
+            var moves = Array(keys.indices)
+            for from in small {
+                var key = keys[from]
+                key[position] = Self.suppressed
+                if let to = numbers[key] {
+                    moves[from] = to
+                } else {
+                    numbers[key] = keys.count
+                    moves[from] = keys.count
+                    keys.append(key)
+                    sizes.append(0)
+                }
             }
-            becomes = becomes.mapValues { moved[$0] ?? $0 }
-            current = next
+            for from in small where moves[from] != from {
+                sizes[moves[from]] += sizes[from]
+                sizes[from] = 0
+            }
+            for index in group.indices { group[index] = moves[group[index]] }
         }
-        return Plan(becomes: becomes, alone: Set(current.filter { $0.value < smallest }.keys))
+        let alone = Set(sizes.indices.filter { sizes[$0] > 0 && sizes[$0] < smallest }.map { keys[$0] })
+        return Plan(becomes: Dictionary(uniqueKeysWithValues: combinations.indices.map { (combinations[$0], keys[group[$0]]) }), alone: alone)
     }
 
     /// Suppresses one row's cells as `plan` says; returns how many it changed (a cell already
