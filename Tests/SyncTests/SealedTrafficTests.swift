@@ -1,10 +1,13 @@
+import CentralStore
 import ConsentCore
 import ConsentRegister
 import ConsentStore
+import Crypto
 import Foundation
 import GRDB
 import SyncEngine
 import SyncProtocol
+import SyncTestSupport
 import Testing
 import TestSupport
 
@@ -76,6 +79,32 @@ import TestSupport
             Issue.record("the device opened a value it holds no key for")
             return
         }
+    }
+
+    /// A tampered device sends bytes that name the organisation's key but open under nothing: the SQLite centre,
+    /// which now opens what it stores to seal it again, keeps them as they came (it cannot tell them from a value
+    /// sealed for another centre's key), and `ledger verify` names them.
+    @Test func aSealToTheOrganisationThatDoesNotOpenIsKeptAsItCameAndNamedByVerify() async throws {
+        let net = try await Network.make(.sqlite, devices: 0, tenants: ["T1"])
+        let centre = try #require(net.centre.sqlite)
+        let organisation = try #require(centre.organisationKey?.id)
+        let rogue = Forger("kiosk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(.sqlite))
+        let code = try await net.centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
+        _ = try await net.centre.store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
+        let garbage = Data((0..<80).map { _ in UInt8.random(in: 0...255) })
+        var f = rogue
+        let event = f.event("T1", .correction(AttributeID("ethnic-origin"), .value(""), pending: false), sealed: [
+            WireValue(attribute: "ethnic-origin", preferNot: false, digest: Data(repeating: 7, count: 32), keyID: organisation, sealed: garbage)])
+        let reply = try await net.centre.store.push(try f.push([event]), from: rogue.id)
+        #expect(reply.results.map(\.outcome) == [.applied])
+        let stored = try centre.read { db in
+            try Row.fetchOne(db, sql: "SELECT v.key_id, v.sealed FROM vault.value v JOIN device d ON d.no = v.device_no WHERE d.id = ?",
+                             arguments: [rogue.id])
+        }
+        #expect(stored?["key_id"] as String? == organisation)
+        #expect(stored?["sealed"] as Data? == garbage, "kept byte for byte")
+        let verify = try centre.verify()
+        #expect(!verify.ok && verify.problems.contains { $0.contains("ethnic-origin") }, "\(verify.problems)")
     }
 }
 
