@@ -11,7 +11,7 @@ public final class DisclosureLog: Sequence {
 
     init(creating url: URL, columns: [AttributeID]) throws(ExportError) {
         guard columns.count <= 64 else { throw ExportError("an export may have at most 64 columns") }
-        file = try OutputFile(creating: url)
+        file = try OutputFile(creating: url, digest: false)
         self.columns = columns
     }
 

@@ -31,7 +31,7 @@ final class HeldRows {
         if let open = files[prefix] {
             file = open
         } else {
-            file = try OutputFile(creating: scratch.appendingPathExtension("held-\(prefix.lowercaseHex)"), bufferBytes: Self.bufferBytes)
+            file = try OutputFile(creating: scratch.appendingPathExtension("held-\(prefix.lowercaseHex)"), bufferBytes: Self.bufferBytes, digest: false)
             files[prefix] = file
         }
         try file.withBuffer { out in HeldRecord.encode(tenant: tenant, mask: mask, row: row, into: &out) }

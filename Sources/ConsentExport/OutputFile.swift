@@ -10,16 +10,17 @@ final class OutputFile {
     private(set) var buffer: [UInt8] = []
     private var kept = false
     private var closed = false
-    /// The SHA-256 of every byte written through this object, kept as they go out.
-    private var hasher = SHA256()
+    /// The SHA-256 of every byte written through this object, kept as they go out; nil for scratch files
+    /// no manifest names (``sha256Hex()`` then reads the file back).
+    private var hasher: SHA256?
     /// Set when another writer (a zip library) wrote the file, so its digest must be read back.
     var writtenElsewhere = false
     /// How many bytes gather before they are written out.
     private let bufferBytes: Int
 
     /// Creates `url`, which must not exist; bytes are written out `bufferBytes` at a time (a megabyte,
-    /// or less where many files are open at once).
-    init(creating url: URL, bufferBytes: Int = 1 << 20) throws(ExportError) {
+    /// or less where many files are open at once), and hashed as they go unless `digest` is false.
+    init(creating url: URL, bufferBytes: Int = 1 << 20, digest: Bool = true) throws(ExportError) {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw ExportError("cannot create \(url.path): \(String(cString: strerror(errno))); check the folder exists and is writable")
@@ -27,6 +28,7 @@ final class OutputFile {
         self.url = url
         self.descriptor = fd
         self.bufferBytes = bufferBytes
+        hasher = digest ? SHA256() : nil
         buffer.reserveCapacity(bufferBytes)
     }
 
@@ -65,7 +67,7 @@ final class OutputFile {
             return nil
         }
         if let failure { throw ExportError("cannot write \(url.path): \(String(cString: strerror(failure)))") }
-        hasher.update(data: buffer)
+        hasher?.update(data: buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -83,9 +85,9 @@ final class OutputFile {
 
 extension OutputFile {
     /// The SHA-256 of the finished file as lowercase hex: from the bytes as they were written, or
-    /// read back when another writer made the file.
+    /// read back when another writer made the file or it was not hashed.
     func sha256Hex() throws(ExportError) -> String {
-        guard writtenElsewhere else { return hasher.finalize().lowercaseHex }
+        if !writtenElsewhere, let hasher { return hasher.finalize().lowercaseHex }
         return try ConsentExport.sha256Hex(of: url)
     }
 }
