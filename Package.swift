@@ -230,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentExportTests",
-            dependencies: ["ConsentExport", "ConsentCore", "ConsentForms", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ConsentExport", "ConsentCore", "ConsentForms", "ConsentVault", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "ConsentScanTests",

@@ -16,24 +16,29 @@ extension PostgresCentralStore {
     /// keyed by number, so memory holds one page however large the register. Returns the highest
     /// central sequence the snapshot includes.
     /// Sealed special categories open with `opener` (the organisation's key, which the centre never
-    /// holds); without it they read as ``ValueState/unavailable(source:)``.
+    /// holds); without it they read as ``ValueState/unavailable(source:)``. Tenants the slice passes
+    /// over (``TenantSlice/passesOver(_:)``) are counted, not given to `body`.
     public func eachTenant(_ slice: TenantSlice, opener: SealedValueOpener?, pageSize: Int = exportPageSize,
-                           _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
+                           _ body: (TenantRef, TenantState) throws -> Void) async throws -> SliceRead {
         try await withTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { connection in
             let position = try await Self.first(Int64.self, "SELECT COALESCE(max(central_seq), 0) FROM ledger", on: connection, logger: logger) ?? 0
             let restricted = try await Self.restrictions(on: connection, logger: logger)
             let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice, opener: opener)
-            var after: Int64 = 0
+            var after: Int64 = 0, passedOver = 0
             while true {
                 let page = try await reader.page(after: after, limit: pageSize)
                 for (_, var state) in page {
+                    if slice.passesOver(state) {
+                        passedOver += 1
+                        continue
+                    }
                     state.restricted = restricted[state.ref.rawValue] ?? []
                     try body(state.ref, state)
                 }
                 guard page.count == pageSize, let last = page.last else { break }
                 after = last.id
             }
-            return position
+            return SliceRead(position: position, passedOver: passedOver)
         }
     }
 

@@ -56,8 +56,8 @@ public struct SQLiteRows: TenantRowSource {
         database.specialValuesAvailable ? nil : (database.specialValuesProblem ?? "special-category values are unavailable")
     }
 
-    public func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
-        try database.eachTenant(TenantSlice(policy, readingDecisions: readingDecisions), body)
+    public func eachTenant(_ slice: TenantSlice, _ body: (TenantRef, TenantState) throws -> Void) async throws -> SliceRead {
+        try database.eachTenant(slice, body)
     }
 
     public func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
@@ -88,8 +88,8 @@ public final class PostgresRows: TenantRowSource {
         self.specialValuesProblem = problem
     }
 
-    public func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64 {
-        try await central.eachTenant(TenantSlice(policy, readingDecisions: readingDecisions), opener: opener, body)
+    public func eachTenant(_ slice: TenantSlice, _ body: (TenantRef, TenantState) throws -> Void) async throws -> SliceRead {
+        try await central.eachTenant(slice, opener: opener, body)
     }
 
     public func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
@@ -114,15 +114,6 @@ public func requireSpecialValues(_ source: any TenantRowSource, for attributes: 
         give the key (--key-file) where it is kept (on a device: run this at the centre), or leave those out (--columns, --by); \
         nothing was written
         """)
-}
-
-extension TenantSlice {
-    /// What an export under `policy` reads: its attributes (the special categories among them marked)
-    /// and, when `readingDecisions`, its purpose's decisions.
-    public init(_ policy: PurposePolicy, readingDecisions: Bool) {
-        self.init(purpose: policy.purpose.id, attributes: policy.attributes,
-                  special: Set(zip(policy.attributes, policy.isSpecial).filter(\.1).map(\.0)), readsDecisions: readingDecisions)
-    }
 }
 
 /// The operating system's user running the command (the command line signs in no member of staff):

@@ -23,6 +23,20 @@ public struct ExportGate: Sendable {
     /// Whether a tenant's recorded decisions matter here (not for a contract purpose without special categories).
     public var needsDecisions: Bool { policy.readsDecisions || (!pseudonymised && policy.isSpecial.contains(true)) }
 
+    /// The required attributes no row leaves without a granted decision for: all of them under a
+    /// purpose that needs consent, and the special categories among them in rows not pseudonymised
+    /// (unless the purpose carries refusals, whose withdrawal is sent as an answer). A tenant without
+    /// a grant for each is left out whatever their values (``row(_:into:withheld:)``), so a source
+    /// may pass them over unread.
+    public var grantsNeeded: [AttributeID] {
+        let consent = purpose.legalBasis.control == .optIn
+        let specialNeedsGrant = !pseudonymised && !purpose.legalBasis.carriesRefusal
+        // Required: a required column, or a required attribute evaluated beyond the columns.
+        return evaluated.indices.filter { index in
+            (index >= columns.count || required[index]) && (consent || (policy.isSpecial[index] && specialNeedsGrant))
+        }.map { evaluated[$0] }
+    }
+
     /// Why the gate refused to open for a purpose.
     public enum GateError: Error, Equatable, CustomStringConvertible {
         case unknownPurpose(String)

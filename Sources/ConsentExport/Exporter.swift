@@ -1,13 +1,15 @@
 import ConsentCore
+import ConsentVault
 import Foundation
 
 /// Where an export reads tenants from (the store, through a read-only snapshot).
 public protocol ExportSource {
     /// Calls `body` for every tenant of one consistent snapshot, in register order, with at least
-    /// the values of the policy's attributes and (where it reads them) the decisions of its purpose;
-    /// returns the ledger position the snapshot reflects. Memory must not grow with the register:
-    /// a source reads in order (SQLite) or in bounded pages (PostgreSQL), never all tenants at once.
-    func eachTenant(_ policy: PurposePolicy, readingDecisions: Bool, _ body: (TenantRef, TenantState) throws -> Void) async throws -> Int64
+    /// the values of the slice's attributes and (where it reads them) the decisions of its purpose,
+    /// but those the slice passes over (``TenantSlice/passesOver(_:)``), which it counts; returns the
+    /// ledger position the snapshot reflects. Memory must not grow with the register: a source reads
+    /// in order (SQLite) or in bounded pages (PostgreSQL), never all tenants at once.
+    func eachTenant(_ slice: TenantSlice, _ body: (TenantRef, TenantState) throws -> Void) async throws -> SliceRead
     /// Records what left the system about whom (shown to tenants as "where my data went").
     func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws
 }
@@ -96,7 +98,8 @@ public struct Exporter {
         // in scratch files until the end (`HeldRows`), and their disclosures logged once small groups
         // are suppressed: a suppressed cell did not leave.
         let held = transform?.ordersByReference == true ? HeldRows(scratch: scratch, groups: transform?.groups) : nil
-        let position = try await source.eachTenant(gate.policy, readingDecisions: gate.needsDecisions) { ref, state in
+        // Tenants without the grants a row needs are passed over unread: the gate would leave them out.
+        let read = try await source.eachTenant(TenantSlice(gate.policy, readingDecisions: gate.needsDecisions, grantsNeeded: gate.grantsNeeded)) { ref, state in
             guard gate.row(state, into: &cells, withheld: &withheld) else {
                 leftOut += 1
                 return
@@ -122,11 +125,12 @@ public struct Exporter {
             try table.row(row, into: body)
         } ?? 0
         if suppressed > 0 { withheld[SmallGroups.reason, default: 0] += suppressed }
+        leftOut += read.passedOver
         let file = try table.finish(body, scratch: scratch)
         try log.finish()
         let manifest = ExportManifest(
             exportID: exportID, purpose: gate.purpose.id.rawValue, recipients: gate.recipients, format: format.rawValue, columns: columns,
-            ledgerPosition: position, rows: rows, tenantsLeftOut: leftOut, withheld: withheld,
+            ledgerPosition: read.position, rows: rows, tenantsLeftOut: leftOut, withheld: withheld,
             sha256: try file.sha256Hex(), createdAt: gate.at, refusals: gate.purpose.legalBasis.carriesRefusal ? refusals : nil)
         let manifestFile = try OutputFile(creating: scratch.appendingPathExtension("manifest"))
         try manifestFile.append(Self.encode(manifest))

@@ -1,5 +1,6 @@
 import ConsentCore
 import ConsentForms
+import ConsentVault
 import Foundation
 
 /// Writes one RFC 5322 message per tenant who may be contacted for a purpose through the
@@ -100,7 +101,7 @@ public struct Mailing {
         }
         // First, which addresses several tenants hold (whatever their consent: the others read that mailbox too).
         var addresses = SharedAddresses()
-        _ = try await source.eachTenant(addressPolicy, readingDecisions: false) { _, tenant in
+        _ = try await source.eachTenant(TenantSlice(addressPolicy, readingDecisions: false)) { _, tenant in
             addresses.count(tenant.value(template.channel).answer?.text)
         }
         var again = SharedAddresses(), holders: [Int: [TenantRef]] = [:], passedOver: [(TenantRef, Int)] = [], found = false
@@ -117,7 +118,7 @@ public struct Mailing {
         let log = try DisclosureLog(creating: scratch.appendingPathExtension("disclosures"), columns: columns)
         var messages = 0
         var leftOut: [String: Int] = [:]
-        let position = try await source.eachTenant(policy, readingDecisions: policy.readsDecisions) { ref, tenant in
+        let position = try await source.eachTenant(TenantSlice(policy, readingDecisions: policy.readsDecisions)) { ref, tenant in
             let held = tenant.value(template.channel).answer?.text
             let key = again.count(held)
             if let key, addresses.isShared(key) { holders[key, default: []].append(ref) }
@@ -155,7 +156,7 @@ public struct Mailing {
             file.keep()
             try log.append(ref, cells: columns.map { shown.contains($0) ? "" : nil })
             if messages % 1000 == 0 { progress(messages) }
-        }
+        }.position
         try log.finish()
         if let only, !found { throw ExportError("no tenant '\(only)' in this register; check the tenancy reference (nothing was written)") }
         guard again.isWithin(addresses) else {

@@ -33,8 +33,9 @@ extension ConsentDatabase {
 
     /// Like ``eachTenant(_:)``, but each state holds only the slice's attributes and its purpose's
     /// decisions, read by ordered scans merged in step, so a whole-register export reads each table
-    /// once instead of looking every tenant up.
-    public func eachTenant(_ slice: TenantSlice, _ body: (TenantRef, TenantState) throws -> Void) throws -> Int64 {
+    /// once instead of looking every tenant up. A tenant the slice passes over (``TenantSlice/passesOver(_:)``:
+    /// no grant for an attribute every row needs) is counted, its values not read.
+    public func eachTenant(_ slice: TenantSlice, _ body: (TenantRef, TenantState) throws -> Void) throws -> SliceRead {
         try queue.read { db in
             let position = try Int64.fetchOne(db, sql: "SELECT max(position) FROM ledger") ?? 0
             let devices = try DeviceNumbers(db)
@@ -56,18 +57,25 @@ extension ConsentDatabase {
                 decisions?.finish()
                 sideScan?.finish()
             }
+            var passedOver = 0
             while try tenants.step() {
                 let id = tenants.int64(0) ?? 0
                 var state = TenantState(ref: TenantRef(tenants.string(1) ?? ""))
+                try decisions?.read(id, into: &state)
+                if slice.passesOver(state) {
+                    // The vault's thread sends every tenant in turn: take theirs to stay in step.
+                    try sideScan?.read(id, into: &state)
+                    passedOver += 1
+                    continue
+                }
                 state.values.reserveCapacity(slice.attributes.count)
                 try ordinary?.read(id, into: &state)
                 try sealed?.read(id, into: &state)
                 try sideScan?.read(id, into: &state)
-                try decisions?.read(id, into: &state)
                 state.restricted = restricted[state.ref] ?? []
                 try body(state.ref, state)
             }
-            return position
+            return SliceRead(position: position, passedOver: passedOver)
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConsentCommandLine
 import ConsentCore
 import ConsentExport
+import ConsentVault
 import Foundation
 
 struct Stats: AsyncParsableCommand {
@@ -40,9 +41,9 @@ struct Stats: AsyncParsableCommand {
         let source = try await openTenantRows(store, database: database, content: content)
         defer { source.close() }
         try requireSpecialValues(source, for: builder.attributes, in: content.catalogue)
-        let position = try await source.eachTenant(builder.policy, readingDecisions: builder.policy.readsDecisions) { _, state in
+        let position = try await source.eachTenant(TenantSlice(builder.policy, readingDecisions: builder.policy.readsDecisions)) { _, state in
             builder.add(state)
-        }
+        }.position
         let published = builder.table().publish()
         if json { return try printJSON(Output(purpose: purpose, by: builder.attributes.map(\.rawValue), ledgerPosition: position, table: published)) }
         let show = { (n: Int?) in n.map(String.init) ?? "*" }
