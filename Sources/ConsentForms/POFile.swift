@@ -52,28 +52,35 @@ public struct POFile: Sendable {
                 translations: translations, flags: current.flags, line: current.line))
         }
 
+        // Read as UTF-8 bytes: every byte PO syntax gives meaning to is ASCII (walking the text by
+        // grapheme cluster took most of the time every command spends loading Localization/).
+        let bytes = Array(text.utf8)
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var start = 0
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            let line = Self.trimmed(bytes[start..<end])
+            start = end + 1
             lineNumber += 1
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            if line.hasPrefix("#,") {
+            guard let first = line.first else { continue }
+            if line.starts(with: [UInt8(ascii: "#"), UInt8(ascii: ",")]) {
                 if current.started || current.context != nil { try finish() }
-                current.flags.formUnion(line.dropFirst(2).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                current.flags.formUnion(line.dropFirst(2).split(separator: UInt8(ascii: ",")).map { String(decoding: Self.trimmed($0), as: UTF8.self) })
                 continue
             }
-            if line.hasPrefix("#") { continue }
-            if line.hasPrefix("\"") {
+            if first == UInt8(ascii: "#") { continue }
+            if first == UInt8(ascii: "\"") {
                 guard let field = lastField else {
                     throw FormsError(file: name, line: lineNumber, "a continuation string with no keyword before it")
                 }
                 current.append(try Self.unquote(line, file: name, line: lineNumber), to: field)
                 continue
             }
-            let parts = line.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2 else { throw FormsError(file: name, line: lineNumber, "cannot read '\(line.prefix(40))'") }
-            let keyword = String(parts[0])
-            let value = try Self.unquote(String(parts[1]), file: name, line: lineNumber)
+            guard let space = line.firstIndex(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else {
+                throw FormsError(file: name, line: lineNumber, "cannot read '\(String(decoding: line, as: UTF8.self).prefix(40))'")
+            }
+            let keyword = String(decoding: line[..<space], as: UTF8.self)
+            let value = try Self.unquote(Self.trimmed(line[space...]), file: name, line: lineNumber)
             let field: Field
             switch keyword {
             case "msgctxt":
@@ -144,32 +151,44 @@ public struct POFile: Sendable {
         }
     }
 
-    /// The content of a C-style quoted PO string.
-    static func unquote(_ quoted: String, file: String, line: Int) throws(FormsError) -> String {
-        guard quoted.count >= 2, quoted.hasPrefix("\""), quoted.hasSuffix("\"") else {
+    /// `bytes` without the spaces and tabs around them (and a carriage return: a file saved with
+    /// Windows line ends reads the same).
+    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let blank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") }
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) }) else { return [] }
+        return bytes[first...last]
+    }
+
+    /// The content of a C-style quoted PO string (its UTF-8 bytes, quotes included).
+    static func unquote(_ quoted: ArraySlice<UInt8>, file: String, line: Int) throws(FormsError) -> String {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        guard quoted.count >= 2, quoted.first == quote, quoted.last == quote else {
             throw FormsError(file: file, line: line, "expected a string in double quotes")
         }
-        var out = ""
-        var escaping = false
-        for c in quoted.dropFirst().dropLast() {
-            if escaping {
-                switch c {
-                case "n": out.append("\n")
-                case "t": out.append("\t")
-                case "\"": out.append("\"")
-                case "\\": out.append("\\")
-                default: throw FormsError(file: file, line: line, "unknown escape '\\\(c)'")
+        var out: [UInt8] = []
+        out.reserveCapacity(quoted.count)
+        var index = quoted.startIndex + 1
+        let end = quoted.endIndex - 1
+        while index < end {
+            let byte = quoted[index]
+            index += 1
+            if byte == backslash {
+                guard index < end else { throw FormsError(file: file, line: line, "a string ends with a lone backslash") }
+                switch quoted[index] {
+                case UInt8(ascii: "n"): out.append(UInt8(ascii: "\n"))
+                case UInt8(ascii: "t"): out.append(UInt8(ascii: "\t"))
+                case quote, backslash: out.append(quoted[index])
+                default:
+                    let escaped = String(decoding: quoted[index..<end], as: UTF8.self).first.map(String.init) ?? ""
+                    throw FormsError(file: file, line: line, "unknown escape '\\\(escaped)'")
                 }
-                escaping = false
-            } else if c == "\\" {
-                escaping = true
-            } else if c == "\"" {
+                index += 1
+            } else if byte == quote {
                 throw FormsError(file: file, line: line, "an unescaped quote inside a string")
             } else {
-                out.append(c)
+                out.append(byte)
             }
         }
-        if escaping { throw FormsError(file: file, line: line, "a string ends with a lone backslash") }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
