@@ -43,7 +43,8 @@ package enum Sealing {
 
     /// `value` with `salt` sealed under a data key (AES-GCM), bound to `associatedData`.
     package static func seal(_ value: AttributeValue, salt: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
-        guard let combined = try AES.GCM.seal(plaintext(value, salt: salt), using: key, authenticating: associatedData).combined else {
+        let nonce = try AES.GCM.Nonce(data: RandomPool.shared.bytes(12))
+        guard let combined = try AES.GCM.seal(plaintext(value, salt: salt), using: key, nonce: nonce, authenticating: associatedData).combined else {
             throw StoreError.sqlite("AES-GCM produced no combined box") // only with a non-standard nonce size
         }
         return combined

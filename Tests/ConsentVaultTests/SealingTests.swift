@@ -25,6 +25,23 @@ import Testing
         }
     }
 
+    @Test func sealingTheSameValueTwiceNeverRepeatsANonceAcrossThePoolsRefills() throws {
+        // The nonce is the first 12 bytes of the combined box: each seal must draw fresh ones from the pool.
+        let refill = 65_536 / 12 + 3
+        var nonces = Set<Data>()
+        for _ in 0..<refill { nonces.insert(try seal(.value("the same")).prefix(12)) }
+        #expect(nonces.count == refill)
+    }
+
+    @Test func thePoolHandsOutEachRandomByteOnceAndRefillsWithFreshOnes() {
+        let pool = RandomPool()
+        let draws = (0..<(65_536 / 16 + 17)).map { _ in pool.bytes(16) }
+        #expect(Set(draws).count == draws.count, "no 16 bytes handed out twice, before or after the refill")
+        #expect(draws.allSatisfy { $0.count == 16 })
+        let all = draws.reduce(into: Data(), { $0.append($1) })
+        #expect(Set(all).count > 250, "the bytes look random (nearly every byte value appears in 66 KB)")
+    }
+
     @Test func aSealedValueDoesNotOpenWithAnotherKeyNorForAnotherTenantAttributeOrEvent() throws {
         let sealed = try seal(.value("uses a wheelchair"))
         #expect(Sealing.open(sealed, key: SymmetricKey(size: .bits256), tenant: TenantRef("T1"), attribute: AttributeID("health-needs"), event: event) == nil,
