@@ -13,6 +13,29 @@ public enum SearchKeys {
     /// word breaks, except apostrophes, which join (`O'Brien` → `obrien`). A letter with no lower
     /// case of its own (a title-case digraph) is a break too, so folding twice changes nothing.
     public static func fold(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return foldASCII(text) }
+        return foldUnicode(text)
+    }
+
+    /// ``fold(_:)`` of text that is all ASCII (most names and every postcode), byte by byte: the
+    /// same answer as ``foldUnicode(_:)`` without Foundation's folding, which was most of what the
+    /// search index cost an import.
+    static func foldASCII(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): out.append(byte | 0x20)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): out.append(byte)
+            case UInt8(ascii: "'"): continue
+            default: out.append(UInt8(ascii: " "))
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// ``fold(_:)`` of any text.
+    static func foldUnicode(_ text: String) -> String {
         let base = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).lowercased()
         var out = String.UnicodeScalarView()
         for scalar in base.unicodeScalars {
