@@ -10,10 +10,12 @@ import Foundation
 /// `consent audit verify`: is the record of who did what intact?
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract: "Check the audit trail, or read this file's audit log.", subcommands: [Verify.self, Log.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "log",
             abstract: "Print this database file's audit log, oldest first: listings of tenants (who, why, how many), and what sync noted.")
 
         @OptionGroup var store: StoreOptions
@@ -32,6 +34,7 @@ struct Audit: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check every device's hash chain, the projection, SQLite's integrity and (at the centre) the devices' signed chain heads.",
             discussion: """
                 Names the first bad entry: an edited, removed, inserted or reordered event breaks its device's chain; a chain

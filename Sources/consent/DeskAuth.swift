@@ -32,6 +32,7 @@ struct DeskAuthOptions: ParsableArguments {
 extension Staff {
     struct Login: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "login",
             abstract: "Start a 15-minute desk session: desk commands with --staff ID then need no password.",
             discussion: """
                 The session is kept beside the database (X.sessions/ID, readable by you only) as a random token whose hash \
@@ -59,7 +60,7 @@ extension Staff {
     }
 
     struct Logout: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "End a desk session started with `consent staff login`.")
+        static let configuration = CommandConfiguration(commandName: "logout", abstract: "End a desk session started with `consent staff login`.")
 
         @OptionGroup var store: StoreOptions
 

@@ -9,6 +9,7 @@ extension Exporter.Format: ExpressibleByArgument {}
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Export a purpose's data, only where consent and the law allow it, for each tenant and attribute.",
         subcommands: [ExportFile.self, ExportRecalls.self],
         defaultSubcommand: ExportFile.self)

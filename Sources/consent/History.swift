@@ -8,6 +8,7 @@ import Foundation
 extension TenantCommand {
     struct History: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "The whole ledger of one tenant in plain words: who did what, when, how, on whose behalf, and why.",
             discussion: "Values are not printed: special categories stay private, and erased values are gone.")
 

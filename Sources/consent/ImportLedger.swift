@@ -7,6 +7,7 @@ import Foundation
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Load a register exported from a housing system (CSV, UTF-8, comma-separated).",
         discussion: """
             One tenant per row. Headers are matched to attributes by common names ("Tenancy Ref", "First name",
@@ -48,6 +49,7 @@ struct LedgerCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check every device's hash chain and that the current state equals the fold of the ledger.",
             discussion: "Exits 1 and names the first problems when anything was edited, removed, inserted or reordered.")
 
@@ -81,6 +83,7 @@ struct FormsCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Load Forms/ and Localization/ strictly and report the first problem, naming the file and entry.")
 
         @OptionGroup var content: ContentOptions

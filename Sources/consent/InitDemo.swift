@@ -7,6 +7,7 @@ import Foundation
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create a new, empty database (and its special-category vault beside it).",
         discussion: "Refuses a path that already exists, so an existing register is never overwritten.")
 
@@ -29,6 +30,7 @@ struct Init: ParsableCommand {
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Fill a new database with a synthetic register for trying things out.",
         discussion: """
             Deterministic: the same --seed gives the same tenants (T0000001, T0000002, ...), with realistic UK

@@ -5,11 +5,13 @@ import Foundation
 
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "keys",
         abstract: "The key-encryption key that opens special-category values: status and rotation.",
         subcommands: [Status.self, Rotate.self])
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Where the key is, whether it opens the vault, and how many values it seals.",
             discussion: """
                 Names the organisation key new special-category values are sealed to: a device prints the same id when it \
@@ -83,6 +85,7 @@ struct Keys: AsyncParsableCommand {
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rotate",
             abstract: "Replace the key-encryption key (and with --data-keys, the data keys) with new ones.",
             discussion: """
                 Writes the new key to KEY.new, wraps every data key under it as well, renames KEY.new over the key

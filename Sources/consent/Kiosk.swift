@@ -13,6 +13,7 @@ extension Terminal: KioskTerminal {}
 
 struct Kiosk: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "kiosk",
         abstract: "Run the full-screen tenant kiosk on this terminal, or with --web in a browser on this machine.",
         discussion: """
             Tenants choose a language, sign in with tenancy reference, date of birth and PIN (first time: a code from
@@ -116,6 +117,7 @@ struct Kiosk: AsyncParsableCommand {
 
 struct Staff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "staff",
         abstract: "Staff mode: with no subcommand, the full-screen staff terminal; the subcommands are desk tasks.",
         subcommands: [Add.self, Disable.self, Enable.self, Login.self, Logout.self, IssueCode.self, Unlock.self, Mark.self, Held.self, Confirm.self,
                       Conflicts.self, UnlockStaff.self, KioskExits.self])
@@ -150,6 +152,7 @@ struct Staff: ParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a member of staff who may act on tenants' behalf.",
             discussion: """
                 The password (at least 10 characters) is read from standard input, one line, and stored as a slow hash. \
@@ -220,7 +223,7 @@ struct Staff: ParsableCommand {
     }
 
     struct Unlock: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Unlock a tenant's kiosk sign-in after too many failed attempts.")
+        static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Unlock a tenant's kiosk sign-in after too many failed attempts.")
 
         @OptionGroup var store: StoreOptions
 

@@ -8,6 +8,7 @@ import Foundation
 /// `consent migrate --from central.sqlite --to postgres://...`: moves a SQLite centre to PostgreSQL.
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "migrate",
         abstract: "Move a SQLite central store to PostgreSQL, then check that the ledgers and hash chains match.",
         discussion: """
             The SQLite centre may keep running (`consent serve --db`): migrate takes its write lock, so pushes and \

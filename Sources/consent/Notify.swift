@@ -6,6 +6,7 @@ import Foundation
 
 struct Notify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "notify",
         abstract: "Write one email per tenant who may be contacted for a purpose, each holding only their own details.",
         discussion: """
             A message goes to a tenant only where the policy allows the template's channel (their email) for the

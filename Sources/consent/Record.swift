@@ -33,6 +33,7 @@ struct StaffChangeOptions: ParsableArguments {
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "record",
         abstract: "Record a decision from a paper form, a call or a script, exactly as the kiosk or staff mode would.",
         discussion: """
             One decision for a purpose, covering the attributes named (repeat --attribute), by a member of staff, with
@@ -120,6 +121,7 @@ struct Record: ParsableCommand {
 
 struct Correct: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "correct",
         abstract: "Record a corrected value keyed by staff, validated by Forms/.",
         discussion: "Attributes that need evidence (name, date of birth, address, postcode) wait for verification unless --evidence is given.")
 

@@ -8,6 +8,7 @@ import Foundation
 /// `consent report`: the data-protection lead's figures for a period.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "The data-protection lead's report for a period: requests and deadlines, the held queue, reveals, exports and recipients, staff actions, grants and withdrawals per purpose.",
         discussion: """
             Dates are days (YYYY-MM-DD, UTC); --to is included. Requests still open are listed whatever their date, with the

@@ -37,6 +37,7 @@ struct RequestCommand: ParsableCommand {
 
     struct Make: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "make",
             abstract: "Record a tenant's request taken by phone or from a letter or form (tenants make theirs at the kiosk).")
 
         @OptionGroup var store: StoreOptions
@@ -83,6 +84,7 @@ struct RequestCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "The queue of tenants' requests, oldest first, with the day each must be answered by (one month).")
 
         @OptionGroup var store: StoreOptions
@@ -119,6 +121,7 @@ struct RequestCommand: ParsableCommand {
 
     struct Decide: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "decide",
             abstract: "Decide a tenant's request (a supervisor or the data-protection lead): carry it out, refuse it with a reason, or lift a restriction.",
             discussion: """
                 --carry-out erases the value (erasure), records --value, or else the value the tenant proposed, as the corrected value (rectification), keeps the value out of \

@@ -15,6 +15,7 @@ struct RetentionCommand: ParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Erase every value that no purpose using it may keep any longer.",
             discussion: """
                 Each purpose's `retention` (Forms/purposes.yaml) says how long it keeps what it uses: until the tenant

@@ -8,6 +8,7 @@ import Foundation
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "scan",
         abstract: "Check files before they leave: refuse any that hold more than one tenant's data or a special-category value.",
         discussion: """
             consent scan [--index INDEX --key KEY | --db PATH] FILE... (or - for standard input, e.g. a mail filter)

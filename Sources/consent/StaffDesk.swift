@@ -23,6 +23,7 @@ enum DeskSupport {
 extension TenantCommand {
     struct Find: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "find",
             abstract: "Find tenants by tenancy reference, or by name and postcode (partial, any case, accents ignored).",
             discussion: "Each word of --name matches the start of a word of the name; --postcode matches the start of the postcode. Uses the search index, so it stays fast on a large register.")
 
@@ -64,6 +65,7 @@ extension TenantCommand {
 
     struct Reveal: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reveal",
             abstract: "Show one special-category value (data-protection lead only); the read is recorded in the ledger with the reason.",
             discussion: "Phone support reveals values inside `consent staff`, after verifying the caller.")
 
@@ -109,6 +111,7 @@ extension TenantCommand {
 extension Staff {
     struct Mark: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "mark",
             abstract: "Set or clear a tenant's marker (vulnerable, safe-address: see Forms/staff.yaml); staff see it before anything else.")
 
         @OptionGroup var store: StoreOptions
@@ -142,6 +145,7 @@ extension Staff {
 
     struct Held: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "held",
             abstract: "List changes waiting for a second person (four eyes) and tenants' open requests, oldest first.")
 
         @OptionGroup var store: StoreOptions
@@ -179,6 +183,7 @@ extension Staff {
 
     struct Confirm: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "confirm",
             abstract: "Confirm (or reject) a held change: as a supervisor, after a call-back to the number on file, or against evidence seen.",
             discussion: """
                 A tenant's erasure request (kind erasure-request in `consent staff held`) is decided by a supervisor or the \
@@ -245,7 +250,7 @@ extension Staff {
     }
 
     struct Conflicts: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Decisions to re-confirm with the tenant: a grant and a withdrawal that sync found in conflict.")
+        static let configuration = CommandConfiguration(commandName: "conflicts", abstract: "Decisions to re-confirm with the tenant: a grant and a withdrawal that sync found in conflict.")
 
         @OptionGroup var store: StoreOptions
 

@@ -7,6 +7,7 @@ extension Staff {
     /// `consent staff disable ID` / `consent staff enable ID`: a leaver, or one who comes back.
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "disable",
             abstract: "Stop a member of staff (a leaver) from acting, here and, after their next sync, at every device.",
             discussion: """
                 Run it at the centre (--db central.sqlite, or --database postgres://...): the centre then refuses changes \
@@ -25,6 +26,7 @@ extension Staff {
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enable",
             abstract: "Let a disabled member of staff act again (at every device after its next sync).")
 
         @OptionGroup var store: StoreOptions

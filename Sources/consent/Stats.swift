@@ -7,6 +7,7 @@ import Foundation
 
 struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stats",
         abstract: "Count tenants by one or two attributes for a statistics purpose, with small numbers suppressed.",
         discussion: """
             Counts only: a count from 1 to 9 is suppressed, and further cells where a published total would let a

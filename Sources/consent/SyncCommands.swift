@@ -13,6 +13,7 @@ import SyncServer
 /// `consent serve`: the central sync server.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run the central sync server on a central store (create one with `consent init --centre`).",
         discussion: "Logs one line per request to standard error. Stop it with Ctrl-C or SIGTERM.")
 
@@ -121,6 +122,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
     struct Enrol: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enrol",
             abstract: "On a device: enrol this database with the centre using a one-time code, then sync.")
         @OptionGroup var store: StoreOptions
         @Option(help: ArgumentHelp("The centre's address, such as http://127.0.0.1:8443.", valueName: "url")) var server: String
@@ -172,7 +174,7 @@ struct DeviceCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "At the centre: refuse every later request of a device.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "At the centre: refuse every later request of a device.")
         @OptionGroup var store: StoreOptions
         @Option(help: PostgresCentre.help) var database: String?
         @Argument(help: "The device id.") var id: String
@@ -189,7 +191,7 @@ struct DeviceCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "At the centre: the enrolled devices.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "At the centre: the enrolled devices.")
         @OptionGroup var store: StoreOptions
         @Option(help: PostgresCentre.help) var database: String?
         @Flag(help: "Print JSON.") var json = false

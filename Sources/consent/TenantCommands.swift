@@ -13,6 +13,7 @@ struct TenantCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List a page of tenancy references and names, in reference order; each listing is recorded.",
             discussion: """
                 At most \(ConsentDatabase.listingLimit) tenants at a time (page on with --after, the last reference shown): a
@@ -58,6 +59,7 @@ struct TenantCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Everything held about one tenant and every decision, as the tenant would be shown it (UK GDPR Art. 15).",
             discussion: """
                 Special-category values are masked unless --reveal-special is given with --reason: each value shown is then

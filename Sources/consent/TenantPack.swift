@@ -38,6 +38,7 @@ extension TenantCommand {
     /// `consent tenant pack`: the answer to an access request as a PDF.
     struct Pack: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pack",
             abstract: "Write the answer to a tenant's access request (UK GDPR Art. 15) as a PDF in their language.",
             discussion: """
                 The pack holds everything held about the tenant, every purpose with its basis, decision and notice version,

@@ -7,6 +7,7 @@ import Foundation
 /// `consent views --database postgres://...`: the consent-safe views and roles for downstream tools.
 struct Views: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "views",
         abstract: "Create or refresh, on a PostgreSQL centre, a view per purpose and a role that can read only that view.",
         discussion: """
             Each purpose in Forms/ gets the view consent_views.<purpose> (its ordinary attributes, each shown only where the
