@@ -54,14 +54,10 @@ public struct POFile: Sendable {
 
         // Read as UTF-8 bytes: every byte PO syntax gives meaning to is ASCII (walking the text by
         // grapheme cluster took most of the time every command spends loading Localization/).
-        let bytes = Array(text.utf8)
-        var lineNumber = 0
-        var start = 0
-        while start <= bytes.count {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-            let line = Self.trimmed(bytes[start..<end])
-            start = end + 1
-            lineNumber += 1
+        let lines = Array(text.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (index, rawLine) in lines.enumerated() {
+            let lineNumber = index + 1
+            let line = Self.trimmed(rawLine)
             guard let first = line.first else { continue }
             if line.starts(with: [UInt8(ascii: "#"), UInt8(ascii: ",")]) {
                 if current.started || current.context != nil { try finish() }
@@ -76,7 +72,7 @@ public struct POFile: Sendable {
                 current.append(try Self.unquote(line, file: name, line: lineNumber), to: field)
                 continue
             }
-            guard let space = line.firstIndex(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else {
+            guard let space = line.firstIndex(where: Self.isBlank) else {
                 throw FormsError(file: name, line: lineNumber, "cannot read '\(String(decoding: line, as: UTF8.self).prefix(40))'")
             }
             let keyword = String(decoding: line[..<space], as: UTF8.self)
@@ -151,11 +147,15 @@ public struct POFile: Sendable {
         }
     }
 
-    /// `bytes` without the spaces and tabs around them (and a carriage return: a file saved with
-    /// Windows line ends reads the same).
+    /// Whether `byte` is a space or a tab (or a carriage return: a file saved with Windows line ends
+    /// reads the same).
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+
+    /// `bytes` without the blanks around them.
     static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        let blank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") }
-        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) }) else { return [] }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else { return [] }
         return bytes[first...last]
     }
 

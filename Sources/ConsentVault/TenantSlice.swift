@@ -10,7 +10,8 @@ public struct TenantSlice: Sendable {
     public var readsDecisions: Bool
     /// Attributes no row of the reader leaves without a granted decision of the purpose for each (an
     /// export's required attributes under consent: ``passesOver(_:)``). A store may pass over a tenant
-    /// without them instead of reading their values; empty: every tenant is read.
+    /// without them instead of reading their values; empty: every tenant is read. Always empty when
+    /// decisions are not read (without them every tenant would look ungranted).
     public var grantsNeeded: [AttributeID]
 
     public init(purpose: PurposeID, attributes: [AttributeID], special: Set<AttributeID>, readsDecisions: Bool,

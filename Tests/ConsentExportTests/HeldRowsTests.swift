@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import Testing
+import TestSupport
 
 @testable import ConsentExport
 
@@ -8,9 +9,8 @@ import Testing
 /// back sorted byte by byte, whole, with small groups suppressed as if every row had been held at once.
 @Suite struct HeldRowsTests {
     @Test func rowsComeBackInReferenceOrderWholeSuppressedAsInMemoryAndTheFilesAreGone() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("held-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = try TempFolder("held")
+        let dir = folder.url
         let groups = SmallGroups(smallest: 3, identifying: [1, 2], sensitive: [3])
         var generator = SystemRandomNumberGenerator()
         // Pseudonyms as exports make them, and references no pseudonym has: short, empty, non-ASCII.

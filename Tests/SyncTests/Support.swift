@@ -125,17 +125,6 @@ final class LocalTransport: SyncTransport, @unchecked Sendable {
     }
 }
 
-/// A folder removed when the value goes away.
-final class TempFolder: @unchecked Sendable {
-    let url: URL
-    init(_ name: String = "sync") throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ file: String) -> String { url.appendingPathComponent(file).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
 extension TenantRef: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) { self.init(value) }
 }
