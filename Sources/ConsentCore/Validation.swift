@@ -76,13 +76,17 @@ public struct Validator: Sendable {
     public func normalise(_ raw: String, for attribute: AttributeID, today: Date = Date()) -> Result<String, ValidationError> {
         guard let definition = catalogue.attribute(attribute) else { return .failure(.unknownAttribute(attribute)) }
         // Tabs and line breaks fold into spaces below; every other control character is refused.
-        if raw.unicodeScalars.contains(where: { !"\t\n\r".unicodeScalars.contains($0) && TextSafety.isForbidden($0) }) {
+        let ascii = Self.isASCII(raw)
+        if ascii ? raw.utf8.contains(where: Self.isForbiddenASCII)
+                 : raw.unicodeScalars.contains(where: { !"\t\n\r".unicodeScalars.contains($0) && TextSafety.isForbidden($0) }) {
             return .failure(.control)
         }
         let collapsed = Self.collapseWhitespace(raw)
-        let text = collapsed.utf8.allSatisfy { $0 < 0x80 } ? collapsed : collapsed.precomposedStringWithCanonicalMapping
+        // Folding white space leaves no line break, so ASCII text has as many characters as bytes.
+        let text = ascii ? collapsed : collapsed.precomposedStringWithCanonicalMapping
         guard !text.isEmpty else { return .failure(.required) }
-        if text.count > definition.maxLength || text.unicodeScalars.count > definition.maxLength * 4 {
+        if ascii ? text.utf8.count > definition.maxLength
+                 : text.count > definition.maxLength || text.unicodeScalars.count > definition.maxLength * 4 {
             return .failure(.tooLong(max: definition.maxLength))
         }
         let normal: String
@@ -145,6 +149,11 @@ public struct Validator: Sendable {
 
     /// A UK phone number in national form (`07700900123`), from spaces, dashes, brackets, `+44` or `0044`.
     public static func ukPhone(_ text: String) -> String? {
+        isASCII(text) ? ukPhoneASCII(text) : ukPhoneUnicode(text)
+    }
+
+    /// ``ukPhone(_:)`` by characters and Foundation, for text that is not ASCII.
+    static func ukPhoneUnicode(_ text: String) -> String? {
         var s = text.replacingOccurrences(of: "(0)", with: "")
         s.removeAll { " -().".contains($0) }
         if s.hasPrefix("+44") { s = "0" + s.dropFirst(3) } else if s.hasPrefix("0044") { s = "0" + s.dropFirst(4) }
@@ -156,6 +165,11 @@ public struct Validator: Sendable {
 
     /// An email address with a lower-cased domain, or nil.
     public static func email(_ text: String) -> String? {
+        isASCII(text) ? emailASCII(text) : emailUnicode(text)
+    }
+
+    /// ``email(_:)`` by characters, for text that is not ASCII (an international domain or name).
+    static func emailUnicode(_ text: String) -> String? {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
         let local = parts[0], domain = parts[1].lowercased()
@@ -173,6 +187,11 @@ public struct Validator: Sendable {
 
     /// A UK postcode in its standard form (`SW1A 1AA`), or nil.
     public static func ukPostcode(_ text: String) -> String? {
+        isASCII(text) ? ukPostcodeASCII(text) : ukPostcodeUnicode(text)
+    }
+
+    /// ``ukPostcode(_:)`` by characters and a regular expression, for text that is not ASCII.
+    static func ukPostcodeUnicode(_ text: String) -> String? {
         let compact = text.uppercased().filter { $0 != " " }
         guard (5...7).contains(compact.count) else { return nil }
         let formatted = "\(compact.dropLast(3)) \(compact.suffix(3))"

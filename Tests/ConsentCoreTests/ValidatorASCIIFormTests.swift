@@ -1,0 +1,105 @@
+@testable import ConsentCore
+import PropertyBased
+import Testing
+
+/// The byte-by-byte forms of ASCII phone numbers, email addresses and postcodes give exactly what the
+/// character forms (Foundation, a regular expression) give: a value typed in ASCII is stored, or refused,
+/// as it was before.
+@Suite struct ValidatorASCIIFormTests {
+    /// Values of each form, good and nearly good, to change one character at a time.
+    static let phones = ["07700 900123", "+44 (0)7700 900123", "0044 161 496 0000", "(0161) 496-0000", "07700.900.123",
+                         "+447700900123", "00447700900123", "0161 4960000", "020 7946 0000", "(0)7700900123",
+                         "07700 900123 (0)", "+44 (07700 900123"]
+    static let emails = ["ann.smith@example.org", "Ann.Smith@Example.ORG", "a@b.co", "x-y_z+tag@sub.example-1.uk",
+                         "ann@example", "ann..x@example.org", ".ann@example.org", "ann@-example.org", "ann@example.123"]
+    static let postcodes = ["SW1A 1AA", "sw1a1aa", " M1 1ae ", "LS2 9JT", "CF10 1EP", "GIR 0AA", "gir0aa", "W1 0AX",
+                            "EC1A 1BB", "QQ1 1AA", "M1 1AC", "B33 8TH", "CR2 6XH", "DN55 1PT", "JE2 3QQ",
+                            "M1 1A", "W1A 0", "SW1 1AA"]
+
+    /// Each seed with every ASCII character put in at every place, and with each of its characters taken out.
+    static func variants(of seeds: [String]) -> [String] {
+        var out: [String] = []
+        for seed in seeds {
+            let bytes = Array(seed.utf8)
+            for at in 0...bytes.count {
+                for byte in UInt8(0)..<0x80 {
+                    var changed = bytes
+                    changed.insert(byte, at: at)
+                    out.append(String(decoding: changed, as: UTF8.self))
+                }
+                if at < bytes.count {
+                    var shorter = bytes
+                    shorter.remove(at: at)
+                    out.append(String(decoding: shorter, as: UTF8.self))
+                }
+            }
+        }
+        return out
+    }
+
+    @Test func phoneNumbersReadAsTheCharacterFormReadsThem() {
+        var accepted = 0
+        for text in Self.variants(of: Self.phones) {
+            let ascii = Validator.ukPhoneASCII(text)
+            #expect(ascii == Validator.ukPhoneUnicode(text), "\(text.debugDescription)")
+            if ascii != nil { accepted += 1 }
+        }
+        // Both accept and refuse: the comparison covers both answers.
+        #expect(accepted > 500)
+        #expect(Validator.ukPhone("+44 (0)7700 900-123") == "07700900123")
+    }
+
+    @Test func emailAddressesReadAsTheCharacterFormReadsThem() {
+        var accepted = 0
+        for text in Self.variants(of: Self.emails) {
+            let ascii = Validator.emailASCII(text)
+            #expect(ascii == Validator.emailUnicode(text), "\(text.debugDescription)")
+            if ascii != nil { accepted += 1 }
+        }
+        #expect(accepted > 1_000)
+        #expect(Validator.email("Ann.Smith@Example.ORG") == "Ann.Smith@example.org")
+    }
+
+    @Test func postcodesReadAsTheRegularExpressionReadsThem() {
+        var accepted = 0
+        for text in Self.variants(of: Self.postcodes) {
+            let ascii = Validator.ukPostcodeASCII(text)
+            #expect(ascii == Validator.ukPostcodeUnicode(text), "\(text.debugDescription)")
+            if ascii != nil { accepted += 1 }
+        }
+        #expect(accepted > 100)
+        #expect(Validator.ukPostcode("gir0aa") == "GIR 0AA")
+    }
+
+    /// Random text over the characters these forms give meaning to.
+    @Test func randomTextReadsAlikeByBothForms() async {
+        let alphabet = Array("0123456789+44()-. @abAZgirCIKMOVQXJ_\t".utf8)
+        await propertyCheck(count: 3_000, input: Gen<UInt8?>.element(of: alphabet).array(of: 0...16)) { bytes in
+            let text = String(decoding: bytes.compactMap { $0 }, as: UTF8.self)
+            #expect(Validator.ukPhoneASCII(text) == Validator.ukPhoneUnicode(text), "\(text.debugDescription)")
+            #expect(Validator.emailASCII(text) == Validator.emailUnicode(text), "\(text.debugDescription)")
+            #expect(Validator.ukPostcodeASCII(text) == Validator.ukPostcodeUnicode(text), "\(text.debugDescription)")
+        }
+    }
+
+    /// Text that is not ASCII takes the character forms: an international domain is kept, a full-width digit refused.
+    @Test func textBeyondASCIITakesTheCharacterForms() {
+        #expect(Validator.email("zoë@ÉXAMPLE.org") == "zoë@éxample.org")
+        #expect(Validator.ukPhone("０7700 900123") == nil)
+        #expect(Validator.ukPostcode("SW1A 1AA\u{00A0}") == nil)
+    }
+
+    /// The quick control-character check refuses exactly what the scalar check refuses.
+    @Test func controlCharactersAreRefusedAsBefore() throws {
+        let validator = try Validator(catalogue: Fixture.catalogue)
+        for byte in UInt8(0)..<0x80 {
+            let text = "Ann" + String(UnicodeScalar(byte)) + "Smith"
+            let refused = validator.normalise(text, for: Fixture.name) == .failure(.control)
+            let scalar = UnicodeScalar(byte)
+            #expect(refused == (!"\t\n\r".unicodeScalars.contains(scalar) && TextSafety.isForbidden(scalar)), "\(byte)")
+        }
+        #expect(validator.normalise(String(repeating: "a", count: 120), for: Fixture.name) == .success(String(repeating: "a", count: 120)))
+        #expect(validator.normalise(String(repeating: "a", count: 121), for: Fixture.name) == .failure(.tooLong(max: 120)))
+        #expect(validator.normalise("a\r\n" + String(repeating: "a", count: 118), for: Fixture.name) == .success("a " + String(repeating: "a", count: 118)))
+    }
+}
