@@ -213,7 +213,8 @@ package struct LedgerIngester {
         let step = try duplicate(wire, deviceNo: deviceNo)
         highestCentral = max(highestCentral, wire.central ?? 0)
         if case .duplicate(nil) = step, let central = wire.central {
-            try CentralNumbers.record(central, for: wire.record.sequence, deviceNo: deviceNo, in: db, devices: devices, keys: keys)
+            try CentralNumbers.record(central, for: wire.record.sequence, deviceNo: deviceNo, in: db, devices: devices, keys: keys,
+                                      statements: statements)
         }
         return step
     }

@@ -224,16 +224,34 @@ struct ProjectionRows {
         }
     }
 
-    /// Puts the centre's number for `event` into the decisions of `purpose` over `attributes`,
-    /// where it is the deciding event or a withdrawal the decision must remember.
-    mutating func setCentral(_ central: Int64, of event: EventID, tenantID: Int64, purpose: PurposeID, attributes: [AttributeID]) throws {
+    /// Puts the centre's number for `event` (made by device number `deviceNo`) into the decisions of `purpose`
+    /// over `attributes`, where it is the deciding event or a withdrawal the decision must remember.
+    ///
+    /// One statement numbers a decision its event set; only a decision that remembers stops of other events
+    /// (its `blocking` text) is read and patched whole.
+    mutating func setCentral(_ central: Int64, of event: EventID, deviceNo: Int64, tenantID: Int64, purpose: PurposeID,
+                             attributes: [AttributeID]) throws {
         var devices = self.devices
         defer { self.devices = devices }
         for attribute in attributes {
+            var number = try statements.raw(.numberDecision, """
+                UPDATE decision SET central_seq = CASE WHEN event_device = ?1 AND event_seq = ?2 THEN ?3 ELSE central_seq END
+                WHERE tenant_id = ?4 AND attribute_id = ?5 AND purpose_id = ?6
+                  AND ((event_device = ?1 AND event_seq = ?2) OR blocking IS NOT NULL)
+                RETURNING blocking IS NOT NULL
+                """)
+            number.bind(deviceNo)
+            number.bind(event.sequence)
+            number.bind(central)
+            number.bind(tenantID)
+            number.bind(attribute.rawValue)
+            number.bind(purpose.rawValue)
+            let remembersStops = try number.step() && number.int64(0) == 1
+            number.done()
+            guard remembersStops else { continue }
             let key = DecisionKey(attribute, purpose)
             guard let record = try decision(tenantID, key) else { continue }
             var patched = record
-            if patched.event == event { patched.centralSequence = central }
             for i in patched.blocking.indices where patched.blocking[i].event == event {
                 patched.blocking[i].centralSequence = central
             }

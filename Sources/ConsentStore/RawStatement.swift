@@ -108,6 +108,7 @@ final class StatementCache {
     enum Slot: Hashable {
         case tenantID, insertTenant, insertValue, insertLedger, chainHead, numberCentrally
         case decisionsOfTenant, decision, deleteCurrentValue, upsertCurrentValue, upsertDecision
+        case acknowledge, numberDecision
     }
 
     init(_ db: Database) { self.db = db }

@@ -199,12 +199,13 @@ extension ConsentDatabase {
             let devices = try DeviceNumbers(db)
             guard let own = devices.byID[device] else { return Acknowledgement() }
             var summary = Acknowledgement()
+            let statements = StatementCache(db)
             for result in response.results {
                 guard result.outcome != .rejected, let central = result.central else {
                     summary.rejected.append("event \(result.sequence): \(result.reason ?? "refused")")
                     continue
                 }
-                try CentralNumbers.record(central, for: result.sequence, deviceNo: own, in: db, devices: devices, keys: keys)
+                try CentralNumbers.record(central, for: result.sequence, deviceNo: own, in: db, devices: devices, keys: keys, statements: statements)
                 summary.acknowledged += 1
                 if result.outcome == .overridden { summary.overridden += 1 }
             }
