@@ -75,6 +75,8 @@ import Testing
             guard let full = whole[ref] else { Issue.record("\(ref) is not in the register"); return }
             for attribute in Self.attributes {
                 #expect(state.value(attribute) == full.value(attribute), "\(ref) \(attribute)")
+                let key = DecisionKey(attribute, Self.purpose)
+                #expect(state.decisions[key] == full.decisions[key], "\(ref) \(attribute): a tenant given has every decision")
             }
         }
         #expect(given == granted.map { TenantRef(String(format: "T%07d", $0 + 1)) })
