@@ -1,4 +1,5 @@
-/// The normal forms of phone numbers, email addresses and postcodes for ASCII text, byte by byte.
+/// The normal forms of phone numbers, email addresses, postcodes, dates and tenancy references for ASCII text,
+/// byte by byte.
 ///
 /// Nearly every value typed at the desk or read from a housing system's register is ASCII; these give
 /// exactly what the character-by-character forms give (`ValidatorASCIIFormTests` checks every ASCII
@@ -100,6 +101,46 @@ extension Validator {
             return true
         }
         return isDistrict(rest)
+    }
+
+    /// ``date(_:)`` for ASCII text.
+    static func dateASCII(_ text: String) -> String? {
+        let parts = Array(text.utf8).split(whereSeparator: { Self.dateSeparators.contains($0) })
+        guard parts.count == 3, parts.allSatisfy({ $0.allSatisfy(isDigit) }) else { return nil }
+        let (y, m, d): (Int?, Int?, Int?)
+        if parts[0].count == 4 {
+            (y, m, d) = (number(parts[0]), number(parts[1]), number(parts[2]))
+        } else if parts[2].count == 4 {
+            (y, m, d) = (number(parts[2]), number(parts[1]), number(parts[0]))
+        } else {
+            return nil
+        }
+        guard let year = y, let month = m, let day = d, (1900...2200).contains(year), (1...12).contains(month),
+              (1...daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        return isoText(year, month, day)
+    }
+
+    private static let dateSeparators: Set<UInt8> = Set("-/. ".utf8)
+
+    /// The number ASCII digits spell, nil when it does not fit an `Int` (as `Int(String)` reads them).
+    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+        var value = 0
+        for digit in digits {
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times.addingReportingOverflow(Int(digit - 0x30))
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    /// A tenancy reference's trimming and capitals for ASCII text: tabs and spaces off both ends (the ASCII part of
+    /// Foundation's `.whitespaces`), letters in capitals.
+    static func trimmedUppercaseASCII(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        let kept = bytes.drop(while: { $0 == 0x20 || $0 == 0x09 }).reversed().drop(while: { $0 == 0x20 || $0 == 0x09 }).reversed()
+        return String(decoding: kept.map(uppercased), as: UTF8.self)
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }

@@ -66,7 +66,7 @@ public struct Validator: Sendable {
 
     /// The normal form of a tenancy reference, or nil when it is not one.
     public func tenancyReference(_ raw: String) -> TenantRef? {
-        let text = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        let text = Self.isASCII(raw) ? Self.trimmedUppercaseASCII(raw) : raw.trimmingCharacters(in: .whitespaces).uppercased()
         guard !TextSafety.hasForbiddenCharacter(text), referencePattern.matches(text) else { return nil }
         return TenantRef(text)
     }
@@ -209,6 +209,11 @@ public struct Validator: Sendable {
     /// `DD MM YYYY`; day and month may have one digit (`30.8.2001`), and separators may be mixed or
     /// surrounded by spaces. A two-digit year is refused: its century cannot be known.
     public static func date(_ text: String) -> String? {
+        isASCII(text) ? dateASCII(text) : dateUnicode(text)
+    }
+
+    /// ``date(_:)`` by characters, for text that is not ASCII.
+    static func dateUnicode(_ text: String) -> String? {
         let parts = text.split(whereSeparator: { "-/. ".contains($0) }).map(String.init)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
         else { return nil }

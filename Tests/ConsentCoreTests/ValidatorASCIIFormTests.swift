@@ -1,4 +1,5 @@
 @testable import ConsentCore
+import Foundation
 import PropertyBased
 import Testing
 
@@ -71,14 +72,35 @@ import Testing
         #expect(Validator.ukPostcode("gir0aa") == "GIR 0AA")
     }
 
+    static let dates = ["30/08/2001", "30 08 2001", "30-08-2001", "30.8.2001", "30 / 8 / 2001", "2001-08-30", "29/02/2000",
+                        "29/02/1900", "31/04/2001", "1/1/1900", "31/12/2200", "00030/0008/2001", "2001-8-3", "30/08/01"]
+    static let references = ["T0000001", " t0000001 ", "\tab-12/3\t", "X", "HA/2024-0001", "t 1"]
+
+    @Test func datesReadAsTheCharacterFormReadsThem() {
+        var accepted = 0
+        for text in Self.variants(of: Self.dates) + ["99999999999999999999/1/2001", "1/99999999999999999999/2001"] {
+            let ascii = Validator.dateASCII(text)
+            #expect(ascii == Validator.dateUnicode(text), "\(text.debugDescription)")
+            if ascii != nil { accepted += 1 }
+        }
+        #expect(accepted > 200)
+    }
+
+    @Test func tenancyReferencesAreTrimmedAndCapitalisedAsFoundationDoesIt() {
+        for text in Self.variants(of: Self.references) {
+            #expect(Validator.trimmedUppercaseASCII(text) == text.trimmingCharacters(in: .whitespaces).uppercased(), "\(text.debugDescription)")
+        }
+    }
+
     /// Random text over the characters these forms give meaning to.
     @Test func randomTextReadsAlikeByBothForms() async {
-        let alphabet = Array("0123456789+44()-. @abAZgirCIKMOVQXJ_\t".utf8)
+        let alphabet = Array("0123456789+44()-. @abAZgirCIKMOVQXJ_\t/2001".utf8)
         await propertyCheck(count: 3_000, input: Gen<UInt8?>.element(of: alphabet).array(of: 0...16)) { bytes in
             let text = String(decoding: bytes.compactMap { $0 }, as: UTF8.self)
             #expect(Validator.ukPhoneASCII(text) == Validator.ukPhoneUnicode(text), "\(text.debugDescription)")
             #expect(Validator.emailASCII(text) == Validator.emailUnicode(text), "\(text.debugDescription)")
             #expect(Validator.ukPostcodeASCII(text) == Validator.ukPostcodeUnicode(text), "\(text.debugDescription)")
+            #expect(Validator.dateASCII(text) == Validator.dateUnicode(text), "\(text.debugDescription)")
         }
     }
 
