@@ -22,6 +22,12 @@ struct CellReader {
     mutating func optionalString() throws -> String? { try next().decode(String?.self) }
     mutating func optionalBool() throws -> Bool? { try next().decode(Bool?.self) }
     mutating func optionalData() throws -> Data? { try next().decode(Data?.self) }
+
+    /// The next cell's bytes as sent (a text column's UTF-8), in place, without making a value of them; nil for NULL.
+    mutating func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        guard let buffer = try next().bytes else { return nil }
+        return try buffer.withUnsafeReadableBytes(body)
+    }
 }
 
 /// A row had fewer cells than the code reading it expected.

@@ -37,19 +37,27 @@ struct TenantPageReader {
         }
         guard let first = ids.first, let last = ids.last else { return [] }
         if !ordinary.isEmpty {
+            // One text a tenant (`ValueCells`), aggregated by the server: PostgresNIO's work is per cell, and this
+            // sends one cell a tenant instead of nine a value.
+            var decoder = ValueCells.Decoder(deviceID: projection.id)
             for try await row in try await connection.query("""
-                SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, c.writer, v.value, v.prefer_not
+                SELECT c.tenant_id, string_agg(\(unescaped: Self.cell), '')
                 FROM current_value c LEFT JOIN value v
                   ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
                 WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(ordinary))
+                GROUP BY c.tenant_id
                 """, logger: logger) {
                 var cells = CellReader(row)
-                let (tenant, attribute, status) = (try cells.int64(), try cells.string(), try cells.string())
-                let source = EventID(device: projection.id(try cells.int64()), sequence: try cells.int64())
-                let (hlc, writer, text, preferNot) = (try cells.int64(), try cells.string(), try cells.optionalString(), try cells.optionalBool())
-                let held: ValueState = preferNot == true ? .held(.preferNotToSay, source: source)
-                    : text.map { .held(.value($0), source: source) } ?? .unavailable(source: source)
-                put(&states, tenant, attribute, status, source, held, hlc: hlc, writer: writer)
+                let tenant = try cells.int64()
+                guard var state = states[tenant] else { continue }
+                let wellFormed = try cells.withBytes { bytes in
+                    ValueCells.forEachCell(bytes) { cell in
+                        let attribute = AttributeID(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[cell.attribute]), as: UTF8.self))
+                        state.values[attribute] = decoder.record(cell, bytes)
+                    }
+                }
+                guard wellFormed == true else { throw TenantPageError.damagedCells(state.ref) }
+                states[tenant] = state
             }
         }
         if !sealed.isEmpty {
@@ -86,10 +94,30 @@ struct TenantPageReader {
         return ids.compactMap { id in states[id].map { (id, $0) } }
     }
 
+    /// One `current_value` row `c`, with its text from `value` `v`, as a ``ValueCells`` cell.
+    static let cell = """
+        octet_length(c.attribute_id) || ':' || c.attribute_id || left(c.status, 1) || c.source_device || ',' || c.source_seq
+        || ',' || c.hlc || ',' || octet_length(c.writer) || ':' || c.writer
+        || CASE WHEN v.value IS NULL THEN '-' ELSE octet_length(v.value) || ':' || v.value END
+        """
+
     /// Stores a projected value: erased and "prefer not to say" by their status, else `held`.
     private func put(_ states: inout [Int64: TenantState], _ tenant: Int64, _ attribute: String, _ status: String,
                      _ source: EventID, _ held: ValueState, hlc: Int64, writer: String) {
         let state = StoredValueStatus.decode(status, source: source, held: held)
         states[tenant]?.values[AttributeID(attribute)] = ValueRecord(state: state, hlc: HLCTimestamp(packed: hlc), device: DeviceID(writer))
+    }
+}
+
+/// A page's values could not be read.
+enum TenantPageError: Error, CustomStringConvertible {
+    /// The server's text of a tenant's values did not parse: a bug of the query, not of the data.
+    case damagedCells(TenantRef)
+
+    var description: String {
+        switch self {
+        case .damagedCells(let ref):
+            "the values of tenant \(ref) came back from PostgreSQL in a form the export cannot read; this is a bug, please report it"
+        }
     }
 }

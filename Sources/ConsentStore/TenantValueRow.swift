@@ -9,10 +9,7 @@ import GRDB
 /// transaction; `consent ledger verify` checks it is exactly the `current_value` rows it proves
 /// equal to the fold of the ledger.
 ///
-/// Each cell is self-delimiting (lengths in bytes, so a value may hold any character):
-/// `<attribute length>:<attribute><status letter><source device>,<source seq>,<hlc>,<writer length>:<writer>`
-/// then `<value length>:<value>`, or `-` where `current_value.value` is NULL (special categories,
-/// "prefer not to say", erased values).
+/// The row's text is ``ValueCells``' format (`-` where `current_value.value` is NULL), which `cell(_:)` writes in SQL.
 enum TenantValueRow {
     /// The migration that adds the table and its triggers (named so tests can undo it on a real file).
     static let migration = "tenant-values-1"
@@ -62,98 +59,4 @@ enum TenantValueRow {
                 ON CONFLICT (tenant_id) DO UPDATE SET cells = cells || excluded.cells;
         END;
         """
-
-    /// One cell, as positions in the row's bytes (no string is made until a caller asks for one).
-    struct Cell {
-        var attribute: Range<Int>
-        var status: UInt8
-        var sourceDevice: Int64
-        var sourceSequence: Int64
-        var hlc: Int64
-        var writer: Range<Int>
-        /// Nil where `current_value.value` is NULL.
-        var value: Range<Int>?
-
-        /// The `current_value.status` the letter stands for, nil for any other letter.
-        var statusName: String? {
-            switch status {
-            case UInt8(ascii: "v"): "value"
-            case UInt8(ascii: "p"): "prefer-not-to-say"
-            case UInt8(ascii: "e"): "erased"
-            default: nil
-            }
-        }
-    }
-
-    /// The cells of one row, in order; nil when the bytes are not a well-formed row (verify reports it,
-    /// an export stops rather than read a damaged projection).
-    static func cells(_ bytes: UnsafeRawBufferPointer) -> [Cell]? {
-        var out: [Cell] = []
-        return forEachCell(bytes) { out.append($0) } ? out : nil
-    }
-
-    /// Calls `body` with each cell of one row in turn, without collecting them; false when the bytes
-    /// are not a well-formed row (the cells before the damage have been given).
-    static func forEachCell(_ bytes: UnsafeRawBufferPointer, _ body: (Cell) -> Void) -> Bool {
-        var reader = Reader(bytes: bytes)
-        let comma = UInt8(ascii: ",")
-        while !reader.atEnd {
-            guard let attribute = reader.counted(), let status = reader.byte(),
-                  let device = reader.integer(until: comma), let sequence = reader.integer(until: comma),
-                  let hlc = reader.integer(until: comma), let writer = reader.counted() else { return false }
-            var value: Range<Int>?
-            if reader.peek == UInt8(ascii: "-") {
-                _ = reader.byte()
-            } else {
-                guard let text = reader.counted() else { return false }
-                value = text
-            }
-            body(Cell(attribute: attribute, status: status, sourceDevice: device, sourceSequence: sequence, hlc: hlc, writer: writer, value: value))
-        }
-        return true
-    }
-
-    /// Reads the parts of a row: decimal integers ended by a given byte, and texts led by their length and `:`.
-    private struct Reader {
-        let bytes: UnsafeRawBufferPointer
-        var at = 0
-
-        var atEnd: Bool { at >= bytes.count }
-        var peek: UInt8? { atEnd ? nil : bytes[at] }
-
-        mutating func byte() -> UInt8? {
-            guard !atEnd else { return nil }
-            defer { at += 1 }
-            return bytes[at]
-        }
-
-        /// A decimal integer (optionally negative) followed by `end`, which is consumed.
-        mutating func integer(until end: UInt8) -> Int64? {
-            var negative = false
-            if peek == UInt8(ascii: "-") {
-                negative = true
-                at += 1
-            }
-            var value: Int64 = 0
-            var digits = 0
-            while let byte = peek, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-                let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
-                let (sum, overflowSum) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
-                guard !overflowTimes, !overflowSum else { return nil }
-                value = sum
-                digits += 1
-                at += 1
-            }
-            guard digits > 0, byte() == end else { return nil }
-            return negative ? -value : value
-        }
-
-        /// A text led by its length in bytes and `:`.
-        mutating func counted() -> Range<Int>? {
-            guard let length = integer(until: UInt8(ascii: ":")), length >= 0, length <= Int64(bytes.count - at) else { return nil }
-            let start = at
-            at += Int(length)
-            return start..<at
-        }
-    }
 }

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 extension ConsentDatabase {
     /// `consent ledger verify`'s check of `tenant_values`: each tenant's row holds exactly its
@@ -54,7 +55,7 @@ extension ConsentDatabase {
 
     /// A row's cells by attribute, as `current_value` would hold them; nil when damaged or an attribute repeats.
     private static func decodedCells(_ bytes: UnsafeRawBufferPointer) -> [String: Expected]? {
-        guard let cells = TenantValueRow.cells(bytes) else { return nil }
+        guard let cells = ValueCells.cells(bytes) else { return nil }
         var out: [String: Expected] = [:]
         func text(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         for cell in cells {

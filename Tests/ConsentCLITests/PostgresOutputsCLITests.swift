@@ -106,7 +106,7 @@ import TestSupport
         #expect(try m.text("r1.csv") == m.text("r2.csv"))
         #expect(try m.text("r2.csv").split(whereSeparator: \.isNewline).count > 10, "the return has rows")
 
-        for purpose in ["service-updates-email", "tailoring-services", "emergency-contact"] {
+        for purpose in ["tenancy-management", "service-updates-email", "tailoring-services", "emergency-contact"] {
             _ = try m.both(["export", "--purpose", purpose], outputs: (m.path("\(purpose)-1.csv"), m.path("\(purpose)-2.csv")))
             #expect(try m.text("\(purpose)-1.csv") == m.text("\(purpose)-2.csv"), "export of \(purpose)")
         }

@@ -1,0 +1,151 @@
+import ConsentCore
+import Foundation
+
+/// A tenant's current values as one text: the cells of `tenant_values` at a SQLite store (kept by its triggers,
+/// `TenantValueRow`), and what a PostgreSQL centre's export query aggregates per tenant (`PostgresCells`), so both
+/// stores give an export one text a tenant instead of a row, or several cells, a value.
+///
+/// Each cell is self-delimiting (lengths in bytes, so a value may hold any character):
+/// `<attribute length>:<attribute><status letter><source device>,<source seq>,<hlc>,<writer length>:<writer>`
+/// then `<value length>:<value>`, or `-` where there is no value text (special categories, "prefer not to say",
+/// erased values). The status letter is the first of `current_value.status`: `v`, `p` or `e`.
+public enum ValueCells {
+    /// One cell, as positions in the row's bytes (no string is made until a caller asks for one).
+    public struct Cell: Sendable {
+        public var attribute: Range<Int>
+        public var status: UInt8
+        public var sourceDevice: Int64
+        public var sourceSequence: Int64
+        public var hlc: Int64
+        public var writer: Range<Int>
+        /// Nil where `current_value.value` is NULL.
+        public var value: Range<Int>?
+
+        /// The `current_value.status` the letter stands for, nil for any other letter.
+        public var statusName: String? {
+            switch status {
+            case UInt8(ascii: "v"): "value"
+            case UInt8(ascii: "p"): "prefer-not-to-say"
+            case UInt8(ascii: "e"): "erased"
+            default: nil
+            }
+        }
+    }
+
+    /// The cells of one row, in order; nil when the bytes are not a well-formed row (verify reports it,
+    /// an export stops rather than read a damaged projection).
+    public static func cells(_ bytes: UnsafeRawBufferPointer) -> [Cell]? {
+        var out: [Cell] = []
+        return forEachCell(bytes) { out.append($0) } ? out : nil
+    }
+
+    /// Calls `body` with each cell of one row in turn, without collecting them; false when the bytes
+    /// are not a well-formed row (the cells before the damage have been given).
+    public static func forEachCell(_ bytes: UnsafeRawBufferPointer, _ body: (Cell) -> Void) -> Bool {
+        var reader = Reader(bytes: bytes)
+        let comma = UInt8(ascii: ",")
+        while !reader.atEnd {
+            guard let attribute = reader.counted(), let status = reader.byte(),
+                  let device = reader.integer(until: comma), let sequence = reader.integer(until: comma),
+                  let hlc = reader.integer(until: comma), let writer = reader.counted() else { return false }
+            var value: Range<Int>?
+            if reader.peek == UInt8(ascii: "-") {
+                _ = reader.byte()
+            } else {
+                guard let text = reader.counted() else { return false }
+                value = text
+            }
+            body(Cell(attribute: attribute, status: status, sourceDevice: device, sourceSequence: sequence, hlc: hlc, writer: writer, value: value))
+        }
+        return true
+    }
+
+    /// Reads the parts of a row: decimal integers ended by a given byte, and texts led by their length and `:`.
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var at = 0
+
+        var atEnd: Bool { at >= bytes.count }
+        var peek: UInt8? { atEnd ? nil : bytes[at] }
+
+        mutating func byte() -> UInt8? {
+            guard !atEnd else { return nil }
+            defer { at += 1 }
+            return bytes[at]
+        }
+
+        /// A decimal integer (optionally negative) followed by `end`, which is consumed.
+        mutating func integer(until end: UInt8) -> Int64? {
+            var negative = false
+            if peek == UInt8(ascii: "-") {
+                negative = true
+                at += 1
+            }
+            var value: Int64 = 0
+            var digits = 0
+            while let byte = peek, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflowSum) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+                guard !overflowTimes, !overflowSum else { return nil }
+                value = sum
+                digits += 1
+                at += 1
+            }
+            guard digits > 0, byte() == end else { return nil }
+            return negative ? -value : value
+        }
+
+        /// A text led by its length in bytes and `:`.
+        mutating func counted() -> Range<Int>? {
+            guard let length = integer(until: UInt8(ascii: ":")), length >= 0, length <= Int64(bytes.count - at) else { return nil }
+            let start = at
+            at += Int(length)
+            return start..<at
+        }
+    }
+
+    /// Turns cells into ``ValueRecord``s, naming devices by their numbers in the store (`deviceID`); it keeps the
+    /// last source device and writer it named, since most cells of a register share a handful.
+    public struct Decoder {
+        private let deviceID: (Int64) -> DeviceID
+        private var writerBytes: [UInt8] = []
+        private var writer = DeviceID("")
+        private var sourceNumber: Int64?
+        private var sourceDevice = DeviceID("")
+
+        public init(deviceID: @escaping (Int64) -> DeviceID) {
+            self.deviceID = deviceID
+        }
+
+        /// The record `cell` of the row `bytes` stands for: erased and "prefer not to say" by their letter, else
+        /// the value text (empty when the cell has none).
+        public mutating func record(_ cell: Cell, _ bytes: UnsafeRawBufferPointer) -> ValueRecord {
+            if cell.sourceDevice != sourceNumber {
+                sourceDevice = deviceID(cell.sourceDevice)
+                sourceNumber = cell.sourceDevice
+            }
+            let source = EventID(device: sourceDevice, sequence: cell.sourceSequence)
+            let state: ValueState
+            switch cell.status {
+            case UInt8(ascii: "e"): state = .erased(by: source)
+            case UInt8(ascii: "p"): state = .held(.preferNotToSay, source: source)
+            default:
+                let text = cell.value.map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
+                state = .held(.value(text ?? ""), source: source)
+            }
+            let writerText = UnsafeRawBufferPointer(rebasing: bytes[cell.writer])
+            if !Self.same(writerBytes, writerText) {
+                writerBytes = Array(writerText)
+                writer = DeviceID(String(decoding: writerText, as: UTF8.self))
+            }
+            return ValueRecord(state: state, hlc: HLCTimestamp(packed: cell.hlc), device: writer)
+        }
+
+        /// Whether `stored` holds exactly `text`'s bytes (one `memcmp`: a generic comparison cost more than reading the cell).
+        private static func same(_ stored: [UInt8], _ text: UnsafeRawBufferPointer) -> Bool {
+            guard stored.count == text.count else { return false }
+            guard let bytes = text.baseAddress else { return stored.isEmpty }
+            return stored.withUnsafeBytes { own in own.baseAddress.map { memcmp($0, bytes, text.count) == 0 } ?? true }
+        }
+    }
+}
