@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 17
+    static let version = 18
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -55,6 +55,40 @@ enum PostgresSchema {
             chunk.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
         }
     }
+
+    /// The text of each current value beside it (`current_value.value`, as a SQLite store keeps it), so an export
+    /// reads a page of values without looking a `value` row up for each. Taken from `value` whenever the row is
+    /// written (a push stores values before the projection; `consent migrate` copies `value` first), so it is never
+    /// a special category's (those are sealed in `sealed_value`); forgotten when an erasure clears the text; filled
+    /// for the rows already here (written to run again harmlessly: tests take a centre back to older schemas).
+    /// `audit verify` checks it against `value` (`driftedTextQuery`).
+    private static let v18 = """
+        ALTER TABLE current_value ADD COLUMN IF NOT EXISTS value text;
+        CREATE OR REPLACE FUNCTION current_value_text() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+        NEW.value := (SELECT v.value FROM value v WHERE v.device_no = NEW.source_device AND v.device_seq = NEW.source_seq \
+        AND v.attribute_id = NEW.attribute_id); \
+        RETURN NEW; END $$;
+        DROP TRIGGER IF EXISTS current_value_text ON current_value;
+        CREATE TRIGGER current_value_text BEFORE INSERT OR UPDATE OF source_device, source_seq, attribute_id ON current_value
+            FOR EACH ROW EXECUTE FUNCTION current_value_text();
+        CREATE OR REPLACE FUNCTION value_erased_forgets_current() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+        UPDATE current_value SET value = NULL WHERE tenant_id = NEW.tenant_id AND attribute_id = NEW.attribute_id \
+        AND source_device = NEW.device_no AND source_seq = NEW.device_seq; \
+        RETURN NULL; END $$;
+        DROP TRIGGER IF EXISTS value_erased_forgets_current ON value;
+        CREATE TRIGGER value_erased_forgets_current AFTER UPDATE OF value ON value
+            FOR EACH ROW WHEN (NEW.value IS NULL) EXECUTE FUNCTION value_erased_forgets_current();
+        UPDATE current_value c SET value = v.value FROM value v
+            WHERE v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id;
+        """
+
+    /// Tenants and attributes whose current text (`current_value.value`) is not their recorded value's: the copy an
+    /// export reads was altered.
+    static let driftedTextQuery = """
+        SELECT t.ref, c.attribute_id FROM current_value c JOIN tenant t ON t.id = c.tenant_id
+        LEFT JOIN value v ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
+        WHERE c.value IS DISTINCT FROM v.value ORDER BY t.ref, c.attribute_id LIMIT 20
+        """
 
     /// Who ran each export, and the device it was made on when it came in by sync (NULL: made here), so
     /// disclosures travel both ways without being sent back (`exchangeDisclosures`).

@@ -34,7 +34,8 @@ extension PostgresCentralStore {
     /// the stored chain head), checks that every value gone from its row was erased by an erasure
     /// event, compares the projections (values, pending corrections, decisions, markers) with the
     /// fold of each tenant's events in central order and the office kept beside each tenant with what
-    /// the projection and the ledger give (`OfficeColumns.driftQuery`), then
+    /// the projection and the ledger give (`OfficeColumns.driftQuery`), and each current text with its recorded
+    /// value's (`PostgresSchema.driftedTextQuery`), then
     /// checks each device's signed head: signed by the key it enrolled
     /// with, and naming the hash the ledger holds at that sequence. A chain rewritten wholesale, every
     /// hash recomputed, passes the first checks but not the last. With `opener` (the organisation's
@@ -80,6 +81,10 @@ extension PostgresCentralStore {
             try await self.verifyTenants(on: connection, into: &report)
             for try await ref in try await connection.query(PostgresQuery(unsafeSQL: OfficeColumns.driftQuery), logger: self.logger).decode(String.self) {
                 report.problem(OfficeColumns.drift(ref))
+            }
+            for try await (ref, attribute) in try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.driftedTextQuery),
+                                                                         logger: self.logger).decode((String, String).self) {
+                report.problem("tenant \(ref): the current text of \(attribute) is not its recorded value's (the copy exports read was altered)")
             }
             for (device, key, head) in signed {
                 guard let key else {

@@ -38,12 +38,10 @@ struct TenantPageReader {
         guard let first = ids.first, let last = ids.last else { return [] }
         if !ordinary.isEmpty {
             // One text a tenant (`ValueCells`), aggregated by the server: PostgresNIO's work is per cell, and this
-            // sends one cell a tenant instead of nine a value.
+            // sends one cell a tenant instead of nine a value. The text is the copy kept beside each current value.
             var decoder = ValueCells.Decoder(deviceID: projection.id)
             for try await row in try await connection.query("""
-                SELECT c.tenant_id, string_agg(\(unescaped: Self.cell), '')
-                FROM current_value c LEFT JOIN value v
-                  ON v.device_no = c.source_device AND v.device_seq = c.source_seq AND v.attribute_id = c.attribute_id
+                SELECT c.tenant_id, string_agg(\(unescaped: Self.cell), '') FROM current_value c
                 WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(ordinary))
                 GROUP BY c.tenant_id
                 """, logger: logger) {
@@ -94,11 +92,11 @@ struct TenantPageReader {
         return ids.compactMap { id in states[id].map { (id, $0) } }
     }
 
-    /// One `current_value` row `c`, with its text from `value` `v`, as a ``ValueCells`` cell.
+    /// One `current_value` row `c` as a ``ValueCells`` cell.
     static let cell = """
         octet_length(c.attribute_id) || ':' || c.attribute_id || left(c.status, 1) || c.source_device || ',' || c.source_seq
         || ',' || c.hlc || ',' || octet_length(c.writer) || ':' || c.writer
-        || CASE WHEN v.value IS NULL THEN '-' ELSE octet_length(v.value) || ':' || v.value END
+        || CASE WHEN c.value IS NULL THEN '-' ELSE octet_length(c.value) || ':' || c.value END
         """
 
     /// Stores a projected value: erased and "prefer not to say" by their status, else `held`.

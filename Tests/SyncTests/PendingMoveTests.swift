@@ -132,7 +132,7 @@ import TestSupport
         try await Self.confirm(correction, of: moved, at: offices.net)
 
         try await offices.net.centre.reopenUpgrading(
-            sqlite: BeforeOfficeMoves.sqlite, postgres: BeforeOfficeMoves.postgres + ["DELETE FROM schema_version WHERE version = 17"],
+            sqlite: BeforeOfficeMoves.sqlite, postgres: BeforeOfficeMoves.postgres + ["DELETE FROM schema_version WHERE version >= 17"],
             clock: offices.net.clocks[offices.net.clocks.count - 1])
 
         try await offices.sync(offices.north)
