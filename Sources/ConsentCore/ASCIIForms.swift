@@ -106,19 +106,9 @@ extension Validator {
     /// ``date(_:)`` for ASCII text.
     static func dateASCII(_ text: String) -> String? {
         let parts = Array(text.utf8).split(whereSeparator: { Self.dateSeparators.contains($0) })
-        guard parts.count == 3, parts.allSatisfy({ $0.allSatisfy(isDigit) }) else { return nil }
-        let (y, m, d): (Int?, Int?, Int?)
-        if parts[0].count == 4 {
-            (y, m, d) = (number(parts[0]), number(parts[1]), number(parts[2]))
-        } else if parts[2].count == 4 {
-            (y, m, d) = (number(parts[2]), number(parts[1]), number(parts[0]))
-        } else {
-            return nil
-        }
-        guard let year = y, let month = m, let day = d, (1900...2200).contains(year), (1...12).contains(month),
-              (1...daysIn(month: month, year: year)).contains(day)
+        guard parts.count == 3, parts.allSatisfy({ $0.allSatisfy(isDigit) }), parts[0].count == 4 || parts[2].count == 4
         else { return nil }
-        return isoText(year, month, day)
+        return isoDate(yearFirst: parts[0].count == 4, number(parts[0]), number(parts[1]), number(parts[2]))
     }
 
     private static let dateSeparators: Set<UInt8> = Set("-/. ".utf8)

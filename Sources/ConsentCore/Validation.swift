@@ -215,18 +215,17 @@ public struct Validator: Sendable {
     /// ``date(_:)`` by characters, for text that is not ASCII.
     static func dateUnicode(_ text: String) -> String? {
         let parts = text.split(whereSeparator: { "-/. ".contains($0) }).map(String.init)
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              parts[0].count == 4 || parts[2].count == 4
         else { return nil }
-        let (y, m, d): (Int?, Int?, Int?)
-        if parts[0].count == 4 {
-            (y, m, d) = (Int(parts[0]), Int(parts[1]), Int(parts[2]))
-        } else if parts[2].count == 4 {
-            (y, m, d) = (Int(parts[2]), Int(parts[1]), Int(parts[0]))
-        } else {
-            return nil
-        }
-        guard let year = y, let month = m, let day = d, (1900...2200).contains(year), (1...12).contains(month),
-              (1...daysIn(month: month, year: year)).contains(day)
+        return isoDate(yearFirst: parts[0].count == 4, Int(parts[0]), Int(parts[1]), Int(parts[2]))
+    }
+
+    /// The date three numbers name, the year first or last (whichever was written with four digits), as
+    /// `YYYY-MM-DD`; nil when one is missing or the date does not exist between 1900 and 2200.
+    static func isoDate(yearFirst: Bool, _ first: Int?, _ second: Int?, _ third: Int?) -> String? {
+        guard let year = yearFirst ? first : third, let month = second, let day = yearFirst ? third : first,
+              (1900...2200).contains(year), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
         return isoText(year, month, day)
     }
