@@ -12,7 +12,8 @@ struct TenantPageReader {
     let slice: TenantSlice
     let opener: SealedValueOpener?
     let projection: PostgresProjection
-    private let ordinary: [String]
+    /// The slice's ordinary attributes, matched in cells by their bytes.
+    private let ordinaryNames: AttributeNames
     private let sealed: [String]
 
     init(connection: PostgresConnection, logger: Logger, slice: TenantSlice, opener: SealedValueOpener?) async throws {
@@ -21,7 +22,7 @@ struct TenantPageReader {
         self.slice = slice
         self.opener = opener
         projection = try await PostgresProjection(connection: connection, logger: logger)
-        ordinary = slice.attributes.filter { !slice.special.contains($0) }.map(\.rawValue)
+        ordinaryNames = AttributeNames(slice.attributes.filter { !slice.special.contains($0) })
         sealed = slice.attributes.filter(slice.special.contains).map(\.rawValue)
     }
 
@@ -36,13 +37,13 @@ struct TenantPageReader {
             states[id] = TenantState(ref: TenantRef(ref))
         }
         guard let first = ids.first, let last = ids.last else { return [] }
-        if !ordinary.isEmpty {
+        if !ordinaryNames.ids.isEmpty {
             // One text a tenant (`ValueCells`), aggregated by the server: PostgresNIO's work is per cell, and this
             // sends one cell a tenant instead of nine a value. The text is the copy kept beside each current value.
             var decoder = ValueCells.Decoder(deviceID: projection.id)
             for try await row in try await connection.query("""
                 SELECT c.tenant_id, string_agg(\(unescaped: Self.cell), '') FROM current_value c
-                WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(ordinary))
+                WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(ordinaryNames.ids.map(\.rawValue)))
                 GROUP BY c.tenant_id
                 """, logger: logger) {
                 var cells = CellReader(row)
@@ -50,7 +51,7 @@ struct TenantPageReader {
                 guard var state = states[tenant] else { continue }
                 let wellFormed = try cells.withBytes { bytes in
                     ValueCells.forEachCell(bytes) { cell in
-                        let attribute = AttributeID(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[cell.attribute]), as: UTF8.self))
+                        guard let attribute = ordinaryNames.id(UnsafeRawBufferPointer(rebasing: bytes[cell.attribute])) else { return }
                         state.values[attribute] = decoder.record(cell, bytes)
                     }
                 }
@@ -93,11 +94,7 @@ struct TenantPageReader {
     }
 
     /// One `current_value` row `c` as a ``ValueCells`` cell.
-    static let cell = """
-        octet_length(c.attribute_id) || ':' || c.attribute_id || left(c.status, 1) || c.source_device || ',' || c.source_seq
-        || ',' || c.hlc || ',' || octet_length(c.writer) || ':' || c.writer
-        || CASE WHEN c.value IS NULL THEN '-' ELSE octet_length(c.value) || ':' || c.value END
-        """
+    static let cell = ValueCells.sql("c.") { "octet_length(\($0))" }
 
     /// Stores a projected value: erased and "prefer not to say" by their status, else `held`.
     private func put(_ states: inout [Int64: TenantState], _ tenant: Int64, _ attribute: String, _ status: String,

@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// `tenant_values`: one row per tenant holding all of that tenant's `current_value` rows as one text
 /// (issue 20), so an export reads a tenant's values with one step instead of one per attribute. Kept by
@@ -16,12 +17,7 @@ enum TenantValueRow {
 
     /// One `current_value` row as a cell (SQL over the row's columns, each named with `row`: "" or "NEW.").
     static func cell(_ row: String = "") -> String {
-        """
-        length(CAST(\(row)attribute_id AS BLOB)) || ':' || \(row)attribute_id || substr(\(row)status, 1, 1)
-        || \(row)source_device || ',' || \(row)source_seq || ',' || \(row)hlc || ','
-        || length(CAST(\(row)writer AS BLOB)) || ':' || \(row)writer
-        || CASE WHEN \(row)value IS NULL THEN '-' ELSE length(CAST(\(row)value AS BLOB)) || ':' || \(row)value END
-        """
+        ValueCells.sql(row) { "length(CAST(\($0) AS BLOB))" }
     }
 
     /// Rewrites the row of tenant `id` (an SQL expression) from its `current_value` rows; none when it has none.

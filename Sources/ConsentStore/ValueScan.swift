@@ -3,32 +3,12 @@ import ConsentVault
 import Crypto
 import Foundation
 import GRDB
+import SyncProtocol
 
-/// Matches attribute ids by their bytes: they repeat on every row, so no string is made for them.
-struct AttributeNames {
-    let ids: [AttributeID]
-    private let bytes: [[UInt8]]
-
-    init(_ ids: [AttributeID]) {
-        self.ids = ids
-        bytes = ids.map { Array($0.rawValue.utf8) }
-    }
-
+extension AttributeNames {
+    /// The id among these whose bytes are exactly column `column` of `raw`'s row.
     func id(_ raw: RawStatement, _ column: Int32) -> AttributeID? {
         raw.withBytes(column) { text in id(text) }
-    }
-
-    /// The id among these whose bytes are exactly `text`.
-    func id(_ text: UnsafeRawBufferPointer) -> AttributeID? {
-        bytes.firstIndex { Self.same($0, text) }.map { ids[$0] }
-    }
-
-    /// Whether `stored` holds exactly the bytes of `column` (lengths first, then one `memcmp`: a generic
-    /// element-by-element comparison cost more than SQLite's step on every row of an export).
-    static func same(_ stored: [UInt8], _ column: UnsafeRawBufferPointer) -> Bool {
-        guard stored.count == column.count else { return false }
-        guard let bytes = column.baseAddress else { return stored.isEmpty }
-        return stored.withUnsafeBytes { own in own.baseAddress.map { memcmp($0, bytes, column.count) == 0 } ?? true }
     }
 }
 

@@ -2,8 +2,9 @@ import ConsentCore
 import Foundation
 
 /// A tenant's current values as one text: the cells of `tenant_values` at a SQLite store (kept by its triggers,
-/// `TenantValueRow`), and what a PostgreSQL centre's export query aggregates per tenant (`PostgresCells`), so both
-/// stores give an export one text a tenant instead of a row, or several cells, a value.
+/// `TenantValueRow`), and what a PostgreSQL centre's export query aggregates per tenant (`TenantPageReader`), so
+/// both stores give an export one text a tenant instead of a row, or several cells, a value. Both write cells with
+/// ``sql(_:byteLength:)`` and read them with ``forEachCell(_:_:)``.
 ///
 /// Each cell is self-delimiting (lengths in bytes, so a value may hold any character):
 /// `<attribute length>:<attribute><status letter><source device>,<source seq>,<hlc>,<writer length>:<writer>`
@@ -30,6 +31,17 @@ public enum ValueCells {
             default: nil
             }
         }
+    }
+
+    /// One `current_value` row as a cell, in SQL: `row` prefixes each column ("NEW.", "c."), `byteLength` is the
+    /// dialect's length in bytes of a text (SQLite's `length(CAST(x AS BLOB))`, PostgreSQL's `octet_length(x)`).
+    public static func sql(_ row: String, byteLength: (String) -> String) -> String {
+        """
+        \(byteLength(row + "attribute_id")) || ':' || \(row)attribute_id || substr(\(row)status, 1, 1)
+        || \(row)source_device || ',' || \(row)source_seq || ',' || \(row)hlc || ','
+        || \(byteLength(row + "writer")) || ':' || \(row)writer
+        || CASE WHEN \(row)value IS NULL THEN '-' ELSE \(byteLength(row + "value")) || ':' || \(row)value END
+        """
     }
 
     /// The cells of one row, in order; nil when the bytes are not a well-formed row (verify reports it,
@@ -134,18 +146,11 @@ public enum ValueCells {
                 state = .held(.value(text ?? ""), source: source)
             }
             let writerText = UnsafeRawBufferPointer(rebasing: bytes[cell.writer])
-            if !Self.same(writerBytes, writerText) {
+            if !AttributeNames.same(writerBytes, writerText) {
                 writerBytes = Array(writerText)
                 writer = DeviceID(String(decoding: writerText, as: UTF8.self))
             }
             return ValueRecord(state: state, hlc: HLCTimestamp(packed: cell.hlc), device: writer)
-        }
-
-        /// Whether `stored` holds exactly `text`'s bytes (one `memcmp`: a generic comparison cost more than reading the cell).
-        private static func same(_ stored: [UInt8], _ text: UnsafeRawBufferPointer) -> Bool {
-            guard stored.count == text.count else { return false }
-            guard let bytes = text.baseAddress else { return stored.isEmpty }
-            return stored.withUnsafeBytes { own in own.baseAddress.map { memcmp($0, bytes, text.count) == 0 } ?? true }
         }
     }
 }

@@ -1,0 +1,27 @@
+import ConsentCore
+import Foundation
+
+/// Matches attribute ids by their bytes: they repeat on every row or cell an export reads, so no string is made
+/// for them.
+public struct AttributeNames: Sendable {
+    public let ids: [AttributeID]
+    private let bytes: [[UInt8]]
+
+    public init(_ ids: [AttributeID]) {
+        self.ids = ids
+        bytes = ids.map { Array($0.rawValue.utf8) }
+    }
+
+    /// The id among these whose bytes are exactly `text`.
+    public func id(_ text: UnsafeRawBufferPointer) -> AttributeID? {
+        bytes.firstIndex { Self.same($0, text) }.map { ids[$0] }
+    }
+
+    /// Whether `stored` holds exactly the bytes of `column` (lengths first, then one `memcmp`: a generic
+    /// element-by-element comparison cost more than SQLite's step on every row of an export).
+    public static func same(_ stored: [UInt8], _ column: UnsafeRawBufferPointer) -> Bool {
+        guard stored.count == column.count else { return false }
+        guard let bytes = column.baseAddress else { return stored.isEmpty }
+        return stored.withUnsafeBytes { own in own.baseAddress.map { memcmp($0, bytes, column.count) == 0 } ?? true }
+    }
+}
