@@ -3,13 +3,30 @@
 /// each row of a return was most of its formatting time).
 extension Sequence where Element == UInt8 {
     public var lowercaseHex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(underestimatedCount * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
+        if let hex = withContiguousStorageIfAvailable({ Hex.lowercase(UnsafeRawBufferPointer($0)) }) { return hex }
+        return Array(self).withUnsafeBytes { Hex.lowercase($0) }
+    }
+}
+
+/// Hexadecimal written straight into a string's storage.
+public enum Hex {
+    /// `bytes` as lower-case hexadecimal, after `prefix` when one is given (an ASCII letter: a pseudonym's "P").
+    public static func lowercase(_ bytes: UnsafeRawBufferPointer, prefix: Unicode.Scalar? = nil) -> String {
+        let lead = prefix.map { UInt8(ascii: $0) }
+        let count = bytes.count * 2 + (lead == nil ? 0 : 1)
+        return String(unsafeUninitializedCapacity: count) { out in
+            var at = 0
+            if let lead { out[0] = lead; at = 1 }
+            for byte in bytes {
+                out[at] = digit(byte >> 4)
+                out[at + 1] = digit(byte & 0x0f)
+                at += 2
+            }
+            return at
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    @inline(__always) private static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
     }
 }

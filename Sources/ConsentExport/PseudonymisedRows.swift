@@ -47,7 +47,7 @@ public enum PseudonymisedRows {
             }
         }
         let day = AgeBand.Day(gate.at)
-        let own = purposeKey(key, purpose: gate.purpose.id)
+        let pseudonym = Pseudonymiser(key: purposeKey(key, purpose: gate.purpose.id))
         // Row positions: the pseudonym first, then the columns. What anyone may know of a person (not a
         // special category, not their own words) identifies; special categories only leave in a group.
         let special = gate.columns.map { gate.catalogue.attribute($0)?.isSpecial ?? true }
@@ -55,7 +55,7 @@ public enum PseudonymisedRows {
         let sensitive = kinds.indices.filter { special[$0] || kinds[$0] == .whetherGiven }.map { $0 + 1 }
         return RowTransform(
             referenceColumn: referenceColumn, columns: columns,
-            reference: { pseudonym(of: $0, key: own) },
+            reference: { pseudonym($0) },
             cells: { _, cells in
                 zip(cells, kinds).map { cell, kind in
                     guard let cell, !cell.isEmpty, cell != ExportGate.prefersNotToSay else { return cell }
@@ -77,8 +77,8 @@ public enum PseudonymisedRows {
 
     /// A stable keyed pseudonym: HMAC-SHA-256 of the reference, 16 bytes in hex after a "P". The same
     /// tenant keeps it while the key is kept; without the key it cannot be linked back.
+    /// (``Pseudonymiser`` makes many under one key.)
     public static func pseudonym(of ref: TenantRef, key: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(ref.rawValue.utf8), using: key)
-        return "P" + mac.prefix(16).lowercaseHex
+        Pseudonymiser(key: key)(ref)
     }
 }

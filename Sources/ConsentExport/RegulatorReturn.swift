@@ -30,9 +30,10 @@ public enum RegulatorReturn {
             return index
         }
         let day = AgeBand.Day(gate.at)
+        let pseudonym = Pseudonymiser(key: key)
         return RowTransform(
             referenceColumn: "tenant_pseudonym", columns: columns,
-            reference: { PseudonymisedRows.pseudonym(of: $0, key: key) },
+            reference: { pseudonym($0) },
             cells: { _, cells in
                 let value = { (i: Int) in cells[positions[i]] }
                 // A refusal is sent as the log's own answer, whatever the field derives.

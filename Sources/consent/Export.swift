@@ -115,9 +115,10 @@ struct ExportRecalls: AsyncParsableCommand {
         defer { source.close() }
         var recalls = try await source.recalls(exportID: manifest.exportID, purpose: manifest.purpose, after: manifest.ledgerPosition)
         if let key {
+            let pseudonym = Pseudonymiser(key: key)
             recalls = recalls.map { recall in
                 var named = recall
-                named.tenant = PseudonymisedRows.pseudonym(of: TenantRef(recall.tenant), key: key)
+                named.tenant = pseudonym(TenantRef(recall.tenant))
                 return named
             }.sorted { ($0.tenant, $0.ledgerPosition) < ($1.tenant, $1.ledgerPosition) }
         }
