@@ -55,9 +55,11 @@ extension PostgresCentralStore {
     }
 
     /// Records an export and which of its columns each tenant was sent (bit `i` of a mask for
-    /// column `i`), in one transaction, reading the entries in chunks so memory stays flat.
+    /// column `i`), in one transaction, reading the entries in chunks so memory stays flat; then
+    /// `narrowed` gives some of those tenants fewer columns (none removes the tenant's row).
     public func recordDisclosures(exportID: String, purpose: String, recipient: String, columns: [String], operator: String? = nil,
-                                  _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>) async throws {
+                                  _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>,
+                                  narrowed: some Sequence<(tenant: TenantRef, mask: UInt64)> = [(tenant: TenantRef, mask: UInt64)]()) async throws {
         do {
             try await withTransaction { connection in
                 // Export numbers become visible in order (a device's disclosure cursor never passes one uncommitted).
@@ -67,21 +69,31 @@ extension PostgresCentralStore {
                     VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(self.now()), \(`operator`)) RETURNING no
                     """, on: connection, logger: logger) ?? 0
                 var refs: [String] = [], masks: [Int64] = []
-                func flush() async throws {
+                func flush(narrowing: Bool) async throws {
                     guard !refs.isEmpty else { return }
-                    try await connection.query("""
-                        INSERT INTO disclosure (tenant_id, export_no, columns)
-                        SELECT t.id, \(number), x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
-                        """, logger: logger)
+                    if narrowing {
+                        try await connection.query("""
+                            UPDATE disclosure d SET columns = x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
+                            WHERE d.export_no = \(number) AND d.tenant_id = t.id
+                            """, logger: logger)
+                    } else {
+                        try await connection.query("""
+                            INSERT INTO disclosure (tenant_id, export_no, columns)
+                            SELECT t.id, \(number), x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
+                            """, logger: logger)
+                    }
                     refs.removeAll(keepingCapacity: true)
                     masks.removeAll(keepingCapacity: true)
                 }
-                for entry in entries {
-                    refs.append(entry.tenant.rawValue)
-                    masks.append(Int64(bitPattern: entry.mask))
-                    if refs.count == 10_000 { try await flush() }
+                for (list, narrowing) in [(AnySequence(entries), false), (AnySequence(narrowed), true)] {
+                    for entry in list {
+                        refs.append(entry.tenant.rawValue)
+                        masks.append(Int64(bitPattern: entry.mask))
+                        if refs.count == 10_000 { try await flush(narrowing: narrowing) }
+                    }
+                    try await flush(narrowing: narrowing)
                 }
-                try await flush()
+                try await connection.query("DELETE FROM disclosure WHERE export_no = \(number) AND columns = 0", logger: logger)
             }
         } catch {
             throw CentralStoreError.storage(Self.describe(error))

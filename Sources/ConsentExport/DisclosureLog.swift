@@ -4,8 +4,14 @@ import Foundation
 /// The tenants an export included and which of its columns each got, spilled to a scratch file
 /// (0600, removed afterwards) as `REF<TAB>MASK` lines so memory stays flat however many tenants
 /// leave; read back as a sequence when the disclosures are recorded.
+///
+/// Entries are appended in register order, so a store finds each tenant by reading its register in
+/// order too. Rows that leave in another order (pseudonyms) are appended as they are read and, where
+/// small groups took cells out of a row afterwards, narrowed (``narrowed``): a second, usually short
+/// file the store applies once the entries are in.
 public final class DisclosureLog: Sequence {
     private let file: OutputFile
+    private var narrowings: OutputFile?
     var url: URL { file.url }
     private let columns: [AttributeID]
 
@@ -22,11 +28,26 @@ public final class DisclosureLog: Sequence {
     /// Records that `tenant` got the columns set in `mask`; nothing when none.
     func append(_ tenant: TenantRef, mask: UInt64) throws(ExportError) {
         guard mask != 0 else { return }
+        try Self.write(tenant, mask, to: file)
+    }
+
+    /// Records that `tenant`, appended earlier, got only the columns in `mask` after all (none: nothing).
+    func narrow(_ tenant: TenantRef, to mask: UInt64) throws(ExportError) {
+        if narrowings == nil {
+            narrowings = try OutputFile(creating: file.url.appendingPathExtension("narrowed"), bufferBytes: 64 << 10, digest: false)
+        }
+        if let narrowings { try Self.write(tenant, mask, to: narrowings) }
+    }
+
+    private static func write(_ tenant: TenantRef, _ mask: UInt64, to file: OutputFile) throws(ExportError) {
         try file.append(tenant.rawValue)
         try file.append("\t\(mask)\n")
     }
 
-    func finish() throws(ExportError) { try file.finish() }
+    func finish() throws(ExportError) {
+        try file.finish()
+        try narrowings?.finish()
+    }
 
     /// The columns a row's cells fill (each cell that is not nil).
     static func mask(_ cells: [String?]) -> UInt64 {
@@ -38,8 +59,18 @@ public final class DisclosureLog: Sequence {
     /// The export's columns, which each entry's mask selects from.
     public var columnNames: [String] { columns.map(\.rawValue) }
 
-    public func makeIterator() -> AnyIterator<(tenant: TenantRef, mask: UInt64)> {
-        guard let handle = FileHandle(forReadingAtPath: file.url.path) else { return AnyIterator { nil } }
+    public func makeIterator() -> AnyIterator<(tenant: TenantRef, mask: UInt64)> { Self.entries(in: file.url) }
+
+    /// Entries whose columns were narrowed after they were appended (``narrow(_:to:)``), in the order
+    /// they were narrowed, each with the columns the tenant got in the end (0 for none); a store
+    /// applies them after the entries, in the same transaction.
+    public var narrowed: AnySequence<(tenant: TenantRef, mask: UInt64)> {
+        guard let url = narrowings?.url else { return AnySequence([]) }
+        return AnySequence { Self.entries(in: url) }
+    }
+
+    private static func entries(in url: URL) -> AnyIterator<(tenant: TenantRef, mask: UInt64)> {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return AnyIterator { nil } }
         var pending: [UInt8] = [], start = 0
         return AnyIterator {
             while true {

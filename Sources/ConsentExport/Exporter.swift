@@ -95,8 +95,8 @@ public struct Exporter {
         var cells: [String?] = []
         // Pseudonymised rows are written in the order of their pseudonyms, not the register's: rows in
         // reference order would let anyone holding the reference list undo the pseudonyms. They are held
-        // in scratch files until the end (`HeldRows`), and their disclosures logged once small groups
-        // are suppressed: a suppressed cell did not leave.
+        // in scratch files until the end (`HeldRows`). Their disclosures are logged as they are read, in
+        // register order, and narrowed where small groups suppressed cells: a suppressed cell did not leave.
         let held = transform?.ordersByReference == true ? HeldRows(scratch: scratch, groups: transform?.groups) : nil
         // Tenants without the grants a row needs are passed over unread: the gate would leave them out.
         let read = try await source.eachTenant(TenantSlice(gate.policy, readingDecisions: gate.needsDecisions, grantsNeeded: gate.grantsNeeded)) { ref, state in
@@ -110,7 +110,9 @@ public struct Exporter {
                 refusal(ref, refused)
             }
             if let transform, let held {
-                try held.append(ref, mask: DisclosureLog.mask(cells), row: [transform.reference(ref)] + transform.cells(ref, cells))
+                let mask = DisclosureLog.mask(cells)
+                try log.append(ref, mask: mask)
+                try held.append(ref, mask: mask, row: [transform.reference(ref)] + transform.cells(ref, cells))
             } else {
                 try log.append(ref, cells: cells)
                 try table.row([transform?.reference(ref) ?? ref.rawValue] + (transform?.cells(ref, cells) ?? cells), into: body)
@@ -119,9 +121,9 @@ public struct Exporter {
             if rows % 10_000 == 0 { progress(rows) }
         }
         let suppressed = try held?.drain { tenant, mask, row in
-            var mask = mask
-            for (index, cell) in row.dropFirst().enumerated() where cell == SmallGroups.suppressed { mask &= ~(1 << UInt64(index)) }
-            try log.append(tenant, mask: mask)
+            var left = mask
+            for (index, cell) in row.dropFirst().enumerated() where cell == SmallGroups.suppressed { left &= ~(1 << UInt64(index)) }
+            if left != mask { try log.narrow(tenant, to: left) }
             try table.row(row, into: body)
         } ?? 0
         if suppressed > 0 { withheld[SmallGroups.reason, default: 0] += suppressed }

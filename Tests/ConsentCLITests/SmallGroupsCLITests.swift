@@ -52,5 +52,15 @@ import TestSupport
         let cells = rows.dropFirst().reduce(0) { $0 + $1.filter { $0 == marker }.count }
         let manifest = try #require(try export.json() as? [String: Any])
         #expect(cells > 0 && (manifest["withheld"] as? [String: Int])?["small-group"] == cells, "\(manifest["withheld"] ?? "") against \(cells)")
+        // A suppressed cell did not leave, so no disclosure names its column: for each identifying column (bit i - 1 of a
+        // disclosure for header column i), as many tenants are recorded as rows of the file that hold a cell there.
+        let exportID = try #require(manifest["exportID"] as? String)
+        for column in identifying {
+            let held = rows.dropFirst().filter { !$0[column].isEmpty && $0[column] != marker }.count
+            let recorded = try Subprocess.run("/usr/bin/sqlite3", [cli.db, """
+                SELECT count(*) FROM disclosure d JOIN export e ON e.no = d.export_no WHERE e.id = '\(exportID)' AND (d.columns >> \(column - 1)) & 1
+                """]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(recorded == "\(held)", "\(header[column]): \(recorded) tenants recorded as sent it, \(held) rows hold it")
+        }
     }
 }
