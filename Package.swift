@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "ConsentCore", "SyncProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
+                "CSodium",
             ]
         ),
         .target(
@@ -134,6 +135,7 @@ let package = Package(
         .systemLibrary(name: "CFriBidi", pkgConfig: "fribidi", providers: [.apt(["libfribidi-dev"])]),
         // libsodium's scrypt for PIN and password hashes: optimised even in a debug build, where swift-crypto's
         // BoringSSL, built unoptimised, took ten times as long (a third of the busy CPU of the command-line tests, by perf).
+        // And its AES-256-GCM with a precomputed key (ConsentVault's DataKey), for the many values a key seals and opens.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "TerminalCore", dependencies: ["CFriBidi"]),
         .target(name: "CTerminalShims"),

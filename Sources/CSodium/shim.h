@@ -1,2 +1,3 @@
-/* libsodium, for scrypt (RFC 7914): ConsentStore's PIN and password hashes (SecretHasher). */
+/* libsodium: scrypt (RFC 7914) for ConsentStore's PIN and password hashes (SecretHasher), and AES-256-GCM with a
+   precomputed key for ConsentVault's DataKey. */
 #include <sodium.h>

@@ -119,7 +119,7 @@ private struct KeyRotationRun {
     private nonisolated(nonsending) func resealAll(under target: String, kek: KeyEncryptionKey, batchSize: Int, report: inout DataKeyRotationReport,
                            progress: (Int, Int) throws -> Void) async throws {
         let unwrapped = try Sealing.unwrapAll(try await dataKeys(), with: kek).keys
-        let keys = Dictionary(unwrapped, uniquingKeysWith: { first, _ in first })
+        let keys = Dictionary(unwrapped.map { ($0.id, DataKey($0.key)) }, uniquingKeysWith: { first, _ in first })
         guard let targetKey = keys[target] else {
             throw StoreError.rotationStuck(reason: "the new data key \(target) does not open with the key file \(kek.source)")
         }
@@ -163,7 +163,7 @@ private struct KeyRotationRun {
 
     /// Seals up to `limit` values under `retiring` keys after `after` again under `target` (same salt and
     /// associated data, so the ledger's digests still prove them); returns how many and the last one's key.
-    private nonisolated(nonsending) func resealBatch(_ retiring: [String], keys: [String: SymmetricKey], under target: (id: String, key: SymmetricKey),
+    private nonisolated(nonsending) func resealBatch(_ retiring: [String], keys: [String: DataKey], under target: (id: String, key: DataKey),
                              after: (deviceNo: Int64, sequence: Int64, attribute: String),
                              limit: Int) async throws -> (Int, (deviceNo: Int64, sequence: Int64, attribute: String)?) {
         var numbers: [Int64] = [], sequences: [Int64] = [], attributes: [String] = [], sealed: [ByteBuffer] = []

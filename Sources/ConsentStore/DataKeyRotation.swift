@@ -132,7 +132,7 @@ extension ConsentDatabase {
     /// Seals up to `limit` values under the target key, in primary-key order from `after`: each batch
     /// continues where the last stopped instead of scanning again past the values already done (the
     /// vault has no index on `key_id`). A rerun after a crash starts from the beginning once.
-    private func resealBatch(_ db: Database, keys retiring: [String], list: String, under target: (id: String, key: SymmetricKey),
+    private func resealBatch(_ db: Database, keys retiring: [String], list: String, under target: (id: String, key: DataKey),
                              after: ValuePosition?, limit: Int) throws -> (count: Int, last: ValuePosition?) {
         let start = after ?? (Int64.min, Int64.min, "")
         let rows = try Row.fetchAll(db, sql: """

@@ -27,7 +27,7 @@ struct ValueScan {
     private var sourceDevice = DeviceID("")
     /// The data key of the previous sealed row (rows share a handful of keys).
     private var keyIDBytes: [UInt8] = []
-    private var key: SymmetricKey?
+    private var key: DataKey?
 
     /// Nil when there are no such attributes to read.
     init?(_ db: Database, _ attributes: [AttributeID], devices: DeviceNumbers, keys: VaultKeyring) throws {
@@ -60,7 +60,7 @@ struct ValueScan {
     func finish() { statement.done() }
 
     /// The data key named by this row, looked up only when it differs from the previous row's.
-    private mutating func dataKey() -> SymmetricKey? {
+    private mutating func dataKey() -> DataKey? {
         if !statement.withBytes(7, { AttributeNames.same(keyIDBytes, $0) }) {
             let id = statement.string(7) ?? ""
             key = keys.key(id)

@@ -15,7 +15,7 @@ package final class VaultKeyring: @unchecked Sendable {
     /// Why there is no key-encryption key (shown to the user), when there is none.
     let missingReason: String?
     private let lock = NSLock()
-    private var keys: [String: SymmetricKey] = [:]
+    private var keys: [String: DataKey] = [:]
     private var sealingID: String?
     /// Whether `sealingID` is the data key this database made for its own seals (named in
     /// `vault.meta` as `sealing_key`), not one a device pushed: a device that pushed a key holds it.
@@ -30,7 +30,7 @@ package final class VaultKeyring: @unchecked Sendable {
     enum Sealer {
         /// AES-GCM under a data key of this vault (the centre with its key-encryption key, and a
         /// database not enrolled with a centre that has an organisation key): about 1 µs to open.
-        case dataKey(id: String, key: SymmetricKey)
+        case dataKey(id: String, key: DataKey)
         /// HPKE to the organisation's public key (a device, and a centre without its key-encryption
         /// key): an X25519 to open, about 50 µs.
         case organisation(OrganisationPublicKey)
@@ -72,7 +72,7 @@ package final class VaultKeyring: @unchecked Sendable {
     }
 
     /// The data key with this id, if this process holds it.
-    func key(_ id: String) -> SymmetricKey? {
+    func key(_ id: String) -> DataKey? {
         lock.lock()
         defer { lock.unlock() }
         return keys[id]
@@ -192,7 +192,7 @@ package final class VaultKeyring: @unchecked Sendable {
             } else if id.hasPrefix(PINKey.prefix) {
                 holdPINKey(PINKey(id: id, key: key))
             } else {
-                keys[id] = key
+                keys[id] = DataKey(key)
                 dataKeys.append((id, key))
             }
         }
@@ -223,7 +223,7 @@ package final class VaultKeyring: @unchecked Sendable {
         try db.execute(sql: "INSERT OR REPLACE INTO vault.meta (key, value) VALUES ('sealing_key', ?)", arguments: [id])
         lock.lock()
         defer { lock.unlock() }
-        keys[id] = key
+        keys[id] = DataKey(key)
         (sealingID, sealingKeyIsOwn) = (id, true)
         return id
     }

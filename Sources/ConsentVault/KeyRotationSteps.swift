@@ -70,7 +70,7 @@ extension Sealing {
 
     /// `sealed` (under `old`) sealed again under `new` with the same salt and associated data, so the
     /// ledger's digest still proves it; nil when it does not open under `old`.
-    package static func reseal(_ sealed: some DataProtocol, from old: SymmetricKey, to new: SymmetricKey, associatedData: Data) throws -> Data? {
+    package static func reseal(_ sealed: some DataProtocol, from old: DataKey, to new: DataKey, associatedData: Data) throws -> Data? {
         guard let plain = openPlain(sealed, key: old, associatedData: associatedData), let value = value(of: plain) else { return nil }
         return try seal(value, salt: Data(plain.prefix(saltBytes)), key: new, associatedData: associatedData)
     }

@@ -11,7 +11,7 @@ import Foundation
 /// let answer = opener.open(blob, keyID: "dk-…", tenant: ref, attribute: attribute, event: id)
 /// ```
 public struct SealedValueOpener: Sendable {
-    private let keys: [String: SymmetricKey]
+    private let keys: [String: DataKey]
     /// The organisation's private key, when the rows hold it (values sealed by devices with HPKE).
     private let organisation: OrganisationPrivateKey?
 
@@ -30,7 +30,8 @@ public struct SealedValueOpener: Sendable {
         for (id, key) in unwrapped.keys where OrganisationPublicKey.isOrganisationKeyID(id) {
             if let found = OrganisationPrivateKey(unwrapped: key, id: id) { organisation = found } else { broken.append(id) }
         }
-        keys = Dictionary(unwrapped.keys.filter { !OrganisationPublicKey.isOrganisationKeyID($0.id) }, uniquingKeysWith: { _, last in last })
+        keys = Dictionary(unwrapped.keys.filter { !OrganisationPublicKey.isOrganisationKeyID($0.id) }.map { ($0.id, DataKey($0.key)) },
+                          uniquingKeysWith: { _, last in last })
         self.organisation = organisation
         brokenKeys = broken
     }

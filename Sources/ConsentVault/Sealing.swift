@@ -42,31 +42,38 @@ package enum Sealing {
     }
 
     /// `value` with `salt` sealed under a data key (AES-GCM), bound to `associatedData`.
+    package static func seal(_ value: AttributeValue, salt: Data, key: DataKey, associatedData: Data) throws -> Data {
+        try key.seal(plaintext(value, salt: salt), nonce: Array(RandomPool.shared.bytes(DataKey.nonceBytes)), associatedData: associatedData)
+    }
+
+    /// The same, under a key used once (``DataKey`` prepares a key for many).
     package static func seal(_ value: AttributeValue, salt: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
-        let nonce = try AES.GCM.Nonce(data: RandomPool.shared.bytes(12))
-        guard let combined = try AES.GCM.seal(plaintext(value, salt: salt), using: key, nonce: nonce, authenticating: associatedData).combined else {
-            throw StoreError.sqlite("AES-GCM produced no combined box") // only with a non-standard nonce size
-        }
-        return combined
+        try seal(value, salt: salt, key: DataKey(key), associatedData: associatedData)
     }
 
     /// Opens a sealed value; nil when it does not open (wrong key, changed, or moved to another row).
     package static func open(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> (salt: Data, value: AttributeValue)? {
-        guard let plain = openPlain(sealed, key: key, associatedData: associatedData), let value = value(of: plain) else { return nil }
+        guard let plain = openPlain(sealed, key: DataKey(key), associatedData: associatedData), let value = value(of: plain) else { return nil }
         return (Data(plain.prefix(saltBytes)), value)
     }
 
-    /// Opens only the value (an export has no use for the salt), without copying the sealed bytes.
-    package static func openValue(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> AttributeValue? {
-        openPlain(sealed, key: key, associatedData: associatedData).flatMap(value(of:))
+    /// Opens only the value (an export has no use for the salt), reading the sealed bytes where they lie.
+    package static func openValue(_ sealed: UnsafeRawBufferPointer, key: DataKey, associatedData: Data) -> AttributeValue? {
+        guard let plain = key.open(sealed, associatedData: associatedData), plain.count > saltBytes else { return nil }
+        return value(of: plain)
     }
 
-    package static func openPlain(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> Data? {
-        guard let box = try? AES.GCM.SealedBox(combined: sealed),
-              let plain = try? AES.GCM.open(box, using: key, authenticating: associatedData),
-              plain.count > saltBytes
-        else { return nil }
+    /// The plaintext (`salt ‖ kind ‖ text`) of a sealed value; nil when it does not open.
+    package static func openPlain(_ sealed: some DataProtocol, key: DataKey, associatedData: Data) -> Data? {
+        let plain = sealed.withContiguousStorageIfAvailable { key.open(UnsafeRawBufferPointer($0), associatedData: associatedData) }
+            ?? Array(sealed).withUnsafeBytes { key.open($0, associatedData: associatedData) }
+        guard let plain, plain.count > saltBytes else { return nil }
         return plain
+    }
+
+    /// The same, under a key used once.
+    package static func openPlain(_ sealed: some DataProtocol, key: SymmetricKey, associatedData: Data) -> Data? {
+        openPlain(sealed, key: DataKey(key), associatedData: associatedData)
     }
 
     /// The value in a plaintext (`salt ‖ kind ‖ text`); nil when it is not one.
