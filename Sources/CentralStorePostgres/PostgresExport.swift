@@ -85,15 +85,17 @@ extension PostgresCentralStore {
                     refs.removeAll(keepingCapacity: true)
                     masks.removeAll(keepingCapacity: true)
                 }
+                var narrowedAny = false
                 for (list, narrowing) in [(AnySequence(entries), false), (AnySequence(narrowed), true)] {
                     for entry in list {
                         refs.append(entry.tenant.rawValue)
                         masks.append(Int64(bitPattern: entry.mask))
+                        narrowedAny = narrowedAny || narrowing
                         if refs.count == 10_000 { try await flush(narrowing: narrowing) }
                     }
                     try await flush(narrowing: narrowing)
                 }
-                try await connection.query("DELETE FROM disclosure WHERE export_no = \(number) AND columns = 0", logger: logger)
+                if narrowedAny { try await connection.query("DELETE FROM disclosure WHERE export_no = \(number) AND columns = 0", logger: logger) }
             }
         } catch {
             throw CentralStoreError.storage(Self.describe(error))
