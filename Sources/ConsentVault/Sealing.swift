@@ -17,16 +17,28 @@ package enum Sealing {
 
     /// What a seal is bound to: the tenant's reference, the attribute and the recording event.
     package static func associatedData(tenant: TenantRef, attribute: AttributeID, event: EventID) -> Data {
-        // Built in one byte buffer (this runs for every special value an export opens).
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        out.append(contentsOf: prefix)
-        for part in [tenant.rawValue, attribute.rawValue, event.device.rawValue, String(event.sequence)] {
-            let count = UInt32(part.utf8.count)
-            out.append(contentsOf: [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)])
-            out.append(contentsOf: part.utf8)
+        // Written straight into the Data's bytes (this runs for every special value an export opens).
+        var sequence = String(event.sequence)
+        var parts = [tenant.rawValue, attribute.rawValue, event.device.rawValue]
+        let count = prefix.count + parts.reduce(0) { $0 + 4 + $1.utf8.count } + 4 + sequence.utf8.count
+        var out = Data(count: count)
+        out.withUnsafeMutableBytes { buffer in
+            var at = 0
+            func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                let length = UInt32(bytes.count)
+                for shift in [24, 16, 8, 0] as [UInt32] {
+                    buffer[at] = UInt8(truncatingIfNeeded: length >> shift)
+                    at += 1
+                }
+                UnsafeMutableRawBufferPointer(rebasing: buffer[at..<at + bytes.count]).copyMemory(from: UnsafeRawBufferPointer(bytes))
+                at += bytes.count
+            }
+            prefix.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            at = prefix.count
+            for index in parts.indices { parts[index].withUTF8(put) }
+            sequence.withUTF8(put)
         }
-        return Data(out)
+        return out
     }
 
     private static let prefix = Array("tenantconsent-value-v1".utf8)
@@ -82,7 +94,7 @@ package enum Sealing {
         let body = plain.dropFirst(saltBytes + 1)
         switch kind {
         case UInt8(ascii: "p") where body.isEmpty: return .preferNotToSay
-        case UInt8(ascii: "v"): return String(bytes: body, encoding: .utf8).map { .value($0) }
+        case UInt8(ascii: "v"): return String(validating: body, as: UTF8.self).map { .value($0) }
         default: return nil
         }
     }

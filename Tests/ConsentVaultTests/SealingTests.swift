@@ -16,6 +16,15 @@ import Testing
                          associatedData: Sealing.associatedData(tenant: TenantRef(tenant), attribute: AttributeID(attribute), event: event))
     }
 
+    @Test func theBindingNamesTenantAttributeAndEventEachWithItsLength() {
+        // Python: b"tenantconsent-value-v1" + b"".join(struct.pack(">I", len(p)) + p for p in [b"T0000001", b"health-needs", b"kiosk-1", b"42"])
+        let expected = "74656e616e74636f6e73656e742d76616c75652d76310000000854303030303030310000000c6865616c74682d6e65656473"
+            + "000000076b696f736b2d31000000023432"
+        let bound = Sealing.associatedData(tenant: TenantRef("T0000001"), attribute: AttributeID("health-needs"),
+                                           event: EventID(device: DeviceID("kiosk-1"), sequence: 42))
+        #expect(bound.lowercaseHex == expected)
+    }
+
     @Test func aSealedValueOpensWithItsKeyToTheSameSaltAndValue() throws {
         for value in [AttributeValue.value("uses a wheelchair; ☂ ünïcode"), .value(""), .preferNotToSay] {
             let sealed = try seal(value)
