@@ -223,12 +223,17 @@ package struct LedgerIngester {
     /// are kept for the ingester's transaction: a page names each tenant several times).
     private mutating func tenantID(_ r: EventRecord) throws -> Int64? {
         if let id = tenantIDs[r.tenant] { return id }
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM tenant WHERE ref = ?"), arguments: [r.tenant]) {
+        var lookup = try statements.raw(.tenantID, "SELECT id FROM tenant WHERE ref = ?")
+        lookup.bind(r.tenant)
+        if try lookup.step(), let id = lookup.int64(0) {
+            lookup.done()
             tenantIDs[r.tenant] = id
             return id
         }
         guard r.kind == "registration" else { return nil }
-        try db.cachedStatement(sql: "INSERT INTO tenant (ref) VALUES (?)").execute(arguments: [r.tenant])
+        var insert = try statements.raw(.insertTenant, "INSERT INTO tenant (ref) VALUES (?)")
+        insert.bind(r.tenant)
+        try insert.execute()
         tenantIDs[r.tenant] = db.lastInsertedRowID
         insertedTenants.insert(db.lastInsertedRowID)
         return db.lastInsertedRowID

@@ -117,7 +117,7 @@ extension EventRecord {
             payload = .registration(values: answers)
         case "decision":
             payload = .decision(
-                PurposeID(purpose ?? ""), (attribute ?? "").split(separator: ",").map { AttributeID(String($0)) },
+                PurposeID(purpose ?? ""), Self.attributes(attribute),
                 DecisionState(rawValue: state ?? "") ?? .notAsked,
                 notice: noticeVersion.map { NoticeShown(version: Int($0), language: language ?? "") },
                 validUntil: validUntil.map(Millis.date))
@@ -134,7 +134,7 @@ extension EventRecord {
             payload = .request(kind, attribute.map { AttributeID($0) }, proposed: state == nil ? nil : answers[attributeID] ?? .value(""))
         case "held-grant":
             payload = .heldGrant(
-                PurposeID(purpose ?? ""), (attribute ?? "").split(separator: ",").map { AttributeID(String($0)) },
+                PurposeID(purpose ?? ""), Self.attributes(attribute),
                 notice: noticeVersion.map { NoticeShown(version: Int($0), language: language ?? "") },
                 validUntil: validUntil.map(Millis.date))
         case "access":
@@ -151,6 +151,13 @@ extension EventRecord {
             centralSequence: centralSequence, payload: payload, evidence: evidence)
     }
 
+    /// The attributes a decision or held grant names, comma-separated in one column (most name one).
+    static func attributes(_ list: String?) -> [AttributeID] {
+        guard let list, !list.isEmpty else { return [] }
+        guard list.utf8.contains(UInt8(ascii: ",")) else { return [AttributeID(list)] }
+        return list.split(separator: ",").map { AttributeID(String($0)) }
+    }
+
     /// The bytes the hash chain covers: a version tag, then each field tagged and length-prefixed
     /// (numbers as 8 bytes, big-endian), after the previous event's hash.
     public func canonicalBytes(after previous: Data = Data()) -> [UInt8] {
@@ -161,7 +168,10 @@ extension EventRecord {
         func header(_ tag: UInt8, _ count: Int) {
             out.append(tag)
             let n = UInt32(count)
-            out.append(contentsOf: [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)])
+            out.append(UInt8(n >> 24))
+            out.append(UInt8((n >> 16) & 0xFF))
+            out.append(UInt8((n >> 8) & 0xFF))
+            out.append(UInt8(n & 0xFF))
         }
         func put(_ tag: UInt8, _ bytes: Data?) {
             guard let bytes else { return }
