@@ -35,7 +35,8 @@ extension PostgresCentralStore {
     /// event, compares the projections (values, pending corrections, decisions, markers) with the
     /// fold of each tenant's events in central order and the office kept beside each tenant with what
     /// the projection and the ledger give (`OfficeColumns.driftQuery`), and each current text with its recorded
-    /// value's (`PostgresSchema.driftedTextQuery`), then
+    /// value's (`PostgresSchema.driftedTextQuery`) and each tenant's text of values with its current values
+    /// (`PostgresSchema.driftedCellsQuery`), then
     /// checks each device's signed head: signed by the key it enrolled
     /// with, and naming the hash the ledger holds at that sequence. A chain rewritten wholesale, every
     /// hash recomputed, passes the first checks but not the last. With `opener` (the organisation's
@@ -85,6 +86,10 @@ extension PostgresCentralStore {
             for try await (ref, attribute) in try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.driftedTextQuery),
                                                                          logger: self.logger).decode((String, String).self) {
                 report.problem("tenant \(ref): the current text of \(attribute) is not its recorded value's (the copy exports read was altered)")
+            }
+            for try await ref in try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.driftedCellsQuery), logger: self.logger)
+                .decode(String.self) {
+                report.problem("tenant \(ref): the values exports read (tenant_values) are not the tenant's current values")
             }
             for (device, key, head) in signed {
                 guard let key else {

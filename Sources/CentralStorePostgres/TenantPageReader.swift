@@ -38,13 +38,11 @@ struct TenantPageReader {
         }
         guard let first = ids.first, let last = ids.last else { return [] }
         if !ordinaryNames.ids.isEmpty {
-            // One text a tenant (`ValueCells`), aggregated by the server: PostgresNIO's work is per cell, and this
-            // sends one cell a tenant instead of nine a value. The text is the copy kept beside each current value.
+            // One text a tenant (`ValueCells`), kept in `tenant_values` (schema 19): PostgresNIO's work is per cell,
+            // and this sends one cell a tenant instead of nine a value; the reader keeps the slice's attributes.
             var decoder = ValueCells.Decoder(deviceID: projection.id)
             for try await row in try await connection.query("""
-                SELECT c.tenant_id, string_agg(\(unescaped: Self.cell), '') FROM current_value c
-                WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(ordinaryNames.ids.map(\.rawValue)))
-                GROUP BY c.tenant_id
+                SELECT tenant_id, cells FROM tenant_values WHERE tenant_id BETWEEN \(first) AND \(last)
                 """, logger: logger) {
                 var cells = CellReader(row)
                 let tenant = try cells.int64()
@@ -92,9 +90,6 @@ struct TenantPageReader {
         }
         return ids.compactMap { id in states[id].map { (id, $0) } }
     }
-
-    /// One `current_value` row `c` as a ``ValueCells`` cell.
-    static let cell = ValueCells.sql("c.") { "octet_length(\($0))" }
 
     /// Stores a projected value: erased and "prefer not to say" by their status, else `held`.
     private func put(_ states: inout [Int64: TenantState], _ tenant: Int64, _ attribute: String, _ status: String,

@@ -1,10 +1,10 @@
 import ConsentCore
 import Foundation
 
-/// A tenant's current values as one text: the cells of `tenant_values` at a SQLite store (kept by its triggers,
-/// `TenantValueRow`), and what a PostgreSQL centre's export query aggregates per tenant (`TenantPageReader`), so
-/// both stores give an export one text a tenant instead of a row, or several cells, a value. Both write cells with
-/// ``sql(_:byteLength:)`` and read them with ``forEachCell(_:_:)``.
+/// A tenant's current values as one text: the cells of `tenant_values`, kept by triggers at a SQLite store
+/// (`TenantValueRow`) and at a PostgreSQL centre (`PostgresSchema.v19`), so both stores give an export one text a
+/// tenant instead of a row, or several cells, a value. Both write cells with ``sql(_:byteLength:)`` and read them
+/// with ``forEachCell(_:_:)``.
 ///
 /// Each cell is self-delimiting (lengths in bytes, so a value may hold any character):
 /// `<attribute length>:<attribute><status letter><source device>,<source seq>,<hlc>,<writer length>:<writer>`

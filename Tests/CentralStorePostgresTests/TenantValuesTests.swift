@@ -1,0 +1,63 @@
+import CentralStore
+@testable import CentralStorePostgres
+import ConsentCore
+import Foundation
+import SyncProtocol
+import Testing
+
+/// A PostgreSQL centre keeps each tenant's current values as one text (`tenant_values`, schema 19), which its
+/// exports read: rebuilt by every push that changes a current value, filled when a centre from before it is
+/// opened, and checked by the audit.
+@Suite struct PostgresTenantValuesTests {
+    /// Each tenant's text, as its `current_value` rows make it: by attribute, each cell
+    /// `<length>:<attribute><status letter><device>,<seq>,<hlc>,<length>:<writer>` then `<length>:<text>` or `-`
+    /// (lengths in bytes), written out here from the rows' columns.
+    static func expected(_ centre: Centre) async throws -> [[String?]] {
+        let rows = try await centre.rows("""
+            SELECT t.ref, c.attribute_id, c.status, c.source_device::text, c.source_seq::text, c.hlc::text, c.writer, c.value
+            FROM current_value c JOIN tenant t ON t.id = c.tenant_id ORDER BY t.ref, c.attribute_id
+            """)
+        var texts: [(String, String)] = []
+        for row in rows {
+            let (ref, attribute, status, device, seq, hlc, writer) = (row[0] ?? "", row[1] ?? "", row[2] ?? "", row[3] ?? "", row[4] ?? "",
+                                                                      row[5] ?? "", row[6] ?? "")
+            let text = row[7].map { "\($0.utf8.count):\($0)" } ?? "-"
+            let cell = "\(attribute.utf8.count):\(attribute)\(status.prefix(1))\(device),\(seq),\(hlc),\(writer.utf8.count):\(writer)\(text)"
+            if texts.last?.0 == ref { texts[texts.count - 1].1 += cell } else { texts.append((ref, cell)) }
+        }
+        return texts.map { [$0.0, $0.1] }
+    }
+
+    static func stored(_ centre: Centre) async throws -> [[String?]] {
+        try await centre.rows("SELECT t.ref, v.cells FROM tenant_values v JOIN tenant t ON t.id = v.tenant_id ORDER BY t.ref")
+    }
+
+    @Test func everyPushThatChangesAValueRewritesItsTenantsTextAndTheAuditNamesAnAlteredOne() async throws {
+        let centre = try await PostgresCurrentTextTests.pushedCentre()
+        defer { centre.store.shutdown() }
+        let expected = try await Self.expected(centre)
+        #expect(expected.count == 2 && expected[0][1]?.contains("14:preferred-namev") == true && expected[1][1]?.contains("5:emaile") == true,
+                "the correction and the erasure are in the rows: \(expected)")
+        #expect(try await Self.stored(centre) == expected)
+        #expect(try await centre.store.verify().ok)
+
+        _ = try await centre.rows("UPDATE tenant_values SET cells = replace(cells, 'Annie', 'Eve')")
+        #expect(try await centre.store.verify().problems == ["tenant T1: the values exports read (tenant_values) are not the tenant's current values"])
+        _ = try await centre.rows("DELETE FROM tenant_values")
+        #expect(try await centre.store.verify().problems.count == 2, "both tenants' texts are missing")
+    }
+
+    @Test func aCentreFromBeforeTheTextFillsItWhenOpened() async throws {
+        let centre = try await PostgresCurrentTextTests.pushedCentre()
+        centre.store.shutdown()
+        _ = try await Centre.rows([
+            "DROP TRIGGER tenant_values_insert ON current_value", "DROP TRIGGER tenant_values_update ON current_value",
+            "DROP TRIGGER tenant_values_delete ON current_value", "DROP FUNCTION tenant_values_refresh()", "DROP TABLE tenant_values",
+            "DELETE FROM schema_version WHERE version >= 19",
+        ], at: centre.location)
+        let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
+        defer { reopened.shutdown() }
+        #expect(try await Self.stored(centre) == Self.expected(centre))
+        #expect(try await reopened.verify().ok)
+    }
+}
