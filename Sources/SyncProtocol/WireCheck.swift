@@ -30,14 +30,16 @@ public enum WireCheck {
     /// effective time, end of a grant) from 1970 to ``latestMillis``, a notice version and causal context that are
     /// not negative. Checked before any arithmetic on them, so a forged number is refused, not a crash.
     public static func numberProblem(_ r: EventRecord) -> String? {
-        let name = "event \(r.device.prefix(100))#\(r.sequence)"
+        // The name is written only for a problem: this runs for every event received.
+        var name: String { "event \(r.device.prefix(100))#\(r.sequence)" }
         guard (1...maxSequence).contains(r.sequence) else { return "\(name): a device sequence is from 1 to \(maxSequence)" }
         if let target = r.targetSequence, !(1...maxSequence).contains(target) {
             return "\(name): the event it confirms has a sequence out of range"
         }
         let hlc = HLCTimestamp(packed: r.hlc)
-        for (field, millis) in [("clock", hlc.millis), ("effective time", r.effectiveAt), ("end date", r.validUntil ?? 0)]
-        where !(0...latestMillis).contains(millis) {
+        let times = (0...latestMillis)
+        if !times.contains(hlc.millis) || !times.contains(r.effectiveAt) || !times.contains(r.validUntil ?? 0) {
+            let field = !times.contains(hlc.millis) ? "clock" : !times.contains(r.effectiveAt) ? "effective time" : "end date"
             return "\(name): its \(field) is before 1970 or after 2300; set the device's clock right"
         }
         if let causal = r.causal, !(0...maxSequence).contains(causal) { return "\(name): its causal context is out of range" }
@@ -149,11 +151,10 @@ public enum WireCheck {
     /// Why this side cannot apply an event (its Forms do not know it), or nil.
     public static func catalogueProblem(_ event: WireEvent, catalogue: Catalogue) -> String? {
         let r = event.record
-        let name = "event \(r.device)#\(r.sequence)"
+        var name: String { "event \(r.device)#\(r.sequence)" }
         guard kinds.contains(r.kind) else { return "\(name): unknown kind \(r.kind); update this program" }
         // A marker event keeps the marker's id (from Forms/staff.yaml) where others keep attributes.
-        let attributes = (r.kind == "marker" ? [] : (r.attribute ?? "").split(separator: ",").map { AttributeID(String($0)) })
-            + event.values.map { AttributeID($0.attribute) }
+        let attributes = (r.kind == "marker" ? [] : EventRecord.attributes(r.attribute)) + event.values.map { AttributeID($0.attribute) }
         for attribute in attributes where catalogue.attribute(attribute) == nil {
             return "\(name): attribute \(attribute) is not in this side's Forms; update Forms/ to the same version everywhere"
         }
