@@ -60,18 +60,19 @@ package final class DataKey: @unchecked Sendable {
         }
         var out = Data(nonce)
         out.append(Data(count: plaintext.count + Self.tagBytes))
-        out.withUnsafeMutableBytes { box in
-            guard let base = box.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let status = out.withUnsafeMutableBytes { box -> Int32 in
+            guard let base = box.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return -1 }
             var written: UInt64 = 0
-            plaintext.withUnsafeBytes { plain in
+            return plaintext.withUnsafeBytes { plain in
                 associatedData.withUnsafeBytes { ad in
-                    _ = crypto_aead_aes256gcm_encrypt_afternm(
+                    crypto_aead_aes256gcm_encrypt_afternm(
                         base + Self.nonceBytes, &written, plain.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plain.count),
                         ad.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(ad.count), nil, base,
                         state.assumingMemoryBound(to: crypto_aead_aes256gcm_state.self))
                 }
             }
         }
+        guard status == 0 else { throw CryptoKitError.incorrectParameterSize }
         return out
     }
 

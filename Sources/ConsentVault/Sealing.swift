@@ -26,10 +26,11 @@ package enum Sealing {
             var at = 0
             func put(_ bytes: UnsafeBufferPointer<UInt8>) {
                 let length = UInt32(bytes.count)
-                for shift in [24, 16, 8, 0] as [UInt32] {
-                    buffer[at] = UInt8(truncatingIfNeeded: length >> shift)
-                    at += 1
-                }
+                buffer[at] = UInt8(truncatingIfNeeded: length >> 24)
+                buffer[at + 1] = UInt8(truncatingIfNeeded: length >> 16)
+                buffer[at + 2] = UInt8(truncatingIfNeeded: length >> 8)
+                buffer[at + 3] = UInt8(truncatingIfNeeded: length)
+                at += 4
                 UnsafeMutableRawBufferPointer(rebasing: buffer[at..<at + bytes.count]).copyMemory(from: UnsafeRawBufferPointer(bytes))
                 at += bytes.count
             }
