@@ -53,7 +53,7 @@ struct TenantPageReader {
                         state.values[attribute] = decoder.record(cell, bytes)
                     }
                 }
-                guard wellFormed == true else { throw TenantPageError.damagedCells(state.ref) }
+                guard wellFormed == true else { throw StoreError.damagedProjection(state.ref) }
                 states[tenant] = state
             }
         }
@@ -99,15 +99,3 @@ struct TenantPageReader {
     }
 }
 
-/// A page's values could not be read.
-enum TenantPageError: Error, CustomStringConvertible {
-    /// The server's text of a tenant's values did not parse: a bug of the query, not of the data.
-    case damagedCells(TenantRef)
-
-    var description: String {
-        switch self {
-        case .damagedCells(let ref):
-            "the values of tenant \(ref) came back from PostgreSQL in a form the export cannot read; this is a bug, please report it"
-        }
-    }
-}

@@ -43,8 +43,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// Another connection held the database for longer than the busy timeout (a migration, a backup).
     case busy
     case unknownExport(String)
-    /// A tenant's row of current values (`tenant_values`) cannot be read: the file was changed outside
-    /// this program. Nothing is exported from it.
+    /// A tenant's row of current values (`tenant_values`, in a SQLite file or at a PostgreSQL centre) cannot be
+    /// read: it was changed outside this program. Nothing is exported from it.
     case damagedProjection(TenantRef)
     /// Sync refused a batch or a page (a gap, a broken chain, an event this side cannot apply).
     case sync(CentralStoreError)
@@ -140,7 +140,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .unknownExport(let id):
             "no disclosures of export \(id) in this database; give the --db the export was made from"
         case .damagedProjection(let ref):
-            "the stored current values of tenant \(ref.rawValue) are damaged (the file was changed outside this program); nothing was written: run `consent ledger verify` and restore the file from a backup"
+            "the stored current values of tenant \(ref.rawValue) are damaged (changed outside this program); nothing was written: run `consent ledger verify` (at a PostgreSQL centre `consent audit verify --database URL`) and restore from a backup"
         }
     }
 }

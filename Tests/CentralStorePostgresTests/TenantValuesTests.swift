@@ -1,6 +1,7 @@
 import CentralStore
 @testable import CentralStorePostgres
 import ConsentCore
+import ConsentVault
 import Foundation
 import SyncProtocol
 import Testing
@@ -45,6 +46,20 @@ import Testing
         #expect(try await centre.store.verify().problems == ["tenant T1: the values exports read (tenant_values) are not the tenant's current values"])
         _ = try await centre.rows("DELETE FROM tenant_values")
         #expect(try await centre.store.verify().problems.count == 2, "both tenants' texts are missing")
+    }
+
+    /// Someone with the database writes a tenant's text so it no longer parses: an export refuses the page, naming the
+    /// tenant, instead of reading what it can or leaving that tenant's values out.
+    @Test func anExportRefusesATextThatDoesNotParse() async throws {
+        let centre = try await PostgresCurrentTextTests.pushedCentre()
+        defer { centre.store.shutdown() }
+        _ = try await centre.rows("UPDATE tenant_values SET cells = '9:full-namev1,1' WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T2')")
+        let slice = TenantSlice(purpose: PurposeID("tenancy-management"), attributes: [AttributeID("full-name")], special: [], readsDecisions: false)
+        var read: [String] = []
+        await #expect(throws: StoreError.damagedProjection(TenantRef("T2"))) {
+            _ = try await centre.store.eachTenant(slice, opener: nil) { ref, _ in read.append(ref.rawValue) }
+        }
+        #expect(read.isEmpty, "no tenant of the page reached the export: \(read)")
     }
 
     @Test func aCentreFromBeforeTheTextFillsItWhenOpened() async throws {
