@@ -223,20 +223,15 @@ package struct LedgerIngester {
     /// are kept for the ingester's transaction: a page names each tenant several times).
     private mutating func tenantID(_ r: EventRecord) throws -> Int64? {
         if let id = tenantIDs[r.tenant] { return id }
-        var lookup = try statements.raw(.tenantID, "SELECT id FROM tenant WHERE ref = ?")
-        lookup.bind(r.tenant)
-        if try lookup.step(), let id = lookup.int64(0) {
-            lookup.done()
+        if let id = try LedgerRow.tenantID(r.tenant, statements: statements) {
             tenantIDs[r.tenant] = id
             return id
         }
         guard r.kind == "registration" else { return nil }
-        var insert = try statements.raw(.insertTenant, "INSERT INTO tenant (ref) VALUES (?)")
-        insert.bind(r.tenant)
-        try insert.execute()
-        tenantIDs[r.tenant] = db.lastInsertedRowID
-        insertedTenants.insert(db.lastInsertedRowID)
-        return db.lastInsertedRowID
+        let id = try LedgerRow.insertTenant(r.tenant, statements: statements)
+        tenantIDs[r.tenant] = id
+        insertedTenants.insert(id)
+        return id
     }
 
     /// Stores the event's values as they came: ordinary ones in clear with their salt, special

@@ -124,19 +124,13 @@ struct LedgerAppender {
             if registering { throw StoreError.tenantExists(ref) }
             return id
         }
-        var lookup = try statements.raw(.tenantID, "SELECT id FROM tenant WHERE ref = ?")
-        lookup.bind(ref.rawValue)
-        if try lookup.step(), let id = lookup.int64(0) {
-            lookup.done()
+        if let id = try LedgerRow.tenantID(ref.rawValue, statements: statements) {
             if registering { throw StoreError.tenantExists(ref) }
             tenantIDs[ref] = id
             return id
         }
         guard registering else { throw StoreError.unknownTenant(ref) }
-        var insert = try statements.raw(.insertTenant, "INSERT INTO tenant (ref) VALUES (?)")
-        insert.bind(ref.rawValue)
-        try insert.execute()
-        let id = db.lastInsertedRowID
+        let id = try LedgerRow.insertTenant(ref.rawValue, statements: statements)
         tenantIDs[ref] = id
         return id
     }

@@ -83,4 +83,21 @@ enum LedgerRow {
         raw.bind(digest)
         try raw.execute()
     }
+
+    /// The local id of the tenant with reference `ref`, if one is registered here.
+    static func tenantID(_ ref: String, statements: StatementCache) throws -> Int64? {
+        var lookup = try statements.raw(.tenantID, "SELECT id FROM tenant WHERE ref = ?")
+        lookup.bind(ref)
+        guard try lookup.step(), let id = lookup.int64(0) else { return nil }
+        lookup.done()
+        return id
+    }
+
+    /// Registers the tenant with reference `ref`; their new local id.
+    static func insertTenant(_ ref: String, statements: StatementCache) throws -> Int64 {
+        var insert = try statements.raw(.insertTenant, "INSERT INTO tenant (ref) VALUES (?)")
+        insert.bind(ref)
+        try insert.execute()
+        return statements.db.lastInsertedRowID
+    }
 }
