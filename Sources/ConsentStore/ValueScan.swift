@@ -17,14 +17,9 @@ extension AttributeNames {
 struct ValueScan {
     private let statement: RawStatement
     private let names: AttributeNames
-    private let devices: DeviceNumbers
+    private var devices: RecentDevices
     private let keys: VaultKeyring
     private var hasRow: Bool
-    private var writerBytes: [UInt8] = []
-    private var writer = DeviceID("")
-    /// The source device of the previous row, by number (most rows of a register share a handful).
-    private var sourceNumber: Int64?
-    private var sourceDevice = DeviceID("")
     /// The data key of the previous sealed row (rows share a handful of keys).
     private var keyIDBytes: [UInt8] = []
     private var key: DataKey?
@@ -41,7 +36,7 @@ struct ValueScan {
         for attribute in attributes { statement.bind(attribute.rawValue) }
         self.statement = statement
         names = AttributeNames(attributes)
-        self.devices = devices
+        self.devices = RecentDevices(deviceID: devices.id)
         self.keys = keys
         hasRow = try statement.step()
     }
@@ -85,12 +80,7 @@ struct ValueScan {
     private static let organisationPrefix = Array(OrganisationPublicKey.prefix.utf8)
 
     private mutating func record(_ attribute: AttributeID, of tenant: TenantRef) -> ValueRecord {
-        let number = statement.int64(3) ?? 0
-        if number != sourceNumber {
-            sourceDevice = devices.id(number)
-            sourceNumber = number
-        }
-        let source = EventID(device: sourceDevice, sequence: statement.int64(4) ?? 0)
+        let source = EventID(device: devices.source(statement.int64(3) ?? 0), sequence: statement.int64(4) ?? 0)
         let state: ValueState
         switch statement.withBytes(2, { $0.first }) {
         case UInt8(ascii: "e"): state = .erased(by: source)
@@ -102,10 +92,8 @@ struct ValueScan {
                 state = .unavailable(source: source)
             }
         }
-        if !statement.withBytes(6, { AttributeNames.same(writerBytes, $0) }) {
-            writer = DeviceID(statement.string(6) ?? "")
-            writerBytes = Array(writer.rawValue.utf8)
-        }
+        let statement = self.statement
+        let writer = statement.withBytes(6) { devices.writer($0) }
         return ValueRecord(state: state, hlc: HLCTimestamp(packed: statement.int64(5) ?? 0), device: writer)
     }
 }

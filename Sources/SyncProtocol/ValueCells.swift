@@ -116,27 +116,19 @@ public enum ValueCells {
         }
     }
 
-    /// Turns cells into ``ValueRecord``s, naming devices by their numbers in the store (`deviceID`); it keeps the
-    /// last source device and writer it named, since most cells of a register share a handful.
+    /// Turns cells into ``ValueRecord``s, naming devices by their numbers in the store (`deviceID`, through
+    /// ``RecentDevices``).
     public struct Decoder {
-        private let deviceID: (Int64) -> DeviceID
-        private var writerBytes: [UInt8] = []
-        private var writer = DeviceID("")
-        private var sourceNumber: Int64?
-        private var sourceDevice = DeviceID("")
+        private var devices: RecentDevices
 
         public init(deviceID: @escaping (Int64) -> DeviceID) {
-            self.deviceID = deviceID
+            devices = RecentDevices(deviceID: deviceID)
         }
 
         /// The record `cell` of the row `bytes` stands for: erased and "prefer not to say" by their letter, else
         /// the value text (empty when the cell has none).
         public mutating func record(_ cell: Cell, _ bytes: UnsafeRawBufferPointer) -> ValueRecord {
-            if cell.sourceDevice != sourceNumber {
-                sourceDevice = deviceID(cell.sourceDevice)
-                sourceNumber = cell.sourceDevice
-            }
-            let source = EventID(device: sourceDevice, sequence: cell.sourceSequence)
+            let source = EventID(device: devices.source(cell.sourceDevice), sequence: cell.sourceSequence)
             let state: ValueState
             switch cell.status {
             case UInt8(ascii: "e"): state = .erased(by: source)
@@ -145,12 +137,8 @@ public enum ValueCells {
                 let text = cell.value.map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
                 state = .held(.value(text ?? ""), source: source)
             }
-            let writerText = UnsafeRawBufferPointer(rebasing: bytes[cell.writer])
-            if !AttributeNames.same(writerBytes, writerText) {
-                writerBytes = Array(writerText)
-                writer = DeviceID(String(decoding: writerText, as: UTF8.self))
-            }
-            return ValueRecord(state: state, hlc: HLCTimestamp(packed: cell.hlc), device: writer)
+            return ValueRecord(state: state, hlc: HLCTimestamp(packed: cell.hlc),
+                               device: devices.writer(UnsafeRawBufferPointer(rebasing: bytes[cell.writer])))
         }
     }
 }
