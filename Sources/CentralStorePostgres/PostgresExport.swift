@@ -68,32 +68,35 @@ extension PostgresCentralStore {
                     INSERT INTO export (id, purpose_id, recipient, columns, at, operator)
                     VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(self.now()), \(`operator`)) RETURNING no
                     """, on: connection, logger: logger) ?? 0
-                var refs: [String] = [], masks: [Int64] = []
-                func flush(narrowing: Bool) async throws {
-                    guard !refs.isEmpty else { return }
-                    if narrowing {
-                        try await connection.query("""
-                            UPDATE disclosure d SET columns = x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
-                            WHERE d.export_no = \(number) AND d.tenant_id = t.id
-                            """, logger: logger)
-                    } else {
-                        try await connection.query("""
-                            INSERT INTO disclosure (tenant_id, export_no, columns)
-                            SELECT t.id, \(number), x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
-                            """, logger: logger)
-                    }
-                    refs.removeAll(keepingCapacity: true)
-                    masks.removeAll(keepingCapacity: true)
-                }
-                var narrowedAny = false
-                for (list, narrowing) in [(AnySequence(entries), false), (AnySequence(narrowed), true)] {
+                // Each list goes in chunks of 10,000 through `write`, which sends one chunk's references and masks;
+                // returns whether the list held any entry.
+                func send(_ list: some Sequence<(tenant: TenantRef, mask: UInt64)>,
+                          _ write: ([String], [Int64]) async throws -> Void) async throws -> Bool {
+                    var refs: [String] = [], masks: [Int64] = [], any = false
                     for entry in list {
                         refs.append(entry.tenant.rawValue)
                         masks.append(Int64(bitPattern: entry.mask))
-                        narrowedAny = narrowedAny || narrowing
-                        if refs.count == 10_000 { try await flush(narrowing: narrowing) }
+                        any = true
+                        if refs.count == 10_000 {
+                            try await write(refs, masks)
+                            refs.removeAll(keepingCapacity: true)
+                            masks.removeAll(keepingCapacity: true)
+                        }
                     }
-                    try await flush(narrowing: narrowing)
+                    if !refs.isEmpty { try await write(refs, masks) }
+                    return any
+                }
+                _ = try await send(entries) { refs, masks in
+                    try await connection.query("""
+                        INSERT INTO disclosure (tenant_id, export_no, columns)
+                        SELECT t.id, \(number), x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
+                        """, logger: logger)
+                }
+                let narrowedAny = try await send(narrowed) { refs, masks in
+                    try await connection.query("""
+                        UPDATE disclosure d SET columns = x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
+                        WHERE d.export_no = \(number) AND d.tenant_id = t.id
+                        """, logger: logger)
                 }
                 if narrowedAny { try await connection.query("DELETE FROM disclosure WHERE export_no = \(number) AND columns = 0", logger: logger) }
             }

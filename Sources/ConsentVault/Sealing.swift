@@ -72,15 +72,18 @@ package enum Sealing {
 
     /// Opens only the value (an export has no use for the salt), reading the sealed bytes where they lie.
     package static func openValue(_ sealed: UnsafeRawBufferPointer, key: DataKey, associatedData: Data) -> AttributeValue? {
-        guard let plain = key.open(sealed, associatedData: associatedData), plain.count > saltBytes else { return nil }
-        return value(of: plain)
+        plain(sealed, key: key, associatedData: associatedData).flatMap(value(of:))
     }
 
     /// The plaintext (`salt ‖ kind ‖ text`) of a sealed value; nil when it does not open.
     package static func openPlain(_ sealed: some DataProtocol, key: DataKey, associatedData: Data) -> Data? {
-        let plain = sealed.withContiguousStorageIfAvailable { key.open(UnsafeRawBufferPointer($0), associatedData: associatedData) }
-            ?? Array(sealed).withUnsafeBytes { key.open($0, associatedData: associatedData) }
-        guard let plain, plain.count > saltBytes else { return nil }
+        sealed.withContiguousStorageIfAvailable { plain(UnsafeRawBufferPointer($0), key: key, associatedData: associatedData) }
+            ?? Array(sealed).withUnsafeBytes { plain($0, key: key, associatedData: associatedData) }
+    }
+
+    /// The opened box, when it opens and holds more than a salt.
+    private static func plain(_ sealed: UnsafeRawBufferPointer, key: DataKey, associatedData: Data) -> Data? {
+        guard let plain = key.open(sealed, associatedData: associatedData), plain.count > saltBytes else { return nil }
         return plain
     }
 

@@ -37,9 +37,8 @@ public enum WireCheck {
             return "\(name): the event it confirms has a sequence out of range"
         }
         let hlc = HLCTimestamp(packed: r.hlc)
-        let times = (0...latestMillis)
-        if !times.contains(hlc.millis) || !times.contains(r.effectiveAt) || !times.contains(r.validUntil ?? 0) {
-            let field = !times.contains(hlc.millis) ? "clock" : !times.contains(r.effectiveAt) ? "effective time" : "end date"
+        for (field, millis) in [("clock", hlc.millis), ("effective time", r.effectiveAt), ("end date", r.validUntil ?? 0)]
+        where !(0...latestMillis).contains(millis) {
             return "\(name): its \(field) is before 1970 or after 2300; set the device's clock right"
         }
         if let causal = r.causal, !(0...maxSequence).contains(causal) { return "\(name): its causal context is out of range" }
