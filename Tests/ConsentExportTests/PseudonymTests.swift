@@ -13,4 +13,13 @@ import Testing
         #expect(PseudonymisedRows.pseudonym(of: TenantRef("T0000001"), key: key) == "Pdc6b2ea8890672b2a26775a8904c15f8")
         #expect(PseudonymisedRows.pseudonym(of: TenantRef("T0000002"), key: key) != PseudonymisedRows.pseudonym(of: TenantRef("T0000001"), key: key))
     }
+
+    /// An export makes every row's pseudonym with one `Pseudonymiser`: each reference starts from the keyed state
+    /// afresh, so nothing of one row's carries into the next.
+    @Test func onePseudonymiserGivesEachReferenceItsOwnCode() {
+        let pseudonym = Pseudonymiser(key: SymmetricKey(data: Data((1...32).map { UInt8($0) })))
+        // Python, as above, for b"T0000002".
+        #expect([pseudonym(TenantRef("T0000001")), pseudonym(TenantRef("T0000002")), pseudonym(TenantRef("T0000001"))]
+                == ["Pdc6b2ea8890672b2a26775a8904c15f8", "P921766784a91aaa9c675a22a889e4a36", "Pdc6b2ea8890672b2a26775a8904c15f8"])
+    }
 }
