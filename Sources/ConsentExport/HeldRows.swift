@@ -5,27 +5,36 @@ import Foundation
 /// them all: each row goes, as it is read, to a scratch file (0600, removed afterwards) chosen by the
 /// first bytes of its reference; afterwards each file is read back and sorted in turn, in the order of
 /// those bytes. References are compared byte by byte, and a pseudonym's first bytes are spread evenly,
-/// so memory holds about a 256th of the rows (a million-tenant return held 470 MB before). The small
-/// groups of ``SmallGroups`` are counted as rows go by and suppressed as each row comes back.
+/// so memory holds about a 256th of the rows. The small groups of ``SmallGroups`` are counted as rows go
+/// by, in ``Tally``s that spill to scratch files too, and suppressed as each row comes back.
 final class HeldRows {
     private let scratch: URL
     private let groups: SmallGroups?
     private var files: [[UInt8]: OutputFile] = [:]
-    private var counts: [[String?]: Int] = [:]
+    /// How many rows share each combination of quasi-identifiers, and each quasi-identifier's answers.
+    private let combinations: Tally
+    private let answers: [Tally]
     /// How many leading bytes of a reference choose its file: "P" and two hex digits, 256 files.
     private static let prefixBytes = 3
     /// Each file's buffer: small, since every file is open until the register has been read.
-    private static let bufferBytes = 16 << 10
+    private static let bufferBytes = 8 << 10
 
-    /// Files go beside `scratch` (the export's own scratch file), named after it.
-    init(scratch: URL, groups: SmallGroups?) {
+    /// Files go beside `scratch` (the export's own scratch file), named after it; each ``Tally`` holds
+    /// `tallyLimit` different keys in memory before it spills.
+    init(scratch: URL, groups: SmallGroups?, tallyLimit: Int = 1 << 12) {
         self.scratch = scratch
         self.groups = groups
+        combinations = Tally(scratch: scratch.appendingPathExtension("groups"), limit: tallyLimit)
+        answers = (groups?.identifying ?? []).indices.map { Tally(scratch: scratch.appendingPathExtension("answers-\($0)"), limit: tallyLimit) }
     }
 
     /// Keeps one row (its reference first) of `tenant`, who was given the columns in `mask`.
     func append(_ tenant: TenantRef, mask: UInt64, row: [String?]) throws(ExportError) {
-        if let groups { counts[groups.key(row), default: 0] += 1 }
+        if let groups {
+            let key = groups.key(row)
+            try combinations.add(key)
+            for (position, answer) in key.enumerated() { try answers[position].add([answer]) }
+        }
         let prefix = Array(Self.reference(row).utf8.prefix(Self.prefixBytes))
         let file: OutputFile
         if let open = files[prefix] {
@@ -43,16 +52,17 @@ final class HeldRows {
     /// the files. Returns how many cells small groups suppressed.
     func drain(_ body: (TenantRef, UInt64, [String?]) throws -> Void) throws -> Int {
         defer { files.removeAll() }
-        let plan = groups.map { $0.plan(counts) }
+        var plan: SmallGroups.Plan?
+        if let groups {
+            var planning = groups.planning(answers: try answers.map { tally throws(ExportError) in try tally.distinct() })
+            try combinations.forEach { planning.add($0, count: $1) }
+            plan = planning.plan()
+        }
         var suppressed = 0
         for prefix in files.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             guard let file = files[prefix] else { continue }
             try file.flush()
-            let bytes: [UInt8]
-            do { bytes = Array(try Data(contentsOf: file.url)) } catch {
-                throw ExportError("cannot read back \(file.url.path): \(error.localizedDescription)")
-            }
-            var records = try HeldRecord.decode(bytes, from: file.url)
+            var records = try HeldRecord.decode(ScratchReader(contentsOf: file.url))
             records.sort { Self.reference($0.row).utf8.lexicographicallyPrecedes(Self.reference($1.row).utf8) }
             for var record in records {
                 if let groups, let plan { suppressed += groups.apply(plan, to: &record.row) }
@@ -64,52 +74,19 @@ final class HeldRows {
     }
 }
 
-/// One held row as bytes: the tenant's reference, the mask (8 bytes), the number of cells, then each
-/// cell as its length (`UInt32.max` for none) and UTF-8 bytes; lengths and numbers little-endian.
+/// One held row as bytes (``ScratchBytes``): the tenant's reference, the mask, then the cells.
 private enum HeldRecord {
     static func encode(tenant: TenantRef, mask: UInt64, row: [String?], into out: inout [UInt8]) {
-        func number<N: FixedWidthInteger>(_ n: N) { withUnsafeBytes(of: n.littleEndian) { out.append(contentsOf: $0) } }
-        func text(_ s: String) {
-            number(UInt32(s.utf8.count))
-            out.append(contentsOf: s.utf8)
-        }
-        text(tenant.rawValue)
-        number(mask)
-        number(UInt32(row.count))
-        for cell in row {
-            if let cell { text(cell) } else { number(UInt32.max) }
-        }
+        ScratchBytes.text(tenant.rawValue, into: &out)
+        ScratchBytes.number(mask, into: &out)
+        ScratchBytes.cells(row, into: &out)
     }
 
-    static func decode(_ bytes: [UInt8], from url: URL) throws(ExportError) -> [(tenant: TenantRef, mask: UInt64, row: [String?])] {
-        var at = 0
-        func damaged() -> ExportError { ExportError("\(url.path), a scratch file of this export, was changed while it ran; nothing was exported") }
-        func number<N: FixedWidthInteger>(_: N.Type) throws(ExportError) -> N {
-            let size = MemoryLayout<N>.size
-            guard at + size <= bytes.count else { throw damaged() }
-            var value: N = 0
-            for index in 0..<size { value |= N(bytes[at + index]) << (8 * index) }
-            at += size
-            return value
-        }
-        func text(length: UInt32) throws(ExportError) -> String {
-            guard Int(length) <= bytes.count - at else { throw damaged() }
-            defer { at += Int(length) }
-            return String(decoding: bytes[at..<at + Int(length)], as: UTF8.self)
-        }
+    static func decode(_ reader: ScratchReader) throws(ExportError) -> [(tenant: TenantRef, mask: UInt64, row: [String?])] {
+        var reader = reader
         var out: [(tenant: TenantRef, mask: UInt64, row: [String?])] = []
-        while at < bytes.count {
-            let tenant = TenantRef(try text(length: try number(UInt32.self)))
-            let mask = try number(UInt64.self)
-            let cells = try number(UInt32.self)
-            guard Int(cells) <= bytes.count - at else { throw damaged() }
-            var row: [String?] = []
-            row.reserveCapacity(Int(cells))
-            for _ in 0..<cells {
-                let length = try number(UInt32.self)
-                row.append(length == UInt32.max ? nil : try text(length: length))
-            }
-            out.append((tenant, mask, row))
+        while !reader.atEnd {
+            out.append((TenantRef(try reader.text()), try reader.number(UInt64.self), try reader.cells()))
         }
         return out
     }

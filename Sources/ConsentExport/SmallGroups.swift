@@ -48,8 +48,18 @@ public struct SmallGroups: Sendable, Equatable {
     /// many rows share each combination: rows of one combination are treated alike, so a caller that
     /// cannot hold every row (an export of a million) counts combinations as rows go by and applies the
     /// plan to each row afterwards (``apply(_:to:)``).
+    ///
+    /// The first quasi-identifier to go is the one with the most answers (a postcode, where one is
+    /// asked), so nearly every combination is either shared widely enough to leave whole or loses that
+    /// cell; only the combinations left once it is gone, far fewer, are kept with what they become.
     public struct Plan: Sendable {
-        /// The quasi-identifiers each combination leaves with.
+        /// The position, within ``SmallGroups/identifying``, of the quasi-identifier that goes first;
+        /// nil when nothing is suppressed.
+        fileprivate var first: Int?
+        /// The combinations shared by at least ``SmallGroups/smallest`` rows: they leave whole.
+        fileprivate var whole: Set<[String?]>
+        /// What each of the other combinations becomes, by the combination with its first
+        /// quasi-identifier suppressed.
         fileprivate var becomes: [[String?]: [String?]]
         /// The combinations still shared by fewer than ``SmallGroups/smallest`` rows once every
         /// quasi-identifier is gone: their rows' sensitive cells go too.
@@ -63,51 +73,104 @@ public struct SmallGroups: Sendable, Equatable {
     /// go one at a time, the one with the most different answers first, from every row of a combination
     /// fewer than ``smallest`` rows share, until none is that small.
     public func plan(_ counts: [[String?]: Int]) -> Plan {
-        guard smallest > 1, !identifying.isEmpty else { return Plan(becomes: [:], alone: []) }
-        let answers = identifying.indices.map { position in Set(counts.keys.map { $0[position] }).count }
+        var planning = planning(answers: identifying.indices.map { position in Set(counts.keys.map { $0[position] }).count })
+        for (key, count) in counts { planning.add(key, count: count) }
+        return planning.plan()
+    }
+
+    /// Begins a plan for quasi-identifiers that have `answers[i]` different answers at each position
+    /// `i`; the combinations are then given to it one at a time, each once, with their counts.
+    func planning(answers: [Int]) -> Planning {
         let order = identifying.indices.sorted { a, b in answers[a] != answers[b] ? answers[a] > answers[b] : a < b }
-        // Groups of rows are numbered, and each combination points at its group's number: a pass moves
-        // the small groups (hashing only their keys) and renumbers the combinations with integers.
-        let combinations = Array(counts.keys)
-        var keys = combinations, sizes = combinations.map { counts[$0] ?? 0 }
-        var numbers = Dictionary(uniqueKeysWithValues: combinations.enumerated().map { ($1, $0) })
-        var group = Array(combinations.indices)
-        for position in order {
-            let small = sizes.indices.filter { sizes[$0] > 0 && sizes[$0] < smallest }
-            if small.isEmpty { break }
-            var moves = Array(keys.indices)
-            for from in small {
-                var key = keys[from]
-                key[position] = Self.suppressed
-                if let to = numbers[key] {
-                    moves[from] = to
-                } else {
-                    numbers[key] = keys.count
-                    moves[from] = keys.count
-                    keys.append(key)
-                    sizes.append(0)
-                }
-            }
-            for from in small where moves[from] != from {
-                sizes[moves[from]] += sizes[from]
-                sizes[from] = 0
-            }
-            for index in group.indices { group[index] = moves[group[index]] }
+        return Planning(smallest: smallest, order: smallest > 1 ? order : [])
+    }
+
+    /// A ``Plan`` being worked out from combinations given one at a time (``SmallGroups/planning(answers:)``).
+    struct Planning {
+        fileprivate let smallest: Int
+        /// The positions in the order their quasi-identifiers go.
+        fileprivate let order: [Int]
+        private var whole: Set<[String?]> = []
+        /// How many rows lose the first quasi-identifier, by the combination they then share.
+        private var reduced: [[String?]: Int] = [:]
+
+        fileprivate init(smallest: Int, order: [Int]) {
+            self.smallest = smallest
+            self.order = order
         }
-        let alone = Set(sizes.indices.filter { sizes[$0] > 0 && sizes[$0] < smallest }.map { keys[$0] })
-        return Plan(becomes: Dictionary(uniqueKeysWithValues: combinations.indices.map { (combinations[$0], keys[group[$0]]) }), alone: alone)
+
+        /// Counts `count` rows sharing the combination `key`.
+        mutating func add(_ key: [String?], count: Int) {
+            guard let first = order.first else { return }
+            if count >= smallest {
+                whole.insert(key)
+                // A combination whose first cell already reads as suppressed is where small ones go.
+                if key[first] == SmallGroups.suppressed { reduced[key, default: 0] += count }
+            } else {
+                var key = key
+                key[first] = SmallGroups.suppressed
+                reduced[key, default: 0] += count
+            }
+        }
+
+        /// The plan: the rest of the quasi-identifiers go one at a time from every group still too small.
+        func plan() -> Plan {
+            // Groups of rows are numbered, and each combination points at its group's number: a pass
+            // moves the small groups (hashing only their keys) and renumbers the combinations with integers.
+            let combinations = Array(reduced.keys)
+            var keys = combinations, sizes = combinations.map { reduced[$0] ?? 0 }
+            var numbers = Dictionary(uniqueKeysWithValues: combinations.enumerated().map { ($1, $0) })
+            var group = Array(combinations.indices)
+            for position in order.dropFirst() {
+                let small = sizes.indices.filter { sizes[$0] > 0 && sizes[$0] < smallest }
+                if small.isEmpty { break }
+                var moves = Array(keys.indices)
+                for from in small {
+                    var key = keys[from]
+                    key[position] = SmallGroups.suppressed
+                    if let to = numbers[key] {
+                        moves[from] = to
+                    } else {
+                        numbers[key] = keys.count
+                        moves[from] = keys.count
+                        keys.append(key)
+                        sizes.append(0)
+                    }
+                }
+                for from in small where moves[from] != from {
+                    sizes[moves[from]] += sizes[from]
+                    sizes[from] = 0
+                }
+                for index in group.indices { group[index] = moves[group[index]] }
+            }
+            let alone = Set(sizes.indices.filter { sizes[$0] > 0 && sizes[$0] < smallest }.map { keys[$0] })
+            let becomes = Dictionary(uniqueKeysWithValues: combinations.indices.map { (combinations[$0], keys[group[$0]]) })
+            return Plan(first: order.first, whole: whole, becomes: becomes, alone: alone)
+        }
     }
 
     /// Suppresses one row's cells as `plan` says; returns how many it changed (a cell already
     /// suppressed is not counted again).
     public func apply(_ plan: Plan, to row: inout [String?]) -> Int {
-        guard let target = plan.becomes[key(row)] else { return 0 }
+        guard let first = plan.first else { return 0 }
+        var target = key(row)
+        if plan.whole.contains(target) { return 0 }
+        target[first] = Self.suppressed
+        let alone: Bool
+        if let becomes = plan.becomes[target] {
+            target = becomes
+            alone = plan.alone.contains(becomes)
+        } else {
+            // A combination the plan never counted: nothing of it leaves.
+            target = identifying.map { _ in Self.suppressed }
+            alone = true
+        }
         var count = 0
         for (position, column) in identifying.enumerated() where row[column] != target[position] {
             row[column] = target[position]
             count += 1
         }
-        if plan.alone.contains(target) {
+        if alone {
             for column in sensitive where row[column] != Self.suppressed {
                 row[column] = Self.suppressed
                 count += 1

@@ -32,4 +32,19 @@ import Testing
         #expect(groups.apply(to: &rows) == 8)
         #expect(rows.allSatisfy { $0.dropFirst().allSatisfy { $0 == cut } })
     }
+
+    /// A return asks for the postcode, the answer with the most values: the five tenants of one postcode
+    /// who share band, sex and language leave whole; everyone else loses the postcode, and keeps the rest
+    /// where enough share it.
+    @Test func aFullCombinationSharedWidelyEnoughLeavesWholeAndTheRestLoseThePostcodeFirst() {
+        let groups = SmallGroups(smallest: 5, identifying: [1, 2, 3, 4], sensitive: [5])
+        var rows: [[String?]] = (0..<5).map { ["P\($0)", "25-34", "female", "E1 6AN", "en", "white-british"] }
+        rows += (5..<11).map { ["P\($0)", "25-34", "female", "N\($0) 1AA", "en", "black-african"] }
+        rows += [["P11", "85+", "male", "E1 6AN", "en", "white-irish"]]
+        #expect(groups.apply(to: &rows) == 6 + 4 + 1)
+        #expect(rows[0] == ["P0", "25-34", "female", "E1 6AN", "en", "white-british"])
+        #expect(rows[5] == ["P5", "25-34", "female", cut, "en", "black-african"])
+        #expect(rows[10] == ["P10", "25-34", "female", cut, "en", "black-african"])
+        #expect(rows[11] == ["P11", cut, cut, cut, cut, cut])
+    }
 }
