@@ -47,13 +47,15 @@ struct TenantPageReader {
                 var cells = CellReader(row)
                 let tenant = try cells.int64()
                 guard var state = states[tenant] else { continue }
+                var readable = true
                 let wellFormed = try cells.withBytes { bytes in
                     ValueCells.forEachCell(bytes) { cell in
                         guard let attribute = ordinaryNames.id(UnsafeRawBufferPointer(rebasing: bytes[cell.attribute])) else { return }
-                        state.values[attribute] = decoder.record(cell, bytes)
+                        guard let record = decoder.record(cell, bytes) else { return readable = false }
+                        state.values[attribute] = record
                     }
                 }
-                guard wellFormed == true else { throw StoreError.damagedProjection(state.ref) }
+                guard wellFormed == true, readable else { throw StoreError.damagedProjection(state.ref) }
                 states[tenant] = state
             }
         }

@@ -27,13 +27,15 @@ struct TenantValuesScan {
         while hasRow, let owner = statement.int64(0), owner <= id {
             if owner == id {
                 let (statement, names) = (self.statement, self.names)
+                var readable = true
                 let wellFormed = statement.withBytes(1) { bytes in
                     ValueCells.forEachCell(bytes) { cell in
                         guard let attribute = names.id(UnsafeRawBufferPointer(rebasing: bytes[cell.attribute])) else { return }
-                        state.values[attribute] = decoder.record(cell, bytes)
+                        guard let record = decoder.record(cell, bytes) else { return readable = false }
+                        state.values[attribute] = record
                     }
                 }
-                if !wellFormed { throw StoreError.damagedProjection(state.ref) }
+                if !wellFormed || !readable { throw StoreError.damagedProjection(state.ref) }
             }
             hasRow = try statement.step()
         }

@@ -125,17 +125,22 @@ public enum ValueCells {
             devices = RecentDevices(deviceID: deviceID)
         }
 
-        /// The record `cell` of the row `bytes` stands for: erased and "prefer not to say" by their letter, else
-        /// the value text (empty when the cell has none).
-        public mutating func record(_ cell: Cell, _ bytes: UnsafeRawBufferPointer) -> ValueRecord {
+        /// The record `cell` of the row `bytes` stands for, by its letter: erased, "prefer not to say", or the
+        /// value's text; a value whose text is gone reads as unavailable (withheld, as a seal that does not
+        /// open), never as an empty answer. Nil for any other letter: the row is damaged.
+        public mutating func record(_ cell: Cell, _ bytes: UnsafeRawBufferPointer) -> ValueRecord? {
             let source = EventID(device: devices.source(cell.sourceDevice), sequence: cell.sourceSequence)
             let state: ValueState
             switch cell.status {
             case UInt8(ascii: "e"): state = .erased(by: source)
             case UInt8(ascii: "p"): state = .held(.preferNotToSay, source: source)
-            default:
-                let text = cell.value.map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
-                state = .held(.value(text ?? ""), source: source)
+            case UInt8(ascii: "v"):
+                if let text = cell.value {
+                    state = .held(.value(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[text]), as: UTF8.self)), source: source)
+                } else {
+                    state = .unavailable(source: source)
+                }
+            default: return nil
             }
             return ValueRecord(state: state, hlc: HLCTimestamp(packed: cell.hlc),
                                device: devices.writer(UnsafeRawBufferPointer(rebasing: bytes[cell.writer])))

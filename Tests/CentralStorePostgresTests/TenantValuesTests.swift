@@ -62,6 +62,24 @@ import Testing
         #expect(read.isEmpty, "no tenant of the page reached the export: \(read)")
     }
 
+    /// A current value whose text is gone (status "value", text NULL) reads as unavailable, not as the answer "", and
+    /// a cell with a status letter none of `v`, `p`, `e` stops the export.
+    @Test func aValueWithNoTextIsUnavailableAndAnUnknownStatusStopsTheExport() async throws {
+        let centre = try await PostgresCurrentTextTests.pushedCentre()
+        defer { centre.store.shutdown() }
+        _ = try await centre.rows("UPDATE current_value SET value = NULL WHERE attribute_id = 'full-name' AND tenant_id = (SELECT id FROM tenant WHERE ref = 'T2')")
+        let slice = TenantSlice(purpose: PurposeID("tenancy-management"), attributes: [AttributeID("full-name")], special: [], readsDecisions: false)
+        var read: [String: ValueState] = [:]
+        _ = try await centre.store.eachTenant(slice, opener: nil) { ref, state in read[ref.rawValue] = state.value(AttributeID("full-name")) }
+        #expect(read["T2"]?.isUnavailable == true, "\(read)")
+        #expect(read["T1"]?.answer != nil, "the other tenant's name is read: \(read)")
+
+        _ = try await centre.rows("UPDATE tenant_values SET cells = replace(cells, '9:full-namev', '9:full-namex') WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T1')")
+        await #expect(throws: StoreError.damagedProjection(TenantRef("T1"))) {
+            _ = try await centre.store.eachTenant(slice, opener: nil) { _, _ in }
+        }
+    }
+
     @Test func aCentreFromBeforeTheTextFillsItWhenOpened() async throws {
         let centre = try await PostgresCurrentTextTests.pushedCentre()
         centre.store.shutdown()

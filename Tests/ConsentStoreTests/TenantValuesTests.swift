@@ -120,6 +120,28 @@ import Testing
         #expect(report.problems.contains { $0.contains("tenant T0000002") && $0.contains("damaged") }, "\(report.problems)")
     }
 
+    /// An ordinary value whose text is gone from the projection (the row says "value", its text is NULL) is not an
+    /// empty answer: the export and the kiosk's read both show it unavailable, so the gate withholds it, and
+    /// `verify` names it. Before, both read it as the answer "".
+    @Test func aValueWithNoTextReadsAsUnavailableNotAsAnEmptyAnswer() throws {
+        let t = try twoTenants()
+        try t.tamper("UPDATE current_value SET value = NULL WHERE attribute_id = 'postcode' AND tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000002')")
+        let seen = try expectExportReadsTheProjection(t)
+        #expect(seen["T0000002"]?.value(AttributeID("postcode")).isUnavailable == true,
+                "\(String(describing: seen["T0000002"]?.value(AttributeID("postcode"))))")
+        #expect(seen["T0000002"]?.value(AttributeID("full-name")).answer == .value("Bob Jones"), "the tenant's other values are read")
+        #expect(!(try t.db.verify().ok))
+    }
+
+    /// A cell whose status letter is none of `v`, `p`, `e` is not read as a value: the export stops, naming the tenant.
+    @Test func aCellWithAnUnknownStatusStopsTheExport() throws {
+        let t = try twoTenants()
+        try t.tamper("UPDATE tenant_values SET cells = replace(cells, '9:full-namev', '9:full-namex') WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000002')")
+        #expect(throws: StoreError.damagedProjection("T0000002")) {
+            _ = try t.db.eachTenant(slice) { _, _ in }
+        }
+    }
+
     /// A file made before the row existed: the migration fills it in the same transaction as it adds the
     /// table, and the export and `verify` then read the same values as before.
     @Test func aFileFromBeforeIsMigrated() throws {
