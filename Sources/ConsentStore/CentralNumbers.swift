@@ -1,5 +1,6 @@
 import ConsentCore
 import GRDB
+import SyncProtocol
 
 /// On a device: the centre's numbers for this device's own events, learnt from a push's reply
 /// (``ConsentDatabase/acknowledge(_:)``) or from a pull (``LedgerIngester``). Nothing at a centre uses it.
@@ -21,7 +22,7 @@ enum CentralNumbers {
         let marked = (tenantID: mark.int64(0), kind: mark.string(1), attributes: mark.string(2), purpose: mark.string(3))
         mark.done()
         guard marked.kind == "decision", let tenantID = marked.tenantID, let purpose = marked.purpose else { return }
-        let attributes = (marked.attributes ?? "").split(separator: ",").map { AttributeID(String($0)) }
+        let attributes = EventRecord.attributes(marked.attributes)
         let event = EventID(device: devices.id(deviceNo), sequence: sequence)
         var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: keys)
         try rows.setCentral(central, of: event, deviceNo: deviceNo, tenantID: tenantID, purpose: PurposeID(purpose), attributes: attributes)

@@ -152,7 +152,7 @@ extension EventRecord {
     }
 
     /// The attributes a decision or held grant names, comma-separated in one column (most name one).
-    static func attributes(_ list: String?) -> [AttributeID] {
+    public static func attributes(_ list: String?) -> [AttributeID] {
         guard let list, !list.isEmpty else { return [] }
         guard list.utf8.contains(UInt8(ascii: ",")) else { return [AttributeID(list)] }
         return list.split(separator: ",").map { AttributeID(String($0)) }
