@@ -55,11 +55,9 @@ extension PostgresCentralStore {
     }
 
     /// Records an export and which of its columns each tenant was sent (bit `i` of a mask for
-    /// column `i`), in one transaction, reading the entries in chunks so memory stays flat; then
-    /// `narrowed` gives some of those tenants fewer columns (none removes the tenant's row).
+    /// column `i`), in one transaction, sending the entries in chunks of 10,000 so memory stays flat.
     public func recordDisclosures(exportID: String, purpose: String, recipient: String, columns: [String], operator: String? = nil,
-                                  _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>,
-                                  narrowed: some Sequence<(tenant: TenantRef, mask: UInt64)> = [(tenant: TenantRef, mask: UInt64)]()) async throws {
+                                  _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>) async throws {
         do {
             try await withTransaction { connection in
                 // Export numbers become visible in order (a device's disclosure cursor never passes one uncommitted).
@@ -68,37 +66,21 @@ extension PostgresCentralStore {
                     INSERT INTO export (id, purpose_id, recipient, columns, at, operator)
                     VALUES (\(exportID), \(purpose), \(recipient), \(columns.joined(separator: ",")), \(self.now()), \(`operator`)) RETURNING no
                     """, on: connection, logger: logger) ?? 0
-                // Each list goes in chunks of 10,000 through `write`, which sends one chunk's references and masks;
-                // returns whether the list held any entry.
-                func send(_ list: some Sequence<(tenant: TenantRef, mask: UInt64)>,
-                          _ write: ([String], [Int64]) async throws -> Void) async throws -> Bool {
-                    var refs: [String] = [], masks: [Int64] = [], any = false
-                    for entry in list {
-                        refs.append(entry.tenant.rawValue)
-                        masks.append(Int64(bitPattern: entry.mask))
-                        any = true
-                        if refs.count == 10_000 {
-                            try await write(refs, masks)
-                            refs.removeAll(keepingCapacity: true)
-                            masks.removeAll(keepingCapacity: true)
-                        }
-                    }
-                    if !refs.isEmpty { try await write(refs, masks) }
-                    return any
-                }
-                _ = try await send(entries) { refs, masks in
+                var refs: [String] = [], masks: [Int64] = []
+                func send() async throws {
                     try await connection.query("""
                         INSERT INTO disclosure (tenant_id, export_no, columns)
                         SELECT t.id, \(number), x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
                         """, logger: logger)
+                    refs.removeAll(keepingCapacity: true)
+                    masks.removeAll(keepingCapacity: true)
                 }
-                let narrowedAny = try await send(narrowed) { refs, masks in
-                    try await connection.query("""
-                        UPDATE disclosure d SET columns = x.m FROM unnest(\(refs), \(masks)) AS x(r, m) JOIN tenant t ON t.ref = x.r
-                        WHERE d.export_no = \(number) AND d.tenant_id = t.id
-                        """, logger: logger)
+                for entry in entries {
+                    refs.append(entry.tenant.rawValue)
+                    masks.append(Int64(bitPattern: entry.mask))
+                    if refs.count == 10_000 { try await send() }
                 }
-                if narrowedAny { try await connection.query("DELETE FROM disclosure WHERE export_no = \(number) AND columns = 0", logger: logger) }
+                if !refs.isEmpty { try await send() }
             }
         } catch {
             throw CentralStoreError.storage(Self.describe(error))

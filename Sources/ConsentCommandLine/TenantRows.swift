@@ -62,7 +62,7 @@ public struct SQLiteRows: TenantRowSource {
 
     public func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
         try database.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
-                                       columns: entries.columnNames, operator: operatingSystemUser(), entries, narrowed: entries.narrowed)
+                                       columns: entries.columnNames, operator: operatingSystemUser(), entries)
     }
 
     public func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {
@@ -94,7 +94,7 @@ public final class PostgresRows: TenantRowSource {
 
     public func recordDisclosures(exportID: String, purpose: PurposeID, recipient: String, _ entries: DisclosureLog) async throws {
         try await central.recordDisclosures(exportID: exportID, purpose: purpose.rawValue, recipient: recipient,
-                                            columns: entries.columnNames, operator: operatingSystemUser(), entries, narrowed: entries.narrowed)
+                                            columns: entries.columnNames, operator: operatingSystemUser(), entries)
     }
 
     public func recalls(exportID: String, purpose: String, after position: Int64) async throws -> [Recall] {

@@ -111,8 +111,7 @@ public struct Exporter {
             }
             if let transform, let held {
                 let mask = DisclosureLog.mask(cells)
-                try log.append(ref, mask: mask)
-                try held.append(ref, mask: mask, row: [transform.reference(ref)] + transform.cells(ref, cells))
+                try held.append(entry: try log.append(ref, mask: mask), mask: mask, row: [transform.reference(ref)] + transform.cells(ref, cells))
             } else {
                 try log.append(ref, cells: cells)
                 try table.row([transform?.reference(ref) ?? ref.rawValue] + (transform?.cells(ref, cells) ?? cells), into: body)
@@ -120,10 +119,10 @@ public struct Exporter {
             rows += 1
             if rows % 10_000 == 0 { progress(rows) }
         }
-        let suppressed = try held?.drain { tenant, mask, row in
+        let suppressed = try held?.drain { entry, mask, row in
             var left = mask
             for (index, cell) in row.dropFirst().enumerated() where cell == SmallGroups.suppressed { left &= ~(1 << UInt64(index)) }
-            if left != mask { try log.narrow(tenant, to: left) }
+            if left != mask, let entry { try log.narrow(entry, to: left) }
             try table.row(row, into: body)
         } ?? 0
         if suppressed > 0 { withheld[SmallGroups.reason, default: 0] += suppressed }

@@ -28,8 +28,9 @@ final class HeldRows {
         answers = (groups?.identifying ?? []).indices.map { Tally(scratch: scratch.appendingPathExtension("answers-\($0)"), limit: tallyLimit) }
     }
 
-    /// Keeps one row (its reference first) of `tenant`, who was given the columns in `mask`.
-    func append(_ tenant: TenantRef, mask: UInt64, row: [String?]) throws(ExportError) {
+    /// Keeps one row (its reference first) whose disclosure is the ``DisclosureLog`` entry numbered `entry`
+    /// (nil: none was recorded), its tenant given the columns in `mask`.
+    func append(entry: Int?, mask: UInt64, row: [String?]) throws(ExportError) {
         if let groups {
             let key = groups.key(row)
             try combinations.add(key)
@@ -43,14 +44,14 @@ final class HeldRows {
             file = try OutputFile(creating: scratch.appendingPathExtension("held-\(prefix.lowercaseHex)"), bufferBytes: Self.bufferBytes, digest: false)
             files[prefix] = file
         }
-        try file.withBuffer { out in HeldRecord.encode(tenant: tenant, mask: mask, row: row, into: &out) }
+        try file.withBuffer { out in HeldRecord.encode(entry: entry, mask: mask, row: row, into: &out) }
     }
 
     private static func reference(_ row: [String?]) -> String { (row.first ?? nil) ?? "" }
 
     /// Calls `body` with every row in the order of its reference, small groups suppressed, then removes
     /// the files. Returns how many cells small groups suppressed.
-    func drain(_ body: (TenantRef, UInt64, [String?]) throws -> Void) throws -> Int {
+    func drain(_ body: (_ entry: Int?, _ mask: UInt64, _ row: [String?]) throws -> Void) throws -> Int {
         defer { files.removeAll() }
         var plan: SmallGroups.Plan?
         if let groups {
@@ -66,7 +67,7 @@ final class HeldRows {
             records.sort { Self.reference($0.row).utf8.lexicographicallyPrecedes(Self.reference($1.row).utf8) }
             for var record in records {
                 if let groups, let plan { suppressed += groups.apply(plan, to: &record.row) }
-                try body(record.tenant, record.mask, record.row)
+                try body(record.entry, record.mask, record.row)
             }
             files[prefix] = nil
         }
@@ -74,19 +75,21 @@ final class HeldRows {
     }
 }
 
-/// One held row as bytes (``ScratchBytes``): the tenant's reference, the mask, then the cells.
+/// One held row as bytes (``ScratchBytes``): its disclosure entry's number (`UInt64.max` for none), the mask,
+/// then the cells.
 private enum HeldRecord {
-    static func encode(tenant: TenantRef, mask: UInt64, row: [String?], into out: inout [UInt8]) {
-        ScratchBytes.text(tenant.rawValue, into: &out)
+    static func encode(entry: Int?, mask: UInt64, row: [String?], into out: inout [UInt8]) {
+        ScratchBytes.number(entry.map { UInt64($0) } ?? UInt64.max, into: &out)
         ScratchBytes.number(mask, into: &out)
         ScratchBytes.cells(row, into: &out)
     }
 
-    static func decode(_ reader: ScratchReader) throws(ExportError) -> [(tenant: TenantRef, mask: UInt64, row: [String?])] {
+    static func decode(_ reader: ScratchReader) throws(ExportError) -> [(entry: Int?, mask: UInt64, row: [String?])] {
         var reader = reader
-        var out: [(tenant: TenantRef, mask: UInt64, row: [String?])] = []
+        var out: [(entry: Int?, mask: UInt64, row: [String?])] = []
         while !reader.atEnd {
-            out.append((TenantRef(try reader.text()), try reader.number(UInt64.self), try reader.cells()))
+            let entry = try reader.number(UInt64.self)
+            out.append((entry == UInt64.max ? nil : Int(truncatingIfNeeded: entry), try reader.number(UInt64.self), try reader.cells()))
         }
         return out
     }

@@ -11,12 +11,10 @@ extension ConsentDatabase {
     ///
     /// The rows are appended: `disclosure` is keyed by (export, tenant), and an export's entries come
     /// in register order, so their tenants' ids are read by one ordered scan of `tenant` (``TenantIDs``)
-    /// rather than a seek by reference each. `narrowed` then gives some of those tenants fewer columns
-    /// (cells taken out after their rows were read; none removes the tenant's row), one seek each.
+    /// rather than a seek by reference each.
     public func recordDisclosures(
         exportID: String, purpose: String, recipient: String, columns: [String], operator: String? = nil,
-        _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>,
-        narrowed: some Sequence<(tenant: TenantRef, mask: UInt64)> = [(tenant: TenantRef, mask: UInt64)]()
+        _ entries: some Sequence<(tenant: TenantRef, mask: UInt64)>
     ) throws {
         let now = Millis.from(clock())
         try queue.write { db in
@@ -34,19 +32,6 @@ extension ConsentDatabase {
                 insert.bind(Int64(bitPattern: entry.mask))
                 try insert.execute()
             }
-            let narrow = try db.makeStatement(sql: """
-                UPDATE disclosure SET columns = ? WHERE export_no = ? AND tenant_id = (SELECT id FROM tenant WHERE ref = ?)
-                """)
-            var any = false
-            for entry in narrowed {
-                var update = try RawStatement(db, narrow)
-                update.bind(Int64(bitPattern: entry.mask))
-                update.bind(export)
-                update.bind(entry.tenant.rawValue)
-                try update.execute()
-                any = true
-            }
-            if any { try db.execute(sql: "DELETE FROM disclosure WHERE export_no = ? AND columns = 0", arguments: [export]) }
         }
     }
 }
