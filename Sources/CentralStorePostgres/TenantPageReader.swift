@@ -47,15 +47,8 @@ struct TenantPageReader {
                 var cells = CellReader(row)
                 let tenant = try cells.int64()
                 guard var state = states[tenant] else { continue }
-                var readable = true
-                let wellFormed = try cells.withBytes { bytes in
-                    ValueCells.forEachCell(bytes) { cell in
-                        guard let attribute = ordinaryNames.id(UnsafeRawBufferPointer(rebasing: bytes[cell.attribute])) else { return }
-                        guard let record = decoder.record(cell, bytes) else { return readable = false }
-                        state.values[attribute] = record
-                    }
-                }
-                guard wellFormed == true, readable else { throw StoreError.damagedProjection(state.ref) }
+                let readable = try cells.withBytes { decoder.read($0, keeping: ordinaryNames, into: &state.values) }
+                guard readable == true else { throw StoreError.damagedProjection(state.ref) }
                 states[tenant] = state
             }
         }

@@ -145,11 +145,8 @@ struct ProjectionRows {
                 if let sealed = row["sealed"] as Data? {
                     let opened = keys?.open(sealed, keyID: row["key_id"] ?? "", tenant: state.ref, attribute: id, event: source)
                     return opened.map { .held($0.value, source: source) } ?? .unavailable(source: source)
-                } else if let text = row["value"] as String? {
-                    return .held(.value(text), source: source)
                 } else {
-                    // The text is gone from the projection: withheld, never an empty answer (`verify` names it).
-                    return .unavailable(source: source)
+                    return StoredValueStatus.value(row["value"], source: source)
                 }
             }
             let valueState = StoredValueStatus.decode(row["status"], source: source, held: held())

@@ -27,15 +27,8 @@ struct TenantValuesScan {
         while hasRow, let owner = statement.int64(0), owner <= id {
             if owner == id {
                 let (statement, names) = (self.statement, self.names)
-                var readable = true
-                let wellFormed = statement.withBytes(1) { bytes in
-                    ValueCells.forEachCell(bytes) { cell in
-                        guard let attribute = names.id(UnsafeRawBufferPointer(rebasing: bytes[cell.attribute])) else { return }
-                        guard let record = decoder.record(cell, bytes) else { return readable = false }
-                        state.values[attribute] = record
-                    }
-                }
-                if !wellFormed || !readable { throw StoreError.damagedProjection(state.ref) }
+                let readable = statement.withBytes(1) { decoder.read($0, keeping: names, into: &state.values) }
+                if !readable { throw StoreError.damagedProjection(state.ref) }
             }
             hasRow = try statement.step()
         }

@@ -42,6 +42,12 @@ public enum StoredValueStatus {
         }
     }
 
+    /// A `value` status's ordinary value from its stored text: a text that is gone reads as unavailable (withheld,
+    /// as a seal that does not open is), never as an empty answer; `verify` names the difference.
+    public static func value(_ text: String?, source: EventID) -> ValueState {
+        text.map { .held(.value($0), source: source) } ?? .unavailable(source: source)
+    }
+
     /// The value a stored status stands for, from event `source`; `held` reads a `value` one (only
     /// then evaluated: opening a sealed value costs).
     public static func decode(_ status: String, source: EventID, held: @autoclosure () -> ValueState) -> ValueState {

@@ -125,9 +125,21 @@ public enum ValueCells {
             devices = RecentDevices(deviceID: deviceID)
         }
 
+        /// Puts into `values` the records of one tenant's row `bytes` for the attributes among `names`; false when
+        /// the row is damaged (it does not parse, or a cell's status letter is unknown), and an export stops.
+        public mutating func read(_ bytes: UnsafeRawBufferPointer, keeping names: AttributeNames,
+                                  into values: inout [AttributeID: ValueRecord]) -> Bool {
+            var readable = true
+            let wellFormed = ValueCells.forEachCell(bytes) { cell in
+                guard readable, let attribute = names.id(UnsafeRawBufferPointer(rebasing: bytes[cell.attribute])) else { return }
+                guard let record = record(cell, bytes) else { return readable = false }
+                values[attribute] = record
+            }
+            return wellFormed && readable
+        }
+
         /// The record `cell` of the row `bytes` stands for, by its letter: erased, "prefer not to say", or the
-        /// value's text; a value whose text is gone reads as unavailable (withheld, as a seal that does not
-        /// open), never as an empty answer. Nil for any other letter: the row is damaged.
+        /// value's text (``StoredValueStatus/value(_:source:)``). Nil for any other letter: the row is damaged.
         public mutating func record(_ cell: Cell, _ bytes: UnsafeRawBufferPointer) -> ValueRecord? {
             let source = EventID(device: devices.source(cell.sourceDevice), sequence: cell.sourceSequence)
             let state: ValueState
@@ -135,11 +147,8 @@ public enum ValueCells {
             case UInt8(ascii: "e"): state = .erased(by: source)
             case UInt8(ascii: "p"): state = .held(.preferNotToSay, source: source)
             case UInt8(ascii: "v"):
-                if let text = cell.value {
-                    state = .held(.value(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[text]), as: UTF8.self)), source: source)
-                } else {
-                    state = .unavailable(source: source)
-                }
+                state = StoredValueStatus.value(cell.value.map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self) },
+                                                source: source)
             default: return nil
             }
             return ValueRecord(state: state, hlc: HLCTimestamp(packed: cell.hlc),
