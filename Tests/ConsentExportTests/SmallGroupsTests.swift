@@ -47,4 +47,15 @@ import Testing
         #expect(rows[10] == ["P10", "25-34", "female", cut, "en", "black-african"])
         #expect(rows[11] == ["P11", cut, cut, cut, cut, cut])
     }
+
+    /// A row whose combination the plan never counted (it cannot happen in an export, which counts every row it
+    /// holds) keeps nothing but its pseudonym: the plan fails closed.
+    @Test func aRowThePlanNeverCountedKeepsOnlyItsPseudonym() {
+        var counted: [[String?]] = (0..<2).map { ["P\($0)", "25-34", "female", "en", "white-british"] }
+        let plan = groups.plan([groups.key(counted[0]): 2])
+        #expect(groups.apply(plan, to: &counted[0]) == 3 + 1, "two rows are too few: everything goes")
+        var stranger: [String?] = ["P9", "16-24", "male", "cy", "white-irish"]
+        #expect(groups.apply(plan, to: &stranger) == 4)
+        #expect(stranger == ["P9", cut, cut, cut, cut])
+    }
 }
