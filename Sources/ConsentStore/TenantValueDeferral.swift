@@ -35,17 +35,11 @@ struct TenantValueDeferral {
 
     /// Rebuilds the rows of the tenants the batch touched and creates the trigger again.
     func finish(_ db: Database) throws {
-        try db.execute(sql: """
-            INSERT OR REPLACE INTO tenant_values (tenant_id, cells)
-                SELECT tenant_id, group_concat(\(TenantValueRow.cell()), '') FROM current_value
-                WHERE tenant_id >= ? GROUP BY tenant_id ORDER BY tenant_id
-            """, arguments: [firstNewTenant])
+        try db.execute(sql: "INSERT OR REPLACE INTO tenant_values (tenant_id, cells) \(TenantValueRow.rows(where: "tenant_id >= ?"))",
+                       arguments: [firstNewTenant])
         for tenantID in olderTenants.sorted() {
             try db.execute(sql: "DELETE FROM tenant_values WHERE tenant_id = ?", arguments: [tenantID])
-            try db.execute(sql: """
-                INSERT INTO tenant_values (tenant_id, cells)
-                    SELECT tenant_id, group_concat(\(TenantValueRow.cell()), '') FROM current_value WHERE tenant_id = ? GROUP BY tenant_id
-                """, arguments: [tenantID])
+            try db.execute(sql: "INSERT INTO tenant_values (tenant_id, cells) \(TenantValueRow.rows(where: "tenant_id = ?"))", arguments: [tenantID])
         }
         try db.execute(sql: triggerSQL)
     }

@@ -10,49 +10,87 @@ import SyncProtocol
 /// transaction; `consent ledger verify` checks it is exactly the `current_value` rows it proves
 /// equal to the fold of the ledger.
 ///
-/// The row's text is ``ValueCells``' format (`-` where `current_value.value` is NULL), which `cell(_:)` writes in SQL.
+/// The row's text is ``ValueCells``' format (`-` where `current_value.value` is NULL), led by a shared source: the
+/// source of the tenant's value with the lowest source sequence (nearly always the registration, which most values
+/// still come from), so each cell from it holds `=` instead of its device, sequence, clock and writer.
 enum TenantValueRow {
     /// The migration that adds the table and its triggers (named so tests can undo it on a real file).
     static let migration = "tenant-values-1"
 
-    /// One `current_value` row as a cell (SQL over the row's columns, each named with `row`: "" or "NEW.").
-    static func cell(_ row: String = "") -> String {
-        ValueCells.sql(row) { "length(CAST(\($0) AS BLOB))" }
+    /// `current_value` row `row`'s source ("" or "NEW." prefixes its columns).
+    private static func source(_ row: String) -> String {
+        ValueCells.sourceSQL(row, byteLength: byteLength)
+    }
+
+    private static func byteLength(_ text: String) -> String { "length(CAST(\(text) AS BLOB))" }
+
+    /// The rows of the tenants whose `current_value` rows `c` meet `condition` (SQL over `tenant_id`), in tenant
+    /// order: `(tenant_id, cells)`. The shared source is the one of the row with the lowest `source_seq` (SQLite
+    /// takes a bare column from the row `min()` chose).
+    static func rows(where condition: String) -> String {
+        """
+        SELECT c.tenant_id, s.shared || ';' || group_concat(\(ValueCells.cellSQL("c.", byteLength: byteLength, sharedWhen: "\(source("c.")) = s.shared")), '')
+        FROM (SELECT tenant_id, \(source("")) AS shared, min(source_seq) FROM current_value WHERE \(condition) GROUP BY tenant_id) s
+        JOIN current_value c ON c.tenant_id = s.tenant_id
+        GROUP BY c.tenant_id ORDER BY c.tenant_id
+        """
     }
 
     /// Rewrites the row of tenant `id` (an SQL expression) from its `current_value` rows; none when it has none.
     private static func rebuild(_ id: String) -> String {
         """
         DELETE FROM tenant_values WHERE tenant_id = \(id);
-        INSERT INTO tenant_values (tenant_id, cells)
-            SELECT tenant_id, group_concat(\(cell()), '') FROM current_value WHERE tenant_id = \(id) GROUP BY tenant_id;
+        INSERT INTO tenant_values (tenant_id, cells) \(rows(where: "tenant_id = \(id)"));
         """
     }
 
-    /// The table, its triggers, and the rows of the tenants already here (one transaction with the migration).
-    static let schema = """
-        CREATE TABLE tenant_values (tenant_id INTEGER PRIMARY KEY, cells TEXT NOT NULL);
-        CREATE TRIGGER current_value_row_insert AFTER INSERT ON current_value BEGIN \(rebuild("NEW.tenant_id")) END;
+    /// A new current value appends its cell to the tenant's row (`=` when its source is the row's shared one, found
+    /// as the row's first bytes: a source is self-delimiting), or starts the row with its source as the shared one.
+    /// The projection write deletes a value's old row before inserting the new one (a plain INSERT, which fails
+    /// rather than replace), so the delete trigger has already taken the old cell out.
+    private static let insertTrigger = """
+        CREATE TRIGGER current_value_row_insert AFTER INSERT ON current_value BEGIN
+            INSERT INTO tenant_values (tenant_id, cells)
+                VALUES (NEW.tenant_id, \(source("NEW.")) || ';' || \(ValueCells.cellSQL("NEW.", byteLength: byteLength, sharedWhen: "1")))
+                ON CONFLICT (tenant_id) DO UPDATE SET cells = cells || \(ValueCells.cellSQL("NEW.", byteLength: byteLength,
+                    sharedWhen: "substr(cells, 1, length(\(source("NEW."))) + 1) = \(source("NEW.")) || ';'"));
+        END;
+        """
+
+    /// The update and delete triggers: each rewrites the rows it touched.
+    private static let rewriteTriggers = """
         CREATE TRIGGER current_value_row_update AFTER UPDATE ON current_value BEGIN
             \(rebuild("OLD.tenant_id")) \(rebuild("NEW.tenant_id"))
         END;
         CREATE TRIGGER current_value_row_delete AFTER DELETE ON current_value BEGIN \(rebuild("OLD.tenant_id")) END;
-        INSERT INTO tenant_values (tenant_id, cells)
-            SELECT tenant_id, group_concat(\(cell()), '') FROM current_value GROUP BY tenant_id ORDER BY tenant_id;
+        """
+
+    private static let fill = "INSERT INTO tenant_values (tenant_id, cells) \(rows(where: "1"));"
+
+    /// The table, its triggers, and the rows of the tenants already here (one transaction with the migration).
+    static let schema = """
+        CREATE TABLE tenant_values (tenant_id INTEGER PRIMARY KEY, cells TEXT NOT NULL);
+        \(insertTrigger)
+        \(rewriteTriggers)
+        \(fill)
         """
 
     /// The migration after it: a new current value appends its cell to the row instead of rewriting the row
-    /// from all the tenant's values (a registration of 13 values rewrote it 13 times, +33% CPU for `consent
-    /// demo`). The projection write deletes a value's old row before inserting the new one (a plain INSERT,
-    /// which fails rather than replace), so the delete trigger has already taken the old cell out.
+    /// from all the tenant's values (a registration of 13 values rewrote it 13 times, +33% CPU for `consent demo`).
     static let appendMigration = "tenant-values-2"
 
     /// Replaces the insert trigger by the appending one.
-    static let appendOnInsert = """
-        DROP TRIGGER current_value_row_insert;
-        CREATE TRIGGER current_value_row_insert AFTER INSERT ON current_value BEGIN
-            INSERT INTO tenant_values (tenant_id, cells) VALUES (NEW.tenant_id, \(cell("NEW.")))
-                ON CONFLICT (tenant_id) DO UPDATE SET cells = cells || excluded.cells;
-        END;
+    static let appendOnInsert = "DROP TRIGGER current_value_row_insert; \(insertTrigger)"
+
+    /// The migration that writes the shared source once a row (each cell repeated it: about 33 bytes of 60).
+    static let sharedSourceMigration = "tenant-values-3"
+
+    /// Replaces the triggers by those writing the shared source and rewrites every row with it.
+    static let sharedSource = """
+        DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
+        \(insertTrigger)
+        \(rewriteTriggers)
+        DELETE FROM tenant_values;
+        \(fill)
         """
 }

@@ -3,13 +3,17 @@ import Foundation
 
 /// A tenant's current values as one text: the cells of `tenant_values`, kept by triggers at a SQLite store
 /// (`TenantValueRow`) and at a PostgreSQL centre (`PostgresSchema.v19`), so both stores give an export one text a
-/// tenant instead of a row, or several cells, a value. Both write cells with ``sql(_:byteLength:)`` and read them
-/// with ``forEachCell(_:_:)``.
+/// tenant instead of a row, or several cells, a value. Both write cells with ``cellSQL(_:byteLength:sharedWhen:)`` and
+/// read them with ``forEachCell(_:_:)``.
 ///
 /// Each cell is self-delimiting (lengths in bytes, so a value may hold any character):
-/// `<attribute length>:<attribute><status letter><source device>,<source seq>,<hlc>,<writer length>:<writer>`
-/// then `<value length>:<value>`, or `-` where there is no value text (special categories, "prefer not to say",
-/// erased values). The status letter is the first of `current_value.status`: `v`, `p` or `e`.
+/// `<attribute length>:<attribute><status letter><source>` then `<value length>:<value>`, or `-` where there is no
+/// value text (special categories, "prefer not to say", erased values). The status letter is the first of
+/// `current_value.status`: `v`, `p` or `e`. A source is `<source device>,<source seq>,<hlc>,<writer length>:<writer>`.
+///
+/// A row may begin with a shared source and `;` (both stores write one: most of a tenant's values come from one
+/// event, its registration); a cell whose source is that one then holds `=` in its place, 1 byte instead of about 33.
+/// A row without one reads too (every cell with its own source, as rows were written before).
 public enum ValueCells {
     /// One cell, as positions in the row's bytes (no string is made until a caller asks for one).
     public struct Cell: Sendable {
@@ -33,15 +37,24 @@ public enum ValueCells {
         }
     }
 
-    /// One `current_value` row as a cell, in SQL: `row` prefixes each column ("NEW.", "c."), `byteLength` is the
+    /// One `current_value` row's source, in SQL: `row` prefixes each column ("NEW.", "c."), `byteLength` is the
     /// dialect's length in bytes of a text (SQLite's `length(CAST(x AS BLOB))`, PostgreSQL's `octet_length(x)`).
-    public static func sql(_ row: String, byteLength: (String) -> String) -> String {
+    public static func sourceSQL(_ row: String, byteLength: (String) -> String) -> String {
         """
-        \(byteLength(row + "attribute_id")) || ':' || \(row)attribute_id || substr(\(row)status, 1, 1)
-        || \(row)source_device || ',' || \(row)source_seq || ',' || \(row)hlc || ','
+        \(row)source_device || ',' || \(row)source_seq || ',' || \(row)hlc || ','
         || \(byteLength(row + "writer")) || ':' || \(row)writer
-        || CASE WHEN \(row)value IS NULL THEN '-' ELSE \(byteLength(row + "value")) || ':' || \(row)value END
         """
+    }
+
+    /// One `current_value` row as a cell, in SQL (``sourceSQL(_:byteLength:)``'s arguments). Where the SQL condition
+    /// `shared` holds, the row's source is its row's shared source, and the cell holds `=` in its place.
+    public static func cellSQL(_ row: String, byteLength: (String) -> String, sharedWhen shared: String? = nil) -> String {
+        let source = sourceSQL(row, byteLength: byteLength)
+        return """
+            \(byteLength(row + "attribute_id")) || ':' || \(row)attribute_id || substr(\(row)status, 1, 1)
+            || \(shared.map { "CASE WHEN \($0) THEN '=' ELSE \(source) END" } ?? source)
+            || CASE WHEN \(row)value IS NULL THEN '-' ELSE \(byteLength(row + "value")) || ':' || \(row)value END
+            """
     }
 
     /// The cells of one row, in order; nil when the bytes are not a well-formed row (verify reports it,
@@ -55,11 +68,18 @@ public enum ValueCells {
     /// are not a well-formed row (the cells before the damage have been given).
     public static func forEachCell(_ bytes: UnsafeRawBufferPointer, _ body: (Cell) -> Void) -> Bool {
         var reader = Reader(bytes: bytes)
-        let comma = UInt8(ascii: ",")
+        let shared = reader.sharedSource()
         while !reader.atEnd {
-            guard let attribute = reader.counted(), let status = reader.byte(),
-                  let device = reader.integer(until: comma), let sequence = reader.integer(until: comma),
-                  let hlc = reader.integer(until: comma), let writer = reader.counted() else { return false }
+            guard let attribute = reader.counted(), let status = reader.byte() else { return false }
+            let source: Source
+            if reader.peek == UInt8(ascii: "=") {
+                _ = reader.byte()
+                guard let shared else { return false }
+                source = shared
+            } else {
+                guard let own = reader.source() else { return false }
+                source = own
+            }
             var value: Range<Int>?
             if reader.peek == UInt8(ascii: "-") {
                 _ = reader.byte()
@@ -67,9 +87,18 @@ public enum ValueCells {
                 guard let text = reader.counted() else { return false }
                 value = text
             }
-            body(Cell(attribute: attribute, status: status, sourceDevice: device, sourceSequence: sequence, hlc: hlc, writer: writer, value: value))
+            body(Cell(attribute: attribute, status: status, sourceDevice: source.device, sourceSequence: source.sequence, hlc: source.hlc,
+                      writer: source.writer, value: value))
         }
         return true
+    }
+
+    /// A cell's source event, clock and writer.
+    private struct Source {
+        var device: Int64
+        var sequence: Int64
+        var hlc: Int64
+        var writer: Range<Int>
     }
 
     /// Reads the parts of a row: decimal integers ended by a given byte, and texts led by their length and `:`.
@@ -105,6 +134,23 @@ public enum ValueCells {
             }
             guard digits > 0, byte() == end else { return nil }
             return negative ? -value : value
+        }
+
+        /// A source: device, sequence and clock each ended by `,`, then the writer's counted text.
+        mutating func source() -> Source? {
+            let comma = UInt8(ascii: ",")
+            guard let device = integer(until: comma), let sequence = integer(until: comma), let hlc = integer(until: comma),
+                  let writer = counted() else { return nil }
+            return Source(device: device, sequence: sequence, hlc: hlc, writer: writer)
+        }
+
+        /// The row's shared source and its `;`, when the row begins with one (a cell begins with a counted text,
+        /// whose first number ends with `:`, not `,`); nil, read nothing, otherwise.
+        mutating func sharedSource() -> Source? {
+            let start = at
+            if let shared = source(), byte() == UInt8(ascii: ";") { return shared }
+            at = start
+            return nil
         }
 
         /// A text led by its length in bytes and `:`.

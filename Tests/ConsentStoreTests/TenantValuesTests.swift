@@ -3,6 +3,7 @@ import ConsentCore
 import Foundation
 import GRDB
 import TestSupport
+import SyncProtocol
 import Testing
 
 /// The projection's one row per tenant of current values (`tenant_values`, issue 20): the export
@@ -35,11 +36,12 @@ import Testing
         return seen
     }
 
-    /// Takes a file back to before `tenant_values` (both of its migrations undone), as a file of then was.
+    /// Takes a file back to before `tenant_values` (its migrations undone), as a file of then was.
     static let fromBefore = """
         DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
         DROP TABLE tenant_values;
-        DELETE FROM grdb_migrations WHERE identifier IN ('\(TenantValueRow.migration)', '\(TenantValueRow.appendMigration)');
+        DELETE FROM grdb_migrations WHERE identifier IN ('\(TenantValueRow.migration)', '\(TenantValueRow.appendMigration)',
+                                                         '\(TenantValueRow.sharedSourceMigration)');
         """
 
     /// Every table, index and trigger of the file at `path`, as SQLite holds their SQL.
@@ -166,5 +168,72 @@ import Testing
         try t.db.record(ChangeRequest(tenant: "T0000002", payload: .correction(AttributeID("full-name"), .value("Robert Jones"), pending: false),
                                       actor: .tenant, channel: .kiosk))
         #expect(try expectExportReadsTheProjection(t)["T0000002"]?.value(AttributeID("full-name")).answer == .value("Robert Jones"))
+    }
+
+    /// The text of tenant `ref`'s row.
+    func cells(_ t: TempDatabase, _ ref: String) throws -> String {
+        let queue = try DatabaseQueue(path: t.path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try String.fetchOne(db, sql: "SELECT cells FROM tenant_values WHERE tenant_id = (SELECT id FROM tenant WHERE ref = ?)", arguments: [ref]) ?? ""
+        }
+    }
+
+    /// How often `part` occurs in `text`.
+    func occurrences(of part: String, in text: String) -> Int { text.components(separatedBy: part).count - 1 }
+
+    /// A registration's values share one source, written once at the head of the row; a correction's cell carries
+    /// its own, whichever path wrote the row (the appending insert trigger, or a rewrite after an update).
+    @Test func aRowWritesItsRegistrationsSourceOnce() throws {
+        let t = try twoTenants()
+        let registered = try cells(t, "T0000001")
+        // Ann's 9 values, every one from her registration: the device's name once, 9 cells holding `=`.
+        #expect(occurrences(of: "kiosk-test", in: registered) == 1, "\(registered)")
+        #expect(registered.hasPrefix("1,1,"), "\(registered)")
+        for attribute in annValues.keys { #expect(registered.contains("\(attribute.utf8.count):\(attribute)v=") || registered.contains("\(attribute.utf8.count):\(attribute)p="), "\(attribute)") }
+
+        try t.db.record(ChangeRequest(tenant: "T0000001", payload: .correction(AttributeID("full-name"), .value("Ann Jones"), pending: false),
+                                      actor: .tenant, channel: .kiosk))
+        let corrected = try cells(t, "T0000001")
+        #expect(occurrences(of: "kiosk-test", in: corrected) == 2, "\(corrected)")
+        #expect(corrected.contains("9:full-namev1,3,"), "the correction's cell names its own event: \(corrected)")
+        #expect(corrected.count < registered.count + 40, "\(registered) → \(corrected)")
+        try expectExportReadsTheProjection(t)
+        #expect(try t.db.verify().ok)
+    }
+
+    /// A file whose rows were written before the shared source: the migration rewrites every row, and the export and
+    /// `verify` read the same values as before.
+    @Test func rowsWrittenWithoutASharedSourceAreRewritten() throws {
+        let t = try twoTenants()
+        try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("postcode")), actor: .tenant, channel: .kiosk))
+        let before = try expectExportReadsTheProjection(t)
+        let rewritten = try cells(t, "T0000001")
+        try t.db.close()
+        // The rows as the migration before wrote them: every cell with its own source.
+        let length = { (text: String) in "length(CAST(\(text) AS BLOB))" }
+        let queue = try DatabaseQueue(path: t.path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                DELETE FROM tenant_values;
+                INSERT INTO tenant_values (tenant_id, cells) SELECT tenant_id, group_concat(\(ValueCells.cellSQL("", byteLength: length)), '')
+                    FROM current_value GROUP BY tenant_id;
+                DELETE FROM grdb_migrations WHERE identifier = '\(TenantValueRow.sharedSourceMigration)';
+                PRAGMA user_version = 3;
+                """)
+        }
+        try queue.close()
+        let old = try cells(t, "T0000001")
+        #expect(occurrences(of: "kiosk-test", in: old) == annValues.count)
+        t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        // The same cells, one source (the order of cells may differ: the insert trigger appends in the order written).
+        let migrated = try cells(t, "T0000001")
+        #expect(occurrences(of: "kiosk-test", in: migrated) == 1, "\(migrated)")
+        #expect(migrated.utf8.count == rewritten.utf8.count, "\(rewritten) → \(migrated)")
+        let after = try expectExportReadsTheProjection(t)
+        for (ref, state) in before {
+            for attribute in slice.attributes { #expect(after[ref]?.value(attribute) == state.value(attribute), "\(ref) \(attribute)") }
+        }
+        #expect(try t.db.verify().ok)
     }
 }
