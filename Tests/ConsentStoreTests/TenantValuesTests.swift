@@ -202,6 +202,19 @@ import Testing
         #expect(try t.db.verify().ok)
     }
 
+    /// Someone with the file edits a row's shared source (its device number 1 becomes 11): the row still reads, so
+    /// only `verify`'s comparison with the projection can tell, and it names every value that took that source.
+    @Test func anEditedSharedSourceIsCaughtByVerify() throws {
+        let t = try twoTenants()
+        try t.tamper("UPDATE tenant_values SET cells = '1' || cells WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000001')")
+        #expect(try cells(t, "T0000001").hasPrefix("11,"))
+        _ = try t.db.eachTenant(slice) { _, _ in }
+        let report = try t.db.verify()
+        #expect(report.problems.contains { $0.contains("tenant T0000001") && $0.contains("full-name") && $0.contains("postcode") },
+                "\(report.problems)")
+        #expect(!report.problems.contains { $0.contains("T0000002") })
+    }
+
     /// A file whose rows were written before the shared source: the migration rewrites every row, and the export and
     /// `verify` read the same values as before.
     @Test func rowsWrittenWithoutASharedSourceAreRewritten() throws {
