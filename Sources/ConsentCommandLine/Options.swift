@@ -52,7 +52,9 @@ public struct StoreOptions: ParsableArguments, Sendable {
     /// Opens the existing database with content already loaded.
     public func open(with content: Content, cacheMegabytes: Int = 32) throws -> ConsentDatabase {
         let (key, problem) = try loadKey()
-        let db = try ConsentDatabase.open(at: path, validator: content.validator, cacheMegabytes: cacheMegabytes, key: key, keyProblem: problem)
+        let db = try ConsentDatabase.open(at: path, validator: content.validator, cacheMegabytes: cacheMegabytes, key: key, keyProblem: problem) {
+            warn("upgrading \(path) to this version's format (once; about a minute for each million tenants)")
+        }
         if let warning = db.specialValuesProblem { warn(warning) }
         return db
     }

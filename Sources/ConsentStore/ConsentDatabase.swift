@@ -121,9 +121,11 @@ public final class ConsentDatabase: Sendable {
     /// reads one tenant at a time. `key` opens the special-category vault; without it (`keyProblem` says
     /// why, for messages) the database opens, special-category values read as unavailable and new ones
     /// are refused. A key that does not belong to the vault is refused (``StoreError/wrongKey(source:)``).
+    /// `upgrading` is called once before pending migrations run (some rewrite a table: about a minute at a million
+    /// tenants), so a caller can say why opening waits.
     public static func open(
         at path: String, validator: Validator, clock: @escaping @Sendable () -> Date = Date.init, cacheMegabytes: Int = 32,
-        key: KeyEncryptionKey? = nil, keyProblem: String? = nil
+        key: KeyEncryptionKey? = nil, keyProblem: String? = nil, upgrading: () -> Void = {}
     ) throws(StoreError) -> ConsentDatabase {
         guard FileManager.default.fileExists(atPath: path) else { throw .noDatabase(path: path) }
         try inspect(path)
@@ -141,7 +143,9 @@ public final class ConsentDatabase: Sendable {
             }
             guard let device, let mainID else { throw StoreError.notOurs(path: path) }
             guard mainID == vaultID else { throw StoreError.vaultMismatch(path: vault) }
-            try Schema.migrator.migrate(queue)
+            let migrator = Schema.migrator
+            if try !queue.read(migrator.hasCompletedMigrations) { upgrading() }
+            try migrator.migrate(queue)
             guard try queue.read({ db in try Int.fetchOne(db, sql: "SELECT 1 FROM vault.sqlite_master WHERE name = 'data_key'") }) != nil else {
                 throw StoreError.unsealedVault(path: path)
             }

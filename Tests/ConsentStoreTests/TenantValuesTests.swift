@@ -238,7 +238,13 @@ import Testing
         try queue.close()
         let old = try cells(t, "T0000001")
         #expect(occurrences(of: "kiosk-test", in: old) == annValues.count)
-        t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key)
+        // Opening says it upgrades, once: the caller can tell why it waits.
+        var upgrades = 0
+        t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key) { upgrades += 1 }
+        #expect(upgrades == 1)
+        try t.db.close()
+        t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key) { upgrades += 1 }
+        #expect(upgrades == 1, "a file already upgraded opens without a word")
         // The same cells, one source (the order of cells may differ: the insert trigger appends in the order written).
         let migrated = try cells(t, "T0000001")
         #expect(occurrences(of: "kiosk-test", in: migrated) == 1, "\(migrated)")
