@@ -1,8 +1,8 @@
 import SyncProtocol
 
 extension PostgresSchema {
-    /// Each tenant's current values as one text (`tenant_values`, the cells of ``ValueCells`` in attribute order, as
-    /// a SQLite store keeps them), so an export reads one short row a tenant instead of the server building the text
+    /// Each tenant's current values as one text (`tenant_values`, the cells of ``ValueCells`` in attribute order; a
+    /// SQLite store keeps the same cells), so an export reads one short row a tenant instead of the server building the text
     /// from `current_value` for every page (7 of its 9 ms). Kept by statement triggers on `current_value` that
     /// rebuild the rows of the tenants a statement touched (a push's projection is one delete and one copy; a
     /// migration copies in batches); filled by ``v20``. Written to run again harmlessly, since tests take a centre
@@ -43,14 +43,14 @@ extension PostgresSchema {
     }
 
     /// The texts `(tenant_id, cells)` of the tenants whose `current_value` rows meet `condition` (over `tenant_id`):
-    /// the shared source is that of the tenant's value with the lowest source sequence (then device number, clock and
-    /// writer, so the audit's rebuild chooses the same one), the cells in attribute order.
+    /// the shared source is that of the tenant's earliest value by clock (then device number, sequence and writer, so
+    /// the audit's rebuild chooses the same one), the cells in attribute order.
     static func rows(where condition: String) -> String {
         """
         SELECT c.tenant_id, s.shared || ';' || string_agg(\(ValueCells.cellSQL("c.", byteLength: { "octet_length(\($0))" },
             sharedWhen: "\(source("c.")) = s.shared")), '' ORDER BY c.attribute_id) \
         FROM (SELECT DISTINCT ON (tenant_id) tenant_id, \(source("")) AS shared FROM current_value WHERE \(condition) \
-        ORDER BY tenant_id, source_seq, source_device, hlc, writer) s \
+        ORDER BY tenant_id, hlc, source_device, source_seq, writer) s \
         JOIN current_value c ON c.tenant_id = s.tenant_id GROUP BY c.tenant_id, s.shared
         """
     }

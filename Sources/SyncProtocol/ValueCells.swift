@@ -2,7 +2,7 @@ import ConsentCore
 import Foundation
 
 /// A tenant's current values as one text: the cells of `tenant_values`, kept by triggers at a SQLite store
-/// (`TenantValueRow`) and at a PostgreSQL centre (`PostgresSchema.v19`), so both stores give an export one text a
+/// (`TenantValueRow`) and at a PostgreSQL centre (`PostgresSchema.v19`, `v20`), so both stores give an export one text a
 /// tenant instead of a row, or several cells, a value. Both write cells with ``cellSQL(_:byteLength:sharedWhen:)`` and
 /// read them with ``forEachCell(_:_:)``.
 ///

@@ -10,8 +10,8 @@ import Testing
 /// exports read: rebuilt by every push that changes a current value, filled when a centre from before it is
 /// opened, and checked by the audit.
 @Suite struct PostgresTenantValuesTests {
-    /// Each tenant's text, as its `current_value` rows make it: the source of its value with the lowest source
-    /// sequence (then device number and clock), `;`, then by attribute each cell `<length>:<attribute><status letter>`, `=` where
+    /// Each tenant's text, as its `current_value` rows make it: the source of its earliest value by clock (then device
+    /// number and sequence), `;`, then by attribute each cell `<length>:<attribute><status letter>`, `=` where
     /// its source is that one or else `<device>,<seq>,<hlc>,<length>:<writer>`, then `<length>:<text>` or `-` (lengths
     /// in bytes), written out here from the rows' columns.
     static func expected(_ centre: Centre) async throws -> [[String?]] {
@@ -19,18 +19,18 @@ import Testing
             SELECT t.ref, c.attribute_id, c.status, c.source_device::text, c.source_seq::text, c.hlc::text, c.writer, c.value
             FROM current_value c JOIN tenant t ON t.id = c.tenant_id ORDER BY t.ref, c.attribute_id
             """)
-        var texts: [(ref: String, shared: (seq: Int, device: Int, hlc: Int, text: String), cells: [(head: String, source: String, text: String)])] = []
+        var texts: [(ref: String, shared: (hlc: Int, device: Int, seq: Int, text: String), cells: [(head: String, source: String, text: String)])] = []
         for row in rows {
             let (ref, attribute, status, device, seq, hlc, writer) = (row[0] ?? "", row[1] ?? "", row[2] ?? "", row[3] ?? "", row[4] ?? "",
                                                                       row[5] ?? "", row[6] ?? "")
             let source = "\(device),\(seq),\(hlc),\(writer.utf8.count):\(writer)"
             let text = row[7].map { "\($0.utf8.count):\($0)" } ?? "-"
             let cell = (head: "\(attribute.utf8.count):\(attribute)\(status.prefix(1))", source: source, text: text)
-            let order = (seq: Int(seq) ?? 0, device: Int(device) ?? 0, hlc: Int(hlc) ?? 0, text: source)
+            let order = (hlc: Int(hlc) ?? 0, device: Int(device) ?? 0, seq: Int(seq) ?? 0, text: source)
             if texts.last?.ref == ref {
                 texts[texts.count - 1].cells.append(cell)
                 let shared = texts[texts.count - 1].shared
-                if (order.seq, order.device, order.hlc) < (shared.seq, shared.device, shared.hlc) {
+                if (order.hlc, order.device, order.seq) < (shared.hlc, shared.device, shared.seq) {
                     texts[texts.count - 1].shared = order
                 }
             } else {

@@ -208,11 +208,66 @@ import Testing
         let t = try twoTenants()
         try t.tamper("UPDATE tenant_values SET cells = '1' || cells WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000001')")
         #expect(try cells(t, "T0000001").hasPrefix("11,"))
-        _ = try t.db.eachTenant(slice) { _, _ in }
+        var read: [TenantRef: TenantState] = [:]
+        _ = try t.db.eachTenant(slice) { ref, state in read[ref] = state }
+        #expect(read["T0000001"]?.value(AttributeID("full-name")).answer == .value("Ann Smith"), "the edited row still reads")
         let report = try t.db.verify()
         #expect(report.problems.contains { $0.contains("tenant T0000001") && $0.contains("full-name") && $0.contains("postcode") },
                 "\(report.problems)")
         #expect(!report.problems.contains { $0.contains("T0000002") })
+    }
+
+    /// The row of tenant id 900 after `sql` runs on the file with its triggers (no register row: only the text is
+    /// looked at), and its cells read back. The store's connection must be closed first.
+    func rowAfter(_ t: TempDatabase, _ sql: String) throws -> (text: String, cells: [(attribute: String, source: String, value: String?)]) {
+        let queue = try DatabaseQueue(path: t.path)
+        defer { try? queue.close() }
+        try queue.write { db in try db.execute(sql: sql) }
+        let text = try queue.read { db in try String.fetchOne(db, sql: "SELECT cells FROM tenant_values WHERE tenant_id = 900") } ?? ""
+        let cells = try #require(Array(text.utf8).withUnsafeBytes { bytes in
+            ValueCells.cells(bytes).map { cells in
+                cells.map { cell in
+                    let text = { (range: Range<Int>) in String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+                    return (text(cell.attribute), "\(cell.sourceDevice),\(cell.sourceSequence),\(cell.hlc),\(text(cell.writer))", cell.value.map(text))
+                }
+            }
+        })
+        return (text, cells)
+    }
+
+    static func insert(_ attribute: String, _ device: Int, _ seq: Int, _ hlc: Int, _ writer: String, _ value: String) -> String {
+        """
+        INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer, value)
+            VALUES (900, '\(attribute)', 'value', \(device), \(seq), \(hlc), '\(writer)', '\(value)');
+        """
+    }
+
+    /// Sequence numbers are each device's own, so they do not say which value came first: a correction from a device
+    /// whose counter is low must not become the shared source when the row is rewritten. The earliest clock does.
+    @Test func theSharedSourceIsTheEarliestValueByClockWhateverTheDevice() throws {
+        let t = try TempDatabase()
+        try t.db.close()
+        let row = try rowAfter(t, Self.insert("a", 5, 1000, 100, "kiosk", "x") + Self.insert("b", 5, 1000, 100, "kiosk", "y")
+            + Self.insert("c", 5, 1000, 100, "kiosk", "z")
+            // c corrected from the centre (sequence 3, a later clock), then b rewritten the same: the row is written again.
+            + "DELETE FROM current_value WHERE tenant_id = 900 AND attribute_id = 'c';" + Self.insert("c", 1, 3, 200, "centre", "zz")
+            + "UPDATE current_value SET value = 'y' WHERE tenant_id = 900 AND attribute_id = 'b';")
+        #expect(row.text.hasPrefix("5,1000,100,5:kiosk;"), "\(row.text)")
+        #expect(row.text.contains("1:av=") && row.text.contains("1:bv=") && row.text.contains("1:cv1,3,200,6:centre"), "\(row.text)")
+        #expect(row.cells.map(\.source).sorted() == ["1,3,200,centre", "5,1000,100,kiosk", "5,1000,100,kiosk"])
+    }
+
+    /// A writer holding the row's delimiters and text beyond ASCII: the insert trigger's check of the row's leading
+    /// source (by characters on both sides) still finds it, and so does a rewrite.
+    @Test func aWriterHoldingDelimitersAndNonASCIIIsSharedByBothPaths() throws {
+        let t = try TempDatabase()
+        try t.db.close()
+        let writer = "dé;v,:ü=1"
+        let appended = try rowAfter(t, Self.insert("a", 2, 7, 100, writer, "x") + Self.insert("b", 2, 7, 100, writer, "ÿ;"))
+        #expect(appended.text == "2,7,100,\(writer.utf8.count):\(writer);1:av=1:x1:bv=3:ÿ;", "\(appended.text)")
+        let rewritten = try rowAfter(t, "UPDATE current_value SET value = 'w' WHERE tenant_id = 900 AND attribute_id = 'a';")
+        #expect(rewritten.text == "2,7,100,\(writer.utf8.count):\(writer);1:av=1:w1:bv=3:ÿ;", "\(rewritten.text)")
+        #expect(rewritten.cells.allSatisfy { $0.source == "2,7,100,\(writer)" })
     }
 
     /// A file whose rows were written before the shared source: the migration rewrites every row, and the export and

@@ -3,8 +3,8 @@ import SyncProtocol
 import Testing
 
 /// The text of `tenant_values` rows (``ValueCells``), written by hand here: a row with a shared source, whose cells
-/// hold `=` for it, and a row without one (as a PostgreSQL centre writes them), read alike; and rows that are
-/// damaged, which must not read.
+/// hold `=` for it, and a row without one (as rows were written before), read alike; and rows that are damaged, which
+/// must not read.
 @Suite struct ValueCellsTests {
     /// What a reader sees of one cell, in plain values.
     struct Seen: Equatable {
