@@ -53,7 +53,7 @@ public struct StoreOptions: ParsableArguments, Sendable {
     public func open(with content: Content, cacheMegabytes: Int = 32) throws -> ConsentDatabase {
         let (key, problem) = try loadKey()
         let db = try ConsentDatabase.open(at: path, validator: content.validator, cacheMegabytes: cacheMegabytes, key: key, keyProblem: problem) {
-            warn("upgrading \(path) to this version's format (once; about a minute for each million tenants)")
+            warn("upgrading \(path) to this version's format (once; some upgrades take about a minute for each million tenants)")
         }
         if let warning = db.specialValuesProblem { warn(warning) }
         return db
