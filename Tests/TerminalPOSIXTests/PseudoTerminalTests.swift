@@ -59,6 +59,7 @@ import TerminalPOSIX
 
     @Test func whatIsTypedIsReadAndWhatIsWrittenIsShown() throws {
         let pair = try Pair()
+        defer { withExtendedLifetime(pair) {} }
         let terminal = Terminal(input: pair.kiosk, output: pair.kiosk)
         #expect(terminal.read(timeout: 50).isEmpty, "nothing typed: the read returns at its timeout")
         pair.type("42\n")
@@ -71,6 +72,10 @@ import TerminalPOSIX
 
     @Test func aTerminalThatGoesAwayAsksTheKioskToStop() throws {
         let pair = try Pair()
+        // Held to the end: Swift may end an object's life after its last use, and the pair's end would close the
+        // kiosk's descriptor while the terminal still polls its number, which a test running alongside may have
+        // been given since (its typed input and its output would then be read here).
+        defer { withExtendedLifetime(pair) {} }
         let terminal = Terminal(input: pair.kiosk, output: pair.kiosk)
         pair.closeEmulator()
         let started = Date()
@@ -80,6 +85,7 @@ import TerminalPOSIX
 
     @Test func aTerminalWithoutASizeIsTakenAsEightyByTwentyFour() throws {
         let pair = try Pair()
+        defer { withExtendedLifetime(pair) {} }
         let size = Terminal(input: pair.kiosk, output: pair.kiosk).size()
         #expect(size.width == 80 && size.height == 24)
         var pipeEnds: [Int32] = [0, 0]
@@ -94,6 +100,7 @@ import TerminalPOSIX
         #expect(pipe(&pipeEnds) == 0)
         defer { close(pipeEnds[0]); close(pipeEnds[1]) }
         let output = try Pair()
+        defer { withExtendedLifetime(output) {} }
         let terminal = Terminal(input: pipeEnds[0], output: output.kiosk)
         #expect(throws: TerminalError.self) { try terminal.start() }
         #expect(output.shown(within: 100) == "", "no escape sequences were sent")
