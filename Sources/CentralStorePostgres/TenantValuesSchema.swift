@@ -37,9 +37,12 @@ extension PostgresSchema {
         RETURN NULL; END $$
         """
 
+    /// PostgreSQL's length in bytes of text `text`.
+    private static func octetLength(_ text: String) -> String { "octet_length(\(text))" }
+
     /// `current_value` row `row`'s source ("" or "c." prefixes its columns).
     private static func source(_ row: String) -> String {
-        ValueCells.sourceSQL(row) { "octet_length(\($0))" }
+        ValueCells.sourceSQL(row, byteLength: octetLength)
     }
 
     /// The texts `(tenant_id, cells)` of the tenants whose `current_value` rows meet `condition` (over `tenant_id`):
@@ -47,7 +50,7 @@ extension PostgresSchema {
     /// the audit's rebuild chooses the same one), the cells in attribute order.
     static func rows(where condition: String) -> String {
         """
-        SELECT c.tenant_id, s.shared || ';' || string_agg(\(ValueCells.cellSQL("c.", byteLength: { "octet_length(\($0))" },
+        SELECT c.tenant_id, s.shared || ';' || string_agg(\(ValueCells.cellSQL("c.", byteLength: octetLength,
             sharedWhen: "\(source("c.")) = s.shared")), '' ORDER BY c.attribute_id) \
         FROM (SELECT DISTINCT ON (tenant_id) tenant_id, \(source("")) AS shared FROM current_value WHERE \(condition) \
         ORDER BY tenant_id, hlc, source_device, source_seq, writer) s \

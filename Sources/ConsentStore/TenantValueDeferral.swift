@@ -38,8 +38,7 @@ struct TenantValueDeferral {
         try db.execute(sql: "INSERT OR REPLACE INTO tenant_values (tenant_id, cells) \(TenantValueRow.rows(where: "tenant_id >= ?"))",
                        arguments: [firstNewTenant])
         for tenantID in olderTenants.sorted() {
-            try db.execute(sql: "DELETE FROM tenant_values WHERE tenant_id = ?", arguments: [tenantID])
-            try db.execute(sql: "INSERT INTO tenant_values (tenant_id, cells) \(TenantValueRow.rows(where: "tenant_id = ?"))", arguments: [tenantID])
+            try db.execute(sql: TenantValueRow.rebuild("?"), arguments: [tenantID, tenantID])
         }
         try db.execute(sql: triggerSQL)
     }

@@ -49,7 +49,10 @@ enum TenantValueRow {
         }
     }
 
-    /// Rewrites the row of tenant `id` (an SQL expression) from its `current_value` rows; none when it has none.
+    /// Rewrites the row of tenant `id` (an SQL expression: `?` twice binds two arguments) from its `current_value`
+    /// rows; none when it has none.
+    static func rebuild(_ id: String) -> String { rebuild(id, .sharedSource) }
+
     private static func rebuild(_ id: String, _ form: Form) -> String {
         """
         DELETE FROM tenant_values WHERE tenant_id = \(id);
