@@ -55,7 +55,7 @@ extension CentreMove {
         Table(target: "decision", select: """
             SELECT tenant_id, attribute_id, purpose_id, state, event_device, event_seq, central_seq, effective_at, notice_version, language,
                    valid_until, actor, actor_id, verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
-            FROM decision ORDER BY tenant_id, attribute_id, purpose_id
+            FROM decision ORDER BY purpose_id, tenant_id, attribute_id
             """, count: "decision"),
         Table(target: "sync_device", select: "SELECT id, office, secret_hash, enrolled_at, revoked_at, public_key, kind, served FROM sync_device ORDER BY id",
               count: "sync_device"),

@@ -64,15 +64,28 @@ enum Departure {
                            arguments: [event.device, event.sequence])
         }
         for table in try tablesNamingTenants(db) {
-            // `disclosure` is keyed by (export, tenant): one seek per export, not a scan of every export's rows.
-            let byExport = table == "disclosure" ? "export_no IN (SELECT no FROM main.export) AND " : ""
-            try db.execute(sql: "DELETE FROM main.\(table) WHERE \(byExport)tenant_id = ?", arguments: [id])
+            // `disclosure` is keyed by (export, tenant) and `decision` by (purpose, tenant, attribute): one seek per
+            // export or purpose, not a scan of the whole table.
+            switch table {
+            case "disclosure":
+                try db.execute(sql: "DELETE FROM main.disclosure WHERE export_no IN (SELECT no FROM main.export) AND tenant_id = ?", arguments: [id])
+            case "decision":
+                try db.execute(sql: decisionsOfTenant, arguments: [id])
+            default:
+                try db.execute(sql: "DELETE FROM main.\(table) WHERE tenant_id = ?", arguments: [id])
+            }
         }
         try db.execute(sql: "INSERT INTO departing (tenant_id) VALUES (?)", arguments: [id])
         try db.execute(sql: "DELETE FROM ledger WHERE tenant_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM departing WHERE tenant_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [id])
     }
+
+    /// Removes every decision of the tenant bound to `?`, under each purpose in turn.
+    static let decisionsOfTenant = """
+        WITH RECURSIVE \(ProjectionRows.decisionPurposes)
+        DELETE FROM main.decision WHERE purpose_id IN (SELECT id FROM decision_purpose) AND tenant_id = ?
+        """
 
     /// The main file's tables with a `tenant_id` column, but the ledger (emptied last) and `departing`:
     /// values, projection, sign-in secrets and failures, search keys, markers, disclosures, and any added later.

@@ -101,7 +101,7 @@ struct ProjectionRows {
         try loadValues(tenantID, into: &state, attribute: nil)
         try loadHeldGrants(tenantID, into: &state)
         try loadMarkers(tenantID, into: &state)
-        var raw = try statements.raw(.decisionsOfTenant, "SELECT \(Self.decisionColumns), attribute_id, purpose_id FROM decision WHERE tenant_id = ?")
+        var raw = try statements.raw(.decisionsOfTenant, Self.decisionsOfTenant)
         raw.bind(tenantID)
         while try raw.step() {
             let key = DecisionKey(AttributeID(raw.string(16) ?? ""), PurposeID(raw.string(17) ?? ""))
@@ -176,6 +176,22 @@ struct ProjectionRows {
     }
 
     /// The decision columns, in the order ``decisionRecord(_:)`` reads them.
+    /// The purposes `decision` holds rows of, each found by one seek (the table's key begins with the purpose), as a
+    /// table `decision_purpose(id)` for a `WITH RECURSIVE` clause: a read of one tenant's decisions seeks that tenant's
+    /// rows under each purpose instead of scanning every decision in the register.
+    static let decisionPurposes = """
+        decision_purpose(id) AS (
+            SELECT min(purpose_id) FROM decision
+            UNION ALL
+            SELECT (SELECT min(purpose_id) FROM decision WHERE purpose_id > p.id) FROM decision_purpose p WHERE p.id IS NOT NULL)
+        """
+
+    /// Every decision of the tenant bound to `?`: ``decisionColumns``, then attribute and purpose.
+    static let decisionsOfTenant = """
+        WITH RECURSIVE \(decisionPurposes)
+        SELECT \(decisionColumns), attribute_id, purpose_id FROM decision_purpose p JOIN decision d ON d.purpose_id = p.id AND d.tenant_id = ?
+        """
+
     static let decisionColumns = """
         state, event_device, event_seq, central_seq, effective_at, notice_version, language, valid_until, actor, actor_id,
         verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
