@@ -97,16 +97,28 @@ struct ProjectionRows {
 
     /// The whole projected state of a tenant.
     func loadAll(_ tenantID: Int64, _ ref: TenantRef) throws -> TenantState {
-        var state = TenantState(ref: ref)
-        try loadValues(tenantID, into: &state, attribute: nil)
-        try loadHeldGrants(tenantID, into: &state)
-        try loadMarkers(tenantID, into: &state)
+        var state = try loadAllButDecisions(tenantID, ref)
         var raw = try statements.raw(.decisionsOfTenant, Self.decisionsOfTenant)
         raw.bind(tenantID)
         while try raw.step() {
             let key = DecisionKey(AttributeID(raw.string(16) ?? ""), PurposeID(raw.string(17) ?? ""))
             state.decisions[key] = decisionRecord(raw)
         }
+        return state
+    }
+
+    /// The same, for a pass over the whole register in id order that reads decisions through `decisions`.
+    func loadAll(_ tenantID: Int64, _ ref: TenantRef, decisions: inout DecisionsInRegisterOrder) throws -> TenantState {
+        var state = try loadAllButDecisions(tenantID, ref)
+        try decisions.read(tenantID, into: &state)
+        return state
+    }
+
+    private func loadAllButDecisions(_ tenantID: Int64, _ ref: TenantRef) throws -> TenantState {
+        var state = TenantState(ref: ref)
+        try loadValues(tenantID, into: &state, attribute: nil)
+        try loadHeldGrants(tenantID, into: &state)
+        try loadMarkers(tenantID, into: &state)
         return state
     }
 

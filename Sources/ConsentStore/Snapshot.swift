@@ -14,9 +14,11 @@ extension ConsentDatabase {
             let rows = ProjectionRows(db: db, devices: try DeviceNumbers(db), keys: keys)
             let restricted = try Self.restrictions(db)
             let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")
+            var decisions = try DecisionsInRegisterOrder(db, projection: rows)
+            defer { decisions.finish() }
             while let tenant = try tenants.next() {
                 let ref = TenantRef(tenant.text("ref") ?? "")
-                var state = try rows.loadAll(tenant.integer("id") ?? 0, ref)
+                var state = try rows.loadAll(tenant.integer("id") ?? 0, ref, decisions: &decisions)
                 state.restricted = restricted[ref] ?? []
                 try body(ref, state)
             }

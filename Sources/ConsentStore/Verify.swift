@@ -183,13 +183,15 @@ extension ConsentDatabase {
         let ledgerRows = LedgerRows(devices: devices, keys: keys)
         let projection = ProjectionRows(db: db, devices: devices, keys: keys)
         let tenants = try Row.fetchCursor(db, sql: "SELECT id, ref FROM tenant ORDER BY id")
+        var decisions = try DecisionsInRegisterOrder(db, projection: projection)
+        defer { decisions.finish() }
         while let tenant = try tenants.next() {
             report.tenants += 1
             let ref = TenantRef(tenant.text("ref") ?? "")
             let id = tenant.integer("id") ?? 0
             let events = try ledgerRows.events(db, tenantID: id)
             let folded = Self.markingUnavailable(TenantState.fold(ref, events.map(\.event)), events)
-            let stored = try projection.loadAll(id, ref)
+            let stored = try projection.loadAll(id, ref, decisions: &decisions)
             if folded != stored {
                 report.problem("tenant \(ref): \(stored.difference(from: folded) ?? "the projection differs from the ledger")")
             }

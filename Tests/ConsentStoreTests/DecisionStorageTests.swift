@@ -68,6 +68,21 @@ import Testing
         #expect(try decisions(t, Self.ref(4)).count == 3)
     }
 
+    @Test func verifyNamesExactlyTheTenantsWhoseDecisionsDiffer() throws {
+        let t = try decided()
+        #expect(try t.db.verify().problems.map { String($0.prefix(15)) } == ["tenant \(Self.ref(2).rawValue)"], "the retired purpose's row is no event's")
+        try t.db.write { db in
+            try db.execute(sql: """
+                UPDATE decision SET state = 'granted' WHERE purpose_id = 'service-updates-sms' AND tenant_id = (SELECT id FROM tenant WHERE ref = ?)
+                """, arguments: [Self.ref(4).rawValue])
+            try db.execute(sql: """
+                DELETE FROM decision WHERE purpose_id = 'service-updates-email' AND attribute_id = 'email' AND tenant_id = (SELECT id FROM tenant WHERE ref = ?)
+                """, arguments: [Self.ref(6).rawValue])
+        }
+        let named = try t.db.verify().problems.map { String($0.prefix(15)) }
+        #expect(named == [2, 4, 6].map { "tenant \(Self.ref($0).rawValue)" })
+    }
+
     @Test func oneTenantsDecisionsAreSoughtNotScanned() throws {
         let t = try decided()
         try t.db.read { db in
