@@ -51,6 +51,7 @@ public final class CentreMove {
             do {
                 try queue.inDatabase { db in
                     if let to = try ConsentDatabase.movedTo(db) { throw StoreError.centreMoved(path: path, to: to) }
+                    guard try ConsentDatabase.isUpgraded(db) else { throw StoreError.notUpgraded(path: path) }
                     try db.execute(sql: """
                         UPDATE vault.value SET sealed = NULL, key_id = NULL
                         WHERE (device_no, device_seq, attribute_id) IN (SELECT device_no, device_seq, attribute_id FROM vault_erasure_due)

@@ -13,6 +13,13 @@ extension ConsentDatabase {
         try read { db in try Self.movedTo(db) }
     }
 
+    /// Whether every upgrade this version knows has been applied to the file `db` reads (opening it with
+    /// ``open(at:validator:clock:cacheMegabytes:key:keyProblem:upgrading:)`` applies them; `consent migrate` reads
+    /// a centre's file without opening it that way).
+    package static func isUpgraded(_ db: Database) throws -> Bool {
+        try Schema.migrator.hasCompletedMigrations(db)
+    }
+
     package static func movedTo(_ db: Database) throws -> String? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [movedKey])
     }

@@ -187,7 +187,6 @@ struct ProjectionRows {
         }
     }
 
-    /// The decision columns, in the order ``decisionRecord(_:)`` reads them.
     /// The purposes `decision` holds rows of, each found by one seek (the table's key begins with the purpose), as a
     /// table `decision_purpose(id)` for a `WITH RECURSIVE` clause: a read of one tenant's decisions seeks that tenant's
     /// rows under each purpose instead of scanning every decision in the register.
@@ -201,9 +200,10 @@ struct ProjectionRows {
     /// Every decision of the tenant bound to `?`: ``decisionColumns``, then attribute and purpose.
     static let decisionsOfTenant = """
         WITH RECURSIVE \(decisionPurposes)
-        SELECT \(decisionColumns), attribute_id, purpose_id FROM decision_purpose p JOIN decision d ON d.purpose_id = p.id AND d.tenant_id = ?
+        SELECT \(decisionColumns), attribute_id, purpose_id FROM decision_purpose p CROSS JOIN decision d ON d.purpose_id = p.id AND d.tenant_id = ?
         """
 
+    /// The decision columns, in the order ``decisionRecord(_:)`` reads them.
     static let decisionColumns = """
         state, event_device, event_seq, central_seq, effective_at, notice_version, language, valid_until, actor, actor_id,
         verification, reason, channel, reconfirm_device, reconfirm_seq, blocking

@@ -167,7 +167,7 @@ enum Schema {
             try db.execute(sql: "PRAGMA user_version = 4")
         }
         // Decisions keyed by purpose first, so an export reads its purpose's rows instead of every decision in the
-        // register (issue 20); a tenant's decisions are found by one seek per purpose (`DecisionsOfTenant`). Copied in
+        // register (issue 20); a tenant's decisions are found by one seek per purpose (`ProjectionRows.decisionsOfTenant`). Copied in
         // key order in the same transaction, so a crash leaves the file as it was.
         migrator.registerMigration(decisionByPurposeMigration) { db in
             try db.execute(sql: decisionByPurpose)

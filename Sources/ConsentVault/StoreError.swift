@@ -54,6 +54,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notACentre(path: String)
     /// Work that only a central store does (`what`), asked of a device enrolled with one.
     case centreOnly(path: String, what: String)
+    /// `consent migrate` was given a centre this version has not yet upgraded (copying its tables in this version's key
+    /// order would sort each of them).
+    case notUpgraded(path: String)
 
     /// A path as a shell word: as it is when plain, else in single quotes.
     package static func shellQuoted(_ path: String) -> String {
@@ -131,6 +134,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "`consent serve --database \(to)` (add the password if it needs one)"
         case .notACentre(let path):
             "\(path) is a device database, not a central store; nothing was changed"
+        case .notUpgraded(let path):
+            "\(path) is in an older version's format; restart `consent serve` with this version once (it upgrades the file), then migrate again; nothing was changed"
         case let .centreOnly(path, what):
             "\(what) runs at the central store; \(path) is a device enrolled with one, whose centre would refuse it: run it there. Nothing was changed"
         case .sqlite(let message):

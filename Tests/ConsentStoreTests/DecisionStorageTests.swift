@@ -53,10 +53,15 @@ import Testing
 
     @Test func aTenantWhoLeavesTakesEveryDecisionAlong() throws {
         let t = try decided()
+        var statements: [String] = []
         try t.db.write { db in
             try db.execute(sql: "UPDATE ledger SET pushed = 1")
+            db.trace { event in if case .statement(let statement) = event { statements.append(statement.sql) } }
             #expect(try Departure.forget([Self.ref(2).rawValue], in: db) == 1)
+            db.trace(options: [])
         }
+        let decisionDeletes = statements.filter { $0.contains("DELETE FROM main.decision") }
+        #expect(decisionDeletes == [Departure.decisionsOfTenant], "one delete, seeking the tenant under each purpose")
         let left = try t.db.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT t.ref FROM decision d JOIN tenant t ON t.id = d.tenant_id ORDER BY t.ref")
         }

@@ -96,6 +96,25 @@ extension MovedCentreTests {
         move.abandon()
     }
 
+    /// A centre file this version has not opened yet (the old binary still serving it) is refused before anything is
+    /// copied: its tables would come out of key order and be sorted page by page while the centre's writes wait.
+    @Test func aCentreNotYetUpgradedIsRefusedAndLeftAsItWas() async throws {
+        let net = try await Network.make(.sqlite, devices: 0, tenants: ["T1"])
+        let centre = try #require(net.centre.sqlite)
+        let queue = try DatabaseQueue(path: centre.path)
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'decision-by-purpose-1'")
+        }
+        try queue.close()
+        #expect {
+            try CentreMove.begin(path: centre.path).abandon()
+        } throws: { error in
+            guard case StoreError.notUpgraded = error else { return false }
+            return "\(error)".contains("restart `consent serve` with this version once")
+        }
+        #expect(try centre.movedTo() == nil)
+    }
+
     /// A push that waits out the lock `consent migrate` holds is refused as "storage": the device's
     /// message words it once, not wrapped in the server's words again.
     @Test func aStorageRefusalReadsOnceOnTheDevice() {
