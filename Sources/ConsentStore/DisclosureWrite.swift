@@ -21,18 +21,54 @@ extension ConsentDatabase {
             try db.execute(sql: "INSERT INTO export (id, purpose_id, recipient, columns, at, operator) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [exportID, purpose, recipient, columns.joined(separator: ","), now, `operator`])
             let export = db.lastInsertedRowID
-            let statement = try db.makeStatement(sql: "INSERT INTO disclosure (tenant_id, export_no, columns) VALUES (?, ?, ?)")
+            var rows = DisclosureRows(db, export: export)
             var tenants = try TenantIDs(db)
             defer { tenants.finish() }
             for entry in entries {
                 guard let id = try tenants.id(entry.tenant) else { continue }
-                var insert = try RawStatement(db, statement)
-                insert.bind(id)
-                insert.bind(export)
-                insert.bind(Int64(bitPattern: entry.mask))
-                try insert.execute()
+                try rows.append(tenant: id, mask: entry.mask)
             }
+            try rows.flush()
         }
+    }
+}
+
+/// An export's disclosure rows, inserted `batch` at a time by one multi-row statement (a statement a row spent as
+/// long in SQLite's per-statement work as in writing the rows).
+private struct DisclosureRows {
+    static let batch = 100
+    private static let wholeBatch = insert(batch)
+    private let db: Database
+    private let export: Int64
+    private var pending: [(tenant: Int64, mask: UInt64)] = []
+
+    init(_ db: Database, export: Int64) {
+        self.db = db
+        self.export = export
+        pending.reserveCapacity(Self.batch)
+    }
+
+    mutating func append(tenant: Int64, mask: UInt64) throws {
+        pending.append((tenant, mask))
+        if pending.count == Self.batch { try flush() }
+    }
+
+    /// Inserts the rows held so far.
+    mutating func flush() throws {
+        guard !pending.isEmpty else { return }
+        var insert = try RawStatement(db, pending.count == Self.batch ? Self.wholeBatch : Self.insert(pending.count))
+        for row in pending {
+            insert.bind(row.tenant)
+            insert.bind(export)
+            insert.bind(Int64(bitPattern: row.mask))
+        }
+        try insert.execute()
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// The statement that inserts `rows` rows.
+    private static func insert(_ rows: Int) -> String {
+        "INSERT INTO disclosure (tenant_id, export_no, columns) VALUES " + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
     }
 }
 

@@ -47,6 +47,21 @@ import Testing
         #expect(rows == 5 + 6 + 1 + 1 + 1, "one row per tenant and export, none for the unknown reference")
     }
 
+    /// Rows are inserted a batch at a time: every tenant on either side of a batch's end gets their own mask.
+    @Test func anExportOfManyTenantsRecordsEachOnceAcrossBatches() throws {
+        let t = try registered(250)
+        var entries: [(tenant: TenantRef, mask: UInt64)] = (1...250).map { (Self.ref($0), UInt64($0 % 3 + 1)) }
+        entries.insert((TenantRef("T9999999"), 3), at: 150)
+        try t.db.recordDisclosures(exportID: "exp-a", purpose: "tenancy-management", recipient: "housing",
+                                   columns: ["full-name", "postcode"], entries)
+        let names = ["", "exp-a:full-name", "exp-a:postcode", "exp-a:full-name+postcode"]
+        for n in [1, 99, 100, 101, 150, 151, 200, 201, 249, 250] {
+            #expect(try sent(t, Self.ref(n)) == [names[n % 3 + 1]], "tenant \(n)")
+        }
+        let rows = try t.db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM disclosure") }
+        #expect(rows == 250)
+    }
+
     @Test func aFileKeyedByTenantIsConverted() throws {
         let t = try registered(20)
         try t.db.recordDisclosures(exportID: "exp-a", purpose: "tenancy-management", recipient: "housing",
