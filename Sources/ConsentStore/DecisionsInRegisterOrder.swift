@@ -18,7 +18,7 @@ struct DecisionsInRegisterOrder {
 
     init(_ db: Database, projection: ProjectionRows) throws {
         self.projection = projection
-        let purposes = try String.fetchAll(db, sql: "WITH RECURSIVE \(ProjectionRows.decisionPurposes) SELECT id FROM decision_purpose WHERE id IS NOT NULL")
+        let purposes = try String.fetchAll(db, sql: "WITH RECURSIVE \(DecisionByPurpose.purposes) SELECT id FROM decision_purpose WHERE id IS NOT NULL")
         for purpose in purposes {
             let prepared = try db.makeStatement(sql: """
                 SELECT \(ProjectionRows.decisionColumns), attribute_id, tenant_id FROM decision WHERE purpose_id = ? ORDER BY tenant_id, attribute_id

@@ -70,7 +70,7 @@ enum Departure {
             case "disclosure":
                 try db.execute(sql: "DELETE FROM main.disclosure WHERE export_no IN (SELECT no FROM main.export) AND tenant_id = ?", arguments: [id])
             case "decision":
-                try db.execute(sql: decisionsOfTenant, arguments: [id])
+                try db.execute(sql: DecisionByPurpose.deleteOfTenant, arguments: [id])
             default:
                 try db.execute(sql: "DELETE FROM main.\(table) WHERE tenant_id = ?", arguments: [id])
             }
@@ -80,12 +80,6 @@ enum Departure {
         try db.execute(sql: "DELETE FROM departing WHERE tenant_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [id])
     }
-
-    /// Removes every decision of the tenant bound to `?`, under each purpose in turn.
-    static let decisionsOfTenant = """
-        WITH RECURSIVE \(ProjectionRows.decisionPurposes)
-        DELETE FROM main.decision WHERE purpose_id IN (SELECT id FROM decision_purpose) AND tenant_id = ?
-        """
 
     /// The main file's tables with a `tenant_id` column, but the ledger (emptied last) and `departing`:
     /// values, projection, sign-in secrets and failures, search keys, markers, disclosures, and any added later.

@@ -98,7 +98,7 @@ struct ProjectionRows {
     /// The whole projected state of a tenant.
     func loadAll(_ tenantID: Int64, _ ref: TenantRef) throws -> TenantState {
         var state = try loadAllButDecisions(tenantID, ref)
-        var raw = try statements.raw(.decisionsOfTenant, Self.decisionsOfTenant)
+        var raw = try statements.raw(.decisionsOfTenant, DecisionByPurpose.ofTenant)
         raw.bind(tenantID)
         while try raw.step() {
             let key = DecisionKey(AttributeID(raw.string(16) ?? ""), PurposeID(raw.string(17) ?? ""))
@@ -186,22 +186,6 @@ struct ProjectionRows {
             state.pending[id, default: []].append(PendingCorrection(event: event, value: value, hlc: HLCTimestamp(packed: row["hlc"])))
         }
     }
-
-    /// The purposes `decision` holds rows of, each found by one seek (the table's key begins with the purpose), as a
-    /// table `decision_purpose(id)` for a `WITH RECURSIVE` clause: a read of one tenant's decisions seeks that tenant's
-    /// rows under each purpose instead of scanning every decision in the register.
-    static let decisionPurposes = """
-        decision_purpose(id) AS (
-            SELECT min(purpose_id) FROM decision
-            UNION ALL
-            SELECT (SELECT min(purpose_id) FROM decision WHERE purpose_id > p.id) FROM decision_purpose p WHERE p.id IS NOT NULL)
-        """
-
-    /// Every decision of the tenant bound to `?`: ``decisionColumns``, then attribute and purpose.
-    static let decisionsOfTenant = """
-        WITH RECURSIVE \(decisionPurposes)
-        SELECT \(decisionColumns), attribute_id, purpose_id FROM decision_purpose p CROSS JOIN decision d ON d.purpose_id = p.id AND d.tenant_id = ?
-        """
 
     /// The decision columns, in the order ``decisionRecord(_:)`` reads them.
     static let decisionColumns = """

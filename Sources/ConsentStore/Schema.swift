@@ -167,35 +167,13 @@ enum Schema {
             try db.execute(sql: "PRAGMA user_version = 4")
         }
         // Decisions keyed by purpose first, so an export reads its purpose's rows instead of every decision in the
-        // register (issue 20); a tenant's decisions are found by one seek per purpose (`ProjectionRows.decisionsOfTenant`). Copied in
+        // register (issue 20); a tenant's decisions are found by one seek per purpose (`DecisionByPurpose.ofTenant`). Copied in
         // key order in the same transaction, so a crash leaves the file as it was.
-        migrator.registerMigration(decisionByPurposeMigration) { db in
-            try db.execute(sql: decisionByPurpose)
+        migrator.registerMigration(DecisionByPurpose.migration) { db in
+            try db.execute(sql: DecisionByPurpose.upgrade)
         }
         return migrator
     }
-
-    /// The migration that keys `decision` by (purpose, tenant, attribute) (named so tests can undo it on a real file).
-    static let decisionByPurposeMigration = "decision-by-purpose-1"
-
-    private static let decisionByPurpose = """
-        CREATE TABLE decision_by_purpose (
-            tenant_id INTEGER NOT NULL, attribute_id TEXT NOT NULL, purpose_id TEXT NOT NULL,
-            state TEXT NOT NULL, event_device INTEGER NOT NULL, event_seq INTEGER NOT NULL, central_seq INTEGER,
-            effective_at INTEGER NOT NULL, notice_version INTEGER, language TEXT, valid_until INTEGER,
-            actor TEXT NOT NULL, actor_id TEXT, verification TEXT, reason TEXT, channel TEXT NOT NULL,
-            reconfirm_device INTEGER, reconfirm_seq INTEGER,
-            blocking TEXT,
-            PRIMARY KEY (purpose_id, tenant_id, attribute_id)
-        ) WITHOUT ROWID;
-        INSERT INTO decision_by_purpose SELECT
-            tenant_id, attribute_id, purpose_id, state, event_device, event_seq, central_seq, effective_at, notice_version,
-            language, valid_until, actor, actor_id, verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
-            FROM decision ORDER BY purpose_id, tenant_id, attribute_id;
-        DROP TABLE decision;
-        ALTER TABLE decision_by_purpose RENAME TO decision;
-        CREATE INDEX decision_reconfirm ON decision (tenant_id) WHERE reconfirm_seq IS NOT NULL;
-        """
 
     /// The migration that keys `disclosure` by (export, tenant) (named so tests can undo it on a real file).
     static let disclosureByExportMigration = "disclosure-by-export-1"

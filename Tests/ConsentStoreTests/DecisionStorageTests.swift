@@ -61,7 +61,7 @@ import Testing
             db.trace(options: [])
         }
         let decisionDeletes = statements.filter { $0.contains("DELETE FROM main.decision") }
-        #expect(decisionDeletes == [Departure.decisionsOfTenant], "one delete, seeking the tenant under each purpose")
+        #expect(decisionDeletes == [DecisionByPurpose.deleteOfTenant], "one delete, seeking the tenant under each purpose")
         let left = try t.db.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT t.ref FROM decision d JOIN tenant t ON t.id = d.tenant_id ORDER BY t.ref")
         }
@@ -91,7 +91,7 @@ import Testing
     @Test func oneTenantsDecisionsAreSoughtNotScanned() throws {
         let t = try decided()
         try t.db.read { db in
-            let reads = [ProjectionRows.decisionsOfTenant, Departure.decisionsOfTenant]
+            let reads = [DecisionByPurpose.ofTenant, DecisionByPurpose.deleteOfTenant]
             for sql in reads {
                 let steps = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN \(sql)", arguments: [1]).map { $0["detail"] as String }
                 #expect(steps.contains { $0.hasPrefix("SEARCH") && $0.hasSuffix("USING PRIMARY KEY (purpose_id=? AND tenant_id=?)") }, "\(steps)")
@@ -125,7 +125,7 @@ import Testing
                 DROP TABLE decision;
                 ALTER TABLE old_decision RENAME TO decision;
                 CREATE INDEX decision_reconfirm ON decision (tenant_id) WHERE reconfirm_seq IS NOT NULL;
-                DELETE FROM grdb_migrations WHERE identifier = '\(Schema.decisionByPurposeMigration)';
+                DELETE FROM grdb_migrations WHERE identifier = '\(DecisionByPurpose.migration)';
                 """)
         }
         try queue.close()
