@@ -117,6 +117,15 @@ package struct CopyRows {
         count += 1
     }
 
+    /// Sends the rows so far into a `COPY` under way and starts again empty: rows made from a long sequence
+    /// go in slices, so memory holds one slice however many rows there are.
+    mutating func send(to writer: PostgresCopyFromWriter) async throws {
+        guard !storage.isEmpty else { return }
+        try await writer.write(ByteBuffer(bytes: storage))
+        storage.removeAll(keepingCapacity: true)
+        count = 0
+    }
+
     /// Sends the rows into `table` (names are ours, never input) on `connection`, in slices of about 1 MB.
     package func copy(into table: String, columns: [String], on connection: PostgresConnection, logger: Logger) async throws {
         guard count > 0 else { return }

@@ -11,10 +11,10 @@ import SyncProtocol
 /// enrolment codes, push results, audit).
 enum PostgresSchema {
     /// The newest schema this binary knows.
-    static let version = 20
+    static let version = 21
 
     /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21]
 
     /// Creates or upgrades the schema. Runs under a transaction-level advisory lock, so two servers
     /// starting at once do not both migrate; refuses a database made by a newer binary.
@@ -110,6 +110,16 @@ enum PostgresSchema {
     static let v13 = """
         CREATE INDEX ledger_requests ON ledger (kind, tenant_id) WHERE kind IN (\(RequestKind.eventKinds.map { "'\($0)'" }.joined(separator: ", ")));
         CREATE INDEX disclosure_by_export ON disclosure (export_no, tenant_id);
+        """
+
+    /// `disclosure` keyed by (export, tenant) alone, as a SQLite store keys it: an export's disclosures go in at the
+    /// end of one index instead of into every tenant's place in a second (the tenant-first key split a page for
+    /// nearly every row, 2.5 times the cost of the insert). A tenant's disclosures are found by export number, one
+    /// probe each, as the recall and fetched-tenant reads join them. Written to run again harmlessly.
+    static let v21 = """
+        ALTER TABLE disclosure DROP CONSTRAINT IF EXISTS disclosure_pkey;
+        DROP INDEX IF EXISTS disclosure_by_export;
+        ALTER TABLE disclosure ADD PRIMARY KEY (export_no, tenant_id);
         """
 
     /// The device that added each member of staff it offered (NULL: added at the centre), so one device adds

@@ -65,7 +65,7 @@ import Testing
         _ = try await centre.rows("DROP FUNCTION tenant_follows_office()")
         _ = try await centre.rows("ALTER TABLE tenant DROP COLUMN office, DROP COLUMN office_central")
         _ = try await centre.rows("DROP INDEX ledger_requests")
-        _ = try await centre.rows("DROP INDEX disclosure_by_export")
+        _ = try await centre.rows("ALTER TABLE disclosure DROP CONSTRAINT disclosure_pkey, ADD PRIMARY KEY (tenant_id, export_no)")
         _ = try await centre.rows("DROP TABLE restricted_attribute")
         _ = try await centre.rows("DELETE FROM schema_version WHERE version >= 4")
         let reopened = try await PostgresCentralStore.open(centre.location, catalogue: centre.catalogue)
