@@ -24,9 +24,13 @@ extension PostgresCentralStore {
             let position = try await Self.first(Int64.self, "SELECT COALESCE(max(central_seq), 0) FROM ledger", on: connection, logger: logger) ?? 0
             let restricted = try await Self.restrictions(on: connection, logger: logger)
             let reader = try await TenantPageReader(connection: connection, logger: logger, slice: slice, opener: opener)
-            var after: Int64 = 0, passedOver = 0
+            var passedOver = 0
+            var page = try await reader.page(after: 0, limit: pageSize)
             while true {
-                let page = try await reader.page(after: after, limit: pageSize)
+                // The next page is read and parsed while `body` takes this one (at most two pages in memory): the
+                // server's work and the cells' parsing no longer wait for the gate and the file, nor they for them.
+                let more = page.count == pageSize ? page.last?.id : nil
+                async let following = Self.page(of: reader, after: more, limit: pageSize)
                 for (_, var state) in page {
                     if slice.passesOver(state) {
                         passedOver += 1
@@ -35,11 +39,17 @@ extension PostgresCentralStore {
                     state.restricted = restricted[state.ref.rawValue] ?? []
                     try body(state.ref, state)
                 }
-                guard page.count == pageSize, let last = page.last else { break }
-                after = last.id
+                page = try await following
+                if more == nil { break }
             }
             return SliceRead(position: position, passedOver: passedOver)
         }
+    }
+
+    /// The page after tenant number `after` (none when nil: the last page was short).
+    private static func page(of reader: TenantPageReader, after: Int64?, limit: Int) async throws -> [(id: Int64, state: TenantState)] {
+        guard let after else { return [] }
+        return try await reader.page(after: after, limit: limit)
     }
 
     /// The data keys held here (wrapped), for a ``SealedValueOpener``.
