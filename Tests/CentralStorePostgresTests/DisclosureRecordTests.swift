@@ -56,6 +56,15 @@ import Testing
         #expect(Set(awkward.map(\.mask)) == awkwardMasks)
     }
 
+    @Test func anExportThatSentNothingIsRecordedWithNoDisclosures() async throws {
+        let centre = try await Centre.make()
+        defer { centre.store.shutdown() }
+        try await centre.store.recordDisclosures(exportID: "exp-empty", purpose: "tenancy-management", recipient: "landlord-staff",
+                                                 columns: ["full-name"], [(tenant: TenantRef, mask: UInt64)]())
+        #expect(try await centre.rows("SELECT id FROM export") == [["exp-empty"]])
+        #expect(try await centre.store.disclosures(exportID: "exp-empty").isEmpty)
+    }
+
     @Test func aCentreKeyingDisclosuresByTenantIsRekeyedByExportWithEveryRow() async throws {
         let centre = try await Centre.make()
         _ = try await centre.rows("INSERT INTO tenant (ref) SELECT 'R' || n FROM generate_series(1, 300) AS n")
