@@ -53,7 +53,9 @@ extension Bench {
             let dir = keep.map { URL(fileURLWithPath: $0) } ?? scratch.appendingPathComponent(".consent-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
-            let storeArguments = (database.map { ["--database", $0] } ?? ["--db", store.path])
+            // A PostgreSQL centre keeps no pseudonym key beside it: the pseudonymised purposes get one made in the bench's folder.
+            let storeArguments = (database.map { ["--database", $0, "--pseudonym-key", dir.appendingPathComponent("pseudonym.key").path] }
+                                  ?? ["--db", store.path])
                 + (store.keyFile.map { ["--key-file", $0] } ?? []) + store.content.arguments
             let baseline: FlatBaseline = database.map { .postgres(url: $0) } ?? .sqlite
 

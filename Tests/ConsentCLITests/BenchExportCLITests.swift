@@ -108,6 +108,12 @@ import TestSupport
         } else {
             Issue.record("no files kept: \(p)")
         }
+        // A pseudonymised purpose: a PostgreSQL centre keeps no pseudonym key, so the bench makes one in its folder.
+        let equality = try cli.run(["export", "--database", url, "--key-file", KeyLocation.defaultPath(for: central), "--purpose", "equality-monitoring",
+                                    "--runs", "1", "--json"], program: CLI.benchBinary)
+        #expect(equality.status == 0, "\(equality.stdout) \(equality.stderr)")
+        let equalityRows = ((try? equality.json() as? [String: Any])?["purposes"] as? [[String: Any]])?.first?["rows"] as? Int ?? 0
+        #expect(equalityRows > 60, "\(equality.stdout)")
         let left = try postgres.query("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'consent_bench_flat%'", database: database)
         #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "the flat table is dropped: \(left)")
     }
