@@ -38,6 +38,25 @@ import Testing
         #expect(seen == (1...tenants).map { String(format: "T%02d", $0) })
     }
 
+    @Test func aConsentPurposeSendsTheGrantedWithTheirValuesAndCountsTheRest() async throws {
+        let centre = try await Self.centre(tenants: 11)
+        defer { centre.store.shutdown() }
+        var desk = try await centre.enrolSigning("desk-b")
+        // T01, T04, T07, T10 granted email for service updates; T02 withdrew it; the rest never answered.
+        let decisions = [1, 4, 7, 10].map { desk.decision(String(format: "T%02d", $0), "service-updates-email", ["email"], .granted) }
+            + [desk.decision("T02", "service-updates-email", ["email"], .withdrawn)]
+        _ = try await centre.store.push(desk.push(decisions), from: "desk-b")
+        let email = AttributeID("email")
+        let slice = TenantSlice(purpose: PurposeID("service-updates-email"), attributes: [email], special: [], readsDecisions: true,
+                                grantsNeeded: [email])
+        var sent: [String: String] = [:]
+        let read = try await centre.store.eachTenant(slice, opener: nil, pageSize: 3) { ref, state in
+            sent[ref.rawValue] = state.value(email).answer?.text
+        }
+        #expect(sent == ["T01": "t1@example.org", "T04": "t4@example.org", "T07": "t7@example.org", "T10": "t10@example.org"])
+        #expect(read.passedOver == 7)
+    }
+
     struct Stop: Error {}
 
     @Test func aTakerThatFailsStopsTheReadAndTheCentreGoesOn() async throws {
