@@ -114,7 +114,7 @@ enum PostgresSchema {
 
     /// `disclosure` keyed by (export, tenant) alone, as a SQLite store keys it: an export's disclosures go in at the
     /// end of one index instead of into every tenant's place in a second (the tenant-first key split a page for
-    /// nearly every row, 2.5 times the cost of the insert). A tenant's disclosures are found by export number, one
+    /// nearly every row: the insert took 2.4-2.6 times as long). A tenant's disclosures are found by export number, one
     /// probe each, as the recall and fetched-tenant reads join them. Written to run again harmlessly.
     static let v21 = """
         ALTER TABLE disclosure DROP CONSTRAINT IF EXISTS disclosure_pkey;
