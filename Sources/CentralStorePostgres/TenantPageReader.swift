@@ -41,14 +41,14 @@ struct TenantPageReader {
         // not parsed (a consent purpose's export parses a quarter of the register's cells).
         if slice.readsDecisions {
             for try await row in try await connection.query("""
-                SELECT tenant_id, attribute_id, \(unescaped: PostgresProjection.decisionColumns) FROM decision
+                SELECT tenant_id, attribute_id, \(unescaped: PostgresProjection.inForceColumns) FROM decision
                 WHERE tenant_id BETWEEN \(first) AND \(last) AND purpose_id = \(slice.purpose.rawValue)
                   AND attribute_id = ANY(\(slice.attributes.map(\.rawValue)))
                 """, logger: logger) {
                 var cells = CellReader(row)
                 let tenant = try cells.int64()
                 let key = DecisionKey(AttributeID(try cells.string()), slice.purpose)
-                states[tenant]?.decisions[key] = try projection.decisionRecord(&cells)
+                states[tenant]?.decisions[key] = try PostgresProjection.decisionInForce(&cells)
             }
         }
         if !ordinaryNames.ids.isEmpty {

@@ -61,6 +61,19 @@ public struct DecisionRecord: Hashable, Sendable {
     }
 }
 
+extension DecisionRecord {
+    /// A decision as a read of one purpose across the register gives it (``TenantSlice``): only what
+    /// ``Policy`` and ``Expiry`` read, its state, when it was expressed and when it lapses. The rest is left
+    /// empty (no event, the system as actor, nothing blocking); a caller needing it reads the tenant.
+    public init(inForce state: DecisionState, effectiveAt: Date, validUntil: Date?) {
+        self.init(state: state, event: EventID(device: DeviceID(""), sequence: 0), effectiveAt: effectiveAt,
+                  validUntil: validUntil, actor: .system(""), channel: .system, blocking: [])
+    }
+
+    /// This decision as a read of one purpose gives it (``init(inForce:effectiveAt:validUntil:)``).
+    public var inForce: DecisionRecord { DecisionRecord(inForce: state, effectiveAt: effectiveAt, validUntil: validUntil) }
+}
+
 /// What merging an incoming decision did.
 public enum MergeOutcome: String, Sendable, Equatable {
     /// The incoming decision is now the current one.

@@ -41,7 +41,6 @@ extension ConsentDatabase {
         try queue.read { db in
             let position = try Int64.fetchOne(db, sql: "SELECT max(position) FROM ledger") ?? 0
             let devices = try DeviceNumbers(db)
-            let projection = ProjectionRows(db: db, devices: devices, keys: keys)
             let tenants = try RawStatement(db, "SELECT id, ref FROM tenant ORDER BY id")
             defer { tenants.done() }
             // Ordinary values come from one row per tenant (`tenant_values`), special categories from
@@ -51,7 +50,7 @@ extension ConsentDatabase {
             let sideScan = special.isEmpty ? nil : VaultScanThread.start(database: self, attributes: special, devices: devices, position: position)
             var ordinary = try TenantValuesScan(db, slice.attributes.filter { !slice.special.contains($0) }, devices: devices)
             var sealed = sideScan == nil ? try ValueScan(db, special, devices: devices, keys: keys) : nil
-            var decisions = try DecisionScan(db, slice, projection: projection)
+            var decisions = try DecisionScan(db, slice)
             let restricted = try Self.restrictions(db)
             defer {
                 ordinary?.finish()
@@ -82,19 +81,18 @@ extension ConsentDatabase {
     }
 }
 
-/// The ordered scan of one purpose's decisions, read up to each tenant in turn.
+/// The ordered scan of one purpose's decisions, each as ``DecisionRecord/inForce`` keeps it, read up to each tenant in turn.
 private struct DecisionScan {
     private let statement: RawStatement
     private let names: AttributeNames
     private let purpose: PurposeID
-    private let projection: ProjectionRows
     private var hasRow: Bool
 
     /// Nil when the slice does not read decisions.
-    init?(_ db: Database, _ slice: TenantSlice, projection: ProjectionRows) throws {
+    init?(_ db: Database, _ slice: TenantSlice) throws {
         guard slice.readsDecisions, !slice.attributes.isEmpty else { return nil }
         var statement = try RawStatement(db, """
-            SELECT \(ProjectionRows.decisionColumns), tenant_id, attribute_id FROM decision
+            SELECT state, effective_at, valid_until, tenant_id, attribute_id FROM decision
             WHERE purpose_id = ? AND attribute_id IN (\(slice.attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY tenant_id
             """)
         statement.bind(slice.purpose.rawValue)
@@ -102,14 +100,15 @@ private struct DecisionScan {
         self.statement = statement
         names = AttributeNames(slice.attributes)
         purpose = slice.purpose
-        self.projection = projection
         hasRow = try statement.step()
     }
 
     mutating func read(_ id: Int64, into state: inout TenantState) throws {
-        while hasRow, let owner = statement.int64(16), owner <= id {
-            if owner == id, let attribute = names.id(statement, 17) {
-                state.decisions[DecisionKey(attribute, purpose)] = projection.decisionRecord(statement)
+        while hasRow, let owner = statement.int64(3), owner <= id {
+            if owner == id, let attribute = names.id(statement, 4) {
+                state.decisions[DecisionKey(attribute, purpose)] = DecisionRecord(
+                    inForce: DecisionState(rawValue: statement.string(0) ?? "") ?? .notAsked,
+                    effectiveAt: Millis.date(statement.int64(1) ?? 0), validUntil: statement.int64(2).map(Millis.date))
             }
             hasRow = try statement.step()
         }

@@ -7,6 +7,7 @@ public struct TenantSlice: Sendable {
     /// Which of the attributes are special categories (their values live in the vault).
     public var special: Set<AttributeID>
     /// Whether the purpose's recorded decisions are needed (not for a contract purpose's ordinary values).
+    /// Each comes as ``DecisionRecord/inForce``: what the gate, statistics and mailings read, no more.
     public var readsDecisions: Bool
     /// Attributes no row of the reader leaves without a granted decision of the purpose for each (an
     /// export's required attributes under consent: ``passesOver(_:)``). A store may pass over a tenant

@@ -50,11 +50,22 @@ import Testing
         let slice = TenantSlice(purpose: PurposeID("service-updates-email"), attributes: [email], special: [], readsDecisions: true,
                                 grantsNeeded: [email])
         var sent: [String: String] = [:]
+        var given: [[String?]] = []
         let read = try await centre.store.eachTenant(slice, opener: nil, pageSize: 3) { ref, state in
             sent[ref.rawValue] = state.value(email).answer?.text
+            let decision = state.decisions[DecisionKey(email, slice.purpose)]
+            given.append([ref.rawValue, decision?.state.rawValue, decision.map { String(Millis.from($0.effectiveAt)) },
+                          decision?.validUntil.map { String(Millis.from($0)) }])
         }
         #expect(sent == ["T01": "t1@example.org", "T04": "t4@example.org", "T07": "t7@example.org", "T10": "t10@example.org"])
         #expect(read.passedOver == 7)
+        // Each grant as the gate needs it: its state, when it was expressed and when it lapses (24 months on).
+        let stored = try await centre.rows("""
+            SELECT t.ref, d.state, d.effective_at::text, d.valid_until::text FROM decision d JOIN tenant t ON t.id = d.tenant_id
+            WHERE d.purpose_id = 'service-updates-email' AND d.state = 'granted' ORDER BY t.ref
+            """)
+        #expect(given == stored)
+        #expect(stored.count == 4 && stored.allSatisfy { $0[3] != nil })
     }
 
     struct Stop: Error {}

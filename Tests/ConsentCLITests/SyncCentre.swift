@@ -93,15 +93,14 @@ struct SyncCentre {
     /// T0000002's email for service-updates-email at the centre, as `SyncCLITests.emailUse` words it.
     func emailUse(_ cli: CLI) async throws -> String {
         guard let url else { return try SyncCLITests().emailUse(cli, sqlite) }
-        let content = try #require(VaultCLITests.content)
-        let store = try await PostgresCentralStore.open(PostgresLocation(url: url), catalogue: content.catalogue)
-        defer { store.shutdown() }
-        let slice = TenantSlice(purpose: PurposeID("service-updates-email"), attributes: [AttributeID("email")], special: [], readsDecisions: true)
-        var found: TenantState?
-        _ = try await store.eachTenant(slice, opener: nil) { ref, state in if ref == TenantRef("T0000002") { found = state } }
-        let state = try #require(found)
-        let decision = state.decisions[DecisionKey(AttributeID("email"), PurposeID("service-updates-email"))]
-        return "\(decision?.state.rawValue ?? "?") usable=\(decision?.state == .granted) reconfirm=\(decision?.needsReconfirmation != nil)"
+        // The centre's row itself: an export's read of a purpose carries only what the gate reads, not who must re-confirm.
+        let row = try Subprocess.run("/usr/bin/psql", [url, "-Atc", """
+            SELECT d.state || '|' || (d.reconfirm_seq IS NOT NULL) FROM decision d JOIN tenant t ON t.id = d.tenant_id
+            WHERE t.ref = 'T0000002' AND d.attribute_id = 'email' AND d.purpose_id = 'service-updates-email'
+            """])
+        let cells = row.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").map(String.init)
+        guard cells.count == 2 else { return "? \(row.stdout) \(row.stderr)" }
+        return "\(cells[0]) usable=\(cells[0] == "granted") reconfirm=\(cells[1] == "true")"
     }
 
     /// The central office's desk of a PostgreSQL centre: a device enrolled like a kiosk (it gets no copy of
