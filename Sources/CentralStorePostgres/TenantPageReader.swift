@@ -51,13 +51,20 @@ struct TenantPageReader {
                 states[tenant]?.decisions[key] = try PostgresProjection.decisionInForce(&cells)
             }
         }
+        // Values are read for the page's range, or only for the tenants not passed over (a consent purpose's export
+        // then moves about a quarter of the register's cells instead of all of them).
+        var reading = Reading.range(first, last)
+        if !slice.grantsNeeded.isEmpty {
+            let wanted = ids.filter { states[$0].map { !slice.passesOver($0) } ?? false }
+            guard !wanted.isEmpty else { return ids.compactMap { id in states[id].map { (id, $0) } } }
+            reading = .only(wanted)
+        }
         if !ordinaryNames.ids.isEmpty {
             // One text a tenant (`ValueCells`), kept in `tenant_values` (schema 19): PostgresNIO's work is per cell,
             // and this sends one cell a tenant instead of nine a value; the reader keeps the slice's attributes.
             var decoder = ValueCells.Decoder(deviceID: projection.id)
-            for try await row in try await connection.query("""
-                SELECT tenant_id, cells FROM tenant_values WHERE tenant_id BETWEEN \(first) AND \(last)
-                """, logger: logger) {
+            for try await row in try await connection.query(reading.query("SELECT tenant_id, cells FROM tenant_values WHERE tenant_id"),
+                                                            logger: logger) {
                 var cells = CellReader(row)
                 let tenant = try cells.int64()
                 guard var state = states[tenant], !slice.passesOver(state) else { continue }
@@ -67,12 +74,15 @@ struct TenantPageReader {
             }
         }
         if !sealed.isEmpty {
-            for try await row in try await connection.query("""
+            var query = reading.query("""
                 SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, c.writer, s.key_id, s.sealed
                 FROM current_value c LEFT JOIN sealed_value s
                   ON s.device_no = c.source_device AND s.device_seq = c.source_seq AND s.attribute_id = c.attribute_id
-                WHERE c.tenant_id BETWEEN \(first) AND \(last) AND c.attribute_id = ANY(\(sealed))
-                """, logger: logger) {
+                WHERE c.tenant_id
+                """)
+            query.binds.append(sealed)
+            query.sql += " AND c.attribute_id = ANY($\(query.binds.count))"
+            for try await row in try await connection.query(query, logger: logger) {
                 var cells = CellReader(row)
                 let (tenant, attribute, status) = (try cells.int64(), try cells.string(), try cells.string())
                 if let state = states[tenant], slice.passesOver(state) { continue }
@@ -87,6 +97,29 @@ struct TenantPageReader {
             }
         }
         return ids.compactMap { id in states[id].map { (id, $0) } }
+    }
+
+    /// Which of a page's tenants have their values read.
+    private enum Reading {
+        /// Every tenant numbered from the first to the last.
+        case range(Int64, Int64)
+        /// Only these.
+        case only([Int64])
+
+        /// `head` (ending in a tenant number column) followed by the condition choosing these tenants.
+        func query(_ head: String) -> PostgresQuery {
+            var query = PostgresQuery(unsafeSQL: head)
+            switch self {
+            case .range(let first, let last):
+                query.binds.append(first)
+                query.binds.append(last)
+                query.sql += " BETWEEN $1 AND $2"
+            case .only(let ids):
+                query.binds.append(ids)
+                query.sql += " = ANY($1)"
+            }
+            return query
+        }
     }
 
     /// Stores a projected value: erased and "prefer not to say" by their status, else `held`.
