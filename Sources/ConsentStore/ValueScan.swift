@@ -23,6 +23,9 @@ struct ValueScan {
     /// The data key of the previous sealed row (rows share a handful of keys).
     private var keyIDBytes: [UInt8] = []
     private var key: DataKey?
+    /// Room reused by every opening: the associated data and the plaintext.
+    private var associatedData: [UInt8] = []
+    private var plain: [UInt8] = []
 
     /// Nil when there are no such attributes to read.
     init?(_ db: Database, _ attributes: [AttributeID], devices: DeviceNumbers, keys: VaultKeyring) throws {
@@ -69,11 +72,12 @@ struct ValueScan {
         let organisationSeal = statement.withBytes(7) { $0.starts(with: Self.organisationPrefix) }
         let key = organisationSeal ? nil : dataKey()
         guard organisationSeal || key != nil else { return nil }
+        Sealing.writeAssociatedData(tenant: tenant, attribute: attribute, event: source, into: &associatedData)
+        let statement = self.statement
         return statement.withBytes(8) { box -> AttributeValue? in
             guard !box.isEmpty else { return nil }
-            let associatedData = Sealing.associatedData(tenant: tenant, attribute: attribute, event: source)
-            if let key { return Sealing.openValue(box, key: key, associatedData: associatedData) }
-            return keys.openOrganisationSeal(box, associatedData: associatedData)
+            if let key { return Sealing.openValue(box, key: key, associatedData: associatedData, scratch: &plain) }
+            return keys.openOrganisationSeal(box, associatedData: Data(associatedData))
         }
     }
 

@@ -17,29 +17,30 @@ package enum Sealing {
 
     /// What a seal is bound to: the tenant's reference, the attribute and the recording event.
     package static func associatedData(tenant: TenantRef, attribute: AttributeID, event: EventID) -> Data {
-        // Written straight into the Data's bytes (this runs for every special value an export opens).
-        var sequence = String(event.sequence)
-        var parts = [tenant.rawValue, attribute.rawValue, event.device.rawValue]
-        let count = prefix.count + parts.reduce(0) { $0 + 4 + $1.utf8.count } + 4 + sequence.utf8.count
-        var out = Data(count: count)
-        out.withUnsafeMutableBytes { buffer in
-            var at = 0
-            func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-                let length = UInt32(bytes.count)
-                buffer[at] = UInt8(truncatingIfNeeded: length >> 24)
-                buffer[at + 1] = UInt8(truncatingIfNeeded: length >> 16)
-                buffer[at + 2] = UInt8(truncatingIfNeeded: length >> 8)
-                buffer[at + 3] = UInt8(truncatingIfNeeded: length)
-                at += 4
-                UnsafeMutableRawBufferPointer(rebasing: buffer[at..<at + bytes.count]).copyMemory(from: UnsafeRawBufferPointer(bytes))
-                at += bytes.count
-            }
-            prefix.withUnsafeBytes { buffer.copyMemory(from: $0) }
-            at = prefix.count
-            for index in parts.indices { parts[index].withUTF8(put) }
-            sequence.withUTF8(put)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(prefix.count + 36 + tenant.rawValue.utf8.count + attribute.rawValue.utf8.count + event.device.rawValue.utf8.count)
+        writeAssociatedData(tenant: tenant, attribute: attribute, event: event, into: &bytes)
+        return Data(bytes)
+    }
+
+    /// The same bytes written into `out`, emptied first and its room kept: a scan opening a value for every
+    /// tenant allocates nothing for them once `out` has grown. Each part is its length (4 bytes, big-endian),
+    /// then its UTF-8.
+    package static func writeAssociatedData(tenant: TenantRef, attribute: AttributeID, event: EventID, into out: inout [UInt8]) {
+        func put(_ text: String) {
+            let length = UInt32(text.utf8.count)
+            out.append(UInt8(truncatingIfNeeded: length >> 24))
+            out.append(UInt8(truncatingIfNeeded: length >> 16))
+            out.append(UInt8(truncatingIfNeeded: length >> 8))
+            out.append(UInt8(truncatingIfNeeded: length))
+            out.append(contentsOf: text.utf8)
         }
-        return out
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: prefix)
+        put(tenant.rawValue)
+        put(attribute.rawValue)
+        put(event.device.rawValue)
+        put(String(event.sequence))
     }
 
     private static let prefix = Array("tenantconsent-value-v1".utf8)
@@ -70,9 +71,13 @@ package enum Sealing {
         return (Data(plain.prefix(saltBytes)), value)
     }
 
-    /// Opens only the value (an export has no use for the salt), reading the sealed bytes where they lie.
-    package static func openValue(_ sealed: UnsafeRawBufferPointer, key: DataKey, associatedData: Data) -> AttributeValue? {
-        plain(sealed, key: key, associatedData: associatedData).flatMap(value(of:))
+    /// Opens only the value (an export has no use for the salt), reading the sealed bytes where they lie and
+    /// opening them into `scratch` (its room kept for the next).
+    package static func openValue(_ sealed: UnsafeRawBufferPointer, key: DataKey, associatedData: [UInt8],
+                                  scratch: inout [UInt8]) -> AttributeValue? {
+        let opened = associatedData.withUnsafeBytes { key.open(sealed, associatedData: $0, into: &scratch) }
+        guard opened, scratch.count > saltBytes else { return nil }
+        return value(of: scratch)
     }
 
     /// The plaintext (`salt ‖ kind ‖ text`) of a sealed value; nil when it does not open.
@@ -93,8 +98,8 @@ package enum Sealing {
     }
 
     /// The value in a plaintext (`salt ‖ kind ‖ text`); nil when it is not one.
-    package static func value(of plain: Data) -> AttributeValue? {
-        let kind = plain[plain.startIndex + saltBytes]
+    package static func value(of plain: some Collection<UInt8>) -> AttributeValue? {
+        guard let kind = plain.dropFirst(saltBytes).first else { return nil }
         let body = plain.dropFirst(saltBytes + 1)
         switch kind {
         case UInt8(ascii: "p") where body.isEmpty: return .preferNotToSay

@@ -24,6 +24,22 @@ import Testing
         #expect(box.withUnsafeBytes { key.open($0, associatedData: ad) } == plain)
     }
 
+    @Test(arguments: ways) func aBoxOpensIntoRoomLeftFromALongerOneAndAChangedBoxLeavesItEmpty(accelerated: Bool) throws {
+        let key = DataKey(Self.key, accelerated: accelerated)
+        let ad = Array("tenant 1".utf8)
+        var room: [UInt8] = Array(repeating: 7, count: 100)
+        for length in [40, 3, 0] {
+            let plain = (0..<length).map { UInt8($0 + 1) }
+            let box = try key.seal(Data(plain), nonce: Self.nonce, associatedData: Data(ad))
+            #expect(box.withUnsafeBytes { sealed in ad.withUnsafeBytes { key.open(sealed, associatedData: $0, into: &room) } })
+            #expect(room == plain)
+            var changed = box
+            changed[changed.count - 1] ^= 1
+            #expect(!changed.withUnsafeBytes { sealed in ad.withUnsafeBytes { key.open(sealed, associatedData: $0, into: &room) } })
+            #expect(room.isEmpty, "nothing of a box that did not open is left to read")
+        }
+    }
+
     @Test func eachOpensWhatTheOtherSealedAndNeitherOpensAChangedBox() throws {
         var rng = SystemRandomNumberGenerator()
         let keys = Self.ways.map { DataKey(Self.key, accelerated: $0) }

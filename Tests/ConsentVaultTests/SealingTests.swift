@@ -16,13 +16,33 @@ import Testing
                          associatedData: Sealing.associatedData(tenant: TenantRef(tenant), attribute: AttributeID(attribute), event: event))
     }
 
+    /// Python: b"tenantconsent-value-v1" + b"".join(struct.pack(">I", len(p)) + p for p in [b"T0000001", b"health-needs", b"kiosk-1", b"42"])
+    static let knownBinding = "74656e616e74636f6e73656e742d76616c75652d76310000000854303030303030310000000c6865616c74682d6e65656473"
+        + "000000076b696f736b2d31000000023432"
+
     @Test func theBindingNamesTenantAttributeAndEventEachWithItsLength() {
-        // Python: b"tenantconsent-value-v1" + b"".join(struct.pack(">I", len(p)) + p for p in [b"T0000001", b"health-needs", b"kiosk-1", b"42"])
-        let expected = "74656e616e74636f6e73656e742d76616c75652d76310000000854303030303030310000000c6865616c74682d6e65656473"
-            + "000000076b696f736b2d31000000023432"
         let bound = Sealing.associatedData(tenant: TenantRef("T0000001"), attribute: AttributeID("health-needs"),
                                            event: EventID(device: DeviceID("kiosk-1"), sequence: 42))
-        #expect(bound.lowercaseHex == expected)
+        #expect(bound.lowercaseHex == Self.knownBinding)
+    }
+
+    @Test func theBindingWrittenIntoRoomLeftFromALongerOneIsTheSameBytes() {
+        var room = Array(String(repeating: "left over from a longer binding; ", count: 4).utf8)
+        Sealing.writeAssociatedData(tenant: TenantRef("T0000001"), attribute: AttributeID("health-needs"),
+                                    event: EventID(device: DeviceID("kiosk-1"), sequence: 42), into: &room)
+        #expect(Data(room).lowercaseHex == Self.knownBinding)
+    }
+
+    @Test func aValueOpenedIntoReusedRoomIsTheValueAndAnotherBindingOpensNothing() throws {
+        var room: [UInt8] = Array(repeating: 0xAA, count: 200)
+        let bound = Array(Sealing.associatedData(tenant: TenantRef("T1"), attribute: AttributeID("health-needs"), event: event))
+        let elsewhere = Array(Sealing.associatedData(tenant: TenantRef("T2"), attribute: AttributeID("health-needs"), event: event))
+        for value in [AttributeValue.value("uses a wheelchair; ☂ ünïcode"), .value(""), .preferNotToSay, .value("x")] {
+            let sealed = try seal(value)
+            let opened = sealed.withUnsafeBytes { Sealing.openValue($0, key: DataKey(key), associatedData: bound, scratch: &room) }
+            #expect(opened == value)
+            #expect(sealed.withUnsafeBytes { Sealing.openValue($0, key: DataKey(key), associatedData: elsewhere, scratch: &room) } == nil)
+        }
     }
 
     @Test func aSealedValueOpensWithItsKeyToTheSameSaltAndValue() throws {
