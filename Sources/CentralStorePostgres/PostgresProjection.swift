@@ -113,16 +113,6 @@ struct PostgresProjection {
         verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
         """
 
-    /// The columns of a decision ``DecisionRecord/inForce`` keeps, in the order ``decisionInForce(_:)`` reads them.
-    static let inForceColumns = "state, effective_at, valid_until"
-
-    /// The decision read from `cells`, at the first of ``inForceColumns``.
-    static func decisionInForce(_ cells: inout CellReader) throws -> DecisionRecord {
-        let state = try cells.string(), effective = try cells.int64(), validUntil = try cells.optionalInt64()
-        return DecisionRecord(inForce: DecisionState(rawValue: state) ?? .notAsked, effectiveAt: Millis.date(effective),
-                              validUntil: validUntil.map(Millis.date))
-    }
-
     /// The decision read from `cells`, at the first of ``decisionColumns``.
     func decisionRecord(_ cells: inout CellReader) throws -> DecisionRecord {
         let state = try cells.string()

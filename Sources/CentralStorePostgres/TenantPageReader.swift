@@ -37,29 +37,30 @@ struct TenantPageReader {
             states[id] = TenantState(ref: TenantRef(ref))
         }
         guard let first = ids.first, let last = ids.last else { return [] }
-        // Decisions first: a tenant the slice passes over (no grant a row needs) is sent no row, so their values are
-        // not parsed (a consent purpose's export parses a quarter of the register's cells).
+        // Decisions first: the values of a tenant the slice passes over (no grant a row needs) are not asked for.
         if slice.readsDecisions {
             for try await row in try await connection.query("""
-                SELECT tenant_id, attribute_id, \(unescaped: PostgresProjection.inForceColumns) FROM decision
+                SELECT tenant_id, attribute_id, \(unescaped: StoredDecisionInForce.columns) FROM decision
                 WHERE tenant_id BETWEEN \(first) AND \(last) AND purpose_id = \(slice.purpose.rawValue)
                   AND attribute_id = ANY(\(slice.attributes.map(\.rawValue)))
                 """, logger: logger) {
                 var cells = CellReader(row)
                 let tenant = try cells.int64()
                 let key = DecisionKey(AttributeID(try cells.string()), slice.purpose)
-                states[tenant]?.decisions[key] = try PostgresProjection.decisionInForce(&cells)
+                states[tenant]?.decisions[key] = StoredDecisionInForce.record(state: try cells.string(), effectiveAt: try cells.int64(),
+                                                                              validUntil: try cells.optionalInt64())
             }
         }
         // Values are read for the page's range, or only for the tenants not passed over (a consent purpose's export
-        // then moves about a quarter of the register's cells instead of all of them).
-        var reading = Reading.range(first, last)
-        if !slice.grantsNeeded.isEmpty {
+        // then moves about a quarter of the register's cells instead of all of them); nil: nobody's.
+        let reading: Reading?
+        if slice.grantsNeeded.isEmpty {
+            reading = .range(first, last)
+        } else {
             let wanted = ids.filter { states[$0].map { !slice.passesOver($0) } ?? false }
-            guard !wanted.isEmpty else { return ids.compactMap { id in states[id].map { (id, $0) } } }
-            reading = .only(wanted)
+            reading = wanted.isEmpty ? nil : .only(wanted)
         }
-        if !ordinaryNames.ids.isEmpty {
+        if let reading, !ordinaryNames.ids.isEmpty {
             // One text a tenant (`ValueCells`), kept in `tenant_values` (schema 19): PostgresNIO's work is per cell,
             // and this sends one cell a tenant instead of nine a value; the reader keeps the slice's attributes.
             var decoder = ValueCells.Decoder(deviceID: projection.id)
@@ -67,13 +68,13 @@ struct TenantPageReader {
                                                             logger: logger) {
                 var cells = CellReader(row)
                 let tenant = try cells.int64()
-                guard var state = states[tenant], !slice.passesOver(state) else { continue }
+                guard var state = states[tenant] else { continue }
                 let readable = try cells.withBytes { decoder.read($0, keeping: ordinaryNames, into: &state.values) }
                 guard readable == true else { throw StoreError.damagedProjection(state.ref) }
                 states[tenant] = state
             }
         }
-        if !sealed.isEmpty {
+        if let reading, !sealed.isEmpty {
             var query = reading.query("""
                 SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, c.writer, s.key_id, s.sealed
                 FROM current_value c LEFT JOIN sealed_value s
@@ -85,7 +86,6 @@ struct TenantPageReader {
             for try await row in try await connection.query(query, logger: logger) {
                 var cells = CellReader(row)
                 let (tenant, attribute, status) = (try cells.int64(), try cells.string(), try cells.string())
-                if let state = states[tenant], slice.passesOver(state) { continue }
                 let source = EventID(device: projection.id(try cells.int64()), sequence: try cells.int64())
                 let (hlc, writer, keyID, blob) = (try cells.int64(), try cells.string(), try cells.optionalString(), try cells.optionalData())
                 var held = ValueState.unavailable(source: source)

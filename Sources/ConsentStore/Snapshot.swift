@@ -92,7 +92,7 @@ private struct DecisionScan {
     init?(_ db: Database, _ slice: TenantSlice) throws {
         guard slice.readsDecisions, !slice.attributes.isEmpty else { return nil }
         var statement = try RawStatement(db, """
-            SELECT state, effective_at, valid_until, tenant_id, attribute_id FROM decision
+            SELECT \(StoredDecisionInForce.columns), tenant_id, attribute_id FROM decision
             WHERE purpose_id = ? AND attribute_id IN (\(slice.attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY tenant_id
             """)
         statement.bind(slice.purpose.rawValue)
@@ -106,9 +106,8 @@ private struct DecisionScan {
     mutating func read(_ id: Int64, into state: inout TenantState) throws {
         while hasRow, let owner = statement.int64(3), owner <= id {
             if owner == id, let attribute = names.id(statement, 4) {
-                state.decisions[DecisionKey(attribute, purpose)] = DecisionRecord(
-                    inForce: DecisionState(rawValue: statement.string(0) ?? "") ?? .notAsked,
-                    effectiveAt: Millis.date(statement.int64(1) ?? 0), validUntil: statement.int64(2).map(Millis.date))
+                state.decisions[DecisionKey(attribute, purpose)] = StoredDecisionInForce.record(
+                    state: statement.string(0) ?? "", effectiveAt: statement.int64(1) ?? 0, validUntil: statement.int64(2))
             }
             hasRow = try statement.step()
         }

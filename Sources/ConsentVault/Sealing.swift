@@ -18,7 +18,6 @@ package enum Sealing {
     /// What a seal is bound to: the tenant's reference, the attribute and the recording event.
     package static func associatedData(tenant: TenantRef, attribute: AttributeID, event: EventID) -> Data {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(prefix.count + 36 + tenant.rawValue.utf8.count + attribute.rawValue.utf8.count + event.device.rawValue.utf8.count)
         writeAssociatedData(tenant: tenant, attribute: attribute, event: event, into: &bytes)
         return Data(bytes)
     }

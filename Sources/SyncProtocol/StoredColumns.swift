@@ -58,3 +58,16 @@ public enum StoredValueStatus {
         }
     }
 }
+
+/// A decision as a read of one purpose across the register takes it from a `decision` row, in every store:
+/// ``columns`` selected in that order, read by ``record(state:effectiveAt:validUntil:)`` (``DecisionRecord/inForce``).
+public enum StoredDecisionInForce {
+    /// The columns, in the order ``record(state:effectiveAt:validUntil:)`` takes them.
+    public static let columns = "state, effective_at, valid_until"
+
+    /// The decision those columns hold (an unknown state reads as not asked, as a whole row's does).
+    public static func record(state: String, effectiveAt: Int64, validUntil: Int64?) -> DecisionRecord {
+        DecisionRecord(inForce: DecisionState(rawValue: state) ?? .notAsked, effectiveAt: Millis.date(effectiveAt),
+                       validUntil: validUntil.map(Millis.date))
+    }
+}
