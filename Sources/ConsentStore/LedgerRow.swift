@@ -15,17 +15,34 @@ enum LedgerRow {
         case position
     }
 
+    /// The columns every insert binds, in order; `central_seq` and `pushed` follow.
+    private static let boundColumns = """
+        device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
+            notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
+            actor, actor_id, verification, reason, channel, causal_seq, evidence, hash
+        """
+    private static let boundMarks = Array(repeating: "?", count: 24).joined(separator: ", ")
+
+    /// At the centre a row's central sequence is its position, the one SQLite would choose
+    /// (one past the highest), written with the row instead of by a second statement.
+    private static let nextPosition = "(SELECT ifnull(max(position), 0) + 1 FROM ledger)"
+
     /// Inserts a row and returns its central sequence, if it has one; `pushed` says whether the
     /// centre has it (always true for events received from it).
     @discardableResult
     static func insert(_ f: EventRecord, deviceNo: Int64, tenantID: Int64, hash: Data, central: Central,
                        pushed: Bool = false, statements: StatementCache) throws -> Int64? {
-        var raw = try statements.raw(.insertLedger, """
-            INSERT INTO ledger (device_no, device_seq, tenant_id, kind, attribute_id, purpose_id, state, pending,
-                notice_version, language, valid_until, target_device, target_seq, values_digest, hlc, effective_at,
-                actor, actor_id, verification, reason, channel, causal_seq, evidence, hash, central_seq, pushed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        var raw: RawStatement
+        if case .position = central {
+            raw = try statements.raw(.insertLedgerNumbered, """
+                INSERT INTO ledger (position, \(boundColumns), central_seq, pushed)
+                VALUES (\(nextPosition), \(boundMarks), \(nextPosition), ?)
+                """)
+        } else {
+            raw = try statements.raw(.insertLedger, """
+                INSERT INTO ledger (\(boundColumns), central_seq, pushed) VALUES (\(boundMarks), ?, ?)
+                """)
+        }
         raw.bind(deviceNo)
         raw.bind(f.sequence)
         raw.bind(tenantID)
@@ -50,18 +67,17 @@ enum LedgerRow {
         raw.bind(f.causal)
         raw.bind(f.evidence)
         raw.bind(hash)
-        if case .given(let number) = central { raw.bind(number) } else { raw.bind(Int64?.none) }
+        switch central {
+        case .none: raw.bind(Int64?.none)
+        case .given(let number): raw.bind(number)
+        case .position: break
+        }
         raw.bind(pushed)
         try raw.execute()
         switch central {
         case .none: return nil
         case .given(let number): return number
-        case .position:
-            let position = statements.db.lastInsertedRowID
-            var number = try statements.raw(.numberCentrally, "UPDATE ledger SET central_seq = position WHERE position = ?")
-            number.bind(position)
-            try number.execute()
-            return position
+        case .position: return statements.db.lastInsertedRowID
         }
     }
 

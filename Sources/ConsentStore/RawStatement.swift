@@ -106,7 +106,7 @@ final class StatementCache {
 
     /// One per hot statement: the cache is looked up by slot, never by hashing SQL text.
     enum Slot: Hashable {
-        case tenantID, insertTenant, insertValue, insertLedger, chainHead, numberCentrally
+        case tenantID, insertTenant, insertValue, insertLedger, insertLedgerNumbered, chainHead
         case decisionsOfTenant, decision, deleteCurrentValue, upsertCurrentValue, upsertDecision
         case acknowledge, numberDecision
     }
