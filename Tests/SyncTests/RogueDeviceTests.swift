@@ -153,6 +153,32 @@ import TestSupport
         #expect(try await net.problems().isEmpty)
     }
 
+    /// A pushed event may carry a central number (the field a pull fills in): the centre numbers what it stores
+    /// itself, next after its own last, whatever the device wrote there, so a device can neither take an
+    /// existing event's number nor push the centre's numbering (and every device's pull cursor) to the end.
+    @Test(arguments: Backend.allCases) func aCentralNumberADevicePushesIsNotTheOneStored(backend: Backend) async throws {
+        let net = try await Network.make(backend, devices: 0, tenants: ["T1", "T2"])
+        let store = net.centre.store
+        var rogue = Forger("kiosk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
+        _ = try await store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
+        let before = try await net.centre.events()
+        let last = try #require(before.last?.central)
+        var events: [WireEvent] = []
+        for (tenant, forged) in [("T1", Int64(1)), ("T2", Int64.max)] {
+            var event = rogue.event(TenantRef(tenant), .request(.erasure, AttributeID("full-name")))
+            event.central = forged
+            events.append(event)
+        }
+        let reply = try await store.push(try rogue.push(events), from: rogue.id)
+        #expect(reply.results.map(\.central) == [last + 1, last + 2])
+        let after = try await net.centre.events()
+        #expect(Array(after.prefix(before.count)) == before, "no stored event lost or renumbered")
+        #expect(after.dropFirst(before.count).map(\.central) == [last + 1, last + 2])
+        #expect(try await store.pull(after: last, limit: 10).events.map(\.record.sequence) == [1, 2])
+        #expect(try await net.problems().isEmpty)
+    }
+
     /// A staff terminal may record in the system's name (a register import keyed at the desk), but never as the
     /// retention run, which is the centre's own work: a tampered terminal would clear a safe-address marker, or erase
     /// a tenant's name, with no member of staff named and no staff rule run.
