@@ -3,10 +3,9 @@ import PackageDescription
 
 /// Release builds of the two programs on Linux carry the Swift runtime and Foundation inside the binary
 /// (`-static-stdlib`): a process then starts without the dynamic loader resolving their symbols, and calls
-/// into the runtime (retain, release, allocation) go straight to it. An empty register's export starts in
-/// about 0.83 of the time, with 2 MB less memory (docs/performance.md). The libraries after the flag are
-/// those static Foundation needs that the modules, compiled against the shared Foundation, do not name; lld
-/// links them in any order.
+/// into the runtime (retain, release, allocation) go straight to it (figures: docs/performance.md). The
+/// libraries after the flag are those static Foundation needs that the modules, compiled against the shared
+/// Foundation, do not name; lld links them in any order.
 let staticRuntime = ["-static-stdlib", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lCoreFoundation", "-lBlocksRuntime"]
 
 /// TenantConsent: an offline consent manager for a landlord's tenants.

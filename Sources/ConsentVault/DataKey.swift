@@ -79,38 +79,33 @@ package final class DataKey: @unchecked Sendable {
     /// The plaintext of `box` (`nonce ‖ ciphertext ‖ tag`) if it was sealed under this key with
     /// `associatedData`; nil when it was not, or was changed.
     package func open(_ box: UnsafeRawBufferPointer, associatedData: Data) -> Data? {
-        guard box.count >= Self.nonceBytes + Self.tagBytes else { return nil }
-        guard state != nil else { return try? AES.GCM.open(AES.GCM.SealedBox(combined: box), using: symmetric, authenticating: associatedData) }
-        var plain = Data(count: box.count - Self.nonceBytes - Self.tagBytes)
-        let opened = plain.withUnsafeMutableBytes { out in associatedData.withUnsafeBytes { decrypt(box, associatedData: $0, into: out) } }
-        return opened ? plain : nil
+        var plain: [UInt8] = []
+        let opened = associatedData.withUnsafeBytes { open(box, associatedData: $0, into: &plain) }
+        return opened ? Data(plain) : nil
     }
 
     /// The same, the plaintext written into `plain` (emptied first, its room kept: a scan opening many values
     /// allocates nothing for them once it has grown); false, `plain` empty, when the box does not open.
     package func open(_ box: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer, into plain: inout [UInt8]) -> Bool {
         plain.removeAll(keepingCapacity: true)
-        guard box.count >= Self.nonceBytes + Self.tagBytes else { return false }
-        guard state != nil else {
+        guard box.count >= Self.nonceBytes + Self.tagBytes, let base = box.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        guard let state else {
             guard let opened = try? AES.GCM.open(AES.GCM.SealedBox(combined: box), using: symmetric, authenticating: associatedData) else { return false }
             plain.append(contentsOf: opened)
             return true
         }
         plain.append(contentsOf: repeatElement(0, count: box.count - Self.nonceBytes - Self.tagBytes))
-        guard plain.withUnsafeMutableBytes({ decrypt(box, associatedData: associatedData, into: $0) }) else {
+        let status = plain.withUnsafeMutableBytes { out in
+            var written: UInt64 = 0
+            return crypto_aead_aes256gcm_decrypt_afternm(
+                out.baseAddress?.assumingMemoryBound(to: UInt8.self), &written, nil, base + Self.nonceBytes, UInt64(box.count - Self.nonceBytes),
+                associatedData.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(associatedData.count), base,
+                state.assumingMemoryBound(to: crypto_aead_aes256gcm_state.self))
+        }
+        guard status == 0 else {
             plain.removeAll(keepingCapacity: true)
             return false
         }
         return true
-    }
-
-    /// libsodium's opening of `box` into `out` (exactly the plaintext's size) with the prepared state.
-    private func decrypt(_ box: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
-        guard let state, let base = box.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
-        var written: UInt64 = 0
-        return crypto_aead_aes256gcm_decrypt_afternm(
-            out.baseAddress?.assumingMemoryBound(to: UInt8.self), &written, nil, base + Self.nonceBytes, UInt64(box.count - Self.nonceBytes),
-            associatedData.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(associatedData.count), base,
-            state.assumingMemoryBound(to: crypto_aead_aes256gcm_state.self)) == 0
     }
 }

@@ -74,8 +74,7 @@ package enum Sealing {
     /// opening them into `scratch` (its room kept for the next).
     package static func openValue(_ sealed: UnsafeRawBufferPointer, key: DataKey, associatedData: [UInt8],
                                   scratch: inout [UInt8]) -> AttributeValue? {
-        let opened = associatedData.withUnsafeBytes { key.open(sealed, associatedData: $0, into: &scratch) }
-        guard opened, scratch.count > saltBytes else { return nil }
+        guard associatedData.withUnsafeBytes({ key.open(sealed, associatedData: $0, into: &scratch) }) else { return nil }
         return value(of: scratch)
     }
 
