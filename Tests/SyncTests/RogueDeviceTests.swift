@@ -15,13 +15,20 @@ import TestSupport
 @Suite struct RogueDeviceTests {
     static let tailoring = PurposeID("tailoring-services")
 
+    /// A centre on `backend` holding `tenants`, with a tampered device `id` enrolled there as `kind`, and the
+    /// events the centre held before that device pushed anything.
+    static func enrolledRogue(_ backend: Backend, tenants: [TenantRef], id: String = "kiosk-rogue",
+                              kind: DeviceKind = .kiosk) async throws -> (net: Network, rogue: Forger, before: [WireEvent]) {
+        let net = try await Network.make(backend, devices: 0, tenants: tenants)
+        let rogue = Forger(id, key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
+        let code = try await net.centre.store.issueEnrolmentCode(office: "Leeds", lifetime: 600, kind: kind)
+        _ = try await net.centre.store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
+        return (net, rogue, try await net.centre.events())
+    }
+
     @Test(arguments: Backend.allCases) func eachForgedPushIsRefusedWithNothingApplied(backend: Backend) async throws {
-        let net = try await Network.make(backend, devices: 0, tenants: ["T1", "T2"])
+        let (net, rogue, before) = try await Self.enrolledRogue(backend, tenants: ["T1", "T2"])
         let store = net.centre.store
-        let rogue = Forger("kiosk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
-        _ = try await store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
-        let before = try await net.centre.events()
         let tailoring = try #require(Shipped.content.catalogue.purpose(Self.tailoring)).attributes
 
         // Each attack starts from the rogue's untouched chain: a refused push leaves nothing to follow.
@@ -157,12 +164,8 @@ import TestSupport
     /// itself, next after its own last, whatever the device wrote there, so a device can neither take an
     /// existing event's number nor push the centre's numbering (and every device's pull cursor) to the end.
     @Test(arguments: Backend.allCases) func aCentralNumberADevicePushesIsNotTheOneStored(backend: Backend) async throws {
-        let net = try await Network.make(backend, devices: 0, tenants: ["T1", "T2"])
+        var (net, rogue, before) = try await Self.enrolledRogue(backend, tenants: ["T1", "T2"])
         let store = net.centre.store
-        var rogue = Forger("kiosk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
-        _ = try await store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
-        let before = try await net.centre.events()
         let last = try #require(before.last?.central)
         var events: [WireEvent] = []
         for (tenant, forged) in [("T1", Int64(1)), ("T2", Int64.max)] {
@@ -183,12 +186,8 @@ import TestSupport
     /// retention run, which is the centre's own work: a tampered terminal would clear a safe-address marker, or erase
     /// a tenant's name, with no member of staff named and no staff rule run.
     @Test(arguments: Backend.allCases) func aStaffTerminalCannotPushInTheRetentionRunsName(backend: Backend) async throws {
-        let net = try await Network.make(backend, devices: 0, tenants: ["T1", "T2"])
+        let (net, rogue, before) = try await Self.enrolledRogue(backend, tenants: ["T1", "T2"], id: "desk-rogue", kind: .staff)
         let store = net.centre.store
-        let rogue = Forger("desk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600, kind: .staff)
-        _ = try await store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
-        let before = try await net.centre.events()
         for payload in [EventPayload.marker("safe-address", set: false), .erasure(AttributeID("full-name"))] {
             var f = rogue
             let request = try f.push([f.event("T2", payload, actor: Retention.actor, channel: .system)])
@@ -206,12 +205,8 @@ import TestSupport
     /// screens (`consent tenant list` set the title, cleared the screen and forged a line). A new reference must be
     /// one the register could hold.
     @Test(arguments: Backend.allCases) func aRegistrationUnderAReferenceHoldingEscapesIsNotTaken(backend: Backend) async throws {
-        let net = try await Network.make(backend, devices: 0, tenants: ["T1"])
+        var (net, rogue, before) = try await Self.enrolledRogue(backend, tenants: ["T1"])
         let store = net.centre.store
-        var rogue = Forger("kiosk-rogue", key: Curve25519.Signing.PrivateKey(), start: Network.start(backend))
-        let code = try await store.issueEnrolmentCode(office: "Leeds", lifetime: 600)
-        _ = try await store.enrol(EnrolRequest(code: code, device: rogue.id, signingKey: rogue.key.publicKey.rawRepresentation))
-        let before = try await net.centre.events()
         let ref = TenantRef("\u{1B}]0;PWNED\u{07}\u{1B}[2J\u{1B}[HT0000001\tfake line\nT9")
         let registration = rogue.event(ref, .registration(values: [AttributeID("full-name"): .value("Eve")]), actor: .system("import"),
                                        channel: .importFile, clear: [("full-name", "Eve")])
