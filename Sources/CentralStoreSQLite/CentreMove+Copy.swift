@@ -28,7 +28,8 @@ extension CentreMove {
                    verification, reason, channel, causal_seq, evidence, hash FROM ledger ORDER BY position
             """, count: "ledger"),
         Table(target: "value", select: """
-            SELECT device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, digest FROM value ORDER BY device_no, device_seq, attribute_id
+            SELECT device_no, device_seq, attribute_id, tenant_id, value, prefer_not, salt, \(StoredValueDigest.sql()) FROM value
+            ORDER BY device_no, device_seq, attribute_id
             """, count: "value"),
         Table(target: "sealed_value", select: """
             SELECT device_no, device_seq, attribute_id, tenant_id, key_id, sealed, prefer_not, digest FROM vault.value

@@ -2,7 +2,8 @@ import GRDB
 
 extension Configuration {
     /// A configuration for a database file every commit of which must survive a power cut: WAL
-    /// journal and `synchronous = FULL` (the WAL is synced at each commit).
+    /// journal and `synchronous = FULL` (the WAL is synced at each commit). Its connections also have
+    /// the SQL function that gives a value's whole digest (``StoredValueDigest``).
     ///
     /// GRDB's own `journalMode = .wal` switch is not used on purpose: it runs after
     /// `prepareDatabase` and sets `synchronous = NORMAL`, which would quietly undo FULL (a commit
@@ -15,6 +16,7 @@ extension Configuration {
                 throw DatabaseError(message: "could not switch \(db.description) to WAL mode")
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            db.add(function: StoredValueDigest.function)
         }
         return config
     }

@@ -231,7 +231,7 @@ struct LedgerAppender {
 
 }
 
-/// Removal of erased values: the value and its salt go, the digest stays so the chain still verifies.
+/// Removal of erased values: the value and its salt go, the whole digest stays so the chain still verifies.
 /// Special-category values are listed as due and forgotten by the vault after the main file commits.
 enum Vault {
     static func erase(_ db: Database, tenantID: Int64, attribute: AttributeID, upTo hlc: HLCTimestamp, special: Bool) throws {
@@ -243,7 +243,7 @@ enum Vault {
             return
         }
         try db.execute(sql: """
-            UPDATE value SET value = NULL, salt = NULL
+            UPDATE value SET \(StoredValueDigest.erasingSQL)
             WHERE attribute_id = ? AND (device_no, device_seq) IN
                 (SELECT device_no, device_seq FROM ledger WHERE tenant_id = ? AND hlc <= ?)
             """, arguments: [attribute.rawValue, tenantID, hlc.packed])

@@ -82,7 +82,8 @@ enum LedgerRow {
     }
 
     /// Inserts an ordinary value an event recorded (special categories go to the vault instead);
-    /// `text` and `salt` are nil once it is erased.
+    /// `text` and `salt` are nil once it is erased. `digest` is the whole digest; the row keeps what
+    /// ``StoredValueDigest`` says.
     static func insertValue(deviceNo: Int64, sequence: Int64, attribute: String, tenantID: Int64, text: String?, preferNot: Bool,
                             salt: Data?, digest: Data, statements: StatementCache) throws {
         var raw = try statements.raw(.insertValue, """
@@ -96,7 +97,7 @@ enum LedgerRow {
         raw.bind(text)
         raw.bind(preferNot)
         raw.bind(salt)
-        raw.bind(digest)
+        raw.bind(StoredValueDigest.stored(digest, salt: salt))
         try raw.execute()
     }
 

@@ -304,7 +304,8 @@ enum Schema {
 
         -- Values recorded by events, kept out of the ledger so an erasure can remove them while the
         -- hash chain (which covers only their salted digests) still verifies. Ordinary values here,
-        -- special categories in the vault file.
+        -- special categories in the vault file. While the salt is held, digest keeps only the first bytes of the
+        -- salted digest, the rest derived from the row (StoredValueDigest); an erasure writes the whole digest.
         CREATE TABLE value (
             device_no INTEGER NOT NULL, device_seq INTEGER NOT NULL, attribute_id TEXT NOT NULL,
             tenant_id INTEGER NOT NULL, value TEXT, prefer_not INTEGER NOT NULL, salt BLOB, digest BLOB NOT NULL,

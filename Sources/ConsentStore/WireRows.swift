@@ -39,7 +39,7 @@ package struct WireRows {
     private func values(deviceNo: Int64, sequence: Int64) throws -> [WireValue] {
         var values: [WireValue] = []
         let plain = try db.cachedStatement(sql: """
-            SELECT attribute_id, value, prefer_not, salt, digest FROM value WHERE device_no = ? AND device_seq = ?
+            SELECT attribute_id, value, prefer_not, salt, \(StoredValueDigest.sql()) AS digest FROM value WHERE device_no = ? AND device_seq = ?
             """)
         for row in try Row.fetchAll(plain, arguments: [deviceNo, sequence]) {
             values.append(WireValue(attribute: row["attribute_id"], text: row["value"], preferNot: row["prefer_not"],
