@@ -8,7 +8,7 @@ enum Schema {
     /// Written into the file header (`PRAGMA application_id`) so a foreign SQLite file is recognised: "TCns".
     static let applicationID: Int32 = 0x5443_6E73
     /// The newest schema this binary knows (`PRAGMA user_version`).
-    static let version = 4
+    static let version = 5
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -171,6 +171,12 @@ enum Schema {
         // key order in the same transaction, so a crash leaves the file as it was.
         migrator.registerMigration(DecisionByPurpose.migration) { db in
             try db.execute(sql: DecisionByPurpose.upgrade)
+        }
+        // A held value's row keeps 4 bytes of its digest (`StoredValueDigest`, issue 20); rows written before keep their
+        // whole digest. Version 5: a binary from before would take every new row for a changed value and push digests a
+        // centre refuses, so it refuses the file.
+        migrator.registerMigration(StoredValueDigest.migration) { db in
+            try db.execute(sql: "PRAGMA user_version = 5")
         }
         return migrator
     }

@@ -14,6 +14,9 @@ import SyncProtocol
 /// Reads that need the whole digest (a push, `consent migrate`) take it from the SQL function ``functionName``, which
 /// every connection of a register has (`Configuration.durableWAL()`), or from ``whole(attribute:answer:salt:stored:)``.
 package enum StoredValueDigest {
+    /// The migration after which rows are written this way (`PRAGMA user_version` 5).
+    package static let migration = "value-digest-check-1"
+
     /// How many of a digest's bytes a row keeps while its salt is held.
     package static let checkLength = 4
 

@@ -66,12 +66,17 @@ import Testing
     @Test func rowsHoldingTheirWholeDigestReadAndEraseAsBefore() throws {
         let t = try TempDatabase()
         try t.db.record(register("T0000001", annValues))
-        // As a file written before the rows kept only a check holds them.
+        // As a file written before the rows kept only a check holds them, at the version before; opening upgrades it.
         let stored = try rows(t)
         let updates = try stored.map { attribute, row in
             "UPDATE value SET digest = X'\((try whole(attribute, row)).map { String(format: "%02X", $0) }.joined())' WHERE attribute_id = '\(attribute)';"
         }
-        try t.tamper(updates.joined(separator: "\n"))
+        try t.tamper(updates.joined(separator: "\n") + """
+
+            DELETE FROM grdb_migrations WHERE identifier = '\(StoredValueDigest.migration)';
+            PRAGMA user_version = 4;
+            """)
+        #expect(try t.db.read { try Int.fetchOne($0, sql: "PRAGMA user_version") } == 5, "a binary from before now refuses the file")
         #expect(try rows(t).values.allSatisfy { $0.digest.count == 32 })
         #expect(try t.db.verify().ok)
         let sent = try #require(try t.db.outbox().events.first)
@@ -81,7 +86,11 @@ import Testing
         #expect(try rows(t)["mobile"]?.digest == whole("mobile", mobile))
         let report = try t.db.verify()
         #expect(report.ok, "\(report.problems)")
-        try t.tamper("UPDATE value SET value = 'nobody@example.org' WHERE attribute_id = 'email'")
+        // New rows in the upgraded file keep their check.
+        try t.db.record(register("T0000002", ["full-name": "Bob Jones", "email": "bob@example.org"]))
+        #expect(try t.db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM value WHERE length(digest) = 4") } == 2)
+        #expect(try t.db.verify().ok)
+        try t.tamper("UPDATE value SET value = 'nobody@example.org' WHERE attribute_id = 'email' AND value = 'ann@example.org'")
         #expect(try t.db.verify().problems.contains { $0.contains("the stored value of email was changed") })
     }
 
