@@ -5,7 +5,8 @@ import Foundation
 /// `consent import` of a register file against the plainest tool doing the same job on the plainest data: the
 /// `sqlite3` shell's `.import` of the same file into a new flat table. Both are timed as whole processes, each into
 /// a fresh database, paired and alternating; afterwards both databases are counted with `sqlite3` and must hold
-/// every row of the file.
+/// every row of the file, and the last register's bytes per tenant (``StorageReport``) are set against the flat file's
+/// per row.
 public enum ImportComparison {
     /// The goal of issue 20: an import at most ten times `sqlite3 .import`.
     public static let goal = 10.0
@@ -45,6 +46,12 @@ public enum ImportComparison {
         /// Tenants in the last imported register and rows in the last flat table, counted with `sqlite3`.
         public var importedTenants: Int
         public var flatRows: Int
+        /// Where the last imported register's bytes go (its vault included), against the goal.
+        public var storage: StorageReport
+        /// The last flat table's file, in bytes per row: the plainest storage of the same cells.
+        public var flatBytesPerRow: Double
+        /// The register's bytes per tenant over the flat file's per row.
+        public var storageRatio: Double
         /// The register file and the last imported register, kept only when asked (`keep`).
         public var registerFile: String?
         public var database: String?
@@ -98,6 +105,9 @@ public enum ImportComparison {
         guard tenants == rows, flatRows == rows else {
             throw ChildProcessError(description: "the register file has \(rows) rows but consent import stored \(tenants) tenants and sqlite3 .import \(flatRows) rows")
         }
+        let storage = try StorageReport.measure(register: database)
+        let flatBytes = (try FileManager.default.attributesOfItem(atPath: flat)[.size] as? NSNumber)?.doubleValue ?? 0
+        let flatBytesPerRow = flatBytes / Double(max(rows, 1))
         let importMedian = ChildProcess.median(pairs.map(\.importSeconds)), baselineMedian = ChildProcess.median(pairs.map(\.baselineSeconds))
         return Result(
             rows: rows, columns: register.registerFileHeader.count, fileBytes: bytes, generateSeconds: generateSeconds,
@@ -107,6 +117,7 @@ public enum ImportComparison {
             importMaxRSSMegabytes: pairs.map(\.importMaxRSSMegabytes).max() ?? 0,
             baselineMaxRSSMegabytes: pairs.map(\.baselineMaxRSSMegabytes).max() ?? 0,
             importedTenants: tenants, flatRows: flatRows,
+            storage: storage, flatBytesPerRow: flatBytesPerRow, storageRatio: flatBytesPerRow > 0 ? storage.bytesPerTenant / flatBytesPerRow : 0,
             registerFile: keep ? file.path : nil, database: keep ? database : nil)
     }
 }

@@ -81,18 +81,7 @@ extension Bench {
                                                    r.rows, r.columns, Double(r.exportBytes) / 1_000_000, r.exportMedianSeconds,
                                                    r.exportMaxRSSMegabytes, r.baselineMedianSeconds, r.baselineMaxRSSMegabytes, r.ratio))
             }
-            guard let storage else { return }
-            print(String(format: "storage: %.0f bytes per tenant over %d tenants, vault included (goal <= %.0f; ",
-                         storage.bytesPerTenant, storage.tenants, StorageReport.goalBytesPerTenant) + "\(storage.method))")
-            let shown = storage.tables.filter { $0.bytesPerTenant >= storage.bytesPerTenant / 100 }
-            for t in shown {
-                print("  \(t.file) \(t.name): " + String(format: "%.0f bytes/tenant (%.1f MB)", t.bytesPerTenant, Double(t.bytes) / 1_000_000))
-            }
-            let rest = storage.tables.count - shown.count
-            if rest > 0 {
-                let bytes = storage.bytesPerTenant - shown.reduce(0) { $0 + $1.bytesPerTenant }
-                print("  \(rest) smaller tables (each under 1%; --json lists them): " + String(format: "%.0f bytes/tenant", bytes))
-            }
+            if let storage { printStorage(storage) }
         }
     }
 }

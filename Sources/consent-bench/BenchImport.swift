@@ -15,8 +15,9 @@ extension Bench {
                 `consent import` of the file into a new register (made by `consent init` beforehand, not timed) and
                 `sqlite3 flat.sqlite ".import --csv FILE flat"` into a new file. Reports the medians, their ratio, rows
                 per second and each process's peak memory (from wait4); both databases are counted with sqlite3 and must
-                hold every row. Uses the `consent` beside this program. Files go to a temporary folder in --dir, removed
-                afterwards (kept with --keep).
+                hold every row, and the last register's bytes per tenant, by table, are set against the flat file's per
+                row. Uses the `consent` beside this program. Files go to a temporary folder in --dir, removed afterwards
+                (kept with --keep).
                 """)
 
         @OptionGroup var content: ContentOptions
@@ -70,6 +71,7 @@ extension Bench {
                          r.importMedianSeconds, r.importRowsPerSecond, r.importMaxRSSMegabytes,
                          r.baselineMedianSeconds, r.baselineRowsPerSecond, r.baselineMaxRSSMegabytes, r.ratio))
             print("counted with sqlite3: \(r.importedTenants) tenants imported, \(r.flatRows) rows in the flat table")
+            printStorage(r.storage, against: (r.flatBytesPerRow, r.storageRatio))
             if keep { print("kept in \(folder.path): register.csv, imported.sqlite") }
         }
     }

@@ -29,6 +29,21 @@ import TestSupport
         #expect(counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "150|150", "\(counted.stdout) \(counted.stderr)")
         let verify = try cli.run(["ledger", "verify", "--db", database])
         #expect(verify.status == 0 && verify.stdout.contains("150 tenants"), "\(verify.stdout) \(verify.stderr)")
+
+        // Storage: the register's and the vault's files, per tenant, against the flat table's file per row.
+        let storage = report["storage"] as? [String: Any] ?? [:]
+        let perTenant = storage["bytesPerTenant"] as? Double ?? 0
+        let sizes = try [database, database.replacingOccurrences(of: ".sqlite", with: ".special.sqlite")].map {
+            (try FileManager.default.attributesOfItem(atPath: $0)[.size] as? NSNumber)?.doubleValue ?? 0
+        }
+        #expect(storage["tenants"] as? Int == 150 && abs(perTenant - sizes.reduce(0, +) / 150) < 1, "\(storage) against files of \(sizes) bytes")
+        let tables = (storage["tables"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(tables.contains("value") && tables.contains("ledger") && tables.contains("tenant_values"), "\(tables)")
+        let csvPerRow = Double((try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0) / 150
+        let flat = report["flatBytesPerRow"] as? Double ?? 0
+        // An SQLite file of 150 rows is mostly its pages' slack; it holds at least the cells and at most a few pages a row.
+        #expect(flat >= csvPerRow * 0.5 && flat < 4096, "flat \(flat) bytes a row against the file's \(csvPerRow)")
+        #expect(abs((report["storageRatio"] as? Double ?? 0) - perTenant / flat) < 0.01, "\(report)")
     }
 
     @Test func theTextReportGivesTheRatioAndGoalAndLeavesNoFiles() throws {
@@ -37,6 +52,9 @@ import TestSupport
         let run = try cli.run(["import", "--rows", "40", "--runs", "1", "--dir", cli.dir.path], program: CLI.benchBinary)
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
         #expect(run.stdout.contains("goal <= 10x") && run.stdout.contains("40 tenants imported, 40 rows"), "\(run.stdout)")
+        #expect(run.stdout.contains("storage: ") && run.stdout.contains("bytes per tenant over 40 tenants")
+                && run.stdout.contains("the flat table sqlite3 .import made of the same file") && run.stdout.contains("register value: "),
+                "\(run.stdout)")
         let left = try FileManager.default.contentsOfDirectory(atPath: cli.dir.path).filter { $0.hasPrefix("consent-bench-import") }
         #expect(left.isEmpty, "\(left)")
     }
