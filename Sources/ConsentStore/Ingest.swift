@@ -6,7 +6,8 @@ import SyncProtocol
 
 /// Stores events made on other devices, inside one write transaction: at the centre when a device
 /// pushes, on a device when it pulls. Each event is checked against its device's chain, stored
-/// exactly as it came (same fields, same hash, same salted digests, special categories still
+/// exactly as it came (same fields, same hash, same salted digests, of which a held ordinary value's
+/// row keeps its 4-byte check, ``StoredValueDigest``; special categories still
 /// sealed; at a centre holding its key-encryption key, a value sealed to the organisation's key is
 /// sealed again under the centre's own data key, ``VaultKeyring/resealedForCentre(_:keyID:associatedData:)``),
 /// and merged into the projection with the same `TenantState.apply` as local changes.

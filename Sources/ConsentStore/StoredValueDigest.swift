@@ -5,9 +5,10 @@ import SyncProtocol
 
 /// `value.digest` as a register stores it. While a value's salt is held its salted digest is derived from the row
 /// itself (``ValueDigest/of(_:attribute:salt:)`` of its text or "prefer not to say", its attribute and its salt), so
-/// the row keeps only the digest's first ``checkLength`` bytes, enough for `consent ledger verify` to name the value
-/// that was changed. The chain still covers the whole digests (an event's `values_digest` combines them), so a changed
-/// value fails verification as before. Once a value is erased its text
+/// the row keeps only the digest's first ``checkLength`` bytes, enough for `consent ledger verify` to name a value
+/// changed without its check. The chain still covers the whole digests (an event's `values_digest` combines them), so
+/// a value changed with a forged check fails verification too. Erasing a row whose check no longer matches keeps the
+/// check: the event goes on failing verification. Once a value is erased its text
 /// and salt go and the whole digest is written in their place (``erasingSQL``), as the chain needs it from then on.
 /// Rows written before keep their whole digest, and read the same.
 ///
