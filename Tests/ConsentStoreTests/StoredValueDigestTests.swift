@@ -110,6 +110,16 @@ import Testing
         #expect(event.count == 1 && event[0].contains("the stored value of email was changed"), "\(report.problems)")
     }
 
+    @Test func erasingAChangedValueDoesNotHideTheChange() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.tamper("UPDATE value SET value = 'eve@example.org' WHERE attribute_id = 'email'")
+        try t.db.record(ChangeRequest(tenant: "T0000001", payload: .erasure(AttributeID("email")), actor: .tenant, channel: .kiosk))
+        #expect(try rows(t)["email"]?.digest.count == 4, "no whole digest can be derived from a changed row")
+        let report = try t.db.verify()
+        #expect(report.problems.contains { $0.contains("kiosk-test#1") && $0.contains("its values were removed or replaced") }, "\(report.problems)")
+    }
+
     @Test func aValueChangedTogetherWithItsCheckFailsTheChain() throws {
         let t = try TempDatabase()
         try t.db.record(register("T0000001", annValues))
