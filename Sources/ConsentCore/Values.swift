@@ -10,6 +10,12 @@ public enum AttributeValue: Hashable, Codable, Sendable {
         if case .value(let text) = self { return text }
         return nil
     }
+
+    /// An answer as a store keeps it, a text beside a "prefer not to say" flag: the flag when set, else the text
+    /// (empty where none is kept: a value sealed elsewhere or erased).
+    public init(storedText text: String?, preferNotToSay: Bool) {
+        self = preferNotToSay ? .preferNotToSay : .value(text ?? "")
+    }
 }
 
 /// What is held now for one attribute of a tenant (the projection's view).

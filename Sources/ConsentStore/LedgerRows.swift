@@ -73,7 +73,7 @@ struct LedgerRows {
             WHERE l.tenant_id = ?
             """)
         for row in try Row.fetchAll(plain, arguments: [tenantID]) {
-            let answer: AttributeValue = (row.integer("prefer_not") ?? 0) != 0 ? .preferNotToSay : .value(row.text("value") ?? "")
+            let answer = AttributeValue(storedText: row.text("value"), preferNotToSay: (row.integer("prefer_not") ?? 0) != 0)
             values[row.integer("position") ?? 0, default: []].append(
                 StoredValue(attribute: AttributeID(row.text("attribute_id") ?? ""), answer: row.blob("salt") == nil ? nil : answer))
         }

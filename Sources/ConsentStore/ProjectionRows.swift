@@ -177,7 +177,7 @@ struct ProjectionRows {
         for row in try Row.fetchAll(pending, arguments: arguments) {
             let id = AttributeID(row["attribute_id"] as String)
             let event = EventID(device: devices.id(row["source_device"]), sequence: row["source_seq"])
-            var value: AttributeValue = (row["prefer_not"] as Int? ?? 0) != 0 ? .preferNotToSay : .value(row["value"] ?? "")
+            var value = AttributeValue(storedText: row["value"], preferNotToSay: (row["prefer_not"] as Int? ?? 0) != 0)
             if let sealed = row["sealed"] as Data? {
                 // A pending special value this process cannot open keeps only whether it was "prefer not to say"
                 // (what the projection stores); the kiosk and the Art. 15 view mask special values anyway.

@@ -73,7 +73,7 @@ extension ConsentDatabase {
         var values: [LedgerRows.StoredValue] = []
         for value in try Row.fetchAll(db, sql: "SELECT attribute_id, value, prefer_not, salt FROM value WHERE device_no = ? AND device_seq = ?",
                                       arguments: [deviceNo, sequence]) {
-            let answer: AttributeValue = (value.integer("prefer_not") ?? 0) != 0 ? .preferNotToSay : .value(value.text("value") ?? "")
+            let answer = AttributeValue(storedText: value.text("value"), preferNotToSay: (value.integer("prefer_not") ?? 0) != 0)
             values.append(.init(attribute: AttributeID(value.text("attribute_id") ?? ""), answer: value.blob("salt") == nil ? nil : answer))
         }
         for value in try Row.fetchAll(db, sql: """

@@ -7,13 +7,13 @@ import SyncProtocol
 /// itself (``ValueDigest/of(_:attribute:salt:)`` of its text or "prefer not to say", its attribute and its salt), so
 /// the row keeps only the digest's first ``checkLength`` bytes, enough for `consent ledger verify` to name a value
 /// changed without its check. The chain still covers the whole digests (an event's `values_digest` combines them), so
-/// a value changed with a forged check fails verification too. Erasing a row whose check no longer matches keeps the
-/// check: the event goes on failing verification. Once a value is erased its text
-/// and salt go and the whole digest is written in their place (``erasingSQL``), as the chain needs it from then on.
-/// Rows written before keep their whole digest, and read the same.
+/// a value changed with a forged check fails verification too. Once a value is erased its text and salt go and the
+/// whole digest is written in their place (``erasingSQL``), as the chain needs it from then on; erasing a row whose
+/// check no longer matches keeps the check, so its event goes on failing verification. Rows written before keep their
+/// whole digest, and read the same.
 ///
 /// Reads that need the whole digest (a push, `consent migrate`) take it from the SQL function ``functionName``, which
-/// every connection of a register has (`Configuration.durableWAL()`), or from ``whole(attribute:answer:salt:stored:)``.
+/// every connection the program opens to a register has (`Configuration.durableWAL()`).
 package enum StoredValueDigest {
     /// The migration after which rows are written this way (`PRAGMA user_version` 5).
     package static let migration = "value-digest-check-1"
@@ -28,7 +28,7 @@ package enum StoredValueDigest {
 
     /// A row's whole digest: the stored one when it is whole, else derived from the row and checked against the stored
     /// check; nil when the row's value no longer matches its check (it was changed) or it holds neither (damaged).
-    package static func whole(attribute: AttributeID, answer: AttributeValue, salt: Data?, stored: Data) -> Data? {
+    private static func whole(attribute: AttributeID, answer: AttributeValue, salt: Data?, stored: Data) -> Data? {
         if stored.count == ValueDigest.empty.count { return stored }
         guard let salt else { return nil }
         let derived = ValueDigest.of(answer, attribute: attribute, salt: salt)
@@ -38,11 +38,6 @@ package enum StoredValueDigest {
     /// Whether a digest derived from a row is the one it stores: the same whole digest, or the check it begins with.
     package static func matches(_ derived: Data, stored: Data) -> Bool {
         stored.count == derived.count ? stored == derived : stored.count == checkLength && derived.prefix(checkLength) == stored
-    }
-
-    /// A row's answer as its columns give it: "prefer not to say" when flagged, else its text.
-    package static func answer(text: String?, preferNot: Bool) -> AttributeValue {
-        preferNot ? .preferNotToSay : .value(text ?? "")
     }
 
     /// The SQL function giving a `value` row's whole digest, called with its `attribute_id`, `prefer_not`, `value`,
@@ -59,7 +54,7 @@ package enum StoredValueDigest {
         guard let stored = Data.fromDatabaseValue(arguments[4]) else { return nil }
         let attribute = AttributeID(String.fromDatabaseValue(arguments[0]) ?? "")
         let preferNot = (Int64.fromDatabaseValue(arguments[1]) ?? 0) != 0
-        let answer = Self.answer(text: String.fromDatabaseValue(arguments[2]), preferNot: preferNot)
+        let answer = AttributeValue(storedText: String.fromDatabaseValue(arguments[2]), preferNotToSay: preferNot)
         return whole(attribute: attribute, answer: answer, salt: Data.fromDatabaseValue(arguments[3]), stored: stored) ?? stored
     }
 

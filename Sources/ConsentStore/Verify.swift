@@ -103,7 +103,7 @@ extension ConsentDatabase {
                                 report.problem("\(at): the sealed value of \(attribute) does not open (changed, moved from another row, or its data key is missing)")
                             }
                         } else if !value.hasColumn("sealed"), let salt = value.blob("salt") {
-                            let answer = StoredValueDigest.answer(text: value.text("value"), preferNot: (value.integer("prefer_not") ?? 0) != 0)
+                            let answer = AttributeValue(storedText: value.text("value"), preferNotToSay: (value.integer("prefer_not") ?? 0) != 0)
                             let derived = ValueDigest.of(answer, attribute: attribute, salt: salt)
                             if StoredValueDigest.matches(derived, stored: recorded) {
                                 // A row keeping only its check stands for the whole digest it begins with.

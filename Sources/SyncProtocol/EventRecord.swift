@@ -267,5 +267,5 @@ extension EventRecord: Codable {
 extension WireValue {
     /// The answer as sent: "prefer not to say", or the text (empty for a value sent sealed or erased,
     /// the placeholder a projection keeps for it). Both centres' pushes and a device's pulls read it so.
-    public var answer: AttributeValue { preferNot ? .preferNotToSay : .value(text ?? "") }
+    public var answer: AttributeValue { AttributeValue(storedText: text, preferNotToSay: preferNot) }
 }

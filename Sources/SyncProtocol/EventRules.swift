@@ -20,7 +20,7 @@ extension WireCheck {
         }
         var answers: [AttributeID: AttributeValue] = [:]
         for value in event.values where value.salt != nil {
-            answers[AttributeID(value.attribute)] = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
+            answers[AttributeID(value.attribute)] = value.answer
         }
         let made = r.event(centralSequence: nil, answers: answers)
         var request = ChangeRequest(tenant: made.tenant, payload: made.payload, actor: made.actor, channel: made.channel,

@@ -132,7 +132,7 @@ public enum WireCheck {
             let attribute = AttributeID(value.attribute)
             if let salt = value.salt {
                 guard value.sealed == nil else { return "\(name): value \(value.attribute) is both clear and sealed" }
-                let answer: AttributeValue = value.preferNot ? .preferNotToSay : .value(value.text ?? "")
+                let answer = value.answer
                 if ValueDigest.of(answer, attribute: attribute, salt: salt) != value.digest {
                     return "\(name): value \(value.attribute) does not match its digest"
                 }
