@@ -45,7 +45,8 @@ extension CentreMove {
             FROM meta m WHERE m.key = 'org_public_key'
             """, count: "meta WHERE key = 'org_public_key'"),
         Table(target: "current_value", select: """
-            SELECT tenant_id, attribute_id, status, source_device, source_seq, hlc, writer FROM current_value ORDER BY tenant_id, attribute_id
+            SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, d.id FROM current_value c
+            CROSS JOIN device d ON d.no = c.writer_device ORDER BY c.tenant_id, c.attribute_id
             """, count: "current_value"),
         Table(target: "pending_value", select: """
             SELECT p.tenant_id, p.attribute_id, p.source_device, p.source_seq, p.hlc, COALESCE(v.prefer_not, s.prefer_not, 0) FROM pending_value p

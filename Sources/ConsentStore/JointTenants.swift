@@ -14,25 +14,37 @@ extension ConsentDatabase {
         try read { db in try Self.jointTenants(db, of: ref.rawValue) }
     }
 
-    /// The same inside a read: one seek for the tenant's tenancy, one in `current_value_joint_tenancy` for the others.
+    /// The same inside a read: one seek for the tenant's tenancy, one in `value_joint_tenancy` for the value rows holding
+    /// the same text, kept where they are a tenant's current value.
     static func jointTenants(_ db: Database, of ref: String) throws -> [TenantRef] {
-        try String.fetchAll(db.cachedStatement(sql: """
-            SELECT t2.ref FROM tenant t1
-            JOIN current_value c1 ON c1.tenant_id = t1.id AND c1.attribute_id = '\(jointTenancy)' AND c1.status = 'value'
-            JOIN current_value c2 ON c2.attribute_id = '\(jointTenancy)' AND c2.value = c1.value COLLATE NOCASE
-                AND c2.status = 'value' AND c2.tenant_id != c1.tenant_id
-            JOIN tenant t2 ON t2.id = c2.tenant_id
-            WHERE t1.ref = ? AND c1.value IS NOT NULL
-            ORDER BY t2.ref
-            """), arguments: [ref]).map { TenantRef($0) }
+        try String.fetchAll(db.cachedStatement(sql: jointTenantsSQL), arguments: [ref]).map { TenantRef($0) }
     }
+
+    /// The query of ``jointTenants(_:of:)``, given the tenant's reference.
+    static let jointTenantsSQL = """
+        SELECT t2.ref FROM tenant t1
+        JOIN current_value c1 ON c1.tenant_id = t1.id AND c1.attribute_id = '\(jointTenancy)' AND c1.status = 'value'
+        JOIN value v1 ON v1.device_no = c1.source_device AND v1.device_seq = c1.source_seq AND v1.attribute_id = c1.attribute_id
+        JOIN value v2 ON v2.attribute_id = '\(jointTenancy)' AND v2.value = v1.value COLLATE NOCASE AND v2.tenant_id != t1.id
+        JOIN current_value c2 ON c2.tenant_id = v2.tenant_id AND c2.attribute_id = '\(jointTenancy)' AND c2.status = 'value'
+            AND c2.source_device = v2.device_no AND c2.source_seq = v2.device_seq
+        JOIN tenant t2 ON t2.id = c2.tenant_id
+        WHERE t1.ref = ? AND v1.value IS NOT NULL
+        ORDER BY t2.ref
+        """
 
     /// The attribute's id, written into the SQL (a constant of ours): the partial index below is used only
     /// when a query names its condition literally.
     static let jointTenancy = JointTenancy.attribute.rawValue
 
-    /// The index that finds a tenancy's tenants (``jointTenants(of:)``) without reading every current value.
-    static let jointTenancyIndex = """
+    /// The index migration `joint-tenancy-1` made, on the copies of current values' texts `current-value-lean-1` dropped.
+    static let currentValueJointTenancyIndex = """
         CREATE INDEX current_value_joint_tenancy ON current_value (value COLLATE NOCASE) WHERE attribute_id = '\(jointTenancy)'
+        """
+
+    /// The index that finds a tenancy's tenants (``jointTenants(of:)``) without reading every value: the value rows of
+    /// the attribute (a tenant's earlier tenancies among them, which the query leaves out).
+    static let jointTenancyIndex = """
+        CREATE INDEX value_joint_tenancy ON value (value COLLATE NOCASE) WHERE attribute_id = '\(jointTenancy)'
         """
 }

@@ -146,8 +146,8 @@ struct ProjectionRows {
     private func loadCurrentValues(_ tenantID: Int64, into state: inout TenantState, attribute: AttributeID?) throws {
         let (filter, arguments) = Self.valueFilter(tenantID, attribute)
         let current = try db.cachedStatement(sql: """
-            SELECT x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer,
-                   x.value, s.key_id, s.sealed FROM current_value x \(Self.sealedJoin)
+            SELECT x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer_device,
+                   CASE WHEN x.status = 'value' THEN v.value END AS value, s.key_id, s.sealed FROM current_value x \(Self.valueJoin)
             WHERE x.tenant_id = ?\(filter)
             """)
         for row in try Row.fetchAll(current, arguments: arguments) {
@@ -162,7 +162,7 @@ struct ProjectionRows {
                 }
             }
             let valueState = StoredValueStatus.decode(row["status"], source: source, held: held())
-            state.values[id] = ValueRecord(state: valueState, hlc: HLCTimestamp(packed: row["hlc"]), device: DeviceID(row["writer"] as String))
+            state.values[id] = ValueRecord(state: valueState, hlc: HLCTimestamp(packed: row["hlc"]), device: devices.id(row["writer_device"]))
         }
     }
 
@@ -337,13 +337,11 @@ struct ProjectionRows {
             delete.bind(attribute.rawValue)
             try delete.execute()
         }
-        // The text is copied from the ordinary value row the event wrote first (none for a special
-        // category, sealed in the vault), so the copy cannot differ from what the ledger's digest covers.
+        // The text stays in the ordinary value row the event wrote first (none for a special category,
+        // sealed in the vault); the trigger copies it into `tenant_values` from there.
         var raw = try statements.raw(.upsertCurrentValue, """
-            INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer, value)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?3 = 'value' THEN (
-                SELECT value FROM value WHERE device_no = ?4 AND device_seq = ?5 AND attribute_id = ?2
-            ) END)
+            INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer_device)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         raw.bind(tenantID)
         raw.bind(attribute.rawValue)
@@ -351,7 +349,7 @@ struct ProjectionRows {
         raw.bind(try devices.number(source.device, in: db))
         raw.bind(source.sequence)
         raw.bind(record.hlc.packed)
-        raw.bind(record.device.rawValue)
+        raw.bind(try devices.number(record.device, in: db))
         try raw.execute()
     }
 

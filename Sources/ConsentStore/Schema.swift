@@ -8,7 +8,7 @@ enum Schema {
     /// Written into the file header (`PRAGMA application_id`) so a foreign SQLite file is recognised: "TCns".
     static let applicationID: Int32 = 0x5443_6E73
     /// The newest schema this binary knows (`PRAGMA user_version`).
-    static let version = 5
+    static let version = 6
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -128,7 +128,7 @@ enum Schema {
         }
         // The tenants of a joint tenancy found by one index seek (`jointTenants(of:)`), not a scan of every value.
         migrator.registerMigration("joint-tenancy-1") { db in
-            try db.execute(sql: ConsentDatabase.jointTenancyIndex)
+            try db.execute(sql: ConsentDatabase.currentValueJointTenancyIndex)
         }
         // Events of this device that the centre refuses and staff set aside (`consent sync set-aside`): kept in
         // the ledger, out of the outbox, listed with the centre's reason (see `SetAside.swift`).
@@ -178,6 +178,12 @@ enum Schema {
         migrator.registerMigration(StoredValueDigest.migration) { db in
             try db.execute(sql: "PRAGMA user_version = 5")
         }
+        // `current_value` numbers each value's writer and holds no copy of its text (`LeanCurrentValue`, issue 20).
+        // Version 6: a binary from before would find no `writer` column, so it refuses the file.
+        migrator.registerMigration(LeanCurrentValue.migration) { db in
+            try db.execute(sql: LeanCurrentValue.upgrade)
+            try db.execute(sql: "PRAGMA user_version = 6")
+        }
         return migrator
     }
 
@@ -209,6 +215,11 @@ enum Schema {
             WHERE v.device_no = current_value.source_device AND v.device_seq = current_value.source_seq
               AND v.attribute_id = current_value.attribute_id
         ) WHERE status = 'value';
+        \(valueErasedForgetsCurrent)
+        """
+
+    /// The trigger that forgets the copy of a value's text when its value row forgets it (an erasure).
+    static let valueErasedForgetsCurrent = """
         CREATE TRIGGER value_erased_forgets_current AFTER UPDATE OF value ON value WHEN NEW.value IS NULL
         BEGIN
             UPDATE current_value SET value = NULL

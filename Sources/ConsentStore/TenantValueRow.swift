@@ -14,17 +14,58 @@ import SyncProtocol
 /// source of the tenant's earliest current value by clock (the registration, while its values stand; clocks compare
 /// across devices, sequence numbers do not), so each cell from it holds `=` instead of its device, sequence, clock and
 /// writer. Files migrated before `tenant-values-3` wrote every cell's source; their migrations still do, so a file
-/// whose upgrade stopped part-way holds only what its `user_version` promises.
+/// whose upgrade stopped part-way holds only what its `user_version` promises. Since `current-value-lean-1`
+/// (``LeanCurrentValue``) `current_value` numbers the writer and holds no text, so a cell takes the writer's name from
+/// `device` and the text from the value row the source event wrote.
 enum TenantValueRow {
     /// The migration that adds the table and its triggers (named so tests can undo it on a real file).
     static let migration = "tenant-values-1"
 
-    /// How a row is written: every cell with its own source (`tenant-values-1` and `-2`), or led by a shared one.
-    private enum Form { case everyCellItsSource, sharedSource }
+    /// How a row is written: every cell with its own source (`tenant-values-1` and `-2`), or led by a shared one
+    /// (`tenant-values-3`), from `current_value` rows naming their writer and holding their text, or (`lean`) numbering
+    /// the writer and holding none.
+    enum Form { case everyCellItsSource, sharedSource, lean }
+
+    /// The aliases under which a lean form joins the writer's `device` row and the `value` row to `current_value`
+    /// row `row` ("", "c." or "NEW." prefixes its columns).
+    private static func aliases(_ row: String) -> (device: String, value: String) {
+        switch row {
+        case "": ("d", "v")
+        case "c.": ("cd", "cv")
+        default: ("nd", "nv")
+        }
+    }
+
+    /// The writer's name of `current_value` row `row`.
+    private static func writer(_ form: Form) -> (String) -> String {
+        form == .lean ? { aliases($0).device + ".id" } : { $0 + "writer" }
+    }
+
+    /// The text of `current_value` row `row`: none unless its status is `value`.
+    private static func text(_ form: Form) -> (String) -> String {
+        form == .lean ? { aliases($0).value + ".value" } : { $0 + "value" }
+    }
+
+    /// What a lean form joins to `current_value` row `row` (unprefixed rows need only the writer: the value row's
+    /// columns would make theirs ambiguous).
+    private static func joins(_ form: Form, _ row: String, text: Bool = true) -> String {
+        guard form == .lean else { return "" }
+        let (device, value) = aliases(row)
+        let writerJoin = " CROSS JOIN device \(device) ON \(device).no = \(row)writer_device"
+        guard text else { return writerJoin }
+        return writerJoin + """
+             LEFT JOIN value \(value) ON \(row)status = 'value' AND \(value).device_no = \(row)source_device \
+            AND \(value).device_seq = \(row)source_seq AND \(value).attribute_id = \(row)attribute_id
+            """
+    }
 
     /// `current_value` row `row`'s source ("" or "NEW." prefixes its columns).
-    private static func source(_ row: String) -> String {
-        ValueCells.sourceSQL(row, byteLength: byteLength)
+    private static func source(_ row: String, _ form: Form) -> String {
+        ValueCells.sourceSQL(row, byteLength: byteLength, writer: writer(form))
+    }
+
+    private static func cell(_ row: String, _ form: Form, sharedWhen shared: String? = nil) -> String {
+        ValueCells.cellSQL(row, byteLength: byteLength, writer: writer(form), value: text(form), sharedWhen: shared)
     }
 
     private static func byteLength(_ text: String) -> String { "length(CAST(\(text) AS BLOB))" }
@@ -33,25 +74,26 @@ enum TenantValueRow {
     /// The shared source is the one of the row with the lowest `hlc` (SQLite takes a bare column from the row `min()`
     /// chose); each tenant's cells are one correlated seek, in attribute order, so no temporary B-tree sorts the
     /// register (0.5 s at 100,000 tenants).
-    static func rows(where condition: String) -> String { rows(where: condition, .sharedSource) }
+    static func rows(where condition: String) -> String { rows(where: condition, .lean) }
 
     private static func rows(where condition: String, _ form: Form) -> String {
         switch form {
         case .everyCellItsSource:
-            "SELECT tenant_id, group_concat(\(ValueCells.cellSQL("", byteLength: byteLength)), '') FROM current_value WHERE \(condition) GROUP BY tenant_id"
-        case .sharedSource:
+            "SELECT tenant_id, group_concat(\(cell("", form)), '') FROM current_value WHERE \(condition) GROUP BY tenant_id"
+        case .sharedSource, .lean:
             """
             SELECT s.tenant_id, s.shared || ';' || (
-                SELECT group_concat(\(ValueCells.cellSQL("c.", byteLength: byteLength, sharedWhen: "\(source("c.")) = s.shared")), '')
-                FROM current_value c WHERE c.tenant_id = s.tenant_id)
-            FROM (SELECT tenant_id, \(source("")) AS shared, min(hlc) FROM current_value WHERE \(condition) GROUP BY tenant_id) s
+                SELECT group_concat(\(cell("c.", form, sharedWhen: "\(source("c.", form)) = s.shared")), '')
+                FROM current_value c\(joins(form, "c.")) WHERE c.tenant_id = s.tenant_id)
+            FROM (SELECT tenant_id, \(source("", form)) AS shared, min(hlc) FROM current_value\(joins(form, "", text: false))
+                  WHERE \(condition) GROUP BY tenant_id) s
             """
         }
     }
 
     /// Rewrites the row of tenant `id` (an SQL expression: `?` twice binds two arguments) from its `current_value`
     /// rows; none when it has none.
-    static func rebuild(_ id: String) -> String { rebuild(id, .sharedSource) }
+    static func rebuild(_ id: String) -> String { rebuild(id, .lean) }
 
     private static func rebuild(_ id: String, _ form: Form) -> String {
         """
@@ -64,15 +106,25 @@ enum TenantValueRow {
     /// the row's shared one (found as the row's first characters: a source is self-delimiting), or starts the row
     /// with its source as the shared one. The projection write deletes a value's old row before inserting the new
     /// one (a plain INSERT, which fails rather than replace), so the delete trigger has already taken the old cell out.
+    /// The lean form appends to a row there is, else starts one, each from one join of the writer and the value row.
     private static func appendingInsertTrigger(_ form: Form) -> String {
         let (first, next): (String, String)
         switch form {
         case .everyCellItsSource:
-            (first, next) = (ValueCells.cellSQL("NEW.", byteLength: byteLength), "excluded.cells")
-        case .sharedSource:
-            first = "\(source("NEW.")) || ';' || \(ValueCells.cellSQL("NEW.", byteLength: byteLength, sharedWhen: "1"))"
-            next = ValueCells.cellSQL("NEW.", byteLength: byteLength,
-                                      sharedWhen: "substr(cells, 1, length(\(source("NEW."))) + 1) = \(source("NEW.")) || ';'")
+            (first, next) = (cell("NEW.", form), "excluded.cells")
+        case .sharedSource, .lean:
+            first = "\(source("NEW.", form)) || ';' || \(cell("NEW.", form, sharedWhen: "1"))"
+            next = cell("NEW.", form, sharedWhen: "substr(cells, 1, length(\(source("NEW.", form))) + 1) = \(source("NEW.", form)) || ';'")
+        }
+        guard form != .lean else {
+            let from = "FROM (SELECT 1)\(joins(form, "NEW."))"
+            return """
+                CREATE TRIGGER current_value_row_insert AFTER INSERT ON current_value BEGIN
+                    UPDATE tenant_values SET cells = cells || (SELECT \(next) \(from)) WHERE tenant_id = NEW.tenant_id;
+                    INSERT INTO tenant_values (tenant_id, cells) SELECT NEW.tenant_id, \(first) \(from)
+                        WHERE NOT EXISTS (SELECT 1 FROM tenant_values WHERE tenant_id = NEW.tenant_id);
+                END;
+                """
         }
         return """
             CREATE TRIGGER current_value_row_insert AFTER INSERT ON current_value BEGIN
@@ -81,6 +133,9 @@ enum TenantValueRow {
             END;
             """
     }
+
+    /// The insert, update and delete triggers of `form`, which a migration rebuilding `current_value` creates again.
+    static func triggers(_ form: Form) -> String { "\(appendingInsertTrigger(form)) \(rewriteTriggers(form))" }
 
     /// The update and delete triggers: each rewrites the rows it touched.
     private static func rewriteTriggers(_ form: Form) -> String {
@@ -116,8 +171,7 @@ enum TenantValueRow {
     /// Replaces the triggers by those writing the shared source and rewrites every row with it.
     static let sharedSource = """
         DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
-        \(appendingInsertTrigger(.sharedSource))
-        \(rewriteTriggers(.sharedSource))
+        \(triggers(.sharedSource))
         DELETE FROM tenant_values;
         \(fill(.sharedSource))
         """

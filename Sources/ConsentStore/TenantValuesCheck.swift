@@ -5,14 +5,18 @@ import SyncProtocol
 
 extension ConsentDatabase {
     /// `consent ledger verify`'s check of `tenant_values`: each tenant's row holds exactly its
-    /// `current_value` rows (attribute, status, source event, clock, writer and the copy of the text),
-    /// no more and no fewer, and every row belongs to a tenant. `verifyProjection` proves `current_value`
+    /// `current_value` rows (attribute, status, source event, clock, writer) with the text of each one's value row
+    /// (none for a special category, "prefer not to say" or an erased value), no more and no fewer, and every row
+    /// belongs to a tenant. `verifyProjection` proves `current_value`
     /// equal to the fold of the ledger, so together they prove the row the export reads equal to the fold.
     /// One ordered scan of each table, merged, so memory stays flat.
     static func verifyTenantValues(_ db: Database, _ report: inout VerificationReport) throws {
         let current = try RawStatement(db, """
-            SELECT tenant_id, attribute_id, status, source_device, source_seq, hlc, writer, value
-            FROM current_value ORDER BY tenant_id, attribute_id
+            SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, d.id, v.value
+            FROM current_value c LEFT JOIN device d ON d.no = c.writer_device
+            LEFT JOIN value v ON c.status = 'value' AND v.device_no = c.source_device AND v.device_seq = c.source_seq
+              AND v.attribute_id = c.attribute_id
+            ORDER BY c.tenant_id, c.attribute_id
             """)
         let rows = try RawStatement(db, "SELECT tenant_id, cells FROM tenant_values ORDER BY tenant_id")
         defer {

@@ -31,7 +31,7 @@ struct ValueScan {
     init?(_ db: Database, _ attributes: [AttributeID], devices: DeviceNumbers, keys: VaultKeyring) throws {
         guard !attributes.isEmpty else { return nil }
         var statement = try RawStatement(db, """
-            SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer, v.key_id, v.sealed
+            SELECT x.tenant_id, x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer_device, v.key_id, v.sealed
             FROM current_value x
             LEFT JOIN vault.value v ON v.device_no = x.source_device AND v.device_seq = x.source_seq AND v.attribute_id = x.attribute_id
             WHERE x.attribute_id IN (\(attributes.map { _ in "?" }.joined(separator: ","))) ORDER BY x.tenant_id
@@ -97,7 +97,7 @@ struct ValueScan {
             }
         }
         let statement = self.statement
-        let writer = statement.withBytes(6) { devices.writer($0) }
+        let writer = devices.source(statement.int64(6) ?? 0)
         return ValueRecord(state: state, hlc: HLCTimestamp(packed: statement.int64(5) ?? 0), device: writer)
     }
 }

@@ -38,22 +38,27 @@ public enum ValueCells {
     }
 
     /// One `current_value` row's source, in SQL: `row` prefixes each column ("NEW.", "c."), `byteLength` is the
-    /// dialect's length in bytes of a text (SQLite's `length(CAST(x AS BLOB))`, PostgreSQL's `octet_length(x)`).
-    public static func sourceSQL(_ row: String, byteLength: (String) -> String) -> String {
+    /// dialect's length in bytes of a text (SQLite's `length(CAST(x AS BLOB))`, PostgreSQL's `octet_length(x)`),
+    /// `writer` the writer's name given the row's prefix (by default its `writer` column; a SQLite store keeps the
+    /// writer's device number there and names it through `device`).
+    public static func sourceSQL(_ row: String, byteLength: (String) -> String, writer: (String) -> String = { $0 + "writer" }) -> String {
         """
         \(row)source_device || ',' || \(row)source_seq || ',' || \(row)hlc || ','
-        || \(byteLength(row + "writer")) || ':' || \(row)writer
+        || \(byteLength(writer(row))) || ':' || \(writer(row))
         """
     }
 
-    /// One `current_value` row as a cell, in SQL (``sourceSQL(_:byteLength:)``'s arguments). Where the SQL condition
-    /// `shared` holds, the row's source is its row's shared source, and the cell holds `=` in its place.
-    public static func cellSQL(_ row: String, byteLength: (String) -> String, sharedWhen shared: String? = nil) -> String {
-        let source = sourceSQL(row, byteLength: byteLength)
+    /// One `current_value` row as a cell, in SQL (``sourceSQL(_:byteLength:writer:)``'s arguments; `value` gives the
+    /// value's text, by default the row's `value` column, which a SQLite store reads from the value row instead). Where
+    /// the SQL condition `shared` holds, the row's source is its row's shared source, and the cell holds `=` in its place.
+    public static func cellSQL(_ row: String, byteLength: (String) -> String, writer: (String) -> String = { $0 + "writer" },
+                               value: (String) -> String = { $0 + "value" }, sharedWhen shared: String? = nil) -> String {
+        let source = sourceSQL(row, byteLength: byteLength, writer: writer)
+        let text = value(row)
         return """
             \(byteLength(row + "attribute_id")) || ':' || \(row)attribute_id || substr(\(row)status, 1, 1)
             || \(shared.map { "CASE WHEN \($0) THEN '=' ELSE \(source) END" } ?? source)
-            || CASE WHEN \(row)value IS NULL THEN '-' ELSE \(byteLength(row + "value")) || ':' || \(row)value END
+            || CASE WHEN \(text) IS NULL THEN '-' ELSE \(byteLength(text)) || ':' || \(text) END
             """
     }
 

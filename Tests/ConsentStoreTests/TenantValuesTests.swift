@@ -38,6 +38,7 @@ import Testing
 
     /// Takes a file back to before `tenant_values` (its migrations undone), as a file of then was.
     static let fromBefore = """
+        \(LeanCurrentValueTests.undo)
         DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
         DROP TABLE tenant_values;
         DELETE FROM grdb_migrations WHERE identifier IN ('\(TenantValueRow.migration)', '\(TenantValueRow.appendMigration)',
@@ -127,7 +128,7 @@ import Testing
     /// `verify` names it. Before, both read it as the answer "".
     @Test func aValueWithNoTextReadsAsUnavailableNotAsAnEmptyAnswer() throws {
         let t = try twoTenants()
-        try t.tamper("UPDATE current_value SET value = NULL WHERE attribute_id = 'postcode' AND tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000002')")
+        try t.tamper("UPDATE value SET value = NULL WHERE attribute_id = 'postcode' AND tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000002')")
         let seen = try expectExportReadsTheProjection(t)
         #expect(seen["T0000002"]?.value(AttributeID("postcode")).isUnavailable == true,
                 "\(String(describing: seen["T0000002"]?.value(AttributeID("postcode"))))")
@@ -237,8 +238,11 @@ import Testing
 
     static func insert(_ attribute: String, _ device: Int, _ seq: Int, _ hlc: Int, _ writer: String, _ value: String) -> String {
         """
-        INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer, value)
-            VALUES (900, '\(attribute)', 'value', \(device), \(seq), \(hlc), '\(writer)', '\(value)');
+        INSERT OR IGNORE INTO device (id) VALUES ('\(writer)');
+        INSERT OR REPLACE INTO value (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, digest)
+            VALUES (\(device), \(seq), '\(attribute)', 900, '\(value)', 0, X'00000000');
+        INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer_device)
+            VALUES (900, '\(attribute)', 'value', \(device), \(seq), \(hlc), (SELECT no FROM device WHERE id = '\(writer)'));
         """
     }
 
@@ -251,7 +255,7 @@ import Testing
             + Self.insert("c", 5, 1000, 100, "kiosk", "z")
             // c corrected from the centre (sequence 3, a later clock), then b rewritten the same: the row is written again.
             + "DELETE FROM current_value WHERE tenant_id = 900 AND attribute_id = 'c';" + Self.insert("c", 1, 3, 200, "centre", "zz")
-            + "UPDATE current_value SET value = 'y' WHERE tenant_id = 900 AND attribute_id = 'b';")
+            + "UPDATE current_value SET hlc = hlc WHERE tenant_id = 900 AND attribute_id = 'b';")
         #expect(row.text.hasPrefix("5,1000,100,5:kiosk;"), "\(row.text)")
         #expect(row.text.contains("1:av=") && row.text.contains("1:bv=") && row.text.contains("1:cv1,3,200,6:centre"), "\(row.text)")
         #expect(row.cells.map(\.source).sorted() == ["1,3,200,centre", "5,1000,100,kiosk", "5,1000,100,kiosk"])
@@ -265,7 +269,8 @@ import Testing
         let writer = "dé;v,:ü=1"
         let appended = try rowAfter(t, Self.insert("a", 2, 7, 100, writer, "x") + Self.insert("b", 2, 7, 100, writer, "ÿ;"))
         #expect(appended.text == "2,7,100,\(writer.utf8.count):\(writer);1:av=1:x1:bv=3:ÿ;", "\(appended.text)")
-        let rewritten = try rowAfter(t, "UPDATE current_value SET value = 'w' WHERE tenant_id = 900 AND attribute_id = 'a';")
+        let rewritten = try rowAfter(t, "UPDATE value SET value = 'w' WHERE tenant_id = 900 AND attribute_id = 'a';"
+                                       + "UPDATE current_value SET hlc = hlc WHERE tenant_id = 900 AND attribute_id = 'a';")
         #expect(rewritten.text == "2,7,100,\(writer.utf8.count):\(writer);1:av=1:w1:bv=3:ÿ;", "\(rewritten.text)")
         #expect(rewritten.cells.allSatisfy { $0.source == "2,7,100,\(writer)" })
     }
@@ -283,6 +288,7 @@ import Testing
         let queue = try DatabaseQueue(path: t.path)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: """
+                \(LeanCurrentValueTests.undo)
                 DELETE FROM tenant_values;
                 INSERT INTO tenant_values (tenant_id, cells) SELECT tenant_id, group_concat(\(ValueCells.cellSQL("", byteLength: length)), '')
                     FROM current_value GROUP BY tenant_id;
