@@ -24,7 +24,7 @@ extension ConsentDatabase {
     static let jointTenantsSQL = """
         SELECT t2.ref FROM tenant t1
         JOIN current_value c1 ON c1.tenant_id = t1.id AND c1.attribute_id = '\(jointTenancy)' AND c1.status = 'value'
-        JOIN value v1 ON v1.device_no = c1.source_device AND v1.device_seq = c1.source_seq AND v1.attribute_id = c1.attribute_id
+        \(LeanCurrentValue.textJoin("c1.", as: "v1"))
         JOIN value v2 ON v2.attribute_id = '\(jointTenancy)' AND v2.value = v1.value COLLATE NOCASE AND v2.tenant_id != t1.id
         JOIN current_value c2 ON c2.tenant_id = v2.tenant_id AND c2.attribute_id = '\(jointTenancy)' AND c2.status = 'value'
             AND c2.source_device = v2.device_no AND c2.source_seq = v2.device_seq

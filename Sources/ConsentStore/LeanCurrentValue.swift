@@ -27,6 +27,16 @@ enum LeanCurrentValue {
         """
     }
 
+    /// The join of `current_value` row `row` ("c.", "NEW." prefixes its columns) to the value row holding its text,
+    /// as `alias`: the row its source event wrote, only where the status is `value` (for a special category it is in
+    /// the vault, so there is none here).
+    static func textJoin(_ row: String, as alias: String) -> String {
+        """
+        LEFT JOIN value \(alias) ON \(row)status = 'value' AND \(alias).device_no = \(row)source_device \
+        AND \(alias).device_seq = \(row)source_seq AND \(alias).attribute_id = \(row)attribute_id
+        """
+    }
+
     /// An erasure that forgets a current value's text (its value row's `value` set NULL) rewrites its tenant's row.
     static let erasureTrigger = """
         CREATE TRIGGER value_erased_rewrites_tenant_values AFTER UPDATE OF value ON value

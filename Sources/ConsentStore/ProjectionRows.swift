@@ -147,7 +147,7 @@ struct ProjectionRows {
         let (filter, arguments) = Self.valueFilter(tenantID, attribute)
         let current = try db.cachedStatement(sql: """
             SELECT x.attribute_id, x.status, x.source_device, x.source_seq, x.hlc, x.writer_device,
-                   CASE WHEN x.status = 'value' THEN v.value END AS value, s.key_id, s.sealed FROM current_value x \(Self.valueJoin)
+                   v.value, s.key_id, s.sealed FROM current_value x \(LeanCurrentValue.textJoin("x.", as: "v")) \(Self.sealedJoin)
             WHERE x.tenant_id = ?\(filter)
             """)
         for row in try Row.fetchAll(current, arguments: arguments) {

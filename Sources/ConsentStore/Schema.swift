@@ -201,33 +201,6 @@ enum Schema {
         ALTER TABLE disclosure_by_export RENAME TO disclosure;
         """
 
-    /// The migration that adds `current_value.value` (named so tests can undo it on a real file).
-    static let currentValueTextMigration = "current-value-text-1"
-
-    /// `current_value.value`: the text of the `value` row an ordinary current value comes from (NULL for
-    /// special categories, which stay sealed in the vault, and for "prefer not to say" and erased values).
-    /// `ProjectionRows` copies it from that row when it writes the projection; the trigger forgets the copy
-    /// when an erasure forgets the row; `consent ledger verify` compares it with the fold of the ledger.
-    private static let currentValueText = """
-        ALTER TABLE current_value ADD COLUMN value TEXT;
-        UPDATE current_value SET value = (
-            SELECT v.value FROM value v
-            WHERE v.device_no = current_value.source_device AND v.device_seq = current_value.source_seq
-              AND v.attribute_id = current_value.attribute_id
-        ) WHERE status = 'value';
-        \(valueErasedForgetsCurrent)
-        """
-
-    /// The trigger that forgets the copy of a value's text when its value row forgets it (an erasure).
-    static let valueErasedForgetsCurrent = """
-        CREATE TRIGGER value_erased_forgets_current AFTER UPDATE OF value ON value WHEN NEW.value IS NULL
-        BEGIN
-            UPDATE current_value SET value = NULL
-            WHERE tenant_id = NEW.tenant_id AND attribute_id = NEW.attribute_id
-              AND source_device = NEW.device_no AND source_seq = NEW.device_seq;
-        END;
-        """
-
     /// `tenant.office`, `office_device` and `office_dseq` (`OfficeColumns.followBeforeMoves`), kept by triggers on
     /// `current_value` (the value row is written before the projection names it); migration `office-move-1`
     /// replaces the last two (`OfficeMoveSchema`).

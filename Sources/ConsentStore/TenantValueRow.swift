@@ -53,10 +53,7 @@ enum TenantValueRow {
         let (device, value) = aliases(row)
         let writerJoin = " CROSS JOIN device \(device) ON \(device).no = \(row)writer_device"
         guard text else { return writerJoin }
-        return writerJoin + """
-             LEFT JOIN value \(value) ON \(row)status = 'value' AND \(value).device_no = \(row)source_device \
-            AND \(value).device_seq = \(row)source_seq AND \(value).attribute_id = \(row)attribute_id
-            """
+        return "\(writerJoin) \(LeanCurrentValue.textJoin(row, as: value))"
     }
 
     /// `current_value` row `row`'s source ("" or "NEW." prefixes its columns).

@@ -13,9 +13,7 @@ extension ConsentDatabase {
     static func verifyTenantValues(_ db: Database, _ report: inout VerificationReport) throws {
         let current = try RawStatement(db, """
             SELECT c.tenant_id, c.attribute_id, c.status, c.source_device, c.source_seq, c.hlc, d.id, v.value
-            FROM current_value c LEFT JOIN device d ON d.no = c.writer_device
-            LEFT JOIN value v ON c.status = 'value' AND v.device_no = c.source_device AND v.device_seq = c.source_seq
-              AND v.attribute_id = c.attribute_id
+            FROM current_value c LEFT JOIN device d ON d.no = c.writer_device \(LeanCurrentValue.textJoin("c.", as: "v"))
             ORDER BY c.tenant_id, c.attribute_id
             """)
         let rows = try RawStatement(db, "SELECT tenant_id, cells FROM tenant_values ORDER BY tenant_id")
