@@ -55,9 +55,10 @@ extension CentreMove {
             ORDER BY p.tenant_id, p.attribute_id, p.source_device, p.source_seq
             """, count: "pending_value"),
         Table(target: "decision", select: """
-            SELECT tenant_id, attribute_id, purpose_id, state, event_device, event_seq, central_seq, effective_at, notice_version, language,
-                   valid_until, actor, actor_id, verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
-            FROM decision ORDER BY purpose_id, tenant_id, attribute_id
+            SELECT d.tenant_id, d.attribute_id, d.purpose_id, d.state, d.event_device, d.event_seq, d.central_seq, d.effective_at,
+                   e.notice_version, e.language, d.valid_until, e.actor, e.actor_id, e.verification, e.reason, e.channel,
+                   d.reconfirm_device, d.reconfirm_seq, d.blocking
+            FROM decision d \(LeanDecision.eventJoin) ORDER BY d.purpose_id, d.tenant_id, d.attribute_id
             """, count: "decision"),
         Table(target: "sync_device", select: "SELECT id, office, secret_hash, enrolled_at, revoked_at, public_key, kind, served FROM sync_device ORDER BY id",
               count: "sync_device"),

@@ -144,8 +144,8 @@ extension ConsentDatabase {
                     """)
                 let decision = try db.cachedStatement(sql: """
                     INSERT OR REPLACE INTO decision (tenant_id, attribute_id, purpose_id, state, event_device, event_seq,
-                        effective_at, notice_version, language, valid_until, actor, channel, blocking)
-                    VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 'tenant', ?, ?)
+                        effective_at, valid_until, blocking)
+                    VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
                     """)
                 for j in i..<end {
                     let r = request(j)
@@ -158,7 +158,7 @@ extension ConsentDatabase {
                     try ledger.execute(arguments: [sequence, tenant, attributes[0].rawValue, purpose.rawValue, state.rawValue,
                                                    notice?.version, notice?.language, until, now << 16, now, r.channel.rawValue, hash])
                     try decision.execute(arguments: [tenant, attributes[0].rawValue, purpose.rawValue, state.rawValue, sequence,
-                                                     now, notice?.version, notice?.language, until, r.channel.rawValue, blocking])
+                                                     now, until, blocking])
                 }
             }
             i = end

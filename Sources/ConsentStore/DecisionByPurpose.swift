@@ -39,8 +39,8 @@ enum DecisionByPurpose {
     /// then attribute and purpose.
     static let ofTenant = """
         WITH RECURSIVE \(purposes)
-        SELECT \(ProjectionRows.decisionColumns), attribute_id, purpose_id
-        FROM decision_purpose p CROSS JOIN decision d ON d.purpose_id = p.id AND d.tenant_id = ?
+        SELECT \(ProjectionRows.decisionColumns), d.attribute_id, d.purpose_id
+        FROM decision_purpose p CROSS JOIN decision d ON d.purpose_id = p.id AND d.tenant_id = ? \(LeanDecision.eventJoin)
         """
 
     /// Removes every decision of the tenant bound to `?`, under each purpose in turn (a departure).

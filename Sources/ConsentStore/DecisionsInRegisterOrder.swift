@@ -21,7 +21,8 @@ struct DecisionsInRegisterOrder {
         let purposes = try String.fetchAll(db, sql: "WITH RECURSIVE \(DecisionByPurpose.purposes) SELECT id FROM decision_purpose WHERE id IS NOT NULL")
         for purpose in purposes {
             let prepared = try db.makeStatement(sql: """
-                SELECT \(ProjectionRows.decisionColumns), attribute_id, tenant_id FROM decision WHERE purpose_id = ? ORDER BY tenant_id, attribute_id
+                SELECT \(ProjectionRows.decisionColumns), d.attribute_id, d.tenant_id FROM decision d \(LeanDecision.eventJoin)
+                WHERE d.purpose_id = ? ORDER BY d.tenant_id, d.attribute_id
                 """)
             var statement = try RawStatement(db, prepared)
             statement.bind(purpose)

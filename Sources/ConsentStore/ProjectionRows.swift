@@ -187,14 +187,15 @@ struct ProjectionRows {
         }
     }
 
-    /// The decision columns, in the order ``decisionRecord(_:)`` reads them.
-    static let decisionColumns = """
-        state, event_device, event_seq, central_seq, effective_at, notice_version, language, valid_until, actor, actor_id,
-        verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
-        """
+    /// A whole decision's columns over `decision d` joined to its event's ledger row (``LeanDecision/eventJoin``), in
+    /// the order ``decisionRecord(_:)`` reads them.
+    static let decisionColumns = LeanDecision.recordColumns
 
     private func decision(_ tenantID: Int64, _ key: DecisionKey) throws -> DecisionRecord? {
-        var raw = try statements.raw(.decision, "SELECT \(Self.decisionColumns) FROM decision WHERE tenant_id = ? AND attribute_id = ? AND purpose_id = ?")
+        var raw = try statements.raw(.decision, """
+            SELECT \(Self.decisionColumns) FROM decision d \(LeanDecision.eventJoin)
+            WHERE d.tenant_id = ? AND d.attribute_id = ? AND d.purpose_id = ?
+            """)
         raw.bind(tenantID)
         raw.bind(key.attribute.rawValue)
         raw.bind(key.purpose.rawValue)
@@ -354,10 +355,10 @@ struct ProjectionRows {
     }
 
     private func saveDecision(_ tenantID: Int64, _ key: DecisionKey, _ r: DecisionRecord, _ devices: inout DeviceNumbers) throws {
-        let actor = r.actor.columns
+        // The notice, actor and channel are the event's, read from its ledger row (``LeanDecision``).
         var raw = try statements.raw(.upsertDecision, """
-            INSERT OR REPLACE INTO decision (tenant_id, attribute_id, purpose_id, \(Self.decisionColumns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO decision (tenant_id, attribute_id, purpose_id, \(LeanDecision.ownColumns))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         raw.bind(tenantID)
         raw.bind(key.attribute.rawValue)
@@ -367,14 +368,7 @@ struct ProjectionRows {
         raw.bind(r.event.sequence)
         raw.bind(r.centralSequence)
         raw.bind(Millis.from(r.effectiveAt))
-        raw.bind(r.notice?.version)
-        raw.bind(r.notice?.language)
         raw.bind(r.validUntil.map(Millis.from))
-        raw.bind(actor.kind)
-        raw.bind(actor.id)
-        raw.bind(actor.verification)
-        raw.bind(actor.reason)
-        raw.bind(r.channel.rawValue)
         raw.bind(try r.needsReconfirmation.map { try devices.number($0.device, in: db) })
         raw.bind(r.needsReconfirmation?.sequence)
         raw.bind(StoredBlocking.encode(r))

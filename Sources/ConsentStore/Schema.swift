@@ -8,7 +8,7 @@ enum Schema {
     /// Written into the file header (`PRAGMA application_id`) so a foreign SQLite file is recognised: "TCns".
     static let applicationID: Int32 = 0x5443_6E73
     /// The newest schema this binary knows (`PRAGMA user_version`).
-    static let version = 6
+    static let version = 7
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -183,6 +183,12 @@ enum Schema {
         migrator.registerMigration(LeanCurrentValue.migration) { db in
             try db.execute(sql: LeanCurrentValue.upgrade)
             try db.execute(sql: "PRAGMA user_version = 6")
+        }
+        // A decision reads the notice, actor and channel from its event's ledger row (`LeanDecision`, issue 20).
+        // Version 7: a binary from before would find no `actor` column, so it refuses the file.
+        migrator.registerMigration(LeanDecision.migration) { db in
+            try db.execute(sql: LeanDecision.upgrade)
+            try db.execute(sql: "PRAGMA user_version = 7")
         }
         return migrator
     }

@@ -25,9 +25,8 @@ import Testing
         try t.db.record(decide(Self.ref(2), "resident-involvement", ["full-name"], .granted))
         try t.db.write { db in
             try db.execute(sql: """
-                INSERT INTO decision SELECT tenant_id, attribute_id, 'aaa-retired-purpose', state, event_device, event_seq, central_seq,
-                    effective_at, notice_version, language, valid_until, actor, actor_id, verification, reason, channel,
-                    reconfirm_device, reconfirm_seq, blocking
+                INSERT INTO decision (tenant_id, attribute_id, purpose_id, \(LeanDecision.ownColumns))
+                SELECT tenant_id, attribute_id, 'aaa-retired-purpose', \(LeanDecision.ownColumns)
                 FROM decision WHERE purpose_id = 'resident-involvement'
                 """)
         }
@@ -112,6 +111,7 @@ import Testing
         try t.db.close()
         let queue = try DatabaseQueue(path: t.path)
         try queue.writeWithoutTransaction { db in
+            try db.execute(sql: LeanDecisionTests.undo)
             try db.execute(sql: """
                 CREATE TABLE old_decision (
                     tenant_id INTEGER NOT NULL, attribute_id TEXT NOT NULL, purpose_id TEXT NOT NULL,
