@@ -37,20 +37,22 @@ enum LeanCurrentValue {
         """
     }
 
-    /// An erasure that forgets a current value's text (its value row's `value` set NULL) rewrites its tenant's row.
-    static let erasureTrigger = """
+    /// An erasure that forgets a current value's text (its value row's `value` set NULL) rewrites its tenant's row, in `form`.
+    static func erasureTrigger(_ form: TenantValueRow.Form) -> String {
+        """
         CREATE TRIGGER value_erased_rewrites_tenant_values AFTER UPDATE OF value ON value
         WHEN NEW.value IS NULL AND OLD.value IS NOT NULL AND EXISTS (
             SELECT 1 FROM current_value WHERE tenant_id = NEW.tenant_id AND attribute_id = NEW.attribute_id
             AND source_device = NEW.device_no AND source_seq = NEW.device_seq)
-        BEGIN \(TenantValueRow.rebuild("NEW.tenant_id")) END;
+        BEGIN \(TenantValueRow.rebuild("NEW.tenant_id", form)) END;
         """
+    }
 
     /// The triggers and index on `current_value` and on the value rows it names, as the file holds them after this migration.
     static let dependents = """
         \(TenantValueRow.triggers(.lean))
         \(OfficeMoveSchema.projectionTriggers(running: OfficeColumns.follow(where:)))
-        \(erasureTrigger)
+        \(erasureTrigger(.lean))
         \(ConsentDatabase.jointTenancyIndex);
         """
 

@@ -8,7 +8,7 @@ enum Schema {
     /// Written into the file header (`PRAGMA application_id`) so a foreign SQLite file is recognised: "TCns".
     static let applicationID: Int32 = 0x5443_6E73
     /// The newest schema this binary knows (`PRAGMA user_version`).
-    static let version = 7
+    static let version = 8
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -189,6 +189,12 @@ enum Schema {
         migrator.registerMigration(LeanDecision.migration) { db in
             try db.execute(sql: LeanDecision.upgrade)
             try db.execute(sql: "PRAGMA user_version = 7")
+        }
+        // `tenant_values` cells name each attribute by its number (`NumberedCells`, issue 20). Version 8: a binary from
+        // before would read every row as damaged, so it refuses the file.
+        migrator.registerMigration(NumberedCells.migration) { db in
+            try db.execute(sql: NumberedCells.upgrade)
+            try db.execute(sql: "PRAGMA user_version = 8")
         }
         return migrator
     }

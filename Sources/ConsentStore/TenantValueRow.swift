@@ -23,37 +23,45 @@ enum TenantValueRow {
 
     /// How a row is written: every cell with its own source (`tenant-values-1` and `-2`), or led by a shared one
     /// (`tenant-values-3`), from `current_value` rows naming their writer and holding their text, or (`lean`) numbering
-    /// the writer and holding none.
-    enum Form { case everyCellItsSource, sharedSource, lean }
+    /// the writer and holding none, or (`numbered`, ``NumberedCells``) also writing each attribute by its number.
+    enum Form { case everyCellItsSource, sharedSource, lean, numbered }
 
-    /// The aliases under which a lean form joins the writer's `device` row and the `value` row to `current_value`
-    /// row `row` ("", "c." or "NEW." prefixes its columns).
-    private static func aliases(_ row: String) -> (device: String, value: String) {
+    /// The aliases under which a lean form joins the writer's `device` row, the `value` row and the attribute's number to
+    /// `current_value` row `row` ("", "c." or "NEW." prefixes its columns).
+    private static func aliases(_ row: String) -> (device: String, value: String, attribute: String) {
         switch row {
-        case "": ("d", "v")
-        case "c.": ("cd", "cv")
-        default: ("nd", "nv")
+        case "": ("d", "v", "a")
+        case "c.": ("cd", "cv", "ca")
+        default: ("nd", "nv", "na")
         }
     }
 
+    private static func isLean(_ form: Form) -> Bool { form == .lean || form == .numbered }
+
     /// The writer's name of `current_value` row `row`.
     private static func writer(_ form: Form) -> (String) -> String {
-        form == .lean ? { aliases($0).device + ".id" } : { $0 + "writer" }
+        isLean(form) ? { aliases($0).device + ".id" } : { $0 + "writer" }
     }
 
     /// The text of `current_value` row `row`: none unless its status is `value`.
     private static func text(_ form: Form) -> (String) -> String {
-        form == .lean ? { aliases($0).value + ".value" } : { $0 + "value" }
+        isLean(form) ? { aliases($0).value + ".value" } : { $0 + "value" }
+    }
+
+    /// The attribute's number, for the numbered form.
+    private static func attributeNumber(_ form: Form) -> ((String) -> String)? {
+        form == .numbered ? { aliases($0).attribute + ".no" } : nil
     }
 
     /// What a lean form joins to `current_value` row `row` (unprefixed rows need only the writer: the value row's
     /// columns would make theirs ambiguous).
     private static func joins(_ form: Form, _ row: String, text: Bool = true) -> String {
-        guard form == .lean else { return "" }
-        let (device, value) = aliases(row)
+        guard isLean(form) else { return "" }
+        let (device, value, attribute) = aliases(row)
         let writerJoin = " CROSS JOIN device \(device) ON \(device).no = \(row)writer_device"
         guard text else { return writerJoin }
-        return "\(writerJoin) \(LeanCurrentValue.textJoin(row, as: value))"
+        let numberJoin = form == .numbered ? " CROSS JOIN attribute \(attribute) ON \(attribute).id = \(row)attribute_id" : ""
+        return "\(writerJoin)\(numberJoin) \(LeanCurrentValue.textJoin(row, as: value))"
     }
 
     /// `current_value` row `row`'s source ("" or "NEW." prefixes its columns).
@@ -62,7 +70,8 @@ enum TenantValueRow {
     }
 
     private static func cell(_ row: String, _ form: Form, sharedWhen shared: String? = nil) -> String {
-        ValueCells.cellSQL(row, byteLength: byteLength, writer: writer(form), value: text(form), sharedWhen: shared)
+        ValueCells.cellSQL(row, byteLength: byteLength, writer: writer(form), value: text(form), attributeNumber: attributeNumber(form),
+                           sharedWhen: shared)
     }
 
     private static func byteLength(_ text: String) -> String { "length(CAST(\(text) AS BLOB))" }
@@ -71,13 +80,13 @@ enum TenantValueRow {
     /// The shared source is the one of the row with the lowest `hlc` (SQLite takes a bare column from the row `min()`
     /// chose); each tenant's cells are one correlated seek, in attribute order, so no temporary B-tree sorts the
     /// register (0.5 s at 100,000 tenants).
-    static func rows(where condition: String) -> String { rows(where: condition, .lean) }
+    static func rows(where condition: String) -> String { rows(where: condition, .numbered) }
 
-    private static func rows(where condition: String, _ form: Form) -> String {
+    static func rows(where condition: String, _ form: Form) -> String {
         switch form {
         case .everyCellItsSource:
             "SELECT tenant_id, group_concat(\(cell("", form)), '') FROM current_value WHERE \(condition) GROUP BY tenant_id"
-        case .sharedSource, .lean:
+        case .sharedSource, .lean, .numbered:
             """
             SELECT s.tenant_id, s.shared || ';' || (
                 SELECT group_concat(\(cell("c.", form, sharedWhen: "\(source("c.", form)) = s.shared")), '')
@@ -90,9 +99,9 @@ enum TenantValueRow {
 
     /// Rewrites the row of tenant `id` (an SQL expression: `?` twice binds two arguments) from its `current_value`
     /// rows; none when it has none.
-    static func rebuild(_ id: String) -> String { rebuild(id, .lean) }
+    static func rebuild(_ id: String) -> String { rebuild(id, .numbered) }
 
-    private static func rebuild(_ id: String, _ form: Form) -> String {
+    static func rebuild(_ id: String, _ form: Form) -> String {
         """
         DELETE FROM tenant_values WHERE tenant_id = \(id);
         INSERT INTO tenant_values (tenant_id, cells) \(rows(where: "tenant_id = \(id)", form));
@@ -109,11 +118,11 @@ enum TenantValueRow {
         switch form {
         case .everyCellItsSource:
             (first, next) = (cell("NEW.", form), "excluded.cells")
-        case .sharedSource, .lean:
+        case .sharedSource, .lean, .numbered:
             first = "\(source("NEW.", form)) || ';' || \(cell("NEW.", form, sharedWhen: "1"))"
             next = cell("NEW.", form, sharedWhen: "substr(cells, 1, length(\(source("NEW.", form))) + 1) = \(source("NEW.", form)) || ';'")
         }
-        guard form != .lean else {
+        guard !isLean(form) else {
             let from = "FROM (SELECT 1)\(joins(form, "NEW."))"
             return """
                 CREATE TRIGGER current_value_row_insert AFTER INSERT ON current_value BEGIN

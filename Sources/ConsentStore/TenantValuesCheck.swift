@@ -21,6 +21,8 @@ extension ConsentDatabase {
             current.done()
             rows.done()
         }
+        let numbered = try NumberedCells.numbers(db)
+        let names = Dictionary(numbered.map { ($0.value, $0.key.rawValue) }, uniquingKeysWith: { first, _ in first })
         var hasCurrent = try current.step()
         var hasRow = try rows.step()
         var reported = 0
@@ -41,7 +43,7 @@ extension ConsentDatabase {
             }
             var found: [String: Expected]?
             if hasRow, rows.int64(0) == next {
-                found = rows.withBytes(1) { bytes in Self.decodedCells(bytes) }
+                found = rows.withBytes(1) { bytes in Self.decodedCells(bytes, names: names) }
                 if found == nil { try problem(next, "the projection's row of current values is damaged") }
                 hasRow = try rows.step()
             } else {
@@ -55,13 +57,14 @@ extension ConsentDatabase {
         }
     }
 
-    /// A row's cells by attribute, as `current_value` would hold them; nil when damaged or an attribute repeats.
-    private static func decodedCells(_ bytes: UnsafeRawBufferPointer) -> [String: Expected]? {
+    /// A row's cells by attribute, as `current_value` would hold them (`names`: the attributes by their numbers); nil
+    /// when damaged, an attribute repeats or a number names no attribute.
+    private static func decodedCells(_ bytes: UnsafeRawBufferPointer, names: [Int64: String]) -> [String: Expected]? {
         guard let cells = ValueCells.cells(bytes) else { return nil }
         var out: [String: Expected] = [:]
         func text(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         for cell in cells {
-            let attribute = text(cell.attribute)
+            guard let attribute = cell.attributeNumber.map({ names[$0] }) ?? text(cell.attribute) else { return nil }
             guard out[attribute] == nil else { return nil }
             out[attribute] = Expected(status: cell.statusName ?? "?\(cell.status)", sourceDevice: cell.sourceDevice,
                                       sourceSequence: cell.sourceSequence, hlc: cell.hlc, writer: text(cell.writer),

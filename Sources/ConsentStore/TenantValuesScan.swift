@@ -16,7 +16,7 @@ struct TenantValuesScan {
     init?(_ db: Database, _ attributes: [AttributeID], devices: DeviceNumbers) throws {
         guard !attributes.isEmpty else { return nil }
         statement = try RawStatement(db, "SELECT tenant_id, cells FROM tenant_values ORDER BY tenant_id")
-        names = AttributeNames(attributes)
+        names = AttributeNames(attributes, numbers: try NumberedCells.numbers(db))
         decoder = ValueCells.Decoder(deviceID: devices.id)
         hasRow = try statement.step()
     }

@@ -3,7 +3,7 @@ import Foundation
 
 /// A tenant's current values as one text: the cells of `tenant_values`, kept by triggers at a SQLite store
 /// (`TenantValueRow`) and at a PostgreSQL centre (`PostgresSchema.v19`, `v20`), so both stores give an export one text a
-/// tenant instead of a row, or several cells, a value. Both write cells with ``cellSQL(_:byteLength:sharedWhen:)`` and
+/// tenant instead of a row, or several cells, a value. Both write cells with ``cellSQL(_:byteLength:writer:value:attributeNumber:sharedWhen:)`` and
 /// read them with ``forEachCell(_:_:)``.
 ///
 /// Each cell is self-delimiting (lengths in bytes, so a value may hold any character):
@@ -13,11 +13,16 @@ import Foundation
 ///
 /// A row may begin with a shared source and `;` (both stores write one: most of a tenant's values come from one
 /// event, its registration); a cell whose source is that one then holds `=` in its place, 1 byte instead of about 33.
-/// A row without one reads too (every cell with its own source, as rows were written before).
+/// A row without one reads too (every cell with its own source, as rows were written before). A SQLite store writes
+/// `#<number>` in place of the counted attribute name, its number in the store's `attribute` table (about 10 bytes
+/// fewer a cell); a reader maps numbers through ``AttributeNames``.
 public enum ValueCells {
     /// One cell, as positions in the row's bytes (no string is made until a caller asks for one).
     public struct Cell: Sendable {
+        /// The attribute's name in the row's bytes; empty where the row numbers it (``attributeNumber``).
         public var attribute: Range<Int>
+        /// The attribute's number in the store's numbering, where the row writes `#<number>` in place of its name.
+        public var attributeNumber: Int64?
         public var status: UInt8
         public var sourceDevice: Int64
         public var sourceSequence: Int64
@@ -49,14 +54,17 @@ public enum ValueCells {
     }
 
     /// One `current_value` row as a cell, in SQL (``sourceSQL(_:byteLength:writer:)``'s arguments; `value` gives the
-    /// value's text, by default the row's `value` column, which a SQLite store reads from the value row instead). Where
+    /// value's text, by default the row's `value` column, which a SQLite store reads from the value row instead;
+    /// `attributeNumber`, where given, the SQL of the attribute's number, written `#<number>` in place of its name). Where
     /// the SQL condition `shared` holds, the row's source is its row's shared source, and the cell holds `=` in its place.
     public static func cellSQL(_ row: String, byteLength: (String) -> String, writer: (String) -> String = { $0 + "writer" },
-                               value: (String) -> String = { $0 + "value" }, sharedWhen shared: String? = nil) -> String {
+                               value: (String) -> String = { $0 + "value" }, attributeNumber: ((String) -> String)? = nil,
+                               sharedWhen shared: String? = nil) -> String {
         let source = sourceSQL(row, byteLength: byteLength, writer: writer)
         let text = value(row)
+        let attribute = attributeNumber.map { "'#' || \($0(row))" } ?? "\(byteLength(row + "attribute_id")) || ':' || \(row)attribute_id"
         return """
-            \(byteLength(row + "attribute_id")) || ':' || \(row)attribute_id || substr(\(row)status, 1, 1)
+            \(attribute) || substr(\(row)status, 1, 1)
             || \(shared.map { "CASE WHEN \($0) THEN '=' ELSE \(source) END" } ?? source)
             || CASE WHEN \(text) IS NULL THEN '-' ELSE \(byteLength(text)) || ':' || \(text) END
             """
@@ -75,7 +83,17 @@ public enum ValueCells {
         var reader = Reader(bytes: bytes)
         let shared = reader.sharedSource()
         while !reader.atEnd {
-            guard let attribute = reader.counted(), let status = reader.byte() else { return false }
+            var number: Int64?
+            let attribute: Range<Int>
+            if reader.peek == UInt8(ascii: "#") {
+                _ = reader.byte()
+                guard let numbered = reader.digits() else { return false }
+                (number, attribute) = (numbered, reader.at..<reader.at)
+            } else {
+                guard let named = reader.counted() else { return false }
+                attribute = named
+            }
+            guard let status = reader.byte() else { return false }
             let source: Source
             if reader.peek == UInt8(ascii: "=") {
                 _ = reader.byte()
@@ -92,8 +110,8 @@ public enum ValueCells {
                 guard let text = reader.counted() else { return false }
                 value = text
             }
-            body(Cell(attribute: attribute, status: status, sourceDevice: source.device, sourceSequence: source.sequence, hlc: source.hlc,
-                      writer: source.writer, value: value))
+            body(Cell(attribute: attribute, attributeNumber: number, status: status, sourceDevice: source.device,
+                      sourceSequence: source.sequence, hlc: source.hlc, writer: source.writer, value: value))
         }
         return true
     }
@@ -127,6 +145,12 @@ public enum ValueCells {
                 negative = true
                 at += 1
             }
+            guard let value = digits(), byte() == end else { return nil }
+            return negative ? -value : value
+        }
+
+        /// One or more decimal digits, as a number; nil (or on overflow) when there are none.
+        mutating func digits() -> Int64? {
             var value: Int64 = 0
             var digits = 0
             while let byte = peek, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
@@ -137,8 +161,7 @@ public enum ValueCells {
                 digits += 1
                 at += 1
             }
-            guard digits > 0, byte() == end else { return nil }
-            return negative ? -value : value
+            return digits > 0 ? value : nil
         }
 
         /// A source: device, sequence and clock each ended by `,`, then the writer's counted text.
@@ -182,7 +205,11 @@ public enum ValueCells {
                                   into values: inout [AttributeID: ValueRecord]) -> Bool {
             var readable = true
             let wellFormed = ValueCells.forEachCell(bytes) { cell in
-                guard readable, let attribute = names.id(UnsafeRawBufferPointer(rebasing: bytes[cell.attribute])) else { return }
+                guard readable else { return }
+                let named = if let number = cell.attributeNumber { names.id(number: number) } else {
+                    names.id(UnsafeRawBufferPointer(rebasing: bytes[cell.attribute]))
+                }
+                guard let attribute = named else { return }
                 guard let record = record(cell, bytes) else { return readable = false }
                 values[attribute] = record
             }

@@ -15,6 +15,7 @@ import Testing
     /// Takes a file back to before `current-value-lean-1`: every row naming its writer and holding a copy of its
     /// text, and the triggers and index as the migrations before left them.
     static let undo = """
+        \(NumberedCellsTests.undo)
         DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
         DROP TRIGGER current_value_office_insert; DROP TRIGGER current_value_office_update; DROP TRIGGER current_value_office_delete;
         DROP TRIGGER value_erased_rewrites_tenant_values;
@@ -100,7 +101,7 @@ import Testing
         let t = try twoTenants()
         let schema = try TenantValuesTests.schema(t.path)
         let states = try ["T0000001", "T0000002"].map { try t.db.tenantState(TenantRef($0)) }
-        let rows = try t.db.read { try Row.fetchAll($0, sql: "SELECT tenant_id, cells FROM tenant_values ORDER BY tenant_id") }
+        let rows = try t.db.read { try NumberedCellsTests.named($0) }
         try t.db.close()
         let queue = try DatabaseQueue(path: t.path)
         try queue.writeWithoutTransaction { try $0.execute(sql: Self.undo) }
@@ -110,11 +111,11 @@ import Testing
         var upgrades = 0
         t.db = try ConsentDatabase.open(at: t.path, validator: Shipped.content.validator, key: t.key) { upgrades += 1 }
         #expect(upgrades == 1)
-        #expect(try t.db.read { try Int.fetchOne($0, sql: "PRAGMA user_version") } == 6, "a binary from before now refuses the file")
+        #expect(try t.db.read { try Int.fetchOne($0, sql: "PRAGMA user_version") } == 8, "a binary from before now refuses the file")
         #expect(try TenantValuesTests.schema(t.path) == schema)
         #expect(try writers(t, "T0000001").values.allSatisfy { $0 == "integer kiosk-test" })
         #expect(try ["T0000001", "T0000002"].map { try t.db.tenantState(TenantRef($0)) } == states)
-        #expect(try t.db.read { try Row.fetchAll($0, sql: "SELECT tenant_id, cells FROM tenant_values ORDER BY tenant_id") } == rows)
+        #expect(try t.db.read { try NumberedCellsTests.named($0) } == rows)
         #expect(try t.db.verify().ok)
         try t.db.record(register("T0000003", ["full-name": "Cat Lee", "postcode": "LS3 3AB"]))
         try t.db.record(ChangeRequest(tenant: "T0000001", payload: .erasure(AttributeID("mobile")), actor: .tenant, channel: .kiosk))

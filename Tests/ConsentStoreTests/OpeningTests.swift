@@ -52,7 +52,7 @@ import TestSupport
         let queue = try DatabaseQueue(path: t.path)
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = 99") }
         try queue.close()
-        #expect(open(t.path) == .newerSchema(path: t.path, found: 99, known: 7))
+        #expect(open(t.path) == .newerSchema(path: t.path, found: 99, known: 8))
     }
 
     @Test func missingVaultIsNotSilentlyRecreated() throws {
