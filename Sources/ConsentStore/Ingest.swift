@@ -33,6 +33,7 @@ package struct LedgerIngester {
     /// on a device they bring the centre's number with them.
     private let numbersCentrally: Bool
     package private(set) var devices: DeviceNumbers
+    private var attributes = AttributeNumbering()
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
     private var tenantIDs: [String: Int64] = [:]
@@ -137,6 +138,7 @@ package struct LedgerIngester {
         let event = r.event(centralSequence: central, answers: answers)
 
         var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: keys)
+        rows.attributes = attributes
         // A registration of a tenant held here already (this device registered them too, and the centre refused
         // that; the centre's own arrives now) merges value by value with what is held, as the ledger's fold does.
         let before = try rows.load(tenantID, event.tenant, touching: event.payload, stored: (deviceNo, r.sequence),
@@ -148,7 +150,7 @@ package struct LedgerIngester {
             try rows.refoldDecisions(tenantID, event.tenant)
         }
         highestCentral = max(highestCentral, central ?? 0)
-        devices = rows.devices
+        (devices, attributes) = (rows.devices, rows.attributes)
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             let special = catalogue.attribute(attribute)?.isSpecial ?? true
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: event.hlc, special: special)

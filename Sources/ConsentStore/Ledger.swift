@@ -62,6 +62,7 @@ struct LedgerAppender {
     let device: DeviceID
     let catalogue: Catalogue
     private var devices: DeviceNumbers
+    private var attributes = AttributeNumbering()
     private let statements: StatementCache
     private let deviceNo: Int64
     private var clock: HybridLogicalClock
@@ -146,6 +147,7 @@ struct LedgerAppender {
         let hlc = try clock.tick(wallMillis: Millis.from(wallClock()))
         sequence += 1
         var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: vault.keys)
+        rows.attributes = attributes
         let before = try rows.load(tenantID, request.tenant, touching: request.payload)
         var causal: Int64?
         if case let .decision(purpose, attributes, _, _, _) = request.payload {
@@ -172,7 +174,7 @@ struct LedgerAppender {
         var after = before
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload, newTenant: isRegistration)
-        devices = rows.devices
+        (devices, attributes) = (rows.devices, rows.attributes)
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))
             if isSpecial(attribute) { queuedVaultErasures = true }

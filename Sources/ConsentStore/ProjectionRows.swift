@@ -8,6 +8,8 @@ import SyncProtocol
 struct ProjectionRows {
     let db: Database
     var devices: DeviceNumbers
+    /// The attributes numbered for `tenant_values` cells; a writer carries it from one event to the next.
+    var attributes = AttributeNumbering()
     let statements: StatementCache
     /// Opens sealed special-category values; those it cannot open read as `.unavailable`.
     let keys: VaultKeyring?
@@ -279,8 +281,8 @@ struct ProjectionRows {
     mutating func save(_ tenantID: Int64, before: TenantState, after: TenantState, touching payload: EventPayload,
                        newTenant: Bool = false) throws {
         try SearchIndex.update(db, tenantID: tenantID, payload: payload, before: before, after: after)
-        var devices = self.devices
-        defer { self.devices = devices }
+        var (devices, attributes) = (self.devices, self.attributes)
+        defer { (self.devices, self.attributes) = (devices, attributes) }
         switch payload {
         case .credentialChange, .access, .heldGrant, .request:
             break
@@ -291,7 +293,7 @@ struct ProjectionRows {
                     """).execute(arguments: [tenantID, id, record.set, record.hlc.packed, record.device.rawValue])
             }
         case .registration(let values):
-            for attribute in values.keys { try saveValue(tenantID, attribute, after.values[attribute], &devices, replacing: !newTenant) }
+            for attribute in values.keys { try saveValue(tenantID, attribute, after.values[attribute], &devices, &attributes, replacing: !newTenant) }
         case let .decision(purpose, attributes, _, _, _):
             for attribute in attributes {
                 let key = DecisionKey(attribute, purpose)
@@ -306,7 +308,7 @@ struct ProjectionRows {
                 }
             }
             if after.values[attribute] != before.values[attribute] {
-                try saveValue(tenantID, attribute, after.values[attribute], &devices)
+                try saveValue(tenantID, attribute, after.values[attribute], &devices, &attributes)
             }
             if after.pending[attribute] != before.pending[attribute] {
                 try db.execute(sql: "DELETE FROM pending_value WHERE tenant_id = ? AND attribute_id = ?",
@@ -321,7 +323,7 @@ struct ProjectionRows {
     }
 
     private func saveValue(_ tenantID: Int64, _ attribute: AttributeID, _ record: ValueRecord?, _ devices: inout DeviceNumbers,
-                           replacing: Bool = true) throws {
+                           _ attributes: inout AttributeNumbering, replacing: Bool = true) throws {
         guard let record else {
             try db.execute(sql: "DELETE FROM current_value WHERE tenant_id = ? AND attribute_id = ?", arguments: [tenantID, attribute.rawValue])
             return
@@ -339,7 +341,8 @@ struct ProjectionRows {
             try delete.execute()
         }
         // The text stays in the ordinary value row the event wrote first (none for a special category,
-        // sealed in the vault); the trigger copies it into `tenant_values` from there.
+        // sealed in the vault); the trigger copies it into `tenant_values` from there, with the attribute's number.
+        try attributes.number(attribute, in: db)
         var raw = try statements.raw(.upsertCurrentValue, """
             INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer_device)
             VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -14,7 +14,6 @@ import Testing
 @Suite struct NumberedCellsTests {
     /// Takes a file back to before `tenant-values-numbered-1`: rows and triggers naming attributes, no `attribute` table.
     static let undo = """
-        DROP TRIGGER current_value_numbers_attribute;
         DROP TRIGGER current_value_row_insert; DROP TRIGGER current_value_row_update; DROP TRIGGER current_value_row_delete;
         DROP TRIGGER value_erased_rewrites_tenant_values;
         \(TenantValueRow.triggers(.lean))

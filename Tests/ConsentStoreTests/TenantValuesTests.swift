@@ -245,6 +245,7 @@ import Testing
         INSERT OR IGNORE INTO device (id) VALUES ('\(writer)');
         INSERT OR REPLACE INTO value (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, digest)
             VALUES (\(device), \(seq), '\(attribute)', 900, '\(value)', 0, X'00000000');
+        INSERT OR IGNORE INTO attribute (id) VALUES ('\(attribute)');
         INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer_device)
             VALUES (900, '\(attribute)', 'value', \(device), \(seq), \(hlc), (SELECT no FROM device WHERE id = '\(writer)'));
         """
