@@ -60,7 +60,7 @@ enum TenantValueRow {
         let (device, value, attribute) = aliases(row)
         let writerJoin = " CROSS JOIN device \(device) ON \(device).no = \(row)writer_device"
         guard text else { return writerJoin }
-        let numberJoin = form == .numbered ? " CROSS JOIN attribute \(attribute) ON \(attribute).id = \(row)attribute_id" : ""
+        let numberJoin = form == .numbered ? " LEFT JOIN attribute \(attribute) ON \(attribute).id = \(row)attribute_id" : ""
         return "\(writerJoin)\(numberJoin) \(LeanCurrentValue.textJoin(row, as: value))"
     }
 

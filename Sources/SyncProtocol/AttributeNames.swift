@@ -6,22 +6,27 @@ import Foundation
 public struct AttributeNames: Sendable {
     public let ids: [AttributeID]
     private let bytes: [[UInt8]]
-    /// These ids by the store's number for them (a SQLite store's `attribute` table), nil for any other number.
+    /// These ids by the store's number for them (a SQLite store's `attribute` table), nil for any other number;
+    /// numbers past ``indexedNumbers`` (none in a store that numbers from 1) in a dictionary instead.
     private let byNumber: [AttributeID?]
+    private let largeNumbers: [Int64: AttributeID]
+    private static let indexedNumbers: Int64 = 1 << 16
 
     /// `numbers`: the store's numbering of attributes, for rows that name an attribute by its number.
     public init(_ ids: [AttributeID], numbers: [AttributeID: Int64] = [:]) {
         self.ids = ids
         bytes = ids.map { Array($0.rawValue.utf8) }
-        let numbered = ids.compactMap { id in numbers[id].flatMap { $0 >= 0 && $0 < 1 << 16 ? (Int($0), id) : nil } }
-        var byNumber = [AttributeID?](repeating: nil, count: (numbered.map(\.0).max() ?? -1) + 1)
-        for (number, id) in numbered { byNumber[number] = id }
+        let numbered = ids.compactMap { id in numbers[id].map { ($0, id) } }
+        let indexed = numbered.filter { $0.0 >= 0 && $0.0 < Self.indexedNumbers }
+        var byNumber = [AttributeID?](repeating: nil, count: Int(indexed.map(\.0).max() ?? -1) + 1)
+        for (number, id) in indexed { byNumber[Int(number)] = id }
         self.byNumber = byNumber
+        largeNumbers = Dictionary(numbered.filter { $0.0 < 0 || $0.0 >= Self.indexedNumbers }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The id among these that the store numbers `number`.
     public func id(number: Int64) -> AttributeID? {
-        number >= 0 && number < byNumber.count ? byNumber[Int(number)] : nil
+        number >= 0 && number < byNumber.count ? byNumber[Int(number)] : largeNumbers[number]
     }
 
     /// The id among these whose bytes are exactly `text`.

@@ -55,14 +55,16 @@ public enum ValueCells {
 
     /// One `current_value` row as a cell, in SQL (``sourceSQL(_:byteLength:writer:)``'s arguments; `value` gives the
     /// value's text, by default the row's `value` column, which a SQLite store reads from the value row instead;
-    /// `attributeNumber`, where given, the SQL of the attribute's number, written `#<number>` in place of its name). Where
-    /// the SQL condition `shared` holds, the row's source is its row's shared source, and the cell holds `=` in its place.
+    /// `attributeNumber`, where given, the SQL of the attribute's number, written `#<number>` in place of its name, or
+    /// the name where the number is NULL: a writer that did not number it loses no cell). Where the SQL condition
+    /// `shared` holds, the row's source is its row's shared source, and the cell holds `=` in its place.
     public static func cellSQL(_ row: String, byteLength: (String) -> String, writer: (String) -> String = { $0 + "writer" },
                                value: (String) -> String = { $0 + "value" }, attributeNumber: ((String) -> String)? = nil,
                                sharedWhen shared: String? = nil) -> String {
         let source = sourceSQL(row, byteLength: byteLength, writer: writer)
         let text = value(row)
-        let attribute = attributeNumber.map { "'#' || \($0(row))" } ?? "\(byteLength(row + "attribute_id")) || ':' || \(row)attribute_id"
+        let named = "\(byteLength(row + "attribute_id")) || ':' || \(row)attribute_id"
+        let attribute = attributeNumber.map { "coalesce('#' || \($0(row)), \(named))" } ?? named
         return """
             \(attribute) || substr(\(row)status, 1, 1)
             || \(shared.map { "CASE WHEN \($0) THEN '=' ELSE \(source) END" } ?? source)

@@ -97,6 +97,42 @@ import Testing
         #expect(!report.problems.contains { $0.contains("T0000002") }, "\(report.problems)")
     }
 
+    /// A writer that did not number an attribute (a process of the version before, still open while another upgraded the
+    /// file) loses no cell: it keeps the attribute's name, which every reader takes, and a rewrite keeps it too.
+    @Test func aValueOfAnAttributeNobodyNumberedKeepsItsName() throws {
+        let t = try TempDatabase()
+        try t.db.close()
+        let queue = try DatabaseQueue(path: t.path)
+        defer { try? queue.close() }
+        let row = { try queue.read { try String.fetchOne($0, sql: "SELECT cells FROM tenant_values WHERE tenant_id = 900") } }
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO device (id) VALUES ('old-binary');
+                INSERT INTO value (device_no, device_seq, attribute_id, tenant_id, value, prefer_not, digest)
+                    VALUES (7, 1, 'zz', 900, 'kept', 0, X'00000000');
+                INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer_device)
+                    VALUES (900, 'zz', 'value', 7, 1, 100, (SELECT no FROM device WHERE id = 'old-binary'));
+                """)
+        }
+        #expect(try row() == "7,1,100,10:old-binary;2:zzv=4:kept")
+        try queue.write { try $0.execute(sql: "UPDATE current_value SET hlc = hlc WHERE tenant_id = 900") }
+        #expect(try row() == "7,1,100,10:old-binary;2:zzv=4:kept")
+        let names = AttributeNames([AttributeID("zz")])
+        let bytes = Array(try #require(try row()).utf8)
+        var values: [AttributeID: ValueRecord] = [:]
+        var decoder = ValueCells.Decoder(deviceID: { DeviceID("device-\($0)") })
+        #expect(bytes.withUnsafeBytes { decoder.read($0, keeping: names, into: &values) })
+        #expect(values[AttributeID("zz")]?.state.answer == .value("kept"))
+    }
+
+    /// Numbers are looked up by index up to 65,535 and by a dictionary past it, so no number a table may hold is read as none.
+    @Test func everyNumberReadsBackAsItsAttribute() {
+        let (a, b, c) = (AttributeID("a"), AttributeID("b"), AttributeID("c"))
+        let names = AttributeNames([a, b, c], numbers: [a: 3, b: 70_000, c: -2])
+        #expect(names.id(number: 3) == a && names.id(number: 70_000) == b && names.id(number: -2) == c)
+        #expect(names.id(number: 4) == nil && names.id(number: 0) == nil && names.id(number: Int64.max) == nil)
+    }
+
     /// A bulk batch writes rows once at its end: an attribute first seen in the batch is numbered all the same.
     @Test func aBulkBatchNumbersAttributesItIntroduces() throws {
         let t = try TempDatabase()
