@@ -6,7 +6,8 @@ import SyncProtocol
 /// writes `#<number>` in place of the attribute's counted name (`9:full-name`), about 12 bytes fewer a cell and 160 a
 /// tenant, which an export also reads fewer of. The numbers are the store's own, in table `attribute` (as `device`
 /// numbers devices); the projection write numbers an attribute before its first `current_value` row
-/// (``AttributeNumbering``), and the row triggers join the number (`TenantValueRow.Form.numbered`). Readers map numbers to ids with ``numbers(_:)`` and
+/// (``AttributeNumbering``), and the row triggers join the number (`TenantValueRow.Form.numbered`); a cell whose
+/// attribute has no number (written by a process of the version before) keeps its counted name instead. Readers map numbers to ids with ``numbers(_:)`` and
 /// ``AttributeNames``. A PostgreSQL centre's rows keep names; the parser reads both.
 ///
 /// The migration numbers the attributes held, replaces the row triggers and the erasure trigger by numbered ones, and
