@@ -26,7 +26,8 @@ public struct AttributeNames: Sendable {
 
     /// The id among these that the store numbers `number`.
     public func id(number: Int64) -> AttributeID? {
-        number >= 0 && number < byNumber.count ? byNumber[Int(number)] : largeNumbers[number]
+        guard number >= 0, number < Self.indexedNumbers else { return largeNumbers[number] }
+        return number < byNumber.count ? byNumber[Int(number)] : nil
     }
 
     /// The id among these whose bytes are exactly `text`.
