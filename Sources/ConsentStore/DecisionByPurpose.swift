@@ -8,15 +8,7 @@ enum DecisionByPurpose {
     /// Copies the rows in the new key order in one transaction (a crash leaves the file as it was) and recreates the
     /// staff desk's index. Frozen: its column list is the first schema's, written out, not shared with it.
     static let upgrade = """
-        CREATE TABLE decision_by_purpose (
-            tenant_id INTEGER NOT NULL, attribute_id TEXT NOT NULL, purpose_id TEXT NOT NULL,
-            state TEXT NOT NULL, event_device INTEGER NOT NULL, event_seq INTEGER NOT NULL, central_seq INTEGER,
-            effective_at INTEGER NOT NULL, notice_version INTEGER, language TEXT, valid_until INTEGER,
-            actor TEXT NOT NULL, actor_id TEXT, verification TEXT, reason TEXT, channel TEXT NOT NULL,
-            reconfirm_device INTEGER, reconfirm_seq INTEGER,
-            blocking TEXT,
-            PRIMARY KEY (purpose_id, tenant_id, attribute_id)
-        ) WITHOUT ROWID;
+        \(table("decision_by_purpose"))
         INSERT INTO decision_by_purpose SELECT
             tenant_id, attribute_id, purpose_id, state, event_device, event_seq, central_seq, effective_at, notice_version,
             language, valid_until, actor, actor_id, verification, reason, channel, reconfirm_device, reconfirm_seq, blocking
@@ -25,6 +17,22 @@ enum DecisionByPurpose {
         ALTER TABLE decision_by_purpose RENAME TO decision;
         CREATE INDEX decision_reconfirm ON decision (tenant_id) WHERE reconfirm_seq IS NOT NULL;
         """
+
+    /// The table this migration makes, named `name`: every decision column of the first schema (before
+    /// `decision-lean-1` read the event's own from the ledger), keyed by purpose.
+    static func table(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            tenant_id INTEGER NOT NULL, attribute_id TEXT NOT NULL, purpose_id TEXT NOT NULL,
+            state TEXT NOT NULL, event_device INTEGER NOT NULL, event_seq INTEGER NOT NULL, central_seq INTEGER,
+            effective_at INTEGER NOT NULL, notice_version INTEGER, language TEXT, valid_until INTEGER,
+            actor TEXT NOT NULL, actor_id TEXT, verification TEXT, reason TEXT, channel TEXT NOT NULL,
+            reconfirm_device INTEGER, reconfirm_seq INTEGER,
+            blocking TEXT,
+            PRIMARY KEY (purpose_id, tenant_id, attribute_id)
+        ) WITHOUT ROWID;
+        """
+    }
 
     /// The purposes `decision` holds rows of, each found by one seek, as a table `decision_purpose(id)` for a
     /// `WITH RECURSIVE` clause; a purpose no longer in Forms is found too.

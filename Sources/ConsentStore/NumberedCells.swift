@@ -27,10 +27,10 @@ enum NumberedCells {
         INSERT INTO tenant_values (tenant_id, cells) \(TenantValueRow.rows(where: "1", .numbered));
         """
 
-    /// The store's numbering of attributes.
-    static func numbers(_ db: Database) throws -> [AttributeID: Int64] {
-        var out: [AttributeID: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT no, id FROM attribute") { out[AttributeID(row["id"] as String)] = row["no"] }
+    /// The store's numbering of attributes: each number and the attribute it stands for.
+    static func numbers(_ db: Database) throws -> [Int64: AttributeID] {
+        var out: [Int64: AttributeID] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT no, id FROM attribute") { out[row["no"]] = AttributeID(row["id"] as String) }
         return out
     }
 }
@@ -42,7 +42,7 @@ struct AttributeNumbering {
     private var numbered: Set<AttributeID>?
 
     mutating func number(_ attribute: AttributeID, in db: Database) throws {
-        if numbered == nil { numbered = Set(try NumberedCells.numbers(db).keys) }
+        if numbered == nil { numbered = Set(try NumberedCells.numbers(db).values) }
         guard numbered?.contains(attribute) != true else { return }
         try db.execute(sql: "INSERT OR IGNORE INTO attribute (id) VALUES (?)", arguments: [attribute.rawValue])
         numbered?.insert(attribute)

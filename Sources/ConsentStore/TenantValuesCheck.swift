@@ -21,8 +21,7 @@ extension ConsentDatabase {
             current.done()
             rows.done()
         }
-        let numbered = try NumberedCells.numbers(db)
-        let names = Dictionary(numbered.map { ($0.value, $0.key.rawValue) }, uniquingKeysWith: { first, _ in first })
+        let names = try NumberedCells.numbers(db)
         var hasCurrent = try current.step()
         var hasRow = try rows.step()
         var reported = 0
@@ -59,12 +58,12 @@ extension ConsentDatabase {
 
     /// A row's cells by attribute, as `current_value` would hold them (`names`: the attributes by their numbers); nil
     /// when damaged, an attribute repeats or a number names no attribute.
-    private static func decodedCells(_ bytes: UnsafeRawBufferPointer, names: [Int64: String]) -> [String: Expected]? {
+    private static func decodedCells(_ bytes: UnsafeRawBufferPointer, names: [Int64: AttributeID]) -> [String: Expected]? {
         guard let cells = ValueCells.cells(bytes) else { return nil }
         var out: [String: Expected] = [:]
         func text(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         for cell in cells {
-            guard let attribute = cell.attributeNumber.map({ names[$0] }) ?? text(cell.attribute) else { return nil }
+            guard let attribute = cell.attributeNumber.map({ names[$0]?.rawValue }) ?? text(cell.attribute) else { return nil }
             guard out[attribute] == nil else { return nil }
             out[attribute] = Expected(status: cell.statusName ?? "?\(cell.status)", sourceDevice: cell.sourceDevice,
                                       sourceSequence: cell.sourceSequence, hlc: cell.hlc, writer: text(cell.writer),

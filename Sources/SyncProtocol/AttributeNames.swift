@@ -12,11 +12,13 @@ public struct AttributeNames: Sendable {
     private let largeNumbers: [Int64: AttributeID]
     private static let indexedNumbers: Int64 = 1 << 16
 
-    /// `numbers`: the store's numbering of attributes, for rows that name an attribute by its number.
-    public init(_ ids: [AttributeID], numbers: [AttributeID: Int64] = [:]) {
+    /// `numbers`: the store's numbering of attributes (each number and the attribute it stands for), for rows that name
+    /// an attribute by its number; numbers of attributes not among `ids` are left out.
+    public init(_ ids: [AttributeID], numbers: [Int64: AttributeID] = [:]) {
         self.ids = ids
         bytes = ids.map { Array($0.rawValue.utf8) }
-        let numbered = ids.compactMap { id in numbers[id].map { ($0, id) } }
+        let wanted = Set(ids)
+        let numbered = numbers.filter { wanted.contains($0.value) }.map { ($0.key, $0.value) }
         let indexed = numbered.filter { $0.0 >= 0 && $0.0 < Self.indexedNumbers }
         var byNumber = [AttributeID?](repeating: nil, count: Int(indexed.map(\.0).max() ?? -1) + 1)
         for (number, id) in indexed { byNumber[Int(number)] = id }

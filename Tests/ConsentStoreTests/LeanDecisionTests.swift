@@ -13,14 +13,7 @@ import Testing
 @Suite struct LeanDecisionTests {
     /// Takes a file back to before `decision-lean-1`: every decision with the columns it copied from its event.
     static let undo = """
-        CREATE TABLE decision_whole (
-            tenant_id INTEGER NOT NULL, attribute_id TEXT NOT NULL, purpose_id TEXT NOT NULL,
-            state TEXT NOT NULL, event_device INTEGER NOT NULL, event_seq INTEGER NOT NULL, central_seq INTEGER,
-            effective_at INTEGER NOT NULL, notice_version INTEGER, language TEXT, valid_until INTEGER,
-            actor TEXT NOT NULL, actor_id TEXT, verification TEXT, reason TEXT, channel TEXT NOT NULL,
-            reconfirm_device INTEGER, reconfirm_seq INTEGER, blocking TEXT,
-            PRIMARY KEY (purpose_id, tenant_id, attribute_id)
-        ) WITHOUT ROWID;
+        \(DecisionByPurpose.table("decision_whole"))
         INSERT INTO decision_whole
             SELECT d.tenant_id, d.attribute_id, d.purpose_id, d.state, d.event_device, d.event_seq, d.central_seq, d.effective_at,
                    e.notice_version, e.language, d.valid_until, e.actor, e.actor_id, e.verification, e.reason, e.channel,

@@ -38,7 +38,7 @@ import Testing
     /// Every row's cells by tenant reference and attribute name (numbers read back through `attribute`): status letter,
     /// source and text.
     static func named(_ db: Database) throws -> [String: String] {
-        let names = Dictionary(uniqueKeysWithValues: try NumberedCells.numbers(db).map { ($0.value, $0.key.rawValue) })
+        let names = try NumberedCells.numbers(db).mapValues(\.rawValue)
         var out: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT t.ref, c.cells FROM tenant_values c JOIN tenant t ON t.id = c.tenant_id") {
             let bytes = Array((row["cells"] as String).utf8)
@@ -71,7 +71,7 @@ import Testing
             for attribute in annValues.keys { #expect(!row.contains(attribute), "\(attribute) named in \(row)") }
         }
         let numbered = try t.db.read { try NumberedCells.numbers($0) }
-        #expect(Set(numbered.keys.map(\.rawValue)) == Set(annValues.keys), "every attribute held is numbered, once")
+        #expect(numbered.values.map(\.rawValue).sorted() == annValues.keys.sorted(), "every attribute held is numbered, once")
         let named = try t.db.read { try Self.named($0) }
         #expect(named["T0000002/full-name"]?.hasSuffix(" Robert Jones") == true, "\(named)")
         #expect(named["T0000002/email"]?.hasPrefix("e ") == true, "\(named)")
@@ -128,9 +128,25 @@ import Testing
     /// Numbers are looked up by index up to 65,535 and by a dictionary past it, so no number a table may hold is read as none.
     @Test func everyNumberReadsBackAsItsAttribute() {
         let (a, b, c) = (AttributeID("a"), AttributeID("b"), AttributeID("c"))
-        let names = AttributeNames([a, b, c], numbers: [a: 3, b: 70_000, c: -2])
+        let names = AttributeNames([a, b, c], numbers: [3: a, 70_000: b, -2: c, 5: AttributeID("not-read")])
         #expect(names.id(number: 3) == a && names.id(number: 70_000) == b && names.id(number: -2) == c)
-        #expect(names.id(number: 4) == nil && names.id(number: 0) == nil && names.id(number: Int64.max) == nil)
+        #expect(names.id(number: 4) == nil && names.id(number: 5) == nil && names.id(number: 0) == nil && names.id(number: Int64.max) == nil)
+    }
+
+    /// Someone with the file writes a number with no digits, a negative one, or one too large for the reader: the row
+    /// does not parse, so the export stops and verify names the tenant, rather than a cell being read as another.
+    @Test(arguments: ["#v", "#-1v", "#99999999999999999999v"])
+    func aMalformedNumberIsADamagedRow(_ head: String) throws {
+        let t = try twoTenants()
+        try t.tamper("""
+            UPDATE tenant_values SET cells = replace(cells, \(Self.head("postcode")) || 'v', '\(head)')
+            WHERE tenant_id = (SELECT id FROM tenant WHERE ref = 'T0000001');
+            """)
+        let slice = TenantSlice(purpose: PurposeID("tenancy-management"), attributes: [AttributeID("postcode")], special: [],
+                                readsDecisions: false)
+        #expect(throws: StoreError.damagedProjection("T0000001")) { _ = try t.db.eachTenant(slice) { _, _ in } }
+        let report = try t.db.verify()
+        #expect(report.problems.contains { $0.contains("tenant T0000001") && $0.contains("damaged") }, "\(report.problems)")
     }
 
     /// A bulk batch writes rows once at its end: an attribute first seen in the batch is numbered all the same.
