@@ -72,14 +72,13 @@ extension Bench {
             note("setting up: \(tenants) tenants at the centre, \(events) decisions on a device …")
             let central = try ConsentDatabase.create(at: dir.appendingPathComponent("central.sqlite").path, validator: loaded.validator,
                                                      device: DeviceID("centre"), key: key, centre: true)
-            try central.batch { b in
-                for i in 0..<tenants {
-                    var values: [AttributeID: AttributeValue] = [AttributeID("full-name"): .value("Tenant \(i)"), AttributeID("email"): .value("t\(i)@example.org")]
-                    if offices > 0 { values[Office.attribute] = .value(Office.demoName(i % offices + 1)) }
-                    _ = try b.record(ChangeRequest(tenant: TenantRef(String(format: "B%07d", i)), payload: .registration(values: values),
-                                                   actor: .system("bench"), channel: .importFile))
-                }
+            let registrations = (0..<tenants).map { i in
+                var values: [AttributeID: AttributeValue] = [AttributeID("full-name"): .value("Tenant \(i)"), AttributeID("email"): .value("t\(i)@example.org")]
+                if offices > 0 { values[Office.attribute] = .value(Office.demoName(i % offices + 1)) }
+                return ChangeRequest(tenant: TenantRef(String(format: "B%07d", i)), payload: .registration(values: values),
+                                     actor: .system("bench"), channel: .importFile)
             }
+            if offices == 0 { try central.batch { b in for registration in registrations { _ = try b.record(registration) } } }
             let server = try ServerProcess(database: central.path, content: content)
             defer { server.stop() }
             func device(_ name: String, office: String = "Bench") async throws -> ConsentDatabase {
@@ -98,15 +97,12 @@ extension Bench {
             let pusher = try await device("bench-push")
             var report = SyncReport()
             if offices > 0 {
-                // A device holds only its office's tenants; the pusher, which decides for all of them, is handed the
-                // whole register in-process (untimed), as a device of every office would hold it.
-                var cursor: Int64 = 0
-                while true {
-                    let page = try central.pullPage(after: cursor, limit: SyncWire.maxSnapshotEvents)
-                    _ = try pusher.applyPulled(page)
-                    cursor = page.cursor
-                    if !page.more { break }
-                }
+                // A device changes only tenants of its office or those it registered (the centre's push scope), so the
+                // pusher, which decides for the tenants of every office, registers them itself and pushes that (untimed).
+                try pusher.batch { b in for registration in registrations { _ = try b.record(registration) } }
+                var registered = SyncReport()
+                try await client(pusher).push(into: &registered)
+                guard registered.pushed == tenants else { throw CLIError("the centre took \(registered.pushed) of \(tenants) registrations") }
             } else {
                 try await client(pusher).pull(into: &report)
             }
