@@ -34,6 +34,12 @@ package struct LedgerIngester {
     private let numbersCentrally: Bool
     package private(set) var devices: DeviceNumbers
     private var attributes = AttributeNumbering()
+    /// Registrations received in this transaction; from the ``deferredFrom``th on, `tenant_values` is kept at its end.
+    private var registrations = 0
+    private var deferral: TenantValueDeferral?
+    /// Dropping and creating the insert trigger again (a schema change: the connection's statements are prepared
+    /// again) costs about as much as the trigger's own work for this many registrations.
+    static let deferredFrom = 16
     private let statements: StatementCache
     private var heads: [Int64: (sequence: Int64, hash: Data)] = [:]
     private var tenantIDs: [String: Int64] = [:]
@@ -137,8 +143,13 @@ package struct LedgerIngester {
         let answers = try storeValues(wire, deviceNo: deviceNo, tenantID: tenantID)
         let event = r.event(centralSequence: central, answers: answers)
 
+        if case .registration = event.payload {
+            registrations += 1
+            if registrations == Self.deferredFrom { deferral = try TenantValueDeferral.begin(db) }
+        }
         var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: keys)
         rows.attributes = attributes
+        rows.deferredCells = deferral
         // A registration of a tenant held here already (this device registered them too, and the centre refused
         // that; the centre's own arrives now) merges value by value with what is held, as the ledger's fold does.
         let before = try rows.load(tenantID, event.tenant, touching: event.payload, stored: (deviceNo, r.sequence),
@@ -275,6 +286,8 @@ package struct LedgerIngester {
     /// Commits gathered vault rows and the received data keys, then saves each device's chain head;
     /// call once after the last event, before the transaction commits.
     package mutating func finish(dataKeys: [WireDataKey], now: Date) throws {
+        try deferral?.finish(db)
+        deferral = nil
         try vaultWriter.addDataKeys(dataKeys, now: now)
         try flushVault()
         for (deviceNo, head) in heads {

@@ -143,11 +143,11 @@ struct LedgerAppender {
         var isRegistration = false
         if case .registration = request.payload { isRegistration = true }
         let tenantID = try tenantID(request.tenant, registering: isRegistration)
-        deferral?.touch(tenantID)
         let hlc = try clock.tick(wallMillis: Millis.from(wallClock()))
         sequence += 1
         var rows = ProjectionRows(db: db, devices: devices, statements: statements, keys: vault.keys)
         rows.attributes = attributes
+        rows.deferredCells = deferral
         let before = try rows.load(tenantID, request.tenant, touching: request.payload)
         var causal: Int64?
         if case let .decision(purpose, attributes, _, _, _) = request.payload {

@@ -10,6 +10,8 @@ struct ProjectionRows {
     var devices: DeviceNumbers
     /// The attributes numbered for `tenant_values` cells; a writer carries it from one event to the next.
     var attributes = AttributeNumbering()
+    /// Set while a batch keeps `tenant_values` at its end: each new `current_value` row's tenant is noted there.
+    var deferredCells: TenantValueDeferral?
     let statements: StatementCache
     /// Opens sealed special-category values; those it cannot open read as `.unavailable`.
     let keys: VaultKeyring?
@@ -343,6 +345,7 @@ struct ProjectionRows {
         // The text stays in the ordinary value row the event wrote first (none for a special category,
         // sealed in the vault); the trigger copies it into `tenant_values` from there, with the attribute's number.
         try attributes.number(attribute, in: db)
+        deferredCells?.touch(tenantID)
         var raw = try statements.raw(.upsertCurrentValue, """
             INSERT INTO current_value (tenant_id, attribute_id, status, source_device, source_seq, hlc, writer_device)
             VALUES (?, ?, ?, ?, ?, ?, ?)

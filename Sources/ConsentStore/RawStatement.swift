@@ -44,6 +44,21 @@ struct RawStatement {
         }
     }
 
+    /// Binds `bytes` as text (UTF-8, as SQLite keeps it), not as a blob.
+    mutating func bind(text bytes: [UInt8]) {
+        index += 1
+        let statement = self.statement, index = self.index
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                if let start = chars.baseAddress {
+                    _ = sqlite3_bind_text(statement, index, start, Int32(chars.count), Self.transient)
+                } else {
+                    _ = sqlite3_bind_text(statement, index, "", 0, Self.transient)
+                }
+            }
+        }
+    }
+
     mutating func bind(_ value: Data?) {
         index += 1
         guard let value else { sqlite3_bind_null(statement, index); return }
@@ -75,6 +90,8 @@ struct RawStatement {
     func int64(_ column: Int32) -> Int64? {
         sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column)
     }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
 
     /// The column's bytes, text or blob (empty for NULL), valid only inside `body`.
     func withBytes<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {

@@ -74,4 +74,39 @@ import Testing
         #expect(try rows(t).values.contains { $0.contains("Bob Jones") })
         #expect(try t.db.verify().ok)
     }
+
+    /// The rows a batch's end writes in Swift (`TenantValueRebuild`) are the very text the triggers' SQL writes
+    /// (`TenantValueRow.rows`), byte for byte: values, "prefer not to say", an erasure, a correction by another source,
+    /// text in several scripts, and an attribute the file has not numbered (its name kept).
+    @Test func theRebuildWritesWhatTheSQLWrites() throws {
+        let t = try TempDatabase()
+        try t.db.record(register("T0000001", annValues))
+        try t.db.record(register("T0000002", ["full-name": "Zoë Ōtake-Ñúñez 名前", "postcode": "LS2 2BB", "email": "zoe@example.org",
+                                              "religion": "<pnts>"]))
+        try t.db.record(ChangeRequest(tenant: "T0000002", payload: .correction(AttributeID("full-name"), .value("Zoë ;=-#:, 🏠"), pending: false),
+                                      actor: .tenant, channel: .kiosk))
+        try t.db.record(ChangeRequest(tenant: "T0000002", payload: .erasure(AttributeID("email")), actor: .tenant, channel: .kiosk))
+        let queue = try DatabaseQueue(path: t.path)
+        defer { try? queue.close() }
+        try queue.write { db in
+            // A number nobody gave: the attribute's cells keep its name (a writer of the version before).
+            try db.execute(sql: "DELETE FROM attribute WHERE id = 'postcode'")
+            let sql = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: TenantValueRow.rows(where: "1")).map {
+                ($0[0] as Int64, $0[1] as String)
+            })
+            try TenantValueRebuild.rewrite(db, from: 1)
+            let swift = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT tenant_id, cells, typeof(cells) FROM tenant_values").map {
+                ($0[0] as Int64, "\($0[2] as String) \($0[1] as String)")
+            })
+            #expect(sql.count == 2)
+            #expect(swift == sql.mapValues { "text \($0)" })
+            #expect(sql.values.contains { $0.contains("8:postcodev=7:LS2 2BB") }, "\(sql)")
+            try TenantValueRebuild.rewrite(db, tenant: 2)
+            #expect(try String.fetchOne(db, sql: "SELECT cells FROM tenant_values WHERE tenant_id = 2") == sql[2])
+            try db.execute(sql: "DELETE FROM current_value WHERE tenant_id = 2")
+            try db.execute(sql: "INSERT OR REPLACE INTO tenant_values (tenant_id, cells) VALUES (2, 'stale')")
+            try TenantValueRebuild.rewrite(db, tenant: 2)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM tenant_values WHERE tenant_id = 2") == 0, "a tenant without values keeps no row")
+        }
+    }
 }
