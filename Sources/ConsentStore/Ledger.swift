@@ -175,6 +175,12 @@ struct LedgerAppender {
         let outcome = after.apply(event)
         try rows.save(tenantID, before: before, after: after, touching: event.payload, newTenant: isRegistration)
         (devices, attributes) = (rows.devices, rows.attributes)
+        if let deferral, case .registration(let initial) = event.payload {
+            let catalogue = catalogue
+            try deferral.write(tenantID, values: after.values, event: event.id,
+                               text: { catalogue.attribute($0)?.isSpecial ?? true ? nil : initial[$0]?.text },
+                               in: db, devices: &devices, attributes: &attributes)
+        }
         if case .erasure(let attribute) = event.payload, outcome == .applied {
             try Vault.erase(db, tenantID: tenantID, attribute: attribute, upTo: hlc, special: isSpecial(attribute))
             if isSpecial(attribute) { queuedVaultErasures = true }
