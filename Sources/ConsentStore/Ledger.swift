@@ -178,7 +178,7 @@ struct LedgerAppender {
         if let deferral, case .registration(let initial) = event.payload {
             let catalogue = catalogue
             try deferral.write(tenantID, values: after.values, event: event.id,
-                               text: { catalogue.attribute($0)?.isSpecial ?? true ? nil : initial[$0]?.text },
+                               text: { Self.isSpecial($0, in: catalogue) ? nil : initial[$0]?.text },
                                in: db, devices: &devices, attributes: &attributes)
         }
         if case .erasure(let attribute) = event.payload, outcome == .applied {
@@ -199,7 +199,12 @@ struct LedgerAppender {
         return .decision(purpose, attributes, state, notice: notice, validUntil: Millis.date(Millis.from(until)))
     }
 
-    private func isSpecial(_ attribute: AttributeID) -> Bool { catalogue.attribute(attribute)?.isSpecial ?? true }
+    private func isSpecial(_ attribute: AttributeID) -> Bool { Self.isSpecial(attribute, in: catalogue) }
+
+    /// Whether `attribute` is sealed in the vault (an attribute Forms do not know is, failing closed).
+    private static func isSpecial(_ attribute: AttributeID, in catalogue: Catalogue) -> Bool {
+        catalogue.attribute(attribute)?.isSpecial ?? true
+    }
 
     /// Stores the values an event records and returns the digest the chain covers. Special-category
     /// values are sealed and gathered for the vault; without a key they are refused.

@@ -61,16 +61,9 @@ final class TenantValueDeferral {
         for (attribute, record) in values.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             guard let (status, _) = StoredValueStatus.encode(record.state) else { continue }
             let number = try attributes.number(attribute, in: db)
-            let value = status == "value" ? text(attribute) : nil
-            var writerName = record.device.rawValue
-            writerName.withUTF8 { writer in
-                func add(_ value: UnsafeRawBufferPointer?) {
-                    cells.add(attributeNumber: number, attributeName: UnsafeRawBufferPointer(start: nil, count: 0),
-                              status: status.utf8.first ?? UInt8(ascii: "?"), device: sourceDevice, sequence: event.sequence,
-                              hlc: record.hlc.packed, writer: UnsafeRawBufferPointer(writer), value: value)
-                }
-                if var text = value { text.withUTF8 { add(UnsafeRawBufferPointer($0)) } } else { add(nil) }
-            }
+            cells.add(attributeNumber: number, status: status.utf8.first ?? UInt8(ascii: "?"), device: sourceDevice,
+                      sequence: event.sequence, hlc: record.hlc.packed, writer: record.device.rawValue,
+                      value: status == "value" ? text(attribute) : nil)
         }
         guard !cells.isEmpty else { return }
         var insert = try RawStatement(db, "INSERT OR REPLACE INTO tenant_values (tenant_id, cells) VALUES (?, ?)")

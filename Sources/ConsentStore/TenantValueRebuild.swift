@@ -14,7 +14,7 @@ enum TenantValueRebuild {
     static func rewrite(_ db: Database, tenant id: Int64) throws { try rewrite(db, where: "tenant_id = ?", id) }
 
     private static func rewrite(_ db: Database, where condition: String, _ argument: Int64) throws {
-        try db.execute(sql: "DELETE FROM tenant_values WHERE \(condition)", arguments: [argument])
+        try db.cachedStatement(sql: "DELETE FROM tenant_values WHERE \(condition)").execute(arguments: [argument])
         // As the SQL does: the writer's name joined by its number (a row whose writer is not numbered gives no cell), the
         // attribute's number where it has one, and the text of the value row the source event wrote.
         var read = try RawStatement(db, """

@@ -36,6 +36,14 @@ extension ValueCells {
                                    sequence: sequence, hlc: hlc, writer: keep(writer), value: value.map { keep($0) }))
         }
 
+        /// Adds one cell of a numbered attribute from texts held as strings (a writer that has them at hand).
+        public mutating func add(attributeNumber: Int64, status: UInt8, device: Int64, sequence: Int64, hlc: Int64, writer: String,
+                                 value: String?) {
+            pending.append(Pending(attributeNumber: attributeNumber, attributeName: texts.endIndex..<texts.endIndex, status: status,
+                                   device: device, sequence: sequence, hlc: hlc, writer: keep(writer.utf8),
+                                   value: value.map { keep($0.utf8) }))
+        }
+
         /// The row of the cells added since the last call, which it forgets; valid until the next call.
         public mutating func finish() -> [UInt8] {
             row.removeAll(keepingCapacity: true)
@@ -65,7 +73,7 @@ extension ValueCells {
             return row
         }
 
-        private mutating func keep(_ bytes: UnsafeRawBufferPointer) -> Range<Int> {
+        private mutating func keep<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Range<Int> {
             let start = texts.endIndex
             texts.append(contentsOf: bytes)
             return start..<texts.endIndex

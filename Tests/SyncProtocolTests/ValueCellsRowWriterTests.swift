@@ -76,4 +76,12 @@ import Testing
         #expect(cells.first?.attributeNumber == 1 && cells.first?.hlc == 3 && cells.first?.sourceSequence == 2)
         #expect(row([], with: &writer) == "")
     }
+
+    @Test func cellsAddedFromStringsWriteTheSameBytes() {
+        var writer = ValueCells.RowWriter()
+        writer.add(attributeNumber: 3, status: UInt8(ascii: "v"), device: 1, sequence: 7, hlc: 117, writer: "centre", value: "Zoë 🏠")
+        writer.add(attributeNumber: 5, status: UInt8(ascii: "p"), device: 1, sequence: 7, hlc: 117, writer: "centre", value: nil)
+        #expect(String(decoding: writer.finish(), as: UTF8.self) == "1,7,117,6:centre;#3v=9:Zoë 🏠#5p=-")
+    }
 }
+

@@ -57,4 +57,34 @@ import TestSupport
         let after = try await net.problems()
         #expect(after.isEmpty, "\(after)")
     }
+
+    /// A pulled page that breaks after the trigger was set aside (its 19th event's hash forged) is refused whole: the
+    /// insert trigger is still there and no row changed, and the true page then applies and verifies.
+    @Test func aPageRefusedAfterTheTriggerWasSetAsideLeavesNoTrace() async throws {
+        let net = try await Network.make(.sqlite, devices: 1, tenants: ["T0000001"])
+        let device = net.devices[0]
+        let centre = try #require(net.centre.sqlite)
+        try centre.record((100..<120).map { register(TenantRef("T0000\($0)"), ["full-name": "Name of T0000\($0)"]) })
+        let page = try centre.pullPage(after: 0, limit: 1_000)
+        let index = try #require(page.events.indices.filter { page.events[$0].record.kind == "registration" }.dropFirst(18).first)
+        var forged = page
+        forged.events[index].hash = Data(repeating: 7, count: 32)
+        func triggers() throws -> [String] {
+            let queue = try DatabaseQueue(path: device.path)
+            defer { try? queue.close() }
+            return try queue.read { try String.fetchAll($0, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name") }
+        }
+        let (rowsBefore, triggersBefore) = (try rows(device.path), try triggers())
+
+        #expect(throws: (any Error).self) { try device.applyPulled(forged) }
+        #expect(try triggers() == triggersBefore, "the insert trigger was left dropped")
+        #expect(try rows(device.path) == rowsBefore)
+
+        _ = try device.applyPulled(page)
+        #expect(try rows(device.path)["T0000119"]?.contains("Name of T0000119") == true)
+        #expect(try triggers() == triggersBefore)
+        let problems = try device.verify().problems
+        #expect(problems.isEmpty, "\(problems)")
+    }
 }
+
